@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from typing import Protocol
+
+from quantadb.errors import SqlError
 
 from quantadb.types.column import Batch
 from quantadb.types.registry import SqlType
@@ -37,6 +40,7 @@ class Result:
     """The outcome of one statement (or one Execute of a portal).
 
     - `columns` is set for statements that return rows (even zero rows); `batches` holds them.
+    - `formats` are the result format codes per column (0 text, 1 binary) from Bind.
     - `tag` is the CommandComplete tag ("SELECT 3", "INSERT 0 1", "BEGIN"); None when the
       portal was suspended because max_rows was reached (send PortalSuspended instead).
     - `durable` is set when the client must not hear of this result before the WAL is flushed
@@ -48,33 +52,33 @@ class Result:
     tag: str | None = None
     columns: list[ColumnDesc] | None = None
     batches: list[Batch] = field(default_factory=list)
+    formats: list[int] = field(default_factory=list)
     durable: Future | None = None
     copy_in: "CopyIn | None" = None
     copy_out: "CopyOut | None" = None
     empty: bool = False
 
 
-class CopyIn:
+class CopyIn(Protocol):
     """A COPY FROM STDIN in progress: the wire layer feeds CopyData payloads, then finishes.
 
     `binary` and `column_count` go into CopyInResponse. `feed` may raise an SqlError (a bad
-    row); `finish` returns the final Result (tag "COPY n"); `fail` abandons the copy (CopyFail
-    or a protocol error), keeping nothing.
+    row: the COPY fails and keeps nothing); `finish` returns the final Result (tag "COPY n")
+    and may raise RunInWorker when inline; `fail` abandons the copy (CopyFail) and returns the
+    error to report.
     """
 
     binary: bool
     column_count: int
 
-    def feed(self, data: bytes) -> None:
-        raise NotImplementedError
+    def feed(self, data: bytes) -> None: ...
 
-    def finish(self, *, inline: bool = True) -> Result:
-        raise NotImplementedError
+    def finish(self, *, inline: bool) -> Result: ...
 
-    def fail(self, reason: str) -> None:
-        raise NotImplementedError
+    def fail(self, reason: str) -> SqlError: ...
 
 
+@dataclass
 class CopyOut:
     """A COPY TO STDOUT: `chunks` are CopyData payloads (whole rows each), then the tag."""
 
