@@ -1,0 +1,37 @@
+"""EvalContext: what expression evaluation may know about the statement and session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol
+
+from quantadb.types.codecs import FormatContext
+
+
+class SessionInfo(Protocol):
+    """The read-only view of a session that functions such as current_user() need."""
+
+    user: str
+    database: str
+    pid: int
+
+    def setting(self, name: str) -> str | None: ...
+
+
+@dataclass
+class EvalContext:
+    """Per-statement evaluation state.
+
+    `params` holds bound parameter values ($1 is params[0]) in their types' representation.
+    `txn_start_us` / `stmt_start_us` are timestamps (µs since 2000-01-01 UTC) for now() and
+    statement_timestamp(). `check_cancel` raises QueryCanceled when the statement was cancelled
+    or timed out; long loops call it between batches.
+    """
+
+    format: FormatContext
+    session: SessionInfo | None = None
+    params: list[Any] = field(default_factory=list)
+    txn_start_us: int = 0
+    stmt_start_us: int = 0
+    check_cancel: Callable[[], None] = lambda: None
+    services: Any = None  # engine hooks for catalog-aware functions (to_regclass, nextval, ...)
