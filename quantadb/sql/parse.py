@@ -1,0 +1,64 @@
+"""The only place that calls sqlglot: text in, sqlglot AST out, errors as PostgreSQL's.
+
+sqlglot's known misparses of PostgreSQL (reference/client-compatibility.md §2.8) are avoided
+by routing utility statements around it (sql/utility.py) and by rewriting the few constructs
+it cannot read before parsing (see `_prepare`).
+"""
+
+from __future__ import annotations
+
+import re
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
+
+from quantadb.errors import SyntaxError as SqlSyntaxError
+
+# `x::regclass[]` / `::oid[]` fail in sqlglot: cast through a spelled-out array type instead.
+_ARRAY_CAST = re.compile(r"::\s*(pg_catalog\.)?(oid|regclass|regtype|regproc|regnamespace|regrole|name|int2|int4|int8|text|char|\"char\")\s*\[\s*\]",
+                         re.IGNORECASE)
+
+
+def parse_sql(text: str) -> exp.Expression:
+    """Parse one statement with sqlglot's PostgreSQL dialect."""
+    try:
+        statements = sqlglot.parse(_prepare(text), read="postgres")
+    except (ParseError, TokenError) as e:
+        raise _syntax_error(text, e) from None
+    statements = [s for s in statements if s is not None]
+    if len(statements) != 1:
+        raise SqlSyntaxError("cannot insert multiple commands into a prepared statement")
+    return statements[0]
+
+
+def parse_expression(text: str) -> exp.Expression:
+    """Parse a stand-alone expression (a stored column DEFAULT or CHECK)."""
+    try:
+        return sqlglot.parse_one(_prepare(text), read="postgres", into=exp.Condition)
+    except (ParseError, TokenError) as e:
+        raise _syntax_error(text, e) from None
+
+
+def to_sql(node: exp.Expression) -> str:
+    """Render an AST back to PostgreSQL text (stored defaults, view definitions)."""
+    return node.sql(dialect="postgres")
+
+
+def _prepare(text: str) -> str:
+    return _ARRAY_CAST.sub(lambda m: "::_" + m.group(2).strip('"').lower(), text)
+
+
+def _syntax_error(text: str, error: Exception) -> SqlSyntaxError:
+    near, position = None, None
+    details = getattr(error, "errors", None) or []
+    if details:
+        d = details[0]
+        line, col = d.get("line"), d.get("col")
+        near = d.get("highlight") or None
+        if line and col:
+            lines = text.split("\n")
+            position = sum(len(x) + 1 for x in lines[: line - 1]) + max(col - len(near or "") + 1, 1)
+    if near:
+        return SqlSyntaxError(f'syntax error at or near "{near}"', position=position)
+    return SqlSyntaxError("syntax error at end of input", position=len(text) + 1)

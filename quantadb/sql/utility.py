@@ -1,0 +1,776 @@
+"""Utility statements, recognised by their leading keywords before sqlglot sees them.
+
+sqlglot misreads transaction control, SET/SHOW, COPY options, cursors and the like
+(reference/client-compatibility.md §2.8), so these are parsed here from lexer tokens into
+small dataclasses the engine executes directly. `parse_utility` returns None for anything
+that is not a utility statement: that goes to sqlglot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from quantadb.errors import SyntaxError as SqlSyntaxError
+from quantadb.sql.lexer import Token, tokenize
+
+
+@dataclass
+class TransactionStmt:
+    kind: str  # begin commit rollback savepoint release rollback_to prepare commit_prepared rollback_prepared
+    name: str = ""
+    isolation: str | None = None
+    read_only: bool | None = None
+    deferrable: bool | None = None
+    chain: bool = False
+
+
+@dataclass
+class SetStmt:
+    name: str  # lower-cased GUC name; "" with reset_all
+    value: list[str] | None  # None = DEFAULT / RESET
+    local: bool = False
+    reset_all: bool = False
+
+
+@dataclass
+class SetTransactionStmt:
+    isolation: str | None
+    read_only: bool | None
+    deferrable: bool | None
+    session_default: bool  # SET SESSION CHARACTERISTICS AS TRANSACTION
+
+
+@dataclass
+class ShowStmt:
+    name: str  # lower-cased; "all" for SHOW ALL
+
+
+@dataclass
+class CopyStmt:
+    table: list[str] | None  # qualified name parts, None for COPY (query)
+    columns: list[str] | None
+    query: str | None
+    is_from: bool
+    target: str  # "stdin" | "stdout" | "file" | "program"
+    options: dict[str, str | None] = field(default_factory=dict)
+    where: str | None = None
+
+
+@dataclass
+class VacuumStmt:
+    tables: list[list[str]]
+    analyze_only: bool = False
+
+
+@dataclass
+class PrepareStmt:
+    name: str
+    types: list[str]
+    query: str
+
+
+@dataclass
+class ExecuteStmt:
+    name: str
+    args: list[str]  # expression texts
+
+
+@dataclass
+class DeallocateStmt:
+    name: str | None  # None = ALL
+
+
+@dataclass
+class DiscardStmt:
+    what: str  # all plans sequences temp
+
+
+@dataclass
+class ListenStmt:
+    kind: str  # listen unlisten notify
+    channel: str | None  # None = UNLISTEN *
+    payload: str | None = None
+
+
+@dataclass
+class ExplainStmt:
+    query: str
+    analyze: bool = False
+    verbose: bool = False
+    costs: bool = True
+
+
+@dataclass
+class DeclareStmt:
+    name: str
+    query: str
+    hold: bool = False
+    scroll: bool = False
+    binary: bool = False
+
+
+@dataclass
+class FetchStmt:
+    name: str
+    count: int | None  # None = ALL
+    backward: bool = False
+    move: bool = False
+    absolute: int | None = None
+
+
+@dataclass
+class CloseStmt:
+    name: str | None  # None = ALL
+
+
+@dataclass
+class RoleStmt:
+    kind: str  # create alter drop
+    names: list[str]
+    options: dict[str, object] = field(default_factory=dict)
+    if_exists: bool = False
+    is_user: bool = False
+
+
+@dataclass
+class GrantStmt:
+    grant: bool
+    text: str
+
+
+@dataclass
+class CommentStmt:
+    object_kind: str  # table column index view sequence schema database role
+    name: list[str]
+    comment: str | None
+
+
+@dataclass
+class DatabaseStmt:
+    kind: str  # create drop
+    name: str
+    if_exists: bool = False
+    options: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class NoOpStmt:
+    """Accepted and ignored (LOCK TABLE, CHECKPOINT, ANALYZE, SET CONSTRAINTS ...); `tag` is sent."""
+
+    tag: str
+
+
+UtilityStmt = (TransactionStmt | SetStmt | SetTransactionStmt | ShowStmt | CopyStmt | VacuumStmt | PrepareStmt
+               | ExecuteStmt | DeallocateStmt | DiscardStmt | ListenStmt | ExplainStmt | DeclareStmt | FetchStmt
+               | CloseStmt | RoleStmt | GrantStmt | CommentStmt | DatabaseStmt | NoOpStmt)
+
+
+class _Reader:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.toks = tokenize(text)
+        self.i = 0
+
+    def peek(self, k: int = 0) -> Token | None:
+        j = self.i + k
+        return self.toks[j] if j < len(self.toks) else None
+
+    def at_end(self) -> bool:
+        return self.i >= len(self.toks)
+
+    def next(self) -> Token:
+        tok = self.peek()
+        if tok is None:
+            raise SqlSyntaxError("syntax error at end of input", position=len(self.text) + 1)
+        self.i += 1
+        return tok
+
+    def word(self, *words: str) -> bool:
+        tok = self.peek()
+        if tok is not None and tok.is_word(*words):
+            self.i += 1
+            return True
+        return False
+
+    def words(self, *seq: str) -> bool:
+        for k, w in enumerate(seq):
+            tok = self.peek(k)
+            if tok is None or not tok.is_word(w):
+                return False
+        self.i += len(seq)
+        return True
+
+    def expect(self, *words: str) -> None:
+        tok = self.peek()
+        if not self.word(*words):
+            self.fail(tok)
+
+    def op(self, value: str) -> bool:
+        tok = self.peek()
+        if tok is not None and tok.kind == "op" and tok.value == value:
+            self.i += 1
+            return True
+        return False
+
+    def name(self) -> str:
+        tok = self.next()
+        if tok.kind not in ("ident", "qident"):
+            self.fail(tok)
+        return tok.value
+
+    def qualified_name(self) -> list[str]:
+        parts = [self.name()]
+        while self.op("."):
+            parts.append(self.name())
+        return parts
+
+    def rest(self) -> str:
+        tok = self.peek()
+        return "" if tok is None else self.text[tok.pos:].strip()
+
+    def fail(self, tok: Token | None) -> None:
+        if tok is None:
+            raise SqlSyntaxError("syntax error at end of input", position=len(self.text) + 1)
+        shown = self.text[tok.pos:].split(None, 1)[0] if tok.kind != "string" else tok.value
+        raise SqlSyntaxError(f'syntax error at or near "{shown}"', position=tok.pos + 1)
+
+    def done(self) -> None:
+        if not self.at_end():
+            self.fail(self.peek())
+
+
+def parse_utility(text: str) -> UtilityStmt | None:
+    r = _Reader(text)
+    head = r.peek()
+    if head is None or head.kind != "ident":
+        return None
+    handler = _HANDLERS.get(head.value)
+    return handler(r) if handler else None
+
+
+def _transaction_modes(r: _Reader) -> tuple[str | None, bool | None, bool | None]:
+    isolation = read_only = deferrable = None
+    while not r.at_end():
+        if r.words("isolation", "level"):
+            if r.words("read", "committed"):
+                isolation = "read committed"
+            elif r.words("read", "uncommitted"):
+                isolation = "read uncommitted"
+            elif r.words("repeatable", "read"):
+                isolation = "repeatable read"
+            elif r.word("serializable"):
+                isolation = "serializable"
+            else:
+                r.fail(r.peek())
+        elif r.words("read", "only"):
+            read_only = True
+        elif r.words("read", "write"):
+            read_only = False
+        elif r.word("deferrable"):
+            deferrable = True
+        elif r.words("not", "deferrable"):
+            deferrable = False
+        elif not r.op(","):
+            r.fail(r.peek())
+    return isolation, read_only, deferrable
+
+
+def _begin(r: _Reader) -> TransactionStmt:
+    if r.word("start"):
+        r.expect("transaction")
+    else:
+        r.next()
+        r.word("transaction", "work")
+    return TransactionStmt("begin", "", *_transaction_modes(r))
+
+
+def _commit(r: _Reader) -> TransactionStmt:
+    r.next()
+    if r.word("prepared"):
+        return TransactionStmt("commit_prepared", r.next().value)
+    r.word("transaction", "work")
+    chain = r.words("and", "chain")
+    r.words("and", "no", "chain")
+    r.done()
+    return TransactionStmt("commit", chain=chain)
+
+
+def _rollback(r: _Reader) -> TransactionStmt:
+    r.next()
+    if r.word("prepared"):
+        return TransactionStmt("rollback_prepared", r.next().value)
+    r.word("transaction", "work")
+    if r.word("to"):
+        r.word("savepoint")
+        return TransactionStmt("rollback_to", r.name())
+    chain = r.words("and", "chain")
+    r.words("and", "no", "chain")
+    r.done()
+    return TransactionStmt("rollback", chain=chain)
+
+
+def _savepoint(r: _Reader) -> TransactionStmt:
+    r.next()
+    name = r.name()
+    r.done()
+    return TransactionStmt("savepoint", name)
+
+
+def _release(r: _Reader) -> TransactionStmt:
+    r.next()
+    r.word("savepoint")
+    name = r.name()
+    r.done()
+    return TransactionStmt("release", name)
+
+
+def _prepare(r: _Reader) -> PrepareStmt | TransactionStmt:
+    r.next()
+    if r.word("transaction"):
+        return TransactionStmt("prepare", r.next().value)
+    name = r.name()
+    types: list[str] = []
+    if r.op("("):
+        start = r.peek().pos
+        depth = 1
+        while depth:
+            tok = r.next()
+            if tok.kind == "op" and tok.value in "()":
+                depth += 1 if tok.value == "(" else -1
+        types = [t.strip() for t in _split_top(r.text[start:r.toks[r.i - 1].pos])]
+    r.expect("as")
+    return PrepareStmt(name, types, r.rest())
+
+
+def _split_top(text: str) -> list[str]:
+    """Split on commas outside parentheses and quotes."""
+    parts, depth, cur, quote = [], 0, [], ""
+    for ch in text:
+        if quote:
+            cur.append(ch)
+            if ch == quote:
+                quote = ""
+            continue
+        if ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append("".join(cur))
+            cur = []
+            continue
+        cur.append(ch)
+    if "".join(cur).strip():
+        parts.append("".join(cur))
+    return parts
+
+
+def _execute(r: _Reader) -> ExecuteStmt:
+    r.next()
+    name = r.name()
+    args: list[str] = []
+    if r.op("("):
+        body = r.rest()
+        args = [a.strip() for a in _split_top(body[: body.rfind(")")])]
+    return ExecuteStmt(name, args)
+
+
+def _deallocate(r: _Reader) -> DeallocateStmt:
+    r.next()
+    r.word("prepare")
+    if r.word("all"):
+        return DeallocateStmt(None)
+    return DeallocateStmt(r.name())
+
+
+def _set(r: _Reader) -> SetStmt | SetTransactionStmt | NoOpStmt:
+    r.next()
+    if r.words("session", "characteristics", "as", "transaction"):
+        return SetTransactionStmt(*_transaction_modes(r), session_default=True)
+    if r.word("transaction"):
+        if r.word("snapshot"):
+            return NoOpStmt("SET")
+        return SetTransactionStmt(*_transaction_modes(r), session_default=False)
+    if r.word("constraints"):
+        return NoOpStmt("SET CONSTRAINTS")
+    local = r.word("local")
+    r.word("session")
+    if r.words("time", "zone"):
+        name = "timezone"
+    elif r.words("session", "authorization") or r.words("role"):
+        return NoOpStmt("SET")
+    elif r.word("names"):
+        name = "client_encoding"
+    elif r.word("xml"):
+        r.expect("option")
+        name = "xmloption"
+    else:
+        name = ".".join(r.qualified_name())
+        if not (r.word("to") or r.op("=")):
+            r.fail(r.peek())
+    if r.word("default") and r.at_end():
+        return SetStmt(name, None, local)
+    if name == "timezone" and r.word("local"):
+        return SetStmt(name, None, local)
+    values: list[str] = []
+    while not r.at_end():
+        tok = r.next()
+        if tok.kind == "op" and tok.value == ",":
+            continue
+        if tok.kind == "op" and tok.value == "-" and r.peek() is not None and r.peek().kind == "number":
+            values.append("-" + r.next().value)
+            continue
+        if name == "timezone" and tok.is_word("interval"):
+            continue
+        values.append(tok.value)
+    if not values:
+        r.fail(None)
+    return SetStmt(name, values, local)
+
+
+def _reset(r: _Reader) -> SetStmt:
+    r.next()
+    if r.word("all"):
+        return SetStmt("", None, reset_all=True)
+    if r.words("time", "zone"):
+        return SetStmt("timezone", None)
+    if r.words("session", "authorization") or r.word("role"):
+        return SetStmt("role", None)
+    return SetStmt(".".join(r.qualified_name()), None)
+
+
+def _show(r: _Reader) -> ShowStmt:
+    r.next()
+    if r.words("time", "zone"):
+        return ShowStmt("timezone")
+    if r.words("transaction", "isolation", "level"):
+        return ShowStmt("transaction_isolation")
+    if r.words("session", "authorization"):
+        return ShowStmt("session_authorization")
+    name = ".".join(r.qualified_name())
+    r.done()
+    return ShowStmt(name)
+
+
+def _copy(r: _Reader) -> CopyStmt:
+    r.next()
+    table = columns = query = None
+    if r.op("("):
+        start = r.peek().pos
+        depth = 1
+        while depth:
+            tok = r.next()
+            if tok.kind == "op" and tok.value in ("(", ")"):
+                depth += 1 if tok.value == "(" else -1
+        query = r.text[start:r.toks[r.i - 1].pos]
+    else:
+        table = r.qualified_name()
+        if r.op("("):
+            columns = []
+            while True:
+                columns.append(r.name())
+                if r.op(")"):
+                    break
+                if not r.op(","):
+                    r.fail(r.peek())
+    if r.word("from"):
+        is_from = True
+    else:
+        r.expect("to")
+        is_from = False
+    tok = r.next()
+    if tok.is_word("stdin", "stdout"):
+        target = tok.value
+    elif tok.is_word("program"):
+        target = "program"
+        r.next()
+    else:
+        target = "file"
+    options: dict[str, str | None] = {}
+    r.word("with")
+    if r.op("("):
+        while not r.op(")"):
+            key = r.next().value.lower()
+            value = None
+            nxt = r.peek()
+            if nxt is not None and not (nxt.kind == "op" and nxt.value in (",", ")")):
+                value = r.next().value
+                if value == "(":  # FORCE_NULL (cols)
+                    vals = []
+                    while not r.op(")"):
+                        t = r.next()
+                        if t.kind != "op":
+                            vals.append(t.value)
+                    value = ",".join(vals)
+            options[key] = value
+            r.op(",")
+    else:  # the pre-9.0 syntax: WITH BINARY / CSV HEADER / DELIMITER 'x' / NULL 'y'
+        while not r.at_end() and not r.peek().is_word("where"):
+            key = r.next().value.lower()
+            if key in ("csv", "binary"):
+                options["format"] = key
+            elif key in ("header", "freeze"):
+                options[key] = "true"
+            elif key in ("delimiter", "null", "quote", "escape"):
+                r.word("as")
+                options[key] = r.next().value
+            elif key == "force":
+                r.word("not")
+                r.word("null", "quote")
+                while r.peek() is not None and r.peek().kind in ("ident", "qident"):
+                    r.next()
+                    if not r.op(","):
+                        break
+            else:
+                r.fail(r.toks[r.i - 1])
+    where = None
+    if r.word("where"):
+        where = r.rest()
+    return CopyStmt(table, columns, query, is_from, target, options, where)
+
+
+def _vacuum(r: _Reader) -> VacuumStmt:
+    analyze_only = r.next().is_word("analyze", "analyse")
+    if r.op("("):
+        while not r.op(")"):
+            r.next()
+    while r.word("full", "freeze", "verbose", "analyze", "analyse"):
+        pass
+    tables = []
+    while not r.at_end():
+        tables.append(r.qualified_name())
+        if r.op("("):
+            while not r.op(")"):
+                r.next()
+        r.op(",")
+    return VacuumStmt(tables, analyze_only)
+
+
+def _discard(r: _Reader) -> DiscardStmt:
+    r.next()
+    tok = r.next()
+    if not tok.is_word("all", "plans", "sequences", "temp", "temporary"):
+        r.fail(tok)
+    return DiscardStmt(tok.value)
+
+
+def _listen(r: _Reader) -> ListenStmt:
+    kind = r.next().value
+    if kind == "unlisten" and r.op("*"):
+        return ListenStmt("unlisten", None)
+    channel = r.name()
+    payload = None
+    if kind == "notify" and r.op(","):
+        payload = r.next().value
+    return ListenStmt(kind, channel, payload)
+
+
+def _explain(r: _Reader) -> ExplainStmt:
+    r.next()
+    analyze = verbose = False
+    costs = True
+    if r.op("("):
+        while not r.op(")"):
+            key = r.next().value
+            on = True
+            nxt = r.peek()
+            if nxt is not None and nxt.kind in ("ident", "number") and not nxt.is_word(
+                    "analyze", "verbose", "costs", "buffers", "timing", "summary", "format", "settings", "wal"):
+                on = r.next().value.lower() not in ("false", "off", "0")
+            if key == "analyze":
+                analyze = on
+            elif key == "verbose":
+                verbose = on
+            elif key == "costs":
+                costs = on
+            r.op(",")
+    else:
+        analyze = r.word("analyze", "analyse")
+        verbose = r.word("verbose")
+    return ExplainStmt(r.rest(), analyze, verbose, costs)
+
+
+def _declare(r: _Reader) -> DeclareStmt:
+    r.next()
+    name = r.name()
+    binary = scroll = hold = False
+    while True:
+        if r.word("binary"):
+            binary = True
+        elif r.word("insensitive", "asensitive"):
+            pass
+        elif r.words("no", "scroll"):
+            scroll = False
+        elif r.word("scroll"):
+            scroll = True
+        else:
+            break
+    r.expect("cursor")
+    if r.words("with", "hold"):
+        hold = True
+    r.words("without", "hold")
+    r.expect("for")
+    return DeclareStmt(name, r.rest(), hold, scroll, binary)
+
+
+def _fetch(r: _Reader) -> FetchStmt:
+    move = r.next().is_word("move")
+    count: int | None = 1
+    backward = False
+    absolute = None
+    if r.word("next"):
+        pass
+    elif r.word("prior"):
+        backward = True
+    elif r.word("first"):
+        absolute = 1
+    elif r.word("last"):
+        absolute = -1
+    elif r.word("absolute"):
+        absolute = int(r.next().value)
+    elif r.word("relative"):
+        count = int(r.next().value)
+    elif r.word("all"):
+        count = None
+    elif r.word("forward", "backward"):
+        backward = r.toks[r.i - 1].value == "backward"
+        if r.word("all"):
+            count = None
+        elif r.peek() is not None and r.peek().kind == "number":
+            count = int(r.next().value)
+    elif r.peek() is not None and r.peek().kind == "number":
+        count = int(r.next().value)
+    r.word("from", "in")
+    return FetchStmt(r.name(), count, backward, move, absolute)
+
+
+def _close(r: _Reader) -> CloseStmt:
+    r.next()
+    if r.word("all"):
+        return CloseStmt(None)
+    return CloseStmt(r.name())
+
+
+_ROLE_FLAGS = {"superuser": ("superuser", True), "nosuperuser": ("superuser", False),
+               "login": ("login", True), "nologin": ("login", False),
+               "createdb": ("createdb", True), "nocreatedb": ("createdb", False),
+               "createrole": ("createrole", True), "nocreaterole": ("createrole", False),
+               "inherit": ("inherit", True), "noinherit": ("inherit", False),
+               "replication": ("replication", True), "noreplication": ("replication", False),
+               "bypassrls": ("bypassrls", True), "nobypassrls": ("bypassrls", False)}
+
+
+def _role(r: _Reader) -> RoleStmt | DatabaseStmt | None:
+    kind = r.next().value
+    is_user = r.word("user")
+    if not is_user and not r.word("role", "group"):
+        if r.word("database"):
+            return _database(r, kind)
+        return None
+    if kind == "drop":
+        if_exists = r.words("if", "exists")
+        names = [r.name()]
+        while r.op(","):
+            names.append(r.name())
+        return RoleStmt("drop", names, if_exists=if_exists)
+    names = [r.name()]
+    options: dict[str, object] = {"login": True} if (is_user and kind == "create") else {}
+    if kind == "alter" and r.words("rename", "to"):
+        options["rename"] = r.name()
+        return RoleStmt(kind, names, options)
+    if kind == "alter" and r.word("set", "reset"):
+        return RoleStmt(kind, names, {})
+    r.word("with")
+    while not r.at_end():
+        tok = r.next()
+        if tok.value in _ROLE_FLAGS:
+            key, value = _ROLE_FLAGS[tok.value]
+            options[key] = value
+        elif tok.is_word("password"):
+            value_tok = r.next()
+            options["password"] = None if value_tok.is_word("null") else value_tok.value
+        elif tok.is_word("encrypted"):
+            continue
+        elif tok.is_word("connection"):
+            r.expect("limit")
+            sign = -1 if r.op("-") else 1
+            options["connection_limit"] = sign * int(r.next().value)
+        elif tok.is_word("valid"):
+            r.expect("until")
+            options["valid_until"] = r.next().value
+        elif tok.is_word("in", "role", "admin", "user"):
+            r.word("role", "group")
+            while not r.at_end():
+                r.next()
+        else:
+            r.fail(tok)
+    return RoleStmt(kind, names, options, is_user=is_user)
+
+
+def _database(r: _Reader, kind: str) -> DatabaseStmt:
+    if kind == "alter":
+        return DatabaseStmt("alter", r.name())
+    if_exists = kind == "drop" and r.words("if", "exists")
+    name = r.name()
+    options: dict[str, str] = {}
+    r.word("with")
+    while not r.at_end():
+        key = r.next().value
+        r.op("=")
+        if not r.at_end():
+            options[key] = r.next().value
+    return DatabaseStmt(kind, name, if_exists, options)
+
+
+def _grant(r: _Reader) -> GrantStmt:
+    grant = r.next().is_word("grant")
+    return GrantStmt(grant, r.text)
+
+
+def _comment(r: _Reader) -> CommentStmt:
+    r.next()
+    r.expect("on")
+    kind = r.next().value
+    if kind in ("materialized", "foreign"):
+        kind = r.next().value
+    name = r.qualified_name()
+    r.expect("is")
+    tok = r.next()
+    return CommentStmt(kind, name, None if tok.is_word("null") else tok.value)
+
+
+def _noop(tag: str):
+    return lambda r: NoOpStmt(tag)
+
+
+def _create_or_alter(r: _Reader) -> UtilityStmt | None:
+    nxt = r.peek(1)
+    if nxt is not None and nxt.is_word("role", "user", "group", "database"):
+        return _role(r)
+    return None
+
+
+def _drop(r: _Reader) -> UtilityStmt | None:
+    nxt = r.peek(1)
+    if nxt is not None and nxt.is_word("role", "user", "group", "database"):
+        return _role(r)
+    return None
+
+
+def _start(r: _Reader) -> TransactionStmt | None:
+    nxt = r.peek(1)
+    return _begin(r) if nxt is not None and nxt.is_word("transaction") else None
+
+
+_HANDLERS = {
+    "begin": _begin, "start": _start, "commit": _commit, "end": _commit, "rollback": _rollback,
+    "abort": _rollback, "savepoint": _savepoint, "release": _release, "prepare": _prepare,
+    "execute": _execute, "deallocate": _deallocate, "set": _set, "reset": _reset, "show": _show,
+    "copy": _copy, "vacuum": _vacuum, "analyze": _vacuum, "analyse": _vacuum, "discard": _discard,
+    "listen": _listen, "unlisten": _listen, "notify": _listen, "explain": _explain, "declare": _declare,
+    "fetch": _fetch, "move": _fetch, "close": _close, "grant": _grant, "revoke": _grant,
+    "comment": _comment, "create": _create_or_alter, "alter": _create_or_alter, "drop": _drop,
+    "checkpoint": _noop("CHECKPOINT"), "lock": _noop("LOCK TABLE"), "load": _noop("LOAD"),
+}
