@@ -1,0 +1,250 @@
+"""The write-ahead log: buffered appends, group commit by one flusher thread, segments.
+
+The bytes on disk are described in `wal_format`; reading lives in `wal_scan` (re-exported
+here: `read_wal`, `WalScan`, `WalRecord`, `truncate_tail`).
+
+Group commit. `append` only buffers the payload and returns the record's end LSN. A waiter
+(`flush_async`/`flush`) wakes the flusher thread at once, so a lone committer never waits for
+a timer. The flusher takes everything buffered, writes it as one or more batches, fsyncs once
+per touched segment, and resolves every future whose LSN is now durable. While it writes and
+fsyncs, new appends keep buffering and new waiters pile onto the next round, which is how many
+committers share one fsync. Futures are resolved on the flusher thread without the lock held,
+so their done-callbacks may call back into the writer.
+
+Failure. If a write or fsync raises, the writer fails every waiting future with that OSError
+and from then on refuses appends and flushes (PostgreSQL PANICs on a failed fsync: after one,
+the kernel may have dropped the dirty pages, so nothing can be trusted to be durable).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import posixpath
+import threading
+import time
+from concurrent.futures import Future
+
+import zstandard
+
+from quantadb.storage.fs import AppendFile, FileSystem
+from quantadb.storage.wal_format import (
+    RECORD_HEADER_SIZE,
+    encode_batch,
+    record_header,
+    segment_name,
+)
+from quantadb.storage.wal_scan import (
+    WalRecord,
+    WalRemoved,
+    WalScan,
+    list_segments,
+    read_wal,
+    truncate_tail,
+)
+
+__all__ = ["WalWriter", "WalRecord", "WalRemoved", "WalScan", "read_wal", "truncate_tail",
+           "list_segments"]
+
+log = logging.getLogger("quantadb.storage.wal")
+
+# Buffered but unrequested bytes beyond this are written (and fsynced) anyway, so a large
+# transaction does not keep its whole WAL in memory until COMMIT.
+_BUFFER_FLUSH_BYTES = 8 << 20
+
+
+class WalWriter:
+    """Appends records after `start_lsn` (which must be where the existing log ends)."""
+
+    def __init__(self, fs: FileSystem, wal_dir: str, start_lsn: int, *, epoch: int = 0,
+                 segment_bytes: int = 16 << 20, compress_min_bytes: int = 4096) -> None:
+        self.epoch = epoch
+        self.fsync_count = 0
+        self.fsync_seconds = 0.0
+        self.bytes_written = 0
+        self._fs = fs
+        self._dir = wal_dir
+        self._segment_bytes = segment_bytes
+        self._compress_min_bytes = compress_min_bytes
+        self._compressor = zstandard.ZstdCompressor(level=1)
+
+        self._lock = threading.Lock()
+        self._wakeup = threading.Condition(self._lock)
+        self._pending: list[tuple[bytes, int]] = []   # (payload, epoch)
+        self._pending_lsn = start_lsn                 # LSN where _pending starts
+        self._pending_bytes = 0
+        self._written_lsn = start_lsn
+        self._flushed_lsn = start_lsn
+        self._requested_lsn = start_lsn
+        self._waiters: list[tuple[int, int, Future]] = []   # heap of (lsn, seq, future)
+        self._seq = itertools.count()
+        self._failed: OSError | None = None
+        self._closing = False
+
+        fs.makedirs(wal_dir)
+        later = [s for s in list_segments(fs, wal_dir) if s > start_lsn]
+        if later:
+            raise ValueError(f"WAL segment {segment_name(later[0])} lies beyond start LSN "
+                             f"{start_lsn}; truncate_tail() the log first")
+        path = self._segment_path(start_lsn)
+        if fs.exists(path) and fs.size(path) != 0:
+            raise ValueError(f"WAL segment {path} already holds data")
+        self._segment_start = start_lsn
+        self._file: AppendFile = fs.open_append(path)
+        self._dir_dirty = True
+        self._thread = threading.Thread(target=self._run, name="quantadb-wal-flusher",
+                                        daemon=True)
+        self._thread.start()
+
+    def _segment_path(self, start_lsn: int) -> str:
+        return posixpath.join(self._dir, segment_name(start_lsn))
+
+    @property
+    def written_lsn(self) -> int:
+        return self._written_lsn
+
+    @property
+    def flushed_lsn(self) -> int:
+        return self._flushed_lsn
+
+    def append(self, payload: bytes) -> int:
+        """Buffer one record; return its end LSN. Thread-safe."""
+        with self._lock:
+            if self._failed is not None:
+                raise self._refusal()
+            self._pending.append((payload, self.epoch))
+            size = RECORD_HEADER_SIZE + len(payload)
+            self._written_lsn += size
+            self._pending_bytes += size
+            if self._pending_bytes >= _BUFFER_FLUSH_BYTES and self._requested_lsn < self._written_lsn:
+                self._requested_lsn = self._written_lsn
+                self._wakeup.notify()
+            return self._written_lsn
+
+    def flush_async(self, lsn: int) -> Future:
+        """A future that resolves (result None) once everything up to `lsn` is durable."""
+        future: Future = Future()
+        future.set_running_or_notify_cancel()   # a waiter may not cancel a shared fsync
+        with self._lock:
+            if self._failed is not None:
+                future.set_exception(self._refusal())
+                return future
+            if lsn <= self._flushed_lsn:
+                future.set_result(None)
+                return future
+            if lsn > self._written_lsn:
+                raise ValueError(f"cannot flush to LSN {lsn}: only {self._written_lsn} appended")
+            heapq.heappush(self._waiters, (lsn, next(self._seq), future))
+            if lsn > self._requested_lsn:
+                self._requested_lsn = lsn
+                self._wakeup.notify()
+        return future
+
+    def flush(self, lsn: int | None = None) -> None:
+        """Block until durable up to `lsn` (None: everything appended so far)."""
+        self.flush_async(self._written_lsn if lsn is None else lsn).result()
+
+    def recycle(self, keep_from_lsn: int) -> None:
+        """Delete the segments that end at or before `keep_from_lsn`."""
+        starts = list_segments(self._fs, self._dir)
+        removed = 0
+        for start, next_start in zip(starts, starts[1:]):
+            if next_start > keep_from_lsn or start == self._segment_start:
+                break
+            self._fs.remove(self._segment_path(start))
+            removed += 1
+        if removed:
+            self._fs.fsync_dir(self._dir)
+            log.info("[wal] recycled %d segment(s) before LSN %d", removed, keep_from_lsn)
+
+    def close(self) -> None:
+        """Flush everything appended, stop the flusher thread, close the segment."""
+        try:
+            if self._failed is None:
+                self.flush()
+        finally:
+            with self._lock:
+                self._closing = True
+                self._wakeup.notify()
+            self._thread.join()
+            self._file.close()
+
+    def _refusal(self) -> OSError:
+        exc = OSError(getattr(self._failed, "errno", None),
+                      f"WAL refuses writes after an earlier I/O failure: {self._failed}")
+        exc.__cause__ = self._failed
+        return exc
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                while (not self._closing and self._failed is None
+                       and self._requested_lsn <= self._flushed_lsn):
+                    self._wakeup.wait()
+                if self._failed is not None or (self._closing and not self._pending):
+                    return
+                records, start = self._pending, self._pending_lsn
+                self._pending, self._pending_lsn, self._pending_bytes = [], self._written_lsn, 0
+            try:
+                end = self._write(records, start)
+            except OSError as exc:
+                log.error("[wal] write/fsync failed at LSN %d: %s; refusing further writes",
+                          start, exc)
+                with self._lock:
+                    self._failed = exc
+                    waiters, self._waiters = self._waiters, []
+                for _, _, future in waiters:
+                    future.set_exception(exc)
+                return
+            done = []
+            with self._lock:
+                self._flushed_lsn = end
+                while self._waiters and self._waiters[0][0] <= end:
+                    done.append(heapq.heappop(self._waiters)[2])
+            for future in done:
+                future.set_result(None)
+
+    def _write(self, records: list[tuple[bytes, int]], start: int) -> int:
+        """Write `records` (starting at LSN `start`) as batches and fsync; return the end LSN."""
+        parts: list[bytes] = []
+        batch_start = lsn = start
+        for payload, epoch in records:
+            size = RECORD_HEADER_SIZE + len(payload)
+            # A batch that will open a new segment has a whole segment of room.
+            segment_start = self._segment_start
+            if batch_start - segment_start >= self._segment_bytes:
+                segment_start = batch_start
+            room = segment_start + self._segment_bytes - batch_start
+            if parts and lsn + size - batch_start > room:
+                self._write_batch(parts, batch_start)
+                parts, batch_start = [], lsn
+            lsn += size
+            parts.append(record_header(payload, lsn, epoch))
+            parts.append(payload)
+        if parts:
+            self._write_batch(parts, batch_start)
+        self._fsync(self._file)
+        if self._dir_dirty:
+            self._fs.fsync_dir(self._dir)
+            self._dir_dirty = False
+        return lsn
+
+    def _write_batch(self, parts: list[bytes], batch_start: int) -> None:
+        if batch_start - self._segment_start >= self._segment_bytes:
+            self._fsync(self._file)
+            self._file.close()
+            self._segment_start = batch_start
+            self._file = self._fs.open_append(self._segment_path(batch_start))
+            self._dir_dirty = True
+            log.debug("[wal] started segment %s", segment_name(batch_start))
+        data = encode_batch(b"".join(parts), batch_start, self._compressor,
+                            self._compress_min_bytes)
+        self._file.write(data)
+        self.bytes_written += len(data)
+
+    def _fsync(self, file: AppendFile) -> None:
+        began = time.perf_counter()
+        file.fsync()
+        self.fsync_seconds += time.perf_counter() - began
+        self.fsync_count += 1
