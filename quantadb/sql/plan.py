@@ -1,0 +1,349 @@
+"""Plan nodes: what the binder builds, the optimizer rewrites and the executor runs.
+
+Every node lists its output `columns` (name, type, and for plain table columns the table OID
+and attnum that RowDescription reports). Expressions inside a node refer to the columns of
+its input by position (`ColumnRef.index`); a join's condition sees the left columns followed
+by the right ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from quantadb.sql.expr import AggRef, Call, Expr
+from quantadb.types.registry import SqlType
+
+
+@dataclass(frozen=True)
+class PlanColumn:
+    name: str
+    type: SqlType
+    table_oid: int = 0
+    attnum: int = 0
+
+
+class Plan:
+    columns: list[PlanColumn]
+    estimated_rows: float = 1000.0
+
+    def children(self) -> list["Plan"]:
+        return []
+
+    def label(self) -> str:
+        return type(self).__name__
+
+
+@dataclass(eq=False)
+class Result(Plan):
+    """One row of no columns (SELECT without FROM)."""
+
+    columns: list[PlanColumn] = field(default_factory=list)
+    estimated_rows: float = 1.0
+
+
+@dataclass(eq=False)
+class TableScan(Plan):
+    """Visible rows of a stored table; `rowid_column` adds the row ids as a last int8 column."""
+
+    rel_oid: int
+    table_name: str
+    attnums: list[int]
+    columns: list[PlanColumn]
+    filter: Expr | None = None
+    with_rowids: bool = False
+    lock_mode: str = ""  # "update" / "share" for SELECT ... FOR UPDATE / FOR SHARE
+    estimated_rows: float = 1000.0
+
+    def label(self) -> str:
+        return f"Seq Scan on {self.table_name}"
+
+
+@dataclass(eq=False)
+class IndexScan(Plan):
+    """Rows found through an index: equality `keys` (hash or btree) or a btree range."""
+
+    rel_oid: int
+    table_name: str
+    index_oid: int
+    index_name: str
+    attnums: list[int]
+    columns: list[PlanColumn]
+    keys: list[Expr] | None = None  # equality on the index's leading columns
+    low: Expr | None = None
+    high: Expr | None = None
+    low_inclusive: bool = True
+    high_inclusive: bool = True
+    filter: Expr | None = None
+    with_rowids: bool = False
+    lock_mode: str = ""
+    estimated_rows: float = 1.0
+
+    def label(self) -> str:
+        return f"Index Scan using {self.index_name} on {self.table_name}"
+
+
+@dataclass(eq=False)
+class VirtualScan(Plan):
+    """A generated table (pg_catalog, information_schema): rows come from `source` at run time."""
+
+    source: str  # the generator's name, e.g. "pg_catalog.pg_class"
+    columns: list[PlanColumn]
+    filter: Expr | None = None
+    estimated_rows: float = 100.0
+
+    def label(self) -> str:
+        return f"Function Scan on {self.source}"
+
+
+@dataclass(eq=False)
+class Values(Plan):
+    rows: list[list[Expr]]
+    columns: list[PlanColumn]
+
+    def label(self) -> str:
+        return "Values Scan"
+
+
+@dataclass(eq=False)
+class FunctionScan(Plan):
+    """A set-returning function in FROM (generate_series, unnest); `ordinality` adds a counter."""
+
+    call: Call
+    columns: list[PlanColumn]
+    ordinality: bool = False
+    child: Plan | None = None  # LATERAL input: the call's arguments refer to its columns
+
+    def children(self) -> list[Plan]:
+        return [self.child] if self.child else []
+
+    def label(self) -> str:
+        return f"Function Scan on {self.call.name}"
+
+
+@dataclass(eq=False)
+class ProjectSet(Plan):
+    """Set-returning functions in a select list: each input row yields as many rows as its longest set."""
+
+    child: Plan
+    exprs: list[Expr]  # Call nodes of kind 's' at top level, or plain expressions
+    columns: list[PlanColumn]
+
+    def children(self) -> list[Plan]:
+        return [self.child]
+
+
+@dataclass(eq=False)
+class Filter(Plan):
+    child: Plan
+    predicate: Expr
+    columns: list[PlanColumn]
+
+    def children(self) -> list[Plan]:
+        return [self.child]
+
+
+@dataclass(eq=False)
+class Project(Plan):
+    child: Plan
+    exprs: list[Expr]
+    columns: list[PlanColumn]
+
+    def children(self) -> list[Plan]:
+        return [self.child]
+
+    def label(self) -> str:
+        return "Result"
+
+
+@dataclass(eq=False)
+class Join(Plan):
+    """kind: inner, left, right, full, cross, semi, anti. `left_keys`/`right_keys` are equi-join
+    keys (hash join); `condition` is the residual predicate over left+right columns."""
+
+    kind: str
+    left: Plan
+    right: Plan
+    columns: list[PlanColumn]
+    left_keys: list[Expr] = field(default_factory=list)
+    right_keys: list[Expr] = field(default_factory=list)
+    condition: Expr | None = None
+    lateral: bool = False  # the right side is re-run for each left row (its OuterRefs see left columns)
+
+    def children(self) -> list[Plan]:
+        return [self.left, self.right]
+
+    def label(self) -> str:
+        method = "Hash" if self.left_keys else "Nested Loop"
+        kind = {"inner": "", "cross": ""}.get(self.kind, self.kind.capitalize() + " ")
+        return f"{method} {kind}Join".replace("Nested Loop ", "Nested Loop " if kind else "Nested Loop")
+
+
+@dataclass(eq=False)
+class Aggregate(Plan):
+    """Groups by `group_exprs` (one grouping set each in `grouping_sets`, as indexes into
+    group_exprs); outputs the group keys, then the aggregates, then (with several grouping
+    sets) a GROUPING() bitmask."""
+
+    child: Plan
+    group_exprs: list[Expr]
+    aggs: list[AggRef]
+    columns: list[PlanColumn]
+    grouping_sets: list[list[int]] | None = None
+
+    def children(self) -> list[Plan]:
+        return [self.child]
+
+    def label(self) -> str:
+        return "HashAggregate" if self.group_exprs else "Aggregate"
+
+
+@dataclass(eq=False)
+class Window(Plan):
+    """Appends one column per window function call to its input."""
+
+    child: Plan
+    funcs: list[Any]  # WindowCall
+    columns: list[PlanColumn]
+
+    def children(self) -> list[Plan]:
+        return [self.child]
+
+    def label(self) -> str:
+        return "WindowAgg"
+
+
+@dataclass(eq=False)
+class Sort(Plan):
+    child: Plan
+    keys: list[tuple[Expr, bool, bool]]  # (expr, descending, nulls_first)
+    columns: list[PlanColumn]
+
+    def children(self) -> list[Plan]:
+        return [self.child]
+
+
+@dataclass(eq=False)
+class Limit(Plan):
+    child: Plan
+    limit: Expr | None
+    offset: Expr | None
+    columns: list[PlanColumn]
+
+    def children(self) -> list[Plan]:
+        return [self.child]
+
+
+@dataclass(eq=False)
+class Distinct(Plan):
+    """DISTINCT (on all columns) or DISTINCT ON (`on` expressions: first row per key, input sorted)."""
+
+    child: Plan
+    columns: list[PlanColumn]
+    on: list[Expr] | None = None
+
+    def children(self) -> list[Plan]:
+        return [self.child]
+
+    def label(self) -> str:
+        return "Unique" if self.on else "HashAggregate"
+
+
+@dataclass(eq=False)
+class SetOp(Plan):
+    kind: str  # union intersect except
+    all: bool
+    left: Plan
+    right: Plan
+    columns: list[PlanColumn]
+
+    def children(self) -> list[Plan]:
+        return [self.left, self.right]
+
+    def label(self) -> str:
+        return "Append" if self.kind == "union" and self.all else f"HashSetOp {self.kind.capitalize()}"
+
+
+@dataclass(eq=False)
+class CteScan(Plan):
+    """Reads a WITH query, computed once per statement (`cte.plan`), or the working table of a
+    recursive CTE."""
+
+    cte: "CteDef"
+    columns: list[PlanColumn]
+
+    def label(self) -> str:
+        return f"CTE Scan on {self.cte.name}"
+
+
+@dataclass(eq=False)
+class CteDef:
+    name: str
+    plan: Plan | None = None
+    recursive_plan: Plan | None = None  # the recursive term of WITH RECURSIVE
+    union_all: bool = True
+    columns: list[PlanColumn] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class Insert(Plan):
+    rel_oid: int
+    table_name: str
+    source: Plan  # produces one column per target attnum, already cast to the column types
+    target_attnums: list[int]
+    returning: list[Expr] | None
+    columns: list[PlanColumn]
+    on_conflict: Any = None  # OnConflict
+
+    def children(self) -> list[Plan]:
+        return [self.source]
+
+
+@dataclass(eq=False)
+class OnConflict:
+    index_oid: int  # 0 = any unique index
+    action: str  # "nothing" | "update"
+    assignments: list[tuple[int, Expr]] = field(default_factory=list)  # attnum, expr over existing+excluded
+    where: Expr | None = None
+
+
+@dataclass(eq=False)
+class Update(Plan):
+    """`source` yields the row id (first column) and then the new value of every column of the
+    table in attnum order; `returning` is evaluated over the new row."""
+
+    rel_oid: int
+    table_name: str
+    source: Plan
+    returning: list[Expr] | None
+    columns: list[PlanColumn]
+
+    def children(self) -> list[Plan]:
+        return [self.source]
+
+
+@dataclass(eq=False)
+class Delete(Plan):
+    """`source` yields the row id (first column) and the old row (for RETURNING and foreign keys)."""
+
+    rel_oid: int
+    table_name: str
+    source: Plan
+    returning: list[Expr] | None
+    columns: list[PlanColumn]
+
+    def children(self) -> list[Plan]:
+        return [self.source]
+
+
+def explain_lines(plan: Plan, analyze: dict | None = None, indent: int = 0) -> list[str]:
+    """EXPLAIN output in PostgreSQL's text shape (costs are rows only)."""
+    prefix = "" if indent == 0 else " " * (indent * 6 - 4) + "->  "
+    line = f"{prefix}{plan.label()}  (rows={int(max(plan.estimated_rows, 1))})"
+    if analyze is not None and id(plan) in analyze:
+        rows, ms = analyze[id(plan)]
+        line += f" (actual time={ms:.3f} rows={rows} loops=1)"
+    lines = [line]
+    for child in plan.children():
+        lines.extend(explain_lines(child, analyze, indent + 1))
+    return lines

@@ -1,0 +1,86 @@
+"""Name scopes for the binder: which columns a FROM clause makes visible, and where.
+
+A Scope is the row an operator sees: an ordered list of columns, each tagged with the range
+variable (table alias) it came from. Column references bind to positions in that row.
+Scopes chain to their parent for correlated subqueries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from quantadb.errors import AmbiguousColumn, UndefinedColumn, UndefinedTable
+from quantadb.sql.plan import PlanColumn
+
+
+@dataclass
+class ScopeColumn:
+    name: str
+    alias: str  # range variable ("" for unnamed)
+    column: PlanColumn
+    hidden: bool = False  # a USING/NATURAL join's duplicate, reachable only qualified
+    schema: str = ""
+
+
+@dataclass
+class Scope:
+    columns: list[ScopeColumn] = field(default_factory=list)
+    parent: "Scope | None" = None
+    # set by the query binder while binding grouped queries
+    aliases: set[str] = field(default_factory=set)
+
+    def add(self, alias: str, columns: list[PlanColumn], schema: str = "") -> None:
+        self.aliases.add(alias)
+        for c in columns:
+            self.columns.append(ScopeColumn(c.name, alias, c, schema=schema))
+
+    def extend(self, other: "Scope") -> None:
+        self.columns.extend(other.columns)
+        self.aliases |= other.aliases
+
+    def resolve(self, name: str, qualifier: list[str]) -> tuple[int, int, PlanColumn] | None:
+        """(depth, index, column) of `qualifier.name`, searching outward; None if unknown."""
+        scope, depth = self, 0
+        while scope is not None:
+            hit = scope._find(name, qualifier)
+            if hit is not None:
+                return depth, hit, scope.columns[hit].column
+            scope, depth = scope.parent, depth + 1
+        return None
+
+    def _find(self, name: str, qualifier: list[str]) -> int | None:
+        matches = []
+        for i, c in enumerate(self.columns):
+            if c.name != name:
+                continue
+            if qualifier:
+                if c.alias != qualifier[-1] or (len(qualifier) > 1 and c.schema and c.schema != qualifier[-2]):
+                    continue
+            elif c.hidden:
+                continue
+            matches.append(i)
+        if len(matches) > 1:
+            raise AmbiguousColumn(f'column reference "{name}" is ambiguous')
+        return matches[0] if matches else None
+
+    def has_alias(self, alias: str) -> bool:
+        scope = self
+        while scope is not None:
+            if alias in scope.aliases:
+                return True
+            scope = scope.parent
+        return False
+
+    def star(self, qualifier: str | None) -> list[int]:
+        """Positions expanded by `*` or `alias.*`."""
+        if qualifier is None:
+            return [i for i, c in enumerate(self.columns) if not c.hidden]
+        out = [i for i, c in enumerate(self.columns) if c.alias == qualifier]
+        if not out and qualifier not in self.aliases:
+            raise UndefinedTable(f'missing FROM-clause entry for table "{qualifier}"')
+        return out
+
+
+def undefined_column(name: str, qualifier: list[str]) -> UndefinedColumn:
+    shown = ".".join([*qualifier, name])
+    return UndefinedColumn(f'column {shown} does not exist' if qualifier else f'column "{name}" does not exist')

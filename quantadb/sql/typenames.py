@@ -1,0 +1,86 @@
+"""Type names as SQL spells them ("numeric(10,2)", "character varying", "int[]") -> SqlType."""
+
+from __future__ import annotations
+
+import re
+
+from sqlglot import exp
+
+from quantadb.errors import UndefinedObject
+from quantadb.types import registry as R
+from quantadb.types.registry import SqlType
+
+_TYPE = re.compile(r'^\s*(?P<name>[a-z_"][a-z0-9_ ."]*?)\s*(\((?P<mods>[^)]*)\))?\s*(?P<tz>with(out)? time zone)?'
+                   r"\s*(?P<array>(\[\d*\]\s*)+|array)?\s*$", re.IGNORECASE)
+
+
+def parse_type_name(text: str) -> SqlType:
+    """Resolve a type name with optional modifiers and array brackets; 42704 if unknown."""
+    m = _TYPE.match(text)
+    if not m:
+        raise UndefinedObject(f'type "{text}" does not exist')
+    raw = m.group("name").strip()
+    # a quoted name is taken literally: "char" is the one-byte type, char is bpchar
+    name = raw[1:-1] if raw.startswith('"') and raw.endswith('"') else " ".join(raw.lower().split())
+    if name.startswith("pg_catalog."):
+        name = name[len("pg_catalog."):]
+    if m.group("tz"):
+        name = f"{name} {m.group('tz').lower()}"
+    base = R.BY_NAME.get(name) if raw.startswith('"') else R.lookup(name)
+    if base is None:
+        raise UndefinedObject(f'type "{name}" does not exist')
+    typmod = _typmod(base, m.group("mods"))
+    if m.group("array"):
+        return SqlType(R.array_of(base), typmod)
+    return SqlType(base, typmod)
+
+
+def _typmod(base: R.PgType, mods: str | None) -> int:
+    if not mods:
+        return -1
+    values = [int(v) for v in mods.replace(" ", "").split(",") if v]
+    if base in (R.VARCHAR, R.BPCHAR) and values:
+        return R.varchar_typmod(values[0])
+    if base is R.NUMERIC and values:
+        return R.numeric_typmod(values[0], values[1] if len(values) > 1 else 0)
+    if base in (R.TIMESTAMP, R.TIMESTAMPTZ, R.TIME, R.TIMETZ, R.BIT, R.VARBIT) and values:
+        return values[0]
+    return -1
+
+
+_SQLGLOT_NAMES = {
+    "DOUBLE": "float8", "FLOAT": "float4", "VARBINARY": "bytea", "BLOB": "bytea", "BINARY": "bytea",
+    "TIMESTAMPTZ": "timestamptz", "TIMESTAMP": "timestamp", "DATETIME": "timestamp", "TINYINT": "int2",
+    "SERIAL": "int4", "BIGSERIAL": "int8", "SMALLSERIAL": "int2", "DECIMAL": "numeric", "BIGDECIMAL": "numeric",
+    "NCHAR": "bpchar", "CHAR": "bpchar", "NVARCHAR": "varchar", "TIMETZ": "timetz", "INT": "int4",
+    "BIGINT": "int8", "SMALLINT": "int2", "BOOLEAN": "bool", "NAME": "name", "OBJECT_IDENTIFIER": "oid",
+}
+
+
+def from_datatype(node: exp.Expression) -> SqlType:
+    """Convert sqlglot's DataType (or ObjectIdentifier for regclass & co.) to a SqlType."""
+    if isinstance(node, exp.ObjectIdentifier):
+        return parse_type_name(node.name)
+    if not isinstance(node, exp.DataType):
+        return parse_type_name(node.sql(dialect="postgres"))
+    dtype = node.this
+    if dtype == exp.DataType.Type.ARRAY:
+        inner = from_datatype(node.expressions[0])
+        return SqlType(R.array_of(inner.pg), inner.typmod)
+    if dtype == exp.DataType.Type.USERDEFINED:
+        kind = node.args.get("kind")
+        if isinstance(kind, exp.Identifier):
+            return parse_type_name(f'"{kind.name}"' if kind.quoted else kind.name)
+        return parse_type_name(str(kind))
+    name = _SQLGLOT_NAMES.get(dtype.value, dtype.value.lower())
+    params = [p.this for p in node.expressions if isinstance(p, exp.DataTypeParam)]
+    mods = ",".join(p.name for p in params) if params else None
+    base = R.lookup(name)
+    if base is None:
+        raise UndefinedObject(f'type "{name}" does not exist')
+    return SqlType(base, _typmod(base, mods))
+
+
+def is_serial(node: exp.Expression) -> bool:
+    return isinstance(node, exp.DataType) and node.this in (
+        exp.DataType.Type.SERIAL, exp.DataType.Type.BIGSERIAL, exp.DataType.Type.SMALLSERIAL)
