@@ -209,33 +209,31 @@ class WalWriter:
         """Write `records` (starting at LSN `start`) as batches and fsync; return the end LSN."""
         parts: list[bytes] = []
         batch_start = lsn = start
+        segment_start = self._segment_start
         for payload, epoch in records:
             size = RECORD_HEADER_SIZE + len(payload)
-            # A batch that will open a new segment has a whole segment of room.
-            segment_start = self._segment_start
-            if batch_start - segment_start >= self._segment_bytes:
-                segment_start = batch_start
-            room = segment_start + self._segment_bytes - batch_start
-            if parts and lsn + size - batch_start > room:
-                self._write_batch(parts, batch_start)
-                parts, batch_start = [], lsn
+            if lsn + size - segment_start > self._segment_bytes and lsn > segment_start:
+                # The record does not fit: end the batch here and open a new segment.
+                if parts:
+                    self._write_batch(parts, batch_start, segment_start)
+                parts, batch_start, segment_start = [], lsn, lsn
             lsn += size
             parts.append(record_header(payload, lsn, epoch))
             parts.append(payload)
         if parts:
-            self._write_batch(parts, batch_start)
+            self._write_batch(parts, batch_start, segment_start)
         self._fsync(self._file)
         if self._dir_dirty:
             self._fs.fsync_dir(self._dir)
             self._dir_dirty = False
         return lsn
 
-    def _write_batch(self, parts: list[bytes], batch_start: int) -> None:
-        if batch_start - self._segment_start >= self._segment_bytes:
+    def _write_batch(self, parts: list[bytes], batch_start: int, segment_start: int) -> None:
+        if segment_start != self._segment_start:
             self._fsync(self._file)
             self._file.close()
-            self._segment_start = batch_start
-            self._file = self._fs.open_append(self._segment_path(batch_start))
+            self._segment_start = segment_start
+            self._file = self._fs.open_append(self._segment_path(segment_start))
             self._dir_dirty = True
             log.debug("[wal] started segment %s", segment_name(batch_start))
         data = encode_batch(b"".join(parts), batch_start, self._compressor,

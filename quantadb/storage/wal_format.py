@@ -24,11 +24,12 @@ A batch is compressed (zstd level 1) when logical_len >= compress_min_bytes and 
 smaller. The header CRC lets a reader reject a torn or garbage header before trusting lengths.
 
 Segment files live in the WAL directory and are named by the LSN of their first batch as 16
-upper-case hex digits (e.g. `0000000001000000`); a segment is a plain sequence of batches. A
-writer starts a new segment before a batch once the current one holds >= segment_bytes of
-logical stream; a batch is cut to fit the room left, except that a single record larger than
-the room is kept whole, so such a segment ends late. Segments are contiguous: each one starts
-where the previous one ends; a reader treats a gap as the end of the log.
+upper-case hex digits (e.g. `0000000001000000`); a segment is a plain sequence of batches
+holding at most segment_bytes of logical stream. The writer opens a new segment before a
+record that would not fit, so a record larger than segment_bytes gets a segment of its own
+(the one case where a segment ends late); records never straddle segments. Segments are
+contiguous: each one starts where the previous one ends; a reader treats a gap as the end of
+the log.
 """
 
 from __future__ import annotations
