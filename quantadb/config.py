@@ -1,0 +1,109 @@
+"""Node settings: defaults < TOML config file < QUANTADB_* environment variables < flags.
+
+Every setting has the same name in all three places: `max_connections` in the file,
+`QUANTADB_MAX_CONNECTIONS` in the environment, `--max-connections` on the command line.
+`auth` is a list of pg_hba.conf lines (see wire/hba.py); in the environment the lines are
+separated by `;`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from quantadb.wire.hba import parse_rules
+
+
+@dataclass
+class Settings:
+    data_dir: str = "./data"
+    host: str = "127.0.0.1"
+    port: int = 5432  # 0 = pick a free port
+    http_host: str = ""  # "" = same as host
+    http_port: int = 8432
+    node_id: str = "node1"
+    tls_cert: str = ""
+    tls_key: str = ""
+    auth: list[str] = field(default_factory=list)  # pg_hba.conf lines; [] = the default rules
+    max_connections: int = 100
+    max_message_bytes: int = 64 * 1024 * 1024
+    statement_timeout_ms: int = 0  # default for every session; 0 = none
+    shutdown_grace_s: float = 10.0
+    fsync: bool = True
+    log_level: str = "info"
+    worker_threads: int = 4
+
+    def validate(self) -> None:
+        if bool(self.tls_cert) != bool(self.tls_key):
+            raise ValueError("tls_cert and tls_key must be given together")
+        if self.max_connections < 1:
+            raise ValueError("max_connections must be at least 1")
+        if self.max_message_bytes < 1024:
+            raise ValueError("max_message_bytes must be at least 1024")
+        if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError(f"invalid log_level {self.log_level!r}")
+        parse_rules(self.auth)
+
+
+FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+ENV_PREFIX = "QUANTADB_"
+
+
+def _convert(name: str, value: Any, source: str) -> Any:
+    kind = FIELDS[name].type
+    try:
+        if kind == "bool":
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in ("1", "true", "on", "yes"):
+                return True
+            if text in ("0", "false", "off", "no"):
+                return False
+            raise ValueError(value)
+        if kind == "int":
+            if isinstance(value, bool):
+                raise ValueError(value)
+            return int(value)
+        if kind == "float":
+            return float(value)
+        if kind == "list[str]":
+            if isinstance(value, str):
+                return [line.strip() for line in value.split(";") if line.strip()]
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ValueError(value)
+            return list(value)
+        if not isinstance(value, (str, int, float)):
+            raise ValueError(value)
+        return str(value)
+    except ValueError:
+        raise ValueError(f"invalid value for {name} in {source}: {value!r}") from None
+
+
+def load(flags: Mapping[str, Any], config_file: str | None = None,
+         environ: Mapping[str, str] | None = None) -> Settings:
+    """Merge the sources; `flags` holds only the flags the user gave (None values ignored)."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    config_file = config_file or environ.get(ENV_PREFIX + "CONFIG") or None
+    if config_file:
+        with open(config_file, "rb") as f:
+            data = tomllib.load(f)
+        for key, value in data.items():
+            name = key.replace("-", "_")
+            if name not in FIELDS:
+                raise ValueError(f"unrecognized setting {key!r} in {config_file}")
+            values[name] = _convert(name, value, config_file)
+    for name in FIELDS:
+        env = environ.get(ENV_PREFIX + name.upper())
+        if env is not None:
+            values[name] = _convert(name, env, ENV_PREFIX + name.upper())
+    for name, value in flags.items():
+        if value is not None:
+            values[name] = _convert(name, value, "--" + name.replace("_", "-"))
+    settings = Settings(**values)
+    settings.validate()
+    return settings

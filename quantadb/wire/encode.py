@@ -1,0 +1,83 @@
+"""RowDescription and DataRow bytes from the engine's column descriptions and batches.
+
+This is the hot path for every query result. Values are encoded a column at a time by the
+codecs (quantadb.types.codecs: one call per column, not per value), each value is framed
+with its int32 length once, and a row is then a single join of its framed fields.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Callable
+
+from quantadb.engine.results import ColumnDesc
+from quantadb.types import codecs
+from quantadb.types.column import Batch, Column
+from quantadb.wire.backend import row_description
+
+_ROW_HDR = struct.Struct("!cih")
+_LEN = struct.Struct("!i").pack
+_NULL = b"\xff\xff\xff\xff"
+
+Encoder = Callable[[Column], "list[bytes | None]"]
+
+
+def describe(columns: list[ColumnDesc], formats: list[int] | None) -> bytes:
+    """RowDescription; `formats` None means all text (Describe of a statement)."""
+    fields = []
+    for i, c in enumerate(columns):
+        fmt = formats[i] if formats else 0
+        fields.append((c.name, c.table_oid, c.attnum, c.type.oid, c.type.pg.typlen, c.type.typmod, fmt))
+    return row_description(fields)
+
+
+class EncoderCache:
+    """Per-connection encoders by (type, format), rebuilt when the FormatContext changes."""
+
+    def __init__(self) -> None:
+        self._ctx: object = None
+        self._cache: dict[tuple, Encoder] = {}
+
+    def encoders(self, columns: list[ColumnDesc], formats: list[int], ctx: object) -> list[Encoder]:
+        if ctx is not self._ctx:
+            self._ctx = ctx
+            self._cache.clear()
+        out = []
+        for i, c in enumerate(columns):
+            fmt = formats[i] if i < len(formats) else 0
+            key = (c.type, fmt)
+            enc = self._cache.get(key)
+            if enc is None:
+                enc = codecs.binary_encoder(c.type) if fmt == 1 else codecs.text_encoder(c.type, ctx)
+                self._cache[key] = enc
+            out.append(enc)
+        return out
+
+
+def _framed(values: list[bytes | None]) -> list[bytes]:
+    return [_NULL if v is None else _LEN(len(v)) + v for v in values]
+
+
+def data_rows(batch: Batch, encoders: list[Encoder]) -> bytes:
+    """All DataRow messages of one batch, concatenated."""
+    n = batch.length
+    ncols = len(encoders)
+    if n == 0:
+        return b""
+    if ncols == 0:
+        return _ROW_HDR.pack(b"D", 6, 0) * n
+    cols = [_framed(enc(col)) for enc, col in zip(encoders, batch.columns)]
+    hdr = _ROW_HDR.pack
+    out: list[bytes] = []
+    append = out.append
+    if ncols == 1:
+        for v in cols[0]:
+            append(hdr(b"D", len(v) + 6, 1))
+            append(v)
+    else:
+        join = b"".join
+        for parts in zip(*cols):
+            body = join(parts)
+            append(hdr(b"D", len(body) + 6, ncols))
+            append(body)
+    return b"".join(out)

@@ -1,0 +1,269 @@
+"""Frontend (client -> server) messages of protocol 3.0: an incremental reader without I/O.
+
+Wire format (all integers big-endian; a length counts itself but never the type byte):
+
+  Start-up phase, no type byte:  int32 len, int32 code, body
+    code 196608 (3.0 = major<<16 | minor)  StartupMessage: (name\\0 value\\0)* \\0
+    code 80877103                          SSLRequest (len 8)
+    code 80877104                          GSSENCRequest (len 8)
+    code 80877102                          CancelRequest: int32 pid, int32 secret (len 16)
+  Afterwards:  byte1 type, int32 len, body
+    'Q' Query       sql\\0
+    'P' Parse       name\\0 sql\\0 int16 n, int32 oid[n]
+    'B' Bind        portal\\0 stmt\\0 int16 nfmt, int16 fmt[nfmt],
+                    int16 nparam, (int32 len | -1, bytes[len])*, int16 nres, int16 resfmt[nres]
+    'D' Describe    'S'|'P', name\\0
+    'E' Execute     portal\\0 int32 max_rows (0 = all)
+    'C' Close       'S'|'P', name\\0
+    'S' Sync, 'H' Flush, 'X' Terminate, 'c' CopyDone: empty
+    'd' CopyData    bytes;  'f' CopyFail  message\\0
+    'p' PasswordMessage / SASLInitialResponse (mechanism\\0 int32 len, data) / SASLResponse (data)
+
+`MessageReader` takes bytes as they arrive and hands out whole messages; it never looks past a
+message's length, so a malformed message cannot swallow the next one. Body decoders raise
+`ProtocolViolation`, which the connection turns into a FATAL error.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+from quantadb.errors import ProtocolViolation
+
+PROTOCOL_3_0 = 196608
+SSL_REQUEST = 80877103
+GSSENC_REQUEST = 80877104
+CANCEL_REQUEST = 80877102
+
+_I32 = struct.Struct("!i")
+_I16 = struct.Struct("!h")
+_PAIR = struct.Struct("!ii")
+
+
+@dataclass
+class StartupPacket:
+    """What arrived before the type-byte phase: a startup, SSL/GSS request or cancel."""
+
+    code: int
+    params: dict[str, str]
+    cancel_pid: int = 0
+    cancel_secret: int = 0
+
+
+@dataclass
+class Bind:
+    portal: str
+    statement: str
+    param_formats: list[int]
+    params: list[bytes | None]
+    result_formats: list[int]
+
+
+class Body:
+    """A cursor over one message body; every read checks the bounds."""
+
+    __slots__ = ("data", "pos")
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.pos = 0
+
+    def cstr(self) -> str:
+        end = self.data.find(b"\0", self.pos)
+        if end < 0:
+            raise ProtocolViolation("invalid string in message")
+        raw = self.data[self.pos:end]
+        self.pos = end + 1
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ProtocolViolation("invalid byte sequence for encoding \"UTF8\"") from None
+
+    def int16(self) -> int:
+        if self.pos + 2 > len(self.data):
+            raise ProtocolViolation("insufficient data left in message")
+        (v,) = _I16.unpack_from(self.data, self.pos)
+        self.pos += 2
+        return v
+
+    def int32(self) -> int:
+        if self.pos + 4 > len(self.data):
+            raise ProtocolViolation("insufficient data left in message")
+        (v,) = _I32.unpack_from(self.data, self.pos)
+        self.pos += 4
+        return v
+
+    def byte(self) -> str:
+        if self.pos >= len(self.data):
+            raise ProtocolViolation("insufficient data left in message")
+        c = chr(self.data[self.pos])
+        self.pos += 1
+        return c
+
+    def take(self, n: int) -> bytes:
+        if n < 0 or self.pos + n > len(self.data):
+            raise ProtocolViolation("insufficient data left in message")
+        v = self.data[self.pos:self.pos + n]
+        self.pos += n
+        return v
+
+    def rest(self) -> bytes:
+        v = self.data[self.pos:]
+        self.pos = len(self.data)
+        return v
+
+    def end(self) -> None:
+        if self.pos != len(self.data):
+            raise ProtocolViolation("invalid message format")
+
+
+class MessageReader:
+    """Accumulates received bytes and splits them into messages."""
+
+    def __init__(self, max_message_bytes: int) -> None:
+        self.max_message_bytes = max_message_bytes
+        self._buf = bytearray()
+        self._pos = 0
+
+    def feed(self, data: bytes) -> None:
+        if self._pos and self._pos == len(self._buf):
+            self._buf.clear()
+            self._pos = 0
+        self._buf += data
+
+    @property
+    def buffered(self) -> int:
+        return len(self._buf) - self._pos
+
+    def _check_length(self, length: int, minimum: int) -> None:
+        if length < minimum:
+            raise ProtocolViolation("invalid message length")
+        if length > self.max_message_bytes:
+            raise ProtocolViolation(
+                "invalid message length",
+                detail=f"Message of {length} bytes exceeds the limit of {self.max_message_bytes} bytes.")
+
+    def next_startup(self) -> StartupPacket | None:
+        """The next start-up phase packet, or None until it has fully arrived."""
+        if self.buffered < 8:
+            return None
+        (length,) = _I32.unpack_from(self._buf, self._pos)
+        if length < 8 or length > 10000:  # PostgreSQL's MAX_STARTUP_PACKET_LENGTH
+            raise ProtocolViolation("invalid length of startup packet")
+        if self.buffered < length:
+            return None
+        (code,) = _I32.unpack_from(self._buf, self._pos + 4)
+        body = Body(bytes(self._buf[self._pos + 8:self._pos + length]))
+        self._pos += length
+        if code == CANCEL_REQUEST:
+            return StartupPacket(code, {}, body.int32(), body.int32())
+        if code in (SSL_REQUEST, GSSENC_REQUEST):
+            body.end()
+            return StartupPacket(code, {})
+        params: dict[str, str] = {}
+        if code >> 16 == 3:
+            while True:
+                name = body.cstr()
+                if not name:
+                    break
+                params[name] = body.cstr()
+            body.end()
+        return StartupPacket(code, params)
+
+    def next_message(self) -> tuple[str, bytes] | None:
+        """The next (type, body) pair, or None until it has fully arrived."""
+        if self.buffered < 5:
+            return None
+        (length,) = _I32.unpack_from(self._buf, self._pos + 1)
+        self._check_length(length, 4)
+        if self.buffered < length + 1:
+            return None
+        kind = chr(self._buf[self._pos])
+        body = bytes(self._buf[self._pos + 5:self._pos + 1 + length])
+        self._pos += 1 + length
+        return kind, body
+
+
+# --- body decoders -------------------------------------------------------------------------
+
+
+def decode_query(data: bytes) -> str:
+    b = Body(data)
+    sql = b.cstr()
+    b.end()
+    return sql
+
+
+def decode_parse(data: bytes) -> tuple[str, str, list[int]]:
+    b = Body(data)
+    name, sql = b.cstr(), b.cstr()
+    n = b.int16()
+    if n < 0:
+        raise ProtocolViolation("invalid message format")
+    oids = [b.int32() & 0xFFFFFFFF for _ in range(n)]
+    b.end()
+    return name, sql, oids
+
+
+def _formats(b: Body) -> list[int]:
+    n = b.int16()
+    if n < 0:
+        raise ProtocolViolation("invalid message format")
+    fmts = [b.int16() for _ in range(n)]
+    for f in fmts:
+        if f not in (0, 1):
+            raise ProtocolViolation(f"unsupported format code: {f}")
+    return fmts
+
+
+def decode_bind(data: bytes) -> Bind:
+    b = Body(data)
+    portal, stmt = b.cstr(), b.cstr()
+    param_formats = _formats(b)
+    n = b.int16()
+    if n < 0:
+        raise ProtocolViolation("invalid message format")
+    params: list[bytes | None] = []
+    for _ in range(n):
+        length = b.int32()
+        params.append(None if length == -1 else b.take(length))
+    result_formats = _formats(b)
+    b.end()
+    return Bind(portal, stmt, param_formats, params, result_formats)
+
+
+def decode_target(data: bytes) -> tuple[str, str]:
+    """Describe and Close: ('S' | 'P', name)."""
+    b = Body(data)
+    kind = b.byte()
+    if kind not in ("S", "P"):
+        raise ProtocolViolation(f"invalid DESCRIBE/CLOSE message subtype {ord(kind)}")
+    name = b.cstr()
+    b.end()
+    return kind, name
+
+
+def decode_execute(data: bytes) -> tuple[str, int]:
+    b = Body(data)
+    portal = b.cstr()
+    max_rows = b.int32()
+    b.end()
+    return portal, max(max_rows, 0)
+
+
+def decode_sasl_initial(data: bytes) -> tuple[str, bytes]:
+    b = Body(data)
+    mechanism = b.cstr()
+    length = b.int32()
+    payload = b"" if length == -1 else b.take(length)
+    b.end()
+    return mechanism, payload
+
+
+def decode_password(data: bytes) -> str:
+    return decode_query(data)
+
+
+def decode_copy_fail(data: bytes) -> str:
+    return decode_query(data)
