@@ -79,7 +79,7 @@ class WalWriter:
         self._requested_lsn = start_lsn
         self._waiters: list[tuple[int, int, Future]] = []   # heap of (lsn, seq, future)
         self._seq = itertools.count()
-        self._failed: OSError | None = None
+        self._failed: BaseException | None = None
         self._closing = False
 
         fs.makedirs(wal_dir)
@@ -113,11 +113,14 @@ class WalWriter:
         with self._lock:
             if self._failed is not None:
                 raise self._refusal()
-            self._pending.append((payload, self.epoch))
+            if self._closing:
+                raise ValueError("WAL writer is closed")
             size = RECORD_HEADER_SIZE + len(payload)
+            self._pending.append((payload, self.epoch))
             self._written_lsn += size
             self._pending_bytes += size
-            if self._pending_bytes >= _BUFFER_FLUSH_BYTES and self._requested_lsn < self._written_lsn:
+            if (self._pending_bytes >= _BUFFER_FLUSH_BYTES
+                    and self._requested_lsn < self._written_lsn):
                 self._requested_lsn = self._written_lsn
                 self._wakeup.notify()
             return self._written_lsn
@@ -135,6 +138,8 @@ class WalWriter:
                 return future
             if lsn > self._written_lsn:
                 raise ValueError(f"cannot flush to LSN {lsn}: only {self._written_lsn} appended")
+            if self._closing:
+                raise ValueError("WAL writer is closed")
             heapq.heappush(self._waiters, (lsn, next(self._seq), future))
             if lsn > self._requested_lsn:
                 self._requested_lsn = lsn
@@ -188,7 +193,7 @@ class WalWriter:
                 self._pending, self._pending_lsn, self._pending_bytes = [], self._written_lsn, 0
             try:
                 end = self._write(records, start)
-            except OSError as exc:
+            except Exception as exc:  # OSError mostly; anything else must not hang committers
                 log.error("[wal] write/fsync failed at LSN %d: %s; refusing further writes",
                           start, exc)
                 with self._lock:

@@ -365,3 +365,16 @@ def test_real_disk_round_trip(tmp_path):
     w.append(b"tail")
     w.close()
     assert [r.payload for r in read_wal(fs, wal_dir)][-2:] == [payloads[-1], b"tail"]
+
+
+def test_closed_writer_refuses_appends_and_bad_payload_fails_futures():
+    fs = SimulatedFileSystem()
+    w = WalWriter(fs, WAL, 0)
+    w.close()
+    with pytest.raises(ValueError):
+        w.append(b"late")
+    w = WalWriter(fs, WAL, 0)
+    lsn = w.append(["not", "bytes"])  # type: ignore[arg-type]  # not bytes: the flusher fails instead of hanging the committer
+    with pytest.raises(TypeError):
+        w.flush_async(lsn).result(timeout=10)
+    w.close()
