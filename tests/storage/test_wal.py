@@ -374,7 +374,8 @@ def test_closed_writer_refuses_appends_and_bad_payload_fails_futures():
     with pytest.raises(ValueError):
         w.append(b"late")
     w = WalWriter(fs, WAL, 0)
-    lsn = w.append(["not", "bytes"])  # type: ignore[arg-type]  # not bytes: the flusher fails instead of hanging the committer
+    # Not bytes: the flusher fails the future instead of hanging the committer.
+    lsn = w.append(["not", "bytes"])  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         w.flush_async(lsn).result(timeout=10)
     w.close()
