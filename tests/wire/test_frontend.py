@@ -1,0 +1,97 @@
+"""Frontend message parsing: bytes in, messages out."""
+
+import struct
+
+import pytest
+
+from quantadb.errors import ProtocolViolation
+from quantadb.wire import frontend as fe
+
+
+def startup(params: dict[str, str], code: int = fe.PROTOCOL_3_0) -> bytes:
+    body = struct.pack("!i", code) + b"".join(k.encode() + b"\0" + v.encode() + b"\0" for k, v in params.items()) + b"\0"
+    return struct.pack("!i", len(body) + 4) + body
+
+
+def msg(kind: bytes, body: bytes) -> bytes:
+    return kind + struct.pack("!i", len(body) + 4) + body
+
+
+def test_startup_message_params():
+    r = fe.MessageReader(1 << 20)
+    r.feed(startup({"user": "bob", "database": "db", "client_encoding": "'utf-8'"}))
+    p = r.next_startup()
+    assert p.code == fe.PROTOCOL_3_0
+    assert p.params == {"user": "bob", "database": "db", "client_encoding": "'utf-8'"}
+    assert r.next_startup() is None
+
+
+def test_ssl_then_startup_in_one_segment_and_cancel():
+    r = fe.MessageReader(1 << 20)
+    r.feed(struct.pack("!ii", 8, fe.SSL_REQUEST) + struct.pack("!ii", 8, fe.GSSENC_REQUEST))
+    assert r.next_startup().code == fe.SSL_REQUEST
+    assert r.next_startup().code == fe.GSSENC_REQUEST
+    r.feed(struct.pack("!iiii", 16, fe.CANCEL_REQUEST, 12345, -7))
+    p = r.next_startup()
+    assert (p.code, p.cancel_pid, p.cancel_secret) == (fe.CANCEL_REQUEST, 12345, -7)
+
+
+def test_message_split_over_many_feeds_and_coalesced():
+    data = msg(b"Q", b"SELECT 1\0") + msg(b"S", b"") + msg(b"H", b"")
+    r = fe.MessageReader(1 << 20)
+    got = []
+    for i in range(len(data)):  # one byte at a time
+        r.feed(data[i:i + 1])
+        while (m := r.next_message()) is not None:
+            got.append(m)
+    assert got == [("Q", b"SELECT 1\0"), ("S", b""), ("H", b"")]
+
+
+def test_oversized_message_is_a_protocol_violation():
+    r = fe.MessageReader(1024)
+    r.feed(b"Q" + struct.pack("!i", 5000))
+    with pytest.raises(ProtocolViolation, match="invalid message length"):
+        r.next_message()
+
+
+def test_bad_lengths():
+    r = fe.MessageReader(1024)
+    r.feed(b"Q" + struct.pack("!i", 2))
+    with pytest.raises(ProtocolViolation):
+        r.next_message()
+    r = fe.MessageReader(1024)
+    r.feed(struct.pack("!ii", 4, 0))
+    with pytest.raises(ProtocolViolation, match="startup packet"):
+        r.next_startup()
+
+
+def test_decode_parse_bind_execute_describe():
+    assert fe.decode_parse(b"s1\0SELECT $1\0" + struct.pack("!hi", 1, 23)) == ("s1", "SELECT $1", [23])
+    body = (b"p\0s1\0" + struct.pack("!hh", 1, 1) + struct.pack("!h", 2) + struct.pack("!i", 4) + b"\0\0\0\x05"
+            + struct.pack("!i", -1) + struct.pack("!hh", 1, 1))
+    b = fe.decode_bind(body)
+    assert (b.portal, b.statement, b.param_formats, b.params, b.result_formats) == ("p", "s1", [1], [b"\0\0\0\x05", None], [1])
+    assert fe.decode_execute(b"\0" + struct.pack("!i", 10)) == ("", 10)
+    assert fe.decode_target(b"Sname\0") == ("S", "name")
+    assert fe.decode_sasl_initial(b"SCRAM-SHA-256\0" + struct.pack("!i", 3) + b"abc") == ("SCRAM-SHA-256", b"abc")
+
+
+@pytest.mark.parametrize("body", [
+    b"no terminator",
+    b"s1\0SELECT 1\0" + struct.pack("!h", 3),  # 3 oids announced, none sent
+    b"s1\0SELECT 1\0" + struct.pack("!hi", 0, 9),  # trailing garbage
+])
+def test_malformed_parse(body):
+    with pytest.raises(ProtocolViolation):
+        fe.decode_parse(body)
+
+
+def test_malformed_bind_and_describe():
+    with pytest.raises(ProtocolViolation):
+        fe.decode_bind(b"\0\0" + struct.pack("!hh", 1, 7))  # format code 7
+    with pytest.raises(ProtocolViolation):
+        fe.decode_bind(b"\0\0" + struct.pack("!hh", 0, 1) + struct.pack("!i", 100) + b"x")
+    with pytest.raises(ProtocolViolation):
+        fe.decode_target(b"Xname\0")
+    with pytest.raises(ProtocolViolation):
+        fe.decode_query(b"\xff\xfe\0")
