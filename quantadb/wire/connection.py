@@ -96,14 +96,20 @@ class Connection:
 
     async def read_startup(self) -> frontend.StartupPacket:
         while True:
-            packet = self.msgs.next_startup()
+            try:
+                packet = self.msgs.next_startup()
+            except SqlError as exc:
+                raise Fatal(exc) from None
             if packet is not None:
                 return packet
             await self._fill()
 
     async def read_message(self) -> tuple[str, bytes]:
         while True:
-            msg = self.msgs.next_message()
+            try:
+                msg = self.msgs.next_message()
+            except SqlError as exc:
+                raise Fatal(exc) from None
             if msg is not None:
                 return msg
             await self._fill()

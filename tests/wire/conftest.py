@@ -1,0 +1,59 @@
+"""An in-process wire server over the scripted FakeDatabase, on a thread with its own loop."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import struct
+import sys
+import threading
+import types
+from dataclasses import dataclass
+
+import pytest
+
+if importlib.util.find_spec("quantadb.types.codecs") is None:
+    # Until the codecs module lands, int4 is all the fake engine returns.
+    _stub = types.ModuleType("quantadb.types.codecs")
+    _stub.text_encoder = lambda t, ctx: lambda col: [str(int(v)).encode() for v in col.data]
+    _stub.binary_encoder = lambda t: lambda col: [struct.pack("!i", int(v)) for v in col.data]
+    sys.modules["quantadb.types.codecs"] = _stub
+
+from quantadb.wire.server import WireConfig, WireServer  # noqa: E402
+from fakedb import FakeDatabase  # noqa: E402
+
+
+@dataclass
+class FakeServer:
+    host: str
+    port: int
+    db: FakeDatabase
+    wire: WireServer
+    loop: asyncio.AbstractEventLoop
+
+    def dsn(self, user: str = "alice", dbname: str = "db", **extra: str) -> str:
+        parts = {"host": self.host, "port": str(self.port), "user": user, "dbname": dbname, "sslmode": "disable"}
+        parts.update(extra)
+        return " ".join(f"{k}={v}" for k, v in parts.items())
+
+    def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.wire.shutdown(), self.loop).result(30)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+def start_fake(roles: dict[str, str | None] | None = None, **config) -> FakeServer:
+    loop = asyncio.new_event_loop()
+    threading.Thread(target=loop.run_forever, daemon=True).start()
+    db = FakeDatabase(roles)
+    config.setdefault("port", 0)
+    config.setdefault("shutdown_grace_s", 2.0)
+    wire = WireServer(db, WireConfig(**config))
+    host, port = asyncio.run_coroutine_threadsafe(wire.start(), loop).result(10)
+    return FakeServer(host, port, db, wire, loop)
+
+
+@pytest.fixture(scope="module")
+def fake():
+    server = start_fake(max_message_bytes=1 << 20)
+    yield server
+    server.stop()
