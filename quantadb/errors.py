@@ -78,6 +78,7 @@ InvalidParameterValue = _condition("InvalidParameterValue", "22023", DataExcepti
 InvalidEscapeSequence = _condition("InvalidEscapeSequence", "22025", DataException)
 NullValueNotAllowed = _condition("NullValueNotAllowed", "22004", DataException)
 InvalidRegularExpression = _condition("InvalidRegularExpression", "2201B", DataException)
+SequenceGeneratorLimitExceeded = _condition("SequenceGeneratorLimitExceeded", "2200H", DataException)
 InvalidRowCountInLimitClause = _condition("InvalidRowCountInLimitClause", "2201W", DataException)
 InvalidRowCountInResultOffsetClause = _condition("InvalidRowCountInResultOffsetClause", "2201X", DataException)
 ArraySubscriptError = _condition("ArraySubscriptError", "2202E", DataException)

@@ -1,0 +1,211 @@
+"""The one deterministic apply: a logical record -> the in-memory state.
+
+Crash recovery, replicas and the primary itself call `apply(state, record)`; the primary does
+so right after appending the record to the WAL, under the store's write lock, so WAL order is
+apply order. apply never checks conflicts (the primary decided before logging) and never
+consults anything but the state and the record, so the same records applied in order give the
+same tables, row ids, indexes, catalog and sequences.
+
+Physical objects follow the catalog: creating a relation builds its storage (a Table, an
+Index built from the table's rows, a sequence state) at once; a DROP removes it when the
+dropping transaction commits; an abort removes what the transaction created and restores the
+column list of tables it altered (`_reconcile`).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from quantadb.errors import InternalError
+
+from . import records as R
+from .catalog import FIRST_USER_OID, Catalog, RelationDef, from_value
+from .index import Index, row_keys
+from .table import DEFAULT_CAPACITY, Table
+from .txn import ABORTED, COMMITTED, TxnManager
+from .vacuum import vacuum_tables
+
+log = logging.getLogger("quantadb.storage")
+
+
+class StorageState:
+    """Everything apply mutates."""
+
+    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
+        self.capacity = capacity
+        self.txns = TxnManager()
+        self.catalog = Catalog(self.txns.status)
+        self.catalog.bootstrap()
+        self.tables: dict[int, Table] = {}
+        self.indexes: dict[int, Index] = {}
+        self.table_indexes: dict[int, list[int]] = {}
+        self.sequences: dict[int, list] = {}  # oid -> [last_value, is_called]
+        self.next_oid = FIRST_USER_OID
+        self.ddl_by: dict[int, set[int]] = {}  # xid -> relation oids its DDL touched
+        self.applied_lsn = 0
+
+
+def apply(state: StorageState, rec: list | tuple, lsn: int = 0) -> object:
+    """Apply one record; returns the new row ids for INSERT/UPDATE, else None."""
+    kind = rec[0]
+    handler = _HANDLERS.get(kind)
+    if handler is None:
+        raise InternalError(f"unknown WAL record kind {kind}")
+    result = handler(state, rec)
+    if lsn:
+        state.applied_lsn = lsn
+    return result
+
+
+def _insert(state: StorageState, rec) -> np.ndarray:
+    _, xid, rel_oid, n, columns = rec
+    state.txns.note(xid)
+    table = state.tables[rel_oid]
+    rowids = table.append(xid, columns, n)
+    _index_rows(state, rel_oid, columns, n, rowids)
+    return rowids
+
+
+def _update(state: StorageState, rec) -> np.ndarray:
+    _, xid, rel_oid, old_rowids, n, columns = rec
+    state.txns.note(xid)
+    table = state.tables[rel_oid]
+    table.set_xmax(np.asarray(old_rowids, dtype=np.int64), xid)
+    rowids = table.append(xid, columns, n)
+    _index_rows(state, rel_oid, columns, n, rowids)
+    return rowids
+
+
+def _delete(state: StorageState, rec) -> None:
+    _, xid, rel_oid, rowids = rec
+    state.txns.note(xid)
+    state.tables[rel_oid].set_xmax(np.asarray(rowids, dtype=np.int64), xid)
+
+
+def _truncate(state: StorageState, rec) -> None:
+    """Every row not already deleted gets xmax = xid: empty once xid commits."""
+    _, xid, rel_oid = rec
+    state.txns.note(xid)
+    table = state.tables[rel_oid]
+    status = state.txns.clog.status
+    for seg in table.segments:
+        n = seg.n
+        xmax = seg.xmax[:n]
+        live = (xmax == 0) | (status[xmax] == ABORTED)
+        live &= status[seg.xmin[:n]] != ABORTED
+        seg.xmax[:n][live] = xid
+        seg.n_xmax += int(live.sum())
+    table.live_estimate = 0
+
+
+def _index_rows(state: StorageState, rel_oid: int, columns: list, n: int, rowids: np.ndarray) -> None:
+    for index_oid in state.table_indexes.get(rel_oid, ()):
+        idx = state.indexes[index_oid]
+        keys, ok = row_keys([columns[a - 1] for a in idx.attnums], n)
+        idx.add(keys, ok, rowids)
+
+
+def build_index(state: StorageState, rel: RelationDef) -> Index:
+    table = state.tables[rel.table_oid]
+    key_dtype = table.types[rel.index_columns[0] - 1].pg.dtype
+    idx = Index(rel.oid, rel.table_oid, rel.index_columns, rel.unique, rel.method, key_dtype)
+    idx.rebuild(table)
+    return idx
+
+
+def _end(state: StorageState, rec) -> None:
+    kind, top, subs = rec
+    xids = [top] + list(subs)
+    for x in xids:
+        state.txns.note(x)
+    if kind == R.SUBABORT:
+        xids = list(subs)
+    status = COMMITTED if kind == R.COMMIT else ABORTED
+    state.txns.finish(xids, status)
+    touched: set[int] = set()
+    for x in xids:
+        touched |= state.ddl_by.pop(x, set())
+    if touched:
+        for oid in sorted(touched):
+            _reconcile(state, oid)
+        state.catalog.version += 1
+
+
+def _reconcile(state: StorageState, oid: int) -> None:
+    """Make physical storage match the relation's current catalog version."""
+    rel = state.catalog.current(("rel", 0, oid))
+    if rel is None:
+        if state.catalog.current_writer(("rel", 0, oid)):
+            return  # still held by a running transaction's DROP
+        drop_physical(state, oid)
+        return
+    if rel.kind == "r" and oid in state.tables:
+        state.tables[oid].set_types([c.type for c in rel.columns])
+
+
+def drop_physical(state: StorageState, oid: int) -> None:
+    state.tables.pop(oid, None)
+    for index_oid in state.table_indexes.pop(oid, []):
+        state.indexes.pop(index_oid, None)
+    idx = state.indexes.pop(oid, None)
+    if idx is not None and idx.table_oid in state.table_indexes:
+        state.table_indexes[idx.table_oid] = [i for i in state.table_indexes[idx.table_oid] if i != oid]
+    state.sequences.pop(oid, None)
+
+
+def _catalog(state: StorageState, rec) -> None:
+    _, xid, op, kind, value = rec
+    state.txns.note(xid)
+    cat = state.catalog
+    if op == "drop":
+        key = tuple(value)
+        cat.drop(key, xid)
+        if kind == "rel":
+            state.ddl_by.setdefault(xid, set()).add(key[2])
+        return
+    obj = from_value(value)
+    if obj.oid >= state.next_oid:
+        state.next_oid = obj.oid + 1
+    if op == "create":
+        cat.create(obj, xid)
+    else:
+        cat.alter(obj, xid)
+    if kind != "rel":
+        return
+    state.ddl_by.setdefault(xid, set()).add(obj.oid)
+    if op == "create":
+        if obj.kind == "r":
+            state.tables[obj.oid] = Table(obj.oid, [c.type for c in obj.columns], state.capacity)
+        elif obj.kind == "i":
+            state.indexes[obj.oid] = build_index(state, obj)
+            state.table_indexes.setdefault(obj.table_oid, []).append(obj.oid)
+        elif obj.kind == "S":
+            opts = obj.sequence
+            state.sequences[obj.oid] = [opts.start if opts else 1, False]
+    elif obj.kind == "r" and obj.oid in state.tables:
+        state.tables[obj.oid].set_types([c.type for c in obj.columns])
+
+
+def _oid(state: StorageState, rec) -> None:
+    state.next_oid = max(state.next_oid, rec[1] + 1)
+
+
+def _sequence(state: StorageState, rec) -> None:
+    _, oid, last_value, is_called = rec
+    if oid in state.sequences:
+        state.sequences[oid] = [last_value, is_called]
+
+
+def _vacuum(state: StorageState, rec) -> None:
+    vacuum_tables(state, rec[1], rec[2])
+
+
+def _checkpoint(state: StorageState, rec) -> None:
+    pass  # marks where a checkpoint was taken; nothing to change
+
+
+_HANDLERS = {R.INSERT: _insert, R.UPDATE: _update, R.DELETE: _delete, R.COMMIT: _end, R.ABORT: _end,
+             R.SUBABORT: _end, R.CATALOG: _catalog, R.OID: _oid, R.SEQUENCE: _sequence,
+             R.TRUNCATE: _truncate, R.VACUUM: _vacuum, R.CHECKPOINT: _checkpoint}

@@ -1,0 +1,335 @@
+"""The persistent catalog: schema objects versioned like rows (MVCC).
+
+Every object version carries `xmin`/`xmax` exactly as a row does: a CREATE by an open
+transaction is seen only by it, a rolled-back CREATE/DROP/ALTER leaves no trace (its xid is
+aborted in the clog), and ALTER = the old version gets xmax, a new version gets xmin. Lookups
+take a `Snapshot` and return the one version visible to it.
+
+Objects are keyed `(kind, database, oid)`: kind is "rel", "ns", "db" or "role". Relation oids
+are unique in the cluster (so `relation(snap, oid)` needs no database); namespaces repeat the
+built-in oids in every database (pg_catalog 11, public 2200, ...), as PostgreSQL's per-database
+pg_namespace does; databases and roles are cluster-wide (database key 0).
+
+Bootstrap (a new data directory, visible to all as FrozenTransactionId): role postgres (10),
+databases template1 (1) and postgres (5), and in each database the namespaces pg_catalog (11),
+pg_toast (99), public (2200) and information_schema (13000). User oids start at 16384.
+
+`version` is bumped by every applied DDL and by the end of every transaction that did DDL,
+so the engine can invalidate cached plans on any change.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Iterator
+
+from quantadb.types import registry
+from quantadb.types.registry import SqlType
+
+from .txn import FROZEN_XID, INVALID_XID, Snapshot
+
+FIRST_USER_OID = 16384
+BOOTSTRAP_SUPERUSER = 10
+TEMPLATE1_OID, POSTGRES_DB_OID = 1, 5
+PG_CATALOG_NAMESPACE, PG_TOAST_NAMESPACE, PUBLIC_NAMESPACE, INFORMATION_SCHEMA_NAMESPACE = 11, 99, 2200, 13000
+BUILTIN_NAMESPACES = ((PG_CATALOG_NAMESPACE, "pg_catalog"), (PG_TOAST_NAMESPACE, "pg_toast"),
+                      (PUBLIC_NAMESPACE, "public"), (INFORMATION_SCHEMA_NAMESPACE, "information_schema"))
+
+
+@dataclass(frozen=True)
+class ColumnDef:
+    attnum: int
+    name: str
+    type: SqlType
+    not_null: bool = False
+    default: str | None = None  # SQL expression text
+    identity: str = ""  # pg_attribute.attidentity: "", "a" (always), "d" (by default)
+    dropped: bool = False
+
+
+@dataclass(frozen=True)
+class ConstraintDef:
+    oid: int
+    name: str
+    kind: str  # pg_constraint.contype: p u c f
+    columns: tuple[int, ...]
+    check: str | None = None
+    ref_table: int = 0
+    ref_columns: tuple[int, ...] = ()
+    on_delete: str = "a"  # confdeltype: a r c n d
+    on_update: str = "a"
+    index_oid: int = 0
+
+
+@dataclass(frozen=True)
+class SequenceOptions:
+    start: int = 1
+    increment: int = 1
+    min_value: int = 1
+    max_value: int = 2**63 - 1
+    cycle: bool = False
+    cache: int = 1
+    type_oid: int = 20
+    owned_by: tuple[int, int] | None = None  # (table oid, attnum)
+
+
+@dataclass(frozen=True)
+class RelationDef:
+    oid: int
+    database: int
+    namespace: int
+    name: str
+    kind: str  # pg_class.relkind: r table, i index, S sequence, v view
+    columns: tuple[ColumnDef, ...] = ()
+    constraints: tuple[ConstraintDef, ...] = ()
+    owner: int = BOOTSTRAP_SUPERUSER
+    table_oid: int = 0  # for an index: the table it indexes
+    index_columns: tuple[int, ...] = ()  # for an index: attnums of the table
+    unique: bool = False
+    primary: bool = False
+    method: str = "btree"  # "btree" (ordered) or "hash"
+    view_sql: str = ""
+    sequence: SequenceOptions | None = None
+    options: tuple[str, ...] = ()
+    comment: str | None = None
+
+    def column(self, name: str) -> ColumnDef | None:
+        for c in self.columns:
+            if c.name == name and not c.dropped:
+                return c
+        return None
+
+
+@dataclass(frozen=True)
+class NamespaceDef:
+    oid: int
+    database: int
+    name: str
+    owner: int = BOOTSTRAP_SUPERUSER
+
+
+@dataclass(frozen=True)
+class DatabaseDef:
+    oid: int
+    name: str
+    owner: int = BOOTSTRAP_SUPERUSER
+
+
+@dataclass(frozen=True)
+class RoleDef:
+    oid: int
+    name: str
+    superuser: bool = False
+    login: bool = True
+    password: str | None = None
+    createdb: bool = False
+    createrole: bool = False
+    inherit: bool = True
+    replication: bool = False
+    connection_limit: int = -1
+    valid_until: str | None = None
+
+
+CatalogObject = RelationDef | NamespaceDef | DatabaseDef | RoleDef
+_CLASSES = {c.__name__: c for c in (ColumnDef, ConstraintDef, SequenceOptions, RelationDef, NamespaceDef,
+                                    DatabaseDef, RoleDef)}
+KIND_OF = {RelationDef: "rel", NamespaceDef: "ns", DatabaseDef: "db", RoleDef: "role"}
+
+
+def key_of(obj: CatalogObject) -> tuple[str, int, int]:
+    kind = KIND_OF[type(obj)]
+    return kind, (obj.database if kind == "ns" else 0), obj.oid
+
+
+def to_value(obj: object) -> object:
+    """A catalog object as plain values for records.encode (dataclass -> ("Name", {field: ...}))."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        if isinstance(obj, SqlType):
+            return ("SqlType", obj.pg.oid, obj.typmod, tuple(obj.extra))
+        return (type(obj).__name__, {f.name: to_value(getattr(obj, f.name)) for f in dataclasses.fields(obj)})
+    if isinstance(obj, tuple):
+        return tuple(to_value(x) for x in obj)
+    return obj
+
+
+def from_value(v: object) -> object:
+    if isinstance(v, tuple) and len(v) >= 1 and isinstance(v[0], str) and (v[0] in _CLASSES or v[0] == "SqlType"):
+        if v[0] == "SqlType":
+            return SqlType(registry.by_oid(v[1]), v[2], tuple(v[3]))
+        return _CLASSES[v[0]](**{k: from_value(x) for k, x in v[1].items()})
+    if isinstance(v, tuple):
+        return tuple(from_value(x) for x in v)
+    return v
+
+
+class _Version:
+    __slots__ = ("obj", "xmin", "xmax")
+
+    def __init__(self, obj: CatalogObject, xmin: int, xmax: int = INVALID_XID) -> None:
+        self.obj, self.xmin, self.xmax = obj, xmin, xmax
+
+
+class Catalog:
+    """All object versions; mutated only by apply (under the store's write lock)."""
+
+    def __init__(self, clog_status) -> None:
+        self._status = clog_status  # callable xid -> clog status, for "the current version"
+        self._objects: dict[tuple[str, int, int], list[_Version]] = {}
+        self._names: dict[tuple, set[int]] = {}
+        self.version = 0
+
+    # -- bootstrap, apply -------------------------------------------------------------
+    def bootstrap(self) -> None:
+        self.create(RoleDef(BOOTSTRAP_SUPERUSER, "postgres", superuser=True, createdb=True, createrole=True,
+                            replication=True), FROZEN_XID)
+        for oid, name in ((TEMPLATE1_OID, "template1"), (POSTGRES_DB_OID, "postgres")):
+            self.create(DatabaseDef(oid, name), FROZEN_XID)
+            for ns_oid, ns_name in BUILTIN_NAMESPACES:
+                self.create(NamespaceDef(ns_oid, oid, ns_name), FROZEN_XID)
+        self.version = 0
+
+    def create(self, obj: CatalogObject, xid: int) -> None:
+        key = key_of(obj)
+        self._objects.setdefault(key, []).append(_Version(obj, xid))
+        self._names.setdefault(self._name_key(obj), set()).add(obj.oid)
+        self.version += 1
+
+    def alter(self, obj: CatalogObject, xid: int) -> None:
+        key = key_of(obj)
+        current = self._current(key)
+        if current is not None:
+            current.xmax = xid
+        self._objects.setdefault(key, []).append(_Version(obj, xid))
+        self._names.setdefault(self._name_key(obj), set()).add(obj.oid)
+        self.version += 1
+
+    def drop(self, key: tuple[str, int, int], xid: int) -> None:
+        current = self._current(key)
+        if current is not None:
+            current.xmax = xid
+        self.version += 1
+
+    def current(self, key: tuple[str, int, int]) -> CatalogObject | None:
+        """The newest version not deleted by a committed or running transaction (no snapshot)."""
+        v = self._current(key)
+        return v.obj if v is not None else None
+
+    def current_writer(self, key: tuple[str, int, int]) -> int:
+        """xid of a running transaction holding the object (created/altered/dropped it), else 0."""
+        for v in reversed(self._objects.get(key, ())):
+            for x in (v.xmax, v.xmin):
+                if x != INVALID_XID and self._status(x) == 0:
+                    return x
+        return INVALID_XID
+
+    def _current(self, key: tuple[str, int, int]) -> _Version | None:
+        for v in reversed(self._objects.get(key, ())):
+            if self._status(v.xmin) == 2:  # created by an aborted transaction
+                continue
+            if v.xmax == INVALID_XID or self._status(v.xmax) == 2:
+                return v
+        return None
+
+    def prune(self, is_dead) -> None:
+        """Forget versions `is_dead(xmin, xmax)` says no snapshot can see (VACUUM)."""
+        for key in list(self._objects):
+            kept = [v for v in self._objects[key] if not is_dead(v.xmin, v.xmax)]
+            if kept:
+                self._objects[key] = kept
+            else:
+                del self._objects[key]
+
+    @staticmethod
+    def _name_key(obj: CatalogObject) -> tuple:
+        if isinstance(obj, RelationDef):
+            return ("rel", obj.database, obj.namespace, obj.name)
+        if isinstance(obj, NamespaceDef):
+            return ("ns", obj.database, obj.name)
+        return (KIND_OF[type(obj)], obj.name)
+
+    # -- checkpoint form ----------------------------------------------------------------
+    def dump(self) -> list:
+        return [[to_value(v.obj), v.xmin, v.xmax] for versions in self._objects.values() for v in versions]
+
+    def load(self, rows: list, version: int) -> None:
+        self._objects.clear()
+        self._names.clear()
+        for obj_value, xmin, xmax in rows:
+            obj = from_value(obj_value)
+            self._objects.setdefault(key_of(obj), []).append(_Version(obj, xmin, xmax))
+            self._names.setdefault(self._name_key(obj), set()).add(obj.oid)
+        self.version = version
+
+    def all_versions(self) -> Iterator[tuple[CatalogObject, int, int]]:
+        for versions in self._objects.values():
+            for v in versions:
+                yield v.obj, v.xmin, v.xmax
+
+    # -- snapshot lookups -----------------------------------------------------------------
+    def _visible(self, snap: Snapshot, key: tuple[str, int, int]) -> CatalogObject | None:
+        for v in reversed(self._objects.get(key, ())):
+            if snap.row_visible(v.xmin, v.xmax):
+                return v.obj
+        return None
+
+    def _all(self, snap: Snapshot, kind: str, database: int | None = None) -> list:
+        out = [self._visible(snap, k) for k in self._objects if k[0] == kind]
+        out = [o for o in out if o is not None and (database is None or o.database == database)]
+        out.sort(key=lambda o: o.oid)
+        return out
+
+    def relation(self, snap: Snapshot, oid: int) -> RelationDef | None:
+        return self._visible(snap, ("rel", 0, oid))
+
+    def find_relation(self, snap: Snapshot, database: int, namespace_oid: int, name: str) -> RelationDef | None:
+        for oid in self._names.get(("rel", database, namespace_oid, name), ()):
+            rel = self.relation(snap, oid)
+            if rel is not None and rel.name == name and rel.namespace == namespace_oid:
+                return rel
+        return None
+
+    def relations(self, snap: Snapshot, database: int) -> list[RelationDef]:
+        return self._all(snap, "rel", database)
+
+    def indexes_of(self, snap: Snapshot, table_oid: int) -> list[RelationDef]:
+        return [r for r in self._all(snap, "rel") if r.kind == "i" and r.table_oid == table_oid]
+
+    def namespace(self, snap: Snapshot, database: int, oid: int) -> NamespaceDef | None:
+        return self._visible(snap, ("ns", database, oid))
+
+    def namespaces(self, snap: Snapshot, database: int) -> list[NamespaceDef]:
+        return self._all(snap, "ns", database)
+
+    def find_namespace(self, snap: Snapshot, database: int, name: str) -> NamespaceDef | None:
+        for oid in self._names.get(("ns", database, name), ()):
+            ns = self.namespace(snap, database, oid)
+            if ns is not None and ns.name == name:
+                return ns
+        return None
+
+    def database(self, snap: Snapshot, oid: int) -> DatabaseDef | None:
+        return self._visible(snap, ("db", 0, oid))
+
+    def databases(self, snap: Snapshot) -> list[DatabaseDef]:
+        return self._all(snap, "db")
+
+    def find_database(self, snap: Snapshot, name: str) -> DatabaseDef | None:
+        for oid in self._names.get(("db", name), ()):
+            db = self.database(snap, oid)
+            if db is not None and db.name == name:
+                return db
+        return None
+
+    def role(self, snap: Snapshot, oid: int) -> RoleDef | None:
+        return self._visible(snap, ("role", 0, oid))
+
+    def roles(self, snap: Snapshot) -> list[RoleDef]:
+        return self._all(snap, "role")
+
+    def find_role(self, snap: Snapshot, name: str) -> RoleDef | None:
+        for oid in self._names.get(("role", name), ()):
+            r = self.role(snap, oid)
+            if r is not None and r.name == name:
+                return r
+        return None

@@ -1,0 +1,254 @@
+"""Logical WAL records and their deterministic binary encoding (no pickle).
+
+A record is a tuple `(kind, *fields)`; its payload is `encode(list(record))`. Replicas receive
+these bytes over the network, so the format is self-describing and closed: one tag byte per
+value, little-endian throughout.
+
+| tag | value                                                                    |
+| --- | ------------------------------------------------------------------------ |
+| N T F | None, True, False                                                      |
+| i   | int fitting int64: 8 bytes                                               |
+| I   | larger int: u32 length + signed big-endian bytes                         |
+| f   | float: 8 bytes                                                           |
+| s   | str: u32 length + UTF-8                                                  |
+| b   | bytes: u32 length + bytes                                                |
+| D   | decimal.Decimal: its str() as `s`                                        |
+| U   | uuid.UUID: 16 bytes                                                      |
+| V   | Interval(months, days, micros): three `i`                                |
+| l t | list / tuple: u32 count + values                                         |
+| d   | dict: u32 count + key, value pairs (insertion order)                     |
+| a   | numpy fixed-width array: dtype str (`s`) + u32 count + raw buffer        |
+| S   | numpy object array of str: u32 count + u32 offsets[count+1] + UTF-8 blob |
+| o   | numpy object array of anything else: u32 count + values                  |
+| C   | Column: data array + (N or validity `a`)                                 |
+
+Record kinds and fields (xid = the writing (sub)transaction's id):
+
+    INSERT    xid, rel_oid, n, columns            columns: one Column per attnum 1..max
+    UPDATE    xid, rel_oid, old_rowids, n, columns
+    DELETE    xid, rel_oid, rowids
+    LOCK      (not logged: row locks matter only while their holder runs)
+    COMMIT    top_xid, sub_xids                   the transaction and its live subtransactions
+    ABORT     top_xid, sub_xids
+    SUBABORT  top_xid, sub_xids                   ROLLBACK TO SAVEPOINT
+    CATALOG   xid, op, kind, obj                  op: create/alter/drop; obj: catalog.to_value()
+    OID       oid                                 allocate_oid(): next oid is at least oid + 1
+    SEQUENCE  seq_oid, last_value, is_called      non-transactional, logged ahead
+    TRUNCATE  xid, rel_oid
+    VACUUM    rel_oids (None = all), horizon_xid
+    CHECKPOINT lsn
+"""
+
+from __future__ import annotations
+
+import decimal
+import struct
+import uuid
+
+import numpy as np
+
+from quantadb.errors import DataCorrupted, InternalError
+from quantadb.types.column import Column
+from quantadb.types.values import Interval
+
+INSERT, UPDATE, DELETE, COMMIT, ABORT, SUBABORT, CATALOG, OID, SEQUENCE, TRUNCATE, VACUUM, CHECKPOINT = range(1, 13)
+KIND_NAMES = {INSERT: "insert", UPDATE: "update", DELETE: "delete", COMMIT: "commit", ABORT: "abort",
+              SUBABORT: "subabort", CATALOG: "catalog", OID: "oid", SEQUENCE: "sequence",
+              TRUNCATE: "truncate", VACUUM: "vacuum", CHECKPOINT: "checkpoint"}
+
+_Q = struct.Struct("<q")
+_D = struct.Struct("<d")
+_L = struct.Struct("<I")
+_INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
+
+
+def encode(value: object) -> bytes:
+    out = bytearray()
+    _enc(out, value)
+    return bytes(out)
+
+
+def decode(payload: bytes) -> object:
+    mv = memoryview(payload)
+    try:
+        value, pos = _dec(mv, 0)
+    except (struct.error, IndexError, UnicodeDecodeError, ValueError, KeyError) as e:
+        raise DataCorrupted(f"could not decode WAL record: {e}") from e
+    if pos != len(mv):
+        raise DataCorrupted("could not decode WAL record: trailing bytes")
+    return value
+
+
+def _enc_str(out: bytearray, s: str) -> None:
+    b = s.encode("utf-8", "surrogatepass")
+    out += _L.pack(len(b))
+    out += b
+
+
+def _enc(out: bytearray, v: object) -> None:
+    if v is None:
+        out += b"N"
+    elif v is True or v is False or isinstance(v, np.bool_):
+        out += b"T" if v else b"F"
+    elif isinstance(v, (int, np.integer)):
+        v = int(v)
+        if _INT64_MIN <= v <= _INT64_MAX:
+            out += b"i"
+            out += _Q.pack(v)
+        else:
+            b = v.to_bytes((v.bit_length() + 8) // 8, "big", signed=True)
+            out += b"I" + _L.pack(len(b)) + b
+    elif isinstance(v, (float, np.floating)):
+        out += b"f"
+        out += _D.pack(float(v))
+    elif isinstance(v, str):
+        out += b"s"
+        _enc_str(out, v)
+    elif isinstance(v, (bytes, bytearray, memoryview)):
+        b = bytes(v)
+        out += b"b" + _L.pack(len(b)) + b
+    elif isinstance(v, decimal.Decimal):
+        out += b"D"
+        _enc_str(out, str(v))
+    elif isinstance(v, uuid.UUID):
+        out += b"U" + v.bytes
+    elif isinstance(v, list):
+        out += b"l" + _L.pack(len(v))
+        for x in v:
+            _enc(out, x)
+    elif isinstance(v, tuple):
+        out += b"t" + _L.pack(len(v))
+        for x in v:
+            _enc(out, x)
+    elif isinstance(v, dict):
+        out += b"d" + _L.pack(len(v))
+        for k, x in v.items():
+            _enc(out, k)
+            _enc(out, x)
+    elif isinstance(v, np.ndarray):
+        _enc_array(out, v)
+    elif isinstance(v, Column):
+        out += b"C"
+        _enc_array(out, v.data)
+        if v.valid is None:
+            out += b"N"
+        else:
+            _enc_array(out, np.asarray(v.valid, dtype=np.bool_))
+    elif isinstance(v, Interval):
+        out += b"V" + _Q.pack(v.months) + _Q.pack(v.days) + _Q.pack(v.micros)
+    else:
+        raise InternalError(f"cannot encode a value of type {type(v).__name__} in a WAL record")
+
+
+def _enc_array(out: bytearray, a: np.ndarray) -> None:
+    a = a.reshape(-1)
+    if a.dtype != object:
+        a = np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<") if a.dtype.byteorder == ">" else a.dtype)
+        out += b"a"
+        _enc_str(out, a.dtype.str)
+        out += _L.pack(len(a))
+        out += a.tobytes()
+        return
+    items = a.tolist()
+    if all(type(x) is str for x in items):
+        blobs = [x.encode("utf-8", "surrogatepass") for x in items]
+        offsets = np.zeros(len(blobs) + 1, dtype="<u4")
+        if blobs:
+            np.cumsum([len(b) for b in blobs], out=offsets[1:])
+        out += b"S" + _L.pack(len(blobs))
+        out += offsets.tobytes()
+        out += b"".join(blobs)
+        return
+    out += b"o" + _L.pack(len(items))
+    for x in items:
+        _enc(out, x)
+
+
+def _dec_str(mv: memoryview, pos: int) -> tuple[str, int]:
+    (n,) = _L.unpack_from(mv, pos)
+    pos += 4
+    return str(mv[pos:pos + n], "utf-8", "surrogatepass"), pos + n
+
+
+def _dec(mv: memoryview, pos: int) -> tuple[object, int]:
+    tag = mv[pos]
+    pos += 1
+    if tag == 0x4E:  # N
+        return None, pos
+    if tag == 0x54:  # T
+        return True, pos
+    if tag == 0x46:  # F
+        return False, pos
+    if tag == 0x69:  # i
+        return _Q.unpack_from(mv, pos)[0], pos + 8
+    if tag == 0x49:  # I
+        (n,) = _L.unpack_from(mv, pos)
+        return int.from_bytes(mv[pos + 4:pos + 4 + n], "big", signed=True), pos + 4 + n
+    if tag == 0x66:  # f
+        return _D.unpack_from(mv, pos)[0], pos + 8
+    if tag == 0x73:  # s
+        return _dec_str(mv, pos)
+    if tag == 0x62:  # b
+        (n,) = _L.unpack_from(mv, pos)
+        return bytes(mv[pos + 4:pos + 4 + n]), pos + 4 + n
+    if tag == 0x44:  # D
+        s, pos = _dec_str(mv, pos)
+        return decimal.Decimal(s), pos
+    if tag == 0x55:  # U
+        return uuid.UUID(bytes=bytes(mv[pos:pos + 16])), pos + 16
+    if tag == 0x56:  # V
+        months, days, micros = struct.unpack_from("<qqq", mv, pos)
+        return Interval(months, days, micros), pos + 24
+    if tag in (0x6C, 0x74):  # l t
+        (n,) = _L.unpack_from(mv, pos)
+        pos += 4
+        items = []
+        for _ in range(n):
+            x, pos = _dec(mv, pos)
+            items.append(x)
+        return (items if tag == 0x6C else tuple(items)), pos
+    if tag == 0x64:  # d
+        (n,) = _L.unpack_from(mv, pos)
+        pos += 4
+        d = {}
+        for _ in range(n):
+            k, pos = _dec(mv, pos)
+            d[k], pos = _dec(mv, pos)
+        return d, pos
+    if tag in (0x61, 0x53, 0x6F):  # a S o
+        return _dec_array(mv, pos - 1)
+    if tag == 0x43:  # C
+        data, pos = _dec_array(mv, pos)
+        if mv[pos] == 0x4E:
+            return Column(data, None), pos + 1
+        valid, pos = _dec_array(mv, pos)
+        return Column(data, valid), pos
+    raise ValueError(f"unknown tag {tag:#x} at {pos - 1}")
+
+
+def _dec_array(mv: memoryview, pos: int) -> tuple[np.ndarray, int]:
+    tag = mv[pos]
+    pos += 1
+    if tag == 0x61:  # a
+        dtype, pos = _dec_str(mv, pos)
+        (n,) = _L.unpack_from(mv, pos)
+        pos += 4
+        dt = np.dtype(dtype)
+        nbytes = n * dt.itemsize
+        arr = np.frombuffer(mv[pos:pos + nbytes], dtype=dt).copy()
+        return arr, pos + nbytes
+    (n,) = _L.unpack_from(mv, pos)
+    pos += 4
+    arr = np.empty(n, dtype=object)
+    if tag == 0x53:  # S
+        offsets = np.frombuffer(mv[pos:pos + 4 * (n + 1)], dtype="<u4")
+        pos += 4 * (n + 1)
+        blob = bytes(mv[pos:pos + int(offsets[-1])]) if n else b""
+        offs = offsets.tolist()
+        arr[:] = [blob[offs[k]:offs[k + 1]].decode("utf-8", "surrogatepass") for k in range(n)] if n else []
+        return arr, pos + (offs[-1] if n else 0)
+    if tag == 0x6F:  # o
+        for k in range(n):
+            arr[k], pos = _dec(mv, pos)
+        return arr, pos
+    raise ValueError(f"tag {tag:#x} is not an array")

@@ -1,0 +1,380 @@
+"""Columnar tables: a list of fixed-capacity segments of numpy arrays, MVCC per row.
+
+Row id = segment_no * capacity + offset; stable until VACUUM compaction, which renumbers rows
+(and bumps `Table.generation` and rebuilds the indexes). Segments are preallocated at full
+capacity and filled in place; a segment publishes its row count `n` only after the new rows'
+values and xmin are written, so scans take no lock: they read `n` first.
+
+Per segment and attnum, a `SegColumn`:
+- fixed-width types: the type's numpy dtype (registry), capacity long;
+- string types (text, varchar, bpchar, name, "char"): dictionary-encoded (int32 codes + the
+  distinct values) while distinct values stay under `DICT_LIMIT`, then a plain object array;
+- other object types (numeric, jsonb, arrays, ...): an object array;
+- `valid` (bool) is allocated at the first NULL; a column added by ALTER after the segment was
+  filled has no SegColumn there and reads as NULL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+
+from quantadb.types.column import Column
+from quantadb.types.registry import STRING_TYPES, SqlType
+
+from .txn import FROZEN_XID, INVALID_XID, Snapshot
+
+DEFAULT_CAPACITY = 65536
+DICT_LIMIT = 4096
+_STRING_OIDS = frozenset(t.oid for t in STRING_TYPES)
+
+
+@dataclass
+class ScanBatch:
+    rowids: np.ndarray | None
+    columns: list[Column]
+    length: int
+
+
+class SegColumn:
+    __slots__ = ("data", "valid", "values", "codes_of")
+
+    def __init__(self, t: SqlType, capacity: int, nulls_before: int = 0) -> None:
+        self.values: list | None = None  # dictionary (None = not dictionary-encoded)
+        self.codes_of: dict | None = None
+        if t.pg.dtype == object and t.oid in _STRING_OIDS:
+            self.data = np.zeros(capacity, dtype=np.int32)
+            self.values, self.codes_of = [], {}
+        elif t.pg.dtype == object:
+            self.data = np.empty(capacity, dtype=object)
+        else:
+            self.data = np.zeros(capacity, dtype=t.pg.dtype)
+        self.valid: np.ndarray | None = None
+        if nulls_before:
+            self.valid = np.ones(capacity, dtype=np.bool_)
+            self.valid[:nulls_before] = False
+
+    def write(self, at: int, col: Column, n: int) -> None:
+        data = col.data
+        if self.values is not None:
+            codes_of, values = self.codes_of, self.values
+            items = data.tolist()
+            if col.valid is not None:
+                items = [x if ok else None for x, ok in zip(items, col.valid.tolist())]
+            codes = []
+            for x in items:
+                c = codes_of.get(x)
+                if c is None:
+                    if x is None:
+                        c = 0
+                    else:
+                        c = codes_of[x] = len(values)
+                        values.append(x)
+                codes.append(c)
+            self.data[at:at + n] = codes
+            if len(values) > DICT_LIMIT:
+                self._undictionary(at + n)
+        else:
+            self.data[at:at + n] = data[:n]
+        if col.valid is not None and not col.valid[:n].all():
+            if self.valid is None:
+                self.valid = np.ones(len(self.data), dtype=np.bool_)
+            self.valid[at:at + n] = col.valid[:n]
+        elif self.valid is not None:
+            self.valid[at:at + n] = True
+
+    def _undictionary(self, filled: int) -> None:
+        plain = np.empty(len(self.data), dtype=object)
+        if self.values:
+            plain[:filled] = np.array(self.values + [None], dtype=object)[self.data[:filled]]
+        self.data, self.values, self.codes_of = plain, None, None
+
+    def read(self, start: int, stop: int) -> Column:
+        valid = None if self.valid is None else self.valid[start:stop]
+        if self.values is not None:
+            dictionary = np.empty(len(self.values) + 1, dtype=object)
+            dictionary[:len(self.values)] = self.values
+            return Column(dictionary[self.data[start:stop]], valid)
+        return Column(self.data[start:stop], valid)
+
+    def take(self, idx: np.ndarray) -> Column:
+        valid = None if self.valid is None else self.valid[idx]
+        if self.values is not None:
+            dictionary = np.empty(len(self.values) + 1, dtype=object)
+            dictionary[:len(self.values)] = self.values
+            return Column(dictionary[self.data[idx]], valid)
+        return Column(self.data[idx], valid)
+
+    def nbytes(self) -> int:
+        return self.data.nbytes + (0 if self.valid is None else self.valid.nbytes)
+
+
+class Segment:
+    __slots__ = ("capacity", "n", "cols", "xmin", "xmax", "n_xmax", "n_unfrozen")
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.n = 0
+        self.cols: list[SegColumn | None] = []
+        self.xmin = np.zeros(capacity, dtype=np.int64)
+        self.xmax = np.zeros(capacity, dtype=np.int64)
+        self.n_xmax = 0  # rows whose xmax was ever set (0 = nobody deleted/updated here)
+        self.n_unfrozen = 0  # rows whose xmin is not FrozenTransactionId
+
+    def all_visible(self) -> bool:
+        return self.n_xmax == 0 and self.n_unfrozen == 0
+
+
+def null_column(t: SqlType, n: int) -> Column:
+    data = np.empty(n, dtype=object) if t.pg.dtype == object else np.zeros(n, dtype=t.pg.dtype)
+    return Column(data, np.zeros(n, dtype=np.bool_))
+
+
+class Table:
+    """One relation's rows. Mutated only through apply (under the store's write lock)."""
+
+    def __init__(self, oid: int, types: list[SqlType], capacity: int = DEFAULT_CAPACITY) -> None:
+        self.oid = oid
+        self.types = list(types)  # by attnum - 1
+        self.capacity = capacity
+        self.segments: list[Segment] = []
+        self.generation = 0  # bumped by compaction: row ids before it are meaningless
+        self.live_estimate = 0
+
+    @property
+    def row_count(self) -> int:
+        segs = self.segments
+        return (len(segs) - 1) * self.capacity + segs[-1].n if segs else 0
+
+    def set_types(self, types: list[SqlType]) -> None:
+        """ALTER TABLE: new columns read as NULL in existing rows."""
+        self.types = list(types)
+
+    # -- writes (apply only) ------------------------------------------------------------------
+    def append(self, xid: int, columns: list[Column], n: int) -> np.ndarray:
+        rowids = np.empty(n, dtype=np.int64)
+        done = 0
+        while done < n:
+            if not self.segments or self.segments[-1].n == self.capacity:
+                self.segments.append(Segment(self.capacity))
+            seg_no = len(self.segments) - 1
+            seg = self.segments[-1]
+            at = seg.n
+            k = min(n - done, self.capacity - at)
+            for i, t in enumerate(self.types):
+                col = columns[i] if i < len(columns) else None
+                if col is None:
+                    col = null_column(t, n)
+                part = Column(col.data[done:done + k], None if col.valid is None else col.valid[done:done + k])
+                while len(seg.cols) <= i:
+                    seg.cols.append(None)
+                if seg.cols[i] is None:
+                    seg.cols[i] = SegColumn(t, self.capacity, nulls_before=at)
+                seg.cols[i].write(at, part, k)
+            seg.xmin[at:at + k] = xid
+            if xid != FROZEN_XID:
+                seg.n_unfrozen += k
+            rowids[done:done + k] = np.arange(seg_no * self.capacity + at, seg_no * self.capacity + at + k)
+            seg.n = at + k  # publish last
+            done += k
+        self.live_estimate += n
+        return rowids
+
+    def append_versions(self, columns: list[Column], n: int, xmin: np.ndarray, xmax: np.ndarray) -> None:
+        """Append rows with given xmin/xmax (VACUUM compaction)."""
+        rowids = self.append(FROZEN_XID, columns, n)
+        cap = self.capacity
+        segs = rowids // cap
+        for s in np.unique(segs).tolist():
+            mask = segs == s
+            seg = self.segments[s]
+            offs = rowids[mask] % cap
+            seg.xmin[offs] = xmin[mask]
+            seg.xmax[offs] = xmax[mask]
+            seg.n_unfrozen += int((xmin[mask] != FROZEN_XID).sum())
+            seg.n_xmax += int((xmax[mask] != INVALID_XID).sum())
+        self.live_estimate -= int((xmax != INVALID_XID).sum())
+
+    def set_xmax(self, rowids: np.ndarray, xid: int) -> None:
+        cap = self.capacity
+        if len(rowids) == 1:
+            r = int(rowids[0])
+            seg = self.segments[r // cap]
+            seg.xmax[r % cap] = xid
+            seg.n_xmax += 1
+        else:
+            segs = rowids // cap
+            for s in np.unique(segs).tolist():
+                offs = rowids[segs == s] % cap
+                seg = self.segments[s]
+                seg.xmax[offs] = xid
+                seg.n_xmax += len(offs)
+        self.live_estimate = max(0, self.live_estimate - len(rowids))
+
+    # -- reads ----------------------------------------------------------------------------
+    def xmin_xmax(self, rowid: int) -> tuple[int, int]:
+        seg = self.segments[rowid // self.capacity]
+        off = rowid % self.capacity
+        return int(seg.xmin[off]), int(seg.xmax[off])
+
+    def _column(self, seg: Segment, attnum: int, start: int, stop: int) -> Column:
+        i = attnum - 1
+        sc = seg.cols[i] if i < len(seg.cols) else None
+        if sc is None:
+            return null_column(self.types[i], stop - start)
+        return sc.read(start, stop)
+
+    def _take(self, seg: Segment, attnum: int, idx: np.ndarray) -> Column:
+        i = attnum - 1
+        sc = seg.cols[i] if i < len(seg.cols) else None
+        if sc is None:
+            return null_column(self.types[i], len(idx))
+        return sc.take(idx)
+
+    def scan(self, snap: Snapshot, attnums: list[int], with_rowids: bool = False) -> Iterator[ScanBatch]:
+        for seg_no, seg in enumerate(list(self.segments)):
+            n = seg.n
+            if n == 0:
+                continue
+            if seg.all_visible():
+                cols = [self._column(seg, a, 0, n) for a in attnums]
+                rowids = np.arange(seg_no * self.capacity, seg_no * self.capacity + n) if with_rowids else None
+                yield ScanBatch(rowids, cols, n)
+                continue
+            vis = snap.visible_array(seg.xmin[:n], seg.xmax[:n])
+            if vis.all():
+                cols = [self._column(seg, a, 0, n) for a in attnums]
+                rowids = np.arange(seg_no * self.capacity, seg_no * self.capacity + n) if with_rowids else None
+                yield ScanBatch(rowids, cols, n)
+                continue
+            idx = np.flatnonzero(vis)
+            if len(idx) == 0:
+                continue
+            cols = [self._take(seg, a, idx) for a in attnums]
+            yield ScanBatch(idx + seg_no * self.capacity if with_rowids else None, cols, len(idx))
+
+    def fetch(self, rowids: np.ndarray, attnums: list[int]) -> list[Column]:
+        rowids = np.asarray(rowids, dtype=np.int64)
+        cap = self.capacity
+        if len(rowids) == 1:
+            r = int(rowids[0])
+            seg, off = self.segments[r // cap], np.array([r % cap])
+            return [self._take(seg, a, off) for a in attnums]
+        segs = rowids // cap
+        uniq = np.unique(segs)
+        if len(uniq) == 1:
+            seg = self.segments[int(uniq[0])]
+            return [self._take(seg, a, rowids % cap) for a in attnums]
+        out = []
+        for a in attnums:
+            dtype = self.types[a - 1].pg.dtype
+            data = np.empty(len(rowids), dtype=dtype)
+            valid = None
+            for s in uniq.tolist():
+                mask = segs == s
+                col = self._take(self.segments[s], a, rowids[mask] % cap)
+                data[mask] = col.data
+                if col.valid is not None:
+                    if valid is None:
+                        valid = np.ones(len(rowids), dtype=np.bool_)
+                    valid[mask] = col.valid
+            out.append(Column(data, valid))
+        return out
+
+    def visible(self, snap: Snapshot, rowids: np.ndarray) -> np.ndarray:
+        cap = self.capacity
+        if len(rowids) <= 4:
+            out = np.zeros(len(rowids), dtype=np.bool_)
+            for k, r in enumerate(rowids.tolist()):
+                seg = self.segments[r // cap]
+                off = r % cap
+                out[k] = off < seg.n and snap.row_visible(int(seg.xmin[off]), int(seg.xmax[off]))
+            return out
+        xmin, xmax = self.gather_mvcc(rowids)
+        return snap.visible_array(xmin, xmax)
+
+    def gather_mvcc(self, rowids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        cap = self.capacity
+        xmin = np.zeros(len(rowids), dtype=np.int64)
+        xmax = np.full(len(rowids), INVALID_XID, dtype=np.int64)
+        segs = rowids // cap
+        for s in np.unique(segs).tolist():
+            mask = segs == s
+            seg = self.segments[s]
+            offs = rowids[mask] % cap
+            xmin[mask] = np.where(offs < seg.n, seg.xmin[offs], 0)
+            xmax[mask] = seg.xmax[offs]
+        return xmin, xmax
+
+    def all_rows(self, attnums: list[int]) -> Iterator[tuple[int, list[Column], np.ndarray, np.ndarray]]:
+        """Every physical row (no visibility): (first rowid, columns, xmin, xmax) per segment."""
+        for seg_no, seg in enumerate(list(self.segments)):
+            n = seg.n
+            yield (seg_no * self.capacity, [self._column(seg, a, 0, n) for a in attnums],
+                   seg.xmin[:n], seg.xmax[:n])
+
+    # -- checkpoint form ----------------------------------------------------------------------
+    def dump(self) -> dict:
+        """Plain values for records.encode: segments with their arrays cut to the row count."""
+        segs = []
+        for seg in list(self.segments):
+            n = seg.n
+            cols = []
+            for sc in seg.cols:
+                if sc is None:
+                    cols.append(None)
+                    continue
+                valid = None if sc.valid is None else sc.valid[:n].copy()
+                if sc.values is not None:
+                    cols.append(("dict", sc.data[:n].copy(), list(sc.values), valid))
+                else:
+                    cols.append(("plain", sc.data[:n].copy(), valid))
+            segs.append({"n": n, "xmin": seg.xmin[:n].copy(), "xmax": seg.xmax[:n].copy(),
+                         "n_xmax": seg.n_xmax, "cols": cols})
+        return {"oid": self.oid, "capacity": self.capacity, "generation": self.generation,
+                "live": self.live_estimate, "segments": segs}
+
+    @classmethod
+    def restore(cls, d: dict, types: list[SqlType]) -> Table:
+        table = cls(d["oid"], types, d["capacity"])
+        table.generation = d["generation"]
+        table.live_estimate = d["live"]
+        for sd in d["segments"]:
+            seg = Segment(table.capacity)
+            n = sd["n"]
+            seg.xmin[:n] = sd["xmin"]
+            seg.xmax[:n] = sd["xmax"]
+            seg.n_xmax = sd["n_xmax"]
+            seg.n_unfrozen = int((sd["xmin"] != FROZEN_XID).sum())
+            for i, c in enumerate(sd["cols"]):
+                if c is None:
+                    seg.cols.append(None)
+                    continue
+                sc = SegColumn(types[i], table.capacity)
+                if c[0] == "dict":
+                    sc.data[:n] = c[1]
+                    sc.values = list(c[2])
+                    sc.codes_of = {v: k for k, v in enumerate(sc.values)}
+                    valid = c[3]
+                else:
+                    if sc.values is not None:  # stored plain (many distinct values)
+                        sc.data = np.empty(table.capacity, dtype=object)
+                        sc.values = sc.codes_of = None
+                    sc.data[:n] = c[1]
+                    valid = c[2]
+                if valid is not None:
+                    sc.valid = np.ones(table.capacity, dtype=np.bool_)
+                    sc.valid[:n] = valid
+                seg.cols.append(sc)
+            seg.n = n
+            table.segments.append(seg)
+        return table
+
+    def nbytes(self) -> int:
+        total = 0
+        for seg in self.segments:
+            total += seg.xmin.nbytes + seg.xmax.nbytes
+            total += sum(c.nbytes() for c in seg.cols if c is not None)
+        return total

@@ -1,0 +1,254 @@
+"""Transactions: xids, the commit log (clog), snapshots, subtransactions and lock waits.
+
+xids are PostgreSQL's: 0 InvalidTransactionId (an empty xmax), 2 FrozenTransactionId (visible
+to every snapshot), normal xids from 3. The clog is a numpy int8 array indexed by xid:
+0 in progress, 1 committed, 2 aborted, so visibility of a whole segment is two gathers.
+
+A snapshot is (xmin, xmax, xip, own): an xid is "seen" when it belongs to the reading
+transaction (its top xid or a subtransaction not rolled back), or it is below xmax, not in
+xip and committed. A row version is visible when its xmin is seen and its xmax is not.
+
+A transaction gets its xid lazily on its first write (read-only transactions never write
+WAL). SAVEPOINT pushes a frame; the first write after it gets a new sub-xid; ROLLBACK TO
+aborts the sub-xids of the frames above; RELEASE folds them into the parent.
+
+Waits: a transaction blocked by another registers an edge waiter -> holder (top xids) in a
+wait-for graph; an edge that closes a cycle fails the waiter with DeadlockDetected at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+
+from quantadb.errors import DeadlockDetected, LockNotAvailable, QueryCanceled
+
+INVALID_XID, FROZEN_XID, FIRST_NORMAL_XID = 0, 2, 3
+IN_PROGRESS, COMMITTED, ABORTED = 0, 1, 2
+REPEATABLE_READ_LEVELS = ("repeatable read", "serializable")
+
+
+class WouldBlock(Exception):
+    """A write met a row or key held by a running transaction; raised before any effect.
+
+    The engine calls `store.wait_for(txn, e.xid, timeout_s)` and then retries the statement.
+    """
+
+    def __init__(self, xid: int) -> None:
+        super().__init__(f"blocked by transaction {xid}")
+        self.xid = xid
+
+
+class RowChanged(Exception):
+    """READ COMMITTED: a target row was updated/deleted by a transaction that committed after
+    the statement's snapshot; the engine re-runs the statement with a new snapshot."""
+
+    def __init__(self, rowid: int) -> None:
+        super().__init__(f"row {rowid} changed concurrently")
+        self.rowid = rowid
+
+
+class Clog:
+    """Transaction status by xid, grown by doubling (readers keep a stale array safely)."""
+
+    def __init__(self) -> None:
+        self.status = np.zeros(1024, dtype=np.int8)
+        self.status[[0, 1]] = ABORTED
+        self.status[FROZEN_XID] = COMMITTED
+
+    def ensure(self, xid: int) -> None:
+        if xid >= len(self.status):
+            grown = np.zeros(max(xid + 1, 2 * len(self.status)), dtype=np.int8)
+            grown[:len(self.status)] = self.status
+            self.status = grown
+
+    def get(self, xid: int) -> int:
+        s = self.status
+        return int(s[xid]) if xid < len(s) else IN_PROGRESS
+
+    def set(self, xids: list[int], value: int) -> None:
+        for x in xids:
+            self.ensure(x)
+        self.status[xids] = value
+
+
+class Snapshot:
+    __slots__ = ("xmin", "xmax", "xip", "own", "clog", "_base")
+
+    def __init__(self, xmin: int, xmax: int, xip: frozenset[int], own: set[int], clog: Clog) -> None:
+        self.xmin, self.xmax, self.xip, self.own, self.clog = xmin, xmax, xip, own, clog
+        self._base: np.ndarray | None = None
+
+    def sees(self, xid: int) -> bool:
+        if xid in self.own:
+            return True
+        if xid >= self.xmax or xid in self.xip:
+            return xid == FROZEN_XID
+        return self.clog.get(xid) == COMMITTED
+
+    def row_visible(self, xmin: int, xmax: int) -> bool:
+        return self.sees(xmin) and (xmax == INVALID_XID or not self.sees(xmax))
+
+    def _seen_table(self) -> np.ndarray:
+        """bool per xid < xmax (+1 trailing False for every later xid): committed as of the snapshot.
+
+        Statuses below xmax that are not in xip are final, so the table is cached."""
+        if self._base is None:
+            base = np.zeros(self.xmax + 1, dtype=np.bool_)
+            status = self.clog.status
+            n = min(self.xmax, len(status))
+            base[:n] = status[:n] == COMMITTED
+            if self.xip:
+                base[np.fromiter(self.xip, dtype=np.int64, count=len(self.xip))] = False
+            self._base = base
+        return self._base
+
+    def seen_array(self, xids: np.ndarray) -> np.ndarray:
+        base = self._seen_table()
+        out = base[np.minimum(xids, len(base) - 1)]
+        if self.own:
+            out |= np.isin(xids, np.fromiter(self.own, dtype=np.int64, count=len(self.own)))
+        return out
+
+    def visible_array(self, xmin: np.ndarray, xmax: np.ndarray) -> np.ndarray:
+        vis = self.seen_array(xmin)
+        has_xmax = xmax != INVALID_XID
+        if has_xmax.any():
+            vis &= ~(has_xmax & self.seen_array(xmax))
+        return vis
+
+
+class Txn:
+    """One transaction as storage sees it. The engine may set `synchronous_commit` and
+    `cancel_event`; everything else is storage's."""
+
+    def __init__(self, isolation: str, read_only: bool) -> None:
+        self.isolation = isolation.lower()
+        self.read_only = read_only
+        self.synchronous_commit = True
+        self.cancel_event = threading.Event()
+        self.xid: int | None = None  # top xid, assigned on first write
+        self.frames: list[int | None] = [None]  # per savepoint level: its xid (frame 0 = top)
+        self.own: set[int] = set()  # top + sub-xids not rolled back
+        self.snapshot: Snapshot | None = None  # REPEATABLE READ: the first one, reused
+        self.snapshot_xmin: int | None = None
+        self.wrote_wal = False
+        self.did_ddl = False
+        self.locks: list[tuple[int, int]] = []  # (rel_oid, rowid) row locks held
+        self.state = "active"  # active, committing, committed, aborted
+
+    @property
+    def repeatable(self) -> bool:
+        return self.isolation in REPEATABLE_READ_LEVELS
+
+    def sub_xids(self) -> list[int]:
+        return sorted(x for x in self.own if x != self.xid)
+
+
+class TxnManager:
+    """xid allocation, running set, snapshots, waits. Its condition lock is separate from the
+    store's write lock because commit visibility is applied from the WAL flusher thread."""
+
+    def __init__(self) -> None:
+        self.clog = Clog()
+        self.next_xid = FIRST_NORMAL_XID
+        self.running: set[int] = set()  # every xid (top or sub) with status in progress
+        self.top_of: dict[int, int] = {}
+        self.active: set[Txn] = set()  # Txn objects not ended (for the vacuum horizon)
+        self.cond = threading.Condition(threading.Lock())
+        self._waits: dict[int, int] = {}  # waiter key -> holder top xid
+
+    # -- xids ---------------------------------------------------------------------------
+    def assign(self, top: int | None) -> int:
+        with self.cond:
+            xid = self.next_xid
+            self.next_xid += 1
+            self.clog.ensure(xid)
+            self.running.add(xid)
+            self.top_of[xid] = top if top is not None else xid
+            return xid
+
+    def note(self, xid: int) -> None:
+        """Apply path: a record names xid; it is running unless already ended."""
+        if xid < FIRST_NORMAL_XID:
+            return
+        with self.cond:
+            if xid >= self.next_xid:
+                self.next_xid = xid + 1
+            self.clog.ensure(xid)
+            if self.clog.status[xid] == IN_PROGRESS:
+                self.running.add(xid)
+
+    def finish(self, xids: list[int], status: int) -> None:
+        with self.cond:
+            self.clog.set(xids, status)
+            self.running.difference_update(xids)
+            for x in xids:
+                self.top_of.pop(x, None)
+            self.cond.notify_all()
+
+    def status(self, xid: int) -> int:
+        return self.clog.get(xid)
+
+    def holder(self, xid: int) -> int:
+        return self.top_of.get(xid, xid)
+
+    # -- snapshots ------------------------------------------------------------------------
+    def snapshot(self, txn: Txn | None) -> Snapshot:
+        with self.cond:
+            xip = frozenset(self.running)
+            xmax = self.next_xid
+        xmin = min(xip) if xip else xmax
+        own = txn.own if txn is not None else set()
+        snap = Snapshot(xmin, xmax, xip, own, self.clog)
+        if txn is not None and txn.snapshot_xmin is None:
+            txn.snapshot_xmin = xmin
+        return snap
+
+    def horizon(self) -> int:
+        """Oldest xid some running transaction or open snapshot may still need."""
+        with self.cond:
+            h = min(self.running) if self.running else self.next_xid
+            for t in self.active:
+                if t.snapshot_xmin is not None:
+                    h = min(h, t.snapshot_xmin)
+        return h
+
+    # -- waits ----------------------------------------------------------------------------
+    def wait_for(self, txn: Txn, xid: int, timeout_s: float | None) -> None:
+        waiter = txn.xid if txn.xid is not None else -id(txn)
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        with self.cond:
+            if self.clog.get(xid) != IN_PROGRESS or xid in txn.own:
+                return
+            holder = self.top_of.get(xid, xid)
+            node, seen = holder, set()
+            while node in self._waits and node not in seen:
+                seen.add(node)
+                node = self._waits[node]
+                if node == waiter:
+                    raise DeadlockDetected(
+                        "deadlock detected",
+                        detail=f"Process waiting for transaction {holder} is blocked by a transaction "
+                               f"that waits for this one.",
+                        hint="See server log for query details.")
+            self._waits[waiter] = holder
+            try:
+                while self.clog.get(xid) == IN_PROGRESS:
+                    if txn.cancel_event.is_set():
+                        raise QueryCanceled("canceling statement due to user request")
+                    step = 0.05
+                    if deadline is not None:
+                        left = deadline - time.monotonic()
+                        if left <= 0:
+                            raise LockNotAvailable("canceling statement due to lock timeout")
+                        step = min(step, left)
+                    self.cond.wait(step)
+            finally:
+                self._waits.pop(waiter, None)
+
+    def waiting(self) -> dict[int, int]:
+        with self.cond:
+            return dict(self._waits)
