@@ -1,14 +1,16 @@
 """Columnar tables: a list of fixed-capacity segments of numpy arrays, MVCC per row.
 
 Row id = segment_no * capacity + offset; stable until VACUUM compaction, which renumbers rows
-(and bumps `Table.generation` and rebuilds the indexes). Segments are preallocated at full
-capacity and filled in place; a segment publishes its row count `n` only after the new rows'
-values and xmin are written, so scans take no lock: they read `n` first.
+(and bumps `Table.generation` and rebuilds the indexes). Segment arrays are preallocated
+(1024 rows, doubling up to the capacity) and filled in place; a segment publishes its row
+count `n` only after the new rows' values and xmin are written, so scans take no lock: they
+read `n` first.
 
 Per segment and attnum, a `SegColumn`:
-- fixed-width types: the type's numpy dtype (registry), capacity long;
+- fixed-width types: the type's numpy dtype (registry);
 - string types (text, varchar, bpchar, name, "char"): dictionary-encoded (int32 codes + the
-  distinct values) while distinct values stay under `DICT_LIMIT`, then a plain object array;
+  distinct values; code -1 = NULL) while distinct values stay under `DICT_LIMIT`, then a
+  plain object array;
 - other object types (numeric, jsonb, arrays, ...): an object array;
 - `valid` (bool) is allocated at the first NULL; a column added by ALTER after the segment was
   filled has no SegColumn there and reads as NULL.
@@ -28,6 +30,7 @@ from .txn import FROZEN_XID, INVALID_XID, Snapshot
 
 DEFAULT_CAPACITY = 65536
 DICT_LIMIT = 4096
+FIRST_ALLOCATION = 1024
 _STRING_OIDS = frozenset(t.oid for t in STRING_TYPES)
 
 
@@ -41,20 +44,30 @@ class ScanBatch:
 class SegColumn:
     __slots__ = ("data", "valid", "values", "codes_of")
 
-    def __init__(self, t: SqlType, capacity: int, nulls_before: int = 0) -> None:
+    def __init__(self, t: SqlType, size: int, nulls_before: int = 0) -> None:
         self.values: list | None = None  # dictionary (None = not dictionary-encoded)
         self.codes_of: dict | None = None
         if t.pg.dtype == object and t.oid in _STRING_OIDS:
-            self.data = np.zeros(capacity, dtype=np.int32)
+            self.data = np.full(size, -1, dtype=np.int32)  # code -1 = NULL
             self.values, self.codes_of = [], {}
         elif t.pg.dtype == object:
-            self.data = np.empty(capacity, dtype=object)
+            self.data = np.empty(size, dtype=object)
         else:
-            self.data = np.zeros(capacity, dtype=t.pg.dtype)
+            self.data = np.zeros(size, dtype=t.pg.dtype)
         self.valid: np.ndarray | None = None
         if nulls_before:
-            self.valid = np.ones(capacity, dtype=np.bool_)
+            self.valid = np.ones(size, dtype=np.bool_)
             self.valid[:nulls_before] = False
+
+    def grow(self, size: int, filled: int) -> None:
+        data = np.empty(size, dtype=self.data.dtype) if self.data.dtype == object else \
+            np.zeros(size, dtype=self.data.dtype)
+        data[:filled] = self.data[:filled]
+        self.data = data
+        if self.valid is not None:
+            valid = np.ones(size, dtype=np.bool_)
+            valid[:filled] = self.valid[:filled]
+            self.valid = valid
 
     def write(self, at: int, col: Column, n: int) -> None:
         data = col.data
@@ -68,7 +81,7 @@ class SegColumn:
                 c = codes_of.get(x)
                 if c is None:
                     if x is None:
-                        c = 0
+                        c = -1
                     else:
                         c = codes_of[x] = len(values)
                         values.append(x)
@@ -87,24 +100,26 @@ class SegColumn:
 
     def _undictionary(self, filled: int) -> None:
         plain = np.empty(len(self.data), dtype=object)
-        if self.values:
-            plain[:filled] = np.array(self.values + [None], dtype=object)[self.data[:filled]]
+        plain[:filled] = self._dictionary()[self.data[:filled]]
         self.data, self.values, self.codes_of = plain, None, None
+
+    def _dictionary(self) -> np.ndarray:
+        """The distinct values plus a trailing None that code -1 (NULL) picks."""
+        values = self.values
+        dictionary = np.empty(len(values) + 1, dtype=object)
+        dictionary[:len(values)] = values
+        return dictionary
 
     def read(self, start: int, stop: int) -> Column:
         valid = None if self.valid is None else self.valid[start:stop]
         if self.values is not None:
-            dictionary = np.empty(len(self.values) + 1, dtype=object)
-            dictionary[:len(self.values)] = self.values
-            return Column(dictionary[self.data[start:stop]], valid)
+            return Column(self._dictionary()[self.data[start:stop]], valid)
         return Column(self.data[start:stop], valid)
 
     def take(self, idx: np.ndarray) -> Column:
         valid = None if self.valid is None else self.valid[idx]
         if self.values is not None:
-            dictionary = np.empty(len(self.values) + 1, dtype=object)
-            dictionary[:len(self.values)] = self.values
-            return Column(dictionary[self.data[idx]], valid)
+            return Column(self._dictionary()[self.data[idx]], valid)
         return Column(self.data[idx], valid)
 
     def nbytes(self) -> int:
@@ -112,16 +127,36 @@ class SegColumn:
 
 
 class Segment:
-    __slots__ = ("capacity", "n", "cols", "xmin", "xmax", "n_xmax", "n_unfrozen")
+    """Arrays start at FIRST_ALLOCATION rows and double up to `capacity` (small tables stay
+    small); a reader holding an array from before a growth still sees every row it needs."""
+
+    __slots__ = ("capacity", "size", "n", "cols", "xmin", "xmax", "n_xmax", "n_unfrozen")
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
+        self.size = min(capacity, FIRST_ALLOCATION)
         self.n = 0
         self.cols: list[SegColumn | None] = []
-        self.xmin = np.zeros(capacity, dtype=np.int64)
-        self.xmax = np.zeros(capacity, dtype=np.int64)
+        self.xmin = np.zeros(self.size, dtype=np.int64)
+        self.xmax = np.zeros(self.size, dtype=np.int64)
         self.n_xmax = 0  # rows whose xmax was ever set (0 = nobody deleted/updated here)
         self.n_unfrozen = 0  # rows whose xmin is not FrozenTransactionId
+
+    def reserve(self, rows: int) -> None:
+        if rows <= self.size:
+            return
+        size = self.size
+        while size < rows:
+            size *= 2
+        size = min(size, self.capacity)
+        for name in ("xmin", "xmax"):
+            arr = np.zeros(size, dtype=np.int64)
+            arr[:self.n] = getattr(self, name)[:self.n]
+            setattr(self, name, arr)
+        for sc in self.cols:
+            if sc is not None:
+                sc.grow(size, self.n)
+        self.size = size
 
     def all_visible(self) -> bool:
         return self.n_xmax == 0 and self.n_unfrozen == 0
@@ -163,6 +198,7 @@ class Table:
             seg = self.segments[-1]
             at = seg.n
             k = min(n - done, self.capacity - at)
+            seg.reserve(at + k)
             for i, t in enumerate(self.types):
                 col = columns[i] if i < len(columns) else None
                 if col is None:
@@ -171,7 +207,7 @@ class Table:
                 while len(seg.cols) <= i:
                     seg.cols.append(None)
                 if seg.cols[i] is None:
-                    seg.cols[i] = SegColumn(t, self.capacity, nulls_before=at)
+                    seg.cols[i] = SegColumn(t, seg.size, nulls_before=at)
                 seg.cols[i].write(at, part, k)
             seg.xmin[at:at + k] = xid
             if xid != FROZEN_XID:
@@ -344,6 +380,7 @@ class Table:
         for sd in d["segments"]:
             seg = Segment(table.capacity)
             n = sd["n"]
+            seg.reserve(n)
             seg.xmin[:n] = sd["xmin"]
             seg.xmax[:n] = sd["xmax"]
             seg.n_xmax = sd["n_xmax"]
@@ -352,7 +389,7 @@ class Table:
                 if c is None:
                     seg.cols.append(None)
                     continue
-                sc = SegColumn(types[i], table.capacity)
+                sc = SegColumn(types[i], seg.size)
                 if c[0] == "dict":
                     sc.data[:n] = c[1]
                     sc.values = list(c[2])
@@ -360,12 +397,12 @@ class Table:
                     valid = c[3]
                 else:
                     if sc.values is not None:  # stored plain (many distinct values)
-                        sc.data = np.empty(table.capacity, dtype=object)
+                        sc.data = np.empty(seg.size, dtype=object)
                         sc.values = sc.codes_of = None
                     sc.data[:n] = c[1]
                     valid = c[2]
                 if valid is not None:
-                    sc.valid = np.ones(table.capacity, dtype=np.bool_)
+                    sc.valid = np.ones(seg.size, dtype=np.bool_)
                     sc.valid[:n] = valid
                 seg.cols.append(sc)
             seg.n = n
