@@ -34,3 +34,18 @@ def aggregate(*names: str) -> Callable[[Callable], Callable]:
             AGGREGATES[name] = fn
         return fn
     return register
+
+SETFNS: dict[str, Callable] = {}
+
+
+def setfn(*names: str) -> Callable[[Callable], Callable]:
+    """Set-returning functions: ``fn(args: list[Column], n, ctx, call) -> (source_rows, columns)``:
+    the input row index of every output row (int64 array) and the output column(s)."""
+    def register(fn: Callable) -> Callable:
+        for name in names:
+            SETFNS[name] = fn
+        return fn
+    return register
+
+
+from quantadb.exec.functions import arith, compare, aggregates  # noqa: E402,F401  (register the impls)

@@ -1,0 +1,422 @@
+"""Aggregates over grouped rows: count, sum, avg, min, max, bool_and/or, bit_and/or,
+string_agg, array_agg, statistics and ordered-set aggregates.
+
+Contract (see __init__): ``fn(args, group_ids, ngroups, ctx, agg) -> Column`` of `ngroups`
+values. The caller applies FILTER and, for ``agg.distinct``, `distinct_input`; for an
+aggregate with ORDER BY inside (string_agg, array_agg, json_agg...) it passes the rows already
+sorted (stably) by ``agg.order_by``: order-sensitive aggregates keep input order within a group.
+"""
+
+from __future__ import annotations
+
+import decimal
+import math
+from decimal import Decimal
+
+import numpy as np
+
+from quantadb.errors import NumericValueOutOfRange, InvalidParameterValue
+from quantadb.exec.functions import aggregate
+from quantadb.exec.functions.compare import array_key, numeric_key
+from quantadb.exec.functions.support import EXACT, div_scale, div_exact, numeric_div, obj_array, round_scale
+from quantadb.sql.expr import AggRef
+from quantadb.types.column import Column
+from quantadb.types.values import Interval
+
+_FLOAT_EXACT_LIMIT = 2.0 ** 53
+
+
+def distinct_input(args: list[Column], group_ids: np.ndarray) -> tuple[list[Column], np.ndarray]:
+    """Keep the first row of each distinct (group, argument values) combination, in input order."""
+    seen: set = set()
+    keep = []
+    valids = [a.valid for a in args]
+    for i, g in enumerate(group_ids.tolist()):
+        key = (g,) + tuple(None if v is not None and not v[i] else _hashable(a.data[i]) for a, v in zip(args, valids))
+        if key not in seen:
+            seen.add(key)
+            keep.append(i)
+    idx = np.asarray(keep, dtype=np.int64)
+    return [Column(a.data[idx], None if a.valid is None else a.valid[idx]) for a in args], group_ids[idx]
+
+
+def _hashable(v):
+    if isinstance(v, list):
+        return tuple(_hashable(x) for x in v)
+    if isinstance(v, dict):
+        return tuple(sorted((k, _hashable(x)) for k, x in v.items()))
+    return v
+
+
+def _nonnull(col: Column, group_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if col.valid is None:
+        return col.data, group_ids
+    return col.data[col.valid], group_ids[col.valid]
+
+
+def _counts(gids: np.ndarray, ngroups: int) -> np.ndarray:
+    return np.bincount(gids, minlength=ngroups).astype(np.int64)
+
+
+def _result(data: np.ndarray, present: np.ndarray) -> Column:
+    return Column(data, None if present.all() else present)
+
+
+@aggregate("count_star")
+def count_star(args, group_ids, ngroups, ctx, agg) -> Column:
+    return Column(_counts(group_ids, ngroups))
+
+
+@aggregate("count")
+def count(args, group_ids, ngroups, ctx, agg) -> Column:
+    return Column(_counts(_nonnull(args[0], group_ids)[1], ngroups))
+
+
+# --- sum / avg ----------------------------------------------------------------------------
+
+def int_sums(values: np.ndarray, gids: np.ndarray, ngroups: int) -> list[int]:
+    """Exact per-group sums of integers as Python ints."""
+    if not len(values):
+        return [0] * ngroups
+    peak = float(max(abs(int(values.max())), abs(int(values.min()))))
+    if peak * len(values) < _FLOAT_EXACT_LIMIT:
+        return [int(s) for s in np.bincount(gids, weights=values, minlength=ngroups)]
+    v = values.astype(np.int64)
+    lo = np.bincount(gids, weights=(v & 0xFFFFFFFF), minlength=ngroups)  # each < 2^32, sums exact < 2^53
+    hi = np.zeros(ngroups, dtype=np.int64)
+    np.add.at(hi, gids, v >> 32)
+    return [(int(h) << 32) + int(low) for h, low in zip(hi.tolist(), lo.tolist())]
+
+
+def _int_sum_to_int8(args, group_ids, ngroups, ctx, agg) -> Column:
+    values, gids = _nonnull(args[0], group_ids)
+    counts = _counts(gids, ngroups)
+    sums = int_sums(values, gids, ngroups)
+    if any(not -2 ** 63 <= s < 2 ** 63 for s in sums):
+        raise NumericValueOutOfRange("bigint out of range")
+    return _result(np.asarray(sums, dtype=np.int64), counts > 0)
+
+
+def _int_sum_to_numeric(args, group_ids, ngroups, ctx, agg) -> Column:
+    values, gids = _nonnull(args[0], group_ids)
+    counts = _counts(gids, ngroups)
+    return _result(obj_array([Decimal(s) for s in int_sums(values, gids, ngroups)]), counts > 0)
+
+
+def _float_sum(args, group_ids, ngroups, ctx, agg) -> Column:
+    values, gids = _nonnull(args[0], group_ids)
+    counts = _counts(gids, ngroups)
+    if values.dtype == np.float32:
+        sums = np.zeros(ngroups, dtype=np.float32)
+        np.add.at(sums, gids, values)
+    else:
+        sums = np.bincount(gids, weights=values, minlength=ngroups)
+    if np.isinf(sums).any() and np.isfinite(values).all():
+        raise NumericValueOutOfRange("value out of range: overflow")
+    return _result(sums, counts > 0)
+
+
+def numeric_sums(values: np.ndarray, gids: np.ndarray, ngroups: int) -> np.ndarray:
+    """Exact per-group Decimal sums (object array; 0 for empty groups)."""
+    sums = np.full(ngroups, Decimal(0), dtype=object)
+    with decimal.localcontext(EXACT):
+        np.add.at(sums, gids, values)
+    return sums
+
+
+def _numeric_sum(args, group_ids, ngroups, ctx, agg) -> Column:
+    values, gids = _nonnull(args[0], group_ids)
+    return _result(numeric_sums(values, gids, ngroups), _counts(gids, ngroups) > 0)
+
+
+def _interval_sums(values, gids, ngroups) -> list[Interval]:
+    sums = [Interval(0, 0, 0)] * ngroups
+    for v, g in zip(values, gids.tolist()):
+        sums[g] = sums[g] + v
+    return sums
+
+
+def _interval_sum(args, group_ids, ngroups, ctx, agg) -> Column:
+    values, gids = _nonnull(args[0], group_ids)
+    return _result(obj_array(_interval_sums(values, gids, ngroups)), _counts(gids, ngroups) > 0)
+
+
+def _int_avg(args, group_ids, ngroups, ctx, agg) -> Column:
+    values, gids = _nonnull(args[0], group_ids)
+    counts = _counts(gids, ngroups)
+    sums = int_sums(values, gids, ngroups)
+    return _result(obj_array([numeric_div(Decimal(s), Decimal(int(c))) if c else None
+                              for s, c in zip(sums, counts.tolist())]), counts > 0)
+
+
+def _float_avg(args, group_ids, ngroups, ctx, agg) -> Column:
+    values, gids = _nonnull(args[0], group_ids)
+    counts = _counts(gids, ngroups)
+    sums = np.bincount(gids, weights=values.astype(np.float64), minlength=ngroups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return _result(sums / np.maximum(counts, 1), counts > 0)
+
+
+def _numeric_avg(args, group_ids, ngroups, ctx, agg) -> Column:
+    values, gids = _nonnull(args[0], group_ids)
+    counts = _counts(gids, ngroups)
+    sums = numeric_sums(values, gids, ngroups)
+    return _result(obj_array([numeric_div(s, Decimal(int(c))) if c else None
+                              for s, c in zip(sums, counts.tolist())]), counts > 0)
+
+
+def _interval_avg(args, group_ids, ngroups, ctx, agg) -> Column:
+    values, gids = _nonnull(args[0], group_ids)
+    counts = _counts(gids, ngroups)
+    sums = _interval_sums(values, gids, ngroups)
+    return _result(obj_array([s / int(c) if c else None for s, c in zip(sums, counts.tolist())]), counts > 0)
+
+
+for _t in ("int2", "int4"):
+    aggregate(f"{_t}_sum")(_int_sum_to_int8)
+    aggregate(f"{_t}_avg")(_int_avg)
+aggregate("int8_sum")(_int_sum_to_numeric)
+aggregate("int8_avg")(_int_avg)
+for _t in ("float4", "float8"):
+    aggregate(f"{_t}_sum")(_float_sum)
+    aggregate(f"{_t}_avg")(_float_avg)
+aggregate("numeric_sum")(_numeric_sum)
+aggregate("numeric_avg")(_numeric_avg)
+aggregate("interval_sum")(_interval_sum)
+aggregate("interval_avg")(_interval_avg)
+
+
+# --- min / max ----------------------------------------------------------------------------
+
+def _order_key(agg: AggRef):
+    name = agg.args[0].type.pg.name if agg is not None and agg.args else ""
+    if name == "numeric":
+        return numeric_key
+    if name == "bpchar":
+        return lambda s: s.rstrip(" ")
+    if name.startswith("_"):
+        return array_key
+    return None
+
+
+def _extreme(is_max: bool):
+    def impl(args, group_ids, ngroups, ctx, agg) -> Column:
+        values, gids = _nonnull(args[0], group_ids)
+        present = _counts(gids, ngroups) > 0
+        dtype = values.dtype
+        if dtype == object:
+            return _result(_object_extreme(values, gids, ngroups, is_max, _order_key(agg)), present)
+        if dtype.kind == "f":
+            out = np.full(ngroups, -np.inf if is_max else np.nan, dtype=dtype)
+            (np.maximum if is_max else np.fmin).at(out, gids, values)  # NaN is the largest float
+        elif dtype.kind == "b":
+            out = np.full(ngroups, not is_max, dtype=bool)
+            (np.logical_or if is_max else np.logical_and).at(out, gids, values)
+        else:
+            info = np.iinfo(dtype)
+            out = np.full(ngroups, info.min if is_max else info.max, dtype=dtype)
+            (np.maximum if is_max else np.minimum).at(out, gids, values)
+        return _result(out, present)
+    return impl
+
+
+def _object_extreme(values, gids, ngroups, is_max, key) -> np.ndarray:
+    best: list = [None] * ngroups
+    best_key: list = [None] * ngroups
+    for v, g in zip(values, gids.tolist()):
+        k = v if key is None else key(v)
+        cur = best_key[g]
+        if cur is None or (k > cur if is_max else k < cur):
+            best[g], best_key[g] = v, k
+    return obj_array(best)
+
+
+aggregate("max")(_extreme(True))
+aggregate("min")(_extreme(False))
+
+
+# --- boolean and bitwise --------------------------------------------------------------------
+
+def _bool_agg(is_and: bool):
+    def impl(args, group_ids, ngroups, ctx, agg) -> Column:
+        values, gids = _nonnull(args[0], group_ids)
+        present = _counts(gids, ngroups) > 0
+        hits = np.bincount(gids, weights=(~values if is_and else values), minlength=ngroups) > 0
+        return _result(~hits if is_and else hits, present)
+    return impl
+
+
+def _bit_agg(is_and: bool):
+    def impl(args, group_ids, ngroups, ctx, agg) -> Column:
+        values, gids = _nonnull(args[0], group_ids)
+        present = _counts(gids, ngroups) > 0
+        out = np.full(ngroups, -1 if is_and else 0, dtype=values.dtype)
+        (np.bitwise_and if is_and else np.bitwise_or).at(out, gids, values)
+        return _result(out, present)
+    return impl
+
+
+aggregate("bool_and")(_bool_agg(True))
+aggregate("bool_or")(_bool_agg(False))
+aggregate("bit_and")(_bit_agg(True))
+aggregate("bit_or")(_bit_agg(False))
+
+
+# --- collecting aggregates ------------------------------------------------------------------
+
+def group_lists(values: np.ndarray, gids: np.ndarray, ngroups: int) -> list[list]:
+    """Per-group lists of values in input order."""
+    out: list[list] = [[] for _ in range(ngroups)]
+    for v, g in zip(values.tolist(), gids.tolist()):
+        out[g].append(v)
+    return out
+
+
+@aggregate("string_agg")
+def string_agg(args, group_ids, ngroups, ctx, agg) -> Column:
+    """Each value after the first is preceded by its own row's delimiter (NULL delimiter: empty)."""
+    value, delim = args
+    keep = np.ones(len(value.data), dtype=bool) if value.valid is None else value.valid
+    dvalid = np.ones(len(delim.data), dtype=bool) if delim.valid is None else delim.valid
+    parts: list[list] = [[] for _ in range(ngroups)]
+    for v, d, dv, g, k in zip(value.data, delim.data, dvalid.tolist(), group_ids.tolist(), keep.tolist()):
+        if k:
+            parts[g].append((d if dv else type(v)(), v))
+    out = [p[0][1] + type(p[0][1])().join(d + v for d, v in p[1:]) if p else None for p in parts]
+    return _result(obj_array(out), np.asarray([bool(p) for p in parts], dtype=bool))
+
+
+@aggregate("array_agg")
+def array_agg(args, group_ids, ngroups, ctx, agg) -> Column:
+    col = args[0]
+    values = col.data.tolist() if col.valid is None else [v if ok else None for v, ok in zip(col.data.tolist(), col.valid)]
+    lists = group_lists(obj_array(values), group_ids, ngroups)
+    return _result(obj_array([lst or None for lst in lists]), np.asarray([bool(lst) for lst in lists], dtype=bool))
+
+
+# --- statistics -------------------------------------------------------------------------------
+
+def _stat(name: str, values_n: int, s: Decimal, s2: Decimal) -> Decimal | None:
+    """numeric_stddev_internal: exact sums, PostgreSQL's division scale."""
+    sample = not name.endswith("_pop")
+    if values_n == 0 or (sample and values_n == 1):
+        return None
+    n = Decimal(values_n)
+    with decimal.localcontext(EXACT):
+        num = n * s2 - s * s
+        den = n * (n - 1) if sample else n * n
+    if num <= 0:
+        return Decimal(0)
+    rscale = div_scale(num, den)
+    var = div_exact(num, den, rscale)
+    if name.startswith("var"):
+        return var
+    ctx = decimal.Context(prec=max(var.adjusted(), 0) + rscale + 20)
+    return round_scale(var.sqrt(ctx), rscale)
+
+
+def _numeric_stat(name: str):
+    def impl(args, group_ids, ngroups, ctx, agg) -> Column:
+        values, gids = _nonnull(args[0], group_ids)
+        counts = _counts(gids, ngroups)
+        if values.dtype != object:
+            s = [Decimal(x) for x in int_sums(values, gids, ngroups)]
+            wide = values.astype(object)
+            s2 = numeric_sums(wide * wide, gids, ngroups)
+        else:
+            s = numeric_sums(values, gids, ngroups)
+            with decimal.localcontext(EXACT):
+                s2 = numeric_sums(values * values, gids, ngroups)
+        out = [_stat(name, int(c), a, b) for c, a, b in zip(counts.tolist(), s, s2)]
+        return _result(obj_array(out), np.asarray([v is not None for v in out], dtype=bool))
+    return impl
+
+
+def _float_stat(name: str):
+    def impl(args, group_ids, ngroups, ctx, agg) -> Column:
+        values, gids = _nonnull(args[0], group_ids)
+        values = values.astype(np.float64)
+        counts = _counts(gids, ngroups)
+        mean = np.bincount(gids, weights=values, minlength=ngroups) / np.maximum(counts, 1)
+        dev = values - mean[gids]
+        ss = np.bincount(gids, weights=dev * dev, minlength=ngroups)
+        sample = not name.endswith("_pop")
+        den = counts - 1 if sample else counts
+        present = den > 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            var = ss / np.where(present, den, 1)
+        return _result(var if name.startswith("var") else np.sqrt(var), present)
+    return impl
+
+
+for _name in ("stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop"):
+    _canon = {"stddev": "stddev_samp", "variance": "var_samp"}.get(_name, _name)
+    aggregate(f"{_name}_numeric")(_numeric_stat(_canon))
+    aggregate(f"{_name}_float")(_float_stat(_canon))
+
+
+# --- ordered-set aggregates ------------------------------------------------------------------
+
+def _sorted_groups(col: Column, group_ids: np.ndarray, ngroups: int) -> list[list]:
+    values, gids = _nonnull(col, group_ids)
+    lists = group_lists(values, gids, ngroups)
+    for lst in lists:
+        lst.sort()
+    return lists
+
+
+def _fractions(col: Column, group_ids: np.ndarray, ngroups: int) -> list:
+    out = [None] * ngroups
+    for f, g in zip(col.data.tolist(), group_ids.tolist()):
+        out[g] = f
+    for f in out:
+        if f is not None and not 0 <= f <= 1:
+            raise InvalidParameterValue(f"percentile value {f:g} is not between 0 and 1")
+    return out
+
+
+@aggregate("percentile_cont")
+def percentile_cont(args, group_ids, ngroups, ctx, agg) -> Column:
+    fractions = _fractions(args[0], group_ids, ngroups)
+    out = []
+    for lst, f in zip(_sorted_groups(args[1], group_ids, ngroups), fractions):
+        if not lst:
+            out.append(None)
+            continue
+        pos = f * (len(lst) - 1)
+        lo, hi = math.floor(pos), math.ceil(pos)
+        a, b = lst[lo], lst[hi]
+        out.append(a if lo == hi else a + (b - a) * (pos - lo))
+    present = np.asarray([v is not None for v in out], dtype=bool)
+    data = obj_array(out) if args[1].data.dtype == object else np.asarray([v or 0 for v in out], dtype=np.float64)
+    return _result(data, present)
+
+
+@aggregate("percentile_disc")
+def percentile_disc(args, group_ids, ngroups, ctx, agg) -> Column:
+    fractions = _fractions(args[0], group_ids, ngroups)
+    out = []
+    for lst, f in zip(_sorted_groups(args[1], group_ids, ngroups), fractions):
+        out.append(lst[max(math.ceil(f * len(lst)) - 1, 0)] if lst else None)
+    return _typed(out, args[1].data.dtype)
+
+
+@aggregate("mode")
+def mode(args, group_ids, ngroups, ctx, agg) -> Column:
+    out = []
+    for lst in _sorted_groups(args[0], group_ids, ngroups):
+        best, best_n, run_v, run_n = None, 0, None, 0
+        for v in lst:
+            run_n = run_n + 1 if run_n and v == run_v else 1
+            run_v = v
+            if run_n > best_n:
+                best, best_n = v, run_n
+        out.append(best)
+    return _typed(out, args[0].data.dtype)
+
+
+def _typed(values: list, dtype: np.dtype) -> Column:
+    present = np.asarray([v is not None for v in values], dtype=bool)
+    if dtype == object:
+        return _result(obj_array(values), present)
+    return _result(np.asarray([v if v is not None else 0 for v in values], dtype=dtype), present)

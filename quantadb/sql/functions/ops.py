@@ -1,0 +1,125 @@
+"""pg_operator: every operator QuantaDB knows, generated from per-type tables.
+
+Impl names follow pg_proc (int4pl, float8div, numeric_add, texteq...). Same-type operators
+suffice for the integer families: PostgreSQL's cross-type int24pl etc. yield the same result
+types as resolving to the wider same-type operator (int2 + int4 -> int4 + int4 -> int4).
+"""
+
+from __future__ import annotations
+
+from quantadb.sql.functions.signature import add_operator as op
+from quantadb.types.registry import (
+    ANYARRAY, ANYELEMENT, ANYNONARRAY, BOOL, BPCHAR, BYTEA, CHAR, DATE, FLOAT4, FLOAT8, INT2, INT4,
+    INT8, INTERVAL, JSON, JSONB, NAME, NUMERIC, OID, TEXT, TIME, TIMESTAMP, TIMESTAMPTZ, TIMETZ, UUID,
+    array_of,
+)
+
+TEXT_ARRAY = array_of(TEXT)
+
+# (type, impl prefix) for the arithmetic families.
+INTS = ((INT2, "int2"), (INT4, "int4"), (INT8, "int8"))
+FLOATS = ((FLOAT4, "float4"), (FLOAT8, "float8"))
+ARITH = {"+": "pl", "-": "mi", "*": "mul", "/": "div"}
+NUMERIC_ARITH = {"+": "numeric_add", "-": "numeric_sub", "*": "numeric_mul", "/": "numeric_div",
+                 "%": "numeric_mod", "^": "numeric_power"}
+
+for t, p in INTS + FLOATS:
+    for sym, suffix in ARITH.items():
+        op(sym, (t, t), t, p + suffix)
+    op("-", (t,), t, p + "um")
+    op("+", (t,), t, p + "up")
+    op("@", (t,), t, p + "abs")
+for t, p in INTS:
+    op("%", (t, t), t, p + "mod")
+    for sym, suffix in (("&", "and"), ("|", "or"), ("#", "xor")):
+        op(sym, (t, t), t, p + suffix)
+    op("~", (t,), t, p + "not")
+    op("<<", (t, INT4), t, p + "shl")
+    op(">>", (t, INT4), t, p + "shr")
+for sym, impl in NUMERIC_ARITH.items():
+    op(sym, (NUMERIC, NUMERIC), NUMERIC, impl)
+op("-", (NUMERIC,), NUMERIC, "numeric_uminus")
+op("+", (NUMERIC,), NUMERIC, "numeric_uplus")
+op("@", (NUMERIC,), NUMERIC, "numeric_abs")
+op("^", (FLOAT8, FLOAT8), FLOAT8, "dpow")
+op("|/", (FLOAT8,), FLOAT8, "dsqrt")
+op("||/", (FLOAT8,), FLOAT8, "dcbrt")
+
+# Comparison families: (type, impl prefix); impl = prefix + eq/ne/lt/le/gt/ge.
+COMPARISONS = {"=": "eq", "<>": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
+COMPARABLE = (
+    (INT2, "int2"), (INT4, "int4"), (INT8, "int8"), (FLOAT4, "float4"), (FLOAT8, "float8"),
+    (NUMERIC, "numeric_"), (OID, "oid"), (BOOL, "bool"), (TEXT, "text_"), (BPCHAR, "bpchar"),
+    (NAME, "name"), (CHAR, "char"), (BYTEA, "bytea"), (DATE, "date_"), (TIME, "time_"),
+    (TIMETZ, "timetz_"), (TIMESTAMP, "timestamp_"), (TIMESTAMPTZ, "timestamptz_"),
+    (INTERVAL, "interval_"), (UUID, "uuid_"), (JSONB, "jsonb_"), (ANYARRAY, "array_"),
+)
+for t, p in COMPARABLE:
+    for sym, suffix in COMPARISONS.items():
+        op(sym, (t, t), BOOL, p + suffix)
+
+op("NOT", (BOOL,), BOOL, "boolnot")
+
+# Strings.
+op("||", (TEXT, TEXT), TEXT, "textcat")
+op("||", (ANYNONARRAY, TEXT), TEXT, "anytextcat")
+op("||", (TEXT, ANYNONARRAY), TEXT, "textanycat")
+op("||", (BYTEA, BYTEA), BYTEA, "byteacat")
+PATTERN_OPS = {"~~": "textlike", "!~~": "textnlike", "~~*": "texticlike", "!~~*": "texticnlike",
+               "~": "textregexeq", "!~": "textregexne", "~*": "texticregexeq", "!~*": "texticregexne"}
+for sym, impl in PATTERN_OPS.items():
+    op(sym, (TEXT, TEXT), BOOL, impl)
+op("^@", (TEXT, TEXT), BOOL, "starts_with")
+
+# Date/time arithmetic.
+DATETIME_OPS = (
+    ("+", DATE, INT4, DATE, "date_pli"), ("+", INT4, DATE, DATE, "integer_pl_date"),
+    ("-", DATE, INT4, DATE, "date_mii"), ("-", DATE, DATE, INT4, "date_mi"),
+    ("+", DATE, INTERVAL, TIMESTAMP, "date_pl_interval"), ("+", INTERVAL, DATE, TIMESTAMP, "interval_pl_date"),
+    ("-", DATE, INTERVAL, TIMESTAMP, "date_mi_interval"),
+    ("+", DATE, TIME, TIMESTAMP, "datetime_pl"), ("+", TIME, DATE, TIMESTAMP, "timedate_pl"),
+    ("+", TIMESTAMP, INTERVAL, TIMESTAMP, "timestamp_pl_interval"),
+    ("+", INTERVAL, TIMESTAMP, TIMESTAMP, "interval_pl_timestamp"),
+    ("-", TIMESTAMP, INTERVAL, TIMESTAMP, "timestamp_mi_interval"),
+    ("-", TIMESTAMP, TIMESTAMP, INTERVAL, "timestamp_mi"),
+    ("+", TIMESTAMPTZ, INTERVAL, TIMESTAMPTZ, "timestamptz_pl_interval"),
+    ("+", INTERVAL, TIMESTAMPTZ, TIMESTAMPTZ, "interval_pl_timestamptz"),
+    ("-", TIMESTAMPTZ, INTERVAL, TIMESTAMPTZ, "timestamptz_mi_interval"),
+    ("-", TIMESTAMPTZ, TIMESTAMPTZ, INTERVAL, "timestamptz_mi"),
+    ("+", INTERVAL, INTERVAL, INTERVAL, "interval_pl"), ("-", INTERVAL, INTERVAL, INTERVAL, "interval_mi"),
+    ("*", INTERVAL, FLOAT8, INTERVAL, "interval_mul"), ("*", FLOAT8, INTERVAL, INTERVAL, "mul_d_interval"),
+    ("/", INTERVAL, FLOAT8, INTERVAL, "interval_div"),
+    ("+", TIME, INTERVAL, TIME, "time_pl_interval"), ("+", INTERVAL, TIME, TIME, "interval_pl_time"),
+    ("-", TIME, INTERVAL, TIME, "time_mi_interval"), ("-", TIME, TIME, INTERVAL, "time_mi_time"),
+)
+for sym, left, right, ret, impl in DATETIME_OPS:
+    op(sym, (left, right), ret, impl)
+op("-", (INTERVAL,), INTERVAL, "interval_um")
+op("+", (INTERVAL,), INTERVAL, "interval_up")
+
+# JSON.
+JSON_OPS = (
+    ("->", JSONB, TEXT, JSONB, "jsonb_object_field"), ("->", JSONB, INT4, JSONB, "jsonb_array_element"),
+    ("->>", JSONB, TEXT, TEXT, "jsonb_object_field_text"),
+    ("->>", JSONB, INT4, TEXT, "jsonb_array_element_text"),
+    ("#>", JSONB, TEXT_ARRAY, JSONB, "jsonb_extract_path_op"),
+    ("#>>", JSONB, TEXT_ARRAY, TEXT, "jsonb_extract_path_text_op"),
+    ("->", JSON, TEXT, JSON, "json_object_field"), ("->", JSON, INT4, JSON, "json_array_element"),
+    ("->>", JSON, TEXT, TEXT, "json_object_field_text"), ("->>", JSON, INT4, TEXT, "json_array_element_text"),
+    ("#>", JSON, TEXT_ARRAY, JSON, "json_extract_path_op"),
+    ("#>>", JSON, TEXT_ARRAY, TEXT, "json_extract_path_text_op"),
+    ("@>", JSONB, JSONB, BOOL, "jsonb_contains"), ("<@", JSONB, JSONB, BOOL, "jsonb_contained"),
+    ("?", JSONB, TEXT, BOOL, "jsonb_exists"), ("?|", JSONB, TEXT_ARRAY, BOOL, "jsonb_exists_any"),
+    ("?&", JSONB, TEXT_ARRAY, BOOL, "jsonb_exists_all"), ("||", JSONB, JSONB, JSONB, "jsonb_concat"),
+    ("-", JSONB, TEXT, JSONB, "jsonb_delete"), ("-", JSONB, INT4, JSONB, "jsonb_delete_idx"),
+)
+for sym, left, right, ret, impl in JSON_OPS:
+    op(sym, (left, right), ret, impl)
+
+# Arrays (the comparisons are in COMPARABLE).
+op("@>", (ANYARRAY, ANYARRAY), BOOL, "arraycontains")
+op("<@", (ANYARRAY, ANYARRAY), BOOL, "arraycontained")
+op("&&", (ANYARRAY, ANYARRAY), BOOL, "arrayoverlap")
+op("||", (ANYARRAY, ANYARRAY), ANYARRAY, "array_cat", strict=False)
+op("||", (ANYARRAY, ANYELEMENT), ANYARRAY, "array_append", strict=False)
+op("||", (ANYELEMENT, ANYARRAY), ANYARRAY, "array_prepend", strict=False)

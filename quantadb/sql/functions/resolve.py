@@ -1,0 +1,242 @@
+"""Operator and function resolution, PostgreSQL's "Type Conversion" chapter (§10.2, §10.3, §10.5).
+
+Candidates are filtered by implicit coercibility, then narrowed as parse_func.c's
+func_select_candidate does: most exact matches, most preferred types where a conversion is
+needed, category of unknown-typed inputs (string wins), and finally "unknowns take the type
+of the known arguments". Polymorphic parameters resolve like PostgreSQL 14+'s anycompatible
+family: the common type of the arguments bound to them.
+"""
+
+from __future__ import annotations
+
+from quantadb.errors import AmbiguousFunction, CannotCoerce, DatatypeMismatch, UndefinedFunction
+from quantadb.sql.functions.signature import FUNCTIONS, OPERATORS, POLYMORPHIC, Match, Signature
+from quantadb.types.casts import can_cast
+from quantadb.types.registry import (
+    ANY, ANYARRAY, ANYELEMENT, ANYNONARRAY, TEXT, UNKNOWN, PgType, SqlType, array_of, element_of, format_type,
+)
+
+_UNKNOWN = SqlType(UNKNOWN)
+
+
+def implicit_coercible(src: SqlType, dst: SqlType) -> bool:
+    """Whether `src` converts to `dst` without an explicit cast (pg_cast context 'i')."""
+    s, d = src.pg, dst.pg
+    if s is d or s is UNKNOWN or d is ANY:
+        return True
+    if s.is_array and d.is_array:
+        return implicit_coercible(SqlType(element_of(s)), SqlType(element_of(d)))
+    return can_cast(s, d) == "i"
+
+
+def _coercible(src: PgType, dst: PgType) -> bool:
+    return implicit_coercible(SqlType(src), SqlType(dst))
+
+
+def select_common_type(types: list[SqlType], context: str) -> SqlType:
+    """The type UNION/CASE/COALESCE/IN/VALUES/ARRAY branches are converted to (parse_coerce.c)."""
+    first = types[0]
+    if first.pg is not UNKNOWN and all(t.pg is first.pg for t in types):
+        same_mod = all(t.typmod == first.typmod for t in types)
+        return first if same_mod else SqlType(first.pg)
+    ptype = first.pg
+    for t in types[1:]:
+        ntype = t.pg
+        if ntype is UNKNOWN or ntype is ptype:
+            continue
+        if ptype is UNKNOWN:
+            ptype = ntype
+        elif ntype.category != ptype.category:
+            raise DatatypeMismatch(f"{context} types {format_type(ptype)} and {format_type(ntype)} cannot be matched")
+        elif not ptype.preferred and _coercible(ptype, ntype) and not _coercible(ntype, ptype):
+            ptype = ntype
+    if ptype is UNKNOWN:
+        ptype = TEXT
+    for t in types:
+        if not _coercible(t.pg, ptype):
+            raise CannotCoerce(f"{context} could not convert type {format_type(t.pg)} to {format_type(ptype)}")
+    return SqlType(ptype)
+
+
+def _expand(sig: Signature, nargs: int) -> tuple[PgType, ...] | None:
+    if sig.variadic:
+        fixed = len(sig.args) - 1
+        return sig.args[:fixed] + (sig.args[-1],) * (nargs - fixed) if nargs >= len(sig.args) else None
+    return sig.args if len(sig.args) == nargs else None
+
+
+def _resolve_polymorphic(params: tuple[PgType, ...], inputs: list[PgType]) -> PgType | None | bool:
+    """The element type polymorphic parameters bind to; None when there are none, False on conflict."""
+    elems: list[SqlType] = []
+    for p, t in zip(params, inputs):
+        if p is ANYELEMENT or p is ANYNONARRAY:
+            if t is not UNKNOWN:
+                elems.append(SqlType(t))
+        elif p is ANYARRAY and t is not UNKNOWN:
+            if not t.is_array:
+                return False
+            elems.append(SqlType(element_of(t)))
+    if not any(p in POLYMORPHIC for p in params):
+        return None
+    if not elems:
+        return TEXT
+    try:
+        elem = select_common_type(elems, "polymorphic").pg
+    except (DatatypeMismatch, CannotCoerce):
+        return False
+    if ANYNONARRAY in params and elem.is_array:
+        return False
+    if ANYARRAY in params and not elem.array_oid:
+        return False
+    return elem
+
+
+def _concrete(p: PgType, elem: PgType | None, actual: PgType) -> PgType:
+    if p is ANYELEMENT or p is ANYNONARRAY:
+        return elem
+    if p is ANYARRAY:
+        return array_of(elem)
+    if p is ANY:
+        return TEXT if actual is UNKNOWN else actual
+    return p
+
+
+class _Candidate:
+    __slots__ = ("sig", "declared", "concrete", "elem")
+
+    def __init__(self, sig: Signature, declared: tuple[PgType, ...], concrete: tuple[PgType, ...], elem: PgType | None):
+        self.sig, self.declared, self.concrete, self.elem = sig, declared, concrete, elem
+
+
+def _applicable(sigs: list[Signature], inputs: list[PgType]) -> list[_Candidate]:
+    out = []
+    for sig in sigs:
+        declared = _expand(sig, len(inputs))
+        if declared is None:
+            continue
+        elem = _resolve_polymorphic(declared, inputs)
+        if elem is False:
+            continue
+        concrete = tuple(_concrete(p, elem, t) for p, t in zip(declared, inputs))
+        if all(_coercible(t, c) for t, c in zip(inputs, concrete)):
+            out.append(_Candidate(sig, declared, concrete, elem))
+    return out
+
+
+def _select(cands: list[_Candidate], inputs: list[PgType]) -> list[_Candidate]:
+    """func_select_candidate: narrow the coercible candidates to (ideally) one."""
+    known = [i for i, t in enumerate(inputs) if t is not UNKNOWN]
+
+    def keep_best(score) -> list[_Candidate]:
+        scores = [score(c) for c in cands]
+        best = max(scores)
+        return [c for c, s in zip(cands, scores) if s == best]
+
+    cands = keep_best(lambda c: sum(c.declared[i] is inputs[i] for i in known))
+    if len(cands) == 1:
+        return cands
+    cands = keep_best(lambda c: sum(c.declared[i] is inputs[i] or
+                                    (c.declared[i].preferred and c.declared[i].category == inputs[i].category)
+                                    for i in known))
+    if len(cands) == 1:
+        return cands
+    unknown_pos = [i for i, t in enumerate(inputs) if t is UNKNOWN]
+    if unknown_pos:
+        narrowed = cands
+        for i in unknown_pos:
+            cats = {c.declared[i].category for c in narrowed}
+            category = "S" if "S" in cats else (cats.pop() if len(cats) == 1 else None)
+            if category is None:
+                narrowed = None
+                break
+            in_cat = [c for c in narrowed if c.declared[i].category == category]
+            preferred = [c for c in in_cat if c.declared[i].preferred]
+            narrowed = preferred or in_cat
+        if narrowed:
+            cands = narrowed
+            if len(cands) == 1:
+                return cands
+        known_types = {inputs[i] for i in known}
+        if len(known_types) == 1:
+            t = known_types.pop()
+            fits = [c for c in cands if all(_coercible(t, c.concrete[i]) for i in unknown_pos)]
+            if len(fits) == 1:
+                return fits
+    return cands
+
+
+def _match(c: _Candidate, inputs: list[PgType]) -> Match:
+    sig = c.sig
+    ret = _concrete(sig.ret, c.elem, sig.ret) if sig.ret in POLYMORPHIC else sig.ret
+    return Match(sig, tuple(SqlType(t) for t in c.concrete), SqlType(ret))
+
+
+def _exact(cands: list[_Candidate], inputs: list[PgType]) -> _Candidate | None:
+    for c in cands:
+        if all(d is t for d, t in zip(c.declared, inputs)):
+            return c
+    return None
+
+
+def _describe_op(op: str, inputs: list[PgType]) -> str:
+    if len(inputs) == 1:
+        return f"{op} {format_type(inputs[0])}"
+    return f"{format_type(inputs[0])} {op} {format_type(inputs[1])}"
+
+
+def resolve_operator(op: str, left: SqlType | None, right: SqlType) -> Match:
+    """Resolve `left op right` (left None: prefix operator) per §10.2."""
+    op = "<>" if op == "!=" else op.upper() if op.isalpha() else op
+    inputs = [right.pg] if left is None else [left.pg, right.pg]
+    sigs = OPERATORS.get(f"{op}/{len(inputs)}", [])
+    cands = _applicable(sigs, inputs)
+    # §10.2 step 2a: an unknown operand is assumed to have the other operand's type.
+    probe = inputs
+    if len(inputs) == 2 and (inputs[0] is UNKNOWN) != (inputs[1] is UNKNOWN):
+        other = inputs[1] if inputs[0] is UNKNOWN else inputs[0]
+        probe = [other, other]
+    exact = _exact(cands, probe)
+    if exact is not None:
+        return _match(exact, inputs)
+    chosen = _select(cands, inputs) if cands else []
+    if len(chosen) == 1:
+        return _match(chosen[0], inputs)
+    if not chosen:
+        arg = "argument type. You might need to add an explicit type cast." if left is None else \
+            "argument types. You might need to add explicit type casts."
+        raise UndefinedFunction(f"operator does not exist: {_describe_op(op, inputs)}",
+                                hint=f"No operator matches the given name and {arg}")
+    raise AmbiguousFunction(f"operator is not unique: {_describe_op(op, inputs)}",
+                            hint="Could not choose a best candidate operator. You might need to add explicit type casts.")
+
+
+def resolve_function(name: str, args: list[SqlType]) -> Match:
+    """Resolve a function or aggregate call `name(args...)` per §10.3."""
+    name = name.lower()
+    inputs = [a.pg for a in args]
+    cands = _applicable(FUNCTIONS.get(name, []), inputs)
+    exact = _exact(cands, inputs)
+    if exact is not None:
+        return _match(exact, inputs)
+    chosen = _select(cands, inputs) if cands else []
+    if len(chosen) == 1:
+        return _match(chosen[0], inputs)
+    shown = f"{name}({', '.join(format_type(t) for t in inputs)})"
+    if not chosen:
+        raise UndefinedFunction(f"function {shown} does not exist",
+                                hint="No function matches the given name and argument types. "
+                                     "You might need to add explicit type casts.")
+    raise AmbiguousFunction(f"function {shown} is not unique",
+                            hint="Could not choose a best candidate function. You might need to add explicit type casts.")
+
+
+def resolve_array_op(op: str, left: SqlType, array: SqlType, use_or: bool = True) -> Match:
+    """`left op ANY(array)` (use_or) or `op ALL(array)`: the element operator, impl suffixed
+    "@any"/"@all" (exec registers a wrapper per comparison impl); returns bool."""
+    elem = SqlType(element_of(array.pg)) if array.pg.is_array else array
+    m = resolve_operator(op, left, elem)
+    sig = m.sig
+    wrapped = Signature(sig.name, sig.args, sig.ret, sig.impl + ("@any" if use_or else "@all"), sig.kind,
+                        False, sig.volatile)
+    arr_t = SqlType(array_of(m.arg_types[1].pg))
+    return Match(wrapped, (m.arg_types[0], arr_t), m.ret)
