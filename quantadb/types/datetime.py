@@ -525,3 +525,17 @@ def parse_timestamp(text: str, now: int | None = None, zone: _dt.tzinfo | None =
     if not _MIN_TIMESTAMP <= micros <= _MAX_TIMESTAMP:
         raise DatetimeFieldOverflow(f'timestamp out of range: "{text}"')
     return micros
+
+
+def parse_timetz(text: str, zone: _dt.tzinfo | None = None) -> tuple[int, int]:
+    """timetz value: (µs since midnight, UTC offset in seconds east); the session zone applies
+    when the text has no offset."""
+    p = _parse_fields(text, "time with time zone")
+    if p.special == "allballs":
+        return 0, 0
+    if p.special or not p.has_time:
+        raise _bad("time with time zone", text)
+    if p.tz_offset is not None:
+        return p.micros, p.tz_offset
+    tz = p.zone or zone
+    return p.micros, zone_offset_seconds(tz, 0) if tz is not None else 0
