@@ -29,7 +29,7 @@ from quantadb.types.context import DEFAULT_CONTEXT, FormatContext
 from quantadb.types.registry import PgType, SqlType
 
 __all__ = ["FormatContext", "DEFAULT_CONTEXT", "text_encoder", "binary_encoder", "text_decoder",
-           "binary_decoder", "values_to_column", "column_to_values", "format_value", "parse_text"]
+           "binary_decoder", "value_formatter", "values_to_column", "column_to_values", "format_value", "parse_text"]
 
 Formatter = Callable[[Any], str]
 Parser = Callable[[str], Any]
@@ -46,12 +46,12 @@ _STRING_OIDS = {t.oid for t in r.STRING_TYPES} | {r.JSON.oid, r.XML.oid, r.REFCU
 
 # ---- one value as text -----------------------------------------------------------------------
 
-def _formatter(t: SqlType | PgType, ctx: FormatContext) -> Formatter:
+def value_formatter(t: SqlType | PgType, ctx: FormatContext) -> Formatter:
     pg = t.pg if isinstance(t, SqlType) else t
     typmod = t.typmod if isinstance(t, SqlType) else -1
     oid = pg.oid
     if pg.is_array:
-        elem = _formatter(r.element_of(pg), ctx)
+        elem = value_formatter(r.element_of(pg), ctx)
         return lambda v: format_array(v, elem)
     if oid == r.BOOL.oid:
         return tx.format_bool
@@ -100,7 +100,7 @@ def _formatter(t: SqlType | PgType, ctx: FormatContext) -> Formatter:
 
 def format_value(t: SqlType | PgType, value: Any, ctx: FormatContext = DEFAULT_CONTEXT) -> str:
     """One non-NULL value as PostgreSQL prints it (casts to text, error details)."""
-    return _formatter(t, ctx)(value)
+    return value_formatter(t, ctx)(value)
 
 
 # ---- one value from text ---------------------------------------------------------------------
@@ -233,7 +233,7 @@ def text_encoder(t: SqlType | PgType, ctx: FormatContext = DEFAULT_CONTEXT) -> C
         def encode_int(col: Column) -> list[bytes | None]:
             return _apply_nulls([str(v).encode() for v in col.data.tolist()], col)
         return encode_int
-    fmt = _formatter(t, ctx)
+    fmt = value_formatter(t, ctx)
 
     def encode(col: Column) -> list[bytes | None]:
         items = col.data.tolist()

@@ -1,0 +1,384 @@
+"""Casts between column types, as PostgreSQL's cast functions and typmod coercions do them.
+
+`cast_column` converts a whole Column; numeric conversions are numpy-vectorized. Rounding
+follows PostgreSQL: float -> integer uses rint (half to even), numeric -> integer and
+numeric(p,s) round half away from zero; out-of-range values raise 22003 with PG's messages.
+Conversions to and from string types go through the text codecs (I/O conversion casts), except
+bool -> text ('true'/'false') and bpchar -> text (trailing blanks dropped). `explicit` selects
+explicit-cast semantics for length coercion: varchar(n)/bpchar(n) truncate instead of
+raising 22001. The cast *contexts* (can_cast) live in pg_cast.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import numpy as np
+
+from quantadb.errors import (
+    CannotCoerce,
+    InvalidParameterValue,
+    NumericValueOutOfRange,
+    StringDataRightTruncation,
+)
+from quantadb.types import codecs
+from quantadb.types import datetime as dt
+from quantadb.types import registry as r
+from quantadb.types.column import Column
+from quantadb.types.context import DEFAULT_CONTEXT, FormatContext
+from quantadb.types.jsonb import format_jsonb, parse_jsonb
+from quantadb.types.pg_cast import can_cast
+from quantadb.types.registry import SqlType, format_type, numeric_precision_scale
+from quantadb.types.values import (
+    DATE_NEG_INFINITY,
+    DATE_POS_INFINITY,
+    TIMESTAMP_NEG_INFINITY,
+    TIMESTAMP_POS_INFINITY,
+    USECS_PER_DAY,
+    USECS_PER_SEC,
+    Interval,
+)
+
+__all__ = ["cast_column", "cast_value", "can_cast", "coerce_typmod"]
+
+_INT_OUT_OF_RANGE = {r.INT2.oid: "smallint out of range", r.INT4.oid: "integer out of range",
+                     r.INT8.oid: "bigint out of range"}
+_INT_BOUNDS = {r.INT2.oid: (-(2**15), 2**15 - 1), r.INT4.oid: (-(2**31), 2**31 - 1),
+               r.INT8.oid: (-(2**63), 2**63 - 1)}
+_OID_LIKE = {t.oid for t in r.REG_TYPES}
+_INTS = set(_INT_BOUNDS)
+_FLOATS = {r.FLOAT4.oid, r.FLOAT8.oid}
+_STRINGS = {r.TEXT.oid, r.VARCHAR.oid, r.BPCHAR.oid, r.NAME.oid, r.UNKNOWN.oid, r.CHAR.oid}
+
+
+def cast_column(col: Column, src: SqlType, dst: SqlType, ctx: FormatContext = DEFAULT_CONTEXT,
+                explicit: bool = True) -> Column:
+    """Convert every value of `col` from `src` to `dst` (NULLs stay NULL)."""
+    s, d = src.pg.oid, dst.pg.oid
+    valid = col.valid
+    if s == d and not src.pg.is_array:
+        return coerce_typmod(col, dst, explicit)
+    data = _numeric_fast_path(col, s, d)
+    if data is None:
+        convert = _value_converter(src, dst, ctx, explicit)
+        data = np.empty(len(col), dtype=dst.pg.dtype)
+        fill = False if dst.pg.dtype.kind == "b" else 0
+        items = col.data.tolist()
+        ok = valid.tolist() if valid is not None else None
+        for i, v in enumerate(items):
+            data[i] = convert(v) if ok is None or ok[i] else (None if dst.pg.dtype.kind == "O" else fill)
+        if dst.pg.is_array:  # element typmods were applied by the converter
+            return Column(data, valid)
+    return coerce_typmod(Column(data, valid), dst, explicit)
+
+
+def cast_value(value: Any, src: SqlType, dst: SqlType, ctx: FormatContext = DEFAULT_CONTEXT,
+               explicit: bool = True) -> Any:
+    """One value (None = NULL) through cast_column; for constant folding and literals."""
+    col = codecs.values_to_column(src, [value])
+    return codecs.column_to_values(dst, cast_column(col, src, dst, ctx, explicit))[0]
+
+
+# ---- vectorized numeric casts ----------------------------------------------------------------
+
+def _live(col: Column) -> np.ndarray:
+    return col.data if col.valid is None else col.data[col.valid]
+
+
+def _numeric_fast_path(col: Column, s: int, d: int) -> np.ndarray | None:
+    if s in _INTS and d in _INTS:
+        lo, hi = _INT_BOUNDS[d]
+        live = _live(col)
+        if live.size and (live.min() < lo or live.max() > hi):
+            raise NumericValueOutOfRange(_INT_OUT_OF_RANGE[d])
+        return _zero_nulls(col).astype(r.BY_OID[d].dtype)
+    if s in (_INTS | _FLOATS) and d in _FLOATS:
+        out = col.data.astype(r.BY_OID[d].dtype)
+        if s == r.FLOAT8.oid and d == r.FLOAT4.oid:
+            live_in, live_out = _live(col), _live(Column(out, col.valid))
+            with np.errstate(all="ignore"):
+                if np.any(np.isinf(live_out) & ~np.isinf(live_in)):
+                    raise NumericValueOutOfRange("value out of range: overflow")
+                if np.any((live_out == 0) & (live_in != 0)):
+                    raise NumericValueOutOfRange("value out of range: underflow")
+        return out
+    if s in _FLOATS and d in _INTS:
+        live = _live(col).astype(np.float64)
+        lo, hi = _INT_BOUNDS[d]
+        rounded = np.rint(live)
+        # PG's FLOAT8_FITS_IN_INTxx: the upper bound is exclusive at 2^(n-1).
+        if live.size and (np.isnan(rounded).any() or (rounded < lo).any() or (rounded >= hi + 1).any()):
+            raise NumericValueOutOfRange(_INT_OUT_OF_RANGE[d])
+        with np.errstate(invalid="ignore"):
+            return np.rint(_zero_nulls(col).astype(np.float64)).astype(r.BY_OID[d].dtype)
+    if s == r.BOOL.oid and d == r.INT4.oid:
+        return col.data.astype(np.int32)
+    if s in _INTS and d == r.BOOL.oid:
+        return col.data != 0
+    return None
+
+
+def _zero_nulls(col: Column) -> np.ndarray:
+    if col.valid is None:
+        return col.data
+    out = col.data.copy()
+    out[~col.valid] = 0
+    return out
+
+
+# ---- value-at-a-time casts -------------------------------------------------------------------
+
+def _value_converter(src: SqlType, dst: SqlType, ctx: FormatContext, explicit: bool) -> Callable[[Any], Any]:
+    s, d = src.pg.oid, dst.pg.oid
+    if src.pg.is_array and dst.pg.is_array:
+        elem_src, elem_dst = SqlType(r.element_of(src.pg)), SqlType(r.element_of(dst.pg), dst.typmod)
+        conv = _value_converter(elem_src, elem_dst, ctx, explicit)
+        fix = _typmod_fixer(elem_dst, explicit)
+
+        def convert_array(v: list) -> list:
+            return [None if x is None else (convert_array(x) if isinstance(x, list) else fix(conv(x)))
+                    for x in v]
+        return convert_array
+    if s == d:
+        return lambda v: v
+    if d in _STRINGS and s not in _STRINGS:
+        return _to_text(src, ctx)
+    if s in _STRINGS:
+        if s == r.BPCHAR.oid:
+            if d in _STRINGS:
+                return lambda v: v.rstrip(" ")
+            parse = codecs.text_decoder(dst, ctx)
+            return lambda v: parse(v.rstrip(" "))
+        if d in _STRINGS:
+            return (lambda v: v[:1]) if d == r.CHAR.oid else (lambda v: v)
+        return codecs.text_decoder(dst, ctx)
+    special = _special(s, d, ctx)
+    if special is not None:
+        return special
+    raise CannotCoerce(f"cannot cast type {format_type(src.pg)} to {format_type(dst.pg)}")
+
+
+def _to_text(src: SqlType, ctx: FormatContext) -> Callable[[Any], str]:
+    if src.pg.oid == r.BOOL.oid:
+        return lambda v: "true" if v else "false"
+    return codecs.value_formatter(src, ctx)
+
+
+def _numeric_to_int(d: int) -> Callable[[Decimal], int]:
+    lo, hi = _INT_BOUNDS[d]
+
+    def convert(v: Decimal) -> int:
+        if v.is_nan():
+            raise InvalidParameterValue(f"cannot convert NaN to {r.BY_OID[d].display_name}")
+        if v.is_infinite():
+            raise InvalidParameterValue(f"cannot convert infinity to {r.BY_OID[d].display_name}")
+        n = int(v.quantize(Decimal(1), ROUND_HALF_UP))
+        if not lo <= n <= hi:
+            raise NumericValueOutOfRange(_INT_OUT_OF_RANGE[d])
+        return n
+    return convert
+
+
+def _float_to_numeric(digits: int) -> Callable[[float], Decimal]:
+    def convert(v: float) -> Decimal:
+        if v != v:
+            return Decimal("NaN")
+        if v in (float("inf"), float("-inf")):
+            return Decimal(str(v).replace("inf", "Infinity"))
+        return codecs.parse_text(r.NUMERIC, f"{v:.{digits}g}")
+    return convert
+
+
+def _special(s: int, d: int, ctx: FormatContext) -> Callable[[Any], Any] | None:
+    zone = ctx.zone
+    if d == r.NUMERIC.oid:
+        if s in _INTS or s in _OID_LIKE:
+            return lambda v: Decimal(int(v))
+        if s == r.FLOAT8.oid:
+            return _float_to_numeric(15)
+        if s == r.FLOAT4.oid:
+            return _float_to_numeric(6)
+        if s == r.MONEY.oid:
+            return lambda v: Decimal(v).scaleb(-2)
+    if s == r.NUMERIC.oid:
+        if d in _INTS:
+            return _numeric_to_int(d)
+        if d in _FLOATS:
+            return _numeric_to_float(d)
+        if d == r.MONEY.oid:
+            return lambda v: int((v * 100).quantize(Decimal(1), ROUND_HALF_UP))
+    if d == r.MONEY.oid and s in _INTS:
+        return lambda v: int(v) * 100
+    if s in _INTS and d in _OID_LIKE:
+        if s == r.INT8.oid:
+            return _int8_to_oid
+        return lambda v: int(v) % 2**32
+    if s in _OID_LIKE and d in _OID_LIKE:
+        return int
+    if s in _OID_LIKE and d in _INTS:
+        return (lambda v: int(v)) if d == r.INT8.oid else (lambda v: (int(v) + 2**31) % 2**32 - 2**31)
+    if s == r.INT4.oid and d == r.CHAR.oid:
+        return lambda v: chr(int(v) % 256) if int(v) % 256 else ""
+    if s == r.CHAR.oid and d == r.INT4.oid:
+        return lambda v: (ord(v) if v else 0) - (256 if v and ord(v) > 127 else 0)
+    if s == r.JSON.oid and d == r.JSONB.oid:
+        return parse_jsonb
+    if s == r.JSONB.oid and d == r.JSON.oid:
+        return format_jsonb
+    if s == r.JSONB.oid:
+        return _jsonb_scalar(d)
+    return _datetime_special(s, d, zone)
+
+
+def _numeric_to_float(d: int) -> Callable[[Decimal], float]:
+    def convert(v: Decimal) -> float:
+        out = float(v)
+        if d == r.FLOAT4.oid:
+            out32 = np.float32(out)
+            if np.isinf(out32) and v.is_finite():
+                raise NumericValueOutOfRange(f'"{v}" is out of range for type real')
+            return float(out32)
+        return out
+    return convert
+
+
+def _int8_to_oid(v: int) -> int:
+    if not -(2**31) <= v <= 2**32 - 1:
+        raise NumericValueOutOfRange("OID out of range")
+    return v % 2**32
+
+
+def _jsonb_scalar(d: int) -> Callable[[Any], Any]:
+    target = r.BY_OID[d].display_name
+
+    def kind(v: Any) -> str:
+        if isinstance(v, dict):
+            return "object"
+        if isinstance(v, list):
+            return "array"
+        if isinstance(v, bool):
+            return "boolean"
+        if isinstance(v, str):
+            return "string"
+        return "null" if v is None else "numeric"
+
+    def convert(v: Any) -> Any:
+        k = kind(v)
+        if d == r.BOOL.oid and k == "boolean":
+            return v
+        if d != r.BOOL.oid and k == "numeric":
+            num = Decimal(v)
+            if d in _INTS:
+                return _numeric_to_int(d)(num)
+            return num if d == r.NUMERIC.oid else _numeric_to_float(d)(num)
+        raise InvalidParameterValue(f"cannot cast jsonb {k} to type {target}")
+    return convert
+
+
+def _datetime_special(s: int, d: int, zone: Any) -> Callable[[Any], Any] | None:
+    date_inf = {DATE_POS_INFINITY: TIMESTAMP_POS_INFINITY, DATE_NEG_INFINITY: TIMESTAMP_NEG_INFINITY}
+    ts_inf = {TIMESTAMP_POS_INFINITY: DATE_POS_INFINITY, TIMESTAMP_NEG_INFINITY: DATE_NEG_INFINITY}
+    if s == r.DATE.oid and d == r.TIMESTAMP.oid:
+        return lambda v: date_inf.get(v, v * USECS_PER_DAY)
+    if s == r.DATE.oid and d == r.TIMESTAMPTZ.oid:
+        return lambda v: date_inf[v] if v in date_inf else dt.local_to_utc_micros(v * USECS_PER_DAY, zone)
+    if s == r.TIMESTAMP.oid and d == r.DATE.oid:
+        return lambda v: ts_inf.get(v, v // USECS_PER_DAY)
+    if s == r.TIMESTAMPTZ.oid and d == r.DATE.oid:
+        return lambda v: ts_inf[v] if v in ts_inf else _to_local(v, zone) // USECS_PER_DAY
+    if s == r.TIMESTAMP.oid and d == r.TIMESTAMPTZ.oid:
+        return lambda v: v if v in ts_inf else dt.local_to_utc_micros(v, zone)
+    if s == r.TIMESTAMPTZ.oid and d == r.TIMESTAMP.oid:
+        return lambda v: v if v in ts_inf else _to_local(v, zone)
+    if s == r.TIMESTAMP.oid and d == r.TIME.oid:
+        return lambda v: v % USECS_PER_DAY
+    if s == r.TIMESTAMPTZ.oid and d == r.TIME.oid:
+        return lambda v: _to_local(v, zone) % USECS_PER_DAY
+    if s == r.TIMESTAMPTZ.oid and d == r.TIMETZ.oid:
+        return lambda v: (_to_local(v, zone) % USECS_PER_DAY, dt.zone_offset_seconds(zone, v))
+    if s == r.TIME.oid and d == r.INTERVAL.oid:
+        return lambda v: Interval(0, 0, int(v))
+    if s == r.TIME.oid and d == r.TIMETZ.oid:
+        return lambda v: (int(v), dt.zone_offset_seconds(zone, 0))
+    if s == r.TIMETZ.oid and d == r.TIME.oid:
+        return lambda v: v[0]
+    if s == r.INTERVAL.oid and d == r.TIME.oid:
+        return lambda v: v.micros % USECS_PER_DAY
+    return None
+
+
+def _to_local(utc_micros: int, zone: Any) -> int:
+    return utc_micros + dt.zone_offset_seconds(zone, utc_micros) * USECS_PER_SEC
+
+
+# ---- typmod coercion -------------------------------------------------------------------------
+
+def _typmod_fixer(t: SqlType, explicit: bool) -> Callable[[Any], Any]:
+    oid, typmod = t.pg.oid, t.typmod
+    if typmod < 0:
+        return lambda v: v
+    if oid in (r.VARCHAR.oid, r.BPCHAR.oid):
+        length = typmod - 4
+        pad = oid == r.BPCHAR.oid
+        name = format_type(t.pg, typmod)
+
+        def fix_length(v: str) -> str:
+            if len(v) > length:
+                if not explicit and v[length:].strip(" "):
+                    raise StringDataRightTruncation(f"value too long for type {name}")
+                v = v[:length]
+            return v.ljust(length) if pad else v
+        return fix_length
+    if oid == r.NUMERIC.oid:
+        return _numeric_fixer(typmod)
+    if oid in (r.TIMESTAMP.oid, r.TIMESTAMPTZ.oid, r.TIME.oid) and typmod < 6:
+        unit = 10 ** (6 - typmod)
+
+        def fix_precision(v: int) -> int:
+            if v in (TIMESTAMP_POS_INFINITY, TIMESTAMP_NEG_INFINITY):
+                return v
+            q, rem = divmod(v, unit)  # round half up, as PG's AdjustTimestampForTypmod
+            return (q + (1 if rem * 2 >= unit else 0)) * unit
+        return fix_precision
+    return lambda v: v
+
+
+def _numeric_fixer(typmod: int) -> Callable[[Decimal], Decimal]:
+    precision, scale = numeric_precision_scale(typmod)
+    quantum = Decimal(1).scaleb(-scale)
+    maxdigits = precision - scale
+
+    def fix(v: Decimal) -> Decimal:
+        if v.is_nan():
+            return v
+        if v.is_infinite():
+            raise NumericValueOutOfRange(
+                "numeric field overflow",
+                detail=f"A field with precision {precision}, scale {scale} cannot hold an infinite value.")
+        q = v.quantize(quantum, ROUND_HALF_UP)
+        if not q.is_zero() and q.adjusted() >= maxdigits:
+            bound = f"10^{maxdigits}" if maxdigits else "1"
+            raise NumericValueOutOfRange(
+                "numeric field overflow",
+                detail=f"A field with precision {precision}, scale {scale} must round to an absolute "
+                       f"value less than {bound}.")
+        return q
+    return fix
+
+
+def coerce_typmod(col: Column, t: SqlType, explicit: bool) -> Column:
+    """Apply a type's typmod (length, precision/scale, fractional seconds) to a column."""
+    if t.typmod < 0 and not t.pg.is_array:
+        return col
+    fix = _typmod_fixer(t if not t.pg.is_array else SqlType(r.element_of(t.pg), t.typmod), explicit)
+    if t.pg.is_array:
+        inner = fix
+        fix = lambda v: [None if x is None else inner(x) for x in v]  # noqa: E731
+    data = col.data.copy()
+    ok = col.valid
+    for i, v in enumerate(col.data.tolist()):
+        if ok is None or ok[i]:
+            data[i] = fix(v)
+    return Column(data, col.valid)
