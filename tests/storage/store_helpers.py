@@ -70,6 +70,15 @@ def rows(store: Store, txn, oid: int, attnums=(1, 2)) -> list[tuple]:
     return sorted(out, key=lambda r: tuple((True, 0) if v is None else (False, v) for v in r))
 
 
+def peek(store: Store, oid: int, attnums=(1, 2)) -> list[tuple]:
+    """rows() in a transaction of its own, ended so it does not hold back VACUUM."""
+    txn = store.begin()
+    try:
+        return rows(store, txn, oid, attnums)
+    finally:
+        store.commit(txn)
+
+
 def committed(store: Store, fn) -> object:
     txn = store.begin()
     result = fn(txn)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from store_helpers import DATA, committed, create_table, insert, reopen, rows
+from store_helpers import DATA, committed, create_table, insert, peek, reopen, rows
 
 from quantadb.storage.catalog import POSTGRES_DB_OID, PUBLIC_NAMESPACE
 from quantadb.storage.store import Store
@@ -28,16 +28,16 @@ def test_uncommitted_rows_are_invisible_to_others_and_visible_to_self(store):
     writer = store.begin()
     insert(store, writer, oid, [1])
     assert rows(store, writer, oid) == [(1, "v1")]
-    assert rows(store, store.begin(), oid) == []
+    assert peek(store, oid) == []
     store.abort(writer)
-    assert rows(store, store.begin(), oid) == []
+    assert peek(store, oid) == []
 
 
 def test_commit_is_durable_once_its_future_resolves(store, fs):
     oid, _ = create_table(store)
     committed(store, lambda t: insert(store, t, oid, [7]))
     store = reopen(store, fs, crash="drop")
-    assert rows(store, store.begin(), oid) == [(7, "v7")]
+    assert peek(store, oid) == [(7, "v7")]
     store.close()
 
 
@@ -48,10 +48,10 @@ def test_crash_before_commit_leaves_nothing(store, fs):
     store._wal.flush()  # the rows reach disk, but no commit record does
     for mode in ("drop", "torn", "garbage"):
         store = reopen(store, fs, crash=mode)
-        assert rows(store, store.begin(), oid) == []
+        assert peek(store, oid) == []
     # the leftover transaction was aborted by an ABORT record: a new insert of the same key works
     committed(store, lambda t: insert(store, t, oid, [1]))
-    assert rows(store, store.begin(), oid) == [(1, "v1")]
+    assert peek(store, oid) == [(1, "v1")]
     store.close()
 
 
@@ -62,9 +62,9 @@ def test_torn_tail_after_commit_record_keeps_prefix(store, fs):
     txn.synchronous_commit = False
     insert(store, txn, oid, [2])
     store.commit(txn)  # visible at once, durable later (maybe never)
-    assert rows(store, store.begin(), oid) == [(1, "v1"), (2, "v2")]
+    assert peek(store, oid) == [(1, "v1"), (2, "v2")]
     store = reopen(store, fs, crash="torn")
-    got = rows(store, store.begin(), oid)
+    got = peek(store, oid)
     assert got in ([(1, "v1")], [(1, "v1"), (2, "v2")])
     store.close()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from store_helpers import cols, committed, create_table, insert, rows
+from store_helpers import cols, committed, create_table, insert, peek, rows
 
 from quantadb.errors import UniqueViolation
 from quantadb.storage.catalog import POSTGRES_DB_OID, PUBLIC_NAMESPACE, RelationDef
@@ -32,7 +32,7 @@ def test_duplicates_within_one_batch_and_nulls_never_conflict(store):
     ids = Column(np.array([1, 1], dtype=np.int32), np.array([False, False]))
     store.insert(txn, oid, [ids, Column(np.array(["a", "b"], dtype=object))], 2)
     store.commit(txn).result()
-    assert len(rows(store, store.begin(), oid)) == 2
+    assert len(peek(store, oid)) == 2
 
 
 def test_conflict_with_in_progress_insert_would_block(store):
@@ -61,7 +61,7 @@ def test_deleted_key_can_be_reinserted_and_update_keeps_key(store):
         live = r2new[store.table(oid).visible(store.snapshot(txn), r2new)]
         store.update(txn, oid, live, cols([1], ["clash"]), snap)
     store.commit(txn).result()
-    assert rows(store, store.begin(), oid) == [(1, "v1"), (2, "changed")]
+    assert peek(store, oid) == [(1, "v1"), (2, "changed")]
 
 
 def test_lookup_returns_all_versions_and_visible_filters(store):

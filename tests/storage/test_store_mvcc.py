@@ -7,7 +7,7 @@ import threading
 
 import numpy as np
 import pytest
-from store_helpers import cols, committed, create_table, insert, rows
+from store_helpers import cols, committed, create_table, insert, peek, rows
 
 from quantadb.errors import DeadlockDetected, LockNotAvailable, QueryCanceled, SerializationFailure
 from quantadb.storage.store import RowChanged, WouldBlock
@@ -39,7 +39,7 @@ def test_update_creates_new_version_old_snapshot_keeps_old(store, table):
     assert rows(store, rr, table)[0] == (1, "v1")
     committed(store, lambda t: _update(store, t, table, 1, "new"))
     assert rows(store, rr, table)[0] == (1, "v1")
-    assert rows(store, store.begin(), table)[0] == (1, "new")
+    assert peek(store, table)[0] == (1, "new")
     assert store.table(table).row_count == 4
 
 
@@ -48,9 +48,9 @@ def test_delete_and_abort(store, table):
     snap = store.snapshot(txn)
     assert store.delete(txn, table, _rowid(store, txn, table, 2), snap) == 1
     assert [r[0] for r in rows(store, txn, table)] == [1, 3]
-    assert [r[0] for r in rows(store, store.begin(), table)] == [1, 2, 3]
+    assert [r[0] for r in peek(store, table)] == [1, 2, 3]
     store.abort(txn)
-    assert [r[0] for r in rows(store, store.begin(), table)] == [1, 2, 3]
+    assert [r[0] for r in peek(store, table)] == [1, 2, 3]
 
 
 def test_write_write_conflict_would_block_then_row_changed(store, table):
@@ -68,7 +68,7 @@ def test_write_write_conflict_would_block_then_row_changed(store, table):
     # READ COMMITTED re-runs with a new snapshot and finds the new version
     assert len(_update(store, t2, table, 1, "t2")) == 1
     store.commit(t2).result()
-    assert rows(store, store.begin(), table)[0] == (1, "t2")
+    assert peek(store, table)[0] == (1, "t2")
 
 
 def test_repeatable_read_gets_serialization_failure(store, table):
@@ -169,7 +169,7 @@ def test_savepoint_rollback_to_discards_only_later_writes(store, table):
     insert(store, txn, table, [12])
     store.release(txn, sp2)
     store.commit(txn).result()
-    got = rows(store, store.begin(), table)
+    got = peek(store, table)
     assert [r[0] for r in got] == [1, 2, 3, 10, 11, 12] and got[0] == (1, "v1")
 
 
@@ -179,7 +179,7 @@ def test_update_twice_in_one_transaction_sees_own_versions(store, table):
     _update(store, txn, table, 1, "b")
     assert rows(store, txn, table)[0] == (1, "b")
     store.commit(txn).result()
-    assert rows(store, store.begin(), table) == [(1, "b"), (2, "v2"), (3, "v3")]
+    assert peek(store, table) == [(1, "b"), (2, "v2"), (3, "v3")]
 
 
 def test_row_already_updated_by_self_is_skipped(store, table):
