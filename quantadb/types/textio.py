@@ -77,7 +77,8 @@ def parse_float(text: str, type_name: str = "double precision") -> float:
         raise _bad(type_name, text)
     value = float(s)
     if type_name == "real":
-        value32 = np.float32(value)
+        with np.errstate(over="ignore"):
+            value32 = np.float32(value)
         if math.isinf(value32) or (value32 == 0 and _has_nonzero_mantissa(s)):
             raise NumericValueOutOfRange(f'"{text}" is out of range for type real')
         return float(value32)
