@@ -48,4 +48,4 @@ def setfn(*names: str) -> Callable[[Callable], Callable]:
     return register
 
 
-from quantadb.exec.functions import arith, compare, aggregates  # noqa: E402,F401  (register the impls)
+from quantadb.exec.functions import aggregates, arith, compare, patterns, strings  # noqa: E402,F401  (register the impls)

@@ -11,7 +11,7 @@ from decimal import Decimal
 import numpy as np
 
 from quantadb.errors import DivisionByZero, InvalidParameterValue, NumericValueOutOfRange
-from quantadb.exec.functions import scalar
+from quantadb.exec.functions import SCALARS, scalar
 from quantadb.exec.functions.support import (
     EXACT, and_valid, clamp_scale, map_rows, numeric_div, round_scale, with_sig_digits,
 )
@@ -163,6 +163,15 @@ def _float_unop(op: str):
     return impl
 
 
+def _cross(impl: str, dtype: type):
+    """int48pl and friends: widen both sides, then the same-type kernel checks the wider range."""
+    same = SCALARS[impl]
+
+    def run(args, n, ctx, call) -> Column:
+        return same([Column(a.data.astype(dtype, copy=False), a.valid) for a in args], n, ctx, call)
+    return run
+
+
 for _kind in INT_KINDS:
     for _op in ("pl", "mi", "mul", "div", "mod"):
         scalar(_kind + _op)(_int_binop(_kind, _op))
@@ -175,6 +184,13 @@ for _kind in FLOAT_KINDS:
         scalar(_kind + _op)(_float_binop(_kind, _op))
     for _op in ("um", "up", "abs"):
         scalar(_kind + _op)(_float_unop(_op))
+
+CROSS = {"int24": ("int4", np.int32), "int42": ("int4", np.int32), "int28": ("int8", np.int64),
+         "int82": ("int8", np.int64), "int48": ("int8", np.int64), "int84": ("int8", np.int64),
+         "float48": ("float8", np.float64), "float84": ("float8", np.float64)}
+for _prefix, (_wide, _dtype) in CROSS.items():
+    for _op in ("pl", "mi", "mul", "div"):
+        scalar(_prefix + _op)(_cross(_wide + _op, _dtype))
 
 
 # --- numeric ----------------------------------------------------------------------------

@@ -116,7 +116,9 @@ def _numeric(op: str):
 for _op in OPS:
     for _p in NATIVE:
         scalar(_p + _op)(_native(_op))
-    for _p in ("float4", "float8"):
+    for _p in ("int24", "int42", "int28", "int82", "int48", "int84"):
+        scalar(_p + _op)(_native(_op))
+    for _p in ("float4", "float8", "float48", "float84"):
         scalar(_p + _op)(_float(_op))
     for _p in OBJECT:
         scalar(_p + _op)(_object(_op))
@@ -168,4 +170,4 @@ def register_array_ops(names: list[str]) -> None:
 
 
 register_array_ops([p + op for op in OPS for p in NATIVE + OBJECT + (
-    "float4", "float8", "bpchar", "numeric_", "jsonb_", "array_", "timetz_")])
+    "int24", "int42", "int28", "int82", "int48", "int84", "float4", "float8", "float48", "float84", "bpchar", "numeric_", "jsonb_", "array_", "timetz_")])

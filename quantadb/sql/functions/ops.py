@@ -36,6 +36,16 @@ for t, p in INTS:
     op("~", (t,), t, p + "not")
     op("<<", (t, INT4), t, p + "shl")
     op(">>", (t, INT4), t, p + "shr")
+# PostgreSQL's cross-type families (int48pl, float84mul, int24lt...): they decide result types
+# such as float4 * int4 -> float8 (the float8 side is the preferred type).
+CROSS = ((INT2, INT4, INT4, "int24"), (INT4, INT2, INT4, "int42"), (INT2, INT8, INT8, "int28"),
+         (INT8, INT2, INT8, "int82"), (INT4, INT8, INT8, "int48"), (INT8, INT4, INT8, "int84"),
+         (FLOAT4, FLOAT8, FLOAT8, "float48"), (FLOAT8, FLOAT4, FLOAT8, "float84"))
+for left, right, ret, p in CROSS:
+    for sym, suffix in ARITH.items():
+        op(sym, (left, right), ret, p + suffix)
+    for sym, suffix in {"=": "eq", "<>": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}.items():
+        op(sym, (left, right), BOOL, p + suffix)
 for sym, impl in NUMERIC_ARITH.items():
     op(sym, (NUMERIC, NUMERIC), NUMERIC, impl)
 op("-", (NUMERIC,), NUMERIC, "numeric_uminus")
