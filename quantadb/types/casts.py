@@ -154,6 +154,9 @@ def _value_converter(src: SqlType, dst: SqlType, ctx: FormatContext, explicit: b
         if d in _STRINGS:
             return (lambda v: v[:1]) if d == r.CHAR.oid else (lambda v: v)
         return codecs.text_decoder(dst, ctx)
+    if _numeric_fast_path(Column(np.zeros(0, dtype=src.pg.dtype)), s, d) is not None:
+        src_dtype = src.pg.dtype
+        return lambda v: _numeric_fast_path(Column(np.array([v], dtype=src_dtype)), s, d)[0].item()
     special = _special(s, d, ctx)
     if special is not None:
         return special
