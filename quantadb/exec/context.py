@@ -34,4 +34,7 @@ class EvalContext:
     txn_start_us: int = 0
     stmt_start_us: int = 0
     check_cancel: Callable[[], None] = lambda: None
-    services: Any = None  # engine hooks for catalog-aware functions (to_regclass, nextval, ...)
+    services: Any = None  # the engine's ExecServices: storage access, catalog-aware functions
+    outer: list[tuple] = field(default_factory=list)  # enclosing rows of correlated subqueries
+    subquery_cache: dict[int, Any] = field(default_factory=dict)  # uncorrelated subquery results
+    cte_cache: dict[int, Any] = field(default_factory=dict)

@@ -8,6 +8,7 @@ looks names up. Function and operator calls name their implementation by `impl`,
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,9 +82,9 @@ class Cast(Expr):
 
 @dataclass(eq=False)
 class BoolOp(Expr):
-    """AND / OR with SQL three-valued logic; NOT is a Call."""
+    """AND / OR / NOT with SQL three-valued logic."""
 
-    op: str  # "and" | "or"
+    op: str  # "and" | "or" | "not"
     args: list[Expr]
     type: SqlType
 
@@ -131,9 +132,70 @@ class InList(Expr):
     items: list[Expr]
     negated: bool
     type: SqlType
+    eq_impl: str = ""
 
     def children(self) -> list[Expr]:
         return [self.arg, *self.items]
+
+
+@dataclass(eq=False)
+class DistinctTest(Expr):
+    """a IS [NOT] DISTINCT FROM b, built on the type's `=` call (`negated` = IS DISTINCT FROM)."""
+
+    eq: Call
+    negated: bool
+    type: SqlType
+
+    def children(self) -> list[Expr]:
+        return [self.eq]
+
+
+@dataclass(eq=False)
+class QuantifiedCompare(Expr):
+    """arg op ANY/ALL (array): `op_impl` compares arg with each element."""
+
+    arg: Expr
+    array: Expr
+    op_impl: str
+    all: bool
+    type: SqlType
+
+    def children(self) -> list[Expr]:
+        return [self.arg, self.array]
+
+
+@dataclass(eq=False)
+class Subscript(Expr):
+    """array[i] or array[lo:hi] (1-based, PostgreSQL semantics: out of range gives NULL)."""
+
+    base: Expr
+    index: Expr | None
+    upper: Expr | None
+    is_slice: bool
+    type: SqlType
+
+    def children(self) -> list[Expr]:
+        return [e for e in (self.base, self.index, self.upper) if e is not None]
+
+
+@dataclass(eq=False)
+class WindowCall(Expr):
+    """A window function call: evaluated by the Window operator, referenced by position after it."""
+
+    name: str
+    impl: str
+    args: list[Expr]
+    type: SqlType
+    partition_by: list[Expr] = field(default_factory=list)
+    order_by: list[tuple[Expr, bool, bool]] = field(default_factory=list)
+    frame: tuple | None = None  # (mode, start, start_offset, end, end_offset, exclude)
+    is_aggregate: bool = False
+    distinct: bool = False
+    filter: Expr | None = None
+
+    def children(self) -> list[Expr]:
+        out = list(self.args) + list(self.partition_by) + [e for e, _, _ in self.order_by]
+        return out + ([self.filter] if self.filter is not None else [])
 
 
 @dataclass(eq=False)
@@ -188,3 +250,57 @@ def walk(expr: Expr):
     yield expr
     for child in expr.children():
         yield from walk(child)
+
+
+def expr_key(expr: Expr) -> tuple:
+    """A hashable structural identity: equal keys mean the same computation (GROUP BY matching)."""
+    parts: list = [type(expr).__name__]
+    for name, value in vars(expr).items():
+        if isinstance(value, Expr):
+            parts.append((name, expr_key(value)))
+        elif isinstance(value, list):
+            parts.append((name, tuple(expr_key(v) if isinstance(v, Expr) else _plain(v) for v in value)))
+        elif name == "plan":
+            parts.append((name, id(value)))
+        else:
+            parts.append((name, _plain(value)))
+    return tuple(parts)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return tuple(expr_key(v) if isinstance(v, Expr) else _plain(v) for v in value)
+    if isinstance(value, (list, dict, set)):
+        return repr(value)
+    try:
+        hash(value)
+        return value
+    except TypeError:
+        return repr(value)
+
+
+def transform(expr: Expr, fn) -> Expr:
+    """Rebuild `expr` bottom-up; `fn(node)` returns a replacement or None to keep recursing."""
+    replaced = fn(expr)
+    if replaced is not None:
+        return replaced
+    changes = {}
+    for name, value in vars(expr).items():
+        if isinstance(value, Expr):
+            changes[name] = transform(value, fn)
+        elif isinstance(value, list) and value and any(isinstance(v, (Expr, tuple)) for v in value):
+            changes[name] = [_transform_item(v, fn) for v in value]
+    if not changes:
+        return expr
+    clone = copy.copy(expr)
+    for name, value in changes.items():
+        setattr(clone, name, value)
+    return clone
+
+
+def _transform_item(value: Any, fn) -> Any:
+    if isinstance(value, Expr):
+        return transform(value, fn)
+    if isinstance(value, tuple):
+        return tuple(_transform_item(v, fn) for v in value)
+    return value

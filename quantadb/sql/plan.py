@@ -286,13 +286,25 @@ class CteDef:
 
 
 @dataclass(eq=False)
+class RowChecks:
+    """What a new row version must satisfy: NOT NULL columns and CHECK constraints, both over
+    the full row (one value per attnum position), and foreign keys (checked by the engine)."""
+
+    not_null: list[tuple[int, str]] = field(default_factory=list)  # (position in row, column name)
+    checks: list[tuple[str, Expr]] = field(default_factory=list)  # (constraint name, predicate)
+    foreign_keys: list[Any] = field(default_factory=list)  # storage ConstraintDef of kind "f"
+
+
+@dataclass(eq=False)
 class Insert(Plan):
+    """`source` yields a full new row: one column per attnum 1..max (dropped slots NULL), cast."""
+
     rel_oid: int
     table_name: str
-    source: Plan  # produces one column per target attnum, already cast to the column types
-    target_attnums: list[int]
+    source: Plan
     returning: list[Expr] | None
     columns: list[PlanColumn]
+    row_checks: RowChecks = field(default_factory=RowChecks)
     on_conflict: Any = None  # OnConflict
 
     def children(self) -> list[Plan]:
@@ -301,9 +313,11 @@ class Insert(Plan):
 
 @dataclass(eq=False)
 class OnConflict:
-    index_oid: int  # 0 = any unique index
+    """ON CONFLICT: `updates` are the new row's values over (existing row ++ excluded row)."""
+
+    index_oids: list[int]  # the arbiter unique indexes
     action: str  # "nothing" | "update"
-    assignments: list[tuple[int, Expr]] = field(default_factory=list)  # attnum, expr over existing+excluded
+    updates: list[Expr] = field(default_factory=list)  # one per attnum position
     where: Expr | None = None
 
 
@@ -317,6 +331,7 @@ class Update(Plan):
     source: Plan
     returning: list[Expr] | None
     columns: list[PlanColumn]
+    row_checks: RowChecks = field(default_factory=RowChecks)
 
     def children(self) -> list[Plan]:
         return [self.source]

@@ -1,0 +1,144 @@
+"""SessionCatalog: the binder's CatalogView over the stored catalog, seen through a snapshot,
+with the session's search_path and the generated pg_catalog / information_schema tables."""
+
+from __future__ import annotations
+
+from quantadb.errors import InvalidSchemaName, UndefinedFunction, UndefinedObject, UndefinedTable
+from quantadb.sql.catalog import VIRTUAL_TABLES, ResolvedRelation
+from quantadb.sql.typenames import parse_type_name
+from quantadb.storage.catalog import INFORMATION_SCHEMA_NAMESPACE, PG_CATALOG_NAMESPACE, RelationDef
+from quantadb.storage.store import Store
+from quantadb.storage.txn import Snapshot
+
+
+class SessionCatalog:
+    def __init__(self, store: Store, snapshot: Snapshot, database_oid: int, search_path: list[str],
+                 user: str) -> None:
+        self.store = store
+        self.snap = snapshot
+        self.database_oid = database_oid
+        self.user = user
+        self.search_path = search_path
+
+    # -- names ------------------------------------------------------------------------------
+
+    def effective_path(self) -> list[str]:
+        """search_path as used for lookups: pg_catalog first unless listed, $user expanded."""
+        path = []
+        for entry in self.search_path:
+            name = self.user if entry == "$user" else entry
+            if self.namespace_oid(name) is not None:
+                path.append(name)
+        if "pg_catalog" not in path:
+            path.insert(0, "pg_catalog")
+        return path
+
+    def namespace_oid(self, name: str) -> int | None:
+        ns = self.store.catalog.find_namespace(self.snap, self.database_oid, name)
+        return ns.oid if ns is not None else None
+
+    def namespace_name(self, oid: int) -> str:
+        ns = self.store.catalog.namespace(self.snap, self.database_oid, oid)
+        return ns.name if ns is not None else str(oid)
+
+    def resolve_relation(self, parts: list[str]) -> ResolvedRelation | None:
+        if len(parts) == 3:
+            parts = parts[1:]
+        if len(parts) == 2:
+            schema, name = parts
+            return self._in_schema(schema, name)
+        for schema in self.effective_path():
+            hit = self._in_schema(schema, parts[0])
+            if hit is not None:
+                return hit
+        return None
+
+    def _in_schema(self, schema: str, name: str) -> ResolvedRelation | None:
+        vt = VIRTUAL_TABLES.get((schema, name))
+        if vt is not None:
+            return ResolvedRelation(schema, virtual=vt)
+        ns = self.namespace_oid(schema)
+        if ns is None:
+            return None
+        rel = self.store.catalog.find_relation(self.snap, self.database_oid, ns, name)
+        return ResolvedRelation(schema, relation=rel) if rel is not None else None
+
+    def creation_namespace(self, parts: list[str]) -> tuple[int, str]:
+        if len(parts) >= 2:
+            ns = self.namespace_oid(parts[-2])
+            if ns is None:
+                raise InvalidSchemaName(f'schema "{parts[-2]}" does not exist')
+            return ns, parts[-1]
+        for entry in self.search_path:
+            name = self.user if entry == "$user" else entry
+            ns = self.namespace_oid(name)
+            if ns is not None and ns not in (PG_CATALOG_NAMESPACE, INFORMATION_SCHEMA_NAMESPACE):
+                return ns, parts[-1]
+        raise InvalidSchemaName("no schema has been selected to create in")
+
+    # -- relations ----------------------------------------------------------------------------
+
+    def relation(self, oid: int) -> RelationDef | None:
+        return self.store.catalog.relation(self.snap, oid)
+
+    def relations(self) -> list[RelationDef]:
+        return self.store.catalog.relations(self.snap, self.database_oid)
+
+    def indexes_of(self, table_oid: int) -> list[RelationDef]:
+        return self.store.catalog.indexes_of(self.snap, table_oid)
+
+    def estimated_rows(self, table_oid: int) -> float:
+        try:
+            return float(max(self.store.table(table_oid).live_estimate, 1))
+        except Exception:
+            return 1000.0
+
+    # -- reg* input -----------------------------------------------------------------------------
+
+    def regclass(self, kind: str, text: str) -> int:
+        text = text.strip()
+        if text.isdigit():
+            return int(text)
+        if kind == "regclass":
+            parts = _split_name(text)
+            hit = self.resolve_relation(parts)
+            if hit is None:
+                raise UndefinedTable(f'relation "{text}" does not exist')
+            return hit.relation.oid if hit.relation is not None else hit.virtual.oid
+        if kind == "regtype":
+            try:
+                return parse_type_name(text).oid
+            except UndefinedObject:
+                raise UndefinedObject(f'type "{text}" does not exist') from None
+        if kind == "regnamespace":
+            oid = self.namespace_oid(_split_name(text)[-1])
+            if oid is None:
+                raise UndefinedObject(f'schema "{text}" does not exist')
+            return oid
+        if kind == "regrole":
+            role = self.store.catalog.find_role(self.snap, _split_name(text)[-1])
+            if role is None:
+                raise UndefinedObject(f'role "{text}" does not exist')
+            return role.oid
+        raise UndefinedFunction(f'function "{text}" does not exist')
+
+
+def _split_name(text: str) -> list[str]:
+    """Split a possibly quoted, dotted name: public."My Table" -> ["public", "My Table"]."""
+    parts, cur, quoted, i = [], [], False, 0
+    while i < len(text):
+        ch = text[i]
+        if ch == '"':
+            if quoted and i + 1 < len(text) and text[i + 1] == '"':
+                cur.append('"')
+                i += 2
+                continue
+            quoted = not quoted
+        elif ch == "." and not quoted:
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch if quoted else ch.lower())
+        i += 1
+    parts.append("".join(cur))
+    return parts

@@ -1,0 +1,221 @@
+"""ExecServices: what the executor may ask of the engine while running one statement —
+storage reads and writes in the statement's transaction and snapshot, generated catalog
+rows, and foreign-key enforcement."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+import numpy as np
+
+from quantadb.errors import ForeignKeyViolation, ReadOnlySqlTransaction, UndefinedTable
+from quantadb.exec.columns import column_values, from_values, take
+from quantadb.sql import plan as P
+from quantadb.storage.catalog import ConstraintDef, RelationDef
+from quantadb.storage.store import Store
+from quantadb.storage.txn import Snapshot, Txn
+from quantadb.types.codecs import format_value
+from quantadb.types.column import Batch, Column
+
+if TYPE_CHECKING:
+    from quantadb.engine.session import Session
+
+# Generated relations: "schema.name" -> fn(session) -> list of row tuples (Python values).
+VIRTUAL_GENERATORS: dict[str, Callable[["Session"], list[tuple]]] = {}
+
+
+def virtual_table(source: str) -> Callable:
+    def register(fn: Callable) -> Callable:
+        VIRTUAL_GENERATORS[source] = fn
+        return fn
+    return register
+
+
+class ExecServices:
+    def __init__(self, session: "Session", store: Store, txn: Txn, snapshot: Snapshot) -> None:
+        self.session = session
+        self.store = store
+        self.txn = txn
+        self.snapshot = snapshot
+
+    # -- reads ------------------------------------------------------------------------------------
+
+    def scan(self, rel_oid: int, attnums: list[int], with_rowids: bool):
+        return self.store.table(rel_oid).scan(self.snapshot, attnums, with_rowids)
+
+    def index_scan(self, plan: P.IndexScan, keys, low, high):
+        from quantadb.storage.table import ScanBatch
+        index = self.store.index(plan.index_oid)
+        table = self.store.table(plan.rel_oid)
+        if keys is not None:
+            rowids = index.lookup_key(tuple(keys)) if len(keys) > 1 else index.lookup_key((keys[0],))
+            rowids = np.asarray(list(rowids), dtype=np.int64)
+        else:
+            rowids = np.asarray(index.range((low,) if low is not None else None,
+                                            (high,) if high is not None else None,
+                                            plan.low_inclusive, plan.high_inclusive), dtype=np.int64)
+        if len(rowids):
+            rowids = rowids[table.visible(self.snapshot, rowids)]
+        cols = table.fetch(rowids, plan.attnums)
+        return ScanBatch(rowids, cols, len(rowids))
+
+    def fetch(self, rel_oid: int, rowids: np.ndarray, ncols: int) -> list[Column]:
+        return self.store.table(rel_oid).fetch(rowids, list(range(1, ncols + 1)))
+
+    def virtual_rows(self, source: str, columns: list[P.PlanColumn]) -> Batch:
+        generator = VIRTUAL_GENERATORS.get(source)
+        if generator is None:
+            raise UndefinedTable(f'relation "{source}" is not available')
+        rows = generator(self.session)
+        cols = [from_values([r[i] for r in rows], c.type) for i, c in enumerate(columns)]
+        return Batch(cols, len(rows))
+
+    def index_columns(self, index_oid: int) -> tuple[int, ...]:
+        rel = self.session.catalog().relation(index_oid)
+        return rel.index_columns
+
+    # -- writes -----------------------------------------------------------------------------------
+
+    def _writable(self) -> None:
+        if self.txn.read_only:
+            raise ReadOnlySqlTransaction("cannot execute this statement in a read-only transaction")
+
+    def insert(self, rel_oid: int, columns: list[Column], n: int) -> np.ndarray:
+        self._writable()
+        return self.store.insert(self.txn, rel_oid, columns, n)
+
+    def update(self, rel_oid: int, rowids: np.ndarray, columns: list[Column]) -> np.ndarray:
+        self._writable()
+        return self.store.update(self.txn, rel_oid, rowids, columns, self.snapshot)
+
+    def delete(self, rel_oid: int, rowids: np.ndarray) -> int:
+        self._writable()
+        return self.store.delete(self.txn, rel_oid, rowids, self.snapshot)
+
+    def lock_rows(self, rel_oid: int, rowids: np.ndarray, mode: str) -> None:
+        self.store.lock_rows(self.txn, rel_oid, rowids, self.snapshot, mode)
+
+    def find_conflicts(self, index_oid: int, keys: list[Column]) -> np.ndarray:
+        return self.store.find_conflicts(self.txn, index_oid, keys)
+
+    # -- foreign keys -----------------------------------------------------------------------------
+
+    def check_foreign_keys(self, fks: list[ConstraintDef], rows: Batch) -> None:
+        """Every non-NULL referencing key must exist in the referenced table."""
+        catalog = self.session.catalog()
+        for fk in fks:
+            keys = [rows.columns[a - 1] for a in fk.columns]
+            present = np.ones(rows.length, dtype=bool)
+            for k in keys:
+                if k.valid is not None:
+                    present &= k.valid
+            if not present.any():
+                continue
+            idx = np.flatnonzero(present)
+            ref = catalog.relation(fk.ref_table)
+            index_oid = _unique_index_on(catalog.indexes_of(fk.ref_table), fk.ref_columns)
+            hits = self.store.find_conflicts(self.txn, index_oid, [take(k, idx) for k in keys])
+            missing = hits < 0
+            if missing.any():
+                bad = int(idx[np.flatnonzero(missing)[0]])
+                child = self._owner(fk)
+                names, values = self._key_text(child, fk.columns, keys, bad)
+                raise ForeignKeyViolation(
+                    f'insert or update on table "{child.name}" violates foreign key constraint "{fk.name}"',
+                    detail=f'Key ({names})=({values}) is not present in table "{ref.name}".', constraint=fk.name)
+
+    def before_delete(self, rel_oid: int, rowids: np.ndarray, old: Batch) -> None:
+        self._referenced_rows_changing(rel_oid, old, None)
+
+    def before_update(self, rel_oid: int, rowids: np.ndarray, new: Batch) -> None:
+        referencing = self._referencing(rel_oid)
+        if not referencing:
+            return
+        old = Batch(self.fetch(rel_oid, rowids, len(new.columns)), len(rowids))
+        self._referenced_rows_changing(rel_oid, old, new)
+
+    def _referencing(self, rel_oid: int) -> list[tuple[RelationDef, ConstraintDef]]:
+        out = []
+        for rel in self.session.catalog().relations():
+            for con in rel.constraints:
+                if con.kind == "f" and con.ref_table == rel_oid:
+                    out.append((rel, con))
+        return out
+
+    def _referenced_rows_changing(self, rel_oid: int, old: Batch, new: Batch | None) -> None:
+        """NO ACTION / RESTRICT refuse, CASCADE follows, SET NULL / SET DEFAULT clear."""
+        for child, fk in self._referencing(rel_oid):
+            old_keys = [old.columns[a - 1] for a in fk.ref_columns]
+            if new is not None:
+                changed = np.zeros(old.length, dtype=bool)
+                for a in fk.ref_columns:
+                    o, n = column_values(old.columns[a - 1]), column_values(new.columns[a - 1])
+                    changed |= np.array([x != y for x, y in zip(o, n)], dtype=bool)
+                if not changed.any():
+                    continue
+                old_keys = [take(k, np.flatnonzero(changed)) for k in old_keys]
+            wanted = set(zip(*[column_values(k) for k in old_keys]))
+            wanted.discard(None)
+            if not wanted:
+                continue
+            attnums = [c.attnum for c in sorted(child.columns, key=lambda c: c.attnum)]
+            hits_rowids, hits_rows = [], []
+            for scan in self.store.table(child.oid).scan(self.snapshot, attnums, True):
+                keys = list(zip(*[column_values(scan.columns[a - 1]) for a in fk.columns]))
+                mask = np.array([k in wanted for k in keys], dtype=bool)
+                if mask.any():
+                    hits_rowids.append(scan.rowids[mask])
+                    hits_rows.append(Batch([take(c, mask) for c in scan.columns], int(mask.sum())))
+            if not hits_rowids:
+                continue
+            rowids = np.concatenate(hits_rowids)
+            action = fk.on_update if new is not None else fk.on_delete
+            if action in ("a", "r"):
+                parent = self.session.catalog().relation(rel_oid)
+                first = hits_rows[0]
+                _, values = self._key_text(child, fk.columns, [first.columns[a - 1] for a in fk.columns], 0)
+                names = ", ".join(c.name for a in fk.ref_columns for c in parent.columns if c.attnum == a)
+                verb = "update" if new is not None else "delete"
+                raise ForeignKeyViolation(
+                    f'{verb} on table "{self.session.catalog().relation(rel_oid).name}" violates foreign key '
+                    f'constraint "{fk.name}" on table "{child.name}"',
+                    detail=f'Key ({names})=({values}) is still referenced from table "{child.name}".',
+                    constraint=fk.name)
+            from quantadb.exec.columns import concat_batches
+            rows = concat_batches(hits_rows, [c.type.pg.dtype for c in sorted(child.columns, key=lambda c: c.attnum)])
+            if action == "c" and new is None:
+                self._referenced_rows_changing(child.oid, rows, None)
+                self.store.delete(self.txn, child.oid, rowids, self.snapshot)
+                continue
+            cols = list(rows.columns)
+            for a, ra in zip(fk.columns, fk.ref_columns):
+                col_type = next(c.type for c in child.columns if c.attnum == a)
+                if action == "c":  # ON UPDATE CASCADE: take the new key
+                    mapping = dict(zip(column_values(old.columns[ra - 1]), column_values(new.columns[ra - 1])))
+                    cols[a - 1] = from_values([mapping.get(v, v) for v in column_values(cols[a - 1])], col_type)
+                else:
+                    cols[a - 1] = from_values([None] * rows.length, col_type)
+            self.store.update(self.txn, child.oid, rowids, cols, self.snapshot)
+
+    def _owner(self, fk: ConstraintDef) -> RelationDef:
+        return next(r for r in self.session.catalog().relations() if any(c.oid == fk.oid for c in r.constraints))
+
+    def _key_text(self, table: RelationDef, attnums, cols: list[Column], row: int) -> tuple[str, str]:
+        """("a, b", "1, x") for error details, values as PostgreSQL prints them."""
+        names, values = [], []
+        for a, col in zip(attnums, cols):
+            c = next(c for c in table.columns if c.attnum == a)
+            names.append(c.name)
+            v = column_values(take(col, np.array([row])))[0]
+            values.append("null" if v is None else format_value(c.type, v, self.session.format_context))
+        return ", ".join(names), ", ".join(values)
+
+
+def _unique_index_on(indexes: list[RelationDef], attnums: tuple[int, ...]) -> int:
+    for index in indexes:
+        if index.unique and tuple(index.index_columns) == tuple(attnums):
+            return index.oid
+    for index in indexes:
+        if index.unique and set(index.index_columns) == set(attnums):
+            return index.oid
+    raise UndefinedTable("there is no unique constraint matching given keys for referenced table")

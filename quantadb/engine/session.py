@@ -1,0 +1,486 @@
+"""Session: one client's conversation with the database — transaction state, prepared
+statements, portals, settings — and the entry points the wire layer calls.
+
+Transaction model (as PostgreSQL): outside a BEGIN block every statement runs in an
+implicit transaction that ends at the end of the simple Query message or at Sync. After an
+error inside a block the session is in the failed state ('E') until ROLLBACK (or ROLLBACK TO
+a savepoint). Statements run inline on the caller's thread unless they would scan a lot or
+wait for a lock; then they raise RunInWorker before doing anything, and the caller repeats
+the call on a worker thread with inline=False.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from quantadb.engine import statements as S
+from quantadb.engine.catalog_view import SessionCatalog
+from quantadb.engine.results import ColumnDesc, Result, RunInWorker
+from quantadb.engine.settings import Settings
+from quantadb.errors import (ActiveSqlTransaction, DuplicateCursor, DuplicatePreparedStatement,
+                             InFailedSqlTransaction, InvalidCursorName, InvalidSqlStatementName,
+                             NoActiveSqlTransaction, Notice, ProtocolViolation, QueryCanceled, SqlError)
+from quantadb.sql.lexer import split_statements
+from quantadb.storage.txn import RowChanged, WouldBlock
+from quantadb.types import registry as R
+from quantadb.types.codecs import binary_decoder, text_decoder
+from quantadb.types.context import FormatContext
+from quantadb.types.registry import SqlType
+
+if TYPE_CHECKING:
+    from quantadb.engine.database import Database
+
+log = logging.getLogger("quantadb.engine")
+
+
+@dataclass
+class Prepared:
+    """A parsed (and, once bound, planned) statement: the unit Parse and PREPARE create."""
+
+    text: str
+    stmt: S.Statement
+    param_types: list[SqlType]
+    columns: list[ColumnDesc] | None = None
+    described: bool = False
+
+
+@dataclass
+class Portal:
+    prepared: Prepared
+    params: list[Any]
+    formats: list[int]
+    rows: Any = None  # the materialized Result once executed
+    position: int = 0
+    done: bool = False
+    cursor: bool = False  # DECLAREd: lives until CLOSE or transaction end (WITH HOLD: session end)
+    hold: bool = False
+
+
+@dataclass
+class TxnState:
+    txn: Any = None  # storage Txn
+    block: bool = False  # inside BEGIN ... COMMIT
+    failed: bool = False
+    savepoints: list[tuple[str, int]] = field(default_factory=list)
+    started_us: int = 0
+
+
+class Session:
+    def __init__(self, db: "Database", user: str, database_name: str, database_oid: int,
+                 startup: dict[str, str], pid: int, secret: int, superuser: bool) -> None:
+        self.db = db
+        self.store = db.store
+        self.user = user
+        self.database = database_name
+        self.database_oid = database_oid
+        self.pid = pid
+        self.secret = secret
+        self.superuser = superuser
+        self.settings = Settings(startup)
+        self.settings.values["session_authorization"] = user
+        self.settings.values["is_superuser"] = "on" if superuser else "off"
+        if "application_name" in startup:
+            self.settings.values["application_name"] = startup["application_name"]
+            self.settings.session_defaults["application_name"] = startup["application_name"]
+        self.state = TxnState()
+        self.prepared: dict[str, Prepared] = {}
+        self.portals: dict[str, Portal] = {}
+        self.notices: list[Notice] = []
+        self.sequences_seen: dict[int, int] = {}  # currval()
+        self.last_sequence: int | None = None
+        self._cancel = threading.Event()
+        self.started_at = time.time()
+        self.state_name = "idle"
+        self.query_text = ""
+        self.query_started = 0.0
+        self.backend_start = time.time()
+        self.client_addr: str | None = startup.get("_client_addr")
+        self._format: FormatContext | None = None
+        self.advisory_locks: dict[int, int] = {}
+
+    # -- reported state -----------------------------------------------------------------------
+
+    def startup_parameters(self) -> dict[str, str]:
+        self.settings.take_changes()
+        return self.settings.reported()
+
+    def take_reports(self) -> tuple[dict[str, str], list[Notice]]:
+        notices, self.notices = self.notices, []
+        return self.settings.take_changes(), notices
+
+    @property
+    def transaction_status(self) -> str:
+        if not self.state.block:
+            return "I"
+        return "E" if self.state.failed else "T"
+
+    @property
+    def format_context(self) -> FormatContext:
+        s = self.settings
+        key = (s.values["timezone"], s.values["datestyle"], s.values["intervalstyle"],
+               s.values["extra_float_digits"], s.values["bytea_output"], s.values["client_encoding"])
+        if self._format is None or self._format_key != key:
+            self._format = FormatContext(key[0], key[1], key[2], int(key[3]), key[4], key[5])
+            self._format_key = key
+        return self._format
+
+    def notice(self, message: str, sqlstate: str = "00000", severity: str = "NOTICE") -> None:
+        self.notices.append(Notice(message, sqlstate, severity))
+
+    def catalog(self) -> SessionCatalog:
+        snap = self.store.snapshot(self.state.txn)
+        return SessionCatalog(self.store, snap, self.database_oid, self.search_path(), self.user)
+
+    def search_path(self) -> list[str]:
+        raw = self.settings.get("search_path") or ""
+        return [p.strip().strip('"') for p in raw.split(",") if p.strip()]
+
+    # -- simple query ---------------------------------------------------------------------------
+
+    def split(self, sql: str) -> list[S.Statement]:
+        return [S.Statement(text) for text, _ in split_statements(sql)]
+
+    def run(self, stmt: S.Statement, *, inline: bool) -> Result:
+        prepared = Prepared(stmt.text, stmt, [])
+        portal = Portal(prepared, [], [])
+        return self._execute(portal, 0, inline)
+
+    def end_query(self, failed: bool) -> Future | None:
+        return self._end_implicit(failed)
+
+    # -- extended query -------------------------------------------------------------------------
+
+    def parse(self, name: str, sql: str, param_oids: list[int]) -> None:
+        if name and name in self.prepared:
+            raise DuplicatePreparedStatement(f'prepared statement "{name}" already exists')
+        pieces = split_statements(sql)
+        if len(pieces) > 1:
+            from quantadb.errors import SyntaxError as SqlSyntaxError
+            raise SqlSyntaxError("cannot insert multiple commands into a prepared statement")
+        stmt = S.Statement(pieces[0][0] if pieces else "")
+        types = [SqlType(R.by_oid(o)) if o and o in R.BY_OID else SqlType(R.UNKNOWN) for o in param_oids]
+        prepared = Prepared(sql, stmt, types)
+        if stmt.text:
+            self._check_failed(stmt)
+            if not stmt.is_transaction_control:
+                self._describe(prepared)
+        self.prepared[name] = prepared
+
+    def _describe(self, prepared: Prepared) -> None:
+        """Bind the statement once to learn parameter and result types (Describe)."""
+        self._ensure_txn()
+        try:
+            bound = S.bind(self, prepared.stmt, prepared.param_types)
+        except SqlError:
+            if self.state.block:
+                self.state.failed = True
+            raise
+        prepared.param_types = bound.param_types
+        prepared.columns = bound.columns
+        prepared.described = True
+
+    def bind(self, portal: str, statement: str, param_formats: list[int], params: list[bytes | None],
+             result_formats: list[int]) -> None:
+        prepared = self.prepared.get(statement)
+        if prepared is None:
+            raise InvalidSqlStatementName(f'prepared statement "{statement}" does not exist')
+        self._check_failed(prepared.stmt)
+        if len(params) != len(prepared.param_types):
+            raise ProtocolViolation(f"bind message supplies {len(params)} parameters, but prepared statement "
+                                    f'"{statement}" requires {len(prepared.param_types)}')
+        values = self._decode_params(prepared.param_types, param_formats, params)
+        ncols = len(prepared.columns or [])
+        if len(result_formats) == 1:
+            formats = result_formats * ncols
+        elif not result_formats:
+            formats = [0] * ncols
+        else:
+            formats = list(result_formats)
+        if portal and portal in self.portals:
+            raise DuplicateCursor(f'portal "{portal}" already exists')
+        self.portals[portal] = Portal(prepared, values, formats)
+
+    def _decode_params(self, types: list[SqlType], formats: list[int], params: list[bytes | None]) -> list[Any]:
+        out = []
+        for i, (t, raw) in enumerate(zip(types, params)):
+            fmt = formats[0] if len(formats) == 1 else (formats[i] if formats else 0)
+            if raw is None:
+                out.append(None)
+                continue
+            target = t if t.pg is not R.UNKNOWN else SqlType(R.TEXT)
+            if fmt == 1:
+                out.append(binary_decoder(target)(raw))
+            else:
+                out.append(text_decoder(target, self.format_context)(raw))
+        return out
+
+    def describe_statement(self, name: str) -> tuple[list[int], list[ColumnDesc] | None]:
+        prepared = self.prepared.get(name)
+        if prepared is None:
+            raise InvalidSqlStatementName(f'prepared statement "{name}" does not exist')
+        oids = [t.oid if t.pg is not R.UNKNOWN else R.TEXT.oid for t in prepared.param_types]
+        return oids, prepared.columns
+
+    def describe_portal(self, name: str) -> tuple[list[ColumnDesc] | None, list[int]]:
+        portal = self.portals.get(name)
+        if portal is None:
+            raise InvalidCursorName(f'portal "{name}" does not exist')
+        return portal.prepared.columns, portal.formats
+
+    def execute(self, portal: str, max_rows: int, *, inline: bool) -> Result:
+        p = self.portals.get(portal)
+        if p is None:
+            raise InvalidCursorName(f'portal "{portal}" does not exist')
+        return self._execute(p, max_rows, inline)
+
+    def close_statement(self, name: str) -> None:
+        self.prepared.pop(name, None)
+
+    def close_portal(self, name: str) -> None:
+        self.portals.pop(name, None)
+
+    def sync(self) -> Future | None:
+        return self._end_implicit(False)
+
+    def cancel(self) -> None:
+        self._cancel.set()
+        txn = self.state.txn
+        if txn is not None:
+            txn.cancel_event.set()
+
+    def close(self) -> None:
+        if self.state.txn is not None:
+            self.store.abort(self.state.txn)
+        self.state = TxnState()
+        self.prepared.clear()
+        self.portals.clear()
+        self.db.release_advisory_locks(self)
+        self.db.sessions.pop(self.pid, None)
+
+    # -- execution ------------------------------------------------------------------------------
+
+    def _check_failed(self, stmt: S.Statement) -> None:
+        if self.state.failed and not stmt.allowed_in_failed_block:
+            raise InFailedSqlTransaction("current transaction is aborted, commands ignored until end of "
+                                         "transaction block")
+
+    def _ensure_txn(self) -> Any:
+        if self.state.txn is None:
+            iso = self.settings.get("default_transaction_isolation")
+            ro = self.settings.get("default_transaction_read_only") == "on" or self.db.read_only
+            self.state.txn = self.store.begin(iso, ro)
+            self.state.txn.synchronous_commit = self.settings.get("synchronous_commit") != "off"
+            self.state.started_us = S.now_us()
+            self.settings.begin()
+            self.settings.values["transaction_isolation"] = iso
+            self.settings.values["transaction_read_only"] = "on" if ro else "off"
+        return self.state.txn
+
+    def _execute(self, portal: Portal, max_rows: int, inline: bool) -> Result:
+        stmt = portal.prepared.stmt
+        if not stmt.text:
+            return Result(empty=True)
+        self._check_failed(stmt)
+        if portal.rows is not None:  # a suspended portal continues
+            return self._fetch_portal(portal, max_rows)
+        self._cancel.clear()
+        self.state_name = "active"
+        self.query_text = stmt.text
+        self.query_started = time.time()
+        try:
+            result = self._run_with_retries(portal, inline)
+        except RunInWorker:
+            raise
+        except SqlError:
+            self._statement_failed()
+            raise
+        except Exception:
+            self._statement_failed()
+            raise
+        finally:
+            self.state_name = "idle in transaction" if self.state.block else "idle"
+        if result.columns is not None and max_rows and not portal.cursor:
+            portal.rows = result
+            portal.position = 0
+            return self._fetch_portal(portal, max_rows)
+        result.formats = portal.formats or [0] * len(result.columns or [])
+        return result
+
+    def _statement_failed(self) -> None:
+        if self.state.block:
+            self.state.failed = True
+        elif self.state.txn is not None:
+            self.store.abort(self.state.txn)
+            self.state = TxnState()
+            self.settings.end(committed=False)
+
+    def _run_with_retries(self, portal: Portal, inline: bool) -> Result:
+        stmt = portal.prepared.stmt
+        if stmt.is_transaction_control:
+            return S.run_transaction_control(self, stmt)
+        txn = self._ensure_txn()
+        txn.cancel_event.clear()
+        while True:
+            token = self.store.savepoint(txn) if stmt.may_write else None
+            try:
+                result = S.execute(self, portal, inline)
+            except WouldBlock as block:
+                if token is not None:
+                    self.store.rollback_to(txn, token)
+                if inline:
+                    raise RunInWorker() from None
+                self.store.wait_for(txn, block.xid, self.lock_timeout_s())
+                continue
+            except RowChanged:
+                if token is not None:
+                    self.store.rollback_to(txn, token)
+                if inline:
+                    raise RunInWorker() from None
+                continue
+            except BaseException:
+                if token is not None:
+                    try:
+                        self.store.rollback_to(txn, token)
+                    except Exception:
+                        log.exception("[engine] rollback of a failed statement")
+                raise
+            if token is not None:
+                self.store.release(txn, token)
+            return result
+
+    def _fetch_portal(self, portal: Portal, max_rows: int) -> Result:
+        from quantadb.exec.columns import take_batch
+        import numpy as np
+        full = portal.rows
+        batch = full.batches[0] if full.batches else None
+        total = batch.length if batch is not None else 0
+        start = portal.position
+        stop = total if not max_rows else min(total, start + max_rows)
+        part = []
+        if batch is not None and stop > start:
+            part = [take_batch(batch, np.arange(start, stop))]
+        portal.position = stop
+        done = stop >= total
+        tag = full.tag if done else None
+        if done and portal.cursor is False and full.tag and full.tag.startswith("SELECT"):
+            tag = f"SELECT {stop}" if not max_rows else f"SELECT {stop - start}"
+        return Result(tag=tag, columns=full.columns, batches=part, formats=portal.formats or [0] * len(full.columns))
+
+    def _end_implicit(self, failed: bool) -> Future | None:
+        self.portals = {k: v for k, v in self.portals.items() if v.cursor and v.hold} if not self.state.block \
+            else self.portals
+        if self.state.block or self.state.txn is None:
+            return None
+        txn = self.state.txn
+        self.state = TxnState()
+        if failed:
+            self.store.abort(txn)
+            self.settings.end(committed=False)
+            return None
+        self.settings.end(committed=True)
+        return self.store.commit(txn)
+
+    def lock_timeout_s(self) -> float | None:
+        ms = int(self.settings.get("lock_timeout") or 0)
+        return ms / 1000 if ms > 0 else None
+
+    def check_cancel_fn(self):
+        """A check for the executor: cancel request or statement_timeout -> QueryCanceled."""
+        timeout_ms = int(self.settings.get("statement_timeout") or 0)
+        deadline = time.monotonic() + timeout_ms / 1000 if timeout_ms > 0 else None
+        flag = self._cancel
+
+        def check() -> None:
+            if flag.is_set():
+                raise QueryCanceled("canceling statement due to user request")
+            if deadline is not None and time.monotonic() > deadline:
+                raise QueryCanceled("canceling statement due to statement timeout")
+        return check
+
+    # -- transaction control (called from statements.py) ------------------------------------------
+
+    def begin_block(self, isolation: str | None, read_only: bool | None) -> None:
+        if self.state.block:
+            self.notice("there is already a transaction in progress", "25001", "WARNING")
+            return
+        txn = self._ensure_txn()
+        if isolation is not None:
+            txn.isolation = isolation
+            self.settings.values["transaction_isolation"] = isolation
+        if read_only is not None:
+            txn.read_only = read_only or self.db.read_only
+            self.settings.values["transaction_read_only"] = "on" if txn.read_only else "off"
+        self.state.block = True
+
+    def commit_block(self) -> Result:
+        if not self.state.block:
+            self.notice("there is no transaction in progress", "25P01", "WARNING")
+            return Result(tag="COMMIT")
+        failed = self.state.failed
+        txn = self.state.txn
+        self.state = TxnState()
+        self._drop_cursors()
+        if failed:
+            self.store.abort(txn)
+            self.settings.end(committed=False)
+            return Result(tag="ROLLBACK")
+        self.settings.end(committed=True)
+        return Result(tag="COMMIT", durable=self.store.commit(txn))
+
+    def rollback_block(self) -> Result:
+        if not self.state.block:
+            self.notice("there is no transaction in progress", "25P01", "WARNING")
+        if self.state.txn is not None:
+            self.store.abort(self.state.txn)
+        self.state = TxnState()
+        self._drop_cursors()
+        self.settings.end(committed=False)
+        return Result(tag="ROLLBACK")
+
+    def _drop_cursors(self) -> None:
+        self.portals = {k: v for k, v in self.portals.items() if v.cursor and v.hold}
+
+    def savepoint(self, name: str) -> Result:
+        if not self.state.block:
+            raise NoActiveSqlTransaction("SAVEPOINT can only be used in transaction blocks")
+        token = self.store.savepoint(self.state.txn)
+        self.state.savepoints.append((name, token))
+        return Result(tag="SAVEPOINT")
+
+    def _find_savepoint(self, name: str, verb: str) -> int:
+        if not self.state.block:
+            raise NoActiveSqlTransaction(f"{verb} can only be used in transaction blocks")
+        for i in range(len(self.state.savepoints) - 1, -1, -1):
+            if self.state.savepoints[i][0] == name:
+                return i
+        from quantadb.errors import InvalidSavepointSpecification
+        raise InvalidSavepointSpecification(f'savepoint "{name}" does not exist')
+
+    def rollback_to_savepoint(self, name: str) -> Result:
+        i = self._find_savepoint(name, "ROLLBACK TO SAVEPOINT")
+        token = self.state.savepoints[i][1]
+        self.store.rollback_to(self.state.txn, token)
+        # the savepoint itself stays (PostgreSQL re-establishes it)
+        self.state.savepoints = self.state.savepoints[:i]
+        new_token = self.store.savepoint(self.state.txn)
+        self.state.savepoints.append((name, new_token))
+        self.state.failed = False
+        return Result(tag="ROLLBACK")
+
+    def release_savepoint(self, name: str) -> Result:
+        if self.state.failed:
+            raise InFailedSqlTransaction("current transaction is aborted, commands ignored until end of "
+                                         "transaction block")
+        i = self._find_savepoint(name, "RELEASE SAVEPOINT")
+        self.store.release(self.state.txn, self.state.savepoints[i][1])
+        self.state.savepoints = self.state.savepoints[:i]
+        return Result(tag="RELEASE")
+
+    def require_no_block(self, what: str) -> None:
+        if self.state.block:
+            raise ActiveSqlTransaction(f"{what} cannot run inside a transaction block")

@@ -1,0 +1,289 @@
+"""Run-time settings (GUCs): their defaults, which ones clients are told about, SET/RESET
+semantics including SET LOCAL and rollback of SET inside a failed transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from quantadb import __version__
+from quantadb.errors import InvalidParameterValue, UndefinedObject
+
+SERVER_VERSION = "15.8"
+SERVER_VERSION_NUM = "150008"
+VERSION_STRING = (f"PostgreSQL {SERVER_VERSION} (QuantaDB {__version__}) on x86_64-pc-linux-gnu, "
+                  f"compiled by Python, 64-bit")
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    report: bool = False  # GUC_REPORT: sent as ParameterStatus when it changes
+    category: str = "Client Connection Defaults"
+    description: str = ""
+    vartype: str = "string"  # bool integer real string enum
+    unit: str | None = None
+    context: str = "user"  # user superuser backend postmaster internal
+    read_only: bool = False
+
+
+_SETTINGS = [
+    Setting("server_version", SERVER_VERSION, True, "Preset Options", "Shows the server version.", context="internal",
+            read_only=True),
+    Setting("server_version_num", SERVER_VERSION_NUM, False, "Preset Options", "Shows the server version as an integer.",
+            "integer", context="internal", read_only=True),
+    Setting("server_encoding", "UTF8", True, "Preset Options", "Shows the server (database) character set encoding.",
+            context="internal", read_only=True),
+    Setting("client_encoding", "UTF8", True, description="Sets the client's character set encoding."),
+    Setting("DateStyle", "ISO, MDY", True, description="Sets the display format for date and time values."),
+    Setting("IntervalStyle", "postgres", True, description="Sets the display format for interval values.",
+            vartype="enum"),
+    Setting("TimeZone", "UTC", True, description="Sets the time zone for displaying and interpreting time stamps."),
+    Setting("integer_datetimes", "on", True, "Preset Options", "Shows whether datetimes are integer based.", "bool",
+            context="internal", read_only=True),
+    Setting("standard_conforming_strings", "on", True, "Version and Platform Compatibility",
+            "Causes '...' strings to treat backslashes literally.", "bool"),
+    Setting("is_superuser", "on", True, "Preset Options", "Shows whether the current user is a superuser.", "bool",
+            context="internal", read_only=True),
+    Setting("session_authorization", "postgres", True, description="Sets the session user name.",
+            context="superuser", read_only=True),
+    Setting("application_name", "", True, "Reporting and Logging",
+            "Sets the application name to be reported in statistics and logs."),
+    Setting("default_transaction_read_only", "off", True, description="Sets the default read-only status of new "
+            "transactions.", vartype="bool"),
+    Setting("in_hot_standby", "off", True, "Preset Options", "Shows whether hot standby is currently active.", "bool",
+            context="internal", read_only=True),
+    Setting("scram_iterations", "4096", False, "Connections and Authentication",
+            "Sets the iteration count for SCRAM secret generation.", "integer"),
+    Setting("search_path", '"$user", public', description="Sets the schema search order for names that are not "
+            "schema-qualified."),
+    Setting("default_transaction_isolation", "read committed", description="Sets the transaction isolation level of "
+            "each new transaction.", vartype="enum"),
+    Setting("transaction_isolation", "read committed", description="Sets the current transaction's isolation level.",
+            vartype="enum"),
+    Setting("transaction_read_only", "off", description="Sets the current transaction's read-only status.",
+            vartype="bool"),
+    Setting("transaction_deferrable", "off", vartype="bool"),
+    Setting("default_transaction_deferrable", "off", vartype="bool"),
+    Setting("statement_timeout", "0", vartype="integer", unit="ms",
+            description="Sets the maximum allowed duration of any statement."),
+    Setting("lock_timeout", "0", vartype="integer", unit="ms",
+            description="Sets the maximum allowed duration of any wait for a lock."),
+    Setting("idle_in_transaction_session_timeout", "0", vartype="integer", unit="ms"),
+    Setting("synchronous_commit", "on", category="Write-Ahead Log", vartype="enum",
+            description="Sets the current transaction's synchronization level."),
+    Setting("extra_float_digits", "1", vartype="integer",
+            description="Sets the number of digits displayed for floating-point values."),
+    Setting("bytea_output", "hex", vartype="enum", description="Sets the output format for bytea."),
+    Setting("max_connections", "100", category="Connections and Authentication", vartype="integer",
+            context="postmaster", read_only=True),
+    Setting("max_identifier_length", "63", category="Preset Options", vartype="integer", context="internal",
+            read_only=True),
+    Setting("block_size", "8192", category="Preset Options", vartype="integer", context="internal", read_only=True),
+    Setting("lc_collate", "C", category="Preset Options", context="internal", read_only=True),
+    Setting("lc_ctype", "C", category="Preset Options", context="internal", read_only=True),
+    Setting("lc_messages", "C"),
+    Setting("lc_monetary", "C"),
+    Setting("lc_numeric", "C"),
+    Setting("lc_time", "C"),
+    Setting("default_text_search_config", "pg_catalog.english"),
+    Setting("client_min_messages", "notice", vartype="enum"),
+    Setting("log_min_messages", "warning", vartype="enum", context="superuser"),
+    Setting("jit", "off", vartype="bool"),
+    Setting("row_security", "on", vartype="bool"),
+    Setting("check_function_bodies", "on", vartype="bool"),
+    Setting("xmloption", "content", vartype="enum"),
+    Setting("timezone_abbreviations", "Default"),
+    Setting("max_parallel_workers_per_gather", "0", vartype="integer"),
+    Setting("work_mem", "4096", vartype="integer", unit="kB"),
+    Setting("maintenance_work_mem", "65536", vartype="integer", unit="kB"),
+    Setting("shared_buffers", "16384", vartype="integer", unit="8kB", context="postmaster", read_only=True),
+    Setting("wal_level", "replica", vartype="enum", context="postmaster", read_only=True),
+    Setting("data_directory_mode", "0700", vartype="integer", context="internal", read_only=True),
+    Setting("enable_seqscan", "on", vartype="bool"),
+    Setting("enable_indexscan", "on", vartype="bool"),
+    Setting("enable_hashjoin", "on", vartype="bool"),
+    Setting("random_page_cost", "4", vartype="real"),
+    Setting("track_io_timing", "off", vartype="bool"),
+    Setting("password_encryption", "scram-sha-256", vartype="enum"),
+    Setting("role", "none"),
+    Setting("session_replication_role", "origin", vartype="enum"),
+    Setting("array_nulls", "on", vartype="bool"),
+    Setting("escape_string_warning", "on", vartype="bool"),
+    Setting("backslash_quote", "safe_encoding", vartype="enum"),
+    Setting("quote_all_identifiers", "off", vartype="bool"),
+    Setting("ssl", "off", vartype="bool", context="postmaster", read_only=True),
+    Setting("port", "5432", vartype="integer", context="postmaster", read_only=True),
+    Setting("listen_addresses", "127.0.0.1", context="postmaster", read_only=True),
+]
+
+SETTINGS: dict[str, Setting] = {s.name.lower(): s for s in _SETTINGS}
+REPORTED = [s.name for s in _SETTINGS if s.report]
+
+_BOOL_TRUE = {"on", "true", "yes", "1", "t", "y"}
+_BOOL_FALSE = {"off", "false", "no", "0", "f", "n"}
+_ENCODINGS = {"utf8": "UTF8", "unicode": "UTF8", "sqlascii": "SQL_ASCII", "latin1": "LATIN1"}
+_ISOLATION = {"read committed", "read uncommitted", "repeatable read", "serializable"}
+
+
+def normalize(name: str, value: str) -> str:
+    """Validate and canonicalise a value as PostgreSQL would show it back."""
+    setting = SETTINGS[name.lower()]
+    if setting.vartype == "bool":
+        v = value.strip().lower()
+        if v in _BOOL_TRUE:
+            return "on"
+        if v in _BOOL_FALSE:
+            return "off"
+        raise InvalidParameterValue(f'parameter "{setting.name}" requires a Boolean value')
+    if setting.name == "client_encoding":
+        key = "".join(ch for ch in value.lower() if ch.isalnum())
+        if key not in _ENCODINGS:
+            raise InvalidParameterValue(f'invalid value for parameter "client_encoding": "{value}"')
+        return _ENCODINGS[key]
+    if setting.name in ("transaction_isolation", "default_transaction_isolation"):
+        v = " ".join(value.lower().split())
+        if v not in _ISOLATION:
+            raise InvalidParameterValue(f'invalid value for parameter "{setting.name}": "{value}"')
+        return v
+    if setting.name == "TimeZone":
+        return _timezone(value)
+    if setting.name == "DateStyle":
+        parts = [p.strip().upper() for p in value.replace(" ", ",").split(",") if p.strip()]
+        style = next((p for p in parts if p in ("ISO", "SQL", "POSTGRES", "GERMAN")), "ISO")
+        order = next((p for p in parts if p in ("MDY", "DMY", "YMD", "US", "EUROPEAN", "NONEURO")), "MDY")
+        order = {"US": "MDY", "NONEURO": "MDY", "EUROPEAN": "DMY"}.get(order, order)
+        if style != "ISO":
+            raise InvalidParameterValue(f'invalid value for parameter "DateStyle": "{value}"',
+                                        detail="Only the ISO output style is supported.")
+        return f"ISO, {order}"
+    if setting.name == "IntervalStyle" and value.lower() != "postgres":
+        raise InvalidParameterValue(f'invalid value for parameter "IntervalStyle": "{value}"',
+                                    detail="Only the postgres interval style is supported.")
+    if setting.vartype == "integer":
+        return _integer(setting, value)
+    if setting.name == "synchronous_commit":
+        v = value.lower()
+        if v not in ("on", "off", "local", "remote_write", "remote_apply", "true", "false", "yes", "no", "1", "0"):
+            raise InvalidParameterValue(f'invalid value for parameter "synchronous_commit": "{value}"')
+        return {"true": "on", "yes": "on", "1": "on", "false": "off", "no": "off", "0": "off"}.get(v, v)
+    return value
+
+
+def _integer(setting: Setting, value: str) -> str:
+    text = value.strip().lower()
+    units = {"ms": 1, "s": 1000, "min": 60000, "h": 3600000, "d": 86400000,
+             "kb": 1, "mb": 1024, "gb": 1024 * 1024}
+    for suffix, factor in sorted(units.items(), key=lambda kv: -len(kv[0])):
+        if text.endswith(suffix) and text[:-len(suffix)].strip().lstrip("-").replace(".", "", 1).isdigit():
+            return str(int(float(text[:-len(suffix)]) * factor))
+    try:
+        return str(int(float(text)))
+    except ValueError:
+        raise InvalidParameterValue(f'invalid value for parameter "{setting.name}": "{value}"') from None
+
+
+def _timezone(value: str) -> str:
+    from zoneinfo import ZoneInfo
+    v = value.strip()
+    if v.lower() in ("utc", "gmt", "z", "zulu", "etc/utc"):
+        return "UTC" if v.lower() != "etc/utc" else "Etc/UTC"
+    try:
+        ZoneInfo(v)
+        return v
+    except Exception:
+        pass
+    try:
+        hours = float(v)
+    except ValueError:
+        raise InvalidParameterValue(f'invalid value for parameter "TimeZone": "{value}"') from None
+    # a bare number is hours east of UTC (POSIX spells the sign the other way)
+    return f"<{'+' if hours >= 0 else '-'}{abs(hours):02g}>{'-' if hours >= 0 else '+'}{abs(hours):g}"
+
+
+class Settings:
+    """One session's values. SET inside a transaction is undone if it rolls back; SET LOCAL at
+    its end either way."""
+
+    def __init__(self, startup: dict[str, str] | None = None) -> None:
+        self.values: dict[str, str] = {k: s.default for k, s in SETTINGS.items()}
+        self.session_defaults: dict[str, str] = dict(self.values)
+        self.custom: dict[str, str] = {}
+        self._txn_saved: dict[str, str] | None = None
+        self._local_saved: dict[str, str] = {}
+        self.changed: dict[str, str] = {}
+        for name, value in (startup or {}).items():
+            key = name.lower()
+            if key in SETTINGS and not SETTINGS[key].read_only:
+                try:
+                    v = normalize(key, value.strip("'"))
+                except Exception:
+                    continue
+                self.values[key] = v
+                self.session_defaults[key] = v
+
+    def get(self, name: str) -> str | None:
+        key = name.lower()
+        if key in self.values:
+            return self.values[key]
+        return self.custom.get(key)
+
+    def show(self, name: str) -> tuple[str, str]:
+        """(column name, value) for SHOW; 42704 for an unknown parameter."""
+        key = name.lower()
+        if key in SETTINGS:
+            return SETTINGS[key].name, self.values[key]
+        if key in self.custom:
+            return name, self.custom[key]
+        raise UndefinedObject(f'unrecognized configuration parameter "{name}"')
+
+    def set(self, name: str, value: str | None, *, local: bool = False, in_txn: bool = False) -> None:
+        key = name.lower()
+        if key not in SETTINGS:
+            if "." not in key:
+                raise UndefinedObject(f'unrecognized configuration parameter "{name}"')
+            self.custom[key] = value or ""
+            return
+        setting = SETTINGS[key]
+        if setting.read_only and key not in ("session_authorization",):
+            raise InvalidParameterValue(f'parameter "{setting.name}" cannot be changed')
+        new = self.session_defaults[key] if value is None else normalize(key, value)
+        if in_txn:
+            if local:
+                self._local_saved.setdefault(key, self.values[key])
+            elif self._txn_saved is not None:
+                self._txn_saved.setdefault(key, self.values[key])
+        self._assign(key, new)
+
+    def begin(self) -> None:
+        self._txn_saved = {}
+        self._local_saved = {}
+
+    def end(self, committed: bool) -> None:
+        """Transaction end: undo SET LOCAL always, plain SET on rollback."""
+        restore = dict(self._local_saved)
+        if not committed and self._txn_saved:
+            for k, v in self._txn_saved.items():
+                restore.setdefault(k, v)
+        for k, v in restore.items():
+            self._assign(k, v)
+        self._txn_saved = None
+        self._local_saved = {}
+
+    def reset_all(self) -> None:
+        for key, setting in SETTINGS.items():
+            if not setting.read_only:
+                self._assign(key, self.session_defaults[key])
+
+    def _assign(self, key: str, value: str) -> None:
+        if self.values.get(key) != value:
+            self.values[key] = value
+            if SETTINGS[key].report:
+                self.changed[SETTINGS[key].name] = value
+
+    def take_changes(self) -> dict[str, str]:
+        out, self.changed = self.changed, {}
+        return out
+
+    def reported(self) -> dict[str, str]:
+        return {name: self.values[name.lower()] for name in REPORTED}

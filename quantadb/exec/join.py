@@ -1,0 +1,163 @@
+"""Joins: hash join on the equality conjuncts of the condition, nested loop otherwise, LATERAL
+by re-running the right side per left row. Outer joins pad the unmatched side with NULLs."""
+
+from __future__ import annotations
+
+from typing import Callable, Iterator
+
+import numpy as np
+
+from quantadb.exec.columns import OBJECT, concat_columns, null_column, take
+from quantadb.exec.context import EvalContext
+from quantadb.exec.eval import evaluate, evaluate_predicate
+from quantadb.exec.keys import factorize_rows
+from quantadb.sql import plan as P
+from quantadb.sql.expr import BoolOp, Call, ColumnRef, Expr, OuterRef, transform, walk
+from quantadb.types.column import Batch, Column
+
+_PAIR_CHUNK = 1 << 20  # rows of a cross product evaluated at once
+
+
+def run_join(plan: P.Join, ctx: EvalContext, run: Callable, run_all: Callable) -> Iterator[Batch]:
+    left = run_all(plan.left, ctx)
+    if plan.lateral:
+        yield _lateral(plan, left, ctx, run_all)
+        return
+    right = run_all(plan.right, ctx)
+    nleft = len(plan.left.columns)
+    left_keys, right_keys, residual = split_equi_keys(plan.condition, nleft)
+    if left_keys and plan.kind != "cross":
+        li, ri = _hash_pairs(left, right, left_keys, right_keys, ctx)
+    else:
+        li, ri = _all_pairs(left.length, right.length)
+        residual = plan.condition if plan.kind != "cross" else None
+    yield from _emit(plan, left, right, li, ri, residual, ctx)
+
+
+def split_equi_keys(condition: Expr | None, nleft: int) -> tuple[list[Expr], list[Expr], Expr | None]:
+    """Equality conjuncts `l = r` with l over the left input only and r over the right only."""
+    if condition is None:
+        return [], [], None
+    conjuncts = condition.args if isinstance(condition, BoolOp) and condition.op == "and" else [condition]
+    left_keys, right_keys, rest = [], [], []
+    for c in conjuncts:
+        if isinstance(c, Call) and c.name == "=" and len(c.args) == 2:
+            a, b = c.args
+            sa, sb = _side(a, nleft), _side(b, nleft)
+            if sa == "l" and sb == "r":
+                left_keys.append(a)
+                right_keys.append(_shift(b, nleft))
+                continue
+            if sa == "r" and sb == "l":
+                left_keys.append(b)
+                right_keys.append(_shift(a, nleft))
+                continue
+        rest.append(c)
+    residual = None if not rest else (rest[0] if len(rest) == 1 else BoolOp("and", rest, condition.type))
+    return left_keys, right_keys, residual
+
+
+def _side(e: Expr, nleft: int) -> str:
+    sides = set()
+    for n in walk(e):
+        if isinstance(n, ColumnRef):
+            sides.add("l" if n.index < nleft else "r")
+        elif isinstance(n, OuterRef) or hasattr(n, "plan"):
+            return "x"
+    return sides.pop() if len(sides) == 1 else "x"
+
+
+def _shift(e: Expr, nleft: int) -> Expr:
+    return transform(e, lambda n: ColumnRef(n.index - nleft, n.type, n.name) if isinstance(n, ColumnRef) else None)
+
+
+def _hash_pairs(left: Batch, right: Batch, left_keys, right_keys, ctx) -> tuple[np.ndarray, np.ndarray]:
+    lk = [evaluate(k, left, ctx) for k in left_keys]
+    rk = [evaluate(k, right, ctx) for k in right_keys]
+    combined = []
+    ok = np.ones(left.length + right.length, dtype=bool)
+    for a, b in zip(lk, rk):
+        dtype = OBJECT if OBJECT in (a.data.dtype, b.data.dtype) else np.result_type(a.data.dtype, b.data.dtype)
+        col = concat_columns([Column(a.data.astype(dtype, copy=False), a.valid),
+                              Column(b.data.astype(dtype, copy=False), b.valid)], dtype)
+        if col.valid is not None:
+            ok &= col.valid
+        combined.append(col)
+    codes, _ = factorize_rows(combined)
+    lcodes = codes[:left.length]
+    rcodes = codes[left.length:]
+    lvalid = np.flatnonzero(ok[:left.length])
+    rvalid = np.flatnonzero(ok[left.length:])
+    order = rvalid[np.argsort(rcodes[rvalid], kind="stable")]
+    sorted_codes = rcodes[order]
+    lc = lcodes[lvalid]
+    start = np.searchsorted(sorted_codes, lc, side="left")
+    end = np.searchsorted(sorted_codes, lc, side="right")
+    counts = end - start
+    li = np.repeat(lvalid, counts)
+    offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    ri = order[np.repeat(start, counts) + offsets]
+    return li, ri
+
+
+def _all_pairs(nl: int, nr: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.repeat(np.arange(nl), nr), np.tile(np.arange(nr), nl)
+
+
+def _emit(plan: P.Join, left: Batch, right: Batch, li, ri, residual, ctx) -> Iterator[Batch]:
+    if residual is not None and len(li):
+        keep = np.zeros(len(li), dtype=bool)
+        for s in range(0, len(li), _PAIR_CHUNK):
+            sl = slice(s, s + _PAIR_CHUNK)
+            pairs = _pair_batch(left, right, li[sl], ri[sl])
+            keep[sl] = evaluate_predicate(residual, pairs, ctx)
+            ctx.check_cancel()
+        li, ri = li[keep], ri[keep]
+    out = [_pair_batch(left, right, li, ri)] if len(li) else []
+    if plan.kind in ("left", "full"):
+        matched = np.zeros(left.length, dtype=bool)
+        matched[li] = True
+        missing = np.flatnonzero(~matched)
+        if len(missing):
+            out.append(_padded(left, missing, plan.right.columns, pad_right=True))
+    if plan.kind in ("right", "full"):
+        matched = np.zeros(right.length, dtype=bool)
+        matched[ri] = True
+        missing = np.flatnonzero(~matched)
+        if len(missing):
+            out.append(_padded(right, missing, plan.left.columns, pad_right=False))
+    if not out:
+        yield Batch([Column(np.empty(0, dtype=c.type.pg.dtype)) for c in plan.columns], 0)
+    yield from out
+
+
+def _pair_batch(left: Batch, right: Batch, li: np.ndarray, ri: np.ndarray) -> Batch:
+    return Batch([take(c, li) for c in left.columns] + [take(c, ri) for c in right.columns], len(li))
+
+
+def _padded(side: Batch, rows: np.ndarray, other_columns, pad_right: bool) -> Batch:
+    kept = [take(c, rows) for c in side.columns]
+    nulls = [null_column(c.type, len(rows)) for c in other_columns]
+    return Batch(kept + nulls if pad_right else nulls + kept, len(rows))
+
+
+def _lateral(plan: P.Join, left: Batch, ctx: EvalContext, run_all) -> Batch:
+    from quantadb.exec.columns import column_values, concat_batches
+    rows = list(zip(*[column_values(c) for c in left.columns])) if left.columns else [()] * left.length
+    parts = []
+    for i, row in enumerate(rows):
+        ctx.outer.append(row)
+        try:
+            right = run_all(plan.right, ctx)
+        finally:
+            ctx.outer.pop()
+        ctx.subquery_cache.clear()
+        one = Batch([take(c, np.array([i])) for c in left.columns], 1)
+        li = np.zeros(right.length, dtype=np.int64)
+        ri = np.arange(right.length)
+        for b in _emit(plan, one, right, li, ri, plan.condition, ctx):
+            if b.length:
+                parts.append(b)
+    if not parts:
+        return Batch([Column(np.empty(0, dtype=c.type.pg.dtype)) for c in plan.columns], 0)
+    return concat_batches(parts, [c.type.pg.dtype for c in plan.columns])

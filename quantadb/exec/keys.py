@@ -1,0 +1,136 @@
+"""Grouping, hashing and ordering keys over columns: factorize rows into dense codes, rank
+values for sorting. NULLs form one group (GROUP BY, DISTINCT) and sort last ascending."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from quantadb.exec.columns import OBJECT, valid_mask
+from quantadb.types.column import Column
+
+
+def factorize(col: Column) -> tuple[np.ndarray, int]:
+    """Dense codes 0..k-1 for the distinct values (NULL is its own code), and k."""
+    n = len(col.data)
+    valid = col.valid
+    if col.data.dtype != OBJECT:
+        data = col.data
+        if data.dtype.kind == "f":
+            data = np.where(data == 0, 0.0, data)  # -0.0 and 0.0 group together
+        uniq, codes = np.unique(data if valid is None else data[valid], return_inverse=True)
+        k = len(uniq)
+        if valid is None:
+            return codes.astype(np.int64, copy=False), k
+        out = np.full(n, k, dtype=np.int64)
+        out[valid] = codes
+        return out, k + (1 if (~valid).any() else 0)
+    lookup: dict = {}
+    out = np.empty(n, dtype=np.int64)
+    null_code = -1
+    values = col.data
+    vmask = valid_mask(col)
+    for i in range(n):
+        if not vmask[i]:
+            if null_code < 0:
+                null_code = len(lookup)
+                lookup[_NullKey] = null_code
+            out[i] = null_code
+            continue
+        v = values[i]
+        key = _hashable(v)
+        code = lookup.get(key)
+        if code is None:
+            code = lookup[key] = len(lookup)
+        out[i] = code
+    return out, len(lookup)
+
+
+class _NullKey:
+    pass
+
+
+def _hashable(v):
+    if isinstance(v, list):
+        return ("\x00list", tuple(_hashable(x) for x in v))
+    if isinstance(v, dict):
+        return ("\x00dict", repr(sorted(v.items(), key=lambda kv: kv[0])))
+    return v
+
+
+def factorize_rows(cols: list[Column]) -> tuple[np.ndarray, int]:
+    """Dense codes for row tuples over several columns."""
+    codes, k = factorize(cols[0])
+    for col in cols[1:]:
+        c2, k2 = factorize(col)
+        if k * k2 < 2**62:
+            uniq, codes = np.unique(codes * k2 + c2, return_inverse=True)
+        else:
+            uniq, codes = np.unique(np.stack([codes, c2], axis=1), axis=0, return_inverse=True)
+        codes = codes.reshape(-1).astype(np.int64, copy=False)
+        k = len(uniq)
+    return codes, k
+
+
+def first_occurrence(codes: np.ndarray, k: int) -> np.ndarray:
+    """Row index of the first row of each code, in code order."""
+    first = np.full(k, len(codes), dtype=np.int64)
+    np.minimum.at(first, codes, np.arange(len(codes), dtype=np.int64))
+    return first
+
+
+def sort_rank(col: Column, descending: bool, nulls_first: bool) -> np.ndarray:
+    """An int64/float rank per row such that ascending rank order is the requested order."""
+    valid = col.valid
+    data = col.data
+    if data.dtype != OBJECT and data.dtype.kind in "iub":
+        rank = data.astype(np.int64)
+        if data.dtype.kind == "u" or data.dtype == bool:
+            rank = data.astype(np.int64)
+        if descending:
+            rank = -rank
+        rank = rank.astype(np.float64) if valid is not None else rank
+    elif data.dtype != OBJECT and data.dtype.kind == "f":
+        rank = data.astype(np.float64)
+        # PostgreSQL sorts NaN above every number
+        rank = np.where(np.isnan(rank), np.inf, rank)
+        nan = np.isnan(data)
+        if descending:
+            rank = -rank
+        if nan.any():
+            order_vals = np.unique(rank[~nan]) if (~nan).any() else np.array([0.0])
+            rank = np.where(nan, (order_vals.max() + 1) if not descending else (order_vals.min() - 1), rank)
+    else:
+        present = valid_mask(col)
+        values = data[present]
+        try:
+            uniq, inverse = np.unique(values, return_inverse=True)
+        except TypeError:
+            keys = [_sort_key(v) for v in values]
+            order = sorted(range(len(keys)), key=keys.__getitem__)
+            inverse = np.empty(len(keys), dtype=np.int64)
+            r, prev = -1, object()
+            for pos in order:
+                if keys[pos] != prev:
+                    r += 1
+                    prev = keys[pos]
+                inverse[pos] = r
+        rank = np.zeros(len(data), dtype=np.float64)
+        rank[present] = -inverse if descending else inverse
+    if valid is not None and not valid.all():
+        rank = rank.astype(np.float64)
+        rank[~valid] = -np.inf if nulls_first else np.inf
+    return rank
+
+
+def _sort_key(v):
+    if isinstance(v, list):
+        return [(_sort_key(x) if x is not None else (1,)) for x in v]
+    if isinstance(v, dict):
+        return repr(v)
+    return v
+
+
+def sort_indices(keys: list[tuple[Column, bool, bool]]) -> np.ndarray:
+    """Stable row order for ORDER BY keys [(column, descending, nulls_first), ...]."""
+    ranks = [sort_rank(col, desc, nf) for col, desc, nf in keys]
+    return np.lexsort(ranks[::-1]) if ranks else np.zeros(0, dtype=np.int64)

@@ -1,0 +1,164 @@
+"""INSERT, UPDATE and DELETE: evaluate the new rows, check them, hand them to storage.
+
+The whole read side runs before the first write (no Halloween problem, and a lock conflict
+is detected before anything is changed). Returns the number of rows affected and, with
+RETURNING, the returned rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from quantadb.errors import CardinalityViolation, CheckViolation, NotNullViolation
+from quantadb.exec.columns import column_values, concat_columns, take, take_batch, valid_mask
+from quantadb.exec.context import EvalContext
+from quantadb.exec.eval import evaluate, evaluate_predicate
+from quantadb.exec.keys import factorize_rows, first_occurrence
+from quantadb.exec.run import run_all
+from quantadb.sql import plan as P
+from quantadb.types.codecs import format_value
+from quantadb.types.column import Batch, Column
+
+
+def run_modify(plan: P.Plan, ctx: EvalContext) -> tuple[int, Batch | None]:
+    if isinstance(plan, P.Insert):
+        return _insert(plan, ctx)
+    if isinstance(plan, P.Update):
+        return _update(plan, ctx)
+    return _delete(plan, ctx)
+
+
+def check_rows(checks: P.RowChecks, rows: Batch, table: str, ctx: EvalContext, types) -> None:
+    for pos, name in checks.not_null:
+        col = rows.columns[pos]
+        if col.valid is not None and not col.valid.all():
+            bad = int(np.flatnonzero(~col.valid)[0])
+            raise NotNullViolation(f'null value in column "{name}" of relation "{table}" violates not-null '
+                                   f'constraint', detail=_failing_row(rows, bad, types, ctx),
+                                   table=table, column=name)
+    for name, predicate in checks.checks:
+        result = evaluate(predicate, rows, ctx)
+        failed = valid_mask(result) & ~result.data.astype(bool)
+        if failed.any():
+            bad = int(np.flatnonzero(failed)[0])
+            raise CheckViolation(f'new row for relation "{table}" violates check constraint "{name}"',
+                                 detail=_failing_row(rows, bad, types, ctx), table=table, constraint=name)
+    if checks.foreign_keys:
+        ctx.services.check_foreign_keys(checks.foreign_keys, rows)
+
+
+def _failing_row(rows: Batch, i: int, types, ctx: EvalContext) -> str:
+    values = []
+    for col, t in zip(rows.columns, types):
+        v = column_values(take(col, np.array([i])))[0]
+        values.append("null" if v is None else format_value(t, v, ctx.format))
+    return "Failing row contains (" + ", ".join(values) + ")."
+
+
+def _returning(exprs, rows: Batch, ctx: EvalContext) -> Batch | None:
+    if exprs is None:
+        return None
+    return Batch([evaluate(e, rows, ctx) for e in exprs], rows.length)
+
+
+def _insert(plan: P.Insert, ctx: EvalContext) -> tuple[int, Batch | None]:
+    rows = run_all(plan.source, ctx)
+    types = [c.type for c in plan.source.columns]
+    check_rows(plan.row_checks, rows, plan.table_name, ctx, types)
+    conflict = plan.on_conflict
+    returned: list[Batch] = []
+    count = 0
+    if conflict is not None and rows.length:
+        rows, updated = _on_conflict(plan, conflict, rows, ctx, types)
+        if updated is not None:
+            count += updated[0]
+            if updated[1] is not None:
+                returned.append(updated[1])
+    if rows.length:
+        ctx.services.insert(plan.rel_oid, rows.columns, rows.length)
+        count += rows.length
+        out = _returning(plan.returning, rows, ctx)
+        if out is not None:
+            returned.insert(0, out)
+    return count, _concat(returned, plan)
+
+
+def _on_conflict(plan: P.Insert, conflict: P.OnConflict, rows: Batch, ctx: EvalContext, types):
+    """Split proposed rows into those to insert and those that hit an existing key."""
+    services = ctx.services
+    existing = np.full(rows.length, -1, dtype=np.int64)
+    for index_oid in conflict.index_oids:
+        key_positions = [a - 1 for a in services.index_columns(index_oid)]
+        keys = [rows.columns[p] for p in key_positions]
+        hits = services.find_conflicts(index_oid, keys)
+        existing = np.where(existing >= 0, existing, hits)
+        # two proposed rows with the same key: the later one conflicts with the earlier
+        codes, k = factorize_rows(keys)
+        first = first_occurrence(codes, k)
+        dup = np.ones(rows.length, dtype=bool)
+        dup[first] = False
+        if dup.any():
+            if conflict.action == "update":
+                raise CardinalityViolation("ON CONFLICT DO UPDATE command cannot affect row a second time",
+                                           hint="Ensure that no rows proposed for insertion within the same "
+                                                "command have duplicate constrained values.")
+            existing = np.where(dup & (existing < 0), -2, existing)
+    fresh = existing == -1
+    if conflict.action == "nothing":
+        return take_batch(rows, fresh), None
+    hit = np.flatnonzero(existing >= 0)
+    if not len(hit):
+        return take_batch(rows, fresh), None
+    target_rowids = existing[hit]
+    old = services.fetch(plan.rel_oid, target_rowids, len(rows.columns))
+    excluded = take_batch(rows, hit)
+    combined = Batch(old + excluded.columns, len(hit))
+    if conflict.where is not None:
+        keep = evaluate_predicate(conflict.where, combined, ctx)
+        combined = take_batch(combined, keep)
+        target_rowids = target_rowids[keep]
+    new_rows = Batch([evaluate(e, combined, ctx) for e in conflict.updates], combined.length)
+    count = 0
+    returned = None
+    if new_rows.length:
+        check_rows(plan.row_checks, new_rows, plan.table_name, ctx, types)
+        services.update(plan.rel_oid, target_rowids, new_rows.columns)
+        count = new_rows.length
+        returned = _returning(plan.returning, new_rows, ctx)
+    return take_batch(rows, fresh), (count, returned)
+
+
+def _update(plan: P.Update, ctx: EvalContext) -> tuple[int, Batch | None]:
+    source = run_all(plan.source, ctx)
+    if not source.length:
+        return 0, _returning(plan.returning, Batch(source.columns[1:], 0), ctx)
+    rowids = source.columns[0].data.astype(np.int64)
+    rows = Batch(source.columns[1:], source.length)
+    types = [c.type for c in plan.source.columns[1:]]
+    check_rows(plan.row_checks, rows, plan.table_name, ctx, types)
+    ctx.services.before_update(plan.rel_oid, rowids, rows)
+    ctx.services.update(plan.rel_oid, rowids, rows.columns)
+    return rows.length, _returning(plan.returning, rows, ctx)
+
+
+def _delete(plan: P.Delete, ctx: EvalContext) -> tuple[int, Batch | None]:
+    source = run_all(plan.source, ctx)
+    if not source.length:
+        return 0, _returning(plan.returning, Batch(source.columns[1:], 0), ctx)
+    rowids = source.columns[0].data.astype(np.int64)
+    old = Batch(source.columns[1:], source.length)
+    ctx.services.before_delete(plan.rel_oid, rowids, old)
+    count = ctx.services.delete(plan.rel_oid, rowids)
+    return count, _returning(plan.returning, old, ctx)
+
+
+def _concat(parts: list[Batch], plan: P.Plan) -> Batch | None:
+    if plan.returning is None:
+        return None
+    if not parts:
+        return Batch([Column(np.empty(0, dtype=c.type.pg.dtype)) for c in plan.columns], 0)
+    if len(parts) == 1:
+        return parts[0]
+    n = sum(p.length for p in parts)
+    cols = [concat_columns([p.columns[i] for p in parts], c.type.pg.dtype) for i, c in enumerate(plan.columns)]
+    return Batch(cols, n)

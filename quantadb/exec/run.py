@@ -1,0 +1,327 @@
+"""The plan runner: each plan node becomes a stream of Batches.
+
+Scans stream one batch per storage segment; pipeline operators (filter, project, limit)
+work batch by batch; blocking operators (aggregate, sort, join build side, distinct, set
+operations) gather their input first and work on whole columns at numpy speed.
+`ctx.check_cancel()` runs between batches so a cancel or statement_timeout stops a long query.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+
+from quantadb.errors import (FeatureNotSupported, InvalidRowCountInLimitClause,
+                             InvalidRowCountInResultOffsetClause)
+from quantadb.exec.aggregate import run_aggregate
+from quantadb.exec.columns import column_values, concat_batches, concat_columns, take, take_batch
+from quantadb.exec.context import EvalContext
+from quantadb.exec.eval import evaluate, evaluate_predicate
+from quantadb.exec.functions import SETFNS
+from quantadb.exec.join import run_join
+from quantadb.exec.keys import factorize_rows, first_occurrence, sort_indices
+from quantadb.sql import plan as P
+from quantadb.types.column import Batch, Column
+
+
+def run(plan: P.Plan, ctx: EvalContext) -> Iterator[Batch]:
+    handler = _RUNNERS.get(type(plan))
+    if handler is None:
+        raise FeatureNotSupported(f"plan node {type(plan).__name__} is not supported")
+    yield from handler(plan, ctx)
+
+
+def run_all(plan: P.Plan, ctx: EvalContext) -> Batch:
+    """Run a plan to completion and return all its rows as one batch."""
+    batches = [b for b in run(plan, ctx) if b.length]
+    if not batches:
+        return empty_batch(plan)
+    return concat_batches(batches, [c.type.pg.dtype for c in plan.columns])
+
+
+def run_subquery(plan: P.Plan, ctx: EvalContext) -> Batch:
+    return run_all(plan, ctx)
+
+
+def empty_batch(plan: P.Plan) -> Batch:
+    return Batch([Column(np.empty(0, dtype=c.type.pg.dtype)) for c in plan.columns], 0)
+
+
+def _result(plan: P.Result, ctx: EvalContext) -> Iterator[Batch]:
+    yield Batch([], 1)
+
+
+def _table_scan(plan: P.TableScan, ctx: EvalContext) -> Iterator[Batch]:
+    for scan in ctx.services.scan(plan.rel_oid, plan.attnums, plan.with_rowids or bool(plan.lock_mode)):
+        ctx.check_cancel()
+        cols = list(scan.columns)
+        batch = Batch(cols + ([Column(scan.rowids)] if plan.with_rowids else []), scan.length)
+        if plan.filter is not None and batch.length:
+            mask = evaluate_predicate(plan.filter, batch, ctx)
+            batch = take_batch(batch, mask)
+            rowids = scan.rowids[mask] if scan.rowids is not None else None
+        else:
+            rowids = scan.rowids
+        if plan.lock_mode and batch.length:
+            ctx.services.lock_rows(plan.rel_oid, rowids, plan.lock_mode)
+        yield batch
+
+
+def _index_scan(plan: P.IndexScan, ctx: EvalContext) -> Iterator[Batch]:
+    one = Batch([], 1)
+    keys = [column_values(evaluate(k, one, ctx))[0] for k in plan.keys] if plan.keys else None
+    low = column_values(evaluate(plan.low, one, ctx))[0] if plan.low is not None else None
+    high = column_values(evaluate(plan.high, one, ctx))[0] if plan.high is not None else None
+    scan = ctx.services.index_scan(plan, keys, low, high)
+    batch = Batch(list(scan.columns) + ([Column(scan.rowids)] if plan.with_rowids else []), scan.length)
+    rowids = scan.rowids
+    if plan.filter is not None and batch.length:
+        mask = evaluate_predicate(plan.filter, batch, ctx)
+        batch = take_batch(batch, mask)
+        rowids = rowids[mask]
+    if plan.lock_mode and batch.length:
+        ctx.services.lock_rows(plan.rel_oid, rowids, plan.lock_mode)
+    yield batch
+
+
+def _virtual_scan(plan: P.VirtualScan, ctx: EvalContext) -> Iterator[Batch]:
+    batch = ctx.services.virtual_rows(plan.source, plan.columns)
+    if plan.filter is not None and batch.length:
+        batch = take_batch(batch, evaluate_predicate(plan.filter, batch, ctx))
+    yield batch
+
+
+def _values(plan: P.Values, ctx: EvalContext) -> Iterator[Batch]:
+    one = Batch([], 1)
+    columns = []
+    for i, col in enumerate(plan.columns):
+        parts = [evaluate(row[i], one, ctx) for row in plan.rows]
+        columns.append(concat_columns(parts, col.type.pg.dtype))
+    yield Batch(columns, len(plan.rows))
+
+
+def _function_scan(plan: P.FunctionScan, ctx: EvalContext) -> Iterator[Batch]:
+    one = Batch([], 1)
+    call = plan.call
+    args = [evaluate(a, one, ctx) for a in call.args]
+    fn = SETFNS.get(call.impl)
+    if fn is None:  # a scalar function in FROM yields one row
+        col = evaluate(call, one, ctx)
+        out = [col]
+        n = 1
+    else:
+        if call.strict and any(a.valid is not None and not a.valid[0] for a in args):
+            yield empty_batch(plan)
+            return
+        _, cols = fn(args, 1, ctx, call)
+        out = cols[:1]
+        n = len(out[0])
+    if plan.ordinality:
+        out.append(Column(np.arange(1, n + 1, dtype=np.int64)))
+    yield Batch(out, n)
+
+
+def _project_set(plan: P.ProjectSet, ctx: EvalContext) -> Iterator[Batch]:
+    """Set-returning functions in the select list, expanded in lockstep as PostgreSQL 10+ does."""
+    from quantadb.sql.expr import Call
+    for batch in run(plan.child, ctx):
+        if not batch.length:
+            continue
+        per_expr = []
+        for e in plan.exprs:
+            if isinstance(e, Call) and e.impl in SETFNS:
+                args = [evaluate(a, batch, ctx) for a in e.args]
+                rows, cols = SETFNS[e.impl](args, batch.length, ctx, e)
+                per_expr.append((rows, cols[0]))
+            else:
+                per_expr.append((None, evaluate(e, batch, ctx)))
+        counts = np.zeros(batch.length, dtype=np.int64)
+        for rows, _ in per_expr:
+            if rows is not None:
+                counts = np.maximum(counts, np.bincount(rows, minlength=batch.length))
+        total = int(counts.sum())
+        owner = np.repeat(np.arange(batch.length), counts)
+        starts = np.cumsum(counts) - counts
+        position = np.arange(total) - np.repeat(starts, counts)
+        out_cols = []
+        for (rows, col), pc in zip(per_expr, plan.columns):
+            if rows is None:
+                out_cols.append(take(col, owner))
+                continue
+            src_counts = np.bincount(rows, minlength=batch.length)
+            src_starts = np.cumsum(src_counts) - src_counts
+            has = position < src_counts[owner]
+            idx = np.where(has, src_starts[owner] + position, 0)
+            data = col.data[idx] if len(col.data) else np.zeros(total, dtype=col.data.dtype)
+            valid = (col.valid[idx] if col.valid is not None and len(col.data) else np.ones(total, bool)) & has
+            out_cols.append(Column(data, None if valid.all() else valid))
+        yield Batch(out_cols, total)
+
+
+def _filter(plan: P.Filter, ctx: EvalContext) -> Iterator[Batch]:
+    for batch in run(plan.child, ctx):
+        if batch.length:
+            mask = evaluate_predicate(plan.predicate, batch, ctx)
+            yield take_batch(batch, mask) if not mask.all() else batch
+
+
+def _project(plan: P.Project, ctx: EvalContext) -> Iterator[Batch]:
+    for batch in run(plan.child, ctx):
+        yield Batch([evaluate(e, batch, ctx) for e in plan.exprs], batch.length)
+
+
+def _sort(plan: P.Sort, ctx: EvalContext) -> Iterator[Batch]:
+    batch = run_all(plan.child, ctx)
+    if batch.length <= 1:
+        yield batch
+        return
+    keys = [(evaluate(e, batch, ctx), desc, nf) for e, desc, nf in plan.keys]
+    yield take_batch(batch, sort_indices(keys))
+
+
+def _limit_value(expr, ctx: EvalContext, error) -> int | None:
+    if expr is None:
+        return None
+    value = column_values(evaluate(expr, Batch([], 1), ctx))[0]
+    if value is None:
+        return None
+    if value < 0:
+        raise error(f"{'LIMIT' if error is InvalidRowCountInLimitClause else 'OFFSET'} must not be negative")
+    return int(value)
+
+
+def _limit(plan: P.Limit, ctx: EvalContext) -> Iterator[Batch]:
+    limit = _limit_value(plan.limit, ctx, InvalidRowCountInLimitClause)
+    skip = _limit_value(plan.offset, ctx, InvalidRowCountInResultOffsetClause) or 0
+    if limit == 0:
+        yield empty_batch(plan)
+        return
+    for batch in run(plan.child, ctx):
+        if skip:
+            if batch.length <= skip:
+                skip -= batch.length
+                continue
+            batch = take_batch(batch, np.arange(skip, batch.length))
+            skip = 0
+        if limit is not None:
+            if batch.length >= limit:
+                yield take_batch(batch, np.arange(limit))
+                return
+            limit -= batch.length
+        yield batch
+
+
+def _distinct(plan: P.Distinct, ctx: EvalContext) -> Iterator[Batch]:
+    batch = run_all(plan.child, ctx)
+    if batch.length <= 1:
+        yield batch
+        return
+    if plan.on is None:
+        codes, k = factorize_rows(batch.columns)
+        first = np.sort(first_occurrence(codes, k))
+    else:
+        keys = [evaluate(e, batch, ctx) for e in plan.on]
+        codes, _ = factorize_rows(keys)
+        change = np.ones(batch.length, dtype=bool)
+        change[1:] = codes[1:] != codes[:-1]
+        first = np.flatnonzero(change)
+    yield take_batch(batch, first)
+
+
+def _set_op(plan: P.SetOp, ctx: EvalContext) -> Iterator[Batch]:
+    dtypes = [c.type.pg.dtype for c in plan.columns]
+    if plan.kind == "union" and plan.all:
+        for side in (plan.left, plan.right):
+            yield from run(side, ctx)
+        return
+    left = run_all(plan.left, ctx)
+    right = run_all(plan.right, ctx)
+    both = concat_batches([left, right], dtypes) if right.length and left.length else (left if left.length else right)
+    if both.length == 0:
+        yield empty_batch(plan)
+        return
+    codes, k = factorize_rows(both.columns)
+    lcodes, rcodes = codes[:left.length], codes[left.length:]
+    if plan.kind == "union":
+        yield take_batch(both, np.sort(first_occurrence(codes, k)))
+        return
+    lcount = np.bincount(lcodes, minlength=k)
+    rcount = np.bincount(rcodes, minlength=k)
+    if plan.kind == "intersect":
+        keep = np.minimum(lcount, rcount) if plan.all else np.minimum(np.minimum(lcount, rcount), 1)
+    else:
+        keep = np.maximum(lcount - rcount, 0) if plan.all else ((lcount > 0) & (rcount == 0)).astype(np.int64)
+    # keep the first keep[code] occurrences of each code on the left side, in left order
+    order = np.argsort(lcodes, kind="stable")
+    sorted_codes = lcodes[order]
+    starts = np.searchsorted(sorted_codes, np.arange(k))
+    rank = np.empty(len(lcodes), dtype=np.int64)
+    rank[order] = np.arange(len(lcodes)) - starts[sorted_codes]
+    yield take_batch(left, rank < keep[lcodes])
+
+
+def _cte_scan(plan: P.CteScan, ctx: EvalContext) -> Iterator[Batch]:
+    cte = plan.cte
+    key = id(cte)
+    if key not in ctx.cte_cache:
+        if cte.recursive_plan is None:
+            ctx.cte_cache[key] = run_all(cte.plan, ctx)
+        else:
+            ctx.cte_cache[key] = _recursive_cte(cte, ctx)
+    yield ctx.cte_cache[key]
+
+
+def _recursive_cte(cte: P.CteDef, ctx: EvalContext) -> Batch:
+    dtypes = [c.type.pg.dtype for c in cte.columns]
+    key = id(cte)
+    working = run_all(cte.plan, ctx)
+    results = [working]
+    seen_codes: set = set()
+    if not cte.union_all:
+        working = _dedupe_against(working, seen_codes)
+        results = [working]
+    while working.length:
+        ctx.check_cancel()
+        ctx.cte_cache[key] = working
+        ctx.subquery_cache.clear()  # subqueries in the recursive term see the new working table
+        step = run_all(cte.recursive_plan, ctx)
+        if not cte.union_all:
+            step = _dedupe_against(step, seen_codes)
+        if step.length:
+            results.append(step)
+        working = step
+    return concat_batches(results, dtypes) if len(results) > 1 else results[0]
+
+
+def _dedupe_against(batch: Batch, seen: set) -> Batch:
+    keep = []
+    rows = list(zip(*[column_values(c) for c in batch.columns])) if batch.columns else []
+    for i, row in enumerate(rows):
+        key = tuple(repr(v) if isinstance(v, (list, dict)) else v for v in row)
+        if key not in seen:
+            seen.add(key)
+            keep.append(i)
+    return take_batch(batch, np.array(keep, dtype=np.int64))
+
+
+def _window(plan: P.Window, ctx: EvalContext) -> Iterator[Batch]:
+    from quantadb.exec.window import run_window
+    batch = run_all(plan.child, ctx)
+    yield run_window(plan, batch, ctx)
+
+
+def _aggregate(plan: P.Aggregate, ctx: EvalContext) -> Iterator[Batch]:
+    yield run_aggregate(plan, run_all(plan.child, ctx), ctx)
+
+
+def _join(plan: P.Join, ctx: EvalContext) -> Iterator[Batch]:
+    yield from run_join(plan, ctx, run, run_all)
+
+
+_RUNNERS = {
+    P.Result: _result, P.TableScan: _table_scan, P.IndexScan: _index_scan, P.VirtualScan: _virtual_scan,
+    P.Values: _values, P.FunctionScan: _function_scan, P.ProjectSet: _project_set, P.Filter: _filter,
+    P.Project: _project, P.Sort: _sort, P.Limit: _limit, P.Distinct: _distinct, P.SetOp: _set_op,
+    P.CteScan: _cte_scan, P.Window: _window, P.Aggregate: _aggregate, P.Join: _join,
+}

@@ -1,0 +1,318 @@
+"""Binding INSERT, UPDATE and DELETE into plans that produce full rows (or row ids).
+
+Every write produces complete row versions, one value per attnum, so storage appends
+columns without knowing SQL: defaults, assignment casts, NOT NULL and CHECK constraints are
+all decided here and in the executor.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from quantadb.errors import (DuplicateColumn, FeatureNotSupported, InvalidColumnReference, SyntaxError as SqlSyntaxError,
+                             UndefinedColumn, UndefinedTable, WrongObjectType)
+from quantadb.sql import plan as P
+from quantadb.sql.bind_expr import ExprBinder
+from quantadb.sql.bind_query import QueryBinder
+from quantadb.sql.expr import Const, ColumnRef, Expr
+from quantadb.sql.names import column_name
+from quantadb.sql.parse import parse_expression
+from quantadb.sql.scope import Scope
+from quantadb.storage.catalog import ColumnDef, RelationDef
+from quantadb.types import registry as R
+from quantadb.types.registry import SqlType
+
+INT8 = SqlType(R.INT8)
+
+
+class DmlBinder:
+    def __init__(self, queries: QueryBinder) -> None:
+        self.q = queries
+
+    # -- shared ---------------------------------------------------------------------------------------
+
+    def target(self, table: exp.Expression) -> tuple[RelationDef, str, str]:
+        """(relation, alias, schema) of a DML target table."""
+        parts = [p.name for p in (table.args.get("catalog"), table.args.get("db"), table.this) if p is not None]
+        resolved = self.q.catalog.resolve_relation(parts)
+        if resolved is None:
+            raise UndefinedTable(f'relation "{".".join(parts)}" does not exist')
+        if resolved.relation is None:
+            raise FeatureNotSupported(f'cannot change system relation "{parts[-1]}"')
+        rel = resolved.relation
+        if rel.kind != "r":
+            kind = {"v": "view", "S": "sequence", "i": "index"}.get(rel.kind, "relation")
+            raise WrongObjectType(f'cannot change {kind} "{rel.name}"')
+        alias = table.args.get("alias")
+        return rel, alias.name if alias is not None else rel.name, resolved.schema
+
+    @staticmethod
+    def all_columns(rel: RelationDef) -> list[ColumnDef]:
+        """One ColumnDef per attnum 1..max (dropped ones included, they receive NULL)."""
+        return sorted(rel.columns, key=lambda c: c.attnum)
+
+    def table_scope(self, rel: RelationDef, alias: str, schema: str, parent: Scope | None = None) -> Scope:
+        scope = Scope(parent=parent)
+        live = [P.PlanColumn(c.name, c.type, rel.oid, c.attnum) for c in self.all_columns(rel)]
+        scope.add(alias, live, schema=schema)
+        for sc, c in zip(scope.columns, self.all_columns(rel)):
+            sc.hidden = c.dropped
+            if c.dropped:
+                sc.name = ""
+        return scope
+
+    def default_expr(self, col: ColumnDef, binder: ExprBinder) -> Expr:
+        if col.default is None or col.dropped:
+            return Const(None, col.type)
+        saved = binder.scope
+        binder.scope = Scope()
+        try:
+            return binder.coerce(binder.bind(parse_expression(col.default)), col.type, "a")
+        finally:
+            binder.scope = saved
+
+    def row_checks(self, rel: RelationDef, binder_for_row: ExprBinder) -> P.RowChecks:
+        cols = self.all_columns(rel)
+        checks = P.RowChecks()
+        checks.not_null = [(i, c.name) for i, c in enumerate(cols) if c.not_null and not c.dropped]
+        for con in rel.constraints:
+            if con.kind == "c" and con.check:
+                checks.checks.append((con.name, binder_for_row.bind_bool(parse_expression(con.check), "CHECK")))
+            elif con.kind == "f":
+                checks.foreign_keys.append(con)
+        return checks
+
+    def returning(self, node: exp.Expression, scope: Scope) -> tuple[list[Expr] | None, list[P.PlanColumn]]:
+        ret = node.args.get("returning")
+        if ret is None:
+            return None, []
+        binder = self.q.expr_binder(scope)
+        exprs, columns = [], []
+        for item in ret.expressions:
+            target = item.this if isinstance(item, exp.Alias) else item
+            if isinstance(target, exp.Star) or (isinstance(target, exp.Column) and isinstance(target.this, exp.Star)):
+                qualifier = target.args.get("table").name if isinstance(target, exp.Column) and target.args.get("table") else None
+                for i in scope.star(qualifier):
+                    c = scope.columns[i]
+                    exprs.append(ColumnRef(i, c.column.type, c.name))
+                    columns.append(P.PlanColumn(c.name, c.column.type, c.column.table_oid, c.column.attnum))
+                continue
+            e = binder.bind(target)
+            exprs.append(e)
+            name = item.alias if isinstance(item, exp.Alias) else column_name(target)
+            src = scope.columns[e.index].column if isinstance(e, ColumnRef) else None
+            columns.append(P.PlanColumn(name, e.type, src.table_oid if src else 0, src.attnum if src else 0))
+        return exprs, columns
+
+    # -- INSERT -------------------------------------------------------------------------------------
+
+    def bind_insert(self, node: exp.Insert) -> P.Insert:
+        target = node.this
+        names = None
+        if isinstance(target, exp.Schema):
+            names = [i.name for i in target.expressions]
+            target = target.this
+        rel, alias, schema = self.target(target)
+        cols = self.all_columns(rel)
+        by_name = {c.name: i for i, c in enumerate(cols) if not c.dropped}
+        if names is None:
+            positions = [i for i, c in enumerate(cols) if not c.dropped]
+        else:
+            positions = []
+            for n in names:
+                if n not in by_name:
+                    raise UndefinedColumn(f'column "{n}" of relation "{rel.name}" does not exist')
+                if by_name[n] in positions:
+                    raise DuplicateColumn(f'column "{n}" specified more than once')
+                positions.append(by_name[n])
+        binder = self.q.expr_binder(Scope())
+        source_node = node.expression
+        if node.args.get("default") or source_node is None:
+            source: P.Plan = P.Result()
+            source_exprs: list[Expr | None] = []
+            positions = []
+        elif isinstance(source_node, exp.Values):
+            source, positions = self._insert_values(source_node, cols, positions, binder)
+            source_exprs = [ColumnRef(i, c.type) for i, c in enumerate(source.columns)]
+        else:
+            source = self.q.bind_query(source_node)
+            if len(source.columns) > len(positions):
+                raise SqlSyntaxError("INSERT has more expressions than target columns")
+            positions = positions[:len(source.columns)]
+            sb = self.q.expr_binder(_scope(source))
+            source_exprs = [sb.coerce(ColumnRef(i, c.type), cols[p].type, "a")
+                            for i, (c, p) in enumerate(zip(source.columns, positions))]
+        row: list[Expr] = []
+        for i, col in enumerate(cols):
+            if i in positions:
+                row.append(source_exprs[positions.index(i)])
+            else:
+                row.append(self.default_expr(col, binder))
+        full = P.Project(source, row, [P.PlanColumn(c.name or "?dropped?", c.type) for c in cols],
+                         estimated_rows=source.estimated_rows)
+        new_scope = self.table_scope(rel, alias, schema)
+        checks = self.row_checks(rel, self.q.expr_binder(new_scope))
+        returning, ret_cols = self.returning(node, new_scope)
+        plan = P.Insert(rel.oid, rel.name, full, returning, ret_cols, checks)
+        conflict = node.args.get("conflict")
+        if conflict is not None:
+            plan.on_conflict = self._on_conflict(conflict, rel, alias, schema)
+        return plan
+
+    def _insert_values(self, node: exp.Values, cols: list[ColumnDef], positions: list[int], binder: ExprBinder):
+        rows = []
+        width = len(positions)
+        for t in node.expressions:
+            items = t.expressions if isinstance(t, exp.Tuple) else [t]
+            if len(items) > width:
+                raise SqlSyntaxError("INSERT has more expressions than target columns")
+            bound = []
+            for item, pos in zip(items, positions):
+                col = cols[pos]
+                if isinstance(item, exp.Var) and item.name.upper() == "DEFAULT":
+                    bound.append(self.default_expr(col, binder))
+                else:
+                    bound.append(binder.coerce(binder.bind(item), col.type, "a"))
+            rows.append(bound)
+        width = min(len(r) for r in rows)
+        if any(len(r) != width for r in rows):
+            raise SqlSyntaxError("VALUES lists must all be the same length")
+        positions = positions[:width]
+        columns = [P.PlanColumn(cols[p].name, cols[p].type) for p in positions]
+        plan = P.Values(rows, columns)
+        plan.estimated_rows = len(rows)
+        return plan, positions
+
+    def _on_conflict(self, node: exp.OnConflict, rel: RelationDef, alias: str, schema: str) -> P.OnConflict:
+        action = node.args.get("action")
+        action_text = action.name.upper() if action is not None else "DO NOTHING"
+        keys = [k.this if isinstance(k, exp.Ordered) else k for k in node.args.get("conflict_keys") or []]
+        constraint = node.args.get("constraint")
+        indexes = self.q.catalog.indexes_of(rel.oid)
+        uniques = [i for i in indexes if i.unique]
+        cols = self.all_columns(rel)
+        if keys:
+            wanted = set()
+            for k in keys:
+                match = [c.attnum for c in cols if c.name == k.name and not c.dropped]
+                if not match:
+                    raise UndefinedColumn(f'column "{k.name}" does not exist')
+                wanted.add(match[0])
+            arbiters = [i.oid for i in uniques if set(i.index_columns) == wanted]
+            if not arbiters:
+                raise InvalidColumnReference("there is no unique or exclusion constraint matching the ON CONFLICT "
+                                             "specification")
+        elif constraint is not None:
+            cname = constraint.name
+            con = next((c for c in rel.constraints if c.name == cname and c.index_oid), None)
+            if con is None:
+                raise UndefinedTable(f'constraint "{cname}" for table "{rel.name}" does not exist')
+            arbiters = [con.index_oid]
+        else:
+            if "UPDATE" in action_text:
+                raise SqlSyntaxError("ON CONFLICT DO UPDATE requires inference specification or constraint name")
+            arbiters = [i.oid for i in uniques]
+        if "NOTHING" in action_text:
+            return P.OnConflict(arbiters, "nothing")
+        # DO UPDATE: expressions over existing row ++ excluded row
+        scope = self.table_scope(rel, alias, schema)
+        excluded = self.table_scope(rel, "excluded", "")
+        scope.extend(excluded)
+        binder = self.q.expr_binder(scope)
+        updates: list[Expr] = [ColumnRef(i, c.type, c.name) for i, c in enumerate(cols)]
+        self._assignments(node.expressions, cols, binder, updates, rel)
+        where = node.args.get("where")
+        where_expr = binder.bind_bool(where.this, "WHERE") if where is not None else None
+        return P.OnConflict(arbiters, "update", updates, where_expr)
+
+    def _assignments(self, items: list, cols: list[ColumnDef], binder: ExprBinder, updates: list[Expr],
+                     rel: RelationDef) -> None:
+        by_name = {c.name: i for i, c in enumerate(cols) if not c.dropped}
+        seen = set()
+        for item in items:
+            lhs, rhs = item.this, item.expression
+            targets = lhs.expressions if isinstance(lhs, exp.Tuple) else [lhs]
+            values = (rhs.expressions if isinstance(rhs, exp.Tuple) else
+                      (rhs.this.expressions if isinstance(rhs, exp.Paren) and isinstance(rhs.this, exp.Tuple) else [rhs]))
+            if len(values) != len(targets):
+                raise SqlSyntaxError("number of columns does not match number of values")
+            for t, v in zip(targets, values):
+                name = t.name
+                if name not in by_name:
+                    raise UndefinedColumn(f'column "{name}" of relation "{rel.name}" does not exist')
+                if name in seen:
+                    raise DuplicateColumn(f'multiple assignments to same column "{name}"')
+                seen.add(name)
+                pos = by_name[name]
+                if isinstance(v, exp.Var) and v.name.upper() == "DEFAULT":
+                    updates[pos] = self.default_expr(cols[pos], binder)
+                else:
+                    updates[pos] = binder.coerce(binder.bind(v), cols[pos].type, "a")
+
+    # -- UPDATE / DELETE -------------------------------------------------------------------------------
+
+    def _source(self, node: exp.Expression, rel: RelationDef, alias: str, schema: str, extra_from: list):
+        cols = self.all_columns(rel)
+        scan_cols = [P.PlanColumn(c.name, c.type, rel.oid, c.attnum) for c in cols]
+        scan = P.TableScan(rel.oid, rel.name, [c.attnum for c in cols], scan_cols + [P.PlanColumn("ctid", INT8)],
+                           with_rowids=True, estimated_rows=self.q.catalog.estimated_rows(rel.oid))
+        scope = self.table_scope(rel, alias, schema)
+        scope.columns.append(_hidden_rowid())
+        plan: P.Plan = scan
+        for item in extra_from:
+            right, right_scope = self.q._bind_from_item(item, None, None)
+            columns = list(plan.columns) + list(right.columns)
+            plan = P.Join("cross", plan, right, columns, estimated_rows=plan.estimated_rows * right.estimated_rows)
+            scope.extend(right_scope)
+        binder = self.q.expr_binder(scope)
+        where = node.args.get("where")
+        if where is not None:
+            binder.context = "WHERE"
+            pred = binder.bind_bool(where.this, "WHERE")
+            plan = P.Filter(plan, pred, plan.columns, estimated_rows=max(plan.estimated_rows / 3, 1))
+        return plan, scope, binder, len(cols)
+
+    def bind_update(self, node: exp.Update) -> P.Update:
+        rel, alias, schema = self.target(node.this)
+        from_ = node.args.get("from_") or node.args.get("from")
+        extra = [from_.this] if from_ is not None else []
+        extra += [j.this for j in (from_.args.get("joins") or [])] if from_ is not None else []
+        plan, scope, binder, ncols = self._source(node, rel, alias, schema, extra)
+        cols = self.all_columns(rel)
+        updates: list[Expr] = [ColumnRef(i, c.type, c.name) for i, c in enumerate(cols)]
+        self._assignments(node.expressions, cols, binder, updates, rel)
+        rowid = ColumnRef(ncols, INT8)
+        out_cols = [P.PlanColumn("ctid", INT8)] + [P.PlanColumn(c.name, c.type) for c in cols]
+        source = P.Project(plan, [rowid] + updates, out_cols, estimated_rows=plan.estimated_rows)
+        if extra:  # UPDATE ... FROM may join a target row several times: PostgreSQL updates it once
+            source = P.Distinct(P.Sort(source, [(ColumnRef(0, INT8), False, False)], out_cols), out_cols,
+                                [ColumnRef(0, INT8)])
+        new_scope = self.table_scope(rel, alias, schema)
+        checks = self.row_checks(rel, self.q.expr_binder(new_scope))
+        returning, ret_cols = self.returning(node, new_scope)
+        return P.Update(rel.oid, rel.name, source, returning, ret_cols, checks)
+
+    def bind_delete(self, node: exp.Delete) -> P.Delete:
+        rel, alias, schema = self.target(node.this)
+        extra = list(node.args.get("using") or [])
+        plan, scope, binder, ncols = self._source(node, rel, alias, schema, extra)
+        cols = self.all_columns(rel)
+        out_cols = [P.PlanColumn("ctid", INT8)] + [P.PlanColumn(c.name, c.type) for c in cols]
+        exprs = [ColumnRef(ncols, INT8)] + [ColumnRef(i, c.type) for i, c in enumerate(cols)]
+        source: P.Plan = P.Project(plan, exprs, out_cols, estimated_rows=plan.estimated_rows)
+        if extra:
+            source = P.Distinct(P.Sort(source, [(ColumnRef(0, INT8), False, False)], out_cols), out_cols,
+                                [ColumnRef(0, INT8)])
+        returning, ret_cols = self.returning(node, self.table_scope(rel, alias, schema))
+        return P.Delete(rel.oid, rel.name, source, returning, ret_cols)
+
+
+def _scope(plan: P.Plan) -> Scope:
+    scope = Scope()
+    scope.add("", plan.columns)
+    return scope
+
+
+def _hidden_rowid():
+    from quantadb.sql.scope import ScopeColumn
+    return ScopeColumn("ctid", "", P.PlanColumn("ctid", INT8), hidden=True)

@@ -1,0 +1,619 @@
+"""Binding expressions: sqlglot nodes in, typed `sql.expr` nodes out.
+
+Names resolve against a Scope; operators and functions resolve through `sql.functions`
+(PostgreSQL's type-conversion rules); untyped literals and parameters take the type their
+context asks for (`coerce`). Subqueries are handed back to the query binder.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Callable
+
+from sqlglot import exp
+
+from quantadb.errors import (CannotCoerce, DatatypeMismatch, FeatureNotSupported, GroupingError,
+                             IndeterminateDatatype, SyntaxError as SqlSyntaxError, UndefinedFunction,
+                             WindowingError)
+from quantadb.sql import functions as F
+from quantadb.sql.expr import (AggRef, ArrayExpr, BoolOp, Call, Case, Cast, Coalesce, ColumnRef, Const,
+                               DistinctTest, Expr, InList, NullTest, OuterRef, Param, QuantifiedCompare,
+                               Subscript, SubqueryExpr, WindowCall)
+from quantadb.sql.scope import Scope, undefined_column
+from quantadb.sql.typenames import from_datatype
+from quantadb.types import registry as R
+from quantadb.types.casts import can_cast
+from quantadb.types.codecs import FormatContext, text_decoder
+from quantadb.types.registry import SqlType
+
+BOOL = SqlType(R.BOOL)
+UNKNOWN = SqlType(R.UNKNOWN)
+TEXT = SqlType(R.TEXT)
+
+_BINARY_OPS: dict[type, str] = {
+    exp.Add: "+", exp.Sub: "-", exp.Mul: "*", exp.Div: "/", exp.Mod: "%", exp.Pow: "^",
+    exp.EQ: "=", exp.NEQ: "<>", exp.LT: "<", exp.LTE: "<=", exp.GT: ">", exp.GTE: ">=",
+    exp.DPipe: "||", exp.BitwiseAnd: "&", exp.BitwiseOr: "|", exp.BitwiseXor: "#",
+    exp.BitwiseLeftShift: "<<", exp.BitwiseRightShift: ">>", exp.Like: "~~", exp.ILike: "~~*",
+    exp.RegexpLike: "~", exp.RegexpILike: "~*", exp.JSONBContains: "@>", exp.ArrayContainsAll: "@>",
+    exp.ArrayContainedBy if hasattr(exp, "ArrayContainedBy") else exp.ArrayContainsAll: "<@",
+    exp.ArrayOverlaps: "&&", exp.JSONBContainsTopKey if hasattr(exp, "JSONBContainsTopKey") else exp.DPipe: "?",
+    exp.JSONBExtractScalar: "#>>", exp.JSONBExtract: "#>", exp.SimilarTo: "similar to",
+}
+_NEGATED_OPS = {"~~": "!~~", "~~*": "!~~*", "~": "!~", "~*": "!~*"}
+
+# sqlglot function classes whose PostgreSQL name and argument order differ from the generic rule.
+_FUNC_ARGS: dict[type, Callable[[exp.Expression], tuple[str, list]]] = {
+    exp.TimestampTrunc: lambda e: ("date_trunc", [exp.Literal.string(e.args["unit"].name.lower()), e.this]),
+    exp.DateTrunc: lambda e: ("date_trunc", [exp.Literal.string(e.args["unit"].name.lower()), e.this]),
+    exp.TimeToStr: lambda e: ("to_char", [e.this, e.args["format"]]),
+    exp.StrPosition: lambda e: ("strpos", [e.this, e.args["substr"]]),
+    exp.Extract: lambda e: ("date_part", [exp.Literal.string(e.this.name.lower()), e.expression]),
+    exp.Substring: lambda e: ("substring", [e.this, e.args.get("start") or exp.Literal.number(1),
+                                             *([e.args["length"]] if e.args.get("length") else [])]),
+    exp.Explode: lambda e: ("unnest", [e.this, *e.expressions]),
+    exp.ExplodingGenerateSeries: lambda e: ("generate_series", [e.args["start"], e.args["end"],
+                                                                 *([e.args["step"]] if e.args.get("step") else [])]),
+    exp.GenerateSeries: lambda e: ("generate_series", [e.args["start"], e.args["end"],
+                                                        *([e.args["step"]] if e.args.get("step") else [])]),
+    exp.LogicalAnd: lambda e: ("bool_and", [e.this]),
+    exp.LogicalOr: lambda e: ("bool_or", [e.this]),
+    exp.ArrayAgg: lambda e: ("array_agg", [e.this]),
+    exp.GroupConcat: lambda e: ("string_agg", [e.this, e.args.get("separator") or exp.Literal.string(",")]),
+    exp.Pad: lambda e: ("lpad" if e.args.get("is_left") else "rpad",
+                        [e.this, e.expression, *([e.args["fill_pattern"]] if e.args.get("fill_pattern") else [])]),
+    exp.Trim: lambda e: ({"LEADING": "ltrim", "TRAILING": "rtrim"}.get(str(e.args.get("position") or "").upper(), "btrim"),
+                         [e.this, *([e.expression] if e.expression else [])]),
+    exp.CurrentTimestamp: lambda e: ("now", []),
+    exp.CurrentDate: lambda e: ("current_date", []),
+    exp.CurrentTime: lambda e: ("current_time", []),
+    exp.Localtimestamp: lambda e: ("localtimestamp", []),
+    exp.CurrentUser: lambda e: ("current_user", []),
+    exp.SessionUser: lambda e: ("session_user", []),
+    exp.CurrentSchema: lambda e: ("current_schema", []),
+    exp.CurrentCatalog: lambda e: ("current_database", []),
+    exp.Stddev: lambda e: ("stddev", [e.this]),
+    exp.StddevSamp: lambda e: ("stddev_samp", [e.this]),
+    exp.StddevPop: lambda e: ("stddev_pop", [e.this]),
+    exp.Variance: lambda e: ("variance", [e.this]),
+    exp.VariancePop: lambda e: ("var_pop", [e.this]),
+    exp.Log: lambda e: ("log", [e.this, *([e.expression] if e.expression else [])]),
+    exp.Round: lambda e: ("round", [e.this, *([e.args["decimals"]] if e.args.get("decimals") else [])]),
+    exp.Max: lambda e: ("max", [e.this]),
+    exp.Min: lambda e: ("min", [e.this]),
+    exp.RegexpReplace: lambda e: ("regexp_replace", [e.this, e.expression, e.args["replacement"],
+                                                      *([e.args["modifiers"]] if e.args.get("modifiers") else [])]),
+    exp.ToChar if hasattr(exp, "ToChar") else exp.TimeToStr: lambda e: ("to_char", [e.this, e.args.get("format")]),
+    exp.StrToTime: lambda e: ("to_timestamp", [e.this, e.args["format"]]),
+    exp.StrToDate: lambda e: ("to_date", [e.this, e.args["format"]]),
+    exp.UnixToTime: lambda e: ("to_timestamp", [e.this]),
+    exp.ArraySize: lambda e: ("array_length", [e.this, *([e.expression] if e.expression else [])]),
+    exp.Levenshtein: lambda e: ("levenshtein", [e.this, e.expression]),
+    exp.JSONExtract: lambda e: ("->", [e.this, e.expression]),
+    exp.JSONExtractScalar: lambda e: ("->>", [e.this, e.expression]),
+}
+
+
+def _json_path_arg(node: exp.Expression) -> exp.Expression:
+    """`a -> 'k'` arrives as a JSONPath; turn it back into the literal key or index."""
+    if isinstance(node, exp.JSONPath):
+        parts = [p for p in node.expressions if not isinstance(p, exp.JSONPathRoot)]
+        if len(parts) == 1:
+            p = parts[0]
+            if isinstance(p, exp.JSONPathSubscript):
+                return exp.Literal.number(p.this)
+            return exp.Literal.string(str(p.this))
+    return node
+
+
+class ExprBinder:
+    """Binds expressions of one query level.
+
+    `aggregates` collects AggRefs when aggregates are allowed here (select list, HAVING,
+    ORDER BY of a query); `windows` collects window calls likewise. `bind_subquery` binds a
+    nested query with this scope as its parent and returns (plan, correlated).
+    """
+
+    def __init__(self, scope: Scope, params: list[SqlType], fmt: FormatContext,
+                 bind_subquery: Callable[[exp.Expression, Scope], tuple[object, bool]],
+                 resolve_regclass: Callable[[str, str], int] | None = None) -> None:
+        self.scope = scope
+        self.params = params
+        self.fmt = fmt
+        self.bind_subquery = bind_subquery
+        self.resolve_regclass = resolve_regclass
+        self.aggregates: list[AggRef] | None = None
+        self.windows: list[WindowCall] | None = None
+        self.context = "this context"  # for "aggregate functions are not allowed in WHERE"
+        self.uses_outer = False
+
+    # -- entry points -------------------------------------------------------------------------
+
+    def bind(self, node: exp.Expression) -> Expr:
+        method = getattr(self, "_" + type(node).__name__, None)
+        if method is not None:
+            return method(node)
+        if type(node) in _BINARY_OPS:
+            return self._binary(node, _BINARY_OPS[type(node)])
+        if type(node) in _FUNC_ARGS:
+            name, args = _FUNC_ARGS[type(node)](node)
+            if name in ("->", "->>"):
+                return self.operator(name, self.bind(args[0]), self.bind(_json_path_arg(args[1])))
+            return self.call(name, args, node)
+        if isinstance(node, exp.Func):
+            return self.call(type(node).sql_names()[0].lower(), _func_args(node), node)
+        raise FeatureNotSupported(f"unsupported expression: {node.sql(dialect='postgres')[:80]}")
+
+    def bind_bool(self, node: exp.Expression, clause: str) -> Expr:
+        e = self.coerce(self.bind(node), BOOL)
+        if e.type.pg is not R.BOOL:
+            raise DatatypeMismatch(f"argument of {clause} must be type boolean, not type {_type_name(e.type)}")
+        return e
+
+    # -- coercion -------------------------------------------------------------------------------
+
+    def coerce(self, e: Expr, target: SqlType, context: str = "i") -> Expr:
+        """Convert `e` to `target` as an implicit (i) / assignment (a) / explicit (e) cast would."""
+        if e.type.pg is R.UNKNOWN or (isinstance(e, Param) and self.params[e.number - 1].pg is R.UNKNOWN):
+            if isinstance(e, Const):
+                return self._typed_literal(e.value, target)
+            if isinstance(e, Param):
+                self.params[e.number - 1] = SqlType(target.pg, -1)
+                e = Param(e.number, SqlType(target.pg, -1))
+                return e if target.typmod < 0 else Cast(e, target, context == "e")
+            return Cast(e, target, context == "e")
+        if e.type.pg is target.pg:
+            if target.typmod < 0 or e.type.typmod == target.typmod or context == "i":
+                return e
+            return Cast(e, target, context == "e")
+        level = can_cast(e.type.pg, target.pg)
+        allowed = {"i": ("i",), "a": ("i", "a"), "e": ("i", "a", "e")}[context]
+        if level not in allowed:
+            if context == "e":
+                raise CannotCoerce(f"cannot cast type {_type_name(e.type)} to {_type_name(target)}")
+            raise DatatypeMismatch(f"column is of type {_type_name(target)} but expression is of type "
+                                   f"{_type_name(e.type)}" if context == "a" else
+                                   f"cannot cast type {_type_name(e.type)} to {_type_name(target)}")
+        return Cast(e, target, context == "e")
+
+    def _typed_literal(self, text: str | None, target: SqlType) -> Expr:
+        if target.pg is R.UNKNOWN:
+            target = TEXT
+        if text is None:
+            return Const(None, target)
+        if target.pg in (R.REGCLASS, R.REGTYPE, R.REGPROC, R.REGNAMESPACE, R.REGROLE) and self.resolve_regclass:
+            return Const(self.resolve_regclass(target.pg.name, text), target)
+        value = text_decoder(SqlType(target.pg, -1), self.fmt)(text)
+        if target.typmod >= 0:
+            return Cast(Const(value, SqlType(target.pg, -1)), target, False)
+        return Const(value, target)
+
+    # -- leaves ---------------------------------------------------------------------------------
+
+    def _Column(self, node: exp.Column) -> Expr:
+        if isinstance(node.this, exp.Star):
+            raise FeatureNotSupported("row expansion via \"*\" is not supported here")
+        name = node.name
+        qualifier = [p for p in (node.args.get("catalog"), node.args.get("db"), node.args.get("table")) if p]
+        qualifier = [q.name for q in qualifier]
+        hit = self.scope.resolve(name, qualifier)
+        if hit is None:
+            if not qualifier and name in ("user", "current_role"):
+                return self.call("current_user", [], node)
+            raise undefined_column(name, qualifier)
+        depth, index, col = hit
+        if depth == 0:
+            return ColumnRef(index, col.type, name)
+        self.uses_outer = True
+        return OuterRef(depth, index, col.type, name)
+
+    def _Literal(self, node: exp.Literal) -> Expr:
+        if node.is_string:
+            return Const(node.this, UNKNOWN)
+        text = node.this
+        if any(c in text for c in ".eE"):
+            return Const(Decimal(text), SqlType(R.NUMERIC))
+        value = int(text)
+        if -2**31 <= value < 2**31:
+            return Const(value, SqlType(R.INT4))
+        if -2**63 <= value < 2**63:
+            return Const(value, SqlType(R.INT8))
+        return Const(Decimal(value), SqlType(R.NUMERIC))
+
+    def _ByteString(self, node: exp.Expression) -> Expr:  # sqlglot reads E'...' as a byte string
+        return Const(node.this, UNKNOWN)
+
+    _RawString = _ByteString
+    _National = _ByteString
+
+    def _HexString(self, node: exp.Expression) -> Expr:
+        return Const(int(node.this, 16), SqlType(R.INT8))
+
+    def _Null(self, node: exp.Null) -> Expr:
+        return Const(None, UNKNOWN)
+
+    def _Boolean(self, node: exp.Boolean) -> Expr:
+        return Const(bool(node.this), BOOL)
+
+    def _Paren(self, node: exp.Paren) -> Expr:
+        return self.bind(node.this)
+
+    def _Alias(self, node: exp.Alias) -> Expr:
+        return self.bind(node.this)
+
+    def _Collate(self, node: exp.Collate) -> Expr:
+        return self.bind(node.this)  # only the C collation exists
+
+    def _Parameter(self, node: exp.Expression) -> Expr:
+        number = int(node.name)
+        while len(self.params) < number:
+            self.params.append(UNKNOWN)
+        return Param(number, self.params[number - 1])
+
+    _Placeholder = _Parameter
+
+    def _Interval(self, node: exp.Interval) -> Expr:
+        text = node.this.name if isinstance(node.this, exp.Literal) else node.this.sql()
+        unit = node.args.get("unit")
+        if unit is not None:
+            text = f"{text} {unit.name}"
+        return self._typed_literal(text, SqlType(R.INTERVAL))
+
+    def _Var(self, node: exp.Var) -> Expr:
+        return self._Column(exp.Column(this=exp.Identifier(this=node.name)))
+
+    # -- operators ------------------------------------------------------------------------------
+
+    def _binary(self, node: exp.Expression, op: str) -> Expr:
+        right_node = node.expression
+        if isinstance(right_node, (exp.Any, exp.All)) or (
+                isinstance(right_node, exp.Anonymous) and right_node.name.lower() in ("any", "all", "some")):
+            return self._quantified(node.this, op, right_node)
+        left = self.bind(node.this)
+        right = self.bind(_json_path_arg(right_node))
+        if op == "similar to":
+            right = self.call_bound("similar_to_escape", [right])
+            op = "~"
+        result = self.operator(op, left, right)
+        if node.args.get("negate"):
+            result = BoolOp("not", [result], BOOL)
+        return result
+
+    def operator(self, op: str, left: Expr | None, right: Expr) -> Expr:
+        match = F.resolve_operator(op, left.type if left is not None else None, right.type)
+        args = [right] if left is None else [left, right]
+        args = [self.coerce(a, t) for a, t in zip(args, match.arg_types)]
+        return Call(op, match.sig.impl, args, match.ret, match.sig.strict, match.sig.volatile)
+
+    def _Neg(self, node: exp.Neg) -> Expr:
+        inner = node.this
+        if isinstance(inner, exp.Literal) and not inner.is_string:
+            lit = self._Literal(exp.Literal.number("-" + inner.this))
+            return lit
+        return self.operator("-", None, self.bind(inner))
+
+    def _BitwiseNot(self, node: exp.Expression) -> Expr:
+        return self.operator("~", None, self.bind(node.this))
+
+    def _Not(self, node: exp.Not) -> Expr:
+        inner = node.this
+        if isinstance(inner, (exp.Like, exp.ILike, exp.RegexpLike, exp.RegexpILike)) and type(inner) in _BINARY_OPS:
+            op = _NEGATED_OPS[_BINARY_OPS[type(inner)]]
+            return self.operator(op, self.bind(inner.this), self.bind(inner.expression))
+        return BoolOp("not", [self.bind_bool(inner, "NOT")], BOOL)
+
+    def _And(self, node: exp.And) -> Expr:
+        return BoolOp("and", [self.bind_bool(n, "AND") for n in node.flatten()], BOOL)
+
+    def _Or(self, node: exp.Or) -> Expr:
+        return BoolOp("or", [self.bind_bool(n, "OR") for n in node.flatten()], BOOL)
+
+    def _Is(self, node: exp.Is) -> Expr:
+        target = node.expression
+        arg = self.bind(node.this)
+        if isinstance(target, exp.Null):
+            return NullTest(arg, False, BOOL)
+        if isinstance(target, exp.Boolean):
+            arg = self.coerce(arg, BOOL)
+            return Call("is " + ("true" if target.this else "false"), "booltest_" + ("true" if target.this else "false"),
+                        [arg], BOOL, strict=False)
+        raise FeatureNotSupported(f"unsupported IS: {node.sql(dialect='postgres')}")
+
+    def _NullSafeEQ(self, node: exp.Expression) -> Expr:
+        eq = self.operator("=", self.bind(node.this), self.bind(node.expression))
+        return DistinctTest(eq, False, BOOL)
+
+    def _NullSafeNEQ(self, node: exp.Expression) -> Expr:
+        eq = self.operator("=", self.bind(node.this), self.bind(node.expression))
+        return DistinctTest(eq, True, BOOL)
+
+    def _Between(self, node: exp.Between) -> Expr:
+        arg = self.bind(node.this)
+        low, high = self.bind(node.args["low"]), self.bind(node.args["high"])
+        if node.args.get("symmetric"):
+            a = BoolOp("and", [self.operator(">=", arg, low), self.operator("<=", arg, high)], BOOL)
+            b = BoolOp("and", [self.operator(">=", arg, high), self.operator("<=", arg, low)], BOOL)
+            return BoolOp("or", [a, b], BOOL)
+        return BoolOp("and", [self.operator(">=", arg, low), self.operator("<=", arg, high)], BOOL)
+
+    def _In(self, node: exp.In) -> Expr:
+        negated = False
+        query = node.args.get("query")
+        if query is not None:
+            arg = self.bind(node.this)
+            return self._subquery_compare(arg, "=", query.this if isinstance(query, exp.Subquery) else query,
+                                          "in", negated)
+        arg = self.bind(node.this)
+        items = [self.bind(i) for i in node.expressions]
+        if node.args.get("unnest"):
+            raise FeatureNotSupported("IN UNNEST is not supported")
+        common = F.select_common_type([arg.type] + [i.type for i in items], "IN")
+        arg = self.coerce(arg, common)
+        items = [self.coerce(i, common) for i in items]
+        eq = F.resolve_operator("=", common, common)
+        return InList(arg, items, negated, BOOL, eq.sig.impl)
+
+    def _quantified(self, left_node: exp.Expression, op: str, right_node: exp.Expression) -> Expr:
+        is_all = isinstance(right_node, exp.All) or (isinstance(right_node, exp.Anonymous)
+                                                     and right_node.name.lower() == "all")
+        inner = right_node.this if not isinstance(right_node, exp.Anonymous) else right_node.expressions[0]
+        while isinstance(inner, exp.Paren):
+            inner = inner.this
+        left = self.bind(left_node)
+        if isinstance(inner, (exp.Select, exp.Union, exp.Subquery)):
+            return self._subquery_compare(left, op, inner.this if isinstance(inner, exp.Subquery) else inner,
+                                          "all" if is_all else "any", False)
+        array = self.bind(inner)
+        if array.type.pg is R.UNKNOWN:
+            elem = left.type if left.type.pg is not R.UNKNOWN else TEXT
+            array = self.coerce(array, SqlType(R.array_of(elem.pg)))
+        if not array.type.pg.is_array:
+            raise DatatypeMismatch(f"op ANY/ALL (array) requires array on right side")
+        elem_type = SqlType(R.element_of(array.type.pg), array.type.typmod)
+        match = F.resolve_operator(op, left.type, elem_type)
+        left = self.coerce(left, match.arg_types[0])
+        if match.arg_types[1].pg is not elem_type.pg:
+            array = self.coerce(array, SqlType(R.array_of(match.arg_types[1].pg)))
+        return QuantifiedCompare(left, array, match.sig.impl, is_all, BOOL)
+
+    def _subquery_compare(self, arg: Expr, op: str, query: exp.Expression, kind: str, negated: bool) -> Expr:
+        plan, correlated = self.bind_subquery(query, self.scope)
+        if len(plan.columns) != 1:
+            raise SqlSyntaxError("subquery has too many columns")
+        col_type = plan.columns[0].type
+        match = F.resolve_operator(op, arg.type, col_type)
+        arg = self.coerce(arg, match.arg_types[0])
+        if match.arg_types[1].pg is not col_type.pg:
+            raise FeatureNotSupported("subquery comparison needing a cast of the subquery column")
+        return SubqueryExpr(kind, plan, BOOL, arg, match.sig.impl, negated, correlated)
+
+    def _Exists(self, node: exp.Exists) -> Expr:
+        query = node.this
+        plan, correlated = self.bind_subquery(query.this if isinstance(query, exp.Subquery) else query, self.scope)
+        return SubqueryExpr("exists", plan, BOOL, correlated=correlated)
+
+    def _Subquery(self, node: exp.Subquery) -> Expr:
+        plan, correlated = self.bind_subquery(node.this, self.scope)
+        if len(plan.columns) != 1:
+            raise SqlSyntaxError("subquery must return only one column")
+        return SubqueryExpr("scalar", plan, plan.columns[0].type, correlated=correlated)
+
+    def _Select(self, node: exp.Select) -> Expr:
+        return self._Subquery(exp.Subquery(this=node))
+
+    def _Array(self, node: exp.Array) -> Expr:
+        if len(node.expressions) == 1 and isinstance(node.expressions[0], (exp.Select, exp.Subquery)):
+            q = node.expressions[0]
+            plan, correlated = self.bind_subquery(q.this if isinstance(q, exp.Subquery) else q, self.scope)
+            elem = plan.columns[0].type
+            return SubqueryExpr("array", plan, SqlType(R.array_of(elem.pg)), correlated=correlated)
+        items = [self.bind(i) for i in node.expressions]
+        if not items:
+            return Const([], SqlType(R.array_of(R.TEXT)))
+        common = F.select_common_type([i.type for i in items], "ARRAY")
+        if common.pg is R.UNKNOWN:
+            common = TEXT
+        items = [self.coerce(i, common) for i in items]
+        if common.pg.is_array:  # ARRAY[ARRAY[..], ..] -> a two-dimensional value, kept as nested lists
+            return ArrayExpr(items, common)
+        return ArrayExpr(items, SqlType(R.array_of(common.pg)))
+
+    def _Bracket(self, node: exp.Bracket) -> Expr:
+        base = self.bind(node.this)
+        if not base.type.pg.is_array:
+            raise DatatypeMismatch(f"cannot subscript type {_type_name(base.type)} because it does not support subscripting")
+        elem = SqlType(R.element_of(base.type.pg))
+        index = node.expressions[0]
+        if isinstance(index, exp.Slice):
+            lo = self.coerce(self.bind(index.this), SqlType(R.INT4)) if index.this else None
+            hi = self.coerce(self.bind(index.expression), SqlType(R.INT4)) if index.expression else None
+            return Subscript(base, lo, hi, True, base.type)
+        return Subscript(base, self.coerce(self.bind(index), SqlType(R.INT4)), None, False, elem)
+
+    def _Cast(self, node: exp.Cast) -> Expr:
+        target = from_datatype(node.args["to"])
+        inner = node.this
+        arg = self.bind(inner)
+        if isinstance(arg, Const) and arg.type.pg is R.UNKNOWN:
+            return self._typed_literal(arg.value, target)
+        if target.pg in (R.REGCLASS, R.REGTYPE, R.REGNAMESPACE, R.REGROLE, R.REGPROC) and \
+                arg.type.pg in R.STRING_TYPES and isinstance(arg, Const) and self.resolve_regclass:
+            return Const(self.resolve_regclass(target.pg.name, arg.value), target)
+        return self.coerce(arg, target, "e")
+
+    _TryCast = _Cast
+
+    def _Case(self, node: exp.Case) -> Expr:
+        subject = self.bind(node.this) if node.this is not None else None
+        whens = []
+        for branch in node.args["ifs"]:
+            cond_node, result_node = branch.this, branch.args["true"]
+            if subject is not None:
+                cond = self.operator("=", subject, self.bind(cond_node))
+            else:
+                cond = self.bind_bool(cond_node, "CASE/WHEN")
+            whens.append((cond, self.bind(result_node)))
+        default = self.bind(node.args["default"]) if node.args.get("default") is not None else None
+        results = [r for _, r in whens] + ([default] if default is not None else [])
+        common = F.select_common_type([r.type for r in results], "CASE")
+        if common.pg is R.UNKNOWN:
+            common = TEXT
+        whens = [(c, self.coerce(r, common)) for c, r in whens]
+        default = self.coerce(default, common) if default is not None else None
+        return Case(whens, default, common)
+
+    def _If(self, node: exp.Expression) -> Expr:
+        return self._Case(exp.Case(ifs=[exp.If(this=node.this, true=node.args["true"])],
+                                   default=node.args.get("false")))
+
+    def _Coalesce(self, node: exp.Coalesce) -> Expr:
+        args = [self.bind(a) for a in [node.this, *node.expressions]]
+        common = F.select_common_type([a.type for a in args], "COALESCE")
+        if common.pg is R.UNKNOWN:
+            common = TEXT
+        return Coalesce([self.coerce(a, common) for a in args], common)
+
+    def _Nullif(self, node: exp.Nullif) -> Expr:
+        a, b = self.bind(node.this), self.bind(node.expression)
+        eq = self.operator("=", a, b)
+        a = eq.args[0]
+        return Case([(eq, Const(None, a.type))], a, a.type)
+
+    def _Greatest(self, node: exp.Expression) -> Expr:
+        return self._extreme(node, "greatest")
+
+    def _Least(self, node: exp.Expression) -> Expr:
+        return self._extreme(node, "least")
+
+    def _extreme(self, node: exp.Expression, name: str) -> Expr:
+        args = [self.bind(a) for a in [node.this, *node.expressions]]
+        common = F.select_common_type([a.type for a in args], name.upper())
+        if common.pg is R.UNKNOWN:
+            common = TEXT
+        args = [self.coerce(a, common) for a in args]
+        match = F.resolve_function(name, [a.type for a in args])
+        return Call(name, match.sig.impl, args, common, strict=False)
+
+    def _Tuple(self, node: exp.Tuple) -> Expr:
+        raise FeatureNotSupported("row constructors are not supported here")
+
+    def _Dot(self, node: exp.Dot) -> Expr:
+        inner = node.expression
+        if isinstance(inner, (exp.Anonymous, exp.Func)):  # schema-qualified function: pg_catalog.f(...)
+            return self.bind(inner)
+        raise FeatureNotSupported(f"unsupported expression: {node.sql(dialect='postgres')[:80]}")
+
+    def _Operator(self, node: exp.Expression) -> Expr:  # OPERATOR(pg_catalog.~)
+        op = node.args["operator"].split(".")[-1].strip()
+        return self.operator(op, self.bind(node.this), self.bind(node.expression))
+
+    # -- functions --------------------------------------------------------------------------------
+
+    def _Anonymous(self, node: exp.Anonymous) -> Expr:
+        name = node.name.lower()
+        if name == "row":
+            return self._Tuple(exp.Tuple(expressions=node.expressions))
+        return self.call(name, list(node.expressions), node)
+
+    def _Count(self, node: exp.Count) -> Expr:
+        arg = node.this
+        if arg is None or isinstance(arg, exp.Star):
+            return self._aggregate("count", [], node, distinct=False)
+        if isinstance(arg, exp.Distinct):
+            return self._aggregate("count", list(arg.expressions), node, distinct=True)
+        return self._aggregate("count", [arg], node, distinct=False)
+
+    def _Filter(self, node: exp.Expression) -> Expr:
+        agg = self.bind(node.this)
+        if not isinstance(agg, AggRef):
+            raise SqlSyntaxError("FILTER specified, but it is not an aggregate function")
+        saved, self.aggregates = self.aggregates, None
+        try:
+            agg.filter = self.bind_bool(node.expression.this, "FILTER")
+        finally:
+            self.aggregates = saved
+        return agg
+
+    def _WithinGroup(self, node: exp.Expression) -> Expr:
+        func = node.this
+        name = type(func).sql_names()[0].lower() if not isinstance(func, exp.Anonymous) else func.name.lower()
+        args = _func_args(func) if not isinstance(func, exp.Anonymous) else list(func.expressions)
+        order = node.expression
+        keys = order.expressions if isinstance(order, exp.Order) else [order]
+        agg = self._aggregate(name, args + [k.this if isinstance(k, exp.Ordered) else k for k in keys], node,
+                              distinct=False)
+        return agg
+
+    def call(self, name: str, arg_nodes: list, node: exp.Expression) -> Expr:
+        distinct = False
+        order_nodes = None
+        if arg_nodes and isinstance(arg_nodes[0], exp.Distinct):
+            distinct = True
+            arg_nodes = list(arg_nodes[0].expressions) + arg_nodes[1:]
+        if arg_nodes and isinstance(arg_nodes[0], exp.Order):  # string_agg(x, ',' ORDER BY y) shapes
+            order_nodes = arg_nodes[0].expressions
+            arg_nodes = [arg_nodes[0].this] + arg_nodes[1:]
+        if _is_aggregate(name):
+            return self._aggregate(name, arg_nodes, node, distinct, order_nodes)
+        args = [self.bind(a) for a in arg_nodes]
+        return self.call_bound(name, args)
+
+    def call_bound(self, name: str, args: list[Expr]) -> Expr:
+        match = F.resolve_function(name, [a.type for a in args])
+        args = [self.coerce(a, t) for a, t in zip(args, match.arg_types)]
+        return Call(name, match.sig.impl, args, match.ret, match.sig.strict, match.sig.volatile)
+
+    def _aggregate(self, name: str, arg_nodes: list, node: exp.Expression, distinct: bool,
+                   order_nodes: list | None = None) -> Expr:
+        if self.aggregates is None:
+            raise GroupingError(f"aggregate functions are not allowed in {self.context}")
+        saved, self.aggregates = self.aggregates, None
+        try:
+            args = [self.bind(a) for a in arg_nodes]
+            order_by = []
+            for o in order_nodes or []:
+                key = self.bind(o.this if isinstance(o, exp.Ordered) else o)
+                desc = bool(o.args.get("desc")) if isinstance(o, exp.Ordered) else False
+                nulls_first = bool(o.args.get("nulls_first")) if isinstance(o, exp.Ordered) else desc
+                order_by.append((key, desc, nulls_first))
+        finally:
+            self.aggregates = saved
+        for a in args:
+            if a.type.pg is R.UNKNOWN and not isinstance(a, Const):
+                raise IndeterminateDatatype(f"could not determine data type of parameter")
+        match = F.resolve_function(name, [a.type for a in args])
+        if match.sig.kind != "a":
+            raise UndefinedFunction(f"function {name} is not an aggregate")
+        args = [self.coerce(a, t) for a, t in zip(args, match.arg_types)]
+        agg = AggRef(name, match.sig.impl, args, match.ret, distinct, None, order_by)
+        self.aggregates.append(agg)
+        return agg
+
+    def _Window(self, node: exp.Window) -> Expr:
+        if self.windows is None:
+            raise WindowingError(f"window functions are not allowed in {self.context}")
+        from quantadb.sql.bind_window import bind_window_call
+        return bind_window_call(self, node)
+
+
+def _is_aggregate(name: str) -> bool:
+    kinds = {s.kind for s in F.functions_named(name)}
+    return "a" in kinds and "f" not in kinds
+
+
+def _func_args(node: exp.Expression) -> list:
+    """A sqlglot function node's arguments in declaration order (lists flattened)."""
+    out = []
+    for key in node.arg_types:
+        value = node.args.get(key)
+        if value is None or isinstance(value, bool):
+            continue
+        if isinstance(value, list):
+            out.extend(value)
+        elif isinstance(value, exp.Expression):
+            out.append(value)
+    return out
+
+
+def _type_name(t: SqlType) -> str:
+    return R.format_type(t.pg, t.typmod)

@@ -1,0 +1,749 @@
+"""Binding queries: SELECT (with FROM, WHERE, GROUP BY, HAVING, windows, DISTINCT, ORDER BY,
+LIMIT), set operations, VALUES and WITH, into plan trees."""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from quantadb.errors import (DuplicateAlias, FeatureNotSupported, GroupingError, InvalidColumnReference,
+                             InvalidRecursion, SyntaxError as SqlSyntaxError, UndefinedColumn, UndefinedTable,
+                             WrongObjectType)
+from quantadb.sql import functions as F
+from quantadb.sql import plan as P
+from quantadb.sql.bind_expr import BOOL, TEXT, UNKNOWN, ExprBinder
+from quantadb.sql.catalog import CatalogView
+from quantadb.sql.expr import (AggRef, Call, ColumnRef, Const, Expr, OuterRef, WindowCall, expr_key, transform,
+                               walk)
+from quantadb.sql.names import column_name
+from quantadb.sql.parse import parse_sql
+from quantadb.sql.scope import Scope, ScopeColumn
+from quantadb.types import registry as R
+from quantadb.types.codecs import FormatContext
+from quantadb.types.registry import SqlType
+
+INT8 = SqlType(R.INT8)
+
+
+class QueryBinder:
+    """Binds one statement's queries. `params` is shared by every nested query of the statement."""
+
+    def __init__(self, catalog: CatalogView, params: list[SqlType], fmt: FormatContext) -> None:
+        self.catalog = catalog
+        self.params = params
+        self.fmt = fmt
+        self.ctes: list[dict[str, P.CteDef]] = []
+        self._view_depth = 0
+
+    def expr_binder(self, scope: Scope) -> ExprBinder:
+        return ExprBinder(scope, self.params, self.fmt, self._bind_subquery, self.catalog.regclass)
+
+    def _bind_subquery(self, node: exp.Expression, scope: Scope) -> tuple[P.Plan, bool]:
+        probe = Scope(parent=scope)
+        plan = self.bind_query(node, probe)
+        return plan, _is_correlated(plan)
+
+    # -- queries -----------------------------------------------------------------------------------
+
+    def bind_query(self, node: exp.Expression, parent: Scope | None = None) -> P.Plan:
+        if isinstance(node, exp.Subquery):
+            plan = self.bind_query(node.this, parent)
+            return self._order_limit_outer(node, plan, parent)
+        if isinstance(node, exp.Paren):
+            return self.bind_query(node.this, parent)
+        with_ = node.args.get("with_") or node.args.get("with")
+        if with_ is not None:
+            self.ctes.append({})
+            try:
+                for cte in with_.expressions:
+                    self._bind_cte(cte, bool(with_.args.get("recursive")), parent)
+                return self._bind_query_body(node, parent)
+            finally:
+                self.ctes.pop()
+        return self._bind_query_body(node, parent)
+
+    def _bind_query_body(self, node: exp.Expression, parent: Scope | None) -> P.Plan:
+        if isinstance(node, exp.Select):
+            return self._bind_select(node, parent)
+        if isinstance(node, (exp.Union, exp.Intersect, exp.Except)):
+            return self._bind_setop(node, parent)
+        if isinstance(node, exp.Values):
+            return self._bind_values(node, parent)
+        raise FeatureNotSupported(f"unsupported query: {node.sql(dialect='postgres')[:60]}")
+
+    def _bind_cte(self, cte: exp.CTE, recursive: bool, parent: Scope | None) -> None:
+        name = cte.alias
+        definition = P.CteDef(name)
+        query = cte.this
+        alias_cols = [c.name for c in cte.args["alias"].columns] if cte.args.get("alias") else []
+        if recursive and isinstance(query, exp.Union) and _references(query.expression, name):
+            anchor = self.bind_query(query.this, parent)
+            definition.columns = _rename(anchor.columns, alias_cols)
+            definition.union_all = not query.args.get("distinct")
+            self.ctes[-1][name] = definition
+            definition.plan = anchor
+            recursive_plan = self.bind_query(query.expression, parent)
+            if len(recursive_plan.columns) != len(anchor.columns):
+                raise SqlSyntaxError("each UNION query must have the same number of columns")
+            definition.recursive_plan = _cast_plan(self, recursive_plan, [c.type for c in anchor.columns])
+        else:
+            definition.plan = self.bind_query(query, parent)
+            definition.columns = _rename(definition.plan.columns, alias_cols)
+            self.ctes[-1][name] = definition
+
+    def _find_cte(self, name: str) -> P.CteDef | None:
+        for level in reversed(self.ctes):
+            if name in level:
+                return level[name]
+        return None
+
+    def _bind_values(self, node: exp.Values, parent: Scope | None) -> P.Plan:
+        binder = self.expr_binder(Scope(parent=parent))
+        rows = [[binder.bind(v) for v in (t.expressions if isinstance(t, exp.Tuple) else [t])]
+                for t in node.expressions]
+        width = len(rows[0])
+        if any(len(r) != width for r in rows):
+            raise SqlSyntaxError("VALUES lists must all be the same length")
+        types = []
+        for i in range(width):
+            t = F.select_common_type([r[i].type for r in rows], "VALUES")
+            types.append(TEXT if t.pg is R.UNKNOWN else t)
+        rows = [[binder.coerce(r[i], types[i]) for i in range(width)] for r in rows]
+        columns = [P.PlanColumn(f"column{i + 1}", types[i]) for i in range(width)]
+        plan = P.Values(rows, columns)
+        plan.estimated_rows = len(rows)
+        return plan
+
+    def _bind_setop(self, node: exp.Expression, parent: Scope | None) -> P.Plan:
+        left = self.bind_query(node.this, parent)
+        right = self.bind_query(node.expression, parent)
+        if len(left.columns) != len(right.columns):
+            kind = type(node).__name__.upper()
+            raise SqlSyntaxError(f"each {kind} query must have the same number of columns")
+        types = []
+        for lc, rc in zip(left.columns, right.columns):
+            t = F.select_common_type([lc.type, rc.type], type(node).__name__.upper())
+            types.append(TEXT if t.pg is R.UNKNOWN else t)
+        left = _cast_plan(self, left, types)
+        right = _cast_plan(self, right, types)
+        columns = [P.PlanColumn(c.name, t) for c, t in zip(left.columns, types)]
+        kind = {exp.Union: "union", exp.Intersect: "intersect", exp.Except: "except"}[type(node)]
+        plan: P.Plan = P.SetOp(kind, not node.args.get("distinct"), left, right, columns)
+        plan.estimated_rows = left.estimated_rows + right.estimated_rows
+        return self._order_limit_outer(node, plan, parent)
+
+    def _order_limit_outer(self, node: exp.Expression, plan: P.Plan, parent: Scope | None) -> P.Plan:
+        """ORDER BY / LIMIT attached to a set operation or parenthesised query: by output columns."""
+        order = node.args.get("order")
+        if order is not None:
+            scope = Scope(parent=parent)
+            scope.add("", plan.columns)
+            binder = self.expr_binder(scope)
+            keys = []
+            for o in order.expressions:
+                target = o.this
+                if isinstance(target, exp.Literal) and not target.is_string:
+                    expr = ColumnRef(int(target.this) - 1, plan.columns[int(target.this) - 1].type)
+                else:
+                    expr = binder.bind(target)
+                keys.append(_sort_key(o, expr))
+            plan = P.Sort(plan, keys, plan.columns, estimated_rows=plan.estimated_rows)
+        return self._limit(node, plan, parent)
+
+    def _limit(self, node: exp.Expression, plan: P.Plan, parent: Scope | None) -> P.Plan:
+        limit = node.args.get("limit")
+        offset = node.args.get("offset")
+        if limit is None and offset is None:
+            return plan
+        binder = self.expr_binder(Scope(parent=parent))
+        limit_e = offset_e = None
+        if limit is not None:
+            target = limit.args.get("expression") or limit.this
+            if isinstance(limit, exp.Fetch):
+                target = limit.args.get("count") or exp.Literal.number(1)
+            limit_e = binder.coerce(binder.bind(target), INT8)
+        if offset is not None:
+            offset_e = binder.coerce(binder.bind(offset.args.get("expression") or offset.this), INT8)
+        estimated = plan.estimated_rows
+        if isinstance(limit_e, Const) and limit_e.value is not None:
+            estimated = min(estimated, limit_e.value)
+        return P.Limit(plan, limit_e, offset_e, plan.columns, estimated_rows=estimated)
+
+    # -- SELECT --------------------------------------------------------------------------------------
+
+    def _bind_select(self, node: exp.Select, parent: Scope | None) -> P.Plan:
+        plan, scope = self._bind_from(node, parent)
+        binder = self.expr_binder(scope)
+        where = node.args.get("where")
+        if where is not None:
+            binder.context = "WHERE"
+            predicate = binder.bind_bool(where.this, "WHERE")
+            plan = P.Filter(plan, predicate, plan.columns, estimated_rows=max(plan.estimated_rows / 3, 1))
+
+        # select list, with stars expanded
+        items: list[tuple[str, Expr, exp.Expression | None]] = []
+        binder.aggregates = []
+        binder.windows = []
+        binder.context = "SELECT"
+        for item in node.expressions:
+            target = item.this if isinstance(item, exp.Alias) else item
+            if isinstance(target, exp.Star) or (isinstance(target, exp.Column) and isinstance(target.this, exp.Star)):
+                qualifier = target.args.get("table").name if isinstance(target, exp.Column) and target.args.get("table") else None
+                if qualifier is None and not scope.columns and not isinstance(plan, P.Result):
+                    pass
+                if qualifier is None and isinstance(plan, P.Result):
+                    raise SqlSyntaxError("SELECT * with no tables specified is not valid")
+                for i in scope.star(qualifier):
+                    c = scope.columns[i]
+                    items.append((c.name, ColumnRef(i, c.column.type, c.name), None))
+                continue
+            expr = binder.bind(target)
+            name = item.alias if isinstance(item, exp.Alias) else column_name(target)
+            items.append((name, expr, target))
+
+        group = node.args.get("group")
+        having = node.args.get("having")
+        order = node.args.get("order")
+        # ORDER BY items that are not output references are bound over the input (hidden columns)
+        order_exprs: list[tuple[Expr, bool, bool]] = []
+        output_names = {}
+        for idx, (name, _, _) in enumerate(items):
+            output_names.setdefault(name, idx)
+        order_refs: list[int | None] = []
+        if order is not None:
+            binder.context = "ORDER BY"
+            for o in order.expressions:
+                target = o.this
+                if isinstance(target, exp.Literal) and not target.is_string:
+                    pos = int(target.this)
+                    if not 1 <= pos <= len(items):
+                        raise InvalidColumnReference(f"ORDER BY position {pos} is not in select list")
+                    order_refs.append(pos - 1)
+                    order_exprs.append(_sort_key(o, items[pos - 1][1]))
+                    continue
+                if isinstance(target, exp.Column) and not target.args.get("table") and target.name in output_names \
+                        and scope.resolve(target.name, []) is None or (
+                        isinstance(target, exp.Column) and not target.args.get("table")
+                        and target.name in output_names and _is_alias_only(node, target.name)):
+                    idx = output_names[target.name]
+                    order_refs.append(idx)
+                    order_exprs.append(_sort_key(o, items[idx][1]))
+                    continue
+                order_refs.append(None)
+                order_exprs.append(_sort_key(o, binder.bind(target)))
+
+        group_exprs: list[Expr] = []
+        grouping_sets = None
+        if group is not None:
+            binder.context = "GROUP BY"
+            saved = binder.aggregates
+            binder.aggregates = None
+            group_exprs, grouping_sets = self._bind_group_by(group, binder, items)
+            binder.aggregates = saved
+        having_expr = None
+        if having is not None:
+            binder.context = "HAVING"
+            having_expr = binder.bind_bool(having.this, "HAVING")
+
+        aggs = binder.aggregates
+        if group is not None or aggs:
+            plan, items, order_exprs, having_expr = self._aggregate(plan, scope, group_exprs, grouping_sets, aggs,
+                                                                   items, order_exprs, having_expr)
+            if having_expr is not None:
+                plan = P.Filter(plan, having_expr, plan.columns, estimated_rows=max(plan.estimated_rows / 3, 1))
+        elif having_expr is not None:
+            raise GroupingError("HAVING without GROUP BY and aggregates is not supported")
+
+        if binder.windows:
+            plan, items, order_exprs = self._window(plan, binder.windows, items, order_exprs)
+
+        # project the select list plus hidden sort keys
+        distinct = node.args.get("distinct")
+        projected = [e for _, e, _ in items]
+        hidden: list[Expr] = []
+        sort_keys: list[tuple[Expr, bool, bool]] = []
+        for (expr, desc, nulls_first), ref in zip(order_exprs, order_refs or [None] * len(order_exprs)):
+            if ref is not None:
+                sort_keys.append((ColumnRef(ref, items[ref][1].type), desc, nulls_first))
+                continue
+            match = next((i for i, p in enumerate(projected) if expr_key(p) == expr_key(expr)), None)
+            if match is None:
+                if distinct is not None and not distinct.args.get("on"):
+                    raise InvalidColumnReference("for SELECT DISTINCT, ORDER BY expressions must appear in select list")
+                match = len(projected) + len(hidden)
+                hidden.append(expr)
+            sort_keys.append((ColumnRef(match, expr.type), desc, nulls_first))
+        columns = [_output_column(name, e, plan) for name, e, _ in items]
+        columns += [P.PlanColumn("?sort?", e.type) for e in hidden]
+        plan = _project_set_or_project(plan, projected + hidden, columns)
+
+        if distinct is not None:
+            on = distinct.args.get("on")
+            if on is not None:
+                on_binder = self.expr_binder(_scope_of(plan))
+                on_exprs = []
+                for e in on.expressions:
+                    if isinstance(e, exp.Column) and e.name in output_names and not e.args.get("table"):
+                        idx = output_names[e.name]
+                        on_exprs.append(ColumnRef(idx, items[idx][1].type))
+                    else:
+                        bound = _match_output(e, items, binder)
+                        on_exprs.append(bound)
+                leading = [(e, False, False) for e in on_exprs]
+                plan = P.Sort(plan, leading + sort_keys, plan.columns, estimated_rows=plan.estimated_rows)
+                plan = P.Distinct(plan, plan.columns, on_exprs, estimated_rows=plan.estimated_rows)
+                sort_keys = []
+            else:
+                plan = P.Distinct(plan, plan.columns, None, estimated_rows=plan.estimated_rows)
+        if sort_keys:
+            plan = P.Sort(plan, sort_keys, plan.columns, estimated_rows=plan.estimated_rows)
+        plan = self._limit(node, plan, parent)
+        if hidden:
+            visible = len(items)
+            plan = P.Project(plan, [ColumnRef(i, c.type) for i, c in enumerate(plan.columns[:visible])],
+                             plan.columns[:visible], estimated_rows=plan.estimated_rows)
+        locks = node.args.get("locks")
+        if locks:
+            _mark_locks(plan, "share" if all("SHARE" in l.sql(dialect="postgres").upper() for l in locks) else "update")
+        return plan
+
+    def _bind_group_by(self, group: exp.Group, binder: ExprBinder,
+                       items: list[tuple[str, Expr, exp.Expression | None]]) -> tuple[list[Expr], list[list[int]] | None]:
+        exprs: list[Expr] = []
+        keys: dict[tuple, int] = {}
+
+        def add(node: exp.Expression) -> int:
+            if isinstance(node, exp.Literal) and not node.is_string:
+                pos = int(node.this)
+                if not 1 <= pos <= len(items):
+                    raise InvalidColumnReference(f"GROUP BY position {pos} is not in select list")
+                e = items[pos - 1][1]
+            elif isinstance(node, exp.Column) and not node.args.get("table") and \
+                    binder.scope.resolve(node.name, []) is None:
+                e = next((x for n, x, _ in items if n == node.name), None)
+                if e is None:
+                    raise UndefinedColumn(f'column "{node.name}" does not exist')
+            else:
+                e = binder.bind(node)
+            k = expr_key(e)
+            if k not in keys:
+                keys[k] = len(exprs)
+                exprs.append(e)
+            return keys[k]
+
+        plain = [add(n) for n in group.expressions]
+        sets_nodes = group.args.get("grouping_sets") or []
+        rollup = group.args.get("rollup") or []
+        cube = group.args.get("cube") or []
+        if not (sets_nodes or rollup or cube):
+            return exprs, None
+        sets: list[list[int]] = [plain]
+        for gs in sets_nodes:
+            new_sets = []
+            for member in gs.expressions:
+                if isinstance(member, exp.Tuple):
+                    new_sets.append([add(x) for x in member.expressions])
+                elif isinstance(member, (exp.Rollup, exp.Cube)):
+                    new_sets.extend(_expand_rollup_cube(member, add))
+                else:
+                    new_sets.append([add(member)] if not _is_empty_tuple(member) else [])
+            sets = [s + n for s in sets for n in new_sets]
+        for r in rollup:
+            new = _expand_rollup_cube(r, add)
+            sets = [s + n for s in sets for n in new]
+        for c in cube:
+            new = _expand_rollup_cube(c, add)
+            sets = [s + n for s in sets for n in new]
+        return exprs, sets
+
+    def _aggregate(self, plan: P.Plan, scope: Scope, group_exprs: list[Expr], grouping_sets, aggs: list[AggRef],
+                   items, order_exprs, having_expr):
+        ngroup = len(group_exprs)
+        group_keys = {expr_key(e): i for i, e in enumerate(group_exprs)}
+        agg_index = {id(a): ngroup + i for i, a in enumerate(aggs)}
+        columns = [P.PlanColumn(column_name_of(e), e.type) for e in group_exprs]
+        columns += [P.PlanColumn(a.name, a.type) for a in aggs]
+        if grouping_sets is not None:
+            columns.append(P.PlanColumn("?grouping?", SqlType(R.INT4)))
+        agg_plan = P.Aggregate(plan, group_exprs, aggs, columns, grouping_sets,
+                               estimated_rows=1 if not group_exprs else max(plan.estimated_rows / 10, 1))
+        grouping_col = len(columns) - 1
+
+        def rewrite(e: Expr) -> Expr:
+            def fn(node: Expr) -> Expr | None:
+                if isinstance(node, AggRef):
+                    return ColumnRef(agg_index[id(node)], node.type, node.name)
+                k = expr_key(node)
+                if k in group_keys and not isinstance(node, Const):
+                    i = group_keys[k]
+                    return ColumnRef(i, group_exprs[i].type)
+                if isinstance(node, Call) and node.impl == "grouping":
+                    return _grouping_call(node, group_keys, grouping_col)
+                if isinstance(node, ColumnRef):
+                    name = scope.columns[node.index].name if node.index < len(scope.columns) else node.name
+                    alias = scope.columns[node.index].alias if node.index < len(scope.columns) else ""
+                    raise GroupingError(f'column "{alias + "." if alias else ""}{name}" must appear in the GROUP BY '
+                                        f'clause or be used in an aggregate function')
+                if isinstance(node, WindowCall):
+                    return None
+                return None
+            return transform(e, fn)
+
+        items = [(n, rewrite(e), src) for n, e, src in items]
+        order_exprs = [(rewrite(e), d, nf) for e, d, nf in order_exprs]
+        having_expr = rewrite(having_expr) if having_expr is not None else None
+        return agg_plan, items, order_exprs, having_expr
+
+    def _window(self, plan: P.Plan, windows: list[WindowCall], items, order_exprs):
+        base = len(plan.columns)
+        columns = list(plan.columns) + [P.PlanColumn(w.name, w.type) for w in windows]
+        wplan = P.Window(plan, windows, columns, estimated_rows=plan.estimated_rows)
+        index = {id(w): base + i for i, w in enumerate(windows)}
+
+        def rewrite(e: Expr) -> Expr:
+            return transform(e, lambda n: ColumnRef(index[id(n)], n.type, n.name) if isinstance(n, WindowCall) else None)
+
+        items = [(n, rewrite(e), src) for n, e, src in items]
+        order_exprs = [(rewrite(e), d, nf) for e, d, nf in order_exprs]
+        return wplan, items, order_exprs
+
+    # -- FROM ---------------------------------------------------------------------------------------------
+
+    def _bind_from(self, node: exp.Select, parent: Scope | None) -> tuple[P.Plan, Scope]:
+        from_ = node.args.get("from_") or node.args.get("from")
+        if from_ is None:
+            return P.Result(), Scope(parent=parent)
+        plan, scope = self._bind_from_item(from_.this, parent, None)
+        for join in node.args.get("joins") or []:
+            plan, scope = self._bind_join(plan, scope, join, parent)
+        return plan, scope
+
+    def _bind_join(self, left: P.Plan, left_scope: Scope, join: exp.Join, parent: Scope | None):
+        side = (join.args.get("side") or "").lower()
+        kind = (join.args.get("kind") or "").lower()
+        lateral_scope = Scope(parent=parent)
+        lateral_scope.extend(left_scope)
+        right, right_scope = self._bind_from_item(join.this, parent, lateral_scope)
+        lateral = _is_correlated_to(right, 1)
+        scope = Scope(parent=parent)
+        scope.extend(left_scope)
+        offset = len(left_scope.columns)
+        for c in right_scope.columns:
+            scope.columns.append(ScopeColumn(c.name, c.alias, c.column, c.hidden, c.schema))
+        scope.aliases |= right_scope.aliases
+        join_kind = {"left": "left", "right": "right", "full": "full"}.get(side, "inner")
+        if kind == "cross":
+            join_kind = "cross"
+        columns = list(left.columns) + list(right.columns)
+        condition = None
+        using = join.args.get("using")
+        if join.args.get("kind", "") and str(join.args.get("kind")).upper() == "NATURAL" or join.args.get("natural"):
+            names = [c.name for c in left_scope.columns if not c.hidden]
+            using = [exp.to_identifier(c.name) for c in right_scope.columns if c.name in names]
+        binder = self.expr_binder(scope)
+        if using:
+            conds = []
+            for ident in using:
+                name = ident.name if isinstance(ident, exp.Expression) else str(ident)
+                li = left_scope._find(name, [])
+                ri = right_scope._find(name, [])
+                if li is None or ri is None:
+                    raise UndefinedColumn(f'column "{name}" specified in USING clause does not exist in '
+                                          f'{"left" if li is None else "right"} table')
+                conds.append(binder.operator("=", ColumnRef(li, left.columns[li].type, name),
+                                             ColumnRef(offset + ri, right.columns[ri].type, name)))
+                # the merged column is the left one (or COALESCE for FULL joins); hide the right one
+                scope.columns[offset + ri].hidden = True
+            condition = conds[0] if len(conds) == 1 else _and(conds)
+            if join_kind == "inner" and not conds:
+                join_kind = "cross"
+        elif join.args.get("on") is not None:
+            binder.context = "JOIN conditions"
+            condition = binder.bind_bool(join.args["on"], "JOIN/ON")
+        elif join_kind == "inner":
+            join_kind = "cross"
+        estimated = max(left.estimated_rows, right.estimated_rows)
+        if join_kind == "cross":
+            estimated = left.estimated_rows * right.estimated_rows
+        plan = P.Join(join_kind if join_kind != "cross" or condition is None else "inner", left, right, columns,
+                      condition=condition, lateral=lateral, estimated_rows=estimated)
+        return plan, scope
+
+    def _bind_from_item(self, item: exp.Expression, parent: Scope | None, lateral: Scope | None):
+        alias_node = item.args.get("alias")
+        alias = alias_node.name if alias_node is not None else ""
+        col_aliases = [c.name for c in alias_node.columns] if alias_node is not None and alias_node.columns else []
+        if isinstance(item, exp.Table):
+            inner = item.this
+            if isinstance(inner, (exp.Anonymous, exp.Func)) and not isinstance(inner, exp.Identifier):
+                return self._bind_function_from(item, inner, alias, col_aliases, parent, lateral)
+            parts = [p.name for p in (item.args.get("catalog"), item.args.get("db"), item.this) if p is not None]
+            if len(parts) == 1:
+                cte = self._find_cte(parts[0])
+                if cte is not None:
+                    columns = _rename(cte.columns, col_aliases)
+                    plan = P.CteScan(cte, columns, estimated_rows=cte.plan.estimated_rows if cte.plan else 100)
+                    scope = Scope(parent=parent)
+                    scope.add(alias or parts[0], columns)
+                    return plan, scope
+            return self._bind_relation(parts, alias, col_aliases, parent)
+        if isinstance(item, exp.Subquery):
+            scope_parent = lateral if lateral is not None and item.args.get("lateral") is not False else parent
+            plan = self.bind_query(item.this, scope_parent if lateral is not None else parent)
+            plan = self._order_limit_outer(item, plan, parent) if item.args.get("order") or item.args.get("limit") else plan
+            columns = _rename(plan.columns, col_aliases)
+            scope = Scope(parent=parent)
+            scope.add(alias, columns)
+            return _renamed(plan, columns), scope
+        if isinstance(item, exp.Lateral):
+            inner = item.this
+            sub = inner.this if isinstance(inner, exp.Subquery) else inner
+            alias_node = item.args.get("alias") or (inner.args.get("alias") if isinstance(inner, exp.Subquery) else None)
+            alias = alias_node.name if alias_node is not None else ""
+            col_aliases = [c.name for c in alias_node.columns] if alias_node is not None and alias_node.columns else []
+            if isinstance(sub, (exp.Anonymous, exp.Func)) and not isinstance(sub, (exp.Select,)):
+                return self._bind_function_from(item, sub, alias, col_aliases, parent, lateral)
+            plan = self.bind_query(sub, lateral if lateral is not None else parent)
+            columns = _rename(plan.columns, col_aliases)
+            scope = Scope(parent=parent)
+            scope.add(alias, columns)
+            return _renamed(plan, columns), scope
+        if isinstance(item, exp.Values):
+            plan = self._bind_values(item, parent)
+            columns = _rename(plan.columns, col_aliases)
+            scope = Scope(parent=parent)
+            scope.add(alias, columns)
+            return _renamed(plan, columns), scope
+        if isinstance(item, exp.Unnest):
+            return self._bind_function_from(item, exp.Anonymous(this="unnest", expressions=item.expressions),
+                                            alias, col_aliases, parent, lateral)
+        if isinstance(item, (exp.Anonymous, exp.Func)):
+            return self._bind_function_from(item, item, alias, col_aliases, parent, lateral)
+        raise FeatureNotSupported(f"unsupported FROM item: {item.sql(dialect='postgres')[:60]}")
+
+    def _bind_relation(self, parts: list[str], alias: str, col_aliases: list[str], parent: Scope | None):
+        resolved = self.catalog.resolve_relation(parts)
+        if resolved is None:
+            raise UndefinedTable(f'relation "{".".join(parts)}" does not exist')
+        scope = Scope(parent=parent)
+        name = alias or parts[-1]
+        if resolved.virtual is not None:
+            vt = resolved.virtual
+            columns = _rename(list(vt.columns), col_aliases)
+            scope.add(name, columns, schema=vt.schema)
+            return P.VirtualScan(f"{vt.schema}.{vt.name}", columns), scope
+        rel = resolved.relation
+        if rel.kind == "v":
+            if self._view_depth > 20:
+                raise InvalidRecursion(f'infinite recursion detected in rules for relation "{rel.name}"')
+            self._view_depth += 1
+            try:
+                plan = self.bind_query(parse_sql(rel.view_sql), None)
+            finally:
+                self._view_depth -= 1
+            columns = _rename(plan.columns, col_aliases)
+            scope.add(name, columns, schema=resolved.schema)
+            return _renamed(plan, columns), scope
+        if rel.kind not in ("r", "S", "m", "p"):
+            raise WrongObjectType(f'"{rel.name}" is not a table')
+        live = [c for c in rel.columns if not c.dropped]
+        columns = [P.PlanColumn(c.name, c.type, rel.oid, c.attnum) for c in live]
+        columns = _rename(columns, col_aliases, keep_source=True)
+        scope.add(name, columns, schema=resolved.schema)
+        plan = P.TableScan(rel.oid, rel.name, [c.attnum for c in live], columns,
+                           estimated_rows=self.catalog.estimated_rows(rel.oid))
+        return plan, scope
+
+    def _bind_function_from(self, item, call_node, alias, col_aliases, parent, lateral):
+        scope_for_args = lateral if lateral is not None else Scope(parent=parent)
+        binder = self.expr_binder(scope_for_args)
+        call = binder.bind(call_node)
+        if not isinstance(call, Call):
+            raise FeatureNotSupported("only function calls are supported in FROM")
+        fname = call.name
+        names = col_aliases or [alias or fname]
+        if call.type.pg is R.RECORD:
+            raise FeatureNotSupported(f"function {fname} returning record in FROM is not supported")
+        columns = [P.PlanColumn(names[0], call.type)]
+        ordinality = bool(item.args.get("ordinality")) if isinstance(item, exp.Expression) else False
+        if ordinality:
+            columns.append(P.PlanColumn(names[1] if len(names) > 1 else "ordinality", INT8))
+        plan = P.FunctionScan(call, columns, ordinality)
+        plan.estimated_rows = 1000 if F.functions_named(fname) and F.functions_named(fname)[0].kind == "s" else 1
+        scope = Scope(parent=parent)
+        scope.add(alias or fname, columns)
+        return plan, scope
+
+
+# -- helpers ----------------------------------------------------------------------------------------------
+
+def column_name_of(e: Expr) -> str:
+    return getattr(e, "name", "") or "?column?"
+
+
+def _output_column(name: str, e: Expr, plan: P.Plan) -> P.PlanColumn:
+    """RowDescription reports the source table/attnum for plain column references."""
+    if isinstance(e, ColumnRef) and e.index < len(plan.columns):
+        src = plan.columns[e.index]
+        return P.PlanColumn(name, e.type, src.table_oid, src.attnum)
+    return P.PlanColumn(name, e.type)
+
+
+def _project_set_or_project(plan: P.Plan, exprs: list[Expr], columns: list[P.PlanColumn]) -> P.Plan:
+    has_srf = any(isinstance(n, Call) and _is_srf(n.name) for e in exprs for n in walk(e))
+    if has_srf:
+        return P.ProjectSet(plan, exprs, columns, estimated_rows=plan.estimated_rows * 10)
+    if all(isinstance(e, ColumnRef) and e.index == i for i, e in enumerate(exprs)) and len(exprs) == len(plan.columns):
+        return _renamed(plan, columns)
+    return P.Project(plan, exprs, columns, estimated_rows=plan.estimated_rows)
+
+
+def _is_srf(name: str) -> bool:
+    return any(s.kind == "s" for s in F.functions_named(name))
+
+
+def _renamed(plan: P.Plan, columns: list[P.PlanColumn]) -> P.Plan:
+    if [c.name for c in plan.columns] == [c.name for c in columns]:
+        return plan
+    return P.Project(plan, [ColumnRef(i, c.type) for i, c in enumerate(plan.columns)], columns,
+                     estimated_rows=plan.estimated_rows)
+
+
+def _rename(columns: list[P.PlanColumn], names: list[str], keep_source: bool = False) -> list[P.PlanColumn]:
+    if not names:
+        return list(columns)
+    if len(names) > len(columns):
+        raise SqlSyntaxError(f"table has {len(columns)} columns available but {len(names)} columns specified")
+    out = []
+    for i, c in enumerate(columns):
+        name = names[i] if i < len(names) else c.name
+        out.append(P.PlanColumn(name, c.type, c.table_oid if keep_source else c.table_oid, c.attnum))
+    return out
+
+
+def _scope_of(plan: P.Plan) -> Scope:
+    scope = Scope()
+    scope.add("", plan.columns)
+    return scope
+
+
+def _cast_plan(binder: QueryBinder, plan: P.Plan, types: list[SqlType]) -> P.Plan:
+    if all(c.type == t for c, t in zip(plan.columns, types)):
+        return plan
+    eb = binder.expr_binder(_scope_of(plan))
+    exprs = [eb.coerce(ColumnRef(i, c.type, c.name), t) if not (isinstance(plan, P.Values)) else
+             ColumnRef(i, c.type, c.name) for i, (c, t) in enumerate(zip(plan.columns, types))]
+    if isinstance(plan, P.Values):
+        plan.rows = [[eb.coerce(v, t) for v, t in zip(row, types)] for row in plan.rows]
+        plan.columns = [P.PlanColumn(c.name, t) for c, t in zip(plan.columns, types)]
+        return plan
+    return P.Project(plan, exprs, [P.PlanColumn(c.name, t) for c, t in zip(plan.columns, types)],
+                     estimated_rows=plan.estimated_rows)
+
+
+def _sort_key(o: exp.Expression, expr: Expr) -> tuple[Expr, bool, bool]:
+    if isinstance(o, exp.Ordered):
+        desc = bool(o.args.get("desc"))
+        nulls_first = o.args.get("nulls_first")
+        # sqlglot fills nulls_first from its dialect default; PostgreSQL: NULLS LAST for ASC, FIRST for DESC
+        explicit = "NULLS" in o.sql(dialect="postgres").upper()
+        if not explicit:
+            nulls_first = desc
+        return expr, desc, bool(nulls_first)
+    return expr, False, False
+
+
+def _is_alias_only(node: exp.Select, name: str) -> bool:
+    return any(isinstance(i, exp.Alias) and i.alias == name for i in node.expressions)
+
+
+def _match_output(e: exp.Expression, items, binder: ExprBinder) -> Expr:
+    bound = binder.bind(e)
+    for idx, (_, expr, _) in enumerate(items):
+        if expr_key(expr) == expr_key(bound):
+            return ColumnRef(idx, expr.type)
+    raise InvalidColumnReference("SELECT DISTINCT ON expressions must match initial ORDER BY expressions")
+
+
+def _and(conds: list[Expr]) -> Expr:
+    from quantadb.sql.expr import BoolOp
+    return BoolOp("and", conds, BOOL)
+
+
+def _expand_rollup_cube(node: exp.Expression, add) -> list[list[int]]:
+    members = []
+    for m in node.expressions:
+        if isinstance(m, exp.Tuple):
+            members.append([add(x) for x in m.expressions])
+        else:
+            members.append([add(m)])
+    if isinstance(node, exp.Rollup):
+        return [sum(members[:k], []) for k in range(len(members), -1, -1)]
+    out = []
+    n = len(members)
+    for mask in range((1 << n) - 1, -1, -1):
+        out.append(sum((members[i] for i in range(n) if mask & (1 << (n - 1 - i))), []))
+    return out
+
+
+def _is_empty_tuple(node: exp.Expression) -> bool:
+    return isinstance(node, exp.Tuple) and not node.expressions
+
+
+def _grouping_call(node: Call, group_keys: dict, grouping_col: int) -> Expr:
+    positions = []
+    for a in node.args:
+        k = expr_key(a)
+        if k not in group_keys:
+            raise GroupingError("arguments to GROUPING must be grouping expressions of the associated query level")
+        positions.append(group_keys[k])
+    return Call("grouping", "grouping", [ColumnRef(grouping_col, SqlType(R.INT4)),
+                                         Const(positions, SqlType(R.array_of(R.INT4)))], SqlType(R.INT4))
+
+
+def _mark_locks(plan: P.Plan, mode: str) -> None:
+    for node in _plan_walk(plan):
+        if isinstance(node, (P.TableScan, P.IndexScan)):
+            node.lock_mode = mode
+
+
+def _plan_walk(plan: P.Plan):
+    yield plan
+    for child in plan.children():
+        yield from _plan_walk(child)
+
+
+def _plan_exprs(plan: P.Plan):
+    for name, value in vars(plan).items():
+        if isinstance(value, Expr):
+            yield value
+        elif isinstance(value, list):
+            for v in value:
+                if isinstance(v, Expr):
+                    yield v
+                elif isinstance(v, (list, tuple)):
+                    for w in v:
+                        if isinstance(w, Expr):
+                            yield w
+
+
+def _is_correlated(plan: P.Plan) -> bool:
+    return _is_correlated_to(plan, 1)
+
+
+def _is_correlated_to(plan: P.Plan, depth: int) -> bool:
+    """Does `plan` refer to columns `depth` or more levels out (from a subquery's view)?"""
+    for node in _plan_walk(plan):
+        for e in _plan_exprs(node):
+            for n in walk(e):
+                if isinstance(n, OuterRef) and n.depth >= depth:
+                    return True
+                if hasattr(n, "plan") and isinstance(getattr(n, "plan"), P.Plan):
+                    if _is_correlated_to(n.plan, depth + 1):
+                        return True
+        if isinstance(node, P.CteScan) and node.cte.plan is not None and node.cte.plan is not plan:
+            pass
+    return False
+
+
+def _references(node: exp.Expression, name: str) -> bool:
+    return any(t.name == name for t in node.find_all(exp.Table))

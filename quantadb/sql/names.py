@@ -1,0 +1,71 @@
+"""Result column names as PostgreSQL chooses them (FigureColname in parse_target.c)."""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from quantadb.sql.typenames import from_datatype
+
+# sqlglot node classes whose PostgreSQL column name is fixed.
+_FIXED = {
+    exp.Case: "case", exp.Coalesce: "coalesce", exp.Nullif: "nullif", exp.Greatest: "greatest",
+    exp.Least: "least", exp.Array: "array", exp.Exists: "exists", exp.CurrentTimestamp: "now",
+    exp.CurrentDate: "current_date", exp.CurrentTime: "current_time", exp.CurrentUser: "current_user",
+    exp.SessionUser: "session_user", exp.CurrentSchema: "current_schema", exp.CurrentCatalog: "current_catalog",
+    exp.Localtimestamp: "localtimestamp", exp.Extract: "extract", exp.StrPosition: "position",
+    exp.Substring: "substring", exp.TimestampTrunc: "date_trunc", exp.TimeToStr: "to_char",
+    exp.LogicalAnd: "bool_and", exp.LogicalOr: "bool_or", exp.GroupConcat: "string_agg",
+    exp.ArrayAgg: "array_agg", exp.Explode: "unnest", exp.ExplodingGenerateSeries: "generate_series",
+    exp.GenerateSeries: "generate_series", exp.Stddev: "stddev", exp.Variance: "variance",
+    exp.VariancePop: "var_pop", exp.StddevPop: "stddev_pop", exp.StddevSamp: "stddev_samp",
+    exp.Interval: "interval", exp.Boolean: "bool", exp.Count: "count", exp.Overlay: "overlay",
+}
+
+
+def column_name(node: exp.Expression) -> str:
+    name, _ = _figure(node)
+    return name or "?column?"
+
+
+def _figure(node: exp.Expression) -> tuple[str | None, int]:
+    """(name, strength): 2 = a real name, 1 = a type name from a cast, 0 = none."""
+    if isinstance(node, exp.Paren):
+        return _figure(node.this)
+    if isinstance(node, exp.Column):
+        return node.name, 2
+    if isinstance(node, exp.Dot):
+        inner = node.expression
+        return (_figure(inner) if isinstance(inner, exp.Expression) else (str(inner), 2))
+    if isinstance(node, (exp.Cast, exp.TryCast)):
+        name, strength = _figure(node.this)
+        if strength == 2:
+            return name, 2
+        try:
+            return from_datatype(node.args["to"]).pg.name, 1
+        except Exception:  # an unknown type fails later with the right error
+            return None, 0
+    if isinstance(node, exp.Trim):
+        position = str(node.args.get("position") or "").upper()
+        return {"LEADING": "ltrim", "TRAILING": "rtrim"}.get(position, "btrim"), 2
+    if isinstance(node, exp.Window):
+        return _figure(node.this)
+    if isinstance(node, (exp.Filter, exp.WithinGroup)):
+        return _figure(node.this)
+    if isinstance(node, exp.Subquery):
+        inner = node.this
+        if isinstance(inner, exp.Select) and inner.expressions:
+            first = inner.expressions[0]
+            if isinstance(first, exp.Alias):
+                return first.alias, 2
+            return _figure(first)
+        return None, 0
+    for cls, fixed in _FIXED.items():
+        if type(node) is cls:
+            return fixed, 2
+    if isinstance(node, exp.Anonymous):
+        return node.name.lower(), 2
+    if isinstance(node, exp.Func) and not isinstance(node, (exp.Binary, exp.Unary)) and type(node).__module__.startswith("sqlglot"):
+        if isinstance(node, (exp.And, exp.Or, exp.Not, exp.Is, exp.In, exp.Between, exp.Like)):
+            return None, 0
+        return type(node).sql_names()[0].lower(), 2
+    return None, 0
