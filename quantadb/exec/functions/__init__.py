@@ -48,4 +48,6 @@ def setfn(*names: str) -> Callable[[Callable], Callable]:
     return register
 
 
-from quantadb.exec.functions import aggregates, arith, compare, patterns, strings  # noqa: E402,F401  (register the impls)
+from quantadb.exec.functions import (  # noqa: E402,F401  (register the impls)
+    aggregates, arith, compare, datefields, datetimefns, mathfns, patterns, strings,
+)

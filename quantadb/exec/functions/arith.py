@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from quantadb.errors import DivisionByZero, InvalidParameterValue, NumericValueOutOfRange
+from quantadb.errors import DivisionByZero, InvalidArgumentForPowerFunction, NumericValueOutOfRange
 from quantadb.exec.functions import SCALARS, scalar
 from quantadb.exec.functions.support import (
     EXACT, and_valid, clamp_scale, map_rows, numeric_div, round_scale, with_sig_digits,
@@ -230,9 +230,9 @@ def _numeric_div_trunc(x: Decimal, y: Decimal) -> Decimal:
 
 def _numeric_power(x: Decimal, y: Decimal) -> Decimal:
     if x.is_zero() and y < 0:
-        raise DivisionByZero("zero raised to a negative power is undefined")
+        raise InvalidArgumentForPowerFunction("zero raised to a negative power is undefined")
     if x < 0 and y != y.to_integral_value():
-        raise InvalidParameterValue("a negative number raised to a non-integer power yields a complex result")
+        raise InvalidArgumentForPowerFunction("a negative number raised to a non-integer power yields a complex result")
     if x.is_zero():
         return Decimal(1) if y.is_zero() else Decimal(0)
     weight = float(y) * math.log10(abs(float(x))) if float(x) != 0 else 0.0

@@ -89,11 +89,20 @@ def nbase_weight(d: Decimal) -> tuple[int, int]:
 
 def round_scale(d: Decimal, scale: int) -> Decimal:
     """Round half away from zero to `scale` digits after the point (negative: left of it)."""
+    return quantize_scale(d, scale, decimal.ROUND_HALF_UP)
+
+
+def quantize_scale(d: Decimal, scale: int, rounding: str) -> Decimal:
+    """Round to `scale` digits after the point; a negative scale rounds left of it and keeps
+    scale 0 (PostgreSQL prints 1200, never 1.2E+3). Zero loses its sign, as numeric has none."""
     if not d.is_finite():
         return d
-    return d.quantize(Decimal(1).scaleb(-scale), rounding=decimal.ROUND_HALF_UP, context=EXACT) if scale >= 0 \
-        else d.scaleb(scale, context=EXACT).quantize(Decimal(1), rounding=decimal.ROUND_HALF_UP,
-                                                     context=EXACT).scaleb(-scale, context=EXACT)
+    if scale >= 0:
+        out = d.quantize(Decimal(1).scaleb(-scale), rounding=rounding, context=EXACT)
+    else:
+        whole = d.scaleb(scale, context=EXACT).quantize(Decimal(1), rounding=rounding, context=EXACT)
+        out = Decimal(int(whole) * 10 ** -scale)
+    return out.copy_abs() if out.is_zero() else out
 
 
 def clamp_scale(rscale: int, *inputs: Decimal) -> int:
