@@ -49,5 +49,5 @@ def setfn(*names: str) -> Callable[[Callable], Callable]:
 
 
 from quantadb.exec.functions import (  # noqa: E402,F401  (register the impls)
-    aggregates, arith, compare, datefields, datetimefns, mathfns, patterns, strings,
+    aggregates, arith, arrays, compare, datefields, datetimefns, json, mathfns, patterns, setfns, strings,
 )

@@ -13,6 +13,7 @@ from quantadb.exec.functions import scalar
 from quantadb.exec.functions.support import and_valid, map_rows, obj_array
 from quantadb.types.codecs import format_value
 from quantadb.types.column import Column
+from quantadb.types.registry import SqlType
 
 
 def rows(fn, dtype=object, fill=None):
@@ -22,11 +23,11 @@ def rows(fn, dtype=object, fill=None):
     return impl
 
 
-def as_text(value, arg, ctx) -> str:
-    """A value of the argument expression's type as PostgreSQL's output function prints it."""
+def as_text(value, t: SqlType, ctx) -> str:
+    """A value of type `t` as PostgreSQL's output function prints it."""
     if isinstance(value, str):
         return value
-    return format_value(arg.type, value, ctx.format)
+    return format_value(t, value, ctx.format)
 
 
 @scalar("anytextcat", "textanycat")
@@ -35,7 +36,7 @@ def anytextcat(args, n, ctx, call) -> Column:
     valid = and_valid(args)
     out = np.full(n, "", dtype=object)
     for i in range(n) if valid is None else np.flatnonzero(valid):
-        out[i] = as_text(args[0].data[i], call.args[0], ctx) + as_text(args[1].data[i], call.args[1], ctx)
+        out[i] = as_text(args[0].data[i], call.args[0].type, ctx) + as_text(args[1].data[i], call.args[1].type, ctx)
     return Column(out)
 
 
@@ -189,7 +190,7 @@ def _quote_any(nullable: bool):
         out = np.empty(n, dtype=object)
         for i in range(n):
             ok = col.valid is None or col.valid[i]
-            out[i] = quote_literal(as_text(col.data[i], call.args[0], ctx)) if ok else "NULL" if nullable else None
+            out[i] = quote_literal(as_text(col.data[i], call.args[0].type, ctx)) if ok else "NULL" if nullable else None
         valid = None if nullable or col.valid is None else col.valid.copy()
         return Column(out, valid)
     return impl
@@ -201,7 +202,7 @@ scalar("quote_nullable")(_quote_any(True))
 
 def _texts(args, call, ctx, i: int) -> list:
     """Row i's arguments as text (None for NULL)."""
-    return [None if a.valid is not None and not a.valid[i] else as_text(a.data[i], e, ctx)
+    return [None if a.valid is not None and not a.valid[i] else as_text(a.data[i], e.type, ctx)
             for a, e in zip(args, call.args)]
 
 

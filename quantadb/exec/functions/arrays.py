@@ -1,0 +1,88 @@
+"""Array functions and operators (arrayfuncs.c, array_userfuncs.c) over one-dimensional arrays
+(a value is a Python list; None elements are NULLs; lower bound 1)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from quantadb.exec.functions import scalar
+from quantadb.exec.functions.compare import array_key
+from quantadb.exec.functions.strings import as_text, rows
+from quantadb.exec.functions.support import map_nullable, obj_array
+from quantadb.types.column import Column
+from quantadb.types.registry import SqlType, element_of
+
+
+def _dim_check(arr: list, dim: int):
+    return len(arr) if arr and int(dim) == 1 else None
+
+
+scalar("array_length")(lambda args, n, ctx, call: map_nullable(_dim_check, args, n, np.int32))
+scalar("array_upper")(lambda args, n, ctx, call: map_nullable(_dim_check, args, n, np.int32))
+scalar("array_lower")(lambda args, n, ctx, call: map_nullable(lambda a, d: 1 if a and int(d) == 1 else None,
+                                                              args, n, np.int32))
+scalar("array_cardinality")(rows(len, np.int32, 0))
+
+
+def _values(col: Column, n: int) -> list:
+    if col.valid is None:
+        return list(col.data)
+    return [v if ok else None for v, ok in zip(col.data, col.valid)]
+
+
+def _nullable_pair(fn):
+    """Non-strict two-argument array functions: fn(a, b) with None for NULL; returns None for NULL."""
+    def impl(args, n, ctx, call) -> Column:
+        out = [fn(a, b) for a, b in zip(_values(args[0], n), _values(args[1], n))]
+        valid = np.fromiter((v is not None for v in out), dtype=bool, count=n)
+        data = obj_array(out)
+        if call is not None and call.type.pg.name == "int4":
+            data = np.where(valid, data, 0).astype(np.int32)
+        return Column(data, None if valid.all() else valid)
+    return impl
+
+
+def _position(arr, value):
+    if arr is None:
+        return None
+    for i, x in enumerate(arr):
+        if x == value if value is not None else x is None:
+            return i + 1
+    return None
+
+
+scalar("array_position")(_nullable_pair(_position))
+scalar("array_append")(_nullable_pair(lambda a, v: (a or []) + [v]))
+scalar("array_prepend")(_nullable_pair(lambda v, a: [v] + (a or [])))
+scalar("array_cat")(_nullable_pair(lambda a, b: None if a is None and b is None else (a or []) + (b or [])))
+scalar("array_remove")(_nullable_pair(lambda a, v: None if a is None else
+                                      [x for x in a if not (x is None if v is None else x == v)]))
+
+
+def _elements(arr: list) -> set:
+    return {array_key([x])[0] for x in arr if x is not None}
+
+
+scalar("arraycontains")(rows(lambda a, b: all(x is not None for x in b) and _elements(b) <= _elements(a),
+                             bool, False))
+scalar("arraycontained")(rows(lambda a, b: all(x is not None for x in a) and _elements(a) <= _elements(b),
+                              bool, False))
+scalar("arrayoverlap")(rows(lambda a, b: bool(_elements(a) & _elements(b)), bool, False))
+
+
+@scalar("array_to_text")
+def array_to_text(args, n, ctx, call) -> Column:
+    """array_to_string(arr, delim [, null_string]): NULL elements are skipped without null_string."""
+    arr_t = call.args[0].type
+    elem = SqlType(element_of(arr_t.pg)) if arr_t.pg.is_array else arr_t
+    arrs, delims = _values(args[0], n), _values(args[1], n)
+    nulls = _values(args[2], n) if len(args) > 2 else [None] * n
+    out, valid = [], np.ones(n, dtype=bool)
+    for arr, d, ns in zip(arrs, delims, nulls):
+        if arr is None or d is None:
+            out.append(None)
+            valid[len(out) - 1] = False
+            continue
+        parts = [as_text(x, elem, ctx) if x is not None else ns for x in arr]
+        out.append(d.join(p for p in parts if p is not None))
+    return Column(obj_array(out), None if valid.all() else valid)

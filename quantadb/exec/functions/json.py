@@ -1,0 +1,354 @@
+"""json/jsonb operators and functions (jsonfuncs.c, jsonb_op.c): -> ->> #> #>> @> <@ ? ?| ?&
+|| -, typeof, array_length, build_object/array, to_json(b), extract_path, strip_nulls, pretty,
+and the json aggregates. jsonb values are parsed Python values; json values are text, parsed
+on use (sub-values print in jsonb's spacing rather than the input's)."""
+
+from __future__ import annotations
+
+import json as _json
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+
+from quantadb.errors import InvalidParameterValue
+from quantadb.exec.functions import aggregate, scalar
+from quantadb.exec.functions.aggregates import group_lists
+from quantadb.exec.functions.strings import as_text, rows
+from quantadb.exec.functions.support import map_nullable, obj_array
+from quantadb.types.codecs import format_value
+from quantadb.types.column import Column
+from quantadb.types.jsonb import escape_json_string, format_jsonb, jsonb_key_order, parse_jsonb
+from quantadb.types.registry import SqlType, element_of
+
+
+
+def to_jsonb_value(value: Any, t, ctx) -> Any:
+    """A SQL value of type `t` as a jsonb value (to_jsonb's per-type mapping)."""
+    name = t.pg.name
+    if value is None:
+        return None
+    if name == "jsonb":
+        return value
+    if name == "json":
+        return parse_jsonb(value)
+    if name == "bool":
+        return bool(value)
+    if name in ("int2", "int4", "int8", "oid"):
+        return int(value)
+    if name == "numeric":
+        return value if value.is_finite() else format_value(t, value, ctx.format)
+    if name in ("float4", "float8"):
+        text = format_value(t, value, ctx.format)
+        return Decimal(text) if np.isfinite(value) else text
+    if t.pg.is_array:
+        et = SqlType(element_of(t.pg))
+        return [to_jsonb_value(v, et, ctx) for v in value]
+    text = as_text(value, t, ctx)
+    if name in ("timestamp", "timestamptz"):  # ISO 8601, as to_json prints them
+        text = text.replace(" ", "T", 1)
+        if name == "timestamptz" and len(text) > 3 and text[-3] in "+-":
+            text += ":00"
+    return text
+
+
+def json_text(value: Any, sep: str = ", ", colon: str = " : ") -> str:
+    """json output of a built value: json_build_object's `{"a" : 1}` spacing."""
+    if isinstance(value, dict):
+        return "{" + sep.join(escape_json_string(k) + colon + json_text(v, sep, colon) for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + sep.join(json_text(v, sep, colon) for v in value) + "]"
+    return format_jsonb(value)
+
+
+def _parse_json(text: str) -> Any:
+    return _json.loads(text, parse_float=Decimal)
+
+
+# --- navigation ----------------------------------------------------------------------------------
+
+def field(j: Any, key: str) -> Any:
+    return j.get(key, _MISSING) if isinstance(j, dict) else _MISSING
+
+
+def element(j: Any, idx: int) -> Any:
+    if not isinstance(j, list):
+        return _MISSING
+    idx = int(idx)
+    if idx < 0:
+        idx += len(j)
+    return j[idx] if 0 <= idx < len(j) else _MISSING
+
+
+def path(j: Any, keys: list) -> Any:
+    for k in keys:
+        if k is None:
+            return _MISSING
+        if isinstance(j, dict):
+            j = j.get(k, _MISSING)
+        elif isinstance(j, list):
+            try:
+                j = element(j, int(k))
+            except ValueError:
+                return _MISSING
+        else:
+            return _MISSING
+        if j is _MISSING:
+            return j
+    return j
+
+
+_MISSING = object()
+
+
+def _as_text(v: Any) -> Any:
+    if v is _MISSING or v is None:
+        return None
+    return v if isinstance(v, str) else format_jsonb(v)
+
+
+def _nav(get, text_out: bool, is_json: bool):
+    def impl(args, n, ctx, call) -> Column:
+        def one(j, k):
+            doc = _parse_json(j) if is_json else j
+            v = get(doc, k)
+            if text_out:
+                return _as_text(v)
+            if v is _MISSING:
+                return None
+            return format_jsonb(v) if is_json else _Boxed(v)
+        col = map_nullable(one, args, n)
+        data = col.data
+        if not text_out and not is_json:
+            data = obj_array([v.value if isinstance(v, _Boxed) else v for v in data])
+        return Column(data, col.valid)
+    return impl
+
+
+class _Boxed:
+    """Keeps a JSON null (Python None) distinct from SQL NULL through map_nullable."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+for _prefix, _is_json in (("json", True), ("jsonb", False)):
+    scalar(f"{_prefix}_object_field")(_nav(field, False, _is_json))
+    scalar(f"{_prefix}_object_field_text")(_nav(field, True, _is_json))
+    scalar(f"{_prefix}_array_element")(_nav(element, False, _is_json))
+    scalar(f"{_prefix}_array_element_text")(_nav(element, True, _is_json))
+    scalar(f"{_prefix}_extract_path_op")(_nav(path, False, _is_json))
+    scalar(f"{_prefix}_extract_path_text_op")(_nav(path, True, _is_json))
+
+
+def _variadic_path(text_out: bool, is_json: bool):
+    nav = _nav(path, text_out, is_json)
+
+    def impl(args, n, ctx, call) -> Column:
+        keys = obj_array([[None if a.valid is not None and not a.valid[i] else a.data[i] for a in args[1:]]
+                          for i in range(n)])
+        return nav([args[0], Column(keys)], n, ctx, call)
+    return impl
+
+
+for _prefix, _is_json in (("json", True), ("jsonb", False)):
+    scalar(f"{_prefix}_extract_path")(_variadic_path(False, _is_json))
+    scalar(f"{_prefix}_extract_path_text")(_variadic_path(True, _is_json))
+
+
+# --- containment, existence, concatenation ---------------------------------------------------------
+
+def contains(a: Any, b: Any, top: bool = True) -> bool:
+    """jsonb @>: objects by key, arrays by element (any order), scalars by equality."""
+    if isinstance(a, dict):
+        return isinstance(b, dict) and all(k in a and contains(a[k], v, False) for k, v in b.items())
+    if isinstance(a, list):
+        if isinstance(b, list):
+            return all(any(contains(x, y, False) for x in a) for y in b)
+        return top and not isinstance(b, dict) and any(_scalar_eq(x, b) for x in a)
+    return not isinstance(b, (dict, list)) and _scalar_eq(a, b)
+
+
+def _scalar_eq(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and a == b if isinstance(a, bool) or isinstance(b, bool) else a == b
+
+
+def exists(j: Any, key: str) -> bool:
+    if isinstance(j, dict):
+        return key in j
+    if isinstance(j, list):
+        return any(isinstance(x, str) and x == key for x in j)
+    return isinstance(j, str) and j == key
+
+
+def concat(a: Any, b: Any) -> Any:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return {**a, **b}
+    left = a if isinstance(a, list) else [a]
+    right = b if isinstance(b, list) else [b]
+    return left + right
+
+
+def delete(j: Any, key: Any) -> Any:
+    if isinstance(key, str):
+        if isinstance(j, dict):
+            return {k: v for k, v in j.items() if k != key}
+        if isinstance(j, list):
+            return [x for x in j if not (isinstance(x, str) and x == key)]
+        raise InvalidParameterValue("cannot delete from scalar")
+    if not isinstance(j, list):
+        raise InvalidParameterValue("cannot delete from object using integer index" if isinstance(j, dict)
+                                    else "cannot delete from scalar")
+    idx = int(key) + (len(j) if key < 0 else 0)
+    return [x for i, x in enumerate(j) if i != idx]
+
+
+scalar("jsonb_contains")(rows(contains, bool, False))
+scalar("jsonb_contained")(rows(lambda a, b: contains(b, a), bool, False))
+scalar("jsonb_exists")(rows(exists, bool, False))
+scalar("jsonb_exists_any")(rows(lambda j, keys: any(k is not None and exists(j, k) for k in keys), bool, False))
+scalar("jsonb_exists_all")(rows(lambda j, keys: all(k is None or exists(j, k) for k in keys), bool, False))
+scalar("jsonb_concat")(rows(concat))
+scalar("jsonb_delete", "jsonb_delete_idx")(rows(delete))
+
+
+# --- functions ---------------------------------------------------------------------------------------
+
+def typeof(j: Any) -> str:
+    if isinstance(j, dict):
+        return "object"
+    if isinstance(j, list):
+        return "array"
+    if isinstance(j, str):
+        return "string"
+    if isinstance(j, bool):
+        return "boolean"
+    return "null" if j is None else "number"
+
+
+def array_length(j: Any) -> int:
+    if isinstance(j, list):
+        return len(j)
+    raise InvalidParameterValue("cannot get array length of a non-array" if isinstance(j, dict)
+                                else "cannot get array length of a scalar")
+
+
+def strip_nulls(j: Any) -> Any:
+    if isinstance(j, dict):
+        return {k: strip_nulls(v) for k, v in j.items() if v is not None}
+    if isinstance(j, list):
+        return [strip_nulls(v) for v in j]
+    return j
+
+
+def pretty(j: Any, indent: str = "") -> str:
+    inner = indent + "    "
+    if isinstance(j, dict) and j:
+        items = [f"{inner}{escape_json_string(k)}: {pretty(j[k], inner)}" for k in sorted(j, key=jsonb_key_order)]
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+    if isinstance(j, list) and j:
+        return "[\n" + ",\n".join(inner + pretty(v, inner) for v in j) + "\n" + indent + "]"
+    return format_jsonb(j)
+
+
+scalar("jsonb_typeof")(rows(typeof))
+scalar("json_typeof")(rows(lambda t: typeof(_parse_json(t))))
+scalar("jsonb_array_length")(rows(array_length, np.int32, 0))
+scalar("json_array_length")(rows(lambda t: array_length(_parse_json(t)), np.int32, 0))
+scalar("jsonb_strip_nulls")(rows(strip_nulls))
+scalar("jsonb_pretty")(rows(pretty))
+
+
+def _row_values(args, call, ctx, i: int) -> list:
+    return [None if a.valid is not None and not a.valid[i] else to_jsonb_value(a.data[i], e.type, ctx)
+            for a, e in zip(args, call.args)]
+
+
+def _build_object(is_json: bool):
+    def impl(args, n, ctx, call) -> Column:
+        fname = "json_build_object" if is_json else "jsonb_build_object"
+        if len(args) % 2:
+            raise InvalidParameterValue("argument list must have even number of elements",
+                                        hint=f"The arguments of {fname}() must consist of alternating keys and values.")
+        out = []
+        for i in range(n):
+            vals = _row_values(args, call, ctx, i)
+            obj = {}
+            for k in range(0, len(vals), 2):
+                if vals[k] is None:
+                    raise InvalidParameterValue(f"argument {k + 1}: key must not be null")
+                key = args[k].data[i]
+                obj[key if isinstance(key, str) else as_text(key, call.args[k].type, ctx)] = vals[k + 1]
+            out.append(json_text(obj) if is_json else obj)
+        return Column(obj_array(out))
+    return impl
+
+
+def _build_array(is_json: bool):
+    def impl(args, n, ctx, call) -> Column:
+        out = [_row_values(args, call, ctx, i) for i in range(n)]
+        return Column(obj_array([json_text(v) for v in out] if is_json else out))
+    return impl
+
+
+scalar("json_build_object")(_build_object(True))
+scalar("jsonb_build_object")(_build_object(False))
+scalar("json_build_array")(_build_array(True))
+scalar("jsonb_build_array")(_build_array(False))
+
+
+def _to_json(is_json: bool):
+    def impl(args, n, ctx, call) -> Column:
+        t = call.args[0].type
+        vals = [to_jsonb_value(v, t, ctx) for v in args[0].data] if args[0].valid is None else \
+            [to_jsonb_value(v, t, ctx) if ok else None for v, ok in zip(args[0].data, args[0].valid)]
+        return Column(obj_array([json_text(v, ",", ":") for v in vals] if is_json else vals))
+    return impl
+
+
+scalar("to_json")(_to_json(True))
+scalar("to_jsonb")(_to_json(False))
+
+
+# --- aggregates ------------------------------------------------------------------------------------
+
+def _values(col: Column, t, ctx) -> np.ndarray:
+    valid = col.valid
+    return obj_array([to_jsonb_value(v, t, ctx) if valid is None or valid[i] else None
+                      for i, v in enumerate(col.data)])
+
+
+def _json_agg(is_json: bool):
+    def impl(args, group_ids, ngroups, ctx, agg) -> Column:
+        lists = group_lists(_values(args[0], agg.args[0].type, ctx), group_ids, ngroups)
+        out = [None if not lst else json_text(lst) if is_json else lst for lst in lists]
+        present = np.asarray([bool(lst) for lst in lists], dtype=bool)
+        return Column(obj_array(out), None if present.all() else present)
+    return impl
+
+
+def _json_object_agg(is_json: bool):
+    def impl(args, group_ids, ngroups, ctx, agg) -> Column:
+        if args[0].valid is not None and not args[0].valid.all():
+            raise InvalidParameterValue("field name must not be null")
+        keys = [k if isinstance(k, str) else as_text(k, agg.args[0].type, ctx) for k in args[0].data]
+        vals = _values(args[1], agg.args[1].type, ctx)
+        objs: list = [None] * ngroups
+        for k, v, g in zip(keys, vals, group_ids.tolist()):
+            if objs[g] is None:
+                objs[g] = {}
+            objs[g][k] = v
+        out = [None if o is None else ("{ " + ", ".join(f"{escape_json_string(k)} : {json_text(v)}"
+                                                         for k, v in o.items()) + " }") if is_json else o
+               for o in objs]
+        present = np.asarray([o is not None for o in objs], dtype=bool)
+        return Column(obj_array(out), None if present.all() else present)
+    return impl
+
+
+aggregate("json_agg")(_json_agg(True))
+aggregate("jsonb_agg")(_json_agg(False))
+aggregate("json_object_agg")(_json_object_agg(True))
+aggregate("jsonb_object_agg")(_json_object_agg(False))

@@ -1,0 +1,149 @@
+"""Set-returning functions: generate_series, unnest, jsonb_object_keys/array_elements(_text),
+regexp_split_to_table. Contract (SETFNS): ``fn(args, n, ctx, call) -> (source_rows,
+[Column])``: the input row of each output row, and the output column. Input rows with a NULL
+argument produce no rows (all of these are strict)."""
+
+from __future__ import annotations
+
+import decimal
+from decimal import Decimal
+
+import numpy as np
+
+from quantadb.errors import InvalidParameterValue
+from quantadb.exec.functions import setfn
+from quantadb.exec.functions.datetimefns import ts_plus_interval
+from quantadb.exec.functions.json import _parse_json, format_jsonb
+from quantadb.exec.functions.patterns import _regex
+from quantadb.exec.functions.support import EXACT, and_valid, obj_array
+from quantadb.types.column import Column
+from quantadb.types.values import Interval
+
+_ZERO_STEP = InvalidParameterValue("step size cannot equal zero")
+
+
+def _live_rows(args, n: int) -> np.ndarray:
+    valid = and_valid(args)
+    return np.arange(n) if valid is None else np.flatnonzero(valid)
+
+
+def _collect(per_row) -> tuple[np.ndarray, list]:
+    sources, values = [], []
+    for row, items in per_row:
+        sources.extend([row] * len(items))
+        values.extend(items)
+    return np.asarray(sources, dtype=np.int64), values
+
+
+def _int_series(dtype):
+    def impl(args, n, ctx, call):
+        live = _live_rows(args, n)
+        start = args[0].data[live].astype(np.int64)
+        stop = args[1].data[live].astype(np.int64)
+        step = args[2].data[live].astype(np.int64) if len(args) > 2 else np.ones(len(live), dtype=np.int64)
+        if (step == 0).any():
+            raise _ZERO_STEP
+        counts = np.maximum((stop - start) // step + 1, 0)
+        sources = np.repeat(live, counts)
+        offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        values = np.repeat(start, counts) + offsets * np.repeat(step, counts)
+        return sources.astype(np.int64), [Column(values.astype(dtype))]
+    return impl
+
+
+setfn("generate_series_int4")(_int_series(np.int32))
+setfn("generate_series_int8")(_int_series(np.int64))
+
+
+@setfn("generate_series_numeric")
+def generate_series_numeric(args, n, ctx, call):
+    def rows_of(i):
+        start, stop = args[0].data[i], args[1].data[i]
+        step = args[2].data[i] if len(args) > 2 else Decimal(1)
+        if step.is_zero():
+            raise _ZERO_STEP
+        out, cur = [], start
+        with decimal.localcontext(EXACT):
+            while (cur <= stop) if step > 0 else (cur >= stop):
+                out.append(cur)
+                cur += step
+        return out
+    sources, values = _collect((i, rows_of(i)) for i in _live_rows(args, n))
+    return sources, [Column(obj_array(values))]
+
+
+def _ts_series(tz: bool):
+    def impl(args, n, ctx, call):
+        zone = ctx.format.zone if tz else None
+
+        def rows_of(i):
+            start, stop, step = int(args[0].data[i]), int(args[1].data[i]), args[2].data[i]
+            if step == Interval(0, 0, 0):
+                raise _ZERO_STEP
+            forward = step > Interval(0, 0, 0)
+            out, cur = [], start
+            while (cur <= stop) if forward else (cur >= stop):
+                out.append(cur)
+                cur = int(ts_plus_interval(np.array([cur], dtype=np.int64), obj_array([step]), 1, zone)[0])
+            return out
+        sources, values = _collect((i, rows_of(i)) for i in _live_rows(args, n))
+        return sources, [Column(np.asarray(values, dtype=np.int64))]
+    return impl
+
+
+setfn("generate_series_timestamp")(_ts_series(False))
+setfn("generate_series_timestamptz")(_ts_series(True))
+
+
+@setfn("unnest")
+def unnest(args, n, ctx, call):
+    sources, values = _collect((i, args[0].data[i]) for i in _live_rows(args, n))
+    valid = np.fromiter((v is not None for v in values), dtype=bool, count=len(values))
+    dtype = call.type.pg.dtype if call is not None else np.dtype(object)
+    if dtype == object:
+        data = obj_array(values)
+    else:
+        data = np.asarray([v if v is not None else 0 for v in values], dtype=dtype)
+    return sources, [Column(data, None if valid.all() else valid)]
+
+
+def _json_srf(extract, is_json: bool):
+    def impl(args, n, ctx, call):
+        def rows_of(i):
+            doc = args[0].data[i]
+            return extract(_parse_json(doc) if is_json else doc)
+        sources, values = _collect((i, rows_of(i)) for i in _live_rows(args, n))
+        valid = np.fromiter((v is not None for v in values), dtype=bool, count=len(values))
+        return sources, [Column(obj_array(values), None if valid.all() else valid)]
+    return impl
+
+
+def _object_keys(j):
+    if not isinstance(j, dict):
+        raise InvalidParameterValue("cannot call jsonb_object_keys on " + ("an array" if isinstance(j, list)
+                                                                           else "a scalar"))
+    return list(j.keys())
+
+
+def _elements(as_text: bool, is_json: bool):
+    def extract(j):
+        if not isinstance(j, list):
+            raise InvalidParameterValue("cannot extract elements from " + ("an object" if isinstance(j, dict)
+                                                                         else "a scalar"))
+        if as_text:
+            return [v if isinstance(v, str) or v is None else format_jsonb(v) for v in j]
+        return [format_jsonb(v) for v in j] if is_json else j
+    return extract
+
+
+for _prefix, _is_json in (("json", True), ("jsonb", False)):
+    setfn(f"{_prefix}_object_keys")(_json_srf(_object_keys, _is_json))
+    setfn(f"{_prefix}_array_elements")(_json_srf(_elements(False, _is_json), _is_json))
+    setfn(f"{_prefix}_array_elements_text")(_json_srf(_elements(True, _is_json), _is_json))
+
+
+@setfn("regexp_split_to_table")
+def regexp_split_to_table(args, n, ctx, call):
+    sources, values = _collect((i, _regex(args[1].data[i], "").split(args[0].data[i]))
+                               for i in _live_rows(args, n))
+    return sources, [Column(obj_array(values))]
