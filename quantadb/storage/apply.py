@@ -22,7 +22,7 @@ from quantadb.errors import InternalError
 
 from . import records as R
 from .catalog import FIRST_USER_OID, Catalog, RelationDef, from_value
-from .index import Index, row_keys
+from .index import Index
 from .table import DEFAULT_CAPACITY, Table
 from .txn import ABORTED, COMMITTED, TxnManager
 from .vacuum import vacuum_tables
@@ -103,8 +103,7 @@ def _truncate(state: StorageState, rec) -> None:
 def _index_rows(state: StorageState, rel_oid: int, columns: list, n: int, rowids: np.ndarray) -> None:
     for index_oid in state.table_indexes.get(rel_oid, ()):
         idx = state.indexes[index_oid]
-        keys, ok = row_keys([columns[a - 1] for a in idx.attnums], n)
-        idx.add(keys, ok, rowids)
+        idx.add_rows([columns[a - 1] for a in idx.attnums], n, rowids)
 
 
 def build_index(state: StorageState, rel: RelationDef) -> Index:
@@ -202,10 +201,21 @@ def _vacuum(state: StorageState, rec) -> None:
     vacuum_tables(state, rec[1], rec[2])
 
 
+def _prune(state: StorageState, rec) -> None:
+    _, rel_oid, horizon = rec
+    table = state.tables.get(rel_oid)
+    if table is None:
+        return
+    status = state.txns.clog.status
+    for index_oid in state.table_indexes.get(rel_oid, ()):
+        state.indexes[index_oid].prune(lambda rowids: table.dead_mask(rowids, status, horizon))
+
+
 def _checkpoint(state: StorageState, rec) -> None:
     pass  # marks where a checkpoint was taken; nothing to change
 
 
 _HANDLERS = {R.INSERT: _insert, R.UPDATE: _update, R.DELETE: _delete, R.COMMIT: _end, R.ABORT: _end,
              R.SUBABORT: _end, R.CATALOG: _catalog, R.OID: _oid, R.SEQUENCE: _sequence,
-             R.TRUNCATE: _truncate, R.VACUUM: _vacuum, R.CHECKPOINT: _checkpoint}
+             R.TRUNCATE: _truncate, R.VACUUM: _vacuum, R.CHECKPOINT: _checkpoint,
+             R.PRUNE: _prune}

@@ -23,6 +23,7 @@ import numpy as np
 from quantadb.types.column import Column
 
 _EMPTY = np.zeros(0, dtype=np.int64)
+BULK_ROWS = 4096
 
 
 def row_keys(columns: list[Column], n: int) -> tuple[list, np.ndarray]:
@@ -56,6 +57,11 @@ class Index:
         self._delta_count = 0
         self._sorted: list = []  # btree: (key, rowid) of the delta, sorted
 
+    @property
+    def numeric(self) -> bool:
+        """One int/float key column: keys live in a numpy array, probes can be vectorized."""
+        return self._dtype != object
+
     def __len__(self) -> int:
         return len(self._base_rows) + self._delta_count
 
@@ -67,7 +73,7 @@ class Index:
 
     def add(self, keys: list, ok: np.ndarray, rowids: np.ndarray) -> None:
         rows = rowids.tolist()
-        if len(rows) > 4096:
+        if len(rows) > BULK_ROWS:
             mask = ok if not ok.all() else None
             ks = [k for k, good in zip(keys, ok.tolist()) if good] if mask is not None else keys
             rs = rowids[mask] if mask is not None else rowids
@@ -106,12 +112,24 @@ class Index:
         ks, rs = self._drain_delta()
         self._merge(ks, np.array(rs, dtype=np.int64))
 
-    def _merge(self, keys: list, rowids: np.ndarray) -> None:
+    def add_rows(self, columns: list[Column], n: int, rowids: np.ndarray) -> None:
+        """Index n new rows; a large batch on one numeric column merges without Python keys."""
+        if n > BULK_ROWS and self._dtype != object:
+            col = columns[0]
+            keys, rows = col.data[:n], rowids
+            if col.valid is not None:
+                keys, rows = keys[col.valid[:n]], rowids[col.valid[:n]]
+            self._merge(keys, rows)
+            return
+        keys, ok = row_keys(columns, n)
+        self.add(keys, ok, rowids)
+
+    def _merge(self, keys: list | np.ndarray, rowids: np.ndarray) -> None:
+        new_keys = self._key_array(keys)
         if self._delta_count:
             dk, dr = self._drain_delta()
-            keys = list(keys) + dk
+            new_keys = np.concatenate([new_keys, self._key_array(dk)])
             rowids = np.concatenate([rowids, np.array(dr, dtype=np.int64)])
-        new_keys = self._key_array(keys)
         all_keys = np.concatenate([self._base_keys, new_keys]) if len(self._base_keys) else new_keys
         all_rows = np.concatenate([self._base_rows, rowids.astype(np.int64)]) if len(self._base_rows) else \
             rowids.astype(np.int64)
@@ -124,9 +142,9 @@ class Index:
         self._base_keys = all_keys[order]
         self._base_rows = all_rows[order]
 
-    def _key_array(self, keys: list) -> np.ndarray:
+    def _key_array(self, keys: list | np.ndarray) -> np.ndarray:
         if self._dtype != object:
-            return np.array(keys, dtype=self._dtype)
+            return np.asarray(keys, dtype=self._dtype)
         arr = np.empty(len(keys), dtype=object)
         for i, k in enumerate(keys):
             arr[i] = k
@@ -139,16 +157,38 @@ class Index:
         all_rows: list[np.ndarray] = []
         for first, cols, _xmin, _xmax in table.all_rows(list(self.attnums)):
             n = len(cols[0].data) if cols else 0
-            if n:
+            if not n:
+                continue
+            rows = np.arange(first, first + n, dtype=np.int64)
+            if self._dtype != object:
+                keys = cols[0].data
+                if cols[0].valid is not None:
+                    keys, rows = keys[cols[0].valid], rows[cols[0].valid]
+                all_keys.append(self._key_array(keys))
+            else:
                 keys, ok = row_keys(cols, n)
-                rows = np.arange(first, first + n, dtype=np.int64)
                 if not ok.all():
                     keys = [k for k, good in zip(keys, ok.tolist()) if good]
                     rows = rows[ok]
                 all_keys.extend(keys)
-                all_rows.append(rows)
-        if all_keys:
-            self._merge(all_keys, np.concatenate(all_rows))
+            all_rows.append(rows)
+        if all_rows:
+            keys = np.concatenate(all_keys) if self._dtype != object else all_keys
+            self._merge(keys, np.concatenate(all_rows))
+
+    def prune(self, dead) -> None:
+        """Drop entries whose row `dead(rowids) -> bool mask` says no snapshot can see."""
+        if len(self._base_rows):
+            keep = ~dead(self._base_rows)
+            if not keep.all():
+                self._base_keys = self._base_keys[keep]
+                self._base_rows = self._base_rows[keep]
+        if self._delta_count:
+            ks, rs = self._drain_delta()
+            rows = np.array(rs, dtype=np.int64)
+            keep = (~dead(rows)).tolist()
+            self.add([k for k, good in zip(ks, keep) if good], np.ones(sum(keep), dtype=np.bool_),
+                     rows[np.array(keep, dtype=np.bool_)])
 
     # -- lookups ------------------------------------------------------------------------
     def _bounds(self, key, side: str) -> int:
@@ -173,6 +213,29 @@ class Index:
         if v is not None:
             out.extend(v if type(v) is list else [v])
         return out
+
+    def lookup_array(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Vectorized equality probe for one numeric key column: (position in keys, rowid) pairs."""
+        keys = self._key_array(keys)
+        base = self._base_keys
+        lo = np.searchsorted(base, keys, side="left")
+        cnt = np.searchsorted(base, keys, side="right") - lo
+        total = int(cnt.sum())
+        pos = np.repeat(np.arange(len(keys)), cnt)
+        starts = np.repeat(lo - (np.cumsum(cnt) - cnt), cnt)
+        rows = self._base_rows[starts + np.arange(total)] if total else _EMPTY
+        if self._delta:
+            in_delta = np.flatnonzero(np.isin(keys, self._key_array(list(self._delta))))
+            extra_pos, extra_rows = [], []
+            for p in in_delta.tolist():
+                v = self._delta[keys[p].item()]
+                for r in (v if type(v) is list else [v]):
+                    extra_pos.append(p)
+                    extra_rows.append(r)
+            if extra_pos:
+                pos = np.concatenate([pos, np.array(extra_pos, dtype=np.int64)])
+                rows = np.concatenate([rows, np.array(extra_rows, dtype=np.int64)])
+        return pos, rows
 
     def lookup(self, keys: list[Column]) -> np.ndarray:
         """Row ids of every version whose key equals one of the given keys (candidates)."""

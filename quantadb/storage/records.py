@@ -19,6 +19,7 @@ value, little-endian throughout.
 | d   | dict: u32 count + key, value pairs (insertion order)                     |
 | a   | numpy fixed-width array: dtype str (`s`) + u32 count + raw buffer        |
 | S   | numpy object array of str: u32 count + u32 offsets[count+1] + UTF-8 blob |
+| K   | the same, few distinct values: u32 count + distinct values (`S`) + i32 codes |
 | o   | numpy object array of anything else: u32 count + values                  |
 | C   | Column: data array + (N or validity `a`)                                 |
 
@@ -36,6 +37,8 @@ Record kinds and fields (xid = the writing (sub)transaction's id):
     SEQUENCE  seq_oid, last_value, is_called      non-transactional, logged ahead
     TRUNCATE  xid, rel_oid
     VACUUM    rel_oids (None = all), horizon_xid
+    PRUNE     rel_oid, horizon_xid                drop index entries of versions dead below the
+                                                  horizon (row ids stay: safe mid-statement)
     CHECKPOINT lsn
 """
 
@@ -51,10 +54,11 @@ from quantadb.errors import DataCorrupted, InternalError
 from quantadb.types.column import Column
 from quantadb.types.values import Interval
 
-INSERT, UPDATE, DELETE, COMMIT, ABORT, SUBABORT, CATALOG, OID, SEQUENCE, TRUNCATE, VACUUM, CHECKPOINT = range(1, 13)
+INSERT, UPDATE, DELETE, COMMIT, ABORT, SUBABORT, CATALOG, OID, SEQUENCE, TRUNCATE, VACUUM, CHECKPOINT, PRUNE = \
+    range(1, 14)
 KIND_NAMES = {INSERT: "insert", UPDATE: "update", DELETE: "delete", COMMIT: "commit", ABORT: "abort",
               SUBABORT: "subabort", CATALOG: "catalog", OID: "oid", SEQUENCE: "sequence",
-              TRUNCATE: "truncate", VACUUM: "vacuum", CHECKPOINT: "checkpoint"}
+              TRUNCATE: "truncate", VACUUM: "vacuum", CHECKPOINT: "checkpoint", PRUNE: "prune"}
 
 _Q = struct.Struct("<q")
 _D = struct.Struct("<d")
@@ -86,6 +90,31 @@ def _enc_str(out: bytearray, s: str) -> None:
 
 
 def _enc(out: bytearray, v: object) -> None:
+    t = type(v)  # exact-type fast paths for what records mostly hold
+    if t is int and _INT64_MIN <= v <= _INT64_MAX:
+        out += b"i"
+        out += _Q.pack(v)
+    elif t is Column:
+        out += b"C"
+        _enc_array(out, v.data)
+        if v.valid is None:
+            out += b"N"
+        else:
+            _enc_array(out, np.asarray(v.valid, dtype=np.bool_))
+    elif t is list or t is tuple:
+        out += (b"l" if t is list else b"t") + _L.pack(len(v))
+        for x in v:
+            _enc(out, x)
+    elif t is str:
+        out += b"s"
+        _enc_str(out, v)
+    elif t is np.ndarray:
+        _enc_array(out, v)
+    else:
+        _enc_other(out, v)
+
+
+def _enc_other(out: bytearray, v: object) -> None:
     if v is None:
         out += b"N"
     elif v is True or v is False or isinstance(v, np.bool_):
@@ -143,7 +172,8 @@ def _enc(out: bytearray, v: object) -> None:
 def _enc_array(out: bytearray, a: np.ndarray) -> None:
     a = a.reshape(-1)
     if a.dtype != object:
-        a = np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<") if a.dtype.byteorder == ">" else a.dtype)
+        if a.dtype.byteorder == ">":
+            a = a.astype(a.dtype.newbyteorder("<"))
         out += b"a"
         _enc_str(out, a.dtype.str)
         out += _L.pack(len(a))
@@ -151,12 +181,27 @@ def _enc_array(out: bytearray, a: np.ndarray) -> None:
         return
     items = a.tolist()
     if all(type(x) is str for x in items):
+        if len(items) > 16:
+            codes_of: dict[str, int] = {}
+            codes = [codes_of.setdefault(x, len(codes_of)) for x in items]
+            if len(codes_of) * 2 <= len(items):
+                out += b"K" + _L.pack(len(items))
+                _enc_array(out, np.array(list(codes_of), dtype=object))
+                out += np.array(codes, dtype="<i4").tobytes()
+                return
         blobs = [x.encode("utf-8", "surrogatepass") for x in items]
-        offsets = np.zeros(len(blobs) + 1, dtype="<u4")
-        if blobs:
+        n = len(blobs)
+        out += b"S" + _L.pack(n)
+        if n <= 16:
+            offsets, total = [0], 0
+            for b in blobs:
+                total += len(b)
+                offsets.append(total)
+            out += struct.pack(f"<{n + 1}I", *offsets)
+        else:
+            offsets = np.zeros(n + 1, dtype="<u4")
             np.cumsum([len(b) for b in blobs], out=offsets[1:])
-        out += b"S" + _L.pack(len(blobs))
-        out += offsets.tobytes()
+            out += offsets.tobytes()
         out += b"".join(blobs)
         return
     out += b"o" + _L.pack(len(items))
@@ -215,7 +260,7 @@ def _dec(mv: memoryview, pos: int) -> tuple[object, int]:
             k, pos = _dec(mv, pos)
             d[k], pos = _dec(mv, pos)
         return d, pos
-    if tag in (0x61, 0x53, 0x6F):  # a S o
+    if tag in (0x61, 0x53, 0x6F, 0x4B):  # a S o K
         return _dec_array(mv, pos - 1)
     if tag == 0x43:  # C
         data, pos = _dec_array(mv, pos)
@@ -239,6 +284,10 @@ def _dec_array(mv: memoryview, pos: int) -> tuple[np.ndarray, int]:
         return arr, pos + nbytes
     (n,) = _L.unpack_from(mv, pos)
     pos += 4
+    if tag == 0x4B:  # K
+        dictionary, pos = _dec_array(mv, pos)
+        codes = np.frombuffer(mv[pos:pos + 4 * n], dtype="<i4")
+        return dictionary[codes], pos + 4 * n
     arr = np.empty(n, dtype=object)
     if tag == 0x53:  # S
         offsets = np.frombuffer(mv[pos:pos + 4 * (n + 1)], dtype="<u4")

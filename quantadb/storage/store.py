@@ -74,6 +74,7 @@ from .wal import WalWriter
 log = logging.getLogger("quantadb.storage")
 
 SEQUENCE_LOG_AHEAD = 32
+PRUNE_MIN_DEAD = 64
 _EXCLUSIVE_MODES = ("update", "no key update")
 
 __all__ = ["Store", "Txn", "Snapshot", "WouldBlock", "RowChanged"]
@@ -343,10 +344,15 @@ class Store:
     def _check_unique(self, txn: Txn, rel_oid: int, columns: list[Column], n: int,
                       only: np.ndarray | None = None) -> None:
         """UNIQUE/PRIMARY KEY for n new rows (`only`: the rows whose key may have changed)."""
+        if only is not None and not only.any():
+            return
         table = self._state.tables[rel_oid]
         for index_oid in self._state.table_indexes.get(rel_oid, ()):
             idx = self._state.indexes[index_oid]
             if not idx.unique:
+                continue
+            if n > 64 and idx.numeric:
+                self._check_unique_bulk(txn, table, idx, columns[idx.attnums[0] - 1], n, only)
                 continue
             keys, ok = row_keys([columns[a - 1] for a in idx.attnums], n)
             if only is not None:
@@ -361,6 +367,22 @@ class Store:
                 for r in idx.lookup_key(k):
                     if self._row_live(txn, table, r):
                         raise self._unique_violation(self._index_name(index_oid), rel_oid, idx.attnums, k)
+
+    def _check_unique_bulk(self, txn: Txn, table: Table, idx: Index, col: Column, n: int,
+                           only: np.ndarray | None) -> None:
+        """_check_unique for a large batch on one numeric column, without Python keys per row."""
+        mask = np.ones(n, dtype=np.bool_) if col.valid is None else col.valid[:n].copy()
+        if only is not None:
+            mask &= only
+        keys = col.data[:n][mask]
+        ordered = np.sort(keys)
+        dup = np.flatnonzero(ordered[1:] == ordered[:-1])
+        if len(dup):
+            raise self._unique_violation(self._index_name(idx.oid), table.oid, idx.attnums, ordered[dup[0]].item())
+        pos, rows = idx.lookup_array(keys)
+        for p, r in zip(pos.tolist(), rows.tolist()):
+            if self._row_live(txn, table, r):
+                raise self._unique_violation(self._index_name(idx.oid), table.oid, idx.attnums, keys[p].item())
 
     def _check_targets(self, txn: Txn, rel_oid: int, table: Table, rowids: np.ndarray,
                        exclusive: bool) -> np.ndarray:
@@ -421,7 +443,9 @@ class Store:
             if changed is not None:
                 self._check_unique(txn, rel_oid, cols, n, only=changed)
             xid = self._write_xid(txn)
-            return self._log((R.UPDATE, xid, rel_oid, rowids, n, cols), txn)
+            new = self._log((R.UPDATE, xid, rel_oid, rowids, n, cols), txn)
+            self._maybe_prune(table)
+            return new
 
     def _key_changed(self, table: Table, rel_oid: int, rowids: np.ndarray, cols: list[Column]) -> np.ndarray | None:
         """Rows whose key in some unique index differs from the old version (None: no unique index)."""
@@ -443,6 +467,14 @@ class Store:
                 changed |= diff
         return changed
 
+    def _maybe_prune(self, table: Table) -> None:
+        """Keep index candidate lists short under update churn (pgbench's branches row gets a
+        new version per transaction): once enough versions died, log a PRUNE."""
+        if table.dead_since_prune > max(PRUNE_MIN_DEAD, table.live_estimate // 8) and \
+                self._state.table_indexes.get(table.oid):
+            table.dead_since_prune = 0
+            self._log((R.PRUNE, table.oid, self._state.txns.horizon()))
+
     def delete(self, txn: Txn, rel_oid: int, rowids: np.ndarray, snap: Snapshot) -> int:
         rowids = np.asarray(rowids, dtype=np.int64)
         with self._wlock:
@@ -453,6 +485,7 @@ class Store:
                 return 0
             xid = self._write_xid(txn)
             self._log((R.DELETE, xid, rel_oid, rowids), txn)
+            self._maybe_prune(table)
             return len(rowids)
 
     def lock_rows(self, txn: Txn, rel_oid: int, rowids: np.ndarray, snap: Snapshot, mode: str) -> None:

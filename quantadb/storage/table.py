@@ -26,7 +26,7 @@ import numpy as np
 from quantadb.types.column import Column
 from quantadb.types.registry import STRING_TYPES, SqlType
 
-from .txn import FROZEN_XID, INVALID_XID, Snapshot
+from .txn import ABORTED, COMMITTED, FROZEN_XID, INVALID_XID, Snapshot
 
 DEFAULT_CAPACITY = 65536
 DICT_LIMIT = 4096
@@ -177,6 +177,7 @@ class Table:
         self.segments: list[Segment] = []
         self.generation = 0  # bumped by compaction: row ids before it are meaningless
         self.live_estimate = 0
+        self.dead_since_prune = 0  # versions given an xmax since the last index prune
 
     @property
     def row_count(self) -> int:
@@ -248,6 +249,7 @@ class Table:
                 seg.xmax[offs] = xid
                 seg.n_xmax += len(offs)
         self.live_estimate = max(0, self.live_estimate - len(rowids))
+        self.dead_since_prune += len(rowids)
 
     # -- reads ----------------------------------------------------------------------------
     def xmin_xmax(self, rowid: int) -> tuple[int, int]:
@@ -321,7 +323,7 @@ class Table:
 
     def visible(self, snap: Snapshot, rowids: np.ndarray) -> np.ndarray:
         cap = self.capacity
-        if len(rowids) <= 4:
+        if len(rowids) <= 16:
             out = np.zeros(len(rowids), dtype=np.bool_)
             for k, r in enumerate(rowids.tolist()):
                 seg = self.segments[r // cap]
@@ -333,9 +335,13 @@ class Table:
 
     def gather_mvcc(self, rowids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         cap = self.capacity
+        segs = rowids // cap
+        if len(rowids) and segs.min() == segs.max():
+            seg = self.segments[int(segs[0])]
+            offs = rowids % cap
+            return np.where(offs < seg.n, seg.xmin[offs], 0), seg.xmax[offs]
         xmin = np.zeros(len(rowids), dtype=np.int64)
         xmax = np.full(len(rowids), INVALID_XID, dtype=np.int64)
-        segs = rowids // cap
         for s in np.unique(segs).tolist():
             mask = segs == s
             seg = self.segments[s]
@@ -343,6 +349,12 @@ class Table:
             xmin[mask] = np.where(offs < seg.n, seg.xmin[offs], 0)
             xmax[mask] = seg.xmax[offs]
         return xmin, xmax
+
+    def dead_mask(self, rowids: np.ndarray, status: np.ndarray, horizon: int) -> np.ndarray:
+        """Versions no snapshot can see: inserted by an aborted xid, or deleted below the horizon
+        by a committed one (the rule VACUUM uses)."""
+        xmin, xmax = self.gather_mvcc(rowids)
+        return (status[xmin] == ABORTED) | ((xmax != INVALID_XID) & (xmax < horizon) & (status[xmax] == COMMITTED))
 
     def all_rows(self, attnums: list[int]) -> Iterator[tuple[int, list[Column], np.ndarray, np.ndarray]]:
         """Every physical row (no visibility): (first rowid, columns, xmin, xmax) per segment."""
@@ -353,7 +365,9 @@ class Table:
 
     # -- checkpoint form ----------------------------------------------------------------------
     def dump(self) -> dict:
-        """Plain values for records.encode: segments with their arrays cut to the row count."""
+        """Plain values for records.encode: segments with their arrays cut to the row count.
+
+        Views, not copies: encode them under the store's write lock."""
         segs = []
         for seg in list(self.segments):
             n = seg.n
@@ -362,12 +376,12 @@ class Table:
                 if sc is None:
                     cols.append(None)
                     continue
-                valid = None if sc.valid is None else sc.valid[:n].copy()
+                valid = None if sc.valid is None else sc.valid[:n]
                 if sc.values is not None:
-                    cols.append(("dict", sc.data[:n].copy(), list(sc.values), valid))
+                    cols.append(("dict", sc.data[:n], list(sc.values), valid))
                 else:
-                    cols.append(("plain", sc.data[:n].copy(), valid))
-            segs.append({"n": n, "xmin": seg.xmin[:n].copy(), "xmax": seg.xmax[:n].copy(),
+                    cols.append(("plain", sc.data[:n], valid))
+            segs.append({"n": n, "xmin": seg.xmin[:n], "xmax": seg.xmax[:n],
                          "n_xmax": seg.n_xmax, "cols": cols})
         return {"oid": self.oid, "capacity": self.capacity, "generation": self.generation,
                 "live": self.live_estimate, "segments": segs}

@@ -108,8 +108,13 @@ class Snapshot:
     def seen_array(self, xids: np.ndarray) -> np.ndarray:
         base = self._seen_table()
         out = base[np.minimum(xids, len(base) - 1)]
-        if self.own:
-            out |= np.isin(xids, np.fromiter(self.own, dtype=np.int64, count=len(self.own)))
+        own = self.own
+        if own:
+            if len(own) <= 8:
+                for x in own:
+                    out |= xids == x
+            else:
+                out |= np.isin(xids, np.fromiter(own, dtype=np.int64, count=len(own)))
         return out
 
     def visible_array(self, xmin: np.ndarray, xmax: np.ndarray) -> np.ndarray:
