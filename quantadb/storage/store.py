@@ -5,7 +5,8 @@ WAL -> apply(record). Checks raise before any effect: `WouldBlock(xid)` when a r
 held by a running transaction (the engine calls `wait_for` and retries), `RowChanged` when
 READ COMMITTED must re-run the statement, SqlErrors otherwise. Reads take no lock.
 
-    Store.open(data_dir, *, fs=None, fsync=True, capacity=65536) -> Store
+    Store.open(data_dir, *, fs=None, fsync=True, capacity=65536, standby=False) -> Store
+    store.promote()                                 standby -> primary: abort what the WAL left open
     store.catalog                                   Catalog (snapshot lookups, .version)
     store.begin(isolation="read committed", read_only=False) -> Txn
     store.snapshot(txn | None) -> Snapshot          RR: the first one is reused
@@ -30,14 +31,17 @@ READ COMMITTED must re-run the statement, SqlErrors otherwise. Reads take no loc
     store.allocate_oid(txn) -> int
     store.nextval(oid) -> int; store.setval(oid, value, is_called=True); store.sequence_state(oid)
     store.truncate(txn, rel_oid); store.vacuum(rel_oid=None); store.checkpoint(); store.close()
-    store.current_lsn; store.epoch; store.stats() -> dict
+    store.current_lsn; store.flushed_lsn; store.epoch (settable); store.stats() -> dict
+    store.apply_replicated(payload, epoch) -> lsn      replicas: log + apply a primary's record
+    store.fs, store.wal_dir                            for streaming the WAL (wal.read_wal)
 
 Commit: the COMMIT record is appended; the transaction becomes visible and releases its row
 locks when the WAL is durable up to it (on the flusher thread, before the returned future
 resolves). With `txn.synchronous_commit = False` it is visible at once and commit returns
-None. A transaction that did DDL is committed synchronously (physical drops happen under the
-write lock). If the flush fails the future carries the OSError and the transaction stays in
-progress (the WAL refuses further writes, as PostgreSQL PANICs).
+None. Nobody waits for the WAL flusher while holding the write lock, so the flusher's
+callback may take it (a transaction that did DDL applies its commit under it). If the flush
+fails the future carries the OSError and the transaction stays in progress (the WAL refuses
+further writes, as PostgreSQL PANICs).
 
 Row locks (FOR UPDATE/SHARE) live in memory only: they matter only while their holder runs.
 """
@@ -96,19 +100,26 @@ class Store:
     # -- opening ------------------------------------------------------------------------
     @classmethod
     def open(cls, data_dir: str, *, fs: FileSystem | None = None, fsync: bool = True,
-             capacity: int = DEFAULT_CAPACITY) -> Store:
+             capacity: int = DEFAULT_CAPACITY, standby: bool = False) -> Store:
+        """Recover the data directory. A standby keeps transactions the WAL left open (the
+        primary may still commit them); otherwise they are aborted, as after a crash."""
         fs = fs if fs is not None else FileSystem(fsync=fsync)
         fs.makedirs(data_dir)
         state = StorageState(capacity)
         end, epoch = recover(fs, data_dir, state)
         wal = WalWriter(fs, wal_dir(data_dir), end, epoch=epoch)
         store = cls(fs, data_dir, state, wal)
-        leftovers = sorted(state.txns.running)
+        if not standby:
+            store.promote()
+        return store
+
+    def promote(self) -> None:
+        """End recovery: abort (with ABORT records) every transaction the WAL left open."""
+        leftovers = sorted(self._state.txns.running)
         for xid in leftovers:
-            store._log((R.ABORT, xid, []))
+            self._log((R.ABORT, xid, []))
         if leftovers:
             log.info("[recovery] aborted %d transaction(s) left in progress: %s", len(leftovers), leftovers)
-        return store
 
     @property
     def catalog(self) -> Catalog:
@@ -133,6 +144,25 @@ class Store:
     @epoch.setter
     def epoch(self, value: int) -> None:
         self._wal.epoch = value
+
+    @property
+    def fs(self) -> FileSystem:
+        return self._fs
+
+    @property
+    def wal_dir(self) -> str:
+        """Where the WAL segments live (replication streams them with wal.read_wal)."""
+        return wal_dir(self._data_dir)
+
+    def apply_replicated(self, payload: bytes, epoch: int) -> int:
+        """Replica: append a record received from the primary to the local WAL (the same bytes
+        at the same position give the same LSN) and apply it; returns its end LSN."""
+        rec = R.decode(payload)
+        with self._wlock:
+            self._wal.epoch = epoch
+            lsn = self._wal.append(payload)
+            apply(self._state, rec, lsn)
+            return lsn
 
     def _log(self, rec: tuple, txn: Txn | None = None) -> object:
         """Append and apply one record (caller holds the write lock or needs no checks)."""
@@ -201,17 +231,6 @@ class Store:
         txn.state = "committing"
         done: Future = Future()
         done.set_running_or_notify_cancel()
-        if txn.did_ddl:
-            try:
-                self._wal.flush(lsn)
-            except OSError as e:
-                log.error("[storage] commit of transaction %d did not reach disk: %s", txn.xid, e)
-                done.set_exception(e)
-                return done
-            with self._wlock:
-                self._finish_commit(txn, rec, lsn)
-            done.set_result(lsn)
-            return done
 
         def durable(f: Future) -> None:
             exc = f.exception()
@@ -219,13 +238,17 @@ class Store:
                 log.error("[storage] commit of transaction %d did not reach disk: %s", txn.xid, exc)
                 done.set_exception(exc)
                 return
-            self._finish_commit(txn, rec, lsn)
+            if txn.did_ddl:  # physical drops and catalog reconciliation mutate under the write lock
+                with self._wlock:
+                    self._finish_commit(txn, rec)
+            else:
+                self._finish_commit(txn, rec)
             done.set_result(lsn)
 
         self._wal.flush_async(lsn).add_done_callback(durable)
         return done
 
-    def _finish_commit(self, txn: Txn, rec: tuple, lsn: int) -> None:
+    def _finish_commit(self, txn: Txn, rec: tuple) -> None:
         apply(self._state, rec)
         self._pending.pop(txn.xid, None)
         self._end_locks(txn)

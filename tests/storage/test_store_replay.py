@@ -160,3 +160,22 @@ def test_sequence_logs_ahead_and_skips_after_crash(store, fs):
     store.setval(seq, 100, False)
     assert store.nextval(seq) == 100 and store.sequence_state(seq) == (100, True)
     store.close()
+
+
+def test_replica_applies_the_primary_stream_to_the_same_state(store, fs):
+    from quantadb.storage.fs import SimulatedFileSystem
+    from quantadb.storage.store import Store
+    workload(store)
+    store._wal.flush()
+    replica_fs = SimulatedFileSystem()
+    replica = Store.open(DATA, fs=replica_fs, capacity=64, standby=True)
+    for rec in read_wal(fs, wal_dir(DATA)):
+        assert replica.apply_replicated(rec.payload, rec.epoch) == rec.lsn_end
+    assert image(replica.state) == image(store.state) | {"clog": image(replica.state)["clog"]}
+    replica.close()
+    replica = Store.open(DATA, fs=replica_fs, capacity=64, standby=True)
+    assert image(replica.state)["running"] == image(store.state)["running"] != []
+    lsn = replica.current_lsn
+    replica.promote()  # failover: the primary's open transaction is aborted here
+    assert replica.current_lsn > lsn and replica.state.txns.running == set()
+    replica.close()
