@@ -49,5 +49,6 @@ def setfn(*names: str) -> Callable[[Callable], Callable]:
 
 
 from quantadb.exec.functions import (  # noqa: E402,F401  (register the impls)
-    aggregates, arith, arrays, compare, datefields, datetimefns, json, mathfns, patterns, setfns, strings,
+    aggregates, arith, arrays, compare, datefields, datetimefns, formatting, json, mathfns, patterns, setfns,
+    strings,
 )
