@@ -1,0 +1,12 @@
+"""Layer 2: columnar MVCC tables, indexes, the WAL, checkpoints and recovery.
+
+The engine talks to `store.Store` only (its docstring is the contract). Inside:
+
+    records   logical WAL records and their binary encoding
+    apply     the one deterministic apply (primary, recovery and replicas)
+    catalog   schema objects, versioned like rows
+    txn       xids, clog, snapshots, subtransactions, lock waits
+    table     column segments; index: hash/btree key -> row ids; vacuum
+    recovery  checkpoint contents, newest checkpoint + WAL replay
+    fs, wal, checkpoint   the file-system seam, the WAL writer/reader, checkpoint files
+"""

@@ -188,3 +188,22 @@ def test_row_already_updated_by_self_is_skipped(store, table):
     old = _rowid(store, txn, table, 1)
     _update(store, txn, table, 1, "a")
     assert len(store.update(txn, table, old, cols([1], ["b"]), snap)) == 0
+
+
+def test_vacuum_keeps_versions_an_open_snapshot_needs(store, table):
+    rr = store.begin("repeatable read")
+    assert len(rows(store, rr, table)) == 3
+    committed(store, lambda t: _update(store, t, table, 1, "new"))
+    store.vacuum(table)
+    assert store.table(table).row_count == 4  # the old version is still needed by rr
+    assert rows(store, rr, table)[0] == (1, "v1")
+    store.commit(rr)
+    store.vacuum(table)
+    assert store.table(table).row_count == 3
+    assert peek(store, table)[0] == (1, "new")
+
+
+def test_catalog_version_moves_with_ddl_and_its_end(store):
+    v0 = store.catalog.version
+    create_table(store, name="x")
+    assert store.catalog.version > v0
