@@ -25,6 +25,7 @@ class SqlError(Exception):
         table: str | None = None,
         column: str | None = None,
         constraint: str | None = None,
+        where: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -37,6 +38,7 @@ class SqlError(Exception):
         self.table = table
         self.column = column
         self.constraint = constraint
+        self.where = where  # the CONTEXT line: "COPY t, line 3, column a: \"x\""
 
     def __str__(self) -> str:
         return self.message

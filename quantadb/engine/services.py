@@ -48,8 +48,10 @@ class ExecServices:
         index = self.store.index(plan.index_oid)
         table = self.store.table(plan.rel_oid)
         if keys is not None:
-            rowids = index.lookup_key(tuple(keys)) if len(keys) > 1 else index.lookup_key((keys[0],))
-            rowids = np.asarray(list(rowids), dtype=np.int64)
+            if any(k is None for k in keys):  # NULL never matches =
+                rowids = np.zeros(0, dtype=np.int64)
+            else:
+                rowids = np.asarray(index.lookup_key(tuple(keys) if len(keys) > 1 else keys[0]), dtype=np.int64)
         else:
             rowids = np.asarray(index.range((low,) if low is not None else None,
                                             (high,) if high is not None else None,

@@ -297,10 +297,10 @@ class Session:
         except RunInWorker:
             raise
         except SqlError:
-            self._statement_failed()
+            self.statement_failed()
             raise
         except Exception:
-            self._statement_failed()
+            self.statement_failed()
             raise
         finally:
             self.state_name = "idle in transaction" if self.state.block else "idle"
@@ -311,7 +311,8 @@ class Session:
         result.formats = portal.formats or [0] * len(result.columns or [])
         return result
 
-    def _statement_failed(self) -> None:
+    def statement_failed(self) -> None:
+        """The running statement failed: a block enters the failed state, an implicit transaction ends."""
         if self.state.block:
             self.state.failed = True
         elif self.state.txn is not None:

@@ -92,6 +92,10 @@ def _virtual_scan(plan: P.VirtualScan, ctx: EvalContext) -> Iterator[Batch]:
     yield batch
 
 
+def _materialized(plan: P.Materialized, ctx: EvalContext) -> Iterator[Batch]:
+    yield plan.batch
+
+
 def _values(plan: P.Values, ctx: EvalContext) -> Iterator[Batch]:
     one = Batch([], 1)
     columns = []
@@ -321,7 +325,7 @@ def _join(plan: P.Join, ctx: EvalContext) -> Iterator[Batch]:
 
 _RUNNERS = {
     P.Result: _result, P.TableScan: _table_scan, P.IndexScan: _index_scan, P.VirtualScan: _virtual_scan,
-    P.Values: _values, P.FunctionScan: _function_scan, P.ProjectSet: _project_set, P.Filter: _filter,
+    P.Values: _values, P.Materialized: _materialized, P.FunctionScan: _function_scan, P.ProjectSet: _project_set, P.Filter: _filter,
     P.Project: _project, P.Sort: _sort, P.Limit: _limit, P.Distinct: _distinct, P.SetOp: _set_op,
     P.CteScan: _cte_scan, P.Window: _window, P.Aggregate: _aggregate, P.Join: _join,
 }

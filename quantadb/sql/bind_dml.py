@@ -142,6 +142,22 @@ class DmlBinder:
             sb = self.q.expr_binder(_scope(source))
             source_exprs = [sb.coerce(ColumnRef(i, c.type), cols[p].type, "a")
                             for i, (c, p) in enumerate(zip(source.columns, positions))]
+        plan = self._insert_plan(rel, alias, schema, positions, source, source_exprs, binder, node)
+        conflict = node.args.get("conflict")
+        if conflict is not None:
+            plan.on_conflict = self._on_conflict(conflict, rel, alias, schema)
+        return plan
+
+    def bind_insert_rows(self, rel: RelationDef, names: list[str], rows: P.Plan) -> P.Insert:
+        """INSERT of rows already typed as the named columns (COPY FROM)."""
+        cols = self.all_columns(rel)
+        positions = [next(i for i, c in enumerate(cols) if c.name == n and not c.dropped) for n in names]
+        exprs = [ColumnRef(i, c.type) for i, c in enumerate(rows.columns)]
+        return self._insert_plan(rel, rel.name, "", positions, rows, exprs, self.q.expr_binder(Scope()), None)
+
+    def _insert_plan(self, rel: RelationDef, alias: str, schema: str, positions: list[int], source: P.Plan,
+                     source_exprs: list, binder: ExprBinder, node: exp.Insert | None) -> P.Insert:
+        cols = self.all_columns(rel)
         row: list[Expr] = []
         for i, col in enumerate(cols):
             if i in positions:
@@ -152,12 +168,8 @@ class DmlBinder:
                          estimated_rows=source.estimated_rows)
         new_scope = self.table_scope(rel, alias, schema)
         checks = self.row_checks(rel, self.q.expr_binder(new_scope))
-        returning, ret_cols = self.returning(node, new_scope)
-        plan = P.Insert(rel.oid, rel.name, full, returning, ret_cols, checks)
-        conflict = node.args.get("conflict")
-        if conflict is not None:
-            plan.on_conflict = self._on_conflict(conflict, rel, alias, schema)
-        return plan
+        returning, ret_cols = self.returning(node, new_scope) if node is not None else (None, [])
+        return P.Insert(rel.oid, rel.name, full, returning, ret_cols, checks)
 
     def _insert_values(self, node: exp.Values, cols: list[ColumnDef], positions: list[int], binder: ExprBinder):
         rows = []

@@ -23,9 +23,9 @@ class PlanColumn:
     attnum: int = 0
 
 
+@dataclass(eq=False)
 class Plan:
-    columns: list[PlanColumn]
-    estimated_rows: float = 1000.0
+    estimated_rows: float = field(default=1000.0, kw_only=True)
 
     def children(self) -> list["Plan"]:
         return []
@@ -39,7 +39,6 @@ class Result(Plan):
     """One row of no columns (SELECT without FROM)."""
 
     columns: list[PlanColumn] = field(default_factory=list)
-    estimated_rows: float = 1.0
 
 
 @dataclass(eq=False)
@@ -53,7 +52,6 @@ class TableScan(Plan):
     filter: Expr | None = None
     with_rowids: bool = False
     lock_mode: str = ""  # "update" / "share" for SELECT ... FOR UPDATE / FOR SHARE
-    estimated_rows: float = 1000.0
 
     def label(self) -> str:
         return f"Seq Scan on {self.table_name}"
@@ -77,7 +75,6 @@ class IndexScan(Plan):
     filter: Expr | None = None
     with_rowids: bool = False
     lock_mode: str = ""
-    estimated_rows: float = 1.0
 
     def label(self) -> str:
         return f"Index Scan using {self.index_name} on {self.table_name}"
@@ -90,7 +87,6 @@ class VirtualScan(Plan):
     source: str  # the generator's name, e.g. "pg_catalog.pg_class"
     columns: list[PlanColumn]
     filter: Expr | None = None
-    estimated_rows: float = 100.0
 
     def label(self) -> str:
         return f"Function Scan on {self.source}"
@@ -103,6 +99,14 @@ class Values(Plan):
 
     def label(self) -> str:
         return "Values Scan"
+
+
+@dataclass(eq=False)
+class Materialized(Plan):
+    """Rows already in memory, e.g. the parsed data of COPY FROM."""
+
+    batch: Any
+    columns: list[PlanColumn]
 
 
 @dataclass(eq=False)

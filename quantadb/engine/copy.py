@@ -1,0 +1,395 @@
+"""COPY ... FROM STDIN and COPY ... TO STDOUT in text, CSV and binary formats.
+
+Text format: one row per line, columns separated by DELIMITER (tab), `\\N` for NULL,
+backslash escapes (\\t \\n \\\\ ...), and a line `\\.` ends the data. CSV: RFC 4180 quoting
+with QUOTE/ESCAPE, NULL is the unquoted empty string by default, optional HEADER. Binary:
+the PGCOPY signature, flags and header extension, then per row int16 field count and
+(int32 length | -1, bytes) per field, ended by int16 -1.
+
+COPY FROM keeps nothing of a COPY that fails: rows are parsed as they arrive, checked, and
+written in one insert when the client sends CopyDone.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import struct
+from typing import TYPE_CHECKING
+
+from quantadb.engine.results import CopyOut, Result, RunInWorker
+from quantadb.errors import (BadCopyFileFormat, FeatureNotSupported, InvalidParameterValue, QueryCanceled,
+                             SqlError, UndefinedColumn, UndefinedTable, WrongObjectType)
+from quantadb.exec.columns import from_values
+from quantadb.sql.utility import CopyStmt
+from quantadb.types.codecs import binary_decoder, binary_encoder, text_decoder, text_encoder
+from quantadb.types.column import Batch
+
+if TYPE_CHECKING:
+    from quantadb.engine.session import Session
+
+_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
+_TEXT_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", "\\": "\\"}
+
+
+class CopyOptions:
+    def __init__(self, options: dict[str, str | None]) -> None:
+        fmt = (options.get("format") or "text").lower()
+        if fmt not in ("text", "csv", "binary"):
+            raise InvalidParameterValue(f'COPY format "{fmt}" not recognized')
+        self.format = fmt
+        self.delimiter = options.get("delimiter") or ("," if fmt == "csv" else "\t")
+        if len(self.delimiter) != 1:
+            raise FeatureNotSupported("COPY delimiter must be a single one-byte character")
+        self.null = options.get("null", None)
+        if self.null is None:
+            self.null = "" if fmt == "csv" else "\\N"
+        self.header = (options.get("header") or "false").lower() in ("true", "on", "1", "match") \
+            if "header" in options else False
+        if "header" in options and options.get("header") is None:
+            self.header = True
+        self.quote = options.get("quote") or '"'
+        self.escape = options.get("escape") or self.quote
+        self.force_null = set((options.get("force_null") or "").split(",")) - {""}
+
+
+def _resolve_target(session: "Session", stmt: CopyStmt):
+    catalog = session.catalog()
+    hit = catalog.resolve_relation(stmt.table)
+    if hit is None:
+        raise UndefinedTable(f'relation "{".".join(stmt.table)}" does not exist')
+    if hit.relation is None or hit.relation.kind != "r":
+        raise WrongObjectType(f'cannot copy to {"view" if hit.relation and hit.relation.kind == "v" else "relation"} '
+                              f'"{stmt.table[-1]}"')
+    rel = hit.relation
+    all_cols = sorted(rel.columns, key=lambda c: c.attnum)
+    live = [c for c in all_cols if not c.dropped]
+    if stmt.columns:
+        chosen = []
+        for name in stmt.columns:
+            col = rel.column(name)
+            if col is None:
+                raise UndefinedColumn(f'column "{name}" of relation "{rel.name}" does not exist')
+            chosen.append(col)
+    else:
+        chosen = live
+    return rel, all_cols, chosen
+
+
+def start_copy(session: "Session", stmt: CopyStmt, inline: bool) -> Result:
+    if stmt.target not in ("stdin", "stdout"):
+        raise FeatureNotSupported("COPY to or from a file or program is not supported; use STDIN/STDOUT "
+                                  "(psql's \\copy)")
+    options = CopyOptions(stmt.options)
+    if stmt.is_from:
+        if stmt.table is None:
+            raise FeatureNotSupported("COPY FROM requires a table")
+        rel, all_cols, chosen = _resolve_target(session, stmt)
+        return Result(copy_in=CopyFromStdin(session, rel, all_cols, chosen, options))
+    return _copy_out(session, stmt, options, inline)
+
+
+class CopyFromStdin:
+    """The CopyIn the wire layer drives: feed() parses rows as data arrives."""
+
+    def __init__(self, session: "Session", rel, all_cols, chosen, options: CopyOptions) -> None:
+        self.session = session
+        self.rel = rel
+        self.all_cols = all_cols
+        self.chosen = chosen
+        self.options = options
+        self.binary = options.format == "binary"
+        self.column_count = len(chosen)
+        self.buffer = b""
+        self.line = 0
+        self.values: list[list] = [[] for _ in chosen]
+        self.ended = False
+        self.header_pending = options.header
+        ctx = session.format_context
+        if self.binary:
+            self.decoders = [binary_decoder(c.type) for c in chosen]
+        else:
+            self.decoders = [text_decoder(c.type, ctx) for c in chosen]
+
+    # -- CopyIn protocol ---------------------------------------------------------------------
+
+    def feed(self, data: bytes) -> None:
+        if self.ended:
+            return
+        self.buffer += data
+        try:
+            if self.binary:
+                self._parse_binary(final=False)
+            else:
+                self._parse_lines(final=False)
+        except Exception:
+            self.session.statement_failed()
+            raise
+
+    def finish(self, *, inline: bool) -> Result:
+        try:
+            if self.binary:
+                self._parse_binary(final=True)
+            else:
+                self._parse_lines(final=True)
+            n = len(self.values[0]) if self.values else 0
+            if inline and n > 5000:
+                raise RunInWorker()
+            return self._write(n)
+        except RunInWorker:
+            raise
+        except Exception:
+            self.session.statement_failed()
+            raise
+
+    def fail(self, reason: str) -> SqlError:
+        self.values = [[] for _ in self.chosen]
+        self.session.statement_failed()
+        return QueryCanceled(f"COPY from stdin failed: {reason}")
+
+    # -- parsing ---------------------------------------------------------------------------------
+
+    def _context(self, column: str | None = None, value: str | None = None) -> str:
+        where = f"COPY {self.rel.name}, line {self.line}"
+        if column is not None:
+            where += f", column {column}"
+            if value is not None:
+                where += f': "{value}"'
+        return where
+
+    def _parse_lines(self, final: bool) -> None:
+        text = self.buffer.decode("utf-8", errors="strict") if final else None
+        if text is None:
+            cut = self.buffer.rfind(b"\n")
+            if cut < 0:
+                return
+            chunk, self.buffer = self.buffer[:cut + 1], self.buffer[cut + 1:]
+        else:
+            chunk, self.buffer = self.buffer, b""
+        try:
+            text = chunk.decode("utf-8")
+        except UnicodeDecodeError as e:
+            from quantadb.errors import CharacterNotInRepertoire
+            raise CharacterNotInRepertoire("invalid byte sequence for encoding \"UTF8\"",
+                                           where=self._context()) from e
+        if self.options.format == "csv":
+            self._parse_csv(text)
+            return
+        for raw in text.split("\n"):
+            if raw == "" and not final:
+                continue
+            if raw.endswith("\r"):
+                raw = raw[:-1]
+            if raw == "":
+                continue
+            self.line += 1
+            if raw == "\\.":
+                self.ended = True
+                return
+            if self.header_pending:
+                self.header_pending = False
+                continue
+            fields = raw.split(self.options.delimiter)
+            self._add_row([None if f == self.options.null else _unescape(f) for f in fields], fields)
+
+    def _parse_csv(self, text: str) -> None:
+        reader = csv.reader(io.StringIO(text), delimiter=self.options.delimiter, quotechar=self.options.quote,
+                            escapechar=None if self.options.escape == self.options.quote else self.options.escape,
+                            doublequote=self.options.escape == self.options.quote, strict=False)
+        for row in reader:
+            self.line += 1
+            if row == ["\\."]:
+                self.ended = True
+                return
+            if self.header_pending:
+                self.header_pending = False
+                continue
+            if not row:
+                continue
+            self._add_row([None if f == self.options.null else f for f in row], row)
+
+    def _add_row(self, fields: list[str | None], raw: list[str]) -> None:
+        if len(fields) > len(self.chosen):
+            raise BadCopyFileFormat("extra data after last expected column", where=self._context())
+        if len(fields) < len(self.chosen):
+            missing = self.chosen[len(fields)].name
+            raise BadCopyFileFormat(f'missing data for column "{missing}"', where=self._context())
+        for i, (value, col) in enumerate(zip(fields, self.chosen)):
+            if value is None:
+                self.values[i].append(None)
+                continue
+            try:
+                self.values[i].append(self.decoders[i](value))
+            except SqlError as e:
+                e.where = self._context(col.name, value)
+                raise
+
+    def _parse_binary(self, final: bool) -> None:
+        buf = self.buffer
+        pos = 0
+        if self.line == 0:
+            if len(buf) < 19:
+                if final:
+                    raise BadCopyFileFormat("COPY file signature not recognized")
+                return
+            if buf[:11] != _SIGNATURE:
+                raise BadCopyFileFormat("COPY file signature not recognized")
+            ext = struct.unpack("!I", buf[15:19])[0]
+            pos = 19 + ext
+            self.line = 1
+        while True:
+            if len(buf) - pos < 2:
+                break
+            nfields = struct.unpack("!h", buf[pos:pos + 2])[0]
+            if nfields == -1:
+                self.ended = True
+                pos += 2
+                break
+            if nfields != len(self.chosen):
+                raise BadCopyFileFormat(f"row field count is {nfields}, expected {len(self.chosen)}",
+                                        where=self._context())
+            p = pos + 2
+            row = []
+            complete = True
+            for i in range(nfields):
+                if len(buf) - p < 4:
+                    complete = False
+                    break
+                length = struct.unpack("!i", buf[p:p + 4])[0]
+                p += 4
+                if length == -1:
+                    row.append(None)
+                    continue
+                if len(buf) - p < length:
+                    complete = False
+                    break
+                row.append(self.decoders[i](buf[p:p + length]))
+                p += length
+            if not complete:
+                break
+            for i, v in enumerate(row):
+                self.values[i].append(v)
+            self.line += 1
+            pos = p
+        self.buffer = buf[pos:]
+        if final and self.buffer and not self.ended:
+            raise BadCopyFileFormat("unexpected EOF in COPY data", where=self._context())
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def _write(self, n: int) -> Result:
+        from quantadb.engine import statements as S
+        from quantadb.exec.modify import run_modify
+        from quantadb.sql.bind_dml import DmlBinder
+        from quantadb.sql.bind_query import QueryBinder
+        from quantadb.sql.plan import Materialized, PlanColumn
+        session = self.session
+        columns = [from_values(vals, c.type) for vals, c in zip(self.values, self.chosen)]
+        self.values = [[] for _ in self.chosen]
+        if n == 0:
+            return Result(tag="COPY 0")
+        rows = Materialized(Batch(columns, n), [PlanColumn(c.name, c.type) for c in self.chosen])
+        queries = QueryBinder(session.catalog(), [], session.format_context)
+        plan = DmlBinder(queries).bind_insert_rows(self.rel, [c.name for c in self.chosen], rows)
+        count, _ = run_modify(plan, S.eval_context(session, []))
+        return Result(tag=f"COPY {count}")
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _unescape(field: str) -> str:
+    if "\\" not in field:
+        return field
+    out = []
+    i = 0
+    n = len(field)
+    while i < n:
+        ch = field[i]
+        if ch == "\\" and i + 1 < n:
+            nxt = field[i + 1]
+            if nxt in _TEXT_ESCAPES:
+                out.append(_TEXT_ESCAPES[nxt])
+                i += 2
+                continue
+            if nxt.isdigit() and nxt < "8":
+                j = i + 1
+                while j < n and j < i + 4 and field[j] in "01234567":
+                    j += 1
+                out.append(chr(int(field[i + 1:j], 8)))
+                i = j
+                continue
+            if nxt == "x" and i + 2 < n:
+                j = i + 2
+                while j < n and j < i + 4 and field[j] in "0123456789abcdefABCDEF":
+                    j += 1
+                if j > i + 2:
+                    out.append(chr(int(field[i + 2:j], 16)))
+                    i = j
+                    continue
+            out.append(nxt)
+            i += 2
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _escape(value: bytes, delimiter: bytes) -> bytes:
+    return (value.replace(b"\\", b"\\\\").replace(b"\n", b"\\n").replace(b"\r", b"\\r").replace(b"\t", b"\\t")
+            .replace(delimiter, b"\\" + delimiter) if delimiter != b"\t" else
+            value.replace(b"\\", b"\\\\").replace(b"\n", b"\\n").replace(b"\r", b"\\r").replace(b"\t", b"\\t"))
+
+
+def _copy_out(session: "Session", stmt: CopyStmt, options: CopyOptions, inline: bool) -> Result:
+    from quantadb.engine import statements as S
+    from quantadb.engine.session import Portal, Prepared
+    if stmt.query is not None:
+        query = stmt.query
+    else:
+        rel, all_cols, chosen = _resolve_target(session, stmt)
+        query = f"SELECT {', '.join(_quote(c.name) for c in chosen)} FROM {_quote(rel.name)}"
+    inner = S.Statement(query)
+    result = S.execute(session, Portal(Prepared(query, inner, []), [], []), inline)
+    batch = result.batches[0] if result.batches else Batch([], 0)
+    columns = result.columns or []
+    chunks: list[bytes] = []
+    if options.format == "binary":
+        encoders = [binary_encoder(c.type) for c in columns]
+        encoded = [enc(col) for enc, col in zip(encoders, batch.columns)]
+        chunks.append(_SIGNATURE + struct.pack("!ii", 0, 0))
+        for i in range(batch.length):
+            parts = [struct.pack("!h", len(columns))]
+            for col in encoded:
+                v = col[i]
+                parts.append(struct.pack("!i", -1) if v is None else struct.pack("!i", len(v)) + v)
+            chunks.append(b"".join(parts))
+        chunks.append(struct.pack("!h", -1))
+    else:
+        ctx = session.format_context
+        encoded = [text_encoder(c.type, ctx)(col) for c, col in zip(columns, batch.columns)]
+        delim = options.delimiter.encode()
+        null = options.null.encode()
+        if options.format == "csv":
+            quote = options.quote.encode()
+            if options.header:
+                chunks.append(delim.join(_csv_field(c.name.encode(), delim, quote, null) for c in columns) + b"\n")
+            for i in range(batch.length):
+                chunks.append(delim.join(null if col[i] is None else _csv_field(col[i], delim, quote, null)
+                                         for col in encoded) + b"\n")
+        else:
+            if options.header:
+                chunks.append(delim.join(c.name.encode() for c in columns) + b"\n")
+            for i in range(batch.length):
+                chunks.append(delim.join(null if col[i] is None else _escape(col[i], delim) for col in encoded)
+                              + b"\n")
+    return Result(copy_out=CopyOut(options.format == "binary", len(columns), chunks, f"COPY {batch.length}"))
+
+
+def _csv_field(value: bytes, delim: bytes, quote: bytes, null: bytes) -> bytes:
+    if (delim in value or quote in value or b"\n" in value or b"\r" in value or value == null
+            or value[:1].isspace() or value[-1:].isspace() or value == b"\\."):
+        return quote + value.replace(quote, quote + quote) + quote
+    return value
+

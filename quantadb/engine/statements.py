@@ -1,0 +1,196 @@
+"""Statements: classify, bind (with a plan cache), and execute one statement in a session.
+
+Routing happens by leading keyword: utility statements (sql/utility.py) go to
+engine/utility.py, DDL to engine/ddl.py, queries and DML through the binder to the executor.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlglot import exp
+
+from quantadb.engine.results import ColumnDesc, Result, RunInWorker
+from quantadb.errors import FeatureNotSupported
+from quantadb.exec.context import EvalContext
+from quantadb.exec.modify import run_modify
+from quantadb.exec.run import run_all
+from quantadb.sql import plan as P
+from quantadb.sql import utility as U
+from quantadb.sql.bind_dml import DmlBinder
+from quantadb.sql.bind_query import QueryBinder
+from quantadb.sql.expr import Call, walk
+from quantadb.sql.parse import parse_sql
+from quantadb.types import registry as R
+from quantadb.types.registry import SqlType
+
+if TYPE_CHECKING:
+    from quantadb.engine.session import Portal, Session
+
+HEAVY_ROWS = 20000  # statements expected to touch more rows than this run on a worker thread
+_SLOW_FUNCTIONS = {"pg_sleep", "pg_sleep_for", "pg_advisory_lock", "pg_advisory_xact_lock", "generate_series"}
+_WRITE_WORDS = {"insert", "update", "delete", "create", "drop", "alter", "truncate", "copy", "merge", "comment",
+                "grant", "revoke", "select", "with", "vacuum", "analyze", "reindex", "refresh", "cluster"}
+_QUERY_NODES = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Values, exp.Subquery)
+_DML_NODES = (exp.Insert, exp.Update, exp.Delete)
+EPOCH_2000_UNIX = 946684800
+
+
+def now_us() -> int:
+    return int((time.time() - EPOCH_2000_UNIX) * 1_000_000)
+
+
+class Statement:
+    """One statement's text, with its utility parse or sqlglot AST made on first use."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.utility = U.parse_utility(text) if text else None
+        self._ast: exp.Expression | None = None
+        words = text.split(None, 1)
+        self.keyword = words[0].lower().rstrip(";(") if words else ""
+
+    @property
+    def ast(self) -> exp.Expression:
+        if self._ast is None:
+            self._ast = parse_sql(self.text)
+        return self._ast
+
+    @property
+    def is_transaction_control(self) -> bool:
+        return isinstance(self.utility, U.TransactionStmt)
+
+    @property
+    def allowed_in_failed_block(self) -> bool:
+        u = self.utility
+        return isinstance(u, U.TransactionStmt) and u.kind in ("commit", "rollback", "rollback_to", "prepare")
+
+    @property
+    def may_write(self) -> bool:
+        return self.keyword in _WRITE_WORDS and self.utility is None or isinstance(self.utility, U.CopyStmt)
+
+
+@dataclass
+class Bound:
+    plan: P.Plan | None
+    columns: list[ColumnDesc] | None
+    param_types: list[SqlType]
+    catalog_version: int = 0
+    search_path: str = ""
+
+
+def bind(session: "Session", stmt: Statement, param_types: list[SqlType]) -> Bound:
+    """Plan a statement (cached by text and parameter types until the catalog changes)."""
+    from quantadb.engine import utility as UT
+    if stmt.utility is not None:
+        columns = UT.describe_utility(session, stmt.utility)
+        return Bound(None, columns, [SqlType(R.TEXT) if t.pg is R.UNKNOWN else t for t in param_types])
+    version = session.store.catalog.version
+    path = session.settings.get("search_path") or ""
+    key = (stmt.text, tuple(t.oid for t in param_types))
+    cached = session.db.plan_cache.get((session.database_oid, key))
+    if cached is not None and cached.catalog_version == version and cached.search_path == path:
+        return cached
+    node = stmt.ast
+    if not isinstance(node, _QUERY_NODES + _DML_NODES):
+        return Bound(None, None, list(param_types), version, path)
+    params = list(param_types)
+    queries = QueryBinder(session.catalog(), params, session.format_context)
+    if isinstance(node, exp.Insert):
+        plan = DmlBinder(queries).bind_insert(node)
+    elif isinstance(node, exp.Update):
+        plan = DmlBinder(queries).bind_update(node)
+    elif isinstance(node, exp.Delete):
+        plan = DmlBinder(queries).bind_delete(node)
+    else:
+        plan = queries.bind_query(node)
+    from quantadb.sql.optimizer import optimize
+    plan = optimize(plan, queries.catalog)
+    params = [SqlType(R.TEXT) if t.pg is R.UNKNOWN else t for t in params]
+    columns = None
+    if not isinstance(plan, (P.Insert, P.Update, P.Delete)) or plan.returning is not None:
+        columns = [ColumnDesc(c.name, c.type, c.table_oid, c.attnum) for c in plan.columns]
+    bound = Bound(plan, columns, params, version, path)
+    if len(session.db.plan_cache) > 2000:
+        session.db.plan_cache.clear()
+    session.db.plan_cache[(session.database_oid, key)] = bound
+    return bound
+
+
+def eval_context(session: "Session", params: list[Any]) -> EvalContext:
+    from quantadb.engine.services import ExecServices
+    txn = session.state.txn
+    snap = session.store.snapshot(txn)
+    ctx = EvalContext(session.format_context, session, params, session.state.started_us or now_us(), now_us(),
+                      session.check_cancel_fn())
+    ctx.services = ExecServices(session, session.store, txn, snap)
+    return ctx
+
+
+def is_heavy(plan: P.Plan) -> bool:
+    rows = 0.0
+    stack = [plan]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, P.TableScan):
+            rows += node.estimated_rows
+        for value in vars(node).values():
+            exprs = value if isinstance(value, list) else [value]
+            for e in exprs:
+                if hasattr(e, "children") and not isinstance(e, P.Plan):
+                    for n in walk(e):
+                        if isinstance(n, Call) and n.name in _SLOW_FUNCTIONS:
+                            return True
+                        sub = getattr(n, "plan", None)
+                        if isinstance(sub, P.Plan):
+                            stack.append(sub)
+        stack.extend(node.children())
+        if isinstance(node, P.CteScan) and node.cte.plan is not None:
+            stack.append(node.cte.plan)
+    return rows > HEAVY_ROWS
+
+
+def execute(session: "Session", portal: "Portal", inline: bool) -> Result:
+    stmt = portal.prepared.stmt
+    if stmt.utility is not None:
+        from quantadb.engine import utility as UT
+        return UT.run_utility(session, stmt.utility, portal, inline)
+    node = stmt.ast
+    if not isinstance(node, _QUERY_NODES + _DML_NODES):
+        from quantadb.engine import ddl
+        if inline:
+            raise RunInWorker()
+        return ddl.run_ddl(session, node, stmt.text)
+    bound = bind(session, stmt, portal.prepared.param_types)
+    if inline and is_heavy(bound.plan):
+        raise RunInWorker()
+    ctx = eval_context(session, portal.params)
+    plan = bound.plan
+    if isinstance(plan, (P.Insert, P.Update, P.Delete)):
+        count, returned = run_modify(plan, ctx)
+        tag = {P.Insert: f"INSERT 0 {count}", P.Update: f"UPDATE {count}", P.Delete: f"DELETE {count}"}[type(plan)]
+        if returned is None:
+            return Result(tag=tag)
+        return Result(tag=tag, columns=bound.columns, batches=[returned])
+    batch = run_all(plan, ctx)
+    return Result(tag=f"SELECT {batch.length}", columns=bound.columns, batches=[batch])
+
+
+def run_transaction_control(session: "Session", stmt: Statement) -> Result:
+    u = stmt.utility
+    if u.kind == "begin":
+        session.begin_block(u.isolation, u.read_only)
+        return Result(tag="BEGIN" if not stmt.keyword == "start" else "START TRANSACTION")
+    if u.kind == "commit":
+        return session.commit_block()
+    if u.kind == "rollback":
+        return session.rollback_block()
+    if u.kind == "savepoint":
+        return session.savepoint(u.name)
+    if u.kind == "release":
+        return session.release_savepoint(u.name)
+    if u.kind == "rollback_to":
+        return session.rollback_to_savepoint(u.name)
+    raise FeatureNotSupported("prepared transactions are not supported")

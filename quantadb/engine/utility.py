@@ -1,0 +1,317 @@
+"""Utility statements: SET/SHOW/RESET, EXPLAIN, PREPARE/EXECUTE, cursors, COPY, VACUUM,
+roles, comments, databases, LISTEN and the statements accepted as no-ops."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from quantadb.engine.results import ColumnDesc, Result, RunInWorker
+from quantadb.engine.settings import SETTINGS
+from quantadb.errors import (DuplicatePreparedStatement, FeatureNotSupported, InvalidCursorName,
+                             InvalidSqlStatementName, UndefinedTable)
+from quantadb.exec.columns import from_values
+from quantadb.sql import utility as U
+from quantadb.sql.plan import explain_lines
+from quantadb.sql.typenames import parse_type_name
+from quantadb.types import registry as R
+from quantadb.types.column import Batch
+from quantadb.types.registry import SqlType
+
+if TYPE_CHECKING:
+    from quantadb.engine.session import Portal, Session
+
+TEXT = SqlType(R.TEXT)
+
+
+def _text_result(tag: str, names: list[str], rows: list[tuple]) -> Result:
+    columns = [ColumnDesc(n, TEXT) for n in names]
+    cols = [from_values([r[i] for r in rows], TEXT) for i in range(len(names))]
+    return Result(tag=tag, columns=columns, batches=[Batch(cols, len(rows))])
+
+
+def describe_utility(session: "Session", u) -> list[ColumnDesc] | None:
+    if isinstance(u, U.ShowStmt):
+        if u.name == "all":
+            return [ColumnDesc("name", TEXT), ColumnDesc("setting", TEXT), ColumnDesc("description", TEXT)]
+        return [ColumnDesc(session.settings.show(u.name)[0], TEXT)]
+    if isinstance(u, U.ExplainStmt):
+        return [ColumnDesc("QUERY PLAN", TEXT)]
+    if isinstance(u, U.FetchStmt) and not u.move:
+        portal = session.portals.get(u.name)
+        return portal.prepared.columns if portal is not None else None
+    if isinstance(u, U.ExecuteStmt):
+        prepared = session.prepared.get(u.name)
+        return prepared.columns if prepared is not None else None
+    return None
+
+
+def run_utility(session: "Session", u, portal: "Portal", inline: bool) -> Result:
+    handler = _HANDLERS.get(type(u))
+    if handler is None:
+        raise FeatureNotSupported(f"{type(u).__name__} is not supported")
+    return handler(session, u, portal, inline)
+
+
+def _set(session: "Session", u: U.SetStmt, portal, inline) -> Result:
+    in_txn = session.state.block or session.state.txn is not None
+    if u.reset_all:
+        session.settings.reset_all()
+        return Result(tag="RESET")
+    value = None if u.value is None else ", ".join(u.value) if u.name != "search_path" else \
+        ", ".join(_quote_path(v) for v in u.value)
+    if u.name == "transaction_isolation" and session.state.txn is not None:
+        session.state.txn.isolation = value
+    if u.local and not session.state.block:
+        session.notice("SET LOCAL can only be used in transaction blocks", "25P01", "WARNING")
+        return Result(tag="SET")
+    session.settings.set(u.name, value, local=u.local, in_txn=in_txn and session.state.block)
+    if u.name == "synchronous_commit" and session.state.txn is not None:
+        session.state.txn.synchronous_commit = session.settings.get("synchronous_commit") != "off"
+    return Result(tag="SET" if u.value is not None or not _is_reset(portal) else "RESET")
+
+
+def _quote_path(v: str) -> str:
+    return v if v == "$user" or v.islower() and v.replace("_", "").isalnum() else f'"{v}"' if v != '"$user"' else v
+
+
+def _is_reset(portal) -> bool:
+    return portal.prepared.stmt.keyword == "reset"
+
+
+def _set_transaction(session: "Session", u: U.SetTransactionStmt, portal, inline) -> Result:
+    if u.session_default:
+        if u.isolation:
+            session.settings.set("default_transaction_isolation", u.isolation)
+        if u.read_only is not None:
+            session.settings.set("default_transaction_read_only", "on" if u.read_only else "off")
+        return Result(tag="SET")
+    txn = session.state.txn
+    if not session.state.block:
+        session.notice("SET TRANSACTION can only be used in transaction blocks", "25P01", "WARNING")
+        return Result(tag="SET")
+    if u.isolation:
+        txn.isolation = u.isolation
+        session.settings.values["transaction_isolation"] = u.isolation
+    if u.read_only is not None:
+        txn.read_only = u.read_only or session.db.read_only
+        session.settings.values["transaction_read_only"] = "on" if txn.read_only else "off"
+    return Result(tag="SET")
+
+
+def _show(session: "Session", u: U.ShowStmt, portal, inline) -> Result:
+    if u.name == "all":
+        rows = [(s.name, session.settings.get(k), s.description) for k, s in sorted(SETTINGS.items())]
+        return _text_result("SHOW", ["name", "setting", "description"], rows)
+    name, value = session.settings.show(u.name)
+    return _text_result("SHOW", [name], [(value,)])
+
+
+def _explain(session: "Session", u: U.ExplainStmt, portal, inline) -> Result:
+    from quantadb.engine import statements as S
+    stmt = S.Statement(u.query)
+    bound = S.bind(session, stmt, [])
+    if bound.plan is None:
+        raise FeatureNotSupported("EXPLAIN of this statement is not supported")
+    if not u.analyze:
+        return _text_result("EXPLAIN", ["QUERY PLAN"], [(line,) for line in explain_lines(bound.plan)])
+    if inline:
+        raise RunInWorker()
+    timings: dict = {}
+    ctx = S.eval_context(session, [])
+    started = time.perf_counter()
+    _run_timed(bound.plan, ctx, timings)
+    total_ms = (time.perf_counter() - started) * 1000
+    lines = explain_lines(bound.plan, timings)
+    lines.append(f"Execution Time: {total_ms:.3f} ms")
+    return _text_result("EXPLAIN", ["QUERY PLAN"], [(line,) for line in lines])
+
+
+def _run_timed(plan, ctx, timings: dict) -> None:
+    """EXPLAIN ANALYZE: run every node's subtree and record rows and time per node."""
+    from quantadb.exec.modify import run_modify
+    from quantadb.exec.run import run_all
+    from quantadb.sql import plan as P
+    for child in plan.children():
+        _run_timed(child, ctx, timings)
+    started = time.perf_counter()
+    if isinstance(plan, (P.Insert, P.Update, P.Delete)):
+        rows, _ = run_modify(plan, ctx)
+    else:
+        rows = run_all(plan, ctx).length
+    timings[id(plan)] = (rows, (time.perf_counter() - started) * 1000)
+
+
+def _prepare(session: "Session", u: U.PrepareStmt, portal, inline) -> Result:
+    from quantadb.engine import statements as S
+    from quantadb.engine.session import Prepared
+    if u.name in session.prepared:
+        raise DuplicatePreparedStatement(f'prepared statement "{u.name}" already exists')
+    types = [parse_type_name(t) for t in u.types]
+    prepared = Prepared(u.query, S.Statement(u.query), types)
+    session._describe(prepared)
+    session.prepared[u.name] = prepared
+    return Result(tag="PREPARE")
+
+
+def _execute_stmt(session: "Session", u: U.ExecuteStmt, portal, inline) -> Result:
+    from quantadb.engine import statements as S
+    from quantadb.engine.session import Portal
+    from quantadb.exec.eval import evaluate
+    from quantadb.exec.columns import column_values
+    from quantadb.sql.bind_expr import ExprBinder
+    from quantadb.sql.parse import parse_expression
+    from quantadb.sql.scope import Scope
+    prepared = session.prepared.get(u.name)
+    if prepared is None:
+        raise InvalidSqlStatementName(f'prepared statement "{u.name}" does not exist')
+    binder = ExprBinder(Scope(), [], session.format_context, lambda q, s: (_ for _ in ()).throw(
+        FeatureNotSupported("subqueries in EXECUTE parameters are not supported")))
+    ctx = S.eval_context(session, [])
+    values = []
+    for text, t in zip(u.args, prepared.param_types):
+        e = binder.coerce(binder.bind(parse_expression(text)), t, "a")
+        values.append(column_values(evaluate(e, Batch([], 1), ctx))[0])
+    return S.execute(session, Portal(prepared, values, []), inline)
+
+
+def _deallocate(session: "Session", u: U.DeallocateStmt, portal, inline) -> Result:
+    if u.name is None:
+        session.prepared = {k: v for k, v in session.prepared.items() if k == ""}
+    elif u.name not in session.prepared:
+        raise InvalidSqlStatementName(f'prepared statement "{u.name}" does not exist')
+    else:
+        del session.prepared[u.name]
+    return Result(tag="DEALLOCATE ALL" if u.name is None else "DEALLOCATE")
+
+
+def _discard(session: "Session", u: U.DiscardStmt, portal, inline) -> Result:
+    if u.what == "all":
+        session.require_no_block("DISCARD ALL")
+        session.prepared = {k: v for k, v in session.prepared.items() if k == ""}
+        session.portals.clear()
+        session.settings.reset_all()
+        session.db.release_advisory_locks(session)
+    elif u.what == "plans":
+        session.db.plan_cache.clear()
+    return Result(tag=f"DISCARD {u.what.upper()}")
+
+
+def _listen(session: "Session", u: U.ListenStmt, portal, inline) -> Result:
+    return Result(tag=u.kind.upper())
+
+
+def _declare(session: "Session", u: U.DeclareStmt, portal, inline) -> Result:
+    from quantadb.engine import statements as S
+    from quantadb.engine.session import Portal, Prepared
+    if not session.state.block and not u.hold:
+        from quantadb.errors import NoActiveSqlTransaction
+        raise NoActiveSqlTransaction("DECLARE CURSOR can only be used in transaction blocks")
+    if u.name in session.portals:
+        from quantadb.errors import DuplicateCursor
+        raise DuplicateCursor(f'cursor "{u.name}" already exists')
+    prepared = Prepared(u.query, S.Statement(u.query), list(portal.prepared.param_types))
+    bound = S.bind(session, prepared.stmt, prepared.param_types)
+    prepared.columns = bound.columns
+    cursor = Portal(prepared, portal.params, [1 if u.binary else 0] * len(bound.columns or []), cursor=True,
+                    hold=u.hold)
+    cursor.rows = S.execute(session, cursor, inline=False)
+    session.portals[u.name] = cursor
+    return Result(tag="DECLARE CURSOR")
+
+
+def _fetch(session: "Session", u: U.FetchStmt, portal, inline) -> Result:
+    from quantadb.exec.columns import take_batch
+    cursor = session.portals.get(u.name)
+    if cursor is None or cursor.rows is None:
+        raise InvalidCursorName(f'cursor "{u.name}" does not exist')
+    batch = cursor.rows.batches[0] if cursor.rows.batches else Batch([], 0)
+    total = batch.length
+    # cursor.position: 1-based number of the current row (0 = before the first, total+1 = after the last)
+    if u.absolute is not None:
+        target = u.absolute if u.absolute >= 0 else total + 1 + u.absolute
+        idx = np.array([target - 1]) if 1 <= target <= total else np.zeros(0, dtype=np.int64)
+        cursor.position = min(max(target, 0), total + 1)
+    elif u.backward:
+        count = total if u.count is None else u.count
+        first = min(cursor.position, total + 1) - 2
+        idx = np.arange(first, max(first - count, -1), -1) if first >= 0 else np.zeros(0, dtype=np.int64)
+        cursor.position = int(idx[-1]) + 1 if len(idx) else 0
+    else:
+        count = total if u.count is None else u.count
+        start = cursor.position
+        idx = np.arange(start, min(start + count, total))
+        cursor.position = int(idx[-1]) + 1 if len(idx) else total + 1
+    n = len(idx)
+    if u.move:
+        return Result(tag=f"MOVE {n}")
+    rows = take_batch(batch, idx) if batch.columns else Batch([], 0)
+    return Result(tag=f"FETCH {n}", columns=cursor.prepared.columns, batches=[rows], formats=cursor.formats)
+
+
+def _close(session: "Session", u: U.CloseStmt, portal, inline) -> Result:
+    if u.name is None:
+        session.portals = {k: v for k, v in session.portals.items() if not v.cursor}
+    elif u.name not in session.portals:
+        raise InvalidCursorName(f'cursor "{u.name}" does not exist')
+    else:
+        del session.portals[u.name]
+    return Result(tag="CLOSE CURSOR" if u.name is not None else "CLOSE CURSOR ALL")
+
+
+def _vacuum(session: "Session", u: U.VacuumStmt, portal, inline) -> Result:
+    if u.analyze_only:
+        return Result(tag="ANALYZE")
+    session.require_no_block("VACUUM")
+    if inline:
+        raise RunInWorker()
+    catalog = session.catalog()
+    oids = []
+    for parts in u.tables:
+        hit = catalog.resolve_relation(parts)
+        if hit is None or hit.relation is None:
+            raise UndefinedTable(f'relation "{".".join(parts)}" does not exist')
+        oids.append(hit.relation.oid)
+    for oid in oids or [None]:
+        session.store.vacuum(oid)
+    return Result(tag="VACUUM")
+
+
+def _noop(session: "Session", u: U.NoOpStmt, portal, inline) -> Result:
+    return Result(tag=u.tag)
+
+
+def _copy(session: "Session", u: U.CopyStmt, portal, inline) -> Result:
+    from quantadb.engine.copy import start_copy
+    return start_copy(session, u, inline)
+
+
+def _roles(session: "Session", u: U.RoleStmt, portal, inline) -> Result:
+    from quantadb.engine.roles import run_role
+    return run_role(session, u)
+
+
+def _grant(session: "Session", u: U.GrantStmt, portal, inline) -> Result:
+    from quantadb.engine.roles import run_grant
+    return run_grant(session, u)
+
+
+def _comment(session: "Session", u: U.CommentStmt, portal, inline) -> Result:
+    from quantadb.engine.ddl import comment_on
+    return comment_on(session, u)
+
+
+def _database(session: "Session", u: U.DatabaseStmt, portal, inline) -> Result:
+    from quantadb.engine.ddl import database_statement
+    return database_statement(session, u)
+
+
+_HANDLERS = {
+    U.SetStmt: _set, U.SetTransactionStmt: _set_transaction, U.ShowStmt: _show, U.ExplainStmt: _explain,
+    U.PrepareStmt: _prepare, U.ExecuteStmt: _execute_stmt, U.DeallocateStmt: _deallocate, U.DiscardStmt: _discard,
+    U.ListenStmt: _listen, U.DeclareStmt: _declare, U.FetchStmt: _fetch, U.CloseStmt: _close,
+    U.VacuumStmt: _vacuum, U.NoOpStmt: _noop, U.CopyStmt: _copy, U.RoleStmt: _roles, U.GrantStmt: _grant,
+    U.CommentStmt: _comment, U.DatabaseStmt: _database,
+}

@@ -1,0 +1,200 @@
+"""Optimizer rules: small passes over the plan tree, applied in a fixed order.
+
+1. push_filters: a Filter's conjuncts move below joins to the side they refer to, and
+   into the scan they sit on (evaluated per segment, before anything is copied).
+2. use_indexes: a scan whose filter pins the leading columns of an index to constants or
+   parameters (`=`), or bounds a btree column (`<`, `<=`, `>`, `>=`, BETWEEN), becomes an
+   IndexScan; the remaining conjuncts stay as its filter.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from quantadb.sql import plan as P
+from quantadb.sql.expr import BoolOp, Call, ColumnRef, Const, Expr, OuterRef, Param, transform, walk
+from quantadb.storage.catalog import RelationDef
+from quantadb.types import registry as R
+from quantadb.types.registry import SqlType
+
+
+class IndexCatalog(Protocol):
+    def indexes_of(self, table_oid: int) -> list[RelationDef]: ...
+
+
+def optimize(plan: P.Plan, catalog: IndexCatalog) -> P.Plan:
+    plan = push_filters(plan)
+    return use_indexes(plan, catalog)
+
+
+# -- predicate pushdown ------------------------------------------------------------------------
+
+def conjuncts(e: Expr) -> list[Expr]:
+    if isinstance(e, BoolOp) and e.op == "and":
+        return [c for a in e.args for c in conjuncts(a)]
+    return [e]
+
+
+def conjoin(parts: list[Expr]) -> Expr | None:
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else BoolOp("and", parts, SqlType(R.BOOL))
+
+
+def _columns_used(e: Expr) -> set[int] | None:
+    """Input positions an expression reads; None if it has side effects or outer references."""
+    used = set()
+    for n in walk(e):
+        if isinstance(n, ColumnRef):
+            used.add(n.index)
+        elif isinstance(n, OuterRef) or getattr(n, "plan", None) is not None:
+            return None
+        elif isinstance(n, Call) and n.volatile:
+            return None
+    return used
+
+
+def push_filters(plan: P.Plan) -> P.Plan:
+    for name, value in list(vars(plan).items()):
+        if isinstance(value, P.Plan):
+            setattr(plan, name, push_filters(value))
+    if not isinstance(plan, P.Filter):
+        return plan
+    child = plan.child
+    parts = conjuncts(plan.predicate)
+    if isinstance(child, P.Filter):  # merge stacked filters
+        return push_filters(P.Filter(child.child, conjoin(conjuncts(child.predicate) + parts), plan.columns,
+                                     estimated_rows=plan.estimated_rows))
+    if isinstance(child, P.TableScan):
+        existing = conjuncts(child.filter) if child.filter is not None else []
+        child.filter = conjoin(existing + parts)
+        child.estimated_rows = plan.estimated_rows
+        return child
+    if isinstance(child, P.Join) and child.kind in ("inner", "cross", "left") and not child.lateral:
+        nleft = len(child.left.columns)
+        keep, to_left, to_right = [], [], []
+        for c in parts:
+            used = _columns_used(c)
+            if used is None or not used:
+                keep.append(c)
+            elif max(used) < nleft:
+                to_left.append(c)
+            elif min(used) >= nleft and child.kind != "left":
+                to_right.append(_shift(c, nleft))
+            elif child.kind in ("inner", "cross"):
+                child.condition = conjoin(([child.condition] if child.condition is not None else []) + [c])
+                child.kind = "inner"
+            else:
+                keep.append(c)
+        if to_left:
+            child.left = push_filters(P.Filter(child.left, conjoin(to_left), child.left.columns,
+                                               estimated_rows=max(child.left.estimated_rows / 3, 1)))
+        if to_right:
+            child.right = push_filters(P.Filter(child.right, conjoin(to_right), child.right.columns,
+                                                estimated_rows=max(child.right.estimated_rows / 3, 1)))
+        _push_join_condition(child)
+        if not keep:
+            return child
+        return P.Filter(child, conjoin(keep), plan.columns, estimated_rows=plan.estimated_rows)
+    return plan
+
+
+def _push_join_condition(join: P.Join) -> None:
+    """Conjuncts of an inner join's ON that touch one side only become filters on that side."""
+    if join.kind != "inner" or join.condition is None:
+        return
+    nleft = len(join.left.columns)
+    keep, to_left, to_right = [], [], []
+    for c in conjuncts(join.condition):
+        used = _columns_used(c)
+        if used and max(used) < nleft:
+            to_left.append(c)
+        elif used and min(used) >= nleft:
+            to_right.append(_shift(c, nleft))
+        else:
+            keep.append(c)
+    join.condition = conjoin(keep)
+    if to_left:
+        join.left = push_filters(P.Filter(join.left, conjoin(to_left), join.left.columns,
+                                          estimated_rows=max(join.left.estimated_rows / 3, 1)))
+    if to_right:
+        join.right = push_filters(P.Filter(join.right, conjoin(to_right), join.right.columns,
+                                           estimated_rows=max(join.right.estimated_rows / 3, 1)))
+
+
+def _shift(e: Expr, by: int) -> Expr:
+    return transform(e, lambda n: ColumnRef(n.index - by, n.type, n.name) if isinstance(n, ColumnRef) else None)
+
+
+# -- index selection ---------------------------------------------------------------------------
+
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+def _pinned_value(e: Expr) -> bool:
+    return all(isinstance(n, (Const, Param, Call)) and not (isinstance(n, Call) and n.volatile)
+               for n in walk(e)) and not any(isinstance(n, (ColumnRef, OuterRef)) for n in walk(e))
+
+
+def _comparison(c: Expr, scan: P.TableScan) -> tuple[int, str, Expr] | None:
+    """(attnum, op, value) for `column op value` (either side), value free of columns."""
+    if not (isinstance(c, Call) and c.name in ("=", "<", "<=", ">", ">=") and len(c.args) == 2):
+        return None
+    a, b = c.args
+    op = c.name
+    if isinstance(b, ColumnRef) and not isinstance(a, ColumnRef):
+        a, b = b, a
+        op = _FLIP.get(op, op)
+    if not isinstance(a, ColumnRef) or not _pinned_value(b):
+        return None
+    if a.type.pg is not b.type.pg:  # a cross-type comparison: the index holds a.type's values
+        return None
+    return scan.attnums[a.index], op, b
+
+
+def use_indexes(plan: P.Plan, catalog: IndexCatalog) -> P.Plan:
+    for name, value in list(vars(plan).items()):
+        if isinstance(value, P.Plan):
+            setattr(plan, name, use_indexes(value, catalog))
+    if not isinstance(plan, P.TableScan) or plan.filter is None:
+        return plan
+    indexes = [i for i in catalog.indexes_of(plan.rel_oid) if i.index_columns]
+    if not indexes:
+        return plan
+    parts = conjuncts(plan.filter)
+    comparisons = [(_comparison(c, plan), c) for c in parts]
+    equal = {cmp[0]: (cmp[2], c) for cmp, c in comparisons if cmp is not None and cmp[1] == "="}
+    # equality on all columns of an index: a point lookup (prefer unique indexes)
+    for index in sorted(indexes, key=lambda i: (not i.unique, len(i.index_columns))):
+        cols = index.index_columns
+        if all(a in equal for a in cols):
+            used = {id(equal[a][1]) for a in cols}
+            rest = [c for c in parts if id(c) not in used]
+            return P.IndexScan(plan.rel_oid, plan.table_name, index.oid, index.name, plan.attnums, plan.columns,
+                               keys=[equal[a][0] for a in cols], filter=conjoin(rest), with_rowids=plan.with_rowids,
+                               lock_mode=plan.lock_mode, estimated_rows=1 if index.unique else 10)
+    # a range on the first column of a btree index
+    for index in indexes:
+        if index.method != "btree" or len(index.index_columns) != 1:
+            continue
+        attnum = index.index_columns[0]
+        low = high = None
+        low_incl = high_incl = True
+        used = set()
+        for cmp, c in comparisons:
+            if cmp is None or cmp[0] != attnum or cmp[1] == "=":
+                continue
+            if cmp[1] in (">", ">=") and low is None:
+                low, low_incl = cmp[2], cmp[1] == ">="
+                used.add(id(c))
+            elif cmp[1] in ("<", "<=") and high is None:
+                high, high_incl = cmp[2], cmp[1] == "<="
+                used.add(id(c))
+        if low is None and high is None:
+            continue
+        rest = [c for c in parts if id(c) not in used]
+        return P.IndexScan(plan.rel_oid, plan.table_name, index.oid, index.name, plan.attnums, plan.columns,
+                           low=low, high=high, low_inclusive=low_incl, high_inclusive=high_incl,
+                           filter=conjoin(rest), with_rowids=plan.with_rowids, lock_mode=plan.lock_mode,
+                           estimated_rows=max(plan.estimated_rows / 4, 1))
+    return plan
