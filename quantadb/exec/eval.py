@@ -72,6 +72,17 @@ def _call(e: E.Call, batch: Batch, ctx: EvalContext) -> Column:
     return fn(args, batch.length, ctx, e)
 
 
+def _bool_test(args: list[Column], n: int, ctx: EvalContext, call) -> Column:
+    """x IS TRUE / IS FALSE: never NULL."""
+    col = args[0]
+    want = call.impl == "booltest_true"
+    return Column(valid_mask(col) & (col.data.astype(bool) == want))
+
+
+SCALARS.setdefault("booltest_true", _bool_test)
+SCALARS.setdefault("booltest_false", _bool_test)
+
+
 def _cast(e: E.Cast, batch: Batch, ctx: EvalContext) -> Column:
     col = evaluate(e.arg, batch, ctx)
     if e.arg.type == e.type:

@@ -65,6 +65,7 @@ _FUNC_ARGS: dict[type, Callable[[exp.Expression], tuple[str, list]]] = {
     exp.Trim: lambda e: ({"LEADING": "ltrim", "TRAILING": "rtrim"}.get(str(e.args.get("position") or "").upper(), "btrim"),
                          [e.this, *([e.expression] if e.expression else [])]),
     exp.CurrentTimestamp: lambda e: ("now", []),
+    exp.CurrentVersion: lambda e: ("version", []),
     exp.CurrentDate: lambda e: ("current_date", []),
     exp.CurrentTime: lambda e: ("current_time", []),
     exp.Localtimestamp: lambda e: ("localtimestamp", []),
@@ -310,13 +311,15 @@ class ExprBinder:
 
     def _Is(self, node: exp.Is) -> Expr:
         target = node.expression
+        negated = bool(node.args.get("negate"))
         arg = self.bind(node.this)
         if isinstance(target, exp.Null):
-            return NullTest(arg, False, BOOL)
+            return NullTest(arg, negated, BOOL)
         if isinstance(target, exp.Boolean):
             arg = self.coerce(arg, BOOL)
-            return Call("is " + ("true" if target.this else "false"), "booltest_" + ("true" if target.this else "false"),
+            test = Call("is " + ("true" if target.this else "false"), "booltest_" + ("true" if target.this else "false"),
                         [arg], BOOL, strict=False)
+            return BoolOp("not", [test], BOOL) if negated else test
         raise FeatureNotSupported(f"unsupported IS: {node.sql(dialect='postgres')}")
 
     def _NullSafeEQ(self, node: exp.Expression) -> Expr:

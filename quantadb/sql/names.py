@@ -9,7 +9,7 @@ from quantadb.sql.typenames import from_datatype
 # sqlglot node classes whose PostgreSQL column name is fixed.
 _FIXED = {
     exp.Case: "case", exp.Coalesce: "coalesce", exp.Nullif: "nullif", exp.Greatest: "greatest",
-    exp.Least: "least", exp.Array: "array", exp.Exists: "exists", exp.CurrentTimestamp: "now",
+    exp.Least: "least", exp.Array: "array", exp.Exists: "exists", exp.CurrentTimestamp: "now", exp.CurrentVersion: "version",
     exp.CurrentDate: "current_date", exp.CurrentTime: "current_time", exp.CurrentUser: "current_user",
     exp.SessionUser: "session_user", exp.CurrentSchema: "current_schema", exp.CurrentCatalog: "current_catalog",
     exp.Localtimestamp: "localtimestamp", exp.Extract: "extract", exp.StrPosition: "position",
