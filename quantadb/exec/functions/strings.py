@@ -48,8 +48,18 @@ scalar("bpcharlen")(rows(lambda s: len(s.rstrip(" ")), np.int32, 0))
 scalar("byteaoctetlen")(rows(len, np.int32, 0))
 scalar("textoctetlen")(rows(lambda s: len(s.encode()), np.int32, 0))
 scalar("bitlength")(rows(lambda s: 8 * len(s.encode()), np.int32, 0))
-scalar("lower")(rows(str.lower))
-scalar("upper")(rows(str.upper))
+def _case_map(convert):
+    """Per-character case mapping as towupper/towlower: 'ß' stays one character."""
+    def fn(s: str) -> str:
+        out = convert(s)
+        if len(out) == len(s):
+            return out
+        return "".join(c if len(convert(c)) != 1 else convert(c) for c in s)
+    return fn
+
+
+scalar("lower")(rows(_case_map(str.lower)))
+scalar("upper")(rows(_case_map(str.upper)))
 scalar("text_reverse")(rows(lambda s: s[::-1]))
 scalar("md5_text")(rows(lambda s: hashlib.md5(s.encode()).hexdigest()))
 scalar("md5_bytea")(rows(lambda b: hashlib.md5(b).hexdigest()))
