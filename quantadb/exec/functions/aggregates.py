@@ -208,7 +208,8 @@ def _extreme(is_max: bool):
             return _result(_object_extreme(values, gids, ngroups, is_max, _order_key(agg)), present)
         if dtype.kind == "f":
             out = np.full(ngroups, -np.inf if is_max else np.nan, dtype=dtype)
-            (np.maximum if is_max else np.fmin).at(out, gids, values)  # NaN is the largest float
+            with np.errstate(invalid="ignore"):
+                (np.maximum if is_max else np.fmin).at(out, gids, values)  # NaN is the largest float
         elif dtype.kind == "b":
             out = np.full(ngroups, not is_max, dtype=bool)
             (np.logical_or if is_max else np.logical_and).at(out, gids, values)

@@ -22,15 +22,16 @@ from quantadb.exec.functions.support import and_valid, map_nullable, obj_array
 from quantadb.types.column import Column
 
 
-def _like_parts(pattern: str) -> list[tuple[str, str]]:
-    """Tokens ('lit', text) / ('%', '') / ('_', '') with backslash escapes resolved."""
+def _like_parts(pattern: str) -> list[tuple[str, str]] | None:
+    """Tokens ('lit', text) / ('%', '') / ('_', '') with backslash escapes resolved; None for a
+    pattern ending in the escape character, which matches nothing."""
     out: list[tuple[str, str]] = []
     i = 0
     while i < len(pattern):
         ch = pattern[i]
         if ch == "\\":
             if i + 1 >= len(pattern):
-                raise InvalidEscapeSequence("LIKE pattern must not end with escape character")
+                return None
             out.append(("lit", pattern[i + 1]))
             i += 2
             continue
@@ -47,6 +48,8 @@ def _like_parts(pattern: str) -> list[tuple[str, str]]:
 
 def like_predicate(pattern: str, icase: bool = False) -> Callable[[str], bool]:
     parts = _like_parts(pattern.lower() if icase else pattern)
+    if parts is None:
+        return lambda s: False
     kinds = [k for k, _ in parts]
     simple: Callable[[str], bool] | None = None
     if kinds == ["lit"]:

@@ -17,6 +17,7 @@ from quantadb.exec.functions.json import _parse_json, format_jsonb
 from quantadb.exec.functions.patterns import _regex
 from quantadb.exec.functions.support import EXACT, and_valid, obj_array
 from quantadb.types.column import Column
+from quantadb.types.jsonb import jsonb_key_order
 from quantadb.types.values import Interval
 
 _ZERO_STEP = InvalidParameterValue("step size cannot equal zero")
@@ -107,13 +108,14 @@ def unnest(args, n, ctx, call):
     return sources, [Column(data, None if valid.all() else valid)]
 
 
-def _json_srf(extract, is_json: bool):
+def _json_srf(extract, is_json: bool, text_out: bool):
+    """text_out: a JSON null element becomes SQL NULL (for jsonb output it stays JSON null)."""
     def impl(args, n, ctx, call):
         def rows_of(i):
             doc = args[0].data[i]
             return extract(_parse_json(doc) if is_json else doc)
         sources, values = _collect((i, rows_of(i)) for i in _live_rows(args, n))
-        valid = np.fromiter((v is not None for v in values), dtype=bool, count=len(values))
+        valid = np.fromiter((v is not None or not text_out for v in values), dtype=bool, count=len(values))
         return sources, [Column(obj_array(values), None if valid.all() else valid)]
     return impl
 
@@ -122,7 +124,7 @@ def _object_keys(j):
     if not isinstance(j, dict):
         raise InvalidParameterValue("cannot call jsonb_object_keys on " + ("an array" if isinstance(j, list)
                                                                            else "a scalar"))
-    return list(j.keys())
+    return sorted(j, key=jsonb_key_order)  # jsonb's storage order
 
 
 def _elements(as_text: bool, is_json: bool):
@@ -137,9 +139,9 @@ def _elements(as_text: bool, is_json: bool):
 
 
 for _prefix, _is_json in (("json", True), ("jsonb", False)):
-    setfn(f"{_prefix}_object_keys")(_json_srf(_object_keys, _is_json))
-    setfn(f"{_prefix}_array_elements")(_json_srf(_elements(False, _is_json), _is_json))
-    setfn(f"{_prefix}_array_elements_text")(_json_srf(_elements(True, _is_json), _is_json))
+    setfn(f"{_prefix}_object_keys")(_json_srf(_object_keys, _is_json, True))
+    setfn(f"{_prefix}_array_elements")(_json_srf(_elements(False, _is_json), _is_json, False))
+    setfn(f"{_prefix}_array_elements_text")(_json_srf(_elements(True, _is_json), _is_json, True))
 
 
 @setfn("regexp_split_to_table")
