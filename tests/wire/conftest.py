@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import struct
 import sys
 import threading
@@ -12,7 +11,9 @@ from dataclasses import dataclass
 
 import pytest
 
-if importlib.util.find_spec("quantadb.types.codecs") is None:
+try:
+    import quantadb.types.codecs  # noqa: F401
+except ImportError:
     # Until the codecs module lands, int4 is all the fake engine returns.
     _stub = types.ModuleType("quantadb.types.codecs")
     _stub.text_encoder = lambda t, ctx: lambda col: [str(int(v)).encode() for v in col.data]

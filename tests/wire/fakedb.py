@@ -24,6 +24,7 @@ from quantadb.errors import (BadCopyFileFormat, DuplicatePreparedStatement, InFa
                              QueryCanceled, SqlError, UndefinedTable)
 from quantadb.types import registry
 from quantadb.types.column import Batch, Column
+from quantadb.types.context import FormatContext
 
 INT4 = registry.sql(registry.by_oid(23))
 
@@ -96,7 +97,7 @@ class FakeSession:
         self.user = user
         self.params = params
         self.transaction_status = "I"
-        self.format_context = object()
+        self.format_context = FormatContext()
         self.statements: dict[str, str] = {}
         self.portals: dict[str, list] = {}
         self.canceled = threading.Event()
