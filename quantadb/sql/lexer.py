@@ -18,6 +18,7 @@ class Token:
     kind: str  # "ident" (folded to lower case), "qident", "string", "number", "op", "param", ";"
     value: str
     pos: int  # 0-based offset in the text
+    end: int = -1  # offset just past the token (set for literals)
 
     def is_word(self, *words: str) -> bool:
         return self.kind == "ident" and self.value in words
@@ -47,7 +48,7 @@ def tokenize(text: str) -> list[Token]:
             escape = c != "'"
             start = i
             i, value = _read_string(text, i + (1 if escape else 0), escape)
-            tokens.append(Token("string", value, start))
+            tokens.append(Token("string", value, start, i))
         elif c == '"':
             j = i + 1
             parts = []
@@ -78,11 +79,11 @@ def tokenize(text: str) -> list[Token]:
             if end < 0:
                 raise SqlSyntaxError('unterminated dollar-quoted string at or near "%s"' % text[i:i + 20],
                                      position=i + 1)
-            tokens.append(Token("string", text[m.end():end], i))
+            tokens.append(Token("string", text[m.end():end], i, end + len(m.group())))
             i = end + len(m.group())
         elif c.isdigit() or (c == "." and i + 1 < n and text[i + 1].isdigit()):
             m = _NUMBER.match(text, i)
-            tokens.append(Token("number", m.group(), i))
+            tokens.append(Token("number", m.group(), i, m.end()))
             i = m.end()
         elif _IDENT.match(text, i):
             m = _IDENT.match(text, i)
