@@ -1,0 +1,117 @@
+"""End to end through the real server process: psycopg (text and binary), asyncpg, psql."""
+
+import asyncio
+import os
+import subprocess
+import threading
+
+import asyncpg
+import psycopg
+import pytest
+
+
+def test_psycopg_text_and_binary(server):
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS e2e_t")
+        conn.execute("CREATE TABLE e2e_t (id int, name text, ok bool, x float8)")
+        conn.execute("INSERT INTO e2e_t VALUES (%s, %s, %s, %s)", (1, "one", True, 1.5))
+        cur = conn.execute("INSERT INTO e2e_t VALUES (2, 'two', false, NULL), (3, NULL, NULL, 0.25)")
+        assert cur.statusmessage == "INSERT 0 2" and cur.rowcount == 2
+        rows = conn.execute("SELECT id, name, ok, x FROM e2e_t ORDER BY id").fetchall()
+        assert rows == [(1, "one", True, 1.5), (2, "two", False, None), (3, None, None, 0.25)]
+        with conn.cursor(binary=True) as cur:
+            assert cur.execute("SELECT id, name, ok, x FROM e2e_t WHERE id = %s", (3,)).fetchall() == \
+                [(3, None, None, 0.25)]
+
+
+def test_psycopg_transactions_and_status(server):
+    with psycopg.connect(server.dsn) as conn:
+        info = conn.info
+        assert info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        conn.execute("SELECT 1")
+        assert info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+        with pytest.raises(psycopg.errors.UndefinedTable):
+            conn.execute("SELECT * FROM no_such_table_e2e")
+        assert info.transaction_status == psycopg.pq.TransactionStatus.INERROR
+        with pytest.raises(psycopg.errors.InFailedSqlTransaction):
+            conn.execute("SELECT 1")
+        conn.rollback()
+        assert info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+
+
+def test_startup_parameter_status(server):
+    with psycopg.connect(server.dsn, application_name="e2e-app") as conn:
+        ps = conn.info.parameter_status
+        assert ps("server_version").startswith("15.")
+        assert conn.info.server_version // 100 == 1500
+        assert ps("client_encoding") == "UTF8" and ps("DateStyle") == "ISO, MDY"
+        assert ps("integer_datetimes") == "on" and ps("standard_conforming_strings") == "on"
+        assert ps("application_name") == "e2e-app"
+        pid = conn.info.backend_pid
+        assert conn.execute("SELECT pg_backend_pid()").fetchone()[0] == pid
+
+
+def test_psycopg_cancel(server):
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        threading.Timer(0.5, conn.cancel).start()
+        with pytest.raises(psycopg.errors.QueryCanceled):
+            conn.execute("SELECT pg_sleep(20)")
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_psycopg_copy(server):
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS e2e_copy")
+        conn.execute("CREATE TABLE e2e_copy (a int, b text)")
+        with conn.cursor() as cur:
+            with cur.copy("COPY e2e_copy FROM STDIN") as copy:
+                for i in range(100):
+                    copy.write_row((i, f"r{i}"))
+            assert cur.rowcount == 100
+            lines = []
+            with cur.copy("COPY e2e_copy TO STDOUT") as copy:
+                for data in copy:
+                    lines.append(bytes(data))
+            assert len(b"".join(lines).splitlines()) == 100
+
+
+def test_asyncpg_roundtrips(server):
+    async def go():
+        conn = await asyncpg.connect(host=server.host, port=server.port, user="postgres", database="postgres")
+        try:
+            assert await conn.fetchval("SELECT 1") == 1
+            assert await conn.fetchval("SELECT $1::int + 1", 41) == 42
+            await conn.execute("DROP TABLE IF EXISTS e2e_apg")
+            await conn.execute("CREATE TABLE e2e_apg (id int, v text)")
+            await conn.executemany("INSERT INTO e2e_apg VALUES ($1, $2)", [(i, str(i)) for i in range(20)])
+            assert await conn.fetchval("SELECT count(*) FROM e2e_apg") == 20
+            rows = await conn.fetch("SELECT id, v FROM e2e_apg WHERE id = $1", 5)
+            assert [tuple(r) for r in rows] == [(5, "5")]
+            with pytest.raises(asyncio.TimeoutError):  # asyncpg sends a CancelRequest, then raises
+                await conn.fetchval("SELECT pg_sleep(20)", timeout=0.5)
+            assert await asyncio.wait_for(conn.fetchval("SELECT 2"), 10) == 2
+        finally:
+            await conn.close()
+    asyncio.run(go())
+
+
+def psql(server, *args, env=None, input=None):
+    return subprocess.run(["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-d", server.dsn, *args],
+                          capture_output=True, text=True, timeout=60, input=input,
+                          env={**os.environ, **(env or {})})
+
+
+def test_psql_c_and_f(server, tmp_path):
+    r = psql(server, "-c", "SELECT 1", env={"LANG": "C", "LC_ALL": "C"})
+    assert r.returncode == 0 and r.stdout == "1\n", r.stderr
+    script = tmp_path / "s.sql"
+    script.write_text("DROP TABLE IF EXISTS e2e_psql;\nCREATE TABLE e2e_psql (a int);\n"
+                      "INSERT INTO e2e_psql VALUES (1), (2);\nSELECT sum(a) FROM e2e_psql;\n")
+    r = psql(server, "-f", str(script))
+    assert r.returncode == 0 and r.stdout.strip().splitlines()[-1] == "3", r.stderr
+
+
+def test_psql_error_has_sqlstate_and_caret(server):
+    r = psql(server, "-c", "SELECT * FROM no_such_table_psql", env={"PGOPTIONS": ""})
+    assert r.returncode != 0
+    assert 'relation "no_such_table_psql" does not exist' in r.stderr
