@@ -81,7 +81,8 @@ def test_unknowns_resolve_to_text():
     ("count", ["jsonb"], "int8", "count"), ("length", ["unknown"], "int4", "textlen"),
     ("length", ["varchar"], "int4", "textlen"), ("length", ["bpchar"], "int4", "bpcharlen"),
     ("substr", ["unknown", "int4"], "text", "text_substr"), ("greatest", ["int4", "numeric"], "numeric", "greatest"),
-    ("array_append", ["_int4", "int4"], "_int4", "array_append"), ("concat", ["unknown", "int4", "date"], "text", "concat"),
+    ("array_append", ["_int4", "int4"], "_int4", "array_append"),
+    ("concat", ["unknown", "int4", "date"], "text", "concat"),
     ("date_part", ["unknown", "timestamptz"], "float8", "timestamptz_part"),
     ("extract", ["unknown", "date"], "numeric", "extract_date"), ("unnest", ["_text"], "text", "unnest"),
     ("generate_series", ["int4", "int4"], "int4", "generate_series_int4"),
@@ -114,7 +115,8 @@ def test_function_errors():
 @pytest.mark.parametrize("types,result", [
     (["int4", "int4"], "int4"), (["int2", "int8"], "int8"), (["int2", "int8", "numeric"], "numeric"),
     (["int4", "float4"], "float4"), (["unknown", "unknown"], "text"), (["unknown", "int4"], "int4"),
-    (["varchar", "text"], "varchar"), (["text", "varchar"], "text"), (["date", "timestamptz"], "timestamptz"), (["float4", "numeric"], "float4"),
+    (["varchar", "text"], "varchar"), (["text", "varchar"], "text"), (["date", "timestamptz"], "timestamptz"),
+    (["float4", "numeric"], "float4"),
 ])
 def test_select_common_type(types, result):
     assert select_common_type([T[t] for t in types], "UNION") == T[result]

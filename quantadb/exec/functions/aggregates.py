@@ -205,7 +205,13 @@ def _extreme(is_max: bool):
         present = _counts(gids, ngroups) > 0
         dtype = values.dtype
         if dtype == object:
-            return _result(_object_extreme(values, gids, ngroups, is_max, _order_key(agg)), present)
+            key = _order_key(agg)
+            if key is numeric_key:
+                try:  # plain Decimal comparison is much faster; NaN makes it raise
+                    return _result(_object_extreme(values, gids, ngroups, is_max, None), present)
+                except ArithmeticError:
+                    pass
+            return _result(_object_extreme(values, gids, ngroups, is_max, key), present)
         if dtype.kind == "f":
             out = np.full(ngroups, -np.inf if is_max else np.nan, dtype=dtype)
             with np.errstate(invalid="ignore"):
@@ -290,7 +296,9 @@ def string_agg(args, group_ids, ngroups, ctx, agg) -> Column:
 @aggregate("array_agg")
 def array_agg(args, group_ids, ngroups, ctx, agg) -> Column:
     col = args[0]
-    values = col.data.tolist() if col.valid is None else [v if ok else None for v, ok in zip(col.data.tolist(), col.valid)]
+    values = col.data.tolist()
+    if col.valid is not None:
+        values = [v if ok else None for v, ok in zip(values, col.valid.tolist())]
     lists = group_lists(obj_array(values), group_ids, ngroups)
     return _result(obj_array([lst or None for lst in lists]), np.asarray([bool(lst) for lst in lists], dtype=bool))
 

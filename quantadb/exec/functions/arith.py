@@ -42,15 +42,14 @@ def _int_binop(kind: str, op: str):
     def impl(args, n, ctx, call) -> Column:
         a, b = args[0].data, args[1].data
         valid = and_valid(args)
-        if kind != "int8":
+        if kind != "int8" and op in ("mul", "div", "mod"):
             a64, b64 = a.astype(np.int64), b.astype(np.int64)
-            if op in ("div", "mod"):
-                return Column(_narrow(_int_divmod(a64, b64, op, valid, kind), kind, valid))
-            wide = a64 + b64 if op == "pl" else a64 - b64 if op == "mi" else a64 * b64
+            wide = a64 * b64 if op == "mul" else _int_divmod(a64, b64, op, valid, kind)
             return Column(_narrow(wide, kind, valid))
         if op in ("div", "mod"):
             return Column(_int_divmod(a, b, op, valid, kind))
         with np.errstate(over="ignore"):
+            # Wrapping add/sub; overflow iff the result's sign disagrees with both operands'.
             if op == "pl":
                 r = a + b
                 bad = ((a ^ r) & (b ^ r)) < 0

@@ -170,4 +170,5 @@ def register_array_ops(names: list[str]) -> None:
 
 
 register_array_ops([p + op for op in OPS for p in NATIVE + OBJECT + (
-    "int24", "int42", "int28", "int82", "int48", "int84", "float4", "float8", "float48", "float84", "bpchar", "numeric_", "jsonb_", "array_", "timetz_")])
+    "int24", "int42", "int28", "int82", "int48", "int84", "float4", "float8", "float48", "float84", "bpchar",
+    "numeric_", "jsonb_", "array_", "timetz_")])

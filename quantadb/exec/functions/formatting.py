@@ -99,7 +99,8 @@ def format_datetime(local_us: int, fmt: str) -> str:
             continue
         table = {"YYYY": (y, 4), "Y,YYY": (y, 0), "YYY": (y % 1000, 3), "YY": (y % 100, 2), "Y": (y % 10, 1),
                  "IYYY": (f["isoyear"], 4), "MM": (m, 2), "DD": (d, 2), "DDD": (f["doy"], 3), "D": (f["dow"] + 1, 1),
-                 "ID": (f["isodow"], 1), "HH24": (hh, 2), "HH12": ((hh + 11) % 12 + 1, 2), "HH": ((hh + 11) % 12 + 1, 2),
+                 "ID": (f["isodow"], 1), "HH24": (hh, 2), "HH12": ((hh + 11) % 12 + 1, 2),
+                 "HH": ((hh + 11) % 12 + 1, 2),
                  "MI": (mi, 2), "SS": (ss, 2), "MS": (us // 1000, 3), "US": (us, 6), "SSSS": (tod // 1_000_000, 0),
                  "Q": ((m - 1) // 3 + 1, 0), "WW": ((f["doy"] - 1) // 7 + 1, 2), "IW": (f["week"], 2),
                  "W": ((d - 1) // 7 + 1, 0), "J": (days + 2451545, 0), "CC": ((y + 99) // 100, 2)}
@@ -120,7 +121,8 @@ def format_interval(v, fmt: str) -> str:
             continue
         up = pat.upper()
         values = {"HH24": (hh, 2), "HH": (hh % 12 or 12, 2), "HH12": (hh % 12 or 12, 2),
-                  "MI": (rest // 60_000_000 % 60, 2), "SS": (rest // 1_000_000 % 60, 2), "MS": (rest % 1_000_000 // 1000, 3),
+                  "MI": (rest // 60_000_000 % 60, 2), "SS": (rest // 1_000_000 % 60, 2),
+                  "MS": (rest % 1_000_000 // 1000, 3),
                   "US": (rest % 1_000_000, 6), "DD": (v.days, 2), "MM": (v.months % 12, 2), "YYYY": (v.months // 12, 4),
                   "YY": (v.months // 12 % 100, 2), "Y": (v.months // 12 % 10, 1), "DDD": (v.days, 3)}
         if up not in values:
@@ -257,8 +259,9 @@ def parse_datetime(text: str, fmt: str, type_name: str) -> int:
             hit = next(((k, nm) for k, nm in enumerate(names) for cand in (nm.lower(), nm[:3].lower())
                         if low.startswith(cand) and (up in ("MONTH", "DAY") or cand == nm[:3].lower())), None)
             if hit is None:
-                raise InvalidDatetimeFormat(f'invalid value "{text[i:i + 3]}" for "{pat}"',
-                                            detail="The given value did not match any of the allowed values for this field.")
+                raise InvalidDatetimeFormat(
+                    f'invalid value "{text[i:i + 3]}" for "{pat}"',
+                    detail="The given value did not match any of the allowed values for this field.")
             k, nm = hit
             cand = nm.lower() if low.startswith(nm.lower()) else nm[:3].lower()
             i += len(cand)

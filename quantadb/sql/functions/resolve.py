@@ -16,7 +16,7 @@ from quantadb.types.registry import (
     ANY, ANYARRAY, ANYELEMENT, ANYNONARRAY, TEXT, UNKNOWN, PgType, SqlType, array_of, element_of, format_type,
 )
 
-_UNKNOWN = SqlType(UNKNOWN)
+_AMBIGUOUS_HINT = "Could not choose a best candidate {}. You might need to add explicit type casts."
 
 
 def implicit_coercible(src: SqlType, dst: SqlType) -> bool:
@@ -207,7 +207,7 @@ def resolve_operator(op: str, left: SqlType | None, right: SqlType) -> Match:
         raise UndefinedFunction(f"operator does not exist: {_describe_op(op, inputs)}",
                                 hint=f"No operator matches the given name and {arg}")
     raise AmbiguousFunction(f"operator is not unique: {_describe_op(op, inputs)}",
-                            hint="Could not choose a best candidate operator. You might need to add explicit type casts.")
+                            hint=_AMBIGUOUS_HINT.format("operator"))
 
 
 def resolve_function(name: str, args: list[SqlType]) -> Match:
@@ -227,7 +227,7 @@ def resolve_function(name: str, args: list[SqlType]) -> Match:
                                 hint="No function matches the given name and argument types. "
                                      "You might need to add explicit type casts.")
     raise AmbiguousFunction(f"function {shown} is not unique",
-                            hint="Could not choose a best candidate function. You might need to add explicit type casts.")
+                            hint=_AMBIGUOUS_HINT.format("function"))
 
 
 def resolve_array_op(op: str, left: SqlType, array: SqlType, use_or: bool = True) -> Match:
