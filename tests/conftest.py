@@ -101,3 +101,22 @@ def server(tmp_path_factory):
     yield srv
     code = srv.stop()
     assert code == 0, f"server exit code {code}:\n{srv.log_text()[-3000:]}"
+
+
+@pytest.fixture
+def start_quantadb():
+    """Start extra servers with custom flags: `start_quantadb("--max-connections", "2")`.
+
+    Each is stopped (SIGTERM) at the end of the test if the test did not stop it itself.
+    """
+    started: list[ServerProcess] = []
+
+    def start(*args: str, data_dir: str | None = None, env: dict[str, str] | None = None) -> ServerProcess:
+        srv = start_server(data_dir, *args, env=env)
+        started.append(srv)
+        return srv
+
+    yield start
+    for srv in started:
+        if srv.proc.poll() is None:
+            srv.stop()
