@@ -9,6 +9,8 @@ family: the common type of the arguments bound to them.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from quantadb.errors import AmbiguousFunction, CannotCoerce, DatatypeMismatch, UndefinedFunction
 from quantadb.sql.functions.signature import FUNCTIONS, OPERATORS, POLYMORPHIC, Match, Signature
 from quantadb.types.casts import can_cast
@@ -29,6 +31,7 @@ def implicit_coercible(src: SqlType, dst: SqlType) -> bool:
     return can_cast(s, d) == "i"
 
 
+@lru_cache(maxsize=4096)
 def _coercible(src: PgType, dst: PgType) -> bool:
     return implicit_coercible(SqlType(src), SqlType(dst))
 
@@ -187,7 +190,12 @@ def _describe_op(op: str, inputs: list[PgType]) -> str:
 def resolve_operator(op: str, left: SqlType | None, right: SqlType) -> Match:
     """Resolve `left op right` (left None: prefix operator) per §10.2."""
     op = "<>" if op == "!=" else op.upper() if op.isalpha() else op
-    inputs = [right.pg] if left is None else [left.pg, right.pg]
+    return _resolve_operator(op, None if left is None else left.pg, right.pg)
+
+
+@lru_cache(maxsize=4096)  # binding is on the short-statement path; resolution is pure
+def _resolve_operator(op: str, left: PgType | None, right: PgType) -> Match:
+    inputs = [right] if left is None else [left, right]
     sigs = OPERATORS.get(f"{op}/{len(inputs)}", [])
     cands = _applicable(sigs, inputs)
     # §10.2 step 2a: an unknown operand is assumed to have the other operand's type.
@@ -212,8 +220,12 @@ def resolve_operator(op: str, left: SqlType | None, right: SqlType) -> Match:
 
 def resolve_function(name: str, args: list[SqlType]) -> Match:
     """Resolve a function or aggregate call `name(args...)` per §10.3."""
-    name = name.lower()
-    inputs = [a.pg for a in args]
+    return _resolve_function(name.lower(), tuple(a.pg for a in args))
+
+
+@lru_cache(maxsize=4096)
+def _resolve_function(name: str, args: tuple[PgType, ...]) -> Match:
+    inputs = list(args)
     cands = _applicable(FUNCTIONS.get(name, []), inputs)
     exact = _exact(cands, inputs)
     if exact is not None:
