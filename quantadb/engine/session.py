@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from quantadb.engine import statements as S
+from quantadb.engine.autoparam import parameterize
 from quantadb.engine.catalog_view import SessionCatalog
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
 from quantadb.engine.settings import Settings
@@ -59,6 +60,7 @@ class Portal:
     done: bool = False
     cursor: bool = False  # DECLAREd: lives until CLOSE or transaction end (WITH HOLD: session end)
     hold: bool = False
+    literals: list[str] | None = None  # auto-parameterized literal texts, decoded once types are known
 
 
 @dataclass
@@ -146,9 +148,25 @@ class Session:
         return [S.Statement(text) for text, _ in split_statements(sql)]
 
     def run(self, stmt: S.Statement, *, inline: bool) -> Result:
-        prepared = Prepared(stmt.text, stmt, [])
-        portal = Portal(prepared, [], [])
-        return self._execute(portal, 0, inline)
+        return self._execute(self._simple_portal(stmt), 0, inline)
+
+    def _simple_portal(self, stmt: S.Statement) -> Portal:
+        """A portal for a simple-protocol statement, parameterized when that is safe (autoparam.py)."""
+        template = parameterize(stmt.text) if stmt.utility is None else None
+        if template is not None and not self.state.failed:
+            plain = S.Statement(template.text, plain=True)
+            try:
+                self._ensure_txn()
+                S.bind(self, plain, list(template.types))
+            except SqlError:
+                pass  # report errors against the original text
+            else:
+                return Portal(Prepared(template.text, plain, list(template.types)), [], [],
+                              literals=template.literals)
+        return Portal(Prepared(stmt.text, stmt, []), [], [])
+
+    def decode_literals(self, types: list[SqlType], literals: list[str]) -> list[Any]:
+        return self._decode_params(types, [0], [t.encode() for t in literals])
 
     def end_query(self, failed: bool) -> Future | None:
         return self._end_implicit(failed)

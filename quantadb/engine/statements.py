@@ -45,9 +45,10 @@ def now_us() -> int:
 class Statement:
     """One statement's text, with its utility parse or sqlglot AST made on first use."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, *, plain: bool = False) -> None:
+        """`plain`: the caller knows this is not a utility statement (a parameterized template)."""
         self.text = text
-        self.utility = U.parse_utility(text) if text else None
+        self.utility = U.parse_utility(text) if text and not plain else None
         self._ast: exp.Expression | None = None
         words = text.split(None, 1)
         self.keyword = words[0].lower().rstrip(";(") if words else ""
@@ -79,6 +80,7 @@ class Bound:
     param_types: list[SqlType]
     catalog_version: int = 0
     search_path: str = ""
+    heavy: bool = False  # runs on a worker thread (is_heavy)
 
 
 def bind(session: "Session", stmt: Statement, param_types: list[SqlType]) -> Bound:
@@ -112,7 +114,7 @@ def bind(session: "Session", stmt: Statement, param_types: list[SqlType]) -> Bou
     columns = None
     if not isinstance(plan, (P.Insert, P.Update, P.Delete)) or plan.returning is not None:
         columns = [ColumnDesc(c.name, c.type, c.table_oid, c.attnum) for c in plan.columns]
-    bound = Bound(plan, columns, params, version, path)
+    bound = Bound(plan, columns, params, version, path, is_heavy(plan))
     if len(session.db.plan_cache) > 2000:
         session.db.plan_cache.clear()
     session.db.plan_cache[(session.database_oid, key)] = bound
@@ -157,15 +159,16 @@ def execute(session: "Session", portal: "Portal", inline: bool) -> Result:
     if stmt.utility is not None:
         from quantadb.engine import utility as UT
         return UT.run_utility(session, stmt.utility, portal, inline)
-    node = stmt.ast
-    if not isinstance(node, _QUERY_NODES + _DML_NODES):
+    bound = bind(session, stmt, portal.prepared.param_types)
+    if bound.plan is None:
         from quantadb.engine import ddl
         if inline:
             raise RunInWorker()
-        return ddl.run_ddl(session, node, stmt.text)
-    bound = bind(session, stmt, portal.prepared.param_types)
-    if inline and is_heavy(bound.plan):
+        return ddl.run_ddl(session, stmt.ast, stmt.text)
+    if inline and bound.heavy:
         raise RunInWorker()
+    if portal.literals is not None:  # an auto-parameterized statement: decode with the inferred types
+        portal.params = session.decode_literals(bound.param_types, portal.literals)
     ctx = eval_context(session, portal.params)
     plan = bound.plan
     if isinstance(plan, (P.Insert, P.Update, P.Delete)):

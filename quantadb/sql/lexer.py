@@ -29,82 +29,148 @@ _IDENT = re.compile(r"[A-Za-z_\x80-\U0010ffff][A-Za-z0-9_$\x80-\U0010ffff]*")
 _NUMBER = re.compile(r"(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?)")
 _PARAM = re.compile(r"\$\d+")
 _OP_CHARS = set("+-*/<>=~!@#%^&|`?")
+_SPECIAL_OP_CHARS = set("~!@#%^&|`?")
+
+
+_MASTER = re.compile(r"""
+    (?P<ws>\s+)
+  | (?P<ident>[A-Za-z_\x80-\U0010ffff][A-Za-z0-9_$\x80-\U0010ffff]*)(?!')
+  | (?P<number>\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)
+  | (?P<string>'(?:[^']|'')*')(?![ \t\r\f]*\n\s*')
+  | (?P<semi>;)
+  | (?P<cast>::)
+  | (?P<param>\$\d+)
+  | (?P<op>(?:(?!--|/\*)[-+*/<>=~!@\#%^&|`?])+)
+  | (?P<punct>[(),.\[\]])
+""", re.VERBOSE)
+
+
+_last: tuple[str, list[Token]] = ("", [])
 
 
 def tokenize(text: str) -> list[Token]:
-    """Tokens of `text`; comments and whitespace are dropped. Raises 42601 on an open quote."""
+    """Tokens of `text`; comments and whitespace are dropped. Raises 42601 on an open quote.
+
+    One regular expression reads the common tokens; comments, E'' strings, quoted
+    identifiers, dollar quotes and string continuation go through `_slow_token`. The last
+    result is remembered: a statement is split, classified and parameterized from the same
+    text in a row. Callers must not modify the returned list."""
+    global _last
+    last = _last
+    if last[0] == text:
+        return last[1]
+    tokens = _tokenize(text)
+    _last = (text, tokens)
+    return tokens
+
+
+def _tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     i, n = 0, len(text)
+    match = _MASTER.match
+    append = tokens.append
     while i < n:
-        c = text[i]
-        if c.isspace():
-            i += 1
-        elif text.startswith("--", i):
-            j = text.find("\n", i)
-            i = n if j < 0 else j + 1
-        elif text.startswith("/*", i):
-            i = _skip_block_comment(text, i)
-        elif c == "'" or (c in "eE" and text.startswith("'", i + 1)):
-            escape = c != "'"
-            start = i
-            i, value = _read_string(text, i + (1 if escape else 0), escape)
-            tokens.append(Token("string", value, start, i))
-        elif c == '"':
-            j = i + 1
-            parts = []
-            while True:
-                k = text.find('"', j)
-                if k < 0:
-                    raise SqlSyntaxError('unterminated quoted identifier at or near "\\""', position=i + 1)
-                parts.append(text[j:k])
-                if text.startswith('"', k + 1):
-                    parts.append('"')
-                    j = k + 2
-                    continue
-                break
-            tokens.append(Token("qident", "".join(parts), i))
-            i = k + 1
-        elif c == "$":
-            m = _PARAM.match(text, i)
-            if m:
-                tokens.append(Token("param", m.group(), i))
-                i = m.end()
-                continue
-            m = _DOLLAR_TAG.match(text, i)
-            if not m:
-                tokens.append(Token("op", "$", i))
-                i += 1
-                continue
-            end = text.find(m.group(), m.end())
-            if end < 0:
-                raise SqlSyntaxError('unterminated dollar-quoted string at or near "%s"' % text[i:i + 20],
-                                     position=i + 1)
-            tokens.append(Token("string", text[m.end():end], i, end + len(m.group())))
-            i = end + len(m.group())
-        elif c.isdigit() or (c == "." and i + 1 < n and text[i + 1].isdigit()):
-            m = _NUMBER.match(text, i)
-            tokens.append(Token("number", m.group(), i, m.end()))
-            i = m.end()
-        elif _IDENT.match(text, i):
-            m = _IDENT.match(text, i)
-            tokens.append(Token("ident", m.group().lower(), i))
-            i = m.end()
-        elif c == ";":
-            tokens.append(Token(";", ";", i))
-            i += 1
-        elif c in _OP_CHARS:
-            j = i
-            while j < n and text[j] in _OP_CHARS and not text.startswith("--", j) and not text.startswith("/*", j):
-                j += 1
-            tokens.append(Token("op", text[i:j], i))
-            i = j
-        elif c == ":" and text.startswith("::", i):
-            tokens.append(Token("op", "::", i))
-            i += 2
-        else:
-            tokens.append(Token("op", c, i))
-            i += 1
+        m = match(text, i)
+        if m is None:
+            i = _slow_token(text, i, tokens)
+            continue
+        kind = m.lastgroup
+        end = m.end()
+        if kind == "ident":
+            append(Token("ident", m.group().lower(), i))
+        elif kind == "number":
+            append(Token("number", m.group(), i, end))
+        elif kind == "string":
+            append(Token("string", m.group()[1:-1].replace("''", "'"), i, end))
+        elif kind == "semi":
+            append(Token(";", ";", i))
+        elif kind == "cast":
+            append(Token("op", "::", i))
+        elif kind == "op":
+            op = m.group()
+            if len(op) > 1 and op[-1] in "+-" and not _SPECIAL_OP_CHARS.intersection(op):
+                # PostgreSQL: "=-1" is "=" then "-": a multi-character operator cannot end in + or -
+                op = op.rstrip("+-") or op[0]
+                end = i + len(op)
+            append(Token("op", op, i))
+        elif kind in ("punct", "param"):
+            append(Token("param" if kind == "param" else "op", m.group(), i))
+        i = end
     return tokens
+
+
+def _slow_token(text: str, i: int, tokens: list[Token]) -> int:
+    """Read the one token at `i` that the fast expression does not handle; return the new offset."""
+    n = len(text)
+    c = text[i]
+    if c.isspace():
+        i += 1
+    elif text.startswith("--", i):
+        j = text.find("\n", i)
+        i = n if j < 0 else j + 1
+    elif text.startswith("/*", i):
+        i = _skip_block_comment(text, i)
+    elif c == "'" or (c in "eE" and text.startswith("'", i + 1)):
+        escape = c != "'"
+        start = i
+        i, value = _read_string(text, i + (1 if escape else 0), escape)
+        tokens.append(Token("string", value, start, i))
+    elif c == '"':
+        j = i + 1
+        parts = []
+        while True:
+            k = text.find('"', j)
+            if k < 0:
+                raise SqlSyntaxError('unterminated quoted identifier at or near "\\""', position=i + 1)
+            parts.append(text[j:k])
+            if text.startswith('"', k + 1):
+                parts.append('"')
+                j = k + 2
+                continue
+            break
+        tokens.append(Token("qident", "".join(parts), i))
+        i = k + 1
+    elif c == "$":
+        m = _PARAM.match(text, i)
+        if m:
+            tokens.append(Token("param", m.group(), i))
+            i = m.end()
+            return i
+        m = _DOLLAR_TAG.match(text, i)
+        if not m:
+            tokens.append(Token("op", "$", i))
+            i += 1
+            return i
+        end = text.find(m.group(), m.end())
+        if end < 0:
+            raise SqlSyntaxError('unterminated dollar-quoted string at or near "%s"' % text[i:i + 20],
+                                 position=i + 1)
+        tokens.append(Token("string", text[m.end():end], i, end + len(m.group())))
+        i = end + len(m.group())
+    elif c.isdigit() or (c == "." and i + 1 < n and text[i + 1].isdigit()):
+        m = _NUMBER.match(text, i)
+        tokens.append(Token("number", m.group(), i, m.end()))
+        i = m.end()
+    elif _IDENT.match(text, i):
+        m = _IDENT.match(text, i)
+        tokens.append(Token("ident", m.group().lower(), i))
+        i = m.end()
+    elif c == ";":
+        tokens.append(Token(";", ";", i))
+        i += 1
+    elif c in _OP_CHARS:
+        j = i
+        while j < n and text[j] in _OP_CHARS and not text.startswith("--", j) and not text.startswith("/*", j):
+            j += 1
+        tokens.append(Token("op", text[i:j], i))
+        i = j
+    elif c == ":" and text.startswith("::", i):
+        tokens.append(Token("op", "::", i))
+        i += 2
+    else:
+        tokens.append(Token("op", c, i))
+        i += 1
+    return i
 
 
 def _skip_block_comment(text: str, i: int) -> int:
@@ -185,7 +251,7 @@ def split_statements(text: str) -> list[tuple[str, int]]:
     """Split a Query message into (statement text, 0-based offset), dropping empty ones."""
     statements: list[tuple[str, int]] = []
     first: Token | None = None  # first token of the statement being collected
-    for tok in tokenize(text) + [Token(";", ";", len(text))]:
+    for tok in [*tokenize(text), Token(";", ";", len(text))]:
         if tok.kind != ";":
             first = first or tok
         elif first is not None:

@@ -1,0 +1,110 @@
+"""Automatic parameterization of simple-protocol statements for the plan cache.
+
+`SELECT abalance FROM pgbench_accounts WHERE aid = 4711` arrives with a different literal
+every time; planning it anew each time costs more than running it. Literals in value
+positions are replaced by parameters, so the statement text becomes a template that is
+parsed and planned once: `... WHERE aid = $1`, with "4711" bound as a parameter of type int4.
+
+Only literals whose meaning cannot change are replaced: those after a comparison or
+arithmetic operator, and the items of VALUES lists and IN lists, never one followed by `::`
+or `(` (a cast or a function name) and never one before a type modifier. String literals
+become parameters of type unknown, so they take their type from the context exactly as a
+literal does. If the template fails to bind, the caller falls back to the original text, so
+errors are reported exactly as without this rewrite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from quantadb.sql.lexer import Token, tokenize
+from quantadb.types import registry as R
+from quantadb.types.registry import SqlType
+
+_ELIGIBLE = {"select", "insert", "update", "delete"}
+_VALUE_AFTER_OPS = {"=", "<", ">", "<=", ">=", "<>", "!=", "+", "-", "*", "/", "%"}
+_MAX_LITERALS = 64
+
+
+@dataclass(frozen=True)
+class Template:
+    text: str
+    literals: list[str]  # the literal texts, in parameter order
+    types: list[SqlType]  # the type each literal would have had (int4, int8, numeric or unknown)
+
+
+def parameterize(text: str) -> Template | None:
+    """The template of `text`, or None when nothing is worth (or safe) replacing."""
+    try:
+        tokens = tokenize(text)
+    except Exception:
+        return None
+    if not tokens or tokens[0].kind != "ident" or tokens[0].value not in _ELIGIBLE:
+        return None
+    if any(t.kind == "param" for t in tokens):
+        return None
+    pieces: list[str] = []
+    literals: list[str] = []
+    types: list[SqlType] = []
+    cursor = 0
+    in_values = 0  # parenthesis depth inside a VALUES list / IN list (1 = item level)
+    depth = 0
+    for i, tok in enumerate(tokens):
+        if tok.kind == "op" and tok.value == "(":
+            depth += 1
+            prev = tokens[i - 1] if i else None
+            if in_values == 0 and prev is not None and prev.is_word("values", "in"):
+                in_values = depth
+        elif tok.kind == "op" and tok.value == ")":
+            if depth == in_values:
+                in_values = 0
+            depth -= 1
+        if tok.kind not in ("number", "string") or tok.end < 0:
+            continue
+        if not _replaceable(tokens, i, in_values == depth and in_values > 0):
+            continue
+        if len(literals) >= _MAX_LITERALS:
+            return None
+        pieces.append(text[cursor:tok.pos])
+        literals.append(tok.value)
+        types.append(_literal_type(tok))
+        pieces.append(f"${len(literals)}")
+        cursor = tok.end
+    if not literals:
+        return None
+    pieces.append(text[cursor:])
+    return Template("".join(pieces), literals, types)
+
+
+def _replaceable(tokens: list[Token], i: int, in_list: bool) -> bool:
+    tok = tokens[i]
+    nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+    if nxt is not None and nxt.kind == "op" and nxt.value in ("::", "(", "["):
+        return False
+    prev = tokens[i - 1] if i else None
+    if prev is None:
+        return False
+    if tok.kind == "string" and prev.kind == "ident" and not prev.is_word("and", "or", "then", "else", "when"):
+        return False  # typed literal (date '...', interval '...') or an option word
+    if prev.kind == "op" and prev.value in _VALUE_AFTER_OPS:
+        before = tokens[i - 2] if i >= 2 else None
+        # "-" right after "(" or "," in a type modifier would never reach here (numbers in type
+        # modifiers follow "(" / ","), so a sign is always an operator on a value
+        return not (before is not None and before.kind == "op" and before.value == "::")
+    if in_list and prev.kind == "op" and prev.value in ("(", ","):
+        return True
+    return False
+
+
+def _literal_type(tok: Token) -> SqlType:
+    if tok.kind == "string":
+        return SqlType(R.UNKNOWN)
+    text = tok.value
+    if any(c in text for c in ".eE"):
+        return SqlType(R.NUMERIC)
+    value = int(text)
+    if value < 2**31:
+        return SqlType(R.INT4)
+    if value < 2**63:
+        return SqlType(R.INT8)
+    return SqlType(R.NUMERIC)

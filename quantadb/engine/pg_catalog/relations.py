@@ -1,0 +1,228 @@
+"""pg_namespace, pg_class, pg_attribute, pg_index, pg_constraint, pg_attrdef, pg_description and
+pg_sequence, generated from the live catalog as the session's snapshot sees it.
+
+The generated relations themselves appear in pg_class (catalog tables as relkind 'r', the
+system views as 'v') with PostgreSQL's OIDs, so `'pg_class'::regclass` and pgAdmin's
+"catalog objects" queries resolve. Column defaults have no OID in the stored catalog: their
+pg_attrdef OID is derived from (table, attnum) in a range no stored object uses.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterator
+
+from quantadb.engine.pg_catalog.tables import TABLES, Row, rows
+from quantadb.sql.catalog import VirtualTable
+from quantadb.storage.catalog import FIRST_USER_OID, ColumnDef, RelationDef
+from quantadb.types import registry as R
+
+if TYPE_CHECKING:
+    from quantadb.engine.catalog_view import SessionCatalog
+    from quantadb.engine.session import Session
+
+HEAP_AM, BTREE_AM, HASH_AM = 2, 403, 405
+DEFAULT_COLLATION, C_COLLATION = 100, 950
+PG_CLASS_OID, PG_CONSTRAINT_OID, PG_ATTRDEF_OID = 1259, 2606, 2604
+ATTRDEF_OID_BASE = 3_000_000_000
+# System columns every heap table has (pg_attribute rows with attnum < 0).
+SYSTEM_COLUMNS = (("tableoid", R.OID, -6), ("cmax", R.CID, -5), ("xmax", R.XID, -4), ("cmin", R.CID, -3),
+                  ("xmin", R.XID, -2), ("ctid", R.TID, -1))
+SEQUENCE_COLUMNS = (("last_value", R.INT8), ("log_cnt", R.INT8), ("is_called", R.BOOL))
+_STORAGE = {-1: "x", -2: "p"}
+
+
+def attrdef_oid(table_oid: int, attnum: int) -> int:
+    return ATTRDEF_OID_BASE + (table_oid - FIRST_USER_OID) * 1600 + attnum
+
+
+def collation_of(t: R.PgType) -> int:
+    if t is R.NAME:
+        return C_COLLATION
+    return DEFAULT_COLLATION if t.category == "S" and t is not R.CHAR else 0
+
+
+def virtual_namespace(table: VirtualTable) -> int:
+    return 11 if table.schema == "pg_catalog" else 13000
+
+
+# -- pg_namespace --------------------------------------------------------------------------------
+
+@rows("pg_catalog.pg_namespace")
+def pg_namespace(session: "Session") -> Iterator[Row]:
+    catalog = session.catalog()
+    for ns in session.store.catalog.namespaces(catalog.snap, session.database_oid):
+        yield {"oid": ns.oid, "nspname": ns.name, "nspowner": ns.owner}
+
+
+# -- pg_class ---------------------------------------------------------------------------------------
+
+def _referenced(relations: list[RelationDef]) -> set[int]:
+    return {con.ref_table for rel in relations for con in rel.constraints if con.kind == "f"}
+
+
+@rows("pg_catalog.pg_class")
+def pg_class(session: "Session") -> Iterator[Row]:
+    catalog = session.catalog()
+    relations = catalog.relations()
+    referenced = _referenced(relations)
+    with_index = {r.table_oid for r in relations if r.kind == "i"}
+    for rel in relations:
+        yield _class_row(session, rel, rel.oid in with_index, rel.oid in referenced)
+    for table in TABLES.values():
+        yield {"oid": table.oid, "relname": table.name, "relnamespace": virtual_namespace(table),
+               "relowner": 10, "relam": HEAP_AM if table.oid < 10000 else 0, "relfilenode": 0,
+               "relpersistence": "p", "relkind": "r" if table.oid < 10000 else "v",
+               "relnatts": len(table.columns), "relispopulated": True, "relreplident": "n",
+               "reltuples": -1.0}
+
+
+def _class_row(session: "Session", rel: RelationDef, has_index: bool, referenced: bool) -> Row:
+    is_table = rel.kind in ("r", "p", "m")
+    am = {"r": HEAP_AM, "m": HEAP_AM, "i": HASH_AM if rel.method == "hash" else BTREE_AM}.get(rel.kind, 0)
+    return {
+        "oid": rel.oid, "relname": rel.name, "relnamespace": rel.namespace, "relowner": rel.owner,
+        "relam": am, "relfilenode": rel.oid if rel.kind != "v" else 0,
+        "reltuples": _tuples(session, rel) if is_table else -1.0,
+        "relhasindex": has_index, "relpersistence": "p", "relkind": rel.kind,
+        "relnatts": len(rel.index_columns) if rel.kind == "i" else
+        (3 if rel.kind == "S" else len(rel.columns)),
+        "relchecks": sum(1 for c in rel.constraints if c.kind == "c"),
+        "relhastriggers": referenced or any(c.kind == "f" for c in rel.constraints),
+        "relispopulated": True, "relreplident": "d" if is_table else "n",
+        "relfrozenxid": 3 if is_table else 0, "relminmxid": 1 if is_table else 0,
+        "reloptions": list(rel.options) or None,
+    }
+
+
+def _tuples(session: "Session", rel: RelationDef) -> float:
+    try:
+        return float(session.store.table(rel.oid).live_estimate)
+    except Exception:
+        return -1.0
+
+
+# -- pg_attribute -----------------------------------------------------------------------------------
+
+def _attribute(relid: int, attnum: int, name: str, t: R.SqlType, **extra: object) -> Row:
+    pg = t.pg
+    return {"attrelid": relid, "attname": name, "atttypid": pg.oid, "attstattarget": -1, "attlen": pg.typlen,
+            "attnum": attnum, "attndims": 1 if pg.is_array else 0, "attcacheoff": -1, "atttypmod": t.typmod,
+            "attbyval": pg.typbyval, "attalign": pg.typalign, "attstorage": _STORAGE.get(pg.typlen, "p"),
+            "attcompression": "", "attidentity": "", "attgenerated": "", "attislocal": True,
+            "attcollation": collation_of(pg), **extra}
+
+
+def _columns_of(rel: RelationDef, catalog: "SessionCatalog") -> Iterator[Row]:
+    if rel.kind == "S":
+        for i, (name, t) in enumerate(SEQUENCE_COLUMNS, 1):
+            yield _attribute(rel.oid, i, name, R.SqlType(t), attnotnull=True)
+        return
+    if rel.kind == "i":
+        table = catalog.relation(rel.table_oid)
+        by_num = {c.attnum: c for c in table.columns} if table is not None else {}
+        for i, attnum in enumerate(rel.index_columns, 1):
+            col = by_num.get(attnum)
+            if col is not None:
+                yield _attribute(rel.oid, i, col.name, col.type)
+        return
+    for col in rel.columns:
+        yield _user_column(rel.oid, col)
+    if rel.kind in ("r", "m"):
+        for name, t, attnum in SYSTEM_COLUMNS:
+            yield _attribute(rel.oid, attnum, name, R.SqlType(t), attnotnull=True)
+
+
+def _user_column(relid: int, col: ColumnDef) -> Row:
+    if col.dropped:
+        return _attribute(relid, col.attnum, f"........pg.dropped.{col.attnum}........", col.type,
+                          atttypid=0, attisdropped=True)
+    return _attribute(relid, col.attnum, col.name, col.type, attnotnull=col.not_null,
+                      atthasdef=col.default is not None, attidentity=col.identity)
+
+
+@rows("pg_catalog.pg_attribute")
+def pg_attribute(session: "Session") -> Iterator[Row]:
+    catalog = session.catalog()
+    for rel in catalog.relations():
+        yield from _columns_of(rel, catalog)
+    for table in TABLES.values():
+        for attnum, column in enumerate(table.columns, 1):
+            yield _attribute(table.oid, attnum, column.name, column.type, attnotnull=table.oid < 10000)
+
+
+# -- pg_index -------------------------------------------------------------------------------------
+
+@rows("pg_catalog.pg_index")
+def pg_index(session: "Session") -> Iterator[Row]:
+    for rel in session.catalog().relations():
+        if rel.kind != "i":
+            continue
+        n = len(rel.index_columns)
+        yield {"indexrelid": rel.oid, "indrelid": rel.table_oid, "indnatts": n, "indnkeyatts": n,
+               "indisunique": rel.unique, "indisprimary": rel.primary, "indimmediate": True,
+               "indisvalid": True, "indisready": True, "indislive": True,
+               "indkey": " ".join(str(a) for a in rel.index_columns), "indcollation": " ".join("0" * n),
+               "indclass": " ".join("0" * n), "indoption": " ".join("0" * n)}
+
+
+# -- pg_constraint ----------------------------------------------------------------------------------
+
+@rows("pg_catalog.pg_constraint")
+def pg_constraint(session: "Session") -> Iterator[Row]:
+    catalog = session.catalog()
+    for rel in catalog.relations():
+        for con in rel.constraints:
+            fk = con.kind == "f"
+            yield {"oid": con.oid, "conname": con.name, "connamespace": rel.namespace, "contype": con.kind,
+                   "condeferrable": False, "condeferred": False, "convalidated": True, "conrelid": rel.oid,
+                   "conindid": con.index_oid or (_referenced_index(catalog, con) if fk else 0),
+                   "confrelid": con.ref_table, "confupdtype": con.on_update if fk else " ",
+                   "confdeltype": con.on_delete if fk else " ", "confmatchtype": "s" if fk else " ",
+                   "conislocal": True,
+                   "conkey": list(con.columns) or None, "confkey": list(con.ref_columns) if fk else None,
+                   "conbin": con.check}
+
+
+def _referenced_index(catalog: "SessionCatalog", con) -> int:
+    for index in catalog.indexes_of(con.ref_table):
+        if index.unique and set(index.index_columns) == set(con.ref_columns):
+            return index.oid
+    return 0
+
+
+# -- pg_attrdef, pg_description, pg_sequence -------------------------------------------------------
+
+@rows("pg_catalog.pg_attrdef")
+def pg_attrdef(session: "Session") -> Iterator[Row]:
+    for rel in session.catalog().relations():
+        for col in rel.columns:
+            if col.default is not None and not col.dropped:
+                yield {"oid": attrdef_oid(rel.oid, col.attnum), "adrelid": rel.oid, "adnum": col.attnum,
+                       "adbin": col.default}
+
+
+@rows("pg_catalog.pg_description")
+def pg_description(session: "Session") -> Iterator[Row]:
+    for rel in session.catalog().relations():
+        if rel.comment is not None:
+            yield {"objoid": rel.oid, "classoid": PG_CLASS_OID, "objsubid": 0, "description": rel.comment}
+
+
+@rows("pg_catalog.pg_sequence")
+def pg_sequence(session: "Session") -> Iterator[Row]:
+    for rel in session.catalog().relations():
+        seq = rel.sequence
+        if rel.kind == "S" and seq is not None:
+            yield {"seqrelid": rel.oid, "seqtypid": seq.type_oid, "seqstart": seq.start,
+                   "seqincrement": seq.increment, "seqmax": seq.max_value, "seqmin": seq.min_value,
+                   "seqcache": seq.cache, "seqcycle": seq.cycle}
+
+
+@rows("pg_catalog.pg_depend")
+def pg_depend(session: "Session") -> Iterator[Row]:
+    """A sequence OWNED BY a column depends on it ('a'), as serial columns' sequences do."""
+    for rel in session.catalog().relations():
+        seq = rel.sequence
+        if rel.kind == "S" and seq is not None and seq.owned_by is not None:
+            yield {"classid": PG_CLASS_OID, "objid": rel.oid, "objsubid": 0, "refclassid": PG_CLASS_OID,
+                   "refobjid": seq.owned_by[0], "refobjsubid": seq.owned_by[1], "deptype": "a"}
