@@ -115,3 +115,39 @@ def test_psql_error_has_sqlstate_and_caret(server):
     r = psql(server, "-c", "SELECT * FROM no_such_table_psql", env={"PGOPTIONS": ""})
     assert r.returncode != 0
     assert 'relation "no_such_table_psql" does not exist' in r.stderr
+
+
+def test_empty_statement_ping_and_asyncpg_reset_string(server):
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        cur = conn.execute(";")
+        assert cur.pgresult.status == psycopg.pq.ExecStatus.EMPTY_QUERY
+
+    async def go():
+        pool = await asyncpg.create_pool(host=server.host, port=server.port, user="postgres",
+                                         database="postgres", min_size=1, max_size=2)
+        try:
+            for _ in range(5):
+                async with pool.acquire() as conn:  # release runs the reset query string
+                    assert await conn.fetchval("SELECT 1") == 1
+        finally:
+            await pool.close()
+    asyncio.run(go())
+
+
+def test_asyncpg_cursor_portal_suspended(server):
+    async def go():
+        conn = await asyncpg.connect(host=server.host, port=server.port, user="postgres", database="postgres")
+        try:
+            async with conn.transaction():
+                got = [r[0] async for r in conn.cursor("SELECT g FROM generate_series(1, 50) AS g", prefetch=7)]
+            assert got == list(range(1, 51))
+        finally:
+            await conn.close()
+    asyncio.run(go())
+
+
+@pytest.mark.parametrize("encoding", ["UTF8", "unicode", "'utf-8'", "SQL_ASCII"])
+def test_client_encoding_spellings(server, encoding):
+    with psycopg.connect(server.dsn, client_encoding=encoding) as conn:
+        expected = "SQL_ASCII" if encoding == "SQL_ASCII" else "UTF8"
+        assert conn.info.parameter_status("client_encoding") == expected
