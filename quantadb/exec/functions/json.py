@@ -16,7 +16,6 @@ from quantadb.exec.functions import aggregate, scalar
 from quantadb.exec.functions.aggregates import group_lists
 from quantadb.exec.functions.strings import as_text, rows
 from quantadb.exec.functions.support import map_nullable, obj_array
-from quantadb.types.codecs import format_value
 from quantadb.types.column import Column
 from quantadb.types.jsonb import escape_json_string, format_jsonb, jsonb_key_order, parse_jsonb
 from quantadb.types.registry import SqlType, element_of
@@ -37,9 +36,9 @@ def to_jsonb_value(value: Any, t, ctx) -> Any:
     if name in ("int2", "int4", "int8", "oid"):
         return int(value)
     if name == "numeric":
-        return value if value.is_finite() else format_value(t, value, ctx.format)
+        return value if value.is_finite() else as_text(value, t, ctx)
     if name in ("float4", "float8"):
-        text = format_value(t, value, ctx.format)
+        text = as_text(value, t, ctx)
         return Decimal(text) if np.isfinite(value) else text
     if t.pg.is_array:
         et = SqlType(element_of(t.pg))

@@ -27,6 +27,8 @@ def as_text(value, t: SqlType, ctx) -> str:
     """A value of type `t` as PostgreSQL's output function prints it."""
     if isinstance(value, str):
         return value
+    if isinstance(value, np.generic):  # output functions take Python scalars
+        value = value.item()
     return format_value(t, value, ctx.format)
 
 

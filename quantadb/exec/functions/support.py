@@ -15,7 +15,7 @@ from quantadb.types.column import Column
 
 # Exact arithmetic: no rounding below 100k significant digits, no exponent limits.
 EXACT = decimal.Context(prec=100_000, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN,
-                        rounding=decimal.ROUND_HALF_UP, traps=[decimal.InvalidOperation, decimal.DivisionByZero])
+                        rounding=decimal.ROUND_HALF_UP, traps=[decimal.DivisionByZero])  # inf - inf is NaN
 NUMERIC_MIN_SIG_DIGITS = 16
 NUMERIC_MAX_DISPLAY_SCALE = 1000
 
