@@ -9,6 +9,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+from quantadb.engine.maintenance import Maintenance
 from quantadb.engine.session import Session
 from quantadb.errors import InvalidAuthorizationSpecification, InvalidCatalogName
 from quantadb.storage.store import Store
@@ -35,6 +36,8 @@ class Database:
         self._advisory = threading.Lock()
         self.advisory_holders: dict[int, tuple[int, int]] = {}  # key -> (pid, count)
         from quantadb.engine import system  # noqa: F401  (registers session functions and generated tables)
+        self.maintenance = Maintenance(store)
+        self.maintenance.start()
 
     @classmethod
     def open(cls, data_dir: str, *, fsync: bool = True) -> "Database":
@@ -44,6 +47,7 @@ class Database:
         return cls(store, data_dir)
 
     def close(self) -> None:
+        self.maintenance.stop()
         for session in list(self.sessions.values()):
             session.close()
         self.store.close()

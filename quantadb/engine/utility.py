@@ -279,6 +279,16 @@ def _vacuum(session: "Session", u: U.VacuumStmt, portal, inline) -> Result:
     return Result(tag="VACUUM")
 
 
+def _checkpoint(session: "Session", u: U.CheckpointStmt, portal, inline) -> Result:
+    if not session.superuser:
+        from quantadb.errors import InsufficientPrivilege
+        raise InsufficientPrivilege("must be superuser to do CHECKPOINT")
+    if inline:
+        raise RunInWorker()
+    session.db.maintenance.checkpoint()
+    return Result(tag="CHECKPOINT")
+
+
 def _noop(session: "Session", u: U.NoOpStmt, portal, inline) -> Result:
     return Result(tag=u.tag)
 
@@ -312,6 +322,6 @@ _HANDLERS = {
     U.SetStmt: _set, U.SetTransactionStmt: _set_transaction, U.ShowStmt: _show, U.ExplainStmt: _explain,
     U.PrepareStmt: _prepare, U.ExecuteStmt: _execute_stmt, U.DeallocateStmt: _deallocate, U.DiscardStmt: _discard,
     U.ListenStmt: _listen, U.DeclareStmt: _declare, U.FetchStmt: _fetch, U.CloseStmt: _close,
-    U.VacuumStmt: _vacuum, U.NoOpStmt: _noop, U.CopyStmt: _copy, U.RoleStmt: _roles, U.GrantStmt: _grant,
+    U.VacuumStmt: _vacuum, U.CheckpointStmt: _checkpoint, U.NoOpStmt: _noop, U.CopyStmt: _copy, U.RoleStmt: _roles, U.GrantStmt: _grant,
     U.CommentStmt: _comment, U.DatabaseStmt: _database,
 }

@@ -154,6 +154,11 @@ class DatabaseStmt:
 
 
 @dataclass
+class CheckpointStmt:
+    pass
+
+
+@dataclass
 class NoOpStmt:
     """Accepted and ignored (LOCK TABLE, CHECKPOINT, ANALYZE, SET CONSTRAINTS ...); `tag` is sent."""
 
@@ -162,7 +167,7 @@ class NoOpStmt:
 
 UtilityStmt = (TransactionStmt | SetStmt | SetTransactionStmt | ShowStmt | CopyStmt | VacuumStmt | PrepareStmt
                | ExecuteStmt | DeallocateStmt | DiscardStmt | ListenStmt | ExplainStmt | DeclareStmt | FetchStmt
-               | CloseStmt | RoleStmt | GrantStmt | CommentStmt | DatabaseStmt | NoOpStmt)
+               | CloseStmt | RoleStmt | GrantStmt | CommentStmt | DatabaseStmt | CheckpointStmt | NoOpStmt)
 
 
 class _Reader:
@@ -772,5 +777,5 @@ _HANDLERS = {
     "listen": _listen, "unlisten": _listen, "notify": _listen, "explain": _explain, "declare": _declare,
     "fetch": _fetch, "move": _fetch, "close": _close, "grant": _grant, "revoke": _grant,
     "comment": _comment, "create": _create_or_alter, "alter": _create_or_alter, "drop": _drop,
-    "checkpoint": _noop("CHECKPOINT"), "lock": _noop("LOCK TABLE"), "load": _noop("LOAD"),
+    "checkpoint": lambda r: CheckpointStmt(), "lock": _noop("LOCK TABLE"), "load": _noop("LOAD"),
 }
