@@ -18,3 +18,9 @@ def test_numeric_infinities_and_variadic_extremes():
     assert one("least", ("2", "int8"), ("1", "int8")) == "1"
     assert one("~", ("abc", "text"), ("abc", "text"), op=True) == "t"
     assert one("similar_to_escape", ("a%", "text")) == "^(?:a.*)$"
+
+
+def test_function_style_casts():
+    assert one("date", ("2024-01-02 10:00", "timestamp")) == "2024-01-02"
+    assert one("int4", ("2.7", "numeric")) == "3"
+    assert one("text", ("12", "int4")) == "12"

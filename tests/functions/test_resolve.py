@@ -148,3 +148,12 @@ def test_functions_named():
     assert kinds == {"a"}
     assert {s.kind for s in functions_named("generate_series")} == {"s"}
     assert functions_named("no_such") == []
+
+
+def test_function_style_casts():
+    m = resolve_function("date", [T["timestamp"]])
+    assert (m.sig.impl, m.arg_types, m.ret) == ("cast_function", (T["timestamp"],), T["date"])
+    assert resolve_function("numeric", [T["unknown"]]).arg_types == (T["text"],)
+    assert resolve_function("text", [T["int4"]]).ret == T["text"]
+    with pytest.raises(UndefinedFunction, match=r"function int2vector\(integer\) does not exist"):
+        resolve_function("int2vector", [T["int4"]])

@@ -16,6 +16,7 @@ from quantadb.sql.functions.signature import FUNCTIONS, OPERATORS, POLYMORPHIC, 
 from quantadb.types.casts import can_cast
 from quantadb.types.registry import (
     ANY, ANYARRAY, ANYELEMENT, ANYNONARRAY, TEXT, UNKNOWN, PgType, SqlType, array_of, element_of, format_type,
+    lookup,
 )
 
 _AMBIGUOUS_HINT = "Could not choose a best candidate {}. You might need to add explicit type casts."
@@ -233,6 +234,10 @@ def _resolve_function(name: str, args: tuple[PgType, ...]) -> Match:
     chosen = _select(cands, inputs) if cands else []
     if len(chosen) == 1:
         return _match(chosen[0], inputs)
+    if not chosen and len(inputs) == 1:
+        cast = _function_style_cast(name, inputs[0])
+        if cast is not None:
+            return cast
     shown = f"{name}({', '.join(format_type(t) for t in inputs)})"
     if not chosen:
         raise UndefinedFunction(f"function {shown} does not exist",
@@ -240,6 +245,19 @@ def _resolve_function(name: str, args: tuple[PgType, ...]) -> Match:
                                      "You might need to add explicit type casts.")
     raise AmbiguousFunction(f"function {shown} is not unique",
                             hint=_AMBIGUOUS_HINT.format("function"))
+
+
+def _function_style_cast(name: str, src: PgType) -> Match | None:
+    """`typename(x)` with no function of that name: an explicit cast (§10.3 step 2), impl
+    "cast_function" converting from the argument's type to the call's type."""
+    dst = lookup(name)
+    if dst is None or dst.category == "P":
+        return None
+    src = TEXT if src is UNKNOWN else src
+    if src is not dst and can_cast(src, dst) is None and "S" not in (src.category, dst.category):
+        return None
+    sig = Signature(name, (src,), dst, "cast_function")
+    return Match(sig, (SqlType(src),), SqlType(dst))
 
 
 def resolve_array_op(op: str, left: SqlType, array: SqlType, use_or: bool = True) -> Match:
