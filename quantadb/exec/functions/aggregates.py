@@ -1,5 +1,5 @@
 """Aggregates over grouped rows: count, sum, avg, min, max, bool_and/or, bit_and/or,
-string_agg, array_agg, statistics and ordered-set aggregates.
+string_agg, array_agg (statistics and ordered-set aggregates are in statagg.py).
 
 Contract (see __init__): ``fn(args, group_ids, ngroups, ctx, agg) -> Column`` of `ngroups`
 values. The caller applies FILTER and, for ``agg.distinct``, `distinct_input`; for an
@@ -10,15 +10,14 @@ sorted (stably) by ``agg.order_by``: order-sensitive aggregates keep input order
 from __future__ import annotations
 
 import decimal
-import math
 from decimal import Decimal
 
 import numpy as np
 
-from quantadb.errors import NumericValueOutOfRange, InvalidParameterValue
+from quantadb.errors import NumericValueOutOfRange
 from quantadb.exec.functions import aggregate
 from quantadb.exec.functions.compare import array_key, numeric_key
-from quantadb.exec.functions.support import EXACT, div_scale, div_exact, numeric_div, obj_array, round_scale
+from quantadb.exec.functions.support import EXACT, numeric_div, obj_array
 from quantadb.sql.expr import AggRef
 from quantadb.types.column import Column
 from quantadb.types.values import Interval
@@ -301,131 +300,3 @@ def array_agg(args, group_ids, ngroups, ctx, agg) -> Column:
         values = [v if ok else None for v, ok in zip(values, col.valid.tolist())]
     lists = group_lists(obj_array(values), group_ids, ngroups)
     return _result(obj_array([lst or None for lst in lists]), np.asarray([bool(lst) for lst in lists], dtype=bool))
-
-
-# --- statistics -------------------------------------------------------------------------------
-
-def _stat(name: str, values_n: int, s: Decimal, s2: Decimal) -> Decimal | None:
-    """numeric_stddev_internal: exact sums, PostgreSQL's division scale."""
-    sample = not name.endswith("_pop")
-    if values_n == 0 or (sample and values_n == 1):
-        return None
-    n = Decimal(values_n)
-    with decimal.localcontext(EXACT):
-        num = n * s2 - s * s
-        den = n * (n - 1) if sample else n * n
-    if num <= 0:
-        return Decimal(0)
-    rscale = div_scale(num, den)
-    var = div_exact(num, den, rscale)
-    if name.startswith("var"):
-        return var
-    ctx = decimal.Context(prec=max(var.adjusted(), 0) + rscale + 20)
-    return round_scale(var.sqrt(ctx), rscale)
-
-
-def _numeric_stat(name: str):
-    def impl(args, group_ids, ngroups, ctx, agg) -> Column:
-        values, gids = _nonnull(args[0], group_ids)
-        counts = _counts(gids, ngroups)
-        if values.dtype != object:
-            s = [Decimal(x) for x in int_sums(values, gids, ngroups)]
-            wide = values.astype(object)
-            s2 = numeric_sums(wide * wide, gids, ngroups)
-        else:
-            s = numeric_sums(values, gids, ngroups)
-            with decimal.localcontext(EXACT):
-                s2 = numeric_sums(values * values, gids, ngroups)
-        out = [_stat(name, int(c), a, b) for c, a, b in zip(counts.tolist(), s, s2)]
-        return _result(obj_array(out), np.asarray([v is not None for v in out], dtype=bool))
-    return impl
-
-
-def _float_stat(name: str):
-    def impl(args, group_ids, ngroups, ctx, agg) -> Column:
-        values, gids = _nonnull(args[0], group_ids)
-        values = values.astype(np.float64)
-        counts = _counts(gids, ngroups)
-        mean = np.bincount(gids, weights=values, minlength=ngroups) / np.maximum(counts, 1)
-        dev = values - mean[gids]
-        ss = np.bincount(gids, weights=dev * dev, minlength=ngroups)
-        sample = not name.endswith("_pop")
-        den = counts - 1 if sample else counts
-        present = den > 0
-        with np.errstate(invalid="ignore", divide="ignore"):
-            var = ss / np.where(present, den, 1)
-        return _result(var if name.startswith("var") else np.sqrt(var), present)
-    return impl
-
-
-for _name in ("stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop"):
-    _canon = {"stddev": "stddev_samp", "variance": "var_samp"}.get(_name, _name)
-    aggregate(f"{_name}_numeric")(_numeric_stat(_canon))
-    aggregate(f"{_name}_float")(_float_stat(_canon))
-
-
-# --- ordered-set aggregates ------------------------------------------------------------------
-
-def _sorted_groups(col: Column, group_ids: np.ndarray, ngroups: int) -> list[list]:
-    values, gids = _nonnull(col, group_ids)
-    lists = group_lists(values, gids, ngroups)
-    for lst in lists:
-        lst.sort()
-    return lists
-
-
-def _fractions(col: Column, group_ids: np.ndarray, ngroups: int) -> list:
-    out = [None] * ngroups
-    for f, g in zip(col.data.tolist(), group_ids.tolist()):
-        out[g] = f
-    for f in out:
-        if f is not None and not 0 <= f <= 1:
-            raise InvalidParameterValue(f"percentile value {f:g} is not between 0 and 1")
-    return out
-
-
-@aggregate("percentile_cont")
-def percentile_cont(args, group_ids, ngroups, ctx, agg) -> Column:
-    fractions = _fractions(args[0], group_ids, ngroups)
-    out = []
-    for lst, f in zip(_sorted_groups(args[1], group_ids, ngroups), fractions):
-        if not lst:
-            out.append(None)
-            continue
-        pos = f * (len(lst) - 1)
-        lo, hi = math.floor(pos), math.ceil(pos)
-        a, b = lst[lo], lst[hi]
-        out.append(a if lo == hi else a + (b - a) * (pos - lo))
-    present = np.asarray([v is not None for v in out], dtype=bool)
-    data = obj_array(out) if args[1].data.dtype == object else np.asarray([v or 0 for v in out], dtype=np.float64)
-    return _result(data, present)
-
-
-@aggregate("percentile_disc")
-def percentile_disc(args, group_ids, ngroups, ctx, agg) -> Column:
-    fractions = _fractions(args[0], group_ids, ngroups)
-    out = []
-    for lst, f in zip(_sorted_groups(args[1], group_ids, ngroups), fractions):
-        out.append(lst[max(math.ceil(f * len(lst)) - 1, 0)] if lst else None)
-    return _typed(out, args[1].data.dtype)
-
-
-@aggregate("mode")
-def mode(args, group_ids, ngroups, ctx, agg) -> Column:
-    out = []
-    for lst in _sorted_groups(args[0], group_ids, ngroups):
-        best, best_n, run_v, run_n = None, 0, None, 0
-        for v in lst:
-            run_n = run_n + 1 if run_n and v == run_v else 1
-            run_v = v
-            if run_n > best_n:
-                best, best_n = v, run_n
-        out.append(best)
-    return _typed(out, args[0].data.dtype)
-
-
-def _typed(values: list, dtype: np.dtype) -> Column:
-    present = np.asarray([v is not None for v in values], dtype=bool)
-    if dtype == object:
-        return _result(obj_array(values), present)
-    return _result(np.asarray([v if v is not None else 0 for v in values], dtype=dtype), present)

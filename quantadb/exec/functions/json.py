@@ -14,6 +14,7 @@ import numpy as np
 from quantadb.errors import InvalidParameterValue
 from quantadb.exec.functions import aggregate, scalar
 from quantadb.exec.functions.aggregates import group_lists
+from quantadb.exec.functions.jsonnav import MISSING, element, field, json_get, json_path, json_text_value, path
 from quantadb.exec.functions.strings import as_text, rows
 from quantadb.exec.functions.support import map_nullable, obj_array
 from quantadb.types.column import Column
@@ -64,134 +65,10 @@ def _parse_json(text: str) -> Any:
     return _json.loads(text, parse_float=Decimal)
 
 
-# json (text) navigation returns the input's own text of a sub-value, as json's -> does.
-_WS = " \t\n\r"
-
-
-def _skip_ws(text: str, i: int) -> int:
-    while i < len(text) and text[i] in _WS:
-        i += 1
-    return i
-
-
-def _value_end(text: str, i: int) -> int:
-    """Index just past the JSON value starting at i (the text is valid json)."""
-    ch = text[i]
-    if ch == '"':
-        i += 1
-        while text[i] != '"':
-            i += 2 if text[i] == "\\" else 1
-        return i + 1
-    if ch in "[{":
-        depth = 0
-        while True:
-            ch = text[i]
-            if ch == '"':
-                i = _value_end(text, i)
-                continue
-            depth += ch in "[{"
-            depth -= ch in "]}"
-            i += 1
-            if depth == 0:
-                return i
-    while i < len(text) and text[i] not in _WS + ",]}":
-        i += 1
-    return i
-
-
-def json_members(text: str) -> dict | list | None:
-    """Top-level members of a json text: {key: value text} or [value text]; None for scalars."""
-    i = _skip_ws(text, 0)
-    if text[i] not in "[{":
-        return None
-    is_obj = text[i] == "{"
-    items: Any = {} if is_obj else []
-    i = _skip_ws(text, i + 1)
-    while text[i] not in "]}":
-        key = None
-        if is_obj:
-            end = _value_end(text, i)
-            key = _json.loads(text[i:end])
-            i = _skip_ws(text, _skip_ws(text, end) + 1)
-        end = _value_end(text, i)
-        if is_obj:
-            items[key] = text[i:end]
-        else:
-            items.append(text[i:end])
-        i = _skip_ws(text, end)
-        if text[i] == ",":
-            i = _skip_ws(text, i + 1)
-    return items
-
-
-def _json_get(text: str, key: Any) -> Any:
-    members = json_members(text)
-    if isinstance(key, str) and not isinstance(members, dict):
-        if isinstance(members, list):
-            try:
-                return element(members, int(key))
-            except ValueError:
-                return _MISSING
-        return _MISSING
-    return field(members, key) if isinstance(key, str) else element(members, key)
-
-
-def _json_path(text: str, keys: list) -> Any:
-    for k in keys:
-        if k is None or text is _MISSING:
-            return _MISSING
-        text = _json_get(text, k)
-    return text
-
-
-def _json_text_value(text: Any) -> Any:
-    """->> of json: strings unquoted, null as SQL NULL, anything else as its text."""
-    if text is _MISSING:
-        return None
-    value = text.strip()
-    if value.startswith('"'):
-        return _json.loads(value)
-    return None if value == "null" else value
-
-
-# --- navigation ----------------------------------------------------------------------------------
-
-def field(j: Any, key: str) -> Any:
-    return j.get(key, _MISSING) if isinstance(j, dict) else _MISSING
-
-
-def element(j: Any, idx: int) -> Any:
-    if not isinstance(j, list):
-        return _MISSING
-    idx = int(idx)
-    if idx < 0:
-        idx += len(j)
-    return j[idx] if 0 <= idx < len(j) else _MISSING
-
-
-def path(j: Any, keys: list) -> Any:
-    for k in keys:
-        if k is None:
-            return _MISSING
-        if isinstance(j, dict):
-            j = j.get(k, _MISSING)
-        elif isinstance(j, list):
-            try:
-                j = element(j, int(k))
-            except ValueError:
-                return _MISSING
-        else:
-            return _MISSING
-        if j is _MISSING:
-            return j
-    return j
-
-
-_MISSING = object()
-
+# --- operators ---------------------------------------------------------------------------------
 
 def _as_text(v: Any) -> Any:
-    if v is _MISSING or v is None:
+    if v is MISSING or v is None:
         return None
     return v if isinstance(v, str) else format_jsonb(v)
 
@@ -201,10 +78,10 @@ def _nav(get, text_out: bool, is_json: bool):
         def one(j, k):
             v = get(j, k)
             if is_json:
-                return _json_text_value(v) if text_out else None if v is _MISSING else v
+                return json_text_value(v) if text_out else None if v is MISSING else v
             if text_out:
                 return _as_text(v)
-            return None if v is _MISSING else _Boxed(v)
+            return None if v is MISSING else _Boxed(v)
         col = map_nullable(one, args, n)
         data = col.data
         if not text_out and not is_json:
@@ -223,7 +100,7 @@ class _Boxed:
 
 
 for _prefix, _is_json in (("json", True), ("jsonb", False)):
-    _get, _path = (_json_get, _json_path) if _is_json else (None, path)
+    _get, _path = (json_get, json_path) if _is_json else (None, path)
     scalar(f"{_prefix}_object_field")(_nav(_get or field, False, _is_json))
     scalar(f"{_prefix}_object_field_text")(_nav(_get or field, True, _is_json))
     scalar(f"{_prefix}_array_element")(_nav(_get or element, False, _is_json))
@@ -233,7 +110,7 @@ for _prefix, _is_json in (("json", True), ("jsonb", False)):
 
 
 def _variadic_path(text_out: bool, is_json: bool):
-    nav = _nav(_json_path if is_json else path, text_out, is_json)
+    nav = _nav(json_path if is_json else path, text_out, is_json)
 
     def impl(args, n, ctx, call) -> Column:
         keys = obj_array([[None if a.valid is not None and not a.valid[i] else a.data[i] for a in args[1:]]
