@@ -13,16 +13,12 @@ import numpy as np
 from quantadb.errors import DivisionByZero, InvalidArgumentForPowerFunction, NumericValueOutOfRange
 from quantadb.exec.functions import SCALARS, scalar
 from quantadb.exec.functions.support import (
-    EXACT, and_valid, clamp_scale, map_rows, numeric_div, round_scale, with_sig_digits,
+    EXACT, and_valid, any_active, clamp_scale, map_rows, numeric_div, round_scale, with_sig_digits,
 )
 from quantadb.types.column import Column
 
 INT_KINDS = {"int2": (np.int16, "smallint"), "int4": (np.int32, "integer"), "int8": (np.int64, "bigint")}
 FLOAT_KINDS = {"float4": np.float32, "float8": np.float64}
-
-
-def _active(mask: np.ndarray, valid: np.ndarray | None) -> bool:
-    return bool(mask.any() if valid is None else (mask & valid).any())
 
 
 def _range_error(kind: str) -> NumericValueOutOfRange:
@@ -33,7 +29,7 @@ def _narrow(wide: np.ndarray, kind: str, valid: np.ndarray | None) -> np.ndarray
     """int64 results of int2/int4 operations back to their width, raising on overflow."""
     dtype = INT_KINDS[kind][0]
     info = np.iinfo(dtype)
-    if _active((wide < info.min) | (wide > info.max), valid):
+    if any_active((wide < info.min) | (wide > info.max), valid):
         raise _range_error(kind)
     return wide.astype(dtype)
 
@@ -62,7 +58,7 @@ def _int_binop(kind: str, op: str):
                 near = np.flatnonzero(np.abs(approx) >= 2.0 ** 62)
                 bad = np.zeros(len(a), dtype=bool)
                 bad[near] = [not (-2 ** 63 <= int(x) * int(y) < 2 ** 63) for x, y in zip(a[near], b[near])]
-        if _active(bad, valid):
+        if any_active(bad, valid):
             raise _range_error(kind)
         return Column(r)
     return impl
@@ -70,13 +66,13 @@ def _int_binop(kind: str, op: str):
 
 def _int_divmod(a: np.ndarray, b: np.ndarray, op: str, valid: np.ndarray | None, kind: str) -> np.ndarray:
     zero = b == 0
-    if _active(zero, valid):
+    if any_active(zero, valid):
         raise DivisionByZero("division by zero")
     minus_one = b == -1
     safe = np.where(zero | minus_one, 1, b)
     if op == "mod":
         return np.where(minus_one, 0, np.fmod(a, safe))
-    if kind == "int8" and _active(minus_one & (a == np.iinfo(np.int64).min), valid):
+    if kind == "int8" and any_active(minus_one & (a == np.iinfo(np.int64).min), valid):
         raise _range_error(kind)
     q = np.floor_divide(a, safe)
     q += ((q * safe != a) & ((a < 0) != (safe < 0))).astype(a.dtype)
@@ -92,7 +88,7 @@ def _int_unop(kind: str, op: str):
         if op == "not":
             return Column(~a)
         lo = np.iinfo(INT_KINDS[kind][0]).min
-        if _active(a == lo, args[0].valid):
+        if any_active(a == lo, args[0].valid):
             raise _range_error(kind)
         return Column(-a if op == "um" else np.abs(a))
     return impl
@@ -118,13 +114,13 @@ def float_check(r: np.ndarray, valid: np.ndarray | None, *inputs: np.ndarray, ze
     finite_in = np.ones(len(r), dtype=bool)
     for x in inputs:
         finite_in &= np.isfinite(x)
-    if _active(np.isinf(r) & finite_in, valid):
+    if any_active(np.isinf(r) & finite_in, valid):
         raise NumericValueOutOfRange("value out of range: overflow")
     if not zero_ok:
         nonzero_in = np.ones(len(r), dtype=bool)
         for x in inputs:
             nonzero_in &= x != 0
-        if _active((r == 0) & nonzero_in, valid):
+        if any_active((r == 0) & nonzero_in, valid):
             raise NumericValueOutOfRange("value out of range: underflow")
     return r
 
@@ -140,7 +136,7 @@ def _float_binop(kind: str, op: str):
                 return Column(float_check(a - b, valid, a, b))
             if op == "mul":
                 return Column(float_check(a * b, valid, a, b, zero_ok=False))
-            if _active(b == 0, valid):
+            if any_active(b == 0, valid):
                 raise DivisionByZero("division by zero")
             r = a / np.where(b == 0, 1, b)
             return Column(_div_check(r, a, b, valid))
@@ -148,9 +144,9 @@ def _float_binop(kind: str, op: str):
 
 
 def _div_check(r: np.ndarray, a: np.ndarray, b: np.ndarray, valid: np.ndarray | None) -> np.ndarray:
-    if _active(np.isinf(r) & np.isfinite(a), valid):
+    if any_active(np.isinf(r) & np.isfinite(a), valid):
         raise NumericValueOutOfRange("value out of range: overflow")
-    if _active((r == 0) & (a != 0) & np.isfinite(b), valid):
+    if any_active((r == 0) & (a != 0) & np.isfinite(b), valid):
         raise NumericValueOutOfRange("value out of range: underflow")
     return r
 

@@ -13,12 +13,11 @@ import numpy as np
 
 from quantadb.errors import DatetimeFieldOverflow
 from quantadb.exec.functions import scalar
-from quantadb.exec.functions.arith import _active
 from quantadb.exec.functions.calendar import (
     add_months, from_local, is_infinite_date, is_infinite_ts, split_ts, to_local, ymd,
 )
 from quantadb.exec.functions.strings import rows
-from quantadb.exec.functions.support import and_valid, map_rows, obj_array
+from quantadb.exec.functions.support import any_active, and_valid, map_rows, obj_array
 from quantadb.types.column import Column
 from quantadb.types.datetime import days_in_month, ymd_to_days
 from quantadb.types.values import (
@@ -33,7 +32,7 @@ _MIN_DAYS = -2451545
 # --- date ----------------------------------------------------------------------------------------
 
 def _date_result(days: np.ndarray, valid, finite) -> Column:
-    if _active(((days < _MIN_DAYS) | (days >= _MAX_DAYS)) & finite, valid):
+    if any_active(((days < _MIN_DAYS) | (days >= _MAX_DAYS)) & finite, valid):
         raise DatetimeFieldOverflow("date out of range")
     return Column(days.astype(np.int32))
 
@@ -55,7 +54,7 @@ scalar("date_mii")(_date_int(-1, True))
 @scalar("date_mi")
 def date_mi(args, n, ctx, call) -> Column:
     a, b = args[0].data, args[1].data
-    if _active(is_infinite_date(a) | is_infinite_date(b), and_valid(args)):
+    if any_active(is_infinite_date(a) | is_infinite_date(b), and_valid(args)):
         raise DatetimeFieldOverflow("cannot subtract infinite dates")
     return Column((a.astype(np.int64) - b).astype(np.int32))
 
@@ -88,7 +87,7 @@ def ts_plus_interval(ts: np.ndarray, ivals: np.ndarray, sign: int, zone: _dt.tzi
         local = (day + days) * USECS_PER_DAY + tod
         base = local if zone is None else from_local(local, zone)
     out = base + micros
-    if _active(((out < -211813488000000000) | (out > 9223371331200000000 - 1)) & finite, None):
+    if any_active(((out < -211813488000000000) | (out > 9223371331200000000 - 1)) & finite, None):
         raise DatetimeFieldOverflow("timestamp out of range")
     return np.where(finite, out, ts)
 
@@ -159,7 +158,7 @@ def justify_interval(v: Interval) -> Interval:
 
 def _ts_diff(args, n, ctx, call) -> Column:
     a, b = args[0].data, args[1].data
-    if _active(is_infinite_ts(a) | is_infinite_ts(b), and_valid(args)):
+    if any_active(is_infinite_ts(a) | is_infinite_ts(b), and_valid(args)):
         raise DatetimeFieldOverflow("cannot subtract infinite timestamps")
     diff = a - b
     return Column(obj_array([justify_hours(Interval(0, 0, int(d))) for d in diff]))
@@ -303,12 +302,12 @@ def current_date(args, n, ctx, call) -> Column:
 def float8_timestamptz(args, n, ctx, call) -> Column:
     x = args[0].data
     valid = args[0].valid
-    if _active(np.isnan(x), valid):
+    if any_active(np.isnan(x), valid):
         raise DatetimeFieldOverflow("timestamp cannot be NaN")
     finite = np.isfinite(x)
     with np.errstate(invalid="ignore"):
         us = np.where(finite, np.rint(np.where(finite, x, 0) * 1e6), 0)
-    if _active(finite & ((us < -210866803200e6) | (us > 9224318016000e6)), valid):
+    if any_active(finite & ((us < -210866803200e6) | (us > 9224318016000e6)), valid):
         raise DatetimeFieldOverflow(f"timestamp out of range: \"{x[finite][0]:g}\"")
     out = us.astype(np.int64) + _UNIX_EPOCH_US
     out = np.where(finite, out, np.where(x > 0, TIMESTAMP_POS_INFINITY, TIMESTAMP_NEG_INFINITY))

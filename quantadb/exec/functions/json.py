@@ -61,7 +61,7 @@ def json_text(value: Any, sep: str = ", ", colon: str = " : ") -> str:
     return format_jsonb(value)
 
 
-def _parse_json(text: str) -> Any:
+def parse_json_text(text: str) -> Any:
     return _json.loads(text, parse_float=Decimal)
 
 
@@ -222,9 +222,9 @@ def pretty(j: Any, indent: str = "") -> str:
 
 
 scalar("jsonb_typeof")(rows(typeof))
-scalar("json_typeof")(rows(lambda t: typeof(_parse_json(t))))
+scalar("json_typeof")(rows(lambda t: typeof(parse_json_text(t))))
 scalar("jsonb_array_length")(rows(array_length, np.int32, 0))
-scalar("json_array_length")(rows(lambda t: array_length(_parse_json(t)), np.int32, 0))
+scalar("json_array_length")(rows(lambda t: array_length(parse_json_text(t)), np.int32, 0))
 scalar("jsonb_strip_nulls")(rows(strip_nulls))
 scalar("jsonb_pretty")(rows(pretty))
 

@@ -19,10 +19,10 @@ from quantadb.errors import (
     DivisionByZero, InvalidArgumentForLogarithm, InvalidArgumentForPowerFunction, NumericValueOutOfRange,
 )
 from quantadb.exec.functions import scalar
-from quantadb.exec.functions.arith import _active, float_check
+from quantadb.exec.functions.arith import float_check
 from quantadb.exec.functions.strings import rows
 from quantadb.exec.functions.support import (
-    NUMERIC_MIN_SIG_DIGITS, and_valid, clamp_scale, dscale, estimate_ln_dweight, nbase_weight,
+    NUMERIC_MIN_SIG_DIGITS, and_valid, any_active, clamp_scale, dscale, estimate_ln_dweight, nbase_weight,
     obj_array, quantize_scale, with_sig_digits,
 )
 from quantadb.types.column import Column
@@ -43,15 +43,15 @@ def _float_fn(fn, check=None, errors: bool = True):
 
 def _need(cond, exc):
     def check(x, valid):
-        if _active(cond(x), valid):
+        if any_active(cond(x), valid):
             raise exc
     return check
 
 
 def _log_check(x, valid) -> None:
-    if _active(x == 0, valid):
+    if any_active(x == 0, valid):
         raise InvalidArgumentForLogarithm("cannot take logarithm of zero")
-    if _active(x < 0, valid):
+    if any_active(x < 0, valid):
         raise InvalidArgumentForLogarithm("cannot take logarithm of a negative number")
 
 
@@ -88,9 +88,9 @@ def datan2(args, n, ctx, call) -> Column:
 def dpow(args, n, ctx, call) -> Column:
     x, y = args[0].data, args[1].data
     valid = and_valid(args)
-    if _active((x == 0) & (y < 0), valid):
+    if any_active((x == 0) & (y < 0), valid):
         raise InvalidArgumentForPowerFunction("zero raised to a negative power is undefined")
-    if _active((x < 0) & (np.floor(y) != y) & np.isfinite(y), valid):
+    if any_active((x < 0) & (np.floor(y) != y) & np.isfinite(y), valid):
         raise InvalidArgumentForPowerFunction("a negative number raised to a non-integer power yields a complex result")
     with np.errstate(all="ignore"):
         r = np.power(x, y)

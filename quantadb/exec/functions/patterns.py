@@ -104,7 +104,7 @@ def _cached(make: Callable) -> Callable:
 
 
 _like = _cached(like_predicate)
-_regex = _cached(compile_regex)
+cached_regex = _cached(compile_regex)
 
 
 def _match_op(test: Callable[[str, str], bool], negate: bool):
@@ -131,9 +131,9 @@ def _all_same(values: np.ndarray) -> bool:
 PATTERN_OPS = {
     "textlike": (lambda p: _like(p, False), False), "textnlike": (lambda p: _like(p, False), True),
     "texticlike": (lambda p: _like(p, True), False), "texticnlike": (lambda p: _like(p, True), True),
-    "textregexeq": (lambda p: _regex(p, "").search, False), "textregexne": (lambda p: _regex(p, "").search, True),
-    "texticregexeq": (lambda p: _regex(p, "i").search, False),
-    "texticregexne": (lambda p: _regex(p, "i").search, True),
+    "textregexeq": (lambda p: cached_regex(p, "").search, False), "textregexne": (lambda p: cached_regex(p, "").search, True),
+    "texticregexeq": (lambda p: cached_regex(p, "i").search, False),
+    "texticregexne": (lambda p: cached_regex(p, "i").search, True),
 }
 for _name, (_test, _neg) in PATTERN_OPS.items():
     scalar(_name)(_match_op(_test, _neg))
@@ -197,7 +197,7 @@ scalar("similar_to_escape")(rows(similar_to_regex))
 
 
 def _regexp_replace(s: str, pattern: str, repl: str, flags: str = "") -> str:
-    rx = _regex(pattern, flags)
+    rx = cached_regex(pattern, flags)
     return rx.sub(_expand_replacement(repl), s, count=0 if "g" in flags else 1)
 
 
@@ -224,7 +224,7 @@ def _regexp_match(s: str, pattern: str, flags: str = ""):
     if "g" in flags:
         raise InvalidParameterValue("regexp_match() does not support the \"global\" option",
                                     hint="Use the regexp_matches function instead.")
-    m = _regex(pattern, flags).search(s)
+    m = cached_regex(pattern, flags).search(s)
     if m is None:
         return None
     return list(m.groups()) if m.re.groups else [m.group(0)]
@@ -236,7 +236,7 @@ def regexp_match(args, n, ctx, call) -> Column:
 
 
 def _regex_substring(s: str, pattern: str):
-    m = _regex(pattern, "").search(s)
+    m = cached_regex(pattern, "").search(s)
     if m is None:
         return None
     return m.group(1) if m.re.groups else m.group(0)
@@ -265,7 +265,7 @@ def similar_substring(args, n, ctx, call) -> Column:
     return map_nullable(_similar_substring, args, n)
 
 
-scalar("regexp_split_to_array")(rows(lambda s, p: _regex(p, "").split(s) if s else []))
+scalar("regexp_split_to_array")(rows(lambda s, p: cached_regex(p, "").split(s) if s else []))
 
 
 @scalar("text_to_array")

@@ -13,8 +13,8 @@ import numpy as np
 from quantadb.errors import InvalidParameterValue
 from quantadb.exec.functions import setfn
 from quantadb.exec.functions.datetimefns import ts_plus_interval
-from quantadb.exec.functions.json import _parse_json, format_jsonb
-from quantadb.exec.functions.patterns import _regex
+from quantadb.exec.functions.json import parse_json_text, format_jsonb
+from quantadb.exec.functions.patterns import cached_regex
 from quantadb.exec.functions.support import EXACT, and_valid, obj_array
 from quantadb.types.column import Column
 from quantadb.types.jsonb import jsonb_key_order
@@ -113,7 +113,7 @@ def _json_srf(extract, is_json: bool, text_out: bool):
     def impl(args, n, ctx, call):
         def rows_of(i):
             doc = args[0].data[i]
-            return extract(_parse_json(doc) if is_json else doc)
+            return extract(parse_json_text(doc) if is_json else doc)
         sources, values = _collect((i, rows_of(i)) for i in _live_rows(args, n))
         valid = np.fromiter((v is not None or not text_out for v in values), dtype=bool, count=len(values))
         return sources, [Column(obj_array(values), None if valid.all() else valid)]
@@ -146,6 +146,6 @@ for _prefix, _is_json in (("json", True), ("jsonb", False)):
 
 @setfn("regexp_split_to_table")
 def regexp_split_to_table(args, n, ctx, call):
-    sources, values = _collect((i, _regex(args[1].data[i], "").split(args[0].data[i]))
+    sources, values = _collect((i, cached_regex(args[1].data[i], "").split(args[0].data[i]))
                                for i in _live_rows(args, n))
     return sources, [Column(obj_array(values))]

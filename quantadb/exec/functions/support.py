@@ -29,6 +29,11 @@ def and_valid(cols: list[Column]) -> np.ndarray | None:
     return out
 
 
+def any_active(mask: np.ndarray, valid: np.ndarray | None) -> bool:
+    """Whether `mask` holds on some non-NULL row (checks must ignore NULL rows' filler values)."""
+    return bool(mask.any() if valid is None else (mask & valid).any())
+
+
 def map_rows(fn: Callable[..., Any], args: list[Column], n: int, dtype: Any = object,
              fill: Any = None) -> np.ndarray:
     """fn(*values) for every row where all args are non-NULL; `fill` elsewhere."""
