@@ -131,7 +131,8 @@ def _all_same(values: np.ndarray) -> bool:
 PATTERN_OPS = {
     "textlike": (lambda p: _like(p, False), False), "textnlike": (lambda p: _like(p, False), True),
     "texticlike": (lambda p: _like(p, True), False), "texticnlike": (lambda p: _like(p, True), True),
-    "textregexeq": (lambda p: cached_regex(p, "").search, False), "textregexne": (lambda p: cached_regex(p, "").search, True),
+    "textregexeq": (lambda p: cached_regex(p, "").search, False),
+    "textregexne": (lambda p: cached_regex(p, "").search, True),
     "texticregexeq": (lambda p: cached_regex(p, "i").search, False),
     "texticregexne": (lambda p: cached_regex(p, "i").search, True),
 }
