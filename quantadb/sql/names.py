@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from quantadb.sql.typenames import from_datatype
+from quantadb.types import registry as R
 
 # sqlglot node classes whose PostgreSQL column name is fixed.
 _FIXED = {
@@ -41,7 +42,9 @@ def _figure(node: exp.Expression) -> tuple[str | None, int]:
         if strength == 2:
             return name, 2
         try:
-            return from_datatype(node.args["to"]).pg.name, 1
+            target = from_datatype(node.args["to"]).pg
+            # an array cast is named after its element type, as PostgreSQL does ('{}'::text[] -> text)
+            return (R.element_of(target) if target.is_array else target).name, 1
         except Exception:  # an unknown type fails later with the right error
             return None, 0
     if isinstance(node, exp.Trim):
