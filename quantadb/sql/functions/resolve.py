@@ -119,7 +119,7 @@ def _applicable(sigs: list[Signature], inputs: list[PgType]) -> list[_Candidate]
         if declared is None:
             continue
         elem = _resolve_polymorphic(declared, inputs)
-        if elem is False:
+        if elem is False or (sig.ret is ANYARRAY and elem is not None and not elem.array_oid):
             continue
         concrete = tuple(_concrete(p, elem, t) for p, t in zip(declared, inputs))
         if all(_coercible(t, c) for t, c in zip(inputs, concrete)):
