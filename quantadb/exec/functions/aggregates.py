@@ -215,9 +215,6 @@ def _extreme(is_max: bool):
             out = np.full(ngroups, -np.inf if is_max else np.nan, dtype=dtype)
             with np.errstate(invalid="ignore"):
                 (np.maximum if is_max else np.fmin).at(out, gids, values)  # NaN is the largest float
-        elif dtype.kind == "b":
-            out = np.full(ngroups, not is_max, dtype=bool)
-            (np.logical_or if is_max else np.logical_and).at(out, gids, values)
         else:
             info = np.iinfo(dtype)
             out = np.full(ngroups, info.min if is_max else info.max, dtype=dtype)
