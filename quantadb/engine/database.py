@@ -36,6 +36,7 @@ class Database:
         self._advisory = threading.Lock()
         self.advisory_holders: dict[int, tuple[int, int]] = {}  # key -> (pid, count)
         from quantadb.engine import system  # noqa: F401  (registers session functions and generated tables)
+        from quantadb.engine import pg_catalog  # noqa: F401  (registers pg_catalog and information_schema)
         self.maintenance = Maintenance(store)
         self.maintenance.start()
 

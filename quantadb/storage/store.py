@@ -278,6 +278,8 @@ class Store:
     def rollback_to(self, txn: Txn, token: int) -> None:
         """Undo everything after the savepoint; the savepoint itself stays (as in PostgreSQL)."""
         subs = [x for x in txn.frames[token:] if x is not None]
+        for level in [k for k in txn.released if k >= token]:
+            subs.extend(txn.released.pop(level))
         del txn.frames[token:]
         txn.frames.append(None)
         if not subs:
@@ -289,8 +291,14 @@ class Store:
             self._state.txns.finish(subs, ABORTED)
 
     def release(self, txn: Txn, token: int) -> None:
-        """RELEASE: the subtransactions' writes become the parent's (their xids commit with it)."""
+        """RELEASE: the subtransactions' writes become the parent's (their xids commit with it, and a
+        later rollback to an enclosing savepoint undoes them)."""
+        moved = [x for x in txn.frames[token:] if x is not None]
+        for level in [k for k in txn.released if k >= token]:
+            moved.extend(txn.released.pop(level))
         del txn.frames[token:]
+        if moved:
+            txn.released.setdefault(token - 1, []).extend(moved)
 
     def wait_for(self, txn: Txn, xid: int, timeout_s: float | None) -> None:
         self._state.txns.wait_for(txn, xid, timeout_s)

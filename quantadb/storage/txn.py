@@ -136,6 +136,7 @@ class Txn:
         self.cancel_event = threading.Event()
         self.xid: int | None = None  # top xid, assigned on first write
         self.frames: list[int | None] = [None]  # per savepoint level: its xid (frame 0 = top)
+        self.released: dict[int, list[int]] = {}  # level -> sub-xids of savepoints released into it
         self.own: set[int] = set()  # top + sub-xids not rolled back
         self.snapshot: Snapshot | None = None  # REPEATABLE READ: the first one, reused
         self.snapshot_xmin: int | None = None

@@ -1,0 +1,224 @@
+"""Catalog functions clients call beside the catalog tables: format_type, the pg_get_*def
+deparsers, visibility, privileges (every check passes: QuantaDB has no ACLs), comments,
+encodings and pg_partition_ancestors.
+
+Each is declared in the SQL layer's function catalog and implemented here row by row: `_rowwise`
+turns a Python function of one row's values into a vectorized implementation.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from quantadb.engine.pg_catalog.deparse import (
+    constraint_def, find_constraint, index_def, is_visible, quote_ident, view_def,
+)
+from quantadb.engine.pg_catalog.procs import functions, identity_arguments
+from quantadb.engine.pg_catalog.tables import TABLES
+from quantadb.exec.columns import column_values, from_values
+from quantadb.exec.functions import scalar, setfn
+from quantadb.sql.functions.signature import add_function
+from quantadb.types import registry as R
+from quantadb.types.column import Column
+from quantadb.types.registry import BOOL, INT4, NAME, OID, PG_NODE_TREE, REGCLASS, TEXT, SqlType
+
+ENCODINGS = {0: "SQL_ASCII", 6: "UTF8", 8: "LATIN1"}
+
+
+def _rowwise(ret: R.PgType, fn: Callable) -> Callable:
+    def impl(args, n, ctx, call) -> Column:
+        rows = zip(*[column_values(a) for a in args]) if args else [()] * n
+        return from_values([fn(ctx.session, *row) for row in rows], SqlType(ret))
+    return impl
+
+
+def define(name: str, signatures: tuple[tuple, ...], ret: R.PgType, *, strict: bool = True) -> Callable:
+    """Declare `name` for each argument list in `signatures`; the decorated function gets
+    (session, *argument values) and returns one value."""
+    impl_name = f"pg_catalog_{name}"
+    for args in signatures:
+        add_function(name, args, ret, impl_name, volatile=True, strict=strict)
+
+    def register(fn: Callable) -> Callable:
+        scalar(impl_name)(_rowwise(ret, fn))
+        return fn
+    return register
+
+
+# -- types and deparsing ------------------------------------------------------------------------------
+
+@define("format_type", ((OID, INT4),), TEXT, strict=False)
+def format_type(session, type_oid, typmod):
+    if type_oid is None:
+        return None
+    t = R.BY_OID.get(type_oid)
+    if t is None:
+        return "???"
+    return R.format_type(t, -1 if typmod is None else typmod)
+
+
+@define("pg_get_expr", ((PG_NODE_TREE, OID), (PG_NODE_TREE, OID, BOOL)), TEXT)
+def pg_get_expr(session, tree, relid, pretty=False):
+    return tree
+
+
+@define("pg_get_indexdef", ((OID,), (OID, INT4, BOOL)), TEXT)
+def pg_get_indexdef(session, oid, column=0, pretty=False):
+    catalog = session.catalog()
+    index = catalog.relation(oid)
+    if index is None or index.kind != "i":
+        return None
+    if column:
+        table = catalog.relation(index.table_oid)
+        attnum = index.index_columns[column - 1] if column <= len(index.index_columns) else None
+        names = {c.attnum: c.name for c in table.columns} if table is not None else {}
+        return quote_ident(names[attnum]) if attnum in names else None
+    return index_def(catalog, index)
+
+
+@define("pg_get_constraintdef", ((OID,), (OID, BOOL)), TEXT)
+def pg_get_constraintdef(session, oid, pretty=False):
+    catalog = session.catalog()
+    found = find_constraint(catalog, oid)
+    return constraint_def(catalog, *found) if found is not None else None
+
+
+@define("pg_get_viewdef", ((OID,), (OID, BOOL), (TEXT,), (TEXT, BOOL)), TEXT)
+def pg_get_viewdef(session, view, pretty=False):
+    catalog = session.catalog()
+    oid = view if isinstance(view, int) else catalog.regclass("regclass", view)
+    rel = catalog.relation(oid)
+    return view_def(rel) if rel is not None and rel.kind == "v" else None
+
+
+@define("pg_get_partkeydef", ((OID,),), TEXT)
+@define("pg_get_triggerdef", ((OID,), (OID, BOOL)), TEXT)
+@define("pg_get_ruledef", ((OID,), (OID, BOOL)), TEXT)
+@define("pg_get_statisticsobjdef_columns", ((OID,),), TEXT)
+@define("pg_tablespace_location", ((OID,),), TEXT)
+def no_definition(session, oid, pretty=False):
+    """Partition keys, triggers, rules and extended statistics do not exist in QuantaDB."""
+    return None
+
+
+def _signature(oid: int):
+    return next((sig for sig_oid, sig in functions() if sig_oid == oid), None)
+
+
+@define("pg_get_function_identity_arguments", ((OID,),), TEXT)
+@define("pg_get_function_arguments", ((OID,),), TEXT)
+def pg_get_function_arguments(session, oid):
+    sig = _signature(oid)
+    return identity_arguments(sig) if sig is not None else None
+
+
+@define("pg_get_function_result", ((OID,),), TEXT)
+def pg_get_function_result(session, oid):
+    sig = _signature(oid)
+    if sig is None:
+        return None
+    return ("SETOF " if sig.kind == "s" else "") + R.format_type(sig.ret)
+
+
+# -- names, visibility, privileges ----------------------------------------------------------------------
+
+@define("pg_get_userbyid", ((OID,),), NAME)
+def pg_get_userbyid(session, oid):
+    role = session.store.catalog.role(session.catalog().snap, oid)
+    return role.name if role is not None else f"unknown (OID={oid})"
+
+
+@define("pg_table_is_visible", ((OID,),), BOOL)
+def pg_table_is_visible(session, oid):
+    catalog = session.catalog()
+    rel = catalog.relation(oid)
+    if rel is not None:
+        return is_visible(catalog, rel)
+    hit = catalog.resolve_relation([_virtual_name(oid)]) if _virtual_name(oid) else None
+    return hit is not None and hit.virtual is not None and hit.virtual.oid == oid
+
+
+def _virtual_name(oid: int) -> str | None:
+    return next((t.name for t in TABLES.values() if t.oid == oid), None)
+
+
+@define("pg_type_is_visible", ((OID,),), BOOL)
+@define("pg_function_is_visible", ((OID,),), BOOL)
+@define("pg_collation_is_visible", ((OID,),), BOOL)
+@define("pg_opclass_is_visible", ((OID,),), BOOL)
+def builtin_is_visible(session, oid):
+    """Types, functions and collations all live in pg_catalog, which is always searched."""
+    return True
+
+
+_PRIVILEGE_ARGS = ((TEXT, TEXT), (OID, TEXT), (NAME, TEXT, TEXT), (NAME, OID, TEXT), (OID, OID, TEXT))
+
+
+@define("has_table_privilege", _PRIVILEGE_ARGS, BOOL)
+@define("has_schema_privilege", _PRIVILEGE_ARGS, BOOL)
+@define("has_database_privilege", _PRIVILEGE_ARGS, BOOL)
+@define("has_sequence_privilege", _PRIVILEGE_ARGS, BOOL)
+@define("has_function_privilege", _PRIVILEGE_ARGS, BOOL)
+@define("has_any_column_privilege", _PRIVILEGE_ARGS, BOOL)
+@define("pg_has_role", _PRIVILEGE_ARGS, BOOL)
+@define("has_column_privilege", ((TEXT, TEXT, TEXT), (OID, TEXT, TEXT), (OID, INT4, TEXT)), BOOL)
+def has_privilege(session, *args):
+    """QuantaDB grants every privilege to every role."""
+    return True
+
+
+@define("pg_is_other_temp_schema", ((OID,),), BOOL)
+@define("pg_is_wal_replay_paused", (), BOOL)
+def never(session, *args):
+    return False
+
+
+@define("pg_my_temp_schema", (), OID)
+def pg_my_temp_schema(session):
+    return 0
+
+
+@define("pg_relation_is_publishable", ((REGCLASS,),), BOOL)
+def pg_relation_is_publishable(session, oid):
+    rel = session.catalog().relation(oid)
+    return rel is not None and rel.kind in ("r", "p")
+
+
+# -- comments and encodings -------------------------------------------------------------------------------
+
+@define("obj_description", ((OID, NAME), (OID,)), TEXT)
+def obj_description(session, oid, catalog_name="pg_class"):
+    if catalog_name != "pg_class":
+        return None
+    rel = session.catalog().relation(oid)
+    return rel.comment if rel is not None else None
+
+
+@define("col_description", ((OID, INT4),), TEXT)
+@define("shobj_description", ((OID, NAME),), TEXT)
+def no_description(session, oid, sub):
+    """Only relations carry comments in QuantaDB."""
+    return None
+
+
+@define("pg_encoding_to_char", ((INT4,),), NAME)
+def pg_encoding_to_char(session, encoding):
+    return ENCODINGS.get(encoding, "")
+
+
+@define("pg_blocking_pids", ((INT4,),), R.array_of(INT4))
+def pg_blocking_pids(session, pid):
+    return []
+
+
+# -- pg_partition_ancestors: a set-returning function --------------------------------------------------
+
+add_function("pg_partition_ancestors", (REGCLASS,), REGCLASS, "pg_partition_ancestors", kind="s")
+
+
+@setfn("pg_partition_ancestors")
+def pg_partition_ancestors(args, n, ctx, call):
+    """No relation is a partition, so no relation has ancestors (PostgreSQL returns no rows)."""
+    return np.zeros(0, dtype=np.int64), [Column(np.zeros(0, dtype=np.int64))]

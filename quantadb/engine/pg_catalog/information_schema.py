@@ -1,0 +1,204 @@
+"""information_schema: schemata, tables, columns, views, table_constraints, key_column_usage,
+referential_constraints, constraint_column_usage, check_constraints, sequences, routines —
+the SQL-standard views, generated from the same live catalog as pg_catalog."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterator
+
+from quantadb.engine.pg_catalog.deparse import view_def
+from quantadb.engine.pg_catalog.procs import functions
+from quantadb.engine.pg_catalog.tables import TABLES, Row, rows
+from quantadb.storage.catalog import ColumnDef, ConstraintDef, RelationDef
+from quantadb.types import registry as R
+
+if TYPE_CHECKING:
+    from quantadb.engine.session import Session
+
+_CONSTRAINT_TYPES = {"p": "PRIMARY KEY", "u": "UNIQUE", "f": "FOREIGN KEY", "c": "CHECK"}
+_RULES = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
+_BINARY_PRECISION = {R.INT2: 16, R.INT4: 32, R.INT8: 64, R.FLOAT4: 24, R.FLOAT8: 53}
+_DATETIME = (R.DATE, R.TIME, R.TIMETZ, R.TIMESTAMP, R.TIMESTAMPTZ, R.INTERVAL)
+MAX_TEXT_OCTETS = 1073741824
+
+
+def yes_no(flag: bool) -> str:
+    return "YES" if flag else "NO"
+
+
+def _base(session: "Session", schema: str, table: str) -> Row:
+    return {"table_catalog": session.database, "table_schema": schema, "table_name": table}
+
+
+@rows("information_schema.schemata")
+def schemata(session: "Session") -> Iterator[Row]:
+    catalog = session.catalog()
+    for ns in session.store.catalog.namespaces(catalog.snap, session.database_oid):
+        yield {"catalog_name": session.database, "schema_name": ns.name, "schema_owner": "postgres"}
+
+
+def _user_relations(session: "Session", kinds: str) -> Iterator[tuple[str, RelationDef]]:
+    catalog = session.catalog()
+    for rel in catalog.relations():
+        if rel.kind in kinds:
+            yield catalog.namespace_name(rel.namespace), rel
+
+
+@rows("information_schema.tables")
+def tables(session: "Session") -> Iterator[Row]:
+    for schema, rel in _user_relations(session, "rpv"):
+        yield {**_base(session, schema, rel.name), "table_type": "VIEW" if rel.kind == "v" else "BASE TABLE",
+               "is_insertable_into": yes_no(rel.kind != "v"), "is_typed": "NO"}
+    for table in TABLES.values():
+        yield {**_base(session, table.schema, table.name),
+               "table_type": "BASE TABLE" if table.oid < 10000 else "VIEW", "is_insertable_into": "NO",
+               "is_typed": "NO"}
+
+
+@rows("information_schema.views")
+def views(session: "Session") -> Iterator[Row]:
+    for schema, rel in _user_relations(session, "v"):
+        yield {**_base(session, schema, rel.name), "view_definition": view_def(rel), "check_option": "NONE",
+               "is_updatable": "NO", "is_insertable_into": "NO", "is_trigger_updatable": "NO",
+               "is_trigger_deletable": "NO", "is_trigger_insertable_into": "NO"}
+
+
+def type_facts(t: R.SqlType) -> Row:
+    """data_type, lengths, precisions and udt_name of one column type."""
+    pg, mod = t.pg, t.typmod
+    out: Row = {"data_type": "ARRAY" if pg.is_array else R.format_type(pg), "udt_catalog": None,
+                "udt_schema": "pg_catalog", "udt_name": pg.name}
+    if pg in (R.VARCHAR, R.BPCHAR):
+        length = mod - 4 if mod >= 4 else (1 if pg is R.BPCHAR else None)
+        out["character_maximum_length"] = length
+        out["character_octet_length"] = length * 4 if length else MAX_TEXT_OCTETS
+    elif pg is R.TEXT:
+        out["character_octet_length"] = MAX_TEXT_OCTETS
+    elif pg in _BINARY_PRECISION:
+        out.update(numeric_precision=_BINARY_PRECISION[pg], numeric_precision_radix=2,
+                   numeric_scale=0 if pg in R.INTEGER_TYPES else None)
+    elif pg is R.NUMERIC:
+        ps = R.numeric_precision_scale(mod)
+        out.update(numeric_precision=ps[0] if ps else None, numeric_precision_radix=10,
+                   numeric_scale=ps[1] if ps else None)
+    elif pg in _DATETIME:
+        out["datetime_precision"] = 0 if pg is R.DATE else (mod if mod >= 0 else 6)
+    return out
+
+
+def _column(session: "Session", schema: str, table: str, col: ColumnDef, updatable: bool) -> Row:
+    identity = col.identity in ("a", "d")
+    return {**_base(session, schema, table), "column_name": col.name, "ordinal_position": col.attnum,
+            "column_default": col.default, "is_nullable": yes_no(not col.not_null), **type_facts(col.type),
+            "udt_catalog": session.database, "dtd_identifier": str(col.attnum), "is_self_referencing": "NO",
+            "is_identity": yes_no(identity), "identity_generation":
+                {"a": "ALWAYS", "d": "BY DEFAULT"}.get(col.identity), "identity_cycle": "NO",
+            "is_generated": "NEVER", "is_updatable": yes_no(updatable)}
+
+
+@rows("information_schema.columns")
+def columns(session: "Session") -> Iterator[Row]:
+    for schema, rel in _user_relations(session, "rpv"):
+        for col in rel.columns:
+            if not col.dropped:
+                yield _column(session, schema, rel.name, col, rel.kind != "v")
+    for table in TABLES.values():
+        for attnum, c in enumerate(table.columns, 1):
+            yield _column(session, table.schema, table.name, ColumnDef(attnum, c.name, c.type), False)
+
+
+def _constraints(session: "Session") -> Iterator[tuple[str, RelationDef, ConstraintDef]]:
+    for schema, rel in _user_relations(session, "rp"):
+        for con in rel.constraints:
+            yield schema, rel, con
+
+
+def _constraint_base(session: "Session", schema: str, con: ConstraintDef) -> Row:
+    return {"constraint_catalog": session.database, "constraint_schema": schema, "constraint_name": con.name}
+
+
+@rows("information_schema.table_constraints")
+def table_constraints(session: "Session") -> Iterator[Row]:
+    for schema, rel, con in _constraints(session):
+        yield {**_constraint_base(session, schema, con), **_base(session, schema, rel.name),
+               "constraint_type": _CONSTRAINT_TYPES[con.kind], "is_deferrable": "NO", "initially_deferred": "NO",
+               "enforced": "YES", "nulls_distinct": "YES" if con.kind == "u" else None}
+
+
+def _names(rel: RelationDef | None) -> dict[int, str]:
+    return {c.attnum: c.name for c in rel.columns} if rel is not None else {}
+
+
+@rows("information_schema.key_column_usage")
+def key_column_usage(session: "Session") -> Iterator[Row]:
+    for schema, rel, con in _constraints(session):
+        if con.kind == "c":
+            continue
+        names = _names(rel)
+        for position, attnum in enumerate(con.columns, 1):
+            yield {**_constraint_base(session, schema, con), **_base(session, schema, rel.name),
+                   "column_name": names.get(attnum), "ordinal_position": position,
+                   "position_in_unique_constraint": position if con.kind == "f" else None}
+
+
+@rows("information_schema.referential_constraints")
+def referential_constraints(session: "Session") -> Iterator[Row]:
+    catalog = session.catalog()
+    for schema, rel, con in _constraints(session):
+        if con.kind != "f":
+            continue
+        ref = catalog.relation(con.ref_table)
+        unique = next((c for c in (ref.constraints if ref else ()) if c.kind in "pu"
+                       and set(c.columns) == set(con.ref_columns)), None)
+        yield {**_constraint_base(session, schema, con), "unique_constraint_catalog": session.database,
+               "unique_constraint_schema": catalog.namespace_name(ref.namespace) if ref else None,
+               "unique_constraint_name": unique.name if unique else None, "match_option": "NONE",
+               "update_rule": _RULES[con.on_update], "delete_rule": _RULES[con.on_delete]}
+
+
+@rows("information_schema.constraint_column_usage")
+def constraint_column_usage(session: "Session") -> Iterator[Row]:
+    catalog = session.catalog()
+    for schema, rel, con in _constraints(session):
+        target = catalog.relation(con.ref_table) if con.kind == "f" else rel
+        attnums = con.ref_columns if con.kind == "f" else con.columns
+        names = _names(target)
+        target_schema = catalog.namespace_name(target.namespace) if target else schema
+        for attnum in attnums:
+            yield {**_base(session, target_schema, target.name if target else None), "column_name": names.get(attnum),
+                   **_constraint_base(session, schema, con)}
+
+
+@rows("information_schema.check_constraints")
+def check_constraints(session: "Session") -> Iterator[Row]:
+    for schema, rel, con in _constraints(session):
+        if con.kind == "c":
+            yield {**_constraint_base(session, schema, con), "check_clause": f"({con.check})"}
+
+
+@rows("information_schema.sequences")
+def sequences(session: "Session") -> Iterator[Row]:
+    for schema, rel in _user_relations(session, "S"):
+        seq = rel.sequence
+        if seq is None:
+            continue
+        t = R.by_oid(seq.type_oid)
+        yield {"sequence_catalog": session.database, "sequence_schema": schema, "sequence_name": rel.name,
+               "data_type": R.format_type(t), "numeric_precision": _BINARY_PRECISION.get(t),
+               "numeric_precision_radix": 2, "numeric_scale": 0, "start_value": str(seq.start),
+               "minimum_value": str(seq.min_value), "maximum_value": str(seq.max_value),
+               "increment": str(seq.increment), "cycle_option": yes_no(seq.cycle)}
+
+
+@rows("information_schema.routines")
+def routines(session: "Session") -> Iterator[Row]:
+    for oid, sig in functions():
+        specific = f"{sig.name}_{oid}"
+        yield {"specific_catalog": session.database, "specific_schema": "pg_catalog", "specific_name": specific,
+               "routine_catalog": session.database, "routine_schema": "pg_catalog", "routine_name": sig.name,
+               "routine_type": "FUNCTION", "data_type": R.format_type(sig.ret), "type_udt_catalog": session.database,
+               "type_udt_schema": "pg_catalog", "type_udt_name": sig.ret.name, "routine_body": "EXTERNAL",
+               "external_name": sig.impl, "external_language": "INTERNAL", "parameter_style": "GENERAL",
+               "is_deterministic": yes_no(not sig.volatile), "sql_data_access": "MODIFIES",
+               "is_null_call": yes_no(sig.strict), "security_type": "INVOKER", "as_locator": "NO",
+               "is_udt_dependent": "NO", "is_implicitly_invocable": "NO"}

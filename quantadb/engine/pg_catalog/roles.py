@@ -1,0 +1,79 @@
+"""Cluster-wide catalogs: pg_database, and the roles (pg_authid, pg_roles, pg_user, pg_shadow,
+pg_group; pg_auth_members stays empty: QuantaDB has no role membership)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterator
+
+from quantadb.engine.pg_catalog.tables import Row, rows
+from quantadb.engine.pg_catalog.types import DEFAULT_TABLESPACE
+from quantadb.storage.catalog import TEMPLATE1_OID, RoleDef
+
+if TYPE_CHECKING:
+    from quantadb.engine.session import Session
+
+UTF8_ENCODING = 6
+LOCALE = "C"
+
+
+def _snapshot(session: "Session"):
+    return session.catalog().snap
+
+
+@rows("pg_catalog.pg_database")
+def pg_database(session: "Session") -> Iterator[Row]:
+    for db in session.store.catalog.databases(_snapshot(session)):
+        yield {"oid": db.oid, "datname": db.name, "datdba": db.owner, "encoding": UTF8_ENCODING,
+               "datlocprovider": "c", "datistemplate": db.oid == TEMPLATE1_OID, "datallowconn": True,
+               "datconnlimit": -1, "datfrozenxid": 716, "datminmxid": 1, "dattablespace": DEFAULT_TABLESPACE,
+               "datcollate": LOCALE, "datctype": LOCALE}
+
+
+def _roles(session: "Session") -> list[RoleDef]:
+    return session.store.catalog.roles(_snapshot(session))
+
+
+def _role_flags(role: RoleDef) -> Row:
+    return {"rolname": role.name, "rolsuper": role.superuser, "rolinherit": role.inherit,
+            "rolcreaterole": role.createrole, "rolcreatedb": role.createdb, "rolcanlogin": role.login,
+            "rolreplication": role.replication, "rolbypassrls": role.superuser,
+            "rolconnlimit": role.connection_limit, "oid": role.oid}
+
+
+@rows("pg_catalog.pg_authid")
+def pg_authid(session: "Session") -> Iterator[Row]:
+    for role in _roles(session):
+        yield {**_role_flags(role), "rolpassword": role.password}
+
+
+@rows("pg_catalog.pg_roles")
+def pg_roles(session: "Session") -> Iterator[Row]:
+    for role in _roles(session):
+        yield {**_role_flags(role), "rolpassword": "********"}
+
+
+def _user_row(role: RoleDef, password: str | None) -> Row:
+    return {"usename": role.name, "usesysid": role.oid, "usecreatedb": role.createdb, "usesuper": role.superuser,
+            "userepl": role.replication, "usebypassrls": role.superuser, "passwd": password,
+            }
+
+
+@rows("pg_catalog.pg_user")
+def pg_user(session: "Session") -> Iterator[Row]:
+    for role in _roles(session):
+        if role.login:
+            yield _user_row(role, "********")
+
+
+@rows("pg_catalog.pg_shadow")
+def pg_shadow(session: "Session") -> Iterator[Row]:
+    for role in _roles(session):
+        if role.login:
+            yield _user_row(role, role.password)
+
+
+@rows("pg_catalog.pg_group")
+def pg_group(session: "Session") -> Iterator[Row]:
+    for role in _roles(session):
+        if not role.login:
+            yield {"groname": role.name, "grosysid": role.oid, "grolist": []}

@@ -1,0 +1,60 @@
+"""Size functions: pg_relation_size, pg_table_size, pg_indexes_size, pg_total_relation_size,
+pg_database_size and pg_size_pretty. Sizes are the bytes the in-memory column segments hold."""
+
+from __future__ import annotations
+
+from quantadb.engine.pg_catalog.functions import define
+from quantadb.types.registry import INT8, NAME, NUMERIC, OID, REGCLASS, TEXT
+
+_UNITS = ("kB", "MB", "GB", "TB", "PB")
+
+
+def _bytes(session, oid: int) -> int:
+    try:
+        return int(session.store.table(oid).nbytes())
+    except Exception:
+        return 0
+
+
+def _indexes(session, oid: int) -> int:
+    return sum(_bytes(session, index.oid) for index in session.catalog().indexes_of(oid))
+
+
+@define("pg_relation_size", ((REGCLASS,), (REGCLASS, TEXT)), INT8)
+@define("pg_table_size", ((REGCLASS,),), INT8)
+def pg_relation_size(session, oid, fork="main"):
+    return _bytes(session, oid) if fork == "main" else 0
+
+
+@define("pg_indexes_size", ((REGCLASS,),), INT8)
+def pg_indexes_size(session, oid):
+    return _indexes(session, oid)
+
+
+@define("pg_total_relation_size", ((REGCLASS,),), INT8)
+def pg_total_relation_size(session, oid):
+    return _bytes(session, oid) + _indexes(session, oid)
+
+
+@define("pg_database_size", ((NAME,), (OID,)), INT8)
+def pg_database_size(session, database):
+    return int(session.db.stats()["data_dir_bytes"])
+
+
+@define("pg_size_pretty", ((INT8,), (NUMERIC,)), TEXT)
+def pg_size_pretty(session, size):
+    """PostgreSQL's rounding: bytes below 10240, then halve-and-round into kB, MB, ..."""
+    size = int(size)
+    limit = 10 * 1024
+    if abs(size) < limit:
+        return f"{size} bytes"
+    size >>= 9
+    for unit in _UNITS:
+        if abs(size) < limit * 2 - 1 or unit == _UNITS[-1]:
+            return f"{_half_rounded(size)} {unit}"
+        size >>= 10
+    raise AssertionError("unreachable")
+
+
+def _half_rounded(x: int) -> int:
+    return int((x + (-1 if x < 0 else 1)) / 2)

@@ -1,0 +1,115 @@
+"""Run-time views: pg_settings, pg_stat_activity, pg_stat_database, pg_stat_*_tables, pg_locks,
+pg_cursors, pg_prepared_statements, pg_stat_gssapi and pg_stat_ssl, from the node's sessions,
+the session's settings and the store."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterator
+
+from quantadb.engine.pg_catalog.tables import Row, rows
+from quantadb.engine.settings import SETTINGS
+
+if TYPE_CHECKING:
+    from quantadb.engine.session import Session
+
+UNIX_EPOCH_2000 = 946684800
+
+
+def timestamptz(seconds: float) -> int | None:
+    """time.time() seconds as a timestamptz value (µs since 2000-01-01 UTC); 0 means unknown."""
+    return int((seconds - UNIX_EPOCH_2000) * 1_000_000) if seconds else None
+
+
+@rows("pg_catalog.pg_settings")
+def pg_settings(session: "Session") -> Iterator[Row]:
+    for key, s in sorted(SETTINGS.items()):
+        value = session.settings.get(key)
+        yield {"name": s.name, "setting": value, "unit": s.unit, "category": s.category, "short_desc": s.description,
+               "context": s.context, "vartype": s.vartype,
+               "source": "default" if value == s.default else "session", "boot_val": s.default,
+               "reset_val": session.settings.session_defaults.get(key, s.default), "pending_restart": False}
+
+
+@rows("pg_catalog.pg_stat_activity")
+def pg_stat_activity(session: "Session") -> Iterator[Row]:
+    for other in list(session.db.sessions.values()):
+        active = other.state_name == "active"
+        yield {"datid": other.database_oid, "datname": other.database, "pid": other.pid,
+               "usesysid": _role_oid(session, other.user), "usename": other.user,
+               "application_name": other.settings.get("application_name") or "",
+               "backend_start": timestamptz(other.backend_start),
+               "xact_start": timestamptz(other.query_started) if other.state.txn is not None else None,
+               "query_start": timestamptz(other.query_started), "state_change": timestamptz(other.query_started),
+               "wait_event_type": None if active else "Client", "wait_event": None if active else "ClientRead",
+               "state": other.state_name, "query": other.query_text, "backend_type": "client backend"}
+
+
+def _role_oid(session: "Session", name: str) -> int:
+    role = session.store.catalog.find_role(session.catalog().snap, name)
+    return role.oid if role is not None else 0
+
+
+@rows("pg_catalog.pg_stat_database")
+def pg_stat_database(session: "Session") -> Iterator[Row]:
+    sessions = list(session.db.sessions.values())
+    for db in session.store.catalog.databases(session.catalog().snap):
+        yield {"datid": db.oid, "datname": db.name,
+               "numbackends": sum(1 for s in sessions if s.database_oid == db.oid)}
+
+
+def _table_stats(session: "Session") -> Iterator[Row]:
+    catalog = session.catalog()
+    for rel in catalog.relations():
+        if rel.kind in ("r", "p", "m"):
+            yield {"relid": rel.oid, "schemaname": catalog.namespace_name(rel.namespace), "relname": rel.name,
+                   "n_live_tup": int(max(catalog.estimated_rows(rel.oid), 0))}
+
+
+@rows("pg_catalog.pg_stat_user_tables")
+def pg_stat_user_tables(session: "Session") -> Iterator[Row]:
+    return _table_stats(session)
+
+
+@rows("pg_catalog.pg_stat_all_tables")
+def pg_stat_all_tables(session: "Session") -> Iterator[Row]:
+    return _table_stats(session)
+
+
+@rows("pg_catalog.pg_locks")
+def pg_locks(session: "Session") -> Iterator[Row]:
+    """Advisory locks held, and each session's own virtual transaction lock."""
+    for other in list(session.db.sessions.values()):
+        yield {"locktype": "virtualxid", "virtualxid": f"{other.pid}/1", "virtualtransaction": f"{other.pid}/1",
+               "pid": other.pid, "mode": "ExclusiveLock", "granted": True, "fastpath": True}
+    for key, (pid, _count) in list(session.db.advisory_holders.items()):
+        yield {"locktype": "advisory", "database": session.database_oid, "classid": key >> 32,
+               "objid": key & 0xFFFFFFFF, "objsubid": 1, "virtualtransaction": f"{pid}/1", "pid": pid,
+               "mode": "ExclusiveLock", "granted": True}
+
+
+@rows("pg_catalog.pg_cursors")
+def pg_cursors(session: "Session") -> Iterator[Row]:
+    for name, portal in session.portals.items():
+        if portal.cursor:
+            yield {"name": name, "statement": portal.prepared.text, "is_holdable": portal.hold,
+                   "is_binary": False, "is_scrollable": False}
+
+
+@rows("pg_catalog.pg_prepared_statements")
+def pg_prepared_statements(session: "Session") -> Iterator[Row]:
+    for name, prepared in session.prepared.items():
+        if name:
+            yield {"name": name, "statement": prepared.text,
+                   "parameter_types": [t.oid for t in prepared.param_types], "from_sql": False}
+
+
+@rows("pg_catalog.pg_stat_gssapi")
+def pg_stat_gssapi(session: "Session") -> Iterator[Row]:
+    for other in list(session.db.sessions.values()):
+        yield {"pid": other.pid, "gss_authenticated": False, "encrypted": False}
+
+
+@rows("pg_catalog.pg_stat_ssl")
+def pg_stat_ssl(session: "Session") -> Iterator[Row]:
+    for other in list(session.db.sessions.values()):
+        yield {"pid": other.pid, "ssl": False}

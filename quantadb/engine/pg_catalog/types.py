@@ -1,0 +1,78 @@
+"""pg_type (every registry type), pg_range, pg_am, pg_collation, pg_tablespace, pg_extension and
+pg_language: the built-in objects, with PostgreSQL's OIDs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterator
+
+from quantadb.engine.pg_catalog.relations import BTREE_AM, HASH_AM, HEAP_AM, collation_of
+from quantadb.engine.pg_catalog.tables import Row, rows
+from quantadb.types import registry as R
+
+if TYPE_CHECKING:
+    from quantadb.engine.session import Session
+
+PG_CATALOG, OWNER = 11, 10
+DEFAULT_TABLESPACE, GLOBAL_TABLESPACE = 1663, 1664
+PLPGSQL_EXTENSION, PLPGSQL_LANGUAGE = 13559, 13563
+ACCESS_METHODS = ((HEAP_AM, "heap", "t"), (BTREE_AM, "btree", "i"), (HASH_AM, "hash", "i"))
+COLLATIONS = ((100, "default", "d", None), (950, "C", "c", "C"), (951, "POSIX", "c", "POSIX"))
+LANGUAGES = ((12, "internal", False, False), (13, "c", False, False), (14, "sql", False, True),
+             (PLPGSQL_LANGUAGE, "plpgsql", True, True))
+RANGES = ((R.INT4RANGE, R.INT4),)
+
+
+def typtype(t: R.PgType) -> str:
+    if t.category == "P":
+        return "p"
+    if t.category == "R":
+        return "r"
+    return "b"
+
+
+@rows("pg_catalog.pg_type")
+def pg_type(session: "Session") -> Iterator[Row]:
+    for t in sorted(R.BY_OID.values(), key=lambda t: t.oid):
+        yield {"oid": t.oid, "typname": t.name, "typnamespace": PG_CATALOG, "typowner": OWNER, "typlen": t.typlen,
+               "typbyval": t.typbyval, "typtype": typtype(t), "typcategory": t.category,
+               "typispreferred": t.preferred, "typisdefined": True, "typdelim": ",", "typelem": t.elem_oid,
+               "typarray": t.array_oid, "typalign": t.typalign, "typstorage": "x" if t.typlen == -1 else "p",
+               "typtypmod": -1, "typcollation": collation_of(t)}
+
+
+@rows("pg_catalog.pg_range")
+def pg_range(session: "Session") -> Iterator[Row]:
+    for rng, sub in RANGES:
+        yield {"rngtypid": rng.oid, "rngsubtype": sub.oid}
+
+
+@rows("pg_catalog.pg_am")
+def pg_am(session: "Session") -> Iterator[Row]:
+    for oid, name, kind in ACCESS_METHODS:
+        yield {"oid": oid, "amname": name, "amtype": kind}
+
+
+@rows("pg_catalog.pg_collation")
+def pg_collation(session: "Session") -> Iterator[Row]:
+    for oid, name, provider, locale in COLLATIONS:
+        yield {"oid": oid, "collname": name, "collnamespace": PG_CATALOG, "collowner": OWNER,
+               "collprovider": provider, "collisdeterministic": True, "collencoding": -1,
+               "collcollate": locale, "collctype": locale}
+
+
+@rows("pg_catalog.pg_tablespace")
+def pg_tablespace(session: "Session") -> Iterator[Row]:
+    for oid, name in ((DEFAULT_TABLESPACE, "pg_default"), (GLOBAL_TABLESPACE, "pg_global")):
+        yield {"oid": oid, "spcname": name, "spcowner": OWNER}
+
+
+@rows("pg_catalog.pg_extension")
+def pg_extension(session: "Session") -> Iterator[Row]:
+    yield {"oid": PLPGSQL_EXTENSION, "extname": "plpgsql", "extowner": OWNER, "extnamespace": PG_CATALOG,
+           "extrelocatable": False, "extversion": "1.0"}
+
+
+@rows("pg_catalog.pg_language")
+def pg_language(session: "Session") -> Iterator[Row]:
+    for oid, name, is_pl, trusted in LANGUAGES:
+        yield {"oid": oid, "lanname": name, "lanowner": OWNER, "lanispl": is_pl, "lanpltrusted": trusted}

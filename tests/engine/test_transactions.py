@@ -1,0 +1,135 @@
+"""Transaction control as clients see it: tags, ReadyForQuery status, savepoints, 25P02,
+SET semantics inside transactions, read-only transactions, isolation levels."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from psycopg import errors
+from psycopg.pq import TransactionStatus
+
+
+@pytest.fixture
+def conn(server):
+    with psycopg.connect(server.dsn, autocommit=True) as c:
+        yield c
+
+
+def test_begin_commit_rollback_status(conn):
+    conn.execute("drop table if exists tx1")
+    conn.execute("create table tx1 (a int)")
+    assert conn.info.transaction_status == TransactionStatus.IDLE
+    cur = conn.execute("begin")
+    assert cur.statusmessage == "BEGIN"
+    assert conn.info.transaction_status == TransactionStatus.INTRANS
+    conn.execute("insert into tx1 values (1)")
+    assert conn.execute("rollback").statusmessage == "ROLLBACK"
+    assert conn.execute("select count(*) from tx1").fetchone() == (0,)
+    conn.execute("start transaction isolation level repeatable read")
+    conn.execute("insert into tx1 values (2)")
+    assert conn.execute("commit").statusmessage == "COMMIT"
+    assert conn.execute("select a from tx1").fetchall() == [(2,)]
+
+
+def test_error_in_block_fails_until_rollback(conn):
+    conn.execute("begin")
+    with pytest.raises(errors.DivisionByZero):
+        conn.execute("select 1/0")
+    assert conn.info.transaction_status == TransactionStatus.INERROR
+    with pytest.raises(errors.InFailedSqlTransaction):
+        conn.execute("select 1")
+    # COMMIT of a failed transaction rolls back and says so
+    assert conn.execute("commit").statusmessage == "ROLLBACK"
+    assert conn.info.transaction_status == TransactionStatus.IDLE
+
+
+def test_savepoints(conn):
+    conn.execute("drop table if exists tx2")
+    conn.execute("create table tx2 (a int primary key)")
+    conn.execute("begin")
+    conn.execute("insert into tx2 values (1)")
+    conn.execute('savepoint "_pg3_1"')
+    with pytest.raises(errors.UniqueViolation):
+        conn.execute("insert into tx2 values (1)")
+    assert conn.execute('rollback to savepoint "_pg3_1"').statusmessage == "ROLLBACK"
+    assert conn.info.transaction_status == TransactionStatus.INTRANS
+    conn.execute("insert into tx2 values (2)")
+    conn.execute("savepoint s2")
+    conn.execute("insert into tx2 values (3)")
+    assert conn.execute("release savepoint s2").statusmessage == "RELEASE"
+    conn.execute("commit")
+    assert conn.execute("select a from tx2 order by a").fetchall() == [(1,), (2,), (3,)]
+
+
+def test_savepoint_outside_block_is_an_error(conn):
+    with pytest.raises(errors.NoActiveSqlTransaction):
+        conn.execute("savepoint x")
+
+
+def test_psycopg_nested_transactions(server):
+    with psycopg.connect(server.dsn) as c:
+        c.execute("drop table if exists tx3")
+        c.execute("create table tx3 (a int)")
+        c.commit()
+        with c.transaction():
+            c.execute("insert into tx3 values (1)")
+            with pytest.raises(errors.DivisionByZero):
+                with c.transaction():
+                    c.execute("insert into tx3 values (2)")
+                    c.execute("select 1/0")
+            c.execute("insert into tx3 values (3)")
+        assert c.execute("select a from tx3 order by a").fetchall() == [(1,), (3,)]
+
+
+def test_warnings_for_misplaced_transaction_commands(conn):
+    notices = []
+    conn.add_notice_handler(lambda d: notices.append((d.severity, d.sqlstate, d.message_primary)))
+    conn.execute("commit")
+    conn.execute("begin")
+    conn.execute("begin")
+    conn.execute("rollback")
+    assert ("WARNING", "25P01", "there is no transaction in progress") in notices
+    assert ("WARNING", "25001", "there is already a transaction in progress") in notices
+
+
+def test_set_is_undone_by_rollback_and_set_local_by_commit(conn):
+    conn.execute("set statement_timeout = 0")
+    conn.execute("begin")
+    conn.execute("set statement_timeout = '5s'")
+    conn.execute("rollback")
+    assert conn.execute("show statement_timeout").fetchone() == ("0",)
+    conn.execute("begin")
+    conn.execute("set local statement_timeout = 7000")
+    assert conn.execute("show statement_timeout").fetchone() == ("7000",)
+    conn.execute("commit")
+    assert conn.execute("show statement_timeout").fetchone() == ("0",)
+
+
+def test_read_only_transaction_rejects_writes(conn):
+    conn.execute("drop table if exists tx4")
+    conn.execute("create table tx4 (a int)")
+    conn.execute("begin read only")
+    with pytest.raises(errors.ReadOnlySqlTransaction):
+        conn.execute("insert into tx4 values (1)")
+    conn.execute("rollback")
+    assert conn.execute("show transaction_isolation").fetchone() == ("read committed",)
+
+
+def test_isolation_level_reported(server):
+    with psycopg.connect(server.dsn, autocommit=True) as c:
+        c.execute("begin isolation level serializable")
+        assert c.execute("show transaction isolation level").fetchone() == ("serializable",)
+        c.execute("commit")
+        c.execute("set session characteristics as transaction isolation level repeatable read")
+        c.execute("begin")
+        assert c.execute("show transaction_isolation").fetchone() == ("repeatable read",)
+        c.execute("rollback")
+
+
+def test_statement_timeout_cancels(conn):
+    conn.execute("set statement_timeout = '200ms'")
+    with pytest.raises(errors.QueryCanceled) as info:
+        conn.execute("select pg_sleep(5)")
+    assert "statement timeout" in str(info.value)
+    conn.execute("set statement_timeout = 0")
+    assert conn.execute("select 1").fetchone() == (1,)
