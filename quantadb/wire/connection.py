@@ -133,6 +133,11 @@ class Connection:
                 await start(self)
             except SqlError as exc:
                 raise Fatal(exc) from None
+            except (Fatal, Closed, StartupDone, ConnectionError, ssl.SSLError, asyncio.IncompleteReadError):
+                raise
+            except Exception as exc:
+                log.exception("[wire] start-up of a session from %s failed", self.address)
+                raise Fatal(InternalError(str(exc) or type(exc).__name__)) from None
             while True:
                 kind, body = await self.read_message()
                 self.busy = True

@@ -17,21 +17,6 @@ ROLES = {"scram": scram_verifier("pw"), "md5u": md5_verifier("pw", "md5u"), "pla
 
 
 @pytest.fixture(scope="module")
-def tls_files(tmp_path_factory):
-    """A CA and a server certificate for 127.0.0.1/localhost, made with the openssl command."""
-    d = tmp_path_factory.mktemp("tls")
-    run = lambda *a: subprocess.run(["openssl", *a], cwd=d, check=True, capture_output=True)  # noqa: E731
-    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2",
-        "-subj", "/CN=QuantaDB test CA")
-    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
-        "-subj", "/CN=localhost")
-    (d / "ext.cnf").write_text("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
-    run("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-        "-out", "server.crt", "-days", "2", "-extfile", "ext.cnf")
-    return d
-
-
-@pytest.fixture(scope="module")
 def auth_server():
     server = start_fake(ROLES, auth=["host all plain all password", "host all md5u all md5",
                                      "host all trusted all trust", "host all blocked all reject",
