@@ -2,7 +2,7 @@
 
 Per distinct (PARTITION BY, ORDER BY) the input is sorted once; every array below is indexed by
 sorted position. A `_Layout` holds each row's partition and peer-group bounds; a `_Frame` holds
-each row's frame as up to three half-open ranges of sorted positions (before the excluded rows,
+each row's frame (ROWS, RANGE or GROUPS) as up to three half-open ranges of sorted positions (before the excluded rows,
 the current row kept by EXCLUDE TIES, after the excluded rows). Ranking functions and lag/lead
 read the layout; first/last/nth_value index the frame; aggregates use prefix sums where the
 result is exact (counts, integer sums, running float/numeric sums, running min/max) and
@@ -53,6 +53,8 @@ class _Layout:
     gstart: np.ndarray  # peer group [gstart, gend)
     gend: np.ndarray
     group: np.ndarray   # running peer-group number (dense_rank)
+    group_starts: np.ndarray  # first and end position of each peer group, by number
+    group_ends: np.ndarray
     partitions: np.ndarray  # start position of each partition
 
 
@@ -103,7 +105,9 @@ def _layout(call: WindowCall, batch: Batch, ctx: EvalContext) -> _Layout:
     gnew = pnew | _changes([c for c, _, _ in keys], order, n)
     pstart, pend, _ = _bounds(pnew, n)
     gstart, gend, group = _bounds(gnew, n)
-    return _Layout(order, np.arange(n, dtype=np.int64), pstart, pend, gstart, gend, group, np.flatnonzero(pnew))
+    group_starts = np.flatnonzero(gnew)
+    return _Layout(order, np.arange(n, dtype=np.int64), pstart, pend, gstart, gend, group, group_starts,
+                   np.append(group_starts[1:], n), np.flatnonzero(pnew))
 
 
 def _changes(cols: list[Column], order: np.ndarray, n: int) -> np.ndarray:
@@ -272,12 +276,17 @@ def _edge(mode: str, kind: str, offset: tuple | None, is_start: bool, desc: bool
         if mode == "rows":
             return L.pos if is_start else L.pos + 1
         return L.gstart if is_start else L.gend
+    if mode == "range":
+        return _range_edge(offset, is_start, desc, L, batch, ctx)
+    k = min(_rows_offset(offset[0], is_start, batch, ctx), len(L.pos) + 1)
+    step = -k if kind == "preceding" else k
     if mode == "rows":
-        k = min(_rows_offset(offset[0], is_start, batch, ctx), len(L.pos) + 1)
-        step = -k if kind == "preceding" else k
-        edge = L.pos + step + (0 if is_start else 1)
-        return np.clip(edge, L.pstart, L.pend)
-    return _range_edge(offset, is_start, desc, L, batch, ctx)
+        return np.clip(L.pos + step + (0 if is_start else 1), L.pstart, L.pend)
+    target = L.group + step  # groups: k peer groups away, clipped to the partition
+    first, last = L.group[L.pstart], L.group[L.pend - 1]
+    inside = np.clip(target, first, last)
+    edge = (L.group_starts if is_start else L.group_ends)[inside]
+    return np.where(target < first, L.pstart, np.where(target > last, L.pend, edge))
 
 
 def _rows_offset(expr, is_start: bool, batch: Batch, ctx: EvalContext) -> int:

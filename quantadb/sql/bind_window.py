@@ -3,7 +3,7 @@
 The function is resolved as a window function (row_number, rank, lag, ...) or as an aggregate
 used as a window. The window comes from the OVER clause, possibly naming or extending a window
 of the query's WINDOW clause. The frame is normalised to
-`(mode, start, start_offset, end, end_offset, exclude)`: mode "rows" or "range"; start/end
+`(mode, start, start_offset, end, end_offset, exclude)`: mode "rows", "range" or "groups"; start/end
 "unbounded preceding", "preceding", "current row", "following", "unbounded following";
 exclude "no others", "current row", "group" or "ties". An offset is `(value, bound, key)`:
 `value` the bound offset expression; for RANGE, `bound` computes the frame boundary value of
@@ -73,8 +73,10 @@ def bind_window_call(binder: ExprBinder, node: exp.Window) -> WindowCall:
     order_by = [_sort_key(binder, o) for o in spec.order]
     frame = _bind_frame(binder, spec.frame, order_by)
     filter_expr = binder.bind_bool(filter_node, "FILTER") if filter_node is not None else None
-    return WindowCall(name, match.sig.impl, args, match.ret, partition_by, order_by, frame,
+    call = WindowCall(name, match.sig.impl, args, match.ret, partition_by, order_by, frame,
                       is_aggregate=kind == "a", distinct=False, filter=filter_expr)
+    binder.windows.append(call)
+    return call
 
 
 # -- the function -----------------------------------------------------------------------------------
@@ -175,6 +177,8 @@ def _bind_frame(binder: ExprBinder, spec: exp.WindowSpec | None, order_by: list[
     else:
         end, end_node = _bound(spec.args.get("end"), spec.args.get("end_side"))
     _check_bounds(start, end)
+    if mode == "groups" and not order_by:
+        raise WindowingError("GROUPS mode requires an ORDER BY clause")
     exclude = spec.args.get("exclude")
     exclude = exclude.name.lower() if exclude is not None else "no others"
     return (mode, start, _offset(binder, mode, start, start_node, order_by), end,
@@ -209,7 +213,7 @@ def _offset(binder: ExprBinder, mode: str, kind: str, node: exp.Expression | Non
     if node is None:
         return None
     value = binder.bind(node)
-    if mode == "rows":
+    if mode != "range":
         return binder.coerce(value, INT8), None, None
     if len(order_by) != 1:
         raise WindowingError("RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column")
