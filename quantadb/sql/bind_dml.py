@@ -181,7 +181,7 @@ class DmlBinder:
             bound = []
             for item, pos in zip(items, positions):
                 col = cols[pos]
-                if isinstance(item, exp.Var) and item.name.upper() == "DEFAULT":
+                if _is_default(item):
                     bound.append(self.default_expr(col, binder))
                 else:
                     bound.append(binder.coerce(binder.bind(item), col.type, "a"))
@@ -256,7 +256,7 @@ class DmlBinder:
                     raise DuplicateColumn(f'multiple assignments to same column "{name}"')
                 seen.add(name)
                 pos = by_name[name]
-                if isinstance(v, exp.Var) and v.name.upper() == "DEFAULT":
+                if _is_default(v):
                     updates[pos] = self.default_expr(cols[pos], binder)
                 else:
                     updates[pos] = binder.coerce(binder.bind(v), cols[pos].type, "a")
@@ -317,6 +317,14 @@ class DmlBinder:
                                 [ColumnRef(0, INT8)])
         returning, ret_cols = self.returning(node, self.table_scope(rel, alias, schema))
         return P.Delete(rel.oid, rel.name, source, returning, ret_cols)
+
+
+def _is_default(node: exp.Expression) -> bool:
+    """The DEFAULT keyword in VALUES or SET (sqlglot reads it as a Var or an unquoted column)."""
+    if isinstance(node, exp.Var):
+        return node.name.upper() == "DEFAULT"
+    return (isinstance(node, exp.Column) and not node.table and node.name.upper() == "DEFAULT"
+            and not node.this.quoted)
 
 
 def _scope(plan: P.Plan) -> Scope:

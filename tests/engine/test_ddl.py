@@ -1,0 +1,148 @@
+"""DDL and constraints through a real server: CREATE/ALTER/DROP, defaults, serial, NOT NULL,
+CHECK, UNIQUE, PRIMARY KEY, FOREIGN KEY actions, views, schemas, sequences, databases."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import psycopg
+import pytest
+from psycopg import errors
+
+
+@pytest.fixture
+def conn(server):
+    with psycopg.connect(server.dsn, autocommit=True) as c:
+        c.execute("drop schema if exists ddl cascade")
+        c.execute("create schema ddl")
+        c.execute("set search_path = ddl, public")
+        yield c
+
+
+def test_create_table_with_constraints_and_defaults(conn):
+    conn.execute("""create table items (
+        id serial primary key,
+        name varchar(10) not null,
+        price numeric(8,2) default 9.99 check (price >= 0),
+        code text unique)""")
+    cur = conn.execute("insert into items (name, code) values ('a', 'x'), ('b', null) returning id, price")
+    assert cur.fetchall() == [(1, Decimal("9.99")), (2, Decimal("9.99"))]
+    with pytest.raises(errors.NotNullViolation) as e:
+        conn.execute("insert into items (name) values (null)")
+    assert 'column "name" of relation "items"' in str(e.value)
+    with pytest.raises(errors.CheckViolation) as e:
+        conn.execute("insert into items (name, price) values ('c', -1)")
+    assert e.value.diag.constraint_name == "items_price_check"
+    with pytest.raises(errors.UniqueViolation) as e:
+        conn.execute("insert into items (name, code) values ('d', 'x')")
+    assert e.value.diag.constraint_name == "items_code_key"
+    assert e.value.diag.message_detail == "Key (code)=(x) already exists."
+    with pytest.raises(errors.StringDataRightTruncation):
+        conn.execute("insert into items (name) values ('much too long')")
+    assert conn.execute("select currval('items_id_seq')").fetchone()[0] >= 2
+
+
+def test_foreign_keys(conn):
+    conn.execute("create table parent (id int primary key)")
+    conn.execute("create table child (id int primary key, pid int references parent on delete cascade)")
+    conn.execute("create table other (id int primary key, pid int references parent (id) on delete set null)")
+    conn.execute("create table strict (pid int references parent)")
+    conn.execute("insert into parent values (1), (2), (3)")
+    conn.execute("insert into child values (10, 1), (11, 2)")
+    conn.execute("insert into other values (20, 2)")
+    with pytest.raises(errors.ForeignKeyViolation) as e:
+        conn.execute("insert into child values (12, 99)")
+    assert e.value.diag.message_detail == 'Key (pid)=(99) is not present in table "parent".'
+    conn.execute("delete from parent where id = 2")
+    assert conn.execute("select id from child order by id").fetchall() == [(10,)]
+    assert conn.execute("select pid from other").fetchall() == [(None,)]
+    conn.execute("insert into strict values (3)")
+    with pytest.raises(errors.ForeignKeyViolation):
+        conn.execute("delete from parent where id = 3")
+    with pytest.raises(errors.DependentObjectsStillExist):
+        conn.execute("drop table parent")
+
+
+def test_alter_table(conn):
+    conn.execute("create table t (a int)")
+    conn.execute("insert into t values (1), (2)")
+    conn.execute("alter table t add column b text default 'x' not null")
+    assert conn.execute("select a, b from t order by a").fetchall() == [(1, "x"), (2, "x")]
+    conn.execute("alter table t rename column b to c")
+    conn.execute("alter table t add constraint t_pk primary key (a)")
+    with pytest.raises(errors.UniqueViolation):
+        conn.execute("insert into t values (1, 'y')")
+    conn.execute("alter table t drop constraint t_pk")
+    conn.execute("insert into t values (1, 'y')")
+    conn.execute("alter table t drop column c")
+    assert conn.execute("select * from t order by a").fetchall() == [(1,), (1,), (2,)]
+    conn.execute("alter table t alter column a type bigint")
+    assert conn.execute("select sum(a) from t").fetchone() == (4,)
+    conn.execute("alter table t rename to t2")
+    with pytest.raises(errors.UndefinedTable):
+        conn.execute("select * from t")
+    assert conn.execute("select count(*) from t2").fetchone() == (3,)
+
+
+def test_views_sequences_indexes(conn):
+    conn.execute("create table base (k int, v text)")
+    conn.execute("insert into base values (1, 'one'), (2, 'two')")
+    conn.execute("create view big (key) as select k from base where k > 1")
+    assert conn.execute("select key from big").fetchall() == [(2,)]
+    conn.execute("create sequence s start 10 increment by 5")
+    assert [conn.execute("select nextval('s')").fetchone()[0] for _ in range(3)] == [10, 15, 20]
+    conn.execute("create index base_k on base (k)")
+    conn.execute("create unique index base_v on base (v)")
+    with pytest.raises(errors.UniqueViolation):
+        conn.execute("insert into base values (3, 'one')")
+    plan = "\n".join(r[0] for r in conn.execute("explain select * from base where k = 2"))
+    assert "Index Scan using base_k" in plan
+    conn.execute("drop index base_k")
+    conn.execute("drop view big")
+    conn.execute("drop table if exists base, nothing_here")
+
+
+def test_if_exists_and_duplicates(conn):
+    conn.execute("create table dup (a int)")
+    with pytest.raises(errors.DuplicateTable):
+        conn.execute("create table dup (a int)")
+    conn.execute("create table if not exists dup (a int)")
+    conn.execute("drop table if exists never_was")
+    with pytest.raises(errors.UndefinedTable):
+        conn.execute("drop table never_was")
+    with pytest.raises(errors.WrongObjectType):
+        conn.execute("drop view dup")
+
+
+def test_transactional_ddl(conn):
+    conn.execute("begin")
+    conn.execute("create table ephemeral (a int)")
+    conn.execute("insert into ephemeral values (1)")
+    conn.execute("rollback")
+    with pytest.raises(errors.UndefinedTable):
+        conn.execute("select * from ephemeral")
+
+
+def test_create_table_as_and_truncate(conn):
+    conn.execute("create table src as select g as n, g * 2 as doubled from generate_series(1, 5) g")
+    assert conn.execute("select sum(doubled) from src").fetchone() == (30,)
+    conn.execute("truncate src")
+    assert conn.execute("select count(*) from src").fetchone() == (0,)
+
+
+def test_databases(server):
+    with psycopg.connect(server.dsn, autocommit=True) as c:
+        c.execute("drop database if exists other_db")
+        c.execute("create database other_db")
+        with pytest.raises(errors.DuplicateDatabase):
+            c.execute("create database other_db")
+    with psycopg.connect(server.conninfo(dbname="other_db"), autocommit=True) as c:
+        c.execute("create table only_here (a int)")
+        assert c.execute("select current_database()").fetchone() == ("other_db",)
+    with psycopg.connect(server.dsn, autocommit=True) as c:
+        with pytest.raises(errors.UndefinedTable):
+            c.execute("select * from only_here")
+        c.execute("drop database other_db")
+    with pytest.raises(psycopg.OperationalError) as e:
+        psycopg.connect(server.conninfo(dbname="other_db"))
+    assert "does not exist" in str(e.value)
