@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from sqlglot import exp
 
-from quantadb.errors import (FeatureNotSupported, SyntaxError as SqlSyntaxError, UndefinedFunction, UndefinedObject,
+from quantadb.errors import (FeatureNotSupported, SyntaxError as SqlSyntaxError, UndefinedObject,
                              WindowingError, WrongObjectType)
 from quantadb.sql import functions as F
 from quantadb.sql.bind_expr import _FUNC_ARGS, ExprBinder, _func_args
@@ -220,7 +220,7 @@ def _offset(binder: ExprBinder, mode: str, kind: str, node: exp.Expression | Non
     key, desc, _ = order_by[0]
     key_type, offset_type = _range_types(key.type)
     if not F.implicit_coercible(value.type, offset_type):
-        raise UndefinedFunction(f"RANGE with offset PRECEDING/FOLLOWING is not supported for column type "
+        raise FeatureNotSupported(f"RANGE with offset PRECEDING/FOLLOWING is not supported for column type "
                               f"{R.format_type(key.type.pg, -1)} and offset type {R.format_type(value.type.pg, -1)}")
     value = binder.coerce(value, offset_type)
     key = binder.coerce(key, key_type)
