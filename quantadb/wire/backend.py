@@ -130,6 +130,7 @@ def error_response(exc: SqlError, severity: str | None = None) -> bytes:
         (b"S", sev), (b"V", sev), (b"C", exc.sqlstate), (b"M", exc.message),
         (b"D", exc.detail), (b"H", exc.hint),
         (b"P", str(exc.position) if exc.position is not None else None),
+        (b"W", getattr(exc, "where", None)),
         (b"s", exc.schema), (b"t", exc.table), (b"c", exc.column), (b"n", exc.constraint),
     ]))
 
