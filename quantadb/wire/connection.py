@@ -78,7 +78,8 @@ class Connection:
             self.writer.write(b"".join(self.out) if len(self.out) > 1 else self.out[0])
             self.out.clear()
             self.out_size = 0
-        await self.writer.drain()
+        if self.writer.transport.get_write_buffer_size() > FLUSH_BYTES:
+            await self.writer.drain()  # backpressure only when the client reads slower than we write
 
     async def write_now(self, data: bytes) -> None:
         self.send(data)
