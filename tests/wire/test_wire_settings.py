@@ -30,3 +30,18 @@ def test_tls_and_statement_timeout_flags(start_quantadb, tls_files):
     for c in conns:
         c.close()
     assert srv.stop() == 0
+
+
+def test_scram_login_for_a_role_created_with_sql(start_quantadb):
+    srv = start_quantadb("--auth", "host all postgres 127.0.0.1/32 trust",
+                         "--auth", "host all all all scram-sha-256")
+    with psycopg.connect(srv.dsn, autocommit=True) as conn:
+        conn.execute("CREATE ROLE app LOGIN PASSWORD 's3cret'")
+        conn.execute("CREATE ROLE nologin_role PASSWORD 'x'")
+    with psycopg.connect(srv.conninfo(user="app", password="s3cret")) as conn:
+        assert conn.execute("SELECT current_user").fetchone() == ("app",)
+    with pytest.raises(psycopg.OperationalError, match='password authentication failed for user "app"'):
+        psycopg.connect(srv.conninfo(user="app", password="wrong"))
+    with pytest.raises(psycopg.OperationalError, match="not permitted to log in"):
+        psycopg.connect(srv.conninfo(user="nologin_role", password="x"))
+    assert srv.stop() == 0
