@@ -45,35 +45,45 @@ class Node:
 
         s = self.settings
         started = time.monotonic()
-        log.info("[node] QuantaDB %s opening %s", __version__, s.data_dir)
-        self.db = await asyncio.to_thread(Database.open, s.data_dir, fsync=s.fsync)
-        stats = WireStats()
-        self.wire = WireServer(self.db, WireConfig(
-            host=s.host, port=s.port, max_connections=s.max_connections,
-            max_message_bytes=s.max_message_bytes, statement_timeout_ms=s.statement_timeout_ms,
-            shutdown_grace_s=s.shutdown_grace_s, worker_threads=s.worker_threads,
-            tls_cert=s.tls_cert, tls_key=s.tls_key, auth=s.auth), stats)
-        metrics = Metrics(stats, self.db.stats)
-        self.http = HttpServer(s.http_host or s.host, s.http_port)
-        try:
-            sql_host, sql_port = await self.wire.start()
-            http_host, http_port = await self.http.start()
-        except OSError:
-            await asyncio.to_thread(self.db.close)
-            raise
-        install(self.http, NodeView(
-            node_id=s.node_id, version=__version__, sql_address=_address(sql_host, sql_port),
-            http_address=_address(http_host, http_port), data_dir=s.data_dir, started=started,
-            serving=lambda: self.serving, connections=lambda: stats.connections,
-            current_lsn=self.db.current_lsn, db_stats=self.db.stats, render_metrics=metrics.render,
-            metrics_content_type=CONTENT_TYPE))
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
+        for sig in (signal.SIGTERM, signal.SIGINT):  # a signal during recovery stops right after it
             loop.add_signal_handler(sig, self.request_stop)
+        stats = WireStats()
+        # HTTP comes up first so that /cluster/health says 503 while recovery runs.
+        self.http = HttpServer(s.http_host or s.host, s.http_port)
+        http_host, http_port = await self.http.start()
+        metrics = Metrics(stats, self._db_stats)
+        view = NodeView(
+            node_id=s.node_id, version=__version__, sql_address="", http_address=_address(http_host, http_port),
+            data_dir=s.data_dir, started=started, serving=lambda: self.serving,
+            connections=lambda: stats.connections, current_lsn=self._current_lsn, db_stats=self._db_stats,
+            render_metrics=metrics.render, metrics_content_type=CONTENT_TYPE)
+        install(self.http, view)
+        log.info("[node] QuantaDB %s opening %s", __version__, s.data_dir)
+        try:
+            self.db = await asyncio.to_thread(Database.open, s.data_dir, fsync=s.fsync)
+            self.wire = WireServer(self.db, WireConfig(
+                host=s.host, port=s.port, max_connections=s.max_connections,
+                max_message_bytes=s.max_message_bytes, statement_timeout_ms=s.statement_timeout_ms,
+                shutdown_grace_s=s.shutdown_grace_s, worker_threads=s.worker_threads,
+                tls_cert=s.tls_cert, tls_key=s.tls_key, auth=s.auth), stats)
+            sql_host, sql_port = await self.wire.start()
+        except BaseException:
+            await self.http.stop()
+            if self.db is not None:
+                await asyncio.to_thread(self.db.close)
+            raise
+        view.sql_address = _address(sql_host, sql_port)
         self.serving = True
-        log.info("[node] listening sql=%s http=%s", _address(sql_host, sql_port), _address(http_host, http_port))
+        log.info("[node] listening sql=%s http=%s", view.sql_address, view.http_address)
         await self._stop.wait()
         await self.shutdown()
+
+    def _current_lsn(self) -> int | None:
+        return self.db.current_lsn() if self.db is not None else None
+
+    def _db_stats(self) -> dict:
+        return self.db.stats() if self.db is not None else {}
 
     async def shutdown(self) -> None:
         log.info("[node] shutting down: no new connections, grace period %.1fs", self.settings.shutdown_grace_s)
