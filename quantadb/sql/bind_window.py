@@ -29,7 +29,9 @@ INT4 = SqlType(R.INT4)
 INT8 = SqlType(R.INT8)
 DEFAULT_FRAME = ("range", "unbounded preceding", None, "current row", None, "no others")
 ORDERED_SET = ("percentile_cont", "percentile_disc", "mode")
-_BOUND_ORDER = ("unbounded preceding", "preceding", "current row", "following", "unbounded following")
+# sqlglot's names for PostgreSQL aggregates it parses into its own classes
+_PG_NAMES = {"bitwise_and_agg": "bit_and", "bitwise_or_agg": "bit_or", "bitwise_xor_agg": "bit_xor",
+             "j_s_o_n_array_agg": "json_agg"}
 
 
 @dataclass
@@ -100,6 +102,7 @@ def _call_parts(func: exp.Expression) -> tuple[str, list[exp.Expression], bool, 
         name, arg_nodes = _FUNC_ARGS[type(func)](func)
     elif isinstance(func, exp.Func):
         name, arg_nodes = type(func).sql_names()[0].lower(), _func_args(func)
+        name = _PG_NAMES.get(name, name)
     else:
         raise SqlSyntaxError(f"syntax error at or near \"OVER\"")
     distinct = has_order = False
