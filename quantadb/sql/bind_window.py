@@ -104,7 +104,7 @@ def _call_parts(func: exp.Expression) -> tuple[str, list[exp.Expression], bool, 
         name, arg_nodes = type(func).sql_names()[0].lower(), _func_args(func)
         name = _PG_NAMES.get(name, name)
     else:
-        raise SqlSyntaxError(f"syntax error at or near \"OVER\"")
+        raise SqlSyntaxError("syntax error at or near \"OVER\"")
     distinct = has_order = False
     if arg_nodes and isinstance(arg_nodes[0], exp.Distinct):
         distinct = True
