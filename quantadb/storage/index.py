@@ -40,6 +40,11 @@ def row_keys(columns: list[Column], n: int) -> tuple[list, np.ndarray]:
 
 
 class Index:
+    """Concurrency: one writer (apply, under the store's write lock), lock-free readers. The
+    base is one immutable (keys, rows) tuple replaced whole; a merge publishes the new base
+    before it swaps in an empty delta, and readers read the delta before the base, so a reader
+    may see an entry twice (results are de-duplicated) but never miss one."""
+
     def __init__(self, oid: int, table_oid: int, attnums: tuple[int, ...], unique: bool, method: str,
                  key_dtype: np.dtype) -> None:
         self.oid = oid
@@ -51,8 +56,7 @@ class Index:
         self._dtype = key_dtype if len(attnums) == 1 and key_dtype.kind in "iuf" else np.dtype(object)
         if self._dtype.kind in "iu":
             self._dtype = np.dtype(np.int64)
-        self._base_keys = np.zeros(0, dtype=self._dtype)
-        self._base_rows = _EMPTY
+        self._base: tuple[np.ndarray, np.ndarray] = (np.zeros(0, dtype=self._dtype), _EMPTY)
         self._delta: dict = {}
         self._delta_count = 0
         self._sorted: list = []  # btree: (key, rowid) of the delta, sorted
@@ -63,24 +67,18 @@ class Index:
         return self._dtype != object
 
     def __len__(self) -> int:
-        return len(self._base_rows) + self._delta_count
+        return len(self._base[1]) + self._delta_count
 
-    # -- maintenance ------------------------------------------------------------------------
-    def clear(self) -> None:
-        self._base_keys = np.zeros(0, dtype=self._dtype)
-        self._base_rows = _EMPTY
-        self._delta, self._delta_count, self._sorted = {}, 0, []
-
+    # -- maintenance (writer) -----------------------------------------------------------------
     def add(self, keys: list, ok: np.ndarray, rowids: np.ndarray) -> None:
-        rows = rowids.tolist()
-        if len(rows) > BULK_ROWS:
-            mask = ok if not ok.all() else None
-            ks = [k for k, good in zip(keys, ok.tolist()) if good] if mask is not None else keys
-            rs = rowids[mask] if mask is not None else rowids
-            self._merge(ks, rs)
+        if len(rowids) > BULK_ROWS:
+            if not ok.all():
+                keys = [k for k, good in zip(keys, ok.tolist()) if good]
+                rowids = rowids[ok]
+            self._publish(self._merged(self._base, keys, rowids, with_delta=True))
             return
         delta = self._delta
-        for k, good, r in zip(keys, ok.tolist(), rows):
+        for k, good, r in zip(keys, ok.tolist(), rowids.tolist()):
             if not good:
                 continue
             cur = delta.get(k)
@@ -93,24 +91,8 @@ class Index:
             self._delta_count += 1
             if self.ordered:
                 bisect.insort(self._sorted, (k, r))
-        if self._delta_count > max(4096, len(self._base_rows) // 8):
-            self._flush_delta()
-
-    def _drain_delta(self) -> tuple[list, list[int]]:
-        ks, rs = [], []
-        for k, v in self._delta.items():
-            if type(v) is list:
-                ks.extend([k] * len(v))
-                rs.extend(v)
-            else:
-                ks.append(k)
-                rs.append(v)
-        self._delta, self._delta_count, self._sorted = {}, 0, []
-        return ks, rs
-
-    def _flush_delta(self) -> None:
-        ks, rs = self._drain_delta()
-        self._merge(ks, np.array(rs, dtype=np.int64))
+        if self._delta_count > max(BULK_ROWS, len(self._base[1]) // 8):
+            self._publish(self._merged(self._base, [], _EMPTY, with_delta=True))
 
     def add_rows(self, columns: list[Column], n: int, rowids: np.ndarray) -> None:
         """Index n new rows; a large batch on one numeric column merges without Python keys."""
@@ -119,40 +101,13 @@ class Index:
             keys, rows = col.data[:n], rowids
             if col.valid is not None:
                 keys, rows = keys[col.valid[:n]], rowids[col.valid[:n]]
-            self._merge(keys, rows)
+            self._publish(self._merged(self._base, keys, rows, with_delta=True))
             return
         keys, ok = row_keys(columns, n)
         self.add(keys, ok, rowids)
 
-    def _merge(self, keys: list | np.ndarray, rowids: np.ndarray) -> None:
-        new_keys = self._key_array(keys)
-        if self._delta_count:
-            dk, dr = self._drain_delta()
-            new_keys = np.concatenate([new_keys, self._key_array(dk)])
-            rowids = np.concatenate([rowids, np.array(dr, dtype=np.int64)])
-        all_keys = np.concatenate([self._base_keys, new_keys]) if len(self._base_keys) else new_keys
-        all_rows = np.concatenate([self._base_rows, rowids.astype(np.int64)]) if len(self._base_rows) else \
-            rowids.astype(np.int64)
-        # sort by (key, rowid): lexsort is stable on rowid as the secondary key
-        if all_keys.dtype == object:
-            order = sorted(range(len(all_keys)), key=lambda i: (all_keys[i], all_rows[i]))
-            order = np.array(order, dtype=np.int64)
-        else:
-            order = np.lexsort((all_rows, all_keys))
-        self._base_keys = all_keys[order]
-        self._base_rows = all_rows[order]
-
-    def _key_array(self, keys: list | np.ndarray) -> np.ndarray:
-        if self._dtype != object:
-            return np.asarray(keys, dtype=self._dtype)
-        arr = np.empty(len(keys), dtype=object)
-        for i, k in enumerate(keys):
-            arr[i] = k
-        return arr
-
     def rebuild(self, table) -> None:
         """Index every physical row of `table` (a storage.table.Table) from scratch."""
-        self.clear()
         all_keys: list = []
         all_rows: list[np.ndarray] = []
         for first, cols, _xmin, _xmax in table.all_rows(list(self.attnums)):
@@ -172,58 +127,108 @@ class Index:
                     rows = rows[ok]
                 all_keys.extend(keys)
             all_rows.append(rows)
+        empty = (np.zeros(0, dtype=self._dtype), _EMPTY)
         if all_rows:
             keys = np.concatenate(all_keys) if self._dtype != object else all_keys
-            self._merge(keys, np.concatenate(all_rows))
+            self._publish(self._merged(empty, keys, np.concatenate(all_rows), with_delta=False))
+        else:
+            self._publish(empty)
 
     def prune(self, dead) -> None:
         """Drop entries whose row `dead(rowids) -> bool mask` says no snapshot can see."""
-        if len(self._base_rows):
-            keep = ~dead(self._base_rows)
-            if not keep.all():
-                self._base_keys = self._base_keys[keep]
-                self._base_rows = self._base_rows[keep]
-        if self._delta_count:
-            ks, rs = self._drain_delta()
-            rows = np.array(rs, dtype=np.int64)
-            keep = (~dead(rows)).tolist()
-            self.add([k for k, good in zip(ks, keep) if good], np.ones(sum(keep), dtype=np.bool_),
-                     rows[np.array(keep, dtype=np.bool_)])
+        keys, rows = self._base
+        if len(rows):
+            keep = ~dead(rows)
+            keys, rows = keys[keep], rows[keep]
+        dk, dr = self._delta_items()
+        if dr:
+            drows = np.array(dr, dtype=np.int64)
+            keep = ~dead(drows)
+            dk = [k for k, good in zip(dk, keep.tolist()) if good]
+            drows = drows[keep]
+            self._publish(self._merged((keys, rows), dk, drows, with_delta=False))
+        else:
+            self._publish((keys, rows))
 
-    # -- lookups ------------------------------------------------------------------------
-    def _bounds(self, key, side: str) -> int:
+    def _delta_items(self) -> tuple[list, list[int]]:
+        ks, rs = [], []
+        for k, v in self._delta.items():
+            if type(v) is list:
+                ks.extend([k] * len(v))
+                rs.extend(v)
+            else:
+                ks.append(k)
+                rs.append(v)
+        return ks, rs
+
+    def _merged(self, base: tuple[np.ndarray, np.ndarray], keys: list | np.ndarray, rowids: np.ndarray,
+                with_delta: bool) -> tuple[np.ndarray, np.ndarray]:
+        """A new sorted base: `base` + the given entries (+ the current delta)."""
+        new_keys = self._key_array(keys)
+        rowids = np.asarray(rowids, dtype=np.int64)
+        if with_delta and self._delta_count:
+            dk, dr = self._delta_items()
+            new_keys = np.concatenate([new_keys, self._key_array(dk)])
+            rowids = np.concatenate([rowids, np.array(dr, dtype=np.int64)])
+        all_keys = np.concatenate([base[0], new_keys]) if len(base[0]) else new_keys
+        all_rows = np.concatenate([base[1], rowids]) if len(base[1]) else rowids
+        if all_keys.dtype == object:
+            order = np.array(sorted(range(len(all_keys)), key=lambda i: (all_keys[i], all_rows[i])),
+                             dtype=np.int64)
+        else:  # by (key, rowid)
+            order = np.lexsort((all_rows, all_keys))
+        return all_keys[order], all_rows[order]
+
+    def _publish(self, base: tuple[np.ndarray, np.ndarray]) -> None:
+        self._base = base  # first the base, then the (empty) delta: readers never miss an entry
+        self._delta, self._delta_count, self._sorted = {}, 0, []
+
+    def _key_array(self, keys: list | np.ndarray) -> np.ndarray:
+        if self._dtype != object:
+            return np.asarray(keys, dtype=self._dtype)
+        arr = np.empty(len(keys), dtype=object)
+        for i, k in enumerate(keys):
+            arr[i] = k
+        return arr
+
+    # -- lookups (lock-free) -------------------------------------------------------------------
+    def _search(self, base_keys: np.ndarray, key, side: str) -> int:
         if self._dtype == object:
             probe = np.empty(1, dtype=object)
             probe[0] = key
-            return int(np.searchsorted(self._base_keys, probe, side=side)[0])
-        return int(np.searchsorted(self._base_keys, key, side=side))
+            return int(base_keys.searchsorted(probe, side=side)[0])
+        return int(base_keys.searchsorted(key, side=side))
 
     def lookup_key(self, key) -> list[int]:
+        """Row ids of every version with this key (candidates: dead ones included)."""
+        v = self._delta.get(key)  # the delta before the base (see the class docstring)
+        keys, rows = self._base
         out: list[int] = []
-        n = len(self._base_keys)
+        n = len(keys)
         if n:
             try:
-                lo = self._bounds(key, "left")
-                hi = self._bounds(key, "right") if lo < n and self._base_keys[lo] == key else lo
+                lo = self._search(keys, key, "left")
+                hi = self._search(keys, key, "right") if lo < n and keys[lo] == key else lo
             except TypeError:  # a key not comparable with the column's keys matches nothing
                 lo = hi = 0
             if hi > lo:
-                out.extend(self._base_rows[lo:hi].tolist())
-        v = self._delta.get(key)
+                out = rows[lo:hi].tolist()
         if v is not None:
-            out.extend(v if type(v) is list else [v])
+            extra = v if type(v) is list else [v]
+            out = list(dict.fromkeys(out + extra)) if out else list(extra)
         return out
 
     def lookup_array(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Vectorized equality probe for one numeric key column: (position in keys, rowid) pairs."""
+        """Vectorized equality probe for one numeric key column: (position in keys, rowid) pairs.
+        Writer side (under the write lock), so no duplicates to remove."""
         keys = self._key_array(keys)
-        base = self._base_keys
-        lo = np.searchsorted(base, keys, side="left")
-        cnt = np.searchsorted(base, keys, side="right") - lo
+        base_keys, base_rows = self._base
+        lo = base_keys.searchsorted(keys, side="left")
+        cnt = base_keys.searchsorted(keys, side="right") - lo
         total = int(cnt.sum())
         pos = np.repeat(np.arange(len(keys)), cnt)
         starts = np.repeat(lo - (np.cumsum(cnt) - cnt), cnt)
-        rows = self._base_rows[starts + np.arange(total)] if total else _EMPTY
+        rows = base_rows[starts + np.arange(total)] if total else _EMPTY
         if self._delta:
             in_delta = np.flatnonzero(np.isin(keys, self._key_array(list(self._delta))))
             extra_pos, extra_rows = [], []
@@ -251,21 +256,18 @@ class Index:
               high_inclusive: bool = True) -> np.ndarray:
         """btree: row ids with low <(=) key <(=) high, in key order. Bounds are tuples of the
         leading key columns (a prefix matches every key starting with it)."""
-        lo_k = self._bound_key(low)
-        hi_k = self._bound_key(high)
-        base = self._base_keys
-        lo = 0 if lo_k is None else self._prefix_bound(lo_k, low, "left" if low_inclusive else "right")
-        hi = len(base) if hi_k is None else self._prefix_bound(hi_k, high, "right" if high_inclusive else "left")
-        base_rows = self._base_rows[lo:hi] if hi > lo else _EMPTY
-        if not self._sorted:
-            return base_rows
-        sel = [(k, r) for k, r in self._sorted if self._in_range(k, lo_k, low, low_inclusive, hi_k, high,
-                                                                  high_inclusive)]
+        delta = list(self._sorted)  # the delta before the base
+        base_keys, base_rows = self._base
+        lo_k, hi_k = self._bound_key(low), self._bound_key(high)
+        lo = 0 if lo_k is None else self._prefix_bound(base_keys, lo_k, low, "left" if low_inclusive else "right")
+        hi = len(base_keys) if hi_k is None else \
+            self._prefix_bound(base_keys, hi_k, high, "right" if high_inclusive else "left")
+        rows = base_rows[lo:hi] if hi > lo else _EMPTY
+        sel = [(k, r) for k, r in delta if self._in_range(k, lo_k, low, low_inclusive, hi_k, high, high_inclusive)]
         if not sel:
-            return base_rows
-        base_keys = base[lo:hi] if hi > lo else base[:0]
-        merged = list(zip(base_keys.tolist(), base_rows.tolist())) + sel
-        merged.sort()
+            return rows
+        keys = base_keys[lo:hi] if hi > lo else base_keys[:0]
+        merged = sorted(set(zip(keys.tolist(), rows.tolist())) | set(sel))
         return np.array([r for _, r in merged], dtype=np.int64)
 
     def _bound_key(self, bound: tuple | None):
@@ -273,16 +275,15 @@ class Index:
             return None
         return bound[0] if len(self.attnums) == 1 else tuple(bound)
 
-    def _prefix_bound(self, key, bound: tuple, side: str) -> int:
+    def _prefix_bound(self, base_keys: np.ndarray, key, bound: tuple, side: str) -> int:
         if len(self.attnums) == 1 or len(bound) == len(self.attnums):
-            return self._bounds(key, side)
+            return self._search(base_keys, key, side)
         # prefix of a composite key: compare on the first len(bound) columns
         m = len(bound)
-        base = self._base_keys
-        lo, hi = 0, len(base)
+        lo, hi = 0, len(base_keys)
         while lo < hi:
             mid = (lo + hi) // 2
-            head = base[mid][:m]
+            head = base_keys[mid][:m]
             if head < key or (side == "right" and head == key):
                 lo = mid + 1
             else:
@@ -301,4 +302,5 @@ class Index:
         return True
 
     def nbytes(self) -> int:
-        return self._base_keys.nbytes + self._base_rows.nbytes + 100 * self._delta_count
+        keys, rows = self._base
+        return keys.nbytes + rows.nbytes + 100 * self._delta_count

@@ -79,6 +79,7 @@ log = logging.getLogger("quantadb.storage")
 
 SEQUENCE_LOG_AHEAD = 32
 PRUNE_MIN_DEAD = 64
+ASYNC_FLUSH_DELAY_S = 0.01
 _EXCLUSIVE_MODES = ("update", "no key update")
 
 __all__ = ["Store", "Txn", "Snapshot", "WouldBlock", "RowChanged"]
@@ -95,6 +96,7 @@ class Store:
         self._seq_runtime: dict[int, list] = {}  # oid -> [last_value, is_called, logged_value]
         self._row_locks: dict[int, dict[int, list[tuple[int, bool]]]] = {}  # rel -> rowid -> holders
         self._pending: dict[int, tuple] = {}  # top xid -> COMMIT record appended, not yet applied
+        self._flush_timer: threading.Timer | None = None
         self._closed = False
 
     # -- opening ------------------------------------------------------------------------
@@ -225,7 +227,7 @@ class Store:
                 apply(self._state, rec, lsn)
                 self._end_locks(txn)
                 txn.state = "committed"
-                self._wal.flush_async(lsn)
+                self._schedule_background_flush()
                 return None
             self._pending[txn.xid] = rec
         txn.state = "committing"
@@ -247,6 +249,23 @@ class Store:
 
         self._wal.flush_async(lsn).add_done_callback(durable)
         return done
+
+    def _schedule_background_flush(self) -> None:
+        """Asynchronous commits: flush at most every ASYNC_FLUSH_DELAY_S (PostgreSQL's
+        wal_writer_delay), not once per commit, so the flusher does not compete per transaction."""
+        if self._flush_timer is not None:
+            return
+
+        def flush() -> None:
+            self._flush_timer = None
+            try:
+                self._wal.flush_async(self._wal.written_lsn)
+            except OSError as e:
+                log.error("[storage] background WAL flush failed: %s", e)
+
+        self._flush_timer = threading.Timer(ASYNC_FLUSH_DELAY_S, flush)
+        self._flush_timer.daemon = True
+        self._flush_timer.start()
 
     def _finish_commit(self, txn: Txn, rec: tuple) -> None:
         apply(self._state, rec)
@@ -747,6 +766,9 @@ class Store:
         if self._closed:
             return
         self._closed = True
+        timer = self._flush_timer
+        if timer is not None:
+            timer.cancel()
         self._wal.close()
 
     def stats(self) -> dict:
