@@ -7,10 +7,13 @@ context asks for (`coerce`). Subqueries are handed back to the query binder.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Callable
 
 from sqlglot import exp
+from sqlglot.dialects.postgres import Postgres
+from sqlglot.time import format_time
 
 from quantadb.errors import (CannotCoerce, DatatypeMismatch, FeatureNotSupported, GroupingError,
                              IndeterminateDatatype, SyntaxError as SqlSyntaxError, UndefinedFunction,
@@ -46,7 +49,7 @@ _NEGATED_OPS = {"~~": "!~~", "~~*": "!~~*", "~": "!~", "~*": "!~*"}
 _FUNC_ARGS: dict[type, Callable[[exp.Expression], tuple[str, list]]] = {
     exp.TimestampTrunc: lambda e: ("date_trunc", [exp.Literal.string(e.args["unit"].name.lower()), e.this]),
     exp.DateTrunc: lambda e: ("date_trunc", [exp.Literal.string(e.args["unit"].name.lower()), e.this]),
-    exp.TimeToStr: lambda e: ("to_char", [e.this, e.args["format"]]),
+    exp.TimeToStr: lambda e: ("to_char", [e.this, _pg_format(e.args["format"])]),
     exp.StrPosition: lambda e: ("strpos", [e.this, e.args["substr"]]),
     exp.Extract: lambda e: ("date_part", [exp.Literal.string(e.this.name.lower()), e.expression]),
     exp.Substring: lambda e: ("substring", [e.this, e.args.get("start") or exp.Literal.number(1),
@@ -85,14 +88,21 @@ _FUNC_ARGS: dict[type, Callable[[exp.Expression], tuple[str, list]]] = {
     exp.RegexpReplace: lambda e: ("regexp_replace", [e.this, e.expression, e.args["replacement"],
                                                       *([e.args["modifiers"]] if e.args.get("modifiers") else [])]),
     exp.ToChar if hasattr(exp, "ToChar") else exp.TimeToStr: lambda e: ("to_char", [e.this, e.args.get("format")]),
-    exp.StrToTime: lambda e: ("to_timestamp", [e.this, e.args["format"]]),
-    exp.StrToDate: lambda e: ("to_date", [e.this, e.args["format"]]),
+    exp.StrToTime: lambda e: ("to_timestamp", [e.this, _pg_format(e.args["format"])]),
+    exp.StrToDate: lambda e: ("to_date", [e.this, _pg_format(e.args["format"])]),
     exp.UnixToTime: lambda e: ("to_timestamp", [e.this]),
     exp.ArraySize: lambda e: ("array_length", [e.this, *([e.expression] if e.expression else [])]),
     exp.Levenshtein: lambda e: ("levenshtein", [e.this, e.expression]),
     exp.JSONExtract: lambda e: ("->", [e.this, e.expression]),
     exp.JSONExtractScalar: lambda e: ("->>", [e.this, e.expression]),
 }
+
+
+def _pg_format(node: exp.Expression) -> exp.Expression:
+    """sqlglot rewrites to_char/to_date patterns as strftime ('%Y'); give PostgreSQL's back ('YYYY')."""
+    if isinstance(node, exp.Literal) and node.is_string:
+        return exp.Literal.string(format_time(node.name, Postgres.INVERSE_TIME_MAPPING, Postgres.INVERSE_TIME_TRIE))
+    return node
 
 
 def _json_path_arg(node: exp.Expression) -> exp.Expression:
@@ -142,7 +152,7 @@ class ExprBinder:
                 return self.operator(name, self.bind(args[0]), self.bind(_json_path_arg(args[1])))
             return self.call(name, args, node)
         if isinstance(node, exp.Func):
-            return self.call(type(node).sql_names()[0].lower(), _func_args(node), node)
+            return self.call(_function_name(node), _func_args(node), node)
         raise FeatureNotSupported(f"unsupported expression: {node.sql(dialect='postgres')[:80]}")
 
     def bind_bool(self, node: exp.Expression, clause: str) -> Expr:
@@ -597,6 +607,16 @@ class ExprBinder:
             raise WindowingError(f"window functions are not allowed in {self.context}")
         from quantadb.sql.bind_window import bind_window_call
         return bind_window_call(self, node)
+
+
+_CALL_NAME = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(")
+
+
+def _function_name(node: exp.Func) -> str:
+    """PostgreSQL's name for a function sqlglot parsed into one of its own classes (JSONArrayAgg
+    -> json_agg): what sqlglot's PostgreSQL generator writes, else the class's SQL name."""
+    m = _CALL_NAME.match(node.sql(dialect="postgres"))
+    return (m.group(1) if m else type(node).sql_names()[0]).lower()
 
 
 def _is_aggregate(name: str) -> bool:
