@@ -1,0 +1,165 @@
+"""pgbench at scale 10 on QuantaDB and PostgreSQL 15, side by side, plus memory and restart time.
+
+For each server (a fresh QuantaDB node, then a throwaway PostgreSQL 15, both with durability
+off): `pgbench -i -s SCALE` timed, then `-S` simple with 1 client, `-S -M prepared` with 8
+clients, and the default TPC-B-like script `-M prepared` with 1 and 8 clients, each for
+--duration seconds. Prints TPS, ratios (QuantaDB TPS / PostgreSQL TPS, so > 1 means QuantaDB is
+faster) and failed transactions; then the QuantaDB process's resident memory holding the data
+against PostgreSQL's on-disk size of the same tables, and QuantaDB's restart time.
+
+    .venv/bin/python scripts/bench/bench_pgbench.py [--scale 10] [--duration 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import psycopg
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pgserver import PgServer  # noqa: E402
+from qdbserver import QuantaDBServer  # noqa: E402
+
+TABLES = ["pgbench_accounts", "pgbench_branches", "pgbench_tellers", "pgbench_history"]
+
+
+@dataclass(frozen=True)
+class Case:
+    label: str
+    args: tuple[str, ...]
+    clients: int
+
+
+CASES = [
+    Case("-S simple, 1 client", ("-S", "-M", "simple"), 1),
+    Case("-S prepared, 8 clients", ("-S", "-M", "prepared"), 8),
+    Case("TPC-B prepared, 1 client", ("-M", "prepared"), 1),
+    Case("TPC-B prepared, 8 clients", ("-M", "prepared"), 8),
+]
+
+
+@dataclass
+class Run:
+    tps: float = 0.0
+    processed: int = 0
+    failed: int = 0
+    error: str = ""  # pgbench exit status and the tail of its stderr when it did not finish cleanly
+
+
+@dataclass
+class Side:
+    init_s: float = 0.0
+    init_error: str = ""
+    runs: dict[str, Run] = field(default_factory=dict)
+    bytes_after_init: int = 0
+    bytes_after_runs: int = 0
+
+
+def url(dsn: str) -> list[str]:
+    """pgbench connection flags for a libpq key=value DSN of the form the servers expose."""
+    parts = dict(item.split("=", 1) for item in dsn.split())
+    return ["-h", parts["host"], "-p", parts["port"], "-U", parts["user"], parts["dbname"]]
+
+
+def pgbench_init(dsn: str, scale: int) -> tuple[float, str]:
+    started = time.perf_counter()
+    r = subprocess.run(["pgbench", "-i", "-q", "-s", str(scale), *url(dsn)], capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    return elapsed, "" if r.returncode == 0 else f"exit {r.returncode}: {r.stderr.strip()[-400:]}"
+
+
+def pgbench_run(dsn: str, case: Case, duration: int) -> Run:
+    cmd = ["pgbench", "-n", *case.args, "-c", str(case.clients), "-j", str(min(case.clients, 2)),
+           "-T", str(duration), *url(dsn)]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    run = Run()
+    if m := re.search(r"tps = ([0-9.]+)", r.stdout):
+        run.tps = float(m.group(1))
+    if m := re.search(r"number of transactions actually processed: (\d+)", r.stdout):
+        run.processed = int(m.group(1))
+    if m := re.search(r"number of failed transactions: (\d+)", r.stdout):
+        run.failed = int(m.group(1))
+    if r.returncode != 0 or not run.tps:
+        run.error = f"exit {r.returncode}: {r.stderr.strip()[-400:]}"
+    return run
+
+
+def pg_tables_bytes(dsn: str) -> int:
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute("SELECT sum(pg_total_relation_size(c))::bigint FROM unnest(%s::regclass[]) AS c",
+                           (TABLES,)).fetchone()
+    return int(row[0])
+
+
+def bench_side(dsn: str, scale: int, duration: int, measure_bytes: Callable[[], int]) -> Side:
+    side = Side()
+    side.init_s, side.init_error = pgbench_init(dsn, scale)
+    if side.init_error:
+        return side
+    side.bytes_after_init = measure_bytes()
+    for case in CASES:
+        side.runs[case.label] = pgbench_run(dsn, case, duration)
+        print(f"  {case.label}: {side.runs[case.label].tps:.0f} tps", flush=True)
+    side.bytes_after_runs = measure_bytes()
+    return side
+
+
+def mb(n: int) -> str:
+    return f"{n / 2**20:.0f} MB"
+
+
+def report(scale: int, duration: int, qdb: Side, pg: Side, restart_s: float, rss_restarted: int) -> None:
+    print(f"\npgbench scale {scale}, -T {duration}; ratio = QuantaDB / PostgreSQL (> 1: QuantaDB better)")
+    print(f"{'':<28}{'QuantaDB':>12}{'PostgreSQL':>12}{'ratio':>8}  QuantaDB failed / PG failed")
+    init_ratio = pg.init_s / qdb.init_s if qdb.init_s else 0.0
+    print(f"{'pgbench -i (s, ratio PG/Q)':<28}{qdb.init_s:>12.2f}{pg.init_s:>12.2f}{init_ratio:>8.2f}  "
+          f"{qdb.init_error or 'ok'} / {pg.init_error or 'ok'}")
+    for case in CASES:
+        q, p = qdb.runs.get(case.label, Run(error="not run")), pg.runs.get(case.label, Run(error="not run"))
+        ratio = q.tps / p.tps if p.tps else 0.0
+        print(f"{case.label + ' (tps)':<28}{q.tps:>12.0f}{p.tps:>12.0f}{ratio:>8.2f}  "
+              f"{q.failed} of {q.processed + q.failed}{' ' + q.error if q.error else ''} / "
+              f"{p.failed} of {p.processed + p.failed}{' ' + p.error if p.error else ''}")
+    print(f"\nQuantaDB RSS after -i {mb(qdb.bytes_after_init)}, after runs {mb(qdb.bytes_after_runs)}, "
+          f"after restart {mb(rss_restarted)}")
+    print(f"PostgreSQL pg_total_relation_size of the 4 tables after -i {mb(pg.bytes_after_init)}, "
+          f"after runs {mb(pg.bytes_after_runs)}")
+    print(f"QuantaDB restart to first answered SELECT 1: {restart_s:.2f} s")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scale", type=int, default=10)
+    ap.add_argument("--duration", type=int, default=10, help="seconds per pgbench run (-T)")
+    args = ap.parse_args()
+    if not shutil.which("pgbench"):
+        print("pgbench is not installed", file=sys.stderr)
+        return 1
+    data_dir = tempfile.mkdtemp(prefix="quantadb-pgbench-")
+    try:
+        print("QuantaDB", flush=True)
+        with QuantaDBServer(data_dir) as server:
+            qdb = bench_side(server.dsn, args.scale, args.duration, server.rss_bytes)
+        with QuantaDBServer(data_dir) as server:
+            restart_s = server.ready_seconds
+            rss_restarted = server.rss_bytes()
+        print("PostgreSQL", flush=True)
+        with PgServer() as server:
+            pg = bench_side(server.dsn, args.scale, args.duration, lambda: pg_tables_bytes(server.dsn))
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    report(args.scale, args.duration, qdb, pg, restart_s, rss_restarted)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
