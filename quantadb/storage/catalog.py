@@ -3,7 +3,8 @@
 Every object version carries `xmin`/`xmax` exactly as a row does: a CREATE by an open
 transaction is seen only by it, a rolled-back CREATE/DROP/ALTER leaves no trace (its xid is
 aborted in the clog), and ALTER = the old version gets xmax, a new version gets xmin. Lookups
-take a `Snapshot` and return the one version visible to it.
+take a `Snapshot` and return the one version visible to it. Lookups take no lock: they copy
+the containers apply may grow (list(dict), tuple(set) are atomic under the GIL).
 
 Objects are keyed `(kind, database, oid)`: kind is "rel", "ns", "db" or "role". Relation oids
 are unique in the cluster (so `relation(snap, oid)` needs no database); namespaces repeat the
@@ -274,7 +275,7 @@ class Catalog:
         return None
 
     def _all(self, snap: Snapshot, kind: str, database: int | None = None) -> list:
-        out = [self._visible(snap, k) for k in self._objects if k[0] == kind]
+        out = [self._visible(snap, k) for k in list(self._objects) if k[0] == kind]
         out = [o for o in out if o is not None and (database is None or o.database == database)]
         out.sort(key=lambda o: o.oid)
         return out
@@ -283,7 +284,7 @@ class Catalog:
         return self._visible(snap, ("rel", 0, oid))
 
     def find_relation(self, snap: Snapshot, database: int, namespace_oid: int, name: str) -> RelationDef | None:
-        for oid in self._names.get(("rel", database, namespace_oid, name), ()):
+        for oid in tuple(self._names.get(("rel", database, namespace_oid, name), ())):
             rel = self.relation(snap, oid)
             if rel is not None and rel.name == name and rel.namespace == namespace_oid:
                 return rel
@@ -302,7 +303,7 @@ class Catalog:
         return self._all(snap, "ns", database)
 
     def find_namespace(self, snap: Snapshot, database: int, name: str) -> NamespaceDef | None:
-        for oid in self._names.get(("ns", database, name), ()):
+        for oid in tuple(self._names.get(("ns", database, name), ())):
             ns = self.namespace(snap, database, oid)
             if ns is not None and ns.name == name:
                 return ns
@@ -315,7 +316,7 @@ class Catalog:
         return self._all(snap, "db")
 
     def find_database(self, snap: Snapshot, name: str) -> DatabaseDef | None:
-        for oid in self._names.get(("db", name), ()):
+        for oid in tuple(self._names.get(("db", name), ())):
             db = self.database(snap, oid)
             if db is not None and db.name == name:
                 return db
@@ -328,7 +329,7 @@ class Catalog:
         return self._all(snap, "role")
 
     def find_role(self, snap: Snapshot, name: str) -> RoleDef | None:
-        for oid in self._names.get(("role", name), ()):
+        for oid in tuple(self._names.get(("role", name), ())):
             r = self.role(snap, oid)
             if r is not None and r.name == name:
                 return r
