@@ -217,7 +217,7 @@ def _offset(binder: ExprBinder, mode: str, kind: str, node: exp.Expression | Non
         return None
     value = binder.bind(node)
     if mode != "range":
-        return binder.coerce(value, INT8), None, None
+        return binder.coerce(value, INT8, "a"), None, None
     if len(order_by) != 1:
         raise WindowingError("RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column")
     key, desc, _ = order_by[0]

@@ -85,3 +85,10 @@ select id, first_value(y) over (order by y), last_value(y) over (order by y rang
 select id, rank() over (order by z), dense_rank() over (order by d desc), percent_rank() over (partition by b order by g nulls first) from win_t order by id;
 select id, sum(x) over (order by id rows between 1 following and 1 preceding) from win_t order by id;
 select id, max(x) over (order by id rows between current row and current row exclude current row) from win_t order by id;
+select id, sum(x) over (order by id rows between 1.5 preceding and current row) from win_t;
+select id, sum(x) over nosuch from win_t;
+select id, lag(x, 1.5) over (order by id) from win_t;
+select id, sum(x) over (order by id rows between 'a' preceding and current row) from win_t;
+select id, sum(x) over (order by id range between null preceding and current row) from win_t;
+select id, sum(x) over (order by id range between -1 preceding and current row) from win_t;
+select id, count(*) over (order by id groups between -1 preceding and current row) from win_t;
