@@ -64,6 +64,7 @@ _Q = struct.Struct("<q")
 _D = struct.Struct("<d")
 _L = struct.Struct("<I")
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
+_DTYPES: dict[str, np.dtype] = {}
 
 
 def encode(value: object) -> bytes:
@@ -218,14 +219,20 @@ def _dec_str(mv: memoryview, pos: int) -> tuple[str, int]:
 def _dec(mv: memoryview, pos: int) -> tuple[object, int]:
     tag = mv[pos]
     pos += 1
+    if tag == 0x69:  # i (the most frequent tags first)
+        return _Q.unpack_from(mv, pos)[0], pos + 8
+    if tag == 0x43:  # C
+        data, pos = _dec_array(mv, pos)
+        if mv[pos] == 0x4E:
+            return Column(data, None), pos + 1
+        valid, pos = _dec_array(mv, pos)
+        return Column(data, valid), pos
     if tag == 0x4E:  # N
         return None, pos
     if tag == 0x54:  # T
         return True, pos
     if tag == 0x46:  # F
         return False, pos
-    if tag == 0x69:  # i
-        return _Q.unpack_from(mv, pos)[0], pos + 8
     if tag == 0x49:  # I
         (n,) = _L.unpack_from(mv, pos)
         return int.from_bytes(mv[pos + 4:pos + 4 + n], "big", signed=True), pos + 4 + n
@@ -262,12 +269,6 @@ def _dec(mv: memoryview, pos: int) -> tuple[object, int]:
         return d, pos
     if tag in (0x61, 0x53, 0x6F, 0x4B):  # a S o K
         return _dec_array(mv, pos - 1)
-    if tag == 0x43:  # C
-        data, pos = _dec_array(mv, pos)
-        if mv[pos] == 0x4E:
-            return Column(data, None), pos + 1
-        valid, pos = _dec_array(mv, pos)
-        return Column(data, valid), pos
     raise ValueError(f"unknown tag {tag:#x} at {pos - 1}")
 
 
@@ -278,7 +279,7 @@ def _dec_array(mv: memoryview, pos: int) -> tuple[np.ndarray, int]:
         dtype, pos = _dec_str(mv, pos)
         (n,) = _L.unpack_from(mv, pos)
         pos += 4
-        dt = np.dtype(dtype)
+        dt = _DTYPES.get(dtype) or _DTYPES.setdefault(dtype, np.dtype(dtype))
         nbytes = n * dt.itemsize
         arr = np.frombuffer(mv[pos:pos + nbytes], dtype=dt).copy()
         return arr, pos + nbytes
