@@ -4,7 +4,8 @@ Every relation in `SHAPES` becomes a `VirtualTable` the binder resolves (pg_cata
 the search path) and a row generator the executor calls at run time. A topic module declares
 the rows of one relation with `@rows("pg_catalog.pg_class")`: its function returns one dict per
 row keyed by column name; columns left out take PostgreSQL's catalog defaults (0 for OIDs and
-counts, false for flags, NULL otherwise). Relations with no generator are empty.
+counts, false for flags, NULL otherwise; always NULL in information_schema). Relations with no
+generator are empty.
 """
 
 from __future__ import annotations
@@ -39,7 +40,9 @@ for (_schema, _name), (_oid, _spec) in SHAPES.items():
     TABLES[f"{_schema}.{_name}"] = VirtualTable(_schema, _name, _columns(_spec), _oid)
 
 
-def _default(column: PlanColumn) -> object:
+def _default(table: VirtualTable, column: PlanColumn) -> object:
+    if table.schema == "information_schema":
+        return None
     if column.type.pg is R.BOOL:
         return False
     if column.type.pg in _ZERO_DEFAULT:
@@ -49,7 +52,7 @@ def _default(column: PlanColumn) -> object:
 
 def _tuples(table: VirtualTable, fn: Callable[["Session"], Iterable[Row]]) -> Callable[["Session"], list[tuple]]:
     names = [c.name for c in table.columns]
-    defaults = [_default(c) for c in table.columns]
+    defaults = [_default(table, c) for c in table.columns]
 
     def generate(session: "Session") -> list[tuple]:
         return [tuple(row.get(n, d) for n, d in zip(names, defaults)) for row in fn(session)]
