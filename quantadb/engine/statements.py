@@ -80,7 +80,17 @@ class Bound:
     param_types: list[SqlType]
     catalog_version: int = 0
     search_path: str = ""
-    heavy: bool = False  # runs on a worker thread (is_heavy)
+    slow_calls: bool = False  # calls a function that may run long (pg_sleep): always on a worker thread
+    scanned: tuple[int, ...] = ()  # tables read in full: large ones send the statement to a worker thread
+
+    def heavy(self, store) -> bool:
+        """Run on a worker thread? Decided per execution: the tables may have grown since planning."""
+        if self.slow_calls:
+            return True
+        rows = 0
+        for oid in self.scanned:
+            rows += store.table(oid).live_estimate
+        return rows > HEAVY_ROWS
 
 
 def bind(session: "Session", stmt: Statement, param_types: list[SqlType]) -> Bound:
@@ -114,7 +124,8 @@ def bind(session: "Session", stmt: Statement, param_types: list[SqlType]) -> Bou
     columns = None
     if not isinstance(plan, (P.Insert, P.Update, P.Delete)) or plan.returning is not None:
         columns = [ColumnDesc(c.name, c.type, c.table_oid, c.attnum) for c in plan.columns]
-    bound = Bound(plan, columns, params, version, path, is_heavy(plan))
+    slow, scanned = heavy_parts(plan)
+    bound = Bound(plan, columns, params, version, path, slow, scanned)
     if len(session.db.plan_cache) > 2000:
         session.db.plan_cache.clear()
     session.db.plan_cache[(session.database_oid, key)] = bound
@@ -131,27 +142,31 @@ def eval_context(session: "Session", params: list[Any]) -> EvalContext:
     return ctx
 
 
-def is_heavy(plan: P.Plan) -> bool:
-    rows = 0.0
+def heavy_parts(plan: P.Plan) -> tuple[bool, tuple[int, ...]]:
+    """(calls a slow function?, OIDs of the tables the plan scans in full), subqueries included."""
+    slow = False
+    scanned: list[int] = []
     stack = [plan]
     while stack:
         node = stack.pop()
         if isinstance(node, P.TableScan):
-            rows += node.estimated_rows
+            scanned.append(node.rel_oid)
         for value in vars(node).values():
             exprs = value if isinstance(value, list) else [value]
             for e in exprs:
                 if hasattr(e, "children") and not isinstance(e, P.Plan):
                     for n in walk(e):
                         if isinstance(n, Call) and n.name in _SLOW_FUNCTIONS:
-                            return True
+                            slow = True
                         sub = getattr(n, "plan", None)
                         if isinstance(sub, P.Plan):
                             stack.append(sub)
         stack.extend(node.children())
         if isinstance(node, P.CteScan) and node.cte.plan is not None:
             stack.append(node.cte.plan)
-    return rows > HEAVY_ROWS
+            if node.cte.recursive_plan is not None:
+                slow = True  # iterations are unbounded
+    return slow, tuple(scanned)
 
 
 def execute(session: "Session", portal: "Portal", inline: bool) -> Result:
@@ -165,7 +180,7 @@ def execute(session: "Session", portal: "Portal", inline: bool) -> Result:
         if inline:
             raise RunInWorker()
         return ddl.run_ddl(session, stmt.ast, stmt.text)
-    if inline and bound.heavy:
+    if inline and bound.heavy(session.store):
         raise RunInWorker()
     if portal.literals is not None:  # an auto-parameterized statement: decode with the inferred types
         portal.params = session.decode_literals(bound.param_types, portal.literals)

@@ -384,7 +384,9 @@ class QueryBinder:
                     raise GroupingError(f'column "{alias + "." if alias else ""}{name}" must appear in the GROUP BY '
                                         f'clause or be used in an aggregate function')
                 if isinstance(node, WindowCall):
-                    return None
+                    # rewrite in place: the Window operator holds this very object in binder.windows
+                    vars(node).update(vars(transform(node, lambda n: None if n is node else fn(n))))
+                    return node
                 return None
             return transform(e, fn)
 

@@ -38,7 +38,6 @@ def test_window_functions_match_postgresql(conn) -> None:
     assert not mismatches, "\n".join(mismatches)
 
 
-@pytest.mark.xfail(strict=True, reason="bind_query._aggregate clones WindowCalls without updating binder.windows")
 def test_window_over_grouped_rows(conn) -> None:
     for case in CASES:
         if case["sql"] in NEEDS_GROUPED_HOOK:
