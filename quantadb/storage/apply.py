@@ -45,6 +45,7 @@ class StorageState:
         self.next_oid = FIRST_USER_OID
         self.ddl_by: dict[int, set[int]] = {}  # xid -> relation oids its DDL touched
         self.applied_lsn = 0
+        self.checkpoint_lsn = 0  # the checkpoint recovery started from
 
 
 def apply(state: StorageState, rec: list | tuple, lsn: int = 0) -> object:

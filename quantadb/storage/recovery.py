@@ -106,7 +106,7 @@ def recover(fs: FileSystem, data_dir: str, state: StorageState) -> tuple[int, in
         start, blobs = found
         epoch = load_state(state, blobs)
         log.info("[recovery] loaded checkpoint at LSN %d (%d tables)", start, len(state.tables))
-    state.applied_lsn = start
+    state.applied_lsn = state.checkpoint_lsn = start
     scan = read_wal(fs, wal_dir(data_dir), from_lsn=start)
     count = 0
     for record in scan:

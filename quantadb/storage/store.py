@@ -31,6 +31,7 @@ READ COMMITTED must re-run the statement, SqlErrors otherwise. Reads take no loc
     store.allocate_oid(txn) -> int
     store.nextval(oid) -> int; store.setval(oid, value, is_called=True); store.sequence_state(oid)
     store.truncate(txn, rel_oid); store.vacuum(rel_oid=None); store.checkpoint(); store.close()
+    store.vacuum_candidates(min_dead=1000, fraction=0.2) -> [rel_oid]; store.wal_since_checkpoint_bytes
     store.current_lsn; store.flushed_lsn; store.epoch (settable); store.stats() -> dict
     store.apply_replicated(payload, epoch) -> lsn      replicas: log + apply a primary's record
     store.fs, store.wal_dir                            for streaming the WAL (wal.read_wal)
@@ -97,6 +98,7 @@ class Store:
         self._row_locks: dict[int, dict[int, list[tuple[int, bool]]]] = {}  # rel -> rowid -> holders
         self._pending: dict[int, tuple] = {}  # top xid -> COMMIT record appended, not yet applied
         self._flush_timer: threading.Timer | None = None
+        self._last_checkpoint_lsn = state.checkpoint_lsn
         self._closed = False
 
     # -- opening ------------------------------------------------------------------------
@@ -750,6 +752,17 @@ class Store:
             horizon = self._state.txns.horizon()
             self._log((R.VACUUM, None if rel_oid is None else [rel_oid], horizon))
 
+    def vacuum_candidates(self, min_dead: int = 1000, fraction: float = 0.2) -> list[int]:
+        """Tables worth an autovacuum (PostgreSQL's threshold + scale factor rule). VACUUM
+        renumbers rows: run it between statements, never while one holds row ids."""
+        return [oid for oid, t in sorted(self._state.tables.items())
+                if t.dead_since_vacuum > min_dead + fraction * t.live_estimate]
+
+    @property
+    def wal_since_checkpoint_bytes(self) -> int:
+        """WAL a crash would replay; the node checkpoints when it grows past its limit."""
+        return self._wal.written_lsn - self._last_checkpoint_lsn
+
     def checkpoint(self) -> int:
         """Write a checkpoint of everything applied so far; recycle the WAL before it."""
         with self._wlock:
@@ -757,6 +770,7 @@ class Store:
             blobs = dump_state(self._state, list(self._pending.values()), self._wal.epoch)
         self._wal.flush(lsn)
         write_checkpoint(self._fs, checkpoint_dir(self._data_dir), lsn, blobs)
+        self._last_checkpoint_lsn = lsn
         self._log((R.CHECKPOINT, lsn))
         self._wal.recycle(lsn)
         log.info("[storage] checkpoint at LSN %d (%d tables)", lsn, len(self._state.tables))

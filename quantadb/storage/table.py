@@ -178,6 +178,7 @@ class Table:
         self.generation = 0  # bumped by compaction: row ids before it are meaningless
         self.live_estimate = 0
         self.dead_since_prune = 0  # versions given an xmax since the last index prune
+        self.dead_since_vacuum = 0  # versions given an xmax since the last VACUUM
 
     @property
     def row_count(self) -> int:
@@ -185,7 +186,15 @@ class Table:
         return (len(segs) - 1) * self.capacity + segs[-1].n if segs else 0
 
     def set_types(self, types: list[SqlType]) -> None:
-        """ALTER TABLE: new columns read as NULL in existing rows."""
+        """ALTER TABLE: new columns read as NULL in existing rows; a column whose fixed-width
+        dtype changed (int4 -> int8, int -> float8) is converted in place. Other type changes
+        keep the stored values: the engine rewrites them with UPDATE."""
+        for i, (old, new) in enumerate(zip(self.types, types)):
+            if old.pg.dtype != new.pg.dtype and old.pg.dtype != object and new.pg.dtype != object:
+                for seg in self.segments:
+                    sc = seg.cols[i] if i < len(seg.cols) else None
+                    if sc is not None:
+                        sc.data = sc.data.astype(new.pg.dtype)
         self.types = list(types)
 
     # -- writes (apply only) ------------------------------------------------------------------
@@ -250,6 +259,7 @@ class Table:
                 seg.n_xmax += len(offs)
         self.live_estimate = max(0, self.live_estimate - len(rowids))
         self.dead_since_prune += len(rowids)
+        self.dead_since_vacuum += len(rowids)
 
     # -- reads ----------------------------------------------------------------------------
     def xmin_xmax(self, rowid: int) -> tuple[int, int]:

@@ -40,6 +40,7 @@ def vacuum_tables(state, rel_oids: list[int] | None, horizon: int) -> dict[int, 
 
 
 def _vacuum_table(state, table: Table, status: np.ndarray, horizon: int) -> int:
+    table.dead_since_vacuum = 0
     dead_total = 0
     masks = []
     for seg in table.segments:

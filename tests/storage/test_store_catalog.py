@@ -144,3 +144,15 @@ def test_truncate_is_transactional(store):
     committed(store, lambda t: insert(store, t, oid, [1]))  # keys are free after the truncate
     store.vacuum(oid)
     assert store.table(oid).row_count == 1
+
+
+def test_alter_column_type_widens_stored_values(store):
+    oid, _ = create_table(store, types=(T.INT4,), pk=False)
+    committed(store, lambda t: insert_one(store, t, oid, 7))
+    txn = store.begin()
+    rel = _rel(store, txn, "t")
+    store.alter_relation(txn, replace(rel, columns=(replace(rel.columns[0], type=T.sql(T.INT8)),)))
+    store.commit(txn).result()
+    snap = store.snapshot(store.begin())
+    batch = next(store.table(oid).scan(snap, [1]))
+    assert batch.columns[0].data.dtype == np.int64 and batch.columns[0].data.tolist() == [7]

@@ -207,3 +207,11 @@ def test_catalog_version_moves_with_ddl_and_its_end(store):
     v0 = store.catalog.version
     create_table(store, name="x")
     assert store.catalog.version > v0
+
+
+def test_vacuum_candidates_after_churn(store, table):
+    for _ in range(5):
+        committed(store, lambda t: _update(store, t, table, 2, "x"))
+    assert store.vacuum_candidates(min_dead=3, fraction=0.0) == [table]
+    store.vacuum(table)
+    assert store.vacuum_candidates(min_dead=3, fraction=0.0) == []
