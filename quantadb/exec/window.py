@@ -18,7 +18,8 @@ from typing import Callable
 
 import numpy as np
 
-from quantadb.errors import DataException, NullValueNotAllowed
+from quantadb.errors import (InvalidArgumentForNthValue, InvalidArgumentForNtile, InvalidPrecedingOrFollowingSize,
+                             NullValueNotAllowed)
 from quantadb.exec.columns import OBJECT, concat_columns, filler, take, valid_mask
 from quantadb.exec.context import EvalContext
 from quantadb.exec.eval import evaluate, evaluate_predicate
@@ -32,16 +33,6 @@ from quantadb.types.column import Batch, Column
 _GATHER_LIMIT = 1 << 22  # rows gathered per aggregate call on the per-frame path
 
 
-class InvalidPrecedingOrFollowingSize(DataException):
-    sqlstate = "22013"
-
-
-class InvalidArgumentForNtile(DataException):
-    sqlstate = "22014"
-
-
-class InvalidArgumentForNthValue(DataException):
-    sqlstate = "22016"
 
 
 @dataclass
