@@ -33,8 +33,6 @@ from quantadb.types.column import Batch, Column
 _GATHER_LIMIT = 1 << 22  # rows gathered per aggregate call on the per-frame path
 
 
-
-
 @dataclass
 class _Layout:
     order: np.ndarray   # sorted position -> input row
