@@ -90,15 +90,9 @@ def sort_rank(col: Column, descending: bool, nulls_first: bool) -> np.ndarray:
             rank = -rank
         rank = rank.astype(np.float64) if valid is not None else rank
     elif data.dtype != OBJECT and data.dtype.kind == "f":
-        rank = data.astype(np.float64)
-        # PostgreSQL sorts NaN above every number
-        rank = np.where(np.isnan(rank), np.inf, rank)
-        nan = np.isnan(data)
-        if descending:
-            rank = -rank
-        if nan.any():
-            order_vals = np.unique(rank[~nan]) if (~nan).any() else np.array([0.0])
-            rank = np.where(nan, (order_vals.max() + 1) if not descending else (order_vals.min() - 1), rank)
+        # dense ranks: np.unique orders NaN after +Infinity, as PostgreSQL sorts NaN above every number
+        _, inverse = np.unique(np.where(data == 0, 0.0, data), return_inverse=True)
+        rank = (-inverse if descending else inverse).astype(np.float64)
     else:
         present = valid_mask(col)
         values = data[present]
