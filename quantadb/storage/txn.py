@@ -2,7 +2,8 @@
 
 xids are PostgreSQL's: 0 InvalidTransactionId (an empty xmax), 2 FrozenTransactionId (visible
 to every snapshot), normal xids from 3. The clog is a numpy int8 array indexed by xid:
-0 in progress, 1 committed, 2 aborted, so visibility of a whole segment is two gathers.
+0 in progress, 1 committed, 2 aborted, so visibility of a whole segment is two gathers
+(plus membership tests against the few running and own xids).
 
 A snapshot is (xmin, xmax, xip, own): an xid is "seen" when it belongs to the reading
 transaction (its top xid or a subtransaction not rolled back), or it is below xmax, not in
@@ -75,11 +76,10 @@ class Clog:
 
 
 class Snapshot:
-    __slots__ = ("xmin", "xmax", "xip", "own", "clog", "_base")
+    __slots__ = ("xmin", "xmax", "xip", "own", "clog")
 
     def __init__(self, xmin: int, xmax: int, xip: frozenset[int], own: set[int], clog: Clog) -> None:
         self.xmin, self.xmax, self.xip, self.own, self.clog = xmin, xmax, xip, own, clog
-        self._base: np.ndarray | None = None
 
     def sees(self, xid: int) -> bool:
         if xid in self.own:
@@ -91,30 +91,14 @@ class Snapshot:
     def row_visible(self, xmin: int, xmax: int) -> bool:
         return self.sees(xmin) and (xmax == INVALID_XID or not self.sees(xmax))
 
-    def _seen_table(self) -> np.ndarray:
-        """bool per xid < xmax (+1 trailing False for every later xid): committed as of the snapshot.
-
-        Statuses below xmax that are not in xip are final, so the table is cached."""
-        if self._base is None:
-            base = np.zeros(self.xmax + 1, dtype=np.bool_)
-            status = self.clog.status
-            n = min(self.xmax, len(status))
-            base[:n] = status[:n] == COMMITTED
-            if self.xip:
-                base[np.fromiter(self.xip, dtype=np.int64, count=len(self.xip))] = False
-            self._base = base
-        return self._base
-
     def seen_array(self, xids: np.ndarray) -> np.ndarray:
-        base = self._seen_table()
-        out = base[np.minimum(xids, len(base) - 1)]
-        own = self.own
-        if own:
-            if len(own) <= 8:
-                for x in own:
-                    out |= xids == x
-            else:
-                out |= np.isin(xids, np.fromiter(own, dtype=np.int64, count=len(own)))
+        """`sees` for an array of xids: one clog gather, no per-snapshot table."""
+        status = self.clog.status
+        out = (status[np.minimum(xids, len(status) - 1)] == COMMITTED) & (xids < self.xmax)
+        if self.xip:
+            out &= ~_member(xids, self.xip)
+        if self.own:
+            out |= _member(xids, self.own)
         return out
 
     def visible_array(self, xmin: np.ndarray, xmax: np.ndarray) -> np.ndarray:
@@ -123,6 +107,15 @@ class Snapshot:
         if has_xmax.any():
             vis &= ~(has_xmax & self.seen_array(xmax))
         return vis
+
+
+def _member(xids: np.ndarray, group: set[int] | frozenset[int]) -> np.ndarray:
+    if len(group) <= 8:
+        out = np.zeros(len(xids), dtype=np.bool_)
+        for x in tuple(group):
+            out |= xids == x
+        return out
+    return np.isin(xids, np.fromiter(tuple(group), dtype=np.int64, count=len(group)))
 
 
 class Txn:
