@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from store_helpers import cols, committed, create_table, insert, peek, rows
+from store_helpers import cols, committed, create_table, insert, peek
 
 from quantadb.errors import UniqueViolation
 from quantadb.storage.catalog import POSTGRES_DB_OID, PUBLIC_NAMESPACE, RelationDef

@@ -1,0 +1,133 @@
+"""Schema changes (DDL): relations, namespaces, databases, roles, comments, oids.
+
+Mixed into `store.Store` (uses its `_wlock`, `_state`, `_log`, `_write_xid`, `snapshot`).
+Each change is a CATALOG record in the caller's transaction: private until commit, gone on
+rollback. An object another running transaction created, altered or dropped raises
+WouldBlock. Dropping a table also drops its indexes and the sequences it owns; creating a
+database also creates its four built-in namespaces.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from quantadb.errors import DuplicateDatabase, DuplicateObject, DuplicateSchema, DuplicateTable, UndefinedTable
+
+from . import records as R
+from .catalog import BUILTIN_NAMESPACES, DatabaseDef, NamespaceDef, RelationDef, RoleDef, key_of, to_value
+from .index import row_keys
+from .txn import COMMITTED, Txn, WouldBlock
+
+
+class SchemaChanges:
+    def _ddl(self, txn: Txn, op: str, kind: str, value: object, key: tuple | None = None) -> None:
+        if key is not None:
+            writer = self._state.catalog.current_writer(key)
+            if writer and writer not in txn.own:
+                raise WouldBlock(writer)
+        xid = self._write_xid(txn)
+        txn.did_ddl = True
+        self._log((R.CATALOG, xid, op, kind, value), txn)
+
+    def create_relation(self, txn: Txn, rel: RelationDef) -> None:
+        with self._wlock:
+            snap = self.snapshot(txn) if not txn.repeatable else self._state.txns.snapshot(txn)
+            if self.catalog.find_relation(snap, rel.database, rel.namespace, rel.name) is not None:
+                raise DuplicateTable(f'relation "{rel.name}" already exists')
+            if rel.kind == "i" and rel.unique:
+                self._check_unique_build(txn, rel)
+            self._ddl(txn, "create", "rel", to_value(rel))
+
+    def _check_unique_build(self, txn: Txn, rel: RelationDef) -> None:
+        table = self.table(rel.table_oid)
+        status = self._state.txns.clog.status
+        own = np.fromiter(txn.own, dtype=np.int64, count=len(txn.own))
+        seen: set = set()
+        for first, cols, xmin, xmax in table.all_rows(list(rel.index_columns)):
+            seen_min = (status[xmin] == COMMITTED) | np.isin(xmin, own)
+            dead = (xmax != 0) & ((status[xmax] == COMMITTED) | np.isin(xmax, own))
+            live = seen_min & ~dead
+            keys, ok = row_keys(cols, len(xmin))
+            for k, good in zip(keys, (ok & live).tolist()):
+                if good:
+                    if k in seen:
+                        raise self._unique_violation(rel.name, rel.table_oid, rel.index_columns, k, building=True)
+                    seen.add(k)
+
+    def alter_relation(self, txn: Txn, rel: RelationDef) -> None:
+        with self._wlock:
+            self._ddl(txn, "alter", "rel", to_value(rel), ("rel", 0, rel.oid))
+
+    def drop_relation(self, txn: Txn, oid: int) -> None:
+        with self._wlock:
+            snap = self._state.txns.snapshot(txn)
+            rel = self.catalog.relation(snap, oid)
+            if rel is None:
+                raise UndefinedTable(f"relation with OID {oid} does not exist")
+            if rel.kind == "r":
+                for idx in self.catalog.indexes_of(snap, oid):
+                    self._ddl(txn, "drop", "rel", ("rel", 0, idx.oid), ("rel", 0, idx.oid))
+                for seq in self.catalog.relations(snap, rel.database):
+                    if seq.kind == "S" and seq.sequence and seq.sequence.owned_by and \
+                            seq.sequence.owned_by[0] == oid:
+                        self._ddl(txn, "drop", "rel", ("rel", 0, seq.oid), ("rel", 0, seq.oid))
+            self._ddl(txn, "drop", "rel", ("rel", 0, oid), ("rel", 0, oid))
+
+    def set_comment(self, txn: Txn, rel_oid: int, comment: str | None) -> None:
+        with self._wlock:
+            rel = self.catalog.relation(self._state.txns.snapshot(txn), rel_oid)
+            if rel is None:
+                raise UndefinedTable(f"relation with OID {rel_oid} does not exist")
+            self._ddl(txn, "alter", "rel", to_value(replace(rel, comment=comment)), ("rel", 0, rel_oid))
+
+    def create_namespace(self, txn: Txn, ns: NamespaceDef) -> None:
+        with self._wlock:
+            if self.catalog.find_namespace(self._state.txns.snapshot(txn), ns.database, ns.name):
+                raise DuplicateSchema(f'schema "{ns.name}" already exists')
+            self._ddl(txn, "create", "ns", to_value(ns))
+
+    def drop_namespace(self, txn: Txn, database: int, oid: int) -> None:
+        with self._wlock:
+            key = ("ns", database, oid)
+            self._ddl(txn, "drop", "ns", key, key)
+
+    def create_database(self, txn: Txn, db: DatabaseDef) -> None:
+        with self._wlock:
+            if self.catalog.find_database(self._state.txns.snapshot(txn), db.name):
+                raise DuplicateDatabase(f'database "{db.name}" already exists')
+            self._ddl(txn, "create", "db", to_value(db))
+            for ns_oid, ns_name in BUILTIN_NAMESPACES:
+                self._ddl(txn, "create", "ns", to_value(NamespaceDef(ns_oid, db.oid, ns_name, db.owner)))
+
+    def drop_database(self, txn: Txn, oid: int) -> None:
+        with self._wlock:
+            snap = self._state.txns.snapshot(txn)
+            for rel in self.catalog.relations(snap, oid):
+                key = ("rel", 0, rel.oid)
+                self._ddl(txn, "drop", "rel", key, key)
+            for ns in self.catalog.namespaces(snap, oid):
+                key = ("ns", oid, ns.oid)
+                self._ddl(txn, "drop", "ns", key, key)
+            self._ddl(txn, "drop", "db", ("db", 0, oid), ("db", 0, oid))
+
+    def create_role(self, txn: Txn, role: RoleDef) -> None:
+        with self._wlock:
+            if self.catalog.find_role(self._state.txns.snapshot(txn), role.name):
+                raise DuplicateObject(f'role "{role.name}" already exists')
+            self._ddl(txn, "create", "role", to_value(role))
+
+    def alter_role(self, txn: Txn, role: RoleDef) -> None:
+        with self._wlock:
+            self._ddl(txn, "alter", "role", to_value(role), key_of(role))
+
+    def drop_role(self, txn: Txn, oid: int) -> None:
+        with self._wlock:
+            self._ddl(txn, "drop", "role", ("role", 0, oid), ("role", 0, oid))
+
+    def allocate_oid(self, txn: Txn | None = None) -> int:
+        with self._wlock:
+            oid = self._state.next_oid
+            self._log((R.OID, oid))
+            return oid

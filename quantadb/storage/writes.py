@@ -1,0 +1,271 @@
+"""Row writes and their checks: INSERT/UPDATE/DELETE, row locks, ON CONFLICT probes, TRUNCATE.
+
+Mixed into `store.Store` (uses its `_wlock`, `_state`, `_log`, `_write_xid`). Every check
+runs under the write lock and raises before any effect: `WouldBlock` when a running
+transaction holds the row or key, `RowChanged` (READ COMMITTED) or SerializationFailure
+(REPEATABLE READ) when a target row changed after the snapshot, UniqueViolation with
+PostgreSQL's message and detail. Liveness for uniqueness is a dirty read of the current
+versions (PostgreSQL's "dirty snapshot"), not the statement's snapshot.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from quantadb.errors import ReadOnlySqlTransaction, SerializationFailure, UniqueViolation
+from quantadb.types.column import Column
+
+from . import records as R
+from .index import Index, row_keys
+from .table import Table
+from .txn import ABORTED, IN_PROGRESS, RowChanged, Snapshot, Txn, WouldBlock
+
+PRUNE_MIN_DEAD = 64
+_EXCLUSIVE_MODES = ("update", "no key update")
+
+
+class RowWrites:
+    def _status(self, xid: int) -> int:
+        return self._state.txns.status(xid)
+
+    def _row_live(self, txn: Txn, table: Table, rowid: int) -> bool:
+        """Is this version live right now (a dirty read)? WouldBlock if a running writer decides."""
+        xmin, xmax = table.xmin_xmax(rowid)
+        own = txn.own
+        if xmin not in own:
+            st = self._status(xmin)
+            if st == ABORTED:
+                return False
+            if st == IN_PROGRESS:
+                raise WouldBlock(xmin)
+        if xmax == 0 or xmax in own:
+            return xmax == 0
+        st = self._status(xmax)
+        if st == IN_PROGRESS:
+            raise WouldBlock(xmax)
+        return st == ABORTED
+
+    def _unique_violation(self, index_name: str, table_oid: int, attnums: tuple[int, ...], key,
+                          building: bool = False) -> UniqueViolation:
+        cat = self._state.catalog
+        trel = cat.current(("rel", 0, table_oid))
+        names = [next((c.name for c in trel.columns if c.attnum == a), str(a)) if trel else str(a)
+                 for a in attnums]
+        values = key if len(attnums) > 1 else (key,)
+        ns = cat.current(("ns", trel.database, trel.namespace)) if trel else None
+        shown = f"Key ({', '.join(names)})=({', '.join(_text(v) for v in values)})"
+        if building:
+            message, detail = f'could not create unique index "{index_name}"', f"{shown} is duplicated."
+        else:
+            message, detail = f'duplicate key value violates unique constraint "{index_name}"', \
+                f"{shown} already exists."
+        return UniqueViolation(message, detail=detail, schema=ns.name if ns else None,
+                               table=trel.name if trel else None, constraint=index_name)
+
+    def _index_name(self, index_oid: int) -> str:
+        irel = self._state.catalog.current(("rel", 0, index_oid))
+        return irel.name if irel else str(index_oid)
+
+    def _check_unique(self, txn: Txn, rel_oid: int, columns: list[Column], n: int,
+                      only: np.ndarray | None = None) -> None:
+        """UNIQUE/PRIMARY KEY for n new rows (`only`: the rows whose key may have changed)."""
+        if only is not None and not only.any():
+            return
+        table = self._state.tables[rel_oid]
+        for index_oid in self._state.table_indexes.get(rel_oid, ()):
+            idx = self._state.indexes[index_oid]
+            if not idx.unique:
+                continue
+            if n > 64 and idx.numeric:
+                self._check_unique_bulk(txn, table, idx, columns[idx.attnums[0] - 1], n, only)
+                continue
+            keys, ok = row_keys([columns[a - 1] for a in idx.attnums], n)
+            if only is not None:
+                ok &= only
+            seen: set = set()
+            for k, good in zip(keys, ok.tolist()):
+                if not good:
+                    continue
+                if k in seen:
+                    raise self._unique_violation(self._index_name(index_oid), rel_oid, idx.attnums, k)
+                seen.add(k)
+                for r in idx.lookup_key(k):
+                    if self._row_live(txn, table, r):
+                        raise self._unique_violation(self._index_name(index_oid), rel_oid, idx.attnums, k)
+
+    def _check_unique_bulk(self, txn: Txn, table: Table, idx: Index, col: Column, n: int,
+                           only: np.ndarray | None) -> None:
+        """_check_unique for a large batch on one numeric column, without Python keys per row."""
+        mask = np.ones(n, dtype=np.bool_) if col.valid is None else col.valid[:n].copy()
+        if only is not None:
+            mask &= only
+        keys = col.data[:n][mask]
+        ordered = np.sort(keys)
+        dup = np.flatnonzero(ordered[1:] == ordered[:-1])
+        if len(dup):
+            raise self._unique_violation(self._index_name(idx.oid), table.oid, idx.attnums, ordered[dup[0]].item())
+        pos, rows = idx.lookup_array(keys)
+        for p, r in zip(pos.tolist(), rows.tolist()):
+            if self._row_live(txn, table, r):
+                raise self._unique_violation(self._index_name(idx.oid), table.oid, idx.attnums, keys[p].item())
+
+    def _check_targets(self, txn: Txn, rel_oid: int, table: Table, rowids: np.ndarray,
+                       exclusive: bool) -> np.ndarray:
+        """Conflicts of an UPDATE/DELETE/lock on existing rows; returns the rows to act on
+        (False: already updated/deleted by this transaction)."""
+        keep = np.ones(len(rowids), dtype=np.bool_)
+        if len(rowids) == 1:
+            xmaxes = [table.xmin_xmax(int(rowids[0]))[1]]
+            check = [0] if xmaxes[0] else []
+        else:
+            xmax = table.gather_mvcc(rowids)[1]
+            check = np.flatnonzero(xmax).tolist()
+            xmaxes = xmax.tolist()
+        own = txn.own
+        for k in check:
+            x = xmaxes[k]
+            if x in own:
+                keep[k] = False
+                continue
+            st = self._status(x)
+            if st == ABORTED:
+                continue
+            if st == IN_PROGRESS:
+                raise WouldBlock(x)
+            if txn.repeatable:
+                raise SerializationFailure("could not serialize access due to concurrent update")
+            raise RowChanged(int(rowids[k]))
+        locks = self._row_locks.get(rel_oid)
+        if locks:
+            for r in rowids.tolist():
+                for holder, excl in locks.get(r, ()):
+                    if holder not in own and (excl or exclusive) and self._status(holder) == IN_PROGRESS:
+                        raise WouldBlock(holder)
+        return keep
+
+    def insert(self, txn: Txn, rel_oid: int, columns: list[Column], n: int) -> np.ndarray:
+        cols = _trim(columns, n)
+        with self._wlock:
+            self.table(rel_oid)
+            self._check_unique(txn, rel_oid, cols, n)
+            xid = self._write_xid(txn)
+            return self._log((R.INSERT, xid, rel_oid, n, cols), txn)
+
+    def update(self, txn: Txn, rel_oid: int, rowids: np.ndarray, columns: list[Column],
+               snap: Snapshot) -> np.ndarray:
+        rowids = np.asarray(rowids, dtype=np.int64)
+        cols = _trim(columns, len(rowids))
+        with self._wlock:
+            table = self.table(rel_oid)
+            keep = self._check_targets(txn, rel_oid, table, rowids, exclusive=True)
+            if not keep.all():
+                rowids = rowids[keep]
+                cols = [Column(c.data[keep], None if c.valid is None else c.valid[keep]) for c in cols]
+            n = len(rowids)
+            if n == 0:
+                return rowids
+            changed = self._key_changed(table, rel_oid, rowids, cols)
+            if changed is not None:
+                self._check_unique(txn, rel_oid, cols, n, only=changed)
+            xid = self._write_xid(txn)
+            new = self._log((R.UPDATE, xid, rel_oid, rowids, n, cols), txn)
+            self._maybe_prune(table)
+            return new
+
+    def _key_changed(self, table: Table, rel_oid: int, rowids: np.ndarray, cols: list[Column]) -> np.ndarray | None:
+        """Rows whose key in some unique index differs from the old version (None: no unique index)."""
+        changed = None
+        for index_oid in self._state.table_indexes.get(rel_oid, ()):
+            idx = self._state.indexes[index_oid]
+            if not idx.unique:
+                continue
+            old = table.fetch(rowids, list(idx.attnums))
+            if changed is None:
+                changed = np.zeros(len(rowids), dtype=np.bool_)
+            for a, o in zip(idx.attnums, old):
+                new = cols[a - 1]
+                diff = np.asarray(new.data != o.data, dtype=np.bool_).reshape(-1)
+                if new.valid is not None or o.valid is not None:
+                    nv = np.ones(len(rowids), np.bool_) if new.valid is None else new.valid
+                    ov = np.ones(len(rowids), np.bool_) if o.valid is None else o.valid
+                    diff |= nv != ov
+                changed |= diff
+        return changed
+
+    def _maybe_prune(self, table: Table) -> None:
+        """Keep index candidate lists short under update churn (pgbench's branches row gets a
+        new version per transaction): once enough versions died, log a PRUNE."""
+        if table.dead_since_prune > max(PRUNE_MIN_DEAD, table.live_estimate // 8) and \
+                self._state.table_indexes.get(table.oid):
+            table.dead_since_prune = 0
+            self._log((R.PRUNE, table.oid, self._state.txns.horizon()))
+
+    def delete(self, txn: Txn, rel_oid: int, rowids: np.ndarray, snap: Snapshot) -> int:
+        rowids = np.asarray(rowids, dtype=np.int64)
+        with self._wlock:
+            table = self.table(rel_oid)
+            keep = self._check_targets(txn, rel_oid, table, rowids, exclusive=True)
+            rowids = rowids[keep]
+            if len(rowids) == 0:
+                return 0
+            xid = self._write_xid(txn)
+            self._log((R.DELETE, xid, rel_oid, rowids), txn)
+            self._maybe_prune(table)
+            return len(rowids)
+
+    def lock_rows(self, txn: Txn, rel_oid: int, rowids: np.ndarray, snap: Snapshot, mode: str) -> None:
+        rowids = np.asarray(rowids, dtype=np.int64)
+        exclusive = mode.lower() in _EXCLUSIVE_MODES
+        with self._wlock:
+            table = self.table(rel_oid)
+            keep = self._check_targets(txn, rel_oid, table, rowids, exclusive)
+            if txn.read_only:
+                raise ReadOnlySqlTransaction("cannot execute SELECT FOR UPDATE in a read-only transaction")
+            xid = self._write_xid(txn)
+            locks = self._row_locks.setdefault(rel_oid, {})
+            for r in rowids[keep].tolist():
+                locks.setdefault(r, []).append((xid, exclusive))
+                txn.locks.append((rel_oid, r))
+
+    def find_conflicts(self, txn: Txn, index_oid: int, columns: list[Column]) -> np.ndarray:
+        idx = self.index(index_oid)
+        table = self.table(idx.table_oid)
+        n = len(columns[0].data)
+        keys, ok = row_keys(columns, n)
+        out = np.full(n, -1, dtype=np.int64)
+        for i, (k, good) in enumerate(zip(keys, ok.tolist())):
+            if good:
+                for r in idx.lookup_key(k):
+                    if self._row_live(txn, table, r):
+                        out[i] = r
+                        break
+        return out
+
+    def truncate(self, txn: Txn, rel_oid: int) -> None:
+        with self._wlock:
+            table = self.table(rel_oid)
+            status = self._state.txns.clog.status
+            own = np.fromiter(txn.own, dtype=np.int64, count=len(txn.own))
+            for seg in table.segments:
+                n = seg.n
+                for arr in (seg.xmin[:n], seg.xmax[:n]):
+                    busy = (arr != 0) & (status[arr] == IN_PROGRESS) & ~np.isin(arr, own)
+                    if busy.any():
+                        raise WouldBlock(int(arr[np.argmax(busy)]))
+            xid = self._write_xid(txn)
+            self._log((R.TRUNCATE, xid, rel_oid), txn)
+
+
+def _trim(columns: list[Column], n: int) -> list[Column]:
+    out = []
+    for c in columns:
+        data = c.data if len(c.data) == n else c.data[:n]
+        valid = c.valid if c.valid is None or len(c.valid) == n else c.valid[:n]
+        out.append(Column(np.asarray(data), None if valid is None else np.asarray(valid, dtype=np.bool_)))
+    return out
+
+
+def _text(v: object) -> str:
+    if isinstance(v, bool):
+        return "t" if v else "f"
+    return str(v)
