@@ -32,8 +32,9 @@ CREATE SEQUENCE invoice_seq;
 COMMENT ON TABLE orders IS 'customer orders';
 """
 
-# Differences that are not catalog bugs: the port, relation sizes, the owner of schema public (pg_database_owner in PostgreSQL 15), and expressions PostgreSQL
-# prints from its parse tree with explicit casts.
+# Differences that are not catalog bugs: the port, relation sizes, the owner of schema public
+# (pg_database_owner in PostgreSQL 15), and expressions PostgreSQL prints from its parse tree
+# with explicit casts.
 NORMALISE = (
     (re.compile(r'at port "\d+"'), 'at port "PORT"'),
     (re.compile(r"pg_database_owner"), "postgres"),

@@ -11,7 +11,8 @@ from psycopg.types.range import RangeInfo
 SCHEMA = """
 DROP VIEW IF EXISTS clients_cat_v; DROP TABLE IF EXISTS clients_cat_child; DROP TABLE IF EXISTS clients_cat_parent;
 CREATE TABLE clients_cat_parent (id serial PRIMARY KEY, code varchar(10) UNIQUE, price numeric(8,2) CHECK (price > 0));
-CREATE TABLE clients_cat_child (id int PRIMARY KEY, parent_id int REFERENCES clients_cat_parent(id), note text DEFAULT 'n');
+CREATE TABLE clients_cat_child (id int PRIMARY KEY, parent_id int REFERENCES clients_cat_parent(id),
+                                note text DEFAULT 'n');
 CREATE INDEX clients_cat_child_parent ON clients_cat_child (parent_id);
 CREATE VIEW clients_cat_v AS SELECT id, code FROM clients_cat_parent;
 COMMENT ON TABLE clients_cat_parent IS 'parents';

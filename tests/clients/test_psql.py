@@ -15,26 +15,16 @@ ENGINE_GAPS = pytest.mark.xfail(strict=True, reason="engine: correlated subqueri
 
 
 @pytest.fixture(scope="module")
-def psql_port(request) -> int:
+def psql_port() -> int:
     """A fresh server (so \\l, \\dn and \\du list only bootstrap objects) holding SCHEMA."""
-    start = request.getfixturevalue("start_quantadb")
-    server = start()
-    out = psql(server.port, SCHEMA)
-    assert "ERROR" not in out, out
-    yield server.port
-
-
-@pytest.fixture(scope="module")
-def start_quantadb():
     from conftest import start_server
-    started = []
-
-    def start(*args: str):
-        started.append(start_server(None, *args))
-        return started[-1]
-    yield start
-    for srv in started:
-        srv.stop()
+    server = start_server()
+    try:
+        out = psql(server.port, SCHEMA)
+        assert "ERROR" not in out, out
+        yield server.port
+    finally:
+        assert server.stop() == 0
 
 
 def _check(port: int, command: str) -> None:
@@ -68,7 +58,8 @@ def test_tab_completion_query(psql_port: int) -> None:
 def test_describe_building_blocks(psql_port: int) -> None:
     """The parts of \\d TABLE that do not hit the engine gaps: indexes, checks, foreign keys."""
     oid = psql(psql_port, "SELECT 'orders'::regclass::oid").splitlines()[1]
-    indexes = psql(psql_port, "SELECT c2.relname, i.indisprimary, i.indisunique, pg_catalog.pg_get_indexdef(i.indexrelid, 0, true), "
+    indexes = psql(psql_port, "SELECT c2.relname, i.indisprimary, i.indisunique, "
+                   "pg_catalog.pg_get_indexdef(i.indexrelid, 0, true), "
                    "pg_catalog.pg_get_constraintdef(con.oid, true), contype FROM pg_catalog.pg_class c, "
                    "pg_catalog.pg_class c2, pg_catalog.pg_index i LEFT JOIN pg_catalog.pg_constraint con ON "
                    "(conrelid = i.indrelid AND conindid = i.indexrelid AND contype IN ('p','u','x')) "
@@ -80,7 +71,8 @@ def test_describe_building_blocks(psql_port: int) -> None:
     checks = psql(psql_port, "SELECT r.conname, pg_catalog.pg_get_constraintdef(r.oid, true) FROM "
                   f"pg_catalog.pg_constraint r WHERE r.conrelid = '{oid}' AND r.contype = 'c' ORDER BY 1")
     assert checks.splitlines()[1] == "orders_amount_check|CHECK (amount >= 0)"
-    fks = psql(psql_port, "SELECT conname, pg_catalog.pg_get_constraintdef(r.oid, true) FROM pg_catalog.pg_constraint r "
+    fks = psql(psql_port, "SELECT conname, pg_catalog.pg_get_constraintdef(r.oid, true) "
+               "FROM pg_catalog.pg_constraint r "
                f"WHERE r.conrelid = '{oid}' AND r.contype = 'f' AND conparentid = 0 ORDER BY conname")
     assert fks.splitlines()[1] == ("orders_customer_id_fkey|FOREIGN KEY (customer_id) REFERENCES customers(id) "
                                    "ON DELETE CASCADE")
