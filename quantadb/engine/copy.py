@@ -145,7 +145,7 @@ class CopyFromStdin:
     def fail(self, reason: str) -> SqlError:
         self.values = [[] for _ in self.chosen]
         self.session.statement_failed()
-        return QueryCanceled(f"COPY from stdin failed: {reason}")
+        return QueryCanceled(reason)
 
     # -- parsing ---------------------------------------------------------------------------------
 

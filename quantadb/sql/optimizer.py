@@ -2,6 +2,7 @@
 
 1. push_filters: a Filter's conjuncts move below joins to the side they refer to, and
    into the scan they sit on (evaluated per segment, before anything is copied).
+3. prune_columns: scans read only the columns the operators above them use.
 2. use_indexes: a scan whose filter pins the leading columns of an index to constants or
    parameters (`=`), or bounds a btree column (`<`, `<=`, `>`, `>=`, BETWEEN), becomes an
    IndexScan; the remaining conjuncts stay as its filter.
@@ -24,7 +25,8 @@ class IndexCatalog(Protocol):
 
 def optimize(plan: P.Plan, catalog: IndexCatalog) -> P.Plan:
     plan = push_filters(plan)
-    return use_indexes(plan, catalog)
+    plan = use_indexes(plan, catalog)
+    return prune_columns(plan)
 
 
 # -- predicate pushdown ------------------------------------------------------------------------
@@ -198,3 +200,126 @@ def use_indexes(plan: P.Plan, catalog: IndexCatalog) -> P.Plan:
                            filter=conjoin(rest), with_rowids=plan.with_rowids, lock_mode=plan.lock_mode,
                            estimated_rows=max(plan.estimated_rows / 4, 1))
     return plan
+
+
+# -- projection pruning ----------------------------------------------------------------------------
+
+def _refs(exprs) -> set[int]:
+    out: set[int] = set()
+    for e in exprs:
+        if e is None:
+            continue
+        for n in walk(e):
+            if isinstance(n, ColumnRef):
+                out.add(n.index)
+    return out
+
+
+def _remap(e, mapping: dict[int, int]):
+    if e is None:
+        return None
+    return transform(e, lambda n: ColumnRef(mapping[n.index], n.type, n.name) if isinstance(n, ColumnRef) else None)
+
+
+def _has_correlation(plan: P.Plan) -> bool:
+    """Subqueries and LATERAL joins address rows by position: leave such plans unpruned."""
+    for node in _nodes(plan):
+        if isinstance(node, P.Join) and node.lateral:
+            return True
+        for value in vars(node).values():
+            for e in (value if isinstance(value, list) else [value]):
+                items = e if isinstance(e, tuple) else (e,)
+                for item in items:
+                    if hasattr(item, "children") and not isinstance(item, P.Plan):
+                        for n in walk(item):
+                            if getattr(n, "plan", None) is not None or isinstance(n, OuterRef):
+                                return True
+    return False
+
+
+def _nodes(plan: P.Plan):
+    yield plan
+    for child in plan.children():
+        yield from _nodes(child)
+
+
+def prune_columns(plan: P.Plan) -> P.Plan:
+    """Scans read only the columns the plan above them uses."""
+    if _has_correlation(plan):
+        return plan
+    new, _ = _prune(plan, set(range(len(plan.columns))))
+    return new
+
+
+def _identity(n: int) -> dict[int, int]:
+    return {i: i for i in range(n)}
+
+
+def _prune(plan: P.Plan, needed: set[int]) -> tuple[P.Plan, dict[int, int]]:
+    """Rebuild `plan` producing at least `needed` of its columns; returns the old->new position map."""
+    if isinstance(plan, (P.TableScan, P.IndexScan)):
+        ncols = len(plan.attnums)
+        keep_set = {i for i in needed if i < ncols} | {i for i in _refs([plan.filter]) if i < ncols}
+        if isinstance(plan, P.IndexScan):
+            keep_set |= {i for i in _refs(plan.keys or []) | _refs([plan.low, plan.high]) if i < ncols}
+        keep = sorted(keep_set)
+        if len(keep) == ncols:
+            return plan, _identity(len(plan.columns))
+        mapping = {old: new for new, old in enumerate(keep)}
+        if plan.with_rowids:  # the row id column stays last
+            mapping[ncols] = len(keep)
+        plan.attnums = [plan.attnums[i] for i in keep]
+        plan.columns = [plan.columns[i] for i in keep] + (plan.columns[ncols:] if plan.with_rowids else [])
+        plan.filter = _remap(plan.filter, mapping)
+        if isinstance(plan, P.IndexScan):
+            plan.keys = [_remap(k, mapping) for k in plan.keys] if plan.keys else plan.keys
+        return plan, mapping
+    if isinstance(plan, P.Project):
+        child, mapping = _prune(plan.child, _refs(plan.exprs))
+        plan.child = child
+        plan.exprs = [_remap(e, mapping) for e in plan.exprs]
+        return plan, _identity(len(plan.columns))
+    if isinstance(plan, (P.Filter, P.Sort, P.Limit)):
+        extra = _refs([plan.predicate]) if isinstance(plan, P.Filter) else (
+            _refs([k for k, _, _ in plan.keys]) if isinstance(plan, P.Sort) else set())
+        child, mapping = _prune(plan.child, needed | extra)
+        plan.child = child
+        if isinstance(plan, P.Filter):
+            plan.predicate = _remap(plan.predicate, mapping)
+        elif isinstance(plan, P.Sort):
+            plan.keys = [(_remap(k, mapping), d, nf) for k, d, nf in plan.keys]
+        plan.columns = list(child.columns)  # these operators pass their input's columns through
+        return plan, mapping
+    if isinstance(plan, P.Aggregate):
+        inputs = _refs(plan.group_exprs)
+        for agg in plan.aggs:
+            inputs |= _refs(agg.args) | _refs([agg.filter]) | _refs([k for k, _, _ in agg.order_by])
+        child, mapping = _prune(plan.child, inputs)
+        plan.child = child
+        plan.group_exprs = [_remap(e, mapping) for e in plan.group_exprs]
+        for agg in plan.aggs:
+            agg.args = [_remap(a, mapping) for a in agg.args]
+            agg.filter = _remap(agg.filter, mapping)
+            agg.order_by = [(_remap(k, mapping), d, nf) for k, d, nf in agg.order_by]
+        return plan, _identity(len(plan.columns))
+    if isinstance(plan, P.Join) and not plan.lateral:
+        nleft = len(plan.left.columns)
+        cond = _refs([plan.condition])
+        want = needed | cond
+        left, lmap = _prune(plan.left, {i for i in want if i < nleft})
+        right, rmap = _prune(plan.right, {i - nleft for i in want if i >= nleft})
+        new_nleft = len(left.columns)
+        mapping = {i: lmap[i] for i in lmap}
+        mapping.update({i + nleft: rmap[i] + new_nleft for i in rmap})
+        plan.left, plan.right = left, right
+        plan.condition = _remap(plan.condition, mapping)
+        plan.left_keys = [_remap(k, lmap) for k in plan.left_keys]
+        plan.right_keys = [_remap(k, rmap) for k in plan.right_keys]
+        plan.columns = list(left.columns) + list(right.columns)
+        return plan, mapping
+    # anything else needs every column of its inputs
+    for name, value in list(vars(plan).items()):
+        if isinstance(value, P.Plan):
+            child, _ = _prune(value, set(range(len(value.columns))))
+            setattr(plan, name, child)
+    return plan, _identity(len(plan.columns))
