@@ -1,28 +1,20 @@
-"""An in-process wire server over the scripted FakeDatabase, on a thread with its own loop."""
+"""An in-process wire server over the scripted FakeDatabase, on a thread with its own loop.
+
+Test modules import the fixtures they use from here (`from fakeserver import fake`).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import subprocess
-import struct
-import sys
 import threading
-import types
 from dataclasses import dataclass
 
 import pytest
 
-try:
-    import quantadb.types.codecs  # noqa: F401
-except ImportError:
-    # Until the codecs module lands, int4 is all the fake engine returns.
-    _stub = types.ModuleType("quantadb.types.codecs")
-    _stub.text_encoder = lambda t, ctx: lambda col: [str(int(v)).encode() for v in col.data]
-    _stub.binary_encoder = lambda t: lambda col: [struct.pack("!i", int(v)) for v in col.data]
-    sys.modules["quantadb.types.codecs"] = _stub
+from fakedb import FakeDatabase
 
-from quantadb.wire.server import WireConfig, WireServer  # noqa: E402
-from fakedb import FakeDatabase  # noqa: E402
+from quantadb.wire.server import WireConfig, WireServer
 
 
 @dataclass

@@ -8,7 +8,7 @@ import subprocess
 import asyncpg
 import psycopg
 import pytest
-from conftest import start_fake
+from fakeserver import fake, start_fake, tls_files  # noqa: F401  (fixtures)
 from rawclient import RawClient, error_fields, msg, startup_packet
 
 from quantadb.util.passwords import md5_verifier, scram_verifier

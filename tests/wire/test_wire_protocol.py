@@ -6,6 +6,7 @@ import threading
 import time
 
 import pytest
+from fakeserver import fake  # noqa: F401  (fixture)
 from rawclient import (FLUSH, SYNC, TERMINATE, RawClient, bind, describe, error_fields, execute, kinds, msg,
                        parse, query, startup_packet)
 

@@ -4,6 +4,7 @@ import subprocess
 
 import psycopg
 import pytest
+from fakeserver import tls_files  # noqa: F401  (fixture)
 
 
 def test_login_errors(server):
