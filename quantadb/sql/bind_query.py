@@ -38,8 +38,7 @@ class QueryBinder:
         return ExprBinder(scope, self.params, self.fmt, self._bind_subquery, self.catalog.regclass)
 
     def _bind_subquery(self, node: exp.Expression, scope: Scope) -> tuple[P.Plan, bool]:
-        probe = Scope(parent=scope)
-        plan = self.bind_query(node, probe)
+        plan = self.bind_query(node, scope)
         return plan, _is_correlated(plan)
 
     # -- queries -----------------------------------------------------------------------------------
@@ -438,7 +437,7 @@ class QueryBinder:
         columns = list(left.columns) + list(right.columns)
         condition = None
         using = join.args.get("using")
-        if join.args.get("kind", "") and str(join.args.get("kind")).upper() == "NATURAL" or join.args.get("natural"):
+        if "NATURAL" in (str(join.args.get("method") or "").upper(), str(join.args.get("kind") or "").upper()):
             names = [c.name for c in left_scope.columns if not c.hidden]
             using = [exp.to_identifier(c.name) for c in right_scope.columns if c.name in names]
         binder = self.expr_binder(scope)
