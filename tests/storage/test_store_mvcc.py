@@ -215,3 +215,16 @@ def test_vacuum_candidates_after_churn(store, table):
     assert store.vacuum_candidates(min_dead=3, fraction=0.0) == [table]
     store.vacuum(table)
     assert store.vacuum_candidates(min_dead=3, fraction=0.0) == []
+
+
+def test_waiter_wakes_when_the_blocking_subtransaction_rolls_back(store, table):
+    t1, t2 = store.begin(), store.begin()
+    sp = store.savepoint(t1)
+    _update(store, t1, table, 3, "inner")
+    snap2 = store.snapshot(t2)
+    with pytest.raises(WouldBlock) as e:
+        store.delete(t2, table, _rowid(store, t2, table, 3), snap2)
+    assert e.value.xid != t1.xid  # the subtransaction's xid
+    store.rollback_to(t1, sp)
+    store.wait_for(t2, e.value.xid, 1)  # returns at once: that xid is aborted
+    assert store.delete(t2, table, _rowid(store, t2, table, 3), store.snapshot(t2)) == 1
