@@ -26,8 +26,9 @@ def test_precedence_flag_env_file_default(tmp_path):
     cfg = tmp_path / "q.toml"
     cfg.write_text('port = 6000\nhttp_port = 6001\nnode_id = "file"\nfsync = false\n'
                    'auth = ["host all all all md5"]\nmax_connections = 7\n')
-    s = load({"port": "7000"}, str(cfg), environ={"QUANTADB_PORT": "6500", "QUANTADB_HTTP_PORT": "6501",
-                                                  "QUANTADB_AUTH": "host all all 127.0.0.1/32 trust; host all all all reject"})
+    env = {"QUANTADB_PORT": "6500", "QUANTADB_HTTP_PORT": "6501",
+           "QUANTADB_AUTH": "host all all 127.0.0.1/32 trust; host all all all reject"}
+    s = load({"port": "7000"}, str(cfg), environ=env)
     assert s.port == 7000  # flag
     assert s.http_port == 6501  # env beats file
     assert s.node_id == "file" and s.fsync is False and s.max_connections == 7  # file beats default

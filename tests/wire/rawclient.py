@@ -9,7 +9,8 @@ PROTOCOL_3_0 = 196608
 
 
 def startup_packet(params: dict[str, str], code: int = PROTOCOL_3_0) -> bytes:
-    body = struct.pack("!i", code) + b"".join(k.encode() + b"\0" + v.encode() + b"\0" for k, v in params.items()) + b"\0"
+    pairs = b"".join(k.encode() + b"\0" + v.encode() + b"\0" for k, v in params.items())
+    body = struct.pack("!i", code) + pairs + b"\0"
     return struct.pack("!i", len(body) + 4) + body
 
 

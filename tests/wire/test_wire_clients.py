@@ -130,7 +130,8 @@ def test_psql_sslmode_require_and_verify_full(tls_server, tls_files):
 @needs_psql
 @pytest.mark.parametrize("channel_binding", ["require", "disable", "prefer"])
 def test_psql_scram_over_tls(tls_server, channel_binding):
-    dsn = f"host=127.0.0.1 port={tls_server.port} user=scram dbname=db sslmode=require channel_binding={channel_binding}"
+    dsn = (f"host=127.0.0.1 port={tls_server.port} user=scram dbname=db sslmode=require "
+           f"channel_binding={channel_binding}")
     r = psql(dsn, "SELECT 1", PGPASSWORD="pw")
     assert r.returncode == 0 and r.stdout.strip() == "1", r.stderr
     r = psql(dsn, "SELECT 1", PGPASSWORD="wrong")

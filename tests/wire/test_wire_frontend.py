@@ -9,7 +9,8 @@ from quantadb.wire import frontend as fe
 
 
 def startup(params: dict[str, str], code: int = fe.PROTOCOL_3_0) -> bytes:
-    body = struct.pack("!i", code) + b"".join(k.encode() + b"\0" + v.encode() + b"\0" for k, v in params.items()) + b"\0"
+    pairs = b"".join(k.encode() + b"\0" + v.encode() + b"\0" for k, v in params.items())
+    body = struct.pack("!i", code) + pairs + b"\0"
     return struct.pack("!i", len(body) + 4) + body
 
 
@@ -70,7 +71,8 @@ def test_decode_parse_bind_execute_describe():
     body = (b"p\0s1\0" + struct.pack("!hh", 1, 1) + struct.pack("!h", 2) + struct.pack("!i", 4) + b"\0\0\0\x05"
             + struct.pack("!i", -1) + struct.pack("!hh", 1, 1))
     b = fe.decode_bind(body)
-    assert (b.portal, b.statement, b.param_formats, b.params, b.result_formats) == ("p", "s1", [1], [b"\0\0\0\x05", None], [1])
+    assert (b.portal, b.statement, b.param_formats, b.params, b.result_formats) == \
+        ("p", "s1", [1], [b"\0\0\0\x05", None], [1])
     assert fe.decode_execute(b"\0" + struct.pack("!i", 10)) == ("", 10)
     assert fe.decode_target(b"Sname\0") == ("S", "name")
     assert fe.decode_sasl_initial(b"SCRAM-SHA-256\0" + struct.pack("!i", 3) + b"abc") == ("SCRAM-SHA-256", b"abc")
