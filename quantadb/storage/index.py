@@ -172,11 +172,12 @@ class Index:
             rowids = np.concatenate([rowids, np.array(dr, dtype=np.int64)])
         all_keys = np.concatenate([base[0], new_keys]) if len(base[0]) else new_keys
         all_rows = np.concatenate([base[1], rowids]) if len(base[1]) else rowids
+        # Stable sorts (timsort) merge the sorted base and a mostly sorted batch in ~linear time;
+        # equal keys keep base entries first, then the new ones in row order.
         if all_keys.dtype == object:
-            order = np.array(sorted(range(len(all_keys)), key=lambda i: (all_keys[i], all_rows[i])),
-                             dtype=np.int64)
-        else:  # by (key, rowid)
-            order = np.lexsort((all_rows, all_keys))
+            order = np.array(sorted(range(len(all_keys)), key=all_keys.__getitem__), dtype=np.int64)
+        else:
+            order = np.argsort(all_keys, kind="stable")
         return all_keys[order], all_rows[order]
 
     def _publish(self, base: tuple[np.ndarray, np.ndarray]) -> None:
