@@ -63,9 +63,10 @@ def start_server(data_dir: str) -> tuple[subprocess.Popen, int]:
 
 
 def folder_of(path: str) -> str:
-    """Score area of a corpus file: its first two path components (e.g. sqllogictest/index)."""
-    parts = Path(path).parts
-    return "/".join(parts[:2]) if len(parts) > 2 else parts[0]
+    """Score area of a corpus file: suite and first folder inside it (sqllogictest/index,
+    risingwave/join); the suites' own wrapper folders (test, e2e_test/batch) are skipped."""
+    parts = [p for p in Path(path).parent.parts if p not in ("test", "e2e_test", "batch")]
+    return "/".join(parts[:2])
 
 
 def report(results: dict) -> None:
@@ -99,12 +100,12 @@ def run_slt(args: argparse.Namespace, dsn: str) -> dict:
         subprocess.run(cmd, stdout=subprocess.DEVNULL)
         if not json_path.exists():
             raise SystemExit("conformance: slt.py wrote no results")
-        return _per_file(json.loads(json_path.read_text()), corpus / "corpus")
+        return _per_file(json.loads(json_path.read_text()))
 
 
-def _per_file(items: list[dict], root: Path) -> dict:
-    """slt.py's --json output (one object per file) as {path relative to the corpus root: object}."""
-    return {os.path.relpath(item["file"], root): item for item in items}
+def _per_file(items: list[dict]) -> dict:
+    """slt.py's --json output (one object per file, paths relative to the corpus root) by path."""
+    return {item["file"]: item for item in items}
 
 
 def main() -> int:
