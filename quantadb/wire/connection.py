@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("quantadb.wire")
 
 FLUSH_BYTES = 256 * 1024
+AUTHENTICATION_TIMEOUT_S = 60  # PostgreSQL's authentication_timeout: start-up must finish within it
 
 
 class Closed(Exception):
@@ -131,7 +132,10 @@ class Connection:
         self.task = asyncio.current_task()
         try:
             try:
-                await start(self)
+                await asyncio.wait_for(start(self), AUTHENTICATION_TIMEOUT_S)
+            except asyncio.TimeoutError:
+                log.info("[wire] start-up from %s did not finish within %ds", self.address, AUTHENTICATION_TIMEOUT_S)
+                raise Closed() from None
             except SqlError as exc:
                 raise Fatal(exc) from None
             except (Fatal, Closed, StartupDone, ConnectionError, ssl.SSLError, asyncio.IncompleteReadError):
