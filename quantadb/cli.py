@@ -8,7 +8,7 @@ import logging
 import sys
 
 from quantadb import __version__
-from quantadb.config import FIELDS, load
+from quantadb.config import FIELDS, HELP, load
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -23,12 +23,13 @@ def _parser() -> argparse.ArgumentParser:
     for name, f in FIELDS.items():
         flag = "--" + name.replace("_", "-")
         if name == "auth":
-            serve.add_argument(flag, action="append", dest=name, metavar="RULE",
-                               help="pg_hba.conf line 'TYPE DATABASE USER ADDRESS METHOD' (repeatable)")
+            serve.add_argument(flag, action="append", dest=name, metavar="RULE", help=HELP[name])
         elif f.type == "bool":
-            serve.add_argument(flag, dest=name, default=None, choices=["on", "off", "true", "false"])
+            serve.add_argument(flag, dest=name, default=None, choices=["on", "off", "true", "false"],
+                               help=HELP[name])
         else:
-            serve.add_argument(flag, dest=name, default=None, metavar=name.upper())
+            serve.add_argument(flag, dest=name, default=None, metavar=name.upper().split("_")[-1],
+                               help=HELP[name] + (f" (default: {f.default})" if f.default != "" else ""))
     return p
 
 

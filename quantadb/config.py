@@ -21,16 +21,16 @@ from quantadb.wire.hba import parse_rules
 class Settings:
     data_dir: str = "./data"
     host: str = "127.0.0.1"
-    port: int = 5432  # 0 = pick a free port
-    http_host: str = ""  # "" = same as host
+    port: int = 5432
+    http_host: str = ""
     http_port: int = 8432
     node_id: str = "node1"
     tls_cert: str = ""
     tls_key: str = ""
-    auth: list[str] = field(default_factory=list)  # pg_hba.conf lines; [] = the default rules
+    auth: list[str] = field(default_factory=list)
     max_connections: int = 100
     max_message_bytes: int = 64 * 1024 * 1024
-    statement_timeout_ms: int = 0  # default for every session; 0 = none
+    statement_timeout_ms: int = 0
     shutdown_grace_s: float = 10.0
     fsync: bool = True
     log_level: str = "info"
@@ -49,6 +49,25 @@ class Settings:
 
 
 FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+HELP = {
+    "data_dir": "directory of the database files (created if missing)",
+    "host": "address to listen on for SQL (and HTTP unless http_host is set)",
+    "port": "PostgreSQL protocol port; 0 picks a free one",
+    "http_host": "address for the HTTP status API (default: host)",
+    "http_port": "HTTP status API port; 0 picks a free one",
+    "node_id": "this node's name in /cluster/status",
+    "tls_cert": "PEM certificate (chain) for TLS; needs tls_key",
+    "tls_key": "PEM private key for TLS",
+    "auth": "pg_hba.conf line 'TYPE DATABASE USER ADDRESS METHOD' (repeatable; default: trust from "
+            "loopback, scram-sha-256 from elsewhere)",
+    "max_connections": "sessions beyond this are refused with 53300",
+    "max_message_bytes": "a larger protocol message ends its connection (08P01)",
+    "statement_timeout_ms": "default statement_timeout of every session; 0 = none",
+    "shutdown_grace_s": "on SIGTERM, how long running statements may finish before they are canceled",
+    "fsync": "flush the WAL to disk at commit (off is faster and not crash-safe)",
+    "log_level": "debug, info, warning or error",
+    "worker_threads": "threads that run long statements off the event loop",
+}
 ENV_PREFIX = "QUANTADB_"
 
 
