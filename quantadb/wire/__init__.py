@@ -1,0 +1,25 @@
+"""The PostgreSQL wire protocol (v3) server: the node's SQL front door.
+
+Modules, after CockroachDB's pgwire split and psycopg's protocol-without-I/O:
+  frontend.py   client messages: incremental reader + body decoders (no I/O)
+  backend.py    server messages as bytes (no I/O)
+  encode.py     RowDescription / DataRow from engine batches (the hot path)
+  auth.py       cleartext, md5, SCRAM-SHA-256(-PLUS) server side (no I/O)
+  hba.py        pg_hba.conf-style rules: which method for which client
+  startup.py    SSL/GSS negotiation, StartupMessage, authentication, session creation
+  connection.py the per-connection state machine over asyncio streams
+  server.py     listener, max_connections, cancel registry, graceful shutdown
+  stats.py      plain counters for /metrics
+
+Choices:
+- Engine calls run inline on the event loop first; the engine raises RunInWorker for work
+  that would block the loop, and the call is repeated on a small thread pool. Short
+  statements (pgbench, catalog queries) thus never pay for a thread hand-off.
+- Output is buffered per connection and written at ReadyForQuery, at Flush, when it grows
+  past 256 KiB, and whenever the connection is about to wait for input. The last rule makes
+  pipelining and asyncpg's Parse/Describe/Flush (no Sync) work without special cases.
+- Bad input from one client (malformed, truncated, oversized messages) ends that connection
+  with a FATAL 08P01; the server and all other sessions are unaffected.
+- Only this package turns SqlError into bytes; an unexpected exception from the engine is
+  logged with its traceback and reported as XX000, and the session continues.
+"""
