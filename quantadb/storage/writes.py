@@ -67,14 +67,16 @@ class RowWrites:
         return irel.name if irel else str(index_oid)
 
     def _check_unique(self, txn: Txn, rel_oid: int, columns: list[Column], n: int,
-                      only: np.ndarray | None = None) -> None:
-        """UNIQUE/PRIMARY KEY for n new rows (`only`: the rows whose key may have changed)."""
-        if only is not None and not only.any():
-            return
+                      changed: dict[int, np.ndarray] | None = None) -> None:
+        """UNIQUE/PRIMARY KEY for n new rows (`changed`: per index, the rows whose key changed;
+        an UPDATE that keeps a row's key must not find the row's own old version)."""
         table = self._state.tables[rel_oid]
         for index_oid in self._state.table_indexes.get(rel_oid, ()):
             idx = self._state.indexes[index_oid]
             if not idx.unique:
+                continue
+            only = None if changed is None else changed[index_oid]
+            if only is not None and not only.any():
                 continue
             if n > 64 and idx.numeric:
                 self._check_unique_bulk(txn, table, idx, columns[idx.attnums[0] - 1], n, only)
@@ -165,23 +167,23 @@ class RowWrites:
             if n == 0:
                 return rowids
             changed = self._key_changed(table, rel_oid, rowids, cols)
-            if changed is not None:
-                self._check_unique(txn, rel_oid, cols, n, only=changed)
+            if changed:
+                self._check_unique(txn, rel_oid, cols, n, changed)
             xid = self._write_xid(txn)
             new = self._log((R.UPDATE, xid, rel_oid, rowids, n, cols), txn)
             self._maybe_prune(table)
             return new
 
-    def _key_changed(self, table: Table, rel_oid: int, rowids: np.ndarray, cols: list[Column]) -> np.ndarray | None:
-        """Rows whose key in some unique index differs from the old version (None: no unique index)."""
-        changed = None
+    def _key_changed(self, table: Table, rel_oid: int, rowids: np.ndarray,
+                     cols: list[Column]) -> dict[int, np.ndarray]:
+        """Per unique index, the rows whose key differs from their old version."""
+        out: dict[int, np.ndarray] = {}
         for index_oid in self._state.table_indexes.get(rel_oid, ()):
             idx = self._state.indexes[index_oid]
             if not idx.unique:
                 continue
             old = table.fetch(rowids, list(idx.attnums))
-            if changed is None:
-                changed = np.zeros(len(rowids), dtype=np.bool_)
+            changed = out[index_oid] = np.zeros(len(rowids), dtype=np.bool_)
             for a, o in zip(idx.attnums, old):
                 new = cols[a - 1]
                 diff = np.asarray(new.data != o.data, dtype=np.bool_).reshape(-1)
@@ -190,7 +192,7 @@ class RowWrites:
                     ov = np.ones(len(rowids), np.bool_) if o.valid is None else o.valid
                     diff |= nv != ov
                 changed |= diff
-        return changed
+        return out
 
     def _maybe_prune(self, table: Table) -> None:
         """Keep index candidate lists short under update churn (pgbench's branches row gets a

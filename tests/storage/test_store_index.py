@@ -145,3 +145,19 @@ def test_find_conflicts(store):
     insert(store, other, oid, [3])
     with pytest.raises(WouldBlock):
         store.find_conflicts(txn, pk, [Column(np.array([3], dtype=np.int32))])
+
+
+def test_update_changing_one_of_two_unique_keys(store):
+    oid, _ = create_table(store, types=(T.INT4, T.TEXT))
+    txn = store.begin()
+    second = store.allocate_oid(txn)
+    store.create_relation(txn, RelationDef(second, POSTGRES_DB_OID, PUBLIC_NAMESPACE, "t_c2_key", "i",
+                                           table_oid=oid, index_columns=(2,), unique=True))
+    store.commit(txn).result()
+    committed(store, lambda t: insert(store, t, oid, [1, 2], ["a", "b"]))
+    txn = store.begin()
+    snap = store.snapshot(txn)
+    r = store.index(second).lookup([Column(np.array(["a"], dtype=object))])
+    store.update(txn, oid, r, cols([10], ["a"]), snap)  # new id, same c2: no self-conflict on c2
+    store.commit(txn).result()
+    assert peek(store, oid) == [(2, "b"), (10, "a")]
