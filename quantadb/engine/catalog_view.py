@@ -142,3 +142,48 @@ def _split_name(text: str) -> list[str]:
         i += 1
     parts.append("".join(cur))
     return parts
+
+
+class RegNames:
+    """How reg* values read and print for one session: 'pg_class'::regclass <-> 1259.
+
+    Names print schema-qualified when the schema is not on the search path, as PostgreSQL's
+    regclassout does; an OID that names nothing prints as the number."""
+
+    def __init__(self, session) -> None:
+        self.session = session
+
+    def name(self, kind: str, oid: int) -> str:
+        catalog = self.session.catalog()
+        if kind == "regclass":
+            rel = catalog.relation(oid)
+            if rel is not None:
+                schema = catalog.namespace_name(rel.namespace)
+                visible = catalog.resolve_relation([rel.name])
+                if visible is not None and visible.relation is not None and visible.relation.oid == oid:
+                    return _quote(rel.name)
+                return f"{_quote(schema)}.{_quote(rel.name)}"
+            for vt in VIRTUAL_TABLES.values():
+                if vt.oid == oid:
+                    return vt.name if vt.schema == "pg_catalog" else f"{vt.schema}.{vt.name}"
+        elif kind == "regtype":
+            from quantadb.types import registry as R
+            if oid in R.BY_OID:
+                return R.format_type(R.BY_OID[oid])
+        elif kind == "regnamespace":
+            ns = self.session.store.catalog.namespace(catalog.snap, catalog.database_oid, oid)
+            if ns is not None:
+                return _quote(ns.name)
+        elif kind == "regrole":
+            role = self.session.store.catalog.role(catalog.snap, oid)
+            if role is not None:
+                return _quote(role.name)
+        return str(oid)
+
+    def oid(self, kind: str, text: str) -> int:
+        return self.session.catalog().regclass(kind, text)
+
+
+def _quote(name: str) -> str:
+    plain = name and (name[0].islower() or name[0] == "_") and all(c.islower() or c.isdigit() or c == "_" for c in name)
+    return name if plain else '"' + name.replace('"', '""') + '"'

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from quantadb.engine import statements as S
 from quantadb.engine.autoparam import parameterize
-from quantadb.engine.catalog_view import SessionCatalog
+from quantadb.engine.catalog_view import RegNames, SessionCatalog
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
 from quantadb.engine.settings import Settings
 from quantadb.errors import (ActiveSqlTransaction, DuplicateCursor, DuplicatePreparedStatement,
@@ -127,7 +127,8 @@ class Session:
         key = (s.values["timezone"], s.values["datestyle"], s.values["intervalstyle"],
                s.values["extra_float_digits"], s.values["bytea_output"], s.values["client_encoding"])
         if self._format is None or self._format_key != key:
-            self._format = FormatContext(key[0], key[1], key[2], int(key[3]), key[4], key[5])
+            self._format = FormatContext(key[0], key[1], key[2], int(key[3]), key[4], key[5],
+                                         reg_names=RegNames(self))
             self._format_key = key
         return self._format
 

@@ -299,9 +299,25 @@ class ExprBinder:
     def _Neg(self, node: exp.Neg) -> Expr:
         inner = node.this
         if isinstance(inner, exp.Literal) and not inner.is_string:
-            lit = self._Literal(exp.Literal.number("-" + inner.this))
-            return lit
+            lit = self._Literal(inner)  # fold the sign into the constant, as PostgreSQL's grammar does
+            value = -lit.value
+            if lit.type.pg is R.INT8 and -value == 2**31:
+                return Const(int(value), SqlType(R.INT4))
+            if lit.type.pg is R.NUMERIC and isinstance(value, Decimal) and value == -2**63:
+                return Const(int(value), SqlType(R.INT8))
+            return Const(value, lit.type)
         return self.operator("-", None, self.bind(inner))
+
+    def _Escape(self, node: exp.Expression) -> Expr:
+        """x [NOT] LIKE pattern ESCAPE e: rewrite the pattern to use backslash, PostgreSQL's default."""
+        like = node.this
+        op = _BINARY_OPS.get(type(like))
+        if op not in ("~~", "~~*"):
+            raise FeatureNotSupported(f"ESCAPE is not supported here: {node.sql(dialect='postgres')[:60]}")
+        if like.args.get("negate"):
+            op = _NEGATED_OPS[op]
+        pattern = self.call_bound("like_escape", [self.bind(like.expression), self.bind(node.expression)])
+        return self.operator(op, self.bind(like.this), pattern)
 
     def _BitwiseNot(self, node: exp.Expression) -> Expr:
         return self.operator("~", None, self.bind(node.this))
@@ -396,8 +412,12 @@ class ExprBinder:
         col_type = plan.columns[0].type
         match = F.resolve_operator(op, arg.type, col_type)
         arg = self.coerce(arg, match.arg_types[0])
-        if match.arg_types[1].pg is not col_type.pg:
-            raise FeatureNotSupported("subquery comparison needing a cast of the subquery column")
+        if match.arg_types[1].pg is not col_type.pg:  # compare through a cast of the subquery's column
+            from quantadb.sql.plan import PlanColumn, Project
+            target = match.arg_types[1]
+            cast = self.coerce(ColumnRef(0, col_type, plan.columns[0].name), target)
+            plan = Project(plan, [cast], [PlanColumn(plan.columns[0].name, target)],
+                           estimated_rows=plan.estimated_rows)
         return SubqueryExpr(kind, plan, BOOL, arg, match.sig.impl, negated, correlated)
 
     def _Exists(self, node: exp.Exists) -> Expr:

@@ -36,6 +36,7 @@ Parser = Callable[[str], Any]
 
 _INT_NAMES = {r.INT2.oid: "smallint", r.INT4.oid: "integer", r.INT8.oid: "bigint"}
 _UINT32_TYPES = {t.oid for t in r.REG_TYPES} | {r.XID.oid, r.CID.oid}
+_REG_NAMED = {t.oid for t in r.REG_TYPES if t is not r.OID}  # printed as names when the engine can
 # Fixed-width types whose binary form is their numpy value in network byte order (struct codes).
 _FIXED_BINARY = {r.INT2.oid: "h", r.INT4.oid: "i", r.INT8.oid: "q", r.FLOAT4.oid: "f",
                  r.FLOAT8.oid: "d", r.DATE.oid: "i", r.TIME.oid: "q", r.TIMESTAMP.oid: "q",
@@ -91,6 +92,9 @@ def value_formatter(t: SqlType | PgType, ctx: FormatContext) -> Formatter:
         return tx.format_pg_lsn
     if oid == r.MONEY.oid:
         return tx.format_money
+    if oid in _REG_NAMED and ctx.reg_names is not None:
+        names, kind = ctx.reg_names, pg.name
+        return lambda v: names.name(kind, int(v))
     if oid in _UINT32_TYPES:
         return lambda v: str(int(v) % 2**32)
     if pg.dtype.kind in "iu":
@@ -116,6 +120,9 @@ def _parser(t: SqlType | PgType, ctx: FormatContext) -> Parser:
     if oid in _INT_NAMES:
         name = _INT_NAMES[oid]
         return lambda s: tx.parse_int(s, name)
+    if oid in _REG_NAMED and ctx.reg_names is not None:
+        names, kind = ctx.reg_names, pg.name
+        return lambda s: names.oid(kind, s)
     if oid in _UINT32_TYPES or oid == r.OID.oid:
         return tx.parse_oid
     if oid == r.FLOAT8.oid:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from quantadb.types.datetime import get_zone
 
@@ -23,6 +24,10 @@ class FormatContext:
     extra_float_digits: int = 1
     bytea_output: str = "hex"
     client_encoding: str = "UTF8"
+    # names for reg* values (regclass, regtype, ...): an object with name(kind, oid) -> str and
+    # oid(kind, text) -> int, given by the engine since only the catalog knows them; without it
+    # reg* values read and print as numbers
+    reg_names: Any = field(default=None, compare=False)
     zone: _dt.tzinfo = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -72,8 +72,6 @@ def test_builtin_array_codecs_without_introspection(server) -> None:
     assert run(server, body) == ([1, 2], ["a", None])
 
 
-@pytest.mark.xfail(strict=True, reason="engine: '-1' literal inside WITH RECURSIVE fails to bind (asyncpg "
-                                        "introspection query)")
 def test_type_introspection_for_int_arrays(server) -> None:
     async def body(conn):
         return await conn.fetchval("SELECT $1::int[]", [1, 2])

@@ -8,10 +8,10 @@ import pytest
 from psql_driver import GOLDEN, SCHEMA, golden_name, normalise, psql, record_port
 
 LISTINGS = ["\\l", "\\dn", "\\du", "\\dt", "\\dv", "\\di", "\\ds", "\\dt+ orders", "\\conninfo"]
-# \d TABLE runs correlated scalar subqueries (the column query) and casts int2vector to int2[]
-# (the publications query); both fail in the SQL engine today (see the catalog report).
-DESCRIBE = ["\\d customers", "\\d orders", "\\d+ orders", "\\d big_orders"]
-ENGINE_GAPS = pytest.mark.xfail(strict=True, reason="engine: correlated subqueries and int2vector::int2[] cast")
+# \d TABLE casts int2vector to int2[] (the publications query), which the engine cannot yet.
+ENGINE_GAPS = pytest.mark.xfail(strict=True, reason="engine: int2vector::int2[] cast (the publications query)")
+DESCRIBE = [pytest.param(c, marks=ENGINE_GAPS) for c in ("\\d customers", "\\d orders", "\\d+ orders")] + \
+    ["\\d big_orders"]
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +41,7 @@ def test_listing_matches_postgres(psql_port: int, command: str) -> None:
     _check(psql_port, command)
 
 
-@pytest.mark.parametrize("command", [pytest.param(c, marks=ENGINE_GAPS) for c in DESCRIBE])
+@pytest.mark.parametrize("command", DESCRIBE)
 def test_describe_matches_postgres(psql_port: int, command: str) -> None:
     _check(psql_port, command)
 

@@ -69,7 +69,6 @@ def test_reflect_table_names(engine) -> None:
     assert not inspector.has_table("clients_sa_missing")
 
 
-@ENGINE_GAPS
 def test_reflect_columns(engine) -> None:
     columns = inspect(engine).get_columns("clients_sa_users")
     assert [(c["name"], str(c["type"]), c["nullable"]) for c in columns] == [
