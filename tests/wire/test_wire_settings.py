@@ -1,6 +1,7 @@
 """Server settings seen through clients: TLS, statement_timeout default, login errors, limits."""
 
 import subprocess
+import threading
 
 import psycopg
 import pytest
@@ -25,6 +26,10 @@ def test_tls_and_statement_timeout_flags(start_quantadb, tls_files):
         with pytest.raises(psycopg.errors.QueryCanceled):
             conn.execute("SELECT pg_sleep(10)")
         assert conn.execute("SELECT 1").fetchone() == (1,)
+        conn.execute("SET statement_timeout = 0")
+        threading.Timer(0.5, conn.cancel_safe).start()  # libpq 17: SSLRequest, TLS, then CancelRequest
+        with pytest.raises(psycopg.errors.QueryCanceled):
+            conn.execute("SELECT pg_sleep(20)")
     conns = [psycopg.connect(srv.dsn) for _ in range(3)]
     with pytest.raises(psycopg.OperationalError, match="too many clients"):
         psycopg.connect(srv.dsn)
