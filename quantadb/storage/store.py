@@ -5,7 +5,8 @@ WAL -> apply(record). Checks raise before any effect: `WouldBlock(xid)` when a r
 held by a running transaction (the engine calls `wait_for` and retries), `RowChanged` when
 READ COMMITTED must re-run the statement, SqlErrors otherwise. Reads take no lock.
 
-    Store.open(data_dir, *, fs=None, fsync=True, capacity=65536, standby=False) -> Store
+    Store.open(data_dir, *, fs=None, fsync=True, capacity=65536, standby=False,
+               checkpoint_wal_bytes=256 MB) -> Store     (a background checkpointer; 0 = off)
     store.promote()                                 standby -> primary: abort what the WAL left open
     store.catalog                                   Catalog (snapshot lookups, .version)
     store.begin(isolation="read committed", read_only=False) -> Txn
@@ -72,6 +73,8 @@ from .writes import RowWrites
 log = logging.getLogger("quantadb.storage")
 
 ASYNC_FLUSH_DELAY_S = 0.01
+DEFAULT_CHECKPOINT_WAL_BYTES = 256 << 20  # PostgreSQL's max_wal_size is 1 GB; replay here is slower
+CHECKPOINTER_INTERVAL_S = 1.0
 
 __all__ = ["Store", "Txn", "Snapshot", "WouldBlock", "RowChanged"]
 
@@ -91,26 +94,38 @@ class Store(RowWrites, SchemaChanges, Sequences):
         self._pending: dict[int, tuple] = {}  # top xid -> COMMIT record appended, not yet applied
         self._flush_timer: threading.Timer | None = None
         self._last_checkpoint_lsn = state.checkpoint_lsn
+        self._checkpoint_lock = threading.Lock()
+        self._checkpoint_thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._standby = False
         self._closed = False
 
     # -- opening ------------------------------------------------------------------------
     @classmethod
     def open(cls, data_dir: str, *, fs: FileSystem | None = None, fsync: bool = True,
-             capacity: int = DEFAULT_CAPACITY, standby: bool = False) -> Store:
+             capacity: int = DEFAULT_CAPACITY, standby: bool = False,
+             checkpoint_wal_bytes: int = DEFAULT_CHECKPOINT_WAL_BYTES) -> Store:
         """Recover the data directory. A standby keeps transactions the WAL left open (the
-        primary may still commit them); otherwise they are aborted, as after a crash."""
+        primary may still commit them); otherwise they are aborted, as after a crash. A
+        background thread checkpoints past `checkpoint_wal_bytes` of WAL (0: never)."""
         fs = fs if fs is not None else FileSystem(fsync=fsync)
         fs.makedirs(data_dir)
         state = StorageState(capacity)
         end, epoch = recover(fs, data_dir, state)
         wal = WalWriter(fs, wal_dir(data_dir), end, epoch=epoch)
         store = cls(fs, data_dir, state, wal)
+        store._standby = standby
         if not standby:
             store.promote()
+        if checkpoint_wal_bytes > 0:
+            store._checkpoint_thread = threading.Thread(
+                target=store._checkpointer, args=(checkpoint_wal_bytes,), name="quantadb-checkpointer", daemon=True)
+            store._checkpoint_thread.start()
         return store
 
     def promote(self) -> None:
         """End recovery: abort (with ABORT records) every transaction the WAL left open."""
+        self._standby = False
         leftovers = sorted(self._state.txns.running)
         for xid in leftovers:
             self._log((R.ABORT, xid, []))
@@ -362,22 +377,37 @@ class Store(RowWrites, SchemaChanges, Sequences):
         return self._wal.written_lsn - self._last_checkpoint_lsn
 
     def checkpoint(self) -> int:
-        """Write a checkpoint of everything applied so far; recycle the WAL before it."""
-        with self._wlock:
-            lsn = self._wal.written_lsn
-            blobs = dump_state(self._state, list(self._pending.values()), self._wal.epoch)
-        self._wal.flush(lsn)
-        write_checkpoint(self._fs, checkpoint_dir(self._data_dir), lsn, blobs)
-        self._last_checkpoint_lsn = lsn
-        self._log((R.CHECKPOINT, lsn))
-        self._wal.recycle(lsn)
-        log.info("[storage] checkpoint at LSN %d (%d tables)", lsn, len(self._state.tables))
-        return lsn
+        """Write a checkpoint of everything applied so far; recycle the WAL before it. A
+        standby logs no CHECKPOINT record: its WAL stays byte-identical to the primary's."""
+        with self._checkpoint_lock:
+            with self._wlock:
+                lsn = self._wal.written_lsn
+                blobs = dump_state(self._state, list(self._pending.values()), self._wal.epoch)
+            self._wal.flush(lsn)
+            write_checkpoint(self._fs, checkpoint_dir(self._data_dir), lsn, blobs)
+            self._last_checkpoint_lsn = lsn
+            if not self._standby:
+                self._log((R.CHECKPOINT, lsn))
+            self._wal.recycle(lsn)
+            log.info("[storage] checkpoint at LSN %d (%d tables)", lsn, len(self._state.tables))
+            return lsn
+
+    def _checkpointer(self, max_wal_bytes: int) -> None:
+        """Background: checkpoint once a crash would replay more than max_wal_bytes of WAL."""
+        while not self._stop.wait(CHECKPOINTER_INTERVAL_S):
+            if self.wal_since_checkpoint_bytes > max_wal_bytes:
+                try:
+                    self.checkpoint()
+                except Exception:  # keep the node up; the next round retries
+                    log.exception("[storage] background checkpoint failed")
 
     def close(self) -> None:
         if self._closed:
             return
         self._closed = True
+        self._stop.set()
+        if self._checkpoint_thread is not None:
+            self._checkpoint_thread.join()
         timer = self._flush_timer
         if timer is not None:
             timer.cancel()

@@ -179,3 +179,26 @@ def test_replica_applies_the_primary_stream_to_the_same_state(store, fs):
     replica.promote()  # failover: the primary's open transaction is aborted here
     assert replica.current_lsn > lsn and replica.state.txns.running == set()
     replica.close()
+
+
+def test_background_checkpointer_and_standby_checkpoint(fs, monkeypatch):
+    import time
+
+    from quantadb.storage import store as store_module
+    from quantadb.storage.checkpoint import list_checkpoints
+    from quantadb.storage.recovery import checkpoint_dir
+    from quantadb.storage.store import Store
+    monkeypatch.setattr(store_module, "CHECKPOINTER_INTERVAL_S", 0.01)
+    store = Store.open(DATA, fs=fs, capacity=64, checkpoint_wal_bytes=1000)
+    oid, _ = create_table(store)
+    committed(store, lambda t: insert(store, t, oid, list(range(100))))
+    deadline = time.monotonic() + 10
+    while not list_checkpoints(fs, checkpoint_dir(DATA)) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert list_checkpoints(fs, checkpoint_dir(DATA))
+    store.close()
+    standby = Store.open(DATA, fs=fs, capacity=64, standby=True, checkpoint_wal_bytes=0)
+    lsn = standby.current_lsn
+    standby.checkpoint()
+    assert standby.current_lsn == lsn  # no record of its own: the WAL mirrors the primary's
+    standby.close()
