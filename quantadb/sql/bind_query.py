@@ -487,6 +487,8 @@ class QueryBinder:
                     scope.add(alias or parts[0], columns)
                     return plan, scope
             return self._bind_relation(parts, alias, col_aliases, parent)
+        if isinstance(item, exp.Subquery) and not isinstance(item.this, exp.Query):
+            return self._bind_joined_table(item, alias, col_aliases, parent, lateral)
         if isinstance(item, exp.Subquery):
             scope_parent = lateral if lateral is not None and item.args.get("lateral") is not False else parent
             plan = self.bind_query(item.this, scope_parent if lateral is not None else parent)
@@ -520,6 +522,30 @@ class QueryBinder:
         if isinstance(item, (exp.Anonymous, exp.Func)):
             return self._bind_function_from(item, item, alias, col_aliases, parent, lateral)
         raise FeatureNotSupported(f"unsupported FROM item: {item.sql(dialect='postgres')[:60]}")
+
+    def _bind_joined_table(self, item: exp.Subquery, alias: str, col_aliases: list[str], parent: Scope | None,
+                           lateral: Scope | None):
+        """A parenthesised join, `(a JOIN b ON ...) [AS j (cols)]`: sqlglot reads it as a
+        Subquery around the first table, the joins hanging off that table."""
+        first = item.this.copy()
+        joins = first.args.get("joins") or []
+        first.set("joins", None)
+        plan, scope = self._bind_from_item(first, parent, lateral)
+        for join in joins:
+            plan, scope = self._bind_join(plan, scope, join, parent)
+        if not alias:
+            return plan, scope
+        # an alias hides the inner range variables: every visible column now belongs to it
+        visible = [i for i, c in enumerate(scope.columns) if not c.hidden]
+        if len(col_aliases) > len(visible):
+            raise SqlSyntaxError(f'table "{alias}" has {len(visible)} columns available but '
+                                 f'{len(col_aliases)} columns specified')
+        names = {i: col_aliases[k] for k, i in enumerate(visible[:len(col_aliases)])}
+        aliased = Scope(parent=parent)
+        aliased.aliases.add(alias)
+        for i, c in enumerate(scope.columns):
+            aliased.columns.append(ScopeColumn(names.get(i, c.name), "" if c.hidden else alias, c.column, c.hidden))
+        return plan, aliased
 
     def _bind_relation(self, parts: list[str], alias: str, col_aliases: list[str], parent: Scope | None):
         resolved = self.catalog.resolve_relation(parts)
