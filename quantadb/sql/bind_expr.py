@@ -453,6 +453,10 @@ class ExprBinder:
 
     def _Bracket(self, node: exp.Bracket) -> Expr:
         base = self.bind(node.this)
+        zero_based = base.type.pg in (R.INT2VECTOR, R.OIDVECTOR)
+        if zero_based:  # the catalog's vector types subscript from 0
+            elem_pg = R.INT2 if base.type.pg is R.INT2VECTOR else R.OID
+            base = Cast(base, SqlType(R.array_of(elem_pg)), False)
         if not base.type.pg.is_array:
             raise DatatypeMismatch(f"cannot subscript type {_type_name(base.type)} because it does not support subscripting")
         elem = SqlType(R.element_of(base.type.pg))
@@ -461,7 +465,10 @@ class ExprBinder:
             lo = self.coerce(self.bind(index.this), SqlType(R.INT4)) if index.this else None
             hi = self.coerce(self.bind(index.expression), SqlType(R.INT4)) if index.expression else None
             return Subscript(base, lo, hi, True, base.type)
-        return Subscript(base, self.coerce(self.bind(index), SqlType(R.INT4)), None, False, elem)
+        position = self.coerce(self.bind(index), SqlType(R.INT4))
+        if zero_based:
+            position = self.operator("+", position, Const(1, SqlType(R.INT4)))
+        return Subscript(base, position, None, False, elem)
 
     def _Cast(self, node: exp.Cast) -> Expr:
         target = from_datatype(node.args["to"])

@@ -48,6 +48,7 @@ _INT_OUT_OF_RANGE = {r.INT2.oid: "smallint out of range", r.INT4.oid: "integer o
 _INT_BOUNDS = {r.INT2.oid: (-(2**15), 2**15 - 1), r.INT4.oid: (-(2**31), 2**31 - 1),
                r.INT8.oid: (-(2**63), 2**63 - 1)}
 _OID_LIKE = {t.oid for t in r.REG_TYPES}
+_VECTORS = {r.INT2VECTOR.oid: r.INT2, r.OIDVECTOR.oid: r.OID}  # the array-like catalog types
 _INTS = set(_INT_BOUNDS)
 _FLOATS = {r.FLOAT4.oid, r.FLOAT8.oid}
 _STRINGS = {r.TEXT.oid, r.VARCHAR.oid, r.BPCHAR.oid, r.NAME.oid, r.UNKNOWN.oid, r.CHAR.oid}
@@ -132,6 +133,9 @@ def _zero_nulls(col: Column) -> np.ndarray:
 
 def _value_converter(src: SqlType, dst: SqlType, ctx: FormatContext, explicit: bool) -> Callable[[Any], Any]:
     s, d = src.pg.oid, dst.pg.oid
+    if s in _VECTORS and dst.pg.is_array:  # int2vector / oidvector: space-separated text
+        elem = _value_converter(SqlType(_VECTORS[s]), SqlType(r.element_of(dst.pg)), ctx, explicit)
+        return lambda v: [elem(int(x)) for x in str(v).split()]
     if src.pg.is_array and dst.pg.is_array:
         elem_src, elem_dst = SqlType(r.element_of(src.pg)), SqlType(r.element_of(dst.pg), dst.typmod)
         conv = _value_converter(elem_src, elem_dst, ctx, explicit)

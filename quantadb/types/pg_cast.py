@@ -106,6 +106,8 @@ def can_cast(src: PgType, dst: PgType) -> str | None:
     found = PG_CAST.get((src.oid, dst.oid))
     if found:
         return found
+    if src.oid in (r.INT2VECTOR.oid, r.OIDVECTOR.oid) and dst.is_array:
+        return "i"  # binary-coercible to int2[] / oid[] in PostgreSQL; any array by element cast
     if src.is_array and dst.is_array:
         return can_cast(r.element_of(src), r.element_of(dst))
     if dst.oid in _STRING_CATEGORY:

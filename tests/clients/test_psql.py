@@ -8,10 +8,7 @@ import pytest
 from psql_driver import GOLDEN, SCHEMA, golden_name, normalise, psql, record_port
 
 LISTINGS = ["\\l", "\\dn", "\\du", "\\dt", "\\dv", "\\di", "\\ds", "\\dt+ orders", "\\conninfo"]
-# \d TABLE casts int2vector to int2[] (the publications query), which the engine cannot yet.
-ENGINE_GAPS = pytest.mark.xfail(strict=True, reason="engine: int2vector::int2[] cast (the publications query)")
-DESCRIBE = [pytest.param(c, marks=ENGINE_GAPS) for c in ("\\d customers", "\\d orders", "\\d+ orders")] + \
-    ["\\d big_orders"]
+DESCRIBE = ["\\d customers", "\\d orders", "\\d+ orders", "\\d big_orders"]
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,6 @@ ATTRDEF_OID_BASE = 3_000_000_000
 SYSTEM_COLUMNS = (("tableoid", R.OID, -6), ("cmax", R.CID, -5), ("xmax", R.XID, -4), ("cmin", R.CID, -3),
                   ("xmin", R.XID, -2), ("ctid", R.TID, -1))
 SEQUENCE_COLUMNS = (("last_value", R.INT8), ("log_cnt", R.INT8), ("is_called", R.BOOL))
-_STORAGE = {-1: "x", -2: "p"}
 
 
 def attrdef_oid(table_oid: int, attnum: int) -> int:
@@ -107,7 +106,7 @@ def _attribute(relid: int, attnum: int, name: str, t: R.SqlType, **extra: object
     pg = t.pg
     return {"attrelid": relid, "attname": name, "atttypid": pg.oid, "attstattarget": -1, "attlen": pg.typlen,
             "attnum": attnum, "attndims": 1 if pg.is_array else 0, "attcacheoff": -1, "atttypmod": t.typmod,
-            "attbyval": pg.typbyval, "attalign": pg.typalign, "attstorage": _STORAGE.get(pg.typlen, "p"),
+            "attbyval": pg.typbyval, "attalign": pg.typalign, "attstorage": storage_of(pg),
             "attcompression": "", "attidentity": "", "attgenerated": "", "attislocal": True,
             "attcollation": collation_of(pg), **extra}
 
@@ -226,3 +225,14 @@ def pg_depend(session: "Session") -> Iterator[Row]:
         if rel.kind == "S" and seq is not None and seq.owned_by is not None:
             yield {"classid": PG_CLASS_OID, "objid": rel.oid, "objsubid": 0, "refclassid": PG_CLASS_OID,
                    "refobjid": seq.owned_by[0], "refobjsubid": seq.owned_by[1], "deptype": "a"}
+
+
+# pg_type.typstorage: varlena types are TOASTable ("x", extended) except numeric, which
+# PostgreSQL keeps in the main heap ("m"); fixed-width types are plain ("p").
+_MAIN_STORAGE = {R.NUMERIC.oid}
+
+
+def storage_of(t: R.PgType) -> str:
+    if t.oid in _MAIN_STORAGE:
+        return "m"
+    return "x" if t.typlen == -1 else "p"

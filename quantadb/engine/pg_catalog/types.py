@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator
 
-from quantadb.engine.pg_catalog.relations import BTREE_AM, HASH_AM, HEAP_AM, collation_of
+from quantadb.engine.pg_catalog.relations import BTREE_AM, HASH_AM, HEAP_AM, collation_of, storage_of
 from quantadb.engine.pg_catalog.tables import Row, rows
 from quantadb.types import registry as R
 
@@ -36,7 +36,7 @@ def pg_type(session: "Session") -> Iterator[Row]:
         yield {"oid": t.oid, "typname": t.name, "typnamespace": PG_CATALOG, "typowner": OWNER, "typlen": t.typlen,
                "typbyval": t.typbyval, "typtype": typtype(t), "typcategory": t.category,
                "typispreferred": t.preferred, "typisdefined": True, "typdelim": ",", "typelem": t.elem_oid,
-               "typarray": t.array_oid, "typalign": t.typalign, "typstorage": "x" if t.typlen == -1 else "p",
+               "typarray": t.array_oid, "typalign": t.typalign, "typstorage": storage_of(t),
                "typtypmod": -1, "typcollation": collation_of(t)}
 
 
@@ -76,3 +76,4 @@ def pg_extension(session: "Session") -> Iterator[Row]:
 def pg_language(session: "Session") -> Iterator[Row]:
     for oid, name, is_pl, trusted in LANGUAGES:
         yield {"oid": oid, "lanname": name, "lanowner": OWNER, "lanispl": is_pl, "lanpltrusted": trusted}
+
