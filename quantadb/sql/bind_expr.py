@@ -16,7 +16,7 @@ from sqlglot.dialects.postgres import Postgres
 from sqlglot.time import format_time
 
 from quantadb.errors import (CannotCoerce, DatatypeMismatch, FeatureNotSupported, GroupingError,
-                             IndeterminateDatatype, SyntaxError as SqlSyntaxError, UndefinedFunction,
+                             IndeterminateDatatype, SyntaxError as SqlSyntaxError, UndefinedFunction, UndefinedObject,
                              WindowingError)
 from quantadb.sql import functions as F
 from quantadb.sql.expr import (AggRef, ArrayExpr, BoolOp, Call, Case, Cast, Coalesce, ColumnRef, Const,
@@ -43,6 +43,8 @@ _BINARY_OPS: dict[type, str] = {
     exp.ArrayOverlaps: "&&", exp.JSONBContainsTopKey if hasattr(exp, "JSONBContainsTopKey") else exp.DPipe: "?",
     exp.JSONBExtractScalar: "#>>", exp.JSONBExtract: "#>", exp.SimilarTo: "similar to",
 }
+# collations that exist in every PostgreSQL database (quoted names are case-sensitive)
+_COLLATIONS = {"default", "C", "POSIX", "ucs_basic"}
 _NEGATED_OPS = {"~~": "!~~", "~~*": "!~~*", "~": "!~", "~*": "!~*"}
 
 # sqlglot function classes whose PostgreSQL name and argument order differ from the generic rule.
@@ -253,7 +255,16 @@ class ExprBinder:
         return self.bind(node.this)
 
     def _Collate(self, node: exp.Collate) -> Expr:
-        return self.bind(node.this)  # only the C collation exists
+        e = self.bind(node.this)
+        ident = node.expression
+        name = ident.name if getattr(ident, "quoted", False) or isinstance(ident, exp.Literal) else ident.name.lower()
+        if name not in _COLLATIONS:
+            raise UndefinedObject(f'collation "{name}" for encoding "UTF8" does not exist')
+        if e.type.pg is R.UNKNOWN:
+            e = self.coerce(e, TEXT)
+        if e.type.pg not in R.STRING_TYPES:
+            raise DatatypeMismatch(f"collations are not supported by type {_type_name(e.type)}")
+        return e  # every collation sorts as C
 
     def _Parameter(self, node: exp.Expression) -> Expr:
         number = int(node.name)
@@ -279,6 +290,8 @@ class ExprBinder:
         right_node = node.expression
         if isinstance(right_node, (exp.Any, exp.All)) or (
                 isinstance(right_node, exp.Anonymous) and right_node.name.lower() in ("any", "all", "some")):
+            if node.args.get("negate"):  # x NOT LIKE ANY (...) applies NOT LIKE to each element
+                op = _NEGATED_OPS[op]
             return self._quantified(node.this, op, right_node)
         left = self.bind(node.this)
         right = self.bind(_json_path_arg(right_node))
@@ -442,7 +455,7 @@ class ExprBinder:
             return SubqueryExpr("array", plan, SqlType(R.array_of(elem.pg)), correlated=correlated)
         items = [self.bind(i) for i in node.expressions]
         if not items:
-            return Const([], SqlType(R.array_of(R.TEXT)))
+            raise IndeterminateDatatype("cannot determine type of empty array")
         common = F.select_common_type([i.type for i in items], "ARRAY")
         if common.pg is R.UNKNOWN:
             common = TEXT
@@ -473,6 +486,8 @@ class ExprBinder:
     def _Cast(self, node: exp.Cast) -> Expr:
         target = from_datatype(node.args["to"])
         inner = node.this
+        if isinstance(inner, exp.Array) and not inner.expressions and target.pg.is_array:
+            return Const([], target)  # ARRAY[]::int[]: the cast gives the empty array its type
         arg = self.bind(inner)
         if isinstance(arg, Const) and arg.type.pg is R.UNKNOWN:
             return self._typed_literal(arg.value, target)
@@ -599,7 +614,15 @@ class ExprBinder:
         return self.call_bound(name, args)
 
     def call_bound(self, name: str, args: list[Expr]) -> Expr:
-        match = F.resolve_function(name, [a.type for a in args])
+        try:
+            match = F.resolve_function(name, [a.type for a in args])
+        except UndefinedFunction:
+            # int2vector / oidvector act as arrays for array functions (unnest(indkey))
+            if not any(a.type.pg in (R.INT2VECTOR, R.OIDVECTOR) for a in args):
+                raise
+            args = [Cast(a, SqlType(R.array_of(R.INT2 if a.type.pg is R.INT2VECTOR else R.OID)), False)
+                    if a.type.pg in (R.INT2VECTOR, R.OIDVECTOR) else a for a in args]
+            match = F.resolve_function(name, [a.type for a in args])
         args = [self.coerce(a, t) for a, t in zip(args, match.arg_types)]
         return Call(name, match.sig.impl, args, match.ret, match.sig.strict, match.sig.volatile)
 

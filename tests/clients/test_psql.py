@@ -14,7 +14,7 @@ DESCRIBE = ["\\d customers", "\\d orders", "\\d+ orders", "\\d big_orders"]
 @pytest.fixture(scope="module")
 def psql_port() -> int:
     """A fresh server (so \\l, \\dn and \\du list only bootstrap objects) holding SCHEMA."""
-    from conftest import start_server
+    from serverproc import start_server
     server = start_server()
     try:
         out = psql(server.port, SCHEMA)

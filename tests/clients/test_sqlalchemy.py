@@ -32,7 +32,6 @@ class Address(Base):
 # Reflection queries that need SQL-engine features missing today: correlated scalar subqueries
 # (get_columns), unnest(int2vector) (get_pk_constraint, get_indexes, get_unique_constraints) and
 # a text parameter cast to regclass at run time (get_foreign_keys, get_check_constraints).
-ENGINE_GAPS = pytest.mark.xfail(strict=True, reason="engine gaps listed in the catalog report")
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +74,6 @@ def test_reflect_columns(engine) -> None:
         ("id", "INTEGER", False), ("name", "VARCHAR(30)", False), ("code", "VARCHAR(10)", True)]
 
 
-@ENGINE_GAPS
 def test_reflect_keys_and_indexes(engine) -> None:
     inspector = inspect(engine)
     assert inspector.get_pk_constraint("clients_sa_users")["constrained_columns"] == ["id"]

@@ -108,6 +108,22 @@ def unnest(args, n, ctx, call):
     return sources, [Column(data, None if valid.all() else valid)]
 
 
+@setfn("generate_subscripts")
+def generate_subscripts(args, n, ctx, call):
+    """generate_subscripts(array, dim [, reverse]): 1..length of that dimension (one-dimensional
+    arrays here, so any dimension but 1 yields no rows)."""
+    reverse = args[2].data if len(args) > 2 else None
+
+    def subscripts(i):
+        dim, arr = int(args[1].data[i]), args[0].data[i]
+        if dim != 1 or not arr:
+            return []
+        out = list(range(1, len(arr) + 1))
+        return out[::-1] if reverse is not None and reverse[i] else out
+    sources, values = _collect((i, subscripts(i)) for i in _live_rows(args, n))
+    return sources, [Column(np.asarray(values, dtype=np.int32))]
+
+
 def _json_srf(extract, is_json: bool, text_out: bool):
     """text_out: a JSON null element becomes SQL NULL (for jsonb output it stays JSON null)."""
     def impl(args, n, ctx, call):
