@@ -128,6 +128,11 @@ class QueryBinder:
         kind = {exp.Union: "union", exp.Intersect: "intersect", exp.Except: "except"}[type(node)]
         plan: P.Plan = P.SetOp(kind, not node.args.get("distinct"), left, right, columns)
         plan.estimated_rows = left.estimated_rows + right.estimated_rows
+        order = node.args.get("order")
+        for o in order.expressions if order is not None else []:
+            if not isinstance(o.this, (exp.Column, exp.Literal)) or (
+                    isinstance(o.this, exp.Column) and o.this.args.get("table")):
+                raise FeatureNotSupported("invalid UNION/INTERSECT/EXCEPT ORDER BY clause")
         return self._order_limit_outer(node, plan, parent)
 
     def _order_limit_outer(self, node: exp.Expression, plan: P.Plan, parent: Scope | None) -> P.Plan:
@@ -159,9 +164,9 @@ class QueryBinder:
             target = limit.args.get("expression") or limit.this
             if isinstance(limit, exp.Fetch):
                 target = limit.args.get("count") or exp.Literal.number(1)
-            limit_e = binder.coerce(binder.bind(target), INT8)
+            limit_e = binder.coerce(binder.bind(target), INT8, "a")
         if offset is not None:
-            offset_e = binder.coerce(binder.bind(offset.args.get("expression") or offset.this), INT8)
+            offset_e = binder.coerce(binder.bind(offset.args.get("expression") or offset.this), INT8, "a")
         estimated = plan.estimated_rows
         if isinstance(limit_e, Const) and limit_e.value is not None:
             estimated = min(estimated, limit_e.value)
@@ -185,6 +190,8 @@ class QueryBinder:
         binder.context = "SELECT"
         for item in node.expressions:
             target = item.this if isinstance(item, exp.Alias) else item
+            if isinstance(target, exp.Star) and any(target.args.get(k) for k in ("except_", "except", "replace", "rename")):
+                raise SqlSyntaxError("syntax error at or near \"(\"")
             if isinstance(target, exp.Star) or (isinstance(target, exp.Column) and isinstance(target.this, exp.Star)):
                 qualifier = target.args.get("table").name if isinstance(target, exp.Column) and target.args.get("table") else None
                 if qualifier is None and not scope.columns and not isinstance(plan, P.Result):
@@ -244,13 +251,11 @@ class QueryBinder:
             having_expr = binder.bind_bool(having.this, "HAVING")
 
         aggs = binder.aggregates
-        if group is not None or aggs:
+        if group is not None or aggs or having_expr is not None:  # HAVING alone makes one group
             plan, items, order_exprs, having_expr = self._aggregate(plan, scope, group_exprs, grouping_sets, aggs,
                                                                    items, order_exprs, having_expr)
             if having_expr is not None:
                 plan = P.Filter(plan, having_expr, plan.columns, estimated_rows=max(plan.estimated_rows / 3, 1))
-        elif having_expr is not None:
-            raise GroupingError("HAVING without GROUP BY and aggregates is not supported")
 
         if binder.windows:
             plan, items, order_exprs = self._window(plan, binder.windows, items, order_exprs)
@@ -424,6 +429,8 @@ class QueryBinder:
         lateral_scope = Scope(parent=parent)
         lateral_scope.extend(left_scope)
         right, right_scope = self._bind_from_item(join.this, parent, lateral_scope)
+        for name in sorted(left_scope.aliases & right_scope.aliases - {""}):
+            raise DuplicateAlias(f'table name "{name}" specified more than once')
         lateral = _is_correlated_to(right, 1)
         scope = Scope(parent=parent)
         scope.extend(left_scope)

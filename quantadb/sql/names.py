@@ -50,6 +50,8 @@ def _figure(node: exp.Expression) -> tuple[str | None, int]:
     if isinstance(node, exp.Trim):
         position = str(node.args.get("position") or "").upper()
         return {"LEADING": "ltrim", "TRAILING": "rtrim"}.get(position, "btrim"), 2
+    if isinstance(node, exp.Bracket):  # a[1] is named after a
+        return _figure(node.this)
     if isinstance(node, exp.Window):
         return _figure(node.this)
     if isinstance(node, (exp.Filter, exp.WithinGroup)):

@@ -11,6 +11,7 @@ import re
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.postgres import Postgres
 from sqlglot.errors import ParseError, TokenError
 
 from quantadb.errors import SyntaxError as SqlSyntaxError
@@ -20,22 +21,38 @@ _ARRAY_CAST = re.compile(r"::\s*(pg_catalog\.)?(oid|regclass|regtype|regproc|reg
                          re.IGNORECASE)
 
 
+class _PostgresAsWritten(Postgres):
+    """sqlglot's PostgreSQL dialect, but array subscripts stay as written (1-based).
+
+    The stock dialect turns `a[1]` into a 0-based `a[0]` only when it can guess that `a` is an
+    array and the index an integer literal, so the binder could not tell a shifted index from an
+    unshifted one. Brackets parsed here carry offset=1, so `to_sql` writes them back unchanged."""
+
+    INDEX_OFFSET = 0
+
+
+def _one_based(node: exp.Expression) -> exp.Expression:
+    for bracket in node.find_all(exp.Bracket):
+        bracket.set("offset", 1)
+    return node
+
+
 def parse_sql(text: str) -> exp.Expression:
     """Parse one statement with sqlglot's PostgreSQL dialect."""
     try:
-        statements = sqlglot.parse(_prepare(text), read="postgres")
+        statements = sqlglot.parse(_prepare(text), read=_PostgresAsWritten)
     except (ParseError, TokenError) as e:
         raise _syntax_error(text, e) from None
     statements = [s for s in statements if s is not None]
     if len(statements) != 1:
         raise SqlSyntaxError("cannot insert multiple commands into a prepared statement")
-    return statements[0]
+    return _one_based(statements[0])
 
 
 def parse_expression(text: str) -> exp.Expression:
     """Parse a stand-alone expression (a stored column DEFAULT or CHECK)."""
     try:
-        return sqlglot.parse_one(_prepare(text), read="postgres", into=exp.Condition)
+        return _one_based(sqlglot.parse_one(_prepare(text), read=_PostgresAsWritten, into=exp.Condition))
     except (ParseError, TokenError) as e:
         raise _syntax_error(text, e) from None
 

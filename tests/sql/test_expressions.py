@@ -1,0 +1,26 @@
+"""Expressions: array subscripts, empty arrays, COLLATE, negated quantified LIKE."""
+
+
+def test_array_subscripts_are_one_based(sql):
+    sql.setup("""
+        CREATE TABLE ta (a int[]);
+        INSERT INTO ta VALUES (ARRAY[5, 6, 7]);
+    """)
+    sql.check("SELECT a[1], a[2:3], a[1 + 1], (a)[3], (ARRAY[5, 6])[2], a[0], a[4] FROM ta",
+              [("5", "{6,7}", "6", "7", "6", None, None)])
+
+
+def test_empty_array_needs_a_type(sql):
+    sql.error("SELECT ARRAY[]", "42P18", "cannot determine type of empty array")
+    sql.check("SELECT ARRAY[]::int[]", [("{}",)], columns=["array"])
+
+
+def test_collate(sql):
+    sql.check("SELECT 'b' COLLATE \"C\" < 'a', 'x' COLLATE \"POSIX\"", [("f", "x")])
+    sql.error("SELECT 123 COLLATE \"C\"", "42804", "collations are not supported by type integer")
+    sql.error("SELECT 'a' COLLATE \"c\"", "42704")
+
+
+def test_negated_like_with_any_and_all(sql):
+    sql.check("SELECT 'a' NOT LIKE SOME (ARRAY['b', NULL]), 'a' NOT LIKE ALL (ARRAY['b', 'a']), "
+              "'a' NOT ILIKE ANY (ARRAY['A'])", [("t", "f", "f")])

@@ -1,0 +1,44 @@
+"""SELECT clauses: HAVING without GROUP BY, LIMIT coercion, ORDER BY of set operations, FROM aliases."""
+
+
+def setup_t(sql):
+    sql.setup("""
+        CREATE TABLE t (v1 int, v2 int);
+        INSERT INTO t VALUES (1, 2), (2, 3);
+    """)
+
+
+def test_having_without_group_by_makes_one_group(sql):
+    setup_t(sql)
+    sql.check("SELECT 42 HAVING true", [("42",)])
+    sql.check("SELECT 42 HAVING false", [])
+    sql.check("SELECT count(*) FROM t HAVING count(*) > 1", [("2",)])
+    sql.error("SELECT v1 FROM t HAVING true", "42803")
+
+
+def test_limit_takes_assignment_cast(sql):
+    sql.check("SELECT v FROM generate_series(0, 10) AS g(v) ORDER BY v LIMIT 1.5 * 2", [("0",), ("1",), ("2",)],
+              ordered=True)
+    sql.check("SELECT v FROM generate_series(0, 10) AS g(v) ORDER BY v LIMIT 2.5 OFFSET 8.4",
+              [("8",), ("9",), ("10",)], ordered=True)
+
+
+def test_set_operation_order_by_output_columns_only(sql):
+    setup_t(sql)
+    sql.check("SELECT v1 FROM t UNION ALL SELECT v2 FROM t ORDER BY v1 DESC LIMIT 2", [("3",), ("2",)],
+              ordered=True)
+    sql.check("SELECT v1 AS x FROM t UNION SELECT v2 FROM t ORDER BY 1", [("1",), ("2",), ("3",)], ordered=True)
+    sql.error("SELECT v1 FROM t UNION ALL SELECT v2 FROM t ORDER BY v1 + 1", "0A000",
+              "invalid UNION/INTERSECT/EXCEPT ORDER BY clause")
+
+
+def test_table_name_specified_twice(sql):
+    setup_t(sql)
+    sql.error("WITH a (id) AS (SELECT 1) SELECT * FROM a, a", "42712", 'table name "a" specified more than once')
+    sql.error("SELECT * FROM t JOIN t ON true", "42712")
+    sql.check("SELECT count(*) FROM t, t AS u", [("4",)])
+
+
+def test_star_except_is_not_postgresql(sql):
+    setup_t(sql)
+    sql.error("SELECT * EXCEPT (v1) FROM t", "42601")
