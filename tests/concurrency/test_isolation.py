@@ -281,7 +281,7 @@ def locks_after_error(target, how: str) -> dict:
     if how == "savepoint":
         a.q("SAVEPOINT sp")
     a.q("UPDATE c_errlocks SET v = v + 1 WHERE id = 1")
-    b.q("SET lock_timeout = '5s'")  # a waiter still stuck then fails with 55P03
+    b.q("SET lock_timeout = '2s'")  # a waiter still stuck then fails with 55P03
     bg = Background(b, "UPDATE c_errlocks SET v = v + 10 WHERE id = 1")
     out["b_waits"] = wait_until_waiting(obs, bg)
     if how in ("error", "savepoint"):

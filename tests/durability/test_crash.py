@@ -160,6 +160,14 @@ def check_invariants(dsn: str, ledger: Ledger, *, every_ack: bool, cycle_attempt
     return len(ids)
 
 
+def checkpoint_quietly(dsn: str) -> None:
+    try:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute("CHECKPOINT")
+    except psycopg.OperationalError:
+        pass  # killed under it
+
+
 def crash_cycles(qdb, tmp_path, cycles: int, *, acks_per_cycle: int = 25, checkpoint: bool = False,
                  sync_commit: bool = True) -> None:
     data_dir = str(tmp_path / "data")
@@ -171,7 +179,8 @@ def crash_cycles(qdb, tmp_path, cycles: int, *, acks_per_cycle: int = 25, checkp
         before = set(ledger.attempted)
         threads, stop = run_clients(node.dsn, ledger, cycle, sync_commit)
         wait_for_acks(ledger, acks_per_cycle, node)
-        if checkpoint:
+        mode = ("checkpoint", "kill during checkpoint", "clean stop")[cycle % 3] if checkpoint else "kill"
+        if mode in ("checkpoint", "clean stop"):
             ckpt_dir = tmp_path / "data" / "checkpoints"
             files_before = set(ckpt_dir.iterdir()) if ckpt_dir.exists() else set()
             with psycopg.connect(node.dsn, autocommit=True) as conn:
@@ -179,9 +188,11 @@ def crash_cycles(qdb, tmp_path, cycles: int, *, acks_per_cycle: int = 25, checkp
             files_after = set(ckpt_dir.iterdir()) if ckpt_dir.exists() else set()
             assert files_after - files_before, "CHECKPOINT wrote no new checkpoint file"
             wait_for_acks(ledger, 2 * acks_per_cycle, node)  # more commits after the checkpoint
+        elif mode == "kill during checkpoint":
+            threading.Thread(target=checkpoint_quietly, args=(node.dsn,), daemon=True).start()
         # Vary the crash point a little: the kill may land anywhere in a transaction.
         threading.Event().wait(rng.uniform(0, 0.05))
-        if checkpoint and cycle % 3 == 2:
+        if mode == "clean stop":
             stop.set()
             join_clients(threads, stop)
             node.stop()  # clean shutdown (writes a checkpoint), then restart
@@ -208,11 +219,12 @@ def test_kill9_during_concurrent_transfers_keeps_every_acknowledged_commit(qdb, 
 
 
 def test_kill9_with_checkpoints_and_clean_restarts(qdb, tmp_path):
-    """CHECKPOINT while clients commit, more commits, then kill -9 (every third cycle: SIGTERM,
-    which checkpoints on shutdown). Recovery = checkpoint + WAL after it."""
+    """Cycles in turn: CHECKPOINT while clients commit, more commits, kill -9; kill -9 while a
+    CHECKPOINT runs; CHECKPOINT, more commits, SIGTERM (which checkpoints on shutdown).
+    Recovery = newest valid checkpoint + WAL after it."""
     crash_cycles(qdb, tmp_path, cycles=6, checkpoint=True)
 
 
 def test_kill9_with_synchronous_commit_off_keeps_the_invariant(qdb, tmp_path):
     """synchronous_commit = off may lose the last acknowledged commits, never atomicity."""
-    crash_cycles(qdb, tmp_path, cycles=5, sync_commit=False)
+    crash_cycles(qdb, tmp_path, cycles=4, sync_commit=False)
