@@ -12,7 +12,7 @@ from quantadb.sql import functions as F
 from quantadb.sql import plan as P
 from quantadb.sql.bind_expr import BOOL, TEXT, UNKNOWN, ExprBinder
 from quantadb.sql.catalog import CatalogView
-from quantadb.sql.expr import (AggRef, Call, ColumnRef, Const, Expr, OuterRef, WindowCall, expr_key, transform,
+from quantadb.sql.expr import (AggRef, Call, Coalesce, ColumnRef, Const, Expr, OuterRef, WindowCall, expr_key, transform,
                                walk)
 from quantadb.sql.names import column_name
 from quantadb.sql.parse import parse_sql
@@ -448,6 +448,7 @@ class QueryBinder:
             names = [c.name for c in left_scope.columns if not c.hidden]
             using = [exp.to_identifier(c.name) for c in right_scope.columns if c.name in names]
         binder = self.expr_binder(scope)
+        merged: list[tuple[str, int, int]] = []  # USING / NATURAL columns: (name, left pos, right pos)
         if using:
             conds = []
             for ident in using:
@@ -459,8 +460,7 @@ class QueryBinder:
                                           f'{"left" if li is None else "right"} table')
                 conds.append(binder.operator("=", ColumnRef(li, left.columns[li].type, name),
                                              ColumnRef(offset + ri, right.columns[ri].type, name)))
-                # the merged column is the left one (or COALESCE for FULL joins); hide the right one
-                scope.columns[offset + ri].hidden = True
+                merged.append((name, li, offset + ri))
             condition = conds[0] if len(conds) == 1 else _and(conds)
             if join_kind == "inner" and not conds:
                 join_kind = "cross"
@@ -474,7 +474,33 @@ class QueryBinder:
             estimated = left.estimated_rows * right.estimated_rows
         plan = P.Join(join_kind if join_kind != "cross" or condition is None else "inner", left, right, columns,
                       condition=condition, lateral=lateral, estimated_rows=estimated)
+        if merged:
+            left_order = left_scope.star_positions()
+            right_order = [offset + i for i in right_scope.star_positions()]
+            plan = self._merge_using_columns(plan, scope, merged, join_kind, binder)
+            using_positions = {p for _, li, ri in merged for p in (li, ri)}
+            scope.star_order = [len(columns) + k for k in range(len(merged))] + [
+                i for i in left_order + right_order if i not in using_positions]
         return plan, scope
+
+    def _merge_using_columns(self, plan: P.Join, scope: Scope, merged: list[tuple[str, int, int]], kind: str,
+                             binder: ExprBinder) -> P.Plan:
+        """Append each USING column's merged value (the left one, the right one for RIGHT joins,
+        COALESCE of both for FULL joins); the two source columns stay reachable only qualified."""
+        exprs: list[Expr] = [ColumnRef(i, c.type, c.name) for i, c in enumerate(plan.columns)]
+        columns = list(plan.columns)
+        for name, li, ri in merged:
+            ltype, rtype = plan.columns[li].type, plan.columns[ri].type
+            common = F.select_common_type([ltype, rtype], "JOIN/USING")
+            left_ref = binder.coerce(ColumnRef(li, ltype, name), common)
+            right_ref = binder.coerce(ColumnRef(ri, rtype, name), common)
+            value = {"right": right_ref, "full": Coalesce([left_ref, right_ref], common)}.get(kind, left_ref)
+            exprs.append(value)
+            column = P.PlanColumn(name, common)
+            columns.append(column)
+            scope.columns[li].hidden = scope.columns[ri].hidden = True
+            scope.columns.append(ScopeColumn(name, "", column))
+        return P.Project(plan, exprs, columns, estimated_rows=plan.estimated_rows)
 
     def _bind_from_item(self, item: exp.Expression, parent: Scope | None, lateral: Scope | None):
         alias_node = item.args.get("alias")
@@ -543,12 +569,12 @@ class QueryBinder:
         if not alias:
             return plan, scope
         # an alias hides the inner range variables: every visible column now belongs to it
-        visible = [i for i, c in enumerate(scope.columns) if not c.hidden]
+        visible = scope.star_positions()
         if len(col_aliases) > len(visible):
             raise SqlSyntaxError(f'table "{alias}" has {len(visible)} columns available but '
                                  f'{len(col_aliases)} columns specified')
         names = {i: col_aliases[k] for k, i in enumerate(visible[:len(col_aliases)])}
-        aliased = Scope(parent=parent)
+        aliased = Scope(parent=parent, star_order=scope.star_order)
         aliased.aliases.add(alias)
         for i, c in enumerate(scope.columns):
             aliased.columns.append(ScopeColumn(names.get(i, c.name), "" if c.hidden else alias, c.column, c.hidden))

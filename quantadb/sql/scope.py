@@ -28,6 +28,9 @@ class Scope:
     parent: "Scope | None" = None
     # set by the query binder while binding grouped queries
     aliases: set[str] = field(default_factory=set)
+    # positions `*` expands to, when not simply the visible columns in order (JOIN USING puts
+    # the merged columns first)
+    star_order: list[int] | None = None
 
     def add(self, alias: str, columns: list[PlanColumn], schema: str = "") -> None:
         self.aliases.add(alias)
@@ -71,11 +74,18 @@ class Scope:
             scope = scope.parent
         return False
 
+    def star_positions(self) -> list[int]:
+        if self.star_order is not None:
+            return list(self.star_order)
+        return [i for i, c in enumerate(self.columns) if not c.hidden]
+
     def star(self, qualifier: str | None) -> list[int]:
         """Positions expanded by `*` or `alias.*`."""
         if qualifier is None:
-            return [i for i, c in enumerate(self.columns) if not c.hidden]
+            return self.star_positions()
         out = [i for i, c in enumerate(self.columns) if c.alias == qualifier]
+        if self.star_order is not None and set(out) <= set(self.star_order):  # an aliased USING join
+            out = [i for i in self.star_order if self.columns[i].alias == qualifier]
         if not out and qualifier not in self.aliases:
             raise UndefinedTable(f'missing FROM-clause entry for table "{qualifier}"')
         return out

@@ -27,3 +27,30 @@ def test_aliased_join_exposes_merged_columns(sql):
     setup_ab(sql)
     sql.check("SELECT * FROM (a JOIN b USING (x)) AS j", [("1", "10", "100")], columns=["x", "y", "z"])
     sql.check("SELECT j.* FROM (a JOIN b USING (x)) AS j (p, q, r)", [("1", "10", "100")], columns=["p", "q", "r"])
+
+
+def setup_using(sql):
+    sql.setup("""
+        CREATE TABLE t1 (v1 int, v2 int);
+        CREATE TABLE t2 (v1 int, v3 int);
+        CREATE TABLE t3 (v2 int, v4 bigint);
+        INSERT INTO t1 VALUES (1, 2), (5, 6);
+        INSERT INTO t2 VALUES (1, 3), (7, 8);
+        INSERT INTO t3 VALUES (2, 9);
+    """)
+
+
+def test_using_columns_come_first_in_star(sql):
+    setup_using(sql)
+    sql.check("SELECT * FROM t1 JOIN t2 USING (v1) JOIN t3 USING (v2)", [("2", "1", "3", "9")],
+              columns=["v2", "v1", "v3", "v4"])
+    sql.check("SELECT * FROM t1 NATURAL JOIN t2", [("1", "2", "3")], columns=["v1", "v2", "v3"])
+    sql.check("SELECT t1.*, t2.* FROM t1 JOIN t2 USING (v1)", [("1", "2", "1", "3")])
+
+
+def test_using_column_of_outer_joins_takes_the_present_side(sql):
+    setup_using(sql)
+    sql.check("SELECT * FROM t1 RIGHT JOIN t2 USING (v1)", [("1", "2", "3"), ("7", None, "8")])
+    sql.check("SELECT v1, t1.v1, t2.v1 FROM t1 FULL JOIN t2 USING (v1)",
+              [("1", "1", "1"), ("5", "5", None), ("7", None, "7")])
+    sql.check("SELECT * FROM t1 LEFT JOIN t3 USING (v2) WHERE v4 IS NULL", [("6", "5", None)])
