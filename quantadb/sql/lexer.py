@@ -249,12 +249,18 @@ def _read_string(text: str, i: int, escape: bool) -> tuple[int, str]:
 
 def split_statements(text: str) -> list[tuple[str, int]]:
     """Split a Query message into (statement text, 0-based offset), dropping empty ones."""
+    global _last
     statements: list[tuple[str, int]] = []
-    first: Token | None = None  # first token of the statement being collected
-    for tok in [*tokenize(text), Token(";", ";", len(text))]:
+    tokens = tokenize(text)
+    start = None  # index of the first token of the statement being collected
+    for i, tok in enumerate([*tokens, Token(";", ";", len(text))]):
         if tok.kind != ";":
-            first = first or tok
-        elif first is not None:
+            if start is None:
+                start = i
+        elif start is not None:
+            first = tokens[start]
             statements.append((text[first.pos:tok.pos].rstrip(), first.pos))
-            first = None
+            if first.pos == 0:  # its tokens are these ones: spare the next tokenize() of its text
+                _last = (statements[-1][0], tokens[start:i])
+            start = None
     return statements
