@@ -14,7 +14,7 @@ from quantadb.errors import (DuplicateColumn, FeatureNotSupported, InvalidColumn
 from quantadb.sql import plan as P
 from quantadb.sql.bind_expr import ExprBinder
 from quantadb.sql.bind_query import QueryBinder
-from quantadb.sql.expr import Const, ColumnRef, Expr
+from quantadb.sql.expr import Const, ColumnRef, Expr, SubqueryExpr
 from quantadb.sql.names import column_name
 from quantadb.sql.parse import parse_expression
 from quantadb.sql.scope import Scope
@@ -132,12 +132,14 @@ class DmlBinder:
             source_exprs: list[Expr | None] = []
             positions = []
         elif isinstance(source_node, exp.Values):
-            source, positions = self._insert_values(source_node, cols, positions, binder)
+            source, positions = self._insert_values(source_node, cols, positions, binder, names is not None)
             source_exprs = [ColumnRef(i, c.type) for i, c in enumerate(source.columns)]
         else:
             source = self.q.bind_query(source_node)
             if len(source.columns) > len(positions):
                 raise SqlSyntaxError("INSERT has more expressions than target columns")
+            if names is not None and len(source.columns) < len(positions):
+                raise SqlSyntaxError("INSERT has more target columns than expressions")
             positions = positions[:len(source.columns)]
             sb = self.q.expr_binder(_scope(source))
             source_exprs = [sb.coerce(ColumnRef(i, c.type), cols[p].type, "a")
@@ -171,13 +173,17 @@ class DmlBinder:
         returning, ret_cols = self.returning(node, new_scope) if node is not None else (None, [])
         return P.Insert(rel.oid, rel.name, full, returning, ret_cols, checks)
 
-    def _insert_values(self, node: exp.Values, cols: list[ColumnDef], positions: list[int], binder: ExprBinder):
+    def _insert_values(self, node: exp.Values, cols: list[ColumnDef], positions: list[int], binder: ExprBinder,
+                       named: bool):
+        """VALUES rows of an INSERT; with a column list (`named`) every row must fill all of it."""
         rows = []
         width = len(positions)
         for t in node.expressions:
             items = t.expressions if isinstance(t, exp.Tuple) else [t]
             if len(items) > width:
                 raise SqlSyntaxError("INSERT has more expressions than target columns")
+            if named and len(items) < width:
+                raise SqlSyntaxError("INSERT has more target columns than expressions")
             bound = []
             for item, pos in zip(items, positions):
                 col = cols[pos]
@@ -244,8 +250,12 @@ class DmlBinder:
         for item in items:
             lhs, rhs = item.this, item.expression
             targets = lhs.expressions if isinstance(lhs, exp.Tuple) else [lhs]
-            values = (rhs.expressions if isinstance(rhs, exp.Tuple) else
-                      (rhs.this.expressions if isinstance(rhs, exp.Paren) and isinstance(rhs.this, exp.Tuple) else [rhs]))
+            if len(targets) > 1 and isinstance(rhs, exp.Subquery):
+                values = _subquery_columns(rhs, binder)  # SET (a, b) = (SELECT x, y ...)
+            else:
+                values = (rhs.expressions if isinstance(rhs, exp.Tuple) else
+                          (rhs.this.expressions if isinstance(rhs, exp.Paren) and isinstance(rhs.this, exp.Tuple)
+                           else [rhs]))
             if len(values) != len(targets):
                 raise SqlSyntaxError("number of columns does not match number of values")
             for t, v in zip(targets, values):
@@ -256,7 +266,9 @@ class DmlBinder:
                     raise DuplicateColumn(f'multiple assignments to same column "{name}"')
                 seen.add(name)
                 pos = by_name[name]
-                if _is_default(v):
+                if isinstance(v, Expr):
+                    updates[pos] = binder.coerce(v, cols[pos].type, "a")
+                elif _is_default(v):
                     updates[pos] = self.default_expr(cols[pos], binder)
                 else:
                     updates[pos] = binder.coerce(binder.bind(v), cols[pos].type, "a")
@@ -317,6 +329,14 @@ class DmlBinder:
                                 [ColumnRef(0, INT8)])
         returning, ret_cols = self.returning(node, self.table_scope(rel, alias, schema))
         return P.Delete(rel.oid, rel.name, source, returning, ret_cols)
+
+
+def _subquery_columns(node: exp.Subquery, binder: ExprBinder) -> list[Expr]:
+    """One scalar subquery per column of a multi-column subquery (each fails on more than one row)."""
+    plan, correlated = binder.bind_subquery(node.this, binder.scope)
+    return [SubqueryExpr("scalar", P.Project(plan, [ColumnRef(i, c.type)], [c], estimated_rows=plan.estimated_rows),
+                         c.type, correlated=correlated)
+            for i, c in enumerate(plan.columns)]
 
 
 def _is_default(node: exp.Expression) -> bool:
