@@ -293,6 +293,9 @@ class ExprBinder:
             if node.args.get("negate"):  # x NOT LIKE ANY (...) applies NOT LIKE to each element
                 op = _NEGATED_OPS[op]
             return self._quantified(node.this, op, right_node)
+        if _row_items(node.this) is not None and _row_items(right_node) is not None:
+            result = self._row_compare(op, _row_items(node.this), _row_items(right_node))
+            return BoolOp("not", [result], BOOL) if node.args.get("negate") else result
         left = self.bind(node.this)
         right = self.bind(_json_path_arg(right_node))
         if op == "similar to":
@@ -301,6 +304,24 @@ class ExprBinder:
         result = self.operator(op, left, right)
         if node.args.get("negate"):
             result = BoolOp("not", [result], BOOL)
+        return result
+
+    def _row_compare(self, op: str, lefts: list, rights: list) -> Expr:
+        """ROW(a, b) op ROW(c, d): = and <> pairwise, ordering operators lexicographically (the
+        first pair that is not equal decides; a NULL there makes the result NULL)."""
+        if len(lefts) != len(rights):
+            raise SqlSyntaxError("unequal number of entries in row expressions")
+        if op not in ("=", "<>", "<", "<=", ">", ">="):
+            raise FeatureNotSupported(f"operator {op} is not supported for row expressions")
+        pairs = [(self.bind(a), self.bind(b)) for a, b in zip(lefts, rights)]
+        if op in ("=", "<>"):
+            tests = [self.operator(op, a, b) for a, b in pairs]
+            return tests[0] if len(tests) == 1 else BoolOp("and" if op == "=" else "or", tests, BOOL)
+        strict = op[0]
+        result = self.operator(op, *pairs[-1])
+        for a, b in reversed(pairs[:-1]):
+            result = BoolOp("or", [self.operator(strict, a, b),
+                                   BoolOp("and", [self.operator("=", a, b), result], BOOL)], BOOL)
         return result
 
     def operator(self, op: str, left: Expr | None, right: Expr) -> Expr:
@@ -385,6 +406,14 @@ class ExprBinder:
             arg = self.bind(node.this)
             return self._subquery_compare(arg, "=", query.this if isinstance(query, exp.Subquery) else query,
                                           "in", negated)
+        if _row_items(node.this) is not None:  # (a, b) IN ((1, 2), (3, 4))
+            row = _row_items(node.this)
+            tests = []
+            for item in node.expressions:
+                if _row_items(item) is None:
+                    raise SqlSyntaxError("unequal number of entries in row expressions")
+                tests.append(self._row_compare("=", row, _row_items(item)))
+            return tests[0] if len(tests) == 1 else BoolOp("or", tests, BOOL)
         arg = self.bind(node.this)
         items = [self.bind(i) for i in node.expressions]
         if node.args.get("unnest"):
@@ -657,6 +686,17 @@ class ExprBinder:
             raise WindowingError(f"window functions are not allowed in {self.context}")
         from quantadb.sql.bind_window import bind_window_call
         return bind_window_call(self, node)
+
+
+def _row_items(node: exp.Expression) -> list | None:
+    """The fields of a row constructor, `(a, b)` or `ROW(a, ...)`; None for anything else."""
+    while isinstance(node, exp.Paren) and isinstance(node.this, exp.Tuple):
+        node = node.this
+    if isinstance(node, exp.Tuple):
+        return list(node.expressions)
+    if isinstance(node, exp.Anonymous) and node.name.lower() == "row":
+        return list(node.expressions)
+    return None
 
 
 _CALL_NAME = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(")

@@ -24,3 +24,16 @@ def test_collate(sql):
 def test_negated_like_with_any_and_all(sql):
     sql.check("SELECT 'a' NOT LIKE SOME (ARRAY['b', NULL]), 'a' NOT LIKE ALL (ARRAY['b', 'a']), "
               "'a' NOT ILIKE ANY (ARRAY['A'])", [("t", "f", "f")])
+
+
+def test_row_comparisons(sql):
+    sql.setup("""
+        CREATE TABLE t (a int, b int);
+        INSERT INTO t VALUES (1, 2), (1, 3), (2, 1), (NULL, 1), (1, NULL);
+    """)
+    sql.check("SELECT a, b, (a, b) = (1, 2), (a, b) <> (1, 2), (a, b) < (1, 3), ROW(a, b) >= ROW(1, 3), "
+              "(a, b) IN ((1, 2), (2, 1)) FROM t",
+              [("1", "2", "t", "f", "t", "f", "t"), ("1", "3", "f", "t", "f", "t", "f"),
+               ("2", "1", "f", "t", "f", "t", "t"), (None, "1", "f", "t", None, None, None),
+               ("1", None, None, None, None, None, None)])
+    sql.error("SELECT (1, 2) = (1, 2, 3)", "42601", "unequal number of entries in row expressions")
