@@ -462,3 +462,132 @@ def test_unique_insert_waits_then_succeeds_when_the_other_rolls_back(targets):
     compare(targets, unique_race, {"a_insert": "INSERT 0 1", "b_waits": True, "a_end": "ROLLBACK",
                                    "b_insert": "INSERT 0 1", "b_returned_after_a_ended": True,
                                    "final": [(1, 0), (5, 2)]}, end="ROLLBACK")
+
+
+# -- more row-lock semantics -----------------------------------------------------------------------
+
+def nowait(target, clause: str) -> dict:
+    """b asks for locked rows with NOWAIT / SKIP LOCKED: it must return without waiting for a.
+    If it waits instead, a ends after a bound and the outcome shows b returned only then."""
+    make_table(target, "c_nowait", rows="(1, 0), (2, 0), (3, 0)")
+    a, b = sessions(target, 2)
+    out = {}
+    a.q("BEGIN")
+    out["a_locks"] = a.q("SELECT id FROM c_nowait WHERE id = 2 FOR UPDATE")
+    b.q("BEGIN")
+    ending = threading.Event()
+    bg = Background(b, f"SELECT id FROM c_nowait ORDER BY id FOR UPDATE {clause}", markers={"a_ending": ending})
+    bg.done.wait(10)  # a bound, not a measurement: a correct server answers at once
+    ending.set()
+    a.q("ROLLBACK")
+    out["b_result"] = bg.join()
+    out["b_returned_while_a_held_the_lock"] = not bg.seen["a_ending"]
+    b.q("ROLLBACK")
+    a.close(), b.close()
+    return out
+
+
+@pytest.mark.xfail(strict=True, reason="FOR UPDATE NOWAIT is parsed and ignored: it waits for the row lock")
+def test_for_update_nowait_fails_at_once_with_55P03(targets):
+    compare(targets, nowait, {"a_locks": [(2,)], "b_result": ("ERR", "55P03"),
+                              "b_returned_while_a_held_the_lock": True}, clause="NOWAIT")
+
+
+@pytest.mark.xfail(strict=True, reason="FOR UPDATE SKIP LOCKED is parsed and ignored: it waits for the row lock")
+def test_for_update_skip_locked_skips_the_locked_row(targets):
+    compare(targets, nowait, {"a_locks": [(2,)], "b_result": [(1,), (3,)],
+                              "b_returned_while_a_held_the_lock": True}, clause="SKIP LOCKED")
+
+
+def share_locks(target) -> dict:
+    make_table(target, "c_share")
+    a, b, c, obs = sessions(target, 4)
+    out = {}
+    a.q("BEGIN")
+    b.q("BEGIN")
+    out["a_share"] = a.q("SELECT id FROM c_share WHERE id = 1 FOR SHARE")
+    out["b_share"] = b.q("SELECT id FROM c_share WHERE id = 1 FOR SHARE")  # compatible: no wait
+    out["b_key_share"] = b.q("SELECT id FROM c_share WHERE id = 1 FOR KEY SHARE")
+    ending = threading.Event()
+    bg = Background(c, "UPDATE c_share SET v = v + 1 WHERE id = 1", markers={"both_ending": ending})
+    out["update_waits"] = wait_until_waiting(obs, bg)
+    ending.set()
+    out["a_commit"] = a.q("COMMIT")
+    out["still_waiting"] = not bg.done.is_set() and wait_until_waiting(obs, bg)  # b still holds its share lock
+    out["b_commit"] = b.q("COMMIT")
+    out["update"] = bg.join()
+    out["final"] = table_rows(target, "c_share")
+    a.close(), b.close(), c.close(), obs.close()
+    return out
+
+
+def test_for_share_locks_are_shared_and_block_updates_until_all_end(targets):
+    compare(targets, share_locks, {"a_share": [(1,)], "b_share": [(1,)], "b_key_share": [(1,)],
+                                   "update_waits": True, "a_commit": "COMMIT", "still_waiting": True,
+                                   "b_commit": "COMMIT", "update": "UPDATE 1", "final": [(1, 1), (2, 0)]})
+
+
+def recheck(target) -> dict:
+    """READ COMMITTED re-evaluates the WHERE clause on the newest version after waiting."""
+    make_table(target, "c_recheck")
+    a, b, obs = sessions(target, 3)
+    out = {}
+    a.q("BEGIN")
+    a.q("UPDATE c_recheck SET v = 1 WHERE id = 1")
+    a.q("DELETE FROM c_recheck WHERE id = 2")
+    bg = Background(b, "UPDATE c_recheck SET v = v + 100 WHERE v = 0")
+    out["b_waits"] = wait_until_waiting(obs, bg)
+    out["a_commit"] = a.q("COMMIT")
+    out["b_update"] = bg.join()  # row 1 no longer matches, row 2 is gone
+    out["final"] = table_rows(target, "c_recheck")
+    a.close(), b.close(), obs.close()
+    return out
+
+
+def test_read_committed_rechecks_the_where_clause_after_waiting(targets):
+    compare(targets, recheck, {"b_waits": True, "a_commit": "COMMIT", "b_update": "UPDATE 0", "final": [(1, 1)]})
+
+
+def upsert_race(target) -> dict:
+    make_table(target, "c_upsert", rows="")
+    a, b, obs = sessions(target, 3)
+    out = {}
+    a.q("BEGIN")
+    a.q("INSERT INTO c_upsert VALUES (7, 1)")
+    bg = Background(b, "INSERT INTO c_upsert VALUES (7, 2) ON CONFLICT (id) DO UPDATE SET v = c_upsert.v + 10")
+    out["b_waits"] = wait_until_waiting(obs, bg)
+    out["a_commit"] = a.q("COMMIT")
+    out["b_upsert"] = bg.join()
+    out["final"] = table_rows(target, "c_upsert")
+    a.close(), b.close(), obs.close()
+    return out
+
+
+def test_upsert_racing_an_uncommitted_insert_waits_then_updates(targets):
+    compare(targets, upsert_race, {"b_waits": True, "a_commit": "COMMIT", "b_upsert": "INSERT 0 1",
+                                   "final": [(7, 11)]})
+
+
+def write_skew(target) -> dict:
+    make_table(target, "c_skew", rows="(1, 1), (2, 1)")  # v = 1: on call; at least one must stay
+    a, b = sessions(target, 2)
+    out = {}
+    a.q("BEGIN ISOLATION LEVEL SERIALIZABLE")
+    b.q("BEGIN ISOLATION LEVEL SERIALIZABLE")
+    out["a_count"] = a.q("SELECT count(*) FROM c_skew WHERE v = 1")
+    out["b_count"] = b.q("SELECT count(*) FROM c_skew WHERE v = 1")
+    out["a_update"] = a.q("UPDATE c_skew SET v = 0 WHERE id = 1")
+    out["b_update"] = b.q("UPDATE c_skew SET v = 0 WHERE id = 2")
+    out["a_commit"] = a.q("COMMIT")
+    out["b_commit"] = b.q("COMMIT")
+    out["final"] = table_rows(target, "c_skew")
+    a.close(), b.close()
+    return out
+
+
+@pytest.mark.xfail(strict=True, reason="SERIALIZABLE runs as snapshot isolation (REPEATABLE READ): write skew "
+                   "commits instead of failing 40001")
+def test_serializable_prevents_write_skew(targets):
+    compare(targets, write_skew, {"a_count": [(2,)], "b_count": [(2,)], "a_update": "UPDATE 1",
+                                  "b_update": "UPDATE 1", "a_commit": "COMMIT", "b_commit": ("ERR", "40001"),
+                                  "final": [(1, 0), (2, 1)]})
