@@ -39,12 +39,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--write-failures", type=Path, help="write failing records as path:line here")
     p.add_argument("--json", type=Path, help="also keep slt.py's per-file results (with sample failures) here")
     p.add_argument("--timeout", type=int, default=30, help="per-statement timeout in seconds")
+    p.add_argument("--server-log", type=Path, help="write the QuantaDB server's log here")
     p.add_argument("--dsn", help="score an already running server instead of starting one")
     return p
 
 
-def start_server(data_dir: str) -> tuple[subprocess.Popen, int]:
-    """Start `quantadb serve` and return the process and its SQL port once it logs that it listens."""
+def start_server(data_dir: str, log: Path | None) -> tuple[subprocess.Popen, int]:
+    """Start `quantadb serve` and return the process and its SQL port once it logs that it listens;
+    the rest of its log goes to `log` (or nowhere)."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "quantadb", "serve", "--data-dir", data_dir, "--port", "0", "--http-port", "0"],
         cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -54,12 +56,21 @@ def start_server(data_dir: str) -> tuple[subprocess.Popen, int]:
         match = LISTENING.search(line)
         if match:
             # Keep draining the log so the server never blocks on a full pipe.
-            threading.Thread(target=proc.stderr.read, daemon=True).start()
+            threading.Thread(target=_drain, args=(proc.stderr, log), daemon=True).start()
             return proc, int(match.group(2))
         if time.monotonic() > deadline:
             break
     proc.kill()
     raise SystemExit("conformance: the QuantaDB server did not start")
+
+
+def _drain(stream, log: Path | None) -> None:
+    if log is None:
+        stream.read()
+        return
+    with open(log, "w") as out:
+        for line in stream:
+            out.write(line)
 
 
 def folder_of(path: str) -> str:
@@ -119,7 +130,7 @@ def main() -> int:
         report(run_slt(args, args.dsn))
         return 0
     with tempfile.TemporaryDirectory(prefix="quantadb-conformance-") as data_dir:
-        proc, port = start_server(data_dir)
+        proc, port = start_server(data_dir, args.server_log)
         try:
             results = run_slt(args, f"host=127.0.0.1 port={port} user=postgres dbname=postgres")
         finally:

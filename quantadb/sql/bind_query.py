@@ -236,6 +236,16 @@ class QueryBinder:
                     continue
                 order_refs.append(None)
                 order_exprs.append(_sort_key(o, binder.bind(target)))
+        # DISTINCT ON expressions ride along with the ORDER BY keys (same binding rules, hidden
+        # columns when not in the select list) and are split off again after projection
+        n_order = len(order_exprs)
+        distinct = node.args.get("distinct")
+        distinct_on = distinct.args.get("on") if distinct is not None else None
+        for e in distinct_on.expressions if distinct_on is not None else []:
+            binder.context = "DISTINCT ON"
+            ref = _output_reference(e, items, output_names, scope)
+            order_refs.append(ref)
+            order_exprs.append((items[ref][1] if ref is not None else binder.bind(e), False, False))
 
         group_exprs: list[Expr] = []
         grouping_sets = None
@@ -261,7 +271,6 @@ class QueryBinder:
             plan, items, order_exprs = self._window(plan, binder.windows, items, order_exprs)
 
         # project the select list plus hidden sort keys
-        distinct = node.args.get("distinct")
         projected = [e for _, e, _ in items]
         hidden: list[Expr] = []
         sort_keys: list[tuple[Expr, bool, bool]] = []
@@ -269,31 +278,26 @@ class QueryBinder:
             if ref is not None:
                 sort_keys.append((ColumnRef(ref, items[ref][1].type), desc, nulls_first))
                 continue
-            match = next((i for i, p in enumerate(projected) if expr_key(p) == expr_key(expr)), None)
+            match = next((i for i, p in enumerate(projected + hidden) if expr_key(p) == expr_key(expr)), None)
             if match is None:
                 if distinct is not None and not distinct.args.get("on"):
                     raise InvalidColumnReference("for SELECT DISTINCT, ORDER BY expressions must appear in select list")
                 match = len(projected) + len(hidden)
                 hidden.append(expr)
             sort_keys.append((ColumnRef(match, expr.type), desc, nulls_first))
+        sort_keys, on_keys = sort_keys[:n_order], sort_keys[n_order:]
         columns = [_output_column(name, e, plan) for name, e, _ in items]
         columns += [P.PlanColumn("?sort?", e.type) for e in hidden]
         plan = _project_set_or_project(plan, projected + hidden, columns)
 
         if distinct is not None:
-            on = distinct.args.get("on")
-            if on is not None:
-                on_binder = self.expr_binder(_scope_of(plan))
-                on_exprs = []
-                for e in on.expressions:
-                    if isinstance(e, exp.Column) and e.name in output_names and not e.args.get("table"):
-                        idx = output_names[e.name]
-                        on_exprs.append(ColumnRef(idx, items[idx][1].type))
-                    else:
-                        bound = _match_output(e, items, binder)
-                        on_exprs.append(bound)
-                leading = [(e, False, False) for e in on_exprs]
-                plan = P.Sort(plan, leading + sort_keys, plan.columns, estimated_rows=plan.estimated_rows)
+            if distinct_on is not None:
+                on_exprs = [key for key, _, _ in on_keys]
+                leading = {k.index for k, _, _ in sort_keys[:len(on_exprs)]}
+                if sort_keys and not {k.index for k in on_exprs} <= leading:
+                    raise InvalidColumnReference("SELECT DISTINCT ON expressions must match initial ORDER BY "
+                                                 "expressions")
+                plan = P.Sort(plan, sort_keys or on_keys, plan.columns, estimated_rows=plan.estimated_rows)
                 plan = P.Distinct(plan, plan.columns, on_exprs, estimated_rows=plan.estimated_rows)
                 sort_keys = []
             else:
@@ -716,12 +720,18 @@ def _is_alias_only(node: exp.Select, name: str) -> bool:
     return any(isinstance(i, exp.Alias) and i.alias == name for i in node.expressions)
 
 
-def _match_output(e: exp.Expression, items, binder: ExprBinder) -> Expr:
-    bound = binder.bind(e)
-    for idx, (_, expr, _) in enumerate(items):
-        if expr_key(expr) == expr_key(bound):
-            return ColumnRef(idx, expr.type)
-    raise InvalidColumnReference("SELECT DISTINCT ON expressions must match initial ORDER BY expressions")
+def _output_reference(e: exp.Expression, items, output_names: dict[str, int], scope: Scope) -> int | None:
+    """The select-list position a DISTINCT ON item names (a position, or an output name that is
+    not an input column), else None."""
+    if isinstance(e, exp.Literal) and not e.is_string:
+        pos = int(e.this)
+        if not 1 <= pos <= len(items):
+            raise InvalidColumnReference(f"SELECT DISTINCT ON position {pos} is not in select list")
+        return pos - 1
+    if isinstance(e, exp.Column) and not e.args.get("table") and e.name in output_names \
+            and scope.resolve(e.name, []) is None:
+        return output_names[e.name]
+    return None
 
 
 def _and(conds: list[Expr]) -> Expr:

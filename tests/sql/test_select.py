@@ -42,3 +42,17 @@ def test_table_name_specified_twice(sql):
 def test_star_except_is_not_postgresql(sql):
     setup_t(sql)
     sql.error("SELECT * EXCEPT (v1) FROM t", "42601")
+
+
+def test_distinct_on_expressions_need_not_be_selected(sql):
+    sql.setup("""
+        CREATE TABLE d (v1 int, v2 int, v3 int);
+        INSERT INTO d VALUES (1, 2, 3), (1, 1, 5), (2, 7, 8), (2, 9, 1);
+    """)
+    sql.check("SELECT DISTINCT ON (v1) v2 + v1 FROM d ORDER BY v1", [("3",), ("9",)])
+    sql.check("SELECT DISTINCT ON (v1) v2 FROM d ORDER BY v1, v3 DESC", [("1",), ("7",)])
+    sql.check("SELECT DISTINCT ON (1) v1 AS x, v2 FROM d ORDER BY 1, 2", [("1", "1"), ("2", "7")])
+    sql.check("SELECT DISTINCT ON (v1 + 1) v2 FROM d ORDER BY v1 + 1, v2 DESC", [("2",), ("9",)])
+    sql.check("SELECT DISTINCT ON (v1, v2) v3 FROM d ORDER BY v2, v1, v3", [("5",), ("3",), ("8",), ("1",)],
+              ordered=True)
+    sql.error("SELECT DISTINCT ON (v1) v2 FROM d ORDER BY v2", "42P10")
