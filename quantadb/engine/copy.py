@@ -291,7 +291,8 @@ class CopyFromStdin:
         rows = Materialized(Batch(columns, n), [PlanColumn(c.name, c.type) for c in self.chosen])
         queries = QueryBinder(session.catalog(), [], session.format_context)
         plan = DmlBinder(queries).bind_insert_rows(self.rel, [c.name for c in self.chosen], rows)
-        count, _ = run_modify(plan, S.eval_context(session, []))
+        with session.db.gate.shared():
+            count, _ = run_modify(plan, S.eval_context(session, []))
         return Result(tag=f"COPY {count}")
 
 

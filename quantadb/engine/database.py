@@ -9,7 +9,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from quantadb.engine.maintenance import Maintenance
+from quantadb.engine.maintenance import Maintenance, StatementGate
 from quantadb.engine.session import Session
 from quantadb.errors import InvalidAuthorizationSpecification, InvalidCatalogName
 from quantadb.storage.store import Store
@@ -37,7 +37,8 @@ class Database:
         self.advisory_holders: dict[int, tuple[int, int]] = {}  # key -> (pid, count)
         from quantadb.engine import system  # noqa: F401  (registers session functions and generated tables)
         from quantadb.engine import pg_catalog  # noqa: F401  (registers pg_catalog and information_schema)
-        self.maintenance = Maintenance(store)
+        self.gate = StatementGate()
+        self.maintenance = Maintenance(store, self.gate)
         self.maintenance.start()
 
     @classmethod

@@ -332,18 +332,14 @@ def _check_not_null(session: "Session", rel: RelationDef, attnums) -> None:
 
 def _validate_check(session: "Session", rel: RelationDef, con: ConstraintDef) -> None:
     """Existing rows must satisfy a new CHECK constraint."""
-    from quantadb.engine import statements as S
     from quantadb.errors import CheckViolation
     table = session.store.table(rel.oid) if _has_storage(session, rel.oid) else None
     if table is None or table.row_count == 0:
         return
-    quoted = rel.name.replace('"', '""')
-    stmt = S.Statement(f'SELECT 1 FROM "{quoted}" WHERE NOT ({con.check}) LIMIT 1')
-    catalog_rel = session.catalog().relation(rel.oid)
-    if catalog_rel is None:
+    if session.catalog().relation(rel.oid) is None:
         return
     try:
-        result = S.execute(session, _portal(stmt), inline=False)
+        result = _run_sql(session, f'SELECT 1 FROM {_quote_ident(rel.name)} WHERE NOT ({con.check}) LIMIT 1')
     except UndefinedTable:
         return
     if result.batches and result.batches[0].length:
@@ -358,9 +354,12 @@ def _has_storage(session: "Session", oid: int) -> bool:
         return False
 
 
-def _portal(stmt):
+def _run_sql(session: "Session", sql: str) -> Result:
+    """Run an internal statement (filling a new column, checking a constraint) in the session."""
+    from quantadb.engine import statements as S
     from quantadb.engine.session import Portal, Prepared
-    return Portal(Prepared(stmt.text, stmt, []), [], [])
+    stmt = S.Statement(sql)
+    return S.execute(session, Portal(Prepared(sql, stmt, []), [], []), inline=False)
 
 
 def _create_table_as(session: "Session", node: exp.Create) -> Result:
@@ -372,8 +371,7 @@ def _create_table_as(session: "Session", node: exp.Create) -> Result:
     if not _check_new_name(session, ns, name, bool(node.args.get("exists"))):
         return Result(tag="SELECT 0")
     query_sql = to_sql(node.args["expression"])
-    stmt = S.Statement(query_sql)
-    bound = S.bind(session, stmt, [])
+    bound = S.bind(session, S.Statement(query_sql), [])
     columns = []
     for i, c in enumerate(bound.columns):
         t = c.type if c.type.pg is not R.UNKNOWN else R.SqlType(R.TEXT)
@@ -381,8 +379,7 @@ def _create_table_as(session: "Session", node: exp.Create) -> Result:
     store, txn = session.store, _txn(session)
     rel = RelationDef(store.allocate_oid(txn), session.database_oid, ns, name, "r", tuple(columns))
     store.create_relation(txn, rel)
-    result = S.execute(session, _portal(stmt), inline=False)
-    batch = result.batches[0]
+    batch = _run_sql(session, query_sql).batches[0]
     if batch.length:
         store.insert(txn, rel.oid, batch.columns, batch.length)
     return Result(tag=f"SELECT {batch.length}")
@@ -649,11 +646,7 @@ def _alter_action(session: "Session", rel: RelationDef, action: exp.Expression) 
 
 
 def _fill_default(session: "Session", rel: RelationDef, col: ColumnDef) -> None:
-    from quantadb.engine import statements as S
-    quoted = rel.name.replace('"', '""')
-    name = col.name.replace('"', '""')
-    stmt = S.Statement(f'UPDATE "{quoted}" SET "{name}" = DEFAULT')
-    S.execute(session, _portal(stmt), inline=False)
+    _run_sql(session, f"UPDATE {_quote_ident(rel.name)} SET {_quote_ident(col.name)} = DEFAULT")
 
 
 def _drop_column(session: "Session", rel: RelationDef, name: str, if_exists: bool) -> RelationDef:
@@ -669,10 +662,14 @@ def _drop_column(session: "Session", rel: RelationDef, name: str, if_exists: boo
             store.drop_relation(txn, index.oid)
     constraints = tuple(c for c in rel.constraints if col.attnum not in c.columns)
     rel = replace(rel, constraints=constraints, columns=tuple(
-        replace(c, dropped=True, name=f"........pg.dropped.{c.attnum}........", not_null=False, default=None)
-        if c.attnum == col.attnum else c for c in rel.columns))
+        _dropped(c) if c.attnum == col.attnum else c for c in rel.columns))
     store.alter_relation(txn, rel)
     return rel
+
+
+def _dropped(col: ColumnDef) -> ColumnDef:
+    """A dropped column keeps its attnum slot under PostgreSQL's placeholder name."""
+    return replace(col, dropped=True, name=f"........pg.dropped.{col.attnum}........", not_null=False, default=None)
 
 
 def _drop_constraint(session: "Session", rel: RelationDef, name: str, if_exists: bool) -> RelationDef:
@@ -725,12 +722,10 @@ def _change_column_type(session: "Session", rel: RelationDef, col: ColumnDef, ne
     rel2 = replace(rel, columns=tuple(hidden if c.attnum == col.attnum else c for c in rel.columns) + (
         replace(temp, not_null=False),))
     store.alter_relation(txn, rel2)
-    quoted = rel.name.replace('"', '""')
-    stmt = S.Statement(f'UPDATE "{quoted}" SET "{col.name}" = "{hidden.name}"::{R.format_type(new_type.pg, new_type.typmod)}')
-    S.execute(session, _portal(stmt), inline=False)
+    _run_sql(session, f"UPDATE {_quote_ident(rel.name)} SET {_quote_ident(col.name)} = "
+                      f"{_quote_ident(hidden.name)}::{R.format_type(new_type.pg, new_type.typmod)}")
     rel3 = replace(rel2, columns=tuple(
-        replace(c, dropped=True, name=f"........pg.dropped.{c.attnum}........", not_null=False, default=None)
-        if c.attnum == col.attnum else (replace(c, not_null=col.not_null) if c.attnum == attnum else c)
+        _dropped(c) if c.attnum == col.attnum else (replace(c, not_null=col.not_null) if c.attnum == attnum else c)
         for c in rel2.columns),
         constraints=tuple(replace(c, columns=tuple(attnum if a == col.attnum else a for a in c.columns))
                           for c in rel2.constraints))

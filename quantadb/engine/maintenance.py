@@ -1,10 +1,13 @@
-"""Background maintenance of one node: periodic checkpoints and autovacuum.
+"""Background maintenance of one node: autovacuum and time-based checkpoints.
 
-A daemon thread wakes every `naptime_s`. It vacuums a table once the versions deleted or
-updated since its last vacuum exceed a fifth of its live rows (at least 1000, as
-PostgreSQL's autovacuum_vacuum_threshold/scale_factor do), and it writes a checkpoint
-every `checkpoint_timeout_s` or after `checkpoint_wal_bytes` of WAL, so recovery replays a
-bounded tail and old WAL segments are recycled.
+VACUUM compacts tables and so renumbers rows, while a running statement holds row ids
+between reading and writing. Statements therefore run under the shared side of a
+`StatementGate` and VACUUM under its exclusive side; the gate prefers statements, so a
+vacuum waits for a moment with no statement running and never holds one up for long.
+Tables with row locks held (SELECT ... FOR UPDATE, keyed by row id) are left for later.
+
+Checkpoints after a volume of WAL are storage's own (its checkpointer); this thread adds
+one every `checkpoint_timeout_s` so an idle node's recovery stays short.
 """
 
 from __future__ import annotations
@@ -12,25 +15,67 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from contextlib import contextmanager
+from typing import Iterator
 
 from quantadb.storage.store import Store
 
 log = logging.getLogger("quantadb.engine")
 
-VACUUM_THRESHOLD = 1000
-VACUUM_SCALE_FACTOR = 0.2
+
+class StatementGate:
+    """A readers-preferring shared/exclusive lock: statements share, VACUUM is exclusive."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._active = 0
+        self._exclusive = False
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        with self._cond:
+            while self._exclusive:
+                self._cond.wait()
+            self._active += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._active -= 1
+                if self._active == 0:
+                    self._cond.notify_all()
+
+    @contextmanager
+    def exclusive(self, timeout_s: float) -> Iterator[bool]:
+        """Yields True once no statement runs (False if that did not happen within timeout_s)."""
+        deadline = time.monotonic() + timeout_s
+        with self._cond:
+            while self._active and time.monotonic() < deadline:
+                self._cond.wait(max(deadline - time.monotonic(), 0.001))
+            acquired = not self._active
+            if acquired:
+                self._exclusive = True
+        try:
+            yield acquired
+        finally:
+            if acquired:
+                with self._cond:
+                    self._exclusive = False
+                    self._cond.notify_all()
 
 
 class Maintenance:
-    def __init__(self, store: Store, *, naptime_s: float = 5.0, checkpoint_timeout_s: float = 300.0,
-                 checkpoint_wal_bytes: int = 256 << 20) -> None:
+    def __init__(self, store: Store, gate: StatementGate, *, naptime_s: float = 5.0,
+                 checkpoint_timeout_s: float = 300.0) -> None:
         self.store = store
+        self.gate = gate
         self.naptime_s = naptime_s
         self.checkpoint_timeout_s = checkpoint_timeout_s
-        self.checkpoint_wal_bytes = checkpoint_wal_bytes
+        self.requested: set[int | None] = set()  # tables a VACUUM statement asked for (None: all)
+        self._wake = threading.Event()
         self._stop = threading.Event()
-        self._last_checkpoint_lsn = store.current_lsn
         self._last_checkpoint_at = time.monotonic()
+        self._last_checkpoint_lsn = store.current_lsn
         self._thread = threading.Thread(target=self._run, name="quantadb-maintenance", daemon=True)
 
     def start(self) -> None:
@@ -38,35 +83,50 @@ class Maintenance:
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         if self._thread.is_alive():
             self._thread.join(timeout=30)
 
+    def request_vacuum(self, rel_oids: list[int] | None) -> None:
+        self.requested.update(rel_oids if rel_oids else [None])
+        self._wake.set()
+
     def _run(self) -> None:
-        while not self._stop.wait(self.naptime_s):
+        while not self._stop.is_set():
+            self._wake.wait(self.naptime_s)
+            self._wake.clear()
+            if self._stop.is_set():
+                break
             try:
-                self.autovacuum()
-                self.maybe_checkpoint()
+                self.vacuum_round()
+                self._maybe_checkpoint()
             except Exception:  # keep the node serving; the next round retries
                 log.exception("[maintenance] background round failed")
 
-    def autovacuum(self) -> list[int]:
-        vacuumed = []
-        snap = self.store.snapshot(None)
-        for db in self.store.catalog.databases(snap):
-            for rel in self.store.catalog.relations(snap, db.oid):
-                if rel.kind != "r":
+    def vacuum_round(self) -> list[int]:
+        """Vacuum the requested tables and autovacuum's candidates, between statements."""
+        requested, self.requested = self.requested, set()
+        if None in requested:
+            requested = set(self.store.vacuum_candidates(min_dead=0, fraction=0.0))
+        targets = sorted(requested | set(self.store.vacuum_candidates()))
+        done = []
+        for oid in targets:
+            if self.store.has_row_locks(oid):
+                self.requested.add(oid)
+                continue
+            with self.gate.exclusive(timeout_s=1.0) as acquired:
+                if not acquired:
+                    self.requested.add(oid)
                     continue
-                table = self.store.table(rel.oid)
-                if table.dead_since_prune > VACUUM_THRESHOLD + VACUUM_SCALE_FACTOR * table.live_estimate:
-                    self.store.vacuum(rel.oid)
-                    vacuumed.append(rel.oid)
-                    log.info("[maintenance] autovacuum of %s", rel.name)
-        return vacuumed
+                self.store.vacuum(oid)
+                done.append(oid)
+        if done:
+            log.info("[maintenance] vacuumed %d table(s)", len(done))
+        return done
 
-    def maybe_checkpoint(self) -> None:
+    def _maybe_checkpoint(self) -> None:
         lsn = self.store.current_lsn
-        due = time.monotonic() - self._last_checkpoint_at >= self.checkpoint_timeout_s
-        if lsn != self._last_checkpoint_lsn and (due or lsn - self._last_checkpoint_lsn >= self.checkpoint_wal_bytes):
+        if lsn != self._last_checkpoint_lsn and time.monotonic() - self._last_checkpoint_at >= self.checkpoint_timeout_s:
             self.checkpoint()
 
     def checkpoint(self) -> int:

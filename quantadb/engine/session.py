@@ -312,7 +312,8 @@ class Session:
         self.query_text = stmt.text
         self.query_started = time.time()
         try:
-            result = self._run_with_retries(portal, inline)
+            with self.db.gate.shared():
+                result = self._run_with_retries(portal, inline)
         except RunInWorker:
             raise
         except SqlError:

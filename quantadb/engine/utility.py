@@ -262,11 +262,11 @@ def _close(session: "Session", u: U.CloseStmt, portal, inline) -> Result:
 
 
 def _vacuum(session: "Session", u: U.VacuumStmt, portal, inline) -> Result:
+    """VACUUM hands the tables to the maintenance thread, which compacts them as soon as no
+    statement runs (row ids change; see engine/maintenance.py)."""
     if u.analyze_only:
         return Result(tag="ANALYZE")
     session.require_no_block("VACUUM")
-    if inline:
-        raise RunInWorker()
     catalog = session.catalog()
     oids = []
     for parts in u.tables:
@@ -274,8 +274,7 @@ def _vacuum(session: "Session", u: U.VacuumStmt, portal, inline) -> Result:
         if hit is None or hit.relation is None:
             raise UndefinedTable(f'relation "{".".join(parts)}" does not exist')
         oids.append(hit.relation.oid)
-    for oid in oids or [None]:
-        session.store.vacuum(oid)
+    session.db.maintenance.request_vacuum(oids or None)
     return Result(tag="VACUUM")
 
 

@@ -365,6 +365,11 @@ class Store(RowWrites, SchemaChanges, Sequences):
             horizon = self._state.txns.horizon()
             self._log((R.VACUUM, None if rel_oid is None else [rel_oid], horizon))
 
+    def has_row_locks(self, rel_oid: int) -> bool:
+        """Some transaction holds FOR UPDATE/SHARE locks on rows of this table (keyed by row id,
+        so a VACUUM that renumbers rows must wait)."""
+        return bool(self._row_locks.get(rel_oid))
+
     def vacuum_candidates(self, min_dead: int = 1000, fraction: float = 0.2) -> list[int]:
         """Tables worth an autovacuum (PostgreSQL's threshold + scale factor rule). VACUUM
         renumbers rows: run it between statements, never while one holds row ids."""
