@@ -47,7 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(message)s")
     from quantadb.node import Node
+    from quantadb.util.memory import tune_malloc
 
+    tune_malloc()
     try:
         asyncio.run(Node(settings).run())
     except OSError as exc:
