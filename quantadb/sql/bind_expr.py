@@ -16,12 +16,14 @@ from sqlglot.dialects.postgres import Postgres
 from sqlglot.time import format_time
 
 from quantadb.errors import (CannotCoerce, DatatypeMismatch, FeatureNotSupported, GroupingError,
-                             IndeterminateDatatype, SyntaxError as SqlSyntaxError, UndefinedFunction, UndefinedObject,
+                             IndeterminateDatatype, InvalidColumnReference, SyntaxError as SqlSyntaxError, UndefinedFunction,
+                             UndefinedObject,
                              WindowingError)
 from quantadb.sql import functions as F
+from quantadb.sql.functions import procs_typeinfo as _procs_typeinfo  # noqa: F401  (pg_typeof's pg_proc row)
 from quantadb.sql.expr import (AggRef, ArrayExpr, BoolOp, Call, Case, Cast, Coalesce, ColumnRef, Const,
                                DistinctTest, Expr, InList, NullTest, OuterRef, Param, QuantifiedCompare,
-                               Subscript, SubqueryExpr, WindowCall)
+                               Subscript, SubqueryExpr, WindowCall, expr_key)
 from quantadb.sql.scope import Scope, undefined_column
 from quantadb.sql.typenames import from_datatype
 from quantadb.types import registry as R
@@ -631,12 +633,12 @@ class ExprBinder:
     def call(self, name: str, arg_nodes: list, node: exp.Expression) -> Expr:
         distinct = False
         order_nodes = None
-        if arg_nodes and isinstance(arg_nodes[0], exp.Distinct):
-            distinct = True
-            arg_nodes = list(arg_nodes[0].expressions) + arg_nodes[1:]
         if arg_nodes and isinstance(arg_nodes[0], exp.Order):  # string_agg(x, ',' ORDER BY y) shapes
             order_nodes = arg_nodes[0].expressions
             arg_nodes = [arg_nodes[0].this] + arg_nodes[1:]
+        if arg_nodes and isinstance(arg_nodes[0], exp.Distinct):
+            distinct = True
+            arg_nodes = list(arg_nodes[0].expressions) + arg_nodes[1:]
         if _is_aggregate(name):
             return self._aggregate(name, arg_nodes, node, distinct, order_nodes)
         args = [self.bind(a) for a in arg_nodes]
@@ -670,6 +672,11 @@ class ExprBinder:
                 order_by.append((key, desc, nulls_first))
         finally:
             self.aggregates = saved
+        if distinct and order_by:
+            arg_keys = {expr_key(a) for a in args}
+            if any(expr_key(key) not in arg_keys for key, _, _ in order_by):
+                raise InvalidColumnReference("in an aggregate with DISTINCT, ORDER BY expressions must appear in "
+                                             "argument list")
         for a in args:
             if a.type.pg is R.UNKNOWN and not isinstance(a, Const):
                 raise IndeterminateDatatype(f"could not determine data type of parameter")

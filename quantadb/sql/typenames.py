@@ -66,6 +66,8 @@ def from_datatype(node: exp.Expression) -> SqlType:
     dtype = node.this
     if dtype == exp.DataType.Type.ARRAY:
         inner = from_datatype(node.expressions[0])
+        if inner.pg.is_array:  # int[][]: PostgreSQL arrays do not fix their dimensions
+            return inner
         return SqlType(R.array_of(inner.pg), inner.typmod)
     if dtype == exp.DataType.Type.USERDEFINED:
         kind = node.args.get("kind")

@@ -56,3 +56,14 @@ def test_distinct_on_expressions_need_not_be_selected(sql):
     sql.check("SELECT DISTINCT ON (v1, v2) v3 FROM d ORDER BY v2, v1, v3", [("5",), ("3",), ("8",), ("1",)],
               ordered=True)
     sql.error("SELECT DISTINCT ON (v1) v2 FROM d ORDER BY v2", "42P10")
+
+
+def test_aggregate_with_distinct_and_order_by(sql):
+    sql.setup("""
+        CREATE TABLE s (v1 text, v2 int);
+        INSERT INTO s VALUES ('a', 1), ('b', 2), ('a', 3), (NULL, 4);
+    """)
+    sql.check("SELECT string_agg(DISTINCT v1, ',' ORDER BY v1 DESC), array_agg(DISTINCT v2 ORDER BY v2 DESC) FROM s",
+              [("b,a", "{4,3,2,1}")])
+    sql.error("SELECT string_agg(DISTINCT v1, ',' ORDER BY v2) FROM s", "42P10",
+              "in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list")
