@@ -477,7 +477,7 @@ def nowait(target, clause: str) -> dict:
     b.q("BEGIN")
     ending = threading.Event()
     bg = Background(b, f"SELECT id FROM c_nowait ORDER BY id FOR UPDATE {clause}", markers={"a_ending": ending})
-    bg.done.wait(10)  # a bound, not a measurement: a correct server answers at once
+    bg.done.wait(5)  # a bound, not a measurement: a correct server answers at once
     ending.set()
     a.q("ROLLBACK")
     out["b_result"] = bg.join()

@@ -132,6 +132,75 @@ def join_clients(threads: list, stop: threading.Event) -> None:
         assert not t.is_alive(), "a client did not notice the server had died"
 
 
+@dataclass
+class DdlLedger:
+    """Tables a DDL client created (BEGIN; CREATE TABLE; INSERT 50 rows; COMMIT) and dropped."""
+    attempted: set[str] = field(default_factory=set)
+    created: set[str] = field(default_factory=set)  # acknowledged
+    drop_attempted: set[str] = field(default_factory=set)
+    dropped: set[str] = field(default_factory=set)  # acknowledged
+    errors: list[str] = field(default_factory=list)
+
+
+DDL_ROWS = 50
+DDL_PER_CYCLE = 4  # then the DDL client idles until the crash
+
+
+def ddl_client(dsn: str, ddl: DdlLedger, cycle: int, stop: threading.Event, sync_commit: bool) -> None:
+    """Create (and now and then drop) tables in explicit transactions beside the transfers."""
+    try:
+        conn = psycopg.connect(dsn, autocommit=True, connect_timeout=10)
+    except psycopg.OperationalError as exc:
+        ddl.errors.append(f"ddl client: cannot connect: {exc}")
+        return
+    n = 0
+    try:
+        if not sync_commit:
+            conn.execute("SET synchronous_commit = off")
+        while not stop.is_set() and n < DDL_PER_CYCLE:
+            n += 1
+            name = f"ddl_{cycle}_{n}"
+            conn.execute("BEGIN")
+            conn.execute(f"CREATE TABLE {name} (id int PRIMARY KEY, note text)")
+            conn.execute(f"INSERT INTO {name} SELECT g, 'row ' || g FROM generate_series(1, {DDL_ROWS}) g")
+            conn.execute(f"CREATE INDEX {name}_note ON {name} (note)")
+            ddl.attempted.add(name)
+            if conn.execute("COMMIT").statusmessage == "COMMIT":
+                ddl.created.add(name)
+            victims = sorted(ddl.created - ddl.drop_attempted)
+            if n % 3 == 0 and victims:
+                ddl.drop_attempted.add(victims[0])
+                conn.execute(f"DROP TABLE {victims[0]}")
+                ddl.dropped.add(victims[0])
+    except psycopg.OperationalError:
+        return
+    except psycopg.Error as exc:
+        ddl.errors.append(f"ddl client: {exc.sqlstate} {exc}")
+    finally:
+        try:
+            conn.close()
+        except Exception:
+            pass
+
+
+def check_ddl(dsn: str, ddl: DdlLedger, *, every_ack: bool) -> None:
+    """Acknowledged CREATEs exist with all their rows, acknowledged DROPs are gone, and a table
+    whose transaction was in flight is either absent or complete (DDL + rows are atomic)."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for name in sorted(ddl.attempted):
+            try:
+                count = conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+                by_index = conn.execute(f"SELECT count(*) FROM {name} WHERE note = 'row 7'").fetchone()[0]
+            except psycopg.errors.UndefinedTable:
+                count = by_index = None
+            if name in ddl.dropped:
+                assert count is None, f"{name}: DROP TABLE was acknowledged but the table is back"
+            elif name in ddl.created and name not in ddl.drop_attempted and every_ack:
+                assert count == DDL_ROWS and by_index == 1, f"{name}: acknowledged CREATE + INSERT: {count} rows"
+            else:
+                assert count in (None, DDL_ROWS), f"{name}: half-applied DDL transaction ({count} rows)"
+
+
 def check_invariants(dsn: str, ledger: Ledger, *, every_ack: bool, cycle_attempted: set[int] | None = None) -> int:
     """Check the database against what the clients saw; returns the number of transfers logged."""
     with psycopg.connect(dsn, autocommit=True) as conn:
@@ -169,15 +238,20 @@ def checkpoint_quietly(dsn: str) -> None:
 
 
 def crash_cycles(qdb, tmp_path, cycles: int, *, acks_per_cycle: int = 25, checkpoint: bool = False,
-                 sync_commit: bool = True) -> None:
+                 sync_commit: bool = True, ddl: bool = False) -> None:
     data_dir = str(tmp_path / "data")
     node = qdb.start(data_dir)
     setup_schema(node.dsn)
     ledger = Ledger()
+    ddl_ledger = DdlLedger()
     rng = random.Random(42)
     for cycle in range(cycles):
         before = set(ledger.attempted)
         threads, stop = run_clients(node.dsn, ledger, cycle, sync_commit)
+        if ddl:
+            threads.append(threading.Thread(target=ddl_client, args=(node.dsn, ddl_ledger, cycle, stop, sync_commit),
+                                            daemon=True))
+            threads[-1].start()
         wait_for_acks(ledger, acks_per_cycle, node)
         mode = ("checkpoint", "kill during checkpoint", "clean stop")[cycle % 3] if checkpoint else "kill"
         if mode in ("checkpoint", "clean stop"):
@@ -202,20 +276,28 @@ def crash_cycles(qdb, tmp_path, cycles: int, *, acks_per_cycle: int = 25, checkp
         assert not ledger.errors, ledger.errors
         node = qdb.start(data_dir)
         n = check_invariants(node.dsn, ledger, every_ack=sync_commit)
+        if ddl:
+            assert not ddl_ledger.errors, ddl_ledger.errors
+            check_ddl(node.dsn, ddl_ledger, every_ack=sync_commit)
         if sync_commit:
             # only the commits in flight at the crash may be present without an acknowledgement
             unacked_present = n - len(ledger.acked)
             assert 0 <= unacked_present <= CLIENTS * (cycle + 1), unacked_present
         assert ledger.attempted - before, "no transfer was attempted in this cycle"
+    if ddl:
+        assert ddl_ledger.created, "the DDL client never committed"
     node.stop()
     node = qdb.start(data_dir)
     check_invariants(node.dsn, ledger, every_ack=sync_commit)
+    if ddl:
+        check_ddl(node.dsn, ddl_ledger, every_ack=sync_commit)
     node.stop()
 
 
 @pytest.mark.slow
 def test_kill9_during_concurrent_transfers_keeps_every_acknowledged_commit(qdb, tmp_path):
-    crash_cycles(qdb, tmp_path, cycles=10)
+    """10 crashes; a fifth client creates/fills/indexes/drops tables in transactions meanwhile."""
+    crash_cycles(qdb, tmp_path, cycles=10, ddl=True)
 
 
 def test_kill9_with_checkpoints_and_clean_restarts(qdb, tmp_path):
@@ -227,4 +309,4 @@ def test_kill9_with_checkpoints_and_clean_restarts(qdb, tmp_path):
 
 def test_kill9_with_synchronous_commit_off_keeps_the_invariant(qdb, tmp_path):
     """synchronous_commit = off may lose the last acknowledged commits, never atomicity."""
-    crash_cycles(qdb, tmp_path, cycles=4, sync_commit=False)
+    crash_cycles(qdb, tmp_path, cycles=3, sync_commit=False)
