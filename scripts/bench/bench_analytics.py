@@ -254,13 +254,13 @@ def copy_in_process(session: Any, table: str, text: bytes, chunk: int = 1 << 20)
     wait_durable(session)
 
 
-def print_profile(title: str, profiler: cProfile.Profile, elapsed: float, top: int) -> None:
+def print_profile(title: str, profiler: cProfile.Profile, elapsed: float, top: int, sort: str = "tottime") -> None:
     print(f"\n== profile {title} (in-process, {elapsed:.3f} s under cProfile) ==")
     stats = pstats.Stats(profiler)
     print_by_file(stats, elapsed)
     out = io.StringIO()
     stats.stream = out  # type: ignore[attr-defined]
-    stats.strip_dirs().sort_stats("tottime").print_stats(top)
+    stats.strip_dirs().sort_stats(sort).print_stats(top)
     print(trim_stats(out.getvalue()))
 
 

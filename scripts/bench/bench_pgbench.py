@@ -5,7 +5,8 @@ off): `pgbench -i -s SCALE` timed, then `-S` simple with 1 client, `-S -M prepar
 clients, and the default TPC-B-like script `-M prepared` with 1 and 8 clients, each for
 --duration seconds. Prints TPS, ratios (QuantaDB TPS / PostgreSQL TPS, so > 1 means QuantaDB is
 faster) and failed transactions; then the QuantaDB process's resident memory holding the data
-against PostgreSQL's on-disk size of the same tables, and QuantaDB's restart time.
+against PostgreSQL's on-disk size of the same tables, and QuantaDB's restart time; last, a
+cProfile of TPC-B transactions run in-process on QuantaDB's data directory.
 
     .venv/bin/python scripts/bench/bench_pgbench.py [--scale 10] [--duration 10]
 """
@@ -13,7 +14,9 @@ against PostgreSQL's on-disk size of the same tables, and QuantaDB's restart tim
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -26,6 +29,7 @@ from typing import Callable
 import psycopg
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_analytics import open_database, print_profile, run_in_process  # noqa: E402
 from pgserver import PgServer  # noqa: E402
 from qdbserver import QuantaDBServer  # noqa: E402
 
@@ -113,6 +117,43 @@ def bench_side(dsn: str, scale: int, duration: int, measure_bytes: Callable[[], 
     return side
 
 
+def tpcb_statements(rng: random.Random, scale: int) -> list[str]:
+    """One transaction of pgbench's built-in TPC-B-like script, with its random values inlined."""
+    aid, bid, tid = rng.randint(1, 100_000 * scale), rng.randint(1, scale), rng.randint(1, 10 * scale)
+    delta = rng.randint(-5000, 5000)
+    return ["BEGIN",
+            f"UPDATE pgbench_accounts SET abalance = abalance + {delta} WHERE aid = {aid}",
+            f"SELECT abalance FROM pgbench_accounts WHERE aid = {aid}",
+            f"UPDATE pgbench_tellers SET tbalance = tbalance + {delta} WHERE tid = {tid}",
+            f"UPDATE pgbench_branches SET bbalance = bbalance + {delta} WHERE bid = {bid}",
+            f"INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) "
+            f"VALUES ({tid}, {bid}, {aid}, {delta}, CURRENT_TIMESTAMP)",
+            "END"]
+
+
+def profile_tpcb(data_dir: str, scale: int, transactions: int, top: int) -> None:
+    """TPC-B transactions in-process (no wire, simple-protocol statements) under cProfile."""
+    rng = random.Random(1)
+    db = open_database(data_dir)
+    try:
+        session = db.connect("postgres", "postgres", {}, 1, 2)
+        for _ in range(50):  # warm the plan cache
+            for sql in tpcb_statements(rng, scale):
+                run_in_process(session, sql)
+        txns = [tpcb_statements(rng, scale) for _ in range(transactions)]
+        profiler = cProfile.Profile()
+        started = time.perf_counter()
+        profiler.enable()
+        for txn in txns:
+            for sql in txn:
+                run_in_process(session, sql)
+        profiler.disable()
+        elapsed = time.perf_counter() - started
+        print_profile(f"{transactions} TPC-B transactions", profiler, elapsed, top, sort="cumulative")
+    finally:
+        db.close()
+
+
 def mb(n: int) -> str:
     return f"{n / 2**20:.0f} MB"
 
@@ -140,6 +181,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scale", type=int, default=10)
     ap.add_argument("--duration", type=int, default=10, help="seconds per pgbench run (-T)")
+    ap.add_argument("--profile-transactions", type=int, default=500,
+                    help="TPC-B transactions to profile in-process on QuantaDB's data (0: none)")
+    ap.add_argument("--top", type=int, default=30, help="profile entries to print (by cumulative time)")
     args = ap.parse_args()
     if not shutil.which("pgbench"):
         print("pgbench is not installed", file=sys.stderr)
@@ -155,9 +199,11 @@ def main() -> int:
         print("PostgreSQL", flush=True)
         with PgServer() as server:
             pg = bench_side(server.dsn, args.scale, args.duration, lambda: pg_tables_bytes(server.dsn))
+        report(args.scale, args.duration, qdb, pg, restart_s, rss_restarted)
+        if args.profile_transactions and not qdb.init_error:
+            profile_tpcb(data_dir, args.scale, args.profile_transactions, args.top)
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
-    report(args.scale, args.duration, qdb, pg, restart_s, rss_restarted)
     return 0
 
 
