@@ -15,6 +15,7 @@ from sqlglot import exp
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
 from quantadb.errors import FeatureNotSupported
 from quantadb.exec.context import EvalContext
+from quantadb.exec.fold import fold_constants
 from quantadb.exec.modify import run_modify
 from quantadb.exec.run import run_all
 from quantadb.sql import plan as P
@@ -120,6 +121,7 @@ def bind(session: "Session", stmt: Statement, param_types: list[SqlType]) -> Bou
         plan = queries.bind_query(node)
     from quantadb.sql.optimizer import optimize
     plan = optimize(plan, queries.catalog)
+    plan = fold_constants(plan)
     params = [SqlType(R.TEXT) if t.pg is R.UNKNOWN else t for t in params]
     columns = None
     if not isinstance(plan, (P.Insert, P.Update, P.Delete)) or plan.returning is not None:

@@ -24,6 +24,9 @@ def factorize(col: Column) -> tuple[np.ndarray, int]:
         out = np.full(n, k, dtype=np.int64)
         out[valid] = codes
         return out, k + (1 if (~valid).any() else 0)
+    fast = _factorize_hashable(col)
+    if fast is not None:
+        return fast
     lookup: dict = {}
     out = np.empty(n, dtype=np.int64)
     null_code = -1
@@ -47,6 +50,23 @@ def factorize(col: Column) -> tuple[np.ndarray, int]:
 
 class _NullKey:
     pass
+
+
+def _factorize_hashable(col: Column) -> tuple[np.ndarray, int] | None:
+    """The object path without a per-value `_hashable`: codes in first-seen order, as the slow
+    path gives them. Values that are not hashable (lists, dicts) make it give up (None); for every
+    hashable value `_hashable` is the identity, so the codes are the same."""
+    values = col.data
+    if col.valid is not None:
+        values = values.copy()
+        values[~col.valid] = _NullKey
+    lookup: dict = {}
+    setdefault = lookup.setdefault
+    try:
+        codes = np.fromiter((setdefault(v, len(lookup)) for v in values), dtype=np.int64, count=len(values))
+    except TypeError:
+        return None
+    return codes, len(lookup)
 
 
 def _hashable(v):

@@ -71,6 +71,59 @@ def _keyed(fn, key, a, b, valid, n) -> np.ndarray:
     return out
 
 
+def _rstrip(s: str) -> str:
+    return s.rstrip(" ")
+
+
+def _bpchar(op: str):
+    """bpchar comparisons ignore trailing spaces. `=` / `<>` run as whole-array object compares
+    (in C): equal strings are equal; of the others, only those that sort between the shorter one
+    and it followed by "!" can differ by trailing spaces alone, and only those are stripped."""
+    slow = _object(op, _rstrip)
+    if op not in ("eq", "ne"):
+        return slow
+
+    def impl(args, n, ctx, call) -> Column:
+        a, b = args[0].data, args[1].data
+        valid = and_valid(args)
+        if valid is not None:
+            a, b = a.copy(), b.copy()
+            a[~valid] = ""
+            b[~valid] = ""
+        try:
+            eq = _bpchar_eq(a, b, n)
+        except TypeError:  # not all str: the per-value path decides
+            return slow(args, n, ctx, call)
+        if valid is not None:
+            eq &= valid
+        return Column(eq if op == "eq" else (~eq if valid is None else ~eq & valid))
+    return impl
+
+
+def _bpchar_eq(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    if not n:
+        return np.zeros(0, dtype=bool)
+    for const, other in ((b, a), (a, b)):
+        k = const[0]
+        if isinstance(k, str) and (const[-1] is k or const[-1] == k) and bool((const == k).all()):
+            key = k.rstrip(" ")
+            eq = np.asarray(other == key, dtype=bool)
+            if key != k:
+                eq |= np.asarray(other == k, dtype=bool)
+            width = len(other[0]) if isinstance(other[0], str) else 0
+            if width > len(key) and width != len(k):  # a char(n) column holds values padded to n
+                eq |= np.asarray(other == key.ljust(width), dtype=bool)
+            # strings that are `key` plus trailing spaces sort in [key, key + "!")
+            maybe = ~eq & np.asarray(other > key, dtype=bool) & np.asarray(other < key + "!", dtype=bool)
+            for i in np.flatnonzero(maybe):
+                eq[i] = other[i].rstrip(" ") == key
+            return eq
+    eq = np.asarray(a == b, dtype=bool)
+    for i in np.flatnonzero(~eq):
+        eq[i] = a[i].rstrip(" ") == b[i].rstrip(" ")
+    return eq
+
+
 def numeric_key(d):
     """NaN sorts above everything, including +Infinity."""
     return (1, 0) if d.is_nan() else (0, d)
@@ -122,7 +175,7 @@ for _op in OPS:
         scalar(_p + _op)(_float(_op))
     for _p in OBJECT:
         scalar(_p + _op)(_object(_op))
-    scalar("bpchar" + _op)(_object(_op, lambda s: s.rstrip(" ")))
+    scalar("bpchar" + _op)(_bpchar(_op))
     scalar("numeric_" + _op)(_numeric(_op))
     scalar("jsonb_" + _op)(_object(_op, jsonb_key))
     scalar("array_" + _op)(_object(_op, array_key))
