@@ -7,7 +7,6 @@ context asks for (`coerce`). Subqueries are handed back to the query binder.
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Callable
 
@@ -24,6 +23,7 @@ from quantadb.sql.functions import procs_typeinfo as _procs_typeinfo  # noqa: F4
 from quantadb.sql.expr import (AggRef, ArrayExpr, BoolOp, Call, Case, Cast, Coalesce, ColumnRef, Const,
                                DistinctTest, Expr, InList, NullTest, OuterRef, Param, QuantifiedCompare,
                                Subscript, SubqueryExpr, WindowCall, expr_key)
+from quantadb.sql.names import function_name
 from quantadb.sql.scope import Scope, undefined_column
 from quantadb.sql.typenames import from_datatype
 from quantadb.types import registry as R
@@ -156,7 +156,7 @@ class ExprBinder:
                 return self.operator(name, self.bind(args[0]), self.bind(_json_path_arg(args[1])))
             return self.call(name, args, node)
         if isinstance(node, exp.Func):
-            return self.call(_function_name(node), _func_args(node), node)
+            return self.call(function_name(node), _func_args(node), node)
         raise FeatureNotSupported(f"unsupported expression: {node.sql(dialect='postgres')[:80]}")
 
     def bind_bool(self, node: exp.Expression, clause: str) -> Expr:
@@ -348,6 +348,9 @@ class ExprBinder:
         """x [NOT] LIKE pattern ESCAPE e: rewrite the pattern to use backslash, PostgreSQL's default."""
         like = node.this
         op = _BINARY_OPS.get(type(like))
+        if op == "similar to":
+            pattern = self.call_bound("similar_to_escape", [self.bind(like.expression), self.bind(node.expression)])
+            return self.operator("!~" if like.args.get("negate") else "~", self.bind(like.this), pattern)
         if op not in ("~~", "~~*"):
             raise FeatureNotSupported(f"ESCAPE is not supported here: {node.sql(dialect='postgres')[:60]}")
         if like.args.get("negate"):
@@ -633,9 +636,12 @@ class ExprBinder:
     def call(self, name: str, arg_nodes: list, node: exp.Expression) -> Expr:
         distinct = False
         order_nodes = None
-        if arg_nodes and isinstance(arg_nodes[0], exp.Order):  # string_agg(x, ',' ORDER BY y) shapes
+        if arg_nodes and isinstance(arg_nodes[0], exp.Order):  # array_agg(x ORDER BY y) shapes
             order_nodes = arg_nodes[0].expressions
             arg_nodes = [arg_nodes[0].this] + arg_nodes[1:]
+        elif len(arg_nodes) > 1 and isinstance(arg_nodes[-1], exp.Order):  # jsonb_object_agg(k, v ORDER BY y)
+            order_nodes = arg_nodes[-1].expressions
+            arg_nodes = arg_nodes[:-1] + [arg_nodes[-1].this]
         if arg_nodes and isinstance(arg_nodes[0], exp.Distinct):
             distinct = True
             arg_nodes = list(arg_nodes[0].expressions) + arg_nodes[1:]
@@ -704,16 +710,6 @@ def _row_items(node: exp.Expression) -> list | None:
     if isinstance(node, exp.Anonymous) and node.name.lower() == "row":
         return list(node.expressions)
     return None
-
-
-_CALL_NAME = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(")
-
-
-def _function_name(node: exp.Func) -> str:
-    """PostgreSQL's name for a function sqlglot parsed into one of its own classes (JSONArrayAgg
-    -> json_agg): what sqlglot's PostgreSQL generator writes, else the class's SQL name."""
-    m = _CALL_NAME.match(node.sql(dialect="postgres"))
-    return (m.group(1) if m else type(node).sql_names()[0]).lower()
 
 
 def _is_aggregate(name: str) -> bool:

@@ -554,8 +554,12 @@ class QueryBinder:
             scope.add(alias, columns)
             return _renamed(plan, columns), scope
         if isinstance(item, exp.Unnest):
-            return self._bind_function_from(item, exp.Anonymous(this="unnest", expressions=item.expressions),
-                                            alias, col_aliases, parent, lateral)
+            # sqlglot keeps WITH ORDINALITY as `offset`: True, or the ordinality column's alias
+            offset = item.args.get("offset")
+            if isinstance(offset, exp.Expression):
+                col_aliases = [*(col_aliases or [alias or "unnest"]), offset.name]
+            call = exp.Anonymous(this="unnest", expressions=item.expressions)
+            return self._bind_function_from(item, call, alias, col_aliases, parent, lateral, ordinality=bool(offset))
         if isinstance(item, (exp.Anonymous, exp.Func)):
             return self._bind_function_from(item, item, alias, col_aliases, parent, lateral)
         raise FeatureNotSupported(f"unsupported FROM item: {item.sql(dialect='postgres')[:60]}")
@@ -617,8 +621,9 @@ class QueryBinder:
                            estimated_rows=self.catalog.estimated_rows(rel.oid))
         return plan, scope
 
-    def _bind_function_from(self, item, call_node, alias, col_aliases, parent, lateral):
-        scope_for_args = lateral if lateral is not None else Scope(parent=parent)
+    def _bind_function_from(self, item, call_node, alias, col_aliases, parent, lateral, ordinality: bool = False):
+        # arguments see earlier FROM items (LATERAL) as the outer row of a nested level
+        scope_for_args = Scope(parent=lateral if lateral is not None else parent)
         binder = self.expr_binder(scope_for_args)
         call = binder.bind(call_node)
         if not isinstance(call, Call):
@@ -628,7 +633,7 @@ class QueryBinder:
         if call.type.pg is R.RECORD:
             raise FeatureNotSupported(f"function {fname} returning record in FROM is not supported")
         columns = [P.PlanColumn(names[0], call.type)]
-        ordinality = bool(item.args.get("ordinality")) if isinstance(item, exp.Expression) else False
+        ordinality = ordinality or bool(item.args.get("ordinality"))
         if ordinality:
             columns.append(P.PlanColumn(names[1] if len(names) > 1 else "ordinality", INT8))
         plan = P.FunctionScan(call, columns, ordinality)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlglot import exp
 
 from quantadb.sql.typenames import from_datatype
@@ -72,5 +74,15 @@ def _figure(node: exp.Expression) -> tuple[str | None, int]:
     if isinstance(node, exp.Func) and not isinstance(node, (exp.Binary, exp.Unary)) and type(node).__module__.startswith("sqlglot"):
         if isinstance(node, (exp.And, exp.Or, exp.Not, exp.Is, exp.In, exp.Between, exp.Like)):
             return None, 0
-        return type(node).sql_names()[0].lower(), 2
+        return function_name(node), 2
     return None, 0
+
+
+_CALL_NAME = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(")
+
+
+def function_name(node: exp.Func) -> str:
+    """PostgreSQL's name for a function sqlglot parsed into one of its own classes (JSONBObjectAgg
+    -> jsonb_object_agg): what sqlglot's PostgreSQL generator writes, else the class's SQL name."""
+    m = _CALL_NAME.match(node.sql(dialect="postgres"))
+    return (m.group(1) if m else type(node).sql_names()[0]).lower()

@@ -37,3 +37,14 @@ def test_row_comparisons(sql):
                ("2", "1", "f", "t", "f", "t", "t"), (None, "1", "f", "t", None, None, None),
                ("1", None, None, None, None, None, None)])
     sql.error("SELECT (1, 2) = (1, 2, 3)", "42601", "unequal number of entries in row expressions")
+
+
+def test_aggregate_order_by_after_last_argument(sql):
+    sql.check("SELECT jsonb_object_agg(v, w ORDER BY v), json_agg(v ORDER BY w DESC) "
+              "FROM (VALUES ('a', 1), ('b', 2)) AS x (v, w)",
+              [('{"a": 1, "b": 2}', '["b", "a"]')], columns=["jsonb_object_agg", "json_agg"])
+
+
+def test_similar_to_with_escape(sql):
+    sql.check("SELECT 'foobar' NOT SIMILAR TO 'f%' ESCAPE '', 'a_c' SIMILAR TO 'a#_c' ESCAPE '#', "
+              "'abc' SIMILAR TO 'a#_c' ESCAPE '#'", [("f", "t", "f")])

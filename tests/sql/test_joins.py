@@ -54,3 +54,16 @@ def test_using_column_of_outer_joins_takes_the_present_side(sql):
     sql.check("SELECT v1, t1.v1, t2.v1 FROM t1 FULL JOIN t2 USING (v1)",
               [("1", "1", "1"), ("5", "5", None), ("7", None, "7")])
     sql.check("SELECT * FROM t1 LEFT JOIN t3 USING (v2) WHERE v4 IS NULL", [("6", "5", None)])
+
+
+def test_lateral_function_in_from_sees_earlier_items(sql):
+    sql.setup("""
+        CREATE TABLE ta (arr int[]);
+        INSERT INTO ta VALUES (ARRAY[1, 2]), (ARRAY[3]);
+    """)
+    sql.check("SELECT * FROM ta CROSS JOIN unnest(ta.arr) WITH ORDINALITY AS x (elts, num)",
+              [("{1,2}", "1", "1"), ("{1,2}", "2", "2"), ("{3}", "3", "1")], columns=["arr", "elts", "num"])
+    sql.check("SELECT * FROM ta, generate_series(1, array_length(ta.arr, 1)) AS g",
+              [("{1,2}", "1"), ("{1,2}", "2"), ("{3}", "1")], columns=["arr", "g"])
+    sql.check("SELECT * FROM unnest(ARRAY['c', 'a']) WITH ORDINALITY", [("c", "1"), ("a", "2")],
+              columns=["unnest", "ordinality"])
