@@ -434,7 +434,8 @@ class QueryBinder:
         lateral_scope.extend(left_scope)
         right, right_scope = self._bind_from_item(join.this, parent, lateral_scope)
         for name in sorted(left_scope.aliases & right_scope.aliases - {""}):
-            raise DuplicateAlias(f'table name "{name}" specified more than once')
+            if not _same_table_of_two_schemas(name, left_scope, right_scope):
+                raise DuplicateAlias(f'table name "{name}" specified more than once')
         lateral = _is_correlated_to(right, 1)
         scope = Scope(parent=parent)
         scope.extend(left_scope)
@@ -597,7 +598,7 @@ class QueryBinder:
         if resolved.virtual is not None:
             vt = resolved.virtual
             columns = _rename(list(vt.columns), col_aliases)
-            scope.add(name, columns, schema=vt.schema)
+            scope.add(name, columns, schema="" if alias else vt.schema)
             return P.VirtualScan(f"{vt.schema}.{vt.name}", columns), scope
         rel = resolved.relation
         if rel.kind == "v":
@@ -609,14 +610,14 @@ class QueryBinder:
             finally:
                 self._view_depth -= 1
             columns = _rename(plan.columns, col_aliases)
-            scope.add(name, columns, schema=resolved.schema)
+            scope.add(name, columns, schema="" if alias else resolved.schema)
             return _renamed(plan, columns), scope
         if rel.kind not in ("r", "S", "m", "p"):
             raise WrongObjectType(f'"{rel.name}" is not a table')
         live = [c for c in rel.columns if not c.dropped]
         columns = [P.PlanColumn(c.name, c.type, rel.oid, c.attnum) for c in live]
         columns = _rename(columns, col_aliases, keep_source=True)
-        scope.add(name, columns, schema=resolved.schema)
+        scope.add(name, columns, schema="" if alias else resolved.schema)
         plan = P.TableScan(rel.oid, rel.name, [c.attnum for c in live], columns,
                            estimated_rows=self.catalog.estimated_rows(rel.oid))
         return plan, scope
@@ -723,6 +724,13 @@ def _sort_key(o: exp.Expression, expr: Expr) -> tuple[Expr, bool, bool]:
 
 def _is_alias_only(node: exp.Select, name: str) -> bool:
     return any(isinstance(i, exp.Alias) and i.alias == name for i in node.expressions)
+
+
+def _same_table_of_two_schemas(name: str, left: Scope, right: Scope) -> bool:
+    """`s1.a JOIN s2.a`: unaliased tables of different schemas may share a name (each is then
+    reachable schema-qualified)."""
+    schemas = [{c.schema for c in scope.columns if c.alias == name} for scope in (left, right)]
+    return all(len(s) == 1 and "" not in s for s in schemas) and schemas[0] != schemas[1]
 
 
 def _output_reference(e: exp.Expression, items, output_names: dict[str, int], scope: Scope) -> int | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from quantadb.errors import AmbiguousColumn, UndefinedColumn, UndefinedTable
+from quantadb.errors import AmbiguousAlias, AmbiguousColumn, UndefinedColumn, UndefinedTable
 from quantadb.sql.plan import PlanColumn
 
 
@@ -57,11 +57,13 @@ class Scope:
             if c.name != name:
                 continue
             if qualifier:
-                if c.alias != qualifier[-1] or (len(qualifier) > 1 and c.schema and c.schema != qualifier[-2]):
+                if c.alias != qualifier[-1] or (len(qualifier) > 1 and c.schema != qualifier[-2]):
                     continue
             elif c.hidden:
                 continue
             matches.append(i)
+        if len(qualifier) == 1 and len({c.schema for c in self.columns if c.alias == qualifier[0]}) > 1:
+            raise AmbiguousAlias(f'table reference "{qualifier[0]}" is ambiguous')
         if len(matches) > 1:
             raise AmbiguousColumn(f'column reference "{name}" is ambiguous')
         return matches[0] if matches else None

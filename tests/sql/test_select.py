@@ -67,3 +67,18 @@ def test_aggregate_with_distinct_and_order_by(sql):
               [("b,a", "{4,3,2,1}")])
     sql.error("SELECT string_agg(DISTINCT v1, ',' ORDER BY v2) FROM s", "42P10",
               "in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list")
+
+
+def test_same_table_name_in_two_schemas(sql):
+    sql.setup("""
+        CREATE SCHEMA s1;
+        CREATE SCHEMA s2;
+        CREATE TABLE s1.a (id int, x int);
+        CREATE TABLE s2.a (id int, y int);
+        INSERT INTO s1.a VALUES (1, 10);
+        INSERT INTO s2.a VALUES (1, 20);
+    """)
+    sql.check("SELECT s1.a.x, s2.a.y FROM s1.a JOIN s2.a ON s1.a.id = s2.a.id", [("10", "20")])
+    sql.error("SELECT a.x FROM s1.a, s2.a", "42P09", 'table reference "a" is ambiguous')
+    sql.error("SELECT * FROM s1.a AS t, s2.a AS t", "42712")
+    sql.check("SELECT t.x, s1.a.id FROM s1.a AS t, s1.a", [("10", "1")])
