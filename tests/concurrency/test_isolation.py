@@ -591,3 +591,80 @@ def test_serializable_prevents_write_skew(targets):
     compare(targets, write_skew, {"a_count": [(2,)], "b_count": [(2,)], "a_update": "UPDATE 1",
                                   "b_update": "UPDATE 1", "a_commit": "COMMIT", "b_commit": ("ERR", "40001"),
                                   "final": [(1, 0), (2, 1)]})
+
+
+# -- snapshot consistency under load ---------------------------------------------------------------
+
+def transfers_with_readers(target, iso: str) -> dict:
+    """3 writers move money between 20 accounts (retrying 40001/40P01) while 2 readers sum the
+    balances, statement by statement and inside multi-statement transactions: every snapshot
+    must see the same total, and a transaction's repeated reads must agree at REPEATABLE READ."""
+    s = Sess(target)
+    s.q("DROP TABLE IF EXISTS c_bank")
+    s.q("CREATE TABLE c_bank (id int PRIMARY KEY, balance int)")
+    s.q("INSERT INTO c_bank SELECT g, 100 FROM generate_series(1, 20) g")
+    s.close()
+    writes_left = [150]
+    lock = threading.Lock()
+    errors: list = []
+    sums: set = set()
+    rr_stable = [True]
+    done = threading.Event()
+
+    def writer(seed: int) -> None:
+        import random
+        rng = random.Random(seed)
+        w = Sess(target)
+        while True:
+            with lock:
+                if writes_left[0] <= 0:
+                    break
+            x, y = sorted(rng.sample(range(1, 21), 2))
+            amt = rng.randint(1, 30)
+            w.q(f"BEGIN ISOLATION LEVEL {iso}")
+            r1 = w.q("UPDATE c_bank SET balance = balance - %s WHERE id = %s", (amt, x))
+            r2 = w.q("UPDATE c_bank SET balance = balance + %s WHERE id = %s", (amt, y))
+            r3 = w.q("COMMIT")
+            if r3 == "COMMIT" and r1 == r2 == "UPDATE 1":
+                with lock:
+                    writes_left[0] -= 1
+            elif not all(r == "UPDATE 1" or r in ("ROLLBACK", ("ERR", "40001"), ("ERR", "40P01"), ("ERR", "25P02")) for r in (r1, r2, r3)):
+                errors.append((r1, r2, r3))
+                break
+        w.close()
+
+    def reader() -> None:
+        rd = Sess(target)
+        while not done.is_set():
+            got = rd.q("SELECT sum(balance) FROM c_bank")
+            sums.add(got[0][0] if isinstance(got, list) else got)
+            rd.q(f"BEGIN ISOLATION LEVEL {iso}")
+            first = rd.q("SELECT id, balance FROM c_bank ORDER BY id")
+            total = rd.q("SELECT sum(balance) FROM c_bank")
+            again = rd.q("SELECT id, balance FROM c_bank ORDER BY id")
+            rd.q("COMMIT")
+            sums.add(total[0][0] if isinstance(total, list) else total)
+            sums.add(sum(b for _, b in first) if isinstance(first, list) else first)
+            if iso != "read committed" and first != again:
+                rr_stable[0] = False
+        rd.close()
+
+    writers = [threading.Thread(target=writer, args=(i,), daemon=True) for i in range(3)]
+    readers = [threading.Thread(target=reader, daemon=True) for _ in range(2)]
+    for t in writers + readers:
+        t.start()
+    for t in writers:
+        t.join(120)
+        assert not t.is_alive(), "a writer hung"
+    done.set()
+    for t in readers:
+        t.join(HANG_S)
+        assert not t.is_alive(), "a reader hung"
+    final = table_rows(target, "c_bank")
+    return {"errors": errors, "sums": sums, "rr_stable": rr_stable[0], "final_total": sum(b for _, b in final)}
+
+
+@pytest.mark.parametrize("iso", ["read committed", "repeatable read"])
+def test_readers_always_see_a_consistent_total_while_transfers_commit(targets, iso):
+    compare(targets, transfers_with_readers, {"errors": [], "sums": {2000}, "rr_stable": True,
+                                              "final_total": 2000}, iso=iso)
