@@ -123,3 +123,27 @@ def test_bpchar_in_list_through_server(conn):
     assert conn.execute("select count(*) from pb where p <> '1-URGENT'").fetchone() == (1,)
     assert conn.execute("select m, count(*) from pb group by m order by m").fetchall() == [
         ("AIR       ", 1), ("MAIL      ", 1), ("SHIP      ", 1)]
+
+
+def test_copy_column_decode_values_and_first_error(conn):
+    conn.execute("drop table if exists pc")
+    conn.execute("create table pc (i int, s smallint, n numeric(6,2), d date, c char(3), t text)")
+    cur = conn.cursor()
+    with cur.copy("copy pc from stdin") as copy:
+        copy.write("1\t-2\t1.5\t1998-12-01\tab\tx\n\\N\t\\N\t\\N\t\\N\t\\N\t\\N\n"
+                   "-7\t3\t-0.13\t0001-01-01\tabc\t\n+8\t 4\t100.00\t1999-1-2\t\ty\\tz\n")
+    rows = conn.execute("select i, s, n, d::text, c, t from pc order by i nulls last").fetchall()
+    assert rows == [(-7, 3, Decimal("-0.13"), "0001-01-01", "abc", ""), (1, -2, Decimal("1.5"), "1998-12-01", "ab ", "x"),
+                    (8, 4, Decimal("100.00"), "1999-01-02", "   ", "y\tz"), (None, None, None, None, None, None)]
+    conn.execute("create table if not exists pc2 (i int, d date)")
+    for data, err, where in (
+            ("1\t2000-01-01\n2\t2000-02-30\n3\tx\n", errors.DatetimeFieldOverflow, 'line 2, column d: "2000-02-30"'),
+            ("1\t2000-01-01\n99999999999\t2000-01-01\n", errors.NumericValueOutOfRange, "line 2, column i"),
+            ("1\t2000-01-01\nx\tbad\n", errors.InvalidTextRepresentation, 'line 2, column i: "x"'),
+            ("1\tbad\n2\n", errors.InvalidDatetimeFormat, 'line 1, column d: "bad"'),
+            ("1\t2000-01-01\n2\n", errors.BadCopyFileFormat, "line 2")):
+        with pytest.raises(err) as e:
+            with cur.copy("copy pc2 from stdin") as copy:
+                copy.write(data)
+        assert where in (e.value.diag.context or ""), e.value.diag.context
+    assert conn.execute("select count(*) from pc2").fetchone() == (0,)
