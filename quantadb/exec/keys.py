@@ -60,12 +60,12 @@ def _factorize_hashable(col: Column) -> tuple[np.ndarray, int] | None:
     if col.valid is not None:
         values = values.copy()
         values[~col.valid] = _NullKey
-    lookup: dict = {}
-    setdefault = lookup.setdefault
     try:
-        codes = np.fromiter((setdefault(v, len(lookup)) for v in values), dtype=np.int64, count=len(values))
+        first_seen = dict.fromkeys(values)  # iterates in C
     except TypeError:
         return None
+    lookup = {v: i for i, v in enumerate(first_seen)}
+    codes = np.fromiter(map(lookup.__getitem__, values), dtype=np.int64, count=len(values))
     return codes, len(lookup)
 
 
