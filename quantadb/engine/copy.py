@@ -29,6 +29,7 @@ from quantadb.sql.utility import CopyStmt
 from quantadb.types.codecs import binary_decoder, binary_encoder, text_decoder, text_encoder
 from quantadb.types import registry as R
 from quantadb.types.column import Batch, Column
+from quantadb.types.registry import SqlType
 
 if TYPE_CHECKING:
     from quantadb.engine.session import Session
@@ -340,7 +341,8 @@ class CopyFromStdin:
         self.decoded = [[] for _ in self.chosen]
         if n == 0:
             return Result(tag="COPY 0")
-        rows = Materialized(Batch(columns, n), [PlanColumn(c.name, c.type) for c in self.chosen])
+        # decoded values carry no typmod yet: the INSERT applies varchar(n) / numeric(p,s)
+        rows = Materialized(Batch(columns, n), [PlanColumn(c.name, SqlType(c.type.pg)) for c in self.chosen])
         queries = QueryBinder(session.catalog(), [], session.format_context)
         plan = DmlBinder(queries).bind_insert_rows(self.rel, [c.name for c in self.chosen], rows)
         with session.db.gate.shared():

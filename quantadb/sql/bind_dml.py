@@ -151,11 +151,14 @@ class DmlBinder:
         return plan
 
     def bind_insert_rows(self, rel: RelationDef, names: list[str], rows: P.Plan) -> P.Insert:
-        """INSERT of rows already typed as the named columns (COPY FROM)."""
+        """INSERT of rows decoded as the named columns' types (COPY FROM); the columns' typmods
+        (varchar(n), numeric(p,s)) apply as an assignment does."""
         cols = self.all_columns(rel)
         positions = [next(i for i, c in enumerate(cols) if c.name == n and not c.dropped) for n in names]
-        exprs = [ColumnRef(i, c.type) for i, c in enumerate(rows.columns)]
-        return self._insert_plan(rel, rel.name, "", positions, rows, exprs, self.q.expr_binder(Scope()), None)
+        binder = self.q.expr_binder(_scope(rows))
+        exprs = [binder.coerce(ColumnRef(i, c.type), cols[p].type, "a")
+                 for i, (c, p) in enumerate(zip(rows.columns, positions))]
+        return self._insert_plan(rel, rel.name, "", positions, rows, exprs, binder, None)
 
     def _insert_plan(self, rel: RelationDef, alias: str, schema: str, positions: list[int], source: P.Plan,
                      source_exprs: list, binder: ExprBinder, node: exp.Insert | None) -> P.Insert:

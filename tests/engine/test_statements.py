@@ -149,3 +149,15 @@ def test_checkpoint_and_restart_keep_data(start_quantadb):
         assert c.execute("select count(*), count(*) filter (where b = 'changed') from keep").fetchone() == (490, 10)
         with pytest.raises(errors.UniqueViolation):
             c.execute("insert into keep values (1, 'dup')")
+
+
+def test_copy_applies_column_typmods(conn):
+    conn.execute("drop table if exists cp3")
+    conn.execute("create table cp3 (x numeric(6,2), v varchar(3))")
+    with conn.cursor().copy("copy cp3 from stdin") as copy:
+        copy.write("-0.125\tabc\n1.005\tab\n")
+    assert conn.execute("select x, v from cp3 order by v").fetchall() == [(Decimal("1.01"), "ab"),
+                                                                          (Decimal("-0.13"), "abc")]
+    with pytest.raises(errors.StringDataRightTruncation):
+        with conn.cursor().copy("copy cp3 from stdin") as copy:
+            copy.write("1\tabcd\n")
