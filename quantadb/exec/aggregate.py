@@ -45,10 +45,10 @@ def _one_set(plan: P.Aggregate, batch: Batch, keys: list[Column], members: list[
     for agg in plan.aggs:
         out.append(_reduce(agg, batch, group_ids, ngroups, ctx))
     if with_grouping:
-        mask = 0
+        mask = 0  # bit i set: group key i is not grouped in this set (GROUPING() reads it)
         for i in range(len(keys)):
             if i not in members:
-                mask |= 1 << (len(keys) - 1 - i)
+                mask |= 1 << i
         out.append(const_column(mask, plan.columns[-1].type, ngroups))
     return Batch(out, ngroups)
 

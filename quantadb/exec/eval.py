@@ -16,6 +16,7 @@ from quantadb.exec.columns import (OBJECT, and_valid, column_values, const_colum
                                    take_batch, to_object, valid_mask)
 from quantadb.exec.context import EvalContext
 from quantadb.exec.functions import SCALARS
+from quantadb.exec.functions import grouping as _grouping  # noqa: F401  (register grouping)
 from quantadb.exec.functions import typeinfo as _typeinfo  # noqa: F401  (register pg_typeof)
 from quantadb.sql import expr as E
 from quantadb.types import registry as R

@@ -612,6 +612,12 @@ class ExprBinder:
             return self._aggregate("count", list(arg.expressions), node, distinct=True)
         return self._aggregate("count", [arg], node, distinct=False)
 
+    def _Grouping(self, node: exp.Expression) -> Expr:
+        """GROUPING(a, b): arguments of any type; the grouped query rewrites it over its keys."""
+        if self.aggregates is None:
+            raise GroupingError(f"grouping operations are not allowed in {self.context}")
+        return Call("grouping", "grouping", [self.bind(a) for a in node.expressions], SqlType(R.INT4), strict=False)
+
     def _Filter(self, node: exp.Expression) -> Expr:
         agg = self.bind(node.this)
         if not isinstance(agg, AggRef):

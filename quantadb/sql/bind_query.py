@@ -338,10 +338,13 @@ class QueryBinder:
                 exprs.append(e)
             return keys[k]
 
-        plain = [add(n) for n in group.expressions]
-        sets_nodes = group.args.get("grouping_sets") or []
-        rollup = group.args.get("rollup") or []
-        cube = group.args.get("cube") or []
+        # sqlglot puts CUBE / ROLLUP / GROUPING SETS either among the expressions or in own args
+        set_kinds = (exp.Cube, exp.Rollup, exp.GroupingSets)
+        plain = [add(n) for n in group.expressions if not isinstance(n, set_kinds)]
+        listed = [n for n in group.expressions if isinstance(n, set_kinds)]
+        sets_nodes = (group.args.get("grouping_sets") or []) + [n for n in listed if isinstance(n, exp.GroupingSets)]
+        rollup = (group.args.get("rollup") or []) + [n for n in listed if isinstance(n, exp.Rollup)]
+        cube = (group.args.get("cube") or []) + [n for n in listed if isinstance(n, exp.Cube)]
         if not (sets_nodes or rollup or cube):
             return exprs, None
         sets: list[list[int]] = [plain]
@@ -374,7 +377,7 @@ class QueryBinder:
             columns.append(P.PlanColumn("?grouping?", SqlType(R.INT4)))
         agg_plan = P.Aggregate(plan, group_exprs, aggs, columns, grouping_sets,
                                estimated_rows=1 if not group_exprs else max(plan.estimated_rows / 10, 1))
-        grouping_col = len(columns) - 1
+        grouping_col = len(columns) - 1 if grouping_sets is not None else None
 
         def rewrite(e: Expr) -> Expr:
             def fn(node: Expr) -> Expr | None:
@@ -609,6 +612,9 @@ class QueryBinder:
                 plan = self.bind_query(parse_sql(rel.view_sql), None)
             finally:
                 self._view_depth -= 1
+            for node in _plan_walk(plan):  # the view's owner's access counts for what it reads
+                if isinstance(node, P.TableScan):
+                    node.via_view = True
             columns = _rename(plan.columns, col_aliases)
             scope.add(name, columns, schema="" if alias else resolved.schema)
             return _renamed(plan, columns), scope
@@ -772,13 +778,16 @@ def _is_empty_tuple(node: exp.Expression) -> bool:
     return isinstance(node, exp.Tuple) and not node.expressions
 
 
-def _grouping_call(node: Call, group_keys: dict, grouping_col: int) -> Expr:
+def _grouping_call(node: Call, group_keys: dict, grouping_col: int | None) -> Expr:
+    """GROUPING(...) over the Aggregate's grouping-set mask column (0 without grouping sets)."""
     positions = []
     for a in node.args:
         k = expr_key(a)
         if k not in group_keys:
             raise GroupingError("arguments to GROUPING must be grouping expressions of the associated query level")
         positions.append(group_keys[k])
+    if grouping_col is None:
+        return Const(0, SqlType(R.INT4))
     return Call("grouping", "grouping", [ColumnRef(grouping_col, SqlType(R.INT4)),
                                          Const(positions, SqlType(R.array_of(R.INT4)))], SqlType(R.INT4))
 

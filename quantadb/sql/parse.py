@@ -31,7 +31,12 @@ class _PostgresAsWritten(Postgres):
     INDEX_OFFSET = 0
 
 
-def _one_based(node: exp.Expression) -> exp.Expression:
+def _normalize(node: exp.Expression) -> exp.Expression:
+    """What PostgreSQL's lexer and grammar would have produced: unquoted identifiers folded to
+    lower case (sqlglot keeps them as written), array subscripts kept 1-based."""
+    for ident in node.find_all(exp.Identifier):
+        if not ident.quoted and isinstance(ident.this, str):
+            ident.set("this", ident.this.lower())
     for bracket in node.find_all(exp.Bracket):
         bracket.set("offset", 1)
     return node
@@ -46,13 +51,13 @@ def parse_sql(text: str) -> exp.Expression:
     statements = [s for s in statements if s is not None]
     if len(statements) != 1:
         raise SqlSyntaxError("cannot insert multiple commands into a prepared statement")
-    return _one_based(statements[0])
+    return _normalize(statements[0])
 
 
 def parse_expression(text: str) -> exp.Expression:
     """Parse a stand-alone expression (a stored column DEFAULT or CHECK)."""
     try:
-        return _one_based(sqlglot.parse_one(_prepare(text), read=_PostgresAsWritten, into=exp.Condition))
+        return _normalize(sqlglot.parse_one(_prepare(text), read=_PostgresAsWritten, into=exp.Condition))
     except (ParseError, TokenError) as e:
         raise _syntax_error(text, e) from None
 

@@ -82,3 +82,15 @@ def test_same_table_name_in_two_schemas(sql):
     sql.error("SELECT a.x FROM s1.a, s2.a", "42P09", 'table reference "a" is ambiguous')
     sql.error("SELECT * FROM s1.a AS t, s2.a AS t", "42712")
     sql.check("SELECT t.x, s1.a.id FROM s1.a AS t, s1.a", [("10", "1")])
+
+
+def test_unquoted_identifiers_fold_to_lower_case(sql):
+    sql.setup("""
+        CREATE TABLE T (V1 int, v2 int);
+        INSERT INTO T (V1, V2) VALUES (1, 2);
+        CREATE TABLE "Q" (a int);
+    """)
+    sql.check("SELECT V1, t.V2 AS Foo, v1 AS \"Bar\" FROM t", [("1", "2", "1")], columns=["v1", "foo", "Bar"])
+    sql.error("SELECT \"V1\" FROM t", "42703")
+    sql.error("SELECT * FROM q", "42P01")
+    sql.check("SELECT * FROM \"Q\"", [])
