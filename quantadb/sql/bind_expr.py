@@ -380,6 +380,11 @@ class ExprBinder:
         arg = self.bind(node.this)
         if isinstance(target, exp.Null):
             return NullTest(arg, negated, BOOL)
+        if isinstance(target, exp.Var) and target.name == "UNKNOWN":
+            if arg.type.pg not in (R.BOOL, R.UNKNOWN):
+                raise DatatypeMismatch(f"argument of IS {'NOT ' if negated else ''}UNKNOWN must be type boolean, "
+                                       f"not type {_type_name(arg.type)}")
+            return NullTest(self.coerce(arg, BOOL), negated, BOOL)
         if isinstance(target, exp.Boolean):
             arg = self.coerce(arg, BOOL)
             test = Call("is " + ("true" if target.this else "false"), "booltest_" + ("true" if target.this else "false"),

@@ -13,6 +13,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.postgres import Postgres
 from sqlglot.errors import ParseError, TokenError
+from sqlglot.tokens import TokenType
 
 from quantadb.errors import SyntaxError as SqlSyntaxError
 
@@ -29,6 +30,13 @@ class _PostgresAsWritten(Postgres):
     unshifted one. Brackets parsed here carry offset=1, so `to_sql` writes them back unchanged."""
 
     INDEX_OFFSET = 0
+
+    class Parser(Postgres.Parser):
+        def _parse_is_rhs(self, distinct: bool = False) -> exp.Expression | None:
+            # keep `IS [NOT] UNKNOWN` apart from IS NULL: it only accepts booleans
+            if not distinct and self._match(TokenType.UNKNOWN):
+                return exp.Var(this="UNKNOWN")
+            return super()._parse_is_rhs(distinct)
 
 
 def _normalize(node: exp.Expression) -> exp.Expression:

@@ -48,3 +48,10 @@ def test_aggregate_order_by_after_last_argument(sql):
 def test_similar_to_with_escape(sql):
     sql.check("SELECT 'foobar' NOT SIMILAR TO 'f%' ESCAPE '', 'a_c' SIMILAR TO 'a#_c' ESCAPE '#', "
               "'abc' SIMILAR TO 'a#_c' ESCAPE '#'", [("f", "t", "f")])
+
+
+def test_is_unknown_takes_booleans_only(sql):
+    sql.check("SELECT true IS UNKNOWN, NULL IS UNKNOWN, 't' IS NOT UNKNOWN, (NULL::bool) IS NOT UNKNOWN",
+              [("f", "t", "t", "f")])
+    sql.error("SELECT 1 IS UNKNOWN", "42804", "argument of IS UNKNOWN must be type boolean, not type integer")
+    sql.error("SELECT 'a' IS NOT UNKNOWN", "22P02")
