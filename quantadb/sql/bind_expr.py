@@ -262,8 +262,6 @@ class ExprBinder:
         name = ident.name if getattr(ident, "quoted", False) or isinstance(ident, exp.Literal) else ident.name.lower()
         if name not in _COLLATIONS:
             raise UndefinedObject(f'collation "{name}" for encoding "UTF8" does not exist')
-        if e.type.pg is R.UNKNOWN:
-            e = self.coerce(e, TEXT)
         if e.type.pg not in R.STRING_TYPES:
             raise DatatypeMismatch(f"collations are not supported by type {_type_name(e.type)}")
         return e  # every collation sorts as C
@@ -525,8 +523,16 @@ class ExprBinder:
     def _Cast(self, node: exp.Cast) -> Expr:
         target = from_datatype(node.args["to"])
         inner = node.this
-        if isinstance(inner, exp.Array) and not inner.expressions and target.pg.is_array:
-            return Const([], target)  # ARRAY[]::int[]: the cast gives the empty array its type
+        if isinstance(inner, exp.Array) and target.pg.is_array and not (
+                len(inner.expressions) == 1 and isinstance(inner.expressions[0], (exp.Select, exp.Subquery))):
+            # ARRAY[...]::t[] casts each element to t, as PostgreSQL pushes the type into the constructor
+            if not inner.expressions:
+                return Const([], target)
+            element = SqlType(R.element_of(target.pg), target.typmod)
+            items = [self.bind(i) for i in inner.expressions]
+            if all(i.type.pg.is_array or isinstance(i, ArrayExpr) for i in items):
+                return ArrayExpr([self.coerce(i, target, "e") for i in items], target)
+            return ArrayExpr([self.coerce(i, element, "e") for i in items], target)
         arg = self.bind(inner)
         if isinstance(arg, Const) and arg.type.pg is R.UNKNOWN:
             return self._typed_literal(arg.value, target)

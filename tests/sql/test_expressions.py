@@ -55,3 +55,12 @@ def test_is_unknown_takes_booleans_only(sql):
               [("f", "t", "t", "f")])
     sql.error("SELECT 1 IS UNKNOWN", "42804", "argument of IS UNKNOWN must be type boolean, not type integer")
     sql.error("SELECT 'a' IS NOT UNKNOWN", "22P02")
+
+
+def test_array_constructor_cast_applies_to_elements(sql):
+    sql.check("SELECT ARRAY[1, true]::bool[], ARRAY[1.5, 2]::int[], ARRAY['1', '2']::int8[], "
+              "ARRAY[ARRAY[1, 0]]::bool[][]", [("{t,t}", "{2,2}", "{1,2}", "{{t,f}}")])
+
+
+def test_collate_keeps_unknown_literals_unknown(sql):
+    sql.check("SELECT '1' COLLATE \"C\" > 2, ('1' COLLATE \"C\") = 1", [("f", "t")])
