@@ -135,6 +135,7 @@ class DmlBinder:
             source, positions = self._insert_values(source_node, cols, positions, binder, names is not None)
             source_exprs = [ColumnRef(i, c.type) for i, c in enumerate(source.columns)]
         else:
+            self.q.resolve_unknowns = False
             source = self.q.bind_query(source_node)
             if len(source.columns) > len(positions):
                 raise SqlSyntaxError("INSERT has more expressions than target columns")

@@ -33,6 +33,9 @@ class QueryBinder:
         self.fmt = fmt
         self.ctes: list[dict[str, P.CteDef]] = []
         self._view_depth = 0
+        # unknown-typed select-list items become text (PostgreSQL 10+), except in the SELECT that
+        # feeds an INSERT, where the target columns give them their types; read by the next SELECT
+        self.resolve_unknowns = True
 
     def expr_binder(self, scope: Scope) -> ExprBinder:
         return ExprBinder(scope, self.params, self.fmt, self._bind_subquery, self.catalog.regclass)
@@ -175,6 +178,7 @@ class QueryBinder:
     # -- SELECT --------------------------------------------------------------------------------------
 
     def _bind_select(self, node: exp.Select, parent: Scope | None) -> P.Plan:
+        resolve_unknowns, self.resolve_unknowns = self.resolve_unknowns, True
         plan, scope = self._bind_from(node, parent)
         binder = self.expr_binder(scope)
         where = node.args.get("where")
@@ -205,6 +209,8 @@ class QueryBinder:
             expr = binder.bind(target)
             name = item.alias if isinstance(item, exp.Alias) else column_name(target)
             items.append((name, expr, target))
+        if resolve_unknowns:
+            items = [(n, binder.coerce(e, TEXT) if e.type.pg is R.UNKNOWN else e, src) for n, e, src in items]
 
         group = node.args.get("group")
         having = node.args.get("having")

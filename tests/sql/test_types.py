@@ -13,3 +13,14 @@ def test_pg_typeof_reports_resolved_types(sql):
     sql.check("SELECT pg_typeof(1), pg_typeof(1.5::float8), pg_typeof(ARRAY[1]), pg_typeof('x'::varchar(3)), "
               "pg_typeof(1::int2 + 1::int8), pg_typeof(2.0 * 3)",
               [("integer", "double precision", "integer[]", "character varying", "bigint", "numeric")])
+
+
+def test_unknown_select_items_become_text(sql):
+    sql.setup("CREATE TABLE ti (a int, b text)")
+    sql.check("SELECT 'x', NULL, 'x' COLLATE \"C\", (SELECT 'z')", [("x", None, "x", "z")])
+    sql.check("SELECT * FROM (SELECT 'a' AS c) AS s WHERE c = 'a'", [("a",)])
+    sql.setup("""
+        INSERT INTO ti SELECT '1', 'x';
+        INSERT INTO ti (a) SELECT '2' WHERE true;
+    """)
+    sql.check("SELECT a, b FROM ti", [("1", "x"), ("2", None)])
