@@ -256,6 +256,8 @@ def _subscript(e: E.Subscript, batch: Batch, ctx: EvalContext) -> Column:
             lo = 1 if i is None else max(i, 1)
             hi = len(arr) if j is None else j
             out.append(arr[lo - 1:hi] if lo <= hi else [])
+        elif not isinstance(arr, list):  # a[i][j] past the array's dimensions
+            out.append(None)
         else:
             out.append(arr[i - 1] if i is not None and 1 <= i <= len(arr) else None)
     return from_values(out, e.type)

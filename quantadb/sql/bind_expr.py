@@ -503,6 +503,9 @@ class ExprBinder:
 
     def _Bracket(self, node: exp.Bracket) -> Expr:
         base = self.bind(node.this)
+        if isinstance(base, Subscript) and not base.is_slice and isinstance(node.this, exp.Bracket):
+            # a[i][j] subscripts one multi-dimensional array: the first step keeps the array type
+            base = Subscript(base.base, base.index, None, False, base.base.type)
         zero_based = base.type.pg in (R.INT2VECTOR, R.OIDVECTOR)
         if zero_based:  # the catalog's vector types subscript from 0
             elem_pg = R.INT2 if base.type.pg is R.INT2VECTOR else R.OID
@@ -593,6 +596,9 @@ class ExprBinder:
         args = [self.coerce(a, common) for a in args]
         match = F.resolve_function(name, [a.type for a in args])
         return Call(name, match.sig.impl, args, common, strict=False)
+
+    def _AtTimeZone(self, node: exp.Expression) -> Expr:
+        return self.call("timezone", [node.args["zone"], node.this], node)
 
     def _Tuple(self, node: exp.Tuple) -> Expr:
         raise FeatureNotSupported("row constructors are not supported here")

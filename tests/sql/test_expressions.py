@@ -64,3 +64,10 @@ def test_array_constructor_cast_applies_to_elements(sql):
 
 def test_collate_keeps_unknown_literals_unknown(sql):
     sql.check("SELECT '1' COLLATE \"C\" > 2, ('1' COLLATE \"C\") = 1", [("f", "t")])
+
+
+def test_multidimensional_subscripts(sql):
+    sql.check("SELECT (v1::integer[][])[2][1], (v1::int[])[1][1], (v1::int[])[1][1][1] "
+              "FROM (VALUES ('{{1}, {2}}')) AS t (v1)", [("2", "1", None)], columns=["v1", "v1", "v1"])
+    sql.check("SELECT (arr::varchar[][][])[1][2][3], (ARRAY[1, 2])[1][1] "
+              "FROM (VALUES ('{{{1, 2, 3}, {4, 5, 6}}}')) AS t (arr)", [("6", None)])
