@@ -137,11 +137,19 @@ def sort_rank(col: Column, descending: bool, nulls_first: bool) -> np.ndarray:
 
 
 def _sort_key(v):
-    if isinstance(v, list):
-        return [(_sort_key(x) if x is not None else (1,)) for x in v]
+    if isinstance(v, list):  # elements in storage order (a NULL after every value), then the shape
+        return [(1,) if x is None else (0, _sort_key(x)) for x in _flatten(v)], _shape(v)
     if isinstance(v, dict):
         return repr(v)
     return v
+
+
+def _flatten(v: list) -> list:
+    return [y for x in v for y in (_flatten(x) if isinstance(x, list) else [x])]
+
+
+def _shape(v) -> tuple:
+    return (len(v),) + _shape(v[0]) if isinstance(v, list) and v else ()
 
 
 def sort_indices(keys: list[tuple[Column, bool, bool]]) -> np.ndarray:

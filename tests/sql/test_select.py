@@ -94,3 +94,14 @@ def test_unquoted_identifiers_fold_to_lower_case(sql):
     sql.error("SELECT \"V1\" FROM t", "42703")
     sql.error("SELECT * FROM q", "42P01")
     sql.check("SELECT * FROM \"Q\"", [])
+
+
+def test_order_by_arrays(sql):
+    sql.setup("""
+        CREATE TABLE tl (a int[]);
+        INSERT INTO tl VALUES (ARRAY[1, NULL]), (ARRAY[1, 2]), (ARRAY[1]), (NULL), (ARRAY[0, 5]), ('{}'),
+                              ('{{2,3},{4,5}}');
+    """)
+    expected = [("{}",), ("{0,5}",), ("{1}",), ("{1,2}",), ("{1,NULL}",), ("{{2,3},{4,5}}",), (None,)]
+    sql.check("SELECT * FROM tl ORDER BY 1", expected, ordered=True)
+    sql.check("SELECT * FROM tl ORDER BY 1 DESC", expected[::-1], ordered=True)
