@@ -668,6 +668,8 @@ class ExprBinder:
         if arg_nodes and isinstance(arg_nodes[0], exp.Distinct):
             distinct = True
             arg_nodes = list(arg_nodes[0].expressions) + arg_nodes[1:]
+        if len(arg_nodes) == 1 and isinstance(arg_nodes[0], exp.Star) and _is_aggregate(name):
+            arg_nodes = []  # pg_catalog.count(*) arrives as an ordinary call with a star argument
         if _is_aggregate(name):
             return self._aggregate(name, arg_nodes, node, distinct, order_nodes)
         args = [self.bind(a) for a in arg_nodes]

@@ -27,3 +27,17 @@ def test_grouping_function(sql):
                (None, "M", "1", "0", "2", "2"), (None, None, "1", "1", "3", "4")])
     sql.check("SELECT brand, grouping(brand) FROM items_sold GROUP BY brand", [("Bar", "0"), ("Foo", "0")])
     sql.error("SELECT 1 FROM items_sold WHERE grouping(brand) = 0", "42803")
+
+
+def test_grouping_sets_over_outer_references(sql):
+    sql.setup("""
+        CREATE TABLE integers (i int);
+        INSERT INTO integers VALUES (1), (2), (3), (NULL);
+    """)
+    sql.check("SELECT i, (SELECT count(*) FROM (SELECT i1.i FROM integers GROUP BY GROUPING SETS ((i1.i), (), "
+              "(i1.i), (i1.i, i1.i))) AS tbl) AS j FROM integers AS i1",
+              [("1", "4"), ("2", "4"), ("3", "4"), (None, "4")])
+
+
+def test_schema_qualified_count_star(sql):
+    sql.check("SELECT pg_catalog.count(*) FROM (VALUES (1), (2)) AS v (x)", [("2",)], columns=["count"])
