@@ -16,6 +16,7 @@ from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType
 
 from quantadb.errors import SyntaxError as SqlSyntaxError
+from quantadb.sql.lexer import tokenize
 
 # `x::regclass[]` / `::oid[]` fail in sqlglot: cast through a spelled-out array type instead.
 _ARRAY_CAST = re.compile(r"::\s*(pg_catalog\.)?(oid|regclass|regtype|regproc|regnamespace|regrole|name|int2|int4|int8|text|char|\"char\")\s*\[\s*\]",
@@ -76,7 +77,20 @@ def to_sql(node: exp.Expression) -> str:
 
 
 def _prepare(text: str) -> str:
-    return _ARRAY_CAST.sub(lambda m: "::_" + m.group(2).strip('"').lower(), text)
+    return _ARRAY_CAST.sub(lambda m: "::_" + m.group(2).strip('"').lower(), _dollar_quotes_as_strings(text))
+
+
+def _dollar_quotes_as_strings(text: str) -> str:
+    """Rewrite $tag$...$tag$ as ordinary quoted strings: sqlglot does not accept them everywhere
+    a string may stand (DATE $$2020-01-01$$)."""
+    if "$" not in text:
+        return text
+    pieces, cursor = [], 0
+    for tok in tokenize(text):
+        if tok.kind == "string" and text.startswith("$", tok.pos):
+            pieces += [text[cursor:tok.pos], "'" + tok.value.replace("'", "''") + "'"]
+            cursor = tok.end
+    return "".join(pieces) + text[cursor:]
 
 
 def _syntax_error(text: str, error: Exception) -> SqlSyntaxError:

@@ -24,3 +24,8 @@ def test_unknown_select_items_become_text(sql):
         INSERT INTO ti (a) SELECT '2' WHERE true;
     """)
     sql.check("SELECT a, b FROM ti", [("1", "x"), ("2", None)])
+
+
+def test_dollar_quoted_strings_anywhere_a_string_goes(sql):
+    sql.check("SELECT DATE $$1999-01-01$$, $$it's$$, $a$x$$y$a$, '$$' || $$'$$, $$a\\nb$$",
+              [("1999-01-01", "it's", "x$$y", "$$'", "a\\nb")])
