@@ -328,7 +328,7 @@ class ExprBinder:
         match = F.resolve_operator(op, left.type if left is not None else None, right.type)
         args = [right] if left is None else [left, right]
         args = [self.coerce(a, t) for a, t in zip(args, match.arg_types)]
-        return Call(op, match.sig.impl, args, match.ret, match.sig.strict, match.sig.volatile)
+        return _strict_call(Call(op, match.sig.impl, args, match.ret, match.sig.strict, match.sig.volatile))
 
     def _Neg(self, node: exp.Neg) -> Expr:
         inner = node.this
@@ -686,7 +686,7 @@ class ExprBinder:
                     if a.type.pg in (R.INT2VECTOR, R.OIDVECTOR) else a for a in args]
             match = F.resolve_function(name, [a.type for a in args])
         args = [self.coerce(a, t) for a, t in zip(args, match.arg_types)]
-        return Call(name, match.sig.impl, args, match.ret, match.sig.strict, match.sig.volatile)
+        return _strict_call(Call(name, match.sig.impl, args, match.ret, match.sig.strict, match.sig.volatile))
 
     def _aggregate(self, name: str, arg_nodes: list, node: exp.Expression, distinct: bool,
                    order_nodes: list | None = None) -> Expr:
@@ -724,6 +724,14 @@ class ExprBinder:
             raise WindowingError(f"window functions are not allowed in {self.context}")
         from quantadb.sql.bind_window import bind_window_call
         return bind_window_call(self, node)
+
+
+def _strict_call(call: Call) -> Expr:
+    """A strict function of a NULL constant is NULL, folded as PostgreSQL's planner does: the
+    other arguments are never evaluated (`x / 0 = NULL` raises nothing)."""
+    if call.strict and any(isinstance(a, Const) and a.value is None for a in call.args):
+        return Const(None, call.type)
+    return call
 
 
 def _row_items(node: exp.Expression) -> list | None:

@@ -71,3 +71,13 @@ def test_multidimensional_subscripts(sql):
               "FROM (VALUES ('{{1}, {2}}')) AS t (v1)", [("2", "1", None)], columns=["v1", "v1", "v1"])
     sql.check("SELECT (arr::varchar[][][])[1][2][3], (ARRAY[1, 2])[1][1] "
               "FROM (VALUES ('{{{1, 2, 3}, {4, 5, 6}}}')) AS t (arr)", [("6", None)])
+
+
+def test_strict_operator_of_null_constant_is_null(sql):
+    sql.setup("""
+        CREATE TABLE n (c int);
+        INSERT INTO n VALUES (1), (2);
+    """)
+    sql.check("SELECT * FROM n WHERE c / 0 = NULL", [])
+    sql.check("SELECT c / 0 + NULL, length(NULL), concat(NULL, 'a') FROM n",
+              [(None, None, "a"), (None, None, "a")])
