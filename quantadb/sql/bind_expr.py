@@ -191,7 +191,7 @@ class ExprBinder:
                                    f"cannot cast type {_type_name(e.type)} to {_type_name(target)}")
         return Cast(e, target, context == "e")
 
-    def _typed_literal(self, text: str | None, target: SqlType) -> Expr:
+    def _typed_literal(self, text: str | None, target: SqlType, explicit: bool = False) -> Expr:
         if target.pg is R.UNKNOWN:
             target = TEXT
         if text is None:
@@ -200,7 +200,7 @@ class ExprBinder:
             return Const(self.resolve_regclass(target.pg.name, text), target)
         value = text_decoder(SqlType(target.pg, -1), self.fmt)(text)
         if target.typmod >= 0:
-            return Cast(Const(value, SqlType(target.pg, -1)), target, False)
+            return Cast(Const(value, SqlType(target.pg, -1)), target, explicit)
         return Const(value, target)
 
     # -- leaves ---------------------------------------------------------------------------------
@@ -324,11 +324,14 @@ class ExprBinder:
                                    BoolOp("and", [self.operator("=", a, b), result], BOOL)], BOOL)
         return result
 
-    def operator(self, op: str, left: Expr | None, right: Expr) -> Expr:
+    def operator(self, op: str, left: Expr | None, right: Expr, fold: bool = True) -> Expr:
+        """The resolved operator call; `fold=False` keeps it a Call even over NULL constants (for
+        the forms that take it apart: IS DISTINCT FROM, NULLIF)."""
         match = F.resolve_operator(op, left.type if left is not None else None, right.type)
         args = [right] if left is None else [left, right]
         args = [self.coerce(a, t) for a, t in zip(args, match.arg_types)]
-        return _strict_call(Call(op, match.sig.impl, args, match.ret, match.sig.strict, match.sig.volatile))
+        call = Call(op, match.sig.impl, args, match.ret, match.sig.strict, match.sig.volatile)
+        return _strict_call(call) if fold else call
 
     def _Neg(self, node: exp.Neg) -> Expr:
         inner = node.this
@@ -391,11 +394,11 @@ class ExprBinder:
         raise FeatureNotSupported(f"unsupported IS: {node.sql(dialect='postgres')}")
 
     def _NullSafeEQ(self, node: exp.Expression) -> Expr:
-        eq = self.operator("=", self.bind(node.this), self.bind(node.expression))
+        eq = self.operator("=", self.bind(node.this), self.bind(node.expression), fold=False)
         return DistinctTest(eq, False, BOOL)
 
     def _NullSafeNEQ(self, node: exp.Expression) -> Expr:
-        eq = self.operator("=", self.bind(node.this), self.bind(node.expression))
+        eq = self.operator("=", self.bind(node.this), self.bind(node.expression), fold=False)
         return DistinctTest(eq, True, BOOL)
 
     def _Between(self, node: exp.Between) -> Expr:
@@ -538,7 +541,7 @@ class ExprBinder:
             return ArrayExpr([self.coerce(i, element, "e") for i in items], target)
         arg = self.bind(inner)
         if isinstance(arg, Const) and arg.type.pg is R.UNKNOWN:
-            return self._typed_literal(arg.value, target)
+            return self._typed_literal(arg.value, target, explicit=True)
         if target.pg in (R.REGCLASS, R.REGTYPE, R.REGNAMESPACE, R.REGROLE, R.REGPROC) and \
                 arg.type.pg in R.STRING_TYPES and isinstance(arg, Const) and self.resolve_regclass:
             return Const(self.resolve_regclass(target.pg.name, arg.value), target)
@@ -578,7 +581,7 @@ class ExprBinder:
 
     def _Nullif(self, node: exp.Nullif) -> Expr:
         a, b = self.bind(node.this), self.bind(node.expression)
-        eq = self.operator("=", a, b)
+        eq = self.operator("=", a, b, fold=False)
         a = eq.args[0]
         return Case([(eq, Const(None, a.type))], a, a.type)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from quantadb.errors import (DuplicateAlias, FeatureNotSupported, GroupingError, InvalidColumnReference,
+from quantadb.errors import (AmbiguousColumn, DuplicateAlias, FeatureNotSupported, GroupingError, InvalidColumnReference,
                              InvalidRecursion, SyntaxError as SqlSyntaxError, UndefinedColumn, UndefinedTable,
                              WrongObjectType)
 from quantadb.sql import functions as F
@@ -69,7 +69,7 @@ class QueryBinder:
         if isinstance(node, (exp.Union, exp.Intersect, exp.Except)):
             return self._bind_setop(node, parent)
         if isinstance(node, exp.Values):
-            return self._bind_values(node, parent)
+            return self._order_limit_outer(node, self._bind_values(node, parent), parent)
         raise FeatureNotSupported(f"unsupported query: {node.sql(dialect='postgres')[:60]}")
 
     def _bind_cte(self, cte: exp.CTE, recursive: bool, parent: Scope | None) -> None:
@@ -116,7 +116,10 @@ class QueryBinder:
         return plan
 
     def _bind_setop(self, node: exp.Expression, parent: Scope | None) -> P.Plan:
+        # the branches keep unknown-typed columns: the set operation resolves their type
+        self.resolve_unknowns = False
         left = self.bind_query(node.this, parent)
+        self.resolve_unknowns = False
         right = self.bind_query(node.expression, parent)
         if len(left.columns) != len(right.columns):
             kind = type(node).__name__.upper()
@@ -167,6 +170,8 @@ class QueryBinder:
             target = limit.args.get("expression") or limit.this
             if isinstance(limit, exp.Fetch):
                 target = limit.args.get("count") or exp.Literal.number(1)
+            if isinstance(target, exp.Var) and target.name.upper() == "ALL":
+                target = exp.Null()  # LIMIT ALL
             limit_e = binder.coerce(binder.bind(target), INT8, "a")
         if offset is not None:
             offset_e = binder.coerce(binder.bind(offset.args.get("expression") or offset.this), INT8, "a")
@@ -217,8 +222,11 @@ class QueryBinder:
         order = node.args.get("order")
         # ORDER BY items that are not output references are bound over the input (hidden columns)
         order_exprs: list[tuple[Expr, bool, bool]] = []
-        output_names = {}
-        for idx, (name, _, _) in enumerate(items):
+        output_names: dict[str, int] = {}
+        ambiguous: set[str] = set()
+        for idx, (name, e, _) in enumerate(items):
+            if name in output_names and expr_key(items[output_names[name]][1]) != expr_key(e):
+                ambiguous.add(name)
             output_names.setdefault(name, idx)
         order_refs: list[int | None] = []
         if order is not None:
@@ -236,6 +244,8 @@ class QueryBinder:
                         and scope.resolve(target.name, []) is None or (
                         isinstance(target, exp.Column) and not target.args.get("table")
                         and target.name in output_names and _is_alias_only(node, target.name)):
+                    if target.name in ambiguous:
+                        raise AmbiguousColumn(f'ORDER BY "{target.name}" is ambiguous')
                     idx = output_names[target.name]
                     order_refs.append(idx)
                     order_exprs.append(_sort_key(o, items[idx][1]))

@@ -81,3 +81,14 @@ def test_strict_operator_of_null_constant_is_null(sql):
     sql.check("SELECT * FROM n WHERE c / 0 = NULL", [])
     sql.check("SELECT c / 0 + NULL, length(NULL), concat(NULL, 'a') FROM n",
               [(None, None, "a"), (None, None, "a")])
+
+
+def test_explicit_cast_of_literal_truncates(sql):
+    sql.check("SELECT 123.456::numeric(5,1), 'abc'::varchar(2), 'abc'::char(5) || '|'", [("123.5", "ab", "abc|")])
+    sql.setup("CREATE TABLE v (s varchar(2))")
+    sql.error("INSERT INTO v VALUES ('abc')", "22001")
+
+
+def test_distinct_from_and_nullif_with_null_constants(sql):
+    sql.check("SELECT a IS DISTINCT FROM NULL, a IS NOT DISTINCT FROM NULL, NULLIF(a, NULL) "
+              "FROM (VALUES (1), (NULL)) AS v (a)", [("t", "f", "1"), ("f", "t", None)])

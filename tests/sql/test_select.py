@@ -105,3 +105,26 @@ def test_order_by_arrays(sql):
     expected = [("{}",), ("{0,5}",), ("{1}",), ("{1,2}",), ("{1,NULL}",), ("{{2,3},{4,5}}",), (None,)]
     sql.check("SELECT * FROM tl ORDER BY 1", expected, ordered=True)
     sql.check("SELECT * FROM tl ORDER BY 1 DESC", expected[::-1], ordered=True)
+
+
+def test_order_by_ambiguous_output_name(sql):
+    sql.error("SELECT 1 AS a, 2 AS a ORDER BY a", "42702", 'ORDER BY "a" is ambiguous')
+    sql.check("SELECT x AS a, x AS a FROM (VALUES (2), (1)) AS v (x) ORDER BY a", [("1", "1"), ("2", "2")],
+              ordered=True)
+
+
+def test_values_with_order_by_and_limit(sql):
+    sql.check("VALUES (1, 'a'), (2, 'b') ORDER BY 1 DESC", [("2", "b"), ("1", "a")], ordered=True)
+    sql.check("VALUES (1, 'a'), (2, 'b') ORDER BY column2 DESC LIMIT 1", [("2", "b")])
+
+
+def test_limit_all(sql):
+    sql.check("SELECT x FROM generate_series(1, 3) AS x ORDER BY x LIMIT ALL OFFSET 1", [("2",), ("3",)],
+              ordered=True)
+
+
+def test_set_operation_resolves_unknown_branches(sql):
+    sql.check("SELECT 1 UNION SELECT NULL", [("1",), (None,)])
+    sql.check("SELECT pg_typeof(x) FROM (SELECT 1 UNION SELECT NULL) AS s (x) LIMIT 1", [("integer",)])
+    sql.check("SELECT 'a' UNION SELECT 'b'", [("a",), ("b",)])
+    sql.error("SELECT 1 UNION ALL SELECT 'x'", "22P02")
