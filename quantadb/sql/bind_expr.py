@@ -55,7 +55,7 @@ _FUNC_ARGS: dict[type, Callable[[exp.Expression], tuple[str, list]]] = {
     exp.DateTrunc: lambda e: ("date_trunc", [exp.Literal.string(e.args["unit"].name.lower()), e.this]),
     exp.TimeToStr: lambda e: ("to_char", [e.this, _pg_format(e.args["format"])]),
     exp.StrPosition: lambda e: ("strpos", [e.this, e.args["substr"]]),
-    exp.Extract: lambda e: ("date_part", [exp.Literal.string(e.this.name.lower()), e.expression]),
+    exp.Extract: lambda e: ("extract", [exp.Literal.string(e.this.name.lower()), e.expression]),
     exp.Substring: lambda e: ("substring", [e.this, e.args.get("start") or exp.Literal.number(1),
                                              *([e.args["length"]] if e.args.get("length") else [])]),
     exp.Explode: lambda e: ("unnest", [e.this, *e.expressions]),

@@ -33,6 +33,12 @@ class _PostgresAsWritten(Postgres):
     INDEX_OFFSET = 0
 
     class Parser(Postgres.Parser):
+        # date_part() and substr() stay the functions they name (sqlglot would read them as
+        # EXTRACT and SUBSTRING, whose result type and column name differ)
+        FUNCTION_PARSERS = {k: v for k, v in Postgres.Parser.FUNCTION_PARSERS.items() if k != "DATE_PART"}
+        FUNCTIONS = {**Postgres.Parser.FUNCTIONS,
+                     "SUBSTR": lambda args: exp.Anonymous(this="substr", expressions=args)}
+
         def _parse_is_rhs(self, distinct: bool = False) -> exp.Expression | None:
             # keep `IS [NOT] UNKNOWN` apart from IS NULL: it only accepts booleans
             if not distinct and self._match(TokenType.UNKNOWN):

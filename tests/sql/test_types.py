@@ -29,3 +29,14 @@ def test_unknown_select_items_become_text(sql):
 def test_dollar_quoted_strings_anywhere_a_string_goes(sql):
     sql.check("SELECT DATE $$1999-01-01$$, $$it's$$, $a$x$$y$a$, '$$' || $$'$$, $$a\\nb$$",
               [("1999-01-01", "it's", "x$$y", "$$'", "a\\nb")])
+
+
+def test_extract_is_numeric_date_part_is_float(sql):
+    sql.check("SELECT date_part('year', date '2020-05-01'), extract(year FROM date '2020-05-01'), "
+              "extract(epoch FROM timestamp '2020-01-01 00:00:01.5'), extract(second FROM time '10:11:12.5')",
+              [("2020", "2020", "1577836801.500000", "12.500000")], columns=["date_part", "extract", "extract", "extract"])
+
+
+def test_substr_keeps_its_name(sql):
+    sql.check("SELECT substr('hello', 2, 3), substring('hello' FROM 2 FOR 2)", [("ell", "el")],
+              columns=["substr", "substring"])
