@@ -23,6 +23,20 @@ _ARRAY_CAST = re.compile(r"::\s*(pg_catalog\.)?(oid|regclass|regtype|regproc|reg
                          re.IGNORECASE)
 
 
+# Functions sqlglot would turn into one of its own nodes with another name, other arguments or
+# another argument order (substr -> SUBSTRING, mod -> %, strpos -> POSITION, array_prepend swapped,
+# initcap with an extra argument): kept as plain calls of the function the statement names.
+_CALLS_AS_WRITTEN = (
+    "array_position", "array_prepend", "ceiling", "char_length", "character_length", "div", "initcap",
+    "json_extract_path", "json_extract_path_text", "log10", "mod", "pow", "power", "strpos", "substr", "to_hex",
+    "var_samp", "variance",
+)
+
+
+def _as_written(name: str):
+    return lambda args: exp.Anonymous(this=name, expressions=args)
+
+
 class _PostgresAsWritten(Postgres):
     """sqlglot's PostgreSQL dialect, but array subscripts stay as written (1-based).
 
@@ -35,9 +49,10 @@ class _PostgresAsWritten(Postgres):
     class Parser(Postgres.Parser):
         # date_part() and substr() stay the functions they name (sqlglot would read them as
         # EXTRACT and SUBSTRING, whose result type and column name differ)
-        FUNCTION_PARSERS = {k: v for k, v in Postgres.Parser.FUNCTION_PARSERS.items() if k != "DATE_PART"}
+        FUNCTION_PARSERS = {k: v for k, v in Postgres.Parser.FUNCTION_PARSERS.items()
+                            if k != "DATE_PART" and k.lower() not in _CALLS_AS_WRITTEN}
         FUNCTIONS = {**Postgres.Parser.FUNCTIONS,
-                     "SUBSTR": lambda args: exp.Anonymous(this="substr", expressions=args)}
+                     **{name.upper(): _as_written(name) for name in _CALLS_AS_WRITTEN}}
 
         def _parse_is_rhs(self, distinct: bool = False) -> exp.Expression | None:
             # keep `IS [NOT] UNKNOWN` apart from IS NULL: it only accepts booleans

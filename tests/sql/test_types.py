@@ -40,3 +40,13 @@ def test_extract_is_numeric_date_part_is_float(sql):
 def test_substr_keeps_its_name(sql):
     sql.check("SELECT substr('hello', 2, 3), substring('hello' FROM 2 FOR 2)", [("ell", "el")],
               columns=["substr", "substring"])
+
+
+def test_functions_keep_the_name_and_arguments_written(sql):
+    sql.check("SELECT mod(7, 3), power(2, 3), ceiling(1.5), char_length('ab'), strpos('abc', 'b'), "
+              "array_prepend(0, ARRAY[1]), array_position(ARRAY[1, 2], 2), initcap('ab cd'), to_hex(255)",
+              [("1", "8", "2", "2", "2", "{0,1}", "2", "Ab Cd", "ff")],
+              columns=["mod", "power", "ceiling", "char_length", "strpos", "array_prepend", "array_position",
+                       "initcap", "to_hex"])
+    sql.check("SELECT variance(x), var_samp(x) FROM (VALUES (1), (2)) AS v (x)",
+              [("0.50000000000000000000", "0.50000000000000000000")], columns=["variance", "var_samp"])
