@@ -12,8 +12,8 @@ from quantadb.sql import functions as F
 from quantadb.sql import plan as P
 from quantadb.sql.bind_expr import BOOL, TEXT, UNKNOWN, ExprBinder
 from quantadb.sql.catalog import CatalogView
-from quantadb.sql.expr import (AggRef, Call, Coalesce, ColumnRef, Const, Expr, OuterRef, WindowCall, expr_key, transform,
-                               walk)
+from quantadb.sql.expr import (AggRef, Call, Coalesce, ColumnRef, Const, Expr, OuterRef, SubqueryExpr, WindowCall,
+                               expr_key, transform, walk)
 from quantadb.sql.names import column_name
 from quantadb.sql.parse import parse_sql
 from quantadb.sql.scope import Scope, ScopeColumn
@@ -394,6 +394,8 @@ class QueryBinder:
         agg_plan = P.Aggregate(plan, group_exprs, aggs, columns, grouping_sets,
                                estimated_rows=1 if not group_exprs else max(plan.estimated_rows / 10, 1))
         grouping_col = len(columns) - 1 if grouping_sets is not None else None
+        key_of_column = {e.index: i for i, e in reversed(list(enumerate(group_exprs))) if isinstance(e, ColumnRef)}
+        regrouped: set[int] = set()
 
         def rewrite(e: Expr) -> Expr:
             def fn(node: Expr) -> Expr | None:
@@ -405,6 +407,10 @@ class QueryBinder:
                     return ColumnRef(i, group_exprs[i].type)
                 if isinstance(node, Call) and node.impl == "grouping":
                     return _grouping_call(node, group_keys, grouping_col)
+                if isinstance(node, SubqueryExpr) and node.correlated and id(node.plan) not in regrouped:
+                    regrouped.add(id(node.plan))  # the same subquery may sit in the select list and ORDER BY
+                    _regroup_outer_refs(node.plan, 1, key_of_column, scope)
+                    return None
                 if isinstance(node, ColumnRef):
                     name = scope.columns[node.index].name if node.index < len(scope.columns) else node.name
                     alias = scope.columns[node.index].alias if node.index < len(scope.columns) else ""
@@ -746,6 +752,35 @@ def _sort_key(o: exp.Expression, expr: Expr) -> tuple[Expr, bool, bool]:
 
 def _is_alias_only(node: exp.Select, name: str) -> bool:
     return any(isinstance(i, exp.Alias) and i.alias == name for i in node.expressions)
+
+
+def _regroup_outer_refs(plan: P.Plan, depth: int, key_of_column: dict[int, int], scope: Scope) -> None:
+    """Point a correlated subquery's references to the grouped query's input columns at the
+    Aggregate's output (its group keys), in place; an ungrouped column is an error."""
+    def fn(node: Expr) -> Expr | None:
+        if isinstance(node, OuterRef) and node.depth == depth:
+            if node.index not in key_of_column:
+                c = scope.columns[node.index]
+                raise GroupingError(f'subquery uses ungrouped column "{c.alias + "." if c.alias else ""}{c.name}" '
+                                    f'from outer query')
+            return OuterRef(depth, key_of_column[node.index], node.type, node.name)
+        if isinstance(node, SubqueryExpr):
+            _regroup_outer_refs(node.plan, depth + 1, key_of_column, scope)
+        return None
+
+    def mapped(value):
+        if isinstance(value, Expr):
+            return transform(value, fn)
+        if isinstance(value, list):
+            return [mapped(v) for v in value]
+        if isinstance(value, tuple):
+            return tuple(mapped(v) for v in value)
+        return value
+
+    for node in _plan_walk(plan):
+        for name, value in list(vars(node).items()):
+            if isinstance(value, (Expr, list, tuple)):
+                setattr(node, name, mapped(value))
 
 
 def _same_table_of_two_schemas(name: str, left: Scope, right: Scope) -> bool:
