@@ -73,7 +73,7 @@ class Database:
         db = self.store.catalog.find_database(snap, database)
         if db is None:
             raise InvalidCatalogName(f'database "{database}" does not exist')
-        session = Session(self, user, database, db.oid, startup_params, pid, secret, role.superuser)
+        session = Session(self, user, database, db.oid, startup_params, pid, secret, role.superuser, role.oid)
         self.sessions[pid] = session
         return session
 

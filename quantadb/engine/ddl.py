@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from quantadb.engine.results import Result
-from quantadb.errors import (DependentObjectsStillExist, DuplicateColumn, DuplicateObject, DuplicateSchema,
+from quantadb.errors import (DependentObjectsStillExist, InsufficientPrivilege, DuplicateColumn, DuplicateObject, DuplicateSchema,
                              DuplicateTable, FeatureNotSupported, InvalidForeignKey, InvalidSchemaName,
                              InvalidTableDefinition, UndefinedColumn, UndefinedObject, UndefinedTable, WrongObjectType)
 from quantadb.sql.parse import to_sql
@@ -40,6 +40,16 @@ def run_ddl(session: "Session", node: exp.Expression, text: str) -> Result:
     if isinstance(node, exp.Command):
         raise FeatureNotSupported(f"{node.name.upper()} is not supported")
     raise FeatureNotSupported(f"statement not supported: {text.split(None, 2)[:2]}")
+
+
+def _relation(session: "Session", oid: int, namespace: int, name: str, kind: str, *args, **kw) -> RelationDef:
+    """A new relation of the session's database, owned by the session's role."""
+    return RelationDef(oid, session.database_oid, namespace, name, kind, *args, owner=session.role_oid, **kw)
+
+
+def _require_owner(session: "Session", rel: RelationDef) -> None:
+    if not session.superuser and rel.owner != session.role_oid:
+        raise InsufficientPrivilege(f"must be owner of {_kind_word(rel.kind)} {rel.name}")
 
 
 def _parts(table: exp.Expression) -> list[str]:
@@ -105,7 +115,7 @@ def _create_table(session: "Session", node: exp.Create) -> Result:
                 sequences.append(seq)
         else:
             pending.append(("table", item))
-    rel = RelationDef(oid, session.database_oid, ns, name, "r", tuple(columns),
+    rel = _relation(session, oid, ns, name, "r", tuple(columns),
                       options=_options(node))
     for seq in sequences:
         store.create_relation(txn, seq)
@@ -190,7 +200,7 @@ def _owned_sequence(session: "Session", table: str, column: str, ns: int, table_
     opts = SequenceOptions(max_value=max_value, type_oid=pg.oid if pg in (R.INT2, R.INT4, R.INT8) else R.INT8.oid,
                            owned_by=(table_oid, attnum))
     oid = session.store.allocate_oid(_txn(session))
-    return RelationDef(oid, session.database_oid, ns, name, "S", sequence=opts)
+    return _relation(session, oid, ns, name, "S", sequence=opts)
 
 
 def _unique_name(session: "Session", ns: int, base: str) -> str:
@@ -244,7 +254,7 @@ def _add_constraint_named(session: "Session", rel: RelationDef, item, column: st
         cname = name or (f"{rel.name}_pkey" if primary else f"{rel.name}_{'_'.join(names)}_key")
         cname = _unique_name(session, rel.namespace, cname)
         index_oid = store.allocate_oid(txn)
-        index = RelationDef(index_oid, session.database_oid, rel.namespace, cname, "i", table_oid=rel.oid,
+        index = _relation(session, index_oid, rel.namespace, cname, "i", table_oid=rel.oid,
                             index_columns=attnums, unique=True, primary=primary, method="btree")
         if primary:  # a primary key implies NOT NULL
             cols_new = tuple(replace(c, not_null=True) if c.attnum in attnums else c for c in rel.columns)
@@ -377,7 +387,7 @@ def _create_table_as(session: "Session", node: exp.Create) -> Result:
         t = c.type if c.type.pg is not R.UNKNOWN else R.SqlType(R.TEXT)
         columns.append(ColumnDef(i + 1, aliases[i] if i < len(aliases) else c.name, t))
     store, txn = session.store, _txn(session)
-    rel = RelationDef(store.allocate_oid(txn), session.database_oid, ns, name, "r", tuple(columns))
+    rel = _relation(session, store.allocate_oid(txn), ns, name, "r", tuple(columns))
     store.create_relation(txn, rel)
     batch = _run_sql(session, query_sql).batches[0]
     if batch.length:
@@ -411,7 +421,7 @@ def _create_index(session: "Session", node: exp.Create) -> Result:
         return Result(tag="CREATE INDEX")
     store, txn = session.store, _txn(session)
     unique = bool(node.args.get("unique"))
-    index_rel = RelationDef(store.allocate_oid(txn), session.database_oid, rel.namespace, index_name, "i",
+    index_rel = _relation(session, store.allocate_oid(txn), rel.namespace, index_name, "i",
                             table_oid=rel.oid, index_columns=attnums, unique=unique, method=method)
     store.create_relation(txn, index_rel)
     return Result(tag="CREATE INDEX")
@@ -438,7 +448,7 @@ def _create_view(session: "Session", node: exp.Create) -> Result:
             raise DuplicateTable(f'relation "{name}" already exists')
         store.alter_relation(txn, replace(existing, columns=columns, view_sql=query_sql))
         return Result(tag="CREATE VIEW")
-    store.create_relation(txn, RelationDef(store.allocate_oid(txn), session.database_oid, ns, name, "v", columns,
+    store.create_relation(txn, _relation(session, store.allocate_oid(txn), ns, name, "v", columns,
                                            view_sql=query_sql))
     return Result(tag="CREATE VIEW")
 
@@ -469,7 +479,7 @@ def _create_sequence(session: "Session", node: exp.Create) -> Result:
     seq = SequenceOptions(start=start, increment=increment, min_value=min_value, max_value=max_value,
                           cycle=opts.get("cycle", False), cache=opts.get("cache", 1))
     store, txn = session.store, _txn(session)
-    store.create_relation(txn, RelationDef(store.allocate_oid(txn), session.database_oid, ns, name, "S",
+    store.create_relation(txn, _relation(session, store.allocate_oid(txn), ns, name, "S",
                                            sequence=seq))
     return Result(tag="CREATE SEQUENCE")
 
@@ -526,6 +536,7 @@ def _kind_word(relkind: str) -> str:
 
 
 def _drop_relation(session: "Session", rel: RelationDef, cascade: bool) -> None:
+    _require_owner(session, rel)
     store, txn = session.store, _txn(session)
     catalog = session.catalog()
     if rel.kind == "r":
@@ -586,6 +597,7 @@ def _alter(session: "Session", node: exp.Alter) -> Result:
             return Result(tag=f"ALTER {kind}")
         raise UndefinedTable(f'relation "{parts[-1]}" does not exist')
     rel = hit.relation
+    _require_owner(session, rel)
     for action in node.args.get("actions") or []:
         rel = _alter_action(session, rel, action)
     return Result(tag=f"ALTER {kind}")
@@ -744,6 +756,10 @@ def _truncate(session: "Session", node: exp.TruncateTable) -> Result:
         if hit is None or hit.relation is None:
             raise UndefinedTable(f'relation "{table.name}" does not exist')
         rels.append(hit.relation)
+    from quantadb.engine.privileges import has_privilege
+    for rel in rels:
+        if not has_privilege(session, rel, "D"):
+            raise InsufficientPrivilege(f"permission denied for table {rel.name}")
     for rel in rels:
         store.truncate(txn, rel.oid)
     if str(node.args.get("identity") or "").upper() == "RESTART":

@@ -1,8 +1,7 @@
 """CREATE/ALTER/DROP ROLE and GRANT/REVOKE.
 
 Passwords are stored as PostgreSQL stores them (SCRAM-SHA-256 verifiers; an md5 hash given
-as 'md5...' is kept as is). Privileges: every role may use every object for now; GRANT and
-REVOKE are accepted so that schema scripts run, and this is stated in the README.
+as 'md5...' is kept as is). GRANT and REVOKE are in engine/privileges.py.
 """
 
 from __future__ import annotations
@@ -72,4 +71,5 @@ def run_role(session: "Session", u) -> Result:
 
 
 def run_grant(session: "Session", u) -> Result:
-    return Result(tag="GRANT" if u.grant else "REVOKE")
+    from quantadb.engine.privileges import run_grant as grant_or_revoke
+    return grant_or_revoke(session, u.text, u.grant)

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from quantadb.errors import ForeignKeyViolation, ReadOnlySqlTransaction, UndefinedTable
+from quantadb.errors import ForeignKeyViolation, LockNotAvailable, ReadOnlySqlTransaction, UndefinedTable
 from quantadb.exec.columns import column_values, from_values, take
 from quantadb.sql import plan as P
 from quantadb.storage.catalog import ConstraintDef, RelationDef
 from quantadb.storage.store import Store
-from quantadb.storage.txn import Snapshot, Txn
+from quantadb.storage.txn import Snapshot, Txn, WouldBlock
 from quantadb.types.codecs import format_value
 from quantadb.types.column import Batch, Column
 
@@ -94,8 +94,23 @@ class ExecServices:
         self._writable()
         return self.store.delete(self.txn, rel_oid, rowids, self.snapshot)
 
-    def lock_rows(self, rel_oid: int, rowids: np.ndarray, mode: str) -> None:
-        self.store.lock_rows(self.txn, rel_oid, rowids, self.snapshot, mode)
+    def lock_rows(self, rel_oid: int, rowids: np.ndarray, mode: str) -> np.ndarray:
+        """Lock rows for SELECT ... FOR UPDATE/SHARE; returns which rows to keep. With NOWAIT a
+        held row fails at once (55P03); with SKIP LOCKED it is left out."""
+        strength, _, policy = mode.partition(" ")
+        if not policy:
+            self.store.lock_rows(self.txn, rel_oid, rowids, self.snapshot, strength)
+            return np.ones(len(rowids), dtype=bool)
+        keep = np.ones(len(rowids), dtype=bool)
+        for i, rowid in enumerate(rowids.tolist()):
+            try:
+                self.store.lock_rows(self.txn, rel_oid, np.array([rowid], dtype=np.int64), self.snapshot, strength)
+            except WouldBlock:
+                if policy == "nowait":
+                    rel = self.session.catalog().relation(rel_oid)
+                    raise LockNotAvailable(f'could not obtain lock on row in relation "{rel.name if rel else rel_oid}"')
+                keep[i] = False
+        return keep
 
     def find_conflicts(self, index_oid: int, keys: list[Column]) -> np.ndarray:
         return self.store.find_conflicts(self.txn, index_oid, keys)

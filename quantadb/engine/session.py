@@ -74,7 +74,7 @@ class TxnState:
 
 class Session:
     def __init__(self, db: "Database", user: str, database_name: str, database_oid: int,
-                 startup: dict[str, str], pid: int, secret: int, superuser: bool) -> None:
+                 startup: dict[str, str], pid: int, secret: int, superuser: bool, role_oid: int) -> None:
         self.db = db
         self.store = db.store
         self.user = user
@@ -83,6 +83,7 @@ class Session:
         self.pid = pid
         self.secret = secret
         self.superuser = superuser
+        self.role_oid = role_oid
         self.settings = Settings(startup)
         self.settings.values["session_authorization"] = user
         self.settings.values["is_superuser"] = "on" if superuser else "off"
@@ -332,9 +333,21 @@ class Session:
         return result
 
     def statement_failed(self) -> None:
-        """The running statement failed: a block enters the failed state, an implicit transaction ends."""
+        """The running statement failed: a block enters the failed state, an implicit transaction ends.
+
+        As in PostgreSQL, the failed part lets go of its row locks at once rather than at ROLLBACK:
+        inside a savepoint that part is what followed the savepoint; otherwise the whole
+        transaction, which then only waits for ROLLBACK."""
         if self.state.block:
             self.state.failed = True
+            txn = self.state.txn
+            if txn is None:
+                return
+            if self.state.savepoints:
+                self.store.rollback_to(txn, self.state.savepoints[-1][1])
+            else:
+                self.store.abort(txn)
+                self.state.txn = None
         elif self.state.txn is not None:
             self.store.abort(self.state.txn)
             self.state = TxnState()
@@ -447,7 +460,8 @@ class Session:
         self.state = TxnState()
         self._drop_cursors()
         if failed:
-            self.store.abort(txn)
+            if txn is not None:
+                self.store.abort(txn)
             self.settings.end(committed=False)
             return Result(tag="ROLLBACK")
         self.settings.end(committed=True)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
+from quantadb.engine import privileges
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
 from quantadb.errors import FeatureNotSupported
 from quantadb.exec.context import EvalContext
@@ -81,6 +82,7 @@ class Bound:
     param_types: list[SqlType]
     catalog_version: int = 0
     search_path: str = ""
+    needs: tuple[tuple[int, str], ...] = ()  # (relation OID, privilege letter), checked per execution
     slow_calls: bool = False  # calls a function that may run long (pg_sleep): always on a worker thread
     scanned: tuple[int, ...] = ()  # tables read in full: large ones send the statement to a worker thread
 
@@ -127,7 +129,7 @@ def bind(session: "Session", stmt: Statement, param_types: list[SqlType]) -> Bou
     if not isinstance(plan, (P.Insert, P.Update, P.Delete)) or plan.returning is not None:
         columns = [ColumnDesc(c.name, c.type, c.table_oid, c.attnum) for c in plan.columns]
     slow, scanned = heavy_parts(plan)
-    bound = Bound(plan, columns, params, version, path, slow, scanned)
+    bound = Bound(plan, columns, params, version, path, privileges.required(plan), slow, scanned)
     if len(session.db.plan_cache) > 2000:
         session.db.plan_cache.clear()
     session.db.plan_cache[(session.database_oid, key)] = bound
@@ -182,6 +184,7 @@ def execute(session: "Session", portal: "Portal", inline: bool) -> Result:
         if inline:
             raise RunInWorker()
         return ddl.run_ddl(session, stmt.ast, stmt.text)
+    privileges.check(session, bound.needs)
     if inline and bound.heavy(session.store):
         raise RunInWorker()
     if portal.literals is not None:  # an auto-parameterized statement: decode with the inferred types

@@ -64,8 +64,14 @@ def _table_scan(plan: P.TableScan, ctx: EvalContext) -> Iterator[Batch]:
         else:
             rowids = scan.rowids
         if plan.lock_mode and batch.length:
-            ctx.services.lock_rows(plan.rel_oid, rowids, plan.lock_mode)
+            batch = _locked(plan, batch, rowids, ctx)
         yield batch
+
+
+def _locked(plan, batch: Batch, rowids, ctx: EvalContext) -> Batch:
+    """Lock the rows read by SELECT ... FOR UPDATE/SHARE; SKIP LOCKED leaves out rows others hold."""
+    keep = ctx.services.lock_rows(plan.rel_oid, rowids, plan.lock_mode)
+    return batch if keep.all() else take_batch(batch, keep)
 
 
 def _index_scan(plan: P.IndexScan, ctx: EvalContext) -> Iterator[Batch]:
@@ -81,7 +87,7 @@ def _index_scan(plan: P.IndexScan, ctx: EvalContext) -> Iterator[Batch]:
         batch = take_batch(batch, mask)
         rowids = rowids[mask]
     if plan.lock_mode and batch.length:
-        ctx.services.lock_rows(plan.rel_oid, rowids, plan.lock_mode)
+        batch = _locked(plan, batch, rowids, ctx)
     yield batch
 
 

@@ -327,7 +327,11 @@ class QueryBinder:
                              plan.columns[:visible], estimated_rows=plan.estimated_rows)
         locks = node.args.get("locks")
         if locks:
-            _mark_locks(plan, "share" if all("SHARE" in l.sql(dialect="postgres").upper() for l in locks) else "update")
+            mode = "share" if all(not lock.args.get("update") for lock in locks) else "update"
+            wait = locks[0].args.get("wait")  # sqlglot: True for NOWAIT, False for SKIP LOCKED
+            if wait is not None:
+                mode += " nowait" if wait else " skip locked"
+            _mark_locks(plan, mode)
         return plan
 
     def _bind_group_by(self, group: exp.Group, binder: ExprBinder,

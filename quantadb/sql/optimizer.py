@@ -174,7 +174,7 @@ def use_indexes(plan: P.Plan, catalog: IndexCatalog) -> P.Plan:
             rest = [c for c in parts if id(c) not in used]
             return P.IndexScan(plan.rel_oid, plan.table_name, index.oid, index.name, plan.attnums, plan.columns,
                                keys=[equal[a][0] for a in cols], filter=conjoin(rest), with_rowids=plan.with_rowids,
-                               lock_mode=plan.lock_mode, estimated_rows=1 if index.unique else 10)
+                               lock_mode=plan.lock_mode, via_view=plan.via_view, estimated_rows=1 if index.unique else 10)
     # a range on the first column of a btree index
     for index in indexes:
         if index.method != "btree" or len(index.index_columns) != 1:
@@ -198,7 +198,7 @@ def use_indexes(plan: P.Plan, catalog: IndexCatalog) -> P.Plan:
         return P.IndexScan(plan.rel_oid, plan.table_name, index.oid, index.name, plan.attnums, plan.columns,
                            low=low, high=high, low_inclusive=low_incl, high_inclusive=high_incl,
                            filter=conjoin(rest), with_rowids=plan.with_rowids, lock_mode=plan.lock_mode,
-                           estimated_rows=max(plan.estimated_rows / 4, 1))
+                           via_view=plan.via_view, estimated_rows=max(plan.estimated_rows / 4, 1))
     return plan
 
 

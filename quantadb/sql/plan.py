@@ -51,7 +51,8 @@ class TableScan(Plan):
     columns: list[PlanColumn]
     filter: Expr | None = None
     with_rowids: bool = False
-    lock_mode: str = ""  # "update" / "share" for SELECT ... FOR UPDATE / FOR SHARE
+    lock_mode: str = ""  # SELECT ... FOR "update" / "share", maybe + " nowait" / " skip locked"
+    via_view: bool = False  # read through a view: privileges are checked on the view, not here
 
     def label(self) -> str:
         return f"Seq Scan on {self.table_name}"
@@ -75,6 +76,7 @@ class IndexScan(Plan):
     filter: Expr | None = None
     with_rowids: bool = False
     lock_mode: str = ""
+    via_view: bool = False
 
     def label(self) -> str:
         return f"Index Scan using {self.index_name} on {self.table_name}"

@@ -94,6 +94,7 @@ class RelationDef:
     sequence: SequenceOptions | None = None
     options: tuple[str, ...] = ()
     comment: str | None = None
+    acl: tuple[str, ...] = ()  # pg_class.relacl aclitems "grantee=privs/grantor" ("" = PUBLIC); () = default
 
     def column(self, name: str) -> ColumnDef | None:
         for c in self.columns:

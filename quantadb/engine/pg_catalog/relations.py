@@ -89,7 +89,7 @@ def _class_row(session: "Session", rel: RelationDef, has_index: bool, referenced
         "relhastriggers": referenced or any(c.kind == "f" for c in rel.constraints),
         "relispopulated": True, "relreplident": "d" if is_table else "n",
         "relfrozenxid": 3 if is_table else 0, "relminmxid": 1 if is_table else 0,
-        "reloptions": list(rel.options) or None,
+        "reloptions": list(rel.options) or None, "relacl": list(rel.acl) or None,
     }
 
 

@@ -1,0 +1,75 @@
+"""Table privileges as PostgreSQL enforces them: owners and superusers may do anything, other
+roles what GRANT gave them (42501 otherwise), views read with their owner's rights."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from psycopg import errors
+
+
+@pytest.fixture(scope="module")
+def setup(server):
+    with psycopg.connect(server.dsn, autocommit=True) as c:
+        c.execute("drop role if exists priv_bob")
+        c.execute("create role priv_bob login")
+        c.execute("drop table if exists priv_t")
+        c.execute("create table priv_t (id int primary key, secret text)")
+        c.execute("insert into priv_t values (1, 'x')")
+        c.execute("drop view if exists priv_v")
+        c.execute("create view priv_v as select id from priv_t")
+    return server
+
+
+def bob(server):
+    return psycopg.connect(server.conninfo(user="priv_bob"), autocommit=True)
+
+
+def test_no_privilege_no_access(setup):
+    with bob(setup) as c:
+        with pytest.raises(errors.InsufficientPrivilege) as e:
+            c.execute("select * from priv_t")
+        assert str(e.value) == "permission denied for table priv_t"
+        with pytest.raises(errors.InsufficientPrivilege):
+            c.execute("insert into priv_t values (2, 'y')")
+        with pytest.raises(errors.InsufficientPrivilege) as e:
+            c.execute("drop table priv_t")
+        assert str(e.value) == "must be owner of table priv_t"
+
+
+def test_grant_and_revoke(setup):
+    with psycopg.connect(setup.dsn, autocommit=True) as admin:
+        admin.execute("grant select, insert on table priv_t to priv_bob")
+        acl = admin.execute("select relacl::text from pg_class where relname = 'priv_t'").fetchone()[0]
+        assert "priv_bob=ar/postgres" in acl
+        with bob(setup) as c:
+            assert c.execute("select id from priv_t where id = 1").fetchall() == [(1,)]
+            c.execute("insert into priv_t values (3, 'z')")
+            with pytest.raises(errors.InsufficientPrivilege):
+                c.execute("update priv_t set secret = 'w' where id = 3")
+            with pytest.raises(errors.InsufficientPrivilege):
+                c.execute("truncate priv_t")
+        admin.execute("revoke insert on priv_t from priv_bob")
+        with bob(setup) as c:
+            with pytest.raises(errors.InsufficientPrivilege):
+                c.execute("insert into priv_t values (4, 'q')")
+            assert c.execute("select count(*) from priv_t").fetchone() == (2,)
+        admin.execute("revoke all on priv_t from priv_bob")
+
+
+def test_view_reads_with_its_owners_rights(setup):
+    with psycopg.connect(setup.dsn, autocommit=True) as admin:
+        admin.execute("grant select on priv_v to public")
+    with bob(setup) as c:
+        assert c.execute("select id from priv_v order by id").fetchall() == [(1,), (3,)]
+        with pytest.raises(errors.InsufficientPrivilege):
+            c.execute("select * from priv_t")
+
+
+def test_owner_has_every_privilege(setup):
+    with bob(setup) as c:
+        c.execute("drop table if exists bobs")
+        c.execute("create table bobs (a int)")
+        c.execute("insert into bobs values (1)")
+        c.execute("truncate bobs")
+        c.execute("drop table bobs")
