@@ -42,6 +42,40 @@ def evaluate_predicate(e: E.Expr, batch: Batch, ctx: EvalContext) -> np.ndarray:
     return mask
 
 
+_USED: dict[int, tuple[E.Expr, frozenset[int] | None]] = {}
+
+
+def _used_columns(e: E.Expr) -> frozenset[int] | None:
+    """Input positions an expression reads (None: it may read any, through a subquery)."""
+    hit = _USED.get(id(e))
+    if hit is not None and hit[0] is e:
+        return hit[1]
+    used: set[int] | None = set()
+    for n in E.walk(e):
+        if isinstance(n, E.ColumnRef):
+            used.add(n.index)
+        elif isinstance(n, E.SubqueryExpr):
+            used = None
+            break
+    result = frozenset(used) if used is not None else None
+    if len(_USED) > 10000:
+        _USED.clear()
+    _USED[id(e)] = (e, result)
+    return result
+
+
+def _rows(batch: Batch, idx: np.ndarray, *exprs: E.Expr) -> Batch:
+    """The rows `idx` of a batch, copying only the columns `exprs` read (the others stay None)."""
+    needed: set[int] = set()
+    for e in exprs:
+        used = _used_columns(e)
+        if used is None:
+            return take_batch(batch, idx)
+        needed |= used
+    n = int(idx.sum()) if idx.dtype == bool else len(idx)
+    return Batch([take(c, idx) if i in needed else None for i, c in enumerate(batch.columns)], n)
+
+
 def _const(e: E.Const, batch: Batch, ctx: EvalContext) -> Column:
     return const_column(e.value, e.type, batch.length)
 
@@ -111,7 +145,7 @@ def _bool_op(e: E.BoolOp, batch: Batch, ctx: EvalContext) -> Column:
             idx = slice(None)
         else:
             idx = np.flatnonzero(pending)
-            col = evaluate(arg, take_batch(batch, idx), ctx)
+            col = evaluate(arg, _rows(batch, idx, arg), ctx)
             data, valid = col.data.astype(bool, copy=False), valid_mask(col)
         hit = valid & (~data if is_and else data)
         unknown_now = ~valid
@@ -143,16 +177,16 @@ def _case(e: E.Case, batch: Batch, ctx: EvalContext) -> Column:
     for cond, result in e.whens:
         if not len(remaining):
             break
-        sub = batch if len(remaining) == n else take_batch(batch, remaining)
+        sub = batch if len(remaining) == n else _rows(batch, remaining, cond, result)
         hit = evaluate_predicate(cond, sub, ctx)
         if hit.any():
             rows = remaining[hit]
-            part = evaluate(result, take_batch(sub, hit), ctx)
+            part = evaluate(result, _rows(sub, hit, result), ctx)
             data[rows] = part.data
             valid[rows] = valid_mask(part)
             remaining = remaining[~hit]
     if e.default is not None and len(remaining):
-        sub = batch if len(remaining) == n else take_batch(batch, remaining)
+        sub = batch if len(remaining) == n else _rows(batch, remaining, e.default)
         part = evaluate(e.default, sub, ctx)
         data[remaining] = part.data
         valid[remaining] = valid_mask(part)
@@ -168,7 +202,7 @@ def _coalesce(e: E.Coalesce, batch: Batch, ctx: EvalContext) -> Column:
     for arg in e.args:
         if not len(remaining):
             break
-        sub = batch if len(remaining) == n else take_batch(batch, remaining)
+        sub = batch if len(remaining) == n else _rows(batch, remaining, arg)
         part = evaluate(arg, sub, ctx)
         ok = valid_mask(part)
         rows = remaining[ok]
