@@ -17,6 +17,7 @@ from quantadb.exec.columns import (OBJECT, and_valid, column_values, const_colum
 from quantadb.exec.context import EvalContext
 from quantadb.exec.functions import SCALARS
 from quantadb.exec.functions import grouping as _grouping  # noqa: F401  (register grouping)
+from quantadb.exec.functions import timezone as _timezone  # noqa: F401  (register timezone())
 from quantadb.exec.functions import trig as _trig  # noqa: F401  (register sind, cosh, ...)
 from quantadb.exec.functions import typeinfo as _typeinfo  # noqa: F401  (register pg_typeof)
 from quantadb.sql import expr as E

@@ -22,6 +22,7 @@ _FIXED = {
     exp.GenerateSeries: "generate_series", exp.Stddev: "stddev", exp.Variance: "variance",
     exp.VariancePop: "var_pop", exp.StddevPop: "stddev_pop", exp.StddevSamp: "stddev_samp",
     exp.Interval: "interval", exp.Boolean: "bool", exp.Count: "count", exp.Overlay: "overlay",
+    exp.AtTimeZone: "timezone",
 }
 
 

@@ -15,3 +15,13 @@ def test_hyperbolic_functions(sql):
               [("0", "1", "0", "0", "0", "0", "Infinity", "-Infinity")])
     sql.error("SELECT acosh(0.5)", "22003")
     sql.error("SELECT atanh(1.1)", "22003")
+
+
+def test_at_time_zone(sql):
+    sql.check("SELECT timestamptz '2020-06-01 12:00:00+00' AT TIME ZONE 'America/New_York', "
+              "timestamp '2020-06-01 12:00:00' AT TIME ZONE 'America/New_York', "
+              "timezone('Europe/Moscow', '2011-03-27 02:00:00 UTC'::timestamptz), "
+              "'infinity'::timestamptz AT TIME ZONE 'UTC', NULL::timestamp AT TIME ZONE 'UTC'",
+              [("2020-06-01 08:00:00", "2020-06-01 16:00:00+00", "2011-03-27 06:00:00", "infinity", None)],
+              columns=["timezone"] * 5)
+    sql.error("SELECT now() AT TIME ZONE 'nosuch'", "22023")
