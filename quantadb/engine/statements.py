@@ -1,7 +1,7 @@
 """Statements: classify, bind (with a plan cache), and execute one statement in a session.
 
 Routing happens by leading keyword: utility statements (sql/utility.py) go to
-engine/utility.py, DDL to engine/ddl.py, queries and DML through the binder to the executor.
+engine/utility.py, DDL to engine/ddl/, queries and DML through the binder to the executor.
 """
 
 from __future__ import annotations

@@ -1,0 +1,108 @@
+"""Helpers shared by the DDL modules: names, ownership, internal statements."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from quantadb.engine.results import Result
+from quantadb.errors import (
+    DuplicateTable,
+    InsufficientPrivilege,
+)
+from quantadb.storage.catalog import (
+    ColumnDef,
+    RelationDef,
+)
+
+if TYPE_CHECKING:
+    from quantadb.engine.session import Session
+
+
+FK_ACTIONS = {"NO ACTION": "a", "RESTRICT": "r", "CASCADE": "c", "SET NULL": "n", "SET DEFAULT": "d"}
+
+
+def new_relation(session: "Session", oid: int, namespace: int, name: str, kind: str, *args, **kw) -> RelationDef:
+    """A new relation of the session's database, owned by the session's role."""
+    return RelationDef(oid, session.database_oid, namespace, name, kind, *args, owner=session.role_oid, **kw)
+
+
+def require_owner(session: "Session", rel: RelationDef) -> None:
+    if not session.superuser and rel.owner != session.role_oid:
+        raise InsufficientPrivilege(f"must be owner of {kind_word(rel.kind)} {rel.name}")
+
+
+def name_parts(table: exp.Expression) -> list[str]:
+    return [p.name for p in (table.args.get("catalog"), table.args.get("db"), table.this) if p is not None and p.name]
+
+
+def session_txn(session: "Session"):
+    return session.state.txn
+
+
+def check_new_name(session: "Session", ns: int, name: str, if_not_exists: bool, kind: str = "relation") -> bool:
+    """True if the name is free; False (with a notice) for IF NOT EXISTS; error otherwise."""
+    catalog = session.catalog()
+    existing = session.store.catalog.find_relation(catalog.snap, session.database_oid, ns, name)
+    if existing is None:
+        return True
+    if if_not_exists:
+        session.notice(f'relation "{name}" already exists, skipping', "42P07")
+        return False
+    raise DuplicateTable(f'relation "{name}" already exists')
+
+
+def unique_name(session: "Session", ns: int, base: str) -> str:
+    base = base[:63]
+    name, n = base, 0
+    snap = session.catalog().snap
+    while session.store.catalog.find_relation(snap, session.database_oid, ns, name) is not None:
+        n += 1
+        name = f"{base[:63 - len(str(n))]}{n}"
+    return name
+
+
+def quote_ident(name: str) -> str:
+    return name if name.islower() and name.replace("_", "").isalnum() and not name[0].isdigit() \
+        else '"' + name.replace('"', '""') + '"'
+
+
+def kind_word(relkind: str) -> str:
+    return {"r": "table", "v": "view", "i": "index", "S": "sequence"}.get(relkind, "relation")
+
+
+def run_sql(session: "Session", sql: str) -> Result:
+    """Run an internal statement (filling a new column, checking a constraint) in the session."""
+    from quantadb.engine import statements as S
+    from quantadb.engine.session import Portal, Prepared
+    stmt = S.Statement(sql)
+    return S.execute(session, Portal(Prepared(sql, stmt, []), [], []), inline=False)
+
+
+def check_not_null(session: "Session", rel: RelationDef, attnums) -> None:
+    from quantadb.errors import NotNullViolation
+    snap = session.store.snapshot(session_txn(session))
+    for scan in session.store.table(rel.oid).scan(snap, list(attnums)):
+        for a, col in zip(attnums, scan.columns):
+            if col.valid is not None and not col.valid.all():
+                name = next(c.name for c in rel.columns if c.attnum == a)
+                raise NotNullViolation(f'column "{name}" of relation "{rel.name}" contains null values')
+
+
+def has_storage(session: "Session", oid: int) -> bool:
+    try:
+        session.store.table(oid)
+        return True
+    except Exception:
+        return False
+
+
+def dropped_column(col: ColumnDef) -> ColumnDef:
+    """A dropped column keeps its attnum slot under PostgreSQL's placeholder name."""
+    return replace(col, dropped=True, name=f"........pg.dropped.{col.attnum}........", not_null=False, default=None)
+
+
+def quote_regclass(name: str) -> str:
+    return name if name.islower() and name.replace("_", "").isalnum() else f'"{name}"'

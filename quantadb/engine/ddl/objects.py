@@ -1,0 +1,288 @@
+"""CREATE/DROP of indexes, views, sequences and schemas; DROP TABLE; TRUNCATE; COMMENT;
+CREATE/DROP DATABASE."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from quantadb.engine.results import Result
+from quantadb.errors import (
+    DependentObjectsStillExist,
+    DuplicateSchema,
+    DuplicateTable,
+    FeatureNotSupported,
+    InsufficientPrivilege,
+    InvalidSchemaName,
+    UndefinedTable,
+    WrongObjectType,
+)
+from quantadb.sql.parse import to_sql
+from quantadb.storage.catalog import (
+    ColumnDef,
+    DatabaseDef,
+    NamespaceDef,
+    RelationDef,
+    SequenceOptions,
+)
+from quantadb.types import registry as R
+
+if TYPE_CHECKING:
+    from quantadb.engine.session import Session
+from quantadb.engine.ddl.common import (
+    check_new_name,
+    kind_word,
+    name_parts,
+    new_relation,
+    quote_ident,
+    require_owner,
+    session_txn,
+    unique_name,
+)
+from quantadb.engine.ddl.tables import attnums_of
+
+
+def create_index(session: "Session", node: exp.Create) -> Result:
+    index = node.this
+    table_hit = session.catalog().resolve_relation(name_parts(index.args["table"]))
+    if table_hit is None or table_hit.relation is None:
+        raise UndefinedTable(f'relation "{index.args["table"].name}" does not exist')
+    rel = table_hit.relation
+    params = index.args.get("params")
+    cols = params.args.get("columns") if params is not None else []
+    names = []
+    for c in cols:
+        target = c.this if isinstance(c, exp.Ordered) else c
+        if not isinstance(target, exp.Column):
+            raise FeatureNotSupported("indexes on expressions are not supported")
+        names.append(target.name)
+    attnums = attnums_of(rel, names)
+    using = params.args.get("using") if params is not None else None
+    method = using.name.lower() if using is not None else "btree"
+    if method not in ("btree", "hash"):
+        method = "btree"
+    index_name = index.name or f"{rel.name}_{'_'.join(names)}_idx"
+    if not index.name:
+        index_name = unique_name(session, rel.namespace, index_name)
+    if not check_new_name(session, rel.namespace, index_name, bool(node.args.get("exists"))):
+        return Result(tag="CREATE INDEX")
+    store, txn = session.store, session_txn(session)
+    unique = bool(node.args.get("unique"))
+    index_rel = new_relation(session, store.allocate_oid(txn), rel.namespace, index_name, "i",
+                            table_oid=rel.oid, index_columns=attnums, unique=unique, method=method)
+    store.create_relation(txn, index_rel)
+    return Result(tag="CREATE INDEX")
+
+
+def create_view(session: "Session", node: exp.Create) -> Result:
+    from quantadb.engine import statements as S
+    target = node.this
+    table = target.this if isinstance(target, exp.Schema) else target
+    aliases = [c.name for c in target.expressions] if isinstance(target, exp.Schema) else []
+    ns, name = session.catalog().creation_namespace(name_parts(table))
+    query = node.args["expression"]
+    query_sql = to_sql(query)
+    bound = S.bind(session, S.Statement(query_sql), [])
+    columns = tuple(ColumnDef(i + 1, aliases[i] if i < len(aliases) else c.name,
+                              c.type if c.type.pg is not R.UNKNOWN else R.SqlType(R.TEXT))
+                    for i, c in enumerate(bound.columns))
+    if aliases:
+        query_sql = f"SELECT * FROM ({query_sql}) AS v({', '.join(quote_ident(a) for a in aliases)})"
+    store, txn = session.store, session_txn(session)
+    existing = store.catalog.find_relation(session.catalog().snap, session.database_oid, ns, name)
+    if existing is not None:
+        if not node.args.get("replace"):
+            raise DuplicateTable(f'relation "{name}" already exists')
+        store.alter_relation(txn, replace(existing, columns=columns, view_sql=query_sql))
+        return Result(tag="CREATE VIEW")
+    store.create_relation(txn, new_relation(session, store.allocate_oid(txn), ns, name, "v", columns,
+                                           view_sql=query_sql))
+    return Result(tag="CREATE VIEW")
+
+
+def create_sequence(session: "Session", node: exp.Create) -> Result:
+    ns, name = session.catalog().creation_namespace(name_parts(node.this))
+    if not check_new_name(session, ns, name, bool(node.args.get("exists"))):
+        return Result(tag="CREATE SEQUENCE")
+    opts = {}
+    props = node.args.get("properties")
+    for p in props.expressions if props is not None else []:
+        if isinstance(p, exp.SequenceProperties):
+            for key in ("start", "increment", "minvalue", "maxvalue", "cache"):
+                v = p.args.get(key)
+                if v is not None:
+                    opts[key] = int(v.sql())
+            if p.args.get("cycle"):
+                opts["cycle"] = True
+    increment = opts.get("increment", 1)
+    min_value = opts.get("minvalue", 1 if increment > 0 else -(2**63 - 1))
+    max_value = opts.get("maxvalue", 2**63 - 1 if increment > 0 else -1)
+    start = opts.get("start", min_value if increment > 0 else max_value)
+    seq = SequenceOptions(start=start, increment=increment, min_value=min_value, max_value=max_value,
+                          cycle=opts.get("cycle", False), cache=opts.get("cache", 1))
+    store, txn = session.store, session_txn(session)
+    store.create_relation(txn, new_relation(session, store.allocate_oid(txn), ns, name, "S",
+                                           sequence=seq))
+    return Result(tag="CREATE SEQUENCE")
+
+
+def create_schema(session: "Session", node: exp.Create) -> Result:
+    table = node.this
+    name = (table.args.get("db") or table.this).name
+    store, txn = session.store, session_txn(session)
+    if session.catalog().namespace_oid(name) is not None:
+        if node.args.get("exists"):
+            session.notice(f'schema "{name}" already exists, skipping', "42P06")
+            return Result(tag="CREATE SCHEMA")
+        raise DuplicateSchema(f'schema "{name}" already exists')
+    store.create_namespace(txn, NamespaceDef(store.allocate_oid(txn), session.database_oid, name))
+    return Result(tag="CREATE SCHEMA")
+
+
+_DROP_KINDS = {"TABLE": ("r", "table"), "VIEW": ("v", "view"), "INDEX": ("i", "index"),
+               "SEQUENCE": ("S", "sequence")}
+
+
+def drop(session: "Session", node: exp.Drop) -> Result:
+    kind = (node.args.get("kind") or "").upper()
+    if kind == "SCHEMA":
+        return _drop_schema(session, node)
+    if kind not in _DROP_KINDS:
+        raise FeatureNotSupported(f"DROP {kind} is not supported")
+    relkind, word = _DROP_KINDS[kind]
+    catalog = session.catalog()
+    targets = []
+    for table in node.args.get("tables") or [node.this]:
+        parts = name_parts(table)
+        hit = catalog.resolve_relation(parts)
+        if hit is None or hit.relation is None:
+            if node.args.get("exists"):
+                session.notice(f'{word} "{parts[-1]}" does not exist, skipping', "00000")
+                continue
+            raise UndefinedTable(f'{word} "{parts[-1]}" does not exist')
+        rel = hit.relation
+        if rel.kind != relkind:
+            raise WrongObjectType(f'"{rel.name}" is not a{"n" if word[0] in "aeiou" else ""} {word}',
+                                  hint=f"Use DROP {kind_word(rel.kind).upper()} to remove a {kind_word(rel.kind)}.")
+        targets.append(rel)
+    cascade = bool(node.args.get("cascade"))
+    for rel in targets:
+        _drop_relation(session, rel, cascade)
+    return Result(tag=f"DROP {kind}")
+
+
+def _drop_relation(session: "Session", rel: RelationDef, cascade: bool) -> None:
+    require_owner(session, rel)
+    store, txn = session.store, session_txn(session)
+    catalog = session.catalog()
+    if rel.kind == "r":
+        for other in catalog.relations():
+            for con in other.constraints:
+                if con.kind == "f" and con.ref_table == rel.oid and other.oid != rel.oid:
+                    if not cascade:
+                        raise DependentObjectsStillExist(
+                            f'cannot drop table {rel.name} because other objects depend on it',
+                            detail=f"constraint {con.name} on table {other.name} depends on table {rel.name}",
+                            hint="Use DROP ... CASCADE to drop the dependent objects too.")
+                    session.notice(f"drop cascades to constraint {con.name} on table {other.name}")
+                    store.alter_relation(txn, replace(other, constraints=tuple(
+                        c for c in other.constraints if c.oid != con.oid)))
+    if rel.kind == "i":
+        owner = catalog.relation(rel.table_oid)
+        con = next((c for c in owner.constraints if c.index_oid == rel.oid), None) if owner else None
+        if con is not None:
+            raise DependentObjectsStillExist(
+                f"cannot drop index {rel.name} because constraint {con.name} on table {owner.name} requires it",
+                hint=f"You can drop constraint {con.name} on table {owner.name} instead.")
+    store.drop_relation(txn, rel.oid)
+
+
+def _drop_schema(session: "Session", node: exp.Drop) -> Result:
+    store, txn = session.store, session_txn(session)
+    catalog = session.catalog()
+    for table in node.args.get("tables") or [node.this]:
+        name = (table.args.get("db") or table.this).name
+        oid = catalog.namespace_oid(name)
+        if oid is None:
+            if node.args.get("exists"):
+                session.notice(f'schema "{name}" does not exist, skipping')
+                continue
+            raise InvalidSchemaName(f'schema "{name}" does not exist')
+        members = [r for r in catalog.relations() if r.namespace == oid and r.kind in ("r", "v", "S")]
+        if members and not node.args.get("cascade"):
+            raise DependentObjectsStillExist(f"cannot drop schema {name} because other objects depend on it",
+                                             hint="Use DROP ... CASCADE to drop the dependent objects too.")
+        for rel in members:
+            if store.catalog.relation(store.snapshot(txn), rel.oid) is not None:
+                _drop_relation(session, rel, True)
+        store.drop_namespace(txn, session.database_oid, oid)
+    return Result(tag="DROP SCHEMA")
+
+
+def truncate(session: "Session", node: exp.TruncateTable) -> Result:
+    catalog = session.catalog()
+    store, txn = session.store, session_txn(session)
+    rels = []
+    for table in node.expressions:
+        hit = catalog.resolve_relation(name_parts(table))
+        if hit is None or hit.relation is None:
+            raise UndefinedTable(f'relation "{table.name}" does not exist')
+        rels.append(hit.relation)
+    from quantadb.engine.privileges import has_privilege
+    for rel in rels:
+        if not has_privilege(session, rel, "D"):
+            raise InsufficientPrivilege(f"permission denied for table {rel.name}")
+    for rel in rels:
+        store.truncate(txn, rel.oid)
+    if str(node.args.get("identity") or "").upper() == "RESTART":
+        for rel in catalog.relations():
+            if rel.kind == "S" and rel.sequence and rel.sequence.owned_by and \
+                    rel.sequence.owned_by[0] in {r.oid for r in rels}:
+                store.setval(rel.oid, rel.sequence.start, False)
+    return Result(tag="TRUNCATE TABLE")
+
+
+def comment_on(session: "Session", u) -> Result:
+    store, txn = session.store, session._ensure_txn()
+    catalog = session.catalog()
+    if u.object_kind in ("table", "view", "index", "sequence"):
+        hit = catalog.resolve_relation(u.name)
+        if hit is None or hit.relation is None:
+            raise UndefinedTable(f'relation "{".".join(u.name)}" does not exist')
+        store.set_comment(txn, hit.relation.oid, u.comment)
+    else:
+        raise FeatureNotSupported(f"COMMENT ON {u.object_kind.upper()} is not supported")
+    return Result(tag="COMMENT")
+
+
+def database_statement(session: "Session", u) -> Result:
+    store = session.store
+    if u.kind == "alter":
+        return Result(tag="ALTER DATABASE")
+    session.require_no_block(f"{u.kind.upper()} DATABASE")
+    txn = session._ensure_txn()
+    snap = store.snapshot(txn)
+    existing = store.catalog.find_database(snap, u.name)
+    if u.kind == "create":
+        if existing is not None:
+            from quantadb.errors import DuplicateDatabase
+            raise DuplicateDatabase(f'database "{u.name}" already exists')
+        store.create_database(txn, DatabaseDef(store.allocate_oid(txn), u.name))
+        return Result(tag="CREATE DATABASE")
+    if existing is None:
+        if u.if_exists:
+            session.notice(f'database "{u.name}" does not exist, skipping')
+            return Result(tag="DROP DATABASE")
+        from quantadb.errors import InvalidCatalogName
+        raise InvalidCatalogName(f'database "{u.name}" does not exist')
+    if existing.oid == session.database_oid:
+        from quantadb.errors import ObjectInUse
+        raise ObjectInUse("cannot drop the currently open database")
+    if any(s.database_oid == existing.oid for s in list(session.db.sessions.values())):
+        from quantadb.errors import ObjectInUse
+        raise ObjectInUse(f'database "{u.name}" is being accessed by other users',
+                          detail="There is 1 other session using the database.")
+    store.drop_database(txn, existing.oid)
+    return Result(tag="DROP DATABASE")
