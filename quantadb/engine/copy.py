@@ -173,14 +173,13 @@ class CopyFromStdin:
         return where
 
     def _parse_lines(self, final: bool) -> None:
-        text = self.buffer.decode("utf-8", errors="strict") if final else None
-        if text is None:
+        if final:
+            chunk, self.buffer = self.buffer, b""
+        else:  # whole lines only; the rest waits for the next CopyData
             cut = self.buffer.rfind(b"\n")
             if cut < 0:
                 return
             chunk, self.buffer = self.buffer[:cut + 1], self.buffer[cut + 1:]
-        else:
-            chunk, self.buffer = self.buffer, b""
         try:
             text = chunk.decode("utf-8")
         except UnicodeDecodeError as e:
@@ -190,22 +189,42 @@ class CopyFromStdin:
         if self.options.format == "csv":
             self._parse_csv(text)
             return
-        for raw in text.split("\n"):
-            if raw == "" and not final:
-                continue
-            if raw.endswith("\r"):
-                raw = raw[:-1]
-            if raw == "":
-                continue
+        lines = text.split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        if "\r" in text:
+            lines = [raw[:-1] if raw.endswith("\r") else raw for raw in lines]
+        if "" in lines:
+            lines = [raw for raw in lines if raw]
+        if "\\." in lines:
+            lines = lines[:lines.index("\\.")]
+            self.ended = True
+        if self.header_pending and lines:
+            self.header_pending = False
             self.line += 1
-            if raw == "\\.":
-                self.ended = True
-                return
-            if self.header_pending:
-                self.header_pending = False
-                continue
-            fields = raw.split(self.options.delimiter)
-            self._add_row([None if f == self.options.null else _unescape(f) for f in fields], fields)
+            lines = lines[1:]
+        if not self._add_rows_fast(lines):
+            for raw in lines:
+                self.line += 1
+                fields = raw.split(self.options.delimiter)
+                self._add_row([None if f == self.options.null else _unescape(f) for f in fields], fields)
+
+    def _add_rows_fast(self, lines: list[str]) -> bool:
+        """Take whole lines column by column when every line has the right field count (else
+        False: the caller goes row by row to report the first bad line exactly)."""
+        if not lines:
+            return True
+        delim, null, width = self.options.delimiter, self.options.null, len(self.chosen)
+        rows = [raw.split(delim) for raw in lines]
+        if any(len(r) != width for r in rows):
+            return False
+        for i, col in enumerate(zip(*rows)):
+            self.pending[i].extend([None if f == null else (_unescape(f) if "\\" in f else f) for f in col])
+        self.pending_lines.extend(range(self.line + 1, self.line + 1 + len(rows)))
+        self.line += len(rows)
+        if len(self.pending_lines) >= _FLUSH_ROWS:
+            self._flush()
+        return True
 
     def _parse_csv(self, text: str) -> None:
         reader = csv.reader(io.StringIO(text), delimiter=self.options.delimiter, quotechar=self.options.quote,
