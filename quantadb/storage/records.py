@@ -20,6 +20,7 @@ value, little-endian throughout.
 | a   | numpy fixed-width array: dtype str (`s`) + u32 count + raw buffer        |
 | S   | numpy object array of str: u32 count + u32 offsets[count+1] + UTF-8 blob |
 | K   | the same, few distinct values: u32 count + distinct values (`S`) + i32 codes |
+| M   | numpy object array of Decimal or None: u32 count + their str() (`S`, "" for None) |
 | o   | numpy object array of anything else: u32 count + values                  |
 | C   | Column: data array + (N or validity `a`)                                 |
 
@@ -181,6 +182,11 @@ def _enc_array(out: bytearray, a: np.ndarray) -> None:
         out += a.tobytes()
         return
     items = a.tolist()
+    if len(items) > 16 and all(type(x) is decimal.Decimal or x is None for x in items):
+        # a numeric column: its text in one string array rather than a tagged value each
+        out += b"M" + _L.pack(len(items))
+        _enc_array(out, np.array(["" if x is None else str(x) for x in items], dtype=object))
+        return
     if all(type(x) is str for x in items):
         if len(items) > 16:
             codes_of: dict[str, int] = {}
@@ -289,6 +295,11 @@ def _dec_array(mv: memoryview, pos: int) -> tuple[np.ndarray, int]:
         dictionary, pos = _dec_array(mv, pos)
         codes = np.frombuffer(mv[pos:pos + 4 * n], dtype="<i4")
         return dictionary[codes], pos + 4 * n
+    if tag == 0x4D:  # M
+        texts, pos = _dec_array(mv, pos)
+        out = np.empty(n, dtype=object)
+        out[:] = [decimal.Decimal(t) if t else None for t in texts.tolist()]
+        return out, pos
     arr = np.empty(n, dtype=object)
     if tag == 0x53:  # S
         offsets = np.frombuffer(mv[pos:pos + 4 * (n + 1)], dtype="<u4")

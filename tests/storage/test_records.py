@@ -46,3 +46,20 @@ def test_garbage_raises_data_corrupted():
         R.decode(b"\x99")
     with pytest.raises(DataCorrupted):
         R.decode(R.encode([1, 2]) + b"x")
+
+
+def test_numeric_columns_round_trip_as_one_string_array() -> None:
+    from decimal import Decimal
+
+    import numpy as np
+
+    from quantadb.storage import records as R
+    values = [Decimal("1.25"), None, Decimal("-0.001"), Decimal("NaN"), Decimal("Infinity")] * 5
+    data = np.empty(len(values), dtype=object)
+    data[:] = values
+    out = bytearray()
+    R._enc_array(out, data)
+    assert out[:1] == b"M"
+    back, end = R._dec_array(memoryview(bytes(out)), 0)
+    assert end == len(out)
+    assert [str(v) if v is not None else None for v in back] == [str(v) if v is not None else None for v in values]
