@@ -16,6 +16,7 @@ from quantadb.exec.columns import (OBJECT, and_valid, column_values, const_colum
                                    take_batch, to_object, valid_mask)
 from quantadb.exec.context import EvalContext
 from quantadb.exec.functions import SCALARS
+from quantadb.exec.functions import bytea as _bytea  # noqa: F401  (register get_byte, set_bit, ...)
 from quantadb.exec.functions import grouping as _grouping  # noqa: F401  (register grouping)
 from quantadb.exec.functions import timezone as _timezone  # noqa: F401  (register timezone())
 from quantadb.exec.functions import trig as _trig  # noqa: F401  (register sind, cosh, ...)

@@ -19,6 +19,7 @@ from quantadb.errors import (CannotCoerce, DatatypeMismatch, FeatureNotSupported
                              UndefinedObject,
                              WindowingError)
 from quantadb.sql import functions as F
+from quantadb.sql.functions import procs_bytea as _procs_bytea  # noqa: F401  (get_byte, set_bit, ... pg_proc rows)
 from quantadb.sql.functions import procs_timezone as _procs_timezone  # noqa: F401  (timezone()'s pg_proc rows)
 from quantadb.sql.functions import procs_trig as _procs_trig  # noqa: F401  (sind, cosh, ... pg_proc rows)
 from quantadb.sql.functions import procs_typeinfo as _procs_typeinfo  # noqa: F401  (pg_typeof's pg_proc row)

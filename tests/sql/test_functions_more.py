@@ -25,3 +25,19 @@ def test_at_time_zone(sql):
               [("2020-06-01 08:00:00", "2020-06-01 16:00:00+00", "2011-03-27 06:00:00", "infinity", None)],
               columns=["timezone"] * 5)
     sql.error("SELECT now() AT TIME ZONE 'nosuch'", "22023")
+
+
+def test_bytea_bytes_and_bits(sql):
+    sql.check("SELECT get_byte('\\x1234567890'::bytea, 0), get_bit('\\x1234567890'::bytea, 30), "
+              "set_bit('\\x1234567890'::bytea, 30, 0), set_byte('\\x1234567890'::bytea, 2, 37), "
+              "bit_count('\\x0f0f'::bytea)",
+              [("18", "1", "\\x1234563890", "\\x1234257890", "8")])
+    sql.error("SELECT get_byte('\\x12'::bytea, 1)", "2202E", "index 1 out of valid range, 0..0")
+    sql.error("SELECT set_bit('\\x12'::bytea, 1, 2)", "22023", "new bit must be 0 or 1")
+
+
+def test_bytea_trim(sql):
+    sql.check("SELECT trim(LEADING '\\x9012'::bytea FROM '\\x1234567890'::bytea), "
+              "trim(TRAILING '\\x9012'::bytea FROM '\\x1234567890'::bytea), "
+              "trim('\\x9012'::bytea FROM '\\x1234567890'::bytea)",
+              [("\\x34567890", "\\x12345678", "\\x345678")])
