@@ -41,3 +41,8 @@ def test_bytea_trim(sql):
               "trim(TRAILING '\\x9012'::bytea FROM '\\x1234567890'::bytea), "
               "trim('\\x9012'::bytea FROM '\\x1234567890'::bytea)",
               [("\\x34567890", "\\x12345678", "\\x345678")])
+
+
+def test_text_concatenation_casts_booleans_to_words(sql):
+    sql.check("SELECT '1' || true, false || 'x', '1' || 1.01 || 'A' || true, concat('a', true)",
+              [("1true", "falsex", "11.01Atrue", "at")])

@@ -13,7 +13,7 @@ from quantadb.exec.functions import scalar
 from quantadb.exec.functions.support import and_valid, map_rows, obj_array
 from quantadb.types.codecs import format_value
 from quantadb.types.column import Column
-from quantadb.types.registry import SqlType
+from quantadb.types.registry import BOOL, SqlType
 
 
 def rows(fn, dtype=object, fill=None):
@@ -38,8 +38,15 @@ def anytextcat(args, n, ctx, call) -> Column:
     valid = and_valid(args)
     out = np.full(n, "", dtype=object)
     for i in range(n) if valid is None else np.flatnonzero(valid):
-        out[i] = as_text(args[0].data[i], call.args[0].type, ctx) + as_text(args[1].data[i], call.args[1].type, ctx)
+        out[i] = _cast_text(args[0].data[i], call.args[0].type, ctx) + _cast_text(args[1].data[i], call.args[1].type, ctx)
     return Column(out)
+
+
+def _cast_text(value, t: SqlType, ctx) -> str:
+    """The non-text side is cast to text, which spells booleans out ('1' || true is '1true')."""
+    if t.pg is BOOL:
+        return "true" if value else "false"
+    return as_text(value, t, ctx)
 
 
 scalar("textcat")(rows(lambda a, b: a + b))
