@@ -179,6 +179,7 @@ class Catalog:
         self._status = clog_status  # callable xid -> clog status, for "the current version"
         self._objects: dict[tuple[str, int, int], list[_Version]] = {}
         self._names: dict[tuple, set[int]] = {}
+        self._indexes: dict[int, set[tuple[str, int, int]]] = {}  # table oid -> keys of its indexes
         self.version = 0
 
     # -- bootstrap, apply -------------------------------------------------------------
@@ -194,8 +195,14 @@ class Catalog:
     def create(self, obj: CatalogObject, xid: int) -> None:
         key = key_of(obj)
         self._objects.setdefault(key, []).append(_Version(obj, xid))
-        self._names.setdefault(self._name_key(obj), set()).add(obj.oid)
+        self._remember(key, obj)
         self.version += 1
+
+    def _remember(self, key: tuple[str, int, int], obj: CatalogObject) -> None:
+        """Keep the lookup maps (by name, indexes by table) covering every version."""
+        self._names.setdefault(self._name_key(obj), set()).add(obj.oid)
+        if isinstance(obj, RelationDef) and obj.kind == "i":
+            self._indexes.setdefault(obj.table_oid, set()).add(key)
 
     def alter(self, obj: CatalogObject, xid: int) -> None:
         key = key_of(obj)
@@ -203,7 +210,7 @@ class Catalog:
         if current is not None:
             current.xmax = xid
         self._objects.setdefault(key, []).append(_Version(obj, xid))
-        self._names.setdefault(self._name_key(obj), set()).add(obj.oid)
+        self._remember(key, obj)
         self.version += 1
 
     def drop(self, key: tuple[str, int, int], xid: int) -> None:
@@ -257,10 +264,12 @@ class Catalog:
     def load(self, rows: list, version: int) -> None:
         self._objects.clear()
         self._names.clear()
+        self._indexes.clear()
         for obj_value, xmin, xmax in rows:
             obj = from_value(obj_value)
-            self._objects.setdefault(key_of(obj), []).append(_Version(obj, xmin, xmax))
-            self._names.setdefault(self._name_key(obj), set()).add(obj.oid)
+            key = key_of(obj)
+            self._objects.setdefault(key, []).append(_Version(obj, xmin, xmax))
+            self._remember(key, obj)
         self.version = version
 
     def all_versions(self) -> Iterator[tuple[CatalogObject, int, int]]:
@@ -295,7 +304,10 @@ class Catalog:
         return self._all(snap, "rel", database)
 
     def indexes_of(self, snap: Snapshot, table_oid: int) -> list[RelationDef]:
-        return [r for r in self._all(snap, "rel") if r.kind == "i" and r.table_oid == table_oid]
+        found = [self._visible(snap, key) for key in list(self._indexes.get(table_oid, ()))]
+        out = [r for r in found if r is not None and r.kind == "i" and r.table_oid == table_oid]
+        out.sort(key=lambda r: r.oid)
+        return out
 
     def namespace(self, snap: Snapshot, database: int, oid: int) -> NamespaceDef | None:
         return self._visible(snap, ("ns", database, oid))
