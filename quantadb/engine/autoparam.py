@@ -65,9 +65,13 @@ def parameterize(text: str) -> Template | None:
             continue
         if len(literals) >= _MAX_LITERALS:
             return None
-        pieces.append(text[cursor:tok.pos])
-        literals.append(tok.value)
-        types.append(_literal_type(tok))
+        start, value = tok.pos, tok.value
+        if tok.kind == "number" and _unary_minus(tokens, i):
+            # the grammar folds a sign into the constant (-2147483648 is an int4): so do we
+            start, value = tokens[i - 1].pos, "-" + value
+        pieces.append(text[cursor:start])
+        literals.append(value)
+        types.append(_literal_type(value, tok.kind))
         pieces.append(f"${len(literals)}")
         cursor = tok.end
     if not literals:
@@ -96,15 +100,30 @@ def _replaceable(tokens: list[Token], i: int, in_list: bool) -> bool:
     return False
 
 
-def _literal_type(tok: Token) -> SqlType:
-    if tok.kind == "string":
+def _unary_minus(tokens: list[Token], i: int) -> bool:
+    """Is the token before tokens[i] a sign (not a subtraction)?"""
+    if i == 0 or tokens[i - 1].kind != "op" or tokens[i - 1].value != "-":
+        return False
+    before = tokens[i - 2] if i >= 2 else None
+    if before is None:
+        return True
+    if before.kind == "op":
+        return before.value not in (")", "]")
+    return before.kind == "ident" and before.value in _SIGN_CONTEXT
+
+
+_SIGN_CONTEXT = {"select", "where", "and", "or", "not", "when", "then", "else", "values", "in", "by", "set",
+                 "limit", "offset", "between", "like", "is", "distinct", "return", "on", "having", "all", "any"}
+
+
+def _literal_type(text: str, kind: str) -> SqlType:
+    if kind == "string":
         return SqlType(R.UNKNOWN)
-    text = tok.value
     if any(c in text for c in ".eE"):
         return SqlType(R.NUMERIC)
     value = int(text)
-    if value < 2**31:
+    if -2**31 <= value < 2**31:
         return SqlType(R.INT4)
-    if value < 2**63:
+    if -2**63 <= value < 2**63:
         return SqlType(R.INT8)
     return SqlType(R.NUMERIC)
