@@ -16,7 +16,7 @@ import threading
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from quantadb.engine import statements as S
 from quantadb.engine.autoparam import parameterize
@@ -97,6 +97,8 @@ class Session:
         self.sequences_seen: dict[int, int] = {}  # currval()
         self.last_sequence: int | None = None
         self._cancel = threading.Event()
+        self.terminate_requested = False
+        self.on_terminate: Callable[[], None] | None = None  # set by the network layer
         self.started_at = time.time()
         self.state_name = "idle"
         self.query_text = ""
@@ -272,6 +274,13 @@ class Session:
         txn = self.state.txn
         if txn is not None:
             txn.cancel_event.set()
+
+    def terminate(self) -> None:
+        """pg_terminate_backend(): cancel what runs and have the connection closed."""
+        self.terminate_requested = True
+        self.cancel()
+        if self.on_terminate is not None:
+            self.on_terminate()
 
     def close(self) -> None:
         if self.state.txn is not None:

@@ -273,8 +273,7 @@ def _pg_terminate_backend(args, n, ctx, call):
     for pid in column_values(args[0]):
         target = ctx.session.db.sessions.get(pid)
         if target is not None:
-            target.terminate_requested = True
-            target.cancel()
+            target.terminate()
         out.append(target is not None)
     return from_values(out, SqlType(BOOL))
 

@@ -155,12 +155,19 @@ class Connection:
         except (Closed, StartupDone, ConnectionError, ssl.SSLError, asyncio.IncompleteReadError):
             pass
         except asyncio.CancelledError:
-            if self.server.shutting_down:
+            terminated = self.session is not None and self.session.terminate_requested
+            if self.server.shutting_down or terminated:
                 await self._send_fatal(AdminShutdown("terminating connection due to administrator command"))
         except Exception:
             log.exception("[wire] connection from %s failed", self.address)
         finally:
             await self._cleanup()
+
+    def request_termination(self) -> None:
+        """Called from any thread: end this connection with FATAL 57P01 (pg_terminate_backend)."""
+        task = self.task
+        if task is not None:
+            task.get_loop().call_soon_threadsafe(task.cancel)
 
     async def _send_fatal(self, error: SqlError) -> None:
         if error.sqlstate != "57P01":

@@ -93,6 +93,7 @@ async def start(conn: "Connection") -> None:
     conn.send(backend.AUTHENTICATION_OK)
     conn.pid, conn.secret = server.new_backend_key()
     session = server.db.connect(user, database, params, conn.pid, conn.secret)
+    session.on_terminate = conn.request_termination  # pg_terminate_backend() from another session
     conn.session = session
     server.register(conn)
     for name, value in session.startup_parameters().items():

@@ -133,3 +133,13 @@ def test_statement_timeout_cancels(conn):
     assert "statement timeout" in str(info.value)
     conn.execute("set statement_timeout = 0")
     assert conn.execute("select 1").fetchone() == (1,)
+
+
+def test_pg_terminate_backend_ends_the_other_connection(server):
+    with psycopg.connect(server.dsn, autocommit=True) as victim, psycopg.connect(server.dsn, autocommit=True) as admin:
+        pid = victim.execute("select pg_backend_pid()").fetchone()[0]
+        assert admin.execute("select pg_terminate_backend(%s)", (pid,)).fetchone() == (True,)
+        with pytest.raises(psycopg.OperationalError) as e:
+            for _ in range(50):  # the FATAL arrives with the next round trip at the latest
+                victim.execute("select 1")
+        assert "terminating connection due to administrator command" in str(e.value)
