@@ -11,23 +11,55 @@ from decimal import Decimal
 from typing import Callable
 
 from sqlglot import exp
-from sqlglot.dialects.postgres import Postgres
-from sqlglot.time import format_time
 
-from quantadb.errors import (CannotCoerce, DatatypeMismatch, FeatureNotSupported, GroupingError,
-                             IndeterminateDatatype, InvalidColumnReference, SyntaxError as SqlSyntaxError, UndefinedFunction,
-                             UndefinedObject,
-                             WindowingError)
+from quantadb.errors import (
+    CannotCoerce,
+    DatatypeMismatch,
+    FeatureNotSupported,
+    GroupingError,
+    IndeterminateDatatype,
+    InvalidColumnReference,
+    UndefinedFunction,
+    UndefinedObject,
+    WindowingError,
+)
+from quantadb.errors import SyntaxError as SqlSyntaxError
 from quantadb.sql import functions as F
+from quantadb.sql.expr import (
+    AggRef,
+    ArrayExpr,
+    BoolOp,
+    Call,
+    Case,
+    Cast,
+    Coalesce,
+    ColumnRef,
+    Const,
+    DistinctTest,
+    Expr,
+    InList,
+    NullTest,
+    OuterRef,
+    Param,
+    QuantifiedCompare,
+    SubqueryExpr,
+    Subscript,
+    WindowCall,
+    expr_key,
+)
 from quantadb.sql.functions import procs_bytea as _procs_bytea  # noqa: F401  (get_byte, set_bit, ... pg_proc rows)
 from quantadb.sql.functions import procs_timezone as _procs_timezone  # noqa: F401  (timezone()'s pg_proc rows)
 from quantadb.sql.functions import procs_trig as _procs_trig  # noqa: F401  (sind, cosh, ... pg_proc rows)
 from quantadb.sql.functions import procs_typeinfo as _procs_typeinfo  # noqa: F401  (pg_typeof's pg_proc row)
-from quantadb.sql.expr import (AggRef, ArrayExpr, BoolOp, Call, Case, Cast, Coalesce, ColumnRef, Const,
-                               DistinctTest, Expr, InList, NullTest, OuterRef, Param, QuantifiedCompare,
-                               Subscript, SubqueryExpr, WindowCall, expr_key)
 from quantadb.sql.names import function_name
 from quantadb.sql.scope import Scope, undefined_column
+from quantadb.sql.sqlglot_shapes import (
+    BINARY_OPS,
+    FUNCTION_SHAPES,
+    NEGATED_OPS,
+    function_args,
+    json_path_arg,
+)
 from quantadb.sql.typenames import from_datatype
 from quantadb.types import registry as R
 from quantadb.types.casts import can_cast
@@ -37,92 +69,7 @@ from quantadb.types.registry import SqlType
 BOOL = SqlType(R.BOOL)
 UNKNOWN = SqlType(R.UNKNOWN)
 TEXT = SqlType(R.TEXT)
-
-_BINARY_OPS: dict[type, str] = {
-    exp.Add: "+", exp.Sub: "-", exp.Mul: "*", exp.Div: "/", exp.Mod: "%", exp.Pow: "^",
-    exp.EQ: "=", exp.NEQ: "<>", exp.LT: "<", exp.LTE: "<=", exp.GT: ">", exp.GTE: ">=",
-    exp.DPipe: "||", exp.BitwiseAnd: "&", exp.BitwiseOr: "|", exp.BitwiseXor: "#",
-    exp.BitwiseLeftShift: "<<", exp.BitwiseRightShift: ">>", exp.Like: "~~", exp.ILike: "~~*",
-    exp.RegexpLike: "~", exp.RegexpILike: "~*", exp.JSONBContains: "@>", exp.ArrayContainsAll: "@>",
-    exp.ArrayContainedBy if hasattr(exp, "ArrayContainedBy") else exp.ArrayContainsAll: "<@",
-    exp.ArrayOverlaps: "&&", exp.JSONBContainsTopKey if hasattr(exp, "JSONBContainsTopKey") else exp.DPipe: "?",
-    exp.JSONBExtractScalar: "#>>", exp.JSONBExtract: "#>", exp.SimilarTo: "similar to",
-}
-# collations that exist in every PostgreSQL database (quoted names are case-sensitive)
-_COLLATIONS = {"default", "C", "POSIX", "ucs_basic"}
-_NEGATED_OPS = {"~~": "!~~", "~~*": "!~~*", "~": "!~", "~*": "!~*"}
-
-# sqlglot function classes whose PostgreSQL name and argument order differ from the generic rule.
-_FUNC_ARGS: dict[type, Callable[[exp.Expression], tuple[str, list]]] = {
-    exp.TimestampTrunc: lambda e: ("date_trunc", [exp.Literal.string(e.args["unit"].name.lower()), e.this]),
-    exp.DateTrunc: lambda e: ("date_trunc", [exp.Literal.string(e.args["unit"].name.lower()), e.this]),
-    exp.TimeToStr: lambda e: ("to_char", [e.this, _pg_format(e.args["format"])]),
-    exp.StrPosition: lambda e: ("strpos", [e.this, e.args["substr"]]),
-    exp.Extract: lambda e: ("extract", [exp.Literal.string(e.this.name.lower()), e.expression]),
-    exp.Substring: lambda e: ("substring", [e.this, e.args.get("start") or exp.Literal.number(1),
-                                             *([e.args["length"]] if e.args.get("length") else [])]),
-    exp.Explode: lambda e: ("unnest", [e.this, *e.expressions]),
-    exp.ExplodingGenerateSeries: lambda e: ("generate_series", [e.args["start"], e.args["end"],
-                                                                 *([e.args["step"]] if e.args.get("step") else [])]),
-    exp.GenerateSeries: lambda e: ("generate_series", [e.args["start"], e.args["end"],
-                                                        *([e.args["step"]] if e.args.get("step") else [])]),
-    exp.LogicalAnd: lambda e: ("bool_and", [e.this]),
-    exp.LogicalOr: lambda e: ("bool_or", [e.this]),
-    exp.ArrayAgg: lambda e: ("array_agg", [e.this]),
-    exp.GroupConcat: lambda e: ("string_agg", [e.this, e.args.get("separator") or exp.Literal.string(",")]),
-    exp.Pad: lambda e: ("lpad" if e.args.get("is_left") else "rpad",
-                        [e.this, e.expression, *([e.args["fill_pattern"]] if e.args.get("fill_pattern") else [])]),
-    exp.Trim: lambda e: ({"LEADING": "ltrim", "TRAILING": "rtrim"}.get(str(e.args.get("position") or "").upper(), "btrim"),
-                         [e.this, *([e.expression] if e.expression else [])]),
-    exp.CurrentTimestamp: lambda e: ("now", []),
-    exp.CurrentVersion: lambda e: ("version", []),
-    exp.CurrentDate: lambda e: ("current_date", []),
-    exp.CurrentTime: lambda e: ("current_time", []),
-    exp.Localtimestamp: lambda e: ("localtimestamp", []),
-    exp.CurrentUser: lambda e: ("current_user", []),
-    exp.SessionUser: lambda e: ("session_user", []),
-    exp.CurrentSchema: lambda e: ("current_schema", []),
-    exp.CurrentCatalog: lambda e: ("current_database", []),
-    exp.Stddev: lambda e: ("stddev", [e.this]),
-    exp.StddevSamp: lambda e: ("stddev_samp", [e.this]),
-    exp.StddevPop: lambda e: ("stddev_pop", [e.this]),
-    exp.Variance: lambda e: ("variance", [e.this]),
-    exp.VariancePop: lambda e: ("var_pop", [e.this]),
-    exp.Log: lambda e: ("log", [e.this, *([e.expression] if e.expression else [])]),
-    exp.Round: lambda e: ("round", [e.this, *([e.args["decimals"]] if e.args.get("decimals") else [])]),
-    exp.Max: lambda e: ("max", [e.this]),
-    exp.Min: lambda e: ("min", [e.this]),
-    exp.RegexpReplace: lambda e: ("regexp_replace", [e.this, e.expression, e.args["replacement"],
-                                                      *([e.args["modifiers"]] if e.args.get("modifiers") else [])]),
-    exp.ToChar if hasattr(exp, "ToChar") else exp.TimeToStr: lambda e: ("to_char", [e.this, e.args.get("format")]),
-    exp.StrToTime: lambda e: ("to_timestamp", [e.this, _pg_format(e.args["format"])]),
-    exp.StrToDate: lambda e: ("to_date", [e.this, _pg_format(e.args["format"])]),
-    exp.UnixToTime: lambda e: ("to_timestamp", [e.this]),
-    exp.ArraySize: lambda e: ("array_length", [e.this, *([e.expression] if e.expression else [])]),
-    exp.Levenshtein: lambda e: ("levenshtein", [e.this, e.expression]),
-    exp.JSONExtract: lambda e: ("->", [e.this, e.expression]),
-    exp.JSONExtractScalar: lambda e: ("->>", [e.this, e.expression]),
-}
-
-
-def _pg_format(node: exp.Expression) -> exp.Expression:
-    """sqlglot rewrites to_char/to_date patterns as strftime ('%Y'); give PostgreSQL's back ('YYYY')."""
-    if isinstance(node, exp.Literal) and node.is_string:
-        return exp.Literal.string(format_time(node.name, Postgres.INVERSE_TIME_MAPPING, Postgres.INVERSE_TIME_TRIE))
-    return node
-
-
-def _json_path_arg(node: exp.Expression) -> exp.Expression:
-    """`a -> 'k'` arrives as a JSONPath; turn it back into the literal key or index."""
-    if isinstance(node, exp.JSONPath):
-        parts = [p for p in node.expressions if not isinstance(p, exp.JSONPathRoot)]
-        if len(parts) == 1:
-            p = parts[0]
-            if isinstance(p, exp.JSONPathSubscript):
-                return exp.Literal.number(p.this)
-            return exp.Literal.string(str(p.this))
-    return node
-
+_COLLATIONS = {"default", "C", "POSIX", "ucs_basic"}  # all behave as C: byte order
 
 class ExprBinder:
     """Binds expressions of one query level.
@@ -151,15 +98,15 @@ class ExprBinder:
         method = getattr(self, "_" + type(node).__name__, None)
         if method is not None:
             return method(node)
-        if type(node) in _BINARY_OPS:
-            return self._binary(node, _BINARY_OPS[type(node)])
-        if type(node) in _FUNC_ARGS:
-            name, args = _FUNC_ARGS[type(node)](node)
+        if type(node) in BINARY_OPS:
+            return self._binary(node, BINARY_OPS[type(node)])
+        if type(node) in FUNCTION_SHAPES:
+            name, args = FUNCTION_SHAPES[type(node)](node)
             if name in ("->", "->>"):
-                return self.operator(name, self.bind(args[0]), self.bind(_json_path_arg(args[1])))
+                return self.operator(name, self.bind(args[0]), self.bind(json_path_arg(args[1])))
             return self.call(name, args, node)
         if isinstance(node, exp.Func):
-            return self.call(function_name(node), _func_args(node), node)
+            return self.call(function_name(node), function_args(node), node)
         raise FeatureNotSupported(f"unsupported expression: {node.sql(dialect='postgres')[:80]}")
 
     def bind_bool(self, node: exp.Expression, clause: str) -> Expr:
@@ -294,13 +241,13 @@ class ExprBinder:
         if isinstance(right_node, (exp.Any, exp.All)) or (
                 isinstance(right_node, exp.Anonymous) and right_node.name.lower() in ("any", "all", "some")):
             if node.args.get("negate"):  # x NOT LIKE ANY (...) applies NOT LIKE to each element
-                op = _NEGATED_OPS[op]
+                op = NEGATED_OPS[op]
             return self._quantified(node.this, op, right_node)
         if _row_items(node.this) is not None and _row_items(right_node) is not None:
             result = self._row_compare(op, _row_items(node.this), _row_items(right_node))
             return BoolOp("not", [result], BOOL) if node.args.get("negate") else result
         left = self.bind(node.this)
-        right = self.bind(_json_path_arg(right_node))
+        right = self.bind(json_path_arg(right_node))
         if op == "similar to":
             right = self.call_bound("similar_to_escape", [right])
             op = "~"
@@ -351,14 +298,14 @@ class ExprBinder:
     def _Escape(self, node: exp.Expression) -> Expr:
         """x [NOT] LIKE pattern ESCAPE e: rewrite the pattern to use backslash, PostgreSQL's default."""
         like = node.this
-        op = _BINARY_OPS.get(type(like))
+        op = BINARY_OPS.get(type(like))
         if op == "similar to":
             pattern = self.call_bound("similar_to_escape", [self.bind(like.expression), self.bind(node.expression)])
             return self.operator("!~" if like.args.get("negate") else "~", self.bind(like.this), pattern)
         if op not in ("~~", "~~*"):
             raise FeatureNotSupported(f"ESCAPE is not supported here: {node.sql(dialect='postgres')[:60]}")
         if like.args.get("negate"):
-            op = _NEGATED_OPS[op]
+            op = NEGATED_OPS[op]
         pattern = self.call_bound("like_escape", [self.bind(like.expression), self.bind(node.expression)])
         return self.operator(op, self.bind(like.this), pattern)
 
@@ -367,8 +314,8 @@ class ExprBinder:
 
     def _Not(self, node: exp.Not) -> Expr:
         inner = node.this
-        if isinstance(inner, (exp.Like, exp.ILike, exp.RegexpLike, exp.RegexpILike)) and type(inner) in _BINARY_OPS:
-            op = _NEGATED_OPS[_BINARY_OPS[type(inner)]]
+        if isinstance(inner, (exp.Like, exp.ILike, exp.RegexpLike, exp.RegexpILike)) and type(inner) in BINARY_OPS:
+            op = NEGATED_OPS[BINARY_OPS[type(inner)]]
             return self.operator(op, self.bind(inner.this), self.bind(inner.expression))
         return BoolOp("not", [self.bind_bool(inner, "NOT")], BOOL)
 
@@ -453,7 +400,7 @@ class ExprBinder:
             elem = left.type if left.type.pg is not R.UNKNOWN else TEXT
             array = self.coerce(array, SqlType(R.array_of(elem.pg)))
         if not array.type.pg.is_array:
-            raise DatatypeMismatch(f"op ANY/ALL (array) requires array on right side")
+            raise DatatypeMismatch("op ANY/ALL (array) requires array on right side")
         elem_type = SqlType(R.element_of(array.type.pg), array.type.typmod)
         match = F.resolve_operator(op, left.type, elem_type)
         left = self.coerce(left, match.arg_types[0])
@@ -655,7 +602,7 @@ class ExprBinder:
     def _WithinGroup(self, node: exp.Expression) -> Expr:
         func = node.this
         name = type(func).sql_names()[0].lower() if not isinstance(func, exp.Anonymous) else func.name.lower()
-        args = _func_args(func) if not isinstance(func, exp.Anonymous) else list(func.expressions)
+        args = function_args(func) if not isinstance(func, exp.Anonymous) else list(func.expressions)
         order = node.expression
         keys = order.expressions if isinstance(order, exp.Order) else [order]
         agg = self._aggregate(name, args + [k.this if isinstance(k, exp.Ordered) else k for k in keys], node,
@@ -716,7 +663,7 @@ class ExprBinder:
                                              "argument list")
         for a in args:
             if a.type.pg is R.UNKNOWN and not isinstance(a, Const):
-                raise IndeterminateDatatype(f"could not determine data type of parameter")
+                raise IndeterminateDatatype("could not determine data type of parameter")
         match = F.resolve_function(name, [a.type for a in args])
         if match.sig.kind != "a":
             raise UndefinedFunction(f"function {name} is not an aggregate")
@@ -754,20 +701,6 @@ def _row_items(node: exp.Expression) -> list | None:
 def _is_aggregate(name: str) -> bool:
     kinds = {s.kind for s in F.functions_named(name)}
     return "a" in kinds and "f" not in kinds
-
-
-def _func_args(node: exp.Expression) -> list:
-    """A sqlglot function node's arguments in declaration order (lists flattened)."""
-    out = []
-    for key in node.arg_types:
-        value = node.args.get(key)
-        if value is None or isinstance(value, bool):
-            continue
-        if isinstance(value, list):
-            out.extend(value)
-        elif isinstance(value, exp.Expression):
-            out.append(value)
-    return out
 
 
 def _type_name(t: SqlType) -> str:

@@ -10,7 +10,7 @@ from quantadb.errors import (AmbiguousColumn, DuplicateAlias, FeatureNotSupporte
                              WrongObjectType)
 from quantadb.sql import functions as F
 from quantadb.sql import plan as P
-from quantadb.sql.bind_expr import BOOL, TEXT, UNKNOWN, ExprBinder
+from quantadb.sql.bind_expr import BOOL, TEXT, ExprBinder
 from quantadb.sql.catalog import CatalogView
 from quantadb.sql.expr import (AggRef, Call, Coalesce, ColumnRef, Const, Expr, OuterRef, SubqueryExpr, WindowCall,
                                expr_key, transform, walk)

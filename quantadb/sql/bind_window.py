@@ -17,11 +17,17 @@ from dataclasses import dataclass, field
 
 from sqlglot import exp
 
-from quantadb.errors import (FeatureNotSupported, SyntaxError as SqlSyntaxError, UndefinedObject,
-                             WindowingError, WrongObjectType)
+from quantadb.errors import (
+    FeatureNotSupported,
+    UndefinedObject,
+    WindowingError,
+    WrongObjectType,
+)
+from quantadb.errors import SyntaxError as SqlSyntaxError
 from quantadb.sql import functions as F
-from quantadb.sql.bind_expr import _FUNC_ARGS, ExprBinder, _func_args
+from quantadb.sql.bind_expr import ExprBinder
 from quantadb.sql.expr import Expr, WindowCall
+from quantadb.sql.sqlglot_shapes import FUNCTION_SHAPES, function_args
 from quantadb.types import registry as R
 from quantadb.types.registry import SqlType
 
@@ -98,10 +104,10 @@ def _call_parts(func: exp.Expression) -> tuple[str, list[exp.Expression], bool, 
         return "count", [arg], False, False
     if isinstance(func, exp.Anonymous):
         name, arg_nodes = func.name.lower(), list(func.expressions)
-    elif type(func) in _FUNC_ARGS:
-        name, arg_nodes = _FUNC_ARGS[type(func)](func)
+    elif type(func) in FUNCTION_SHAPES:
+        name, arg_nodes = FUNCTION_SHAPES[type(func)](func)
     elif isinstance(func, exp.Func):
-        name, arg_nodes = type(func).sql_names()[0].lower(), _func_args(func)
+        name, arg_nodes = type(func).sql_names()[0].lower(), function_args(func)
         name = _PG_NAMES.get(name, name)
     else:
         raise SqlSyntaxError("syntax error at or near \"OVER\"")
