@@ -97,7 +97,7 @@ def run_grant(session: "Session", text: str, grant: bool) -> Result:
     rest = words[on + 1:]
     target_word = "to" if grant else "from"
     if target_word not in rest:
-        raise SqlSyntaxError(f"syntax error at end of input")
+        raise SqlSyntaxError("syntax error at end of input")
     cut = rest.index(target_word)
     objects, grantees = rest[:cut], [w for w in rest[cut + 1:] if w not in (",", "group")]
     grantees = grantees[:_until(grantees, ("with", "granted", "cascade", "restrict"))]
