@@ -48,6 +48,15 @@ class ServerProcess:
     def log_text(self) -> str:
         return "".join(self.log)
 
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def kill9(self) -> None:
+        """Kill without warning (a crash), and reap the process."""
+        if self.alive():
+            self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(30)
+
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 60.0) -> int:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
@@ -60,16 +69,18 @@ class ServerProcess:
 
 
 def start_server(data_dir: str | None = None, *args: str, env: dict[str, str] | None = None,
-                 timeout: float = 60.0) -> ServerProcess:
-    """Start `quantadb serve` with extra command-line `args`; returns once it listens."""
+                 timeout: float = 60.0, fsync: bool = False,
+                 server_class: type[ServerProcess] = ServerProcess) -> ServerProcess:
+    """Start `quantadb serve` with extra command-line `args`; returns once it listens.
+    fsync is off unless a test is about durability."""
     data_dir = data_dir or tempfile.mkdtemp(prefix="quantadb-test-")
     cmd = [sys.executable, "-m", "quantadb", "serve", "--data-dir", data_dir, "--host", "127.0.0.1",
-           "--port", "0", "--http-port", "0", "--fsync", "off", *args]
+           "--port", "0", "--http-port", "0", "--fsync", "on" if fsync else "off", *args]
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("QUANTADB_")}
     full_env.update(env or {})
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env=full_env)
-    server = ServerProcess(proc, data_dir)
+    server = server_class(proc, data_dir)
     ready = threading.Event()
 
     def pump() -> None:
