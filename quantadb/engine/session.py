@@ -18,11 +18,14 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
+import numpy as np
+
 from quantadb.engine import statements as S
 from quantadb.engine.autoparam import parameterize
 from quantadb.engine.catalog_view import RegNames, SessionCatalog
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
 from quantadb.engine.settings import Settings
+from quantadb.exec.columns import take_batch
 from quantadb.errors import (ActiveSqlTransaction, DuplicateCursor, DuplicatePreparedStatement,
                              InFailedSqlTransaction, InvalidCursorName, InvalidSqlStatementName,
                              NoActiveSqlTransaction, Notice, ProtocolViolation, QueryCanceled, SqlError)
@@ -397,8 +400,7 @@ class Session:
             return result
 
     def _fetch_portal(self, portal: Portal, max_rows: int) -> Result:
-        from quantadb.exec.columns import take_batch
-        import numpy as np
+        """The next `max_rows` (0 = all) rows of an executed portal; tag None while rows remain."""
         full = portal.rows
         batch = full.batches[0] if full.batches else None
         total = batch.length if batch is not None else 0
@@ -415,9 +417,10 @@ class Session:
         return Result(tag=tag, columns=full.columns, batches=part, formats=portal.formats or [0] * len(full.columns))
 
     def _end_implicit(self, failed: bool) -> Future | None:
-        self.portals = {k: v for k, v in self.portals.items() if v.cursor and v.hold} if not self.state.block \
-            else self.portals
-        if self.state.block or self.state.txn is None:
+        if self.state.block:
+            return None
+        self._drop_cursors()  # portals end with their (implicit) transaction
+        if self.state.txn is None:
             return None
         txn = self.state.txn
         self.state = TxnState()
