@@ -14,7 +14,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from quantadb.engine.results import Result
-from quantadb.errors import InsufficientPrivilege, SyntaxError as SqlSyntaxError, UndefinedObject, UndefinedTable
+from quantadb.errors import (InsufficientPrivilege, InvalidParameterValue, SyntaxError as SqlSyntaxError,
+                             UndefinedObject, UndefinedTable)
 from quantadb.sql import plan as P
 from quantadb.sql.lexer import tokenize
 from quantadb.storage.catalog import RelationDef
@@ -58,14 +59,32 @@ def required(plan: P.Plan) -> tuple[tuple[int, str], ...]:
 
 
 def has_privilege(session: "Session", rel: RelationDef, letter: str) -> bool:
-    if session.superuser or rel.owner == session.role_oid:
+    return role_has_privilege(session.user, session.role_oid, session.superuser, rel, letter)
+
+
+def role_has_privilege(user: str, role_oid: int, superuser: bool, rel: RelationDef, letter: str) -> bool:
+    if superuser or rel.owner == role_oid:
         return True
     for item in rel.acl:
         grantee, _, rest = item.partition("=")
         privs = rest.split("/", 1)[0]
-        if letter in privs and grantee in ("", session.user):
+        if letter in privs and grantee in ("", user):
             return True
     return False
+
+
+def privilege_letters(text: str) -> str:
+    """has_table_privilege's privilege argument: 'SELECT', 'select, insert', 'UPDATE WITH GRANT
+    OPTION' (grant options are not tracked: the privilege itself is what is checked)."""
+    letters = ""
+    for part in text.split(","):
+        words = part.strip().lower()
+        if words.endswith(" with grant option"):
+            words = words[: -len(" with grant option")].strip()
+        if words not in _LETTERS:
+            raise InvalidParameterValue(f'unrecognized privilege type: "{part.strip()}"')
+        letters += _LETTERS[words]
+    return letters
 
 
 def check(session: "Session", needs: tuple[tuple[int, str], ...]) -> None:

@@ -73,3 +73,18 @@ def test_owner_has_every_privilege(setup):
         c.execute("insert into bobs values (1)")
         c.execute("truncate bobs")
         c.execute("drop table bobs")
+
+
+def test_has_table_privilege_reports_the_acl(setup):
+    with psycopg.connect(setup.dsn, autocommit=True) as admin:
+        admin.execute("grant select on priv_v to priv_bob")
+        q = "select has_table_privilege('priv_bob', %s, %s)"
+        assert admin.execute(q, ("priv_v", "SELECT")).fetchone() == (True,)
+        assert admin.execute(q, ("priv_t", "select, insert")).fetchone() == (False,)
+        assert admin.execute("select has_table_privilege('priv_t', 'DELETE')").fetchone() == (True,)  # superuser
+        with pytest.raises(errors.UndefinedObject):
+            admin.execute("select has_table_privilege('nobody_here', 'priv_t', 'SELECT')")
+        with pytest.raises(errors.InvalidParameterValue):
+            admin.execute(q, ("priv_t", "SELE CT"))
+        with pytest.raises(errors.UndefinedTable):
+            admin.execute(q, ("no_such_table", "SELECT"))

@@ -17,6 +17,8 @@ from quantadb.engine.pg_catalog.deparse import (
 )
 from quantadb.engine.pg_catalog.procs import functions, identity_arguments
 from quantadb.engine.pg_catalog.tables import TABLES
+from quantadb.engine.privileges import privilege_letters, role_has_privilege
+from quantadb.errors import UndefinedObject
 from quantadb.exec.columns import column_values, from_values
 from quantadb.exec.functions import scalar, setfn
 from quantadb.sql.functions.signature import add_function
@@ -157,15 +159,35 @@ _PRIVILEGE_ARGS = ((TEXT, TEXT), (OID, TEXT), (NAME, TEXT, TEXT), (NAME, OID, TE
 
 
 @define("has_table_privilege", _PRIVILEGE_ARGS, BOOL)
+@define("has_any_column_privilege", _PRIVILEGE_ARGS, BOOL)
+def has_table_privilege(session, *args):
+    """Table privileges as enforced (engine/privileges.py): [user,] table, privilege."""
+    *who, table, privilege = args
+    catalog = session.catalog()
+    if who:
+        role = (session.store.catalog.role(catalog.snap, who[0]) if isinstance(who[0], int)
+                else session.store.catalog.find_role(catalog.snap, who[0]))
+        if role is None:
+            raise UndefinedObject(f'role "{who[0]}" does not exist')
+        user, role_oid, superuser = role.name, role.oid, role.superuser
+    else:
+        user, role_oid, superuser = session.user, session.role_oid, session.superuser
+    letters = privilege_letters(privilege)
+    rel = catalog.relation(table if isinstance(table, int) else catalog.regclass("regclass", table))
+    if rel is None:  # a catalog table, or an OID that names nothing (PostgreSQL: NULL)
+        return True if not isinstance(table, int) or _virtual_name(table) else None
+    return any(role_has_privilege(user, role_oid, superuser, rel, letter) for letter in letters)
+
+
 @define("has_schema_privilege", _PRIVILEGE_ARGS, BOOL)
 @define("has_database_privilege", _PRIVILEGE_ARGS, BOOL)
 @define("has_sequence_privilege", _PRIVILEGE_ARGS, BOOL)
 @define("has_function_privilege", _PRIVILEGE_ARGS, BOOL)
-@define("has_any_column_privilege", _PRIVILEGE_ARGS, BOOL)
 @define("pg_has_role", _PRIVILEGE_ARGS, BOOL)
 @define("has_column_privilege", ((TEXT, TEXT, TEXT), (OID, TEXT, TEXT), (OID, INT4, TEXT)), BOOL)
 def has_privilege(session, *args):
-    """QuantaDB grants every privilege to every role."""
+    """Schemas, databases, sequences, functions and role membership carry no privileges yet:
+    every role may use them."""
     return True
 
 
