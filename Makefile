@@ -9,7 +9,7 @@ HTTP_PORT ?= 8432
 DATA_DIR ?= ./data
 PYTEST_ARGS ?=
 
-.PHONY: install run test clean
+.PHONY: install test-deps run test clean
 
 install: $(STAMP)
 
@@ -19,11 +19,15 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# Client programs the suite drives (pgbouncer, node-postgres, JDBC, pgAdmin, Chromium, ...).
+test-deps: install
+	bash scripts/setup/run_all.sh
+
 run: install
 	$(PY) -m quantadb serve --data-dir $(DATA_DIR) --host $(HOST) --port $(PORT) --http-port $(HTTP_PORT)
 
 # Exit code 5 (no tests collected) is a failure like any other.
-test: install
+test: install test-deps
 	$(PY) -m pytest -n 2 -q $(PYTEST_ARGS)
 
 clean:
