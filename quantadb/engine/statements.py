@@ -21,6 +21,7 @@ from quantadb.exec.modify import run_modify
 from quantadb.exec.run import run_all
 from quantadb.sql import plan as P
 from quantadb.sql import utility as U
+from quantadb.sql.bind_ddl import bind_ddl
 from quantadb.sql.bind_dml import DmlBinder
 from quantadb.sql.bind_query import QueryBinder
 from quantadb.sql.expr import Call, walk
@@ -183,7 +184,7 @@ def execute(session: "Session", portal: "Portal", inline: bool) -> Result:
         from quantadb.engine import ddl
         if inline:
             raise RunInWorker()
-        return ddl.run_ddl(session, stmt.ast, stmt.text)
+        return ddl.run_ddl(session, bind_ddl(stmt.ast, stmt.text))
     privileges.check(session, bound.needs)
     if inline and bound.heavy(session.store):
         raise RunInWorker()

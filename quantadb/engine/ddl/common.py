@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from sqlglot import exp
-
 from quantadb.engine.results import Result
 from quantadb.errors import (
     DuplicateTable,
@@ -21,9 +19,6 @@ if TYPE_CHECKING:
     from quantadb.engine.session import Session
 
 
-FK_ACTIONS = {"NO ACTION": "a", "RESTRICT": "r", "CASCADE": "c", "SET NULL": "n", "SET DEFAULT": "d"}
-
-
 def new_relation(session: "Session", oid: int, namespace: int, name: str, kind: str, *args, **kw) -> RelationDef:
     """A new relation of the session's database, owned by the session's role."""
     return RelationDef(oid, session.database_oid, namespace, name, kind, *args, owner=session.role_oid, **kw)
@@ -32,10 +27,6 @@ def new_relation(session: "Session", oid: int, namespace: int, name: str, kind: 
 def require_owner(session: "Session", rel: RelationDef) -> None:
     if not session.superuser and rel.owner != session.role_oid:
         raise InsufficientPrivilege(f"must be owner of {kind_word(rel.kind)} {rel.name}")
-
-
-def name_parts(table: exp.Expression) -> list[str]:
-    return [p.name for p in (table.args.get("catalog"), table.args.get("db"), table.this) if p is not None and p.name]
 
 
 def session_txn(session: "Session"):

@@ -6,8 +6,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from sqlglot import exp
-
 from quantadb.engine.results import Result
 from quantadb.errors import (
     DependentObjectsStillExist,
@@ -19,7 +17,7 @@ from quantadb.errors import (
     UndefinedTable,
     WrongObjectType,
 )
-from quantadb.sql.parse import to_sql
+from quantadb.sql import ddl_stmts as D
 from quantadb.storage.catalog import (
     ColumnDef,
     DatabaseDef,
@@ -34,7 +32,6 @@ if TYPE_CHECKING:
 from quantadb.engine.ddl.common import (
     check_new_name,
     kind_word,
-    name_parts,
     new_relation,
     quote_ident,
     require_owner,
@@ -44,46 +41,26 @@ from quantadb.engine.ddl.common import (
 from quantadb.engine.ddl.tables import attnums_of
 
 
-def create_index(session: "Session", node: exp.Create) -> Result:
-    index = node.this
-    table_hit = session.catalog().resolve_relation(name_parts(index.args["table"]))
+def create_index(session: "Session", stmt: D.CreateIndex) -> Result:
+    table_hit = session.catalog().resolve_relation(list(stmt.table))
     if table_hit is None or table_hit.relation is None:
-        raise UndefinedTable(f'relation "{index.args["table"].name}" does not exist')
+        raise UndefinedTable(f'relation "{stmt.table[-1]}" does not exist')
     rel = table_hit.relation
-    params = index.args.get("params")
-    cols = params.args.get("columns") if params is not None else []
-    names = []
-    for c in cols:
-        target = c.this if isinstance(c, exp.Ordered) else c
-        if not isinstance(target, exp.Column):
-            raise FeatureNotSupported("indexes on expressions are not supported")
-        names.append(target.name)
-    attnums = attnums_of(rel, names)
-    using = params.args.get("using") if params is not None else None
-    method = using.name.lower() if using is not None else "btree"
-    if method not in ("btree", "hash"):
-        method = "btree"
-    index_name = index.name or f"{rel.name}_{'_'.join(names)}_idx"
-    if not index.name:
-        index_name = unique_name(session, rel.namespace, index_name)
-    if not check_new_name(session, rel.namespace, index_name, bool(node.args.get("exists"))):
+    attnums = attnums_of(rel, stmt.columns)
+    index_name = stmt.name or unique_name(session, rel.namespace, f"{rel.name}_{'_'.join(stmt.columns)}_idx")
+    if not check_new_name(session, rel.namespace, index_name, stmt.if_not_exists):
         return Result(tag="CREATE INDEX")
     store, txn = session.store, session_txn(session)
-    unique = bool(node.args.get("unique"))
     index_rel = new_relation(session, store.allocate_oid(txn), rel.namespace, index_name, "i",
-                            table_oid=rel.oid, index_columns=attnums, unique=unique, method=method)
+                             table_oid=rel.oid, index_columns=attnums, unique=stmt.unique, method=stmt.method)
     store.create_relation(txn, index_rel)
     return Result(tag="CREATE INDEX")
 
 
-def create_view(session: "Session", node: exp.Create) -> Result:
+def create_view(session: "Session", stmt: D.CreateView) -> Result:
     from quantadb.engine import statements as S
-    target = node.this
-    table = target.this if isinstance(target, exp.Schema) else target
-    aliases = [c.name for c in target.expressions] if isinstance(target, exp.Schema) else []
-    ns, name = session.catalog().creation_namespace(name_parts(table))
-    query = node.args["expression"]
-    query_sql = to_sql(query)
+    ns, name = session.catalog().creation_namespace(list(stmt.name))
+    query_sql, aliases = stmt.query, stmt.column_names
     bound = S.bind(session, S.Statement(query_sql), [])
     columns = tuple(ColumnDef(i + 1, aliases[i] if i < len(aliases) else c.name,
                               c.type if c.type.pg is not R.UNKNOWN else R.SqlType(R.TEXT))
@@ -93,7 +70,7 @@ def create_view(session: "Session", node: exp.Create) -> Result:
     store, txn = session.store, session_txn(session)
     existing = store.catalog.find_relation(session.catalog().snap, session.database_oid, ns, name)
     if existing is not None:
-        if not node.args.get("replace"):
+        if not stmt.or_replace:
             raise DuplicateTable(f'relation "{name}" already exists')
         store.alter_relation(txn, replace(existing, columns=columns, view_sql=query_sql))
         return Result(tag="CREATE VIEW")
@@ -102,42 +79,30 @@ def create_view(session: "Session", node: exp.Create) -> Result:
     return Result(tag="CREATE VIEW")
 
 
-def create_sequence(session: "Session", node: exp.Create) -> Result:
-    ns, name = session.catalog().creation_namespace(name_parts(node.this))
-    if not check_new_name(session, ns, name, bool(node.args.get("exists"))):
+def create_sequence(session: "Session", stmt: D.CreateSequence) -> Result:
+    ns, name = session.catalog().creation_namespace(list(stmt.name))
+    if not check_new_name(session, ns, name, stmt.if_not_exists):
         return Result(tag="CREATE SEQUENCE")
-    opts = {}
-    props = node.args.get("properties")
-    for p in props.expressions if props is not None else []:
-        if isinstance(p, exp.SequenceProperties):
-            for key in ("start", "increment", "minvalue", "maxvalue", "cache"):
-                v = p.args.get(key)
-                if v is not None:
-                    opts[key] = int(v.sql())
-            if p.args.get("cycle"):
-                opts["cycle"] = True
-    increment = opts.get("increment", 1)
-    min_value = opts.get("minvalue", 1 if increment > 0 else -(2**63 - 1))
-    max_value = opts.get("maxvalue", 2**63 - 1 if increment > 0 else -1)
-    start = opts.get("start", min_value if increment > 0 else max_value)
-    seq = SequenceOptions(start=start, increment=increment, min_value=min_value, max_value=max_value,
-                          cycle=opts.get("cycle", False), cache=opts.get("cache", 1))
+    ascending = stmt.increment > 0
+    min_value = stmt.min_value if stmt.min_value is not None else (1 if ascending else -(2**63 - 1))
+    max_value = stmt.max_value if stmt.max_value is not None else (2**63 - 1 if ascending else -1)
+    start = stmt.start if stmt.start is not None else (min_value if ascending else max_value)
+    seq = SequenceOptions(start=start, increment=stmt.increment, min_value=min_value, max_value=max_value,
+                          cycle=stmt.cycle, cache=stmt.cache)
     store, txn = session.store, session_txn(session)
     store.create_relation(txn, new_relation(session, store.allocate_oid(txn), ns, name, "S",
                                            sequence=seq))
     return Result(tag="CREATE SEQUENCE")
 
 
-def create_schema(session: "Session", node: exp.Create) -> Result:
-    table = node.this
-    name = (table.args.get("db") or table.this).name
+def create_schema(session: "Session", stmt: D.CreateSchema) -> Result:
     store, txn = session.store, session_txn(session)
-    if session.catalog().namespace_oid(name) is not None:
-        if node.args.get("exists"):
-            session.notice(f'schema "{name}" already exists, skipping', "42P06")
+    if session.catalog().namespace_oid(stmt.name) is not None:
+        if stmt.if_not_exists:
+            session.notice(f'schema "{stmt.name}" already exists, skipping', "42P06")
             return Result(tag="CREATE SCHEMA")
-        raise DuplicateSchema(f'schema "{name}" already exists')
-    store.create_namespace(txn, NamespaceDef(store.allocate_oid(txn), session.database_oid, name))
+        raise DuplicateSchema(f'schema "{stmt.name}" already exists')
+    store.create_namespace(txn, NamespaceDef(store.allocate_oid(txn), session.database_oid, stmt.name))
     return Result(tag="CREATE SCHEMA")
 
 
@@ -145,20 +110,16 @@ _DROP_KINDS = {"TABLE": ("r", "table"), "VIEW": ("v", "view"), "INDEX": ("i", "i
                "SEQUENCE": ("S", "sequence")}
 
 
-def drop(session: "Session", node: exp.Drop) -> Result:
-    kind = (node.args.get("kind") or "").upper()
-    if kind == "SCHEMA":
-        return _drop_schema(session, node)
-    if kind not in _DROP_KINDS:
-        raise FeatureNotSupported(f"DROP {kind} is not supported")
-    relkind, word = _DROP_KINDS[kind]
+def drop(session: "Session", stmt: D.DropObjects) -> Result:
+    if stmt.kind == "SCHEMA":
+        return _drop_schemas(session, stmt)
+    relkind, word = _DROP_KINDS[stmt.kind]
     catalog = session.catalog()
     targets = []
-    for table in node.args.get("tables") or [node.this]:
-        parts = name_parts(table)
-        hit = catalog.resolve_relation(parts)
+    for parts in stmt.names:
+        hit = catalog.resolve_relation(list(parts))
         if hit is None or hit.relation is None:
-            if node.args.get("exists"):
+            if stmt.if_exists:
                 session.notice(f'{word} "{parts[-1]}" does not exist, skipping', "00000")
                 continue
             raise UndefinedTable(f'{word} "{parts[-1]}" does not exist')
@@ -167,10 +128,9 @@ def drop(session: "Session", node: exp.Drop) -> Result:
             raise WrongObjectType(f'"{rel.name}" is not a{"n" if word[0] in "aeiou" else ""} {word}',
                                   hint=f"Use DROP {kind_word(rel.kind).upper()} to remove a {kind_word(rel.kind)}.")
         targets.append(rel)
-    cascade = bool(node.args.get("cascade"))
     for rel in targets:
-        _drop_relation(session, rel, cascade)
-    return Result(tag=f"DROP {kind}")
+        _drop_relation(session, rel, stmt.cascade)
+    return Result(tag=f"DROP {stmt.kind}")
 
 
 def _drop_relation(session: "Session", rel: RelationDef, cascade: bool) -> None:
@@ -199,19 +159,18 @@ def _drop_relation(session: "Session", rel: RelationDef, cascade: bool) -> None:
     store.drop_relation(txn, rel.oid)
 
 
-def _drop_schema(session: "Session", node: exp.Drop) -> Result:
+def _drop_schemas(session: "Session", stmt: D.DropObjects) -> Result:
     store, txn = session.store, session_txn(session)
     catalog = session.catalog()
-    for table in node.args.get("tables") or [node.this]:
-        name = (table.args.get("db") or table.this).name
+    for (name,) in stmt.names:
         oid = catalog.namespace_oid(name)
         if oid is None:
-            if node.args.get("exists"):
+            if stmt.if_exists:
                 session.notice(f'schema "{name}" does not exist, skipping')
                 continue
             raise InvalidSchemaName(f'schema "{name}" does not exist')
         members = [r for r in catalog.relations() if r.namespace == oid and r.kind in ("r", "v", "S")]
-        if members and not node.args.get("cascade"):
+        if members and not stmt.cascade:
             raise DependentObjectsStillExist(f"cannot drop schema {name} because other objects depend on it",
                                              hint="Use DROP ... CASCADE to drop the dependent objects too.")
         for rel in members:
@@ -221,14 +180,14 @@ def _drop_schema(session: "Session", node: exp.Drop) -> Result:
     return Result(tag="DROP SCHEMA")
 
 
-def truncate(session: "Session", node: exp.TruncateTable) -> Result:
+def truncate(session: "Session", stmt: D.Truncate) -> Result:
     catalog = session.catalog()
     store, txn = session.store, session_txn(session)
     rels = []
-    for table in node.expressions:
-        hit = catalog.resolve_relation(name_parts(table))
+    for parts in stmt.tables:
+        hit = catalog.resolve_relation(list(parts))
         if hit is None or hit.relation is None:
-            raise UndefinedTable(f'relation "{table.name}" does not exist')
+            raise UndefinedTable(f'relation "{parts[-1]}" does not exist')
         rels.append(hit.relation)
     from quantadb.engine.privileges import has_privilege
     for rel in rels:
@@ -236,10 +195,10 @@ def truncate(session: "Session", node: exp.TruncateTable) -> Result:
             raise InsufficientPrivilege(f"permission denied for table {rel.name}")
     for rel in rels:
         store.truncate(txn, rel.oid)
-    if str(node.args.get("identity") or "").upper() == "RESTART":
+    if stmt.restart_identity:
+        truncated = {r.oid for r in rels}
         for rel in catalog.relations():
-            if rel.kind == "S" and rel.sequence and rel.sequence.owned_by and \
-                    rel.sequence.owned_by[0] in {r.oid for r in rels}:
+            if rel.kind == "S" and rel.sequence and rel.sequence.owned_by and rel.sequence.owned_by[0] in truncated:
                 store.setval(rel.oid, rel.sequence.start, False)
     return Result(tag="TRUNCATE TABLE")
 

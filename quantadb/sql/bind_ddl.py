@@ -1,0 +1,251 @@
+"""sqlglot's CREATE/ALTER/DROP/TRUNCATE trees to the plain statements of sql/ddl_stmts.py.
+
+This is the only place that knows how sqlglot shapes DDL; the engine executes the result. Names
+stay as written (resolution needs the session's search_path and catalog snapshot)."""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from quantadb.errors import FeatureNotSupported, InvalidTableDefinition
+from quantadb.sql import ddl_stmts as D
+from quantadb.sql.parse import to_sql
+from quantadb.sql.typenames import from_datatype, is_serial
+
+_FK_ACTIONS = {"NO ACTION": "a", "RESTRICT": "r", "CASCADE": "c", "SET NULL": "n", "SET DEFAULT": "d"}
+_DROP_KINDS = ("TABLE", "VIEW", "INDEX", "SEQUENCE", "SCHEMA")
+
+
+def bind_ddl(node: exp.Expression, text: str) -> D.DdlStmt:
+    if isinstance(node, exp.Create):
+        return _create(node)
+    if isinstance(node, exp.Drop):
+        return _drop(node)
+    if isinstance(node, exp.Alter):
+        return _alter(node)
+    if isinstance(node, exp.TruncateTable):
+        return D.Truncate(tuple(_name(t) for t in node.expressions),
+                          restart_identity=str(node.args.get("identity") or "").upper() == "RESTART")
+    if isinstance(node, exp.Command):
+        raise FeatureNotSupported(f"{node.name.upper()} is not supported")
+    raise FeatureNotSupported(f"statement not supported: {text.split(None, 2)[:2]}")
+
+
+def _name(table: exp.Expression) -> D.Name:
+    return tuple(p.name for p in (table.args.get("catalog"), table.args.get("db"), table.this)
+                 if p is not None and p.name)
+
+
+def _target(node: exp.Expression) -> tuple[exp.Expression, tuple[str, ...]]:
+    """CREATE's target: the table and the column names of `name (a, b, ...)`, if given."""
+    if isinstance(node, exp.Schema):
+        return node.this, tuple(c.name for c in node.expressions)
+    return node, ()
+
+
+def _create(node: exp.Create) -> D.DdlStmt:
+    kind = (node.args.get("kind") or "").upper()
+    if_not_exists = bool(node.args.get("exists"))
+    if kind == "TABLE":
+        if node.args.get("expression") is not None:
+            table, names = _target(node.this)
+            return D.CreateTableAs(_name(table), to_sql(node.args["expression"]), names, if_not_exists)
+        return _create_table(node, if_not_exists)
+    if kind == "INDEX":
+        return _create_index(node, if_not_exists)
+    if kind == "VIEW":
+        table, names = _target(node.this)
+        return D.CreateView(_name(table), to_sql(node.args["expression"]), names, bool(node.args.get("replace")))
+    if kind == "SEQUENCE":
+        return _create_sequence(node, if_not_exists)
+    if kind == "SCHEMA":
+        return D.CreateSchema((node.this.args.get("db") or node.this.this).name, if_not_exists)
+    raise FeatureNotSupported(f"CREATE {kind} is not supported")
+
+
+def _create_table(node: exp.Create, if_not_exists: bool) -> D.CreateTable:
+    schema = node.this
+    table = schema.this if isinstance(schema, exp.Schema) else schema
+    columns: list[D.ColumnSpec] = []
+    constraints: list[D.ConstraintSpec] = []
+    for item in schema.expressions if isinstance(schema, exp.Schema) else []:
+        if isinstance(item, exp.ColumnDef):
+            columns.append(column_spec(item))
+        else:
+            constraints.extend(_table_constraints(item))
+    return D.CreateTable(_name(table), tuple(columns), tuple(constraints), _options(node), if_not_exists)
+
+
+def _options(node: exp.Create) -> tuple[str, ...]:
+    props = node.args.get("properties")
+    out = []
+    for p in props.expressions if props is not None else []:
+        if isinstance(p, exp.Property) and not isinstance(p, exp.TemporaryProperty) and p.name:
+            value = p.args.get("value")
+            out.append(f"{p.name}={value.sql() if value is not None else ''}")
+    return tuple(out)
+
+
+def column_spec(item: exp.ColumnDef) -> D.ColumnSpec:
+    name = item.name
+    kind = item.args.get("kind")
+    if kind is None:
+        raise InvalidTableDefinition(f'column "{name}" has no type')
+    serial = is_serial(kind)
+    not_null, default, identity = serial, None, ""
+    constraints: list[D.ConstraintSpec] = []
+    for c in item.args.get("constraints") or []:
+        k = c.args.get("kind")
+        cname = c.this.name if isinstance(c, exp.ColumnConstraint) and c.this is not None else None
+        if isinstance(k, exp.NotNullColumnConstraint):
+            not_null = not k.args.get("allow_null")
+        elif isinstance(k, exp.DefaultColumnConstraint):
+            default = to_sql(k.this)
+        elif isinstance(k, exp.PrimaryKeyColumnConstraint):
+            not_null = True
+            constraints.append(D.ConstraintSpec("p", cname, (name,)))
+        elif isinstance(k, exp.UniqueColumnConstraint):
+            constraints.append(D.ConstraintSpec("u", cname, (name,)))
+        elif isinstance(k, exp.CheckColumnConstraint):
+            constraints.append(D.ConstraintSpec("c", cname, check=to_sql(k.this), check_columns=(name,)))
+        elif isinstance(k, exp.Reference):
+            constraints.append(_foreign_key(cname, (name,), k))
+        elif isinstance(k, exp.GeneratedAsIdentityColumnConstraint):
+            identity = "a" if k.this else "d"
+            not_null = True
+        elif isinstance(k, (exp.CollateColumnConstraint, exp.CommentColumnConstraint)):
+            continue
+        elif k is None and c.this is not None:
+            continue
+        else:
+            raise FeatureNotSupported(f"column constraint {c.sql(dialect='postgres')} is not supported")
+    return D.ColumnSpec(name, from_datatype(kind), not_null, default, serial, identity, tuple(constraints))
+
+
+def _table_constraints(item: exp.Expression) -> list[D.ConstraintSpec]:
+    """One table constraint clause; `CONSTRAINT name` names each constraint inside it."""
+    if isinstance(item, exp.Constraint):
+        return [_table_constraint(sub, item.name) for sub in item.expressions]
+    return [_table_constraint(item, None)]
+
+
+def _table_constraint(item: exp.Expression, name: str | None) -> D.ConstraintSpec:
+    if isinstance(item, exp.ColumnConstraint):
+        item = item.args.get("kind")
+    if isinstance(item, exp.PrimaryKey):
+        return D.ConstraintSpec("p", name, _column_names(item.expressions))
+    if isinstance(item, exp.UniqueColumnConstraint):
+        cols = item.this.expressions if isinstance(item.this, exp.Schema) else []
+        return D.ConstraintSpec("u", name, _column_names(cols))
+    if isinstance(item, exp.CheckColumnConstraint):
+        used = tuple(sorted({c.name for c in item.this.find_all(exp.Column)}))
+        return D.ConstraintSpec("c", name, check=to_sql(item.this), check_columns=used[:1])
+    if isinstance(item, exp.ForeignKey):
+        return _foreign_key(name, _column_names(item.expressions), item.args.get("reference"))
+    raise FeatureNotSupported(f"constraint {item.sql(dialect='postgres')} is not supported")
+
+
+def _column_names(cols: list[exp.Expression]) -> tuple[str, ...]:
+    return tuple(c.this.name if isinstance(c, exp.Ordered) else c.name for c in cols)
+
+
+def _foreign_key(name: str | None, columns: tuple[str, ...], ref: exp.Expression) -> D.ConstraintSpec:
+    target = ref.this
+    table, ref_columns = _target(target)
+    text = ref.sql(dialect="postgres").upper()
+    on_delete = on_update = "a"
+    for phrase, code in _FK_ACTIONS.items():
+        if f"ON DELETE {phrase}" in text:
+            on_delete = code
+        if f"ON UPDATE {phrase}" in text:
+            on_update = code
+    return D.ConstraintSpec("f", name, columns, ref_table=_name(table), ref_columns=ref_columns,
+                            on_delete=on_delete, on_update=on_update)
+
+
+def _create_index(node: exp.Create, if_not_exists: bool) -> D.CreateIndex:
+    index = node.this
+    params = index.args.get("params")
+    names = []
+    for c in params.args.get("columns") if params is not None else []:
+        target = c.this if isinstance(c, exp.Ordered) else c
+        if not isinstance(target, exp.Column):
+            raise FeatureNotSupported("indexes on expressions are not supported")
+        names.append(target.name)
+    using = params.args.get("using") if params is not None else None
+    method = using.name.lower() if using is not None else "btree"
+    return D.CreateIndex(index.name or None, _name(index.args["table"]), tuple(names),
+                         bool(node.args.get("unique")), method if method in ("btree", "hash") else "btree",
+                         if_not_exists)
+
+
+def _create_sequence(node: exp.Create, if_not_exists: bool) -> D.CreateSequence:
+    opts: dict[str, int | bool] = {}
+    props = node.args.get("properties")
+    for p in props.expressions if props is not None else []:
+        if isinstance(p, exp.SequenceProperties):
+            for key in ("start", "increment", "minvalue", "maxvalue", "cache"):
+                v = p.args.get(key)
+                if v is not None:
+                    opts[key] = int(v.sql())
+            if p.args.get("cycle"):
+                opts["cycle"] = True
+    return D.CreateSequence(_name(node.this), opts.get("start"), opts.get("increment", 1), opts.get("minvalue"),
+                            opts.get("maxvalue"), opts.get("cache", 1), bool(opts.get("cycle")), if_not_exists)
+
+
+def _drop(node: exp.Drop) -> D.DropObjects:
+    kind = (node.args.get("kind") or "").upper()
+    if kind not in _DROP_KINDS:
+        raise FeatureNotSupported(f"DROP {kind} is not supported")
+    targets = node.args.get("tables") or [node.this]
+    if kind == "SCHEMA":
+        names = tuple(((t.args.get("db") or t.this).name,) for t in targets)
+    else:
+        names = tuple(_name(t) for t in targets)
+    return D.DropObjects(kind, names, bool(node.args.get("exists")), bool(node.args.get("cascade")))
+
+
+def _alter(node: exp.Alter) -> D.AlterRelation:
+    kind = (node.args.get("kind") or "").upper()
+    if kind not in ("TABLE", "INDEX", "SEQUENCE", "VIEW"):
+        raise FeatureNotSupported(f"ALTER {kind} is not supported")
+    actions: list[D.AlterAction] = []
+    for action in node.args.get("actions") or []:
+        actions.extend(_alter_actions(action))
+    return D.AlterRelation(kind, _name(node.this), tuple(actions), bool(node.args.get("exists")))
+
+
+def _alter_actions(action: exp.Expression) -> list[D.AlterAction]:
+    if isinstance(action, exp.ColumnDef):
+        return [D.AddColumn(column_spec(action))]
+    if isinstance(action, exp.AddConstraint):
+        return [D.AddConstraint(c) for item in action.expressions for c in _table_constraints(item)]
+    if isinstance(action, exp.Drop):
+        what = (action.args.get("kind") or "").upper()
+        if what not in ("COLUMN", "CONSTRAINT"):
+            raise FeatureNotSupported(f"ALTER TABLE DROP {what} is not supported")
+        make = D.DropColumn if what == "COLUMN" else D.DropConstraint
+        return [make(t.name, bool(action.args.get("exists"))) for t in action.args.get("tables") or []]
+    if isinstance(action, exp.RenameColumn):
+        return [D.RenameColumn(action.this.name, action.args["to"].name)]
+    if isinstance(action, exp.AlterRename):
+        return [D.RenameRelation(action.this.name)]
+    if isinstance(action, exp.AlterColumn):
+        return [_alter_column(action)]
+    raise FeatureNotSupported(f"ALTER TABLE action {action.sql(dialect='postgres')[:60]} is not supported")
+
+
+def _alter_column(action: exp.AlterColumn) -> D.AlterAction:
+    column = action.name
+    if action.args.get("dtype") is not None:
+        return D.SetColumnType(column, from_datatype(action.args["dtype"]))
+    if action.args.get("default") is not None:
+        return D.SetColumnDefault(column, to_sql(action.args["default"]))
+    if action.args.get("drop") and action.args.get("allow_null"):
+        return D.SetColumnNotNull(column, False)
+    if action.args.get("drop"):
+        return D.SetColumnDefault(column, None)
+    if action.args.get("allow_null") is False:
+        return D.SetColumnNotNull(column, True)
+    raise FeatureNotSupported(f"ALTER COLUMN {action.sql(dialect='postgres')[:60]} is not supported")

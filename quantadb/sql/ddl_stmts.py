@@ -1,0 +1,171 @@
+"""DDL statements as data: what sql/bind_ddl.py makes of sqlglot's CREATE/ALTER/DROP/TRUNCATE
+trees and engine/ddl/ executes against the catalog. Names are as written (a list of parts,
+resolved by the engine against search_path); expressions (defaults, CHECK, view bodies) are
+PostgreSQL SQL text, bound later in the context where they run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from quantadb.types.registry import SqlType
+
+Name = tuple[str, ...]  # [catalog.][schema.]name as written
+
+
+@dataclass(frozen=True)
+class ConstraintSpec:
+    kind: str  # p(rimary key) u(nique) c(heck) f(oreign key), as pg_constraint.contype
+    name: str | None = None  # CONSTRAINT name, or None for PostgreSQL's generated name
+    columns: tuple[str, ...] = ()  # key columns (p, u, f)
+    check: str | None = None  # CHECK expression text
+    check_columns: tuple[str, ...] = ()  # columns a CHECK names, for its generated name
+    ref_table: Name = ()
+    ref_columns: tuple[str, ...] = ()  # empty: the referenced table's primary key
+    on_delete: str = "a"  # pg_constraint.confdeltype: a r c n d
+    on_update: str = "a"
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    name: str
+    type: SqlType
+    not_null: bool = False
+    default: str | None = None
+    serial: bool = False  # serial/bigserial/smallserial: an owned sequence and its nextval default
+    identity: str = ""  # pg_attribute.attidentity: "a" ALWAYS, "d" BY DEFAULT
+    constraints: tuple[ConstraintSpec, ...] = ()  # column constraints, as table constraints on this column
+
+
+@dataclass(frozen=True)
+class CreateTable:
+    name: Name
+    columns: tuple[ColumnSpec, ...]
+    constraints: tuple[ConstraintSpec, ...] = ()
+    options: tuple[str, ...] = ()  # WITH (key=value, ...)
+    if_not_exists: bool = False
+
+
+@dataclass(frozen=True)
+class CreateTableAs:
+    name: Name
+    query: str
+    column_names: tuple[str, ...] = ()
+    if_not_exists: bool = False
+
+
+@dataclass(frozen=True)
+class CreateIndex:
+    name: str | None  # None: PostgreSQL's generated table_col_idx name
+    table: Name
+    columns: tuple[str, ...]
+    unique: bool = False
+    method: str = "btree"
+    if_not_exists: bool = False
+
+
+@dataclass(frozen=True)
+class CreateView:
+    name: Name
+    query: str
+    column_names: tuple[str, ...] = ()
+    or_replace: bool = False
+
+
+@dataclass(frozen=True)
+class CreateSequence:
+    name: Name
+    start: int | None = None
+    increment: int = 1
+    min_value: int | None = None
+    max_value: int | None = None
+    cache: int = 1
+    cycle: bool = False
+    if_not_exists: bool = False
+
+
+@dataclass(frozen=True)
+class CreateSchema:
+    name: str
+    if_not_exists: bool = False
+
+
+@dataclass(frozen=True)
+class DropObjects:
+    kind: str  # TABLE VIEW INDEX SEQUENCE SCHEMA
+    names: tuple[Name, ...]
+    if_exists: bool = False
+    cascade: bool = False
+
+
+@dataclass(frozen=True)
+class Truncate:
+    tables: tuple[Name, ...]
+    restart_identity: bool = False
+
+
+# ALTER TABLE actions, applied in order.
+@dataclass(frozen=True)
+class AddColumn:
+    column: ColumnSpec
+
+
+@dataclass(frozen=True)
+class AddConstraint:
+    constraint: ConstraintSpec
+
+
+@dataclass(frozen=True)
+class DropColumn:
+    name: str
+    if_exists: bool = False
+
+
+@dataclass(frozen=True)
+class DropConstraint:
+    name: str
+    if_exists: bool = False
+
+
+@dataclass(frozen=True)
+class RenameColumn:
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class RenameRelation:
+    new: str
+
+
+@dataclass(frozen=True)
+class SetColumnType:
+    column: str
+    type: SqlType
+
+
+@dataclass(frozen=True)
+class SetColumnDefault:
+    column: str
+    default: str | None  # None: DROP DEFAULT
+
+
+@dataclass(frozen=True)
+class SetColumnNotNull:
+    column: str
+    not_null: bool
+
+
+AlterAction = (AddColumn | AddConstraint | DropColumn | DropConstraint | RenameColumn | RenameRelation
+               | SetColumnType | SetColumnDefault | SetColumnNotNull)
+
+
+@dataclass(frozen=True)
+class AlterRelation:
+    kind: str  # TABLE INDEX SEQUENCE VIEW
+    name: Name
+    actions: tuple[AlterAction, ...] = field(default_factory=tuple)
+    if_exists: bool = False
+
+
+DdlStmt = (CreateTable | CreateTableAs | CreateIndex | CreateView | CreateSequence | CreateSchema | DropObjects
+           | Truncate | AlterRelation)
