@@ -47,6 +47,7 @@ class ColumnDef:
     default: str | None = None  # SQL expression text
     identity: str = ""  # pg_attribute.attidentity: "", "a" (always), "d" (by default)
     dropped: bool = False
+    comment: str | None = None  # COMMENT ON COLUMN (pg_description with objsubid = attnum)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Schema changes (DDL): relations, namespaces, databases, roles, comments, oids.
+"""Schema changes (DDL): relations, namespaces, databases, roles, oids.
 
 Mixed into `store.Store` (uses its `_wlock`, `_state`, `_log`, `_write_xid`, `snapshot`).
 Each change is a CATALOG record in the caller's transaction: private until commit, gone on
@@ -74,13 +74,6 @@ class SchemaChanges:
                             seq.sequence.owned_by[0] == oid:
                         self._ddl(txn, "drop", "rel", ("rel", 0, seq.oid), ("rel", 0, seq.oid))
             self._ddl(txn, "drop", "rel", ("rel", 0, oid), ("rel", 0, oid))
-
-    def set_comment(self, txn: Txn, rel_oid: int, comment: str | None) -> None:
-        with self._wlock:
-            rel = self.catalog.relation(self._state.txns.snapshot(txn), rel_oid)
-            if rel is None:
-                raise UndefinedTable(f"relation with OID {rel_oid} does not exist")
-            self._ddl(txn, "alter", "rel", to_value(replace(rel, comment=comment)), ("rel", 0, rel_oid))
 
     def create_namespace(self, txn: Txn, ns: NamespaceDef) -> None:
         with self._wlock:

@@ -28,7 +28,6 @@ READ COMMITTED must re-run the statement, SqlErrors otherwise. Reads take no loc
     store.create_namespace(txn, ns) / drop_namespace(txn, database, oid)
     store.create_database(txn, db) (adds the four built-in namespaces) / drop_database(txn, oid)
     store.create_role(txn, role) / alter_role(txn, role) / drop_role(txn, oid)
-    store.set_comment(txn, rel_oid, comment)
     store.allocate_oid(txn) -> int
     store.nextval(oid) -> int; store.setval(oid, value, is_called=True); store.sequence_state(oid)
     store.truncate(txn, rel_oid); store.vacuum(rel_oid=None); store.checkpoint(); store.close()

@@ -146,3 +146,28 @@ def test_databases(server):
     with pytest.raises(psycopg.OperationalError) as e:
         psycopg.connect(server.conninfo(dbname="other_db"))
     assert "does not exist" in str(e.value)
+
+
+def test_comments_on_tables_and_columns(conn):
+    conn.execute("create table notes (id int, body text)")
+    conn.execute("comment on table notes is 'field notes'")
+    conn.execute("comment on column notes.body is 'the text'")
+    conn.execute("comment on column ddl.notes.id is 'key'")
+    conn.execute("comment on column notes.id is null")
+    assert conn.execute("select obj_description('notes'::regclass, 'pg_class'), "
+                        "col_description('notes'::regclass, 2), col_description('notes'::regclass, 1)"
+                        ).fetchone() == ("field notes", "the text", None)
+    assert conn.execute("select objsubid, description from pg_description where objoid = 'notes'::regclass "
+                        "order by objsubid").fetchall() == [(0, "field notes"), (2, "the text")]
+    with pytest.raises(errors.UndefinedColumn):
+        conn.execute("comment on column notes.nope is 'x'")
+    with pytest.raises(errors.UndefinedTable):
+        conn.execute("comment on column nope.id is 'x'")
+
+
+def test_named_column_constraints_keep_their_names(conn):
+    conn.execute("create table named (id int constraint named_id primary key, "
+                 "code text constraint code_once unique, n int constraint n_positive check (n > 0))")
+    names = conn.execute("select conname from pg_constraint where conrelid = 'named'::regclass "
+                         "order by conname").fetchall()
+    assert names == [("code_once",), ("n_positive",), ("named_id",)]

@@ -109,8 +109,10 @@ def test_databases_namespaces_roles_comments_survive_restart(store, fs):
     role = store.allocate_oid(txn)
     store.create_role(txn, RoleDef(role, "alice", password="SCRAM-SHA-256$x"))
     rel = store.allocate_oid(txn)
-    store.create_relation(txn, RelationDef(rel, db, ns, "orders", "r", columns=(ColumnDef(1, "id", T.sql(T.INT8)),)))
-    store.set_comment(txn, rel, "all orders")
+    orders = RelationDef(rel, db, ns, "orders", "r", columns=(ColumnDef(1, "id", T.sql(T.INT8)),))
+    store.create_relation(txn, orders)
+    store.alter_relation(txn, replace(orders, comment="all orders",
+                                      columns=(ColumnDef(1, "id", T.sql(T.INT8), comment="order number"),)))
     store.commit(txn).result()
     committed(store, lambda t: store.alter_role(t, RoleDef(role, "alice", login=False)))
     store = reopen(store, fs)
@@ -120,6 +122,7 @@ def test_databases_namespaces_roles_comments_survive_restart(store, fs):
     assert cat.find_namespace(snap, db, "public").oid == PUBLIC_NAMESPACE
     assert cat.find_namespace(snap, POSTGRES_DB_OID, "sales") is None
     assert cat.find_relation(snap, db, ns, "orders").comment == "all orders"
+    assert cat.find_relation(snap, db, ns, "orders").columns[0].comment == "order number"
     assert cat.find_role(snap, "alice").login is False
     assert [r.name for r in cat.relations(snap, POSTGRES_DB_OID)] == []
     committed(store, lambda t: store.drop_database(t, db))

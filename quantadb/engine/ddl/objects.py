@@ -14,6 +14,7 @@ from quantadb.errors import (
     FeatureNotSupported,
     InsufficientPrivilege,
     InvalidSchemaName,
+    UndefinedColumn,
     UndefinedTable,
     WrongObjectType,
 )
@@ -204,15 +205,25 @@ def truncate(session: "Session", stmt: D.Truncate) -> Result:
 
 
 def comment_on(session: "Session", u) -> Result:
+    """COMMENT ON TABLE/VIEW/INDEX/SEQUENCE/COLUMN; IS NULL removes the comment."""
     store, txn = session.store, session._ensure_txn()
-    catalog = session.catalog()
-    if u.object_kind in ("table", "view", "index", "sequence"):
-        hit = catalog.resolve_relation(u.name)
-        if hit is None or hit.relation is None:
-            raise UndefinedTable(f'relation "{".".join(u.name)}" does not exist')
-        store.set_comment(txn, hit.relation.oid, u.comment)
-    else:
+    if u.object_kind not in ("table", "view", "index", "sequence", "column"):
         raise FeatureNotSupported(f"COMMENT ON {u.object_kind.upper()} is not supported")
+    rel_name = u.name[:-1] if u.object_kind == "column" else u.name
+    hit = session.catalog().resolve_relation(rel_name)
+    if hit is None or hit.relation is None:
+        raise UndefinedTable(f'relation "{".".join(rel_name)}" does not exist')
+    rel = hit.relation
+    require_owner(session, rel)
+    if u.object_kind == "column":
+        col = rel.column(u.name[-1])
+        if col is None:
+            raise UndefinedColumn(f'column "{u.name[-1]}" of relation "{rel.name}" does not exist')
+        rel = replace(rel, columns=tuple(replace(c, comment=u.comment) if c.attnum == col.attnum else c
+                                         for c in rel.columns))
+    else:
+        rel = replace(rel, comment=u.comment)
+    store.alter_relation(txn, rel)
     return Result(tag="COMMENT")
 
 

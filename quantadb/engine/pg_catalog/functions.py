@@ -219,9 +219,15 @@ def obj_description(session, oid, catalog_name="pg_class"):
 
 
 @define("col_description", ((OID, INT4),), TEXT)
+def col_description(session, oid, attnum):
+    rel = session.catalog().relation(oid)
+    col = next((c for c in rel.columns if c.attnum == attnum), None) if rel is not None else None
+    return col.comment if col is not None else None
+
+
 @define("shobj_description", ((OID, NAME),), TEXT)
-def no_description(session, oid, sub):
-    """Only relations carry comments in QuantaDB."""
+def shobj_description(session, oid, catalog_name):
+    """Databases, roles and tablespaces carry no comments in QuantaDB."""
     return None
 
 

@@ -205,6 +205,10 @@ def pg_description(session: "Session") -> Iterator[Row]:
     for rel in session.catalog().relations():
         if rel.comment is not None:
             yield {"objoid": rel.oid, "classoid": PG_CLASS_OID, "objsubid": 0, "description": rel.comment}
+        for col in rel.columns:
+            if col.comment is not None and not col.dropped:
+                yield {"objoid": rel.oid, "classoid": PG_CLASS_OID, "objsubid": col.attnum,
+                       "description": col.comment}
 
 
 @rows("pg_catalog.pg_sequence")
