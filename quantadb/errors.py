@@ -109,6 +109,8 @@ InFailedSqlTransaction = _condition("InFailedSqlTransaction", "25P02", InvalidTr
 # Class 26 / 34
 InvalidSqlStatementName = _condition("InvalidSqlStatementName", "26000")
 InvalidCursorName = _condition("InvalidCursorName", "34000")
+# Class 0L - Invalid Grantor
+InvalidGrantOperation = _condition("InvalidGrantOperation", "0LP01")
 # Class 28 - Invalid Authorization Specification
 InvalidAuthorizationSpecification = _condition("InvalidAuthorizationSpecification", "28000")
 InvalidPassword = _condition("InvalidPassword", "28P01", InvalidAuthorizationSpecification)

@@ -1,9 +1,11 @@
-"""Table privileges: GRANT/REVOKE and their enforcement (42501).
+"""Table and schema privileges: GRANT/REVOKE and their enforcement (42501).
 
-ACLs are PostgreSQL's aclitems on the relation ("bob=arw/postgres", "=r/postgres" for
-PUBLIC); an empty ACL means the default: the owner has every privilege and nobody else any.
-Superusers and owners pass every check. Privilege letters: r SELECT, a INSERT, w UPDATE,
-d DELETE, D TRUNCATE, x REFERENCES, t TRIGGER. What a plan needs is derived once when it is
+ACLs are PostgreSQL's aclitems on the relation or schema ("bob=arw/postgres", "=r/postgres"
+for PUBLIC); an empty ACL means the default: the owner has every privilege and nobody else
+any, except that the built-in schemas grant USAGE to PUBLIC (as after initdb; PostgreSQL 15
+no longer grants CREATE on public to PUBLIC). Superusers and owners pass every check.
+Table privilege letters: r SELECT, a INSERT, w UPDATE, d DELETE, D TRUNCATE, x REFERENCES,
+t TRIGGER; schema letters: U USAGE, C CREATE. What a plan needs is derived once when it is
 planned (`required`) and checked on every execution, because cached plans are shared by
 sessions of different users and GRANT/REVOKE may happen in between.
 """
@@ -14,11 +16,11 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from quantadb.engine.results import Result
-from quantadb.errors import (InsufficientPrivilege, InvalidParameterValue, SyntaxError as SqlSyntaxError,
-                             UndefinedObject, UndefinedTable)
+from quantadb.errors import (InsufficientPrivilege, InvalidGrantOperation, InvalidParameterValue, InvalidSchemaName,
+                             SyntaxError as SqlSyntaxError, UndefinedObject, UndefinedTable)
 from quantadb.sql import plan as P
 from quantadb.sql.lexer import tokenize
-from quantadb.storage.catalog import RelationDef
+from quantadb.storage.catalog import BUILTIN_NAMESPACES, PG_TOAST_NAMESPACE, NamespaceDef, RelationDef
 
 if TYPE_CHECKING:
     from quantadb.engine.session import Session
@@ -26,6 +28,9 @@ if TYPE_CHECKING:
 ALL_PRIVILEGES = "arwdDxt"
 _LETTERS = {"select": "r", "insert": "a", "update": "w", "delete": "d", "truncate": "D", "references": "x",
             "trigger": "t"}
+ALL_SCHEMA_PRIVILEGES = "UC"
+_SCHEMA_LETTERS = {"usage": "U", "create": "C"}
+_PUBLIC_USAGE = frozenset(oid for oid, _ in BUILTIN_NAMESPACES) - {PG_TOAST_NAMESPACE}
 _KIND_WORD = {"r": "table", "v": "view", "S": "sequence", "i": "index"}
 
 
@@ -62,10 +67,11 @@ def has_privilege(session: "Session", rel: RelationDef, letter: str) -> bool:
     return role_has_privilege(session.user, session.role_oid, session.superuser, rel, letter)
 
 
-def role_has_privilege(user: str, role_oid: int, superuser: bool, rel: RelationDef, letter: str) -> bool:
-    if superuser or rel.owner == role_oid:
+def role_has_privilege(user: str, role_oid: int, superuser: bool, obj: RelationDef | NamespaceDef,
+                       letter: str) -> bool:
+    if superuser or obj.owner == role_oid:
         return True
-    for item in rel.acl:
+    for item in effective_acl(obj, "postgres"):
         grantee, _, rest = item.partition("=")
         privs = rest.split("/", 1)[0]
         if letter in privs and grantee in ("", user):
@@ -73,17 +79,41 @@ def role_has_privilege(user: str, role_oid: int, superuser: bool, rel: RelationD
     return False
 
 
-def privilege_letters(text: str) -> str:
-    """has_table_privilege's privilege argument: 'SELECT', 'select, insert', 'UPDATE WITH GRANT
-    OPTION' (grant options are not tracked: the privilege itself is what is checked)."""
+def effective_acl(obj: RelationDef | NamespaceDef, owner: str) -> tuple[str, ...]:
+    """The ACL in force; the default of a built-in schema is written out as PostgreSQL shows it."""
+    if obj.acl or not (isinstance(obj, NamespaceDef) and obj.oid in _PUBLIC_USAGE):
+        return obj.acl
+    return (f"{owner}=UC/{owner}", f"=U/{owner}")
+
+
+def schema_usage(session: "Session", namespace_oid: int) -> None:
+    _require_schema(session, namespace_oid, "U")
+
+
+def schema_create(session: "Session", namespace_oid: int) -> None:
+    _require_schema(session, namespace_oid, "C")
+
+
+def _require_schema(session: "Session", namespace_oid: int, letter: str) -> None:
+    if session.superuser:
+        return
+    ns = session.store.catalog.namespace(session.catalog().snap, session.database_oid, namespace_oid)
+    if ns is not None and not role_has_privilege(session.user, session.role_oid, False, ns, letter):
+        raise InsufficientPrivilege(f"permission denied for schema {ns.name}")
+
+
+def privilege_letters(text: str, schema: bool = False) -> str:
+    """has_table/schema_privilege's privilege argument: 'SELECT', 'select, insert', 'UPDATE WITH
+    GRANT OPTION' (grant options are not tracked: the privilege itself is what is checked)."""
+    names = _SCHEMA_LETTERS if schema else _LETTERS
     letters = ""
     for part in text.split(","):
         words = part.strip().lower()
         if words.endswith(" with grant option"):
             words = words[: -len(" with grant option")].strip()
-        if words not in _LETTERS:
+        if words not in names:
             raise InvalidParameterValue(f'unrecognized privilege type: "{part.strip()}"')
-        letters += _LETTERS[words]
+        letters += names[words]
     return letters
 
 
@@ -93,6 +123,8 @@ def check(session: "Session", needs: tuple[tuple[int, str], ...]) -> None:
     catalog = session.catalog()
     for oid, letter in needs:
         rel = catalog.relation(oid)
+        if rel is not None:
+            schema_usage(session, rel.namespace)
         if rel is not None and not has_privilege(session, rel, letter):
             raise InsufficientPrivilege(f"permission denied for {_KIND_WORD.get(rel.kind, 'relation')} {rel.name}")
 
@@ -100,9 +132,9 @@ def check(session: "Session", needs: tuple[tuple[int, str], ...]) -> None:
 # -- GRANT / REVOKE ----------------------------------------------------------------------------------
 
 def run_grant(session: "Session", text: str, grant: bool) -> Result:
-    """GRANT/REVOKE privileges ON [TABLE] names | ALL TABLES IN SCHEMA s TO/FROM roles.
+    """GRANT/REVOKE privileges ON [TABLE] names | ALL TABLES IN SCHEMA s | SCHEMA s TO/FROM roles.
 
-    Other object kinds (schemas, databases, sequences' USAGE, role membership) are accepted
+    Other object kinds (databases, sequences' USAGE, functions, role membership) are accepted
     and change nothing: every role may use them."""
     words = [t.value for t in tokenize(text)]
     tag = "GRANT" if grant else "REVOKE"
@@ -112,7 +144,6 @@ def run_grant(session: "Session", text: str, grant: bool) -> Result:
     if not grant and words[1:4] == ["grant", "option", "for"]:
         i = 4
     on = words.index("on")
-    privs = _privileges(words[i:on])
     rest = words[on + 1:]
     target_word = "to" if grant else "from"
     if target_word not in rest:
@@ -120,26 +151,26 @@ def run_grant(session: "Session", text: str, grant: bool) -> Result:
     cut = rest.index(target_word)
     objects, grantees = rest[:cut], [w for w in rest[cut + 1:] if w not in (",", "group")]
     grantees = grantees[:_until(grantees, ("with", "granted", "cascade", "restrict"))]
-    relations = _relations(session, objects)
-    if relations is None:
+    if objects[:1] == ["schema"]:
+        targets = _schemas(session, objects[1:])
+        privs = _privileges(words[i:on], _SCHEMA_LETTERS, ALL_SCHEMA_PRIVILEGES)
+    else:
+        targets = _relations(session, objects)
+        privs = _privileges(words[i:on], _LETTERS, ALL_PRIVILEGES)
+    if targets is None:
         return Result(tag=tag)
     store, txn = session.store, session._ensure_txn()
-    grantor = session.user
-    snap = store.snapshot(txn)
-    for rel in relations:
-        owner = store.catalog.role(snap, rel.owner)
-        acl = _acl_dict(rel, owner.name if owner is not None else grantor)
-        for grantee in grantees:
-            key = "" if grantee == "public" else grantee
-            if key and store.catalog.find_role(store.snapshot(txn), key) is None:
-                raise UndefinedObject(f'role "{grantee}" does not exist')
-            current = acl.get(key, "")
-            if grant:
-                acl[key] = "".join(p for p in ALL_PRIVILEGES if p in current or p in privs)
-            else:
-                acl[key] = "".join(p for p in current if p not in privs)
-        items = tuple(f"{g}={p}/{grantor}" for g, p in acl.items() if p)
-        store.alter_relation(txn, replace(rel, acl=items))
+    for grantee in grantees:
+        if grantee != "public" and store.catalog.find_role(store.snapshot(txn), grantee) is None:
+            raise UndefinedObject(f'role "{grantee}" does not exist')
+    for obj in targets:
+        owner = store.catalog.role(store.snapshot(txn), obj.owner)
+        acl = _changed_acl(obj, owner.name if owner is not None else session.user, grantees, privs, grant)
+        items = tuple(f"{g}={p}/{session.user}" for g, p in acl.items() if p)
+        if isinstance(obj, NamespaceDef):
+            store.alter_namespace(txn, replace(obj, acl=items))
+        else:
+            store.alter_relation(txn, replace(obj, acl=items))
     return Result(tag=tag)
 
 
@@ -147,32 +178,43 @@ def _until(words: list[str], stops: tuple[str, ...]) -> int:
     return next((k for k, w in enumerate(words) if w in stops), len(words))
 
 
-def _privileges(words: list[str]) -> str:
-    names = [w for w in words if w not in (",", "privileges")]
-    if not names or names == ["all"]:
-        return ALL_PRIVILEGES
+def _privileges(words: list[str], names: dict[str, str], everything: str) -> str:
+    privs = [w for w in words if w not in (",", "privileges")]
+    if not privs or privs == ["all"]:
+        return everything
     out = ""
-    for name in names:
-        if name not in _LETTERS:
+    for name in privs:
+        if name in names:
+            out += names[name]
+        elif name in _LETTERS or name in _SCHEMA_LETTERS:
+            raise InvalidGrantOperation(f"invalid privilege type {name.upper()} for "
+                                        f"{'schema' if names is _SCHEMA_LETTERS else 'table'}")
+        else:
             raise SqlSyntaxError(f'unrecognized privilege type "{name}"')
-        out += _LETTERS[name]
+    return out
+
+
+def _schemas(session: "Session", names: list[str]) -> list[NamespaceDef]:
+    catalog = session.catalog()
+    out = []
+    for name in (w for w in names if w != ","):
+        ns = session.store.catalog.find_namespace(catalog.snap, session.database_oid, name)
+        if ns is None:
+            raise InvalidSchemaName(f'schema "{name}" does not exist')
+        out.append(ns)
     return out
 
 
 def _relations(session: "Session", objects: list[str]) -> list[RelationDef] | None:
     """The tables named after ON; None for object kinds that carry no ACL here."""
     catalog = session.catalog()
-    if objects[:1] and objects[0] in ("schema", "database", "function", "sequence", "language", "type",
+    if objects[:1] and objects[0] in ("database", "function", "sequence", "language", "type",
                                       "domain", "procedure", "routine", "tablespace", "foreign"):
         return None
     if objects[:3] == ["all", "tables", "in"]:
-        schemas = [w for w in objects[4:] if w != ","]
         out = []
-        for name in schemas:
-            ns = catalog.namespace_oid(name)
-            if ns is None:
-                raise UndefinedObject(f'schema "{name}" does not exist')
-            out += [r for r in catalog.relations() if r.namespace == ns and r.kind in ("r", "v")]
+        for ns in _schemas(session, objects[4:]):
+            out += [r for r in catalog.relations() if r.namespace == ns.oid and r.kind in ("r", "v")]
         return out
     if objects[:1] == ["table"]:
         objects = objects[1:]
@@ -190,12 +232,19 @@ def _relations(session: "Session", objects: list[str]) -> list[RelationDef] | No
     return out
 
 
-def _acl_dict(rel: RelationDef, owner: str) -> dict[str, str]:
-    """The ACL as grantee -> privileges; a default ACL becomes explicit (the owner has all)."""
-    if not rel.acl:
-        return {owner: ALL_PRIVILEGES}
+def _changed_acl(obj: RelationDef | NamespaceDef, owner: str, grantees: list[str], privs: str,
+                 grant: bool) -> dict[str, str]:
+    """The ACL as grantee -> privileges after the change; a default ACL is made explicit first."""
+    everything = ALL_SCHEMA_PRIVILEGES if isinstance(obj, NamespaceDef) else ALL_PRIVILEGES
     acl: dict[str, str] = {}
-    for item in rel.acl:
+    for item in effective_acl(obj, owner) or (f"{owner}={everything}/{owner}",):
         grantee, _, rest = item.partition("=")
         acl[grantee] = rest.split("/", 1)[0]
+    for grantee in grantees:
+        key = "" if grantee == "public" else grantee
+        current = acl.get(key, "")
+        if grant:
+            acl[key] = "".join(p for p in everything if p in current or p in privs)
+        else:
+            acl[key] = "".join(p for p in current if p not in privs)
     return acl

@@ -110,6 +110,7 @@ class NamespaceDef:
     database: int
     name: str
     owner: int = BOOTSTRAP_SUPERUSER
+    acl: tuple[str, ...] = ()  # pg_namespace.nspacl aclitems (U usage, C create); () = the default
 
 
 @dataclass(frozen=True)

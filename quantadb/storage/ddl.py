@@ -81,6 +81,10 @@ class SchemaChanges:
                 raise DuplicateSchema(f'schema "{ns.name}" already exists')
             self._ddl(txn, "create", "ns", to_value(ns))
 
+    def alter_namespace(self, txn: Txn, ns: NamespaceDef) -> None:
+        with self._wlock:
+            self._ddl(txn, "alter", "ns", to_value(ns), key_of(ns))
+
     def drop_namespace(self, txn: Txn, database: int, oid: int) -> None:
         with self._wlock:
             key = ("ns", database, oid)

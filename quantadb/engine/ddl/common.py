@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from quantadb.engine.privileges import schema_create
 from quantadb.engine.results import Result
 from quantadb.errors import (
     DuplicateTable,
@@ -27,6 +28,14 @@ def new_relation(session: "Session", oid: int, namespace: int, name: str, kind: 
 def require_owner(session: "Session", rel: RelationDef) -> None:
     if not session.superuser and rel.owner != session.role_oid:
         raise InsufficientPrivilege(f"must be owner of {kind_word(rel.kind)} {rel.name}")
+
+
+def creation_namespace(session: "Session", name: tuple[str, ...]) -> tuple[int, str]:
+    """The schema a new object goes into (explicit or search_path's first) and its bare name;
+    the role needs CREATE on that schema."""
+    ns, bare = session.catalog().creation_namespace(list(name))
+    schema_create(session, ns)
+    return ns, bare
 
 
 def session_txn(session: "Session"):

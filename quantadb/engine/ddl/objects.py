@@ -31,6 +31,7 @@ from quantadb.types import registry as R
 if TYPE_CHECKING:
     from quantadb.engine.session import Session
 from quantadb.engine.ddl.common import (
+    creation_namespace,
     check_new_name,
     kind_word,
     new_relation,
@@ -60,7 +61,7 @@ def create_index(session: "Session", stmt: D.CreateIndex) -> Result:
 
 def create_view(session: "Session", stmt: D.CreateView) -> Result:
     from quantadb.engine import statements as S
-    ns, name = session.catalog().creation_namespace(list(stmt.name))
+    ns, name = creation_namespace(session, stmt.name)
     query_sql, aliases = stmt.query, stmt.column_names
     bound = S.bind(session, S.Statement(query_sql), [])
     columns = tuple(ColumnDef(i + 1, aliases[i] if i < len(aliases) else c.name,
@@ -81,7 +82,7 @@ def create_view(session: "Session", stmt: D.CreateView) -> Result:
 
 
 def create_sequence(session: "Session", stmt: D.CreateSequence) -> Result:
-    ns, name = session.catalog().creation_namespace(list(stmt.name))
+    ns, name = creation_namespace(session, stmt.name)
     if not check_new_name(session, ns, name, stmt.if_not_exists):
         return Result(tag="CREATE SEQUENCE")
     ascending = stmt.increment > 0

@@ -25,6 +25,7 @@ from quantadb.types import registry as R
 if TYPE_CHECKING:
     from quantadb.engine.session import Session
 from quantadb.engine.ddl.common import (
+    creation_namespace,
     check_new_name,
     check_not_null,
     has_storage,
@@ -38,8 +39,7 @@ from quantadb.engine.ddl.common import (
 
 
 def create_table(session: "Session", stmt: D.CreateTable) -> Result:
-    catalog = session.catalog()
-    ns, name = catalog.creation_namespace(list(stmt.name))
+    ns, name = creation_namespace(session, stmt.name)
     if not check_new_name(session, ns, name, stmt.if_not_exists):
         return Result(tag="CREATE TABLE")
     txn = session_txn(session)
@@ -192,7 +192,7 @@ def _validate_check(session: "Session", rel: RelationDef, con: ConstraintDef) ->
 
 def create_table_as(session: "Session", stmt: D.CreateTableAs) -> Result:
     from quantadb.engine import statements as S
-    ns, name = session.catalog().creation_namespace(list(stmt.name))
+    ns, name = creation_namespace(session, stmt.name)
     if not check_new_name(session, ns, name, stmt.if_not_exists):
         return Result(tag="SELECT 0")
     bound = S.bind(session, S.Statement(stmt.query), [])

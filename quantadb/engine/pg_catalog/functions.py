@@ -1,5 +1,5 @@
 """Catalog functions clients call beside the catalog tables: format_type, the pg_get_*def
-deparsers, visibility, privileges (every check passes: QuantaDB has no ACLs), comments,
+deparsers, visibility, privileges (tables and schemas as enforced; other objects pass), comments,
 encodings and pg_partition_ancestors.
 
 Each is declared in the SQL layer's function catalog and implemented here row by row: `_rowwise`
@@ -18,7 +18,7 @@ from quantadb.engine.pg_catalog.deparse import (
 from quantadb.engine.pg_catalog.procs import functions, identity_arguments
 from quantadb.engine.pg_catalog.tables import TABLES
 from quantadb.engine.privileges import privilege_letters, role_has_privilege
-from quantadb.errors import UndefinedObject
+from quantadb.errors import InvalidSchemaName, UndefinedObject
 from quantadb.exec.columns import column_values, from_values
 from quantadb.exec.functions import scalar, setfn
 from quantadb.sql.functions.signature import add_function
@@ -158,20 +158,25 @@ def builtin_is_visible(session, oid):
 _PRIVILEGE_ARGS = ((TEXT, TEXT), (OID, TEXT), (NAME, TEXT, TEXT), (NAME, OID, TEXT), (OID, OID, TEXT))
 
 
+def _privilege_subject(session, who: list) -> tuple[str, int, bool]:
+    """The role a has_*_privilege call asks about: the named one, or the session's."""
+    if not who:
+        return session.user, session.role_oid, session.superuser
+    snap = session.catalog().snap
+    role = (session.store.catalog.role(snap, who[0]) if isinstance(who[0], int)
+            else session.store.catalog.find_role(snap, who[0]))
+    if role is None:
+        raise UndefinedObject(f'role "{who[0]}" does not exist')
+    return role.name, role.oid, role.superuser
+
+
 @define("has_table_privilege", _PRIVILEGE_ARGS, BOOL)
 @define("has_any_column_privilege", _PRIVILEGE_ARGS, BOOL)
 def has_table_privilege(session, *args):
     """Table privileges as enforced (engine/privileges.py): [user,] table, privilege."""
     *who, table, privilege = args
     catalog = session.catalog()
-    if who:
-        role = (session.store.catalog.role(catalog.snap, who[0]) if isinstance(who[0], int)
-                else session.store.catalog.find_role(catalog.snap, who[0]))
-        if role is None:
-            raise UndefinedObject(f'role "{who[0]}" does not exist')
-        user, role_oid, superuser = role.name, role.oid, role.superuser
-    else:
-        user, role_oid, superuser = session.user, session.role_oid, session.superuser
+    user, role_oid, superuser = _privilege_subject(session, who)
     letters = privilege_letters(privilege)
     rel = catalog.relation(table if isinstance(table, int) else catalog.regclass("regclass", table))
     if rel is None:  # a catalog table, or an OID that names nothing (PostgreSQL: NULL)
@@ -180,13 +185,30 @@ def has_table_privilege(session, *args):
 
 
 @define("has_schema_privilege", _PRIVILEGE_ARGS, BOOL)
+def has_schema_privilege(session, *args):
+    """Schema privileges as enforced (engine/privileges.py): [user,] schema, privilege."""
+    *who, schema, privilege = args
+    user, role_oid, superuser = _privilege_subject(session, who)
+    letters = privilege_letters(privilege, schema=True)
+    catalog = session.catalog()
+    if isinstance(schema, int):
+        ns = session.store.catalog.namespace(catalog.snap, session.database_oid, schema)
+        if ns is None:
+            return None
+    else:
+        ns = session.store.catalog.find_namespace(catalog.snap, session.database_oid, schema)
+        if ns is None:
+            raise InvalidSchemaName(f'schema "{schema}" does not exist')
+    return any(role_has_privilege(user, role_oid, superuser, ns, letter) for letter in letters)
+
+
 @define("has_database_privilege", _PRIVILEGE_ARGS, BOOL)
 @define("has_sequence_privilege", _PRIVILEGE_ARGS, BOOL)
 @define("has_function_privilege", _PRIVILEGE_ARGS, BOOL)
 @define("pg_has_role", _PRIVILEGE_ARGS, BOOL)
 @define("has_column_privilege", ((TEXT, TEXT, TEXT), (OID, TEXT, TEXT), (OID, INT4, TEXT)), BOOL)
 def has_privilege(session, *args):
-    """Schemas, databases, sequences, functions and role membership carry no privileges yet:
+    """Databases, sequences, functions and role membership carry no privileges yet:
     every role may use them."""
     return True
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterator
 
 from quantadb.engine.pg_catalog.tables import TABLES, Row, rows
+from quantadb.engine.privileges import effective_acl
 from quantadb.sql.catalog import VirtualTable
 from quantadb.storage.catalog import FIRST_USER_OID, ColumnDef, RelationDef
 from quantadb.types import registry as R
@@ -50,7 +51,9 @@ def virtual_namespace(table: VirtualTable) -> int:
 def pg_namespace(session: "Session") -> Iterator[Row]:
     catalog = session.catalog()
     for ns in session.store.catalog.namespaces(catalog.snap, session.database_oid):
-        yield {"oid": ns.oid, "nspname": ns.name, "nspowner": ns.owner}
+        owner = session.store.catalog.role(catalog.snap, ns.owner)
+        acl = effective_acl(ns, owner.name if owner is not None else "postgres")
+        yield {"oid": ns.oid, "nspname": ns.name, "nspowner": ns.owner, "nspacl": list(acl) if acl else None}
 
 
 # -- pg_class ---------------------------------------------------------------------------------------
