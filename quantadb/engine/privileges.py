@@ -5,7 +5,8 @@ for PUBLIC); an empty ACL means the default: the owner has every privilege and n
 any, except that the built-in schemas grant USAGE to PUBLIC (as after initdb; PostgreSQL 15
 no longer grants CREATE on public to PUBLIC). Superusers and owners pass every check.
 Table privilege letters: r SELECT, a INSERT, w UPDATE, d DELETE, D TRUNCATE, x REFERENCES,
-t TRIGGER; schema letters: U USAGE, C CREATE. What a plan needs is derived once when it is
+t TRIGGER; sequence letters: r SELECT (currval), w UPDATE (nextval, setval), U USAGE (nextval,
+currval); schema letters: U USAGE, C CREATE. What a plan needs is derived once when it is
 planned (`required`) and checked on every execution, because cached plans are shared by
 sessions of different users and GRANT/REVOKE may happen in between.
 """
@@ -30,6 +31,8 @@ _LETTERS = {"select": "r", "insert": "a", "update": "w", "delete": "d", "truncat
             "trigger": "t"}
 ALL_SCHEMA_PRIVILEGES = "UC"
 _SCHEMA_LETTERS = {"usage": "U", "create": "C"}
+ALL_SEQUENCE_PRIVILEGES = "rwU"
+_SEQUENCE_LETTERS = {"usage": "U", "select": "r", "update": "w"}
 _PUBLIC_USAGE = frozenset(oid for oid, _ in BUILTIN_NAMESPACES) - {PG_TOAST_NAMESPACE}
 _KIND_WORD = {"r": "table", "v": "view", "S": "sequence", "i": "index"}
 
@@ -86,6 +89,12 @@ def effective_acl(obj: RelationDef | NamespaceDef, owner: str) -> tuple[str, ...
     return (f"{owner}=UC/{owner}", f"=U/{owner}")
 
 
+def sequence_privilege(session: "Session", seq: RelationDef, letters: str) -> None:
+    """nextval/currval/setval: any one of `letters` on the sequence will do."""
+    if not any(has_privilege(session, seq, letter) for letter in letters):
+        raise InsufficientPrivilege(f"permission denied for sequence {seq.name}")
+
+
 def schema_usage(session: "Session", namespace_oid: int) -> None:
     _require_schema(session, namespace_oid, "U")
 
@@ -102,10 +111,10 @@ def _require_schema(session: "Session", namespace_oid: int, letter: str) -> None
         raise InsufficientPrivilege(f"permission denied for schema {ns.name}")
 
 
-def privilege_letters(text: str, schema: bool = False) -> str:
-    """has_table/schema_privilege's privilege argument: 'SELECT', 'select, insert', 'UPDATE WITH
-    GRANT OPTION' (grant options are not tracked: the privilege itself is what is checked)."""
-    names = _SCHEMA_LETTERS if schema else _LETTERS
+def privilege_letters(text: str, schema: bool = False, sequence: bool = False) -> str:
+    """has_*_privilege's privilege argument: 'SELECT', 'select, insert', 'UPDATE WITH GRANT
+    OPTION' (grant options are not tracked: the privilege itself is what is checked)."""
+    names = _SCHEMA_LETTERS if schema else _SEQUENCE_LETTERS if sequence else _LETTERS
     letters = ""
     for part in text.split(","):
         words = part.strip().lower()
@@ -154,8 +163,11 @@ def run_grant(session: "Session", text: str, grant: bool) -> Result:
     if objects[:1] == ["schema"]:
         targets = _schemas(session, objects[1:])
         privs = _privileges(words[i:on], _SCHEMA_LETTERS, ALL_SCHEMA_PRIVILEGES)
+    elif objects[:1] == ["sequence"] or objects[:3] == ["all", "sequences", "in"]:
+        targets = _relations(session, objects, "S")
+        privs = _privileges(words[i:on], _SEQUENCE_LETTERS, ALL_SEQUENCE_PRIVILEGES)
     else:
-        targets = _relations(session, objects)
+        targets = _relations(session, objects, "rv")
         privs = _privileges(words[i:on], _LETTERS, ALL_PRIVILEGES)
     if targets is None:
         return Result(tag=tag)
@@ -186,9 +198,9 @@ def _privileges(words: list[str], names: dict[str, str], everything: str) -> str
     for name in privs:
         if name in names:
             out += names[name]
-        elif name in _LETTERS or name in _SCHEMA_LETTERS:
-            raise InvalidGrantOperation(f"invalid privilege type {name.upper()} for "
-                                        f"{'schema' if names is _SCHEMA_LETTERS else 'table'}")
+        elif name in _LETTERS or name in _SCHEMA_LETTERS or name in _SEQUENCE_LETTERS:
+            kind = "schema" if names is _SCHEMA_LETTERS else "sequence" if names is _SEQUENCE_LETTERS else "table"
+            raise InvalidGrantOperation(f"invalid privilege type {name.upper()} for {kind}")
         else:
             raise SqlSyntaxError(f'unrecognized privilege type "{name}"')
     return out
@@ -205,18 +217,18 @@ def _schemas(session: "Session", names: list[str]) -> list[NamespaceDef]:
     return out
 
 
-def _relations(session: "Session", objects: list[str]) -> list[RelationDef] | None:
-    """The tables named after ON; None for object kinds that carry no ACL here."""
+def _relations(session: "Session", objects: list[str], kinds: str) -> list[RelationDef] | None:
+    """The tables (or sequences) named after ON; None for object kinds that carry no ACL here."""
     catalog = session.catalog()
-    if objects[:1] and objects[0] in ("database", "function", "sequence", "language", "type",
-                                      "domain", "procedure", "routine", "tablespace", "foreign"):
+    if objects[:1] and objects[0] in ("database", "function", "language", "type", "domain", "procedure",
+                                      "routine", "tablespace", "foreign"):
         return None
-    if objects[:3] == ["all", "tables", "in"]:
+    if objects[:2] in (["all", "tables"], ["all", "sequences"]) and objects[2:3] == ["in"]:
         out = []
         for ns in _schemas(session, objects[4:]):
-            out += [r for r in catalog.relations() if r.namespace == ns.oid and r.kind in ("r", "v")]
+            out += [r for r in catalog.relations() if r.namespace == ns.oid and r.kind in kinds]
         return out
-    if objects[:1] == ["table"]:
+    if objects[:1] in (["table"], ["sequence"]):
         objects = objects[1:]
     out, parts = [], []
     for word in objects + [","]:
@@ -235,7 +247,8 @@ def _relations(session: "Session", objects: list[str]) -> list[RelationDef] | No
 def _changed_acl(obj: RelationDef | NamespaceDef, owner: str, grantees: list[str], privs: str,
                  grant: bool) -> dict[str, str]:
     """The ACL as grantee -> privileges after the change; a default ACL is made explicit first."""
-    everything = ALL_SCHEMA_PRIVILEGES if isinstance(obj, NamespaceDef) else ALL_PRIVILEGES
+    everything = (ALL_SCHEMA_PRIVILEGES if isinstance(obj, NamespaceDef)
+                  else ALL_SEQUENCE_PRIVILEGES if obj.kind == "S" else ALL_PRIVILEGES)
     acl: dict[str, str] = {}
     for item in effective_acl(obj, owner) or (f"{owner}={everything}/{owner}",):
         grantee, _, rest = item.partition("=")

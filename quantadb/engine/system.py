@@ -11,6 +11,7 @@ import time
 
 import numpy as np
 
+from quantadb.engine.privileges import sequence_privilege
 from quantadb.engine.settings import VERSION_STRING
 from quantadb.errors import ObjectNotInPrerequisiteState, UndefinedObject
 from quantadb.exec.columns import column_values, const_column, from_values
@@ -151,11 +152,18 @@ _declare("setval", (R.REGCLASS, INT8, BOOL), INT8, "setval")
 _declare("pg_get_serial_sequence", (TEXT, TEXT), TEXT, "pg_get_serial_sequence")
 
 
-def _sequence(ctx, oid: int):
-    rel = ctx.session.catalog().relation(oid)
+def _sequence(ctx, oid: int, privileges: str):
+    """The sequence `oid`, if the session holds one of `privileges` on it. An identity column's
+    sequence serves its column's default without a check, as in PostgreSQL."""
+    catalog = ctx.session.catalog()
+    rel = catalog.relation(oid)
     if rel is None or rel.kind != "S":
         from quantadb.errors import WrongObjectType
         raise WrongObjectType(f'"{rel.name if rel else oid}" is not a sequence')
+    owner = rel.sequence.owned_by if rel.sequence is not None else None
+    table = catalog.relation(owner[0]) if owner else None
+    if not any(c.attnum == owner[1] and c.identity for c in (table.columns if table else ())):
+        sequence_privilege(ctx.session, rel, privileges)
     return rel
 
 
@@ -167,7 +175,7 @@ def _nextval(args, n, ctx, call):
     oids = column_values(args[0])
     out = np.empty(n, dtype=np.int64)
     for i, oid in enumerate(oids):
-        _sequence(ctx, oid)
+        _sequence(ctx, oid, "Uw")
         value = ctx.session.store.nextval(oid)
         ctx.session.sequences_seen[oid] = value
         ctx.session.last_sequence = value
@@ -179,7 +187,7 @@ def _nextval(args, n, ctx, call):
 def _currval(args, n, ctx, call):
     out = []
     for oid in column_values(args[0]):
-        rel = _sequence(ctx, oid)
+        rel = _sequence(ctx, oid, "Ur")
         if oid not in ctx.session.sequences_seen:
             raise ObjectNotInPrerequisiteState(f'currval of sequence "{rel.name}" is not yet defined in this session')
         out.append(ctx.session.sequences_seen[oid])
@@ -198,7 +206,7 @@ def _setval(args, n, ctx, call):
     oids, values = column_values(args[0]), column_values(args[1])
     called = column_values(args[2]) if len(args) > 2 else [True] * n
     for oid, value, is_called in zip(oids, values, called):
-        _sequence(ctx, oid)
+        _sequence(ctx, oid, "w")
         ctx.session.store.setval(oid, value, bool(is_called))
         if is_called:
             ctx.session.sequences_seen[oid] = value

@@ -140,3 +140,29 @@ def test_schema_usage_and_create(setup):
     with bob(setup) as c:
         with pytest.raises(errors.InsufficientPrivilege):
             c.execute("select count(*) from priv_s.inside")
+
+
+def test_sequence_privileges(setup):
+    with psycopg.connect(setup.dsn, autocommit=True) as admin:
+        admin.execute("drop table if exists priv_serial, priv_ident")
+        admin.execute("create table priv_serial (id serial, v text)")
+        admin.execute("create table priv_ident (id int generated always as identity, v text)")
+        admin.execute("grant insert, select on priv_serial, priv_ident to priv_bob")
+        assert admin.execute("select has_sequence_privilege('priv_bob', 'priv_serial_id_seq', 'usage')"
+                             ).fetchone() == (False,)
+    with bob(setup) as c:
+        with pytest.raises(errors.InsufficientPrivilege) as e:
+            c.execute("insert into priv_serial (v) values ('a')")
+        assert str(e.value) == "permission denied for sequence priv_serial_id_seq"
+        c.execute("insert into priv_ident (v) values ('a')")  # identity columns need no grant
+    with psycopg.connect(setup.dsn, autocommit=True) as admin:
+        admin.execute("grant usage on sequence priv_serial_id_seq to priv_bob")
+        assert admin.execute("select relacl from pg_class where relname = 'priv_serial_id_seq'").fetchone() == (
+            ["postgres=rwU/postgres", "priv_bob=U/postgres"],)
+        with pytest.raises(errors.InvalidGrantOperation):
+            admin.execute("grant insert on sequence priv_serial_id_seq to priv_bob")
+    with bob(setup) as c:
+        c.execute("insert into priv_serial (v) values ('a')")
+        assert c.execute("select currval('priv_serial_id_seq')").fetchone() == (1,)
+        with pytest.raises(errors.InsufficientPrivilege):
+            c.execute("select setval('priv_serial_id_seq', 10)")

@@ -1,5 +1,5 @@
 """Catalog functions clients call beside the catalog tables: format_type, the pg_get_*def
-deparsers, visibility, privileges (tables and schemas as enforced; other objects pass), comments,
+deparsers, visibility, privileges (tables, sequences and schemas as enforced; other objects pass), comments,
 encodings and pg_partition_ancestors.
 
 Each is declared in the SQL layer's function catalog and implemented here row by row: `_rowwise`
@@ -18,7 +18,7 @@ from quantadb.engine.pg_catalog.deparse import (
 from quantadb.engine.pg_catalog.procs import functions, identity_arguments
 from quantadb.engine.pg_catalog.tables import TABLES
 from quantadb.engine.privileges import privilege_letters, role_has_privilege
-from quantadb.errors import InvalidSchemaName, UndefinedObject
+from quantadb.errors import InvalidSchemaName, UndefinedObject, WrongObjectType
 from quantadb.exec.columns import column_values, from_values
 from quantadb.exec.functions import scalar, setfn
 from quantadb.sql.functions.signature import add_function
@@ -202,13 +202,27 @@ def has_schema_privilege(session, *args):
     return any(role_has_privilege(user, role_oid, superuser, ns, letter) for letter in letters)
 
 
-@define("has_database_privilege", _PRIVILEGE_ARGS, BOOL)
 @define("has_sequence_privilege", _PRIVILEGE_ARGS, BOOL)
+def has_sequence_privilege(session, *args):
+    """Sequence privileges as enforced by nextval/currval/setval: [user,] sequence, privilege."""
+    *who, sequence, privilege = args
+    user, role_oid, superuser = _privilege_subject(session, who)
+    letters = privilege_letters(privilege, sequence=True)
+    catalog = session.catalog()
+    rel = catalog.relation(sequence if isinstance(sequence, int) else catalog.regclass("regclass", sequence))
+    if rel is None:
+        return None
+    if rel.kind != "S":
+        raise WrongObjectType(f'"{rel.name}" is not a sequence')
+    return any(role_has_privilege(user, role_oid, superuser, rel, letter) for letter in letters)
+
+
+@define("has_database_privilege", _PRIVILEGE_ARGS, BOOL)
 @define("has_function_privilege", _PRIVILEGE_ARGS, BOOL)
 @define("pg_has_role", _PRIVILEGE_ARGS, BOOL)
 @define("has_column_privilege", ((TEXT, TEXT, TEXT), (OID, TEXT, TEXT), (OID, INT4, TEXT)), BOOL)
 def has_privilege(session, *args):
-    """Databases, sequences, functions and role membership carry no privileges yet:
+    """Databases, functions and role membership carry no privileges yet:
     every role may use them."""
     return True
 
