@@ -291,7 +291,9 @@ class Table:
                 rowids = np.arange(seg_no * self.capacity, seg_no * self.capacity + n) if with_rowids else None
                 yield ScanBatch(rowids, cols, n)
                 continue
-            vis = snap.visible_array(seg.xmin[:n], seg.xmax[:n])
+            # copies: a writer may set xmax meanwhile, and the test reads each array more than
+            # once (np.isin against the xip: a range mask, then a gather); one read per row
+            vis = snap.visible_array(seg.xmin[:n].copy(), seg.xmax[:n].copy())
             if vis.all():
                 cols = [self._column(seg, a, 0, n) for a in attnums]
                 rowids = np.arange(seg_no * self.capacity, seg_no * self.capacity + n) if with_rowids else None
