@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from quantadb.engine.maintenance import Maintenance, StatementGate
 from quantadb.engine.session import Session
+from quantadb.engine.privileges import database_privilege
 from quantadb.errors import InvalidAuthorizationSpecification, InvalidCatalogName
 from quantadb.storage.store import Store
 
@@ -73,6 +74,7 @@ class Database:
         db = self.store.catalog.find_database(snap, database)
         if db is None:
             raise InvalidCatalogName(f'database "{database}" does not exist')
+        database_privilege(role.name, role.oid, role.superuser, db, "c")
         session = Session(self, user, database, db.oid, startup_params, pid, secret, role.superuser, role.oid)
         self.sessions[pid] = session
         return session

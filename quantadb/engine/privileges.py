@@ -1,4 +1,4 @@
-"""Table and schema privileges: GRANT/REVOKE and their enforcement (42501).
+"""Table, sequence, schema and database privileges: GRANT/REVOKE and their enforcement (42501).
 
 ACLs are PostgreSQL's aclitems on the relation or schema ("bob=arw/postgres", "=r/postgres"
 for PUBLIC); an empty ACL means the default: the owner has every privilege and nobody else
@@ -6,7 +6,8 @@ any, except that the built-in schemas grant USAGE to PUBLIC (as after initdb; Po
 no longer grants CREATE on public to PUBLIC). Superusers and owners pass every check.
 Table privilege letters: r SELECT, a INSERT, w UPDATE, d DELETE, D TRUNCATE, x REFERENCES,
 t TRIGGER; sequence letters: r SELECT (currval), w UPDATE (nextval, setval), U USAGE (nextval,
-currval); schema letters: U USAGE, C CREATE. What a plan needs is derived once when it is
+currval); schema letters: U USAGE, C CREATE; database letters: C CREATE, T TEMPORARY, c CONNECT
+(PUBLIC has TEMPORARY and CONNECT by default). What a plan needs is derived once when it is
 planned (`required`) and checked on every execution, because cached plans are shared by
 sessions of different users and GRANT/REVOKE may happen in between.
 """
@@ -17,11 +18,11 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from quantadb.engine.results import Result
-from quantadb.errors import (InsufficientPrivilege, InvalidGrantOperation, InvalidParameterValue, InvalidSchemaName,
-                             SyntaxError as SqlSyntaxError, UndefinedObject, UndefinedTable)
+from quantadb.errors import (InsufficientPrivilege, InvalidCatalogName, InvalidGrantOperation, InvalidParameterValue,
+                             InvalidSchemaName, SyntaxError as SqlSyntaxError, UndefinedObject, UndefinedTable)
 from quantadb.sql import plan as P
 from quantadb.sql.lexer import tokenize
-from quantadb.storage.catalog import BUILTIN_NAMESPACES, PG_TOAST_NAMESPACE, NamespaceDef, RelationDef
+from quantadb.storage.catalog import BUILTIN_NAMESPACES, PG_TOAST_NAMESPACE, DatabaseDef, NamespaceDef, RelationDef
 
 if TYPE_CHECKING:
     from quantadb.engine.session import Session
@@ -31,8 +32,13 @@ _LETTERS = {"select": "r", "insert": "a", "update": "w", "delete": "d", "truncat
             "trigger": "t"}
 ALL_SCHEMA_PRIVILEGES = "UC"
 _SCHEMA_LETTERS = {"usage": "U", "create": "C"}
+ALL_DATABASE_PRIVILEGES = "CTc"
+_DATABASE_LETTERS = {"create": "C", "temporary": "T", "temp": "T", "connect": "c"}
 ALL_SEQUENCE_PRIVILEGES = "rwU"
 _SEQUENCE_LETTERS = {"usage": "U", "select": "r", "update": "w"}
+_NAMES = {"table": _LETTERS, "schema": _SCHEMA_LETTERS, "sequence": _SEQUENCE_LETTERS, "database": _DATABASE_LETTERS}
+_EVERYTHING = {"table": ALL_PRIVILEGES, "schema": ALL_SCHEMA_PRIVILEGES, "sequence": ALL_SEQUENCE_PRIVILEGES,
+               "database": ALL_DATABASE_PRIVILEGES}
 _PUBLIC_USAGE = frozenset(oid for oid, _ in BUILTIN_NAMESPACES) - {PG_TOAST_NAMESPACE}
 _KIND_WORD = {"r": "table", "v": "view", "S": "sequence", "i": "index"}
 
@@ -70,8 +76,10 @@ def has_privilege(session: "Session", rel: RelationDef, letter: str) -> bool:
     return role_has_privilege(session.user, session.role_oid, session.superuser, rel, letter)
 
 
-def role_has_privilege(user: str, role_oid: int, superuser: bool, obj: RelationDef | NamespaceDef,
-                       letter: str) -> bool:
+AclObject = RelationDef | NamespaceDef | DatabaseDef
+
+
+def role_has_privilege(user: str, role_oid: int, superuser: bool, obj: AclObject, letter: str) -> bool:
     if superuser or obj.owner == role_oid:
         return True
     for item in effective_acl(obj, "postgres"):
@@ -82,11 +90,23 @@ def role_has_privilege(user: str, role_oid: int, superuser: bool, obj: RelationD
     return False
 
 
-def effective_acl(obj: RelationDef | NamespaceDef, owner: str) -> tuple[str, ...]:
-    """The ACL in force; the default of a built-in schema is written out as PostgreSQL shows it."""
-    if obj.acl or not (isinstance(obj, NamespaceDef) and obj.oid in _PUBLIC_USAGE):
+def effective_acl(obj: AclObject, owner: str) -> tuple[str, ...]:
+    """The ACL in force; a default that grants PUBLIC something is written out as PostgreSQL
+    shows it (built-in schemas: USAGE; databases: TEMPORARY and CONNECT)."""
+    if obj.acl:
         return obj.acl
-    return (f"{owner}=UC/{owner}", f"=U/{owner}")
+    if isinstance(obj, NamespaceDef) and obj.oid in _PUBLIC_USAGE:
+        return (f"{owner}=UC/{owner}", f"=U/{owner}")
+    if isinstance(obj, DatabaseDef):
+        return (f"=Tc/{owner}", f"{owner}=CTc/{owner}")
+    return ()
+
+
+def database_privilege(user: str, role_oid: int, superuser: bool, db: DatabaseDef, letter: str) -> None:
+    if not role_has_privilege(user, role_oid, superuser, db, letter):
+        raise InsufficientPrivilege(f'permission denied for database {db.name}' if letter != "c"
+                                    else f'permission denied for database "{db.name}"',
+                                    detail="User does not have CONNECT privilege." if letter == "c" else None)
 
 
 def sequence_privilege(session: "Session", seq: RelationDef, letters: str) -> None:
@@ -111,10 +131,10 @@ def _require_schema(session: "Session", namespace_oid: int, letter: str) -> None
         raise InsufficientPrivilege(f"permission denied for schema {ns.name}")
 
 
-def privilege_letters(text: str, schema: bool = False, sequence: bool = False) -> str:
+def privilege_letters(text: str, kind: str = "table") -> str:
     """has_*_privilege's privilege argument: 'SELECT', 'select, insert', 'UPDATE WITH GRANT
     OPTION' (grant options are not tracked: the privilege itself is what is checked)."""
-    names = _SCHEMA_LETTERS if schema else _SEQUENCE_LETTERS if sequence else _LETTERS
+    names = _NAMES[kind]
     letters = ""
     for part in text.split(","):
         words = part.strip().lower()
@@ -141,10 +161,11 @@ def check(session: "Session", needs: tuple[tuple[int, str], ...]) -> None:
 # -- GRANT / REVOKE ----------------------------------------------------------------------------------
 
 def run_grant(session: "Session", text: str, grant: bool) -> Result:
-    """GRANT/REVOKE privileges ON [TABLE] names | ALL TABLES IN SCHEMA s | SCHEMA s TO/FROM roles.
+    """GRANT/REVOKE privileges ON [TABLE|SEQUENCE] names | ALL TABLES/SEQUENCES IN SCHEMA s |
+    SCHEMA s | DATABASE d TO/FROM roles.
 
-    Other object kinds (databases, sequences' USAGE, functions, role membership) are accepted
-    and change nothing: every role may use them."""
+    Other object kinds (functions, languages, types, role membership) are accepted and change
+    nothing: every role may use them."""
     words = [t.value for t in tokenize(text)]
     tag = "GRANT" if grant else "REVOKE"
     if "on" not in words:
@@ -161,14 +182,14 @@ def run_grant(session: "Session", text: str, grant: bool) -> Result:
     objects, grantees = rest[:cut], [w for w in rest[cut + 1:] if w not in (",", "group")]
     grantees = grantees[:_until(grantees, ("with", "granted", "cascade", "restrict"))]
     if objects[:1] == ["schema"]:
-        targets = _schemas(session, objects[1:])
-        privs = _privileges(words[i:on], _SCHEMA_LETTERS, ALL_SCHEMA_PRIVILEGES)
+        targets, kind = _schemas(session, objects[1:]), "schema"
+    elif objects[:1] == ["database"]:
+        targets, kind = _databases(session, objects[1:]), "database"
     elif objects[:1] == ["sequence"] or objects[:3] == ["all", "sequences", "in"]:
-        targets = _relations(session, objects, "S")
-        privs = _privileges(words[i:on], _SEQUENCE_LETTERS, ALL_SEQUENCE_PRIVILEGES)
+        targets, kind = _relations(session, objects, "S"), "sequence"
     else:
-        targets = _relations(session, objects, "rv")
-        privs = _privileges(words[i:on], _LETTERS, ALL_PRIVILEGES)
+        targets, kind = _relations(session, objects, "rv"), "table"
+    privs = _privileges(words[i:on], kind)
     if targets is None:
         return Result(tag=tag)
     store, txn = session.store, session._ensure_txn()
@@ -177,10 +198,13 @@ def run_grant(session: "Session", text: str, grant: bool) -> Result:
             raise UndefinedObject(f'role "{grantee}" does not exist')
     for obj in targets:
         owner = store.catalog.role(store.snapshot(txn), obj.owner)
-        acl = _changed_acl(obj, owner.name if owner is not None else session.user, grantees, privs, grant)
+        acl = _changed_acl(obj, owner.name if owner is not None else session.user, grantees, privs, grant,
+                           _EVERYTHING[kind])
         items = tuple(f"{g}={p}/{session.user}" for g, p in acl.items() if p)
         if isinstance(obj, NamespaceDef):
             store.alter_namespace(txn, replace(obj, acl=items))
+        elif isinstance(obj, DatabaseDef):
+            store.alter_database(txn, replace(obj, acl=items))
         else:
             store.alter_relation(txn, replace(obj, acl=items))
     return Result(tag=tag)
@@ -190,16 +214,16 @@ def _until(words: list[str], stops: tuple[str, ...]) -> int:
     return next((k for k, w in enumerate(words) if w in stops), len(words))
 
 
-def _privileges(words: list[str], names: dict[str, str], everything: str) -> str:
+def _privileges(words: list[str], kind: str) -> str:
+    """The privilege letters GRANT/REVOKE names for an object of `kind` (ALL: every one)."""
     privs = [w for w in words if w not in (",", "privileges")]
     if not privs or privs == ["all"]:
-        return everything
+        return _EVERYTHING[kind]
     out = ""
     for name in privs:
-        if name in names:
-            out += names[name]
-        elif name in _LETTERS or name in _SCHEMA_LETTERS or name in _SEQUENCE_LETTERS:
-            kind = "schema" if names is _SCHEMA_LETTERS else "sequence" if names is _SEQUENCE_LETTERS else "table"
+        if name in _NAMES[kind]:
+            out += _NAMES[kind][name]
+        elif any(name in known for known in _NAMES.values()):
             raise InvalidGrantOperation(f"invalid privilege type {name.upper()} for {kind}")
         else:
             raise SqlSyntaxError(f'unrecognized privilege type "{name}"')
@@ -217,10 +241,20 @@ def _schemas(session: "Session", names: list[str]) -> list[NamespaceDef]:
     return out
 
 
+def _databases(session: "Session", names: list[str]) -> list[DatabaseDef]:
+    out = []
+    for name in (w for w in names if w != ","):
+        db = session.store.catalog.find_database(session.catalog().snap, name)
+        if db is None:
+            raise InvalidCatalogName(f'database "{name}" does not exist')
+        out.append(db)
+    return out
+
+
 def _relations(session: "Session", objects: list[str], kinds: str) -> list[RelationDef] | None:
     """The tables (or sequences) named after ON; None for object kinds that carry no ACL here."""
     catalog = session.catalog()
-    if objects[:1] and objects[0] in ("database", "function", "language", "type", "domain", "procedure",
+    if objects[:1] and objects[0] in ("function", "language", "type", "domain", "procedure",
                                       "routine", "tablespace", "foreign"):
         return None
     if objects[:2] in (["all", "tables"], ["all", "sequences"]) and objects[2:3] == ["in"]:
@@ -244,11 +278,9 @@ def _relations(session: "Session", objects: list[str], kinds: str) -> list[Relat
     return out
 
 
-def _changed_acl(obj: RelationDef | NamespaceDef, owner: str, grantees: list[str], privs: str,
-                 grant: bool) -> dict[str, str]:
+def _changed_acl(obj: AclObject, owner: str, grantees: list[str], privs: str, grant: bool,
+                 everything: str) -> dict[str, str]:
     """The ACL as grantee -> privileges after the change; a default ACL is made explicit first."""
-    everything = (ALL_SCHEMA_PRIVILEGES if isinstance(obj, NamespaceDef)
-                  else ALL_SEQUENCE_PRIVILEGES if obj.kind == "S" else ALL_PRIVILEGES)
     acl: dict[str, str] = {}
     for item in effective_acl(obj, owner) or (f"{owner}={everything}/{owner}",):
         grantee, _, rest = item.partition("=")

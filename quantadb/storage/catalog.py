@@ -118,6 +118,7 @@ class DatabaseDef:
     oid: int
     name: str
     owner: int = BOOTSTRAP_SUPERUSER
+    acl: tuple[str, ...] = ()  # pg_database.datacl aclitems (C create, T temporary, c connect); () = default
 
 
 @dataclass(frozen=True)

@@ -98,6 +98,10 @@ class SchemaChanges:
             for ns_oid, ns_name in BUILTIN_NAMESPACES:
                 self._ddl(txn, "create", "ns", to_value(NamespaceDef(ns_oid, db.oid, ns_name, db.owner)))
 
+    def alter_database(self, txn: Txn, db: DatabaseDef) -> None:
+        with self._wlock:
+            self._ddl(txn, "alter", "db", to_value(db), key_of(db))
+
     def drop_database(self, txn: Txn, oid: int) -> None:
         with self._wlock:
             snap = self._state.txns.snapshot(txn)

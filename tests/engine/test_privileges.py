@@ -166,3 +166,34 @@ def test_sequence_privileges(setup):
         assert c.execute("select currval('priv_serial_id_seq')").fetchone() == (1,)
         with pytest.raises(errors.InsufficientPrivilege):
             c.execute("select setval('priv_serial_id_seq', 10)")
+
+
+def test_database_privileges(setup):
+    with psycopg.connect(setup.dsn, autocommit=True) as admin:
+        admin.execute("drop database if exists priv_db")
+        admin.execute("create database priv_db")
+        assert admin.execute("select datacl from pg_database where datname = 'priv_db'").fetchone() == (None,)
+        assert admin.execute("select has_database_privilege('priv_bob', 'priv_db', 'connect, create')").fetchone() \
+            == (True,)
+        admin.execute("revoke connect on database priv_db from public")
+        assert admin.execute("select datacl from pg_database where datname = 'priv_db'").fetchone() == (
+            ["=T/postgres", "postgres=CTc/postgres"],)
+    with pytest.raises(psycopg.OperationalError, match='permission denied for database "priv_db"'):
+        psycopg.connect(setup.conninfo(user="priv_bob", dbname="priv_db"))
+    with psycopg.connect(setup.dsn, autocommit=True) as admin:
+        admin.execute("grant connect on database priv_db to priv_bob")
+    with psycopg.connect(setup.conninfo(user="priv_bob", dbname="priv_db"), autocommit=True) as c:
+        with pytest.raises(errors.InsufficientPrivilege) as e:
+            c.execute("create schema bobs_things")
+        assert str(e.value) == "permission denied for database priv_db"
+        with pytest.raises(errors.InsufficientPrivilege):
+            c.execute("create database bobs_db")
+        with pytest.raises(errors.InsufficientPrivilege):
+            c.execute("drop database postgres")
+    with psycopg.connect(setup.dsn, autocommit=True) as admin:
+        admin.execute("grant create on database priv_db to priv_bob")
+    with psycopg.connect(setup.conninfo(user="priv_bob", dbname="priv_db"), autocommit=True) as c:
+        c.execute("create schema bobs_things")
+        c.execute("create table bobs_things.t (a int)")  # the schema's owner may create in it
+    with psycopg.connect(setup.dsn, autocommit=True) as admin:
+        admin.execute("drop database priv_db")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from quantadb.engine.privileges import database_privilege
 from quantadb.engine.results import Result
 from quantadb.errors import (
     DependentObjectsStillExist,
@@ -99,12 +100,15 @@ def create_sequence(session: "Session", stmt: D.CreateSequence) -> Result:
 
 def create_schema(session: "Session", stmt: D.CreateSchema) -> Result:
     store, txn = session.store, session_txn(session)
+    database = store.catalog.database(session.catalog().snap, session.database_oid)
+    database_privilege(session.user, session.role_oid, session.superuser, database, "C")
     if session.catalog().namespace_oid(stmt.name) is not None:
         if stmt.if_not_exists:
             session.notice(f'schema "{stmt.name}" already exists, skipping', "42P06")
             return Result(tag="CREATE SCHEMA")
         raise DuplicateSchema(f'schema "{stmt.name}" already exists')
-    store.create_namespace(txn, NamespaceDef(store.allocate_oid(txn), session.database_oid, stmt.name))
+    store.create_namespace(txn, NamespaceDef(store.allocate_oid(txn), session.database_oid, stmt.name,
+                                             session.role_oid))
     return Result(tag="CREATE SCHEMA")
 
 
@@ -237,10 +241,13 @@ def database_statement(session: "Session", u) -> Result:
     snap = store.snapshot(txn)
     existing = store.catalog.find_database(snap, u.name)
     if u.kind == "create":
+        role = store.catalog.role(snap, session.role_oid)
+        if not (session.superuser or (role is not None and role.createdb)):
+            raise InsufficientPrivilege("permission denied to create database")
         if existing is not None:
             from quantadb.errors import DuplicateDatabase
             raise DuplicateDatabase(f'database "{u.name}" already exists')
-        store.create_database(txn, DatabaseDef(store.allocate_oid(txn), u.name))
+        store.create_database(txn, DatabaseDef(store.allocate_oid(txn), u.name, session.role_oid))
         return Result(tag="CREATE DATABASE")
     if existing is None:
         if u.if_exists:
@@ -248,6 +255,8 @@ def database_statement(session: "Session", u) -> Result:
             return Result(tag="DROP DATABASE")
         from quantadb.errors import InvalidCatalogName
         raise InvalidCatalogName(f'database "{u.name}" does not exist')
+    if not session.superuser and existing.owner != session.role_oid:
+        raise InsufficientPrivilege(f"must be owner of database {u.name}")
     if existing.oid == session.database_oid:
         from quantadb.errors import ObjectInUse
         raise ObjectInUse("cannot drop the currently open database")

@@ -1,5 +1,5 @@
 """Catalog functions clients call beside the catalog tables: format_type, the pg_get_*def
-deparsers, visibility, privileges (tables, sequences and schemas as enforced; other objects pass), comments,
+deparsers, visibility, privileges (tables, sequences, schemas and databases as enforced; other objects pass), comments,
 encodings and pg_partition_ancestors.
 
 Each is declared in the SQL layer's function catalog and implemented here row by row: `_rowwise`
@@ -18,7 +18,7 @@ from quantadb.engine.pg_catalog.deparse import (
 from quantadb.engine.pg_catalog.procs import functions, identity_arguments
 from quantadb.engine.pg_catalog.tables import TABLES
 from quantadb.engine.privileges import privilege_letters, role_has_privilege
-from quantadb.errors import InvalidSchemaName, UndefinedObject, WrongObjectType
+from quantadb.errors import InvalidCatalogName, InvalidSchemaName, UndefinedColumn, UndefinedObject, WrongObjectType
 from quantadb.exec.columns import column_values, from_values
 from quantadb.exec.functions import scalar, setfn
 from quantadb.sql.functions.signature import add_function
@@ -189,7 +189,7 @@ def has_schema_privilege(session, *args):
     """Schema privileges as enforced (engine/privileges.py): [user,] schema, privilege."""
     *who, schema, privilege = args
     user, role_oid, superuser = _privilege_subject(session, who)
-    letters = privilege_letters(privilege, schema=True)
+    letters = privilege_letters(privilege, "schema")
     catalog = session.catalog()
     if isinstance(schema, int):
         ns = session.store.catalog.namespace(catalog.snap, session.database_oid, schema)
@@ -207,7 +207,7 @@ def has_sequence_privilege(session, *args):
     """Sequence privileges as enforced by nextval/currval/setval: [user,] sequence, privilege."""
     *who, sequence, privilege = args
     user, role_oid, superuser = _privilege_subject(session, who)
-    letters = privilege_letters(privilege, sequence=True)
+    letters = privilege_letters(privilege, "sequence")
     catalog = session.catalog()
     rel = catalog.relation(sequence if isinstance(sequence, int) else catalog.regclass("regclass", sequence))
     if rel is None:
@@ -218,22 +218,50 @@ def has_sequence_privilege(session, *args):
 
 
 @define("has_database_privilege", _PRIVILEGE_ARGS, BOOL)
+def has_database_privilege(session, *args):
+    """Database privileges as enforced at login and CREATE SCHEMA: [user,] database, privilege."""
+    *who, database, privilege = args
+    user, role_oid, superuser = _privilege_subject(session, who)
+    letters = privilege_letters(privilege, "database")
+    snap = session.catalog().snap
+    db = (session.store.catalog.database(snap, database) if isinstance(database, int)
+          else session.store.catalog.find_database(snap, database))
+    if db is None:
+        if isinstance(database, int):
+            return None
+        raise InvalidCatalogName(f'database "{database}" does not exist')
+    return any(role_has_privilege(user, role_oid, superuser, db, letter) for letter in letters)
+
+
+@define("has_column_privilege", ((TEXT, TEXT, TEXT), (OID, TEXT, TEXT), (OID, INT4, TEXT),
+                                 (NAME, TEXT, TEXT, TEXT), (NAME, OID, TEXT, TEXT), (NAME, OID, INT4, TEXT)), BOOL)
+def has_column_privilege(session, *args):
+    """Privileges are granted per table, so a column has its table's (the column must exist)."""
+    *who, table, column, privilege = args
+    catalog = session.catalog()
+    rel = catalog.relation(table if isinstance(table, int) else catalog.regclass("regclass", table))
+    if rel is not None and not any(c.name == column or c.attnum == column for c in rel.columns if not c.dropped):
+        if isinstance(column, int):
+            return None
+        raise UndefinedColumn(f'column "{column}" of relation "{rel.name}" does not exist')
+    return has_table_privilege(session, *who, table, privilege)
+
+
 @define("has_function_privilege", _PRIVILEGE_ARGS, BOOL)
 @define("pg_has_role", _PRIVILEGE_ARGS, BOOL)
-@define("has_column_privilege", ((TEXT, TEXT, TEXT), (OID, TEXT, TEXT), (OID, INT4, TEXT)), BOOL)
 def has_privilege(session, *args):
-    """Databases, functions and role membership carry no privileges yet:
+    """Functions and role membership carry no privileges yet:
     every role may use them."""
     return True
 
 
 @define("pg_is_other_temp_schema", ((OID,),), BOOL)
-@define("pg_is_wal_replay_paused", (), BOOL)
+@define("pg_is_wal_replay_paused", ((),), BOOL)
 def never(session, *args):
     return False
 
 
-@define("pg_my_temp_schema", (), OID)
+@define("pg_my_temp_schema", ((),), OID)
 def pg_my_temp_schema(session):
     return 0
 

@@ -26,7 +26,7 @@ def pg_database(session: "Session") -> Iterator[Row]:
         yield {"oid": db.oid, "datname": db.name, "datdba": db.owner, "encoding": UTF8_ENCODING,
                "datlocprovider": "c", "datistemplate": db.oid == TEMPLATE1_OID, "datallowconn": True,
                "datconnlimit": -1, "datfrozenxid": 716, "datminmxid": 1, "dattablespace": DEFAULT_TABLESPACE,
-               "datcollate": LOCALE, "datctype": LOCALE}
+               "datcollate": LOCALE, "datctype": LOCALE, "datacl": list(db.acl) or None}
 
 
 def _roles(session: "Session") -> list[RoleDef]:
