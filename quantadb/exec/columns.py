@@ -6,8 +6,9 @@ from typing import Any
 
 import numpy as np
 
+from quantadb.types import scaled
 from quantadb.types.column import Batch, Column
-from quantadb.types.registry import SqlType
+from quantadb.types.registry import NUMERIC, SqlType
 
 OBJECT = np.dtype(object)
 
@@ -22,6 +23,10 @@ def const_column(value: Any, t: SqlType, n: int) -> Column:
     if value is None:
         data = np.empty(n, dtype=dtype) if dtype == OBJECT else np.zeros(n, dtype=dtype)
         return Column(data, np.zeros(n, dtype=bool))
+    if t.pg is NUMERIC:
+        col = scaled.const(value, n)
+        if col is not None:
+            return col
     if dtype == OBJECT:
         data = np.empty(n, dtype=OBJECT)
         data[:] = [value] * n if isinstance(value, (list, tuple, dict)) else value
@@ -34,7 +39,7 @@ def null_column(t: SqlType, n: int) -> Column:
 
 
 def take(col: Column, idx: np.ndarray) -> Column:
-    return Column(col.data[idx], None if col.valid is None else col.valid[idx])
+    return col.rows(idx)
 
 
 def take_batch(batch: Batch, idx: np.ndarray) -> Batch:
@@ -47,10 +52,13 @@ def concat_columns(cols: list[Column], dtype: np.dtype) -> Column:
         return Column(np.empty(0, dtype=dtype))
     if len(cols) == 1:
         return cols[0]
+    valid = None
+    if any(c.valid is not None for c in cols):
+        valid = np.concatenate([np.ones(len(c), dtype=bool) if c.valid is None else c.valid for c in cols])
+    scale = cols[0].scale
+    if scale is not None and all(c.scale == scale for c in cols):
+        return Column.scaled(np.concatenate([c.ints for c in cols]), scale, valid)
     data = np.concatenate([c.data for c in cols]) if dtype != OBJECT else _concat_object([c.data for c in cols])
-    if all(c.valid is None for c in cols):
-        return Column(data)
-    valid = np.concatenate([np.ones(len(c), dtype=bool) if c.valid is None else c.valid for c in cols])
     return Column(data, valid)
 
 

@@ -107,7 +107,7 @@ def _call(e: E.Call, batch: Batch, ctx: EvalContext) -> Column:
             return const_column(None, e.type, batch.length)
         out = fn(args, batch.length, ctx, e)
         valid = and_valid(valid, out.valid)
-        return Column(out.data, valid)
+        return out.with_valid(valid)
     return fn(args, batch.length, ctx, e)
 
 

@@ -8,13 +8,15 @@ import numpy as np
 from quantadb.exec.columns import OBJECT, valid_mask
 from quantadb.types.column import Column
 
+_FLOAT_EXACT = 1 << 53  # ints a float64 holds exactly (NULL ranks need floats)
+
 
 def factorize(col: Column) -> tuple[np.ndarray, int]:
     """Dense codes 0..k-1 for the distinct values (NULL is its own code), and k."""
-    n = len(col.data)
+    n = len(col)
     valid = col.valid
-    if col.data.dtype != OBJECT:
-        data = col.data
+    data = col.ints if col.scale is not None else col.data  # one scale: equal ints, equal values
+    if data.dtype != OBJECT:
         if data.dtype.kind == "f":
             data = np.where(data == 0, 0.0, data)  # -0.0 and 0.0 group together
         uniq, codes = np.unique(data if valid is None else data[valid], return_inverse=True)
@@ -101,11 +103,11 @@ def first_occurrence(codes: np.ndarray, k: int) -> np.ndarray:
 def sort_rank(col: Column, descending: bool, nulls_first: bool) -> np.ndarray:
     """An int64/float rank per row such that ascending rank order is the requested order."""
     valid = col.valid
-    data = col.data
+    data = col.ints if col.scale is not None else col.data  # one scale: ints order as the values
     if data.dtype != OBJECT and data.dtype.kind in "iub":
         rank = data.astype(np.int64)
-        if data.dtype.kind == "u" or data.dtype == bool:
-            rank = data.astype(np.int64)
+        if valid is not None and len(rank) and max(-int(rank.min()), int(rank.max())) >= _FLOAT_EXACT:
+            rank = np.unique(rank, return_inverse=True)[1].reshape(-1)  # dense ranks survive float64
         if descending:
             rank = -rank
         rank = rank.astype(np.float64) if valid is not None else rank

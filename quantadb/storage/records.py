@@ -23,6 +23,7 @@ value, little-endian throughout.
 | M   | numpy object array of Decimal or None: u32 count + their str() (`S`, "" for None) |
 | o   | numpy object array of anything else: u32 count + values                  |
 | C   | Column: data array + (N or validity `a`)                                 |
+| Q   | scaled numeric Column (types/scaled.py): scale `i` + int64 `a` + (N or validity `a`) |
 
 Record kinds and fields (xid = the writing (sub)transaction's id):
 
@@ -97,12 +98,7 @@ def _enc(out: bytearray, v: object) -> None:
         out += b"i"
         out += _Q.pack(v)
     elif t is Column:
-        out += b"C"
-        _enc_array(out, v.data)
-        if v.valid is None:
-            out += b"N"
-        else:
-            _enc_array(out, np.asarray(v.valid, dtype=np.bool_))
+        _enc_column(out, v)
     elif t is list or t is tuple:
         out += (b"l" if t is list else b"t") + _L.pack(len(v))
         for x in v:
@@ -159,16 +155,25 @@ def _enc_other(out: bytearray, v: object) -> None:
     elif isinstance(v, np.ndarray):
         _enc_array(out, v)
     elif isinstance(v, Column):
-        out += b"C"
-        _enc_array(out, v.data)
-        if v.valid is None:
-            out += b"N"
-        else:
-            _enc_array(out, np.asarray(v.valid, dtype=np.bool_))
+        _enc_column(out, v)
     elif isinstance(v, Interval):
         out += b"V" + _Q.pack(v.months) + _Q.pack(v.days) + _Q.pack(v.micros)
     else:
         raise InternalError(f"cannot encode a value of type {type(v).__name__} in a WAL record")
+
+
+def _enc_column(out: bytearray, v: Column) -> None:
+    if v.scale is not None:
+        out += b"Qi"
+        out += _Q.pack(v.scale)
+        _enc_array(out, v.ints)
+    else:
+        out += b"C"
+        _enc_array(out, v.data)
+    if v.valid is None:
+        out += b"N"
+    else:
+        _enc_array(out, np.asarray(v.valid, dtype=np.bool_))
 
 
 def _enc_array(out: bytearray, a: np.ndarray) -> None:
@@ -227,12 +232,17 @@ def _dec(mv: memoryview, pos: int) -> tuple[object, int]:
     pos += 1
     if tag == 0x69:  # i (the most frequent tags first)
         return _Q.unpack_from(mv, pos)[0], pos + 8
-    if tag == 0x43:  # C
+    if tag == 0x43 or tag == 0x51:  # C Q
+        scale = None
+        if tag == 0x51:
+            scale, pos = _dec(mv, pos)
         data, pos = _dec_array(mv, pos)
+        valid = None
         if mv[pos] == 0x4E:
-            return Column(data, None), pos + 1
-        valid, pos = _dec_array(mv, pos)
-        return Column(data, valid), pos
+            pos += 1
+        else:
+            valid, pos = _dec_array(mv, pos)
+        return (Column(data, valid) if scale is None else Column.scaled(data, scale, valid)), pos
     if tag == 0x4E:  # N
         return None, pos
     if tag == 0x54:  # T

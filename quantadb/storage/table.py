@@ -11,6 +11,8 @@ Per segment and attnum, a `SegColumn`:
 - string types (text, varchar, bpchar, name, "char"): dictionary-encoded (int32 codes + the
   distinct values; code -1 = NULL) while distinct values stay under `DICT_LIMIT`, then a
   plain object array;
+- numeric(p,s) with p <= 18: int64 holding value * 10**s (`scale` = s; types/scaled.py), until a
+  value without that form (NaN) arrives: then an object array of Decimal from there on;
 - other object types (numeric, jsonb, arrays, ...): an object array;
 - `valid` (bool) is allocated at the first NULL; a column added by ALTER after the segment was
   filled has no SegColumn there and reads as NULL.
@@ -25,6 +27,7 @@ import numpy as np
 
 from quantadb.types.column import Column
 from quantadb.types.registry import STRING_TYPES, SqlType
+from quantadb.types.scaled import as_scale, storage_scale
 
 from .txn import ABORTED, COMMITTED, FROZEN_XID, INVALID_XID, Snapshot
 
@@ -42,12 +45,15 @@ class ScanBatch:
 
 
 class SegColumn:
-    __slots__ = ("data", "valid", "values", "codes_of")
+    __slots__ = ("data", "valid", "values", "codes_of", "scale")
 
     def __init__(self, t: SqlType, size: int, nulls_before: int = 0) -> None:
         self.values: list | None = None  # dictionary (None = not dictionary-encoded)
         self.codes_of: dict | None = None
-        if t.pg.dtype == object and t.oid in _STRING_OIDS:
+        self.scale = storage_scale(t)  # not None: numeric held as scaled int64
+        if self.scale is not None:
+            self.data = np.zeros(size, dtype=np.int64)
+        elif t.pg.dtype == object and t.oid in _STRING_OIDS:
             self.data = np.full(size, -1, dtype=np.int32)  # code -1 = NULL
             self.values, self.codes_of = [], {}
         elif t.pg.dtype == object:
@@ -70,10 +76,14 @@ class SegColumn:
             self.valid = valid
 
     def write(self, at: int, col: Column, n: int) -> None:
-        data = col.data
-        if self.values is not None:
+        ints = None if self.scale is None else as_scale(col, self.scale)
+        if ints is None and self.scale is not None:
+            self._unscale(at)
+        if ints is not None:
+            self.data[at:at + n] = ints[:n]
+        elif self.values is not None:
             codes_of, values = self.codes_of, self.values
-            items = data.tolist()
+            items = col.data.tolist()
             if col.valid is not None:
                 items = [x if ok else None for x, ok in zip(items, col.valid.tolist())]
             codes = []
@@ -90,13 +100,18 @@ class SegColumn:
             if len(values) > DICT_LIMIT:
                 self._undictionary(at + n)
         else:
-            self.data[at:at + n] = data[:n]
+            self.data[at:at + n] = col.data[:n]
         if col.valid is not None and not col.valid[:n].all():
             if self.valid is None:
                 self.valid = np.ones(len(self.data), dtype=np.bool_)
             self.valid[at:at + n] = col.valid[:n]
         elif self.valid is not None:
             self.valid[at:at + n] = True
+
+    def _unscale(self, filled: int) -> None:
+        plain = np.empty(len(self.data), dtype=object)
+        plain[:filled] = Column.scaled(self.data[:filled], self.scale).data
+        self.data, self.scale = plain, None
 
     def _undictionary(self, filled: int) -> None:
         plain = np.empty(len(self.data), dtype=object)
@@ -112,12 +127,16 @@ class SegColumn:
 
     def read(self, start: int, stop: int) -> Column:
         valid = None if self.valid is None else self.valid[start:stop]
+        if self.scale is not None:
+            return Column.scaled(self.data[start:stop], self.scale, valid)
         if self.values is not None:
             return Column(self._dictionary()[self.data[start:stop]], valid)
         return Column(self.data[start:stop], valid)
 
     def take(self, idx: np.ndarray) -> Column:
         valid = None if self.valid is None else self.valid[idx]
+        if self.scale is not None:
+            return Column.scaled(self.data[idx], self.scale, valid)
         if self.values is not None:
             return Column(self._dictionary()[self.data[idx]], valid)
         return Column(self.data[idx], valid)
@@ -160,6 +179,21 @@ class Segment:
 
     def all_visible(self) -> bool:
         return self.n_xmax == 0 and self.n_unfrozen == 0
+
+
+def _scatter(parts: list[tuple[np.ndarray, Column]], n: int, dtype: np.dtype) -> Column:
+    """One column of n rows from pieces placed by masks (scaled when every piece is, alike)."""
+    scale = parts[0][1].scale
+    same = scale is not None and all(c.scale == scale for _, c in parts)
+    data = np.zeros(n, dtype=np.int64) if same else np.empty(n, dtype=dtype)
+    valid = None
+    for mask, col in parts:
+        data[mask] = col.ints if same else col.data
+        if col.valid is not None:
+            if valid is None:
+                valid = np.ones(n, dtype=np.bool_)
+            valid[mask] = col.valid
+    return Column.scaled(data, scale, valid) if same else Column(data, valid)
 
 
 def null_column(t: SqlType, n: int) -> Column:
@@ -213,7 +247,7 @@ class Table:
                 col = columns[i] if i < len(columns) else None
                 if col is None:
                     col = null_column(t, n)
-                part = Column(col.data[done:done + k], None if col.valid is None else col.valid[done:done + k])
+                part = col.rows(slice(done, done + k))
                 while len(seg.cols) <= i:
                     seg.cols.append(None)
                 if seg.cols[i] is None:
@@ -317,21 +351,9 @@ class Table:
         if len(uniq) == 1:
             seg = self.segments[int(uniq[0])]
             return [self._take(seg, a, rowids % cap) for a in attnums]
-        out = []
-        for a in attnums:
-            dtype = self.types[a - 1].pg.dtype
-            data = np.empty(len(rowids), dtype=dtype)
-            valid = None
-            for s in uniq.tolist():
-                mask = segs == s
-                col = self._take(self.segments[s], a, rowids[mask] % cap)
-                data[mask] = col.data
-                if col.valid is not None:
-                    if valid is None:
-                        valid = np.ones(len(rowids), dtype=np.bool_)
-                    valid[mask] = col.valid
-            out.append(Column(data, valid))
-        return out
+        masks = [(s, segs == s) for s in uniq.tolist()]
+        return [_scatter([(mask, self._take(self.segments[s], a, rowids[mask] % cap)) for s, mask in masks],
+                         len(rowids), self.types[a - 1].pg.dtype) for a in attnums]
 
     def visible(self, snap: Snapshot, rowids: np.ndarray) -> np.ndarray:
         cap = self.capacity
@@ -389,7 +411,9 @@ class Table:
                     cols.append(None)
                     continue
                 valid = None if sc.valid is None else sc.valid[:n]
-                if sc.values is not None:
+                if sc.scale is not None:
+                    cols.append(("scaled", sc.data[:n], sc.scale, valid))
+                elif sc.values is not None:
                     cols.append(("dict", sc.data[:n], list(sc.values), valid))
                 else:
                     cols.append(("plain", sc.data[:n], valid))
@@ -416,6 +440,12 @@ class Table:
                     seg.cols.append(None)
                     continue
                 sc = SegColumn(types[i], seg.size)
+                if c[0] == "scaled" or sc.scale is not None:
+                    stored = Column.scaled(c[1], c[2]) if c[0] == "scaled" else Column(c[1])
+                    valid = c[3] if c[0] == "scaled" else c[2]
+                    sc.write(0, stored if valid is None else stored.with_valid(valid), n)
+                    seg.cols.append(sc)
+                    continue
                 if c[0] == "dict":
                     sc.data[:n] = c[1]
                     sc.values = list(c[2])

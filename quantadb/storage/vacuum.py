@@ -63,7 +63,7 @@ def _vacuum_table(state, table: Table, status: np.ndarray, horizon: int) -> int:
         k = int(keep.sum())
         if k == 0:
             continue
-        kept_cols = [type(c)(c.data[keep], None if c.valid is None else c.valid[keep]) for c in cols]
+        kept_cols = [c.rows(keep) for c in cols]
         fresh.append_versions(kept_cols, k, xmin[keep], xmax[keep])
     table.segments = fresh.segments
     table.generation += 1

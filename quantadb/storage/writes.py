@@ -162,7 +162,7 @@ class RowWrites:
             keep = self._check_targets(txn, rel_oid, table, rowids, exclusive=True)
             if not keep.all():
                 rowids = rowids[keep]
-                cols = [Column(c.data[keep], None if c.valid is None else c.valid[keep]) for c in cols]
+                cols = [c.rows(keep) for c in cols]
             n = len(rowids)
             if n == 0:
                 return rowids
@@ -261,6 +261,9 @@ class RowWrites:
 def _trim(columns: list[Column], n: int) -> list[Column]:
     out = []
     for c in columns:
+        if c.scale is not None:  # numeric as scaled ints: keep the form (types/scaled.py)
+            out.append(c if len(c) == n else c.rows(slice(0, n)))
+            continue
         data = c.data if len(c.data) == n else c.data[:n]
         valid = c.valid if c.valid is None or len(c.valid) == n else c.valid[:n]
         out.append(Column(np.asarray(data), None if valid is None else np.asarray(valid, dtype=np.bool_)))

@@ -26,6 +26,7 @@ from quantadb.errors import (
 from quantadb.types import codecs
 from quantadb.types import datetime as dt
 from quantadb.types import registry as r
+from quantadb.types import scaled
 from quantadb.types.column import Column
 from quantadb.types.context import DEFAULT_CONTEXT, FormatContext
 from quantadb.types.jsonb import format_jsonb, parse_jsonb
@@ -61,6 +62,8 @@ def cast_column(col: Column, src: SqlType, dst: SqlType, ctx: FormatContext = DE
     valid = col.valid
     if s == d and not src.pg.is_array:
         return coerce_typmod(col, dst, explicit)
+    if d == r.NUMERIC.oid and s in _INTS:  # integers are numerics of scale 0
+        return coerce_typmod(Column.scaled(_zero_nulls(col).astype(np.int64), 0, valid), dst, explicit)
     data = _numeric_fast_path(col, s, d)
     if data is None:
         data = _vector_path(col, s, d, ctx)
@@ -145,14 +148,16 @@ def _vector_path(col: Column, s: int, d: int, ctx: FormatContext) -> np.ndarray 
             out[~col.valid] = None
         return out
     if s == r.NUMERIC.oid and d in _FLOATS:
-        data = col.data
-        if col.valid is not None:
-            data = data.copy()
-            data[~col.valid] = _ZERO
-        try:
-            wide = data.astype(np.float64)  # float(Decimal) per value, in C
-        except (TypeError, ValueError):
-            return None
+        wide = _scaled_to_float(col)
+        if wide is None:
+            data = col.data
+            if col.valid is not None:
+                data = data.copy()
+                data[~col.valid] = _ZERO
+            try:
+                wide = data.astype(np.float64)  # float(Decimal) per value, in C
+            except (TypeError, ValueError):
+                return None
         if d == r.FLOAT8.oid:
             return wide
         with np.errstate(over="ignore"):
@@ -164,6 +169,15 @@ def _vector_path(col: Column, s: int, d: int, ctx: FormatContext) -> np.ndarray 
 
 
 _ZERO = Decimal(0)
+_FLOAT_EXACT = 1 << 53
+
+
+def _scaled_to_float(col: Column) -> np.ndarray | None:
+    """ints / 10**scale: one correctly rounded division, as float(Decimal), while the ints are
+    exact floats."""
+    if col.scale is None or (len(col) and max(-int(col.ints.min()), int(col.ints.max())) >= _FLOAT_EXACT):
+        return None
+    return col.ints.astype(np.float64) / float(10 ** col.scale)
 
 
 def _per_distinct(values: np.ndarray, convert: Callable[[Any], Any], dtype: Any) -> np.ndarray:
@@ -434,6 +448,10 @@ def coerce_typmod(col: Column, t: SqlType, explicit: bool) -> Column:
     """Apply a type's typmod (length, precision/scale, fractional seconds) to a column."""
     if t.typmod < 0 and not t.pg.is_array:
         return col
+    if col.scale is not None and t.pg is r.NUMERIC:
+        out = scaled.with_typmod(col, *numeric_precision_scale(t.typmod))
+        if out is not None:
+            return out
     fix = _typmod_fixer(t if not t.pg.is_array else SqlType(r.element_of(t.pg), t.typmod), explicit)
     if t.pg.is_array:
         inner = fix

@@ -12,6 +12,7 @@ In-memory representation (one numpy array per column, a separate validity mask f
 | oid, reg*                    | int64       | int (the OID)                                     |
 | float4 / float8              | float32/64  | float                                             |
 | numeric                      | object      | decimal.Decimal (NaN and +-Infinity included)     |
+| numeric, scaled form         | int64       | value * 10**scale, one scale per column (below)   |
 | text, varchar, bpchar, name, "char" | object | str                                            |
 | bytea                        | object      | bytes                                             |
 | date                         | int32       | days since 2000-01-01 (DATE_POS/NEG_INFINITY)     |
@@ -23,6 +24,10 @@ In-memory representation (one numpy array per column, a separate validity mask f
 | jsonb                        | object      | parsed JSON (dict/list/str/int/Decimal/bool/None) |
 | arrays (one dimension)       | object      | list of element values (None for NULL elements)   |
 | unknown (untyped literals)   | object      | str                                               |
+
+A numeric Column may be *scaled* (Column.scale is not None): int64 value * 10**scale, every value
+with exactly that display scale. Storage keeps numeric(p,s) with p <= 18 so and kernels keep the
+form while results fit int64; Column.data still gives Decimals. The contract is in types/scaled.py.
 """
 
 from __future__ import annotations
@@ -198,6 +203,11 @@ def array_of(elem: PgType) -> PgType:
 
 def element_of(arr: PgType) -> PgType:
     return BY_OID[arr.elem_oid]
+
+
+# The catalog's zero-based vectors: not array types here, but arrays of these elements to clients
+# (pg_type.typelem, and int2vectorsend/oidvectorsend are array_send).
+VECTOR_ELEMENTS = {INT2VECTOR.oid: INT2, OIDVECTOR.oid: OID}
 
 
 def sql(t: PgType, typmod: int = -1) -> SqlType:

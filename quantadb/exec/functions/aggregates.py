@@ -19,10 +19,9 @@ from quantadb.exec.functions import aggregate
 from quantadb.exec.functions.compare import array_key, numeric_key
 from quantadb.exec.functions.support import EXACT, numeric_div, obj_array
 from quantadb.sql.expr import AggRef
+from quantadb.types import scaled
 from quantadb.types.column import Column
 from quantadb.types.values import Interval
-
-_FLOAT_EXACT_LIMIT = 2.0 ** 53
 
 
 def distinct_input(args: list[Column], group_ids: np.ndarray) -> tuple[list[Column], np.ndarray]:
@@ -74,17 +73,29 @@ def count(args, group_ids, ngroups, ctx, agg) -> Column:
 # --- sum / avg ----------------------------------------------------------------------------
 
 def int_sums(values: np.ndarray, gids: np.ndarray, ngroups: int) -> list[int]:
-    """Exact per-group sums of integers as Python ints."""
+    """Exact per-group sums of integers as Python ints: int64 adds, in 32-bit halves when a
+    total could overflow."""
     if not len(values):
         return [0] * ngroups
-    peak = float(max(abs(int(values.max())), abs(int(values.min()))))
-    if peak * len(values) < _FLOAT_EXACT_LIMIT:
-        return [int(s) for s in np.bincount(gids, weights=values, minlength=ngroups)]
-    v = values.astype(np.int64)
-    lo = np.bincount(gids, weights=(v & 0xFFFFFFFF), minlength=ngroups)  # each < 2^32, sums exact < 2^53
-    hi = np.zeros(ngroups, dtype=np.int64)
-    np.add.at(hi, gids, v >> 32)
-    return [(int(h) << 32) + int(low) for h, low in zip(hi.tolist(), lo.tolist())]
+    v = values.astype(np.int64, copy=False)
+    peak = max(abs(int(v.max())), abs(int(v.min())))
+    if peak * len(v) < 2 ** 63:
+        return _add_at(v, gids, ngroups).tolist()
+    lo = _add_at(v & 0xFFFFFFFF, gids, ngroups)  # each < 2^32: totals fit below 2^31 rows
+    hi = _add_at(v >> 32, gids, ngroups)
+    return [(h << 32) + low for h, low in zip(hi.tolist(), lo.tolist())]
+
+
+def _add_at(values: np.ndarray, gids: np.ndarray, ngroups: int) -> np.ndarray:
+    out = np.zeros(ngroups, dtype=np.int64)
+    np.add.at(out, gids, values)
+    return out
+
+
+def _scaled_sums(col: Column, group_ids: np.ndarray, ngroups: int) -> tuple[list[int], np.ndarray]:
+    """Exact per-group sums of a scaled numeric column's ints (types/scaled.py), and counts."""
+    ints, gids = (col.ints, group_ids) if col.valid is None else (col.ints[col.valid], group_ids[col.valid])
+    return int_sums(ints, gids, ngroups), _counts(gids, ngroups)
 
 
 def _int_sum_to_int8(args, group_ids, ngroups, ctx, agg) -> Column:
@@ -124,6 +135,13 @@ def numeric_sums(values: np.ndarray, gids: np.ndarray, ngroups: int) -> np.ndarr
 
 
 def _numeric_sum(args, group_ids, ngroups, ctx, agg) -> Column:
+    col = args[0]
+    if col.scale is not None:  # sum's scale is its input's (numeric.c)
+        totals, counts = _scaled_sums(col, group_ids, ngroups)
+        present = counts > 0
+        if all(-scaled.INT64_MAX <= t <= scaled.INT64_MAX for t in totals):
+            return Column.scaled(np.asarray(totals, dtype=np.int64), col.scale, None if present.all() else present)
+        return _result(obj_array([scaled.decimal_of(t, col.scale) for t in totals]), present)
     values, gids = _nonnull(args[0], group_ids)
     return _result(numeric_sums(values, gids, ngroups), _counts(gids, ngroups) > 0)
 
@@ -157,9 +175,13 @@ def _float_avg(args, group_ids, ngroups, ctx, agg) -> Column:
 
 
 def _numeric_avg(args, group_ids, ngroups, ctx, agg) -> Column:
-    values, gids = _nonnull(args[0], group_ids)
-    counts = _counts(gids, ngroups)
-    sums = numeric_sums(values, gids, ngroups)
+    if args[0].scale is not None:
+        totals, counts = _scaled_sums(args[0], group_ids, ngroups)
+        sums = [scaled.decimal_of(t, args[0].scale) for t in totals]
+    else:
+        values, gids = _nonnull(args[0], group_ids)
+        counts = _counts(gids, ngroups)
+        sums = numeric_sums(values, gids, ngroups)
     return _result(obj_array([numeric_div(s, Decimal(int(c))) if c else None
                               for s, c in zip(sums, counts.tolist())]), counts > 0)
 
@@ -200,7 +222,11 @@ def _order_key(agg: AggRef):
 
 def _extreme(is_max: bool):
     def impl(args, group_ids, ngroups, ctx, agg) -> Column:
-        values, gids = _nonnull(args[0], group_ids)
+        col = args[0]
+        if col.scale is not None:  # the ints order as the values do
+            best = impl([Column(col.ints, col.valid)], group_ids, ngroups, ctx, None)
+            return Column.scaled(best.data, col.scale, best.valid)
+        values, gids = _nonnull(col, group_ids)
         present = _counts(gids, ngroups) > 0
         dtype = values.dtype
         if dtype == object:

@@ -7,14 +7,16 @@ from __future__ import annotations
 import decimal
 import math
 from decimal import Decimal
+from functools import partial
 
 import numpy as np
 
 from quantadb.errors import DivisionByZero, InvalidArgumentForPowerFunction, NumericValueOutOfRange
 from quantadb.exec.functions import SCALARS, scalar
 from quantadb.exec.functions.support import (
-    EXACT, and_valid, any_active, clamp_scale, map_rows, numeric_div, round_scale, with_sig_digits,
+    EXACT, and_valid, any_active, clamp_scale, map_rows, numeric_div, round_scale, scaled_or, with_sig_digits,
 )
+from quantadb.types import scaled
 from quantadb.types.column import Column
 
 INT_KINDS = {"int2": (np.int16, "smallint"), "int4": (np.int32, "integer"), "int8": (np.int64, "bigint")}
@@ -246,12 +248,12 @@ def _exact_int_power(x: Decimal, e: int, rscale: int) -> Decimal:
     return ctx.divide(1, EXACT.power(x, -e))
 
 
-scalar("numeric_add")(_numeric_vec(lambda a, b: a + b))
-scalar("numeric_sub")(_numeric_vec(lambda a, b: a - b))
-scalar("numeric_mul")(_numeric_vec(lambda a, b: a * b))
-scalar("numeric_uminus")(_numeric_vec(lambda a: -a))
-scalar("numeric_uplus")(_numeric_vec(lambda a: a))
-scalar("numeric_abs")(_numeric_vec(lambda a: np.abs(a)))
+scalar("numeric_add")(scaled_or(scaled.add, _numeric_vec(lambda a, b: a + b)))
+scalar("numeric_sub")(scaled_or(partial(scaled.add, subtract=True), _numeric_vec(lambda a, b: a - b)))
+scalar("numeric_mul")(scaled_or(scaled.mul, _numeric_vec(lambda a, b: a * b)))
+scalar("numeric_uminus")(scaled_or(scaled.negate, _numeric_vec(lambda a: -a)))
+scalar("numeric_uplus")(scaled_or(lambda a: a, _numeric_vec(lambda a: a)))
+scalar("numeric_abs")(scaled_or(scaled.absolute, _numeric_vec(lambda a: np.abs(a))))
 scalar("numeric_div")(_numeric_rows(numeric_div))
 scalar("numeric_mod")(_numeric_rows(_numeric_mod))
 scalar("numeric_power")(_numeric_rows(_numeric_power))

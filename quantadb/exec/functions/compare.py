@@ -12,7 +12,8 @@ import operator
 import numpy as np
 
 from quantadb.exec.functions import SCALARS, scalar
-from quantadb.exec.functions.support import and_valid, obj_array
+from quantadb.exec.functions.support import and_valid, obj_array, scaled_or
+from quantadb.types import scaled
 from quantadb.types.column import Column
 
 OPS = {"eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le, "gt": operator.gt,
@@ -152,7 +153,7 @@ def array_key(v):
 def _numeric(op: str):
     plain, keyed = _object(op), _object(op, numeric_key)
 
-    def impl(args, n, ctx, call) -> Column:
+    def exact(args, n, ctx, call) -> Column:
         try:
             res = plain(args, n, ctx, call)
         except ArithmeticError:  # NaN in an ordering comparison
@@ -163,7 +164,11 @@ def _numeric(op: str):
             if both_nan.any():
                 res.data[both_nan] = op == "eq"
         return res
-    return impl
+    return scaled_or(lambda a, b: _bool_column(scaled.compare(a, b, op)), exact)
+
+
+def _bool_column(data: np.ndarray | None) -> Column | None:
+    return None if data is None else Column(data)
 
 
 for _op in OPS:

@@ -78,6 +78,18 @@ def map_nullable(fn: Callable[..., Any], args: list[Column], n: int, dtype: Any 
 
 # --- numeric (Decimal) with PostgreSQL's result scales ---------------------------------------
 
+def scaled_or(kernel: Callable[..., Column | None], exact: Callable) -> Callable:
+    """A numeric operator: `kernel` on scaled int64 (types/scaled.py) when every argument is in
+    that form and the kernel can answer exactly, else the Decimal implementation `exact`."""
+    def impl(args: list[Column], n: int, ctx: Any, call: Any) -> Column:
+        if all(a.scale is not None for a in args):
+            out = kernel(*args)
+            if out is not None:
+                return out
+        return exact(args, n, ctx, call)
+    return impl
+
+
 def dscale(d: Decimal) -> int:
     """numeric's display scale: digits after the decimal point."""
     exp = d.as_tuple().exponent
