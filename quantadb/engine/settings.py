@@ -57,6 +57,8 @@ _SETTINGS = [
             "Sets the iteration count for SCRAM secret generation.", "integer"),
     Setting("search_path", '"$user", public', description="Sets the schema search order for names that are not "
             "schema-qualified."),
+    Setting("default_table_access_method", "heap",
+            description="Sets the default table access method for new tables."),
     Setting("default_transaction_isolation", "read committed", description="Sets the transaction isolation level of "
             "each new transaction.", vartype="enum"),
     Setting("transaction_isolation", "read committed", description="Sets the current transaction's isolation level.",
@@ -79,6 +81,10 @@ _SETTINGS = [
             context="postmaster", read_only=True),
     Setting("max_identifier_length", "63", category="Preset Options", vartype="integer", context="internal",
             read_only=True),
+    Setting("max_index_keys", "32", category="Preset Options", vartype="integer", context="internal",
+            read_only=True, description="Shows the maximum number of index keys."),
+    Setting("max_function_args", "100", category="Preset Options", vartype="integer", context="internal",
+            read_only=True, description="Shows the maximum number of function arguments."),
     Setting("block_size", "8192", category="Preset Options", vartype="integer", context="internal", read_only=True),
     Setting("lc_collate", "C", category="Preset Options", context="internal", read_only=True),
     Setting("lc_ctype", "C", category="Preset Options", context="internal", read_only=True),

@@ -152,9 +152,14 @@ def recv_bit(data: bytes) -> str:
     return "".join(f"{b:08b}" for b in body)[:nbits]
 
 
+def send_char(value: str) -> bytes:
+    """charsend: always one byte; the empty "char" is a zero byte (asyncpg reads b'\\x00')."""
+    return value.encode("latin-1", "replace")[:1] or b"\x00"
+
+
 def recv_char(data: bytes) -> str:
     _short(data, 1)
-    return data.decode("latin-1")
+    return data.decode("latin-1").rstrip("\x00")
 
 
 def recv_text(data: bytes) -> str:
@@ -167,10 +172,10 @@ def recv_text(data: bytes) -> str:
 
 # ---- arrays ----------------------------------------------------------------------------------
 
-def send_array(dims: list[int], elements: list[bytes | None], elem_oid: int) -> bytes:
+def send_array(dims: list[int], elements: list[bytes | None], elem_oid: int, lower: int = 1) -> bytes:
     has_nulls = any(e is None for e in elements)
     parts = [_ARRAY_HEAD.pack(len(dims), int(has_nulls), elem_oid)]
-    parts.extend(_DIM.pack(d, 1) for d in dims)
+    parts.extend(_DIM.pack(d, lower) for d in dims)
     for e in elements:
         parts.append(b"\xff\xff\xff\xff" if e is None else _I4.pack(len(e)) + e)
     return b"".join(parts)

@@ -269,6 +269,14 @@ def _sender(pg: PgType) -> Callable[[Any], bytes]:
             items = flatten(v)
             return bio.send_array(array_dims(v), [None if x is None else elem(x) for x in items], elem_pg.oid)
         return send_array
+    if oid in r.VECTOR_ELEMENTS:
+        vec_elem = r.VECTOR_ELEMENTS[oid]
+        send_elem = _sender(vec_elem)
+
+        def send_vector(v: str) -> bytes:  # stored as its text form, "1 2"; always one dimension
+            items = [send_elem(int(x)) for x in v.split()]
+            return bio.send_array([len(items)], items, vec_elem.oid, lower=0)
+        return send_vector
     if oid == r.BOOL.oid:
         return lambda v: b"\x01" if v else b"\x00"
     if oid in _FIXED_BINARY:
@@ -290,7 +298,7 @@ def _sender(pg: PgType) -> Callable[[Any], bytes]:
     if oid in (r.BIT.oid, r.VARBIT.oid):
         return bio.send_bit
     if oid == r.CHAR.oid:
-        return lambda v: v.encode("latin-1", "replace")[:1]
+        return bio.send_char
     return lambda v: str(v).encode()
 
 

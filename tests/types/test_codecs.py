@@ -100,6 +100,22 @@ def test_binary_output_matches_postgres(t, value, expected_hex):
     assert str(binary_decoder(r.sql(t))(bytes.fromhex(expected_hex))) == str(value)
 
 
+@pytest.mark.parametrize("t,value,expected_hex", [
+    (r.INT2VECTOR, "1 3", "0000000100000000000000150000000200000000000000020001000000020003"),
+    (r.INT2VECTOR, "", "0000000100000000000000150000000000000000"),
+    (r.OIDVECTOR, "0 26", "00000001000000000000001a00000002000000000000000400000000000000040000001a"),
+    (r.CHAR, "", "00"),
+])
+def test_binary_output_of_catalog_vectors_and_char(t, value, expected_hex):
+    """int2vectorsend/oidvectorsend are array_send with lower bound 0 (asyncpg decodes pg_index.indkey
+    so); charsend of the empty "char" (pg_attribute.attgenerated) is a zero byte."""
+    assert bin_out(r.sql(t), [value]) == [bytes.fromhex(expected_hex)]
+
+
+def test_binary_input_of_zero_char_is_empty():
+    assert binary_decoder(r.sql(r.CHAR))(b"\x00") == ""
+
+
 ROUND_TRIP = [
     (r.BOOL, [True, False, None]), (r.INT2, [-32768, 32767]), (r.INT4, [0, -(2**31)]),
     (r.INT8, [2**63 - 1, None]), (r.FLOAT4, [0.5, -1.25]), (r.FLOAT8, [0.1, 1e300, -5e-324]),

@@ -35,7 +35,8 @@ def pg_type(session: "Session") -> Iterator[Row]:
     for t in sorted(R.BY_OID.values(), key=lambda t: t.oid):
         yield {"oid": t.oid, "typname": t.name, "typnamespace": PG_CATALOG, "typowner": OWNER, "typlen": t.typlen,
                "typbyval": t.typbyval, "typtype": typtype(t), "typcategory": t.category,
-               "typispreferred": t.preferred, "typisdefined": True, "typdelim": ",", "typelem": t.elem_oid,
+               "typispreferred": t.preferred, "typisdefined": True, "typdelim": ",",
+               "typelem": t.elem_oid or getattr(R.VECTOR_ELEMENTS.get(t.oid), "oid", 0),
                "typarray": t.array_oid, "typalign": t.typalign, "typstorage": storage_of(t),
                "typtypmod": -1, "typcollation": collation_of(t)}
 
