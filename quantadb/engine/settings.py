@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from quantadb import __version__
 from quantadb.errors import InvalidParameterValue, UndefinedObject
+from quantadb.types.datetime import canonical_zone_name
 
 SERVER_VERSION = "15.8"
 SERVER_VERSION_NUM = "150008"
@@ -190,15 +191,12 @@ def _integer(setting: Setting, value: str) -> str:
 
 
 def _timezone(value: str) -> str:
-    from zoneinfo import ZoneInfo
     v = value.strip()
     if v.lower() in ("utc", "gmt", "z", "zulu", "etc/utc"):
         return "UTC" if v.lower() != "etc/utc" else "Etc/UTC"
-    try:
-        ZoneInfo(v)
-        return v
-    except Exception:
-        pass
+    canonical = canonical_zone_name(v)
+    if canonical is not None:
+        return canonical
     try:
         hours = float(v)
     except ValueError:

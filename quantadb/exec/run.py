@@ -19,6 +19,7 @@ from quantadb.exec.columns import column_values, concat_batches, concat_columns,
 from quantadb.exec.context import EvalContext
 from quantadb.exec.eval import evaluate, evaluate_predicate
 from quantadb.exec.functions import SETFNS
+from quantadb.exec.functions.rows import record_column
 from quantadb.exec.join import run_join
 from quantadb.exec.keys import factorize_rows, first_occurrence, sort_indices
 from quantadb.sql import plan as P
@@ -125,7 +126,7 @@ def _function_scan(plan: P.FunctionScan, ctx: EvalContext) -> Iterator[Batch]:
             yield empty_batch(plan)
             return
         _, cols = fn(args, 1, ctx, call)
-        out = cols[:1]
+        out = list(cols)  # a function returning record yields one column per field
         n = len(out[0])
     if plan.ordinality:
         out.append(Column(np.arange(1, n + 1, dtype=np.int64)))
@@ -143,7 +144,7 @@ def _project_set(plan: P.ProjectSet, ctx: EvalContext) -> Iterator[Batch]:
             if isinstance(e, Call) and e.impl in SETFNS:
                 args = [evaluate(a, batch, ctx) for a in e.args]
                 rows, cols = SETFNS[e.impl](args, batch.length, ctx, e)
-                per_expr.append((rows, cols[0]))
+                per_expr.append((rows, cols[0] if len(cols) == 1 else record_column(cols)))
             else:
                 per_expr.append((None, evaluate(e, batch, ctx)))
         counts = np.zeros(batch.length, dtype=np.int64)

@@ -19,6 +19,7 @@ from quantadb.errors import (
     GroupingError,
     IndeterminateDatatype,
     InvalidColumnReference,
+    UndefinedColumn,
     UndefinedFunction,
     UndefinedObject,
     WindowingError,
@@ -65,6 +66,7 @@ from quantadb.types import registry as R
 from quantadb.types.casts import can_cast
 from quantadb.types.codecs import FormatContext, text_decoder
 from quantadb.types.registry import SqlType
+from quantadb.types.rowtypes import anonymous_fields, record_fields, record_type
 
 BOOL = SqlType(R.BOOL)
 UNKNOWN = SqlType(R.UNKNOWN)
@@ -156,21 +158,42 @@ class ExprBinder:
     # -- leaves ---------------------------------------------------------------------------------
 
     def _Column(self, node: exp.Column) -> Expr:
-        if isinstance(node.this, exp.Star):
-            raise FeatureNotSupported("row expansion via \"*\" is not supported here")
-        name = node.name
         qualifier = [p for p in (node.args.get("catalog"), node.args.get("db"), node.args.get("table")) if p]
         qualifier = [q.name for q in qualifier]
+        if isinstance(node.this, exp.Star):  # t.* as a value: the whole row of t
+            whole = self._whole_row(qualifier[-1]) if qualifier else None
+            if whole is None:
+                raise FeatureNotSupported("row expansion via \"*\" is not supported here")
+            return whole
+        name = node.name
         hit = self.scope.resolve(name, qualifier)
         if hit is None:
             if not qualifier and name in ("user", "current_role"):
                 return self.call("current_user", [], node)
-            raise undefined_column(name, qualifier)
+            whole = None if qualifier else self._whole_row(name)  # a bare table name is its whole row
+            if whole is None:
+                raise undefined_column(name, qualifier)
+            return whole
         depth, index, col = hit
         if depth == 0:
             return ColumnRef(index, col.type, name)
         self.uses_outer = True
         return OuterRef(depth, index, col.type, name)
+
+    def _whole_row(self, alias: str) -> Expr | None:
+        """The record of all columns of range variable `alias` (nearest scope that has it)."""
+        scope, depth = self.scope, 0
+        while scope is not None and alias not in scope.aliases:
+            scope, depth = scope.parent, depth + 1
+        if scope is None:
+            return None
+        refs: list[Expr] = []
+        for i in scope.star(alias):
+            col = scope.columns[i]
+            refs.append(ColumnRef(i, col.column.type, col.name) if depth == 0 else
+                        OuterRef(depth, i, col.column.type, col.name))
+        self.uses_outer = self.uses_outer or depth > 0
+        return Call("row", "row", refs, record_type([(r.name, r.type) for r in refs]), strict=False)
 
     def _Literal(self, node: exp.Literal) -> Expr:
         if node.is_string:
@@ -328,6 +351,10 @@ class ExprBinder:
     def _Is(self, node: exp.Is) -> Expr:
         target = node.expression
         negated = bool(node.args.get("negate"))
+        if isinstance(target, exp.Null) and _row_items(node.this) is not None:
+            # ROW(a, b) IS NULL: every field is NULL; IS NOT NULL: no field is
+            tests = [NullTest(self.bind(f), negated, BOOL) for f in _row_items(node.this)]
+            return tests[0] if len(tests) == 1 else BoolOp("and", tests, BOOL)
         arg = self.bind(node.this)
         if isinstance(target, exp.Null):
             return NullTest(arg, negated, BOOL)
@@ -554,13 +581,31 @@ class ExprBinder:
         return self.call("timezone", [node.args["zone"], node.this], node)
 
     def _Tuple(self, node: exp.Tuple) -> Expr:
-        raise FeatureNotSupported("row constructors are not supported here")
+        """ROW(a, b, ...): an anonymous record; untyped literals become text fields."""
+        fields = [self.bind(i) for i in node.expressions]
+        fields = [self.coerce(f, TEXT) if f.type.pg is R.UNKNOWN else f for f in fields]
+        return Call("row", "row", fields, record_type(anonymous_fields([f.type for f in fields])), strict=False)
 
     def _Dot(self, node: exp.Dot) -> Expr:
         inner = node.expression
         if isinstance(inner, (exp.Anonymous, exp.Func)):  # schema-qualified function: pg_catalog.f(...)
             return self.bind(inner)
+        if isinstance(inner, exp.Identifier) and isinstance(node.this, exp.Paren):  # (record).field
+            return self._field_select(self.bind(node.this), inner.name)
         raise FeatureNotSupported(f"unsupported expression: {node.sql(dialect='postgres')[:80]}")
+
+    def _field_select(self, base: Expr, name: str) -> Expr:
+        names = [n for n, _ in record_fields(base.type)]
+        if name not in names:
+            if base.type.pg is R.RECORD:
+                raise UndefinedColumn(f'could not identify column "{name}" in record data type')
+            raise DatatypeMismatch(f'column notation .{name} applied to type {_type_name(base.type)}, '
+                                   'which is not a composite type')
+        index = names.index(name)
+        if isinstance(base, Call) and base.impl == "row":  # ROW(a, b).f2 is b
+            return base.args[index]
+        return Call("record_field", "record_field", [base, Const(index, SqlType(R.INT4))],
+                    record_fields(base.type)[index][1], strict=False)
 
     def _Operator(self, node: exp.Expression) -> Expr:  # OPERATOR(pg_catalog.~)
         op = node.args["operator"].split(".")[-1].strip()

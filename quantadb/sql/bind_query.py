@@ -20,6 +20,7 @@ from quantadb.sql.scope import Scope, ScopeColumn
 from quantadb.types import registry as R
 from quantadb.types.codecs import FormatContext
 from quantadb.types.registry import SqlType
+from quantadb.types.rowtypes import record_fields
 
 INT8 = SqlType(R.INT8)
 
@@ -662,13 +663,17 @@ class QueryBinder:
         if not isinstance(call, Call):
             raise FeatureNotSupported("only function calls are supported in FROM")
         fname = call.name
-        names = col_aliases or [alias or fname]
-        if call.type.pg is R.RECORD:
+        fields = record_fields(call.type)
+        if call.type.pg is R.RECORD and not fields:
             raise FeatureNotSupported(f"function {fname} returning record in FROM is not supported")
-        columns = [P.PlanColumn(names[0], call.type)]
+        # a function returning record gives one column per OUT parameter, otherwise one column
+        # named after the alias or the function
+        outputs = list(fields) or [(alias or fname, call.type)]
+        names = list(col_aliases or []) + [n for n, _ in outputs][len(col_aliases or []):]
+        columns = [P.PlanColumn(name, t) for name, (_, t) in zip(names, outputs)]
         ordinality = ordinality or bool(item.args.get("ordinality"))
         if ordinality:
-            columns.append(P.PlanColumn(names[1] if len(names) > 1 else "ordinality", INT8))
+            columns.append(P.PlanColumn(names[len(outputs)] if len(names) > len(outputs) else "ordinality", INT8))
         plan = P.FunctionScan(call, columns, ordinality)
         plan.estimated_rows = 1000 if F.functions_named(fname) and F.functions_named(fname)[0].kind == "s" else 1
         scope = Scope(parent=parent)
@@ -691,12 +696,31 @@ def _output_column(name: str, e: Expr, plan: P.Plan) -> P.PlanColumn:
 
 
 def _project_set_or_project(plan: P.Plan, exprs: list[Expr], columns: list[P.PlanColumn]) -> P.Plan:
-    has_srf = any(isinstance(n, Call) and _is_srf(n.name) for e in exprs for n in walk(e))
-    if has_srf:
+    srf_calls = [n for e in exprs for n in walk(e) if isinstance(n, Call) and _is_srf(n.name)]
+    if srf_calls and all(any(e is c for e in exprs) for c in srf_calls):
         return P.ProjectSet(plan, exprs, columns, estimated_rows=plan.estimated_rows * 10)
+    if srf_calls:  # unnest(a) * 2: expand the set-returning calls first, then compute over them
+        return _project_over_set(plan, exprs, columns)
     if all(isinstance(e, ColumnRef) and e.index == i for i, e in enumerate(exprs)) and len(exprs) == len(plan.columns):
         return _renamed(plan, columns)
     return P.Project(plan, exprs, columns, estimated_rows=plan.estimated_rows)
+
+
+def _project_over_set(plan: P.Plan, exprs: list[Expr], columns: list[P.PlanColumn]) -> P.Plan:
+    """A ProjectSet passing the input row through beside each set-returning call, under a
+    Project that computes the select list with the calls replaced by their output columns."""
+    passed = [ColumnRef(i, c.type, c.name) for i, c in enumerate(plan.columns)]
+    srfs: list[Call] = []
+
+    def hoist(node: Expr) -> Expr | None:
+        if isinstance(node, Call) and _is_srf(node.name):
+            srfs.append(node)
+            return ColumnRef(len(passed) + len(srfs) - 1, node.type, node.name)
+        return None
+    outer = [transform(e, hoist) for e in exprs]
+    inner_columns = list(plan.columns) + [P.PlanColumn(c.name, c.type) for c in srfs]
+    inner = P.ProjectSet(plan, passed + srfs, inner_columns, estimated_rows=plan.estimated_rows * 10)
+    return P.Project(inner, outer, columns, estimated_rows=inner.estimated_rows)
 
 
 def _is_srf(name: str) -> bool:

@@ -11,7 +11,7 @@ from quantadb.types import registry as R
 
 # sqlglot node classes whose PostgreSQL column name is fixed.
 _FIXED = {
-    exp.Case: "case", exp.Coalesce: "coalesce", exp.Nullif: "nullif", exp.Greatest: "greatest",
+    exp.Tuple: "row", exp.Coalesce: "coalesce", exp.Nullif: "nullif", exp.Greatest: "greatest",
     exp.Least: "least", exp.Array: "array", exp.Exists: "exists", exp.CurrentTimestamp: "now", exp.CurrentVersion: "version",
     exp.CurrentDate: "current_date", exp.CurrentTime: "current_time", exp.CurrentUser: "current_user",
     exp.SessionUser: "session_user", exp.CurrentSchema: "current_schema", exp.CurrentCatalog: "current_catalog",
@@ -37,6 +37,11 @@ def _figure(node: exp.Expression) -> tuple[str | None, int]:
         return _figure(node.this)
     if isinstance(node, exp.Column):
         return node.name, 2
+    if isinstance(node, exp.Identifier):  # (record).field is named after the field
+        return node.name, 2
+    if isinstance(node, exp.Case):  # named after its ELSE result when that has a real name
+        name, strength = _figure(node.args["default"]) if node.args.get("default") else (None, 0)
+        return (name, 2) if strength == 2 else ("case", 1)
     if isinstance(node, exp.Dot):
         inner = node.expression
         return (_figure(inner) if isinstance(inner, exp.Expression) else (str(inner), 2))

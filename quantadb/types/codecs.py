@@ -27,6 +27,8 @@ from quantadb.types.arrays import array_dims, flatten, format_array, parse_array
 from quantadb.types.column import Column
 from quantadb.types.context import DEFAULT_CONTEXT, FormatContext
 from quantadb.types.registry import PgType, SqlType
+from quantadb.types.rowtypes import format_record, record_fields
+from quantadb.types.values import Interval
 
 __all__ = ["FormatContext", "DEFAULT_CONTEXT", "text_encoder", "binary_encoder", "text_decoder",
            "binary_decoder", "value_formatter", "values_to_column", "column_to_values", "format_value", "parse_text"]
@@ -54,6 +56,11 @@ def value_formatter(t: SqlType | PgType, ctx: FormatContext) -> Formatter:
     if pg.is_array:
         elem = value_formatter(r.element_of(pg), ctx)
         return lambda v: format_array(v, elem)
+    if oid == r.RECORD.oid:
+        fields = record_fields(t) if isinstance(t, SqlType) else ()
+        formatters = [value_formatter(ft, ctx) for _, ft in fields] if fields else None
+        fallback = _by_value_formatter(ctx)
+        return lambda v: format_record(v, formatters, fallback)
     if oid == r.BOOL.oid:
         return tx.format_bool
     if oid == r.FLOAT8.oid:
@@ -100,6 +107,26 @@ def value_formatter(t: SqlType | PgType, ctx: FormatContext) -> Formatter:
     if pg.dtype.kind in "iu":
         return lambda v: str(int(v))
     return str
+
+
+def _by_value_formatter(ctx: FormatContext) -> Formatter:
+    """Output of a value whose type is not at hand (a field of a record inside an array), from
+    its Python representation."""
+    def fmt(v: Any) -> str:
+        if isinstance(v, (bool, np.bool_)):
+            return tx.format_bool(bool(v))
+        if isinstance(v, tuple):
+            return format_record(v, None, fmt)
+        if isinstance(v, list):
+            return format_array(v, fmt)
+        if isinstance(v, float):
+            return tx.format_float8(v, ctx.extra_float_digits)
+        if isinstance(v, bytes):
+            return tx.format_bytea(v, ctx.bytea_output)
+        if isinstance(v, Interval):
+            return iv.format_interval(v, ctx.intervalstyle)
+        return str(v)
+    return fmt
 
 
 def format_value(t: SqlType | PgType, value: Any, ctx: FormatContext = DEFAULT_CONTEXT) -> str:

@@ -160,16 +160,27 @@ def get_zone(name: str) -> _dt.tzinfo:
     if m:  # numeric zone in the SET TIME ZONE sense: ISO sign (east positive)
         secs = int(m[2]) * 3600 + int(m[3] or 0) * 60 + int(m[4] or 0)
         return _dt.timezone(_dt.timedelta(seconds=-secs if m[1] == "-" else secs))
-    for candidate in (key, _canonical_zone_case(key)):
-        try:
-            return ZoneInfo(candidate)
-        except (ZoneInfoNotFoundError, ValueError):
-            continue
+    canonical = canonical_zone_name(key)
+    if canonical is not None:
+        return ZoneInfo(canonical)
     raise InvalidParameterValue(f'time zone "{low}" not recognized')
 
 
-def _canonical_zone_case(key: str) -> str:
-    return "/".join(part if part.isupper() else part[:1].upper() + part[1:] for part in key.split("/"))
+@lru_cache(maxsize=1)
+def _zone_names() -> dict[str, str]:
+    from zoneinfo import available_timezones
+    return {name.lower(): name for name in available_timezones()}
+
+
+def canonical_zone_name(name: str) -> str | None:
+    """The tz database's spelling of a zone name, matched case-insensitively as PostgreSQL does
+    ('us/pacific' is US/Pacific); None for an unknown name."""
+    key = name.strip()
+    try:
+        ZoneInfo(key)
+        return key
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # a directory ("US") is no zone either
+        return _zone_names().get(key.lower())
 
 
 def zone_offset_seconds(zone: _dt.tzinfo, utc_micros: int) -> int:

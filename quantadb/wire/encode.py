@@ -46,10 +46,12 @@ class EncoderCache:
         for i, c in enumerate(columns):
             fmt = formats[i] if i < len(formats) else 0
             key = (c.type, fmt)
-            enc = self._cache.get(key)
+            # record types compare equal whatever their fields: their encoders are not shared
+            enc = self._cache.get(key) if not c.type.extra else None
             if enc is None:
                 enc = codecs.binary_encoder(c.type) if fmt == 1 else codecs.text_encoder(c.type, ctx)
-                self._cache[key] = enc
+                if not c.type.extra:
+                    self._cache[key] = enc
             out.append(enc)
         return out
 

@@ -9,17 +9,20 @@ from quantadb.exec.functions import scalar
 from quantadb.exec.functions.compare import array_key
 from quantadb.exec.functions.strings import as_text, rows
 from quantadb.exec.functions.support import map_nullable, obj_array
+from quantadb.types.arrays import array_dims
 from quantadb.types.column import Column
 from quantadb.types.registry import SqlType, element_of
 
 
-def _dim_check(arr: list, dim: int):
-    return len(arr) if arr and int(dim) == 1 else None
+def _dim_length(arr: list, dim: int):
+    """Length of dimension `dim` (nested lists are the inner dimensions); None if there is none."""
+    dims = array_dims(arr) if arr else []
+    return dims[int(dim) - 1] if 1 <= int(dim) <= len(dims) else None
 
 
-scalar("array_length")(lambda args, n, ctx, call: map_nullable(_dim_check, args, n, np.int32))
-scalar("array_upper")(lambda args, n, ctx, call: map_nullable(_dim_check, args, n, np.int32))
-scalar("array_lower")(lambda args, n, ctx, call: map_nullable(lambda a, d: 1 if a and int(d) == 1 else None,
+scalar("array_length")(lambda args, n, ctx, call: map_nullable(_dim_length, args, n, np.int32))
+scalar("array_upper")(lambda args, n, ctx, call: map_nullable(_dim_length, args, n, np.int32))
+scalar("array_lower")(lambda args, n, ctx, call: map_nullable(lambda a, d: 1 if _dim_length(a, d) else None,
                                                               args, n, np.int32))
 scalar("array_cardinality")(rows(len, np.int32, 0))
 

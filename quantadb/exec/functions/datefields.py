@@ -12,7 +12,7 @@ import numpy as np
 from quantadb.errors import FeatureNotSupported, InvalidParameterValue
 from quantadb.exec.functions import scalar
 from quantadb.exec.functions.calendar import days_from_ymd, from_local, split_ts, to_local, ymd
-from quantadb.exec.functions.support import map_rows, obj_array
+from quantadb.exec.functions.support import EXACT, map_rows, numeric_div, obj_array
 from quantadb.types.column import Column
 from quantadb.types.values import USECS_PER_DAY, Interval
 
@@ -107,9 +107,17 @@ def timestamp_field(f: str, ts: np.ndarray, utc: np.ndarray | None, kind: str) -
         if f == "timezone":
             return off, 0
         return (_trunc_div(off, 3600) if f == "timezone_hour" else np.fmod(_trunc_div(off, 60), 60)), 0
-    if f == "julian":
-        return (days + _JULIAN_2000) * USECS_PER_DAY + tod, 0
     return day_fields(f, days), 0
+
+
+def _timestamp_julian(local: np.ndarray, numeric: bool) -> np.ndarray:
+    """Julian day plus the fraction of the day: numeric divides exactly (timestamp_part_common)."""
+    days, tod = split_ts(local)
+    jd = days.astype(np.int64) + _JULIAN_2000
+    if not numeric:
+        return jd + tod / USECS_PER_DAY
+    return obj_array([EXACT.add(Decimal(int(j)), numeric_div(Decimal(int(t)), Decimal(USECS_PER_DAY)))
+                      for j, t in zip(jd.tolist(), tod.tolist())])
 
 
 def interval_field(f: str, values: np.ndarray) -> tuple[np.ndarray, int]:
@@ -163,7 +171,12 @@ def _part(kind: str, numeric: bool):
             kind_ = kind
         for field in set(fields.data[valid].tolist()):
             idx = np.flatnonzero(valid & (fields.data == field))
-            ints, scale = _compute(kind_, normalize(field, kind_), data[idx], ctx)
+            f = normalize(field, kind_)
+            if f == "julian" and kind_ in ("timestamp", "timestamptz"):
+                local = data[idx] if kind_ == "timestamp" else to_local(data[idx], ctx.format.zone)
+                out[idx] = _timestamp_julian(local, numeric)
+                continue
+            ints, scale = _compute(kind_, f, data[idx], ctx)
             if numeric:
                 out[idx] = obj_array([Decimal(int(v)).scaleb(-scale) for v in ints])
             else:

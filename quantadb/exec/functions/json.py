@@ -19,7 +19,10 @@ from quantadb.exec.functions.strings import as_text, rows
 from quantadb.exec.functions.support import map_nullable, obj_array
 from quantadb.types.column import Column
 from quantadb.types.jsonb import escape_json_string, format_jsonb, jsonb_key_order, parse_jsonb
-from quantadb.types.registry import SqlType, element_of
+from quantadb.types.registry import RECORD, UNKNOWN, SqlType, element_of
+from quantadb.types.rowtypes import anonymous_fields, record_fields
+
+_UNTYPED = SqlType(UNKNOWN)
 
 
 
@@ -41,15 +44,30 @@ def to_jsonb_value(value: Any, t, ctx) -> Any:
     if name in ("float4", "float8"):
         text = as_text(value, t, ctx)
         return Decimal(text) if np.isfinite(value) else text
-    if t.pg.is_array:
+    if t.pg.is_array:  # a nested list is an inner dimension, still of the array type
         et = SqlType(element_of(t.pg))
-        return [to_jsonb_value(v, et, ctx) for v in value]
+        return [to_jsonb_value(v, t if isinstance(v, list) else et, ctx) for v in value]
+    if name == "record":
+        fields = record_fields(t) or anonymous_fields([_UNTYPED] * len(value))
+        return {fname: to_jsonb_value(v, ft, ctx) for (fname, ft), v in zip(fields, value)}
+    if name == "unknown":  # a field of a record nested in an array: its Python value decides
+        return _untyped_jsonb(value, ctx)
     text = as_text(value, t, ctx)
     if name in ("timestamp", "timestamptz"):  # ISO 8601, as to_json prints them
         text = text.replace(" ", "T", 1)
         if name == "timestamptz" and len(text) > 3 and text[-3] in "+-":
             text += ":00"
     return text
+
+
+def _untyped_jsonb(value: Any, ctx) -> Any:
+    if isinstance(value, tuple):
+        return to_jsonb_value(value, SqlType(RECORD), ctx)
+    if isinstance(value, list):
+        return [_untyped_jsonb(v, ctx) for v in value]
+    if isinstance(value, float):
+        return Decimal(repr(value)) if np.isfinite(value) else str(value)
+    return value if isinstance(value, (bool, int, str, Decimal)) else str(value)
 
 
 def json_text(value: Any, sep: str = ", ", colon: str = " : ") -> str:
@@ -278,6 +296,7 @@ def _to_json(is_json: bool):
 
 scalar("to_json")(_to_json(True))
 scalar("to_jsonb")(_to_json(False))
+scalar("row_to_json")(_to_json(True))
 
 
 # --- aggregates ------------------------------------------------------------------------------------
@@ -288,10 +307,28 @@ def _values(col: Column, t, ctx) -> np.ndarray:
                       for i, v in enumerate(col.data)])
 
 
+def _json_element_text(value: Any, t: SqlType, ctx) -> str:
+    """One json_agg element as to_json prints it (json input stays as written)."""
+    if value is None:
+        return "null"
+    if t.pg.name == "json":
+        return value
+    return json_text(to_jsonb_value(value, t, ctx), ",", ":") if t.pg.name != "jsonb" else format_jsonb(value)
+
+
 def _json_agg(is_json: bool):
     def impl(args, group_ids, ngroups, ctx, agg) -> Column:
-        lists = group_lists(_values(args[0], agg.args[0].type, ctx), group_ids, ngroups)
-        out = [None if not lst else json_text(lst) if is_json else lst for lst in lists]
+        t = agg.args[0].type
+        if is_json:  # rows and arrays start on a new line after the first, as json_agg_transfn does
+            sep = ", \n " if t.pg.is_array or t.pg.name == "record" else ", "
+            col = args[0]
+            texts = obj_array([_json_element_text(v if col.valid is None or col.valid[i] else None, t, ctx)
+                               for i, v in enumerate(col.data)])
+            lists = group_lists(texts, group_ids, ngroups)
+            out = [None if not lst else "[" + sep.join(lst) + "]" for lst in lists]
+        else:
+            lists = group_lists(_values(args[0], t, ctx), group_ids, ngroups)
+            out = [None if not lst else lst for lst in lists]
         present = np.asarray([bool(lst) for lst in lists], dtype=bool)
         return Column(obj_array(out), None if present.all() else present)
     return impl

@@ -16,6 +16,7 @@ from quantadb.exec.functions.datetimefns import ts_plus_interval
 from quantadb.exec.functions.json import parse_json_text, format_jsonb
 from quantadb.exec.functions.patterns import cached_regex
 from quantadb.exec.functions.support import EXACT, and_valid, obj_array
+from quantadb.types.arrays import array_dims
 from quantadb.types.column import Column
 from quantadb.types.jsonb import jsonb_key_order
 from quantadb.types.values import Interval
@@ -110,15 +111,16 @@ def unnest(args, n, ctx, call):
 
 @setfn("generate_subscripts")
 def generate_subscripts(args, n, ctx, call):
-    """generate_subscripts(array, dim [, reverse]): 1..length of that dimension (one-dimensional
-    arrays here, so any dimension but 1 yields no rows)."""
+    """generate_subscripts(array, dim [, reverse]): 1..length of that dimension (none when the
+    array has no such dimension)."""
     reverse = args[2].data if len(args) > 2 else None
 
     def subscripts(i):
         dim, arr = int(args[1].data[i]), args[0].data[i]
-        if dim != 1 or not arr:
+        dims = array_dims(arr) if arr else []
+        if not 1 <= dim <= len(dims):
             return []
-        out = list(range(1, len(arr) + 1))
+        out = list(range(1, dims[dim - 1] + 1))
         return out[::-1] if reverse is not None and reverse[i] else out
     sources, values = _collect((i, subscripts(i)) for i in _live_rows(args, n))
     return sources, [Column(np.asarray(values, dtype=np.int32))]
@@ -158,6 +160,38 @@ for _prefix, _is_json in (("json", True), ("jsonb", False)):
     setfn(f"{_prefix}_object_keys")(_json_srf(_object_keys, _is_json, True))
     setfn(f"{_prefix}_array_elements")(_json_srf(_elements(False, _is_json), _is_json, False))
     setfn(f"{_prefix}_array_elements_text")(_json_srf(_elements(True, _is_json), _is_json, True))
+
+
+def _each(as_text: bool, is_json: bool):
+    """json(b)_each(_text): one (key, value) row per member of an object, in the input's order
+    for json and jsonb's storage order for jsonb."""
+    name = ("json" if is_json else "jsonb") + "_each" + ("_text" if as_text else "")
+
+    def impl(args, n, ctx, call):
+        sources, keys, values = [], [], []
+        for i in _live_rows(args, n):
+            doc = args[0].data[i]
+            j = parse_json_text(doc) if is_json else doc
+            if not isinstance(j, dict):
+                raise InvalidParameterValue(f"cannot call {name} on a non-object")
+            for k in (j if is_json else sorted(j, key=jsonb_key_order)):
+                v = j[k]
+                sources.append(i)
+                keys.append(k)
+                if as_text:  # a JSON null becomes SQL NULL, strings lose their quotes
+                    v = v if v is None or isinstance(v, str) else format_jsonb(v)
+                elif is_json:
+                    v = format_jsonb(v)
+                values.append(v)
+        valid = np.fromiter((v is not None or not as_text for v in values), dtype=bool, count=len(values))
+        return np.asarray(sources, dtype=np.int64), [Column(obj_array(keys)),
+                                                     Column(obj_array(values), None if valid.all() else valid)]
+    return impl
+
+
+for _prefix, _is_json in (("json", True), ("jsonb", False)):
+    setfn(f"{_prefix}_each")(_each(False, _is_json))
+    setfn(f"{_prefix}_each_text")(_each(True, _is_json))
 
 
 @setfn("regexp_split_to_table")

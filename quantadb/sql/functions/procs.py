@@ -9,7 +9,7 @@ from __future__ import annotations
 from quantadb.sql.functions.signature import add_function
 from quantadb.types.registry import (
     ANY, ANYARRAY, ANYELEMENT, ANYNONARRAY, BOOL, BPCHAR, BYTEA, DATE, FLOAT4, FLOAT8, INT2, INT4,
-    INT8, INTERVAL, JSON, JSONB, NUMERIC, OID, PgType, TEXT, TIME, TIMESTAMP, TIMESTAMPTZ, UUID, array_of,
+    INT8, INTERVAL, JSON, JSONB, NUMERIC, OID, RECORD, PgType, TEXT, TIME, TIMESTAMP, TIMESTAMPTZ, UUID, array_of,
 )
 
 TEXT_ARRAY = array_of(TEXT)
@@ -174,6 +174,9 @@ for j in ("json", "jsonb"):
     srf(f"{j}_object_keys", (J,), T, f"{j}_object_keys")
     srf(f"{j}_array_elements", (J,), J, f"{j}_array_elements")
     srf(f"{j}_array_elements_text", (J,), T, f"{j}_array_elements_text")
+    srf(f"{j}_each", (J,), RECORD, f"{j}_each", out=(("key", T), ("value", J)))
+    srf(f"{j}_each_text", (J,), RECORD, f"{j}_each_text", out=(("key", T), ("value", T)))
+fn("row_to_json", (RECORD,), JSON, "row_to_json")
 fn("jsonb_pretty", (JSONB,), T, "jsonb_pretty")
 fn("jsonb_strip_nulls", (JSONB,), JSONB, "jsonb_strip_nulls")
 

@@ -15,9 +15,11 @@ from quantadb.errors import AmbiguousFunction, CannotCoerce, DatatypeMismatch, U
 from quantadb.sql.functions.signature import FUNCTIONS, OPERATORS, POLYMORPHIC, Match, Signature
 from quantadb.types.casts import can_cast
 from quantadb.types.registry import (
-    ANY, ANYARRAY, ANYELEMENT, ANYNONARRAY, TEXT, UNKNOWN, PgType, SqlType, array_of, element_of, format_type,
+    ANY, ANYARRAY, ANYELEMENT, ANYNONARRAY, RECORD, TEXT, UNKNOWN, PgType, SqlType, array_of, element_of, format_type,
     lookup,
 )
+
+from quantadb.types.rowtypes import record_type
 
 _AMBIGUOUS_HINT = "Could not choose a best candidate {}. You might need to add explicit type casts."
 
@@ -40,6 +42,11 @@ def _coercible(src: PgType, dst: PgType) -> bool:
 def select_common_type(types: list[SqlType], context: str) -> SqlType:
     """The type UNION/CASE/COALESCE/IN/VALUES/ARRAY branches are converted to (parse_coerce.c)."""
     first = types[0]
+    rows = [t.extra for t in types if t.pg is RECORD]
+    if rows and all(t.pg in (RECORD, UNKNOWN) for t in types):
+        # rows of one shape keep their fields; mixed ones print value by value
+        same = all([ft for _, ft in r] == [ft for _, ft in rows[0]] for r in rows)
+        return SqlType(RECORD, extra=rows[0] if same else ())
     if first.pg is not UNKNOWN and all(t.pg is first.pg for t in types):
         same_mod = all(t.typmod == first.typmod for t in types)
         return first if same_mod else SqlType(first.pg)
@@ -172,7 +179,8 @@ def _select(cands: list[_Candidate], inputs: list[PgType]) -> list[_Candidate]:
 def _match(c: _Candidate, inputs: list[PgType]) -> Match:
     sig = c.sig
     ret = _concrete(sig.ret, c.elem, sig.ret) if sig.ret in POLYMORPHIC else sig.ret
-    return Match(sig, tuple(SqlType(t) for t in c.concrete), SqlType(ret))
+    ret_type = record_type([(n, SqlType(t)) for n, t in sig.out]) if sig.out else SqlType(ret)
+    return Match(sig, tuple(SqlType(t) for t in c.concrete), ret_type)
 
 
 def _exact(cands: list[_Candidate], inputs: list[PgType]) -> _Candidate | None:

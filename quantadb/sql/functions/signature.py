@@ -29,6 +29,7 @@ class Signature:
     strict: bool = True
     volatile: bool = False
     variadic: bool = False
+    out: tuple[tuple[str, PgType], ...] = ()  # OUT parameters of a function returning record
 
     @property
     def polymorphic(self) -> bool:

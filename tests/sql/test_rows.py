@@ -1,0 +1,69 @@
+"""Row values (record): ROW(...) constructors, whole-row references, field selection, records in
+json, and functions returning record (OUT columns) in FROM and in the select list."""
+
+
+def test_row_constructor_text_output(sql):
+    sql.check("SELECT ROW('foo', 'bar', NULL), ROW(), ROW(NULL), ROW(1, ROW(2, 'a b'), ARRAY[1, 2])",
+              [("(foo,bar,)", "()", "()", '(1,"(2,""a b"")","{1,2}")')])
+    sql.check("SELECT ROW(''), ROW('\"'), ROW(' a '), ROW('x\\y'), pg_typeof(ROW(true, 1, 'hello'))",
+              [('("")', '("""")', '(" a ")', '("x\\\\y")', "record")])
+    sql.check("SELECT ARRAY[ROW(1, 'a'), ROW(2, NULL)], ROW(1, 2)::text",
+              [('{"(1,a)","(2,)"}', "(1,2)")])
+
+
+def test_row_null_tests_look_at_every_field(sql):
+    sql.check("SELECT ROW(1, NULL) IS NULL, ROW(NULL, NULL) IS NULL, ROW(1, NULL) IS NOT NULL, "
+              "ROW(1, 2) IS NOT NULL", [("f", "t", "f", "t")])
+
+
+def test_case_over_rows_of_different_field_types(sql):
+    sql.check("SELECT CASE WHEN false THEN ROW(1.1, INTERVAL '1') ELSE ROW(0, INTERVAL '1') END, "
+              "CASE WHEN true THEN NULL ELSE ROW(2) END, CASE WHEN false THEN NULL ELSE ROW(NULL) END",
+              [("(0,00:00:01)", None, "()")])
+
+
+def test_whole_row_references_and_field_selection(sql):
+    sql.setup("CREATE TABLE t (x int, y text);\nINSERT INTO t VALUES (1, 'a'), (2, NULL)")
+    # PostgreSQL types a table's whole row as the table's composite type, QuantaDB as record
+    sql.check("SELECT t, (t).y, (ROW(x, y)).f1 FROM t", [("(1,a)", "a", "1"), ("(2,)", None, "2")],
+              same_types=False)
+    sql.check("SELECT row_to_json(t), to_jsonb(t.*) FROM t WHERE x = 1",
+              [('{"x":1,"y":"a"}', '{"x": 1, "y": "a"}')])
+    sql.check("SELECT jsonb_agg(t.* ORDER BY x), json_agg(t ORDER BY x) FROM t",
+              [('[{"x": 1, "y": "a"}, {"x": 2, "y": null}]', '[{"x":1,"y":"a"}, \n {"x":2,"y":null}]')])
+    sql.check("SELECT (SELECT s FROM t AS s WHERE s.x = t.x + 1) FROM t WHERE x = 1", [("(2,)",)],
+              same_types=False)
+    sql.error("SELECT (ROW(1, 2)).f3", "42703", 'could not identify column "f3" in record data type')
+
+
+def test_records_and_nested_arrays_in_json(sql):
+    sql.check("SELECT to_jsonb(ROW(42, 'Fred said \"Hi.\"'::text)), row_to_json(ROW(1, 'a')), "
+              "to_jsonb(ROW(ROW(1, ARRAY[1, 3]), 'x', NULL))",
+              [('{"f1": 42, "f2": "Fred said \\"Hi.\\""}', '{"f1":1,"f2":"a"}',
+                '{"f1": {"f1": 1, "f2": [1, 3]}, "f2": "x", "f3": null}')])
+    sql.check("SELECT to_jsonb(ARRAY[ARRAY['a', 'b'], ARRAY['c', 'd']]), "
+              "(SELECT json_agg(a) FROM (VALUES (ARRAY[1, 2]), (ARRAY[3])) v(a))",
+              [('[["a", "b"], ["c", "d"]]', "[[1,2], \n [3]]")])
+
+
+def test_functions_returning_record(sql):
+    doc = "'{\"b\": [1, 2], \"a\": null, \"c\": \"x\"}'"
+    sql.check(f"SELECT * FROM jsonb_each({doc})", [("a", "null"), ("b", "[1, 2]"), ("c", '"x"')],
+              columns=["key", "value"], ordered=True)
+    sql.check(f"SELECT k, v, n FROM json_each_text({doc}) WITH ORDINALITY AS e(k, v, n)",
+              [("b", "[1, 2]", "1"), ("a", None, "2"), ("c", "x", "3")], ordered=True)
+    sql.check(f"SELECT jsonb_each_text({doc})", [("(a,)",), ('(b,"[1, 2]")',), ("(c,x)",)])
+    sql.check(f"SELECT (jsonb_each({doc})).key", [("a",), ("b",), ("c",)])
+    sql.check("SELECT t.k, e.* FROM (VALUES (1, '{\"a\": 1}'::jsonb)) t(k, j), jsonb_each(t.j) e",
+              [("1", "a", "1")])
+    sql.error("SELECT * FROM jsonb_each('[1]')", "22023", "cannot call jsonb_each on a non-object")
+
+
+def test_set_returning_calls_inside_expressions(sql):
+    sql.check("SELECT unnest(ARRAY[1, 2, 3]) * unnest(ARRAY[10, 100])", [("10",), ("200",), (None,)])
+    sql.check("SELECT x, generate_series(1, x) + 1 FROM (VALUES (1), (2), (0)) t(x)",
+              [("1", "2"), ("2", "2"), ("2", "3")])
+    sql.check("SELECT array_lower(ARRAY[ARRAY[2, 3], ARRAY[4, 5]], generate_series(0, 3)), "
+              "array_length(ARRAY[ARRAY[2, 3, 4], ARRAY[4, 5, 6]], 2)",
+              [(None, "3"), ("1", "3"), ("1", "3"), (None, "3")])
+    sql.check("SELECT generate_subscripts(ARRAY[ARRAY[1, 2], ARRAY[3, 4], ARRAY[5, 6]], 2)", [("1",), ("2",)])
