@@ -11,6 +11,11 @@ fsyncs, new appends keep buffering and new waiters pile onto the next round, whi
 committers share one fsync. Futures are resolved on the flusher thread without the lock held,
 so their done-callbacks may call back into the writer.
 
+With `fsync = off` a flush is a plain write(2) with nothing to share, so the waiter writes
+the buffer itself (`flush_async` returns a resolved future) instead of handing it to the
+flusher thread and back: each hand-off costs the GIL twice. One writer at a time holds `_io`,
+so batches still go out whole and in LSN order.
+
 Failure. If a write or fsync raises, the writer fails every waiting future with that OSError
 and from then on refuses appends and flushes (PostgreSQL PANICs on a failed fsync: after one,
 the kernel may have dropped the dirty pages, so nothing can be trusted to be durable).
@@ -69,8 +74,10 @@ class WalWriter:
         self._compress_min_bytes = compress_min_bytes
         self._compressor = zstandard.ZstdCompressor(level=1)
 
+        self._inline = not fs.fsync  # fsync off: waiters write the buffer themselves
         self._lock = threading.Lock()
         self._wakeup = threading.Condition(self._lock)
+        self._io = threading.Lock()  # held by the one thread taking and writing a batch
         self._pending: list[tuple[bytes, int]] = []   # (payload, epoch)
         self._pending_lsn = start_lsn                 # LSN where _pending starts
         self._pending_bytes = 0
@@ -141,9 +148,11 @@ class WalWriter:
             if self._closing:
                 raise ValueError("WAL writer is closed")
             heapq.heappush(self._waiters, (lsn, next(self._seq), future))
-            if lsn > self._requested_lsn:
+            if lsn > self._requested_lsn and not self._inline:
                 self._requested_lsn = lsn
                 self._wakeup.notify()
+        if self._inline:
+            self._flush_round()
         return future
 
     def flush(self, lsn: int | None = None) -> None:
@@ -189,26 +198,38 @@ class WalWriter:
                     self._wakeup.wait()
                 if self._failed is not None or (self._closing and not self._pending):
                     return
+            if not self._flush_round():
+                return
+
+    def _flush_round(self) -> bool:
+        """Write everything buffered, then resolve the futures it made durable (without the
+        lock: their callbacks may append). False once the writer has failed."""
+        with self._io:
+            with self._lock:
+                if self._failed is not None:
+                    return False
                 records, start = self._pending, self._pending_lsn
                 self._pending, self._pending_lsn, self._pending_bytes = [], self._written_lsn, 0
             try:
-                end = self._write(records, start)
+                end = self._write(records, start) if records else self._flushed_lsn
             except Exception as exc:  # OSError mostly; anything else must not hang committers
                 log.error("[wal] write/fsync failed at LSN %d: %s; refusing further writes",
                           start, exc)
                 with self._lock:
                     self._failed = exc
                     waiters, self._waiters = self._waiters, []
+                    self._wakeup.notify()
                 for _, _, future in waiters:
                     future.set_exception(exc)
-                return
+                return False
             done = []
             with self._lock:
                 self._flushed_lsn = end
                 while self._waiters and self._waiters[0][0] <= end:
                     done.append(heapq.heappop(self._waiters)[2])
-            for future in done:
-                future.set_result(None)
+        for future in done:
+            future.set_result(None)
+        return True
 
     def _write(self, records: list[tuple[bytes, int]], start: int) -> int:
         """Write `records` (starting at LSN `start`) as batches and fsync; return the end LSN."""
