@@ -11,7 +11,7 @@ from quantadb.errors import (AmbiguousColumn, DuplicateAlias, FeatureNotSupporte
 from quantadb.sql import functions as F
 from quantadb.sql import plan as P
 from quantadb.sql.bind_expr import BOOL, TEXT, ExprBinder
-from quantadb.sql.catalog import CatalogView
+from quantadb.sql.catalog import RELATION_FUNCTIONS, CatalogView
 from quantadb.sql.expr import (AggRef, Call, Coalesce, ColumnRef, Const, Expr, OuterRef, SubqueryExpr, WindowCall,
                                expr_key, transform, walk)
 from quantadb.sql.names import column_name
@@ -656,6 +656,10 @@ class QueryBinder:
         return plan, scope
 
     def _bind_function_from(self, item, call_node, alias, col_aliases, parent, lateral, ordinality: bool = False):
+        relation = _relation_function(call_node, ordinality or bool(item.args.get("ordinality")))
+        if relation is not None:
+            return self._bind_relation([relation.schema, relation.name], alias or call_node.name.lower(),
+                                       col_aliases, parent)
         # arguments see earlier FROM items (LATERAL) as the outer row of a nested level
         scope_for_args = Scope(parent=lateral if lateral is not None else parent)
         binder = self.expr_binder(scope_for_args)
@@ -704,6 +708,13 @@ def _project_set_or_project(plan: P.Plan, exprs: list[Expr], columns: list[P.Pla
     if all(isinstance(e, ColumnRef) and e.index == i for i, e in enumerate(exprs)) and len(exprs) == len(plan.columns):
         return _renamed(plan, columns)
     return P.Project(plan, exprs, columns, estimated_rows=plan.estimated_rows)
+
+
+def _relation_function(call: exp.Expression, ordinality: bool):
+    """The generated relation whose rows a catalog function such as pg_show_all_settings() returns."""
+    if isinstance(call, exp.Anonymous) and not call.expressions and not ordinality:
+        return RELATION_FUNCTIONS.get(call.name.lower())
+    return None
 
 
 def _project_over_set(plan: P.Plan, exprs: list[Expr], columns: list[P.PlanColumn]) -> P.Plan:

@@ -31,6 +31,15 @@ def register_virtual(table: VirtualTable) -> None:
     VIRTUAL_TABLES[(table.schema, table.name)] = table
 
 
+# Catalog functions that return the rows of a generated relation, as pg_show_all_settings()
+# returns pg_settings' (PostgreSQL defines the view over the function; here it is the other way).
+RELATION_FUNCTIONS: dict[str, VirtualTable] = {}
+
+
+def register_relation_function(name: str, table: VirtualTable) -> None:
+    RELATION_FUNCTIONS[name] = table
+
+
 @dataclass
 class ResolvedRelation:
     schema: str

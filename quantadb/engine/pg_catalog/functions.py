@@ -18,7 +18,8 @@ from quantadb.engine.pg_catalog.deparse import (
 from quantadb.engine.pg_catalog.procs import functions, identity_arguments
 from quantadb.engine.pg_catalog.tables import TABLES
 from quantadb.engine.privileges import privilege_letters, role_has_privilege
-from quantadb.errors import InvalidCatalogName, InvalidSchemaName, UndefinedColumn, UndefinedObject, WrongObjectType
+from quantadb.errors import (InvalidCatalogName, InvalidSchemaName, ObjectNotInPrerequisiteState, UndefinedColumn,
+                             UndefinedObject, WrongObjectType)
 from quantadb.exec.columns import column_values, from_values
 from quantadb.exec.functions import scalar, setfn
 from quantadb.sql.functions.signature import add_function
@@ -256,8 +257,16 @@ def has_privilege(session, *args):
 
 
 @define("pg_is_other_temp_schema", ((OID,),), BOOL)
-@define("pg_is_wal_replay_paused", ((),), BOOL)
 def never(session, *args):
+    return False
+
+
+@define("pg_is_wal_replay_paused", ((),), BOOL)
+def pg_is_wal_replay_paused(session):
+    """A replica applies the leader's WAL continuously (never paused); elsewhere it is an error."""
+    if not session.db.read_only:
+        raise ObjectNotInPrerequisiteState("recovery is not in progress",
+                                           hint="Recovery control functions can only be executed during recovery.")
     return False
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator
 
-from quantadb.engine.pg_catalog.tables import Row, rows
+from quantadb.engine.pg_catalog.tables import TABLES, Row, rows
 from quantadb.engine.settings import SETTINGS
+from quantadb.sql.catalog import register_relation_function
 
 if TYPE_CHECKING:
     from quantadb.engine.session import Session
@@ -28,6 +29,10 @@ def pg_settings(session: "Session") -> Iterator[Row]:
                "context": s.context, "vartype": s.vartype,
                "source": "default" if value == s.default else "session", "boot_val": s.default,
                "reset_val": session.settings.session_defaults.get(key, s.default), "pending_restart": False}
+
+
+# pgAdmin (>= 8.12) reads the settings through the function rather than the view
+register_relation_function("pg_show_all_settings", TABLES["pg_catalog.pg_settings"])
 
 
 @rows("pg_catalog.pg_stat_activity")
