@@ -37,4 +37,5 @@ class EvalContext:
     services: Any = None  # the engine's ExecServices: storage access, catalog-aware functions
     outer: list[tuple] = field(default_factory=list)  # enclosing rows of correlated subqueries
     subquery_cache: dict[int, Any] = field(default_factory=dict)  # uncorrelated subquery results
-    cte_cache: dict[int, Any] = field(default_factory=dict)
+    cte_cache: dict[Any, Any] = field(default_factory=dict)  # WITH query results (see run._cte_key)
+    cte_working: dict[int, Any] = field(default_factory=dict)  # a running recursive CTE's working table

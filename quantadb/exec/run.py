@@ -274,34 +274,44 @@ def _set_op(plan: P.SetOp, ctx: EvalContext) -> Iterator[Batch]:
 
 def _cte_scan(plan: P.CteScan, ctx: EvalContext) -> Iterator[Batch]:
     cte = plan.cte
-    key = id(cte)
+    working = ctx.cte_working.get(id(cte))
+    if working is not None:  # the recursive term reads the rows of the previous step
+        yield working
+        return
+    key = _cte_key(cte, ctx)
     if key not in ctx.cte_cache:
-        if cte.recursive_plan is None:
-            ctx.cte_cache[key] = run_all(cte.plan, ctx)
-        else:
-            ctx.cte_cache[key] = _recursive_cte(cte, ctx)
+        ctx.cte_cache[key] = run_all(cte.plan, ctx) if cte.recursive_plan is None else _recursive_cte(cte, ctx)
     yield ctx.cte_cache[key]
+
+
+def _cte_key(cte: P.CteDef, ctx: EvalContext) -> object:
+    """A WITH query runs once per statement, or once per enclosing row when it reads that row."""
+    if not cte.correlated:
+        return id(cte)
+    return id(cte), repr(ctx.outer)
 
 
 def _recursive_cte(cte: P.CteDef, ctx: EvalContext) -> Batch:
     dtypes = [c.type.pg.dtype for c in cte.columns]
-    key = id(cte)
     working = run_all(cte.plan, ctx)
     results = [working]
     seen_codes: set = set()
     if not cte.union_all:
         working = _dedupe_against(working, seen_codes)
         results = [working]
-    while working.length:
-        ctx.check_cancel()
-        ctx.cte_cache[key] = working
-        ctx.subquery_cache.clear()  # subqueries in the recursive term see the new working table
-        step = run_all(cte.recursive_plan, ctx)
-        if not cte.union_all:
-            step = _dedupe_against(step, seen_codes)
-        if step.length:
-            results.append(step)
-        working = step
+    try:
+        while working.length:
+            ctx.check_cancel()
+            ctx.cte_working[id(cte)] = working
+            ctx.subquery_cache.clear()  # subqueries in the recursive term see the new working table
+            step = run_all(cte.recursive_plan, ctx)
+            if not cte.union_all:
+                step = _dedupe_against(step, seen_codes)
+            if step.length:
+                results.append(step)
+            working = step
+    finally:
+        ctx.cte_working.pop(id(cte), None)
     return concat_batches(results, dtypes) if len(results) > 1 else results[0]
 
 

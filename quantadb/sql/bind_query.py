@@ -88,9 +88,11 @@ class QueryBinder:
             if len(recursive_plan.columns) != len(anchor.columns):
                 raise SqlSyntaxError("each UNION query must have the same number of columns")
             definition.recursive_plan = _cast_plan(self, recursive_plan, [c.type for c in anchor.columns])
+            definition.correlated = _is_correlated(anchor) or _is_correlated(definition.recursive_plan)
         else:
             definition.plan = self.bind_query(query, parent)
             definition.columns = _rename(definition.plan.columns, alias_cols)
+            definition.correlated = _is_correlated(definition.plan)
             self.ctes[-1][name] = definition
 
     def _find_cte(self, name: str) -> P.CteDef | None:
@@ -922,8 +924,8 @@ def _is_correlated_to(plan: P.Plan, depth: int) -> bool:
                 if hasattr(n, "plan") and isinstance(getattr(n, "plan"), P.Plan):
                     if _is_correlated_to(n.plan, depth + 1):
                         return True
-        if isinstance(node, P.CteScan) and node.cte.plan is not None and node.cte.plan is not plan:
-            pass
+        if isinstance(node, P.CteScan) and node.cte.correlated:
+            return True  # (conservative when the WITH belongs to an enclosing query: then it only runs more often)
     return False
 
 

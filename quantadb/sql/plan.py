@@ -289,6 +289,7 @@ class CteDef:
     recursive_plan: Plan | None = None  # the recursive term of WITH RECURSIVE
     union_all: bool = True
     columns: list[PlanColumn] = field(default_factory=list)
+    correlated: bool = False  # reads a row of an enclosing query: computed once per such row
 
 
 @dataclass(eq=False)
