@@ -475,6 +475,7 @@ class QueryBinder:
         for c in right_scope.columns:
             scope.columns.append(ScopeColumn(c.name, c.alias, c.column, c.hidden, c.schema))
         scope.aliases |= right_scope.aliases
+        scope.relation_oids.update(right_scope.relation_oids)
         join_kind = {"left": "left", "right": "right", "full": "full"}.get(side, "inner")
         if kind == "cross":
             join_kind = "cross"
@@ -631,6 +632,7 @@ class QueryBinder:
             vt = resolved.virtual
             columns = _rename(list(vt.columns), col_aliases)
             scope.add(name, columns, schema="" if alias else vt.schema)
+            scope.relation_oids[name] = vt.oid
             return P.VirtualScan(f"{vt.schema}.{vt.name}", columns), scope
         rel = resolved.relation
         if rel.kind == "v":
@@ -653,6 +655,7 @@ class QueryBinder:
         columns = [P.PlanColumn(c.name, c.type, rel.oid, c.attnum) for c in live]
         columns = _rename(columns, col_aliases, keep_source=True)
         scope.add(name, columns, schema="" if alias else resolved.schema)
+        scope.relation_oids[name] = rel.oid
         plan = P.TableScan(rel.oid, rel.name, [c.attnum for c in live], columns,
                            estimated_rows=self.catalog.estimated_rows(rel.oid))
         return plan, scope

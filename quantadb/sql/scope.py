@@ -31,6 +31,8 @@ class Scope:
     # positions `*` expands to, when not simply the visible columns in order (JOIN USING puts
     # the merged columns first)
     star_order: list[int] | None = None
+    # range variable -> OID of the table or catalog relation it scans (its system column tableoid)
+    relation_oids: dict[str, int] = field(default_factory=dict)
 
     def add(self, alias: str, columns: list[PlanColumn], schema: str = "") -> None:
         self.aliases.add(alias)
@@ -40,6 +42,19 @@ class Scope:
     def extend(self, other: "Scope") -> None:
         self.columns.extend(other.columns)
         self.aliases |= other.aliases
+        self.relation_oids.update(other.relation_oids)
+
+    def tableoid(self, qualifier: list[str]) -> int | None:
+        """The value of the system column `tableoid` for `qualifier` (or the only relation in
+        scope), searching outward; the same for every row, as no table has children."""
+        scope = self
+        while scope is not None:
+            if qualifier and qualifier[-1] in scope.relation_oids:
+                return scope.relation_oids[qualifier[-1]]
+            if not qualifier and scope.relation_oids:  # unqualified beside a join: 42703, as in PostgreSQL
+                return next(iter(scope.relation_oids.values())) if len(scope.relation_oids) == 1 else None
+            scope = scope.parent
+        return None
 
     def resolve(self, name: str, qualifier: list[str]) -> tuple[int, int, PlanColumn] | None:
         """(depth, index, column) of `qualifier.name`, searching outward; None if unknown."""

@@ -42,7 +42,10 @@ REFERENCES = [
     ("pg_database", "datdba", "pg_authid", "oid", ""),
     ("pg_database", "dattablespace", "pg_tablespace", "oid", ""),
     ("pg_sequence", "seqrelid", "pg_class", "oid", ""),
-    ("pg_depend", "refobjid", "pg_class", "oid", ""),
+    ("pg_depend", "refobjid", "pg_class", "oid", "r.refclassid = 'pg_class'::regclass"),
+    ("pg_depend", "refobjid", "pg_constraint", "oid", "r.refclassid = 'pg_constraint'::regclass"),
+    ("pg_depend", "objid", "pg_class", "oid", "r.classid = 'pg_class'::regclass"),
+    ("pg_depend", "objid", "pg_constraint", "oid", "r.classid = 'pg_constraint'::regclass"),
 ]
 
 

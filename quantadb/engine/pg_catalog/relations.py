@@ -226,12 +226,38 @@ def pg_sequence(session: "Session") -> Iterator[Row]:
 
 @rows("pg_catalog.pg_depend")
 def pg_depend(session: "Session") -> Iterator[Row]:
-    """A sequence OWNED BY a column depends on it ('a'), as serial columns' sequences do."""
-    for rel in session.catalog().relations():
+    """The dependencies PostgreSQL records between relations, constraints and columns: an index
+    that implements a constraint belongs to it ('i'); other indexes, constraints and OWNED BY
+    sequences depend on their table's columns ('a'); a foreign key on what it references ('n')."""
+    catalog = session.catalog()
+    for rel in catalog.relations():
         seq = rel.sequence
         if rel.kind == "S" and seq is not None and seq.owned_by is not None:
-            yield {"classid": PG_CLASS_OID, "objid": rel.oid, "objsubid": 0, "refclassid": PG_CLASS_OID,
-                   "refobjid": seq.owned_by[0], "refobjsubid": seq.owned_by[1], "deptype": "a"}
+            yield _depend(PG_CLASS_OID, rel.oid, PG_CLASS_OID, seq.owned_by[0], seq.owned_by[1], "a")
+        for con in rel.constraints:
+            if con.index_oid and con.kind != "f":
+                yield _depend(PG_CLASS_OID, con.index_oid, PG_CONSTRAINT_OID, con.oid, 0, "i")
+            for attnum in con.columns:
+                yield _depend(PG_CONSTRAINT_OID, con.oid, PG_CLASS_OID, rel.oid, attnum, "a")
+            if con.kind == "f":
+                index = _referenced_index(catalog, con)
+                if index:
+                    yield _depend(PG_CONSTRAINT_OID, con.oid, PG_CLASS_OID, index, 0, "n")
+                for attnum in con.ref_columns:
+                    yield _depend(PG_CONSTRAINT_OID, con.oid, PG_CLASS_OID, con.ref_table, attnum, "n")
+        if rel.kind == "i" and not any(c.index_oid == rel.oid for c in _constraints_of(catalog, rel.table_oid)):
+            for attnum in rel.index_columns:
+                yield _depend(PG_CLASS_OID, rel.oid, PG_CLASS_OID, rel.table_oid, attnum, "a")
+
+
+def _depend(classid: int, objid: int, refclassid: int, refobjid: int, refobjsubid: int, deptype: str) -> Row:
+    return {"classid": classid, "objid": objid, "objsubid": 0, "refclassid": refclassid, "refobjid": refobjid,
+            "refobjsubid": refobjsubid, "deptype": deptype}
+
+
+def _constraints_of(catalog: "SessionCatalog", table_oid: int) -> list:
+    table = catalog.relation(table_oid)
+    return table.constraints if table is not None else []
 
 
 # pg_type.typstorage: varlena types are TOASTable ("x", extended) except numeric, which

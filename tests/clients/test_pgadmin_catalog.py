@@ -1,0 +1,120 @@
+"""The query shapes pgAdmin 4 (9.x) sends, through psycopg: each one failed on QuantaDB once and
+was fixed in the engine (not by matching the text). The results are PostgreSQL 15's for the same
+schema. test_pgadmin.py drives the real pgAdmin; these pin down the mechanisms it needs."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+SCHEMA = """
+DROP TABLE IF EXISTS pga_cat_orders; DROP TABLE IF EXISTS pga_cat_customers;
+CREATE TABLE pga_cat_customers (id int PRIMARY KEY, email text UNIQUE);
+CREATE TABLE pga_cat_orders (id int PRIMARY KEY, customer_id int REFERENCES pga_cat_customers(id),
+                             amount numeric CHECK (amount > 0));
+CREATE INDEX pga_cat_orders_customer ON pga_cat_orders (customer_id);
+"""
+
+# browser/server_groups/servers/databases/schemas/tables/indexes/templates/indexes/sql/default/nodes.sql
+# (pgAdmin lists the indexes that implement no constraint; the others show under Constraints)
+INDEX_NODES = """
+SELECT DISTINCT ON(cls.relname) cls.oid, cls.relname as name
+FROM pg_catalog.pg_index idx
+    JOIN pg_catalog.pg_class cls ON cls.oid=indexrelid
+    JOIN pg_catalog.pg_class tab ON tab.oid=indrelid
+    LEFT JOIN pg_catalog.pg_depend dep ON (dep.classid = cls.tableoid AND dep.objid = cls.oid AND
+        dep.refobjsubid = '0' AND dep.refclassid=(SELECT oid FROM pg_catalog.pg_class WHERE relname='pg_constraint')
+        AND dep.deptype='i')
+    LEFT OUTER JOIN pg_catalog.pg_constraint con ON (con.tableoid = dep.refclassid AND con.oid = dep.refobjid)
+WHERE indrelid = 'pga_cat_orders'::regclass AND {condition}
+ORDER BY cls.relname
+"""
+
+
+@pytest.fixture(scope="module")
+def conn(server):
+    with psycopg.connect(server.dsn, autocommit=True) as c:
+        c.execute(SCHEMA)
+        yield c
+
+
+def test_connect_sequence_reads_settings_through_the_function(conn) -> None:
+    """utils/driver/psycopg3/connection.py _initialize: pg_show_all_settings() in FROM is pg_settings."""
+    cur = conn.execute("SET DateStyle=ISO; SET client_min_messages=notice; "
+                       "SELECT set_config('bytea_output','hex',false) FROM pg_show_all_settings() "
+                       "WHERE name = 'bytea_output'; SET client_encoding='UTF8';")
+    assert cur.statusmessage == "SET"
+    rows = conn.execute("SELECT a.name, a.setting, pg_show_all_settings.name IS NULL AS unset "
+                        "FROM pg_catalog.pg_show_all_settings() a, pg_show_all_settings() "
+                        "WHERE a.name = 'bytea_output' AND pg_show_all_settings.name = a.name").fetchall()
+    assert rows == [("bytea_output", "hex", False)]
+    assert conn.execute("SELECT count(*) = (SELECT count(*) FROM pg_settings) "
+                        "FROM pg_show_all_settings()").fetchone() == (True,)
+
+
+def test_user_info_query_with_a_recursive_cte_per_role(conn) -> None:
+    """_set_user_info: a WITH RECURSIVE inside ARRAY() reads the outer role's row."""
+    row = conn.execute("""
+        SELECT roles.rolname as name,
+            CASE WHEN 'postgres'=ANY(ARRAY(WITH RECURSIVE cte AS (
+            SELECT pg_roles.oid,pg_roles.rolname FROM pg_catalog.pg_roles WHERE pg_roles.oid = roles.oid
+            UNION ALL
+            SELECT m.roleid,pgr.rolname FROM cte cte_1
+                JOIN pg_catalog.pg_auth_members m ON m.member = cte_1.oid
+                JOIN pg_catalog.pg_roles pgr ON pgr.oid = m.roleid)
+            SELECT rolname FROM cte)) THEN True ELSE False END as in_own_closure
+        FROM pg_catalog.pg_roles as roles WHERE rolname = current_user""").fetchone()
+    assert row == ("postgres", True)
+
+
+def test_correlated_with_queries_run_once_per_outer_row(conn) -> None:
+    plain = conn.execute("SELECT x, (WITH c AS (SELECT x * 2 AS y) SELECT y FROM c) "
+                         "FROM generate_series(1, 3) x").fetchall()
+    assert plain == [(1, 2), (2, 4), (3, 6)]
+    recursive = conn.execute(
+        "SELECT x, ARRAY(WITH RECURSIVE c(n) AS (SELECT x UNION ALL SELECT n + 1 FROM c WHERE n < 3) "
+        "SELECT n FROM c) FROM generate_series(1, 3) x").fetchall()
+    assert recursive == [(1, [1, 2, 3]), (2, [2, 3]), (3, [3])]
+
+
+def test_check_recovery_query(conn) -> None:
+    """templates/connect/sql/default/check_recovery.sql: the zero-argument functions resolve."""
+    row = conn.execute("""
+        SELECT CASE WHEN usesuper THEN pg_catalog.pg_is_in_recovery() ELSE FALSE END as inrecovery,
+               CASE WHEN usesuper AND pg_catalog.pg_is_in_recovery() THEN pg_is_wal_replay_paused()
+               ELSE FALSE END as isreplaypaused
+        FROM pg_catalog.pg_user WHERE usename=current_user""").fetchone()
+    assert row == (False, False)
+    assert conn.execute("SELECT pg_my_temp_schema()").fetchone() == (0,)
+    with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState, match="recovery is not in progress"):
+        conn.execute("SELECT pg_is_wal_replay_paused()")
+
+
+def test_tableoid_system_column(conn) -> None:
+    rows = conn.execute("SELECT c.tableoid::regclass::text, o.tableoid::regclass::text "
+                        "FROM pg_catalog.pg_class c JOIN pga_cat_orders o ON true "
+                        "WHERE c.relname = 'pga_cat_orders'").fetchall()
+    assert rows == []  # no rows in the table yet; the columns bind
+    assert conn.execute("SELECT DISTINCT tableoid = 'pg_class'::regclass FROM pg_class").fetchall() == [(True,)]
+    assert conn.execute("SELECT tableoid::regclass::text FROM pga_cat_customers "
+                        "UNION ALL SELECT 'none' LIMIT 1").fetchone() == ("none",)
+    star = conn.execute("SELECT * FROM pga_cat_customers").description
+    assert [c.name for c in star] == ["id", "email"]  # a system column, not part of *
+    with pytest.raises(psycopg.errors.UndefinedColumn):  # unqualified beside a join, as in PostgreSQL
+        conn.execute("SELECT tableoid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace")
+
+
+def test_constraint_indexes_depend_on_their_constraints(conn) -> None:
+    """pg_depend 'i' rows tie an index to the constraint it implements; pgAdmin's Indexes node
+    lists only the others, its Constraints node finds the primary key through them."""
+    plain = conn.execute(INDEX_NODES.format(condition="conname IS NULL")).fetchall()
+    assert [name for _, name in plain] == ["pga_cat_orders_customer"]
+    primary = conn.execute(INDEX_NODES.format(condition="contype = 'p'")).fetchall()
+    assert [name for _, name in primary] == ["pga_cat_orders_pkey"]
+    deps = conn.execute("""
+        SELECT classid::regclass::text, refclassid::regclass::text, refobjsubid, deptype FROM pg_depend
+        WHERE objid = (SELECT oid FROM pg_constraint WHERE conname = 'pga_cat_orders_customer_id_fkey')
+        ORDER BY 2, 3, 4""").fetchall()
+    # the foreign key: on its own column, the referenced key's index and the referenced column
+    assert deps == [("pg_constraint", "pg_class", 0, "n"), ("pg_constraint", "pg_class", 1, "n"),
+                    ("pg_constraint", "pg_class", 2, "a")]
