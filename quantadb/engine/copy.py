@@ -14,22 +14,18 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import struct
-from decimal import Decimal
-
-import numpy as np
 from typing import TYPE_CHECKING
 
+from quantadb.engine.copy_decode import decode_column, split_plain
 from quantadb.engine.results import CopyOut, Result, RunInWorker
 from quantadb.errors import (BadCopyFileFormat, FeatureNotSupported, InvalidParameterValue, QueryCanceled,
                              SqlError, UndefinedColumn, UndefinedTable, WrongObjectType)
 from quantadb.exec.columns import concat_columns, from_values
 from quantadb.sql.utility import CopyStmt
+from quantadb.types.casts import coerce_typmod
 from quantadb.types.codecs import binary_decoder, binary_encoder, text_decoder, text_encoder
-from quantadb.types import registry as R
 from quantadb.types.column import Batch, Column
-from quantadb.types.registry import SqlType
 
 if TYPE_CHECKING:
     from quantadb.engine.session import Session
@@ -189,6 +185,11 @@ class CopyFromStdin:
         if self.options.format == "csv":
             self._parse_csv(text)
             return
+        if self.options.null == "\\N" and not self.header_pending:
+            columns = split_plain(text, chunk, self.options.delimiter, len(self.chosen))
+            if columns is not None:
+                self._add_columns(columns, len(columns[0]))
+                return
         lines = text.split("\n")
         if lines and lines[-1] == "":
             lines.pop()
@@ -218,13 +219,18 @@ class CopyFromStdin:
         rows = [raw.split(delim) for raw in lines]
         if any(len(r) != width for r in rows):
             return False
-        for i, col in enumerate(zip(*rows)):
-            self.pending[i].extend([None if f == null else (_unescape(f) if "\\" in f else f) for f in col])
-        self.pending_lines.extend(range(self.line + 1, self.line + 1 + len(rows)))
-        self.line += len(rows)
+        self._add_columns([[None if f == null else (_unescape(f) if "\\" in f else f) for f in col]
+                           for col in zip(*rows)], len(rows))
+        return True
+
+    def _add_columns(self, columns: list[list[str | None]], rows: int) -> None:
+        """Queue `rows` whole lines given column by column (fields unescaped, None = NULL)."""
+        for pending, col in zip(self.pending, columns):
+            pending.extend(col)
+        self.pending_lines.extend(range(self.line + 1, self.line + 1 + rows))
+        self.line += rows
         if len(self.pending_lines) >= _FLUSH_ROWS:
             self._flush()
-        return True
 
     def _parse_csv(self, text: str) -> None:
         reader = csv.reader(io.StringIO(text), delimiter=self.options.delimiter, quotechar=self.options.quote,
@@ -245,11 +251,12 @@ class CopyFromStdin:
     def _add_row(self, fields: list[str | None], raw: list[str]) -> None:
         if len(fields) != len(self.chosen):
             self._flush()  # a bad value on an earlier line is reported first
+        where = f'{self._context()}: "{self.options.delimiter.join(raw)}"'
         if len(fields) > len(self.chosen):
-            raise BadCopyFileFormat("extra data after last expected column", where=self._context())
+            raise BadCopyFileFormat("extra data after last expected column", where=where)
         if len(fields) < len(self.chosen):
             missing = self.chosen[len(fields)].name
-            raise BadCopyFileFormat(f'missing data for column "{missing}"', where=self._context())
+            raise BadCopyFileFormat(f'missing data for column "{missing}"', where=where)
         for i, value in enumerate(fields):
             self.pending[i].append(value)
         self.pending_lines.append(self.line)
@@ -265,11 +272,11 @@ class CopyFromStdin:
         out: list[Column] = []
         try:
             for i, col in enumerate(self.chosen):
-                fast = _decode_column(col.type, self.pending[i])
+                fast = decode_column(col.type, self.pending[i])
                 if fast is None:
                     dec = self.decoders[i]
                     fast = from_values([None if v is None else dec(v) for v in self.pending[i]], col.type)
-                out.append(fast)
+                out.append(coerce_typmod(fast, col.type, False))  # numeric(p,s), varchar(n): as the input does
         except SqlError:
             self._decode_rows_exactly()
             raise
@@ -286,7 +293,7 @@ class CopyFromStdin:
                 if value is None:
                     continue
                 try:
-                    self.decoders[i](value)
+                    coerce_typmod(from_values([self.decoders[i](value)], col.type), col.type, False)
                 except SqlError as e:
                     self.line = line
                     e.where = self._context(col.name, value)
@@ -353,15 +360,15 @@ class CopyFromStdin:
         from quantadb.sql.plan import Materialized, PlanColumn
         session = self.session
         if self.binary:
-            columns = [from_values(vals, c.type) for vals, c in zip(self.values, self.chosen)]
+            columns = [coerce_typmod(from_values(vals, c.type), c.type, False) for vals, c in zip(self.values, self.chosen)]
         else:
             columns = [concat_columns(parts, c.type.pg.dtype) for parts, c in zip(self.decoded, self.chosen)]
         self.values = [[] for _ in self.chosen]
         self.decoded = [[] for _ in self.chosen]
         if n == 0:
             return Result(tag="COPY 0")
-        # decoded values carry no typmod yet: the INSERT applies varchar(n) / numeric(p,s)
-        rows = Materialized(Batch(columns, n), [PlanColumn(c.name, SqlType(c.type.pg)) for c in self.chosen])
+        # decoding applied the typmods (varchar(n), numeric(p,s)), with the line of a bad value
+        rows = Materialized(Batch(columns, n), [PlanColumn(c.name, c.type) for c in self.chosen])
         queries = QueryBinder(session.catalog(), [], session.format_context)
         plan = DmlBinder(queries).bind_insert_rows(self.rel, [c.name for c in self.chosen], rows)
         with session.db.gate.shared():
@@ -370,61 +377,6 @@ class CopyFromStdin:
 
 
 _FLUSH_ROWS = 65536
-_INT_RE = re.compile(r"(?:-?[0-9]{1,18}\n)*")
-_NUMERIC_RE = re.compile(r"(?:-?[0-9]{1,200}(?:\.[0-9]{1,200})?\n)*")
-_DATE_RE = re.compile(r"(?:[0-9]{4}-[0-9]{2}-[0-9]{2}\n)*")
-_INT_TYPES = {R.INT2.oid: (np.int16, "smallint"), R.INT4.oid: (np.int32, "integer"), R.INT8.oid: (np.int64, "bigint")}
-_PLAIN_STRINGS = {R.TEXT.oid, R.VARCHAR.oid, R.BPCHAR.oid}
-_DATE_EPOCH = np.datetime64("2000-01-01", "D")
-
-
-def _decode_column(t, values: list) -> Column | None:
-    """A whole column of text fields for the common types whose every accepted spelling here is
-    read the same by the type's input function; None when the values need the exact parser."""
-    oid = t.pg.oid
-    if oid not in _INT_TYPES and oid not in _PLAIN_STRINGS and oid not in (R.NUMERIC.oid, R.DATE.oid):
-        return None
-    live = [v for v in values if v is not None]
-    valid = None if len(live) == len(values) else np.array([v is not None for v in values], dtype=bool)
-    joined = "\n".join(live) + "\n" if live else ""
-    if oid in _PLAIN_STRINGS:
-        if "\x00" in joined:
-            return None
-        data = np.empty(len(values), dtype=object)
-        data[:] = values
-        return Column(data, valid)
-    if oid in _INT_TYPES:
-        if not _INT_RE.fullmatch(joined):
-            return None
-        dtype, _ = _INT_TYPES[oid]
-        wide = np.array(live, dtype=np.int64) if live else np.zeros(0, dtype=np.int64)
-        info = np.iinfo(dtype)
-        if wide.size and (wide.min() < info.min or wide.max() > info.max):
-            return None
-        return _spread(wide.astype(dtype), valid, dtype)
-    if oid == R.NUMERIC.oid:
-        if not _NUMERIC_RE.fullmatch(joined):
-            return None
-        dec = np.empty(len(live), dtype=object)
-        dec[:] = list(map(Decimal, live))
-        return _spread(dec, valid, object)
-    if not _DATE_RE.fullmatch(joined):  # ISO dates only; anything else takes the exact parser
-        return None
-    try:
-        days = np.array(live, dtype="datetime64[D]")
-    except ValueError:
-        return None
-    if days.size and (days.min() < np.datetime64("0001-01-01") or days.max() > np.datetime64("9999-12-31")):
-        return None
-    return _spread((days - _DATE_EPOCH).astype(np.int32), valid, np.int32)
-
-
-def _spread(live: np.ndarray, valid: np.ndarray | None, dtype) -> Column:
-    if valid is None:
-        return Column(live)
-    data = np.empty(len(valid), dtype=dtype) if dtype is object else np.zeros(len(valid), dtype=dtype)
-    data[valid] = live
-    return Column(data, valid)
 
 
 def _quote(name: str) -> str:

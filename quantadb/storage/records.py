@@ -187,23 +187,31 @@ def _enc_array(out: bytearray, a: np.ndarray) -> None:
         out += a.tobytes()
         return
     items = a.tolist()
-    if len(items) > 16 and all(type(x) is decimal.Decimal or x is None for x in items):
+    kinds = set(map(type, items))
+    if len(items) > 16 and kinds <= {decimal.Decimal, type(None)}:
         # a numeric column: its text in one string array rather than a tagged value each
         out += b"M" + _L.pack(len(items))
         _enc_array(out, np.array(["" if x is None else str(x) for x in items], dtype=object))
         return
-    if all(type(x) is str for x in items):
-        if len(items) > 16:
-            codes_of: dict[str, int] = {}
-            codes = [codes_of.setdefault(x, len(codes_of)) for x in items]
-            if len(codes_of) * 2 <= len(items):
-                out += b"K" + _L.pack(len(items))
-                _enc_array(out, np.array(list(codes_of), dtype=object))
-                out += np.array(codes, dtype="<i4").tobytes()
+    if kinds <= {str}:
+        n = len(items)
+        if n > 16:
+            distinct = dict.fromkeys(items)  # first-seen order
+            if len(distinct) * 2 <= n:
+                code_of = {x: k for k, x in enumerate(distinct)}
+                out += b"K" + _L.pack(n)
+                _enc_array(out, np.array(list(distinct), dtype=object))
+                out += np.fromiter(map(code_of.__getitem__, items), dtype="<i4", count=n).tobytes()
                 return
-        blobs = [x.encode("utf-8", "surrogatepass") for x in items]
-        n = len(blobs)
         out += b"S" + _L.pack(n)
+        joined = "".join(items)
+        if n > 16 and joined.isascii():  # one byte a character: lengths without encoding each
+            offsets = np.zeros(n + 1, dtype="<u4")
+            np.cumsum(np.fromiter(map(len, items), dtype=np.int64, count=n), out=offsets[1:])
+            out += offsets.tobytes()
+            out += joined.encode("ascii")
+            return
+        blobs = [x.encode("utf-8", "surrogatepass") for x in items]
         if n <= 16:
             offsets, total = [0], 0
             for b in blobs:

@@ -21,6 +21,7 @@ Per segment and attnum, a `SegColumn`:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Iterator
 
 import numpy as np
@@ -83,20 +84,14 @@ class SegColumn:
             self.data[at:at + n] = ints[:n]
         elif self.values is not None:
             codes_of, values = self.codes_of, self.values
-            items = col.data.tolist()
+            items = col.data[:n].tolist()
             if col.valid is not None:
                 items = [x if ok else None for x, ok in zip(items, col.valid.tolist())]
-            codes = []
-            for x in items:
-                c = codes_of.get(x)
-                if c is None:
-                    if x is None:
-                        c = -1
-                    else:
-                        c = codes_of[x] = len(values)
-                        values.append(x)
-                codes.append(c)
-            self.data[at:at + n] = codes
+            for x in dict.fromkeys(items):  # new distinct values, in first-seen order
+                if x is not None and x not in codes_of:
+                    codes_of[x] = len(values)
+                    values.append(x)
+            self.data[at:at + n] = np.fromiter(map(codes_of.get, items, repeat(-1)), dtype=np.int32, count=n)
             if len(values) > DICT_LIMIT:
                 self._undictionary(at + n)
         else:
@@ -355,15 +350,14 @@ class Table:
         return [_scatter([(mask, self._take(self.segments[s], a, rowids[mask] % cap)) for s, mask in masks],
                          len(rowids), self.types[a - 1].pg.dtype) for a in attnums]
 
+    def row_visible(self, snap: Snapshot, rowid: int) -> bool:
+        seg = self.segments[rowid // self.capacity]
+        off = rowid % self.capacity
+        return off < seg.n and snap.row_visible(int(seg.xmin[off]), int(seg.xmax[off]))
+
     def visible(self, snap: Snapshot, rowids: np.ndarray) -> np.ndarray:
-        cap = self.capacity
         if len(rowids) <= 16:
-            out = np.zeros(len(rowids), dtype=np.bool_)
-            for k, r in enumerate(rowids.tolist()):
-                seg = self.segments[r // cap]
-                off = r % cap
-                out[k] = off < seg.n and snap.row_visible(int(seg.xmin[off]), int(seg.xmax[off]))
-            return out
+            return np.array([self.row_visible(snap, r) for r in rowids.tolist()], dtype=np.bool_)
         xmin, xmax = self.gather_mvcc(rowids)
         return snap.visible_array(xmin, xmax)
 

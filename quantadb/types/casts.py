@@ -23,10 +23,9 @@ from quantadb.errors import (
     NumericValueOutOfRange,
     StringDataRightTruncation,
 )
-from quantadb.types import codecs
+from quantadb.types import codecs, scaled
 from quantadb.types import datetime as dt
 from quantadb.types import registry as r
-from quantadb.types import scaled
 from quantadb.types.column import Column
 from quantadb.types.context import DEFAULT_CONTEXT, FormatContext
 from quantadb.types.jsonb import format_jsonb, parse_jsonb
@@ -452,6 +451,10 @@ def coerce_typmod(col: Column, t: SqlType, explicit: bool) -> Column:
         out = scaled.with_typmod(col, *numeric_precision_scale(t.typmod))
         if out is not None:
             return out
+    if t.pg in (r.VARCHAR, r.BPCHAR) and len(col):
+        out = _fits_length(col, t.typmod - 4, t.pg is r.BPCHAR)
+        if out is not None:
+            return out
     fix = _typmod_fixer(t if not t.pg.is_array else SqlType(r.element_of(t.pg), t.typmod), explicit)
     if t.pg.is_array:
         inner = fix
@@ -461,4 +464,24 @@ def coerce_typmod(col: Column, t: SqlType, explicit: bool) -> Column:
     for i, v in enumerate(col.data.tolist()):
         if ok is None or ok[i]:
             data[i] = fix(v)
+    out = Column(data, col.valid)
+    if t.pg is r.NUMERIC:  # every finite value now has the typmod's scale
+        return scaled.quantized(out, numeric_precision_scale(t.typmod)[1]) or out
+    return out
+
+
+def _fits_length(col: Column, length: int, pad: bool) -> Column | None:
+    """varchar(n)/char(n) when no value is longer than n: unchanged, or blank-padded for char(n);
+    None sends longer values to the per-value path (truncation rules and errors)."""
+    rows = None if col.valid is None else np.flatnonzero(col.valid)
+    live = col.data if rows is None else col.data[rows]
+    lengths = np.fromiter(map(len, live), dtype=np.int64, count=len(live))
+    if len(lengths) and int(lengths.max()) > length:
+        return None
+    short = np.flatnonzero(lengths < length) if pad else ()
+    if not len(short):
+        return col
+    idx = short if rows is None else rows[short]
+    data = col.data.copy()
+    data[idx] = [v.ljust(length) for v in col.data[idx].tolist()]
     return Column(data, col.valid)

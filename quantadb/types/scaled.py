@@ -70,7 +70,7 @@ def scaled_int(d: Decimal, scale: int) -> int | None:
     """d * 10**scale when that is an int64 and d has exactly that display scale, else None."""
     if decimal_scale(d) != scale:
         return None
-    v = int(d.scaleb(scale))
+    v = int(d.scaleb(scale, context=_EXACT))
     return v if -INT64_MAX <= v <= INT64_MAX else None
 
 
@@ -101,19 +101,22 @@ def as_scale(col: Column, scale: int) -> np.ndarray | None:
     return out
 
 
-def uniform(col: Column) -> Column | None:
-    """The column scaled, when its non-NULL values share one display scale and fit."""
-    if col.scale is not None:
-        return col
-    valid = col.valid
-    rows = np.arange(len(col)) if valid is None else np.flatnonzero(valid)
-    if not len(rows):
-        return Column.scaled(np.zeros(len(col), dtype=np.int64), 0, valid)
-    scale = decimal_scale(col.data[rows[0]])
-    if scale is None:
+def quantized(col: Column, scale: int) -> Column | None:
+    """Decimals that a typmod just rounded (each finite one has exactly `scale` digits after the
+    point) in the scaled form; None when one is NaN or the form cannot hold them."""
+    if not 0 <= scale <= MAX_DIGITS:
         return None
-    ints = as_scale(col, scale)
-    return None if ints is None else Column.scaled(ints, scale, valid)
+    data, valid = col.data, col.valid
+    rows = np.arange(len(data)) if valid is None else np.flatnonzero(valid)
+    live = data[rows].tolist()
+    if not all(d.is_finite() for d in live):
+        return None
+    values = [int(d.scaleb(scale, context=_EXACT)) for d in live]
+    if values and max(-min(values), max(values)) > INT64_MAX:
+        return None
+    ints = np.zeros(len(data), dtype=np.int64)
+    ints[rows] = values
+    return Column.scaled(ints, scale, valid)
 
 
 # --- int64 kernels ----------------------------------------------------------------------------

@@ -61,7 +61,7 @@ def test_checkpoint_form_round_trips_and_old_decimal_segments_restore_scaled():
     assert [t for c in _read(restored) for t in _texts(c)] == ["1.50", None, "2.25", "3.00", "4.10"]
     old = table.dump()  # the form from before scaled storage: Decimal object arrays, "plain"
     for seg in old["segments"]:
-        kind, ints, scale, valid = seg["cols"][0]
+        _, ints, scale, valid = seg["cols"][0]
         seg["cols"][0] = ("plain", Column.scaled(ints, scale).data, valid)
     restored = Table.restore(R.decode(R.encode(old)), [NUM_15_2])
     cols = _read(restored)
