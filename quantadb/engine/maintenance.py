@@ -27,23 +27,27 @@ class StatementGate:
     """A readers-preferring shared/exclusive lock: statements share, VACUUM is exclusive."""
 
     def __init__(self) -> None:
-        self._cond = threading.Condition()
+        self._cond = threading.Condition(threading.Lock())
         self._active = 0
         self._exclusive = False
+        self._shared = _Shared(self)
 
-    @contextmanager
-    def shared(self) -> Iterator[None]:
+    def shared(self) -> "_Shared":
+        """`with gate.shared():` around a statement (one reusable context object: this is
+        entered for every statement)."""
+        return self._shared
+
+    def _enter_shared(self) -> None:
         with self._cond:
             while self._exclusive:
                 self._cond.wait()
             self._active += 1
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._active -= 1
-                if self._active == 0:
-                    self._cond.notify_all()
+
+    def _leave_shared(self) -> None:
+        with self._cond:
+            self._active -= 1
+            if self._active == 0:
+                self._cond.notify_all()
 
     @contextmanager
     def exclusive(self, timeout_s: float) -> Iterator[bool]:
@@ -62,6 +66,19 @@ class StatementGate:
                 with self._cond:
                     self._exclusive = False
                     self._cond.notify_all()
+
+
+class _Shared:
+    __slots__ = ("_gate",)
+
+    def __init__(self, gate: StatementGate) -> None:
+        self._gate = gate
+
+    def __enter__(self) -> None:
+        self._gate._enter_shared()
+
+    def __exit__(self, *exc: object) -> None:
+        self._gate._leave_shared()
 
 
 class Maintenance:

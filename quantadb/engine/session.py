@@ -109,6 +109,8 @@ class Session:
         self.backend_start = time.time()
         self.client_addr: str | None = startup.get("_client_addr")
         self._format: FormatContext | None = None
+        self._format_version = -1
+        self._decoders: dict[tuple[SqlType, int], Callable[[bytes], Any]] = {}  # for this _format
         self.advisory_locks: dict[int, int] = {}
 
     # -- reported state -----------------------------------------------------------------------
@@ -130,12 +132,16 @@ class Session:
     @property
     def format_context(self) -> FormatContext:
         s = self.settings
+        if self._format is not None and self._format_version == s.version:
+            return self._format
         key = (s.values["timezone"], s.values["datestyle"], s.values["intervalstyle"],
                s.values["extra_float_digits"], s.values["bytea_output"], s.values["client_encoding"])
         if self._format is None or self._format_key != key:
             self._format = FormatContext(key[0], key[1], key[2], int(key[3]), key[4], key[5],
                                          reg_names=RegNames(self))
             self._format_key = key
+            self._decoders.clear()
+        self._format_version = s.version
         return self._format
 
     def notice(self, message: str, sqlstate: str = "00000", severity: str = "NOTICE") -> None:
@@ -232,16 +238,20 @@ class Session:
 
     def _decode_params(self, types: list[SqlType], formats: list[int], params: list[bytes | None]) -> list[Any]:
         out = []
+        ctx = self.format_context
+        decoders = self._decoders
         for i, (t, raw) in enumerate(zip(types, params)):
-            fmt = formats[0] if len(formats) == 1 else (formats[i] if formats else 0)
             if raw is None:
                 out.append(None)
                 continue
-            target = t if t.pg is not R.UNKNOWN else SqlType(R.TEXT)
-            if fmt == 1:
-                out.append(binary_decoder(target)(raw))
-            else:
-                out.append(text_decoder(target, self.format_context)(raw))
+            fmt = formats[0] if len(formats) == 1 else (formats[i] if formats else 0)
+            decode = decoders.get((t, fmt))
+            if decode is None:
+                target = t if t.pg is not R.UNKNOWN else SqlType(R.TEXT)
+                decode = binary_decoder(target) if fmt == 1 else text_decoder(target, ctx)
+                if not t.extra:  # `extra` does not take part in SqlType's equality
+                    decoders[(t, fmt)] = decode
+            out.append(decode(raw))
         return out
 
     def describe_statement(self, name: str) -> tuple[list[int], list[ColumnDesc] | None]:
@@ -273,10 +283,7 @@ class Session:
         return self._end_implicit(False)
 
     def cancel(self) -> None:
-        self._cancel.set()
-        txn = self.state.txn
-        if txn is not None:
-            txn.cancel_event.set()
+        self._cancel.set()  # also the cancel_event of the session's transactions (lock waits)
 
     def terminate(self) -> None:
         """pg_terminate_backend(): cancel what runs and have the connection closed."""
@@ -305,7 +312,7 @@ class Session:
         if self.state.txn is None:
             iso = self.settings.get("default_transaction_isolation")
             ro = self.settings.get("default_transaction_read_only") == "on" or self.db.read_only
-            self.state.txn = self.store.begin(iso, ro)
+            self.state.txn = self.store.begin(iso, ro, self._cancel)
             self.state.txn.synchronous_commit = self.settings.get("synchronous_commit") != "off"
             self.state.started_us = S.now_us()
             self.settings.begin()
@@ -370,7 +377,6 @@ class Session:
         if stmt.is_transaction_control:
             return S.run_transaction_control(self, stmt)
         txn = self._ensure_txn()
-        txn.cancel_event.clear()
         while True:
             token = self.store.savepoint(txn) if stmt.may_write else None
             try:

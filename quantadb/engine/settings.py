@@ -216,6 +216,7 @@ class Settings:
         self._txn_saved: dict[str, str] | None = None
         self._local_saved: dict[str, str] = {}
         self.changed: dict[str, str] = {}
+        self.version = 0  # bumped by every change of a value: caches derived from values compare it
         for name, value in (startup or {}).items():
             key = name.lower()
             if key in SETTINGS and not SETTINGS[key].read_only:
@@ -282,6 +283,7 @@ class Settings:
     def _assign(self, key: str, value: str) -> None:
         if self.values.get(key) != value:
             self.values[key] = value
+            self.version += 1
             if SETTINGS[key].report:
                 self.changed[SETTINGS[key].name] = value
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlglot import exp
 
 from quantadb.engine import privileges
+from quantadb.engine.point import PointRead, point_read, run_point_read
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
 from quantadb.errors import FeatureNotSupported
 from quantadb.exec.context import EvalContext
@@ -86,6 +87,7 @@ class Bound:
     needs: tuple[tuple[int, str], ...] = ()  # (relation OID, privilege letter), checked per execution
     slow_calls: bool = False  # calls a function that may run long (pg_sleep): always on a worker thread
     scanned: tuple[int, ...] = ()  # tables read in full: large ones send the statement to a worker thread
+    point: PointRead | None = None  # a read by index equality, run by engine/point.py
 
     def heavy(self, store) -> bool:
         """Run on a worker thread? Decided per execution: the tables may have grown since planning."""
@@ -130,7 +132,7 @@ def bind(session: "Session", stmt: Statement, param_types: list[SqlType]) -> Bou
     if not isinstance(plan, (P.Insert, P.Update, P.Delete)) or plan.returning is not None:
         columns = [ColumnDesc(c.name, c.type, c.table_oid, c.attnum) for c in plan.columns]
     slow, scanned = heavy_parts(plan)
-    bound = Bound(plan, columns, params, version, path, privileges.required(plan), slow, scanned)
+    bound = Bound(plan, columns, params, version, path, privileges.required(plan), slow, scanned, point_read(plan))
     if len(session.db.plan_cache) > 2000:
         session.db.plan_cache.clear()
     session.db.plan_cache[(session.database_oid, key)] = bound
@@ -190,6 +192,9 @@ def execute(session: "Session", portal: "Portal", inline: bool) -> Result:
         raise RunInWorker()
     if portal.literals is not None:  # an auto-parameterized statement: decode with the inferred types
         portal.params = session.decode_literals(bound.param_types, portal.literals)
+    if bound.point is not None:
+        batch = run_point_read(bound.point, session.store, session.store.snapshot(session.state.txn), portal.params)
+        return Result(tag=f"SELECT {batch.length}", columns=bound.columns, batches=[batch])
     ctx = eval_context(session, portal.params)
     plan = bound.plan
     if isinstance(plan, (P.Insert, P.Update, P.Delete)):

@@ -9,7 +9,7 @@ READ COMMITTED must re-run the statement, SqlErrors otherwise. Reads take no loc
                checkpoint_wal_bytes=256 MB) -> Store     (a background checkpointer; 0 = off)
     store.promote()                                 standby -> primary: abort what the WAL left open
     store.catalog                                   Catalog (snapshot lookups, .version)
-    store.begin(isolation="read committed", read_only=False) -> Txn
+    store.begin(isolation="read committed", read_only=False, cancel_event=None) -> Txn
     store.snapshot(txn | None) -> Snapshot          RR: the first one is reused
     store.commit(txn) -> Future | None              resolves (with the LSN) once durable and
                                                     visible; None: nothing to wait for
@@ -183,8 +183,9 @@ class Store(RowWrites, SchemaChanges, Sequences):
             return apply(self._state, rec, lsn)
 
     # -- transactions ---------------------------------------------------------------------
-    def begin(self, isolation: str = "read committed", read_only: bool = False) -> Txn:
-        txn = Txn(isolation, read_only)
+    def begin(self, isolation: str = "read committed", read_only: bool = False,
+              cancel_event: threading.Event | None = None) -> Txn:
+        txn = Txn(isolation, read_only, cancel_event)
         with self._state.txns.cond:
             self._state.txns.active.add(txn)
         return txn

@@ -119,14 +119,15 @@ def _member(xids: np.ndarray, group: set[int] | frozenset[int]) -> np.ndarray:
 
 
 class Txn:
-    """One transaction as storage sees it. The engine may set `synchronous_commit` and
-    `cancel_event`; everything else is storage's."""
+    """One transaction as storage sees it. The engine may set `synchronous_commit` and pass
+    the `cancel_event` a lock wait watches (its session's: one Event per session, not per
+    transaction); everything else is storage's."""
 
-    def __init__(self, isolation: str, read_only: bool) -> None:
+    def __init__(self, isolation: str, read_only: bool, cancel_event: threading.Event | None = None) -> None:
         self.isolation = isolation.lower()
         self.read_only = read_only
         self.synchronous_commit = True
-        self.cancel_event = threading.Event()
+        self.cancel_event = cancel_event if cancel_event is not None else threading.Event()
         self.xid: int | None = None  # top xid, assigned on first write
         self.frames: list[int | None] = [None]  # per savepoint level: its xid (frame 0 = top)
         self.released: dict[int, list[int]] = {}  # level -> sub-xids of savepoints released into it

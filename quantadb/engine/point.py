@@ -1,0 +1,90 @@
+"""Point reads: a cached plan that fetches rows by equality on an index, run without the
+general executor.
+
+The plan is the binder's own (an IndexScan with `keys`, maybe under a Project of plain
+column references); only how it runs is specialised. Its keys are parameters or constants,
+so there is nothing to evaluate; the index yields a few candidate versions, tested one by one
+with scalar clog look-ups rather than arrays; the visible ones are fetched and the Project
+picks its columns. That is the work PostgreSQL's executor does for
+`SELECT abalance FROM pgbench_accounts WHERE aid = $1`: one index probe, a heap fetch and a
+visibility check, without building an expression context.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from quantadb.exec.columns import column_values, const_column
+from quantadb.sql import expr as E
+from quantadb.sql import plan as P
+from quantadb.storage.store import Snapshot, Store
+from quantadb.types.column import Batch, Column
+
+_PLAIN = (int, str, float, bool)  # Python values that are already the key the index holds
+
+
+@dataclass(frozen=True)
+class PointRead:
+    scan: P.IndexScan
+    keys: tuple[tuple[bool, Any], ...]  # per key column: (True, parameter position) or (False, constant)
+    outputs: tuple[int, ...] | None  # the scan columns the Project returns (None: all of them)
+
+
+def point_read(plan: P.Plan) -> PointRead | None:
+    """The point-read form of a plan, or None when the plan has another shape."""
+    project = None
+    if isinstance(plan, P.Project):
+        project, plan = plan, plan.child
+    if (not isinstance(plan, P.IndexScan) or not plan.keys or plan.filter is not None
+            or plan.lock_mode or plan.with_rowids):
+        return None
+    keys = []
+    for k in plan.keys:
+        if isinstance(k, E.Param):
+            keys.append((True, k.number - 1))
+        elif isinstance(k, E.Const):
+            keys.append((False, _key_value(k.value, k.type)))
+        else:
+            return None
+    outputs = None
+    if project is not None:
+        if not all(isinstance(e, E.ColumnRef) for e in project.exprs):
+            return None
+        outputs = tuple(e.index for e in project.exprs)
+    return PointRead(plan, tuple(keys), outputs)
+
+
+def run_point_read(read: PointRead, store: Store, snapshot: Snapshot, params: list[Any]) -> Batch:
+    scan = read.scan
+    values = []
+    for is_param, v in read.keys:
+        if is_param:
+            k = scan.keys[len(values)]
+            v = _key_value(params[v], k.type)
+        if v is None:  # NULL never matches =
+            values = None
+            break
+        values.append(v)
+    table = store.table(scan.rel_oid)
+    rowids: list[int] = []
+    if values is not None:
+        index = store.index(scan.index_oid)
+        candidates = index.lookup_key(tuple(values) if len(values) > 1 else values[0])
+        rowids = [r for r in candidates if table.row_visible(snapshot, r)]
+    if rowids:
+        cols = table.fetch(np.array(rowids, dtype=np.int64), scan.attnums)
+    else:
+        cols = [Column(np.empty(0, dtype=c.type.pg.dtype)) for c in scan.columns]
+    if read.outputs is not None:
+        cols = [cols[i] for i in read.outputs]
+    return Batch(cols, len(rowids))
+
+
+def _key_value(value: Any, t) -> Any:
+    """The key as the general executor computes it (a one-row column of the key's type, read back)."""
+    if value is None or type(value) in _PLAIN:
+        return value
+    return column_values(const_column(value, t, 1))[0]
