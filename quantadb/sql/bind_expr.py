@@ -282,6 +282,11 @@ class ExprBinder:
             result = BoolOp("not", [result], BOOL)
         return result
 
+    def _RegexpLike(self, node: exp.Expression) -> Expr:  # regexp_like(s, p, flags) shares ~'s node
+        if node.args.get("flag") is not None:
+            return self.call("regexp_like", [node.this, node.expression, node.args["flag"]], node)
+        return self._binary(node, "~")
+
     def _row_compare(self, op: str, lefts: list, rights: list) -> Expr:
         """ROW(a, b) op ROW(c, d): = and <> pairwise, ordering operators lexicographically (the
         first pair that is not equal decides; a NULL there makes the result NULL)."""
@@ -686,8 +691,12 @@ class ExprBinder:
             args = [Cast(a, SqlType(R.array_of(R.INT2 if a.type.pg is R.INT2VECTOR else R.OID)), False)
                     if a.type.pg in (R.INT2VECTOR, R.OIDVECTOR) else a for a in args]
             match = F.resolve_function(name, [a.type for a in args])
-        args = [self.coerce(a, t) for a, t in zip(args, match.arg_types)]
-        return _strict_call(Call(name, match.sig.impl, args, match.ret, match.sig.strict, match.sig.volatile))
+        # an "any" parameter takes an untyped literal as it is (pg_typeof('x') is unknown)
+        declared = match.sig.args
+        args = [a if _untyped_for_any(a, declared[min(i, len(declared) - 1)] if declared else None)
+                else self.coerce(a, t) for i, (a, t) in enumerate(zip(args, match.arg_types))]
+        call = Call(name, match.sig.impl, args, match.ret, match.sig.strict, match.sig.volatile)
+        return call if match.sig.kind == "s" else _strict_call(call)  # a set of a NULL input is empty
 
     def _aggregate(self, name: str, arg_nodes: list, node: exp.Expression, distinct: bool,
                    order_nodes: list | None = None) -> Expr:
@@ -733,6 +742,10 @@ def _strict_call(call: Call) -> Expr:
     if call.strict and any(isinstance(a, Const) and a.value is None for a in call.args):
         return Const(None, call.type)
     return call
+
+
+def _untyped_for_any(arg: Expr, param: R.PgType | None) -> bool:
+    return param is R.ANY and isinstance(arg, Const) and arg.type.pg is R.UNKNOWN
 
 
 def _row_items(node: exp.Expression) -> list | None:

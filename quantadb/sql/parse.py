@@ -54,6 +54,18 @@ class _PostgresAsWritten(Postgres):
         FUNCTIONS = {**Postgres.Parser.FUNCTIONS,
                      **{name.upper(): _as_written(name) for name in _CALLS_AS_WRITTEN}}
 
+        def _parse_trim(self) -> exp.Trim:
+            # PostgreSQL also reads TRIM([BOTH | LEADING | TRAILING] FROM string [, characters])
+            index = self._index
+            position = self._prev.text.upper() if self._match_texts(self.TRIM_TYPES) else None
+            if self._match(TokenType.FROM):
+                args = self._parse_csv(self._parse_bitwise)
+                if 1 <= len(args) <= 2:
+                    return self.expression(exp.Trim(this=args[0], position=position,
+                                                    expression=args[1] if len(args) > 1 else None))
+            self._retreat(index)
+            return super()._parse_trim()
+
         def _parse_is_rhs(self, distinct: bool = False) -> exp.Expression | None:
             # keep `IS [NOT] UNKNOWN` apart from IS NULL: it only accepts booleans
             if not distinct and self._match(TokenType.UNKNOWN):

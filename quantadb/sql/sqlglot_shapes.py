@@ -68,7 +68,8 @@ FUNCTION_SHAPES: dict[type, Callable[[exp.Expression], tuple[str, list]]] = {
     exp.Max: lambda e: ("max", [e.this]),
     exp.Min: lambda e: ("min", [e.this]),
     exp.RegexpReplace: lambda e: ("regexp_replace", [e.this, e.expression, e.args["replacement"],
-                                                      *([e.args["modifiers"]] if e.args.get("modifiers") else [])]),
+                                                      *(e.args[k] for k in ("position", "occurrence", "modifiers")
+                                                        if e.args.get(k))]),
     exp.ToChar if hasattr(exp, "ToChar") else exp.TimeToStr: lambda e: ("to_char", [e.this, e.args.get("format")]),
     exp.StrToTime: lambda e: ("to_timestamp", [e.this, pg_format(e.args["format"])]),
     exp.StrToDate: lambda e: ("to_date", [e.this, pg_format(e.args["format"])]),

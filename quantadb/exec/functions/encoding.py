@@ -1,5 +1,4 @@
-"""encode/decode (base64, hex, escape), convert_from/convert_to, overlay, regexp_count and
-array_ndims: one Python call per row over object columns, PostgreSQL's rules and errors."""
+"""encode/decode (base64, hex, escape), convert_from/convert_to, overlay and array_ndims: one Python call per row over object columns, PostgreSQL's rules and errors."""
 
 from __future__ import annotations
 
@@ -10,7 +9,6 @@ import numpy as np
 
 from quantadb.errors import CharacterNotInRepertoire, InvalidParameterValue, SubstringError
 from quantadb.exec.functions import scalar
-from quantadb.exec.functions.patterns import compile_regex
 from quantadb.exec.functions.support import map_rows
 from quantadb.types.column import Column
 
@@ -80,12 +78,6 @@ def _overlay(text: str, placing: str, start: int, count: int | None = None) -> s
     return text[:start - 1] + placing + text[start - 1 + count:]
 
 
-def _regexp_count(text: str, pattern: str, start: int = 1, flags: str = "") -> int:
-    if start < 1:
-        raise InvalidParameterValue(f'invalid value for parameter "start": {start}')
-    return sum(1 for _ in compile_regex(pattern, flags).finditer(text, start - 1))
-
-
 def _ndims(value: list) -> int | None:
     depth = 0
     while isinstance(value, list) and value:
@@ -117,11 +109,6 @@ def convert_to(args, n, ctx, call):
 @scalar("textoverlay")
 def overlay(args, n, ctx, call):
     return Column(map_rows(lambda t, p, s, *c: _overlay(t, p, int(s), *(int(x) for x in c)), args, n))
-
-
-@scalar("regexp_count")
-def regexp_count(args, n, ctx, call):
-    return Column(map_rows(lambda t, p, *rest: _regexp_count(t, p, *rest), args, n, dtype=np.int32, fill=0))
 
 
 @scalar("array_ndims")

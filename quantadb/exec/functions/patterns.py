@@ -14,7 +14,7 @@ from typing import Callable
 
 import numpy as np
 
-from quantadb.errors import InvalidEscapeSequence, InvalidParameterValue, InvalidRegularExpression
+from quantadb.errors import InvalidEscapeSequence, InvalidRegularExpression
 from quantadb.exec.functions import scalar
 from quantadb.exec.functions.compare import register_array_ops
 from quantadb.exec.functions.strings import rows
@@ -81,11 +81,28 @@ _POSIX_CLASSES = {"alpha": "a-zA-Z", "digit": "0-9", "alnum": "a-zA-Z0-9", "uppe
 
 
 def compile_regex(pattern: str, flags: str = "") -> re.Pattern:
-    """A PostgreSQL ARE as a Python regex; flags: i (case-insensitive), others ignored."""
-    py = re.sub(r"\[:(\w+):\]", lambda m: _POSIX_CLASSES.get(m.group(1), m.group(0)), pattern)
-    py = py.replace(r"\y", r"\b").replace(r"\m", r"\b(?=\w)").replace(r"\M", r"\b(?<=\w)")
+    """A PostgreSQL ARE as a Python regex. Option letters apply in order, the last of a pair
+    winning: i/c case, n or m newline-sensitive, p partial, w inverse partial, s neither, x
+    expanded, q the pattern is a literal string."""
+    mode, icase, literal, verbose = re.DOTALL, False, False, 0
+    for ch in flags:
+        if ch in "ic":
+            icase = ch == "i"
+        elif ch in "nm":
+            mode = re.MULTILINE
+        elif ch in "pws":
+            mode = {"p": 0, "w": re.DOTALL | re.MULTILINE, "s": re.DOTALL}[ch]
+        elif ch == "q":
+            literal = True
+        elif ch == "x":
+            verbose = re.VERBOSE
+    if literal:
+        py = re.escape(pattern)
+    else:
+        py = re.sub(r"\[:(\w+):\]", lambda m: _POSIX_CLASSES.get(m.group(1), m.group(0)), pattern)
+        py = py.replace(r"\y", r"\b").replace(r"\m", r"\b(?=\w)").replace(r"\M", r"\b(?<=\w)")
     try:
-        return re.compile(py, (re.IGNORECASE if "i" in flags else 0) | re.DOTALL)
+        return re.compile(py, (re.IGNORECASE if icase else 0) | mode | (0 if literal else verbose))
     except re.error as e:
         raise InvalidRegularExpression(f"invalid regular expression: {e}") from None
 
@@ -197,45 +214,6 @@ scalar("like_escape")(rows(like_escape))
 scalar("similar_to_escape")(rows(similar_to_regex))
 
 
-def _regexp_replace(s: str, pattern: str, repl: str, flags: str = "") -> str:
-    rx = cached_regex(pattern, flags)
-    return rx.sub(_expand_replacement(repl), s, count=0 if "g" in flags else 1)
-
-
-def _expand_replacement(repl: str) -> Callable[[re.Match], str]:
-    """PostgreSQL replacement text: \\1..\\9 groups, \\& the whole match, \\\\ a backslash."""
-    pieces: list = []
-    i = 0
-    while i < len(repl):
-        ch = repl[i]
-        if ch == "\\" and i + 1 < len(repl):
-            nxt = repl[i + 1]
-            pieces.append(int(nxt) if nxt.isdigit() else 0 if nxt == "&" else nxt)
-            i += 2
-        else:
-            pieces.append(ch)
-            i += 1
-    return lambda m: "".join(p if isinstance(p, str) else (m.group(p) or "") for p in pieces)
-
-
-scalar("textregexreplace")(rows(_regexp_replace))
-
-
-def _regexp_match(s: str, pattern: str, flags: str = ""):
-    if "g" in flags:
-        raise InvalidParameterValue("regexp_match() does not support the \"global\" option",
-                                    hint="Use the regexp_matches function instead.")
-    m = cached_regex(pattern, flags).search(s)
-    if m is None:
-        return None
-    return list(m.groups()) if m.re.groups else [m.group(0)]
-
-
-@scalar("regexp_match")
-def regexp_match(args, n, ctx, call) -> Column:
-    return map_nullable(_regexp_match, args, n)
-
-
 def _regex_substring(s: str, pattern: str):
     m = cached_regex(pattern, "").search(s)
     if m is None:
@@ -264,9 +242,6 @@ def _similar_substring(s: str, pattern: str, escape: str):
 @scalar("similar_substring")
 def similar_substring(args, n, ctx, call) -> Column:
     return map_nullable(_similar_substring, args, n)
-
-
-scalar("regexp_split_to_array")(rows(lambda s, p: cached_regex(p, "").split(s) if s else []))
 
 
 @scalar("text_to_array")

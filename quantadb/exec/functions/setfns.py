@@ -1,7 +1,8 @@
-"""Set-returning functions: generate_series, unnest, jsonb_object_keys/array_elements(_text),
-regexp_split_to_table. Contract (SETFNS): ``fn(args, n, ctx, call) -> (source_rows,
-[Column])``: the input row of each output row, and the output column. Input rows with a NULL
-argument produce no rows (all of these are strict)."""
+"""Set-returning functions: generate_series, unnest, generate_subscripts, json(b)_object_keys,
+array_elements(_text) and each(_text). Contract (SETFNS): ``fn(args, n, ctx, call) ->
+(source_rows, [Column])``: the input row of each output row, and the output column(s), one per
+OUT column for a function returning record. Input rows with a NULL argument produce no rows
+(all of these are strict)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from quantadb.errors import InvalidParameterValue
 from quantadb.exec.functions import setfn
 from quantadb.exec.functions.datetimefns import ts_plus_interval
 from quantadb.exec.functions.json import parse_json_text, format_jsonb
-from quantadb.exec.functions.patterns import cached_regex
 from quantadb.exec.functions.support import EXACT, and_valid, obj_array
 from quantadb.types.arrays import array_dims
 from quantadb.types.column import Column
@@ -192,10 +192,3 @@ def _each(as_text: bool, is_json: bool):
 for _prefix, _is_json in (("json", True), ("jsonb", False)):
     setfn(f"{_prefix}_each")(_each(False, _is_json))
     setfn(f"{_prefix}_each_text")(_each(True, _is_json))
-
-
-@setfn("regexp_split_to_table")
-def regexp_split_to_table(args, n, ctx, call):
-    sources, values = _collect((i, cached_regex(args[1].data[i], "").split(args[0].data[i]))
-                               for i in _live_rows(args, n))
-    return sources, [Column(obj_array(values))]

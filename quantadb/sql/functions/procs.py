@@ -92,9 +92,20 @@ STRING_FNS = (
     ("quote_ident", (T,), T, "quote_ident"), ("quote_literal", (T,), T, "quote_literal"),
     ("quote_literal", (ANYELEMENT,), T, "quote_literal"),
     ("regexp_replace", (T, T, T), T, "textregexreplace"), ("regexp_replace", (T, T, T, T), T, "textregexreplace"),
-    ("regexp_match regexp_matches", (T, T), TEXT_ARRAY, "regexp_match"),
-    ("regexp_match regexp_matches", (T, T, T), TEXT_ARRAY, "regexp_match"),
+    ("regexp_replace", (T, T, T, I), T, "textregexreplace"), ("regexp_replace", (T, T, T, I, I), T, "textregexreplace"),
+    ("regexp_replace", (T, T, T, I, I, T), T, "textregexreplace"),
+    ("regexp_match", (T, T), TEXT_ARRAY, "regexp_match"), ("regexp_match", (T, T, T), TEXT_ARRAY, "regexp_match"),
     ("regexp_split_to_array", (T, T), TEXT_ARRAY, "regexp_split_to_array"),
+    ("regexp_split_to_array", (T, T, T), TEXT_ARRAY, "regexp_split_to_array"),
+    ("regexp_count", (T, T), I, "regexp_count"), ("regexp_count", (T, T, I), I, "regexp_count"),
+    ("regexp_count", (T, T, I, T), I, "regexp_count"),
+    ("regexp_instr", (T, T), I, "regexp_instr"), ("regexp_instr", (T, T, I), I, "regexp_instr"),
+    ("regexp_instr", (T, T, I, I), I, "regexp_instr"), ("regexp_instr", (T, T, I, I, I), I, "regexp_instr"),
+    ("regexp_instr", (T, T, I, I, I, T), I, "regexp_instr"), ("regexp_instr", (T, T, I, I, I, T, I), I, "regexp_instr"),
+    ("regexp_substr", (T, T), T, "regexp_substr"), ("regexp_substr", (T, T, I), T, "regexp_substr"),
+    ("regexp_substr", (T, T, I, I), T, "regexp_substr"), ("regexp_substr", (T, T, I, I, T), T, "regexp_substr"),
+    ("regexp_substr", (T, T, I, I, T, I), T, "regexp_substr"),
+    ("regexp_like", (T, T), BOOL, "regexp_like"), ("regexp_like", (T, T, T), BOOL, "regexp_like"),
     ("like_escape", (T, T), T, "like_escape"), ("similar_to_escape", (T,), T, "similar_to_escape"),
     ("similar_to_escape", (T, T), T, "similar_to_escape"),
 )
@@ -190,6 +201,9 @@ srf("unnest", (ANYARRAY,), ANYELEMENT, "unnest")
 srf("generate_subscripts", (ANYARRAY, INT4), INT4, "generate_subscripts")
 srf("generate_subscripts", (ANYARRAY, INT4, BOOL), INT4, "generate_subscripts")
 srf("regexp_split_to_table", (T, T), T, "regexp_split_to_table")
+srf("regexp_split_to_table", (T, T, T), T, "regexp_split_to_table")
+srf("regexp_matches", (T, T), TEXT_ARRAY, "regexp_matches")
+srf("regexp_matches", (T, T, T), TEXT_ARRAY, "regexp_matches")
 
 # --- aggregates -------------------------------------------------------------------------
 agg("count", (), INT8, "count_star")

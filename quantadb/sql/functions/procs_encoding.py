@@ -1,5 +1,5 @@
 """pg_proc rows for binary/text encodings and a few string and array functions: encode,
-decode, convert_from, convert_to, overlay, regexp_count, array_ndims."""
+decode, convert_from, convert_to, overlay, array_ndims."""
 
 from __future__ import annotations
 
@@ -12,7 +12,4 @@ add_function("convert_from", (BYTEA, NAME), TEXT, "pg_convert_from")
 add_function("convert_to", (TEXT, NAME), BYTEA, "pg_convert_to")
 add_function("overlay", (TEXT, TEXT, INT4), TEXT, "textoverlay")
 add_function("overlay", (TEXT, TEXT, INT4, INT4), TEXT, "textoverlay")
-add_function("regexp_count", (TEXT, TEXT), INT4, "regexp_count")
-add_function("regexp_count", (TEXT, TEXT, INT4), INT4, "regexp_count")
-add_function("regexp_count", (TEXT, TEXT, INT4, TEXT), INT4, "regexp_count")
 add_function("array_ndims", (ANYARRAY,), INT4, "array_ndims")
