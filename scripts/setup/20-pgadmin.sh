@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# pgAdmin 4 and Debian's Chromium for tests/clients/test_pgadmin.py. pgAdmin pins its own Flask
+# stack, so it lives in a venv of its own (.venv-pgadmin), never in the project's .venv.
+# Idempotent: does nothing once chromium, chromedriver and the pgadmin4 package are present.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+PGADMIN_VERSION="9.*"
+VENV=.venv-pgadmin
+PYTHON=${PYTHON:-python3.11}
+
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    export DEBIAN_FRONTEND=noninteractive
+    # A list is needed only on a machine that never fetched one (or lost it).
+    if ! apt-cache show chromium-driver >/dev/null 2>&1; then
+        apt-get update -qq
+    fi
+    apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
+fi
+
+if ! "$VENV/bin/python" -c 'import pgadmin4' >/dev/null 2>&1; then
+    test -x "$VENV/bin/python" || "$PYTHON" -m venv "$VENV"
+    "$VENV/bin/python" -m pip install --quiet --upgrade pip
+    "$VENV/bin/python" -m pip install --quiet "pgadmin4==$PGADMIN_VERSION"
+fi
