@@ -18,7 +18,7 @@ from quantadb.errors import DuplicateDatabase, DuplicateObject, DuplicateSchema,
 from . import records as R
 from .catalog import BUILTIN_NAMESPACES, DatabaseDef, NamespaceDef, RelationDef, RoleDef, key_of, to_value
 from .index import row_keys
-from .txn import COMMITTED, Txn, WouldBlock
+from .txn import COMMITTED, IN_PROGRESS, Txn, WouldBlock
 
 
 class SchemaChanges:
@@ -41,11 +41,17 @@ class SchemaChanges:
             self._ddl(txn, "create", "rel", to_value(rel))
 
     def _check_unique_build(self, txn: Txn, rel: RelationDef) -> None:
+        """Existing rows must be unique under the new index. Rows another running transaction
+        inserted or deleted decide nothing yet: like PostgreSQL's CREATE INDEX, wait for it."""
         table = self.table(rel.table_oid)
         status = self._state.txns.clog.status
         own = np.fromiter(txn.own, dtype=np.int64, count=len(txn.own))
         seen: set = set()
         for first, cols, xmin, xmax in table.all_rows(list(rel.index_columns)):
+            for xids in (xmin, xmax[xmax != 0]):
+                running = (status[xids] == IN_PROGRESS) & ~np.isin(xids, own)
+                if running.any():
+                    raise WouldBlock(int(xids[running][0]))
             seen_min = (status[xmin] == COMMITTED) | np.isin(xmin, own)
             dead = (xmax != 0) & ((status[xmax] == COMMITTED) | np.isin(xmax, own))
             live = seen_min & ~dead
