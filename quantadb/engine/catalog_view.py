@@ -87,6 +87,9 @@ class SessionCatalog:
     def indexes_of(self, table_oid: int) -> list[RelationDef]:
         return self.store.catalog.indexes_of(self.snap, table_oid)
 
+    def referencing(self, table_oid: int) -> list[RelationDef]:
+        return self.store.catalog.referencing(self.snap, table_oid)
+
     def estimated_rows(self, table_oid: int) -> float:
         try:
             return float(max(self.store.table(table_oid).live_estimate, 1))

@@ -183,6 +183,7 @@ class Catalog:
         self._objects: dict[tuple[str, int, int], list[_Version]] = {}
         self._names: dict[tuple, set[int]] = {}
         self._indexes: dict[int, set[tuple[str, int, int]]] = {}  # table oid -> keys of its indexes
+        self._referrers: dict[int, set[tuple[str, int, int]]] = {}  # table oid -> keys of tables with FKs to it
         self.version = 0
 
     # -- bootstrap, apply -------------------------------------------------------------
@@ -206,6 +207,10 @@ class Catalog:
         self._names.setdefault(self._name_key(obj), set()).add(obj.oid)
         if isinstance(obj, RelationDef) and obj.kind == "i":
             self._indexes.setdefault(obj.table_oid, set()).add(key)
+        if isinstance(obj, RelationDef):
+            for con in obj.constraints:
+                if con.kind == "f":
+                    self._referrers.setdefault(con.ref_table, set()).add(key)
 
     def alter(self, obj: CatalogObject, xid: int) -> None:
         key = key_of(obj)
@@ -268,6 +273,7 @@ class Catalog:
         self._objects.clear()
         self._names.clear()
         self._indexes.clear()
+        self._referrers.clear()
         for obj_value, xmin, xmax in rows:
             obj = from_value(obj_value)
             key = key_of(obj)
@@ -309,6 +315,14 @@ class Catalog:
     def indexes_of(self, snap: Snapshot, table_oid: int) -> list[RelationDef]:
         found = [self._visible(snap, key) for key in list(self._indexes.get(table_oid, ()))]
         out = [r for r in found if r is not None and r.kind == "i" and r.table_oid == table_oid]
+        out.sort(key=lambda r: r.oid)
+        return out
+
+    def referencing(self, snap: Snapshot, table_oid: int) -> list[RelationDef]:
+        """Tables with a foreign key to `table_oid` (an UPDATE/DELETE there checks them)."""
+        found = [self._visible(snap, key) for key in list(self._referrers.get(table_oid, ()))]
+        out = [r for r in found if r is not None and any(c.kind == "f" and c.ref_table == table_oid
+                                                         for c in r.constraints)]
         out.sort(key=lambda r: r.oid)
         return out
 
