@@ -1,9 +1,8 @@
 """to_char / to_date / to_timestamp / to_number (formatting.c) for the common patterns.
 
-Date/time patterns: YYYY YYY YY Y IYYY MM Mon MON mon Month MONTH month DD DDD D ID Day DAY
-day Dy DY dy HH HH12 HH24 MI SS MS US SSSS AM PM am pm A.M. P.M. Q WW IW W J CC, the FM prefix
-(no padding) and TH/th suffixes, "quoted text" and \\-escapes. Numeric patterns: 9 0 . D , G
-S MI PL SG PR and FM.
+Date/time output is tochar.py's (timestamps, timestamptz with TZ/TZH/TZM/OF, intervals); here
+the broken-down times are built and the parsing side reads the same patterns. Numeric
+patterns: 9 0 . D , G S MI PL SG PR and FM.
 """
 
 from __future__ import annotations
@@ -17,121 +16,12 @@ import numpy as np
 from quantadb.errors import InvalidDatetimeFormat
 from quantadb.exec.functions import scalar
 from quantadb.exec.functions.calendar import from_local, to_local
-from quantadb.exec.functions.datefields import day_fields
 from quantadb.exec.functions.strings import rows
 from quantadb.exec.functions.support import map_rows, quantize_scale
+from quantadb.exec.functions.tochar import DAYS, DT_PATTERNS, MONTHS, Tm, dch_to_char, tokens, zone_abbreviation
 from quantadb.types.column import Column
 from quantadb.types.datetime import days_in_month, ymd_to_days, days_to_ymd
 from quantadb.types.values import USECS_PER_DAY
-
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December"]
-DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
-# Longest first so that "HH24" wins over "HH" and "MONTH" over "MON".
-# Matched case-insensitively; the spelling's case picks MONTH / Month / month output.
-DT_PATTERNS = sorted(["YYYY", "YYY", "YY", "Y", "IYYY", "MM", "MONTH", "MON", "DDD", "DD", "D", "ID", "DAY", "DY",
-                      "HH24", "HH12", "HH", "MI", "SSSS", "SS", "MS", "US", "AM", "PM", "A.M.", "P.M.", "Q", "WW",
-                      "IW", "W", "J", "CC", "Y,YYY"], key=len, reverse=True)
-
-
-def _tokens(fmt: str, patterns: list[str]) -> list[tuple[str, str, bool, str]]:
-    """(kind, text, fill_mode, suffix): kind 'p' for a pattern, 'l' for literal text."""
-    out, i = [], 0
-    while i < len(fmt):
-        if fmt[i] == '"':
-            j = fmt.find('"', i + 1)
-            j = len(fmt) if j < 0 else j
-            out.append(("l", fmt[i + 1:j], False, ""))
-            i = j + 1
-            continue
-        if fmt[i] == "\\" and i + 1 < len(fmt):
-            out.append(("l", fmt[i + 1], False, ""))
-            i += 2
-            continue
-        fm = fmt.startswith(("FM", "fm"), i)
-        j = i + 2 if fm else i
-        upper = fmt[j:j + 5].upper()
-        pat = next((fmt[j:j + len(p)] for p in patterns if upper.startswith(p)), None)
-        if pat is None:
-            out.append(("l", fmt[i], False, ""))
-            i += 1
-            continue
-        j += len(pat)
-        suffix = fmt[j:j + 2] if fmt[j:j + 2] in ("TH", "th") else ""
-        out.append(("p", pat, fm, suffix))
-        i = j + len(suffix)
-    return out
-
-
-def _ordinal(n: int, upper: bool) -> str:
-    s = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return s.upper() if upper else s
-
-
-def _case(word: str, pat: str) -> str:
-    return word.upper() if pat.isupper() else word.lower() if pat.islower() else word
-
-
-def format_datetime(local_us: int, fmt: str) -> str:
-    days, tod = divmod(int(local_us), USECS_PER_DAY)
-    y, m, d = days_to_ymd(days)
-    hh, mi, ss, us = tod // 3_600_000_000, tod // 60_000_000 % 60, tod // 1_000_000 % 60, tod % 1_000_000
-    arr = np.array([days])
-    f = {k: int(day_fields(k, arr)[0]) for k in ("dow", "isodow", "doy", "week", "isoyear")}
-    out = []
-    for kind, pat, fm, suffix in _tokens(fmt, DT_PATTERNS):
-        if kind == "l":
-            out.append(pat)
-            continue
-        up = pat.upper()
-        num: int | None = None
-        width = 0
-        if up in ("MONTH", "DAY"):
-            word = _case((MONTHS[m - 1] if up == "MONTH" else DAYS[f["dow"]]), pat)
-            out.append(word if fm else word.ljust(9))
-            continue
-        if up in ("MON", "DY"):
-            out.append(_case((MONTHS[m - 1] if up == "MON" else DAYS[f["dow"]])[:3], pat))
-            continue
-        if up in ("AM", "PM", "A.M.", "P.M."):
-            word = ("P" if hh >= 12 else "A") + ("M" if len(up) == 2 else ".M.")
-            out.append(word if pat[0].isupper() else word.lower())
-            continue
-        table = {"YYYY": (y, 4), "Y,YYY": (y, 0), "YYY": (y % 1000, 3), "YY": (y % 100, 2), "Y": (y % 10, 1),
-                 "IYYY": (f["isoyear"], 4), "MM": (m, 2), "DD": (d, 2), "DDD": (f["doy"], 3), "D": (f["dow"] + 1, 1),
-                 "ID": (f["isodow"], 1), "HH24": (hh, 2), "HH12": ((hh + 11) % 12 + 1, 2),
-                 "HH": ((hh + 11) % 12 + 1, 2),
-                 "MI": (mi, 2), "SS": (ss, 2), "MS": (us // 1000, 3), "US": (us, 6), "SSSS": (tod // 1_000_000, 0),
-                 "Q": ((m - 1) // 3 + 1, 0), "WW": ((f["doy"] - 1) // 7 + 1, 2), "IW": (f["week"], 2),
-                 "W": ((d - 1) // 7 + 1, 0), "J": (days + 2451545, 0), "CC": ((y + 99) // 100, 2)}
-        num, width = table[up]
-        text = f"{num:,}" if up == "Y,YYY" else str(num) if fm else str(num).zfill(width)
-        out.append(text + (_ordinal(num, suffix == "TH") if suffix else ""))
-    return "".join(out)
-
-
-def format_interval(v, fmt: str) -> str:
-    """to_char(interval): hours may exceed 24; days and months print as stored."""
-    total = v.micros
-    hh, rest = divmod(abs(total), 3_600_000_000)
-    out = []
-    for kind, pat, fm, suffix in _tokens(fmt, DT_PATTERNS):
-        if kind == "l":
-            out.append(pat)
-            continue
-        up = pat.upper()
-        values = {"HH24": (hh, 2), "HH": (hh % 12 or 12, 2), "HH12": (hh % 12 or 12, 2),
-                  "MI": (rest // 60_000_000 % 60, 2), "SS": (rest // 1_000_000 % 60, 2),
-                  "MS": (rest % 1_000_000 // 1000, 3),
-                  "US": (rest % 1_000_000, 6), "DD": (v.days, 2), "MM": (v.months % 12, 2), "YYYY": (v.months // 12, 4),
-                  "YY": (v.months // 12 % 100, 2), "Y": (v.months // 12 % 10, 1), "DDD": (v.days, 3)}
-        if up not in values:
-            out.append(pat)
-            continue
-        num, width = values[up]
-        out.append((str(num) if fm else str(num).zfill(width)) + (_ordinal(num, suffix == "TH") if suffix else ""))
-    return "".join(out)
-
 
 # --- numeric to_char ------------------------------------------------------------------------------
 
@@ -219,14 +109,38 @@ def _to_char_number(conv):
 scalar("numeric_to_char")(_to_char_number(lambda v: v))
 scalar("int4_to_char", "int8_to_char")(_to_char_number(lambda v: Decimal(int(v))))
 scalar("float4_to_char", "float8_to_char")(_to_char_number(lambda v: Decimal(repr(float(v)))))
-scalar("timestamp_to_char")(rows(format_datetime))
-scalar("interval_to_char")(rows(format_interval))
+def _timestamp_tm(local_us: int, offset_s: int = 0, zone: str | None = None) -> Tm:
+    days, tod = divmod(int(local_us), USECS_PER_DAY)
+    y, m, d = days_to_ymd(days)
+    doy = days - ymd_to_days(y, 1, 1) + 1
+    return Tm(y, m, d, tod // 3_600_000_000, tod // 60_000_000 % 60, tod // 1_000_000 % 60, tod % 1_000_000,
+              doy, (days + 6) % 7, offset_s, zone)
+
+
+def _interval_tm(v) -> Tm:
+    """interval2itm: every field keeps the interval's sign; yday approximates the span in days."""
+    year, mon = int(v.months / 12), v.months - int(v.months / 12) * 12
+    hours = abs(v.micros) // 3_600_000_000 * (1 if v.micros >= 0 else -1)
+    rest = v.micros - hours * 3_600_000_000
+    minutes = int(rest / 60_000_000)
+    rest -= minutes * 60_000_000
+    seconds = int(rest / 1_000_000)
+    return Tm(year, mon, v.days, hours, minutes, seconds, rest - seconds * 1_000_000, (year * 12 + mon) * 30 + v.days)
+
+
+scalar("timestamp_to_char")(rows(lambda ts, fmt: dch_to_char(_timestamp_tm(ts), fmt, False)))
+scalar("interval_to_char")(rows(lambda v, fmt: dch_to_char(_interval_tm(v), fmt, True)))
 
 
 @scalar("timestamptz_to_char")
 def timestamptz_to_char(args, n, ctx, call) -> Column:
-    local = to_local(args[0].data, ctx.format.zone)
-    return Column(map_rows(format_datetime, [Column(local, args[0].valid), args[1]], n))
+    zone = ctx.format.zone
+    local = to_local(args[0].data, zone)
+
+    def one(utc: int, loc: int, fmt: str) -> str:
+        offset = (int(loc) - int(utc)) // 1_000_000
+        return dch_to_char(_timestamp_tm(loc, offset, zone_abbreviation(zone, int(utc), offset)), fmt, False)
+    return Column(map_rows(one, [args[0], Column(local, args[0].valid), args[1]], n))
 
 
 # --- parsing: to_date / to_timestamp / to_number ------------------------------------------------------
@@ -242,7 +156,7 @@ def parse_datetime(text: str, fmt: str, type_name: str) -> int:
     pm: bool | None = None
     hour12 = False
     i = 0
-    for kind, pat, fm, suffix in _tokens(fmt, DT_PATTERNS):
+    for kind, pat, fm, suffix in tokens(fmt, DT_PATTERNS):
         if kind == "l":
             if pat.isspace():
                 while i < len(text) and text[i].isspace():
@@ -301,6 +215,8 @@ def parse_datetime(text: str, fmt: str, type_name: str) -> int:
                                         hint="Use the 24-hour clock, or give an hour between 1 and 12.")
         fields["hour"] = (h % 12) + (12 if pm else 0)
     y, mo, d = fields["year"], fields["month"], fields["day"]
+    if y < 0:  # a negative year is BC: -1 is 1 BC, year 0 in astronomical numbering
+        y += 1
     if not 1 <= mo <= 12 or not 1 <= d <= (days_in_month(y, mo) if fmt.upper().find("DDD") < 0 else 366):
         raise InvalidDatetimeFormat(f'date/time field value out of range: "{text}"')
     days = ymd_to_days(y, mo, 1) + d - 1
