@@ -1,4 +1,4 @@
-"""Set-returning functions: generate_series, unnest, generate_subscripts, json(b)_object_keys,
+"""Set-returning functions: generate_series, unnest, _pg_expandarray, generate_subscripts, json(b)_object_keys,
 array_elements(_text) and each(_text). Contract (SETFNS): ``fn(args, n, ctx, call) ->
 (source_rows, [Column])``: the input row of each output row, and the output column(s), one per
 OUT column for a function returning record. Input rows with a NULL argument produce no rows
@@ -19,6 +19,7 @@ from quantadb.exec.functions.support import EXACT, and_valid, obj_array
 from quantadb.types.arrays import array_dims
 from quantadb.types.column import Column
 from quantadb.types.jsonb import jsonb_key_order
+from quantadb.types.rowtypes import record_fields
 from quantadb.types.values import Interval
 
 _ZERO_STEP = InvalidParameterValue("step size cannot equal zero")
@@ -97,16 +98,31 @@ setfn("generate_series_timestamp")(_ts_series(False))
 setfn("generate_series_timestamptz")(_ts_series(True))
 
 
-@setfn("unnest")
-def unnest(args, n, ctx, call):
-    sources, values = _collect((i, args[0].data[i]) for i in _live_rows(args, n))
+def _element_column(values: list, dtype: np.dtype) -> Column:
     valid = np.fromiter((v is not None for v in values), dtype=bool, count=len(values))
-    dtype = call.type.pg.dtype if call is not None else np.dtype(object)
     if dtype == object:
         data = obj_array(values)
     else:
         data = np.asarray([v if v is not None else 0 for v in values], dtype=dtype)
-    return sources, [Column(data, None if valid.all() else valid)]
+    return Column(data, None if valid.all() else valid)
+
+
+@setfn("unnest")
+def unnest(args, n, ctx, call):
+    sources, values = _collect((i, args[0].data[i]) for i in _live_rows(args, n))
+    return sources, [_element_column(values, call.type.pg.dtype if call is not None else np.dtype(object))]
+
+
+@setfn("_pg_expandarray")
+def pg_expandarray(args, n, ctx, call):
+    """information_schema._pg_expandarray(a): (a[s], s) for each subscript of the first dimension;
+    a[s] of a multi-dimensional array is NULL, as one subscript selects no element there."""
+    sources, values = _collect((i, args[0].data[i]) for i in _live_rows(args, n))
+    counts = np.bincount(sources, minlength=n) if len(sources) else np.zeros(n, dtype=np.int64)
+    positions = np.arange(len(sources)) - np.repeat(np.cumsum(counts) - counts, counts) + 1
+    elements = [None if isinstance(v, list) else v for v in values]
+    (_, x_type), _ = record_fields(call.type)
+    return sources, [_element_column(elements, x_type.pg.dtype), Column(positions.astype(np.int32))]
 
 
 @setfn("generate_subscripts")

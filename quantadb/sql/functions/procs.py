@@ -198,6 +198,8 @@ for t, p in ((INT4, "int4"), (INT8, "int8"), (NUMERIC, "numeric")):
 srf("generate_series", (TIMESTAMP, TIMESTAMP, INTERVAL), TIMESTAMP, "generate_series_timestamp")
 srf("generate_series", (TIMESTAMPTZ, TIMESTAMPTZ, INTERVAL), TIMESTAMPTZ, "generate_series_timestamptz")
 srf("unnest", (ANYARRAY,), ANYELEMENT, "unnest")
+# information_schema._pg_expandarray: (element, 1-based position) rows; JDBC's getPrimaryKeys uses it
+srf("_pg_expandarray", (ANYARRAY,), RECORD, "_pg_expandarray", out=(("x", ANYELEMENT), ("n", INT4)))
 srf("generate_subscripts", (ANYARRAY, INT4), INT4, "generate_subscripts")
 srf("generate_subscripts", (ANYARRAY, INT4, BOOL), INT4, "generate_subscripts")
 srf("regexp_split_to_table", (T, T), T, "regexp_split_to_table")
