@@ -283,6 +283,9 @@ class Connection:
         self.send(backend.copy_in_response(copy.binary, copy.column_count))
         await self.flush()
         while True:
+            data = self.msgs.take_copy_data()
+            if data:
+                copy.feed(data)
             try:
                 kind, body = await self.read_message()
             except (Closed, ConnectionError):

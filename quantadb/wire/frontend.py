@@ -118,6 +118,9 @@ class Body:
             raise ProtocolViolation("invalid message format")
 
 
+_COMPACT_BYTES = 1 << 16
+
+
 class MessageReader:
     """Accumulates received bytes and splits them into messages."""
 
@@ -127,8 +130,8 @@ class MessageReader:
         self._pos = 0
 
     def feed(self, data: bytes) -> None:
-        if self._pos and self._pos == len(self._buf):
-            self._buf.clear()
+        if self._pos and (self._pos == len(self._buf) or self._pos > _COMPACT_BYTES):
+            del self._buf[:self._pos]  # a partial message may stay: keep the buffer from growing
             self._pos = 0
         self._buf += data
 
@@ -170,6 +173,20 @@ class MessageReader:
                 params[name] = body.cstr()
             body.end()
         return StartupPacket(code, params)
+
+    def take_copy_data(self) -> bytes:
+        """The payloads of the complete CopyData messages at the front, joined (b"" when the
+        next message is of another kind or incomplete): a COPY may come a line a message."""
+        buf, pos, end = self._buf, self._pos, len(self._buf)
+        parts = []
+        while end - pos >= 5 and buf[pos] == 0x64:  # 'd'
+            (length,) = _I32.unpack_from(buf, pos + 1)
+            if length < 4 or length > self.max_message_bytes or end - pos < length + 1:
+                break  # incomplete, or invalid: next_message() reports that
+            parts.append(buf[pos + 5:pos + 1 + length])
+            pos += 1 + length
+        self._pos = pos
+        return b"".join(parts)
 
     def next_message(self) -> tuple[str, bytes] | None:
         """The next (type, body) pair, or None until it has fully arrived."""

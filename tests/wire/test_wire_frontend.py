@@ -48,6 +48,25 @@ def test_message_split_over_many_feeds_and_coalesced():
     assert got == [("Q", b"SELECT 1\0"), ("S", b""), ("H", b"")]
 
 
+def test_copy_data_is_taken_in_runs_and_the_buffer_stays_small():
+    """A COPY may arrive a line per CopyData message, in reads that end inside a message."""
+    lines = [b"%d\tx\n" % i for i in range(50000)]
+    data = b"".join(msg(b"d", line) for line in lines) + msg(b"c", b"")
+    r = fe.MessageReader(1 << 20)
+    got, most = [], 0
+    for i in range(0, len(data), 65536):
+        r.feed(data[i:i + 65536])
+        most = max(most, len(r._buf))
+        got.append(r.take_copy_data())
+    assert b"".join(got) == b"".join(lines)
+    assert r.next_message() == ("c", b"")
+    assert most < 3 * 65536
+    r.feed(msg(b"d", b"x") + b"d" + struct.pack("!i", 1 << 21))  # then a CopyData over the limit
+    assert r.take_copy_data() == b"x" and r.take_copy_data() == b""
+    with pytest.raises(ProtocolViolation, match="invalid message length"):
+        r.next_message()
+
+
 def test_oversized_message_is_a_protocol_violation():
     r = fe.MessageReader(1024)
     r.feed(b"Q" + struct.pack("!i", 5000))
