@@ -110,6 +110,7 @@ _SETTINGS = [
     Setting("enable_seqscan", "on", vartype="bool"),
     Setting("enable_indexscan", "on", vartype="bool"),
     Setting("enable_hashjoin", "on", vartype="bool"),
+    Setting("synchronize_seqscans", "on", vartype="bool"),
     Setting("random_page_cost", "4", vartype="real"),
     Setting("track_io_timing", "off", vartype="bool"),
     Setting("password_encryption", "scram-sha-256", vartype="enum"),

@@ -151,6 +151,8 @@ class ExprBinder:
         if target.pg in (R.REGCLASS, R.REGTYPE, R.REGPROC, R.REGNAMESPACE, R.REGROLE) and self.resolve_regclass:
             return Const(self.resolve_regclass(target.pg.name, text), target)
         value = text_decoder(SqlType(target.pg, -1), self.fmt)(text)
+        if value is None:  # jsonb 'null' is a value, not SQL NULL: cast it when the statement runs
+            return Cast(Const(text, TEXT), target, explicit)
         if target.typmod >= 0:
             return Cast(Const(value, SqlType(target.pg, -1)), target, explicit)
         return Const(value, target)
@@ -514,16 +516,8 @@ class ExprBinder:
     def _Cast(self, node: exp.Cast) -> Expr:
         target = from_datatype(node.args["to"])
         inner = node.this
-        if isinstance(inner, exp.Array) and target.pg.is_array and not (
-                len(inner.expressions) == 1 and isinstance(inner.expressions[0], (exp.Select, exp.Subquery))):
-            # ARRAY[...]::t[] casts each element to t, as PostgreSQL pushes the type into the constructor
-            if not inner.expressions:
-                return Const([], target)
-            element = SqlType(R.element_of(target.pg), target.typmod)
-            items = [self.bind(i) for i in inner.expressions]
-            if all(i.type.pg.is_array or isinstance(i, ArrayExpr) for i in items):
-                return ArrayExpr([self.coerce(i, target, "e") for i in items], target)
-            return ArrayExpr([self.coerce(i, element, "e") for i in items], target)
+        if _is_array_constructor(inner) and target.pg.is_array:
+            return self._typed_array(inner, target)
         arg = self.bind(inner)
         if isinstance(arg, Const) and arg.type.pg is R.UNKNOWN:
             return self._typed_literal(arg.value, target, explicit=True)
@@ -533,6 +527,19 @@ class ExprBinder:
         return self.coerce(arg, target, "e")
 
     _TryCast = _Cast
+
+    def _typed_array(self, node: exp.Array, target: SqlType) -> Expr:
+        """ARRAY[...]::t[] casts each element to t, as PostgreSQL pushes the type into the
+        constructor, down through nested ARRAY[...] sub-arrays (ARRAY[ARRAY[1, true]]::bool[])."""
+        if not node.expressions:
+            return Const([], target)
+        if all(_is_array_constructor(i) for i in node.expressions):
+            return ArrayExpr([self._typed_array(i, target) for i in node.expressions], target)
+        element = SqlType(R.element_of(target.pg), target.typmod)
+        items = [self.bind(i) for i in node.expressions]
+        if all(i.type.pg.is_array for i in items):
+            return ArrayExpr([self.coerce(i, target, "e") for i in items], target)
+        return ArrayExpr([self.coerce(i, element, "e") for i in items], target)
 
     def _Case(self, node: exp.Case) -> Expr:
         subject = self.bind(node.this) if node.this is not None else None
@@ -742,6 +749,12 @@ def _strict_call(call: Call) -> Expr:
     if call.strict and any(isinstance(a, Const) and a.value is None for a in call.args):
         return Const(None, call.type)
     return call
+
+
+def _is_array_constructor(node: exp.Expression) -> bool:
+    """ARRAY[...] with elements (not ARRAY(subquery))."""
+    return isinstance(node, exp.Array) and not (
+        len(node.expressions) == 1 and isinstance(node.expressions[0], (exp.Select, exp.Subquery)))
 
 
 def _untyped_for_any(arg: Expr, param: R.PgType | None) -> bool:

@@ -25,12 +25,15 @@ _ARRAY_CAST = re.compile(r"::\s*(pg_catalog\.)?(oid|regclass|regtype|regproc|reg
 
 # Functions sqlglot would turn into one of its own nodes with another name, other arguments or
 # another argument order (substr -> SUBSTRING, mod -> %, strpos -> POSITION, array_prepend swapped,
-# initcap with an extra argument): kept as plain calls of the function the statement names.
+# initcap with an extra argument, date_trunc's field read as a keyword even when it is a column): kept as plain calls of the function the statement names.
 _CALLS_AS_WRITTEN = (
-    "array_position", "array_prepend", "ceiling", "char_length", "character_length", "div", "initcap",
+    "array_position", "array_prepend", "ceiling", "char_length", "character_length", "date_trunc", "div", "initcap",
     "json_extract_path", "json_extract_path_text", "log10", "mod", "pow", "power", "strpos", "substr", "to_hex",
     "var_samp", "variance",
 )
+
+
+_INTERVAL_FIELDS = frozenset(("YEAR", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND"))
 
 
 def _as_written(name: str):
@@ -65,6 +68,22 @@ class _PostgresAsWritten(Postgres):
                                                     expression=args[1] if len(args) > 1 else None))
             self._retreat(index)
             return super()._parse_trim()
+
+        def _parse_interval_span(self, this: exp.Expression, parse_function_unit: bool = True) -> exp.Interval:
+            # INTERVAL '1 day 02:03:04' is one interval input string (sqlglot keeps only '1 day'); a
+            # field after a plain number names its unit (INTERVAL '2' HOUR), `x TO y` is dropped
+            if this is None or not this.is_string:
+                return super()._parse_interval_span(this, parse_function_unit)
+            unit = None
+            if self._curr is not None and self._curr.text.upper() in _INTERVAL_FIELDS:
+                unit = exp.Var(this=self._curr.text.upper())
+                self._advance()
+                if self._match_text_seq("TO"):
+                    self._advance()
+                    unit = None
+            if unit is not None and not re.fullmatch(r"\s*[-+]?[\d.]+\s*", this.name):
+                unit = None
+            return self.expression(exp.Interval(this=this, unit=unit))
 
         def _parse_is_rhs(self, distinct: bool = False) -> exp.Expression | None:
             # keep `IS [NOT] UNKNOWN` apart from IS NULL: it only accepts booleans

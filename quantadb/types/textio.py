@@ -23,7 +23,8 @@ INT_RANGES = {"smallint": (-(2**15), 2**15 - 1), "integer": (-(2**31), 2**31 - 1
 _INT_RE = re.compile(r"\s*[+-]?\d+\s*\Z")
 _NUMERIC_RE = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*\Z")
 _FLOAT_RE = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*\Z")
-_FLOAT_WORDS = {"nan": math.nan, "infinity": math.inf, "+infinity": math.inf, "-infinity": -math.inf,
+_FLOAT_WORDS = {"nan": math.nan, "-nan": math.nan, "+nan": math.nan,  # strtod takes a signed NaN
+                "infinity": math.inf, "+infinity": math.inf, "-infinity": -math.inf,
                 "inf": math.inf, "+inf": math.inf, "-inf": -math.inf}
 _UUID_RE = re.compile(r"\{?([0-9a-fA-F]{8})-?([0-9a-fA-F]{4})-?([0-9a-fA-F]{4})-?([0-9a-fA-F]{4})-?"
                       r"([0-9a-fA-F]{12})\}?\Z")

@@ -1,4 +1,5 @@
-"""Functions added beside the function library: degree-based and hyperbolic trigonometry."""
+"""Functions added beside the function library: degree-based and hyperbolic trigonometry, time zones,
+bytea bits and substrings, operator functions (booleq), float input, numeric series checks, settings."""
 
 
 def test_degree_trigonometry_is_exact_at_special_angles(sql):
@@ -46,3 +47,35 @@ def test_bytea_trim(sql):
 def test_text_concatenation_casts_booleans_to_words(sql):
     sql.check("SELECT '1' || true, false || 'x', '1' || 1.01 || 'A' || true, concat('a', true)",
               [("1true", "falsex", "11.01Atrue", "at")])
+
+
+def test_comparison_operator_functions(sql):
+    sql.check("SELECT booleq(true, false), boolne(true, false), int4lt(1, 2), texteq('a', 'a'), text_lt('a', 'b')",
+              [("f", "t", "t", "t", "t")])
+
+
+def test_signed_nan_float_input(sql):
+    sql.check("SELECT '-NaN'::float8, '+nan'::real", [("NaN", "NaN")])
+
+
+def test_bytea_substr_and_bit_length(sql):
+    sql.check("SELECT substr('abcde'::bytea, 2, 7), substr('abcde'::bytea, -2, 5), substr('abcde'::bytea, 2), "
+              "bit_length('abc'::bytea)", [("\\x62636465", "\\x6162", "\\x62636465", "24")])
+
+
+def test_numeric_generate_series_rejects_nan_and_infinity(sql):
+    sql.error("SELECT * FROM generate_series('infinity'::numeric, 10::numeric)", "22023",
+              "start value cannot be infinity")
+    sql.error("SELECT * FROM generate_series(0::numeric, 'nan'::numeric)", "22023", "stop value cannot be NaN")
+    sql.error("SELECT * FROM generate_series(0::numeric, 10::numeric, 'infinity'::numeric)", "22023",
+              "step size cannot be infinity")
+
+
+def test_ordered_set_aggregate_of_a_null_fraction(sql):
+    sql.check("SELECT percentile_cont(NULL) WITHIN GROUP (ORDER BY a), percentile_disc(NULL) WITHIN GROUP (ORDER BY a) "
+              "FROM (VALUES (1::float8), (3)) t(a)", [(None, None)])
+
+
+def test_synchronize_seqscans_is_a_setting(sql):
+    sql.setup("SET synchronize_seqscans TO off")
+    sql.check("SHOW synchronize_seqscans", [("off",)])

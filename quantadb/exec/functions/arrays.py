@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from quantadb.errors import ArraySubscriptError, DataException
 from quantadb.exec.functions import scalar
 from quantadb.exec.functions.compare import array_key
 from quantadb.exec.functions.strings import as_text, rows
@@ -55,9 +56,33 @@ def _position(arr, value):
 
 
 scalar("array_position")(_nullable_pair(_position))
-scalar("array_append")(_nullable_pair(lambda a, v: (a or []) + [v]))
-scalar("array_prepend")(_nullable_pair(lambda v, a: [v] + (a or [])))
-scalar("array_cat")(_nullable_pair(lambda a, b: None if a is None and b is None else (a or []) + (b or [])))
+def _one_dimensional(a: list | None) -> list:
+    if a and isinstance(a[0], list):
+        raise DataException("argument must be empty or one-dimensional array")
+    return a or []
+
+
+def _array_cat(a: list | None, b: list | None) -> list | None:
+    """array_cat: arrays of equal rank join along the first dimension; an array one rank lower
+    becomes a new first or last element of the other (array_userfuncs.c)."""
+    if not a or not b:
+        return b if not a and b is not None else a if a is not None else b
+    da, db = array_dims(a), array_dims(b)
+    if len(da) == len(db) and da[1:] == db[1:]:
+        return a + b
+    if len(da) + 1 == len(db) and da == db[1:]:
+        return [a] + b
+    if len(da) == len(db) + 1 and da[1:] == db:
+        return a + [b]
+    detail = ("Arrays with differing element dimensions are not compatible for concatenation."
+              if abs(len(da) - len(db)) <= 1 else
+              f"Arrays of {len(da)} and {len(db)} dimensions are not compatible for concatenation.")
+    raise ArraySubscriptError("cannot concatenate incompatible arrays", detail=detail)
+
+
+scalar("array_append")(_nullable_pair(lambda a, v: _one_dimensional(a) + [v]))
+scalar("array_prepend")(_nullable_pair(lambda v, a: [v] + _one_dimensional(a)))
+scalar("array_cat")(_nullable_pair(_array_cat))
 scalar("array_remove")(_nullable_pair(lambda a, v: None if a is None else
                                       [x for x in a if not (x is None if v is None else x == v)]))
 

@@ -79,3 +79,6 @@ def ltrim(args, n, ctx, call) -> Column:
 @scalar("bytea_rtrim")
 def rtrim(args, n, ctx, call) -> Column:
     return Column(map_rows(lambda b, chars: b.rstrip(chars), args, n))
+
+
+scalar("bytea_bit_length")(lambda args, n, ctx, call: Column(map_rows(lambda b: len(b) * 8, args, n, np.int32, 0)))

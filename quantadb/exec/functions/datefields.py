@@ -12,8 +12,9 @@ import numpy as np
 from quantadb.errors import FeatureNotSupported, InvalidParameterValue
 from quantadb.exec.functions import scalar
 from quantadb.exec.functions.calendar import days_from_ymd, from_local, split_ts, to_local, ymd
-from quantadb.exec.functions.support import EXACT, map_rows, numeric_div, obj_array
+from quantadb.exec.functions.support import EXACT, and_valid, map_rows, numeric_div, obj_array
 from quantadb.types.column import Column
+from quantadb.types.datetime import get_zone
 from quantadb.types.values import USECS_PER_DAY, Interval
 
 _UNIX_EPOCH_US = -10957 * USECS_PER_DAY
@@ -220,17 +221,18 @@ def trunc_local(f: str, ts: np.ndarray, kind: str) -> np.ndarray:
 
 
 def _trunc(kind: str):
+    """date_trunc(field, value [, zone]): timestamptz truncates in the session's zone or the given one."""
     def impl(args, n, ctx, call) -> Column:
-        fields, values = args
-        valid = np.ones(n, dtype=bool) if fields.valid is None else fields.valid.copy()
-        if values.valid is not None:
-            valid &= values.valid
+        fields, values = args[0], args[1]
+        zones = args[2].data if len(args) > 2 else np.full(n, None, dtype=object)
+        valid = and_valid(args)
+        valid = np.ones(n, dtype=bool) if valid is None else valid
         out = values.data.copy()
-        for field in set(fields.data[valid].tolist()):
-            idx = np.flatnonzero(valid & (fields.data == field))
+        for field, zone_name in set(zip(fields.data[valid].tolist(), zones[valid].tolist())):
+            idx = np.flatnonzero(valid & (fields.data == field) & (zones == zone_name))
             f = normalize(field, kind)
             if kind == "timestamptz":
-                zone = ctx.format.zone
+                zone = ctx.format.zone if zone_name is None else get_zone(zone_name)
                 out[idx] = from_local(trunc_local(f, to_local(values.data[idx], zone), kind), zone)
             else:
                 out[idx] = trunc_local(f, values.data[idx], kind)

@@ -19,7 +19,7 @@ from quantadb.exec.functions.calendar import (
 from quantadb.exec.functions.strings import rows
 from quantadb.exec.functions.support import any_active, and_valid, map_rows, obj_array
 from quantadb.types.column import Column
-from quantadb.types.datetime import days_in_month, ymd_to_days
+from quantadb.types.datetime import days_in_month, get_zone, ymd_to_days
 from quantadb.types.values import (
     DATE_NEG_INFINITY, DATE_POS_INFINITY, TIMESTAMP_NEG_INFINITY, TIMESTAMP_POS_INFINITY, USECS_PER_DAY, Interval,
 )
@@ -259,9 +259,17 @@ scalar("make_timestamp")(rows(lambda y, m, d, h, mi, s: make_date(y, m, d) * USE
 
 @scalar("make_timestamptz")
 def make_timestamptz(args, n, ctx, call) -> Column:
+    """make_timestamptz(y, m, d, h, mi, s [, zone]): local time in the given zone or the session's."""
     local = map_rows(lambda y, m, d, h, mi, s: make_date(y, m, d) * USECS_PER_DAY + _time_micros(h, mi, s),
-                     args, n, np.int64, 0)
-    return Column(from_local(local, ctx.format.zone))
+                     args[:6], n, np.int64, 0)
+    if len(args) == 6:
+        return Column(from_local(local, ctx.format.zone))
+    out = np.zeros(n, dtype=np.int64)
+    zones = args[6].data
+    for name in set(zones[args[6].valid].tolist() if args[6].valid is not None else zones.tolist()):
+        idx = np.flatnonzero(zones == name)
+        out[idx] = from_local(local[idx], get_zone(name))
+    return Column(out)
 
 
 def make_interval(years=0, months=0, weeks=0, days=0, hours=0, mins=0, secs=0.0) -> Interval:

@@ -258,6 +258,10 @@ def _build_object(is_json: bool):
         if len(args) % 2:
             raise InvalidParameterValue("argument list must have even number of elements",
                                         hint=f"The arguments of {fname}() must consist of alternating keys and values.")
+        for k in range(0, len(args), 2):
+            kt = call.args[k].type.pg
+            if kt.is_array or kt.name in ("record", "json", "jsonb"):
+                raise InvalidParameterValue("key value must be scalar, not array, composite, or json")
         out = []
         for i in range(n):
             vals = _row_values(args, call, ctx, i)

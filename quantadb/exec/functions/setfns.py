@@ -63,6 +63,11 @@ def generate_series_numeric(args, n, ctx, call):
     def rows_of(i):
         start, stop = args[0].data[i], args[1].data[i]
         step = args[2].data[i] if len(args) > 2 else Decimal(1)
+        for what, value in (("start value", start), ("stop value", stop), ("step size", step)):
+            if value.is_nan():
+                raise InvalidParameterValue(f"{what} cannot be NaN")
+            if value.is_infinite():
+                raise InvalidParameterValue(f"{what} cannot be infinity")
         if step.is_zero():
             raise _ZERO_STEP
         out, cur = [], start

@@ -89,9 +89,10 @@ def _sorted_groups(col: Column, group_ids: np.ndarray, ngroups: int) -> list[lis
 
 
 def _fractions(col: Column, group_ids: np.ndarray, ngroups: int) -> list:
-    out = [None] * ngroups
-    for f, g in zip(col.data.tolist(), group_ids.tolist()):
-        out[g] = f
+    out = [None] * ngroups  # a NULL fraction gives a NULL result
+    valid = col.valid.tolist() if col.valid is not None else [True] * len(col.data)
+    for f, g, ok in zip(col.data.tolist(), group_ids.tolist(), valid):
+        out[g] = f if ok else None
     for f in out:
         if f is not None and not 0 <= f <= 1:
             raise InvalidParameterValue(f"percentile value {f:g} is not between 0 and 1")
@@ -103,7 +104,7 @@ def percentile_cont(args, group_ids, ngroups, ctx, agg) -> Column:
     fractions = _fractions(args[0], group_ids, ngroups)
     out = []
     for lst, f in zip(_sorted_groups(args[1], group_ids, ngroups), fractions):
-        if not lst:
+        if not lst or f is None:
             out.append(None)
             continue
         pos = f * (len(lst) - 1)
@@ -120,7 +121,7 @@ def percentile_disc(args, group_ids, ngroups, ctx, agg) -> Column:
     fractions = _fractions(args[0], group_ids, ngroups)
     out = []
     for lst, f in zip(_sorted_groups(args[1], group_ids, ngroups), fractions):
-        out.append(lst[max(math.ceil(f * len(lst)) - 1, 0)] if lst else None)
+        out.append(lst[max(math.ceil(f * len(lst)) - 1, 0)] if lst and f is not None else None)
     return _typed(out, args[1].data.dtype)
 
 

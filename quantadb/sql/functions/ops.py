@@ -7,6 +7,7 @@ types as resolving to the wider same-type operator (int2 + int4 -> int4 + int4 -
 
 from __future__ import annotations
 
+from quantadb.sql.functions.signature import add_function
 from quantadb.sql.functions.signature import add_operator as op
 from quantadb.types.registry import (
     ANYARRAY, ANYELEMENT, ANYNONARRAY, BOOL, BPCHAR, BYTEA, CHAR, DATE, FLOAT4, FLOAT8, INT2, INT4,
@@ -67,6 +68,8 @@ COMPARABLE = (
 for t, p in COMPARABLE:
     for sym, suffix in COMPARISONS.items():
         op(sym, (t, t), BOOL, p + suffix)
+        # the operator's function is callable by name too (booleq, int4lt; text's are texteq/textne)
+        add_function(("text" if t is TEXT and suffix in ("eq", "ne") else p) + suffix, (t, t), BOOL, p + suffix)
 
 op("NOT", (BOOL,), BOOL, "boolnot")
 

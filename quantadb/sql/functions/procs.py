@@ -141,6 +141,7 @@ fn("localtimestamp", (), TIMESTAMP, "localtimestamp")
 fn("current_date", (), DATE, "current_date")
 fn("date_trunc", (T, TIMESTAMP), TIMESTAMP, "timestamp_trunc")
 fn("date_trunc", (T, TIMESTAMPTZ), TIMESTAMPTZ, "timestamptz_trunc")
+fn("date_trunc", (T, TIMESTAMPTZ, T), TIMESTAMPTZ, "timestamptz_trunc")
 fn("date_trunc", (T, INTERVAL), INTERVAL, "interval_trunc")
 for t, p in ((TIMESTAMP, "timestamp"), (TIMESTAMPTZ, "timestamptz"), (DATE, "date"), (INTERVAL, "interval"),
              (TIME, "time")):
@@ -156,6 +157,7 @@ fn("make_date", (I, I, I), DATE, "make_date")
 fn("make_time", (I, I, FLOAT8), TIME, "make_time")
 fn("make_timestamp", (I, I, I, I, I, FLOAT8), TIMESTAMP, "make_timestamp")
 fn("make_timestamptz", (I, I, I, I, I, FLOAT8), TIMESTAMPTZ, "make_timestamptz")
+fn("make_timestamptz", (I, I, I, I, I, FLOAT8, T), TIMESTAMPTZ, "make_timestamptz")
 MAKE_INTERVAL_ARGS = (I, I, I, I, I, I, FLOAT8)  # years months weeks days hours mins secs, all defaulted
 for k in range(len(MAKE_INTERVAL_ARGS) + 1):
     fn("make_interval", MAKE_INTERVAL_ARGS[:k], INTERVAL, "make_interval")

@@ -1,0 +1,41 @@
+"""Date/time forms checked against PostgreSQL: interval literals with a time part, date_trunc
+with a field column or a time zone, make_timestamptz with a zone, extract(julian), and time
+zone names matched case-insensitively."""
+
+
+def test_interval_literal_keeps_its_time_part(sql):
+    sql.check("SELECT interval '1 day 02:03:04', interval '2' hour, interval '-1 day +02:00', "
+              "date_trunc('hour', interval '1 day 02:03:04')",
+              [("1 day 02:03:04", "02:00:00", "-1 days +02:00:00", "1 day 02:00:00")])
+
+
+def test_date_trunc_field_from_a_column_and_in_a_zone(sql):
+    sql.check("SELECT f, date_trunc(f, TIMESTAMP '2202-02-16 20:38:40.123456'), date_trunc(f, TIME '02:47:33') "
+              "FROM (VALUES ('day'), ('hour')) t(f)",
+              [("day", "2202-02-16 00:00:00", "00:00:00"), ("hour", "2202-02-16 20:00:00", "02:00:00")])
+    sql.check("SELECT extract(epoch FROM date_trunc('day', v, 'US/Pacific')) FROM (VALUES "
+              "('2023-11-05 01:40:00-07:00'::timestamptz), ('2023-11-05 01:40:00-08:00'::timestamptz)) t(v)",
+              [("1699167600.000000",), ("1699167600.000000",)])
+
+
+def test_make_timestamptz_in_a_zone(sql):
+    sql.check("SELECT make_timestamptz(1973, 7, 15, 8, 15, 55.33, 'Asia/Manila'), "
+              "make_timestamptz(2010, 2, 27, 3, 45, 0, 'EST5EDT')",
+              [("1973-07-15 00:15:55.33+00", "2010-02-27 08:45:00+00")])
+
+
+def test_extract_julian_keeps_the_fraction_of_the_day(sql):
+    sql.check("SELECT extract(julian FROM timestamp '2023-06-01 17:00:00'), "
+              "extract(julian FROM timestamp '2023-06-01 00:00:00'), date_part('julian', timestamp '2023-06-01 17:00:00'), "
+              "extract(julian FROM timestamptz '2023-06-01 00:00:01+03')",
+              [("2460097.70833333333333333333", "2460097.0000000000000000000000000000", "2460097.7083333335",
+                "2460096.87501157407407407407")])
+
+
+def test_time_zone_names_ignore_case(sql):
+    sql.setup("SET TimeZone = 'us/pacific'")
+    sql.check("SHOW TimeZone", [("US/Pacific",)])
+    sql.check("SELECT '2022-01-01 00:00:00+00'::timestamptz::timestamp", [("2021-12-31 16:00:00",)])
+    sql.setup("SET TimeZone = 'pst8pdt'")
+    sql.check("SHOW TimeZone", [("PST8PDT",)])
+    sql.error("SET TimeZone = 'nosuch/zone'", "22023")
