@@ -60,6 +60,8 @@ _SETTINGS = [
             "schema-qualified."),
     Setting("default_table_access_method", "heap",
             description="Sets the default table access method for new tables."),
+    Setting("default_tablespace", "", description="Sets the default tablespace to create tables and indexes in."),
+    Setting("temp_tablespaces", "", description="Sets the tablespace(s) to use for temporary tables and sort files."),
     Setting("default_transaction_isolation", "read committed", description="Sets the transaction isolation level of "
             "each new transaction.", vartype="enum"),
     Setting("transaction_isolation", "read committed", description="Sets the current transaction's isolation level.",

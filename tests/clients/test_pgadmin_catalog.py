@@ -118,3 +118,50 @@ def test_constraint_indexes_depend_on_their_constraints(conn) -> None:
     # the foreign key: on its own column, the referenced key's index and the referenced column
     assert deps == [("pg_constraint", "pg_class", 0, "n"), ("pg_constraint", "pg_class", 1, "n"),
                     ("pg_constraint", "pg_class", 2, "a")]
+
+
+def test_aclexplode_lists_each_privilege(conn) -> None:
+    """Every privileges panel (tables/templates/tables/sql/default/acl.sql and its kin)."""
+    conn.execute("DROP ROLE IF EXISTS pga_cat_reader; CREATE ROLE pga_cat_reader; "
+                 "GRANT SELECT, INSERT ON pga_cat_customers TO pga_cat_reader; "
+                 "GRANT UPDATE ON pga_cat_customers TO PUBLIC")
+    try:
+        rows = conn.execute("""
+            SELECT g.rolname, COALESCE(gt.rolname, 'PUBLIC'), d.privilege_type, d.is_grantable
+            FROM (SELECT (d).grantee AS grantee, (d).grantor AS grantor, (d).is_grantable AS is_grantable,
+                         (d).privilege_type AS privilege_type
+                  FROM (SELECT aclexplode(rel.relacl) AS d FROM pg_catalog.pg_class rel
+                        WHERE rel.relname = 'pga_cat_customers') a) d
+            LEFT JOIN pg_catalog.pg_roles g ON d.grantor = g.oid
+            LEFT JOIN pg_catalog.pg_roles gt ON d.grantee = gt.oid
+            WHERE gt.rolname IS DISTINCT FROM 'postgres' ORDER BY 2, 3""").fetchall()
+        assert rows == [("postgres", "PUBLIC", "UPDATE", False), ("postgres", "pga_cat_reader", "INSERT", False),
+                        ("postgres", "pga_cat_reader", "SELECT", False)]
+        in_from = conn.execute("SELECT e.grantee, e.privilege_type FROM pg_class c, aclexplode(c.relacl) e "
+                               "WHERE c.relname = 'pga_cat_customers' AND e.grantee = 0").fetchall()
+        assert in_from == [(0, "UPDATE")]
+        assert conn.execute("SELECT count(*) FROM aclexplode(NULL::aclitem[])").fetchone() == (0,)
+    finally:
+        conn.execute("REVOKE ALL ON pga_cat_customers FROM pga_cat_reader; "
+                     "REVOKE ALL ON pga_cat_customers FROM PUBLIC; DROP ROLE pga_cat_reader")
+
+
+def test_properties_panels_settings_and_extensions(conn) -> None:
+    """databases/templates/databases/sql/15_plus/properties.sql and extensions/.../properties.sql."""
+    assert conn.execute("SELECT current_setting('default_tablespace'), "
+                        "current_setting('temp_tablespaces')").fetchone() == ("", "")
+    rows = conn.execute("SELECT x.extname, e.comment FROM pg_catalog.pg_extension x "
+                        "JOIN pg_catalog.pg_available_extensions() e ON x.extname = e.name").fetchall()
+    assert rows == [("plpgsql", "PL/pgSQL procedural language")]
+
+
+def test_statistics_panels_relations(conn) -> None:
+    """The Statistics tab of tables and indexes reads the I/O and index-scan views."""
+    tables = conn.execute("SELECT relname, heap_blks_read FROM pg_catalog.pg_statio_all_tables "
+                          "WHERE relname LIKE 'pga_cat%' ORDER BY 1").fetchall()
+    assert tables == [("pga_cat_customers", 0), ("pga_cat_orders", 0)]
+    indexes = conn.execute("SELECT indexrelname, idx_scan FROM pg_catalog.pg_stat_all_indexes "
+                           "WHERE relname = 'pga_cat_orders' ORDER BY 1").fetchall()
+    assert indexes == [("pga_cat_orders_customer", 0), ("pga_cat_orders_pkey", 0)]
+    for view in ("pg_statio_all_indexes", "pg_statio_user_indexes", "pg_stats"):
+        conn.execute(f"SELECT * FROM pg_catalog.{view} LIMIT 0")

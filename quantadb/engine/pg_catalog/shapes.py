@@ -136,6 +136,24 @@ SHAPES: dict[tuple[str, str], tuple[int, str]] = {
     ("pg_catalog", "pg_stat_user_indexes"): (12192,
         'relid oid, indexrelid oid, schemaname name, relname name, indexrelname name, idx_scan '
         'bigint, idx_tup_read bigint, idx_tup_fetch bigint'),
+    ("pg_catalog", "pg_statio_all_tables"): (12170,
+        'relid oid, schemaname name, relname name, heap_blks_read bigint, heap_blks_hit bigint, '
+        'idx_blks_read bigint, idx_blks_hit bigint, toast_blks_read bigint, toast_blks_hit bigint, '
+        'tidx_blks_read bigint, tidx_blks_hit bigint'),
+    ("pg_catalog", "pg_stat_all_indexes"): (12183,
+        'relid oid, indexrelid oid, schemaname name, relname name, indexrelname name, idx_scan '
+        'bigint, idx_tup_read bigint, idx_tup_fetch bigint'),
+    ("pg_catalog", "pg_statio_all_indexes"): (12196,
+        'relid oid, indexrelid oid, schemaname name, relname name, indexrelname name, idx_blks_read '
+        'bigint, idx_blks_hit bigint'),
+    ("pg_catalog", "pg_statio_user_indexes"): (12205,
+        'relid oid, indexrelid oid, schemaname name, relname name, indexrelname name, idx_blks_read '
+        'bigint, idx_blks_hit bigint'),
+    ("pg_catalog", "pg_stats"): (12053,
+        'schemaname name, tablename name, attname name, inherited boolean, null_frac real, avg_width '
+        'integer, n_distinct real, most_common_vals text[], most_common_freqs real[], histogram_bounds '
+        'text[], correlation real, most_common_elems text[], most_common_elem_freqs real[], '
+        'elem_count_histogram real[]'),
     ("pg_catalog", "pg_locks"): (12073,
         'locktype text, database oid, relation oid, page integer, tuple smallint, virtualxid text, '
         'transactionid xid, classid oid, objid oid, objsubid smallint, virtualtransaction text, pid '

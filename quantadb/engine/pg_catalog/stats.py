@@ -1,6 +1,6 @@
-"""Run-time views: pg_settings, pg_stat_activity, pg_stat_database, pg_stat_*_tables, pg_locks,
-pg_cursors, pg_prepared_statements, pg_stat_gssapi and pg_stat_ssl, from the node's sessions,
-the session's settings and the store."""
+"""Run-time views: pg_settings, pg_stat_activity, pg_stat_database, pg_stat(io)_*_tables and
+pg_stat(io)_*_indexes, pg_locks, pg_cursors, pg_prepared_statements, pg_stat_gssapi and
+pg_stat_ssl, from the node's sessions, the session's settings and the store."""
 
 from __future__ import annotations
 
@@ -78,6 +78,27 @@ def pg_stat_user_tables(session: "Session") -> Iterator[Row]:
 @rows("pg_catalog.pg_stat_all_tables")
 def pg_stat_all_tables(session: "Session") -> Iterator[Row]:
     return _table_stats(session)
+
+
+# Block I/O and index scan counters are not kept: every table and index shows with zero counts.
+@rows("pg_catalog.pg_statio_user_tables")
+@rows("pg_catalog.pg_statio_all_tables")
+def pg_statio_tables(session: "Session") -> Iterator[Row]:
+    for row in _table_stats(session):
+        yield {key: row[key] for key in ("relid", "schemaname", "relname")}
+
+
+@rows("pg_catalog.pg_stat_user_indexes")
+@rows("pg_catalog.pg_stat_all_indexes")
+@rows("pg_catalog.pg_statio_user_indexes")
+@rows("pg_catalog.pg_statio_all_indexes")
+def index_stats(session: "Session") -> Iterator[Row]:
+    catalog = session.catalog()
+    for rel in catalog.relations():
+        table = catalog.relation(rel.table_oid) if rel.kind == "i" else None
+        if table is not None:
+            yield {"relid": table.oid, "indexrelid": rel.oid, "schemaname": catalog.namespace_name(rel.namespace),
+                   "relname": table.name, "indexrelname": rel.name}
 
 
 @rows("pg_catalog.pg_locks")

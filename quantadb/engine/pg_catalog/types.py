@@ -1,12 +1,13 @@
-"""pg_type (every registry type), pg_range, pg_am, pg_collation, pg_tablespace, pg_extension and
-pg_language: the built-in objects, with PostgreSQL's OIDs."""
+"""pg_type (every registry type), pg_range, pg_am, pg_collation, pg_tablespace, pg_extension,
+pg_available_extensions and pg_language: the built-in objects, with PostgreSQL's OIDs."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator
 
 from quantadb.engine.pg_catalog.relations import BTREE_AM, HASH_AM, HEAP_AM, collation_of, storage_of
-from quantadb.engine.pg_catalog.tables import Row, rows
+from quantadb.engine.pg_catalog.tables import TABLES, Row, rows
+from quantadb.sql.catalog import register_relation_function
 from quantadb.types import registry as R
 
 if TYPE_CHECKING:
@@ -71,6 +72,16 @@ def pg_tablespace(session: "Session") -> Iterator[Row]:
 def pg_extension(session: "Session") -> Iterator[Row]:
     yield {"oid": PLPGSQL_EXTENSION, "extname": "plpgsql", "extowner": OWNER, "extnamespace": PG_CATALOG,
            "extrelocatable": False, "extversion": "1.0"}
+
+
+@rows("pg_catalog.pg_available_extensions")
+def pg_available_extensions(session: "Session") -> Iterator[Row]:
+    yield {"name": "plpgsql", "default_version": "1.0", "installed_version": "1.0",
+           "comment": "PL/pgSQL procedural language"}
+
+
+# pgAdmin's Extensions node joins the function (PostgreSQL's has no installed_version column)
+register_relation_function("pg_available_extensions", TABLES["pg_catalog.pg_available_extensions"])
 
 
 @rows("pg_catalog.pg_language")

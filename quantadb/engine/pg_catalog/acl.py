@@ -1,0 +1,60 @@
+"""aclexplode(aclitem[]): an ACL as one (grantor, grantee, privilege_type, is_grantable) row per
+privilege granted, in PostgreSQL's privilege-bit order. pgAdmin's privilege panels read every
+object's ACL through it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from quantadb.errors import InvalidParameterValue
+from quantadb.exec.columns import column_values, from_values
+from quantadb.exec.functions import setfn
+from quantadb.sql.functions.signature import add_function
+from quantadb.types import registry as R
+
+# aclitem letters in the order of their ACL_* bits (utils/acl.h), with the names aclexplode gives
+PRIVILEGES = {"a": "INSERT", "r": "SELECT", "w": "UPDATE", "d": "DELETE", "D": "TRUNCATE", "x": "REFERENCES",
+              "t": "TRIGGER", "X": "EXECUTE", "U": "USAGE", "C": "CREATE", "T": "TEMPORARY", "c": "CONNECT"}
+PUBLIC_OID = 0
+
+add_function("aclexplode", (R.array_of(R.ACLITEM),), R.RECORD, "aclexplode", kind="s",
+             out=(("grantor", R.OID), ("grantee", R.OID), ("privilege_type", R.TEXT), ("is_grantable", R.BOOL)))
+
+
+def parse_aclitem(item: str) -> tuple[str, str, str]:
+    """'grantee=privileges/grantor' -> (grantee, privileges, grantor); an empty grantee is PUBLIC."""
+    grantee, sep, rest = item.rpartition("=")
+    privileges, slash, grantor = rest.partition("/")
+    if not sep or not slash:
+        raise InvalidParameterValue(f'invalid input syntax for type aclitem: "{item}"')
+    return grantee.strip('"'), privileges, grantor.strip('"')
+
+
+@setfn("aclexplode")
+def aclexplode(args, n, ctx, call):
+    session = ctx.session
+    snap = session.catalog().snap
+
+    def role_oid(name: str) -> int:
+        if not name:
+            return PUBLIC_OID
+        role = session.store.catalog.find_role(snap, name)
+        if role is None:
+            raise InvalidParameterValue(f'role "{name}" does not exist')
+        return role.oid
+
+    sources, grantors, grantees, names, grantable = [], [], [], [], []
+    for row, acl in enumerate(column_values(args[0])):
+        for item in filter(None, acl or ()):
+            grantee, privileges, grantor = parse_aclitem(item)
+            for letter in PRIVILEGES:
+                at = privileges.find(letter)
+                if at < 0:
+                    continue
+                sources.append(row)
+                grantors.append(role_oid(grantor))
+                grantees.append(role_oid(grantee))
+                names.append(PRIVILEGES[letter])
+                grantable.append(privileges[at + 1:at + 2] == "*")
+    columns = [(grantors, R.OID), (grantees, R.OID), (names, R.TEXT), (grantable, R.BOOL)]
+    return np.asarray(sources, dtype=np.int64), [from_values(values, R.SqlType(t)) for values, t in columns]
