@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from quantadb.errors import CharacterNotInRepertoire
 from quantadb.errors import SyntaxError as SqlSyntaxError
 
 
@@ -211,15 +212,15 @@ def _read_string(text: str, i: int, escape: bool) -> tuple[int, str]:
             if m:
                 i = m.end() - 1 + 1
                 continue
-            return i + 1, "".join(out)
+            return i + 1, _join_escaped(out)
         if escape and c == "\\" and i + 1 < n:
             nxt = text[i + 1]
             if nxt in _ESCAPES:
                 out.append(_ESCAPES[nxt])
                 i += 2
-            elif nxt in "01234567":
+            elif nxt in "01234567":  # octal and hex escapes are bytes of the UTF-8 text
                 m = re.compile(r"[0-7]{1,3}").match(text, i + 1)
-                out.append(chr(int(m.group(), 8)))
+                out.append(bytes([int(m.group(), 8) & 0xFF]))
                 i = m.end()
             elif nxt == "x":
                 m = re.compile(r"[0-9A-Fa-f]{1,2}").match(text, i + 2)
@@ -227,7 +228,7 @@ def _read_string(text: str, i: int, escape: bool) -> tuple[int, str]:
                     out.append("x")
                     i += 2
                 else:
-                    out.append(chr(int(m.group(), 16)))
+                    out.append(bytes([int(m.group(), 16)]))
                     i = m.end()
             elif nxt in "uU":
                 width = 4 if nxt == "u" else 8
@@ -245,6 +246,20 @@ def _read_string(text: str, i: int, escape: bool) -> tuple[int, str]:
         i += 1
     raise SqlSyntaxError('unterminated quoted string at or near "%s"' % text[start:start + 20],
                          position=start + 1)
+
+
+def _join_escaped(parts: list) -> str:
+    """The string's text; byte escapes (\\x80, \\200) must form valid UTF-8 with their neighbours."""
+    if not any(isinstance(p, bytes) for p in parts):
+        return "".join(parts)
+    data = b"".join(p if isinstance(p, bytes) else p.encode() for p in parts)
+    try:
+        return data.decode()
+    except UnicodeDecodeError as e:
+        lead = data[e.start]
+        length = 2 if 0xC0 <= lead < 0xE0 else 3 if 0xE0 <= lead < 0xF0 else 4 if 0xF0 <= lead < 0xF8 else 1
+        shown = " ".join(f"0x{b:02x}" for b in data[e.start:e.start + length])
+        raise CharacterNotInRepertoire(f'invalid byte sequence for encoding "UTF8": {shown}') from None
 
 
 def split_statements(text: str) -> list[tuple[str, int]]:

@@ -33,6 +33,7 @@ _CALLS_AS_WRITTEN = (
 )
 
 
+_E_STRING = re.compile(r"(?<![\w$])[eE]'")
 _INTERVAL_FIELDS = frozenset(("YEAR", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND"))
 
 
@@ -129,17 +130,18 @@ def to_sql(node: exp.Expression) -> str:
 
 
 def _prepare(text: str) -> str:
-    return _ARRAY_CAST.sub(lambda m: "::_" + m.group(2).strip('"').lower(), _dollar_quotes_as_strings(text))
+    return _ARRAY_CAST.sub(lambda m: "::_" + m.group(2).strip('"').lower(), _quotes_as_plain_strings(text))
 
 
-def _dollar_quotes_as_strings(text: str) -> str:
-    """Rewrite $tag$...$tag$ as ordinary quoted strings: sqlglot does not accept them everywhere
-    a string may stand (DATE $$2020-01-01$$)."""
-    if "$" not in text:
+def _quotes_as_plain_strings(text: str) -> str:
+    """Rewrite $tag$...$tag$ and E'...' as ordinary quoted strings holding the lexer's value:
+    sqlglot does not accept dollar quotes everywhere a string may stand (DATE $$2020-01-01$$),
+    and decodes E'' escapes its own way (byte escapes are UTF-8 bytes, checked as such)."""
+    if "$" not in text and not _E_STRING.search(text):
         return text
     pieces, cursor = [], 0
     for tok in tokenize(text):
-        if tok.kind == "string" and text.startswith("$", tok.pos):
+        if tok.kind == "string" and text[tok.pos] in "$eE":
             pieces += [text[cursor:tok.pos], "'" + tok.value.replace("'", "''") + "'"]
             cursor = tok.end
     return "".join(pieces) + text[cursor:]

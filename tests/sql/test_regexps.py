@@ -1,5 +1,6 @@
 """regexp_* functions: PostgreSQL's option letters and their errors, match iteration (empty
-matches, the n-th match, a start position), splitting, regexp_matches as a set; TRIM(... FROM a, b)."""
+matches, the n-th match, a start position), splitting, regexp_matches as a set; also TRIM(...
+FROM a, b), SIMILAR TO's substring markers and E'' byte escapes."""
 
 
 def test_flags_apply_in_order_and_are_checked(sql):
@@ -54,3 +55,14 @@ def test_trim_with_from_before_the_arguments(sql):
     sql.check("SELECT trim(both FROM 'abcxyzabc', 'cba'), trim(FROM 'abcxyzabc', 'cba'), trim(leading FROM '  x '), "
               "trim(both 'x' FROM 'xaxx'), trim(FROM '\\x1234567890'::bytea, '\\x9012'::bytea)",
               [("xyz", "xyz", "x ", "a", "\\x345678")])
+
+
+def test_similar_to_ignores_substring_markers(sql):
+    sql.check("SELECT 'foobar' SIMILAR TO '%#\"o_b#\"%' ESCAPE '#', 'foobar' NOT SIMILAR TO '%#\"o_b#\"%' ESCAPE '#', "
+              "substring('foobar' FROM '%#\"o_b#\"%' FOR '#')", [("t", "f", "oob")])
+
+
+def test_escape_string_byte_escapes_are_utf8(sql):
+    sql.check("SELECT e'\\x41\\101\\u0041', e'\\xc3\\xa9', E'it''s'", [("AAA", "é", "it's")])
+    sql.error("SELECT e'\\x80'", "22021", 'invalid byte sequence for encoding "UTF8": 0x80')
+    sql.error("SELECT e'\\xc3\\x28'", "22021", 'invalid byte sequence for encoding "UTF8": 0xc3 0x28')

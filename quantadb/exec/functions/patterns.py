@@ -187,7 +187,8 @@ def similar_to_regex(pattern: str, escape: str | None = "\\") -> str:
         if escape and ch == escape:
             if i + 1 >= len(pattern):
                 raise InvalidEscapeSequence("SIMILAR TO pattern must not end with escape character")
-            out.append(re.escape(pattern[i + 1]))
+            if pattern[i + 1] != '"':  # escape-quote only marks substring()'s part: no effect on matching
+                out.append(re.escape(pattern[i + 1]))
             i += 2
             continue
         if in_bracket:
