@@ -141,6 +141,9 @@ def test_aclexplode_lists_each_privilege(conn) -> None:
                                "WHERE c.relname = 'pga_cat_customers' AND e.grantee = 0").fetchall()
         assert in_from == [(0, "UPDATE")]
         assert conn.execute("SELECT count(*) FROM aclexplode(NULL::aclitem[])").fetchone() == (0,)
+        # databases/.../acl.sql: the default ACL is NULL, so no row reaches the field selections
+        assert conn.execute("SELECT (d).grantee, (d).privilege_type FROM (SELECT aclexplode(db.datacl) AS d "
+                            "FROM pg_catalog.pg_database db WHERE db.datname = 'postgres') a").fetchall() == []
     finally:
         conn.execute("REVOKE ALL ON pga_cat_customers FROM pga_cat_reader; "
                      "REVOKE ALL ON pga_cat_customers FROM PUBLIC; DROP ROLE pga_cat_reader")

@@ -27,6 +27,8 @@ def row(args: list[Column], n: int, ctx, call) -> Column:
 @scalar("record_field")
 def record_field(args: list[Column], n: int, ctx, call) -> Column:
     """(record).field: the field at the constant position of args[1]; NULL for a NULL record."""
+    if n == 0:  # no row to read the position from
+        return values_to_column(call.type, [])
     records, index = args[0], int(args[1].data[0])
     present = records.valid if records.valid is not None else np.ones(n, dtype=bool)
     values = [r[index] if ok else None for r, ok in zip(records.data.tolist(), present.tolist())]
