@@ -284,6 +284,14 @@ class ExprBinder:
             result = BoolOp("not", [result], BOOL)
         return result
 
+    def _Lambda(self, node: exp.Expression) -> Expr:
+        """sqlglot reads `f(x -> 'k')` as a lambda; PostgreSQL has none: it is json's -> operator."""
+        params = node.expressions
+        if len(params) != 1:
+            raise FeatureNotSupported(f"unsupported expression: {node.sql(dialect='postgres')[:80]}")
+        left = exp.Column(this=params[0]) if isinstance(params[0], exp.Identifier) else params[0]
+        return self.operator("->", self.bind(left), self.bind(node.this))
+
     def _RegexpLike(self, node: exp.Expression) -> Expr:  # regexp_like(s, p, flags) shares ~'s node
         if node.args.get("flag") is not None:
             return self.call("regexp_like", [node.this, node.expression, node.args["flag"]], node)

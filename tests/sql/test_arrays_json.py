@@ -28,3 +28,9 @@ def test_jsonb_build_object_keys_must_be_scalars(sql):
     for key in ("ARRAY[]::int[]", "jsonb '{}'", "ROW()"):
         sql.error(f"SELECT jsonb_build_object({key}, 1)", "22023",
                   "key value must be scalar, not array, composite, or json")
+
+
+def test_json_arrow_inside_function_arguments(sql):
+    sql.check("SELECT jsonb_typeof(v -> 'k'), coalesce(v -> 'k', '\"?\"'), jsonb_typeof(v -> 'k' -> 0) "
+              "FROM (VALUES ('{\"k\": [1]}'::jsonb), ('{}')) t(v)",
+              [("array", "[1]", "number"), (None, '"?"', None)])
