@@ -290,7 +290,17 @@ class ExprBinder:
         if len(params) != 1:
             raise FeatureNotSupported(f"unsupported expression: {node.sql(dialect='postgres')[:80]}")
         left = exp.Column(this=params[0]) if isinstance(params[0], exp.Identifier) else params[0]
-        return self.operator("->", self.bind(left), self.bind(node.this))
+        # `v -> 'k' -> 0` arrives as v => ('k' -> 0): v -> 'k' belongs at the chain's far left
+        chain, body = [], node.this
+        while isinstance(body, (exp.JSONExtract, exp.JSONExtractScalar)):
+            chain.append(body)
+            body = body.this
+        tree: exp.Expression = exp.JSONExtract(this=left, expression=body)
+        for link in reversed(chain):
+            link = link.copy()
+            link.set("this", tree)
+            tree = link
+        return self.bind(tree)
 
     def _RegexpLike(self, node: exp.Expression) -> Expr:  # regexp_like(s, p, flags) shares ~'s node
         if node.args.get("flag") is not None:
