@@ -57,9 +57,32 @@ def concat_columns(cols: list[Column], dtype: np.dtype) -> Column:
         valid = np.concatenate([np.ones(len(c), dtype=bool) if c.valid is None else c.valid for c in cols])
     scale = cols[0].scale
     if scale is not None and all(c.scale == scale for c in cols):
-        return Column.scaled(np.concatenate([c.ints for c in cols]), scale, valid)
+        peaks = [c.peak for c in cols]
+        return Column.scaled(np.concatenate([c.ints for c in cols]), scale, valid, None if None in peaks else max(peaks))
+    if all(c.codes is not None for c in cols):
+        return _concat_coded(cols, valid)
     data = np.concatenate([c.data for c in cols]) if dtype != OBJECT else _concat_object([c.data for c in cols])
     return Column(data, valid)
+
+
+def _concat_coded(cols: list[Column], valid: np.ndarray | None) -> Column:
+    """Coded columns under one dictionary: the union of theirs, each part's codes mapped into it
+    (code -1 stays -1: it picks the -1 that ends every mapping)."""
+    first = cols[0].dictionary
+    if all(c.dictionary is first for c in cols):
+        return Column.coded(np.concatenate([c.codes for c in cols]), first, valid)
+    merged: dict = {}
+    for c in cols:
+        merged.update(dict.fromkeys(c.dictionary[:-1].tolist()))
+    index = {v: i for i, v in enumerate(merged)}
+    parts = []
+    for c in cols:
+        mapping = np.fromiter(map(index.__getitem__, c.dictionary[:-1].tolist()), dtype=np.int32,
+                              count=len(c.dictionary) - 1)
+        parts.append(np.append(mapping, np.int32(-1))[c.codes])
+    dictionary = np.empty(len(index) + 1, dtype=OBJECT)
+    dictionary[:-1] = list(merged)
+    return Column.coded(np.concatenate(parts), dictionary, valid)
 
 
 def _concat_object(arrays: list[np.ndarray]) -> np.ndarray:

@@ -105,10 +105,46 @@ def _call(e: E.Call, batch: Batch, ctx: EvalContext) -> Column:
         valid = and_valid(*(a.valid for a in args))
         if valid is not None and not valid.any():
             return const_column(None, e.type, batch.length)
-        out = fn(args, batch.length, ctx, e)
+        out = _per_distinct(e, fn, args, batch.length, ctx)
+        if out is None:
+            out = fn(args, batch.length, ctx, e)
         valid = and_valid(valid, out.valid)
         return out.with_valid(valid)
     return fn(args, batch.length, ctx, e)
+
+
+def _per_distinct(e: E.Call, fn: Callable, args: list[Column], n: int, ctx: EvalContext) -> Column | None:
+    """A deterministic strict call whose one non-constant argument is coded (a dictionary of
+    distinct strings, as storage keeps them) runs once per distinct value; None: not such a call."""
+    if e.volatile:
+        return None
+    coded = [i for i, a in enumerate(args) if a.codes is not None]
+    if len(coded) != 1 or not all(i == coded[0] or _constant(x) for i, x in enumerate(e.args)):
+        return None
+    at = coded[0]
+    return _over_codes(args[at], n, lambda values, first: fn(
+        [values if i == at else a.rows(first) for i, a in enumerate(args)], len(first), ctx, e))
+
+
+def _constant(e: E.Expr) -> bool:
+    return isinstance(e, (E.Const, E.Param))
+
+
+def _over_codes(col: Column, n: int, compute: Callable[[Column, np.ndarray], Column]) -> Column | None:
+    """compute(values, first) on the distinct values of a coded column that its rows use (`first`
+    picks as many rows of a constant column), spread back over the rows by code; None when there
+    are too few rows per value to pay. Unused values are left out: they may raise errors."""
+    k = len(col.dictionary) - 1
+    if not k or 2 * k > n:
+        return None
+    live = col.codes if col.valid is None else col.codes[col.valid]
+    used = np.flatnonzero(np.bincount(live[live >= 0], minlength=k))
+    if not len(used):
+        return None
+    out = compute(Column(col.dictionary[used]), np.zeros(len(used), dtype=np.intp))
+    position = np.zeros(k + 1, dtype=np.intp)  # code -1 (NULL rows) picks the last entry
+    position[used] = np.arange(len(used))
+    return out.rows(position[col.codes])
 
 
 def _bool_test(args: list[Column], n: int, ctx: EvalContext, call) -> Column:
@@ -217,12 +253,20 @@ def _coalesce(e: E.Coalesce, batch: Batch, ctx: EvalContext) -> Column:
 
 def _in_list(e: E.InList, batch: Batch, ctx: EvalContext) -> Column:
     arg = evaluate(e.arg, batch, ctx)
-    n = batch.length
+    items = [evaluate(item, batch, ctx) for item in e.items]
+    if arg.codes is not None and all(_constant(item) for item in e.items):
+        out = _over_codes(arg, batch.length, lambda values, first: _in_values(
+            e, values, [c.rows(first) for c in items], len(first), ctx))
+        if out is not None:
+            return out.with_valid(and_valid(out.valid, arg.valid))
+    return _in_values(e, arg, items, batch.length, ctx)
+
+
+def _in_values(e: E.InList, arg: Column, items: list[Column], n: int, ctx: EvalContext) -> Column:
     found = np.zeros(n, dtype=bool)
     saw_null = np.zeros(n, dtype=bool)
     eq = SCALARS[e.eq_impl]
-    for item in e.items:
-        col = evaluate(item, batch, ctx)
+    for col in items:
         res = eq([arg, col], n, ctx, None)
         ok = and_valid(arg.valid, col.valid, res.valid)
         ok = np.ones(n, dtype=bool) if ok is None else ok

@@ -83,17 +83,16 @@ def _hash_pairs(left: Batch, right: Batch, left_keys, right_keys, ctx) -> tuple[
         if col.valid is not None:
             ok &= col.valid
         combined.append(col)
-    codes, _ = factorize_rows(combined)
+    codes, k = factorize_rows(combined)
     lcodes = codes[:left.length]
     rcodes = codes[left.length:]
     lvalid = np.flatnonzero(ok[:left.length])
     rvalid = np.flatnonzero(ok[left.length:])
-    order = rvalid[np.argsort(rcodes[rvalid], kind="stable")]
-    sorted_codes = rcodes[order]
+    order = rvalid[np.argsort(rcodes[rvalid], kind="stable")]  # right rows grouped by key, in input order
+    per_key = np.bincount(rcodes[rvalid], minlength=k)  # codes are dense: probe by direct address
     lc = lcodes[lvalid]
-    start = np.searchsorted(sorted_codes, lc, side="left")
-    end = np.searchsorted(sorted_codes, lc, side="right")
-    counts = end - start
+    counts = per_key[lc]
+    start = (np.cumsum(per_key) - per_key)[lc]
     li = np.repeat(lvalid, counts)
     offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
     ri = order[np.repeat(start, counts) + offsets]

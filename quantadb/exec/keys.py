@@ -15,14 +15,16 @@ def factorize(col: Column) -> tuple[np.ndarray, int]:
     """Dense codes 0..k-1 for the distinct values (NULL is its own code), and k."""
     n = len(col)
     valid = col.valid
-    data = col.ints if col.scale is not None else col.data  # one scale: equal ints, equal values
+    if col.codes is not None:  # distinct dictionary entries: equal codes, equal values
+        data = col.codes
+    else:
+        data = col.ints if col.scale is not None else col.data  # one scale: equal ints, equal values
     if data.dtype != OBJECT:
         if data.dtype.kind == "f":
             data = np.where(data == 0, 0.0, data)  # -0.0 and 0.0 group together
-        uniq, codes = np.unique(data if valid is None else data[valid], return_inverse=True)
-        k = len(uniq)
+        codes, k = dense_codes(data if valid is None else data[valid])
         if valid is None:
-            return codes.astype(np.int64, copy=False), k
+            return codes, k
         out = np.full(n, k, dtype=np.int64)
         out[valid] = codes
         return out, k + (1 if (~valid).any() else 0)
@@ -85,12 +87,30 @@ def factorize_rows(cols: list[Column]) -> tuple[np.ndarray, int]:
     for col in cols[1:]:
         c2, k2 = factorize(col)
         if k * k2 < 2**62:
-            uniq, codes = np.unique(codes * k2 + c2, return_inverse=True)
+            codes, k = dense_codes(codes * k2 + c2)
         else:
             uniq, codes = np.unique(np.stack([codes, c2], axis=1), axis=0, return_inverse=True)
-        codes = codes.reshape(-1).astype(np.int64, copy=False)
-        k = len(uniq)
+            codes = codes.reshape(-1).astype(np.int64, copy=False)
+            k = len(uniq)
     return codes, k
+
+
+def dense_codes(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """The codes np.unique(values, return_inverse=True) gives (rank among the distinct values)
+    and their count; for integers in a range not much wider than their number, by a lookup
+    table instead of a sort."""
+    if values.dtype.kind in "iub" and len(values):
+        ints = values.view(np.int8) if values.dtype == bool else values
+        lo, hi = int(ints.min()), int(ints.max())
+        if hi - lo <= 2 * len(ints) + 1024:
+            wide = ints - ints.dtype.type(lo) if ints.dtype.kind == "u" else ints.astype(np.int64) - lo
+            offsets = wide.astype(np.intp, copy=False)
+            present = np.zeros(hi - lo + 1, dtype=bool)
+            present[offsets] = True
+            rank = np.cumsum(present, dtype=np.int64) - 1
+            return rank[offsets], int(rank[-1]) + 1
+    uniq, codes = np.unique(values, return_inverse=True)
+    return codes.reshape(-1).astype(np.int64, copy=False), len(uniq)
 
 
 def first_occurrence(codes: np.ndarray, k: int) -> np.ndarray:

@@ -46,12 +46,13 @@ class ScanBatch:
 
 
 class SegColumn:
-    __slots__ = ("data", "valid", "values", "codes_of", "scale")
+    __slots__ = ("data", "valid", "values", "codes_of", "scale", "peak")
 
     def __init__(self, t: SqlType, size: int, nulls_before: int = 0) -> None:
         self.values: list | None = None  # dictionary (None = not dictionary-encoded)
         self.codes_of: dict | None = None
         self.scale = storage_scale(t)  # not None: numeric held as scaled int64
+        self.peak = 0  # scaled: the largest |int| written (a bound readers pass on)
         if self.scale is not None:
             self.data = np.zeros(size, dtype=np.int64)
         elif t.pg.dtype == object and t.oid in _STRING_OIDS:
@@ -81,7 +82,10 @@ class SegColumn:
         if ints is None and self.scale is not None:
             self._unscale(at)
         if ints is not None:
-            self.data[at:at + n] = ints[:n]
+            part = ints[:n]
+            self.data[at:at + n] = part
+            if n:
+                self.peak = max(self.peak, -int(part.min()), int(part.max()))
         elif self.values is not None:
             codes_of, values = self.codes_of, self.values
             items = col.data[:n].tolist()
@@ -123,17 +127,17 @@ class SegColumn:
     def read(self, start: int, stop: int) -> Column:
         valid = None if self.valid is None else self.valid[start:stop]
         if self.scale is not None:
-            return Column.scaled(self.data[start:stop], self.scale, valid)
+            return Column.scaled(self.data[start:stop], self.scale, valid, self.peak)
         if self.values is not None:
-            return Column(self._dictionary()[self.data[start:stop]], valid)
+            return Column.coded(self.data[start:stop], self._dictionary(), valid)
         return Column(self.data[start:stop], valid)
 
     def take(self, idx: np.ndarray) -> Column:
         valid = None if self.valid is None else self.valid[idx]
         if self.scale is not None:
-            return Column.scaled(self.data[idx], self.scale, valid)
+            return Column.scaled(self.data[idx], self.scale, valid, self.peak)
         if self.values is not None:
-            return Column(self._dictionary()[self.data[idx]], valid)
+            return Column.coded(self.data[idx], self._dictionary(), valid)
         return Column(self.data[idx], valid)
 
     def nbytes(self) -> int:

@@ -62,7 +62,9 @@ def cast_column(col: Column, src: SqlType, dst: SqlType, ctx: FormatContext = DE
     if s == d and not src.pg.is_array:
         return coerce_typmod(col, dst, explicit)
     if d == r.NUMERIC.oid and s in _INTS:  # integers are numerics of scale 0
-        return coerce_typmod(Column.scaled(_zero_nulls(col).astype(np.int64), 0, valid), dst, explicit)
+        bits = col.data.dtype.itemsize * 8 - 1
+        ints = Column.scaled(_zero_nulls(col).astype(np.int64), 0, valid, 1 << bits if bits < 63 else None)
+        return coerce_typmod(ints, dst, explicit)
     data = _numeric_fast_path(col, s, d)
     if data is None:
         data = _vector_path(col, s, d, ctx)

@@ -80,7 +80,7 @@ def const(value: Decimal, n: int) -> Column | None:
     if scale is None:
         return None
     v = scaled_int(value, scale)
-    return None if v is None else Column.scaled(np.full(n, v, dtype=np.int64), scale)
+    return None if v is None else Column.scaled(np.full(n, v, dtype=np.int64), scale, None, abs(v))
 
 
 def as_scale(col: Column, scale: int) -> np.ndarray | None:
@@ -121,53 +121,52 @@ def quantized(col: Column, scale: int) -> Column | None:
 
 # --- int64 kernels ----------------------------------------------------------------------------
 
-def _peak(ints: np.ndarray) -> int:
-    return max(abs(int(ints.max())), abs(int(ints.min()))) if len(ints) else 0
+def peak(col: Column) -> int:
+    """A bound of |ints| over the column (NULL slots included): kept from where it was made, or
+    computed once."""
+    if col.peak is None:
+        ints = col.ints
+        col.peak = max(-int(ints.min()), int(ints.max())) if len(ints) else 0
+    return col.peak
 
 
-def upscale(ints: np.ndarray, k: int) -> np.ndarray | None:
-    """ints * 10**k, or None when a value would not fit."""
+def _rescaled(col: Column, scale: int) -> Column | None:
+    """The column at a scale >= its own, or None when a value would not fit."""
+    k = scale - col.scale
     if k == 0:
-        return ints
-    if k > MAX_DIGITS or _peak(ints) > INT64_MAX // POW10[k]:
+        return col
+    bound = peak(col)
+    if k > MAX_DIGITS or bound > INT64_MAX // POW10[k]:
         return None
-    return ints * POW10[k]
+    return Column.scaled(col.ints * POW10[k], scale, col.valid, bound * POW10[k])
 
 
-def round_down(ints: np.ndarray, k: int) -> np.ndarray | None:
-    """Drop k digits, rounding half away from zero (numeric's round())."""
-    if k == 0:
-        return ints
+def _rounded(col: Column, scale: int) -> Column | None:
+    """The column at a smaller scale, rounded half away from zero (numeric's round())."""
+    k = col.scale - scale
     if k > MAX_DIGITS:
-        return np.zeros_like(ints)  # |ints| < 2**63 < 0.5 * 10**19
+        return Column.scaled(np.zeros_like(col.ints), scale, col.valid, 0)  # |ints| < 0.5 * 10**19
     f = POW10[k]
-    if _peak(ints) > INT64_MAX - f:
+    bound = peak(col)
+    if bound > INT64_MAX - f:
         return None
-    q = (np.abs(ints) + f // 2) // f
-    return np.where(ints < 0, -q, q)
-
-
-def _aligned(a: Column, b: Column) -> tuple[np.ndarray, np.ndarray, int] | None:
-    s = max(a.scale, b.scale)
-    x, y = upscale(a.ints, s - a.scale), upscale(b.ints, s - b.scale)
-    if x is None or y is None:
-        return None
-    return x, y, s
+    q = (np.abs(col.ints) + f // 2) // f
+    return Column.scaled(np.where(col.ints < 0, -q, q), scale, col.valid, bound // f + 1)
 
 
 def add(a: Column, b: Column, subtract: bool = False) -> Column | None:
-    aligned = _aligned(a, b)
-    if aligned is None:
+    s = max(a.scale, b.scale)
+    x, y = _rescaled(a, s), _rescaled(b, s)
+    if x is None or y is None:
         return None
-    x, y, s = aligned
-    if subtract:
-        if len(y) and int(y.min()) == -INT64_MAX - 1:
+    bound = peak(x) + peak(y)
+    out = x.ints - y.ints if subtract else x.ints + y.ints
+    if bound > INT64_MAX:  # check for wrap-around: the result's sign against the operands'
+        other = ~y.ints if subtract else y.ints  # x - y wraps like x + ~y: signs of x and ~y
+        if ((x.ints ^ out) & (other ^ out) < 0).any():
             return None
-        y = -y
-    out = x + y
-    if ((x ^ out) & (y ^ out) < 0).any():  # both operands' signs differ from the sum's: wrapped
-        return None
-    return Column.scaled(out, s)
+        bound = None
+    return Column.scaled(out, s, None, bound)
 
 
 def mul(a: Column, b: Column) -> Column | None:
@@ -175,30 +174,33 @@ def mul(a: Column, b: Column) -> Column | None:
     if s > MAX_DIGITS:
         return None
     x, y = a.ints, b.ints
-    if len(x) and float(np.abs(x.astype(np.float64) * y).max()) >= _SAFE_PRODUCT:
-        return None
-    return Column.scaled(x * y, s)
+    bound = peak(a) * peak(b)
+    if bound > INT64_MAX:
+        if len(x) and float(np.abs(x.astype(np.float64) * y).max()) >= _SAFE_PRODUCT:
+            return None
+        bound = None
+    return Column.scaled(x * y, s, None, bound)
 
 
 def negate(a: Column) -> Column | None:
-    if len(a.ints) and int(a.ints.min()) == -INT64_MAX - 1:
+    if peak(a) > INT64_MAX:
         return None
-    return Column.scaled(-a.ints, a.scale)
+    return Column.scaled(-a.ints, a.scale, None, a.peak)
 
 
 def absolute(a: Column) -> Column | None:
-    if len(a.ints) and int(a.ints.min()) == -INT64_MAX - 1:
+    if peak(a) > INT64_MAX:
         return None
-    return Column.scaled(np.abs(a.ints), a.scale)
+    return Column.scaled(np.abs(a.ints), a.scale, None, a.peak)
 
 
 def compare(a: Column, b: Column, op: str) -> np.ndarray | None:
     """eq ne lt le gt ge on values (scale does not matter: 1.50 = 1.5)."""
-    aligned = _aligned(a, b)
-    if aligned is None:
+    s = max(a.scale, b.scale)
+    x, y = _rescaled(a, s), _rescaled(b, s)
+    if x is None or y is None:
         return None
-    x, y, _ = aligned
-    return _CMP[op](x, y)
+    return _CMP[op](x.ints, y.ints)
 
 
 _CMP = {"eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal, "gt": np.greater,
@@ -211,16 +213,15 @@ def with_typmod(col: Column, precision: int, scale: int) -> Column | None:
     Decimal path then raises PostgreSQL's error for it)."""
     if scale > MAX_DIGITS or scale < 0:
         return None
-    if scale >= col.scale:
-        ints = upscale(col.ints, scale - col.scale)
-    else:
-        ints = round_down(col.ints, col.scale - scale)
-    if ints is None:
+    out = _rescaled(col, scale) if scale >= col.scale else _rounded(col, scale)
+    if out is None:
         return None
-    live = ints if col.valid is None else ints[col.valid]
-    if precision <= MAX_DIGITS and len(live) and _peak(live) >= POW10[precision]:
-        return None
-    return Column.scaled(ints, scale, col.valid)
+    out = Column.scaled(out.ints, scale, col.valid, out.peak)
+    if precision <= MAX_DIGITS and peak(out) >= POW10[precision]:
+        live = out.ints if col.valid is None else out.ints[col.valid]
+        if len(live) and max(-int(live.min()), int(live.max())) >= POW10[precision]:
+            return None
+    return out
 
 
 def decimal_of(v: int, scale: int) -> Decimal:
