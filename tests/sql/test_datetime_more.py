@@ -16,6 +16,10 @@ def test_date_trunc_field_from_a_column_and_in_a_zone(sql):
     sql.check("SELECT extract(epoch FROM date_trunc('day', v, 'US/Pacific')) FROM (VALUES "
               "('2023-11-05 01:40:00-07:00'::timestamptz), ('2023-11-05 01:40:00-08:00'::timestamptz)) t(v)",
               [("1699167600.000000",), ("1699167600.000000",)])
+    # below a day the instant keeps its offset across the DST change; from a day up it does not
+    sql.check("SELECT extract(epoch FROM date_trunc('hour', v, 'US/Pacific')), date_trunc('minute', v) FROM (VALUES "
+              "('2023-11-05 01:40:00-07:00'::timestamptz), ('2023-11-05 01:40:00-08:00'::timestamptz)) t(v)",
+              [("1699171200.000000", "2023-11-05 08:40:00+00"), ("1699174800.000000", "2023-11-05 09:40:00+00")])
 
 
 def test_make_timestamptz_in_a_zone(sql):

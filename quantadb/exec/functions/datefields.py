@@ -220,6 +220,9 @@ def trunc_local(f: str, ts: np.ndarray, kind: str) -> np.ndarray:
     return start * USECS_PER_DAY
 
 
+_SUB_DAY = ("microseconds", "milliseconds", "second", "minute", "hour")
+
+
 def _trunc(kind: str):
     """date_trunc(field, value [, zone]): timestamptz truncates in the session's zone or the given one."""
     def impl(args, n, ctx, call) -> Column:
@@ -233,7 +236,11 @@ def _trunc(kind: str):
             f = normalize(field, kind)
             if kind == "timestamptz":
                 zone = ctx.format.zone if zone_name is None else get_zone(zone_name)
-                out[idx] = from_local(trunc_local(f, to_local(values.data[idx], zone), kind), zone)
+                local = to_local(values.data[idx], zone)
+                truncated = trunc_local(f, local, kind)
+                # below a day the instant keeps its UTC offset (01:40 PST stays in PST across
+                # the DST change); from a day up the offset of the truncated local time applies
+                out[idx] = values.data[idx] - (local - truncated) if f in _SUB_DAY else from_local(truncated, zone)
             else:
                 out[idx] = trunc_local(f, values.data[idx], kind)
         return Column(out)
