@@ -3,7 +3,7 @@ with the session's search_path and the generated pg_catalog / information_schema
 
 from __future__ import annotations
 
-from quantadb.errors import InvalidSchemaName, UndefinedFunction, UndefinedObject, UndefinedTable
+from quantadb.errors import AmbiguousFunction, InvalidSchemaName, UndefinedFunction, UndefinedObject, UndefinedTable
 from quantadb.sql.catalog import VIRTUAL_TABLES, ResolvedRelation
 from quantadb.sql.typenames import parse_type_name
 from quantadb.storage.catalog import INFORMATION_SCHEMA_NAMESPACE, PG_CATALOG_NAMESPACE, RelationDef
@@ -123,7 +123,28 @@ class SessionCatalog:
             if role is None:
                 raise UndefinedObject(f'role "{text}" does not exist')
             return role.oid
+        return _regproc_in(text)
+
+
+def _regproc_in(text: str) -> int:
+    """regprocin: the one function of that name; every function is a built-in in pg_catalog."""
+    from quantadb.engine.pg_catalog.procs import procs_named
+    parts = _split_name(text)
+    oids = procs_named(parts[-1]) if len(parts) == 1 or parts[:-1] == ["pg_catalog"] else []
+    if not oids:
         raise UndefinedFunction(f'function "{text}" does not exist')
+    if len(oids) > 1:
+        raise AmbiguousFunction(f'more than one function named "{text}"')
+    return oids[0]
+
+
+def _regproc_out(oid: int) -> str | None:
+    """regprocout: the bare name when 'name'::regproc finds just this function, else qualified."""
+    from quantadb.engine.pg_catalog.procs import proc_name, procs_named
+    name = proc_name(oid)
+    if name is None:
+        return None
+    return _quote(name) if len(procs_named(name)) == 1 else f"pg_catalog.{_quote(name)}"
 
 
 def _split_name(text: str) -> list[str]:
@@ -181,6 +202,8 @@ class RegNames:
             role = self.session.store.catalog.role(catalog.snap, oid)
             if role is not None:
                 return _quote(role.name)
+        elif kind == "regproc":
+            return _regproc_out(oid) or str(oid)
         return str(oid)
 
     def oid(self, kind: str, text: str) -> int:

@@ -57,3 +57,8 @@ def test_database_metadata(report: dict) -> None:
     assert report["primary_keys"] == [["order_id", 1, "clients_jdbc_lines_pkey"],
                                       ["line", 2, "clients_jdbc_lines_pkey"]]
     assert report["imported_keys"] == [["clients_jdbc_orders", "id", "order_id", "clients_jdbc_lines_order_id_fkey"]]
+
+
+def test_type_info(report: dict) -> None:
+    """getTypeInfo: java.sql.Types INTEGER, VARCHAR, NUMERIC and ARRAY (pg_type.typinput = array_in)."""
+    assert report["type_info"] == {"int4": 4, "_int4": 2003, "varchar": 12, "numeric": 2, "_text": 2003}

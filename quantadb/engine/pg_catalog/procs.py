@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Iterator
 
 from quantadb.engine.pg_catalog.tables import Row, rows, stable_oid
+from quantadb.engine.pg_catalog.typeio import io_procs
 from quantadb.sql.functions.signature import FUNCTIONS, OPERATORS, Signature
 from quantadb.types.registry import format_type
 
@@ -44,15 +45,41 @@ def identity_arguments(sig: Signature) -> str:
     return ", ".join(format_type(a) for a in sig.args)
 
 
+@lru_cache(maxsize=1)
+def _names() -> tuple[dict[int, str], dict[str, list[int]]]:
+    by_oid = {oid: sig.name for oid, sig in functions()} | {p.oid: p.name for p in io_procs()}
+    by_name: dict[str, list[int]] = {}
+    for oid, name in by_oid.items():
+        by_name.setdefault(name, []).append(oid)
+    return by_oid, by_name
+
+
+def proc_name(oid: int) -> str | None:
+    return _names()[0].get(oid)
+
+
+def procs_named(name: str) -> list[int]:
+    """OIDs of the built-in functions called `name` (all live in pg_catalog)."""
+    return _names()[1].get(name, [])
+
+
+def _proc_row(oid: int, name: str, args: list[int], ret: int, **kw: object) -> Row:
+    return {"oid": oid, "proname": name, "pronamespace": PG_CATALOG, "proowner": OWNER,
+            "prolang": INTERNAL_LANGUAGE, "procost": 1.0, "proparallel": "s", "pronargs": len(args),
+            "prorettype": ret, "proargtypes": " ".join(str(a) for a in args), **kw}
+
+
 @rows("pg_catalog.pg_proc")
 def pg_proc(session: "Session") -> Iterator[Row]:
     for oid, sig in functions():
-        yield {"oid": oid, "proname": sig.name, "pronamespace": PG_CATALOG, "proowner": OWNER,
-               "prolang": INTERNAL_LANGUAGE, "procost": 1.0, "prorows": 1000.0 if sig.kind == "s" else 0.0,
-               "provariadic": sig.args[-1].oid if sig.variadic else 0, "prokind": _PROKIND[sig.kind],
-               "proisstrict": sig.strict, "proretset": sig.kind == "s", "provolatile": "v" if sig.volatile else "i",
-               "proparallel": "s", "pronargs": len(sig.args), "prorettype": sig.ret.oid,
-               "proargtypes": " ".join(str(a.oid) for a in sig.args), "prosrc": sig.impl}
+        yield _proc_row(oid, sig.name, [a.oid for a in sig.args], sig.ret.oid,
+                        prorows=1000.0 if sig.kind == "s" else 0.0,
+                        provariadic=sig.args[-1].oid if sig.variadic else 0, prokind=_PROKIND[sig.kind],
+                        proisstrict=sig.strict, proretset=sig.kind == "s", provolatile="v" if sig.volatile else "i",
+                        prosrc=sig.impl)
+    for p in io_procs():  # the types' input/output functions
+        yield _proc_row(p.oid, p.name, list(p.argtypes), p.rettype, prorows=0.0, provariadic=0, prokind="f",
+                        proisstrict=p.strict, proretset=False, provolatile=p.volatile, prosrc=p.name)
 
 
 @rows("pg_catalog.pg_operator")

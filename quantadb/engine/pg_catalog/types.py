@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from quantadb.engine.pg_catalog.relations import BTREE_AM, HASH_AM, HEAP_AM, collation_of, storage_of
 from quantadb.engine.pg_catalog.tables import TABLES, Row, rows
+from quantadb.engine.pg_catalog.typeio import type_io
 from quantadb.sql.catalog import register_relation_function
 from quantadb.types import registry as R
 
@@ -34,12 +35,14 @@ def typtype(t: R.PgType) -> str:
 @rows("pg_catalog.pg_type")
 def pg_type(session: "Session") -> Iterator[Row]:
     for t in sorted(R.BY_OID.values(), key=lambda t: t.oid):
+        typinput, typoutput, typreceive, typsend = type_io(t)
         yield {"oid": t.oid, "typname": t.name, "typnamespace": PG_CATALOG, "typowner": OWNER, "typlen": t.typlen,
                "typbyval": t.typbyval, "typtype": typtype(t), "typcategory": t.category,
                "typispreferred": t.preferred, "typisdefined": True, "typdelim": ",",
                "typelem": t.elem_oid or getattr(R.VECTOR_ELEMENTS.get(t.oid), "oid", 0),
                "typarray": t.array_oid, "typalign": t.typalign, "typstorage": storage_of(t),
-               "typtypmod": -1, "typcollation": collation_of(t)}
+               "typtypmod": -1, "typcollation": collation_of(t), "typinput": typinput, "typoutput": typoutput,
+               "typreceive": typreceive, "typsend": typsend}
 
 
 @rows("pg_catalog.pg_range")

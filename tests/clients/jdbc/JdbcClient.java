@@ -45,6 +45,7 @@ public final class JdbcClient {
             out.put("columns", columns(meta));
             out.put("primary_keys", primaryKeys(meta));
             out.put("imported_keys", importedKeys(meta));
+            out.put("type_info", typeInfo(meta));
         }
         System.out.println(toJson(out));
     }
@@ -179,6 +180,20 @@ public final class JdbcClient {
             while (rs.next()) {
                 out.add(List.of(rs.getString("PKTABLE_NAME"), rs.getString("PKCOLUMN_NAME"),
                         rs.getString("FKCOLUMN_NAME"), rs.getString("FK_NAME")));
+            }
+        }
+        return out;
+    }
+
+    /** java.sql.Types codes of a few types; arrays are told by typinput = array_in. */
+    private static Map<String, Object> typeInfo(DatabaseMetaData meta) throws SQLException {
+        Map<String, Object> out = new LinkedHashMap<>();
+        try (ResultSet rs = meta.getTypeInfo()) {
+            while (rs.next()) {
+                String name = rs.getString("TYPE_NAME");
+                if (List.of("int4", "_int4", "varchar", "numeric", "_text").contains(name)) {
+                    out.put(name, rs.getInt("DATA_TYPE"));
+                }
             }
         }
         return out;
