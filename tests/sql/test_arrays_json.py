@@ -34,3 +34,11 @@ def test_json_arrow_inside_function_arguments(sql):
     sql.check("SELECT jsonb_typeof(v -> 'k'), coalesce(v -> 'k', '\"?\"'), jsonb_typeof(v -> 'k' -> 0) "
               "FROM (VALUES ('{\"k\": [1]}'::jsonb), ('{}')) t(v)",
               [("array", "[1]", "number"), (None, '"?"', None)])
+
+
+def test_polymorphic_functions_need_a_typed_argument(sql):
+    for call in ("to_json('abc')", "array_ndims('{2,3}')", "array_length('{1,2}', 1)", "to_jsonb(NULL)"):
+        sql.error(f"SELECT {call}", "42804", "could not determine polymorphic type because input has type unknown")
+    # the anycompatible family reads untyped arguments as text
+    sql.check("SELECT array_cat('{1}', '{2}'), array_position('{1,2}', 2), array_replace('{1,2}', 2, 3), "
+              "array_replace(ARRAY[1, NULL, 2], NULL, 9)", [("{1,2}", "2", "{1,3}", "{1,9,2}")])

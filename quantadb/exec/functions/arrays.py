@@ -83,6 +83,18 @@ def _array_cat(a: list | None, b: list | None) -> list | None:
 scalar("array_append")(_nullable_pair(lambda a, v: _one_dimensional(a) + [v]))
 scalar("array_prepend")(_nullable_pair(lambda v, a: [v] + _one_dimensional(a)))
 scalar("array_cat")(_nullable_pair(_array_cat))
+@scalar("array_replace")
+def array_replace(args, n, ctx, call) -> Column:
+    """Every element equal to the second argument (NULL: every NULL) replaced by the third."""
+    arrays, old, new = (_values(a, n) for a in args)
+
+    def replace(arr, o, v):
+        return None if arr is None else [v if (x is None if o is None else x == o) else x for x in arr]
+    out = [replace(a, o, v) for a, o, v in zip(arrays, old, new)]
+    valid = np.fromiter((v is not None for v in out), dtype=bool, count=n)
+    return Column(obj_array(out), None if valid.all() else valid)
+
+
 scalar("array_remove")(_nullable_pair(lambda a, v: None if a is None else
                                       [x for x in a if not (x is None if v is None else x == v)]))
 

@@ -132,6 +132,7 @@ fn("array_append", (ANYARRAY, ANYELEMENT), ANYARRAY, "array_append", strict=Fals
 fn("array_prepend", (ANYELEMENT, ANYARRAY), ANYARRAY, "array_prepend", strict=False)
 fn("array_cat", (ANYARRAY, ANYARRAY), ANYARRAY, "array_cat", strict=False)
 fn("array_remove", (ANYARRAY, ANYELEMENT), ANYARRAY, "array_remove", strict=False)
+fn("array_replace", (ANYARRAY, ANYELEMENT, ANYELEMENT), ANYARRAY, "array_replace", strict=False)
 
 # --- date/time --------------------------------------------------------------------------
 fn("now current_timestamp transaction_timestamp", (), TIMESTAMPTZ, "now")

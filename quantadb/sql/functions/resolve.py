@@ -239,10 +239,10 @@ def _resolve_function(name: str, args: tuple[PgType, ...]) -> Match:
     cands = _applicable(FUNCTIONS.get(name, []), inputs)
     exact = _exact(cands, inputs)
     if exact is not None:
-        return _match(exact, inputs)
+        return _match(_determined(exact, inputs), inputs)
     chosen = _select(cands, inputs) if cands else []
     if len(chosen) == 1:
-        return _match(chosen[0], inputs)
+        return _match(_determined(chosen[0], inputs), inputs)
     if not chosen and len(inputs) == 1:
         cast = _function_style_cast(name, inputs[0])
         if cast is not None:
@@ -254,6 +254,19 @@ def _resolve_function(name: str, args: tuple[PgType, ...]) -> Match:
                                      "You might need to add explicit type casts.")
     raise AmbiguousFunction(f"function {shown} is not unique",
                             hint=_AMBIGUOUS_HINT.format("function"))
+
+
+# Functions declared with anycompatible* in PostgreSQL: untyped arguments alone resolve to text.
+_ANYCOMPATIBLE = frozenset(("array_append", "array_prepend", "array_cat", "array_position", "array_positions",
+                            "array_remove", "array_replace"))
+
+
+def _determined(c: _Candidate, inputs: list[PgType]) -> _Candidate:
+    """enforce_generic_type_consistency: anyelement/anyarray parameters need a typed argument."""
+    poly = [t for p, t in zip(c.declared, inputs) if p in POLYMORPHIC]
+    if poly and all(t is UNKNOWN for t in poly) and c.sig.name not in _ANYCOMPATIBLE:
+        raise DatatypeMismatch("could not determine polymorphic type because input has type unknown")
+    return c
 
 
 def _function_style_cast(name: str, src: PgType) -> Match | None:
