@@ -493,7 +493,7 @@ class ExprBinder:
         return self._Subquery(exp.Subquery(this=node))
 
     def _Array(self, node: exp.Array) -> Expr:
-        if len(node.expressions) == 1 and isinstance(node.expressions[0], (exp.Select, exp.Subquery)):
+        if len(node.expressions) == 1 and isinstance(node.expressions[0], exp.Query):  # ARRAY(query)
             q = node.expressions[0]
             plan, correlated = self.bind_subquery(q.this if isinstance(q, exp.Subquery) else q, self.scope)
             elem = plan.columns[0].type

@@ -168,3 +168,30 @@ def test_statistics_panels_relations(conn) -> None:
     assert indexes == [("pga_cat_orders_customer", 0), ("pga_cat_orders_pkey", 0)]
     for view in ("pg_statio_all_indexes", "pg_statio_user_indexes", "pg_stats"):
         conn.execute(f"SELECT * FROM pg_catalog.{view} LIMIT 0")
+
+
+def test_default_privileges_query(conn) -> None:
+    """schemas/.../default_privileges (the Default Privileges of a database or schema): acldefault()
+    and ARRAY() over an EXCEPT of two unnest() calls."""
+    kinds = conn.execute("SELECT t, acldefault(t::\"char\", 10) FROM unnest(ARRAY['r','s','f','n','d','T']) t "
+                         "ORDER BY 1").fetchall()
+    assert kinds == [("T", ["=U/postgres", "postgres=U/postgres"]), ("d", ["=Tc/postgres", "postgres=CTc/postgres"]),
+                     ("f", ["=X/postgres", "postgres=X/postgres"]), ("n", ["postgres=UC/postgres"]),
+                     ("r", ["postgres=arwdDxt/postgres"]), ("s", ["postgres=rwU/postgres"])]
+    assert conn.execute("SELECT acldefault('r', 0), acldefault('c', 10)").fetchone() == (["=arwdDxt/0"], [])
+    with pytest.raises(psycopg.errors.InternalError, match="unrecognized objtype abbreviation: x"):
+        conn.execute("SELECT acldefault('x', 10)")
+    rows = conn.execute("""
+        SELECT b.defaclobjtype, b.grant_priv FROM
+          (SELECT a.defaclobjtype,
+                  array(select unnest(a.defaultprivileges) except select unnest(a.acldefault)) as grant_priv
+           FROM (SELECT defaclobjtype, defaclacl AS defaultprivileges,
+                        CASE WHEN defaclnamespace = 0
+                             THEN acldefault(CASE WHEN defaclobjtype = 'S' THEN 's'::"char" ELSE defaclobjtype END,
+                                             defaclrole)
+                             ELSE '{}' END AS acldefault
+                 FROM pg_catalog.pg_default_acl dacl WHERE dacl.defaclnamespace = 0::OID) a) b
+        WHERE NOT b.grant_priv = '{}'""").fetchall()
+    assert rows == []
+    kept = conn.execute("SELECT array(SELECT unnest(ARRAY[3, 1, 2]) EXCEPT SELECT unnest(ARRAY[2])) AS a").fetchone()
+    assert sorted(kept[0]) == [1, 3]

@@ -1,12 +1,14 @@
 """aclexplode(aclitem[]): an ACL as one (grantor, grantee, privilege_type, is_grantable) row per
-privilege granted, in PostgreSQL's privilege-bit order. pgAdmin's privilege panels read every
-object's ACL through it."""
+privilege granted, in PostgreSQL's privilege-bit order; acldefault("char", oid): the ACL an
+object of a kind has while its own is NULL. pgAdmin's privilege panels read every object's ACL
+through them."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from quantadb.errors import InvalidParameterValue
+from quantadb.engine.pg_catalog.functions import define
+from quantadb.errors import InternalError, InvalidParameterValue
 from quantadb.exec.columns import column_values, from_values
 from quantadb.exec.functions import setfn
 from quantadb.sql.functions.signature import add_function
@@ -16,6 +18,10 @@ from quantadb.types import registry as R
 PRIVILEGES = {"a": "INSERT", "r": "SELECT", "w": "UPDATE", "d": "DELETE", "D": "TRUNCATE", "x": "REFERENCES",
               "t": "TRIGGER", "X": "EXECUTE", "U": "USAGE", "C": "CREATE", "T": "TEMPORARY", "c": "CONNECT"}
 PUBLIC_OID = 0
+# acldefault: (PUBLIC's privileges, the owner's) per object kind (utils/adt/acl.c, PostgreSQL 15)
+DEFAULT_PRIVILEGES = {"c": ("", ""), "r": ("", "arwdDxt"), "s": ("", "rwU"), "f": ("X", "X"), "p": ("", "sA"),
+                      "l": ("U", "U"), "L": ("", "rw"), "n": ("", "UC"), "d": ("Tc", "CTc"), "t": ("", "C"),
+                      "F": ("", "U"), "S": ("", "U"), "T": ("U", "U")}
 
 add_function("aclexplode", (R.array_of(R.ACLITEM),), R.RECORD, "aclexplode", kind="s",
              out=(("grantor", R.OID), ("grantee", R.OID), ("privilege_type", R.TEXT), ("is_grantable", R.BOOL)))
@@ -58,3 +64,14 @@ def aclexplode(args, n, ctx, call):
                 grantable.append(privileges[at + 1:at + 2] == "*")
     columns = [(grantors, R.OID), (grantees, R.OID), (names, R.TEXT), (grantable, R.BOOL)]
     return np.asarray(sources, dtype=np.int64), [from_values(values, R.SqlType(t)) for values, t in columns]
+
+
+@define("acldefault", ((R.CHAR, R.OID),), R.array_of(R.ACLITEM))
+def acldefault(session, kind: str, owner_oid: int) -> list[str]:
+    if kind not in DEFAULT_PRIVILEGES:
+        raise InternalError(f"unrecognized objtype abbreviation: {kind}")
+    role = session.store.catalog.role(session.catalog().snap, owner_oid)
+    grantor = role.name if role is not None else str(owner_oid)  # an unknown role shows as its OID
+    owner = grantor if owner_oid != PUBLIC_OID else ""
+    public, own = DEFAULT_PRIVILEGES[kind]
+    return [f"{grantee}={privileges}/{grantor}" for grantee, privileges in (("", public), (owner, own)) if privileges]
