@@ -46,9 +46,9 @@ _UNITS = {
     "mils": ("mon", 12000),
 }
 _TOKEN = re.compile(
-    r"\s*(?:(?P<clock>[+-]?\d+:\d+(?::\d+)?(?:\.\d*)?)"
+    r"\s*(?:(?P<clock>[+-]?\d+:(?:\d+(?::\d+)?(?:\.\d*)?)?)"  # '1:' is one hour
     r"|(?P<ym>[+-]?\d+-\d+)(?![\d:])"
-    r"|(?P<num>[+-]?(?:\d+\.?\d*|\.\d+))\s*(?P<unit>[a-z]+)?"
+    r"|(?P<num>[+-]?\s*(?:\d+\.?\d*|\.\d+))\s*(?P<unit>[a-z]+)?"  # '- 1 day': a sign may stand apart
     r"|(?P<word>[a-z]+))"
 )
 _ISO = re.compile(r"p(?:(?P<y>[+-]?[\d.]+)y)?(?:(?P<mo>[+-]?[\d.]+)m)?(?:(?P<w>[+-]?[\d.]+)w)?"
@@ -131,13 +131,15 @@ def parse_interval(text: str) -> Interval:
                 if follow and follow["word"] and follow["word"] in _UNITS:
                     unit = follow["word"]
                     pos = follow.end()
+                elif follow and follow["clock"]:  # '3 4:05:06': a bare number before a time is days
+                    unit = "day"
             if unit is None:
                 kind, scale = "us", USECS_PER_SEC  # a bare number is seconds
             elif unit in _UNITS:
                 kind, scale = _UNITS[unit]
             else:
                 raise _bad(text)
-            acc.add(kind, Decimal(m["num"]), scale)
+            acc.add(kind, Decimal(m["num"].replace(" ", "")), scale)
         else:
             raise _bad(text)
     if not seen:
@@ -148,7 +150,7 @@ def parse_interval(text: str) -> Interval:
 def _add_clock(acc: _Acc, token: str) -> None:
     sign = -1 if token.startswith("-") else 1
     parts = token.lstrip("+-").split(":")
-    hours, minutes = int(parts[0]), Decimal(parts[1])
+    hours, minutes = int(parts[0]), Decimal(parts[1] or 0)
     seconds = Decimal(parts[2]) if len(parts) > 2 else Decimal(0)
     acc.micros += sign * (hours * USECS_PER_HOUR + minutes * USECS_PER_MINUTE + seconds * USECS_PER_SEC)
 

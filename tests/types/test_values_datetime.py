@@ -34,6 +34,8 @@ def test_interval_arithmetic():
     ("-1 day -02:00", "-1 days -02:00:00"), ("PT1.5S", "00:00:01.5"),
     ("P1Y2M3DT4H5M6S", "1 year 2 mons 3 days 04:05:06"), ("-14 months", "-1 years -2 mons"),
     ("1 day -1 second", "1 day -00:00:01"), ("0", "00:00:00"),
+    ("1 year 1 month 1 day 1:", "1 year 1 mon 1 day 01:00:00"), ("3 4:05:06", "3 days 04:05:06"),
+    ("- 1 year -1 months -   1 days 4 hours", "-1 years -1 mons -1 days +04:00:00"),
 ])
 def test_interval_text_matches_postgres(text, expected):
     assert format_interval(parse_interval(text)) == expected
