@@ -1,7 +1,8 @@
 """Optimizer rules: small passes over the plan tree, applied in a fixed order.
 
 1. push_filters: a Filter's conjuncts move below joins to the side they refer to, and
-   into the scan they sit on (evaluated per segment, before anything is copied).
+   into the scan they sit on (evaluated per segment, before anything is copied); a constant
+   false/NULL conjunct replaces the whole filter.
 3. prune_columns: scans read only the columns the operators above them use.
 2. use_indexes: a scan whose filter pins the leading columns of an index to constants or
    parameters (`=`), or bounds a btree column (`<`, `<=`, `>`, `>=`, BETWEEN), becomes an
@@ -63,7 +64,7 @@ def push_filters(plan: P.Plan) -> P.Plan:
     if not isinstance(plan, P.Filter):
         return plan
     child = plan.child
-    parts = conjuncts(plan.predicate)
+    parts = _gated(conjuncts(plan.predicate))
     if isinstance(child, P.Filter):  # merge stacked filters
         return push_filters(P.Filter(child.child, conjoin(conjuncts(child.predicate) + parts), plan.columns,
                                      estimated_rows=plan.estimated_rows))
@@ -99,6 +100,14 @@ def push_filters(plan: P.Plan) -> P.Plan:
             return child
         return P.Filter(child, conjoin(keep), plan.columns, estimated_rows=plan.estimated_rows)
     return plan
+
+
+def _gated(parts: list[Expr]) -> list[Expr]:
+    """A constant false or NULL conjunct decides the whole filter: PostgreSQL makes it a one-time
+    gate, so the other conjuncts are never evaluated (and never raise, e.g. on overflow)."""
+    if any(isinstance(c, Const) and (c.value is None or c.value is False) for c in parts):
+        return [Const(False, SqlType(R.BOOL))]
+    return parts
 
 
 def _push_join_condition(join: P.Join) -> None:

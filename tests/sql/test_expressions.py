@@ -92,3 +92,10 @@ def test_explicit_cast_of_literal_truncates(sql):
 def test_distinct_from_and_nullif_with_null_constants(sql):
     sql.check("SELECT a IS DISTINCT FROM NULL, a IS NOT DISTINCT FROM NULL, NULLIF(a, NULL) "
               "FROM (VALUES (1), (NULL)) AS v (a)", [("t", "f", "1"), ("f", "t", None)])
+
+
+def test_constant_null_conjunct_gates_the_filter(sql):
+    # PostgreSQL turns `x BETWEEN NULL AND y` into a one-time NULL gate: x is never computed
+    sql.setup("CREATE TABLE g (a int, b float8);\nINSERT INTO g VALUES (6315, 1.5), (1, 2)")
+    sql.check("SELECT b FROM g WHERE 90 + a * - CAST(- a AS integer) * 55 BETWEEN NULL AND b", [])
+    sql.check("SELECT count(*) FROM g WHERE a * a * 55 > 0 AND NULL", [("0",)])
