@@ -18,8 +18,10 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
     apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
 fi
 
-if ! "$VENV/bin/python" -c 'import pgadmin4' >/dev/null 2>&1; then
+# The stamp is written only after pip succeeded, so an interrupted install is redone.
+if [ ! -e "$VENV/.installed" ]; then
     test -x "$VENV/bin/python" || "$PYTHON" -m venv "$VENV"
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
     "$VENV/bin/python" -m pip install --quiet "pgadmin4==$PGADMIN_VERSION"
+    touch "$VENV/.installed"
 fi

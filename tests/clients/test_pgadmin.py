@@ -13,7 +13,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-
 from pgadmin.server import EMAIL, PASSWORD, start_pgadmin
 from pgadmin.ui import PgAdminUi
 
@@ -40,6 +39,10 @@ TABLE_CHILDREN = {
     "Constraints": ["orders_amount_check", "orders_code_key", "orders_customer_id_fkey", "orders_pkey"],
     "Indexes": ["orders_customer_idx"],
 }
+TABLE_DDL = ["CREATE TABLE IF NOT EXISTS public.orders", "CONSTRAINT orders_pkey PRIMARY KEY (id)",
+             "CONSTRAINT orders_code_key UNIQUE (code)",
+             "CONSTRAINT orders_customer_id_fkey FOREIGN KEY (customer_id)", "REFERENCES public.customers (id)",
+             "CONSTRAINT orders_amount_check CHECK (amount > 0)", "CREATE INDEX IF NOT EXISTS orders_customer_idx"]
 QUERY = ("SELECT c.name, count(*) AS orders, sum(o.amount) AS total FROM customers c "
          "JOIN orders o ON o.customer_id = c.id GROUP BY c.name ORDER BY c.name;")
 
@@ -71,7 +74,11 @@ def test_pgadmin_browses_and_queries_quantadb(start_quantadb, tmp_path: Path, ar
         ui.shot("server-connected")
 
         table = ui.expand(TABLE)
-        ui.shot("table")
+        ddl = ui.panel_text("SQL", "CREATE TABLE")  # reverse-engineered from the catalog
+        ui.shot("table-sql")
+        for line in TABLE_DDL:
+            assert line in ddl, f"{line!r} not in the SQL tab:\n{ddl}"
+        ui.click(ui.labelled("[role=tab]", "Dashboard"))
         for group, expected in TABLE_CHILDREN.items():
             path = ui.expand(TABLE + [group])
             ui.shot(group.lower())
@@ -93,6 +100,8 @@ def test_pgadmin_browses_and_queries_quantadb(start_quantadb, tmp_path: Path, ar
             ui.shot("query-tool")
         assert headers == ["name", "orders", "total"]
         assert rows == [["Ann", "2", "19.75"], ["Bob", "1", "99.00"]]
+        # every catalog query pgAdmin sent on the way succeeded (its log holds each one)
+        assert pgadmin.failed_queries() == []
     except BaseException:
         if ui is not None:
             ui.shot("failure")

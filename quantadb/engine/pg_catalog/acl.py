@@ -44,6 +44,8 @@ def aclexplode(args, n, ctx, call):
     def role_oid(name: str) -> int:
         if not name:
             return PUBLIC_OID
+        if name.isdigit():  # a role that does not exist any more shows as its OID (as acldefault prints it)
+            return int(name)
         role = session.store.catalog.find_role(snap, name)
         if role is None:
             raise InvalidParameterValue(f'role "{name}" does not exist')
@@ -53,14 +55,14 @@ def aclexplode(args, n, ctx, call):
     for row, acl in enumerate(column_values(args[0])):
         for item in filter(None, acl or ()):
             grantee, privileges, grantor = parse_aclitem(item)
-            for letter in PRIVILEGES:
+            for letter, name in PRIVILEGES.items():
                 at = privileges.find(letter)
                 if at < 0:
                     continue
                 sources.append(row)
                 grantors.append(role_oid(grantor))
                 grantees.append(role_oid(grantee))
-                names.append(PRIVILEGES[letter])
+                names.append(name)
                 grantable.append(privileges[at + 1:at + 2] == "*")
     columns = [(grantors, R.OID), (grantees, R.OID), (names, R.TEXT), (grantable, R.BOOL)]
     return np.asarray(sources, dtype=np.int64), [from_values(values, R.SqlType(t)) for values, t in columns]

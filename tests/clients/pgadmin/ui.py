@@ -192,17 +192,37 @@ class PgAdminUi:
         path: TreePath = []
         for depth, label in enumerate(labels, start=1):
             path.append((label, depth))
-            row = self.wait(f"tree node {' > '.join(labels[:depth])}", lambda: self.entry(path), timeout)
-            toggle = row.find_element(By.CSS_SELECTOR, "i.directory-toggle")
-            if "open" not in (toggle.get_attribute("class") or "").split():
-                self.click(toggle)
-            self.wait(f"the children of {label}", lambda: self.children(path), timeout)
+            self.wait(f"tree node {' > '.join(labels[:depth])} open", self._opener(list(path)), timeout)
         self.click(self.label_of(self.entry(path)))
         return path
+
+    def _opener(self, path: TreePath) -> Callable[[], bool]:
+        """A probe that is true once `path` shows children, clicking its toggle while it is closed
+        (again if pgAdmin closed it while still adding the node, as after registering a server)."""
+        clicked = [0.0]
+
+        def probe() -> bool:
+            row = self.entry(path)
+            if row is None:
+                return False
+            if self.children(path):
+                return True
+            toggle = row.find_element(By.CSS_SELECTOR, "i.directory-toggle")
+            if "open" not in (toggle.get_attribute("class") or "").split() and time.monotonic() - clicked[0] > 3:
+                self.click(toggle)
+                clicked[0] = time.monotonic()
+            return False
+        return probe
 
     def collapse(self, path: TreePath) -> None:
         self.click(self.entry(path).find_element(By.CSS_SELECTOR, "i.directory-toggle"))
         self.wait(f"{path[-1][0]} collapsed", lambda: not self.children(path))
+
+    def panel_text(self, tab: str, expected: str, timeout: float = 60.0) -> str:
+        """Open a tab of the main panel (Properties, SQL, ...) and return its editor's text once it shows `expected`."""
+        self.click(self.labelled("[role=tab]", tab))
+        return self.wait(f"{tab} panel showing {expected!r}", lambda: next(
+            (e.text for e in self.visible(".cm-content") if expected in e.text), None), timeout)
 
     # -- tools (View/Edit Data, Query Tool): each opens in a tab of its own, in an iframe ---------------
 
