@@ -438,13 +438,20 @@ def _listen(r: _Reader) -> ListenStmt:
     return ListenStmt(kind, channel, payload)
 
 
+_EXPLAIN_OPTIONS = frozenset(("analyze", "verbose", "costs", "settings", "buffers", "wal", "timing", "summary",
+                              "format"))
+
+
 def _explain(r: _Reader) -> ExplainStmt:
     r.next()
     analyze = verbose = False
     costs = True
     if r.op("("):
         while not r.op(")"):
-            key = r.next().value
+            tok = r.next()
+            key = tok.value
+            if key not in _EXPLAIN_OPTIONS:
+                raise SqlSyntaxError(f'unrecognized EXPLAIN option "{key}"', position=tok.pos + 1)
             on = True
             nxt = r.peek()
             if nxt is not None and nxt.kind in ("ident", "number") and not nxt.is_word(

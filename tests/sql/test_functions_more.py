@@ -79,3 +79,19 @@ def test_ordered_set_aggregate_of_a_null_fraction(sql):
 def test_synchronize_seqscans_is_a_setting(sql):
     sql.setup("SET synchronize_seqscans TO off")
     sql.check("SHOW synchronize_seqscans", [("off",)])
+
+
+def test_calls_sqlglot_would_rename_stay_as_written(sql):
+    sql.error("SELECT now(1)", "42883", "function now(integer) does not exist")
+    sql.error("SELECT array_join(ARRAY[1], ',')", "42883", "function array_join(integer[], unknown) does not exist")
+    sql.check("SELECT now() = current_timestamp", [("t",)])
+
+
+def test_timestamp_plus_huge_interval_is_out_of_range(sql):
+    for base in ("DATE '2022-08-09'", "TIMESTAMP '2022-08-09 00:00:00'", "TIMESTAMPTZ '2022-08-09 00:00:00+00'"):
+        sql.error(f"SELECT {base} - INTERVAL '-2147483648 days'", "22008", "timestamp out of range")
+
+
+def test_unknown_explain_option(sql):
+    sql.error("EXPLAIN (trace) SELECT 1", "42601", 'unrecognized EXPLAIN option "trace"')
+    sql.error('EXPLAIN ("VERBOSE") SELECT 1', "42601", 'unrecognized EXPLAIN option "VERBOSE"')

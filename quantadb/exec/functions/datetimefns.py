@@ -75,6 +75,9 @@ def _interval_parts(col: np.ndarray, sign: int) -> tuple[np.ndarray, np.ndarray,
     return months, days, micros
 
 
+_MIN_TS_DAY, _MAX_TS_DAY = -211813488000000000 // USECS_PER_DAY - 1, 9223371331200000000 // USECS_PER_DAY + 1
+
+
 def ts_plus_interval(ts: np.ndarray, ivals: np.ndarray, sign: int, zone: _dt.tzinfo | None) -> np.ndarray:
     """timestamp(_tz) + sign * interval; infinite timestamps stay infinite."""
     months, days, micros = _interval_parts(ivals, sign)
@@ -83,8 +86,10 @@ def ts_plus_interval(ts: np.ndarray, ivals: np.ndarray, sign: int, zone: _dt.tzi
     if months.any() or days.any():
         local = base if zone is None else to_local(base, zone)
         day, tod = split_ts(local)
-        day = add_months(day, months) if months.any() else day
-        local = (day + days) * USECS_PER_DAY + tod
+        day = (add_months(day, months) if months.any() else day) + days
+        if any_active(((day < _MIN_TS_DAY) | (day > _MAX_TS_DAY)) & finite, None):  # before µs overflow int64
+            raise DatetimeFieldOverflow("timestamp out of range")
+        local = day * USECS_PER_DAY + tod
         base = local if zone is None else from_local(local, zone)
     out = base + micros
     if any_active(((out < -211813488000000000) | (out > 9223371331200000000 - 1)) & finite, None):
