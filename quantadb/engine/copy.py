@@ -110,6 +110,7 @@ class CopyFromStdin:
         # text/CSV: fields wait here as strings (None = NULL) and are decoded a column at a time
         self.pending: list[list] = [[] for _ in chosen]
         self.pending_lines: list[int] = []
+        self.pending_plain = True  # every pending field came from split_plain (no NULL, no NUL)
         self.decoded: list[list[Column]] = [[] for _ in chosen]
         self.decoded_rows = 0
         self.ended = False
@@ -202,7 +203,7 @@ class CopyFromStdin:
         if self.options.null == "\\N" and not self.header_pending:
             columns = split_plain(text, chunk, self.options.delimiter, len(self.chosen))
             if columns is not None:
-                self._add_columns(columns, len(columns[0]))
+                self._add_columns(columns, len(columns[0]), plain=True)
                 return
         lines = text.split("\n")
         if lines and lines[-1] == "":
@@ -237,8 +238,9 @@ class CopyFromStdin:
                            for col in zip(*rows)], len(rows))
         return True
 
-    def _add_columns(self, columns: list[list[str | None]], rows: int) -> None:
+    def _add_columns(self, columns: list[list[str | None]], rows: int, plain: bool = False) -> None:
         """Queue `rows` whole lines given column by column (fields unescaped, None = NULL)."""
+        self.pending_plain &= plain
         for pending, col in zip(self.pending, columns):
             pending.extend(col)
         self.pending_lines.extend(range(self.line + 1, self.line + 1 + rows))
@@ -274,6 +276,7 @@ class CopyFromStdin:
         for i, value in enumerate(fields):
             self.pending[i].append(value)
         self.pending_lines.append(self.line)
+        self.pending_plain = False
         if len(self.pending_lines) >= _FLUSH_ROWS:
             self._flush()
 
@@ -286,7 +289,7 @@ class CopyFromStdin:
         out: list[Column] = []
         try:
             for i, col in enumerate(self.chosen):
-                fast = decode_column(col.type, self.pending[i])
+                fast = decode_column(col.type, self.pending[i], self.pending_plain)
                 if fast is None:
                     dec = self.decoders[i]
                     fast = from_values([None if v is None else dec(v) for v in self.pending[i]], col.type)
@@ -299,6 +302,7 @@ class CopyFromStdin:
         self.decoded_rows += n
         self.pending = [[] for _ in self.chosen]
         self.pending_lines = []
+        self.pending_plain = True
 
     def _decode_rows_exactly(self) -> None:
         for r, line in enumerate(self.pending_lines):

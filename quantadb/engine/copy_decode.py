@@ -12,11 +12,13 @@ from decimal import Decimal
 
 import numpy as np
 
+from quantadb.storage.table import DICT_LIMIT
 from quantadb.types import registry as R
 from quantadb.types.column import Column
 from quantadb.types.scaled import MAX_DIGITS
 
-_INT_RE = re.compile(r"(?:-?[0-9]{1,18}\n)*")
+# int() reads what int4in does (sign, blanks around) and more: '_', non-ASCII digits, \x1c-\x1f
+_BEYOND_INT_INPUT = re.compile(r"[^0-9+\- \t\n\r\x0b\x0c]")
 _NUMERIC_RE = re.compile(r"(?:-?[0-9]{1,200}(?:\.[0-9]{1,200})?\n)*")
 _DATE_RE = re.compile(r"(?:[0-9]{4}-[0-9]{2}-[0-9]{2}\n)*")
 _INT_TYPES = {R.INT2.oid: np.int16, R.INT4.oid: np.int32, R.INT8.oid: np.int64}
@@ -27,9 +29,10 @@ _SCALED_RE: dict[int, re.Pattern] = {}
 def split_plain(text: str, raw: bytes, delimiter: str, width: int) -> list[list[str]] | None:
     """The fields of `text` (whole lines, each ending in a newline; `raw` is its UTF-8) column by
     column, when no line needs more than splitting: no backslash (so no escapes, no \\N and no
-    end marker), no carriage return, no empty line, and every line has `width` fields. Else None."""
+    end marker), no carriage return, no NUL, no empty line, and every line has `width` fields.
+    Else None."""
     if (not text or text[-1] != "\n" or "\\" in text or "\r" in text or "\n\n" in text or text[0] == "\n"
-            or ord(delimiter) > 127):
+            or "\x00" in text or ord(delimiter) > 127):
         return None
     flat = text[:-1].replace("\n", delimiter).split(delimiter)
     rows = text.count("\n")
@@ -43,28 +46,30 @@ def split_plain(text: str, raw: bytes, delimiter: str, width: int) -> list[list[
     return [flat[i::width] for i in range(width)]
 
 
-def decode_column(t: R.SqlType, values: list[str | None]) -> Column | None:
-    """A whole column of text fields (None = NULL) in the type's representation, or None."""
+def decode_column(t: R.SqlType, values: list[str | None], plain: bool = False) -> Column | None:
+    """A whole column of text fields (None = NULL) in the type's representation, or None.
+    `plain`: every field came from split_plain (no NULL, no NUL)."""
     oid = t.pg.oid
     if oid not in _INT_TYPES and oid not in _PLAIN_STRINGS and oid not in (R.NUMERIC.oid, R.DATE.oid):
         return None
-    if None in values:
+    if not plain and None in values:
         live = [v for v in values if v is not None]
         valid = np.array([v is not None for v in values], dtype=bool)
     else:
         live, valid = values, None
     if oid in _PLAIN_STRINGS:
-        if "\x00" in "".join(live):
+        if not plain and "\x00" in "".join(live):
             return None
-        data = np.empty(len(values), dtype=object)
-        data[:] = values
-        return Column(data, valid)
+        return _strings(values, valid)
     joined = "\n".join(live) + "\n" if live else ""
     if oid in _INT_TYPES:
-        if not _INT_RE.fullmatch(joined):
+        if _BEYOND_INT_INPUT.search(joined):
             return None
         dtype = _INT_TYPES[oid]
-        wide = np.array(live, dtype=np.int64) if live else np.zeros(0, dtype=np.int64)
+        try:
+            wide = np.array(live, dtype=np.int64) if live else np.zeros(0, dtype=np.int64)
+        except (ValueError, OverflowError):
+            return None
         info = np.iinfo(dtype)
         if wide.size and (wide.min() < info.min or wide.max() > info.max):
             return None
@@ -128,6 +133,23 @@ def _scaled_pattern(scale: int) -> re.Pattern:
         frac = rf"\.[0-9]{{{scale}}}" if scale else ""
         pattern = _SCALED_RE[scale] = re.compile(rf"(?:-?{whole}{frac}\n)*")
     return pattern
+
+
+def _strings(values: list[str | None], valid: np.ndarray | None) -> Column:
+    """Coded as storage keeps them (types/column.py) when values repeat (each string is then
+    checked, padded and stored once); a plain object array when most are distinct."""
+    distinct = dict.fromkeys(values)
+    distinct.pop(None, None)
+    if len(distinct) > DICT_LIMIT or 2 * len(distinct) > len(values):
+        data = np.empty(len(values), dtype=object)
+        data[:] = values
+        return Column(data, valid)
+    code_of = {v: k for k, v in enumerate(distinct)}
+    code_of[None] = -1
+    dictionary = np.empty(len(distinct) + 1, dtype=object)
+    dictionary[:-1] = list(distinct)
+    codes = np.fromiter(map(code_of.__getitem__, values), dtype=np.int32, count=len(values))
+    return Column.coded(codes, dictionary, valid)
 
 
 def _spread(live: np.ndarray, valid: np.ndarray | None) -> Column:

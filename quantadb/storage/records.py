@@ -22,7 +22,7 @@ value, little-endian throughout.
 | K   | the same, few distinct values: u32 count + distinct values (`S`) + i32 codes |
 | M   | numpy object array of Decimal or None: u32 count + their str() (`S`, "" for None) |
 | o   | numpy object array of anything else: u32 count + values                  |
-| C   | Column: data array + (N or validity `a`)                                 |
+| C   | Column: data array + (N or validity `a`); a coded string Column's array is `K` from its codes |
 | Q   | scaled numeric Column (types/scaled.py): scale `i` + int64 `a` + (N or validity `a`) |
 
 Record kinds and fields (xid = the writing (sub)transaction's id):
@@ -169,11 +169,28 @@ def _enc_column(out: bytearray, v: Column) -> None:
         _enc_array(out, v.ints)
     else:
         out += b"C"
-        _enc_array(out, v.data)
+        if not _enc_coded(out, v):
+            _enc_array(out, v.data)
     if v.valid is None:
         out += b"N"
     else:
         _enc_array(out, np.asarray(v.valid, dtype=np.bool_))
+
+
+def _enc_coded(out: bytearray, v: Column) -> bool:
+    """A coded string Column (types/column.py) straight from its codes as `K` (NULL rows point
+    at the first string; the validity array marks them); False when it is not one or `K` does
+    not pay."""
+    if v.codes is None:
+        return False
+    words = v.dictionary[:-1]
+    n = len(v.codes)
+    if not len(words) or 2 * len(words) > n or n <= 16 or set(map(type, words.tolist())) != {str}:
+        return False
+    out += b"K" + _L.pack(n)
+    _enc_array(out, words)
+    out += np.maximum(v.codes, 0).astype("<i4").tobytes()
+    return True
 
 
 def _enc_array(out: bytearray, a: np.ndarray) -> None:

@@ -87,16 +87,8 @@ class SegColumn:
             if n:
                 self.peak = max(self.peak, -int(part.min()), int(part.max()))
         elif self.values is not None:
-            codes_of, values = self.codes_of, self.values
-            items = col.data[:n].tolist()
-            if col.valid is not None:
-                items = [x if ok else None for x, ok in zip(items, col.valid.tolist())]
-            for x in dict.fromkeys(items):  # new distinct values, in first-seen order
-                if x is not None and x not in codes_of:
-                    codes_of[x] = len(values)
-                    values.append(x)
-            self.data[at:at + n] = np.fromiter(map(codes_of.get, items, repeat(-1)), dtype=np.int32, count=n)
-            if len(values) > DICT_LIMIT:
+            self.data[at:at + n] = self._codes(col, n)
+            if len(self.values) > DICT_LIMIT:
                 self._undictionary(at + n)
         else:
             self.data[at:at + n] = col.data[:n]
@@ -106,6 +98,28 @@ class SegColumn:
             self.valid[at:at + n] = col.valid[:n]
         elif self.valid is not None:
             self.valid[at:at + n] = True
+
+    def _codes(self, col: Column, n: int) -> np.ndarray:
+        """Our dictionary's codes for the first n rows of `col` (-1 for NULL), adding new values."""
+        codes_of, values = self.codes_of, self.values
+        coded = col.codes is not None
+        if coded:  # the dictionary entries these rows use (the others stay out of ours)
+            live = col.codes[:n] if col.valid is None else col.codes[:n][col.valid[:n]]
+            used = np.bincount(live[live >= 0], minlength=len(col.dictionary) - 1) > 0
+            items = [x if u else None for x, u in zip(col.dictionary[:-1].tolist(), used.tolist())]
+        else:
+            items = col.data[:n].tolist()
+            if col.valid is not None:
+                items = [x if ok else None for x, ok in zip(items, col.valid.tolist())]
+        for x in dict.fromkeys(items):  # new distinct values, in first-seen order
+            if x is not None and x not in codes_of:
+                codes_of[x] = len(values)
+                values.append(x)
+        mine = np.fromiter(map(codes_of.get, items, repeat(-1)), dtype=np.int32, count=len(items))
+        if not coded:
+            return mine
+        codes = np.append(mine, np.int32(-1))[col.codes[:n]]  # theirs through ours; NULL rows -1
+        return codes if col.valid is None else np.where(col.valid[:n], codes, -1)
 
     def _unscale(self, filled: int) -> None:
         plain = np.empty(len(self.data), dtype=object)

@@ -475,6 +475,15 @@ def coerce_typmod(col: Column, t: SqlType, explicit: bool) -> Column:
 def _fits_length(col: Column, length: int, pad: bool) -> Column | None:
     """varchar(n)/char(n) when no value is longer than n: unchanged, or blank-padded for char(n);
     None sends longer values to the per-value path (truncation rules and errors)."""
+    if col.codes is not None:  # the dictionary's strings, each once
+        words = Column(col.dictionary[:-1])
+        out = _fits_length(words, length, pad)
+        if out is None or out is words:
+            return None if out is None else col
+        padded = out.data.tolist()
+        if len(set(padded)) < len(padded):  # 'a' and 'a ' pad alike: the codes would not be distinct
+            return _fits_length(Column(col.data, col.valid), length, pad)
+        return Column.coded(col.codes, np.append(out.data, None), col.valid)
     rows = None if col.valid is None else np.flatnonzero(col.valid)
     live = col.data if rows is None else col.data[rows]
     lengths = np.fromiter(map(len, live), dtype=np.int64, count=len(live))

@@ -1,5 +1,6 @@
-"""numeric(p,s) with p <= 18 is stored as scaled int64 (types/scaled.py); WAL records and
-checkpoints carry that form, and data written in the older Decimal form still reads back."""
+"""The compact Column forms in storage: numeric(p,s) with p <= 18 stored as scaled int64
+(types/scaled.py), WAL records and checkpoints carrying that form, data written in the older
+Decimal form still reading back; coded strings (COPY's) written and logged from their codes."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from quantadb.types import registry as T
 from quantadb.types.column import Column
 
 NUM_15_2 = T.sql(T.NUMERIC, T.numeric_typmod(15, 2))
+TEXT = T.sql(T.TEXT)
 
 
 def _decimals(*texts: str | None) -> Column:
@@ -74,3 +76,25 @@ def test_nan_turns_the_segment_to_decimals_without_changing_values():
     assert [t for c in _read(table) for t in _texts(c)] == ["1.50", "2.00", "NaN", "-3.25", "5.00"]
     restored = Table.restore(R.decode(R.encode(table.dump())), [NUM_15_2])
     assert [t for c in _read(restored) for t in _texts(c)] == ["1.50", "2.00", "NaN", "-3.25", "5.00"]
+
+
+def _coded(codes: list[int], words: list[str]) -> Column:
+    dictionary = np.empty(len(words) + 1, dtype=object)
+    dictionary[:-1] = words
+    valid = np.array([c >= 0 for c in codes])
+    return Column.coded(np.array(codes, dtype=np.int32), dictionary, None if valid.all() else valid)
+
+
+def test_coded_strings_round_trip_in_wal_records_with_nulls():
+    col = _coded([0, 1, -1, 1] * 10, ["x", "yy", "unused"])
+    back = R.decode(R.encode([R.INSERT, 3, 16384, 40, [col]]))[4][0]
+    assert _texts(back) == ["x", "yy", None, "yy"] * 10
+
+
+def test_coded_strings_written_to_storage_keep_values_and_skip_unused_words():
+    table = Table(16384, [TEXT], capacity=64)
+    table.append(FROZEN_XID, [_coded([0, 1, -1, 1], ["x", "yy", "unused"])], 4)
+    table.append(FROZEN_XID, [_coded([1, 0], ["x", "zz"])], 2)
+    (col,) = _read(table)
+    assert _texts(col) == ["x", "yy", None, "yy", "zz", "x"]
+    assert col.codes is not None and "unused" not in col.dictionary.tolist()
