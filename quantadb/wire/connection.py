@@ -17,6 +17,7 @@ import asyncio
 import logging
 import ssl
 import time
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, Callable
 
 from quantadb.engine.results import CopyIn, Result, RunInWorker
@@ -250,12 +251,12 @@ class Connection:
 
     async def _send_result(self, result: Result, simple: bool, started: float) -> None:
         if result.durable is not None:
-            await asyncio.wrap_future(result.durable)
+            await _durable(result.durable)
         self._send_reports()
         if result.copy_in is not None:
             result = await self._copy_in(result.copy_in)
             if result.durable is not None:
-                await asyncio.wrap_future(result.durable)
+                await _durable(result.durable)
         elif result.copy_out is not None:
             out = result.copy_out
             self.send(backend.copy_out_response(out.binary, out.column_count))
@@ -322,7 +323,7 @@ class Connection:
         try:
             done = self.session.end_query(failed)
             if done is not None:
-                await asyncio.wrap_future(done)
+                await _durable(done)
             self._send_reports()
         except Exception as exc:
             self._send_error(exc)
@@ -387,7 +388,7 @@ class Connection:
         try:
             done = self.session.sync()
             if done is not None:
-                await asyncio.wrap_future(done)
+                await _durable(done)
             self._send_reports()
         except Exception as exc:
             self._send_error(exc)
@@ -396,6 +397,15 @@ class Connection:
 
     async def _on_flush(self, _: None) -> None:
         await self.flush()
+
+
+async def _durable(commit: Future) -> None:
+    """Wait until a commit is durable; with fsync off it usually already is (no hop through
+    the event loop then)."""
+    if commit.done():
+        commit.result()  # raises if the WAL write failed
+    else:
+        await asyncio.wrap_future(commit)
 
 
 def _empty(body: bytes) -> None:
