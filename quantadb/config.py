@@ -34,7 +34,6 @@ class Settings:
     shutdown_grace_s: float = 10.0
     fsync: bool = True
     log_level: str = "info"
-    worker_threads: int = 4
 
     def validate(self) -> None:
         if bool(self.tls_cert) != bool(self.tls_key):
@@ -66,7 +65,6 @@ HELP = {
     "shutdown_grace_s": "on SIGTERM, how long running statements may finish before they are canceled",
     "fsync": "flush the WAL to disk at commit (off is faster and not crash-safe)",
     "log_level": "debug, info, warning or error",
-    "worker_threads": "threads that run long statements off the event loop",
 }
 ENV_PREFIX = "QUANTADB_"
 

@@ -65,7 +65,7 @@ class Node:
             self.wire = WireServer(self.db, WireConfig(
                 host=s.host, port=s.port, max_connections=s.max_connections,
                 max_message_bytes=s.max_message_bytes, statement_timeout_ms=s.statement_timeout_ms,
-                shutdown_grace_s=s.shutdown_grace_s, worker_threads=s.worker_threads,
+                shutdown_grace_s=s.shutdown_grace_s,
                 tls_cert=s.tls_cert, tls_key=s.tls_key, auth=s.auth), stats)
             sql_host, sql_port = await self.wire.start()
         except BaseException:

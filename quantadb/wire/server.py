@@ -36,7 +36,6 @@ class WireConfig:
     max_message_bytes: int = 64 * 1024 * 1024
     statement_timeout_ms: int = 0
     shutdown_grace_s: float = 10.0
-    worker_threads: int = 4
     tls_cert: str = ""
     tls_key: str = ""
     auth: list[str] = field(default_factory=list)
@@ -63,7 +62,10 @@ class WireServer:
         self.cert_der: bytes | None = None
         if config.tls_cert:
             self.ssl_context, self.cert_der = make_ssl_context(config.tls_cert, config.tls_key)
-        self.executor = ThreadPoolExecutor(config.worker_threads, thread_name_prefix="quantadb-worker")
+        # One thread per possible connection (made only when needed): a statement on a worker may
+        # wait for a row lock for as long as its holder's transaction runs, and the holder may
+        # itself need a worker to go on. A smaller pool can fill up with waiters and stall them all.
+        self.executor = ThreadPoolExecutor(config.max_connections, thread_name_prefix="quantadb-worker")
         self.sessions: dict[int, Connection] = {}
         self.connections: set[Connection] = set()
         self.starting = 0  # connections past StartupMessage, for max_connections
