@@ -57,6 +57,10 @@ def test_functions_returning_record(sql):
     sql.check("SELECT t.k, e.* FROM (VALUES (1, '{\"a\": 1}'::jsonb)) t(k, j), jsonb_each(t.j) e",
               [("1", "a", "1")])
     sql.error("SELECT * FROM jsonb_each('[1]')", "22023", "cannot call jsonb_each on a non-object")
+    # an OUT column of a polymorphic function takes the argument's element type
+    sql.check("SELECT (information_schema._pg_expandarray(ARRAY['a', 'b'])).x, "
+              "(information_schema._pg_expandarray(ARRAY['a', 'b'])).n", [("a", "1"), ("b", "2")])
+    sql.check("SELECT x + 1, n FROM information_schema._pg_expandarray(ARRAY[5, 6])", [("6", "1"), ("7", "2")])
 
 
 def test_set_returning_calls_inside_expressions(sql):
