@@ -43,6 +43,12 @@ def _as_written(name: str):
     return lambda args: exp.Anonymous(this=name, expressions=args)
 
 
+class OnCommitDrop(exp.Property):
+    """PostgreSQL's ON COMMIT DROP of a temporary table."""
+
+    arg_types: dict = {}
+
+
 class _PostgresAsWritten(Postgres):
     """sqlglot's PostgreSQL dialect, but array subscripts stay as written (1-based).
 
@@ -87,6 +93,27 @@ class _PostgresAsWritten(Postgres):
             if unit is not None and not re.fullmatch(r"\s*[-+]?[\d.]+\s*", this.name):
                 unit = None
             return self.expression(exp.Interval(this=this, unit=unit))
+
+        def _parse_on_property(self) -> exp.Expression | None:
+            # CREATE TEMP TABLE ... ON COMMIT DROP (sqlglot reads only PRESERVE/DELETE ROWS)
+            if self._match_text_seq("COMMIT", "DROP"):
+                return self.expression(OnCommitDrop())
+            return super()._parse_on_property()
+
+        def parse_set_operation(self, this: exp.Expression, **kwargs) -> exp.Expression | None:
+            # UNION [ALL] BY NAME / CORRESPONDING and join-style set operations are other
+            # dialects' grammar: PostgreSQL reports a syntax error at their first word
+            index = self._index
+            setop = super().parse_set_operation(this, **kwargs)
+            foreign = ("by_name", "on", "side", "kind")
+            if isinstance(setop, exp.SetOperation) and any(setop.args.get(k) for k in foreign):
+                self._retreat(index)
+                while self._curr is not None and self._curr.token_type in (
+                        TokenType.UNION, TokenType.INTERSECT, TokenType.EXCEPT, TokenType.ALL, TokenType.DISTINCT):
+                    self._advance()
+                word = self._curr.text if self._curr is not None else ""
+                raise SqlSyntaxError(f'syntax error at or near "{word}"')
+            return setop
 
         def _parse_is_rhs(self, distinct: bool = False) -> exp.Expression | None:
             # keep `IS [NOT] UNKNOWN` apart from IS NULL: it only accepts booleans

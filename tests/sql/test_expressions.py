@@ -99,3 +99,8 @@ def test_constant_null_conjunct_gates_the_filter(sql):
     sql.setup("CREATE TABLE g (a int, b float8);\nINSERT INTO g VALUES (6315, 1.5), (1, 2)")
     sql.check("SELECT b FROM g WHERE 90 + a * - CAST(- a AS integer) * 55 BETWEEN NULL AND b", [])
     sql.check("SELECT count(*) FROM g WHERE a * a * 55 > 0 AND NULL", [("0",)])
+
+
+def test_other_dialects_set_operations_are_syntax_errors(sql):
+    sql.error("SELECT 1 UNION CORRESPONDING SELECT 1", "42601", 'syntax error at or near "CORRESPONDING"')
+    sql.error("SELECT 1 UNION BY NAME SELECT 1", "42601", 'syntax error at or near "BY"')

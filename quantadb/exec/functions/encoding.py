@@ -1,4 +1,5 @@
-"""encode/decode (base64, hex, escape), convert_from/convert_to, overlay and array_ndims: one Python call per row over object columns, PostgreSQL's rules and errors."""
+"""encode/decode (base64, hex, escape), convert_from/convert_to, overlay and array_ndims: one
+Python call per row over object columns, PostgreSQL's rules and errors."""
 
 from __future__ import annotations
 
