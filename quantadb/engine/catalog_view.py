@@ -13,17 +13,19 @@ from quantadb.storage.txn import Snapshot
 
 class SessionCatalog:
     def __init__(self, store: Store, snapshot: Snapshot, database_oid: int, search_path: list[str],
-                 user: str) -> None:
+                 user: str, temp_schema: str | None = None) -> None:
         self.store = store
         self.snap = snapshot
         self.database_oid = database_oid
         self.user = user
         self.search_path = search_path
+        self.temp_schema = temp_schema  # the session's pg_temp_<pid>, once it made one
 
     # -- names ------------------------------------------------------------------------------
 
     def effective_path(self) -> list[str]:
-        """search_path as used for lookups: pg_catalog first unless listed, $user expanded."""
+        """search_path as used for lookups: pg_catalog first unless listed, $user expanded, and
+        the session's temporary schema before everything unless listed (as pg_temp)."""
         path = []
         for entry in self.search_path:
             name = self.user if entry == "$user" else entry
@@ -31,9 +33,16 @@ class SessionCatalog:
                 path.append(name)
         if "pg_catalog" not in path:
             path.insert(0, "pg_catalog")
+        if self.temp_schema is not None and "pg_temp" not in self.search_path and \
+                self.namespace_oid(self.temp_schema) is not None:
+            path.insert(0, self.temp_schema)
         return path
 
     def namespace_oid(self, name: str) -> int | None:
+        if name == "pg_temp":
+            if self.temp_schema is None:
+                return None
+            name = self.temp_schema
         ns = self.store.catalog.find_namespace(self.snap, self.database_oid, name)
         return ns.oid if ns is not None else None
 
@@ -61,6 +70,8 @@ class SessionCatalog:
         if ns is None:
             return None
         rel = self.store.catalog.find_relation(self.snap, self.database_oid, ns, name)
+        if schema == "pg_temp":
+            schema = self.temp_schema
         return ResolvedRelation(schema, relation=rel) if rel is not None else None
 
     def creation_namespace(self, parts: list[str]) -> tuple[int, str]:

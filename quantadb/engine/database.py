@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from quantadb.engine.maintenance import Maintenance, StatementGate
 from quantadb.engine.session import Session
+from quantadb.engine.ddl.temp import drop_orphan_temp_schemas
 from quantadb.engine.privileges import database_privilege
 from quantadb.errors import InvalidAuthorizationSpecification, InvalidCatalogName
 from quantadb.storage.store import Store
@@ -46,6 +47,9 @@ class Database:
     def open(cls, data_dir: str, *, fsync: bool = True) -> "Database":
         started = time.monotonic()
         store = Store.open(data_dir, fsync=fsync)
+        dropped = drop_orphan_temp_schemas(store)
+        if dropped:
+            log.info("[engine] dropped %d temporary schema(s) of sessions that ended in a crash", dropped)
         log.info("[engine] database open in %.2f s (lsn %d)", time.monotonic() - started, store.current_lsn)
         return cls(store, data_dir)
 

@@ -23,6 +23,7 @@ import numpy as np
 from quantadb.engine import statements as S
 from quantadb.engine.autoparam import parameterize
 from quantadb.engine.catalog_view import RegNames, SessionCatalog
+from quantadb.engine.ddl import temp
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
 from quantadb.engine.settings import Settings
 from quantadb.exec.columns import take_batch
@@ -98,6 +99,8 @@ class Session:
         self.portals: dict[str, Portal] = {}
         self.notices: list[Notice] = []
         self.sequences_seen: dict[int, int] = {}  # currval()
+        self.temp_schema: str | None = None  # pg_temp_<pid> once CREATE TEMP TABLE made it
+        self.temp_on_commit: dict[int, str] = {}  # temporary table OID -> "drop" / "delete" (rows)
         self.last_sequence: int | None = None
         self._cancel = threading.Event()
         self.terminate_requested = False
@@ -149,7 +152,8 @@ class Session:
 
     def catalog(self) -> SessionCatalog:
         snap = self.store.snapshot(self.state.txn)
-        return SessionCatalog(self.store, snap, self.database_oid, self.search_path(), self.user)
+        return SessionCatalog(self.store, snap, self.database_oid, self.search_path(), self.user,
+                              self.temp_schema)
 
     def search_path(self) -> list[str]:
         raw = self.settings.get("search_path") or ""
@@ -296,6 +300,7 @@ class Session:
         if self.state.txn is not None:
             self.store.abort(self.state.txn)
         self.state = TxnState()
+        temp.drop_temp_schema(self)
         self.prepared.clear()
         self.portals.clear()
         self.db.release_advisory_locks(self)
@@ -434,6 +439,8 @@ class Session:
             self.store.abort(txn)
             self.settings.end(committed=False)
             return None
+        if self.temp_on_commit:
+            temp.before_commit(self, txn)
         self.settings.end(committed=True)
         return self.store.commit(txn)
 
@@ -482,6 +489,8 @@ class Session:
                 self.store.abort(txn)
             self.settings.end(committed=False)
             return Result(tag="ROLLBACK")
+        if self.temp_on_commit:
+            temp.before_commit(self, txn)
         self.settings.end(committed=True)
         return Result(tag="COMMIT", durable=self.store.commit(txn))
 

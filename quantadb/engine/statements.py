@@ -106,7 +106,8 @@ def bind(session: "Session", stmt: Statement, param_types: list[SqlType]) -> Bou
         columns = UT.describe_utility(session, stmt.utility)
         return Bound(None, columns, [SqlType(R.TEXT) if t.pg is R.UNKNOWN else t for t in param_types])
     version = session.store.catalog.version
-    path = session.settings.get("search_path") or ""
+    # names resolve by search_path, and by the temporary schema of a session that has one
+    path = (session.settings.get("search_path") or "") + (f"|{session.temp_schema}" if session.temp_schema else "")
     key = (stmt.text, tuple(t.oid for t in param_types))
     cached = session.db.plan_cache.get((session.database_oid, key))
     if cached is not None and cached.catalog_version == version and cached.search_path == path:

@@ -9,11 +9,12 @@ from sqlglot import exp
 
 from quantadb.errors import FeatureNotSupported, InvalidTableDefinition
 from quantadb.sql import ddl_stmts as D
-from quantadb.sql.parse import to_sql
+from quantadb.sql.parse import OnCommitDrop, to_sql
 from quantadb.sql.typenames import from_datatype, is_serial
 
 _FK_ACTIONS = {"NO ACTION": "a", "RESTRICT": "r", "CASCADE": "c", "SET NULL": "n", "SET DEFAULT": "d"}
 _DROP_KINDS = ("TABLE", "VIEW", "INDEX", "SEQUENCE", "SCHEMA")
+_PERSISTENCE_PROPERTIES = (exp.TemporaryProperty, exp.OnCommitProperty, OnCommitDrop)
 
 
 def bind_ddl(node: exp.Expression, text: str) -> D.DdlStmt:
@@ -49,7 +50,8 @@ def _create(node: exp.Create) -> D.DdlStmt:
     if kind == "TABLE":
         if node.args.get("expression") is not None:
             table, names = _target(node.this)
-            return D.CreateTableAs(_name(table), to_sql(node.args["expression"]), names, if_not_exists)
+            return D.CreateTableAs(_name(table), to_sql(node.args["expression"]), names, if_not_exists,
+                                   _persistence(node, _name(table)))
         return _create_table(node, if_not_exists)
     if kind == "INDEX":
         return _create_index(node, if_not_exists)
@@ -73,14 +75,28 @@ def _create_table(node: exp.Create, if_not_exists: bool) -> D.CreateTable:
             columns.append(column_spec(item))
         else:
             constraints.extend(_table_constraints(item))
-    return D.CreateTable(_name(table), tuple(columns), tuple(constraints), _options(node), if_not_exists)
+    return D.CreateTable(_name(table), tuple(columns), tuple(constraints), _options(node), if_not_exists,
+                         _persistence(node, _name(table)))
+
+
+def _persistence(node: exp.Create, name: D.Name) -> D.Persistence:
+    props = node.args.get("properties")
+    found = {type(p) for p in (props.expressions if props is not None else [])}
+    temporary = exp.TemporaryProperty in found or (len(name) > 1 and name[-2] == "pg_temp")
+    on_commit = "drop" if OnCommitDrop in found else ""
+    if exp.OnCommitProperty in found:
+        on_commit = "delete" if next(p for p in props.expressions if isinstance(p, exp.OnCommitProperty)
+                                     ).args.get("delete") else ""
+    if (OnCommitDrop in found or exp.OnCommitProperty in found) and not temporary:
+        raise InvalidTableDefinition("ON COMMIT can only be used on temporary tables")
+    return D.Persistence(temporary, on_commit)
 
 
 def _options(node: exp.Create) -> tuple[str, ...]:
     props = node.args.get("properties")
     out = []
     for p in props.expressions if props is not None else []:
-        if isinstance(p, exp.Property) and not isinstance(p, exp.TemporaryProperty) and p.name:
+        if isinstance(p, exp.Property) and not isinstance(p, _PERSISTENCE_PROPERTIES) and p.name:
             value = p.args.get("value")
             out.append(f"{p.name}={value.sql() if value is not None else ''}")
     return tuple(out)

@@ -37,12 +37,21 @@ class ColumnSpec:
 
 
 @dataclass(frozen=True)
+class Persistence:
+    """CREATE [TEMP] TABLE: a temporary table lives in its session's pg_temp schema."""
+
+    temporary: bool = False
+    on_commit: str = ""  # "", "delete" (DELETE ROWS) or "drop"; PRESERVE ROWS is ""
+
+
+@dataclass(frozen=True)
 class CreateTable:
     name: Name
     columns: tuple[ColumnSpec, ...]
     constraints: tuple[ConstraintSpec, ...] = ()
     options: tuple[str, ...] = ()  # WITH (key=value, ...)
     if_not_exists: bool = False
+    persistence: Persistence = Persistence()
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,7 @@ class CreateTableAs:
     query: str
     column_names: tuple[str, ...] = ()
     if_not_exists: bool = False
+    persistence: Persistence = Persistence()
 
 
 @dataclass(frozen=True)

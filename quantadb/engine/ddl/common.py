@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from quantadb.engine.ddl.temp import temp_namespace
 from quantadb.engine.privileges import schema_create
 from quantadb.engine.results import Result
 from quantadb.errors import (
@@ -30,9 +31,11 @@ def require_owner(session: "Session", rel: RelationDef) -> None:
         raise InsufficientPrivilege(f"must be owner of {kind_word(rel.kind)} {rel.name}")
 
 
-def creation_namespace(session: "Session", name: tuple[str, ...]) -> tuple[int, str]:
-    """The schema a new object goes into (explicit or search_path's first) and its bare name;
-    the role needs CREATE on that schema."""
+def creation_namespace(session: "Session", name: tuple[str, ...], temporary: bool = False) -> tuple[int, str]:
+    """The schema a new object goes into (the session's temporary schema, an explicit one or
+    search_path's first) and its bare name; the role needs CREATE on that schema."""
+    if temporary:
+        return temp_namespace(session), name[-1]
     ns, bare = session.catalog().creation_namespace(list(name))
     schema_create(session, ns)
     return ns, bare

@@ -39,7 +39,7 @@ from quantadb.engine.ddl.common import (
 
 
 def create_table(session: "Session", stmt: D.CreateTable) -> Result:
-    ns, name = creation_namespace(session, stmt.name)
+    ns, name = creation_namespace(session, stmt.name, stmt.persistence.temporary)
     if not check_new_name(session, ns, name, stmt.if_not_exists):
         return Result(tag="CREATE TABLE")
     txn = session_txn(session)
@@ -62,6 +62,8 @@ def create_table(session: "Session", stmt: D.CreateTable) -> Result:
     store.create_relation(txn, rel)
     for con in constraints + list(stmt.constraints):
         rel = add_constraint(session, rel, con)
+    if stmt.persistence.on_commit:
+        session.temp_on_commit[oid] = stmt.persistence.on_commit
     return Result(tag="CREATE TABLE")
 
 
@@ -192,7 +194,7 @@ def _validate_check(session: "Session", rel: RelationDef, con: ConstraintDef) ->
 
 def create_table_as(session: "Session", stmt: D.CreateTableAs) -> Result:
     from quantadb.engine import statements as S
-    ns, name = creation_namespace(session, stmt.name)
+    ns, name = creation_namespace(session, stmt.name, stmt.persistence.temporary)
     if not check_new_name(session, ns, name, stmt.if_not_exists):
         return Result(tag="SELECT 0")
     bound = S.bind(session, S.Statement(stmt.query), [])
@@ -204,6 +206,8 @@ def create_table_as(session: "Session", stmt: D.CreateTableAs) -> Result:
     store, txn = session.store, session_txn(session)
     rel = new_relation(session, store.allocate_oid(txn), ns, name, "r", tuple(columns))
     store.create_relation(txn, rel)
+    if stmt.persistence.on_commit:
+        session.temp_on_commit[rel.oid] = stmt.persistence.on_commit
     batch = run_sql(session, stmt.query).batches[0]
     if batch.length:
         store.insert(txn, rel.oid, batch.columns, batch.length)

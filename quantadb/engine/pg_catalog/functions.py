@@ -12,6 +12,7 @@ from typing import Callable
 
 import numpy as np
 
+from quantadb.engine.ddl.temp import TEMP_SCHEMA_PREFIX
 from quantadb.engine.pg_catalog.deparse import (
     constraint_def, find_constraint, index_def, is_visible, quote_ident, view_def,
 )
@@ -257,8 +258,9 @@ def has_privilege(session, *args):
 
 
 @define("pg_is_other_temp_schema", ((OID,),), BOOL)
-def never(session, *args):
-    return False
+def pg_is_other_temp_schema(session, oid):
+    ns = session.store.catalog.namespace(session.catalog().snap, session.database_oid, oid)
+    return ns is not None and ns.name.startswith(TEMP_SCHEMA_PREFIX) and ns.name != session.temp_schema
 
 
 @define("pg_is_wal_replay_paused", ((),), BOOL)
@@ -272,7 +274,8 @@ def pg_is_wal_replay_paused(session):
 
 @define("pg_my_temp_schema", ((),), OID)
 def pg_my_temp_schema(session):
-    return 0
+    oid = session.catalog().namespace_oid("pg_temp")
+    return oid if oid is not None else 0
 
 
 @define("pg_relation_is_publishable", ((REGCLASS,),), BOOL)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator
 
+from quantadb.engine.ddl.temp import TEMP_SCHEMA_PREFIX
 from quantadb.engine.pg_catalog.tables import TABLES, Row, rows
 from quantadb.engine.privileges import effective_acl
 from quantadb.sql.catalog import VirtualTable
@@ -68,8 +69,13 @@ def pg_class(session: "Session") -> Iterator[Row]:
     relations = catalog.relations()
     referenced = _referenced(relations)
     with_index = {r.table_oid for r in relations if r.kind == "i"}
+    temporary = {ns.oid for ns in session.store.catalog.namespaces(catalog.snap, session.database_oid)
+                 if ns.name.startswith(TEMP_SCHEMA_PREFIX)}
     for rel in relations:
-        yield _class_row(session, rel, rel.oid in with_index, rel.oid in referenced)
+        row = _class_row(session, rel, rel.oid in with_index, rel.oid in referenced)
+        if rel.namespace in temporary:
+            row["relpersistence"] = "t"
+        yield row
     for table in TABLES.values():
         yield {"oid": table.oid, "relname": table.name, "relnamespace": virtual_namespace(table),
                "relowner": 10, "relam": HEAP_AM if table.oid < 10000 else 0, "relfilenode": 0,
