@@ -95,10 +95,3 @@ def test_timestamp_plus_huge_interval_is_out_of_range(sql):
 def test_unknown_explain_option(sql):
     sql.error("EXPLAIN (trace) SELECT 1", "42601", 'unrecognized EXPLAIN option "trace"')
     sql.error('EXPLAIN ("VERBOSE") SELECT 1', "42601", 'unrecognized EXPLAIN option "VERBOSE"')
-
-
-def test_typsend_functions_give_the_binary_wire_form(sql):
-    sql.check("SELECT int8send(2147483647), int4send(1), textsend('ab'), boolsend(true), float8send(1.5), "
-              "numeric_send(1.5), date_send('2020-01-01'), interval_send('1 day')",
-              [("\\x000000007fffffff", "\\x00000001", "\\x6162", "\\x01", "\\x3ff8000000000000",
-                "\\x000200000000000100011388", "\\x00001c89", "\\x00000000000000000000000100000000")])
