@@ -114,10 +114,14 @@ def _call(e: E.Call, batch: Batch, ctx: EvalContext) -> Column:
 
 
 def _per_distinct(e: E.Call, fn: Callable, args: list[Column], n: int, ctx: EvalContext) -> Column | None:
-    """A deterministic strict call whose one non-constant argument is coded (a dictionary of
-    distinct strings, as storage keeps them) runs once per distinct value; None: not such a call."""
+    """A deterministic strict call on constants runs once; one whose one non-constant argument is
+    coded (a dictionary of distinct strings, as storage keeps them) runs once per distinct value.
+    None: not such a call."""
     if e.volatile:
         return None
+    if n > 1 and all(_constant(x) for x in e.args):  # the same value on every row: compute it once
+        out = fn([a.rows(slice(0, 1)) for a in args], 1, ctx, e)
+        return out.rows(np.zeros(n, dtype=np.intp))
     coded = [i for i, a in enumerate(args) if a.codes is not None]
     if len(coded) != 1 or not all(i == coded[0] or _constant(x) for i, x in enumerate(e.args)):
         return None
