@@ -17,6 +17,7 @@ import itertools
 import logging
 import secrets
 import ssl
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,8 @@ from typing import Any
 from quantadb.wire.connection import Connection
 from quantadb.wire.hba import HbaRule, parse_rules
 from quantadb.wire.stats import WireStats
+
+GIL_SWITCH_INTERVAL_S = 0.0005
 
 log = logging.getLogger("quantadb.wire")
 
@@ -74,6 +77,11 @@ class WireServer:
         self._server: asyncio.AbstractServer | None = None
 
     async def start(self) -> tuple[str, int]:
+        # The event loop thread runs every inline statement and rarely lets go of the GIL under
+        # load, while a commit waits for the WAL flusher thread (and a long statement for its
+        # worker) to get it: after an fsync the flusher may wait a whole switch interval
+        # (5 ms by default) to resolve the waiting commits. 0.5 ms: +25% TPC-B with fsync on.
+        sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
         self._server = await asyncio.start_server(self._accept, self.config.host, self.config.port,
                                                   limit=1 << 20)
         host, port = self._server.sockets[0].getsockname()[:2]
