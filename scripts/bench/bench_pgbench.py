@@ -4,7 +4,9 @@ For each server (a fresh QuantaDB node, then a throwaway PostgreSQL 15, both wit
 off): `pgbench -i -s SCALE` timed, then `-S` simple with 1 client, `-S -M prepared` with 8
 clients, and the default TPC-B-like script `-M prepared` with 1 and 8 clients, each for
 --duration seconds. Prints TPS, ratios (QuantaDB TPS / PostgreSQL TPS, so > 1 means QuantaDB is
-faster) and failed transactions; then the QuantaDB process's resident memory holding the data
+faster), failed transactions and each server's CPU time per transaction (less sensitive to other
+load on the machine than TPS: PostgreSQL's is its postmaster's and exited backends'); then the
+QuantaDB process's resident memory holding the data
 against PostgreSQL's on-disk size of the same tables, and QuantaDB's restart time; last, a
 cProfile of TPC-B transactions run in-process on QuantaDB's data directory.
 
@@ -56,6 +58,7 @@ class Run:
     tps: float = 0.0
     processed: int = 0
     failed: int = 0
+    cpu_us: float = 0.0  # server CPU time per processed transaction
     error: str = ""  # pgbench exit status and the tail of its stderr when it did not finish cleanly
 
 
@@ -81,10 +84,20 @@ def pgbench_init(dsn: str, scale: int) -> tuple[float, str]:
     return elapsed, "" if r.returncode == 0 else f"exit {r.returncode}: {r.stderr.strip()[-400:]}"
 
 
-def pgbench_run(dsn: str, case: Case, duration: int) -> Run:
+def cpu_seconds(pid: int) -> float:
+    """CPU time of a process plus that of its children that have exited and been reaped."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")  # utime stime cutime cstime
+
+
+def pgbench_run(dsn: str, case: Case, duration: int, server_pid: int) -> Run:
     cmd = ["pgbench", "-n", *case.args, "-c", str(case.clients), "-j", str(min(case.clients, 2)),
            "-T", str(duration), *url(dsn)]
+    cpu_before = cpu_seconds(server_pid)
     r = subprocess.run(cmd, capture_output=True, text=True)
+    time.sleep(0.5)  # PostgreSQL's backends exit with their connections: let the postmaster reap them
+    cpu = cpu_seconds(server_pid) - cpu_before
     run = Run()
     if m := re.search(r"tps = ([0-9.]+)", r.stdout):
         run.tps = float(m.group(1))
@@ -92,6 +105,8 @@ def pgbench_run(dsn: str, case: Case, duration: int) -> Run:
         run.processed = int(m.group(1))
     if m := re.search(r"number of failed transactions: (\d+)", r.stdout):
         run.failed = int(m.group(1))
+    if run.processed:
+        run.cpu_us = cpu / run.processed * 1e6
     if r.returncode != 0 or not run.tps:
         run.error = f"exit {r.returncode}: {r.stderr.strip()[-400:]}"
     return run
@@ -104,15 +119,15 @@ def pg_tables_bytes(dsn: str) -> int:
     return int(row[0])
 
 
-def bench_side(dsn: str, scale: int, duration: int, measure_bytes: Callable[[], int]) -> Side:
+def bench_side(dsn: str, scale: int, duration: int, measure_bytes: Callable[[], int], server_pid: int) -> Side:
     side = Side()
     side.init_s, side.init_error = pgbench_init(dsn, scale)
     if side.init_error:
         return side
     side.bytes_after_init = measure_bytes()
     for case in CASES:
-        side.runs[case.label] = pgbench_run(dsn, case, duration)
-        print(f"  {case.label}: {side.runs[case.label].tps:.0f} tps", flush=True)
+        run = side.runs[case.label] = pgbench_run(dsn, case, duration, server_pid)
+        print(f"  {case.label}: {run.tps:.0f} tps, {run.cpu_us:.0f} us server CPU a transaction", flush=True)
     side.bytes_after_runs = measure_bytes()
     return side
 
@@ -160,14 +175,16 @@ def mb(n: int) -> str:
 
 def report(scale: int, duration: int, qdb: Side, pg: Side, restart_s: float, rss_restarted: int) -> None:
     print(f"\npgbench scale {scale}, -T {duration}; ratio = QuantaDB / PostgreSQL (> 1: QuantaDB better)")
-    print(f"{'':<28}{'QuantaDB':>12}{'PostgreSQL':>12}{'ratio':>8}  QuantaDB failed / PG failed")
+    print(f"{'':<28}{'QuantaDB':>12}{'PostgreSQL':>12}{'ratio':>8}  {'CPU us/txn Q / PG':>18}  "
+          f"QuantaDB failed / PG failed")
     init_ratio = pg.init_s / qdb.init_s if qdb.init_s else 0.0
     print(f"{'pgbench -i (s, ratio PG/Q)':<28}{qdb.init_s:>12.2f}{pg.init_s:>12.2f}{init_ratio:>8.2f}  "
-          f"{qdb.init_error or 'ok'} / {pg.init_error or 'ok'}")
+          f"{'':>18}  {qdb.init_error or 'ok'} / {pg.init_error or 'ok'}")
     for case in CASES:
         q, p = qdb.runs.get(case.label, Run(error="not run")), pg.runs.get(case.label, Run(error="not run"))
         ratio = q.tps / p.tps if p.tps else 0.0
-        print(f"{case.label + ' (tps)':<28}{q.tps:>12.0f}{p.tps:>12.0f}{ratio:>8.2f}  "
+        cpu = f"{q.cpu_us:.0f} / {p.cpu_us:.0f}"
+        print(f"{case.label + ' (tps)':<28}{q.tps:>12.0f}{p.tps:>12.0f}{ratio:>8.2f}  {cpu:>18}  "
               f"{q.failed} of {q.processed + q.failed}{' ' + q.error if q.error else ''} / "
               f"{p.failed} of {p.processed + p.failed}{' ' + p.error if p.error else ''}")
     print(f"\nQuantaDB RSS after -i {mb(qdb.bytes_after_init)}, after runs {mb(qdb.bytes_after_runs)}, "
@@ -192,13 +209,14 @@ def main() -> int:
     try:
         print("QuantaDB", flush=True)
         with QuantaDBServer(data_dir) as server:
-            qdb = bench_side(server.dsn, args.scale, args.duration, server.rss_bytes)
+            qdb = bench_side(server.dsn, args.scale, args.duration, server.rss_bytes, server.proc.pid)
         with QuantaDBServer(data_dir) as server:
             restart_s = server.ready_seconds
             rss_restarted = server.rss_bytes()
         print("PostgreSQL", flush=True)
         with PgServer() as server:
-            pg = bench_side(server.dsn, args.scale, args.duration, lambda: pg_tables_bytes(server.dsn))
+            pg = bench_side(server.dsn, args.scale, args.duration, lambda: pg_tables_bytes(server.dsn),
+                            server.postmaster_pid())
         report(args.scale, args.duration, qdb, pg, restart_s, rss_restarted)
         if args.profile_transactions and not qdb.init_error:
             profile_tpcb(data_dir, args.scale, args.profile_transactions, args.top)

@@ -68,6 +68,10 @@ class PgServer:
                   os.path.join(self.tmp, "server.log"), "-w", "-t", "60", "start")
         return self
 
+    def postmaster_pid(self) -> int:
+        with open(os.path.join(self.datadir, "postmaster.pid")) as f:
+            return int(f.readline())
+
     def stop(self) -> None:
         subprocess.run([*self.run_as, os.path.join(self.bindir, "pg_ctl"), "-D", self.datadir, "-m", "fast",
                         "-w", "stop"], capture_output=True)
