@@ -399,12 +399,21 @@ class ExprBinder:
         raise FeatureNotSupported(f"unsupported IS: {node.sql(dialect='postgres')}")
 
     def _NullSafeEQ(self, node: exp.Expression) -> Expr:
-        eq = self.operator("=", self.bind(node.this), self.bind(node.expression), fold=False)
-        return DistinctTest(eq, False, BOOL)
+        return self._distinct_test(node, False)
 
     def _NullSafeNEQ(self, node: exp.Expression) -> Expr:
-        eq = self.operator("=", self.bind(node.this), self.bind(node.expression), fold=False)
-        return DistinctTest(eq, True, BOOL)
+        return self._distinct_test(node, True)
+
+    def _distinct_test(self, node: exp.Expression, distinct: bool) -> Expr:
+        """a IS [NOT] DISTINCT FROM b; rows compare field by field (distinct if any pair is)."""
+        lefts, rights = _row_items(node.this), _row_items(node.expression)
+        if lefts is None or rights is None:
+            lefts, rights = [node.this], [node.expression]
+        elif len(lefts) != len(rights):
+            raise SqlSyntaxError("unequal number of entries in row expressions")
+        tests = [DistinctTest(self.operator("=", self.bind(a), self.bind(b), fold=False), distinct, BOOL)
+                 for a, b in zip(lefts, rights)]
+        return tests[0] if len(tests) == 1 else BoolOp("or" if distinct else "and", tests, BOOL)
 
     def _Between(self, node: exp.Between) -> Expr:
         arg = self.bind(node.this)

@@ -16,6 +16,13 @@ def test_row_null_tests_look_at_every_field(sql):
               "ROW(1, 2) IS NOT NULL", [("f", "t", "f", "t")])
 
 
+def test_row_comparisons_go_field_by_field(sql):
+    sql.check("SELECT ROW(1, 'a') = ROW(1, 'a'), ROW(1, NULL) = ROW(1, 2), (1, 2) < (1, 3), "
+              "ROW(1, 2) IS DISTINCT FROM ROW(1, NULL), (1, NULL) IS NOT DISTINCT FROM (1, NULL), "
+              "(1, 2) IS DISTINCT FROM (1, 2)", [("t", None, "t", "t", "t", "f")])
+    sql.error("SELECT ROW(1, 2) IS DISTINCT FROM ROW(1, 2, 3)", "42601", "unequal number of entries in row expressions")
+
+
 def test_case_over_rows_of_different_field_types(sql):
     sql.check("SELECT CASE WHEN false THEN ROW(1.1, INTERVAL '1') ELSE ROW(0, INTERVAL '1') END, "
               "CASE WHEN true THEN NULL ELSE ROW(2) END, CASE WHEN false THEN NULL ELSE ROW(NULL) END",
