@@ -172,9 +172,9 @@ class ExprBinder:
         if hit is None:
             if not qualifier and name in ("user", "current_role"):
                 return self.call("current_user", [], node)
-            table_oid = self.scope.tableoid(qualifier) if name == "tableoid" else None
-            if table_oid is not None:
-                return Const(table_oid, SqlType(R.OID))
+            system = self.scope.system_column(name, qualifier)
+            if system is not None:
+                return Const(*system)
             whole = None if qualifier else self._whole_row(name)  # a bare table name is its whole row
             if whole is None:
                 raise undefined_column(name, qualifier)

@@ -16,7 +16,7 @@ from quantadb.sql.expr import (AggRef, Call, Coalesce, ColumnRef, Const, Expr, O
                                expr_key, transform, walk)
 from quantadb.sql.names import column_name
 from quantadb.sql.parse import parse_sql
-from quantadb.sql.scope import Scope, ScopeColumn
+from quantadb.sql.scope import Scope, ScopeColumn, system_columns
 from quantadb.types import registry as R
 from quantadb.types.codecs import FormatContext
 from quantadb.types.registry import SqlType
@@ -475,7 +475,7 @@ class QueryBinder:
         for c in right_scope.columns:
             scope.columns.append(ScopeColumn(c.name, c.alias, c.column, c.hidden, c.schema))
         scope.aliases |= right_scope.aliases
-        scope.relation_oids.update(right_scope.relation_oids)
+        scope.system_columns.update(right_scope.system_columns)
         join_kind = {"left": "left", "right": "right", "full": "full"}.get(side, "inner")
         if kind == "cross":
             join_kind = "cross"
@@ -632,7 +632,7 @@ class QueryBinder:
             vt = resolved.virtual
             columns = _rename(list(vt.columns), col_aliases)
             scope.add(name, columns, schema="" if alias else vt.schema)
-            scope.relation_oids[name] = vt.oid
+            scope.system_columns[name] = system_columns(vt.oid, generated=True)
             return P.VirtualScan(f"{vt.schema}.{vt.name}", columns), scope
         rel = resolved.relation
         if rel.kind == "v":
@@ -655,7 +655,7 @@ class QueryBinder:
         columns = [P.PlanColumn(c.name, c.type, rel.oid, c.attnum) for c in live]
         columns = _rename(columns, col_aliases, keep_source=True)
         scope.add(name, columns, schema="" if alias else resolved.schema)
-        scope.relation_oids[name] = rel.oid
+        scope.system_columns[name] = system_columns(rel.oid, generated=False)
         plan = P.TableScan(rel.oid, rel.name, [c.attnum for c in live], columns,
                            estimated_rows=self.catalog.estimated_rows(rel.oid))
         return plan, scope

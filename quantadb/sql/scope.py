@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 from quantadb.errors import AmbiguousAlias, AmbiguousColumn, UndefinedColumn, UndefinedTable
 from quantadb.sql.plan import PlanColumn
+from quantadb.types import registry as R
+from quantadb.types.registry import SqlType
 
 
 @dataclass
@@ -22,6 +24,19 @@ class ScopeColumn:
     schema: str = ""
 
 
+SystemColumns = dict[str, tuple[object, SqlType]]
+
+
+def system_columns(relation_oid: int, generated: bool) -> SystemColumns:
+    """tableoid (no table has children, so it is the relation's OID); the rows of a generated
+    catalog relation also read as created by the bootstrap transaction and never changed."""
+    columns: SystemColumns = {"tableoid": (relation_oid, SqlType(R.OID))}
+    if generated:
+        columns.update(xmin=(1, SqlType(R.XID)), cmin=(0, SqlType(R.CID)), xmax=(0, SqlType(R.XID)),
+                       cmax=(0, SqlType(R.CID)))
+    return columns
+
+
 @dataclass
 class Scope:
     columns: list[ScopeColumn] = field(default_factory=list)
@@ -31,8 +46,8 @@ class Scope:
     # positions `*` expands to, when not simply the visible columns in order (JOIN USING puts
     # the merged columns first)
     star_order: list[int] | None = None
-    # range variable -> OID of the table or catalog relation it scans (its system column tableoid)
-    relation_oids: dict[str, int] = field(default_factory=dict)
+    # range variable -> the system columns that have one value on every row it yields
+    system_columns: dict[str, SystemColumns] = field(default_factory=dict)
 
     def add(self, alias: str, columns: list[PlanColumn], schema: str = "") -> None:
         self.aliases.add(alias)
@@ -42,17 +57,18 @@ class Scope:
     def extend(self, other: "Scope") -> None:
         self.columns.extend(other.columns)
         self.aliases |= other.aliases
-        self.relation_oids.update(other.relation_oids)
+        self.system_columns.update(other.system_columns)
 
-    def tableoid(self, qualifier: list[str]) -> int | None:
-        """The value of the system column `tableoid` for `qualifier` (or the only relation in
-        scope), searching outward; the same for every row, as no table has children."""
+    def system_column(self, name: str, qualifier: list[str]) -> tuple[object, SqlType] | None:
+        """The value of system column `name` of `qualifier` (or of the only relation in scope),
+        searching outward."""
         scope = self
         while scope is not None:
-            if qualifier and qualifier[-1] in scope.relation_oids:
-                return scope.relation_oids[qualifier[-1]]
-            if not qualifier and scope.relation_oids:  # unqualified beside a join: 42703, as in PostgreSQL
-                return next(iter(scope.relation_oids.values())) if len(scope.relation_oids) == 1 else None
+            if qualifier and qualifier[-1] in scope.system_columns:
+                return scope.system_columns[qualifier[-1]].get(name)
+            if not qualifier and scope.system_columns:  # unqualified beside a join: 42703, as in PostgreSQL
+                found = list(scope.system_columns.values())
+                return found[0].get(name) if len(found) == 1 else None
             scope = scope.parent
         return None
 

@@ -102,6 +102,10 @@ def test_tableoid_system_column(conn) -> None:
     assert [c.name for c in star] == ["id", "email"]  # a system column, not part of *
     with pytest.raises(psycopg.errors.UndefinedColumn):  # unqualified beside a join, as in PostgreSQL
         conn.execute("SELECT tableoid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace")
+    # event_triggers/.../properties.sql reads e.xmin: generated catalog rows read as bootstrap rows
+    assert conn.execute("SELECT a.xmin::text, cmin::text, xmax::text, cmax::text FROM pg_am a "
+                        "LIMIT 1").fetchone() == ("1", "0", "0", "0")
+    assert conn.execute("SELECT e.oid, e.xmin, e.evtname FROM pg_catalog.pg_event_trigger e").fetchall() == []
 
 
 def test_constraint_indexes_depend_on_their_constraints(conn) -> None:
@@ -156,6 +160,23 @@ def test_properties_panels_settings_and_extensions(conn) -> None:
     rows = conn.execute("SELECT x.extname, e.comment FROM pg_catalog.pg_extension x "
                         "JOIN pg_catalog.pg_available_extensions() e ON x.extname = e.name").fetchall()
     assert rows == [("plpgsql", "PL/pgSQL procedural language")]
+
+
+def test_role_extension_and_dashboard_queries(conn) -> None:
+    """roles/.../properties.sql (security labels of shared objects), extensions/.../extensions.sql
+    (available versions) and the dashboard's Logs tab (pg_current_logfile(): no log collector)."""
+    roles = conn.execute("""
+        SELECT r.rolname, (SELECT pg_catalog.array_agg(provider || '=' || label) FROM pg_catalog.pg_shseclabel sl1
+                           WHERE sl1.objoid=r.oid) AS seclabels
+        FROM pg_catalog.pg_roles r WHERE r.rolname = 'postgres'""").fetchall()
+    assert roles == [("postgres", None)]
+    versions = conn.execute("""
+        SELECT a.name, a.installed_version, pg_catalog.array_agg(av.version), pg_catalog.array_agg(av.schema)
+        FROM pg_catalog.pg_available_extensions a
+        LEFT JOIN pg_catalog.pg_available_extension_versions av ON (a.name = av.name)
+        WHERE a.name = 'plpgsql' GROUP BY a.name, a.installed_version""").fetchall()
+    assert versions == [("plpgsql", "1.0", ["1.0"], ["pg_catalog"])]
+    assert conn.execute("SELECT pg_current_logfile(), pg_current_logfile('stderr')").fetchone() == (None, None)
 
 
 def test_statistics_panels_relations(conn) -> None:

@@ -272,6 +272,12 @@ def pg_is_wal_replay_paused(session):
     return False
 
 
+@define("pg_current_logfile", ((), (TEXT,)), TEXT, strict=False)
+def pg_current_logfile(session, log_format=None):
+    """The server logs to its standard output, not to a log collector's files."""
+    return None
+
+
 @define("pg_my_temp_schema", ((),), OID)
 def pg_my_temp_schema(session):
     oid = session.catalog().namespace_oid("pg_temp")

@@ -210,6 +210,8 @@ SHAPES: dict[tuple[str, str], tuple[int, str]] = {
         'provider text, label text'),
     ("pg_catalog", "pg_seclabel"): (3596,
         'objoid oid, classoid oid, objsubid integer, provider text, label text'),
+    ("pg_catalog", "pg_shseclabel"): (3592,
+        'objoid oid, classoid oid, provider text, label text'),
     ("pg_catalog", "pg_prepared_xacts"): (12090,
         'transaction xid, gid text, prepared timestamp with time zone, owner name, database name'),
     ("pg_catalog", "pg_cursors"): (12077,
@@ -306,6 +308,9 @@ SHAPES: dict[tuple[str, str], tuple[int, str]] = {
         ' from_sql boolean, generic_plans bigint, custom_plans bigint'),
     ("pg_catalog", "pg_available_extensions"): (12081,
         'name name, default_version text, installed_version text, comment text'),
+    ("pg_catalog", "pg_available_extension_versions"): (12085,
+        'name name, version text, installed boolean, superuser boolean, trusted boolean, relocatable '
+        'boolean, schema name, requires name[], comment text'),
     ("pg_catalog", "pg_timezone_names"): (12126,
         'name text, abbrev text, utc_offset interval, is_dst boolean'),
     ("pg_catalog", "pg_stat_bgwriter"): (12289,

@@ -1,5 +1,5 @@
 """pg_type (every registry type), pg_range, pg_am, pg_collation, pg_tablespace, pg_extension,
-pg_available_extensions and pg_language: the built-in objects, with PostgreSQL's OIDs."""
+pg_available_extension(_version)s and pg_language: the built-in objects, with PostgreSQL's OIDs."""
 
 from __future__ import annotations
 
@@ -77,10 +77,18 @@ def pg_extension(session: "Session") -> Iterator[Row]:
            "extrelocatable": False, "extversion": "1.0"}
 
 
+PLPGSQL_COMMENT = "PL/pgSQL procedural language"
+
+
 @rows("pg_catalog.pg_available_extensions")
 def pg_available_extensions(session: "Session") -> Iterator[Row]:
-    yield {"name": "plpgsql", "default_version": "1.0", "installed_version": "1.0",
-           "comment": "PL/pgSQL procedural language"}
+    yield {"name": "plpgsql", "default_version": "1.0", "installed_version": "1.0", "comment": PLPGSQL_COMMENT}
+
+
+@rows("pg_catalog.pg_available_extension_versions")
+def pg_available_extension_versions(session: "Session") -> Iterator[Row]:
+    yield {"name": "plpgsql", "version": "1.0", "installed": True, "superuser": True, "trusted": True,
+           "relocatable": False, "schema": "pg_catalog", "comment": PLPGSQL_COMMENT}
 
 
 # pgAdmin's Extensions node joins the function (PostgreSQL's has no installed_version column)

@@ -197,17 +197,19 @@ class PgAdminUi:
         return path
 
     def _opener(self, path: TreePath) -> Callable[[], bool]:
-        """A probe that is true once `path` shows children, clicking its toggle while it is closed
-        (again if pgAdmin closed it while still adding the node, as after registering a server)."""
+        """A probe that is true once `path` shows children (or is a leaf), clicking its toggle while
+        it is closed (again if pgAdmin closed it while still adding the node, as after registering
+        a server)."""
         clicked = [0.0]
 
         def probe() -> bool:
             row = self.entry(path)
             if row is None:
                 return False
-            if self.children(path):
+            toggles = row.find_elements(By.CSS_SELECTOR, "i.directory-toggle")
+            if self.children(path) or not toggles:  # open, or a leaf
                 return True
-            toggle = row.find_element(By.CSS_SELECTOR, "i.directory-toggle")
+            toggle = toggles[0]
             if "open" not in (toggle.get_attribute("class") or "").split() and time.monotonic() - clicked[0] > 3:
                 self.click(toggle)
                 clicked[0] = time.monotonic()
