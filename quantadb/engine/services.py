@@ -153,7 +153,7 @@ class ExecServices:
 
     def _referencing(self, rel_oid: int) -> list[tuple[RelationDef, ConstraintDef]]:
         out = []
-        for rel in self.session.catalog().referencing(rel_oid):
+        for rel in self.store.catalog.referencing(self.snapshot, rel_oid):
             for con in rel.constraints:
                 if con.kind == "f" and con.ref_table == rel_oid:
                     out.append((rel, con))
