@@ -275,6 +275,10 @@ class ExprBinder:
             result = self._row_compare(op, _row_items(node.this), _row_items(right_node))
             return BoolOp("not", [result], BOOL) if node.args.get("negate") else result
         left = self.bind(node.this)
+        if left.type.pg is R.RECORD and isinstance(right_node, exp.Subquery):  # (a, b) = (SELECT x, y ...)
+            plan, correlated = self.bind_subquery(right_node.this, self.scope)
+            plan = _as_record(plan, left.type)
+            return self.operator(op, left, SubqueryExpr("scalar", plan, plan.columns[0].type, correlated=correlated))
         right = self.bind(json_path_arg(right_node))
         if op == "similar to":
             right = self.call_bound("similar_to_escape", [right])
@@ -474,6 +478,8 @@ class ExprBinder:
 
     def _subquery_compare(self, arg: Expr, op: str, query: exp.Expression, kind: str, negated: bool) -> Expr:
         plan, correlated = self.bind_subquery(query, self.scope)
+        if arg.type.pg is R.RECORD:  # (a, b) IN (SELECT x, y ...): compare whole rows
+            plan = _as_record(plan, arg.type)
         if len(plan.columns) != 1:
             raise SqlSyntaxError("subquery has too many columns")
         col_type = plan.columns[0].type
@@ -776,6 +782,17 @@ def _strict_call(call: Call) -> Expr:
     if call.strict and any(isinstance(a, Const) and a.value is None for a in call.args):
         return Const(None, call.type)
     return call
+
+
+def _as_record(plan, shape: SqlType):
+    """A subquery's columns as one record column, to compare with a row of type `shape`."""
+    from quantadb.sql.plan import PlanColumn, Project
+    width = len(record_fields(shape))
+    if width and width != len(plan.columns):
+        raise SqlSyntaxError(f"subquery has too {'many' if len(plan.columns) > width else 'few'} columns")
+    refs = [ColumnRef(i, c.type, c.name) for i, c in enumerate(plan.columns)]
+    row = Call("row", "row", refs, record_type(anonymous_fields([r.type for r in refs])), strict=False)
+    return Project(plan, [row], [PlanColumn("row", row.type)], estimated_rows=plan.estimated_rows)
 
 
 def _is_array_constructor(node: exp.Expression) -> bool:

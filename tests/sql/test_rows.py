@@ -23,6 +23,17 @@ def test_row_comparisons_go_field_by_field(sql):
     sql.error("SELECT ROW(1, 2) IS DISTINCT FROM ROW(1, 2, 3)", "42601", "unequal number of entries in row expressions")
 
 
+def test_row_subqueries_compare_whole_rows(sql):
+    sql.check("SELECT (1, 2) = (SELECT 1, 2), (1, NULL) = (SELECT 2, 2), (1, NULL) = (SELECT 1, 2), "
+              "(1, 2) < (SELECT 1, 3), (1, 2) IN (SELECT 1, 3 UNION SELECT 1, 2), (1, 2) NOT IN (SELECT 1, 3), "
+              "(1, 2) < ANY (SELECT 1, 3)", [("t", "f", None, "t", "t", "t", "t")])
+    sql.check("SELECT a FROM (VALUES (1, 2), (3, 4)) t(a, b) WHERE (a, b) IN (SELECT 3, 4)", [("3",)])
+    sql.check("SELECT t1 = t2, t1 < t2 FROM (VALUES (1, 'a')) t1(x, y), (VALUES (1, 'b')) t2(x, y)",
+              [("f", "t")])
+    sql.error("SELECT (1, 2) = (SELECT 1)", "42601", "subquery has too few columns")
+    sql.error("SELECT (1, 2) IN (SELECT 1, 2, 3)", "42601", "subquery has too many columns")
+
+
 def test_case_over_rows_of_different_field_types(sql):
     sql.check("SELECT CASE WHEN false THEN ROW(1.1, INTERVAL '1') ELSE ROW(0, INTERVAL '1') END, "
               "CASE WHEN true THEN NULL ELSE ROW(2) END, CASE WHEN false THEN NULL ELSE ROW(NULL) END",

@@ -33,3 +33,48 @@ def record_field(args: list[Column], n: int, ctx, call) -> Column:
     present = records.valid if records.valid is not None else np.ones(n, dtype=bool)
     values = [r[index] if ok else None for r, ok in zip(records.data.tolist(), present.tolist())]
     return values_to_column(call.type, values)
+
+
+def _equal(a: tuple, b: tuple) -> bool | None:
+    """record_eq: false if any pair of fields differs, NULL if none does but a field is NULL."""
+    pairs = list(zip(a, b))
+    if any(x is not None and y is not None and x != y for x, y in pairs):
+        return False
+    return None if any(x is None or y is None for x, y in pairs) else True
+
+
+def _order(a: tuple, b: tuple) -> int | None:
+    """record_cmp: -1/0/1 at the first pair of fields that differ, NULL if a NULL comes first."""
+    for x, y in zip(a, b):
+        if x is None or y is None:
+            return None
+        if x != y:
+            return -1 if x < y else 1
+    return 0
+
+
+def _record_op(outcome):
+    """A record comparison operator: `outcome(a, b)` is True/False/None (NULL) for one row."""
+    def impl(args: list[Column], n: int, ctx, call) -> Column:
+        left, right = args
+        present = np.ones(n, dtype=bool)
+        for c in args:
+            if c.valid is not None:
+                present &= c.valid
+        results = [outcome(a, b) if ok else None
+                   for a, b, ok in zip(left.data.tolist(), right.data.tolist(), present.tolist())]
+        valid = np.fromiter((r is not None for r in results), dtype=bool, count=n)
+        return Column(np.fromiter((bool(r) for r in results), dtype=bool, count=n), None if valid.all() else valid)
+    return impl
+
+
+def _ordered(test):
+    return lambda a, b: None if (c := _order(a, b)) is None else test(c)
+
+
+scalar("record_eq")(_record_op(_equal))
+scalar("record_ne")(_record_op(lambda a, b: None if (e := _equal(a, b)) is None else not e))
+scalar("record_lt")(_record_op(_ordered(lambda c: c < 0)))
+scalar("record_le")(_record_op(_ordered(lambda c: c <= 0)))
+scalar("record_gt")(_record_op(_ordered(lambda c: c > 0)))
+scalar("record_ge")(_record_op(_ordered(lambda c: c >= 0)))

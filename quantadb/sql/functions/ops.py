@@ -11,7 +11,7 @@ from quantadb.sql.functions.signature import add_function
 from quantadb.sql.functions.signature import add_operator as op
 from quantadb.types.registry import (
     ANYARRAY, ANYELEMENT, ANYNONARRAY, BOOL, BPCHAR, BYTEA, CHAR, DATE, FLOAT4, FLOAT8, INT2, INT4,
-    INT8, INTERVAL, JSON, JSONB, NAME, NUMERIC, OID, TEXT, TIME, TIMESTAMP, TIMESTAMPTZ, TIMETZ, UUID,
+    INT8, INTERVAL, JSON, JSONB, NAME, NUMERIC, OID, RECORD, TEXT, TIME, TIMESTAMP, TIMESTAMPTZ, TIMETZ, UUID,
     array_of,
 )
 
@@ -128,6 +128,10 @@ JSON_OPS = (
 )
 for sym, left, right, ret, impl in JSON_OPS:
     op(sym, (left, right), ret, impl)
+
+# Whole records (a row subquery, a whole-row reference): field by field, record_eq & co.
+for sym, suffix in COMPARISONS.items():
+    op(sym, (RECORD, RECORD), BOOL, "record_" + suffix, strict=False)
 
 # Arrays (the comparisons are in COMPARABLE).
 op("@>", (ANYARRAY, ANYARRAY), BOOL, "arraycontains")
