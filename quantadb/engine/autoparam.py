@@ -11,13 +11,21 @@ or `(` (a cast or a function name) and never one before a type modifier. String 
 become parameters of type unknown, so they take their type from the context exactly as a
 literal does. If the template fails to bind, the caller falls back to the original text, so
 errors are reported exactly as without this rewrite.
+
+Lexing a query costs more than running a point select, and a client repeats the same query
+shape with other literals. So `single_template` keys what it decided by the query's *shape*
+(the text with each literal masked by one regular expression) and, for a shape seen before,
+rebuilds the template from the new text's literals without lexing. A shape is remembered only
+when the expression found exactly the literals the lexer found (same offsets), and only for
+texts without comments, quoted identifiers or dollar quotes; the rest always take the lexer.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from quantadb.sql.lexer import Token, tokenize
+from quantadb.sql.lexer import Token, split_statements, tokenize
 from quantadb.types import registry as R
 from quantadb.types.registry import SqlType
 
@@ -33,20 +41,98 @@ class Template:
     types: list[SqlType]  # the type each literal would have had (int4, int8, numeric or unknown)
 
 
+_LITERAL = re.compile(r"(?<!\w)'(?:[^']|'')*'|(?<![\w$.])(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)")
+_NOT_BY_SHAPE = re.compile(r"--|/\*|[\"$'\\]")  # left in a shape: comments, quotes, dollars: lex it
+_MAX_SHAPES = 2000
+_shapes: dict[str, tuple | None] = {}  # shape -> (lead, trail, per literal: None or chars of sign) | None
+
+
+def single_template(sql: str) -> tuple[str, Template] | None:
+    """For a Query message holding one parameterizable statement: (the statement's text, its
+    template); None otherwise (the caller splits and lexes as usual)."""
+    spans = [m.span() for m in _LITERAL.finditer(sql)]
+    pieces, cursor = [], 0
+    for start, end in spans:
+        pieces.append(sql[cursor:start])
+        cursor = end
+    pieces.append(sql[cursor:])
+    shape = "\0".join(pieces)
+    if _NOT_BY_SHAPE.search(shape):
+        return None
+    known = _shapes.get(shape, False)
+    if known is False:
+        known = _learn(sql, spans)
+        if len(_shapes) >= _MAX_SHAPES:
+            _shapes.clear()
+        _shapes[shape] = known
+    if known is None:
+        return None
+    lead, trail, signs = known
+    text = sql[lead:len(sql) - trail]
+    cuts = []
+    for (start, end), sign in zip(spans, signs):
+        if sign is not None:
+            raw = sql[start:end]
+            value = (raw[1:-1].replace("''", "'"), "string") if raw[0] == "'" else \
+                (("-" if sign else "") + raw, "number")
+            cuts.append((start - lead - sign, end - lead, *value))
+    return text, _template(text, cuts)
+
+
+def _learn(sql: str, spans: list[tuple[int, int]]) -> tuple | None:
+    """What single_template may reuse for sql's shape: (chars before the statement, chars
+    after it, per literal None or the chars of its folded sign); None: lex texts of this shape."""
+    try:
+        statements = split_statements(sql)
+    except Exception:
+        return None
+    if len(statements) != 1:
+        return None
+    text, lead = statements[0]
+    tokens = tokenize(text)
+    if [(t.pos + lead, t.end + lead) for t in tokens if t.kind in ("number", "string")] != spans:
+        return None
+    cuts = _cuts(tokens)
+    if not cuts:
+        return None
+    cut_start = {end + lead: start + lead for start, end, _, _ in cuts}
+    signs = [start - cut_start[end] if end in cut_start else None for start, end in spans]
+    return lead, len(sql) - lead - len(text), signs
+
+
 def parameterize(text: str) -> Template | None:
     """The template of `text`, or None when nothing is worth (or safe) replacing."""
     try:
         tokens = tokenize(text)
     except Exception:
         return None
-    if not tokens or tokens[0].kind != "ident" or tokens[0].value not in _ELIGIBLE:
-        return None
-    if any(t.kind == "param" for t in tokens):
-        return None
+    cuts = _cuts(tokens)
+    return _template(text, cuts) if cuts else None
+
+
+def _template(text: str, cuts: list[tuple[int, int, str, str]]) -> Template:
+    """text with each cut (start, end, literal value, literal kind) replaced by $1, $2, ..."""
     pieces: list[str] = []
     literals: list[str] = []
     types: list[SqlType] = []
     cursor = 0
+    for start, end, value, kind in cuts:
+        pieces.append(text[cursor:start])
+        literals.append(value)
+        types.append(_literal_type(value, kind))
+        pieces.append(f"${len(literals)}")
+        cursor = end
+    pieces.append(text[cursor:])
+    return Template("".join(pieces), literals, types)
+
+
+def _cuts(tokens: list[Token]) -> list[tuple[int, int, str, str]]:
+    """The literals to replace: (start, end, value, kind); a folded unary minus starts the cut."""
+    if not tokens or tokens[0].kind != "ident" or tokens[0].value not in _ELIGIBLE:
+        return []
+    if any(t.kind == "param" for t in tokens):
+        return []
+    cuts: list[tuple[int, int, str, str]] = []
     in_values = 0  # parenthesis depth inside a VALUES list / IN list (1 = item level)
     depth = 0
     for i, tok in enumerate(tokens):
@@ -63,21 +149,14 @@ def parameterize(text: str) -> Template | None:
             continue
         if not _replaceable(tokens, i, in_values == depth and in_values > 0):
             continue
-        if len(literals) >= _MAX_LITERALS:
-            return None
+        if len(cuts) >= _MAX_LITERALS:
+            return []
         start, value = tok.pos, tok.value
         if tok.kind == "number" and _unary_minus(tokens, i):
             # the grammar folds a sign into the constant (-2147483648 is an int4): so do we
             start, value = tokens[i - 1].pos, "-" + value
-        pieces.append(text[cursor:start])
-        literals.append(value)
-        types.append(_literal_type(value, tok.kind))
-        pieces.append(f"${len(literals)}")
-        cursor = tok.end
-    if not literals:
-        return None
-    pieces.append(text[cursor:])
-    return Template("".join(pieces), literals, types)
+        cuts.append((start, tok.end, value, tok.kind))
+    return cuts
 
 
 def _replaceable(tokens: list[Token], i: int, in_list: bool) -> bool:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 
 from quantadb.engine import statements as S
-from quantadb.engine.autoparam import parameterize
+from quantadb.engine.autoparam import parameterize, single_template
 from quantadb.engine.catalog_view import RegNames, SessionCatalog
 from quantadb.engine.ddl import temp
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
@@ -162,6 +162,11 @@ class Session:
     # -- simple query ---------------------------------------------------------------------------
 
     def split(self, sql: str) -> list[S.Statement]:
+        known = single_template(sql)  # a query shape seen before: no lexing (autoparam.py)
+        if known is not None:
+            stmt = S.Statement(known[0], plain=True)
+            stmt.template = known[1]
+            return [stmt]
         return [S.Statement(text) for text, _ in split_statements(sql)]
 
     def run(self, stmt: S.Statement, *, inline: bool) -> Result:
@@ -169,7 +174,7 @@ class Session:
 
     def _simple_portal(self, stmt: S.Statement) -> Portal:
         """A portal for a simple-protocol statement, parameterized when that is safe (autoparam.py)."""
-        template = parameterize(stmt.text) if stmt.utility is None else None
+        template = stmt.template or (parameterize(stmt.text) if stmt.utility is None else None)
         if template is not None and not self.state.failed:
             plain = S.Statement(template.text, plain=True)
             try:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlglot import exp
 
 from quantadb.engine import privileges
+from quantadb.engine.autoparam import Template
 from quantadb.engine.point import PointRead, point_read, run_point_read
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
 from quantadb.errors import FeatureNotSupported
@@ -54,6 +55,7 @@ class Statement:
         self.text = text
         self.utility = U.parse_utility(text) if text and not plain else None
         self._ast: exp.Expression | None = None
+        self.template: Template | None = None  # its auto-parameterized form, when known already
         words = text.split(None, 1)
         self.keyword = words[0].lower().rstrip(";(") if words else ""
 
