@@ -9,7 +9,8 @@ from sqlglot import exp
 
 from quantadb.errors import FeatureNotSupported, InvalidTableDefinition
 from quantadb.sql import ddl_stmts as D
-from quantadb.sql.parse import OnCommitDrop, to_sql
+from quantadb.sql.lexer import tokenize
+from quantadb.sql.parse import OnCommitDrop, parse_sql, to_sql
 from quantadb.sql.typenames import from_datatype, is_serial
 
 _FK_ACTIONS = {"NO ACTION": "a", "RESTRICT": "r", "CASCADE": "c", "SET NULL": "n", "SET DEFAULT": "d"}
@@ -18,12 +19,18 @@ _PERSISTENCE_PROPERTIES = (exp.TemporaryProperty, exp.OnCommitProperty, OnCommit
 
 
 def bind_ddl(node: exp.Expression, text: str) -> D.DdlStmt:
+    words = [t.value for t in tokenize(text)[:3] if t.kind == "ident"]
+    if words[:1] == ["alter"] and words[1:2] != ["database"]:
+        from quantadb.sql.bind_alter import bind_alter  # bind_alter reads column definitions here
+        return bind_alter(text)
+    if words[:2] == ["create", "sequence"] or words[:3] in (["create", "temp", "sequence"],
+                                                            ["create", "temporary", "sequence"]):
+        from quantadb.sql.bind_alter import bind_create_sequence
+        return bind_create_sequence(text)
     if isinstance(node, exp.Create):
         return _create(node)
     if isinstance(node, exp.Drop):
         return _drop(node)
-    if isinstance(node, exp.Alter):
-        return _alter(node)
     if isinstance(node, exp.TruncateTable):
         return D.Truncate(tuple(_name(t) for t in node.expressions),
                           restart_identity=str(node.args.get("identity") or "").upper() == "RESTART")
@@ -58,8 +65,6 @@ def _create(node: exp.Create) -> D.DdlStmt:
     if kind == "VIEW":
         table, names = _target(node.this)
         return D.CreateView(_name(table), to_sql(node.args["expression"]), names, bool(node.args.get("replace")))
-    if kind == "SEQUENCE":
-        return _create_sequence(node, if_not_exists)
     if kind == "SCHEMA":
         return D.CreateSchema((node.this.args.get("db") or node.this.this).name, if_not_exists)
     raise FeatureNotSupported(f"CREATE {kind} is not supported")
@@ -195,21 +200,6 @@ def _create_index(node: exp.Create, if_not_exists: bool) -> D.CreateIndex:
                          if_not_exists)
 
 
-def _create_sequence(node: exp.Create, if_not_exists: bool) -> D.CreateSequence:
-    opts: dict[str, int | bool] = {}
-    props = node.args.get("properties")
-    for p in props.expressions if props is not None else []:
-        if isinstance(p, exp.SequenceProperties):
-            for key in ("start", "increment", "minvalue", "maxvalue", "cache"):
-                v = p.args.get(key)
-                if v is not None:
-                    opts[key] = int(v.sql())
-            if p.args.get("cycle"):
-                opts["cycle"] = True
-    return D.CreateSequence(_name(node.this), opts.get("start"), opts.get("increment", 1), opts.get("minvalue"),
-                            opts.get("maxvalue"), opts.get("cache", 1), bool(opts.get("cycle")), if_not_exists)
-
-
 def _drop(node: exp.Drop) -> D.DropObjects:
     kind = (node.args.get("kind") or "").upper()
     if kind not in _DROP_KINDS:
@@ -222,46 +212,18 @@ def _drop(node: exp.Drop) -> D.DropObjects:
     return D.DropObjects(kind, names, bool(node.args.get("exists")), bool(node.args.get("cascade")))
 
 
-def _alter(node: exp.Alter) -> D.AlterRelation:
-    kind = (node.args.get("kind") or "").upper()
-    if kind not in ("TABLE", "INDEX", "SEQUENCE", "VIEW"):
-        raise FeatureNotSupported(f"ALTER {kind} is not supported")
-    actions: list[D.AlterAction] = []
-    for action in node.args.get("actions") or []:
-        actions.extend(_alter_actions(action))
-    return D.AlterRelation(kind, _name(node.this), tuple(actions), bool(node.args.get("exists")))
+def column_from_text(text: str) -> D.ColumnSpec:
+    """One column definition, as written in CREATE TABLE (ALTER TABLE ADD COLUMN)."""
+    return _create_table(_table_parse(text), False).columns[0]
 
 
-def _alter_actions(action: exp.Expression) -> list[D.AlterAction]:
-    if isinstance(action, exp.ColumnDef):
-        return [D.AddColumn(column_spec(action))]
-    if isinstance(action, exp.AddConstraint):
-        return [D.AddConstraint(c) for item in action.expressions for c in _table_constraints(item)]
-    if isinstance(action, exp.Drop):
-        what = (action.args.get("kind") or "").upper()
-        if what not in ("COLUMN", "CONSTRAINT"):
-            raise FeatureNotSupported(f"ALTER TABLE DROP {what} is not supported")
-        make = D.DropColumn if what == "COLUMN" else D.DropConstraint
-        return [make(t.name, bool(action.args.get("exists"))) for t in action.args.get("tables") or []]
-    if isinstance(action, exp.RenameColumn):
-        return [D.RenameColumn(action.this.name, action.args["to"].name)]
-    if isinstance(action, exp.AlterRename):
-        return [D.RenameRelation(action.this.name)]
-    if isinstance(action, exp.AlterColumn):
-        return [_alter_column(action)]
-    raise FeatureNotSupported(f"ALTER TABLE action {action.sql(dialect='postgres')[:60]} is not supported")
+def constraints_from_text(text: str) -> tuple[D.ConstraintSpec, ...]:
+    """One table constraint clause, as written in CREATE TABLE (ALTER TABLE ADD CONSTRAINT)."""
+    return _create_table(_table_parse(text), False).constraints
 
 
-def _alter_column(action: exp.AlterColumn) -> D.AlterAction:
-    column = action.name
-    if action.args.get("dtype") is not None:
-        return D.SetColumnType(column, from_datatype(action.args["dtype"]))
-    if action.args.get("default") is not None:
-        return D.SetColumnDefault(column, to_sql(action.args["default"]))
-    if action.args.get("drop") and action.args.get("allow_null"):
-        return D.SetColumnNotNull(column, False)
-    if action.args.get("drop"):
-        return D.SetColumnDefault(column, None)
-    if action.args.get("allow_null") is False:
-        return D.SetColumnNotNull(column, True)
-    raise FeatureNotSupported(f"ALTER COLUMN {action.sql(dialect='postgres')[:60]} is not supported")
+def _table_parse(element: str) -> exp.Create:
+    node = parse_sql(f"CREATE TABLE _ ({element})")
+    if not isinstance(node, exp.Create):
+        raise FeatureNotSupported(f"{element[:60]} is not supported")
+    return node

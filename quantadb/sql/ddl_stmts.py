@@ -82,14 +82,28 @@ class CreateView:
 
 
 @dataclass(frozen=True)
-class CreateSequence:
-    name: Name
-    start: int | None = None
-    increment: int = 1
+class SequenceSpec:
+    """Sequence options as written (CREATE/ALTER SEQUENCE, identity columns); None = not given."""
+
+    data_type: SqlType | None = None  # AS smallint | integer | bigint
+    increment: int | None = None
     min_value: int | None = None
     max_value: int | None = None
-    cache: int = 1
-    cycle: bool = False
+    no_min: bool = False  # NO MINVALUE: back to the default
+    no_max: bool = False
+    start: int | None = None
+    restart: bool = False  # RESTART [WITH restart_with]
+    restart_with: int | None = None
+    cache: int | None = None
+    cycle: bool | None = None
+    owned_by: Name | None = None  # table..., column; () for OWNED BY NONE
+    name: Name = ()  # SEQUENCE NAME of an identity column
+
+
+@dataclass(frozen=True)
+class CreateSequence:
+    name: Name
+    spec: SequenceSpec = SequenceSpec()
     if_not_exists: bool = False
 
 
@@ -117,6 +131,7 @@ class Truncate:
 @dataclass(frozen=True)
 class AddColumn:
     column: ColumnSpec
+    if_not_exists: bool = False
 
 
 @dataclass(frozen=True)
@@ -151,6 +166,7 @@ class RenameRelation:
 class SetColumnType:
     column: str
     type: SqlType
+    using: str | None = None  # USING expression over the old values; default: a cast
 
 
 @dataclass(frozen=True)
@@ -165,8 +181,51 @@ class SetColumnNotNull:
     not_null: bool
 
 
+@dataclass(frozen=True)
+class AddIdentity:
+    column: str
+    always: bool
+    sequence: SequenceSpec = SequenceSpec()
+
+
+@dataclass(frozen=True)
+class DropIdentity:
+    column: str
+    if_exists: bool = False
+
+
+@dataclass(frozen=True)
+class RenameConstraint:
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class SetOwner:
+    role: str
+
+
+@dataclass(frozen=True)
+class SetSchema:
+    schema: str
+
+
+@dataclass(frozen=True)
+class SetStorageOptions:
+    """SET (key = value, ...) / RESET (key, ...): pg_class.reloptions."""
+
+    set: tuple[str, ...] = ()  # "key=value"
+    reset: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AlterSequenceOptions:
+    spec: SequenceSpec
+
+
 AlterAction = (AddColumn | AddConstraint | DropColumn | DropConstraint | RenameColumn | RenameRelation
-               | SetColumnType | SetColumnDefault | SetColumnNotNull)
+               | SetColumnType | SetColumnDefault | SetColumnNotNull | AddIdentity | DropIdentity
+               | RenameConstraint | SetOwner | SetSchema | SetStorageOptions | AlterSequenceOptions)
 
 
 @dataclass(frozen=True)
@@ -177,5 +236,12 @@ class AlterRelation:
     if_exists: bool = False
 
 
+@dataclass(frozen=True)
+class AlterSchema:
+    name: str
+    new_name: str | None = None
+    owner: str | None = None
+
+
 DdlStmt = (CreateTable | CreateTableAs | CreateIndex | CreateView | CreateSequence | CreateSchema | DropObjects
-           | Truncate | AlterRelation)
+           | Truncate | AlterRelation | AlterSchema)

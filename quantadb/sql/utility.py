@@ -9,7 +9,7 @@ that is not a utility statement: that goes to sqlglot.
 from __future__ import annotations
 
 from quantadb.errors import SyntaxError as SqlSyntaxError
-from quantadb.sql.lexer import Token, tokenize
+from quantadb.sql.reader import TokenReader as _Reader
 from quantadb.sql.utility_stmts import (
     CheckpointStmt,
     CloseStmt,
@@ -34,80 +34,6 @@ from quantadb.sql.utility_stmts import (
     UtilityStmt,
     VacuumStmt,
 )
-
-
-class _Reader:
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.toks = tokenize(text)
-        self.i = 0
-
-    def peek(self, k: int = 0) -> Token | None:
-        j = self.i + k
-        return self.toks[j] if j < len(self.toks) else None
-
-    def at_end(self) -> bool:
-        return self.i >= len(self.toks)
-
-    def next(self) -> Token:
-        tok = self.peek()
-        if tok is None:
-            raise SqlSyntaxError("syntax error at end of input", position=len(self.text) + 1)
-        self.i += 1
-        return tok
-
-    def word(self, *words: str) -> bool:
-        tok = self.peek()
-        if tok is not None and tok.is_word(*words):
-            self.i += 1
-            return True
-        return False
-
-    def words(self, *seq: str) -> bool:
-        for k, w in enumerate(seq):
-            tok = self.peek(k)
-            if tok is None or not tok.is_word(w):
-                return False
-        self.i += len(seq)
-        return True
-
-    def expect(self, *words: str) -> None:
-        tok = self.peek()
-        if not self.word(*words):
-            self.fail(tok)
-
-    def op(self, value: str) -> bool:
-        tok = self.peek()
-        if tok is not None and tok.kind == "op" and tok.value == value:
-            self.i += 1
-            return True
-        return False
-
-    def name(self) -> str:
-        tok = self.next()
-        if tok.kind not in ("ident", "qident"):
-            self.fail(tok)
-        return tok.value
-
-    def qualified_name(self) -> list[str]:
-        parts = [self.name()]
-        while self.op("."):
-            parts.append(self.name())
-        return parts
-
-    def rest(self) -> str:
-        tok = self.peek()
-        return "" if tok is None else self.text[tok.pos:].strip()
-
-    def fail(self, tok: Token | None) -> None:
-        if tok is None:
-            raise SqlSyntaxError("syntax error at end of input", position=len(self.text) + 1)
-        shown = self.text[tok.pos:].split(None, 1)[0] if tok.kind != "string" else tok.value
-        raise SqlSyntaxError(f'syntax error at or near "{shown}"', position=tok.pos + 1)
-
-    def done(self) -> None:
-        if not self.at_end():
-            self.fail(self.peek())
 
 
 def parse_utility(text: str) -> UtilityStmt | None:

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from quantadb.engine.ddl.alter import alter
+from quantadb.engine.ddl.alter import alter, alter_schema
 from quantadb.engine.ddl.objects import (
     comment_on,
     create_index,
     create_schema,
-    create_sequence,
     create_view,
     database_statement,
     drop,
     truncate,
 )
+from quantadb.engine.ddl.sequences import create_sequence
 from quantadb.engine.ddl.tables import create_table, create_table_as
 from quantadb.engine.results import Result
 from quantadb.sql import ddl_stmts as D
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 _EXECUTORS = {
     D.CreateTable: create_table, D.CreateTableAs: create_table_as, D.CreateIndex: create_index,
     D.CreateView: create_view, D.CreateSequence: create_sequence, D.CreateSchema: create_schema,
-    D.DropObjects: drop, D.Truncate: truncate, D.AlterRelation: alter,
+    D.DropObjects: drop, D.Truncate: truncate, D.AlterRelation: alter, D.AlterSchema: alter_schema,
 }
 
 

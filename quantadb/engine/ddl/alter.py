@@ -1,36 +1,34 @@
-"""ALTER TABLE: add/drop/rename columns, constraints, defaults, NOT NULL, column types, renames."""
+"""ALTER TABLE / INDEX / SEQUENCE / VIEW and ALTER SCHEMA: the relation-level actions (renames,
+constraints, owner, schema, storage options, sequence options); column actions are in
+alter_columns.py."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from quantadb.engine.ddl import alter_columns as C
+from quantadb.engine.ddl.common import require_owner, session_txn
+from quantadb.engine.ddl.sequences import alter_sequence
+from quantadb.engine.ddl.tables import add_constraint
+from quantadb.engine.privileges import schema_create
 from quantadb.engine.results import Result
 from quantadb.errors import (
     DuplicateColumn,
+    DuplicateObject,
+    DuplicateSchema,
     DuplicateTable,
-    UndefinedColumn,
+    InsufficientPrivilege,
+    InvalidSchemaName,
     UndefinedObject,
     UndefinedTable,
+    WrongObjectType,
 )
 from quantadb.sql import ddl_stmts as D
-from quantadb.storage.catalog import (
-    ColumnDef,
-    RelationDef,
-)
-from quantadb.types import registry as R
+from quantadb.storage.catalog import RelationDef
 
 if TYPE_CHECKING:
     from quantadb.engine.session import Session
-from quantadb.engine.ddl.common import (
-    check_not_null,
-    dropped_column,
-    quote_ident,
-    require_owner,
-    run_sql,
-    session_txn,
-)
-from quantadb.engine.ddl.tables import add_constraint, column_def
 
 
 def alter(session: "Session", stmt: D.AlterRelation) -> Result:
@@ -50,87 +48,48 @@ def alter(session: "Session", stmt: D.AlterRelation) -> Result:
 def _alter_action(session: "Session", rel: RelationDef, action: D.AlterAction) -> RelationDef:
     store, txn = session.store, session_txn(session)
     match action:
-        case D.AddColumn(spec):
-            return _add_column(session, rel, spec)
+        case D.AddColumn(spec, if_not_exists):
+            return C.add_column(session, rel, spec, if_not_exists)
+        case D.DropColumn(name, if_exists):
+            return C.drop_column(session, rel, name, if_exists)
+        case D.SetColumnType(name, new_type, using):
+            return C.change_type(session, rel, C.column(rel, name), new_type, using)
         case D.AddConstraint(con):
             return add_constraint(session, rel, con)
-        case D.DropColumn(name, if_exists):
-            return _drop_column(session, rel, name, if_exists)
         case D.DropConstraint(name, if_exists):
             return _drop_constraint(session, rel, name, if_exists)
+        case D.AlterSequenceOptions(spec):
+            if rel.kind != "S":
+                raise WrongObjectType(f'"{rel.name}" is not a sequence')
+            return alter_sequence(session, rel, spec)
+        case D.SetOwner(role):
+            _set_owner(session, rel, role)
+            return store.catalog.relation(store.snapshot(txn), rel.oid)
+        case D.SetSchema(schema):
+            _set_schema(session, rel, schema)
+            return store.catalog.relation(store.snapshot(txn), rel.oid)
         case D.RenameColumn(old, new):
-            col = rel.column(old)
-            if col is None:
-                raise UndefinedColumn(f'column "{old}" does not exist')
+            col = C.column(rel, old)
             if rel.column(new) is not None:
                 raise DuplicateColumn(f'column "{new}" of relation "{rel.name}" already exists')
-            rel = replace(rel, columns=tuple(replace(c, name=new) if c.attnum == col.attnum else c
-                                             for c in rel.columns))
+            rel = C.replace_column(rel, replace(col, name=new))
         case D.RenameRelation(new):
             if store.catalog.find_relation(session.catalog().snap, rel.database, rel.namespace, new) is not None:
                 raise DuplicateTable(f'relation "{new}" already exists')
             rel = replace(rel, name=new)
-        case D.SetColumnType(name, new_type):
-            return _change_column_type(session, rel, _column(rel, name), new_type)
+        case D.RenameConstraint(old, new):
+            rel = _rename_constraint(session, rel, old, new)
         case D.SetColumnDefault(name, default):
-            rel = _replace_column(rel, replace(_column(rel, name), default=default))
+            rel = C.replace_column(rel, replace(C.column(rel, name), default=default))
         case D.SetColumnNotNull(name, not_null):
-            col = _column(rel, name)
-            if not_null:
-                check_not_null(session, rel, (col.attnum,))
-            rel = _replace_column(rel, replace(col, not_null=not_null))
-    store.alter_relation(txn, rel)
-    return rel
-
-
-def _add_column(session: "Session", rel: RelationDef, spec: D.ColumnSpec) -> RelationDef:
-    store, txn = session.store, session_txn(session)
-    if rel.column(spec.name) is not None:
-        raise DuplicateColumn(f'column "{spec.name}" of relation "{rel.name}" already exists')
-    attnum = max((c.attnum for c in rel.columns), default=0) + 1
-    col, seq = column_def(session, spec, attnum, rel.name, rel.namespace, rel.oid)
-    if seq is not None:
-        store.create_relation(txn, seq)
-    rel = replace(rel, columns=rel.columns + (col,))
-    store.alter_relation(txn, rel)
-    if col.default is not None:
-        _fill_default(session, rel, col)
-    if col.not_null:
-        check_not_null(session, rel, (col.attnum,))
-    for con in spec.constraints:
-        rel = add_constraint(session, rel, con)
-    return rel
-
-
-def _column(rel: RelationDef, name: str) -> ColumnDef:
-    col = rel.column(name)
-    if col is None:
-        raise UndefinedColumn(f'column "{name}" of relation "{rel.name}" does not exist')
-    return col
-
-
-def _replace_column(rel: RelationDef, new: ColumnDef) -> RelationDef:
-    return replace(rel, columns=tuple(new if c.attnum == new.attnum else c for c in rel.columns))
-
-
-def _fill_default(session: "Session", rel: RelationDef, col: ColumnDef) -> None:
-    run_sql(session, f"UPDATE {quote_ident(rel.name)} SET {quote_ident(col.name)} = DEFAULT")
-
-
-def _drop_column(session: "Session", rel: RelationDef, name: str, if_exists: bool) -> RelationDef:
-    col = rel.column(name)
-    if col is None:
-        if if_exists:
-            session.notice(f'column "{name}" of relation "{rel.name}" does not exist, skipping')
-            return rel
-        raise UndefinedColumn(f'column "{name}" of relation "{rel.name}" does not exist')
-    store, txn = session.store, session_txn(session)
-    for index in session.catalog().indexes_of(rel.oid):
-        if col.attnum in index.index_columns:
-            store.drop_relation(txn, index.oid)
-    constraints = tuple(c for c in rel.constraints if col.attnum not in c.columns)
-    rel = replace(rel, constraints=constraints, columns=tuple(
-        dropped_column(c) if c.attnum == col.attnum else c for c in rel.columns))
+            rel = C.set_not_null(session, rel, name, not_null)
+        case D.AddIdentity(name, always, spec):
+            rel = C.add_identity(session, rel, name, always, spec)
+        case D.DropIdentity(name, if_exists):
+            rel = C.drop_identity(session, rel, name, if_exists)
+        case D.SetStorageOptions(set_, reset):
+            keys = {o.split("=", 1)[0] for o in set_} | set(reset)
+            rel = replace(rel, options=tuple(o for o in rel.options if o.split("=", 1)[0] not in keys) + set_)
     store.alter_relation(txn, rel)
     return rel
 
@@ -150,21 +109,74 @@ def _drop_constraint(session: "Session", rel: RelationDef, name: str, if_exists:
     return rel
 
 
-def _change_column_type(session: "Session", rel: RelationDef, col: ColumnDef, new_type) -> RelationDef:
-    """ALTER COLUMN TYPE: add a column of the new type, copy with a cast, drop the old one."""
+def _rename_constraint(session: "Session", rel: RelationDef, old: str, new: str) -> RelationDef:
+    """The constraint and, for a key, the index that implements it (as PostgreSQL renames both)."""
+    con = next((c for c in rel.constraints if c.name == old), None)
+    if con is None:
+        raise UndefinedObject(f'constraint "{old}" for table "{rel.name}" does not exist')
     store, txn = session.store, session_txn(session)
-    attnum = max(c.attnum for c in rel.columns) + 1
-    temp = replace(col, attnum=attnum, type=new_type, name=col.name)
-    hidden = replace(col, name=f"........pg.retype.{col.attnum}........")
-    rel2 = replace(rel, columns=tuple(hidden if c.attnum == col.attnum else c for c in rel.columns) + (
-        replace(temp, not_null=False),))
-    store.alter_relation(txn, rel2)
-    run_sql(session, f"UPDATE {quote_ident(rel.name)} SET {quote_ident(col.name)} = "
-                      f"{quote_ident(hidden.name)}::{R.format_type(new_type.pg, new_type.typmod)}")
-    rel3 = replace(rel2, columns=tuple(
-        dropped_column(c) if c.attnum == col.attnum else (replace(c, not_null=col.not_null) if c.attnum == attnum else c)
-        for c in rel2.columns),
-        constraints=tuple(replace(c, columns=tuple(attnum if a == col.attnum else a for a in c.columns))
-                          for c in rel2.constraints))
-    store.alter_relation(txn, rel3)
-    return rel3
+    if con.index_oid and store.catalog.find_relation(session.catalog().snap, rel.database, rel.namespace,
+                                                     new) is not None:
+        raise DuplicateTable(f'relation "{new}" already exists')
+    if any(c.name == new for c in rel.constraints):
+        raise DuplicateObject(f'constraint "{new}" for relation "{rel.name}" already exists')
+    if con.index_oid:
+        store.alter_relation(txn, replace(store.catalog.relation(store.snapshot(txn), con.index_oid), name=new))
+    return replace(rel, constraints=tuple(replace(c, name=new) if c.oid == con.oid else c for c in rel.constraints))
+
+
+def _dependents(session: "Session", rel: RelationDef) -> list[RelationDef]:
+    """The relation with what goes along with it: its indexes and the sequences it owns."""
+    out = [rel]
+    if rel.kind == "r":
+        out += session.catalog().indexes_of(rel.oid)
+        out += [s for s in session.catalog().relations()
+                if s.kind == "S" and s.sequence is not None and s.sequence.owned_by
+                and s.sequence.owned_by[0] == rel.oid]
+    return out
+
+
+def _set_owner(session: "Session", rel: RelationDef, role_name: str) -> None:
+    store, txn = session.store, session_txn(session)
+    role = store.catalog.find_role(store.snapshot(txn), role_name)
+    if role is None:
+        raise UndefinedObject(f'role "{role_name}" does not exist')
+    if not session.superuser and role.oid != session.role_oid:
+        raise InsufficientPrivilege(f'must be able to SET ROLE "{role_name}"')
+    for member in _dependents(session, rel):
+        store.alter_relation(txn, replace(store.catalog.relation(store.snapshot(txn), member.oid), owner=role.oid))
+
+
+def _set_schema(session: "Session", rel: RelationDef, schema: str) -> None:
+    store, txn = session.store, session_txn(session)
+    ns = session.catalog().namespace_oid(schema)
+    if ns is None:
+        raise InvalidSchemaName(f'schema "{schema}" does not exist')
+    schema_create(session, ns)
+    if ns == rel.namespace:
+        return
+    for member in _dependents(session, rel):
+        if store.catalog.find_relation(store.snapshot(txn), rel.database, ns, member.name) is not None:
+            raise DuplicateTable(f'relation "{member.name}" already exists in schema "{schema}"')
+        store.alter_relation(txn, replace(store.catalog.relation(store.snapshot(txn), member.oid), namespace=ns))
+
+
+def alter_schema(session: "Session", stmt: D.AlterSchema) -> Result:
+    store, txn = session.store, session_txn(session)
+    snap = store.snapshot(txn)
+    ns = store.catalog.find_namespace(snap, session.database_oid, stmt.name)
+    if ns is None:
+        raise InvalidSchemaName(f'schema "{stmt.name}" does not exist')
+    if not session.superuser and ns.owner != session.role_oid:
+        raise InsufficientPrivilege(f"must be owner of schema {stmt.name}")
+    if stmt.new_name is not None:
+        if store.catalog.find_namespace(snap, session.database_oid, stmt.new_name) is not None:
+            raise DuplicateSchema(f'schema "{stmt.new_name}" already exists')
+        ns = replace(ns, name=stmt.new_name)
+    else:
+        role = store.catalog.find_role(snap, stmt.owner)
+        if role is None:
+            raise UndefinedObject(f'role "{stmt.owner}" does not exist')
+        ns = replace(ns, owner=role.oid)
+    store.alter_namespace(txn, ns)
+    return Result(tag="ALTER SCHEMA")

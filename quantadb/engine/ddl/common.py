@@ -72,6 +72,11 @@ def quote_ident(name: str) -> str:
         else '"' + name.replace('"', '""') + '"'
 
 
+def quote_relation(session: "Session", rel: RelationDef) -> str:
+    """schema.name of `rel`, quoted, for internal statements that must not depend on search_path."""
+    return f"{quote_ident(session.catalog().namespace_name(rel.namespace))}.{quote_ident(rel.name)}"
+
+
 def kind_word(relkind: str) -> str:
     return {"r": "table", "v": "view", "i": "index", "S": "sequence"}.get(relkind, "relation")
 

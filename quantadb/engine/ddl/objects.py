@@ -25,7 +25,6 @@ from quantadb.storage.catalog import (
     DatabaseDef,
     NamespaceDef,
     RelationDef,
-    SequenceOptions,
 )
 from quantadb.types import registry as R
 
@@ -80,22 +79,6 @@ def create_view(session: "Session", stmt: D.CreateView) -> Result:
     store.create_relation(txn, new_relation(session, store.allocate_oid(txn), ns, name, "v", columns,
                                            view_sql=query_sql))
     return Result(tag="CREATE VIEW")
-
-
-def create_sequence(session: "Session", stmt: D.CreateSequence) -> Result:
-    ns, name = creation_namespace(session, stmt.name)
-    if not check_new_name(session, ns, name, stmt.if_not_exists):
-        return Result(tag="CREATE SEQUENCE")
-    ascending = stmt.increment > 0
-    min_value = stmt.min_value if stmt.min_value is not None else (1 if ascending else -(2**63 - 1))
-    max_value = stmt.max_value if stmt.max_value is not None else (2**63 - 1 if ascending else -1)
-    start = stmt.start if stmt.start is not None else (min_value if ascending else max_value)
-    seq = SequenceOptions(start=start, increment=stmt.increment, min_value=min_value, max_value=max_value,
-                          cycle=stmt.cycle, cache=stmt.cache)
-    store, txn = session.store, session_txn(session)
-    store.create_relation(txn, new_relation(session, store.allocate_oid(txn), ns, name, "S",
-                                           sequence=seq))
-    return Result(tag="CREATE SEQUENCE")
 
 
 def create_schema(session: "Session", stmt: D.CreateSchema) -> Result:

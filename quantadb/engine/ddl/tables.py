@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from quantadb.engine.ddl.sequences import owned_sequence
 from quantadb.engine.results import Result
 from quantadb.errors import (
     DuplicateColumn,
@@ -18,7 +19,6 @@ from quantadb.storage.catalog import (
     ColumnDef,
     ConstraintDef,
     RelationDef,
-    SequenceOptions,
 )
 from quantadb.types import registry as R
 
@@ -30,7 +30,7 @@ from quantadb.engine.ddl.common import (
     check_not_null,
     has_storage,
     new_relation,
-    quote_ident,
+    quote_relation,
     quote_regclass,
     run_sql,
     session_txn,
@@ -72,19 +72,9 @@ def column_def(session: "Session", spec: D.ColumnSpec, attnum: int, table: str, 
     """The catalog column for `spec`, and the sequence it owns if it is serial or identity."""
     default, seq = spec.default, None
     if spec.serial or spec.identity:
-        seq = _owned_sequence(session, table, spec.name, ns, table_oid, attnum, spec.type.pg)
+        seq = owned_sequence(session, table, spec.name, ns, table_oid, attnum, spec.type.pg)
         default = f"nextval('{quote_regclass(seq.name)}'::regclass)"
     return ColumnDef(attnum, spec.name, spec.type, spec.not_null, default, spec.identity), seq
-
-
-def _owned_sequence(session: "Session", table: str, column: str, ns: int, table_oid: int, attnum: int,
-                    pg: R.PgType) -> RelationDef:
-    name = unique_name(session, ns, f"{table}_{column}_seq")
-    max_value = {R.INT2: 2**15 - 1, R.INT4: 2**31 - 1}.get(pg, 2**63 - 1)
-    opts = SequenceOptions(max_value=max_value, type_oid=pg.oid if pg in (R.INT2, R.INT4, R.INT8) else R.INT8.oid,
-                           owned_by=(table_oid, attnum))
-    oid = session.store.allocate_oid(session_txn(session))
-    return new_relation(session, oid, ns, name, "S", sequence=opts)
 
 
 def add_constraint(session: "Session", rel: RelationDef, con: D.ConstraintSpec) -> RelationDef:
@@ -185,7 +175,7 @@ def _validate_check(session: "Session", rel: RelationDef, con: ConstraintDef) ->
     if session.catalog().relation(rel.oid) is None:
         return
     try:
-        result = run_sql(session, f'SELECT 1 FROM {quote_ident(rel.name)} WHERE NOT ({con.check}) LIMIT 1')
+        result = run_sql(session, f'SELECT 1 FROM {quote_relation(session, rel)} WHERE NOT ({con.check}) LIMIT 1')
     except UndefinedTable:
         return
     if result.batches and result.batches[0].length:

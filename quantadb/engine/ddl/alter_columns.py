@@ -1,0 +1,160 @@
+"""ALTER TABLE's column actions: ADD/DROP COLUMN, ALTER COLUMN TYPE, identity, defaults, NOT NULL."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from quantadb.engine.ddl.common import (
+    check_not_null,
+    dropped_column,
+    quote_ident,
+    quote_regclass,
+    quote_relation,
+    run_sql,
+    session_txn,
+)
+from quantadb.engine.ddl.sequences import owned_sequence
+from quantadb.engine.ddl.tables import add_constraint, column_def
+from quantadb.errors import (DatatypeMismatch, DuplicateColumn, InvalidParameterValue, InvalidTableDefinition,
+                             ObjectNotInPrerequisiteState, UndefinedColumn)
+from quantadb.sql import ddl_stmts as D
+from quantadb.storage.catalog import ColumnDef, RelationDef
+from quantadb.types import registry as R
+from quantadb.types.pg_cast import can_cast
+
+if TYPE_CHECKING:
+    from quantadb.engine.session import Session
+
+
+def column(rel: RelationDef, name: str) -> ColumnDef:
+    col = rel.column(name)
+    if col is None:
+        raise UndefinedColumn(f'column "{name}" of relation "{rel.name}" does not exist')
+    return col
+
+
+def replace_column(rel: RelationDef, new: ColumnDef) -> RelationDef:
+    return replace(rel, columns=tuple(new if c.attnum == new.attnum else c for c in rel.columns))
+
+
+def add_column(session: "Session", rel: RelationDef, spec: D.ColumnSpec, if_not_exists: bool) -> RelationDef:
+    store, txn = session.store, session_txn(session)
+    if rel.column(spec.name) is not None:
+        if if_not_exists:
+            session.notice(f'column "{spec.name}" of relation "{rel.name}" already exists, skipping', "42701")
+            return rel
+        raise DuplicateColumn(f'column "{spec.name}" of relation "{rel.name}" already exists')
+    attnum = max((c.attnum for c in rel.columns), default=0) + 1
+    col, seq = column_def(session, spec, attnum, rel.name, rel.namespace, rel.oid)
+    if seq is not None:
+        store.create_relation(txn, seq)
+    rel = replace(rel, columns=rel.columns + (col,))
+    store.alter_relation(txn, rel)
+    if col.default is not None:
+        run_sql(session, f"UPDATE {quote_relation(session, rel)} SET {quote_ident(col.name)} = DEFAULT")
+    if col.not_null:
+        check_not_null(session, rel, (col.attnum,))
+    for con in spec.constraints:
+        rel = add_constraint(session, rel, con)
+    return rel
+
+
+def drop_column(session: "Session", rel: RelationDef, name: str, if_exists: bool) -> RelationDef:
+    col = rel.column(name)
+    if col is None:
+        if if_exists:
+            session.notice(f'column "{name}" of relation "{rel.name}" does not exist, skipping')
+            return rel
+        raise UndefinedColumn(f'column "{name}" of relation "{rel.name}" does not exist')
+    store, txn = session.store, session_txn(session)
+    for index in session.catalog().indexes_of(rel.oid):
+        if col.attnum in index.index_columns:
+            store.drop_relation(txn, index.oid)
+    constraints = tuple(c for c in rel.constraints if col.attnum not in c.columns)
+    rel = replace(rel, constraints=constraints, columns=tuple(
+        dropped_column(c) if c.attnum == col.attnum else c for c in rel.columns))
+    store.alter_relation(txn, rel)
+    return rel
+
+
+def change_type(session: "Session", rel: RelationDef, col: ColumnDef, new_type: R.SqlType,
+                using: str | None) -> RelationDef:
+    """ALTER COLUMN TYPE: a new column filled with USING (default: a cast of the old value)
+    replaces the old one under its name; constraints and indexes follow it to the new attnum.
+    Unlike PostgreSQL, the column moves to the end of the table's column order."""
+    if using is None and can_cast(col.type.pg, new_type.pg) not in ("i", "a"):
+        target = R.format_type(new_type.pg, -1)
+        raise DatatypeMismatch(f'column "{col.name}" cannot be cast automatically to type {target}',
+                               hint=f'You might need to specify "USING {col.name}::{target}".')
+    store, txn = session.store, session_txn(session)
+    attnum = max(c.attnum for c in rel.columns) + 1
+    hidden = replace(col, attnum=attnum, type=new_type, name=f"........pg.retype.{col.attnum}........",
+                     not_null=False, identity="")
+    store.alter_relation(txn, replace(rel, columns=rel.columns + (hidden,)))
+    source = using if using is not None else quote_ident(col.name)
+    run_sql(session, f"UPDATE {quote_relation(session, rel)} SET {quote_ident(hidden.name)} = "
+                     f"({source})::{R.format_type(new_type.pg, new_type.typmod)}")
+
+    def moved(attnums: tuple[int, ...]) -> tuple[int, ...]:
+        return tuple(attnum if a == col.attnum else a for a in attnums)
+
+    index_oids = {}
+    for index in session.catalog().indexes_of(rel.oid):
+        if col.attnum in index.index_columns:
+            store.drop_relation(txn, index.oid)
+            new_index = replace(index, oid=store.allocate_oid(txn), index_columns=moved(index.index_columns))
+            index_oids[index.oid] = new_index.oid
+            store.create_relation(txn, new_index)
+    renamed = replace(hidden, name=col.name, not_null=col.not_null, identity=col.identity, default=col.default,
+                      comment=col.comment)
+    rel = replace(rel, columns=tuple(dropped_column(c) if c.attnum == col.attnum else c for c in rel.columns)
+                  + (renamed,),
+                  constraints=tuple(replace(c, columns=moved(c.columns), index_oid=index_oids.get(c.index_oid,
+                                                                                                  c.index_oid))
+                                    for c in rel.constraints))
+    store.alter_relation(txn, rel)
+    return rel
+
+
+def add_identity(session: "Session", rel: RelationDef, name: str, always: bool,
+                 spec: D.SequenceSpec) -> RelationDef:
+    col = column(rel, name)
+    if col.type.pg not in (R.INT2, R.INT4, R.INT8):
+        raise InvalidParameterValue("identity column type must be smallint, integer, or bigint")
+    if col.identity:
+        raise ObjectNotInPrerequisiteState(f'column "{name}" of relation "{rel.name}" is already an identity column')
+    if col.default is not None:
+        raise ObjectNotInPrerequisiteState(f'column "{name}" of relation "{rel.name}" already has a default value')
+    if not col.not_null:
+        raise ObjectNotInPrerequisiteState(
+            f'column "{name}" of relation "{rel.name}" must be declared NOT NULL before identity can be added')
+    seq = owned_sequence(session, rel.name, name, rel.namespace, rel.oid, col.attnum, col.type.pg, spec)
+    session.store.create_relation(session_txn(session), seq)
+    return replace_column(rel, replace(col, identity="a" if always else "d",
+                                       default=f"nextval('{quote_regclass(seq.name)}'::regclass)"))
+
+
+def drop_identity(session: "Session", rel: RelationDef, name: str, if_exists: bool) -> RelationDef:
+    col = column(rel, name)
+    if not col.identity:
+        message = f'column "{name}" of relation "{rel.name}" is not an identity column'
+        if if_exists:
+            session.notice(message + ", skipping")
+            return rel
+        raise ObjectNotInPrerequisiteState(message)
+    for seq in session.catalog().relations():
+        if seq.kind == "S" and seq.sequence is not None and seq.sequence.owned_by == (rel.oid, col.attnum):
+            session.store.drop_relation(session_txn(session), seq.oid)
+    return replace_column(rel, replace(col, identity="", default=None))
+
+
+def set_not_null(session: "Session", rel: RelationDef, name: str, not_null: bool) -> RelationDef:
+    col = column(rel, name)
+    if not_null:
+        check_not_null(session, rel, (col.attnum,))
+    elif any(c.kind == "p" and col.attnum in c.columns for c in rel.constraints):
+        raise InvalidTableDefinition(f'column "{name}" is in a primary key')
+    elif col.identity:
+        raise ObjectNotInPrerequisiteState(f'column "{name}" of relation "{rel.name}" is an identity column')
+    return replace_column(rel, replace(col, not_null=not_null))
