@@ -54,9 +54,10 @@ def single_template(sql: str) -> tuple[str, Template] | None:
     pieces, cursor = [], 0
     for start, end in spans:
         pieces.append(sql[cursor:start])
+        pieces.append("\1" if sql[start] == "'" else "\0")  # a string or a number here
         cursor = end
     pieces.append(sql[cursor:])
-    shape = "\0".join(pieces)
+    shape = "".join(pieces)
     if _NOT_BY_SHAPE.search(shape):
         return None
     known = _shapes.get(shape, False)

@@ -16,6 +16,7 @@ SHAPES = [
     ("INSERT INTO h (a, b, c) VALUES ({}, 'v{}', CURRENT_TIMESTAMP)", ["1", "22"]),
     ("update t1 set c2 = c2 + {} where id = {} returning c2", ["-3", "1e5"]),
     ("select {}::int, t2.c3 from t2 where c3 > {}", ["5", "6"]),
+    ("select * from t where a = -{}", ["5", "'5'", "6"]),  # a string in a number's place
 ]
 
 
