@@ -26,12 +26,12 @@ _ARRAY_CAST = re.compile(r"::\s*(pg_catalog\.)?(oid|regclass|regtype|regproc|reg
 # Functions sqlglot would turn into one of its own nodes with another name, other arguments or
 # another argument order (substr -> SUBSTRING, mod -> %, strpos -> POSITION, array_prepend swapped,
 # initcap with an extra argument, date_trunc's field read as a keyword even when it is a column,
-# now(x) losing its argument, array_join read as array_to_string): kept as plain calls of the
-# function the statement names.
+# now(x) losing its argument, array_join read as array_to_string, sha256(x) as sha2(x, 256)):
+# kept as plain calls of the function the statement names.
 _CALLS_AS_WRITTEN = (
     "array_join", "array_position", "array_prepend", "ceiling", "char_length", "character_length", "date_trunc",
     "div", "initcap", "json_extract_path", "json_extract_path_text", "log10", "mod", "now", "pow", "power", "strpos",
-    "substr", "to_hex", "var_samp", "variance",
+    "sha224", "sha256", "sha384", "sha512", "substr", "to_hex", "var_samp", "variance",
 )
 
 

@@ -286,20 +286,21 @@ def _bool_agg(is_and: bool):
     return impl
 
 
-def _bit_agg(is_and: bool):
+def _bit_agg(ufunc: np.ufunc, start: int):
     def impl(args, group_ids, ngroups, ctx, agg) -> Column:
         values, gids = _nonnull(args[0], group_ids)
         present = _counts(gids, ngroups) > 0
-        out = np.full(ngroups, -1 if is_and else 0, dtype=values.dtype)
-        (np.bitwise_and if is_and else np.bitwise_or).at(out, gids, values)
+        out = np.full(ngroups, start, dtype=values.dtype)
+        ufunc.at(out, gids, values)
         return _result(out, present)
     return impl
 
 
 aggregate("bool_and")(_bool_agg(True))
 aggregate("bool_or")(_bool_agg(False))
-aggregate("bit_and")(_bit_agg(True))
-aggregate("bit_or")(_bit_agg(False))
+aggregate("bit_and")(_bit_agg(np.bitwise_and, -1))
+aggregate("bit_or")(_bit_agg(np.bitwise_or, 0))
+aggregate("bit_xor")(_bit_agg(np.bitwise_xor, 0))
 
 
 # --- collecting aggregates ------------------------------------------------------------------

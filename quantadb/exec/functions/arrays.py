@@ -126,3 +126,39 @@ def array_to_text(args, n, ctx, call) -> Column:
         parts = [as_text(x, elem, ctx) if x is not None else ns for x in arr]
         out.append(d.join(p for p in parts if p is not None))
     return Column(obj_array(out), None if valid.all() else valid)
+
+
+def _dims_text(arr: list) -> str | None:
+    """array_dims: '[1:2][1:3]' (lower bounds are always 1 here); NULL for an empty array."""
+    dims = array_dims(arr) if arr else []
+    return "".join(f"[1:{d}]" for d in dims) or None
+
+
+scalar("array_dims")(lambda args, n, ctx, call: map_nullable(_dims_text, args, n))
+scalar("array_positions")(_nullable_pair(lambda a, v: None if a is None else
+                                         [i for i, x in enumerate(a, 1) if (x is None if v is None else x == v)]))
+
+
+def _trim_array(arr: list, count: int) -> list:
+    if not 0 <= int(count) <= len(arr):
+        raise ArraySubscriptError("number of elements to trim must be between 0 and " + str(len(arr)))
+    return arr[:len(arr) - int(count)]
+
+
+scalar("trim_array")(rows(_trim_array))
+
+
+@scalar("array_fill")
+def array_fill(args, n, ctx, call) -> Column:
+    """array_fill(value, dims): a (multi-dimensional) array of `value`; the value may be NULL."""
+    values, dims = _values(args[0], n), _values(args[1], n)
+
+    def fill(v, shape):
+        if shape is None or any(d is None for d in shape):
+            raise DataException("dimension array or low bound array cannot be null")
+        out: object = v
+        for d in reversed(shape):
+            out = [out if not isinstance(out, list) else list(out) for _ in range(int(d))]
+        return out if shape else []
+    out = [fill(v, d) for v, d in zip(values, dims)]
+    return Column(obj_array(out))

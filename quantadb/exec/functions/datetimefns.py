@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from quantadb.errors import DatetimeFieldOverflow
+from quantadb.errors import DatetimeFieldOverflow, FeatureNotSupported, InvalidParameterValue
 from quantadb.exec.functions import scalar
 from quantadb.exec.functions.calendar import (
     add_months, from_local, is_infinite_date, is_infinite_ts, split_ts, to_local, ymd,
@@ -331,3 +331,21 @@ scalar("date_finite")(rows(lambda d: d not in (DATE_NEG_INFINITY, DATE_POS_INFIN
 scalar("timestamp_finite", "timestamptz_finite")(
     rows(lambda t: t not in (TIMESTAMP_NEG_INFINITY, TIMESTAMP_POS_INFINITY), bool, False))
 scalar("interval_finite")(rows(lambda v: True, bool, False))
+
+
+@scalar("date_bin")
+def date_bin(args, n, ctx, call) -> Column:
+    """date_bin(stride, ts, origin): the start of the stride-wide bin holding ts, bins counted from origin."""
+    strides, ts, origin = args
+    out = np.zeros(n, dtype=np.int64)
+    valid = and_valid(args)
+    for i in (range(n) if valid is None else np.flatnonzero(valid).tolist()):
+        stride = strides.data[i]
+        if stride.months:
+            raise FeatureNotSupported("timestamps cannot be binned into intervals containing months or years")
+        width = stride.days * USECS_PER_DAY + stride.micros
+        if width <= 0:
+            raise InvalidParameterValue("stride must be greater than zero")
+        start = int(origin.data[i])
+        out[i] = start + (int(ts.data[i]) - start) // width * width
+    return Column(out)

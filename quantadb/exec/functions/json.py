@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from quantadb.errors import InvalidParameterValue
+from quantadb.errors import InvalidParameterValue, InvalidTextRepresentation, NullValueNotAllowed
 from quantadb.exec.functions import aggregate, scalar
 from quantadb.exec.functions.aggregates import group_lists
 from quantadb.exec.functions.jsonnav import MISSING, element, field, json_get, json_path, json_text_value, path
@@ -300,7 +300,66 @@ def _to_json(is_json: bool):
 
 scalar("to_json")(_to_json(True))
 scalar("to_jsonb")(_to_json(False))
-scalar("row_to_json")(_to_json(True))
+scalar("row_to_json", "array_to_json")(_to_json(True))
+
+
+@scalar("row_to_json_pretty", "array_to_json_pretty")
+def to_json_pretty(args, n, ctx, call) -> Column:
+    """row_to_json(r, true) / array_to_json(a, true): a line feed between top-level elements."""
+    t = call.args[0].type
+    out = []
+    for i, (v, pretty) in enumerate(zip(args[0].data, args[1].data)):
+        if args[0].valid is not None and not args[0].valid[i]:
+            out.append(None)
+            continue
+        value = to_jsonb_value(v, t, ctx)
+        if not pretty or not isinstance(value, (dict, list)):
+            out.append(json_text(value, ",", ":"))
+        elif isinstance(value, dict):
+            out.append("{" + ",\n ".join(escape_json_string(k) + ":" + json_text(x, ",", ":")
+                                          for k, x in value.items()) + "}")
+        else:
+            out.append("[" + ",\n ".join(json_text(x, ",", ":") for x in value) + "]")
+    valid = np.fromiter((v is not None for v in out), dtype=bool, count=n)
+    return Column(obj_array(out), None if valid.all() else valid)
+
+
+def _jsonb_set(target: Any, path: list, value: Any, create: bool = True) -> Any:
+    """jsonb_set: replace (or, with create, add) the item at `path`; a missing path changes nothing."""
+    if not path:
+        return value
+    head, rest = path[0], path[1:]
+    if isinstance(target, dict):
+        if head not in target and (rest or not create):
+            return target
+        out = dict(target)
+        out[head] = _jsonb_set(target[head], rest, value, create) if head in target else value
+        return out
+    if isinstance(target, list):
+        try:
+            index = int(head)
+        except ValueError:
+            raise InvalidTextRepresentation(f'path element at position 1 is not an integer: "{head}"') from None
+        size = len(target)
+        pos = index + size if index < 0 else index
+        if 0 <= pos < size:
+            return target[:pos] + [_jsonb_set(target[pos], rest, value, create)] + target[pos + 1:]
+        if rest or not create:
+            return target
+        return [value] + target if pos < 0 else target + [value]
+    return target
+
+
+@scalar("jsonb_set")
+def jsonb_set(args, n, ctx, call) -> Column:
+    out = []
+    for i in range(n):
+        target, path, value = args[0].data[i], args[1].data[i], args[2].data[i]
+        create = bool(args[3].data[i]) if len(args) > 3 else True
+        if any(p is None for p in path):
+            raise NullValueNotAllowed("path element at position 1 is null")
+        out.append(_jsonb_set(target, list(path), value, create))
+    return Column(obj_array(out))
 
 
 # --- aggregates ------------------------------------------------------------------------------------

@@ -117,6 +117,16 @@ def gcd(args, n, ctx, call) -> Column:
     return Column(np.gcd(args[0].data, args[1].data))
 
 
+@scalar("int4lcm", "int8lcm")
+def lcm(args, n, ctx, call) -> Column:
+    pairs = zip(args[0].data.tolist(), args[1].data.tolist())
+    exact = [abs(a * b) // math.gcd(a, b) if a and b else 0 for a, b in pairs]
+    limit = np.iinfo(args[0].data.dtype).max
+    if any(v > limit for v in exact):
+        raise NumericValueOutOfRange(f"{'integer' if limit < 2**32 else 'bigint'} out of range")
+    return Column(np.asarray(exact, dtype=args[0].data.dtype))
+
+
 # --- numeric ------------------------------------------------------------------------------------
 
 def _numeric_round(mode: str):

@@ -213,3 +213,14 @@ def _each(as_text: bool, is_json: bool):
 for _prefix, _is_json in (("json", True), ("jsonb", False)):
     setfn(f"{_prefix}_each")(_each(False, _is_json))
     setfn(f"{_prefix}_each_text")(_each(True, _is_json))
+
+
+@setfn("string_to_table")
+def string_to_table(args, n, ctx, call):
+    """string_to_table(s, delim [, null_string]): string_to_array's elements as rows."""
+    from quantadb.exec.functions.patterns import text_to_array
+    arrays = text_to_array(args, n, ctx, call)
+    live = np.flatnonzero(arrays.valid) if arrays.valid is not None else np.arange(n)
+    sources, values = _collect((i, arrays.data[i]) for i in live)
+    valid = np.fromiter((v is not None for v in values), dtype=bool, count=len(values))
+    return sources, [Column(obj_array(values), None if valid.all() else valid)]

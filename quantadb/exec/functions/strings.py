@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 
 import numpy as np
 
@@ -71,6 +72,9 @@ scalar("lower")(rows(_case_map(str.lower)))
 scalar("upper")(rows(_case_map(str.upper)))
 scalar("text_reverse")(rows(lambda s: s[::-1]))
 scalar("md5_text")(rows(lambda s: hashlib.md5(s.encode()).hexdigest()))
+for _bits in (224, 256, 384, 512):
+    scalar(f"sha{_bits}")(rows(lambda b, name=f"sha{_bits}": hashlib.new(name, b).digest()))
+scalar("unicode_normalize")(rows(lambda s, form="NFC": unicodedata.normalize(form.upper(), s)))
 scalar("md5_bytea")(rows(lambda b: hashlib.md5(b).hexdigest()))
 scalar("to_hex32")(rows(lambda v: format(int(v) & 0xFFFFFFFF, "x")))
 scalar("to_hex64")(rows(lambda v: format(int(v) & 0xFFFFFFFFFFFFFFFF, "x")))
