@@ -313,6 +313,18 @@ class ExprBinder:
 
     def _row_compare(self, op: str, lefts: list, rights: list) -> Expr:
         """ROW(a, b) op ROW(c, d): = and <> pairwise, ordering operators lexicographically (the
+    def _MakeInterval(self, node: exp.Expression) -> Expr:
+        """make_interval(years, months, weeks, days, hours, mins, secs), positionally or by name
+        (days => 3): the fields before the last one given default to 0."""
+        fields = ("year", "month", "week", "day", "hour", "minute", "second")
+        given = [i for i, f in enumerate(fields) if node.args.get(f) is not None]
+        args = []
+        for i, f in enumerate(fields[:given[-1] + 1] if given else ()):
+            value = node.args.get(f)
+            args.append(value.expression if isinstance(value, exp.Kwarg) else
+                        value if value is not None else exp.Literal.number(0))
+        return self.call("make_interval", args, node)
+
         first pair that is not equal decides; a NULL there makes the result NULL)."""
         if len(lefts) != len(rights):
             raise SqlSyntaxError("unequal number of entries in row expressions")

@@ -43,3 +43,9 @@ def test_time_zone_names_ignore_case(sql):
     sql.setup("SET TimeZone = 'pst8pdt'")
     sql.check("SHOW TimeZone", [("PST8PDT",)])
     sql.error("SET TimeZone = 'nosuch/zone'", "22023")
+
+
+def test_make_interval_by_position_and_by_name(sql):
+    sql.check("SELECT make_interval(1, 2), make_interval(secs => 1.5), make_interval(), "
+              "make_interval(days => 3, hours => 1), make_interval(weeks => 1, mins => 2)",
+              [("1 year 2 mons", "00:00:01.5", "00:00:00", "3 days 01:00:00", "7 days 00:02:00")])
