@@ -142,7 +142,7 @@ def _over_codes(col: Column, n: int, compute: Callable[[Column, np.ndarray], Col
     if not k or 2 * k > n:
         return None
     live = col.codes if col.valid is None else col.codes[col.valid]
-    used = np.flatnonzero(np.bincount(live[live >= 0], minlength=k))
+    used = np.flatnonzero(np.bincount(live + 1, minlength=k + 1)[1:])  # + 1: a stray -1 counts nowhere
     if not len(used):
         return None
     out = compute(Column(col.dictionary[used]), np.zeros(len(used), dtype=np.intp))
