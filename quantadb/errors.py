@@ -164,5 +164,6 @@ QueryCanceled = _condition("QueryCanceled", "57014")
 AdminShutdown = _condition("AdminShutdown", "57P01")
 # Class 58 / XX
 IoError = _condition("IoError", "58030")
+UndefinedFile = _condition("UndefinedFile", "58P01")
 InternalError = _condition("InternalError", "XX000")
 DataCorrupted = _condition("DataCorrupted", "XX001")

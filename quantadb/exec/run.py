@@ -23,7 +23,9 @@ from quantadb.exec.functions.rows import record_column
 from quantadb.exec.join import run_join
 from quantadb.exec.keys import factorize_rows, first_occurrence, sort_indices
 from quantadb.sql import plan as P
+from quantadb.types.codecs import values_to_column
 from quantadb.types.column import Batch, Column
+from quantadb.types.rowtypes import record_fields
 
 
 def run(plan: P.Plan, ctx: EvalContext) -> Iterator[Batch]:
@@ -119,7 +121,7 @@ def _function_scan(plan: P.FunctionScan, ctx: EvalContext) -> Iterator[Batch]:
     fn = SETFNS.get(call.impl)
     if fn is None:  # a scalar function in FROM yields one row
         col = evaluate(call, one, ctx)
-        out = [col]
+        out = _record_fields(col, record_fields(call.type)) or [col]
         n = 1
     else:
         if call.strict and any(a.valid is not None and not a.valid[0] for a in args):
@@ -131,6 +133,12 @@ def _function_scan(plan: P.FunctionScan, ctx: EvalContext) -> Iterator[Batch]:
     if plan.ordinality:
         out.append(Column(np.arange(1, n + 1, dtype=np.int64)))
     yield Batch(out, n)
+
+
+def _record_fields(col: Column, fields: tuple) -> list[Column]:
+    """A one-row record as one column per field (all NULL for a NULL record)."""
+    record = column_values(col)[0] if fields else None
+    return [values_to_column(t, [None if record is None else record[i]]) for i, (_, t) in enumerate(fields)]
 
 
 def _project_set(plan: P.ProjectSet, ctx: EvalContext) -> Iterator[Batch]:

@@ -177,6 +177,18 @@ def test_role_extension_and_dashboard_queries(conn) -> None:
         WHERE a.name = 'plpgsql' GROUP BY a.name, a.installed_version""").fetchall()
     assert versions == [("plpgsql", "1.0", ["1.0"], ["pg_catalog"])]
     assert conn.execute("SELECT pg_current_logfile(), pg_current_logfile('stderr')").fetchone() == (None, None)
+    # dashboard/templates/dashboard/sql/default/log_stat.sql
+    assert conn.execute("SELECT pg_stat_file(pg_current_logfile())").fetchone() == (None,)
+
+
+def test_pg_stat_file(conn) -> None:
+    """A record-returning function in the select list and in FROM (one column per field)."""
+    assert conn.execute("SELECT * FROM pg_stat_file('no-such-file', true)").fetchall() == [(None,) * 6]
+    size, isdir, creation = conn.execute("SELECT size, isdir, creation FROM pg_stat_file('/etc/passwd')").fetchone()
+    assert size > 0 and isdir is False and creation is None
+    assert conn.execute("SELECT (pg_stat_file('/etc', true)).isdir").fetchone() == (True,)
+    with pytest.raises(psycopg.errors.UndefinedFile, match='could not stat file "no-such-file"'):
+        conn.execute("SELECT pg_stat_file('no-such-file')")
 
 
 def test_statistics_panels_relations(conn) -> None:

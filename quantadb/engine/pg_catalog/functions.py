@@ -26,27 +26,28 @@ from quantadb.exec.functions import scalar, setfn
 from quantadb.sql.functions.signature import add_function
 from quantadb.types import registry as R
 from quantadb.types.column import Column
-from quantadb.types.registry import BOOL, INT4, NAME, OID, PG_NODE_TREE, REGCLASS, TEXT, SqlType
+from quantadb.types.registry import BOOL, INT4, NAME, OID, PG_NODE_TREE, REGCLASS, TEXT
 
 ENCODINGS = {0: "SQL_ASCII", 6: "UTF8", 8: "LATIN1"}
 
 
-def _rowwise(ret: R.PgType, fn: Callable) -> Callable:
+def _rowwise(fn: Callable) -> Callable:
     def impl(args, n, ctx, call) -> Column:
         rows = zip(*[column_values(a) for a in args]) if args else [()] * n
-        return from_values([fn(ctx.session, *row) for row in rows], SqlType(ret))
+        return from_values([fn(ctx.session, *row) for row in rows], call.type)
     return impl
 
 
-def define(name: str, signatures: tuple[tuple, ...], ret: R.PgType, *, strict: bool = True) -> Callable:
+def define(name: str, signatures: tuple[tuple, ...], ret: R.PgType, *, strict: bool = True,
+           out: tuple[tuple[str, R.PgType], ...] = ()) -> Callable:
     """Declare `name` for each argument list in `signatures`; the decorated function gets
-    (session, *argument values) and returns one value."""
+    (session, *argument values) and returns one value (a tuple for a record of `out` columns)."""
     impl_name = f"pg_catalog_{name}"
     for args in signatures:
-        add_function(name, args, ret, impl_name, volatile=True, strict=strict)
+        add_function(name, args, ret, impl_name, volatile=True, strict=strict, out=out)
 
     def register(fn: Callable) -> Callable:
-        scalar(impl_name)(_rowwise(ret, fn))
+        scalar(impl_name)(_rowwise(fn))
         return fn
     return register
 

@@ -39,6 +39,8 @@ class UiError(AssertionError):
 
 class PgAdminUi:
     def __init__(self, url: str, artefacts: Path, profile_dir: Path) -> None:
+        if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+            raise UiError("chromium and chromium-driver are not installed: run scripts/setup/20-pgadmin.sh")
         options = webdriver.ChromeOptions()
         options.binary_location = CHROMIUM
         for flag in [*CHROMIUM_FLAGS, f"--user-data-dir={profile_dir}"]:
