@@ -34,7 +34,9 @@ def _load(dsn: str, ddl: str, text: str, query: str) -> list[tuple] | tuple[str,
         conn.execute(ddl)
         try:
             with conn.cursor().copy("COPY cb FROM STDIN") as copy:
-                copy.write(text)
+                lines = text.splitlines(keepends=True)
+                for start in range(0, len(lines), 1000):  # separate CopyData messages
+                    copy.write("".join(lines[start:start + 1000]))
         except psycopg.Error as e:
             line = next((p for p in (e.diag.context or "").split(", ") if p.startswith("line")), "")
             return e.sqlstate, e.diag.message_primary, line
@@ -61,6 +63,13 @@ CASES = {
     "no such date": ("CREATE TABLE cb (d date)", "2024-02-29\n2021-02-29\n", "SELECT d FROM cb"),
     "char(n) pads, varchar(n) keeps": (
         "CREATE TABLE cb (c char(5), v varchar(5))", "a\ta\nabcde\tabcde\nab \tab \n", "SELECT c || '|', v || '|' FROM cb"),
+    "char(n) values differing in trailing blanks": (
+        "CREATE TABLE cb (c char(3), t text)", "a\ta\na \ta \na\ta\nb\t\\N\n",
+        "SELECT c || '|', t || '|', count(*) FROM cb GROUP BY c, t"),
+    "escapes and NULLs beside plain chunks": (
+        "CREATE TABLE cb (i int, t text, n numeric(6,2))",
+        "".join(f"{i}\tw{i % 3}\t{i % 7}.5\n" for i in range(40_000)) + "40000\tx\\ty\t\\N\n-1\t\\N\t1\n",
+        "SELECT t, count(*), sum(n), count(n) FROM cb GROUP BY t"),
     "varchar(n) too long": ("CREATE TABLE cb (v varchar(3))", "abc\nabcd\n", "SELECT v FROM cb"),
     "integer out of range": ("CREATE TABLE cb (i int, j int)", "1\t2\n2147483648\t1\n", "SELECT i FROM cb"),
     "missing column": ("CREATE TABLE cb (i int, j int)", "1\t2\n3\t4\n5\n", "SELECT i FROM cb"),
