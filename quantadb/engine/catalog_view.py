@@ -113,6 +113,8 @@ class SessionCatalog:
         text = text.strip()
         if text.isdigit():
             return int(text)
+        if text == "-":
+            return 0
         if kind == "regclass":
             parts = _split_name(text)
             hit = self.resolve_relation(parts)
@@ -189,6 +191,8 @@ class RegNames:
         self.session = session
 
     def name(self, kind: str, oid: int) -> str:
+        if oid == 0:  # InvalidOid, as every reg*out but regoperout prints it
+            return "-"
         catalog = self.session.catalog()
         if kind == "regclass":
             rel = catalog.relation(oid)

@@ -152,6 +152,7 @@ ANY = _register(2276, "any", 4, "P", _OBJ, 0, byval=True)
 ANYARRAY = _register(2277, "anyarray", -1, "P", _OBJ, 0, align="d")
 VOID = _register(2278, "void", 4, "P", _OBJ, 0, byval=True)
 TRIGGER = _register(2279, "trigger", 4, "P", _OBJ, 0, byval=True)
+LANGUAGE_HANDLER = _register(2280, "language_handler", 4, "P", _OBJ, 0, byval=True)
 INTERNAL = _register(2281, "internal", 8, "P", _OBJ, 0, byval=True, align="d")  # receive functions' argument
 ANYELEMENT = _register(2283, "anyelement", 4, "P", _OBJ, 0, byval=True)
 ANYNONARRAY = _register(2776, "anynonarray", 4, "P", _OBJ, 0, byval=True)

@@ -228,3 +228,22 @@ def test_default_privileges_query(conn) -> None:
     assert rows == []
     kept = conn.execute("SELECT array(SELECT unnest(ARRAY[3, 1, 2]) EXCEPT SELECT unnest(ARRAY[2])) AS a").fetchone()
     assert sorted(kept[0]) == [1, 3]
+
+
+def test_languages_node(conn) -> None:
+    """languages/templates/languages/sql/default/properties.sql joins each procedural language's
+    handler in pg_proc; reg* print InvalidOid as '-'."""
+    rows = conn.execute("""
+        SELECT lan.oid, lanname, lanpltrusted, hp.proname, vp.proname, ip.proname
+        FROM pg_catalog.pg_language lan JOIN pg_catalog.pg_proc hp ON hp.oid=lanplcallfoid
+            LEFT OUTER JOIN pg_catalog.pg_proc ip ON ip.oid=laninline
+            LEFT OUTER JOIN pg_catalog.pg_proc vp ON vp.oid=lanvalidator
+        WHERE lanispl IS TRUE ORDER BY lanname""").fetchall()
+    assert rows == [(13563, "plpgsql", True, "plpgsql_call_handler", "plpgsql_validator", "plpgsql_inline_handler")]
+    validators = conn.execute("SELECT lanname, lanplcallfoid::regproc::text, lanvalidator::regproc::text "
+                              "FROM pg_language WHERE NOT lanispl ORDER BY oid").fetchall()
+    assert validators == [("internal", "-", "fmgr_internal_validator"), ("c", "-", "fmgr_c_validator"),
+                          ("sql", "-", "fmgr_sql_validator")]
+    assert conn.execute("SELECT 0::regclass::text, 0::regtype::text, '-'::regproc::oid").fetchone() == ("-", "-", 0)
+    assert conn.execute("SELECT typname, typinput::text FROM pg_type WHERE oid = 2280").fetchone() == \
+        ("language_handler", "language_handler_in")

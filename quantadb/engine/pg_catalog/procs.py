@@ -1,4 +1,5 @@
-"""pg_proc and pg_operator from the SQL layer's function catalog (ALL_SIGNATURES).
+"""pg_proc and pg_operator from the SQL layer's function catalog (ALL_SIGNATURES), plus the
+types' I/O functions and the languages' handlers with PostgreSQL's OIDs.
 
 The signatures carry no OIDs; each gets a stable one derived from its name and argument types,
 in ranges below FirstNormalObjectId (16384) that PostgreSQL 15's own objects leave free, so
@@ -18,7 +19,17 @@ from quantadb.types.registry import format_type
 if TYPE_CHECKING:
     from quantadb.engine.session import Session
 
-PG_CATALOG, OWNER, INTERNAL_LANGUAGE = 11, 10, 12
+PG_CATALOG, OWNER, INTERNAL_LANGUAGE, C_LANGUAGE = 11, 10, 12, 13
+# The procedural languages' handlers and validators (pg_language points at them), as in PostgreSQL 15:
+# (oid, name, return type, argument types, language, volatility, strict, probin)
+LANGUAGE_PROCS = (
+    (2246, "fmgr_internal_validator", 2278, (26,), INTERNAL_LANGUAGE, "s", True, None),
+    (2247, "fmgr_c_validator", 2278, (26,), INTERNAL_LANGUAGE, "s", True, None),
+    (2248, "fmgr_sql_validator", 2278, (26,), INTERNAL_LANGUAGE, "s", True, None),
+    (13560, "plpgsql_call_handler", 2280, (), C_LANGUAGE, "v", False, "$libdir/plpgsql"),
+    (13561, "plpgsql_inline_handler", 2278, (2281,), C_LANGUAGE, "v", True, "$libdir/plpgsql"),
+    (13562, "plpgsql_validator", 2278, (26,), C_LANGUAGE, "v", True, "$libdir/plpgsql"),
+)
 PROC_OIDS, OPERATOR_OIDS = (14000, 15200), (15200, 16384)
 _PROKIND = {"f": "f", "s": "f", "a": "a", "w": "w"}
 
@@ -47,7 +58,8 @@ def identity_arguments(sig: Signature) -> str:
 
 @lru_cache(maxsize=1)
 def _names() -> tuple[dict[int, str], dict[str, list[int]]]:
-    by_oid = {oid: sig.name for oid, sig in functions()} | {p.oid: p.name for p in io_procs()}
+    by_oid = ({oid: sig.name for oid, sig in functions()} | {p.oid: p.name for p in io_procs()}
+              | {p[0]: p[1] for p in LANGUAGE_PROCS})
     by_name: dict[str, list[int]] = {}
     for oid, name in by_oid.items():
         by_name.setdefault(name, []).append(oid)
@@ -80,6 +92,10 @@ def pg_proc(session: "Session") -> Iterator[Row]:
     for p in io_procs():  # the types' input/output functions
         yield _proc_row(p.oid, p.name, list(p.argtypes), p.rettype, prorows=0.0, provariadic=0, prokind="f",
                         proisstrict=p.strict, proretset=False, provolatile=p.volatile, prosrc=p.name)
+    for oid, name, ret, args, lang, volatile, strict, probin in LANGUAGE_PROCS:
+        yield _proc_row(oid, name, list(args), ret, prolang=lang, prorows=0.0, provariadic=0, prokind="f",
+                        proisstrict=strict, proretset=False, provolatile=volatile, proparallel="u", prosrc=name,
+                        probin=probin)
 
 
 @rows("pg_catalog.pg_operator")

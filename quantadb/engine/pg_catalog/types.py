@@ -19,8 +19,9 @@ DEFAULT_TABLESPACE, GLOBAL_TABLESPACE = 1663, 1664
 PLPGSQL_EXTENSION, PLPGSQL_LANGUAGE = 13559, 13563
 ACCESS_METHODS = ((HEAP_AM, "heap", "t"), (BTREE_AM, "btree", "i"), (HASH_AM, "hash", "i"))
 COLLATIONS = ((100, "default", "d", None), (950, "C", "c", "C"), (951, "POSIX", "c", "POSIX"))
-LANGUAGES = ((12, "internal", False, False), (13, "c", False, False), (14, "sql", False, True),
-             (PLPGSQL_LANGUAGE, "plpgsql", True, True))
+# (oid, name, procedural, trusted, handler, inline handler, validator): see procs.LANGUAGE_PROCS
+LANGUAGES = ((12, "internal", False, False, 0, 0, 2246), (13, "c", False, False, 0, 0, 2247),
+             (14, "sql", False, True, 0, 0, 2248), (PLPGSQL_LANGUAGE, "plpgsql", True, True, 13560, 13561, 13562))
 RANGES = ((R.INT4RANGE, R.INT4),)
 
 
@@ -97,6 +98,7 @@ register_relation_function("pg_available_extensions", TABLES["pg_catalog.pg_avai
 
 @rows("pg_catalog.pg_language")
 def pg_language(session: "Session") -> Iterator[Row]:
-    for oid, name, is_pl, trusted in LANGUAGES:
-        yield {"oid": oid, "lanname": name, "lanowner": OWNER, "lanispl": is_pl, "lanpltrusted": trusted}
+    for oid, name, is_pl, trusted, handler, inline, validator in LANGUAGES:
+        yield {"oid": oid, "lanname": name, "lanowner": OWNER, "lanispl": is_pl, "lanpltrusted": trusted,
+               "lanplcallfoid": handler, "laninline": inline, "lanvalidator": validator}
 
