@@ -3,6 +3,8 @@ values for sorting. NULLs form one group (GROUP BY, DISTINCT) and sort last asce
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import numpy as np
 
 from quantadb.exec.columns import OBJECT, valid_mask
@@ -28,6 +30,7 @@ def factorize(col: Column) -> tuple[np.ndarray, int]:
         out = np.full(n, k, dtype=np.int64)
         out[valid] = codes
         return out, k + (1 if (~valid).any() else 0)
+    col = _one_nan(col)
     fast = _factorize_hashable(col)
     if fast is not None:
         return fast
@@ -54,6 +57,25 @@ def factorize(col: Column) -> tuple[np.ndarray, int]:
 
 class _NullKey:
     pass
+
+
+class _NumericNaN:
+    pass
+
+
+def _one_nan(col: Column) -> Column:
+    """numeric NaN equals NaN in PostgreSQL, while a Decimal NaN is unequal even to itself: all
+    of them become one key."""
+    data = col.data
+    rows = np.flatnonzero(valid_mask(col))
+    if not len(rows) or not isinstance(data[rows[0]], Decimal):
+        return col
+    nan = np.fromiter((isinstance(v, Decimal) and v.is_nan() for v in data.tolist()), dtype=bool, count=len(data))
+    if not nan.any():
+        return col
+    data = data.copy()
+    data[nan] = _NumericNaN
+    return Column(data, col.valid)
 
 
 def _factorize_hashable(col: Column) -> tuple[np.ndarray, int] | None:
@@ -140,7 +162,7 @@ def sort_rank(col: Column, descending: bool, nulls_first: bool) -> np.ndarray:
         values = data[present]
         try:
             uniq, inverse = np.unique(values, return_inverse=True)
-        except TypeError:
+        except (TypeError, ArithmeticError):  # unorderable, or a numeric NaN
             keys = [_sort_key(v) for v in values]
             order = sorted(range(len(keys)), key=keys.__getitem__)
             inverse = np.empty(len(keys), dtype=np.int64)
@@ -163,6 +185,8 @@ def _sort_key(v):
         return [(1,) if x is None else (0, _sort_key(x)) for x in _flatten(v)], _shape(v)
     if isinstance(v, dict):
         return repr(v)
+    if isinstance(v, Decimal):  # NaN sorts above every number, as numeric's does
+        return (1,) if v.is_nan() else (0, v)
     return v
 
 

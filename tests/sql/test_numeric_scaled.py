@@ -103,3 +103,19 @@ def test_nan_in_a_scaled_column(sql):
               [('NaN', 'NaN', '-2.2500', 'NaN', '4')])
     sql.check('SELECT id FROM n WHERE c > 2 ORDER BY id',
               [('2',), ('4',)], ordered=True)
+def test_numeric_nan_groups_and_sorts_as_one_value(sql):
+    """NaN equals NaN and sorts above every number (numeric.c), in GROUP BY, DISTINCT, UNION and ORDER BY."""
+    sql.setup('CREATE TABLE n (id int, a numeric(15,2), c numeric)')
+    sql.setup("INSERT INTO n VALUES (1, 1.50, 'NaN'), (2, 'NaN', 'NaN'), (3, 'NaN', 2), (4, -1, NULL), (5, 'NaN', 'NaN')")
+    sql.check('SELECT a, count(*) FROM n GROUP BY a ORDER BY a',
+              [('-1.00', '1'), ('1.50', '1'), ('NaN', '3')], ordered=True)
+    sql.check('SELECT c, count(*) FROM n GROUP BY c ORDER BY c DESC NULLS LAST',
+              [('NaN', '3'), ('2', '1'), (None, '1')], ordered=True)
+    sql.check('SELECT count(DISTINCT a), count(DISTINCT c) FROM n',
+              [('3', '2')])
+    sql.check('SELECT a FROM n UNION SELECT c FROM n ORDER BY 1',
+              [('-1.00',), ('1.50',), ('2',), ('NaN',), (None,)], ordered=True)
+    sql.check('SELECT DISTINCT c FROM n ORDER BY c',
+              [('2',), ('NaN',), (None,)], ordered=True)
+    sql.check('SELECT id FROM n ORDER BY c, id',
+              [('3',), ('1',), ('2',), ('5',), ('4',)], ordered=True)
