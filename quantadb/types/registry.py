@@ -25,9 +25,12 @@ In-memory representation (one numpy array per column, a separate validity mask f
 | arrays (one dimension)       | object      | list of element values (None for NULL elements)   |
 | unknown (untyped literals)   | object      | str                                               |
 
-A numeric Column may be *scaled* (Column.scale is not None): int64 value * 10**scale, every value
-with exactly that display scale. Storage keeps numeric(p,s) with p <= 18 so and kernels keep the
-form while results fit int64; Column.data still gives Decimals. The contract is in types/scaled.py.
+Two compact forms stand in for `data` (types/column.py; Column.data still gives the table's form):
+- a numeric Column may be *scaled* (Column.scale is not None): int64 value * 10**scale, every value
+  with exactly that display scale. Storage keeps numeric(p,s) with p <= 18 so, and kernels keep
+  the form while results fit int64. The contract is in types/scaled.py.
+- a string Column may be *coded* (Column.codes is not None): int32 codes into a dictionary of
+  distinct strings, as storage keeps them and COPY decodes repeating ones.
 """
 
 from __future__ import annotations
