@@ -130,6 +130,32 @@ _SETTINGS = [
 SETTINGS: dict[str, Setting] = {s.name.lower(): s for s in _SETTINGS}
 REPORTED = [s.name for s in _SETTINGS if s.report]
 
+# pg_settings' min_val/max_val of the numeric settings and enumvals of the enum ones, as
+# PostgreSQL 15 reports them (pgAdmin builds its editors of role and database variables from them)
+_MAX_INT = "2147483647"
+BOUNDS: dict[str, tuple[str, str]] = {
+    "block_size": ("8192", "8192"), "data_directory_mode": ("0", "511"), "extra_float_digits": ("-15", "3"),
+    "idle_in_transaction_session_timeout": ("0", _MAX_INT), "lock_timeout": ("0", _MAX_INT),
+    "maintenance_work_mem": ("1024", _MAX_INT), "max_connections": ("1", "262143"),
+    "max_function_args": ("100", "100"), "max_identifier_length": ("63", "63"), "max_index_keys": ("32", "32"),
+    "max_parallel_workers_per_gather": ("0", "1024"), "port": ("1", "65535"),
+    "random_page_cost": ("0", "1.79769e+308"), "scram_iterations": ("1", _MAX_INT),
+    "server_version_num": (SERVER_VERSION_NUM, SERVER_VERSION_NUM), "shared_buffers": ("16", "1073741823"),
+    "statement_timeout": ("0", _MAX_INT), "work_mem": ("64", _MAX_INT),
+}
+_LEVELS = ("debug5", "debug4", "debug3", "debug2", "debug1")
+_ISOLATIONS = ("serializable", "repeatable read", "read committed", "read uncommitted")
+ENUM_VALUES: dict[str, tuple[str, ...]] = {
+    "IntervalStyle": ("postgres", "postgres_verbose", "sql_standard", "iso_8601"),
+    "backslash_quote": ("safe_encoding", "on", "off"), "bytea_output": ("escape", "hex"),
+    "client_min_messages": (*_LEVELS, "log", "notice", "warning", "error"),
+    "default_transaction_isolation": _ISOLATIONS, "transaction_isolation": _ISOLATIONS,
+    "log_min_messages": (*_LEVELS, "info", "notice", "warning", "error", "log", "fatal", "panic"),
+    "password_encryption": ("md5", "scram-sha-256"), "session_replication_role": ("origin", "replica", "local"),
+    "synchronous_commit": ("local", "remote_write", "remote_apply", "on", "off"),
+    "wal_level": ("minimal", "replica", "logical"), "xmloption": ("content", "document"),
+}
+
 _BOOL_TRUE = {"on", "true", "yes", "1", "t", "y"}
 _BOOL_FALSE = {"off", "false", "no", "0", "f", "n"}
 _ENCODINGS = {"utf8": "UTF8", "unicode": "UTF8", "sqlascii": "SQL_ASCII", "latin1": "LATIN1"}

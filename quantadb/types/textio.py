@@ -161,8 +161,8 @@ def parse_numeric(text: str) -> Decimal:
         raise _bad("numeric", text) from None
     if value.is_finite() and value.adjusted() >= 131072:
         raise NumericValueOutOfRange("value overflows numeric format")
-    if value.as_tuple().exponent > 0:  # '1e3' is stored with scale 0: 1000
-        value = value.quantize(Decimal(1))
+    if value.as_tuple().exponent > 0:  # '1e3' is stored with scale 0: 1000 (exactly, whatever its digits)
+        value = Decimal(int(value))
     return value
 
 

@@ -247,3 +247,19 @@ def test_languages_node(conn) -> None:
     assert conn.execute("SELECT 0::regclass::text, 0::regtype::text, '-'::regproc::oid").fetchone() == ("-", "-", 0)
     assert conn.execute("SELECT typname, typinput::text FROM pg_type WHERE oid = 2280").fetchone() == \
         ("language_handler", "language_handler_in")
+
+
+def test_variable_options_of_roles_and_databases(conn) -> None:
+    """roles/__init__.py voptions: every enum setting lists its values, numeric ones their range."""
+    rows = conn.execute("""
+        SELECT name, vartype, min_val, max_val, enumvals FROM (
+            SELECT 'role'::text AS name, 'string'::text AS vartype, NULL AS min_val, NULL AS max_val,
+                   NULL::text[] AS enumvals
+            UNION ALL
+            SELECT name, vartype, min_val::numeric AS min_val, max_val::numeric AS max_val, enumvals
+            FROM pg_show_all_settings() WHERE context in ('user', 'superuser')) a""").fetchall()
+    by_name = {r[0]: r[1:] for r in rows}
+    assert by_name["bytea_output"] == ("enum", None, None, ["escape", "hex"])
+    assert by_name["extra_float_digits"][:3] == ("integer", -15, 3)
+    assert not [name for name, (vartype, low, _, values) in by_name.items()
+                if vartype == "enum" and not values or vartype in ("integer", "real") and low is None]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterator
 
 from quantadb.engine.pg_catalog.tables import TABLES, Row, rows
-from quantadb.engine.settings import SETTINGS
+from quantadb.engine.settings import BOUNDS, ENUM_VALUES, SETTINGS
 from quantadb.sql.catalog import register_relation_function
 
 if TYPE_CHECKING:
@@ -25,8 +25,11 @@ def timestamptz(seconds: float) -> int | None:
 def pg_settings(session: "Session") -> Iterator[Row]:
     for key, s in sorted(SETTINGS.items()):
         value = session.settings.get(key)
+        low, high = BOUNDS.get(s.name, (None, None))
+        choices = ENUM_VALUES.get(s.name)
         yield {"name": s.name, "setting": value, "unit": s.unit, "category": s.category, "short_desc": s.description,
-               "context": s.context, "vartype": s.vartype,
+               "context": s.context, "vartype": s.vartype, "min_val": low, "max_val": high,
+               "enumvals": list(choices) if choices else None,
                "source": "default" if value == s.default else "session", "boot_val": s.default,
                "reset_val": session.settings.session_defaults.get(key, s.default), "pending_restart": False}
 
