@@ -5,7 +5,9 @@ from a fixed seed and the TPC-H column types, loads both through COPY into a Qua
 throwaway PostgreSQL 15 (both with durability off), runs queries shaped like TPC-H Q1, Q6, Q3,
 Q12 and a count(DISTINCT), checks that both return the same rows, and prints the best of
 --runs times with ratios (PostgreSQL time / QuantaDB time: > 1 means QuantaDB is faster) and
-their geometric mean. For every query under --target, it then stops the node, opens the same
+their geometric mean, and beside them each server's CPU time (to the 10 ms tick; less sensitive
+to other load on a shared machine: QuantaDB's process, PostgreSQL's backend plus its parallel
+workers). For every query under --target, it then stops the node, opens the same
 data directory in-process and prints a cProfile of that query; when the load is under --target,
 a cProfile of an in-process COPY of the first 100,000 lineitem rows into a fresh database.
 
@@ -177,35 +179,60 @@ def generate(rows: int) -> dict[str, bytes]:
 # -- running ---------------------------------------------------------------------------------------
 
 
-def load(dsn: str, data: dict[str, bytes], chunk: int = 1 << 20) -> float:
-    """Creates the tables and COPYs the data in; returns the seconds COPY took (DDL excluded)."""
+# The server's CPU seconds so far, given the connection that does the work.
+CpuClock = Callable[[psycopg.Connection], float]
+
+
+def load(dsn: str, data: dict[str, bytes], cpu: CpuClock, chunk: int = 1 << 20) -> tuple[float, float]:
+    """Creates the tables and COPYs the data in; returns the seconds and server CPU seconds COPY
+    took (DDL excluded)."""
     with psycopg.connect(dsn, autocommit=True) as conn:
         for ddl in DDL:
             conn.execute(ddl)
-        started = time.perf_counter()
+        cpu_before, started = cpu(conn), time.perf_counter()
         for table, text in data.items():
             with conn.cursor() as cur, cur.copy(f"COPY {table} FROM STDIN") as copy:
                 for offset in range(0, len(text), chunk):
                     copy.write(text[offset:offset + chunk])
-        elapsed = time.perf_counter() - started
+        elapsed, cpu_s = time.perf_counter() - started, cpu(conn) - cpu_before
         conn.execute("ANALYZE orders")
         conn.execute("ANALYZE lineitem")
-    return elapsed
+    return elapsed, cpu_s
 
 
-def run_queries(dsn: str, runs: int) -> tuple[dict[str, float], dict[str, list[tuple]]]:
-    """Best-of-`runs` seconds and the rows of every query."""
+def run_queries(dsn: str, runs: int, cpu: CpuClock) -> tuple[dict[str, float], dict[str, float],
+                                                              dict[str, list[tuple]]]:
+    """Best-of-`runs` seconds, best-of-`runs` server CPU seconds and the rows of every query."""
     times: dict[str, float] = {}
+    cpu_times: dict[str, float] = {}
     rows: dict[str, list[tuple]] = {}
     with psycopg.connect(dsn, autocommit=True) as conn:
         for name, sql in QUERIES.items():
-            best = math.inf
+            best, best_cpu = math.inf, math.inf
             for _ in range(runs):
-                started = time.perf_counter()
+                cpu_before, started = cpu(conn), time.perf_counter()
                 result = conn.execute(sql).fetchall()
                 best = min(best, time.perf_counter() - started)
-            times[name], rows[name] = best, result
-    return times, rows
+                time.sleep(0.05)  # PostgreSQL's parallel workers exit: let the postmaster reap them
+                best_cpu = min(best_cpu, cpu(conn) - cpu_before)
+            times[name], cpu_times[name], rows[name] = best, best_cpu, result
+    return times, cpu_times, rows
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time of a process (all its threads) plus that of its children that have exited."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")  # utime stime cutime cstime
+
+
+def quantadb_cpu(pid: int) -> CpuClock:
+    return lambda conn: cpu_seconds(pid)
+
+
+def postgres_cpu(postmaster_pid: int) -> CpuClock:
+    """The connection's backend and the parallel workers that have exited (the postmaster's)."""
+    return lambda conn: cpu_seconds(conn.info.backend_pid) + cpu_seconds(postmaster_pid)
 
 
 def same_value(a: Any, b: Any) -> bool:
@@ -329,21 +356,30 @@ def trim_stats(text: str) -> str:
 @dataclass
 class Side:
     load_s: float = 0.0
+    load_cpu: float = 0.0
     times: dict[str, float] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)
     rows: dict[str, list[tuple]] = field(default_factory=dict)
 
 
-def measure(dsn: str, data: dict[str, bytes], runs: int) -> Side:
-    side = Side(load_s=load(dsn, data))
-    side.times, side.rows = run_queries(dsn, runs)
+def measure(dsn: str, data: dict[str, bytes], runs: int, cpu: CpuClock) -> Side:
+    side = Side()
+    side.load_s, side.load_cpu = load(dsn, data, cpu)
+    side.times, side.cpu, side.rows = run_queries(dsn, runs, cpu)
     return side
+
+
+def _ratio(pg: float, qdb: float) -> str:
+    return f"{pg / qdb:.2f}" if qdb > 0 else "-"
 
 
 def report(rows: int, qdb: Side, pg: Side, target: float) -> list[str]:
     """Prints the table; returns the queries (not the load) whose ratio is under `target`."""
-    print(f"\nlineitem {rows:,} rows, orders {max(rows // 4, 1):,} rows; best of runs; ratio = PG time / QuantaDB time")
-    print(f"{'':<10}{'QuantaDB s':>12}{'PG s':>10}{'ratio':>8}  result")
-    print(f"{'load':<10}{qdb.load_s:>12.3f}{pg.load_s:>10.3f}{pg.load_s / qdb.load_s:>8.2f}")
+    print(f"\nlineitem {rows:,} rows, orders {max(rows // 4, 1):,} rows; best of runs; ratio = PG time / QuantaDB time;"
+          f"\nserver CPU s (QuantaDB's process; PostgreSQL's backend and exited parallel workers) and their ratio")
+    print(f"{'':<10}{'QuantaDB s':>12}{'PG s':>10}{'ratio':>8}{'Q CPU s':>10}{'PG CPU s':>10}{'ratio':>8}  result")
+    print(f"{'load':<10}{qdb.load_s:>12.3f}{pg.load_s:>10.3f}{_ratio(pg.load_s, qdb.load_s):>8}"
+          f"{qdb.load_cpu:>10.2f}{pg.load_cpu:>10.2f}{_ratio(pg.load_cpu, qdb.load_cpu):>8}")
     ratios, missed = [], []
     for name in QUERIES:
         q, p = qdb.times[name], pg.times[name]
@@ -351,7 +387,8 @@ def report(rows: int, qdb: Side, pg: Side, target: float) -> list[str]:
         ratios.append(ratio)
         if ratio < target:
             missed.append(name)
-        print(f"{name:<10}{q:>12.3f}{p:>10.3f}{ratio:>8.2f}  {compare(qdb.rows[name], pg.rows[name])}")
+        print(f"{name:<10}{q:>12.3f}{p:>10.3f}{ratio:>8.2f}{qdb.cpu[name]:>10.2f}{pg.cpu[name]:>10.2f}"
+              f"{_ratio(pg.cpu[name], qdb.cpu[name]):>8}  {compare(qdb.rows[name], pg.rows[name])}")
     geo = math.exp(sum(math.log(r) for r in ratios) / len(ratios))
     print(f"{'geo mean':<10}{'':>22}{geo:>8.2f}  (queries only)")
     return missed
@@ -371,10 +408,10 @@ def main() -> int:
     data_dir = tempfile.mkdtemp(prefix="quantadb-analytics-")
     try:
         with QuantaDBServer(data_dir) as server:
-            qdb = measure(server.dsn, data, args.runs)
+            qdb = measure(server.dsn, data, args.runs, quantadb_cpu(server.proc.pid))
         print("QuantaDB done", flush=True)
         with PgServer() as server:
-            pg = measure(server.dsn, data, args.runs)
+            pg = measure(server.dsn, data, args.runs, postgres_cpu(server.postmaster_pid()))
         missed = report(args.rows, qdb, pg, args.target)
         if pg.load_s / qdb.load_s < args.target:
             profile_load(data["lineitem"], args.top)
