@@ -4,11 +4,19 @@ with the session's search_path and the generated pg_catalog / information_schema
 from __future__ import annotations
 
 from quantadb.errors import AmbiguousFunction, InvalidSchemaName, UndefinedFunction, UndefinedObject, UndefinedTable
-from quantadb.sql.catalog import VIRTUAL_TABLES, ResolvedRelation
+from quantadb.sql.catalog import VIRTUAL_TABLES, ResolvedRelation, VirtualTable
+from quantadb.sql.plan import PlanColumn
 from quantadb.sql.typenames import parse_type_name
 from quantadb.storage.catalog import INFORMATION_SCHEMA_NAMESPACE, PG_CATALOG_NAMESPACE, RelationDef
 from quantadb.storage.store import Store
 from quantadb.storage.txn import Snapshot
+from quantadb.types import registry as R
+
+
+# SELECT last_value, log_cnt, is_called FROM a_sequence (pg_dump reads sequences this way)
+SEQUENCE_COLUMNS = (PlanColumn("last_value", R.SqlType(R.INT8)), PlanColumn("log_cnt", R.SqlType(R.INT8)),
+                    PlanColumn("is_called", R.SqlType(R.BOOL)))
+SEQUENCE_SOURCE = "sequence:"
 
 
 class SessionCatalog:
@@ -72,6 +80,9 @@ class SessionCatalog:
         rel = self.store.catalog.find_relation(self.snap, self.database_oid, ns, name)
         if schema == "pg_temp":
             schema = self.temp_schema
+        if rel is not None and rel.kind == "S":  # a sequence reads as its one-row relation
+            return ResolvedRelation(schema, relation=rel, virtual=VirtualTable(
+                schema, name, SEQUENCE_COLUMNS, rel.oid, f"{SEQUENCE_SOURCE}{rel.oid}"))
         return ResolvedRelation(schema, relation=rel) if rel is not None else None
 
     def creation_namespace(self, parts: list[str]) -> tuple[int, str]:
@@ -206,7 +217,6 @@ class RegNames:
                 if vt.oid == oid:
                     return vt.name if vt.schema == "pg_catalog" else f"{vt.schema}.{vt.name}"
         elif kind == "regtype":
-            from quantadb.types import registry as R
             if oid in R.BY_OID:
                 return R.format_type(R.BY_OID[oid])
         elif kind == "regnamespace":

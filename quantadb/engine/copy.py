@@ -452,7 +452,8 @@ def _copy_out(session: "Session", stmt: CopyStmt, options: CopyOptions, inline: 
         query = stmt.query
     else:
         rel, all_cols, chosen = _resolve_target(session, stmt)
-        query = f"SELECT {', '.join(_quote(c.name) for c in chosen)} FROM {_quote(rel.name)}"
+        schema = session.catalog().namespace_name(rel.namespace)
+        query = f"SELECT {', '.join(_quote(c.name) for c in chosen)} FROM {_quote(schema)}.{_quote(rel.name)}"
     inner = S.Statement(query)
     result = S.execute(session, Portal(Prepared(query, inner, []), [], []), inline)
     batch = result.batches[0] if result.batches else Batch([], 0)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
+from quantadb.engine.catalog_view import SEQUENCE_SOURCE
 from quantadb.errors import ForeignKeyViolation, LockNotAvailable, ReadOnlySqlTransaction, UndefinedTable
 from quantadb.exec.columns import column_values, from_values, take
 from quantadb.sql import plan as P
@@ -65,6 +66,10 @@ class ExecServices:
         return self.store.table(rel_oid).fetch(rowids, list(range(1, ncols + 1)))
 
     def virtual_rows(self, source: str, columns: list[P.PlanColumn]) -> Batch:
+        if source.startswith(SEQUENCE_SOURCE):
+            last_value, is_called = self.store.sequence_state(int(source[len(SEQUENCE_SOURCE):]))
+            rows = [(last_value, 0, is_called)]
+            return Batch([from_values([r[i] for r in rows], c.type) for i, c in enumerate(columns)], 1)
         generator = VIRTUAL_GENERATORS.get(source)
         if generator is None:
             raise UndefinedTable(f'relation "{source}" is not available')

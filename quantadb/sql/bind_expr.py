@@ -73,6 +73,13 @@ UNKNOWN = SqlType(R.UNKNOWN)
 TEXT = SqlType(R.TEXT)
 _COLLATIONS = {"default", "C", "POSIX", "ucs_basic"}  # all behave as C: byte order
 
+def _vector_as_array(expr: Expr) -> Expr:
+    """int2vector / oidvector as the int2[] / oid[] they are binary-coercible to."""
+    if expr.type.pg in (R.INT2VECTOR, R.OIDVECTOR):
+        return Cast(expr, SqlType(R.array_of(R.INT2 if expr.type.pg is R.INT2VECTOR else R.OID)), False)
+    return expr
+
+
 class ExprBinder:
     """Binds expressions of one query level.
 
@@ -306,13 +313,6 @@ class ExprBinder:
             tree = link
         return self.bind(tree)
 
-    def _RegexpLike(self, node: exp.Expression) -> Expr:  # regexp_like(s, p, flags) shares ~'s node
-        if node.args.get("flag") is not None:
-            return self.call("regexp_like", [node.this, node.expression, node.args["flag"]], node)
-        return self._binary(node, "~")
-
-    def _row_compare(self, op: str, lefts: list, rights: list) -> Expr:
-        """ROW(a, b) op ROW(c, d): = and <> pairwise, ordering operators lexicographically (the
     def _MakeInterval(self, node: exp.Expression) -> Expr:
         """make_interval(years, months, weeks, days, hours, mins, secs), positionally or by name
         (days => 3): the fields before the last one given default to 0."""
@@ -325,6 +325,13 @@ class ExprBinder:
                         value if value is not None else exp.Literal.number(0))
         return self.call("make_interval", args, node)
 
+    def _RegexpLike(self, node: exp.Expression) -> Expr:  # regexp_like(s, p, flags) shares ~'s node
+        if node.args.get("flag") is not None:
+            return self.call("regexp_like", [node.this, node.expression, node.args["flag"]], node)
+        return self._binary(node, "~")
+
+    def _row_compare(self, op: str, lefts: list, rights: list) -> Expr:
+        """ROW(a, b) op ROW(c, d): = and <> pairwise, ordering operators lexicographically (the
         first pair that is not equal decides; a NULL there makes the result NULL)."""
         if len(lefts) != len(rights):
             raise SqlSyntaxError("unequal number of entries in row expressions")
@@ -475,7 +482,7 @@ class ExprBinder:
         if isinstance(inner, (exp.Select, exp.Union, exp.Subquery)):
             return self._subquery_compare(left, op, inner.this if isinstance(inner, exp.Subquery) else inner,
                                           "all" if is_all else "any", False)
-        array = self.bind(inner)
+        array = _vector_as_array(self.bind(inner))
         if array.type.pg is R.UNKNOWN:
             elem = left.type if left.type.pg is not R.UNKNOWN else TEXT
             array = self.coerce(array, SqlType(R.array_of(elem.pg)))
@@ -541,10 +548,14 @@ class ExprBinder:
         if isinstance(base, Subscript) and not base.is_slice and isinstance(node.this, exp.Bracket):
             # a[i][j] subscripts one multi-dimensional array: the first step keeps the array type
             base = Subscript(base.base, base.index, None, False, base.base.type)
-        zero_based = base.type.pg in (R.INT2VECTOR, R.OIDVECTOR)
-        if zero_based:  # the catalog's vector types subscript from 0
-            elem_pg = R.INT2 if base.type.pg is R.INT2VECTOR else R.OID
-            base = Cast(base, SqlType(R.array_of(elem_pg)), False)
+        zero_based = base.type.pg in (R.INT2VECTOR, R.OIDVECTOR)  # the catalog's vectors subscript from 0
+        base = _vector_as_array(base)
+        if base.type.pg is R.NAME and not isinstance(node.expressions[0], exp.Slice):
+            # name is a fixed array of "char" in PostgreSQL: typname[0] is its first character
+            position = self.coerce(self.bind(node.expressions[0]), SqlType(R.INT4))
+            first = self.operator("+", position, Const(1, SqlType(R.INT4)))
+            char = self.call_bound("substr", [self.coerce(base, TEXT), first, Const(1, SqlType(R.INT4))])
+            return self.coerce(char, SqlType(R.CHAR), "e")
         if not base.type.pg.is_array:
             raise DatatypeMismatch(f"cannot subscript type {_type_name(base.type)} because it does not support subscripting")
         elem = SqlType(R.element_of(base.type.pg))

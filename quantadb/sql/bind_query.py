@@ -633,7 +633,7 @@ class QueryBinder:
             columns = _rename(list(vt.columns), col_aliases)
             scope.add(name, columns, schema="" if alias else vt.schema)
             scope.system_columns[name] = system_columns(vt.oid, generated=True)
-            return P.VirtualScan(f"{vt.schema}.{vt.name}", columns), scope
+            return P.VirtualScan(vt.key, columns), scope
         rel = resolved.relation
         if rel.kind == "v":
             if self._view_depth > 20:

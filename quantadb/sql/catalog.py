@@ -22,6 +22,11 @@ class VirtualTable:
     name: str
     columns: tuple[PlanColumn, ...]
     oid: int = 0  # the relation's OID as PostgreSQL numbers it (pg_class.oid)
+    source: str = ""  # the row generator's key; "" = "schema.name"
+
+    @property
+    def key(self) -> str:
+        return self.source or f"{self.schema}.{self.name}"
 
 
 VIRTUAL_TABLES: dict[tuple[str, str], VirtualTable] = {}

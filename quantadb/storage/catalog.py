@@ -111,6 +111,14 @@ class NamespaceDef:
     name: str
     owner: int = BOOTSTRAP_SUPERUSER
     acl: tuple[str, ...] = ()  # pg_namespace.nspacl aclitems (U usage, C create); () = the default
+    comment: str | None = None  # COMMENT ON SCHEMA (pg_description)
+
+
+def builtin_namespaces(database: int, owner: int = BOOTSTRAP_SUPERUSER) -> list[NamespaceDef]:
+    """The schemas every database starts with (public with initdb's comment)."""
+    return [NamespaceDef(oid, database, name, owner,
+                         comment="standard public schema" if oid == PUBLIC_NAMESPACE else None)
+            for oid, name in BUILTIN_NAMESPACES]
 
 
 @dataclass(frozen=True)
@@ -192,8 +200,8 @@ class Catalog:
                             replication=True), FROZEN_XID)
         for oid, name in ((TEMPLATE1_OID, "template1"), (POSTGRES_DB_OID, "postgres")):
             self.create(DatabaseDef(oid, name), FROZEN_XID)
-            for ns_oid, ns_name in BUILTIN_NAMESPACES:
-                self.create(NamespaceDef(ns_oid, oid, ns_name), FROZEN_XID)
+            for ns in builtin_namespaces(oid):
+                self.create(ns, FROZEN_XID)
         self.version = 0
 
     def create(self, obj: CatalogObject, xid: int) -> None:

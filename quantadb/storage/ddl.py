@@ -16,7 +16,7 @@ import numpy as np
 from quantadb.errors import DuplicateDatabase, DuplicateObject, DuplicateSchema, DuplicateTable, UndefinedTable
 
 from . import records as R
-from .catalog import BUILTIN_NAMESPACES, DatabaseDef, NamespaceDef, RelationDef, RoleDef, key_of, to_value
+from .catalog import DatabaseDef, NamespaceDef, RelationDef, RoleDef, builtin_namespaces, key_of, to_value
 from .index import row_keys
 from .txn import COMMITTED, IN_PROGRESS, Txn, WouldBlock
 
@@ -101,8 +101,8 @@ class SchemaChanges:
             if self.catalog.find_database(self._state.txns.snapshot(txn), db.name):
                 raise DuplicateDatabase(f'database "{db.name}" already exists')
             self._ddl(txn, "create", "db", to_value(db))
-            for ns_oid, ns_name in BUILTIN_NAMESPACES:
-                self._ddl(txn, "create", "ns", to_value(NamespaceDef(ns_oid, db.oid, ns_name, db.owner)))
+            for ns in builtin_namespaces(db.oid, db.owner):
+                self._ddl(txn, "create", "ns", to_value(ns))
 
     def alter_database(self, txn: Txn, db: DatabaseDef) -> None:
         with self._wlock:

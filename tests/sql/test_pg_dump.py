@@ -1,6 +1,7 @@
-"""A database dumped by pg_dump 15 from PostgreSQL restores into QuantaDB through psql with no
-error (SET lines, OWNER TO, sequences OWNED BY, identity columns, COPY data, setval, constraints
-added after the data, indexes, comments, views), and reads back the same."""
+"""pg_dump 15 both ways: a database dumped from PostgreSQL restores into QuantaDB through psql
+with no error (SET lines, OWNER TO, sequences OWNED BY, identity columns, COPY data, setval,
+constraints added after the data, indexes, comments, views) and reads back the same; and
+pg_dump reads QuantaDB's catalog to dump the same database, which restores into PostgreSQL."""
 
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ READ_BACK = [
     "where conrelid in ('customers'::regclass, 'orders'::regclass) and contype <> 'c' order by conname",
     "select indexname from pg_indexes where schemaname = 'public' order by 1",
     "select obj_description('customers'::regclass, 'pg_class'), col_description('orders'::regclass, 4)",
+    "select obj_description('public'::regnamespace, 'pg_namespace')",
     "select attname, attidentity from pg_attribute where attrelid = 'orders'::regclass and attnum = 1",
 ]
 
@@ -49,20 +51,37 @@ def _psql(port: int, dbname: str, *args: str) -> subprocess.CompletedProcess:
                            "-v", "ON_ERROR_STOP=1", "-d", dbname, *args], capture_output=True, text=True, timeout=120)
 
 
-def test_pg_dump_of_postgres_restores_into_quantadb(quantadb_server, postgres_server, tmp_path):
+def _dump_and_restore(source, target, tmp_path, dbname: str) -> None:
+    """SCHEMA made on `source`, pg_dump'ed, restored with psql into a new database on `target`."""
+    for server in (source, target):
+        server.admin(f"DROP DATABASE IF EXISTS {dbname}")
+        server.admin(f"CREATE DATABASE {dbname}")
+    made = _psql(source.port, dbname, "-c", SCHEMA)
+    assert made.returncode == 0, made.stderr
+    dump = tmp_path / f"{dbname}.sql"
+    dumped = subprocess.run(["pg_dump", "-h", "127.0.0.1", "-p", str(source.port), "-U", "postgres",
+                             "-f", str(dump), dbname], capture_output=True, text=True, timeout=120)
+    assert dumped.returncode == 0, dumped.stderr
+    restored = _psql(target.port, dbname, "-f", str(dump))
+    assert restored.returncode == 0 and "ERROR" not in restored.stderr, restored.stderr
+
+
+@pytest.fixture
+def both(quantadb_server, postgres_server):
     if postgres_server is None or shutil.which("pg_dump") is None:
         pytest.fail("PostgreSQL 15 and pg_dump are installed on every machine of the project")
-    for server in (postgres_server, quantadb_server):
-        server.admin("DROP DATABASE IF EXISTS dumped")
-        server.admin("CREATE DATABASE dumped")
-    made = _psql(postgres_server.port, "dumped", "-c", SCHEMA)
-    assert made.returncode == 0, made.stderr
-    dump = tmp_path / "dumped.sql"
-    subprocess.run(["pg_dump", "-h", "127.0.0.1", "-p", str(postgres_server.port), "-U", "postgres",
-                    "-f", str(dump), "dumped"], check=True, timeout=120)
-    restored = _psql(quantadb_server.port, "dumped", "-f", str(dump))
-    assert restored.returncode == 0 and "ERROR" not in restored.stderr, restored.stderr
-    pg, qdb = Connection(postgres_server.dsn("dumped")), Connection(quantadb_server.dsn("dumped"))
+    return quantadb_server, postgres_server
+
+
+@pytest.mark.parametrize("direction", ["postgres_to_quantadb", "quantadb_to_postgres"])
+def test_pg_dump_round_trip(both, tmp_path, direction):
+    quantadb_server, postgres_server = both
+    dbname = f"dumped_{direction}"
+    if direction == "postgres_to_quantadb":
+        _dump_and_restore(postgres_server, quantadb_server, tmp_path, dbname)
+    else:
+        _dump_and_restore(quantadb_server, postgres_server, tmp_path, dbname)
+    pg, qdb = Connection(postgres_server.dsn(dbname)), Connection(quantadb_server.dsn(dbname))
     try:
         for query in READ_BACK:
             want, got = pg.run(query), qdb.run(query)

@@ -9,13 +9,12 @@ from quantadb.engine.ddl.common import (
     check_not_null,
     dropped_column,
     quote_ident,
-    quote_regclass,
     quote_relation,
     run_sql,
     session_txn,
 )
 from quantadb.engine.ddl.sequences import owned_sequence
-from quantadb.engine.ddl.tables import add_constraint, column_def
+from quantadb.engine.ddl.tables import add_constraint, column_def, serial_default
 from quantadb.errors import (DatatypeMismatch, DuplicateColumn, InvalidParameterValue, InvalidTableDefinition,
                              ObjectNotInPrerequisiteState, UndefinedColumn)
 from quantadb.sql import ddl_stmts as D
@@ -132,7 +131,7 @@ def add_identity(session: "Session", rel: RelationDef, name: str, always: bool,
     seq = owned_sequence(session, rel.name, name, rel.namespace, rel.oid, col.attnum, col.type.pg, spec)
     session.store.create_relation(session_txn(session), seq)
     return replace_column(rel, replace(col, identity="a" if always else "d",
-                                       default=f"nextval('{quote_regclass(seq.name)}'::regclass)"))
+                                       default=serial_default(session, seq)))
 
 
 def drop_identity(session: "Session", rel: RelationDef, name: str, if_exists: bool) -> RelationDef:

@@ -20,6 +20,7 @@ from quantadb.errors import (
     WrongObjectType,
 )
 from quantadb.sql import ddl_stmts as D
+from quantadb.sql.qualify import qualify_relations
 from quantadb.storage.catalog import (
     ColumnDef,
     DatabaseDef,
@@ -62,7 +63,13 @@ def create_index(session: "Session", stmt: D.CreateIndex) -> Result:
 def create_view(session: "Session", stmt: D.CreateView) -> Result:
     from quantadb.engine import statements as S
     ns, name = creation_namespace(session, stmt.name)
-    query_sql, aliases = stmt.query, stmt.column_names
+    aliases = stmt.column_names
+    catalog = session.catalog()
+
+    def schema_of(parts: list[str]) -> str | None:
+        hit = catalog.resolve_relation(parts)
+        return hit.schema if hit is not None and hit.relation is not None else None
+    query_sql = qualify_relations(stmt.query, schema_of)
     bound = S.bind(session, S.Statement(query_sql), [])
     columns = tuple(ColumnDef(i + 1, aliases[i] if i < len(aliases) else c.name,
                               c.type if c.type.pg is not R.UNKNOWN else R.SqlType(R.TEXT))
@@ -193,8 +200,16 @@ def truncate(session: "Session", stmt: D.Truncate) -> Result:
 
 
 def comment_on(session: "Session", u) -> Result:
-    """COMMENT ON TABLE/VIEW/INDEX/SEQUENCE/COLUMN; IS NULL removes the comment."""
+    """COMMENT ON TABLE/VIEW/INDEX/SEQUENCE/COLUMN/SCHEMA; IS NULL removes the comment."""
     store, txn = session.store, session._ensure_txn()
+    if u.object_kind == "schema":
+        ns = store.catalog.find_namespace(store.snapshot(txn), session.database_oid, u.name[-1])
+        if ns is None:
+            raise InvalidSchemaName(f'schema "{u.name[-1]}" does not exist')
+        if not session.superuser and ns.owner != session.role_oid:
+            raise InsufficientPrivilege(f"must be owner of schema {ns.name}")
+        store.alter_namespace(txn, replace(ns, comment=u.comment))
+        return Result(tag="COMMENT")
     if u.object_kind not in ("table", "view", "index", "sequence", "column"):
         raise FeatureNotSupported(f"COMMENT ON {u.object_kind.upper()} is not supported")
     rel_name = u.name[:-1] if u.object_kind == "column" else u.name

@@ -73,8 +73,15 @@ def column_def(session: "Session", spec: D.ColumnSpec, attnum: int, table: str, 
     default, seq = spec.default, None
     if spec.serial or spec.identity:
         seq = owned_sequence(session, table, spec.name, ns, table_oid, attnum, spec.type.pg)
-        default = f"nextval('{quote_regclass(seq.name)}'::regclass)"
+        default = serial_default(session, seq)
     return ColumnDef(attnum, spec.name, spec.type, spec.not_null, default, spec.identity), seq
+
+
+def serial_default(session: "Session", seq: RelationDef) -> str:
+    """nextval of the column's sequence, named with its schema: like PostgreSQL's regclass
+    constant, the default keeps naming that sequence whatever the search path."""
+    schema = session.catalog().namespace_name(seq.namespace)
+    return f"nextval('{quote_regclass(schema)}.{quote_regclass(seq.name)}'::regclass)"
 
 
 def add_constraint(session: "Session", rel: RelationDef, con: D.ConstraintSpec) -> RelationDef:

@@ -3,7 +3,10 @@ the pg_indexes view print them (PostgreSQL's ruleutils.c spelling)."""
 
 from __future__ import annotations
 
-from quantadb.engine.catalog_view import SessionCatalog
+import re
+
+from quantadb.engine.catalog_view import RegNames, SessionCatalog
+from quantadb.errors import SqlError
 from quantadb.storage.catalog import ConstraintDef, RelationDef
 
 _FK_ACTIONS = {"r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
@@ -71,3 +74,20 @@ def find_constraint(catalog: SessionCatalog, oid: int) -> tuple[RelationDef, Con
 def view_def(view: RelationDef) -> str:
     text = view.view_sql.strip().rstrip(";")
     return f" {text};"
+
+
+_REGCLASS_LITERAL = re.compile(r"'((?:[^']|'')*)'::regclass")
+
+
+def stored_expression(session, text: str) -> str:
+    """A stored expression (a column default) as pg_get_expr prints it: 'name'::regclass
+    constants name their relation qualified only when the search path would not find it."""
+    return _REGCLASS_LITERAL.sub(lambda m: _regclass_literal(session, m), text)
+
+
+def _regclass_literal(session, match: re.Match) -> str:
+    try:
+        oid = session.catalog().regclass("regclass", match.group(1).replace("''", "'"))
+    except SqlError:
+        return match.group(0)  # a relation dropped since: printed as stored
+    return "'" + RegNames(session).name("regclass", oid).replace("'", "''") + "'::regclass"

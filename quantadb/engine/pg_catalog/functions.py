@@ -14,6 +14,7 @@ import numpy as np
 
 from quantadb.engine.ddl.temp import TEMP_SCHEMA_PREFIX
 from quantadb.engine.pg_catalog.deparse import (
+    stored_expression,
     constraint_def, find_constraint, index_def, is_visible, quote_ident, view_def,
 )
 from quantadb.engine.pg_catalog.procs import functions, identity_arguments
@@ -66,7 +67,7 @@ def format_type(session, type_oid, typmod):
 
 @define("pg_get_expr", ((PG_NODE_TREE, OID), (PG_NODE_TREE, OID, BOOL)), TEXT)
 def pg_get_expr(session, tree, relid, pretty=False):
-    return tree
+    return stored_expression(session, tree) if tree else tree
 
 
 @define("pg_get_indexdef", ((OID,), (OID, INT4, BOOL)), TEXT)
@@ -295,9 +296,13 @@ def pg_relation_is_publishable(session, oid):
 
 @define("obj_description", ((OID, NAME), (OID,)), TEXT)
 def obj_description(session, oid, catalog_name="pg_class"):
+    catalog = session.catalog()
+    if catalog_name == "pg_namespace":
+        ns = session.store.catalog.namespace(catalog.snap, session.database_oid, oid)
+        return ns.comment if ns is not None else None
     if catalog_name != "pg_class":
         return None
-    rel = session.catalog().relation(oid)
+    rel = catalog.relation(oid)
     return rel.comment if rel is not None else None
 
 

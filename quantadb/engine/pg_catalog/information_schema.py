@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator
 
-from quantadb.engine.pg_catalog.deparse import view_def
+from quantadb.engine.pg_catalog.deparse import stored_expression, view_def
 from quantadb.engine.pg_catalog.procs import functions
 from quantadb.engine.pg_catalog.tables import TABLES, Row, rows
 from quantadb.storage.catalog import ColumnDef, ConstraintDef, RelationDef
@@ -88,8 +88,9 @@ def type_facts(t: R.SqlType) -> Row:
 
 def _column(session: "Session", schema: str, table: str, col: ColumnDef, updatable: bool) -> Row:
     identity = col.identity in ("a", "d")
+    default = stored_expression(session, col.default) if col.default and not identity else None
     return {**_base(session, schema, table), "column_name": col.name, "ordinal_position": col.attnum,
-            "column_default": col.default, "is_nullable": yes_no(not col.not_null), **type_facts(col.type),
+            "column_default": default, "is_nullable": yes_no(not col.not_null), **type_facts(col.type),
             "udt_catalog": session.database, "dtd_identifier": str(col.attnum), "is_self_referencing": "NO",
             "is_identity": yes_no(identity), "identity_generation":
                 {"a": "ALWAYS", "d": "BY DEFAULT"}.get(col.identity), "identity_cycle": "NO",

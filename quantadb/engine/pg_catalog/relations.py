@@ -9,10 +9,14 @@ pg_attrdef OID is derived from (table, attnum) in a range no stored object uses.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from typing import TYPE_CHECKING, Iterator
 
+from quantadb.engine.catalog_view import SEQUENCE_COLUMNS
 from quantadb.engine.ddl.temp import TEMP_SCHEMA_PREFIX
 from quantadb.engine.pg_catalog.tables import TABLES, Row, rows
+from quantadb.sql.qualify import referenced_relations
 from quantadb.engine.privileges import effective_acl
 from quantadb.sql.catalog import VirtualTable
 from quantadb.storage.catalog import FIRST_USER_OID, ColumnDef, RelationDef
@@ -24,12 +28,16 @@ if TYPE_CHECKING:
 
 HEAP_AM, BTREE_AM, HASH_AM = 2, 403, 405
 DEFAULT_COLLATION, C_COLLATION = 100, 950
-PG_CLASS_OID, PG_CONSTRAINT_OID, PG_ATTRDEF_OID = 1259, 2606, 2604
+PG_CLASS_OID, PG_CONSTRAINT_OID, PG_ATTRDEF_OID, PG_NAMESPACE_OID, PG_REWRITE_OID = 1259, 2606, 2604, 2615, 2618
 ATTRDEF_OID_BASE = 3_000_000_000
+REWRITE_OID_BASE = 2_900_000_000  # a view's _RETURN rule, numbered after the view
 # System columns every heap table has (pg_attribute rows with attnum < 0).
 SYSTEM_COLUMNS = (("tableoid", R.OID, -6), ("cmax", R.CID, -5), ("xmax", R.XID, -4), ("cmin", R.CID, -3),
                   ("xmin", R.XID, -2), ("ctid", R.TID, -1))
-SEQUENCE_COLUMNS = (("last_value", R.INT8), ("log_cnt", R.INT8), ("is_called", R.BOOL))
+
+
+def rewrite_oid(view_oid: int) -> int:
+    return REWRITE_OID_BASE + view_oid - FIRST_USER_OID
 
 
 def attrdef_oid(table_oid: int, attnum: int) -> int:
@@ -55,6 +63,25 @@ def pg_namespace(session: "Session") -> Iterator[Row]:
         owner = session.store.catalog.role(catalog.snap, ns.owner)
         acl = effective_acl(ns, owner.name if owner is not None else "postgres")
         yield {"oid": ns.oid, "nspname": ns.name, "nspowner": ns.owner, "nspacl": list(acl) if acl else None}
+
+
+@rows("pg_catalog.pg_rewrite")
+def pg_rewrite(session: "Session") -> Iterator[Row]:
+    """Each view's _RETURN rule (ON SELECT DO INSTEAD its query), as PostgreSQL implements views."""
+    for rel in session.catalog().relations():
+        if rel.kind == "v":
+            yield {"oid": rewrite_oid(rel.oid), "rulename": "_RETURN", "ev_class": rel.oid, "ev_type": "1",
+                   "ev_enabled": "O", "is_instead": True}
+
+
+@rows("pg_catalog.pg_init_privs")
+def pg_init_privs(session: "Session") -> Iterator[Row]:
+    """The ACLs the built-in schemas start with: pg_dump writes GRANT/REVOKE only for changes."""
+    catalog = session.catalog()
+    for ns in session.store.catalog.namespaces(catalog.snap, session.database_oid):
+        if ns.name in ("pg_catalog", "public"):
+            yield {"objoid": ns.oid, "classoid": PG_NAMESPACE_OID, "objsubid": 0, "privtype": "i",
+                   "initprivs": list(effective_acl(replace(ns, acl=()), "postgres"))}
 
 
 # -- pg_class ---------------------------------------------------------------------------------------
@@ -122,7 +149,7 @@ def _attribute(relid: int, attnum: int, name: str, t: R.SqlType, **extra: object
 
 def _columns_of(rel: RelationDef, catalog: "SessionCatalog") -> Iterator[Row]:
     if rel.kind == "S":
-        for i, (name, t) in enumerate(SEQUENCE_COLUMNS, 1):
+        for i, (name, t) in enumerate(((c.name, c.type.pg) for c in SEQUENCE_COLUMNS), 1):
             yield _attribute(rel.oid, i, name, R.SqlType(t), attnotnull=True)
         return
     if rel.kind == "i":
@@ -145,7 +172,7 @@ def _user_column(relid: int, col: ColumnDef) -> Row:
         return _attribute(relid, col.attnum, f"........pg.dropped.{col.attnum}........", col.type,
                           atttypid=0, attisdropped=True)
     return _attribute(relid, col.attnum, col.name, col.type, attnotnull=col.not_null,
-                      atthasdef=col.default is not None, attidentity=col.identity)
+                      atthasdef=col.default is not None and not col.identity, attidentity=col.identity)
 
 
 @rows("pg_catalog.pg_attribute")
@@ -204,14 +231,18 @@ def _referenced_index(catalog: "SessionCatalog", con) -> int:
 def pg_attrdef(session: "Session") -> Iterator[Row]:
     for rel in session.catalog().relations():
         for col in rel.columns:
-            if col.default is not None and not col.dropped:
+            if col.default is not None and not col.dropped and not col.identity:  # identity: no pg_attrdef row
                 yield {"oid": attrdef_oid(rel.oid, col.attnum), "adrelid": rel.oid, "adnum": col.attnum,
                        "adbin": col.default}
 
 
 @rows("pg_catalog.pg_description")
 def pg_description(session: "Session") -> Iterator[Row]:
-    for rel in session.catalog().relations():
+    catalog = session.catalog()
+    for ns in session.store.catalog.namespaces(catalog.snap, session.database_oid):
+        if ns.comment is not None:
+            yield {"objoid": ns.oid, "classoid": PG_NAMESPACE_OID, "objsubid": 0, "description": ns.comment}
+    for rel in catalog.relations():
         if rel.comment is not None:
             yield {"objoid": rel.oid, "classoid": PG_CLASS_OID, "objsubid": 0, "description": rel.comment}
         for col in rel.columns:
@@ -234,12 +265,28 @@ def pg_sequence(session: "Session") -> Iterator[Row]:
 def pg_depend(session: "Session") -> Iterator[Row]:
     """The dependencies PostgreSQL records between relations, constraints and columns: an index
     that implements a constraint belongs to it ('i'); other indexes, constraints and OWNED BY
-    sequences depend on their table's columns ('a'); a foreign key on what it references ('n')."""
+    sequences depend on their table's columns ('a'), an identity column's sequence is part of it
+    ('i'); a serial column's default depends on its sequence and a foreign key on what it
+    references ('n'). pg_dump orders and splits its output by these."""
     catalog = session.catalog()
     for rel in catalog.relations():
         seq = rel.sequence
         if rel.kind == "S" and seq is not None and seq.owned_by is not None:
-            yield _depend(PG_CLASS_OID, rel.oid, PG_CLASS_OID, seq.owned_by[0], seq.owned_by[1], "a")
+            table_oid, attnum = seq.owned_by
+            table = catalog.relation(table_oid)
+            col = next((c for c in table.columns if c.attnum == attnum), None) if table is not None else None
+            yield _depend(PG_CLASS_OID, rel.oid, PG_CLASS_OID, table_oid, attnum, "i" if col and col.identity else "a")
+            if col is not None and not col.identity and col.default is not None and "nextval" in col.default:
+                yield _depend(PG_ATTRDEF_OID, attrdef_oid(table_oid, attnum), PG_CLASS_OID, rel.oid, 0, "n")
+        for col in rel.columns if rel.kind == "r" else ():
+            if col.default is not None and not col.dropped and not col.identity:
+                yield _depend(PG_ATTRDEF_OID, attrdef_oid(rel.oid, col.attnum), PG_CLASS_OID, rel.oid, col.attnum, "a")
+        if rel.kind == "v":  # the view's _RETURN rule belongs to it and depends on what it reads
+            yield _depend(PG_REWRITE_OID, rewrite_oid(rel.oid), PG_CLASS_OID, rel.oid, 0, "i")
+            for parts in referenced_relations(rel.view_sql):
+                hit = catalog.resolve_relation(parts)
+                if hit is not None and hit.relation is not None:
+                    yield _depend(PG_REWRITE_OID, rewrite_oid(rel.oid), PG_CLASS_OID, hit.relation.oid, 0, "n")
         for con in rel.constraints:
             if con.index_oid and con.kind != "f":
                 yield _depend(PG_CLASS_OID, con.index_oid, PG_CONSTRAINT_OID, con.oid, 0, "i")

@@ -256,6 +256,16 @@ SHAPES: dict[tuple[str, str], tuple[int, str]] = {
     ("pg_catalog", "pg_opclass"): (2616,
         'oid oid, opcmethod oid, opcname name, opcnamespace oid, opcowner oid, opcfamily oid, '
         'opcintype oid, opcdefault boolean, opckeytype oid'),
+    ("pg_catalog", "pg_amop"): (2602,
+        'oid oid, amopfamily oid, amoplefttype oid, amoprighttype oid, amopstrategy smallint, '
+        'amoppurpose "char", amopopr oid, amopmethod oid, amopsortfamily oid'),
+    ("pg_catalog", "pg_amproc"): (2603,
+        'oid oid, amprocfamily oid, amproclefttype oid, amprocrighttype oid, amprocnum smallint, amproc '
+        'regproc'),
+    ("pg_catalog", "pg_subscription_rel"): (6102,
+        'srsubid oid, srrelid oid, srsubstate "char", srsublsn pg_lsn'),
+    ("pg_catalog", "pg_ts_config_map"): (3603,
+        'mapcfg oid, maptokentype integer, mapseqno integer, mapdict oid'),
     ("pg_catalog", "pg_opfamily"): (2753,
         'oid oid, opfmethod oid, opfname name, opfnamespace oid, opfowner oid'),
     ("pg_catalog", "pg_language"): (2612,
