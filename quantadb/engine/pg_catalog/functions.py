@@ -188,53 +188,60 @@ def has_table_privilege(session, *args):
     return any(role_has_privilege(user, role_oid, superuser, rel, letter) for letter in letters)
 
 
+def _object_privilege(session, args: tuple, kind: str, find: Callable) -> bool | None:
+    """has_<kind>_privilege([user,] object, privilege): does the role hold any of the named
+    privileges; `find` returns the object, None for an OID that names nothing (PostgreSQL: NULL),
+    or raises for a name that does not exist."""
+    *who, target, privilege = args
+    user, role_oid, superuser = _privilege_subject(session, who)
+    letters = privilege_letters(privilege, kind)
+    obj = find(target)
+    if obj is None:
+        return None
+    return any(role_has_privilege(user, role_oid, superuser, obj, letter) for letter in letters)
+
+
 @define("has_schema_privilege", _PRIVILEGE_ARGS, BOOL)
 def has_schema_privilege(session, *args):
-    """Schema privileges as enforced (engine/privileges.py): [user,] schema, privilege."""
-    *who, schema, privilege = args
-    user, role_oid, superuser = _privilege_subject(session, who)
-    letters = privilege_letters(privilege, "schema")
-    catalog = session.catalog()
-    if isinstance(schema, int):
-        ns = session.store.catalog.namespace(catalog.snap, session.database_oid, schema)
-        if ns is None:
-            return None
-    else:
-        ns = session.store.catalog.find_namespace(catalog.snap, session.database_oid, schema)
+    """Schema privileges as enforced (engine/privileges.py)."""
+    snap, db = session.catalog().snap, session.database_oid
+
+    def find(schema):
+        if isinstance(schema, int):
+            return session.store.catalog.namespace(snap, db, schema)
+        ns = session.store.catalog.find_namespace(snap, db, schema)
         if ns is None:
             raise InvalidSchemaName(f'schema "{schema}" does not exist')
-    return any(role_has_privilege(user, role_oid, superuser, ns, letter) for letter in letters)
+        return ns
+    return _object_privilege(session, args, "schema", find)
 
 
 @define("has_sequence_privilege", _PRIVILEGE_ARGS, BOOL)
 def has_sequence_privilege(session, *args):
-    """Sequence privileges as enforced by nextval/currval/setval: [user,] sequence, privilege."""
-    *who, sequence, privilege = args
-    user, role_oid, superuser = _privilege_subject(session, who)
-    letters = privilege_letters(privilege, "sequence")
+    """Sequence privileges as enforced by nextval/currval/setval."""
     catalog = session.catalog()
-    rel = catalog.relation(sequence if isinstance(sequence, int) else catalog.regclass("regclass", sequence))
-    if rel is None:
-        return None
-    if rel.kind != "S":
-        raise WrongObjectType(f'"{rel.name}" is not a sequence')
-    return any(role_has_privilege(user, role_oid, superuser, rel, letter) for letter in letters)
+
+    def find(sequence):
+        rel = catalog.relation(sequence if isinstance(sequence, int) else catalog.regclass("regclass", sequence))
+        if rel is not None and rel.kind != "S":
+            raise WrongObjectType(f'"{rel.name}" is not a sequence')
+        return rel
+    return _object_privilege(session, args, "sequence", find)
 
 
 @define("has_database_privilege", _PRIVILEGE_ARGS, BOOL)
 def has_database_privilege(session, *args):
-    """Database privileges as enforced at login and CREATE SCHEMA: [user,] database, privilege."""
-    *who, database, privilege = args
-    user, role_oid, superuser = _privilege_subject(session, who)
-    letters = privilege_letters(privilege, "database")
+    """Database privileges as enforced at login and by CREATE SCHEMA and CREATE TEMP TABLE."""
     snap = session.catalog().snap
-    db = (session.store.catalog.database(snap, database) if isinstance(database, int)
-          else session.store.catalog.find_database(snap, database))
-    if db is None:
+
+    def find(database):
         if isinstance(database, int):
-            return None
-        raise InvalidCatalogName(f'database "{database}" does not exist')
-    return any(role_has_privilege(user, role_oid, superuser, db, letter) for letter in letters)
+            return session.store.catalog.database(snap, database)
+        db = session.store.catalog.find_database(snap, database)
+        if db is None:
+            raise InvalidCatalogName(f'database "{database}" does not exist')
+        return db
+    return _object_privilege(session, args, "database", find)
 
 
 @define("has_column_privilege", ((TEXT, TEXT, TEXT), (OID, TEXT, TEXT), (OID, INT4, TEXT),
