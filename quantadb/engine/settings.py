@@ -98,6 +98,12 @@ _SETTINGS = [
     Setting("default_text_search_config", "pg_catalog.english"),
     Setting("client_min_messages", "notice", vartype="enum"),
     Setting("log_min_messages", "warning", vartype="enum", context="superuser"),
+    # the server logs to its standard output; pgAdmin's dashboard asks before reading log files
+    Setting("log_destination", "stderr", category="Reporting and Logging / Where to Log",
+            description="Sets the destination for server log output.", context="sighup", read_only=True),
+    Setting("logging_collector", "off", category="Reporting and Logging / Where to Log",
+            description="Start a subprocess to capture stderr, csvlog and/or jsonlog into log files.",
+            vartype="bool", context="postmaster", read_only=True),
     Setting("jit", "off", vartype="bool"),
     Setting("row_security", "on", vartype="bool"),
     Setting("check_function_bodies", "on", vartype="bool"),

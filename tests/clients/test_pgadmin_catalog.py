@@ -177,7 +177,9 @@ def test_role_extension_and_dashboard_queries(conn) -> None:
         WHERE a.name = 'plpgsql' GROUP BY a.name, a.installed_version""").fetchall()
     assert versions == [("plpgsql", "1.0", ["1.0"], ["pg_catalog"])]
     assert conn.execute("SELECT pg_current_logfile(), pg_current_logfile('stderr')").fetchone() == (None, None)
-    # dashboard/templates/dashboard/sql/default/log_stat.sql
+    # dashboard/templates/dashboard/sql/default/log_format.sql, then log_stat.sql
+    assert conn.execute("SELECT setting FROM pg_show_all_settings() WHERE name='log_destination'").fetchone() == \
+        ("stderr",)
     assert conn.execute("SELECT pg_stat_file(pg_current_logfile())").fetchone() == (None,)
 
 
