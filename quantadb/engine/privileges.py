@@ -27,14 +27,19 @@ from quantadb.storage.catalog import BUILTIN_NAMESPACES, PG_TOAST_NAMESPACE, Dat
 if TYPE_CHECKING:
     from quantadb.engine.session import Session
 
-ALL_PRIVILEGES = "arwdDxt"
+# (PUBLIC's privileges, the owner's) of an object whose ACL is NULL, per acldefault's object
+# kind letter (utils/adt/acl.c, PostgreSQL 15): r table, s sequence, n schema, d database, ...
+DEFAULT_PRIVILEGES = {"c": ("", ""), "r": ("", "arwdDxt"), "s": ("", "rwU"), "f": ("X", "X"), "p": ("", "sA"),
+                      "l": ("U", "U"), "L": ("", "rw"), "n": ("", "UC"), "d": ("Tc", "CTc"), "t": ("", "C"),
+                      "F": ("", "U"), "S": ("", "U"), "T": ("U", "U")}
+ALL_PRIVILEGES = DEFAULT_PRIVILEGES["r"][1]
 _LETTERS = {"select": "r", "insert": "a", "update": "w", "delete": "d", "truncate": "D", "references": "x",
             "trigger": "t"}
-ALL_SCHEMA_PRIVILEGES = "UC"
+ALL_SCHEMA_PRIVILEGES = DEFAULT_PRIVILEGES["n"][1]
 _SCHEMA_LETTERS = {"usage": "U", "create": "C"}
-ALL_DATABASE_PRIVILEGES = "CTc"
+ALL_DATABASE_PRIVILEGES = DEFAULT_PRIVILEGES["d"][1]
 _DATABASE_LETTERS = {"create": "C", "temporary": "T", "temp": "T", "connect": "c"}
-ALL_SEQUENCE_PRIVILEGES = "rwU"
+ALL_SEQUENCE_PRIVILEGES = DEFAULT_PRIVILEGES["s"][1]
 _SEQUENCE_LETTERS = {"usage": "U", "select": "r", "update": "w"}
 _NAMES = {"table": _LETTERS, "schema": _SCHEMA_LETTERS, "sequence": _SEQUENCE_LETTERS, "database": _DATABASE_LETTERS}
 _EVERYTHING = {"table": ALL_PRIVILEGES, "schema": ALL_SCHEMA_PRIVILEGES, "sequence": ALL_SEQUENCE_PRIVILEGES,
@@ -95,10 +100,11 @@ def effective_acl(obj: AclObject, owner: str) -> tuple[str, ...]:
     shows it (built-in schemas: USAGE; databases: TEMPORARY and CONNECT)."""
     if obj.acl:
         return obj.acl
-    if isinstance(obj, NamespaceDef) and obj.oid in _PUBLIC_USAGE:
-        return (f"{owner}=UC/{owner}", f"=U/{owner}")
+    if isinstance(obj, NamespaceDef) and obj.oid in _PUBLIC_USAGE:  # as initdb grants them
+        return (f"{owner}={ALL_SCHEMA_PRIVILEGES}/{owner}", f"=U/{owner}")
     if isinstance(obj, DatabaseDef):
-        return (f"=Tc/{owner}", f"{owner}=CTc/{owner}")
+        public, own = DEFAULT_PRIVILEGES["d"]
+        return (f"={public}/{owner}", f"{owner}={own}/{owner}")
     return ()
 
 

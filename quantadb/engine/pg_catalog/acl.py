@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from quantadb.engine.pg_catalog.functions import define
+from quantadb.engine.privileges import DEFAULT_PRIVILEGES
 from quantadb.errors import InternalError, InvalidParameterValue
 from quantadb.exec.columns import column_values, from_values
 from quantadb.exec.functions import setfn
@@ -18,10 +19,6 @@ from quantadb.types import registry as R
 PRIVILEGES = {"a": "INSERT", "r": "SELECT", "w": "UPDATE", "d": "DELETE", "D": "TRUNCATE", "x": "REFERENCES",
               "t": "TRIGGER", "X": "EXECUTE", "U": "USAGE", "C": "CREATE", "T": "TEMPORARY", "c": "CONNECT"}
 PUBLIC_OID = 0
-# acldefault: (PUBLIC's privileges, the owner's) per object kind (utils/adt/acl.c, PostgreSQL 15)
-DEFAULT_PRIVILEGES = {"c": ("", ""), "r": ("", "arwdDxt"), "s": ("", "rwU"), "f": ("X", "X"), "p": ("", "sA"),
-                      "l": ("U", "U"), "L": ("", "rw"), "n": ("", "UC"), "d": ("Tc", "CTc"), "t": ("", "C"),
-                      "F": ("", "U"), "S": ("", "U"), "T": ("U", "U")}
 
 add_function("aclexplode", (R.array_of(R.ACLITEM),), R.RECORD, "aclexplode", kind="s",
              out=(("grantor", R.OID), ("grantee", R.OID), ("privilege_type", R.TEXT), ("is_grantable", R.BOOL)))
