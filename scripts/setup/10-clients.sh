@@ -5,6 +5,7 @@
 # Idempotent: does nothing once every package and node_modules are in place.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/setup/apt.sh
 
 # Debian packages, each with a file that shows it is installed.
 declare -A WANTS=(
@@ -20,12 +21,7 @@ done
 command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
 
 if [ ${#missing[@]} -gt 0 ]; then
-    export DEBIAN_FRONTEND=noninteractive
-    # A list is needed only on a machine that never fetched one (or lost it).
-    if ! apt-cache show "${missing[@]}" >/dev/null 2>&1; then
-        apt-get update -qq
-    fi
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    apt_install "${missing[@]}"
 fi
 
 # node-postgres, exactly as locked; redone only when the lock file is newer than the install.

@@ -4,18 +4,14 @@
 # Idempotent: does nothing once chromium, chromedriver and the pgadmin4 package are present.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/setup/apt.sh
 
 PGADMIN_VERSION="9.*"
 VENV=.venv-pgadmin
 PYTHON=${PYTHON:-python3.11}
 
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
-    export DEBIAN_FRONTEND=noninteractive
-    # A list is needed only on a machine that never fetched one (or lost it).
-    if ! apt-cache show chromium-driver >/dev/null 2>&1; then
-        apt-get update -qq
-    fi
-    apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
+    apt_install chromium chromium-driver
 fi
 
 # The stamp is written only after pip succeeded, so an interrupted install is redone.
