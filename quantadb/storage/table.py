@@ -411,7 +411,10 @@ class Table:
 
     # -- checkpoint form ----------------------------------------------------------------------
     def dump(self) -> dict:
-        """Plain values for records.encode: segments with their arrays cut to the row count.
+        """Plain values for records.encode: segments with their arrays cut to the row count, a
+        column as ("plain", data, valid), ("dict", codes, values, valid) or ("scaled", ints,
+        scale, valid) (numeric(p,s), p <= 18; restore also reads such a column from "plain"
+        Decimals, the form before it).
 
         Views, not copies: encode them under the store's write lock."""
         segs = []
