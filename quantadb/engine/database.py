@@ -13,7 +13,7 @@ from quantadb.engine.maintenance import Maintenance, StatementGate
 from quantadb.engine.session import Session
 from quantadb.engine.ddl.temp import drop_orphan_temp_schemas
 from quantadb.engine.privileges import database_privilege
-from quantadb.errors import InvalidAuthorizationSpecification, InvalidCatalogName
+from quantadb.errors import InvalidAuthorizationSpecification, InvalidCatalogName, ObjectNotInPrerequisiteState
 from quantadb.storage.store import Store
 
 log = logging.getLogger("quantadb.engine")
@@ -84,6 +84,8 @@ class Database:
         db = self.store.catalog.find_database(snap, database)
         if db is None:
             raise InvalidCatalogName(f'database "{database}" does not exist')
+        if not db.allow_connections:
+            raise ObjectNotInPrerequisiteState(f'database "{database}" is not currently accepting connections')
         database_privilege(role.name, role.oid, role.superuser, db, "c")
         session = Session(self, user, database, db.oid, startup_params, pid, secret, role.superuser, role.oid)
         self.sessions[pid] = session

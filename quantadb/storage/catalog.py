@@ -32,7 +32,7 @@ from .txn import FROZEN_XID, INVALID_XID, Snapshot
 
 FIRST_USER_OID = 16384
 BOOTSTRAP_SUPERUSER = 10
-TEMPLATE1_OID, POSTGRES_DB_OID = 1, 5
+TEMPLATE1_OID, TEMPLATE0_OID, POSTGRES_DB_OID = 1, 4, 5
 PG_CATALOG_NAMESPACE, PG_TOAST_NAMESPACE, PUBLIC_NAMESPACE, INFORMATION_SCHEMA_NAMESPACE = 11, 99, 2200, 13000
 BUILTIN_NAMESPACES = ((PG_CATALOG_NAMESPACE, "pg_catalog"), (PG_TOAST_NAMESPACE, "pg_toast"),
                       (PUBLIC_NAMESPACE, "public"), (INFORMATION_SCHEMA_NAMESPACE, "information_schema"))
@@ -127,6 +127,8 @@ class DatabaseDef:
     name: str
     owner: int = BOOTSTRAP_SUPERUSER
     acl: tuple[str, ...] = ()  # pg_database.datacl aclitems (C create, T temporary, c connect); () = default
+    is_template: bool = False
+    allow_connections: bool = True
 
 
 @dataclass(frozen=True)
@@ -198,9 +200,14 @@ class Catalog:
     def bootstrap(self) -> None:
         self.create(RoleDef(BOOTSTRAP_SUPERUSER, "postgres", superuser=True, createdb=True, createrole=True,
                             replication=True), FROZEN_XID)
-        for oid, name in ((TEMPLATE1_OID, "template1"), (POSTGRES_DB_OID, "postgres")):
-            self.create(DatabaseDef(oid, name), FROZEN_XID)
-            for ns in builtin_namespaces(oid):
+        # as initdb leaves them: the templates admit PUBLIC only to connect, template0 not even that
+        template_acl = ("=c/postgres", "postgres=CTc/postgres")
+        for db in (DatabaseDef(TEMPLATE1_OID, "template1", acl=template_acl, is_template=True),
+                   DatabaseDef(TEMPLATE0_OID, "template0", acl=template_acl, is_template=True,
+                               allow_connections=False),
+                   DatabaseDef(POSTGRES_DB_OID, "postgres")):
+            self.create(db, FROZEN_XID)
+            for ns in builtin_namespaces(db.oid):
                 self.create(ns, FROZEN_XID)
         self.version = 0
 

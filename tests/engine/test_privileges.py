@@ -197,3 +197,17 @@ def test_database_privileges(setup):
         c.execute("create table bobs_things.t (a int)")  # the schema's owner may create in it
     with psycopg.connect(setup.dsn, autocommit=True) as admin:
         admin.execute("drop database priv_db")
+
+
+def test_template_databases(setup):
+    with psycopg.connect(setup.dsn, autocommit=True) as admin:
+        assert admin.execute("select datname, datistemplate, datallowconn, datacl from pg_database "
+                             "where datname like 'template%' order by 1").fetchall() == [
+            ("template0", True, False, ["=c/postgres", "postgres=CTc/postgres"]),
+            ("template1", True, True, ["=c/postgres", "postgres=CTc/postgres"])]
+        with pytest.raises(errors.WrongObjectType):
+            admin.execute("drop database template1")
+    with pytest.raises(psycopg.OperationalError, match='database "template0" is not currently accepting connections'):
+        psycopg.connect(setup.conninfo(dbname="template0"))
+    with psycopg.connect(setup.conninfo(dbname="template1")) as c:
+        assert c.execute("select current_database()").fetchone() == ("template1",)

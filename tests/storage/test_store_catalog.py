@@ -26,7 +26,7 @@ def test_bootstrap_objects(store):
     snap = store.snapshot(store.begin())
     cat = store.catalog
     assert cat.find_role(snap, "postgres").oid == 10 and cat.find_role(snap, "postgres").superuser
-    assert [d.name for d in cat.databases(snap)] == ["template1", "postgres"]
+    assert [d.name for d in cat.databases(snap)] == ["template1", "template0", "postgres"]
     assert {n.name: n.oid for n in cat.namespaces(snap, POSTGRES_DB_OID)} == {
         "pg_catalog": 11, "pg_toast": 99, "public": 2200, "information_schema": 13000}
 

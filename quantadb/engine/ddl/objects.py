@@ -255,6 +255,8 @@ def database_statement(session: "Session", u) -> Result:
         raise InvalidCatalogName(f'database "{u.name}" does not exist')
     if not session.superuser and existing.owner != session.role_oid:
         raise InsufficientPrivilege(f"must be owner of database {u.name}")
+    if existing.is_template:
+        raise WrongObjectType("cannot drop a template database")
     if existing.oid == session.database_oid:
         from quantadb.errors import ObjectInUse
         raise ObjectInUse("cannot drop the currently open database")

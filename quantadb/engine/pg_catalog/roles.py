@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from quantadb.engine.pg_catalog.tables import Row, rows
 from quantadb.engine.pg_catalog.types import DEFAULT_TABLESPACE
-from quantadb.storage.catalog import TEMPLATE1_OID, RoleDef
+from quantadb.storage.catalog import RoleDef
 
 if TYPE_CHECKING:
     from quantadb.engine.session import Session
@@ -24,7 +24,7 @@ def _snapshot(session: "Session"):
 def pg_database(session: "Session") -> Iterator[Row]:
     for db in session.store.catalog.databases(_snapshot(session)):
         yield {"oid": db.oid, "datname": db.name, "datdba": db.owner, "encoding": UTF8_ENCODING,
-               "datlocprovider": "c", "datistemplate": db.oid == TEMPLATE1_OID, "datallowconn": True,
+               "datlocprovider": "c", "datistemplate": db.is_template, "datallowconn": db.allow_connections,
                "datconnlimit": -1, "datfrozenxid": 716, "datminmxid": 1, "dattablespace": DEFAULT_TABLESPACE,
                "datcollate": LOCALE, "datctype": LOCALE, "datacl": list(db.acl) or None}
 
