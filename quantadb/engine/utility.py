@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from quantadb.engine.ddl.temp import discard_temp
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
 from quantadb.engine.settings import SETTINGS
 from quantadb.errors import (DuplicatePreparedStatement, FeatureNotSupported, InvalidCursorName,
@@ -194,6 +195,8 @@ def _discard(session: "Session", u: U.DiscardStmt, portal, inline) -> Result:
         session.portals.clear()
         session.settings.reset_all()
         session.db.release_advisory_locks(session)
+    if u.what in ("all", "temp", "temporary"):
+        discard_temp(session)
     elif u.what == "plans":
         session.db.plan_cache.clear()
     return Result(tag=f"DISCARD {u.what.upper()}")

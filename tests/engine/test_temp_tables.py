@@ -84,3 +84,17 @@ def test_temp_tables_survive_no_restart(start_quantadb):
     with psycopg.connect(again.dsn) as c2:
         assert c2.execute("select count(*) from pg_class where relname = 'tt_crash'").fetchone() == (0,)
         assert c2.execute("select count(*) from pg_namespace where nspname like 'pg_temp_%'").fetchone() == (0,)
+
+
+def test_discard_drops_temporary_tables(server):
+    with connect(server) as c:
+        c.execute("create temp table tt_discard (a serial)")
+        c.execute("create temp table tt_discard2 (a int) on commit delete rows")
+        c.execute("discard temp")
+        with pytest.raises(errors.UndefinedTable):
+            c.execute("select * from tt_discard")
+        c.execute("create temp table tt_discard (a int)")
+        c.execute("discard all")
+        with pytest.raises(errors.UndefinedTable):
+            c.execute("select * from tt_discard")
+        assert c.execute("select count(*) from pg_class where relname like 'tt_discard%'").fetchone() == (0,)

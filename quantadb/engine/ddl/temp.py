@@ -55,6 +55,17 @@ def before_commit(session: "Session", txn) -> None:
             store.truncate(txn, oid)
 
 
+def discard_temp(session: "Session") -> None:
+    """DISCARD TEMP (and DISCARD ALL): the session's temporary tables go, in its transaction."""
+    if session.temp_schema is None:
+        return
+    store, txn = session.store, session._ensure_txn()
+    ns = store.catalog.find_namespace(store.snapshot(txn), session.database_oid, session.temp_schema)
+    if ns is not None:
+        _drop_relations(store, txn, ns)
+    session.temp_on_commit.clear()
+
+
 def drop_temp_schema(session: "Session") -> None:
     """At the end of a session: its temporary tables and schema go, in a transaction of their own."""
     if session.temp_schema is None:
@@ -88,9 +99,13 @@ def drop_orphan_temp_schemas(store: Store) -> int:
 
 
 def _drop_namespace(store: Store, txn, ns: NamespaceDef) -> None:
-    snap = store.snapshot(txn)
-    for rel in store.catalog.relations(snap, ns.database):
+    _drop_relations(store, txn, ns)
+    store.drop_namespace(txn, ns.database, ns.oid)
+
+
+def _drop_relations(store: Store, txn, ns: NamespaceDef) -> None:
+    for rel in store.catalog.relations(store.snapshot(txn), ns.database):
+        # a table's owned sequences and indexes go with it: look each one up again
         if rel.namespace == ns.oid and rel.kind in ("r", "v", "S") and \
                 store.catalog.relation(store.snapshot(txn), rel.oid) is not None:
             store.drop_relation(txn, rel.oid)
-    store.drop_namespace(txn, ns.database, ns.oid)
