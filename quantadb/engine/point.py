@@ -21,7 +21,7 @@ from quantadb.exec.columns import column_values, const_column
 from quantadb.sql import expr as E
 from quantadb.sql import plan as P
 from quantadb.storage.store import Snapshot, Store
-from quantadb.types.column import Batch, Column
+from quantadb.types.column import Batch
 
 _PLAIN = (int, str, float, bool)  # Python values that are already the key the index holds
 
@@ -38,46 +38,54 @@ def point_read(plan: P.Plan) -> PointRead | None:
     project = None
     if isinstance(plan, P.Project):
         project, plan = plan, plan.child
-    if (not isinstance(plan, P.IndexScan) or not plan.keys or plan.filter is not None
-            or plan.lock_mode or plan.with_rowids):
+    if not isinstance(plan, P.IndexScan) or plan.with_rowids:
+        return None
+    keys = probe_keys(plan)
+    if keys is None:
+        return None
+    outputs = None
+    if project is not None:
+        if not all(isinstance(e, E.ColumnRef) for e in project.exprs):
+            return None
+        outputs = tuple(e.index for e in project.exprs)
+    return PointRead(plan, keys, outputs)
+
+
+def probe_keys(scan: P.IndexScan) -> tuple[tuple[bool, Any], ...] | None:
+    """Per key of an index-equality scan without filter or row locks: (True, parameter position)
+    or (False, constant); None when the scan is not one or a key is an expression."""
+    if not scan.keys or scan.filter is not None or scan.lock_mode:
         return None
     keys = []
-    for k in plan.keys:
+    for k in scan.keys:
         if isinstance(k, E.Param):
             keys.append((True, k.number - 1))
         elif isinstance(k, E.Const):
             keys.append((False, _key_value(k.value, k.type)))
         else:
             return None
-    outputs = None
-    if project is not None:
-        if not all(isinstance(e, E.ColumnRef) for e in project.exprs):
-            return None
-        outputs = tuple(e.index for e in project.exprs)
-    return PointRead(plan, tuple(keys), outputs)
+    return tuple(keys)
 
 
-def run_point_read(read: PointRead, store: Store, snapshot: Snapshot, params: list[Any]) -> Batch:
-    scan = read.scan
+def probe(scan: P.IndexScan, keys: tuple[tuple[bool, Any], ...], store: Store, snapshot: Snapshot,
+          params: list[Any]) -> np.ndarray:
+    """The row ids the scan finds visible to the snapshot, in the index's order."""
     values = []
-    for is_param, v in read.keys:
+    for is_param, v in keys:
         if is_param:
             k = scan.keys[len(values)]
             v = _key_value(params[v], k.type)
         if v is None:  # NULL never matches =
-            values = None
-            break
+            return np.empty(0, dtype=np.int64)
         values.append(v)
     table = store.table(scan.rel_oid)
-    rowids: list[int] = []
-    if values is not None:
-        index = store.index(scan.index_oid)
-        candidates = index.lookup_key(tuple(values) if len(values) > 1 else values[0])
-        rowids = [r for r in candidates if table.row_visible(snapshot, r)]
-    if rowids:
-        cols = table.fetch(np.array(rowids, dtype=np.int64), scan.attnums)
-    else:
-        cols = [Column(np.empty(0, dtype=c.type.pg.dtype)) for c in scan.columns]
+    candidates = store.index(scan.index_oid).lookup_key(tuple(values) if len(values) > 1 else values[0])
+    return np.array([r for r in candidates if table.row_visible(snapshot, r)], dtype=np.int64)
+
+
+def run_point_read(read: PointRead, store: Store, snapshot: Snapshot, params: list[Any]) -> Batch:
+    rowids = probe(read.scan, read.keys, store, snapshot, params)
+    cols = store.table(read.scan.rel_oid).fetch(rowids, read.scan.attnums)
     if read.outputs is not None:
         cols = [cols[i] for i in read.outputs]
     return Batch(cols, len(rowids))

@@ -91,9 +91,10 @@ class ExecServices:
         self._writable()
         return self.store.insert(self.txn, rel_oid, columns, n)
 
-    def update(self, rel_oid: int, rowids: np.ndarray, columns: list[Column]) -> np.ndarray:
+    def update(self, rel_oid: int, rowids: np.ndarray, columns: list[Column],
+               kept: frozenset[int] = frozenset()) -> np.ndarray:
         self._writable()
-        return self.store.update(self.txn, rel_oid, rowids, columns, self.snapshot)
+        return self.store.update(self.txn, rel_oid, rowids, columns, self.snapshot, kept)
 
     def delete(self, rel_oid: int, rowids: np.ndarray) -> int:
         self._writable()

@@ -15,6 +15,7 @@ from sqlglot import exp
 from quantadb.engine import privileges
 from quantadb.engine.autoparam import Template
 from quantadb.engine.point import PointRead, point_read, run_point_read
+from quantadb.engine.point_write import PointWrite, point_write, run_point_write
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
 from quantadb.errors import FeatureNotSupported
 from quantadb.exec.context import EvalContext
@@ -90,6 +91,7 @@ class Bound:
     slow_calls: bool = False  # calls a function that may run long (pg_sleep): always on a worker thread
     scanned: tuple[int, ...] = ()  # tables read in full: large ones send the statement to a worker thread
     point: PointRead | None = None  # a read by index equality, run by engine/point.py
+    write: PointWrite | None = None  # a one-row UPDATE by unique key or INSERT, run by engine/point_write.py
 
     def heavy(self, store) -> bool:
         """Run on a worker thread? Decided per execution: the tables may have grown since planning."""
@@ -135,7 +137,8 @@ def bind(session: "Session", stmt: Statement, param_types: list[SqlType]) -> Bou
     if not isinstance(plan, (P.Insert, P.Update, P.Delete)) or plan.returning is not None:
         columns = [ColumnDesc(c.name, c.type, c.table_oid, c.attnum) for c in plan.columns]
     slow, scanned = heavy_parts(plan)
-    bound = Bound(plan, columns, params, version, path, privileges.required(plan), slow, scanned, point_read(plan))
+    bound = Bound(plan, columns, params, version, path, privileges.required(plan), slow, scanned, point_read(plan),
+                  point_write(plan, session.store))
     if len(session.db.plan_cache) > 2000:
         session.db.plan_cache.clear()
     session.db.plan_cache[(session.database_oid, key)] = bound
@@ -201,7 +204,7 @@ def execute(session: "Session", portal: "Portal", inline: bool) -> Result:
     ctx = eval_context(session, portal.params)
     plan = bound.plan
     if isinstance(plan, (P.Insert, P.Update, P.Delete)):
-        count, returned = run_modify(plan, ctx)
+        count, returned = run_point_write(bound.write, ctx) if bound.write is not None else run_modify(plan, ctx)
         tag = {P.Insert: f"INSERT 0 {count}", P.Update: f"UPDATE {count}", P.Delete: f"DELETE {count}"}[type(plan)]
         if returned is None:
             return Result(tag=tag)

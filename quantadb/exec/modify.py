@@ -62,7 +62,11 @@ def _returning(exprs, rows: Batch, ctx: EvalContext) -> Batch | None:
 
 
 def _insert(plan: P.Insert, ctx: EvalContext) -> tuple[int, Batch | None]:
-    rows = run_all(plan.source, ctx)
+    return insert_rows(plan, run_all(plan.source, ctx), ctx)
+
+
+def insert_rows(plan: P.Insert, rows: Batch, ctx: EvalContext) -> tuple[int, Batch | None]:
+    """Check and insert the new rows `plan.source` produced (also engine/point_write.py's path)."""
     types = [c.type for c in plan.source.columns]
     check_rows(plan.row_checks, rows, plan.table_name, ctx, types)
     conflict = plan.on_conflict
@@ -129,7 +133,13 @@ def _on_conflict(plan: P.Insert, conflict: P.OnConflict, rows: Batch, ctx: EvalC
 
 
 def _update(plan: P.Update, ctx: EvalContext) -> tuple[int, Batch | None]:
-    source = run_all(plan.source, ctx)
+    return update_rows(plan, run_all(plan.source, ctx), ctx)
+
+
+def update_rows(plan: P.Update, source: Batch, ctx: EvalContext,
+                kept: frozenset[int] = frozenset()) -> tuple[int, Batch | None]:
+    """Check and write the rows `plan.source` produced (row ids, then the new values); `kept`:
+    attnums known to keep their old values (engine/point_write.py's path)."""
     if not source.length:
         return 0, _returning(plan.returning, Batch(source.columns[1:], 0), ctx)
     rowids = source.columns[0].data.astype(np.int64)
@@ -137,7 +147,7 @@ def _update(plan: P.Update, ctx: EvalContext) -> tuple[int, Batch | None]:
     types = [c.type for c in plan.source.columns[1:]]
     check_rows(plan.row_checks, rows, plan.table_name, ctx, types)
     ctx.services.before_update(plan.rel_oid, rowids, rows)
-    ctx.services.update(plan.rel_oid, rowids, rows.columns)
+    ctx.services.update(plan.rel_oid, rowids, rows.columns, kept)
     return rows.length, _returning(plan.returning, rows, ctx)
 
 

@@ -17,8 +17,9 @@ READ COMMITTED must re-run the statement, SqlErrors otherwise. Reads take no loc
     store.wait_for(txn, xid, timeout_s)             DeadlockDetected / LockNotAvailable / QueryCanceled
     store.table(oid) -> Table; store.index(oid) -> Index
     store.insert(txn, rel_oid, columns, n) -> rowids
-    store.update(txn, rel_oid, rowids, columns, snap) -> new rowids (rows this transaction
-                                                    already updated are skipped)
+    store.update(txn, rel_oid, rowids, columns, snap, kept=frozenset()) -> new rowids (rows this
+                                                    transaction already updated are skipped; `kept`:
+                                                    attnums known unchanged, their unique keys unchecked)
     store.delete(txn, rel_oid, rowids, snap) -> int
     store.lock_rows(txn, rel_oid, rowids, snap, mode)   mode: update, no key update, share, key share
     store.find_conflicts(txn, index_oid, columns) -> rowid of a live conflicting row or -1, per row

@@ -355,6 +355,10 @@ class Table:
     def fetch(self, rowids: np.ndarray, attnums: list[int]) -> list[Column]:
         rowids = np.asarray(rowids, dtype=np.int64)
         cap = self.capacity
+        if len(rowids) == 0:  # empty columns in the form the segments hold
+            if not self.segments:
+                return [null_column(self.types[a - 1], 0) for a in attnums]
+            return [self._take(self.segments[0], a, rowids) for a in attnums]
         if len(rowids) == 1:
             r = int(rowids[0])
             seg, off = self.segments[r // cap], np.array([r % cap])

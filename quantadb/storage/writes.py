@@ -154,7 +154,9 @@ class RowWrites:
             return self._log((R.INSERT, xid, rel_oid, n, cols), txn)
 
     def update(self, txn: Txn, rel_oid: int, rowids: np.ndarray, columns: list[Column],
-               snap: Snapshot) -> np.ndarray:
+               snap: Snapshot, kept: frozenset[int] = frozenset()) -> np.ndarray:
+        """`kept`: attnums the caller knows hold each row's old value (their unique keys
+        cannot have changed, so they are not compared)."""
         rowids = np.asarray(rowids, dtype=np.int64)
         cols = _trim(columns, len(rowids))
         with self._wlock:
@@ -166,7 +168,7 @@ class RowWrites:
             n = len(rowids)
             if n == 0:
                 return rowids
-            changed = self._key_changed(table, rel_oid, rowids, cols)
+            changed = self._key_changed(table, rel_oid, rowids, cols, kept)
             if changed:
                 self._check_unique(txn, rel_oid, cols, n, changed)
             xid = self._write_xid(txn)
@@ -175,15 +177,17 @@ class RowWrites:
             return new
 
     def _key_changed(self, table: Table, rel_oid: int, rowids: np.ndarray,
-                     cols: list[Column]) -> dict[int, np.ndarray]:
+                     cols: list[Column], kept: frozenset[int]) -> dict[int, np.ndarray]:
         """Per unique index, the rows whose key differs from their old version."""
         out: dict[int, np.ndarray] = {}
         for index_oid in self._state.table_indexes.get(rel_oid, ()):
             idx = self._state.indexes[index_oid]
             if not idx.unique:
                 continue
-            old = table.fetch(rowids, list(idx.attnums))
             changed = out[index_oid] = np.zeros(len(rowids), dtype=np.bool_)
+            if kept.issuperset(idx.attnums):
+                continue
+            old = table.fetch(rowids, list(idx.attnums))
             for a, o in zip(idx.attnums, old):
                 new = cols[a - 1]
                 diff = np.asarray(new.data != o.data, dtype=np.bool_).reshape(-1)
