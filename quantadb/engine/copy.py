@@ -61,8 +61,10 @@ def _resolve_target(session: "Session", stmt: CopyStmt):
     if hit is None:
         raise UndefinedTable(f'relation "{".".join(stmt.table)}" does not exist')
     if hit.relation is None or hit.relation.kind != "r":
-        raise WrongObjectType(f'cannot copy to {"view" if hit.relation and hit.relation.kind == "v" else "relation"} '
-                              f'"{stmt.table[-1]}"')
+        kind = {"v": "view", "m": "materialized view", "S": "sequence"}.get(hit.relation.kind if hit.relation
+                                                                             else "", "relation")
+        raise WrongObjectType(f'cannot copy {"to" if stmt.is_from else "from"} {kind} "{stmt.table[-1]}"',
+                              hint=None if stmt.is_from else "Try the COPY (SELECT ...) TO variant.")
     rel = hit.relation
     all_cols = sorted(rel.columns, key=lambda c: c.attnum)
     live = [c for c in all_cols if not c.dropped]

@@ -23,6 +23,12 @@ def bind_ddl(node: exp.Expression, text: str) -> D.DdlStmt:
     if words[:1] == ["alter"] and words[1:2] != ["database"]:
         from quantadb.sql.bind_alter import bind_alter  # bind_alter reads column definitions here
         return bind_alter(text)
+    if words[:3] == ["create", "materialized", "view"]:
+        from quantadb.sql.bind_matview import bind_create_matview
+        return bind_create_matview(text)
+    if words[:3] == ["refresh", "materialized", "view"]:
+        from quantadb.sql.bind_matview import bind_refresh_matview
+        return bind_refresh_matview(text)
     if words[:2] == ["create", "sequence"] or words[:3] in (["create", "temp", "sequence"],
                                                             ["create", "temporary", "sequence"]):
         from quantadb.sql.bind_alter import bind_create_sequence
@@ -205,6 +211,8 @@ def _drop(node: exp.Drop) -> D.DropObjects:
     if kind not in _DROP_KINDS:
         raise FeatureNotSupported(f"DROP {kind} is not supported")
     targets = node.args.get("tables") or [node.this]
+    if kind == "VIEW" and node.args.get("materialized"):
+        kind = "MATERIALIZED VIEW"
     if kind == "SCHEMA":
         names = tuple(((t.args.get("db") or t.this).name,) for t in targets)
     else:

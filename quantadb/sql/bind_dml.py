@@ -41,7 +41,7 @@ class DmlBinder:
             raise FeatureNotSupported(f'cannot change system relation "{parts[-1]}"')
         rel = resolved.relation
         if rel.kind != "r":
-            kind = {"v": "view", "S": "sequence", "i": "index"}.get(rel.kind, "relation")
+            kind = {"v": "view", "S": "sequence", "i": "index", "m": "materialized view"}.get(rel.kind, "relation")
             raise WrongObjectType(f'cannot change {kind} "{rel.name}"')
         alias = table.args.get("alias")
         return rel, alias.name if alias is not None else rel.name, resolved.schema

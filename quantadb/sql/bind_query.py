@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlglot import exp
 
 from quantadb.errors import (AmbiguousColumn, DuplicateAlias, FeatureNotSupported, GroupingError, InvalidColumnReference,
-                             InvalidRecursion, SyntaxError as SqlSyntaxError, UndefinedColumn, UndefinedTable,
-                             WrongObjectType)
+                             InvalidRecursion, ObjectNotInPrerequisiteState, SyntaxError as SqlSyntaxError,
+                             UndefinedColumn, UndefinedTable, WrongObjectType)
 from quantadb.sql import functions as F
 from quantadb.sql import plan as P
 from quantadb.sql.bind_expr import BOOL, TEXT, ExprBinder
@@ -651,6 +651,9 @@ class QueryBinder:
             return _renamed(plan, columns), scope
         if rel.kind not in ("r", "S", "m", "p"):
             raise WrongObjectType(f'"{rel.name}" is not a table')
+        if not rel.populated:
+            raise ObjectNotInPrerequisiteState(f'materialized view "{rel.name}" has not been populated',
+                                               hint="Use the REFRESH MATERIALIZED VIEW command.")
         live = [c for c in rel.columns if not c.dropped]
         columns = [P.PlanColumn(c.name, c.type, rel.oid, c.attnum) for c in live]
         columns = _rename(columns, col_aliases, keep_source=True)

@@ -82,6 +82,22 @@ class CreateView:
 
 
 @dataclass(frozen=True)
+class CreateMatView:
+    name: Name
+    query: str
+    column_names: tuple[str, ...] = ()
+    with_data: bool = True
+    if_not_exists: bool = False
+
+
+@dataclass(frozen=True)
+class RefreshMatView:
+    name: Name
+    with_data: bool = True
+    concurrently: bool = False
+
+
+@dataclass(frozen=True)
 class SequenceSpec:
     """Sequence options as written (CREATE/ALTER SEQUENCE, identity columns); None = not given."""
 
@@ -115,7 +131,7 @@ class CreateSchema:
 
 @dataclass(frozen=True)
 class DropObjects:
-    kind: str  # TABLE VIEW INDEX SEQUENCE SCHEMA
+    kind: str  # TABLE VIEW MATERIALIZED VIEW INDEX SEQUENCE SCHEMA
     names: tuple[Name, ...]
     if_exists: bool = False
     cascade: bool = False
@@ -243,5 +259,5 @@ class AlterSchema:
     owner: str | None = None
 
 
-DdlStmt = (CreateTable | CreateTableAs | CreateIndex | CreateView | CreateSequence | CreateSchema | DropObjects
-           | Truncate | AlterRelation | AlterSchema)
+DdlStmt = (CreateTable | CreateTableAs | CreateIndex | CreateView | CreateMatView | RefreshMatView | CreateSequence
+           | CreateSchema | DropObjects | Truncate | AlterRelation | AlterSchema)

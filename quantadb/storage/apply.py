@@ -21,7 +21,7 @@ import numpy as np
 from quantadb.errors import InternalError
 
 from . import records as R
-from .catalog import FIRST_USER_OID, Catalog, RelationDef, from_value
+from .catalog import FIRST_USER_OID, HEAP_KINDS, Catalog, RelationDef, from_value
 from .index import Index
 from .table import DEFAULT_CAPACITY, Table
 from .txn import ABORTED, COMMITTED, TxnManager
@@ -141,7 +141,7 @@ def _reconcile(state: StorageState, oid: int) -> None:
             return  # still held by a running transaction's DROP
         drop_physical(state, oid)
         return
-    if rel.kind == "r" and oid in state.tables:
+    if rel.kind in HEAP_KINDS and oid in state.tables:
         state.tables[oid].set_types([c.type for c in rel.columns])
 
 
@@ -176,7 +176,7 @@ def _catalog(state: StorageState, rec) -> None:
         return
     state.ddl_by.setdefault(xid, set()).add(obj.oid)
     if op == "create":
-        if obj.kind == "r":
+        if obj.kind in HEAP_KINDS:
             state.tables[obj.oid] = Table(obj.oid, [c.type for c in obj.columns], state.capacity)
         elif obj.kind == "i":
             state.indexes[obj.oid] = build_index(state, obj)
@@ -184,7 +184,7 @@ def _catalog(state: StorageState, rec) -> None:
         elif obj.kind == "S":
             opts = obj.sequence
             state.sequences[obj.oid] = [opts.start if opts else 1, False]
-    elif obj.kind == "r" and obj.oid in state.tables:
+    elif obj.kind in HEAP_KINDS and obj.oid in state.tables:
         state.tables[obj.oid].set_types([c.type for c in obj.columns])
 
 

@@ -33,6 +33,7 @@ from .txn import FROZEN_XID, INVALID_XID, Snapshot
 FIRST_USER_OID = 16384
 BOOTSTRAP_SUPERUSER = 10
 TEMPLATE1_OID, TEMPLATE0_OID, POSTGRES_DB_OID = 1, 4, 5
+HEAP_KINDS = ("r", "m")  # relation kinds whose rows are stored: tables and materialized views
 PG_CATALOG_NAMESPACE, PG_TOAST_NAMESPACE, PUBLIC_NAMESPACE, INFORMATION_SCHEMA_NAMESPACE = 11, 99, 2200, 13000
 BUILTIN_NAMESPACES = ((PG_CATALOG_NAMESPACE, "pg_catalog"), (PG_TOAST_NAMESPACE, "pg_toast"),
                       (PUBLIC_NAMESPACE, "public"), (INFORMATION_SCHEMA_NAMESPACE, "information_schema"))
@@ -82,7 +83,7 @@ class RelationDef:
     database: int
     namespace: int
     name: str
-    kind: str  # pg_class.relkind: r table, i index, S sequence, v view
+    kind: str  # pg_class.relkind: r table, i index, S sequence, v view, m materialized view
     columns: tuple[ColumnDef, ...] = ()
     constraints: tuple[ConstraintDef, ...] = ()
     owner: int = BOOTSTRAP_SUPERUSER
@@ -91,7 +92,8 @@ class RelationDef:
     unique: bool = False
     primary: bool = False
     method: str = "btree"  # "btree" (ordered) or "hash"
-    view_sql: str = ""
+    view_sql: str = ""  # a view's query; a materialized view's, to refresh it
+    populated: bool = True  # pg_class.relispopulated: false for a materialized view made WITH NO DATA
     sequence: SequenceOptions | None = None
     options: tuple[str, ...] = ()
     comment: str | None = None

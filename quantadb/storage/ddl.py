@@ -9,14 +9,12 @@ database also creates its four built-in namespaces.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 
 from quantadb.errors import DuplicateDatabase, DuplicateObject, DuplicateSchema, DuplicateTable, UndefinedTable
 
 from . import records as R
-from .catalog import DatabaseDef, NamespaceDef, RelationDef, RoleDef, builtin_namespaces, key_of, to_value
+from .catalog import HEAP_KINDS, DatabaseDef, NamespaceDef, RelationDef, RoleDef, builtin_namespaces, key_of, to_value
 from .index import row_keys
 from .txn import COMMITTED, IN_PROGRESS, Txn, WouldBlock
 
@@ -72,7 +70,7 @@ class SchemaChanges:
             rel = self.catalog.relation(snap, oid)
             if rel is None:
                 raise UndefinedTable(f"relation with OID {oid} does not exist")
-            if rel.kind == "r":
+            if rel.kind in HEAP_KINDS:
                 for idx in self.catalog.indexes_of(snap, oid):
                     self._ddl(txn, "drop", "rel", ("rel", 0, idx.oid), ("rel", 0, idx.oid))
                 for seq in self.catalog.relations(snap, rel.database):

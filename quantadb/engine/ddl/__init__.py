@@ -19,6 +19,7 @@ from quantadb.engine.ddl.objects import (
     drop,
     truncate,
 )
+from quantadb.engine.ddl.matviews import create_matview, refresh_matview
 from quantadb.engine.ddl.sequences import create_sequence
 from quantadb.engine.ddl.tables import create_table, create_table_as
 from quantadb.engine.results import Result
@@ -29,7 +30,8 @@ if TYPE_CHECKING:
 
 _EXECUTORS = {
     D.CreateTable: create_table, D.CreateTableAs: create_table_as, D.CreateIndex: create_index,
-    D.CreateView: create_view, D.CreateSequence: create_sequence, D.CreateSchema: create_schema,
+    D.CreateView: create_view, D.CreateMatView: create_matview, D.RefreshMatView: refresh_matview,
+    D.CreateSequence: create_sequence, D.CreateSchema: create_schema,
     D.DropObjects: drop, D.Truncate: truncate, D.AlterRelation: alter, D.AlterSchema: alter_schema,
 }
 

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from quantadb.engine.ddl.temp import temp_namespace
 from quantadb.engine.privileges import schema_create
 from quantadb.engine.results import Result
+from quantadb.sql.qualify import qualify_relations
+from quantadb.types import registry as R
 from quantadb.errors import (
     DuplicateTable,
     InsufficientPrivilege,
@@ -39,6 +41,26 @@ def creation_namespace(session: "Session", name: tuple[str, ...], temporary: boo
     ns, bare = session.catalog().creation_namespace(list(name))
     schema_create(session, ns)
     return ns, bare
+
+
+def stored_query(session: "Session", query: str) -> str:
+    """A view's query as it is kept: every relation qualified by the schema it resolves to now."""
+    catalog = session.catalog()
+
+    def schema_of(parts: list[str]) -> str | None:
+        hit = catalog.resolve_relation(parts)
+        return hit.schema if hit is not None and hit.relation is not None else None
+    return qualify_relations(query, schema_of)
+
+
+def query_columns(session: "Session", query: str, names: tuple[str, ...]) -> tuple[ColumnDef, ...]:
+    """The columns a query's result would make, named by `names` first (CREATE TABLE AS, views);
+    an untyped literal column becomes text."""
+    from quantadb.engine import statements as S
+    bound = S.bind(session, S.Statement(query), [])
+    return tuple(ColumnDef(i + 1, names[i] if i < len(names) else c.name,
+                           c.type if c.type.pg is not R.UNKNOWN else R.SqlType(R.TEXT))
+                 for i, c in enumerate(bound.columns))
 
 
 def session_txn(session: "Session"):
@@ -78,7 +100,8 @@ def quote_relation(session: "Session", rel: RelationDef) -> str:
 
 
 def kind_word(relkind: str) -> str:
-    return {"r": "table", "v": "view", "i": "index", "S": "sequence"}.get(relkind, "relation")
+    return {"r": "table", "v": "view", "i": "index", "S": "sequence", "m": "materialized view"}.get(relkind,
+                                                                                                   "relation")
 
 
 def run_sql(session: "Session", sql: str) -> Result:

@@ -20,18 +20,17 @@ from quantadb.errors import (
     WrongObjectType,
 )
 from quantadb.sql import ddl_stmts as D
-from quantadb.sql.qualify import qualify_relations
 from quantadb.storage.catalog import (
-    ColumnDef,
     DatabaseDef,
     NamespaceDef,
     RelationDef,
 )
-from quantadb.types import registry as R
 
 if TYPE_CHECKING:
     from quantadb.engine.session import Session
 from quantadb.engine.ddl.common import (
+    query_columns,
+    stored_query,
     creation_namespace,
     check_new_name,
     kind_word,
@@ -61,19 +60,10 @@ def create_index(session: "Session", stmt: D.CreateIndex) -> Result:
 
 
 def create_view(session: "Session", stmt: D.CreateView) -> Result:
-    from quantadb.engine import statements as S
     ns, name = creation_namespace(session, stmt.name)
     aliases = stmt.column_names
-    catalog = session.catalog()
-
-    def schema_of(parts: list[str]) -> str | None:
-        hit = catalog.resolve_relation(parts)
-        return hit.schema if hit is not None and hit.relation is not None else None
-    query_sql = qualify_relations(stmt.query, schema_of)
-    bound = S.bind(session, S.Statement(query_sql), [])
-    columns = tuple(ColumnDef(i + 1, aliases[i] if i < len(aliases) else c.name,
-                              c.type if c.type.pg is not R.UNKNOWN else R.SqlType(R.TEXT))
-                    for i, c in enumerate(bound.columns))
+    query_sql = stored_query(session, stmt.query)
+    columns = query_columns(session, query_sql, aliases)
     if aliases:
         query_sql = f"SELECT * FROM ({query_sql}) AS v({', '.join(quote_ident(a) for a in aliases)})"
     store, txn = session.store, session_txn(session)
@@ -103,7 +93,7 @@ def create_schema(session: "Session", stmt: D.CreateSchema) -> Result:
 
 
 _DROP_KINDS = {"TABLE": ("r", "table"), "VIEW": ("v", "view"), "INDEX": ("i", "index"),
-               "SEQUENCE": ("S", "sequence")}
+               "SEQUENCE": ("S", "sequence"), "MATERIALIZED VIEW": ("m", "materialized view")}
 
 
 def drop(session: "Session", stmt: D.DropObjects) -> Result:
@@ -165,7 +155,7 @@ def _drop_schemas(session: "Session", stmt: D.DropObjects) -> Result:
                 session.notice(f'schema "{name}" does not exist, skipping')
                 continue
             raise InvalidSchemaName(f'schema "{name}" does not exist')
-        members = [r for r in catalog.relations() if r.namespace == oid and r.kind in ("r", "v", "S")]
+        members = [r for r in catalog.relations() if r.namespace == oid and r.kind in ("r", "v", "m", "S")]
         if members and not stmt.cascade:
             raise DependentObjectsStillExist(f"cannot drop schema {name} because other objects depend on it",
                                              hint="Use DROP ... CASCADE to drop the dependent objects too.")

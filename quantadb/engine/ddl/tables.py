@@ -20,7 +20,6 @@ from quantadb.storage.catalog import (
     ConstraintDef,
     RelationDef,
 )
-from quantadb.types import registry as R
 
 if TYPE_CHECKING:
     from quantadb.engine.session import Session
@@ -30,6 +29,7 @@ from quantadb.engine.ddl.common import (
     check_not_null,
     has_storage,
     new_relation,
+    query_columns,
     quote_relation,
     quote_regclass,
     run_sql,
@@ -190,22 +190,21 @@ def _validate_check(session: "Session", rel: RelationDef, con: ConstraintDef) ->
 
 
 def create_table_as(session: "Session", stmt: D.CreateTableAs) -> Result:
-    from quantadb.engine import statements as S
     ns, name = creation_namespace(session, stmt.name, stmt.persistence.temporary)
     if not check_new_name(session, ns, name, stmt.if_not_exists):
         return Result(tag="SELECT 0")
-    bound = S.bind(session, S.Statement(stmt.query), [])
-    aliases = stmt.column_names
-    columns = []
-    for i, c in enumerate(bound.columns):
-        t = c.type if c.type.pg is not R.UNKNOWN else R.SqlType(R.TEXT)
-        columns.append(ColumnDef(i + 1, aliases[i] if i < len(aliases) else c.name, t))
     store, txn = session.store, session_txn(session)
-    rel = new_relation(session, store.allocate_oid(txn), ns, name, "r", tuple(columns))
+    rel = new_relation(session, store.allocate_oid(txn), ns, name, "r",
+                       query_columns(session, stmt.query, stmt.column_names))
     store.create_relation(txn, rel)
     if stmt.persistence.on_commit:
         session.temp_on_commit[rel.oid] = stmt.persistence.on_commit
-    batch = run_sql(session, stmt.query).batches[0]
+    return Result(tag=f"SELECT {fill_from_query(session, rel, stmt.query)}")
+
+
+def fill_from_query(session: "Session", rel: RelationDef, query: str) -> int:
+    """Insert the rows of `query` into `rel` (CREATE TABLE AS, materialized views); their count."""
+    batch = run_sql(session, query).batches[0]
     if batch.length:
-        store.insert(txn, rel.oid, batch.columns, batch.length)
-    return Result(tag=f"SELECT {batch.length}")
+        session.store.insert(session_txn(session), rel.oid, batch.columns, batch.length)
+    return batch.length

@@ -96,7 +96,7 @@ def pg_get_viewdef(session, view, pretty=False):
     catalog = session.catalog()
     oid = view if isinstance(view, int) else catalog.regclass("regclass", view)
     rel = catalog.relation(oid)
-    return view_def(rel) if rel is not None and rel.kind == "v" else None
+    return view_def(rel) if rel is not None and rel.kind in ("v", "m") else None
 
 
 @define("pg_get_partkeydef", ((OID,),), TEXT)

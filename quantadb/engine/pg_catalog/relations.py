@@ -67,9 +67,10 @@ def pg_namespace(session: "Session") -> Iterator[Row]:
 
 @rows("pg_catalog.pg_rewrite")
 def pg_rewrite(session: "Session") -> Iterator[Row]:
-    """Each view's _RETURN rule (ON SELECT DO INSTEAD its query), as PostgreSQL implements views."""
+    """Each view's and materialized view's _RETURN rule (ON SELECT DO INSTEAD its query), as
+    PostgreSQL implements them."""
     for rel in session.catalog().relations():
-        if rel.kind == "v":
+        if rel.kind in ("v", "m"):
             yield {"oid": rewrite_oid(rel.oid), "rulename": "_RETURN", "ev_class": rel.oid, "ev_type": "1",
                    "ev_enabled": "O", "is_instead": True}
 
@@ -123,7 +124,7 @@ def _class_row(session: "Session", rel: RelationDef, has_index: bool, referenced
         (3 if rel.kind == "S" else len(rel.columns)),
         "relchecks": sum(1 for c in rel.constraints if c.kind == "c"),
         "relhastriggers": referenced or any(c.kind == "f" for c in rel.constraints),
-        "relispopulated": True, "relreplident": "d" if is_table else "n",
+        "relispopulated": rel.populated, "relreplident": "d" if is_table else "n",
         "relfrozenxid": 3 if is_table else 0, "relminmxid": 1 if is_table else 0,
         "reloptions": list(rel.options) or None, "relacl": list(rel.acl) or None,
     }
@@ -281,7 +282,7 @@ def pg_depend(session: "Session") -> Iterator[Row]:
         for col in rel.columns if rel.kind == "r" else ():
             if col.default is not None and not col.dropped and not col.identity:
                 yield _depend(PG_ATTRDEF_OID, attrdef_oid(rel.oid, col.attnum), PG_CLASS_OID, rel.oid, col.attnum, "a")
-        if rel.kind == "v":  # the view's _RETURN rule belongs to it and depends on what it reads
+        if rel.kind in ("v", "m"):  # the view's _RETURN rule belongs to it and depends on what it reads
             yield _depend(PG_REWRITE_OID, rewrite_oid(rel.oid), PG_CLASS_OID, rel.oid, 0, "i")
             for parts in referenced_relations(rel.view_sql):
                 hit = catalog.resolve_relation(parts)

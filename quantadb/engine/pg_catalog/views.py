@@ -1,4 +1,4 @@
-"""The system views over relations: pg_tables, pg_views, pg_indexes, pg_sequences."""
+"""The system views over relations: pg_tables, pg_views, pg_matviews, pg_indexes, pg_sequences."""
 
 from __future__ import annotations
 
@@ -40,6 +40,18 @@ def pg_views(session: "Session") -> Iterator[Row]:
     for table in TABLES.values():
         if table.oid >= 10000:
             yield {"schemaname": table.schema, "viewname": table.name, "viewowner": "postgres"}
+
+
+@rows("pg_catalog.pg_matviews")
+def pg_matviews(session: "Session") -> Iterator[Row]:
+    catalog = session.catalog()
+    relations = catalog.relations()
+    with_index = {r.table_oid for r in relations if r.kind == "i"}
+    for rel in relations:
+        if rel.kind == "m":
+            yield {"schemaname": catalog.namespace_name(rel.namespace), "matviewname": rel.name,
+                   "matviewowner": _owner_name(session, rel.owner), "hasindexes": rel.oid in with_index,
+                   "ispopulated": rel.populated, "definition": view_def(rel)}
 
 
 @rows("pg_catalog.pg_indexes")
