@@ -171,3 +171,24 @@ def test_named_column_constraints_keep_their_names(conn):
     names = conn.execute("select conname from pg_constraint where conrelid = 'named'::regclass "
                          "order by conname").fetchall()
     assert names == [("code_once",), ("n_positive",), ("named_id",)]
+
+
+@pytest.mark.parametrize("stop", ["sigterm", "kill9"])
+def test_materialized_view_survives_restart(start_quantadb, stop):
+    srv = start_quantadb()
+    with psycopg.connect(srv.dsn, autocommit=True) as c:
+        c.execute("create table mvsrc (a int)")
+        c.execute("insert into mvsrc select generate_series(1, 5)")
+        c.execute("create materialized view mvr as select a * 10 as b from mvsrc")
+        c.execute("create index mvr_b on mvr (b)")
+        c.execute("insert into mvsrc values (6)")
+        c.execute("refresh materialized view mvr")
+    if stop == "sigterm":
+        assert srv.stop() == 0
+    else:
+        srv.proc.kill()
+        srv.proc.wait()
+    again = start_quantadb(data_dir=srv.data_dir)
+    with psycopg.connect(again.dsn) as c:
+        assert c.execute("select b from mvr order by b").fetchall() == [(b * 10,) for b in range(1, 7)]
+        assert c.execute("select b from mvr where b = 30").fetchall() == [(30,)]
