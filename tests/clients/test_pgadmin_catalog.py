@@ -201,7 +201,12 @@ def test_statistics_panels_relations(conn) -> None:
     indexes = conn.execute("SELECT indexrelname, idx_scan FROM pg_catalog.pg_stat_all_indexes "
                            "WHERE relname = 'pga_cat_orders' ORDER BY 1").fetchall()
     assert indexes == [("pga_cat_orders_customer", 0), ("pga_cat_orders_pkey", 0)]
-    for view in ("pg_statio_all_indexes", "pg_statio_user_indexes", "pg_stats"):
+    conn.execute("CREATE SEQUENCE IF NOT EXISTS pga_cat_seq")
+    sequences = conn.execute("SELECT relname, blks_read FROM pg_catalog.pg_statio_all_sequences "
+                             "WHERE relname = 'pga_cat_seq'").fetchall()
+    assert sequences == [("pga_cat_seq", 0)]
+    for view in ("pg_statio_all_indexes", "pg_statio_user_indexes", "pg_statio_user_sequences", "pg_stats",
+                 "pg_policies"):
         conn.execute(f"SELECT * FROM pg_catalog.{view} LIMIT 0")
 
 

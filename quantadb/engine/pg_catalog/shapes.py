@@ -149,6 +149,13 @@ SHAPES: dict[tuple[str, str], tuple[int, str]] = {
     ("pg_catalog", "pg_statio_user_indexes"): (12205,
         'relid oid, indexrelid oid, schemaname name, relname name, indexrelname name, idx_blks_read '
         'bigint, idx_blks_hit bigint'),
+    ("pg_catalog", "pg_statio_all_sequences"): (12209,
+        'relid oid, schemaname name, relname name, blks_read bigint, blks_hit bigint'),
+    ("pg_catalog", "pg_statio_user_sequences"): (12218,
+        'relid oid, schemaname name, relname name, blks_read bigint, blks_hit bigint'),
+    ("pg_catalog", "pg_policies"): (12018,
+        'schemaname name, tablename name, policyname name, permissive text, roles name[], cmd text, '
+        'qual text, with_check text'),
     ("pg_catalog", "pg_stats"): (12053,
         'schemaname name, tablename name, attname name, inherited boolean, null_frac real, avg_width '
         'integer, n_distinct real, most_common_vals text[], most_common_freqs real[], histogram_bounds '

@@ -1,6 +1,6 @@
-"""Run-time views: pg_settings, pg_stat_activity, pg_stat_database, pg_stat(io)_*_tables and
-pg_stat(io)_*_indexes, pg_locks, pg_cursors, pg_prepared_statements, pg_stat_gssapi and
-pg_stat_ssl, from the node's sessions, the session's settings and the store."""
+"""Run-time views: pg_settings, pg_stat_activity, pg_stat_database, pg_stat(io)_*_tables,
+pg_stat(io)_*_indexes, pg_statio_*_sequences, pg_locks, pg_cursors, pg_prepared_statements,
+pg_stat_gssapi and pg_stat_ssl, from the node's sessions, the session's settings and the store."""
 
 from __future__ import annotations
 
@@ -89,6 +89,15 @@ def pg_stat_all_tables(session: "Session") -> Iterator[Row]:
 def pg_statio_tables(session: "Session") -> Iterator[Row]:
     for row in _table_stats(session):
         yield {key: row[key] for key in ("relid", "schemaname", "relname")}
+
+
+@rows("pg_catalog.pg_statio_user_sequences")
+@rows("pg_catalog.pg_statio_all_sequences")
+def pg_statio_sequences(session: "Session") -> Iterator[Row]:
+    catalog = session.catalog()
+    for rel in catalog.relations():
+        if rel.kind == "S":
+            yield {"relid": rel.oid, "schemaname": catalog.namespace_name(rel.namespace), "relname": rel.name}
 
 
 @rows("pg_catalog.pg_stat_user_indexes")
