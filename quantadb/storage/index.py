@@ -24,6 +24,7 @@ from quantadb.types.column import Column
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 BULK_ROWS = 4096
+_STEPS = 8  # lookup_key: equal keys stepped over one by one before a search for their end
 
 
 def row_keys(columns: list[Column], n: int) -> tuple[list, np.ndarray]:
@@ -208,8 +209,12 @@ class Index:
         n = len(keys)
         if n:
             try:
-                lo = self._search(keys, key, "left")
-                hi = self._search(keys, key, "right") if lo < n and keys[lo] == key else lo
+                lo = hi = self._search(keys, key, "left")
+                # a key has few versions: step over them rather than a second search
+                while hi < n and hi - lo < _STEPS and keys[hi] == key:
+                    hi += 1
+                if hi - lo == _STEPS:
+                    hi = self._search(keys, key, "right")
             except TypeError:  # a key not comparable with the column's keys matches nothing
                 lo = hi = 0
             if hi > lo:

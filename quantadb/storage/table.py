@@ -260,7 +260,7 @@ class Table:
                 col = columns[i] if i < len(columns) else None
                 if col is None:
                     col = null_column(t, n)
-                part = col.rows(slice(done, done + k))
+                part = col if k == n and len(col) == n else col.rows(slice(done, done + k))
                 while len(seg.cols) <= i:
                     seg.cols.append(None)
                 if seg.cols[i] is None:
