@@ -243,6 +243,10 @@ class Connection:
             log.error("[wire] internal error in session pid=%d", self.pid, exc_info=exc)
             exc = InternalError(str(exc) or type(exc).__name__)
         self.server.stats.error(exc.sqlstate)
+        # as PostgreSQL's log_min_error_statement = error: the failing statement beside the error
+        query = self.session.query_text if self.session is not None else ""
+        log.info("[sql] ERROR %s %s (pid %d)%s", exc.sqlstate, exc.message, self.pid,
+                 f" STATEMENT: {query[:2000]}" if query else "")
         try:
             self._send_reports()
         except Exception:

@@ -151,3 +151,13 @@ def test_client_encoding_spellings(server, encoding):
     with psycopg.connect(server.dsn, client_encoding=encoding) as conn:
         expected = "SQL_ASCII" if encoding == "SQL_ASCII" else "UTF8"
         assert conn.info.parameter_status("client_encoding") == expected
+
+
+def test_failing_statement_is_logged_with_its_text(start_quantadb):
+    srv = start_quantadb()
+    with psycopg.connect(srv.dsn, autocommit=True) as c:
+        with pytest.raises(psycopg.errors.UndefinedTable):
+            c.execute("select * from no_such_table_for_the_log")
+    assert srv.stop() == 0
+    lines = [line for line in srv.log_text().splitlines() if "[sql] ERROR 42P01" in line]
+    assert lines and "STATEMENT: select * from no_such_table_for_the_log" in lines[0]
