@@ -124,6 +124,7 @@ DeadlockDetected = _condition("DeadlockDetected", "40P01")
 # Class 42 - Syntax Error or Access Rule Violation
 SyntaxError = _condition("SyntaxError", "42601")
 InsufficientPrivilege = _condition("InsufficientPrivilege", "42501")
+ReservedName = _condition("ReservedName", "42939")
 GroupingError = _condition("GroupingError", "42803")
 WindowingError = _condition("WindowingError", "42P20")
 InvalidForeignKey = _condition("InvalidForeignKey", "42830")

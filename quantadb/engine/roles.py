@@ -10,8 +10,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from quantadb.engine.results import Result
-from quantadb.errors import DuplicateObject, InsufficientPrivilege, UndefinedObject
-from quantadb.storage.catalog import RoleDef
+from quantadb.errors import DependentObjectsStillExist, DuplicateObject, InsufficientPrivilege, ReservedName, UndefinedObject
+from quantadb.storage.catalog import BOOTSTRAP_SUPERUSER, PREDEFINED_ROLES, RoleDef
 from quantadb.util.passwords import scram_verifier
 
 if TYPE_CHECKING:
@@ -27,6 +27,9 @@ def _stored_password(value: object) -> str | None:
     return scram_verifier(text)
 
 
+_PREDEFINED = frozenset(oid for oid, _ in PREDEFINED_ROLES)
+
+
 def run_role(session: "Session", u) -> Result:
     store = session.store
     txn = session._ensure_txn()
@@ -38,6 +41,9 @@ def run_role(session: "Session", u) -> Result:
             raise InsufficientPrivilege(f"permission denied to {u.kind} role")
     if u.kind == "create":
         name = u.names[0]
+        if name.startswith("pg_"):
+            raise ReservedName(f'role name "{name}" is reserved',
+                               detail='Role names starting with "pg_" are reserved.')
         if store.catalog.find_role(snap, name) is not None:
             raise DuplicateObject(f'role "{name}" already exists')
         opts = dict(u.options)
@@ -51,6 +57,8 @@ def run_role(session: "Session", u) -> Result:
         role = store.catalog.find_role(snap, u.names[0])
         if role is None:
             raise UndefinedObject(f'role "{u.names[0]}" does not exist')
+        if role.oid in _PREDEFINED:
+            raise ReservedName(f'role name "{role.name}" is reserved', detail="Cannot alter reserved roles.")
         opts = dict(u.options)
         if "rename" in opts:
             role = replace(role, name=opts.pop("rename"))
@@ -66,6 +74,8 @@ def run_role(session: "Session", u) -> Result:
                 session.notice(f'role "{name}" does not exist, skipping')
                 continue
             raise UndefinedObject(f'role "{name}" does not exist')
+        if role.oid in _PREDEFINED or role.oid == BOOTSTRAP_SUPERUSER:
+            raise DependentObjectsStillExist(f"cannot drop role {name} because it is required by the database system")
         store.drop_role(txn, role.oid)
     return Result(tag=f"DROP {word}")
 

@@ -33,6 +33,11 @@ from .txn import FROZEN_XID, INVALID_XID, Snapshot
 FIRST_USER_OID = 16384
 BOOTSTRAP_SUPERUSER = 10
 TEMPLATE1_OID, TEMPLATE0_OID, POSTGRES_DB_OID = 1, 4, 5
+# PostgreSQL 15's predefined roles (catalog/pg_authid.dat): no login, granted for capabilities
+PREDEFINED_ROLES = ((6171, "pg_database_owner"), (6181, "pg_read_all_data"), (6182, "pg_write_all_data"),
+                    (3373, "pg_monitor"), (3374, "pg_read_all_settings"), (3375, "pg_read_all_stats"),
+                    (3377, "pg_stat_scan_tables"), (4569, "pg_read_server_files"), (4570, "pg_write_server_files"),
+                    (4571, "pg_execute_server_program"), (4200, "pg_signal_backend"), (4544, "pg_checkpoint"))
 HEAP_KINDS = ("r", "m")  # relation kinds whose rows are stored: tables and materialized views
 PG_CATALOG_NAMESPACE, PG_TOAST_NAMESPACE, PUBLIC_NAMESPACE, INFORMATION_SCHEMA_NAMESPACE = 11, 99, 2200, 13000
 BUILTIN_NAMESPACES = ((PG_CATALOG_NAMESPACE, "pg_catalog"), (PG_TOAST_NAMESPACE, "pg_toast"),
@@ -202,6 +207,8 @@ class Catalog:
     def bootstrap(self) -> None:
         self.create(RoleDef(BOOTSTRAP_SUPERUSER, "postgres", superuser=True, createdb=True, createrole=True,
                             replication=True), FROZEN_XID)
+        for oid, name in PREDEFINED_ROLES:
+            self.create(RoleDef(oid, name, login=False), FROZEN_XID)
         # as initdb leaves them: the templates admit PUBLIC only to connect, template0 not even that
         template_acl = ("=c/postgres", "postgres=CTc/postgres")
         for db in (DatabaseDef(TEMPLATE1_OID, "template1", acl=template_acl, is_template=True),

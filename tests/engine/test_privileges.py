@@ -211,3 +211,15 @@ def test_template_databases(setup):
         psycopg.connect(setup.conninfo(dbname="template0"))
     with psycopg.connect(setup.conninfo(dbname="template1")) as c:
         assert c.execute("select current_database()").fetchone() == ("template1",)
+
+
+def test_predefined_roles(setup):
+    with psycopg.connect(setup.dsn, autocommit=True) as admin:
+        names = {r[0] for r in admin.execute("select rolname from pg_roles where not rolcanlogin").fetchall()}
+        assert {"pg_monitor", "pg_signal_backend", "pg_read_all_data", "pg_database_owner"} <= names
+        with pytest.raises(errors.ReservedName):
+            admin.execute("create role pg_mine")
+        with pytest.raises(errors.ReservedName):
+            admin.execute("alter role pg_monitor login")
+        with pytest.raises(errors.DependentObjectsStillExist):
+            admin.execute("drop role pg_monitor")
