@@ -10,7 +10,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from quantadb.engine.results import Result
-from quantadb.errors import DependentObjectsStillExist, DuplicateObject, InsufficientPrivilege, ReservedName, UndefinedObject
+from quantadb.errors import (DependentObjectsStillExist, DuplicateObject, InsufficientPrivilege, ReservedName,
+                             UndefinedObject)
 from quantadb.storage.catalog import BOOTSTRAP_SUPERUSER, PREDEFINED_ROLES, RoleDef
 from quantadb.util.passwords import scram_verifier
 
