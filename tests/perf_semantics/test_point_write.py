@@ -5,6 +5,7 @@ statement in its fast form (`WHERE id = $n`) and in a form the fast path refuses
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import threading
 
@@ -200,7 +201,8 @@ class _InProcess:
 
     def __enter__(self):
         from quantadb.engine.database import Database
-        self.db = Database.open(tempfile.mkdtemp(prefix="pw-"), fsync=False)
+        self.data_dir = tempfile.mkdtemp(prefix="pw-")
+        self.db = Database.open(self.data_dir, fsync=False)
         self.session = self.db.connect("postgres", "postgres", {}, 1, 2)
         for sql in ("create table t (id int primary key, k int, v int, s text)",
                     "create table h (a int, b int, c text default 'x')", "create index on t (k)",
@@ -221,6 +223,7 @@ class _InProcess:
     def __exit__(self, *exc) -> None:
         self.session.close()
         self.db.close()
+        shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
 def test_fast_and_general_write_the_same_wal():
