@@ -104,6 +104,7 @@ class FakeSession:
         self.notices: list[Notice] = []
         self.changes: dict[str, str] = {}
         self.closed = False
+        self.query_text = ""  # the statement running or last run, as the wire layer logs it with an error
 
     def startup_parameters(self) -> dict[str, str]:
         return {"server_version": "15.8", "client_encoding": self.params.get("client_encoding", "UTF8"),
@@ -122,6 +123,7 @@ class FakeSession:
         if self.transaction_status == "E" and stmt not in ("COMMIT", "ROLLBACK"):
             raise InFailedSqlTransaction("current transaction is aborted, commands ignored until end of "
                                          "transaction block")
+        self.query_text = stmt
         try:
             return self._run(stmt, inline)
         except SqlError:
