@@ -178,7 +178,9 @@ def _catalog(state: StorageState, rec) -> None:
     if op == "create":
         if obj.kind in HEAP_KINDS:
             state.tables[obj.oid] = Table(obj.oid, [c.type for c in obj.columns], state.capacity)
-        elif obj.kind == "i":
+        elif obj.kind == "i" and obj.table_oid in state.tables:
+            # (older versions could log an index over a relation that stores no rows, in a
+            # transaction that then failed; create_relation now refuses it before logging)
             state.indexes[obj.oid] = build_index(state, obj)
             state.table_indexes.setdefault(obj.table_oid, []).append(obj.oid)
         elif obj.kind == "S":

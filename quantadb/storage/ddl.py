@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from quantadb.errors import DuplicateDatabase, DuplicateObject, DuplicateSchema, DuplicateTable, UndefinedTable
+from quantadb.errors import (DuplicateDatabase, DuplicateObject, DuplicateSchema, DuplicateTable, UndefinedTable,
+                             WrongObjectType)
 
 from . import records as R
 from .catalog import HEAP_KINDS, DatabaseDef, NamespaceDef, RelationDef, RoleDef, builtin_namespaces, key_of, to_value
@@ -34,6 +35,8 @@ class SchemaChanges:
             snap = self.snapshot(txn) if not txn.repeatable else self._state.txns.snapshot(txn)
             if self.catalog.find_relation(snap, rel.database, rel.namespace, rel.name) is not None:
                 raise DuplicateTable(f'relation "{rel.name}" already exists')
+            if rel.kind == "i" and rel.table_oid not in self._state.tables:
+                raise WrongObjectType(f"cannot index relation {rel.table_oid}: it stores no rows")
             if rel.kind == "i" and rel.unique:
                 self._check_unique_build(txn, rel)
             self._ddl(txn, "create", "rel", to_value(rel))

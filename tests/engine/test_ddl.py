@@ -192,3 +192,19 @@ def test_materialized_view_survives_restart(start_quantadb, stop):
     with psycopg.connect(again.dsn) as c:
         assert c.execute("select b from mvr order by b").fetchall() == [(b * 10,) for b in range(1, 7)]
         assert c.execute("select b from mvr where b = 30").fetchall() == [(30,)]
+
+
+def test_index_on_a_view_is_refused_and_the_data_directory_still_restarts(start_quantadb):
+    srv = start_quantadb()
+    with psycopg.connect(srv.dsn, autocommit=True) as c:
+        c.execute("create table ixbase (a int)")
+        c.execute("create view ixview as select a from ixbase")
+        with pytest.raises(errors.WrongObjectType) as e:
+            c.execute("create index on ixview (a)")
+        assert e.value.diag.message_primary == 'cannot create index on relation "ixview"'
+        assert e.value.diag.message_detail == "This operation is not supported for views."
+    srv.proc.kill()
+    srv.proc.wait()
+    again = start_quantadb(data_dir=srv.data_dir)
+    with psycopg.connect(again.dsn) as c:
+        assert c.execute("select count(*) from ixview").fetchone() == (0,)

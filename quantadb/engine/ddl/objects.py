@@ -21,6 +21,7 @@ from quantadb.errors import (
 )
 from quantadb.sql import ddl_stmts as D
 from quantadb.storage.catalog import (
+    HEAP_KINDS,
     DatabaseDef,
     NamespaceDef,
     RelationDef,
@@ -48,6 +49,9 @@ def create_index(session: "Session", stmt: D.CreateIndex) -> Result:
     if table_hit is None or table_hit.relation is None:
         raise UndefinedTable(f'relation "{stmt.table[-1]}" does not exist')
     rel = table_hit.relation
+    if rel.kind not in HEAP_KINDS:
+        raise WrongObjectType(f'cannot create index on relation "{rel.name}"',
+                              detail=f"This operation is not supported for {kind_word(rel.kind)}s.")
     attnums = attnums_of(rel, stmt.columns)
     index_name = stmt.name or unique_name(session, rel.namespace, f"{rel.name}_{'_'.join(stmt.columns)}_idx")
     if not check_new_name(session, rel.namespace, index_name, stmt.if_not_exists):
