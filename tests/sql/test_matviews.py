@@ -38,3 +38,9 @@ def test_indexes_dml_and_drop(sql):
     sql.error("REFRESH MATERIALIZED VIEW t", "0A000", '"t" is not a materialized view')
     sql.setup("DROP MATERIALIZED VIEW mv")
     sql.check("SELECT count(*) FROM pg_class WHERE relname IN ('mv', 'mv_a')", [("0",)])
+
+
+def test_more_column_names_than_columns(sql):
+    sql.error("CREATE VIEW v (a, b) AS SELECT 1", "42601", "CREATE VIEW specifies more column names than columns")
+    sql.error("CREATE TABLE t2 (a, b) AS SELECT 1", "42601", "too many column names were specified")
+    sql.error("CREATE MATERIALIZED VIEW m (a, b) AS SELECT 1", "42601", "too many column names were specified")

@@ -8,16 +8,10 @@ from typing import TYPE_CHECKING
 from quantadb.engine.ddl.temp import temp_namespace
 from quantadb.engine.privileges import schema_create
 from quantadb.engine.results import Result
+from quantadb.errors import DuplicateTable, InsufficientPrivilege, SyntaxError as SqlSyntaxError
 from quantadb.sql.qualify import qualify_relations
+from quantadb.storage.catalog import ColumnDef, RelationDef
 from quantadb.types import registry as R
-from quantadb.errors import (
-    DuplicateTable,
-    InsufficientPrivilege,
-)
-from quantadb.storage.catalog import (
-    ColumnDef,
-    RelationDef,
-)
 
 if TYPE_CHECKING:
     from quantadb.engine.session import Session
@@ -53,11 +47,14 @@ def stored_query(session: "Session", query: str) -> str:
     return qualify_relations(query, schema_of)
 
 
-def query_columns(session: "Session", query: str, names: tuple[str, ...]) -> tuple[ColumnDef, ...]:
+def query_columns(session: "Session", query: str, names: tuple[str, ...],
+                  too_many: str = "too many column names were specified") -> tuple[ColumnDef, ...]:
     """The columns a query's result would make, named by `names` first (CREATE TABLE AS, views);
-    an untyped literal column becomes text."""
+    an untyped literal column becomes text. More names than columns is `too_many` (42601)."""
     from quantadb.engine import statements as S
     bound = S.bind(session, S.Statement(query), [])
+    if len(names) > len(bound.columns):
+        raise SqlSyntaxError(too_many)
     return tuple(ColumnDef(i + 1, names[i] if i < len(names) else c.name,
                            c.type if c.type.pg is not R.UNKNOWN else R.SqlType(R.TEXT))
                  for i, c in enumerate(bound.columns))

@@ -67,7 +67,7 @@ def create_view(session: "Session", stmt: D.CreateView) -> Result:
     ns, name = creation_namespace(session, stmt.name)
     aliases = stmt.column_names
     query_sql = stored_query(session, stmt.query)
-    columns = query_columns(session, query_sql, aliases)
+    columns = query_columns(session, query_sql, aliases, "CREATE VIEW specifies more column names than columns")
     if aliases:
         query_sql = f"SELECT * FROM ({query_sql}) AS v({', '.join(quote_ident(a) for a in aliases)})"
     store, txn = session.store, session_txn(session)
