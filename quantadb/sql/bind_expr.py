@@ -71,6 +71,7 @@ from quantadb.types.rowtypes import anonymous_fields, record_fields, record_type
 BOOL = SqlType(R.BOOL)
 UNKNOWN = SqlType(R.UNKNOWN)
 TEXT = SqlType(R.TEXT)
+INT8 = SqlType(R.INT8)
 _COLLATIONS = {"default", "C", "POSIX", "ucs_basic"}  # all behave as C: byte order
 
 def _vector_as_array(expr: Expr) -> Expr:

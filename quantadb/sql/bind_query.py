@@ -1,31 +1,27 @@
-"""Binding queries: SELECT (with FROM, WHERE, GROUP BY, HAVING, windows, DISTINCT, ORDER BY,
-LIMIT), set operations, VALUES and WITH, into plan trees."""
+"""Binding queries: SELECT (WHERE, GROUP BY, HAVING, windows, DISTINCT, ORDER BY, LIMIT), set
+operations, VALUES and WITH, into plan trees; the FROM clause is bind_from.py's."""
 
 from __future__ import annotations
 
 from sqlglot import exp
 
-from quantadb.errors import (AmbiguousColumn, DuplicateAlias, FeatureNotSupported, GroupingError, InvalidColumnReference,
-                             InvalidRecursion, ObjectNotInPrerequisiteState, SyntaxError as SqlSyntaxError,
-                             UndefinedColumn, UndefinedTable, WrongObjectType)
+from quantadb.errors import (AmbiguousColumn, FeatureNotSupported, GroupingError, InvalidColumnReference,
+                             SyntaxError as SqlSyntaxError, UndefinedColumn)
 from quantadb.sql import functions as F
 from quantadb.sql import plan as P
-from quantadb.sql.bind_expr import BOOL, TEXT, ExprBinder
-from quantadb.sql.catalog import RELATION_FUNCTIONS, CatalogView
-from quantadb.sql.expr import (AggRef, Call, Coalesce, ColumnRef, Const, Expr, OuterRef, SubqueryExpr, WindowCall,
+from quantadb.sql.bind_expr import INT8, TEXT, ExprBinder
+from quantadb.sql.bind_from import FromBinder, rename_columns, renamed
+from quantadb.sql.catalog import CatalogView
+from quantadb.sql.expr import (AggRef, Call, ColumnRef, Const, Expr, OuterRef, SubqueryExpr, WindowCall,
                                expr_key, transform, walk)
 from quantadb.sql.names import column_name
-from quantadb.sql.parse import parse_sql
-from quantadb.sql.scope import Scope, ScopeColumn, system_columns
+from quantadb.sql.scope import Scope
 from quantadb.types import registry as R
 from quantadb.types.codecs import FormatContext
 from quantadb.types.registry import SqlType
-from quantadb.types.rowtypes import record_fields
-
-INT8 = SqlType(R.INT8)
 
 
-class QueryBinder:
+class QueryBinder(FromBinder):
     """Binds one statement's queries. `params` is shared by every nested query of the statement."""
 
     def __init__(self, catalog: CatalogView, params: list[SqlType], fmt: FormatContext) -> None:
@@ -80,7 +76,7 @@ class QueryBinder:
         alias_cols = [c.name for c in cte.args["alias"].columns] if cte.args.get("alias") else []
         if recursive and isinstance(query, exp.Union) and _references(query.expression, name):
             anchor = self.bind_query(query.this, parent)
-            definition.columns = _rename(anchor.columns, alias_cols)
+            definition.columns = rename_columns(anchor.columns, alias_cols)
             definition.union_all = not query.args.get("distinct")
             self.ctes[-1][name] = definition
             definition.plan = anchor
@@ -91,7 +87,7 @@ class QueryBinder:
             definition.correlated = _is_correlated(anchor) or _is_correlated(definition.recursive_plan)
         else:
             definition.plan = self.bind_query(query, parent)
-            definition.columns = _rename(definition.plan.columns, alias_cols)
+            definition.columns = rename_columns(definition.plan.columns, alias_cols)
             definition.correlated = _is_correlated(definition.plan)
             self.ctes[-1][name] = definition
 
@@ -450,251 +446,6 @@ class QueryBinder:
 
     # -- FROM ---------------------------------------------------------------------------------------------
 
-    def _bind_from(self, node: exp.Select, parent: Scope | None) -> tuple[P.Plan, Scope]:
-        from_ = node.args.get("from_") or node.args.get("from")
-        if from_ is None:
-            return P.Result(), Scope(parent=parent)
-        plan, scope = self._bind_from_item(from_.this, parent, None)
-        for join in node.args.get("joins") or []:
-            plan, scope = self._bind_join(plan, scope, join, parent)
-        return plan, scope
-
-    def _bind_join(self, left: P.Plan, left_scope: Scope, join: exp.Join, parent: Scope | None):
-        side = (join.args.get("side") or "").lower()
-        kind = (join.args.get("kind") or "").lower()
-        lateral_scope = Scope(parent=parent)
-        lateral_scope.extend(left_scope)
-        right, right_scope = self._bind_from_item(join.this, parent, lateral_scope)
-        for name in sorted(left_scope.aliases & right_scope.aliases - {""}):
-            if not _same_table_of_two_schemas(name, left_scope, right_scope):
-                raise DuplicateAlias(f'table name "{name}" specified more than once')
-        lateral = _is_correlated_to(right, 1)
-        scope = Scope(parent=parent)
-        scope.extend(left_scope)
-        offset = len(left_scope.columns)
-        for c in right_scope.columns:
-            scope.columns.append(ScopeColumn(c.name, c.alias, c.column, c.hidden, c.schema))
-        scope.aliases |= right_scope.aliases
-        scope.system_columns.update(right_scope.system_columns)
-        join_kind = {"left": "left", "right": "right", "full": "full"}.get(side, "inner")
-        if kind == "cross":
-            join_kind = "cross"
-        columns = list(left.columns) + list(right.columns)
-        condition = None
-        using = join.args.get("using")
-        if "NATURAL" in (str(join.args.get("method") or "").upper(), str(join.args.get("kind") or "").upper()):
-            names = [c.name for c in left_scope.columns if not c.hidden]
-            using = [exp.to_identifier(c.name) for c in right_scope.columns if c.name in names]
-        binder = self.expr_binder(scope)
-        merged: list[tuple[str, int, int]] = []  # USING / NATURAL columns: (name, left pos, right pos)
-        if using:
-            conds = []
-            for ident in using:
-                name = ident.name if isinstance(ident, exp.Expression) else str(ident)
-                li = left_scope._find(name, [])
-                ri = right_scope._find(name, [])
-                if li is None or ri is None:
-                    raise UndefinedColumn(f'column "{name}" specified in USING clause does not exist in '
-                                          f'{"left" if li is None else "right"} table')
-                conds.append(binder.operator("=", ColumnRef(li, left.columns[li].type, name),
-                                             ColumnRef(offset + ri, right.columns[ri].type, name)))
-                merged.append((name, li, offset + ri))
-            condition = conds[0] if len(conds) == 1 else _and(conds)
-            if join_kind == "inner" and not conds:
-                join_kind = "cross"
-        elif join.args.get("on") is not None:
-            binder.context = "JOIN conditions"
-            condition = binder.bind_bool(join.args["on"], "JOIN/ON")
-        elif join_kind == "inner":
-            join_kind = "cross"
-        estimated = max(left.estimated_rows, right.estimated_rows)
-        if join_kind == "cross":
-            estimated = left.estimated_rows * right.estimated_rows
-        plan = P.Join(join_kind if join_kind != "cross" or condition is None else "inner", left, right, columns,
-                      condition=condition, lateral=lateral, estimated_rows=estimated)
-        if merged:
-            left_order = left_scope.star_positions()
-            right_order = [offset + i for i in right_scope.star_positions()]
-            plan = self._merge_using_columns(plan, scope, merged, join_kind, binder)
-            using_positions = {p for _, li, ri in merged for p in (li, ri)}
-            scope.star_order = [len(columns) + k for k in range(len(merged))] + [
-                i for i in left_order + right_order if i not in using_positions]
-        return plan, scope
-
-    def _merge_using_columns(self, plan: P.Join, scope: Scope, merged: list[tuple[str, int, int]], kind: str,
-                             binder: ExprBinder) -> P.Plan:
-        """Append each USING column's merged value (the left one, the right one for RIGHT joins,
-        COALESCE of both for FULL joins); the two source columns stay reachable only qualified."""
-        exprs: list[Expr] = [ColumnRef(i, c.type, c.name) for i, c in enumerate(plan.columns)]
-        columns = list(plan.columns)
-        for name, li, ri in merged:
-            ltype, rtype = plan.columns[li].type, plan.columns[ri].type
-            common = F.select_common_type([ltype, rtype], "JOIN/USING")
-            left_ref = binder.coerce(ColumnRef(li, ltype, name), common)
-            right_ref = binder.coerce(ColumnRef(ri, rtype, name), common)
-            value = {"right": right_ref, "full": Coalesce([left_ref, right_ref], common)}.get(kind, left_ref)
-            exprs.append(value)
-            column = P.PlanColumn(name, common)
-            columns.append(column)
-            scope.columns[li].hidden = scope.columns[ri].hidden = True
-            scope.columns.append(ScopeColumn(name, "", column))
-        return P.Project(plan, exprs, columns, estimated_rows=plan.estimated_rows)
-
-    def _bind_from_item(self, item: exp.Expression, parent: Scope | None, lateral: Scope | None):
-        alias_node = item.args.get("alias")
-        alias = alias_node.name if alias_node is not None else ""
-        col_aliases = [c.name for c in alias_node.columns] if alias_node is not None and alias_node.columns else []
-        if isinstance(item, exp.Table):
-            inner = item.this
-            if isinstance(inner, (exp.Anonymous, exp.Func)) and not isinstance(inner, exp.Identifier):
-                return self._bind_function_from(item, inner, alias, col_aliases, parent, lateral)
-            parts = [p.name for p in (item.args.get("catalog"), item.args.get("db"), item.this) if p is not None]
-            if len(parts) == 1:
-                cte = self._find_cte(parts[0])
-                if cte is not None:
-                    columns = _rename(cte.columns, col_aliases)
-                    plan = P.CteScan(cte, columns, estimated_rows=cte.plan.estimated_rows if cte.plan else 100)
-                    scope = Scope(parent=parent)
-                    scope.add(alias or parts[0], columns)
-                    return plan, scope
-            return self._bind_relation(parts, alias, col_aliases, parent)
-        if isinstance(item, exp.Subquery) and not isinstance(item.this, exp.Query):
-            return self._bind_joined_table(item, alias, col_aliases, parent, lateral)
-        if isinstance(item, exp.Subquery):
-            scope_parent = lateral if lateral is not None and item.args.get("lateral") is not False else parent
-            plan = self.bind_query(item.this, scope_parent if lateral is not None else parent)
-            plan = self._order_limit_outer(item, plan, parent) if item.args.get("order") or item.args.get("limit") else plan
-            columns = _rename(plan.columns, col_aliases)
-            scope = Scope(parent=parent)
-            scope.add(alias, columns)
-            return _renamed(plan, columns), scope
-        if isinstance(item, exp.Lateral):
-            inner = item.this
-            sub = inner.this if isinstance(inner, exp.Subquery) else inner
-            alias_node = item.args.get("alias") or (inner.args.get("alias") if isinstance(inner, exp.Subquery) else None)
-            alias = alias_node.name if alias_node is not None else ""
-            col_aliases = [c.name for c in alias_node.columns] if alias_node is not None and alias_node.columns else []
-            if isinstance(sub, (exp.Anonymous, exp.Func)) and not isinstance(sub, (exp.Select,)):
-                return self._bind_function_from(item, sub, alias, col_aliases, parent, lateral)
-            plan = self.bind_query(sub, lateral if lateral is not None else parent)
-            columns = _rename(plan.columns, col_aliases)
-            scope = Scope(parent=parent)
-            scope.add(alias, columns)
-            return _renamed(plan, columns), scope
-        if isinstance(item, exp.Values):
-            plan = self._bind_values(item, parent)
-            columns = _rename(plan.columns, col_aliases)
-            scope = Scope(parent=parent)
-            scope.add(alias, columns)
-            return _renamed(plan, columns), scope
-        if isinstance(item, exp.Unnest):
-            # sqlglot keeps WITH ORDINALITY as `offset`: True, or the ordinality column's alias
-            offset = item.args.get("offset")
-            if isinstance(offset, exp.Expression):
-                col_aliases = [*(col_aliases or [alias or "unnest"]), offset.name]
-            call = exp.Anonymous(this="unnest", expressions=item.expressions)
-            return self._bind_function_from(item, call, alias, col_aliases, parent, lateral, ordinality=bool(offset))
-        if isinstance(item, (exp.Anonymous, exp.Func)):
-            return self._bind_function_from(item, item, alias, col_aliases, parent, lateral)
-        raise FeatureNotSupported(f"unsupported FROM item: {item.sql(dialect='postgres')[:60]}")
-
-    def _bind_joined_table(self, item: exp.Subquery, alias: str, col_aliases: list[str], parent: Scope | None,
-                           lateral: Scope | None):
-        """A parenthesised join, `(a JOIN b ON ...) [AS j (cols)]`: sqlglot reads it as a
-        Subquery around the first table, the joins hanging off that table."""
-        first = item.this.copy()
-        joins = first.args.get("joins") or []
-        first.set("joins", None)
-        plan, scope = self._bind_from_item(first, parent, lateral)
-        for join in joins:
-            plan, scope = self._bind_join(plan, scope, join, parent)
-        if not alias:
-            return plan, scope
-        # an alias hides the inner range variables: every visible column now belongs to it
-        visible = scope.star_positions()
-        if len(col_aliases) > len(visible):
-            raise SqlSyntaxError(f'table "{alias}" has {len(visible)} columns available but '
-                                 f'{len(col_aliases)} columns specified')
-        names = {i: col_aliases[k] for k, i in enumerate(visible[:len(col_aliases)])}
-        aliased = Scope(parent=parent, star_order=scope.star_order)
-        aliased.aliases.add(alias)
-        for i, c in enumerate(scope.columns):
-            aliased.columns.append(ScopeColumn(names.get(i, c.name), "" if c.hidden else alias, c.column, c.hidden))
-        return plan, aliased
-
-    def _bind_relation(self, parts: list[str], alias: str, col_aliases: list[str], parent: Scope | None):
-        resolved = self.catalog.resolve_relation(parts)
-        if resolved is None:
-            raise UndefinedTable(f'relation "{".".join(parts)}" does not exist')
-        scope = Scope(parent=parent)
-        name = alias or parts[-1]
-        if resolved.virtual is not None:
-            vt = resolved.virtual
-            columns = _rename(list(vt.columns), col_aliases)
-            scope.add(name, columns, schema="" if alias else vt.schema)
-            scope.system_columns[name] = system_columns(vt.oid, generated=True)
-            return P.VirtualScan(vt.key, columns), scope
-        rel = resolved.relation
-        if rel.kind == "v":
-            if self._view_depth > 20:
-                raise InvalidRecursion(f'infinite recursion detected in rules for relation "{rel.name}"')
-            self._view_depth += 1
-            try:
-                plan = self.bind_query(parse_sql(rel.view_sql), None)
-            finally:
-                self._view_depth -= 1
-            for node in _plan_walk(plan):  # the view's owner's access counts for what it reads
-                if isinstance(node, P.TableScan):
-                    node.via_view = True
-            columns = _rename(plan.columns, col_aliases)
-            scope.add(name, columns, schema="" if alias else resolved.schema)
-            return _renamed(plan, columns), scope
-        if rel.kind not in ("r", "S", "m", "p"):
-            raise WrongObjectType(f'"{rel.name}" is not a table')
-        if not rel.populated:
-            raise ObjectNotInPrerequisiteState(f'materialized view "{rel.name}" has not been populated',
-                                               hint="Use the REFRESH MATERIALIZED VIEW command.")
-        live = [c for c in rel.columns if not c.dropped]
-        columns = [P.PlanColumn(c.name, c.type, rel.oid, c.attnum) for c in live]
-        columns = _rename(columns, col_aliases, keep_source=True)
-        scope.add(name, columns, schema="" if alias else resolved.schema)
-        scope.system_columns[name] = system_columns(rel.oid, generated=False)
-        plan = P.TableScan(rel.oid, rel.name, [c.attnum for c in live], columns,
-                           estimated_rows=self.catalog.estimated_rows(rel.oid))
-        return plan, scope
-
-    def _bind_function_from(self, item, call_node, alias, col_aliases, parent, lateral, ordinality: bool = False):
-        relation = _relation_function(call_node, ordinality or bool(item.args.get("ordinality")))
-        if relation is not None:
-            return self._bind_relation([relation.schema, relation.name], alias or call_node.name.lower(),
-                                       col_aliases, parent)
-        # arguments see earlier FROM items (LATERAL) as the outer row of a nested level
-        scope_for_args = Scope(parent=lateral if lateral is not None else parent)
-        binder = self.expr_binder(scope_for_args)
-        call = binder.bind(call_node)
-        if not isinstance(call, Call):
-            raise FeatureNotSupported("only function calls are supported in FROM")
-        fname = call.name
-        fields = record_fields(call.type)
-        if call.type.pg is R.RECORD and not fields:
-            raise FeatureNotSupported(f"function {fname} returning record in FROM is not supported")
-        # a function returning record gives one column per OUT parameter, otherwise one column
-        # named after the alias or the function
-        outputs = list(fields) or [(alias or fname, call.type)]
-        names = list(col_aliases or []) + [n for n, _ in outputs][len(col_aliases or []):]
-        columns = [P.PlanColumn(name, t) for name, (_, t) in zip(names, outputs)]
-        ordinality = ordinality or bool(item.args.get("ordinality"))
-        if ordinality:
-            columns.append(P.PlanColumn(names[len(outputs)] if len(names) > len(outputs) else "ordinality", INT8))
-        plan = P.FunctionScan(call, columns, ordinality)
-        plan.estimated_rows = 1000 if F.functions_named(fname) and F.functions_named(fname)[0].kind == "s" else 1
-        scope = Scope(parent=parent)
-        scope.add(alias or fname, columns)
-        return plan, scope
-
-
-# -- helpers ----------------------------------------------------------------------------------------------
-
 def column_name_of(e: Expr) -> str:
     return getattr(e, "name", "") or "?column?"
 
@@ -714,15 +465,8 @@ def _project_set_or_project(plan: P.Plan, exprs: list[Expr], columns: list[P.Pla
     if srf_calls:  # unnest(a) * 2: expand the set-returning calls first, then compute over them
         return _project_over_set(plan, exprs, columns)
     if all(isinstance(e, ColumnRef) and e.index == i for i, e in enumerate(exprs)) and len(exprs) == len(plan.columns):
-        return _renamed(plan, columns)
+        return renamed(plan, columns)
     return P.Project(plan, exprs, columns, estimated_rows=plan.estimated_rows)
-
-
-def _relation_function(call: exp.Expression, ordinality: bool):
-    """The generated relation whose rows a catalog function such as pg_show_all_settings() returns."""
-    if isinstance(call, exp.Anonymous) and not call.expressions and not ordinality:
-        return RELATION_FUNCTIONS.get(call.name.lower())
-    return None
 
 
 def _project_over_set(plan: P.Plan, exprs: list[Expr], columns: list[P.PlanColumn]) -> P.Plan:
@@ -744,25 +488,6 @@ def _project_over_set(plan: P.Plan, exprs: list[Expr], columns: list[P.PlanColum
 
 def _is_srf(name: str) -> bool:
     return any(s.kind == "s" for s in F.functions_named(name))
-
-
-def _renamed(plan: P.Plan, columns: list[P.PlanColumn]) -> P.Plan:
-    if [c.name for c in plan.columns] == [c.name for c in columns]:
-        return plan
-    return P.Project(plan, [ColumnRef(i, c.type) for i, c in enumerate(plan.columns)], columns,
-                     estimated_rows=plan.estimated_rows)
-
-
-def _rename(columns: list[P.PlanColumn], names: list[str], keep_source: bool = False) -> list[P.PlanColumn]:
-    if not names:
-        return list(columns)
-    if len(names) > len(columns):
-        raise SqlSyntaxError(f"table has {len(columns)} columns available but {len(names)} columns specified")
-    out = []
-    for i, c in enumerate(columns):
-        name = names[i] if i < len(names) else c.name
-        out.append(P.PlanColumn(name, c.type, c.table_oid if keep_source else c.table_oid, c.attnum))
-    return out
 
 
 def _scope_of(plan: P.Plan) -> Scope:
@@ -824,17 +549,10 @@ def _regroup_outer_refs(plan: P.Plan, depth: int, key_of_column: dict[int, int],
             return tuple(mapped(v) for v in value)
         return value
 
-    for node in _plan_walk(plan):
+    for node in P.walk_plan(plan):
         for name, value in list(vars(node).items()):
             if isinstance(value, (Expr, list, tuple)):
                 setattr(node, name, mapped(value))
-
-
-def _same_table_of_two_schemas(name: str, left: Scope, right: Scope) -> bool:
-    """`s1.a JOIN s2.a`: unaliased tables of different schemas may share a name (each is then
-    reachable schema-qualified)."""
-    schemas = [{c.schema for c in scope.columns if c.alias == name} for scope in (left, right)]
-    return all(len(s) == 1 and "" not in s for s in schemas) and schemas[0] != schemas[1]
 
 
 def _output_reference(e: exp.Expression, items, output_names: dict[str, int], scope: Scope) -> int | None:
@@ -849,11 +567,6 @@ def _output_reference(e: exp.Expression, items, output_names: dict[str, int], sc
             and scope.resolve(e.name, []) is None:
         return output_names[e.name]
     return None
-
-
-def _and(conds: list[Expr]) -> Expr:
-    from quantadb.sql.expr import BoolOp
-    return BoolOp("and", conds, BOOL)
 
 
 def _expand_rollup_cube(node: exp.Expression, add) -> list[list[int]]:
@@ -891,48 +604,13 @@ def _grouping_call(node: Call, group_keys: dict, grouping_col: int | None) -> Ex
 
 
 def _mark_locks(plan: P.Plan, mode: str) -> None:
-    for node in _plan_walk(plan):
+    for node in P.walk_plan(plan):
         if isinstance(node, (P.TableScan, P.IndexScan)):
             node.lock_mode = mode
 
 
-def _plan_walk(plan: P.Plan):
-    yield plan
-    for child in plan.children():
-        yield from _plan_walk(child)
-
-
-def _plan_exprs(plan: P.Plan):
-    for name, value in vars(plan).items():
-        if isinstance(value, Expr):
-            yield value
-        elif isinstance(value, list):
-            for v in value:
-                if isinstance(v, Expr):
-                    yield v
-                elif isinstance(v, (list, tuple)):
-                    for w in v:
-                        if isinstance(w, Expr):
-                            yield w
-
-
 def _is_correlated(plan: P.Plan) -> bool:
-    return _is_correlated_to(plan, 1)
-
-
-def _is_correlated_to(plan: P.Plan, depth: int) -> bool:
-    """Does `plan` refer to columns `depth` or more levels out (from a subquery's view)?"""
-    for node in _plan_walk(plan):
-        for e in _plan_exprs(node):
-            for n in walk(e):
-                if isinstance(n, OuterRef) and n.depth >= depth:
-                    return True
-                if hasattr(n, "plan") and isinstance(getattr(n, "plan"), P.Plan):
-                    if _is_correlated_to(n.plan, depth + 1):
-                        return True
-        if isinstance(node, P.CteScan) and node.cte.correlated:
-            return True  # (conservative when the WITH belongs to an enclosing query: then it only runs more often)
-    return False
+    return P.is_correlated_to(plan, 1)
 
 
 def _references(node: exp.Expression, name: str) -> bool:

@@ -9,9 +9,9 @@ by the right ones.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
-from quantadb.sql.expr import AggRef, Call, Expr
+from quantadb.sql.expr import AggRef, Call, Expr, OuterRef, walk
 from quantadb.types.registry import SqlType
 
 
@@ -369,3 +369,42 @@ def explain_lines(plan: Plan, analyze: dict | None = None, indent: int = 0) -> l
     for child in plan.children():
         lines.extend(explain_lines(child, analyze, indent + 1))
     return lines
+
+
+# -- walking plans ----------------------------------------------------------------------------------
+
+def walk_plan(plan: Plan) -> Iterator[Plan]:
+    """`plan` and every plan below it, depth first."""
+    yield plan
+    for child in plan.children():
+        yield from walk_plan(child)
+
+
+def plan_expressions(plan: Plan) -> Iterator[Expr]:
+    """The expressions a plan node holds directly (not those of its children)."""
+    for name, value in vars(plan).items():
+        if isinstance(value, Expr):
+            yield value
+        elif isinstance(value, list):
+            for v in value:
+                if isinstance(v, Expr):
+                    yield v
+                elif isinstance(v, (list, tuple)):
+                    for w in v:
+                        if isinstance(w, Expr):
+                            yield w
+
+
+def is_correlated_to(plan: Plan, depth: int) -> bool:
+    """Does `plan` refer to columns `depth` or more levels out (from a subquery's view)?"""
+    for node in walk_plan(plan):
+        for e in plan_expressions(node):
+            for n in walk(e):
+                if isinstance(n, OuterRef) and n.depth >= depth:
+                    return True
+                if hasattr(n, "plan") and isinstance(getattr(n, "plan"), Plan):
+                    if is_correlated_to(n.plan, depth + 1):
+                        return True
+        if isinstance(node, CteScan) and node.cte.correlated:
+            return True  # (conservative when the WITH belongs to an enclosing query: then it only runs more often)
+    return False
