@@ -186,8 +186,7 @@ def test_materialized_view_survives_restart(start_quantadb, stop):
     if stop == "sigterm":
         assert srv.stop() == 0
     else:
-        srv.proc.kill()
-        srv.proc.wait()
+        srv.kill9()
     again = start_quantadb(data_dir=srv.data_dir)
     with psycopg.connect(again.dsn) as c:
         assert c.execute("select b from mvr order by b").fetchall() == [(b * 10,) for b in range(1, 7)]
@@ -203,8 +202,7 @@ def test_index_on_a_view_is_refused_and_the_data_directory_still_restarts(start_
             c.execute("create index on ixview (a)")
         assert e.value.diag.message_primary == 'cannot create index on relation "ixview"'
         assert e.value.diag.message_detail == "This operation is not supported for views."
-    srv.proc.kill()
-    srv.proc.wait()
+    srv.kill9()
     again = start_quantadb(data_dir=srv.data_dir)
     with psycopg.connect(again.dsn) as c:
         assert c.execute("select count(*) from ixview").fetchone() == (0,)

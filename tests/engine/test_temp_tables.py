@@ -77,8 +77,7 @@ def test_temp_tables_survive_no_restart(start_quantadb):
     c = psycopg.connect(srv.dsn, autocommit=True)
     c.execute("create temp table tt_crash (a int)")
     c.execute("insert into tt_crash values (1)")
-    srv.proc.kill()
-    srv.proc.wait()
+    srv.kill9()
     c.close()
     again = start_quantadb(data_dir=srv.data_dir)
     with psycopg.connect(again.dsn) as c2:
