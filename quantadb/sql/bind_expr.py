@@ -2,7 +2,8 @@
 
 Names resolve against a Scope; operators and functions resolve through `sql.functions`
 (PostgreSQL's type-conversion rules); untyped literals and parameters take the type their
-context asks for (`coerce`). Subqueries are handed back to the query binder.
+context asks for (`coerce`). Subqueries are handed back to the query binder. Predicates
+(IS, BETWEEN, IN, ANY/ALL, EXISTS, row comparisons) are bind_predicates.py's.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from quantadb.errors import (
 )
 from quantadb.errors import SyntaxError as SqlSyntaxError
 from quantadb.sql import functions as F
+from quantadb.sql.bind_predicates import PredicateBinder
+from quantadb.sql.bind_support import BOOL, TEXT, UNKNOWN, as_record, row_items, type_name, vector_as_array
 from quantadb.sql.expr import (
     AggRef,
     ArrayExpr,
@@ -36,13 +39,9 @@ from quantadb.sql.expr import (
     Coalesce,
     ColumnRef,
     Const,
-    DistinctTest,
     Expr,
-    InList,
-    NullTest,
     OuterRef,
     Param,
-    QuantifiedCompare,
     SubqueryExpr,
     Subscript,
     WindowCall,
@@ -68,20 +67,9 @@ from quantadb.types.codecs import FormatContext, text_decoder
 from quantadb.types.registry import SqlType
 from quantadb.types.rowtypes import anonymous_fields, record_fields, record_type
 
-BOOL = SqlType(R.BOOL)
-UNKNOWN = SqlType(R.UNKNOWN)
-TEXT = SqlType(R.TEXT)
-INT8 = SqlType(R.INT8)
 _COLLATIONS = {"default", "C", "POSIX", "ucs_basic"}  # all behave as C: byte order
 
-def _vector_as_array(expr: Expr) -> Expr:
-    """int2vector / oidvector as the int2[] / oid[] they are binary-coercible to."""
-    if expr.type.pg in (R.INT2VECTOR, R.OIDVECTOR):
-        return Cast(expr, SqlType(R.array_of(R.INT2 if expr.type.pg is R.INT2VECTOR else R.OID)), False)
-    return expr
-
-
-class ExprBinder:
+class ExprBinder(PredicateBinder):
     """Binds expressions of one query level.
 
     `aggregates` collects AggRefs when aggregates are allowed here (select list, HAVING,
@@ -122,7 +110,7 @@ class ExprBinder:
     def bind_bool(self, node: exp.Expression, clause: str) -> Expr:
         e = self.coerce(self.bind(node), BOOL)
         if e.type.pg is not R.BOOL:
-            raise DatatypeMismatch(f"argument of {clause} must be type boolean, not type {_type_name(e.type)}")
+            raise DatatypeMismatch(f"argument of {clause} must be type boolean, not type {type_name(e.type)}")
         return e
 
     # -- coercion -------------------------------------------------------------------------------
@@ -145,10 +133,10 @@ class ExprBinder:
         allowed = {"i": ("i",), "a": ("i", "a"), "e": ("i", "a", "e")}[context]
         if level not in allowed:
             if context == "e":
-                raise CannotCoerce(f"cannot cast type {_type_name(e.type)} to {_type_name(target)}")
-            raise DatatypeMismatch(f"column is of type {_type_name(target)} but expression is of type "
-                                   f"{_type_name(e.type)}" if context == "a" else
-                                   f"cannot cast type {_type_name(e.type)} to {_type_name(target)}")
+                raise CannotCoerce(f"cannot cast type {type_name(e.type)} to {type_name(target)}")
+            raise DatatypeMismatch(f"column is of type {type_name(target)} but expression is of type "
+                                   f"{type_name(e.type)}" if context == "a" else
+                                   f"cannot cast type {type_name(e.type)} to {type_name(target)}")
         return Cast(e, target, context == "e")
 
     def _typed_literal(self, text: str | None, target: SqlType, explicit: bool = False) -> Expr:
@@ -249,7 +237,7 @@ class ExprBinder:
         if name not in _COLLATIONS:
             raise UndefinedObject(f'collation "{name}" for encoding "UTF8" does not exist')
         if e.type.pg not in R.STRING_TYPES:
-            raise DatatypeMismatch(f"collations are not supported by type {_type_name(e.type)}")
+            raise DatatypeMismatch(f"collations are not supported by type {type_name(e.type)}")
         return e  # every collation sorts as C
 
     def _Parameter(self, node: exp.Expression) -> Expr:
@@ -279,13 +267,13 @@ class ExprBinder:
             if node.args.get("negate"):  # x NOT LIKE ANY (...) applies NOT LIKE to each element
                 op = NEGATED_OPS[op]
             return self._quantified(node.this, op, right_node)
-        if _row_items(node.this) is not None and _row_items(right_node) is not None:
-            result = self._row_compare(op, _row_items(node.this), _row_items(right_node))
+        if row_items(node.this) is not None and row_items(right_node) is not None:
+            result = self._row_compare(op, row_items(node.this), row_items(right_node))
             return BoolOp("not", [result], BOOL) if node.args.get("negate") else result
         left = self.bind(node.this)
         if left.type.pg is R.RECORD and isinstance(right_node, exp.Subquery):  # (a, b) = (SELECT x, y ...)
             plan, correlated = self.bind_subquery(right_node.this, self.scope)
-            plan = _as_record(plan, left.type)
+            plan = as_record(plan, left.type)
             return self.operator(op, left, SubqueryExpr("scalar", plan, plan.columns[0].type, correlated=correlated))
         right = self.bind(json_path_arg(right_node))
         if op == "similar to":
@@ -330,24 +318,6 @@ class ExprBinder:
         if node.args.get("flag") is not None:
             return self.call("regexp_like", [node.this, node.expression, node.args["flag"]], node)
         return self._binary(node, "~")
-
-    def _row_compare(self, op: str, lefts: list, rights: list) -> Expr:
-        """ROW(a, b) op ROW(c, d): = and <> pairwise, ordering operators lexicographically (the
-        first pair that is not equal decides; a NULL there makes the result NULL)."""
-        if len(lefts) != len(rights):
-            raise SqlSyntaxError("unequal number of entries in row expressions")
-        if op not in ("=", "<>", "<", "<=", ">", ">="):
-            raise FeatureNotSupported(f"operator {op} is not supported for row expressions")
-        pairs = [(self.bind(a), self.bind(b)) for a, b in zip(lefts, rights)]
-        if op in ("=", "<>"):
-            tests = [self.operator(op, a, b) for a, b in pairs]
-            return tests[0] if len(tests) == 1 else BoolOp("and" if op == "=" else "or", tests, BOOL)
-        strict = op[0]
-        result = self.operator(op, *pairs[-1])
-        for a, b in reversed(pairs[:-1]):
-            result = BoolOp("or", [self.operator(strict, a, b),
-                                   BoolOp("and", [self.operator("=", a, b), result], BOOL)], BOOL)
-        return result
 
     def operator(self, op: str, left: Expr | None, right: Expr, fold: bool = True) -> Expr:
         """The resolved operator call; `fold=False` keeps it a Call even over NULL constants (for
@@ -400,133 +370,6 @@ class ExprBinder:
     def _Or(self, node: exp.Or) -> Expr:
         return BoolOp("or", [self.bind_bool(n, "OR") for n in node.flatten()], BOOL)
 
-    def _Is(self, node: exp.Is) -> Expr:
-        target = node.expression
-        negated = bool(node.args.get("negate"))
-        if isinstance(target, exp.Null) and _row_items(node.this) is not None:
-            # ROW(a, b) IS NULL: every field is NULL; IS NOT NULL: no field is
-            tests = [NullTest(self.bind(f), negated, BOOL) for f in _row_items(node.this)]
-            return tests[0] if len(tests) == 1 else BoolOp("and", tests, BOOL)
-        arg = self.bind(node.this)
-        if isinstance(target, exp.Null):
-            return NullTest(arg, negated, BOOL)
-        if isinstance(target, exp.Var) and target.name == "UNKNOWN":
-            if arg.type.pg not in (R.BOOL, R.UNKNOWN):
-                raise DatatypeMismatch(f"argument of IS {'NOT ' if negated else ''}UNKNOWN must be type boolean, "
-                                       f"not type {_type_name(arg.type)}")
-            return NullTest(self.coerce(arg, BOOL), negated, BOOL)
-        if isinstance(target, exp.Boolean):
-            arg = self.coerce(arg, BOOL)
-            test = Call("is " + ("true" if target.this else "false"), "booltest_" + ("true" if target.this else "false"),
-                        [arg], BOOL, strict=False)
-            return BoolOp("not", [test], BOOL) if negated else test
-        raise FeatureNotSupported(f"unsupported IS: {node.sql(dialect='postgres')}")
-
-    def _NullSafeEQ(self, node: exp.Expression) -> Expr:
-        return self._distinct_test(node, False)
-
-    def _NullSafeNEQ(self, node: exp.Expression) -> Expr:
-        return self._distinct_test(node, True)
-
-    def _distinct_test(self, node: exp.Expression, distinct: bool) -> Expr:
-        """a IS [NOT] DISTINCT FROM b; rows compare field by field (distinct if any pair is)."""
-        lefts, rights = _row_items(node.this), _row_items(node.expression)
-        if lefts is None or rights is None:
-            lefts, rights = [node.this], [node.expression]
-        elif len(lefts) != len(rights):
-            raise SqlSyntaxError("unequal number of entries in row expressions")
-        tests = [DistinctTest(self.operator("=", self.bind(a), self.bind(b), fold=False), distinct, BOOL)
-                 for a, b in zip(lefts, rights)]
-        return tests[0] if len(tests) == 1 else BoolOp("or" if distinct else "and", tests, BOOL)
-
-    def _Between(self, node: exp.Between) -> Expr:
-        arg = self.bind(node.this)
-        low, high = self.bind(node.args["low"]), self.bind(node.args["high"])
-        if node.args.get("symmetric"):
-            a = BoolOp("and", [self.operator(">=", arg, low), self.operator("<=", arg, high)], BOOL)
-            b = BoolOp("and", [self.operator(">=", arg, high), self.operator("<=", arg, low)], BOOL)
-            return BoolOp("or", [a, b], BOOL)
-        return BoolOp("and", [self.operator(">=", arg, low), self.operator("<=", arg, high)], BOOL)
-
-    def _In(self, node: exp.In) -> Expr:
-        negated = False
-        query = node.args.get("query")
-        if query is not None:
-            arg = self.bind(node.this)
-            return self._subquery_compare(arg, "=", query.this if isinstance(query, exp.Subquery) else query,
-                                          "in", negated)
-        if _row_items(node.this) is not None:  # (a, b) IN ((1, 2), (3, 4))
-            row = _row_items(node.this)
-            tests = []
-            for item in node.expressions:
-                if _row_items(item) is None:
-                    raise SqlSyntaxError("unequal number of entries in row expressions")
-                tests.append(self._row_compare("=", row, _row_items(item)))
-            return tests[0] if len(tests) == 1 else BoolOp("or", tests, BOOL)
-        arg = self.bind(node.this)
-        items = [self.bind(i) for i in node.expressions]
-        if node.args.get("unnest"):
-            raise FeatureNotSupported("IN UNNEST is not supported")
-        common = F.select_common_type([arg.type] + [i.type for i in items], "IN")
-        arg = self.coerce(arg, common)
-        items = [self.coerce(i, common) for i in items]
-        eq = F.resolve_operator("=", common, common)
-        return InList(arg, items, negated, BOOL, eq.sig.impl)
-
-    def _quantified(self, left_node: exp.Expression, op: str, right_node: exp.Expression) -> Expr:
-        is_all = isinstance(right_node, exp.All) or (isinstance(right_node, exp.Anonymous)
-                                                     and right_node.name.lower() == "all")
-        inner = right_node.this if not isinstance(right_node, exp.Anonymous) else right_node.expressions[0]
-        while isinstance(inner, exp.Paren):
-            inner = inner.this
-        left = self.bind(left_node)
-        if isinstance(inner, (exp.Select, exp.Union, exp.Subquery)):
-            return self._subquery_compare(left, op, inner.this if isinstance(inner, exp.Subquery) else inner,
-                                          "all" if is_all else "any", False)
-        array = _vector_as_array(self.bind(inner))
-        if array.type.pg is R.UNKNOWN:
-            elem = left.type if left.type.pg is not R.UNKNOWN else TEXT
-            array = self.coerce(array, SqlType(R.array_of(elem.pg)))
-        if not array.type.pg.is_array:
-            raise DatatypeMismatch("op ANY/ALL (array) requires array on right side")
-        elem_type = SqlType(R.element_of(array.type.pg), array.type.typmod)
-        match = F.resolve_operator(op, left.type, elem_type)
-        left = self.coerce(left, match.arg_types[0])
-        if match.arg_types[1].pg is not elem_type.pg:
-            array = self.coerce(array, SqlType(R.array_of(match.arg_types[1].pg)))
-        return QuantifiedCompare(left, array, match.sig.impl, is_all, BOOL)
-
-    def _subquery_compare(self, arg: Expr, op: str, query: exp.Expression, kind: str, negated: bool) -> Expr:
-        plan, correlated = self.bind_subquery(query, self.scope)
-        if arg.type.pg is R.RECORD:  # (a, b) IN (SELECT x, y ...): compare whole rows
-            plan = _as_record(plan, arg.type)
-        if len(plan.columns) != 1:
-            raise SqlSyntaxError("subquery has too many columns")
-        col_type = plan.columns[0].type
-        match = F.resolve_operator(op, arg.type, col_type)
-        arg = self.coerce(arg, match.arg_types[0])
-        if match.arg_types[1].pg is not col_type.pg:  # compare through a cast of the subquery's column
-            from quantadb.sql.plan import PlanColumn, Project
-            target = match.arg_types[1]
-            cast = self.coerce(ColumnRef(0, col_type, plan.columns[0].name), target)
-            plan = Project(plan, [cast], [PlanColumn(plan.columns[0].name, target)],
-                           estimated_rows=plan.estimated_rows)
-        return SubqueryExpr(kind, plan, BOOL, arg, match.sig.impl, negated, correlated)
-
-    def _Exists(self, node: exp.Exists) -> Expr:
-        query = node.this
-        plan, correlated = self.bind_subquery(query.this if isinstance(query, exp.Subquery) else query, self.scope)
-        return SubqueryExpr("exists", plan, BOOL, correlated=correlated)
-
-    def _Subquery(self, node: exp.Subquery) -> Expr:
-        plan, correlated = self.bind_subquery(node.this, self.scope)
-        if len(plan.columns) != 1:
-            raise SqlSyntaxError("subquery must return only one column")
-        return SubqueryExpr("scalar", plan, plan.columns[0].type, correlated=correlated)
-
-    def _Select(self, node: exp.Select) -> Expr:
-        return self._Subquery(exp.Subquery(this=node))
-
     def _Array(self, node: exp.Array) -> Expr:
         if len(node.expressions) == 1 and isinstance(node.expressions[0], exp.Query):  # ARRAY(query)
             q = node.expressions[0]
@@ -550,7 +393,7 @@ class ExprBinder:
             # a[i][j] subscripts one multi-dimensional array: the first step keeps the array type
             base = Subscript(base.base, base.index, None, False, base.base.type)
         zero_based = base.type.pg in (R.INT2VECTOR, R.OIDVECTOR)  # the catalog's vectors subscript from 0
-        base = _vector_as_array(base)
+        base = vector_as_array(base)
         if base.type.pg is R.NAME and not isinstance(node.expressions[0], exp.Slice):
             # name is a fixed array of "char" in PostgreSQL: typname[0] is its first character
             position = self.coerce(self.bind(node.expressions[0]), SqlType(R.INT4))
@@ -558,7 +401,7 @@ class ExprBinder:
             char = self.call_bound("substr", [self.coerce(base, TEXT), first, Const(1, SqlType(R.INT4))])
             return self.coerce(char, SqlType(R.CHAR), "e")
         if not base.type.pg.is_array:
-            raise DatatypeMismatch(f"cannot subscript type {_type_name(base.type)} because it does not support subscripting")
+            raise DatatypeMismatch(f"cannot subscript type {type_name(base.type)} because it does not support subscripting")
         elem = SqlType(R.element_of(base.type.pg))
         index = node.expressions[0]
         if isinstance(index, exp.Slice):
@@ -671,7 +514,7 @@ class ExprBinder:
         if name not in names:
             if base.type.pg is R.RECORD:
                 raise UndefinedColumn(f'could not identify column "{name}" in record data type')
-            raise DatatypeMismatch(f'column notation .{name} applied to type {_type_name(base.type)}, '
+            raise DatatypeMismatch(f'column notation .{name} applied to type {type_name(base.type)}, '
                                    'which is not a composite type')
         index = names.index(name)
         if isinstance(base, Call) and base.impl == "row":  # ROW(a, b).f2 is b
@@ -808,17 +651,6 @@ def _strict_call(call: Call) -> Expr:
     return call
 
 
-def _as_record(plan, shape: SqlType):
-    """A subquery's columns as one record column, to compare with a row of type `shape`."""
-    from quantadb.sql.plan import PlanColumn, Project
-    width = len(record_fields(shape))
-    if width and width != len(plan.columns):
-        raise SqlSyntaxError(f"subquery has too {'many' if len(plan.columns) > width else 'few'} columns")
-    refs = [ColumnRef(i, c.type, c.name) for i, c in enumerate(plan.columns)]
-    row = Call("row", "row", refs, record_type(anonymous_fields([r.type for r in refs])), strict=False)
-    return Project(plan, [row], [PlanColumn("row", row.type)], estimated_rows=plan.estimated_rows)
-
-
 def _is_array_constructor(node: exp.Expression) -> bool:
     """ARRAY[...] with elements (not ARRAY(subquery))."""
     return isinstance(node, exp.Array) and not (
@@ -829,21 +661,8 @@ def _untyped_for_any(arg: Expr, param: R.PgType | None) -> bool:
     return param is R.ANY and isinstance(arg, Const) and arg.type.pg is R.UNKNOWN
 
 
-def _row_items(node: exp.Expression) -> list | None:
-    """The fields of a row constructor, `(a, b)` or `ROW(a, ...)`; None for anything else."""
-    while isinstance(node, exp.Paren) and isinstance(node.this, exp.Tuple):
-        node = node.this
-    if isinstance(node, exp.Tuple):
-        return list(node.expressions)
-    if isinstance(node, exp.Anonymous) and node.name.lower() == "row":
-        return list(node.expressions)
-    return None
-
-
 def _is_aggregate(name: str) -> bool:
     kinds = {s.kind for s in F.functions_named(name)}
     return "a" in kinds and "f" not in kinds
 
 
-def _type_name(t: SqlType) -> str:
-    return R.format_type(t.pg, t.typmod)

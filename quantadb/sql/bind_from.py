@@ -11,7 +11,8 @@ from quantadb.errors import (DuplicateAlias, FeatureNotSupported, InvalidRecursi
                              SyntaxError as SqlSyntaxError, UndefinedColumn, UndefinedTable, WrongObjectType)
 from quantadb.sql import functions as F
 from quantadb.sql import plan as P
-from quantadb.sql.bind_expr import BOOL, INT8, ExprBinder
+from quantadb.sql.bind_expr import ExprBinder
+from quantadb.sql.bind_support import BOOL, INT8
 from quantadb.sql.catalog import RELATION_FUNCTIONS
 from quantadb.sql.expr import Call, Coalesce, ColumnRef, Expr
 from quantadb.sql.parse import parse_sql

@@ -9,7 +9,8 @@ from quantadb.errors import (AmbiguousColumn, FeatureNotSupported, GroupingError
                              SyntaxError as SqlSyntaxError, UndefinedColumn)
 from quantadb.sql import functions as F
 from quantadb.sql import plan as P
-from quantadb.sql.bind_expr import INT8, TEXT, ExprBinder
+from quantadb.sql.bind_expr import ExprBinder
+from quantadb.sql.bind_support import INT8, TEXT
 from quantadb.sql.bind_from import FromBinder, rename_columns, renamed
 from quantadb.sql.catalog import CatalogView
 from quantadb.sql.expr import (AggRef, Call, ColumnRef, Const, Expr, OuterRef, SubqueryExpr, WindowCall,

@@ -1,0 +1,50 @@
+"""What the expression binder's modules share: the common SQL types and small helpers over
+sqlglot nodes and bound expressions."""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from quantadb.errors import SyntaxError as SqlSyntaxError
+from quantadb.sql.expr import Call, Cast, ColumnRef, Expr
+from quantadb.types import registry as R
+from quantadb.types.registry import SqlType
+from quantadb.types.rowtypes import anonymous_fields, record_fields, record_type
+
+BOOL = SqlType(R.BOOL)
+UNKNOWN = SqlType(R.UNKNOWN)
+TEXT = SqlType(R.TEXT)
+INT8 = SqlType(R.INT8)
+
+
+def vector_as_array(expr: Expr) -> Expr:
+    """int2vector / oidvector as the int2[] / oid[] they are binary-coercible to."""
+    if expr.type.pg in (R.INT2VECTOR, R.OIDVECTOR):
+        return Cast(expr, SqlType(R.array_of(R.INT2 if expr.type.pg is R.INT2VECTOR else R.OID)), False)
+    return expr
+
+
+def as_record(plan, shape: SqlType):
+    """A subquery's columns as one record column, to compare with a row of type `shape`."""
+    from quantadb.sql.plan import PlanColumn, Project
+    width = len(record_fields(shape))
+    if width and width != len(plan.columns):
+        raise SqlSyntaxError(f"subquery has too {'many' if len(plan.columns) > width else 'few'} columns")
+    refs = [ColumnRef(i, c.type, c.name) for i, c in enumerate(plan.columns)]
+    row = Call("row", "row", refs, record_type(anonymous_fields([r.type for r in refs])), strict=False)
+    return Project(plan, [row], [PlanColumn("row", row.type)], estimated_rows=plan.estimated_rows)
+
+
+def row_items(node: exp.Expression) -> list | None:
+    """The fields of a row constructor, `(a, b)` or `ROW(a, ...)`; None for anything else."""
+    while isinstance(node, exp.Paren) and isinstance(node.this, exp.Tuple):
+        node = node.this
+    if isinstance(node, exp.Tuple):
+        return list(node.expressions)
+    if isinstance(node, exp.Anonymous) and node.name.lower() == "row":
+        return list(node.expressions)
+    return None
+
+
+def type_name(t: SqlType) -> str:
+    return R.format_type(t.pg, t.typmod)
