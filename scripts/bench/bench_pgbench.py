@@ -1,7 +1,10 @@
 """pgbench at scale 10 on QuantaDB and PostgreSQL 15, side by side, plus memory and restart time.
 
-For each server (a fresh QuantaDB node, then a throwaway PostgreSQL 15, both with durability
-off): `pgbench -i -s SCALE` timed, then `-S` simple with 1 client, `-S -M prepared` with 8
+For each server (a fresh QuantaDB node, then a throwaway PostgreSQL 15), both durable by default:
+QuantaDB `--fsync on` and PostgreSQL's defaults, so that every commit waits for its fsync and
+concurrent commits share one (group commit); issue #4's reference TPS are PostgreSQL's with its
+defaults. `--durability off` runs both with fsync off instead:
+`pgbench -i -s SCALE` timed, then `-S` simple with 1 client, `-S -M prepared` with 8
 clients, and the default TPC-B-like script `-M prepared` with 1 and 8 clients, each for
 --duration seconds. Prints TPS, ratios (QuantaDB TPS / PostgreSQL TPS, so > 1 means QuantaDB is
 faster), failed transactions and each server's CPU time per transaction (less sensitive to other
@@ -10,7 +13,7 @@ QuantaDB process's resident memory holding the data
 against PostgreSQL's on-disk size of the same tables, and QuantaDB's restart time; last, a
 cProfile of TPC-B transactions run in-process on QuantaDB's data directory.
 
-    .venv/bin/python scripts/bench/bench_pgbench.py [--scale 10] [--duration 10]
+    .venv/bin/python scripts/bench/bench_pgbench.py [--scale 10] [--duration 10] [--durability on|off]
 """
 
 from __future__ import annotations
@@ -173,8 +176,11 @@ def mb(n: int) -> str:
     return f"{n / 2**20:.0f} MB"
 
 
-def report(scale: int, duration: int, qdb: Side, pg: Side, restart_s: float, rss_restarted: int) -> None:
-    print(f"\npgbench scale {scale}, -T {duration}; ratio = QuantaDB / PostgreSQL (> 1: QuantaDB better)")
+def report(scale: int, duration: int, durable: bool, qdb: Side, pg: Side, restart_s: float,
+           rss_restarted: int) -> None:
+    durability = "on (fsync at commit)" if durable else "off"
+    print(f"\npgbench scale {scale}, -T {duration}, durability {durability}; "
+          "ratio = QuantaDB / PostgreSQL (> 1: QuantaDB better)")
     print(f"{'':<28}{'QuantaDB':>12}{'PostgreSQL':>12}{'ratio':>8}  {'CPU us/txn Q / PG':>18}  "
           f"QuantaDB failed / PG failed")
     init_ratio = pg.init_s / qdb.init_s if qdb.init_s else 0.0
@@ -201,23 +207,26 @@ def main() -> int:
     ap.add_argument("--profile-transactions", type=int, default=500,
                     help="TPC-B transactions to profile in-process on QuantaDB's data (0: none)")
     ap.add_argument("--top", type=int, default=30, help="profile entries to print (by cumulative time)")
+    ap.add_argument("--durability", choices=("on", "off"), default="on",
+                    help="on: both servers fsync at commit (default); off: neither does")
     args = ap.parse_args()
+    durable = args.durability == "on"
     if not shutil.which("pgbench"):
         print("pgbench is not installed", file=sys.stderr)
         return 1
     data_dir = tempfile.mkdtemp(prefix="quantadb-pgbench-")
     try:
         print("QuantaDB", flush=True)
-        with QuantaDBServer(data_dir) as server:
+        with QuantaDBServer(data_dir, fsync=durable) as server:
             qdb = bench_side(server.dsn, args.scale, args.duration, server.rss_bytes, server.proc.pid)
-        with QuantaDBServer(data_dir) as server:
+        with QuantaDBServer(data_dir, fsync=durable) as server:
             restart_s = server.ready_seconds
             rss_restarted = server.rss_bytes()
         print("PostgreSQL", flush=True)
-        with PgServer() as server:
+        with PgServer(durable=durable) as server:
             pg = bench_side(server.dsn, args.scale, args.duration, lambda: pg_tables_bytes(server.dsn),
                             server.postmaster_pid())
-        report(args.scale, args.duration, qdb, pg, restart_s, rss_restarted)
+        report(args.scale, args.duration, durable, qdb, pg, restart_s, rss_restarted)
         if args.profile_transactions and not qdb.init_error:
             profile_tpcb(data_dir, args.scale, args.profile_transactions, args.top)
     finally:

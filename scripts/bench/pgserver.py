@@ -4,7 +4,8 @@
         print(pg.dsn)
 
 Listens on 127.0.0.1 only, trust auth, superuser "postgres", locale C, TimeZone UTC,
-durability off (it is scratch). As root, the server runs as the "postgres" OS user.
+durability off (it is scratch) unless `durable=True`, which keeps PostgreSQL's defaults
+(fsync, synchronous_commit, full_page_writes on). As root, the server runs as the "postgres" OS user.
 Same recipe as ../shared/conformance/pg-up.sh.
 """
 
@@ -38,8 +39,9 @@ def free_port() -> int:
 
 
 class PgServer:
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, *, durable: bool = False) -> None:
         self.port = port or free_port()
+        self.durable = durable
         self.bindir = _bindir()
         self.tmp = tempfile.mkdtemp(prefix="pgbench-ref-")
         self.datadir = os.path.join(self.tmp, "data")
@@ -62,8 +64,9 @@ class PgServer:
                   "--auth=trust", "--locale=C", "--encoding=UTF8")
         with open(os.path.join(self.datadir, "postgresql.conf"), "a") as f:
             f.write(f"listen_addresses = '127.0.0.1'\nport = {self.port}\nunix_socket_directories = '{self.tmp}'\n"
-                    "max_connections = 100\ntimezone = 'UTC'\nfsync = off\nsynchronous_commit = off\n"
-                    "full_page_writes = off\nlog_min_messages = warning\n")
+                    "max_connections = 100\ntimezone = 'UTC'\nlog_min_messages = warning\n")
+            if not self.durable:
+                f.write("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n")
         self._run(os.path.join(self.bindir, "pg_ctl"), "-D", self.datadir, "-l",
                   os.path.join(self.tmp, "server.log"), "-w", "-t", "60", "start")
         return self

@@ -3,7 +3,8 @@
     with QuantaDBServer(data_dir) as qdb:
         print(qdb.dsn, qdb.ready_seconds, qdb.rss_bytes())
 
-Durability is off by default (`--fsync off`), matching the throwaway PostgreSQL of pgserver.py.
+Durability is off by default (`--fsync off`), matching the throwaway PostgreSQL of pgserver.py;
+`fsync=True` matches `PgServer(durable=True)`.
 `ready_seconds` is the time from process start to the first answered `SELECT 1`, which is the
 restart time when the data directory already holds data.
 """
