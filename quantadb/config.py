@@ -33,6 +33,7 @@ class Settings:
     statement_timeout_ms: int = 0
     shutdown_grace_s: float = 10.0
     fsync: bool = True
+    autovacuum_naptime_s: float = 5.0
     log_level: str = "info"
 
     def validate(self) -> None:
@@ -40,6 +41,8 @@ class Settings:
             raise ValueError("tls_cert and tls_key must be given together")
         if self.max_connections < 1:
             raise ValueError("max_connections must be at least 1")
+        if self.autovacuum_naptime_s <= 0:
+            raise ValueError("autovacuum_naptime_s must be positive")
         if self.max_message_bytes < 1024:
             raise ValueError("max_message_bytes must be at least 1024")
         if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
@@ -64,6 +67,7 @@ HELP = {
     "statement_timeout_ms": "default statement_timeout of every session; 0 = none",
     "shutdown_grace_s": "on SIGTERM, how long running statements may finish before they are canceled",
     "fsync": "flush the WAL to disk at commit (off is faster and not crash-safe)",
+    "autovacuum_naptime_s": "seconds between autovacuum's looks at the tables (PostgreSQL's autovacuum_naptime)",
     "log_level": "debug, info, warning or error",
 }
 ENV_PREFIX = "QUANTADB_"

@@ -61,7 +61,8 @@ class Node:
         install(self.http, view)
         log.info("[node] QuantaDB %s opening %s", __version__, s.data_dir)
         try:
-            self.db = await asyncio.to_thread(Database.open, s.data_dir, fsync=s.fsync)
+            self.db = await asyncio.to_thread(Database.open, s.data_dir, fsync=s.fsync,
+                                               autovacuum_naptime_s=s.autovacuum_naptime_s)
             self.wire = WireServer(self.db, WireConfig(
                 host=s.host, port=s.port, max_connections=s.max_connections,
                 max_message_bytes=s.max_message_bytes, statement_timeout_ms=s.statement_timeout_ms,

@@ -28,7 +28,7 @@ class RoleAuth:
 
 
 class Database:
-    def __init__(self, store: Store, data_dir: str) -> None:
+    def __init__(self, store: Store, data_dir: str, *, autovacuum_naptime_s: float = 5.0) -> None:
         self.store = store
         self.data_dir = data_dir
         self.sessions: dict[int, Session] = {}
@@ -40,18 +40,18 @@ class Database:
         from quantadb.engine import system  # noqa: F401  (registers session functions and generated tables)
         from quantadb.engine import pg_catalog  # noqa: F401  (registers pg_catalog and information_schema)
         self.gate = StatementGate()
-        self.maintenance = Maintenance(store, self.gate)
+        self.maintenance = Maintenance(store, self.gate, naptime_s=autovacuum_naptime_s)
         self.maintenance.start()
 
     @classmethod
-    def open(cls, data_dir: str, *, fsync: bool = True) -> "Database":
+    def open(cls, data_dir: str, *, fsync: bool = True, autovacuum_naptime_s: float = 5.0) -> "Database":
         started = time.monotonic()
         store = Store.open(data_dir, fsync=fsync)
         dropped = drop_orphan_temp_schemas(store)
         if dropped:
             log.info("[engine] dropped %d temporary schema(s) of sessions that ended in a crash", dropped)
         log.info("[engine] database open in %.2f s (lsn %d)", time.monotonic() - started, store.current_lsn)
-        return cls(store, data_dir)
+        return cls(store, data_dir, autovacuum_naptime_s=autovacuum_naptime_s)
 
     def close(self) -> None:
         """Clean shutdown: end the sessions, then a checkpoint, so the next start loads it

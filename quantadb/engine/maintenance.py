@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Iterator
 
 from quantadb.storage.store import Store
@@ -81,6 +82,16 @@ class _Shared:
         self._gate._leave_shared()
 
 
+@dataclass
+class VacuumStats:
+    """What pg_stat_user_tables shows of one table's vacuums (time.time() seconds; 0: never)."""
+
+    last_vacuum: float = 0.0
+    vacuum_count: int = 0
+    last_autovacuum: float = 0.0
+    autovacuum_count: int = 0
+
+
 class Maintenance:
     def __init__(self, store: Store, gate: StatementGate, *, naptime_s: float = 5.0,
                  checkpoint_timeout_s: float = 300.0) -> None:
@@ -89,6 +100,7 @@ class Maintenance:
         self.naptime_s = naptime_s
         self.checkpoint_timeout_s = checkpoint_timeout_s
         self.requested: set[int | None] = set()  # tables a VACUUM statement asked for (None: all)
+        self.stats: dict[int, VacuumStats] = {}  # by table oid, since the node started
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._last_checkpoint_at = time.monotonic()
@@ -137,9 +149,17 @@ class Maintenance:
                     continue
                 self.store.vacuum(oid)
                 done.append(oid)
+            self._count(oid, manual=oid in requested)
         if done:
             log.info("[maintenance] vacuumed %d table(s)", len(done))
         return done
+
+    def _count(self, oid: int, *, manual: bool) -> None:
+        stats = self.stats.setdefault(oid, VacuumStats())
+        if manual:
+            stats.last_vacuum, stats.vacuum_count = time.time(), stats.vacuum_count + 1
+        else:
+            stats.last_autovacuum, stats.autovacuum_count = time.time(), stats.autovacuum_count + 1
 
     def _maybe_checkpoint(self) -> None:
         lsn = self.store.current_lsn

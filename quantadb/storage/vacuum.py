@@ -40,8 +40,8 @@ def vacuum_tables(state, rel_oids: list[int] | None, horizon: int) -> dict[int, 
 
 
 def _vacuum_table(state, table: Table, status: np.ndarray, horizon: int) -> int:
-    table.dead_since_vacuum = 0
     dead_total = 0
+    kept_deleted = 0  # versions with an xmax that must stay: a snapshot may still see them
     masks = []
     for seg in table.segments:
         n = seg.n
@@ -53,7 +53,10 @@ def _vacuum_table(state, table: Table, status: np.ndarray, horizon: int) -> int:
         seg.n_unfrozen = int((xmin != FROZEN_XID).sum())
         seg.n_xmax = int((xmax != INVALID_XID).sum())
         dead_total += int(dead.sum())
+        kept_deleted += int(((xmax != INVALID_XID) & ~dead).sum())
         masks.append(~dead)
+    # as PostgreSQL's n_dead_tup after a VACUUM: what it could not remove yet counts again
+    table.dead_since_vacuum = kept_deleted
     if dead_total == 0:
         return 0
     attnums = list(range(1, len(table.types) + 1))

@@ -66,11 +66,23 @@ def pg_stat_database(session: "Session") -> Iterator[Row]:
 
 
 def _table_stats(session: "Session") -> Iterator[Row]:
+    """Live and dead row versions from the store (dead: given an xmax since the last VACUUM,
+    as autovacuum counts them) and the vacuums the maintenance thread ran since start-up."""
     catalog = session.catalog()
+    vacuums = session.db.maintenance.stats
     for rel in catalog.relations():
         if rel.kind in ("r", "p", "m"):
-            yield {"relid": rel.oid, "schemaname": catalog.namespace_name(rel.namespace), "relname": rel.name,
-                   "n_live_tup": int(max(catalog.estimated_rows(rel.oid), 0))}
+            row = {"relid": rel.oid, "schemaname": catalog.namespace_name(rel.namespace), "relname": rel.name,
+                   "vacuum_count": 0, "autovacuum_count": 0, "analyze_count": 0, "autoanalyze_count": 0}
+            table = session.store.state.tables.get(rel.oid)
+            if table is not None:
+                row["n_live_tup"] = max(table.live_estimate, 0)
+                row["n_dead_tup"] = table.dead_since_vacuum
+            v = vacuums.get(rel.oid)
+            if v is not None:
+                row.update(last_vacuum=timestamptz(v.last_vacuum), vacuum_count=v.vacuum_count,
+                           last_autovacuum=timestamptz(v.last_autovacuum), autovacuum_count=v.autovacuum_count)
+            yield row
 
 
 @rows("pg_catalog.pg_stat_user_tables")
