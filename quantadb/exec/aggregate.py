@@ -58,7 +58,8 @@ def _reduce(agg: AggRef, batch: Batch, group_ids: np.ndarray, ngroups: int, ctx:
     if agg.filter is not None:
         rows = np.flatnonzero(evaluate_predicate(agg.filter, batch, ctx))
     if agg.order_by:
-        ordering = sort_indices([(evaluate(e, batch, ctx), d, nf) for e, d, nf in agg.order_by])
+        ordering = sort_indices([(evaluate(e, batch, ctx), d, nf) for e, d, nf in agg.order_by],
+                                [e.type for e, _, _ in agg.order_by])
         rows = ordering if rows is None else ordering[np.isin(ordering, rows)]
     args = [evaluate(a, batch, ctx) for a in agg.args]
     gids = group_ids

@@ -65,8 +65,6 @@ def _try_fold(e: E.Expr) -> E.Expr | None:
         if len(col.data) != 1:
             return None
         value = column_values(col)[0]
-        if value is None and (col.valid is None or col.valid[0]):
-            return None  # a jsonb null is a value that a Const (None = SQL NULL) cannot hold
     except _Unfoldable:
         return None
     except Exception:  # noqa: BLE001 - the error belongs to the statement's run, not to planning

@@ -9,6 +9,8 @@ import numpy as np
 
 from quantadb.exec.columns import OBJECT, valid_mask
 from quantadb.types.column import Column
+from quantadb.types.jsonb import jsonb_sort_key
+from quantadb.types.registry import JSONB, SqlType
 
 _FLOAT_EXACT = 1 << 53  # ints a float64 holds exactly (NULL ranks need floats)
 
@@ -90,6 +92,8 @@ def _factorize_hashable(col: Column) -> tuple[np.ndarray, int] | None:
         first_seen = dict.fromkeys(values)  # iterates in C
     except TypeError:
         return None
+    if any(type(v) is bool for v in first_seen):  # jsonb: true = 1 in Python, not in PostgreSQL
+        return None
     lookup = {v: i for i, v in enumerate(first_seen)}
     codes = np.fromiter(map(lookup.__getitem__, values), dtype=np.int64, count=len(values))
     return codes, len(lookup)
@@ -99,7 +103,9 @@ def _hashable(v):
     if isinstance(v, list):
         return ("\x00list", tuple(_hashable(x) for x in v))
     if isinstance(v, dict):
-        return ("\x00dict", repr(sorted(v.items(), key=lambda kv: kv[0])))
+        return ("\x00dict", tuple(sorted((k, _hashable(x)) for k, x in v.items())))
+    if type(v) is bool:
+        return ("\x00bool", v)
     return v
 
 
@@ -142,8 +148,9 @@ def first_occurrence(codes: np.ndarray, k: int) -> np.ndarray:
     return first
 
 
-def sort_rank(col: Column, descending: bool, nulls_first: bool) -> np.ndarray:
-    """An int64/float rank per row such that ascending rank order is the requested order."""
+def sort_rank(col: Column, descending: bool, nulls_first: bool, value_key=None) -> np.ndarray:
+    """An int64/float rank per row such that ascending rank order is the requested order.
+    `value_key`: the type's own order for object values (jsonb's is not Python's)."""
     valid = col.valid
     data = col.ints if col.scale is not None else col.data  # one scale: ints order as the values
     if data.dtype != OBJECT and data.dtype.kind in "iub":
@@ -160,24 +167,33 @@ def sort_rank(col: Column, descending: bool, nulls_first: bool) -> np.ndarray:
     else:
         present = valid_mask(col)
         values = data[present]
-        try:
-            uniq, inverse = np.unique(values, return_inverse=True)
-        except (TypeError, ArithmeticError):  # unorderable, or a numeric NaN
-            keys = [_sort_key(v) for v in values]
-            order = sorted(range(len(keys)), key=keys.__getitem__)
-            inverse = np.empty(len(keys), dtype=np.int64)
-            r, prev = -1, object()
-            for pos in order:
-                if keys[pos] != prev:
-                    r += 1
-                    prev = keys[pos]
-                inverse[pos] = r
+        if value_key is not None:
+            inverse = _keyed_ranks(values, value_key)
+        else:
+            try:
+                inverse = np.unique(values, return_inverse=True)[1]
+            except (TypeError, ArithmeticError):  # unorderable, or a numeric NaN
+                inverse = _keyed_ranks(values, _sort_key)
         rank = np.zeros(len(data), dtype=np.float64)
         rank[present] = -inverse if descending else inverse
     if valid is not None and not valid.all():
         rank = rank.astype(np.float64)
         rank[~valid] = -np.inf if nulls_first else np.inf
     return rank
+
+
+def _keyed_ranks(values: np.ndarray, key) -> np.ndarray:
+    """Dense ranks of values ordered by key(value)."""
+    keys = [key(v) for v in values]
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    inverse = np.empty(len(keys), dtype=np.int64)
+    r, prev = -1, object()
+    for pos in order:
+        if keys[pos] != prev:
+            r += 1
+            prev = keys[pos]
+        inverse[pos] = r
+    return inverse
 
 
 def _sort_key(v):
@@ -198,7 +214,8 @@ def _shape(v) -> tuple:
     return (len(v),) + _shape(v[0]) if isinstance(v, list) and v else ()
 
 
-def sort_indices(keys: list[tuple[Column, bool, bool]]) -> np.ndarray:
-    """Stable row order for ORDER BY keys [(column, descending, nulls_first), ...]."""
-    ranks = [sort_rank(col, desc, nf) for col, desc, nf in keys]
+def sort_indices(keys: list[tuple[Column, bool, bool]], types: list[SqlType] | None = None) -> np.ndarray:
+    """Stable row order for ORDER BY keys [(column, descending, nulls_first), ...] of `types`."""
+    value_keys = [jsonb_sort_key if t is not None and t.pg is JSONB else None for t in types or [None] * len(keys)]
+    ranks = [sort_rank(col, desc, nf, vk) for (col, desc, nf), vk in zip(keys, value_keys)]
     return np.lexsort(ranks[::-1]) if ranks else np.zeros(0, dtype=np.int64)

@@ -196,7 +196,7 @@ def _sort(plan: P.Sort, ctx: EvalContext) -> Iterator[Batch]:
         yield batch
         return
     keys = [(evaluate(e, batch, ctx), desc, nf) for e, desc, nf in plan.keys]
-    yield take_batch(batch, sort_indices(keys))
+    yield take_batch(batch, sort_indices(keys, [e.type for e, _, _ in plan.keys]))
 
 
 def _limit_value(expr, ctx: EvalContext, error) -> int | None:

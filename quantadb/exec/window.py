@@ -89,7 +89,8 @@ def _layout(call: WindowCall, batch: Batch, ctx: EvalContext) -> _Layout:
     parts = [evaluate(e, batch, ctx) for e in call.partition_by]
     keys = [(evaluate(e, batch, ctx), d, nf) for e, d, nf in call.order_by]
     sort_keys = [(c, False, False) for c in parts] + keys
-    order = sort_indices(sort_keys) if sort_keys else np.arange(n, dtype=np.int64)
+    types = [e.type for e in call.partition_by] + [e.type for e, _, _ in call.order_by]
+    order = sort_indices(sort_keys, types) if sort_keys else np.arange(n, dtype=np.int64)
     pnew = _changes(parts, order, n)
     gnew = pnew | _changes([c for c, _, _ in keys], order, n)
     pstart, pend, _ = _bounds(pnew, n)

@@ -147,8 +147,6 @@ class ExprBinder(PredicateBinder):
         if target.pg in (R.REGCLASS, R.REGTYPE, R.REGPROC, R.REGNAMESPACE, R.REGROLE) and self.resolve_regclass:
             return Const(self.resolve_regclass(target.pg.name, text), target)
         value = text_decoder(SqlType(target.pg, -1), self.fmt)(text)
-        if value is None:  # jsonb 'null' is a value, not SQL NULL: cast it when the statement runs
-            return Cast(Const(text, TEXT), target, explicit)
         if target.typmod >= 0:
             return Cast(Const(value, SqlType(target.pg, -1)), target, explicit)
         return Const(value, target)

@@ -7,6 +7,7 @@ value, little-endian throughout.
 | tag | value                                                                    |
 | --- | ------------------------------------------------------------------------ |
 | N T F | None, True, False                                                      |
+| J   | jsonb's JSON null (types/jsonb.py JSON_NULL; None is SQL NULL)           |
 | i   | int fitting int64: 8 bytes                                               |
 | I   | larger int: u32 length + signed big-endian bytes                         |
 | f   | float: 8 bytes                                                           |
@@ -54,6 +55,7 @@ import numpy as np
 
 from quantadb.errors import DataCorrupted, InternalError
 from quantadb.types.column import Column
+from quantadb.types.jsonb import JSON_NULL
 from quantadb.types.values import Interval
 
 INSERT, UPDATE, DELETE, COMMIT, ABORT, SUBABORT, CATALOG, OID, SEQUENCE, TRUNCATE, VACUUM, CHECKPOINT, PRUNE = \
@@ -115,6 +117,8 @@ def _enc(out: bytearray, v: object) -> None:
 def _enc_other(out: bytearray, v: object) -> None:
     if v is None:
         out += b"N"
+    elif v is JSON_NULL:
+        out += b"J"
     elif v is True or v is False or isinstance(v, np.bool_):
         out += b"T" if v else b"F"
     elif isinstance(v, (int, np.integer)):
@@ -270,6 +274,8 @@ def _dec(mv: memoryview, pos: int) -> tuple[object, int]:
         return (Column(data, valid) if scale is None else Column.scaled(data, scale, valid)), pos
     if tag == 0x4E:  # N
         return None, pos
+    if tag == 0x4A:  # J
+        return JSON_NULL, pos
     if tag == 0x54:  # T
         return True, pos
     if tag == 0x46:  # F

@@ -28,7 +28,7 @@ from quantadb.types import datetime as dt
 from quantadb.types import registry as r
 from quantadb.types.column import Column
 from quantadb.types.context import DEFAULT_CONTEXT, FormatContext
-from quantadb.types.jsonb import format_jsonb, parse_jsonb
+from quantadb.types.jsonb import JSON_NULL, format_jsonb, parse_jsonb
 from quantadb.types.pg_cast import can_cast
 from quantadb.types.registry import SqlType, format_type, numeric_precision_scale
 from quantadb.types.values import (
@@ -337,7 +337,7 @@ def _jsonb_scalar(d: int) -> Callable[[Any], Any]:
             return "boolean"
         if isinstance(v, str):
             return "string"
-        return "null" if v is None else "numeric"
+        return "null" if v is JSON_NULL else "numeric"
 
     def convert(v: Any) -> Any:
         k = kind(v)

@@ -1,7 +1,9 @@
 """json and jsonb text: validation, parsing into Python values, and jsonb's normalised output.
 
 A jsonb value is parsed JSON with numbers as int or Decimal (numeric semantics, so 1.50 keeps
-its scale). Output is jsonb_out's: `{"a": 1, "b": [1, 2]}` with ", " and ": " separators and
+its scale) and JSON's null as `JSON_NULL`, at any depth: Python None is SQL NULL in every
+column, value list, Const and WAL record, so a JSON null needs a value of its own to survive
+them (`'null'::jsonb IS NULL` is false). Output is jsonb_out's: `{"a": 1, "b": [1, 2]}` with ", " and ": " separators and
 object keys in jsonb storage order (shorter keys first, then bytewise); duplicate keys keep the
 last value. json values are the input text, validated.
 """
@@ -16,6 +18,43 @@ from quantadb.errors import InvalidTextRepresentation, NumericValueOutOfRange
 from quantadb.types.textio import format_numeric
 
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+class JsonNull:
+    """The one JSON null. Falsy, hashable, and ordered below every other jsonb value (jsonb's
+    btree order puts null lowest), so mixed lists of scalars containing it still sort."""
+
+    __slots__ = ()
+    _instance: JsonNull | None = None
+
+    def __new__(cls) -> JsonNull:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "JSON_NULL"
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __reduce__(self) -> str:
+        return "JSON_NULL"
+
+    def __lt__(self, other: Any) -> bool:
+        return other is not self
+
+    def __le__(self, other: Any) -> bool:
+        return True
+
+    def __gt__(self, other: Any) -> bool:
+        return False
+
+    def __ge__(self, other: Any) -> bool:
+        return other is self
+
+
+JSON_NULL = JsonNull()
 
 
 def _reject_constant(name: str) -> Any:
@@ -37,21 +76,21 @@ def parse_json(text: str) -> str:
 
 
 def parse_jsonb(text: str) -> Any:
-    value = _parse(text)
-    _check_numbers(value)
-    return value
+    return from_json(_parse(text))
 
 
-def _check_numbers(value: Any) -> None:
+def from_json(value: Any) -> Any:
+    """A value json.loads made as a jsonb value: None becomes JSON_NULL, numbers are range-checked."""
+    if value is None:
+        return JSON_NULL
     if isinstance(value, Decimal):
         if value.is_finite() and value.adjusted() >= 131072:
             raise NumericValueOutOfRange("value overflows numeric format")
     elif isinstance(value, dict):
-        for item in value.values():
-            _check_numbers(item)
+        return {k: from_json(v) for k, v in value.items()}
     elif isinstance(value, list):
-        for item in value:
-            _check_numbers(item)
+        return [from_json(v) for v in value]
+    return value
 
 
 def escape_json_string(s: str) -> str:
@@ -73,6 +112,26 @@ def jsonb_key_order(key: str) -> tuple[int, bytes]:
     return len(raw), raw
 
 
+def jsonb_sort_key(value: Any, top: bool = True) -> tuple:
+    """A key that orders jsonb values as jsonb's btree does (compareJsonbContainers): object >
+    array > boolean > number > string > null; arrays by length then element by element, objects
+    by pair count then key, value, key, value... in storage order; and, as PostgreSQL documents,
+    an empty top-level array below everything."""
+    if value is JSON_NULL:
+        return (1,)
+    if isinstance(value, bool):
+        return (4, value)
+    if isinstance(value, str):
+        return (2, value)
+    if isinstance(value, list):
+        if top and not value:
+            return (0,)
+        return (5, len(value), [jsonb_sort_key(x, False) for x in value])
+    if isinstance(value, dict):
+        return (6, len(value), [(k, jsonb_sort_key(value[k], False)) for k in sorted(value, key=jsonb_key_order)])
+    return (3, value)
+
+
 def format_jsonb(value: Any) -> str:
     parts: list[str] = []
     _write(value, parts)
@@ -80,7 +139,7 @@ def format_jsonb(value: Any) -> str:
 
 
 def _write(value: Any, out: list[str]) -> None:
-    if value is None:
+    if value is JSON_NULL or value is None:  # None: a json.loads value (json text functions)
         out.append("null")
     elif value is True:
         out.append("true")

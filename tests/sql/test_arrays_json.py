@@ -42,3 +42,64 @@ def test_polymorphic_functions_need_a_typed_argument(sql):
     # the anycompatible family reads untyped arguments as text
     sql.check("SELECT array_cat('{1}', '{2}'), array_position('{1,2}', 2), array_replace('{1,2}', 2, 3), "
               "array_replace(ARRAY[1, NULL, 2], NULL, 9)", [("{1,2}", "2", "{1,3}", "{1,9,2}")])
+
+
+def test_jsonb_null_round_trips_through_tables(sql):
+    sql.setup("CREATE TABLE j (id int, v jsonb);\n"
+              "INSERT INTO j VALUES (1, 'null'), (2, '{\"a\": null}'::jsonb -> 'a'), (3, NULL), (4, '1'), (5, '[]'), "
+              "(6, '{\"a\": [null]}'), (7, '\"s\"');\n"
+              "INSERT INTO j SELECT id + 10, v FROM j")
+    sql.check("SELECT id, v, v IS NULL, jsonb_typeof(v) FROM j WHERE id < 10",
+              [("1", "null", "f", "null"), ("2", "null", "f", "null"), ("3", None, "t", None), ("4", "1", "f", "number"),
+               ("5", "[]", "f", "array"), ("6", '{"a": [null]}', "f", "object"), ("7", '"s"', "f", "string")])
+    sql.check("SELECT count(*), count(v), count(*) FILTER (WHERE v = 'null') FROM j", [("14", "12", "4")])
+    sql.check("SELECT jsonb_agg(v ORDER BY id), jsonb_agg(v ORDER BY v) FROM j WHERE id < 10",
+              [('[null, null, null, 1, [], {"a": [null]}, "s"]', '[[], null, null, "s", 1, {"a": [null]}, null]')])
+    sql.check("SELECT x, x IS NULL FROM jsonb_array_elements('[null, 1]') x", [("null", "f"), ("1", "f")])
+    sql.check("SELECT jsonb_build_object('a', NULL), to_jsonb(NULL::int) IS NULL, ARRAY['null'::jsonb, NULL]",
+              [('{"a": null}', "t", '{"null",NULL}')])
+
+
+def test_jsonb_values_group_and_sort_in_jsonb_order(sql):
+    """Object > array > boolean > number > string > null; arrays by length first; objects by pair
+    count, then keys and values; an empty top-level array sorts below null."""
+    values = ["null", "[]", '"b"', '"ab"', "1", "-2.5", "true", "false", "[1]", "[0, 5]", '["a"]', "[null]", "[[]]",
+              "{}", '{"b": 1}', '{"a": 2}', '{"aa": 0}', '{"a": 1, "b": 1}', '{"a": []}', '{"a": null}', "null"]
+    rows = ", ".join(f"('{v}'::jsonb)" for v in values)
+    want = ["[]", "null", '"ab"', '"b"', "-2.5", "1", "false", "true", "[null]", '["a"]', "[1]", "[[]]", "[0, 5]",
+            "{}", '{"a": null}', '{"a": 2}', '{"a": []}', '{"aa": 0}', '{"b": 1}', '{"a": 1, "b": 1}']
+    sql.check(f"SELECT DISTINCT v FROM (VALUES {rows}) t(v) ORDER BY v", [(w,) for w in want], ordered=True)
+    sql.check(f"SELECT v, count(*) FROM (VALUES {rows}) t(v) WHERE v < '[]' OR v = 'null' GROUP BY v",
+              [("null", "2")])
+    sql.check(f"SELECT v, rank() OVER (ORDER BY v DESC) FROM (VALUES {rows}) t(v) WHERE jsonb_typeof(v) = 'string'",
+              [('"b"', "1"), ('"ab"', "2")])
+
+
+def test_jsonb_null_survives_wal_replay_and_checkpoint(tmp_path):
+    """Replay of the INSERT record (kill -9), then a checkpoint's segments (clean restart)."""
+    from harness import Connection, start_quantadb, wait_gone
+
+    def rows(server) -> list:
+        c = Connection(server.dsn())
+        try:
+            return c.run("SELECT id, v, v IS NULL FROM j ORDER BY id").rows
+        finally:
+            c.close()
+    want = [("1", "null", "f"), ("2", None, "t"), ("3", '[null, {"a": null}]', "f")]
+    proc, server = start_quantadb(str(tmp_path))
+    c = Connection(server.dsn())
+    for stmt in ("CREATE TABLE j (id int, v jsonb)", "INSERT INTO j VALUES (1, 'null'), (2, NULL), "
+                 "(3, '[null, {\"a\": null}]')"):
+        assert c.run(stmt).sqlstate is None
+    c.close()
+    proc.kill()
+    proc.wait()
+    proc, server = start_quantadb(str(tmp_path))
+    assert rows(server) == want
+    Connection(server.dsn()).run("CHECKPOINT")
+    wait_gone(proc)
+    proc, server = start_quantadb(str(tmp_path))
+    try:
+        assert rows(server) == want
+    finally:
+        wait_gone(proc)

@@ -23,6 +23,7 @@ from quantadb.types.codecs import (
     text_encoder,
     values_to_column,
 )
+from quantadb.types.jsonb import JSON_NULL
 from quantadb.types.values import Interval
 
 
@@ -124,7 +125,7 @@ ROUND_TRIP = [
     (r.BYTEA, [b"\x00\xff", b""]), (r.DATE, [0, -800_000, 2_000_000]), (r.TIME, [0, 86_399_999_999]),
     (r.TIMESTAMP, [0, -(10**15), 10**16]), (r.TIMESTAMPTZ, [767_882_096_500_000]),
     (r.INTERVAL, [Interval(1, -2, 3), Interval(0, 0, -1)]), (r.UUID, [uuid.UUID(int=12345)]),
-    (r.JSONB, [{"k": [1, Decimal("2.5"), "s", None, True]}, 3, "x"]), (r.JSON, ['[1, {"a": 2}]']),
+    (r.JSONB, [{"k": [1, Decimal("2.5"), "s", JSON_NULL, True]}, 3, "x", JSON_NULL]), (r.JSON, ['[1, {"a": 2}]']),
     (r.array_of(r.INT8), [[1, None, 3], []]), (r.array_of(r.TEXT), [["a,b", "", None, "NULL"]]),
     (r.array_of(r.FLOAT8), [[[1.5, 2.0], [3.0, None]]]), (r.array_of(r.DATE), [[0, 1]]),
     (r.VARBIT, ["10110"]), (r.PG_LSN, [123456789]), (r.MONEY, [-123456]),

@@ -15,6 +15,7 @@ from quantadb.exec.functions import SCALARS, scalar
 from quantadb.exec.functions.support import and_valid, obj_array, scaled_or
 from quantadb.types import scaled
 from quantadb.types.column import Column
+from quantadb.types.jsonb import jsonb_sort_key
 
 OPS = {"eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le, "gt": operator.gt,
        "ge": operator.ge}
@@ -130,21 +131,6 @@ def numeric_key(d):
     return (1, 0) if d.is_nan() else (0, d)
 
 
-def jsonb_key(v):
-    """jsonb's btree order: object > array > boolean > number > string > null (jsonb_util.c)."""
-    if v is None:
-        return (0,)
-    if isinstance(v, bool):
-        return (4, v)
-    if isinstance(v, str):
-        return (2, v)
-    if isinstance(v, (int, float)) or hasattr(v, "is_nan"):
-        return (3, v)
-    if isinstance(v, list):
-        return (5, len(v), [jsonb_key(x) for x in v])
-    return (6, len(v), sorted((k, jsonb_key(x)) for k, x in v.items()))
-
-
 def array_key(v):
     """Arrays compare element-wise; a NULL element sorts above any value."""
     return [(1,) if x is None else (0, x) for x in v]
@@ -182,7 +168,7 @@ for _op in OPS:
         scalar(_p + _op)(_object(_op))
     scalar("bpchar" + _op)(_bpchar(_op))
     scalar("numeric_" + _op)(_numeric(_op))
-    scalar("jsonb_" + _op)(_object(_op, jsonb_key))
+    scalar("jsonb_" + _op)(_object(_op, jsonb_sort_key))
     scalar("array_" + _op)(_object(_op, array_key))
     scalar("timetz_" + _op)(_object(_op, lambda t: t))
 

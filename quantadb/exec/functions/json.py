@@ -18,7 +18,7 @@ from quantadb.exec.functions.jsonnav import MISSING, element, field, json_get, j
 from quantadb.exec.functions.strings import as_text, rows
 from quantadb.exec.functions.support import map_nullable, obj_array
 from quantadb.types.column import Column
-from quantadb.types.jsonb import escape_json_string, format_jsonb, jsonb_key_order, parse_jsonb
+from quantadb.types.jsonb import JSON_NULL, escape_json_string, format_jsonb, from_json, jsonb_key_order, parse_jsonb
 from quantadb.types.registry import RECORD, UNKNOWN, SqlType, element_of
 from quantadb.types.rowtypes import anonymous_fields, record_fields
 
@@ -27,10 +27,11 @@ _UNTYPED = SqlType(UNKNOWN)
 
 
 def to_jsonb_value(value: Any, t, ctx) -> Any:
-    """A SQL value of type `t` as a jsonb value (to_jsonb's per-type mapping)."""
+    """A SQL value of type `t` as a jsonb value (to_jsonb's per-type mapping; SQL NULL inside a
+    built value is a JSON null)."""
     name = t.pg.name
     if value is None:
-        return None
+        return JSON_NULL
     if name == "jsonb":
         return value
     if name == "json":
@@ -61,6 +62,8 @@ def to_jsonb_value(value: Any, t, ctx) -> Any:
 
 
 def _untyped_jsonb(value: Any, ctx) -> Any:
+    if value is None:
+        return JSON_NULL
     if isinstance(value, tuple):
         return to_jsonb_value(value, SqlType(RECORD), ctx)
     if isinstance(value, list):
@@ -80,13 +83,14 @@ def json_text(value: Any, sep: str = ", ", colon: str = " : ") -> str:
 
 
 def parse_json_text(text: str) -> Any:
-    return _json.loads(text, parse_float=Decimal)
+    """json text as a jsonb value (json functions work on its parsed form)."""
+    return from_json(_json.loads(text, parse_float=Decimal))
 
 
 # --- operators ---------------------------------------------------------------------------------
 
 def _as_text(v: Any) -> Any:
-    if v is MISSING or v is None:
+    if v is MISSING or v is JSON_NULL:
         return None
     return v if isinstance(v, str) else format_jsonb(v)
 
@@ -97,24 +101,9 @@ def _nav(get, text_out: bool, is_json: bool):
             v = get(j, k)
             if is_json:
                 return json_text_value(v) if text_out else None if v is MISSING else v
-            if text_out:
-                return _as_text(v)
-            return None if v is MISSING else _Boxed(v)
-        col = map_nullable(one, args, n)
-        data = col.data
-        if not text_out and not is_json:
-            data = obj_array([v.value if isinstance(v, _Boxed) else v for v in data])
-        return Column(data, col.valid)
+            return _as_text(v) if text_out else None if v is MISSING else v
+        return map_nullable(one, args, n)
     return impl
-
-
-class _Boxed:
-    """Keeps a JSON null (Python None) distinct from SQL NULL through map_nullable."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
 
 
 for _prefix, _is_json in (("json", True), ("jsonb", False)):
@@ -209,7 +198,7 @@ def typeof(j: Any) -> str:
         return "string"
     if isinstance(j, bool):
         return "boolean"
-    return "null" if j is None else "number"
+    return "null" if j is JSON_NULL else "number"
 
 
 def array_length(j: Any) -> int:
@@ -221,7 +210,7 @@ def array_length(j: Any) -> int:
 
 def strip_nulls(j: Any) -> Any:
     if isinstance(j, dict):
-        return {k: strip_nulls(v) for k, v in j.items() if v is not None}
+        return {k: strip_nulls(v) for k, v in j.items() if v is not JSON_NULL}
     if isinstance(j, list):
         return [strip_nulls(v) for v in j]
     return j
@@ -248,7 +237,7 @@ scalar("jsonb_pretty")(rows(pretty))
 
 
 def _row_values(args, call, ctx, i: int) -> list:
-    return [None if a.valid is not None and not a.valid[i] else to_jsonb_value(a.data[i], e.type, ctx)
+    return [JSON_NULL if a.valid is not None and not a.valid[i] else to_jsonb_value(a.data[i], e.type, ctx)
             for a, e in zip(args, call.args)]
 
 
@@ -267,7 +256,7 @@ def _build_object(is_json: bool):
             vals = _row_values(args, call, ctx, i)
             obj = {}
             for k in range(0, len(vals), 2):
-                if vals[k] is None:
+                if vals[k] is JSON_NULL:  # keys are never json, so this is SQL NULL
                     raise InvalidParameterValue(f"argument {k + 1}: key must not be null")
                 key = args[k].data[i]
                 obj[key if isinstance(key, str) else as_text(key, call.args[k].type, ctx)] = vals[k + 1]
@@ -292,9 +281,10 @@ scalar("jsonb_build_array")(_build_array(False))
 def _to_json(is_json: bool):
     def impl(args, n, ctx, call) -> Column:
         t = call.args[0].type
-        vals = [to_jsonb_value(v, t, ctx) for v in args[0].data] if args[0].valid is None else \
-            [to_jsonb_value(v, t, ctx) if ok else None for v, ok in zip(args[0].data, args[0].valid)]
-        return Column(obj_array([json_text(v, ",", ":") for v in vals] if is_json else vals))
+        valid = args[0].valid
+        vals = [to_jsonb_value(v, t, ctx) if valid is None or valid[i] else None for i, v in enumerate(args[0].data)]
+        return Column(obj_array([json_text(v, ",", ":") if v is not None else None for v in vals] if is_json else vals),
+                      valid)
     return impl
 
 
@@ -366,7 +356,7 @@ def jsonb_set(args, n, ctx, call) -> Column:
 
 def _values(col: Column, t, ctx) -> np.ndarray:
     valid = col.valid
-    return obj_array([to_jsonb_value(v, t, ctx) if valid is None or valid[i] else None
+    return obj_array([to_jsonb_value(v, t, ctx) if valid is None or valid[i] else JSON_NULL
                       for i, v in enumerate(col.data)])
 
 

@@ -18,7 +18,7 @@ from quantadb.exec.functions.json import parse_json_text, format_jsonb
 from quantadb.exec.functions.support import EXACT, and_valid, obj_array
 from quantadb.types.arrays import array_dims
 from quantadb.types.column import Column
-from quantadb.types.jsonb import jsonb_key_order
+from quantadb.types.jsonb import JSON_NULL, jsonb_key_order
 from quantadb.types.rowtypes import record_fields
 from quantadb.types.values import Interval
 
@@ -148,7 +148,7 @@ def generate_subscripts(args, n, ctx, call):
 
 
 def _json_srf(extract, is_json: bool, text_out: bool):
-    """text_out: a JSON null element becomes SQL NULL (for jsonb output it stays JSON null)."""
+    """text_out: a JSON null element becomes SQL NULL (jsonb output keeps JSON_NULL)."""
     def impl(args, n, ctx, call):
         def rows_of(i):
             doc = args[0].data[i]
@@ -172,7 +172,7 @@ def _elements(as_text: bool, is_json: bool):
             raise InvalidParameterValue("cannot extract elements from " + ("an object" if isinstance(j, dict)
                                                                          else "a scalar"))
         if as_text:
-            return [v if isinstance(v, str) or v is None else format_jsonb(v) for v in j]
+            return [v if isinstance(v, str) else None if v is JSON_NULL else format_jsonb(v) for v in j]
         return [format_jsonb(v) for v in j] if is_json else j
     return extract
 
@@ -200,7 +200,7 @@ def _each(as_text: bool, is_json: bool):
                 sources.append(i)
                 keys.append(k)
                 if as_text:  # a JSON null becomes SQL NULL, strings lose their quotes
-                    v = v if v is None or isinstance(v, str) else format_jsonb(v)
+                    v = v if isinstance(v, str) else None if v is JSON_NULL else format_jsonb(v)
                 elif is_json:
                     v = format_jsonb(v)
                 values.append(v)
