@@ -68,7 +68,7 @@ def probe_keys(scan: P.IndexScan) -> tuple[tuple[bool, Any], ...] | None:
 
 
 def probe(scan: P.IndexScan, keys: tuple[tuple[bool, Any], ...], store: Store, snapshot: Snapshot,
-          params: list[Any]) -> np.ndarray:
+          params: list[Any]) -> list[int]:
     """The row ids the scan finds visible to the snapshot, in the index's order."""
     values = []
     for is_param, v in keys:
@@ -76,15 +76,15 @@ def probe(scan: P.IndexScan, keys: tuple[tuple[bool, Any], ...], store: Store, s
             k = scan.keys[len(values)]
             v = _key_value(params[v], k.type)
         if v is None:  # NULL never matches =
-            return np.empty(0, dtype=np.int64)
+            return []
         values.append(v)
     table = store.table(scan.rel_oid)
     candidates = store.index(scan.index_oid).lookup_key(tuple(values) if len(values) > 1 else values[0])
-    return np.array([r for r in candidates if table.row_visible(snapshot, r)], dtype=np.int64)
+    return [r for r in candidates if table.row_visible(snapshot, r)]
 
 
 def run_point_read(read: PointRead, store: Store, snapshot: Snapshot, params: list[Any]) -> Batch:
-    rowids = probe(read.scan, read.keys, store, snapshot, params)
+    rowids = np.array(probe(read.scan, read.keys, store, snapshot, params), dtype=np.int64)
     cols = store.table(read.scan.rel_oid).fetch(rowids, read.scan.attnums)
     if read.outputs is not None:
         cols = [cols[i] for i in read.outputs]

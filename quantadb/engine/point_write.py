@@ -11,6 +11,12 @@ storage update with its lock/MVCC checks, unique checks and WAL record, RETURNIN
 waits, READ COMMITTED re-runs and REPEATABLE READ failures come from the same code, and the
 WAL records are the same. An INSERT's VALUES row is evaluated directly and handed to
 `insert_rows` likewise.
+
+Where storage takes rows as Python values (`Table.row_form`), the row stays in that form
+throughout: fetched as values, the SET expressions (when exec/row_eval.py compiles them all)
+or the VALUES row computed on them, and handed to `update_row` / `insert_row`, the one-row
+forms of the same tail (same checks, same ROW_UPDATE / ROW_INSERT records as the general
+path logs for one row).
 """
 
 from __future__ import annotations
@@ -18,14 +24,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from quantadb.engine.point import probe, probe_keys
 from quantadb.exec.context import EvalContext
 from quantadb.exec.eval import evaluate
-from quantadb.exec.modify import insert_rows, update_rows
+from quantadb.exec.modify import insert_row, insert_rows, update_row, update_rows
+from quantadb.exec.row_eval import RowExprs
 from quantadb.sql import expr as E
 from quantadb.sql import plan as P
 from quantadb.storage.store import Store
+from quantadb.storage.table import row_form
+from quantadb.types import registry as R
 from quantadb.types.column import Batch, Column
+from quantadb.types.registry import SqlType
 
 
 @dataclass(frozen=True)
@@ -35,13 +47,15 @@ class PointUpdate:
     keys: tuple[tuple[bool, Any], ...]  # as PointRead.keys
     exprs: tuple[E.Expr, ...]  # the source Project: row id, then each column's new value
     kept: frozenset[int]  # attnums SET leaves alone (plain references to the same column)
+    values: RowExprs | None  # the new values over (fetched row..., row id), when all compile
 
 
 @dataclass(frozen=True)
 class PointInsert:
     plan: P.Insert
-    values: tuple[E.Expr, ...]  # the one VALUES row
-    exprs: tuple[E.Expr, ...] | None  # the Project over it (defaults, dropped slots), if any
+    values: RowExprs  # the one VALUES row
+    exprs: RowExprs | None  # the Project over it (defaults, dropped slots), if any
+    row_form: bool  # no ON CONFLICT, and every value passes as a Python value (storage row_form)
 
 
 PointWrite = PointUpdate | PointInsert
@@ -71,7 +85,9 @@ def _point_update(plan: P.Update, store: Store) -> PointUpdate | None:
     kept = frozenset(attnum for attnum, e in enumerate(project.exprs[1:], start=1)
                      if isinstance(e, E.ColumnRef) and e.index < len(scan.attnums)
                      and scan.attnums[e.index] == attnum)
-    return PointUpdate(plan, scan, keys, tuple(project.exprs), kept)
+    values = RowExprs(project.exprs[1:], [c.type for c in scan.columns] + [SqlType(R.INT8)])
+    simple = values.compiled and row_form(values.types)
+    return PointUpdate(plan, scan, keys, tuple(project.exprs), kept, values if simple else None)
 
 
 def _point_insert(plan: P.Insert) -> PointInsert | None:
@@ -80,20 +96,35 @@ def _point_insert(plan: P.Insert) -> PointInsert | None:
         source, project = source.child, source
     if not isinstance(source, P.Values) or len(source.rows) != 1:
         return None
-    return PointInsert(plan, tuple(source.rows[0]), None if project is None else tuple(project.exprs))
+    values_types = [c.type for c in source.columns]
+    simple = plan.on_conflict is None and row_form(values_types + [c.type for c in plan.source.columns])
+    return PointInsert(plan, RowExprs(source.rows[0], []),
+                       None if project is None else RowExprs(project.exprs, values_types), simple)
 
 
 def run_point_write(write: PointWrite, ctx: EvalContext) -> tuple[int, Batch | None]:
     """Run the write; returns what exec/modify.py's run_modify does: (row count, RETURNING rows)."""
+    services = ctx.services
     if isinstance(write, PointUpdate):
-        services = ctx.services
-        rowids = probe(write.scan, write.keys, services.store, services.snapshot, ctx.params)
-        cols = services.store.table(write.scan.rel_oid).fetch(rowids, write.scan.attnums)
-        row = Batch(cols + [Column(rowids)], len(rowids))
+        table = services.store.table(write.scan.rel_oid)
+        found = probe(write.scan, write.keys, services.store, services.snapshot, ctx.params)
+        if len(found) == 1 and write.values is not None and table.row_form:
+            rowid = found[0]
+            row = table.row_values(rowid, write.scan.attnums)
+            row.append(rowid)
+            return update_row(write.plan, rowid, write.values.run(row, ctx), ctx, write.kept)
+        rowids = np.array(found, dtype=np.int64)
+        row = Batch(table.fetch(rowids, write.scan.attnums) + [Column(rowids)], len(rowids))
         source = Batch([evaluate(e, row, ctx) for e in write.exprs], row.length)
         return update_rows(write.plan, source, ctx, write.kept)
+    plan = write.plan
+    if write.row_form and services.store.table(plan.rel_oid).row_form:
+        values = write.values.run([], ctx)
+        if write.exprs is not None:
+            values = write.exprs.run(values, ctx)
+        return insert_row(plan, values, ctx)
     one = Batch([], 1)
-    row = Batch([evaluate(e, one, ctx) for e in write.values], 1)
+    row = Batch([evaluate(e, one, ctx) for e in write.values.exprs], 1)
     if write.exprs is not None:
-        row = Batch([evaluate(e, row, ctx) for e in write.exprs], 1)
-    return insert_rows(write.plan, row, ctx)
+        row = Batch([evaluate(e, row, ctx) for e in write.exprs.exprs], 1)
+    return insert_rows(plan, row, ctx)

@@ -96,6 +96,14 @@ class ExecServices:
         self._writable()
         return self.store.update(self.txn, rel_oid, rowids, columns, self.snapshot, kept)
 
+    def insert_row(self, rel_oid: int, values: list) -> int:
+        self._writable()
+        return self.store.insert_row(self.txn, rel_oid, tuple(values))
+
+    def update_row(self, rel_oid: int, rowid: int, values: list, kept: frozenset[int] = frozenset()) -> int | None:
+        self._writable()
+        return self.store.update_row(self.txn, rel_oid, rowid, tuple(values), kept)
+
     def delete(self, rel_oid: int, rowids: np.ndarray) -> int:
         self._writable()
         return self.store.delete(self.txn, rel_oid, rowids, self.snapshot)
@@ -156,6 +164,10 @@ class ExecServices:
             return
         old = Batch(self.fetch(rel_oid, rowids, len(new.columns)), len(rowids))
         self._referenced_rows_changing(rel_oid, old, new)
+
+    def is_referenced(self, rel_oid: int) -> bool:
+        """Some table has a foreign key to this one (its UPDATE/DELETE must look there)."""
+        return bool(self._referencing(rel_oid))
 
     def _referencing(self, rel_oid: int) -> list[tuple[RelationDef, ConstraintDef]]:
         out = []

@@ -14,6 +14,7 @@ from quantadb.exec.columns import column_values, concat_columns, take, take_batc
 from quantadb.exec.context import EvalContext
 from quantadb.exec.eval import evaluate, evaluate_predicate
 from quantadb.exec.keys import factorize_rows, first_occurrence
+from quantadb.exec.row_eval import row_batch
 from quantadb.exec.run import run_all
 from quantadb.sql import plan as P
 from quantadb.types.codecs import format_value
@@ -149,6 +150,34 @@ def update_rows(plan: P.Update, source: Batch, ctx: EvalContext,
     ctx.services.before_update(plan.rel_oid, rowids, rows)
     ctx.services.update(plan.rel_oid, rowids, rows.columns, kept)
     return rows.length, _returning(plan.returning, rows, ctx)
+
+
+def update_row(plan: P.Update, rowid: int, values: list, ctx: EvalContext,
+               kept: frozenset[int] = frozenset()) -> tuple[int, Batch | None]:
+    """update_rows of one row given as Python values (engine/point_write.py's path) into a
+    table that takes rows so (storage `Table.row_form`)."""
+    types = [c.type for c in plan.source.columns[1:]]
+    check_row(plan.row_checks, values, plan.table_name, ctx, types)
+    services = ctx.services
+    if services.is_referenced(plan.rel_oid):
+        services.before_update(plan.rel_oid, np.array([rowid], dtype=np.int64), row_batch(values, types))
+    services.update_row(plan.rel_oid, rowid, values, kept)
+    return 1, None if plan.returning is None else _returning(plan.returning, row_batch(values, types), ctx)
+
+
+def insert_row(plan: P.Insert, values: list, ctx: EvalContext) -> tuple[int, Batch | None]:
+    """insert_rows of one row of Python values, without ON CONFLICT, likewise."""
+    types = [c.type for c in plan.source.columns]
+    check_row(plan.row_checks, values, plan.table_name, ctx, types)
+    ctx.services.insert_row(plan.rel_oid, values)
+    return 1, None if plan.returning is None else _returning(plan.returning, row_batch(values, types), ctx)
+
+
+def check_row(checks: P.RowChecks, values: list, table: str, ctx: EvalContext, types) -> None:
+    """check_rows of one row of Python values: a one-row Batch only when a CHECK or a foreign
+    key needs one, or to report a NULL."""
+    if checks.checks or checks.foreign_keys or any(values[pos] is None for pos, _ in checks.not_null):
+        check_rows(checks, row_batch(values, types), table, ctx, types)
 
 
 def _delete(plan: P.Delete, ctx: EvalContext) -> tuple[int, Batch | None]:

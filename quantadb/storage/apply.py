@@ -22,7 +22,7 @@ from quantadb.errors import InternalError
 
 from . import records as R
 from .catalog import FIRST_USER_OID, HEAP_KINDS, Catalog, RelationDef, from_value
-from .index import Index
+from .index import Index, row_key
 from .table import DEFAULT_CAPACITY, Table
 from .txn import ABORTED, COMMITTED, TxnManager
 from .vacuum import vacuum_tables
@@ -79,6 +79,24 @@ def _update(state: StorageState, rec) -> np.ndarray:
     return rowids
 
 
+def _insert_row(state: StorageState, rec) -> int:
+    _, xid, rel_oid, values = rec
+    state.txns.note(xid)
+    rowid = state.tables[rel_oid].append_row(xid, values)
+    _index_row(state, rel_oid, values, rowid)
+    return rowid
+
+
+def _update_row(state: StorageState, rec) -> int:
+    _, xid, rel_oid, old_rowid, values = rec
+    state.txns.note(xid)
+    table = state.tables[rel_oid]
+    table.set_xmax_row(old_rowid, xid)
+    rowid = table.append_row(xid, values)
+    _index_row(state, rel_oid, values, rowid)
+    return rowid
+
+
 def _delete(state: StorageState, rec) -> None:
     _, xid, rel_oid, rowids = rec
     state.txns.note(xid)
@@ -105,6 +123,14 @@ def _index_rows(state: StorageState, rel_oid: int, columns: list, n: int, rowids
     for index_oid in state.table_indexes.get(rel_oid, ()):
         idx = state.indexes[index_oid]
         idx.add_rows([columns[a - 1] for a in idx.attnums], n, rowids)
+
+
+def _index_row(state: StorageState, rel_oid: int, values, rowid: int) -> None:
+    for index_oid in state.table_indexes.get(rel_oid, ()):
+        idx = state.indexes[index_oid]
+        key = row_key(values, idx.attnums)
+        if key is not None:
+            idx.add_key(key, rowid)
 
 
 def build_index(state: StorageState, rel: RelationDef) -> Index:
@@ -221,4 +247,4 @@ def _checkpoint(state: StorageState, rec) -> None:
 _HANDLERS = {R.INSERT: _insert, R.UPDATE: _update, R.DELETE: _delete, R.COMMIT: _end, R.ABORT: _end,
              R.SUBABORT: _end, R.CATALOG: _catalog, R.OID: _oid, R.SEQUENCE: _sequence,
              R.TRUNCATE: _truncate, R.VACUUM: _vacuum, R.CHECKPOINT: _checkpoint,
-             R.PRUNE: _prune}
+             R.PRUNE: _prune, R.ROW_INSERT: _insert_row, R.ROW_UPDATE: _update_row}

@@ -40,6 +40,15 @@ def row_keys(columns: list[Column], n: int) -> tuple[list, np.ndarray]:
     return keys, ok
 
 
+def row_key(values, attnums: tuple[int, ...]):
+    """The key of one row given as Python values (by attnum - 1); None when a key column is NULL."""
+    if len(attnums) == 1:
+        a = attnums[0]
+        return values[a - 1] if a <= len(values) else None
+    key = tuple(values[a - 1] if a <= len(values) else None for a in attnums)
+    return None if None in key else key
+
+
 class Index:
     """Concurrency: one writer (apply, under the store's write lock), lock-free readers. The
     base is one immutable (keys, rows) tuple replaced whole; a merge publishes the new base
@@ -78,20 +87,23 @@ class Index:
                 rowids = rowids[ok]
             self._publish(self._merged(self._base, keys, rowids, with_delta=True))
             return
-        delta = self._delta
         for k, good, r in zip(keys, ok.tolist(), rowids.tolist()):
-            if not good:
-                continue
-            cur = delta.get(k)
-            if cur is None:
-                delta[k] = r
-            elif type(cur) is list:
-                cur.append(r)
-            else:
-                delta[k] = [cur, r]
-            self._delta_count += 1
-            if self.ordered:
-                bisect.insort(self._sorted, (k, r))
+            if good:
+                self.add_key(k, r)
+
+    def add_key(self, key, rowid: int) -> None:
+        """Index one row version (its key has no NULL)."""
+        delta = self._delta
+        cur = delta.get(key)
+        if cur is None:
+            delta[key] = rowid
+        elif type(cur) is list:
+            cur.append(rowid)
+        else:
+            delta[key] = [cur, rowid]
+        self._delta_count += 1
+        if self.ordered:
+            bisect.insort(self._sorted, (key, rowid))
         if self._delta_count > max(BULK_ROWS, len(self._base[1]) // 8):
             self._publish(self._merged(self._base, [], _EMPTY, with_delta=True))
 

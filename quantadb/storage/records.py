@@ -31,6 +31,10 @@ Record kinds and fields (xid = the writing (sub)transaction's id):
     INSERT    xid, rel_oid, n, columns            columns: one Column per attnum 1..max
     UPDATE    xid, rel_oid, old_rowids, n, columns
     DELETE    xid, rel_oid, rowids
+    ROW_INSERT  xid, rel_oid, values              one row: a tuple of Python values per attnum 1..max
+    ROW_UPDATE  xid, rel_oid, old_rowid, values   (None = NULL), in column_values' form; logged
+                                                  instead of INSERT/UPDATE for one row of a table
+                                                  whose types all allow it (table.py `row_form`)
     LOCK      (not logged: row locks matter only while their holder runs)
     COMMIT    top_xid, sub_xids                   the transaction and its live subtransactions
     ABORT     top_xid, sub_xids
@@ -58,11 +62,12 @@ from quantadb.types.column import Column
 from quantadb.types.jsonb import JSON_NULL
 from quantadb.types.values import Interval
 
-INSERT, UPDATE, DELETE, COMMIT, ABORT, SUBABORT, CATALOG, OID, SEQUENCE, TRUNCATE, VACUUM, CHECKPOINT, PRUNE = \
-    range(1, 14)
+INSERT, UPDATE, DELETE, COMMIT, ABORT, SUBABORT, CATALOG, OID, SEQUENCE, TRUNCATE, VACUUM, CHECKPOINT, PRUNE, \
+    ROW_INSERT, ROW_UPDATE = range(1, 16)
 KIND_NAMES = {INSERT: "insert", UPDATE: "update", DELETE: "delete", COMMIT: "commit", ABORT: "abort",
               SUBABORT: "subabort", CATALOG: "catalog", OID: "oid", SEQUENCE: "sequence",
-              TRUNCATE: "truncate", VACUUM: "vacuum", CHECKPOINT: "checkpoint", PRUNE: "prune"}
+              TRUNCATE: "truncate", VACUUM: "vacuum", CHECKPOINT: "checkpoint", PRUNE: "prune",
+              ROW_INSERT: "row insert", ROW_UPDATE: "row update"}
 
 _Q = struct.Struct("<q")
 _D = struct.Struct("<d")

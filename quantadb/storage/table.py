@@ -27,8 +27,8 @@ from typing import Iterator
 import numpy as np
 
 from quantadb.types.column import Column
-from quantadb.types.registry import STRING_TYPES, SqlType
-from quantadb.types.scaled import as_scale, storage_scale
+from quantadb.types.registry import BYTEA, INTERVAL, NUMERIC, STRING_TYPES, UUID, SqlType
+from quantadb.types.scaled import as_scale, decimal_of, scaled_int, storage_scale
 
 from .txn import ABORTED, COMMITTED, FROZEN_XID, INVALID_XID, Snapshot
 
@@ -36,6 +36,10 @@ DEFAULT_CAPACITY = 65536
 DICT_LIMIT = 4096
 FIRST_ALLOCATION = 1024
 _STRING_OIDS = frozenset(t.oid for t in STRING_TYPES)
+# object types whose values records.py encodes as themselves and None never stands for (jsonb's
+# JSON null and arrays' lists do not qualify): tables of these and fixed-width types take rows
+# as Python values (ROW_INSERT / ROW_UPDATE records)
+_ROW_OBJECT_OIDS = _STRING_OIDS | {NUMERIC.oid, BYTEA.oid, UUID.oid, INTERVAL.oid}
 
 
 @dataclass
@@ -98,6 +102,48 @@ class SegColumn:
             self.valid[at:at + n] = col.valid[:n]
         elif self.valid is not None:
             self.valid[at:at + n] = True
+
+    def put(self, at: int, v: object) -> None:
+        """write() of one row's Python value (the form column_values gives; None = NULL)."""
+        data = self.data
+        if v is None:
+            if self.valid is None:
+                self.valid = np.ones(len(data), dtype=np.bool_)
+            self.valid[at] = False
+            data[at] = -1 if self.values is not None else (None if data.dtype == object else 0)
+            return
+        if self.valid is not None:
+            self.valid[at] = True
+        if self.scale is not None:
+            ints = scaled_int(v, self.scale)
+            if ints is not None:
+                data[at] = ints
+                self.peak = max(self.peak, abs(ints))
+                return
+            self._unscale(at)
+            data = self.data
+        if self.values is not None:
+            code = self.codes_of.get(v)
+            if code is None:
+                code = self.codes_of[v] = len(self.values)
+                self.values.append(v)
+            data[at] = code
+            if len(self.values) > DICT_LIMIT:
+                self._undictionary(at + 1)
+        else:
+            data[at] = v
+
+    def value(self, off: int) -> object:
+        """One row's Python value (None = NULL), as column_values(self.take([off])) gives it."""
+        if self.valid is not None and not self.valid[off]:
+            return None
+        if self.scale is not None:
+            return decimal_of(int(self.data[off]), self.scale)
+        if self.values is not None:
+            code = int(self.data[off])
+            return None if code < 0 else self.values[code]
+        v = self.data[off]
+        return v if self.data.dtype == object else v.item()
 
     def _codes(self, col: Column, n: int) -> np.ndarray:
         """Our dictionary's codes for the first n rows of `col` (-1 for NULL), adding new values."""
@@ -209,6 +255,11 @@ def _scatter(parts: list[tuple[np.ndarray, Column]], n: int, dtype: np.dtype) ->
     return Column.scaled(data, scale, valid) if same else Column(data, valid)
 
 
+def row_form(types: list[SqlType]) -> bool:
+    """Values of these types pass as Python values (one row: records.py ROW_INSERT/ROW_UPDATE)."""
+    return all(t.pg.dtype != object or t.oid in _ROW_OBJECT_OIDS for t in types)
+
+
 def null_column(t: SqlType, n: int) -> Column:
     data = np.empty(n, dtype=object) if t.pg.dtype == object else np.zeros(n, dtype=t.pg.dtype)
     return Column(data, np.zeros(n, dtype=np.bool_))
@@ -220,6 +271,7 @@ class Table:
     def __init__(self, oid: int, types: list[SqlType], capacity: int = DEFAULT_CAPACITY) -> None:
         self.oid = oid
         self.types = list(types)  # by attnum - 1
+        self.row_form = row_form(self.types)
         self.capacity = capacity
         self.segments: list[Segment] = []
         self.generation = 0  # bumped by compaction: row ids before it are meaningless
@@ -243,6 +295,7 @@ class Table:
                     if sc is not None:
                         sc.data = sc.data.astype(new.pg.dtype)
         self.types = list(types)
+        self.row_form = row_form(self.types)
 
     # -- writes (apply only) ------------------------------------------------------------------
     def append(self, xid: int, columns: list[Column], n: int) -> np.ndarray:
@@ -275,6 +328,29 @@ class Table:
         self.live_estimate += n
         return rowids
 
+    def append_row(self, xid: int, values: list | tuple) -> int:
+        """append() of one row given as Python values (None = NULL; missing trailing ones too)."""
+        segs = self.segments
+        if not segs or segs[-1].n == self.capacity:
+            segs.append(Segment(self.capacity))
+        seg = segs[-1]
+        at = seg.n
+        seg.reserve(at + 1)
+        cols = seg.cols
+        while len(cols) < len(self.types):
+            cols.append(None)
+        for i, t in enumerate(self.types):
+            sc = cols[i]
+            if sc is None:
+                sc = cols[i] = SegColumn(t, seg.size, nulls_before=at)
+            sc.put(at, values[i] if i < len(values) else None)
+        seg.xmin[at] = xid
+        if xid != FROZEN_XID:
+            seg.n_unfrozen += 1
+        seg.n = at + 1  # publish last
+        self.live_estimate += 1
+        return (len(segs) - 1) * self.capacity + at
+
     def append_versions(self, columns: list[Column], n: int, xmin: np.ndarray, xmax: np.ndarray) -> None:
         """Append rows with given xmin/xmax (VACUUM compaction)."""
         rowids = self.append(FROZEN_XID, columns, n)
@@ -290,20 +366,25 @@ class Table:
             seg.n_xmax += int((xmax[mask] != INVALID_XID).sum())
         self.live_estimate -= int((xmax != INVALID_XID).sum())
 
+    def set_xmax_row(self, rowid: int, xid: int) -> None:
+        seg = self.segments[rowid // self.capacity]
+        seg.xmax[rowid % self.capacity] = xid
+        seg.n_xmax += 1
+        self.live_estimate = max(0, self.live_estimate - 1)
+        self.dead_since_prune += 1
+        self.dead_since_vacuum += 1
+
     def set_xmax(self, rowids: np.ndarray, xid: int) -> None:
         cap = self.capacity
         if len(rowids) == 1:
-            r = int(rowids[0])
-            seg = self.segments[r // cap]
-            seg.xmax[r % cap] = xid
-            seg.n_xmax += 1
-        else:
-            segs = rowids // cap
-            for s in np.unique(segs).tolist():
-                offs = rowids[segs == s] % cap
-                seg = self.segments[s]
-                seg.xmax[offs] = xid
-                seg.n_xmax += len(offs)
+            self.set_xmax_row(int(rowids[0]), xid)
+            return
+        segs = rowids // cap
+        for s in np.unique(segs).tolist():
+            offs = rowids[segs == s] % cap
+            seg = self.segments[s]
+            seg.xmax[offs] = xid
+            seg.n_xmax += len(offs)
         self.live_estimate = max(0, self.live_estimate - len(rowids))
         self.dead_since_prune += len(rowids)
         self.dead_since_vacuum += len(rowids)
@@ -371,6 +452,13 @@ class Table:
         masks = [(s, segs == s) for s in uniq.tolist()]
         return [_scatter([(mask, self._take(self.segments[s], a, rowids[mask] % cap)) for s, mask in masks],
                          len(rowids), self.types[a - 1].pg.dtype) for a in attnums]
+
+    def row_values(self, rowid: int, attnums: list[int]) -> list:
+        """fetch() of one row as Python values (None = NULL)."""
+        seg = self.segments[rowid // self.capacity]
+        off = rowid % self.capacity
+        cols = seg.cols
+        return [cols[a - 1].value(off) if a <= len(cols) and cols[a - 1] is not None else None for a in attnums]
 
     def row_visible(self, snap: Snapshot, rowid: int) -> bool:
         seg = self.segments[rowid // self.capacity]

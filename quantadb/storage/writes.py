@@ -16,7 +16,7 @@ from quantadb.errors import ReadOnlySqlTransaction, SerializationFailure, Unique
 from quantadb.types.column import Column
 
 from . import records as R
-from .index import Index, row_keys
+from .index import Index, row_key, row_keys
 from .table import Table
 from .txn import ABORTED, IN_PROGRESS, RowChanged, Snapshot, Txn, WouldBlock
 
@@ -91,9 +91,28 @@ class RowWrites:
                 if k in seen:
                     raise self._unique_violation(self._index_name(index_oid), rel_oid, idx.attnums, k)
                 seen.add(k)
-                for r in idx.lookup_key(k):
-                    if self._row_live(txn, table, r):
-                        raise self._unique_violation(self._index_name(index_oid), rel_oid, idx.attnums, k)
+                self._check_unique_key(txn, table, idx, k)
+
+    def _check_unique_key(self, txn: Txn, table: Table, idx: Index, key) -> None:
+        """No live version (a dirty read) holds `key` in this unique index."""
+        for r in idx.lookup_key(key):
+            if self._row_live(txn, table, r):
+                raise self._unique_violation(self._index_name(idx.oid), table.oid, idx.attnums, key)
+
+    def _check_unique_row(self, txn: Txn, table: Table, values: tuple, old: int | None = None,
+                          kept: frozenset[int] = frozenset()) -> None:
+        """_check_unique for one row of Python values; `old`: the version an UPDATE replaces
+        (an index whose key it keeps is not probed)."""
+        for index_oid in self._state.table_indexes.get(table.oid, ()):
+            idx = self._state.indexes[index_oid]
+            if not idx.unique:
+                continue
+            key = row_key(values, idx.attnums)
+            if key is None:
+                continue
+            if old is not None and (kept.issuperset(idx.attnums) or _old_key(table, old, idx.attnums) == key):
+                continue
+            self._check_unique_key(txn, table, idx, key)
 
     def _check_unique_bulk(self, txn: Txn, table: Table, idx: Index, col: Column, n: int,
                            only: np.ndarray | None) -> None:
@@ -115,37 +134,49 @@ class RowWrites:
                        exclusive: bool) -> np.ndarray:
         """Conflicts of an UPDATE/DELETE/lock on existing rows; returns the rows to act on
         (False: already updated/deleted by this transaction)."""
-        keep = np.ones(len(rowids), dtype=np.bool_)
         if len(rowids) == 1:
-            xmaxes = [table.xmin_xmax(int(rowids[0]))[1]]
-            check = [0] if xmaxes[0] else []
-        else:
-            xmax = table.gather_mvcc(rowids)[1]
-            check = np.flatnonzero(xmax).tolist()
-            xmaxes = xmax.tolist()
-        own = txn.own
-        for k in check:
-            x = xmaxes[k]
-            if x in own:
-                keep[k] = False
-                continue
-            st = self._status(x)
-            if st == ABORTED:
-                continue
-            if st == IN_PROGRESS:
-                raise WouldBlock(x)
-            if txn.repeatable:
-                raise SerializationFailure("could not serialize access due to concurrent update")
-            raise RowChanged(int(rowids[k]))
+            return np.array([self._check_target(txn, rel_oid, table, int(rowids[0]), exclusive)])
+        keep = np.ones(len(rowids), dtype=np.bool_)
+        xmax = table.gather_mvcc(rowids)[1]
+        xmaxes = xmax.tolist()
+        for k in np.flatnonzero(xmax).tolist():
+            keep[k] = self._xmax_allows(txn, xmaxes[k], int(rowids[k]))
+        self._check_row_locks(txn, rel_oid, rowids.tolist(), exclusive)
+        return keep
+
+    def _check_target(self, txn: Txn, rel_oid: int, table: Table, rowid: int, exclusive: bool) -> bool:
+        """_check_targets of one row."""
+        x = table.xmin_xmax(rowid)[1]
+        keep = self._xmax_allows(txn, x, rowid) if x else True
+        self._check_row_locks(txn, rel_oid, (rowid,), exclusive)
+        return keep
+
+    def _xmax_allows(self, txn: Txn, x: int, rowid: int) -> bool:
+        """A target row whose version has xmax x: act on it (True), skip it (this transaction
+        already replaced it), or raise."""
+        if x in txn.own:
+            return False
+        st = self._status(x)
+        if st == ABORTED:
+            return True
+        if st == IN_PROGRESS:
+            raise WouldBlock(x)
+        if txn.repeatable:
+            raise SerializationFailure("could not serialize access due to concurrent update")
+        raise RowChanged(rowid)
+
+    def _check_row_locks(self, txn: Txn, rel_oid: int, rowids, exclusive: bool) -> None:
         locks = self._row_locks.get(rel_oid)
         if locks:
-            for r in rowids.tolist():
+            own = txn.own
+            for r in rowids:
                 for holder, excl in locks.get(r, ()):
                     if holder not in own and (excl or exclusive) and self._status(holder) == IN_PROGRESS:
                         raise WouldBlock(holder)
-        return keep
 
     def insert(self, txn: Txn, rel_oid: int, columns: list[Column], n: int) -> np.ndarray:
+        if n == 1 and self.table(rel_oid).row_form:
+            return np.array([self.insert_row(txn, rel_oid, _row(columns))], dtype=np.int64)
         cols = _trim(columns, n)
         with self._wlock:
             self.table(rel_oid)
@@ -158,6 +189,9 @@ class RowWrites:
         """`kept`: attnums the caller knows hold each row's old value (their unique keys
         cannot have changed, so they are not compared)."""
         rowids = np.asarray(rowids, dtype=np.int64)
+        if len(rowids) == 1 and self.table(rel_oid).row_form:
+            new_rowid = self.update_row(txn, rel_oid, int(rowids[0]), _row(columns), kept)
+            return np.array([] if new_rowid is None else [new_rowid], dtype=np.int64)
         cols = _trim(columns, len(rowids))
         with self._wlock:
             table = self.table(rel_oid)
@@ -173,6 +207,28 @@ class RowWrites:
                 self._check_unique(txn, rel_oid, cols, n, changed)
             xid = self._write_xid(txn)
             new = self._log((R.UPDATE, xid, rel_oid, rowids, n, cols), txn)
+            self._maybe_prune(table)
+            return new
+
+    def insert_row(self, txn: Txn, rel_oid: int, values: tuple) -> int:
+        """insert() of one row of Python values (None = NULL) into a `row_form` table."""
+        with self._wlock:
+            table = self.table(rel_oid)
+            self._check_unique_row(txn, table, values)
+            xid = self._write_xid(txn)
+            return self._log((R.ROW_INSERT, xid, rel_oid, values), txn)
+
+    def update_row(self, txn: Txn, rel_oid: int, rowid: int, values: tuple,
+                   kept: frozenset[int] = frozenset()) -> int | None:
+        """update() of one row of a `row_form` table; None when this transaction already
+        replaced that version."""
+        with self._wlock:
+            table = self.table(rel_oid)
+            if not self._check_target(txn, rel_oid, table, rowid, exclusive=True):
+                return None
+            self._check_unique_row(txn, table, values, rowid, kept)
+            xid = self._write_xid(txn)
+            new = self._log((R.ROW_UPDATE, xid, rel_oid, rowid, values), txn)
             self._maybe_prune(table)
             return new
 
@@ -262,10 +318,20 @@ class RowWrites:
             self._log((R.TRUNCATE, xid, rel_oid), txn)
 
 
+def _old_key(table: Table, rowid: int, attnums: tuple[int, ...]):
+    values = table.row_values(rowid, list(attnums))
+    return values[0] if len(values) == 1 else tuple(values)
+
+
+def _row(columns: list[Column]) -> tuple:
+    """The one row of these columns as Python values (column_values' form)."""
+    return tuple(None if c.valid is not None and not c.valid[0] else c.data[:1].tolist()[0] for c in columns)
+
+
 def _trim(columns: list[Column], n: int) -> list[Column]:
     out = []
     for c in columns:
-        if c.scale is not None:  # numeric as scaled ints: keep the form (types/scaled.py)
+        if c.scale is not None or c.codes is not None:  # scaled numeric, coded strings: keep the form
             out.append(c if len(c) == n else c.rows(slice(0, n)))
             continue
         data = c.data if len(c.data) == n else c.data[:n]
