@@ -134,7 +134,7 @@ def column_spec(item: exp.ColumnDef) -> D.ColumnSpec:
         elif isinstance(k, exp.UniqueColumnConstraint):
             constraints.append(D.ConstraintSpec("u", cname, (name,)))
         elif isinstance(k, exp.CheckColumnConstraint):
-            constraints.append(D.ConstraintSpec("c", cname, check=to_sql(k.this), check_columns=(name,)))
+            constraints.append(_check(cname, k.this))
         elif isinstance(k, exp.Reference):
             constraints.append(_foreign_key(cname, (name,), k))
         elif isinstance(k, exp.GeneratedAsIdentityColumnConstraint):
@@ -156,6 +156,13 @@ def _table_constraints(item: exp.Expression) -> list[D.ConstraintSpec]:
     return [_table_constraint(item, None)]
 
 
+def _check(name: str | None, condition: exp.Expression) -> D.ConstraintSpec:
+    """A CHECK is named after its column only when it references exactly one, as PostgreSQL's
+    AddRelationNewConstraints does (on the column or the table alike)."""
+    used = tuple({c.name for c in condition.find_all(exp.Column)})
+    return D.ConstraintSpec("c", name, check=to_sql(condition), check_columns=used if len(used) == 1 else ())
+
+
 def _table_constraint(item: exp.Expression, name: str | None) -> D.ConstraintSpec:
     if isinstance(item, exp.ColumnConstraint):
         item = item.args.get("kind")
@@ -165,8 +172,7 @@ def _table_constraint(item: exp.Expression, name: str | None) -> D.ConstraintSpe
         cols = item.this.expressions if isinstance(item.this, exp.Schema) else []
         return D.ConstraintSpec("u", name, _column_names(cols))
     if isinstance(item, exp.CheckColumnConstraint):
-        used = tuple(sorted({c.name for c in item.this.find_all(exp.Column)}))
-        return D.ConstraintSpec("c", name, check=to_sql(item.this), check_columns=used[:1])
+        return _check(name, item.this)
     if isinstance(item, exp.ForeignKey):
         return _foreign_key(name, _column_names(item.expressions), item.args.get("reference"))
     raise FeatureNotSupported(f"constraint {item.sql(dialect='postgres')} is not supported")

@@ -277,10 +277,11 @@ class ExprBinder(PredicateBinder):
         if op == "similar to":
             right = self.call_bound("similar_to_escape", [right])
             op = "~"
+        negate = bool(node.args.get("negate"))
+        if negate and op in NEGATED_OPS:  # NOT LIKE is the !~~ operator, as in PostgreSQL's grammar
+            op, negate = NEGATED_OPS[op], False
         result = self.operator(op, left, right)
-        if node.args.get("negate"):
-            result = BoolOp("not", [result], BOOL)
-        return result
+        return BoolOp("not", [result], BOOL) if negate else result
 
     def _Lambda(self, node: exp.Expression) -> Expr:
         """sqlglot reads `f(x -> 'k')` as a lambda; PostgreSQL has none: it is json's -> operator."""
@@ -360,6 +361,8 @@ class ExprBinder(PredicateBinder):
         if isinstance(inner, (exp.Like, exp.ILike, exp.RegexpLike, exp.RegexpILike)) and type(inner) in BINARY_OPS:
             op = NEGATED_OPS[BINARY_OPS[type(inner)]]
             return self.operator(op, self.bind(inner.this), self.bind(inner.expression))
+        if isinstance(inner, exp.In):  # x NOT IN (...) (NOT (x IN ...) keeps its parentheses)
+            return self._In(inner, negated=True)
         return BoolOp("not", [self.bind_bool(inner, "NOT")], BOOL)
 
     def _And(self, node: exp.And) -> Expr:

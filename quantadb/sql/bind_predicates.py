@@ -83,13 +83,15 @@ class PredicateBinder:
             return BoolOp("or", [a, b], BOOL)
         return BoolOp("and", [self.operator(">=", arg, low), self.operator("<=", arg, high)], BOOL)
 
-    def _In(self, node: exp.In) -> Expr:
-        negated = False
+    def _In(self, node: exp.In, negated: bool = False) -> Expr:
+        """`negated`: x NOT IN (list), PostgreSQL's `x <> ALL (ARRAY[...])`."""
         query = node.args.get("query")
+        if negated and (query is not None or row_items(node.this) is not None):
+            return BoolOp("not", [self._In(node)], BOOL)
         if query is not None:
             arg = self.bind(node.this)
             return self._subquery_compare(arg, "=", query.this if isinstance(query, exp.Subquery) else query,
-                                          "in", negated)
+                                          "in", False)
         if row_items(node.this) is not None:  # (a, b) IN ((1, 2), (3, 4))
             row = row_items(node.this)
             tests = []

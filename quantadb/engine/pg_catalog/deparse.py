@@ -3,20 +3,16 @@ the pg_indexes view print them (PostgreSQL's ruleutils.c spelling)."""
 
 from __future__ import annotations
 
-import re
-
 from quantadb.engine.catalog_view import RegNames, SessionCatalog
 from quantadb.errors import SqlError
-from quantadb.storage.catalog import ConstraintDef, RelationDef
+from quantadb.sql.bind_query import QueryBinder
+from quantadb.sql.deparse import Deparser, quote_ident
+from quantadb.sql.parse import parse_expression
+from quantadb.sql.plan import PlanColumn
+from quantadb.sql.scope import Scope
+from quantadb.storage.catalog import ColumnDef, ConstraintDef, RelationDef
 
 _FK_ACTIONS = {"r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
-_PLAIN = set("abcdefghijklmnopqrstuvwxyz0123456789_")
-
-
-def quote_ident(name: str) -> str:
-    if name and (name[0].isalpha() or name[0] == "_") and set(name) <= _PLAIN:
-        return name
-    return '"' + name.replace('"', '""') + '"'
 
 
 def qualified(catalog: SessionCatalog, rel: RelationDef, *, visible_bare: bool = False) -> str:
@@ -45,14 +41,14 @@ def index_def(catalog: SessionCatalog, index: RelationDef) -> str:
             f"({column_names(table, index.index_columns)})")
 
 
-def constraint_def(catalog: SessionCatalog, table: RelationDef, con: ConstraintDef) -> str:
+def constraint_def(session, table: RelationDef, con: ConstraintDef, pretty: bool = False) -> str:
+    catalog = session.catalog()
     if con.kind == "p":
         return f"PRIMARY KEY ({column_names(table, con.columns)})"
     if con.kind == "u":
         return f"UNIQUE ({column_names(table, con.columns)})"
     if con.kind == "c":
-        text = con.check or ""
-        return f"CHECK ({text})" if not (text.startswith("(") and text.endswith(")")) else f"CHECK {text}"
+        return f"CHECK ({stored_expression(session, con.check or '', table, pretty=pretty)})"
     ref = catalog.relation(con.ref_table)
     target = qualified(catalog, ref, visible_bare=True) if ref is not None else str(con.ref_table)
     out = f"FOREIGN KEY ({column_names(table, con.columns)}) REFERENCES {target}({column_names(ref, con.ref_columns)})"
@@ -76,18 +72,20 @@ def view_def(view: RelationDef) -> str:
     return f" {text};"
 
 
-_REGCLASS_LITERAL = re.compile(r"'((?:[^']|'')*)'::regclass")
-
-
-def stored_expression(session, text: str) -> str:
-    """A stored expression (a column default) as pg_get_expr prints it: 'name'::regclass
-    constants name their relation qualified only when the search path would not find it."""
-    return _REGCLASS_LITERAL.sub(lambda m: _regclass_literal(session, m), text)
-
-
-def _regclass_literal(session, match: re.Match) -> str:
+def stored_expression(session, text: str, rel: RelationDef | None, column: ColumnDef | None = None,
+                      pretty: bool = False) -> str:
+    """A stored expression (a CHECK, or `column`'s default) as pg_get_expr prints it: bound
+    against the relation's columns and deparsed as ruleutils.c does. Text that no longer binds
+    (an object it names was dropped) prints as stored."""
+    columns = list(rel.columns) if rel is not None and column is None else []
+    scope = Scope()
+    scope.add("", [PlanColumn("" if c.dropped else c.name, c.type, rel.oid, c.attnum) for c in columns])
+    binder = QueryBinder(session.catalog(), [], session.format_context).expr_binder(scope)
     try:
-        oid = session.catalog().regclass("regclass", match.group(1).replace("''", "'"))
-    except SqlError:
-        return match.group(0)  # a relation dropped since: printed as stored
-    return "'" + RegNames(session).name("regclass", oid).replace("'", "''") + "'::regclass"
+        bound = binder.bind(parse_expression(text))
+        if column is not None:
+            bound = binder.coerce(bound, column.type, "a")
+        names = RegNames(session)
+        return Deparser([c.name for c in columns], session.format_context, names.name, pretty).text(bound)
+    except (SqlError, ValueError):
+        return text

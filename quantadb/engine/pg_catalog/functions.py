@@ -67,7 +67,13 @@ def format_type(session, type_oid, typmod):
 
 @define("pg_get_expr", ((PG_NODE_TREE, OID), (PG_NODE_TREE, OID, BOOL)), TEXT)
 def pg_get_expr(session, tree, relid, pretty=False):
-    return stored_expression(session, tree) if tree else tree
+    """adbin and conbin hold the SQL text as written: a default binds as its column's
+    assignment (its type gives untyped literals theirs), anything else against the columns."""
+    if not tree:
+        return tree
+    rel = session.catalog().relation(relid)
+    column = next((c for c in rel.columns if c.default == tree and not c.dropped), None) if rel is not None else None
+    return stored_expression(session, tree, rel, column, bool(pretty))
 
 
 @define("pg_get_indexdef", ((OID,), (OID, INT4, BOOL)), TEXT)
@@ -88,7 +94,7 @@ def pg_get_indexdef(session, oid, column=0, pretty=False):
 def pg_get_constraintdef(session, oid, pretty=False):
     catalog = session.catalog()
     found = find_constraint(catalog, oid)
-    return constraint_def(catalog, *found) if found is not None else None
+    return constraint_def(session, *found, bool(pretty)) if found is not None else None
 
 
 @define("pg_get_viewdef", ((OID,), (OID, BOOL), (TEXT,), (TEXT, BOOL)), TEXT)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator
 
-from quantadb.engine.pg_catalog.deparse import stored_expression, view_def
+from quantadb.engine.pg_catalog.deparse import constraint_def, stored_expression, view_def
 from quantadb.engine.pg_catalog.procs import functions
 from quantadb.engine.pg_catalog.tables import TABLES, Row, rows
 from quantadb.storage.catalog import ColumnDef, ConstraintDef, RelationDef
@@ -88,7 +88,7 @@ def type_facts(t: R.SqlType) -> Row:
 
 def _column(session: "Session", schema: str, table: str, col: ColumnDef, updatable: bool) -> Row:
     identity = col.identity in ("a", "d")
-    default = stored_expression(session, col.default) if col.default and not identity else None
+    default = stored_expression(session, col.default, None, col) if col.default and not identity else None
     return {**_base(session, schema, table), "column_name": col.name, "ordinal_position": col.attnum,
             "column_default": default, "is_nullable": yes_no(not col.not_null), **type_facts(col.type),
             "udt_catalog": session.database, "dtd_identifier": str(col.attnum), "is_self_referencing": "NO",
@@ -174,7 +174,7 @@ def constraint_column_usage(session: "Session") -> Iterator[Row]:
 def check_constraints(session: "Session") -> Iterator[Row]:
     for schema, rel, con in _constraints(session):
         if con.kind == "c":
-            yield {**_constraint_base(session, schema, con), "check_clause": f"({con.check})"}
+            yield {**_constraint_base(session, schema, con), "check_clause": constraint_def(session, rel, con)[6:]}
 
 
 @rows("information_schema.sequences")
