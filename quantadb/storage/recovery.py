@@ -80,6 +80,7 @@ def load_state(state: StorageState, blobs: dict[str, bytes]) -> int:
     txns.clog.status[:len(status)] = status
     txns.next_xid = meta["next_xid"]
     txns.running = set(meta["running"])
+    txns.running_tops = set(txns.running)  # the subtransactions' tops are not recorded
     state.next_oid = meta["next_oid"]
     state.sequences = {oid: list(v) for oid, v in meta["sequences"].items()}
     state.catalog.load(meta["catalog"], meta["catalog_version"])

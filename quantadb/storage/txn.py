@@ -6,8 +6,12 @@ to every snapshot), normal xids from 3. The clog is a numpy int8 array indexed b
 (plus membership tests against the few running and own xids).
 
 A snapshot is (xmin, xmax, xip, own): an xid is "seen" when it belongs to the reading
-transaction (its top xid or a subtransaction not rolled back), or it is below xmax, not in
-xip and committed. A row version is visible when its xmin is seen and its xmax is not.
+transaction (its top xid or a subtransaction not rolled back), or it is below xmax, neither it
+nor its top transaction in xip, and committed. A row version is visible when its xmin is seen
+and its xmax is not. xip holds running top xids only (plus, on a standby or after a restart,
+running subtransactions whose top is not known): the clog keeps each subtransaction's distance
+to its top (PostgreSQL's pg_subtrans), so a snapshot costs the same however many statements
+(each a subtransaction, see engine/session.py) the running transactions have run.
 
 A transaction gets its xid lazily on its first write (read-only transactions never write
 WAL). SAVEPOINT pushes a frame; the first write after it gets a new sub-xid; ROLLBACK TO
@@ -52,18 +56,28 @@ class RowChanged(Exception):
 
 
 class Clog:
-    """Transaction status by xid, grown by doubling (readers keep a stale array safely)."""
+    """Transaction status by xid, grown by doubling (readers keep a stale array safely), and
+    per subtransaction its xid minus its top's (`sub_delta`; 0: a top xid, or not known)."""
 
     def __init__(self) -> None:
         self.status = np.zeros(1024, dtype=np.int8)
         self.status[[0, 1]] = ABORTED
         self.status[FROZEN_XID] = COMMITTED
+        self.sub_delta = np.zeros(1024, dtype=np.int32)
 
     def ensure(self, xid: int) -> None:
         if xid >= len(self.status):
-            grown = np.zeros(max(xid + 1, 2 * len(self.status)), dtype=np.int8)
+            size = max(xid + 1, 2 * len(self.status))
+            delta = np.zeros(size, dtype=np.int32)
+            delta[:len(self.sub_delta)] = self.sub_delta
+            self.sub_delta = delta
+            grown = np.zeros(size, dtype=np.int8)
             grown[:len(self.status)] = self.status
             self.status = grown
+
+    def top(self, xid: int) -> int:
+        delta = self.sub_delta
+        return xid - int(delta[xid]) if xid < len(delta) else xid
 
     def get(self, xid: int) -> int:
         s = self.status
@@ -76,16 +90,21 @@ class Clog:
 
 
 class Snapshot:
-    __slots__ = ("xmin", "xmax", "xip", "own", "clog")
+    __slots__ = ("xmin", "xmax", "xip", "own", "clog", "owner")
 
-    def __init__(self, xmin: int, xmax: int, xip: frozenset[int], own: set[int], clog: Clog) -> None:
+    def __init__(self, xmin: int, xmax: int, xip: frozenset[int], own: set[int], clog: Clog,
+                 owner: Txn | None = None) -> None:
         self.xmin, self.xmax, self.xip, self.own, self.clog = xmin, xmax, xip, own, clog
+        self.owner = owner  # the reading transaction (`own` is its live set of xids)
 
     def sees(self, xid: int) -> bool:
         if xid in self.own:
             return True
-        if xid >= self.xmax or xid in self.xip:
+        if xid >= self.xmax:
             return xid == FROZEN_XID
+        xip = self.xip
+        if xip and (xid in xip or self.clog.top(xid) in xip):
+            return False
         return self.clog.get(xid) == COMMITTED
 
     def row_visible(self, xmin: int, xmax: int) -> bool:
@@ -94,11 +113,21 @@ class Snapshot:
     def seen_array(self, xids: np.ndarray) -> np.ndarray:
         """`sees` for an array of xids: one clog gather, no per-snapshot table."""
         status = self.clog.status
-        out = (status[np.minimum(xids, len(status) - 1)] == COMMITTED) & (xids < self.xmax)
+        known = status[np.minimum(xids, len(status) - 1)]
+        out = (known == COMMITTED) & (xids < self.xmax)
+        if not self.xip and len(self.own) <= 8:
+            if self.own:
+                out |= _member(xids, self.own)
+            return out
+        delta = self.clog.sub_delta
+        tops = xids - delta[np.minimum(xids, len(delta) - 1)]
         if self.xip:
-            out &= ~_member(xids, self.xip)
-        if self.own:
-            out |= _member(xids, self.own)
+            out &= ~_member(tops, self.xip)
+        if len(self.own) <= 8:
+            if self.own:
+                out |= _member(xids, self.own)
+        else:  # own = the top xid and its subtransactions not rolled back (those are aborted)
+            out |= (tops == self.owner.xid) & (known != ABORTED)
         return out
 
     def visible_array(self, xmin: np.ndarray, xmax: np.ndarray) -> np.ndarray:
@@ -155,6 +184,7 @@ class TxnManager:
         self.clog = Clog()
         self.next_xid = FIRST_NORMAL_XID
         self.running: set[int] = set()  # every xid (top or sub) with status in progress
+        self.running_tops: set[int] = set()  # those a snapshot's xip lists (see the module docstring)
         self.top_of: dict[int, int] = {}
         self.active: set[Txn] = set()  # Txn objects not ended (for the vacuum horizon)
         self.cond = threading.Condition(threading.Lock())
@@ -167,12 +197,17 @@ class TxnManager:
             self.next_xid += 1
             self.clog.ensure(xid)
             self.running.add(xid)
+            if top is None:
+                self.running_tops.add(xid)
+            else:
+                self.clog.sub_delta[xid] = xid - top
             self.top_of[xid] = top if top is not None else xid
             return xid
 
     def note(self, xid: int) -> None:
-        """Apply path: a record names xid; it is running unless already ended."""
-        if xid < FIRST_NORMAL_XID:
+        """Apply path: a record names xid; it is running unless already ended. (A standby learns
+        a subtransaction's top only at its end: until then xip lists it itself.)"""
+        if xid < FIRST_NORMAL_XID or xid in self.running:  # the primary's own xids: known already
             return
         with self.cond:
             if xid >= self.next_xid:
@@ -180,11 +215,13 @@ class TxnManager:
             self.clog.ensure(xid)
             if self.clog.status[xid] == IN_PROGRESS:
                 self.running.add(xid)
+                self.running_tops.add(xid)
 
     def finish(self, xids: list[int], status: int) -> None:
         with self.cond:
             self.clog.set(xids, status)
             self.running.difference_update(xids)
+            self.running_tops.difference_update(xids)
             for x in xids:
                 self.top_of.pop(x, None)
             self.cond.notify_all()
@@ -198,11 +235,11 @@ class TxnManager:
     # -- snapshots ------------------------------------------------------------------------
     def snapshot(self, txn: Txn | None) -> Snapshot:
         with self.cond:
-            xip = frozenset(self.running)
+            xip = frozenset(self.running_tops)
             xmax = self.next_xid
         xmin = min(xip) if xip else xmax
         own = txn.own if txn is not None else set()
-        snap = Snapshot(xmin, xmax, xip, own, self.clog)
+        snap = Snapshot(xmin, xmax, xip, own, self.clog, txn)
         if txn is not None and txn.snapshot_xmin is None:
             txn.snapshot_xmin = xmin
         return snap
@@ -210,7 +247,7 @@ class TxnManager:
     def horizon(self) -> int:
         """Oldest xid some running transaction or open snapshot may still need."""
         with self.cond:
-            h = min(self.running) if self.running else self.next_xid
+            h = min(self.running_tops) if self.running_tops else self.next_xid
             for t in self.active:
                 if t.snapshot_xmin is not None:
                     h = min(h, t.snapshot_xmin)
