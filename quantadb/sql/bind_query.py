@@ -347,9 +347,12 @@ class QueryBinder(FromBinder):
                 e = items[pos - 1][1]
             elif isinstance(node, exp.Column) and not node.args.get("table") and \
                     binder.scope.resolve(node.name, []) is None:
-                e = next((x for n, x, _ in items if n == node.name), None)
-                if e is None:
+                named = {expr_key(x): x for n, x, _ in items if n == node.name}
+                if not named:
                     raise UndefinedColumn(f'column "{node.name}" does not exist')
+                if len(named) > 1:
+                    raise AmbiguousColumn(f'GROUP BY "{node.name}" is ambiguous')
+                e = next(iter(named.values()))
             else:
                 e = binder.bind(node)
             k = expr_key(e)

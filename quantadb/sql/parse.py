@@ -49,6 +49,18 @@ class OnCommitDrop(exp.Property):
     arg_types: dict = {}
 
 
+class UnaryPlus(exp.Unary):
+    """Prefix `+x`, an operator call in PostgreSQL (int4up, ...; the column is `?column?`):
+    sqlglot would drop the sign."""
+
+
+class _PostgresOut(Postgres):
+    """The stock PostgreSQL generator, plus the nodes this module adds."""
+
+    class Generator(Postgres.Generator):
+        TRANSFORMS = {**Postgres.Generator.TRANSFORMS, UnaryPlus: lambda self, e: f"+ {self.sql(e, 'this')}"}
+
+
 class _PostgresAsWritten(Postgres):
     """sqlglot's PostgreSQL dialect, but array subscripts stay as written (1-based).
 
@@ -65,6 +77,8 @@ class _PostgresAsWritten(Postgres):
                             if k != "DATE_PART" and k.lower() not in _CALLS_AS_WRITTEN}
         FUNCTIONS = {**Postgres.Parser.FUNCTIONS,
                      **{name.upper(): _as_written(name) for name in _CALLS_AS_WRITTEN}}
+        UNARY_PARSERS = {**Postgres.Parser.UNARY_PARSERS,
+                         TokenType.PLUS: lambda self: self.expression(UnaryPlus(this=self._parse_unary()))}
 
         def _parse_trim(self) -> exp.Trim:
             # PostgreSQL also reads TRIM([BOTH | LEADING | TRAILING] FROM string [, characters])
@@ -155,7 +169,7 @@ def parse_expression(text: str) -> exp.Expression:
 
 def to_sql(node: exp.Expression) -> str:
     """Render an AST back to PostgreSQL text (stored defaults, view definitions)."""
-    return node.sql(dialect="postgres")
+    return node.sql(dialect=_PostgresOut)
 
 
 def _prepare(text: str) -> str:

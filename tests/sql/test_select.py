@@ -128,3 +128,19 @@ def test_set_operation_resolves_unknown_branches(sql):
     sql.check("SELECT pg_typeof(x) FROM (SELECT 1 UNION SELECT NULL) AS s (x) LIMIT 1", [("integer",)])
     sql.check("SELECT 'a' UNION SELECT 'b'", [("a",), ("b",)])
     sql.error("SELECT 1 UNION ALL SELECT 'x'", "22P02")
+
+
+def test_output_names_ambiguous_in_order_by_and_group_by(sql):
+    sql.setup("CREATE TABLE t5 (a int, b int);\nINSERT INTO t5 VALUES (1, 2), (2, 1)")
+    sql.error("SELECT a AS v, b AS v FROM t5 ORDER BY v", "42702", 'ORDER BY "v" is ambiguous')
+    sql.error("SELECT a AS v, b AS v FROM t5 GROUP BY v", "42702", 'GROUP BY "v" is ambiguous')
+    sql.check("SELECT a AS v, a AS v FROM t5 GROUP BY v ORDER BY v", [("1", "1"), ("2", "2")], ordered=True)
+
+
+def test_unary_plus_is_an_operator(sql):
+    sql.setup("CREATE TABLE t5 (a int, b int);\nINSERT INTO t5 VALUES (1, 2)")
+    sql.check("SELECT +a, + a AS x, +(a), 3 - +a, +1.5, +(-b), pg_typeof(+a::int2) FROM t5",
+              [("1", "1", "1", "2", "1.5", "-2", "smallint")],
+              columns=["?column?", "x", "?column?", "?column?", "?column?", "?column?", "pg_typeof"])
+    sql.error("SELECT +a::text FROM t5", "42883", "operator does not exist: + text")
+    sql.error("SELECT +interval '1 day'", "42883", "operator does not exist: + interval")

@@ -177,7 +177,6 @@ scalar("time_mi_interval")(rows(lambda t, v: (int(t) - v.micros) % USECS_PER_DAY
 scalar("interval_pl")(rows(lambda a, b: a + b))
 scalar("interval_mi")(rows(lambda a, b: a - b))
 scalar("interval_um")(rows(lambda a: -a))
-scalar("interval_up")(rows(lambda a: a))
 scalar("interval_mul")(rows(lambda v, f: v * float(f)))
 scalar("mul_d_interval")(rows(lambda f, v: v * float(f)))
 scalar("interval_div")(rows(lambda v, f: v / float(f)))

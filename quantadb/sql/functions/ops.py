@@ -108,7 +108,6 @@ DATETIME_OPS = (
 for sym, left, right, ret, impl in DATETIME_OPS:
     op(sym, (left, right), ret, impl)
 op("-", (INTERVAL,), INTERVAL, "interval_um")
-op("+", (INTERVAL,), INTERVAL, "interval_up")
 
 # JSON.
 JSON_OPS = (
