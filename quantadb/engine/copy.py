@@ -7,20 +7,24 @@ the PGCOPY signature, flags and header extension, then per row int16 field count
 (int32 length | -1, bytes) per field, ended by int16 -1.
 
 COPY FROM keeps nothing of a COPY that fails: rows are parsed as they arrive, checked, and
-written in one insert when the client sends CopyDone.
+written in one insert when the client sends CopyDone. Text and CSV arrive in chunks of whole
+lines (about _FEED_BYTES); a chunk that needs no unescaping is decoded from its bytes
+(copy_scan.py), any other as strings (copy_csv.py reads CSV records; copy_decode.py decodes
+columns of strings), and a failing value is reported from the exact value-at-a-time path.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import re
 import struct
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
-from quantadb.engine.copy_decode import decode_column, split_plain
+from quantadb.engine.copy_csv import CsvReader
+from quantadb.engine.copy_decode import decode_column
+from quantadb.engine.copy_scan import PlainChunk, decode_fields, field_strs, scan_plain
 from quantadb.engine.results import CopyOut, Result, RunInWorker
-from quantadb.errors import (BadCopyFileFormat, FeatureNotSupported, InvalidParameterValue, QueryCanceled,
-                             SqlError, UndefinedColumn, UndefinedTable, WrongObjectType)
+from quantadb.errors import (BadCopyFileFormat, CharacterNotInRepertoire, FeatureNotSupported, InvalidParameterValue,
+                             QueryCanceled, SqlError, UndefinedColumn, UndefinedTable, WrongObjectType)
 from quantadb.exec.columns import concat_columns, from_values
 from quantadb.sql.utility import CopyStmt
 from quantadb.types.casts import coerce_typmod
@@ -53,6 +57,7 @@ class CopyOptions:
         self.quote = options.get("quote") or '"'
         self.escape = options.get("escape") or self.quote
         self.force_null = set((options.get("force_null") or "").split(",")) - {""}
+        self.force_not_null = set((options.get("force_not_null") or "").split(",")) - {""}
 
 
 def _resolve_target(session: "Session", stmt: CopyStmt):
@@ -112,11 +117,14 @@ class CopyFromStdin:
         # text/CSV: fields wait here as strings (None = NULL) and are decoded a column at a time
         self.pending: list[list] = [[] for _ in chosen]
         self.pending_lines: list[int] = []
-        self.pending_plain = True  # every pending field came from split_plain (no NULL, no NUL)
         self.decoded: list[list[Column]] = [[] for _ in chosen]
         self.decoded_rows = 0
         self.ended = False
         self.header_pending = options.header
+        self._names = [c.name for c in chosen]
+        self._csv = CsvReader(options.delimiter, options.quote, options.escape)
+        delim = re.escape(options.delimiter)  # a field: no delimiter unless after a backslash
+        self._field_re = re.compile(rf"((?:[^\\{delim}]|\\.|\\$)*)({delim}|$)", re.DOTALL)
         ctx = session.format_context
         if self.binary:
             self.decoders = [binary_decoder(c.type) for c in chosen]
@@ -193,27 +201,28 @@ class CopyFromStdin:
             if cut < 0:
                 return
             chunk, self.buffer = self.buffer[:cut + 1], self.buffer[cut + 1:]
+        self._parse_chunk(chunk, final)
+
+    def _parse_chunk(self, chunk: bytes, final: bool) -> None:
+        """Whole lines of text or CSV (the last may lack its newline at the end of the data)."""
         try:
             text = chunk.decode("utf-8")
         except UnicodeDecodeError as e:
-            from quantadb.errors import CharacterNotInRepertoire
-            raise CharacterNotInRepertoire("invalid byte sequence for encoding \"UTF8\"",
-                                           where=self._context()) from e
-        if self.options.format == "csv":
-            self._parse_csv(text)
-            return
-        if self.options.null == "\\N" and not self.header_pending:
-            columns = split_plain(text, chunk, self.options.delimiter, len(self.chosen))
-            if columns is not None:
-                self._add_columns(columns, len(columns[0]), plain=True)
+            self._bad_encoding(chunk, e.start)
+        opts = self.options
+        if not self.header_pending and (opts.null == "\\N" if opts.format == "text" else
+                                        opts.null == "" and not opts.force_not_null):
+            plain = scan_plain(chunk, opts.delimiter, len(self.chosen), opts.quote if opts.format == "csv" else None)
+            if plain is not None and self._add_plain(plain):
                 return
+        if self.options.format == "csv":
+            self._parse_csv(text, final)
+            return
         lines = text.split("\n")
         if lines and lines[-1] == "":
             lines.pop()
         if "\r" in text:
             lines = [raw[:-1] if raw.endswith("\r") else raw for raw in lines]
-        if "" in lines:
-            lines = [raw for raw in lines if raw]
         if "\\." in lines:
             lines = lines[:lines.index("\\.")]
             self.ended = True
@@ -224,25 +233,68 @@ class CopyFromStdin:
         if not self._add_rows_fast(lines):
             for raw in lines:
                 self.line += 1
-                fields = raw.split(self.options.delimiter)
-                self._add_row([None if f == self.options.null else _unescape(f) for f in fields], fields)
+                fields = self._split(raw)
+                self._add_row([None if f == self.options.null else _unescape(f) for f in fields], [raw])
+
+    def _split(self, line: str) -> list[str]:
+        """A text-format line's fields, still escaped: a delimiter after a backslash is data."""
+        if "\\" not in line:
+            return line.split(self.options.delimiter)
+        fields = []
+        for m in self._field_re.finditer(line):
+            fields.append(m.group(1))
+            if not m.group(2):
+                return fields
+        return fields
+
+    def _bad_encoding(self, chunk: bytes, at: int) -> NoReturn:
+        """PostgreSQL's error for the invalid UTF-8 at chunk[at]: the lines before it load first
+        (an error of theirs comes first), and the error names its line and bytes."""
+        cut = chunk.rfind(b"\n", 0, at) + 1
+        if cut:
+            self._parse_chunk(chunk[:cut], False)
+        self._flush()
+        lead = chunk[at]
+        length = 2 if 0xC0 <= lead < 0xE0 else 3 if 0xE0 <= lead < 0xF0 else 4 if 0xF0 <= lead < 0xF8 else 1
+        shown = " ".join(f"0x{b:02x}" for b in chunk[at:at + length])
+        self.line += 1
+        raise CharacterNotInRepertoire(f'invalid byte sequence for encoding "UTF8": {shown}', where=self._context())
+
+    def _add_plain(self, plain: PlainChunk) -> bool:
+        """Decode a scanned chunk a column at a time from its bytes (copy_scan.py); False when a
+        value fails, so that the string path reports the first bad one with its line."""
+        self._flush()  # earlier lines first: their errors come first
+        out: list[Column] = []
+        try:
+            for i, col in enumerate(self.chosen):
+                coded = bool(self.decoded[i]) and self.decoded[i][-1].codes is not None
+                fast = decode_fields(col.type, plain, i, coded)
+                if fast is None:
+                    fast = self._decode_values(i, field_strs(plain, i), plain.nulls is None)
+                out.append(coerce_typmod(fast, col.type, False))
+        except SqlError:
+            return False
+        for i, c in enumerate(out):
+            self.decoded[i].append(c)
+        self.decoded_rows += plain.rows
+        self.line += plain.rows
+        return True
 
     def _add_rows_fast(self, lines: list[str]) -> bool:
         """Take whole lines column by column when every line has the right field count (else
         False: the caller goes row by row to report the first bad line exactly)."""
         if not lines:
             return True
-        delim, null, width = self.options.delimiter, self.options.null, len(self.chosen)
-        rows = [raw.split(delim) for raw in lines]
+        null, width = self.options.null, len(self.chosen)
+        rows = [self._split(raw) for raw in lines]
         if any(len(r) != width for r in rows):
             return False
         self._add_columns([[None if f == null else (_unescape(f) if "\\" in f else f) for f in col]
                            for col in zip(*rows)], len(rows))
         return True
 
-    def _add_columns(self, columns: list[list[str | None]], rows: int, plain: bool = False) -> None:
+    def _add_columns(self, columns: list[list[str | None]], rows: int) -> None:
         """Queue `rows` whole lines given column by column (fields unescaped, None = NULL)."""
-        self.pending_plain &= plain
         for pending, col in zip(self.pending, columns):
             pending.extend(col)
         self.pending_lines.extend(range(self.line + 1, self.line + 1 + rows))
@@ -250,21 +302,24 @@ class CopyFromStdin:
         if len(self.pending_lines) >= _FLUSH_ROWS:
             self._flush()
 
-    def _parse_csv(self, text: str) -> None:
-        reader = csv.reader(io.StringIO(text), delimiter=self.options.delimiter, quotechar=self.options.quote,
-                            escapechar=None if self.options.escape == self.options.quote else self.options.escape,
-                            doublequote=self.options.escape == self.options.quote, strict=False)
-        for row in reader:
-            self.line += 1
-            if row == ["\\."]:
+    def _parse_csv(self, text: str, final: bool) -> None:
+        records, used = self._csv.records(text, final)
+        if used < len(text):  # a record continues in the next CopyData
+            self.buffer = text[used:].encode() + self.buffer
+        opts = self.options
+        for rec in records:
+            self.line += rec.lines
+            if not rec.fields:
+                raise BadCopyFileFormat("unterminated CSV quoted field", where=f'{self._context()}: "{rec.raw}"')
+            if rec.fields == ["\\."] and not rec.quoted[0]:
                 self.ended = True
                 return
             if self.header_pending:
                 self.header_pending = False
                 continue
-            if not row:
-                continue
-            self._add_row([None if f == self.options.null else f for f in row], row)
+            values = [None if f == opts.null and (name in opts.force_null if q else name not in opts.force_not_null)
+                      else f for f, q, name in zip(rec.fields, rec.quoted, self._names)]
+            self._add_row(values + rec.fields[len(values):], [rec.raw])
 
     def _add_row(self, fields: list[str | None], raw: list[str]) -> None:
         if len(fields) != len(self.chosen):
@@ -278,7 +333,6 @@ class CopyFromStdin:
         for i, value in enumerate(fields):
             self.pending[i].append(value)
         self.pending_lines.append(self.line)
-        self.pending_plain = False
         if len(self.pending_lines) >= _FLUSH_ROWS:
             self._flush()
 
@@ -291,10 +345,7 @@ class CopyFromStdin:
         out: list[Column] = []
         try:
             for i, col in enumerate(self.chosen):
-                fast = decode_column(col.type, self.pending[i], self.pending_plain)
-                if fast is None:
-                    dec = self.decoders[i]
-                    fast = from_values([None if v is None else dec(v) for v in self.pending[i]], col.type)
+                fast = self._decode_values(i, self.pending[i], False)
                 out.append(coerce_typmod(fast, col.type, False))  # numeric(p,s), varchar(n): as the input does
         except SqlError:
             self._decode_rows_exactly()
@@ -304,7 +355,14 @@ class CopyFromStdin:
         self.decoded_rows += n
         self.pending = [[] for _ in self.chosen]
         self.pending_lines = []
-        self.pending_plain = True
+
+    def _decode_values(self, i: int, values: list[str | None], plain: bool) -> Column:
+        """Column i from its fields as strings (None = NULL; `plain`: no NULL and no NUL)."""
+        col = decode_column(self.chosen[i].type, values, plain)
+        if col is None:
+            dec = self.decoders[i]
+            col = from_values([None if v is None else dec(v) for v in values], self.chosen[i].type)
+        return col
 
     def _decode_rows_exactly(self) -> None:
         for r, line in enumerate(self.pending_lines):
@@ -397,7 +455,7 @@ class CopyFromStdin:
 
 
 _FLUSH_ROWS = 65536
-_FEED_BYTES = 1 << 18
+_FEED_BYTES = 1 << 20
 
 
 def _quote(name: str) -> str:

@@ -1,8 +1,8 @@
-"""COPY FROM text format, the bulk path: split a chunk of lines into columns and decode each
-column of fields at once (C-level string splitting, numpy parsing, regex validation of the whole
-column), for the common types whose every accepted spelling here is read the same by the type's
-input function. Anything else answers None and copy.py takes the exact value-at-a-time path,
-which also names the first bad line and column.
+"""COPY FROM, a column of fields as strings (chunks with escapes, CSV with quotes, and the
+columns copy_scan.py does not decode from bytes): each column of fields decoded at once (numpy
+parsing, regex validation of the whole column) for the common types whose every accepted
+spelling here is read the same by the type's input function. Anything else answers None and
+copy.py takes the exact value-at-a-time path, which also names the first bad line and column.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import numpy as np
 
+from quantadb.engine.copy_scan import days_of
 from quantadb.storage.table import DICT_LIMIT
 from quantadb.types import registry as R
 from quantadb.types.column import Column
@@ -26,29 +27,9 @@ _PLAIN_STRINGS = {R.TEXT.oid, R.VARCHAR.oid, R.BPCHAR.oid}
 _SCALED_RE: dict[int, re.Pattern] = {}
 
 
-def split_plain(text: str, raw: bytes, delimiter: str, width: int) -> list[list[str]] | None:
-    """The fields of `text` (whole lines, each ending in a newline; `raw` is its UTF-8) column by
-    column, when no line needs more than splitting: no backslash (so no escapes, no \\N and no
-    end marker), no carriage return, no NUL, no empty line, and every line has `width` fields.
-    Else None."""
-    if (not text or text[-1] != "\n" or "\\" in text or "\r" in text or "\n\n" in text or text[0] == "\n"
-            or "\x00" in text or ord(delimiter) > 127):
-        return None
-    flat = text[:-1].replace("\n", delimiter).split(delimiter)
-    rows = text.count("\n")
-    if len(flat) != rows * width:
-        return None
-    if width > 1:  # the total can match while single lines are off: count each line's delimiters
-        octets = np.frombuffer(raw, dtype=np.uint8)
-        seps = np.cumsum(octets == ord(delimiter))[octets == 10]
-        if (np.diff(seps, prepend=0) != width - 1).any():
-            return None
-    return [flat[i::width] for i in range(width)]
-
-
 def decode_column(t: R.SqlType, values: list[str | None], plain: bool = False) -> Column | None:
     """A whole column of text fields (None = NULL) in the type's representation, or None.
-    `plain`: every field came from split_plain (no NULL, no NUL)."""
+    `plain`: no field is NULL or holds NUL."""
     oid = t.pg.oid
     if oid not in _INT_TYPES and oid not in _PLAIN_STRINGS and oid not in (R.NUMERIC.oid, R.DATE.oid):
         return None
@@ -83,26 +64,12 @@ def decode_column(t: R.SqlType, values: list[str | None], plain: bool = False) -
 
 
 def _iso_days(joined: str) -> np.ndarray | None:
-    """Days since 2000-01-01 of 'YYYY-MM-DD\\n' lines, computed on the digits (civil calendar,
-    as days_from_civil); None when one is no date (month 13, Feb 30, year 0)."""
+    """Days since 2000-01-01 of 'YYYY-MM-DD\\n' lines (None when one is no date)."""
     digits = (np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(-1, 11) - 48).astype(np.int64)
-    y = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
-    m = digits[:, 5] * 10 + digits[:, 6]
-    d = digits[:, 8] * 10 + digits[:, 9]
-    leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
-    if ((y < 1) | (m < 1) | (m > 12) | (d < 1)).any() or (d > _MONTH_DAYS[leap.astype(np.int64), np.clip(m, 1, 12)]).any():
-        return None
-    y = y - (m <= 2)
-    era = y // 400
-    yoe = y - era * 400
-    doy = (153 * (m + np.where(m > 2, -3, 9)) + 2) // 5 + d - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return (era * 146097 + doe - _CIVIL_2000).astype(np.int32)
+    return days_of(digits[:, :4] @ _YEAR_WEIGHTS, digits[:, 5] * 10 + digits[:, 6], digits[:, 8] * 10 + digits[:, 9])
 
 
-_MONTH_DAYS = np.array([[0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31],
-                        [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]])
-_CIVIL_2000 = 730425  # days_from_civil(2000-01-01) counted from 0000-03-01
+_YEAR_WEIGHTS = np.array([1000, 100, 10, 1])
 
 
 def _decode_numeric(live: list[str], joined: str, valid: np.ndarray | None) -> Column | None:
