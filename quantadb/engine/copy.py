@@ -205,6 +205,10 @@ class CopyFromStdin:
 
     def _parse_chunk(self, chunk: bytes, final: bool) -> None:
         """Whole lines of text or CSV (the last may lack its newline at the end of the data)."""
+        if self.options.format == "text":
+            end = _end_marker(chunk)
+            if end >= 0:  # the rest of the data is ignored
+                chunk, self.ended = chunk[:end], True
         try:
             text = chunk.decode("utf-8")
         except UnicodeDecodeError as e:
@@ -223,9 +227,6 @@ class CopyFromStdin:
             lines.pop()
         if "\r" in text:
             lines = [raw[:-1] if raw.endswith("\r") else raw for raw in lines]
-        if "\\." in lines:
-            lines = lines[:lines.index("\\.")]
-            self.ended = True
         if self.header_pending and lines:
             self.header_pending = False
             self.line += 1
@@ -456,6 +457,15 @@ class CopyFromStdin:
 
 _FLUSH_ROWS = 65536
 _FEED_BYTES = 1 << 20
+
+
+def _end_marker(chunk: bytes) -> int:
+    """Where the text-format line `\\.` that ends the data starts in `chunk`, or -1."""
+    m = _END_MARKER.search(chunk) if b"\\." in chunk else None
+    return m.start() if m else -1
+
+
+_END_MARKER = re.compile(rb"^\\\.(?:\r?\n|\Z)", re.MULTILINE)
 
 
 def _quote(name: str) -> str:
