@@ -104,3 +104,38 @@ def test_constant_null_conjunct_gates_the_filter(sql):
 def test_other_dialects_set_operations_are_syntax_errors(sql):
     sql.error("SELECT 1 UNION CORRESPONDING SELECT 1", "42601", 'syntax error at or near "CORRESPONDING"')
     sql.error("SELECT 1 UNION BY NAME SELECT 1", "42601", 'syntax error at or near "BY"')
+
+
+def test_numeric_nan_and_infinity_in_math_functions(sql):
+    sql.check("SELECT x, ln(x), sqrt(x), exp(x), log(x), log(2, x), log(x, 8), scale(x) "
+              "FROM (VALUES ('NaN'::numeric), ('Infinity')) t(x)",
+              [("NaN", "NaN", "NaN", "NaN", "NaN", "NaN", "NaN", None),
+               ("Infinity", "Infinity", "Infinity", "Infinity", "Infinity", "Infinity", "0", None)])
+    sql.check("SELECT exp('-Infinity'::numeric), log('Infinity'::numeric, 'Infinity'), 'NaN'::numeric % 0, "
+              "'Infinity'::numeric % 2, 5 % 'Infinity'::numeric, div('-Infinity'::numeric, -2), div(1, 'Infinity'::numeric)",
+              [("0", "NaN", "NaN", "NaN", "5", "Infinity", "0")])
+    for call, message in (("ln('-Infinity'::numeric)", "cannot take logarithm of a negative number"),
+                          ("sqrt('-Infinity'::numeric)", "cannot take square root of a negative number"),
+                          ("log(0::numeric, 'Infinity')", "cannot take logarithm of zero"),
+                          ("power('-Infinity'::numeric, 0.5)",
+                           "a negative number raised to a non-integer power yields a complex result"),
+                          ("power(0::numeric, '-Infinity')", "zero raised to a negative power is undefined")):
+        sql.error(f"SELECT {call}", "2201E" if "logarithm" in message else "2201F", message)
+    pairs = [("'NaN'", "0", "1"), ("1", "'NaN'", "1"), ("2", "'NaN'", "NaN"), ("'Infinity'", "-2", "0"),
+             ("'Infinity'", "0", "1"), ("'-Infinity'", "3", "-Infinity"), ("'-Infinity'", "2", "Infinity"),
+             ("'-Infinity'", "-3", "0"), ("2", "'Infinity'", "Infinity"), ("0.5", "'Infinity'", "0"),
+             ("0.5", "'-Infinity'", "Infinity"), ("-1", "'Infinity'", "1"), ("0", "'Infinity'", "0")]
+    for a, b, want in pairs:
+        sql.check(f"SELECT power({a}::numeric, {b}::numeric)", [(want,)])
+
+
+def test_numeric_integer_powers_at_postgresql_15_scale(sql):
+    sql.check("SELECT power(2::numeric, 100), power(10::numeric, -3), 0::numeric ^ 0, 0::numeric ^ 0.5, 2.5 ^ 2",
+              [("1267650600228229401496703205376.0000000000000000", "0.0010000000000000", "1.0000000000000000",
+                "0.0000000000000000", "6.2500000000000000")])
+
+
+def test_float_negative_zero_and_infinities(sql):
+    sql.check("SELECT ceil(-0.5::float8), exp('-Infinity'::float8), 1 / 'Infinity'::float8, sign('-0'::float8)",
+              [("-0", "0", "0", "0")])
+    sql.error("SELECT exp(-1000::float8)", "22003", "value out of range: underflow")

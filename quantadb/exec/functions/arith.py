@@ -112,7 +112,8 @@ def _int_bitop(kind: str, op: str):
 
 
 def float_check(r: np.ndarray, valid: np.ndarray | None, *inputs: np.ndarray, zero_ok: bool = True) -> np.ndarray:
-    """float.c's check_float8_val: inf from finite inputs overflows; 0 from non-zero underflows."""
+    """float.c's check_float8_val: inf from finite inputs overflows; 0 from non-zero finite
+    inputs underflows (exp(-Infinity) and 1 / Infinity are a plain 0)."""
     finite_in = np.ones(len(r), dtype=bool)
     for x in inputs:
         finite_in &= np.isfinite(x)
@@ -121,7 +122,7 @@ def float_check(r: np.ndarray, valid: np.ndarray | None, *inputs: np.ndarray, ze
     if not zero_ok:
         nonzero_in = np.ones(len(r), dtype=bool)
         for x in inputs:
-            nonzero_in &= x != 0
+            nonzero_in &= (x != 0) & np.isfinite(x)
         if any_active((r == 0) & nonzero_in, valid):
             raise NumericValueOutOfRange("value out of range: underflow")
     return r
@@ -209,36 +210,82 @@ def _numeric_vec(op):
     return impl
 
 
+_NAN, _INF = Decimal("NaN"), Decimal("Infinity")
+
+
 def _numeric_mod(x: Decimal, y: Decimal) -> Decimal:
+    """numeric_mod: NaN in, NaN out (even % 0); [-]Inf % nonzero is NaN; x % [-]Inf is x."""
+    if x.is_nan() or y.is_nan():
+        return _NAN
     if y.is_zero():
         raise DivisionByZero("division by zero")
-    if x.is_infinite() or x.is_nan() or y.is_nan():
-        return Decimal("NaN")
+    if x.is_infinite():
+        return _NAN
     if y.is_infinite():
         return x
     return x % y  # Decimal's % takes the dividend's sign, as PostgreSQL's mod
 
 
 def _numeric_div_trunc(x: Decimal, y: Decimal) -> Decimal:
+    """div(): [-]Inf / finite keeps the infinity (signed), finite / [-]Inf is 0, Inf / Inf NaN."""
+    if x.is_nan() or y.is_nan():
+        return _NAN
     if y.is_zero():
         raise DivisionByZero("division by zero")
+    if x.is_infinite():
+        return _NAN if y.is_infinite() else x if y > 0 else -x
+    if y.is_infinite():
+        return Decimal(0)
     return x // y  # Decimal's // truncates toward zero, as div() does
 
 
 def _numeric_power(x: Decimal, y: Decimal) -> Decimal:
+    if not (x.is_finite() and y.is_finite()):
+        return _special_power(x, y)
     if x.is_zero() and y < 0:
         raise InvalidArgumentForPowerFunction("zero raised to a negative power is undefined")
-    if x < 0 and y != y.to_integral_value():
+    integral = y == y.to_integral_value()
+    if x < 0 and not integral:
         raise InvalidArgumentForPowerFunction("a negative number raised to a non-integer power yields a complex result")
+    if integral:  # power_var_int, at PostgreSQL 15's scale: max(16, the base's)
+        rscale = clamp_scale(16, x)
+        if x.is_zero():
+            return round_scale(Decimal(1 if y.is_zero() else 0), rscale)
+        if abs(float(y) * math.log10(abs(float(x)))) > 100_000:
+            raise NumericValueOutOfRange("value overflows numeric format")
+        return round_scale(_exact_int_power(x, int(y), rscale), rscale)
     if x.is_zero():
-        return Decimal(1) if y.is_zero() else Decimal(0)
-    weight = float(y) * math.log10(abs(float(x))) if float(x) != 0 else 0.0
+        return round_scale(Decimal(0), 16)
+    weight = float(y) * math.log10(float(x))
     if not math.isfinite(weight) or abs(weight) > 100_000:
         raise NumericValueOutOfRange("value overflows numeric format")
     rscale = clamp_scale(16 - int(weight), x, y)
-    if y == y.to_integral_value():
-        return round_scale(_exact_int_power(x, int(y), rscale), rscale)
     return with_sig_digits(lambda c: c.power(x, y), rscale, int(weight) + 1)
+
+
+def _special_power(x: Decimal, y: Decimal) -> Decimal:
+    """numeric_power with a NaN or infinite input: NaN ^ 0 = 1 ^ NaN = 1, other NaNs give NaN;
+    infinities follow POSIX pow() (numeric.c spells the rules out)."""
+    if x.is_nan():
+        return Decimal(1) if y.is_zero() else _NAN
+    if y.is_nan():
+        return Decimal(1) if x == 1 else _NAN
+    if x.is_zero() and y < 0:
+        raise InvalidArgumentForPowerFunction("zero raised to a negative power is undefined")
+    if x < 0 and y.is_finite() and y != y.to_integral_value():
+        raise InvalidArgumentForPowerFunction("a negative number raised to a non-integer power yields a complex result")
+    if x == 1 or y.is_zero():
+        return Decimal(1)
+    if x.is_zero():  # and y > 0
+        return Decimal(0)
+    if y.is_infinite():
+        if x == -1:
+            return Decimal(1)
+        return _INF if (abs(x) > 1) == (y > 0) else Decimal(0)
+    if y < 0:  # x is [-]Inf
+        return Decimal(0)
+    odd = x < 0 and y % 2 == 1
+    return -_INF if odd else _INF
 
 
 def _exact_int_power(x: Decimal, e: int, rscale: int) -> Decimal:

@@ -22,8 +22,8 @@ from quantadb.exec.functions import scalar
 from quantadb.exec.functions.arith import float_check
 from quantadb.exec.functions.strings import rows
 from quantadb.exec.functions.support import (
-    NUMERIC_MIN_SIG_DIGITS, and_valid, any_active, clamp_scale, dscale, estimate_ln_dweight, nbase_weight,
-    obj_array, quantize_scale, with_sig_digits,
+    NUMERIC_MIN_SIG_DIGITS, and_valid, any_active, clamp_scale, dscale, estimate_ln_dweight, map_nullable,
+    nbase_weight, obj_array, quantize_scale, with_sig_digits,
 )
 from quantadb.types.column import Column
 
@@ -60,7 +60,7 @@ _RANGE = NumericValueOutOfRange("input is out of range")
 
 scalar("dround")(_float_fn(np.rint, errors=False))
 scalar("dtrunc")(_float_fn(np.trunc, errors=False))
-scalar("dceil")(_float_fn(lambda x: np.ceil(x) + 0.0, errors=False))
+scalar("dceil")(_float_fn(np.ceil, errors=False))  # ceil(-0.5) is -0, as C's ceil()
 scalar("dfloor")(_float_fn(np.floor, errors=False))
 scalar("dsign")(_float_fn(lambda x: np.sign(x) + 0.0, errors=False))
 scalar("dsqrt")(_float_fn(np.sqrt, _need(lambda x: x < 0, _SQRT_NEG), errors=False))
@@ -136,9 +136,11 @@ def _numeric_round(mode: str):
 
 
 def _numeric_sqrt(x: Decimal) -> Decimal:
+    if x.is_nan():
+        return x
     if x < 0:
         raise _SQRT_NEG
-    if not x.is_finite():
+    if x.is_infinite():
         return x
     weight, _ = nbase_weight(x)
     sweight = int((weight + 1) * 4 / 2) - 1
@@ -164,14 +166,26 @@ def _ln_check(x: Decimal) -> None:
 
 
 def _numeric_ln(x: Decimal) -> Decimal:
+    if x.is_nan():
+        return x
     _ln_check(x)
-    if not x.is_finite():
+    if x.is_infinite():
         return x
     rscale = clamp_scale(NUMERIC_MIN_SIG_DIGITS - estimate_ln_dweight(x), x)
     return with_sig_digits(lambda c: x.ln(c), rscale, 4)
 
 
 def _numeric_log(base: Decimal, x: Decimal) -> Decimal:
+    if base.is_nan() or x.is_nan():
+        return Decimal("NaN")
+    if base.is_infinite() or x.is_infinite():  # negative before zero, as numeric_log checks them
+        for check in (lambda v: v < 0, lambda v: v.is_zero()):
+            for v in (base, x):
+                if check(v):
+                    _ln_check(v)
+        if base.is_infinite():  # log(Inf, Inf) is Inf / Inf; log(Inf, x) is 0 (no underflow error)
+            return Decimal("NaN") if x.is_infinite() else Decimal(0)
+        return x
     _ln_check(base)
     _ln_check(x)
     if base == 1:
@@ -185,7 +199,8 @@ scalar("numeric_trunc")(rows(_numeric_round(decimal.ROUND_DOWN)))
 scalar("numeric_ceil")(rows(lambda x: quantize_scale(x, 0, decimal.ROUND_CEILING)))
 scalar("numeric_floor")(rows(lambda x: quantize_scale(x, 0, decimal.ROUND_FLOOR)))
 scalar("numeric_sign")(rows(lambda x: x if x.is_nan() else Decimal((x > 0) - (x < 0))))
-scalar("numeric_scale")(rows(lambda x: dscale(x) if x.is_finite() else 0, np.int32, 0))
+scalar("numeric_scale")(lambda args, n, ctx, call: map_nullable(lambda x: dscale(x) if x.is_finite() else None,
+                                                                  args, n, np.int32))
 scalar("numeric_sqrt")(rows(_numeric_sqrt))
 scalar("numeric_exp")(rows(_numeric_exp))
 scalar("numeric_ln")(rows(_numeric_ln))
