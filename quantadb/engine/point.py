@@ -79,7 +79,10 @@ def probe(scan: P.IndexScan, keys: tuple[tuple[bool, Any], ...], store: Store, s
             return []
         values.append(v)
     table = store.table(scan.rel_oid)
-    candidates = store.index(scan.index_oid).lookup_key(tuple(values) if len(values) > 1 else values[0])
+    index = store.index(scan.index_oid)
+    candidates = index.lookup_key(tuple(values) if len(values) > 1 else values[0])
+    if index.unique:  # one version at most is visible: look from the newest (a hot row has many)
+        return next(([r] for r in reversed(candidates) if table.row_visible(snapshot, r)), [])
     return [r for r in candidates if table.row_visible(snapshot, r)]
 
 

@@ -1,5 +1,5 @@
-"""Point writes: a cached UPDATE by equality on a unique index, or an INSERT of one VALUES row,
-run without the general executor.
+"""Point writes: a cached UPDATE or DELETE by equality on a unique index, or an INSERT of one
+VALUES row, run without the general executor.
 
 The plan is the binder's own, only how its source runs is specialised: for
 `UPDATE t SET c = c + $1 WHERE key = $2` the Update's source is a Project (row id, then every
@@ -29,12 +29,12 @@ import numpy as np
 from quantadb.engine.point import probe, probe_keys
 from quantadb.exec.context import EvalContext
 from quantadb.exec.eval import evaluate
-from quantadb.exec.modify import insert_row, insert_rows, update_row, update_rows
+from quantadb.exec.modify import delete_rows, insert_row, insert_rows, update_row, update_rows
 from quantadb.exec.row_eval import RowExprs
 from quantadb.sql import expr as E
 from quantadb.sql import plan as P
 from quantadb.storage.store import Store
-from quantadb.storage.table import row_form
+from quantadb.storage.table import Table, row_form
 from quantadb.types import registry as R
 from quantadb.types.column import Batch, Column
 from quantadb.types.registry import SqlType
@@ -51,6 +51,14 @@ class PointUpdate:
 
 
 @dataclass(frozen=True)
+class PointDelete:
+    plan: P.Delete
+    scan: P.IndexScan  # as PointUpdate.scan
+    keys: tuple[tuple[bool, Any], ...]
+    exprs: tuple[E.Expr, ...]  # the source Project: row id, then the old row
+
+
+@dataclass(frozen=True)
 class PointInsert:
     plan: P.Insert
     values: RowExprs  # the one VALUES row
@@ -58,7 +66,7 @@ class PointInsert:
     row_form: bool  # no ON CONFLICT, and every value passes as a Python value (storage row_form)
 
 
-PointWrite = PointUpdate | PointInsert
+PointWrite = PointUpdate | PointDelete | PointInsert
 
 
 def point_write(plan: P.Plan, store: Store) -> PointWrite | None:
@@ -67,11 +75,15 @@ def point_write(plan: P.Plan, store: Store) -> PointWrite | None:
         return _point_update(plan, store)
     if isinstance(plan, P.Insert):
         return _point_insert(plan)
+    if isinstance(plan, P.Delete):
+        keyed = _keyed_source(plan.source, store)
+        return None if keyed is None else PointDelete(plan, *keyed)
     return None
 
 
-def _point_update(plan: P.Update, store: Store) -> PointUpdate | None:
-    project = plan.source
+def _keyed_source(project: P.Plan, store: Store) -> tuple[P.IndexScan, tuple, tuple[E.Expr, ...]] | None:
+    """(scan, keys, exprs) of an UPDATE's or DELETE's source that is a Project (row id first)
+    over an IndexScan by equality on a unique index."""
     if not isinstance(project, P.Project) or not isinstance(project.child, P.IndexScan):
         return None
     scan = project.child
@@ -82,12 +94,21 @@ def _point_update(plan: P.Update, store: Store) -> PointUpdate | None:
     rowid = project.exprs[0] if project.exprs else None
     if not isinstance(rowid, E.ColumnRef) or rowid.index != len(scan.attnums):
         return None
+    return scan, keys, tuple(project.exprs)
+
+
+def _point_update(plan: P.Update, store: Store) -> PointUpdate | None:
+    keyed = _keyed_source(plan.source, store)
+    if keyed is None:
+        return None
+    scan, keys, exprs = keyed
+    project = plan.source
     kept = frozenset(attnum for attnum, e in enumerate(project.exprs[1:], start=1)
                      if isinstance(e, E.ColumnRef) and e.index < len(scan.attnums)
                      and scan.attnums[e.index] == attnum)
     values = RowExprs(project.exprs[1:], [c.type for c in scan.columns] + [SqlType(R.INT8)])
     simple = values.compiled and row_form(values.types)
-    return PointUpdate(plan, scan, keys, tuple(project.exprs), kept, values if simple else None)
+    return PointUpdate(plan, scan, keys, exprs, kept, values if simple else None)
 
 
 def _point_insert(plan: P.Insert) -> PointInsert | None:
@@ -113,10 +134,11 @@ def run_point_write(write: PointWrite, ctx: EvalContext) -> tuple[int, Batch | N
             row = table.row_values(rowid, write.scan.attnums)
             row.append(rowid)
             return update_row(write.plan, rowid, write.values.run(row, ctx), ctx, write.kept)
-        rowids = np.array(found, dtype=np.int64)
-        row = Batch(table.fetch(rowids, write.scan.attnums) + [Column(rowids)], len(rowids))
-        source = Batch([evaluate(e, row, ctx) for e in write.exprs], row.length)
-        return update_rows(write.plan, source, ctx, write.kept)
+        return update_rows(write.plan, _source(write, table, found, ctx), ctx, write.kept)
+    if isinstance(write, PointDelete):
+        table = services.store.table(write.scan.rel_oid)
+        found = probe(write.scan, write.keys, services.store, services.snapshot, ctx.params)
+        return delete_rows(write.plan, _source(write, table, found, ctx), ctx)
     plan = write.plan
     if write.row_form and services.store.table(plan.rel_oid).row_form:
         values = write.values.run([], ctx)
@@ -128,3 +150,10 @@ def run_point_write(write: PointWrite, ctx: EvalContext) -> tuple[int, Batch | N
     if write.exprs is not None:
         row = Batch([evaluate(e, row, ctx) for e in write.exprs.exprs], 1)
     return insert_rows(plan, row, ctx)
+
+
+def _source(write: PointUpdate | PointDelete, table: Table, rowids: list[int], ctx: EvalContext) -> Batch:
+    """What the plan's source Project gives for these rows (row id, then the columns)."""
+    found = np.array(rowids, dtype=np.int64)
+    row = Batch(table.fetch(found, write.scan.attnums) + [Column(found)], len(found))
+    return Batch([evaluate(e, row, ctx) for e in write.exprs], row.length)

@@ -17,6 +17,7 @@ from quantadb.engine.autoparam import Template
 from quantadb.engine.point import PointRead, point_read, run_point_read
 from quantadb.engine.point_write import PointWrite, point_write, run_point_write
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
+from quantadb.engine.services import ExecServices
 from quantadb.errors import FeatureNotSupported
 from quantadb.exec.context import EvalContext
 from quantadb.exec.fold import fold_constants
@@ -91,7 +92,7 @@ class Bound:
     slow_calls: bool = False  # calls a function that may run long (pg_sleep): always on a worker thread
     scanned: tuple[int, ...] = ()  # tables read in full: large ones send the statement to a worker thread
     point: PointRead | None = None  # a read by index equality, run by engine/point.py
-    write: PointWrite | None = None  # a one-row UPDATE by unique key or INSERT, run by engine/point_write.py
+    write: PointWrite | None = None  # an UPDATE/DELETE by unique key or one-row INSERT (engine/point_write.py)
 
     def heavy(self, store) -> bool:
         """Run on a worker thread? Decided per execution: the tables may have grown since planning."""
@@ -146,10 +147,10 @@ def bind(session: "Session", stmt: Statement, param_types: list[SqlType]) -> Bou
 
 
 def eval_context(session: "Session", params: list[Any]) -> EvalContext:
-    from quantadb.engine.services import ExecServices
     txn = session.state.txn
     snap = session.store.snapshot(txn)
-    ctx = EvalContext(session.format_context, session, params, session.state.started_us or now_us(), now_us(),
+    now = now_us()
+    ctx = EvalContext(session.format_context, session, params, session.state.started_us or now, now,
                       session.check_cancel_fn())
     ctx.services = ExecServices(session, session.store, txn, snap)
     return ctx

@@ -181,7 +181,11 @@ def check_row(checks: P.RowChecks, values: list, table: str, ctx: EvalContext, t
 
 
 def _delete(plan: P.Delete, ctx: EvalContext) -> tuple[int, Batch | None]:
-    source = run_all(plan.source, ctx)
+    return delete_rows(plan, run_all(plan.source, ctx), ctx)
+
+
+def delete_rows(plan: P.Delete, source: Batch, ctx: EvalContext) -> tuple[int, Batch | None]:
+    """Delete the rows `plan.source` produced (row ids, then the old rows)."""
     if not source.length:
         return 0, _returning(plan.returning, Batch(source.columns[1:], 0), ctx)
     rowids = source.columns[0].data.astype(np.int64)

@@ -185,7 +185,6 @@ class TxnManager:
         self.next_xid = FIRST_NORMAL_XID
         self.running: set[int] = set()  # every xid (top or sub) with status in progress
         self.running_tops: set[int] = set()  # those a snapshot's xip lists (see the module docstring)
-        self.top_of: dict[int, int] = {}
         self.active: set[Txn] = set()  # Txn objects not ended (for the vacuum horizon)
         self.cond = threading.Condition(threading.Lock())
         self._waits: dict[int, int] = {}  # waiter key -> holder top xid
@@ -201,7 +200,6 @@ class TxnManager:
                 self.running_tops.add(xid)
             else:
                 self.clog.sub_delta[xid] = xid - top
-            self.top_of[xid] = top if top is not None else xid
             return xid
 
     def note(self, xid: int) -> None:
@@ -222,15 +220,10 @@ class TxnManager:
             self.clog.set(xids, status)
             self.running.difference_update(xids)
             self.running_tops.difference_update(xids)
-            for x in xids:
-                self.top_of.pop(x, None)
             self.cond.notify_all()
 
     def status(self, xid: int) -> int:
         return self.clog.get(xid)
-
-    def holder(self, xid: int) -> int:
-        return self.top_of.get(xid, xid)
 
     # -- snapshots ------------------------------------------------------------------------
     def snapshot(self, txn: Txn | None) -> Snapshot:
@@ -260,7 +253,7 @@ class TxnManager:
         with self.cond:
             if self.clog.get(xid) != IN_PROGRESS or xid in txn.own:
                 return
-            holder = self.top_of.get(xid, xid)
+            holder = self.clog.top(xid)
             node, seen = holder, set()
             while node in self._waits and node not in seen:
                 seen.add(node)
