@@ -3,11 +3,14 @@ with the session's search_path and the generated pg_catalog / information_schema
 
 from __future__ import annotations
 
+from functools import cached_property
+
+from quantadb.engine.privileges import role_has_privilege
 from quantadb.errors import AmbiguousFunction, InvalidSchemaName, UndefinedFunction, UndefinedObject, UndefinedTable
 from quantadb.sql.catalog import VIRTUAL_TABLES, ResolvedRelation, VirtualTable
 from quantadb.sql.plan import PlanColumn
 from quantadb.sql.typenames import parse_type_name
-from quantadb.storage.catalog import INFORMATION_SCHEMA_NAMESPACE, PG_CATALOG_NAMESPACE, RelationDef
+from quantadb.storage.catalog import INFORMATION_SCHEMA_NAMESPACE, PG_CATALOG_NAMESPACE, RelationDef, RoleDef
 from quantadb.storage.store import Store
 from quantadb.storage.txn import Snapshot
 from quantadb.types import registry as R
@@ -34,11 +37,7 @@ class SessionCatalog:
     def effective_path(self) -> list[str]:
         """search_path as used for lookups: pg_catalog first unless listed, $user expanded, and
         the session's temporary schema before everything unless listed (as pg_temp)."""
-        path = []
-        for entry in self.search_path:
-            name = self.user if entry == "$user" else entry
-            if self.namespace_oid(name) is not None:
-                path.append(name)
+        path = self._explicit_path()
         if "pg_catalog" not in path:
             path.insert(0, "pg_catalog")
         if self.temp_schema is not None and "pg_temp" not in self.search_path and \
@@ -91,12 +90,33 @@ class SessionCatalog:
             if ns is None:
                 raise InvalidSchemaName(f'schema "{parts[-2]}" does not exist')
             return ns, parts[-1]
-        for entry in self.search_path:
-            name = self.user if entry == "$user" else entry
+        for name in self._explicit_path():
             ns = self.namespace_oid(name)
-            if ns is not None and ns not in (PG_CATALOG_NAMESPACE, INFORMATION_SCHEMA_NAMESPACE):
+            if ns not in (PG_CATALOG_NAMESPACE, INFORMATION_SCHEMA_NAMESPACE):
                 return ns, parts[-1]
         raise InvalidSchemaName("no schema has been selected to create in")
+
+    def _explicit_path(self) -> list[str]:
+        """The search_path entries that name a schema the user has USAGE on, $user expanded, each
+        once: PostgreSQL's recomputeNamespacePath leaves the others out of lookups, of
+        current_schemas() and of the creation schema rather than failing on them."""
+        path: list[str] = []
+        for entry in self.search_path:
+            name = self.user if entry == "$user" else entry
+            if name not in path and self.namespace_oid(name) is not None and (entry == "pg_temp" or self._usable(name)):
+                path.append(name)
+        return path
+
+    @cached_property
+    def _role(self) -> RoleDef | None:
+        return self.store.catalog.find_role(self.snap, self.user)
+
+    def _usable(self, schema: str) -> bool:
+        role = self._role
+        if role is None or role.superuser:
+            return True
+        ns = self.store.catalog.find_namespace(self.snap, self.database_oid, schema)
+        return role_has_privilege(self.user, role.oid, False, ns, "U")
 
     # -- relations ----------------------------------------------------------------------------
 
