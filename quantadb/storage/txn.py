@@ -186,8 +186,10 @@ class TxnManager:
         self.running: set[int] = set()  # every xid (top or sub) with status in progress
         self.running_tops: set[int] = set()  # those a snapshot's xip lists (see the module docstring)
         self.active: set[Txn] = set()  # Txn objects not ended (for the vacuum horizon)
-        self.cond = threading.Condition(threading.Lock())
+        self._lock = threading.Lock()
+        self.cond = threading.Condition(self._lock)
         self._waits: dict[int, int] = {}  # waiter key -> holder top xid
+        self._wakeups: dict[int, threading.Condition] = {}  # xid waited for -> its waiters' condition
 
     # -- xids ---------------------------------------------------------------------------
     def assign(self, top: int | None) -> int:
@@ -220,7 +222,10 @@ class TxnManager:
             self.clog.set(xids, status)
             self.running.difference_update(xids)
             self.running_tops.difference_update(xids)
-            self.cond.notify_all()
+            for x in xids:  # wake only the waiters of these xids, not every lock waiter per commit
+                wakeup = self._wakeups.pop(x, None)
+                if wakeup is not None:
+                    wakeup.notify_all()
 
     def status(self, xid: int) -> int:
         return self.clog.get(xid)
@@ -275,7 +280,10 @@ class TxnManager:
                         if left <= 0:
                             raise LockNotAvailable("canceling statement due to lock timeout")
                         step = min(step, left)
-                    self.cond.wait(step)
+                    wakeup = self._wakeups.get(xid)
+                    if wakeup is None:
+                        wakeup = self._wakeups[xid] = threading.Condition(self._lock)
+                    wakeup.wait(step)
             finally:
                 self._waits.pop(waiter, None)
 
