@@ -461,11 +461,12 @@ _FEED_BYTES = 1 << 20
 
 def _end_marker(chunk: bytes) -> int:
     """Where the text-format line `\\.` that ends the data starts in `chunk`, or -1."""
-    m = _END_MARKER.search(chunk) if b"\\." in chunk else None
-    return m.start() if m else -1
-
-
-_END_MARKER = re.compile(rb"^\\\.(?:\r?\n|\Z)", re.MULTILINE)
+    at = chunk.find(b"\\.") if b"\\" in chunk else -1  # memchr first: a two-byte search is slower
+    while at >= 0:
+        if (at == 0 or chunk[at - 1] == 10) and (chunk[at + 2:at + 3] in (b"\n", b"") or chunk[at + 2:at + 4] == b"\r\n"):
+            return at
+        at = chunk.find(b"\\.", at + 2)
+    return -1
 
 
 def _quote(name: str) -> str:
