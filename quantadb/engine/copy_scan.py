@@ -28,7 +28,6 @@ from quantadb.types.column import Column
 from quantadb.types.scaled import MAX_DIGITS
 
 _NL, _BACKSLASH, _N, _MINUS, _PLUS = 10, 92, 78, 45, 43
-_PAD = 8  # NUL bytes before and after the chunk: a word read at any field stays inside
 _INT_TYPES = {R.INT2.oid: np.int16, R.INT4.oid: np.int32, R.INT8.oid: np.int64}
 _STRING_TYPES = {R.TEXT.oid, R.VARCHAR.oid, R.BPCHAR.oid}
 _POW10 = np.array([10 ** k for k in range(MAX_DIGITS + 1)], dtype=np.int64)
@@ -37,6 +36,9 @@ _ALL = _U(0xFFFFFFFFFFFFFFFF)
 _ZEROS = _U(0x3030303030303030)  # eight '0'
 _LOW_BYTES = np.array([(1 << (8 * k)) - 1 for k in range(9)], dtype=np.uint64)  # the first k bytes
 _STRING_WORDS = 16  # longer strings (over 128 bytes) go through str
+# NUL bytes before and after the chunk: the words read for a field (the two before its end, the
+# _STRING_WORDS from its start) stay inside the buffer
+_PAD, _PAD_AFTER = 16, 8 * _STRING_WORDS
 
 
 @dataclass
@@ -71,9 +73,9 @@ def scan_plain(chunk: bytes, delimiter: str, width: int, csv_quote: str | None =
         return None
     if csv_quote is not None and (csv_quote.encode() in chunk or chunk.startswith(b"\\.\n") or b"\n\\.\n" in chunk):
         return None
-    padded = bytes(_PAD) + chunk + bytes(_PAD)
+    padded = bytes(_PAD) + chunk + bytes(_PAD_AFTER)
     octets = np.frombuffer(padded, dtype=np.uint8)
-    body = octets[_PAD:-_PAD]
+    body = octets[_PAD:-_PAD_AFTER]
     seps = np.flatnonzero((body == ord(delimiter)) | (body == _NL)) + _PAD
     # every width-th separator a newline and no other: each line has exactly width fields
     if len(seps) % width or (octets[seps[width - 1::width]] != _NL).any() \
@@ -146,7 +148,7 @@ def _eight_digits(word: np.ndarray) -> np.ndarray | None:
 def _digit_word(chunk: PlainChunk, ends: np.ndarray, count: np.ndarray, skip: int) -> np.ndarray:
     """The 8 bytes ending `skip` words before `ends`, the ones before a field's last `count`
     bytes replaced by '0' (leading zeros)."""
-    word = chunk.words[np.maximum(ends - 8 * (skip + 1), 0)]
+    word = chunk.words[ends - 8 * (skip + 1)]
     keep = np.clip(count - 8 * skip, 0, 8)
     pad = _LOW_BYTES[8 - keep]  # the bytes before the field: the word's first 8 - keep
     return (word & ~pad) | (_ZEROS & pad)
@@ -314,13 +316,12 @@ def _factorize(chunk: PlainChunk, starts: np.ndarray, ends: np.ndarray) -> tuple
     if count > _STRING_WORDS:
         return None
     # NUL never occurs in a field (scan_plain): zeroing the bytes past its end keeps values apart
-    keys = np.empty((rows, count), dtype=np.uint64)
-    for w in range(count):
-        at = np.minimum(starts + 8 * w, len(chunk.words) - 1)
-        keys[:, w] = chunk.words[at] & _LOW_BYTES[np.clip(lengths - 8 * w, 0, 8)]
-    mixed = keys[:, 0].copy()
-    for w in range(1, count):
-        mixed = (mixed ^ (mixed >> _U(29))) * _U(0xBF58476D1CE4E5B9) + keys[:, w]
+    whole = int(lengths.min()) // 8  # words every field fills
+    keys = [chunk.words[starts + 8 * w] if w < whole else
+            chunk.words[starts + 8 * w] & _LOW_BYTES[np.clip(lengths - 8 * w, 0, 8)] for w in range(count)]
+    mixed = keys[0]
+    for key in keys[1:]:
+        mixed = (mixed ^ (mixed >> _U(29))) * _U(0xBF58476D1CE4E5B9) + key
     bits = max(8, (4 * min(DICT_LIMIT, rows)).bit_length())
     owner = np.empty(rows, dtype=np.int64)
     pending = np.arange(rows)
@@ -329,7 +330,10 @@ def _factorize(chunk: PlainChunk, starts: np.ndarray, ends: np.ndarray) -> tuple
         table = np.empty(1 << bits, dtype=np.int64)
         table[slot] = pending  # one of the rows that hashed to each slot occupies it
         occupant = table[slot]
-        same = (keys[occupant] == keys[pending]).all(axis=1)
+        first = len(pending) == rows  # pending is every row: its keys are the keys
+        same = keys[0][occupant] == (keys[0] if first else keys[0][pending])
+        for key in keys[1:]:
+            same &= key[occupant] == (key if first else key[pending])
         owner[pending[same]] = occupant[same]
         pending = pending[~same]
         if not len(pending):
