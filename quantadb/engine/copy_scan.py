@@ -27,7 +27,7 @@ from quantadb.types import registry as R
 from quantadb.types.column import Column
 from quantadb.types.scaled import MAX_DIGITS
 
-_NL, _BACKSLASH, _N, _MINUS, _PLUS = 10, 92, 78, 45, 43
+_NL, _BACKSLASH, _N, _MINUS, _PLUS, _DOT = 10, 92, 78, 45, 43, 46
 _INT_TYPES = {R.INT2.oid: np.int16, R.INT4.oid: np.int32, R.INT8.oid: np.int64}
 _STRING_TYPES = {R.TEXT.oid, R.VARCHAR.oid, R.BPCHAR.oid}
 _POW10 = np.array([10 ** k for k in range(MAX_DIGITS + 1)], dtype=np.int64)
@@ -212,6 +212,12 @@ def _numerics(chunk: PlainChunk, starts: np.ndarray, ends: np.ndarray, valid: np
     if signed is None:
         return None
     negative, count = signed
+    first = chunk.octets[starts[0]:ends[0]].tobytes()
+    frac = len(first) - 1 - first.rfind(b".")
+    if 0 < frac < 8 and first.find(b".") > 0 and (chunk.octets[ends - 1 - frac] == _DOT).all():
+        ints = _fixed_point(chunk, ends, count, frac)  # the common case: one scale for all
+        if ints is not None:
+            return _scaled(np.where(negative, -ints, ints), frac, valid)
     low = chunk.words[ends - 8]
     diff = low ^ _U(0x2E2E2E2E2E2E2E2E)  # a zero byte where the last 8 bytes hold a '.'
     dot = ~(((diff & _U(0x7F7F7F7F7F7F7F7F)) + _U(0x7F7F7F7F7F7F7F7F)) | diff | _U(0x7F7F7F7F7F7F7F7F))
@@ -223,7 +229,7 @@ def _numerics(chunk: PlainChunk, starts: np.ndarray, ends: np.ndarray, valid: np
     whole = count - has_dot - frac
     if (points > 1).any() or (whole < 1).any() or (has_dot & (frac < 1)).any():
         return None  # two points, nothing before or after the point: numeric_in decides
-    spelled = _digits(chunk, ends, count, (dot >> _U(7)) * _U(0x2E ^ 0x30))
+    spelled = _digits(chunk, ends, count, (dot >> _U(7)) * _U(_DOT ^ 0x30))
     if spelled is None:
         return None
     scale = int(frac.max())
@@ -234,7 +240,22 @@ def _numerics(chunk: PlainChunk, starts: np.ndarray, ends: np.ndarray, valid: np
     ints = spelled - 9 * before * pow_frac  # the point read as a 0 digit dropped
     if scale:
         ints *= _POW10[scale - frac]
-    ints = np.where(negative, -ints, ints)
+    return _scaled(np.where(negative, -ints, ints), scale, valid)
+
+
+def _fixed_point(chunk: PlainChunk, ends: np.ndarray, count: np.ndarray, frac: int) -> np.ndarray | None:
+    """_numerics when every field has its point `frac` (1..7) bytes before its end: the value
+    times 10**frac, or None when a field has no digit before the point or another byte is no
+    digit (a second point included)."""
+    if int(count.min()) < frac + 2:
+        return None
+    spelled = _digits(chunk, ends, count, _U((_DOT ^ 0x30) << (8 * (7 - frac))))
+    if spelled is None:
+        return None
+    return spelled - 9 * (spelled // int(_POW10[frac + 1])) * int(_POW10[frac])  # the point read as 0 dropped
+
+
+def _scaled(ints: np.ndarray, scale: int, valid: np.ndarray | None) -> Column:
     if valid is None:
         return Column.scaled(ints, scale)
     data = np.zeros(len(valid), dtype=np.int64)
