@@ -8,15 +8,14 @@ Layout, chosen for memory (a Python dict entry costs ~100 bytes; pgbench's 1M ac
 fit well under 160 MB): a sorted *base* (numpy keys + row ids; int64/float64 for one numeric
 column, else an object array of scalars or tuples) built in bulk, plus a small *delta* dict
 key -> rowid | list[rowid] for rows added since, merged into the base when it grows past
-max(4096, base/8). Point lookups are a dict lookup plus one searchsorted. A btree also keeps
-its delta keys in a sorted list so `range()` merges two sorted runs.
+max(4096, base/8). Point lookups are a dict lookup plus one searchsorted. A btree also lists
+its delta entries in insertion order (a list readers can copy while the writer appends):
+`range()` picks those in range and sorts them with the base's.
 
 Keys: one column -> the Python scalar; several -> a tuple.
 """
 
 from __future__ import annotations
-
-import bisect
 
 import numpy as np
 
@@ -69,7 +68,7 @@ class Index:
         self._base: tuple[np.ndarray, np.ndarray] = (np.zeros(0, dtype=self._dtype), _EMPTY)
         self._delta: dict = {}
         self._delta_count = 0
-        self._sorted: list = []  # btree: (key, rowid) of the delta, sorted
+        self._entries: list = []  # btree: (key, rowid) of the delta, for range() (which sorts what it picks)
 
     @property
     def numeric(self) -> bool:
@@ -103,7 +102,7 @@ class Index:
             delta[key] = [cur, rowid]
         self._delta_count += 1
         if self.ordered:
-            bisect.insort(self._sorted, (key, rowid))
+            self._entries.append((key, rowid))
         if self._delta_count > max(BULK_ROWS, len(self._base[1]) // 8):
             self._publish(self._merged(self._base, [], _EMPTY, with_delta=True))
 
@@ -195,7 +194,7 @@ class Index:
 
     def _publish(self, base: tuple[np.ndarray, np.ndarray]) -> None:
         self._base = base  # first the base, then the (empty) delta: readers never miss an entry
-        self._delta, self._delta_count, self._sorted = {}, 0, []
+        self._delta, self._delta_count, self._entries = {}, 0, []
 
     def _key_array(self, keys: list | np.ndarray) -> np.ndarray:
         if self._dtype != object:
@@ -274,7 +273,7 @@ class Index:
               high_inclusive: bool = True) -> np.ndarray:
         """btree: row ids with low <(=) key <(=) high, in key order. Bounds are tuples of the
         leading key columns (a prefix matches every key starting with it)."""
-        delta = list(self._sorted)  # the delta before the base
+        delta = list(self._entries)  # the delta before the base
         base_keys, base_rows = self._base
         lo_k, hi_k = self._bound_key(low), self._bound_key(high)
         lo = 0 if lo_k is None else self._prefix_bound(base_keys, lo_k, low, "left" if low_inclusive else "right")
