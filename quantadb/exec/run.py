@@ -288,8 +288,23 @@ def _cte_scan(plan: P.CteScan, ctx: EvalContext) -> Iterator[Batch]:
         return
     key = _cte_key(cte, ctx)
     if key not in ctx.cte_cache:
-        ctx.cte_cache[key] = run_all(cte.plan, ctx) if cte.recursive_plan is None else _recursive_cte(cte, ctx)
+        ctx.cte_cache[key] = _cte_rows(cte, ctx)
     yield ctx.cte_cache[key]
+
+
+def _cte_rows(cte: P.CteDef, ctx: EvalContext) -> Batch:
+    if cte.modifying:  # INSERT/UPDATE/DELETE ... RETURNING: the rows it returned
+        from quantadb.exec.modify import run_modify  # modify.py runs its sources through this module
+        _, returned = run_modify(cte.plan, ctx)
+        return returned if returned is not None else Batch([], 0)
+    return run_all(cte.plan, ctx) if cte.recursive_plan is None else _recursive_cte(cte, ctx)
+
+
+def _modifying_ctes(plan: P.ModifyingCtes, ctx: EvalContext) -> Iterator[Batch]:
+    for cte in plan.ctes:
+        if id(cte) not in ctx.cte_cache:
+            ctx.cte_cache[id(cte)] = _cte_rows(cte, ctx)
+    yield from run(plan.child, ctx)
 
 
 def _cte_key(cte: P.CteDef, ctx: EvalContext) -> object:
@@ -352,5 +367,5 @@ _RUNNERS = {
     P.Result: _result, P.TableScan: _table_scan, P.IndexScan: _index_scan, P.VirtualScan: _virtual_scan,
     P.Values: _values, P.Materialized: _materialized, P.FunctionScan: _function_scan, P.ProjectSet: _project_set, P.Filter: _filter,
     P.Project: _project, P.Sort: _sort, P.Limit: _limit, P.Distinct: _distinct, P.SetOp: _set_op,
-    P.CteScan: _cte_scan, P.Window: _window, P.Aggregate: _aggregate, P.Join: _join,
+    P.CteScan: _cte_scan, P.ModifyingCtes: _modifying_ctes, P.Window: _window, P.Aggregate: _aggregate, P.Join: _join,
 }

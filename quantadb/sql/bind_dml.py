@@ -107,6 +107,15 @@ class DmlBinder:
     # -- INSERT -------------------------------------------------------------------------------------
 
     def bind_insert(self, node: exp.Insert) -> P.Insert:
+        return self.q.bind_with(node, None, lambda: self._bind_insert(node), self.q.depth == 0)
+
+    def bind_update(self, node: exp.Update) -> P.Update:
+        return self.q.bind_with(node, None, lambda: self._bind_update(node), self.q.depth == 0)
+
+    def bind_delete(self, node: exp.Delete) -> P.Delete:
+        return self.q.bind_with(node, None, lambda: self._bind_delete(node), self.q.depth == 0)
+
+    def _bind_insert(self, node: exp.Insert) -> P.Insert:
         target = node.this
         names = None
         if isinstance(target, exp.Schema):
@@ -300,7 +309,7 @@ class DmlBinder:
             plan = P.Filter(plan, pred, plan.columns, estimated_rows=max(plan.estimated_rows / 3, 1))
         return plan, scope, binder, len(cols)
 
-    def bind_update(self, node: exp.Update) -> P.Update:
+    def _bind_update(self, node: exp.Update) -> P.Update:
         rel, alias, schema = self.target(node.this)
         from_ = node.args.get("from_") or node.args.get("from")
         extra = [from_.this] if from_ is not None else []
@@ -320,7 +329,7 @@ class DmlBinder:
         returning, ret_cols = self.returning(node, new_scope)
         return P.Update(rel.oid, rel.name, source, returning, ret_cols, checks)
 
-    def bind_delete(self, node: exp.Delete) -> P.Delete:
+    def _bind_delete(self, node: exp.Delete) -> P.Delete:
         rel, alias, schema = self.target(node.this)
         extra = list(node.args.get("using") or [])
         plan, scope, binder, ncols = self._source(node, rel, alias, schema, extra)

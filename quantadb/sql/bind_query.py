@@ -11,7 +11,8 @@ from quantadb.sql import functions as F
 from quantadb.sql import plan as P
 from quantadb.sql.bind_expr import ExprBinder
 from quantadb.sql.bind_support import INT8, TEXT
-from quantadb.sql.bind_from import FromBinder, rename_columns, renamed
+from quantadb.sql.bind_from import FromBinder, renamed
+from quantadb.sql.bind_with import WithBinder, is_correlated
 from quantadb.sql.catalog import CatalogView
 from quantadb.sql.expr import (AggRef, Call, ColumnRef, Const, Expr, OuterRef, SubqueryExpr, WindowCall,
                                expr_key, transform, walk)
@@ -22,7 +23,7 @@ from quantadb.types.codecs import FormatContext
 from quantadb.types.registry import SqlType
 
 
-class QueryBinder(FromBinder):
+class QueryBinder(WithBinder, FromBinder):
     """Binds one statement's queries. `params` is shared by every nested query of the statement."""
 
     def __init__(self, catalog: CatalogView, params: list[SqlType], fmt: FormatContext) -> None:
@@ -30,6 +31,7 @@ class QueryBinder(FromBinder):
         self.params = params
         self.fmt = fmt
         self.ctes: list[dict[str, P.CteDef]] = []
+        self.depth = 0  # queries being bound: 0 while binding the statement itself
         self._view_depth = 0
         # unknown-typed select-list items become text (PostgreSQL 10+), except in the SELECT that
         # feeds an INSERT, where the target columns give them their types; read by the next SELECT
@@ -40,7 +42,10 @@ class QueryBinder(FromBinder):
 
     def _bind_subquery(self, node: exp.Expression, scope: Scope) -> tuple[P.Plan, bool]:
         plan = self.bind_query(node, scope)
-        return plan, _is_correlated(plan)
+        return plan, is_correlated(plan)
+
+    def cast_plan(self, plan: P.Plan, types: list[SqlType]) -> P.Plan:
+        return _cast_plan(self, plan, types)
 
     # -- queries -----------------------------------------------------------------------------------
 
@@ -50,16 +55,12 @@ class QueryBinder(FromBinder):
             return self._order_limit_outer(node, plan, parent)
         if isinstance(node, exp.Paren):
             return self.bind_query(node.this, parent)
-        with_ = node.args.get("with_") or node.args.get("with")
-        if with_ is not None:
-            self.ctes.append({})
-            try:
-                for cte in with_.expressions:
-                    self._bind_cte(cte, bool(with_.args.get("recursive")), parent)
-                return self._bind_query_body(node, parent)
-            finally:
-                self.ctes.pop()
-        return self._bind_query_body(node, parent)
+        top_level = self.depth == 0
+        self.depth += 1
+        try:
+            return self.bind_with(node, parent, lambda: self._bind_query_body(node, parent), top_level)
+        finally:
+            self.depth -= 1
 
     def _bind_query_body(self, node: exp.Expression, parent: Scope | None) -> P.Plan:
         if isinstance(node, exp.Select):
@@ -69,34 +70,6 @@ class QueryBinder(FromBinder):
         if isinstance(node, exp.Values):
             return self._order_limit_outer(node, self._bind_values(node, parent), parent)
         raise FeatureNotSupported(f"unsupported query: {node.sql(dialect='postgres')[:60]}")
-
-    def _bind_cte(self, cte: exp.CTE, recursive: bool, parent: Scope | None) -> None:
-        name = cte.alias
-        definition = P.CteDef(name)
-        query = cte.this
-        alias_cols = [c.name for c in cte.args["alias"].columns] if cte.args.get("alias") else []
-        if recursive and isinstance(query, exp.Union) and _references(query.expression, name):
-            anchor = self.bind_query(query.this, parent)
-            definition.columns = rename_columns(anchor.columns, alias_cols)
-            definition.union_all = not query.args.get("distinct")
-            self.ctes[-1][name] = definition
-            definition.plan = anchor
-            recursive_plan = self.bind_query(query.expression, parent)
-            if len(recursive_plan.columns) != len(anchor.columns):
-                raise SqlSyntaxError("each UNION query must have the same number of columns")
-            definition.recursive_plan = _cast_plan(self, recursive_plan, [c.type for c in anchor.columns])
-            definition.correlated = _is_correlated(anchor) or _is_correlated(definition.recursive_plan)
-        else:
-            definition.plan = self.bind_query(query, parent)
-            definition.columns = rename_columns(definition.plan.columns, alias_cols)
-            definition.correlated = _is_correlated(definition.plan)
-            self.ctes[-1][name] = definition
-
-    def _find_cte(self, name: str) -> P.CteDef | None:
-        for level in reversed(self.ctes):
-            if name in level:
-                return level[name]
-        return None
 
     def _bind_values(self, node: exp.Values, parent: Scope | None) -> P.Plan:
         binder = self.expr_binder(Scope(parent=parent))
@@ -612,10 +585,3 @@ def _mark_locks(plan: P.Plan, mode: str) -> None:
         if isinstance(node, (P.TableScan, P.IndexScan)):
             node.lock_mode = mode
 
-
-def _is_correlated(plan: P.Plan) -> bool:
-    return P.is_correlated_to(plan, 1)
-
-
-def _references(node: exp.Expression, name: str) -> bool:
-    return any(t.name == name for t in node.find_all(exp.Table))

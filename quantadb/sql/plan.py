@@ -290,6 +290,20 @@ class CteDef:
     union_all: bool = True
     columns: list[PlanColumn] = field(default_factory=list)
     correlated: bool = False  # reads a row of an enclosing query: computed once per such row
+    modifying: bool = False  # `plan` is an Insert/Update/Delete; its rows are what RETURNING gives
+
+
+@dataclass(eq=False)
+class ModifyingCtes(Plan):
+    """Runs a statement's data-modifying WITH queries, each once and to completion (whether or
+    not anything reads them), then `child` (sql/bind_with.py)."""
+
+    child: Plan
+    ctes: list[CteDef]
+    columns: list[PlanColumn]
+
+    def children(self) -> list[Plan]:
+        return [self.child]
 
 
 @dataclass(eq=False)

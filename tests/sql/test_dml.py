@@ -20,3 +20,35 @@ def test_update_set_row_from_subquery(sql):
     sql.check("SELECT * FROM t", [("666", "888", None), ("50", "5", "x")])
     sql.error("UPDATE t SET (v1, v2) = (SELECT 1)", "42601", "number of columns does not match number of values")
     sql.error("UPDATE t SET (v1, v2) = (SELECT 1, 2 UNION ALL SELECT 3, 4)", "21000")
+
+
+def test_data_modifying_with_queries(sql):
+    sql.setup("CREATE TABLE w1 (id int PRIMARY KEY, v int);\nCREATE TABLE w2 (id int, v int)")
+    sql.check("WITH ins AS (INSERT INTO w1 VALUES (1, 10), (2, 20) RETURNING id, v) "
+              "SELECT * FROM ins", [("1", "10"), ("2", "20")])
+    sql.setup("WITH ins AS (INSERT INTO w1 VALUES (3, 30) RETURNING id, v) INSERT INTO w2 SELECT * FROM ins")
+    sql.check("SELECT * FROM w2", [("3", "30")])
+    sql.check("WITH d AS (DELETE FROM w1 WHERE v = 10 RETURNING *) SELECT count(*) FROM d", [("1",)])
+    sql.check("WITH u AS (UPDATE w1 SET v = v + 1 RETURNING id, v) SELECT * FROM u", [("2", "21"), ("3", "31")])
+    sql.check("WITH a (x, y) AS (DELETE FROM w2 RETURNING *) SELECT y, x FROM a", [("30", "3")])
+    # runs to completion even when nothing reads it, or LIMIT stops reading
+    sql.check("WITH d AS (DELETE FROM w1 WHERE id = 2) SELECT 1", [("1",)])
+    sql.check("WITH a AS (INSERT INTO w1 VALUES (4, 40), (5, 50) RETURNING v) SELECT * FROM a LIMIT 1", [("40",)])
+    sql.check("SELECT id FROM w1", [("3",), ("4",), ("5",)])
+    sql.check("WITH a AS (INSERT INTO w1 VALUES (6, 60) RETURNING id), b AS (INSERT INTO w2 SELECT id, 1 FROM a "
+              "RETURNING *) SELECT * FROM b", [("6", "1")])
+
+
+def test_with_on_insert_update_delete(sql):
+    sql.setup("CREATE TABLE w2 (id int, v int);\nINSERT INTO w2 VALUES (1, 1), (2, 2)")
+    sql.setup("WITH x AS (SELECT 3, 4) INSERT INTO w2 SELECT * FROM x")
+    sql.setup("WITH x AS (SELECT 1 AS id) UPDATE w2 SET v = 5 WHERE id IN (SELECT id FROM x)")
+    sql.setup("WITH x AS (SELECT 2 AS id) DELETE FROM w2 WHERE id IN (SELECT id FROM x)")
+    sql.check("SELECT * FROM w2", [("1", "5"), ("3", "4")])
+
+
+def test_data_modifying_with_errors(sql):
+    sql.setup("CREATE TABLE w1 (id int, v int)")
+    sql.error("WITH d AS (DELETE FROM w1) SELECT * FROM d", "0A000", 'WITH query "d" does not have a RETURNING clause')
+    sql.error("SELECT * FROM (WITH d AS (DELETE FROM w1 RETURNING *) SELECT * FROM d) s", "0A000",
+              "WITH clause containing a data-modifying statement must be at the top level")

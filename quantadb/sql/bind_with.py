@@ -1,0 +1,109 @@
+"""WITH: common table expressions, plain, RECURSIVE, and data-modifying (INSERT/UPDATE/DELETE
+... RETURNING) ones, for queries and for INSERT/UPDATE/DELETE statements alike.
+
+A data-modifying WITH query runs once and to completion whether or not the statement reads it,
+as in PostgreSQL: the statement's plan is wrapped in a ModifyingCtes node that runs them first
+(for INSERT/UPDATE/DELETE, around the source, which runs before the statement's own writes).
+Unlike PostgreSQL, where every part of the statement reads one snapshot, a part that reads the
+table a WITH query changed sees that change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlglot import exp
+
+from quantadb.errors import FeatureNotSupported, SyntaxError as SqlSyntaxError
+from quantadb.sql import plan as P
+from quantadb.sql.bind_from import rename_columns
+from quantadb.types.registry import SqlType
+
+_DML = (exp.Insert, exp.Update, exp.Delete)
+
+
+class WithBinder:
+    """A mixin of QueryBinder (uses its bind_query and ctes, and `cast_plan`)."""
+
+    ctes: list[dict[str, P.CteDef]]
+    cast_plan: Callable[[P.Plan, list[SqlType]], P.Plan]
+
+    def bind_with(self, node: exp.Expression, parent, bind_body: Callable[[], P.Plan],
+                  top_level: bool) -> P.Plan:
+        """`bind_body()` with `node`'s WITH queries in scope; `top_level`: a statement's own
+        WITH, the only place data-modifying ones may stand."""
+        with_ = node.args.get("with_") or node.args.get("with")
+        if with_ is None:
+            return bind_body()
+        self.ctes.append({})
+        try:
+            modifying = []
+            for cte in with_.expressions:
+                if isinstance(cte.this, _DML):
+                    if not top_level:
+                        raise FeatureNotSupported("WITH clause containing a data-modifying statement must be at "
+                                                  "the top level")
+                    modifying.append(self._bind_modifying_cte(cte))
+                else:
+                    self._bind_cte(cte, bool(with_.args.get("recursive")), parent)
+            plan = bind_body()
+        finally:
+            self.ctes.pop()
+        if not modifying:
+            return plan
+        if isinstance(plan, (P.Insert, P.Update, P.Delete)):
+            plan.source = P.ModifyingCtes(plan.source, modifying, plan.source.columns,
+                                          estimated_rows=plan.source.estimated_rows)
+            return plan
+        return P.ModifyingCtes(plan, modifying, plan.columns, estimated_rows=plan.estimated_rows)
+
+    def _bind_modifying_cte(self, cte: exp.CTE) -> P.CteDef:
+        from quantadb.sql.bind_dml import DmlBinder  # bind_dml binds through QueryBinder
+        dml = DmlBinder(self)
+        node = cte.this
+        plan = dml.bind_insert(node) if isinstance(node, exp.Insert) else \
+            dml.bind_update(node) if isinstance(node, exp.Update) else dml.bind_delete(node)
+        alias_cols = [c.name for c in cte.args["alias"].columns] if cte.args.get("alias") else []
+        definition = P.CteDef(cte.alias, plan, modifying=True)
+        definition.columns = rename_columns(plan.columns, alias_cols) if plan.returning is not None else []
+        self.ctes[-1][cte.alias] = definition
+        return definition
+
+    def _bind_cte(self, cte: exp.CTE, recursive: bool, parent) -> None:
+        name = cte.alias
+        definition = P.CteDef(name)
+        query = cte.this
+        alias_cols = [c.name for c in cte.args["alias"].columns] if cte.args.get("alias") else []
+        if recursive and isinstance(query, exp.Union) and _references(query.expression, name):
+            anchor = self.bind_query(query.this, parent)
+            definition.columns = rename_columns(anchor.columns, alias_cols)
+            definition.union_all = not query.args.get("distinct")
+            self.ctes[-1][name] = definition
+            definition.plan = anchor
+            recursive_plan = self.bind_query(query.expression, parent)
+            if len(recursive_plan.columns) != len(anchor.columns):
+                raise SqlSyntaxError("each UNION query must have the same number of columns")
+            definition.recursive_plan = self.cast_plan(recursive_plan, [c.type for c in anchor.columns])
+            definition.correlated = is_correlated(anchor) or is_correlated(definition.recursive_plan)
+        else:
+            definition.plan = self.bind_query(query, parent)
+            definition.columns = rename_columns(definition.plan.columns, alias_cols)
+            definition.correlated = is_correlated(definition.plan)
+            self.ctes[-1][name] = definition
+
+    def _find_cte(self, name: str) -> P.CteDef | None:
+        for level in reversed(self.ctes):
+            if name in level:
+                cte = level[name]
+                if cte.modifying and cte.plan.returning is None:
+                    raise FeatureNotSupported(f'WITH query "{name}" does not have a RETURNING clause')
+                return cte
+        return None
+
+
+def is_correlated(plan: P.Plan) -> bool:
+    return P.is_correlated_to(plan, 1)
+
+
+def _references(node: exp.Expression, name: str) -> bool:
+    return any(t.name == name for t in node.find_all(exp.Table))
