@@ -342,8 +342,7 @@ class Session:
         self.query_text = stmt.text
         self.query_started = time.time()
         try:
-            with self.db.gate.shared():
-                result = self._run_with_retries(portal, inline)
+            result = self._run_with_retries(portal, inline)
         except RunInWorker:
             raise
         except SqlError:
@@ -390,7 +389,10 @@ class Session:
         while True:
             token = self.store.savepoint(txn) if stmt.may_write else None
             try:
-                result = S.execute(self, portal, inline)
+                # VACUUM renumbers rows: an attempt holds the gate, a wait for a row lock does not
+                # (the attempt was undone; holding it there kept autovacuum out under contention)
+                with self.db.gate.shared():
+                    result = S.execute(self, portal, inline)
             except WouldBlock as block:
                 if token is not None:
                     self.store.rollback_to(txn, token)

@@ -59,6 +59,11 @@ log = logging.getLogger("quantadb.storage.wal")
 _BUFFER_FLUSH_BYTES = 8 << 20
 
 
+_WRITTEN: Future = Future()  # the resolved future of every flush that finished at once
+_WRITTEN.set_running_or_notify_cancel()
+_WRITTEN.set_result(None)
+
+
 class WalWriter:
     """Appends records after `start_lsn` (which must be where the existing log ends)."""
 
@@ -134,6 +139,8 @@ class WalWriter:
 
     def flush_async(self, lsn: int) -> Future:
         """A future that resolves (result None) once everything up to `lsn` is durable."""
+        if self._inline:
+            return self._flush_inline(lsn)
         future: Future = Future()
         future.set_running_or_notify_cancel()   # a waiter may not cancel a shared fsync
         with self._lock:
@@ -148,11 +155,25 @@ class WalWriter:
             if self._closing:
                 raise ValueError("WAL writer is closed")
             heapq.heappush(self._waiters, (lsn, next(self._seq), future))
-            if lsn > self._requested_lsn and not self._inline:
+            if lsn > self._requested_lsn:
                 self._requested_lsn = lsn
                 self._wakeup.notify()
-        if self._inline:
-            self._flush_round()
+        return future
+
+    def _flush_inline(self, lsn: int) -> Future:
+        """fsync off: write what is buffered now; the writes of a round that another thread holds
+        `_io` for end before ours starts, so `lsn` is written when this returns."""
+        with self._lock:
+            if self._failed is None:
+                if lsn > self._written_lsn:
+                    raise ValueError(f"cannot flush to LSN {lsn}: only {self._written_lsn} appended")
+                if self._closing:
+                    raise ValueError("WAL writer is closed")
+        if self._failed is None and (lsn <= self._flushed_lsn or self._flush_round()):
+            return _WRITTEN
+        future: Future = Future()
+        future.set_running_or_notify_cancel()
+        future.set_exception(self._refusal())
         return future
 
     def flush(self, lsn: int | None = None) -> None:

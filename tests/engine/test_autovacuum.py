@@ -4,6 +4,7 @@ does (n_live_tup, n_dead_tup, last_autovacuum, autovacuum_count, vacuum_count)."
 
 from __future__ import annotations
 
+import threading
 import time
 
 import psycopg
@@ -92,3 +93,35 @@ def test_vacuum_statement_counts_as_vacuum(server):
         stats = wait_for(conn, "swept", lambda s: s["vacuum_count"] >= 1)
         assert stats["vacuum_count"] == 1 and stats["last_vacuum"] is not None, stats
         assert (stats["n_live_tup"], stats["n_dead_tup"]) == (1, 0), stats
+
+
+def test_autovacuum_runs_while_writers_wait_for_row_locks(server):
+    """Clients queueing for one hot row (pgbench's branches) must not keep VACUUM out: a
+    statement waiting for a row lock has let go of the rows it read and holds nothing."""
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE hot (id int PRIMARY KEY, v int)")
+        conn.execute("INSERT INTO hot VALUES (1, 0)")
+    stop = threading.Event()
+    done = [0] * 6
+
+    def writer(n: int) -> None:
+        with psycopg.connect(server.dsn) as c:
+            while not stop.is_set():
+                c.execute("UPDATE hot SET v = v + 1 WHERE id = 1")
+                time.sleep(0.001)  # hold the row lock across a round trip, as pgbench's transaction does
+                c.commit()
+                done[n] += 1
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(len(done))]
+    for t in threads:
+        t.start()
+    try:
+        with psycopg.connect(server.dsn, autocommit=True) as conn:
+            stats = wait_for(conn, "hot", lambda s: s["autovacuum_count"] >= 2, timeout_s=60)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert stats["autovacuum_count"] >= 2, stats
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        assert conn.execute("SELECT v FROM hot").fetchone()[0] == sum(done)
