@@ -84,8 +84,16 @@ def ready_for_query(status: str) -> bytes:
     return READY[status]
 
 
+_COMPLETE: dict[str, bytes] = {}  # CommandComplete by tag: a few tags ("SELECT 1", "UPDATE 1") recur
+
+
 def command_complete(tag: str) -> bytes:
-    return message(b"C", _cstr(tag))
+    msg = _COMPLETE.get(tag)
+    if msg is None:
+        msg = message(b"C", _cstr(tag))
+        if len(_COMPLETE) < 4096:
+            _COMPLETE[tag] = msg
+    return msg
 
 
 def parameter_description(oids: list[int]) -> bytes:

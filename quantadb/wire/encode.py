@@ -31,27 +31,65 @@ def describe(columns: list[ColumnDesc], formats: list[int] | None) -> bytes:
     return row_description(fields)
 
 
-class EncoderCache:
-    """Per-connection encoders by (type, format), rebuilt when the FormatContext changes."""
+class _Shape:
+    __slots__ = ("columns", "formats", "description", "ctx", "encoders")
+
+    def __init__(self, columns: list[ColumnDesc], formats: list[int] | None) -> None:
+        self.columns = columns  # held, so its id() names nothing else while cached
+        self.formats = formats
+        self.description = describe(columns, formats)
+        self.ctx: object = None
+        self.encoders: list[Encoder] = []
+
+
+class ShapeCache:
+    """Per connection: RowDescription bytes and value encoders of a result shape, made once.
+
+    A prepared statement's column list is the same object at every execution (it lives in the
+    plan), so shapes are found by its identity and the formats compared; encoders are rebuilt
+    when the FormatContext changes (SET DateStyle, ...)."""
+
+    MAX_SHAPES = 512
 
     def __init__(self) -> None:
+        self._shapes: dict[int, _Shape] = {}
+        self._encoders: dict[tuple, Encoder] = {}  # by (type, format) for the current context
         self._ctx: object = None
-        self._cache: dict[tuple, Encoder] = {}
 
-    def encoders(self, columns: list[ColumnDesc], formats: list[int], ctx: object) -> list[Encoder]:
+    def _shape(self, columns: list[ColumnDesc], formats: list[int] | None) -> _Shape:
+        if formats is not None and not any(formats):
+            formats = None  # all text, as a Describe of the statement says
+        shape = self._shapes.get(id(columns))
+        if shape is None or shape.columns is not columns or shape.formats != formats:
+            if len(self._shapes) >= self.MAX_SHAPES:
+                self._shapes.clear()
+            shape = self._shapes[id(columns)] = _Shape(columns, formats and list(formats))
+        return shape
+
+    def description(self, columns: list[ColumnDesc], formats: list[int] | None) -> bytes:
+        return self._shape(columns, formats).description
+
+    def encoders(self, columns: list[ColumnDesc], formats: list[int] | None, ctx: object) -> list[Encoder]:
+        shape = self._shape(columns, formats)
+        if shape.ctx is not ctx:
+            shape.encoders = self._make_encoders(columns, shape.formats, ctx)
+            shape.ctx = ctx
+        return shape.encoders
+
+    def _make_encoders(self, columns: list[ColumnDesc], formats: list[int] | None, ctx: object) -> list[Encoder]:
         if ctx is not self._ctx:
             self._ctx = ctx
-            self._cache.clear()
+            self._encoders.clear()
         out = []
         for i, c in enumerate(columns):
-            fmt = formats[i] if i < len(formats) else 0
+            fmt = formats[i] if formats and i < len(formats) else 0
             key = (c.type, fmt)
             # record types compare equal whatever their fields: their encoders are not shared
-            enc = self._cache.get(key) if not c.type.extra else None
+            enc = self._encoders.get(key) if not c.type.extra else None
             if enc is None:
                 enc = codecs.binary_encoder(c.type) if fmt == 1 else codecs.text_encoder(c.type, ctx)
                 if not c.type.extra:
-                    self._cache[key] = enc
+                    self._encoders[key] = enc
             out.append(enc)
         return out
 

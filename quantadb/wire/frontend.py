@@ -51,15 +51,6 @@ class StartupPacket:
     cancel_secret: int = 0
 
 
-@dataclass
-class Bind:
-    portal: str
-    statement: str
-    param_formats: list[int]
-    params: list[bytes | None]
-    result_formats: list[int]
-
-
 class Body:
     """A cursor over one message body; every read checks the bounds."""
 
@@ -122,18 +113,26 @@ _COMPACT_BYTES = 1 << 16
 
 
 class MessageReader:
-    """Accumulates received bytes and splits them into messages."""
+    """Accumulates received bytes and splits them into messages.
+
+    A packet that starts at a message boundary is kept as received (bytes, no copy: message
+    bodies are slices of it); only a message split across packets is assembled in a bytearray."""
 
     def __init__(self, max_message_bytes: int) -> None:
         self.max_message_bytes = max_message_bytes
-        self._buf = bytearray()
+        self._buf: bytes | bytearray = b""
         self._pos = 0
 
     def feed(self, data: bytes) -> None:
-        if self._pos and (self._pos == len(self._buf) or self._pos > _COMPACT_BYTES):
-            del self._buf[:self._pos]  # a partial message may stay: keep the buffer from growing
-            self._pos = 0
-        self._buf += data
+        buf, pos = self._buf, self._pos
+        if pos >= len(buf):  # the usual case: the previous packet held whole messages only
+            self._buf, self._pos = data, 0
+        elif isinstance(buf, bytes) or pos > _COMPACT_BYTES:  # keep only the partial message
+            rest = bytearray(memoryview(buf)[pos:])
+            rest += data
+            self._buf, self._pos = rest, 0
+        else:
+            buf += data
 
     @property
     def buffered(self) -> int:
@@ -190,22 +189,34 @@ class MessageReader:
 
     def next_message(self) -> tuple[str, bytes] | None:
         """The next (type, body) pair, or None until it has fully arrived."""
-        if self.buffered < 5:
+        buf, pos = self._buf, self._pos
+        if len(buf) - pos < 5:
             return None
-        (length,) = _I32.unpack_from(self._buf, self._pos + 1)
-        self._check_length(length, 4)
-        if self.buffered < length + 1:
+        (length,) = _I32.unpack_from(buf, pos + 1)
+        if length < 4 or length > self.max_message_bytes:
+            self._check_length(length, 4)
+        end = pos + 1 + length
+        if end > len(buf):
             return None
-        kind = chr(self._buf[self._pos])
-        body = bytes(self._buf[self._pos + 5:self._pos + 1 + length])
-        self._pos += 1 + length
-        return kind, body
+        self._pos = end
+        body = buf[pos + 5:end]
+        return chr(buf[pos]), body if type(body) is bytes else bytes(body)
 
 
 # --- body decoders -------------------------------------------------------------------------
+#
+# The hot ones (Query, Bind, Execute) take a direct path over the bytes; any irregularity
+# sends the body to the checked decoder, whose errors carry PostgreSQL's messages.
+
+_DECODE_SLIPS = (ValueError, IndexError, struct.error, UnicodeDecodeError)
 
 
 def decode_query(data: bytes) -> str:
+    if data and data.find(b"\0") == len(data) - 1:
+        try:
+            return data[:-1].decode("utf-8")
+        except UnicodeDecodeError:
+            pass
     b = Body(data)
     sql = b.cstr()
     b.end()
@@ -234,7 +245,14 @@ def _formats(b: Body) -> list[int]:
     return fmts
 
 
+Bind = tuple  # (portal, statement, param_formats, params, result_formats): Session.bind's arguments
+
+
 def decode_bind(data: bytes) -> Bind:
+    try:
+        return _decode_bind_direct(data)
+    except _DECODE_SLIPS:
+        pass
     b = Body(data)
     portal, stmt = b.cstr(), b.cstr()
     param_formats = _formats(b)
@@ -247,11 +265,57 @@ def decode_bind(data: bytes) -> Bind:
         params.append(None if length == -1 else b.take(length))
     result_formats = _formats(b)
     b.end()
-    return Bind(portal, stmt, param_formats, params, result_formats)
+    return portal, stmt, param_formats, params, result_formats
+
+
+def _shorts(data: bytes, pos: int) -> tuple[list[int], int]:
+    """int16 n, int16[n] format codes at pos: (codes, position after them); ValueError if invalid."""
+    (n,) = _I16.unpack_from(data, pos)
+    pos += 2
+    if n == 0:
+        return [], pos
+    codes = list(struct.unpack_from(f"!{n}h", data, pos))  # a negative n fails here
+    for c in codes:
+        if c != 0 and c != 1:
+            raise ValueError(c)
+    return codes, pos + 2 * n
+
+
+def _decode_bind_direct(data: bytes) -> Bind:
+    """Bind when the body is well formed; raises one of _DECODE_SLIPS on anything else."""
+    e1 = data.index(0)
+    e2 = data.index(0, e1 + 1)
+    portal = data[:e1].decode("utf-8") if e1 else ""
+    stmt = data[e1 + 1:e2].decode("utf-8")
+    param_formats, pos = _shorts(data, e2 + 1)
+    (n,) = _I16.unpack_from(data, pos)
+    pos += 2
+    params: list[bytes | None] = []
+    size = len(data)
+    for _ in range(n):  # nothing for a negative n: the length check below fails
+        (length,) = _I32.unpack_from(data, pos)
+        pos += 4
+        if length == -1:
+            params.append(None)
+            continue
+        end = pos + length
+        if length < 0 or end > size:
+            raise ValueError(length)
+        params.append(data[pos:end])
+        pos = end
+    result_formats, pos = _shorts(data, pos)
+    if pos != size or n < 0:
+        raise ValueError(pos)
+    return portal, stmt, param_formats, params, result_formats
 
 
 def decode_target(data: bytes) -> tuple[str, str]:
     """Describe and Close: ('S' | 'P', name)."""
+    if data[:1] in (b"S", b"P") and data.find(b"\0") == len(data) - 1:
+        try:
+            return chr(data[0]), data[1:-1].decode("utf-8")
+        except UnicodeDecodeError:
+            pass
     b = Body(data)
     kind = b.byte()
     if kind not in ("S", "P"):
@@ -262,6 +326,13 @@ def decode_target(data: bytes) -> tuple[str, str]:
 
 
 def decode_execute(data: bytes) -> tuple[str, int]:
+    end = len(data) - 5
+    if end >= 0 and data.find(b"\0") == end:
+        try:
+            portal = data[:end].decode("utf-8") if end else ""
+            return portal, max(_I32.unpack_from(data, end + 1)[0], 0)
+        except UnicodeDecodeError:
+            pass
     b = Body(data)
     portal = b.cstr()
     max_rows = b.int32()

@@ -82,15 +82,10 @@ class WireServer:
         # worker) to get it: after an fsync the flusher may wait a whole switch interval
         # (5 ms by default) to resolve the waiting commits. 0.5 ms: +25% TPC-B with fsync on.
         sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
-        self._server = await asyncio.start_server(self._accept, self.config.host, self.config.port,
-                                                  limit=1 << 20)
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(lambda: Connection(self), self.config.host, self.config.port)
         host, port = self._server.sockets[0].getsockname()[:2]
         return host, port
-
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        conn = Connection(self, reader, writer)
-        self.connections.add(conn)
-        await conn.run()
 
     def new_backend_key(self) -> tuple[int, int]:
         return next(self._pids), secrets.randbits(31)
@@ -126,8 +121,8 @@ class WireServer:
         deadline = loop.time() + self.config.shutdown_grace_s
         while True:
             for conn in list(self.connections):
-                if not conn.busy and conn.task is not None and not conn.task.done():
-                    conn.task.cancel()
+                if not conn.busy:
+                    conn.terminate()
             busy = [c for c in self.connections if c.busy]
             if not self.connections or loop.time() >= deadline:
                 break
@@ -141,8 +136,8 @@ class WireServer:
                 break
             await asyncio.sleep(0.05)
         for conn in list(self.connections):
-            if conn.task is not None:
-                conn.task.cancel()
-        if self.connections:
-            await asyncio.wait([c.task for c in self.connections if c.task is not None], timeout=2.0)
+            conn.terminate()
+        pending = [c.pending for c in self.connections if c.pending is not None]
+        if pending:
+            await asyncio.wait(pending, timeout=2.0)
         self.executor.shutdown(wait=False, cancel_futures=True)

@@ -21,7 +21,7 @@ class WireStats:
         self.duration_sum_s = 0.0
 
     def statement(self, tag: str | None, seconds: float) -> None:
-        command = tag.split(" ", 1)[0] if tag else "FETCH"
+        command = tag.partition(" ")[0] if tag else "FETCH"
         self.statements[command] += 1
         self.duration_counts[bisect.bisect_left(DURATION_BUCKETS_S, seconds)] += 1
         self.duration_sum_s += seconds

@@ -2,6 +2,7 @@
 
 Statements it understands (case-sensitive, one per `;`):
   SELECT 1                one int4 row          ROWS n      n int4 rows (column "n")
+  BATCHES n m             n batches of m int4 rows               DURABLE s   tag "COMMIT", durable after s seconds
   SLEEP s                 runs on a worker, cancelable (57014)
   ERROR                   raises 42P01          NOTICE     a NOTICE, then tag "DO"
   BEGIN / COMMIT / ROLLBACK                     transaction status I/T/E and 25P02
@@ -13,7 +14,7 @@ Statements it understands (case-sensitive, one per `;`):
 from __future__ import annotations
 
 import threading
-import time
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 import numpy as np
@@ -137,6 +138,15 @@ class FakeSession:
             r = _rows(1, "?column?")
         elif word == "ROWS":
             r = _rows(int(arg))
+        elif word == "BATCHES":
+            n, m = map(int, arg.split())
+            r = _rows(m)
+            r.batches = r.batches * n
+            r.tag = f"SELECT {n * m}"
+        elif word == "DURABLE":
+            done: Future = Future()
+            threading.Timer(float(arg), done.set_result, (None,)).start()
+            r = Result(tag="COMMIT", durable=done)
         elif word == "SLEEP":
             if inline:
                 raise RunInWorker()

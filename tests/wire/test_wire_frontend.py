@@ -89,9 +89,7 @@ def test_decode_parse_bind_execute_describe():
     assert fe.decode_parse(b"s1\0SELECT $1\0" + struct.pack("!hi", 1, 23)) == ("s1", "SELECT $1", [23])
     body = (b"p\0s1\0" + struct.pack("!hh", 1, 1) + struct.pack("!h", 2) + struct.pack("!i", 4) + b"\0\0\0\x05"
             + struct.pack("!i", -1) + struct.pack("!hh", 1, 1))
-    b = fe.decode_bind(body)
-    assert (b.portal, b.statement, b.param_formats, b.params, b.result_formats) == \
-        ("p", "s1", [1], [b"\0\0\0\x05", None], [1])
+    assert fe.decode_bind(body) == ("p", "s1", [1], [b"\0\0\0\x05", None], [1])
     assert fe.decode_execute(b"\0" + struct.pack("!i", 10)) == ("", 10)
     assert fe.decode_target(b"Sname\0") == ("S", "name")
     assert fe.decode_sasl_initial(b"SCRAM-SHA-256\0" + struct.pack("!i", 3) + b"abc") == ("SCRAM-SHA-256", b"abc")
