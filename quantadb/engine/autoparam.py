@@ -41,7 +41,9 @@ class Template:
     types: list[SqlType]  # the type each literal would have had (int4, int8, numeric or unknown)
 
 
-_LITERAL = re.compile(r"(?<!\w)'(?:[^']|'')*'|(?<![\w$.])(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)")
+# a string literal not after a word character, a number not after a word character, $ or "." (the
+# look-behinds follow the first character, so the engine skips to candidate characters at once)
+_LITERAL = re.compile(r"'(?<!\w')(?:[^']|'')*'|(?:\d(?<![\w$.]\d)\d*\.?\d*|\.(?<![\w$.]\.)\d+)(?:[eE][+-]?\d+)?")
 _NOT_BY_SHAPE = re.compile(r"--|/\*|[\"$'\\]")  # left in a shape: comments, quotes, dollars: lex it
 _MAX_SHAPES = 2000
 _shapes: dict[str, tuple | None] = {}  # shape -> (lead, trail, per literal: None or chars of sign) | None
@@ -196,14 +198,17 @@ _SIGN_CONTEXT = {"select", "where", "and", "or", "not", "when", "then", "else", 
                  "limit", "offset", "between", "like", "is", "distinct", "return", "on", "having", "all", "any"}
 
 
+_UNKNOWN, _NUMERIC, _INT4, _INT8 = SqlType(R.UNKNOWN), SqlType(R.NUMERIC), SqlType(R.INT4), SqlType(R.INT8)
+
+
 def _literal_type(text: str, kind: str) -> SqlType:
     if kind == "string":
-        return SqlType(R.UNKNOWN)
-    if any(c in text for c in ".eE"):
-        return SqlType(R.NUMERIC)
+        return _UNKNOWN
+    if "." in text or "e" in text or "E" in text:
+        return _NUMERIC
     value = int(text)
     if -2**31 <= value < 2**31:
-        return SqlType(R.INT4)
+        return _INT4
     if -2**63 <= value < 2**63:
-        return SqlType(R.INT8)
-    return SqlType(R.NUMERIC)
+        return _INT8
+    return _NUMERIC
