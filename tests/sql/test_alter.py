@@ -102,3 +102,26 @@ def test_actions_without_effect_are_accepted(sql):
         ALTER TABLE t ADD COLUMN IF NOT EXISTS v int;
     """)
     sql.check("SELECT conname FROM pg_constraint WHERE conrelid = 't'::regclass", [("t_pkey",), ("v_pos",)])
+
+
+def test_alter_column_type_keeps_the_column_in_place(sql):
+    sql.setup("CREATE TABLE at1 (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name varchar(10) NOT NULL "
+              "DEFAULT 'x' CHECK (length(name) < 9), n int UNIQUE, ts timestamp, f real, z text);\n"
+              "INSERT INTO at1 (name, n, ts, f, z) VALUES ('ab', 1, '2020-01-01 10:00', 1.5, 'q'), "
+              "('cd', 2, '2021-06-01', 2.25, 'r');\n"
+              "ALTER TABLE at1 ALTER COLUMN name TYPE varchar(20);\n"
+              "ALTER TABLE at1 ALTER COLUMN id TYPE bigint;\n"
+              "ALTER TABLE at1 ALTER COLUMN n TYPE bigint;\n"
+              "ALTER TABLE at1 ALTER COLUMN ts TYPE timestamptz;\n"
+              "ALTER TABLE at1 ALTER COLUMN f TYPE float8;\n"
+              "ALTER TABLE at1 ALTER COLUMN z TYPE varchar(5)")
+    sql.check("SELECT attnum, attname, format_type(atttypid, atttypmod), attnotnull, attidentity FROM pg_attribute "
+              "WHERE attrelid = 'at1'::regclass AND attnum > 0 AND NOT attisdropped",
+              [("1", "id", "bigint", "t", "a"), ("2", "name", "character varying(20)", "t", ""),
+               ("3", "n", "bigint", "f", ""), ("4", "ts", "timestamp with time zone", "f", ""),
+               ("5", "f", "double precision", "f", ""), ("6", "z", "character varying(5)", "f", "")])
+    sql.check("SELECT * FROM at1", [("1", "ab", "1", "2020-01-01 10:00:00+00", "1.5", "q"),
+                                    ("2", "cd", "2", "2021-06-01 00:00:00+00", "2.25", "r")])
+    sql.check("INSERT INTO at1 (name, n) VALUES ('ef', 3) RETURNING id, name, n", [("3", "ef", "3")])
+    sql.error("INSERT INTO at1 (name, n) VALUES ('gh', 3)", "23505")
+    sql.error("INSERT INTO at1 (name, n) VALUES ('ghijklmnop', 4)", "23514")

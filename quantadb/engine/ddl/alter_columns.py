@@ -21,6 +21,7 @@ from quantadb.sql import ddl_stmts as D
 from quantadb.storage.catalog import ColumnDef, RelationDef
 from quantadb.types import registry as R
 from quantadb.types.pg_cast import can_cast
+from quantadb.types.scaled import storage_scale
 
 if TYPE_CHECKING:
     from quantadb.engine.session import Session
@@ -79,9 +80,11 @@ def drop_column(session: "Session", rel: RelationDef, name: str, if_exists: bool
 
 def change_type(session: "Session", rel: RelationDef, col: ColumnDef, new_type: R.SqlType,
                 using: str | None) -> RelationDef:
-    """ALTER COLUMN TYPE: a new column filled with USING (default: a cast of the old value)
-    replaces the old one under its name; constraints and indexes follow it to the new attnum.
-    Unlike PostgreSQL, the column moves to the end of the table's column order."""
+    """ALTER COLUMN TYPE: the new values (USING, by default a cast of the old value) are computed
+    into a hidden column first. When the new type is stored as the old one is (`_stored_alike`),
+    the column is retyped where it stands and the values copied back, so it keeps its attnum and
+    place, as in PostgreSQL; otherwise the hidden column becomes the column and, unlike
+    PostgreSQL, moves to the end of the column order. Indexes over it are rebuilt."""
     if using is None and can_cast(col.type.pg, new_type.pg) not in ("i", "a"):
         target = R.format_type(new_type.pg, -1)
         raise DatatypeMismatch(f'column "{col.name}" cannot be cast automatically to type {target}',
@@ -89,14 +92,26 @@ def change_type(session: "Session", rel: RelationDef, col: ColumnDef, new_type: 
     store, txn = session.store, session_txn(session)
     attnum = max(c.attnum for c in rel.columns) + 1
     hidden = replace(col, attnum=attnum, type=new_type, name=f"........pg.retype.{col.attnum}........",
-                     not_null=False, identity="")
+                     not_null=False, identity="", default=None)
     store.alter_relation(txn, replace(rel, columns=rel.columns + (hidden,)))
     source = using if using is not None else quote_ident(col.name)
     run_sql(session, f"UPDATE {quote_relation(session, rel)} SET {quote_ident(hidden.name)} = "
                      f"({source})::{R.format_type(new_type.pg, new_type.typmod)}")
+    if _stored_alike(col.type, new_type):
+        retyped = replace(col, type=new_type)
+        # the copy back is no user's UPDATE: an identity column takes it too
+        copying = replace_column(rel, replace(retyped, identity=""))
+        store.alter_relation(txn, replace(copying, columns=copying.columns + (hidden,)))
+        run_sql(session, f"UPDATE {quote_relation(session, rel)} SET {quote_ident(col.name)} = "
+                         f"{quote_ident(hidden.name)}")
+        final = retyped
+        columns = replace_column(rel, retyped).columns + (dropped_column(hidden),)
+    else:
+        final = replace(hidden, name=col.name, not_null=col.not_null, identity=col.identity, default=col.default)
+        columns = replace_column(rel, dropped_column(col)).columns + (final,)
 
     def moved(attnums: tuple[int, ...]) -> tuple[int, ...]:
-        return tuple(attnum if a == col.attnum else a for a in attnums)
+        return tuple(final.attnum if a == col.attnum else a for a in attnums)
 
     index_oids = {}
     for index in session.catalog().indexes_of(rel.oid):
@@ -105,15 +120,26 @@ def change_type(session: "Session", rel: RelationDef, col: ColumnDef, new_type: 
             new_index = replace(index, oid=store.allocate_oid(txn), index_columns=moved(index.index_columns))
             index_oids[index.oid] = new_index.oid
             store.create_relation(txn, new_index)
-    renamed = replace(hidden, name=col.name, not_null=col.not_null, identity=col.identity, default=col.default,
-                      comment=col.comment)
-    rel = replace(rel, columns=tuple(dropped_column(c) if c.attnum == col.attnum else c for c in rel.columns)
-                  + (renamed,),
+    rel = replace(rel, columns=columns,
                   constraints=tuple(replace(c, columns=moved(c.columns), index_oid=index_oids.get(c.index_oid,
                                                                                                   c.index_oid))
                                     for c in rel.constraints))
     store.alter_relation(txn, rel)
     return rel
+
+
+# integer and float widenings storage converts in place, losslessly both ways (a rollback
+# narrows the old values back)
+_WIDENINGS = {(R.INT2, R.INT4), (R.INT2, R.INT8), (R.INT4, R.INT8), (R.FLOAT4, R.FLOAT8)}
+
+
+def _stored_alike(old: R.SqlType, new: R.SqlType) -> bool:
+    """Can storage hold the new type's values where the old type's are: the same representation
+    (dtype, scaled numeric's scale, dictionary-coded strings), or a widening it converts."""
+    if (old.pg, new.pg) in _WIDENINGS:
+        return True
+    return (old.pg.dtype == new.pg.dtype and storage_scale(old) == storage_scale(new)
+            and (old.pg in R.STRING_TYPES) == (new.pg in R.STRING_TYPES))
 
 
 def add_identity(session: "Session", rel: RelationDef, name: str, always: bool,
