@@ -42,6 +42,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("quantadb.engine")
 
+_TEXT = [0]  # the format list of text parameters
+_NO_CHANGES: dict[str, str] = {}
+_NO_NOTICES: list[Notice] = []
+_MAX_DECODER_SETS = 256
+
 
 @dataclass
 class Prepared:
@@ -114,6 +119,11 @@ class Session:
         self._format: FormatContext | None = None
         self._format_version = -1
         self._decoders: dict[tuple[SqlType, int], Callable[[bytes], Any]] = {}  # for this _format
+        # per parameter-type list (a Prepared's or a plan's: the same object at every execution),
+        # found by identity: (the list, the formats, the FormatContext, its decoders)
+        self._param_decoders: dict[int, tuple[list[SqlType], list[int], FormatContext,
+                                              list[Callable[[bytes], Any]]]] = {}
+        self._txn_defaults: tuple[int, str, bool, bool] = (-1, "", False, True)  # (settings version, ...)
         self.advisory_locks: dict[int, int] = {}
 
     # -- reported state -----------------------------------------------------------------------
@@ -123,6 +133,9 @@ class Session:
         return self.settings.reported()
 
     def take_reports(self) -> tuple[dict[str, str], list[Notice]]:
+        """(changed reported settings, queued notices); the caller only reads them."""
+        if not self.notices and not self.settings.changed:
+            return _NO_CHANGES, _NO_NOTICES
         notices, self.notices = self.notices, []
         return self.settings.take_changes(), notices
 
@@ -188,7 +201,7 @@ class Session:
         return Portal(Prepared(stmt.text, stmt, []), [], [])
 
     def decode_literals(self, types: list[SqlType], literals: list[str]) -> list[Any]:
-        return self._decode_params(types, [0], [t.encode() for t in literals])
+        return self._decode_params(types, _TEXT, [t.encode() for t in literals])
 
     def end_query(self, failed: bool) -> Future | None:
         return self._end_implicit(failed)
@@ -246,21 +259,27 @@ class Session:
         self.portals[portal] = Portal(prepared, values, formats)
 
     def _decode_params(self, types: list[SqlType], formats: list[int], params: list[bytes | None]) -> list[Any]:
-        out = []
         ctx = self.format_context
-        decoders = self._decoders
-        for i, (t, raw) in enumerate(zip(types, params)):
-            if raw is None:
-                out.append(None)
-                continue
+        entry = self._param_decoders.get(id(types))
+        if entry is None or entry[0] is not types or entry[1] != formats or entry[2] is not ctx:
+            if len(self._param_decoders) >= _MAX_DECODER_SETS:
+                self._param_decoders.clear()
+            entry = self._param_decoders[id(types)] = (types, list(formats), ctx,
+                                                       self._decoders_for(types, formats, ctx))
+        return [None if raw is None else decode(raw) for decode, raw in zip(entry[3], params)]
+
+    def _decoders_for(self, types: list[SqlType], formats: list[int],
+                      ctx: FormatContext) -> list[Callable[[bytes], Any]]:
+        out = []
+        for i, t in enumerate(types):
             fmt = formats[0] if len(formats) == 1 else (formats[i] if formats else 0)
-            decode = decoders.get((t, fmt))
+            decode = self._decoders.get((t, fmt))
             if decode is None:
                 target = t if t.pg is not R.UNKNOWN else SqlType(R.TEXT)
                 decode = binary_decoder(target) if fmt == 1 else text_decoder(target, ctx)
                 if not t.extra:  # `extra` does not take part in SqlType's equality
-                    decoders[(t, fmt)] = decode
-            out.append(decode(raw))
+                    self._decoders[(t, fmt)] = decode
+            out.append(decode)
         return out
 
     def describe_statement(self, name: str) -> tuple[list[int], list[ColumnDesc] | None]:
@@ -319,16 +338,25 @@ class Session:
                                          "transaction block")
 
     def _ensure_txn(self) -> Any:
-        if self.state.txn is None:
-            iso = self.settings.get("default_transaction_isolation")
-            ro = self.settings.get("default_transaction_read_only") == "on" or self.db.read_only
-            self.state.txn = self.store.begin(iso, ro, self._cancel)
-            self.state.txn.synchronous_commit = self.settings.get("synchronous_commit") != "off"
-            self.state.started_us = S.now_us()
-            self.settings.begin()
-            self.settings.values["transaction_isolation"] = iso
-            self.settings.values["transaction_read_only"] = "on" if ro else "off"
-        return self.state.txn
+        txn = self.state.txn
+        if txn is not None:
+            return txn
+        s = self.settings
+        version, iso, ro, synchronous = self._txn_defaults
+        if version != s.version:
+            values = s.values
+            iso = values["default_transaction_isolation"]
+            ro = values["default_transaction_read_only"] == "on"
+            synchronous = values["synchronous_commit"] != "off"
+            self._txn_defaults = (s.version, iso, ro, synchronous)
+        ro = ro or self.db.read_only  # a replica's, which promotion ends
+        txn = self.state.txn = self.store.begin(iso, ro, self._cancel)
+        txn.synchronous_commit = synchronous
+        self.state.started_us = S.now_us()
+        s.begin()
+        s.values["transaction_isolation"] = iso
+        s.values["transaction_read_only"] = "on" if ro else "off"
+        return txn
 
     def _execute(self, portal: Portal, max_rows: int, inline: bool) -> Result:
         stmt = portal.prepared.stmt
@@ -337,16 +365,14 @@ class Session:
         self._check_failed(stmt)
         if portal.rows is not None:  # a suspended portal continues
             return self._fetch_portal(portal, max_rows)
-        self._cancel.clear()
+        if self._cancel.is_set():  # a cancel that came while no statement ran is dropped
+            self._cancel.clear()
         self.state_name = "active"
         self.query_text = stmt.text
         self.query_started = time.time()
         try:
             result = self._run_with_retries(portal, inline)
         except RunInWorker:
-            raise
-        except SqlError:
-            self.statement_failed()
             raise
         except Exception:
             self.statement_failed()
@@ -437,7 +463,8 @@ class Session:
     def _end_implicit(self, failed: bool) -> Future | None:
         if self.state.block:
             return None
-        self._drop_cursors()  # portals end with their (implicit) transaction
+        if self.portals:
+            self._drop_cursors()  # portals end with their (implicit) transaction
         if self.state.txn is None:
             return None
         txn = self.state.txn
