@@ -222,7 +222,7 @@ class Index:
             try:
                 lo = hi = self._search(keys, key, "left")
                 # a key has few versions: step over them rather than a second search
-                while hi < n and hi - lo < _STEPS and keys[hi] == key:
+                while hi < n and hi - lo < _STEPS and keys.item(hi) == key:
                     hi += 1
                 if hi - lo == _STEPS:
                     hi = self._search(keys, key, "right")

@@ -192,6 +192,15 @@ class SegColumn:
             return Column.coded(self.data[start:stop], self._dictionary(), valid)
         return Column(self.data[start:stop], valid)
 
+    def read_one(self, off: int) -> Column:
+        """read(off, off + 1), a coded column's one value as a plain one (not its whole dictionary)."""
+        if self.values is None:
+            return self.read(off, off + 1)
+        data = np.empty(1, dtype=object)
+        code = int(self.data[off])
+        data[0] = self.values[code] if code >= 0 else None
+        return Column(data, None if self.valid is None else self.valid[off:off + 1])
+
     def take(self, idx: np.ndarray) -> Column:
         valid = None if self.valid is None else self.valid[idx]
         if self.scale is not None:
@@ -440,10 +449,12 @@ class Table:
             if not self.segments:
                 return [null_column(self.types[a - 1], 0) for a in attnums]
             return [self._take(self.segments[0], a, rowids) for a in attnums]
-        if len(rowids) == 1:
+        if len(rowids) == 1:  # views of the segment's arrays, as scan() gives (published rows never change)
             r = int(rowids[0])
-            seg, off = self.segments[r // cap], np.array([r % cap])
-            return [self._take(seg, a, off) for a in attnums]
+            seg, off = self.segments[r // cap], r % cap
+            cols = seg.cols
+            return [cols[a - 1].read_one(off) if a <= len(cols) and cols[a - 1] is not None
+                    else null_column(self.types[a - 1], 1) for a in attnums]
         segs = rowids // cap
         uniq = np.unique(segs)
         if len(uniq) == 1:
