@@ -106,6 +106,10 @@ def data_rows(batch: Batch, encoders: list[Encoder]) -> bytes:
         return b""
     if ncols == 0:
         return _ROW_HDR.pack(b"D", 6, 0) * n
+    if n == 1:  # a point read's answer: one DataRow, no per-column lists
+        body = b"".join([_NULL if v is None else _LEN(len(v)) + v
+                         for v in [enc(col)[0] for enc, col in zip(encoders, batch.columns)]])
+        return _ROW_HDR.pack(b"D", len(body) + 6, ncols) + body
     cols = [_framed(enc(col)) for enc, col in zip(encoders, batch.columns)]
     hdr = _ROW_HDR.pack
     out: list[bytes] = []
