@@ -463,7 +463,8 @@ def _end_marker(chunk: bytes) -> int:
     """Where the text-format line `\\.` that ends the data starts in `chunk`, or -1."""
     at = chunk.find(b"\\.") if b"\\" in chunk else -1  # memchr first: a two-byte search is slower
     while at >= 0:
-        if (at == 0 or chunk[at - 1] == 10) and (chunk[at + 2:at + 3] in (b"\n", b"") or chunk[at + 2:at + 4] == b"\r\n"):
+        line_end = chunk[at + 2:at + 3] in (b"\n", b"") or chunk[at + 2:at + 4] == b"\r\n"
+        if line_end and (at == 0 or chunk[at - 1] == 10):
             return at
         at = chunk.find(b"\\.", at + 2)
     return -1

@@ -5,13 +5,14 @@ per field (PostgreSQL parses each field in C; one str per field was most of the 
 A chunk qualifies (scan_plain) when no line needs more than splitting: no carriage return, no
 NUL, every line with the table's field count, no end marker (a line \\.); in text format the
 only escapes are \\N fields (NULL; no other backslash) and no line is empty; in CSV format no
-quote occurs and the NULL string is the empty one (empty fields are NULL). Each decoder takes the spellings it reads exactly as the
-type's input function does and answers None for anything else (blanks, exponents, long digit
-strings, non-ISO dates, ...); copy.py then decodes that column from its fields as strings, and
-any error sends the whole chunk down the string path, which names PostgreSQL's line and column.
+quote occurs and the NULL string is the empty one (empty fields are NULL). Each decoder takes
+the spellings it reads exactly as the type's input function does and answers None for anything
+else (blanks, exponents, long digit strings, non-ISO dates, ...); copy.py then decodes that
+column from its fields as strings, and any error sends the whole chunk down the string path,
+which names PostgreSQL's line and column.
 
 Fields are read 8 bytes at a time: `words[p]` is the little-endian uint64 of bytes p..p+7 (an
-unaligned view of the chunk, padded with 8 NUL bytes on both sides), so a field of up to 8
+unaligned view of the chunk, padded with NUL bytes on both sides), so a field of up to 8
 bytes is one gather, digits are parsed in the word (SWAR: 8 digits in 3 multiplications) and
 strings are compared and hashed a word at a time.
 """
@@ -32,7 +33,6 @@ _INT_TYPES = {R.INT2.oid: np.int16, R.INT4.oid: np.int32, R.INT8.oid: np.int64}
 _STRING_TYPES = {R.TEXT.oid, R.VARCHAR.oid, R.BPCHAR.oid}
 _POW10 = np.array([10 ** k for k in range(MAX_DIGITS + 1)], dtype=np.int64)
 _U = np.uint64
-_ALL = _U(0xFFFFFFFFFFFFFFFF)
 _ZEROS = _U(0x3030303030303030)  # eight '0'
 _LOW_BYTES = np.array([(1 << (8 * k)) - 1 for k in range(9)], dtype=np.uint64)  # the first k bytes
 _STRING_WORDS = 16  # longer strings (over 128 bytes) go through str
@@ -71,7 +71,8 @@ def scan_plain(chunk: bytes, delimiter: str, width: int, csv_quote: str | None =
     if (not chunk or width < 1 or chunk[-1] != _NL or b"\r" in chunk or b"\x00" in chunk
             or ord(delimiter) > 127 or delimiter in "\\\n"):
         return None
-    if csv_quote is not None and (csv_quote.encode() in chunk or chunk.startswith(b"\\.\n") or b"\n\\.\n" in chunk):
+    if csv_quote is not None and (csv_quote.encode() in chunk or b"\\" in chunk and (
+            chunk.startswith(b"\\.\n") or b"\n\\.\n" in chunk)):  # a quote, or the end marker
         return None
     padded = bytes(_PAD) + chunk + bytes(_PAD_AFTER)
     octets = np.frombuffer(padded, dtype=np.uint8)
@@ -154,7 +155,8 @@ def _digit_word(chunk: PlainChunk, ends: np.ndarray, count: np.ndarray, skip: in
     return (word & ~pad) | (_ZEROS & pad)
 
 
-def _digits(chunk: PlainChunk, ends: np.ndarray, count: np.ndarray, dots: np.ndarray | None = None) -> np.ndarray | None:
+def _digits(chunk: PlainChunk, ends: np.ndarray, count: np.ndarray,
+            dots: np.ndarray | np.uint64 | None = None) -> np.ndarray | None:
     """The int64 each field's last `count` bytes (at most 16) spell as digits; None when one is
     no digit. `dots`: per field, the last word's byte that holds a point, read as a 0 digit."""
     low = _digit_word(chunk, ends, count, 0)
@@ -284,7 +286,8 @@ def days_of(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray | None:
     """Days since 2000-01-01 (int32) of years 1.., months and days, computed as days_from_civil;
     None when one is no such date (month 13, Feb 30, year 0): date_in then decides."""
     leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
-    if ((y < 1) | (m < 1) | (m > 12) | (d < 1)).any() or (d > _MONTH_DAYS[leap.astype(np.int64), np.clip(m, 1, 12)]).any():
+    if ((y < 1) | (m < 1) | (m > 12) | (d < 1)).any() \
+            or (d > _MONTH_DAYS[leap.astype(np.int64), np.clip(m, 1, 12)]).any():
         return None
     y = y - (m <= 2)
     era = y // 400
