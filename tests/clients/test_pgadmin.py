@@ -42,7 +42,8 @@ TABLE_CHILDREN = {
 TABLE_DDL = ["CREATE TABLE IF NOT EXISTS public.orders", "CONSTRAINT orders_pkey PRIMARY KEY (id)",
              "CONSTRAINT orders_code_key UNIQUE (code)",
              "CONSTRAINT orders_customer_id_fkey FOREIGN KEY (customer_id)", "REFERENCES public.customers (id)",
-             "CONSTRAINT orders_amount_check CHECK (amount > 0)", "CREATE INDEX IF NOT EXISTS orders_customer_idx"]
+             "CONSTRAINT orders_amount_check CHECK (amount > 0::numeric)",  # deparsed as PostgreSQL prints it
+             "CREATE INDEX IF NOT EXISTS orders_customer_idx"]
 QUERY = ("SELECT c.name, count(*) AS orders, sum(o.amount) AS total FROM customers c "
          "JOIN orders o ON o.customer_id = c.id GROUP BY c.name ORDER BY c.name;")
 
