@@ -309,8 +309,8 @@ def _strings(chunk: PlainChunk, starts: np.ndarray, ends: np.ndarray, valid: np.
              coded: bool) -> Column:
     """Coded as storage keeps them (types/column.py) when values repeat (or `coded`), each
     distinct value made a str once; an object array of strs when most are distinct."""
-    found = _factorize(chunk, starts, ends)
-    if found is None or (not coded and 2 * len(found[1]) > len(starts)):
+    found = _factorize(chunk, starts, ends, DICT_LIMIT if coded else min(DICT_LIMIT, len(starts) // 2))
+    if found is None:
         strs = _strs(chunk.octets, starts, ends)
         data = np.empty(len(strs) if valid is None else len(valid), dtype=object)
         data[slice(None) if valid is None else valid] = strs
@@ -324,9 +324,10 @@ def _strings(chunk: PlainChunk, starts: np.ndarray, ends: np.ndarray, valid: np.
     return Column.coded(codes, dictionary, valid)
 
 
-def _factorize(chunk: PlainChunk, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def _factorize(chunk: PlainChunk, starts: np.ndarray, ends: np.ndarray,
+               limit: int) -> tuple[np.ndarray, np.ndarray] | None:
     """int32 codes of the fields (equal bytes, equal code) and a row of each code, in order;
-    None when more than DICT_LIMIT are distinct or a field is over 128 bytes.
+    None when more than `limit` are distinct or a field is over 128 bytes.
 
     Open addressing in numpy: each round scatters the unresolved rows into a table by a hash of
     their words; a row whose words equal those of its slot's occupant takes the occupant as its
@@ -355,6 +356,8 @@ def _factorize(chunk: PlainChunk, starts: np.ndarray, ends: np.ndarray) -> tuple
         table[slot] = pending  # one of the rows that hashed to each slot occupies it
         occupant = table[slot]
         first = len(pending) == rows  # pending is every row: its keys are the keys
+        if first and np.count_nonzero(occupant == pending) > limit:
+            return None  # more values than slots taken: too many to code
         same = keys[0][occupant] == (keys[0] if first else keys[0][pending])
         for key in keys[1:]:
             same &= key[occupant] == (key if first else key[pending])
@@ -367,7 +370,7 @@ def _factorize(chunk: PlainChunk, starts: np.ndarray, ends: np.ndarray) -> tuple
     is_first = np.zeros(rows, dtype=bool)
     is_first[owner] = True
     firsts = np.flatnonzero(is_first)
-    if len(firsts) > DICT_LIMIT:
+    if len(firsts) > limit:
         return None
     code_of = np.cumsum(is_first, dtype=np.int32) - 1
     return code_of[owner], firsts
