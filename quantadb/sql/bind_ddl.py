@@ -145,7 +145,7 @@ def column_spec(item: exp.ColumnDef) -> D.ColumnSpec:
         elif k is None and c.this is not None:
             continue
         else:
-            raise FeatureNotSupported(f"column constraint {c.sql(dialect='postgres')} is not supported")
+            raise FeatureNotSupported(f"column constraint {to_sql(c)} is not supported")
     return D.ColumnSpec(name, from_datatype(kind), not_null, default, serial, identity, tuple(constraints))
 
 
@@ -175,7 +175,7 @@ def _table_constraint(item: exp.Expression, name: str | None) -> D.ConstraintSpe
         return _check(name, item.this)
     if isinstance(item, exp.ForeignKey):
         return _foreign_key(name, _column_names(item.expressions), item.args.get("reference"))
-    raise FeatureNotSupported(f"constraint {item.sql(dialect='postgres')} is not supported")
+    raise FeatureNotSupported(f"constraint {to_sql(item)} is not supported")
 
 
 def _column_names(cols: list[exp.Expression]) -> tuple[str, ...]:
@@ -185,7 +185,7 @@ def _column_names(cols: list[exp.Expression]) -> tuple[str, ...]:
 def _foreign_key(name: str | None, columns: tuple[str, ...], ref: exp.Expression) -> D.ConstraintSpec:
     target = ref.this
     table, ref_columns = _target(target)
-    text = ref.sql(dialect="postgres").upper()
+    text = to_sql(ref).upper()
     on_delete = on_update = "a"
     for phrase, code in _FK_ACTIONS.items():
         if f"ON DELETE {phrase}" in text:

@@ -52,6 +52,7 @@ from quantadb.sql.functions import procs_timezone as _procs_timezone  # noqa: F4
 from quantadb.sql.functions import procs_trig as _procs_trig  # noqa: F401  (sind, cosh, ... pg_proc rows)
 from quantadb.sql.functions import procs_typeinfo as _procs_typeinfo  # noqa: F401  (pg_typeof's pg_proc row)
 from quantadb.sql.names import function_name
+from quantadb.sql.parse import to_sql
 from quantadb.sql.scope import Scope, undefined_column
 from quantadb.sql.sqlglot_shapes import (
     BINARY_OPS,
@@ -105,7 +106,7 @@ class ExprBinder(PredicateBinder):
             return self.call(name, args, node)
         if isinstance(node, exp.Func):
             return self.call(function_name(node), function_args(node), node)
-        raise FeatureNotSupported(f"unsupported expression: {node.sql(dialect='postgres')[:80]}")
+        raise FeatureNotSupported(f"unsupported expression: {to_sql(node)[:80]}")
 
     def bind_bool(self, node: exp.Expression, clause: str) -> Expr:
         e = self.coerce(self.bind(node), BOOL)
@@ -287,7 +288,7 @@ class ExprBinder(PredicateBinder):
         """sqlglot reads `f(x -> 'k')` as a lambda; PostgreSQL has none: it is json's -> operator."""
         params = node.expressions
         if len(params) != 1:
-            raise FeatureNotSupported(f"unsupported expression: {node.sql(dialect='postgres')[:80]}")
+            raise FeatureNotSupported(f"unsupported expression: {to_sql(node)[:80]}")
         left = exp.Column(this=params[0]) if isinstance(params[0], exp.Identifier) else params[0]
         # `v -> 'k' -> 0` arrives as v => ('k' -> 0): v -> 'k' belongs at the chain's far left
         chain, body = [], node.this
@@ -350,7 +351,7 @@ class ExprBinder(PredicateBinder):
             pattern = self.call_bound("similar_to_escape", [self.bind(like.expression), self.bind(node.expression)])
             return self.operator("!~" if like.args.get("negate") else "~", self.bind(like.this), pattern)
         if op not in ("~~", "~~*"):
-            raise FeatureNotSupported(f"ESCAPE is not supported here: {node.sql(dialect='postgres')[:60]}")
+            raise FeatureNotSupported(f"ESCAPE is not supported here: {to_sql(node)[:60]}")
         if like.args.get("negate"):
             op = NEGATED_OPS[op]
         pattern = self.call_bound("like_escape", [self.bind(like.expression), self.bind(node.expression)])
@@ -511,7 +512,7 @@ class ExprBinder(PredicateBinder):
             return self.bind(inner)
         if isinstance(inner, exp.Identifier) and isinstance(node.this, exp.Paren):  # (record).field
             return self._field_select(self.bind(node.this), inner.name)
-        raise FeatureNotSupported(f"unsupported expression: {node.sql(dialect='postgres')[:80]}")
+        raise FeatureNotSupported(f"unsupported expression: {to_sql(node)[:80]}")
 
     def _field_select(self, base: Expr, name: str) -> Expr:
         names = [n for n, _ in record_fields(base.type)]

@@ -15,7 +15,7 @@ from quantadb.sql.bind_expr import ExprBinder
 from quantadb.sql.bind_support import BOOL, INT8
 from quantadb.sql.catalog import RELATION_FUNCTIONS
 from quantadb.sql.expr import Call, Coalesce, ColumnRef, Expr
-from quantadb.sql.parse import parse_sql
+from quantadb.sql.parse import parse_sql, to_sql
 from quantadb.sql.scope import Scope, ScopeColumn, system_columns
 from quantadb.types import registry as R
 from quantadb.types.rowtypes import record_fields
@@ -171,7 +171,7 @@ class FromBinder:
             return self._bind_function_from(item, call, alias, col_aliases, parent, lateral, ordinality=bool(offset))
         if isinstance(item, (exp.Anonymous, exp.Func)):
             return self._bind_function_from(item, item, alias, col_aliases, parent, lateral)
-        raise FeatureNotSupported(f"unsupported FROM item: {item.sql(dialect='postgres')[:60]}")
+        raise FeatureNotSupported(f"unsupported FROM item: {to_sql(item)[:60]}")
 
     def _bind_joined_table(self, item: exp.Subquery, alias: str, col_aliases: list[str], parent: Scope | None,
                            lateral: Scope | None):

@@ -10,6 +10,7 @@ from quantadb.sql import functions as F
 from quantadb.sql.bind_support import BOOL, TEXT, as_record, row_items, type_name, vector_as_array
 from quantadb.sql.expr import (BoolOp, Call, ColumnRef, DistinctTest, Expr, InList, NullTest, QuantifiedCompare,
                                SubqueryExpr)
+from quantadb.sql.parse import to_sql
 from quantadb.types import registry as R
 from quantadb.types.registry import SqlType
 
@@ -55,7 +56,7 @@ class PredicateBinder:
             test = Call("is " + ("true" if target.this else "false"), "booltest_" + ("true" if target.this else "false"),
                         [arg], BOOL, strict=False)
             return BoolOp("not", [test], BOOL) if negated else test
-        raise FeatureNotSupported(f"unsupported IS: {node.sql(dialect='postgres')}")
+        raise FeatureNotSupported(f"unsupported IS: {to_sql(node)}")
 
     def _NullSafeEQ(self, node: exp.Expression) -> Expr:
         return self._distinct_test(node, False)

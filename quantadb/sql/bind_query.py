@@ -17,6 +17,7 @@ from quantadb.sql.catalog import CatalogView
 from quantadb.sql.expr import (AggRef, Call, ColumnRef, Const, Expr, OuterRef, SubqueryExpr, WindowCall,
                                expr_key, transform, walk)
 from quantadb.sql.names import column_name
+from quantadb.sql.parse import to_sql
 from quantadb.sql.scope import Scope
 from quantadb.types import registry as R
 from quantadb.types.codecs import FormatContext
@@ -69,7 +70,7 @@ class QueryBinder(WithBinder, FromBinder):
             return self._bind_setop(node, parent)
         if isinstance(node, exp.Values):
             return self._order_limit_outer(node, self._bind_values(node, parent), parent)
-        raise FeatureNotSupported(f"unsupported query: {node.sql(dialect='postgres')[:60]}")
+        raise FeatureNotSupported(f"unsupported query: {to_sql(node)[:60]}")
 
     def _bind_values(self, node: exp.Values, parent: Scope | None) -> P.Plan:
         binder = self.expr_binder(Scope(parent=parent))
@@ -492,7 +493,7 @@ def _sort_key(o: exp.Expression, expr: Expr) -> tuple[Expr, bool, bool]:
         desc = bool(o.args.get("desc"))
         nulls_first = o.args.get("nulls_first")
         # sqlglot fills nulls_first from its dialect default; PostgreSQL: NULLS LAST for ASC, FIRST for DESC
-        explicit = "NULLS" in o.sql(dialect="postgres").upper()
+        explicit = "NULLS" in to_sql(o).upper()
         if not explicit:
             nulls_first = desc
         return expr, desc, bool(nulls_first)

@@ -27,6 +27,7 @@ from quantadb.errors import SyntaxError as SqlSyntaxError
 from quantadb.sql import functions as F
 from quantadb.sql.bind_expr import ExprBinder
 from quantadb.sql.expr import Expr, WindowCall
+from quantadb.sql.parse import to_sql
 from quantadb.sql.sqlglot_shapes import FUNCTION_SHAPES, function_args
 from quantadb.types import registry as R
 from quantadb.types.registry import SqlType
@@ -169,7 +170,7 @@ def _sort_key(binder: ExprBinder, o: exp.Expression) -> tuple[Expr, bool, bool]:
         return binder.bind(o), False, False
     desc = bool(o.args.get("desc"))
     # sqlglot fills nulls_first from its dialect default; PostgreSQL: NULLS LAST for ASC, FIRST for DESC
-    explicit = "NULLS" in o.sql(dialect="postgres").upper()
+    explicit = "NULLS" in to_sql(o).upper()
     nulls_first = bool(o.args.get("nulls_first")) if explicit else desc
     return binder.bind(o.this), desc, nulls_first
 

@@ -6,6 +6,7 @@ import re
 
 from sqlglot import exp
 
+from quantadb.sql.parse import to_sql
 from quantadb.sql.typenames import from_datatype
 from quantadb.types import registry as R
 
@@ -90,5 +91,5 @@ _CALL_NAME = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 def function_name(node: exp.Func) -> str:
     """PostgreSQL's name for a function sqlglot parsed into one of its own classes (JSONBObjectAgg
     -> jsonb_object_agg): what sqlglot's PostgreSQL generator writes, else the class's SQL name."""
-    m = _CALL_NAME.match(node.sql(dialect="postgres"))
+    m = _CALL_NAME.match(to_sql(node))
     return (m.group(1) if m else type(node).sql_names()[0]).lower()

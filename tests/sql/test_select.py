@@ -144,3 +144,12 @@ def test_unary_plus_is_an_operator(sql):
               columns=["?column?", "x", "?column?", "?column?", "?column?", "?column?", "pg_typeof"])
     sql.error("SELECT +a::text FROM t5", "42883", "operator does not exist: + text")
     sql.error("SELECT +interval '1 day'", "42883", "operator does not exist: + interval")
+
+
+def test_unary_plus_inside_calls_and_sort_keys(sql):
+    """Every place that prints a parsed node back to text (function names, NULLS in ORDER BY,
+    error messages) must know prefix +; the conformance corpus has `sum(+ + col0)`."""
+    sql.setup("CREATE TABLE t6 (a int);\nINSERT INTO t6 VALUES (1), (3)")
+    sql.check("SELECT sum(+ + a), count(+a), - + avg(DISTINCT +a)::int FROM t6", [("4", "2", "-2")])
+    sql.check("SELECT a FROM t6 ORDER BY + a DESC NULLS LAST", [("3",), ("1",)], ordered=True)
+    sql.check("SELECT a, sum(+a) OVER (ORDER BY +a) FROM t6", [("1", "1"), ("3", "4")], ordered=True)
