@@ -187,7 +187,7 @@ class Store(RowWrites, SchemaChanges, Sequences):
     def begin(self, isolation: str = "read committed", read_only: bool = False,
               cancel_event: threading.Event | None = None) -> Txn:
         txn = Txn(isolation, read_only, cancel_event)
-        with self._state.txns.cond:
+        with self._state.txns.lock:
             self._state.txns.active.add(txn)
         return txn
 
@@ -297,7 +297,7 @@ class Store(RowWrites, SchemaChanges, Sequences):
         self._end_locks(txn)
 
     def _forget(self, txn: Txn) -> None:
-        with self._state.txns.cond:
+        with self._state.txns.lock:
             self._state.txns.active.discard(txn)
 
     def savepoint(self, txn: Txn) -> int:

@@ -152,6 +152,9 @@ class Txn:
     the `cancel_event` a lock wait watches (its session's: one Event per session, not per
     transaction); everything else is storage's."""
 
+    __slots__ = ("isolation", "read_only", "synchronous_commit", "cancel_event", "xid", "frames", "released", "own",
+                 "snapshot", "snapshot_xmin", "wrote_wal", "did_ddl", "locks", "state")
+
     def __init__(self, isolation: str, read_only: bool, cancel_event: threading.Event | None = None) -> None:
         self.isolation = isolation.lower()
         self.read_only = read_only
@@ -177,8 +180,8 @@ class Txn:
 
 
 class TxnManager:
-    """xid allocation, running set, snapshots, waits. Its condition lock is separate from the
-    store's write lock because commit visibility is applied from the WAL flusher thread."""
+    """xid allocation, running set, snapshots, waits. Its lock is separate from the store's
+    write lock because commit visibility is applied from the WAL flusher thread."""
 
     def __init__(self) -> None:
         self.clog = Clog()
@@ -186,14 +189,13 @@ class TxnManager:
         self.running: set[int] = set()  # every xid (top or sub) with status in progress
         self.running_tops: set[int] = set()  # those a snapshot's xip lists (see the module docstring)
         self.active: set[Txn] = set()  # Txn objects not ended (for the vacuum horizon)
-        self._lock = threading.Lock()
-        self.cond = threading.Condition(self._lock)
+        self.lock = threading.Lock()
         self._waits: dict[int, int] = {}  # waiter key -> holder top xid
         self._wakeups: dict[int, threading.Condition] = {}  # xid waited for -> its waiters' condition
 
     # -- xids ---------------------------------------------------------------------------
     def assign(self, top: int | None) -> int:
-        with self.cond:
+        with self.lock:
             xid = self.next_xid
             self.next_xid += 1
             self.clog.ensure(xid)
@@ -209,7 +211,7 @@ class TxnManager:
         a subtransaction's top only at its end: until then xip lists it itself.)"""
         if xid < FIRST_NORMAL_XID or xid in self.running:  # the primary's own xids: known already
             return
-        with self.cond:
+        with self.lock:
             if xid >= self.next_xid:
                 self.next_xid = xid + 1
             self.clog.ensure(xid)
@@ -218,7 +220,7 @@ class TxnManager:
                 self.running_tops.add(xid)
 
     def finish(self, xids: list[int], status: int) -> None:
-        with self.cond:
+        with self.lock:
             self.clog.set(xids, status)
             self.running.difference_update(xids)
             self.running_tops.difference_update(xids)
@@ -232,7 +234,7 @@ class TxnManager:
 
     # -- snapshots ------------------------------------------------------------------------
     def snapshot(self, txn: Txn | None) -> Snapshot:
-        with self.cond:
+        with self.lock:
             xip = frozenset(self.running_tops)
             xmax = self.next_xid
         xmin = min(xip) if xip else xmax
@@ -244,7 +246,7 @@ class TxnManager:
 
     def horizon(self) -> int:
         """Oldest xid some running transaction or open snapshot may still need."""
-        with self.cond:
+        with self.lock:
             h = min(self.running_tops) if self.running_tops else self.next_xid
             for t in self.active:
                 if t.snapshot_xmin is not None:
@@ -255,7 +257,7 @@ class TxnManager:
     def wait_for(self, txn: Txn, xid: int, timeout_s: float | None) -> None:
         waiter = txn.xid if txn.xid is not None else -id(txn)
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
-        with self.cond:
+        with self.lock:
             if self.clog.get(xid) != IN_PROGRESS or xid in txn.own:
                 return
             holder = self.clog.top(xid)
@@ -282,11 +284,11 @@ class TxnManager:
                         step = min(step, left)
                     wakeup = self._wakeups.get(xid)
                     if wakeup is None:
-                        wakeup = self._wakeups[xid] = threading.Condition(self._lock)
+                        wakeup = self._wakeups[xid] = threading.Condition(self.lock)
                     wakeup.wait(step)
             finally:
                 self._waits.pop(waiter, None)
 
     def waiting(self) -> dict[int, int]:
-        with self.cond:
+        with self.lock:
             return dict(self._waits)
