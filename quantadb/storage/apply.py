@@ -151,8 +151,9 @@ def _end(state: StorageState, rec) -> None:
     status = COMMITTED if kind == R.COMMIT else ABORTED
     state.txns.finish(xids, status)
     touched: set[int] = set()
-    for x in xids:
-        touched |= state.ddl_by.pop(x, set())
+    if state.ddl_by:
+        for x in xids:
+            touched |= state.ddl_by.pop(x, set())
     if touched:
         for oid in sorted(touched):
             _reconcile(state, oid)

@@ -84,9 +84,14 @@ class Clog:
         return int(s[xid]) if xid < len(s) else IN_PROGRESS
 
     def set(self, xids: list[int], value: int) -> None:
-        for x in xids:
-            self.ensure(x)
-        self.status[xids] = value
+        if xids:
+            self.ensure(max(xids))
+        status = self.status
+        if len(xids) > 8:
+            status[xids] = value
+            return
+        for x in xids:  # a transaction's few xids: cheaper than an index array
+            status[x] = value
 
 
 class Snapshot:
