@@ -340,8 +340,8 @@ class ExprBinder(PredicateBinder):
             return Const(value, lit.type)
         return self.operator("-", None, self.bind(inner))
 
-    def _UnaryPlus(self, node: exp.Expression) -> Expr:
-        return self.operator("+", None, self.bind(node.this))
+    def _PrefixOperator(self, node: exp.Expression) -> Expr:
+        return self.operator(node.args["op"], None, self.bind(node.this))
 
     def _Escape(self, node: exp.Expression) -> Expr:
         """x [NOT] LIKE pattern ESCAPE e: rewrite the pattern to use backslash, PostgreSQL's default."""

@@ -49,16 +49,19 @@ class OnCommitDrop(exp.Property):
     arg_types: dict = {}
 
 
-class UnaryPlus(exp.Unary):
-    """Prefix `+x`, an operator call in PostgreSQL (int4up, ...; the column is `?column?`):
-    sqlglot would drop the sign."""
+class PrefixOperator(exp.Unary):
+    """`+x`, `|/ x`, `||/ x`: operator calls in PostgreSQL (int4up, dsqrt, dcbrt; the column is
+    `?column?`). sqlglot would drop the `+` and read the others as sqrt()/cbrt() calls."""
+
+    arg_types = {"this": True, "op": True}
 
 
 class _PostgresOut(Postgres):
     """The stock PostgreSQL generator, plus the nodes this module adds."""
 
     class Generator(Postgres.Generator):
-        TRANSFORMS = {**Postgres.Generator.TRANSFORMS, UnaryPlus: lambda self, e: f"+ {self.sql(e, 'this')}"}
+        TRANSFORMS = {**Postgres.Generator.TRANSFORMS,
+                      PrefixOperator: lambda self, e: f"{e.args['op']} {self.sql(e, 'this')}"}
 
 
 class _PostgresAsWritten(Postgres):
@@ -77,8 +80,9 @@ class _PostgresAsWritten(Postgres):
                             if k != "DATE_PART" and k.lower() not in _CALLS_AS_WRITTEN}
         FUNCTIONS = {**Postgres.Parser.FUNCTIONS,
                      **{name.upper(): _as_written(name) for name in _CALLS_AS_WRITTEN}}
-        UNARY_PARSERS = {**Postgres.Parser.UNARY_PARSERS,
-                         TokenType.PLUS: lambda self: self.expression(UnaryPlus(this=self._parse_unary()))}
+        UNARY_PARSERS = {**Postgres.Parser.UNARY_PARSERS, **{
+            token: lambda self, op=op: self.expression(PrefixOperator(this=self._parse_unary(), op=op))
+            for token, op in ((TokenType.PLUS, "+"), (TokenType.PIPE_SLASH, "|/"), (TokenType.DPIPE_SLASH, "||/"))}}
 
         def _parse_trim(self) -> exp.Trim:
             # PostgreSQL also reads TRIM([BOTH | LEADING | TRAILING] FROM string [, characters])

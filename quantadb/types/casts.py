@@ -156,7 +156,7 @@ def _vector_path(col: Column, s: int, d: int, ctx: FormatContext) -> np.ndarray 
                 data = data.copy()
                 data[~col.valid] = _ZERO
             try:
-                wide = data.astype(np.float64)  # float(Decimal) per value, in C
+                wide = data.astype(np.float64) + 0.0  # float(Decimal) per value, in C; numeric has no -0
             except (TypeError, ValueError):
                 return None
         if d == r.FLOAT8.oid:
@@ -309,7 +309,7 @@ def _special(s: int, d: int, ctx: FormatContext) -> Callable[[Any], Any] | None:
 
 def _numeric_to_float(d: int) -> Callable[[Decimal], float]:
     def convert(v: Decimal) -> float:
-        out = float(v)
+        out = float(v) + 0.0  # a Decimal -0 (from -(0::numeric)) is numeric's 0
         if d == r.FLOAT4.oid:
             out32 = np.float32(out)
             if np.isinf(out32) and v.is_finite():

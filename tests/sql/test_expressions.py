@@ -139,3 +139,18 @@ def test_float_negative_zero_and_infinities(sql):
     sql.check("SELECT ceil(-0.5::float8), exp('-Infinity'::float8), 1 / 'Infinity'::float8, sign('-0'::float8)",
               [("-0", "0", "0", "0")])
     sql.error("SELECT exp(-1000::float8)", "22003", "value out of range: underflow")
+
+
+def test_numeric_power_limits_and_scale_functions(sql):
+    sql.check("SELECT power(2::numeric, -100) = 0, length(power(0.5::numeric, 10000000000)::text), "
+              "power(-2::numeric, 3), min_scale(8.4100), trim_scale(8.4100), trim_scale(10.0), min_scale('NaN')",
+              [("t", "1002", "-8.0000000000000000", "2", "8.41", "10", None)])
+    sql.error("SELECT power(10::numeric, 2147483648)", "22003", "value overflows numeric format")
+    sql.error("SELECT pow(100000, -200000000000000)", "22003", "value out of range: underflow")
+
+
+def test_square_and_cube_root_operators(sql):
+    sql.check("SELECT |/ 16, ||/ 27::float8 > 2.99, |/ 2::numeric > 1.41, pg_typeof(|/ 2::numeric), 2 * |/ 4, "
+              "(|/ ('-0'::numeric))::text",
+              [("4", "t", "t", "double precision", "4", "0")],
+              columns=["?column?", "?column?", "?column?", "pg_typeof", "?column?", "text"])

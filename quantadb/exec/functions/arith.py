@@ -247,20 +247,36 @@ def _numeric_power(x: Decimal, y: Decimal) -> Decimal:
     integral = y == y.to_integral_value()
     if x < 0 and not integral:
         raise InvalidArgumentForPowerFunction("a negative number raised to a non-integer power yields a complex result")
-    if integral:  # power_var_int, at PostgreSQL 15's scale: max(16, the base's)
+    if integral and -2**31 <= y < 2**31:  # power_var_int, at PostgreSQL 15's scale: max(16, the base's)
         rscale = clamp_scale(16, x)
         if x.is_zero():
             return round_scale(Decimal(1 if y.is_zero() else 0), rscale)
-        if abs(float(y) * math.log10(abs(float(x)))) > 100_000:
+        weight = float(y) * _log10(x)
+        if weight >= NUMERIC_MAX_WEIGHT_DIGITS:
             raise NumericValueOutOfRange("value overflows numeric format")
+        if weight + 1 < -rscale:  # below the result's last digit
+            return round_scale(Decimal(0), rscale)
         return round_scale(_exact_int_power(x, int(y), rscale), rscale)
     if x.is_zero():
         return round_scale(Decimal(0), 16)
-    weight = float(y) * math.log10(float(x))
-    if not math.isfinite(weight) or abs(weight) > 100_000:
-        raise NumericValueOutOfRange("value overflows numeric format")
+    # power_var's general path: exp(y * ln(x)), an underflow is zero at the largest display scale
+    ln_result = float(y) * _log10(x) / 0.434294481903252
+    if abs(ln_result) > 2000 * 3.01:
+        if ln_result > 0:
+            raise NumericValueOutOfRange("value overflows numeric format")
+        return round_scale(Decimal(0), 1000)
+    weight = ln_result * 0.434294481903252
     rscale = clamp_scale(16 - int(weight), x, y)
     return with_sig_digits(lambda c: c.power(x, y), rscale, int(weight) + 1)
+
+
+NUMERIC_MAX_WEIGHT_DIGITS = 131072  # digits before the point numeric can hold
+
+
+def _log10(x: Decimal) -> float:
+    """log10(|x|) as a float, for any magnitude (float(x) overflows past 1e308)."""
+    x = abs(x)
+    return x.adjusted() + math.log10(float(x.scaleb(-x.adjusted())))
 
 
 def _special_power(x: Decimal, y: Decimal) -> Decimal:

@@ -22,7 +22,7 @@ from quantadb.exec.functions import scalar
 from quantadb.exec.functions.arith import float_check
 from quantadb.exec.functions.strings import rows
 from quantadb.exec.functions.support import (
-    NUMERIC_MIN_SIG_DIGITS, and_valid, any_active, clamp_scale, dscale, estimate_ln_dweight, map_nullable,
+    EXACT, NUMERIC_MIN_SIG_DIGITS, and_valid, any_active, clamp_scale, dscale, estimate_ln_dweight, map_nullable,
     nbase_weight, obj_array, quantize_scale, with_sig_digits,
 )
 from quantadb.types.column import Column
@@ -94,7 +94,7 @@ def dpow(args, n, ctx, call) -> Column:
         raise InvalidArgumentForPowerFunction("a negative number raised to a non-integer power yields a complex result")
     with np.errstate(all="ignore"):
         r = np.power(x, y)
-    return Column(float_check(r, valid, x, y, zero_ok=True))
+    return Column(float_check(r, valid, x, y, zero_ok=False))  # pow(100000, -2e14) underflows
 
 
 @scalar("pi")
@@ -201,6 +201,17 @@ scalar("numeric_floor")(rows(lambda x: quantize_scale(x, 0, decimal.ROUND_FLOOR)
 scalar("numeric_sign")(rows(lambda x: x if x.is_nan() else Decimal((x > 0) - (x < 0))))
 scalar("numeric_scale")(lambda args, n, ctx, call: map_nullable(lambda x: dscale(x) if x.is_finite() else None,
                                                                   args, n, np.int32))
+def _trim_scale(x: Decimal) -> Decimal:
+    """x without trailing fractional zeros (10.0 -> 10, never 1E+1)."""
+    if not x.is_finite():
+        return x
+    trimmed = x.normalize(EXACT)
+    return trimmed if dscale(trimmed) else trimmed.quantize(Decimal(1), context=EXACT)
+
+
+scalar("numeric_trim_scale")(rows(_trim_scale))
+scalar("numeric_min_scale")(lambda args, n, ctx, call: map_nullable(
+    lambda x: dscale(_trim_scale(x)) if x.is_finite() else None, args, n, np.int32))
 scalar("numeric_sqrt")(rows(_numeric_sqrt))
 scalar("numeric_exp")(rows(_numeric_exp))
 scalar("numeric_ln")(rows(_numeric_ln))
