@@ -43,6 +43,7 @@ _WRITE_WORDS = {"insert", "update", "delete", "create", "drop", "alter", "trunca
 _QUERY_NODES = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Values, exp.Subquery)
 _DML_NODES = (exp.Insert, exp.Update, exp.Delete)
 EPOCH_2000_UNIX = 946684800
+_TAGS = {P.Insert: "INSERT 0 ", P.Update: "UPDATE ", P.Delete: "DELETE "}  # command tags before the count
 
 
 def now_us() -> int:
@@ -206,7 +207,7 @@ def execute(session: "Session", portal: "Portal", inline: bool) -> Result:
     plan = bound.plan
     if isinstance(plan, (P.Insert, P.Update, P.Delete)):
         count, returned = run_point_write(bound.write, ctx) if bound.write is not None else run_modify(plan, ctx)
-        tag = {P.Insert: f"INSERT 0 {count}", P.Update: f"UPDATE {count}", P.Delete: f"DELETE {count}"}[type(plan)]
+        tag = f"{_TAGS[type(plan)]}{count}"
         if returned is None:
             return Result(tag=tag)
         return Result(tag=tag, columns=bound.columns, batches=[returned])
