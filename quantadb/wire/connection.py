@@ -92,12 +92,14 @@ class Connection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.msgs.feed(data)
-        if self.pending is None:
+        if self.pending is None and not self.write_paused:
             if not self.closed:
                 self._pump()
             return
         if self._input is not None and not self._input.done():
             self._input.set_result(None)
+        # messages wait behind a statement or a slow reader: hold the client back past a limit
+        # (reading resumes once no whole message is left, so a long message still arrives)
         if not self._reading_paused and self.msgs.buffered > MAX_BUFFERED_BYTES:
             self._reading_paused = True
             self.transport.pause_reading()
@@ -162,7 +164,7 @@ class Connection(asyncio.Protocol):
             self._close()
             return
         self.flush()
-        if self._reading_paused and msgs.buffered < MAX_BUFFERED_BYTES:
+        if self._reading_paused and not self.write_paused:
             self._reading_paused = False
             self.transport.resume_reading()
         if self.server.shutting_down and not msgs.buffered:

@@ -3,9 +3,10 @@ many packets, waits (worker thread, commit, a client that does not read) that ke
 
 import socket
 import struct
+import threading
 import time
 
-from fakeserver import fake  # noqa: F401  (fixture)
+from fakeserver import fake, start_fake  # noqa: F401  (fixture)
 from rawclient import FLUSH, SYNC, TERMINATE, RawClient, bind, error_fields, execute, kinds, parse, query
 
 
@@ -101,3 +102,25 @@ def test_answers_before_terminate_in_the_same_packet_are_sent(fake):
     c.send(query("SELECT 1") + TERMINATE)
     assert kinds(c.read_until()) == "TDCZ"
     assert c.read() is None
+
+
+def test_long_message_arrives_while_a_statement_runs_on_a_worker():
+    server = start_fake(max_message_bytes=16 << 20)
+    try:
+        c = connected(server)
+        c.send(query("SLEEP 0.3") + query("ROWS 1" + " " * (3 << 20)))  # reading pauses past 1 MiB
+        assert kinds(c.read_until()) == "TCZ"
+        assert kinds(c.read_until()) == "TDCZ"
+    finally:
+        server.stop()
+
+
+def test_pipelined_queries_behind_a_result_the_client_reads_late(fake):
+    c = connected(fake)
+    sender = threading.Thread(target=c.send, args=(query("BATCHES 40 20000") + query("SELECT 1") * 60000,))
+    sender.start()  # 1.1 MB of queries behind the result: the server stops reading them for a while
+    time.sleep(0.5)
+    assert kinds(c.read_until()) == "T" + "D" * 800000 + "CZ"
+    for _ in range(60000):
+        assert kinds(c.read_until()) == "TDCZ"
+    sender.join()
