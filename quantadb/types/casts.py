@@ -11,6 +11,7 @@ raising 22001. The cast *contexts* (can_cast) live in pg_cast.py.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -31,6 +32,7 @@ from quantadb.types.context import DEFAULT_CONTEXT, FormatContext
 from quantadb.types.jsonb import JSON_NULL, format_jsonb, parse_jsonb
 from quantadb.types.pg_cast import can_cast
 from quantadb.types.registry import SqlType, format_type, numeric_precision_scale
+from quantadb.types.textio import format_numeric
 from quantadb.types.values import (
     DATE_NEG_INFINITY,
     DATE_POS_INFINITY,
@@ -159,6 +161,8 @@ def _vector_path(col: Column, s: int, d: int, ctx: FormatContext) -> np.ndarray 
                 wide = data.astype(np.float64) + 0.0  # float(Decimal) per value, in C; numeric has no -0
             except (TypeError, ValueError):
                 return None
+        if np.isinf(wide).any():
+            return None  # an infinity, or a finite numeric beyond float8: the value-at-a-time path decides
         if d == r.FLOAT8.oid:
             return wide
         with np.errstate(over="ignore"):
@@ -313,8 +317,10 @@ def _numeric_to_float(d: int) -> Callable[[Decimal], float]:
         if d == r.FLOAT4.oid:
             out32 = np.float32(out)
             if np.isinf(out32) and v.is_finite():
-                raise NumericValueOutOfRange(f'"{v}" is out of range for type real')
+                raise NumericValueOutOfRange(f'"{format_numeric(v)}" is out of range for type real')
             return float(out32)
+        if math.isinf(out) and v.is_finite():
+            raise NumericValueOutOfRange(f'"{format_numeric(v)}" is out of range for type double precision')
         return out
     return convert
 

@@ -154,3 +154,12 @@ def test_square_and_cube_root_operators(sql):
               "(|/ ('-0'::numeric))::text",
               [("4", "t", "t", "double precision", "4", "0")],
               columns=["?column?", "?column?", "?column?", "pg_typeof", "?column?", "text"])
+
+
+def test_numeric_beyond_float_range_fails_to_cast(sql):
+    sql.error("SELECT '1e309'::numeric::float8", "22003")
+    sql.error("SELECT '1e309'::numeric > '1'::float4", "22003")
+    sql.error("SELECT '1e39'::numeric::float4", "22003", '"1000000000000000000000000000000000000000" is out of range '
+              "for type real")
+    sql.check("SELECT x::float8 FROM (VALUES ('1.5'::numeric), ('Infinity'), ('NaN')) t(x)",
+              [("1.5",), ("Infinity",), ("NaN",)])
