@@ -304,23 +304,52 @@ class CopyFromStdin:
             self._flush()
 
     def _parse_csv(self, text: str, final: bool) -> None:
+        opts = self.options
+        plain = None if opts.force_not_null else self._csv.plain_rows(text, opts.null)
+        if plain is not None and self._add_csv_rows(*plain):
+            return
         records, used = self._csv.records(text, final)
         if used < len(text):  # a record continues in the next CopyData
             self.buffer = text[used:].encode() + self.buffer
         opts = self.options
         for rec in records:
-            self.line += rec.lines
+            self.line += rec.lines if self.line else 1  # as PostgreSQL counts (_add_csv_rows)
             if not rec.fields:
                 raise BadCopyFileFormat("unterminated CSV quoted field", where=f'{self._context()}: "{rec.raw}"')
-            if rec.fields == ["\\."] and not rec.quoted[0]:
+            if rec.fields == ["\\."] and rec.quoted is None:
                 self.ended = True
                 return
             if self.header_pending:
                 self.header_pending = False
                 continue
+            if rec.quoted is None and not opts.force_not_null:
+                self._add_row([None if f == opts.null else f for f in rec.fields], [rec.raw])
+                continue
             values = [None if f == opts.null and (name in opts.force_null if q else name not in opts.force_not_null)
-                      else f for f, q, name in zip(rec.fields, rec.quoted, self._names)]
+                      else f for f, q, name in zip(rec.fields, rec.quoted or [False] * len(rec.fields), self._names)]
             self._add_row(values + rec.fields[len(values):], [rec.raw])
+
+    def _add_csv_rows(self, rows: list[list[str]], lines: list[int] | None) -> bool:
+        """Queue rows CsvReader.plain_rows read (`lines`: physical lines read after each, None:
+        one a row); False when one has the wrong field count (the exact reader reports it)."""
+        if lines is None:
+            lines = range(1, len(rows) + 1)
+        elif not self.line:  # PostgreSQL counts no line inside the first record: it has seen no line end yet
+            lines = [n - lines[0] + 1 for n in lines]
+        skip = 1 if self.header_pending and rows else 0
+        end = rows.index(["\\."]) if ["\\."] in rows else len(rows)
+        if set(map(len, rows[skip:end])) - {len(self.chosen)}:
+            return False
+        self.header_pending = self.header_pending and not skip
+        self.ended = end < len(rows)
+        null = self.options.null
+        for pending, col in zip(self.pending, zip(*rows[skip:end])):
+            pending.extend([None if f == null else f for f in col])
+        self.pending_lines.extend(self.line + n for n in lines[skip:end])
+        self.line += lines[end - 1] if end else 0
+        if len(self.pending_lines) >= _FLUSH_ROWS:
+            self._flush()
+        return True
 
     def _add_row(self, fields: list[str | None], raw: list[str]) -> None:
         if len(fields) != len(self.chosen):

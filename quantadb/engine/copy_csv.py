@@ -4,19 +4,22 @@ A field mixes unquoted text and quoted sections (QUOTE ... QUOTE, where ESCAPE f
 or ESCAPE is that character and a newline is data); DELIMITER ends a field and a newline outside
 quotes ends the record. A field is NULL when it matches the NULL string and no quote was seen in
 it (or it was quoted and its column is in FORCE_NULL). Records may span lines, and so CopyData
-boundaries: what follows the last complete record waits for more data.
+boundaries: what follows the last complete record waits for more data. Chunks whose quoting
+the csv module reads alike are read by it (plain_rows); the others field by field here.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from dataclasses import dataclass
 
 
-@dataclass
+@dataclass(slots=True)
 class CsvRecord:
     fields: list[str]
-    quoted: list[bool]  # per field: a quote was seen in it
+    quoted: list[bool] | None  # per field: a quote was seen in it (None: in none of them)
     raw: str  # the record's text without its line end (for error messages)
     lines: int  # physical lines it took
 
@@ -25,10 +28,36 @@ class CsvReader:
     def __init__(self, delimiter: str, quote: str, escape: str) -> None:
         d, q, e = (re.escape(c) for c in (delimiter, quote, escape))
         inside = rf"(?:[^{q}]++|{q}{q})*+" if quote == escape else rf"(?:[^{q}{e}]++|{e}[{q}{e}]|{e})*+"
-        self._field = re.compile(rf"((?:[^{d}{q}\r\n]++|{q}{inside}{q})*+)({d}|\r\n|\n|\r|\Z)")
+        field = rf"(?:[^{d}{q}\r\n]++|{q}{inside}{q})*+"
+        self._record = re.compile(rf"((?:{field}{d})*+{field})(\r\n|\n|\r|\Z)")
+        self._field = re.compile(rf"({field})({d}|\Z)")
         self._section = re.compile(rf"{q}({inside}){q}")
         self._escaped = re.compile(rf"{e}([{q}{e}])")
-        self.quote, self.delimiter = quote, delimiter
+        self.quote, self.delimiter, self.simple = quote, delimiter, quote == escape
+        # every field either unquoted without a quote or all quoted without one inside: what the
+        # csv module reads as PostgreSQL does (it reads a quote inside an unquoted field as data)
+        plain = rf"(?:{q}[^{q}]*+{q}|[^{d}{q}\r\n]*+)"
+        self._plain = re.compile(rf"(?:{plain}(?:{d}{plain})*+(?:\r\n|\n|\r))*+(?:{plain}(?:{d}{plain})*+)?")
+
+    def plain_rows(self, text: str, null: str) -> tuple[list[list[str]], list[int] | None] | None:
+        """The records of `text` read by the csv module (in C), and the physical lines read after
+        each (None: one a record), when that is exact: plain quoting (above), ESCAPE the QUOTE, no
+        quoted field equal to the NULL string and no quoted end marker; else None. An empty line
+        is one empty field."""
+        q = self.quote
+        if not self.simple or q + null + q in text or q + "\\." + q in text or not self._plain.fullmatch(text):
+            return None
+        reader = csv.reader(io.StringIO(text), delimiter=self.delimiter, quotechar=q, doublequote=True, strict=True)
+        try:
+            rows = list(reader)
+        except csv.Error:
+            return None
+        if [] in rows:
+            rows = [row or [""] for row in rows]
+        if reader.line_num == len(rows):
+            return rows, None
+        reader = csv.reader(io.StringIO(text), delimiter=self.delimiter, quotechar=q, doublequote=True, strict=True)
+        return rows, [reader.line_num for _ in reader]
 
     def records(self, text: str, final: bool) -> tuple[list[CsvRecord], int]:
         """The complete records at the start of `text` and how many characters they took. When
@@ -36,27 +65,31 @@ class CsvReader:
         At the end of the data (`final`) an open quoted section leaves a record with no fields."""
         out: list[CsvRecord] = []
         pos, end = 0, len(text)
+        match, quote = self._record.match, self.quote
         while pos < end:
-            start = pos
-            fields: list[str] = []
-            quoted: list[bool] = []
-            while True:
-                m = self._field.match(text, pos)
-                if m is None or (not m.group(2) and not final):  # an open quote, or no line end yet
-                    if final:
-                        out.append(CsvRecord([], [], text[start:], text.count("\n", start) + 1))
-                        return out, end
-                    return out, start
-                raw, stop = m.group(1), m.group(2)
-                has_quote = self.quote in raw
-                fields.append(self._section.sub(self._unquote, raw) if has_quote else raw)
-                quoted.append(has_quote)
-                pos = m.end()
-                if stop != self.delimiter:  # a line end, or the end of the data
+            m = match(text, pos)
+            if m is None or (not m.group(2) and not final):  # an open quote, or no line end yet
+                if final:
+                    out.append(CsvRecord([], None, text[pos:], text.count("\n", pos) + 1))
+                    return out, end
+                return out, pos
+            body = m.group(1)
+            pos = m.end()
+            if quote not in body:
+                out.append(CsvRecord(body.split(self.delimiter), None, body, 1))
+                continue
+            fields, quoted = [], []
+            for raw, stop in self._field.findall(body):
+                quoted.append(quote in raw)
+                fields.append(self._unquote(raw) if quoted[-1] else raw)
+                if not stop:  # findall's last match, at the end, ends the last field
                     break
-            body = text[start:pos].rstrip("\r\n")
             out.append(CsvRecord(fields, quoted, body, body.count("\n") + 1))
         return out, pos
 
-    def _unquote(self, m: re.Match) -> str:
-        return self._escaped.sub(r"\1", m.group(1))
+    def _unquote(self, raw: str) -> str:
+        """A field's value: its quoted sections without their quotes, escapes resolved."""
+        q = self.quote
+        if self.simple and raw[0] == q == raw[-1] and len(raw) > 1 and q not in raw[1:-1].replace(q + q, ""):
+            return raw[1:-1].replace(q + q, q)  # the usual "..." field
+        return self._section.sub(lambda m: self._escaped.sub(r"\1", m.group(1)), raw)
