@@ -34,9 +34,10 @@ class CsvReader:
         self._section = re.compile(rf"{q}({inside}){q}")
         self._escaped = re.compile(rf"{e}([{q}{e}])")
         self.quote, self.delimiter, self.simple = quote, delimiter, quote == escape
-        # every field either unquoted without a quote or all quoted without one inside: what the
-        # csv module reads as PostgreSQL does (it reads a quote inside an unquoted field as data)
-        plain = rf"(?:{q}[^{q}]*+{q}|[^{d}{q}\r\n]*+)"
+        # every field either unquoted without a quote or all quoted: what the csv module reads as
+        # PostgreSQL does (it reads a quote inside an unquoted field as data)
+        plain = rf"(?:{q}(?:[^{q}]++|{q}{q})*+{q}|[^{d}{q}\r\n]*+)"
+        self._before_end = re.compile(rf"{q}{q}(?=[{d}\r\n]|\Z)")  # "" ending a field
         self._plain = re.compile(rf"(?:{plain}(?:{d}{plain})*+(?:\r\n|\n|\r))*+(?:{plain}(?:{d}{plain})*+)?")
 
     def plain_rows(self, text: str, null: str) -> tuple[list[list[str]], list[int] | None] | None:
@@ -45,8 +46,10 @@ class CsvReader:
         quoted field equal to the NULL string and no quoted end marker; else None. An empty line
         is one empty field."""
         q = self.quote
-        if not self.simple or q + null + q in text or q + "\\." + q in text or not self._plain.fullmatch(text):
+        if not self.simple or q + "\\." + q in text or not self._plain.fullmatch(text):
             return None
+        if q + null + q in text and (null or self._quoted_empty(text)):
+            return None  # maybe a quoted NULL string (not NULL)
         reader = csv.reader(io.StringIO(text), delimiter=self.delimiter, quotechar=q, doublequote=True, strict=True)
         try:
             rows = list(reader)
@@ -58,6 +61,12 @@ class CsvReader:
             return rows, None
         reader = csv.reader(io.StringIO(text), delimiter=self.delimiter, quotechar=q, doublequote=True, strict=True)
         return rows, [reader.line_num for _ in reader]
+
+    def _quoted_empty(self, text: str) -> bool:
+        """Whether a field of `text` may be "" (a quoted empty string): a "" that ends a field
+        and starts one (a regex scan for the literal, rather than a lookbehind at every place)."""
+        starts = (self.delimiter, "\n", "\r")
+        return any(m.start() == 0 or text[m.start() - 1] in starts for m in self._before_end.finditer(text))
 
     def records(self, text: str, final: bool) -> tuple[list[CsvRecord], int]:
         """The complete records at the start of `text` and how many characters they took. When
