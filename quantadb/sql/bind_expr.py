@@ -340,6 +340,15 @@ class ExprBinder(PredicateBinder):
             return Const(value, lit.type)
         return self.operator("-", None, self.bind(inner))
 
+    def _clock(self, node: exp.Expression) -> Expr:
+        """CURRENT_TIMESTAMP, CURRENT_TIME, LOCALTIMESTAMP, LOCALTIME, with their (p) a rounding
+        to p fractional digits."""
+        call = self.call(function_name(node), [], node)
+        precision = node.this
+        return call if precision is None else Cast(call, SqlType(call.type.pg, int(precision.name)), False)
+
+    _CurrentTimestamp = _CurrentTime = _Localtimestamp = _Localtime = _clock
+
     def _PrefixOperator(self, node: exp.Expression) -> Expr:
         return self.operator(node.args["op"], None, self.bind(node.this))
 

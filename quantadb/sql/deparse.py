@@ -23,6 +23,7 @@ _INDENT = 4  # PRETTYINDENT_VAR
 _OPERATOR_CHARS = set("+-*/<>=~!@#%^&|`?")
 # functions the grammar spells as keywords (SQLValueFunction): printed as the keyword
 _KEYWORD_FUNCTIONS = {"current_date": "CURRENT_DATE", "current_time": "CURRENT_TIME",
+                      "current_timestamp": "CURRENT_TIMESTAMP",
                       "localtimestamp": "LOCALTIMESTAMP", "localtime": "LOCALTIME",
                       "current_user": "CURRENT_USER", "session_user": "SESSION_USER",
                       "current_role": "CURRENT_ROLE", "current_catalog": "CURRENT_CATALOG"}

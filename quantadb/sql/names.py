@@ -13,10 +13,10 @@ from quantadb.types import registry as R
 # sqlglot node classes whose PostgreSQL column name is fixed.
 _FIXED = {
     exp.Tuple: "row", exp.Coalesce: "coalesce", exp.Nullif: "nullif", exp.Greatest: "greatest",
-    exp.Least: "least", exp.Array: "array", exp.Exists: "exists", exp.CurrentTimestamp: "now", exp.CurrentVersion: "version",
+    exp.Least: "least", exp.Array: "array", exp.Exists: "exists", exp.CurrentTimestamp: "current_timestamp", exp.CurrentVersion: "version",
     exp.CurrentDate: "current_date", exp.CurrentTime: "current_time", exp.CurrentUser: "current_user",
     exp.SessionUser: "session_user", exp.CurrentSchema: "current_schema", exp.CurrentCatalog: "current_catalog",
-    exp.Localtimestamp: "localtimestamp", exp.Extract: "extract", exp.StrPosition: "position",
+    exp.Localtimestamp: "localtimestamp", exp.Localtime: "localtime", exp.Extract: "extract", exp.StrPosition: "position",
     exp.Substring: "substring", exp.TimestampTrunc: "date_trunc", exp.TimeToStr: "to_char",
     exp.LogicalAnd: "bool_and", exp.LogicalOr: "bool_or", exp.GroupConcat: "string_agg",
     exp.ArrayAgg: "array_agg", exp.Explode: "unnest", exp.ExplodingGenerateSeries: "generate_series",

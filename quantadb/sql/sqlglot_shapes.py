@@ -49,7 +49,7 @@ FUNCTION_SHAPES: dict[type, Callable[[exp.Expression], tuple[str, list]]] = {
                         [e.this, e.expression, *([e.args["fill_pattern"]] if e.args.get("fill_pattern") else [])]),
     exp.Trim: lambda e: ({"LEADING": "ltrim", "TRAILING": "rtrim"}.get(str(e.args.get("position") or "").upper(), "btrim"),
                          [e.this, *([e.expression] if e.expression else [])]),
-    exp.CurrentTimestamp: lambda e: ("now", []),
+    exp.CurrentTimestamp: lambda e: ("current_timestamp", []),
     exp.CurrentVersion: lambda e: ("version", []),
     exp.CurrentDate: lambda e: ("current_date", []),
     exp.CurrentTime: lambda e: ("current_time", []),

@@ -425,6 +425,9 @@ def _typmod_fixer(t: SqlType, explicit: bool) -> Callable[[Any], Any]:
             q, rem = divmod(v, unit)  # round half up, as PG's AdjustTimestampForTypmod
             return (q + (1 if rem * 2 >= unit else 0)) * unit
         return fix_precision
+    if oid == r.TIMETZ.oid and typmod < 6:  # (µs of the day, offset): the time part rounds as time's
+        fix_time = _typmod_fixer(SqlType(r.TIME, typmod), explicit)
+        return lambda v: (fix_time(v[0]), v[1])
     return lambda v: v
 
 

@@ -49,3 +49,27 @@ def test_make_interval_by_position_and_by_name(sql):
     sql.check("SELECT make_interval(1, 2), make_interval(secs => 1.5), make_interval(), "
               "make_interval(days => 3, hours => 1), make_interval(weeks => 1, mins => 2)",
               [("1 year 2 mons", "00:00:01.5", "00:00:00", "3 days 01:00:00", "7 days 00:02:00")])
+
+
+def test_sql_clock_functions(sql):
+    sql.check("SELECT current_timestamp <= now(), pg_typeof(current_time), pg_typeof(localtime), "
+              "length(current_timestamp(0)::text), length(localtimestamp(0)::text), length(localtime(0)::text), "
+              "length(current_time(0)::text), current_time::text ~ '^\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?\\+00$', "
+              "'12:00:00.16+00'::timetz(1)",
+              [("t", "time with time zone", "time without time zone", "22", "19", "8", "11", "t", "12:00:00.2+00")],
+              columns=["?column?", "pg_typeof", "pg_typeof", "length", "length", "length", "length", "?column?",
+                       "timetz"])
+    sql.check("SELECT current_timestamp IS NOT NULL, localtime IS NOT NULL",
+              [("t", "t")])
+    sql.check("SELECT 1 FROM (SELECT current_timestamp, localtime, current_time) t(a, b, c)", [("1",)])
+    sql.setup("CREATE TABLE dft (a timestamptz DEFAULT current_timestamp, b time DEFAULT localtime, "
+              "c timestamptz DEFAULT now())")
+    sql.check("SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef WHERE adrelid = 'dft'::regclass",
+              [("CURRENT_TIMESTAMP",), ("LOCALTIME",), ("now()",)])
+
+
+def test_clock_function_column_names(sql):
+    sql.check("SELECT current_timestamp IS NOT NULL AS x, 1", [("t", "1")])
+    sql.check("SELECT count(*) FROM (SELECT current_timestamp, localtime, localtimestamp) t", [("1",)])
+    sql.check("SELECT * FROM (SELECT current_timestamp, localtime) t WHERE false", [],
+              columns=["current_timestamp", "localtime"])

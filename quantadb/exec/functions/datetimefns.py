@@ -304,6 +304,16 @@ scalar("clock_timestamp")(_const_ts(lambda ctx: time.time_ns() // 1000 + _UNIX_E
 scalar("localtimestamp")(_const_ts(lambda ctx: int(to_local(np.array([ctx.txn_start_us]), ctx.format.zone)[0])))
 
 
+@scalar("current_time", "localtime")
+def current_time(args, n, ctx, call) -> Column:
+    """The transaction's start as a time of day in the session zone (with its offset for timetz)."""
+    local = int(to_local(np.array([ctx.txn_start_us], dtype=np.int64), ctx.format.zone)[0])
+    of_day = local % USECS_PER_DAY
+    if call.impl == "localtime":
+        return Column(np.full(n, of_day, dtype=np.int64))
+    return Column(obj_array([(of_day, (local - ctx.txn_start_us) // 1_000_000)] * n))
+
+
 @scalar("current_date")
 def current_date(args, n, ctx, call) -> Column:
     local = to_local(np.array([ctx.txn_start_us], dtype=np.int64), ctx.format.zone)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from quantadb.sql.functions.signature import add_function
 from quantadb.types.registry import (
     ANY, ANYARRAY, ANYELEMENT, ANYNONARRAY, BOOL, BPCHAR, BYTEA, DATE, FLOAT4, FLOAT8, INT2, INT4,
-    INT8, INTERVAL, JSON, JSONB, NUMERIC, OID, RECORD, PgType, TEXT, TIME, TIMESTAMP, TIMESTAMPTZ, UUID, array_of,
+    INT8, INTERVAL, JSON, JSONB, NUMERIC, OID, RECORD, PgType, TEXT, TIME, TIMESTAMP, TIMESTAMPTZ, TIMETZ, UUID,
+    array_of,
 )
 
 TEXT_ARRAY = array_of(TEXT)
@@ -153,6 +154,8 @@ fn("now current_timestamp transaction_timestamp", (), TIMESTAMPTZ, "now")
 fn("statement_timestamp", (), TIMESTAMPTZ, "statement_timestamp")
 fn("clock_timestamp", (), TIMESTAMPTZ, "clock_timestamp", volatile=True)
 fn("localtimestamp", (), TIMESTAMP, "localtimestamp")
+fn("current_time", (), TIMETZ, "current_time")
+fn("localtime", (), TIME, "localtime")
 fn("current_date", (), DATE, "current_date")
 fn("date_trunc", (T, TIMESTAMP), TIMESTAMP, "timestamp_trunc")
 fn("date_trunc", (T, TIMESTAMPTZ), TIMESTAMPTZ, "timestamptz_trunc")
