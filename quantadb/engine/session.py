@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 
 from quantadb.engine import statements as S
-from quantadb.engine.autoparam import parameterize, single_template
+from quantadb.engine.autoparam import Template, parameterize, single_template
 from quantadb.engine.catalog_view import RegNames, SessionCatalog
 from quantadb.engine.ddl import temp
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
@@ -46,6 +46,7 @@ _TEXT = [0]  # the format list of text parameters
 _NO_CHANGES: dict[str, str] = {}
 _NO_NOTICES: list[Notice] = []
 _MAX_DECODER_SETS = 256
+_MAX_TEMPLATES = 256
 
 
 @dataclass
@@ -124,6 +125,8 @@ class Session:
         self._param_decoders: dict[int, tuple[list[SqlType], list[int], FormatContext,
                                               list[Callable[[bytes], Any]]]] = {}
         self._txn_defaults: tuple[int, str, bool, bool] = (-1, "", False, True)  # (settings version, ...)
+        # simple-protocol templates that bound: text -> (statement, (catalog version, settings version))
+        self._templates: dict[str, tuple[Prepared, tuple[int, int]]] = {}
         self.advisory_locks: dict[int, int] = {}
 
     # -- reported state -----------------------------------------------------------------------
@@ -189,16 +192,32 @@ class Session:
         """A portal for a simple-protocol statement, parameterized when that is safe (autoparam.py)."""
         template = stmt.template or (parameterize(stmt.text) if stmt.utility is None else None)
         if template is not None and not self.state.failed:
-            plain = S.Statement(template.text, plain=True)
-            try:
-                self._ensure_txn()
-                S.bind(self, plain, list(template.types))
-            except SqlError:
-                pass  # report errors against the original text
-            else:
-                return Portal(Prepared(template.text, plain, list(template.types)), [], [],
-                              literals=template.literals)
+            prepared = self._template_statement(template)
+            if prepared is not None:
+                return Portal(prepared, [], [], literals=template.literals)
         return Portal(Prepared(stmt.text, stmt, []), [], [])
+
+    def _template_statement(self, template: Template) -> Prepared | None:
+        """The statement of an auto-parameterized template, or None when it does not bind (then the
+        original text runs, and reports its errors). A template that bound before, with catalog
+        and settings unchanged since, binds again: it is not bound twice (execution binds it too)."""
+        catalog_version = self.store.catalog.version
+        seen = self._templates.get(template.text)
+        if seen is not None:
+            prepared, versions = seen
+            if versions == (catalog_version, self.settings.version) and prepared.param_types == template.types:
+                return prepared
+        plain = S.Statement(template.text, plain=True)
+        try:
+            self._ensure_txn()
+            S.bind(self, plain, list(template.types))
+        except SqlError:
+            return None
+        prepared = Prepared(template.text, plain, list(template.types))
+        if len(self._templates) >= _MAX_TEMPLATES:
+            self._templates.clear()
+        self._templates[template.text] = (prepared, (catalog_version, self.settings.version))
+        return prepared
 
     def decode_literals(self, types: list[SqlType], literals: list[str]) -> list[Any]:
         return self._decode_params(types, _TEXT, [t.encode() for t in literals])

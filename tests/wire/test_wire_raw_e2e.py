@@ -80,3 +80,33 @@ def test_copy_from_stdin_with_terminator_and_empty_string(raw):
 def test_empty_queries(raw, sql):
     raw.send(query(sql))
     assert kinds(raw.read_until()) == "IZ"
+
+
+def test_simple_query_template_follows_catalog_and_settings(raw):
+    """A simple-protocol query shape seen before skips re-checking its template (session.py) only
+    while catalog and settings are unchanged: after DDL or SET it binds anew, and errors are
+    still those of the text the client sent."""
+    def ask(sql):
+        raw.send(query(sql))
+        return raw.read_until()
+
+    ask("DROP TABLE IF EXISTS raw_tpl; CREATE TABLE raw_tpl (a int, b text)")
+    ask("INSERT INTO raw_tpl VALUES (1, 'x'), (2, 'y')")
+    for value, expected in ((1, b"x"), (2, b"y"), (3, None)):
+        got = ask(f"SELECT b FROM raw_tpl WHERE a = {value}")
+        rows = [body for kind, body in got if kind == "D"]
+        assert rows == ([] if expected is None else [b"\0\x01\0\0\0\x01" + expected])
+    ask("DROP TABLE raw_tpl")
+    got = ask("SELECT b FROM raw_tpl WHERE a = 1")
+    fields = error_fields(got[0][1])
+    assert kinds(got) == "EZ" and fields["C"] == "42P01" and '"raw_tpl"' in fields["M"]
+    ask("CREATE TABLE raw_tpl (a int, b int)")
+    ask("INSERT INTO raw_tpl VALUES (1, 10)")
+    got = ask("SELECT b FROM raw_tpl WHERE a = 1")
+    assert [body for kind, body in got if kind == "D"] == [b"\0\x01\0\0\0\x0210"]
+    ask("CREATE SCHEMA IF NOT EXISTS raw_tpl_s; CREATE TABLE raw_tpl_s.raw_tpl (a int, b text)")
+    ask("INSERT INTO raw_tpl_s.raw_tpl VALUES (1, 'other')")
+    ask("SET search_path = raw_tpl_s, public")
+    got = ask("SELECT b FROM raw_tpl WHERE a = 1")
+    assert [body for kind, body in got if kind == "D"] == [b"\0\x01\0\0\0\x05other"]
+    ask("RESET search_path; DROP TABLE raw_tpl; DROP SCHEMA raw_tpl_s CASCADE")
