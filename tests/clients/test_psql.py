@@ -67,7 +67,7 @@ def test_describe_building_blocks(psql_port: int) -> None:
         "orders_customer_idx|f|f|CREATE INDEX orders_customer_idx ON public.orders USING btree (customer_id)||"]
     checks = psql(psql_port, "SELECT r.conname, pg_catalog.pg_get_constraintdef(r.oid, true) FROM "
                   f"pg_catalog.pg_constraint r WHERE r.conrelid = '{oid}' AND r.contype = 'c' ORDER BY 1")
-    assert checks.splitlines()[1] == "orders_amount_check|CHECK (amount >= 0)"
+    assert checks.splitlines()[1] == "orders_amount_check|CHECK (amount >= 0::numeric)"  # as PostgreSQL deparses it
     fks = psql(psql_port, "SELECT conname, pg_catalog.pg_get_constraintdef(r.oid, true) "
                "FROM pg_catalog.pg_constraint r "
                f"WHERE r.conrelid = '{oid}' AND r.contype = 'f' AND conparentid = 0 ORDER BY conname")
