@@ -136,8 +136,8 @@ def test_numeric_integer_powers_at_postgresql_15_scale(sql):
 
 
 def test_float_negative_zero_and_infinities(sql):
-    sql.check("SELECT ceil(-0.5::float8), exp('-Infinity'::float8), 1 / 'Infinity'::float8, sign('-0'::float8)",
-              [("-0", "0", "0", "0")])
+    sql.check("SELECT ceil(-0.5::float8), exp('-Infinity'::float8), 1 / 'Infinity'::float8, sign('-0'::float8), "
+              "sign('NaN'::float8), sign('NaN'::numeric)", [("-0", "0", "0", "0", "0", "NaN")])
     sql.error("SELECT exp(-1000::float8)", "22003", "value out of range: underflow")
 
 
