@@ -296,7 +296,11 @@ class Table:
     def set_types(self, types: list[SqlType]) -> None:
         """ALTER TABLE: new columns read as NULL in existing rows; a column whose fixed-width
         dtype changed (int4 -> int8, int -> float8) is converted in place. Other type changes
-        keep the stored values: the engine rewrites them with UPDATE."""
+        keep the stored values: the engine rewrites them with UPDATE. Fewer types (an ADD
+        COLUMN rolled back) drop the stored columns past them: only aborted versions wrote
+        there, and a column added again later must start empty, in its own type."""
+        for seg in self.segments:
+            del seg.cols[len(types):]
         for i, (old, new) in enumerate(zip(self.types, types)):
             if old.pg.dtype != new.pg.dtype and old.pg.dtype != object and new.pg.dtype != object:
                 for seg in self.segments:
@@ -553,7 +557,8 @@ class Table:
             seg.xmax[:n] = sd["xmax"]
             seg.n_xmax = sd["n_xmax"]
             seg.n_unfrozen = int((sd["xmin"] != FROZEN_XID).sum())
-            for i, c in enumerate(sd["cols"]):
+            # (checkpoints written before set_types dropped them can hold columns past `types`)
+            for i, c in enumerate(sd["cols"][:len(types)]):
                 if c is None:
                     seg.cols.append(None)
                     continue
