@@ -22,7 +22,7 @@ from quantadb.errors import InternalError
 
 from . import records as R
 from .catalog import FIRST_USER_OID, HEAP_KINDS, Catalog, RelationDef, from_value
-from .index import Index, row_key
+from .index import Index, key_forms, row_key
 from .table import DEFAULT_CAPACITY, Table
 from .txn import ABORTED, COMMITTED, TxnManager
 from .vacuum import vacuum_tables
@@ -136,7 +136,8 @@ def _index_row(state: StorageState, rel_oid: int, values, rowid: int) -> None:
 def build_index(state: StorageState, rel: RelationDef) -> Index:
     table = state.tables[rel.table_oid]
     key_dtype = table.types[rel.index_columns[0] - 1].pg.dtype
-    idx = Index(rel.oid, rel.table_oid, rel.index_columns, rel.unique, rel.method, key_dtype)
+    idx = Index(rel.oid, rel.table_oid, rel.index_columns, rel.unique, rel.method, key_dtype,
+                key_forms(table.types, rel.index_columns))
     idx.rebuild(table)
     return idx
 

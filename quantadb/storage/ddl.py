@@ -16,7 +16,7 @@ from quantadb.errors import (DuplicateDatabase, DuplicateObject, DuplicateSchema
 
 from . import records as R
 from .catalog import HEAP_KINDS, DatabaseDef, NamespaceDef, RelationDef, RoleDef, builtin_namespaces, key_of, to_value
-from .index import row_keys
+from .index import key_forms, row_keys, stored_key
 from .txn import COMMITTED, IN_PROGRESS, Txn, WouldBlock
 
 
@@ -47,6 +47,7 @@ class SchemaChanges:
         table = self.table(rel.table_oid)
         status = self._state.txns.clog.status
         own = np.fromiter(txn.own, dtype=np.int64, count=len(txn.own))
+        forms = key_forms(table.types, rel.index_columns)
         seen: set = set()
         for first, cols, xmin, xmax in table.all_rows(list(rel.index_columns)):
             for xids in (xmin, xmax[xmax != 0]):
@@ -59,9 +60,10 @@ class SchemaChanges:
             keys, ok = row_keys(cols, len(xmin))
             for k, good in zip(keys, (ok & live).tolist()):
                 if good:
-                    if k in seen:
+                    stored = stored_key(forms, k)
+                    if stored in seen:
                         raise self._unique_violation(rel.name, rel.table_oid, rel.index_columns, k, building=True)
-                    seen.add(k)
+                    seen.add(stored)
 
     def alter_relation(self, txn: Txn, rel: RelationDef) -> None:
         with self._wlock:

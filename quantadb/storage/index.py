@@ -12,14 +12,22 @@ max(4096, base/8). Point lookups are a dict lookup plus one searchsorted. A btre
 its delta entries in insertion order (a list readers can copy while the writer appends):
 `range()` picks those in range and sorts them with the base's.
 
-Keys: one column -> the Python scalar; several -> a tuple.
+Keys: one column -> the Python scalar; several -> a tuple. Values that are not themselves
+hashable and ordered as their SQL type orders them (arrays are lists, jsonb values lists,
+dicts or mixed kinds) are keyed by a *key form* of their type (`key_form`), applied inside
+the index to every key added and probed, so callers pass plain values either way.
 """
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 import numpy as np
 
+from quantadb.types import registry as R
 from quantadb.types.column import Column
+from quantadb.types.jsonb import jsonb_sort_key
+from quantadb.types.registry import SqlType
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 BULK_ROWS = 4096
@@ -39,6 +47,54 @@ def row_keys(columns: list[Column], n: int) -> tuple[list, np.ndarray]:
     return keys, ok
 
 
+KeyForm = Callable[[Any], Any]
+
+
+def _hashable(v: Any) -> Any:
+    return tuple(_hashable(x) for x in v) if isinstance(v, (list, tuple)) else v
+
+
+def _jsonb_key(v: Any) -> tuple:
+    return _hashable(jsonb_sort_key(v))
+
+
+def _array_key(v: list) -> tuple:
+    """Element by element, NULL elements after all others (as array_cmp), then by length."""
+    return tuple(_array_key(x) if isinstance(x, list) else (1,) if x is None else (0, x) for x in v)
+
+
+def key_form(t: SqlType) -> KeyForm | None:
+    """How an index keys values of type t; None when the value already is its key."""
+    if t.pg is R.JSONB:
+        return _jsonb_key
+    if t.pg.is_array:
+        return _array_key
+    return None
+
+
+Forms = tuple[KeyForm | None, ...] | None
+
+
+def key_forms(types: list[SqlType], attnums: tuple[int, ...]) -> Forms:
+    """The key forms of an index on `attnums` of a table with `types`; None: keys as they are."""
+    forms = tuple(key_form(types[a - 1]) for a in attnums)
+    return forms if any(forms) else None
+
+
+def stored_key(forms: Forms, key):
+    """A key (a column value, or a tuple of them) as an index with these forms stores it."""
+    if forms is None:
+        return key
+    if len(forms) == 1:
+        return forms[0](key)
+    return _each(forms, key)
+
+
+def _each(forms: tuple[KeyForm | None, ...], values: tuple) -> tuple:
+    """Leading key columns' values in their forms (zip stops at a prefix's end)."""
+    return tuple(v if f is None else f(v) for f, v in zip(forms, values))
+
+
 def row_key(values, attnums: tuple[int, ...]):
     """The key of one row given as Python values (by attnum - 1); None when a key column is NULL."""
     if len(attnums) == 1:
@@ -55,7 +111,7 @@ class Index:
     may see an entry twice (results are de-duplicated) but never miss one."""
 
     def __init__(self, oid: int, table_oid: int, attnums: tuple[int, ...], unique: bool, method: str,
-                 key_dtype: np.dtype) -> None:
+                 key_dtype: np.dtype, forms: Forms = None) -> None:
         self.oid = oid
         self.table_oid = table_oid
         self.attnums = tuple(attnums)
@@ -69,6 +125,15 @@ class Index:
         self._delta: dict = {}
         self._delta_count = 0
         self._entries: list = []  # btree: (key, rowid) of the delta, for range() (which sorts what it picks)
+        self._forms = forms  # per key column (see key_form)
+
+    def stored_key(self, key):
+        """The key as this index stores it (what equal keys share)."""
+        return stored_key(self._forms, key)
+
+    def _bound_form(self, bound: tuple | None) -> tuple | None:
+        """range() bounds are prefixes of the key columns."""
+        return bound if bound is None or self._forms is None else _each(self._forms, bound)
 
     @property
     def numeric(self) -> bool:
@@ -84,6 +149,8 @@ class Index:
             if not ok.all():
                 keys = [k for k, good in zip(keys, ok.tolist()) if good]
                 rowids = rowids[ok]
+            if self._forms is not None:
+                keys = [self.stored_key(k) for k in keys]
             self._publish(self._merged(self._base, keys, rowids, with_delta=True))
             return
         for k, good, r in zip(keys, ok.tolist(), rowids.tolist()):
@@ -92,6 +159,8 @@ class Index:
 
     def add_key(self, key, rowid: int) -> None:
         """Index one row version (its key has no NULL)."""
+        if self._forms is not None:
+            key = self.stored_key(key)
         delta = self._delta
         cur = delta.get(key)
         if cur is None:
@@ -137,7 +206,7 @@ class Index:
                 if not ok.all():
                     keys = [k for k, good in zip(keys, ok.tolist()) if good]
                     rows = rows[ok]
-                all_keys.extend(keys)
+                all_keys.extend(keys if self._forms is None else [self.stored_key(k) for k in keys])
             all_rows.append(rows)
         empty = (np.zeros(0, dtype=self._dtype), _EMPTY)
         if all_rows:
@@ -214,6 +283,8 @@ class Index:
 
     def lookup_key(self, key) -> list[int]:
         """Row ids of every version with this key (candidates: dead ones included)."""
+        if self._forms is not None:
+            key = self.stored_key(key)
         v = self._delta.get(key)  # the delta before the base (see the class docstring)
         keys, rows = self._base
         out: list[int] = []
@@ -275,6 +346,7 @@ class Index:
         leading key columns (a prefix matches every key starting with it)."""
         delta = list(self._entries)  # the delta before the base
         base_keys, base_rows = self._base
+        low, high = self._bound_form(low), self._bound_form(high)
         lo_k, hi_k = self._bound_key(low), self._bound_key(high)
         lo = 0 if lo_k is None else self._prefix_bound(base_keys, lo_k, low, "left" if low_inclusive else "right")
         hi = len(base_keys) if hi_k is None else \

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from quantadb.errors import ReadOnlySqlTransaction, SerializationFailure, UniqueViolation
+from quantadb.types.codecs import format_value
 from quantadb.types.column import Column
 
 from . import records as R
@@ -52,8 +53,10 @@ class RowWrites:
         names = [next((c.name for c in trel.columns if c.attnum == a), str(a)) if trel else str(a)
                  for a in attnums]
         values = key if len(attnums) > 1 else (key,)
+        types = self._state.tables[table_oid].types
         ns = cat.current(("ns", trel.database, trel.namespace)) if trel else None
-        shown = f"Key ({', '.join(names)})=({', '.join(_text(v) for v in values)})"
+        texts = [format_value(types[a - 1], v) for a, v in zip(attnums, values)]
+        shown = f"Key ({', '.join(names)})=({', '.join(texts)})"
         if building:
             message, detail = f'could not create unique index "{index_name}"', f"{shown} is duplicated."
         else:
@@ -88,9 +91,10 @@ class RowWrites:
             for k, good in zip(keys, ok.tolist()):
                 if not good:
                     continue
-                if k in seen:
+                stored = idx.stored_key(k)
+                if stored in seen:
                     raise self._unique_violation(self._index_name(index_oid), rel_oid, idx.attnums, k)
-                seen.add(k)
+                seen.add(stored)
                 self._check_unique_key(txn, table, idx, k)
 
     def _check_unique_key(self, txn: Txn, table: Table, idx: Index, key) -> None:
@@ -338,9 +342,3 @@ def _trim(columns: list[Column], n: int) -> list[Column]:
         valid = c.valid if c.valid is None or len(c.valid) == n else c.valid[:n]
         out.append(Column(np.asarray(data), None if valid is None else np.asarray(valid, dtype=np.bool_)))
     return out
-
-
-def _text(v: object) -> str:
-    if isinstance(v, bool):
-        return "t" if v else "f"
-    return str(v)

@@ -206,3 +206,30 @@ def test_index_on_a_view_is_refused_and_the_data_directory_still_restarts(start_
     again = start_quantadb(data_dir=srv.data_dir)
     with psycopg.connect(again.dsn) as c:
         assert c.execute("select count(*) from ixview").fetchone() == (0,)
+
+
+def test_indexes_on_arrays_and_jsonb(conn):
+    """Array and jsonb values are lists, dicts and mixed kinds: an index keys them in their
+    type's order (they made CREATE INDEX and every later INSERT fail with XX000)."""
+    conn.execute("create table docs (id int, tags int[], body jsonb, born date unique)")
+    conn.execute("""insert into docs values (1, '{1,2}', '1', '2020-01-01'), (2, '{3}', '"s"', '2020-01-02'),
+                    (3, '{3,null}', '{"a": 1}', '2020-01-03'), (4, null, '[]', '2020-01-04')""")
+    conn.execute("create index on docs (tags)")
+    conn.execute("create unique index docs_body on docs (body)")
+    conn.execute("""insert into docs values (5, '{5}', '{"a": [1, {"b": null}]}', '2020-01-05')""")
+    assert conn.execute("select id from docs where tags = '{3,NULL}'").fetchall() == [(3,)]
+    assert conn.execute("""select id from docs where body = '{"a": [1, {"b": null}]}'""").fetchall() == [(5,)]
+    # jsonb's btree order: object > array > boolean > number > string > null, [] lowest
+    assert conn.execute("select id from docs where body > '1' order by body").fetchall() == [(3,), (5,)]
+    assert conn.execute("select id from docs order by tags nulls first").fetchall() == \
+        [(4,), (1,), (2,), (3,), (5,)]
+    with pytest.raises(errors.UniqueViolation) as e:
+        conn.execute("""insert into docs values (6, '{6}', '{"a": 1.0}', '2020-01-06')""")  # equals {"a": 1}
+    assert e.value.diag.message_detail == 'Key (body)=({"a": 1.0}) already exists.'
+    with pytest.raises(errors.UniqueViolation) as e:
+        conn.execute("""insert into docs values (7, '{7}', '7', '2020-01-01')""")
+    assert e.value.diag.message_detail == "Key (born)=(2020-01-01) already exists."
+    conn.execute("insert into docs values (8, '{3}', '8', '2020-01-08')")
+    with pytest.raises(errors.UniqueViolation) as e:
+        conn.execute("create unique index on docs (tags)")
+    assert e.value.diag.message_detail == "Key (tags)=({3}) is duplicated."
