@@ -31,6 +31,7 @@ class StatementGate:
         self._cond = threading.Condition(threading.Lock())
         self._active = 0
         self._exclusive = False
+        self._exclusive_waiting = False  # so the last statement out wakes only a waiting VACUUM
         self._shared = _Shared(self)
 
     def shared(self) -> "_Shared":
@@ -47,7 +48,7 @@ class StatementGate:
     def _leave_shared(self) -> None:
         with self._cond:
             self._active -= 1
-            if self._active == 0:
+            if self._active == 0 and self._exclusive_waiting:
                 self._cond.notify_all()
 
     @contextmanager
@@ -55,8 +56,10 @@ class StatementGate:
         """Yields True once no statement runs (False if that did not happen within timeout_s)."""
         deadline = time.monotonic() + timeout_s
         with self._cond:
+            self._exclusive_waiting = True
             while self._active and time.monotonic() < deadline:
                 self._cond.wait(max(deadline - time.monotonic(), 0.001))
+            self._exclusive_waiting = False
             acquired = not self._active
             if acquired:
                 self._exclusive = True
