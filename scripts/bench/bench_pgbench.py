@@ -39,6 +39,9 @@ from pgserver import PgServer  # noqa: E402
 from qdbserver import QuantaDBServer  # noqa: E402
 
 TABLES = ["pgbench_accounts", "pgbench_branches", "pgbench_tellers", "pgbench_history"]
+# RSS is measured again this long after -i: COPY's temporaries go back to the system within the
+# node's malloc_trim interval (util/memory.py), so the first reading is the load's peak
+SETTLE_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,8 @@ class Side:
     init_s: float = 0.0
     init_error: str = ""
     runs: dict[str, Run] = field(default_factory=dict)
-    bytes_after_init: int = 0
+    bytes_peak_init: int = 0  # right after -i
+    bytes_after_init: int = 0  # SETTLE_S later
     bytes_after_runs: int = 0
 
 
@@ -127,6 +131,8 @@ def bench_side(dsn: str, scale: int, duration: int, measure_bytes: Callable[[], 
     side.init_s, side.init_error = pgbench_init(dsn, scale)
     if side.init_error:
         return side
+    side.bytes_peak_init = measure_bytes()
+    time.sleep(SETTLE_S)
     side.bytes_after_init = measure_bytes()
     for case in CASES:
         run = side.runs[case.label] = pgbench_run(dsn, case, duration, server_pid)
@@ -193,7 +199,8 @@ def report(scale: int, duration: int, durable: bool, qdb: Side, pg: Side, restar
         print(f"{case.label + ' (tps)':<28}{q.tps:>12.0f}{p.tps:>12.0f}{ratio:>8.2f}  {cpu:>18}  "
               f"{q.failed} of {q.processed + q.failed}{' ' + q.error if q.error else ''} / "
               f"{p.failed} of {p.processed + p.failed}{' ' + p.error if p.error else ''}")
-    print(f"\nQuantaDB RSS after -i {mb(qdb.bytes_after_init)}, after runs {mb(qdb.bytes_after_runs)}, "
+    print(f"\nQuantaDB RSS right after -i {mb(qdb.bytes_peak_init)}, {SETTLE_S:.0f} s later "
+          f"{mb(qdb.bytes_after_init)}, after runs {mb(qdb.bytes_after_runs)}, "
           f"after restart {mb(rss_restarted)}")
     print(f"PostgreSQL pg_total_relation_size of the 4 tables after -i {mb(pg.bytes_after_init)}, "
           f"after runs {mb(pg.bytes_after_runs)}")
