@@ -233,3 +233,14 @@ def test_indexes_on_arrays_and_jsonb(conn):
     with pytest.raises(errors.UniqueViolation) as e:
         conn.execute("create unique index on docs (tags)")
     assert e.value.diag.message_detail == "Key (tags)=({3}) is duplicated."
+
+
+def test_relation_sizes_count_indexes(conn):
+    conn.execute("create table sized (id int primary key, v text)")
+    conn.execute("create view sized_view as select * from sized")
+    conn.execute("insert into sized select g, 'x' || g from generate_series(1, 1000) g")
+    table, indexes, total, index, view = conn.execute(
+        "select pg_relation_size('sized'), pg_indexes_size('sized'), pg_total_relation_size('sized'), "
+        "pg_relation_size('sized_pkey'), pg_relation_size('sized_view')").fetchone()
+    assert table > 0 and indexes > 0 and index == indexes and total == table + indexes
+    assert view == 0

@@ -1,5 +1,6 @@
 """Size functions: pg_relation_size, pg_table_size, pg_indexes_size, pg_total_relation_size,
-pg_database_size and pg_size_pretty. Sizes are the bytes the in-memory column segments hold."""
+pg_database_size and pg_size_pretty. Sizes are the bytes the in-memory column segments and
+index arrays hold."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ _UNITS = ("kB", "MB", "GB", "TB", "PB")
 
 
 def _bytes(session, oid: int) -> int:
-    try:
-        return int(session.store.table(oid).nbytes())
-    except Exception:
-        return 0
+    """What a table's segments or an index's arrays hold; 0 for relations without storage."""
+    state = session.store.state
+    stored = state.tables[oid] if oid in state.tables else state.indexes.get(oid)
+    return int(stored.nbytes()) if stored is not None else 0
 
 
 def _indexes(session, oid: int) -> int:
