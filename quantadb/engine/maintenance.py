@@ -52,6 +52,15 @@ class StatementGate:
                 self._cond.notify_all()
 
     @contextmanager
+    def released(self) -> Iterator[None]:
+        """Inside a statement: let go of its share while it waits for a VACUUM to run."""
+        self._leave_shared()
+        try:
+            yield
+        finally:
+            self._enter_shared()
+
+    @contextmanager
     def exclusive(self, timeout_s: float) -> Iterator[bool]:
         """Yields True once no statement runs (False if that did not happen within timeout_s)."""
         deadline = time.monotonic() + timeout_s
@@ -103,6 +112,8 @@ class Maintenance:
         self.naptime_s = naptime_s
         self.checkpoint_timeout_s = checkpoint_timeout_s
         self.requested: set[int | None] = set()  # tables a VACUUM statement asked for (None: all)
+        self._waiting: list[threading.Event] = []  # VACUUM statements waiting for the next round
+        self._lock = threading.Lock()  # guards requested and _waiting against the sessions
         self.stats: dict[int, VacuumStats] = {}  # by table oid, since the node started
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -118,10 +129,20 @@ class Maintenance:
         self._wake.set()
         if self._thread.is_alive():
             self._thread.join(timeout=30)
+        with self._lock:
+            waiting, self._waiting = self._waiting, []
+        for done in waiting:
+            done.set()
 
-    def request_vacuum(self, rel_oids: list[int] | None) -> None:
-        self.requested.update(rel_oids if rel_oids else [None])
+    def request_vacuum(self, rel_oids: list[int] | None) -> threading.Event:
+        """Vacuum these tables (None: all) in the next round; the event is set when it is over.
+        A table with row locks held, or busy for a second, is left for a later round."""
+        done = threading.Event()
+        with self._lock:
+            self.requested.update(rel_oids if rel_oids else [None])
+            self._waiting.append(done)
         self._wake.set()
+        return done
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -137,18 +158,27 @@ class Maintenance:
 
     def vacuum_round(self) -> list[int]:
         """Vacuum the requested tables and autovacuum's candidates, between statements."""
-        requested, self.requested = self.requested, set()
+        with self._lock:
+            requested, self.requested = self.requested, set()
+            waiting, self._waiting = self._waiting, []
+        try:
+            return self._vacuum(requested)
+        finally:
+            for done in waiting:
+                done.set()
+
+    def _vacuum(self, requested: set[int | None]) -> list[int]:
         if None in requested:
             requested = set(self.store.vacuum_candidates(min_dead=0, fraction=0.0))
         targets = sorted(requested | set(self.store.vacuum_candidates()))
         done = []
         for oid in targets:
             if self.store.has_row_locks(oid):
-                self.requested.add(oid)
+                self._again(oid)
                 continue
             with self.gate.exclusive(timeout_s=1.0) as acquired:
                 if not acquired:
-                    self.requested.add(oid)
+                    self._again(oid)
                     continue
                 self.store.vacuum(oid)
                 done.append(oid)
@@ -156,6 +186,10 @@ class Maintenance:
         if done:
             log.info("[maintenance] vacuumed %d table(s)", len(done))
         return done
+
+    def _again(self, oid: int) -> None:
+        with self._lock:
+            self.requested.add(oid)
 
     def _count(self, oid: int, *, manual: bool) -> None:
         stats = self.stats.setdefault(oid, VacuumStats())

@@ -266,10 +266,12 @@ def _close(session: "Session", u: U.CloseStmt, portal, inline) -> Result:
 
 def _vacuum(session: "Session", u: U.VacuumStmt, portal, inline) -> Result:
     """VACUUM hands the tables to the maintenance thread, which compacts them as soon as no
-    statement runs (row ids change; see engine/maintenance.py)."""
+    statement runs (row ids change; see engine/maintenance.py), and returns once it has."""
     if u.analyze_only:
         return Result(tag="ANALYZE")
     session.require_no_block("VACUUM")
+    if inline:
+        raise RunInWorker()
     catalog = session.catalog()
     oids = []
     for parts in u.tables:
@@ -277,7 +279,11 @@ def _vacuum(session: "Session", u: U.VacuumStmt, portal, inline) -> Result:
         if hit is None or hit.relation is None:
             raise UndefinedTable(f'relation "{".".join(parts)}" does not exist')
         oids.append(hit.relation.oid)
-    session.db.maintenance.request_vacuum(oids or None)
+    done = session.db.maintenance.request_vacuum(oids or None)
+    check = session.check_cancel_fn()
+    with session.db.gate.released():  # the vacuum waits until no statement holds the gate
+        while not done.wait(0.05):
+            check()
     return Result(tag="VACUUM")
 
 
