@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from quantadb.errors import SyntaxError as SqlSyntaxError
-from quantadb.sql.expr import Call, Cast, ColumnRef, Expr
+from quantadb.sql.expr import Call, Cast, ColumnRef, Const, Expr
 from quantadb.types import registry as R
 from quantadb.types.registry import SqlType
 from quantadb.types.rowtypes import anonymous_fields, record_fields, record_type
@@ -48,3 +48,11 @@ def row_items(node: exp.Expression) -> list | None:
 
 def type_name(t: SqlType) -> str:
     return R.format_type(t.pg, t.typmod)
+
+
+def strict_call(call: Call) -> Expr:
+    """A strict function of a NULL constant is NULL, folded as PostgreSQL's planner does: the
+    other arguments are never evaluated (`x / 0 = NULL` raises nothing)."""
+    if call.strict and any(isinstance(a, Const) and a.value is None for a in call.args):
+        return Const(None, call.type)
+    return call
