@@ -7,7 +7,7 @@ Modules, after CockroachDB's pgwire split and psycopg's protocol-without-I/O:
   auth.py       cleartext, md5, SCRAM-SHA-256(-PLUS) server side (no I/O)
   hba.py        pg_hba.conf-style rules: which method for which client
   startup.py    SSL/GSS negotiation, StartupMessage, authentication, session creation
-  connection.py one connection: an asyncio.Protocol, input pump, waits, lifecycle
+  connection.py one connection: an asyncio.BufferedProtocol, input pump, waits, lifecycle
   messages.py   the normal-phase messages (simple and extended query, COPY) -> Session calls
   server.py     listener, max_connections, cancel registry, graceful shutdown
   stats.py      plain counters for /metrics

@@ -1,4 +1,4 @@
-"""One client connection: an asyncio.Protocol between the socket and the engine Session.
+"""One client connection: an asyncio.BufferedProtocol between the socket and the engine Session.
 
 Input is handled as it arrives, without a coroutine per message: data_received parses every
 whole message in the buffer and hands each to its handler (messages.py) in order; the
@@ -10,6 +10,11 @@ connection's `pending` task, and no further message is handled until it is done.
 (startup.py: TLS, authentication) is such a task too. Input that arrives meanwhile is
 buffered (reading pauses past MAX_BUFFERED_BYTES). When the client reads slower than we
 write (pause_writing), messages wait in the buffer until the transport drains.
+
+Reads go into one buffer the connection keeps (BufferedProtocol): a plain Protocol has the
+transport allocate a fresh 256 KiB bytes object for every recv, which glibc serves with mmap,
+mremap and munmap (three more system calls and page faults per message) until something has
+raised its mmap threshold.
 
 States: start-up -> normal -> (error: skip until Sync) / (pending: worker, commit, COPY) -> normal.
 A malformed message, an oversized one or a protocol error during start-up ends only this
@@ -39,6 +44,7 @@ log = logging.getLogger("quantadb.wire")
 
 AUTHENTICATION_TIMEOUT_S = 60  # PostgreSQL's authentication_timeout: start-up must finish within it
 MAX_BUFFERED_BYTES = 1 << 20  # input held while a statement runs before reading pauses
+RECV_BUFFER_BYTES = 1 << 16  # what one read can take (a COPY streams in several)
 CLOSE_TIMEOUT_S = 2.0  # a client that reads nothing does not keep a closed connection's socket
 
 
@@ -50,13 +56,14 @@ class Fatal(Exception):
         self.error = error
 
 
-class Connection(asyncio.Protocol):
+class Connection(asyncio.BufferedProtocol):
     def __init__(self, server: "WireServer") -> None:
         self.server = server
         self.loop = asyncio.get_running_loop()  # made by the listener, on the loop
         self.transport: Any = None
         self.address = "local"
         self.msgs = frontend.MessageReader(server.config.max_message_bytes)
+        self._recv = memoryview(bytearray(RECV_BUFFER_BYTES))
         self.out: list[bytes] = []
         self.out_size = 0
         self.shapes = ShapeCache()
@@ -89,6 +96,12 @@ class Connection(asyncio.Protocol):
         self.address = peer[0] if isinstance(peer, tuple) else "local"
         self.server.connections.add(self)
         self.pending = self.loop.create_task(self._hold(self._start_up()))
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._recv
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.data_received(self._recv[:nbytes].tobytes())
 
     def data_received(self, data: bytes) -> None:
         self.msgs.feed(data)
