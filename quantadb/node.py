@@ -63,6 +63,7 @@ class Node:
         try:
             self.db = await asyncio.to_thread(Database.open, s.data_dir, fsync=s.fsync,
                                                autovacuum_naptime_s=s.autovacuum_naptime_s)
+            self.db.store.gather_commits(loop.call_soon)
             self.wire = WireServer(self.db, WireConfig(
                 host=s.host, port=s.port, max_connections=s.max_connections,
                 max_message_bytes=s.max_message_bytes, statement_timeout_ms=s.statement_timeout_ms,

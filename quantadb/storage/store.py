@@ -13,6 +13,8 @@ READ COMMITTED must re-run the statement, SqlErrors otherwise. Reads take no loc
     store.snapshot(txn | None) -> Snapshot          RR: the first one is reused
     store.commit(txn) -> Future | None              resolves (with the LSN) once durable and
                                                     visible; None: nothing to wait for
+    store.gather_commits(schedule)                  commits on the calling thread (the event loop)
+                                                    share one flush per round of it (wal.py)
     store.abort(txn); store.savepoint(txn) -> int; store.rollback_to(txn, token); store.release(txn, token)
     store.wait_for(txn, xid, timeout_s)             DeadlockDetected / LockNotAvailable / QueryCanceled
     store.table(oid) -> Table; store.index(oid) -> Index
@@ -53,6 +55,7 @@ from __future__ import annotations
 import logging
 import threading
 from concurrent.futures import Future
+from typing import Callable
 
 from quantadb.errors import InternalError, ReadOnlySqlTransaction, UndefinedObject, UndefinedTable
 
@@ -257,8 +260,11 @@ class Store(RowWrites, SchemaChanges, Sequences):
                 self._finish_commit(txn, rec)
             done.set_result(lsn)
 
-        self._wal.flush_async(lsn).add_done_callback(durable)
+        self._wal.flush_async(lsn, gather=True).add_done_callback(durable)
         return done
+
+    def gather_commits(self, schedule: Callable[[Callable[[], None]], object]) -> None:
+        self._wal.gather_flushes(schedule)
 
     def _schedule_background_flush(self) -> None:
         """Asynchronous commits: flush at most every ASYNC_FLUSH_DELAY_S (PostgreSQL's

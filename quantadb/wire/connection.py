@@ -27,6 +27,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
+import threading
+from concurrent.futures import Future
 from functools import partial
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
@@ -48,6 +50,16 @@ RECV_BUFFER_BYTES = 1 << 16  # what one read can take (a COPY streams in several
 CLOSE_TIMEOUT_S = 2.0  # a client that reads nothing does not keep a closed connection's socket
 
 
+def _copy_outcome(source: Future, target: asyncio.Future) -> None:
+    if target.cancelled():
+        return
+    exc = source.exception()
+    if exc is not None:
+        target.set_exception(exc)
+    else:
+        target.set_result(source.result())
+
+
 class Fatal(Exception):
     """End the connection after sending this error with severity FATAL."""
 
@@ -62,6 +74,7 @@ class Connection(asyncio.BufferedProtocol):
         self.loop = asyncio.get_running_loop()  # made by the listener, on the loop
         self.transport: Any = None
         self.address = "local"
+        self._loop_thread = threading.get_ident()
         self.msgs = frontend.MessageReader(server.config.max_message_bytes)
         self._recv = memoryview(bytearray(RECV_BUFFER_BYTES))
         self.out: list[bytes] = []
@@ -287,6 +300,20 @@ class Connection(asyncio.BufferedProtocol):
         return tls_server_end_point(self.server.cert_der)
 
     # --- engine calls off the loop -----------------------------------------------------------------
+
+    def until_done(self, future: Future) -> asyncio.Future:
+        """An awaitable for an engine future (a commit becoming durable). One resolved on the loop
+        itself (a gathered WAL flush) settles it at once; asyncio.wrap_future would go through
+        call_soon_threadsafe, which writes to the loop's self-pipe and wakes it once more."""
+        waiter = self.loop.create_future()
+
+        def settle(done: Future) -> None:
+            if threading.get_ident() == self._loop_thread:
+                _copy_outcome(done, waiter)
+            else:
+                self.loop.call_soon_threadsafe(_copy_outcome, done, waiter)
+        future.add_done_callback(settle)
+        return waiter
 
     async def in_worker(self, fn: Callable[..., Any], *args: Any) -> Any:
         """`fn(*args, inline=False)` on a worker thread (the engine said RunInWorker)."""

@@ -15,7 +15,6 @@ connection turns into a FATAL error.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from concurrent.futures import Future
@@ -75,7 +74,7 @@ def send_result(conn: "Connection", result: Result, simple: bool, started: float
     if durable is not None:
         if not durable.done():
             result.durable = None
-            return _then(asyncio.wrap_future(durable), send_result, conn, result, simple, started)
+            return _then(conn.until_done(durable), send_result, conn, result, simple, started)
         durable.result()  # raises if the WAL write failed
     send_reports(conn)
     if result.columns is not None:
@@ -168,7 +167,7 @@ async def _copy_in(conn: "Connection", copy: CopyIn, started: float) -> None:
     except RunInWorker:
         result = await conn.in_worker(copy.finish)
     if result.durable is not None:
-        await asyncio.wrap_future(result.durable)
+        await conn.until_done(result.durable)
     complete(conn, result, started)
 
 
@@ -243,7 +242,7 @@ def _ready(conn: "Connection", end: Callable[..., Future | None], *args: Any) ->
 
 async def _ready_after(conn: "Connection", done: Future) -> None:
     try:
-        await asyncio.wrap_future(done)
+        await conn.until_done(done)
         send_reports(conn)
     except Exception as exc:
         send_error(conn, exc)

@@ -189,6 +189,70 @@ def test_group_commit_shares_fsyncs_and_resolves_on_flusher_thread():
     assert len(records) == 2 * threads_n * commits_each
 
 
+def test_gathered_flushes_share_one_fsync_on_the_gathering_thread():
+    fs = SimulatedFileSystem()
+    w = WalWriter(fs, WAL, 0)
+    scheduled = []
+    w.gather_flushes(scheduled.append)
+    futures = [w.flush_async(w.append(b"commit %d" % i), gather=True) for i in range(5)]
+    assert len(scheduled) == 1  # one flush for the round, however many commits joined it
+    assert not any(f.done() for f in futures)
+    assert w.fsync_count == 0
+    resolved_on = []
+    futures[0].add_done_callback(lambda f: resolved_on.append(threading.current_thread().name))
+    scheduled.pop()()
+    assert all(f.done() for f in futures) and w.fsync_count == 1
+    assert resolved_on == [threading.current_thread().name]
+    w.close()
+    records, _ = _read_all(fs)
+    assert [r.payload for r in records] == [b"commit %d" % i for i in range(5)]
+
+
+def test_gathering_applies_only_to_its_thread_and_asked_waiters():
+    w = WalWriter(SimulatedFileSystem(), WAL, 0)
+    scheduled = []
+    w.gather_flushes(scheduled.append)
+    w.flush_async(w.append(b"a")).result(timeout=5)  # not asked to gather: the flusher thread
+    elsewhere = []
+    t = threading.Thread(target=lambda: elsewhere.append(w.flush_async(w.append(b"b"), gather=True)))
+    t.start()
+    t.join()
+    elsewhere[0].result(timeout=5)  # another thread's commit does not wait for this one's round
+    assert scheduled == []
+    w.close()
+
+
+def test_a_gathered_waiter_nobody_flushes_is_flushed_by_the_thread():
+    w = WalWriter(SimulatedFileSystem(), WAL, 0)
+    w.gather_flushes(lambda fn: None)  # a loop that never gets to run the flush
+    future = w.flush_async(w.append(b"stuck"), gather=True)
+    future.result(timeout=5)
+    assert w.flushed_lsn == w.written_lsn
+    w.close()
+
+
+def test_slow_fsyncs_send_commits_back_to_the_flusher_thread():
+    fs = SimulatedFileSystem()
+    w = WalWriter(fs, WAL, 0)
+    w.fsync_count = 0
+    scheduled = []
+    w.gather_flushes(scheduled.append)
+    slow = threading.Event()
+
+    class SlowFile(_SlowFsyncFile):
+        def fsync(self) -> None:
+            time.sleep(0.003 if slow.is_set() else 0)
+            self._inner.fsync()
+
+    w._file = SlowFile(w._file)
+    slow.set()
+    w.flush(w.append(b"measured slow"))
+    future = w.flush_async(w.append(b"after"), gather=True)
+    future.result(timeout=5)
+    assert scheduled == []
+    w.close()
+
+
 def test_flush_of_durable_lsn_is_immediate_and_future_lsn_rejected():
     fs = SimulatedFileSystem()
     w = WalWriter(fs, WAL, 0)
