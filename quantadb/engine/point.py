@@ -71,9 +71,8 @@ def probe(scan: P.IndexScan, keys: tuple[tuple[bool, Any], ...], store: Store, s
           params: list[Any]) -> list[int]:
     """The row ids the scan finds visible to the snapshot, in the index's order."""
     values = []
-    for is_param, v in keys:
+    for (is_param, v), k in zip(keys, scan.keys):
         if is_param:
-            k = scan.keys[len(values)]
             v = _key_value(params[v], k.type)
         if v is None:  # NULL never matches =
             return []
@@ -82,7 +81,10 @@ def probe(scan: P.IndexScan, keys: tuple[tuple[bool, Any], ...], store: Store, s
     index = store.index(scan.index_oid)
     candidates = index.lookup_key(tuple(values) if len(values) > 1 else values[0])
     if index.unique:  # one version at most is visible: look from the newest (a hot row has many)
-        return next(([r] for r in reversed(candidates) if table.row_visible(snapshot, r)), [])
+        for r in reversed(candidates):
+            if table.row_visible(snapshot, r):
+                return [r]
+        return []
     return [r for r in candidates if table.row_visible(snapshot, r)]
 
 

@@ -432,12 +432,15 @@ class Session:
             return S.run_transaction_control(self, stmt)
         txn = self._ensure_txn()
         while True:
-            token = self.store.savepoint(txn) if stmt.may_write else None
+            bound = None if stmt.utility is not None else S.bind(self, stmt, portal.prepared.param_types)
+            # the savepoint undoes a partial attempt before a retry; a plan that cannot write needs none
+            may_write = stmt.may_write and (bound is None or bound.may_write)
+            token = self.store.savepoint(txn) if may_write else None
             try:
                 # VACUUM renumbers rows: an attempt holds the gate, a wait for a row lock does not
                 # (the attempt was undone; holding it there kept autovacuum out under contention)
                 with self.db.gate.shared():
-                    result = S.execute(self, portal, inline)
+                    result = S.execute(self, portal, inline, bound)
             except WouldBlock as block:
                 if token is not None:
                     self.store.rollback_to(txn, token)

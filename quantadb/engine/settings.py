@@ -301,6 +301,9 @@ class Settings:
 
     def end(self, committed: bool) -> None:
         """Transaction end: undo SET LOCAL always, plain SET on rollback."""
+        if not self._local_saved and (committed or not self._txn_saved):  # nothing SET: most transactions
+            self._txn_saved = None
+            return
         restore = dict(self._local_saved)
         if not committed and self._txn_saved:
             for k, v in self._txn_saved.items():

@@ -59,6 +59,9 @@ class Statement:
         self.utility = U.parse_utility(text) if text and not plain else None
         self._ast: exp.Expression | None = None
         self.template: Template | None = None  # its auto-parameterized form, when known already
+        # the last bind: (Bound, the parameter type list, settings version, temporary schema), so a
+        # prepared statement's next execution finds its plan without building the plan cache key
+        self.last_bound: tuple[Bound, list[SqlType], int, str | None] | None = None
         words = text.split(None, 1)
         self.keyword = words[0].lower().rstrip(";(") if words else ""
 
@@ -95,6 +98,11 @@ class Bound:
     point: PointRead | None = None  # a read by index equality, run by engine/point.py
     write: PointWrite | None = None  # an UPDATE/DELETE by unique key or one-row INSERT (engine/point_write.py)
 
+    @property
+    def may_write(self) -> bool:
+        """Can running the plan change anything? A point read cannot (no functions, no locks)."""
+        return self.point is None
+
     def heavy(self, store) -> bool:
         """Run on a worker thread? Decided per execution: the tables may have grown since planning."""
         if self.slow_calls:
@@ -107,11 +115,21 @@ class Bound:
 
 def bind(session: "Session", stmt: Statement, param_types: list[SqlType]) -> Bound:
     """Plan a statement (cached by text and parameter types until the catalog changes)."""
-    from quantadb.engine import utility as UT
     if stmt.utility is not None:
+        from quantadb.engine import utility as UT
         columns = UT.describe_utility(session, stmt.utility)
         return Bound(None, columns, [SqlType(R.TEXT) if t.pg is R.UNKNOWN else t for t in param_types])
     version = session.store.catalog.version
+    last = stmt.last_bound
+    if last is not None and last[0].catalog_version == version and last[1] is param_types and \
+            last[2] == session.settings.version and last[3] is session.temp_schema:
+        return last[0]
+    bound = _bind_plan(session, stmt, param_types, version)
+    stmt.last_bound = (bound, param_types, session.settings.version, session.temp_schema)
+    return bound
+
+
+def _bind_plan(session: "Session", stmt: Statement, param_types: list[SqlType], version: int) -> Bound:
     # names resolve by search_path, and by the temporary schema of a session that has one
     path = (session.settings.get("search_path") or "") + (f"|{session.temp_schema}" if session.temp_schema else "")
     key = (stmt.text, tuple(t.oid for t in param_types))
@@ -184,12 +202,14 @@ def heavy_parts(plan: P.Plan) -> tuple[bool, tuple[int, ...]]:
     return slow, tuple(scanned)
 
 
-def execute(session: "Session", portal: "Portal", inline: bool) -> Result:
+def execute(session: "Session", portal: "Portal", inline: bool, bound: Bound | None = None) -> Result:
+    """Run the portal's statement; `bound`: its bind() when the caller made it already."""
     stmt = portal.prepared.stmt
     if stmt.utility is not None:
         from quantadb.engine import utility as UT
         return UT.run_utility(session, stmt.utility, portal, inline)
-    bound = bind(session, stmt, portal.prepared.param_types)
+    if bound is None:
+        bound = bind(session, stmt, portal.prepared.param_types)
     if bound.plan is None:
         from quantadb.engine import ddl
         if inline:
