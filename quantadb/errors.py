@@ -153,6 +153,7 @@ InvalidTableDefinition = _condition("InvalidTableDefinition", "42P16")
 IndeterminateDatatype = _condition("IndeterminateDatatype", "42P18")
 InvalidRecursion = _condition("InvalidRecursion", "42P19")
 DependentObjectsStillExist = _condition("DependentObjectsStillExist", "2BP01")
+DependentPrivilegeDescriptorsStillExist = _condition("DependentPrivilegeDescriptorsStillExist", "2B000")
 # Class 53 - Insufficient Resources
 TooManyConnections = _condition("TooManyConnections", "53300")
 ProgramLimitExceeded = _condition("ProgramLimitExceeded", "54000")

@@ -1,9 +1,14 @@
 """Table, sequence, schema and database privileges: GRANT/REVOKE and their enforcement (42501).
 
-ACLs are PostgreSQL's aclitems on the relation or schema ("bob=arw/postgres", "=r/postgres"
-for PUBLIC); an empty ACL means the default: the owner has every privilege and nobody else
-any, except that the built-in schemas grant USAGE to PUBLIC (as after initdb; PostgreSQL 15
-no longer grants CREATE on public to PUBLIC). Superusers and owners pass every check.
+ACLs are PostgreSQL's aclitems on the relation or schema ("bob=ar*w/postgres": grantee =
+privileges / grantor, a `*` after a letter is the grant option for it; "=r/postgres" for
+PUBLIC); an empty ACL means the default: the owner has every privilege and nobody else any,
+except that the built-in schemas grant USAGE to PUBLIC (as after initdb; PostgreSQL 15 no
+longer grants CREATE on public to PUBLIC). Superusers and owners pass every check and hold every
+grant option; a superuser grants as the owner. Another role grants only what it holds WITH
+GRANT OPTION (for the rest: a warning, as in PostgreSQL) and revokes only what it granted;
+revoking a grant option also revokes what the grantee granted on with it (CASCADE; without
+it, 2B000).
 Table privilege letters: r SELECT, a INSERT, w UPDATE, d DELETE, D TRUNCATE, x REFERENCES,
 t TRIGGER; sequence letters: r SELECT (currval), w UPDATE (nextval, setval), U USAGE (nextval,
 currval); schema letters: U USAGE, C CREATE; database letters: C CREATE, T TEMPORARY, c CONNECT
@@ -18,8 +23,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from quantadb.engine.results import Result
-from quantadb.errors import (InsufficientPrivilege, InvalidCatalogName, InvalidGrantOperation, InvalidParameterValue,
-                             InvalidSchemaName, SyntaxError as SqlSyntaxError, UndefinedObject, UndefinedTable)
+from quantadb.errors import (DependentPrivilegeDescriptorsStillExist, FeatureNotSupported, InsufficientPrivilege,
+                             InvalidCatalogName, InvalidGrantOperation, InvalidParameterValue, InvalidSchemaName,
+                             SyntaxError as SqlSyntaxError, UndefinedObject, UndefinedTable)
 from quantadb.sql import plan as P
 from quantadb.sql.lexer import tokenize
 from quantadb.storage.catalog import BUILTIN_NAMESPACES, PG_TOAST_NAMESPACE, DatabaseDef, NamespaceDef, RelationDef
@@ -41,7 +47,10 @@ ALL_DATABASE_PRIVILEGES = DEFAULT_PRIVILEGES["d"][1]
 _DATABASE_LETTERS = {"create": "C", "temporary": "T", "temp": "T", "connect": "c"}
 ALL_SEQUENCE_PRIVILEGES = DEFAULT_PRIVILEGES["s"][1]
 _SEQUENCE_LETTERS = {"usage": "U", "select": "r", "update": "w"}
-_NAMES = {"table": _LETTERS, "schema": _SCHEMA_LETTERS, "sequence": _SEQUENCE_LETTERS, "database": _DATABASE_LETTERS}
+_COLUMN_LETTERS = {name: _LETTERS[name] for name in ("select", "insert", "update", "references")}
+_NAMES = {"table": _LETTERS, "column": _COLUMN_LETTERS, "schema": _SCHEMA_LETTERS, "sequence": _SEQUENCE_LETTERS,
+          "database": _DATABASE_LETTERS, "function": {"execute": "X"}}
+_WITH_GRANT_OPTION = " with grant option"
 _EVERYTHING = {"table": ALL_PRIVILEGES, "schema": ALL_SCHEMA_PRIVILEGES, "sequence": ALL_SEQUENCE_PRIVILEGES,
                "database": ALL_DATABASE_PRIVILEGES}
 _PUBLIC_USAGE = frozenset(oid for oid, _ in BUILTIN_NAMESPACES) - {PG_TOAST_NAMESPACE}
@@ -84,15 +93,36 @@ def has_privilege(session: "Session", rel: RelationDef, letter: str) -> bool:
 AclObject = RelationDef | NamespaceDef | DatabaseDef
 
 
-def role_has_privilege(user: str, role_oid: int, superuser: bool, obj: AclObject, letter: str) -> bool:
+def role_has_privilege(user: str, role_oid: int, superuser: bool, obj: AclObject, letter: str,
+                       grant_option: bool = False) -> bool:
     if superuser or obj.owner == role_oid:
         return True
     for item in effective_acl(obj, "postgres"):
-        grantee, _, rest = item.partition("=")
-        privs = rest.split("/", 1)[0]
-        if letter in privs and grantee in ("", user):
+        grantee, privileges, _ = parse_aclitem(item)
+        if grantee in ("", user) and holds(privileges, letter, grant_option):
             return True
     return False
+
+
+def parse_aclitem(item: str) -> tuple[str, str, str]:
+    """'grantee=privileges/grantor' -> (grantee, privileges, grantor); an empty grantee is PUBLIC."""
+    grantee, sep, rest = item.rpartition("=")
+    privileges, slash, grantor = rest.partition("/")
+    if not sep or not slash:
+        raise InvalidParameterValue(f'invalid input syntax for type aclitem: "{item}"')
+    return grantee.strip('"'), privileges, grantor.strip('"')
+
+
+def holds(privileges: str, letter: str, grant_option: bool = False) -> bool:
+    """Does an aclitem's privilege string hold `letter` (with its grant option: followed by `*`)?"""
+    at = privileges.find(letter)
+    return at >= 0 and (not grant_option or privileges[at + 1:at + 2] == "*")
+
+
+def acl_items(obj: AclObject, owner: str, kind: str) -> tuple[str, ...]:
+    """The ACL in force with the owner's default written out too (acldefault): what aclexplode
+    and information_schema show for an object of `kind` (table, schema, sequence, database)."""
+    return effective_acl(obj, owner) or (f"{owner}={_EVERYTHING[kind]}/{owner}",)
 
 
 def effective_acl(obj: AclObject, owner: str) -> tuple[str, ...]:
@@ -137,19 +167,22 @@ def _require_schema(session: "Session", namespace_oid: int, letter: str) -> None
         raise InsufficientPrivilege(f"permission denied for schema {ns.name}")
 
 
-def privilege_letters(text: str, kind: str = "table") -> str:
-    """has_*_privilege's privilege argument: 'SELECT', 'select, insert', 'UPDATE WITH GRANT
-    OPTION' (grant options are not tracked: the privilege itself is what is checked)."""
+def requested_privileges(text: str, kind: str = "table") -> list[tuple[str, bool]]:
+    """has_*_privilege's privilege argument ('SELECT', 'select, insert', 'UPDATE WITH GRANT
+    OPTION') as (letter, with grant option) pairs; as in PostgreSQL, each item's words are
+    single-spaced. `kind` "column" takes only the privileges a column can have."""
     names = _NAMES[kind]
-    letters = ""
+    out = []
     for part in text.split(","):
-        words = part.strip().lower()
-        if words.endswith(" with grant option"):
-            words = words[: -len(" with grant option")].strip()
-        if words not in names:
-            raise InvalidParameterValue(f'unrecognized privilege type: "{part.strip()}"')
-        letters += names[words]
-    return letters
+        words = part.strip()
+        name = words.lower()
+        option = name.endswith(_WITH_GRANT_OPTION)
+        if option:
+            name = name[:-len(_WITH_GRANT_OPTION)]
+        if name not in names:
+            raise InvalidParameterValue(f'unrecognized privilege type: "{words}"')
+        out.append((names[name], option))
+    return out
 
 
 def check(session: "Session", needs: tuple[tuple[int, str], ...]) -> None:
@@ -167,8 +200,9 @@ def check(session: "Session", needs: tuple[tuple[int, str], ...]) -> None:
 # -- GRANT / REVOKE ----------------------------------------------------------------------------------
 
 def run_grant(session: "Session", text: str, grant: bool) -> Result:
-    """GRANT/REVOKE privileges ON [TABLE|SEQUENCE] names | ALL TABLES/SEQUENCES IN SCHEMA s |
-    SCHEMA s | DATABASE d TO/FROM roles.
+    """GRANT/REVOKE [GRANT OPTION FOR] privileges ON [TABLE|SEQUENCE] names | ALL TABLES/SEQUENCES
+    IN SCHEMA s | SCHEMA s | DATABASE d TO/FROM roles [WITH GRANT OPTION] [GRANTED BY role]
+    [CASCADE | RESTRICT].
 
     Other object kinds (functions, languages, types, role membership) are accepted and change
     nothing: every role may use them."""
@@ -176,17 +210,19 @@ def run_grant(session: "Session", text: str, grant: bool) -> Result:
     tag = "GRANT" if grant else "REVOKE"
     if "on" not in words:
         return Result(tag=f"{tag} ROLE")
-    i = 1
-    if not grant and words[1:4] == ["grant", "option", "for"]:
-        i = 4
+    option_only = not grant and words[1:4] == ["grant", "option", "for"]
     on = words.index("on")
     rest = words[on + 1:]
     target_word = "to" if grant else "from"
     if target_word not in rest:
         raise SqlSyntaxError("syntax error at end of input")
     cut = rest.index(target_word)
-    objects, grantees = rest[:cut], [w for w in rest[cut + 1:] if w not in (",", "group")]
-    grantees = grantees[:_until(grantees, ("with", "granted", "cascade", "restrict"))]
+    objects, tail = rest[:cut], rest[cut + 1:]
+    end = _until(tail, ("with", "granted", "cascade", "restrict"))
+    grantees, clauses = [w for w in tail[:end] if w not in (",", "group")], tail[end:]
+    with_option = grant and clauses[:3] == ["with", "grant", "option"]
+    if "granted" in clauses:
+        _check_granted_by(session, clauses[clauses.index("granted") + 2:][:1])
     if objects[:1] == ["schema"]:
         targets, kind = _schemas(session, objects[1:]), "schema"
     elif objects[:1] == ["database"]:
@@ -195,34 +231,117 @@ def run_grant(session: "Session", text: str, grant: bool) -> Result:
         targets, kind = _relations(session, objects, "S"), "sequence"
     else:
         targets, kind = _relations(session, objects, "rv"), "table"
-    privs = _privileges(words[i:on], kind)
+    named = [w for w in words[4 if option_only else 1:on] if w not in (",", "privileges")]
+    privs = _privileges(named, kind)
     if targets is None:
         return Result(tag=tag)
     store, txn = session.store, session._ensure_txn()
     for grantee in grantees:
         if grantee != "public" and store.catalog.find_role(store.snapshot(txn), grantee) is None:
             raise UndefinedObject(f'role "{grantee}" does not exist')
+    if with_option and "public" in grantees:
+        raise InvalidGrantOperation("grant options can only be granted to roles")
+    grantees = ["" if g == "public" else g for g in grantees]
     for obj in targets:
-        owner = store.catalog.role(store.snapshot(txn), obj.owner)
-        acl = _changed_acl(obj, owner.name if owner is not None else session.user, grantees, privs, grant,
-                           _EVERYTHING[kind])
-        items = tuple(f"{g}={p}/{session.user}" for g, p in acl.items() if p)
-        if isinstance(obj, NamespaceDef):
-            store.alter_namespace(txn, replace(obj, acl=items))
-        elif isinstance(obj, DatabaseDef):
-            store.alter_database(txn, replace(obj, acl=items))
+        owner_role = store.catalog.role(store.snapshot(txn), obj.owner)
+        owner = owner_role.name if owner_role is not None else session.user
+        acl = Acl(obj, owner, kind)
+        if session.superuser or obj.owner == session.role_oid:
+            grantor, allowed = owner, privs
         else:
-            store.alter_relation(txn, replace(obj, acl=items))
+            grantor, allowed = session.user, _grantable(session, obj, kind, privs, named in ([], ["all"]), grant)
+        for grantee in grantees:
+            if grant:
+                acl.grant(grantee, grantor, allowed, with_option)
+            else:
+                acl.revoke(grantee, grantor, allowed, option_only, cascade="cascade" in clauses)
+        if isinstance(obj, NamespaceDef):
+            store.alter_namespace(txn, replace(obj, acl=acl.items()))
+        elif isinstance(obj, DatabaseDef):
+            store.alter_database(txn, replace(obj, acl=acl.items()))
+        else:
+            store.alter_relation(txn, replace(obj, acl=acl.items()))
     return Result(tag=tag)
+
+
+def _check_granted_by(session: "Session", name: list[str]) -> None:
+    """GRANTED BY: PostgreSQL 15 takes only the current user."""
+    role = name[0] if name else ""
+    if role in ("current_user", "session_user", "current_role"):
+        return
+    if session.store.catalog.find_role(session.catalog().snap, role) is None:
+        raise UndefinedObject(f'role "{role}" does not exist')
+    if role != session.user:
+        raise FeatureNotSupported("grantor must be current user")
+
+
+def _grantable(session: "Session", obj: AclObject, kind: str, privs: str, all_named: bool, grant: bool) -> str:
+    """The privileges a role that does not own `obj` may grant or revoke: those it holds WITH GRANT
+    OPTION. Fewer than named: a warning; none held at all: permission denied."""
+    user, role_oid = session.user, session.role_oid
+    allowed = "".join(p for p in privs if role_has_privilege(user, role_oid, False, obj, p, grant_option=True))
+    if not allowed and not any(role_has_privilege(user, role_oid, False, obj, p) for p in _EVERYTHING[kind]):
+        word = _KIND_WORD.get(obj.kind, kind) if isinstance(obj, RelationDef) else kind
+        raise InsufficientPrivilege(f"permission denied for {word} {obj.name}")
+    verb = "were granted" if grant else "could be revoked"
+    if not allowed:
+        session.notice(f'no privileges {verb} for "{obj.name}"', "01007" if grant else "01006", "WARNING")
+    elif len(allowed) < len(privs) and not all_named:
+        session.notice(f'not all privileges {verb} for "{obj.name}"', "01007" if grant else "01006", "WARNING")
+    return allowed
+
+
+class Acl:
+    """An object's ACL being changed: (grantee, grantor) -> privilege letters in PostgreSQL's
+    order, each followed by `*` when grantable. A default ACL is made explicit first."""
+
+    def __init__(self, obj: AclObject, owner: str, kind: str) -> None:
+        self.everything = _EVERYTHING[kind]
+        self.entries: dict[tuple[str, str], str] = {}
+        for item in acl_items(obj, owner, kind):
+            grantee, privileges, grantor = parse_aclitem(item)
+            self.entries[(grantee, grantor)] = privileges
+
+    def items(self) -> tuple[str, ...]:
+        return tuple(f"{grantee}={privs}/{grantor}" for (grantee, grantor), privs in self.entries.items() if privs)
+
+    def grant(self, grantee: str, grantor: str, privs: str, with_option: bool) -> None:
+        current = self.entries.get((grantee, grantor), "")
+        self.entries[(grantee, grantor)] = self._spell(
+            {p: holds(current, p, True) or (with_option and p in privs)
+             for p in self.everything if p in current or p in privs})
+
+    def revoke(self, grantee: str, grantor: str, privs: str, option_only: bool, cascade: bool) -> None:
+        """Take `privs` (or only their grant options) from what `grantor` granted `grantee`; the
+        grant options the grantee loses take with them what it granted on with them."""
+        key = (grantee, grantor)
+        current = self.entries.get(key, "")
+        if not current:
+            return
+        kept = {p: holds(current, p, True) and p not in privs
+                for p in self.everything if p in current and (option_only or p not in privs)}
+        self.entries[key] = self._spell(kept)
+        lost = [p for p in privs if holds(current, p, True) and not self._grantable_elsewhere(grantee, p)]
+        dependents = [(k, p) for p in lost for k, v in self.entries.items() if k[1] == grantee and p in v]
+        if dependents and not cascade:
+            raise DependentPrivilegeDescriptorsStillExist("dependent privileges exist",
+                                                          hint="Use CASCADE to revoke them too.")
+        for (dependent, _), p in dependents:
+            self.revoke(dependent, grantee, p, False, True)
+
+    def _grantable_elsewhere(self, grantee: str, letter: str) -> bool:
+        return any(holds(privs, letter, True) for (g, _), privs in self.entries.items() if g == grantee)
+
+    def _spell(self, rights: dict[str, bool]) -> str:
+        return "".join(p + ("*" if rights[p] else "") for p in self.everything if p in rights)
 
 
 def _until(words: list[str], stops: tuple[str, ...]) -> int:
     return next((k for k, w in enumerate(words) if w in stops), len(words))
 
 
-def _privileges(words: list[str], kind: str) -> str:
+def _privileges(privs: list[str], kind: str) -> str:
     """The privilege letters GRANT/REVOKE names for an object of `kind` (ALL: every one)."""
-    privs = [w for w in words if w not in (",", "privileges")]
     if not privs or privs == ["all"]:
         return _EVERYTHING[kind]
     out = ""
@@ -282,20 +401,3 @@ def _relations(session: "Session", objects: list[str], kinds: str) -> list[Relat
         elif word != ".":
             parts.append(word)
     return out
-
-
-def _changed_acl(obj: AclObject, owner: str, grantees: list[str], privs: str, grant: bool,
-                 everything: str) -> dict[str, str]:
-    """The ACL as grantee -> privileges after the change; a default ACL is made explicit first."""
-    acl: dict[str, str] = {}
-    for item in effective_acl(obj, owner) or (f"{owner}={everything}/{owner}",):
-        grantee, _, rest = item.partition("=")
-        acl[grantee] = rest.split("/", 1)[0]
-    for grantee in grantees:
-        key = "" if grantee == "public" else grantee
-        current = acl.get(key, "")
-        if grant:
-            acl[key] = "".join(p for p in everything if p in current or p in privs)
-        else:
-            acl[key] = "".join(p for p in current if p not in privs)
-    return acl

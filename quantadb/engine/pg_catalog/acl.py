@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from quantadb.engine.pg_catalog.functions import define
-from quantadb.engine.privileges import DEFAULT_PRIVILEGES
+from quantadb.engine.privileges import DEFAULT_PRIVILEGES, parse_aclitem
 from quantadb.errors import InternalError, InvalidParameterValue
 from quantadb.exec.columns import column_values, from_values
 from quantadb.exec.functions import setfn
@@ -22,15 +22,6 @@ PUBLIC_OID = 0
 
 add_function("aclexplode", (R.array_of(R.ACLITEM),), R.RECORD, "aclexplode", kind="s",
              out=(("grantor", R.OID), ("grantee", R.OID), ("privilege_type", R.TEXT), ("is_grantable", R.BOOL)))
-
-
-def parse_aclitem(item: str) -> tuple[str, str, str]:
-    """'grantee=privileges/grantor' -> (grantee, privileges, grantor); an empty grantee is PUBLIC."""
-    grantee, sep, rest = item.rpartition("=")
-    privileges, slash, grantor = rest.partition("/")
-    if not sep or not slash:
-        raise InvalidParameterValue(f'invalid input syntax for type aclitem: "{item}"')
-    return grantee.strip('"'), privileges, grantor.strip('"')
 
 
 @setfn("aclexplode")

@@ -19,12 +19,12 @@ from quantadb.engine.pg_catalog.deparse import (
 )
 from quantadb.engine.pg_catalog.procs import functions, identity_arguments
 from quantadb.engine.pg_catalog.tables import TABLES
-from quantadb.engine.privileges import privilege_letters, role_has_privilege
+from quantadb.engine.privileges import requested_privileges, role_has_privilege
 from quantadb.errors import (InvalidCatalogName, InvalidSchemaName, ObjectNotInPrerequisiteState, UndefinedColumn,
-                             UndefinedObject, WrongObjectType)
+                             UndefinedFunction, UndefinedObject, WrongObjectType)
 from quantadb.exec.columns import column_values, from_values
 from quantadb.exec.functions import scalar, setfn
-from quantadb.sql.functions.signature import add_function
+from quantadb.sql.functions.signature import add_function, functions_named
 from quantadb.types import registry as R
 from quantadb.types.column import Column
 from quantadb.types.registry import BOOL, INT4, NAME, OID, PG_NODE_TREE, REGCLASS, TEXT
@@ -181,17 +181,26 @@ def _privilege_subject(session, who: list) -> tuple[str, int, bool]:
 
 
 @define("has_table_privilege", _PRIVILEGE_ARGS, BOOL)
-@define("has_any_column_privilege", _PRIVILEGE_ARGS, BOOL)
 def has_table_privilege(session, *args):
     """Table privileges as enforced (engine/privileges.py): [user,] table, privilege."""
+    return _relation_privilege(session, args, "table")
+
+
+@define("has_any_column_privilege", _PRIVILEGE_ARGS, BOOL)
+def has_any_column_privilege(session, *args):
+    """Privileges are granted per table, so any column has its table's."""
+    return _relation_privilege(session, args, "column")
+
+
+def _relation_privilege(session, args: tuple, kind: str) -> bool | None:
     *who, table, privilege = args
     catalog = session.catalog()
     user, role_oid, superuser = _privilege_subject(session, who)
-    letters = privilege_letters(privilege)
+    wanted = requested_privileges(privilege, kind)
     rel = catalog.relation(table if isinstance(table, int) else catalog.regclass("regclass", table))
     if rel is None:  # a catalog table, or an OID that names nothing (PostgreSQL: NULL)
         return True if not isinstance(table, int) or _virtual_name(table) else None
-    return any(role_has_privilege(user, role_oid, superuser, rel, letter) for letter in letters)
+    return any(role_has_privilege(user, role_oid, superuser, rel, letter, option) for letter, option in wanted)
 
 
 def _object_privilege(session, args: tuple, kind: str, find: Callable) -> bool | None:
@@ -200,11 +209,11 @@ def _object_privilege(session, args: tuple, kind: str, find: Callable) -> bool |
     or raises for a name that does not exist."""
     *who, target, privilege = args
     user, role_oid, superuser = _privilege_subject(session, who)
-    letters = privilege_letters(privilege, kind)
+    wanted = requested_privileges(privilege, kind)
     obj = find(target)
     if obj is None:
         return None
-    return any(role_has_privilege(user, role_oid, superuser, obj, letter) for letter in letters)
+    return any(role_has_privilege(user, role_oid, superuser, obj, letter, option) for letter, option in wanted)
 
 
 @define("has_schema_privilege", _PRIVILEGE_ARGS, BOOL)
@@ -261,14 +270,25 @@ def has_column_privilege(session, *args):
         if isinstance(column, int):
             return None
         raise UndefinedColumn(f'column "{column}" of relation "{rel.name}" does not exist')
-    return has_table_privilege(session, *who, table, privilege)
+    return _relation_privilege(session, (*who, table, privilege), "column")
 
 
 @define("has_function_privilege", _PRIVILEGE_ARGS, BOOL)
+def has_function_privilege(session, *args):
+    """Functions carry no privileges yet (every role may execute them); the function must exist."""
+    *who, function, privilege = args
+    _privilege_subject(session, who)
+    requested_privileges(privilege, "function")
+    if isinstance(function, str):
+        name = function.split("(", 1)[0].rsplit(".", 1)[-1].strip().strip('"')
+        if not functions_named(name):
+            raise UndefinedFunction(f'function "{function}" does not exist')
+    return True
+
+
 @define("pg_has_role", _PRIVILEGE_ARGS, BOOL)
-def has_privilege(session, *args):
-    """Functions and role membership carry no privileges yet:
-    every role may use them."""
+def pg_has_role(session, *args):
+    """Role membership is not modelled: every role may act as any."""
     return True
 
 

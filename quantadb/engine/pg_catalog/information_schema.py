@@ -1,14 +1,17 @@
 """information_schema: schemata, tables, columns, views, table_constraints, key_column_usage,
-referential_constraints, constraint_column_usage, check_constraints, sequences, routines —
-the SQL-standard views, generated from the same live catalog as pg_catalog."""
+referential_constraints, constraint_column_usage, check_constraints, sequences, routines,
+table_privileges, role_table_grants — the SQL-standard views, generated from the same live
+catalog as pg_catalog."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator
 
+from quantadb.engine.pg_catalog.acl import PRIVILEGES
 from quantadb.engine.pg_catalog.deparse import constraint_def, stored_expression, view_def
 from quantadb.engine.pg_catalog.procs import functions
 from quantadb.engine.pg_catalog.tables import TABLES, Row, rows
+from quantadb.engine.privileges import acl_items, parse_aclitem
 from quantadb.storage.catalog import ColumnDef, ConstraintDef, RelationDef
 from quantadb.types import registry as R
 
@@ -61,6 +64,39 @@ def views(session: "Session") -> Iterator[Row]:
         yield {**_base(session, schema, rel.name), "view_definition": view_def(rel), "check_option": "NONE",
                "is_updatable": "NO", "is_insertable_into": "NO", "is_trigger_updatable": "NO",
                "is_trigger_deletable": "NO", "is_trigger_insertable_into": "NO"}
+
+
+def _table_grants(session: "Session", public: bool) -> Iterator[Row]:
+    """One row per privilege granted on a table or view (its ACL, the owner's default spelled
+    out); a role other than a superuser sees the grants it made or holds (and PUBLIC's, when
+    `public`). The owner's privileges are all grantable."""
+    snap = session.catalog().snap
+    owners = {role.oid: role.name for role in session.store.catalog.roles(snap)}
+    for schema, rel in _user_relations(session, "rvp"):
+        owner = owners.get(rel.owner, "postgres")
+        for item in acl_items(rel, owner, "table"):
+            grantee, privileges, grantor = parse_aclitem(item)
+            seen = session.superuser or session.user in (grantor, grantee) or (public and not grantee)
+            if not seen:
+                continue
+            for letter, name in PRIVILEGES.items():
+                at = privileges.find(letter)
+                if at < 0:
+                    continue
+                grantable = privileges[at + 1:at + 2] == "*" or grantee == owner
+                yield {"grantor": grantor, "grantee": grantee or "PUBLIC", **_base(session, schema, rel.name),
+                       "privilege_type": name, "is_grantable": yes_no(grantable),
+                       "with_hierarchy": yes_no(name == "SELECT")}
+
+
+@rows("information_schema.table_privileges")
+def table_privileges(session: "Session") -> Iterator[Row]:
+    return _table_grants(session, public=True)
+
+
+@rows("information_schema.role_table_grants")
+def role_table_grants(session: "Session") -> Iterator[Row]:
+    return _table_grants(session, public=False)
 
 
 def type_facts(t: R.SqlType) -> Row:
