@@ -46,7 +46,7 @@ class Template:
 _LITERAL = re.compile(r"'(?<!\w')(?:[^']|'')*'|(?:\d(?<![\w$.]\d)\d*\.?\d*|\.(?<![\w$.]\.)\d+)(?:[eE][+-]?\d+)?")
 _NOT_BY_SHAPE = re.compile(r"--|/\*|[\"$'\\]")  # left in a shape: comments, quotes, dollars: lex it
 _MAX_SHAPES = 2000
-_shapes: dict[str, tuple | None] = {}  # shape -> (lead, trail, per literal: None or chars of sign) | None
+_shapes: dict[str, tuple | None] = {}  # shape -> (lead, trail, per literal: None or chars of sign, text) | None
 
 
 def single_template(sql: str) -> tuple[str, Template] | None:
@@ -70,7 +70,7 @@ def single_template(sql: str) -> tuple[str, Template] | None:
         _shapes[shape] = known
     if known is None:
         return None
-    lead, trail, signs = known
+    lead, trail, signs, shaped = known
     text = sql[lead:len(sql) - trail]
     cuts = []
     for (start, end), sign in zip(spans, signs):
@@ -79,12 +79,16 @@ def single_template(sql: str) -> tuple[str, Template] | None:
             value = (raw[1:-1].replace("''", "'"), "string") if raw[0] == "'" else \
                 (("-" if sign else "") + raw, "number")
             cuts.append((start - lead - sign, end - lead, *value))
+    if shaped is not None:  # every literal is cut: the template's text is the shape's
+        return text, Template(shaped, [c[2] for c in cuts], [_literal_type(c[2], c[3]) for c in cuts])
     return text, _template(text, cuts)
 
 
 def _learn(sql: str, spans: list[tuple[int, int]]) -> tuple | None:
     """What single_template may reuse for sql's shape: (chars before the statement, chars
-    after it, per literal None or the chars of its folded sign); None: lex texts of this shape."""
+    after it, per literal None or the chars of its folded sign, the template's text when every
+    literal is cut, as it is then the same for every text of the shape); None: lex texts of
+    this shape."""
     try:
         statements = split_statements(sql)
     except Exception:
@@ -100,7 +104,8 @@ def _learn(sql: str, spans: list[tuple[int, int]]) -> tuple | None:
         return None
     cut_start = {end + lead: start + lead for start, end, _, _ in cuts}
     signs = [start - cut_start[end] if end in cut_start else None for start, end in spans]
-    return lead, len(sql) - lead - len(text), signs
+    shaped = _template(text, cuts).text if len(cuts) == len(spans) else None
+    return lead, len(sql) - lead - len(text), signs, shaped
 
 
 def parameterize(text: str) -> Template | None:

@@ -20,8 +20,11 @@ import numpy as np
 from quantadb.exec.columns import column_values, const_column
 from quantadb.sql import expr as E
 from quantadb.sql import plan as P
+from quantadb.storage.index import Index
 from quantadb.storage.store import Snapshot, Store
+from quantadb.storage.table import Table
 from quantadb.types.column import Batch
+from quantadb.types.registry import SqlType
 
 _PLAIN = (int, str, float, bool)  # Python values that are already the key the index holds
 
@@ -29,7 +32,8 @@ _PLAIN = (int, str, float, bool)  # Python values that are already the key the i
 @dataclass(frozen=True)
 class PointRead:
     scan: P.IndexScan
-    keys: tuple[tuple[bool, Any], ...]  # per key column: (True, parameter position) or (False, constant)
+    # per key column: (True, parameter position, type) or (False, constant, type)
+    keys: tuple[tuple[bool, Any, SqlType], ...]
     outputs: tuple[int, ...] | None  # the scan columns the Project returns (None: all of them)
 
 
@@ -51,34 +55,35 @@ def point_read(plan: P.Plan) -> PointRead | None:
     return PointRead(plan, keys, outputs)
 
 
-def probe_keys(scan: P.IndexScan) -> tuple[tuple[bool, Any], ...] | None:
-    """Per key of an index-equality scan without filter or row locks: (True, parameter position)
-    or (False, constant); None when the scan is not one or a key is an expression."""
+def probe_keys(scan: P.IndexScan) -> tuple[tuple[bool, Any, SqlType], ...] | None:
+    """Per key of an index-equality scan without filter or row locks: (True, parameter position,
+    type) or (False, constant, type); None when the scan is not one or a key is an expression."""
     if not scan.keys or scan.filter is not None or scan.lock_mode:
         return None
     keys = []
     for k in scan.keys:
         if isinstance(k, E.Param):
-            keys.append((True, k.number - 1))
+            keys.append((True, k.number - 1, k.type))
         elif isinstance(k, E.Const):
-            keys.append((False, _key_value(k.value, k.type)))
+            keys.append((False, _key_value(k.value, k.type), k.type))
         else:
             return None
     return tuple(keys)
 
 
-def probe(scan: P.IndexScan, keys: tuple[tuple[bool, Any], ...], store: Store, snapshot: Snapshot,
+def probe(keys: tuple[tuple[bool, Any, SqlType], ...], table: Table, index: Index, snapshot: Snapshot,
           params: list[Any]) -> list[int]:
-    """The row ids the scan finds visible to the snapshot, in the index's order."""
+    """The row ids of the table that the index finds for the keys, visible to the snapshot, in
+    the index's order."""
     values = []
-    for (is_param, v), k in zip(keys, scan.keys):
+    for is_param, v, t in keys:
         if is_param:
-            v = _key_value(params[v], k.type)
+            v = params[v]
+            if type(v) not in _PLAIN:
+                v = _key_value(v, t)
         if v is None:  # NULL never matches =
             return []
         values.append(v)
-    table = store.table(scan.rel_oid)
-    index = store.index(scan.index_oid)
     candidates = index.lookup_key(tuple(values) if len(values) > 1 else values[0])
     if index.unique:  # one version at most is visible: look from the newest (a hot row has many)
         for r in reversed(candidates):
@@ -89,14 +94,16 @@ def probe(scan: P.IndexScan, keys: tuple[tuple[bool, Any], ...], store: Store, s
 
 
 def run_point_read(read: PointRead, store: Store, snapshot: Snapshot, params: list[Any]) -> Batch:
-    rowids = np.array(probe(read.scan, read.keys, store, snapshot, params), dtype=np.int64)
-    cols = store.table(read.scan.rel_oid).fetch(rowids, read.scan.attnums)
+    scan = read.scan
+    table = store.table(scan.rel_oid)
+    rowids = probe(read.keys, table, store.index(scan.index_oid), snapshot, params)
+    cols = table.fetch(np.array(rowids, dtype=np.int64), scan.attnums)
     if read.outputs is not None:
         cols = [cols[i] for i in read.outputs]
     return Batch(cols, len(rowids))
 
 
-def _key_value(value: Any, t) -> Any:
+def _key_value(value: Any, t: SqlType) -> Any:
     """The key as the general executor computes it (a one-row column of the key's type, read back)."""
     if value is None or type(value) in _PLAIN:
         return value

@@ -44,7 +44,7 @@ from quantadb.types.registry import SqlType
 class PointUpdate:
     plan: P.Update
     scan: P.IndexScan  # equality on a unique index, row ids as its last column
-    keys: tuple[tuple[bool, Any], ...]  # as PointRead.keys
+    keys: tuple[tuple[bool, Any, SqlType], ...]  # as PointRead.keys
     exprs: tuple[E.Expr, ...]  # the source Project: row id, then each column's new value
     kept: frozenset[int]  # attnums SET leaves alone (plain references to the same column)
     values: RowExprs | None  # the new values over (fetched row..., row id), when all compile
@@ -54,7 +54,7 @@ class PointUpdate:
 class PointDelete:
     plan: P.Delete
     scan: P.IndexScan  # as PointUpdate.scan
-    keys: tuple[tuple[bool, Any], ...]
+    keys: tuple[tuple[bool, Any, SqlType], ...]
     exprs: tuple[E.Expr, ...]  # the source Project: row id, then the old row
 
 
@@ -128,7 +128,7 @@ def run_point_write(write: PointWrite, ctx: EvalContext) -> tuple[int, Batch | N
     services = ctx.services
     if isinstance(write, PointUpdate):
         table = services.store.table(write.scan.rel_oid)
-        found = probe(write.scan, write.keys, services.store, services.snapshot, ctx.params)
+        found = probe(write.keys, table, services.store.index(write.scan.index_oid), services.snapshot, ctx.params)
         if len(found) == 1 and write.values is not None and table.row_form:
             rowid = found[0]
             row = table.row_values(rowid, write.scan.attnums)
@@ -137,7 +137,7 @@ def run_point_write(write: PointWrite, ctx: EvalContext) -> tuple[int, Batch | N
         return update_rows(write.plan, _source(write, table, found, ctx), ctx, write.kept)
     if isinstance(write, PointDelete):
         table = services.store.table(write.scan.rel_oid)
-        found = probe(write.scan, write.keys, services.store, services.snapshot, ctx.params)
+        found = probe(write.keys, table, services.store.index(write.scan.index_oid), services.snapshot, ctx.params)
         return delete_rows(write.plan, _source(write, table, found, ctx), ctx)
     plan = write.plan
     if write.row_form and services.store.table(plan.rel_oid).row_form:

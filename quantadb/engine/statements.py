@@ -64,6 +64,9 @@ class Statement:
         self.last_bound: tuple[Bound, list[SqlType], int, str | None] | None = None
         words = text.split(None, 1)
         self.keyword = words[0].lower().rstrip(";(") if words else ""
+        self.is_transaction_control = isinstance(self.utility, U.TransactionStmt)
+        # may change data (a plain SELECT may too: nextval(), a data-modifying WITH)
+        self.may_write = self.keyword in _WRITE_WORDS and self.utility is None or isinstance(self.utility, U.CopyStmt)
 
     @property
     def ast(self) -> exp.Expression:
@@ -72,17 +75,9 @@ class Statement:
         return self._ast
 
     @property
-    def is_transaction_control(self) -> bool:
-        return isinstance(self.utility, U.TransactionStmt)
-
-    @property
     def allowed_in_failed_block(self) -> bool:
         u = self.utility
         return isinstance(u, U.TransactionStmt) and u.kind in ("commit", "rollback", "rollback_to", "prepare")
-
-    @property
-    def may_write(self) -> bool:
-        return self.keyword in _WRITE_WORDS and self.utility is None or isinstance(self.utility, U.CopyStmt)
 
 
 @dataclass
