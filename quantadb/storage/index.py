@@ -20,6 +20,7 @@ the index to every key added and probed, so callers pass plain values either way
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from typing import Any, Callable
 
 import numpy as np
@@ -121,7 +122,9 @@ class Index:
         self._dtype = key_dtype if len(attnums) == 1 and key_dtype.kind in "iuf" else np.dtype(object)
         if self._dtype.kind in "iu":
             self._dtype = np.dtype(np.int64)
+        self.numeric = self._dtype != object  # one int/float key column: probes can be vectorized
         self._base: tuple[np.ndarray, np.ndarray] = (np.zeros(0, dtype=self._dtype), _EMPTY)
+        self._probe = self._probe_form(self._base)
         self._delta: dict = {}
         self._delta_count = 0
         self._entries: list = []  # btree: (key, rowid) of the delta, for range() (which sorts what it picks)
@@ -134,11 +137,6 @@ class Index:
     def _bound_form(self, bound: tuple | None) -> tuple | None:
         """range() bounds are prefixes of the key columns."""
         return bound if bound is None or self._forms is None else _each(self._forms, bound)
-
-    @property
-    def numeric(self) -> bool:
-        """One int/float key column: keys live in a numpy array, probes can be vectorized."""
-        return self._dtype != object
 
     def __len__(self) -> int:
         return len(self._base[1]) + self._delta_count
@@ -262,8 +260,15 @@ class Index:
         return all_keys[order], all_rows[order]
 
     def _publish(self, base: tuple[np.ndarray, np.ndarray]) -> None:
-        self._base = base  # first the base, then the (empty) delta: readers never miss an entry
+        # first the base, then the (empty) delta: readers never miss an entry
+        self._base, self._probe = base, self._probe_form(base)
         self._delta, self._delta_count, self._entries = {}, 0, []
+
+    def _probe_form(self, base: tuple[np.ndarray, np.ndarray]) -> tuple:
+        """The base as lookup_key bisects it: indexing a memoryview gives Python ints and floats
+        without numpy's per-call scalar conversions (an object array already gives its objects)."""
+        keys, rows = base
+        return keys if keys.dtype == object else memoryview(keys), memoryview(rows)
 
     def _key_array(self, keys: list | np.ndarray) -> np.ndarray:
         if self._dtype != object:
@@ -286,24 +291,25 @@ class Index:
         if self._forms is not None:
             key = self.stored_key(key)
         v = self._delta.get(key)  # the delta before the base (see the class docstring)
-        keys, rows = self._base
-        out: list[int] = []
-        n = len(keys)
-        if n:
-            try:
-                lo = hi = self._search(keys, key, "left")
-                # a key has few versions: step over them rather than a second search
-                while hi < n and hi - lo < _STEPS and keys.item(hi) == key:
-                    hi += 1
+        keys, rows = self._probe
+        try:
+            lo = hi = bisect_left(keys, key)
+            # a key has few versions: step over them rather than a second search
+            n = len(keys)
+            while hi < n and keys[hi] == key:
+                hi += 1
                 if hi - lo == _STEPS:
-                    hi = self._search(keys, key, "right")
-            except TypeError:  # a key not comparable with the column's keys matches nothing
-                lo = hi = 0
-            if hi > lo:
-                out = rows[lo:hi].tolist()
-        if v is not None:
-            extra = v if type(v) is list else [v]
-            out = list(dict.fromkeys(out + extra)) if out else list(extra)
+                    hi = bisect_right(keys, key)
+                    break
+        except TypeError:  # a key not comparable with the column's keys matches nothing
+            lo = hi = 0
+        out = rows[lo:hi].tolist() if hi > lo else []
+        if v is None:
+            return out
+        extra = v if type(v) is list else [v]
+        if not out:
+            return list(extra)
+        out += [r for r in extra if r not in out]  # (an entry merged meanwhile shows twice)
         return out
 
     def lookup_array(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
