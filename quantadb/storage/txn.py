@@ -57,12 +57,14 @@ class RowChanged(Exception):
 
 class Clog:
     """Transaction status by xid, grown by doubling (readers keep a stale array safely), and
-    per subtransaction its xid minus its top's (`sub_delta`; 0: a top xid, or not known)."""
+    per subtransaction its xid minus its top's (`sub_delta`; 0: a top xid, or not known).
+    `view` is a memoryview of `status` for scalar reads (a Python int, no numpy scalar)."""
 
     def __init__(self) -> None:
         self.status = np.zeros(1024, dtype=np.int8)
         self.status[[0, 1]] = ABORTED
         self.status[FROZEN_XID] = COMMITTED
+        self.view = memoryview(self.status)
         self.sub_delta = np.zeros(1024, dtype=np.int32)
 
     def ensure(self, xid: int) -> None:
@@ -73,15 +75,15 @@ class Clog:
             self.sub_delta = delta
             grown = np.zeros(size, dtype=np.int8)
             grown[:len(self.status)] = self.status
-            self.status = grown
+            self.status, self.view = grown, memoryview(grown)
 
     def top(self, xid: int) -> int:
         delta = self.sub_delta
         return xid - int(delta[xid]) if xid < len(delta) else xid
 
     def get(self, xid: int) -> int:
-        s = self.status
-        return int(s[xid]) if xid < len(s) else IN_PROGRESS
+        s = self.view
+        return s[xid] if xid < len(s) else IN_PROGRESS
 
     def set(self, xids: list[int], value: int) -> None:
         if xids:
@@ -93,7 +95,6 @@ class Clog:
         for x in xids:  # a transaction's few xids: cheaper than an index array
             status[x] = value
 
-
 class Snapshot:
     __slots__ = ("xmin", "xmax", "xip", "own", "clog", "owner")
 
@@ -103,10 +104,12 @@ class Snapshot:
         self.owner = owner  # the reading transaction (`own` is its live set of xids)
 
     def sees(self, xid: int) -> bool:
+        if xid < self.xmin:  # ended before every transaction running at the snapshot: the clog decides
+            return self.clog.view[xid] == COMMITTED
         if xid in self.own:
             return True
         if xid >= self.xmax:
-            return xid == FROZEN_XID
+            return False
         xip = self.xip
         if xip and (xid in xip or self.clog.top(xid) in xip):
             return False
