@@ -135,15 +135,14 @@ class SegColumn:
 
     def value(self, off: int) -> object:
         """One row's Python value (None = NULL), as column_values(self.take([off])) gives it."""
-        if self.valid is not None and not self.valid[off]:
+        if self.valid is not None and not self.valid.item(off):
             return None
+        v = self.data.item(off)  # (an object array's item is the object itself)
         if self.scale is not None:
-            return decimal_of(int(self.data[off]), self.scale)
+            return decimal_of(v, self.scale)
         if self.values is not None:
-            code = int(self.data[off])
-            return None if code < 0 else self.values[code]
-        v = self.data[off]
-        return v if self.data.dtype == object else v.item()
+            return None if v < 0 else self.values[v]
+        return v
 
     def _codes(self, col: Column, n: int) -> np.ndarray:
         """Our dictionary's codes for the first n rows of `col` (-1 for NULL), adding new values."""
@@ -348,15 +347,19 @@ class Table:
             segs.append(Segment(self.capacity))
         seg = segs[-1]
         at = seg.n
-        seg.reserve(at + 1)
+        if at == seg.size:
+            seg.reserve(at + 1)
         cols = seg.cols
-        while len(cols) < len(self.types):
-            cols.append(None)
-        for i, t in enumerate(self.types):
-            sc = cols[i]
-            if sc is None:
-                sc = cols[i] = SegColumn(t, seg.size, nulls_before=at)
-            sc.put(at, values[i] if i < len(values) else None)
+        if len(cols) < len(self.types) or None in cols:  # a new segment, or columns added by ALTER
+            while len(cols) < len(self.types):
+                cols.append(None)
+            for i, t in enumerate(self.types):
+                if cols[i] is None:
+                    cols[i] = SegColumn(t, seg.size, nulls_before=at)
+        for sc, v in zip(cols, values):
+            sc.put(at, v)
+        for sc in cols[len(values):]:
+            sc.put(at, None)
         seg.xmin[at] = xid
         if xid != FROZEN_XID:
             seg.n_unfrozen += 1
@@ -406,7 +409,7 @@ class Table:
     def xmin_xmax(self, rowid: int) -> tuple[int, int]:
         seg = self.segments[rowid // self.capacity]
         off = rowid % self.capacity
-        return int(seg.xmin[off]), int(seg.xmax[off])
+        return seg.xmin.item(off), seg.xmax.item(off)
 
     def _column(self, seg: Segment, attnum: int, start: int, stop: int) -> Column:
         i = attnum - 1
@@ -478,7 +481,7 @@ class Table:
     def row_visible(self, snap: Snapshot, rowid: int) -> bool:
         seg = self.segments[rowid // self.capacity]
         off = rowid % self.capacity
-        return off < seg.n and snap.row_visible(int(seg.xmin[off]), int(seg.xmax[off]))
+        return off < seg.n and snap.row_visible(seg.xmin.item(off), seg.xmax.item(off))
 
     def visible(self, snap: Snapshot, rowids: np.ndarray) -> np.ndarray:
         if len(rowids) <= 16:

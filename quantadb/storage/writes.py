@@ -109,12 +109,10 @@ class RowWrites:
         (an index whose key it keeps is not probed)."""
         for index_oid in self._state.table_indexes.get(table.oid, ()):
             idx = self._state.indexes[index_oid]
-            if not idx.unique:
+            if not idx.unique or old is not None and kept.issuperset(idx.attnums):
                 continue
             key = row_key(values, idx.attnums)
-            if key is None:
-                continue
-            if old is not None and (kept.issuperset(idx.attnums) or _old_key(table, old, idx.attnums) == key):
+            if key is None or old is not None and _old_key(table, old, idx.attnums) == key:
                 continue
             self._check_unique_key(txn, table, idx, key)
 
