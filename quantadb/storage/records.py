@@ -72,6 +72,8 @@ KIND_NAMES = {INSERT: "insert", UPDATE: "update", DELETE: "delete", COMMIT: "com
 _Q = struct.Struct("<q")
 _D = struct.Struct("<d")
 _L = struct.Struct("<I")
+_TAG_Q = struct.Struct("<Bq")  # a tag byte and its int64 / u32 length in one pack
+_TAG_L = struct.Struct("<BI")
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 _DTYPES: dict[str, np.dtype] = {}
 
@@ -101,15 +103,13 @@ def _enc_str(out: bytearray, s: str) -> None:
 
 def _enc(out: bytearray, v: object) -> None:
     t = type(v)  # exact-type fast paths for what records mostly hold
-    if t is int and _INT64_MIN <= v <= _INT64_MAX:
-        out += b"i"
-        out += _Q.pack(v)
+    if t is list or t is tuple:
+        out += _TAG_L.pack(0x6C if t is list else 0x74, len(v))
+        _enc_items(out, v)
+    elif t is int and _INT64_MIN <= v <= _INT64_MAX:
+        out += _TAG_Q.pack(0x69, v)
     elif t is Column:
         _enc_column(out, v)
-    elif t is list or t is tuple:
-        out += (b"l" if t is list else b"t") + _L.pack(len(v))
-        for x in v:
-            _enc(out, x)
     elif t is str:
         out += b"s"
         _enc_str(out, v)
@@ -117,6 +117,23 @@ def _enc(out: bytearray, v: object) -> None:
         _enc_array(out, v)
     else:
         _enc_other(out, v)
+
+
+def _enc_items(out: bytearray, items: list | tuple) -> None:
+    """A list's or tuple's values: a record's fields and a row's values (ROW_INSERT/ROW_UPDATE)
+    are mostly ints, strings and NULLs, encoded here without a call each."""
+    for v in items:
+        t = type(v)
+        if t is int and _INT64_MIN <= v <= _INT64_MAX:
+            out += _TAG_Q.pack(0x69, v)
+        elif t is str:
+            b = v.encode("utf-8", "surrogatepass")
+            out += _TAG_L.pack(0x73, len(b))
+            out += b
+        elif v is None:
+            out += b"N"
+        else:
+            _enc(out, v)
 
 
 def _enc_other(out: bytearray, v: object) -> None:
@@ -150,12 +167,10 @@ def _enc_other(out: bytearray, v: object) -> None:
         out += b"U" + v.bytes
     elif isinstance(v, list):
         out += b"l" + _L.pack(len(v))
-        for x in v:
-            _enc(out, x)
+        _enc_items(out, v)
     elif isinstance(v, tuple):
         out += b"t" + _L.pack(len(v))
-        for x in v:
-            _enc(out, x)
+        _enc_items(out, v)
     elif isinstance(v, dict):
         out += b"d" + _L.pack(len(v))
         for k, x in v.items():
