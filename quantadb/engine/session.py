@@ -278,6 +278,8 @@ class Session:
         self.portals[portal] = Portal(prepared, values, formats)
 
     def _decode_params(self, types: list[SqlType], formats: list[int], params: list[bytes | None]) -> list[Any]:
+        if not params:  # BEGIN, COMMIT, a query without parameters
+            return []
         ctx = self.format_context
         entry = self._param_decoders.get(id(types))
         if entry is None or entry[0] is not types or entry[1] != formats or entry[2] is not ctx:
