@@ -124,8 +124,11 @@ def _enc_items(out: bytearray, items: list | tuple) -> None:
     are mostly ints, strings and NULLs, encoded here without a call each."""
     for v in items:
         t = type(v)
-        if t is int and _INT64_MIN <= v <= _INT64_MAX:
-            out += _TAG_Q.pack(0x69, v)
+        if t is int:
+            try:
+                out += _TAG_Q.pack(0x69, v)
+            except struct.error:  # beyond int64
+                _enc_other(out, v)
         elif t is str:
             b = v.encode("utf-8", "surrogatepass")
             out += _TAG_L.pack(0x73, len(b))
