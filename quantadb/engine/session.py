@@ -11,6 +11,7 @@ the call on a worker thread with inline=False.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -80,6 +81,20 @@ class TxnState:
     failed: bool = False
     savepoints: list[tuple[str, int]] = field(default_factory=list)
     started_us: int = 0
+
+
+def _aborts_on_error(method: Callable[..., Any]) -> Callable[..., Any]:
+    """An extended-query message that fails aborts the transaction, as every ERROR does in
+    PostgreSQL: a block enters the failed state, an implicit transaction is rolled back (the
+    Sync that follows commits nothing the earlier Executes did)."""
+    @functools.wraps(method)
+    def run(self: "Session", *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except Exception:
+            self.statement_failed()
+            raise
+    return run
 
 
 class Session:
@@ -227,6 +242,7 @@ class Session:
 
     # -- extended query -------------------------------------------------------------------------
 
+    @_aborts_on_error
     def parse(self, name: str, sql: str, param_oids: list[int]) -> None:
         if name and name in self.prepared:
             raise DuplicatePreparedStatement(f'prepared statement "{name}" already exists')
@@ -246,16 +262,12 @@ class Session:
     def _describe(self, prepared: Prepared) -> None:
         """Bind the statement once to learn parameter and result types (Describe)."""
         self._ensure_txn()
-        try:
-            bound = S.bind(self, prepared.stmt, prepared.param_types)
-        except SqlError:
-            if self.state.block:
-                self.state.failed = True
-            raise
+        bound = S.bind(self, prepared.stmt, prepared.param_types)
         prepared.param_types = bound.param_types
         prepared.columns = bound.columns
         prepared.described = True
 
+    @_aborts_on_error
     def bind(self, portal: str, statement: str, param_formats: list[int], params: list[bytes | None],
              result_formats: list[int]) -> None:
         prepared = self.prepared.get(statement)
@@ -303,6 +315,7 @@ class Session:
             out.append(decode)
         return out
 
+    @_aborts_on_error
     def describe_statement(self, name: str) -> tuple[list[int], list[ColumnDesc] | None]:
         prepared = self.prepared.get(name)
         if prepared is None:
@@ -310,6 +323,7 @@ class Session:
         oids = [t.oid if t.pg is not R.UNKNOWN else R.TEXT.oid for t in prepared.param_types]
         return oids, prepared.columns
 
+    @_aborts_on_error
     def describe_portal(self, name: str) -> tuple[list[ColumnDesc] | None, list[int]]:
         portal = self.portals.get(name)
         if portal is None:
