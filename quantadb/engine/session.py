@@ -102,13 +102,13 @@ class Session:
                  startup: dict[str, str], pid: int, secret: int, superuser: bool, role_oid: int) -> None:
         self.db = db
         self.store = db.store
-        self.user = user
+        self.session_user = user
+        self._login = (user, role_oid, superuser)
+        self._role: tuple[str, int, tuple[str, int, bool]] = ("none", -1, self._login)  # see _current_role
         self.database = database_name
         self.database_oid = database_oid
         self.pid = pid
         self.secret = secret
-        self.superuser = superuser
-        self.role_oid = role_oid
         self.settings = Settings(startup)
         self.settings.values["session_authorization"] = user
         self.settings.values["is_superuser"] = "on" if superuser else "off"
@@ -145,6 +145,39 @@ class Session:
         self.advisory_locks: dict[int, int] = {}
 
     # -- reported state -----------------------------------------------------------------------
+
+    # current_user: privileges are checked, and objects owned, as the role SET ROLE chose
+    @property
+    def user(self) -> str:
+        return self._current_role()[0]
+
+    @property
+    def role_oid(self) -> int:
+        return self._current_role()[1]
+
+    @property
+    def superuser(self) -> bool:
+        return self._current_role()[2]
+
+    @property
+    def login_superuser(self) -> bool:
+        """Is the session user (who logged in) a superuser: it may SET ROLE to any role."""
+        return self._login[2]
+
+    def _current_role(self) -> tuple[str, int, bool]:
+        """(name, OID, superuser) of the current role: the `role` setting's (so it follows SET
+        LOCAL and rollbacks as PostgreSQL's does), else the login role's; cached until the
+        setting or the catalog changes."""
+        name, version = self.settings.values["role"], self.store.catalog.version
+        if name == self._role[0] and version == self._role[1]:
+            return self._role[2]
+        current = self._login
+        if name != "none":
+            role = self.store.catalog.find_role(self.store.snapshot(None), name)
+            if role is not None:
+                current = (role.name, role.oid, role.superuser)
+        self._role = (name, version, current)
+        return current
 
     def startup_parameters(self) -> dict[str, str]:
         self.settings.take_changes()

@@ -70,7 +70,7 @@ def _current_user(args, n, ctx, call):
 
 @scalar("session_user")
 def _session_user(args, n, ctx, call):
-    return _const(ctx.session.user, NAME, n)
+    return _const(ctx.session.session_user, NAME, n)
 
 
 @scalar("current_schema")

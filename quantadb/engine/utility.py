@@ -11,8 +11,8 @@ import numpy as np
 from quantadb.engine.ddl.temp import discard_temp
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
 from quantadb.engine.settings import SETTINGS
-from quantadb.errors import (DuplicatePreparedStatement, FeatureNotSupported, InvalidCursorName,
-                             InvalidSqlStatementName, UndefinedTable)
+from quantadb.errors import (DuplicatePreparedStatement, FeatureNotSupported, InsufficientPrivilege, InvalidCursorName,
+                             InvalidParameterValue, InvalidSqlStatementName, UndefinedTable)
 from quantadb.exec.columns import from_values
 from quantadb.sql import utility as U
 from quantadb.sql.plan import explain_lines
@@ -68,10 +68,22 @@ def _set(session: "Session", u: U.SetStmt, portal, inline) -> Result:
     if u.local and not session.state.block:
         session.notice("SET LOCAL can only be used in transaction blocks", "25P01", "WARNING")
         return Result(tag="SET")
+    if u.name == "role" and value is not None and value != "none":
+        _check_set_role(session, value)
     session.settings.set(u.name, value, local=u.local, in_txn=in_txn and session.state.block)
     if u.name == "synchronous_commit" and session.state.txn is not None:
         session.state.txn.synchronous_commit = session.settings.get("synchronous_commit") != "off"
     return Result(tag="SET" if u.value is not None or not _is_reset(portal) else "RESET")
+
+
+def _check_set_role(session: "Session", name: str) -> None:
+    """SET ROLE: a superuser may become any role, another only itself (role membership is not
+    modelled, so the roles a user is a member of are not offered)."""
+    role = session.store.catalog.find_role(session.catalog().snap, name)
+    if role is None:
+        raise InvalidParameterValue(f'role "{name}" does not exist')
+    if not session.login_superuser and role.name != session.session_user:
+        raise InsufficientPrivilege(f'permission denied to set role "{name}"')
 
 
 def _quote_path(v: str) -> str:

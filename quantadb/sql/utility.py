@@ -196,8 +196,10 @@ def _set(r: _Reader) -> SetStmt | SetTransactionStmt | NoOpStmt:
     r.word("session")
     if r.words("time", "zone"):
         name = "timezone"
-    elif r.words("session", "authorization") or r.words("role"):
+    elif r.words("session", "authorization"):
         return NoOpStmt("SET")
+    elif r.word("role"):
+        name = "role"
     elif r.word("names"):
         name = "client_encoding"
     elif r.word("xml"):

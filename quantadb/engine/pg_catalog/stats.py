@@ -43,7 +43,7 @@ def pg_stat_activity(session: "Session") -> Iterator[Row]:
     for other in list(session.db.sessions.values()):
         active = other.state_name == "active"
         yield {"datid": other.database_oid, "datname": other.database, "pid": other.pid,
-               "usesysid": _role_oid(session, other.user), "usename": other.user,
+               "usesysid": _role_oid(session, other.session_user), "usename": other.session_user,
                "application_name": other.settings.get("application_name") or "",
                "backend_start": timestamptz(other.backend_start),
                "xact_start": timestamptz(other.query_started) if other.state.txn is not None else None,
