@@ -16,8 +16,10 @@ from quantadb.types.column import Batch, Column
 from quantadb.wire.backend import row_description
 
 _ROW_HDR = struct.Struct("!cih")
+_ONE_FIELD_HDR = struct.Struct("!cihi")  # a one-column DataRow's header and its field's length
 _LEN = struct.Struct("!i").pack
 _NULL = b"\xff\xff\xff\xff"
+_ONE_NULL_ROW = _ROW_HDR.pack(b"D", 10, 1) + _NULL
 
 Encoder = Callable[[Column], "list[bytes | None]"]
 
@@ -31,7 +33,9 @@ def describe(columns: list[ColumnDesc], formats: list[int] | None) -> bytes:
     return row_description(fields)
 
 
-class _Shape:
+class Shape:
+    """A result shape: its RowDescription bytes and, for one FormatContext, its value encoders."""
+
     __slots__ = ("columns", "formats", "description", "ctx", "encoders")
 
     def __init__(self, columns: list[ColumnDesc], formats: list[int] | None) -> None:
@@ -52,27 +56,23 @@ class ShapeCache:
     MAX_SHAPES = 512
 
     def __init__(self) -> None:
-        self._shapes: dict[int, _Shape] = {}
+        self._shapes: dict[int, Shape] = {}
         self._encoders: dict[tuple, Encoder] = {}  # by (type, format) for the current context
         self._ctx: object = None
 
-    def _shape(self, columns: list[ColumnDesc], formats: list[int] | None) -> _Shape:
-        if formats is not None and not any(formats):
+    def shape(self, columns: list[ColumnDesc], formats: list[int] | None) -> Shape:
+        if formats is not None and 1 not in formats:
             formats = None  # all text, as a Describe of the statement says
         shape = self._shapes.get(id(columns))
         if shape is None or shape.columns is not columns or shape.formats != formats:
             if len(self._shapes) >= self.MAX_SHAPES:
                 self._shapes.clear()
-            shape = self._shapes[id(columns)] = _Shape(columns, formats and list(formats))
+            shape = self._shapes[id(columns)] = Shape(columns, formats and list(formats))
         return shape
 
-    def description(self, columns: list[ColumnDesc], formats: list[int] | None) -> bytes:
-        return self._shape(columns, formats).description
-
-    def encoders(self, columns: list[ColumnDesc], formats: list[int] | None, ctx: object) -> list[Encoder]:
-        shape = self._shape(columns, formats)
+    def encoders(self, shape: Shape, ctx: object) -> list[Encoder]:
         if shape.ctx is not ctx:
-            shape.encoders = self._make_encoders(columns, shape.formats, ctx)
+            shape.encoders = self._make_encoders(shape.columns, shape.formats, ctx)
             shape.ctx = ctx
         return shape.encoders
 
@@ -107,6 +107,11 @@ def data_rows(batch: Batch, encoders: list[Encoder]) -> bytes:
     if ncols == 0:
         return _ROW_HDR.pack(b"D", 6, 0) * n
     if n == 1:  # a point read's answer: one DataRow, no per-column lists
+        if ncols == 1:
+            v = encoders[0](batch.columns[0])[0]
+            if v is None:
+                return _ONE_NULL_ROW
+            return _ONE_FIELD_HDR.pack(b"D", len(v) + 10, 1, len(v)) + v
         body = b"".join([_NULL if v is None else _LEN(len(v)) + v
                          for v in [enc(col)[0] for enc, col in zip(encoders, batch.columns)]])
         return _ROW_HDR.pack(b"D", len(body) + 6, ncols) + body

@@ -268,26 +268,28 @@ def decode_bind(data: bytes) -> Bind:
     return portal, stmt, param_formats, params, result_formats
 
 
-def _shorts(data: bytes, pos: int) -> tuple[list[int], int]:
-    """int16 n, int16[n] format codes at pos: (codes, position after them); ValueError if invalid."""
-    (n,) = _I16.unpack_from(data, pos)
-    pos += 2
-    if n == 0:
-        return [], pos
+def _shorts(data: bytes, pos: int, n: int) -> list[int]:
+    """n int16 format codes at pos; ValueError if invalid."""
     codes = list(struct.unpack_from(f"!{n}h", data, pos))  # a negative n fails here
     for c in codes:
         if c != 0 and c != 1:
             raise ValueError(c)
-    return codes, pos + 2 * n
+    return codes
 
 
 def _decode_bind_direct(data: bytes) -> Bind:
     """Bind when the body is well formed; raises one of _DECODE_SLIPS on anything else."""
     e1 = data.index(0)
     e2 = data.index(0, e1 + 1)
-    portal = data[:e1].decode("utf-8") if e1 else ""
-    stmt = data[e1 + 1:e2].decode("utf-8")
-    param_formats, pos = _shorts(data, e2 + 1)
+    portal = data[:e1].decode() if e1 else ""
+    stmt = data[e1 + 1:e2].decode()
+    (n,) = _I16.unpack_from(data, e2 + 1)
+    pos = e2 + 3
+    if n:
+        param_formats = _shorts(data, pos, n)
+        pos += 2 * n
+    else:
+        param_formats = []
     (n,) = _I16.unpack_from(data, pos)
     pos += 2
     params: list[bytes | None] = []
@@ -303,8 +305,16 @@ def _decode_bind_direct(data: bytes) -> Bind:
             raise ValueError(length)
         params.append(data[pos:end])
         pos = end
-    result_formats, pos = _shorts(data, pos)
-    if pos != size or n < 0:
+    if n < 0:
+        raise ValueError(n)
+    (n,) = _I16.unpack_from(data, pos)
+    pos += 2
+    if n:
+        result_formats = _shorts(data, pos, n)
+        pos += 2 * n
+    else:
+        result_formats = []
+    if pos != size:
         raise ValueError(pos)
     return portal, stmt, param_formats, params, result_formats
 
@@ -329,8 +339,9 @@ def decode_execute(data: bytes) -> tuple[str, int]:
     end = len(data) - 5
     if end >= 0 and data.find(b"\0") == end:
         try:
-            portal = data[:end].decode("utf-8") if end else ""
-            return portal, max(_I32.unpack_from(data, end + 1)[0], 0)
+            portal = data[:end].decode() if end else ""
+            (max_rows,) = _I32.unpack_from(data, end + 1)
+            return portal, max_rows if max_rows > 0 else 0
         except UnicodeDecodeError:
             pass
     b = Body(data)

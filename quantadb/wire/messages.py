@@ -47,8 +47,9 @@ def send_reports(conn: "Connection") -> None:
     changes, notices = conn.session.take_reports()
     for notice in notices:
         conn.send(backend.notice_response(notice))
-    for name, value in changes.items():
-        conn.send(backend.parameter_status(name, value))
+    if changes:
+        for name, value in changes.items():
+            conn.send(backend.parameter_status(name, value))
 
 
 def send_error(conn: "Connection", exc: BaseException) -> None:
@@ -78,11 +79,13 @@ def send_result(conn: "Connection", result: Result, simple: bool, started: float
         durable.result()  # raises if the WAL write failed
     send_reports(conn)
     if result.columns is not None:
+        shapes = conn.shapes
+        shape = shapes.shape(result.columns, result.formats)
         if simple:
-            conn.send(conn.shapes.description(result.columns, result.formats))
+            conn.send(shape.description)
         batches = result.batches
         if batches:
-            encoders = conn.shapes.encoders(result.columns, result.formats, conn.session.format_context)
+            encoders = shapes.encoders(shape, conn.session.format_context)
             if len(batches) > 1:
                 return _then(send_parts(conn, batches, lambda b: data_rows(b, encoders)), complete, conn, result,
                              started)
@@ -298,7 +301,7 @@ def on_describe(conn: "Connection", body: bytes) -> Wait:
     except Exception as exc:
         _failed(conn, exc)
         return None
-    conn.send(backend.NO_DATA if columns is None else conn.shapes.description(columns, formats))
+    conn.send(backend.NO_DATA if columns is None else conn.shapes.shape(columns, formats).description)
     return None
 
 

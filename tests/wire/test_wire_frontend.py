@@ -114,3 +114,24 @@ def test_malformed_bind_and_describe():
         fe.decode_target(b"Xname\0")
     with pytest.raises(ProtocolViolation):
         fe.decode_query(b"\xff\xfe\0")
+
+
+def _bind(counts_and_items: bytes) -> bytes:
+    return b"\0s1\0" + counts_and_items
+
+
+@pytest.mark.parametrize("body, expected", [
+    (_bind(struct.pack("!hhi", 0, 1, 3) + b"123" + struct.pack("!h", 0)), ("", "s1", [], [b"123"], [])),
+    (_bind(struct.pack("!hhhh", 2, 0, 1, 0) + struct.pack("!hhh", 2, 1, 0)), ("", "s1", [0, 1], [], [1, 0])),
+    (_bind(struct.pack("!hhh", 0, 0, 0) + b"x"), None),  # trailing garbage
+    (_bind(struct.pack("!hhh", -1, 0, 0)), None),  # negative counts
+    (_bind(struct.pack("!hhh", 0, -1, 0)), None),
+    (_bind(struct.pack("!hhh", 0, 0, -1)), None),
+    (_bind(struct.pack("!hhi", 0, 1, -2) + struct.pack("!h", 0)), None),  # a length below -1
+])
+def test_bind_counts(body, expected):
+    if expected is None:
+        with pytest.raises(ProtocolViolation):
+            fe.decode_bind(body)
+    else:
+        assert fe.decode_bind(body) == expected
