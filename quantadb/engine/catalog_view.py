@@ -6,7 +6,8 @@ from __future__ import annotations
 from functools import cached_property
 
 from quantadb.engine.privileges import role_has_privilege
-from quantadb.errors import AmbiguousFunction, InvalidSchemaName, UndefinedFunction, UndefinedObject, UndefinedTable
+from quantadb.errors import (AmbiguousFunction, FeatureNotSupported, InvalidSchemaName, UndefinedFunction, UndefinedObject,
+                             UndefinedTable)
 from quantadb.sql.catalog import VIRTUAL_TABLES, ResolvedRelation, VirtualTable
 from quantadb.sql.plan import PlanColumn
 from quantadb.sql.typenames import parse_type_name
@@ -58,7 +59,10 @@ class SessionCatalog:
         return ns.name if ns is not None else str(oid)
 
     def resolve_relation(self, parts: list[str]) -> ResolvedRelation | None:
-        if len(parts) == 3:
+        if len(parts) == 3:  # database.schema.name: only this session's database
+            db = self.store.catalog.database(self.snap, self.database_oid)
+            if db is None or parts[0] != db.name:
+                raise FeatureNotSupported(f'cross-database references are not implemented: "{".".join(parts)}"')
             parts = parts[1:]
         if len(parts) == 2:
             schema, name = parts

@@ -9,6 +9,7 @@ from sqlglot import exp
 
 from quantadb.errors import FeatureNotSupported, InvalidTableDefinition
 from quantadb.sql import ddl_stmts as D
+from quantadb.sql.bind_support import check_collation
 from quantadb.sql.lexer import tokenize
 from quantadb.sql.parse import OnCommitDrop, parse_sql, to_sql
 from quantadb.sql.typenames import from_datatype, is_serial
@@ -140,7 +141,9 @@ def column_spec(item: exp.ColumnDef) -> D.ColumnSpec:
         elif isinstance(k, exp.GeneratedAsIdentityColumnConstraint):
             identity = "a" if k.this else "d"
             not_null = True
-        elif isinstance(k, (exp.CollateColumnConstraint, exp.CommentColumnConstraint)):
+        elif isinstance(k, exp.CollateColumnConstraint):
+            check_collation(k.this, from_datatype(kind))
+        elif isinstance(k, exp.CommentColumnConstraint):
             continue
         elif k is None and c.this is not None:
             continue

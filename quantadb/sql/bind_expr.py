@@ -20,13 +20,12 @@ from quantadb.errors import (
     FeatureNotSupported,
     IndeterminateDatatype,
     UndefinedColumn,
-    UndefinedObject,
 )
 from quantadb.sql import functions as F
 from quantadb.sql.bind_calls import CallBinder
 from quantadb.sql.bind_predicates import PredicateBinder
-from quantadb.sql.bind_support import (BOOL, TEXT, UNKNOWN, as_record, row_items, strict_call, type_name,
-                                        vector_as_array)
+from quantadb.sql.bind_support import (BOOL, TEXT, UNKNOWN, as_record, check_collation, row_items, strict_call,
+                                        type_name, vector_as_array)
 from quantadb.sql.expr import (
     AggRef,
     ArrayExpr,
@@ -65,7 +64,6 @@ from quantadb.types.codecs import FormatContext, text_decoder
 from quantadb.types.registry import SqlType
 from quantadb.types.rowtypes import anonymous_fields, record_fields, record_type
 
-_COLLATIONS = {"default", "C", "POSIX", "ucs_basic"}  # all behave as C: byte order
 
 
 class ExprBinder(CallBinder, PredicateBinder):
@@ -229,12 +227,7 @@ class ExprBinder(CallBinder, PredicateBinder):
 
     def _Collate(self, node: exp.Collate) -> Expr:
         e = self.bind(node.this)
-        ident = node.expression
-        name = ident.name if getattr(ident, "quoted", False) or isinstance(ident, exp.Literal) else ident.name.lower()
-        if name not in _COLLATIONS:
-            raise UndefinedObject(f'collation "{name}" for encoding "UTF8" does not exist')
-        if e.type.pg not in R.STRING_TYPES:
-            raise DatatypeMismatch(f"collations are not supported by type {type_name(e.type)}")
+        check_collation(node.expression, e.type)
         return e  # every collation sorts as C
 
     def _Parameter(self, node: exp.Expression) -> Expr:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from quantadb.errors import SyntaxError as SqlSyntaxError
+from quantadb.errors import DatatypeMismatch, SyntaxError as SqlSyntaxError, UndefinedObject
 from quantadb.sql.expr import Call, Cast, ColumnRef, Const, Expr
 from quantadb.types import registry as R
 from quantadb.types.registry import SqlType
@@ -48,6 +48,20 @@ def row_items(node: exp.Expression) -> list | None:
 
 def type_name(t: SqlType) -> str:
     return R.format_type(t.pg, t.typmod)
+
+
+COLLATIONS = {"default", "C", "POSIX", "ucs_basic"}  # all behave as C: byte order
+
+
+def check_collation(ident: exp.Expression, t: SqlType) -> None:
+    """COLLATE on an expression or a column: the collation must exist (names are case-sensitive
+    once quoted) and the type must be collatable."""
+    word = ident.this if isinstance(ident, exp.Column) else ident  # a column's COLLATE C parses as a column
+    name = word.name if getattr(word, "quoted", False) or isinstance(word, exp.Literal) else word.name.lower()
+    if name not in COLLATIONS:
+        raise UndefinedObject(f'collation "{name}" for encoding "UTF8" does not exist')
+    if t.pg not in R.STRING_TYPES:
+        raise DatatypeMismatch(f"collations are not supported by type {type_name(t)}")
 
 
 def strict_call(call: Call) -> Expr:

@@ -1,4 +1,5 @@
-"""Expressions: array subscripts, empty arrays, COLLATE, negated quantified LIKE."""
+"""Expressions: array subscripts, empty arrays, COLLATE (and columns' collations), three-part names,
+negated quantified LIKE."""
 
 
 def test_array_subscripts_are_one_based(sql):
@@ -19,6 +20,19 @@ def test_collate(sql):
     sql.check("SELECT 'b' COLLATE \"C\" < 'a', 'x' COLLATE \"POSIX\"", [("f", "x")])
     sql.error("SELECT 123 COLLATE \"C\"", "42804", "collations are not supported by type integer")
     sql.error("SELECT 'a' COLLATE \"c\"", "42704")
+
+
+def test_column_collations_are_checked(sql):
+    sql.setup('CREATE TABLE tc (a text COLLATE "C", b varchar(3) COLLATE "POSIX")')
+    sql.error("CREATE TABLE td (a text COLLATE C)", "42704")  # unquoted: c
+    sql.error('CREATE TABLE td (a text COLLATE "pOsIx")', "42704",
+              'collation "pOsIx" for encoding "UTF8" does not exist')
+    sql.error('CREATE TABLE td (b int COLLATE "C")', "42804", "collations are not supported by type integer")
+
+
+def test_a_three_part_name_is_only_this_database(sql):
+    sql.error("SELECT * FROM database_name.information_schema.tables", "0A000",
+              'cross-database references are not implemented: "database_name.information_schema.tables"')
 
 
 def test_negated_like_with_any_and_all(sql):
