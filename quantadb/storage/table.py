@@ -457,7 +457,7 @@ class Table:
                 return [null_column(self.types[a - 1], 0) for a in attnums]
             return [self._take(self.segments[0], a, rowids) for a in attnums]
         if len(rowids) == 1:  # views of the segment's arrays, as scan() gives (published rows never change)
-            r = int(rowids[0])
+            r = rowids.item(0)
             seg, off = self.segments[r // cap], r % cap
             cols = seg.cols
             return [cols[a - 1].read_one(off) if a <= len(cols) and cols[a - 1] is not None
