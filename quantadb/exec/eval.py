@@ -57,7 +57,7 @@ def _used_columns(e: E.Expr) -> frozenset[int] | None:
     for n in E.walk(e):
         if isinstance(n, E.ColumnRef):
             used.add(n.index)
-        elif isinstance(n, E.SubqueryExpr):
+        elif isinstance(n, (E.SubqueryExpr, E.CaseTest)):  # a CaseTest reads the CASE's last column
             used = None
             break
     result = frozenset(used) if used is not None else None
@@ -213,6 +213,8 @@ def _null_test(e: E.NullTest, batch: Batch, ctx: EvalContext) -> Column:
 
 def _case(e: E.Case, batch: Batch, ctx: EvalContext) -> Column:
     n = batch.length
+    if e.subject is not None:  # computed once; the conditions' CaseTest reads it as the last column
+        batch = Batch(batch.columns + [evaluate(e.subject, batch, ctx)], n)
     dtype = e.type.pg.dtype
     data = np.empty(n, dtype=dtype) if dtype == OBJECT else np.zeros(n, dtype=dtype)
     valid = np.zeros(n, dtype=bool)
@@ -234,6 +236,10 @@ def _case(e: E.Case, batch: Batch, ctx: EvalContext) -> Column:
         data[remaining] = part.data
         valid[remaining] = valid_mask(part)
     return Column(data, None if valid.all() else valid)
+
+
+def _case_test(e: E.CaseTest, batch: Batch, ctx: EvalContext) -> Column:
+    return batch.columns[-1]
 
 
 def _coalesce(e: E.Coalesce, batch: Batch, ctx: EvalContext) -> Column:
@@ -439,8 +445,8 @@ def _agg_ref(e: E.AggRef, batch: Batch, ctx: EvalContext) -> Column:
 
 _HANDLERS = {
     E.Const: _const, E.Param: _param, E.ColumnRef: _column_ref, E.OuterRef: _outer_ref, E.Call: _call,
-    E.Cast: _cast, E.BoolOp: _bool_op, E.NullTest: _null_test, E.Case: _case, E.Coalesce: _coalesce,
-    E.InList: _in_list, E.DistinctTest: _distinct_test, E.QuantifiedCompare: _quantified,
+    E.Cast: _cast, E.BoolOp: _bool_op, E.NullTest: _null_test, E.Case: _case, E.CaseTest: _case_test,
+    E.Coalesce: _coalesce, E.InList: _in_list, E.DistinctTest: _distinct_test, E.QuantifiedCompare: _quantified,
     E.ArrayExpr: _array_expr, E.Subscript: _subscript, E.SubqueryExpr: _subquery, E.AggRef: _agg_ref,
 }
 

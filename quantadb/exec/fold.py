@@ -25,7 +25,7 @@ from quantadb.types.column import Batch
 __all__ = ["fold_constants", "fold_expr"]
 
 # Nodes that read something other than constants; a subtree holding one is never folded.
-_OPAQUE = (E.ColumnRef, E.Param, E.OuterRef, E.AggRef, E.WindowCall, E.SubqueryExpr)
+_OPAQUE = (E.ColumnRef, E.Param, E.OuterRef, E.AggRef, E.WindowCall, E.SubqueryExpr, E.CaseTest)
 
 
 class _Unfoldable(BaseException):

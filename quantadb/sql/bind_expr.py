@@ -32,6 +32,7 @@ from quantadb.sql.expr import (
     BoolOp,
     Call,
     Case,
+    CaseTest,
     Cast,
     Coalesce,
     ColumnRef,
@@ -452,7 +453,7 @@ class ExprBinder(CallBinder, PredicateBinder):
         for branch in node.args["ifs"]:
             cond_node, result_node = branch.this, branch.args["true"]
             if subject is not None:
-                cond = self.operator("=", subject, self.bind(cond_node))
+                cond = self.operator("=", CaseTest(subject.type), self.bind(cond_node), fold=False)
             else:
                 cond = self.bind_bool(cond_node, "CASE/WHEN")
             whens.append((cond, self.bind(result_node)))
@@ -463,7 +464,7 @@ class ExprBinder(CallBinder, PredicateBinder):
             common = TEXT
         whens = [(c, self.coerce(r, common)) for c, r in whens]
         default = self.coerce(default, common) if default is not None else None
-        return Case(whens, default, common)
+        return Case(whens, default, common, subject)
 
     def _If(self, node: exp.Expression) -> Expr:
         return self._Case(exp.Case(ifs=[exp.If(this=node.this, true=node.args["true"])],

@@ -141,9 +141,11 @@ class Deparser:
         """CASE under PRETTYFLAG_INDENT: each keyword on its own line (appendContextKeyword)."""
         outer = self.indent
         self.indent += _INDENT
-        parts = ["\n" + " " * outer + "CASE"]
+        parts = ["\n" + " " * outer + "CASE" + (f" {self.text(c.subject)}" if c.subject is not None else "")]
         for cond, result in c.whens:
-            parts.append("\n" + " " * self.indent + f"WHEN {self.text(cond)} THEN {self.text(result, True)}")
+            # a simple CASE's condition is `CaseTest = value`: the value is what it shows
+            shown = cond.args[1] if c.subject is not None and isinstance(cond, E.Call) else cond
+            parts.append("\n" + " " * self.indent + f"WHEN {self.text(shown)} THEN {self.text(result, True)}")
         default = c.default if c.default is not None else E.Const(None, c.type)
         parts.append("\n" + " " * self.indent + f"ELSE {self.text(default, True)}")
         self.indent = outer

@@ -104,15 +104,25 @@ class NullTest(Expr):
 
 @dataclass(eq=False)
 class Case(Expr):
-    """CASE WHEN c1 THEN r1 ... ELSE e END (a simple CASE is rewritten to this form)."""
+    """CASE WHEN c1 THEN r1 ... ELSE e END. A simple CASE (CASE subject WHEN v1 ...) keeps its
+    `subject`, computed once per row, and each condition compares a CaseTest with the value."""
 
     whens: list[tuple[Expr, Expr]]
     default: Expr | None
     type: SqlType
+    subject: Expr | None = None
 
     def children(self) -> list[Expr]:
-        out = [e for pair in self.whens for e in pair]
+        out = [self.subject] if self.subject is not None else []
+        out += [e for pair in self.whens for e in pair]
         return out + ([self.default] if self.default is not None else [])
+
+
+@dataclass(eq=False)
+class CaseTest(Expr):
+    """The subject of the innermost simple CASE being evaluated (PostgreSQL's CaseTestExpr)."""
+
+    type: SqlType
 
 
 @dataclass(eq=False)

@@ -13,6 +13,7 @@ CREATE TABLE d (id int DEFAULT nextval('s'), amount numeric CHECK (amount >= 0),
   y text CHECK (y ILIKE 'q%' AND y NOT LIKE 'z%'), ch char(3) DEFAULT 'ab' CHECK (ch <> 'zz'),
   dt timestamp DEFAULT localtimestamp, i8 bigint DEFAULT 5 CHECK (i8 > 5), nn numeric DEFAULT 0.5,
   ee int DEFAULT (1 + 2) * 3, ar int[] DEFAULT '{1,2}', r real CHECK (r > 1), s2 text CHECK (s2 IS DISTINCT FROM 'a'),
+  sc int CHECK (CASE sc WHEN 1 THEN true WHEN 2 + 1 THEN sc > 0 ELSE false END),
   CHECK ((amount + 1) * 2 > amount - (amount - 1) AND amount * 2 / 3 > 0 OR n IS NULL))"""
 
 
@@ -35,6 +36,8 @@ def test_check_constraints_print_as_postgresql_deparses_them(sql):
         ("d_k_check", "CHECK (\nCASE\n    WHEN (k > 0) THEN (k < 10)\n    ELSE (k > '-10'::integer)\nEND)",
          "CHECK (\nCASE\n    WHEN k > 0 THEN k < 10\n    ELSE k > '-10'::integer\nEND)"),
         ("d_n_check", "CHECK ((n = ANY (ARRAY[1, 2, 3])))", "CHECK (n = ANY (ARRAY[1, 2, 3]))"),
+        ("d_sc_check", "CHECK (\nCASE sc\n    WHEN 1 THEN true\n    WHEN (2 + 1) THEN (sc > 0)\n    ELSE false\nEND)",
+         "CHECK (\nCASE sc\n    WHEN 1 THEN true\n    WHEN 2 + 1 THEN sc > 0\n    ELSE false\nEND)"),
         ("d_q_check", "CHECK (((length(q) >= 1) AND (length(q) <= 5)))", "CHECK (length(q) >= 1 AND length(q) <= 5)"),
         ("d_r_check", "CHECK ((r > (1)::double precision))", "CHECK (r > 1::double precision)"),
         ("d_s2_check", "CHECK ((s2 IS DISTINCT FROM 'a'::text))", "CHECK (s2 IS DISTINCT FROM 'a'::text)"),

@@ -177,3 +177,13 @@ def test_numeric_beyond_float_range_fails_to_cast(sql):
               "for type real")
     sql.check("SELECT x::float8 FROM (VALUES ('1.5'::numeric), ('Infinity'), ('NaN')) t(x)",
               [("1.5",), ("Infinity",), ("NaN",)])
+
+
+def test_a_simple_case_computes_its_subject_once(sql):
+    # a volatile subject drawn once per row matches one of its four values: never NULL
+    sql.check("SELECT count(*) FILTER (WHERE c IS NULL) FROM (SELECT CASE (random() * 3)::int WHEN 0 THEN 'a' "
+              "WHEN 1 THEN 'b' WHEN 2 THEN 'c' WHEN 3 THEN 'd' END AS c FROM generate_series(1, 2000)) s", [("0",)])
+    sql.check("SELECT CASE x WHEN 1 THEN 'one' WHEN 1 + 1 THEN 'two' ELSE 'other' END, "
+              "CASE x WHEN 1 THEN CASE x + 1 WHEN 2 THEN 'nested' END END, CASE NULL::int WHEN NULL THEN 'n' ELSE 'e' END "
+              "FROM (VALUES (1), (2), (3)) v (x)",
+              [("one", "nested", "e"), ("two", None, "e"), ("other", None, "e")])
