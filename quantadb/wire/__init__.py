@@ -20,9 +20,11 @@ Choices:
   buffer synchronously, in order; only a handler that must wait (worker thread, commit not yet
   durable, COPY, slow reader) continues as a task, and holds the messages behind it.
 - Output is buffered per connection and written once the input holds no whole message, at
-  Flush, when it grows past 256 KiB, and before any wait. So a batch of pipelined messages is
-  answered with one write, and pipelining and asyncpg's Parse/Describe/Flush (no Sync) work
-  without special cases.
+  Flush, when it grows past 256 KiB, and before a long wait (worker thread, COPY FROM STDIN,
+  slow reader). Before a short one (a commit's WAL flush) only answered requests go out: the
+  waiting one's first responses go with its CommandComplete, as PostgreSQL sends them. So a
+  batch of pipelined messages is answered with one write, as is a TPC-B transaction's COMMIT,
+  and pipelining and asyncpg's Parse/Describe/Flush (no Sync) work without special cases.
 - Bad input from one client (malformed, truncated, oversized messages) ends that connection
   with a FATAL 08P01; the server and all other sessions are unaffected.
 - Only this package turns SqlError into bytes; an unexpected exception from the engine is

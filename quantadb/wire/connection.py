@@ -9,7 +9,12 @@ A handler that must wait returns an awaitable for the rest of its work; it then 
 connection's `pending` task, and no further message is handled until it is done. Start-up
 (startup.py: TLS, authentication) is such a task too. Input that arrives meanwhile is
 buffered (reading pauses past MAX_BUFFERED_BYTES). When the client reads slower than we
-write (pause_writing), messages wait in the buffer until the transport drains.
+write (pause_writing), messages wait in the buffer until the transport drains. Before the
+task starts the output is written if it answers a request (holds a ReadyForQuery); else the
+waiting request's first responses (ParseComplete, BindComplete before a COMMIT's WAL flush)
+go with the rest of its answer, as PostgreSQL sends them: a write, and a wake-up of the
+client, fewer per transaction. Before a worker thread, COPY FROM STDIN's input and a slow
+reader everything is written.
 
 Reads go into one buffer the connection keeps (BufferedProtocol): a plain Protocol has the
 transport allocate a fresh 256 KiB bytes object for every recv, which glibc serves with mmap,
@@ -79,6 +84,7 @@ class Connection(asyncio.BufferedProtocol):
         self._recv = memoryview(bytearray(RECV_BUFFER_BYTES))
         self.out: list[bytes] = []
         self.out_size = 0
+        self.answered = False  # the output holds a ReadyForQuery: it answers a whole request
         self.shapes = ShapeCache()
         self.tls = False
         self.counted = False
@@ -176,7 +182,8 @@ class Connection(asyncio.BufferedProtocol):
                     raise ProtocolViolation(f"invalid frontend message type {ord(kind)}")
                 rest = handler(self, body)
                 if rest is not None:
-                    self.flush()
+                    if self.answered:
+                        self.flush()
                     self.pending = self.loop.create_task(self._hold(rest))
                     return
         except Closed:
@@ -274,6 +281,7 @@ class Connection(asyncio.BufferedProtocol):
                 self.transport.write(b"".join(out) if len(out) > 1 else out[0])
             out.clear()
             self.out_size = 0
+            self.answered = False
 
     async def drained(self) -> None:
         """Wait until the client has read enough of what we wrote (after pause_writing)."""
@@ -317,6 +325,7 @@ class Connection(asyncio.BufferedProtocol):
 
     async def in_worker(self, fn: Callable[..., Any], *args: Any) -> Any:
         """`fn(*args, inline=False)` on a worker thread (the engine said RunInWorker)."""
+        self.flush()  # what is answered goes out before a long wait
         self.worker = self.loop.run_in_executor(self.server.executor, partial(fn, *args, inline=False))
         try:
             return await asyncio.shield(self.worker)

@@ -239,8 +239,13 @@ def _ready(conn: "Connection", end: Callable[..., Future | None], *args: Any) ->
         send_reports(conn)
     except Exception as exc:
         send_error(conn, exc)
-    conn.send(backend.READY[conn.session.transaction_status])
+    _send_ready(conn)
     return None
+
+
+def _send_ready(conn: "Connection") -> None:
+    conn.send(backend.READY[conn.session.transaction_status])
+    conn.answered = True
 
 
 async def _ready_after(conn: "Connection", done: Future) -> None:
@@ -249,7 +254,7 @@ async def _ready_after(conn: "Connection", done: Future) -> None:
         send_reports(conn)
     except Exception as exc:
         send_error(conn, exc)
-    conn.send(backend.READY[conn.session.transaction_status])
+    _send_ready(conn)
 
 
 # --- extended query ------------------------------------------------------------------------

@@ -88,6 +88,20 @@ def test_answer_waits_for_durability_and_keeps_order(fake):
     assert kinds(c.read_until()) == "12CZ"
 
 
+def test_a_commit_keeps_its_own_responses_until_durable(fake):
+    """As PostgreSQL: ParseComplete and BindComplete go with the commit's CommandComplete."""
+    c = connected(fake)
+    c.send(parse("", "DURABLE 1.5") + bind("", "") + execute("") + SYNC)
+    c.sock.settimeout(0.3)
+    try:
+        early = c.sock.recv(1)
+    except socket.timeout:
+        early = b""
+    assert early == b""
+    c.sock.settimeout(10)
+    assert kinds(c.read_until()) == "12CZ"
+
+
 def test_large_result_to_a_client_that_reads_late(fake):
     c = connected(fake)
     c.send(query("BATCHES 40 20000") + query("SELECT 1"))
