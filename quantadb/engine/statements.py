@@ -86,7 +86,7 @@ class Bound:
     columns: list[ColumnDesc] | None
     param_types: list[SqlType]
     catalog_version: int = 0
-    search_path: str = ""
+    context: tuple = ()  # the settings it was bound under (see _bind_plan)
     needs: tuple[tuple[int, str], ...] = ()  # (relation OID, privilege letter), checked per execution
     slow_calls: bool = False  # calls a function that may run long (pg_sleep): always on a worker thread
     scanned: tuple[int, ...] = ()  # tables read in full: large ones send the statement to a worker thread
@@ -125,15 +125,18 @@ def bind(session: "Session", stmt: Statement, param_types: list[SqlType]) -> Bou
 
 
 def _bind_plan(session: "Session", stmt: Statement, param_types: list[SqlType], version: int) -> Bound:
-    # names resolve by search_path, and by the temporary schema of a session that has one
-    path = (session.settings.get("search_path") or "") + (f"|{session.temp_schema}" if session.temp_schema else "")
+    # names resolve by search_path, and by the temporary schema of a session that has one; typed
+    # literals ('...'::timestamptz) are read when binding, with the time zone and date styles
+    values = session.settings.values
+    context = (values["search_path"], session.temp_schema, values["timezone"], values["datestyle"],
+               values["intervalstyle"])
     key = (stmt.text, tuple(t.oid for t in param_types))
     cached = session.db.plan_cache.get((session.database_oid, key))
-    if cached is not None and cached.catalog_version == version and cached.search_path == path:
+    if cached is not None and cached.catalog_version == version and cached.context == context:
         return cached
     node = stmt.ast
     if not isinstance(node, _QUERY_NODES + _DML_NODES):
-        return Bound(None, None, list(param_types), version, path)
+        return Bound(None, None, list(param_types), version, context)
     params = list(param_types)
     queries = QueryBinder(session.catalog(), params, session.format_context)
     if isinstance(node, exp.Insert):
@@ -152,7 +155,7 @@ def _bind_plan(session: "Session", stmt: Statement, param_types: list[SqlType], 
     if not isinstance(plan, (P.Insert, P.Update, P.Delete)) or plan.returning is not None:
         columns = [ColumnDesc(c.name, c.type, c.table_oid, c.attnum) for c in plan.columns]
     slow, scanned = heavy_parts(plan)
-    bound = Bound(plan, columns, params, version, path, privileges.required(plan), slow, scanned, point_read(plan),
+    bound = Bound(plan, columns, params, version, context, privileges.required(plan), slow, scanned, point_read(plan),
                   point_write(plan, session.store))
     if len(session.db.plan_cache) > 2000:
         session.db.plan_cache.clear()

@@ -1,4 +1,5 @@
-"""COPY, cursors, PREPARE/EXECUTE, SET/SHOW, EXPLAIN, the simple-protocol plan cache, and
+"""COPY, cursors, PREPARE/EXECUTE, SET/SHOW, EXPLAIN, the simple-protocol plan cache (and the
+settings its plans depend on), and
 data surviving a restart, through real clients (psycopg and psql)."""
 
 from __future__ import annotations
@@ -132,6 +133,19 @@ def test_simple_queries_with_literals_use_their_types(conn):
         conn.execute("select * from lit where d = 'not a date'")
     with pytest.raises(errors.NumericValueOutOfRange):
         conn.execute("select i + 2147483647 from lit")
+
+
+def test_cached_plans_follow_the_time_zone(server):
+    """A typed literal is read when the statement is bound: a plan bound under another TimeZone
+    (by this session or another) must not be reused."""
+    query = "select '2014-05-28 12:22:35'::timestamptz::text"
+    with psycopg.connect(server.dsn, autocommit=True) as first, psycopg.connect(server.dsn, autocommit=True) as other:
+        first.execute("set timezone = 'UTC'")
+        assert first.execute(query).fetchone() == ("2014-05-28 12:22:35+00",)
+        first.execute("set timezone = 'EST5EDT'")
+        assert first.execute(query).fetchone() == ("2014-05-28 12:22:35-04",)
+        other.execute("set timezone = 'UTC'")
+        assert other.execute(query).fetchone() == ("2014-05-28 12:22:35+00",)
 
 
 def test_checkpoint_and_restart_keep_data(start_quantadb):
