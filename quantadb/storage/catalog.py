@@ -344,7 +344,10 @@ class Catalog:
 
     def referencing(self, snap: Snapshot, table_oid: int) -> list[RelationDef]:
         """Tables with a foreign key to `table_oid` (an UPDATE/DELETE there checks them)."""
-        found = [self._visible(snap, key) for key in list(self._referrers.get(table_oid, ()))]
+        keys = self._referrers.get(table_oid)
+        if not keys:  # most tables: every point UPDATE/DELETE asks
+            return []
+        found = [self._visible(snap, key) for key in list(keys)]
         out = [r for r in found if r is not None and any(c.kind == "f" and c.ref_table == table_oid
                                                          for c in r.constraints)]
         out.sort(key=lambda r: r.oid)
