@@ -13,8 +13,9 @@ READ COMMITTED must re-run the statement, SqlErrors otherwise. Reads take no loc
     store.snapshot(txn | None) -> Snapshot          RR: the first one is reused
     store.commit(txn) -> Future | None              resolves (with the LSN) once durable and
                                                     visible; None: nothing to wait for
-    store.gather_commits(schedule)                  commits on the calling thread (the event loop)
-                                                    share one flush per round of it (wal.py)
+    store.gather_commits(schedule)                  a commit on the calling thread (the event loop)
+                                                    while no other transaction runs is flushed on
+                                                    it, at the end of its round (wal.py)
     store.abort(txn); store.savepoint(txn) -> int; store.rollback_to(txn, token); store.release(txn, token)
     store.wait_for(txn, xid, timeout_s)             DeadlockDetected / LockNotAvailable / QueryCanceled
     store.table(oid) -> Table; store.index(oid) -> Index
@@ -260,7 +261,10 @@ class Store(RowWrites, SchemaChanges, Sequences):
                 self._finish_commit(txn, rec)
             done.set_result(lsn)
 
-        self._wal.flush_async(lsn, gather=True).add_done_callback(durable)
+        # Alone, the commit is gathered (fsync on the loop: it has nothing else to do meanwhile);
+        # with other transactions running, the flusher thread fsyncs while the loop runs them.
+        alone = not self._state.txns.active
+        self._wal.flush_async(lsn, gather=alone).add_done_callback(durable)
         return done
 
     def gather_commits(self, schedule: Callable[[Callable[[], None]], object]) -> None:

@@ -12,14 +12,15 @@ committers share one fsync. Futures are resolved on the flusher thread without t
 so their done-callbacks may call back into the writer.
 
 Gathered commits. On the thread that `gather_flushes` names (the server's event loop), a waiter
-does not wake the flusher: the first one of a round schedules `_flush_gathered` (loop.call_soon),
-which runs on that thread once the loop has handled the input at hand, and every commit of the
-round shares its one write and fsync; Redis's `appendfsync always` does the same before it
-sleeps. The hand-off it saves (wake the flusher, trade the GIL, resolve the futures on another
-thread and wake the loop back) cost about 250 us of CPU per commit, more than the fsync. The
-loop waits out the fsync, so once an fsync takes longer than SLOW_FSYNC_S commits go back to
-the flusher thread, which lets the loop run other sessions meanwhile; and a gathered waiter
-nobody flushed (a caller that blocks the loop on its own commit) is flushed by the thread after
+that asks to gather does not wake the flusher: the first one of a round schedules
+`_flush_gathered` (loop.call_soon), which runs on that thread once the loop has handled the
+input at hand, and every commit of the round shares its one write and fsync; Redis's
+`appendfsync always` does the same before it sleeps. The hand-off it saves (wake the flusher,
+trade the GIL, resolve the futures on another thread and wake the loop back) cost about 130 us
+of CPU per commit, more than the fsync. The loop waits out the fsync, so the store asks only
+for a commit with no other transaction running (others could use the loop meanwhile), and once
+an fsync takes longer than SLOW_FSYNC_S commits go back to the flusher thread. A gathered waiter
+nobody flushes (a caller that blocks the loop on its own commit) is flushed by the thread after
 GATHER_TIMEOUT_S: while commits gather, the flusher wakes that often to look.
 
 With `fsync = off` a flush is a plain write(2) with nothing to share, so the waiter writes
