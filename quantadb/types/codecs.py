@@ -212,11 +212,32 @@ def _decode_bytes(data: bytes | str, encoding: str) -> str:
 
 
 def text_decoder(t: SqlType | PgType, ctx: FormatContext = DEFAULT_CONTEXT) -> Callable[[bytes | str], Any]:
-    parse = _parser(t, ctx)
+    oid = (t.pg if isinstance(t, SqlType) else t).oid
     encoding = ctx.py_encoding
-    if (t.pg if isinstance(t, SqlType) else t).oid in _STRING_OIDS:
+    if oid in _INT_NAMES:
+        return _int_decoder(_INT_NAMES[oid], encoding)
+    parse = _parser(t, ctx)
+    if oid in _STRING_OIDS:
         return lambda data: _no_nul(parse(_decode_bytes(data, encoding)))
     return lambda data: parse(_decode_bytes(data, encoding))
+
+
+_MINUS = (ord("-"), "-")  # data[0] of "-1": an int in bytes, a str in str
+
+
+def _int_decoder(type_name: str, encoding: str) -> Callable[[bytes | str], int]:
+    lo, hi = tx.INT_RANGES[type_name]
+
+    def decode_int(data: bytes | str) -> int:
+        # Up to 20 ASCII digits after an optional minus (what clients send) need neither decoding
+        # nor parse_int's syntax check; anything else, or out of range, gets its checks and messages
+        if len(data) <= 20 and data.isascii() and (
+                data.isdigit() or data[1:].isdigit() and data[0] in _MINUS):
+            value = int(data)
+            if lo <= value <= hi:
+                return value
+        return tx.parse_int(_decode_bytes(data, encoding), type_name)
+    return decode_int
 
 
 def _no_nul(s: str) -> str:

@@ -20,7 +20,8 @@ from quantadb.errors import InvalidParameterValue, InvalidTextRepresentation, Nu
 
 INT_RANGES = {"smallint": (-(2**15), 2**15 - 1), "integer": (-(2**31), 2**31 - 1),
               "bigint": (-(2**63), 2**63 - 1), "oid": (-(2**31), 2**32 - 1)}
-_INT_RE = re.compile(r"\s*[+-]?\d+\s*\Z")
+# int4in's syntax: C's isspace around an optional sign and ASCII digits (leading zeros apart)
+_INT_RE = re.compile(r"[ \t\n\v\f\r]*([+-]?)0*([0-9]+)[ \t\n\v\f\r]*\Z")
 _NUMERIC_RE = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*\Z")
 _FLOAT_RE = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*\Z")
 _FLOAT_WORDS = {"nan": math.nan, "-nan": math.nan, "+nan": math.nan,  # strtod takes a signed NaN
@@ -53,13 +54,16 @@ def format_bool(value: bool) -> str:
 # ---- integers --------------------------------------------------------------------------------
 
 def parse_int(text: str, type_name: str = "integer") -> int:
-    if not _INT_RE.match(text):
+    m = _INT_RE.match(text)
+    if not m:
         raise _bad(type_name, text)
-    value = int(text)
-    lo, hi = INT_RANGES[type_name]
-    if not lo <= value <= hi:
-        raise NumericValueOutOfRange(f'value "{text}" is out of range for type {type_name}')
-    return value
+    sign, digits = m.groups()
+    if len(digits) < 20:  # longer is out of every range (and int() refuses thousands of digits)
+        value = int(sign + digits)
+        lo, hi = INT_RANGES[type_name]
+        if lo <= value <= hi:
+            return value
+    raise NumericValueOutOfRange(f'value "{text}" is out of range for type {type_name}')
 
 
 def parse_oid(text: str) -> int:
