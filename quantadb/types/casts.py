@@ -53,6 +53,7 @@ _OID_LIKE = {t.oid for t in r.REG_TYPES}
 _VECTORS = {r.INT2VECTOR.oid: r.INT2, r.OIDVECTOR.oid: r.OID}  # the array-like catalog types
 _INTS = set(_INT_BOUNDS)
 _FLOATS = {r.FLOAT4.oid, r.FLOAT8.oid}
+_INTS_FLOATS = _INTS | _FLOATS
 _STRINGS = {r.TEXT.oid, r.VARCHAR.oid, r.BPCHAR.oid, r.NAME.oid, r.UNKNOWN.oid, r.CHAR.oid}
 
 
@@ -71,7 +72,7 @@ def cast_column(col: Column, src: SqlType, dst: SqlType, ctx: FormatContext = DE
     if data is None:
         data = _vector_path(col, s, d, ctx)
     if data is None:
-        convert = _value_converter(src, dst, ctx, explicit)
+        convert = _cached_converter(src, dst, ctx, explicit)
         data = np.empty(len(col), dtype=dst.pg.dtype)
         fill = False if dst.pg.dtype.kind == "b" else 0
         items = col.data.tolist()
@@ -103,7 +104,7 @@ def _numeric_fast_path(col: Column, s: int, d: int) -> np.ndarray | None:
         if live.size and (live.min() < lo or live.max() > hi):
             raise NumericValueOutOfRange(_INT_OUT_OF_RANGE[d])
         return _zero_nulls(col).astype(r.BY_OID[d].dtype)
-    if s in (_INTS | _FLOATS) and d in _FLOATS:
+    if s in _INTS_FLOATS and d in _FLOATS:
         out = col.data.astype(r.BY_OID[d].dtype)
         if s == r.FLOAT8.oid and d == r.FLOAT4.oid:
             live_in, live_out = _live(col), _live(Column(out, col.valid))
@@ -203,6 +204,26 @@ def _zero_nulls(col: Column) -> np.ndarray:
 
 
 # ---- value-at-a-time casts -------------------------------------------------------------------
+
+_MAX_CACHED_CONVERTERS = 1024  # per context; typmods are the client's to vary
+
+
+def _cached_converter(src: SqlType, dst: SqlType, ctx: FormatContext, explicit: bool) -> Callable[[Any], Any]:
+    """_value_converter, built once per context and type pair (building one cost more than the
+    rest of a one-row cast). Built every time: for record types, whose field types (`extra`)
+    take no part in their equality, and under constant folding's probe, which is no
+    FormatContext and must see every read of a setting."""
+    if src.extra or dst.extra or not isinstance(ctx, FormatContext):
+        return _value_converter(src, dst, ctx, explicit)
+    cache = ctx.casts
+    key = (src.pg.oid, src.typmod, dst.pg.oid, dst.typmod, explicit)
+    convert = cache.get(key)
+    if convert is None:
+        if len(cache) >= _MAX_CACHED_CONVERTERS:
+            cache.clear()
+        convert = cache[key] = _value_converter(src, dst, ctx, explicit)
+    return convert
+
 
 def _value_converter(src: SqlType, dst: SqlType, ctx: FormatContext, explicit: bool) -> Callable[[Any], Any]:
     s, d = src.pg.oid, dst.pg.oid

@@ -29,9 +29,12 @@ class FormatContext:
     # reg* values read and print as numbers
     reg_names: Any = field(default=None, compare=False)
     zone: _dt.tzinfo = field(init=False, repr=False, compare=False)
+    # casts.py's value converters built under these settings, by type pair (they depend on them)
+    casts: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "zone", get_zone(self.timezone))
+        object.__setattr__(self, "casts", {})
 
     @property
     def py_encoding(self) -> str:

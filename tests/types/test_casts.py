@@ -10,6 +10,7 @@ from quantadb.types import registry as r
 from quantadb.types.casts import can_cast, cast_column, cast_value
 from quantadb.types.codecs import FormatContext, format_value
 from quantadb.types.column import Column
+from quantadb.types.rowtypes import record_type
 
 S = r.sql
 NUM = S(r.NUMERIC)
@@ -96,3 +97,61 @@ def test_vectorized_cast_keeps_nulls():
 ])
 def test_can_cast_contexts(src, dst, context):
     assert can_cast(src, dst) == context
+
+
+# Converters are built once per context and type pair: each context keeps its own, so one
+# built under a setting never serves another.
+
+def test_converters_follow_each_contexts_time_zone():
+    ts = cast_value("2024-05-01 23:30+00", S(r.TEXT), S(r.TIMESTAMPTZ))
+    contexts = [FormatContext(), FormatContext(timezone="Asia/Kolkata"), FormatContext()]
+    for _ in range(2):
+        got = [cast_value(ts, S(r.TIMESTAMPTZ), S(r.TIMESTAMP), ctx, explicit=False) for ctx in contexts]
+        assert [format_value(r.TIMESTAMP, v) for v in got] == [
+            "2024-05-01 23:30:00", "2024-05-02 05:00:00", "2024-05-01 23:30:00"]
+
+
+class Names:
+    """reg_names of a session whose only relation is `name` (oid `oid`)."""
+
+    def __init__(self, name: str, oid: int) -> None:
+        self.rel = (name, oid)
+
+    def name(self, kind: str, oid: int) -> str:
+        return self.rel[0] if oid == self.rel[1] else str(oid)
+
+    def oid(self, kind: str, text: str) -> int:
+        return self.rel[1] if text == self.rel[0] else 0
+
+
+def test_converters_follow_each_contexts_catalog():
+    # equal settings, so equal contexts, but each reads names in its own session's catalog
+    a, b = FormatContext(reg_names=Names("t", 16384)), FormatContext(reg_names=Names("t", 16390))
+    for _ in range(2):
+        assert cast_value("t", S(r.TEXT), S(r.REGCLASS), a) == 16384
+        assert cast_value("t", S(r.TEXT), S(r.REGCLASS), b) == 16390
+        assert cast_value(16390, S(r.REGCLASS), S(r.TEXT), b) == "t"
+        assert cast_value(16390, S(r.REGCLASS), S(r.TEXT), a) == "16390"
+
+
+def test_records_convert_by_their_own_field_types():
+    # record types compare equal whatever their fields: the fields decide the text
+    as_bool = record_type([("f1", S(r.BOOL))])
+    as_int = record_type([("f1", S(r.INT4))])
+    ctx = FormatContext()
+    for _ in range(2):
+        assert cast_value((True,), as_bool, S(r.TEXT), ctx) == "(t)"
+        assert cast_value((1,), as_int, S(r.TEXT), ctx) == "(1)"
+
+
+class Probe:
+    """Constant folding's stand-in context: every read of a setting refuses."""
+
+    def __getattr__(self, name: str):
+        raise LookupError(name)
+
+
+def test_casts_under_a_probe_read_only_the_settings_they_need():
+    assert cast_value(42, S(r.INT8), S(r.TEXT), Probe()) == "42"
+    with pytest.raises(LookupError, match="zone"):
+        cast_value(0, S(r.TIMESTAMPTZ), S(r.TIMESTAMP), Probe())
