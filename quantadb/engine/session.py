@@ -102,15 +102,15 @@ class Session:
                  startup: dict[str, str], pid: int, secret: int, superuser: bool, role_oid: int) -> None:
         self.db = db
         self.store = db.store
-        self.session_user = user
-        self._login = (user, role_oid, superuser)
-        self._role: tuple[str, int, tuple[str, int, bool]] = ("none", -1, self._login)  # see _current_role
+        self._login = (user, role_oid, superuser)  # the authenticated role
+        self._roles: tuple = ()  # see _identity
         self.database = database_name
         self.database_oid = database_oid
         self.pid = pid
         self.secret = secret
         self.settings = Settings(startup)
         self.settings.values["session_authorization"] = user
+        self.settings.session_defaults["session_authorization"] = user
         self.settings.values["is_superuser"] = "on" if superuser else "off"
         if "application_name" in startup:
             self.settings.values["application_name"] = startup["application_name"]
@@ -146,38 +146,58 @@ class Session:
 
     # -- reported state -----------------------------------------------------------------------
 
-    # current_user: privileges are checked, and objects owned, as the role SET ROLE chose
+    # current_user: privileges are checked, and objects owned, as the role SET ROLE chose, else
+    # as the session user (SET SESSION AUTHORIZATION, else the authenticated role)
     @property
     def user(self) -> str:
-        return self._current_role()[0]
+        return self._identity()[1][0]
 
     @property
     def role_oid(self) -> int:
-        return self._current_role()[1]
+        return self._identity()[1][1]
 
     @property
     def superuser(self) -> bool:
-        return self._current_role()[2]
+        return self._identity()[1][2]
 
     @property
-    def login_superuser(self) -> bool:
-        """Is the session user (who logged in) a superuser: it may SET ROLE to any role."""
+    def session_user(self) -> str:
+        return self._identity()[0][0]
+
+    @property
+    def session_superuser(self) -> bool:
+        """Is the session user a superuser: then it may SET ROLE to any role."""
+        return self._identity()[0][2]
+
+    @property
+    def authenticated_user(self) -> str:
+        return self._login[0]
+
+    @property
+    def authenticated_superuser(self) -> bool:
+        """Did a superuser log in: then it may SET SESSION AUTHORIZATION to any role."""
         return self._login[2]
 
-    def _current_role(self) -> tuple[str, int, bool]:
-        """(name, OID, superuser) of the current role: the `role` setting's (so it follows SET
-        LOCAL and rollbacks as PostgreSQL's does), else the login role's; cached until the
-        setting or the catalog changes."""
-        name, version = self.settings.values["role"], self.store.catalog.version
-        if name == self._role[0] and version == self._role[1]:
-            return self._role[2]
-        current = self._login
-        if name != "none":
-            role = self.store.catalog.find_role(self.store.snapshot(None), name)
-            if role is not None:
-                current = (role.name, role.oid, role.superuser)
-        self._role = (name, version, current)
-        return current
+    def _identity(self) -> tuple[tuple[str, int, bool], tuple[str, int, bool]]:
+        """((name, OID, superuser) of the session user, the same of the current user), from the
+        `session_authorization` and `role` settings (so both follow SET LOCAL and rollbacks as
+        in PostgreSQL); cached until the settings or the catalog change."""
+        values = self.settings.values
+        key = (values["session_authorization"], values["role"], self.store.catalog.version)
+        if self._roles and self._roles[0] == key:
+            return self._roles[1]
+        session = self._role_facts(key[0])
+        current = session if key[1] == "none" else self._role_facts(key[1], session)
+        self._roles = (key, (session, current))
+        return session, current
+
+    def _role_facts(self, name: str, fallback: tuple[str, int, bool] | None = None) -> tuple[str, int, bool]:
+        if name == self._login[0]:
+            return self._login
+        role = self.store.catalog.find_role(self.store.snapshot(None), name)
+        if role is None:  # dropped meanwhile
+            return fallback or self._login
+        return role.name, role.oid, role.superuser
 
     def startup_parameters(self) -> dict[str, str]:
         self.settings.take_changes()

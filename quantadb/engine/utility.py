@@ -70,6 +70,9 @@ def _set(session: "Session", u: U.SetStmt, portal, inline) -> Result:
         return Result(tag="SET")
     if u.name == "role" and value is not None and value != "none":
         _check_set_role(session, value)
+    if u.name == "session_authorization":
+        _check_session_authorization(session, value)
+        session.settings.set("role", None, local=u.local, in_txn=in_txn and session.state.block)
     session.settings.set(u.name, value, local=u.local, in_txn=in_txn and session.state.block)
     if u.name == "synchronous_commit" and session.state.txn is not None:
         session.state.txn.synchronous_commit = session.settings.get("synchronous_commit") != "off"
@@ -77,13 +80,25 @@ def _set(session: "Session", u: U.SetStmt, portal, inline) -> Result:
 
 
 def _check_set_role(session: "Session", name: str) -> None:
-    """SET ROLE: a superuser may become any role, another only itself (role membership is not
-    modelled, so the roles a user is a member of are not offered)."""
+    """SET ROLE: a superuser session user may become any role, another only itself (role
+    membership is not modelled, so the roles a user is a member of are not offered)."""
     role = session.store.catalog.find_role(session.catalog().snap, name)
     if role is None:
         raise InvalidParameterValue(f'role "{name}" does not exist')
-    if not session.login_superuser and role.name != session.session_user:
+    if not session.session_superuser and role.name != session.session_user:
         raise InsufficientPrivilege(f'permission denied to set role "{name}"')
+
+
+def _check_session_authorization(session: "Session", name: str | None) -> None:
+    """SET SESSION AUTHORIZATION: only a role that logged in as a superuser may become another
+    (it also ends any SET ROLE); DEFAULT and RESET go back to the authenticated role."""
+    if name is None:
+        return
+    role = session.store.catalog.find_role(session.catalog().snap, name)
+    if role is None:
+        raise InvalidParameterValue(f'role "{name}" does not exist')
+    if not session.authenticated_superuser and role.name != session.authenticated_user:
+        raise InsufficientPrivilege(f'permission denied to set session authorization "{name}"')
 
 
 def _quote_path(v: str) -> str:

@@ -193,11 +193,11 @@ def _set(r: _Reader) -> SetStmt | SetTransactionStmt | NoOpStmt:
     if r.word("constraints"):
         return NoOpStmt("SET CONSTRAINTS")
     local = r.word("local")
-    r.word("session")
+    session = r.word("session")  # SET SESSION x is SET x, and SET SESSION AUTHORIZATION starts alike
     if r.words("time", "zone"):
         name = "timezone"
-    elif r.words("session", "authorization"):
-        return NoOpStmt("SET")
+    elif r.words("session", "authorization") or session and r.word("authorization"):
+        name = "session_authorization"
     elif r.word("role"):
         name = "role"
     elif r.word("names"):
@@ -235,7 +235,9 @@ def _reset(r: _Reader) -> SetStmt:
         return SetStmt("", None, reset_all=True)
     if r.words("time", "zone"):
         return SetStmt("timezone", None)
-    if r.words("session", "authorization") or r.word("role"):
+    if r.words("session", "authorization"):
+        return SetStmt("session_authorization", None)
+    if r.word("role"):
         return SetStmt("role", None)
     return SetStmt(".".join(r.qualified_name()), None)
 

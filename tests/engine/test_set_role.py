@@ -1,7 +1,8 @@
-"""SET ROLE as PostgreSQL 15 does it (checked against it): privileges are checked, and objects
-owned, as the role set; SET LOCAL ROLE ends with the transaction and a rolled-back SET ROLE is
-undone; RESET ROLE and SET ROLE NONE go back to the login role. A superuser may become any role,
-another role only itself (role membership is not modelled)."""
+"""SET ROLE and SET SESSION AUTHORIZATION as PostgreSQL 15 does them (checked against it):
+privileges are checked, and objects owned, as the role set; SET LOCAL ends with the transaction
+and a rolled-back SET is undone; RESET and NONE/DEFAULT go back. A superuser session user may set
+any role, another role only itself (role membership is not modelled); only a role that logged
+in as a superuser may change the session authorization, which also ends a SET ROLE."""
 
 from __future__ import annotations
 
@@ -68,3 +69,30 @@ def test_who_may_set_which_role(admin, server):
             b.execute("set role sr_a")
         b.execute("set role sr_b")
         assert whoami(b) == ("sr_b", "sr_b")
+
+
+def test_set_session_authorization(admin, server):
+    admin.execute("set role sr_a")
+    admin.execute("set session authorization sr_b")
+    assert whoami(admin) == ("sr_b", "sr_b")
+    assert admin.execute("show role").fetchone() == ("none",)
+    with pytest.raises(errors.InsufficientPrivilege, match='permission denied to set role "sr_a"'):
+        admin.execute("set role sr_a")  # sr_b is no superuser
+    with pytest.raises(errors.InsufficientPrivilege, match="permission denied for table sr_t"):
+        admin.execute("select * from sr_t")
+    with pytest.raises(errors.InvalidParameterValue, match='role "nosuch" does not exist'):
+        admin.execute("set session authorization nosuch")
+    admin.execute("reset session authorization")
+    assert whoami(admin) == ("postgres", "postgres")
+    admin.execute("begin")
+    admin.execute("set session authorization sr_b")
+    admin.execute("rollback")
+    assert whoami(admin) == ("postgres", "postgres")
+    admin.execute("set session authorization sr_b")
+    admin.execute("set session authorization default")
+    assert whoami(admin) == ("postgres", "postgres")
+    with psycopg.connect(server.conninfo(user="sr_b"), autocommit=True) as b:
+        with pytest.raises(errors.InsufficientPrivilege,
+                           match='permission denied to set session authorization "postgres"'):
+            b.execute("set session authorization postgres")
+        b.execute("set session authorization sr_b")
