@@ -18,6 +18,8 @@ shape with other literals. So `single_template` keys what it decided by the quer
 rebuilds the template from the new text's literals without lexing. A shape is remembered only
 when the expression found exactly the literals the lexer found (same offsets), and only for
 texts without comments, quoted identifiers or dollar quotes; the rest always take the lexer.
+A query or DML statement with no literal to replace (`SELECT 1`) has a template too, its own
+text: so a repeated one is neither lexed again nor bound again.
 """
 
 from __future__ import annotations
@@ -50,8 +52,9 @@ _shapes: dict[str, tuple | None] = {}  # shape -> (lead, trail, per literal: Non
 
 
 def single_template(sql: str) -> tuple[str, Template] | None:
-    """For a Query message holding one parameterizable statement: (the statement's text, its
-    template); None otherwise (the caller splits and lexes as usual)."""
+    """For a Query message holding one query or DML statement: (the statement's text, its
+    template, which has no literals when none is replaceable); None otherwise (the caller
+    splits and lexes as usual)."""
     spans = [m.span() for m in _LITERAL.finditer(sql)]
     pieces, cursor = [], 0
     for start, end in spans:
@@ -88,7 +91,7 @@ def _learn(sql: str, spans: list[tuple[int, int]]) -> tuple | None:
     """What single_template may reuse for sql's shape: (chars before the statement, chars
     after it, per literal None or the chars of its folded sign, the template's text when every
     literal is cut, as it is then the same for every text of the shape); None: lex texts of
-    this shape."""
+    this shape (several statements, or a utility statement)."""
     try:
         statements = split_statements(sql)
     except Exception:
@@ -99,9 +102,9 @@ def _learn(sql: str, spans: list[tuple[int, int]]) -> tuple | None:
     tokens = tokenize(text)
     if [(t.pos + lead, t.end + lead) for t in tokens if t.kind in ("number", "string")] != spans:
         return None
-    cuts = _cuts(tokens)
-    if not cuts:
+    if not _eligible(tokens):
         return None
+    cuts = _cuts(tokens)  # none (SELECT 1): the template is the text, still not lexed again
     cut_start = {end + lead: start + lead for start, end, _, _ in cuts}
     signs = [start - cut_start[end] if end in cut_start else None for start, end in spans]
     shaped = _template(text, cuts).text if len(cuts) == len(spans) else None
@@ -109,13 +112,13 @@ def _learn(sql: str, spans: list[tuple[int, int]]) -> tuple | None:
 
 
 def parameterize(text: str) -> Template | None:
-    """The template of `text`, or None when nothing is worth (or safe) replacing."""
+    """The template of a query or DML statement (with no literals when none is safe to
+    replace: then it only saves lexing the text again); None for any other statement."""
     try:
         tokens = tokenize(text)
     except Exception:
         return None
-    cuts = _cuts(tokens)
-    return _template(text, cuts) if cuts else None
+    return _template(text, _cuts(tokens)) if _eligible(tokens) else None
 
 
 def _template(text: str, cuts: list[tuple[int, int, str, str]]) -> Template:
@@ -134,12 +137,15 @@ def _template(text: str, cuts: list[tuple[int, int, str, str]]) -> Template:
     return Template("".join(pieces), literals, types)
 
 
+def _eligible(tokens: list[Token]) -> bool:
+    """A query or DML statement (never a utility one) without parameter symbols of its own."""
+    return (bool(tokens) and tokens[0].kind == "ident" and tokens[0].value in _ELIGIBLE
+            and not any(t.kind == "param" for t in tokens))
+
+
 def _cuts(tokens: list[Token]) -> list[tuple[int, int, str, str]]:
-    """The literals to replace: (start, end, value, kind); a folded unary minus starts the cut."""
-    if not tokens or tokens[0].kind != "ident" or tokens[0].value not in _ELIGIBLE:
-        return []
-    if any(t.kind == "param" for t in tokens):
-        return []
+    """The literals of an eligible statement to replace: (start, end, value, kind); a folded
+    unary minus starts the cut."""
     cuts: list[tuple[int, int, str, str]] = []
     in_values = 0  # parenthesis depth inside a VALUES list / IN list (1 = item level)
     depth = 0
