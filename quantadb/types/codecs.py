@@ -161,13 +161,13 @@ def _parser(t: SqlType | PgType, ctx: FormatContext) -> Parser:
     if oid == r.BYTEA.oid:
         return tx.parse_bytea
     if oid == r.DATE.oid:
-        return lambda s: dt.parse_date(s, zone=ctx.zone)
+        return lambda s: dt.parse_date(s, zone=ctx.zone, order=ctx.date_order)
     if oid == r.TIME.oid:
         return lambda s: dt.parse_time(s, zone=ctx.zone)
     if oid == r.TIMESTAMP.oid:
-        return lambda s: dt.parse_timestamp(s, zone=ctx.zone)
+        return lambda s: dt.parse_timestamp(s, zone=ctx.zone, order=ctx.date_order)
     if oid == r.TIMESTAMPTZ.oid:
-        return lambda s: dt.parse_timestamp(s, zone=ctx.zone, with_tz=True)
+        return lambda s: dt.parse_timestamp(s, zone=ctx.zone, with_tz=True, order=ctx.date_order)
     if oid == r.TIMETZ.oid:
         return lambda s: dt.parse_timetz(s, zone=ctx.zone)
     if oid == r.INTERVAL.oid:

@@ -29,11 +29,14 @@ class FormatContext:
     # reg* values read and print as numbers
     reg_names: Any = field(default=None, compare=False)
     zone: _dt.tzinfo = field(init=False, repr=False, compare=False)
+    date_order: str = field(init=False, repr=False, compare=False)  # how 01/02/2014 reads: MDY, DMY or YMD
     # casts.py's value converters built under these settings, by type pair (they depend on them)
     casts: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "zone", get_zone(self.timezone))
+        order = self.datestyle.replace(",", " ").split()[-1].upper()  # settings.py writes "ISO, DMY"
+        object.__setattr__(self, "date_order", order if order in ("MDY", "DMY", "YMD") else "MDY")
         object.__setattr__(self, "casts", {})
 
     @property

@@ -7,9 +7,10 @@ arithmetic uses PostgreSQL's Julian-day algorithms (date2j/j2date) so BC dates a
 
 Output is DateStyle ISO: `2024-05-01`, `12:34:56.5`, `2024-05-01 12:34:56.5+02`, `+05:30`
 offsets, ` BC` suffix. Input accepts what PostgreSQL's DecodeDateTime accepts in practice:
-ISO dates with optional `T`, `May 1 2024`, `1 May 2024`, `5/1/2024` (MDY), `20240501`,
-AM/PM, BC/AD, numeric and named time zones, and the special words epoch, infinity,
--infinity, now, today, tomorrow, yesterday, allballs (the last group relative to a clock).
+ISO dates with optional `T`, `May 1 2024`, `1 May 2024`, `5/1/2024` (MDY, or DMY or YMD as
+DateStyle says), `20240501`, AM/PM, BC/AD, numeric and named time zones, and the special words
+epoch, infinity, -infinity, now, today, tomorrow, yesterday, allballs (the last group relative
+to a clock).
 """
 
 from __future__ import annotations
@@ -321,7 +322,7 @@ def _clock_micros(h: str, mi: str, sec: str | None) -> int:
     return hh * USECS_PER_HOUR + mm * USECS_PER_MINUTE + ss * USECS_PER_SEC + us
 
 
-def _parse_fields(text: str, type_name: str) -> _Parsed:
+def _parse_fields(text: str, type_name: str, order: str = "MDY") -> _Parsed:
     p = _Parsed()
     s = text.strip()
     low = s.lower()
@@ -349,6 +350,10 @@ def _parse_fields(text: str, type_name: str) -> _Parsed:
                 p.day, p.month, p.year = int(a), MONTHS[b.lower()], _year_of(c)
             elif len(a) >= 3:
                 p.year, p.month, p.day = int(a), int(b), int(c)
+            elif order == "DMY":
+                p.day, p.month, p.year = int(a), int(b), _year_of(c)
+            elif order == "YMD":
+                p.year, p.month, p.day = _year_of(a), int(b), int(c)
             else:
                 p.month, p.day, p.year = int(a), int(b), _year_of(c)
             p.has_date = True
@@ -459,9 +464,10 @@ def _now_micros(now: int | None) -> int:
     return now
 
 
-def parse_date(text: str, now: int | None = None, zone: _dt.tzinfo | None = None) -> int:
-    """Text to day number. `now` is the transaction clock (µs UTC) for today/now/tomorrow."""
-    p = _parse_fields(text, "date")
+def parse_date(text: str, now: int | None = None, zone: _dt.tzinfo | None = None, order: str = "MDY") -> int:
+    """Text to day number. `now` is the transaction clock (µs UTC) for today/now/tomorrow;
+    `order` is DateStyle's field order for 01/02/2014 (MDY, DMY or YMD)."""
+    p = _parse_fields(text, "date", order)
     if p.special:
         if p.special == "infinity":
             return DATE_POS_INFINITY
@@ -498,11 +504,12 @@ def parse_time(text: str, now: int | None = None, zone: _dt.tzinfo | None = None
 
 
 def parse_timestamp(text: str, now: int | None = None, zone: _dt.tzinfo | None = None,
-                    with_tz: bool = False) -> int:
+                    with_tz: bool = False, order: str = "MDY") -> int:
     """Text to µs since 2000-01-01. With `with_tz`, the result is UTC: an explicit offset or
-    zone in the text wins, else the session `zone` applies. Without it, zones are ignored."""
+    zone in the text wins, else the session `zone` applies. Without it, zones are ignored.
+    `order`: as parse_date's."""
     type_name = "timestamp with time zone" if with_tz else "timestamp without time zone"
-    p = _parse_fields(text, type_name)
+    p = _parse_fields(text, type_name, order)
     if p.special:
         if p.special == "infinity":
             return TIMESTAMP_POS_INFINITY

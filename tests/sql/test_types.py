@@ -50,3 +50,13 @@ def test_functions_keep_the_name_and_arguments_written(sql):
                        "initcap", "to_hex"])
     sql.check("SELECT variance(x), var_samp(x) FROM (VALUES (1), (2)) AS v (x)",
               [("0.50000000000000000000", "0.50000000000000000000")], columns=["variance", "var_samp"])
+
+
+def test_dates_read_in_datestyle_field_order(sql):
+    sql.setup("SET datestyle = 'ISO, DMY'")
+    sql.check("SELECT '01/02/2014'::date, '01/02/03'::date, '01.02.2014 10:00'::timestamp, '2014/01/02'::date",
+              [("2014-02-01", "2003-02-01", "2014-02-01 10:00:00", "2014-01-02")])
+    sql.setup("SET datestyle = 'ISO, YMD'")
+    sql.check("SELECT '01/02/03'::date", [("2001-02-03",)])
+    sql.setup("SET datestyle = 'ISO, MDY'")
+    sql.check("SELECT '01/02/2014'::date", [("2014-01-02",)])

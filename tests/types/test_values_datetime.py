@@ -64,6 +64,24 @@ def test_date_text(text, expected):
     assert dt.format_date(dt.parse_date(text)) == expected
 
 
+@pytest.mark.parametrize("text,order,expected", [  # PostgreSQL 15 with DateStyle 'ISO, <order>'
+    ("01/02/2014", "MDY", "2014-01-02"), ("01/02/2014", "DMY", "2014-02-01"), ("01/02/03", "DMY", "2003-02-01"),
+    ("01-02-2014", "DMY", "2014-02-01"), ("01.02.2014", "DMY", "2014-02-01"), ("2014/01/02", "DMY", "2014-01-02"),
+    ("01/02/03", "YMD", "2001-02-03"), ("2014/01/02", "YMD", "2014-01-02"), ("1 May 2024", "DMY", "2024-05-01"),
+])
+def test_date_field_order_follows_datestyle(text, order, expected):
+    assert dt.format_date(dt.parse_date(text, order=order)) == expected
+    assert dt.format_timestamp(dt.parse_timestamp(text + " 10:00", order=order)) == expected + " 10:00:00"
+
+
+def test_date_field_order_errors():
+    with pytest.raises(DatetimeFieldOverflow, match="out of range"):
+        dt.parse_date("01/02/2014", order="YMD")  # day 2014
+    with pytest.raises(DatetimeFieldOverflow):
+        dt.parse_date("13/01/2014", order="MDY")
+    assert dt.format_date(dt.parse_date("13/01/2014", order="DMY")) == "2014-01-13"
+
+
 def test_date_day_numbers():
     assert dt.parse_date("2000-01-01") == 0
     assert dt.parse_date("2024-05-01") == 8887
