@@ -22,8 +22,9 @@ INT_RANGES = {"smallint": (-(2**15), 2**15 - 1), "integer": (-(2**31), 2**31 - 1
               "bigint": (-(2**63), 2**63 - 1), "oid": (-(2**31), 2**32 - 1)}
 # int4in's syntax: C's isspace around an optional sign and ASCII digits (leading zeros apart)
 _INT_RE = re.compile(r"[ \t\n\v\f\r]*([+-]?)0*([0-9]+)[ \t\n\v\f\r]*\Z")
-_NUMERIC_RE = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*\Z")
-_FLOAT_RE = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*\Z")
+_SPACES = " \t\n\v\f\r"  # C's isspace: Python's str.strip() and \s take any script's spaces
+# numeric_in's and float8in's syntax: ASCII digits only (Python's \d takes any script's)
+_NUMERIC_RE = re.compile(r"[ \t\n\v\f\r]*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?[ \t\n\v\f\r]*\Z")
 _FLOAT_WORDS = {"nan": math.nan, "-nan": math.nan, "+nan": math.nan,  # strtod takes a signed NaN
                 "infinity": math.inf, "+infinity": math.inf, "-infinity": -math.inf,
                 "inf": math.inf, "+inf": math.inf, "-inf": -math.inf}
@@ -38,7 +39,7 @@ def _bad(type_name: str, text: str) -> InvalidTextRepresentation:
 # ---- bool ------------------------------------------------------------------------------------
 
 def parse_bool(text: str) -> bool:
-    s = text.strip().lower()
+    s = text.strip(_SPACES).lower()
     if s:
         if s in ("1", "on") or "true".startswith(s) or "yes".startswith(s):
             return True
@@ -74,11 +75,11 @@ def parse_oid(text: str) -> int:
 # ---- floats ----------------------------------------------------------------------------------
 
 def parse_float(text: str, type_name: str = "double precision") -> float:
-    s = text.strip()
+    s = text.strip(_SPACES)
     word = _FLOAT_WORDS.get(s.lower())
     if word is not None:
         return word
-    if not _FLOAT_RE.match(s):
+    if not _NUMERIC_RE.match(s):
         raise _bad(type_name, text)
     value = float(s)
     if type_name == "real":
@@ -149,7 +150,7 @@ def _c_g_format(value: float, precision: int) -> str:
 # ---- numeric ---------------------------------------------------------------------------------
 
 def parse_numeric(text: str) -> Decimal:
-    s = text.strip()
+    s = text.strip(_SPACES)
     low = s.lower()
     if low == "nan":
         return Decimal("NaN")

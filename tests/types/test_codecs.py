@@ -13,6 +13,7 @@ from quantadb.errors import (
     NumericValueOutOfRange,
 )
 from quantadb.types import registry as r
+from quantadb.types import textio as tx
 from quantadb.types.codecs import (
     FormatContext,
     binary_decoder,
@@ -203,3 +204,18 @@ def test_invalid_utf8_rejected():
     with pytest.raises(Exception) as e:
         text_decoder(r.sql(r.TEXT))(b"\xff")
     assert e.value.sqlstate == "22021"
+
+
+@pytest.mark.parametrize("parse,text", [  # PostgreSQL 15 answers 22P02 for each
+    (tx.parse_numeric, "١٢٣"), (tx.parse_float, "１.５"), (tx.parse_numeric, "\u00a01.5"),
+    (tx.parse_float, "1.5\u2003"), (tx.parse_bool, "\u00a0true"),
+])
+def test_only_ascii_digits_and_spaces(parse, text):
+    with pytest.raises(InvalidTextRepresentation):
+        parse(text)
+
+
+def test_ascii_spaces_around_numbers_and_booleans():
+    assert tx.parse_numeric(" \t1.5\n") == Decimal("1.5")
+    assert tx.parse_float("\v-1e5\f") == -100000.0
+    assert tx.parse_bool(" true\r") is True
