@@ -16,7 +16,7 @@ import logging
 import threading
 import time
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
@@ -27,10 +27,10 @@ from quantadb.engine.catalog_view import RegNames, SessionCatalog
 from quantadb.engine.ddl import temp
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
 from quantadb.engine.settings import Settings
+from quantadb.engine.transaction_blocks import TransactionBlocks, TxnState
 from quantadb.exec.columns import take_batch
-from quantadb.errors import (ActiveSqlTransaction, DuplicateCursor, DuplicatePreparedStatement,
-                             InFailedSqlTransaction, InvalidCursorName, InvalidSqlStatementName,
-                             NoActiveSqlTransaction, Notice, ProtocolViolation, QueryCanceled, SqlError)
+from quantadb.errors import (DuplicateCursor, DuplicatePreparedStatement, InFailedSqlTransaction, InvalidCursorName,
+                             InvalidSqlStatementName, Notice, ProtocolViolation, QueryCanceled, SqlError)
 from quantadb.sql.lexer import split_statements
 from quantadb.storage.txn import RowChanged, WouldBlock
 from quantadb.types import registry as R
@@ -74,15 +74,6 @@ class Portal:
     literals: list[str] | None = None  # auto-parameterized literal texts, decoded once types are known
 
 
-@dataclass
-class TxnState:
-    txn: Any = None  # storage Txn
-    block: bool = False  # inside BEGIN ... COMMIT
-    failed: bool = False
-    savepoints: list[tuple[str, int]] = field(default_factory=list)
-    started_us: int = 0
-
-
 def _aborts_on_error(method: Callable[..., Any]) -> Callable[..., Any]:
     """An extended-query message that fails aborts the transaction, as every ERROR does in
     PostgreSQL: a block enters the failed state, an implicit transaction is rolled back (the
@@ -97,7 +88,7 @@ def _aborts_on_error(method: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-class Session:
+class Session(TransactionBlocks):
     def __init__(self, db: "Database", user: str, database_name: str, database_oid: int,
                  startup: dict[str, str], pid: int, secret: int, superuser: bool, role_oid: int) -> None:
         self.db = db
@@ -586,88 +577,5 @@ class Session:
                 raise QueryCanceled("canceling statement due to statement timeout")
         return check
 
-    # -- transaction control (called from statements.py) ------------------------------------------
-
-    def begin_block(self, isolation: str | None, read_only: bool | None) -> None:
-        if self.state.block:
-            self.notice("there is already a transaction in progress", "25001", "WARNING")
-            return
-        txn = self._ensure_txn()
-        if isolation is not None:
-            txn.isolation = isolation
-            self.settings.values["transaction_isolation"] = isolation
-        if read_only is not None:
-            txn.read_only = read_only or self.db.read_only
-            self.settings.values["transaction_read_only"] = "on" if txn.read_only else "off"
-        self.state.block = True
-
-    def commit_block(self) -> Result:
-        if not self.state.block:
-            self.notice("there is no transaction in progress", "25P01", "WARNING")
-            return Result(tag="COMMIT")
-        failed = self.state.failed
-        txn = self.state.txn
-        self.state = TxnState()
-        self._drop_cursors()
-        if failed:
-            if txn is not None:
-                self.store.abort(txn)
-            self.settings.end(committed=False)
-            return Result(tag="ROLLBACK")
-        if self.temp_on_commit:
-            temp.before_commit(self, txn)
-        self.settings.end(committed=True)
-        return Result(tag="COMMIT", durable=self.store.commit(txn))
-
-    def rollback_block(self) -> Result:
-        if not self.state.block:
-            self.notice("there is no transaction in progress", "25P01", "WARNING")
-        if self.state.txn is not None:
-            self.store.abort(self.state.txn)
-        self.state = TxnState()
-        self._drop_cursors()
-        self.settings.end(committed=False)
-        return Result(tag="ROLLBACK")
-
     def _drop_cursors(self) -> None:
         self.portals = {k: v for k, v in self.portals.items() if v.cursor and v.hold}
-
-    def savepoint(self, name: str) -> Result:
-        if not self.state.block:
-            raise NoActiveSqlTransaction("SAVEPOINT can only be used in transaction blocks")
-        token = self.store.savepoint(self.state.txn)
-        self.state.savepoints.append((name, token))
-        return Result(tag="SAVEPOINT")
-
-    def _find_savepoint(self, name: str, verb: str) -> int:
-        if not self.state.block:
-            raise NoActiveSqlTransaction(f"{verb} can only be used in transaction blocks")
-        for i in range(len(self.state.savepoints) - 1, -1, -1):
-            if self.state.savepoints[i][0] == name:
-                return i
-        from quantadb.errors import InvalidSavepointSpecification
-        raise InvalidSavepointSpecification(f'savepoint "{name}" does not exist')
-
-    def rollback_to_savepoint(self, name: str) -> Result:
-        i = self._find_savepoint(name, "ROLLBACK TO SAVEPOINT")
-        token = self.state.savepoints[i][1]
-        self.store.rollback_to(self.state.txn, token)
-        # the savepoint itself stays (PostgreSQL re-establishes it)
-        self.state.savepoints = self.state.savepoints[:i]
-        new_token = self.store.savepoint(self.state.txn)
-        self.state.savepoints.append((name, new_token))
-        self.state.failed = False
-        return Result(tag="ROLLBACK")
-
-    def release_savepoint(self, name: str) -> Result:
-        if self.state.failed:
-            raise InFailedSqlTransaction("current transaction is aborted, commands ignored until end of "
-                                         "transaction block")
-        i = self._find_savepoint(name, "RELEASE SAVEPOINT")
-        self.store.release(self.state.txn, self.state.savepoints[i][1])
-        self.state.savepoints = self.state.savepoints[:i]
-        return Result(tag="RELEASE")
-
-    def require_no_block(self, what: str) -> None:
-        if self.state.block:
-            raise ActiveSqlTransaction(f"{what} cannot run inside a transaction block")

@@ -1,0 +1,111 @@
+"""Transaction blocks and savepoints: BEGIN/COMMIT/ROLLBACK, SAVEPOINT, RELEASE and ROLLBACK TO,
+as statements.run_transaction_control calls them on a Session (this is its mixin).
+
+The session's transaction state is a TxnState: the storage transaction, whether a block is
+open (BEGIN ... COMMIT) or failed (25P02 until it ends), and the savepoints' storage tokens.
+Outside a block every statement runs in an implicit transaction that the session ends itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from quantadb.engine.ddl import temp
+from quantadb.engine.results import Result
+from quantadb.errors import (ActiveSqlTransaction, InFailedSqlTransaction, InvalidSavepointSpecification,
+                             NoActiveSqlTransaction)
+
+
+@dataclass
+class TxnState:
+    txn: Any = None  # storage Txn
+    block: bool = False  # inside BEGIN ... COMMIT
+    failed: bool = False
+    savepoints: list[tuple[str, int]] = field(default_factory=list)
+    started_us: int = 0
+
+
+class TransactionBlocks:
+    """Session's transaction control (it provides state, store, settings, db, notice,
+    temp_on_commit, _ensure_txn and _drop_cursors)."""
+
+    def begin_block(self, isolation: str | None, read_only: bool | None) -> None:
+        if self.state.block:
+            self.notice("there is already a transaction in progress", "25001", "WARNING")
+            return
+        txn = self._ensure_txn()
+        if isolation is not None:
+            txn.isolation = isolation
+            self.settings.values["transaction_isolation"] = isolation
+        if read_only is not None:
+            txn.read_only = read_only or self.db.read_only
+            self.settings.values["transaction_read_only"] = "on" if txn.read_only else "off"
+        self.state.block = True
+
+    def commit_block(self) -> Result:
+        if not self.state.block:
+            self.notice("there is no transaction in progress", "25P01", "WARNING")
+            return Result(tag="COMMIT")
+        failed = self.state.failed
+        txn = self.state.txn
+        self.state = TxnState()
+        self._drop_cursors()
+        if failed:
+            if txn is not None:
+                self.store.abort(txn)
+            self.settings.end(committed=False)
+            return Result(tag="ROLLBACK")
+        if self.temp_on_commit:
+            temp.before_commit(self, txn)
+        self.settings.end(committed=True)
+        return Result(tag="COMMIT", durable=self.store.commit(txn))
+
+    def rollback_block(self) -> Result:
+        if not self.state.block:
+            self.notice("there is no transaction in progress", "25P01", "WARNING")
+        if self.state.txn is not None:
+            self.store.abort(self.state.txn)
+        self.state = TxnState()
+        self._drop_cursors()
+        self.settings.end(committed=False)
+        return Result(tag="ROLLBACK")
+
+    def savepoint(self, name: str) -> Result:
+        if not self.state.block:
+            raise NoActiveSqlTransaction("SAVEPOINT can only be used in transaction blocks")
+        token = self.store.savepoint(self.state.txn)
+        self.state.savepoints.append((name, token))
+        return Result(tag="SAVEPOINT")
+
+    def _find_savepoint(self, name: str, verb: str) -> int:
+        if not self.state.block:
+            raise NoActiveSqlTransaction(f"{verb} can only be used in transaction blocks")
+        for i in range(len(self.state.savepoints) - 1, -1, -1):
+            if self.state.savepoints[i][0] == name:
+                return i
+        raise InvalidSavepointSpecification(f'savepoint "{name}" does not exist')
+
+    def rollback_to_savepoint(self, name: str) -> Result:
+        i = self._find_savepoint(name, "ROLLBACK TO SAVEPOINT")
+        token = self.state.savepoints[i][1]
+        self.store.rollback_to(self.state.txn, token)
+        # the savepoint itself stays (PostgreSQL re-establishes it)
+        self.state.savepoints = self.state.savepoints[:i]
+        new_token = self.store.savepoint(self.state.txn)
+        self.state.savepoints.append((name, new_token))
+        self.state.failed = False
+        return Result(tag="ROLLBACK")
+
+    def release_savepoint(self, name: str) -> Result:
+        if self.state.failed:
+            raise InFailedSqlTransaction("current transaction is aborted, commands ignored until end of "
+                                         "transaction block")
+        i = self._find_savepoint(name, "RELEASE SAVEPOINT")
+        self.store.release(self.state.txn, self.state.savepoints[i][1])
+        self.state.savepoints = self.state.savepoints[:i]
+        return Result(tag="RELEASE")
+
+    def require_no_block(self, what: str) -> None:
+        if self.state.block:
+            raise ActiveSqlTransaction(f"{what} cannot run inside a transaction block")
