@@ -25,7 +25,7 @@ text: so a repeated one is neither lexed again nor bound again.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from quantadb.sql.lexer import Token, split_statements, tokenize
 from quantadb.types import registry as R
@@ -36,8 +36,7 @@ _VALUE_AFTER_OPS = {"=", "<", ">", "<=", ">=", "<>", "!=", "+", "-", "*", "/", "
 _MAX_LITERALS = 64
 
 
-@dataclass(frozen=True)
-class Template:
+class Template(NamedTuple):  # a tuple: made per simple query, cheaper than a frozen dataclass
     text: str
     literals: list[str]  # the literal texts, in parameter order
     types: list[SqlType]  # the type each literal would have had (int4, int8, numeric or unknown)
@@ -63,11 +62,9 @@ def single_template(sql: str) -> tuple[str, Template] | None:
         cursor = end
     pieces.append(sql[cursor:])
     shape = "".join(pieces)
-    if _NOT_BY_SHAPE.search(shape):
-        return None
     known = _shapes.get(shape, False)
     if known is False:
-        known = _learn(sql, spans)
+        known = None if _NOT_BY_SHAPE.search(shape) else _learn(sql, spans)
         if len(_shapes) >= _MAX_SHAPES:
             _shapes.clear()
         _shapes[shape] = known
