@@ -32,7 +32,7 @@ from quantadb.exec.columns import take_batch
 from quantadb.errors import (DuplicateCursor, DuplicatePreparedStatement, InFailedSqlTransaction, InvalidCursorName,
                              InvalidSqlStatementName, Notice, ProtocolViolation, QueryCanceled, SqlError)
 from quantadb.sql.lexer import split_statements
-from quantadb.storage.txn import RowChanged, WouldBlock
+from quantadb.storage.txn import REPEATABLE_READ_LEVELS, RowChanged, WouldBlock
 from quantadb.types import registry as R
 from quantadb.types.codecs import binary_decoder, text_decoder
 from quantadb.types.context import FormatContext
@@ -416,22 +416,28 @@ class Session(TransactionBlocks):
             raise InFailedSqlTransaction("current transaction is aborted, commands ignored until end of "
                                          "transaction block")
 
+    def _txn_defaults_now(self) -> tuple[int, str, bool, bool]:
+        """(settings version, isolation, read only, synchronous commit) a new transaction takes."""
+        s = self.settings
+        defaults = self._txn_defaults
+        if defaults[0] != s.version:
+            values = s.values
+            defaults = self._txn_defaults = (s.version, values["default_transaction_isolation"],
+                                             values["default_transaction_read_only"] == "on",
+                                             values["synchronous_commit"] != "off")
+        return defaults
+
     def _ensure_txn(self) -> Any:
         txn = self.state.txn
         if txn is not None:
             return txn
-        s = self.settings
-        version, iso, ro, synchronous = self._txn_defaults
-        if version != s.version:
-            values = s.values
-            iso = values["default_transaction_isolation"]
-            ro = values["default_transaction_read_only"] == "on"
-            synchronous = values["synchronous_commit"] != "off"
-            self._txn_defaults = (s.version, iso, ro, synchronous)
+        _, iso, ro, synchronous = self._txn_defaults_now()
         ro = ro or self.db.read_only  # a replica's, which promotion ends
         txn = self.state.txn = self.store.begin(iso, ro, self._cancel)
         txn.synchronous_commit = synchronous
-        self.state.started_us = S.now_us()
+        if not self.state.started_us:  # else a point read of this implicit transaction began it
+            self.state.started_us = S.now_us()
+        s = self.settings
         s.begin()
         s.values["transaction_isolation"] = iso
         s.values["transaction_read_only"] = "on" if ro else "off"
@@ -490,6 +496,19 @@ class Session(TransactionBlocks):
         stmt = portal.prepared.stmt
         if stmt.is_transaction_control:
             return S.run_transaction_control(self, stmt)
+        if self.state.txn is None and stmt.utility is None and not self.state.block and \
+                self._txn_defaults_now()[1] not in REPEATABLE_READ_LEVELS:
+            # The first statement of an implicit READ COMMITTED transaction: if it is a point read
+            # it needs no storage transaction, as it writes nothing, takes no lock and reads on a
+            # fresh snapshot, which is what a new transaction's first snapshot would be (binding
+            # with no transaction sees the catalog the same way). A later statement of the same
+            # implicit transaction begins one, with the start time recorded here (now()).
+            bound = S.bind(self, stmt, portal.prepared.param_types)
+            if bound.point is not None:
+                if not self.state.started_us:
+                    self.state.started_us = S.now_us()
+                with self.db.gate.shared():
+                    return S.execute(self, portal, inline, bound)
         txn = self._ensure_txn()
         while True:
             bound = None if stmt.utility is not None else S.bind(self, stmt, portal.prepared.param_types)
@@ -547,9 +566,10 @@ class Session(TransactionBlocks):
             return None
         if self.portals:
             self._drop_cursors()  # portals end with their (implicit) transaction
-        if self.state.txn is None:
-            return None
         txn = self.state.txn
+        if txn is None:
+            self.state.started_us = 0  # a point read's, when it ran without a transaction
+            return None
         self.state = TxnState()
         if failed:
             self.store.abort(txn)
