@@ -42,6 +42,13 @@ class Template(NamedTuple):  # a tuple: made per simple query, cheaper than a fr
     types: list[SqlType]  # the type each literal would have had (int4, int8, numeric or unknown)
 
 
+class KnownStatement(NamedTuple):
+    """The one statement of a Query message whose shape single_template knows."""
+
+    text: str  # the statement's own text (run as is when the template does not bind)
+    template: Template
+
+
 # a string literal not after a word character, a number not after a word character, $ or "." (the
 # look-behinds follow the first character, so the engine skips to candidate characters at once)
 _LITERAL = re.compile(r"'(?<!\w')(?:[^']|'')*'|(?:\d(?<![\w$.]\d)\d*\.?\d*|\.(?<![\w$.]\.)\d+)(?:[eE][+-]?\d+)?")
@@ -50,7 +57,7 @@ _MAX_SHAPES = 2000
 _shapes: dict[str, tuple | None] = {}  # shape -> (lead, trail, per literal: None or chars of sign, text) | None
 
 
-def single_template(sql: str) -> tuple[str, Template] | None:
+def single_template(sql: str) -> KnownStatement | None:
     """For a Query message holding one query or DML statement: (the statement's text, its
     template, which has no literals when none is replaceable); None otherwise (the caller
     splits and lexes as usual)."""
@@ -80,8 +87,8 @@ def single_template(sql: str) -> tuple[str, Template] | None:
                 (("-" if sign else "") + raw, "number")
             cuts.append((start - lead - sign, end - lead, *value))
     if shaped is not None:  # every literal is cut: the template's text is the shape's
-        return text, Template(shaped, [c[2] for c in cuts], [_literal_type(c[2], c[3]) for c in cuts])
-    return text, _template(text, cuts)
+        return KnownStatement(text, Template(shaped, [c[2] for c in cuts], [_literal_type(c[2], c[3]) for c in cuts]))
+    return KnownStatement(text, _template(text, cuts))
 
 
 def _learn(sql: str, spans: list[tuple[int, int]]) -> tuple | None:

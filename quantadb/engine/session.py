@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 
 from quantadb.engine import statements as S
-from quantadb.engine.autoparam import Template, parameterize, single_template
+from quantadb.engine.autoparam import KnownStatement, Template, parameterize, single_template
 from quantadb.engine.catalog_view import RegNames, SessionCatalog
 from quantadb.engine.ddl import temp
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
@@ -236,24 +236,27 @@ class Session(TransactionBlocks):
 
     # -- simple query ---------------------------------------------------------------------------
 
-    def split(self, sql: str) -> list[S.Statement]:
+    def split(self, sql: str) -> list[S.Statement | KnownStatement]:
         known = single_template(sql)  # a query shape seen before: no lexing (autoparam.py)
         if known is not None:
-            stmt = S.Statement(known[0], plain=True)
-            stmt.template = known[1]
-            return [stmt]
+            return [known]  # its Statement is made only if the template does not bind
         return [S.Statement(text) for text, _ in split_statements(sql)]
 
-    def run(self, stmt: S.Statement, *, inline: bool) -> Result:
+    def run(self, stmt: S.Statement | KnownStatement, *, inline: bool) -> Result:
         return self._execute(self._simple_portal(stmt), 0, inline)
 
-    def _simple_portal(self, stmt: S.Statement) -> Portal:
+    def _simple_portal(self, stmt: S.Statement | KnownStatement) -> Portal:
         """A portal for a simple-protocol statement, parameterized when that is safe (autoparam.py)."""
-        template = stmt.template or (parameterize(stmt.text) if stmt.utility is None else None)
+        if isinstance(stmt, KnownStatement):
+            template = stmt.template
+        else:
+            template = parameterize(stmt.text) if stmt.utility is None else None
         if template is not None and not self.state.failed:
             prepared = self._template_statement(template)
             if prepared is not None:
                 return Portal(prepared, [], [], literals=template.literals)
+        if isinstance(stmt, KnownStatement):
+            stmt = S.Statement(stmt.text, plain=True)  # a known shape is never a utility statement
         return Portal(Prepared(stmt.text, stmt, []), [], [])
 
     def _template_statement(self, template: Template) -> Prepared | None:
@@ -279,7 +282,7 @@ class Session(TransactionBlocks):
         return prepared
 
     def decode_literals(self, types: list[SqlType], literals: list[str]) -> list[Any]:
-        return self._decode_params(types, _TEXT, [t.encode() for t in literals])
+        return self._decode_params(types, _TEXT, literals)  # text decoders take str as well as bytes
 
     def end_query(self, failed: bool) -> Future | None:
         return self._end_implicit(failed)
@@ -333,7 +336,7 @@ class Session(TransactionBlocks):
             raise DuplicateCursor(f'portal "{portal}" already exists')
         self.portals[portal] = Portal(prepared, values, formats)
 
-    def _decode_params(self, types: list[SqlType], formats: list[int], params: list[bytes | None]) -> list[Any]:
+    def _decode_params(self, types: list[SqlType], formats: list[int], params: list[bytes | str | None]) -> list[Any]:
         if not params:  # BEGIN, COMMIT, a query without parameters
             return []
         ctx = self.format_context

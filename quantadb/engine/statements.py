@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 from sqlglot import exp
 
 from quantadb.engine import privileges
-from quantadb.engine.autoparam import Template
 from quantadb.engine.point import PointRead, point_read, run_point_read
 from quantadb.engine.point_write import PointWrite, point_write, run_point_write
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
@@ -58,7 +57,6 @@ class Statement:
         self.text = text
         self.utility = U.parse_utility(text) if text and not plain else None
         self._ast: exp.Expression | None = None
-        self.template: Template | None = None  # its auto-parameterized form, when known already
         # the last bind: (Bound, the parameter type list, settings version, temporary schema), so a
         # prepared statement's next execution finds its plan without building the plan cache key
         self.last_bound: tuple[Bound, list[SqlType], int, str | None] | None = None
