@@ -49,9 +49,11 @@ class KnownStatement(NamedTuple):
     template: Template
 
 
-# a string literal not after a word character, a number not after a word character, $ or "." (the
-# look-behinds follow the first character, so the engine skips to candidate characters at once)
-_LITERAL = re.compile(r"'(?<!\w')(?:[^']|'')*'|(?:\d(?<![\w$.]\d)\d*\.?\d*|\.(?<![\w$.]\.)\d+)(?:[eE][+-]?\d+)?")
+# a string literal not after a word character, a number not after a word character, $ or "." (one
+# character class first, so the search skips to candidate characters at once, which it does not for
+# an alternation; the look-behinds then tell which character it was and what came before it)
+_LITERAL = re.compile(r"['\d.](?:(?<=')(?<!\w')(?:[^']|'')*'|(?<=\d)(?<![\w$.]\d)\d*\.?\d*(?:[eE][+-]?\d+)?"
+                      r"|(?<=\.)(?<![\w$.]\.)\d+(?:[eE][+-]?\d+)?)")
 _NOT_BY_SHAPE = re.compile(r"--|/\*|[\"$'\\]")  # left in a shape: comments, quotes, dollars: lex it
 _MAX_SHAPES = 2000
 _shapes: dict[str, tuple | None] = {}  # shape -> (lead, trail, per literal: None or chars of sign, text) | None
