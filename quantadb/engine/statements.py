@@ -42,6 +42,7 @@ _WRITE_WORDS = {"insert", "update", "delete", "create", "drop", "alter", "trunca
 _QUERY_NODES = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Values, exp.Subquery)
 _DML_NODES = (exp.Insert, exp.Update, exp.Delete)
 EPOCH_2000_UNIX = 946684800
+_WRITING_NODES = (P.Insert, P.Update, P.Delete, P.ModifyingCtes)
 _TAGS = {P.Insert: "INSERT 0 ", P.Update: "UPDATE ", P.Delete: "DELETE "}  # command tags before the count
 
 
@@ -90,11 +91,9 @@ class Bound:
     scanned: tuple[int, ...] = ()  # tables read in full: large ones send the statement to a worker thread
     point: PointRead | None = None  # a read by index equality, run by engine/point.py
     write: PointWrite | None = None  # an UPDATE/DELETE by unique key or one-row INSERT (engine/point_write.py)
-
-    @property
-    def may_write(self) -> bool:
-        """Can running the plan change anything? A point read cannot (no functions, no locks)."""
-        return self.point is None
+    # can running the plan change anything? A query without row locks or volatile calls cannot
+    # (writing functions such as nextval() are volatile; DDL, with no plan, can)
+    may_write: bool = True
 
     def heavy(self, store) -> bool:
         """Run on a worker thread? Decided per execution: the tables may have grown since planning."""
@@ -152,9 +151,9 @@ def _bind_plan(session: "Session", stmt: Statement, param_types: list[SqlType], 
     columns = None
     if not isinstance(plan, (P.Insert, P.Update, P.Delete)) or plan.returning is not None:
         columns = [ColumnDesc(c.name, c.type, c.table_oid, c.attnum) for c in plan.columns]
-    slow, scanned = heavy_parts(plan)
+    slow, scanned, may_write = plan_parts(plan)
     bound = Bound(plan, columns, params, version, context, privileges.required(plan), slow, scanned, point_read(plan),
-                  point_write(plan, session.store))
+                  point_write(plan, session.store), may_write)
     if len(session.db.plan_cache) > 2000:
         session.db.plan_cache.clear()
     session.db.plan_cache[(session.database_oid, key)] = bound
@@ -171,22 +170,26 @@ def eval_context(session: "Session", params: list[Any]) -> EvalContext:
     return ctx
 
 
-def heavy_parts(plan: P.Plan) -> tuple[bool, tuple[int, ...]]:
-    """(calls a slow function?, OIDs of the tables the plan scans in full), subqueries included."""
+def plan_parts(plan: P.Plan) -> tuple[bool, tuple[int, ...], bool]:
+    """(calls a slow function?, OIDs of the tables the plan scans in full, may it write?),
+    subqueries included."""
     slow = False
     scanned: list[int] = []
+    may_write = False
     stack = [plan]
     while stack:
         node = stack.pop()
         if isinstance(node, P.TableScan):
             scanned.append(node.rel_oid)
+        if isinstance(node, _WRITING_NODES) or getattr(node, "lock_mode", ""):
+            may_write = True
         for value in vars(node).values():
-            exprs = value if isinstance(value, list) else [value]
-            for e in exprs:
+            for e in _nested(value):
                 if hasattr(e, "children") and not isinstance(e, P.Plan):
                     for n in walk(e):
-                        if isinstance(n, Call) and n.name in _SLOW_FUNCTIONS:
-                            slow = True
+                        if isinstance(n, Call):
+                            slow = slow or n.name in _SLOW_FUNCTIONS
+                            may_write = may_write or n.volatile
                         sub = getattr(n, "plan", None)
                         if isinstance(sub, P.Plan):
                             stack.append(sub)
@@ -195,7 +198,14 @@ def heavy_parts(plan: P.Plan) -> tuple[bool, tuple[int, ...]]:
             stack.append(node.cte.plan)
             if node.cte.recursive_plan is not None:
                 slow = True  # iterations are unbounded
-    return slow, tuple(scanned)
+    return slow, tuple(scanned), may_write
+
+
+def _nested(value: Any) -> list[Any]:
+    """The items of a plan node's field, with lists and tuples (a Sort's keys, VALUES rows) flattened."""
+    if not isinstance(value, (list, tuple)):
+        return [value]
+    return [item for v in value for item in _nested(v)]
 
 
 def execute(session: "Session", portal: "Portal", inline: bool, bound: Bound | None = None) -> Result:
