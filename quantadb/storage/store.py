@@ -11,7 +11,7 @@ READ COMMITTED must re-run the statement, SqlErrors otherwise. Reads take no loc
     store.catalog                                   Catalog (snapshot lookups, .version)
     store.begin(isolation="read committed", read_only=False, cancel_event=None) -> Txn
     store.snapshot(txn | None) -> Snapshot          RR: the first one is reused
-    store.commit(txn) -> Future | None              resolves (with the LSN) once durable and
+    store.commit(txn) -> Future | None              resolves (result None) once durable and
                                                     visible; None: nothing to wait for
     store.gather_commits(schedule)                  a commit on the calling thread (the event loop)
                                                     while no other transaction runs is flushed on
@@ -53,9 +53,11 @@ Row locks (FOR UPDATE/SHARE) live in memory only: they matter only while their h
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from concurrent.futures import Future
+from functools import partial
 from typing import Callable
 
 from quantadb.errors import InternalError, ReadOnlySqlTransaction, UndefinedObject, UndefinedTable
@@ -79,6 +81,7 @@ log = logging.getLogger("quantadb.storage")
 ASYNC_FLUSH_DELAY_S = 0.01
 DEFAULT_CHECKPOINT_WAL_BYTES = 256 << 20  # PostgreSQL's max_wal_size is 1 GB; replay here is slower
 CHECKPOINTER_INTERVAL_S = 1.0
+_NO_LOCK = contextlib.nullcontext()
 
 __all__ = ["Store", "Txn", "Snapshot", "WouldBlock", "RowChanged"]
 
@@ -245,27 +248,10 @@ class Store(RowWrites, SchemaChanges, Sequences):
                 return None
             self._pending[txn.xid] = rec
         txn.state = "committing"
-        done: Future = Future()
-        done.set_running_or_notify_cancel()
-
-        def durable(f: Future) -> None:
-            exc = f.exception()
-            if exc is not None:
-                log.error("[storage] commit of transaction %d did not reach disk: %s", txn.xid, exc)
-                done.set_exception(exc)
-                return
-            if txn.did_ddl:  # physical drops and catalog reconciliation mutate under the write lock
-                with self._wlock:
-                    self._finish_commit(txn, rec)
-            else:
-                self._finish_commit(txn, rec)
-            done.set_result(lsn)
-
         # Alone, the commit is gathered (fsync on the loop: it has nothing else to do meanwhile);
         # with other transactions running, the flusher thread fsyncs while the loop runs them.
         alone = not self._state.txns.active
-        self._wal.flush_async(lsn, gather=alone).add_done_callback(durable)
-        return done
+        return self._wal.flush_async(lsn, gather=alone, then=partial(self._finish_commit, txn, rec))
 
     def gather_commits(self, schedule: Callable[[Callable[[], None]], object]) -> None:
         self._wal.gather_flushes(schedule)
@@ -288,10 +274,14 @@ class Store(RowWrites, SchemaChanges, Sequences):
         self._flush_timer.start()
 
     def _finish_commit(self, txn: Txn, rec: tuple) -> None:
-        apply(self._state, rec)
-        self._pending.pop(txn.xid, None)
-        self._end_locks(txn)
-        txn.state = "committed"
+        """The COMMIT record is durable: the transaction becomes visible (if the flush fails,
+        this never runs: it stays in progress, see the module docstring)."""
+        # physical drops and catalog reconciliation mutate under the write lock
+        with self._wlock if txn.did_ddl else _NO_LOCK:
+            apply(self._state, rec)
+            self._pending.pop(txn.xid, None)
+            self._end_locks(txn)
+            txn.state = "committed"
 
     def abort(self, txn: Txn) -> None:
         if txn.state != "active":

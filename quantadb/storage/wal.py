@@ -9,7 +9,9 @@ a timer. The flusher takes everything buffered, writes it as one or more batches
 per touched segment, and resolves every future whose LSN is now durable. While it writes and
 fsyncs, new appends keep buffering and new waiters pile onto the next round, which is how many
 committers share one fsync. Futures are resolved on the flusher thread without the lock held,
-so their done-callbacks may call back into the writer.
+so their done-callbacks may call back into the writer. A waiter's `then` (a commit becoming
+visible) runs there too, just before its future resolves: a thread blocked in `result()` wakes
+only once it has run, and a commit needs no second future of its own.
 
 Gathered commits. On the thread that `gather_flushes` names (the server's event loop), a waiter
 that asks to gather does not wake the flusher: the first one of a round schedules
@@ -80,6 +82,35 @@ _WRITTEN: Future = Future()  # the resolved future of every flush that finished 
 _WRITTEN.set_running_or_notify_cancel()
 _WRITTEN.set_result(None)
 
+Then = Callable[[], None] | None  # what a waiter runs once durable, before its future resolves
+
+
+def _run(then: Then) -> BaseException | None:
+    """Run a durable waiter's `then`; what it raised goes to the waiter, not the flushing thread."""
+    if then is not None:
+        try:
+            then()
+        except BaseException as exc:
+            log.exception("[wal] a flush waiter's completion failed")
+            return exc
+    return None
+
+
+def _resolve(future: Future, then: Then) -> None:
+    """Resolve a waiter's future once its LSN is durable, after its `then`."""
+    exc = _run(then)
+    if exc is None:
+        future.set_result(None)
+    else:
+        future.set_exception(exc)
+
+
+def _failed(exc: BaseException) -> Future:
+    future: Future = Future()
+    future.set_running_or_notify_cancel()
+    future.set_exception(exc)
+    return future
+
 
 class WalWriter:
     """Appends records after `start_lsn` (which must be where the existing log ends)."""
@@ -106,7 +137,7 @@ class WalWriter:
         self._written_lsn = start_lsn
         self._flushed_lsn = start_lsn
         self._requested_lsn = start_lsn
-        self._waiters: list[tuple[int, int, Future]] = []   # heap of (lsn, seq, future)
+        self._waiters: list[tuple[int, int, Future, Then]] = []   # heap of (lsn, seq, future, then)
         self._seq = itertools.count()
         self._failed: BaseException | None = None
         self._closing = False
@@ -166,38 +197,41 @@ class WalWriter:
         self._gather_thread = threading.get_ident()
         self._schedule = schedule
 
-    def flush_async(self, lsn: int, *, gather: bool = False) -> Future:
+    def flush_async(self, lsn: int, *, gather: bool = False, then: Then = None) -> Future:
         """A future that resolves (result None) once everything up to `lsn` is durable.
-        `gather`: the caller can wait for the end of its thread's round (a commit on the loop)."""
+        `gather`: the caller can wait for the end of its thread's round (a commit on the loop).
+        `then()` runs once durable, on the thread that resolves the future, just before (not if
+        the flush fails; if `then` raises, the future carries its exception)."""
         if self._inline:
-            return self._flush_inline(lsn)
+            return self._flush_inline(lsn, then)
         gather = (gather and self._gather_thread == threading.get_ident()
                   and self._last_fsync_s < SLOW_FSYNC_S)
         future: Future = Future()
         future.set_running_or_notify_cancel()   # a waiter may not cancel a shared fsync
+        schedule = False
         with self._lock:
             if self._failed is not None:
                 future.set_exception(self._refusal())
                 return future
-            if lsn <= self._flushed_lsn:
-                future.set_result(None)
-                return future
-            if lsn > self._written_lsn:
-                raise ValueError(f"cannot flush to LSN {lsn}: only {self._written_lsn} appended")
-            if self._closing:
-                raise ValueError("WAL writer is closed")
-            heapq.heappush(self._waiters, (lsn, next(self._seq), future))
-            if gather:
-                self._gathered_at = time.monotonic()
-                if self._hibernating:
+            durable = lsn <= self._flushed_lsn
+            if not durable:
+                if lsn > self._written_lsn:
+                    raise ValueError(f"cannot flush to LSN {lsn}: only {self._written_lsn} appended")
+                if self._closing:
+                    raise ValueError("WAL writer is closed")
+                heapq.heappush(self._waiters, (lsn, next(self._seq), future, then))
+                if gather:
+                    self._gathered_at = time.monotonic()
+                    if self._hibernating:
+                        self._wakeup.notify()
+                    schedule = not self._gather_scheduled
+                    self._gather_scheduled = True
+                elif lsn > self._requested_lsn:
+                    self._requested_lsn = lsn
                     self._wakeup.notify()
-                if self._gather_scheduled:
-                    return future
-                self._gather_scheduled = True
-            elif lsn > self._requested_lsn:
-                self._requested_lsn = lsn
-                self._wakeup.notify()
-        if gather:
+        if durable:  # (`then` runs outside the lock: it may take the store's write lock)
+            _resolve(future, then)
+        elif schedule:
             self._schedule(self._flush_gathered)
         return future
 
@@ -209,7 +243,7 @@ class WalWriter:
         if waiting:
             self._flush_round()
 
-    def _flush_inline(self, lsn: int) -> Future:
+    def _flush_inline(self, lsn: int, then: Then) -> Future:
         """fsync off: write what is buffered now; the writes of a round that another thread holds
         `_io` for end before ours starts, so `lsn` is written when this returns."""
         with self._lock:
@@ -219,11 +253,9 @@ class WalWriter:
                 if self._closing:
                     raise ValueError("WAL writer is closed")
         if self._failed is None and (lsn <= self._flushed_lsn or self._flush_round()):
-            return _WRITTEN
-        future: Future = Future()
-        future.set_running_or_notify_cancel()
-        future.set_exception(self._refusal())
-        return future
+            exc = _run(then)
+            return _WRITTEN if exc is None else _failed(exc)
+        return _failed(self._refusal())
 
     def flush(self, lsn: int | None = None) -> None:
         """Block until durable up to `lsn` (None: everything appended so far)."""
@@ -303,16 +335,16 @@ class WalWriter:
                     self._failed = exc
                     waiters, self._waiters = self._waiters, []
                     self._wakeup.notify()
-                for _, _, future in waiters:
+                for _, _, future, _ in waiters:
                     future.set_exception(exc)
                 return False
             done = []
             with self._lock:
                 self._flushed_lsn = end
                 while self._waiters and self._waiters[0][0] <= end:
-                    done.append(heapq.heappop(self._waiters)[2])
-        for future in done:
-            future.set_result(None)
+                    done.append(heapq.heappop(self._waiters))
+        for _, _, future, then in done:
+            _resolve(future, then)
         return True
 
     def _write(self, records: list[tuple[bytes, int]], start: int) -> int:
