@@ -161,7 +161,7 @@ class Txn:
     transaction); everything else is storage's."""
 
     __slots__ = ("isolation", "read_only", "synchronous_commit", "cancel_event", "xid", "frames", "released", "own",
-                 "snapshot", "snapshot_xmin", "wrote_wal", "did_ddl", "locks", "state")
+                 "snapshot", "snapshot_xmin", "last_snapshot", "wrote_wal", "did_ddl", "locks", "state")
 
     def __init__(self, isolation: str, read_only: bool, cancel_event: threading.Event | None = None) -> None:
         self.isolation = isolation.lower()
@@ -174,6 +174,7 @@ class Txn:
         self.own: set[int] = set()  # top + sub-xids not rolled back
         self.snapshot: Snapshot | None = None  # REPEATABLE READ: the first one, reused
         self.snapshot_xmin: int | None = None
+        self.last_snapshot: tuple[int, Snapshot] | None = None  # (TxnManager.ended then, snapshot)
         self.wrote_wal = False
         self.did_ddl = False
         self.locks: list[tuple[int, int]] = []  # (rel_oid, rowid) row locks held
@@ -197,6 +198,7 @@ class TxnManager:
         self.running: set[int] = set()  # every xid (top or sub) with status in progress
         self.running_tops: set[int] = set()  # those a snapshot's xip lists (see the module docstring)
         self.active: set[Txn] = set()  # Txn objects not ended (for the vacuum horizon)
+        self.ended = 0  # counts finish() and note() of a running xid: what can change a snapshot
         self.lock = threading.Lock()
         self._waits: dict[int, int] = {}  # waiter key -> holder top xid
         self._wakeups: dict[int, threading.Condition] = {}  # xid waited for -> its waiters' condition
@@ -226,9 +228,11 @@ class TxnManager:
             if self.clog.status[xid] == IN_PROGRESS:
                 self.running.add(xid)
                 self.running_tops.add(xid)
+                self.ended += 1
 
     def finish(self, xids: list[int], status: int) -> None:
         with self.lock:
+            self.ended += 1
             self.clog.set(xids, status)
             self.running.difference_update(xids)
             self.running_tops.difference_update(xids)
@@ -242,13 +246,23 @@ class TxnManager:
 
     # -- snapshots ------------------------------------------------------------------------
     def snapshot(self, txn: Txn | None) -> Snapshot:
+        """A new snapshot, or the transaction's previous one while no transaction has ended
+        since: it sees the same (xids assigned meanwhile are running, invisible to both, beyond
+        its xmax or in the new xip; its `own` is the transaction's live set)."""
+        if txn is not None:
+            last = txn.last_snapshot
+            if last is not None and last[0] == self.ended:
+                return last[1]
         with self.lock:
+            ended = self.ended
             xip = frozenset(self.running_tops)
             xmax = self.next_xid
         xmin = min(xip) if xip else xmax
-        own = txn.own if txn is not None else set()
-        snap = Snapshot(xmin, xmax, xip, own, self.clog, txn)
-        if txn is not None and txn.snapshot_xmin is None:
+        if txn is None:
+            return Snapshot(xmin, xmax, xip, set(), self.clog)
+        snap = Snapshot(xmin, xmax, xip, txn.own, self.clog, txn)
+        txn.last_snapshot = (ended, snap)
+        if txn.snapshot_xmin is None:
             txn.snapshot_xmin = xmin
         return snap
 
