@@ -306,10 +306,7 @@ class Store(RowWrites, SchemaChanges, Sequences):
 
     def rollback_to(self, txn: Txn, token: int) -> None:
         """Undo everything after the savepoint; the savepoint itself stays (as in PostgreSQL)."""
-        subs = [x for x in txn.frames[token:] if x is not None]
-        for level in [k for k in txn.released if k >= token]:
-            subs.extend(txn.released.pop(level))
-        del txn.frames[token:]
+        subs = _pop_levels(txn, token)
         txn.frames.append(None)
         if not subs:
             return
@@ -322,10 +319,7 @@ class Store(RowWrites, SchemaChanges, Sequences):
     def release(self, txn: Txn, token: int) -> None:
         """RELEASE: the subtransactions' writes become the parent's (their xids commit with it, and a
         later rollback to an enclosing savepoint undoes them)."""
-        moved = [x for x in txn.frames[token:] if x is not None]
-        for level in [k for k in txn.released if k >= token]:
-            moved.extend(txn.released.pop(level))
-        del txn.frames[token:]
+        moved = _pop_levels(txn, token)
         if moved:
             txn.released.setdefault(token - 1, []).extend(moved)
 
@@ -436,3 +430,21 @@ class Store(RowWrites, SchemaChanges, Sequences):
             "wal_bytes_written": self._wal.bytes_written,
             "catalog_version": s.catalog.version,
         }
+
+
+def _pop_levels(txn: Txn, token: int) -> list[int]:
+    """Remove the savepoint levels from `token` up; returns their sub-xids (each level's own,
+    then those released into the levels, in level order)."""
+    frames = txn.frames
+    if token == len(frames) - 1:  # the innermost level (a statement's savepoint), no scan; the
+        sub = frames.pop()        # levels released into are below len(frames): only `token` here
+        subs = [] if sub is None else [sub]
+        released = txn.released.pop(token, None)
+        if released:
+            subs += released
+        return subs
+    subs = [x for x in frames[token:] if x is not None]
+    for level in [k for k in txn.released if k >= token]:
+        subs.extend(txn.released.pop(level))
+    del frames[token:]
+    return subs

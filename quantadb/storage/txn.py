@@ -208,12 +208,14 @@ class TxnManager:
         with self.lock:
             xid = self.next_xid
             self.next_xid += 1
-            self.clog.ensure(xid)
+            clog = self.clog
+            if xid >= len(clog.status):
+                clog.ensure(xid)
             self.running.add(xid)
             if top is None:
                 self.running_tops.add(xid)
             else:
-                self.clog.sub_delta[xid] = xid - top
+                clog.sub_delta[xid] = xid - top
             return xid
 
     def note(self, xid: int) -> None:
