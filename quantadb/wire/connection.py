@@ -83,7 +83,8 @@ class Connection(asyncio.BufferedProtocol):
         self.msgs = frontend.MessageReader(server.config.max_message_bytes)
         self._recv = memoryview(bytearray(RECV_BUFFER_BYTES))
         self.out: list[bytes] = []
-        self.out_size = 0
+        # queue a message for the next flush: the list's own append, no Python frame per message
+        self.send: Callable[[bytes], None] = self.out.append
         self.answered = False  # the output holds a ReadyForQuery: it answers a whole request
         self.shapes = ShapeCache()
         self.tls = False
@@ -270,17 +271,12 @@ class Connection(asyncio.BufferedProtocol):
 
     # --- output ----------------------------------------------------------------------------------
 
-    def send(self, data: bytes) -> None:
-        self.out.append(data)
-        self.out_size += len(data)
-
     def flush(self) -> None:
         out = self.out
         if out:
             if not self._lost:
                 self.transport.write(b"".join(out) if len(out) > 1 else out[0])
             out.clear()
-            self.out_size = 0
             self.answered = False
 
     async def drained(self) -> None:

@@ -109,10 +109,14 @@ def complete(conn: "Connection", result: Result, started: float) -> None:
 def send_parts(conn: "Connection", items: list, frame: Callable[[Any], bytes], start: int = 0) -> Wait:
     """Frame and send items[start:], writing them out past FLUSH_BYTES; when the client reads
     slower than we write, the rest goes once it has caught up."""
+    queued = sum(map(len, conn.out))
     for i in range(start, len(items)):
-        conn.send(frame(items[i]))
-        if conn.out_size > FLUSH_BYTES:
+        data = frame(items[i])
+        conn.send(data)
+        queued += len(data)
+        if queued > FLUSH_BYTES:
             conn.flush()
+            queued = 0
             if conn.write_paused and i + 1 < len(items):
                 return _then(conn.drained(), send_parts, conn, items, frame, i + 1)
     return None
