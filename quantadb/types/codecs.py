@@ -286,7 +286,8 @@ def text_encoder(t: SqlType | PgType, ctx: FormatContext = DEFAULT_CONTEXT) -> C
         return encode_bool
     if pg.oid in _INT_NAMES:
         def encode_int(col: Column) -> list[bytes | None]:
-            return _apply_nulls([str(v).encode() for v in col.data.tolist()], col)
+            out = [str(v).encode() for v in col.data.tolist()]
+            return out if col.valid is None else _apply_nulls(out, col)
         return encode_int
     fmt = value_formatter(t, ctx)
 
@@ -299,6 +300,7 @@ def text_encoder(t: SqlType | PgType, ctx: FormatContext = DEFAULT_CONTEXT) -> C
 
 
 def _apply_nulls(out: list, col: Column) -> list:
+    """`out` with None where `col` is NULL (the hot encoders call it only when some may be)."""
     if col.valid is not None:
         for i in np.flatnonzero(~col.valid).tolist():
             out[i] = None
@@ -366,7 +368,7 @@ def binary_encoder(t: SqlType | PgType) -> Callable[[Column], list[bytes | None]
         def encode_fixed(col: Column) -> list[bytes | None]:
             raw = col.data.astype(big_endian).tobytes()
             out = [raw[i:i + size] for i in range(0, len(raw), size)]
-            return _apply_nulls(out, col)
+            return out if col.valid is None else _apply_nulls(out, col)
         return encode_fixed
 
     def encode(col: Column) -> list[bytes | None]:
