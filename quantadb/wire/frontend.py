@@ -200,7 +200,10 @@ class MessageReader:
             return None
         self._pos = end
         body = buf[pos + 5:end]
-        return chr(buf[pos]), body if type(body) is bytes else bytes(body)
+        return _KINDS[buf[pos]], body if type(body) is bytes else bytes(body)
+
+
+_KINDS = tuple(map(chr, range(256)))  # message type byte -> its letter: indexing, not a chr() call
 
 
 # --- body decoders -------------------------------------------------------------------------
@@ -212,11 +215,14 @@ _DECODE_SLIPS = (ValueError, IndexError, struct.error, UnicodeDecodeError)
 
 
 def decode_query(data: bytes) -> str:
-    if data and data.find(b"\0") == len(data) - 1:
-        try:
-            return data[:-1].decode("utf-8")
-        except UnicodeDecodeError:
-            pass
+    # `in` and indexing, not bytes.find: a bytes method's argument parsing costs more than its scan
+    if data and data[-1] == 0:
+        text = data[:-1]
+        if 0 not in text:
+            try:
+                return text.decode()
+            except UnicodeDecodeError:
+                pass
     b = Body(data)
     sql = b.cstr()
     b.end()
@@ -279,7 +285,7 @@ def _shorts(data: bytes, pos: int, n: int) -> list[int]:
 
 def _decode_bind_direct(data: bytes) -> Bind:
     """Bind when the body is well formed; raises one of _DECODE_SLIPS on anything else."""
-    e1 = data.index(0)
+    e1 = 0 if data[0] == 0 else data.index(0)  # the unnamed portal, most often
     e2 = data.index(0, e1 + 1)
     portal = data[:e1].decode() if e1 else ""
     stmt = data[e1 + 1:e2].decode()
@@ -321,11 +327,13 @@ def _decode_bind_direct(data: bytes) -> Bind:
 
 def decode_target(data: bytes) -> tuple[str, str]:
     """Describe and Close: ('S' | 'P', name)."""
-    if data[:1] in (b"S", b"P") and data.find(b"\0") == len(data) - 1:
-        try:
-            return chr(data[0]), data[1:-1].decode("utf-8")
-        except UnicodeDecodeError:
-            pass
+    if data[:1] in (b"S", b"P") and data[-1] == 0:
+        name = data[1:-1]
+        if 0 not in name:
+            try:
+                return chr(data[0]), name.decode()
+            except UnicodeDecodeError:
+                pass
     b = Body(data)
     kind = b.byte()
     if kind not in ("S", "P"):
@@ -337,7 +345,7 @@ def decode_target(data: bytes) -> tuple[str, str]:
 
 def decode_execute(data: bytes) -> tuple[str, int]:
     end = len(data) - 5
-    if end >= 0 and data.find(b"\0") == end:
+    if end >= 0 and data[end] == 0 and 0 not in data[:end]:
         try:
             portal = data[:end].decode() if end else ""
             (max_rows,) = _I32.unpack_from(data, end + 1)
