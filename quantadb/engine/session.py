@@ -202,6 +202,12 @@ class Session(TransactionBlocks):
         return self.settings.take_changes(), notices
 
     @property
+    def in_transaction(self) -> bool:
+        """Is a transaction open: a storage transaction, or an implicit one whose first statement
+        runs without one (Bound.txn_free) and recorded its start."""
+        return self.state.txn is not None or (bool(self.state.started_us) and not self.state.block)
+
+    @property
     def transaction_status(self) -> str:
         if not self.state.block:
             return "I"
@@ -501,13 +507,14 @@ class Session(TransactionBlocks):
             return S.run_transaction_control(self, stmt)
         if self.state.txn is None and stmt.utility is None and not self.state.block and \
                 self._txn_defaults_now()[1] not in REPEATABLE_READ_LEVELS:
-            # The first statement of an implicit READ COMMITTED transaction: if it is a point read
-            # it needs no storage transaction, as it writes nothing, takes no lock and reads on a
-            # fresh snapshot, which is what a new transaction's first snapshot would be (binding
-            # with no transaction sees the catalog the same way). A later statement of the same
-            # implicit transaction begins one, with the start time recorded here (now()).
+            # The first statement of an implicit READ COMMITTED transaction: if it cannot write (a
+            # point read, SELECT 1, a read-only query: Bound.txn_free) it needs no storage
+            # transaction, as it writes nothing, takes no lock and reads on a fresh snapshot, which
+            # is what a new transaction's first snapshot would be (binding with no transaction sees
+            # the catalog the same way). A later statement of the same implicit transaction begins
+            # one, with the start time recorded here (now()).
             bound = S.bind(self, stmt, portal.prepared.param_types)
-            if bound.point is not None:
+            if bound.txn_free:
                 if not self.state.started_us:
                     self.state.started_us = S.now_us()
                 with self.db.gate.shared():

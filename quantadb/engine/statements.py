@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlglot import exp
 
@@ -94,6 +94,11 @@ class Bound:
     # can running the plan change anything? A query without row locks or volatile calls cannot
     # (writing functions such as nextval() are volatile; DDL, with no plan, can)
     may_write: bool = True
+    # can it run as an implicit transaction's first statement without a storage transaction (see
+    # Session._run_with_retries)? A point read, or a plan that cannot write and reads through no
+    # index: an index scan needs its snapshot in a transaction, which keeps PRUNE from dropping
+    # index entries of versions that snapshot still sees
+    txn_free: bool = False
 
     def heavy(self, store) -> bool:
         """Run on a worker thread? Decided per execution: the tables may have grown since planning."""
@@ -151,9 +156,11 @@ def _bind_plan(session: "Session", stmt: Statement, param_types: list[SqlType], 
     columns = None
     if not isinstance(plan, (P.Insert, P.Update, P.Delete)) or plan.returning is not None:
         columns = [ColumnDesc(c.name, c.type, c.table_oid, c.attnum) for c in plan.columns]
-    slow, scanned, may_write = plan_parts(plan)
-    bound = Bound(plan, columns, params, version, context, privileges.required(plan), slow, scanned, point_read(plan),
-                  point_write(plan, session.store), may_write)
+    parts = plan_parts(plan)
+    point = point_read(plan)
+    bound = Bound(plan, columns, params, version, context, privileges.required(plan), parts.slow, parts.scanned,
+                  point, point_write(plan, session.store), parts.may_write,
+                  txn_free=point is not None or not (parts.may_write or parts.index_reads))
     if len(session.db.plan_cache) > 2000:
         session.db.plan_cache.clear()
     session.db.plan_cache[(session.database_oid, key)] = bound
@@ -170,17 +177,26 @@ def eval_context(session: "Session", params: list[Any]) -> EvalContext:
     return ctx
 
 
-def plan_parts(plan: P.Plan) -> tuple[bool, tuple[int, ...], bool]:
-    """(calls a slow function?, OIDs of the tables the plan scans in full, may it write?),
-    subqueries included."""
+class PlanParts(NamedTuple):
+    """What a plan does, subqueries included."""
+
+    slow: bool  # calls a function that may run long
+    scanned: tuple[int, ...]  # OIDs of the tables it scans in full
+    may_write: bool  # writes, locks rows or calls something volatile
+    index_reads: bool  # reads a table through an index
+
+
+def plan_parts(plan: P.Plan) -> PlanParts:
     slow = False
     scanned: list[int] = []
     may_write = False
+    index_reads = False
     stack = [plan]
     while stack:
         node = stack.pop()
         if isinstance(node, P.TableScan):
             scanned.append(node.rel_oid)
+        index_reads = index_reads or isinstance(node, P.IndexScan)
         if isinstance(node, _WRITING_NODES) or getattr(node, "lock_mode", ""):
             may_write = True
         for value in vars(node).values():
@@ -198,7 +214,7 @@ def plan_parts(plan: P.Plan) -> tuple[bool, tuple[int, ...], bool]:
             stack.append(node.cte.plan)
             if node.cte.recursive_plan is not None:
                 slow = True  # iterations are unbounded
-    return slow, tuple(scanned), may_write
+    return PlanParts(slow, tuple(scanned), may_write, index_reads)
 
 
 def _nested(value: Any) -> list[Any]:
