@@ -131,6 +131,7 @@ class Session(TransactionBlocks):
         self._param_decoders: dict[int, tuple[list[SqlType], list[int], FormatContext,
                                               list[Callable[[bytes], Any]]]] = {}
         self._txn_defaults: tuple[int, str, bool, bool] = (-1, "", False, True)  # (settings version, ...)
+        self._statement_timeout: tuple[int, int] = (-1, 0)  # (settings version, milliseconds)
         # simple-protocol templates that bound: text -> (statement, (catalog version, settings version))
         self._templates: dict[str, tuple[Prepared, tuple[int, int]]] = {}
         self.advisory_locks: dict[int, int] = {}
@@ -594,18 +595,31 @@ class Session(TransactionBlocks):
         ms = int(self.settings.get("lock_timeout") or 0)
         return ms / 1000 if ms > 0 else None
 
-    def check_cancel_fn(self):
+    def check_cancel_fn(self) -> Callable[[], None]:
         """A check for the executor: cancel request or statement_timeout -> QueryCanceled."""
-        timeout_ms = int(self.settings.get("statement_timeout") or 0)
-        deadline = time.monotonic() + timeout_ms / 1000 if timeout_ms > 0 else None
-        flag = self._cancel
+        version, timeout_ms = self._statement_timeout
+        if version != self.settings.version:
+            timeout_ms = int(self.settings.get("statement_timeout") or 0)
+            self._statement_timeout = (self.settings.version, timeout_ms)
+        if timeout_ms <= 0:
+            return self._check_cancel  # no deadline: the same check for every statement
+        deadline = time.monotonic() + timeout_ms / 1000
 
         def check() -> None:
-            if flag.is_set():
-                raise QueryCanceled("canceling statement due to user request")
-            if deadline is not None and time.monotonic() > deadline:
+            self._check_cancel()
+            if time.monotonic() > deadline:
                 raise QueryCanceled("canceling statement due to statement timeout")
         return check
 
+    def _check_cancel(self) -> None:
+        if self._cancel.is_set():
+            raise QueryCanceled("canceling statement due to user request")
+
     def _drop_cursors(self) -> None:
-        self.portals = {k: v for k, v in self.portals.items() if v.cursor and v.hold}
+        """Portals end with their transaction, but cursors WITH HOLD (most often there is none:
+        clearing is cheaper than copying)."""
+        for portal in self.portals.values():
+            if portal.hold:
+                self.portals = {k: v for k, v in self.portals.items() if v.cursor and v.hold}
+                return
+        self.portals.clear()
