@@ -523,9 +523,12 @@ class Session(TransactionBlocks):
         txn = self._ensure_txn()
         while True:
             bound = None if stmt.utility is not None else S.bind(self, stmt, portal.prepared.param_types)
-            # the savepoint undoes a partial attempt before a retry; a plan that cannot write needs none
-            may_write = stmt.may_write and (bound is None or bound.may_write)
-            token = self.store.savepoint(txn) if may_write else None
+            # the savepoint undoes a partial attempt before a retry (WouldBlock, RowChanged): any other
+            # error fails the statement, and statement_failed rolls back at least as far. A plan that
+            # cannot write needs none, nor a plain INSERT, whose one write follows every check that
+            # can make it wait or be retried (Bound.writes_once)
+            needs_savepoint = stmt.may_write and (bound is None or bound.may_write and not bound.writes_once)
+            token = self.store.savepoint(txn) if needs_savepoint else None
             try:
                 # VACUUM renumbers rows: an attempt holds the gate, a wait for a row lock does not
                 # (the attempt was undone; holding it there kept autovacuum out under contention)

@@ -99,6 +99,10 @@ class Bound:
     # index: an index scan needs its snapshot in a transaction, which keeps PRUNE from dropping
     # index entries of versions that snapshot still sees
     txn_free: bool = False
+    # an INSERT without ON CONFLICT, RETURNING, row locks or other data-modifying parts: its one
+    # storage write comes after every read and check that can make it wait or be retried
+    # (WouldBlock, RowChanged), so an attempt that is retried wrote nothing
+    writes_once: bool = False
 
     def heavy(self, store) -> bool:
         """Run on a worker thread? Decided per execution: the tables may have grown since planning."""
@@ -158,9 +162,12 @@ def _bind_plan(session: "Session", stmt: Statement, param_types: list[SqlType], 
         columns = [ColumnDesc(c.name, c.type, c.table_oid, c.attnum) for c in plan.columns]
     parts = plan_parts(plan)
     point = point_read(plan)
+    write = point_write(plan, session.store)
     bound = Bound(plan, columns, params, version, context, privileges.required(plan), parts.slow, parts.scanned,
-                  point, point_write(plan, session.store), parts.may_write,
-                  txn_free=point is not None or not (parts.may_write or parts.index_reads))
+                  point, write, parts.may_write,
+                  txn_free=point is not None or not (parts.may_write or parts.index_reads),
+                  writes_once=isinstance(plan, P.Insert) and plan.on_conflict is None and plan.returning is None
+                  and parts.writers == 1 and not parts.locks)
     if len(session.db.plan_cache) > 2000:
         session.db.plan_cache.clear()
     session.db.plan_cache[(session.database_oid, key)] = bound
@@ -184,6 +191,8 @@ class PlanParts(NamedTuple):
     scanned: tuple[int, ...]  # OIDs of the tables it scans in full
     may_write: bool  # writes, locks rows or calls something volatile
     index_reads: bool  # reads a table through an index
+    writers: int  # data-modifying nodes
+    locks: bool  # locks rows (FOR UPDATE/SHARE)
 
 
 def plan_parts(plan: P.Plan) -> PlanParts:
@@ -191,14 +200,17 @@ def plan_parts(plan: P.Plan) -> PlanParts:
     scanned: list[int] = []
     may_write = False
     index_reads = False
+    writers = 0
+    locks = False
     stack = [plan]
     while stack:
         node = stack.pop()
         if isinstance(node, P.TableScan):
             scanned.append(node.rel_oid)
         index_reads = index_reads or isinstance(node, P.IndexScan)
-        if isinstance(node, _WRITING_NODES) or getattr(node, "lock_mode", ""):
-            may_write = True
+        writers += isinstance(node, _WRITING_NODES)
+        locks = locks or bool(getattr(node, "lock_mode", ""))
+        may_write = may_write or writers > 0 or locks
         for value in vars(node).values():
             for e in _nested(value):
                 if hasattr(e, "children") and not isinstance(e, P.Plan):
@@ -214,7 +226,7 @@ def plan_parts(plan: P.Plan) -> PlanParts:
             stack.append(node.cte.plan)
             if node.cte.recursive_plan is not None:
                 slow = True  # iterations are unbounded
-    return PlanParts(slow, tuple(scanned), may_write, index_reads)
+    return PlanParts(slow, tuple(scanned), may_write, index_reads, writers, locks)
 
 
 def _nested(value: Any) -> list[Any]:
