@@ -518,8 +518,12 @@ class Session(TransactionBlocks):
             if bound.txn_free:
                 if not self.state.started_us:
                     self.state.started_us = S.now_us()
-                with self.db.gate.shared():
-                    return S.execute(self, portal, inline, bound)
+                floor = self.store.hold_horizon()  # what an active Txn's snapshot would hold
+                try:
+                    with self.db.gate.shared():
+                        return S.execute(self, portal, inline, bound)
+                finally:
+                    self.store.release_horizon(floor)
         txn = self._ensure_txn()
         while True:
             bound = None if stmt.utility is not None else S.bind(self, stmt, portal.prepared.param_types)

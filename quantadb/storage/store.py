@@ -198,6 +198,12 @@ class Store(RowWrites, SchemaChanges, Sequences):
             self._state.txns.active.add(txn)
         return txn
 
+    def hold_horizon(self) -> int:
+        return self._state.txns.hold_horizon()
+
+    def release_horizon(self, floor: int) -> None:
+        self._state.txns.release_horizon(floor)
+
     def snapshot(self, txn: Txn | None) -> Snapshot:
         if txn is not None and txn.repeatable and txn.snapshot is not None:
             return txn.snapshot

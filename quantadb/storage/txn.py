@@ -198,6 +198,7 @@ class TxnManager:
         self.running: set[int] = set()  # every xid (top or sub) with status in progress
         self.running_tops: set[int] = set()  # those a snapshot's xip lists (see the module docstring)
         self.active: set[Txn] = set()  # Txn objects not ended (for the vacuum horizon)
+        self.held: dict[int, int] = {}  # horizon floors held by reads without a Txn -> how many
         self.ended = 0  # counts finish() and note() of a running xid: what can change a snapshot
         self.lock = threading.Lock()
         self._waits: dict[int, int] = {}  # waiter key -> holder top xid
@@ -275,7 +276,27 @@ class TxnManager:
             for t in self.active:
                 if t.snapshot_xmin is not None:
                     h = min(h, t.snapshot_xmin)
+            if self.held:
+                h = min(h, min(self.held))
         return h
+
+    def hold_horizon(self) -> int:
+        """For a statement that reads without a transaction (no Txn in `active` keeps its
+        snapshots' versions): hold the horizon at or below the xmin of every snapshot it takes
+        from now on, until release_horizon(the returned floor). Else a PRUNE logged by another
+        thread meanwhile could drop index entries of versions its snapshot still sees."""
+        with self.lock:
+            floor = min(self.running_tops) if self.running_tops else self.next_xid
+            self.held[floor] = self.held.get(floor, 0) + 1
+        return floor
+
+    def release_horizon(self, floor: int) -> None:
+        with self.lock:
+            left = self.held[floor] - 1
+            if left:
+                self.held[floor] = left
+            else:
+                del self.held[floor]
 
     # -- waits ----------------------------------------------------------------------------
     def wait_for(self, txn: Txn, xid: int, timeout_s: float | None) -> None:

@@ -228,3 +228,20 @@ def test_waiter_wakes_when_the_blocking_subtransaction_rolls_back(store, table):
     store.rollback_to(t1, sp)
     store.wait_for(t2, e.value.xid, 1)  # returns at once: that xid is aborted
     assert store.delete(t2, table, _rowid(store, t2, table, 3), store.snapshot(t2)) == 1
+
+
+def test_a_read_without_a_transaction_holds_the_horizon_for_its_snapshots(store, table):
+    """A snapshot taken with no Txn (an implicit point read) still sees the version a running
+    deleter removes; until the read releases its hold, the horizon stays at or below that
+    deleter, so a PRUNE logged meanwhile cannot drop that version's index entry."""
+    deleter = store.begin()
+    snap_d = store.snapshot(deleter)
+    store.delete(deleter, table, _rowid(store, deleter, table, 2), snap_d)
+    floor = store.hold_horizon()
+    reader = store.snapshot(None)
+    store.commit(deleter).result()
+    assert store._state.txns.horizon() <= deleter.xid
+    assert [r[0] for r in rows(store, None, table)] == [1, 3]
+    assert 2 in [r[0] for b in store.table(table).scan(reader, [1]) for r in zip(b.columns[0].data.tolist())]
+    store.release_horizon(floor)
+    assert store._state.txns.horizon() > deleter.xid
