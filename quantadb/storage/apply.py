@@ -117,6 +117,7 @@ def _truncate(state: StorageState, rec) -> None:
         seg.xmax[:n][live] = xid
         seg.n_xmax += int(live.sum())
     table.live_estimate = 0
+    table.forget_pruned()
 
 
 def _index_rows(state: StorageState, rel_oid: int, columns: list, n: int, rowids: np.ndarray) -> None:
@@ -139,6 +140,7 @@ def build_index(state: StorageState, rel: RelationDef) -> Index:
     idx = Index(rel.oid, rel.table_oid, rel.index_columns, rel.unique, rel.method, key_dtype,
                 key_forms(table.types, rel.index_columns))
     idx.rebuild(table)
+    table.forget_pruned()  # the new index holds versions the table's other indexes dropped
     return idx
 
 
@@ -234,12 +236,22 @@ def _vacuum(state: StorageState, rec) -> None:
 
 def _prune(state: StorageState, rec) -> None:
     _, rel_oid, horizon = rec
+    prune_indexes(state, rel_oid, horizon)
+
+
+def prune_indexes(state: StorageState, rel_oid: int, horizon: int) -> None:
+    """Drop from a table's indexes the entries of versions that died (at `horizon`) since their
+    last prune. The result does not depend on when the table last pruned: a recovered node and
+    a replica that pruned at other times hold the same entries after the same PRUNE record,
+    except for versions dead at a horizon only one of them pruned at (invisible either way)."""
     table = state.tables.get(rel_oid)
-    if table is None:
+    index_oids = state.table_indexes.get(rel_oid)
+    if table is None or not index_oids:
         return
-    status = state.txns.clog.status
-    for index_oid in state.table_indexes.get(rel_oid, ()):
-        state.indexes[index_oid].prune(lambda rowids: table.dead_mask(rowids, status, horizon))
+    dead = table.dead_since_pruned(state.txns.clog.status, horizon)
+    if len(dead):
+        for index_oid in index_oids:
+            state.indexes[index_oid].prune(dead, table)
 
 
 def _checkpoint(state: StorageState, rec) -> None:

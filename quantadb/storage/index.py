@@ -1,7 +1,8 @@
 """Indexes: key -> row ids, for equality (hash) and ranges (btree, i.e. ordered).
 
-An index holds every row version ever inserted (dead ones included) until VACUUM rebuilds
-it; callers filter candidates with `Table.visible`. Rows with a NULL in any key column are not
+An index holds every row version inserted, dead ones too until a prune (`prune`: a PRUNE
+record, or the end of recovery) or VACUUM drops them; callers filter candidates with
+`Table.visible`. Rows with a NULL in any key column are not
 indexed (NULLs never conflict and never match `=` or a range).
 
 Layout, chosen for memory (a Python dict entry costs ~100 bytes; pgbench's 1M accounts must
@@ -21,6 +22,7 @@ the index to every key added and probed, so callers pass plain values either way
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from typing import Any, Callable
 
 import numpy as np
@@ -213,21 +215,73 @@ class Index:
         else:
             self._publish(empty)
 
-    def prune(self, dead) -> None:
-        """Drop entries whose row `dead(rowids) -> bool mask` says no snapshot can see."""
+    def prune(self, rowids: np.ndarray, table) -> None:
+        """Drop the entries of these row versions of `table` (a storage.table.Table), which no
+        snapshot can see: work in proportion to them, plus one pass over the base's row ids.
+
+        A delta that outweighs an eighth of the base (the merge rule, without its floor: a small
+        index) is merged in on the way, dropping its dead entries as it goes; else the base
+        drops its dead entries and the delta's are found through their keys. Readers keep their
+        lock-free view: a base is published whole, and delta values are replaced, never changed
+        in place, so a reader may still meet a dropped entry (dead: invisible) but never misses
+        another."""
         keys, rows = self._base
-        if len(rows):
-            keep = ~dead(rows)
-            keys, rows = keys[keep], rows[keep]
-        dk, dr = self._delta_items()
-        if dr:
-            drows = np.array(dr, dtype=np.int64)
-            keep = ~dead(drows)
-            dk = [k for k, good in zip(dk, keep.tolist()) if good]
-            drows = drows[keep]
-            self._publish(self._merged((keys, rows), dk, drows, with_delta=False))
-        else:
-            self._publish((keys, rows))
+        is_dead = np.zeros(table.row_count, dtype=np.bool_)
+        is_dead[rowids] = True
+        live = ~is_dead[rows]
+        if self._delta_count > len(rows) // 8:
+            delta_keys, delta_rows = self._delta_items()
+            delta_rows = np.array(delta_rows, dtype=np.int64)
+            keep = ~is_dead[delta_rows]
+            delta_keys = [k for k, good in zip(delta_keys, keep.tolist()) if good]
+            self._publish(self._merged((keys[live], rows[live]), delta_keys, delta_rows[keep], with_delta=False))
+            return
+        if not live.all():
+            self._set_base((keys[live], rows[live]))
+            is_dead[rows[~live]] = False
+            rowids = rowids[is_dead[rowids]]  # the others can only be in the delta
+        if len(rowids) and self._delta_count:
+            self._drop_from_delta(rowids, table)
+
+    def _drop_from_delta(self, rowids: np.ndarray, table) -> None:
+        """prune() of rows not in the base."""
+        dead = set(rowids.tolist())
+        dropped = 0
+        if 2 * len(dead) < self._delta_count:  # a few of many: found through their keys
+            keys, ok = row_keys(table.fetch(rowids, list(self.attnums)), len(rowids))
+            if not ok.all():  # a row with a NULL key is not indexed
+                keys = [k for k, good in zip(keys, ok.tolist()) if good]
+                dead = set(rowids[ok].tolist())
+            if self._forms is not None:
+                keys = [self.stored_key(k) for k in keys]
+            dropped = self._drop_entries(set(keys), dead)
+        if dropped < len(dead):  # look at every entry (also for a key not equal to itself: NaN)
+            dropped += self._drop_entries(list(self._delta), dead)
+        self._delta_count -= dropped
+        if self.ordered and dropped:
+            self._entries = [e for e in self._entries if e[1] not in dead]
+
+    def _drop_entries(self, keys: Iterable, dead: set[int]) -> int:
+        """Remove the dead row ids from the delta's values of these keys; returns how many."""
+        delta = self._delta
+        dropped = 0
+        for key in keys:
+            cur = delta.get(key)
+            if cur is None:
+                continue
+            if type(cur) is not list:
+                if cur in dead:
+                    del delta[key]
+                    dropped += 1
+                continue
+            rest = [r for r in cur if r not in dead]
+            if len(rest) < len(cur):
+                dropped += len(cur) - len(rest)
+                if rest:
+                    delta[key] = rest if len(rest) > 1 else rest[0]
+                else:
+                    del delta[key]
+        return dropped
 
     def _delta_items(self) -> tuple[list, list[int]]:
         ks, rs = [], []
@@ -261,8 +315,11 @@ class Index:
 
     def _publish(self, base: tuple[np.ndarray, np.ndarray]) -> None:
         # first the base, then the (empty) delta: readers never miss an entry
-        self._base, self._probe = base, self._probe_form(base)
+        self._set_base(base)
         self._delta, self._delta_count, self._entries = {}, 0, []
+
+    def _set_base(self, base: tuple[np.ndarray, np.ndarray]) -> None:
+        self._base, self._probe = base, self._probe_form(base)
 
     def _probe_form(self, base: tuple[np.ndarray, np.ndarray]) -> tuple:
         """The base as lookup_key bisects it: indexing a memoryview gives Python ints and floats

@@ -20,6 +20,7 @@ Per segment and attnum, a `SegColumn`:
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass
 from itertools import repeat
 from typing import Iterator
@@ -30,7 +31,7 @@ from quantadb.types.column import Column
 from quantadb.types.registry import BYTEA, INTERVAL, NUMERIC, STRING_TYPES, UUID, SqlType
 from quantadb.types.scaled import as_scale, decimal_of, scaled_int, storage_scale
 
-from .txn import ABORTED, COMMITTED, FROZEN_XID, INVALID_XID, Snapshot
+from .txn import ABORTED, COMMITTED, FROZEN_XID, IN_PROGRESS, INVALID_XID, Snapshot
 
 DEFAULT_CAPACITY = 65536
 DICT_LIMIT = 4096
@@ -286,6 +287,10 @@ class Table:
         self.live_estimate = 0
         self.dead_since_prune = 0  # versions given an xmax since the last index prune
         self.dead_since_vacuum = 0  # versions given an xmax since the last VACUUM
+        # what the next index prune looks at (`dead_since_pruned`): every row from `prune_from`
+        # on, and the rows below it in `_prune_rows`
+        self.prune_from = 0
+        self._prune_rows = array("q")
 
     @property
     def row_count(self) -> int:
@@ -386,6 +391,8 @@ class Table:
         seg = self.segments[rowid // self.capacity]
         seg.xmax[rowid % self.capacity] = xid
         seg.n_xmax += 1
+        if rowid < self.prune_from:
+            self._prune_rows.append(rowid)
         self.live_estimate = max(0, self.live_estimate - 1)
         self.dead_since_prune += 1
         self.dead_since_vacuum += 1
@@ -401,6 +408,7 @@ class Table:
             seg = self.segments[s]
             seg.xmax[offs] = xid
             seg.n_xmax += len(offs)
+        self._prune_rows.frombytes(rowids[rowids < self.prune_from].astype(np.int64).tobytes())
         self.live_estimate = max(0, self.live_estimate - len(rowids))
         self.dead_since_prune += len(rowids)
         self.dead_since_vacuum += len(rowids)
@@ -506,11 +514,32 @@ class Table:
             xmax[mask] = seg.xmax[offs]
         return xmin, xmax
 
-    def dead_mask(self, rowids: np.ndarray, status: np.ndarray, horizon: int) -> np.ndarray:
-        """Versions no snapshot can see: inserted by an aborted xid, or deleted below the horizon
-        by a committed one (the rule VACUUM uses)."""
+    # -- index pruning (apply only) -----------------------------------------------------------
+    def dead_since_pruned(self, status: np.ndarray, horizon: int) -> np.ndarray:
+        """Row ids of the versions that died since the last call (in no order; one can repeat):
+        the index entries a prune at `horizon` drops. Dead = no snapshot can see it: inserted by
+        an aborted xid, or deleted below the horizon by a committed one (the rule VACUUM uses).
+
+        Looks only at the rows that may have died since: rows appended or given an xmax since the
+        last call, and rows that call left undecided (inserted or deleted by a transaction still
+        running then, or deleted at or above its horizon), which it keeps for the next call. So
+        a prune costs what changed, and drops what a look at every row would."""
+        rowids = np.arange(self.prune_from, self.row_count, dtype=np.int64)
+        if self._prune_rows:
+            rowids = np.concatenate([np.array(self._prune_rows, dtype=np.int64), rowids])
         xmin, xmax = self.gather_mvcc(rowids)
-        return (status[xmin] == ABORTED) | ((xmax != INVALID_XID) & (xmax < horizon) & (status[xmax] == COMMITTED))
+        xmin_status, xmax_status = status[xmin], status[xmax]  # (an empty xmax, 0, reads ABORTED)
+        dead = (xmin_status == ABORTED) | ((xmax_status == COMMITTED) & (xmax < horizon))
+        undecided = ~dead & ((xmin_status == IN_PROGRESS) | (xmax_status != ABORTED))
+        self._prune_rows = array("q", rowids[undecided].tobytes())
+        self.prune_from = self.row_count
+        return rowids[dead]
+
+    def forget_pruned(self) -> None:
+        """Make the next prune look at every row: row ids changed (VACUUM), xmax was set without
+        noting the rows (TRUNCATE), or an index was built over every version."""
+        self.prune_from = 0
+        self._prune_rows = array("q")
 
     def all_rows(self, attnums: list[int]) -> Iterator[tuple[int, list[Column], np.ndarray, np.ndarray]]:
         """Every physical row (no visibility): (first rowid, columns, xmin, xmax) per segment."""
