@@ -28,7 +28,7 @@ import posixpath
 import numpy as np
 
 from . import records as R
-from .apply import StorageState, apply, build_index
+from .apply import StorageState, apply, build_index, prune_indexes
 from .catalog import RelationDef, from_value, to_value
 from .checkpoint import read_latest_checkpoint
 from .fs import FileSystem
@@ -100,7 +100,8 @@ def load_state(state: StorageState, blobs: dict[str, bytes]) -> int:
 
 
 def recover(fs: FileSystem, data_dir: str, state: StorageState) -> tuple[int, int]:
-    """Load the newest checkpoint and replay the WAL after it; returns (end_lsn, epoch)."""
+    """Load the newest checkpoint, replay the WAL after it and prune the indexes; returns
+    (end_lsn, epoch)."""
     start, epoch = 0, 0
     found = read_latest_checkpoint(fs, checkpoint_dir(data_dir))
     if found is not None:
@@ -120,4 +121,19 @@ def recover(fs: FileSystem, data_dir: str, state: StorageState) -> tuple[int, in
         truncate_tail(fs, wal_dir(data_dir), end)
     if count or found is not None:
         log.info("[recovery] replayed %d WAL records from LSN %d to %d", count, start, end)
+    prune_after_recovery(state)
     return end, epoch
+
+
+def prune_after_recovery(state: StorageState) -> None:
+    """Drop the index entries of versions dead at the recovered horizon: a checkpoint's indexes
+    are built over every version, and the WAL since may end with many updates not pruned yet
+    (hot rows would keep hundreds of candidates per key until the next PRUNE record).
+
+    Local, not logged: a replica that keeps these entries until its next PRUNE record returns
+    the same results (no snapshot sees them), and after that record (its horizon is not older)
+    both hold the same entries. No snapshot is open yet: the horizon is the oldest transaction
+    the WAL left running."""
+    horizon = state.txns.horizon()
+    for oid in sorted(state.table_indexes):
+        prune_indexes(state, oid, horizon)

@@ -8,7 +8,7 @@ from decimal import Decimal
 import numpy as np
 import pytest
 from store_helpers import DATA, committed, create_table, reopen
-from test_store_replay import image, replay
+from test_store_replay import image, replay, restarted_image
 
 from quantadb.errors import UniqueViolation
 from quantadb.storage import records as R
@@ -77,8 +77,9 @@ def test_row_update_checks_and_replays(store, fs):
     store.commit(txn).result()
     assert store.index(index_oid).lookup_key(1) == [0, new]
     assert [r[1:] for r in _read(store, oid, (1, 2))] == [(2, "v2"), (3, "v3"), (1, "w1")]
-    before = image(store.state)
-    assert image(replay(fs)) == before
+    assert image(replay(fs)) == image(store.state)
+    before = restarted_image(store.state)
+    assert store.index(index_oid).lookup_key(1) == [new]  # the old version's entry is gone
     again = reopen(store, fs, crash=None)
     try:
         assert image(again.state) == before
