@@ -51,9 +51,10 @@ class KnownStatement(NamedTuple):
 
 # a string literal not after a word character, a number not after a word character, $ or "." (one
 # character class first, so the search skips to candidate characters at once, which it does not for
-# an alternation; the look-behinds then tell which character it was and what came before it)
-_LITERAL = re.compile(r"['\d.](?:(?<=')(?<!\w')(?:[^']|'')*'|(?<=\d)(?<![\w$.]\d)\d*\.?\d*(?:[eE][+-]?\d+)?"
-                      r"|(?<=\.)(?<![\w$.]\.)\d+(?:[eE][+-]?\d+)?)")
+# an alternation; the look-behinds then tell which character it was and what came before it). One
+# capturing group: split() gives the text between literals and the literals in one call
+_LITERAL = re.compile(r"(['\d.](?:(?<=')(?<!\w')(?:[^']|'')*'|(?<=\d)(?<![\w$.]\d)\d*\.?\d*(?:[eE][+-]?\d+)?"
+                      r"|(?<=\.)(?<![\w$.]\.)\d+(?:[eE][+-]?\d+)?))")
 _NOT_BY_SHAPE = re.compile(r"--|/\*|[\"$'\\]")  # left in a shape: comments, quotes, dollars: lex it
 _MAX_SHAPES = 2000
 _shapes: dict[str, tuple | None] = {}  # shape -> (lead, trail, per literal: None or chars of sign, text) | None
@@ -63,17 +64,16 @@ def single_template(sql: str) -> KnownStatement | None:
     """For a Query message holding one query or DML statement: (the statement's text, its
     template, which has no literals when none is replaceable); None otherwise (the caller
     splits and lexes as usual)."""
-    spans = [m.span() for m in _LITERAL.finditer(sql)]
-    pieces, cursor = [], 0
-    for start, end in spans:
-        pieces.append(sql[cursor:start])
-        pieces.append("\1" if sql[start] == "'" else "\0")  # a string or a number here
-        cursor = end
-    pieces.append(sql[cursor:])
-    shape = "".join(pieces)
+    parts = _LITERAL.split(sql)  # text, literal, text, ..., text
+    literals = parts[1::2]
+    if literals:
+        parts[1::2] = ["\1" if lit[0] == "'" else "\0" for lit in literals]  # a string or a number here
+        shape = "".join(parts)
+    else:
+        shape = sql
     known = _shapes.get(shape, False)
     if known is False:
-        known = None if _NOT_BY_SHAPE.search(shape) else _learn(sql, spans)
+        known = None if _NOT_BY_SHAPE.search(shape) else _learn(sql)
         if len(_shapes) >= _MAX_SHAPES:
             _shapes.clear()
         _shapes[shape] = known
@@ -81,19 +81,32 @@ def single_template(sql: str) -> KnownStatement | None:
         return None
     lead, trail, signs, shaped = known
     text = sql[lead:len(sql) - trail]
-    cuts = []
-    for (start, end), sign in zip(spans, signs):
-        if sign is not None:
-            raw = sql[start:end]
-            value = (raw[1:-1].replace("''", "'"), "string") if raw[0] == "'" else \
-                (("-" if sign else "") + raw, "number")
-            cuts.append((start - lead - sign, end - lead, *value))
     if shaped is not None:  # every literal is cut: the template's text is the shape's
-        return KnownStatement(text, Template(shaped, [c[2] for c in cuts], [_literal_type(c[2], c[3]) for c in cuts]))
+        values = []
+        types = []
+        for lit, sign in zip(literals, signs):  # a loop: cheaper than two comprehensions for a literal or two
+            value = _value(lit, sign)
+            values.append(value)
+            types.append(_UNKNOWN if lit[0] == "'" else _number_type(value))
+        return KnownStatement(text, Template(shaped, values, types))
+    cuts = []
+    end = 0
+    for piece, lit, sign in zip(parts[::2], literals, signs):  # parts[::2]: the text before each literal
+        start = end + len(piece)
+        end = start + len(lit)
+        if sign is not None:
+            cuts.append((start - lead - sign, end - lead, _value(lit, sign), "string" if lit[0] == "'" else "number"))
     return KnownStatement(text, _template(text, cuts))
 
 
-def _learn(sql: str, spans: list[tuple[int, int]]) -> tuple | None:
+def _value(literal: str, sign: int) -> str:
+    """A literal's value as text: a string's unquoted, a number's with its folded sign."""
+    if literal[0] == "'":
+        return literal[1:-1].replace("''", "'")
+    return "-" + literal if sign else literal
+
+
+def _learn(sql: str) -> tuple | None:
     """What single_template may reuse for sql's shape: (chars before the statement, chars
     after it, per literal None or the chars of its folded sign, the template's text when every
     literal is cut, as it is then the same for every text of the shape); None: lex texts of
@@ -106,6 +119,7 @@ def _learn(sql: str, spans: list[tuple[int, int]]) -> tuple | None:
         return None
     text, lead = statements[0]
     tokens = tokenize(text)
+    spans = [m.span() for m in _LITERAL.finditer(sql)]
     if [(t.pos + lead, t.end + lead) for t in tokens if t.kind in ("number", "string")] != spans:
         return None
     if not _eligible(tokens):
@@ -219,8 +233,10 @@ _UNKNOWN, _NUMERIC, _INT4, _INT8 = SqlType(R.UNKNOWN), SqlType(R.NUMERIC), SqlTy
 
 
 def _literal_type(text: str, kind: str) -> SqlType:
-    if kind == "string":
-        return _UNKNOWN
+    return _UNKNOWN if kind == "string" else _number_type(text)
+
+
+def _number_type(text: str) -> SqlType:
     if "." in text or "e" in text or "E" in text:
         return _NUMERIC
     value = int(text)
