@@ -4,8 +4,8 @@ general executor.
 The plan is the binder's own (an IndexScan with `keys`, maybe under a Project of plain
 column references); only how it runs is specialised. Its keys are parameters or constants,
 so there is nothing to evaluate; the index yields a few candidate versions, tested one by one
-with scalar clog look-ups rather than arrays; the visible ones are fetched and the Project
-picks its columns. That is the work PostgreSQL's executor does for
+with scalar clog look-ups rather than arrays; the visible ones are fetched, only in the columns
+the Project picks. That is the work PostgreSQL's executor does for
 `SELECT abalance FROM pgbench_accounts WHERE aid = $1`: one index probe, a heap fetch and a
 visibility check, without building an expression context.
 """
@@ -34,7 +34,7 @@ class PointRead:
     scan: P.IndexScan
     # per key column: (True, parameter position, type) or (False, constant, type)
     keys: tuple[tuple[bool, Any, SqlType], ...]
-    outputs: tuple[int, ...] | None  # the scan columns the Project returns (None: all of them)
+    attnums: list[int]  # the table columns it returns, in output order (only those the Project picks)
 
 
 def point_read(plan: P.Plan) -> PointRead | None:
@@ -47,12 +47,12 @@ def point_read(plan: P.Plan) -> PointRead | None:
     keys = probe_keys(plan)
     if keys is None:
         return None
-    outputs = None
+    attnums = list(plan.attnums)
     if project is not None:
         if not all(isinstance(e, E.ColumnRef) for e in project.exprs):
             return None
-        outputs = tuple(e.index for e in project.exprs)
-    return PointRead(plan, keys, outputs)
+        attnums = [plan.attnums[e.index] for e in project.exprs]
+    return PointRead(plan, keys, attnums)
 
 
 def probe_keys(scan: P.IndexScan) -> tuple[tuple[bool, Any, SqlType], ...] | None:
@@ -97,10 +97,9 @@ def run_point_read(read: PointRead, store: Store, snapshot: Snapshot, params: li
     scan = read.scan
     table = store.table(scan.rel_oid)
     rowids = probe(read.keys, table, store.index(scan.index_oid), snapshot, params)
-    cols = table.fetch(np.array(rowids, dtype=np.int64), scan.attnums)
-    if read.outputs is not None:
-        cols = [cols[i] for i in read.outputs]
-    return Batch(cols, len(rowids))
+    if len(rowids) == 1:  # a unique key's row: no row-id array
+        return Batch(table.fetch_row(rowids[0], read.attnums), 1)
+    return Batch(table.fetch(np.array(rowids, dtype=np.int64), read.attnums), len(rowids))
 
 
 def _key_value(value: Any, t: SqlType) -> Any:

@@ -464,12 +464,8 @@ class Table:
             if not self.segments:
                 return [null_column(self.types[a - 1], 0) for a in attnums]
             return [self._take(self.segments[0], a, rowids) for a in attnums]
-        if len(rowids) == 1:  # views of the segment's arrays, as scan() gives (published rows never change)
-            r = rowids.item(0)
-            seg, off = self.segments[r // cap], r % cap
-            cols = seg.cols
-            return [cols[a - 1].read_one(off) if a <= len(cols) and cols[a - 1] is not None
-                    else null_column(self.types[a - 1], 1) for a in attnums]
+        if len(rowids) == 1:
+            return self.fetch_row(rowids.item(0), attnums)
         segs = rowids // cap
         uniq = np.unique(segs)
         if len(uniq) == 1:
@@ -478,6 +474,15 @@ class Table:
         masks = [(s, segs == s) for s in uniq.tolist()]
         return [_scatter([(mask, self._take(self.segments[s], a, rowids[mask] % cap)) for s, mask in masks],
                          len(rowids), self.types[a - 1].pg.dtype) for a in attnums]
+
+    def fetch_row(self, rowid: int, attnums: list[int] | tuple[int, ...]) -> list[Column]:
+        """fetch() of one row: one-row views of the segment's arrays, as scan() gives (published
+        rows never change)."""
+        seg = self.segments[rowid // self.capacity]
+        off = rowid % self.capacity
+        cols = seg.cols
+        return [cols[a - 1].read_one(off) if a <= len(cols) and cols[a - 1] is not None
+                else null_column(self.types[a - 1], 1) for a in attnums]
 
     def row_values(self, rowid: int, attnums: list[int]) -> list:
         """fetch() of one row as Python values (None = NULL)."""
