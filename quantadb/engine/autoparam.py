@@ -143,6 +143,8 @@ def parameterize(text: str) -> Template | None:
 
 def _template(text: str, cuts: list[tuple[int, int, str, str]]) -> Template:
     """text with each cut (start, end, literal value, literal kind) replaced by $1, $2, ..."""
+    if not cuts:  # nothing to replace (SELECT 1, LIMIT 10): the text itself, without a piece loop
+        return Template(text, [], [])
     pieces: list[str] = []
     literals: list[str] = []
     types: list[SqlType] = []
