@@ -196,7 +196,8 @@ class Session(TransactionBlocks):
         return self.settings.reported()
 
     def take_reports(self) -> tuple[dict[str, str], list[Notice]]:
-        """(changed reported settings, queued notices); the caller only reads them."""
+        """(changed reported settings, queued notices); the caller only reads them. The wire
+        calls it only when `notices` or `settings.changed` is not empty (checked per message)."""
         if not self.notices and not self.settings.changed:
             return _NO_CHANGES, _NO_NOTICES
         notices, self.notices = self.notices, []

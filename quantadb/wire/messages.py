@@ -44,7 +44,10 @@ class Closed(Exception):
 
 def send_reports(conn: "Connection") -> None:
     """NoticeResponse and ParameterStatus messages the session has queued."""
-    changes, notices = conn.session.take_reports()
+    session = conn.session
+    if not session.notices and not session.settings.changed:
+        return  # the usual case: nothing queued, and no take_reports() call to say so
+    changes, notices = session.take_reports()
     for notice in notices:
         conn.send(backend.notice_response(notice))
     if changes:

@@ -93,6 +93,11 @@ def _rows(n: int, name: str = "n") -> Result:
     return Result(tag=f"SELECT {n}", columns=[ColumnDesc(name, INT4)], batches=[Batch([col], n)], formats=[0])
 
 
+class FakeSettings:
+    def __init__(self) -> None:
+        self.changed: dict[str, str] = {}  # reported settings changed since the last take_reports
+
+
 class FakeSession:
     def __init__(self, user: str, params: dict[str, str]) -> None:
         self.user = user
@@ -103,7 +108,7 @@ class FakeSession:
         self.portals: dict[str, list] = {}
         self.canceled = threading.Event()
         self.notices: list[Notice] = []
-        self.changes: dict[str, str] = {}
+        self.settings = FakeSettings()
         self.closed = False
         self.query_text = ""  # the statement running or last run, as the wire layer logs it with an error
 
@@ -113,8 +118,8 @@ class FakeSession:
                 "integer_datetimes": "on", "standard_conforming_strings": "on", "TimeZone": "UTC"}
 
     def take_reports(self):
-        out = (self.changes, self.notices)
-        self.changes, self.notices = {}, []
+        out = (self.settings.changed, self.notices)
+        self.settings.changed, self.notices = {}, []
         return out
 
     def split(self, sql: str) -> list[str]:
@@ -171,7 +176,7 @@ class FakeSession:
             n = int(arg.split()[1])
             r = Result(copy_out=CopyOut(False, 1, [f"{i}\n".encode() for i in range(n)], f"COPY {n}"))
         elif word == "SET":
-            self.changes["application_name"] = arg
+            self.settings.changed["application_name"] = arg
             r = Result(tag="SET")
         else:
             from quantadb.errors import SyntaxError as PgSyntaxError
