@@ -59,8 +59,16 @@ class ShapeCache:
         self._shapes: dict[int, Shape] = {}
         self._encoders: dict[tuple, Encoder] = {}  # by (type, format) for the current context
         self._ctx: object = None
+        # the last lookup: an Execute finds the shape its portal's Describe found (same lists,
+        # held here so their ids name nothing else; a portal's formats are never changed)
+        self._last_columns: list[ColumnDesc] | None = None
+        self._last_formats: list[int] | None = None
+        self._last: Shape | None = None
 
     def shape(self, columns: list[ColumnDesc], formats: list[int] | None) -> Shape:
+        if columns is self._last_columns and formats is self._last_formats:
+            return self._last  # type: ignore[return-value]  # set with _last_columns
+        self._last_columns, self._last_formats = columns, formats
         if formats is not None and 1 not in formats:
             formats = None  # all text, as a Describe of the statement says
         shape = self._shapes.get(id(columns))
@@ -68,12 +76,14 @@ class ShapeCache:
             if len(self._shapes) >= self.MAX_SHAPES:
                 self._shapes.clear()
             shape = self._shapes[id(columns)] = Shape(columns, formats and list(formats))
+        self._last = shape
         return shape
 
-    def encoders(self, shape: Shape, ctx: object) -> list[Encoder]:
-        if shape.ctx is not ctx:
-            shape.encoders = self._make_encoders(shape.columns, shape.formats, ctx)
-            shape.ctx = ctx
+    def encoders_for(self, shape: Shape, ctx: object) -> list[Encoder]:
+        """Make `shape`'s encoders for `ctx`. Callers use shape.encoders as is while shape.ctx
+        is ctx, the usual case, which then costs no call."""
+        shape.encoders = self._make_encoders(shape.columns, shape.formats, ctx)
+        shape.ctx = ctx
         return shape.encoders
 
     def _make_encoders(self, columns: list[ColumnDesc], formats: list[int] | None, ctx: object) -> list[Encoder]:

@@ -88,7 +88,8 @@ def send_result(conn: "Connection", result: Result, simple: bool, started: float
             conn.send(shape.description)
         batches = result.batches
         if batches:
-            encoders = shapes.encoders(shape, conn.session.format_context)
+            ctx = conn.session.format_context
+            encoders = shape.encoders if shape.ctx is ctx else shapes.encoders_for(shape, ctx)
             if len(batches) > 1:
                 return _then(send_parts(conn, batches, lambda b: data_rows(b, encoders)), complete, conn, result,
                              started)
