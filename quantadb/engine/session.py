@@ -197,7 +197,7 @@ class Session(TransactionBlocks):
 
     def take_reports(self) -> tuple[dict[str, str], list[Notice]]:
         """(changed reported settings, queued notices); the caller only reads them. The wire
-        calls it only when `notices` or `settings.changed` is not empty (checked per message)."""
+        calls it per statement only when `notices` or `settings.changed` is not empty."""
         if not self.notices and not self.settings.changed:
             return _NO_CHANGES, _NO_NOTICES
         notices, self.notices = self.notices, []

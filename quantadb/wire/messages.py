@@ -43,11 +43,10 @@ class Closed(Exception):
 
 
 def send_reports(conn: "Connection") -> None:
-    """NoticeResponse and ParameterStatus messages the session has queued."""
-    session = conn.session
-    if not session.notices and not session.settings.changed:
-        return  # the usual case: nothing queued, and no take_reports() call to say so
-    changes, notices = session.take_reports()
+    """NoticeResponse and ParameterStatus messages the session has queued. Nothing is queued
+    for nearly every message: the callers on every statement's path check for that first,
+    without a call."""
+    changes, notices = conn.session.take_reports()
     for notice in notices:
         conn.send(backend.notice_response(notice))
     if changes:
@@ -80,7 +79,9 @@ def send_result(conn: "Connection", result: Result, simple: bool, started: float
             result.durable = None
             return _then(conn.until_done(durable), send_result, conn, result, simple, started)
         durable.result()  # raises if the WAL write failed
-    send_reports(conn)
+    session = conn.session
+    if session.notices or session.settings.changed:  # reports queued
+        send_reports(conn)
     if result.columns is not None:
         shapes = conn.shapes
         shape = shapes.shape(result.columns, result.formats)
@@ -88,7 +89,7 @@ def send_result(conn: "Connection", result: Result, simple: bool, started: float
             conn.send(shape.description)
         batches = result.batches
         if batches:
-            ctx = conn.session.format_context
+            ctx = session.format_context
             encoders = shape.encoders if shape.ctx is ctx else shapes.encoders_for(shape, ctx)
             if len(batches) > 1:
                 return _then(send_parts(conn, batches, lambda b: data_rows(b, encoders)), complete, conn, result,
@@ -244,7 +245,9 @@ def _ready(conn: "Connection", end: Callable[..., Future | None], *args: Any) ->
             if not done.done():
                 return _ready_after(conn, done)
             done.result()
-        send_reports(conn)
+        session = conn.session
+        if session.notices or session.settings.changed:  # reports queued
+            send_reports(conn)
     except Exception as exc:
         send_error(conn, exc)
     _send_ready(conn)
