@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from concurrent.futures import Future
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, NoReturn
 
 from quantadb.engine.results import CopyIn, CopyOut, Result, RunInWorker
 from quantadb.errors import InternalError, ProtocolViolation, SqlError
@@ -352,20 +352,22 @@ def on_close(conn: "Connection", body: bytes) -> Wait:
 
 
 def on_sync(conn: "Connection", body: bytes) -> Wait:
-    _empty(body)
+    if body:
+        _not_empty()
     conn.skip_until_sync = False
     return _ready(conn, conn.session.sync)
 
 
 def on_flush(conn: "Connection", body: bytes) -> Wait:
-    _empty(body)
+    if body:
+        _not_empty()
     conn.flush()
     return None
 
 
-def _empty(body: bytes) -> None:
-    if body:
-        raise ProtocolViolation("invalid message format")
+def _not_empty() -> NoReturn:
+    """A Sync or Flush with a body (checked by the caller: no call for a well-formed one)."""
+    raise ProtocolViolation("invalid message format")
 
 
 HANDLERS: dict[str, Callable[["Connection", bytes], Wait]] = {
