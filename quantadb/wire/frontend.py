@@ -276,7 +276,11 @@ def decode_bind(data: bytes) -> Bind:
 
 def _shorts(data: bytes, pos: int, n: int) -> list[int]:
     """n int16 format codes at pos; ValueError if invalid."""
-    codes = list(struct.unpack_from(f"!{n}h", data, pos))  # a negative n fails here
+    if n == 1:  # one code for every column, as libpq sends: no format string to build and parse
+        (code,) = _I16.unpack_from(data, pos)
+        codes = [code]
+    else:
+        codes = list(struct.unpack_from(f"!{n}h", data, pos))  # a negative n fails here
     for c in codes:
         if c != 0 and c != 1:
             raise ValueError(c)
