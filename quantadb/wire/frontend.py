@@ -21,7 +21,9 @@ Wire format (all integers big-endian; a length counts itself but never the type 
 
 `MessageReader` takes bytes as they arrive and hands out whole messages; it never looks past a
 message's length, so a malformed message cannot swallow the next one. Body decoders raise
-`ProtocolViolation`, which the connection turns into a FATAL error.
+`ProtocolViolation`, which the connection turns into a FATAL error. Strings are in the client's
+encoding (client_encoding); bytes that are not valid in it raise `CharacterNotInRepertoire`
+(22021), which for a Query or Parse text is an ERROR, as in PostgreSQL.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from quantadb.errors import ProtocolViolation
+from quantadb.errors import CharacterNotInRepertoire, ProtocolViolation
 
 PROTOCOL_3_0 = 196608
 SSL_REQUEST = 80877103
@@ -54,11 +56,13 @@ class StartupPacket:
 class Body:
     """A cursor over one message body; every read checks the bounds."""
 
-    __slots__ = ("data", "pos")
+    __slots__ = ("data", "pos", "encoding", "charset")
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, encoding: str = "utf-8", charset: str = "UTF8") -> None:
         self.data = data
         self.pos = 0
+        self.encoding = encoding  # Python's codec for the client's encoding
+        self.charset = charset  # its PostgreSQL name, for errors
 
     def cstr(self) -> str:
         end = self.data.find(b"\0", self.pos)
@@ -66,10 +70,7 @@ class Body:
             raise ProtocolViolation("invalid string in message")
         raw = self.data[self.pos:end]
         self.pos = end + 1
-        try:
-            return raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ProtocolViolation("invalid byte sequence for encoding \"UTF8\"") from None
+        return client_text(raw, self.encoding, self.charset)
 
     def int16(self) -> int:
         if self.pos + 2 > len(self.data):
@@ -214,23 +215,34 @@ _KINDS = tuple(map(chr, range(256)))  # message type byte -> its letter: indexin
 _DECODE_SLIPS = (ValueError, IndexError, struct.error, UnicodeDecodeError)
 
 
-def decode_query(data: bytes) -> str:
+def client_text(raw: bytes, encoding: str = "utf-8", charset: str = "UTF8") -> str:
+    """A string the client sent, in its encoding; 22021 with PostgreSQL's message if it is not
+    valid there (for UTF8 the bytes shown are those the lead byte announces, as PostgreSQL's)."""
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        start, lead = exc.start, raw[exc.start]
+        width = exc.end - start
+        if charset == "UTF8":
+            width = 1 if lead < 0xC0 else 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
+        shown = " ".join(f"0x{b:02x}" for b in raw[start:start + width])
+        raise CharacterNotInRepertoire(f'invalid byte sequence for encoding "{charset}": {shown}') from None
+
+
+def decode_query(data: bytes, encoding: str = "utf-8", charset: str = "UTF8") -> str:
     # `in` and indexing, not bytes.find: a bytes method's argument parsing costs more than its scan
     if data and data[-1] == 0:
         text = data[:-1]
         if 0 not in text:
-            try:
-                return text.decode()
-            except UnicodeDecodeError:
-                pass
-    b = Body(data)
+            return client_text(text, encoding, charset)
+    b = Body(data, encoding, charset)
     sql = b.cstr()
     b.end()
     return sql
 
 
-def decode_parse(data: bytes) -> tuple[str, str, list[int]]:
-    b = Body(data)
+def decode_parse(data: bytes, encoding: str = "utf-8", charset: str = "UTF8") -> tuple[str, str, list[int]]:
+    b = Body(data, encoding, charset)
     name, sql = b.cstr(), b.cstr()
     n = b.int16()
     if n < 0:

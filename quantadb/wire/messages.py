@@ -21,7 +21,7 @@ from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, NoReturn
 
 from quantadb.engine.results import CopyIn, CopyOut, Result, RunInWorker
-from quantadb.errors import InternalError, ProtocolViolation, SqlError
+from quantadb.errors import CharacterNotInRepertoire, InternalError, ProtocolViolation, SqlError
 from quantadb.wire import backend, frontend
 from quantadb.wire.encode import data_rows
 
@@ -187,8 +187,14 @@ async def _copy_in(conn: "Connection", copy: CopyIn, started: float) -> None:
 
 
 def on_query(conn: "Connection", body: bytes) -> Wait:
-    sql = frontend.decode_query(body)
     session = conn.session
+    ctx = session.format_context
+    try:
+        sql = frontend.decode_query(body, ctx.py_encoding, ctx.client_encoding)
+    except CharacterNotInRepertoire as exc:  # an ERROR, as in PostgreSQL: the session goes on
+        session.statement_failed()
+        send_error(conn, exc)
+        return end_query(conn, True)
     try:
         statements = session.split(sql)
     except Exception as exc:
@@ -284,9 +290,16 @@ async def _extended_rest(conn: "Connection", wait: Awaitable[None]) -> None:
 
 
 def on_parse(conn: "Connection", body: bytes) -> Wait:
-    name, sql, oids = frontend.decode_parse(body)
+    session = conn.session
+    ctx = session.format_context
     try:
-        conn.session.parse(name, sql, oids)
+        name, sql, oids = frontend.decode_parse(body, ctx.py_encoding, ctx.client_encoding)
+    except CharacterNotInRepertoire as exc:  # an ERROR, as in PostgreSQL: skip to Sync
+        session.statement_failed()
+        _failed(conn, exc)
+        return None
+    try:
+        session.parse(name, sql, oids)
     except Exception as exc:
         _failed(conn, exc)
         return None

@@ -133,9 +133,12 @@ class FakeSession:
         try:
             return self._run(stmt, inline)
         except SqlError:
-            if self.transaction_status == "T":
-                self.transaction_status = "E"
+            self.statement_failed()
             raise
+
+    def statement_failed(self) -> None:
+        if self.transaction_status == "T":
+            self.transaction_status = "E"
 
     def _run(self, stmt: str, inline: bool) -> Result:
         word, _, arg = stmt.partition(" ")

@@ -161,3 +161,34 @@ def test_failing_statement_is_logged_with_its_text(start_quantadb):
     assert srv.stop() == 0
     lines = [line for line in srv.log_text().splitlines() if "[sql] ERROR 42P01" in line]
     assert lines and "STATEMENT: select * from no_such_table_for_the_log" in lines[0]
+
+
+def test_query_text_in_latin1_and_invalid_utf8(server):
+    """Query and Parse texts are read in client_encoding; bytes invalid in it are an ERROR
+    (22021, PostgreSQL's message), not the end of the connection, and abort a block."""
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        conn.execute("SET client_encoding TO 'LATIN1'")
+        assert conn.execute("SELECT 'é' AS x, length('é')").fetchone() == ("é", 1)
+        assert conn.execute("SELECT 'é' || %s", ("ü",), prepare=True).fetchone() == ("éü",)
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        pg = conn.pgconn
+        pg.send_query(b"SELECT '\xe9'")
+        result = pg.get_result()
+        assert result.error_field(psycopg.pq.DiagnosticField.SQLSTATE) == b"22021"
+        assert result.error_field(psycopg.pq.DiagnosticField.MESSAGE_PRIMARY) == \
+            b'invalid byte sequence for encoding "UTF8": 0xe9 0x27'
+        while pg.get_result() is not None:
+            pass
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+        pg.send_prepare(b"bad", b"SELECT '\xff'")
+        assert pg.get_result().error_field(psycopg.pq.DiagnosticField.SQLSTATE) == b"22021"
+        while pg.get_result() is not None:
+            pass
+        conn.execute("BEGIN")
+        pg.send_query(b"SELECT '\xe9'")
+        while pg.get_result() is not None:
+            pass
+        with pytest.raises(psycopg.errors.InFailedSqlTransaction):
+            conn.execute("SELECT 1")
+        conn.execute("ROLLBACK")
+        assert conn.execute("SELECT 'ok'").fetchone() == ("ok",)

@@ -4,7 +4,7 @@ import struct
 
 import pytest
 
-from quantadb.errors import ProtocolViolation
+from quantadb.errors import CharacterNotInRepertoire, ProtocolViolation
 from quantadb.wire import frontend as fe
 
 
@@ -112,8 +112,16 @@ def test_malformed_bind_and_describe():
         fe.decode_bind(b"\0\0" + struct.pack("!hh", 0, 1) + struct.pack("!i", 100) + b"x")
     with pytest.raises(ProtocolViolation):
         fe.decode_target(b"Xname\0")
-    with pytest.raises(ProtocolViolation):
-        fe.decode_query(b"\xff\xfe\0")
+
+
+def test_text_in_the_client_encoding():
+    assert fe.decode_query("SELECT 'é'\0".encode("latin-1"), "latin-1", "LATIN1") == "SELECT 'é'"
+    assert fe.decode_parse("s\0SELECT 'é'\0".encode("latin-1") + struct.pack("!h", 0), "latin-1",
+                           "LATIN1") == ("s", "SELECT 'é'", [])
+    with pytest.raises(CharacterNotInRepertoire, match=r'encoding "UTF8": 0xe9 0x27$'):
+        fe.decode_query(b"SELECT '\xe9'\0")  # a 3-byte lead with 1 byte left: PostgreSQL shows both
+    with pytest.raises(CharacterNotInRepertoire, match=r'encoding "UTF8": 0xff$'):
+        fe.decode_parse(b"s\0\xff\0" + struct.pack("!h", 0))
 
 
 def _bind(counts_and_items: bytes) -> bytes:
