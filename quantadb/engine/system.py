@@ -13,7 +13,7 @@ import numpy as np
 
 from quantadb.engine.privileges import sequence_privilege
 from quantadb.engine.settings import VERSION_STRING
-from quantadb.errors import ObjectNotInPrerequisiteState, UndefinedObject
+from quantadb.errors import InternalError, ObjectNotInPrerequisiteState, UndefinedObject
 from quantadb.exec.columns import column_values, const_column, from_values
 from quantadb.exec.functions import scalar
 from quantadb.sql.functions.signature import add_function
@@ -48,6 +48,7 @@ _declare("pg_is_in_recovery", (), BOOL, "pg_is_in_recovery")
 _declare("pg_postmaster_start_time", (), R.TIMESTAMPTZ, "pg_postmaster_start_time")
 _declare("pg_current_wal_lsn", (), R.PG_LSN, "pg_current_wal_lsn")
 _declare("txid_current", (), INT8, "txid_current")
+_declare("txid_current_if_assigned", (), INT8, "txid_current_if_assigned")
 _declare("current_setting", (TEXT,), TEXT, "current_setting")
 _declare("current_setting", (TEXT, BOOL), TEXT, "current_setting")
 _declare("set_config", (TEXT, TEXT, BOOL), TEXT, "set_config", strict=False)
@@ -110,9 +111,14 @@ def _wal_lsn(args, n, ctx, call):
 
 @scalar("txid_current")
 def _txid_current(args, n, ctx, call):
-    txn = ctx.services.txn
-    xid = ctx.session.store._write_xid(txn) if txn.xid is None else txn.xid
-    return _const(xid, INT8, n)
+    if ctx.session.db.read_only:  # a replica: xids are the primary's to assign
+        raise InternalError("cannot assign TransactionIds during recovery")
+    return _const(ctx.session.store.top_xid(ctx.services.txn), INT8, n)
+
+
+@scalar("txid_current_if_assigned")
+def _txid_current_if_assigned(args, n, ctx, call):
+    return _const(ctx.services.txn.xid, INT8, n)  # NULL until the transaction has an xid
 
 
 @scalar("current_setting")

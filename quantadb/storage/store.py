@@ -215,16 +215,22 @@ class Store(RowWrites, SchemaChanges, Sequences):
                 txn.snapshot_xmin = snap.xmin
         return snap
 
+    def top_xid(self, txn: Txn) -> int:
+        """txn's top-level xid, assigned on first use: a write's, or txid_current()'s, which
+        PostgreSQL allows in a read-only transaction too (no subtransaction xid is assigned)."""
+        if txn.xid is None:
+            txn.xid = self._state.txns.assign(None)
+            txn.own.add(txn.xid)
+            txn.frames[0] = txn.xid
+        return txn.xid
+
     def _write_xid(self, txn: Txn) -> int:
         if txn.read_only:
             raise ReadOnlySqlTransaction("cannot execute a write in a read-only transaction")
         if txn.state != "active":
             raise InternalError(f"transaction is {txn.state}")
+        self.top_xid(txn)
         txns = self._state.txns
-        if txn.xid is None:
-            txn.xid = txns.assign(None)
-            txn.own.add(txn.xid)
-            txn.frames[0] = txn.xid
         if txn.frames[-1] is None:
             sub = txns.assign(txn.xid)
             txn.frames[-1] = sub

@@ -143,3 +143,22 @@ def test_pg_terminate_backend_ends_the_other_connection(server):
             for _ in range(50):  # the FATAL arrives with the next round trip at the latest
                 victim.execute("select 1")
         assert "terminating connection due to administrator command" in str(e.value)
+
+
+def test_txid_current_is_the_top_xid_and_assigned_once(conn):
+    """As in PostgreSQL 15: the same xid in every statement and savepoint of a transaction, a
+    read-only one included; txid_current_if_assigned() is NULL until there is one."""
+    assert conn.execute("select txid_current_if_assigned()").fetchone() == (None,)
+    conn.execute("begin")
+    assert conn.execute("select txid_current_if_assigned()").fetchone() == (None,)
+    xid = conn.execute("select txid_current()").fetchone()[0]
+    assert conn.execute("select txid_current(), txid_current_if_assigned()").fetchone() == (xid, xid)
+    conn.execute("savepoint a")
+    conn.execute("create temp table if not exists t_xid (x int)")
+    conn.execute("insert into t_xid values (1)")
+    assert conn.execute("select txid_current()").fetchone() == (xid,)
+    conn.execute("commit")
+    conn.execute("begin read only")
+    other = conn.execute("select txid_current()").fetchone()[0]
+    assert other > xid and conn.execute("select txid_current()").fetchone() == (other,)
+    conn.execute("commit")
