@@ -17,6 +17,10 @@ from typing import Any, Mapping
 from quantadb.wire.hba import parse_rules
 
 
+# asyncio event loop implementations a node can run on
+EVENT_LOOPS = ("uvloop", "asyncio")
+
+
 @dataclass
 class Settings:
     data_dir: str = "./data"
@@ -35,6 +39,7 @@ class Settings:
     fsync: bool = True
     autovacuum_naptime_s: float = 5.0
     log_level: str = "info"
+    event_loop: str = "uvloop"
 
     def validate(self) -> None:
         if bool(self.tls_cert) != bool(self.tls_key):
@@ -47,6 +52,8 @@ class Settings:
             raise ValueError("max_message_bytes must be at least 1024")
         if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise ValueError(f"invalid log_level {self.log_level!r}")
+        if self.event_loop not in EVENT_LOOPS:
+            raise ValueError(f"event_loop must be one of {', '.join(EVENT_LOOPS)}, not {self.event_loop!r}")
         parse_rules(self.auth)
 
 
@@ -69,6 +76,7 @@ HELP = {
     "fsync": "flush the WAL to disk at commit (off is faster and not crash-safe)",
     "autovacuum_naptime_s": "seconds between autovacuum's looks at the tables (PostgreSQL's autovacuum_naptime)",
     "log_level": "debug, info, warning or error",
+    "event_loop": "uvloop (the libuv loop: less CPU per request) or asyncio (the standard library's)",
 }
 ENV_PREFIX = "QUANTADB_"
 

@@ -59,7 +59,7 @@ class Node:
             connections=lambda: stats.connections, current_lsn=self._current_lsn, db_stats=self._db_stats,
             render_metrics=metrics.render, metrics_content_type=CONTENT_TYPE)
         install(self.http, view)
-        log.info("[node] QuantaDB %s opening %s", __version__, s.data_dir)
+        log.info("[node] QuantaDB %s opening %s (event loop: %s)", __version__, s.data_dir, type(loop).__module__)
         try:
             self.db = await asyncio.to_thread(Database.open, s.data_dir, fsync=s.fsync,
                                                autovacuum_naptime_s=s.autovacuum_naptime_s)

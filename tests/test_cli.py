@@ -5,6 +5,7 @@ import subprocess
 import sys
 import urllib.request
 
+import psycopg
 import pytest
 
 from quantadb import __version__
@@ -42,6 +43,7 @@ def test_precedence_flag_env_file_default(tmp_path):
     ({"tls_cert": "a.pem"}, {}, "tls_cert and tls_key"),
     ({"auth": ["host all all all kerberos"]}, {}, "invalid authentication method"),
     ({"log_level": "loud"}, {}, "log_level"),
+    ({}, {"QUANTADB_EVENT_LOOP": "trio"}, "event_loop must be one of uvloop, asyncio"),
 ])
 def test_invalid_settings(flags, env, message):
     with pytest.raises(ValueError, match=message):
@@ -66,4 +68,16 @@ def test_serve_reads_config_file_and_environment(tmp_path, start_quantadb):
     srv = start_quantadb("--config", str(cfg), env={"QUANTADB_NODE_ID": "from-env"})
     with urllib.request.urlopen(srv.http_url + "/cluster/status", timeout=10) as r:
         assert json.load(r)["node_id"] == "from-env"
+    assert srv.stop() == 0
+
+
+@pytest.mark.parametrize("loop,module", [("uvloop", "uvloop"), ("asyncio", "asyncio.unix_events")])
+def test_serve_on_either_event_loop(start_quantadb, loop, module):
+    srv = start_quantadb("--event-loop", loop)
+    assert f"(event loop: {module})" in srv.log_text()
+    with psycopg.connect(srv.dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE t (a int PRIMARY KEY)")
+        with conn.transaction():
+            conn.execute("INSERT INTO t VALUES (1), (2)")
+        assert conn.execute("SELECT sum(a) FROM t").fetchone() == (3,)
     assert srv.stop() == 0
