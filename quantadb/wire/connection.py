@@ -37,11 +37,11 @@ from concurrent.futures import Future
 from functools import partial
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
-from quantadb.errors import AdminShutdown, InternalError, ProtocolViolation, SqlError
+from quantadb.errors import AdminShutdown, CharacterNotInRepertoire, InternalError, ProtocolViolation, SqlError
 from quantadb.wire import backend, frontend
 from quantadb.wire.auth import tls_server_end_point
 from quantadb.wire.encode import ShapeCache
-from quantadb.wire.messages import HANDLERS, Closed
+from quantadb.wire.messages import HANDLERS, Closed, fail_message
 from quantadb.wire.startup import StartupDone, start
 
 if TYPE_CHECKING:
@@ -181,7 +181,11 @@ class Connection(asyncio.BufferedProtocol):
                     if kind in "dcf":  # the rest of a COPY that already failed: dropped, as PostgreSQL does
                         continue
                     raise ProtocolViolation(f"invalid frontend message type {ord(kind)}")
-                rest = handler(self, body)
+                try:
+                    rest = handler(self, body)
+                except CharacterNotInRepertoire as exc:  # a name not valid in client_encoding
+                    fail_message(self, exc)
+                    continue
                 if rest is not None:
                     if self.answered:
                         self.flush()

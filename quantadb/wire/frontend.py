@@ -21,9 +21,9 @@ Wire format (all integers big-endian; a length counts itself but never the type 
 
 `MessageReader` takes bytes as they arrive and hands out whole messages; it never looks past a
 message's length, so a malformed message cannot swallow the next one. Body decoders raise
-`ProtocolViolation`, which the connection turns into a FATAL error. Strings are in the client's
-encoding (client_encoding); bytes that are not valid in it raise `CharacterNotInRepertoire`
-(22021), which for a Query or Parse text is an ERROR, as in PostgreSQL.
+`ProtocolViolation`, which the connection turns into a FATAL error. Query and Parse texts are in
+the client's encoding (client_encoding), names in UTF-8; bytes not valid there raise
+`CharacterNotInRepertoire` (22021), an ERROR as in PostgreSQL, not the end of the connection.
 """
 
 from __future__ import annotations

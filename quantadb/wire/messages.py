@@ -277,6 +277,13 @@ async def _ready_after(conn: "Connection", done: Future) -> None:
 # --- extended query ------------------------------------------------------------------------
 
 
+def fail_message(conn: "Connection", exc: CharacterNotInRepertoire) -> None:
+    """A message whose text or name is not valid in client_encoding: an ERROR, as in PostgreSQL
+    (a transaction block is aborted), then the rest up to Sync is skipped."""
+    conn.session.statement_failed()
+    _failed(conn, exc)
+
+
 def _failed(conn: "Connection", exc: BaseException) -> None:
     send_error(conn, exc)
     conn.skip_until_sync = True
@@ -292,12 +299,7 @@ async def _extended_rest(conn: "Connection", wait: Awaitable[None]) -> None:
 def on_parse(conn: "Connection", body: bytes) -> Wait:
     session = conn.session
     ctx = session.format_context
-    try:
-        name, sql, oids = frontend.decode_parse(body, ctx.py_encoding, ctx.client_encoding)
-    except CharacterNotInRepertoire as exc:  # an ERROR, as in PostgreSQL: skip to Sync
-        session.statement_failed()
-        _failed(conn, exc)
-        return None
+    name, sql, oids = frontend.decode_parse(body, ctx.py_encoding, ctx.client_encoding)
     try:
         session.parse(name, sql, oids)
     except Exception as exc:

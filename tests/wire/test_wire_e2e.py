@@ -192,3 +192,28 @@ def test_query_text_in_latin1_and_invalid_utf8(server):
             conn.execute("SELECT 1")
         conn.execute("ROLLBACK")
         assert conn.execute("SELECT 'ok'").fetchone() == ("ok",)
+
+
+def test_invalid_bytes_in_statement_and_portal_names(server):
+    """A statement or portal name not valid in client_encoding is an ERROR 22021 too (it ended
+    the connection), in Parse, Describe and Bind alike, and it aborts a block."""
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        pg = conn.pgconn
+        sends = [lambda: pg.send_prepare(b"bad\xff", b"SELECT 1"), lambda: pg.send_describe_prepared(b"x\xe9"),
+                 lambda: pg.send_query_prepared(b"n\xe9", []), lambda: pg.send_describe_portal(b"p\xe9")]
+        for send, byte in zip(sends, (b"0xff", b"0xe9", b"0xe9", b"0xe9")):
+            send()
+            result = pg.get_result()
+            assert result.error_field(psycopg.pq.DiagnosticField.SEVERITY) == b"ERROR"
+            assert result.error_field(psycopg.pq.DiagnosticField.SQLSTATE) == b"22021"
+            assert result.error_field(psycopg.pq.DiagnosticField.MESSAGE_PRIMARY) == \
+                b'invalid byte sequence for encoding "UTF8": ' + byte
+            while pg.get_result() is not None:
+                pass
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+        conn.execute("BEGIN")
+        pg.send_describe_prepared(b"x\xe9")
+        while pg.get_result() is not None:
+            pass
+        with pytest.raises(psycopg.errors.InFailedSqlTransaction):
+            conn.execute("SELECT 1")
