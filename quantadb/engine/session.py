@@ -530,8 +530,8 @@ class Session(TransactionBlocks):
             bound = None if stmt.utility is not None else S.bind(self, stmt, portal.prepared.param_types)
             # the savepoint undoes a partial attempt before a retry (WouldBlock, RowChanged): any other
             # error fails the statement, and statement_failed rolls back at least as far. A plan that
-            # cannot write needs none, nor a plain INSERT, whose one write follows every check that
-            # can make it wait or be retried (Bound.writes_once)
+            # cannot write needs none, nor a plain INSERT, UPDATE or DELETE whose one write follows
+            # every check that can make it wait or be retried (Bound.writes_once)
             needs_savepoint = stmt.may_write and (bound is None or bound.may_write and not bound.writes_once)
             token = self.store.savepoint(txn) if needs_savepoint else None
             try:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from sqlglot import exp
 
 from quantadb.engine import privileges
+from quantadb.engine.catalog_view import SessionCatalog
 from quantadb.engine.point import PointRead, point_read, run_point_read
 from quantadb.engine.point_write import PointWrite, point_write, run_point_write
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
@@ -99,9 +100,8 @@ class Bound:
     # index: an index scan needs its snapshot in a transaction, which keeps PRUNE from dropping
     # index entries of versions that snapshot still sees
     txn_free: bool = False
-    # an INSERT without ON CONFLICT, RETURNING, row locks or other data-modifying parts: its one
-    # storage write comes after every read and check that can make it wait or be retried
-    # (WouldBlock, RowChanged), so an attempt that is retried wrote nothing
+    # its one storage write comes after every read and check that can make it wait or be retried
+    # (WouldBlock, RowChanged), so an attempt that is retried wrote nothing (see _writes_once)
     writes_once: bool = False
 
     def heavy(self, store) -> bool:
@@ -166,12 +166,33 @@ def _bind_plan(session: "Session", stmt: Statement, param_types: list[SqlType], 
     bound = Bound(plan, columns, params, version, context, privileges.required(plan), parts.slow, parts.scanned,
                   point, write, parts.may_write,
                   txn_free=point is not None or not (parts.may_write or parts.index_reads),
-                  writes_once=isinstance(plan, P.Insert) and plan.on_conflict is None and plan.returning is None
-                  and parts.writers == 1 and not parts.locks)
+                  writes_once=_writes_once(session, plan, parts, queries.catalog))
     if len(session.db.plan_cache) > 2000:
         session.db.plan_cache.clear()
     session.db.plan_cache[(session.database_oid, key)] = bound
     return bound
+
+
+def _writes_once(session: Session, plan: P.Plan, parts: PlanParts, catalog: SessionCatalog) -> bool:
+    """Does the plan write storage once, after every read and check that can make it wait or be
+    retried? Then a retried attempt wrote nothing and needs no savepoint (Session._run_with_retries).
+
+    So do an INSERT without ON CONFLICT (which may update, then insert), and an UPDATE or DELETE
+    of a table no foreign key references: storage checks every target row's version and locks and
+    the new unique keys before its one record, whereas referencing rows would be changed first
+    (ExecServices.before_update/before_delete). The rest of the plan must not write or lock rows;
+    RETURNING is left out to be safe. Foreign-key checks of new rows only read (find_conflicts),
+    and no function writes what a savepoint undoes (sequences are non-transactional)."""
+    if parts.writers != 1 or parts.locks or getattr(plan, "returning", None) is not None:
+        return False
+    if isinstance(plan, P.Insert):
+        return plan.on_conflict is None
+    if not isinstance(plan, (P.Update, P.Delete)):
+        return False
+    # every session reuses the Bound until the catalog changes (plan_cache): one bound on an old
+    # REPEATABLE READ snapshot must know the foreign keys committed since too
+    store = session.store
+    return not (catalog.referencing(plan.rel_oid) or store.catalog.referencing(store.snapshot(None), plan.rel_oid))
 
 
 def eval_context(session: "Session", params: list[Any]) -> EvalContext:
