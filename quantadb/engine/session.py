@@ -100,12 +100,10 @@ class Session(TransactionBlocks):
         self.pid = pid
         self.secret = secret
         self.settings = Settings(startup)
-        self.settings.values["session_authorization"] = user
-        self.settings.session_defaults["session_authorization"] = user
-        self.settings.values["is_superuser"] = "on" if superuser else "off"
+        self.settings.set_config_option("session_authorization", user, session_default=True)
+        self.settings.set_config_option("is_superuser", "on" if superuser else "off")
         if "application_name" in startup:
-            self.settings.values["application_name"] = startup["application_name"]
-            self.settings.session_defaults["application_name"] = startup["application_name"]
+            self.settings.set_config_option("application_name", startup["application_name"], session_default=True)
         self.state = TxnState()
         self.prepared: dict[str, Prepared] = {}
         self.portals: dict[str, Portal] = {}
@@ -448,10 +446,8 @@ class Session(TransactionBlocks):
         txn.synchronous_commit = synchronous
         if not self.state.started_us:  # else a point read of this implicit transaction began it
             self.state.started_us = S.now_us()
-        s = self.settings
-        s.begin()
-        s.values["transaction_isolation"] = iso
-        s.values["transaction_read_only"] = "on" if ro else "off"
+        self.settings.begin()
+        self.set_transaction_settings(txn)
         return txn
 
     def _execute(self, portal: Portal, max_rows: int, inline: bool) -> Result:

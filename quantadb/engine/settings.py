@@ -278,22 +278,25 @@ class Settings:
         raise UndefinedObject(f'unrecognized configuration parameter "{name}"')
 
     def set(self, name: str, value: str | None, *, local: bool = False, in_txn: bool = False) -> None:
+        """SET (RESET: value None). A custom "prefix.name" is created on first use, and SET LOCAL
+        and rollback restore it like any other (to '' if it is new, as PostgreSQL's placeholder)."""
         key = name.lower()
-        if key not in SETTINGS:
-            if "." not in key:
-                raise UndefinedObject(f'unrecognized configuration parameter "{name}"')
-            self.custom[key] = value or ""
-            return
-        setting = SETTINGS[key]
-        if setting.read_only and key not in ("session_authorization",):
-            raise InvalidParameterValue(f'parameter "{setting.name}" cannot be changed')
-        new = self.session_defaults[key] if value is None else normalize(key, value)
+        if key in SETTINGS:
+            setting = SETTINGS[key]
+            if setting.read_only and key not in ("session_authorization",):
+                raise InvalidParameterValue(f'parameter "{setting.name}" cannot be changed')
+            new = self.session_defaults[key] if value is None else normalize(key, value)
+        elif "." in key:
+            new = value or ""
+        else:
+            raise UndefinedObject(f'unrecognized configuration parameter "{name}"')
         if in_txn:
+            old = self.get(key) or ""
             if local:
-                self._local_saved.setdefault(key, self.values[key])
+                self._local_saved.setdefault(key, old)
             elif self._txn_saved is not None:
-                self._txn_saved.setdefault(key, self.values[key])
-        self._assign(key, new)
+                self._txn_saved.setdefault(key, old)
+        self.set_config_option(key, new)
 
     def begin(self) -> None:
         self._txn_saved = {}
@@ -309,21 +312,30 @@ class Settings:
             for k, v in self._txn_saved.items():
                 restore.setdefault(k, v)
         for k, v in restore.items():
-            self._assign(k, v)
+            self.set_config_option(k, v)
         self._txn_saved = None
         self._local_saved = {}
 
     def reset_all(self) -> None:
         for key, setting in SETTINGS.items():
             if not setting.read_only:
-                self._assign(key, self.session_defaults[key])
+                self.set_config_option(key, self.session_defaults[key])
+        for key in list(self.custom):
+            self.set_config_option(key, "")
 
-    def _assign(self, key: str, value: str) -> None:
-        if self.values.get(key) != value:
-            self.values[key] = value
+    def set_config_option(self, key: str, value: str, *, session_default: bool = False) -> None:
+        """Every change of a value goes through here (so `version` changes with it): SET's, and
+        those the server makes, as PostgreSQL's SetConfigOption, without SET's checks or its
+        undoing at transaction end (`session_default`: also what RESET returns to)."""
+        setting = SETTINGS.get(key)
+        values = self.values if setting is not None else self.custom
+        if session_default:
+            self.session_defaults[key] = value
+        if values.get(key) != value:
+            values[key] = value
             self.version += 1
-            if SETTINGS[key].report:
-                self.changed[SETTINGS[key].name] = value
+            if setting is not None and setting.report:
+                self.changed[setting.name] = value
 
     def take_changes(self) -> dict[str, str]:
         out, self.changed = self.changed, {}

@@ -15,6 +15,7 @@ from quantadb.engine.ddl import temp
 from quantadb.engine.results import Result
 from quantadb.errors import (ActiveSqlTransaction, InFailedSqlTransaction, InvalidSavepointSpecification,
                              NoActiveSqlTransaction)
+from quantadb.storage.txn import Txn
 
 
 @dataclass
@@ -37,11 +38,15 @@ class TransactionBlocks:
         txn = self._ensure_txn()
         if isolation is not None:
             txn.isolation = isolation
-            self.settings.values["transaction_isolation"] = isolation
         if read_only is not None:
             txn.read_only = read_only or self.db.read_only
-            self.settings.values["transaction_read_only"] = "on" if txn.read_only else "off"
+        self.set_transaction_settings(txn)
         self.state.block = True
+
+    def set_transaction_settings(self, txn: Txn) -> None:
+        """transaction_isolation and transaction_read_only show the running transaction's."""
+        self.settings.set_config_option("transaction_isolation", txn.isolation)
+        self.settings.set_config_option("transaction_read_only", "on" if txn.read_only else "off")
 
     def commit_block(self) -> Result:
         if not self.state.block:

@@ -122,10 +122,9 @@ def _set_transaction(session: "Session", u: U.SetTransactionStmt, portal, inline
         return Result(tag="SET")
     if u.isolation:
         txn.isolation = u.isolation
-        session.settings.values["transaction_isolation"] = u.isolation
     if u.read_only is not None:
         txn.read_only = u.read_only or session.db.read_only
-        session.settings.values["transaction_read_only"] = "on" if txn.read_only else "off"
+    session.set_transaction_settings(txn)
     return Result(tag="SET")
 
 

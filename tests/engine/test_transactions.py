@@ -105,6 +105,27 @@ def test_set_is_undone_by_rollback_and_set_local_by_commit(conn):
     assert conn.execute("show statement_timeout").fetchone() == ("0",)
 
 
+def test_custom_settings_are_undone_like_others(conn):
+    """As PostgreSQL 15's placeholders: a custom setting first SET in a transaction that rolls
+    back, or SET LOCAL, stays defined with the value ''; RESET ALL resets it to ''."""
+    conn.execute("set qdb.a = '1'")
+    conn.execute("begin")
+    conn.execute("set local qdb.a = '2'")
+    assert conn.execute("show qdb.a").fetchone() == ("2",)
+    conn.execute("commit")
+    assert conn.execute("show qdb.a").fetchone() == ("1",)
+    conn.execute("begin")
+    conn.execute("set qdb.b = 'x'")
+    conn.execute("rollback")
+    assert conn.execute("show qdb.b").fetchone() == ("",)
+    conn.execute("begin")
+    conn.execute("set qdb.c = 'y'")
+    conn.execute("commit")
+    assert conn.execute("select current_setting('qdb.c')").fetchone() == ("y",)
+    conn.execute("reset all")
+    assert conn.execute("select current_setting('qdb.a'), current_setting('qdb.c')").fetchone() == ("", "")
+
+
 def test_read_only_transaction_rejects_writes(conn):
     conn.execute("drop table if exists tx4")
     conn.execute("create table tx4 (a int)")
