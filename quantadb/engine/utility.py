@@ -63,8 +63,6 @@ def _set(session: "Session", u: U.SetStmt, portal, inline) -> Result:
         return Result(tag="RESET")
     value = None if u.value is None else ", ".join(u.value) if u.name != "search_path" else \
         ", ".join(_quote_path(v) for v in u.value)
-    if u.name == "transaction_isolation" and session.state.txn is not None:
-        session.state.txn.isolation = value
     if u.local and not session.state.block:
         session.notice("SET LOCAL can only be used in transaction blocks", "25P01", "WARNING")
         return Result(tag="SET")
@@ -74,6 +72,8 @@ def _set(session: "Session", u: U.SetStmt, portal, inline) -> Result:
         _check_session_authorization(session, value)
         session.settings.set("role", None, local=u.local, in_txn=in_txn and session.state.block)
     session.settings.set(u.name, value, local=u.local, in_txn=in_txn and session.state.block)
+    if u.name == "transaction_isolation" and session.state.txn is not None:  # normalized: Txn compares it
+        session.state.txn.isolation = session.settings.get("transaction_isolation")
     if u.name == "synchronous_commit" and session.state.txn is not None:
         session.state.txn.synchronous_commit = session.settings.get("synchronous_commit") != "off"
     return Result(tag="SET" if u.value is not None or not _is_reset(portal) else "RESET")

@@ -147,6 +147,20 @@ def test_isolation_level_reported(server):
         c.execute("rollback")
 
 
+@pytest.mark.parametrize("level", ["repeatable read", "REPEATABLE READ"])
+def test_set_transaction_isolation_takes_effect(server, level):
+    with psycopg.connect(server.dsn, autocommit=True) as a, psycopg.connect(server.dsn, autocommit=True) as b:
+        a.execute("drop table if exists tx_iso")
+        a.execute("create table tx_iso (id int primary key, v int)")
+        a.execute("insert into tx_iso values (1, 1)")
+        a.execute("begin")
+        a.execute(f"set transaction_isolation = '{level}'")
+        assert a.execute("select v from tx_iso").fetchone() == (1,)
+        b.execute("update tx_iso set v = 2")
+        assert a.execute("select v from tx_iso").fetchone() == (1,)  # the transaction's snapshot
+        a.execute("commit")
+
+
 def test_statement_timeout_cancels(conn):
     conn.execute("set statement_timeout = '200ms'")
     with pytest.raises(errors.QueryCanceled) as info:
