@@ -183,12 +183,11 @@ def _writes_once(session: Session, plan: P.Plan, parts: PlanParts, catalog: Sess
     (ExecServices.before_update/before_delete). The rest of the plan must not write or lock rows;
     RETURNING is left out to be safe. Foreign-key checks of new rows only read (find_conflicts),
     and no function writes what a savepoint undoes (sequences are non-transactional)."""
-    if parts.writers != 1 or parts.locks or getattr(plan, "returning", None) is not None:
+    if not isinstance(plan, (P.Insert, P.Update, P.Delete)) or plan.returning is not None or \
+            parts.writers != 1 or parts.locks:
         return False
     if isinstance(plan, P.Insert):
         return plan.on_conflict is None
-    if not isinstance(plan, (P.Update, P.Delete)):
-        return False
     # every session reuses the Bound until the catalog changes (plan_cache): one bound on an old
     # REPEATABLE READ snapshot must know the foreign keys committed since too
     store = session.store
