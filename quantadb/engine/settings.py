@@ -316,12 +316,13 @@ class Settings:
         self._txn_saved = None
         self._local_saved = {}
 
-    def reset_all(self) -> None:
+    def reset_all(self, *, in_txn: bool = False) -> None:
+        """RESET ALL: undone by a rollback like each RESET (`in_txn`: inside a transaction block)."""
         for key, setting in SETTINGS.items():
             if not setting.read_only:
-                self.set_config_option(key, self.session_defaults[key])
+                self.set(key, None, in_txn=in_txn)
         for key in list(self.custom):
-            self.set_config_option(key, "")
+            self.set(key, None, in_txn=in_txn)
 
     def set_config_option(self, key: str, value: str, *, session_default: bool = False) -> None:
         """Every change of a value goes through here (so `version` changes with it): SET's, and

@@ -59,7 +59,7 @@ def run_utility(session: "Session", u, portal: "Portal", inline: bool) -> Result
 def _set(session: "Session", u: U.SetStmt, portal, inline) -> Result:
     in_txn = session.state.block or session.state.txn is not None
     if u.reset_all:
-        session.settings.reset_all()
+        session.settings.reset_all(in_txn=in_txn and session.state.block)
         return Result(tag="RESET")
     value = None if u.value is None else ", ".join(u.value) if u.name != "search_path" else \
         ", ".join(_quote_path(v) for v in u.value)

@@ -105,9 +105,10 @@ def test_set_is_undone_by_rollback_and_set_local_by_commit(conn):
     assert conn.execute("show statement_timeout").fetchone() == ("0",)
 
 
-def test_custom_settings_are_undone_like_others(conn):
+def test_custom_settings_and_reset_all_are_undone_like_set(conn):
     """As PostgreSQL 15's placeholders: a custom setting first SET in a transaction that rolls
-    back, or SET LOCAL, stays defined with the value ''; RESET ALL resets it to ''."""
+    back, or SET LOCAL, stays defined with the value ''; RESET ALL resets it to ''. A rollback
+    undoes RESET ALL."""
     conn.execute("set qdb.a = '1'")
     conn.execute("begin")
     conn.execute("set local qdb.a = '2'")
@@ -122,8 +123,15 @@ def test_custom_settings_are_undone_like_others(conn):
     conn.execute("set qdb.c = 'y'")
     conn.execute("commit")
     assert conn.execute("select current_setting('qdb.c')").fetchone() == ("y",)
+    conn.execute("set application_name = 'before'")
+    conn.execute("begin")
+    conn.execute("reset all")
+    conn.execute("rollback")
+    assert conn.execute("select current_setting('application_name'), current_setting('qdb.c')").fetchone() == \
+        ("before", "y")
     conn.execute("reset all")
     assert conn.execute("select current_setting('qdb.a'), current_setting('qdb.c')").fetchone() == ("", "")
+    assert conn.execute("show application_name").fetchone() == ("",)
 
 
 def test_read_only_transaction_rejects_writes(conn):
