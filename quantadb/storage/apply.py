@@ -104,20 +104,9 @@ def _delete(state: StorageState, rec) -> None:
 
 
 def _truncate(state: StorageState, rec) -> None:
-    """Every row not already deleted gets xmax = xid: empty once xid commits."""
     _, xid, rel_oid = rec
     state.txns.note(xid)
-    table = state.tables[rel_oid]
-    status = state.txns.clog.status
-    for seg in table.segments:
-        n = seg.n
-        xmax = seg.xmax[:n]
-        live = (xmax == 0) | (status[xmax] == ABORTED)
-        live &= status[seg.xmin[:n]] != ABORTED
-        seg.xmax[:n][live] = xid
-        seg.n_xmax += int(live.sum())
-    table.live_estimate = 0
-    table.forget_pruned()
+    state.tables[rel_oid].truncate(xid, state.txns.clog.status)
 
 
 def _index_rows(state: StorageState, rel_oid: int, columns: list, n: int, rowids: np.ndarray) -> None:
@@ -140,7 +129,7 @@ def build_index(state: StorageState, rel: RelationDef) -> Index:
     idx = Index(rel.oid, rel.table_oid, rel.index_columns, rel.unique, rel.method, key_dtype,
                 key_forms(table.types, rel.index_columns))
     idx.rebuild(table)
-    table.forget_pruned()  # the new index holds versions the table's other indexes dropped
+    table.restart_pruning(state.txns.clog.status)
     return idx
 
 

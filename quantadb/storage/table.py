@@ -413,6 +413,22 @@ class Table:
         self.dead_since_prune += len(rowids)
         self.dead_since_vacuum += len(rowids)
 
+    def truncate(self, xid: int, status: np.ndarray) -> None:
+        """TRUNCATE: every version not already deleted gets xmax = xid (empty once xid commits)."""
+        cap = self.capacity
+        for seg_no, seg in enumerate(self.segments):
+            n = seg.n
+            xmax = seg.xmax[:n]
+            live = (xmax == 0) | (status[xmax] == ABORTED)
+            live &= status[seg.xmin[:n]] != ABORTED
+            xmax[live] = xid
+            seg.n_xmax += int(live.sum())
+            first = seg_no * cap
+            if first < self.prune_from:
+                rowids = np.flatnonzero(live) + first
+                self._prune_rows.frombytes(rowids[rowids < self.prune_from].tobytes())
+        self.live_estimate = 0
+
     # -- reads ----------------------------------------------------------------------------
     def xmin_xmax(self, rowid: int) -> tuple[int, int]:
         seg = self.segments[rowid // self.capacity]
@@ -540,11 +556,18 @@ class Table:
         self.prune_from = self.row_count
         return rowids[dead]
 
-    def forget_pruned(self) -> None:
-        """Make the next prune look at every row: row ids changed (VACUUM), xmax was set without
-        noting the rows (TRUNCATE), or an index was built over every version."""
-        self.prune_from = 0
-        self._prune_rows = array("q")
+    def restart_pruning(self, status: np.ndarray) -> None:
+        """Note afresh, for the next prune, every row that is dead or may die other than through
+        set_xmax/truncate (which note their rows): inserted by a transaction not committed, or
+        given an xmax not aborted. For when the noted rows no longer tell: VACUUM renumbered the
+        rows, or a new index holds every version (the others dropped the dead ones). One pass
+        over xmin/xmax here, so that prune looks at those rows (after a VACUUM: the deleted
+        versions it kept), not at the whole table."""
+        cap = self.capacity
+        parts = [np.flatnonzero((status[seg.xmin[:seg.n]] != COMMITTED) | (status[seg.xmax[:seg.n]] != ABORTED))
+                 + seg_no * cap for seg_no, seg in enumerate(self.segments)]
+        self._prune_rows = array("q", np.concatenate(parts).astype(np.int64).tobytes() if parts else b"")
+        self.prune_from = self.row_count
 
     def all_rows(self, attnums: list[int]) -> Iterator[tuple[int, list[Column], np.ndarray, np.ndarray]]:
         """Every physical row (no visibility): (first rowid, columns, xmin, xmax) per segment."""

@@ -91,12 +91,18 @@ def _workload(store, oid: int, rng: random.Random, steps: int) -> None:
         elif rng.random() < 0.15:
             store.abort(txn)
         else:
-            store.commit(txn).result()
+            _commit(store, txn)
         if held is not None and held is not txn and rng.random() < 0.1:
-            store.commit(held).result()
+            _commit(store, held)
             held = None
     if held is not None:
-        store.commit(held).result()
+        _commit(store, held)
+
+
+def _commit(store, txn) -> None:
+    done = store.commit(txn)
+    if done is not None:  # (None: it wrote nothing)
+        done.result()
 
 
 def _entries(idx) -> list[int]:
@@ -162,3 +168,79 @@ def test_restart_leaves_no_entry_of_a_dead_version(store, fs):
         assert len(idx) == 3 and [idx.lookup_key(k) for k in range(3)] == [[rowids[k]] for k in range(3)]
     finally:
         store.close()
+
+
+def _create_index(store, oid: int, rng: random.Random, name: str) -> tuple[object, int]:
+    txn = store.begin()
+    index_oid = store.allocate_oid(txn)
+    attnum, method = rng.choice([(1, "btree"), (2, "btree"), (3, "hash"), (3, "btree")])
+    store.create_relation(txn, RelationDef(index_oid, POSTGRES_DB_OID, PUBLIC_NAMESPACE, name, "i",
+                                           table_oid=oid, index_columns=(attnum,), method=method))
+    return txn, index_oid
+
+
+def _end(store, txn, rng: random.Random) -> bool:
+    """Commit (True) or abort the transaction."""
+    if rng.random() < 0.3:
+        store.abort(txn)
+        return False
+    _commit(store, txn)
+    return True
+
+
+def test_prune_after_vacuum_truncate_and_index_changes(store, fs, prunes):
+    """VACUUM, TRUNCATE and CREATE/DROP INDEX (committed or not, some while a writer holds the
+    horizon back) between bursts of updates: every PRUNE still drops what a full look drops."""
+    oid, indexes = _indexed_table(store)
+    table = store.table(oid)
+    rng = random.Random(5)
+    committed(store, lambda t: [store.insert_row(t, oid, _random_row(rng, k)) for k in range(40)])
+    for step in range(60):
+        holder = None
+        if rng.random() < 0.3:  # a writer running across the change: its row is undecided
+            holder = store.begin()
+            store.insert_row(holder, oid, _random_row(rng, 2_000_000 + step))
+        change = rng.choice(["vacuum", "truncate", "create", "drop"])
+        if change == "vacuum":
+            store.vacuum(oid)
+        elif change == "truncate":
+            txn = store.begin()
+            try:
+                store.truncate(txn, oid)
+            except WouldBlock:
+                pass  # (the holder's row)
+            _end(store, txn, rng)
+        elif change == "create":
+            txn, index_oid = _create_index(store, oid, rng, f"i{step}")
+            if _end(store, txn, rng):
+                indexes.append(index_oid)
+        elif indexes:
+            index_oid = rng.choice(indexes)
+            txn = store.begin()
+            store.drop_relation(txn, index_oid)
+            if _end(store, txn, rng):
+                indexes.remove(index_oid)
+        _workload(store, oid, rng, 15)
+        if holder is not None:
+            _end(store, holder, rng)
+    assert len(prunes) > 20
+    store._wal.flush()
+    assert repr(image(replay(fs))) == repr(image(store.state))
+
+
+def test_prune_after_vacuum_looks_only_at_what_vacuum_kept_deleted(store, prunes):
+    oid, _ = _indexed_table(store)
+    table = store.table(oid)
+    committed(store, lambda t: [store.insert_row(t, oid, (k, "a", 0.5)) for k in range(300)])
+    for r in range(0, 300, 3):
+        committed(store, lambda t, r=r: store.update_row(t, oid, r, (r, "b", 0.5)))
+    holder = store.begin()  # its snapshot keeps the versions deleted after it
+    store.snapshot(holder)
+    for r in range(1, 300, 3):
+        committed(store, lambda t, r=r: store.delete(t, oid, np.array([r]), store.snapshot(t)))
+    store.vacuum(oid)
+    assert table.row_count == 300  # 100 old versions gone, 100 deleted ones kept
+    assert table.prune_from == 300 and sorted(table._prune_rows) == \
+        [r for r in range(300) if table.xmin_xmax(r)[1]]
+    store.commit(holder)
+
