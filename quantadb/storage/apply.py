@@ -170,7 +170,9 @@ def drop_physical(state: StorageState, oid: int) -> None:
         state.indexes.pop(index_oid, None)
     idx = state.indexes.pop(oid, None)
     if idx is not None and idx.table_oid in state.table_indexes:
-        state.table_indexes[idx.table_oid] = [i for i in state.table_indexes[idx.table_oid] if i != oid]
+        rest = state.table_indexes[idx.table_oid] = [i for i in state.table_indexes[idx.table_oid] if i != oid]
+        if not rest:  # (else updates would note rows for a prune that never comes)
+            state.tables[idx.table_oid].stop_pruning()
     state.sequences.pop(oid, None)
 
 

@@ -288,7 +288,8 @@ class Table:
         self.dead_since_prune = 0  # versions given an xmax since the last index prune
         self.dead_since_vacuum = 0  # versions given an xmax since the last VACUUM
         # what the next index prune looks at (`dead_since_pruned`): every row from `prune_from`
-        # on, and the rows below it in `_prune_rows`
+        # on, and the rows below it in `_prune_rows` (none while the table has no index:
+        # prune_from stays 0)
         self.prune_from = 0
         self._prune_rows = array("q")
 
@@ -568,6 +569,12 @@ class Table:
                  + seg_no * cap for seg_no, seg in enumerate(self.segments)]
         self._prune_rows = array("q", np.concatenate(parts).astype(np.int64).tobytes() if parts else b"")
         self.prune_from = self.row_count
+
+    def stop_pruning(self) -> None:
+        """Note nothing (no row is below `prune_from` = 0): a table without indexes has nothing
+        to prune, and restart_pruning starts again when an index is built."""
+        self.prune_from = 0
+        self._prune_rows = array("q")
 
     def all_rows(self, attnums: list[int]) -> Iterator[tuple[int, list[Column], np.ndarray, np.ndarray]]:
         """Every physical row (no visibility): (first rowid, columns, xmin, xmax) per segment."""

@@ -71,7 +71,8 @@ def _vacuum_table(state, table: Table, status: np.ndarray, horizon: int) -> int:
     table.segments = fresh.segments
     table.generation += 1
     table.live_estimate = fresh.live_estimate
-    table.restart_pruning(status)
+    if state.table_indexes.get(table.oid):
+        table.restart_pruning(status)
     for index_oid in state.table_indexes.get(table.oid, ()):
         state.indexes[index_oid].rebuild(table)
     log.info("[storage] vacuum of relation %d removed %d row versions", table.oid, dead_total)

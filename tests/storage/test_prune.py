@@ -220,6 +220,8 @@ def test_prune_after_vacuum_truncate_and_index_changes(store, fs, prunes):
             store.drop_relation(txn, index_oid)
             if _end(store, txn, rng):
                 indexes.remove(index_oid)
+        if not indexes:
+            assert table.prune_from == 0 and not table._prune_rows
         _workload(store, oid, rng, 15)
         if holder is not None:
             _end(store, holder, rng)
@@ -244,3 +246,21 @@ def test_prune_after_vacuum_looks_only_at_what_vacuum_kept_deleted(store, prunes
         [r for r in range(300) if table.xmin_xmax(r)[1]]
     store.commit(holder)
 
+
+
+def test_a_table_without_indexes_notes_nothing_for_prune(store, prunes):
+    oid, indexes = _indexed_table(store)
+    table = store.table(oid)
+    committed(store, lambda t: [store.insert_row(t, oid, (k, "a", 0.5)) for k in range(100)])
+    for index_oid in indexes:
+        committed(store, lambda t, i=index_oid: store.drop_relation(t, i))
+    for r in range(100):
+        committed(store, lambda t, r=r: store.update_row(t, oid, r, (r, "b", 0.5)))
+    assert table.prune_from == 0 and not table._prune_rows
+    # an index built later starts noting from what the table holds
+    txn, index_oid = _create_index(store, oid, random.Random(1), "again")
+    store.commit(txn).result()
+    before = len(prunes)
+    for r in range(100, 200):
+        committed(store, lambda t, r=r: store.update_row(t, oid, r, (r - 100, "c", 0.5)))
+    assert len(prunes) > before and len(store.index(index_oid)) < 150
