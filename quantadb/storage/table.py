@@ -375,18 +375,21 @@ class Table:
 
     def append_versions(self, columns: list[Column], n: int, xmin: np.ndarray, xmax: np.ndarray) -> None:
         """Append rows with given xmin/xmax (VACUUM compaction)."""
-        rowids = self.append(FROZEN_XID, columns, n)
+        start = self.row_count
+        self.append(FROZEN_XID, columns, n)
         cap = self.capacity
-        segs = rowids // cap
-        for s in np.unique(segs).tolist():
-            mask = segs == s
-            seg = self.segments[s]
-            offs = rowids[mask] % cap
-            seg.xmin[offs] = xmin[mask]
-            seg.xmax[offs] = xmax[mask]
-            seg.n_unfrozen += int((xmin[mask] != FROZEN_XID).sum())
-            seg.n_xmax += int((xmax[mask] != INVALID_XID).sum())
-        self.live_estimate -= int((xmax != INVALID_XID).sum())
+        done = 0
+        while done < n:  # the new rows are contiguous: segment by segment, as slices
+            seg_no, off = divmod(start + done, cap)
+            k = min(n - done, cap - off)
+            seg = self.segments[seg_no]
+            part_xmin, part_xmax = xmin[done:done + k], xmax[done:done + k]
+            seg.xmin[off:off + k] = part_xmin
+            seg.xmax[off:off + k] = part_xmax
+            seg.n_unfrozen += int(np.count_nonzero(part_xmin != FROZEN_XID))
+            seg.n_xmax += int(np.count_nonzero(part_xmax))
+            done += k
+        self.live_estimate -= int(np.count_nonzero(xmax))
 
     def set_xmax_row(self, rowid: int, xid: int) -> None:
         seg = self.segments[rowid // self.capacity]
