@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any, Callable
 
 import numpy as np
@@ -405,8 +406,9 @@ class Index:
 
     def range(self, low: tuple | None, high: tuple | None, low_inclusive: bool = True,
               high_inclusive: bool = True) -> np.ndarray:
-        """btree: row ids with low <(=) key <(=) high, in key order. Bounds are tuples of the
-        leading key columns (a prefix matches every key starting with it)."""
+        """btree: row ids with low <(=) key <(=) high, in key order, equal keys by row id (the
+        base's order). Bounds are tuples of the leading key columns (a prefix matches every key
+        starting with it). A float key orders NaN above every other value, as PostgreSQL does."""
         delta = list(self._entries)  # the delta before the base
         base_keys, base_rows = self._base
         low, high = self._bound_form(low), self._bound_form(high)
@@ -415,12 +417,19 @@ class Index:
         hi = len(base_keys) if hi_k is None else \
             self._prefix_bound(base_keys, hi_k, high, "right" if high_inclusive else "left")
         rows = base_rows[lo:hi] if hi > lo else _EMPTY
+        if not delta:
+            return rows
+        keys = base_keys[lo:hi] if hi > lo else base_keys[:0]
+        if self._dtype != object:
+            return _merge_numeric(keys, rows, delta, self._dtype, lo_k, low_inclusive, hi_k, high_inclusive)
         sel = [(k, r) for k, r in delta if self._in_range(k, lo_k, low, low_inclusive, hi_k, high, high_inclusive)]
         if not sel:
             return rows
-        keys = base_keys[lo:hi] if hi > lo else base_keys[:0]
-        merged = sorted(set(zip(keys.tolist(), rows.tolist())) | set(sel))
-        return np.array([r for _, r in merged], dtype=np.int64)
+        by_row = dict(zip(rows.tolist(), keys.tolist()))  # (an entry merged meanwhile shows twice)
+        by_row.update((r, k) for k, r in sel)
+        # a total order (NaN is not even equal to itself): the output must not depend on objects'
+        # identities or hashes, so that every node returns the same
+        return np.array(sorted(by_row, key=lambda r: (_nan_last(by_row[r]), r)), dtype=np.int64)
 
     def _bound_key(self, bound: tuple | None):
         if bound is None:
@@ -456,3 +465,46 @@ class Index:
     def nbytes(self) -> int:
         keys, rows = self._base
         return keys.nbytes + rows.nbytes + 100 * self._delta_count
+
+
+def _merge_numeric(keys: np.ndarray, rows: np.ndarray, delta: list, dtype: np.dtype, lo_k, low_inc: bool,
+                   hi_k, high_inc: bool) -> np.ndarray:
+    """range() of a one-number-column index: the base's slice and the delta's entries in range,
+    sorted by (key, row id) as the base is (numpy sorts NaN last)."""
+    delta_keys = np.fromiter((k for k, _ in delta), dtype=dtype, count=len(delta))
+    delta_rows = np.fromiter((r for _, r in delta), dtype=np.int64, count=len(delta))
+    sel = _at_least(delta_keys, lo_k, low_inc) & _at_most(delta_keys, hi_k, high_inc)
+    if not sel.any():
+        return rows
+    keys = np.concatenate([keys, delta_keys[sel]])
+    rows = np.concatenate([rows, delta_rows[sel]])
+    rows = rows[np.lexsort((rows, keys))]
+    return rows[np.concatenate([[True], rows[1:] != rows[:-1]])]  # (an entry merged meanwhile shows twice)
+
+
+def _at_least(keys: np.ndarray, bound, inclusive: bool) -> np.ndarray:
+    """keys >= bound (> if not inclusive), NaN above every other value and equal to itself."""
+    if bound is None:
+        return np.ones(len(keys), dtype=np.bool_)
+    if bound != bound:
+        return np.isnan(keys) if inclusive else np.zeros(len(keys), dtype=np.bool_)
+    return ((keys >= bound) if inclusive else (keys > bound)) | np.isnan(keys)
+
+
+def _at_most(keys: np.ndarray, bound, inclusive: bool) -> np.ndarray:
+    """keys <= bound (< if not inclusive), NaN above every other value and equal to itself."""
+    if bound is None:
+        return np.ones(len(keys), dtype=np.bool_)
+    if bound != bound:
+        return np.ones(len(keys), dtype=np.bool_) if inclusive else ~np.isnan(keys)
+    return (keys <= bound) if inclusive else (keys < bound)  # (NaN compares false: out)
+
+
+def _nan_last(key: Any) -> Any:
+    """A key's sort form: NaN (float or numeric) above every other value and equal to itself."""
+    if type(key) is tuple:
+        return tuple(map(_nan_last, key))
+    if (type(key) is float and key != key) or (type(key) is Decimal and key.is_nan()):
+        return (1, 0)
+    return (0, key)
+
