@@ -300,10 +300,10 @@ class Index:
         """A new sorted base: `base` + the given entries (+ the current delta)."""
         new_keys = self._key_array(keys)
         rowids = np.asarray(rowids, dtype=np.int64)
-        if with_delta and self._delta_count:
+        if with_delta and self._delta_count:  # the delta's rows came first: before the given ones
             dk, dr = self._delta_items()
-            new_keys = np.concatenate([new_keys, self._key_array(dk)])
-            rowids = np.concatenate([rowids, np.array(dr, dtype=np.int64)])
+            new_keys = np.concatenate([self._key_array(dk), new_keys])
+            rowids = np.concatenate([np.array(dr, dtype=np.int64), rowids])
         all_keys = np.concatenate([base[0], new_keys]) if len(base[0]) else new_keys
         all_rows = np.concatenate([base[1], rowids]) if len(base[1]) else rowids
         # Stable sorts (timsort) merge the sorted base and a mostly sorted batch in ~linear time;

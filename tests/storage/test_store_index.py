@@ -10,7 +10,7 @@ from store_helpers import cols, committed, create_table, insert, peek
 
 from quantadb.errors import UniqueViolation
 from quantadb.storage.catalog import POSTGRES_DB_OID, PUBLIC_NAMESPACE, RelationDef
-from quantadb.storage.index import Index
+from quantadb.storage.index import BULK_ROWS, Index
 from quantadb.storage.store import WouldBlock
 from quantadb.types import registry as T
 from quantadb.types.column import Column
@@ -146,6 +146,16 @@ def test_float_range_orders_nan_last_and_alike_from_base_and_delta():
         low_inc, high_inc = rng.random() < 0.5, rng.random() < 0.5
         got = idx.range(None if low is None else (low,), None if high is None else (high,), low_inc, high_inc)
         assert got.tolist() == _pg_range(entries, low, high, low_inc, high_inc), (entries, split, low, high)
+
+
+def test_merge_keeps_equal_keys_in_row_order():
+    """A bulk add over a delta holding the same key: the base lists that key's rows in row order,
+    as an index rebuilt from the table (a restart) does."""
+    idx = Index(1, 2, (1,), False, "btree", np.dtype(np.int64))
+    idx.add_key(5, 10)
+    n = BULK_ROWS + 1
+    idx.add_rows([Column(np.full(n, 5, dtype=np.int64))], n, np.arange(20, 20 + n, dtype=np.int64))
+    assert idx.range((5,), (5,)).tolist() == [10, *range(20, 20 + n)]
 
 
 def test_composite_range_orders_nan_last_from_the_delta():
