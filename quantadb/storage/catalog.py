@@ -22,8 +22,8 @@ so the engine can invalidate cached plans on any change.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from quantadb.types import registry
 from quantadb.types.registry import SqlType
@@ -186,7 +186,7 @@ def from_value(v: object) -> object:
 
 
 class _Version:
-    __slots__ = ("obj", "xmin", "xmax")
+    __slots__ = ("obj", "xmax", "xmin")
 
     def __init__(self, obj: CatalogObject, xmin: int, xmax: int = INVALID_XID) -> None:
         self.obj, self.xmin, self.xmax = obj, xmin, xmax

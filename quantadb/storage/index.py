@@ -21,10 +21,11 @@ the index to every key added and probed, so callers pass plain values either way
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -486,7 +487,7 @@ def _at_least(keys: np.ndarray, bound, inclusive: bool) -> np.ndarray:
     """keys >= bound (> if not inclusive), NaN above every other value and equal to itself."""
     if bound is None:
         return np.ones(len(keys), dtype=np.bool_)
-    if bound != bound:
+    if _is_nan(bound):
         return np.isnan(keys) if inclusive else np.zeros(len(keys), dtype=np.bool_)
     return ((keys >= bound) if inclusive else (keys > bound)) | np.isnan(keys)
 
@@ -495,7 +496,7 @@ def _at_most(keys: np.ndarray, bound, inclusive: bool) -> np.ndarray:
     """keys <= bound (< if not inclusive), NaN above every other value and equal to itself."""
     if bound is None:
         return np.ones(len(keys), dtype=np.bool_)
-    if bound != bound:
+    if _is_nan(bound):
         return np.ones(len(keys), dtype=np.bool_) if inclusive else ~np.isnan(keys)
     return (keys <= bound) if inclusive else (keys < bound)  # (NaN compares false: out)
 
@@ -504,7 +505,11 @@ def _nan_last(key: Any) -> Any:
     """A key's sort form: NaN (float or numeric) above every other value and equal to itself."""
     if type(key) is tuple:
         return tuple(map(_nan_last, key))
-    if (type(key) is float and key != key) or (type(key) is Decimal and key.is_nan()):
+    if (type(key) is float and math.isnan(key)) or (type(key) is Decimal and key.is_nan()):
         return (1, 0)
     return (0, key)
+
+
+def _is_nan(bound: Any) -> bool:
+    return isinstance(bound, float) and math.isnan(bound)
 

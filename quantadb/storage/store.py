@@ -56,9 +56,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from functools import partial
-from typing import Callable
 
 from quantadb.errors import InternalError, ReadOnlySqlTransaction, UndefinedObject, UndefinedTable
 
@@ -83,7 +83,7 @@ DEFAULT_CHECKPOINT_WAL_BYTES = 256 << 20  # PostgreSQL's max_wal_size is 1 GB; r
 CHECKPOINTER_INTERVAL_S = 1.0
 _NO_LOCK = contextlib.nullcontext()
 
-__all__ = ["Store", "Txn", "Snapshot", "WouldBlock", "RowChanged"]
+__all__ = ["RowChanged", "Snapshot", "Store", "Txn", "WouldBlock"]
 
 
 class Store(RowWrites, SchemaChanges, Sequences):

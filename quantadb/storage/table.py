@@ -21,9 +21,9 @@ Per segment and attnum, a `SegColumn`:
 from __future__ import annotations
 
 from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import repeat
-from typing import Iterator
 
 import numpy as np
 
@@ -51,7 +51,7 @@ class ScanBatch:
 
 
 class SegColumn:
-    __slots__ = ("data", "valid", "values", "codes_of", "scale", "peak")
+    __slots__ = ("codes_of", "data", "peak", "scale", "valid", "values")
 
     def __init__(self, t: SqlType, size: int, nulls_before: int = 0) -> None:
         self.values: list | None = None  # dictionary (None = not dictionary-encoded)
@@ -217,7 +217,7 @@ class Segment:
     """Arrays start at FIRST_ALLOCATION rows and double up to `capacity` (small tables stay
     small); a reader holding an array from before a growth still sees every row it needs."""
 
-    __slots__ = ("capacity", "size", "n", "cols", "xmin", "xmax", "n_xmax", "n_unfrozen")
+    __slots__ = ("capacity", "cols", "n", "n_unfrozen", "n_xmax", "size", "xmax", "xmin")
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity

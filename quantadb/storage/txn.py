@@ -96,7 +96,7 @@ class Clog:
             status[x] = value
 
 class Snapshot:
-    __slots__ = ("xmin", "xmax", "xip", "own", "clog", "owner")
+    __slots__ = ("clog", "own", "owner", "xip", "xmax", "xmin")
 
     def __init__(self, xmin: int, xmax: int, xip: frozenset[int], own: set[int], clog: Clog,
                  owner: Txn | None = None) -> None:
@@ -160,8 +160,8 @@ class Txn:
     the `cancel_event` a lock wait watches (its session's: one Event per session, not per
     transaction); everything else is storage's."""
 
-    __slots__ = ("isolation", "read_only", "synchronous_commit", "cancel_event", "xid", "frames", "released", "own",
-                 "snapshot", "snapshot_xmin", "last_snapshot", "wrote_wal", "did_ddl", "locks", "state")
+    __slots__ = ("cancel_event", "did_ddl", "frames", "isolation", "last_snapshot", "locks", "own", "read_only",
+                 "released", "snapshot", "snapshot_xmin", "state", "synchronous_commit", "wrote_wal", "xid")
 
     def __init__(self, isolation: str, read_only: bool, cancel_event: threading.Event | None = None) -> None:
         self.isolation = isolation.lower()

@@ -43,8 +43,9 @@ import logging
 import posixpath
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Callable
+from itertools import pairwise
 
 import zstandard
 
@@ -64,8 +65,8 @@ from quantadb.storage.wal_scan import (
     truncate_tail,
 )
 
-__all__ = ["WalWriter", "WalRecord", "WalRemoved", "WalScan", "read_wal", "truncate_tail",
-           "list_segments"]
+__all__ = ["WalRecord", "WalRemoved", "WalScan", "WalWriter", "list_segments", "read_wal",
+           "truncate_tail"]
 
 log = logging.getLogger("quantadb.storage.wal")
 
@@ -265,7 +266,7 @@ class WalWriter:
         """Delete the segments that end at or before `keep_from_lsn`."""
         starts = list_segments(self._fs, self._dir)
         removed = 0
-        for start, next_start in zip(starts, starts[1:]):
+        for start, next_start in pairwise(starts):
             if next_start > keep_from_lsn or start == self._segment_start:
                 break
             self._fs.remove(self._segment_path(start))
@@ -328,7 +329,7 @@ class WalWriter:
                 self._pending, self._pending_lsn, self._pending_bytes = [], self._written_lsn, 0
             try:
                 end = self._write(records, start) if records else self._flushed_lsn
-            except Exception as exc:  # OSError mostly; anything else must not hang committers
+            except Exception as exc:  # noqa: BLE001  OSError mostly; anything else must not hang committers
                 log.error("[wal] write/fsync failed at LSN %d: %s; refusing further writes",
                           start, exc)
                 with self._lock:

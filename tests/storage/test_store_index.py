@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import numpy as np
@@ -118,7 +119,7 @@ _FLOATS = [float("nan"), float("-inf"), float("inf"), -1.5, 0.0, 2.0, 3.5]
 def _pg_range(entries: list[tuple[float, int]], low, high, low_inc: bool, high_inc: bool) -> list[int]:
     """What PostgreSQL's float order gives: NaN above every other value and equal to itself."""
     def order(k: float) -> tuple:
-        return (1, 0.0) if k != k else (0, k)
+        return (1, 0.0) if math.isnan(k) else (0, k)
     out = [(order(k), r) for k, r in entries]
     if low is not None:
         out = [(o, r) for o, r in out if o > order(low) or (low_inc and o == order(low))]
