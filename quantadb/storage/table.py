@@ -138,11 +138,14 @@ class SegColumn:
         """One row's Python value (None = NULL), as column_values(self.take([off])) gives it."""
         if self.valid is not None and not self.valid.item(off):
             return None
+        scale, values = self.scale, self.values  # before data (see read)
         v = self.data.item(off)  # (an object array's item is the object itself)
-        if self.scale is not None:
-            return decimal_of(v, self.scale)
-        if self.values is not None:
-            return None if v < 0 else self.values[v]
+        if type(v) is not int:  # a plain value, whatever the form was a moment ago
+            return v
+        if scale is not None:
+            return decimal_of(v, scale)
+        if values is not None:
+            return None if v < 0 else values[v]
         return v
 
     def _codes(self, col: Column, n: int) -> np.ndarray:
@@ -170,44 +173,51 @@ class SegColumn:
     def _unscale(self, filled: int) -> None:
         plain = np.empty(len(self.data), dtype=object)
         plain[:filled] = Column.scaled(self.data[:filled], self.scale).data
-        self.data, self.scale = plain, None
+        self.data, self.scale = plain, None  # data first (see read)
 
     def _undictionary(self, filled: int) -> None:
         plain = np.empty(len(self.data), dtype=object)
-        plain[:filled] = self._dictionary()[self.data[:filled]]
+        plain[:filled] = _dictionary(self.values)[self.data[:filled]]
+        # data first: readers read scale and values before data (see read)
         self.data, self.values, self.codes_of = plain, None, None
 
-    def _dictionary(self) -> np.ndarray:
-        """The distinct values plus a trailing None that code -1 (NULL) picks."""
-        values = self.values
-        dictionary = np.empty(len(values) + 1, dtype=object)
-        dictionary[:len(values)] = values
-        return dictionary
-
+    # Readers take no lock while the writer appends values to the dictionary or changes the
+    # form (_unscale, _undictionary: data is replaced first, then scale/values cleared). So a
+    # reader reads scale and values before data, and an object array is plain whatever they said.
     def read(self, start: int, stop: int) -> Column:
+        scale, values = self.scale, self.values
+        data = self.data[start:stop]
         valid = None if self.valid is None else self.valid[start:stop]
-        if self.scale is not None:
-            return Column.scaled(self.data[start:stop], self.scale, valid, self.peak)
-        if self.values is not None:
-            return Column.coded(self.data[start:stop], self._dictionary(), valid)
-        return Column(self.data[start:stop], valid)
+        if data.dtype == object:
+            return Column(data, valid)
+        if scale is not None:
+            return Column.scaled(data, scale, valid, self.peak)
+        if values is not None:
+            return Column.coded(data, _dictionary(values), valid)
+        return Column(data, valid)
 
     def read_one(self, off: int) -> Column:
         """read(off, off + 1), a coded column's one value as a plain one (not its whole dictionary)."""
-        if self.values is None:
+        values = self.values  # before data (see read)
+        data = self.data
+        if values is None or data.dtype == object:
             return self.read(off, off + 1)
-        data = np.empty(1, dtype=object)
-        code = int(self.data[off])
-        data[0] = self.values[code] if code >= 0 else None
-        return Column(data, None if self.valid is None else self.valid[off:off + 1])
+        one = np.empty(1, dtype=object)
+        code = int(data[off])
+        one[0] = values[code] if code >= 0 else None
+        return Column(one, None if self.valid is None else self.valid[off:off + 1])
 
     def take(self, idx: np.ndarray) -> Column:
+        scale, values = self.scale, self.values  # before data (see read)
+        data = self.data[idx]
         valid = None if self.valid is None else self.valid[idx]
-        if self.scale is not None:
-            return Column.scaled(self.data[idx], self.scale, valid, self.peak)
-        if self.values is not None:
-            return Column.coded(self.data[idx], self._dictionary(), valid)
-        return Column(self.data[idx], valid)
+        if data.dtype == object:
+            return Column(data, valid)
+        if scale is not None:
+            return Column.scaled(data, scale, valid, self.peak)
+        if values is not None:
+            return Column.coded(data, _dictionary(values), valid)
+        return Column(data, valid)
 
     def nbytes(self) -> int:
         return self.data.nbytes + (0 if self.valid is None else self.valid.nbytes)
@@ -247,6 +257,15 @@ class Segment:
 
     def all_visible(self) -> bool:
         return self.n_xmax == 0 and self.n_unfrozen == 0
+
+
+def _dictionary(values: list) -> np.ndarray:
+    """A dictionary's distinct values plus a trailing None that code -1 (NULL) picks. Its length
+    is read once: the writer may append meanwhile."""
+    n = len(values)
+    dictionary = np.empty(n + 1, dtype=object)
+    dictionary[:n] = values[:n]
+    return dictionary
 
 
 def _scatter(parts: list[tuple[np.ndarray, Column]], n: int, dtype: np.dtype) -> Column:

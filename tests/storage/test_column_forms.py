@@ -98,3 +98,34 @@ def test_coded_strings_written_to_storage_keep_values_and_skip_unused_words():
     (col,) = _read(table)
     assert _texts(col) == ["x", "yy", None, "yy", "zz", "x"]
     assert col.codes is not None and "unused" not in col.dictionary.tolist()
+
+
+def test_a_reader_meeting_a_form_change_half_done_reads_the_values():
+    """Readers take no lock: between _undictionary's (or _unscale's) replacing the data and its
+    clearing the dictionary (scale), a reader sees plain data beside the old form's fields."""
+    table = Table(1, [TEXT, NUM_15_2])
+    table.append(FROZEN_XID, [Column(np.array(["a", "b", None], dtype=object), np.array([1, 1, 0], bool)),
+                              _decimals("1.50", None, "2")], 3)
+    text, num = table.segments[0].cols
+    expected = [[sc.value(i) for i in range(3)] for sc in (text, num)]
+    text.data = np.array(["a", "b", None, None], dtype=object)  # values still set
+    num.data = np.array([Decimal("1.50"), None, Decimal(2), None], dtype=object)  # scale still set
+    for sc, want in zip((text, num), expected):
+        assert [sc.value(i) for i in range(3)] == want
+        texts = [None if v is None else str(v) for v in want]
+        assert [_texts(sc.read_one(i))[0] for i in range(3)] == texts
+        assert _texts(sc.read(0, 3)) == texts and _texts(sc.take(np.arange(3))) == texts
+
+
+def test_a_dictionary_growing_while_read_is_read_to_one_length():
+    class Growing(list):  # a writer appending between the reader's looks at its length
+        def __len__(self) -> int:
+            n = super().__len__()
+            self.append(f"new {n}")
+            return n
+
+    table = Table(1, [TEXT])
+    table.append(FROZEN_XID, [Column(np.array(["a", "b"], dtype=object))], 2)
+    sc = table.segments[0].cols[0]
+    sc.values = Growing(sc.values)
+    assert _texts(sc.read(0, 2)) == ["a", "b"]
