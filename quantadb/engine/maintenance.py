@@ -3,7 +3,8 @@
 VACUUM compacts tables and so renumbers rows, while a running statement holds row ids
 between reading and writing. Statements therefore run under the shared side of a
 `StatementGate` and VACUUM under its exclusive side; the gate prefers statements, so a
-vacuum waits for a moment with no statement running and never holds one up for long.
+vacuum waits for a moment with no statement running and never holds one up for long. The
+copying is done before (`Store.prepare_vacuum`), while statements run.
 Tables with row locks held (SELECT ... FOR UPDATE, keyed by row id) are left for later.
 
 Checkpoints after a volume of WAL are storage's own (its checkpointer); this thread adds
@@ -15,9 +16,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
 
 from quantadb.storage.store import Store
 
@@ -173,11 +174,12 @@ class Maintenance:
             if self.store.has_row_locks(oid):
                 self._again(oid)
                 continue
+            plan = self.store.prepare_vacuum(oid)  # the copying, while statements still run
             with self.gate.exclusive(timeout_s=1.0) as acquired:
                 if not acquired:
                     self._again(oid)
                     continue
-                self.store.vacuum(oid)
+                self.store.vacuum(oid, plan)
                 done.append(oid)
             self._count(oid, manual=oid in requested)
         if done:

@@ -25,7 +25,7 @@ from .catalog import FIRST_USER_OID, HEAP_KINDS, Catalog, RelationDef, from_valu
 from .index import Index, key_forms, row_key
 from .table import DEFAULT_CAPACITY, Table
 from .txn import ABORTED, COMMITTED, TxnManager
-from .vacuum import vacuum_tables
+from .vacuum import CompactionPlan, vacuum_tables
 
 log = logging.getLogger("quantadb.storage")
 
@@ -46,6 +46,7 @@ class StorageState:
         self.ddl_by: dict[int, set[int]] = {}  # xid -> relation oids its DDL touched
         self.applied_lsn = 0
         self.checkpoint_lsn = 0  # the checkpoint recovery started from
+        self.compaction_plan: CompactionPlan | None = None  # the primary's, for its VACUUM record
 
 
 def apply(state: StorageState, rec: list | tuple, lsn: int = 0) -> object:

@@ -189,12 +189,25 @@ class Index:
         keys, ok = row_keys(columns, n)
         self.add(keys, ok, rowids)
 
-    def rebuild(self, table) -> None:
-        """Index every physical row of `table` (a storage.table.Table) from scratch."""
+    def rebuild(self, table, start: int = 0, base: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+        """Index every physical row of `table` (a storage.table.Table) from scratch; `base`:
+        entries() of its rows before `start`, made before (a VACUUM's plan)."""
+        self._publish(self.entries(table, start, base))
+
+    def entries(self, table, start: int = 0,
+                base: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """A sorted base of `base` (the entries of the rows before `start`, or none) and the
+        entries of `table`'s rows from `start` on: what one pass over every row makes, as a
+        stable sort keeps equal keys in row order. Reads only the index's settings."""
         all_keys: list = []
         all_rows: list[np.ndarray] = []
         for first, cols, _xmin, _xmax in table.all_rows(list(self.attnums)):
             n = len(cols[0].data) if cols else 0
+            if first + n <= start:
+                continue
+            if first < start:
+                cols = [c.rows(slice(start - first, n)) for c in cols]
+                first, n = start, first + n - start
             if not n:
                 continue
             rows = np.arange(first, first + n, dtype=np.int64)
@@ -210,12 +223,12 @@ class Index:
                     rows = rows[ok]
                 all_keys.extend(keys if self._forms is None else [self.stored_key(k) for k in keys])
             all_rows.append(rows)
-        empty = (np.zeros(0, dtype=self._dtype), _EMPTY)
-        if all_rows:
-            keys = np.concatenate(all_keys) if self._dtype != object else all_keys
-            self._publish(self._merged(empty, keys, np.concatenate(all_rows), with_delta=False))
-        else:
-            self._publish(empty)
+        if base is None:
+            base = (np.zeros(0, dtype=self._dtype), _EMPTY)
+        if not all_rows:
+            return base
+        keys = np.concatenate(all_keys) if self._dtype != object else all_keys
+        return self._merged(base, keys, np.concatenate(all_rows), with_delta=False)
 
     def prune(self, rowids: np.ndarray, table) -> None:
         """Drop the entries of these row versions of `table` (a storage.table.Table), which no

@@ -73,6 +73,7 @@ from .recovery import checkpoint_dir, dump_state, recover, wal_dir
 from .sequences import Sequences
 from .table import DEFAULT_CAPACITY, Table
 from .txn import ABORTED, COMMITTED, IN_PROGRESS, RowChanged, Snapshot, Txn, WouldBlock
+from .vacuum import CompactionPlan, prepare_compaction
 from .wal import WalWriter
 from .writes import RowWrites
 
@@ -367,10 +368,23 @@ class Store(RowWrites, SchemaChanges, Sequences):
         return i
 
     # -- maintenance ------------------------------------------------------------------------------
-    def vacuum(self, rel_oid: int | None = None) -> None:
+    def prepare_vacuum(self, rel_oid: int) -> CompactionPlan | None:
+        """Copy what a VACUUM of this table will keep, while statements run (storage/vacuum.py):
+        pass it to vacuum() to shorten the time statements are held out. Takes no lock."""
+        return prepare_compaction(self._state, rel_oid, self._state.txns.horizon())
+
+    def vacuum(self, rel_oid: int | None = None, plan: CompactionPlan | None = None) -> None:
+        """`plan` (prepare_vacuum's): vacuum at its horizon (the current one if older), so that
+        it fits; rows that died since stay for the next VACUUM."""
         with self._wlock:
             horizon = self._state.txns.horizon()
-            self._log((R.VACUUM, None if rel_oid is None else [rel_oid], horizon))
+            if plan is not None:
+                horizon = min(horizon, plan.horizon)
+            self._state.compaction_plan = plan
+            try:
+                self._log((R.VACUUM, None if rel_oid is None else [rel_oid], horizon))
+            finally:
+                self._state.compaction_plan = None
 
     def has_row_locks(self, rel_oid: int) -> bool:
         """Some transaction holds FOR UPDATE/SHARE locks on rows of this table (keyed by row id,

@@ -396,9 +396,14 @@ class Table:
         """Append rows with given xmin/xmax (VACUUM compaction)."""
         start = self.row_count
         self.append(FROZEN_XID, columns, n)
+        self.set_versions(start, xmin, xmax)
+
+    def set_versions(self, start: int, xmin: np.ndarray, xmax: np.ndarray) -> None:
+        """Give the rows from `start` on, appended with FROZEN_XID, these xmin/xmax."""
         cap = self.capacity
+        n = len(xmin)
         done = 0
-        while done < n:  # the new rows are contiguous: segment by segment, as slices
+        while done < n:  # the rows are contiguous: segment by segment, as slices
             seg_no, off = divmod(start + done, cap)
             k = min(n - done, cap - off)
             seg = self.segments[seg_no]
