@@ -12,13 +12,13 @@ A table with dead rows is rewritten in row order (row ids change: `Table.generat
 bumped) and its indexes are rebuilt; catalog versions that are dead are forgotten.
 
 Compaction renumbers rows, so statements are held out while the record is applied
-(engine/maintenance.py). To keep that short the primary copies the rows beforehand
-(`prepare_compaction`, while statements run): the full segments' columns no longer change, so
-it copies the rows of those it finds dead at its horizon. Apply then uses that copy only if it
-finds exactly that (same segments, types and rows to keep; rows a transaction running then
-inserted and has since aborted make it differ) and sets the copied rows' xmin/xmax itself;
-else it copies as without a plan. Either way the result is what a replica or recovery,
-which have no plan, make of the same record.
+(engine/maintenance.py). To keep that short the primary copies rows beforehand, while
+statements run (`prepare_compaction`): full segments' columns no longer change, so it copies
+their rows not dead at its horizon, and builds numeric indexes' bases over them. Apply uses
+that copy only if it would copy exactly that (same segments and types, same rows to keep: rows
+inserted by a transaction running then and aborted since make it differ), sets the copied
+rows' xmin/xmax then and copies the rest; else it copies everything, as without a plan. Either
+way the result is what a replica or recovery, which have no plan, make of the same record.
 """
 
 from __future__ import annotations
