@@ -16,7 +16,10 @@ its delta entries in insertion order (a list readers can copy while the writer a
 Keys: one column -> the Python scalar; several -> a tuple. Values that are not themselves
 hashable and ordered as their SQL type orders them (arrays are lists, jsonb values lists,
 dicts or mixed kinds) are keyed by a *key form* of their type (`key_form`), applied inside
-the index to every key added and probed, so callers pass plain values either way.
+the index to every key added and probed, so callers pass plain values either way. So are
+numeric values and floats in keys of several columns: a NaN (which Decimal refuses to order
+and float equals to nothing) becomes NAN_KEY, equal to itself and above every number, as
+PostgreSQL orders NaN. (A one-float-column index keeps numpy float64 keys; numpy sorts NaN last.)
 """
 
 from __future__ import annotations
@@ -65,15 +68,55 @@ def _jsonb_key(v: Any) -> tuple:
 
 def _array_key(v: list) -> tuple:
     """Element by element, NULL elements after all others (as array_cmp), then by length."""
-    return tuple(_array_key(x) if isinstance(x, list) else (1,) if x is None else (0, x) for x in v)
+    return tuple(_array_key(x) if isinstance(x, list) else (1,) if x is None else (0, _nan_key(x)) for x in v)
 
 
-def key_form(t: SqlType) -> KeyForm | None:
-    """How an index keys values of type t; None when the value already is its key."""
+class _NaNKey:
+    """The key of every NaN: equal to itself, above every number (see the module docstring)."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return other is self
+
+    def __hash__(self) -> int:
+        return 0x7FF8
+
+    def __lt__(self, other: object) -> bool:
+        return False
+
+    def __le__(self, other: object) -> bool:
+        return other is self
+
+    def __gt__(self, other: object) -> bool:
+        return other is not self
+
+    def __ge__(self, other: object) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return "NaN"
+
+
+NAN_KEY = _NaNKey()
+
+
+def _nan_key(v: Any) -> Any:
+    """A number as its key: a NaN (float or numeric) as NAN_KEY."""
+    if (type(v) is float and math.isnan(v)) or (type(v) is Decimal and v.is_nan()):
+        return NAN_KEY
+    return v
+
+
+def key_form(t: SqlType, several: bool = False) -> KeyForm | None:
+    """How an index keys values of type t (in a key of `several` columns); None when the value
+    already is its key."""
     if t.pg is R.JSONB:
         return _jsonb_key
     if t.pg.is_array:
         return _array_key
+    if t.pg is R.NUMERIC or (several and t.pg in (R.FLOAT4, R.FLOAT8)):
+        return _nan_key
     return None
 
 
@@ -82,7 +125,7 @@ Forms = tuple[KeyForm | None, ...] | None
 
 def key_forms(types: list[SqlType], attnums: tuple[int, ...]) -> Forms:
     """The key forms of an index on `attnums` of a table with `types`; None: keys as they are."""
-    forms = tuple(key_form(types[a - 1]) for a in attnums)
+    forms = tuple(key_form(types[a - 1], len(attnums) > 1) for a in attnums)
     return forms if any(forms) else None
 
 
@@ -441,9 +484,7 @@ class Index:
             return rows
         by_row = dict(zip(rows.tolist(), keys.tolist()))  # (an entry merged meanwhile shows twice)
         by_row.update((r, k) for k, r in sel)
-        # a total order (NaN is not even equal to itself): the output must not depend on objects'
-        # identities or hashes, so that every node returns the same
-        return np.array(sorted(by_row, key=lambda r: (_nan_last(by_row[r]), r)), dtype=np.int64)
+        return np.array([r for _, r in sorted((k, r) for r, k in by_row.items())], dtype=np.int64)
 
     def _bound_key(self, bound: tuple | None):
         if bound is None:
@@ -512,15 +553,6 @@ def _at_most(keys: np.ndarray, bound, inclusive: bool) -> np.ndarray:
     if _is_nan(bound):
         return np.ones(len(keys), dtype=np.bool_) if inclusive else ~np.isnan(keys)
     return (keys <= bound) if inclusive else (keys < bound)  # (NaN compares false: out)
-
-
-def _nan_last(key: Any) -> Any:
-    """A key's sort form: NaN (float or numeric) above every other value and equal to itself."""
-    if type(key) is tuple:
-        return tuple(map(_nan_last, key))
-    if (type(key) is float and math.isnan(key)) or (type(key) is Decimal and key.is_nan()):
-        return (1, 0)
-    return (0, key)
 
 
 def _is_nan(bound: Any) -> bool:

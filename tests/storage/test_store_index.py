@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import math
 import random
+from decimal import Decimal
 
 import numpy as np
 import pytest
-from store_helpers import cols, committed, create_table, insert, peek
+from store_helpers import cols, committed, create_table, insert, peek, reopen
 
 from quantadb.errors import UniqueViolation
 from quantadb.storage.catalog import POSTGRES_DB_OID, PUBLIC_NAMESPACE, RelationDef
-from quantadb.storage.index import BULK_ROWS, Index
+from quantadb.storage.index import BULK_ROWS, Index, key_forms
 from quantadb.storage.store import WouldBlock
 from quantadb.types import registry as T
 from quantadb.types.column import Column
@@ -160,7 +161,7 @@ def test_merge_keeps_equal_keys_in_row_order():
 
 
 def test_composite_range_orders_nan_last_from_the_delta():
-    idx = Index(1, 2, (1, 2), False, "btree", np.dtype(np.int64))
+    idx = Index(1, 2, (1, 2), False, "btree", np.dtype(np.int64), key_forms([T.sql(T.INT4), T.sql(T.FLOAT8)], (1, 2)))
     for r, k in enumerate([(1, float("nan")), (1, 0.5), (0, float("nan")), (1, float("-inf"))]):
         idx.add_key(k, r)
     assert idx.range(None, None).tolist() == [2, 3, 1, 0]
@@ -218,3 +219,28 @@ def test_update_changing_one_of_two_unique_keys(store):
     store.update(txn, oid, r, cols([10], ["a"]), snap)  # new id, same c2: no self-conflict on c2
     store.commit(txn).result()
     assert peek(store, oid) == [(2, "b"), (10, "a")]
+
+
+def test_numeric_nan_keys_index_like_postgresql(store, fs):
+    """NaN = NaN and above every number: CREATE INDEX over a NaN (it raised InvalidOperation in
+    apply, and recovery then failed on the record), a unique NaN, lookups and ranges."""
+    oid, _ = create_table(store, types=(T.NUMERIC, T.INT4), pk=False)
+    committed(store, lambda t: [store.insert_row(t, oid, (Decimal(v), k)) for k, v in enumerate(["2", "NaN", "-1"])])
+    txn = store.begin()
+    index_oid = store.allocate_oid(txn)
+    store.create_relation(txn, RelationDef(index_oid, POSTGRES_DB_OID, PUBLIC_NAMESPACE, "t_n", "i",
+                                           table_oid=oid, index_columns=(1,), unique=True))
+    store.commit(txn).result()
+    with pytest.raises(UniqueViolation):
+        committed(store, lambda t: store.insert_row(t, oid, (Decimal("NaN"), 9)))
+    committed(store, lambda t: store.insert_row(t, oid, (Decimal(5), 3)))  # (in the delta)
+    idx = store.index(index_oid)
+    assert idx.lookup_key(Decimal("NaN")) == [1]
+    assert idx.range(None, None).tolist() == [2, 0, 3, 1]
+    assert idx.range((Decimal(3),), None).tolist() == [3, 1]
+    assert idx.range(None, (Decimal("NaN"),), True, False).tolist() == [2, 0, 3]
+    store = reopen(store, fs, crash=None)
+    try:
+        assert store.index(index_oid).range(None, None).tolist() == [2, 0, 3, 1]
+    finally:
+        store.close()
