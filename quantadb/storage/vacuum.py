@@ -67,12 +67,16 @@ def prepare_compaction(state, oid: int, horizon: int) -> CompactionPlan | None:
         segments.append(seg)
     if not segments:
         return None
-    mvcc = [(seg.xmin.copy(), seg.xmax.copy()) for seg in segments]
+    last = table.segments[len(segments):]
+    mvcc = [(seg.xmin[:seg.n].copy(), seg.xmax[:seg.n].copy()) for seg in segments + last]
     status = state.txns.clog.status  # (read after the copies: it covers every xid in them)
+    dead = [_dead(status, xmin, xmax, horizon) for xmin, xmax in mvcc]
+    if not any(d.any() for d in dead):
+        return None  # (a table kept a candidate by deleted versions a snapshot still sees)
     fresh = Table(oid, types, table.capacity)
     keeps = []
-    for seg, (xmin, xmax) in zip(segments, mvcc):
-        keep = ~_dead(status, xmin, xmax, horizon)
+    for seg, d in zip(segments, dead):
+        keep = ~d
         k = int(keep.sum())
         if k:
             fresh.append(FROZEN_XID, _kept(types, seg, keep), k)

@@ -65,3 +65,17 @@ def test_a_plan_made_before_alter_table_is_not_used(store, fs):
     assert table.segments is not plan.fresh.segments
     store._wal.flush()
     assert _exact(replay(fs)) == _exact(store.state)
+
+
+def test_no_plan_for_a_table_with_nothing_to_remove(store):
+    """(A table stays an autovacuum candidate while a snapshot needs its deleted versions.)"""
+    oid, _ = _indexed_table(store)
+    rng = random.Random(4)
+    committed(store, lambda t: [store.insert_row(t, oid, _random_row(rng, k)) for k in range(200)])
+    holder = store.begin()
+    store.snapshot(holder)
+    for r in range(0, 200, 2):
+        committed(store, lambda t, r=r: store.update_row(t, oid, r, _random_row(rng, r)))
+    assert store.prepare_vacuum(oid) is None
+    store.commit(holder)
+    assert store.prepare_vacuum(oid) is not None
