@@ -83,8 +83,8 @@ def prepare_compaction(state, oid: int, horizon: int) -> CompactionPlan | None:
         keeps.append(keep)
     # numeric keys only: Python's comparisons of other keys (NaN inside them) may not order a
     # base and a batch merged as they order all rows at once
-    bases = {index_oid: state.indexes[index_oid].entries(fresh) for index_oid in state.table_indexes.get(oid, ())
-             if state.indexes[index_oid].numeric}
+    indexes = [state.indexes.get(index_oid) for index_oid in list(state.table_indexes.get(oid, ()))]
+    bases = {idx.oid: idx.entries(fresh) for idx in indexes if idx is not None and idx.numeric}  # (None: dropped)
     return CompactionPlan(oid, horizon, generation, types, segments, keeps, fresh, fresh.row_count, bases)
 
 
