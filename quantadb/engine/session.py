@@ -182,8 +182,7 @@ class Session(TransactionBlocks):
         return session, current
 
     def _role_facts(self, name: str, fallback: tuple[str, int, bool] | None = None) -> tuple[str, int, bool]:
-        if name == self._login[0]:
-            return self._login
+        # looked up again, as the login role's too: ALTER ROLE ... [NO]SUPERUSER applies to running sessions
         role = self.store.catalog.find_role(self.store.snapshot(None), name)
         if role is None:  # dropped meanwhile
             return fallback or self._login

@@ -121,23 +121,27 @@ def bind(session: "Session", stmt: Statement, param_types: list[SqlType]) -> Bou
         columns = UT.describe_utility(session, stmt.utility)
         return Bound(None, columns, [SqlType(R.TEXT) if t.pg is R.UNKNOWN else t for t in param_types])
     version = session.store.catalog.version
+    if not session.store.sees_current_catalog(session.state.txn):
+        # its own uncommitted DDL, or an old REPEATABLE READ snapshot: a plan for this view only
+        return _bind_plan(session, stmt, param_types, version, shared=False)
     last = stmt.last_bound
     if last is not None and last[0].catalog_version == version and last[1] is param_types and \
             last[2] == session.settings.version and last[3] is session.temp_schema:
         return last[0]
-    bound = _bind_plan(session, stmt, param_types, version)
+    bound = _bind_plan(session, stmt, param_types, version, shared=True)
     stmt.last_bound = (bound, param_types, session.settings.version, session.temp_schema)
     return bound
 
 
-def _bind_plan(session: "Session", stmt: Statement, param_types: list[SqlType], version: int) -> Bound:
+def _bind_plan(session: "Session", stmt: Statement, param_types: list[SqlType], version: int,
+               shared: bool) -> Bound:
     # names resolve by search_path, and by the temporary schema of a session that has one; typed
     # literals ('...'::timestamptz) are read when binding, with the time zone and date styles
     values = session.settings.values
     context = (values["search_path"], session.temp_schema, values["timezone"], values["datestyle"],
                values["intervalstyle"])
     key = (stmt.text, tuple(t.oid for t in param_types))
-    cached = session.db.plan_cache.get((session.database_oid, key))
+    cached = session.db.plan_cache.get((session.database_oid, key)) if shared else None
     if cached is not None and cached.catalog_version == version and cached.context == context:
         return cached
     node = stmt.ast
@@ -167,9 +171,10 @@ def _bind_plan(session: "Session", stmt: Statement, param_types: list[SqlType], 
                   point, write, parts.may_write,
                   txn_free=point is not None or not (parts.may_write or parts.index_reads),
                   writes_once=_writes_once(session, plan, parts, queries.catalog))
-    if len(session.db.plan_cache) > 2000:
-        session.db.plan_cache.clear()
-    session.db.plan_cache[(session.database_oid, key)] = bound
+    if shared:
+        if len(session.db.plan_cache) > 2000:
+            session.db.plan_cache.clear()
+        session.db.plan_cache[(session.database_oid, key)] = bound
     return bound
 
 

@@ -43,7 +43,7 @@ class StorageState:
         self.table_indexes: dict[int, list[int]] = {}
         self.sequences: dict[int, list] = {}  # oid -> [last_value, is_called]
         self.next_oid = FIRST_USER_OID
-        self.ddl_by: dict[int, set[int]] = {}  # xid -> relation oids its DDL touched
+        self.ddl_by: dict[int, set[int]] = {}  # xid that changed the catalog -> relation oids it touched
         self.applied_lsn = 0
         self.checkpoint_lsn = 0  # the checkpoint recovery started from
         self.compaction_plan: CompactionPlan | None = None  # the primary's, for its VACUUM record
@@ -143,14 +143,21 @@ def _end(state: StorageState, rec) -> None:
         xids = list(subs)
     status = COMMITTED if kind == R.COMMIT else ABORTED
     state.txns.finish(xids, status)
+    if not state.ddl_by:
+        return
+    changed = False
     touched: set[int] = set()
-    if state.ddl_by:
-        for x in xids:
-            touched |= state.ddl_by.pop(x, set())
-    if touched:
-        for oid in sorted(touched):
-            _reconcile(state, oid)
+    for x in xids:
+        oids = state.ddl_by.pop(x, None)
+        if oids is not None:
+            changed = True
+            touched |= oids
+    for oid in sorted(touched):
+        _reconcile(state, oid)
+    if changed:  # plans bound before now no longer show the catalog every session sees
         state.catalog.version += 1
+        if kind == R.COMMIT:
+            state.catalog.last_change = top
 
 
 def _reconcile(state: StorageState, oid: int) -> None:
@@ -181,11 +188,12 @@ def _catalog(state: StorageState, rec) -> None:
     _, xid, op, kind, value = rec
     state.txns.note(xid)
     cat = state.catalog
+    oids = state.ddl_by.setdefault(xid, set())  # its end bumps the catalog version
     if op == "drop":
         key = tuple(value)
         cat.drop(key, xid)
         if kind == "rel":
-            state.ddl_by.setdefault(xid, set()).add(key[2])
+            oids.add(key[2])
         return
     obj = from_value(value)
     if obj.oid >= state.next_oid:
@@ -196,7 +204,7 @@ def _catalog(state: StorageState, rec) -> None:
         cat.alter(obj, xid)
     if kind != "rel":
         return
-    state.ddl_by.setdefault(xid, set()).add(obj.oid)
+    oids.add(obj.oid)
     if op == "create":
         if obj.kind in HEAP_KINDS:
             state.tables[obj.oid] = Table(obj.oid, [c.type for c in obj.columns], state.capacity)

@@ -201,7 +201,9 @@ class Catalog:
         self._names: dict[tuple, set[int]] = {}
         self._indexes: dict[int, set[tuple[str, int, int]]] = {}  # table oid -> keys of its indexes
         self._referrers: dict[int, set[tuple[str, int, int]]] = {}  # table oid -> keys of tables with FKs to it
-        self.version = 0
+        self.version = 0  # bumped by every change, and when a transaction that made some ends
+        # top xid of the last committed transaction that changed the catalog (0: none since start)
+        self.last_change = 0
 
     # -- bootstrap, apply -------------------------------------------------------------
     def bootstrap(self) -> None:

@@ -216,6 +216,17 @@ class Store(RowWrites, SchemaChanges, Sequences):
                 txn.snapshot_xmin = snap.xmin
         return snap
 
+    def sees_current_catalog(self, txn: Txn | None) -> bool:
+        """Does txn see the catalog as every other session now does? Not once it changed the
+        catalog itself (uncommitted), nor on a REPEATABLE READ snapshot older than the last
+        committed change: what is bound on its view then is its own, not to share or keep."""
+        if txn is None:
+            return True
+        if txn.did_ddl:
+            return False
+        last = self._state.catalog.last_change
+        return not (last and txn.repeatable and txn.snapshot is not None and not txn.snapshot.sees(last))
+
     def top_xid(self, txn: Txn) -> int:
         """txn's top-level xid, assigned on first use: a write's, or txid_current()'s, which
         PostgreSQL allows in a read-only transaction too (no subtransaction xid is assigned)."""

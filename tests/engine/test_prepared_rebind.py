@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 
 import psycopg
+import pytest
 
 
 def test_prepared_statement_follows_search_path_and_ddl(server) -> None:
@@ -65,3 +66,60 @@ def test_point_reads_in_a_block_with_savepoints(server) -> None:
         assert conn.execute(query, [1], prepare=True).fetchone() == (11,)
         conn.commit()
         assert conn.execute(query, [1]).fetchone() == (11,)
+
+
+def _table(conn: psycopg.Connection) -> str:
+    name = f"pc_{uuid.uuid4().hex[:8]}"
+    conn.execute(f"CREATE TABLE {name} (id int PRIMARY KEY, v int)")
+    conn.execute(f"INSERT INTO {name} VALUES (1, 1)")
+    return name
+
+
+def test_a_plan_bound_on_uncommitted_ddl_is_not_shared(server) -> None:
+    """Plans are shared between sessions per catalog version: one bound by a transaction that
+    has just added a CHECK must not apply that uncommitted constraint to another session."""
+    with psycopg.connect(server.dsn, autocommit=True) as a, psycopg.connect(server.dsn, autocommit=True) as c:
+        t = _table(a)
+        a.execute(f"INSERT INTO {t} VALUES (2, 2)")
+        update = f"UPDATE {t} SET v = %s WHERE id = %s"
+        a.execute("BEGIN")
+        a.execute(f"ALTER TABLE {t} ADD CONSTRAINT small CHECK (v < 100)")
+        a.execute(update, [5, 1], prepare=True)
+        c.execute(update, [500, 2], prepare=True)  # PostgreSQL would wait for A's lock on the table
+        a.execute("ROLLBACK")
+        assert c.execute(f"SELECT id, v FROM {t} ORDER BY id").fetchall() == [(1, 1), (2, 500)]
+
+
+def test_a_plan_bound_on_an_old_repeatable_read_snapshot_is_not_shared(server) -> None:
+    """A REPEATABLE READ transaction binds on its snapshot, which does not see a CHECK committed
+    since: that plan is its own, and a fresh session still checks the constraint."""
+    with psycopg.connect(server.dsn, autocommit=True) as a, psycopg.connect(server.dsn, autocommit=True) as b, \
+            psycopg.connect(server.dsn, autocommit=True) as c:
+        t = _table(a)
+        update = f"UPDATE {t} SET v = %s WHERE id = %s"
+        a.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        a.execute(f"SELECT 1 FROM {t}")
+        b.execute(f"ALTER TABLE {t} ADD CONSTRAINT small CHECK (v < 100)")
+        a.execute(update, [5, 1], prepare=True)
+        a.execute("ROLLBACK")
+        with pytest.raises(psycopg.errors.CheckViolation):
+            c.execute(update, [500, 1], prepare=True)
+        with pytest.raises(psycopg.errors.CheckViolation):
+            a.execute(update, [500, 1], prepare=True)  # A's next transaction sees it too
+        assert c.execute(f"SELECT v FROM {t}").fetchone() == (1,)
+
+
+def test_a_committed_role_change_reaches_sessions_that_looked_meanwhile(server) -> None:
+    """A change to a role (not a relation) also ends what sessions derived from the catalog
+    before it committed: a superuser made NOSUPERUSER in a block loses access on COMMIT."""
+    role = f"r_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(server.dsn, autocommit=True) as admin:
+        t = _table(admin)
+        admin.execute(f"CREATE ROLE {role} LOGIN SUPERUSER")
+        with psycopg.connect(server.conninfo(user=role), autocommit=True) as user:
+            admin.execute("BEGIN")
+            admin.execute(f"ALTER ROLE {role} NOSUPERUSER")
+            assert user.execute(f"SELECT v FROM {t}").fetchone() == (1,)
+            admin.execute("COMMIT")
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                user.execute(f"SELECT v FROM {t}")
