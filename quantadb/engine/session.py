@@ -118,7 +118,7 @@ class Session(TransactionBlocks):
         self.started_at = time.time()
         self.state_name = "idle"
         self.query_text = ""
-        self.query_started = 0.0
+        self.query_started_us = 0  # statement_timestamp() and query_start: µs since 2000-01-01 UTC
         self.backend_start = time.time()
         self.client_addr: str | None = startup.get("_client_addr")
         self._format: FormatContext | None = None
@@ -443,8 +443,6 @@ class Session(TransactionBlocks):
         ro = ro or self.db.read_only  # a replica's, which promotion ends
         txn = self.state.txn = self.store.begin(iso, ro, self._cancel)
         txn.synchronous_commit = synchronous
-        if not self.state.started_us:  # else a point read of this implicit transaction began it
-            self.state.started_us = S.now_us()
         self.settings.begin()
         self.set_transaction_settings(txn)
         return txn
@@ -460,7 +458,9 @@ class Session(TransactionBlocks):
             self._cancel.clear()
         self.state_name = "active"
         self.query_text = stmt.text
-        self.query_started = time.time()
+        self.query_started_us = S.now_us()
+        if not self.state.started_us:  # the statement that begins a transaction gives now() its start
+            self.state.started_us = self.query_started_us
         try:
             result = self._run_with_retries(portal, inline)
         except RunInWorker:
@@ -512,8 +512,6 @@ class Session(TransactionBlocks):
             # one, with the start time recorded here (now()).
             bound = S.bind(self, stmt, portal.prepared.param_types)
             if bound.txn_free:
-                if not self.state.started_us:
-                    self.state.started_us = S.now_us()
                 floor = self.store.hold_horizon()  # what an active Txn's snapshot would hold
                 try:
                     with self.db.gate.shared():

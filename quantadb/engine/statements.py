@@ -202,7 +202,7 @@ def _writes_once(session: Session, plan: P.Plan, parts: PlanParts, catalog: Sess
 def eval_context(session: "Session", params: list[Any]) -> EvalContext:
     txn = session.state.txn
     snap = session.store.snapshot(txn)
-    now = now_us()
+    now = session.query_started_us
     ctx = EvalContext(session.format_context, session, params, session.state.started_us or now, now,
                       session.check_cancel_fn())
     ctx.services = ExecServices(session, session.store, txn, snap)

@@ -205,3 +205,18 @@ def test_txid_current_is_the_top_xid_and_assigned_once(conn):
     other = conn.execute("select txid_current()").fetchone()[0]
     assert other > xid and conn.execute("select txid_current()").fetchone() == (other,)
     conn.execute("commit")
+
+
+def test_transaction_start_is_its_first_statements_start(conn):
+    """As in PostgreSQL 15: now() is the transaction's start, which is the start of the statement
+    that began it (statement_timestamp()), and pg_stat_activity shows the same two times."""
+    activity = "SELECT xact_start = now(), query_start = statement_timestamp() FROM pg_stat_activity " \
+               "WHERE pid = pg_backend_pid()"
+    assert conn.execute("SELECT now() = statement_timestamp()").fetchone() == (True,)
+    assert conn.execute("SELECT now() = statement_timestamp() WHERE 1 = 1").fetchone() == (True,)
+    assert conn.execute(activity).fetchone() == (True, True)
+    conn.execute("BEGIN")
+    conn.execute("SELECT pg_sleep(0.01)")
+    assert conn.execute("SELECT now() < statement_timestamp()").fetchone() == (True,)
+    assert conn.execute(activity).fetchone() == (True, True)
+    conn.execute("COMMIT")

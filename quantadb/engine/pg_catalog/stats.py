@@ -46,8 +46,8 @@ def pg_stat_activity(session: "Session") -> Iterator[Row]:
                "usesysid": _role_oid(session, other.session_user), "usename": other.session_user,
                "application_name": other.settings.get("application_name") or "",
                "backend_start": timestamptz(other.backend_start),
-               "xact_start": timestamptz(other.query_started) if other.in_transaction else None,
-               "query_start": timestamptz(other.query_started), "state_change": timestamptz(other.query_started),
+               "xact_start": other.state.started_us if other.in_transaction else None,
+               "query_start": other.query_started_us or None, "state_change": other.query_started_us or None,
                "wait_event_type": None if active else "Client", "wait_event": None if active else "ClientRead",
                "state": other.state_name, "query": other.query_text, "backend_type": "client backend"}
 
