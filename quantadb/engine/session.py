@@ -119,6 +119,7 @@ class Session(TransactionBlocks):
         self.state_name = "idle"
         self.query_text = ""
         self.query_started_us = 0  # statement_timestamp() and query_start: µs since 2000-01-01 UTC
+        self._blocked_on = 0  # xid whose lock an inline attempt met, for the worker's attempt to wait for
         self.backend_start = time.time()
         self.client_addr: str | None = startup.get("_client_addr")
         self._format: FormatContext | None = None
@@ -519,6 +520,9 @@ class Session(TransactionBlocks):
                 finally:
                     self.store.release_horizon(floor)
         txn = self._ensure_txn()
+        blocked, self._blocked_on = self._blocked_on, 0
+        if blocked and not inline:  # the inline attempt met this lock: wait, then attempt again
+            self.store.wait_for(txn, blocked, self.lock_timeout_s())
         while True:
             bound = None if stmt.utility is not None else S.bind(self, stmt, portal.prepared.param_types)
             # the savepoint undoes a partial attempt before a retry (WouldBlock, RowChanged): any other
@@ -536,6 +540,7 @@ class Session(TransactionBlocks):
                 if token is not None:
                     self.store.rollback_to(txn, token)
                 if inline:
+                    self._blocked_on = block.xid
                     raise RunInWorker() from None
                 self.store.wait_for(txn, block.xid, self.lock_timeout_s())
                 continue
