@@ -43,7 +43,7 @@ from quantadb.types.values import (
     Interval,
 )
 
-__all__ = ["cast_column", "cast_value", "can_cast", "coerce_typmod"]
+__all__ = ["cast_column", "cast_value", "can_cast", "coerce_typmod", "value_converter"]
 
 _INT_OUT_OF_RANGE = {r.INT2.oid: "smallint out of range", r.INT4.oid: "integer out of range",
                      r.INT8.oid: "bigint out of range"}
@@ -206,6 +206,13 @@ def _zero_nulls(col: Column) -> np.ndarray:
 # ---- value-at-a-time casts -------------------------------------------------------------------
 
 _MAX_CACHED_CONVERTERS = 1024  # per context; typmods are the client's to vary
+
+
+def value_converter(src: SqlType, dst: SqlType, ctx: FormatContext, explicit: bool = False) -> Callable[[Any], Any]:
+    """What cast_column applies to each non-NULL value, when it has no whole-column path for the
+    pair: a value as a column of src holds it (its Python form) to dst's. The typmod of dst is
+    applied after it (coerce_typmod)."""
+    return _cached_converter(src, dst, ctx, explicit)
 
 
 def _cached_converter(src: SqlType, dst: SqlType, ctx: FormatContext, explicit: bool) -> Callable[[Any], Any]:

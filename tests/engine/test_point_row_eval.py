@@ -85,3 +85,27 @@ def test_other_expressions_fall_back_to_the_general_evaluator():
     program = RowExprs([upper, _col(1)], TYPES)
     assert not program.compiled
     assert program.run(ROWS[0], EvalContext(DEFAULT_CONTEXT)) == ["A", 10]
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"])
+def test_clocks_and_datetime_casts_match_the_general_evaluator(zone):
+    """now() and statement_timestamp(), and casts among date, timestamp and timestamptz
+    (as `INSERT ... VALUES (CURRENT_TIMESTAMP)` into a timestamp column), run on Python values."""
+    from quantadb.types.context import FormatContext
+
+    types = {name: SqlType(t) for name, t in (("date", R.DATE), ("ts", R.TIMESTAMP), ("tstz", R.TIMESTAMPTZ))}
+    now = E.Call("current_timestamp", "now", [], types["tstz"])
+    exprs = [now, E.Call("statement_timestamp", "statement_timestamp", [], types["tstz"])]
+    exprs += [E.Cast(now, t) for t in types.values()]
+    exprs += [E.Cast(E.Param(1, types[a]), types[b]) for a in types for b in types if a != b]
+    # a summer and a winter instant, a Lord Howe half-hour shift, and +/-infinity
+    for instant in (777_000_000_000_000, 762_000_000_000_000, 591_000_000_000_000):
+        for param in (instant, 9000, None, 9223372036854775807, -9223372036854775808):
+            ctx = EvalContext(FormatContext(timezone=zone), params=[param], txn_start_us=instant,
+                              stmt_start_us=instant + 5)
+            assert RowExprs(exprs, []).compiled
+            for e in exprs:
+                if isinstance(e.arg if isinstance(e, E.Cast) else e, E.Param) and param is not None and \
+                        e.arg.type.pg is R.DATE and abs(param) >= 1 << 31:
+                    continue  # not a date
+                assert _fast(RowExprs([e], []), 0, [], ctx) == _general(e, [], ctx), (zone, instant, param, e)
