@@ -74,11 +74,19 @@ def cast_column(col: Column, src: SqlType, dst: SqlType, ctx: FormatContext = DE
     if data is None:
         convert = _cached_converter(src, dst, ctx, explicit)
         data = np.empty(len(col), dtype=dst.pg.dtype)
-        fill = False if dst.pg.dtype.kind == "b" else 0
+        fill = None if dst.pg.dtype.kind == "O" else False if dst.pg.dtype.kind == "b" else 0
         items = col.data.tolist()
         ok = valid.tolist() if valid is not None else None
+        nulls = []  # values a converter turned into NULL (an infinite timestamp as a time)
         for i, v in enumerate(items):
-            data[i] = convert(v) if ok is None or ok[i] else (None if dst.pg.dtype.kind == "O" else fill)
+            out = convert(v) if ok is None or ok[i] else fill
+            if out is None:
+                nulls.append(i)
+                out = fill
+            data[i] = out
+        if nulls:
+            valid = np.ones(len(col), dtype=np.bool_) if valid is None else valid.copy()
+            valid[nulls] = False
         if dst.pg.is_array:  # element typmods were applied by the converter
             return Column(data, valid)
     return coerce_typmod(Column(data, valid), dst, explicit)
@@ -403,12 +411,13 @@ def _datetime_special(s: int, d: int, ctx: FormatContext) -> Callable[[Any], Any
         return lambda v: v if v in ts_inf else dt.local_to_utc_micros(v, zone)
     if s == r.TIMESTAMPTZ.oid and d == r.TIMESTAMP.oid:
         return lambda v: v if v in ts_inf else _to_local(v, zone)
+    # an infinite timestamp has no time of day: NULL, as PostgreSQL's timestamp_time returns
     if s == r.TIMESTAMP.oid and d == r.TIME.oid:
-        return lambda v: v % USECS_PER_DAY
+        return lambda v: None if v in ts_inf else v % USECS_PER_DAY
     if s == r.TIMESTAMPTZ.oid and d == r.TIME.oid:
-        return lambda v: _to_local(v, zone) % USECS_PER_DAY
+        return lambda v: None if v in ts_inf else _to_local(v, zone) % USECS_PER_DAY
     if s == r.TIMESTAMPTZ.oid and d == r.TIMETZ.oid:
-        return lambda v: (_to_local(v, zone) % USECS_PER_DAY, dt.zone_offset_seconds(zone, v))
+        return lambda v: None if v in ts_inf else (_to_local(v, zone) % USECS_PER_DAY, dt.zone_offset_seconds(zone, v))
     if s == r.TIME.oid and d == r.INTERVAL.oid:
         return lambda v: Interval(0, 0, int(v))
     if s == r.TIME.oid and d == r.TIMETZ.oid:

@@ -88,6 +88,18 @@ def test_vectorized_cast_keeps_nulls():
     assert out.valid.tolist() == [True, False, True]
 
 
+@pytest.mark.parametrize("src", [r.TIMESTAMP, r.TIMESTAMPTZ])
+@pytest.mark.parametrize("dst", [r.TIME, r.TIMETZ])
+def test_an_infinite_timestamp_has_no_time_of_day(src, dst):
+    """As PostgreSQL 15's timestamp_time and timestamptz_time(tz): NULL, not an error or a time."""
+    if (src, dst) == (r.TIMESTAMP, r.TIMETZ):
+        return  # that one goes through timestamptz
+    big = np.iinfo(np.int64)
+    col = Column(np.array([big.max, 3_723_000_000, big.min, 0]), np.array([True, True, True, False]))
+    out = cast_column(col, S(src), S(dst), FormatContext(timezone="America/New_York"))
+    assert out.valid.tolist() == [False, True, False, False]
+
+
 @pytest.mark.parametrize("src,dst,context", [
     (r.INT4, r.INT8, "i"), (r.INT8, r.INT4, "a"), (r.FLOAT8, r.INT4, "a"), (r.INT4, r.NUMERIC, "i"),
     (r.NUMERIC, r.FLOAT8, "i"), (r.BOOL, r.INT4, "e"), (r.INT4, r.BOOL, "e"), (r.TEXT, r.INT4, "e"),
