@@ -3,6 +3,8 @@ semantics including SET LOCAL and rollback of SET inside a failed transaction.""
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 
 from quantadb import __version__
@@ -212,17 +214,85 @@ def normalize(name: str, value: str) -> str:
     return value
 
 
+# Units a value may be given in, largest first, as PostgreSQL's unit conversion tables (guc.c),
+# in bytes or milliseconds; a setting's base unit is one of them (shared_buffers' is 8kB blocks).
+_MEMORY_UNITS = {"TB": 1024.0 ** 4, "GB": 1024.0 ** 3, "MB": 1024.0 ** 2, "kB": 1024.0, "B": 1.0}
+_TIME_UNITS = {"d": 86400000.0, "h": 3600000.0, "min": 60000.0, "s": 1000.0, "ms": 1.0, "us": 0.001}
+_MEMORY_HINT = 'Valid units for this parameter are "B", "kB", "MB", "GB", and "TB".'
+_TIME_HINT = 'Valid units for this parameter are "us", "ms", "s", "min", "h", and "d".'
+# base unit: (its table, its size in the table's unit, the hint for a unit not in the table)
+_BASE_UNITS = {"kB": (_MEMORY_UNITS, 1024.0, _MEMORY_HINT), "8kB": (_MEMORY_UNITS, 8192.0, _MEMORY_HINT),
+               "ms": (_TIME_UNITS, 1.0, _TIME_HINT)}
+_INT_MIN, _INT_MAX = -(2 ** 31), 2 ** 31 - 1
+# strtol(value, &end, 0), then strtod when it stops at a decimal point or exponent, as parse_int
+_STRTOL = re.compile(r"\s*[+-]?(?:0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
+_STRTOD = re.compile(r"\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def _conversions(unit: str) -> list[tuple[str, float]]:
+    """(unit name, how many base units it is), largest first, for a setting of base `unit`."""
+    table, size, _hint = _BASE_UNITS[unit]
+    return [(name, factor / size) for name, factor in table.items()]
+
+
+def _number(value: str) -> tuple[float, str] | None:
+    """The number `value` starts with and the rest after it, stripped, as PostgreSQL's parse_int
+    reads it: strtol with base 0 (so 010 is octal, 0x10 hex), and strtod if that stops at a
+    decimal point or exponent. None if it does not start with a number."""
+    match = _STRTOL.match(value)
+    end = match.end() if match else 0
+    if value[end:end + 1] in (".", "e", "E"):
+        match = _STRTOD.match(value)
+        if match is None:
+            return None
+        number = float(match.group())
+    elif match is None:
+        return None
+    else:
+        text = match.group().strip()
+        digits = text.lstrip("+-")
+        base = 16 if digits[:2] in ("0x", "0X") else 8 if len(digits) > 1 and digits[0] == "0" else 10
+        number = float(int(text, base))
+    return number, value[match.end():].strip()
+
+
 def _integer(setting: Setting, value: str) -> str:
-    text = value.strip().lower()
-    units = {"ms": 1, "s": 1000, "min": 60000, "h": 3600000, "d": 86400000,
-             "kb": 1, "mb": 1024, "gb": 1024 * 1024}
-    for suffix, factor in sorted(units.items(), key=lambda kv: -len(kv[0])):
-        if text.endswith(suffix) and text[:-len(suffix)].strip().lstrip("-").replace(".", "", 1).isdigit():
-            return str(int(float(text[:-len(suffix)]) * factor))
-    try:
-        return str(int(float(text)))
-    except ValueError:
-        raise InvalidParameterValue(f'invalid value for parameter "{setting.name}": "{value}"') from None
+    """The value in the setting's base unit, as PostgreSQL's parse_int: a unit
+    (case-sensitive) is allowed only for a setting that has one, a fraction is rounded half-even."""
+    invalid = f'invalid value for parameter "{setting.name}": "{value}"'
+    parsed = _number(value)
+    if parsed is None or math.isinf(parsed[0]):
+        raise InvalidParameterValue(invalid)
+    number, unit = parsed
+    if unit:
+        if setting.unit is None:
+            raise InvalidParameterValue(invalid)
+        conversions = _conversions(setting.unit)
+        names = [name for name, _ in conversions]
+        if unit not in names:
+            raise InvalidParameterValue(invalid, hint=_BASE_UNITS[setting.unit][2])
+        i = names.index(unit)
+        number *= conversions[i][1]
+        if i + 1 < len(conversions):  # "1.5s" is 1500 ms: a fraction rounds to the next smaller unit
+            smaller = conversions[i + 1][1]
+            number = round(number / smaller) * smaller
+    result = round(number)
+    if not _INT_MIN <= result <= _INT_MAX:
+        raise InvalidParameterValue(invalid, hint="Value exceeds integer range.")
+    return str(result)
+
+
+def display(setting: Setting, value: str) -> str:
+    """The value as SHOW and current_setting() give it: an integer with a unit in the largest
+    unit that divides it exactly (7000 ms is 7s, 1500 ms 1500ms, 4096 kB 4MB), as PostgreSQL's
+    convert_int_from_base_unit; pg_settings.setting keeps the number in the base unit."""
+    if setting.unit is None or setting.vartype != "integer" or int(value) <= 0:
+        return value
+    number = int(value)
+    # the base unit (factor 1) or a smaller one always qualifies
+    name, factor = next((name, factor) for name, factor in _conversions(setting.unit)
+                        if factor <= 1.0 or number % int(factor) == 0)
+    return f"{round(number / factor)}{name}"
 
 
 def _timezone(value: str) -> str:
@@ -269,10 +339,12 @@ class Settings:
         return self.custom.get(key)
 
     def show(self, name: str) -> tuple[str, str]:
-        """(column name, value) for SHOW; 42704 for an unknown parameter."""
+        """(column name, value) for SHOW and current_setting(), with its unit; 42704 for an unknown
+        parameter."""
         key = name.lower()
         if key in SETTINGS:
-            return SETTINGS[key].name, self.values[key]
+            setting = SETTINGS[key]
+            return setting.name, display(setting, self.values[key])
         if key in self.custom:
             return name, self.custom[key]
         raise UndefinedObject(f'unrecognized configuration parameter "{name}"')

@@ -100,7 +100,7 @@ def test_set_is_undone_by_rollback_and_set_local_by_commit(conn):
     assert conn.execute("show statement_timeout").fetchone() == ("0",)
     conn.execute("begin")
     conn.execute("set local statement_timeout = 7000")
-    assert conn.execute("show statement_timeout").fetchone() == ("7000",)
+    assert conn.execute("show statement_timeout").fetchone() == ("7s",)
     conn.execute("commit")
     assert conn.execute("show statement_timeout").fetchone() == ("0",)
 
