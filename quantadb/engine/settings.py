@@ -206,6 +206,8 @@ def normalize(name: str, value: str) -> str:
                                     detail="Only the postgres interval style is supported.")
     if setting.vartype == "integer":
         return _integer(setting, value)
+    if setting.vartype == "real":
+        return _real(setting, value)
     if setting.name == "synchronous_commit":
         v = value.lower()
         if v not in ("on", "off", "local", "remote_write", "remote_apply", "true", "false", "yes", "no", "1", "0"):
@@ -257,7 +259,7 @@ def _number(value: str) -> tuple[float, str] | None:
 
 
 def _integer(setting: Setting, value: str) -> str:
-    """The value in the setting's base unit, as PostgreSQL's parse_int: a unit
+    """The value in the setting's base unit, as PostgreSQL's parse_int and its range check: a unit
     (case-sensitive) is allowed only for a setting that has one, a fraction is rounded half-even."""
     invalid = f'invalid value for parameter "{setting.name}": "{value}"'
     parsed = _number(value)
@@ -279,7 +281,25 @@ def _integer(setting: Setting, value: str) -> str:
     result = round(number)
     if not _INT_MIN <= result <= _INT_MAX:
         raise InvalidParameterValue(invalid, hint="Value exceeds integer range.")
+    low, high = BOUNDS.get(setting.name, (str(_INT_MIN), str(_INT_MAX)))
+    if not int(low) <= result <= int(high):
+        unit_name = f" {setting.unit}" if setting.unit else ""
+        raise InvalidParameterValue(f'{result}{unit_name} is outside the valid range for parameter '
+                                    f'"{setting.name}" ({low} .. {high})')
     return str(result)
+
+
+def _real(setting: Setting, value: str) -> str:
+    """As PostgreSQL's parse_real (strtod) and its range check; shown as C's %g."""
+    match = _STRTOD.match(value)
+    if match is None or value[match.end():].strip():
+        raise InvalidParameterValue(f'invalid value for parameter "{setting.name}": "{value}"')
+    number = float(match.group())
+    low, high = BOUNDS[setting.name]
+    if not float(low) <= number <= float(high):
+        raise InvalidParameterValue(f'{number:g} is outside the valid range for parameter "{setting.name}" '
+                                    f'({low} .. {high})')
+    return f"{number:g}"
 
 
 def display(setting: Setting, value: str) -> str:

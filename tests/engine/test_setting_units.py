@@ -85,3 +85,31 @@ def test_invalid_values(conn, name: str, value: str, hint: str | None) -> None:
         conn.execute(f"set {name} = '{value}'")
     assert e.value.diag.message_primary == f'invalid value for parameter "{name}": "{value}"'
     assert e.value.diag.message_hint == hint
+
+
+@pytest.mark.parametrize("name,value,message", [
+    ("statement_timeout", "-1", '-1 ms is outside the valid range for parameter "statement_timeout" (0 .. 2147483647)'),
+    ("idle_in_transaction_session_timeout", "-1s",
+     '-1000 ms is outside the valid range for parameter "idle_in_transaction_session_timeout" (0 .. 2147483647)'),
+    ("work_mem", "63", '63 kB is outside the valid range for parameter "work_mem" (64 .. 2147483647)'),
+    ("work_mem", "2048B", '2 kB is outside the valid range for parameter "work_mem" (64 .. 2147483647)'),
+    ("maintenance_work_mem", "1000",
+     '1000 kB is outside the valid range for parameter "maintenance_work_mem" (1024 .. 2147483647)'),
+    ("extra_float_digits", "4", '4 is outside the valid range for parameter "extra_float_digits" (-15 .. 3)'),
+    ("max_parallel_workers_per_gather", "2000",
+     '2000 is outside the valid range for parameter "max_parallel_workers_per_gather" (0 .. 1024)'),
+    ("random_page_cost", "-1", '-1 is outside the valid range for parameter "random_page_cost" (0 .. 1.79769e+308)'),
+])
+def test_values_outside_the_bounds_pg_settings_gives(conn, name: str, value: str, message: str) -> None:
+    with pytest.raises(errors.InvalidParameterValue) as e:
+        conn.execute(f"set {name} = '{value}'")
+    assert e.value.diag.message_primary == message
+
+
+def test_numbers_without_a_unit(conn) -> None:
+    assert _shown(conn, "extra_float_digits", "1.5") == ("2", "2", "2")
+    assert _shown(conn, "extra_float_digits", "0x2") == ("2", "2", "2")
+    assert _shown(conn, "random_page_cost", "1e3") == ("1000", "1000", "1000")
+    assert _shown(conn, "random_page_cost", "1.5") == ("1.5", "1.5", "1.5")
+    with pytest.raises(errors.InvalidParameterValue, match='invalid value for parameter "random_page_cost": "2ms"'):
+        conn.execute("set random_page_cost = '2ms'")
