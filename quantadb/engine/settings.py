@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from quantadb import __version__
-from quantadb.errors import InvalidParameterValue, UndefinedObject
+from quantadb.errors import InvalidParameterValue, SqlError, UndefinedObject
 from quantadb.types.datetime import canonical_zone_name
 
 SERVER_VERSION = "15.8"
@@ -342,13 +342,17 @@ class Settings:
         self._local_saved: dict[str, str] = {}
         self.changed: dict[str, str] = {}
         self.version = 0  # bumped by every change of a value: caches derived from values compare it
+        # the start-up packet's settings (and those of its `options`); a value a setting does not
+        # take ends the connection (FATAL 22023), as in PostgreSQL. Parameters QuantaDB does not
+        # know are passed over: drivers send PostgreSQL settings it has no use for
         for name, value in (startup or {}).items():
             key = name.lower()
             if key in SETTINGS and not SETTINGS[key].read_only:
                 try:
                     v = normalize(key, value.strip("'"))
-                except Exception:
-                    continue
+                except SqlError as exc:
+                    exc.severity = "FATAL"
+                    raise
                 self.values[key] = v
                 self.session_defaults[key] = v
 

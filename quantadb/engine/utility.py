@@ -130,7 +130,7 @@ def _set_transaction(session: "Session", u: U.SetTransactionStmt, portal, inline
 
 def _show(session: "Session", u: U.ShowStmt, portal, inline) -> Result:
     if u.name == "all":
-        rows = [(s.name, session.settings.get(k), s.description) for k, s in sorted(SETTINGS.items())]
+        rows = [(s.name, session.settings.show(k)[1], s.description) for k, s in sorted(SETTINGS.items())]
         return _text_result("SHOW", ["name", "setting", "description"], rows)
     name, value = session.settings.show(u.name)
     return _text_result("SHOW", [name], [(value,)])

@@ -16,7 +16,7 @@ import re
 from typing import TYPE_CHECKING
 
 from quantadb.errors import (FeatureNotSupported, InvalidAuthorizationSpecification, InvalidParameterValue,
-                             ProtocolViolation, TooManyConnections)
+                             ProtocolViolation, SyntaxError, TooManyConnections)
 from quantadb.util.passwords import check_plaintext, parse_scram_verifier
 from quantadb.wire import backend
 from quantadb.wire.auth import SCRAM, ScramExchange, check_md5, password_failed
@@ -85,6 +85,8 @@ async def start(conn: "Connection") -> None:
                                                 severity="FATAL")
     database = params.get("database") or user
     params["database"] = database
+    for name, value in command_line_settings(params.pop("options", "")):
+        params.setdefault(name, value)  # a parameter of its own in the packet wins, as in PostgreSQL
     if "client_encoding" in params:
         params["client_encoding"] = normalize_encoding(params["client_encoding"])
     if server.config.statement_timeout_ms > 0:
@@ -102,6 +104,41 @@ async def start(conn: "Connection") -> None:
     conn.send(backend.ready_for_query(session.transaction_status))
     log.debug("[wire] session pid=%d user=%s database=%s from %s%s", conn.pid, user, database,
               conn.address, " (TLS)" if conn.tls else "")
+
+
+def command_line_settings(options: str) -> list[tuple[str, str]]:
+    """The settings in the `options` startup parameter (libpq's PGOPTIONS): `-c name=value` or
+    `--name=value` (dashes in the name read as underscores), split at whitespace that no
+    backslash escapes, as PostgreSQL's pg_split_opts and process_postgres_switches read them."""
+    args, word, pending = [], [], False
+    chars = iter(options)
+    for ch in chars:
+        if ch.isspace():
+            if pending:
+                args.append("".join(word))
+                word, pending = [], False
+            continue
+        word.append(next(chars, "") if ch == "\\" else ch)
+        pending = True
+    if pending:
+        args.append("".join(word))
+    out = []
+    words = iter(args)
+    for arg in words:
+        if arg == "-c":
+            flag, option = "-c ", next(words, "")
+        elif arg.startswith("-c"):
+            flag, option = "-c ", arg[2:]
+        elif arg.startswith("--") and len(arg) > 2:
+            flag, option = "--", arg[2:]
+        else:
+            raise SyntaxError(f"invalid command-line argument for server process: {arg}",
+                              hint='Try "postgres --help" for more information.', severity="FATAL")
+        name, eq, value = option.partition("=")
+        if not eq:
+            raise SyntaxError(f"{flag}{name} requires a value", severity="FATAL")
+        out.append((name.replace("-", "_"), value))
+    return out
 
 
 def _hba_message(conn: "Connection", user: str, database: str) -> str:

@@ -18,3 +18,26 @@ def test_setting_as_postgres_reports_it(server, name: str, value: str, context: 
         row = conn.execute("SELECT setting, context FROM pg_settings WHERE name = %s", [name]).fetchone()
         assert row == (value, context)
         assert conn.execute("SELECT current_setting(%s)", [name]).fetchone()[0] == value
+
+
+def test_settings_in_the_options_startup_parameter(server) -> None:
+    """libpq's options (PGOPTIONS) set settings as PostgreSQL 15 reads them: -c name=value or
+    --name=value, backslash-escaped spaces; a parameter of the packet's own wins."""
+    options = r"-c statement_timeout=5s --lock-timeout=2s -c application_name=from\ options"
+    with psycopg.connect(server.dsn, autocommit=True, options=options, application_name="own") as conn:
+        assert conn.execute("SHOW statement_timeout").fetchone() == ("5s",)
+        assert conn.execute("SHOW lock_timeout").fetchone() == ("2s",)
+        assert conn.execute("SHOW application_name").fetchone() == ("own",)
+        assert ("statement_timeout", "5s") in [(n, v) for n, v, _ in conn.execute("SHOW ALL").fetchall()]
+    with psycopg.connect(server.dsn, autocommit=True, options=r"-c application_name=a\ b") as conn:
+        assert conn.execute("SHOW application_name").fetchone() == ("a b",)
+
+
+@pytest.mark.parametrize("options,message", [
+    ("-c statement_timeout=5x", 'invalid value for parameter "statement_timeout": "5x"'),
+    ("-x", "invalid command-line argument for server process: -x"),
+    ("-c statement_timeout", "-c statement_timeout requires a value"),
+])
+def test_bad_options_end_the_connection(server, options: str, message: str) -> None:
+    with pytest.raises(psycopg.OperationalError, match=message):
+        psycopg.connect(server.dsn, options=options)
