@@ -19,7 +19,10 @@ dicts or mixed kinds) are keyed by a *key form* of their type (`key_form`), appl
 the index to every key added and probed, so callers pass plain values either way. So are
 numeric values and floats in keys of several columns: a NaN (which Decimal refuses to order
 and float equals to nothing) becomes NAN_KEY, equal to itself and above every number, as
-PostgreSQL orders NaN. (A one-float-column index keeps numpy float64 keys; numpy sorts NaN last.)
+PostgreSQL orders NaN. A one-float-column index keeps numpy float keys (numpy sorts and
+searchsorts NaN last, as one value); its delta keys every NaN as the one object `FLOAT_NAN`, which
+a dict finds by identity, and `lookup_key` looks a NaN up apart, after a miss, so an integer key
+pays nothing for it.
 """
 
 from __future__ import annotations
@@ -99,6 +102,7 @@ class _NaNKey:
 
 
 NAN_KEY = _NaNKey()
+FLOAT_NAN = float("nan")  # the delta key of every NaN of a one-float-column index
 
 
 def _nan_key(v: Any) -> Any:
@@ -130,9 +134,10 @@ def key_forms(types: list[SqlType], attnums: tuple[int, ...]) -> Forms:
 
 
 def stored_key(forms: Forms, key):
-    """A key (a column value, or a tuple of them) as an index with these forms stores it."""
+    """A key (a column value, or a tuple of them) as an index with these forms stores it: equal
+    keys (NaNs too) give equal stored keys."""
     if forms is None:
-        return key
+        return FLOAT_NAN if type(key) is float and key != key else key
     if len(forms) == 1:
         return forms[0](key)
     return _each(forms, key)
@@ -208,6 +213,9 @@ class Index:
             key = self.stored_key(key)
         delta = self._delta
         cur = delta.get(key)
+        if cur is None and type(key) is float and key != key:  # a new key: NaN is keyed as one
+            key = FLOAT_NAN
+            cur = delta.get(key)
         if cur is None:
             delta[key] = rowid
         elif type(cur) is list:
@@ -418,13 +426,30 @@ class Index:
                     break
         except TypeError:  # a key not comparable with the column's keys matches nothing
             lo = hi = 0
-        out = rows[lo:hi].tolist() if hi > lo else []
+        if hi > lo:
+            out = rows[lo:hi].tolist()
+        elif type(key) is float and key != key:  # (only after a miss: no cost to other keys)
+            return self._lookup_nan()
+        else:
+            out = []
         if v is None:
             return out
         extra = v if type(v) is list else [v]
         if not out:
             return list(extra)
         out += [r for r in extra if r not in out]  # (an entry merged meanwhile shows twice)
+        return out
+
+    def _lookup_nan(self) -> list[int]:
+        """lookup_key of a float NaN: the base's NaNs are its last keys (numpy sorts them there,
+        and searchsorted agrees), the delta's are under FLOAT_NAN."""
+        v = self._delta.get(FLOAT_NAN)  # the delta before the base
+        keys, rows = self._base
+        if keys.dtype.kind != "f":
+            return []
+        out = rows[int(keys.searchsorted(FLOAT_NAN)):].tolist()
+        if v is not None:
+            out += [r for r in (v if type(v) is list else [v]) if r not in out]
         return out
 
     def lookup_array(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -439,10 +464,12 @@ class Index:
         starts = np.repeat(lo - (np.cumsum(cnt) - cnt), cnt)
         rows = base_rows[starts + np.arange(total)] if total else _EMPTY
         if self._delta:
-            in_delta = np.flatnonzero(np.isin(keys, self._key_array(list(self._delta))))
+            in_delta = np.isin(keys, self._key_array(list(self._delta)))
+            if keys.dtype.kind == "f" and FLOAT_NAN in self._delta:
+                in_delta |= np.isnan(keys)  # (isin finds no NaN)
             extra_pos, extra_rows = [], []
-            for p in in_delta.tolist():
-                v = self._delta[keys[p].item()]
+            for p in np.flatnonzero(in_delta).tolist():
+                v = self._delta[stored_key(None, keys[p].item())]
                 for r in (v if type(v) is list else [v]):
                     extra_pos.append(p)
                     extra_rows.append(r)

@@ -112,7 +112,7 @@ class RowWrites:
             if not idx.unique or old is not None and kept.issuperset(idx.attnums):
                 continue
             key = row_key(values, idx.attnums)
-            if key is None or old is not None and _old_key(table, old, idx.attnums) == key:
+            if key is None or old is not None and _same_key(idx, _old_key(table, old, idx.attnums), key):
                 continue
             self._check_unique_key(txn, table, idx, key)
 
@@ -125,6 +125,8 @@ class RowWrites:
         keys = col.data[:n][mask]
         ordered = np.sort(keys)
         dup = np.flatnonzero(ordered[1:] == ordered[:-1])
+        if not len(dup) and ordered.dtype.kind == "f" and len(ordered) > 1 and np.isnan(ordered[-2]):
+            dup = [len(ordered) - 2]  # two NaNs (sorted last), equal keys as in PostgreSQL
         if len(dup):
             raise self._unique_violation(self._index_name(idx.oid), table.oid, idx.attnums, ordered[dup[0]].item())
         pos, rows = idx.lookup_array(keys)
@@ -249,6 +251,8 @@ class RowWrites:
             for a, o in zip(idx.attnums, old):
                 new = cols[a - 1]
                 diff = np.asarray(new.data != o.data, dtype=np.bool_).reshape(-1)
+                if new.data.dtype.kind == "f" and o.data.dtype.kind == "f":
+                    diff &= ~(np.isnan(new.data) & np.isnan(o.data))  # NaN keeps a NaN key
                 if new.valid is not None or o.valid is not None:
                     nv = np.ones(len(rowids), np.bool_) if new.valid is None else new.valid
                     ov = np.ones(len(rowids), np.bool_) if o.valid is None else o.valid
@@ -318,6 +322,16 @@ class RowWrites:
                         raise WouldBlock(int(arr[np.argmax(busy)]))
             xid = self._write_xid(txn)
             self._log((R.TRUNCATE, xid, rel_oid), txn)
+
+
+def _same_key(idx: Index, old, new) -> bool:
+    """Whether an index keys these two values alike (NaN as NaN)."""
+    if old == new:
+        return True
+    if old is None or type(old) is tuple and None in old:  # (a NULL is no key)
+        return False
+    old, new = idx.stored_key(old), idx.stored_key(new)
+    return old is new or old == new  # (the one FLOAT_NAN is itself, not == itself)
 
 
 def _old_key(table: Table, rowid: int, attnums: tuple[int, ...]):
