@@ -442,20 +442,27 @@ class Table:
         self.dead_since_vacuum += len(rowids)
 
     def truncate(self, xid: int, status: np.ndarray) -> None:
-        """TRUNCATE: every version not already deleted gets xmax = xid (empty once xid commits)."""
+        """TRUNCATE: every version not already deleted gets xmax = xid (empty once xid commits).
+        They count as deleted ones do (set_xmax), so that autovacuum and the next index prune
+        reclaim them."""
         cap = self.capacity
+        killed = 0
         for seg_no, seg in enumerate(self.segments):
             n = seg.n
             xmax = seg.xmax[:n]
             live = (xmax == 0) | (status[xmax] == ABORTED)
             live &= status[seg.xmin[:n]] != ABORTED
             xmax[live] = xid
-            seg.n_xmax += int(live.sum())
+            k = int(live.sum())
+            seg.n_xmax += k
+            killed += k
             first = seg_no * cap
             if first < self.prune_from:
                 rowids = np.flatnonzero(live) + first
                 self._prune_rows.frombytes(rowids[rowids < self.prune_from].tobytes())
         self.live_estimate = 0
+        self.dead_since_prune += killed
+        self.dead_since_vacuum += killed
 
     # -- reads ----------------------------------------------------------------------------
     def xmin_xmax(self, rowid: int) -> tuple[int, int]:

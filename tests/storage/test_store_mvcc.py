@@ -8,6 +8,7 @@ import threading
 import numpy as np
 import pytest
 from store_helpers import cols, committed, create_table, insert, peek, rows
+from test_store_replay import replay
 
 from quantadb.errors import DeadlockDetected, LockNotAvailable, QueryCanceled, SerializationFailure
 from quantadb.storage.store import RowChanged, WouldBlock
@@ -215,6 +216,31 @@ def test_vacuum_candidates_after_churn(store, table):
     assert store.vacuum_candidates(min_dead=3, fraction=0.0) == [table]
     store.vacuum(table)
     assert store.vacuum_candidates(min_dead=3, fraction=0.0) == []
+
+
+def test_truncated_rows_count_as_dead_for_autovacuum_and_prune(store, fs):
+    """TRUNCATE's versions counted as dead as DELETE's do: a truncated table was no autovacuum
+    candidate (nor due an index prune) however many rows it had held."""
+    oid, pk = create_table(store)
+    committed(store, lambda t: insert(store, t, oid, list(range(1500))))
+    committed(store, lambda t: store.delete(t, oid, np.array([0]), store.snapshot(t)))
+    assert store.vacuum_candidates() == []
+    aborted = store.begin()
+    store.truncate(aborted, oid)  # (counted like an aborted DELETE: a VACUUM finds nothing to do)
+    store.abort(aborted)
+    committed(store, lambda t: store.truncate(t, oid))
+    table = store.table(oid)
+    assert table.dead_since_vacuum == 1 + 1499 + 1499 and table.dead_since_prune == 1 + 1499 + 1499
+    assert store.vacuum_candidates() == [oid]  # the default threshold: 1000 + 20% of the live rows
+    committed(store, lambda t: insert(store, t, oid, [1]))
+    committed(store, lambda t: store.delete(t, oid, _rowid(store, t, oid, 1), store.snapshot(t)))
+    assert len(store.index(pk)) <= 2  # the DELETE's prune dropped the truncated versions' entries
+    store.vacuum(oid)
+    assert store.vacuum_candidates() == []
+    assert store.table(oid).row_count == 0 and peek(store, oid) == []
+    store._wal.flush()
+    replayed = replay(fs).tables[oid]
+    assert (replayed.row_count, replayed.dead_since_vacuum) == (0, 0)
 
 
 def test_waiter_wakes_when_the_blocking_subtransaction_rolls_back(store, table):
