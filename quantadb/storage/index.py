@@ -318,10 +318,10 @@ class Index:
             if not ok.all():  # a row with a NULL key is not indexed
                 keys = [k for k, good in zip(keys, ok.tolist()) if good]
                 dead = set(rowids[ok].tolist())
-            if self._forms is not None:
+            if self._forms is not None or self._dtype.kind == "f":  # (a float NaN: FLOAT_NAN)
                 keys = [self.stored_key(k) for k in keys]
             dropped = self._drop_entries(set(keys), dead)
-        if dropped < len(dead):  # look at every entry (also for a key not equal to itself: NaN)
+        if dropped < len(dead):  # look at every entry
             dropped += self._drop_entries(list(self._delta), dead)
         self._delta_count -= dropped
         if self.ordered and dropped:
