@@ -4,6 +4,7 @@ rows, and foreign-key enforcement."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING, Callable
 
 import numpy as np
@@ -180,24 +181,23 @@ class ExecServices:
     def _referenced_rows_changing(self, rel_oid: int, old: Batch, new: Batch | None) -> None:
         """NO ACTION / RESTRICT refuse, CASCADE follows, SET NULL / SET DEFAULT clear."""
         for child, fk in self._referencing(rel_oid):
-            old_keys = [old.columns[a - 1] for a in fk.ref_columns]
-            if new is not None:
-                changed = np.zeros(old.length, dtype=bool)
-                for a in fk.ref_columns:
-                    o, n = column_values(old.columns[a - 1]), column_values(new.columns[a - 1])
-                    changed |= np.array([x != y for x, y in zip(o, n)], dtype=bool)
-                if not changed.any():
-                    continue
-                old_keys = [take(k, np.flatnonzero(changed)) for k in old_keys]
-            wanted = set(zip(*[column_values(k) for k in old_keys]))
-            wanted.discard(None)
+            old_keys = zip(*[column_values(old.columns[a - 1]) for a in fk.ref_columns])
+            if new is None:
+                wanted: dict = {k: None for k in map(_match_key, old_keys) if k is not None}
+            else:  # the keys that change, to their new values
+                new_keys = zip(*[column_values(new.columns[a - 1]) for a in fk.ref_columns])
+                wanted = {}
+                for o, n in zip(old_keys, new_keys):
+                    key = _match_key(o)
+                    if key is not None and key != _match_key(n):
+                        wanted[key] = n
             if not wanted:
                 continue
             attnums = [c.attnum for c in sorted(child.columns, key=lambda c: c.attnum)]
             hits_rowids, hits_rows = [], []
             for scan in self.store.table(child.oid).scan(self.snapshot, attnums, True):
-                keys = list(zip(*[column_values(scan.columns[a - 1]) for a in fk.columns]))
-                mask = np.array([k in wanted for k in keys], dtype=bool)
+                keys = zip(*[column_values(scan.columns[a - 1]) for a in fk.columns])
+                mask = np.array([_match_key(k) in wanted for k in keys], dtype=bool)
                 if mask.any():
                     hits_rowids.append(scan.rowids[mask])
                     hits_rows.append(Batch([take(c, mask) for c in scan.columns], int(mask.sum())))
@@ -210,9 +210,8 @@ class ExecServices:
                 first = hits_rows[0]
                 _, values = self._key_text(child, fk.columns, [first.columns[a - 1] for a in fk.columns], 0)
                 names = ", ".join(c.name for a in fk.ref_columns for c in parent.columns if c.attnum == a)
-                verb = "update" if new is not None else "delete"
                 raise ForeignKeyViolation(
-                    f'{verb} on table "{self.session.catalog().relation(rel_oid).name}" violates foreign key '
+                    f'update or delete on table "{parent.name}" violates foreign key '
                     f'constraint "{fk.name}" on table "{child.name}"',
                     detail=f'Key ({names})=({values}) is still referenced from table "{child.name}".',
                     constraint=fk.name)
@@ -223,13 +222,12 @@ class ExecServices:
                 self.store.delete(self.txn, child.oid, rowids, self.snapshot)
                 continue
             cols = list(rows.columns)
-            for a, ra in zip(fk.columns, fk.ref_columns):
+            if action == "c":  # ON UPDATE CASCADE: each row takes its parent's new key
+                new_keys = [wanted[_match_key(k)] for k in zip(*[column_values(cols[a - 1]) for a in fk.columns])]
+            for i, a in enumerate(fk.columns):
                 col_type = next(c.type for c in child.columns if c.attnum == a)
-                if action == "c":  # ON UPDATE CASCADE: take the new key
-                    mapping = dict(zip(column_values(old.columns[ra - 1]), column_values(new.columns[ra - 1])))
-                    cols[a - 1] = from_values([mapping.get(v, v) for v in column_values(cols[a - 1])], col_type)
-                else:
-                    cols[a - 1] = from_values([None] * rows.length, col_type)
+                values = [k[i] for k in new_keys] if action == "c" else [None] * rows.length
+                cols[a - 1] = from_values(values, col_type)
             self.store.update(self.txn, child.oid, rowids, cols, self.snapshot)
 
     def _owner(self, fk: ConstraintDef) -> RelationDef:
@@ -244,6 +242,20 @@ class ExecServices:
             v = column_values(take(col, np.array([row])))[0]
             values.append("null" if v is None else format_value(c.type, v, self.session.format_context))
         return ", ".join(names), ", ".join(values)
+
+
+_NAN = object()  # every NaN key, float or numeric: equal to itself, as in PostgreSQL
+
+
+def _match_key(values: tuple) -> tuple | None:
+    """A foreign key's value as rows match on it: None when a column is NULL, which matches
+    nothing (MATCH SIMPLE), and NaN equal to NaN, as PostgreSQL's = makes it."""
+    out = []
+    for v in values:
+        if v is None:
+            return None
+        out.append(_NAN if (type(v) is float and v != v) or (type(v) is Decimal and v.is_nan()) else v)
+    return tuple(out)
 
 
 def _unique_index_on(indexes: list[RelationDef], attnums: tuple[int, ...]) -> int:

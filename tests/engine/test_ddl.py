@@ -63,6 +63,31 @@ def test_foreign_keys(conn):
         conn.execute("drop table parent")
 
 
+def test_foreign_key_actions_match_keys_as_equality_does(conn):
+    """As in PostgreSQL 15: a NULL key references nothing, so deleting a parent row whose key is
+    NULL leaves a child's NULL alone; NaN equals NaN; and ON UPDATE CASCADE gives each child the
+    new key of its own parent, also when two parents share a column's old value."""
+    conn.execute("create table p (a int unique, f float8 unique, n numeric unique)")
+    conn.execute("create table c (a int references p (a) on delete cascade,"
+                 " f float8 references p (f) on update cascade, n numeric references p (n))")
+    conn.execute("insert into p values (null, 1, 1), (1, 'NaN', 'NaN')")
+    conn.execute("insert into c values (null, null, null), (1, 'NaN', 'NaN')")
+    conn.execute("delete from p where a is null")
+    assert conn.execute("select count(*) from c").fetchone() == (2,)
+    conn.execute("update p set f = 2 where a = 1")
+    assert conn.execute("select f from c where a = 1").fetchone() == (2.0,)
+    with pytest.raises(errors.ForeignKeyViolation) as e:
+        conn.execute("update p set n = 5 where a = 1")
+    assert str(e.value).startswith('update or delete on table "p" violates foreign key constraint "c_n_fkey"')
+    assert e.value.diag.message_detail == 'Key (n)=(NaN) is still referenced from table "c".'
+    conn.execute("create table p2 (a int, b int, unique (a, b))")
+    conn.execute("create table c2 (a int, b int, foreign key (a, b) references p2 (a, b) on update cascade)")
+    conn.execute("insert into p2 values (1, 1), (2, 1), (3, 3)")
+    conn.execute("insert into c2 values (1, 1), (2, 1), (3, 3), (null, 1)")
+    conn.execute("update p2 set b = case a when 1 then 5 when 2 then 6 else b end")
+    assert conn.execute("select a, b from c2 order by a").fetchall() == [(1, 5), (2, 6), (3, 3), (None, 1)]
+
+
 def test_alter_table(conn):
     conn.execute("create table t (a int)")
     conn.execute("insert into t values (1), (2)")
