@@ -186,15 +186,8 @@ class SegColumn:
     # reader reads scale and values before data, and an object array is plain whatever they said.
     def read(self, start: int, stop: int) -> Column:
         scale, values = self.scale, self.values
-        data = self.data[start:stop]
-        valid = None if self.valid is None else self.valid[start:stop]
-        if data.dtype == object:
-            return Column(data, valid)
-        if scale is not None:
-            return Column.scaled(data, scale, valid, self.peak)
-        if values is not None:
-            return Column.coded(data, _dictionary(values), valid)
-        return Column(data, valid)
+        return self._column(self.data[start:stop], None if self.valid is None else self.valid[start:stop],
+                            scale, values)
 
     def read_one(self, off: int) -> Column:
         """read(off, off + 1), a coded column's one value as a plain one (not its whole dictionary)."""
@@ -209,8 +202,10 @@ class SegColumn:
 
     def take(self, idx: np.ndarray) -> Column:
         scale, values = self.scale, self.values  # before data (see read)
-        data = self.data[idx]
-        valid = None if self.valid is None else self.valid[idx]
+        return self._column(self.data[idx], None if self.valid is None else self.valid[idx], scale, values)
+
+    def _column(self, data: np.ndarray, valid: np.ndarray | None, scale: int | None, values) -> Column:
+        """Read values in the form scale and values (read before data) say, if data still has it."""
         if data.dtype == object:
             return Column(data, valid)
         if scale is not None:
