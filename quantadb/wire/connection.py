@@ -52,7 +52,7 @@ log = logging.getLogger("quantadb.wire")
 AUTHENTICATION_TIMEOUT_S = 60  # PostgreSQL's authentication_timeout: start-up must finish within it
 MAX_BUFFERED_BYTES = 1 << 20  # input held while a statement runs before reading pauses
 RECV_BUFFER_BYTES = 1 << 16  # what one read can take (a COPY streams in several)
-CLOSE_TIMEOUT_S = 2.0  # a client that reads nothing does not keep a closed connection's socket
+CLOSE_TIMEOUT_S = 2.0  # a client that reads nothing or never closes does not keep a closed connection's socket
 
 
 def _copy_outcome(source: Future, target: asyncio.Future) -> None:
@@ -124,6 +124,8 @@ class Connection(asyncio.BufferedProtocol):
         self.data_received(self._recv[:nbytes].tobytes())
 
     def data_received(self, data: bytes) -> None:
+        if self.closed:  # lingering after a FATAL (see _close)
+            return
         self.msgs.feed(data)
         if self.pending is None and not self.write_paused:
             if not self.closed:
@@ -375,9 +377,21 @@ class Connection(asyncio.BufferedProtocol):
             self.send(backend.error_response(error, "FATAL"))
         self.flush()
         if not self._lost:
-            self.transport.close()  # once what is buffered has been written
-            if self.transport.get_write_buffer_size():
-                self.loop.call_later(CLOSE_TIMEOUT_S, self.transport.abort)
+            if error is not None and self.transport.can_write_eof():
+                # a lingering close: FIN after the FATAL, and input dropped until the client closes
+                # too (the transport closes at its EOF). A socket closed with the client's next message unread, or
+                # closed when that message comes, answers it with a RST, and clients then report
+                # a closed socket instead of the FATAL they were sent
+                try:
+                    self.transport.write_eof()
+                except OSError:  # the client is gone already
+                    self.transport.abort()
+                else:
+                    self.loop.call_later(CLOSE_TIMEOUT_S, self.transport.abort)  # a client that stays
+            else:
+                self.transport.close()  # once what is buffered has been written
+                if self.transport.get_write_buffer_size():
+                    self.loop.call_later(CLOSE_TIMEOUT_S, self.transport.abort)
         if self.worker is not None and not self.worker.done():
             self.pending = self.loop.create_task(self._close_session_after_worker())
         else:
