@@ -3,15 +3,11 @@ general executor does (its form with an extra `AND $n = 1` filter is not a point
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-
 import pytest
+from inprocess import InProcessDb
 
 from quantadb.engine import point_write as PW
 from quantadb.engine import statements as S
-from quantadb.errors import SqlError
-from quantadb.exec.columns import column_values
 
 SETUP = ("create table p (id int primary key, name text)",
          "create table c (id int primary key, pid int references p (id) on delete cascade, x int)",
@@ -21,40 +17,15 @@ SETUP = ("create table p (id int primary key, name text)",
          "insert into r values (1, 3)", "insert into t values (1, 1, 'x'), (2, 2, null)")
 
 
-class Db:
+class Db(InProcessDb):
+    """The tables of SETUP, and every WAL record logged after them (payloads)."""
+
     def __init__(self) -> None:
-        from quantadb.engine.database import Database
-        self.data_dir = tempfile.mkdtemp(prefix="pd-")
-        self.db = Database.open(self.data_dir, fsync=False)
-        self.session = self.db.connect("postgres", "postgres", {}, 1, 2)
+        super().__init__(SETUP)
         self.payloads: list[bytes] = []
-        for sql in SETUP:
-            self.run(sql)
         wal = self.db.store._wal
         append = wal.append
         wal.append = lambda payload: self.payloads.append(payload) or append(payload)
-
-    def run(self, sql: str, params: tuple = ()) -> tuple:
-        """(command tag, returned rows) or (SQLSTATE, message)."""
-        s = self.session
-        s.parse("", sql, [])
-        s.bind("", "", [0], [None if p is None else str(p).encode() for p in params], [])
-        try:
-            result = s.execute("", 0, inline=False)
-        except SqlError as e:
-            s.sync()
-            return e.sqlstate, str(e)
-        s.close_portal("")
-        done = s.sync()
-        if done is not None:
-            done.result()
-        rows = [list(zip(*[column_values(c) for c in b.columns])) for b in result.batches]
-        return result.tag, [r for part in rows for r in part]
-
-    def close(self) -> None:
-        self.session.close()
-        self.db.close()
-        shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
 @pytest.fixture

@@ -6,14 +6,13 @@ savepoint. The scenarios' outcomes are PostgreSQL 15's."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import threading
 import time
 import uuid
 
 import psycopg
 import pytest
+from inprocess import InProcessDb
 
 from quantadb.engine import statements as S
 
@@ -189,12 +188,11 @@ def test_cascading_update_that_waits(clients, end, where, outcome, pids):
 
 # -- which statements take a savepoint (in process) ---------------------------------------------
 
-class Db:
+class Db(InProcessDb):
+    """Counts the statement savepoints storage is asked for."""
+
     def __init__(self) -> None:
-        from quantadb.engine.database import Database
-        self.data_dir = tempfile.mkdtemp(prefix="wo-")
-        self.db = Database.open(self.data_dir, fsync=False)
-        self.session = self.db.connect("postgres", "postgres", {}, 1, 2)
+        super().__init__()
         self.savepoints = 0
         store = self.db.store
         savepoint = store.savepoint
@@ -205,19 +203,7 @@ class Db:
         store.savepoint = counted
 
     def run(self, sql: str, params: tuple = ()) -> str:
-        s = self.session
-        s.parse("", sql, [])
-        s.bind("", "", [0], [str(p).encode() for p in params], [])
-        tag = s.execute("", 0, inline=False).tag
-        done = s.sync()
-        if done is not None:
-            done.result()
-        return tag
-
-    def close(self) -> None:
-        self.session.close()
-        self.db.close()
-        shutil.rmtree(self.data_dir, ignore_errors=True)
+        return self.execute(sql, params)[0]
 
 
 @pytest.fixture
