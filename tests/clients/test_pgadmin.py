@@ -103,9 +103,10 @@ def test_pgadmin_browses_and_queries_quantadb(start_quantadb, tmp_path: Path, ar
         assert rows == [["Ann", "2", "19.75"], ["Bob", "1", "99.00"]]
         # every catalog query pgAdmin sent on the way succeeded (its log holds each one)
         assert pgadmin.failed_queries() == []
-    except BaseException:
+    except BaseException as failure:
         if ui is not None:
             ui.shot("failure")
+        failure.add_note(pgadmin.problems())
         raise
     finally:
         if ui is not None:

@@ -62,6 +62,15 @@ class PgAdmin:
         entries = re.split(r"\n(?=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+: )", self.log_file.read_text())
         return [entry.split(": ", 1)[-1] for entry in entries if "Failed to execute query" in entry]
 
+    def problems(self) -> str:
+        """pgAdmin's own errors (failed queries, ERROR and CRITICAL log entries), for a failing
+        test's report: CI keeps no artefacts."""
+        if not self.log_file.exists():
+            return "pgAdmin log: missing"
+        entries = re.split(r"\n(?=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+: )", self.log_file.read_text())
+        bad = [e[:1500] for e in entries if "Failed to execute query" in e or ": ERROR" in e or ": CRITICAL" in e]
+        return "pgAdmin log errors:\n" + ("\n".join(bad[-10:]) or "(none)")
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)

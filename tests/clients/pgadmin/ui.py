@@ -73,8 +73,19 @@ class PgAdminUi:
                 pass
             if time.monotonic() > deadline:
                 self.shot("timeout")
-                raise UiError(f"timed out waiting for {what}")
+                raise UiError(f"timed out waiting for {what}\n{self.page_state()}")
             time.sleep(0.25)
+
+    def page_state(self) -> str:
+        """What the page shows when a wait fails (CI keeps no screenshots): the tree rows and the
+        text of every visible dialog, alert and notification."""
+        try:
+            rows = [f"{'  ' * depth}{label}" for label, depth, _ in self.tree_rows()]
+            messages = [e.text.strip()[:600] for e in self.visible(
+                "[role=dialog], [role=alert], [role=alertdialog], .notistack-SnackbarContainer")]
+        except WebDriverException as e:
+            return f"(page state unavailable: {e.msg})"
+        return "tree:\n" + "\n".join(rows) + "\nmessages:\n" + "\n---\n".join(m for m in messages if m)
 
     def visible(self, css: str) -> list[WebElement]:
         return [e for e in self.driver.find_elements(By.CSS_SELECTOR, css) if e.is_displayed()]
@@ -201,8 +212,9 @@ class PgAdminUi:
     def _opener(self, path: TreePath) -> Callable[[], bool]:
         """A probe that is true once `path` shows children (or is a leaf), clicking its toggle while
         it is closed (again if pgAdmin closed it while still adding the node, as after registering
-        a server)."""
-        clicked = [0.0]
+        a server), and closing it to be opened again when it has stayed open without children
+        (pgAdmin opened it before the node it was adding was there)."""
+        clicked, open_since = [0.0], [None]
 
         def probe() -> bool:
             row = self.entry(path)
@@ -211,10 +223,16 @@ class PgAdminUi:
             toggles = row.find_elements(By.CSS_SELECTOR, "i.directory-toggle")
             if self.children(path) or not toggles:  # open, or a leaf
                 return True
-            toggle = toggles[0]
-            if "open" not in (toggle.get_attribute("class") or "").split() and time.monotonic() - clicked[0] > 3:
+            toggle, now = toggles[0], time.monotonic()
+            if "open" in (toggle.get_attribute("class") or "").split():
+                if open_since[0] is None:
+                    open_since[0] = now
+                elif now - open_since[0] > 10:  # open and empty: close it, to be opened again
+                    self.click(toggle)
+                    clicked[0], open_since[0] = now, None
+            elif now - clicked[0] > 3:
                 self.click(toggle)
-                clicked[0] = time.monotonic()
+                clicked[0], open_since[0] = now, None
             return False
         return probe
 
