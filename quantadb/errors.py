@@ -106,6 +106,7 @@ ActiveSqlTransaction = _condition("ActiveSqlTransaction", "25001", InvalidTransa
 ReadOnlySqlTransaction = _condition("ReadOnlySqlTransaction", "25006", InvalidTransactionState)
 NoActiveSqlTransaction = _condition("NoActiveSqlTransaction", "25P01", InvalidTransactionState)
 InFailedSqlTransaction = _condition("InFailedSqlTransaction", "25P02", InvalidTransactionState)
+IdleInTransactionSessionTimeout = _condition("IdleInTransactionSessionTimeout", "25P03", InvalidTransactionState)
 # Class 26 / 34
 InvalidSqlStatementName = _condition("InvalidSqlStatementName", "26000")
 InvalidCursorName = _condition("InvalidCursorName", "34000")
@@ -164,6 +165,7 @@ LockNotAvailable = _condition("LockNotAvailable", "55P03")
 # Class 57 - Operator Intervention
 QueryCanceled = _condition("QueryCanceled", "57014")
 AdminShutdown = _condition("AdminShutdown", "57P01")
+IdleSessionTimeout = _condition("IdleSessionTimeout", "57P05")
 # Class 58 / XX
 IoError = _condition("IoError", "58030")
 UndefinedFile = _condition("UndefinedFile", "58P01")

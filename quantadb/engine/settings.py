@@ -76,7 +76,10 @@ _SETTINGS = [
             description="Sets the maximum allowed duration of any statement."),
     Setting("lock_timeout", "0", vartype="integer", unit="ms",
             description="Sets the maximum allowed duration of any wait for a lock."),
-    Setting("idle_in_transaction_session_timeout", "0", vartype="integer", unit="ms"),
+    Setting("idle_in_transaction_session_timeout", "0", vartype="integer", unit="ms",
+            description="Sets the maximum allowed idle time between queries, when in a transaction."),
+    Setting("idle_session_timeout", "0", vartype="integer", unit="ms",
+            description="Sets the maximum allowed idle time between queries, when not in a transaction."),
     Setting("synchronous_commit", "on", category="Write-Ahead Log", vartype="enum",
             description="Sets the current transaction's synchronization level."),
     Setting("extra_float_digits", "1", vartype="integer",
@@ -143,7 +146,8 @@ REPORTED = [s.name for s in _SETTINGS if s.report]
 _MAX_INT = "2147483647"
 BOUNDS: dict[str, tuple[str, str]] = {
     "block_size": ("8192", "8192"), "data_directory_mode": ("0", "511"), "extra_float_digits": ("-15", "3"),
-    "idle_in_transaction_session_timeout": ("0", _MAX_INT), "lock_timeout": ("0", _MAX_INT),
+    "idle_in_transaction_session_timeout": ("0", _MAX_INT), "idle_session_timeout": ("0", _MAX_INT),
+    "lock_timeout": ("0", _MAX_INT),
     "maintenance_work_mem": ("1024", _MAX_INT), "max_connections": ("1", "262143"),
     "max_function_args": ("100", "100"), "max_identifier_length": ("63", "63"), "max_index_keys": ("32", "32"),
     "max_parallel_workers_per_gather": ("0", "1024"), "port": ("1", "65535"),
@@ -342,6 +346,7 @@ class Settings:
         self._local_saved: dict[str, str] = {}
         self.changed: dict[str, str] = {}
         self.version = 0  # bumped by every change of a value: caches derived from values compare it
+        self.from_client: set[str] = set()  # given at start-up (pg_settings.source 'client')
         # the start-up packet's settings (and those of its `options`); a value a setting does not
         # take ends the connection (FATAL 22023), as in PostgreSQL. Parameters QuantaDB does not
         # know are passed over: drivers send PostgreSQL settings it has no use for
@@ -355,6 +360,7 @@ class Settings:
                     raise
                 self.values[key] = v
                 self.session_defaults[key] = v
+                self.from_client.add(key)
 
     def get(self, name: str) -> str | None:
         key = name.lower()
@@ -433,6 +439,13 @@ class Settings:
             self.version += 1
             if setting is not None and setting.report:
                 self.changed[setting.name] = value
+
+    def source(self, key: str) -> str:
+        """pg_settings.source: where the current value comes from."""
+        value = self.values[key]
+        if key in self.from_client and value == self.session_defaults[key]:
+            return "client"
+        return "default" if value == SETTINGS[key].default else "session"
 
     def take_changes(self) -> dict[str, str]:
         out, self.changed = self.changed, {}

@@ -24,7 +24,9 @@ raised its mmap threshold.
 States: start-up -> normal -> (error: skip until Sync) / (pending: worker, commit, COPY) -> normal.
 A malformed message, an oversized one or a protocol error during start-up ends only this
 connection, with a FATAL ErrorResponse; so do pg_terminate_backend() and server shutdown
-(57P01), a statement on a worker being canceled first.
+(57P01), a statement on a worker being canceled first, and waiting for the client's next
+request longer than idle_session_timeout (57P05) or, in a transaction block,
+idle_in_transaction_session_timeout (25P03).
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ from concurrent.futures import Future
 from functools import partial
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
-from quantadb.errors import AdminShutdown, CharacterNotInRepertoire, InternalError, ProtocolViolation, SqlError
+from quantadb.errors import (AdminShutdown, CharacterNotInRepertoire, IdleInTransactionSessionTimeout,
+                             IdleSessionTimeout, InternalError, ProtocolViolation, SqlError)
 from quantadb.wire import backend, frontend
 from quantadb.wire.auth import tls_server_end_point
 from quantadb.wire.encode import ShapeCache
@@ -102,6 +105,8 @@ class Connection(asyncio.BufferedProtocol):
         self._reading_paused = False
         self._input: asyncio.Future | None = None  # a pending task waiting for more input
         self._writable: asyncio.Future | None = None  # a pending task waiting for resume_writing
+        self._idle_timer: asyncio.TimerHandle | None = None  # armed after a ReadyForQuery (see _await_request)
+        self._idle_limits = (-1, 0, 0)  # (settings version, idle_session_timeout, idle_in_transaction_...) in ms
 
     @property
     def busy(self) -> bool:
@@ -126,6 +131,9 @@ class Connection(asyncio.BufferedProtocol):
     def data_received(self, data: bytes) -> None:
         if self.closed:  # lingering after a FATAL (see _close)
             return
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+            self._idle_timer = None
         self.msgs.feed(data)
         if self.pending is None and not self.write_paused:
             if not self.closed:
@@ -203,12 +211,35 @@ class Connection(asyncio.BufferedProtocol):
             log.exception("[wire] connection from %s failed", self.address)
             self._close()
             return
+        if self.answered:
+            self._await_request()
         self.flush()
         if self._reading_paused and not self.write_paused:
             self._reading_paused = False
             self.transport.resume_reading()
         if self.server.shutting_down and not msgs.buffered:
             self._close(AdminShutdown("terminating connection due to administrator command"))
+
+    def _await_request(self) -> None:
+        """The client was answered (ReadyForQuery): arm the idle timeout its transaction state
+        calls for, if set. The next input disarms it."""
+        settings = self.session.settings
+        version, idle, idle_in_transaction = self._idle_limits
+        if version != settings.version:
+            idle = int(settings.get("idle_session_timeout") or 0)
+            idle_in_transaction = int(settings.get("idle_in_transaction_session_timeout") or 0)
+            self._idle_limits = (settings.version, idle, idle_in_transaction)
+        in_block = self.session.transaction_status != "I"
+        ms = idle_in_transaction if in_block else idle
+        if ms > 0:
+            error = (IdleInTransactionSessionTimeout("terminating connection due to idle-in-transaction timeout")
+                     if in_block else IdleSessionTimeout("terminating connection due to idle-session timeout"))
+            self._idle_timer = self.loop.call_later(ms / 1000, self._idle_expired, error)
+
+    def _idle_expired(self, error: SqlError) -> None:
+        self._idle_timer = None
+        if self.pending is None and not self.closed:
+            self._close(error)
 
     async def _hold(self, work: Awaitable[None]) -> None:
         """Run `work` as the pending task; then go on with the buffered input (or end the connection)."""

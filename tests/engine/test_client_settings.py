@@ -41,3 +41,18 @@ def test_settings_in_the_options_startup_parameter(server) -> None:
 def test_bad_options_end_the_connection(server, options: str, message: str) -> None:
     with pytest.raises(psycopg.OperationalError, match=message):
         psycopg.connect(server.dsn, options=options)
+
+
+def test_pg_settings_source_of_startup_and_session_values(server) -> None:
+    """As PostgreSQL 15: 'client' for a start-up value (even one equal to the default) until SET
+    changes it, 'session' after SET, 'client' again after RESET."""
+    with psycopg.connect(server.dsn, autocommit=True, options="-c statement_timeout=5s -c lock_timeout=0") as conn:
+        def source(name: str) -> str:
+            return conn.execute("SELECT source FROM pg_settings WHERE name = %s", [name]).fetchone()[0]
+        assert (source("statement_timeout"), source("lock_timeout"), source("work_mem")) == ("client", "client",
+                                                                                               "default")
+        conn.execute("SET statement_timeout = '6s'")
+        conn.execute("SET work_mem = '8MB'")
+        assert (source("statement_timeout"), source("work_mem")) == ("session", "session")
+        conn.execute("RESET statement_timeout")
+        assert source("statement_timeout") == "client"

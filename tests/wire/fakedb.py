@@ -96,6 +96,10 @@ def _rows(n: int, name: str = "n") -> Result:
 class FakeSettings:
     def __init__(self) -> None:
         self.changed: dict[str, str] = {}  # reported settings changed since the last take_reports
+        self.version = 0
+
+    def get(self, name: str) -> str | None:
+        return None  # every setting at its default (no idle timeouts)
 
 
 class FakeSession:

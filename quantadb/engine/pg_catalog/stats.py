@@ -30,7 +30,7 @@ def pg_settings(session: "Session") -> Iterator[Row]:
         yield {"name": s.name, "setting": value, "unit": s.unit, "category": s.category, "short_desc": s.description,
                "context": s.context, "vartype": s.vartype, "min_val": low, "max_val": high,
                "enumvals": list(choices) if choices else None,
-               "source": "default" if value == s.default else "session", "boot_val": s.default,
+               "source": session.settings.source(key), "boot_val": s.default,
                "reset_val": session.settings.session_defaults.get(key, s.default), "pending_restart": False}
 
 
