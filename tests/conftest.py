@@ -22,7 +22,7 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture
-def start_quantadb():
+def start_quantadb(tmp_path_factory):
     """Start extra servers with custom flags: `start_quantadb("--max-connections", "2")`.
 
     Each is stopped (SIGTERM) at the end of the test if the test did not stop it itself.
@@ -30,7 +30,7 @@ def start_quantadb():
     started: list[ServerProcess] = []
 
     def start(*args: str, data_dir: str | None = None, env: dict[str, str] | None = None) -> ServerProcess:
-        srv = start_server(data_dir, *args, env=env)
+        srv = start_server(data_dir or str(tmp_path_factory.mktemp("quantadb-data")), *args, env=env)
         started.append(srv)
         return srv
 

@@ -2,8 +2,9 @@
 
 Import it by this module's name (`from serverproc import start_server`), never through
 `conftest`: several conftest.py files exist and whichever was imported first owns that name.
-Every server gets a fresh data directory and ports 0; the chosen ports are read from its log
-line `[node] listening sql=HOST:PORT http=HOST:PORT`.
+Every server gets ports 0 and a data directory its caller takes from pytest's tmp_path_factory
+(which removes old runs' directories); the chosen ports are read from its log line
+`[node] listening sql=HOST:PORT http=HOST:PORT`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import re
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -68,12 +68,11 @@ class ServerProcess:
             raise AssertionError(f"server did not stop within {timeout}s:\n{self.log_text()[-3000:]}")
 
 
-def start_server(data_dir: str | None = None, *args: str, env: dict[str, str] | None = None,
+def start_server(data_dir: str, *args: str, env: dict[str, str] | None = None,
                  timeout: float = 60.0, fsync: bool = False,
                  server_class: type[ServerProcess] = ServerProcess) -> ServerProcess:
     """Start `quantadb serve` with extra command-line `args`; returns once it listens.
     fsync is off unless a test is about durability."""
-    data_dir = data_dir or tempfile.mkdtemp(prefix="quantadb-test-")
     cmd = [sys.executable, "-m", "quantadb", "serve", "--data-dir", data_dir, "--host", "127.0.0.1",
            "--port", "0", "--http-port", "0", "--fsync", "on" if fsync else "off", *args]
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("QUANTADB_")}

@@ -12,10 +12,10 @@ DESCRIBE = ["\\d customers", "\\d orders", "\\d+ orders", "\\d big_orders"]
 
 
 @pytest.fixture(scope="module")
-def psql_port() -> int:
+def psql_port(tmp_path_factory) -> int:
     """A fresh server (so \\l, \\dn and \\du list only bootstrap objects) holding SCHEMA."""
     from serverproc import start_server
-    server = start_server()
+    server = start_server(str(tmp_path_factory.mktemp("quantadb-data")))
     try:
         out = psql(server.port, SCHEMA)
         assert "ERROR" not in out, out

@@ -17,8 +17,8 @@ THRESHOLD = 1000 + 0.2 * ROWS  # autovacuum's: autovacuum_vacuum_threshold + sca
 
 
 @pytest.fixture(scope="module")
-def server():
-    srv = start_server(None, "--autovacuum-naptime-s", "0.2")
+def server(tmp_path_factory):
+    srv = start_server(str(tmp_path_factory.mktemp("quantadb-data")), "--autovacuum-naptime-s", "0.2")
     yield srv
     srv.stop()
 
