@@ -37,6 +37,16 @@ def test_bytea_bytes_and_bits(sql):
     sql.error("SELECT set_bit('\\x12'::bytea, 1, 2)", "22023", "new bit must be 0 or 1")
 
 
+def test_send_functions_give_the_binary_wire_format(sql):
+    """Each type's typsend, as PostgreSQL 15 prints its bytea result; NULL in, NULL out."""
+    sql.check("SELECT int8send(2147483647), int2send(-2::int2), float4send(1.5), boolsend(true), "
+              "numeric_send(12.50), date_send('2020-01-02'), timetz_send('01:02:03+02'), "
+              "interval_send('1 day 2 hours'), jsonb_send('{\"a\":1}'), bpcharsend('ab'::char(4)), int4send(NULL)",
+              [("\\x000000007fffffff", "\\xfffe", "\\x3fc00000", "\\x01", "\\x0002000000000002000c1388",
+                "\\x00001c8a", "\\x00000000dde878c0ffffe3e0", "\\x00000001ad2748000000000100000000",
+                "\\x017b2261223a20317d", "\\x61622020", None)])
+
+
 def test_bytea_trim(sql):
     sql.check("SELECT trim(LEADING '\\x9012'::bytea FROM '\\x1234567890'::bytea), "
               "trim(TRAILING '\\x9012'::bytea FROM '\\x1234567890'::bytea), "

@@ -8,6 +8,7 @@ import numpy as np
 from quantadb.errors import ArraySubscriptError, InvalidParameterValue
 from quantadb.exec.functions import scalar
 from quantadb.exec.functions.support import map_rows
+from quantadb.types.codecs import binary_encoder
 from quantadb.types.column import Column
 
 
@@ -82,3 +83,12 @@ def rtrim(args, n, ctx, call) -> Column:
 
 
 scalar("bytea_bit_length")(lambda args, n, ctx, call: Column(map_rows(lambda b: len(b) * 8, args, n, np.int32, 0)))
+
+
+@scalar("typsend")
+def typsend(args, n, ctx, call) -> Column:
+    """int4send(v), numeric_send(v), ...: a value's binary wire format (its type's typsend)."""
+    data = np.empty(n, dtype=object)
+    data[:] = [b"" if v is None else v for v in binary_encoder(call.args[0].type)(args[0])]
+    return Column(data)
+

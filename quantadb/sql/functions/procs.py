@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from quantadb.sql.functions.signature import add_function
 from quantadb.types.registry import (
-    ANY, ANYARRAY, ANYELEMENT, ANYNONARRAY, BOOL, BPCHAR, BYTEA, DATE, FLOAT4, FLOAT8, INT2, INT4,
-    INT8, INTERVAL, JSON, JSONB, NUMERIC, OID, RECORD, PgType, TEXT, TIME, TIMESTAMP, TIMESTAMPTZ, TIMETZ, UUID,
-    array_of,
+    ANY, ANYARRAY, ANYELEMENT, ANYNONARRAY, BOOL, BPCHAR, BYTEA, CHAR, DATE, FLOAT4, FLOAT8, INT2, INT4,
+    INT8, INTERVAL, JSON, JSONB, NAME, NUMERIC, OID, RECORD, PgType, TEXT, TIME, TIMESTAMP, TIMESTAMPTZ, TIMETZ,
+    UUID, VARCHAR, array_of,
 )
 
 TEXT_ARRAY = array_of(TEXT)
@@ -144,6 +144,15 @@ fn("array_fill", (ANYELEMENT, array_of(INT4)), ANYARRAY, "array_fill", strict=Fa
 fn("trim_array", (ANYARRAY, INT4), ANYARRAY, "trim_array")
 for _bits in (224, 256, 384, 512):
     fn(f"sha{_bits}", (BYTEA,), BYTEA, f"sha{_bits}")
+# each type's binary send function (typsend), callable from SQL; the receive functions take
+# `internal` in PostgreSQL and so cannot be
+for _t, _send in ((BOOL, "boolsend"), (BYTEA, "byteasend"), (CHAR, "charsend"), (NAME, "namesend"),
+                  (INT2, "int2send"), (INT4, "int4send"), (INT8, "int8send"), (T, "textsend"), (OID, "oidsend"),
+                  (FLOAT4, "float4send"), (FLOAT8, "float8send"), (BPCHAR, "bpcharsend"),
+                  (VARCHAR, "varcharsend"), (DATE, "date_send"), (TIME, "time_send"), (TIMETZ, "timetz_send"),
+                  (TIMESTAMP, "timestamp_send"), (TIMESTAMPTZ, "timestamptz_send"), (INTERVAL, "interval_send"),
+                  (NUMERIC, "numeric_send"), (UUID, "uuid_send"), (JSON, "json_send"), (JSONB, "jsonb_send")):
+    fn(_send, (_t,), BYTEA, "typsend")
 fn("normalize", (T,), T, "unicode_normalize")
 fn("normalize", (T, T), T, "unicode_normalize")
 fn("date_bin", (INTERVAL, TIMESTAMP, TIMESTAMP), TIMESTAMP, "date_bin")
