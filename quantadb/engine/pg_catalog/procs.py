@@ -40,9 +40,13 @@ def signature_key(sig: Signature) -> str:
 
 @lru_cache(maxsize=1)
 def functions() -> tuple[tuple[int, Signature], ...]:
-    taken: set[int] = set()
+    """OID and signature of each callable built-in; one that is also a type's I/O function
+    (int4send) has that function's OID, as in PostgreSQL."""
+    io_oids = {(p.name, p.argtypes): p.oid for p in io_procs()}
+    taken: set[int] = set(io_oids.values())
     sigs = [s for name in sorted(FUNCTIONS) for s in FUNCTIONS[name]]
-    return tuple((stable_oid(signature_key(s), taken, *PROC_OIDS), s) for s in sigs)
+    return tuple((io_oids.get((s.name, tuple(a.oid for a in s.args))) or stable_oid(signature_key(s), taken,
+                                                                                    *PROC_OIDS), s) for s in sigs)
 
 
 @lru_cache(maxsize=1)
@@ -89,7 +93,10 @@ def pg_proc(session: "Session") -> Iterator[Row]:
                         provariadic=sig.args[-1].oid if sig.variadic else 0, prokind=_PROKIND[sig.kind],
                         proisstrict=sig.strict, proretset=sig.kind == "s", provolatile="v" if sig.volatile else "i",
                         prosrc=sig.impl)
+    callable_oids = {oid for oid, _ in functions()}
     for p in io_procs():  # the types' input/output functions
+        if p.oid in callable_oids:
+            continue
         yield _proc_row(p.oid, p.name, list(p.argtypes), p.rettype, prorows=0.0, provariadic=0, prokind="f",
                         proisstrict=p.strict, proretset=False, provolatile=p.volatile, prosrc=p.name)
     for oid, name, ret, args, lang, volatile, strict, probin in LANGUAGE_PROCS:
