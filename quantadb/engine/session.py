@@ -249,6 +249,7 @@ class Session(TransactionBlocks):
         return [S.Statement(text) for text, _ in split_statements(sql)]
 
     def run(self, stmt: S.Statement | KnownStatement, *, inline: bool) -> Result:
+        self.query_text = stmt.text  # as written: its portal may run a parameterized template
         return self._execute(self._simple_portal(stmt), 0, inline)
 
     def _simple_portal(self, stmt: S.Statement | KnownStatement) -> Portal:
@@ -297,6 +298,7 @@ class Session(TransactionBlocks):
 
     @_aborts_on_error
     def parse(self, name: str, sql: str, param_oids: list[int]) -> None:
+        self.query_text = sql  # an error in Parse is logged with it, and pg_stat_activity shows it
         if name and name in self.prepared:
             raise DuplicatePreparedStatement(f'prepared statement "{name}" already exists')
         pieces = split_statements(sql)
@@ -387,6 +389,7 @@ class Session(TransactionBlocks):
         p = self.portals.get(portal)
         if p is None:
             raise InvalidCursorName(f'portal "{portal}" does not exist')
+        self.query_text = p.prepared.stmt.text
         return self._execute(p, max_rows, inline)
 
     def close_statement(self, name: str) -> None:
@@ -458,7 +461,6 @@ class Session(TransactionBlocks):
         if self._cancel.is_set():  # a cancel that came while no statement ran is dropped
             self._cancel.clear()
         self.state_name = "active"
-        self.query_text = stmt.text
         self.query_started_us = S.now_us()
         if not self.state.started_us:  # the statement that begins a transaction gives now() its start
             self.state.started_us = self.query_started_us

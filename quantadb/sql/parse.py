@@ -50,8 +50,9 @@ class OnCommitDrop(exp.Property):
 
 
 class PrefixOperator(exp.Unary):
-    """`+x`, `|/ x`, `||/ x`: operator calls in PostgreSQL (int4up, dsqrt, dcbrt; the column is
-    `?column?`). sqlglot would drop the `+` and read the others as sqrt()/cbrt() calls."""
+    """`+x`, `|/ x`, `||/ x`, `@ x`: operator calls in PostgreSQL (int4up, dsqrt, dcbrt, int4abs;
+    the column is `?column?`). sqlglot would drop the `+`, read `|/` and `||/` as sqrt()/cbrt()
+    calls and `@` as a variable's sigil."""
 
     arg_types = {"this": True, "op": True}
 
@@ -82,7 +83,15 @@ class _PostgresAsWritten(Postgres):
                      **{name.upper(): _as_written(name) for name in _CALLS_AS_WRITTEN}}
         UNARY_PARSERS = {**Postgres.Parser.UNARY_PARSERS, **{
             token: lambda self, op=op: self.expression(PrefixOperator(this=self._parse_unary(), op=op))
-            for token, op in ((TokenType.PLUS, "+"), (TokenType.PIPE_SLASH, "|/"), (TokenType.DPIPE_SLASH, "||/"))}}
+            for token, op in ((TokenType.PLUS, "+"), (TokenType.PIPE_SLASH, "|/"), (TokenType.DPIPE_SLASH, "||/"))},
+            TokenType.PARAMETER: lambda self: self._parse_at_sign()}
+
+        def _parse_at_sign(self) -> exp.Expression | None:
+            # `@ x` is absolute value; `$1` is the same token type, a parameter
+            if self._prev.text == "@":
+                return self.expression(PrefixOperator(this=self._parse_unary(), op="@"))
+            self._retreat(self._index - 1)
+            return self._parse_type()
 
         def _parse_trim(self) -> exp.Trim:
             # PostgreSQL also reads TRIM([BOTH | LEADING | TRAILING] FROM string [, characters])

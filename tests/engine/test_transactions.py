@@ -226,3 +226,11 @@ def test_transaction_start_is_its_first_statements_start(conn):
     assert conn.execute("SELECT now() < statement_timestamp()").fetchone() == (True,)
     assert conn.execute(activity).fetchone() == (True, True)
     conn.execute("COMMIT")
+
+
+def test_pg_stat_activity_shows_the_statement_as_written(server):
+    """A simple-protocol statement runs as a parameterized template (autoparam.py), but
+    pg_stat_activity, like PostgreSQL, shows the text the client sent, literals included."""
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        text = "SELECT query FROM pg_stat_activity WHERE pid = pg_backend_pid() AND 41 < 42"
+        assert psycopg.ClientCursor(conn).execute(text).fetchone() == (text,)  # simple Query

@@ -170,6 +170,13 @@ def test_square_and_cube_root_operators(sql):
               columns=["?column?", "?column?", "?column?", "pg_typeof", "?column?", "text"])
 
 
+def test_absolute_value_operator(sql):
+    """Prefix `@` is abs() (sqlglot reads it as a variable's sigil); `$1` beside it stays a parameter."""
+    sql.check("SELECT @ -5, @ -2.5, @ 3::int2, 2 + @ -1, @ -1.5::float8, pg_typeof(@ -2::int8)",
+              [("5", "2.5", "3", "3", "1.5", "bigint")],
+              columns=["?column?"] * 5 + ["pg_typeof"])
+
+
 def test_numeric_beyond_float_range_fails_to_cast(sql):
     sql.error("SELECT '1e309'::numeric::float8", "22003")
     sql.error("SELECT '1e309'::numeric > '1'::float4", "22003")
