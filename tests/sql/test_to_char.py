@@ -42,3 +42,14 @@ def test_timestamptz_zone_patterns(sql):
 def test_to_date_reads_negative_years_as_bc(sql):
     sql.check("SELECT to_date('0000-12-25', 'YYYY-MM-DD'), to_date('-0001-12-25', 'YYYY-MM-DD'), "
               "to_date('-2022-12-25', 'YYYY-MM-DD')", [("0001-12-25 BC", "0001-12-25 BC", "2022-12-25 BC")])
+
+
+def test_number_sign_patterns(sql):
+    """S ahead of the digits sits right before the first digit printed; MI, SG, PL and a trailing S
+    keep their place; PL leaves the minus where it would be without it; quoted text is copied."""
+    sql.check("SELECT to_char(-0.5, 'S9.99'), to_char(-12.5, 'S999.99'), to_char(12.5, 'S999.99'), "
+              "to_char(0.5, 'S0.99'), to_char(-5, '999S'), to_char(-12.5, 'MI999.99'), to_char(-12.5, 'SG999.99')",
+              [(" -.50", " -12.50", " +12.50", "+0.50", "  5-", "- 12.50", "- 12.50")])
+    sql.check("SELECT to_char(-12.5, 'PL999.99'), to_char(12.5, 'PL999.99'), to_char(-12.5, '999.99PL'), "
+              "to_char(-12.5, 'FMPL999.99'), to_char(1234.5, '\"Total: \"9,999.99'), to_char(-7, '\"neg\"S9')",
+              [("  -12.50", "+  12.50", " -12.50 ", "-12.5", "Total:  1,234.50", "neg-7")])

@@ -10,7 +10,7 @@ from quantadb.exec.functions import scalar
 from quantadb.exec.functions.compare import array_key
 from quantadb.exec.functions.strings import as_text, rows
 from quantadb.exec.functions.support import map_nullable, obj_array
-from quantadb.types.arrays import array_dims
+from quantadb.types.arrays import array_dims, flatten
 from quantadb.types.column import Column
 from quantadb.types.registry import SqlType, element_of
 
@@ -25,7 +25,7 @@ scalar("array_length")(lambda args, n, ctx, call: map_nullable(_dim_length, args
 scalar("array_upper")(lambda args, n, ctx, call: map_nullable(_dim_length, args, n, np.int32))
 scalar("array_lower")(lambda args, n, ctx, call: map_nullable(lambda a, d: 1 if _dim_length(a, d) else None,
                                                               args, n, np.int32))
-scalar("array_cardinality")(rows(len, np.int32, 0))
+scalar("array_cardinality")(rows(lambda a: len(flatten(a)), np.int32, 0))  # every element, of all dimensions
 
 
 def _values(col: Column, n: int) -> list:

@@ -35,6 +35,11 @@ def format_number(value: Decimal, fmt: str) -> str:
         elif fmt[i].upper() in "90.D,GS":
             tokens.append(fmt[i].upper())
             i += 1
+        elif fmt[i] == '"':  # quoted text is output as it is
+            end = fmt.find('"', i + 1)
+            end = len(fmt) if end < 0 else end
+            tokens.extend(("lit", c) for c in fmt[i + 1:end])
+            i = end + 1
         else:
             tokens.append(("lit", fmt[i]))
             i += 1
@@ -50,9 +55,14 @@ def format_number(value: Decimal, fmt: str) -> str:
         int_part = ""
     overflow = len(int_part) > int_pos
     digits = [None] * (int_pos - len(int_part)) + list(int_part) if not overflow else ["#"] * int_pos
-    explicit_sign = any(t in ("S", "MI", "PL", "SG") for t in tokens)
+    explicit_sign = any(t in ("S", "MI", "SG") for t in tokens)  # PL keeps the minus in its usual place
     bracket = "PR" in tokens
     lead = ("<" if neg else " ") if bracket else "-" if neg else "" if fm else " "
+    # an S ahead of every digit goes right before the first one printed, as the default sign does
+    first_digit = next((j for j, t in enumerate(tokens) if t in ("9", "0", ".", "D")), len(tokens))
+    anchored_s = "S" in tokens[:first_digit]
+    if anchored_s:
+        lead, explicit_sign = ("-" if neg else "+"), False
     out: list[str] = []
     k = f = 0
     started = zero_forced = False
@@ -83,10 +93,12 @@ def format_number(value: Decimal, fmt: str) -> str:
             out.append(".")
         elif t in (",", "G"):
             out.append("," if started else "" if fm else " ")
+        elif t == "S" and anchored_s:
+            continue
         elif t in ("S", "SG"):
             out.append("-" if neg else "+")
         elif t == "PL":
-            out.append("" if neg else "+")
+            out.append("+" if not neg else "" if fm else " ")
         elif t == "MI":
             out.append("-" if neg else "" if fm else " ")
         elif t == "PR":
