@@ -103,3 +103,8 @@ def test_jsonb_null_survives_wal_replay_and_checkpoint(tmp_path):
         assert rows(server) == want
     finally:
         wait_gone(proc)
+
+
+def test_cardinality_counts_every_element(sql):
+    sql.check("SELECT cardinality(array[[1,2],[3,4]]), cardinality('{}'::int[]), cardinality(array[1, null])",
+              [("4", "0", "2")])
