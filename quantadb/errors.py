@@ -86,6 +86,7 @@ InvalidRegularExpression = _condition("InvalidRegularExpression", "2201B", DataE
 SubstringError = _condition("SubstringError", "22011", DataException)
 InvalidArgumentForLogarithm = _condition("InvalidArgumentForLogarithm", "2201E", DataException)
 InvalidArgumentForPowerFunction = _condition("InvalidArgumentForPowerFunction", "2201F", DataException)
+InvalidArgumentForWidthBucketFunction = _condition("InvalidArgumentForWidthBucketFunction", "2201G", DataException)
 SequenceGeneratorLimitExceeded = _condition("SequenceGeneratorLimitExceeded", "2200H", DataException)
 InvalidRowCountInLimitClause = _condition("InvalidRowCountInLimitClause", "2201W", DataException)
 InvalidRowCountInResultOffsetClause = _condition("InvalidRowCountInResultOffsetClause", "2201X", DataException)

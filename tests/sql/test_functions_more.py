@@ -105,3 +105,30 @@ def test_timestamp_plus_huge_interval_is_out_of_range(sql):
 def test_unknown_explain_option(sql):
     sql.error("EXPLAIN (trace) SELECT 1", "42601", 'unrecognized EXPLAIN option "trace"')
     sql.error('EXPLAIN ("VERBOSE") SELECT 1', "42601", 'unrecognized EXPLAIN option "VERBOSE"')
+
+
+def test_regression_aggregates(sql):
+    """corr, covar_* and regr_* over (Y, X), skipping rows where either is NULL; values as
+    PostgreSQL 15 prints them (the same accumulation, so the same last digits)."""
+    data = "(VALUES (1, 2.5), (2, 3.1), (3.7, 4), (NULL, 5), (4, NULL), (5.5, 9.25)) v(y, x)"
+    sql.check(f"SELECT corr(y, x), covar_pop(y, x), covar_samp(y, x), regr_slope(y, x), regr_intercept(y, x), "
+              f"regr_r2(y, x), regr_count(y, x), regr_avgx(y, x), regr_sxx(y, x) FROM {data}",
+              [("0.9218631054098494", "4.220625", "5.6275", "0.5904649485212147", "0.2674339300937758",
+                "0.8498315851158913", "4", "4.7125", "28.591874999999995")],
+              columns=["corr", "covar_pop", "covar_samp", "regr_slope", "regr_intercept", "regr_r2",
+                       "regr_count", "regr_avgx", "regr_sxx"])
+    sql.check("SELECT g, corr(y, x), regr_slope(y, x), covar_samp(y, x) FROM (VALUES (1, 1, 1), (1, 2, 2), "
+              "(2, 3, 3), (2, 3, 4), (3, 1, 1)) v(g, y, x) GROUP BY g ORDER BY g",
+              [("1", "1", "1", "0.5"), ("2", None, "0", "0"), ("3", None, None, None)], ordered=True)
+    sql.check("SELECT corr(y, x) FROM (VALUES ('infinity'::float8, 1), (2, 2)) v(y, x)", [("NaN",)])
+
+
+def test_width_bucket(sql):
+    sql.check("SELECT width_bucket(5.35, 0.024, 10.06, 5), width_bucket(5.35::float8, 0.024, 10.06, 5), "
+              "width_bucket(10, 0, 10, 5), width_bucket(3, 10, 0, 5), width_bucket(0.9999999999999999999, 0, 1, 3), "
+              "width_bucket(5, array[1, 3, 5, 10]), width_bucket('m', array['a', 'z'])",
+              [("3", "3", "6", "4", "3", "3", "1")])
+    sql.error("SELECT width_bucket(1, 0, 10, 0)", "2201G", "count must be greater than zero")
+    sql.error("SELECT width_bucket(1, 5, 5, 3)", "2201G", "lower bound cannot equal upper bound")
+    sql.error("SELECT width_bucket(1, 0, 'infinity'::float8, 3)", "2201G", "lower and upper bounds must be finite")
+    sql.error("SELECT width_bucket(2, array[1, null])", "22004", "thresholds array must not contain NULLs")

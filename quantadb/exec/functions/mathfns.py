@@ -16,7 +16,8 @@ from decimal import Decimal
 import numpy as np
 
 from quantadb.errors import (
-    DivisionByZero, InvalidArgumentForLogarithm, InvalidArgumentForPowerFunction, NumericValueOutOfRange,
+    DivisionByZero, InvalidArgumentForLogarithm, InvalidArgumentForPowerFunction,
+    InvalidArgumentForWidthBucketFunction, NullValueNotAllowed, NumericValueOutOfRange,
 )
 from quantadb.exec.functions import scalar
 from quantadb.exec.functions.arith import float_check
@@ -256,3 +257,64 @@ def _count_nulls(want_null: bool):
 
 scalar("num_nulls")(_count_nulls(True))
 scalar("num_nonnulls")(_count_nulls(False))
+
+
+# --- width_bucket -------------------------------------------------------------------------------
+
+def _bucket_checks(operand, low, high, count: int) -> None:
+    if count <= 0:
+        raise InvalidArgumentForWidthBucketFunction("count must be greater than zero")
+    if any(v != v for v in (operand, low, high)):  # NaN, float or numeric
+        raise InvalidArgumentForWidthBucketFunction("operand, lower bound, and upper bound cannot be NaN")
+    if any(math.isinf(v) for v in (low, high)):
+        raise InvalidArgumentForWidthBucketFunction("lower and upper bounds must be finite")
+    if low == high:
+        raise InvalidArgumentForWidthBucketFunction("lower bound cannot equal upper bound")
+
+
+def _width_bucket(operand, low, high, count: int) -> int:
+    """The bucket of `operand` among `count` equal ones from low to high (reversed when low > high):
+    0 below the range, count + 1 past it. float8 and numeric alike; numeric division is exact."""
+    count = int(count)
+    _bucket_checks(operand, low, high, count)
+    ascending = low < high
+    if (operand < low) if ascending else (operand > low):
+        return 0
+    if (operand >= high) if ascending else (operand <= high):
+        if count == 2147483647:
+            raise NumericValueOutOfRange("integer out of range")
+        return count + 1
+    if isinstance(operand, Decimal):
+        with decimal.localcontext(EXACT):
+            share = (operand - low) / (high - low) if ascending else (low - operand) / (low - high)
+            return int((count * share).to_integral_value(decimal.ROUND_FLOOR)) + 1
+    if ascending:
+        span = high - low
+        share = (operand - low) / span if not math.isinf(span) else (operand / 2 - low / 2) / (high / 2 - low / 2)
+    else:
+        span = low - high
+        share = (low - operand) / span if not math.isinf(span) else (low / 2 - operand / 2) / (low / 2 - high / 2)
+    return min(int(count * share), count - 1) + 1  # a quotient that rounds to 1.0 stays in the last bucket
+
+
+scalar("width_bucket")(lambda args, n, ctx, call: map_nullable(_width_bucket, args, n, np.int32))
+
+
+@scalar("width_bucket_array")
+def width_bucket_array(args, n, ctx, call) -> Column:
+    """width_bucket(operand, thresholds): how many of the sorted thresholds are <= operand."""
+    def bucket(operand, thresholds: list) -> int:
+        if thresholds and isinstance(thresholds[0], list):
+            raise InvalidArgumentForWidthBucketFunction("thresholds must be one-dimensional array")
+        if any(t is None for t in thresholds):
+            raise NullValueNotAllowed("thresholds array must not contain NULLs")
+        lo, hi = 0, len(thresholds)
+        while lo < hi:  # binary search, as PostgreSQL: the thresholds are taken to be sorted
+            mid = (lo + hi) // 2
+            if operand < thresholds[mid]:
+                hi = mid
+            else:
+                lo = mid + 1
+        return lo
+    return map_nullable(bucket, args, n, np.int32)
+

@@ -58,6 +58,9 @@ fn("trunc", (NUMERIC, INT4), NUMERIC, "numeric_trunc")
 fn("power pow", (FLOAT8, FLOAT8), FLOAT8, "dpow")
 fn("power pow", (NUMERIC, NUMERIC), NUMERIC, "numeric_power")
 fn("trim_scale", (NUMERIC,), NUMERIC, "numeric_trim_scale")
+fn("width_bucket", (FLOAT8, FLOAT8, FLOAT8, INT4), INT4, "width_bucket")
+fn("width_bucket", (NUMERIC, NUMERIC, NUMERIC, INT4), INT4, "width_bucket")
+fn("width_bucket", (ANYELEMENT, ANYARRAY), INT4, "width_bucket_array")
 fn("min_scale", (NUMERIC,), INT4, "numeric_min_scale")
 fn("log", (NUMERIC, NUMERIC), NUMERIC, "numeric_log")
 fn("div", (NUMERIC, NUMERIC), NUMERIC, "numeric_div_trunc")
@@ -259,6 +262,10 @@ for t in (INT2, INT4, INT8, FLOAT4, FLOAT8, NUMERIC, OID, TEXT, BPCHAR, DATE, TI
           INTERVAL, ANYARRAY):
     agg("min", (t,), t, "min")
     agg("max", (t,), t, "max")
+for _name in ("corr", "covar_pop", "covar_samp", "regr_avgx", "regr_avgy", "regr_sxx", "regr_syy", "regr_sxy",
+              "regr_slope", "regr_intercept", "regr_r2"):
+    agg(_name, (FLOAT8, FLOAT8), FLOAT8, _name)
+agg("regr_count", (FLOAT8, FLOAT8), INT8, "regr_count")
 agg("bool_and every", (BOOL,), BOOL, "bool_and")
 agg("bool_or", (BOOL,), BOOL, "bool_or")
 for t, _ in INT_TYPES:
