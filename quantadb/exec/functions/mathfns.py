@@ -264,7 +264,7 @@ scalar("num_nonnulls")(_count_nulls(False))
 def _bucket_checks(operand, low, high, count: int) -> None:
     if count <= 0:
         raise InvalidArgumentForWidthBucketFunction("count must be greater than zero")
-    if any(v != v for v in (operand, low, high)):  # NaN, float or numeric
+    if any(v.is_nan() if isinstance(v, Decimal) else math.isnan(v) for v in (operand, low, high)):
         raise InvalidArgumentForWidthBucketFunction("operand, lower bound, and upper bound cannot be NaN")
     if any(math.isinf(v) for v in (low, high)):
         raise InvalidArgumentForWidthBucketFunction("lower and upper bounds must be finite")
