@@ -10,6 +10,22 @@ def test_jsonb_set(sql):
               [('{"a": 2}', '{"a": [1, 9]}', '{"a": 1, "b": 2}', '{"a": 1}', "[1, 0]", "[1, 2, 0]")])
 
 
+def test_jsonb_insert(sql):
+    sql.check("SELECT jsonb_insert('{\"a\": [0, 1, 2]}', '{a, 1}', '\"new\"'), "
+              "jsonb_insert('{\"a\": [0, 1, 2]}', '{a, 1}', '\"new\"', true), "
+              "jsonb_insert('{\"a\": {\"b\": 1}}', '{a, c}', '2'), jsonb_insert('[1]', '{-5}', '0', true), "
+              "jsonb_insert('[1, 2]', '{-1}', '0', true), jsonb_insert('[]', '{0}', '0'), "
+              "jsonb_insert('{\"a\": 1}', '{b, c}', '2')",
+              [('{"a": [0, "new", 1, 2]}', '{"a": [0, 1, "new", 2]}', '{"a": {"b": 1, "c": 2}}', "[0, 1]",
+                "[1, 2, 0]", "[0]", '{"a": 1}')])
+    sql.error("SELECT jsonb_insert('{\"a\": {\"b\": 1}}', '{a, b}', '2')", "22023", "cannot replace existing key")
+    sql.error("SELECT jsonb_insert('1', '{0}', '2')", "22023", "cannot set path in scalar")
+    sql.error("SELECT jsonb_set('1', '{0}', '2')", "22023", "cannot set path in scalar")
+    sql.error("SELECT jsonb_insert('{\"a\": [1]}', '{a, x}', '0')", "22P02",
+              'path element at position 2 is not an integer: "x"')
+    sql.error("SELECT jsonb_set('{\"a\": 1}', '{a, null}', '0')", "22004", "path element at position 2 is null")
+
+
 def test_json_of_arrays_and_rows(sql):
     sql.check("SELECT array_to_json(ARRAY[1, 2]), array_to_json(ARRAY[[1, 2], [3, 4]], true), "
               "row_to_json(ROW(1, 'a'), true)", [("[1,2]", "[[1,2],\n [3,4]]", '{"f1":1,\n "f2":"a"}')])

@@ -314,42 +314,69 @@ def to_json_pretty(args, n, ctx, call) -> Column:
     return Column(obj_array(out), None if valid.all() else valid)
 
 
-def _jsonb_set(target: Any, path: list, value: Any, create: bool = True) -> Any:
-    """jsonb_set: replace (or, with create, add) the item at `path`; a missing path changes nothing."""
+# how _set_path changes the item a path leads to (jsonfuncs.c's JB_PATH_* operations)
+SET, REPLACE, INSERT_BEFORE, INSERT_AFTER = "set", "replace", "before", "after"
+
+
+def _set_path(target: Any, path: list, value: Any, op: str, level: int = 1) -> Any:
+    """jsonb_set (SET: replace or add; REPLACE: only replace) and jsonb_insert (INSERT_*: add into
+    an array before/after the position, or a new object key) at `path`. A path that leads nowhere
+    changes nothing."""
     if not path:
         return value
     head, rest = path[0], path[1:]
     if isinstance(target, dict):
-        if head not in target and (rest or not create):
+        if head in target:
+            if not rest and op in (INSERT_BEFORE, INSERT_AFTER):
+                raise InvalidParameterValue("cannot replace existing key",
+                                            hint="Try using the function jsonb_set to replace key value.")
+            out = dict(target)
+            out[head] = _set_path(target[head], rest, value, op, level + 1)
+            return out
+        if rest or op == REPLACE:
             return target
-        out = dict(target)
-        out[head] = _jsonb_set(target[head], rest, value, create) if head in target else value
-        return out
+        return {**target, head: value}
     if isinstance(target, list):
         try:
             index = int(head)
         except ValueError:
-            raise InvalidTextRepresentation(f'path element at position 1 is not an integer: "{head}"') from None
+            raise InvalidTextRepresentation(
+                f'path element at position {level} is not an integer: "{head}"') from None
         size = len(target)
         pos = index + size if index < 0 else index
+        if not rest and op in (INSERT_BEFORE, INSERT_AFTER):
+            if pos < 0:
+                return [value] + target
+            pos = min(pos + (op == INSERT_AFTER), size)
+            return target[:pos] + [value] + target[pos:]
         if 0 <= pos < size:
-            return target[:pos] + [_jsonb_set(target[pos], rest, value, create)] + target[pos + 1:]
-        if rest or not create:
+            return target[:pos] + [_set_path(target[pos], rest, value, op, level + 1)] + target[pos + 1:]
+        if rest or op == REPLACE:
             return target
         return [value] + target if pos < 0 else target + [value]
+    if level == 1:
+        raise InvalidParameterValue("cannot set path in scalar")
     return target
 
 
-@scalar("jsonb_set")
-def jsonb_set(args, n, ctx, call) -> Column:
-    out = []
-    for i in range(n):
-        target, path, value = args[0].data[i], args[1].data[i], args[2].data[i]
-        create = bool(args[3].data[i]) if len(args) > 3 else True
-        if any(p is None for p in path):
-            raise NullValueNotAllowed("path element at position 1 is null")
-        out.append(_jsonb_set(target, list(path), value, create))
-    return Column(obj_array(out))
+def _path_changer(flag_op: tuple[str, str], default: bool):
+    """jsonb_set(target, path, value[, create_if_missing]) and jsonb_insert(target, path, value
+    [, insert_after]): the optional flag picks between two operations."""
+    def impl(args, n, ctx, call) -> Column:
+        out = []
+        for i in range(n):
+            target, path, value = args[0].data[i], args[1].data[i], args[2].data[i]
+            flag = bool(args[3].data[i]) if len(args) > 3 else default
+            for k, p in enumerate(path):
+                if p is None:
+                    raise NullValueNotAllowed(f"path element at position {k + 1} is null")
+            out.append(_set_path(target, list(path), value, flag_op[flag]))
+        return Column(obj_array(out))
+    return impl
+
+
+scalar("jsonb_set")(_path_changer((REPLACE, SET), default=True))
+scalar("jsonb_insert")(_path_changer((INSERT_BEFORE, INSERT_AFTER), default=False))
 
 
 # --- aggregates ------------------------------------------------------------------------------------

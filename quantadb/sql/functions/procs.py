@@ -225,6 +225,8 @@ fn("array_to_json", (ANYARRAY,), JSON, "array_to_json")
 fn("array_to_json", (ANYARRAY, BOOL), JSON, "array_to_json_pretty")
 fn("jsonb_set", (JSONB, TEXT_ARRAY, JSONB), JSONB, "jsonb_set")
 fn("jsonb_set", (JSONB, TEXT_ARRAY, JSONB, BOOL), JSONB, "jsonb_set")
+fn("jsonb_insert", (JSONB, TEXT_ARRAY, JSONB), JSONB, "jsonb_insert")
+fn("jsonb_insert", (JSONB, TEXT_ARRAY, JSONB, BOOL), JSONB, "jsonb_insert")
 fn("jsonb_pretty", (JSONB,), T, "jsonb_pretty")
 fn("jsonb_strip_nulls", (JSONB,), JSONB, "jsonb_strip_nulls")
 
