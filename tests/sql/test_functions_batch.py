@@ -26,6 +26,23 @@ def test_jsonb_insert(sql):
     sql.error("SELECT jsonb_set('{\"a\": 1}', '{a, null}', '0')", "22004", "path element at position 2 is null")
 
 
+def test_json_building_keeps_each_values_own_form(sql):
+    """json_build_object/array and to_json render a value as PostgreSQL's datum_to_json: records and
+    arrays compact, json values verbatim, jsonb in jsonb's spacing; json keeps duplicate keys."""
+    sql.check("SELECT json_build_object('a', 1, 'a', 2, 'j', '{\"x\": [1, 2]}'::jsonb, 's', '{\"y\" :  3}'::json, "
+              "'r', ROW(1, '{\"z\":1}'::jsonb)), json_build_array(ROW('{\"y\" :  3}'::json), ARRAY[1, 2]), "
+              "json_build_object(true, 1, 2.5, 'x')",
+              [('{"a" : 1, "a" : 2, "j" : {"x": [1, 2]}, "s" : {"y" :  3}, "r" : {"f1":1,"f2":{"z": 1}}}',
+                '[{"f1":{"y" :  3}}, [1,2]]', '{"true" : 1, "2.5" : "x"}')])
+    sql.error("SELECT json_build_object(NULL, 1)", "22023", "argument 1 cannot be null")
+
+
+def test_factorial(sql):
+    sql.check("SELECT factorial(0), factorial(25), pg_typeof(factorial(3))",
+              [("1", "15511210043330985984000000", "numeric")])
+    sql.error("SELECT factorial(-1)", "22003", "factorial of a negative number is undefined")
+
+
 def test_json_of_arrays_and_rows(sql):
     sql.check("SELECT array_to_json(ARRAY[1, 2]), array_to_json(ARRAY[[1, 2], [3, 4]], true), "
               "row_to_json(ROW(1, 'a'), true)", [("[1,2]", "[[1,2],\n [3,4]]", '{"f1":1,\n "f2":"a"}')])

@@ -19,7 +19,7 @@ from quantadb.exec.functions.strings import as_text, rows
 from quantadb.exec.functions.support import map_nullable, obj_array
 from quantadb.types.column import Column
 from quantadb.types.jsonb import JSON_NULL, escape_json_string, format_jsonb, from_json, jsonb_key_order, parse_jsonb
-from quantadb.types.registry import RECORD, UNKNOWN, SqlType, element_of
+from quantadb.types.registry import BOOL, RECORD, UNKNOWN, SqlType, element_of
 from quantadb.types.rowtypes import anonymous_fields, record_fields
 
 _UNTYPED = SqlType(UNKNOWN)
@@ -59,6 +59,26 @@ def to_jsonb_value(value: Any, t, ctx) -> Any:
         if name == "timestamptz" and len(text) > 3 and text[-3] in "+-":
             text += ":00"
     return text
+
+
+def to_json_text(value: Any, t, ctx) -> str:
+    """A SQL value of type `t` as to_json prints it (json.c's datum_to_json): compact, except that
+    json values inside keep their text and jsonb values print as jsonb does."""
+    name = t.pg.name
+    if value is None:
+        return "null"
+    if name == "json":
+        return value
+    if name == "jsonb":
+        return format_jsonb(value)
+    if t.pg.is_array:
+        et = SqlType(element_of(t.pg))
+        return "[" + ",".join(to_json_text(v, t if isinstance(v, list) else et, ctx) for v in value) + "]"
+    if name == "record":
+        fields = record_fields(t) or anonymous_fields([_UNTYPED] * len(value))
+        return "{" + ",".join(escape_json_string(fname) + ":" + to_json_text(v, ft, ctx)
+                              for (fname, ft), v in zip(fields, value)) + "}"
+    return json_text(to_jsonb_value(value, t, ctx), ",", ":")
 
 
 def _untyped_jsonb(value: Any, ctx) -> Any:
@@ -236,9 +256,9 @@ scalar("jsonb_strip_nulls")(rows(strip_nulls))
 scalar("jsonb_pretty")(rows(pretty))
 
 
-def _row_values(args, call, ctx, i: int) -> list:
+def _row_values(args, arg_exprs, ctx, i: int) -> list:
     return [JSON_NULL if a.valid is not None and not a.valid[i] else to_jsonb_value(a.data[i], e.type, ctx)
-            for a, e in zip(args, call.args)]
+            for a, e in zip(args, arg_exprs)]
 
 
 def _build_object(is_json: bool):
@@ -253,22 +273,32 @@ def _build_object(is_json: bool):
                 raise InvalidParameterValue("key value must be scalar, not array, composite, or json")
         out = []
         for i in range(n):
-            vals = _row_values(args, call, ctx, i)
-            obj = {}
-            for k in range(0, len(vals), 2):
-                if vals[k] is JSON_NULL:  # keys are never json, so this is SQL NULL
-                    raise InvalidParameterValue(f"argument {k + 1}: key must not be null")
+            keys = []
+            for k in range(0, len(args), 2):
+                if args[k].valid is not None and not args[k].valid[i]:
+                    raise InvalidParameterValue(f"argument {k + 1} cannot be null", hint="Object keys should be text.")
                 key = args[k].data[i]
-                obj[key if isinstance(key, str) else as_text(key, call.args[k].type, ctx)] = vals[k + 1]
-            out.append(json_text(obj) if is_json else obj)
+                keys.append(key if isinstance(key, str) else format_jsonb(bool(key)) if call.args[k].type.pg is BOOL
+                            else as_text(key, call.args[k].type, ctx))
+            if is_json:  # text as built: keys stay in order, duplicates too; each value as to_json prints it
+                values = _element_texts(args[1::2], call.args[1::2], ctx, i)
+                out.append("{" + ", ".join(escape_json_string(k) + " : " + v for k, v in zip(keys, values)) + "}")
+            else:
+                out.append(dict(zip(keys, _row_values(args[1::2], call.args[1::2], ctx, i))))
         return Column(obj_array(out))
     return impl
 
 
+def _element_texts(args, arg_exprs, ctx, i: int) -> list[str]:
+    return ["null" if a.valid is not None and not a.valid[i] else to_json_text(a.data[i], e.type, ctx)
+            for a, e in zip(args, arg_exprs)]
+
+
 def _build_array(is_json: bool):
     def impl(args, n, ctx, call) -> Column:
-        out = [_row_values(args, call, ctx, i) for i in range(n)]
-        return Column(obj_array([json_text(v) for v in out] if is_json else out))
+        if is_json:
+            return Column(obj_array(["[" + ", ".join(_element_texts(args, call.args, ctx, i)) + "]" for i in range(n)]))
+        return Column(obj_array([_row_values(args, call.args, ctx, i) for i in range(n)]))
     return impl
 
 
@@ -282,9 +312,9 @@ def _to_json(is_json: bool):
     def impl(args, n, ctx, call) -> Column:
         t = call.args[0].type
         valid = args[0].valid
-        vals = [to_jsonb_value(v, t, ctx) if valid is None or valid[i] else None for i, v in enumerate(args[0].data)]
-        return Column(obj_array([json_text(v, ",", ":") if v is not None else None for v in vals] if is_json else vals),
-                      valid)
+        convert = to_json_text if is_json else to_jsonb_value
+        return Column(obj_array([convert(v, t, ctx) if valid is None or valid[i] else None
+                                 for i, v in enumerate(args[0].data)]), valid)
     return impl
 
 
@@ -387,13 +417,6 @@ def _values(col: Column, t, ctx) -> np.ndarray:
                       for i, v in enumerate(col.data)])
 
 
-def _json_element_text(value: Any, t: SqlType, ctx) -> str:
-    """One json_agg element as to_json prints it (json input stays as written)."""
-    if value is None:
-        return "null"
-    if t.pg.name == "json":
-        return value
-    return json_text(to_jsonb_value(value, t, ctx), ",", ":") if t.pg.name != "jsonb" else format_jsonb(value)
 
 
 def _json_agg(is_json: bool):
@@ -402,7 +425,7 @@ def _json_agg(is_json: bool):
         if is_json:  # rows and arrays start on a new line after the first, as json_agg_transfn does
             sep = ", \n " if t.pg.is_array or t.pg.name == "record" else ", "
             col = args[0]
-            texts = obj_array([_json_element_text(v if col.valid is None or col.valid[i] else None, t, ctx)
+            texts = obj_array([to_json_text(v if col.valid is None or col.valid[i] else None, t, ctx)
                                for i, v in enumerate(col.data)])
             lists = group_lists(texts, group_ids, ngroups)
             out = [None if not lst else "[" + sep.join(lst) + "]" for lst in lists]

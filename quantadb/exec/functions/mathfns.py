@@ -212,6 +212,17 @@ def _trim_scale(x: Decimal) -> Decimal:
 
 
 scalar("numeric_trim_scale")(rows(_trim_scale))
+
+
+def _factorial(n: int) -> Decimal:
+    if n < 0:
+        raise NumericValueOutOfRange("factorial of a negative number is undefined")
+    if n > 32177:  # the largest whose result fits numeric's 131072 digits before the point
+        raise NumericValueOutOfRange("value overflows numeric format")
+    return Decimal(math.factorial(int(n)))
+
+
+scalar("numeric_fac")(rows(_factorial))
 scalar("numeric_min_scale")(lambda args, n, ctx, call: map_nullable(
     lambda x: dscale(_trim_scale(x)) if x.is_finite() else None, args, n, np.int32))
 scalar("numeric_sqrt")(rows(_numeric_sqrt))
