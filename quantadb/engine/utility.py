@@ -259,8 +259,11 @@ def _fetch(session: "Session", u: U.FetchStmt, portal, inline) -> Result:
     batch = cursor.rows.batches[0] if cursor.rows.batches else Batch([], 0)
     total = batch.length
     # cursor.position: 1-based number of the current row (0 = before the first, total+1 = after the last)
-    if u.absolute is not None:
-        target = u.absolute if u.absolute >= 0 else total + 1 + u.absolute
+    if u.absolute is not None or u.relative is not None:
+        if u.relative is not None:
+            target = cursor.position + u.relative
+        else:
+            target = u.absolute if u.absolute >= 0 else total + 1 + u.absolute
         idx = np.array([target - 1]) if 1 <= target <= total else np.zeros(0, dtype=np.int64)
         cursor.position = min(max(target, 0), total + 1)
     elif u.backward:

@@ -110,6 +110,8 @@ class TokenReader:
 
     def integer(self) -> int:
         sign = -1 if self.op("-") else 1
+        if sign == 1:
+            self.op("+")
         tok = self.next()
         if tok.kind != "number" or not tok.value.isdigit():
             self.fail(tok)

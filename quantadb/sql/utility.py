@@ -427,7 +427,7 @@ def _fetch(r: _Reader) -> FetchStmt:
     move = r.next().is_word("move")
     count: int | None = 1
     backward = False
-    absolute = None
+    absolute = relative = None
     if r.word("next"):
         pass
     elif r.word("prior"):
@@ -437,21 +437,31 @@ def _fetch(r: _Reader) -> FetchStmt:
     elif r.word("last"):
         absolute = -1
     elif r.word("absolute"):
-        absolute = int(r.next().value)
+        absolute = r.integer()
     elif r.word("relative"):
-        count = int(r.next().value)
+        relative = r.integer()
     elif r.word("all"):
         count = None
     elif r.word("forward", "backward"):
         backward = r.toks[r.i - 1].value == "backward"
         if r.word("all"):
             count = None
-        elif r.peek() is not None and r.peek().kind == "number":
-            count = int(r.next().value)
-    elif r.peek() is not None and r.peek().kind == "number":
-        count = int(r.next().value)
+        elif _count_follows(r):
+            count = r.integer()
+    elif _count_follows(r):
+        count = r.integer()
     r.word("from", "in")
-    return FetchStmt(r.name(), count, backward, move, absolute)
+    if count is not None and count < 0:
+        count, backward = -count, not backward
+    return FetchStmt(r.name(), count, backward, move, absolute, relative)
+
+
+def _count_follows(r: _Reader) -> bool:
+    """A (signed) row count comes next."""
+    tok = r.peek()
+    if tok is not None and tok.kind == "op" and tok.value in ("-", "+"):
+        tok = r.peek(1)
+    return tok is not None and tok.kind == "number"
 
 
 def _close(r: _Reader) -> CloseStmt:

@@ -104,10 +104,11 @@ class DeclareStmt:
 @dataclass
 class FetchStmt:
     name: str
-    count: int | None  # None = ALL
+    count: int | None  # None = ALL; never negative (FETCH -n is FETCH BACKWARD n)
     backward: bool = False
     move: bool = False
-    absolute: int | None = None
+    absolute: int | None = None  # the one row at this position (negative: from the end)
+    relative: int | None = None  # the one row this far from the current one
 
 
 @dataclass

@@ -89,6 +89,20 @@ def test_declare_fetch_move_close(conn):
     conn.execute("rollback")
 
 
+def test_scroll_cursor_relative_and_negative_counts(conn):
+    """RELATIVE n fetches the one row n away (0: the current one again); a negative count runs
+    the other way; positions past either end leave the cursor there. As PostgreSQL 15."""
+    conn.execute("begin")
+    conn.execute("declare c scroll cursor for select g from generate_series(1, 10) g")
+    steps = [("fetch 2 from c", [1, 2]), ("fetch relative -1 from c", [1]), ("fetch relative 3 from c", [4]),
+             ("fetch relative 0 from c", [4]), ("fetch -2 from c", [3, 2]), ("fetch forward -1 from c", [1]),
+             ("fetch backward -2 from c", [2, 3]), ("fetch relative 20 from c", []),
+             ("fetch relative -1 from c", [10]), ("fetch absolute -3 from c", [8]), ("fetch +2 from c", [9, 10])]
+    for sql, rows in steps:
+        assert [r[0] for r in conn.execute(sql).fetchall()] == rows, sql
+    conn.execute("rollback")
+
+
 def test_psycopg_server_side_cursor(server):
     with psycopg.connect(server.dsn) as c:
         with c.cursor(name="big") as cur:
