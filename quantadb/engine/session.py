@@ -279,7 +279,8 @@ class Session(TransactionBlocks):
         plain = S.Statement(template.text, plain=True)
         try:
             self._ensure_txn()
-            S.bind(self, plain, list(template.types))
+            if S.bind(self, plain, list(template.types)).plan is None:  # SELECT INTO: DDL runs as written
+                return None
         except SqlError:
             return None
         prepared = Prepared(template.text, plain, list(template.types))

@@ -18,7 +18,7 @@ from quantadb.engine.point import PointRead, point_read, run_point_read
 from quantadb.engine.point_write import PointWrite, point_write, run_point_write
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
 from quantadb.engine.services import ExecServices
-from quantadb.errors import FeatureNotSupported
+from quantadb.errors import FeatureNotSupported, ReadOnlySqlTransaction
 from quantadb.exec.context import EvalContext
 from quantadb.exec.fold import fold_constants
 from quantadb.exec.modify import run_modify
@@ -285,6 +285,8 @@ def execute(session: "Session", portal: "Portal", inline: bool, bound: Bound | N
     ctx = eval_context(session, portal.params)
     plan = bound.plan
     if isinstance(plan, (P.Insert, P.Update, P.Delete)):
+        if session.state.txn.read_only:  # checked first, as PostgreSQL: even when no row would change
+            raise ReadOnlySqlTransaction(f"cannot execute {_TAGS[type(plan)].split()[0]} in a read-only transaction")
         count, returned = run_point_write(bound.write, ctx) if bound.write is not None else run_modify(plan, ctx)
         tag = f"{_TAGS[type(plan)]}{count}"
         if returned is None:

@@ -64,8 +64,11 @@ def _create(node: exp.Create) -> D.DdlStmt:
     if kind == "TABLE":
         if node.args.get("expression") is not None:
             table, names = _target(node.this)
+            props = node.args.get("properties")
+            no_data = any(isinstance(p, exp.WithDataProperty) and p.args.get("no")
+                          for p in (props.expressions if props is not None else []))
             return D.CreateTableAs(_name(table), to_sql(node.args["expression"]), names, if_not_exists,
-                                   _persistence(node, _name(table)))
+                                   _persistence(node, _name(table)), with_data=not no_data)
         return _create_table(node, if_not_exists)
     if kind == "INDEX":
         return _create_index(node, if_not_exists)

@@ -61,6 +61,7 @@ class CreateTableAs:
     column_names: tuple[str, ...] = ()
     if_not_exists: bool = False
     persistence: Persistence = Persistence()
+    with_data: bool = True  # WITH NO DATA: the columns only
 
 
 @dataclass(frozen=True)

@@ -171,7 +171,18 @@ def parse_sql(text: str) -> exp.Expression:
     statements = [s for s in statements if s is not None]
     if len(statements) != 1:
         raise SqlSyntaxError("cannot insert multiple commands into a prepared statement")
-    return _normalize(statements[0])
+    return _select_into(_normalize(statements[0]))
+
+
+def _select_into(node: exp.Expression) -> exp.Expression:
+    """SELECT ... INTO [TEMP] t FROM ...: PostgreSQL's older spelling of CREATE TABLE t AS SELECT."""
+    into = node.args.get("into") if isinstance(node, exp.Select) else None
+    if into is None:
+        return node
+    node.set("into", None)
+    properties = [exp.TemporaryProperty()] if into.args.get("temporary") else []
+    return exp.Create(this=into.this, kind="TABLE", expression=node,
+                      properties=exp.Properties(expressions=properties) if properties else None)
 
 
 def parse_expression(text: str) -> exp.Expression:

@@ -155,6 +155,25 @@ def test_create_table_as_and_truncate(conn):
     assert conn.execute("select count(*) from src").fetchone() == (0,)
 
 
+def test_select_into_and_create_table_as_with_no_data(conn):
+    """SELECT ... INTO [TEMP] t creates the table (it returned the rows instead), through the simple
+    protocol too; WITH NO DATA makes the columns only. Tags as PostgreSQL 15's."""
+    conn.execute("create table si (a int, b text)")
+    conn.execute("insert into si values (1, 'x'), (2, 'y'), (3, 'z')")
+    simple = psycopg.ClientCursor(conn)
+    assert simple.execute("select a into temp si_t from si where a < 3").statusmessage == "SELECT 2"
+    assert conn.execute("select a, b into si_p from si where b > 'x'").statusmessage == "SELECT 2"
+    assert conn.execute("select array_agg(a order by a) from si_t").fetchone() == ([1, 2],)
+    assert conn.execute("select * from si_p order by a").fetchall() == [(2, "y"), (3, "z")]
+    assert conn.execute("create table si_e as select a, b from si with no data").statusmessage == "CREATE TABLE AS"
+    assert conn.execute("select count(*) from si_e").fetchone() == (0,)
+    assert conn.execute("select column_name from information_schema.columns where table_name = 'si_e' "
+                        "order by ordinal_position").fetchall() == [("a",), ("b",)]
+    assert conn.execute("create table if not exists si_e as select 1").statusmessage == "CREATE TABLE AS"
+    with pytest.raises(errors.DuplicateTable):
+        conn.execute("select a into si_p from si")
+
+
 def test_databases(server):
     with psycopg.connect(server.dsn, autocommit=True) as c:
         c.execute("drop database if exists other_db")

@@ -192,13 +192,15 @@ def _validate_check(session: "Session", rel: RelationDef, con: ConstraintDef) ->
 def create_table_as(session: "Session", stmt: D.CreateTableAs) -> Result:
     ns, name = creation_namespace(session, stmt.name, stmt.persistence.temporary)
     if not check_new_name(session, ns, name, stmt.if_not_exists):
-        return Result(tag="SELECT 0")
+        return Result(tag="CREATE TABLE AS")
     store, txn = session.store, session_txn(session)
     rel = new_relation(session, store.allocate_oid(txn), ns, name, "r",
                        query_columns(session, stmt.query, stmt.column_names))
     store.create_relation(txn, rel)
     if stmt.persistence.on_commit:
         session.temp_on_commit[rel.oid] = stmt.persistence.on_commit
+    if not stmt.with_data:
+        return Result(tag="CREATE TABLE AS")
     return Result(tag=f"SELECT {fill_from_query(session, rel, stmt.query)}")
 
 
