@@ -132,3 +132,11 @@ def test_width_bucket(sql):
     sql.error("SELECT width_bucket(1, 5, 5, 3)", "2201G", "lower bound cannot equal upper bound")
     sql.error("SELECT width_bucket(1, 0, 'infinity'::float8, 3)", "2201G", "lower and upper bounds must be finite")
     sql.error("SELECT width_bucket(2, array[1, null])", "22004", "thresholds array must not contain NULLs")
+
+
+def test_pg_size_bytes_reads_pg_size_pretty_units(sql):
+    sql.check("SELECT pg_size_bytes('10 MB'), pg_size_bytes('1.5 GB'), pg_size_bytes('-2kb'), "
+              "pg_size_bytes(' 12 bytes '), pg_size_bytes('1e3'), pg_size_bytes('-.5 kB')",
+              [("10485760", "1610612736", "-2048", "12", "1000", "-512")])
+    sql.error("SELECT pg_size_bytes('10 XB')", "22023", 'invalid size: "10 XB"')
+    sql.error("SELECT pg_size_bytes('abc')", "22023", 'invalid size: "abc"')

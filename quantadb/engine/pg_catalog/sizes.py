@@ -1,10 +1,15 @@
 """Size functions: pg_relation_size, pg_table_size, pg_indexes_size, pg_total_relation_size,
-pg_database_size and pg_size_pretty. Sizes are the bytes the in-memory column segments and
+pg_database_size, pg_size_pretty and pg_size_bytes. Sizes are the bytes the in-memory column segments and
 index arrays hold."""
 
 from __future__ import annotations
 
+import decimal
+import re
+from decimal import Decimal
+
 from quantadb.engine.pg_catalog.functions import define
+from quantadb.errors import InvalidParameterValue
 from quantadb.types.registry import INT8, NAME, NUMERIC, OID, REGCLASS, TEXT
 
 _UNITS = ("kB", "MB", "GB", "TB", "PB")
@@ -59,3 +64,22 @@ def pg_size_pretty(session, size):
 
 def _half_rounded(x: int) -> int:
     return int((x + (-1 if x < 0 else 1)) / 2)
+
+
+_SIZE = re.compile(r"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*")
+_MULTIPLIERS = {"bytes": 1, **{unit.lower(): 1 << (10 * (k + 1)) for k, unit in enumerate(_UNITS)}}
+
+
+@define("pg_size_bytes", ((TEXT,),), INT8)
+def pg_size_bytes(session, text):
+    """pg_size_pretty's units read back: a number, then bytes, kB, MB, GB, TB or PB (any case)."""
+    m = _SIZE.fullmatch(text)
+    if m is None:
+        raise InvalidParameterValue(f'invalid size: "{text}"')
+    number, unit = m.groups()
+    multiplier = _MULTIPLIERS.get(unit.lower(), 0) if unit else 1
+    if not multiplier:
+        raise InvalidParameterValue(f'invalid size: "{text}"', detail=f'Invalid size unit: "{unit}".',
+                                    hint='Valid units are "bytes", "kB", "MB", "GB", "TB", and "PB".')
+    value = Decimal(number) * multiplier
+    return int(value.to_integral_value(decimal.ROUND_HALF_UP))
