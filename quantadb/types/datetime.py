@@ -194,12 +194,18 @@ def zone_offset_seconds(zone: _dt.tzinfo, utc_micros: int) -> int:
 
 
 def local_to_utc_micros(local_micros: int, zone: _dt.tzinfo) -> int:
-    """Interpret a wall-clock timestamp in `zone`; times in a DST gap take the earlier offset."""
+    """Interpret a wall-clock timestamp in `zone`. Around a transition PostgreSQL takes the offset
+    from before a spring-forward gap and the one from after a fall-back overlap (zoneinfo's
+    fold=0 and fold=1: the overlap is where fold=0's offset is the larger)."""
     if isinstance(zone, _dt.timezone):
         return local_micros - int(zone.utcoffset(None).total_seconds()) * USECS_PER_SEC
     clamped = min(max(local_micros, -63082281600000000), 252423993599000000)
     local = micros_to_datetime(clamped).replace(tzinfo=zone)
-    return local_micros - int(local.utcoffset().total_seconds()) * USECS_PER_SEC
+    offset = local.utcoffset()
+    later = local.replace(fold=1).utcoffset()
+    if later < offset:  # an hour that happens twice: the second time
+        offset = later
+    return local_micros - int(offset.total_seconds()) * USECS_PER_SEC
 
 
 # ---- output --------------------------------------------------------------------------------

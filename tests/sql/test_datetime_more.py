@@ -73,3 +73,20 @@ def test_clock_function_column_names(sql):
     sql.check("SELECT count(*) FROM (SELECT current_timestamp, localtime, localtimestamp) t", [("1",)])
     sql.check("SELECT * FROM (SELECT current_timestamp, localtime) t WHERE false", [],
               columns=["current_timestamp", "localtime"])
+
+
+def test_local_times_at_zone_transitions(sql):
+    """A time in a spring-forward gap takes the offset from before it; a time that happens twice
+    in a fall-back overlap is the second one (PostgreSQL's DetermineTimeZoneOffset)."""
+    sql.check("SELECT '2020-11-01 01:30 America/New_York'::timestamptz, '2020-03-08 02:30 America/New_York'::timestamptz, "
+              "'2020-10-25 02:30 Europe/Berlin'::timestamptz, '2014-10-26 01:30 Europe/Moscow'::timestamptz",
+              [("2020-11-01 06:30:00+00", "2020-03-08 07:30:00+00", "2020-10-25 01:30:00+00",
+                "2014-10-25 22:30:00+00")])
+
+
+def test_fields_of_infinite_dates_and_timestamps(sql):
+    """year, decade, century, millennium, julian, epoch and isoyear are infinite too; the others NULL."""
+    sql.check("SELECT extract(year FROM 'infinity'::timestamp), extract(epoch FROM '-infinity'::timestamptz), "
+              "extract(month FROM 'infinity'::date), date_part('decade', '-infinity'::date), "
+              "extract(hour FROM 'infinity'::timestamp), extract(julian FROM 'infinity'::timestamp)",
+              [("Infinity", "-Infinity", None, "-Infinity", None, "Infinity")])

@@ -14,7 +14,8 @@ from quantadb.exec.functions import scalar
 from quantadb.exec.functions.calendar import days_from_ymd, from_local, split_ts, to_local, ymd
 from quantadb.exec.functions.support import EXACT, and_valid, map_rows, numeric_div, obj_array
 from quantadb.types.column import Column
-from quantadb.types.datetime import get_zone
+from quantadb.types.datetime import (DATE_NEG_INFINITY, DATE_POS_INFINITY, TIMESTAMP_NEG_INFINITY,
+                                     TIMESTAMP_POS_INFINITY, get_zone)
 from quantadb.types.values import USECS_PER_DAY, Interval
 
 _UNIX_EPOCH_US = -10957 * USECS_PER_DAY
@@ -33,6 +34,11 @@ DATE_FIELDS = ("day", "month", "year", "quarter", "decade", "century", "millenni
                "week", "isoyear", "epoch", "julian")
 TS_FIELDS = DATE_FIELDS + ("microseconds", "milliseconds", "second", "minute", "hour")
 KNOWN = set(TS_FIELDS) | {"timezone", "timezone_hour", "timezone_minute"}
+# of an infinite date or timestamp, these fields are infinite too and the others NULL
+_UNBOUNDED = {"year", "decade", "century", "millennium", "julian", "epoch", "isoyear"}
+_INFINITIES = {"date": (DATE_POS_INFINITY, DATE_NEG_INFINITY),
+               "timestamp": (TIMESTAMP_POS_INFINITY, TIMESTAMP_NEG_INFINITY),
+               "timestamptz": (TIMESTAMP_POS_INFINITY, TIMESTAMP_NEG_INFINITY)}
 
 
 def normalize(field: str, kind: str) -> str:
@@ -165,6 +171,13 @@ def _part(kind: str, numeric: bool):
             valid = valid & values.valid
         out = np.empty(n, dtype=object) if numeric else np.zeros(n, dtype=np.float64)
         data = values.data
+        infinite = None
+        if kind in _INFINITIES:
+            pos, neg = _INFINITIES[kind]
+            sign = (data == pos).astype(np.int8) - (data == neg)
+            if sign.any():
+                infinite, finite = sign, sign == 0
+                data = np.where(finite, data, 0)  # computed as 2000-01-01, then replaced
         if kind == "date" and not numeric:  # date_part(text, date) is date_part(text, date::timestamp)
             kind_ = "timestamp"
             data = data.astype(np.int64) * USECS_PER_DAY
@@ -176,13 +189,23 @@ def _part(kind: str, numeric: bool):
             if f == "julian" and kind_ in ("timestamp", "timestamptz"):
                 local = data[idx] if kind_ == "timestamp" else to_local(data[idx], ctx.format.zone)
                 out[idx] = _timestamp_julian(local, numeric)
-                continue
-            ints, scale = _compute(kind_, f, data[idx], ctx)
-            if numeric:
-                out[idx] = obj_array([Decimal(int(v)).scaleb(-scale) for v in ints])
             else:
-                out[idx] = ints / 10.0 ** scale if scale else ints
-        return Column(out)
+                ints, scale = _compute(kind_, f, data[idx], ctx)
+                if numeric:
+                    out[idx] = obj_array([Decimal(int(v)).scaleb(-scale) for v in ints])
+                else:
+                    out[idx] = ints / 10.0 ** scale if scale else ints
+            if infinite is not None:
+                at = idx[infinite[idx] != 0]
+                if f in _UNBOUNDED:
+                    inf = Decimal("Infinity") if numeric else np.inf
+                    out[at] = [inf if k > 0 else -inf for k in infinite[at].tolist()]
+                else:
+                    valid = valid.copy()
+                    valid[at] = False
+        if infinite is not None and not numeric:
+            out = np.where(valid, out, 0.0)
+        return Column(out, None if valid.all() else valid)
     return impl
 
 
