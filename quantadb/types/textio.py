@@ -28,8 +28,8 @@ _NUMERIC_RE = re.compile(r"[ \t\n\v\f\r]*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-
 _FLOAT_WORDS = {"nan": math.nan, "-nan": math.nan, "+nan": math.nan,  # strtod takes a signed NaN
                 "infinity": math.inf, "+infinity": math.inf, "-infinity": -math.inf,
                 "inf": math.inf, "+inf": math.inf, "-inf": -math.inf}
-_UUID_RE = re.compile(r"\{?([0-9a-fA-F]{8})-?([0-9a-fA-F]{4})-?([0-9a-fA-F]{4})-?([0-9a-fA-F]{4})-?"
-                      r"([0-9a-fA-F]{12})\}?\Z")
+# 32 hex digits, a hyphen allowed after any group of four (as PostgreSQL's string_to_uuid), in braces or not
+_UUID_RE = re.compile(r"\{?([0-9a-fA-F]{4}(?:-?[0-9a-fA-F]{4}){7})\}?\Z")
 
 
 def _bad(type_name: str, text: str) -> InvalidTextRepresentation:
@@ -221,7 +221,7 @@ def parse_uuid(text: str) -> _uuid.UUID:
     m = _UUID_RE.match(text)
     if not m or (text.startswith("{") != text.endswith("}")):
         raise _bad("uuid", text)
-    return _uuid.UUID("".join(m.groups()))
+    return _uuid.UUID(m.group(1).replace("-", ""))
 
 
 def format_uuid(value: _uuid.UUID) -> str:

@@ -60,3 +60,13 @@ def test_dates_read_in_datestyle_field_order(sql):
     sql.check("SELECT '01/02/03'::date", [("2001-02-03",)])
     sql.setup("SET datestyle = 'ISO, MDY'")
     sql.check("SELECT '01/02/2014'::date", [("2014-01-02",)])
+
+
+def test_uuid_input_forms(sql):
+    """Braces, upper case, and a hyphen after any group of four digits, as PostgreSQL reads them."""
+    sql.check("SELECT '{a0eebc99-9c0b4ef8-bb6d6bb9-bd380a11}'::uuid, 'a0ee-bc99-9c0b-4ef8-bb6d-6bb9-bd38-0a11'::uuid, "
+              "'A0EEBC999C0B4EF8BB6D6BB9BD380A11'::uuid",
+              [("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",) * 3])
+    for bad in ("a0eebc99--9c0b-4ef8-bb6d-6bb9bd380a11", "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+                "a0eebc9-99c0b-4ef8-bb6d-6bb9bd380a11", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11-"):
+        sql.error(f"SELECT '{bad}'::uuid", "22P02", f'invalid input syntax for type uuid: "{bad}"')
