@@ -71,6 +71,7 @@ CardinalityViolation = _condition("CardinalityViolation", "21000")
 # Class 22 - Data Exception
 DataException = _condition("DataException", "22000")
 StringDataRightTruncation = _condition("StringDataRightTruncation", "22001", DataException)
+StringDataLengthMismatch = _condition("StringDataLengthMismatch", "22026", DataException)
 NumericValueOutOfRange = _condition("NumericValueOutOfRange", "22003", DataException)
 InvalidDatetimeFormat = _condition("InvalidDatetimeFormat", "22007", DataException)
 DatetimeFieldOverflow = _condition("DatetimeFieldOverflow", "22008", DataException)

@@ -19,6 +19,7 @@ from quantadb.errors import (
     DatatypeMismatch,
     FeatureNotSupported,
     IndeterminateDatatype,
+    InvalidTextRepresentation,
     UndefinedColumn,
 )
 from quantadb.sql import functions as F
@@ -211,8 +212,22 @@ class ExprBinder(CallBinder, PredicateBinder):
     _RawString = _ByteString
     _National = _ByteString
 
+    def _BitString(self, node: exp.Expression) -> Expr:
+        """B'0101': a bit string of its own length."""
+        bits = node.this
+        if any(c not in "01" for c in bits):
+            raise InvalidTextRepresentation(f'"{next(c for c in bits if c not in "01")}" is not a valid binary digit')
+        return Const(bits, SqlType(R.BIT, len(bits)))
+
     def _HexString(self, node: exp.Expression) -> Expr:
-        return Const(int(node.this, 16), SqlType(R.INT8))
+        """X'1F': a bit string, four bits a digit."""
+        digits = node.this
+        try:
+            bits = "".join(f"{int(d, 16):04b}" for d in digits)
+        except ValueError:
+            raise InvalidTextRepresentation(f'"{next(d for d in digits if d not in "0123456789abcdefABCDEF")}" '
+                                            "is not a valid hexadecimal digit") from None
+        return Const(bits, SqlType(R.BIT, len(bits)))
 
     def _Null(self, node: exp.Null) -> Expr:
         return Const(None, UNKNOWN)

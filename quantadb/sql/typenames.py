@@ -69,11 +69,13 @@ def from_datatype(node: exp.Expression) -> SqlType:
         if inner.pg.is_array:  # int[][]: PostgreSQL arrays do not fix their dimensions
             return inner
         return SqlType(R.array_of(inner.pg), inner.typmod)
-    if dtype == exp.DataType.Type.USERDEFINED:
+    if dtype == exp.DataType.Type.USERDEFINED:  # a name sqlglot does not know (varbit(2), "char")
         kind = node.args.get("kind")
+        params = [p.this.name for p in node.expressions if isinstance(p, exp.DataTypeParam)]
+        mods = f"({','.join(params)})" if params else ""
         if isinstance(kind, exp.Identifier):
-            return parse_type_name(f'"{kind.name}"' if kind.quoted else kind.name)
-        return parse_type_name(str(kind))
+            return parse_type_name((f'"{kind.name}"' if kind.quoted else kind.name) + mods)
+        return parse_type_name(str(kind) + mods)
     name = _SQLGLOT_NAMES.get(dtype.value, dtype.value.lower())
     params = [p.this for p in node.expressions if isinstance(p, exp.DataTypeParam)]
     mods = ",".join(p.name for p in params) if params else None

@@ -22,6 +22,7 @@ from quantadb.errors import (
     CannotCoerce,
     InvalidParameterValue,
     NumericValueOutOfRange,
+    StringDataLengthMismatch,
     StringDataRightTruncation,
 )
 from quantadb.types import codecs, scaled
@@ -214,6 +215,8 @@ def _zero_nulls(col: Column) -> np.ndarray:
 # ---- value-at-a-time casts -------------------------------------------------------------------
 
 _MAX_CACHED_CONVERTERS = 1024  # per context; typmods are the client's to vary
+# types whose values are held alike (the typmod, applied after, does the rest)
+_SAME_VALUES = {(r.BIT.oid, r.VARBIT.oid), (r.VARBIT.oid, r.BIT.oid)}
 
 
 def value_converter(src: SqlType, dst: SqlType, ctx: FormatContext, explicit: bool = False) -> Callable[[Any], Any]:
@@ -254,7 +257,7 @@ def _value_converter(src: SqlType, dst: SqlType, ctx: FormatContext, explicit: b
             return [None if x is None else (convert_array(x) if isinstance(x, list) else fix(conv(x)))
                     for x in v]
         return convert_array
-    if s == d:
+    if s == d or (s, d) in _SAME_VALUES:
         return lambda v: v
     if d in _STRINGS and s not in _STRINGS:
         return _to_text(src, ctx)
@@ -435,6 +438,20 @@ def _to_local(utc_micros: int, zone: Any) -> int:
 
 # ---- typmod coercion -------------------------------------------------------------------------
 
+def _bit_length_fixer(fixed: bool, length: int, explicit: bool) -> Callable[[str], str]:
+    """bit(n) takes exactly n bits, varbit(n) at most n; an explicit cast cuts (and bit(n) pads
+    with zeros) where an implicit one fails, as PostgreSQL's bit() and varbit()."""
+    def fix(v: str) -> str:
+        if len(v) == length or not fixed and len(v) < length:
+            return v
+        if not explicit:
+            if fixed:
+                raise StringDataLengthMismatch(f"bit string length {len(v)} does not match type bit({length})")
+            raise StringDataRightTruncation(f"bit string too long for type bit varying({length})")
+        return v[:length].ljust(length, "0") if fixed else v[:length]
+    return fix
+
+
 def _typmod_fixer(t: SqlType, explicit: bool) -> Callable[[Any], Any]:
     oid, typmod = t.pg.oid, t.typmod
     if typmod < 0:
@@ -462,6 +479,8 @@ def _typmod_fixer(t: SqlType, explicit: bool) -> Callable[[Any], Any]:
             q, rem = divmod(v, unit)  # round half up, as PG's AdjustTimestampForTypmod
             return (q + (1 if rem * 2 >= unit else 0)) * unit
         return fix_precision
+    if oid in (r.BIT.oid, r.VARBIT.oid):
+        return _bit_length_fixer(oid == r.BIT.oid, typmod, explicit)
     if oid == r.TIMETZ.oid and typmod < 6:  # (µs of the day, offset): the time part rounds as time's
         fix_time = _typmod_fixer(SqlType(r.TIME, typmod), explicit)
         return lambda v: (fix_time(v[0]), v[1])

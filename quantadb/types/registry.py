@@ -141,7 +141,7 @@ TIMESTAMPTZ = _register(1184, "timestamptz", 8, "D", np.int64, 1185, "timestamp 
 INTERVAL = _register(1186, "interval", 16, "T", _OBJ, 1187, preferred=True, align="d")
 TIMETZ = _register(1266, "timetz", 12, "D", _OBJ, 1270, "time with time zone", align="d")
 BIT = _register(1560, "bit", -1, "V", _OBJ, 1561)
-VARBIT = _register(1562, "varbit", -1, "V", _OBJ, 1563, "bit varying")
+VARBIT = _register(1562, "varbit", -1, "V", _OBJ, 1563, "bit varying", preferred=True)
 NUMERIC = _register(1700, "numeric", -1, "N", _OBJ, 1231)
 REFCURSOR = _register(1790, "refcursor", -1, "U", _OBJ, 2201)
 REGPROCEDURE = _register(2202, "regprocedure", 4, "N", np.int64, 2207, byval=True)

@@ -70,3 +70,18 @@ def test_uuid_input_forms(sql):
     for bad in ("a0eebc99--9c0b-4ef8-bb6d-6bb9bd380a11", "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
                 "a0eebc9-99c0b-4ef8-bb6d-6bb9bd380a11", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11-"):
         sql.error(f"SELECT '{bad}'::uuid", "22P02", f'invalid input syntax for type uuid: "{bad}"')
+
+
+def test_bit_strings(sql):
+    """B'...' and X'...' literals are bit strings; the bitwise operators, shifts, concatenation,
+    lengths and comparisons of varbit.c; bit(n) takes exactly n bits, varbit(n) at most n."""
+    sql.check("SELECT B'101' | B'011', B'1010' & B'0110', B'101' # B'011', ~B'101', B'101' << 1, B'1011' >> -1, "
+              "B'1' || B'0', pg_typeof(B'1' || B'0'), X'1F', length(B'10101'), octet_length(B'101010101'), "
+              "B'11' > B'101', B'1'::varbit < B'10'",
+              [("111", "0010", "110", "010", "010", "0110", "10", "bit varying", "00011111", "5", "2", "t", "t")])
+    sql.check("SELECT B'101'::bit(2), B'10'::bit(4), B'101'::varbit(2), B'101'::varbit::bit(3)",
+              [("10", "1000", "10", "101")])
+    sql.error("SELECT B'10' | B'101'", "22026", "cannot OR bit strings of different sizes")
+    sql.setup("CREATE TABLE bits_t (b bit(3), v varbit(2))")
+    sql.error("INSERT INTO bits_t VALUES (B'1', NULL)", "22026", "bit string length 1 does not match type bit(3)")
+    sql.error("INSERT INTO bits_t VALUES (NULL, B'111')", "22001", "bit string too long for type bit varying(2)")

@@ -10,9 +10,9 @@ from __future__ import annotations
 from quantadb.sql.functions.signature import add_function
 from quantadb.sql.functions.signature import add_operator as op
 from quantadb.types.registry import (
-    ANYARRAY, ANYELEMENT, ANYNONARRAY, BOOL, BPCHAR, BYTEA, CHAR, DATE, FLOAT4, FLOAT8, INT2, INT4,
+    ANYARRAY, ANYELEMENT, ANYNONARRAY, BIT, BOOL, BPCHAR, BYTEA, CHAR, DATE, FLOAT4, FLOAT8, INT2, INT4,
     INT8, INTERVAL, JSON, JSONB, NAME, NUMERIC, OID, RECORD, TEXT, TIME, TIMESTAMP, TIMESTAMPTZ, TIMETZ, UUID,
-    array_of,
+    VARBIT, array_of,
 )
 
 TEXT_ARRAY = array_of(TEXT)
@@ -63,7 +63,8 @@ COMPARABLE = (
     (NUMERIC, "numeric_"), (OID, "oid"), (BOOL, "bool"), (TEXT, "text_"), (BPCHAR, "bpchar"),
     (NAME, "name"), (CHAR, "char"), (BYTEA, "bytea"), (DATE, "date_"), (TIME, "time_"),
     (TIMETZ, "timetz_"), (TIMESTAMP, "timestamp_"), (TIMESTAMPTZ, "timestamptz_"),
-    (INTERVAL, "interval_"), (UUID, "uuid_"), (JSONB, "jsonb_"), (ANYARRAY, "array_"),
+    (INTERVAL, "interval_"), (UUID, "uuid_"), (JSONB, "jsonb_"), (ANYARRAY, "array_"), (BIT, "bit_"),
+    (VARBIT, "bit_"),
 )
 for t, p in COMPARABLE:
     for sym, suffix in COMPARISONS.items():
@@ -139,3 +140,12 @@ op("&&", (ANYARRAY, ANYARRAY), BOOL, "arrayoverlap")
 op("||", (ANYARRAY, ANYARRAY), ANYARRAY, "array_cat", strict=False)
 op("||", (ANYARRAY, ANYELEMENT), ANYARRAY, "array_append", strict=False)
 op("||", (ANYELEMENT, ANYARRAY), ANYARRAY, "array_prepend", strict=False)
+
+# Bit strings (varbit.c): bit(n) and varbit alike; || gives varbit.
+for t in (BIT, VARBIT):
+    for sym, impl in (("|", "bitor"), ("&", "bitand"), ("#", "bitxor")):
+        op(sym, (t, t), t, impl)
+    op("~", (t,), t, "bitnot")
+    op("<<", (t, INT4), t, "bitshiftleft")
+    op(">>", (t, INT4), t, "bitshiftright")
+op("||", (VARBIT, VARBIT), VARBIT, "bitcat")

@@ -10,7 +10,7 @@ from quantadb.sql.functions.signature import add_function
 from quantadb.types.registry import (
     ANY, ANYARRAY, ANYELEMENT, ANYNONARRAY, BOOL, BPCHAR, BYTEA, CHAR, DATE, FLOAT4, FLOAT8, INT2, INT4,
     INT8, INTERVAL, JSON, JSONB, NAME, NUMERIC, OID, RECORD, PgType, TEXT, TIME, TIMESTAMP, TIMESTAMPTZ, TIMETZ,
-    UUID, VARCHAR, array_of,
+    UUID, VARBIT, VARCHAR, array_of,
 )
 
 TEXT_ARRAY = array_of(TEXT)
@@ -85,6 +85,7 @@ STRING_FNS = (
     ("length char_length character_length", (BPCHAR,), I, "bpcharlen"),
     ("length octet_length", (BYTEA,), I, "byteaoctetlen"),
     ("octet_length", (T,), I, "textoctetlen"), ("bit_length", (T,), I, "bitlength"),
+    ("length bit_length", (VARBIT,), I, "varbit_length"), ("octet_length", (VARBIT,), I, "varbit_octet_length"),
     ("lower", (T,), T, "lower"), ("upper", (T,), T, "upper"), ("initcap", (T,), T, "initcap"),
     ("substring substr", (T, I, I), T, "text_substr"), ("substring substr", (T, I), T, "text_substr"),
     ("substring", (T, T), T, "textregexsubstr"), ("substring", (T, T, T), T, "similar_substring"),
