@@ -140,3 +140,13 @@ def test_pg_size_bytes_reads_pg_size_pretty_units(sql):
               [("10485760", "1610612736", "-2048", "12", "1000", "-512")])
     sql.error("SELECT pg_size_bytes('10 XB')", "22023", 'invalid size: "10 XB"')
     sql.error("SELECT pg_size_bytes('abc')", "22023", 'invalid size: "abc"')
+
+
+def test_percentiles_of_an_array_of_fractions(sql):
+    data = "(VALUES (1, 'a', interval '1 day'), (2.5, 'b', interval '3 days'), (7, 'c', interval '1 hour')) v(x, t, i)"
+    sql.check("SELECT percentile_cont(array[0.25, 0.5, NULL]) WITHIN GROUP (ORDER BY x), "
+              "percentile_disc(array[0.25, 0.5, 1]) WITHIN GROUP (ORDER BY x), "
+              f"percentile_cont(array[0.5]) WITHIN GROUP (ORDER BY i), percentile_disc(array[0.1]) WITHIN GROUP (ORDER BY t) "
+              f"FROM {data}", [("{1.75,2.5,NULL}", "{1,2.5,7}", '{"1 day"}', "{a}")])
+    sql.error("SELECT percentile_cont(array[1.5]) WITHIN GROUP (ORDER BY x) FROM (VALUES (1)) v(x)", "22023",
+              "percentile value 1.5 is not between 0 and 1")

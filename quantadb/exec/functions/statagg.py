@@ -89,40 +89,58 @@ def _sorted_groups(col: Column, group_ids: np.ndarray, ngroups: int) -> list[lis
 
 
 def _fractions(col: Column, group_ids: np.ndarray, ngroups: int) -> list:
+    """Each group's fraction (or list of fractions, for the array forms); None for NULL."""
     out = [None] * ngroups  # a NULL fraction gives a NULL result
     valid = col.valid.tolist() if col.valid is not None else [True] * len(col.data)
     for f, g, ok in zip(col.data.tolist(), group_ids.tolist(), valid):
         out[g] = f if ok else None
     for f in out:
-        if f is not None and not 0 <= f <= 1:
-            raise InvalidParameterValue(f"percentile value {f:g} is not between 0 and 1")
+        for x in (f if isinstance(f, list) else [f]):
+            if x is not None and not 0 <= x <= 1:
+                raise InvalidParameterValue(f"percentile value {x:g} is not between 0 and 1")
+    return out
+
+
+def _cont(lst: list, f: float):
+    """The value at fraction f of the sorted, non-empty `lst`, interpolated between neighbours."""
+    pos = f * (len(lst) - 1)
+    lo, hi = math.floor(pos), math.ceil(pos)
+    a, b = lst[lo], lst[hi]
+    return a if lo == hi else a + (b - a) * (pos - lo)
+
+
+def _disc(lst: list, f: float):
+    """The first value of the sorted, non-empty `lst` whose position reaches fraction f."""
+    return lst[max(math.ceil(f * len(lst)) - 1, 0)]
+
+
+def _percentiles(pick, args, group_ids, ngroups) -> list:
+    """pick() per group at its fraction; with an array of fractions, an array of the picks (a NULL
+    fraction picks NULL). An empty group or a NULL fraction (array) gives NULL."""
+    out = []
+    for lst, f in zip(_sorted_groups(args[1], group_ids, ngroups), _fractions(args[0], group_ids, ngroups)):
+        if not lst or f is None:
+            out.append(None)
+        elif isinstance(f, list):
+            out.append([None if x is None else pick(lst, x) for x in f])
+        else:
+            out.append(pick(lst, f))
     return out
 
 
 @aggregate("percentile_cont")
 def percentile_cont(args, group_ids, ngroups, ctx, agg) -> Column:
-    fractions = _fractions(args[0], group_ids, ngroups)
-    out = []
-    for lst, f in zip(_sorted_groups(args[1], group_ids, ngroups), fractions):
-        if not lst or f is None:
-            out.append(None)
-            continue
-        pos = f * (len(lst) - 1)
-        lo, hi = math.floor(pos), math.ceil(pos)
-        a, b = lst[lo], lst[hi]
-        out.append(a if lo == hi else a + (b - a) * (pos - lo))
+    out = _percentiles(_cont, args, group_ids, ngroups)
     present = np.asarray([v is not None for v in out], dtype=bool)
-    data = obj_array(out) if args[1].data.dtype == object else np.asarray([v or 0 for v in out], dtype=np.float64)
-    return _result(data, present)
+    if args[1].data.dtype == object or args[0].data.dtype == object:  # interval, or an array of fractions
+        return _result(obj_array(out), present)
+    return _result(np.asarray([v or 0 for v in out], dtype=np.float64), present)
 
 
 @aggregate("percentile_disc")
 def percentile_disc(args, group_ids, ngroups, ctx, agg) -> Column:
-    fractions = _fractions(args[0], group_ids, ngroups)
-    out = []
-    for lst, f in zip(_sorted_groups(args[1], group_ids, ngroups), fractions):
-        out.append(lst[max(math.ceil(f * len(lst)) - 1, 0)] if lst and f is not None else None)
-    return _typed(out, args[1].data.dtype)
+    out = _percentiles(_disc, args, group_ids, ngroups)
+    return _typed(out, object if args[0].data.dtype == object else args[1].data.dtype)
 
 
 @aggregate("mode")

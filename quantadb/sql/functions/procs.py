@@ -287,6 +287,9 @@ agg("jsonb_object_agg", (ANY, ANY), JSONB, "jsonb_object_agg")
 agg("percentile_cont", (FLOAT8, FLOAT8), FLOAT8, "percentile_cont")
 agg("percentile_cont", (FLOAT8, INTERVAL), INTERVAL, "percentile_cont")
 agg("percentile_disc", (FLOAT8, ANYELEMENT), ANYELEMENT, "percentile_disc")
+agg("percentile_cont", (array_of(FLOAT8), FLOAT8), array_of(FLOAT8), "percentile_cont")
+agg("percentile_cont", (array_of(FLOAT8), INTERVAL), array_of(INTERVAL), "percentile_cont")
+agg("percentile_disc", (array_of(FLOAT8), ANYELEMENT), ANYARRAY, "percentile_disc")
 agg("mode", (ANYELEMENT,), ANYELEMENT, "mode")
 
 # --- window functions (evaluated by the window operator) --------------------------------
