@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from quantadb.errors import InvalidParameterValue
+from quantadb.errors import NumericValueOutOfRange
 from quantadb.exec.functions import aggregate
 from quantadb.exec.functions.aggregates import _counts, _nonnull, _result, group_lists, int_sums, numeric_sums
 from quantadb.exec.functions.support import EXACT, div_exact, div_scale, obj_array, round_scale
@@ -97,7 +97,7 @@ def _fractions(col: Column, group_ids: np.ndarray, ngroups: int) -> list:
     for f in out:
         for x in (f if isinstance(f, list) else [f]):
             if x is not None and not 0 <= x <= 1:
-                raise InvalidParameterValue(f"percentile value {x:g} is not between 0 and 1")
+                raise NumericValueOutOfRange(f"percentile value {x:g} is not between 0 and 1")
     return out
 
 
