@@ -71,7 +71,7 @@ class Statement:
     @property
     def ast(self) -> exp.Expression:
         if self._ast is None:
-            self._ast = parse_sql(self.text)
+            self._ast = parse_sql(self.text, positions=True)
         return self._ast
 
     @property

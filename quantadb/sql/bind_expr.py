@@ -20,6 +20,7 @@ from quantadb.errors import (
     FeatureNotSupported,
     IndeterminateDatatype,
     InvalidTextRepresentation,
+    SqlError,
     UndefinedColumn,
 )
 from quantadb.sql import functions as F
@@ -94,7 +95,12 @@ class ExprBinder(CallBinder, PredicateBinder):
     def bind(self, node: exp.Expression) -> Expr:
         method = getattr(self, "_" + type(node).__name__, None)
         if method is not None:
-            return method(node)
+            try:
+                return method(node)
+            except SqlError as error:
+                if error.position is None:
+                    error.position = _error_position(node)
+                raise
         if type(node) in BINARY_OPS:
             return self._binary(node, BINARY_OPS[type(node)])
         if type(node) in FUNCTION_SHAPES:
@@ -552,3 +558,19 @@ def _is_array_constructor(node: exp.Expression) -> bool:
     """ARRAY[...] with elements (not ARRAY(subquery))."""
     return isinstance(node, exp.Array) and not (
         len(node.expressions) == 1 and isinstance(node.expressions[0], (exp.Select, exp.Subquery)))
+
+
+def _error_position(node: exp.Expression) -> int | None:
+    """Where PostgreSQL points an error at (ErrorResponse's P, psql's LINE/caret): a column
+    reference's name, or the literal a cast or typed literal could not read. Other nodes leave it
+    to the node around them."""
+    if isinstance(node, exp.Column):  # its first name: the qualifier's, if any
+        node = next((part for part in (node.args.get("catalog"), node.args.get("db"), node.args.get("table"))
+                     if part is not None), node.this)
+    elif isinstance(node, exp.Cast) and isinstance(node.this, exp.Literal) and node.this.is_string:
+        node = node.this
+    elif not isinstance(node, exp.Literal):
+        return None
+    start = node.meta_get("start")
+    return start + 1 if start is not None else None
+

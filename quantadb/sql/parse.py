@@ -162,16 +162,30 @@ def _normalize(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def parse_sql(text: str) -> exp.Expression:
-    """Parse one statement with sqlglot's PostgreSQL dialect."""
+def parse_sql(text: str, *, positions: bool = False) -> exp.Expression:
+    """Parse one statement with sqlglot's PostgreSQL dialect. `positions`: the text is the
+    client's, so the nodes keep where they stand in it (for an error's position); stored texts
+    (views, defaults) drop them, as they would point into the client's statement."""
+    prepared = _prepare(text)
     try:
-        statements = sqlglot.parse(_prepare(text), read=_PostgresAsWritten)
+        statements = sqlglot.parse(prepared, read=_PostgresAsWritten)
     except (ParseError, TokenError) as e:
         raise _syntax_error(text, e) from None
     statements = [s for s in statements if s is not None]
     if len(statements) != 1:
         raise SqlSyntaxError("cannot insert multiple commands into a prepared statement")
-    return _select_into(_normalize(statements[0]))
+    node = statements[0]
+    if not positions or prepared != text:  # positions in a rewritten text would point beside the client's
+        _drop_positions(node)
+    return _select_into(_normalize(node))
+
+
+def _drop_positions(node: exp.Expression) -> exp.Expression:
+    for sub in node.walk():
+        if sub._meta:
+            for key in ("line", "col", "start", "end"):
+                sub._meta.pop(key, None)
+    return node
 
 
 def _select_into(node: exp.Expression) -> exp.Expression:
@@ -188,7 +202,8 @@ def _select_into(node: exp.Expression) -> exp.Expression:
 def parse_expression(text: str) -> exp.Expression:
     """Parse a stand-alone expression (a stored column DEFAULT or CHECK)."""
     try:
-        return _normalize(sqlglot.parse_one(_prepare(text), read=_PostgresAsWritten, into=exp.Condition))
+        return _normalize(_drop_positions(sqlglot.parse_one(_prepare(text), read=_PostgresAsWritten,
+                                                            into=exp.Condition)))
     except (ParseError, TokenError) as e:
         raise _syntax_error(text, e) from None
 

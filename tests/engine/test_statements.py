@@ -189,3 +189,19 @@ def test_copy_applies_column_typmods(conn):
     with pytest.raises(errors.StringDataRightTruncation):
         with conn.cursor().copy("copy cp3 from stdin") as copy:
             copy.write("1\tabcd\n")
+
+
+@pytest.mark.parametrize("sql,position", [
+    ("select x from (values (1)) v(y)", 8),  # the column
+    ("select v.nosuch from (values (1)) v(y)", 8),  # a qualified column: its qualifier
+    ("select 1, 'abc'::int", 11),  # the literal that does not read as the type
+    ("select date 'bad'", 13),
+    ("select E'\\n', 'abc'::int", None),  # E'' is rewritten before parsing: no position rather than a wrong one
+])
+def test_error_position(conn, sql, position):
+    """ErrorResponse's position field, as psql shows with LINE 1 and a caret; PostgreSQL 15's."""
+    with pytest.raises(psycopg.Error) as caught:
+        conn.execute(sql)
+    got = caught.value.diag.statement_position
+    assert (int(got) if got is not None else None) == position
+    conn.rollback()
