@@ -23,7 +23,8 @@ from quantadb.engine.copy_csv import CsvReader
 from quantadb.engine.copy_decode import decode_column
 from quantadb.engine.copy_scan import PlainChunk, decode_fields, field_strs, scan_plain
 from quantadb.engine.results import CopyOut, Result, RunInWorker
-from quantadb.errors import (BadCopyFileFormat, CharacterNotInRepertoire, FeatureNotSupported, InvalidParameterValue,
+from quantadb.errors import (BadCopyFileFormat, CharacterNotInRepertoire, FeatureNotSupported, InvalidColumnReference,
+                             InvalidParameterValue,
                              QueryCanceled, SqlError, UndefinedColumn, UndefinedTable, WrongObjectType)
 from quantadb.exec.columns import concat_columns, from_values
 from quantadb.sql.utility import CopyStmt
@@ -72,13 +73,16 @@ def _resolve_target(session: "Session", stmt: CopyStmt):
                               hint=None if stmt.is_from else "Try the COPY (SELECT ...) TO variant.")
     rel = hit.relation
     all_cols = sorted(rel.columns, key=lambda c: c.attnum)
-    live = [c for c in all_cols if not c.dropped]
+    live = [c for c in all_cols if not c.dropped and not c.generated]  # generated: no COPY, as PostgreSQL 15
     if stmt.columns:
         chosen = []
         for name in stmt.columns:
             col = rel.column(name)
             if col is None:
                 raise UndefinedColumn(f'column "{name}" of relation "{rel.name}" does not exist')
+            if col.generated:
+                raise InvalidColumnReference(f'column "{name}" is a generated column',
+                                             detail="Generated columns cannot be used in COPY.")
             chosen.append(col)
     else:
         chosen = live

@@ -85,8 +85,9 @@ def _action(r: TokenReader) -> D.AlterAction | None:
         r.word("column")
         if_exists = r.words("if", "exists")
         name = r.name()
-        r.word("cascade", "restrict")
-        return D.DropColumn(name, if_exists)
+        cascade = r.word("cascade")
+        r.word("restrict")
+        return D.DropColumn(name, if_exists, cascade)
     if r.word("alter"):
         r.word("column")
         return _alter_column(r, r.name())
@@ -180,6 +181,8 @@ def _alter_column(r: TokenReader, column: str) -> D.AlterAction | None:
         return D.AddIdentity(column, always, spec)
     if r.words("drop", "identity"):
         return D.DropIdentity(column, r.words("if", "exists"))
+    if r.words("drop", "expression"):
+        return D.DropExpression(column, r.words("if", "exists"))
     if r.word("set", "reset"):
         r.clause()  # STATISTICS n, STORAGE x, (attribute options), COMPRESSION: no effect here
         return None

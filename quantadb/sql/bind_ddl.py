@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from quantadb.errors import FeatureNotSupported, InvalidTableDefinition
+from quantadb.errors import FeatureNotSupported, InvalidTableDefinition, SyntaxError as SqlSyntaxError
 from quantadb.sql import ddl_stmts as D
 from quantadb.sql.bind_support import check_collation
 from quantadb.sql.lexer import tokenize
@@ -123,7 +123,7 @@ def column_spec(item: exp.ColumnDef) -> D.ColumnSpec:
     if kind is None:
         raise InvalidTableDefinition(f'column "{name}" has no type')
     serial = is_serial(kind)
-    not_null, default, identity = serial, None, ""
+    not_null, default, identity, generated = serial, None, "", None
     constraints: list[D.ConstraintSpec] = []
     for c in item.args.get("constraints") or []:
         k = c.args.get("kind")
@@ -141,6 +141,10 @@ def column_spec(item: exp.ColumnDef) -> D.ColumnSpec:
             constraints.append(_check(cname, k.this))
         elif isinstance(k, exp.Reference):
             constraints.append(_foreign_key(cname, (name,), k))
+        elif isinstance(k, exp.ComputedColumnConstraint):
+            if k.args.get("expression") is not None:  # GENERATED ALWAYS AS (...) without STORED
+                raise SqlSyntaxError('syntax error at or near ")"')
+            generated = to_sql(k.this)
         elif isinstance(k, exp.GeneratedAsIdentityColumnConstraint):
             identity = "a" if k.this else "d"
             not_null = True
@@ -152,7 +156,8 @@ def column_spec(item: exp.ColumnDef) -> D.ColumnSpec:
             continue
         else:
             raise FeatureNotSupported(f"column constraint {to_sql(c)} is not supported")
-    return D.ColumnSpec(name, from_datatype(kind), not_null, default, serial, identity, tuple(constraints))
+    return D.ColumnSpec(name, from_datatype(kind), not_null, default, serial, identity, generated,
+                        tuple(constraints))
 
 
 def _table_constraints(item: exp.Expression) -> list[D.ConstraintSpec]:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from quantadb.errors import (DuplicateColumn, FeatureNotSupported, InvalidColumnReference, SyntaxError as SqlSyntaxError,
+from quantadb.errors import (DuplicateColumn, FeatureNotSupported, GeneratedAlways, InvalidColumnReference, SyntaxError as SqlSyntaxError,
                              UndefinedColumn, UndefinedTable, WrongObjectType)
 from quantadb.sql import plan as P
 from quantadb.sql.bind_expr import ExprBinder
 from quantadb.sql.bind_query import QueryBinder
-from quantadb.sql.expr import Const, ColumnRef, Expr, SubqueryExpr
+from quantadb.sql.expr import Const, ColumnRef, Expr, SubqueryExpr, transform
 from quantadb.sql.names import column_name
 from quantadb.sql.parse import parse_expression
 from quantadb.sql.scope import Scope
@@ -62,7 +62,8 @@ class DmlBinder:
         return scope
 
     def default_expr(self, col: ColumnDef, binder: ExprBinder) -> Expr:
-        if col.default is None or col.dropped:
+        """The column's DEFAULT; a generated column's is computed after the row (`with_generated`)."""
+        if col.default is None or col.dropped or col.generated:
             return Const(None, col.type)
         saved = binder.scope
         binder.scope = Scope()
@@ -70,6 +71,30 @@ class DmlBinder:
             return binder.coerce(binder.bind(parse_expression(col.default)), col.type, "a")
         finally:
             binder.scope = saved
+
+    def generation_exprs(self, rel: RelationDef) -> dict[int, Expr]:
+        """Each stored generated column's expression over the row (ColumnRef i = position i of
+        all_columns), by that position."""
+        cols = self.all_columns(rel)
+        if not any(c.generated and not c.dropped for c in cols):
+            return {}
+        binder = self.q.expr_binder(self.table_scope(rel, rel.name, ""))
+        return {i: binder.coerce(binder.bind(parse_expression(c.default)), c.type, "a")
+                for i, c in enumerate(cols) if c.generated and not c.dropped}
+
+    def with_generated(self, rel: RelationDef, plan: P.Project, lead: int) -> P.Plan:
+        """`plan` (`lead` columns, then one per column of the table) with the generated columns
+        computed from the others: a Project over it, so each source value is computed once."""
+        generation = self.generation_exprs(rel)
+        if not generation:
+            return plan
+
+        def shifted(n: Expr) -> Expr | None:
+            return ColumnRef(n.index + lead, n.type, n.name) if isinstance(n, ColumnRef) else None
+        exprs: list[Expr] = [ColumnRef(i, c.type) for i, c in enumerate(plan.columns)]
+        for i, e in generation.items():
+            exprs[lead + i] = transform(e, shifted)
+        return P.Project(plan, exprs, list(plan.columns), estimated_rows=plan.estimated_rows)
 
     def row_checks(self, rel: RelationDef, binder_for_row: ExprBinder) -> P.RowChecks:
         cols = self.all_columns(rel)
@@ -151,6 +176,8 @@ class DmlBinder:
             if names is not None and len(source.columns) < len(positions):
                 raise SqlSyntaxError("INSERT has more target columns than expressions")
             positions = positions[:len(source.columns)]
+            for p in positions:
+                _check_insertable(cols[p])
             sb = self.q.expr_binder(_scope(source))
             source_exprs = [sb.coerce(ColumnRef(i, c.type), cols[p].type, "a")
                             for i, (c, p) in enumerate(zip(source.columns, positions))]
@@ -179,8 +206,9 @@ class DmlBinder:
                 row.append(source_exprs[positions.index(i)])
             else:
                 row.append(self.default_expr(col, binder))
-        full = P.Project(source, row, [P.PlanColumn(c.name or "?dropped?", c.type) for c in cols],
-                         estimated_rows=source.estimated_rows)
+        full = self.with_generated(rel, P.Project(source, row, [P.PlanColumn(c.name or "?dropped?", c.type)
+                                                                 for c in cols],
+                                                  estimated_rows=source.estimated_rows), 0)
         new_scope = self.table_scope(rel, alias, schema)
         checks = self.row_checks(rel, self.q.expr_binder(new_scope))
         returning, ret_cols = self.returning(node, new_scope) if node is not None else (None, [])
@@ -203,6 +231,7 @@ class DmlBinder:
                 if _is_default(item):
                     bound.append(self.default_expr(col, binder))
                 else:
+                    _check_insertable(col)
                     bound.append(binder.coerce(binder.bind(item), col.type, "a"))
             rows.append(bound)
         width = min(len(r) for r in rows)
@@ -252,6 +281,8 @@ class DmlBinder:
         binder = self.q.expr_binder(scope)
         updates: list[Expr] = [ColumnRef(i, c.type, c.name) for i, c in enumerate(cols)]
         self._assignments(node.expressions, cols, binder, updates, rel)
+        for i, e in self.generation_exprs(rel).items():  # over the new row: the SET values inlined
+            updates[i] = transform(e, lambda n: updates[n.index] if isinstance(n, ColumnRef) else None)
         where = node.args.get("where")
         where_expr = binder.bind_bool(where.this, "WHERE") if where is not None else None
         return P.OnConflict(arbiters, "update", updates, where_expr)
@@ -279,6 +310,9 @@ class DmlBinder:
                     raise DuplicateColumn(f'multiple assignments to same column "{name}"')
                 seen.add(name)
                 pos = by_name[name]
+                if cols[pos].generated and not _is_default(v):
+                    raise GeneratedAlways(f'column "{name}" can only be updated to DEFAULT',
+                                          detail=f'Column "{name}" is a generated column.')
                 if isinstance(v, Expr):
                     updates[pos] = binder.coerce(v, cols[pos].type, "a")
                 elif _is_default(v):
@@ -320,7 +354,8 @@ class DmlBinder:
         self._assignments(node.expressions, cols, binder, updates, rel)
         rowid = ColumnRef(ncols, INT8)
         out_cols = [P.PlanColumn("ctid", INT8)] + [P.PlanColumn(c.name, c.type) for c in cols]
-        source = P.Project(plan, [rowid] + updates, out_cols, estimated_rows=plan.estimated_rows)
+        source = self.with_generated(rel, P.Project(plan, [rowid] + updates, out_cols,
+                                                    estimated_rows=plan.estimated_rows), 1)
         if extra:  # UPDATE ... FROM may join a target row several times: PostgreSQL updates it once
             source = P.Distinct(P.Sort(source, [(ColumnRef(0, INT8), False, False)], out_cols), out_cols,
                                 [ColumnRef(0, INT8)])
@@ -350,6 +385,12 @@ def _subquery_columns(node: exp.Subquery, binder: ExprBinder) -> list[Expr]:
     return [SubqueryExpr("scalar", P.Project(plan, [ColumnRef(i, c.type)], [c], estimated_rows=plan.estimated_rows),
                          c.type, correlated=correlated)
             for i, c in enumerate(plan.columns)]
+
+
+def _check_insertable(col: ColumnDef) -> None:
+    if col.generated:
+        raise GeneratedAlways(f'cannot insert a non-DEFAULT value into column "{col.name}"',
+                              detail=f'Column "{col.name}" is a generated column.')
 
 
 def _is_default(node: exp.Expression) -> bool:

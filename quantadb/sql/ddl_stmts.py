@@ -33,6 +33,7 @@ class ColumnSpec:
     default: str | None = None
     serial: bool = False  # serial/bigserial/smallserial: an owned sequence and its nextval default
     identity: str = ""  # pg_attribute.attidentity: "a" ALWAYS, "d" BY DEFAULT
+    generated: str | None = None  # GENERATED ALWAYS AS (expression) STORED: the expression
     constraints: tuple[ConstraintSpec, ...] = ()  # column constraints, as table constraints on this column
 
 
@@ -160,6 +161,7 @@ class AddConstraint:
 class DropColumn:
     name: str
     if_exists: bool = False
+    cascade: bool = False
 
 
 @dataclass(frozen=True)
@@ -190,6 +192,12 @@ class SetColumnType:
 class SetColumnDefault:
     column: str
     default: str | None  # None: DROP DEFAULT
+
+
+@dataclass(frozen=True)
+class DropExpression:
+    column: str
+    if_exists: bool = False
 
 
 @dataclass(frozen=True)
@@ -241,7 +249,7 @@ class AlterSequenceOptions:
 
 
 AlterAction = (AddColumn | AddConstraint | DropColumn | DropConstraint | RenameColumn | RenameRelation
-               | SetColumnType | SetColumnDefault | SetColumnNotNull | AddIdentity | DropIdentity
+               | SetColumnType | SetColumnDefault | DropExpression | SetColumnNotNull | AddIdentity | DropIdentity
                | RenameConstraint | SetOwner | SetSchema | SetStorageOptions | AlterSequenceOptions)
 
 

@@ -52,6 +52,7 @@ class ColumnDef:
     not_null: bool = False
     default: str | None = None  # SQL expression text
     identity: str = ""  # pg_attribute.attidentity: "", "a" (always), "d" (by default)
+    generated: str = ""  # pg_attribute.attgenerated: "" or "s" (stored; `default` is the expression)
     dropped: bool = False
     comment: str | None = None  # COMMENT ON COLUMN (pg_description with objsubid = attnum)
 

@@ -50,8 +50,8 @@ def _alter_action(session: "Session", rel: RelationDef, action: D.AlterAction) -
     match action:
         case D.AddColumn(spec, if_not_exists):
             return C.add_column(session, rel, spec, if_not_exists)
-        case D.DropColumn(name, if_exists):
-            return C.drop_column(session, rel, name, if_exists)
+        case D.DropColumn(name, if_exists, cascade):
+            return C.drop_column(session, rel, name, if_exists, cascade)
         case D.SetColumnType(name, new_type, using):
             return C.change_type(session, rel, C.column(rel, name), new_type, using)
         case D.AddConstraint(con):
@@ -80,7 +80,9 @@ def _alter_action(session: "Session", rel: RelationDef, action: D.AlterAction) -
         case D.RenameConstraint(old, new):
             rel = _rename_constraint(session, rel, old, new)
         case D.SetColumnDefault(name, default):
-            rel = C.replace_column(rel, replace(C.column(rel, name), default=default))
+            rel = C.set_default(rel, name, default)
+        case D.DropExpression(name, if_exists):
+            rel = C.drop_expression(session, rel, name, if_exists)
         case D.SetColumnNotNull(name, not_null):
             rel = C.set_not_null(session, rel, name, not_null)
         case D.AddIdentity(name, always, spec):

@@ -13,10 +13,11 @@ from quantadb.engine.ddl.common import (
     run_sql,
     session_txn,
 )
+from quantadb.engine.ddl.generated import check_drop_referenced, check_generation, check_retype_referenced
 from quantadb.engine.ddl.sequences import owned_sequence
 from quantadb.engine.ddl.tables import add_constraint, column_def, serial_default
 from quantadb.errors import (DatatypeMismatch, DuplicateColumn, InvalidParameterValue, InvalidTableDefinition,
-                             ObjectNotInPrerequisiteState, UndefinedColumn)
+                             ObjectNotInPrerequisiteState, SyntaxError as SqlSyntaxError, UndefinedColumn)
 from quantadb.sql import ddl_stmts as D
 from quantadb.storage.catalog import ColumnDef, RelationDef
 from quantadb.types import registry as R
@@ -50,6 +51,8 @@ def add_column(session: "Session", rel: RelationDef, spec: D.ColumnSpec, if_not_
     if seq is not None:
         store.create_relation(txn, seq)
     rel = replace(rel, columns=rel.columns + (col,))
+    if col.generated:
+        check_generation(session, rel, col)
     store.alter_relation(txn, rel)
     if col.default is not None:
         run_sql(session, f"UPDATE {quote_relation(session, rel)} SET {quote_ident(col.name)} = DEFAULT")
@@ -60,7 +63,7 @@ def add_column(session: "Session", rel: RelationDef, spec: D.ColumnSpec, if_not_
     return rel
 
 
-def drop_column(session: "Session", rel: RelationDef, name: str, if_exists: bool) -> RelationDef:
+def drop_column(session: "Session", rel: RelationDef, name: str, if_exists: bool, cascade: bool) -> RelationDef:
     col = rel.column(name)
     if col is None:
         if if_exists:
@@ -68,12 +71,13 @@ def drop_column(session: "Session", rel: RelationDef, name: str, if_exists: bool
             return rel
         raise UndefinedColumn(f'column "{name}" of relation "{rel.name}" does not exist')
     store, txn = session.store, session_txn(session)
+    gone = {col.attnum} | {c.attnum for c in check_drop_referenced(session, rel, col, cascade)}
     for index in session.catalog().indexes_of(rel.oid):
-        if col.attnum in index.index_columns:
+        if gone & set(index.index_columns):
             store.drop_relation(txn, index.oid)
-    constraints = tuple(c for c in rel.constraints if col.attnum not in c.columns)
+    constraints = tuple(c for c in rel.constraints if not gone & set(c.columns))
     rel = replace(rel, constraints=constraints, columns=tuple(
-        dropped_column(c) if c.attnum == col.attnum else c for c in rel.columns))
+        dropped_column(c) if c.attnum in gone else c for c in rel.columns))
     store.alter_relation(txn, rel)
     return rel
 
@@ -89,10 +93,11 @@ def change_type(session: "Session", rel: RelationDef, col: ColumnDef, new_type: 
         target = R.format_type(new_type.pg, -1)
         raise DatatypeMismatch(f'column "{col.name}" cannot be cast automatically to type {target}',
                                hint=f'You might need to specify "USING {col.name}::{target}".')
+    check_retype_referenced(session, rel, col)
     store, txn = session.store, session_txn(session)
     attnum = max(c.attnum for c in rel.columns) + 1
     hidden = replace(col, attnum=attnum, type=new_type, name=f"........pg.retype.{col.attnum}........",
-                     not_null=False, identity="", default=None)
+                     not_null=False, identity="", generated="", default=None)
     store.alter_relation(txn, replace(rel, columns=rel.columns + (hidden,)))
     source = using if using is not None else quote_ident(col.name)
     run_sql(session, f"UPDATE {quote_relation(session, rel)} SET {quote_ident(hidden.name)} = "
@@ -100,14 +105,15 @@ def change_type(session: "Session", rel: RelationDef, col: ColumnDef, new_type: 
     if _stored_alike(col.type, new_type):
         retyped = replace(col, type=new_type)
         # the copy back is no user's UPDATE: an identity column takes it too
-        copying = replace_column(rel, replace(retyped, identity=""))
+        copying = replace_column(rel, replace(retyped, identity="", generated=""))
         store.alter_relation(txn, replace(copying, columns=copying.columns + (hidden,)))
         run_sql(session, f"UPDATE {quote_relation(session, rel)} SET {quote_ident(col.name)} = "
                          f"{quote_ident(hidden.name)}")
         final = retyped
         columns = replace_column(rel, retyped).columns + (dropped_column(hidden),)
     else:
-        final = replace(hidden, name=col.name, not_null=col.not_null, identity=col.identity, default=col.default)
+        final = replace(hidden, name=col.name, not_null=col.not_null, identity=col.identity,
+                        generated=col.generated, default=col.default)
         columns = replace_column(rel, dropped_column(col)).columns + (final,)
 
     def moved(attnums: tuple[int, ...]) -> tuple[int, ...]:
@@ -158,6 +164,27 @@ def add_identity(session: "Session", rel: RelationDef, name: str, always: bool,
     session.store.create_relation(session_txn(session), seq)
     return replace_column(rel, replace(col, identity="a" if always else "d",
                                        default=serial_default(session, seq)))
+
+
+def set_default(rel: RelationDef, name: str, default: str | None) -> RelationDef:
+    col = column(rel, name)
+    if col.generated:
+        raise SqlSyntaxError(f'column "{name}" of relation "{rel.name}" is a generated column',
+                             hint=None if default is not None else
+                             "Use ALTER TABLE ... ALTER COLUMN ... DROP EXPRESSION instead.")
+    return replace_column(rel, replace(col, default=default))
+
+
+def drop_expression(session: "Session", rel: RelationDef, name: str, if_exists: bool) -> RelationDef:
+    """The column keeps its stored values and becomes an ordinary one."""
+    col = column(rel, name)
+    if not col.generated:
+        message = f'column "{name}" of relation "{rel.name}" is not a stored generated column'
+        if if_exists:
+            session.notice(message + ", skipping")
+            return rel
+        raise ObjectNotInPrerequisiteState(message)
+    return replace_column(rel, replace(col, generated="", default=None))
 
 
 def drop_identity(session: "Session", rel: RelationDef, name: str, if_exists: bool) -> RelationDef:

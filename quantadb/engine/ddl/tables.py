@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from quantadb.engine.ddl.generated import check_generation
 from quantadb.engine.ddl.sequences import owned_sequence
 from quantadb.engine.results import Result
 from quantadb.errors import (
     DuplicateColumn,
     InvalidForeignKey,
     InvalidTableDefinition,
+    SyntaxError as SqlSyntaxError,
     UndefinedColumn,
     UndefinedTable,
 )
@@ -57,6 +59,9 @@ def create_table(session: "Session", stmt: D.CreateTable) -> Result:
         if seq is not None:
             sequences.append(seq)
     rel = new_relation(session, oid, ns, name, "r", tuple(columns), options=stmt.options)
+    for col in columns:
+        if col.generated:
+            check_generation(session, rel, col)
     for seq in sequences:
         store.create_relation(txn, seq)
     store.create_relation(txn, rel)
@@ -71,10 +76,17 @@ def column_def(session: "Session", spec: D.ColumnSpec, attnum: int, table: str, 
                table_oid: int) -> tuple[ColumnDef, RelationDef | None]:
     """The catalog column for `spec`, and the sequence it owns if it is serial or identity."""
     default, seq = spec.default, None
+    if spec.generated is not None:
+        clash = "default" if spec.default is not None else "identity" if spec.identity else ""
+        if clash:
+            raise SqlSyntaxError(f'both {clash} and generation expression specified for column "{spec.name}" '
+                                 f'of table "{table}"')
+        default = spec.generated
     if spec.serial or spec.identity:
         seq = owned_sequence(session, table, spec.name, ns, table_oid, attnum, spec.type.pg)
         default = serial_default(session, seq)
-    return ColumnDef(attnum, spec.name, spec.type, spec.not_null, default, spec.identity), seq
+    return ColumnDef(attnum, spec.name, spec.type, spec.not_null, default, spec.identity,
+                     "s" if spec.generated is not None else ""), seq
 
 
 def serial_default(session: "Session", seq: RelationDef) -> str:

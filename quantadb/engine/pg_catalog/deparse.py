@@ -74,10 +74,11 @@ def view_def(view: RelationDef) -> str:
 
 def stored_expression(session, text: str, rel: RelationDef | None, column: ColumnDef | None = None,
                       pretty: bool = False) -> str:
-    """A stored expression (a CHECK, or `column`'s default) as pg_get_expr prints it: bound
-    against the relation's columns and deparsed as ruleutils.c does. Text that no longer binds
-    (an object it names was dropped) prints as stored."""
-    columns = list(rel.columns) if rel is not None and column is None else []
+    """A stored expression (a CHECK, `column`'s default or generation expression) as pg_get_expr
+    prints it: bound against the relation's columns and deparsed as ruleutils.c does. Text that
+    no longer binds (an object it names was dropped) prints as stored."""
+    reads_row = rel is not None and (column is None or column.generated)
+    columns = sorted(rel.columns, key=lambda c: c.attnum) if reads_row else []
     scope = Scope()
     scope.add("", [PlanColumn("" if c.dropped else c.name, c.type, rel.oid, c.attnum) for c in columns])
     binder = QueryBinder(session.catalog(), [], session.format_context).expr_binder(scope)

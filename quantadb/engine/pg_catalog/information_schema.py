@@ -122,15 +122,17 @@ def type_facts(t: R.SqlType) -> Row:
     return out
 
 
-def _column(session: "Session", schema: str, table: str, col: ColumnDef, updatable: bool) -> Row:
+def _column(session: "Session", schema: str, table: str, col: ColumnDef, updatable: bool,
+            rel: RelationDef | None = None) -> Row:
     identity = col.identity in ("a", "d")
-    default = stored_expression(session, col.default, None, col) if col.default and not identity else None
+    default = stored_expression(session, col.default, rel, col) if col.default and not identity else None
     return {**_base(session, schema, table), "column_name": col.name, "ordinal_position": col.attnum,
             "column_default": default, "is_nullable": yes_no(not col.not_null), **type_facts(col.type),
             "udt_catalog": session.database, "dtd_identifier": str(col.attnum), "is_self_referencing": "NO",
             "is_identity": yes_no(identity), "identity_generation":
                 {"a": "ALWAYS", "d": "BY DEFAULT"}.get(col.identity), "identity_cycle": "NO",
-            "is_generated": "NEVER", "is_updatable": yes_no(updatable)}
+            "is_generated": "ALWAYS" if col.generated else "NEVER", "is_updatable": yes_no(updatable),
+            **({"column_default": None, "generation_expression": default} if col.generated else {})}
 
 
 @rows("information_schema.columns")
@@ -138,7 +140,7 @@ def columns(session: "Session") -> Iterator[Row]:
     for schema, rel in _user_relations(session, "rpv"):
         for col in rel.columns:
             if not col.dropped:
-                yield _column(session, schema, rel.name, col, rel.kind != "v")
+                yield _column(session, schema, rel.name, col, rel.kind != "v", rel)
     for table in TABLES.values():
         for attnum, c in enumerate(table.columns, 1):
             yield _column(session, table.schema, table.name, ColumnDef(attnum, c.name, c.type), False)

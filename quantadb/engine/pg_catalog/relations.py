@@ -173,7 +173,8 @@ def _user_column(relid: int, col: ColumnDef) -> Row:
         return _attribute(relid, col.attnum, f"........pg.dropped.{col.attnum}........", col.type,
                           atttypid=0, attisdropped=True)
     return _attribute(relid, col.attnum, col.name, col.type, attnotnull=col.not_null,
-                      atthasdef=col.default is not None and not col.identity, attidentity=col.identity)
+                      atthasdef=col.default is not None and not col.identity, attidentity=col.identity,
+                      attgenerated=col.generated)
 
 
 @rows("pg_catalog.pg_attribute")
