@@ -73,7 +73,7 @@ def _resolve_target(session: "Session", stmt: CopyStmt):
                               hint=None if stmt.is_from else "Try the COPY (SELECT ...) TO variant.")
     rel = hit.relation
     all_cols = sorted(rel.columns, key=lambda c: c.attnum)
-    live = [c for c in all_cols if not c.dropped and not c.generated]  # generated: no COPY, as PostgreSQL 15
+    live = [c for c in all_cols if c.visible and not c.generated]  # generated: no COPY, as PostgreSQL 15
     if stmt.columns:
         chosen = []
         for name in stmt.columns:

@@ -158,7 +158,7 @@ def _bind_plan(session: "Session", stmt: Statement, param_types: list[SqlType], 
     else:
         plan = queries.bind_query(node)
     from quantadb.sql.optimizer import optimize
-    plan = optimize(plan, queries.catalog)
+    plan = optimize(plan, queries.catalog, DmlBinder(queries).index_expressions_of)
     plan = fold_constants(plan)
     params = [SqlType(R.TEXT) if t.pg is R.UNKNOWN else t for t in params]
     columns = None

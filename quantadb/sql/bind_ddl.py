@@ -210,15 +210,16 @@ def _foreign_key(name: str | None, columns: tuple[str, ...], ref: exp.Expression
 def _create_index(node: exp.Create, if_not_exists: bool) -> D.CreateIndex:
     index = node.this
     params = index.args.get("params")
-    names = []
+    elements = []
     for c in params.args.get("columns") if params is not None else []:
         target = c.this if isinstance(c, exp.Ordered) else c
-        if not isinstance(target, exp.Column):
-            raise FeatureNotSupported("indexes on expressions are not supported")
-        names.append(target.name)
+        while isinstance(target, exp.Paren):
+            target = target.this
+        elements.append(D.IndexElement(column=target.name) if isinstance(target, exp.Column)
+                        else D.IndexElement(expression=to_sql(target)))
     using = params.args.get("using") if params is not None else None
     method = using.name.lower() if using is not None else "btree"
-    return D.CreateIndex(index.name or None, _name(index.args["table"]), tuple(names),
+    return D.CreateIndex(index.name or None, _name(index.args["table"]), tuple(elements),
                          bool(node.args.get("unique")), method if method in ("btree", "hash") else "btree",
                          if_not_exists)
 

@@ -1,8 +1,9 @@
 """Binding INSERT, UPDATE and DELETE into plans that produce full rows (or row ids).
 
 Every write produces complete row versions, one value per attnum, so storage appends
-columns without knowing SQL: defaults, assignment casts, NOT NULL and CHECK constraints are
-all decided here and in the executor.
+columns without knowing SQL: defaults, assignment casts, stored generated columns (and the
+hidden ones that hold index expressions), NOT NULL and CHECK constraints are all decided here
+and in the executor.
 """
 
 from __future__ import annotations
@@ -56,8 +57,8 @@ class DmlBinder:
         live = [P.PlanColumn(c.name, c.type, rel.oid, c.attnum) for c in self.all_columns(rel)]
         scope.add(alias, live, schema=schema)
         for sc, c in zip(scope.columns, self.all_columns(rel)):
-            sc.hidden = c.dropped
-            if c.dropped:
+            sc.hidden = not c.visible
+            if not c.visible:
                 sc.name = ""
         return scope
 
@@ -79,8 +80,24 @@ class DmlBinder:
         if not any(c.generated and not c.dropped for c in cols):
             return {}
         binder = self.q.expr_binder(self.table_scope(rel, rel.name, ""))
-        return {i: binder.coerce(binder.bind(parse_expression(c.default)), c.type, "a")
-                for i, c in enumerate(cols) if c.generated and not c.dropped}
+        exprs = {i: binder.coerce(binder.bind(parse_expression(c.default)), c.type, "a")
+                 for i, c in enumerate(cols) if c.generated and not c.dropped}
+        for i, c in enumerate(cols):  # an index expression may read a generated column: inlined
+            if c.hidden and i in exprs:
+                exprs[i] = transform(exprs[i], lambda n: exprs[n.index] if isinstance(n, ColumnRef)
+                                     and cols[n.index].generated and not cols[n.index].hidden else None)
+        return exprs
+
+    def index_expressions_of(self, table_oid: int) -> dict[int, Expr]:
+        """The expressions of the table's index expression columns, by attnum, their column
+        references numbered by attnum (sql/optimizer.py matches predicates against them)."""
+        rel = self.q.catalog.relation(table_oid)
+        cols = self.all_columns(rel) if rel is not None else []
+        if not any(c.hidden and not c.dropped for c in cols):
+            return {}
+        return {cols[i].attnum: transform(e, lambda n: ColumnRef(cols[n.index].attnum, n.type)
+                                          if isinstance(n, ColumnRef) else None)
+                for i, e in self.generation_exprs(rel).items() if cols[i].hidden}
 
     def with_generated(self, rel: RelationDef, plan: P.Project, lead: int) -> P.Plan:
         """`plan` (`lead` columns, then one per column of the table) with the generated columns
@@ -148,9 +165,9 @@ class DmlBinder:
             target = target.this
         rel, alias, schema = self.target(target)
         cols = self.all_columns(rel)
-        by_name = {c.name: i for i, c in enumerate(cols) if not c.dropped}
+        by_name = {c.name: i for i, c in enumerate(cols) if c.visible}
         if names is None:
-            positions = [i for i, c in enumerate(cols) if not c.dropped]
+            positions = [i for i, c in enumerate(cols) if c.visible]
         else:
             positions = []
             for n in names:
@@ -191,7 +208,7 @@ class DmlBinder:
         """INSERT of rows decoded as the named columns' types (COPY FROM); the columns' typmods
         (varchar(n), numeric(p,s)) apply as an assignment does."""
         cols = self.all_columns(rel)
-        positions = [next(i for i, c in enumerate(cols) if c.name == n and not c.dropped) for n in names]
+        positions = [next(i for i, c in enumerate(cols) if c.name == n and c.visible) for n in names]
         binder = self.q.expr_binder(_scope(rows))
         exprs = [binder.coerce(ColumnRef(i, c.type), cols[p].type, "a")
                  for i, (c, p) in enumerate(zip(rows.columns, positions))]
@@ -254,7 +271,7 @@ class DmlBinder:
         if keys:
             wanted = set()
             for k in keys:
-                match = [c.attnum for c in cols if c.name == k.name and not c.dropped]
+                match = [c.attnum for c in cols if c.name == k.name and c.visible]
                 if not match:
                     raise UndefinedColumn(f'column "{k.name}" does not exist')
                 wanted.add(match[0])
@@ -289,7 +306,7 @@ class DmlBinder:
 
     def _assignments(self, items: list, cols: list[ColumnDef], binder: ExprBinder, updates: list[Expr],
                      rel: RelationDef) -> None:
-        by_name = {c.name: i for i, c in enumerate(cols) if not c.dropped}
+        by_name = {c.name: i for i, c in enumerate(cols) if c.visible}
         seen = set()
         for item in items:
             lhs, rhs = item.this, item.expression

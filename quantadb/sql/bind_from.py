@@ -229,7 +229,7 @@ class FromBinder:
         if not rel.populated:
             raise ObjectNotInPrerequisiteState(f'materialized view "{rel.name}" has not been populated',
                                                hint="Use the REFRESH MATERIALIZED VIEW command.")
-        live = [c for c in rel.columns if not c.dropped]
+        live = [c for c in rel.columns if c.visible]
         columns = [P.PlanColumn(c.name, c.type, rel.oid, c.attnum) for c in live]
         columns = rename_columns(columns, col_aliases, keep_source=True)
         scope.add(name, columns, schema="" if alias else resolved.schema)

@@ -66,10 +66,18 @@ class CreateTableAs:
 
 
 @dataclass(frozen=True)
+class IndexElement:
+    """One key of CREATE INDEX: a column, or an expression over the table's columns."""
+
+    column: str | None = None
+    expression: str | None = None  # SQL text
+
+
+@dataclass(frozen=True)
 class CreateIndex:
     name: str | None  # None: PostgreSQL's generated table_col_idx name
     table: Name
-    columns: tuple[str, ...]
+    elements: tuple[IndexElement, ...]
     unique: bool = False
     method: str = "btree"
     if_not_exists: bool = False

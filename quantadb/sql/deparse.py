@@ -153,6 +153,14 @@ class Deparser:
         return "".join(parts)
 
 
+def looks_like_function(e: E.Expr) -> bool:
+    """ruleutils.c looks_like_function: does `e` print as a function call (so an index key
+    needs no parentheses around it)?"""
+    e = _shown(e, False)
+    return isinstance(e, E.Coalesce) or (isinstance(e, E.Call) and not _is_operator(e)
+                                         and e.name not in _KEYWORD_FUNCTIONS)
+
+
 def _is_operator(e: E.Expr) -> bool:
     return isinstance(e, E.Call) and bool(e.name) and set(e.name) <= _OPERATOR_CHARS
 

@@ -6,15 +6,17 @@
 3. prune_columns: scans read only the columns the operators above them use.
 2. use_indexes: a scan whose filter pins the leading columns of an index to constants or
    parameters (`=`), or bounds a btree column (`<`, `<=`, `>`, `>=`, BETWEEN), becomes an
-   IndexScan; the remaining conjuncts stay as its filter.
+   IndexScan; the remaining conjuncts stay as its filter. An index column that holds an
+   expression (engine/ddl/index_exprs.py) is matched by a structurally equal expression.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from quantadb.sql import plan as P
-from quantadb.sql.expr import BoolOp, Call, ColumnRef, Const, Expr, OuterRef, Param, transform, walk
+from quantadb.sql.expr import BoolOp, Call, Cast, ColumnRef, Const, Expr, OuterRef, Param, expr_key, transform, walk
 from quantadb.storage.catalog import RelationDef
 from quantadb.types import registry as R
 from quantadb.types.registry import SqlType
@@ -24,9 +26,13 @@ class IndexCatalog(Protocol):
     def indexes_of(self, table_oid: int) -> list[RelationDef]: ...
 
 
-def optimize(plan: P.Plan, catalog: IndexCatalog) -> P.Plan:
+# table oid -> {attnum: expression} of its index expression columns, column references by attnum
+IndexExpressions = Callable[[int], dict[int, Expr]]
+
+
+def optimize(plan: P.Plan, catalog: IndexCatalog, expressions: IndexExpressions | None = None) -> P.Plan:
     plan = push_filters(plan)
-    plan = use_indexes(plan, catalog)
+    plan = use_indexes(plan, catalog, expressions)
     return prune_columns(plan)
 
 
@@ -147,33 +153,60 @@ def _pinned_value(e: Expr) -> bool:
                for n in walk(e)) and not any(isinstance(n, (ColumnRef, OuterRef)) for n in walk(e))
 
 
-def _comparison(c: Expr, scan: P.TableScan) -> tuple[int, str, Expr] | None:
-    """(attnum, op, value) for `column op value` (either side), value free of columns."""
+def _comparison(c: Expr, scan: P.TableScan, keyed: dict[tuple, int]) -> tuple[int, str, Expr] | None:
+    """(attnum, op, value) for `column op value` (either side), value free of columns; an
+    expression `keyed` knows stands for its index column's attnum."""
     if not (isinstance(c, Call) and c.name in ("=", "<", "<=", ">", ">=") and len(c.args) == 2):
         return None
-    a, b = c.args
-    op = c.name
-    if isinstance(b, ColumnRef) and not isinstance(a, ColumnRef):
-        a, b = b, a
-        op = _FLIP.get(op, op)
-    if not isinstance(a, ColumnRef) or not _pinned_value(b):
-        return None
-    if a.type.pg is not b.type.pg:  # a cross-type comparison: the index holds a.type's values
-        return None
-    return scan.attnums[a.index], op, b
+    for a, b, op in ((c.args[0], c.args[1], c.name), (c.args[1], c.args[0], _FLIP.get(c.name, c.name))):
+        if isinstance(a, ColumnRef):
+            attnum = scan.attnums[a.index]
+        elif keyed and not isinstance(a, (Const, Param)):
+            attnum = keyed.get(_shape(a))
+        else:
+            continue
+        # a cross-type comparison does not qualify: the index holds a.type's values
+        if attnum is not None and _pinned_value(b) and a.type.pg is b.type.pg:
+            return attnum, op, b
+    return None
 
 
-def use_indexes(plan: P.Plan, catalog: IndexCatalog) -> P.Plan:
+def _shape(e: Expr) -> tuple:
+    """expr_key without what does not change the value: the names column references carry,
+    and whether a cast was written (`lower(v::text)` is `lower(v)` over varchar v)."""
+    def plain(n: Expr) -> Expr | None:
+        if isinstance(n, ColumnRef):
+            return ColumnRef(n.index, n.type)
+        if isinstance(n, Cast) and not n.explicit:
+            return Cast(transform(n.arg, plain), n.type)
+        return None
+    return expr_key(transform(e, plain))
+
+
+def _keyed(scan: P.TableScan, expressions: IndexExpressions | None) -> dict[tuple, int]:
+    """The scan's index expression columns: shape of the expression over the scan's columns -> attnum."""
+    found = expressions(scan.rel_oid) if expressions is not None else {}
+    position = {a: i for i, a in enumerate(scan.attnums)}
+    out = {}
+    for attnum, e in found.items():
+        if all(n.index in position for n in walk(e) if isinstance(n, ColumnRef)):
+            out[_shape(transform(e, lambda n: ColumnRef(position[n.index], n.type)
+                                 if isinstance(n, ColumnRef) else None))] = attnum
+    return out
+
+
+def use_indexes(plan: P.Plan, catalog: IndexCatalog, expressions: IndexExpressions | None = None) -> P.Plan:
     for name, value in list(vars(plan).items()):
         if isinstance(value, P.Plan):
-            setattr(plan, name, use_indexes(value, catalog))
+            setattr(plan, name, use_indexes(value, catalog, expressions))
     if not isinstance(plan, P.TableScan) or plan.filter is None:
         return plan
     indexes = [i for i in catalog.indexes_of(plan.rel_oid) if i.index_columns]
     if not indexes:
         return plan
     parts = conjuncts(plan.filter)
-    comparisons = [(_comparison(c, plan), c) for c in parts]
+    keyed = _keyed(plan, expressions)
+    comparisons = [(_comparison(c, plan, keyed), c) for c in parts]
     equal = {cmp[0]: (cmp[2], c) for cmp, c in comparisons if cmp is not None and cmp[1] == "="}
     # equality on all columns of an index: a point lookup (prefer unique indexes)
     for index in sorted(indexes, key=lambda i: (not i.unique, len(i.index_columns))):

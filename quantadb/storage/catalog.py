@@ -55,6 +55,14 @@ class ColumnDef:
     generated: str = ""  # pg_attribute.attgenerated: "" or "s" (stored; `default` is the expression)
     dropped: bool = False
     comment: str | None = None  # COMMENT ON COLUMN (pg_description with objsubid = attnum)
+    # an index expression's stored value (engine/ddl/index_exprs.py): a generated column no
+    # user sees, named as PostgreSQL prints the expression in a key's DETAIL
+    hidden: bool = False
+
+    @property
+    def visible(self) -> bool:
+        """A column users see (SELECT *, INSERT's default list, pg_attribute)."""
+        return not self.dropped and not self.hidden
 
 
 @dataclass(frozen=True)
@@ -107,7 +115,7 @@ class RelationDef:
 
     def column(self, name: str) -> ColumnDef | None:
         for c in self.columns:
-            if c.name == name and not c.dropped:
+            if c.name == name and c.visible:
                 return c
         return None
 

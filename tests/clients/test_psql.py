@@ -63,8 +63,8 @@ def test_describe_building_blocks(psql_port: int) -> None:
                    f"WHERE c.oid = '{oid}' AND c.oid = i.indrelid AND i.indexrelid = c2.oid "
                    "ORDER BY i.indisprimary DESC, c2.relname")
     assert indexes.splitlines()[1:3] == [
-        "orders_pkey|t|t|CREATE UNIQUE INDEX orders_pkey ON public.orders USING btree (id)|PRIMARY KEY (id)|p",
-        "orders_customer_idx|f|f|CREATE INDEX orders_customer_idx ON public.orders USING btree (customer_id)||"]
+        "orders_pkey|t|t|CREATE UNIQUE INDEX orders_pkey ON orders USING btree (id)|PRIMARY KEY (id)|p",
+        "orders_customer_idx|f|f|CREATE INDEX orders_customer_idx ON orders USING btree (customer_id)||"]
     checks = psql(psql_port, "SELECT r.conname, pg_catalog.pg_get_constraintdef(r.oid, true) FROM "
                   f"pg_catalog.pg_constraint r WHERE r.conrelid = '{oid}' AND r.contype = 'c' ORDER BY 1")
     assert checks.splitlines()[1] == "orders_amount_check|CHECK (amount >= 0::numeric)"  # as PostgreSQL deparses it

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 from quantadb.engine.ddl import alter_columns as C
 from quantadb.engine.ddl.common import require_owner, session_txn
+from quantadb.engine.ddl.generated import rename_references
+from quantadb.engine.ddl.index_exprs import renamed_keys
 from quantadb.engine.ddl.sequences import alter_sequence
 from quantadb.engine.ddl.tables import add_constraint
 from quantadb.engine.privileges import schema_create
@@ -72,7 +74,7 @@ def _alter_action(session: "Session", rel: RelationDef, action: D.AlterAction) -
             col = C.column(rel, old)
             if rel.column(new) is not None:
                 raise DuplicateColumn(f'column "{new}" of relation "{rel.name}" already exists')
-            rel = C.replace_column(rel, replace(col, name=new))
+            rel = renamed_keys(session, rename_references(C.replace_column(rel, replace(col, name=new)), old, new))
         case D.RenameRelation(new):
             if store.catalog.find_relation(session.catalog().snap, rel.database, rel.namespace, new) is not None:
                 raise DuplicateTable(f'relation "{new}" already exists')

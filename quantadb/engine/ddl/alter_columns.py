@@ -14,6 +14,7 @@ from quantadb.engine.ddl.common import (
     session_txn,
 )
 from quantadb.engine.ddl.generated import check_drop_referenced, check_generation, check_retype_referenced
+from quantadb.engine.ddl.index_exprs import add_index, detach_expression_indexes, hidden_readers
 from quantadb.engine.ddl.sequences import owned_sequence
 from quantadb.engine.ddl.tables import add_constraint, column_def, serial_default
 from quantadb.errors import (DatatypeMismatch, DuplicateColumn, InvalidParameterValue, InvalidTableDefinition,
@@ -71,7 +72,8 @@ def drop_column(session: "Session", rel: RelationDef, name: str, if_exists: bool
             return rel
         raise UndefinedColumn(f'column "{name}" of relation "{rel.name}" does not exist')
     store, txn = session.store, session_txn(session)
-    gone = {col.attnum} | {c.attnum for c in check_drop_referenced(session, rel, col, cascade)}
+    gone = ({col.attnum} | {c.attnum for c in check_drop_referenced(session, rel, col, cascade)}
+            | hidden_readers(session, rel, col.attnum))  # an index on an expression over it goes too
     for index in session.catalog().indexes_of(rel.oid):
         if gone & set(index.index_columns):
             store.drop_relation(txn, index.oid)
@@ -94,6 +96,7 @@ def change_type(session: "Session", rel: RelationDef, col: ColumnDef, new_type: 
         raise DatatypeMismatch(f'column "{col.name}" cannot be cast automatically to type {target}',
                                hint=f'You might need to specify "USING {col.name}::{target}".')
     check_retype_referenced(session, rel, col)
+    rel, detached = detach_expression_indexes(session, rel, col.attnum)
     store, txn = session.store, session_txn(session)
     attnum = max(c.attnum for c in rel.columns) + 1
     hidden = replace(col, attnum=attnum, type=new_type, name=f"........pg.retype.{col.attnum}........",
@@ -131,6 +134,8 @@ def change_type(session: "Session", rel: RelationDef, col: ColumnDef, new_type: 
                                                                                                   c.index_oid))
                                     for c in rel.constraints))
     store.alter_relation(txn, rel)
+    for index, elements in detached:
+        rel = add_index(session, rel, replace(index, oid=store.allocate_oid(txn)), elements)
     return rel
 
 

@@ -9,12 +9,13 @@ and store it like any column, so WAL records carry the value and apply never eva
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from quantadb.errors import DependentObjectsStillExist, FeatureNotSupported, InvalidObjectDefinition
 from quantadb.sql import expr as E
 from quantadb.sql.bind_query import QueryBinder
-from quantadb.sql.stored_exprs import parse_stored
+from quantadb.sql.stored_exprs import parse_stored, rename_column
 from quantadb.sql.plan import PlanColumn
 from quantadb.sql.scope import Scope
 from quantadb.storage.catalog import ColumnDef, RelationDef
@@ -41,9 +42,9 @@ def bind_stored(session: "Session", rel: RelationDef, text: str, context: str) -
     tree = parse_stored(text, context)
     columns = sorted(rel.columns, key=lambda c: c.attnum)
     scope = Scope()
-    scope.add(rel.name, [PlanColumn("" if c.dropped else c.name, c.type, rel.oid, c.attnum) for c in columns])
+    scope.add(rel.name, [PlanColumn(c.name if c.visible else "", c.type, rel.oid, c.attnum) for c in columns])
     for sc, c in zip(scope.columns, columns):
-        sc.hidden = c.dropped
+        sc.hidden = not c.visible
     binder = QueryBinder(session.catalog(), [], session.format_context).expr_binder(scope)
     return binder.bind(tree)
 
@@ -82,7 +83,7 @@ def referenced_attnums(session: "Session", rel: RelationDef, col: ColumnDef) -> 
 
 def generated_readers(session: "Session", rel: RelationDef, attnum: int) -> list[ColumnDef]:
     """The generated columns whose expression reads column `attnum`."""
-    return [c for c in rel.columns if c.generated and not c.dropped and c.attnum != attnum
+    return [c for c in rel.columns if c.generated and c.visible and c.attnum != attnum
             and attnum in referenced_attnums(session, rel, c)]
 
 
@@ -106,3 +107,13 @@ def check_retype_referenced(session: "Session", rel: RelationDef, col: ColumnDef
     if readers:
         raise FeatureNotSupported("cannot alter type of a column used by a generated column",
                                   detail=f'Column "{col.name}" is used by generated column "{readers[0].name}".')
+
+
+def rename_references(rel: RelationDef, old: str, new: str) -> RelationDef:
+    """Stored expressions are SQL text: RENAME COLUMN renames the column where the generation
+    and index expressions and the CHECK constraints name it (PostgreSQL's are bound trees)."""
+    def renamed(text: str) -> str:
+        return rename_column(text, old, new)
+    return replace(rel, columns=tuple(replace(c, default=renamed(c.default)) if c.generated and c.default and
+                                      not c.dropped else c for c in rel.columns),
+                   constraints=tuple(replace(c, check=renamed(c.check)) if c.check else c for c in rel.constraints))

@@ -41,7 +41,7 @@ from quantadb.engine.ddl.common import (
     session_txn,
     unique_name,
 )
-from quantadb.engine.ddl.tables import attnums_of
+from quantadb.engine.ddl.index_exprs import add_index, key_columns, unused_hidden
 
 
 def create_index(session: "Session", stmt: D.CreateIndex) -> Result:
@@ -52,14 +52,14 @@ def create_index(session: "Session", stmt: D.CreateIndex) -> Result:
     if rel.kind not in HEAP_KINDS:
         raise WrongObjectType(f'cannot create index on relation "{rel.name}"',
                               detail=f"This operation is not supported for {kind_word(rel.kind)}s.")
-    attnums = attnums_of(rel, stmt.columns)
-    index_name = stmt.name or unique_name(session, rel.namespace, f"{rel.name}_{'_'.join(stmt.columns)}_idx")
+    names = key_columns(session, rel, stmt.elements)[2]
+    index_name = stmt.name or unique_name(session, rel.namespace, f"{rel.name}_{'_'.join(names)}_idx")
     if not check_new_name(session, rel.namespace, index_name, stmt.if_not_exists):
         return Result(tag="CREATE INDEX")
     store, txn = session.store, session_txn(session)
     index_rel = new_relation(session, store.allocate_oid(txn), rel.namespace, index_name, "i",
-                             table_oid=rel.oid, index_columns=attnums, unique=stmt.unique, method=stmt.method)
-    store.create_relation(txn, index_rel)
+                             table_oid=rel.oid, unique=stmt.unique, method=stmt.method)
+    add_index(session, rel, index_rel, stmt.elements)
     return Result(tag="CREATE INDEX")
 
 
@@ -147,6 +147,8 @@ def _drop_relation(session: "Session", rel: RelationDef, cascade: bool) -> None:
                 f"cannot drop index {rel.name} because constraint {con.name} on table {owner.name} requires it",
                 hint=f"You can drop constraint {con.name} on table {owner.name} instead.")
     store.drop_relation(txn, rel.oid)
+    if rel.kind == "i" and owner is not None and any(c.hidden and not c.dropped for c in owner.columns):
+        store.alter_relation(txn, unused_hidden(owner, session.catalog().indexes_of(owner.oid)))
 
 
 def _drop_schemas(session: "Session", stmt: D.DropObjects) -> Result:

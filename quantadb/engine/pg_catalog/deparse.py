@@ -4,6 +4,7 @@ the pg_indexes view print them (PostgreSQL's ruleutils.c spelling)."""
 from __future__ import annotations
 
 from quantadb.engine.catalog_view import RegNames, SessionCatalog
+from quantadb.engine.ddl.index_exprs import stored_text
 from quantadb.errors import SqlError
 from quantadb.sql.bind_query import QueryBinder
 from quantadb.sql.deparse import Deparser, quote_ident
@@ -33,12 +34,22 @@ def column_names(rel: RelationDef | None, attnums: tuple[int, ...]) -> str:
     return ", ".join(quote_ident(by_num.get(a, str(a))) for a in attnums)
 
 
-def index_def(catalog: SessionCatalog, index: RelationDef) -> str:
+def index_def(session, index: RelationDef, pretty: bool = False) -> str:
+    catalog = session.catalog()
     table = catalog.relation(index.table_oid)
     unique = "UNIQUE " if index.unique else ""
-    target = qualified(catalog, table) if table is not None else str(index.table_oid)
-    return (f"CREATE {unique}INDEX {quote_ident(index.name)} ON {target} USING {index.method} "
-            f"({column_names(table, index.index_columns)})")
+    # pretty (PRETTYFLAG_SCHEMA) leaves out a schema the search path finds
+    target = qualified(catalog, table, visible_bare=pretty) if table is not None else str(index.table_oid)
+    keys = ", ".join(index_key(session, table, a, pretty) for a in index.index_columns)
+    return f"CREATE {unique}INDEX {quote_ident(index.name)} ON {target} USING {index.method} ({keys})"
+
+
+def index_key(session, table: RelationDef | None, attnum: int, pretty: bool = False) -> str:
+    """One key of an index: its column's name, or its expression as pg_get_indexdef prints it."""
+    col = next((c for c in table.columns if c.attnum == attnum), None) if table is not None else None
+    if col is None:
+        return str(attnum)
+    return stored_text(session, table, col, pretty) if col.hidden else quote_ident(col.name)
 
 
 def constraint_def(session, table: RelationDef, con: ConstraintDef, pretty: bool = False) -> str:
@@ -80,7 +91,7 @@ def stored_expression(session, text: str, rel: RelationDef | None, column: Colum
     reads_row = rel is not None and (column is None or column.generated)
     columns = sorted(rel.columns, key=lambda c: c.attnum) if reads_row else []
     scope = Scope()
-    scope.add("", [PlanColumn("" if c.dropped else c.name, c.type, rel.oid, c.attnum) for c in columns])
+    scope.add("", [PlanColumn(c.name if c.visible else "", c.type, rel.oid, c.attnum) for c in columns])
     binder = QueryBinder(session.catalog(), [], session.format_context).expr_binder(scope)
     try:
         bound = binder.bind(parse_expression(text))

@@ -15,7 +15,7 @@ import numpy as np
 from quantadb.engine.ddl.temp import TEMP_SCHEMA_PREFIX
 from quantadb.engine.pg_catalog.deparse import (
     stored_expression,
-    constraint_def, find_constraint, index_def, is_visible, quote_ident, view_def,
+    constraint_def, find_constraint, index_def, index_key, is_visible, view_def,
 )
 from quantadb.engine.pg_catalog.procs import functions, identity_arguments
 from quantadb.engine.pg_catalog.tables import TABLES
@@ -72,7 +72,7 @@ def pg_get_expr(session, tree, relid, pretty=False):
     if not tree:
         return tree
     rel = session.catalog().relation(relid)
-    column = next((c for c in rel.columns if c.default == tree and not c.dropped), None) if rel is not None else None
+    column = next((c for c in rel.columns if c.default == tree and c.visible), None) if rel is not None else None
     return stored_expression(session, tree, rel, column, bool(pretty))
 
 
@@ -83,11 +83,10 @@ def pg_get_indexdef(session, oid, column=0, pretty=False):
     if index is None or index.kind != "i":
         return None
     if column:
-        table = catalog.relation(index.table_oid)
-        attnum = index.index_columns[column - 1] if column <= len(index.index_columns) else None
-        names = {c.attnum: c.name for c in table.columns} if table is not None else {}
-        return quote_ident(names[attnum]) if attnum in names else None
-    return index_def(catalog, index)
+        if column > len(index.index_columns):
+            return None
+        return index_key(session, catalog.relation(index.table_oid), index.index_columns[column - 1], bool(pretty))
+    return index_def(session, index, bool(pretty))
 
 
 @define("pg_get_constraintdef", ((OID,), (OID, BOOL)), TEXT)
@@ -266,7 +265,7 @@ def has_column_privilege(session, *args):
     *who, table, column, privilege = args
     catalog = session.catalog()
     rel = catalog.relation(table if isinstance(table, int) else catalog.regclass("regclass", table))
-    if rel is not None and not any(c.name == column or c.attnum == column for c in rel.columns if not c.dropped):
+    if rel is not None and not any(c.name == column or c.attnum == column for c in rel.columns if c.visible):
         if isinstance(column, int):
             return None
         raise UndefinedColumn(f'column "{column}" of relation "{rel.name}" does not exist')

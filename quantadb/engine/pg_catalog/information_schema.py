@@ -139,7 +139,7 @@ def _column(session: "Session", schema: str, table: str, col: ColumnDef, updatab
 def columns(session: "Session") -> Iterator[Row]:
     for schema, rel in _user_relations(session, "rpv"):
         for col in rel.columns:
-            if not col.dropped:
+            if col.visible:
                 yield _column(session, schema, rel.name, col, rel.kind != "v", rel)
     for table in TABLES.values():
         for attnum, c in enumerate(table.columns, 1):

@@ -14,7 +14,10 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Iterator
 
 from quantadb.engine.catalog_view import SEQUENCE_COLUMNS
+from quantadb.engine.ddl.generated import referenced_attnums
+from quantadb.engine.ddl.index_exprs import index_column_name
 from quantadb.engine.ddl.temp import TEMP_SCHEMA_PREFIX
+from quantadb.engine.pg_catalog.deparse import index_key
 from quantadb.engine.pg_catalog.tables import TABLES, Row, rows
 from quantadb.sql.qualify import referenced_relations
 from quantadb.engine.privileges import effective_acl
@@ -121,7 +124,7 @@ def _class_row(session: "Session", rel: RelationDef, has_index: bool, referenced
         "reltuples": _tuples(session, rel) if is_table else -1.0,
         "relhasindex": has_index, "relpersistence": "p", "relkind": rel.kind,
         "relnatts": len(rel.index_columns) if rel.kind == "i" else
-        (3 if rel.kind == "S" else len(rel.columns)),
+        (3 if rel.kind == "S" else sum(1 for c in rel.columns if not c.hidden)),
         "relchecks": sum(1 for c in rel.constraints if c.kind == "c"),
         "relhastriggers": referenced or any(c.kind == "f" for c in rel.constraints),
         "relispopulated": rel.populated, "relreplident": "d" if is_table else "n",
@@ -156,13 +159,16 @@ def _columns_of(rel: RelationDef, catalog: "SessionCatalog") -> Iterator[Row]:
     if rel.kind == "i":
         table = catalog.relation(rel.table_oid)
         by_num = {c.attnum: c for c in table.columns} if table is not None else {}
+        names: list[str] = []
         for i, attnum in enumerate(rel.index_columns, 1):
             col = by_num.get(attnum)
             if col is not None:
-                yield _attribute(rel.oid, i, col.name, col.type)
+                names.append(index_column_name(col.default or "", names) if col.hidden else col.name)
+                yield _attribute(rel.oid, i, names[-1], col.type)
         return
     for col in rel.columns:
-        yield _user_column(rel.oid, col)
+        if not col.hidden:
+            yield _user_column(rel.oid, col)
     if rel.kind in ("r", "m"):
         for name, t, attnum in SYSTEM_COLUMNS:
             yield _attribute(rel.oid, attnum, name, R.SqlType(t), attnotnull=True)
@@ -191,15 +197,21 @@ def pg_attribute(session: "Session") -> Iterator[Row]:
 
 @rows("pg_catalog.pg_index")
 def pg_index(session: "Session") -> Iterator[Row]:
-    for rel in session.catalog().relations():
+    catalog = session.catalog()
+    for rel in catalog.relations():
         if rel.kind != "i":
             continue
         n = len(rel.index_columns)
+        table = catalog.relation(rel.table_oid)
+        hidden = {c.attnum for c in table.columns if c.hidden} if table is not None else set()
+        exprs = [index_key(session, table, a) for a in rel.index_columns if a in hidden]
         yield {"indexrelid": rel.oid, "indrelid": rel.table_oid, "indnatts": n, "indnkeyatts": n,
                "indisunique": rel.unique, "indisprimary": rel.primary, "indimmediate": True,
                "indisvalid": True, "indisready": True, "indislive": True,
-               "indkey": " ".join(str(a) for a in rel.index_columns), "indcollation": " ".join("0" * n),
-               "indclass": " ".join("0" * n), "indoption": " ".join("0" * n)}
+               "indkey": " ".join("0" if a in hidden else str(a) for a in rel.index_columns),
+               "indcollation": " ".join("0" * n), "indclass": " ".join("0" * n), "indoption": " ".join("0" * n),
+               # pg_get_expr prints it back: each expression as written there, without the key's parentheses
+               "indexprs": ", ".join(e[1:-1] if e.startswith("(") and e.endswith(")") else e for e in exprs) or None}
 
 
 # -- pg_constraint ----------------------------------------------------------------------------------
@@ -233,7 +245,7 @@ def _referenced_index(catalog: "SessionCatalog", con) -> int:
 def pg_attrdef(session: "Session") -> Iterator[Row]:
     for rel in session.catalog().relations():
         for col in rel.columns:
-            if col.default is not None and not col.dropped and not col.identity:  # identity: no pg_attrdef row
+            if col.default is not None and col.visible and not col.identity:  # identity: no pg_attrdef row
                 yield {"oid": attrdef_oid(rel.oid, col.attnum), "adrelid": rel.oid, "adnum": col.attnum,
                        "adbin": col.default}
 
@@ -281,7 +293,7 @@ def pg_depend(session: "Session") -> Iterator[Row]:
             if col is not None and not col.identity and col.default is not None and "nextval" in col.default:
                 yield _depend(PG_ATTRDEF_OID, attrdef_oid(table_oid, attnum), PG_CLASS_OID, rel.oid, 0, "n")
         for col in rel.columns if rel.kind == "r" else ():
-            if col.default is not None and not col.dropped and not col.identity:
+            if col.default is not None and col.visible and not col.identity:
                 yield _depend(PG_ATTRDEF_OID, attrdef_oid(rel.oid, col.attnum), PG_CLASS_OID, rel.oid, col.attnum, "a")
         if rel.kind in ("v", "m"):  # the view's _RETURN rule belongs to it and depends on what it reads
             yield _depend(PG_REWRITE_OID, rewrite_oid(rel.oid), PG_CLASS_OID, rel.oid, 0, "i")
@@ -301,8 +313,18 @@ def pg_depend(session: "Session") -> Iterator[Row]:
                 for attnum in con.ref_columns:
                     yield _depend(PG_CONSTRAINT_OID, con.oid, PG_CLASS_OID, con.ref_table, attnum, "n")
         if rel.kind == "i" and not any(c.index_oid == rel.oid for c in _constraints_of(catalog, rel.table_oid)):
-            for attnum in rel.index_columns:
+            for attnum in _key_attnums(session, catalog.relation(rel.table_oid), rel.index_columns):
                 yield _depend(PG_CLASS_OID, rel.oid, PG_CLASS_OID, rel.table_oid, attnum, "a")
+
+
+def _key_attnums(session: "Session", table: RelationDef | None, attnums: tuple[int, ...]) -> list[int]:
+    """The table columns an index's keys depend on: an expression key's are those it reads."""
+    hidden = {c.attnum: c for c in table.columns if c.hidden} if table is not None else {}
+    out: list[int] = []
+    for a in attnums:
+        found = sorted(referenced_attnums(session, table, hidden[a])) if a in hidden else [a]
+        out += [x for x in found if x not in out]
+    return out
 
 
 def _depend(classid: int, objid: int, refclassid: int, refobjid: int, refobjsubid: int, deptype: str) -> Row:

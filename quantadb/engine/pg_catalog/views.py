@@ -63,7 +63,7 @@ def pg_indexes(session: "Session") -> Iterator[Row]:
         table = catalog.relation(rel.table_oid)
         yield {"schemaname": catalog.namespace_name(rel.namespace),
                "tablename": table.name if table is not None else None, "indexname": rel.name,
-               "indexdef": index_def(catalog, rel)}
+               "indexdef": index_def(session, rel)}
 
 
 @rows("pg_catalog.pg_sequences")
