@@ -17,6 +17,7 @@ from quantadb.sql.bind_expr import ExprBinder
 from quantadb.sql.bind_query import QueryBinder
 from quantadb.sql.expr import Const, ColumnRef, Expr, SubqueryExpr, transform
 from quantadb.sql.names import column_name
+from quantadb.sql.optimizer import expression_shape
 from quantadb.sql.parse import parse_expression
 from quantadb.sql.scope import Scope
 from quantadb.storage.catalog import ColumnDef, RelationDef
@@ -269,12 +270,7 @@ class DmlBinder:
         uniques = [i for i in indexes if i.unique]
         cols = self.all_columns(rel)
         if keys:
-            wanted = set()
-            for k in keys:
-                match = [c.attnum for c in cols if c.name == k.name and c.visible]
-                if not match:
-                    raise UndefinedColumn(f'column "{k.name}" does not exist')
-                wanted.add(match[0])
+            wanted = {self._conflict_key(k, rel) for k in keys}
             arbiters = [i.oid for i in uniques if set(i.index_columns) == wanted]
             if not arbiters:
                 raise InvalidColumnReference("there is no unique or exclusion constraint matching the ON CONFLICT "
@@ -303,6 +299,21 @@ class DmlBinder:
         where = node.args.get("where")
         where_expr = binder.bind_bool(where.this, "WHERE") if where is not None else None
         return P.OnConflict(arbiters, "update", updates, where_expr)
+
+    def _conflict_key(self, key: exp.Expression, rel: RelationDef) -> int:
+        """The attnum an ON CONFLICT key names: a column, or an index expression's hidden column
+        (matched as the planner matches expressions, sql/optimizer.py)."""
+        cols = self.all_columns(rel)
+        if isinstance(key, exp.Column):
+            match = [c.attnum for c in cols if c.name == key.name and c.visible]
+            if not match:
+                raise UndefinedColumn(f'column "{key.name}" does not exist')
+            return match[0]
+        binder = self.q.expr_binder(self.table_scope(rel, rel.name, ""))
+        shape = expression_shape(binder.bind(key.this if isinstance(key, exp.Paren) else key))
+        found = [cols[i].attnum for i, e in self.generation_exprs(rel).items()
+                 if cols[i].hidden and expression_shape(e) == shape]
+        return found[0] if found else 0  # 0: no index has it, so no arbiter matches
 
     def _assignments(self, items: list, cols: list[ColumnDef], binder: ExprBinder, updates: list[Expr],
                      rel: RelationDef) -> None:

@@ -162,7 +162,7 @@ def _comparison(c: Expr, scan: P.TableScan, keyed: dict[tuple, int]) -> tuple[in
         if isinstance(a, ColumnRef):
             attnum = scan.attnums[a.index]
         elif keyed and not isinstance(a, (Const, Param)):
-            attnum = keyed.get(_shape(a))
+            attnum = keyed.get(expression_shape(a))
         else:
             continue
         # a cross-type comparison does not qualify: the index holds a.type's values
@@ -171,7 +171,7 @@ def _comparison(c: Expr, scan: P.TableScan, keyed: dict[tuple, int]) -> tuple[in
     return None
 
 
-def _shape(e: Expr) -> tuple:
+def expression_shape(e: Expr) -> tuple:
     """expr_key without what does not change the value: the names column references carry,
     and whether a cast was written (`lower(v::text)` is `lower(v)` over varchar v)."""
     def plain(n: Expr) -> Expr | None:
@@ -190,7 +190,7 @@ def _keyed(scan: P.TableScan, expressions: IndexExpressions | None) -> dict[tupl
     out = {}
     for attnum, e in found.items():
         if all(n.index in position for n in walk(e) if isinstance(n, ColumnRef)):
-            out[_shape(transform(e, lambda n: ColumnRef(position[n.index], n.type)
+            out[expression_shape(transform(e, lambda n: ColumnRef(position[n.index], n.type)
                                  if isinstance(n, ColumnRef) else None))] = attnum
     return out
 

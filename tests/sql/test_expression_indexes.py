@@ -179,3 +179,17 @@ def test_planner_uses_the_index_for_the_same_expression(quantadb_server):
         assert conn.execute("SELECT id FROM ep WHERE upper(a) = 'A9' AND id = 9").fetchall() == [(9,)]
         assert conn.execute("SELECT count(*) FROM ep WHERE lower(v) > 'v9'").fetchone() == (10,)
         conn.execute("DROP TABLE ep")
+
+
+def test_on_conflict_infers_an_expression_index(sql):
+    sql.setup("""
+        CREATE TABLE oc (id int, email text);
+        CREATE UNIQUE INDEX oc_e ON oc (lower(email));
+        INSERT INTO oc VALUES (1, 'A')
+    """)
+    sql.check("INSERT INTO oc VALUES (2, 'a') ON CONFLICT (lower(email)) DO UPDATE SET id = excluded.id "
+              "RETURNING *", [("2", "A")])
+    sql.check("INSERT INTO oc VALUES (3, 'a') ON CONFLICT (lower(email)) DO NOTHING RETURNING *", [])
+    sql.error("INSERT INTO oc VALUES (3, 'a') ON CONFLICT (upper(email)) DO NOTHING", "42P10",
+              "there is no unique or exclusion constraint matching the ON CONFLICT specification")
+    sql.check("SELECT id, email FROM oc", [("2", "A")])

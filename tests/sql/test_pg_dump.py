@@ -1,6 +1,7 @@
 """pg_dump 15 both ways: a database dumped from PostgreSQL restores into QuantaDB through psql
 with no error (SET lines, OWNER TO, sequences OWNED BY, identity columns, COPY data, setval,
-constraints added after the data, indexes, comments, views) and reads back the same; and
+constraints added after the data, indexes, expression indexes, generated columns, comments,
+views) and reads back the same; and
 pg_dump reads QuantaDB's catalog to dump the same database, which restores into PostgreSQL."""
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ insert into orders (customer_id, amount, note) values (1, 10.5, E'tab\\tbed'), (
 create schema extra;
 create table extra.kv (k text primary key, v jsonb, tags text[]);
 insert into extra.kv values ('a', '{"x": 1}', '{p,q}');
+create table tags (id int primary key, label varchar(30), slug text generated always as (lower(label)) stored);
+create unique index tags_label_lower on tags (lower(label));
+create index tags_label_bang on tags ((label || '!'), id);
+insert into tags (id, label) values (1, 'Red'), (2, 'Blue');
 """
 
 READ_BACK = [
@@ -43,6 +48,10 @@ READ_BACK = [
     "select obj_description('customers'::regclass, 'pg_class'), col_description('orders'::regclass, 4)",
     "select obj_description('public'::regnamespace, 'pg_namespace')",
     "select attname, attidentity from pg_attribute where attrelid = 'orders'::regclass and attnum = 1",
+    "select id, label, slug from tags order by id",
+    "select attname, attgenerated, pg_get_expr(adbin, adrelid) from pg_attribute left join pg_attrdef "
+    "on adrelid = attrelid and adnum = attnum where attrelid = 'tags'::regclass and attnum > 0 order by attnum",
+    "select indexname, indexdef from pg_indexes where tablename = 'tags' order by 1",
 ]
 
 
