@@ -62,7 +62,7 @@ class PointDelete:
 class PointInsert:
     plan: P.Insert
     values: RowExprs  # the one VALUES row
-    exprs: RowExprs | None  # the Project over it (defaults, dropped slots), if any
+    exprs: tuple[RowExprs, ...]  # the Projects over it, innermost first (defaults, dropped slots; generated columns)
     row_form: bool  # no ON CONFLICT, and every value passes as a Python value (storage row_form)
 
 
@@ -112,15 +112,18 @@ def _point_update(plan: P.Update, store: Store) -> PointUpdate | None:
 
 
 def _point_insert(plan: P.Insert) -> PointInsert | None:
-    source, project = plan.source, None
-    if isinstance(source, P.Project):
-        source, project = source.child, source
+    source, projects = plan.source, []
+    while isinstance(source, P.Project):
+        source, projects = source.child, [source, *projects]
     if not isinstance(source, P.Values) or len(source.rows) != 1:
         return None
     values_types = [c.type for c in source.columns]
     simple = plan.on_conflict is None and row_form(values_types + [c.type for c in plan.source.columns])
-    return PointInsert(plan, RowExprs(source.rows[0], []),
-                       None if project is None else RowExprs(project.exprs, values_types), simple)
+    stages, types = [], values_types
+    for project in projects:
+        stages.append(RowExprs(project.exprs, types))
+        types = [c.type for c in project.columns]
+    return PointInsert(plan, RowExprs(source.rows[0], []), tuple(stages), simple)
 
 
 def run_point_write(write: PointWrite, ctx: EvalContext) -> tuple[int, Batch | None]:
@@ -142,13 +145,13 @@ def run_point_write(write: PointWrite, ctx: EvalContext) -> tuple[int, Batch | N
     plan = write.plan
     if write.row_form and services.store.table(plan.rel_oid).row_form:
         values = write.values.run([], ctx)
-        if write.exprs is not None:
-            values = write.exprs.run(values, ctx)
+        for stage in write.exprs:
+            values = stage.run(values, ctx)
         return insert_row(plan, values, ctx)
     one = Batch([], 1)
     row = Batch([evaluate(e, one, ctx) for e in write.values.exprs], 1)
-    if write.exprs is not None:
-        row = Batch([evaluate(e, row, ctx) for e in write.exprs.exprs], 1)
+    for stage in write.exprs:
+        row = Batch([evaluate(e, row, ctx) for e in stage.exprs], 1)
     return insert_rows(plan, row, ctx)
 
 

@@ -197,7 +197,8 @@ def test_read_only_and_privileges(server, tables):
 
 
 class _InProcess:
-    """A fresh in-process database with tables t (unique id, indexed k) and h (no index)."""
+    """A fresh in-process database with tables t (unique id, indexed k), h (no index) and hg (a
+    generated column, a unique index on an expression)."""
 
     def __enter__(self):
         from quantadb.engine.database import Database
@@ -206,6 +207,8 @@ class _InProcess:
         self.session = self.db.connect("postgres", "postgres", {}, 1, 2)
         for sql in ("create table t (id int primary key, k int, v int, s text)",
                     "create table h (a int, b int, c text default 'x')", "create index on t (k)",
+                    "create table hg (a int, b text, g text generated always as (lower(b)) stored)",
+                    "create unique index on hg (upper(b))",
                     "insert into t values (1, 1, 1, 'a'), (2, 2, 2, 'b'), (3, 3, 3, null)"):
             self.run(sql, [])
         return self
@@ -239,6 +242,8 @@ def test_fast_and_general_write_the_same_wal():
          [1, 2]),
         ("insert into h values ($1, $2, $3)", "insert into h select $1::int, $2::int, $3::text where $4 = 1",
          [3, None, "y"]),
+        ("insert into hg (a, b) values ($1, $2)", "insert into hg (a, b) select $1::int, $2::text where $3 = 1",
+         [4, "MiXed"]),
     ]
     logged = []
     for general in (False, True):
@@ -264,6 +269,7 @@ def test_plans_take_the_fast_path():
                  "update t set v = $1 where k = $2": False,  # not a unique index
                  "insert into h values ($1, $2)": True,
                  "insert into h values ($1, $2), ($2, $1)": False,
+                 "insert into hg (a, b) values ($1, $2)": True,
                  "insert into h select $1::int, $2::int": False}
         for sql, fast in cases.items():
             s.parse("", sql, [])

@@ -3,6 +3,8 @@ against PostgreSQL 15: uniqueness with PostgreSQL's DETAIL, the catalog (pg_inde
 pg_indexes, the index's pg_attribute), the expression's rules, DROP INDEX / DROP COLUMN /
 ALTER COLUMN TYPE / RENAME COLUMN, and the planner using the index for the same expression."""
 
+import subprocess
+
 import psycopg
 import pytest
 
@@ -193,3 +195,19 @@ def test_on_conflict_infers_an_expression_index(sql):
     sql.error("INSERT INTO oc VALUES (3, 'a') ON CONFLICT (upper(email)) DO NOTHING", "42P10",
               "there is no unique or exclusion constraint matching the ON CONFLICT specification")
     sql.check("SELECT id, email FROM oc", [("2", "A")])
+
+
+def test_psql_describe_matches_postgres(sql):
+    """psql's \\d lists the expression indexes and the generated columns as PostgreSQL 15's does."""
+    sql.setup("""
+        CREATE TABLE d (id int PRIMARY KEY, v varchar(20), a text, b text,
+                        n int GENERATED ALWAYS AS (id * 2) STORED);
+        CREATE UNIQUE INDEX d_lv ON d (lower(v));
+        CREATE INDEX d_ab ON d ((a || ' ' || b), id)
+    """)
+    out = [subprocess.run(["psql", "-X", "-d", server.dsn(sql.name), "-c", r"\d d"], capture_output=True,
+                          text=True, timeout=60).stdout for _, server in sql.servers]
+    assert 'generated always as (id * 2) stored' in out[0]
+    assert '"d_lv" UNIQUE, btree (lower(v::text))' in out[0]
+    assert '"d_ab" btree (((a || \' \'::text) || b), id)' in out[0]
+    assert all(o == out[0] for o in out)
