@@ -127,7 +127,10 @@ class PgAdminUi:
         self.wait("the object explorer", lambda: self.entry([("Servers", 1)]))
 
     def register_server(self, name: str, host: str, port: int, user: str, database: str = "postgres") -> None:
-        """Object > Register > Server...: General and Connection tabs, Save; pgAdmin connects at once."""
+        """Object > Register > Server...: General and Connection tabs, Save; pgAdmin connects at once.
+        Returns once the dialog has closed: until its request has finished connecting, pgAdmin
+        lists the group's servers with an error ('ServerManager' has no 'user_info' yet), and a
+        tree node opened then stays empty."""
         self.click(self.wait("the Servers group", lambda: self.label_of(self.entry([("Servers", 1)]))))
         self.menu("Object", "Register", "Server...")
         self.fill("name", name)
@@ -140,6 +143,7 @@ class PgAdminUi:
         self.switch_on("save_password")  # so that no password prompt interrupts the later steps
         self.shot("register-server")
         self.click(self.labelled("button", "Save"))
+        self.wait("the Register - Server dialog to close", lambda: not self.visible("input[name=host]"), 90)
 
     def menu(self, top: str, *items: str) -> None:
         """Click a menu of the menu bar, then the items of its sub-menus."""
