@@ -207,7 +207,11 @@ def _null_test(e: E.NullTest, batch: Batch, ctx: EvalContext) -> Column:
     col = evaluate(e.arg, batch, ctx)
     valid = valid_mask(col)
     if col.data.dtype == OBJECT and e.arg.type.pg is R.RECORD:
-        valid = valid & np.array([v is not None and all(x is not None for x in v) for v in col.data], dtype=bool)
+        # a row IS NULL when every field is, IS NOT NULL when none is: (1, NULL) is neither
+        values = [v if ok else None for v, ok in zip(col.data.tolist(), valid.tolist())]
+        if e.negated:
+            return Column(np.array([v is not None and all(x is not None for x in v) for v in values], dtype=bool))
+        return Column(np.array([v is None or all(x is None for x in v) for v in values], dtype=bool))
     return Column(valid if e.negated else ~valid)
 
 

@@ -40,6 +40,7 @@ from quantadb.sql.expr import (
     ColumnRef,
     Const,
     Expr,
+    NullTest,
     OuterRef,
     Param,
     SubqueryExpr,
@@ -191,13 +192,20 @@ class ExprBinder(CallBinder, PredicateBinder):
             scope, depth = scope.parent, depth + 1
         if scope is None:
             return None
-        refs: list[Expr] = []
-        for i in scope.star(alias):
+        def ref(i: int) -> Expr:
             col = scope.columns[i]
-            refs.append(ColumnRef(i, col.column.type, col.name) if depth == 0 else
-                        OuterRef(depth, i, col.column.type, col.name))
+            return ColumnRef(i, col.column.type, col.name) if depth == 0 else OuterRef(depth, i, col.column.type,
+                                                                                       col.name)
+        refs = [ref(i) for i in scope.star(alias)]
         self.uses_outer = self.uses_outer or depth > 0
-        return Call("row", "row", refs, record_type([(r.name, r.type) for r in refs]), strict=False)
+        row = Call("row", "row", refs, record_type([(r.name, r.type) for r in refs]), strict=False)
+        if alias not in scope.nullable:
+            return row
+        # a row an outer join null-extended is NULL as a whole, not a row of NULLs (count(t.*))
+        present = scope.nullable[alias]
+        tests = [NullTest(r, False, BOOL) for r in ([ref(present)] if present is not None else refs)]
+        absent = tests[0] if len(tests) == 1 else BoolOp("and", tests, BOOL)
+        return Case([(absent, Const(None, row.type))], row, row.type)
 
     def _Literal(self, node: exp.Literal) -> Expr:
         if node.is_string:

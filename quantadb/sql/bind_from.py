@@ -47,11 +47,13 @@ class FromBinder:
         scope = Scope(parent=parent)
         scope.extend(left_scope)
         offset = len(left_scope.columns)
-        for c in right_scope.columns:
-            scope.columns.append(ScopeColumn(c.name, c.alias, c.column, c.hidden, c.schema))
-        scope.aliases |= right_scope.aliases
-        scope.system_columns.update(right_scope.system_columns)
+        scope.extend(right_scope)
         join_kind = {"left": "left", "right": "right", "full": "full"}.get(side, "inner")
+        for nulled, side_scope in ((join_kind in ("left", "full"), right_scope),
+                                   (join_kind in ("right", "full"), left_scope)):
+            if nulled:
+                for alias in side_scope.aliases - scope.nullable.keys():
+                    scope.nullable[alias] = self._not_null_position(scope, alias)
         if kind == "cross":
             join_kind = "cross"
         columns = list(left.columns) + list(right.columns)
@@ -95,6 +97,16 @@ class FromBinder:
             scope.star_order = [len(columns) + k for k in range(len(merged))] + [
                 i for i in left_order + right_order if i not in using_positions]
         return plan, scope
+
+    def _not_null_position(self, scope: Scope, alias: str) -> int | None:
+        """A column of `alias` its table declares NOT NULL: NULL in a row only where an outer join
+        null-extended it (whole-row references are NULL there)."""
+        for i, c in enumerate(scope.columns):
+            if c.alias == alias and c.column.table_oid and c.column.attnum > 0:
+                rel = self.catalog.relation(c.column.table_oid)
+                if rel is not None and any(d.attnum == c.column.attnum and d.not_null for d in rel.columns):
+                    return i
+        return None
 
     def _merge_using_columns(self, plan: P.Join, scope: Scope, merged: list[tuple[str, int, int]], kind: str,
                              binder: ExprBinder) -> P.Plan:

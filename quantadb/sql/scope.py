@@ -48,6 +48,9 @@ class Scope:
     star_order: list[int] | None = None
     # range variable -> the system columns that have one value on every row it yields
     system_columns: dict[str, SystemColumns] = field(default_factory=dict)
+    # range variables an outer join may null-extend -> the position of one of their NOT NULL
+    # columns, which is NULL exactly on such rows (None: none is known; all NULL decides)
+    nullable: dict[str, int | None] = field(default_factory=dict)
 
     def add(self, alias: str, columns: list[PlanColumn], schema: str = "") -> None:
         self.aliases.add(alias)
@@ -55,9 +58,11 @@ class Scope:
             self.columns.append(ScopeColumn(c.name, alias, c, schema=schema))
 
     def extend(self, other: "Scope") -> None:
+        offset = len(self.columns)
         self.columns.extend(other.columns)
         self.aliases |= other.aliases
         self.system_columns.update(other.system_columns)
+        self.nullable.update({a: None if p is None else p + offset for a, p in other.nullable.items()})
 
     def system_column(self, name: str, qualifier: list[str]) -> tuple[object, SqlType] | None:
         """The value of system column `name` of `qualifier` (or of the only relation in scope),

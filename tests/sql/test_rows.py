@@ -89,3 +89,27 @@ def test_set_returning_calls_inside_expressions(sql):
               "array_length(ARRAY[ARRAY[2, 3, 4], ARRAY[4, 5, 6]], 2)",
               [(None, "3"), ("1", "3"), ("1", "3"), (None, "3")])
     sql.check("SELECT generate_subscripts(ARRAY[ARRAY[1, 2], ARRAY[3, 4], ARRAY[5, 6]], 2)", [("1",), ("2",)])
+
+
+def test_whole_row_references_null_test_every_field(sql):
+    """t IS NULL when every field is NULL, IS NOT NULL when none is: a row with some NULL fields is neither."""
+    sql.check("SELECT t IS NULL, t IS NOT NULL FROM (VALUES (1, NULL), (NULL, NULL), (1, 2)) t(a, b)",
+              [("f", "f"), ("t", "f"), ("f", "t")], ordered=True)
+
+
+def test_null_extended_row_is_null_as_a_whole(sql):
+    """The row an outer join makes up for a missing match is NULL itself, not a row of NULLs:
+    count(c.*) counts matches, row_to_json gives NULL; a real row of NULLs still counts."""
+    sql.setup("CREATE TABLE wr_p (id int PRIMARY KEY, name text);\n"
+              "CREATE TABLE wr_c (id int, pid int, note text);\n"
+              "CREATE TABLE wr_n (a int, b int);\n"
+              "INSERT INTO wr_p VALUES (1, 'a'), (2, 'b'), (3, 'c');\n"
+              "INSERT INTO wr_c VALUES (10, 1, 'x'), (11, 1, NULL), (12, 2, 'y');\n"
+              "INSERT INTO wr_n VALUES (1, NULL), (NULL, NULL)")
+    sql.check("SELECT p.id, count(c.*) FROM wr_p p LEFT JOIN wr_c c ON c.pid = p.id GROUP BY p.id",
+              [("1", "2"), ("2", "1"), ("3", "0")])
+    sql.check("SELECT p.id, row_to_json(q) FROM wr_p p LEFT JOIN wr_p q ON q.id = p.id + 1",
+              [("1", '{"id":2,"name":"b"}'), ("2", '{"id":3,"name":"c"}'), ("3", None)])
+    sql.check("SELECT count(wr_n.*) FROM wr_n", [("2",)])
+    sql.check("SELECT x.a, count(n.*) FROM (VALUES (1), (5)) x(a) LEFT JOIN wr_n n ON n.a = x.a GROUP BY x.a",
+              [("1", "1"), ("5", "0")])
