@@ -11,7 +11,8 @@ from quantadb.errors import (AmbiguousFunction, FeatureNotSupported, InvalidSche
 from quantadb.sql.catalog import VIRTUAL_TABLES, ResolvedRelation, VirtualTable
 from quantadb.sql.plan import PlanColumn
 from quantadb.sql.typenames import parse_type_name
-from quantadb.storage.catalog import INFORMATION_SCHEMA_NAMESPACE, PG_CATALOG_NAMESPACE, RelationDef, RoleDef
+from quantadb.storage.catalog import (INFORMATION_SCHEMA_NAMESPACE, PG_CATALOG_NAMESPACE, FunctionDef, RelationDef,
+                                     RoleDef)
 from quantadb.storage.store import Store
 from quantadb.storage.txn import Snapshot
 from quantadb.types import registry as R
@@ -141,6 +142,31 @@ class SessionCatalog:
             return float(max(self.store.table(table_oid).live_estimate, 1))
         except Exception:
             return 1000.0
+
+    # -- functions ----------------------------------------------------------------------------
+
+    def functions_named(self, name: str, schema: str | None = None) -> list[FunctionDef]:
+        """User functions and procedures called `name` in `schema`, or on the search path in its order."""
+        catalog = self.store.catalog
+        if not catalog.may_have_function(self.database_oid, name):
+            return []
+        if schema is not None:
+            ns = self.namespace_oid(schema)
+            if ns is None:
+                raise InvalidSchemaName(f'schema "{schema}" does not exist')
+            return catalog.find_functions(self.snap, self.database_oid, ns, name)
+        out: list[FunctionDef] = []
+        for entry in self.effective_path():
+            ns = self.namespace_oid(entry)
+            if ns is not None:
+                out += catalog.find_functions(self.snap, self.database_oid, ns, name)
+        return out
+
+    def function(self, oid: int) -> FunctionDef | None:
+        return self.store.catalog.function(self.snap, oid)
+
+    def functions(self) -> list[FunctionDef]:
+        return self.store.catalog.functions(self.snap, self.database_oid)
 
     # -- reg* input -----------------------------------------------------------------------------
 

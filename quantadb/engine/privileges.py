@@ -26,9 +26,11 @@ from quantadb.engine.results import Result
 from quantadb.errors import (DependentPrivilegeDescriptorsStillExist, FeatureNotSupported, InsufficientPrivilege,
                              InvalidCatalogName, InvalidGrantOperation, InvalidParameterValue, InvalidSchemaName,
                              SyntaxError as SqlSyntaxError, UndefinedObject, UndefinedTable)
+from quantadb.sql import expr as E
 from quantadb.sql import plan as P
 from quantadb.sql.lexer import tokenize
-from quantadb.storage.catalog import BUILTIN_NAMESPACES, PG_TOAST_NAMESPACE, DatabaseDef, NamespaceDef, RelationDef
+from quantadb.storage.catalog import (BUILTIN_NAMESPACES, PG_TOAST_NAMESPACE, DatabaseDef, FunctionDef, NamespaceDef,
+                                     RelationDef)
 
 if TYPE_CHECKING:
     from quantadb.engine.session import Session
@@ -52,7 +54,7 @@ _NAMES = {"table": _LETTERS, "column": _COLUMN_LETTERS, "schema": _SCHEMA_LETTER
           "database": _DATABASE_LETTERS, "function": {"execute": "X"}}
 _WITH_GRANT_OPTION = " with grant option"
 _EVERYTHING = {"table": ALL_PRIVILEGES, "schema": ALL_SCHEMA_PRIVILEGES, "sequence": ALL_SEQUENCE_PRIVILEGES,
-               "database": ALL_DATABASE_PRIVILEGES}
+               "database": ALL_DATABASE_PRIVILEGES, "function": "X"}
 _PUBLIC_USAGE = frozenset(oid for oid, _ in BUILTIN_NAMESPACES) - {PG_TOAST_NAMESPACE}
 _KIND_WORD = {"r": "table", "v": "view", "S": "sequence", "i": "index"}
 
@@ -83,14 +85,38 @@ def required(plan: P.Plan) -> tuple[tuple[int, str], ...]:
                     stack.append(sub)
         if isinstance(node, P.CteScan):
             stack.extend(p for p in (node.cte.plan, node.cte.recursive_plan) if p is not None)
+        for call in _routine_calls(vars(node).values()):
+            out.add((call.routine.fn.oid, "X"))  # EXECUTE, and what its body needs
+            stack.extend(call.routine.plans)
     return tuple(sorted(out))
+
+
+def expression_needs(e: E.Expr) -> tuple[tuple[int, str], ...]:
+    """What evaluating an expression needs: EXECUTE on the user functions it calls, and theirs."""
+    out: set[tuple[int, str]] = set()
+    for call in _routine_calls([e]):
+        out.add((call.routine.fn.oid, "X"))
+        for plan in call.routine.plans:
+            out.update(required(plan))
+    return tuple(sorted(out))
+
+
+def _routine_calls(values) -> list[E.Call]:
+    """Calls of non-inlined user functions in a plan node's expressions (sql/functions/user.py)."""
+    found = []
+    for value in values:
+        for item in (value if isinstance(value, (list, tuple)) else [value]):
+            for e in (item if isinstance(item, (list, tuple)) else [item]):
+                if isinstance(e, E.Expr):
+                    found += [n for n in E.walk(e) if isinstance(n, E.Call) and n.routine is not None]
+    return found
 
 
 def has_privilege(session: "Session", rel: RelationDef, letter: str) -> bool:
     return role_has_privilege(session.user, session.role_oid, session.superuser, rel, letter)
 
 
-AclObject = RelationDef | NamespaceDef | DatabaseDef
+AclObject = RelationDef | NamespaceDef | DatabaseDef | FunctionDef
 
 
 def role_has_privilege(user: str, role_oid: int, superuser: bool, obj: AclObject, letter: str,
@@ -132,8 +158,8 @@ def effective_acl(obj: AclObject, owner: str) -> tuple[str, ...]:
         return obj.acl
     if isinstance(obj, NamespaceDef) and obj.oid in _PUBLIC_USAGE:  # as initdb grants them
         return (f"{owner}={ALL_SCHEMA_PRIVILEGES}/{owner}", f"=U/{owner}")
-    if isinstance(obj, DatabaseDef):
-        public, own = DEFAULT_PRIVILEGES["d"]
+    if isinstance(obj, (DatabaseDef, FunctionDef)):
+        public, own = DEFAULT_PRIVILEGES["d" if isinstance(obj, DatabaseDef) else "f"]
         return (f"={public}/{owner}", f"{owner}={own}/{owner}")
     return ()
 
@@ -190,6 +216,12 @@ def check(session: "Session", needs: tuple[tuple[int, str], ...]) -> None:
         return
     catalog = session.catalog()
     for oid, letter in needs:
+        if letter == "X":
+            fn = catalog.function(oid)
+            if fn is not None and not role_has_privilege(session.user, session.role_oid, False, fn, "X"):
+                word = "procedure" if fn.kind == "p" else "function"
+                raise InsufficientPrivilege(f"permission denied for {word} {fn.name}")
+            continue
         rel = catalog.relation(oid)
         if rel is not None:
             schema_usage(session, rel.namespace)
@@ -227,6 +259,10 @@ def run_grant(session: "Session", text: str, grant: bool) -> Result:
         targets, kind = _schemas(session, objects[1:]), "schema"
     elif objects[:1] == ["database"]:
         targets, kind = _databases(session, objects[1:]), "database"
+    elif objects[:1] in (["function"], ["procedure"], ["routine"]) or \
+            objects[:2] in (["all", "functions"], ["all", "procedures"], ["all", "routines"]):
+        from quantadb.engine.ddl.functions import grant_targets
+        targets, kind = grant_targets(session, text), "function"
     elif objects[:1] == ["sequence"] or objects[:3] == ["all", "sequences", "in"]:
         targets, kind = _relations(session, objects, "S"), "sequence"
     else:
@@ -259,6 +295,8 @@ def run_grant(session: "Session", text: str, grant: bool) -> Result:
             store.alter_namespace(txn, replace(obj, acl=acl.items()))
         elif isinstance(obj, DatabaseDef):
             store.alter_database(txn, replace(obj, acl=acl.items()))
+        elif isinstance(obj, FunctionDef):
+            store.alter_function(txn, replace(obj, acl=acl.items()))
         else:
             store.alter_relation(txn, replace(obj, acl=acl.items()))
     return Result(tag=tag)
@@ -379,8 +417,7 @@ def _databases(session: "Session", names: list[str]) -> list[DatabaseDef]:
 def _relations(session: "Session", objects: list[str], kinds: str) -> list[RelationDef] | None:
     """The tables (or sequences) named after ON; None for object kinds that carry no ACL here."""
     catalog = session.catalog()
-    if objects[:1] and objects[0] in ("function", "language", "type", "domain", "procedure",
-                                      "routine", "tablespace", "foreign"):
+    if objects[:1] and objects[0] in ("language", "type", "domain", "tablespace", "foreign"):
         return None
     if objects[:2] in (["all", "tables"], ["all", "sequences"]) and objects[2:3] == ["in"]:
         out = []

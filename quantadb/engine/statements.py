@@ -66,7 +66,8 @@ class Statement:
         self.keyword = words[0].lower().rstrip(";(") if words else ""
         self.is_transaction_control = isinstance(self.utility, U.TransactionStmt)
         # may change data (a plain SELECT may too: nextval(), a data-modifying WITH)
-        self.may_write = self.keyword in _WRITE_WORDS and self.utility is None or isinstance(self.utility, U.CopyStmt)
+        self.may_write = self.keyword in _WRITE_WORDS and self.utility is None or isinstance(self.utility, U.CopyStmt) \
+            or isinstance(self.utility, U.RoutineStmt)  # CALL runs a body that may write
 
     @property
     def ast(self) -> exp.Expression:

@@ -355,10 +355,18 @@ def _database(session: "Session", u: U.DatabaseStmt, portal, inline) -> Result:
     return database_statement(session, u)
 
 
+def _routine(session: "Session", u: U.RoutineStmt, portal, inline) -> Result:
+    from quantadb.engine.ddl.functions import run_routine
+    if inline:  # DDL and procedure bodies run on a worker thread
+        raise RunInWorker()
+    return run_routine(session, u)
+
+
 _HANDLERS = {
     U.SetStmt: _set, U.SetTransactionStmt: _set_transaction, U.ShowStmt: _show, U.ExplainStmt: _explain,
     U.PrepareStmt: _prepare, U.ExecuteStmt: _execute_stmt, U.DeallocateStmt: _deallocate, U.DiscardStmt: _discard,
     U.ListenStmt: _listen, U.DeclareStmt: _declare, U.FetchStmt: _fetch, U.CloseStmt: _close,
     U.VacuumStmt: _vacuum, U.CheckpointStmt: _checkpoint, U.NoOpStmt: _noop, U.CopyStmt: _copy, U.RoleStmt: _roles, U.GrantStmt: _grant,
     U.CommentStmt: _comment, U.DatabaseStmt: _database,
+    **{t: _routine for t in U.RoutineStmt.__args__},
 }

@@ -17,17 +17,20 @@ from quantadb.errors import SyntaxError as SqlSyntaxError
 from quantadb.sql import functions as F
 from quantadb.sql.bind_support import strict_call
 from quantadb.sql.expr import AggRef, Call, Cast, Const, Expr, expr_key
+from quantadb.sql.functions.user import user_call
 from quantadb.sql.sqlglot_shapes import function_args
 from quantadb.types import registry as R
 from quantadb.types.registry import SqlType
 
 
 class CallBinder:
-    def _Anonymous(self, node: exp.Anonymous) -> Expr:
+    routines = None  # the QueryBinder, whose catalog has the user functions (sql/functions/user.py)
+
+    def _Anonymous(self, node: exp.Anonymous, schema: str | None = None) -> Expr:
         name = node.name.lower()
-        if name == "row":
+        if name == "row" and schema is None:
             return self._Tuple(exp.Tuple(expressions=node.expressions))
-        return self.call(name, list(node.expressions), node)
+        return self.call(name, list(node.expressions), node, schema)
 
     def _Count(self, node: exp.Count) -> Expr:
         arg = node.this
@@ -64,7 +67,7 @@ class CallBinder:
                               distinct=False)
         return agg
 
-    def call(self, name: str, arg_nodes: list, node: exp.Expression) -> Expr:
+    def call(self, name: str, arg_nodes: list, node: exp.Expression, schema: str | None = None) -> Expr:
         distinct = False
         order_nodes = None
         if arg_nodes and isinstance(arg_nodes[0], exp.Order):  # array_agg(x ORDER BY y) shapes
@@ -81,9 +84,12 @@ class CallBinder:
         if _is_aggregate(name):
             return self._aggregate(name, arg_nodes, node, distinct, order_nodes)
         args = [self.bind(a) for a in arg_nodes]
-        return self.call_bound(name, args)
+        return self.call_bound(name, args, schema)
 
-    def call_bound(self, name: str, args: list[Expr]) -> Expr:
+    def call_bound(self, name: str, args: list[Expr], schema: str | None = None) -> Expr:
+        user = user_call(self, name, args, schema)
+        if user is not None:
+            return user
         try:
             match = F.resolve_function(name, [a.type for a in args])
         except UndefinedFunction:

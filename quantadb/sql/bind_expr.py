@@ -51,6 +51,7 @@ from quantadb.sql.functions import procs_bytea as _procs_bytea  # noqa: F401  (g
 from quantadb.sql.functions import procs_timezone as _procs_timezone  # noqa: F401  (timezone()'s pg_proc rows)
 from quantadb.sql.functions import procs_trig as _procs_trig  # noqa: F401  (sind, cosh, ... pg_proc rows)
 from quantadb.sql.functions import procs_typeinfo as _procs_typeinfo  # noqa: F401  (pg_typeof's pg_proc row)
+from quantadb.sql.functions.user import named_parameter
 from quantadb.sql.names import function_name
 from quantadb.sql.parse import to_sql
 from quantadb.sql.scope import Scope, undefined_column
@@ -169,6 +170,8 @@ class ExprBinder(CallBinder, PredicateBinder):
             return whole
         name = node.name
         hit = self.scope.resolve(name, qualifier)
+        if hit is None and (param := named_parameter(self, name, qualifier)) is not None:
+            return param
         if hit is None:
             if not qualifier and name in ("user", "current_role"):
                 return self.call("current_user", [], node)
@@ -538,6 +541,8 @@ class ExprBinder(CallBinder, PredicateBinder):
 
     def _Dot(self, node: exp.Dot) -> Expr:
         inner = node.expression
+        if isinstance(inner, exp.Anonymous) and isinstance(node.this, exp.Identifier):  # schema.f(...)
+            return self._Anonymous(inner, node.this.name)
         if isinstance(inner, (exp.Anonymous, exp.Func)):  # schema-qualified function: pg_catalog.f(...)
             return self.bind(inner)
         if isinstance(inner, exp.Identifier) and isinstance(node.this, exp.Paren):  # (record).field

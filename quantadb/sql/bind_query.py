@@ -37,9 +37,17 @@ class QueryBinder(WithBinder, FromBinder):
         # unknown-typed select-list items become text (PostgreSQL 10+), except in the SELECT that
         # feeds an INSERT, where the target columns give them their types; read by the next SELECT
         self.resolve_unknowns = True
+        # binding a SQL function's body (sql/functions/user.py): its parameters by name, the
+        # functions being bound (recursion), and whether calls may name procedures (CALL)
+        self.param_names: dict[str, int] = {}
+        self.function_name = ""
+        self.active_routines: tuple[int, ...] = ()
+        self.allow_procedures = False
 
     def expr_binder(self, scope: Scope) -> ExprBinder:
-        return ExprBinder(scope, self.params, self.fmt, self._bind_subquery, self.catalog.regclass)
+        binder = ExprBinder(scope, self.params, self.fmt, self._bind_subquery, self.catalog.regclass)
+        binder.routines = self
+        return binder
 
     def _bind_subquery(self, node: exp.Expression, scope: Scope) -> tuple[P.Plan, bool]:
         plan = self.bind_query(node, scope)
@@ -437,7 +445,7 @@ def _output_column(name: str, e: Expr, plan: P.Plan) -> P.PlanColumn:
 
 
 def _project_set_or_project(plan: P.Plan, exprs: list[Expr], columns: list[P.PlanColumn]) -> P.Plan:
-    srf_calls = [n for e in exprs for n in walk(e) if isinstance(n, Call) and _is_srf(n.name)]
+    srf_calls = [n for e in exprs for n in walk(e) if isinstance(n, Call) and _is_srf(n)]
     if srf_calls and all(any(e is c for e in exprs) for c in srf_calls):
         return P.ProjectSet(plan, exprs, columns, estimated_rows=plan.estimated_rows * 10)
     if srf_calls:  # unnest(a) * 2: expand the set-returning calls first, then compute over them
@@ -454,7 +462,7 @@ def _project_over_set(plan: P.Plan, exprs: list[Expr], columns: list[P.PlanColum
     srfs: list[Call] = []
 
     def hoist(node: Expr) -> Expr | None:
-        if isinstance(node, Call) and _is_srf(node.name):
+        if isinstance(node, Call) and _is_srf(node):
             srfs.append(node)
             return ColumnRef(len(passed) + len(srfs) - 1, node.type, node.name)
         return None
@@ -464,8 +472,10 @@ def _project_over_set(plan: P.Plan, exprs: list[Expr], columns: list[P.PlanColum
     return P.Project(inner, outer, columns, estimated_rows=inner.estimated_rows)
 
 
-def _is_srf(name: str) -> bool:
-    return any(s.kind == "s" for s in F.functions_named(name))
+def _is_srf(call: Call) -> bool:
+    if call.routine is not None:  # a user function: SETOF / TABLE
+        return call.routine.fn.returns_set
+    return any(s.kind == "s" for s in F.functions_named(call.name))
 
 
 def _scope_of(plan: P.Plan) -> Scope:

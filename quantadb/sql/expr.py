@@ -57,7 +57,8 @@ class OuterRef(Expr):
 
 @dataclass(eq=False)
 class Call(Expr):
-    """A scalar function or operator call. `strict` calls return NULL when any argument is NULL."""
+    """A scalar function or operator call. `strict` calls return NULL when any argument is NULL.
+    `routine`: the bound body of a user-defined SQL function (sql/functions/user.py)."""
 
     name: str
     impl: str
@@ -65,6 +66,7 @@ class Call(Expr):
     type: SqlType
     strict: bool = True
     volatile: bool = False
+    routine: Any = None
 
     def children(self) -> list[Expr]:
         return self.args

@@ -9,6 +9,7 @@ that is not a utility statement: that goes to sqlglot.
 from __future__ import annotations
 
 from quantadb.errors import SyntaxError as SqlSyntaxError
+from quantadb.sql.bind_routine import RoutineStmt, bind_routine, is_routine_statement
 from quantadb.sql.reader import TokenReader as _Reader
 from quantadb.sql.utility_stmts import (
     CheckpointStmt,
@@ -563,14 +564,18 @@ def _noop(tag: str):
     return lambda r: NoOpStmt(tag)
 
 
-def _create_or_alter(r: _Reader) -> UtilityStmt | None:
+def _create_or_alter(r: _Reader) -> UtilityStmt | RoutineStmt | None:
+    if is_routine_statement(r):
+        return bind_routine(r.text)
     nxt = r.peek(1)
     if nxt is not None and nxt.is_word("role", "user", "group", "database"):
         return _role(r)
     return None
 
 
-def _drop(r: _Reader) -> UtilityStmt | None:
+def _drop(r: _Reader) -> UtilityStmt | RoutineStmt | None:
+    if is_routine_statement(r):
+        return bind_routine(r.text)
     nxt = r.peek(1)
     if nxt is not None and nxt.is_word("role", "user", "group", "database"):
         return _role(r)
@@ -590,5 +595,5 @@ _HANDLERS = {
     "listen": _listen, "unlisten": _listen, "notify": _listen, "explain": _explain, "declare": _declare,
     "fetch": _fetch, "move": _fetch, "close": _close, "grant": _grant, "revoke": _grant,
     "comment": _comment, "create": _create_or_alter, "alter": _create_or_alter, "drop": _drop,
-    "checkpoint": lambda r: CheckpointStmt(), "lock": _noop("LOCK TABLE"), "load": _noop("LOAD"),
+    "call": lambda r: bind_routine(r.text), "checkpoint": lambda r: CheckpointStmt(), "lock": _noop("LOCK TABLE"), "load": _noop("LOAD"),
 }

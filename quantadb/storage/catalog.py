@@ -6,8 +6,8 @@ aborted in the clog), and ALTER = the old version gets xmax, a new version gets 
 take a `Snapshot` and return the one version visible to it. Lookups take no lock: they copy
 the containers apply may grow (list(dict), tuple(set) are atomic under the GIL).
 
-Objects are keyed `(kind, database, oid)`: kind is "rel", "ns", "db" or "role". Relation oids
-are unique in the cluster (so `relation(snap, oid)` needs no database); namespaces repeat the
+Objects are keyed `(kind, database, oid)`: kind is "rel", "ns", "db", "role" or "func". Relation
+and function oids are unique in the cluster (so `relation(snap, oid)` needs no database); namespaces repeat the
 built-in oids in every database (pg_catalog 11, public 2200, ...), as PostgreSQL's per-database
 pg_namespace does; databases and roles are cluster-wide (database key 0).
 
@@ -162,10 +162,52 @@ class RoleDef:
     valid_until: str | None = None
 
 
-CatalogObject = RelationDef | NamespaceDef | DatabaseDef | RoleDef
+@dataclass(frozen=True)
+class FunctionDef:
+    """A user-defined function or procedure (pg_proc). `arg_modes` holds proargmodes letters
+    (i in, o out, b inout, v variadic, t table column); `arg_types`/`arg_names` cover every
+    parameter, OUT and TABLE ones included; `defaults` are the SQL texts of the trailing input
+    parameters' DEFAULTs. `body` is prosrc: the function's SQL text as written."""
+
+    oid: int
+    database: int
+    namespace: int
+    name: str
+    kind: str  # pg_proc.prokind: f function, p procedure
+    arg_types: tuple[SqlType, ...]
+    arg_names: tuple[str, ...]
+    arg_modes: tuple[str, ...]
+    return_type: SqlType
+    body: str
+    returns_set: bool = False
+    defaults: tuple[str, ...] = ()
+    volatility: str = "v"  # provolatile: i immutable, s stable, v volatile
+    strict: bool = False
+    security_definer: bool = False
+    leakproof: bool = False
+    parallel: str = "u"  # proparallel: s safe, r restricted, u unsafe
+    cost: float = 100.0
+    rows: float = 0.0
+    language: str = "sql"
+    standard_body: bool = False  # `body` is RETURN expr / BEGIN ATOMIC ... END (prosqlbody), not prosrc
+    owner: int = BOOTSTRAP_SUPERUSER
+    acl: tuple[str, ...] = ()  # proacl aclitems (X execute); () = the default (PUBLIC may execute)
+    comment: str | None = None
+
+    @property
+    def input_positions(self) -> tuple[int, ...]:
+        """Indexes of the parameters a call passes (IN, INOUT, VARIADIC)."""
+        return tuple(i for i, m in enumerate(self.arg_modes) if m in "ibv")
+
+    @property
+    def input_types(self) -> tuple[SqlType, ...]:
+        return tuple(self.arg_types[i] for i in self.input_positions)
+
+
+CatalogObject = RelationDef | NamespaceDef | DatabaseDef | RoleDef | FunctionDef
 _CLASSES = {c.__name__: c for c in (ColumnDef, ConstraintDef, SequenceOptions, RelationDef, NamespaceDef,
-                                    DatabaseDef, RoleDef)}
-KIND_OF = {RelationDef: "rel", NamespaceDef: "ns", DatabaseDef: "db", RoleDef: "role"}
+                                    DatabaseDef, RoleDef, FunctionDef)}
+KIND_OF = {RelationDef: "rel", NamespaceDef: "ns", DatabaseDef: "db", RoleDef: "role", FunctionDef: "func"}
 
 
 def key_of(obj: CatalogObject) -> tuple[str, int, int]:
@@ -210,6 +252,7 @@ class Catalog:
         self._names: dict[tuple, set[int]] = {}
         self._indexes: dict[int, set[tuple[str, int, int]]] = {}  # table oid -> keys of its indexes
         self._referrers: dict[int, set[tuple[str, int, int]]] = {}  # table oid -> keys of tables with FKs to it
+        self._function_names: set[tuple[int, str]] = set()  # (database, name) of every function version
         self.version = 0  # bumped by every change, and when a transaction that made some ends
         # top xid of the last committed transaction that changed the catalog (0: none since start)
         self.last_change = 0
@@ -240,6 +283,8 @@ class Catalog:
     def _remember(self, key: tuple[str, int, int], obj: CatalogObject) -> None:
         """Keep the lookup maps (by name, indexes by table) covering every version."""
         self._names.setdefault(self._name_key(obj), set()).add(obj.oid)
+        if isinstance(obj, FunctionDef):
+            self._function_names.add((obj.database, obj.name))
         if isinstance(obj, RelationDef) and obj.kind == "i":
             self._indexes.setdefault(obj.table_oid, set()).add(key)
         if isinstance(obj, RelationDef):
@@ -296,6 +341,8 @@ class Catalog:
     def _name_key(obj: CatalogObject) -> tuple:
         if isinstance(obj, RelationDef):
             return ("rel", obj.database, obj.namespace, obj.name)
+        if isinstance(obj, FunctionDef):
+            return ("func", obj.database, obj.namespace, obj.name)
         if isinstance(obj, NamespaceDef):
             return ("ns", obj.database, obj.name)
         return (KIND_OF[type(obj)], obj.name)
@@ -309,6 +356,7 @@ class Catalog:
         self._names.clear()
         self._indexes.clear()
         self._referrers.clear()
+        self._function_names.clear()
         for obj_value, xmin, xmax in rows:
             obj = from_value(obj_value)
             key = key_of(obj)
@@ -402,3 +450,22 @@ class Catalog:
             if r is not None and r.name == name:
                 return r
         return None
+
+    def function(self, snap: Snapshot, oid: int) -> FunctionDef | None:
+        return self._visible(snap, ("func", 0, oid))
+
+    def functions(self, snap: Snapshot, database: int) -> list[FunctionDef]:
+        return self._all(snap, "func", database)
+
+    def may_have_function(self, database: int, name: str) -> bool:
+        """False when no version of any function called `name` exists (calls of built-ins ask)."""
+        return (database, name) in self._function_names
+
+    def find_functions(self, snap: Snapshot, database: int, namespace_oid: int, name: str) -> list[FunctionDef]:
+        """The overloads of `name` in one schema, by OID."""
+        out = []
+        for oid in sorted(self._names.get(("func", database, namespace_oid, name), ())):
+            fn = self.function(snap, oid)
+            if fn is not None and fn.name == name and fn.namespace == namespace_oid:
+                out.append(fn)
+        return out

@@ -1,4 +1,4 @@
-"""Schema changes (DDL): relations, namespaces, databases, roles, oids.
+"""Schema changes (DDL): relations, namespaces, databases, roles, functions, oids.
 
 Mixed into `store.Store` (uses its `_wlock`, `_state`, `_log`, `_write_xid`, `snapshot`).
 Each change is a CATALOG record in the caller's transaction: private until commit, gone on
@@ -15,7 +15,8 @@ from quantadb.errors import (DuplicateDatabase, DuplicateObject, DuplicateSchema
                              WrongObjectType)
 
 from . import records as R
-from .catalog import HEAP_KINDS, DatabaseDef, NamespaceDef, RelationDef, RoleDef, builtin_namespaces, key_of, to_value
+from .catalog import (HEAP_KINDS, DatabaseDef, FunctionDef, NamespaceDef, RelationDef, RoleDef, builtin_namespaces,
+                      key_of, to_value)
 from .index import key_forms, row_keys, stored_key
 from .txn import COMMITTED, IN_PROGRESS, Txn, WouldBlock
 
@@ -117,6 +118,9 @@ class SchemaChanges:
             for rel in self.catalog.relations(snap, oid):
                 key = ("rel", 0, rel.oid)
                 self._ddl(txn, "drop", "rel", key, key)
+            for fn in self.catalog.functions(snap, oid):
+                key = ("func", 0, fn.oid)
+                self._ddl(txn, "drop", "func", key, key)
             for ns in self.catalog.namespaces(snap, oid):
                 key = ("ns", oid, ns.oid)
                 self._ddl(txn, "drop", "ns", key, key)
@@ -135,6 +139,19 @@ class SchemaChanges:
     def drop_role(self, txn: Txn, oid: int) -> None:
         with self._wlock:
             self._ddl(txn, "drop", "role", ("role", 0, oid), ("role", 0, oid))
+
+    def create_function(self, txn: Txn, fn: FunctionDef) -> None:
+        """(The caller checked for an existing function of the same signature.)"""
+        with self._wlock:
+            self._ddl(txn, "create", "func", to_value(fn))
+
+    def alter_function(self, txn: Txn, fn: FunctionDef) -> None:
+        with self._wlock:
+            self._ddl(txn, "alter", "func", to_value(fn), key_of(fn))
+
+    def drop_function(self, txn: Txn, oid: int) -> None:
+        with self._wlock:
+            self._ddl(txn, "drop", "func", ("func", 0, oid), ("func", 0, oid))
 
     def allocate_oid(self, txn: Txn | None = None) -> int:
         with self._wlock:

@@ -235,8 +235,12 @@ def resolve_function(name: str, args: list[SqlType]) -> Match:
 
 @lru_cache(maxsize=4096)
 def _resolve_function(name: str, args: tuple[PgType, ...]) -> Match:
-    inputs = list(args)
-    cands = _applicable(FUNCTIONS.get(name, []), inputs)
+    return resolve_among(name, FUNCTIONS.get(name, []), list(args))
+
+
+def resolve_among(name: str, sigs: list[Signature], inputs: list[PgType]) -> Match:
+    """Resolve `name(inputs)` over the candidate signatures `sigs` (built-in and user functions)."""
+    cands = _applicable(sigs, inputs)
     exact = _exact(cands, inputs)
     if exact is not None:
         return _match(_determined(exact, inputs), inputs)

@@ -1,0 +1,299 @@
+"""CREATE [OR REPLACE] / ALTER / DROP FUNCTION and PROCEDURE (LANGUAGE sql), and CALL.
+
+A function is a catalog object (storage FunctionDef, kind "func"): created and dropped in the
+session's transaction like a table. CREATE checks what PostgreSQL's ProcedureCreate and
+fmgr_sql_validator check: the types exist, defaults trail, the body binds against the catalog
+(unless check_function_bodies is off) and its final statement returns the declared type.
+Only LANGUAGE sql exists; any other language is unknown (42704), as it would be to a
+PostgreSQL without it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from quantadb.engine.ddl.common import creation_namespace
+from quantadb.engine.results import Result
+from quantadb.errors import (AmbiguousFunction, DuplicateFunction, FeatureNotSupported, InsufficientPrivilege,
+                             InvalidFunctionDefinition, InvalidSchemaName, UndefinedFunction, UndefinedObject,
+                             WrongObjectType)
+from quantadb.sql import bind_routine as B
+from quantadb.sql.bind_query import QueryBinder
+from quantadb.sql.functions.signature import POLYMORPHIC
+from quantadb.sql.functions.user import bind_body, signature_text
+from quantadb.sql.typenames import parse_type_name
+from quantadb.storage.catalog import FunctionDef
+from quantadb.types import registry as R
+from quantadb.types.registry import SqlType
+
+if TYPE_CHECKING:
+    from quantadb.engine.session import Session
+
+_WORD = {"f": "function", "p": "procedure", "r": "routine"}
+_TAG = {"f": "FUNCTION", "p": "PROCEDURE", "r": "ROUTINE"}
+
+
+def run_routine(session: "Session", stmt: B.RoutineStmt) -> Result:
+    if isinstance(stmt, B.CreateRoutine):
+        return _create(session, stmt)
+    if isinstance(stmt, B.DropRoutines):
+        return _drop(session, stmt)
+    if isinstance(stmt, B.AlterRoutine):
+        return _alter(session, stmt)
+    return call_procedure(session, stmt)
+
+
+# -- CREATE -------------------------------------------------------------------------------------------
+
+def _create(session: "Session", stmt: B.CreateRoutine) -> Result:
+    language = stmt.language or ("sql" if stmt.standard_body is not None else None)
+    if language is None:
+        raise InvalidFunctionDefinition("no language specified")
+    if language != "sql":
+        raise UndefinedObject(f'language "{language}" does not exist')
+    if stmt.body is None and stmt.standard_body is None:
+        raise InvalidFunctionDefinition("no function body specified")
+    namespace, name = creation_namespace(session, stmt.name)
+    fn = _definition(session, stmt, namespace, name)
+    store, txn = session.store, session._ensure_txn()
+    existing = _same_signature(session, fn)
+    if existing is not None:
+        if not stmt.or_replace:
+            raise DuplicateFunction(f'{_WORD[fn.kind]} "{name}" already exists with same argument types')
+        _check_replace(session, existing, fn)
+        fn = replace(fn, oid=existing.oid, owner=existing.owner, acl=existing.acl, comment=existing.comment)
+    if session.settings.get("check_function_bodies") != "off":
+        bind_body(QueryBinder(session.catalog(), [], session.format_context), fn, validate=True)
+    if existing is not None:
+        store.alter_function(txn, fn)
+    else:
+        store.create_function(txn, replace(fn, oid=store.allocate_oid(txn)))
+    return Result(tag=f"CREATE {_TAG[fn.kind]}")
+
+
+def _definition(session: "Session", stmt: B.CreateRoutine, namespace: int, name: str) -> FunctionDef:
+    types = tuple(_type(p.type) for p in stmt.params)
+    if any(t.pg in POLYMORPHIC or t.pg is R.ANY for t in types):
+        raise FeatureNotSupported("SQL functions with polymorphic arguments are not supported")
+    modes = tuple(p.mode for p in stmt.params)
+    if stmt.kind == "p" and any(m == "o" for m in modes):
+        raise FeatureNotSupported("procedures with OUT parameters are not supported")
+    inputs = [p for p in stmt.params if p.mode in "ibv"]
+    defaults: list[str] = []
+    for p in inputs:
+        if p.default is not None:
+            defaults.append(p.default)
+        elif defaults:
+            raise InvalidFunctionDefinition("input parameters after one with a default value must also have defaults")
+    outs = [t for t, m in zip(types, modes) if m in "obt"]
+    if stmt.kind == "p":
+        ret = SqlType(R.VOID)
+    elif stmt.returns is not None:
+        ret = _type(stmt.returns)
+        if outs and ret.pg is not (R.RECORD if len(outs) > 1 else outs[0].pg):
+            raise InvalidFunctionDefinition(
+                "function result type must be " + ("record" if len(outs) > 1 else R.format_type(outs[0].pg, -1))
+                + " because of OUT parameters")
+    elif outs:
+        ret = SqlType(R.RECORD) if len(outs) > 1 or "t" in modes else outs[0]
+    else:
+        raise InvalidFunctionDefinition("function result type must be specified")
+    if ret.pg is R.RECORD and not outs:
+        raise FeatureNotSupported("functions returning record without OUT parameters are not supported")
+    if ret.pg.category == "P" and ret.pg not in (R.VOID, R.RECORD):
+        raise FeatureNotSupported(f"SQL functions cannot return type {R.format_type(ret.pg, -1)}")
+    body = stmt.standard_body if stmt.standard_body is not None else stmt.body
+    return FunctionDef(0, session.database_oid, namespace, name, stmt.kind, types,
+                       tuple(p.name for p in stmt.params), modes, ret, body, stmt.returns_set, tuple(defaults),
+                       volatility=stmt.volatility or "v", strict=bool(stmt.strict),
+                       security_definer=stmt.security_definer, leakproof=stmt.leakproof,
+                       parallel=stmt.parallel or "u", cost=stmt.cost if stmt.cost is not None else 100.0,
+                       rows=(stmt.rows or 1000.0) if stmt.returns_set else 0.0, owner=session.role_oid,
+                       standard_body=stmt.standard_body is not None)
+
+
+def _type(text: str) -> SqlType:
+    t = parse_type_name(text)
+    return SqlType(t.pg, -1)  # a parameter's or result's typmod is not kept, as in PostgreSQL
+
+
+def _same_signature(session: "Session", fn: FunctionDef) -> FunctionDef | None:
+    catalog = session.store.catalog
+    types = [t.pg for t in fn.input_types]
+    for other in catalog.find_functions(session.catalog().snap, fn.database, fn.namespace, fn.name):
+        if [t.pg for t in other.input_types] == types:
+            return other
+    return None
+
+
+def _check_replace(session: "Session", old: FunctionDef, new: FunctionDef) -> None:
+    require_function_owner(session, old)
+    if old.kind != new.kind:
+        raise WrongObjectType('cannot change routine kind', detail=f'"{old.name}" is a '
+                              f'{_WORD[old.kind]}.')
+    if old.return_type.pg is not new.return_type.pg or old.returns_set != new.returns_set or \
+            [t.pg for t in old.arg_types] != [t.pg for t in new.arg_types] and old.return_type.pg is R.RECORD:
+        raise InvalidFunctionDefinition("cannot change return type of existing function",
+                                        hint=f"Use DROP {_TAG[old.kind]} {signature_text(old)} first.")
+    for (m, a), b in zip(((m, n) for m, n in zip(old.arg_modes, old.arg_names) if m in "ibv"),
+                         (n for m, n in zip(new.arg_modes, new.arg_names) if m in "ibv")):
+        if a and a != b:
+            raise InvalidFunctionDefinition(f'cannot change name of input parameter "{a}"',
+                                            hint=f"Use DROP {_TAG[old.kind]} {signature_text(old)} first.")
+    if len(new.defaults) < len(old.defaults):
+        raise InvalidFunctionDefinition("cannot remove parameter defaults from existing function",
+                                        hint=f"Use DROP {_TAG[old.kind]} {signature_text(old)} first.")
+
+
+def require_function_owner(session: "Session", fn: FunctionDef) -> None:
+    if not session.superuser and fn.owner != session.role_oid:
+        raise InsufficientPrivilege(f"must be owner of {_WORD[fn.kind]} {fn.name}")
+
+
+# -- finding functions by name and argument types ----------------------------------------------------
+
+def find_routine(session: "Session", ref: B.RoutineRef, kind: str, missing_ok: bool = False) -> FunctionDef | None:
+    """The function `ref` names (LookupFuncWithArgs): with an argument list, the one of exactly
+    those input types; without, the only one of that name. `kind` f p or r (either)."""
+    catalog = session.catalog()
+    schema = ref.name[-2] if len(ref.name) > 1 else None
+    name = ref.name[-1]
+    if schema is not None and catalog.namespace_oid(schema) is None:
+        if missing_ok:
+            return None
+        raise InvalidSchemaName(f'schema "{schema}" does not exist')
+    found = catalog.functions_named(name, schema)
+    word = _WORD[kind] if kind != "r" else "function"
+    if ref.args is None:
+        if not found:
+            if missing_ok:
+                session.notice(f"{word} {name}() does not exist, skipping")
+                return None
+            raise UndefinedFunction(f'could not find a {word} named "{name}"')
+        if len({f.oid for f in found}) > 1:
+            raise AmbiguousFunction(f'{word} name "{name}" is not unique',
+                                    hint=f"Specify the argument list to select the {word} unambiguously.")
+        fn = found[0]
+    else:
+        types = [_type(p.type).pg for p in ref.args if p.mode in "ibv"]
+        fn = next((f for f in found if [t.pg for t in f.input_types] == types), None)
+        if fn is None:
+            shown = f"{name}({', '.join(R.format_type(t, -1) for t in types)})"
+            if missing_ok:
+                listed = ", ".join(f"pg_catalog.{t.name}" if t.category != "U" else t.name for t in types)
+                session.notice(f"{word} {name}({listed}) does not exist, skipping")
+                return None
+            raise UndefinedFunction(f"{word} {shown} does not exist")
+    if kind == "f" and fn.kind == "p":
+        raise WrongObjectType(f"{signature_text(fn)} is not a function")
+    if kind == "p" and fn.kind == "f":
+        raise WrongObjectType(f"{signature_text(fn)} is not a procedure")
+    return fn
+
+
+# -- DROP / ALTER ----------------------------------------------------------------------------------
+
+def _drop(session: "Session", stmt: B.DropRoutines) -> Result:
+    store, txn = session.store, session._ensure_txn()
+    targets = [find_routine(session, ref, stmt.kind, stmt.if_exists) for ref in stmt.refs]
+    for fn in targets:
+        if fn is not None:
+            require_function_owner(session, fn)
+            store.drop_function(txn, fn.oid)
+    return Result(tag=f"DROP {_TAG[stmt.kind]}")
+
+
+def _alter(session: "Session", stmt: B.AlterRoutine) -> Result:
+    fn = find_routine(session, stmt.ref, stmt.kind)
+    require_function_owner(session, fn)
+    store, txn = session.store, session._ensure_txn()
+    snap = session.catalog().snap
+    if stmt.rename is not None:
+        changed = replace(fn, name=stmt.rename)
+    elif stmt.owner is not None:
+        role = store.catalog.find_role(snap, stmt.owner)
+        if role is None:
+            raise UndefinedObject(f'role "{stmt.owner}" does not exist')
+        changed = replace(fn, owner=role.oid)
+    elif stmt.schema is not None:
+        ns = session.catalog().namespace_oid(stmt.schema)
+        if ns is None:
+            raise InvalidSchemaName(f'schema "{stmt.schema}" does not exist')
+        changed = replace(fn, namespace=ns)
+    else:
+        o = stmt.options
+        changed = replace(fn, volatility=o.volatility or fn.volatility,
+                          strict=fn.strict if o.strict is None else o.strict,
+                          security_definer=o.security_definer or fn.security_definer,
+                          leakproof=o.leakproof, parallel=o.parallel or fn.parallel,
+                          cost=fn.cost if o.cost is None else o.cost, rows=fn.rows if o.rows is None else o.rows)
+    if (changed.name, changed.namespace) != (fn.name, fn.namespace) and _same_signature(session, changed):
+        where = session.catalog().namespace_name(changed.namespace)
+        raise DuplicateFunction(f'{_WORD[fn.kind]} {signature_text(changed)} already exists in schema "{where}"')
+    store.alter_function(txn, changed)
+    return Result(tag=f"ALTER {_TAG[stmt.kind]}")
+
+
+# -- CALL ------------------------------------------------------------------------------------------
+
+def call_procedure(session: "Session", stmt: B.CallRoutine) -> Result:
+    """CALL name(args): the procedure resolved as a function call is, then its body run once."""
+    from sqlglot import exp
+
+    from quantadb.engine import privileges
+    from quantadb.engine.statements import eval_context
+    from quantadb.exec.eval import evaluate
+    from quantadb.sql.functions.user import user_call
+    from quantadb.sql.parse import parse_sql
+    from quantadb.sql.scope import Scope
+    from quantadb.types.column import Batch
+    node = parse_sql(f"SELECT {stmt.call}").expressions[0]
+    schema = None
+    if isinstance(node, exp.Dot) and isinstance(node.this, exp.Identifier):
+        schema, node = node.this.name, node.expression
+    if not isinstance(node, exp.Anonymous):
+        raise WrongObjectType(f"{stmt.call.split('(')[0].strip()} is not a procedure",
+                              hint="To call a function, use SELECT.")
+    queries = QueryBinder(session.catalog(), [], session.format_context)
+    binder = queries.expr_binder(Scope())
+    args = [binder.bind(a) for a in node.expressions]
+    queries.allow_procedures = True
+    call = user_call(binder, node.name.lower(), args, schema)
+    if call is None:
+        shown = ", ".join(R.format_type(a.type.pg, -1) for a in args)
+        raise UndefinedFunction(f"procedure {node.name.lower()}({shown}) does not exist",
+                                hint="No procedure matches the given name and argument types. "
+                                     "You might need to add explicit type casts.")
+    privileges.check(session, privileges.expression_needs(call))
+    evaluate(call, Batch([], 1), eval_context(session, []))
+    return Result(tag="CALL")
+
+
+def grant_targets(session: "Session", text: str) -> list[FunctionDef]:
+    """The functions of GRANT/REVOKE ... ON {FUNCTION | PROCEDURE | ROUTINE} f(args), ... or
+    ON ALL {FUNCTIONS | PROCEDURES | ROUTINES} IN SCHEMA s, ..."""
+    from quantadb.sql.reader import TokenReader
+    r = TokenReader(text)
+    while not r.word("on"):
+        r.next()
+    if r.word("all"):
+        kind = {"functions": "f", "procedures": "p", "routines": "r"}[r.next().value]
+        r.expect("in")
+        r.expect("schema")
+        schemas = [r.name()]
+        while r.op(","):
+            schemas.append(r.name())
+        catalog = session.catalog()
+        oids = []
+        for schema in schemas:
+            ns = catalog.namespace_oid(schema)
+            if ns is None:
+                raise InvalidSchemaName(f'schema "{schema}" does not exist')
+            oids.append(ns)
+        return [f for f in catalog.functions() if f.namespace in oids and kind in ("r", f.kind)]
+    kind = {"function": "f", "procedure": "p", "routine": "r"}[r.next().value]
+    out = [find_routine(session, B.routine_ref(r), kind)]
+    while r.op(","):
+        out.append(find_routine(session, B.routine_ref(r), kind))
+    return out

@@ -1,0 +1,305 @@
+"""User-defined LANGUAGE sql functions: resolving calls among built-ins and user functions,
+binding bodies, and inlining simple ones (PostgreSQL's inline_function).
+
+A call resolves over the built-in signatures (pg_catalog, first on every search path) and the
+user functions of that name visible on the search path, with the same rules (resolve.py);
+a user function with the argument types of an earlier one is hidden by it. Trailing DEFAULTs
+make one candidate per number of omitted arguments.
+
+A body is bound for the declared parameter types, parameters read as $n or by name (a column of
+the same name wins, as in PostgreSQL). A body that is one `SELECT expr` without FROM becomes
+that expression over the call's arguments; any other runs per call (exec/functions/sqlfunc.py)
+with the statements' plans held by the call (`Call.routine`), the result being the last
+statement's first row (all rows for SETOF / TABLE).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from sqlglot import exp
+
+from quantadb.errors import (FeatureNotSupported, InvalidFunctionDefinition, UndefinedParameter, WrongObjectType)
+from quantadb.sql import plan as P
+from quantadb.sql.expr import AggRef, Call, Expr, NullTest, Param, SubqueryExpr, WindowCall, Case, Const, BoolOp, \
+    transform, walk
+from quantadb.sql.functions.resolve import resolve_among
+from quantadb.sql.functions.signature import FUNCTIONS, Signature
+from quantadb.sql.lexer import split_statements
+from quantadb.sql.parse import parse_sql
+from quantadb.storage.catalog import FunctionDef
+from quantadb.types import registry as R
+from quantadb.types.registry import SqlType
+from quantadb.types.rowtypes import record_type
+
+if TYPE_CHECKING:
+    from quantadb.sql.bind_query import QueryBinder
+
+_QUERY_NODES = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Values)
+_DML_NODES = (exp.Insert, exp.Update, exp.Delete)
+_MAX_DEPTH = 20  # functions whose bodies call functions, as deep as views may nest
+SQL_FUNCTION, SQL_FUNCTION_SET = "sql_function", "sql_function_set"
+
+
+@dataclass(eq=False)
+class RoutineBody:
+    """A function's statements bound for its parameter types; the last one's rows are the result."""
+
+    fn: FunctionDef
+    plans: list[P.Plan] = field(default_factory=list)
+
+    @property
+    def strict(self) -> bool:
+        return self.fn.strict
+
+
+def signature_text(fn: FunctionDef) -> str:
+    """name(argtypes) as PostgreSQL's messages print a function: f(integer, text)."""
+    return f"{fn.name}({', '.join(R.format_type(t.pg, -1) for t in fn.input_types)})"
+
+
+def result_type(fn: FunctionDef) -> SqlType:
+    """The call's type: a record of the OUT / TABLE columns, else the declared return type."""
+    outs = [(n, t) for n, t, m in zip(fn.arg_names, fn.arg_types, fn.arg_modes) if m in "obt"]
+    if outs and (len(outs) > 1 or fn.arg_modes.count("t")):
+        return record_type(outs)
+    if outs:
+        return outs[0][1]
+    return fn.return_type
+
+
+def result_columns(fn: FunctionDef) -> list[tuple[str, SqlType]]:
+    outs = [(n, t) for n, t, m in zip(fn.arg_names, fn.arg_types, fn.arg_modes) if m in "obt"]
+    return outs or ([] if fn.return_type.pg is R.VOID else [(fn.name, fn.return_type)])
+
+
+# -- calls -------------------------------------------------------------------------------------------
+
+def user_call(binder: Any, name: str, args: list[Expr], schema: str | None) -> Expr | None:
+    """Bind `name(args)` if user functions take part in resolving it (None: built-ins only)."""
+    queries = getattr(binder, "routines", None)
+    if queries is None:
+        return None
+    finder = getattr(queries.catalog, "functions_named", None)
+    found = finder(name, schema) if finder is not None else []
+    if not found:
+        return None
+    builtins = FUNCTIONS.get(name, []) if schema in (None, "pg_catalog") else []
+    seen = {tuple(s.args) for s in builtins}
+    variants: dict[int, tuple[FunctionDef, int]] = {}
+    sigs: list[Signature] = list(builtins)
+    for fn in found:
+        types = tuple(t.pg for t in fn.input_types)
+        if types in seen:
+            continue  # hidden by a function of the same arguments earlier on the path
+        seen.add(types)
+        ret = result_type(fn)
+        for omitted in range(len(fn.defaults) + 1):
+            sig = Signature(name, types[:len(types) - omitted], ret.pg, SQL_FUNCTION,
+                            "s" if fn.returns_set else "f", fn.strict, fn.volatility == "v")
+            variants[id(sig)] = (fn, omitted)
+            sigs.append(sig)
+    match = resolve_among(name, sigs, [a.type.pg for a in args])
+    chosen = variants.get(id(match.sig))
+    if chosen is None:
+        return None if schema in (None, "pg_catalog") else _not_found(name, args)
+    fn, omitted = chosen
+    if fn.kind == "p" and not queries.allow_procedures:
+        raise WrongObjectType(f"{signature_text(fn)} is a procedure",
+                              hint="To call a procedure, use CALL.")
+    if fn.kind == "f" and queries.allow_procedures:
+        raise WrongObjectType(f"{signature_text(fn)} is not a procedure",
+                              hint="To call a function, use SELECT.")
+    params = fn.input_types
+    args = [binder.coerce(a, t) for a, t in zip(args, params)]
+    for text, t in zip(fn.defaults[len(fn.defaults) - omitted:], params[len(params) - omitted:]):
+        args.append(binder.coerce(binder.bind(_parse_expression(text)), t, "a"))
+    return call_routine(queries, fn, args)
+
+
+def _not_found(name: str, args: list[Expr]) -> Expr:
+    from quantadb.sql.functions.resolve import resolve_function
+    return resolve_function(name, [a.type for a in args])  # raises 42883 as PostgreSQL words it
+
+
+def call_routine(queries: "QueryBinder", fn: FunctionDef, args: list[Expr]) -> Expr:
+    """The call of a resolved user function with its (coerced) arguments."""
+    body = bind_body(queries, fn)
+    inlined = _inline(queries, fn, body, args)
+    if inlined is not None:
+        return inlined
+    call = Call(fn.name, SQL_FUNCTION_SET if fn.returns_set else SQL_FUNCTION, args, result_type(fn), fn.strict,
+                fn.volatility != "i", routine=RoutineBody(fn, body))
+    if fn.strict and any(isinstance(a, Const) and a.value is None for a in args):
+        return call if fn.returns_set else Const(None, call.type)
+    return call
+
+
+def named_parameter(binder: Any, name: str, qualifier: list[str]) -> Expr | None:
+    """A parameter of the function whose body is being bound, by name (`x` or `f.x`)."""
+    queries = getattr(binder, "routines", None)
+    names = getattr(queries, "param_names", None)
+    if not names or name not in names or (qualifier and qualifier != [queries.function_name]):
+        return None
+    number = names[name]
+    return Param(number, binder.params[number - 1])
+
+
+# -- bodies ------------------------------------------------------------------------------------------
+
+def body_statements(fn: FunctionDef) -> list[str]:
+    """The statements of a body; a standard body's RETURN expr reads as SELECT expr."""
+    return list(_statements(fn.body, fn.standard_body))
+
+
+@lru_cache(maxsize=512)
+def _statements(body: str, standard: bool) -> tuple[str, ...]:
+    text = body.strip()
+    if not standard:
+        return tuple(s for s, _ in split_statements(text))
+    words = text.split(None, 2)
+    if words[0].lower() == "begin":  # BEGIN ATOMIC statements; ... END
+        inner = words[2] if len(words) > 2 else ""
+        inner = inner.rstrip().rstrip(";").rstrip()
+        inner = inner[:-3] if inner.lower().endswith("end") else inner
+        return tuple(_return_as_select(s) for s, _ in split_statements(inner))
+    return (_return_as_select(text),)
+
+
+def _return_as_select(statement: str) -> str:
+    words = statement.split(None, 1)
+    return "SELECT " + words[1] if words and words[0].lower() == "return" and len(words) > 1 else statement
+
+
+@lru_cache(maxsize=512)
+def _parsed(statement: str) -> exp.Expression:
+    return parse_sql(statement)
+
+
+@lru_cache(maxsize=512)
+def _parse_expression(text: str) -> exp.Expression:
+    from quantadb.sql.parse import parse_expression
+    return parse_expression(text)
+
+
+def bind_body(queries: "QueryBinder", fn: FunctionDef, validate: bool = False) -> list[P.Plan]:
+    """Plans of the body's statements for `fn`'s parameter types, the last one cast to the result."""
+    from quantadb.sql.bind_dml import DmlBinder
+    from quantadb.sql.bind_query import QueryBinder
+    from quantadb.sql.optimizer import optimize
+    active = getattr(queries, "active_routines", ())
+    if fn.oid in active or len(active) > _MAX_DEPTH:
+        raise FeatureNotSupported(f"recursive SQL function {fn.name} is not supported")
+    statements = body_statements(fn)
+    params = list(fn.input_types)
+    nparams = len(params)
+    plans: list[P.Plan] = []
+    for i, text in enumerate(statements):
+        node = _parsed(text).copy()
+        inner = QueryBinder(queries.catalog, params, queries.fmt)
+        inner.param_names = {n: k + 1 for k, n in enumerate(fn.arg_names[j] for j in fn.input_positions) if n}
+        inner.function_name = fn.name
+        inner.active_routines = (*active, fn.oid)
+        if isinstance(node, _DML_NODES):
+            if fn.volatility != "v" and not validate:
+                word = type(node).__name__.upper()
+                raise FeatureNotSupported(f"{word} is not allowed in a non-volatile function")
+            dml = DmlBinder(inner)
+            plan = {exp.Insert: dml.bind_insert, exp.Update: dml.bind_update, exp.Delete: dml.bind_delete}[
+                type(node)](node)
+        elif isinstance(node, _QUERY_NODES) or isinstance(node, exp.Subquery):
+            plan = inner.bind_query(node)
+        else:
+            raise FeatureNotSupported(f"statement not supported in a SQL function: {text.split(None, 1)[0]}")
+        if len(params) > nparams:
+            raise UndefinedParameter(f"there is no parameter ${len(params)}")
+        if i == len(statements) - 1:
+            plan = _cast_result(inner, fn, plan)
+        plans.append(optimize(plan, inner.catalog))
+    if not statements and result_columns(fn):
+        raise InvalidFunctionDefinition(f"return type mismatch in function declared to return "
+                                        f"{R.format_type(fn.return_type.pg, -1)}",
+                                        detail="Function's final statement must be SELECT or "
+                                               "INSERT/UPDATE/DELETE RETURNING.")
+    return plans
+
+
+def _cast_result(queries: "QueryBinder", fn: FunctionDef, plan: P.Plan) -> P.Plan:
+    """check_sql_fn_retval: the final statement's columns must convert to the declared result."""
+    wanted = result_columns(fn)
+    if not wanted:
+        return plan  # void / procedure: whatever the last statement returns is dropped
+    shown = R.format_type(fn.return_type.pg, -1)
+    returns_rows = not isinstance(plan, (P.Insert, P.Update, P.Delete)) or plan.returning is not None
+    if not returns_rows:
+        raise InvalidFunctionDefinition(f"return type mismatch in function declared to return {shown}",
+                                        detail="Function's final statement must be SELECT or "
+                                               "INSERT/UPDATE/DELETE RETURNING.")
+    columns = plan.columns
+    if len(columns) != len(wanted):
+        detail = ("Final statement must return exactly one column." if len(wanted) == 1 else
+                  f"Final statement returns too {'many' if len(columns) > len(wanted) else 'few'} columns.")
+        raise InvalidFunctionDefinition(f"return type mismatch in function declared to return {shown}",
+                                        detail=detail)
+    if isinstance(plan, (P.Insert, P.Update, P.Delete)):
+        return plan
+    from quantadb.sql.bind_query import _scope_of
+    from quantadb.sql.expr import ColumnRef
+    eb = queries.expr_binder(_scope_of(plan))
+    exprs = []
+    for i, (c, (_, t)) in enumerate(zip(columns, wanted)):
+        ref = ColumnRef(i, c.type, c.name)
+        try:
+            exprs.append(eb.coerce(ref, t, "a"))
+        except Exception:  # noqa: BLE001 - any failure to convert is this mismatch
+            raise InvalidFunctionDefinition(
+                f"return type mismatch in function declared to return {shown}",
+                detail=f"Actual return type is {R.format_type(c.type.pg, c.type.typmod)}.") from None
+    return P.Project(plan, exprs, [P.PlanColumn(n, t) for n, t in wanted], estimated_rows=plan.estimated_rows)
+
+
+# -- inlining ----------------------------------------------------------------------------------------
+
+def _inline(queries: "QueryBinder", fn: FunctionDef, plans: list[P.Plan], args: list[Expr]) -> Expr | None:
+    """The body `SELECT expr` as an expression over the arguments (inline_function), when that
+    changes nothing a user could see: no set, one column, no subquery or aggregate, a function
+    anyone may execute, each volatile argument used at most once."""
+    if fn.returns_set or fn.kind != "f" or len(plans) != 1 or fn.acl or fn.security_definer:
+        return None
+    plan = plans[0]
+    while isinstance(plan, P.Project) and isinstance(plan.child, P.Project):
+        plan = _merge(plan)
+    if not (isinstance(plan, P.Project) and isinstance(plan.child, P.Result) and len(plan.exprs) == 1):
+        return None
+    body = plan.exprs[0]
+    uses: dict[int, int] = {}
+    for n in walk(body):
+        if isinstance(n, (SubqueryExpr, AggRef, WindowCall)) or getattr(n, "routine", None) is not None:
+            return None
+        if isinstance(n, Param):
+            uses[n.number] = uses.get(n.number, 0) + 1
+        if fn.volatility == "i" and isinstance(n, Call) and n.volatile:
+            return None
+    for number, count in uses.items():
+        if count > 1 and any(isinstance(n, (Call, SubqueryExpr)) and (getattr(n, "volatile", True))
+                             for n in walk(args[number - 1])):
+            return None
+    inlined = transform(body, lambda n: args[n.number - 1] if isinstance(n, Param) else None)
+    if fn.strict and args:
+        tests = [NullTest(a, False, SqlType(R.BOOL)) for a in args if not isinstance(a, Const) or a.value is None]
+        if any(isinstance(a, Const) and a.value is None for a in args):
+            return Const(None, inlined.type)
+        if tests:
+            cond = tests[0] if len(tests) == 1 else BoolOp("or", tests, SqlType(R.BOOL))
+            inlined = Case([(cond, Const(None, inlined.type))], inlined, inlined.type)
+    return inlined
+
+
+def _merge(plan: P.Project) -> P.Project:
+    """Project over Project as one (the result cast over the select list)."""
+    inner = plan.child
+    from quantadb.sql.expr import ColumnRef
+    exprs = [transform(e, lambda n: inner.exprs[n.index] if isinstance(n, ColumnRef) else None) for e in plan.exprs]
+    return P.Project(inner.child, exprs, plan.columns, estimated_rows=plan.estimated_rows)
