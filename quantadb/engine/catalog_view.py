@@ -197,14 +197,56 @@ class SessionCatalog:
             if role is None:
                 raise UndefinedObject(f'role "{text}" does not exist')
             return role.oid
-        return _regproc_in(text)
+        if kind == "regprocedure":
+            return self._regprocedure_in(text)
+        return self._regproc_in(text)
+
+    def _user_functions(self, parts: list[str]) -> list[FunctionDef]:
+        if len(parts) > 1 and self.namespace_oid(parts[-2]) is None:
+            return []
+        return self.functions_named(parts[-1], parts[-2] if len(parts) > 1 else None)
+
+    def _regproc_in(self, text: str) -> int:
+        """regprocin: the one function of that name, built-in or on the search path."""
+        parts = _split_name(text)
+        return _regproc_in(text, [f.oid for f in self._user_functions(parts)])
+
+    def _regprocedure_in(self, text: str) -> int:
+        """regprocedurein: name(argtypes), the function of exactly those input types."""
+        from quantadb.engine.pg_catalog.procs import functions
+        name, _, rest = text.partition("(")
+        parts = _split_name(name.strip())
+        inner = rest.rstrip().removesuffix(")")
+        types = [parse_type_name(a).pg for a in _split_args(inner)] if inner.strip() else []
+        for fn in self._user_functions(parts):
+            if [t.pg for t in fn.input_types] == types:
+                return fn.oid
+        if len(parts) == 1 or parts[:-1] == ["pg_catalog"]:
+            for oid, sig in functions():
+                if sig.name == parts[-1] and list(sig.args) == types:
+                    return oid
+        raise UndefinedFunction(f'function "{text}" does not exist')
 
 
-def _regproc_in(text: str) -> int:
-    """regprocin: the one function of that name; every function is a built-in in pg_catalog."""
+def _split_args(text: str) -> list[str]:
+    """Argument types of a regprocedure: split at commas outside parentheses (numeric(10,2))."""
+    out, depth, cur = [], 0, []
+    for ch in text:
+        depth += (ch == "(") - (ch == ")")
+        if ch == "," and depth == 0:
+            out.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    return [a.strip() for a in out + ["".join(cur)]]
+
+
+def _regproc_in(text: str, user_oids: list[int]) -> int:
+    """regprocin over the built-ins in pg_catalog and the user functions `user_oids` found."""
     from quantadb.engine.pg_catalog.procs import procs_named
     parts = _split_name(text)
     oids = procs_named(parts[-1]) if len(parts) == 1 or parts[:-1] == ["pg_catalog"] else []
+    oids = oids + user_oids
     if not oids:
         raise UndefinedFunction(f'function "{text}" does not exist')
     if len(oids) > 1:
@@ -219,6 +261,14 @@ def _regproc_out(oid: int) -> str | None:
     if name is None:
         return None
     return _quote(name) if len(procs_named(name)) == 1 else f"pg_catalog.{_quote(name)}"
+
+
+def _regprocedure_out(oid: int) -> str | None:
+    from quantadb.engine.pg_catalog.procs import functions
+    sig = next((s for o, s in functions() if o == oid), None)
+    if sig is None:
+        return None
+    return f"{_quote(sig.name)}({','.join(R.format_type(a) for a in sig.args)})"
 
 
 def _split_name(text: str) -> list[str]:
@@ -277,7 +327,14 @@ class RegNames:
             role = self.session.store.catalog.role(catalog.snap, oid)
             if role is not None:
                 return _quote(role.name)
-        elif kind == "regproc":
+        elif kind in ("regproc", "regprocedure"):
+            fn = catalog.function(oid) if oid >= 16384 else None
+            if fn is not None:
+                from quantadb.engine.pg_catalog.routines import regprocedure_name
+                full = regprocedure_name(self.session, fn)
+                return full if kind == "regprocedure" else full.split("(")[0]
+            if kind == "regprocedure":
+                return _regprocedure_out(oid) or str(oid)
             return _regproc_out(oid) or str(oid)
         return str(oid)
 

@@ -242,7 +242,8 @@ def plan_parts(plan: P.Plan) -> PlanParts:
                 if hasattr(e, "children") and not isinstance(e, P.Plan):
                     for n in walk(e):
                         if isinstance(n, Call):
-                            slow = slow or n.name in _SLOW_FUNCTIONS
+                            # a user function's body may read much: a worker thread, as for pg_sleep
+                            slow = slow or n.name in _SLOW_FUNCTIONS or n.routine is not None
                             may_write = may_write or n.volatile
                         sub = getattr(n, "plan", None)
                         if isinstance(sub, P.Plan):

@@ -268,11 +268,20 @@ def split_statements(text: str) -> list[tuple[str, int]]:
     statements: list[tuple[str, int]] = []
     tokens = tokenize(text)
     start = None  # index of the first token of the statement being collected
+    atomic = 0  # inside CREATE FUNCTION ... BEGIN ATOMIC ... END (CASE ... END nested), as psql tracks
     for i, tok in enumerate([*tokens, Token(";", ";", len(text))]):
-        if tok.kind != ";":
+        if tok.kind == "ident" and start is not None and tokens[start].is_word("create"):
+            if tok.value == "atomic" and tokens[i - 1].is_word("begin"):
+                atomic += 1
+            elif atomic and tok.value == "case":
+                atomic += 1
+            elif atomic and tok.value == "end":
+                atomic -= 1
+        if tok.kind != ";" or atomic and i < len(tokens):
             if start is None:
                 start = i
         elif start is not None:
+            atomic = 0
             first = tokens[start]
             statements.append((text[first.pos:tok.pos].rstrip(), first.pos))
             if first.pos == 0:  # its tokens are these ones: spare the next tokenize() of its text

@@ -9,7 +9,7 @@ that is not a utility statement: that goes to sqlglot.
 from __future__ import annotations
 
 from quantadb.errors import SyntaxError as SqlSyntaxError
-from quantadb.sql.bind_routine import RoutineStmt, bind_routine, is_routine_statement
+from quantadb.sql.bind_routine import RoutineStmt, bind_routine, is_routine_statement, routine_ref
 from quantadb.sql.reader import TokenReader as _Reader
 from quantadb.sql.utility_stmts import (
     CheckpointStmt,
@@ -554,6 +554,11 @@ def _comment(r: _Reader) -> CommentStmt:
     kind = r.next().value
     if kind in ("materialized", "foreign"):
         kind = r.next().value
+    if kind in ("function", "procedure", "routine"):
+        ref = routine_ref(r)
+        r.expect("is")
+        tok = r.next()
+        return CommentStmt(kind, list(ref.name), None if tok.is_word("null") else tok.value, ref)
     name = r.qualified_name()
     r.expect("is")
     tok = r.next()

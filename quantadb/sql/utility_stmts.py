@@ -4,6 +4,7 @@ engine executes directly (see that module for why they bypass sqlglot)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -133,9 +134,10 @@ class GrantStmt:
 
 @dataclass
 class CommentStmt:
-    object_kind: str  # table column index view sequence schema database role
+    object_kind: str  # table column index view sequence schema database role function procedure routine
     name: list[str]
     comment: str | None
+    routine: Any = None  # a function's name and argument types (sql/bind_routine.RoutineRef)
 
 
 @dataclass

@@ -239,32 +239,12 @@ def _alter(session: "Session", stmt: B.AlterRoutine) -> Result:
 
 def call_procedure(session: "Session", stmt: B.CallRoutine) -> Result:
     """CALL name(args): the procedure resolved as a function call is, then its body run once."""
-    from sqlglot import exp
-
     from quantadb.engine import privileges
     from quantadb.engine.statements import eval_context
     from quantadb.exec.eval import evaluate
-    from quantadb.sql.functions.user import user_call
-    from quantadb.sql.parse import parse_sql
-    from quantadb.sql.scope import Scope
+    from quantadb.sql.functions.user import bind_procedure_call
     from quantadb.types.column import Batch
-    node = parse_sql(f"SELECT {stmt.call}").expressions[0]
-    schema = None
-    if isinstance(node, exp.Dot) and isinstance(node.this, exp.Identifier):
-        schema, node = node.this.name, node.expression
-    if not isinstance(node, exp.Anonymous):
-        raise WrongObjectType(f"{stmt.call.split('(')[0].strip()} is not a procedure",
-                              hint="To call a function, use SELECT.")
-    queries = QueryBinder(session.catalog(), [], session.format_context)
-    binder = queries.expr_binder(Scope())
-    args = [binder.bind(a) for a in node.expressions]
-    queries.allow_procedures = True
-    call = user_call(binder, node.name.lower(), args, schema)
-    if call is None:
-        shown = ", ".join(R.format_type(a.type.pg, -1) for a in args)
-        raise UndefinedFunction(f"procedure {node.name.lower()}({shown}) does not exist",
-                                hint="No procedure matches the given name and argument types. "
-                                     "You might need to add explicit type casts.")
+    call = bind_procedure_call(QueryBinder(session.catalog(), [], session.format_context), stmt.call)
     privileges.check(session, privileges.expression_needs(call))
     evaluate(call, Batch([], 1), eval_context(session, []))
     return Result(tag="CALL")
@@ -297,3 +277,11 @@ def grant_targets(session: "Session", text: str) -> list[FunctionDef]:
     while r.op(","):
         out.append(find_routine(session, B.routine_ref(r), kind))
     return out
+
+
+def comment_on_routine(session: "Session", u) -> Result:
+    """COMMENT ON FUNCTION | PROCEDURE | ROUTINE name(args) IS 'text' | NULL."""
+    fn = find_routine(session, u.routine, {"function": "f", "procedure": "p"}.get(u.object_kind, "r"))
+    require_function_owner(session, fn)
+    session.store.alter_function(session._ensure_txn(), replace(fn, comment=u.comment))
+    return Result(tag="COMMENT")

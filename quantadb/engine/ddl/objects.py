@@ -198,6 +198,9 @@ def truncate(session: "Session", stmt: D.Truncate) -> Result:
 def comment_on(session: "Session", u) -> Result:
     """COMMENT ON TABLE/VIEW/INDEX/SEQUENCE/COLUMN/SCHEMA; IS NULL removes the comment."""
     store, txn = session.store, session._ensure_txn()
+    if u.routine is not None:
+        from quantadb.engine.ddl.functions import comment_on_routine
+        return comment_on_routine(session, u)
     if u.object_kind == "schema":
         ns = store.catalog.find_namespace(store.snapshot(txn), session.database_oid, u.name[-1])
         if ns is None:

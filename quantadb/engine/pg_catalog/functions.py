@@ -17,12 +17,15 @@ from quantadb.engine.pg_catalog.deparse import (
     stored_expression,
     constraint_def, find_constraint, index_def, index_key, is_visible, view_def,
 )
+from quantadb.engine.pg_catalog import routines
 from quantadb.engine.pg_catalog.procs import functions, identity_arguments
+from quantadb.engine.pg_catalog.routines import user_function
 from quantadb.engine.pg_catalog.tables import TABLES
 from quantadb.engine.privileges import requested_privileges, role_has_privilege
 from quantadb.errors import (InvalidCatalogName, InvalidSchemaName, ObjectNotInPrerequisiteState, UndefinedColumn,
                              UndefinedFunction, UndefinedObject, WrongObjectType)
 from quantadb.exec.columns import column_values, from_values
+from quantadb.storage.catalog import FunctionDef
 from quantadb.exec.functions import scalar, setfn
 from quantadb.sql.functions.signature import add_function, functions_named
 from quantadb.types import registry as R
@@ -118,15 +121,45 @@ def _signature(oid: int):
     return next((sig for sig_oid, sig in functions() if sig_oid == oid), None)
 
 
-@define("pg_get_function_identity_arguments", ((OID,),), TEXT)
 @define("pg_get_function_arguments", ((OID,),), TEXT)
-def pg_get_function_arguments(session, oid):
+def pg_get_function_arguments(session, oid, defaults=True):
+    fn = user_function(session, oid)
+    if fn is not None:
+        return routines.arguments(fn, defaults)
     sig = _signature(oid)
     return identity_arguments(sig) if sig is not None else None
 
 
+@define("pg_get_function_identity_arguments", ((OID,),), TEXT)
+def pg_get_function_identity_arguments(session, oid):
+    return pg_get_function_arguments(session, oid, False)
+
+
+@define("pg_get_functiondef", ((OID,),), TEXT)
+def pg_get_functiondef(session, oid):
+    fn = user_function(session, oid)
+    if fn is not None:
+        return routines.functiondef(session, fn)
+    sig = _signature(oid)
+    if sig is None:
+        return None
+    return (f"CREATE OR REPLACE FUNCTION pg_catalog.{quote_ident(sig.name)}({identity_arguments(sig)})\n"
+            f" RETURNS {pg_get_function_result(session, oid)}\n LANGUAGE internal\n"
+            f"AS $function${sig.impl}$function$\n")
+
+
+@define("pg_get_function_sqlbody", ((OID,),), TEXT)
+def pg_get_function_sqlbody(session, oid):
+    """A SQL-standard body (RETURN / BEGIN ATOMIC) as text; NULL for one given AS a string."""
+    fn = user_function(session, oid)
+    return routines.standard_body(fn.body) if fn is not None and fn.standard_body else None
+
+
 @define("pg_get_function_result", ((OID,),), TEXT)
 def pg_get_function_result(session, oid):
+    fn = user_function(session, oid)
+    if fn is not None:
+        return routines.result(fn)
     sig = _signature(oid)
     if sig is None:
         return None
@@ -155,8 +188,18 @@ def _virtual_name(oid: int) -> str | None:
     return next((t.name for t in TABLES.values() if t.oid == oid), None)
 
 
-@define("pg_type_is_visible", ((OID,),), BOOL)
 @define("pg_function_is_visible", ((OID,),), BOOL)
+def pg_function_is_visible(session, oid):
+    """A user function is visible when a call by its bare name and argument types would find it."""
+    fn = user_function(session, oid)
+    if fn is None:
+        return True
+    types = [t.pg for t in fn.input_types]
+    same = [f for f in session.catalog().functions_named(fn.name) if [t.pg for t in f.input_types] == types]
+    return bool(same) and same[0].oid == oid
+
+
+@define("pg_type_is_visible", ((OID,),), BOOL)
 @define("pg_collation_is_visible", ((OID,),), BOOL)
 @define("pg_opclass_is_visible", ((OID,),), BOOL)
 def builtin_is_visible(session, oid):
@@ -274,15 +317,23 @@ def has_column_privilege(session, *args):
 
 @define("has_function_privilege", _PRIVILEGE_ARGS, BOOL)
 def has_function_privilege(session, *args):
-    """Functions carry no privileges yet (every role may execute them); the function must exist."""
-    *who, function, privilege = args
-    _privilege_subject(session, who)
-    requested_privileges(privilege, "function")
-    if isinstance(function, str):
-        name = function.split("(", 1)[0].rsplit(".", 1)[-1].strip().strip('"')
-        if not functions_named(name):
-            raise UndefinedFunction(f'function "{function}" does not exist')
-    return True
+    """EXECUTE as enforced for user functions (PUBLIC holds it by default); built-ins: anyone.
+    The function is named as a regprocedure, 'f(integer)'."""
+    def find(function):
+        if isinstance(function, int):
+            fn = user_function(session, function)
+            return fn if fn is not None or _signature(function) is None else _BUILTIN
+        if "(" not in function:
+            name = function.rsplit(".", 1)[-1].strip().strip('"')
+            if not functions_named(name):
+                raise UndefinedFunction(f'function "{function}" does not exist')
+            return _BUILTIN
+        oid = session.catalog().regclass("regprocedure", function)
+        return user_function(session, oid) or _BUILTIN
+    return _object_privilege(session, args, "function", find)
+
+
+_BUILTIN = FunctionDef(0, 0, 11, "", "f", (), (), (), R.SqlType(R.VOID), "")  # executable by PUBLIC
 
 
 @define("pg_has_role", _PRIVILEGE_ARGS, BOOL)
@@ -332,6 +383,9 @@ def obj_description(session, oid, catalog_name="pg_class"):
     if catalog_name == "pg_namespace":
         ns = session.store.catalog.namespace(catalog.snap, session.database_oid, oid)
         return ns.comment if ns is not None else None
+    if catalog_name == "pg_proc":
+        fn = user_function(session, oid)
+        return fn.comment if fn is not None else None
     if catalog_name != "pg_class":
         return None
     rel = catalog.relation(oid)

@@ -241,3 +241,18 @@ def routines(session: "Session") -> Iterator[Row]:
                "is_deterministic": yes_no(not sig.volatile), "sql_data_access": "MODIFIES",
                "is_null_call": yes_no(sig.strict), "security_type": "INVOKER", "as_locator": "NO",
                "is_udt_dependent": "NO", "is_implicitly_invocable": "NO"}
+    catalog = session.catalog()
+    for fn in catalog.functions():  # user-defined SQL functions and procedures
+        schema, ret = catalog.namespace_name(fn.namespace), fn.return_type.pg
+        function = fn.kind == "f"
+        yield {"specific_catalog": session.database, "specific_schema": schema, "specific_name": f"{fn.name}_{fn.oid}",
+               "routine_catalog": session.database, "routine_schema": schema, "routine_name": fn.name,
+               "routine_type": "FUNCTION" if function else "PROCEDURE",
+               "data_type": R.format_type(ret) if function else None,
+               "type_udt_catalog": session.database if function else None,
+               "type_udt_schema": "pg_catalog" if function else None, "type_udt_name": ret.name if function else None,
+               "routine_body": "SQL", "routine_definition": fn.body, "external_language": "SQL",
+               "parameter_style": "GENERAL", "is_deterministic": yes_no(fn.volatility == "i"),
+               "sql_data_access": "MODIFIES", "is_null_call": yes_no(fn.strict) if function else None,
+               "security_type": "DEFINER" if fn.security_definer else "INVOKER", "as_locator": "NO",
+               "is_udt_dependent": "NO", "is_implicitly_invocable": "NO"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING, Iterator
 
+from quantadb.engine.pg_catalog.routines import proc_rows
 from quantadb.engine.pg_catalog.tables import Row, rows, stable_oid
 from quantadb.engine.pg_catalog.typeio import io_procs
 from quantadb.sql.functions.signature import FUNCTIONS, OPERATORS, Signature
@@ -103,6 +104,7 @@ def pg_proc(session: "Session") -> Iterator[Row]:
         yield _proc_row(oid, name, list(args), ret, prolang=lang, prorows=0.0, provariadic=0, prokind="f",
                         proisstrict=strict, proretset=False, provolatile=volatile, proparallel="u", prosrc=name,
                         probin=probin)
+    yield from proc_rows(session)  # user-defined functions and procedures
 
 
 @rows("pg_catalog.pg_operator")

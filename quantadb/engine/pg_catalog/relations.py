@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 HEAP_AM, BTREE_AM, HASH_AM = 2, 403, 405
 DEFAULT_COLLATION, C_COLLATION = 100, 950
 PG_CLASS_OID, PG_CONSTRAINT_OID, PG_ATTRDEF_OID, PG_NAMESPACE_OID, PG_REWRITE_OID = 1259, 2606, 2604, 2615, 2618
+PG_PROC_OID = 1255
 ATTRDEF_OID_BASE = 3_000_000_000
 REWRITE_OID_BASE = 2_900_000_000  # a view's _RETURN rule, numbered after the view
 # System columns every heap table has (pg_attribute rows with attnum < 0).
@@ -256,6 +257,9 @@ def pg_description(session: "Session") -> Iterator[Row]:
     for ns in session.store.catalog.namespaces(catalog.snap, session.database_oid):
         if ns.comment is not None:
             yield {"objoid": ns.oid, "classoid": PG_NAMESPACE_OID, "objsubid": 0, "description": ns.comment}
+    for fn in catalog.functions():
+        if fn.comment is not None:
+            yield {"objoid": fn.oid, "classoid": PG_PROC_OID, "objsubid": 0, "description": fn.comment}
     for rel in catalog.relations():
         if rel.comment is not None:
             yield {"objoid": rel.oid, "classoid": PG_CLASS_OID, "objsubid": 0, "description": rel.comment}

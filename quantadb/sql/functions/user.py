@@ -106,17 +106,38 @@ def user_call(binder: Any, name: str, args: list[Expr], schema: str | None) -> E
     if chosen is None:
         return None if schema in (None, "pg_catalog") else _not_found(name, args)
     fn, omitted = chosen
-    if fn.kind == "p" and not queries.allow_procedures:
-        raise WrongObjectType(f"{signature_text(fn)} is a procedure",
-                              hint="To call a procedure, use CALL.")
-    if fn.kind == "f" and queries.allow_procedures:
-        raise WrongObjectType(f"{signature_text(fn)} is not a procedure",
-                              hint="To call a function, use SELECT.")
+    if (fn.kind == "p") != queries.allow_procedures:  # the call as written: name(argument types)
+        shown = f"{name}({', '.join(R.format_type(a.type.pg, -1) for a in args)})"
+        raise WrongObjectType(f"{shown} is a procedure" if fn.kind == "p" else f"{shown} is not a procedure",
+                              hint="To call a procedure, use CALL." if fn.kind == "p" else
+                              "To call a function, use SELECT.")
     params = fn.input_types
     args = [binder.coerce(a, t) for a, t in zip(args, params)]
     for text, t in zip(fn.defaults[len(fn.defaults) - omitted:], params[len(params) - omitted:]):
         args.append(binder.coerce(binder.bind(_parse_expression(text)), t, "a"))
     return call_routine(queries, fn, args)
+
+
+def bind_procedure_call(queries: "QueryBinder", text: str) -> Expr:
+    """CALL's `name(args)`: the call of a procedure (42809 for a function, 42883 for nothing)."""
+    from quantadb.errors import UndefinedFunction
+    from quantadb.sql.scope import Scope
+    node = parse_sql(f"SELECT {text}").expressions[0]
+    schema = None
+    if isinstance(node, exp.Dot) and isinstance(node.this, exp.Identifier):
+        schema, node = node.this.name, node.expression
+    if not isinstance(node, exp.Anonymous):
+        raise WrongObjectType(f"{text.split('(')[0].strip()} is not a procedure", hint="To call a function, use SELECT.")
+    binder = queries.expr_binder(Scope())
+    args = [binder.bind(a) for a in node.expressions]
+    queries.allow_procedures = True  # for this call only: its arguments are bound
+    call = user_call(binder, node.name.lower(), args, schema)
+    if call is None:
+        shown = ", ".join(R.format_type(a.type.pg, -1) for a in args)
+        raise UndefinedFunction(f"procedure {node.name.lower()}({shown}) does not exist",
+                                hint="No procedure matches the given name and argument types. "
+                                     "You might need to add explicit type casts.")
+    return call
 
 
 def _not_found(name: str, args: list[Expr]) -> Expr:
