@@ -83,6 +83,18 @@ class CallBinder:
             arg_nodes = []  # pg_catalog.count(*) arrives as an ordinary call with a star argument
         if _is_aggregate(name):
             return self._aggregate(name, arg_nodes, node, distinct, order_nodes)
+        if any(isinstance(a, exp.Kwarg) for a in arg_nodes):  # named notation: f(a => 1)
+            args = [self.bind(a.expression if isinstance(a, exp.Kwarg) else a) for a in arg_nodes]
+            names = [a.this.name.lower() if isinstance(a, exp.Kwarg) else None for a in arg_nodes]
+            try:
+                user = user_call(self, name, args, schema, names)
+            except UndefinedFunction:
+                user = None
+            if user is None:
+                raise UndefinedFunction(f"function {name}({', '.join(_named(n, a) for n, a in zip(names, args))})"
+                                        " does not exist", hint="No function matches the given name and argument "
+                                        "types. You might need to add explicit type casts.")
+            return user
         args = [self.bind(a) for a in arg_nodes]
         return self.call_bound(name, args, schema)
 
@@ -142,6 +154,11 @@ class CallBinder:
             raise WindowingError(f"window functions are not allowed in {self.context}")
         from quantadb.sql.bind_window import bind_window_call
         return bind_window_call(self, node)
+
+
+def _named(name: str | None, arg: Expr) -> str:
+    shown = R.format_type(arg.type.pg, -1)
+    return shown if name is None else f"{name} => {shown}"
 
 
 def _untyped_for_any(arg: Expr, param: R.PgType | None) -> bool:

@@ -52,6 +52,11 @@ def test_strict_defaults_and_schemas(sql):
     sql.check("SELECT sq(NULL), nn(NULL), sq(4), sq(x) FROM (VALUES (NULL::int), (5)) v(x) ORDER BY 4",
               [(None, "0", "8", "10"), (None, "0", "8", None)], ordered=True)
     sql.check("SELECT d(1), d(1, 2), d(1, 2, 'z'), s.d(1)", [("1/10/c", "1/2/c", "1/2/z", "in s")])
+    sql.check("SELECT d(c => 'n', a => 5), d(7, c => 'm')", [("5/10/n", "7/10/m")])
+    sql.error("SELECT d(b => 1)", "42883", "function d(b => integer) does not exist")
+    sql.error("DROP SCHEMA s", "2BP01", "cannot drop schema s because other objects depend on it")
+    sql.setup("DROP SCHEMA s CASCADE")
+    sql.check("SELECT count(*) FROM pg_proc WHERE proname = 'd'", [("1",)])
     sql.error("CREATE FUNCTION e(a int DEFAULT 1, b int) RETURNS int LANGUAGE sql AS 'SELECT 1'", "42P13",
               "input parameters after one with a default value must also have defaults")
 

@@ -162,12 +162,15 @@ def _drop_schemas(session: "Session", stmt: D.DropObjects) -> Result:
                 continue
             raise InvalidSchemaName(f'schema "{name}" does not exist')
         members = [r for r in catalog.relations() if r.namespace == oid and r.kind in ("r", "v", "m", "S")]
-        if members and not stmt.cascade:
+        functions = [f for f in catalog.functions() if f.namespace == oid]
+        if (members or functions) and not stmt.cascade:
             raise DependentObjectsStillExist(f"cannot drop schema {name} because other objects depend on it",
                                              hint="Use DROP ... CASCADE to drop the dependent objects too.")
         for rel in members:
             if store.catalog.relation(store.snapshot(txn), rel.oid) is not None:
                 _drop_relation(session, rel, True)
+        for fn in functions:
+            store.drop_function(txn, fn.oid)
         store.drop_namespace(txn, session.database_oid, oid)
     return Result(tag="DROP SCHEMA")
 

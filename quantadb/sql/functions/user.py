@@ -77,8 +77,10 @@ def result_columns(fn: FunctionDef) -> list[tuple[str, SqlType]]:
 
 # -- calls -------------------------------------------------------------------------------------------
 
-def user_call(binder: Any, name: str, args: list[Expr], schema: str | None) -> Expr | None:
-    """Bind `name(args)` if user functions take part in resolving it (None: built-ins only)."""
+def user_call(binder: Any, name: str, args: list[Expr], schema: str | None,
+              names: list[str | None] | None = None) -> Expr | None:
+    """Bind `name(args)` if user functions take part in resolving it (None: built-ins only).
+    `names`: the parameter name of each argument in named notation (f(a => 1)), None if positional."""
     queries = getattr(binder, "routines", None)
     if queries is None:
         return None
@@ -86,36 +88,61 @@ def user_call(binder: Any, name: str, args: list[Expr], schema: str | None) -> E
     found = finder(name, schema) if finder is not None else []
     if not found:
         return None
-    builtins = FUNCTIONS.get(name, []) if schema in (None, "pg_catalog") else []
+    named = names is not None and any(n is not None for n in names)
+    builtins = FUNCTIONS.get(name, []) if schema in (None, "pg_catalog") and not named else []
     seen = {tuple(s.args) for s in builtins}
-    variants: dict[int, tuple[FunctionDef, int]] = {}
+    variants: dict[int, tuple[FunctionDef, tuple[int, ...]]] = {}
     sigs: list[Signature] = list(builtins)
     for fn in found:
         types = tuple(t.pg for t in fn.input_types)
         if types in seen:
             continue  # hidden by a function of the same arguments earlier on the path
         seen.add(types)
-        ret = result_type(fn)
-        for omitted in range(len(fn.defaults) + 1):
-            sig = Signature(name, types[:len(types) - omitted], ret.pg, SQL_FUNCTION,
+        for order in _orders(fn, len(args), names if named else None):
+            sig = Signature(name, tuple(types[i] for i in order), result_type(fn).pg, SQL_FUNCTION,
                             "s" if fn.returns_set else "f", fn.strict, fn.volatility == "v")
-            variants[id(sig)] = (fn, omitted)
+            variants[id(sig)] = (fn, order)
             sigs.append(sig)
     match = resolve_among(name, sigs, [a.type.pg for a in args])
     chosen = variants.get(id(match.sig))
     if chosen is None:
         return None if schema in (None, "pg_catalog") else _not_found(name, args)
-    fn, omitted = chosen
+    fn, order = chosen
     if (fn.kind == "p") != queries.allow_procedures:  # the call as written: name(argument types)
         shown = f"{name}({', '.join(R.format_type(a.type.pg, -1) for a in args)})"
         raise WrongObjectType(f"{shown} is a procedure" if fn.kind == "p" else f"{shown} is not a procedure",
                               hint="To call a procedure, use CALL." if fn.kind == "p" else
                               "To call a function, use SELECT.")
     params = fn.input_types
-    args = [binder.coerce(a, t) for a, t in zip(args, params)]
-    for text, t in zip(fn.defaults[len(fn.defaults) - omitted:], params[len(params) - omitted:]):
-        args.append(binder.coerce(binder.bind(_parse_expression(text)), t, "a"))
-    return call_routine(queries, fn, args)
+    given = {pos: binder.coerce(a, params[pos]) for a, pos in zip(args, order)}
+    first_default = len(params) - len(fn.defaults)
+    full = [given[i] if i in given else
+            binder.coerce(binder.bind(_parse_expression(fn.defaults[i - first_default])), params[i], "a")
+            for i in range(len(params))]
+    return call_routine(queries, fn, full)
+
+
+def _orders(fn: FunctionDef, nargs: int, names: list[str | None] | None) -> list[tuple[int, ...]]:
+    """For each way `fn` can take a call of `nargs` arguments, the parameter each argument binds
+    to; the parameters left out must have defaults (named notation may skip any of those)."""
+    n = len(fn.input_types)
+    first_default = n - len(fn.defaults)
+    if names is None:
+        return [tuple(range(k)) for k in range(max(first_default, 0), n + 1) if k == nargs]
+    params = [fn.arg_names[i] for i in fn.input_positions]
+    order: list[int] = []
+    for k, name in enumerate(names):
+        if name is None:
+            order.append(k)
+        elif name in params:
+            order.append(params.index(name))
+        else:
+            return []
+    if len(set(order)) != len(order) or any(i >= n for i in order):
+        return []
+    if any(i not in order and i < first_default for i in range(n)):
+        return []
+    return [tuple(order)]
 
 
 def bind_procedure_call(queries: "QueryBinder", text: str) -> Expr:
