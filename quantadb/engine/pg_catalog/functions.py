@@ -148,6 +148,14 @@ def pg_get_functiondef(session, oid):
             f"AS $function${sig.impl}$function$\n")
 
 
+@define("oidvectortypes", ((R.OIDVECTOR,), (R.array_of(OID),)), TEXT)
+def oidvectortypes(session, oids):
+    """The type names of an oidvector (proargtypes), comma-separated."""
+    if isinstance(oids, str):
+        oids = [int(o) for o in oids.split()]
+    return ", ".join(R.format_type(R.BY_OID[o]) if o in R.BY_OID else "???" for o in oids)
+
+
 @define("pg_get_function_sqlbody", ((OID,),), TEXT)
 def pg_get_function_sqlbody(session, oid):
     """A SQL-standard body (RETURN / BEGIN ATOMIC) as text; NULL for one given AS a string."""
