@@ -179,7 +179,7 @@ def call_routine(queries: "QueryBinder", fn: FunctionDef, args: list[Expr]) -> E
     if inlined is not None:
         return inlined
     call = Call(fn.name, SQL_FUNCTION_SET if fn.returns_set else SQL_FUNCTION, args, result_type(fn), fn.strict,
-                fn.volatility != "i", routine=RoutineBody(fn, body))
+                fn.volatility == "v", routine=RoutineBody(fn, body))
     if fn.strict and any(isinstance(a, Const) and a.value is None for a in args):
         return call if fn.returns_set else Const(None, call.type)
     return call
