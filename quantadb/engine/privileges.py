@@ -1,4 +1,4 @@
-"""Table, sequence, schema and database privileges: GRANT/REVOKE and their enforcement (42501).
+"""Table, sequence, schema, database and function privileges: GRANT/REVOKE and their enforcement (42501).
 
 ACLs are PostgreSQL's aclitems on the relation or schema ("bob=ar*w/postgres": grantee =
 privileges / grantor, a `*` after a letter is the grant option for it; "=r/postgres" for
@@ -12,7 +12,8 @@ it, 2B000).
 Table privilege letters: r SELECT, a INSERT, w UPDATE, d DELETE, D TRUNCATE, x REFERENCES,
 t TRIGGER; sequence letters: r SELECT (currval), w UPDATE (nextval, setval), U USAGE (nextval,
 currval); schema letters: U USAGE, C CREATE; database letters: C CREATE, T TEMPORARY, c CONNECT
-(PUBLIC has TEMPORARY and CONNECT by default). What a plan needs is derived once when it is
+(PUBLIC has TEMPORARY and CONNECT by default); function letter: X EXECUTE (PUBLIC's by default;
+a call of a user function needs it, checked like a table's privileges; built-ins need none). What a plan needs is derived once when it is
 planned (`required`) and checked on every execution, because cached plans are shared by
 sessions of different users and GRANT/REVOKE may happen in between.
 """
@@ -236,8 +237,9 @@ def run_grant(session: "Session", text: str, grant: bool) -> Result:
     IN SCHEMA s | SCHEMA s | DATABASE d TO/FROM roles [WITH GRANT OPTION] [GRANTED BY role]
     [CASCADE | RESTRICT].
 
-    Other object kinds (functions, languages, types, role membership) are accepted and change
-    nothing: every role may use them."""
+    FUNCTION / PROCEDURE / ROUTINE f(args) and ALL FUNCTIONS IN SCHEMA s take EXECUTE. Other
+    object kinds (languages, types, role membership) are accepted and change nothing: every role
+    may use them."""
     words = [t.value for t in tokenize(text)]
     tag = "GRANT" if grant else "REVOKE"
     if "on" not in words:

@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
-from quantadb.errors import (FeatureNotSupported, InvalidFunctionDefinition, UndefinedParameter, WrongObjectType)
+from quantadb.errors import FeatureNotSupported, InvalidFunctionDefinition, UndefinedParameter, WrongObjectType
 from quantadb.sql import plan as P
-from quantadb.sql.expr import AggRef, Call, Expr, NullTest, Param, SubqueryExpr, WindowCall, Case, Const, BoolOp, \
-    transform, walk
+from quantadb.sql.expr import (AggRef, BoolOp, Call, Case, ColumnRef, Const, Expr, NullTest, Param, SubqueryExpr,
+                               WindowCall, transform, walk)
 from quantadb.sql.functions.resolve import resolve_among
 from quantadb.sql.functions.signature import FUNCTIONS, Signature
 from quantadb.sql.lexer import split_statements
@@ -293,9 +293,10 @@ def _cast_result(queries: "QueryBinder", fn: FunctionDef, plan: P.Plan) -> P.Pla
                                         detail=detail)
     if isinstance(plan, (P.Insert, P.Update, P.Delete)):
         return plan
-    from quantadb.sql.bind_query import _scope_of
-    from quantadb.sql.expr import ColumnRef
-    eb = queries.expr_binder(_scope_of(plan))
+    from quantadb.sql.scope import Scope
+    scope = Scope()
+    scope.add("", list(columns))
+    eb = queries.expr_binder(scope)
     exprs = []
     for i, (c, (_, t)) in enumerate(zip(columns, wanted)):
         ref = ColumnRef(i, c.type, c.name)
@@ -348,6 +349,5 @@ def _inline(queries: "QueryBinder", fn: FunctionDef, plans: list[P.Plan], args: 
 def _merge(plan: P.Project) -> P.Project:
     """Project over Project as one (the result cast over the select list)."""
     inner = plan.child
-    from quantadb.sql.expr import ColumnRef
     exprs = [transform(e, lambda n: inner.exprs[n.index] if isinstance(n, ColumnRef) else None) for e in plan.exprs]
     return P.Project(inner.child, exprs, plan.columns, estimated_rows=plan.estimated_rows)
