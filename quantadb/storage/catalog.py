@@ -190,6 +190,8 @@ class FunctionDef:
     rows: float = 0.0
     language: str = "sql"
     standard_body: bool = False  # `body` is RETURN expr / BEGIN ATOMIC ... END (prosqlbody), not prosrc
+    row_type: tuple[tuple[str, SqlType], ...] = ()  # RETURNS [SETOF] table: its columns when created
+    row_type_name: str = ""  # ... and the table's name as written
     owner: int = BOOTSTRAP_SUPERUSER
     acl: tuple[str, ...] = ()  # proacl aclitems (X execute); () = the default (PUBLIC may execute)
     comment: str | None = None

@@ -31,6 +31,17 @@ def test_setof_table_and_out_parameters(sql):
               [("1", "z"), ("2", "z"), ("3", "z")], ordered=True)
 
 
+def test_table_row_types_as_results(sql):
+    sql.setup("CREATE TABLE users (id int, name text);\nINSERT INTO users VALUES (1, 'ann'), (2, 'bob');\n"
+              "CREATE FUNCTION by_id(i int) RETURNS users LANGUAGE sql AS 'SELECT * FROM users WHERE id = i';\n"
+              "CREATE FUNCTION all_users() RETURNS SETOF users LANGUAGE sql AS 'SELECT * FROM users'")
+    sql.check("SELECT * FROM all_users()", [("1", "ann"), ("2", "bob")], columns=["id", "name"])
+    sql.check("SELECT * FROM by_id(2)", [("2", "bob")])
+    sql.check("SELECT (by_id(1)).name, pg_get_function_result('all_users'::regproc)", [("ann", "SETOF users")])
+    sql.error("CREATE FUNCTION bad() RETURNS SETOF users LANGUAGE sql AS 'SELECT id FROM users'", "42P13",
+              "return type mismatch in function declared to return users")
+
+
 def test_overloads_resolve_as_postgresql_does(sql):
     sql.setup("CREATE FUNCTION f(int) RETURNS text LANGUAGE sql AS $$SELECT 'int'$$;\n"
               "CREATE FUNCTION f(text) RETURNS text LANGUAGE sql AS $$SELECT 'text'$$;\n"
@@ -193,4 +204,8 @@ def test_alter_function(sql):
               "ALTER FUNCTION f(int) RENAME TO g;\nALTER FUNCTION g(int) IMMUTABLE STRICT;\n"
               "ALTER FUNCTION g(int) SET SCHEMA s2")
     sql.check("SELECT s2.g(1), provolatile, proisstrict FROM pg_proc WHERE proname = 'g'", [("2", "i", "t")])
+    role = f"{sql.name}_o"
+    sql.setup(f"CREATE ROLE {role};\nALTER FUNCTION s2.g(int) OWNER TO {role}")
+    sql.check("SELECT pg_get_userbyid(proowner) FROM pg_proc WHERE proname = 'g'", [(role,)])
+    sql.setup(f"DROP FUNCTION s2.g(int);\nDROP ROLE {role}")
     sql.error("SELECT g(1)", "42883", "function g(integer) does not exist")

@@ -90,7 +90,7 @@ def _definition(session: "Session", stmt: B.CreateRoutine, namespace: int, name:
     if stmt.kind == "p":
         ret = SqlType(R.VOID)
     elif stmt.returns is not None:
-        ret = _type(stmt.returns)
+        ret, row_type = _return_type(session, stmt.returns)
         if outs and ret.pg is not (R.RECORD if len(outs) > 1 else outs[0].pg):
             raise InvalidFunctionDefinition(
                 "function result type must be " + ("record" if len(outs) > 1 else R.format_type(outs[0].pg, -1))
@@ -99,8 +99,10 @@ def _definition(session: "Session", stmt: B.CreateRoutine, namespace: int, name:
         ret = SqlType(R.RECORD) if len(outs) > 1 or "t" in modes else outs[0]
     else:
         raise InvalidFunctionDefinition("function result type must be specified")
-    if ret.pg is R.RECORD and not outs:
+    if ret.pg is R.RECORD and not outs and not row_type:
         raise FeatureNotSupported("functions returning record without OUT parameters are not supported")
+    if stmt.kind == "p" or stmt.returns is None:
+        row_type = ()
     if ret.pg.category == "P" and ret.pg not in (R.VOID, R.RECORD):
         raise FeatureNotSupported(f"SQL functions cannot return type {R.format_type(ret.pg, -1)}")
     body = stmt.standard_body if stmt.standard_body is not None else stmt.body
@@ -110,7 +112,21 @@ def _definition(session: "Session", stmt: B.CreateRoutine, namespace: int, name:
                        security_definer=stmt.security_definer, leakproof=stmt.leakproof,
                        parallel=stmt.parallel or "u", cost=stmt.cost if stmt.cost is not None else 100.0,
                        rows=(stmt.rows or 1000.0) if stmt.returns_set else 0.0, owner=session.role_oid,
-                       standard_body=stmt.standard_body is not None)
+                       standard_body=stmt.standard_body is not None, row_type=row_type,
+                       row_type_name=stmt.returns if row_type else "")
+
+
+def _return_type(session: "Session", text: str) -> tuple[SqlType, tuple[tuple[str, SqlType], ...]]:
+    """RETURNS type: a type name, or a table's (or view's) name for its row type, whose columns
+    are the function's result columns (RETURNS SETOF t)."""
+    try:
+        return _type(text), ()
+    except UndefinedObject:
+        hit = session.catalog().resolve_relation([p.strip().strip('"') for p in text.split(".")])
+        if hit is None or hit.relation is None or hit.relation.kind not in ("r", "v", "m"):
+            raise
+        columns = tuple((c.name, c.type) for c in hit.relation.columns if not c.dropped)
+        return SqlType(R.RECORD), columns
 
 
 def _type(text: str) -> SqlType:

@@ -79,7 +79,8 @@ def result(fn: FunctionDef) -> str | None:
         columns = [f"{quote_ident(n)} {R.format_type(t.pg, -1)}"
                    for n, t, m in zip(fn.arg_names, fn.arg_types, fn.arg_modes) if m == "t"]
         return f"TABLE({', '.join(columns)})"
-    return ("SETOF " if fn.returns_set else "") + R.format_type(fn.return_type.pg, -1)
+    shown = fn.row_type_name or R.format_type(fn.return_type.pg, -1)
+    return ("SETOF " if fn.returns_set else "") + shown
 
 
 def functiondef(session: "Session", fn: FunctionDef) -> str:

@@ -62,6 +62,8 @@ def signature_text(fn: FunctionDef) -> str:
 
 def result_type(fn: FunctionDef) -> SqlType:
     """The call's type: a record of the OUT / TABLE columns, else the declared return type."""
+    if fn.row_type:
+        return record_type(list(fn.row_type))
     outs = [(n, t) for n, t, m in zip(fn.arg_names, fn.arg_types, fn.arg_modes) if m in "obt"]
     if outs and (len(outs) > 1 or fn.arg_modes.count("t")):
         return record_type(outs)
@@ -72,7 +74,7 @@ def result_type(fn: FunctionDef) -> SqlType:
 
 def result_columns(fn: FunctionDef) -> list[tuple[str, SqlType]]:
     outs = [(n, t) for n, t, m in zip(fn.arg_names, fn.arg_types, fn.arg_modes) if m in "obt"]
-    return outs or ([] if fn.return_type.pg is R.VOID else [(fn.name, fn.return_type)])
+    return list(fn.row_type) or outs or ([] if fn.return_type.pg is R.VOID else [(fn.name, fn.return_type)])
 
 
 # -- calls -------------------------------------------------------------------------------------------
@@ -279,7 +281,7 @@ def _cast_result(queries: "QueryBinder", fn: FunctionDef, plan: P.Plan) -> P.Pla
     wanted = result_columns(fn)
     if not wanted:
         return plan  # void / procedure: whatever the last statement returns is dropped
-    shown = R.format_type(fn.return_type.pg, -1)
+    shown = fn.row_type_name or R.format_type(fn.return_type.pg, -1)
     returns_rows = not isinstance(plan, (P.Insert, P.Update, P.Delete)) or plan.returning is not None
     if not returns_rows:
         raise InvalidFunctionDefinition(f"return type mismatch in function declared to return {shown}",
