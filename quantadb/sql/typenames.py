@@ -16,6 +16,9 @@ _TYPE = re.compile(r'^\s*(?P<name>[a-z_"][a-z0-9_ ."]*?)\s*(\((?P<mods>[^)]*)\))
 
 def parse_type_name(text: str) -> SqlType:
     """Resolve a type name with optional modifiers and array brackets; 42704 if unknown."""
+    whole = R.lookup(text.strip().lower())
+    if whole is not None and not text.strip().startswith('"'):  # anyarray is not "any" ARRAY
+        return SqlType(whole)
     m = _TYPE.match(text)
     if not m:
         raise UndefinedObject(f'type "{text}" does not exist')

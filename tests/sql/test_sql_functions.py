@@ -209,3 +209,19 @@ def test_alter_function(sql):
     sql.check("SELECT pg_get_userbyid(proowner) FROM pg_proc WHERE proname = 'g'", [(role,)])
     sql.setup(f"DROP FUNCTION s2.g(int);\nDROP ROLE {role}")
     sql.error("SELECT g(1)", "42883", "function g(integer) does not exist")
+
+
+def test_polymorphic_functions(sql):
+    sql.setup("CREATE FUNCTION firstof(anyarray) RETURNS anyelement LANGUAGE sql IMMUTABLE AS 'SELECT $1[1]';\n"
+              "CREATE FUNCTION pairup(a anyelement, b anyelement) RETURNS anyarray LANGUAGE sql\n"
+              "  AS 'SELECT array[a, b]';\n"
+              "CREATE FUNCTION twice_of(x anyelement) RETURNS SETOF anyelement LANGUAGE sql\n"
+              "  AS 'SELECT x UNION ALL SELECT x'")
+    sql.check("SELECT firstof(array[3, 4]), firstof(array['a', 'b']), pairup(1, 2), pairup('x'::text, 'y')",
+              [("3", "a", "{1,2}", "{x,y}")])
+    sql.check("SELECT * FROM twice_of(7)", [("7",), ("7",)])
+    sql.check("SELECT pg_get_function_arguments('pairup'::regproc), pg_get_function_result('pairup'::regproc)",
+              [("a anyelement, b anyelement", "anyarray")])
+    sql.error("SELECT pairup('a', 'b')", "42804", "could not determine polymorphic type because input has type unknown")
+    sql.error("CREATE FUNCTION badp(int) RETURNS anyelement LANGUAGE sql AS 'SELECT 1'", "42P13",
+              "cannot determine result data type")

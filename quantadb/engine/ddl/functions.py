@@ -63,7 +63,8 @@ def _create(session: "Session", stmt: B.CreateRoutine) -> Result:
             raise DuplicateFunction(f'{_WORD[fn.kind]} "{name}" already exists with same argument types')
         _check_replace(session, existing, fn)
         fn = replace(fn, oid=existing.oid, owner=existing.owner, acl=existing.acl, comment=existing.comment)
-    if session.settings.get("check_function_bodies") != "off":
+    # a polymorphic function's body binds per call, for the types its arguments give it
+    if session.settings.get("check_function_bodies") != "off" and not _polymorphic(fn):
         bind_body(QueryBinder(session.catalog(), [], session.format_context), fn, validate=True)
     if existing is not None:
         store.alter_function(txn, fn)
@@ -74,8 +75,8 @@ def _create(session: "Session", stmt: B.CreateRoutine) -> Result:
 
 def _definition(session: "Session", stmt: B.CreateRoutine, namespace: int, name: str) -> FunctionDef:
     types = tuple(_type(p.type) for p in stmt.params)
-    if any(t.pg in POLYMORPHIC or t.pg is R.ANY for t in types):
-        raise FeatureNotSupported("SQL functions with polymorphic arguments are not supported")
+    if any(t.pg is R.ANY for t in types):
+        raise InvalidFunctionDefinition('SQL functions cannot have arguments of type "any"')
     modes = tuple(p.mode for p in stmt.params)
     if stmt.kind == "p" and any(m == "o" for m in modes):
         raise FeatureNotSupported("procedures with OUT parameters are not supported")
@@ -103,7 +104,12 @@ def _definition(session: "Session", stmt: B.CreateRoutine, namespace: int, name:
         raise FeatureNotSupported("functions returning record without OUT parameters are not supported")
     if stmt.kind == "p" or stmt.returns is None:
         row_type = ()
-    if ret.pg.category == "P" and ret.pg not in (R.VOID, R.RECORD):
+    if ret.pg in POLYMORPHIC and not any(t.pg in POLYMORPHIC for t, m in zip(types, modes) if m in "ibv"):
+        raise InvalidFunctionDefinition("cannot determine result data type",
+                                        detail=f"A result of type {R.format_type(ret.pg, -1)} requires at least "
+                                               "one input of type anyelement, anyarray, anynonarray, anyenum, "
+                                               "anyrange, or anymultirange.")
+    if ret.pg.category == "P" and ret.pg not in (R.VOID, R.RECORD) + POLYMORPHIC:
         raise FeatureNotSupported(f"SQL functions cannot return type {R.format_type(ret.pg, -1)}")
     body = stmt.standard_body if stmt.standard_body is not None else stmt.body
     return FunctionDef(0, session.database_oid, namespace, name, stmt.kind, types,
@@ -127,6 +133,10 @@ def _return_type(session: "Session", text: str) -> tuple[SqlType, tuple[tuple[st
             raise
         columns = tuple((c.name, c.type) for c in hit.relation.columns if not c.dropped)
         return SqlType(R.RECORD), columns
+
+
+def _polymorphic(fn: FunctionDef) -> bool:
+    return any(t.pg in POLYMORPHIC for t in (*fn.arg_types, fn.return_type))
 
 
 def _type(text: str) -> SqlType:

@@ -15,7 +15,7 @@ statement's first row (all rows for SETOF / TABLE).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -115,6 +115,7 @@ def user_call(binder: Any, name: str, args: list[Expr], schema: str | None,
         raise WrongObjectType(f"{shown} is a procedure" if fn.kind == "p" else f"{shown} is not a procedure",
                               hint="To call a procedure, use CALL." if fn.kind == "p" else
                               "To call a function, use SELECT.")
+    fn = _concrete(fn, match.sig.args, match.arg_types)
     params = fn.input_types
     given = {pos: binder.coerce(a, params[pos]) for a, pos in zip(args, order)}
     first_default = len(params) - len(fn.defaults)
@@ -122,6 +123,25 @@ def user_call(binder: Any, name: str, args: list[Expr], schema: str | None,
             binder.coerce(binder.bind(_parse_expression(fn.defaults[i - first_default])), params[i], "a")
             for i in range(len(params))]
     return call_routine(queries, fn, full)
+
+
+def _concrete(fn: FunctionDef, declared: tuple, actual: tuple[SqlType, ...]) -> FunctionDef:
+    """A polymorphic function as this call sees it: anyelement / anyarray (parameters, result)
+    replaced by the types the arguments resolved them to; its body is bound for those."""
+    elem = None
+    for d, a in zip(declared, actual):
+        if d in (R.ANYELEMENT, R.ANYNONARRAY):
+            elem = a.pg
+        elif d is R.ANYARRAY and a.pg.is_array:
+            elem = R.element_of(a.pg)
+    if elem is None:
+        return fn
+
+    def concrete(t: SqlType) -> SqlType:
+        if t.pg in (R.ANYELEMENT, R.ANYNONARRAY):
+            return SqlType(elem)
+        return SqlType(R.array_of(elem)) if t.pg is R.ANYARRAY else t
+    return replace(fn, arg_types=tuple(concrete(t) for t in fn.arg_types), return_type=concrete(fn.return_type))
 
 
 def _orders(fn: FunctionDef, nargs: int, names: list[str | None] | None) -> list[tuple[int, ...]]:
