@@ -87,18 +87,26 @@ def required(plan: P.Plan) -> tuple[tuple[int, str], ...]:
         if isinstance(node, P.CteScan):
             stack.extend(p for p in (node.cte.plan, node.cte.recursive_plan) if p is not None)
         for call in _routine_calls(vars(node).values()):
-            out.add((call.routine.fn.oid, "X"))  # EXECUTE, and what its body needs
-            stack.extend(call.routine.plans)
+            out.update(_routine_needs(call))
     return tuple(sorted(out))
+
+
+def _routine_needs(call: E.Call) -> set[tuple[int, str]]:
+    """EXECUTE on a user function, and what its body needs: of the caller, or of the function's
+    owner for a SECURITY DEFINER one (the letter then reads "r@owner-oid")."""
+    fn = call.routine.fn
+    out = {(fn.oid, "X")}
+    for plan in call.routine.plans:
+        for oid, letter in required(plan):
+            out.add((oid, letter if not fn.security_definer or "@" in letter else f"{letter}@{fn.owner}"))
+    return out
 
 
 def expression_needs(e: E.Expr) -> tuple[tuple[int, str], ...]:
     """What evaluating an expression needs: EXECUTE on the user functions it calls, and theirs."""
     out: set[tuple[int, str]] = set()
     for call in _routine_calls([e]):
-        out.add((call.routine.fn.oid, "X"))
-        for plan in call.routine.plans:
-            out.update(required(plan))
+        out.update(_routine_needs(call))
     return tuple(sorted(out))
 
 
@@ -213,20 +221,30 @@ def requested_privileges(text: str, kind: str = "table") -> list[tuple[str, bool
 
 
 def check(session: "Session", needs: tuple[tuple[int, str], ...]) -> None:
-    if session.superuser or not needs:
+    if not needs or session.superuser and all(len(letter) == 1 for _, letter in needs):
         return
     catalog = session.catalog()
     for oid, letter in needs:
+        letter, _, owner = letter.partition("@")
+        if owner:  # inside a SECURITY DEFINER function: its owner's privileges count
+            role = session.store.catalog.role(catalog.snap, int(owner))
+            if role is None or role.superuser:
+                continue
+            user, role_oid = role.name, role.oid
+        elif session.superuser:
+            continue
+        else:
+            user, role_oid = session.user, session.role_oid
         if letter == "X":
             fn = catalog.function(oid)
-            if fn is not None and not role_has_privilege(session.user, session.role_oid, False, fn, "X"):
+            if fn is not None and not role_has_privilege(user, role_oid, False, fn, "X"):
                 word = "procedure" if fn.kind == "p" else "function"
                 raise InsufficientPrivilege(f"permission denied for {word} {fn.name}")
             continue
         rel = catalog.relation(oid)
-        if rel is not None:
+        if rel is not None and not owner:
             schema_usage(session, rel.namespace)
-        if rel is not None and not has_privilege(session, rel, letter):
+        if rel is not None and not role_has_privilege(user, role_oid, False, rel, letter):
             raise InsufficientPrivilege(f"permission denied for {_KIND_WORD.get(rel.kind, 'relation')} {rel.name}")
 
 

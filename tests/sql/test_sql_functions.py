@@ -199,6 +199,27 @@ def test_execute_privilege(sql):
         sql.setup(f"DROP FUNCTION hidden(int);\nDROP ROLE {role}")
 
 
+def test_security_definer_reads_as_its_owner(sql):
+    owner, caller = f"{sql.name}_own", f"{sql.name}_call"
+    sql.setup(f"CREATE ROLE {owner};\nCREATE ROLE {caller} LOGIN;\nCREATE TABLE vault (v int);\n"
+              f"INSERT INTO vault VALUES (42);\nGRANT SELECT ON vault TO {owner};\n"
+              "CREATE FUNCTION peek_definer() RETURNS int LANGUAGE sql SECURITY DEFINER AS 'SELECT v FROM vault';\n"
+              "CREATE FUNCTION peek_invoker() RETURNS int LANGUAGE sql AS 'SELECT v FROM vault';\n"
+              f"ALTER FUNCTION peek_definer() OWNER TO {owner}")
+    try:
+        for label, server in sql.servers:
+            c = Connection(server.dsn(sql.name).replace("user=postgres", f"user={caller}"))
+            try:
+                assert c.run("SELECT peek_definer()").rows == [("42",)], label
+                denied = c.run("SELECT peek_invoker()")
+                assert (denied.sqlstate, denied.message) == ("42501", "permission denied for table vault"), label
+            finally:
+                c.close()
+    finally:
+        sql.setup(f"DROP FUNCTION peek_definer();\nREVOKE SELECT ON vault FROM {owner};\nDROP ROLE {owner};\n"
+                  f"DROP ROLE {caller}")
+
+
 def test_alter_function(sql):
     sql.setup("CREATE SCHEMA s2;\nCREATE FUNCTION f(x int) RETURNS int LANGUAGE sql AS 'SELECT x + 1';\n"
               "ALTER FUNCTION f(int) RENAME TO g;\nALTER FUNCTION g(int) IMMUTABLE STRICT;\n"

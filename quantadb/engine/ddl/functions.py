@@ -5,7 +5,8 @@ session's transaction like a table. CREATE checks what PostgreSQL's ProcedureCre
 fmgr_sql_validator check: the types exist, defaults trail, the body binds against the catalog
 (unless check_function_bodies is off) and its final statement returns the declared type.
 Only LANGUAGE sql exists; any other language is unknown (42704), as it would be to a
-PostgreSQL without it.
+PostgreSQL without it. SECURITY DEFINER makes the body's table privileges its owner's
+(engine/privileges.py); current_user inside stays the caller. SET clauses are refused (0A000).
 """
 
 from __future__ import annotations
