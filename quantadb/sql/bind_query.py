@@ -43,6 +43,7 @@ class QueryBinder(WithBinder, FromBinder):
         self.function_name = ""
         self.active_routines: tuple[int, ...] = ()
         self.allow_procedures = False
+        self.inline_functions = True  # off to deparse a stored expression as written (pg_get_expr)
 
     def expr_binder(self, scope: Scope) -> ExprBinder:
         binder = ExprBinder(scope, self.params, self.fmt, self._bind_subquery, self.catalog.regclass)

@@ -135,7 +135,9 @@ class Deparser:
             return self._own_parens(f"{self._arg(c.args[0], c)} {c.name} {self._arg(c.args[1], c)}")
         if c.name in _KEYWORD_FUNCTIONS and not c.args:
             return _KEYWORD_FUNCTIONS[c.name]
-        return f"{quote_ident(c.name)}(" + ", ".join(self.text(a, True) for a in c.args) + ")"
+        # a user function: schema-qualified when the search path would not find it (regproc's name)
+        name = self.reg_name("regproc", c.routine.fn.oid) if c.routine is not None else quote_ident(c.name)
+        return f"{name}(" + ", ".join(self.text(a, True) for a in c.args) + ")"
 
     def case(self, c: E.Case) -> str:
         """CASE under PRETTYFLAG_INDENT: each keyword on its own line (appendContextKeyword)."""

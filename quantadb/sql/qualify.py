@@ -15,10 +15,17 @@ from sqlglot import exp
 from quantadb.sql.parse import parse_sql, to_sql
 
 
-def qualify_relations(query: str, schema_of: Callable[[list[str]], str | None]) -> str:
+def qualify_relations(query: str, schema_of: Callable[[list[str]], str | None],
+                      function_schema: Callable[[str], str | None] = lambda name: None) -> str:
     """`query` with each unqualified relation name replaced by schema.name; `schema_of` gives the
-    schema a name resolves to (None: leave it, e.g. an error the binder reports anyway)."""
+    schema a name resolves to (None: leave it, e.g. an error the binder reports anyway). Calls of
+    user functions are qualified likewise by `function_schema`."""
     tree = parse_sql(query)
+    for call in list(tree.find_all(exp.Anonymous)):
+        schema = None if isinstance(call.parent, exp.Dot) else function_schema(call.name.lower())
+        if schema is not None:
+            call.replace(exp.Dot(this=exp.to_identifier(schema, quoted=schema != schema.lower()),
+                                 expression=call.copy()))
     ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
     for table in tree.find_all(exp.Table):
         if table.args.get("db") is not None or not isinstance(table.this, exp.Identifier) or table.name in ctes:

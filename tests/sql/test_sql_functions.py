@@ -246,3 +246,15 @@ def test_polymorphic_functions(sql):
     sql.error("SELECT pairup('a', 'b')", "42804", "could not determine polymorphic type because input has type unknown")
     sql.error("CREATE FUNCTION badp(int) RETURNS anyelement LANGUAGE sql AS 'SELECT 1'", "42P13",
               "cannot determine result data type")
+
+
+def test_stored_expressions_keep_the_call(sql):
+    sql.setup("CREATE FUNCTION three() RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 3';\n"
+              "CREATE TABLE td (a int DEFAULT three(), b int CHECK (b <> three()));\n"
+              "CREATE VIEW vf AS SELECT three() + 1 AS x")
+    sql.check("SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef WHERE adrelid = 'td'::regclass", [("three()",)])
+    sql.check("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'td'::regclass",
+              [("CHECK ((b <> three()))",)])
+    sql.setup("SET search_path = ''")
+    sql.check("SELECT x FROM public.vf", [("4",)])  # the view found its function when it was made
+    sql.setup("RESET search_path")

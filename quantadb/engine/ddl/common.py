@@ -9,6 +9,7 @@ from quantadb.engine.ddl.temp import temp_namespace
 from quantadb.engine.privileges import schema_create
 from quantadb.engine.results import Result
 from quantadb.errors import DuplicateTable, InsufficientPrivilege, SyntaxError as SqlSyntaxError
+from quantadb.sql.functions.signature import functions_named
 from quantadb.sql.qualify import qualify_relations
 from quantadb.storage.catalog import ColumnDef, RelationDef
 from quantadb.types import registry as R
@@ -44,7 +45,11 @@ def stored_query(session: "Session", query: str) -> str:
     def schema_of(parts: list[str]) -> str | None:
         hit = catalog.resolve_relation(parts)
         return hit.schema if hit is not None and hit.relation is not None else None
-    return qualify_relations(query, schema_of)
+
+    def function_schema(name: str) -> str | None:  # user functions; built-ins live in pg_catalog
+        found = catalog.functions_named(name) if not functions_named(name) else []
+        return catalog.namespace_name(found[0].namespace) if found else None
+    return qualify_relations(query, schema_of, function_schema)
 
 
 def query_columns(session: "Session", query: str, names: tuple[str, ...],

@@ -92,7 +92,9 @@ def stored_expression(session, text: str, rel: RelationDef | None, column: Colum
     columns = sorted(rel.columns, key=lambda c: c.attnum) if reads_row else []
     scope = Scope()
     scope.add("", [PlanColumn(c.name if c.visible else "", c.type, rel.oid, c.attnum) for c in columns])
-    binder = QueryBinder(session.catalog(), [], session.format_context).expr_binder(scope)
+    queries = QueryBinder(session.catalog(), [], session.format_context)
+    queries.inline_functions = False  # a user function prints as its call
+    binder = queries.expr_binder(scope)
     try:
         bound = binder.bind(parse_expression(text))
         if column is not None:

@@ -337,7 +337,8 @@ def _inline(queries: "QueryBinder", fn: FunctionDef, plans: list[P.Plan], args: 
     """The body `SELECT expr` as an expression over the arguments (inline_function), when that
     changes nothing a user could see: no set, one column, no subquery or aggregate, a function
     anyone may execute, each volatile argument used at most once."""
-    if fn.returns_set or fn.kind != "f" or len(plans) != 1 or fn.acl or fn.security_definer:
+    if fn.returns_set or fn.kind != "f" or len(plans) != 1 or fn.acl or fn.security_definer or \
+            not getattr(queries, "inline_functions", True):
         return None
     plan = plans[0]
     while isinstance(plan, P.Project) and isinstance(plan.child, P.Project):
