@@ -92,7 +92,13 @@ def stored_expression(session, text: str, rel: RelationDef | None, column: Colum
     columns = sorted(rel.columns, key=lambda c: c.attnum) if reads_row else []
     scope = Scope()
     scope.add("", [PlanColumn(c.name if c.visible else "", c.type, rel.oid, c.attnum) for c in columns])
-    queries = QueryBinder(session.catalog(), [], session.format_context)
+    catalog = session.catalog()
+    if rel is not None:  # functions the text names unqualified: as from the table's schema (pg_dump
+        # reads defaults with an empty search_path; PostgreSQL kept the function's OID)
+        catalog = SessionCatalog(catalog.store, catalog.snap, catalog.database_oid,
+                                 [catalog.namespace_name(rel.namespace), *catalog.search_path], catalog.user,
+                                 catalog.temp_schema)
+    queries = QueryBinder(catalog, [], session.format_context)
     queries.inline_functions = False  # a user function prints as its call
     binder = queries.expr_binder(scope)
     try:
