@@ -459,6 +459,10 @@ class Catalog:
     def functions(self, snap: Snapshot, database: int) -> list[FunctionDef]:
         return self._all(snap, "func", database)
 
+    def function_oids(self, database: int, namespace_oid: int, name: str) -> tuple[int, ...]:
+        """OIDs of every version of a function called `name` in the schema, of any visibility."""
+        return tuple(self._names.get(("func", database, namespace_oid, name), ()))
+
     def may_have_function(self, database: int, name: str) -> bool:
         """False when no version of any function called `name` exists (calls of built-ins ask)."""
         return (database, name) in self._function_names

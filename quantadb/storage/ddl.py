@@ -141,8 +141,14 @@ class SchemaChanges:
             self._ddl(txn, "drop", "role", ("role", 0, oid), ("role", 0, oid))
 
     def create_function(self, txn: Txn, fn: FunctionDef) -> None:
-        """(The caller checked for an existing function of the same signature.)"""
+        """The caller checked for a visible function of the same signature; one of that name
+        another running transaction creates or changes makes this wait for it (then the
+        statement, retried, sees it), as PostgreSQL's unique index on pg_proc does."""
         with self._wlock:
+            for oid in self.catalog.function_oids(fn.database, fn.namespace, fn.name):
+                writer = self.catalog.current_writer(("func", 0, oid))
+                if writer and writer not in txn.own:
+                    raise WouldBlock(writer)
             self._ddl(txn, "create", "func", to_value(fn))
 
     def alter_function(self, txn: Txn, fn: FunctionDef) -> None:

@@ -4,6 +4,7 @@ checkpoint), belong to one database, and psql's \\df and \\sf show them."""
 from __future__ import annotations
 
 import subprocess
+import threading
 
 import psycopg
 import pytest
@@ -57,3 +58,26 @@ def test_psql_describes_functions(server):
     assert " dfs    | noop |                  | IN x integer                   | proc" in lines
     assert "CREATE OR REPLACE FUNCTION dfs.area(w integer, h integer DEFAULT 2)" in lines
     assert " IMMUTABLE" in lines and "AS $function$select w * h$function$" in lines
+
+
+def test_concurrent_create_of_one_signature_waits_then_fails(server):
+    """A CREATE FUNCTION meeting another transaction's uncommitted one of that name waits for
+    it, then finds it (42723), as PostgreSQL's unique index on pg_proc makes it do."""
+    outcome: dict[str, object] = {}
+    with psycopg.connect(server.dsn) as first, psycopg.connect(server.dsn, autocommit=True) as second:
+        first.execute("create function racing(int) returns int language sql as 'select 1'")
+
+        def create_again() -> None:
+            try:
+                second.execute("create function racing(int) returns int language sql as 'select 2'")
+                outcome["second"] = "created"
+            except errors.DuplicateFunction as e:
+                outcome["second"] = str(e)
+
+        worker = threading.Thread(target=create_again)
+        worker.start()
+        first.commit()
+        worker.join(30)
+        assert outcome == {"second": 'function "racing" already exists with same argument types'}
+        assert second.execute("select racing(0)").fetchone() == (1,)
+        second.execute("drop function racing(int)")
