@@ -143,6 +143,10 @@ class SessionCatalog:
         except Exception:
             return 1000.0
 
+    def with_search_path(self, path: list[str]) -> "SessionCatalog":
+        """This view with another search_path (a function's SET search_path)."""
+        return SessionCatalog(self.store, self.snap, self.database_oid, path, self.user, self.temp_schema)
+
     # -- functions ----------------------------------------------------------------------------
 
     def functions_named(self, name: str, schema: str | None = None) -> list[FunctionDef]:

@@ -50,6 +50,7 @@ class CreateRoutine:
     body: str | None = None  # AS 'definition'
     standard_body: str | None = None  # RETURN expr / BEGIN ATOMIC ... END, as written
     or_replace: bool = False
+    config: tuple[tuple[str, str | None], ...] = ()  # SET name TO value (None: FROM CURRENT)
 
 
 @dataclass(frozen=True)
@@ -169,10 +170,23 @@ def _options(r: TokenReader, stmt: CreateRoutine) -> CreateRoutine:
         elif r.word("window"):
             raise FeatureNotSupported("WINDOW functions in SQL are not supported")
         elif r.word("set"):
-            raise FeatureNotSupported("SET clauses of functions are not supported")
+            stmt = replace(stmt, config=stmt.config + (_setting(r),))
         else:
             r.fail(tok)
     return stmt
+
+
+def _setting(r: TokenReader) -> tuple[str, str | None]:
+    """SET name {TO | =} value [, ...] | SET name FROM CURRENT: (name, "v1, v2") or (name, None)."""
+    name = ".".join(r.qualified_name())
+    if r.words("from", "current"):
+        return name, None
+    if not (r.word("to") or r.op("=")):
+        r.fail(r.peek())
+    values = [r.next().value]
+    while r.op(","):
+        values.append(r.next().value)
+    return name, ", ".join(values)
 
 
 def _params(r: TokenReader) -> tuple[ParamSpec, ...]:

@@ -73,6 +73,9 @@ class CatalogView(Protocol):
     def creation_namespace(self, parts: list[str]) -> tuple[int, str]:
         """Namespace OID and relation name where CREATE puts `parts` (first of search_path)."""
 
+    def with_search_path(self, path: list[str]) -> "CatalogView":
+        """The same catalog seen with another search_path (a function's SET search_path)."""
+
     def regclass(self, kind: str, text: str) -> int:
         """OID for 'name'::regclass / ::regtype / ::regnamespace / ::regrole / ::regproc."""
 

@@ -192,6 +192,7 @@ class FunctionDef:
     standard_body: bool = False  # `body` is RETURN expr / BEGIN ATOMIC ... END (prosqlbody), not prosrc
     row_type: tuple[tuple[str, SqlType], ...] = ()  # RETURNS [SETOF] table: its columns when created
     row_type_name: str = ""  # ... and the table's name as written
+    config: tuple[str, ...] = ()  # proconfig: "name=value" of SET clauses (search_path binds the body)
     owner: int = BOOTSTRAP_SUPERUSER
     acl: tuple[str, ...] = ()  # proacl aclitems (X execute); () = the default (PUBLIC may execute)
     comment: str | None = None

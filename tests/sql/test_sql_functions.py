@@ -258,3 +258,16 @@ def test_stored_expressions_keep_the_call(sql):
     sql.setup("SET search_path = ''")
     sql.check("SELECT x FROM public.vf", [("4",)])  # the view found its function when it was made
     sql.setup("RESET search_path")
+
+
+def test_set_clauses(sql):
+    sql.setup("CREATE SCHEMA hid;\nCREATE TABLE hid.tt (x int);\nINSERT INTO hid.tt VALUES (9);\n"
+              "CREATE FUNCTION cfg() RETURNS int LANGUAGE sql SET search_path = hid, pg_temp SET work_mem TO '64MB'\n"
+              "  AS 'SELECT x FROM tt'")
+    sql.check("SELECT cfg(), proconfig FROM pg_proc WHERE proname = 'cfg'",
+              [("9", '{"search_path=hid, pg_temp",work_mem=64MB}')])
+    sql.check("SELECT pg_get_functiondef('cfg'::regproc)",
+              [("CREATE OR REPLACE FUNCTION public.cfg()\n RETURNS integer\n LANGUAGE sql\n"
+                " SET search_path TO 'hid', 'pg_temp'\n SET work_mem TO '64MB'\nAS $function$SELECT x FROM tt$function$\n",)])
+    sql.setup("ALTER FUNCTION cfg() SET work_mem = '1MB'")
+    sql.check("SELECT proconfig FROM pg_proc WHERE proname = 'cfg'", [('{"search_path=hid, pg_temp",work_mem=1MB}',)])

@@ -6,7 +6,8 @@ fmgr_sql_validator check: the types exist, defaults trail, the body binds agains
 (unless check_function_bodies is off) and its final statement returns the declared type.
 Only LANGUAGE sql exists; any other language is unknown (42704), as it would be to a
 PostgreSQL without it. SECURITY DEFINER makes the body's table privileges its owner's
-(engine/privileges.py); current_user inside stays the caller. SET clauses are refused (0A000).
+(engine/privileges.py); current_user inside stays the caller. Of SET clauses (proconfig), a
+search_path is the one the body binds with; the others are kept and shown but change nothing.
 """
 
 from __future__ import annotations
@@ -120,6 +121,7 @@ def _definition(session: "Session", stmt: B.CreateRoutine, namespace: int, name:
                        parallel=stmt.parallel or "u", cost=stmt.cost if stmt.cost is not None else 100.0,
                        rows=(stmt.rows or 1000.0) if stmt.returns_set else 0.0, owner=session.role_oid,
                        standard_body=stmt.standard_body is not None, row_type=row_type,
+                       config=_merged_config(session, (), stmt.config),
                        row_type_name=stmt.returns if row_type else "")
 
 
@@ -134,6 +136,15 @@ def _return_type(session: "Session", text: str) -> tuple[SqlType, tuple[tuple[st
             raise
         columns = tuple((c.name, c.type) for c in hit.relation.columns if not c.dropped)
         return SqlType(R.RECORD), columns
+
+
+def _merged_config(session: "Session", config: tuple[str, ...],
+                   changes: tuple[tuple[str, str | None], ...]) -> tuple[str, ...]:
+    """proconfig after SET clauses: a setting named again takes its new value, in place."""
+    items = dict(item.partition("=")[::2] for item in config)
+    for name, value in changes:
+        items[name] = session.settings.get(name) if value is None else value
+    return tuple(f"{name}={value}" for name, value in items.items())
 
 
 def _polymorphic(fn: FunctionDef) -> bool:
@@ -254,7 +265,8 @@ def _alter(session: "Session", stmt: B.AlterRoutine) -> Result:
                           strict=fn.strict if o.strict is None else o.strict,
                           security_definer=o.security_definer or fn.security_definer,
                           leakproof=o.leakproof, parallel=o.parallel or fn.parallel,
-                          cost=fn.cost if o.cost is None else o.cost, rows=fn.rows if o.rows is None else o.rows)
+                          cost=fn.cost if o.cost is None else o.cost, rows=fn.rows if o.rows is None else o.rows,
+                          config=_merged_config(session, fn.config, o.config))
     if (changed.name, changed.namespace) != (fn.name, fn.namespace) and _same_signature(session, changed):
         where = session.catalog().namespace_name(changed.namespace)
         raise DuplicateFunction(f'{_WORD[fn.kind]} {signature_text(changed)} already exists in schema "{where}"')

@@ -37,7 +37,8 @@ def proc_rows(session: "Session") -> Iterator[Row]:
                "proargmodes": list(fn.arg_modes) if all_args or "v" in fn.arg_modes else None,
                "proargnames": list(fn.arg_names) if any(fn.arg_names) else None,
                "proargdefaults": _defaults_tree(fn), "prosrc": "" if fn.standard_body else fn.body,
-               "prosqlbody": fn.body if fn.standard_body else None, "proacl": list(fn.acl) or None}
+               "prosqlbody": fn.body if fn.standard_body else None, "proacl": list(fn.acl) or None,
+               "proconfig": list(fn.config) or None}
 
 
 def _defaults_tree(fn: FunctionDef) -> str | None:
@@ -101,6 +102,10 @@ def functiondef(session: "Session", fn: FunctionDef) -> str:
         lines.append(f" COST {fn.cost:g}")
     if fn.returns_set and fn.rows != 1000.0:
         lines.append(f" ROWS {fn.rows:g}")
+    for item in fn.config:
+        name, _, value = item.partition("=")
+        values = value.split(", ") if name == "search_path" else [value]
+        lines.append(f" SET {name} TO " + ", ".join("'" + v.replace("'", "''") + "'" for v in values))
     if fn.standard_body:
         lines.append(standard_body(fn.body))
     else:

@@ -266,9 +266,13 @@ def bind_body(queries: "QueryBinder", fn: FunctionDef, validate: bool = False) -
     params = list(fn.input_types)
     nparams = len(params)
     plans: list[P.Plan] = []
+    catalog = queries.catalog
+    path = next((c.split("=", 1)[1] for c in fn.config if c.startswith("search_path=")), None)
+    if path is not None:  # SET search_path on the function: its body's names resolve so
+        catalog = catalog.with_search_path([p.strip().strip('"') for p in path.split(",") if p.strip()])
     for i, text in enumerate(statements):
         node = _parsed(text).copy()
-        inner = QueryBinder(queries.catalog, params, queries.fmt)
+        inner = QueryBinder(catalog, params, queries.fmt)
         inner.param_names = {n: k + 1 for k, n in enumerate(fn.arg_names[j] for j in fn.input_positions) if n}
         inner.function_name = fn.name
         inner.active_routines = (*active, fn.oid)
