@@ -81,3 +81,15 @@ def test_concurrent_create_of_one_signature_waits_then_fails(server):
         assert outcome == {"second": 'function "racing" already exists with same argument types'}
         assert second.execute("select racing(0)").fetchone() == (1,)
         second.execute("drop function racing(int)")
+
+
+def test_errors_in_bodies_name_the_function_and_statement(server):
+    with psycopg.connect(server.dsn, autocommit=True) as c:
+        c.execute("drop function if exists outer_dz(int), dz(int)")
+        c.execute("create function dz(int) returns int language sql as 'select 10 / $1 from (values (1)) v'")
+        c.execute("create function outer_dz(int) returns int language sql"
+                  " as 'select 1 from (values (1)) v; select dz($1)'")
+        with pytest.raises(errors.DivisionByZero) as e:
+            c.execute("select outer_dz(0)")
+        assert e.value.diag.context == 'SQL function "dz" statement 1\nSQL function "outer_dz" statement 2'
+        c.execute("drop function outer_dz(int), dz(int)")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from quantadb.errors import SqlError
 from quantadb.exec.columns import column_values, concat_columns, from_values
 from quantadb.exec.context import EvalContext
 from quantadb.exec.functions import scalar, setfn
@@ -16,19 +17,25 @@ from quantadb.types.column import Batch, Column
 from quantadb.types.rowtypes import record_fields
 
 
-def run_body(plans: list[P.Plan], params: list, ctx: EvalContext) -> Batch | None:
-    """Run a body's statements with `params`; the last statement's rows (None: it returns none)."""
+def run_body(body, params: list, ctx: EvalContext) -> Batch | None:
+    """Run a body's statements with `params`; the last statement's rows (None: it returns none).
+    An error gets PostgreSQL's CONTEXT line: SQL function "f" statement n."""
     from quantadb.exec.modify import run_modify  # the operators evaluate expressions, and so calls
     from quantadb.exec.run import run_all
     inner = EvalContext(ctx.format, ctx.session, params, ctx.txn_start_us, ctx.stmt_start_us, ctx.check_cancel,
                         ctx.services)
     out = None
-    for plan in plans:
+    for number, plan in enumerate(body.plans, 1):
         ctx.check_cancel()
-        if isinstance(plan, (P.Insert, P.Update, P.Delete)):
-            out = run_modify(plan, inner)[1]
-        else:
-            out = run_all(plan, inner)
+        try:
+            if isinstance(plan, (P.Insert, P.Update, P.Delete)):
+                out = run_modify(plan, inner)[1]
+            else:
+                out = run_all(plan, inner)
+        except SqlError as e:
+            line = f'SQL function "{body.fn.name}" statement {number}'
+            e.where = f"{e.where}\n{line}" if e.where else line
+            raise
     return out
 
 
@@ -53,7 +60,7 @@ def sql_function(args: list[Column], n: int, ctx: EvalContext, call) -> Column:
             continue
         key = _key(row)
         if call.volatile or key not in results:
-            batch = run_body(body.plans, list(row), ctx)
+            batch = run_body(body, list(row), ctx)
             value = None
             if batch is not None and batch.length and batch.columns:
                 first = [column_values(c)[0] for c in batch.columns]
@@ -72,7 +79,7 @@ def sql_function_set(args: list[Column], n: int, ctx: EvalContext, call) -> tupl
     for i, row in enumerate(_argument_rows(args, n)):
         if body.strict and any(v is None for v in row):
             continue
-        batch = run_body(body.plans, list(row), ctx)
+        batch = run_body(body, list(row), ctx)
         if batch is None or not batch.length:
             continue
         sources.append(np.full(batch.length, i, dtype=np.int64))
