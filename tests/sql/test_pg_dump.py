@@ -7,9 +7,9 @@ pg_dump reads QuantaDB's catalog to dump the same database, which restores into 
 from __future__ import annotations
 
 import shutil
-import subprocess
 
 import pytest
+from dumping import dump_and_restore
 from harness import Connection
 
 SCHEMA = """
@@ -55,26 +55,6 @@ READ_BACK = [
 ]
 
 
-def _psql(port: int, dbname: str, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-X", "-q",
-                           "-v", "ON_ERROR_STOP=1", "-d", dbname, *args], capture_output=True, text=True, timeout=120)
-
-
-def _dump_and_restore(source, target, tmp_path, dbname: str) -> None:
-    """SCHEMA made on `source`, pg_dump'ed, restored with psql into a new database on `target`."""
-    for server in (source, target):
-        server.admin(f"DROP DATABASE IF EXISTS {dbname}")
-        server.admin(f"CREATE DATABASE {dbname}")
-    made = _psql(source.port, dbname, "-c", SCHEMA)
-    assert made.returncode == 0, made.stderr
-    dump = tmp_path / f"{dbname}.sql"
-    dumped = subprocess.run(["pg_dump", "-h", "127.0.0.1", "-p", str(source.port), "-U", "postgres",
-                             "-f", str(dump), dbname], capture_output=True, text=True, timeout=120)
-    assert dumped.returncode == 0, dumped.stderr
-    restored = _psql(target.port, dbname, "-f", str(dump))
-    assert restored.returncode == 0 and "ERROR" not in restored.stderr, restored.stderr
-
-
 @pytest.fixture
 def both(quantadb_server, postgres_server):
     if postgres_server is None or shutil.which("pg_dump") is None:
@@ -87,9 +67,9 @@ def test_pg_dump_round_trip(both, tmp_path, direction):
     quantadb_server, postgres_server = both
     dbname = f"dumped_{direction}"
     if direction == "postgres_to_quantadb":
-        _dump_and_restore(postgres_server, quantadb_server, tmp_path, dbname)
+        dump_and_restore(postgres_server, quantadb_server, tmp_path, dbname, SCHEMA)
     else:
-        _dump_and_restore(quantadb_server, postgres_server, tmp_path, dbname)
+        dump_and_restore(quantadb_server, postgres_server, tmp_path, dbname, SCHEMA)
     pg, qdb = Connection(postgres_server.dsn(dbname)), Connection(quantadb_server.dsn(dbname))
     try:
         for query in READ_BACK:

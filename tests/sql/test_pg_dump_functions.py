@@ -5,9 +5,9 @@ PostgreSQL with no error, and answer the same."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 
 import pytest
+from dumping import dump_and_restore
 from harness import Connection
 
 SCHEMA = """
@@ -35,11 +35,6 @@ READ_BACK = [
 ]
 
 
-def _psql(port: int, dbname: str, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-X", "-q",
-                           "-v", "ON_ERROR_STOP=1", "-d", dbname, *args], capture_output=True, text=True, timeout=120)
-
-
 @pytest.mark.parametrize("direction", ["postgres_to_quantadb", "quantadb_to_postgres"])
 def test_functions_dump_and_restore(quantadb_server, postgres_server, tmp_path, direction):
     if postgres_server is None or shutil.which("pg_dump") is None:
@@ -47,17 +42,7 @@ def test_functions_dump_and_restore(quantadb_server, postgres_server, tmp_path, 
     source, target = (postgres_server, quantadb_server) if direction == "postgres_to_quantadb" else \
         (quantadb_server, postgres_server)
     dbname = f"fdump_{direction}"
-    for server in (source, target):
-        server.admin(f"DROP DATABASE IF EXISTS {dbname}")
-        server.admin(f"CREATE DATABASE {dbname}")
-    made = _psql(source.port, dbname, "-c", SCHEMA)
-    assert made.returncode == 0, made.stderr
-    dump = tmp_path / f"{dbname}.sql"
-    dumped = subprocess.run(["pg_dump", "-h", "127.0.0.1", "-p", str(source.port), "-U", "postgres",
-                             "-f", str(dump), dbname], capture_output=True, text=True, timeout=120)
-    assert dumped.returncode == 0, dumped.stderr
-    restored = _psql(target.port, dbname, "-f", str(dump))
-    assert restored.returncode == 0 and "ERROR" not in restored.stderr, restored.stderr
+    dump_and_restore(source, target, tmp_path, dbname, SCHEMA)
     pg, qdb = Connection(postgres_server.dsn(dbname)), Connection(quantadb_server.dsn(dbname))
     try:
         for conn in (pg, qdb):
