@@ -81,6 +81,7 @@ class CreateIndex:
     unique: bool = False
     method: str = "btree"
     if_not_exists: bool = False
+    include: tuple[str, ...] = ()  # INCLUDE (columns)
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,7 @@ class RelationDef:
     owner: int = BOOTSTRAP_SUPERUSER
     table_oid: int = 0  # for an index: the table it indexes
     index_columns: tuple[int, ...] = ()  # for an index: attnums of the table
+    include_columns: tuple[int, ...] = ()  # for an index: INCLUDE's attnums (catalog only: entries are row ids)
     unique: bool = False
     primary: bool = False
     method: str = "btree"  # "btree" (ordered) or "hash"

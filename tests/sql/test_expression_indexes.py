@@ -211,3 +211,15 @@ def test_psql_describe_matches_postgres(sql):
     assert '"d_lv" UNIQUE, btree (lower(v::text))' in out[0]
     assert '"d_ab" btree (((a || \' \'::text) || b), id)' in out[0]
     assert all(o == out[0] for o in out)
+
+
+def test_include_columns(sql):
+    """INCLUDE columns are catalog only here (entries are row ids), but show as PostgreSQL shows them."""
+    sql.setup("CREATE TABLE inc_t (a int, b int, c int, d int);\n"
+              "CREATE INDEX inc_idx ON inc_t (a, (b + c + (1 + 1))) INCLUDE (d)")
+    sql.check("SELECT pg_get_indexdef('inc_idx'::regclass, 0, true), pg_get_indexdef('inc_idx'::regclass, 3, true), "
+              "pg_get_indexdef('inc_idx'::regclass, -1, true), pg_get_indexdef('inc_idx'::regclass, 4, true)",
+              [("CREATE INDEX inc_idx ON inc_t USING btree (a, (b + c + (1 + 1))) INCLUDE (d)", "d", "", "")])
+    sql.check("SELECT indnatts, indnkeyatts, indkey FROM pg_index WHERE indexrelid = 'inc_idx'::regclass",
+              [("3", "2", "1 0 4")])
+    sql.error("CREATE INDEX ON inc_t (a) INCLUDE (nosuch)", "42703", 'column "nosuch" does not exist')

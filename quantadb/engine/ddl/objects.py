@@ -56,9 +56,16 @@ def create_index(session: "Session", stmt: D.CreateIndex) -> Result:
     index_name = stmt.name or unique_name(session, rel.namespace, f"{rel.name}_{'_'.join(names)}_idx")
     if not check_new_name(session, rel.namespace, index_name, stmt.if_not_exists):
         return Result(tag="CREATE INDEX")
+    include = []
+    for name in stmt.include:
+        col = rel.column(name)
+        if col is None:
+            raise UndefinedColumn(f'column "{name}" does not exist')
+        include.append(col.attnum)
     store, txn = session.store, session_txn(session)
     index_rel = new_relation(session, store.allocate_oid(txn), rel.namespace, index_name, "i",
-                             table_oid=rel.oid, unique=stmt.unique, method=stmt.method)
+                             table_oid=rel.oid, unique=stmt.unique, method=stmt.method,
+                             include_columns=tuple(include))
     add_index(session, rel, index_rel, stmt.elements)
     return Result(tag="CREATE INDEX")
 

@@ -41,7 +41,8 @@ def index_def(session, index: RelationDef, pretty: bool = False) -> str:
     # pretty (PRETTYFLAG_SCHEMA) leaves out a schema the search path finds
     target = qualified(catalog, table, visible_bare=pretty) if table is not None else str(index.table_oid)
     keys = ", ".join(index_key(session, table, a, pretty) for a in index.index_columns)
-    return f"CREATE {unique}INDEX {quote_ident(index.name)} ON {target} USING {index.method} ({keys})"
+    include = f" INCLUDE ({column_names(table, index.include_columns)})" if index.include_columns else ""
+    return f"CREATE {unique}INDEX {quote_ident(index.name)} ON {target} USING {index.method} ({keys}){include}"
 
 
 def index_key(session, table: RelationDef | None, attnum: int, pretty: bool = False) -> str:

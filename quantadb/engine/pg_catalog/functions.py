@@ -85,10 +85,11 @@ def pg_get_indexdef(session, oid, column=0, pretty=False):
     index = catalog.relation(oid)
     if index is None or index.kind != "i":
         return None
-    if column:
-        if column > len(index.index_columns):
-            return None
-        return index_key(session, catalog.relation(index.table_oid), index.index_columns[column - 1], bool(pretty))
+    if column:  # one column (keys, then INCLUDE's), or '' for a number that is none
+        columns = index.index_columns + index.include_columns
+        if not 1 <= column <= len(columns):
+            return ""
+        return index_key(session, catalog.relation(index.table_oid), columns[column - 1], bool(pretty))
     return index_def(session, index, bool(pretty))
 
 

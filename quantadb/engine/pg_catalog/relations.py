@@ -202,14 +202,14 @@ def pg_index(session: "Session") -> Iterator[Row]:
     for rel in catalog.relations():
         if rel.kind != "i":
             continue
-        n = len(rel.index_columns)
+        n = len(rel.index_columns)  # key columns; INCLUDE's follow them in indkey
         table = catalog.relation(rel.table_oid)
         hidden = {c.attnum for c in table.columns if c.hidden} if table is not None else set()
         exprs = [index_key(session, table, a) for a in rel.index_columns if a in hidden]
-        yield {"indexrelid": rel.oid, "indrelid": rel.table_oid, "indnatts": n, "indnkeyatts": n,
-               "indisunique": rel.unique, "indisprimary": rel.primary, "indimmediate": True,
+        yield {"indexrelid": rel.oid, "indrelid": rel.table_oid, "indnatts": n + len(rel.include_columns),
+               "indnkeyatts": n, "indisunique": rel.unique, "indisprimary": rel.primary, "indimmediate": True,
                "indisvalid": True, "indisready": True, "indislive": True,
-               "indkey": " ".join("0" if a in hidden else str(a) for a in rel.index_columns),
+               "indkey": " ".join("0" if a in hidden else str(a) for a in rel.index_columns + rel.include_columns),
                "indcollation": " ".join("0" * n), "indclass": " ".join("0" * n), "indoption": " ".join("0" * n),
                # pg_get_expr prints it back: each expression as written there, without the key's parentheses
                "indexprs": ", ".join(e[1:-1] if e.startswith("(") and e.endswith(")") else e for e in exprs) or None}
