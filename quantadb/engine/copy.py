@@ -22,12 +22,14 @@ from typing import TYPE_CHECKING, NoReturn
 from quantadb.engine.copy_csv import CsvReader
 from quantadb.engine.copy_decode import decode_column
 from quantadb.engine.copy_scan import PlainChunk, decode_fields, field_strs, scan_plain
+from quantadb.engine.locking import lock_relation
 from quantadb.engine.results import CopyOut, Result, RunInWorker
 from quantadb.errors import (BadCopyFileFormat, CharacterNotInRepertoire, FeatureNotSupported, InvalidColumnReference,
                              InvalidParameterValue,
                              QueryCanceled, SqlError, UndefinedColumn, UndefinedTable, WrongObjectType)
 from quantadb.exec.columns import concat_columns, from_values
 from quantadb.sql.utility import CopyStmt
+from quantadb.storage.locks import ACCESS_SHARE, ROW_EXCLUSIVE
 from quantadb.types.casts import coerce_typmod
 from quantadb.types.codecs import binary_decoder, binary_encoder, text_decoder, text_encoder
 from quantadb.types.column import Batch, Column
@@ -72,6 +74,7 @@ def _resolve_target(session: "Session", stmt: CopyStmt):
         raise WrongObjectType(f'cannot copy {"to" if stmt.is_from else "from"} {kind} "{stmt.table[-1]}"',
                               hint=None if stmt.is_from else "Try the COPY (SELECT ...) TO variant.")
     rel = hit.relation
+    lock_relation(session, rel, ROW_EXCLUSIVE if stmt.is_from else ACCESS_SHARE)
     all_cols = sorted(rel.columns, key=lambda c: c.attnum)
     live = [c for c in all_cols if c.visible and not c.generated]  # generated: no COPY, as PostgreSQL 15
     if stmt.columns:

@@ -119,7 +119,8 @@ class Session(TransactionBlocks):
         self.state_name = "idle"
         self.query_text = ""
         self.query_started_us = 0  # statement_timestamp() and query_start: µs since 2000-01-01 UTC
-        self._blocked_on = 0  # xid whose lock an inline attempt met, for the worker's attempt to wait for
+        self._blocked_on: object = 0  # WouldBlock.on an inline attempt met, for the worker's attempt to wait for
+        self._started_monotonic = 0.0  # the running statement's start (statement_timeout of lock waits)
         self.backend_start = time.time()
         self.client_addr: str | None = startup.get("_client_addr")
         self._format: FormatContext | None = None
@@ -298,7 +299,7 @@ class Session(TransactionBlocks):
     # -- extended query -------------------------------------------------------------------------
 
     @_aborts_on_error
-    def parse(self, name: str, sql: str, param_oids: list[int]) -> None:
+    def parse(self, name: str, sql: str, param_oids: list[int], *, inline: bool = True) -> None:
         self.query_text = sql  # an error in Parse is logged with it, and pg_stat_activity shows it
         if name and name in self.prepared:
             raise DuplicatePreparedStatement(f'prepared statement "{name}" already exists')
@@ -312,16 +313,34 @@ class Session(TransactionBlocks):
         if stmt.text:
             self._check_failed(stmt)
             if not stmt.is_transaction_control:
-                self._describe(prepared)
+                self._describe(prepared, inline)
         self.prepared[name] = prepared
 
-    def _describe(self, prepared: Prepared) -> None:
-        """Bind the statement once to learn parameter and result types (Describe)."""
-        self._ensure_txn()
-        bound = S.bind(self, prepared.stmt, prepared.param_types)
+    def _describe(self, prepared: Prepared, inline: bool) -> None:
+        """Bind the statement once to learn parameter and result types (Describe). As PostgreSQL's
+        parse analysis it takes the relation locks, so the types are those the execution will see:
+        behind a concurrent ALTER it waits (on a worker thread) and binds again."""
+        txn = self._ensure_txn()
+        self._started_monotonic = time.monotonic()
+        while True:
+            try:
+                bound = self.bind_locked(prepared)
+                break
+            except WouldBlock as block:
+                if inline:
+                    raise RunInWorker() from None
+                self.wait_for(txn, block.on)
         prepared.param_types = bound.param_types
         prepared.columns = bound.columns
         prepared.described = True
+
+    def bind_locked(self, prepared: Prepared) -> S.Bound:
+        """Bind and take the relation locks, as PostgreSQL's parse analysis (WouldBlock when one
+        is queued); bound again when the catalog changed meanwhile."""
+        while True:
+            bound = S.bind(self, prepared.stmt, prepared.param_types)
+            if not bound.relation_locks or self._lock_relations(self.state.txn, bound):
+                return bound
 
     @_aborts_on_error
     def bind(self, portal: str, statement: str, param_formats: list[int], params: list[bytes | None],
@@ -448,6 +467,7 @@ class Session(TransactionBlocks):
         ro = ro or self.db.read_only  # a replica's, which promotion ends
         txn = self.state.txn = self.store.begin(iso, ro, self._cancel)
         txn.synchronous_commit = synchronous
+        txn.pid, txn.database = self.pid, self.database_oid
         self.settings.begin()
         self.set_transaction_settings(txn)
         return txn
@@ -463,6 +483,7 @@ class Session(TransactionBlocks):
             self._cancel.clear()
         self.state_name = "active"
         self.query_started_us = S.now_us()
+        self._started_monotonic = time.monotonic()
         if not self.state.started_us:  # the statement that begins a transaction gives now() its start
             self.state.started_us = self.query_started_us
         try:
@@ -484,9 +505,9 @@ class Session(TransactionBlocks):
     def statement_failed(self) -> None:
         """The running statement failed: a block enters the failed state, an implicit transaction ends.
 
-        As in PostgreSQL, the failed part lets go of its row locks at once rather than at ROLLBACK:
-        inside a savepoint that part is what followed the savepoint; otherwise the whole
-        transaction, which then only waits for ROLLBACK."""
+        As in PostgreSQL, the failed part lets go of its row and relation locks at once rather than
+        at ROLLBACK: inside a savepoint that part is what followed the savepoint; otherwise the
+        whole transaction, which then only waits for ROLLBACK."""
         if self.state.block:
             self.state.failed = True
             txn = self.state.txn
@@ -494,6 +515,7 @@ class Session(TransactionBlocks):
                 return
             if self.state.savepoints:
                 self.store.rollback_to(txn, self.state.savepoints[-1][1])
+                self.store.release_locks_after(txn, self.state.savepoints[-1][1])
             else:
                 self.store.abort(txn)
                 self.state.txn = None
@@ -515,7 +537,9 @@ class Session(TransactionBlocks):
             # the catalog the same way). A later statement of the same implicit transaction begins
             # one, with the start time recorded here (now()).
             bound = S.bind(self, stmt, portal.prepared.param_types)
-            if bound.txn_free:
+            # no relation lock either, unless a strong one is held or awaited on what it reads: then
+            # it begins a transaction, takes its locks and waits as any statement
+            if bound.txn_free and not self.store.strongly_locked(bound.relation_locks):
                 floor = self.store.hold_horizon()  # what an active Txn's snapshot would hold
                 try:
                     with self.db.gate.shared():
@@ -525,7 +549,7 @@ class Session(TransactionBlocks):
         txn = self._ensure_txn()
         blocked, self._blocked_on = self._blocked_on, 0
         if blocked and not inline:  # the inline attempt met this lock: wait, then attempt again
-            self.store.wait_for(txn, blocked, self.lock_timeout_s())
+            self.wait_for(txn, blocked)
         while True:
             bound = None if stmt.utility is not None else S.bind(self, stmt, portal.prepared.param_types)
             # the savepoint undoes a partial attempt before a retry (WouldBlock, RowChanged): any other
@@ -533,19 +557,24 @@ class Session(TransactionBlocks):
             # cannot write needs none, nor a plain INSERT, UPDATE or DELETE whose one write follows
             # every check that can make it wait or be retried (Bound.writes_once)
             needs_savepoint = stmt.may_write and (bound is None or bound.may_write and not bound.writes_once)
-            token = self.store.savepoint(txn) if needs_savepoint else None
+            token = None
             try:
-                # VACUUM renumbers rows: an attempt holds the gate, a wait for a row lock does not
-                # (the attempt was undone; holding it there kept autovacuum out under contention)
+                # relation locks, then the plan: bound before they were granted, it may predate a
+                # schema change committed meanwhile (after a wait, always): bind again
+                if bound is not None and bound.relation_locks and not self._lock_relations(txn, bound):
+                    continue
+                token = self.store.savepoint(txn) if needs_savepoint else None
+                # VACUUM renumbers rows: an attempt holds the gate, a wait for a row or relation lock
+                # does not (the attempt was undone; holding it there kept autovacuum out under contention)
                 with self.db.gate.shared():
                     result = S.execute(self, portal, inline, bound)
             except WouldBlock as block:
                 if token is not None:
                     self.store.rollback_to(txn, token)
                 if inline:
-                    self._blocked_on = block.xid
+                    self._blocked_on = block.on
                     raise RunInWorker() from None
-                self.store.wait_for(txn, block.xid, self.lock_timeout_s())
+                self.wait_for(txn, block.on)
                 continue
             except RowChanged:
                 if token is not None:
@@ -599,6 +628,20 @@ class Session(TransactionBlocks):
             temp.before_commit(self, txn)
         self.settings.end(committed=True)
         return self.store.commit(txn)
+
+    def _lock_relations(self, txn: Any, bound: S.Bound) -> bool:
+        """Take the plan's relation locks (WouldBlock when one is queued); False when the catalog
+        changed since the plan was bound."""
+        lock = self.store.lock_relation
+        for rel, mode in bound.relation_locks:
+            lock(txn, rel, mode)
+        return bound.catalog_version == self.store.catalog.version
+
+    def wait_for(self, txn: Any, on: object) -> None:
+        """Wait for a row or relation lock (WouldBlock.on), under lock_timeout and statement_timeout."""
+        timeout_ms = int(self.settings.get("statement_timeout") or 0)
+        deadline = self._started_monotonic + timeout_ms / 1000 if timeout_ms > 0 else None
+        self.store.wait_for(txn, on, self.lock_timeout_s(), deadline)
 
     def lock_timeout_s(self) -> float | None:
         ms = int(self.settings.get("lock_timeout") or 0)

@@ -30,6 +30,7 @@ from quantadb.sql.bind_dml import DmlBinder
 from quantadb.sql.bind_query import QueryBinder
 from quantadb.sql.expr import Call, walk
 from quantadb.sql.parse import parse_sql
+from quantadb.storage.locks import ACCESS_SHARE, ROW_EXCLUSIVE, ROW_SHARE
 from quantadb.types import registry as R
 from quantadb.types.registry import SqlType
 
@@ -104,6 +105,9 @@ class Bound:
     # its one storage write comes after every read and check that can make it wait or be retried
     # (WouldBlock, RowChanged), so an attempt that is retried wrote nothing (see _writes_once)
     writes_once: bool = False
+    # (relation OID, lock mode) the session takes before running it, as PostgreSQL's: AccessShare
+    # on each table read, RowShare on one read FOR UPDATE/SHARE, RowExclusive on a target
+    relation_locks: tuple[tuple[int, int], ...] = ()
 
     def heavy(self, store) -> bool:
         """Run on a worker thread? Decided per execution: the tables may have grown since planning."""
@@ -171,7 +175,8 @@ def _bind_plan(session: "Session", stmt: Statement, param_types: list[SqlType], 
     bound = Bound(plan, columns, params, version, context, privileges.required(plan), parts.slow, parts.scanned,
                   point, write, parts.may_write,
                   txn_free=point is not None or not (parts.may_write or parts.index_reads),
-                  writes_once=_writes_once(session, plan, parts, queries.catalog))
+                  writes_once=_writes_once(session, plan, parts, queries.catalog),
+                  relation_locks=parts.relation_locks)
     if shared:
         if len(session.db.plan_cache) > 2000:
             session.db.plan_cache.clear()
@@ -219,6 +224,7 @@ class PlanParts(NamedTuple):
     index_reads: bool  # reads a table through an index
     writers: int  # data-modifying nodes
     locks: bool  # locks rows (FOR UPDATE/SHARE)
+    relation_locks: tuple[tuple[int, int], ...]  # see Bound
 
 
 def plan_parts(plan: P.Plan) -> PlanParts:
@@ -228,11 +234,16 @@ def plan_parts(plan: P.Plan) -> PlanParts:
     index_reads = False
     writers = 0
     locks = False
+    relation_locks: set[tuple[int, int]] = set()
     stack = [plan]
     while stack:
         node = stack.pop()
         if isinstance(node, P.TableScan):
             scanned.append(node.rel_oid)
+        if isinstance(node, (P.TableScan, P.IndexScan)):
+            relation_locks.add((node.rel_oid, ROW_SHARE if node.lock_mode else ACCESS_SHARE))
+        elif isinstance(node, _WRITING_NODES) and not isinstance(node, P.ModifyingCtes):
+            relation_locks.add((node.rel_oid, ROW_EXCLUSIVE))
         index_reads = index_reads or isinstance(node, P.IndexScan)
         writers += isinstance(node, _WRITING_NODES)
         locks = locks or bool(getattr(node, "lock_mode", ""))
@@ -253,7 +264,7 @@ def plan_parts(plan: P.Plan) -> PlanParts:
             stack.append(node.cte.plan)
             if node.cte.recursive_plan is not None:
                 slow = True  # iterations are unbounded
-    return PlanParts(slow, tuple(scanned), may_write, index_reads, writers, locks)
+    return PlanParts(slow, tuple(scanned), may_write, index_reads, writers, locks, tuple(sorted(relation_locks)))
 
 
 def _nested(value: Any) -> list[Any]:

@@ -95,6 +95,7 @@ class TransactionBlocks:
         i = self._find_savepoint(name, "ROLLBACK TO SAVEPOINT")
         token = self.state.savepoints[i][1]
         self.store.rollback_to(self.state.txn, token)
+        self.store.release_locks_after(self.state.txn, token)
         # the savepoint itself stays (PostgreSQL re-establishes it)
         self.state.savepoints = self.state.savepoints[:i]
         new_token = self.store.savepoint(self.state.txn)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from quantadb.engine.ddl.temp import discard_temp
+from quantadb.engine.locking import lock_relation
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
 from quantadb.engine.settings import SETTINGS
 from quantadb.errors import (DuplicatePreparedStatement, FeatureNotSupported, InsufficientPrivilege, InvalidCursorName,
@@ -17,6 +18,7 @@ from quantadb.exec.columns import from_values
 from quantadb.sql import utility as U
 from quantadb.sql.plan import explain_lines
 from quantadb.sql.typenames import parse_type_name
+from quantadb.storage.locks import SHARE_UPDATE_EXCLUSIVE
 from quantadb.types import registry as R
 from quantadb.types.column import Batch
 from quantadb.types.registry import SqlType
@@ -178,7 +180,8 @@ def _prepare(session: "Session", u: U.PrepareStmt, portal, inline) -> Result:
         raise DuplicatePreparedStatement(f'prepared statement "{u.name}" already exists')
     types = [parse_type_name(t) for t in u.types]
     prepared = Prepared(u.query, S.Statement(u.query), types)
-    session._describe(prepared)
+    bound = session.bind_locked(prepared)
+    prepared.param_types, prepared.columns, prepared.described = bound.param_types, bound.columns, True
     session.prepared[u.name] = prepared
     return Result(tag="PREPARE")
 
@@ -201,7 +204,7 @@ def _execute_stmt(session: "Session", u: U.ExecuteStmt, portal, inline) -> Resul
     for text, t in zip(u.args, prepared.param_types):
         e = binder.coerce(binder.bind(parse_expression(text)), t, "a")
         values.append(column_values(evaluate(e, Batch([], 1), ctx))[0])
-    return S.execute(session, Portal(prepared, values, []), inline)
+    return S.execute(session, Portal(prepared, values, []), inline, session.bind_locked(prepared))
 
 
 def _deallocate(session: "Session", u: U.DeallocateStmt, portal, inline) -> Result:
@@ -242,11 +245,11 @@ def _declare(session: "Session", u: U.DeclareStmt, portal, inline) -> Result:
         from quantadb.errors import DuplicateCursor
         raise DuplicateCursor(f'cursor "{u.name}" already exists')
     prepared = Prepared(u.query, S.Statement(u.query), list(portal.prepared.param_types))
-    bound = S.bind(session, prepared.stmt, prepared.param_types)
+    bound = session.bind_locked(prepared)
     prepared.columns = bound.columns
     cursor = Portal(prepared, portal.params, [1 if u.binary else 0] * len(bound.columns or []), cursor=True,
                     hold=u.hold)
-    cursor.rows = S.execute(session, cursor, inline=False)
+    cursor.rows = S.execute(session, cursor, False, bound)
     session.portals[u.name] = cursor
     return Result(tag="DECLARE CURSOR")
 
@@ -308,6 +311,7 @@ def _vacuum(session: "Session", u: U.VacuumStmt, portal, inline) -> Result:
         if hit is None or hit.relation is None:
             raise UndefinedTable(f'relation "{".".join(parts)}" does not exist')
         oids.append(hit.relation.oid)
+        lock_relation(session, hit.relation, SHARE_UPDATE_EXCLUSIVE)
     done = session.db.maintenance.request_vacuum(oids or None)
     check = session.check_cancel_fn()
     with session.db.gate.released():  # the vacuum waits until no statement holds the gate
@@ -324,6 +328,11 @@ def _checkpoint(session: "Session", u: U.CheckpointStmt, portal, inline) -> Resu
         raise RunInWorker()
     session.db.maintenance.checkpoint()
     return Result(tag="CHECKPOINT")
+
+
+def _lock(session: "Session", u: U.LockStmt, portal, inline) -> Result:
+    from quantadb.engine.locking import run_lock
+    return run_lock(session, u)
 
 
 def _noop(session: "Session", u: U.NoOpStmt, portal, inline) -> Result:
@@ -366,7 +375,7 @@ _HANDLERS = {
     U.SetStmt: _set, U.SetTransactionStmt: _set_transaction, U.ShowStmt: _show, U.ExplainStmt: _explain,
     U.PrepareStmt: _prepare, U.ExecuteStmt: _execute_stmt, U.DeallocateStmt: _deallocate, U.DiscardStmt: _discard,
     U.ListenStmt: _listen, U.DeclareStmt: _declare, U.FetchStmt: _fetch, U.CloseStmt: _close,
-    U.VacuumStmt: _vacuum, U.CheckpointStmt: _checkpoint, U.NoOpStmt: _noop, U.CopyStmt: _copy, U.RoleStmt: _roles, U.GrantStmt: _grant,
+    U.VacuumStmt: _vacuum, U.CheckpointStmt: _checkpoint, U.NoOpStmt: _noop, U.LockStmt: _lock, U.CopyStmt: _copy, U.RoleStmt: _roles, U.GrantStmt: _grant,
     U.CommentStmt: _comment, U.DatabaseStmt: _database,
     **{t: _routine for t in U.RoutineStmt.__args__},
 }

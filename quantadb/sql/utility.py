@@ -25,6 +25,7 @@ from quantadb.sql.utility_stmts import (
     FetchStmt,
     GrantStmt,
     ListenStmt,
+    LockStmt,
     NoOpStmt,
     PrepareStmt,
     RoleStmt,
@@ -350,6 +351,33 @@ def _vacuum(r: _Reader) -> VacuumStmt:
     return VacuumStmt(tables, analyze_only)
 
 
+_LOCK_MODES = ("access share", "row share", "row exclusive", "share update exclusive", "share",
+               "share row exclusive", "exclusive", "access exclusive")
+
+
+def _lock(r: _Reader) -> LockStmt:
+    r.next()
+    r.word("table")
+    tables = []
+    while True:
+        r.word("only")
+        tables.append(r.qualified_name())
+        r.op("*")
+        if not r.op(","):
+            break
+    mode = "access exclusive"
+    if r.word("in"):
+        first, words = r.peek(), []
+        while not r.word("mode"):
+            words.append(r.next().value.lower())
+        mode = " ".join(words)
+        if mode not in _LOCK_MODES:
+            r.fail(first)
+    nowait = r.word("nowait")
+    r.finish()
+    return LockStmt(tables, mode, nowait)
+
+
 def _discard(r: _Reader) -> DiscardStmt:
     r.next()
     tok = r.next()
@@ -600,5 +628,6 @@ _HANDLERS = {
     "listen": _listen, "unlisten": _listen, "notify": _listen, "explain": _explain, "declare": _declare,
     "fetch": _fetch, "move": _fetch, "close": _close, "grant": _grant, "revoke": _grant,
     "comment": _comment, "create": _create_or_alter, "alter": _create_or_alter, "drop": _drop,
-    "call": lambda r: bind_routine(r.text), "checkpoint": lambda r: CheckpointStmt(), "lock": _noop("LOCK TABLE"), "load": _noop("LOAD"),
+    "call": lambda r: bind_routine(r.text), "checkpoint": lambda r: CheckpointStmt(), "lock": _lock,
+    "load": _noop("LOAD"),
 }

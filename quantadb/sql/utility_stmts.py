@@ -154,12 +154,21 @@ class CheckpointStmt:
 
 
 @dataclass
+class LockStmt:
+    """LOCK [TABLE] [ONLY] name [*] [, ...] [IN mode MODE] [NOWAIT]."""
+
+    tables: list[list[str]]
+    mode: str = "access exclusive"  # the mode's words, lower case
+    nowait: bool = False
+
+
+@dataclass
 class NoOpStmt:
-    """Accepted and ignored (LOCK TABLE, CHECKPOINT, ANALYZE, SET CONSTRAINTS ...); `tag` is sent."""
+    """Accepted and ignored (CHECKPOINT, ANALYZE, SET CONSTRAINTS ...); `tag` is sent."""
 
     tag: str
 
 
 UtilityStmt = (TransactionStmt | SetStmt | SetTransactionStmt | ShowStmt | CopyStmt | VacuumStmt | PrepareStmt
                | ExecuteStmt | DeallocateStmt | DiscardStmt | ListenStmt | ExplainStmt | DeclareStmt | FetchStmt
-               | CloseStmt | RoleStmt | GrantStmt | CommentStmt | DatabaseStmt | CheckpointStmt | NoOpStmt)
+               | CloseStmt | RoleStmt | GrantStmt | CommentStmt | DatabaseStmt | CheckpointStmt | LockStmt | NoOpStmt)

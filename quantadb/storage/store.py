@@ -17,7 +17,13 @@ READ COMMITTED must re-run the statement, SqlErrors otherwise. Reads take no loc
                                                     while no other transaction runs is flushed on
                                                     it, at the end of its round (wal.py)
     store.abort(txn); store.savepoint(txn) -> int; store.rollback_to(txn, token); store.release(txn, token)
-    store.wait_for(txn, xid, timeout_s)             DeadlockDetected / LockNotAvailable / QueryCanceled
+    store.wait_for(txn, on, timeout_s, deadline=None)   on: WouldBlock.on; DeadlockDetected /
+                                                    LockNotAvailable / QueryCanceled
+    store.lock_relation(txn, oid, mode, nowait=False) -> bool   relation locks (locks.py): WouldBlock
+                                                    when queued; False: NOWAIT and not free
+    store.strongly_locked([(oid, mode)]); store.release_locks_after(txn, token)  (ROLLBACK TO a savepoint)
+    store.relation_locks                            the lock manager (its locks(): pg_locks)
+    store.blockers(txn) -> [Txn]                    whom txn waits for (pg_blocking_pids)
     store.table(oid) -> Table; store.index(oid) -> Index
     store.insert(txn, rel_oid, columns, n) -> rowids
     store.update(txn, rel_oid, rowids, columns, snap, kept=frozenset()) -> new rowids (rows this
@@ -69,6 +75,7 @@ from .checkpoint import write_checkpoint
 from .ddl import SchemaChanges
 from .fs import FileSystem
 from .index import Index
+from .locks import RelationLocks
 from .recovery import checkpoint_dir, dump_state, recover, wal_dir
 from .sequences import Sequences
 from .table import DEFAULT_CAPACITY, Table
@@ -95,6 +102,7 @@ class Store(RowWrites, SchemaChanges, Sequences):
         self._data_dir = data_dir
         self._state = state
         self._wal = wal
+        self.relation_locks = RelationLocks(state.txns)
         self._wlock = threading.RLock()
         self._seq_lock = threading.Lock()
         self._seq_runtime: dict[int, list] = {}  # oid -> [last_value, is_called, logged_value]
@@ -232,6 +240,7 @@ class Store(RowWrites, SchemaChanges, Sequences):
         PostgreSQL allows in a read-only transaction too (no subtransaction xid is assigned)."""
         if txn.xid is None:
             txn.xid = self._state.txns.assign(None)
+            self._state.txns.owners[txn.xid] = txn
             txn.own.add(txn.xid)
             txn.frames[0] = txn.xid
         return txn.xid
@@ -255,6 +264,7 @@ class Store(RowWrites, SchemaChanges, Sequences):
         self._forget(txn)
         if txn.xid is None:
             txn.state = "committed"
+            self.relation_locks.release_all(txn)
             return None
         if not txn.wrote_wal:  # only row locks: nothing logged, nothing to make durable
             self._state.txns.finish(sorted(txn.own), COMMITTED)
@@ -313,6 +323,7 @@ class Store(RowWrites, SchemaChanges, Sequences):
         self._forget(txn)
         txn.state = "aborted"
         if txn.xid is None:
+            self.relation_locks.release_all(txn)
             return
         if txn.wrote_wal:
             self._log((R.ABORT, txn.xid, txn.sub_xids()))
@@ -323,6 +334,7 @@ class Store(RowWrites, SchemaChanges, Sequences):
     def _forget(self, txn: Txn) -> None:
         with self._state.txns.lock:
             self._state.txns.active.discard(txn)
+            self.relation_locks.leaving(txn)
 
     def savepoint(self, txn: Txn) -> int:
         txn.frames.append(None)
@@ -346,12 +358,33 @@ class Store(RowWrites, SchemaChanges, Sequences):
         moved = _pop_levels(txn, token)
         if moved:
             txn.released.setdefault(token - 1, []).extend(moved)
+        if txn.lock_log:
+            self.relation_locks.fold_into(txn, token)
 
-    def wait_for(self, txn: Txn, xid: int, timeout_s: float | None) -> None:
-        self._state.txns.wait_for(txn, xid, timeout_s)
+    def wait_for(self, txn: Txn, on: object, timeout_s: float | None, deadline: float | None = None) -> None:
+        self._state.txns.wait_for(txn, on, timeout_s, deadline)
+
+    # -- relation locks (locks.py) ---------------------------------------------------------
+    def lock_relation(self, txn: Txn, rel_oid: int, mode: int, nowait: bool = False) -> bool:
+        return self.relation_locks.acquire(txn, rel_oid, mode, nowait)
+
+    def blockers(self, txn: Txn) -> list[Txn]:
+        """The transactions txn waits for now, for a row or a relation lock (pg_blocking_pids)."""
+        return self._state.txns.blockers_of(txn)
+
+    def strongly_locked(self, requests: tuple[tuple[int, int], ...]) -> bool:
+        return self.relation_locks.strongly_locked(requests)
+
+    def release_locks_after(self, txn: Txn, token: int) -> None:
+        """ROLLBACK TO the savepoint `token`: the relation locks taken since go (as PostgreSQL's).
+        Not part of rollback_to: a statement's retry keeps what its undone attempt locked."""
+        if txn.lock_log:
+            self.relation_locks.release_after(txn, token)
 
     # -- row locks -------------------------------------------------------------------------
     def _end_locks(self, txn: Txn) -> None:
+        """The transaction's end is visible: its row and relation locks go."""
+        self.relation_locks.release_all(txn)
         if not txn.locks:
             return
         with self._wlock:

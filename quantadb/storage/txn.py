@@ -17,12 +17,18 @@ A transaction gets its xid lazily on its first write (read-only transactions nev
 WAL). SAVEPOINT pushes a frame; the first write after it gets a new sub-xid; ROLLBACK TO
 aborts the sub-xids of the frames above; RELEASE folds them into the parent.
 
-Waits: a transaction blocked by another registers an edge waiter -> holder (top xids) in a
-wait-for graph; an edge that closes a cycle fails the waiter with DeadlockDetected at once.
+Waits: one waits-for graph for row locks and relation locks (locks.py). Every transaction has an
+identity, xid or not (PostgreSQL's virtual transaction id, `Txn.vxid`): a waiter is registered
+with what it waits on, an xid (a row or key another transaction holds: it waits for that
+transaction's owner to end) or a queued relation-lock request (it waits for the holders and
+earlier waiters the request conflicts with). A wait that closes a cycle, through waits of either
+kind in any mix, fails the waiter with DeadlockDetected at once; a waiter looks again after
+DEADLOCK_TIMEOUT_S (edges can appear while it waits: a holder's later request granted ahead).
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 
@@ -33,17 +39,20 @@ from quantadb.errors import DeadlockDetected, LockNotAvailable, QueryCanceled
 INVALID_XID, FROZEN_XID, FIRST_NORMAL_XID = 0, 2, 3
 IN_PROGRESS, COMMITTED, ABORTED = 0, 1, 2
 REPEATABLE_READ_LEVELS = ("repeatable read", "serializable")
+DEADLOCK_TIMEOUT_S = 1.0  # PostgreSQL's deadlock_timeout
+_VXIDS = itertools.count(1)
 
 
 class WouldBlock(Exception):
-    """A write met a row or key held by a running transaction; raised before any effect.
+    """A write met a row or key held by a running transaction (`on`: its xid), or a relation lock
+    request was queued (`on`: the locks.LockRequest); raised before any effect.
 
-    The engine calls `store.wait_for(txn, e.xid, timeout_s)` and then retries the statement.
+    The engine calls `store.wait_for(txn, e.on, timeout_s)` and then retries the statement.
     """
 
-    def __init__(self, xid: int) -> None:
-        super().__init__(f"blocked by transaction {xid}")
-        self.xid = xid
+    def __init__(self, on: object) -> None:
+        super().__init__(f"blocked by {on}")
+        self.on = on
 
 
 class RowChanged(Exception):
@@ -160,8 +169,9 @@ class Txn:
     the `cancel_event` a lock wait watches (its session's: one Event per session, not per
     transaction); everything else is storage's."""
 
-    __slots__ = ("cancel_event", "did_ddl", "frames", "isolation", "last_snapshot", "locks", "own", "read_only",
-                 "released", "snapshot", "snapshot_xmin", "state", "synchronous_commit", "wrote_wal", "xid")
+    __slots__ = ("cancel_event", "database", "did_ddl", "frames", "isolation", "last_snapshot", "lock_log", "locks",
+                 "own", "pid", "read_only", "rel_locks", "released", "snapshot", "snapshot_xmin", "state",
+                 "synchronous_commit", "vxid", "wrote_wal", "xid")
 
     def __init__(self, isolation: str, read_only: bool, cancel_event: threading.Event | None = None) -> None:
         self.isolation = isolation.lower()
@@ -178,6 +188,11 @@ class Txn:
         self.wrote_wal = False
         self.did_ddl = False
         self.locks: list[tuple[int, int]] = []  # (rel_oid, rowid) row locks held
+        self.rel_locks: dict[int, int] = {}  # relation OID -> bitmask of lock modes held (locks.py)
+        self.lock_log: list[tuple[int, int, int, bool]] = []  # (savepoint level, relation, mode, fast path)
+        self.vxid = next(_VXIDS)  # identity in the waits-for graph and pg_locks, xid or not
+        self.pid = 0  # the engine's: its session (pg_locks, deadlock reports)
+        self.database = 0
         self.state = "active"  # active, committing, committed, aborted
 
     @property
@@ -201,7 +216,8 @@ class TxnManager:
         self.held: dict[int, int] = {}  # horizon floors held by reads without a Txn -> how many
         self.ended = 0  # counts finish() and note() of a running xid: what can change a snapshot
         self.lock = threading.Lock()
-        self._waits: dict[int, int] = {}  # waiter key -> holder top xid
+        self._waits: dict[Txn, object] = {}  # waiter -> the xid or LockRequest it waits on
+        self.owners: dict[int, Txn] = {}  # top xid -> its transaction (this node's own)
         self._wakeups: dict[int, threading.Condition] = {}  # xid waited for -> its waiters' condition
 
     # -- xids ---------------------------------------------------------------------------
@@ -240,6 +256,7 @@ class TxnManager:
             self.running.difference_update(xids)
             self.running_tops.difference_update(xids)
             for x in xids:  # wake only the waiters of these xids, not every lock waiter per commit
+                self.owners.pop(x, None)
                 wakeup = self._wakeups.pop(x, None)
                 if wakeup is not None:
                     wakeup.notify_all()
@@ -299,41 +316,90 @@ class TxnManager:
                 del self.held[floor]
 
     # -- waits ----------------------------------------------------------------------------
-    def wait_for(self, txn: Txn, xid: int, timeout_s: float | None) -> None:
-        waiter = txn.xid if txn.xid is not None else -id(txn)
-        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+    def wait_for(self, txn: Txn, on: object, timeout_s: float | None, deadline: float | None = None) -> None:
+        """Wait until `on` (an xid, or a queued LockRequest) no longer blocks txn. lock_timeout
+        (timeout_s) -> LockNotAvailable; statement_timeout (`deadline`, time.monotonic()) or a
+        cancel -> QueryCanceled; a waits-for cycle -> DeadlockDetected. A request not granted
+        when the wait fails leaves the queue."""
+        lock_deadline = None if timeout_s is None else time.monotonic() + timeout_s
         with self.lock:
-            if self.clog.get(xid) != IN_PROGRESS or xid in txn.own:
-                return
-            holder = self.clog.top(xid)
-            node, seen = holder, set()
-            while node in self._waits and node not in seen:
-                seen.add(node)
-                node = self._waits[node]
-                if node == waiter:
-                    raise DeadlockDetected(
-                        "deadlock detected",
-                        detail=f"Process waiting for transaction {holder} is blocked by a transaction "
-                               f"that waits for this one.",
-                        hint="See server log for query details.")
-            self._waits[waiter] = holder
             try:
-                while self.clog.get(xid) == IN_PROGRESS:
+                if self._unblocked(txn, on):
+                    return
+                self._check_deadlock(txn, on)
+                self._waits[txn] = on
+                look_again = time.monotonic() + DEADLOCK_TIMEOUT_S
+                while not self._unblocked(txn, on):
                     if txn.cancel_event.is_set():
                         raise QueryCanceled("canceling statement due to user request")
-                    step = 0.05
+                    now, step = time.monotonic(), 0.05
                     if deadline is not None:
-                        left = deadline - time.monotonic()
-                        if left <= 0:
+                        if now >= deadline:
+                            raise QueryCanceled("canceling statement due to statement timeout")
+                        step = min(step, deadline - now)
+                    if lock_deadline is not None:
+                        if now >= lock_deadline:
                             raise LockNotAvailable("canceling statement due to lock timeout")
-                        step = min(step, left)
-                    wakeup = self._wakeups.get(xid)
-                    if wakeup is None:
-                        wakeup = self._wakeups[xid] = threading.Condition(self.lock)
-                    wakeup.wait(step)
+                        step = min(step, lock_deadline - now)
+                    if now >= look_again:
+                        self._check_deadlock(txn, on)
+                        look_again = float("inf")
+                    self._wakeup(on).wait(step)
             finally:
-                self._waits.pop(waiter, None)
+                self._waits.pop(txn, None)
+                if not isinstance(on, int):
+                    on.abandon()
 
-    def waiting(self) -> dict[int, int]:
+    def _unblocked(self, txn: Txn, on: object) -> bool:
+        if isinstance(on, int):
+            return self.clog.get(on) != IN_PROGRESS or on in txn.own
+        return on.granted_now()
+
+    def _wakeup(self, on: object) -> threading.Condition:
+        if not isinstance(on, int):
+            return on.wakeup()
+        wakeup = self._wakeups.get(on)
+        if wakeup is None:
+            wakeup = self._wakeups[on] = threading.Condition(self.lock)
+        return wakeup
+
+    def _blockers(self, on: object) -> list[Txn]:
+        if isinstance(on, int):
+            owner = self.owners.get(self.clog.top(on))
+            return [owner] if owner is not None else []
+        return on.blockers()
+
+    def _check_deadlock(self, txn: Txn, on: object) -> None:
+        """Does waiting on `on` close a cycle? Then fail with PostgreSQL's report of it."""
+        stack = [(b, [(txn, on)]) for b in self._blockers(on)]
+        seen: set[Txn] = set()
+        while stack:
+            node, path = stack.pop()
+            if node is txn:
+                lines = [f"Process {w.pid} waits for {_describe(self, what)}; blocked by process "
+                         f"{path[(i + 1) % len(path)][0].pid}." for i, (w, what) in enumerate(path)]
+                raise DeadlockDetected("deadlock detected", detail="\n".join(lines),
+                                       hint="See server log for query details.")
+            if node in seen:
+                continue
+            seen.add(node)
+            waits_on = self._waits.get(node)
+            if waits_on is not None:
+                stack.extend((b, path + [(node, waits_on)]) for b in self._blockers(waits_on))
+
+    def waiting(self) -> dict[Txn, object]:
+        """Each waiting transaction -> the xid or LockRequest it waits on."""
         with self.lock:
             return dict(self._waits)
+
+    def blockers_of(self, txn: Txn) -> list[Txn]:
+        """The transactions txn waits for now (pg_blocking_pids)."""
+        with self.lock:
+            on = self._waits.get(txn)
+            return [] if on is None else self._blockers(on)
+
+
+def _describe(txns: TxnManager, on: object) -> str:
+    if isinstance(on, int):
+        return f"ShareLock on transaction {txns.clog.top(on)}"
+    return on.describe()

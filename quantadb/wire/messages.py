@@ -302,11 +302,22 @@ def on_parse(conn: "Connection", body: bytes) -> Wait:
     name, sql, oids = frontend.decode_parse(body, ctx.py_encoding, ctx.client_encoding)
     try:
         session.parse(name, sql, oids)
+    except RunInWorker:  # its tables are locked by another transaction: wait on a worker thread
+        return _parse_in_worker(conn, name, sql, oids)
     except Exception as exc:
         _failed(conn, exc)
         return None
     conn.send(backend.PARSE_COMPLETE)
     return None
+
+
+async def _parse_in_worker(conn: "Connection", name: str, sql: str, oids: list[int]) -> None:
+    try:
+        await conn.in_worker(conn.session.parse, name, sql, oids)
+    except Exception as exc:
+        _failed(conn, exc)
+        return
+    conn.send(backend.PARSE_COMPLETE)
 
 
 def on_bind(conn: "Connection", body: bytes) -> Wait:

@@ -5,6 +5,8 @@ with ROLLBACK TO."""
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 
 import psycopg
@@ -85,20 +87,25 @@ def test_a_plan_bound_on_uncommitted_ddl_is_not_shared(server) -> None:
         a.execute("BEGIN")
         a.execute(f"ALTER TABLE {t} ADD CONSTRAINT small CHECK (v < 100)")
         a.execute(update, [5, 1], prepare=True)
-        c.execute(update, [500, 2], prepare=True)  # PostgreSQL would wait for A's lock on the table
+        waiting = threading.Thread(target=lambda: c.execute(update, [500, 2], prepare=True))
+        waiting.start()  # it waits for A's lock on the table, as in PostgreSQL
+        while a.execute("SELECT count(*) FROM pg_locks WHERE NOT granted").fetchone() != (1,):
+            time.sleep(0.01)
         a.execute("ROLLBACK")
+        waiting.join(30)
         assert c.execute(f"SELECT id, v FROM {t} ORDER BY id").fetchall() == [(1, 1), (2, 500)]
 
 
 def test_a_plan_bound_on_an_old_repeatable_read_snapshot_is_not_shared(server) -> None:
     """A REPEATABLE READ transaction binds on its snapshot, which does not see a CHECK committed
-    since: that plan is its own, and a fresh session still checks the constraint."""
+    since: that plan is its own, and a fresh session still checks the constraint. (Its snapshot is
+    taken on another table: a lock on this one would make the ALTER wait for it.)"""
     with psycopg.connect(server.dsn, autocommit=True) as a, psycopg.connect(server.dsn, autocommit=True) as b, \
             psycopg.connect(server.dsn, autocommit=True) as c:
-        t = _table(a)
+        t, other = _table(a), _table(a)
         update = f"UPDATE {t} SET v = %s WHERE id = %s"
         a.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
-        a.execute(f"SELECT 1 FROM {t}")
+        a.execute(f"SELECT 1 FROM {other}")
         b.execute(f"ALTER TABLE {t} ADD CONSTRAINT small CHECK (v < 100)")
         a.execute(update, [5, 1], prepare=True)
         a.execute("ROLLBACK")

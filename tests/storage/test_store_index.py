@@ -46,7 +46,7 @@ def test_conflict_with_in_progress_insert_would_block(store):
     insert(store, t1, oid, [1])
     with pytest.raises(WouldBlock) as e:
         insert(store, t2, oid, [1])
-    assert e.value.xid == t1.xid
+    assert e.value.on == t1.xid
     store.abort(t1)
     insert(store, t2, oid, [1])  # the aborted row never conflicts
 

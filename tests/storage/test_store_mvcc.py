@@ -62,7 +62,7 @@ def test_write_write_conflict_would_block_then_row_changed(store, table):
     lsn = store.current_lsn
     with pytest.raises(WouldBlock) as e:
         store.update(t2, table, target, cols([1], ["t2"]), snap2)
-    assert e.value.xid == t1.xid and store.current_lsn == lsn  # no effect before the raise
+    assert e.value.on == t1.xid and store.current_lsn == lsn  # no effect before the raise
     store.commit(t1).result()
     with pytest.raises(RowChanged):
         store.update(t2, table, target, cols([1], ["t2"]), snap2)
@@ -98,7 +98,7 @@ def test_wait_for_wakes_on_commit(store, table):
     with pytest.raises(WouldBlock) as e:
         store.delete(t2, table, _rowid(store, t2, table, 1), snap2)
     done = []
-    waiter = threading.Thread(target=lambda: (store.wait_for(t2, e.value.xid, 10), done.append(True)))
+    waiter = threading.Thread(target=lambda: (store.wait_for(t2, e.value.on, 10), done.append(True)))
     waiter.start()
     store.commit(t1).result()
     waiter.join(10)
@@ -250,9 +250,9 @@ def test_waiter_wakes_when_the_blocking_subtransaction_rolls_back(store, table):
     snap2 = store.snapshot(t2)
     with pytest.raises(WouldBlock) as e:
         store.delete(t2, table, _rowid(store, t2, table, 3), snap2)
-    assert e.value.xid != t1.xid  # the subtransaction's xid
+    assert e.value.on != t1.xid  # the subtransaction's xid
     store.rollback_to(t1, sp)
-    store.wait_for(t2, e.value.xid, 1)  # returns at once: that xid is aborted
+    store.wait_for(t2, e.value.on, 1)  # returns at once: that xid is aborted
     assert store.delete(t2, table, _rowid(store, t2, table, 3), store.snapshot(t2)) == 1
 
 

@@ -22,6 +22,7 @@ from quantadb.engine.ddl.objects import (
 from quantadb.engine.ddl.matviews import create_matview, refresh_matview
 from quantadb.engine.ddl.sequences import create_sequence
 from quantadb.engine.ddl.tables import create_table, create_table_as
+from quantadb.engine.locking import lock_ddl_targets
 from quantadb.engine.results import Result
 from quantadb.sql import ddl_stmts as D
 
@@ -37,6 +38,7 @@ _EXECUTORS = {
 
 
 def run_ddl(session: "Session", stmt: D.DdlStmt) -> Result:
+    lock_ddl_targets(session, stmt)
     return _EXECUTORS[type(stmt)](session, stmt)
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from quantadb.engine.pg_catalog.tables import TABLES, Row, rows
 from quantadb.engine.settings import BOUNDS, ENUM_VALUES, SETTINGS
+from quantadb.storage.locks import MODE_NAMES
 from quantadb.sql.catalog import register_relation_function
 
 if TYPE_CHECKING:
@@ -127,10 +128,17 @@ def index_stats(session: "Session") -> Iterator[Row]:
 
 @rows("pg_catalog.pg_locks")
 def pg_locks(session: "Session") -> Iterator[Row]:
-    """Advisory locks held, and each session's own virtual transaction lock."""
+    """Relation locks held and awaited (storage/locks.py), advisory locks held, and each session's
+    own virtual transaction lock."""
     for other in list(session.db.sessions.values()):
-        yield {"locktype": "virtualxid", "virtualxid": f"{other.pid}/1", "virtualtransaction": f"{other.pid}/1",
+        txn = other.state.txn
+        vxid = f"{other.pid}/{txn.vxid if txn is not None else 1}"
+        yield {"locktype": "virtualxid", "virtualxid": vxid, "virtualtransaction": vxid,
                "pid": other.pid, "mode": "ExclusiveLock", "granted": True, "fastpath": True}
+    for txn, rel, mode, granted, fast in session.store.relation_locks.locks():
+        yield {"locktype": "relation", "database": txn.database, "relation": rel,
+               "virtualtransaction": f"{txn.pid}/{txn.vxid}", "pid": txn.pid, "mode": MODE_NAMES[mode],
+               "granted": granted, "fastpath": fast}
     for key, (pid, _count) in list(session.db.advisory_holders.items()):
         yield {"locktype": "advisory", "database": session.database_oid, "classid": key >> 32,
                "objid": key & 0xFFFFFFFF, "objsubid": 1, "virtualtransaction": f"{pid}/1", "pid": pid,
