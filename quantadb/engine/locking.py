@@ -11,12 +11,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from quantadb.engine.results import Result
-from quantadb.errors import LockNotAvailable, NoActiveSqlTransaction, UndefinedTable, WrongObjectType
+from quantadb.errors import (LockNotAvailable, NoActiveSqlTransaction, ReadOnlySqlTransaction, UndefinedTable,
+                             WrongObjectType)
 from quantadb.sql import ddl_stmts as D
 from quantadb.sql.utility_stmts import LockStmt
 from quantadb.storage.catalog import RelationDef
-from quantadb.storage.locks import (ACCESS_EXCLUSIVE, EXCLUSIVE, MODES_BY_WORDS, SHARE, SHARE_ROW_EXCLUSIVE,
-                                    SHARE_UPDATE_EXCLUSIVE)
+from quantadb.storage.locks import (ACCESS_EXCLUSIVE, EXCLUSIVE, MODES_BY_WORDS, ROW_EXCLUSIVE, SHARE,
+                                    SHARE_ROW_EXCLUSIVE, SHARE_UPDATE_EXCLUSIVE)
 
 if TYPE_CHECKING:
     from quantadb.engine.session import Session
@@ -37,6 +38,8 @@ def run_lock(session: "Session", u: LockStmt) -> Result:
     if not session.state.block:
         raise NoActiveSqlTransaction("LOCK TABLE can only be used in transaction blocks")
     mode = MODES_BY_WORDS[u.mode]
+    if mode > ROW_EXCLUSIVE and session.db.read_only:  # a replica: nothing there may write
+        raise ReadOnlySqlTransaction("cannot execute LOCK TABLE during recovery")
     catalog = session.catalog()
     for parts in u.tables:
         hit = catalog.resolve_relation(parts)

@@ -299,11 +299,10 @@ def _close(session: "Session", u: U.CloseStmt, portal, inline) -> Result:
 def _vacuum(session: "Session", u: U.VacuumStmt, portal, inline) -> Result:
     """VACUUM hands the tables to the maintenance thread, which compacts them as soon as no
     statement runs (row ids change; see engine/maintenance.py), and returns once it has."""
-    if u.analyze_only:
-        return Result(tag="ANALYZE")
-    session.require_no_block("VACUUM")
-    if inline:
-        raise RunInWorker()
+    if not u.analyze_only:
+        session.require_no_block("VACUUM")
+        if inline:
+            raise RunInWorker()
     catalog = session.catalog()
     oids = []
     for parts in u.tables:
@@ -312,6 +311,8 @@ def _vacuum(session: "Session", u: U.VacuumStmt, portal, inline) -> Result:
             raise UndefinedTable(f'relation "{".".join(parts)}" does not exist')
         oids.append(hit.relation.oid)
         lock_relation(session, hit.relation, SHARE_UPDATE_EXCLUSIVE)
+    if u.analyze_only:  # statistics are not kept: the lock and the names' checks are all it does
+        return Result(tag="ANALYZE")
     done = session.db.maintenance.request_vacuum(oids or None)
     check = session.check_cancel_fn()
     with session.db.gate.released():  # the vacuum waits until no statement holds the gate

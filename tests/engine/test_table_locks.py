@@ -8,6 +8,7 @@ given by its DSN)."""
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 import uuid
@@ -22,12 +23,14 @@ class Client:
     def __init__(self, dsn: str) -> None:
         self.conn = psycopg.connect(dsn, autocommit=True)
         self.pid = self.conn.info.backend_pid
+        self.detail: str | None = None  # the last error's DETAIL
 
     def q(self, sql: str, params: tuple | None = None, *, prepare: bool | None = None):
         """Rows for a query, the command tag otherwise, ("ERR", SQLSTATE, message) for an SQL error."""
         try:
             cur = self.conn.execute(sql, params, prepare=prepare)
         except psycopg.Error as exc:
+            self.detail = exc.diag.message_detail
             return ("ERR", exc.sqlstate, exc.diag.message_primary)
         return cur.fetchall() if cur.description is not None else cur.statusmessage
 
@@ -195,6 +198,14 @@ def test_deadlock_between_two_lock_tables(clients):
     first = Waiting(a, obs, f"LOCK TABLE {t2}")
     second = b.q(f"LOCK TABLE {t1}")
     _one_deadlocks(a, b, first, second, "LOCK TABLE", "LOCK TABLE")
+    failed = b if isinstance(second, tuple) else a
+    other = a if failed is b else b
+    lines = failed.detail.split("\n")
+    assert len(lines) == 2
+    assert re.fullmatch(rf"Process {failed.pid} waits for AccessExclusiveLock on relation \d+ of database \d+; "
+                        rf"blocked by process {other.pid}\.", lines[0])
+    assert re.fullmatch(rf"Process {other.pid} waits for AccessExclusiveLock on relation \d+ of database \d+; "
+                        rf"blocked by process {failed.pid}\.", lines[1])
 
 
 def _one_deadlocks(a: Client, b: Client, first: Waiting, second, first_done, second_done) -> None:
@@ -299,3 +310,37 @@ def test_prepared_statement_after_a_concurrent_alter_sees_the_new_table(clients)
     reader = Waiting(b, obs, f"SELECT * FROM {t} WHERE id = 2", prepare=True)
     a.q("COMMIT")
     assert reader.join() == [(2, 3)]
+
+
+def test_create_index_blocks_writers_not_readers(clients):
+    a, b, obs, _ = clients
+    t = _table(a)
+    a.q("BEGIN")
+    a.q(f"CREATE INDEX ON {t} (v)")
+    assert b.q(f"SELECT v FROM {t} WHERE id = 2") == [(20,)]  # Share does not conflict with AccessShare
+    writer = Waiting(b, obs, f"UPDATE {t} SET v = 21 WHERE id = 2")
+    a.q("COMMIT")
+    assert writer.join() == "UPDATE 1"
+
+
+def test_add_foreign_key_takes_share_row_exclusive_on_both_tables(clients):
+    a, b, obs, _ = clients
+    parent, child = _table(a), _table(a)
+    a.q("BEGIN")
+    assert a.q(f"ALTER TABLE {child} ADD CONSTRAINT {child}_fk FOREIGN KEY (id) REFERENCES {parent} (id)") == \
+        "ALTER TABLE"
+    assert b.q(f"SELECT count(*) FROM {parent}") == [(2,)]
+    assert b.q(f"SELECT count(*) FROM {child}") == [(2,)]
+    writer = Waiting(b, obs, f"INSERT INTO {parent} VALUES (3, 30)")
+    a.q("COMMIT")
+    assert writer.join() == "INSERT 0 1"
+
+
+def test_analyze_takes_share_update_exclusive(clients):
+    a, b, _, _ = clients
+    t = _table(a)
+    a.q("BEGIN")
+    assert a.q(f"ANALYZE {t}") == "ANALYZE"
+    assert b.q(f"SELECT mode FROM pg_locks WHERE relation = '{t}'::regclass") == [("ShareUpdateExclusiveLock",)]
+    a.q("COMMIT")
+    assert a.q("ANALYZE no_such_table_here") == ("ERR", "42P01", 'relation "no_such_table_here" does not exist')
