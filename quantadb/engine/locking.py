@@ -72,6 +72,9 @@ def lock_ddl_targets(session: "Session", stmt: D.DdlStmt) -> None:
             targets = [(n, ACCESS_EXCLUSIVE) for n in names]
         case D.Truncate(tables):
             targets = [(n, ACCESS_EXCLUSIVE) for n in tables]
+        case D.CreateTable(columns=columns, constraints=constraints):  # REFERENCES: the referenced tables
+            specs = [*constraints, *(c for col in columns for c in col.constraints)]
+            targets = [(c.ref_table, SHARE_ROW_EXCLUSIVE) for c in specs if c.kind == "f"]
         case D.CreateIndex(table=table):
             targets = [(table, SHARE)]
         case D.RefreshMatView(name, concurrently=concurrently):
@@ -87,11 +90,12 @@ def lock_ddl_targets(session: "Session", stmt: D.DdlStmt) -> None:
         hit = catalog.resolve_relation(list(name))
         if hit is not None and hit.relation is not None:
             rel = hit.relation
-            if rel.kind == "i" and isinstance(stmt, D.DropObjects):  # DROP INDEX: its table too
-                table = catalog.relation(rel.table_oid)
-                if table is not None:
-                    lock_relation(session, table, ACCESS_EXCLUSIVE)
             lock_relation(session, rel, mode)
+            if isinstance(stmt, D.DropObjects):  # DROP INDEX: its table; DROP TABLE: those whose keys it drops
+                others = [catalog.relation(rel.table_oid)] if rel.kind == "i" else catalog.referencing(rel.oid)
+                for other in others:
+                    if other is not None and other.oid != rel.oid:
+                        lock_relation(session, other, ACCESS_EXCLUSIVE)
 
 
 def _alter_mode(kind: str, action: D.AlterAction) -> int:

@@ -334,6 +334,12 @@ def test_add_foreign_key_takes_share_row_exclusive_on_both_tables(clients):
     writer = Waiting(b, obs, f"INSERT INTO {parent} VALUES (3, 30)")
     a.q("COMMIT")
     assert writer.join() == "INSERT 0 1"
+    a.q("BEGIN")
+    a.q(f"CREATE TABLE {child}_2 (id int REFERENCES {parent})")  # the same on the referenced table
+    assert b.q(f"SELECT count(*) FROM {parent}") == [(3,)]
+    writer = Waiting(b, obs, f"DELETE FROM {parent} WHERE id = 3")
+    a.q("COMMIT")
+    assert writer.join() == "DELETE 1"
 
 
 def test_analyze_takes_share_update_exclusive(clients):
