@@ -121,6 +121,7 @@ class Session(TransactionBlocks):
         self.query_started_us = 0  # statement_timestamp() and query_start: µs since 2000-01-01 UTC
         self._blocked_on: object = 0  # WouldBlock.on an inline attempt met, for the worker's attempt to wait for
         self._started_monotonic = 0.0  # the running statement's start (statement_timeout of lock waits)
+        self._strong = self.store.relation_locks.strong  # relations strongly locked (mostly none: one test)
         self.backend_start = time.time()
         self.client_addr: str | None = startup.get("_client_addr")
         self._format: FormatContext | None = None
@@ -539,7 +540,7 @@ class Session(TransactionBlocks):
             bound = S.bind(self, stmt, portal.prepared.param_types)
             # no relation lock either, unless a strong one is held or awaited on what it reads: then
             # it begins a transaction, takes its locks and waits as any statement
-            if bound.txn_free and not self.store.strongly_locked(bound.relation_locks):
+            if bound.txn_free and not (self._strong and self.store.strongly_locked(bound.relation_locks)):
                 floor = self.store.hold_horizon()  # what an active Txn's snapshot would hold
                 try:
                     with self.db.gate.shared():
@@ -632,9 +633,10 @@ class Session(TransactionBlocks):
     def _lock_relations(self, txn: Any, bound: S.Bound) -> bool:
         """Take the plan's relation locks (WouldBlock when one is queued); False when the catalog
         changed since the plan was bound."""
-        lock = self.store.lock_relation
+        held = txn.rel_locks
         for rel, mode in bound.relation_locks:
-            lock(txn, rel, mode)
+            if not held.get(rel, 0) >> mode & 1:  # most statements of a transaction: held already
+                self.store.lock_relation(txn, rel, mode)
         return bound.catalog_version == self.store.catalog.version
 
     def wait_for(self, txn: Any, on: object) -> None:

@@ -264,6 +264,10 @@ def plan_parts(plan: P.Plan) -> PlanParts:
             stack.append(node.cte.plan)
             if node.cte.recursive_plan is not None:
                 slow = True  # iterations are unbounded
+    # the target's own scan needs no AccessShare beside its RowExclusive (PostgreSQL takes one lock
+    # per range table entry, and they are one entry)
+    written = {rel for rel, mode in relation_locks if mode == ROW_EXCLUSIVE}
+    relation_locks = {(rel, mode) for rel, mode in relation_locks if rel not in written or mode != ACCESS_SHARE}
     return PlanParts(slow, tuple(scanned), may_write, index_reads, writers, locks, tuple(sorted(relation_locks)))
 
 

@@ -242,6 +242,15 @@ class RelationLocks:
         """The transaction's end is visible: let its locks go."""
         if not txn.rel_locks and not self._queues:
             return
+        if not self.strong and not self._queues:  # no mark to undo, nobody to wake: no lock to take
+            self.ending.discard(txn)  # one step under the GIL, as the scans' copies of the set
+            txn.rel_locks.clear()
+            txn.lock_log.clear()
+            if self.strong or self._queues:  # a strong requester came meanwhile, may have seen them: wake it
+                with self._lock:
+                    for rel in list(self._queues):
+                        self._notify(rel)
+            return
         with self._lock:
             self.ending.discard(txn)
             for request in [r for queue in self._queues.values() for r in queue if r.txn is txn]:
