@@ -220,8 +220,14 @@ def requested_privileges(text: str, kind: str = "table") -> list[tuple[str, bool
     return out
 
 
-def check(session: "Session", needs: tuple[tuple[int, str], ...]) -> None:
-    if not needs or session.superuser and all(len(letter) == 1 for _, letter in needs):
+def superuser_passes(needs: tuple[tuple[int, str], ...]) -> bool:
+    """Does a superuser pass `check` at once? Not inside a SECURITY DEFINER function, whose
+    owner's privileges count ("r@owner"). Decided once per plan."""
+    return all(len(letter) == 1 for _, letter in needs)
+
+
+def check(session: "Session", needs: tuple[tuple[int, str], ...], superuser_passes: bool = True) -> None:
+    if not needs or superuser_passes and session.superuser:
         return
     catalog = session.catalog()
     for oid, letter in needs:

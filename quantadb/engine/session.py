@@ -120,7 +120,6 @@ class Session(TransactionBlocks):
         self.query_text = ""
         self.query_started_us = 0  # statement_timestamp() and query_start: µs since 2000-01-01 UTC
         self._blocked_on: object = 0  # WouldBlock.on an inline attempt met, for the worker's attempt to wait for
-        self._started_monotonic = 0.0  # the running statement's start (statement_timeout of lock waits)
         self._strong = self.store.relation_locks.strong  # relations strongly locked (mostly none: one test)
         self.backend_start = time.time()
         self.client_addr: str | None = startup.get("_client_addr")
@@ -322,7 +321,7 @@ class Session(TransactionBlocks):
         parse analysis it takes the relation locks, so the types are those the execution will see:
         behind a concurrent ALTER it waits (on a worker thread) and binds again."""
         txn = self._ensure_txn()
-        self._started_monotonic = time.monotonic()
+        self.query_started_us = S.now_us()  # statement_timeout of a lock wait counts from here
         while True:
             try:
                 bound = self.bind_locked(prepared)
@@ -484,7 +483,6 @@ class Session(TransactionBlocks):
             self._cancel.clear()
         self.state_name = "active"
         self.query_started_us = S.now_us()
-        self._started_monotonic = time.monotonic()
         if not self.state.started_us:  # the statement that begins a transaction gives now() its start
             self.state.started_us = self.query_started_us
         try:
@@ -642,7 +640,9 @@ class Session(TransactionBlocks):
     def wait_for(self, txn: Any, on: object) -> None:
         """Wait for a row or relation lock (WouldBlock.on), under lock_timeout and statement_timeout."""
         timeout_ms = int(self.settings.get("statement_timeout") or 0)
-        deadline = self._started_monotonic + timeout_ms / 1000 if timeout_ms > 0 else None
+        # the statement's start, on the clock the wait reads (no monotonic reading per statement)
+        elapsed_s = (S.now_us() - self.query_started_us) / 1e6
+        deadline = time.monotonic() + timeout_ms / 1000 - elapsed_s if timeout_ms > 0 else None
         self.store.wait_for(txn, on, self.lock_timeout_s(), deadline)
 
     def lock_timeout_s(self) -> float | None:

@@ -108,6 +108,7 @@ class Bound:
     # (relation OID, lock mode) the session takes before running it, as PostgreSQL's: AccessShare
     # on each table read, RowShare on one read FOR UPDATE/SHARE, RowExclusive on a target
     relation_locks: tuple[tuple[int, int], ...] = ()
+    superuser_passes: bool = True  # privileges.superuser_passes(needs): decided once per plan
 
     def heavy(self, store) -> bool:
         """Run on a worker thread? Decided per execution: the tables may have grown since planning."""
@@ -172,11 +173,12 @@ def _bind_plan(session: "Session", stmt: Statement, param_types: list[SqlType], 
     parts = plan_parts(plan)
     point = point_read(plan)
     write = point_write(plan, session.store)
-    bound = Bound(plan, columns, params, version, context, privileges.required(plan), parts.slow, parts.scanned,
+    needs = privileges.required(plan)
+    bound = Bound(plan, columns, params, version, context, needs, parts.slow, parts.scanned,
                   point, write, parts.may_write,
                   txn_free=point is not None or not (parts.may_write or parts.index_reads),
                   writes_once=_writes_once(session, plan, parts, queries.catalog),
-                  relation_locks=parts.relation_locks)
+                  relation_locks=parts.relation_locks, superuser_passes=privileges.superuser_passes(needs))
     if shared:
         if len(session.db.plan_cache) > 2000:
             session.db.plan_cache.clear()
@@ -291,7 +293,7 @@ def execute(session: "Session", portal: "Portal", inline: bool, bound: Bound | N
         if inline:
             raise RunInWorker()
         return ddl.run_ddl(session, bind_ddl(stmt.ast, stmt.text))
-    privileges.check(session, bound.needs)
+    privileges.check(session, bound.needs, bound.superuser_passes)
     if inline and bound.heavy(session.store):
         raise RunInWorker()
     if portal.literals is not None:  # an auto-parameterized statement: decode with the inferred types

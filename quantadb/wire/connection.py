@@ -88,7 +88,8 @@ class Connection(asyncio.BufferedProtocol):
         self.out: list[bytes] = []
         # queue a message for the next flush: the list's own append, no Python frame per message
         self.send: Callable[[bytes], None] = self.out.append
-        self.answered = False  # the output holds a ReadyForQuery: it answers a whole request
+        # the output holds a ReadyForQuery (answers a whole request): its status, 'I', 'T' or 'E'
+        self.answered: str | bool = False
         self.shapes = ShapeCache()
         self.tls = False
         self.counted = False
@@ -212,7 +213,7 @@ class Connection(asyncio.BufferedProtocol):
             self._close()
             return
         if self.answered:
-            self._await_request()
+            self._await_request(self.answered)
         self.flush()
         if self._reading_paused and not self.write_paused:
             self._reading_paused = False
@@ -220,16 +221,16 @@ class Connection(asyncio.BufferedProtocol):
         if self.server.shutting_down and not msgs.buffered:
             self._close(AdminShutdown("terminating connection due to administrator command"))
 
-    def _await_request(self) -> None:
-        """The client was answered (ReadyForQuery): arm the idle timeout its transaction state
-        calls for, if set. The next input disarms it."""
+    def _await_request(self, status: str) -> None:
+        """The client was answered (ReadyForQuery with `status`): arm the idle timeout its
+        transaction state calls for, if set. The next input disarms it."""
         settings = self.session.settings
         version, idle, idle_in_transaction = self._idle_limits
         if version != settings.version:
             idle = int(settings.get("idle_session_timeout") or 0)
             idle_in_transaction = int(settings.get("idle_in_transaction_session_timeout") or 0)
             self._idle_limits = (settings.version, idle, idle_in_transaction)
-        in_block = self.session.transaction_status != "I"
+        in_block = status != "I"
         ms = idle_in_transaction if in_block else idle
         if ms > 0:
             error = (IdleInTransactionSessionTimeout("terminating connection due to idle-in-transaction timeout")

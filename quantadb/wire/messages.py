@@ -261,8 +261,9 @@ def _ready(conn: "Connection", end: Callable[..., Future | None], *args: Any) ->
 
 
 def _send_ready(conn: "Connection") -> None:
-    conn.send(backend.READY[conn.session.transaction_status])
-    conn.answered = True
+    status = conn.session.transaction_status
+    conn.send(backend.READY[status])
+    conn.answered = status
 
 
 async def _ready_after(conn: "Connection", done: Future) -> None:

@@ -102,7 +102,7 @@ async def start(conn: "Connection") -> None:
         conn.send(backend.parameter_status(name, value))
     conn.send(backend.backend_key_data(conn.pid, conn.secret))
     conn.send(backend.ready_for_query(session.transaction_status))
-    conn.answered = True  # the idle timeout starts (see Connection._await_request)
+    conn.answered = session.transaction_status  # the idle timeout starts (see Connection._await_request)
     log.debug("[wire] session pid=%d user=%s database=%s from %s%s", conn.pid, user, database,
               conn.address, " (TLS)" if conn.tls else "")
 
