@@ -9,55 +9,10 @@ from __future__ import annotations
 
 import os
 import re
-import threading
-import time
 import uuid
 
-import psycopg
 import pytest
-
-HANG_S = 30.0  # bound for anything that must end; never asserted as a duration
-
-
-class Client:
-    def __init__(self, dsn: str) -> None:
-        self.conn = psycopg.connect(dsn, autocommit=True)
-        self.pid = self.conn.info.backend_pid
-        self.detail: str | None = None  # the last error's DETAIL
-
-    def q(self, sql: str, params: tuple | None = None, *, prepare: bool | None = None):
-        """Rows for a query, the command tag otherwise, ("ERR", SQLSTATE, message) for an SQL error."""
-        try:
-            cur = self.conn.execute(sql, params, prepare=prepare)
-        except psycopg.Error as exc:
-            self.detail = exc.diag.message_detail
-            return ("ERR", exc.sqlstate, exc.diag.message_primary)
-        return cur.fetchall() if cur.description is not None else cur.statusmessage
-
-
-class Waiting:
-    """One statement on a thread that must wait for a relation lock: pg_locks shows its request
-    not granted before the constructor returns."""
-
-    def __init__(self, client: Client, observer: Client, sql: str, *, prepare: bool | None = None) -> None:
-        self.result = None
-        self.done = threading.Event()
-        self.thread = threading.Thread(target=self._run, args=(client, sql, prepare), daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + HANG_S
-        while observer.q("SELECT count(*) FROM pg_locks WHERE pid = %s AND NOT granted", (client.pid,)) != [(1,)]:
-            assert not self.done.is_set(), f"did not wait: {sql} -> {self.result}"
-            assert time.monotonic() < deadline, f"never waited: {sql}"
-            time.sleep(0.01)
-
-    def _run(self, client: Client, sql: str, prepare: bool | None) -> None:
-        self.result = client.q(sql, prepare=prepare)
-        self.done.set()
-
-    def join(self):
-        self.thread.join(HANG_S)
-        assert not self.thread.is_alive(), "the waiting statement never returned"
-        return self.result
+from concurrency import Client, Waiting
 
 
 @pytest.fixture

@@ -1,0 +1,72 @@
+"""Clients for the concurrency tests: connections that return what a statement gave (rows, tag
+or error) instead of raising, and a statement run on a thread that must wait for another
+transaction."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import psycopg
+
+HANG_S = 30.0  # bound for anything that must end; never asserted as a duration
+
+
+class Client:
+    def __init__(self, dsn: str) -> None:
+        self.conn = psycopg.connect(dsn, autocommit=True)
+        self.pid = self.conn.info.backend_pid
+        self.detail: str | None = None  # the last error's DETAIL
+
+    def q(self, sql: str, params: tuple | None = None, *, prepare: bool | None = None):
+        """Rows for a query, the command tag otherwise, ("ERR", SQLSTATE, message) for an SQL
+        error. With parameters the statement is prepared unless `prepare` says otherwise, as
+        pgbench -M prepared sends it."""
+        try:
+            cur = self.conn.execute(sql, params, prepare=params is not None if prepare is None else prepare)
+        except psycopg.Error as exc:
+            self.detail = exc.diag.message_detail
+            return ("ERR", exc.sqlstate, exc.diag.message_primary)
+        return cur.fetchall() if cur.description is not None else cur.statusmessage
+
+
+def awaiting_relation_lock(observer: Client, pid: int) -> bool:
+    """pg_locks shows the session's request not granted."""
+    return observer.q("SELECT count(*) FROM pg_locks WHERE pid = %s AND NOT granted", (pid,)) == [(1,)]
+
+
+def running(observer: Client, pid: int) -> bool:
+    """The session is running its statement (a row-lock wait shows no more than that)."""
+    if observer.q("SELECT state FROM pg_stat_activity WHERE pid = %s", (pid,)) != [("active",)]:
+        return False
+    time.sleep(0.05)  # on its way to the row lock
+    return True
+
+
+class Waiting:
+    """One statement on a thread that must wait for another transaction: `waits` (observer, pid)
+    tells when it does, and it must not have finished by then."""
+
+    def __init__(self, client: Client, observer: Client, sql: str, params: tuple | None = None, *,
+                 prepare: bool | None = None,
+                 waits: Callable[[Client, int], bool] = awaiting_relation_lock) -> None:
+        self.result = None
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, args=(client, sql, params, prepare), daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + HANG_S
+        while not waits(observer, client.pid):
+            assert not self.done.is_set(), f"did not wait: {sql} -> {self.result}"
+            assert time.monotonic() < deadline, f"never waited: {sql}"
+            time.sleep(0.01)
+        assert not self.done.is_set(), f"did not wait: {sql} -> {self.result}"
+
+    def _run(self, client: Client, sql: str, params: tuple | None, prepare: bool | None) -> None:
+        self.result = client.q(sql, params, prepare=prepare)
+        self.done.set()
+
+    def join(self):
+        self.thread.join(HANG_S)
+        assert not self.thread.is_alive(), "the waiting statement never returned"
+        return self.result
