@@ -29,8 +29,9 @@ from quantadb.engine.results import ColumnDesc, Result, RunInWorker
 from quantadb.engine.settings import Settings
 from quantadb.engine.transaction_blocks import TransactionBlocks, TxnState
 from quantadb.exec.columns import take_batch
-from quantadb.errors import (DuplicateCursor, DuplicatePreparedStatement, InFailedSqlTransaction, InvalidCursorName,
-                             InvalidSqlStatementName, Notice, ProtocolViolation, QueryCanceled, SqlError)
+from quantadb.errors import (DuplicateCursor, DuplicatePreparedStatement, FeatureNotSupported, InFailedSqlTransaction,
+                             InvalidCursorName, InvalidSqlStatementName, Notice, ProtocolViolation, QueryCanceled,
+                             SqlError)
 from quantadb.sql.lexer import split_statements
 from quantadb.storage.txn import REPEATABLE_READ_LEVELS, RowChanged, WouldBlock
 from quantadb.types import registry as R
@@ -59,6 +60,23 @@ class Prepared:
     param_types: list[SqlType]
     columns: list[ColumnDesc] | None = None
     described: bool = False
+    catalog_version: int = 0  # of the plan that described it (its result type is fixed from then)
+
+    def describe(self, bound: S.Bound) -> None:
+        """Fix the parameter and result types from a plan (Parse's Describe, PREPARE)."""
+        self.param_types, self.columns = bound.param_types, bound.columns
+        self.described, self.catalog_version = True, bound.catalog_version
+
+    def revalidate(self, bound: S.Bound) -> None:
+        """A plan bound after the catalog changed must keep the described result type, as
+        PostgreSQL's cached plans (a client decodes rows by the RowDescription it was sent)."""
+        if _row_type(bound.columns) != _row_type(self.columns):
+            raise FeatureNotSupported("cached plan must not change result type")
+        self.catalog_version = bound.catalog_version
+
+
+def _row_type(columns: list[ColumnDesc] | None) -> list[tuple[str, SqlType]] | None:
+    return None if columns is None else [(c.name, c.type) for c in columns]
 
 
 @dataclass
@@ -330,15 +348,13 @@ class Session(TransactionBlocks):
                 if inline:
                     raise RunInWorker() from None
                 self.wait_for(txn, block.on)
-        prepared.param_types = bound.param_types
-        prepared.columns = bound.columns
-        prepared.described = True
+        prepared.describe(bound)
 
     def bind_locked(self, prepared: Prepared) -> S.Bound:
         """Bind and take the relation locks, as PostgreSQL's parse analysis (WouldBlock when one
         is queued); bound again when the catalog changed meanwhile."""
         while True:
-            bound = S.bind(self, prepared.stmt, prepared.param_types)
+            bound = self._plan(prepared)
             if not bound.relation_locks or self._lock_relations(self.state.txn, bound):
                 return bound
 
@@ -535,7 +551,7 @@ class Session(TransactionBlocks):
             # is what a new transaction's first snapshot would be (binding with no transaction sees
             # the catalog the same way). A later statement of the same implicit transaction begins
             # one, with the start time recorded here (now()).
-            bound = S.bind(self, stmt, portal.prepared.param_types)
+            bound = self._plan(portal.prepared)
             # no relation lock either, unless a strong one is held or awaited on what it reads: then
             # it begins a transaction, takes its locks and waits as any statement
             if bound.txn_free and not (self._strong and self.store.strongly_locked(bound.relation_locks)):
@@ -550,7 +566,7 @@ class Session(TransactionBlocks):
         if blocked and not inline:  # the inline attempt met this lock: wait, then attempt again
             self.wait_for(txn, blocked)
         while True:
-            bound = None if stmt.utility is not None else S.bind(self, stmt, portal.prepared.param_types)
+            bound = None if stmt.utility is not None else self._plan(portal.prepared)
             # the savepoint undoes a partial attempt before a retry (WouldBlock, RowChanged): any other
             # error fails the statement, and statement_failed rolls back at least as far. A plan that
             # cannot write needs none, nor a plain INSERT, UPDATE or DELETE whose one write follows
@@ -591,6 +607,13 @@ class Session(TransactionBlocks):
             if token is not None:
                 self.store.release(txn, token)
             return result
+
+    def _plan(self, prepared: Prepared) -> S.Bound:
+        """The statement's plan for this execution (cached while the catalog stays the same)."""
+        bound = S.bind(self, prepared.stmt, prepared.param_types)
+        if prepared.described and bound.catalog_version != prepared.catalog_version:
+            prepared.revalidate(bound)
+        return bound
 
     def _fetch_portal(self, portal: Portal, max_rows: int) -> Result:
         """The next `max_rows` (0 = all) rows of an executed portal; tag None while rows remain."""

@@ -181,7 +181,7 @@ def _prepare(session: "Session", u: U.PrepareStmt, portal, inline) -> Result:
     types = [parse_type_name(t) for t in u.types]
     prepared = Prepared(u.query, S.Statement(u.query), types)
     bound = session.bind_locked(prepared)
-    prepared.param_types, prepared.columns, prepared.described = bound.param_types, bound.columns, True
+    prepared.describe(bound)
     session.prepared[u.name] = prepared
     return Result(tag="PREPARE")
 

@@ -130,3 +130,38 @@ def test_a_committed_role_change_reaches_sessions_that_looked_meanwhile(server) 
             admin.execute("COMMIT")
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 user.execute(f"SELECT v FROM {t}")
+
+
+def test_prepared_statement_result_type_is_fixed(server) -> None:
+    """A client decodes rows by the RowDescription it was sent: once the catalog changes a prepared
+    statement's result columns, PostgreSQL refuses to run it (0A000), for Parse as for PREPARE.
+    The DDL comes from another session: psycopg drops its own prepared statements after DDL."""
+    with psycopg.connect(server.dsn, autocommit=True) as conn, \
+            psycopg.connect(server.dsn, autocommit=True) as ddl:
+        t = f"rt_{uuid.uuid4().hex[:8]}"
+        ddl.execute(f"CREATE TABLE {t} (a int, b text)")
+        ddl.execute(f"INSERT INTO {t} VALUES (1, 'x')")
+        star, narrow = f"SELECT * FROM {t}", f"SELECT a FROM {t}"
+        for _ in range(2):
+            assert conn.execute(star, prepare=True).fetchall() == [(1, "x")]
+            assert conn.execute(narrow, prepare=True).fetchall() == [(1,)]
+        conn.execute(f"PREPARE p AS SELECT * FROM {t}")
+        ddl.execute(f"CREATE INDEX ON {t} (a)")  # the plan changes, its result does not
+        assert conn.execute(star, prepare=True).fetchall() == [(1, "x")]
+        assert conn.execute("EXECUTE p").fetchall() == [(1, "x")]
+
+        ddl.execute(f"ALTER TABLE {t} ADD COLUMN c int")
+        with pytest.raises(psycopg.errors.FeatureNotSupported, match="cached plan must not change result type"):
+            conn.execute(star, prepare=True)
+        with pytest.raises(psycopg.errors.FeatureNotSupported, match="cached plan must not change result type"):
+            conn.execute("EXECUTE p")
+        assert conn.execute(narrow, prepare=True).fetchall() == [(1,)]
+
+        ddl.execute(f"ALTER TABLE {t} RENAME COLUMN a TO a2")  # a name is part of the result type
+        with pytest.raises(psycopg.errors.FeatureNotSupported):
+            conn.execute("EXECUTE p")
+        conn.execute("DEALLOCATE p")
+        conn.execute(f"PREPARE p AS SELECT * FROM {t}")
+        cur = conn.execute("EXECUTE p")
+        assert [d.name for d in cur.description] == ["a2", "b", "c"]
+        assert cur.fetchall() == [(1, "x", None)]
