@@ -114,9 +114,9 @@ def _fold_object(obj: Any, seen: set) -> None:
     for name, value in list(vars(obj).items()):
         if name == "batch" or value is None or isinstance(value, (str, int, float, bool)):
             continue
-        if isinstance(obj, P.FunctionScan) and name == "call":
-            # the set-returning call stays a call: fold its arguments only
-            value.args = [fold_expr(a) for a in value.args]
+        if isinstance(obj, P.FunctionScan) and name == "calls":
+            for call in value:  # a set-returning call stays a call: fold its arguments only
+                call.args = [fold_expr(a) for a in call.args]
             continue
         if isinstance(obj, P.ProjectSet) and name == "exprs":
             for item in value:

@@ -15,7 +15,7 @@ import numpy as np
 from quantadb.errors import (FeatureNotSupported, InvalidRowCountInLimitClause,
                              InvalidRowCountInResultOffsetClause)
 from quantadb.exec.aggregate import run_aggregate
-from quantadb.exec.columns import column_values, concat_batches, concat_columns, take, take_batch
+from quantadb.exec.columns import column_values, concat_batches, concat_columns, null_column, take, take_batch
 from quantadb.exec.context import EvalContext
 from quantadb.exec.eval import evaluate, evaluate_predicate
 from quantadb.exec.functions import SETFNS
@@ -23,6 +23,7 @@ from quantadb.exec.functions.rows import record_column
 from quantadb.exec.join import run_join
 from quantadb.exec.keys import factorize_rows, first_occurrence, sort_indices
 from quantadb.sql import plan as P
+from quantadb.sql.expr import Call
 from quantadb.types.codecs import values_to_column
 from quantadb.types.column import Batch, Column
 from quantadb.types.rowtypes import record_fields
@@ -115,24 +116,31 @@ def _values(plan: P.Values, ctx: EvalContext) -> Iterator[Batch]:
 
 
 def _function_scan(plan: P.FunctionScan, ctx: EvalContext) -> Iterator[Batch]:
-    one = Batch([], 1)
-    call = plan.call
-    args = [evaluate(a, one, ctx) for a in call.args]
-    fn = SETFNS.get(call.impl)
-    if fn is None:  # a scalar function in FROM yields one row
-        col = evaluate(call, one, ctx)
-        out = _record_fields(col, record_fields(call.type)) or [col]
-        n = 1
-    else:
-        if call.strict and any(a.valid is not None and not a.valid[0] for a in args):
-            yield empty_batch(plan)
-            return
-        _, cols = fn(args, 1, ctx, call)
-        out = list(cols)  # a function returning record yields one column per field
-        n = len(out[0])
+    sets = [_call_rows(call, ctx) for call in plan.calls]
+    n = max(rows for _, rows in sets)
+    out = []
+    for cols, rows in sets:  # ROWS FROM: a shorter set is padded with NULLs
+        out.extend(cols if rows == n else
+                   [concat_columns([c, null_column(pc.type, n - rows)], pc.type.pg.dtype)
+                    for c, pc in zip(cols, plan.columns[len(out):])])
     if plan.ordinality:
         out.append(Column(np.arange(1, n + 1, dtype=np.int64)))
     yield Batch(out, n)
+
+
+def _call_rows(call: Call, ctx: EvalContext) -> tuple[list[Column], int]:
+    """The columns of one function in FROM (one, or one per field of its record) and its row count."""
+    one = Batch([], 1)
+    fn = SETFNS.get(call.impl)
+    if fn is None:  # a scalar function in FROM yields one row
+        col = evaluate(call, one, ctx)
+        return _record_fields(col, record_fields(call.type)) or [col], 1
+    args = [evaluate(a, one, ctx) for a in call.args]
+    if call.strict and any(a.valid is not None and not a.valid[0] for a in args):
+        types = [t for _, t in record_fields(call.type)] or [call.type]
+        return [Column(np.empty(0, dtype=t.pg.dtype)) for t in types], 0
+    _, cols = fn(args, 1, ctx, call)
+    return list(cols), len(cols[0])
 
 
 def _record_fields(col: Column, fields: tuple) -> list[Column]:
@@ -143,7 +151,6 @@ def _record_fields(col: Column, fields: tuple) -> list[Column]:
 
 def _project_set(plan: P.ProjectSet, ctx: EvalContext) -> Iterator[Batch]:
     """Set-returning functions in the select list, expanded in lockstep as PostgreSQL 10+ does."""
-    from quantadb.sql.expr import Call
     for batch in run(plan.child, ctx):
         if not batch.length:
             continue

@@ -200,6 +200,9 @@ class ExprBinder(CallBinder, PredicateBinder):
             return ColumnRef(i, col.column.type, col.name) if depth == 0 else OuterRef(depth, i, col.column.type,
                                                                                        col.name)
         refs = [ref(i) for i in scope.star(alias)]
+        if alias in scope.scalar:  # `SELECT g FROM generate_series(1, 3) AS g(n)`: the values
+            self.uses_outer = self.uses_outer or depth > 0
+            return refs[0]
         self.uses_outer = self.uses_outer or depth > 0
         row = Call("row", "row", refs, record_type([(r.name, r.type) for r in refs]), strict=False)
         if alias not in scope.nullable:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from quantadb.errors import (DuplicateAlias, FeatureNotSupported, InvalidRecursion, ObjectNotInPrerequisiteState,
-                             SyntaxError as SqlSyntaxError, UndefinedColumn, UndefinedTable, WrongObjectType)
+from quantadb.errors import (DuplicateAlias, FeatureNotSupported, InvalidColumnReference, InvalidRecursion,
+                             ObjectNotInPrerequisiteState, UndefinedColumn, UndefinedTable, WrongObjectType)
 from quantadb.sql import functions as F
 from quantadb.sql import plan as P
 from quantadb.sql.bind_expr import ExprBinder
@@ -134,12 +134,16 @@ class FromBinder:
         if isinstance(item, exp.Table):
             inner = item.this
             if isinstance(inner, (exp.Anonymous, exp.Func)) and not isinstance(inner, exp.Identifier):
-                return self._bind_function_from(item, inner, alias, col_aliases, parent, lateral)
+                return self._bind_function_from(item, [inner], alias, col_aliases, parent, lateral)
+            if item.args.get("rows_from"):
+                calls = [_unnest_call(f.expressions) if isinstance(f, exp.Unnest) else f.this
+                         for f in item.args["rows_from"]]
+                return self._bind_function_from(item, calls, alias, col_aliases, parent, lateral)
             parts = [p.name for p in (item.args.get("catalog"), item.args.get("db"), item.this) if p is not None]
             if len(parts) == 1:
                 cte = self._find_cte(parts[0])
                 if cte is not None:
-                    columns = rename_columns(cte.columns, col_aliases)
+                    columns = rename_columns(cte.columns, col_aliases, f'table "{alias or parts[0]}"')
                     plan = P.CteScan(cte, columns, estimated_rows=cte.plan.estimated_rows if cte.plan else 100)
                     scope = Scope(parent=parent)
                     scope.add(alias or parts[0], columns)
@@ -151,7 +155,7 @@ class FromBinder:
             scope_parent = lateral if lateral is not None and item.args.get("lateral") is not False else parent
             plan = self.bind_query(item.this, scope_parent if lateral is not None else parent)
             plan = self._order_limit_outer(item, plan, parent) if item.args.get("order") or item.args.get("limit") else plan
-            columns = rename_columns(plan.columns, col_aliases)
+            columns = rename_columns(plan.columns, col_aliases, f'table "{alias}"')
             scope = Scope(parent=parent)
             scope.add(alias, columns)
             return renamed(plan, columns), scope
@@ -162,15 +166,15 @@ class FromBinder:
             alias = alias_node.name if alias_node is not None else ""
             col_aliases = [c.name for c in alias_node.columns] if alias_node is not None and alias_node.columns else []
             if isinstance(sub, (exp.Anonymous, exp.Func)) and not isinstance(sub, (exp.Select,)):
-                return self._bind_function_from(item, sub, alias, col_aliases, parent, lateral)
+                return self._bind_function_from(item, [sub], alias, col_aliases, parent, lateral)
             plan = self.bind_query(sub, lateral if lateral is not None else parent)
-            columns = rename_columns(plan.columns, col_aliases)
+            columns = rename_columns(plan.columns, col_aliases, f'table "{alias}"')
             scope = Scope(parent=parent)
             scope.add(alias, columns)
             return renamed(plan, columns), scope
         if isinstance(item, exp.Values):
             plan = self._bind_values(item, parent)
-            columns = rename_columns(plan.columns, col_aliases)
+            columns = rename_columns(plan.columns, col_aliases, f'table "{alias}"')
             scope = Scope(parent=parent)
             scope.add(alias, columns)
             return renamed(plan, columns), scope
@@ -179,10 +183,11 @@ class FromBinder:
             offset = item.args.get("offset")
             if isinstance(offset, exp.Expression):
                 col_aliases = [*(col_aliases or [alias or "unnest"]), offset.name]
-            call = exp.Anonymous(this="unnest", expressions=item.expressions)
-            return self._bind_function_from(item, call, alias, col_aliases, parent, lateral, ordinality=bool(offset))
+            # unnest(a, b, ...) is ROWS FROM (unnest(a), unnest(b), ...)
+            calls = [_unnest_call([e]) for e in item.expressions]
+            return self._bind_function_from(item, calls, alias, col_aliases, parent, lateral, ordinality=bool(offset))
         if isinstance(item, (exp.Anonymous, exp.Func)):
-            return self._bind_function_from(item, item, alias, col_aliases, parent, lateral)
+            return self._bind_function_from(item, [item], alias, col_aliases, parent, lateral)
         raise FeatureNotSupported(f"unsupported FROM item: {to_sql(item)[:60]}")
 
     def _bind_joined_table(self, item: exp.Subquery, alias: str, col_aliases: list[str], parent: Scope | None,
@@ -199,9 +204,7 @@ class FromBinder:
             return plan, scope
         # an alias hides the inner range variables: every visible column now belongs to it
         visible = scope.star_positions()
-        if len(col_aliases) > len(visible):
-            raise SqlSyntaxError(f'table "{alias}" has {len(visible)} columns available but '
-                                 f'{len(col_aliases)} columns specified')
+        check_alias_count(f'join expression "{alias}"', len(visible), len(col_aliases))
         names = {i: col_aliases[k] for k, i in enumerate(visible[:len(col_aliases)])}
         aliased = Scope(parent=parent, star_order=scope.star_order)
         aliased.aliases.add(alias)
@@ -217,7 +220,7 @@ class FromBinder:
         name = alias or parts[-1]
         if resolved.virtual is not None:
             vt = resolved.virtual
-            columns = rename_columns(list(vt.columns), col_aliases)
+            columns = rename_columns(list(vt.columns), col_aliases, f'table "{name}"')
             scope.add(name, columns, schema="" if alias else vt.schema)
             scope.system_columns[name] = system_columns(vt.oid, generated=True)
             return P.VirtualScan(vt.key, columns), scope
@@ -233,7 +236,7 @@ class FromBinder:
             for node in P.walk_plan(plan):  # the view's owner's access counts for what it reads
                 if isinstance(node, P.TableScan):
                     node.via_view = True
-            columns = rename_columns(plan.columns, col_aliases)
+            columns = rename_columns(plan.columns, col_aliases, f'table "{name}"')
             scope.add(name, columns, schema="" if alias else resolved.schema)
             return renamed(plan, columns), scope
         if rel.kind not in ("r", "S", "m", "p"):
@@ -243,44 +246,69 @@ class FromBinder:
                                                hint="Use the REFRESH MATERIALIZED VIEW command.")
         live = [c for c in rel.columns if c.visible]
         columns = [P.PlanColumn(c.name, c.type, rel.oid, c.attnum) for c in live]
-        columns = rename_columns(columns, col_aliases, keep_source=True)
+        columns = rename_columns(columns, col_aliases, f'table "{name}"')
         scope.add(name, columns, schema="" if alias else resolved.schema)
         scope.system_columns[name] = system_columns(rel.oid, generated=False)
         plan = P.TableScan(rel.oid, rel.name, [c.attnum for c in live], columns,
                            estimated_rows=self.catalog.estimated_rows(rel.oid))
         return plan, scope
 
-    def _bind_function_from(self, item, call_node, alias, col_aliases, parent, lateral, ordinality: bool = False):
-        relation = _relation_function(call_node, ordinality or bool(item.args.get("ordinality")))
+    def _bind_function_from(self, item, call_nodes: list[exp.Expression], alias: str, col_aliases: list[str],
+                            parent, lateral, ordinality: bool = False):
+        """Functions in FROM: one, or several side by side (ROWS FROM, multi-argument unnest),
+        whose rows are zipped, the shorter sets padded with NULLs."""
+        ordinality = ordinality or bool(item.args.get("ordinality"))
+        relation = _relation_function(call_nodes[0], ordinality) if len(call_nodes) == 1 else None
         if relation is not None:
-            return self._bind_relation([relation.schema, relation.name], alias or call_node.name.lower(),
+            return self._bind_relation([relation.schema, relation.name], alias or call_nodes[0].name.lower(),
                                        col_aliases, parent)
         # arguments see earlier FROM items (LATERAL) as the outer row of a nested level
-        scope_for_args = Scope(parent=lateral if lateral is not None else parent)
-        binder = self.expr_binder(scope_for_args)
-        call = binder.bind(call_node)
-        if not isinstance(call, Call):
-            raise FeatureNotSupported("only function calls are supported in FROM")
-        fname = call.name
-        fields = record_fields(call.type)
-        if call.type.pg is R.RECORD and not fields:
-            raise FeatureNotSupported(f"function {fname} returning record in FROM is not supported")
-        # a function returning record gives one column per OUT parameter, otherwise one column
-        # named after the alias or the function
-        outputs = list(fields) or [(alias or fname, call.type)]
-        names = list(col_aliases or []) + [n for n, _ in outputs][len(col_aliases or []):]
-        columns = [P.PlanColumn(name, t) for name, (_, t) in zip(names, outputs)]
-        ordinality = ordinality or bool(item.args.get("ordinality"))
+        binder = self.expr_binder(Scope(parent=lateral if lateral is not None else parent))
+        calls, outputs = [], []
+        for node in call_nodes:
+            call = binder.bind(node)
+            if not isinstance(call, Call):
+                raise FeatureNotSupported("only function calls are supported in FROM")
+            calls.append(call)
+            outputs.extend(_function_columns(call, alias if len(call_nodes) == 1 else ""))
+        check_alias_count(f'table "{alias}"', len(outputs) + ordinality, len(col_aliases))
         if ordinality:
-            columns.append(P.PlanColumn(names[len(outputs)] if len(names) > len(outputs) else "ordinality", INT8))
-        plan = P.FunctionScan(call, columns, ordinality)
-        plan.estimated_rows = 1000 if F.functions_named(fname) and F.functions_named(fname)[0].kind == "s" else 1
+            outputs.append(("ordinality", INT8))
+        names = col_aliases + [n for n, _ in outputs][len(col_aliases):]
+        columns = [P.PlanColumn(name, t) for name, (_, t) in zip(names, outputs)]
+        plan = P.FunctionScan(calls, columns, ordinality)
+        plan.estimated_rows = 1000 if any(_set_returning(c.name) for c in calls) else 1
         scope = Scope(parent=parent)
-        scope.add(alias or fname, columns)
+        name = alias or calls[0].name
+        scope.add(name, columns)
+        if len(columns) == 1 and not record_fields(calls[0].type):
+            scope.scalar.add(name)
         return plan, scope
 
 
 # -- helpers ----------------------------------------------------------------------------------------------
+
+
+def _function_columns(call: Call, alias: str) -> list[tuple[str, R.SqlType]]:
+    """The columns one function in FROM gives: one per OUT parameter of a function returning
+    record; otherwise one, named after its OUT parameter (jsonb_array_elements: value), the
+    alias, or the function."""
+    fields = record_fields(call.type)
+    if call.type.pg is R.RECORD and not fields:
+        raise FeatureNotSupported(f"function {call.name} returning record in FROM is not supported")
+    if fields:
+        return list(fields)
+    out = next((sig.out for sig in F.functions_named(call.name) if len(sig.out) == 1), ())
+    return [(out[0][0] if out else alias or call.name, call.type)]
+
+
+def _set_returning(name: str) -> bool:
+    signatures = F.functions_named(name)
+    return bool(signatures) and signatures[0].kind == "s"
+
+
+def _unnest_call(args: list[exp.Expression]) -> exp.Expression:
+    return exp.Anonymous(this="unnest", expressions=args)
 
 
 def _relation_function(call: exp.Expression, ordinality: bool):
@@ -310,14 +338,17 @@ def renamed(plan: P.Plan, columns: list[P.PlanColumn]) -> P.Plan:
                      estimated_rows=plan.estimated_rows)
 
 
-def rename_columns(columns: list[P.PlanColumn], names: list[str], keep_source: bool = False) -> list[P.PlanColumn]:
-    """`columns` renamed by an alias list `t(a, b)`; columns past its end keep their names."""
+def rename_columns(columns: list[P.PlanColumn], names: list[str], relation: str) -> list[P.PlanColumn]:
+    """`columns` renamed by an alias list `t(a, b)`; columns past its end keep their names.
+    `relation` names what is renamed in the error (`table "t"`, `WITH query "w"`)."""
     if not names:
         return list(columns)
-    if len(names) > len(columns):
-        raise SqlSyntaxError(f"table has {len(columns)} columns available but {len(names)} columns specified")
-    out = []
-    for i, c in enumerate(columns):
-        name = names[i] if i < len(names) else c.name
-        out.append(P.PlanColumn(name, c.type, c.table_oid if keep_source else c.table_oid, c.attnum))
-    return out
+    check_alias_count(relation, len(columns), len(names))
+    return [P.PlanColumn(names[i] if i < len(names) else c.name, c.type, c.table_oid, c.attnum)
+            for i, c in enumerate(columns)]
+
+
+def check_alias_count(relation: str, available: int, specified: int) -> None:
+    if specified > available:
+        raise InvalidColumnReference(f"{relation} has {available} columns available but {specified} columns "
+                                     "specified")

@@ -376,6 +376,7 @@ class QueryBinder(WithBinder, FromBinder):
                    items, order_exprs, having_expr):
         ngroup = len(group_exprs)
         group_keys = {expr_key(e): i for i, e in enumerate(group_exprs)}
+        plan, group_exprs = _expand_sets(plan, group_exprs)  # GROUP BY generate_series(...): sets first
         agg_index = {id(a): ngroup + i for i, a in enumerate(aggs)}
         columns = [P.PlanColumn(column_name_of(e), e.type) for e in group_exprs]
         columns += [P.PlanColumn(a.name, a.type) for a in aggs]
@@ -457,8 +458,14 @@ def _project_set_or_project(plan: P.Plan, exprs: list[Expr], columns: list[P.Pla
 
 
 def _project_over_set(plan: P.Plan, exprs: list[Expr], columns: list[P.PlanColumn]) -> P.Plan:
-    """A ProjectSet passing the input row through beside each set-returning call, under a
-    Project that computes the select list with the calls replaced by their output columns."""
+    """A Project computing the select list over the set-returning calls expanded below it."""
+    inner, outer = _expand_sets(plan, exprs)
+    return P.Project(inner, outer, columns, estimated_rows=inner.estimated_rows)
+
+
+def _expand_sets(plan: P.Plan, exprs: list[Expr]) -> tuple[P.Plan, list[Expr]]:
+    """A ProjectSet passing the input row through beside each set-returning call in `exprs`,
+    and `exprs` with those calls replaced by its output columns (`plan` and `exprs` when none)."""
     passed = [ColumnRef(i, c.type, c.name) for i, c in enumerate(plan.columns)]
     srfs: list[Call] = []
 
@@ -468,9 +475,10 @@ def _project_over_set(plan: P.Plan, exprs: list[Expr], columns: list[P.PlanColum
             return ColumnRef(len(passed) + len(srfs) - 1, node.type, node.name)
         return None
     outer = [transform(e, hoist) for e in exprs]
+    if not srfs:
+        return plan, exprs
     inner_columns = list(plan.columns) + [P.PlanColumn(c.name, c.type) for c in srfs]
-    inner = P.ProjectSet(plan, passed + srfs, inner_columns, estimated_rows=plan.estimated_rows * 10)
-    return P.Project(inner, outer, columns, estimated_rows=inner.estimated_rows)
+    return P.ProjectSet(plan, passed + srfs, inner_columns, estimated_rows=plan.estimated_rows * 10), outer
 
 
 def _is_srf(call: Call) -> bool:

@@ -65,7 +65,8 @@ class WithBinder:
             dml.bind_update(node) if isinstance(node, exp.Update) else dml.bind_delete(node)
         alias_cols = [c.name for c in cte.args["alias"].columns] if cte.args.get("alias") else []
         definition = P.CteDef(cte.alias, plan, modifying=True)
-        definition.columns = rename_columns(plan.columns, alias_cols) if plan.returning is not None else []
+        definition.columns = [] if plan.returning is None else \
+            rename_columns(plan.columns, alias_cols, f'WITH query "{cte.alias}"')
         self.ctes[-1][cte.alias] = definition
         return definition
 
@@ -76,7 +77,7 @@ class WithBinder:
         alias_cols = [c.name for c in cte.args["alias"].columns] if cte.args.get("alias") else []
         if recursive and isinstance(query, exp.Union) and _references(query.expression, name):
             anchor = self.bind_query(query.this, parent)
-            definition.columns = rename_columns(anchor.columns, alias_cols)
+            definition.columns = rename_columns(anchor.columns, alias_cols, f'WITH query "{name}"')
             definition.union_all = not query.args.get("distinct")
             self.ctes[-1][name] = definition
             definition.plan = anchor
@@ -87,7 +88,7 @@ class WithBinder:
             definition.correlated = is_correlated(anchor) or is_correlated(definition.recursive_plan)
         else:
             definition.plan = self.bind_query(query, parent)
-            definition.columns = rename_columns(definition.plan.columns, alias_cols)
+            definition.columns = rename_columns(definition.plan.columns, alias_cols, f'WITH query "{name}"')
             definition.correlated = is_correlated(definition.plan)
             self.ctes[-1][name] = definition
 

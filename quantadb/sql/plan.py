@@ -113,9 +113,10 @@ class Materialized(Plan):
 
 @dataclass(eq=False)
 class FunctionScan(Plan):
-    """A set-returning function in FROM (generate_series, unnest); `ordinality` adds a counter."""
+    """Set-returning functions in FROM (generate_series, unnest): one, or several zipped (ROWS
+    FROM), each call giving one column or one per OUT parameter; `ordinality` adds a counter."""
 
-    call: Call
+    calls: list[Call]
     columns: list[PlanColumn]
     ordinality: bool = False
     child: Plan | None = None  # LATERAL input: the call's arguments refer to its columns
@@ -124,7 +125,7 @@ class FunctionScan(Plan):
         return [self.child] if self.child else []
 
     def label(self) -> str:
-        return f"Function Scan on {self.call.name}"
+        return f"Function Scan on {self.calls[0].name}"
 
 
 @dataclass(eq=False)

@@ -51,6 +51,8 @@ class Scope:
     # range variables an outer join may null-extend -> the position of one of their NOT NULL
     # columns, which is NULL exactly on such rows (None: none is known; all NULL decides)
     nullable: dict[str, int | None] = field(default_factory=dict)
+    # range variables of a function returning one non-record value: their whole row is that value
+    scalar: set[str] = field(default_factory=set)
 
     def add(self, alias: str, columns: list[PlanColumn], schema: str = "") -> None:
         self.aliases.add(alias)
@@ -63,6 +65,7 @@ class Scope:
         self.aliases |= other.aliases
         self.system_columns.update(other.system_columns)
         self.nullable.update({a: None if p is None else p + offset for a, p in other.nullable.items()})
+        self.scalar |= other.scalar
 
     def system_column(self, name: str, qualifier: list[str]) -> tuple[object, SqlType] | None:
         """The value of system column `name` of `qualifier` (or of the only relation in scope),

@@ -180,7 +180,8 @@ def _match(c: _Candidate, inputs: list[PgType]) -> Match:
     sig = c.sig
     ret = _concrete(sig.ret, c.elem, sig.ret) if sig.ret in POLYMORPHIC else sig.ret
     out = [(n, _concrete(t, c.elem, t) if t in POLYMORPHIC else t) for n, t in sig.out]
-    ret_type = record_type([(n, SqlType(t)) for n, t in out]) if sig.out else SqlType(ret)
+    # a single OUT parameter of a non-record function only names its column (jsonb_array_elements)
+    ret_type = record_type([(n, SqlType(t)) for n, t in out]) if sig.out and ret is RECORD else SqlType(ret)
     return Match(sig, tuple(SqlType(t) for t in c.concrete), ret_type)
 
 

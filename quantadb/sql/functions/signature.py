@@ -29,7 +29,7 @@ class Signature:
     strict: bool = True
     volatile: bool = False
     variadic: bool = False
-    out: tuple[tuple[str, PgType], ...] = ()  # OUT parameters of a function returning record
+    out: tuple[tuple[str, PgType], ...] = ()  # OUT parameters (a record's fields, or one column's name)
 
     @property
     def polymorphic(self) -> bool:
