@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from quantadb.exec.columns import concat_columns, const_column, null_column, take, valid_mask
+from quantadb.exec.columns import concat_columns, const_column, take, valid_mask
 from quantadb.exec.context import EvalContext
 from quantadb.exec.eval import evaluate, evaluate_predicate
 from quantadb.exec.functions import AGGREGATES
 from quantadb.exec.keys import factorize_rows, first_occurrence, sort_indices
 from quantadb.sql import plan as P
 from quantadb.sql.expr import AggRef
-from quantadb.types.column import Batch, Column
+from quantadb.types.column import Batch, Column, null_column
 
 
 def run_aggregate(plan: P.Aggregate, batch: Batch, ctx: EvalContext) -> Batch:

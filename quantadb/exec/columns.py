@@ -34,10 +34,6 @@ def const_column(value: Any, t: SqlType, n: int) -> Column:
     return Column(np.full(n, value, dtype=dtype))
 
 
-def null_column(t: SqlType, n: int) -> Column:
-    return const_column(None, t, n)
-
-
 def take(col: Column, idx: np.ndarray) -> Column:
     return col.rows(idx)
 

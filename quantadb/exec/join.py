@@ -7,13 +7,13 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from quantadb.exec.columns import OBJECT, concat_columns, null_column, take
+from quantadb.exec.columns import OBJECT, concat_columns, take
 from quantadb.exec.context import EvalContext
 from quantadb.exec.eval import evaluate, evaluate_predicate
 from quantadb.exec.keys import factorize_rows
 from quantadb.sql import plan as P
 from quantadb.sql.expr import BoolOp, Call, ColumnRef, Expr, OuterRef, transform, walk
-from quantadb.types.column import Batch, Column
+from quantadb.types.column import Batch, Column, null_column
 
 _PAIR_CHUNK = 1 << 20  # rows of a cross product evaluated at once
 

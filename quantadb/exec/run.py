@@ -15,7 +15,7 @@ import numpy as np
 from quantadb.errors import (FeatureNotSupported, InvalidRowCountInLimitClause,
                              InvalidRowCountInResultOffsetClause)
 from quantadb.exec.aggregate import run_aggregate
-from quantadb.exec.columns import column_values, concat_batches, concat_columns, null_column, take, take_batch
+from quantadb.exec.columns import column_values, concat_batches, concat_columns, take, take_batch
 from quantadb.exec.context import EvalContext
 from quantadb.exec.eval import evaluate, evaluate_predicate
 from quantadb.exec.functions import SETFNS
@@ -25,7 +25,7 @@ from quantadb.exec.keys import factorize_rows, first_occurrence, sort_indices
 from quantadb.sql import plan as P
 from quantadb.sql.expr import Call
 from quantadb.types.codecs import values_to_column
-from quantadb.types.column import Batch, Column
+from quantadb.types.column import Batch, Column, null_column
 from quantadb.types.rowtypes import record_fields
 
 

@@ -27,7 +27,7 @@ from itertools import repeat
 
 import numpy as np
 
-from quantadb.types.column import Column
+from quantadb.types.column import Column, null_column
 from quantadb.types.registry import BYTEA, INTERVAL, NUMERIC, STRING_TYPES, UUID, SqlType
 from quantadb.types.scaled import as_scale, decimal_of, scaled_int, storage_scale
 
@@ -281,11 +281,6 @@ def _scatter(parts: list[tuple[np.ndarray, Column]], n: int, dtype: np.dtype) ->
 def row_form(types: list[SqlType]) -> bool:
     """Values of these types pass as Python values (one row: records.py ROW_INSERT/ROW_UPDATE)."""
     return all(t.pg.dtype != object or t.oid in _ROW_OBJECT_OIDS for t in types)
-
-
-def null_column(t: SqlType, n: int) -> Column:
-    data = np.empty(n, dtype=object) if t.pg.dtype == object else np.zeros(n, dtype=t.pg.dtype)
-    return Column(data, np.zeros(n, dtype=np.bool_))
 
 
 class Table:

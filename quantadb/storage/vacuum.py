@@ -28,10 +28,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from quantadb.types.column import Column
+from quantadb.types.column import Column, null_column
 from quantadb.types.registry import SqlType
 
-from .table import Segment, Table, null_column
+from .table import Segment, Table
 from .txn import ABORTED, COMMITTED, FROZEN_XID, INVALID_XID
 
 log = logging.getLogger("quantadb.storage")

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from quantadb.types.registry import SqlType
 
 
 class Column:
@@ -100,3 +104,9 @@ class Batch:
 
     columns: list[Column]
     length: int
+
+
+def null_column(t: SqlType, n: int) -> Column:
+    """`n` NULLs of type `t`."""
+    data = np.empty(n, dtype=object) if t.pg.dtype == object else np.zeros(n, dtype=t.pg.dtype)
+    return Column(data, np.zeros(n, dtype=np.bool_))
