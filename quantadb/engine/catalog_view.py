@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from quantadb.engine.membership import acting_roles
 from quantadb.engine.privileges import role_has_privilege
 from quantadb.errors import (AmbiguousFunction, FeatureNotSupported, InvalidSchemaName, UndefinedFunction, UndefinedObject,
                              UndefinedTable)
@@ -121,7 +122,7 @@ class SessionCatalog:
         if role is None or role.superuser:
             return True
         ns = self.store.catalog.find_namespace(self.snap, self.database_oid, schema)
-        return role_has_privilege(self.user, role.oid, False, ns, "U")
+        return role_has_privilege(acting_roles(self.store.catalog, self.snap, role.oid), False, ns, "U")
 
     # -- relations ----------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from quantadb.engine.maintenance import Maintenance, StatementGate
 from quantadb.engine.session import Session
 from quantadb.engine.ddl.temp import drop_orphan_temp_schemas
+from quantadb.engine.membership import acting_roles
 from quantadb.engine.privileges import database_privilege
 from quantadb.errors import InvalidAuthorizationSpecification, InvalidCatalogName, ObjectNotInPrerequisiteState
 from quantadb.storage.store import Store
@@ -86,7 +87,7 @@ class Database:
             raise InvalidCatalogName(f'database "{database}" does not exist')
         if not db.allow_connections:
             raise ObjectNotInPrerequisiteState(f'database "{database}" is not currently accepting connections')
-        database_privilege(role.name, role.oid, role.superuser, db, "c")
+        database_privilege(acting_roles(self.store.catalog, snap, role.oid), role.superuser, db, "c")
         session = Session(self, user, database, db.oid, startup_params, pid, secret, role.superuser, role.oid)
         self.sessions[pid] = session
         return session

@@ -4,8 +4,10 @@ ACLs are PostgreSQL's aclitems on the relation or schema ("bob=ar*w/postgres": g
 privileges / grantor, a `*` after a letter is the grant option for it; "=r/postgres" for
 PUBLIC); an empty ACL means the default: the owner has every privilege and nobody else any,
 except that the built-in schemas grant USAGE to PUBLIC (as after initdb; PostgreSQL 15 no
-longer grants CREATE on public to PUBLIC). Superusers and owners pass every check and hold every
-grant option; a superuser grants as the owner. Another role grants only what it holds WITH
+longer grants CREATE on public to PUBLIC). A role has the privileges granted to it, to PUBLIC and
+to the roles whose privileges it inherits (engine/membership.py: ActingRoles), and through
+pg_read_all_data / pg_write_all_data. Superusers and owners (or members of the owning role) pass
+every check and hold every grant option; a superuser grants as the owner. Another role grants only what it holds WITH
 GRANT OPTION (for the rest: a warning, as in PostgreSQL) and revokes only what it granted;
 revoking a grant option also revokes what the grantee granted on with it (CASCADE; without
 it, 2B000).
@@ -23,6 +25,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from quantadb.engine.membership import PG_READ_ALL_DATA, PG_WRITE_ALL_DATA, ActingRoles, acting_roles, run_membership
 from quantadb.engine.results import Result
 from quantadb.errors import (DependentPrivilegeDescriptorsStillExist, FeatureNotSupported, InsufficientPrivilege,
                              InvalidCatalogName, InvalidGrantOperation, InvalidParameterValue, InvalidSchemaName,
@@ -122,21 +125,33 @@ def _routine_calls(values) -> list[E.Call]:
 
 
 def has_privilege(session: "Session", rel: RelationDef, letter: str) -> bool:
-    return role_has_privilege(session.user, session.role_oid, session.superuser, rel, letter)
+    return role_has_privilege(session.acting, session.superuser, rel, letter)
+
+
+def owns(session: "Session", owner: int) -> bool:
+    """May the current user act as the owner `owner` (ALTER, DROP, GRANT): a superuser, the
+    owner, or a role with the owner's privileges (engine/membership.py)."""
+    return session.superuser or owner in session.acting.oids
 
 
 AclObject = RelationDef | NamespaceDef | DatabaseDef | FunctionDef
+# what pg_read_all_data / pg_write_all_data give on every table, view and sequence (schemas: USAGE)
+_PREDEFINED_GRANTS = ((PG_READ_ALL_DATA, "r"), (PG_WRITE_ALL_DATA, "awd"))
 
 
-def role_has_privilege(user: str, role_oid: int, superuser: bool, obj: AclObject, letter: str,
+def role_has_privilege(roles: ActingRoles, superuser: bool, obj: AclObject, letter: str,
                        grant_option: bool = False) -> bool:
-    if superuser or obj.owner == role_oid:
+    """Does a role with the privileges of `roles` hold `letter` on `obj`?"""
+    if superuser or obj.owner in roles.oids:
         return True
     for item in effective_acl(obj, "postgres"):
         grantee, privileges, _ = parse_aclitem(item)
-        if grantee in ("", user) and holds(privileges, letter, grant_option):
+        if (grantee == "" or grantee in roles.names) and holds(privileges, letter, grant_option):
             return True
-    return False
+    if grant_option or not isinstance(obj, (RelationDef, NamespaceDef)):
+        return False
+    return any(oid in roles.oids and (letter in letters if isinstance(obj, RelationDef) else letter == "U")
+               for oid, letters in _PREDEFINED_GRANTS)
 
 
 def parse_aclitem(item: str) -> tuple[str, str, str]:
@@ -173,8 +188,8 @@ def effective_acl(obj: AclObject, owner: str) -> tuple[str, ...]:
     return ()
 
 
-def database_privilege(user: str, role_oid: int, superuser: bool, db: DatabaseDef, letter: str) -> None:
-    if not role_has_privilege(user, role_oid, superuser, db, letter):
+def database_privilege(roles: ActingRoles, superuser: bool, db: DatabaseDef, letter: str) -> None:
+    if not role_has_privilege(roles, superuser, db, letter):
         raise InsufficientPrivilege(f'permission denied for database {db.name}' if letter != "c"
                                     else f'permission denied for database "{db.name}"',
                                     detail="User does not have CONNECT privilege." if letter == "c" else None)
@@ -198,7 +213,7 @@ def _require_schema(session: "Session", namespace_oid: int, letter: str) -> None
     if session.superuser:
         return
     ns = session.store.catalog.namespace(session.catalog().snap, session.database_oid, namespace_oid)
-    if ns is not None and not role_has_privilege(session.user, session.role_oid, False, ns, letter):
+    if ns is not None and not role_has_privilege(session.acting, False, ns, letter):
         raise InsufficientPrivilege(f"permission denied for schema {ns.name}")
 
 
@@ -236,21 +251,21 @@ def check(session: "Session", needs: tuple[tuple[int, str], ...], superuser_pass
             role = session.store.catalog.role(catalog.snap, int(owner))
             if role is None or role.superuser:
                 continue
-            user, role_oid = role.name, role.oid
+            roles = acting_roles(session.store.catalog, catalog.snap, role.oid)
         elif session.superuser:
             continue
         else:
-            user, role_oid = session.user, session.role_oid
+            roles = session.acting
         if letter == "X":
             fn = catalog.function(oid)
-            if fn is not None and not role_has_privilege(user, role_oid, False, fn, "X"):
+            if fn is not None and not role_has_privilege(roles, False, fn, "X"):
                 word = "procedure" if fn.kind == "p" else "function"
                 raise InsufficientPrivilege(f"permission denied for {word} {fn.name}")
             continue
         rel = catalog.relation(oid)
         if rel is not None and not owner:
             schema_usage(session, rel.namespace)
-        if rel is not None and not role_has_privilege(user, role_oid, False, rel, letter):
+        if rel is not None and not role_has_privilege(roles, False, rel, letter):
             raise InsufficientPrivilege(f"permission denied for {_KIND_WORD.get(rel.kind, 'relation')} {rel.name}")
 
 
@@ -262,12 +277,12 @@ def run_grant(session: "Session", text: str, grant: bool) -> Result:
     [CASCADE | RESTRICT].
 
     FUNCTION / PROCEDURE / ROUTINE f(args) and ALL FUNCTIONS IN SCHEMA s take EXECUTE. Other
-    object kinds (languages, types, role membership) are accepted and change nothing: every role
-    may use them."""
+    object kinds (languages, types) are accepted and change nothing: every role may use them.
+    Without ON it grants or revokes role membership (engine/membership.py)."""
     words = [t.value for t in tokenize(text)]
     tag = "GRANT" if grant else "REVOKE"
     if "on" not in words:
-        return Result(tag=f"{tag} ROLE")
+        return run_membership(session, text, grant)
     option_only = not grant and words[1:4] == ["grant", "option", "for"]
     on = words.index("on")
     rest = words[on + 1:]
@@ -308,7 +323,7 @@ def run_grant(session: "Session", text: str, grant: bool) -> Result:
         owner_role = store.catalog.role(store.snapshot(txn), obj.owner)
         owner = owner_role.name if owner_role is not None else session.user
         acl = Acl(obj, owner, kind)
-        if session.superuser or obj.owner == session.role_oid:
+        if owns(session, obj.owner):
             grantor, allowed = owner, privs
         else:
             grantor, allowed = session.user, _grantable(session, obj, kind, privs, named in ([], ["all"]), grant)
@@ -342,9 +357,9 @@ def _check_granted_by(session: "Session", name: list[str]) -> None:
 def _grantable(session: "Session", obj: AclObject, kind: str, privs: str, all_named: bool, grant: bool) -> str:
     """The privileges a role that does not own `obj` may grant or revoke: those it holds WITH GRANT
     OPTION. Fewer than named: a warning; none held at all: permission denied."""
-    user, role_oid = session.user, session.role_oid
-    allowed = "".join(p for p in privs if role_has_privilege(user, role_oid, False, obj, p, grant_option=True))
-    if not allowed and not any(role_has_privilege(user, role_oid, False, obj, p) for p in _EVERYTHING[kind]):
+    roles = session.acting
+    allowed = "".join(p for p in privs if role_has_privilege(roles, False, obj, p, grant_option=True))
+    if not allowed and not any(role_has_privilege(roles, False, obj, p) for p in _EVERYTHING[kind]):
         word = _KIND_WORD.get(obj.kind, kind) if isinstance(obj, RelationDef) else kind
         raise InsufficientPrivilege(f"permission denied for {word} {obj.name}")
     verb = "were granted" if grant else "could be revoked"

@@ -1,7 +1,9 @@
 """CREATE/ALTER/DROP ROLE and GRANT/REVOKE.
 
 Passwords are stored as PostgreSQL stores them (SCRAM-SHA-256 verifiers; an md5 hash given
-as 'md5...' is kept as is). GRANT and REVOKE are in engine/privileges.py.
+as 'md5...' is kept as is). GRANT and REVOKE are in engine/privileges.py, role membership in
+engine/membership.py. DROP ROLE refuses a role that owns objects or appears in an ACL (2BP01,
+listing them as PostgreSQL's pg_shdepend would) and takes its memberships with it.
 """
 
 from __future__ import annotations
@@ -9,10 +11,14 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from quantadb.engine.ddl.common import kind_word
+from quantadb.engine.membership import forget_role, grant_memberships
+from quantadb.engine.privileges import parse_aclitem
 from quantadb.engine.results import Result
-from quantadb.errors import (DependentObjectsStillExist, DuplicateObject, InsufficientPrivilege, ReservedName,
-                             UndefinedObject)
-from quantadb.storage.catalog import BOOTSTRAP_SUPERUSER, PREDEFINED_ROLES, RoleDef
+from quantadb.errors import (DependentObjectsStillExist, DuplicateObject, InsufficientPrivilege, ObjectInUse,
+                             ReservedName, UndefinedObject)
+from quantadb.sql.functions.user import signature_text
+from quantadb.storage.catalog import BOOTSTRAP_SUPERUSER, PREDEFINED_ROLES, DatabaseDef, RoleDef
 from quantadb.util.passwords import scram_verifier
 
 if TYPE_CHECKING:
@@ -53,6 +59,9 @@ def run_role(session: "Session", u) -> Result:
         role = RoleDef(store.allocate_oid(txn), name, password=password, login=bool(opts.pop("login", False)),
                        **{k: v for k, v in opts.items() if k in RoleDef.__dataclass_fields__})
         store.create_role(txn, role)
+        grant_memberships(session, [name], opts.get("in_role", []))
+        grant_memberships(session, opts.get("role_members", []), [name])
+        grant_memberships(session, opts.get("admin_members", []), [name], admin=True)
         return Result(tag=f"CREATE {word}")
     if u.kind == "alter":
         role = store.catalog.find_role(snap, u.names[0])
@@ -77,8 +86,47 @@ def run_role(session: "Session", u) -> Result:
             raise UndefinedObject(f'role "{name}" does not exist')
         if role.oid in _PREDEFINED or role.oid == BOOTSTRAP_SUPERUSER:
             raise DependentObjectsStillExist(f"cannot drop role {name} because it is required by the database system")
+        if role.name == session.user:
+            raise ObjectInUse("current user cannot be dropped")
+        if role.name == session.session_user:
+            raise ObjectInUse("session user cannot be dropped")
+        if role.superuser and not session.superuser:
+            raise InsufficientPrivilege("must be superuser to drop superusers")
+        dependents = _dependents(session, snap, role)
+        if dependents:
+            raise DependentObjectsStillExist(f'role "{name}" cannot be dropped because some objects depend on it',
+                                             detail="\n".join(dependents))
+        forget_role(session, txn, role.oid)
         store.drop_role(txn, role.oid)
     return Result(tag=f"DROP {word}")
+
+
+def _dependents(session: "Session", snap, role: RoleDef) -> list[str]:
+    """What keeps `role` from being dropped: objects it owns and ACLs that name it, in this
+    database one by one, in others counted (as PostgreSQL's DETAIL lists pg_shdepend)."""
+    catalog = session.store.catalog
+    found, elsewhere = [], {}
+
+    def named(acl: tuple[str, ...]) -> bool:
+        return any(role.name in parse_aclitem(item)[::2] for item in acl)
+
+    for db in catalog.databases(snap):
+        here = db.oid == session.database_oid
+        objects = [(f"database {db.name}", db)]
+        objects += [(f"{kind_word(r.kind)} {r.name}", r) for r in catalog.relations(snap, db.oid) if r.kind != "i"]
+        objects += [(f"schema {ns.name}", ns) for ns in catalog.namespaces(snap, db.oid)]
+        objects += [(f"{'procedure' if fn.kind == 'p' else 'function'} {signature_text(fn)}", fn)
+                    for fn in catalog.functions(snap, db.oid)]
+        for label, obj in objects:
+            for what, hit in (("owner of", obj.owner == role.oid), ("privileges for", obj.owner != role.oid and named(obj.acl))):
+                if not hit:
+                    continue
+                if here or isinstance(obj, DatabaseDef):
+                    found.append(f"{what} {label}")
+                else:
+                    elsewhere[db.name] = elsewhere.get(db.name, 0) + 1
+    found += [f"{n} object{'s' if n > 1 else ''} in database {name}" for name, n in elsewhere.items()]
+    return found
 
 
 def run_grant(session: "Session", u) -> Result:

@@ -25,6 +25,7 @@ from quantadb.engine import statements as S
 from quantadb.engine.autoparam import KnownStatement, Template, parameterize, single_template
 from quantadb.engine.catalog_view import RegNames, SessionCatalog
 from quantadb.engine.ddl import temp
+from quantadb.engine.membership import ActingRoles, acting_roles
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
 from quantadb.engine.settings import Settings
 from quantadb.engine.transaction_blocks import TransactionBlocks, TxnState
@@ -113,6 +114,7 @@ class Session(TransactionBlocks):
         self.store = db.store
         self._login = (user, role_oid, superuser)  # the authenticated role
         self._roles: tuple = ()  # see _identity
+        self._acting: tuple[tuple[int, int], ActingRoles] | None = None  # ((role OID, catalog version), roles)
         self.database = database_name
         self.database_oid = database_oid
         self.pid = pid
@@ -169,6 +171,14 @@ class Session(TransactionBlocks):
     @property
     def superuser(self) -> bool:
         return self._identity()[1][2]
+
+    @property
+    def acting(self) -> ActingRoles:
+        """The current user and the roles whose privileges it has (engine/membership.py)."""
+        key = (self.role_oid, self.store.catalog.version)
+        if self._acting is None or self._acting[0] != key:
+            self._acting = (key, acting_roles(self.store.catalog, self.catalog().snap, key[0]))
+        return self._acting[1]
 
     @property
     def session_user(self) -> str:

@@ -10,6 +10,7 @@ import numpy as np
 
 from quantadb.engine.ddl.temp import discard_temp
 from quantadb.engine.locking import lock_relation
+from quantadb.engine.membership import member_roles
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
 from quantadb.engine.settings import SETTINGS
 from quantadb.errors import (DuplicatePreparedStatement, FeatureNotSupported, InsufficientPrivilege, InvalidCursorName,
@@ -82,12 +83,16 @@ def _set(session: "Session", u: U.SetStmt, portal, inline) -> Result:
 
 
 def _check_set_role(session: "Session", name: str) -> None:
-    """SET ROLE: a superuser session user may become any role, another only itself (role
-    membership is not modelled, so the roles a user is a member of are not offered)."""
-    role = session.store.catalog.find_role(session.catalog().snap, name)
+    """SET ROLE: a superuser session user may become any role, another one it is a member of
+    (INHERIT or not: engine/membership.py)."""
+    catalog, snap = session.store.catalog, session.catalog().snap
+    role = catalog.find_role(snap, name)
     if role is None:
         raise InvalidParameterValue(f'role "{name}" does not exist')
-    if not session.session_superuser and role.name != session.session_user:
+    if session.session_superuser:
+        return
+    me = catalog.find_role(snap, session.session_user)
+    if me is None or role.oid not in member_roles(catalog, snap, me.oid):
         raise InsufficientPrivilege(f'permission denied to set role "{name}"')
 
 

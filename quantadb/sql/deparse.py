@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from quantadb.sql import expr as E
 from quantadb.sql.functions.signature import OPERATORS
+from quantadb.sql.quoting import quote_ident
 from quantadb.types import registry as R
 from quantadb.types.codecs import format_value
 from quantadb.types.context import FormatContext
@@ -28,15 +29,6 @@ _KEYWORD_FUNCTIONS = {"current_date": "CURRENT_DATE", "current_time": "CURRENT_T
                       "current_user": "CURRENT_USER", "session_user": "SESSION_USER",
                       "current_role": "CURRENT_ROLE", "current_catalog": "CURRENT_CATALOG"}
 _REG_TYPES = (R.REGCLASS, R.REGTYPE, R.REGPROC, R.REGNAMESPACE, R.REGROLE)
-_PLAIN = set("abcdefghijklmnopqrstuvwxyz0123456789_")
-
-
-def quote_ident(name: str) -> str:
-    if name and (name[0].isalpha() or name[0] == "_") and set(name) <= _PLAIN:
-        return name
-    return '"' + name.replace('"', '""') + '"'
-
-
 @dataclass
 class Deparser:
     """`columns`: names of the ColumnRef positions; `reg_name(type name, oid)`: how a reg*

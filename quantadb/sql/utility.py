@@ -547,10 +547,14 @@ def _role(r: _Reader) -> RoleStmt | DatabaseStmt | None:
         elif tok.is_word("valid"):
             r.expect("until")
             options["valid_until"] = r.next().value
-        elif tok.is_word("in", "role", "admin", "user"):
-            r.word("role", "group")
-            while not r.at_end():
-                r.next()
+        elif tok.is_word("in", "role", "admin", "user"):  # memberships (engine/membership.py)
+            key = {"in": "in_role", "admin": "admin_members"}.get(tok.value, "role_members")
+            if tok.is_word("in"):
+                r.word("role", "group")
+            roles = [r.name()]
+            while r.op(","):
+                roles.append(r.name())
+            options[key] = roles
         else:
             r.fail(tok)
     return RoleStmt(kind, names, options, is_user=is_user)

@@ -38,6 +38,7 @@ PREDEFINED_ROLES = ((6171, "pg_database_owner"), (6181, "pg_read_all_data"), (61
                     (3373, "pg_monitor"), (3374, "pg_read_all_settings"), (3375, "pg_read_all_stats"),
                     (3377, "pg_stat_scan_tables"), (4569, "pg_read_server_files"), (4570, "pg_write_server_files"),
                     (4571, "pg_execute_server_program"), (4200, "pg_signal_backend"), (4544, "pg_checkpoint"))
+PG_MONITOR_MEMBERSHIPS = (3374, 3375, 3377)  # pg_monitor is a member of these three, as after initdb
 HEAP_KINDS = ("r", "m")  # relation kinds whose rows are stored: tables and materialized views
 PG_CATALOG_NAMESPACE, PG_TOAST_NAMESPACE, PUBLIC_NAMESPACE, INFORMATION_SCHEMA_NAMESPACE = 11, 99, 2200, 13000
 BUILTIN_NAMESPACES = ((PG_CATALOG_NAMESPACE, "pg_catalog"), (PG_TOAST_NAMESPACE, "pg_toast"),
@@ -149,6 +150,15 @@ class DatabaseDef:
 
 
 @dataclass(frozen=True)
+class RoleMembership:
+    """One pg_auth_members row, kept on the member's RoleDef: a membership in `role`."""
+
+    role: int
+    grantor: int
+    admin_option: bool = False
+
+
+@dataclass(frozen=True)
 class RoleDef:
     oid: int
     name: str
@@ -161,6 +171,7 @@ class RoleDef:
     replication: bool = False
     connection_limit: int = -1
     valid_until: str | None = None
+    member_of: tuple[RoleMembership, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -210,7 +221,7 @@ class FunctionDef:
 
 CatalogObject = RelationDef | NamespaceDef | DatabaseDef | RoleDef | FunctionDef
 _CLASSES = {c.__name__: c for c in (ColumnDef, ConstraintDef, SequenceOptions, RelationDef, NamespaceDef,
-                                    DatabaseDef, RoleDef, FunctionDef)}
+                                    DatabaseDef, RoleDef, RoleMembership, FunctionDef)}
 KIND_OF = {RelationDef: "rel", NamespaceDef: "ns", DatabaseDef: "db", RoleDef: "role", FunctionDef: "func"}
 
 
@@ -266,7 +277,9 @@ class Catalog:
         self.create(RoleDef(BOOTSTRAP_SUPERUSER, "postgres", superuser=True, createdb=True, createrole=True,
                             replication=True), FROZEN_XID)
         for oid, name in PREDEFINED_ROLES:
-            self.create(RoleDef(oid, name, login=False), FROZEN_XID)
+            member_of = tuple(RoleMembership(role, BOOTSTRAP_SUPERUSER) for role in PG_MONITOR_MEMBERSHIPS) \
+                if name == "pg_monitor" else ()
+            self.create(RoleDef(oid, name, login=False, member_of=member_of), FROZEN_XID)
         # as initdb leaves them: the templates admit PUBLIC only to connect, template0 not even that
         template_acl = ("=c/postgres", "postgres=CTc/postgres")
         for db in (DatabaseDef(TEMPLATE1_OID, "template1", acl=template_acl, is_template=True),

@@ -1,8 +1,9 @@
 """SET ROLE and SET SESSION AUTHORIZATION as PostgreSQL 15 does them (checked against it):
 privileges are checked, and objects owned, as the role set; SET LOCAL ends with the transaction
 and a rolled-back SET is undone; RESET and NONE/DEFAULT go back. A superuser session user may set
-any role, another role only itself (role membership is not modelled); only a role that logged
-in as a superuser may change the session authorization, which also ends a SET ROLE."""
+any role, another role only itself and the roles it is a member of (test_role_membership.py);
+only a role that logged in as a superuser may change the session authorization, which also ends
+a SET ROLE."""
 
 from __future__ import annotations
 

@@ -13,7 +13,8 @@ from quantadb.engine.ddl.generated import rename_references
 from quantadb.engine.ddl.index_exprs import renamed_keys
 from quantadb.engine.ddl.sequences import alter_sequence
 from quantadb.engine.ddl.tables import add_constraint
-from quantadb.engine.privileges import schema_create
+from quantadb.engine.membership import new_owner
+from quantadb.engine.privileges import owns, schema_create
 from quantadb.engine.results import Result
 from quantadb.errors import (
     DuplicateColumn,
@@ -142,11 +143,7 @@ def _dependents(session: "Session", rel: RelationDef) -> list[RelationDef]:
 
 def _set_owner(session: "Session", rel: RelationDef, role_name: str) -> None:
     store, txn = session.store, session_txn(session)
-    role = store.catalog.find_role(store.snapshot(txn), role_name)
-    if role is None:
-        raise UndefinedObject(f'role "{role_name}" does not exist')
-    if not session.superuser and role.oid != session.role_oid:
-        raise InsufficientPrivilege(f'must be able to SET ROLE "{role_name}"')
+    role = new_owner(session, role_name)
     for member in _dependents(session, rel):
         store.alter_relation(txn, replace(store.catalog.relation(store.snapshot(txn), member.oid), owner=role.oid))
 
@@ -171,16 +168,13 @@ def alter_schema(session: "Session", stmt: D.AlterSchema) -> Result:
     ns = store.catalog.find_namespace(snap, session.database_oid, stmt.name)
     if ns is None:
         raise InvalidSchemaName(f'schema "{stmt.name}" does not exist')
-    if not session.superuser and ns.owner != session.role_oid:
+    if not owns(session, ns.owner):
         raise InsufficientPrivilege(f"must be owner of schema {stmt.name}")
     if stmt.new_name is not None:
         if store.catalog.find_namespace(snap, session.database_oid, stmt.new_name) is not None:
             raise DuplicateSchema(f'schema "{stmt.new_name}" already exists')
         ns = replace(ns, name=stmt.new_name)
     else:
-        role = store.catalog.find_role(snap, stmt.owner)
-        if role is None:
-            raise UndefinedObject(f'role "{stmt.owner}" does not exist')
-        ns = replace(ns, owner=role.oid)
+        ns = replace(ns, owner=new_owner(session, stmt.owner).oid)
     store.alter_namespace(txn, ns)
     return Result(tag="ALTER SCHEMA")

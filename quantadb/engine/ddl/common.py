@@ -6,11 +6,12 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from quantadb.engine.ddl.temp import temp_namespace
-from quantadb.engine.privileges import schema_create
+from quantadb.engine.privileges import owns, schema_create
 from quantadb.engine.results import Result
 from quantadb.errors import DuplicateTable, InsufficientPrivilege, SyntaxError as SqlSyntaxError
 from quantadb.sql.functions.signature import functions_named
 from quantadb.sql.qualify import qualify_relations
+from quantadb.sql.quoting import quote_ident
 from quantadb.storage.catalog import ColumnDef, RelationDef
 from quantadb.types import registry as R
 
@@ -24,7 +25,7 @@ def new_relation(session: "Session", oid: int, namespace: int, name: str, kind: 
 
 
 def require_owner(session: "Session", rel: RelationDef) -> None:
-    if not session.superuser and rel.owner != session.role_oid:
+    if not owns(session, rel.owner):
         raise InsufficientPrivilege(f"must be owner of {kind_word(rel.kind)} {rel.name}")
 
 
@@ -89,11 +90,6 @@ def unique_name(session: "Session", ns: int, base: str) -> str:
         n += 1
         name = f"{base[:63 - len(str(n))]}{n}"
     return name
-
-
-def quote_ident(name: str) -> str:
-    return name if name.islower() and name.replace("_", "").isalnum() and not name[0].isdigit() \
-        else '"' + name.replace('"', '""') + '"'
 
 
 def quote_relation(session: "Session", rel: RelationDef) -> str:

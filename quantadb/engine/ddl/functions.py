@@ -16,6 +16,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from quantadb.engine.ddl.common import creation_namespace
+from quantadb.engine.membership import new_owner
+from quantadb.engine.privileges import owns
 from quantadb.engine.results import Result
 from quantadb.errors import (AmbiguousFunction, DuplicateFunction, FeatureNotSupported, InsufficientPrivilege,
                              InvalidFunctionDefinition, InvalidSchemaName, UndefinedFunction, UndefinedObject,
@@ -185,7 +187,7 @@ def _check_replace(session: "Session", old: FunctionDef, new: FunctionDef) -> No
 
 
 def require_function_owner(session: "Session", fn: FunctionDef) -> None:
-    if not session.superuser and fn.owner != session.role_oid:
+    if not owns(session, fn.owner):
         raise InsufficientPrivilege(f"must be owner of {_WORD[fn.kind]} {fn.name}")
 
 
@@ -250,10 +252,7 @@ def _alter(session: "Session", stmt: B.AlterRoutine) -> Result:
     if stmt.rename is not None:
         changed = replace(fn, name=stmt.rename)
     elif stmt.owner is not None:
-        role = store.catalog.find_role(snap, stmt.owner)
-        if role is None:
-            raise UndefinedObject(f'role "{stmt.owner}" does not exist')
-        changed = replace(fn, owner=role.oid)
+        changed = replace(fn, owner=new_owner(session, stmt.owner).oid)
     elif stmt.schema is not None:
         ns = session.catalog().namespace_oid(stmt.schema)
         if ns is None:

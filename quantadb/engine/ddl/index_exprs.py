@@ -18,12 +18,13 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from quantadb.engine.catalog_view import RegNames
-from quantadb.engine.ddl.common import dropped_column, quote_ident, quote_relation, run_sql
+from quantadb.engine.ddl.common import dropped_column, quote_relation, run_sql
 from quantadb.engine.ddl.generated import bind_stored, is_immutable, referenced_attnums
 from quantadb.errors import InvalidObjectDefinition, UndefinedColumn
 from quantadb.sql import ddl_stmts as D
 from quantadb.sql import expr as E
 from quantadb.sql.deparse import Deparser, looks_like_function
+from quantadb.sql.quoting import quote_ident
 from quantadb.sql.stored_exprs import figure_colname
 from quantadb.storage.catalog import ColumnDef, RelationDef
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from quantadb.engine.privileges import database_privilege
+from quantadb.engine.privileges import database_privilege, owns
 from quantadb.engine.results import Result
 from quantadb.errors import (
     DependentObjectsStillExist,
@@ -92,7 +92,7 @@ def create_view(session: "Session", stmt: D.CreateView) -> Result:
 def create_schema(session: "Session", stmt: D.CreateSchema) -> Result:
     store, txn = session.store, session_txn(session)
     database = store.catalog.database(session.catalog().snap, session.database_oid)
-    database_privilege(session.user, session.role_oid, session.superuser, database, "C")
+    database_privilege(session.acting, session.superuser, database, "C")
     if session.catalog().namespace_oid(stmt.name) is not None:
         if stmt.if_not_exists:
             session.notice(f'schema "{stmt.name}" already exists, skipping', "42P06")
@@ -215,7 +215,7 @@ def comment_on(session: "Session", u) -> Result:
         ns = store.catalog.find_namespace(store.snapshot(txn), session.database_oid, u.name[-1])
         if ns is None:
             raise InvalidSchemaName(f'schema "{u.name[-1]}" does not exist')
-        if not session.superuser and ns.owner != session.role_oid:
+        if not owns(session, ns.owner):
             raise InsufficientPrivilege(f"must be owner of schema {ns.name}")
         store.alter_namespace(txn, replace(ns, comment=u.comment))
         return Result(tag="COMMENT")
@@ -262,7 +262,7 @@ def database_statement(session: "Session", u) -> Result:
             return Result(tag="DROP DATABASE")
         from quantadb.errors import InvalidCatalogName
         raise InvalidCatalogName(f'database "{u.name}" does not exist')
-    if not session.superuser and existing.owner != session.role_oid:
+    if not owns(session, existing.owner):
         raise InsufficientPrivilege(f"must be owner of database {u.name}")
     if existing.is_template:
         raise WrongObjectType("cannot drop a template database")

@@ -29,7 +29,7 @@ def temp_namespace(session: "Session") -> int:
     (the role needs TEMPORARY on the database)."""
     store, txn = session.store, session.state.txn
     database = store.catalog.database(store.snapshot(txn), session.database_oid)
-    database_privilege(session.user, session.role_oid, session.superuser, database, "T")
+    database_privilege(session.acting, session.superuser, database, "T")
     name = temp_schema_name(session.pid)
     ns = store.catalog.find_namespace(store.snapshot(txn), session.database_oid, name)
     if ns is not None:

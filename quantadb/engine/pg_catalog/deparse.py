@@ -7,7 +7,8 @@ from quantadb.engine.catalog_view import RegNames, SessionCatalog
 from quantadb.engine.ddl.index_exprs import stored_text
 from quantadb.errors import SqlError
 from quantadb.sql.bind_query import QueryBinder
-from quantadb.sql.deparse import Deparser, quote_ident
+from quantadb.sql.deparse import Deparser
+from quantadb.sql.quoting import quote_ident
 from quantadb.sql.parse import parse_expression
 from quantadb.sql.plan import PlanColumn
 from quantadb.sql.scope import Scope

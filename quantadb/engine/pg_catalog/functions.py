@@ -21,10 +21,12 @@ from quantadb.engine.pg_catalog import routines
 from quantadb.engine.pg_catalog.procs import functions, identity_arguments
 from quantadb.engine.pg_catalog.routines import user_function
 from quantadb.engine.pg_catalog.tables import TABLES
+from quantadb.engine.membership import ActingRoles, acting_roles, is_admin_of, member_roles
 from quantadb.engine.privileges import requested_privileges, role_has_privilege
-from quantadb.errors import (InvalidCatalogName, InvalidSchemaName, ObjectNotInPrerequisiteState, UndefinedColumn,
-                             UndefinedFunction, UndefinedObject, WrongObjectType)
+from quantadb.errors import (InvalidCatalogName, InvalidParameterValue, InvalidSchemaName, ObjectNotInPrerequisiteState,
+                             UndefinedColumn, UndefinedFunction, UndefinedObject, WrongObjectType)
 from quantadb.exec.columns import column_values, from_values
+from quantadb.sql.quoting import quote_ident
 from quantadb.storage.catalog import FunctionDef
 from quantadb.exec.functions import scalar, setfn
 from quantadb.sql.functions.signature import add_function, functions_named
@@ -219,16 +221,22 @@ def builtin_is_visible(session, oid):
 _PRIVILEGE_ARGS = ((TEXT, TEXT), (OID, TEXT), (NAME, TEXT, TEXT), (NAME, OID, TEXT), (OID, OID, TEXT))
 
 
-def _privilege_subject(session, who: list) -> tuple[str, int, bool]:
-    """The role a has_*_privilege call asks about: the named one, or the session's."""
+def _privilege_subject(session, who: list) -> tuple[ActingRoles, bool]:
+    """The role a has_*_privilege call asks about, the named one or the session's: the roles
+    whose privileges it has, and whether it is a superuser."""
     if not who:
-        return session.user, session.role_oid, session.superuser
+        return session.acting, session.superuser
+    role = _named_role(session, who[0])
+    return acting_roles(session.store.catalog, session.catalog().snap, role.oid), role.superuser
+
+
+def _named_role(session, name_or_oid):
     snap = session.catalog().snap
-    role = (session.store.catalog.role(snap, who[0]) if isinstance(who[0], int)
-            else session.store.catalog.find_role(snap, who[0]))
+    role = (session.store.catalog.role(snap, name_or_oid) if isinstance(name_or_oid, int)
+            else session.store.catalog.find_role(snap, name_or_oid))
     if role is None:
-        raise UndefinedObject(f'role "{who[0]}" does not exist')
-    return role.name, role.oid, role.superuser
+        raise UndefinedObject(f'role "{name_or_oid}" does not exist')
+    return role
 
 
 @define("has_table_privilege", _PRIVILEGE_ARGS, BOOL)
@@ -246,12 +254,12 @@ def has_any_column_privilege(session, *args):
 def _relation_privilege(session, args: tuple, kind: str) -> bool | None:
     *who, table, privilege = args
     catalog = session.catalog()
-    user, role_oid, superuser = _privilege_subject(session, who)
+    roles, superuser = _privilege_subject(session, who)
     wanted = requested_privileges(privilege, kind)
     rel = catalog.relation(table if isinstance(table, int) else catalog.regclass("regclass", table))
     if rel is None:  # a catalog table, or an OID that names nothing (PostgreSQL: NULL)
         return True if not isinstance(table, int) or _virtual_name(table) else None
-    return any(role_has_privilege(user, role_oid, superuser, rel, letter, option) for letter, option in wanted)
+    return any(role_has_privilege(roles, superuser, rel, letter, option) for letter, option in wanted)
 
 
 def _object_privilege(session, args: tuple, kind: str, find: Callable) -> bool | None:
@@ -259,12 +267,12 @@ def _object_privilege(session, args: tuple, kind: str, find: Callable) -> bool |
     privileges; `find` returns the object, None for an OID that names nothing (PostgreSQL: NULL),
     or raises for a name that does not exist."""
     *who, target, privilege = args
-    user, role_oid, superuser = _privilege_subject(session, who)
+    roles, superuser = _privilege_subject(session, who)
     wanted = requested_privileges(privilege, kind)
     obj = find(target)
     if obj is None:
         return None
-    return any(role_has_privilege(user, role_oid, superuser, obj, letter, option) for letter, option in wanted)
+    return any(role_has_privilege(roles, superuser, obj, letter, option) for letter, option in wanted)
 
 
 @define("has_schema_privilege", _PRIVILEGE_ARGS, BOOL)
@@ -347,8 +355,27 @@ _BUILTIN = FunctionDef(0, 0, 11, "", "f", (), (), (), R.SqlType(R.VOID), "")  # 
 
 @define("pg_has_role", _PRIVILEGE_ARGS, BOOL)
 def pg_has_role(session, *args):
-    """Role membership is not modelled: every role may act as any."""
-    return True
+    """[user,] role, 'MEMBER' | 'USAGE' [WITH ADMIN OPTION]: membership (any INHERIT), or the
+    role's privileges (through INHERIT roles); a superuser has every role."""
+    *who, target, privilege = args
+    user = _named_role(session, who[0]) if who else _named_role(session, session.role_oid)
+    role = _named_role(session, target)
+    catalog, snap = session.store.catalog, session.catalog().snap
+    for part in privilege.split(","):
+        words = part.strip().lower()
+        kind, _, option = words.partition(" with ")
+        if kind not in ("member", "usage", "set") or option not in ("", "admin option", "grant option"):
+            raise InvalidParameterValue(f'unrecognized privilege type: "{part.strip()}"')
+        if user.superuser and not option:
+            return True
+        if option:
+            if is_admin_of(catalog, snap, user.oid, role.oid) or user.superuser:
+                return True
+        elif kind == "usage" and role.oid in acting_roles(catalog, snap, user.oid).oids:
+            return True
+        elif kind != "usage" and role.oid in member_roles(catalog, snap, user.oid):
+            return True
+    return False
 
 
 @define("pg_is_other_temp_schema", ((OID,),), BOOL)

@@ -1,10 +1,11 @@
 """Cluster-wide catalogs: pg_database, and the roles (pg_authid, pg_roles, pg_user, pg_shadow,
-pg_group; pg_auth_members stays empty: QuantaDB has no role membership)."""
+pg_group, pg_auth_members, information_schema's enabled_roles and applicable_roles)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator
 
+from quantadb.engine.membership import PG_DATABASE_OWNER
 from quantadb.engine.pg_catalog.tables import Row, rows
 from quantadb.engine.pg_catalog.types import DEFAULT_TABLESPACE
 from quantadb.storage.catalog import RoleDef
@@ -76,4 +77,39 @@ def pg_shadow(session: "Session") -> Iterator[Row]:
 def pg_group(session: "Session") -> Iterator[Row]:
     for role in _roles(session):
         if not role.login:
-            yield {"groname": role.name, "grosysid": role.oid, "grolist": []}
+            yield {"groname": role.name, "grosysid": role.oid,
+                   "grolist": [r.oid for r in _roles(session) if any(m.role == role.oid for m in r.member_of)]}
+
+
+@rows("pg_catalog.pg_auth_members")
+def pg_auth_members(session: "Session") -> Iterator[Row]:
+    for role in _roles(session):
+        for m in role.member_of:
+            yield {"roleid": m.role, "member": role.oid, "grantor": m.grantor, "admin_option": m.admin_option}
+
+
+def _usable(session: "Session") -> frozenset[int] | None:
+    """The roles whose privileges the current user has (None: a superuser has every one)."""
+    return None if session.superuser else session.acting.oids
+
+
+@rows("information_schema.enabled_roles")
+def enabled_roles(session: "Session") -> Iterator[Row]:
+    usable = _usable(session)
+    for role in _roles(session):
+        if usable is None or role.oid in usable:
+            yield {"role_name": role.name}
+
+
+@rows("information_schema.applicable_roles")
+def applicable_roles(session: "Session") -> Iterator[Row]:
+    """Memberships of the roles the current user can use, and the database owner's implicit
+    membership in pg_database_owner."""
+    usable = _usable(session)
+    roles = {r.oid: r for r in _roles(session)}
+    db = session.store.catalog.database(_snapshot(session), session.database_oid)
+    edges = [(r.oid, m.role, m.admin_option) for r in roles.values() for m in r.member_of]
+    edges += [(db.owner, PG_DATABASE_OWNER, False)] if db is not None else []
+    for member, role, admin in edges:
+        if (usable is None or member in usable) and member in roles and role in roles:
+            yield {"grantee": roles[member].name, "role_name": roles[role].name, "is_grantable": "YES" if admin else "NO"}

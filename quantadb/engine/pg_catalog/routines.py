@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator
 
-from quantadb.engine.pg_catalog.deparse import quote_ident
 from quantadb.engine.pg_catalog.tables import Row
 from quantadb.sql.lexer import split_statements
+from quantadb.sql.quoting import quote_ident
 from quantadb.storage.catalog import FunctionDef
 from quantadb.types import registry as R
 

@@ -12,6 +12,7 @@ import numpy as np
 from quantadb.errors import InvalidParameterValue, ProgramLimitExceeded, SubstringError
 from quantadb.exec.functions import scalar
 from quantadb.exec.functions.support import and_valid, map_rows, obj_array
+from quantadb.sql.quoting import quote_ident
 from quantadb.types.codecs import format_value
 from quantadb.types.column import Column
 from quantadb.types.registry import BOOL, SqlType
@@ -176,26 +177,6 @@ scalar("chr")(rows(_chr))
 
 
 # --- quoting and formatting -------------------------------------------------------------------
-
-RESERVED = frozenset("""all analyse analyze and any array as asc asymmetric authorization binary both case cast
-check collate collation column concurrently constraint create cross current_catalog current_date current_role
-current_schema current_time current_timestamp current_user default deferrable desc distinct do else end except
-false fetch for foreign freeze from full grant group having ilike in initially inner intersect into is isnull
-join lateral leading left like limit localtime localtimestamp natural not notnull null offset on only or order
-outer overlaps placing primary references returning right select session_user similar some symmetric system_user
-table tablesample then to trailing true union unique user using variadic verbose when where window with
-between bigint bit boolean char character coalesce dec decimal exists extract float greatest grouping inout int
-integer interval least national nchar none normalize nullif numeric out overlay position precision real row
-setof smallint substring time timestamp treat trim values varchar xmlattributes xmlconcat xmlelement xmlexists
-xmlforest xmlnamespaces xmlparse xmlpi xmlroot xmlserialize xmltable""".split())
-_PLAIN_IDENT = re.compile(r"[a-z_][a-z0-9_$]*\Z")
-
-
-def quote_ident(s: str) -> str:
-    if _PLAIN_IDENT.match(s) and s not in RESERVED:
-        return s
-    return '"' + s.replace('"', '""') + '"'
-
 
 def quote_literal(s: str) -> str:
     body = s.replace("'", "''")
