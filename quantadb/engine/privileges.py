@@ -163,6 +163,10 @@ def parse_aclitem(item: str) -> tuple[str, str, str]:
     return grantee.strip('"'), privileges, grantor.strip('"')
 
 
+def format_aclitem(grantee: str, privileges: str, grantor: str) -> str:
+    return f"{grantee}={privileges}/{grantor}"
+
+
 def holds(privileges: str, letter: str, grant_option: bool = False) -> bool:
     """Does an aclitem's privilege string hold `letter` (with its grant option: followed by `*`)?"""
     at = privileges.find(letter)
@@ -382,7 +386,8 @@ class Acl:
             self.entries[(grantee, grantor)] = privileges
 
     def items(self) -> tuple[str, ...]:
-        return tuple(f"{grantee}={privs}/{grantor}" for (grantee, grantor), privs in self.entries.items() if privs)
+        return tuple(format_aclitem(grantee, privs, grantor) for (grantee, grantor), privs in self.entries.items()
+                     if privs)
 
     def grant(self, grantee: str, grantor: str, privs: str, with_option: bool) -> None:
         current = self.entries.get((grantee, grantor), "")

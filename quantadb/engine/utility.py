@@ -355,6 +355,11 @@ def _roles(session: "Session", u: U.RoleStmt, portal, inline) -> Result:
     return run_role(session, u)
 
 
+def _owned(session: "Session", u: U.OwnedStmt, portal, inline) -> Result:
+    from quantadb.engine.roles import run_owned
+    return run_owned(session, u)
+
+
 def _grant(session: "Session", u: U.GrantStmt, portal, inline) -> Result:
     from quantadb.engine.roles import run_grant
     return run_grant(session, u)
@@ -381,7 +386,8 @@ _HANDLERS = {
     U.SetStmt: _set, U.SetTransactionStmt: _set_transaction, U.ShowStmt: _show, U.ExplainStmt: _explain,
     U.PrepareStmt: _prepare, U.ExecuteStmt: _execute_stmt, U.DeallocateStmt: _deallocate, U.DiscardStmt: _discard,
     U.ListenStmt: _listen, U.DeclareStmt: _declare, U.FetchStmt: _fetch, U.CloseStmt: _close,
-    U.VacuumStmt: _vacuum, U.CheckpointStmt: _checkpoint, U.NoOpStmt: _noop, U.LockStmt: _lock, U.CopyStmt: _copy, U.RoleStmt: _roles, U.GrantStmt: _grant,
+    U.VacuumStmt: _vacuum, U.CheckpointStmt: _checkpoint, U.NoOpStmt: _noop, U.LockStmt: _lock, U.CopyStmt: _copy, U.RoleStmt: _roles, U.OwnedStmt: _owned,
+    U.GrantStmt: _grant,
     U.CommentStmt: _comment, U.DatabaseStmt: _database,
     **{t: _routine for t in U.RoutineStmt.__args__},
 }

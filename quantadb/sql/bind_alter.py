@@ -43,6 +43,20 @@ def bind_alter(text: str) -> D.AlterRelation | D.AlterSchema:
     return D.AlterRelation(kind, name, tuple(actions), if_exists)
 
 
+def bind_create_schema(text: str) -> D.CreateSchema:
+    """CREATE SCHEMA [IF NOT EXISTS] name [AUTHORIZATION role] | ... AUTHORIZATION role (named
+    after the role); schema elements (CREATE TABLE ... inside) are not supported."""
+    r = TokenReader(text)
+    r.expect("create")
+    r.expect("schema")
+    if_not_exists = r.words("if", "not", "exists")
+    name = None if r.peek() is not None and r.peek().is_word("authorization") else r.name()
+    owner = r.name() if r.word("authorization") else None
+    if not r.at_end():
+        raise FeatureNotSupported("CREATE SCHEMA with schema elements is not supported")
+    return D.CreateSchema(name or owner, if_not_exists, owner)
+
+
 def bind_create_sequence(text: str) -> D.CreateSequence:
     r = TokenReader(text)
     r.expect("create")

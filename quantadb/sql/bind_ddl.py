@@ -30,6 +30,9 @@ def bind_ddl(node: exp.Expression, text: str) -> D.DdlStmt:
     if words[:3] == ["refresh", "materialized", "view"]:
         from quantadb.sql.bind_matview import bind_refresh_matview
         return bind_refresh_matview(text)
+    if words[:2] == ["create", "schema"]:
+        from quantadb.sql.bind_alter import bind_create_schema
+        return bind_create_schema(text)
     if words[:2] == ["create", "sequence"] or words[:3] in (["create", "temp", "sequence"],
                                                             ["create", "temporary", "sequence"]):
         from quantadb.sql.bind_alter import bind_create_sequence
@@ -75,8 +78,6 @@ def _create(node: exp.Create) -> D.DdlStmt:
     if kind == "VIEW":
         table, names = _target(node.this)
         return D.CreateView(_name(table), to_sql(node.args["expression"]), names, bool(node.args.get("replace")))
-    if kind == "SCHEMA":
-        return D.CreateSchema((node.this.args.get("db") or node.this.this).name, if_not_exists)
     raise FeatureNotSupported(f"CREATE {kind} is not supported")
 
 

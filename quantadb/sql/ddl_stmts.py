@@ -138,6 +138,7 @@ class CreateSequence:
 class CreateSchema:
     name: str
     if_not_exists: bool = False
+    owner: str | None = None  # AUTHORIZATION role
 
 
 @dataclass(frozen=True)

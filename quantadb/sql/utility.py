@@ -27,6 +27,7 @@ from quantadb.sql.utility_stmts import (
     ListenStmt,
     LockStmt,
     NoOpStmt,
+    OwnedStmt,
     PrepareStmt,
     RoleStmt,
     SetStmt,
@@ -610,10 +611,28 @@ def _create_or_alter(r: _Reader) -> UtilityStmt | RoutineStmt | None:
     return None
 
 
+def _owned(r: _Reader) -> OwnedStmt:
+    kind = r.next().value
+    r.expect("owned")
+    r.expect("by")
+    roles = [r.name()]
+    while r.op(","):
+        roles.append(r.name())
+    if kind == "reassign":
+        r.expect("to")
+        return OwnedStmt(kind, roles, new_owner=r.name())
+    cascade = r.word("cascade")
+    if not cascade:
+        r.word("restrict")
+    return OwnedStmt(kind, roles, cascade=cascade)
+
+
 def _drop(r: _Reader) -> UtilityStmt | RoutineStmt | None:
     if is_routine_statement(r):
         return bind_routine(r.text)
     nxt = r.peek(1)
+    if nxt is not None and nxt.is_word("owned"):
+        return _owned(r)
     if nxt is not None and nxt.is_word("role", "user", "group", "database"):
         return _role(r)
     return None
@@ -633,5 +652,5 @@ _HANDLERS = {
     "fetch": _fetch, "move": _fetch, "close": _close, "grant": _grant, "revoke": _grant,
     "comment": _comment, "create": _create_or_alter, "alter": _create_or_alter, "drop": _drop,
     "call": lambda r: bind_routine(r.text), "checkpoint": lambda r: CheckpointStmt(), "lock": _lock,
-    "load": _noop("LOAD"),
+    "load": _noop("LOAD"), "reassign": _owned,
 }

@@ -127,6 +127,16 @@ class RoleStmt:
 
 
 @dataclass
+class OwnedStmt:
+    """REASSIGN OWNED BY roles TO new_owner, or DROP OWNED BY roles [CASCADE | RESTRICT]."""
+
+    kind: str  # reassign drop
+    roles: list[str]
+    new_owner: str | None = None
+    cascade: bool = False
+
+
+@dataclass
 class GrantStmt:
     grant: bool
     text: str
@@ -171,4 +181,4 @@ class NoOpStmt:
 
 UtilityStmt = (TransactionStmt | SetStmt | SetTransactionStmt | ShowStmt | CopyStmt | VacuumStmt | PrepareStmt
                | ExecuteStmt | DeallocateStmt | DiscardStmt | ListenStmt | ExplainStmt | DeclareStmt | FetchStmt
-               | CloseStmt | RoleStmt | GrantStmt | CommentStmt | DatabaseStmt | CheckpointStmt | LockStmt | NoOpStmt)
+               | CloseStmt | RoleStmt | OwnedStmt | GrantStmt | CommentStmt | DatabaseStmt | CheckpointStmt | LockStmt | NoOpStmt)

@@ -178,3 +178,32 @@ def test_predefined_read_and_write_all_data(roles):
     with pytest.raises(errors.InsufficientPrivilege):
         roles.q(f"SELECT count(*) FROM {roles.table}")
     roles.q("RESET ROLE")
+
+
+def test_reassign_owned_and_drop_owned(roles):
+    old, new, reader = roles("o"), roles("n"), roles("r")
+    schema = f"rm_s_{roles.suffix}"
+    roles.q(f"CREATE SCHEMA {schema} AUTHORIZATION {old}")
+    roles.q(f"SET ROLE {old}")
+    roles.q(f"CREATE TABLE {schema}.t (a int)")
+    roles.q(f"CREATE VIEW {schema}.v AS SELECT * FROM {schema}.t")
+    roles.q(f"CREATE FUNCTION {schema}.f(int) RETURNS int LANGUAGE sql AS 'SELECT $1'")
+    roles.q(f"GRANT SELECT ON {schema}.t TO {reader}")
+    roles.q("RESET ROLE")
+    roles.q(f"GRANT SELECT ON {roles.table} TO {old}")
+    with pytest.raises(errors.DependentObjectsStillExist) as info:
+        roles.q(f"DROP ROLE {old}")
+    assert info.value.diag.message_detail.splitlines() == [
+        f"privileges for table {roles.table}", f"owner of schema {schema}", f"owner of table {schema}.t",
+        f"owner of view {schema}.v", f"owner of function {schema}.f(integer)"]
+    assert roles.q(f"REASSIGN OWNED BY {old} TO {new}").statusmessage == "REASSIGN OWNED"
+    assert roles.q(f"SELECT relowner::regrole::text, relacl::text[] FROM pg_class WHERE oid = '{schema}.t'::regclass"
+                   ).fetchone() == (new, [f"{new}=arwdDxt/{new}", f"{reader}=r/{new}"])
+    assert roles.q(f"SELECT proowner::regrole::text FROM pg_proc WHERE oid = '{schema}.f(int)'::regprocedure"
+                   ).fetchone() == (new,)
+    roles.q(f"DROP OWNED BY {old}")  # what is left: the privilege on the test's table
+    roles.q(f"DROP ROLE {old}")
+    assert roles.q(f"DROP OWNED BY {new}").statusmessage == "DROP OWNED"  # the schema with what it holds
+    assert roles.q(f"SELECT count(*) FROM pg_namespace WHERE nspname = '{schema}'").fetchone() == (0,)
+    with pytest.raises(errors.UndefinedObject, match='role "rm_nosuch" does not exist'):
+        roles.q("REASSIGN OWNED BY rm_nosuch TO CURRENT_USER")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from quantadb.engine.membership import new_owner
 from quantadb.engine.privileges import database_privilege, owns
 from quantadb.engine.results import Result
 from quantadb.errors import (
@@ -98,8 +99,8 @@ def create_schema(session: "Session", stmt: D.CreateSchema) -> Result:
             session.notice(f'schema "{stmt.name}" already exists, skipping', "42P06")
             return Result(tag="CREATE SCHEMA")
         raise DuplicateSchema(f'schema "{stmt.name}" already exists')
-    store.create_namespace(txn, NamespaceDef(store.allocate_oid(txn), session.database_oid, stmt.name,
-                                             session.role_oid))
+    owner = session.role_oid if stmt.owner is None else new_owner(session, stmt.owner).oid
+    store.create_namespace(txn, NamespaceDef(store.allocate_oid(txn), session.database_oid, stmt.name, owner))
     return Result(tag="CREATE SCHEMA")
 
 
