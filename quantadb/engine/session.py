@@ -257,8 +257,9 @@ class Session(TransactionBlocks):
         self._format_version = s.version
         return self._format
 
-    def notice(self, message: str, sqlstate: str = "00000", severity: str = "NOTICE") -> None:
-        self.notices.append(Notice(message, sqlstate, severity))
+    def notice(self, message: str, sqlstate: str = "00000", severity: str = "NOTICE",
+               detail: str | None = None) -> None:
+        self.notices.append(Notice(message, sqlstate, severity, detail))
 
     def catalog(self) -> SessionCatalog:
         snap = self.store.snapshot(self.state.txn)

@@ -195,6 +195,8 @@ def _alter_column(r: TokenReader, column: str) -> D.AlterAction | None:
         return D.AddIdentity(column, always, spec)
     if r.words("drop", "identity"):
         return D.DropIdentity(column, r.words("if", "exists"))
+    if _identity_change_next(r):
+        return _alter_identity(r, column)
     if r.words("drop", "expression"):
         return D.DropExpression(column, r.words("if", "exists"))
     if r.word("set", "reset"):
@@ -202,6 +204,31 @@ def _alter_column(r: TokenReader, column: str) -> D.AlterAction | None:
         return None
     r.fail(r.peek())
     return None
+
+
+_SEQUENCE_OPTION_WORDS = ("as", "increment", "minvalue", "maxvalue", "no", "cycle", "start", "cache")
+
+
+def _identity_change_next(r: TokenReader) -> bool:
+    first, second = r.peek(), r.peek(1)
+    return first is not None and (first.is_word("restart") or first.is_word("set") and second is not None
+                                  and second.is_word("generated", *_SEQUENCE_OPTION_WORDS))
+
+
+def _alter_identity(r: TokenReader, column: str) -> D.AlterIdentity:
+    """SET GENERATED { ALWAYS | BY DEFAULT } | SET sequence_option | RESTART [[WITH] n], repeated."""
+    always, options = None, []
+    while _identity_change_next(r):
+        if r.words("set", "generated"):
+            always = r.word("always")
+            if not always:
+                r.expect("by")
+                r.expect("default")
+        else:
+            r.word("set")
+            options.append(_sequence_options(r, one=True).spec)
+    spec = D.SequenceSpec(**{k: v for o in options for k, v in vars(o).items() if v != getattr(D.SequenceSpec(), k)})
+    return D.AlterIdentity(column, always, spec)
 
 
 def _option_list(r: TokenReader) -> tuple[str, ...]:
@@ -222,10 +249,11 @@ def _option_list(r: TokenReader) -> tuple[str, ...]:
             r.fail(r.peek())
 
 
-def _sequence_options(r: TokenReader, closing: bool = False) -> D.AlterSequenceOptions:
-    """Sequence options in any order, up to the end (or a closing parenthesis)."""
+def _sequence_options(r: TokenReader, closing: bool = False, one: bool = False) -> D.AlterSequenceOptions:
+    """Sequence options in any order, up to the end (or a closing parenthesis); `one`: just one."""
     opts: dict = {}
-    while (tok := r.peek()) is not None and tok.kind != ";" and not (closing and tok.value == ")"):
+    while (tok := r.peek()) is not None and tok.kind != ";" and not (closing and tok.value == ")") \
+            and not (one and opts):
         if r.word("as"):
             opts["data_type"] = parse_type_name(r.name())
         elif r.word("increment"):

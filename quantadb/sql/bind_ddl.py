@@ -43,7 +43,8 @@ def bind_ddl(node: exp.Expression, text: str) -> D.DdlStmt:
         return _drop(node)
     if isinstance(node, exp.TruncateTable):
         return D.Truncate(tuple(_name(t) for t in node.expressions),
-                          restart_identity=str(node.args.get("identity") or "").upper() == "RESTART")
+                          restart_identity=str(node.args.get("identity") or "").upper() == "RESTART",
+                          cascade=str(node.args.get("option") or "").upper() == "CASCADE")
     if isinstance(node, exp.Command):
         raise FeatureNotSupported(f"{node.name.upper()} is not supported")
     raise FeatureNotSupported(f"statement not supported: {text.split(None, 2)[:2]}")

@@ -179,12 +179,14 @@ class DmlBinder:
                 positions.append(by_name[n])
         binder = self.q.expr_binder(Scope())
         source_node = node.expression
+        overriding = node.args.get("overriding")
         if node.args.get("default") or source_node is None:
             source: P.Plan = P.Result()
             source_exprs: list[Expr | None] = []
             positions = []
         elif isinstance(source_node, exp.Values):
-            source, positions = self._insert_values(source_node, cols, positions, binder, names is not None)
+            source, positions = self._insert_values(source_node, cols, positions, binder, names is not None,
+                                                    overriding)
             source_exprs = [ColumnRef(i, c.type) for i, c in enumerate(source.columns)]
         else:
             self.q.resolve_unknowns = False
@@ -194,11 +196,14 @@ class DmlBinder:
             if names is not None and len(source.columns) < len(positions):
                 raise SqlSyntaxError("INSERT has more target columns than expressions")
             positions = positions[:len(source.columns)]
-            for p in positions:
-                _check_insertable(cols[p])
             sb = self.q.expr_binder(_scope(source))
             source_exprs = [sb.coerce(ColumnRef(i, c.type), cols[p].type, "a")
                             for i, (c, p) in enumerate(zip(source.columns, positions))]
+            if overriding == "USER":  # the identity columns take their defaults
+                kept = [k for k, p in enumerate(positions) if not cols[p].identity]
+                positions, source_exprs = [positions[k] for k in kept], [source_exprs[k] for k in kept]
+            for p in positions:
+                _check_insertable(cols[p], overriding)
         plan = self._insert_plan(rel, alias, schema, positions, source, source_exprs, binder, node)
         conflict = node.args.get("conflict")
         if conflict is not None:
@@ -233,7 +238,7 @@ class DmlBinder:
         return P.Insert(rel.oid, rel.name, full, returning, ret_cols, checks)
 
     def _insert_values(self, node: exp.Values, cols: list[ColumnDef], positions: list[int], binder: ExprBinder,
-                       named: bool):
+                       named: bool, overriding: str | None):
         """VALUES rows of an INSERT; with a column list (`named`) every row must fill all of it."""
         rows = []
         width = len(positions)
@@ -246,10 +251,10 @@ class DmlBinder:
             bound = []
             for item, pos in zip(items, positions):
                 col = cols[pos]
-                if _is_default(item):
+                if _is_default(item) or overriding == "USER" and col.identity:
                     bound.append(self.default_expr(col, binder))
                 else:
-                    _check_insertable(col)
+                    _check_insertable(col, overriding)
                     bound.append(binder.coerce(binder.bind(item), col.type, "a"))
             rows.append(bound)
         width = min(len(r) for r in rows)
@@ -338,9 +343,11 @@ class DmlBinder:
                     raise DuplicateColumn(f'multiple assignments to same column "{name}"')
                 seen.add(name)
                 pos = by_name[name]
-                if cols[pos].generated and not _is_default(v):
+                if (cols[pos].generated or cols[pos].identity == "a") and not _is_default(v):
+                    what = "a generated column" if cols[pos].generated else \
+                        "an identity column defined as GENERATED ALWAYS"
                     raise GeneratedAlways(f'column "{name}" can only be updated to DEFAULT',
-                                          detail=f'Column "{name}" is a generated column.')
+                                          detail=f'Column "{name}" is {what}.')
                 if isinstance(v, Expr):
                     updates[pos] = binder.coerce(v, cols[pos].type, "a")
                 elif _is_default(v):
@@ -415,10 +422,16 @@ def _subquery_columns(node: exp.Subquery, binder: ExprBinder) -> list[Expr]:
             for i, c in enumerate(plan.columns)]
 
 
-def _check_insertable(col: ColumnDef) -> None:
+def _check_insertable(col: ColumnDef, overriding: str | None) -> None:
+    """A value for a generated column, or for a GENERATED ALWAYS identity without OVERRIDING
+    SYSTEM VALUE, is refused (428C9)."""
     if col.generated:
         raise GeneratedAlways(f'cannot insert a non-DEFAULT value into column "{col.name}"',
                               detail=f'Column "{col.name}" is a generated column.')
+    if col.identity == "a" and overriding != "SYSTEM":
+        raise GeneratedAlways(f'cannot insert a non-DEFAULT value into column "{col.name}"',
+                              detail=f'Column "{col.name}" is an identity column defined as GENERATED ALWAYS.',
+                              hint="Use OVERRIDING SYSTEM VALUE to override.")
 
 
 def _is_default(node: exp.Expression) -> bool:

@@ -153,6 +153,7 @@ class DropObjects:
 class Truncate:
     tables: tuple[Name, ...]
     restart_identity: bool = False
+    cascade: bool = False
 
 
 # ALTER TABLE actions, applied in order.
@@ -224,6 +225,15 @@ class AddIdentity:
 
 
 @dataclass(frozen=True)
+class AlterIdentity:
+    """ALTER COLUMN c SET GENERATED {ALWAYS | BY DEFAULT} | SET sequence_option | RESTART ..."""
+
+    column: str
+    always: bool | None = None  # None: unchanged
+    sequence: SequenceSpec = SequenceSpec()
+
+
+@dataclass(frozen=True)
 class DropIdentity:
     column: str
     if_exists: bool = False
@@ -259,8 +269,8 @@ class AlterSequenceOptions:
 
 
 AlterAction = (AddColumn | AddConstraint | DropColumn | DropConstraint | RenameColumn | RenameRelation
-               | SetColumnType | SetColumnDefault | DropExpression | SetColumnNotNull | AddIdentity | DropIdentity
-               | RenameConstraint | SetOwner | SetSchema | SetStorageOptions | AlterSequenceOptions)
+               | SetColumnType | SetColumnDefault | DropExpression | SetColumnNotNull | AddIdentity | AlterIdentity
+               | DropIdentity                | RenameConstraint | SetOwner | SetSchema | SetStorageOptions | AlterSequenceOptions)
 
 
 @dataclass(frozen=True)

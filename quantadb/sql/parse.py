@@ -123,6 +123,23 @@ class _PostgresAsWritten(Postgres):
                 unit = None
             return self.expression(exp.Interval(this=this, unit=unit))
 
+        def _parse_insert(self) -> exp.Expression:
+            # INSERT ... OVERRIDING {SYSTEM | USER} VALUE: kept as the Insert's `overriding`
+            self._overriding = None
+            node = super()._parse_insert()
+            if isinstance(node, exp.Insert) and self._overriding:
+                node.set("overriding", self._overriding)
+            return node
+
+        def _parse_returning(self) -> exp.Expression | None:
+            # called by _parse_insert just after the column list, where OVERRIDING stands
+            if self._match_text_seq("OVERRIDING"):
+                kind = self._curr.text.upper() if self._curr is not None else ""
+                if kind not in ("SYSTEM", "USER") or not self._match_text_seq(kind, "VALUE"):
+                    self.raise_error("Expected SYSTEM VALUE or USER VALUE after OVERRIDING")
+                self._overriding = kind
+            return super()._parse_returning()
+
         def _parse_on_property(self) -> exp.Expression | None:
             # CREATE TEMP TABLE ... ON COMMIT DROP (sqlglot reads only PRESERVE/DELETE ROWS)
             if self._match_text_seq("COMMIT", "DROP"):

@@ -90,6 +90,8 @@ def _alter_action(session: "Session", rel: RelationDef, action: D.AlterAction) -
             rel = C.set_not_null(session, rel, name, not_null)
         case D.AddIdentity(name, always, spec):
             rel = C.add_identity(session, rel, name, always, spec)
+        case D.AlterIdentity(name, always, spec):
+            rel = C.alter_identity(session, rel, name, always, spec)
         case D.DropIdentity(name, if_exists):
             rel = C.drop_identity(session, rel, name, if_exists)
         case D.SetStorageOptions(set_, reset):

@@ -8,18 +8,18 @@ from typing import TYPE_CHECKING
 from quantadb.engine.ddl.common import (
     check_not_null,
     dropped_column,
-    quote_ident,
     quote_relation,
     run_sql,
     session_txn,
 )
 from quantadb.engine.ddl.generated import check_drop_referenced, check_generation, check_retype_referenced
 from quantadb.engine.ddl.index_exprs import add_index, detach_expression_indexes, hidden_readers
-from quantadb.engine.ddl.sequences import owned_sequence
+from quantadb.engine.ddl.sequences import alter_sequence, owned_sequence
 from quantadb.engine.ddl.tables import add_constraint, column_def, serial_default
 from quantadb.errors import (DatatypeMismatch, DuplicateColumn, InvalidParameterValue, InvalidTableDefinition,
                              ObjectNotInPrerequisiteState, SyntaxError as SqlSyntaxError, UndefinedColumn)
 from quantadb.sql import ddl_stmts as D
+from quantadb.sql.quoting import quote_ident
 from quantadb.storage.catalog import ColumnDef, RelationDef
 from quantadb.types import registry as R
 from quantadb.types.pg_cast import can_cast
@@ -192,6 +192,22 @@ def drop_expression(session: "Session", rel: RelationDef, name: str, if_exists: 
     return replace_column(rel, replace(col, generated="", default=None))
 
 
+def alter_identity(session: "Session", rel: RelationDef, name: str, always: bool | None,
+                   spec: D.SequenceSpec) -> RelationDef:
+    """SET GENERATED changes the column; sequence options and RESTART go to its sequence."""
+    col = column(rel, name)
+    if not col.identity:
+        raise ObjectNotInPrerequisiteState(f'column "{name}" of relation "{rel.name}" is not an identity column')
+    if spec != D.SequenceSpec():
+        alter_sequence(session, identity_sequence(session, rel, col), spec)
+    return rel if always is None else replace_column(rel, replace(col, identity="a" if always else "d"))
+
+
+def identity_sequence(session: "Session", rel: RelationDef, col) -> RelationDef:
+    return next(seq for seq in session.catalog().relations()
+                if seq.kind == "S" and seq.sequence is not None and seq.sequence.owned_by == (rel.oid, col.attnum))
+
+
 def drop_identity(session: "Session", rel: RelationDef, name: str, if_exists: bool) -> RelationDef:
     col = column(rel, name)
     if not col.identity:
@@ -200,9 +216,7 @@ def drop_identity(session: "Session", rel: RelationDef, name: str, if_exists: bo
             session.notice(message + ", skipping")
             return rel
         raise ObjectNotInPrerequisiteState(message)
-    for seq in session.catalog().relations():
-        if seq.kind == "S" and seq.sequence is not None and seq.sequence.owned_by == (rel.oid, col.attnum):
-            session.store.drop_relation(session_txn(session), seq.oid)
+    session.store.drop_relation(session_txn(session), identity_sequence(session, rel, col).oid)
     return replace_column(rel, replace(col, identity="", default=None))
 
 

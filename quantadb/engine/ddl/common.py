@@ -102,6 +102,15 @@ def kind_word(relkind: str) -> str:
                                                                                                    "relation")
 
 
+def notice_cascade(session: "Session", dropped: list[str]) -> None:
+    """DROP ... CASCADE's NOTICE, as PostgreSQL words it for one object or several."""
+    if len(dropped) == 1:
+        session.notice(f"drop cascades to {dropped[0]}")
+    elif dropped:
+        session.notice(f"drop cascades to {len(dropped)} other objects",
+                       detail="\n".join(f"drop cascades to {d}" for d in dropped))
+
+
 def run_sql(session: "Session", sql: str) -> Result:
     """Run an internal statement (filling a new column, checking a constraint) in the session."""
     from quantadb.engine import statements as S

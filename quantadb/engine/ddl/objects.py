@@ -3,9 +3,11 @@ CREATE/DROP DATABASE."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from quantadb.engine.locking import lock_relation
 from quantadb.engine.membership import new_owner
 from quantadb.engine.privileges import database_privilege, owns
 from quantadb.engine.results import Result
@@ -21,12 +23,14 @@ from quantadb.errors import (
     WrongObjectType,
 )
 from quantadb.sql import ddl_stmts as D
+from quantadb.sql.quoting import quote_ident
 from quantadb.storage.catalog import (
     HEAP_KINDS,
     DatabaseDef,
     NamespaceDef,
     RelationDef,
 )
+from quantadb.storage.locks import ACCESS_EXCLUSIVE
 
 if TYPE_CHECKING:
     from quantadb.engine.session import Session
@@ -37,7 +41,7 @@ from quantadb.engine.ddl.common import (
     check_new_name,
     kind_word,
     new_relation,
-    quote_ident,
+    notice_cascade,
     require_owner,
     session_txn,
     unique_name,
@@ -147,6 +151,8 @@ def _drop_relation(session: "Session", rel: RelationDef, cascade: bool) -> None:
                     session.notice(f"drop cascades to constraint {con.name} on table {other.name}")
                     store.alter_relation(txn, replace(other, constraints=tuple(
                         c for c in other.constraints if c.oid != con.oid)))
+    if rel.kind == "S":
+        _drop_sequence_defaults(session, rel, cascade)
     if rel.kind == "i":
         owner = catalog.relation(rel.table_oid)
         con = next((c for c in owner.constraints if c.index_oid == rel.oid), None) if owner else None
@@ -157,6 +163,44 @@ def _drop_relation(session: "Session", rel: RelationDef, cascade: bool) -> None:
     store.drop_relation(txn, rel.oid)
     if rel.kind == "i" and owner is not None and any(c.hidden and not c.dropped for c in owner.columns):
         store.alter_relation(txn, unused_hidden(owner, session.catalog().indexes_of(owner.oid)))
+
+
+# nextval('s'::regclass) as serial writes it, NEXTVAL(CAST('s' AS REGCLASS)) as a typed default is kept
+_NEXTVAL = re.compile(r"nextval\(\s*(?:cast\(\s*)?'((?:[^']|'')+)'", re.IGNORECASE)
+
+
+def _drop_sequence_defaults(session: "Session", seq: RelationDef, cascade: bool) -> None:
+    """Column defaults that call nextval() of `seq` depend on it: without CASCADE the DROP fails,
+    with it they are dropped (as PostgreSQL's pg_depend entries for them)."""
+    catalog = session.catalog()
+    users = []
+    for table in catalog.relations():
+        for col in table.columns:
+            if col.visible and col.default is not None and not col.identity and any(
+                    _sequence_oid(catalog, name.replace("''", "'")) == seq.oid
+                    for name in _NEXTVAL.findall(col.default)):
+                users.append((table, col))
+    if not users:
+        return
+    if not cascade:
+        raise DependentObjectsStillExist(
+            f"cannot drop sequence {seq.name} because other objects depend on it",
+            detail="\n".join(f"default value for column {col.name} of table {table.name} depends on sequence "
+                             f"{seq.name}" for table, col in users),
+            hint="Use DROP ... CASCADE to drop the dependent objects too.")
+    store, txn = session.store, session_txn(session)
+    notice_cascade(session, [f"default value for column {col.name} of table {table.name}" for table, col in users])
+    for table, col in users:
+        current = store.catalog.relation(store.snapshot(txn), table.oid)
+        store.alter_relation(txn, replace(current, columns=tuple(
+            replace(c, default=None) if c.attnum == col.attnum else c for c in current.columns)))
+
+
+def _sequence_oid(catalog, name: str) -> int | None:
+    try:
+        return catalog.regclass("regclass", name)
+    except UndefinedTable:
+        return None
 
 
 def _drop_schemas(session: "Session", stmt: D.DropObjects) -> Result:
@@ -192,6 +236,7 @@ def truncate(session: "Session", stmt: D.Truncate) -> Result:
         if hit is None or hit.relation is None:
             raise UndefinedTable(f'relation "{parts[-1]}" does not exist')
         rels.append(hit.relation)
+    rels += _truncate_cascade(session, rels, stmt.cascade)
     from quantadb.engine.privileges import has_privilege
     for rel in rels:
         if not has_privilege(session, rel, "D"):
@@ -204,6 +249,30 @@ def truncate(session: "Session", stmt: D.Truncate) -> Result:
             if rel.kind == "S" and rel.sequence and rel.sequence.owned_by and rel.sequence.owned_by[0] in truncated:
                 store.setval(rel.oid, rel.sequence.start, False)
     return Result(tag="TRUNCATE TABLE")
+
+
+def _truncate_cascade(session: "Session", rels: list[RelationDef], cascade: bool) -> list[RelationDef]:
+    """The tables whose foreign keys reference those truncated: with CASCADE truncated too (and
+    theirs, and so on), without it an error, as a truncation would leave them dangling."""
+    catalog = session.catalog()
+    named, added = {r.oid for r in rels}, []
+    todo = list(rels)
+    while todo:
+        rel = todo.pop(0)
+        for referrer in catalog.referencing(rel.oid):
+            if referrer.oid in named:
+                continue
+            if not cascade:
+                raise FeatureNotSupported("cannot truncate a table referenced in a foreign key constraint",
+                                          detail=f'Table "{referrer.name}" references "{rel.name}".',
+                                          hint=f'Truncate table "{referrer.name}" at the same time, or use '
+                                               "TRUNCATE ... CASCADE.")
+            lock_relation(session, referrer, ACCESS_EXCLUSIVE)
+            session.notice(f'truncate cascades to table "{referrer.name}"')
+            named.add(referrer.oid)
+            added.append(referrer)
+            todo.append(referrer)
+    return added
 
 
 def comment_on(session: "Session", u) -> Result:
