@@ -57,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(message)s")
+    # sqlglot warns whenever it falls back to a generic Command: statements the engine reads itself
+    # (ALTER TABLE, CREATE SCHEMA ...), nothing an operator needs to see
+    logging.getLogger("sqlglot").setLevel(logging.ERROR)
     from quantadb.node import Node
     from quantadb.util.memory import tune_malloc
 

@@ -9,6 +9,8 @@ and USING expressions stay SQL text, bound where they run. Actions with no effec
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from quantadb.errors import FeatureNotSupported
 from quantadb.sql import ddl_stmts as D
 from quantadb.sql.bind_ddl import column_from_text, constraints_from_text
@@ -131,10 +133,9 @@ def _action(r: TokenReader) -> D.AlterAction | None:
         return None
     if r.word("reset"):
         return D.SetStorageOptions(reset=tuple(o.split("=", 1)[0] for o in _option_list(r)))
-    if r.word("validate"):  # constraints are always validated when added
+    if r.word("validate"):
         r.expect("constraint")
-        r.name()
-        return None
+        return D.ValidateConstraint(r.name())
     if r.words("cluster", "on"):
         r.name()
         return None
@@ -158,8 +159,11 @@ def _add(r: TokenReader) -> D.AlterAction:
     tok = r.peek()
     if tok is not None and tok.is_word(*_CONSTRAINT_WORDS):
         constraints = constraints_from_text(r.clause("not"))
-        r.words("not", "valid")
-        return D.AddConstraint(constraints[0])
+        not_valid = r.words("not", "valid")
+        if not_valid and constraints[0].kind not in ("c", "f"):
+            kind = "PRIMARY KEY" if constraints[0].kind == "p" else "UNIQUE"
+            raise FeatureNotSupported(f"{kind} constraints cannot be marked NOT VALID")
+        return D.AddConstraint(replace(constraints[0], not_valid=not_valid))
     r.word("column")
     if_not_exists = r.words("if", "not", "exists")
     return D.AddColumn(column_from_text(r.clause()), if_not_exists)

@@ -23,6 +23,7 @@ class ConstraintSpec:
     ref_columns: tuple[str, ...] = ()  # empty: the referenced table's primary key
     on_delete: str = "a"  # pg_constraint.confdeltype: a r c n d
     on_update: str = "a"
+    not_valid: bool = False  # ALTER TABLE ADD ... NOT VALID: existing rows are not checked
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,11 @@ class DropColumn:
 
 
 @dataclass(frozen=True)
+class ValidateConstraint:
+    name: str
+
+
+@dataclass(frozen=True)
 class DropConstraint:
     name: str
     if_exists: bool = False
@@ -268,9 +274,10 @@ class AlterSequenceOptions:
     spec: SequenceSpec
 
 
-AlterAction = (AddColumn | AddConstraint | DropColumn | DropConstraint | RenameColumn | RenameRelation
-               | SetColumnType | SetColumnDefault | DropExpression | SetColumnNotNull | AddIdentity | AlterIdentity
-               | DropIdentity                | RenameConstraint | SetOwner | SetSchema | SetStorageOptions | AlterSequenceOptions)
+AlterAction = (AddColumn | AddConstraint | DropColumn | DropConstraint | ValidateConstraint | RenameColumn
+               | RenameRelation | SetColumnType | SetColumnDefault | DropExpression | SetColumnNotNull | AddIdentity
+               | AlterIdentity | DropIdentity | RenameConstraint | SetOwner | SetSchema | SetStorageOptions
+               | AlterSequenceOptions)
 
 
 @dataclass(frozen=True)

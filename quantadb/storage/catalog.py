@@ -78,6 +78,7 @@ class ConstraintDef:
     on_delete: str = "a"  # confdeltype: a r c n d
     on_update: str = "a"
     index_oid: int = 0
+    validated: bool = True  # pg_constraint.convalidated: false after ADD ... NOT VALID until VALIDATE
 
 
 @dataclass(frozen=True)

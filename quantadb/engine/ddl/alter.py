@@ -12,7 +12,7 @@ from quantadb.engine.ddl.common import require_owner, session_txn
 from quantadb.engine.ddl.generated import rename_references
 from quantadb.engine.ddl.index_exprs import renamed_keys
 from quantadb.engine.ddl.sequences import alter_sequence
-from quantadb.engine.ddl.tables import add_constraint
+from quantadb.engine.ddl.tables import add_constraint, validate_check, validate_foreign_key
 from quantadb.engine.membership import new_owner
 from quantadb.engine.privileges import owns, schema_create
 from quantadb.engine.results import Result
@@ -61,6 +61,8 @@ def _alter_action(session: "Session", rel: RelationDef, action: D.AlterAction) -
             return add_constraint(session, rel, con)
         case D.DropConstraint(name, if_exists):
             return _drop_constraint(session, rel, name, if_exists)
+        case D.ValidateConstraint(name):
+            return _validate_constraint(session, rel, name)
         case D.AlterSequenceOptions(spec):
             if rel.kind != "S":
                 raise WrongObjectType(f'"{rel.name}" is not a sequence')
@@ -98,6 +100,25 @@ def _alter_action(session: "Session", rel: RelationDef, action: D.AlterAction) -
             keys = {o.split("=", 1)[0] for o in set_} | set(reset)
             rel = replace(rel, options=tuple(o for o in rel.options if o.split("=", 1)[0] not in keys) + set_)
     store.alter_relation(txn, rel)
+    return rel
+
+
+def _validate_constraint(session: "Session", rel: RelationDef, name: str) -> RelationDef:
+    """VALIDATE CONSTRAINT: check the rows a NOT VALID constraint was added over, then mark it valid."""
+    con = next((c for c in rel.constraints if c.name == name), None)
+    if con is None:
+        raise UndefinedObject(f'constraint "{name}" of relation "{rel.name}" does not exist')
+    if con.kind not in ("c", "f"):
+        raise WrongObjectType(f'constraint "{name}" of relation "{rel.name}" is not a foreign key or check constraint')
+    if con.validated:
+        return rel
+    if con.kind == "c":
+        validate_check(session, rel, con)
+    else:
+        validate_foreign_key(session, rel, con)
+    rel = replace(rel, constraints=tuple(replace(c, validated=True) if c.oid == con.oid else c
+                                         for c in rel.constraints))
+    session.store.alter_relation(session_txn(session), rel)
     return rel
 
 

@@ -22,6 +22,7 @@ from quantadb.storage.catalog import (
     ConstraintDef,
     RelationDef,
 )
+from quantadb.types.column import Batch
 
 if TYPE_CHECKING:
     from quantadb.engine.session import Session
@@ -142,9 +143,10 @@ def _add_check(session: "Session", rel: RelationDef, spec: D.ConstraintSpec) -> 
     store, txn = session.store, session_txn(session)
     name = spec.name or _constraint_name(rel, f"{rel.name}_{''.join(spec.check_columns[:1])}_check"
                                          .replace("__", "_"))
-    con = ConstraintDef(store.allocate_oid(txn), name, "c", (), check=spec.check)
+    con = ConstraintDef(store.allocate_oid(txn), name, "c", (), check=spec.check, validated=not spec.not_valid)
     rel = replace(rel, constraints=rel.constraints + (con,))
-    _validate_check(session, rel, con)
+    if con.validated:
+        validate_check(session, rel, con)
     store.alter_relation(txn, rel)
     return rel
 
@@ -170,10 +172,28 @@ def _add_foreign_key(session: "Session", rel: RelationDef, spec: D.ConstraintSpe
                                 f'"{parent.name}"')
     cname = spec.name or _constraint_name(rel, f"{rel.name}_{'_'.join(spec.columns)}_fkey")
     con = ConstraintDef(store.allocate_oid(txn), cname, "f", attnums, ref_table=parent.oid,
-                        ref_columns=tuple(ref_attnums), on_delete=spec.on_delete, on_update=spec.on_update)
+                        ref_columns=tuple(ref_attnums), on_delete=spec.on_delete, on_update=spec.on_update,
+                        validated=not spec.not_valid)
     rel = replace(rel, constraints=rel.constraints + (con,))
     store.alter_relation(txn, rel)
+    if con.validated:
+        validate_foreign_key(session, rel, con)
     return rel
+
+
+def validate_foreign_key(session: "Session", rel: RelationDef, con: ConstraintDef) -> None:
+    """Existing rows must reference existing keys, checked as an INSERT checks its rows."""
+    from quantadb.engine.services import ExecServices
+    if not has_storage(session, rel.oid):
+        return
+    store, txn = session.store, session_txn(session)
+    snap = store.snapshot(txn)
+    services = ExecServices(session, store, txn, snap)
+    for scan in store.table(rel.oid).scan(snap, list(con.columns)):
+        row: list = [None] * max(con.columns)  # check_foreign_keys reads the key columns by attnum
+        for attnum, col in zip(con.columns, scan.columns):
+            row[attnum - 1] = col
+        services.check_foreign_keys([con], Batch(row, scan.length))
 
 
 def _constraint_name(rel: RelationDef, base: str) -> str:
@@ -185,7 +205,7 @@ def _constraint_name(rel: RelationDef, base: str) -> str:
     return name
 
 
-def _validate_check(session: "Session", rel: RelationDef, con: ConstraintDef) -> None:
+def validate_check(session: "Session", rel: RelationDef, con: ConstraintDef) -> None:
     """Existing rows must satisfy a new CHECK constraint."""
     from quantadb.errors import CheckViolation
     table = session.store.table(rel.oid) if has_storage(session, rel.oid) else None

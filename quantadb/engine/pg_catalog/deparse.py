@@ -55,6 +55,10 @@ def index_key(session, table: RelationDef | None, attnum: int, pretty: bool = Fa
 
 
 def constraint_def(session, table: RelationDef, con: ConstraintDef, pretty: bool = False) -> str:
+    return _constraint_body(session, table, con, pretty) + ("" if con.validated else " NOT VALID")
+
+
+def _constraint_body(session, table: RelationDef, con: ConstraintDef, pretty: bool) -> str:
     catalog = session.catalog()
     if con.kind == "p":
         return f"PRIMARY KEY ({column_names(table, con.columns)})"

@@ -1,6 +1,8 @@
-"""Identity columns (GENERATED ALWAYS refuses values unless OVERRIDING SYSTEM VALUE, OVERRIDING
-USER VALUE ignores them, ALTER COLUMN ... SET GENERATED / RESTART / SET INCREMENT), and what DDL
-must not leave dangling: TRUNCATE of a referenced table, DROP SEQUENCE under a column default."""
+"""DDL that keeps the data consistent: identity columns (GENERATED ALWAYS refuses values unless
+OVERRIDING SYSTEM VALUE, OVERRIDING USER VALUE ignores them, ALTER COLUMN ... SET GENERATED /
+RESTART / SET INCREMENT); a foreign key added over existing rows checks them, NOT VALID defers
+that to VALIDATE CONSTRAINT; and nothing left dangling: TRUNCATE of a referenced table, DROP
+SEQUENCE under a column default."""
 
 
 def test_generated_always_identity(sql):
@@ -60,3 +62,29 @@ def test_drop_sequence_used_by_a_default(sql):
     sql.setup("DROP SEQUENCE sd1_id_seq CASCADE")
     sql.check("SELECT count(*) FROM information_schema.columns WHERE table_name IN ('sd1', 'sd2') "
               "AND column_default IS NOT NULL", [("0",)])
+
+
+def test_added_constraints_check_existing_rows_unless_not_valid(sql):
+    sql.setup("CREATE TABLE nv_parent (id int PRIMARY KEY);\n"
+              "CREATE TABLE nv_child (pid int, v int);\n"
+              "INSERT INTO nv_parent VALUES (1);\n"
+              "INSERT INTO nv_child VALUES (1, 1), (99, 2), (NULL, 3)")
+    sql.error("ALTER TABLE nv_child ADD FOREIGN KEY (pid) REFERENCES nv_parent", "23503",
+              'insert or update on table "nv_child" violates foreign key constraint "nv_child_pid_fkey"')
+    sql.setup("ALTER TABLE nv_child ADD CONSTRAINT fk2 FOREIGN KEY (pid) REFERENCES nv_parent NOT VALID;\n"
+              "ALTER TABLE nv_child ADD CONSTRAINT ck CHECK (v > 1) NOT VALID")
+    sql.error("INSERT INTO nv_child VALUES (98, 4)", "23503")  # new rows are checked at once
+    sql.error("INSERT INTO nv_child VALUES (1, 0)", "23514")
+    sql.error("ALTER TABLE nv_child VALIDATE CONSTRAINT fk2", "23503")
+    sql.error("ALTER TABLE nv_child VALIDATE CONSTRAINT ck", "23514",
+              'check constraint "ck" of relation "nv_child" is violated by some row')
+    sql.error("ALTER TABLE nv_child ADD CONSTRAINT uq UNIQUE (v) NOT VALID", "0A000",
+              "UNIQUE constraints cannot be marked NOT VALID")
+    sql.check("SELECT conname, convalidated, pg_get_constraintdef(oid) FROM pg_constraint "
+              "WHERE conrelid = 'nv_child'::regclass",
+              [("ck", "f", "CHECK ((v > 1)) NOT VALID"), ("fk2", "f", "FOREIGN KEY (pid) REFERENCES nv_parent(id) NOT VALID")])
+    sql.setup("DELETE FROM nv_child WHERE pid = 99 OR v = 1;\n"
+              "ALTER TABLE nv_child VALIDATE CONSTRAINT fk2;\n"
+              "ALTER TABLE nv_child VALIDATE CONSTRAINT ck")
+    sql.check("SELECT conname, convalidated FROM pg_constraint WHERE conrelid = 'nv_child'::regclass",
+              [("ck", "t"), ("fk2", "t")])
