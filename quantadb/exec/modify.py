@@ -56,10 +56,17 @@ def _failing_row(rows: Batch, i: int, types, ctx: EvalContext) -> str:
     return "Failing row contains (" + ", ".join(values) + ")."
 
 
-def _returning(exprs, rows: Batch, ctx: EvalContext) -> Batch | None:
+def _returning(exprs, rows: Batch, ctx: EvalContext, locked: bool = False) -> Batch | None:
+    """RETURNING over the written rows, with xmin and xmax after the table's columns (the binder's
+    `returning`): xmin is this transaction; xmax too where it deleted or locked the row (DELETE,
+    ON CONFLICT DO UPDATE), else 0."""
     if exprs is None:
         return None
-    return Batch([evaluate(e, rows, ctx) for e in exprs], rows.length)
+    xid = ctx.session.store.top_xid(ctx.services.txn)
+    system = [Column(np.full(rows.length, xid, dtype=np.int64)),
+              Column(np.full(rows.length, xid if locked else 0, dtype=np.int64))]
+    with_system = Batch(rows.columns + system, rows.length)
+    return Batch([evaluate(e, with_system, ctx) for e in exprs], rows.length)
 
 
 def _insert(plan: P.Insert, ctx: EvalContext) -> tuple[int, Batch | None]:
@@ -71,25 +78,27 @@ def insert_rows(plan: P.Insert, rows: Batch, ctx: EvalContext) -> tuple[int, Bat
     types = [c.type for c in plan.source.columns]
     check_rows(plan.row_checks, rows, plan.table_name, ctx, types)
     conflict = plan.on_conflict
-    returned: list[Batch] = []
-    count = 0
-    if conflict is not None and rows.length:
-        rows, updated = _on_conflict(plan, conflict, rows, ctx, types)
-        if updated is not None:
-            count += updated[0]
-            if updated[1] is not None:
-                returned.append(updated[1])
-    if rows.length:
-        ctx.services.insert(plan.rel_oid, rows.columns, rows.length)
-        count += rows.length
-        out = _returning(plan.returning, rows, ctx)
-        if out is not None:
-            returned.insert(0, out)
-    return count, _concat(returned, plan)
+    if conflict is None or not rows.length:
+        if rows.length:
+            ctx.services.insert(plan.rel_oid, rows.columns, rows.length)
+        return rows.length, _returning(plan.returning, rows, ctx)
+    fresh, updated_at, updated = _on_conflict(plan, conflict, rows, ctx, types)
+    count = updated[0]
+    inserted = take_batch(rows, fresh)
+    if inserted.length:
+        ctx.services.insert(plan.rel_oid, inserted.columns, inserted.length)
+        count += inserted.length
+    if plan.returning is None:
+        return count, None
+    # RETURNING lists the rows in the order they were proposed, inserted or updated
+    out = _concat([b for b in (_returning(plan.returning, inserted, ctx), updated[1]) if b is not None], plan)
+    order = np.argsort(np.concatenate([np.flatnonzero(fresh), updated_at]), kind="stable")
+    return count, take_batch(out, order)
 
 
 def _on_conflict(plan: P.Insert, conflict: P.OnConflict, rows: Batch, ctx: EvalContext, types):
-    """Split proposed rows into those to insert and those that hit an existing key."""
+    """Split proposed rows into those to insert (a mask) and those that hit an existing key,
+    which DO UPDATE updates: (mask, the positions updated, (count, their RETURNING rows))."""
     services = ctx.services
     existing = np.full(rows.length, -1, dtype=np.int64)
     for index_oid in conflict.index_oids:
@@ -109,11 +118,9 @@ def _on_conflict(plan: P.Insert, conflict: P.OnConflict, rows: Batch, ctx: EvalC
                                                 "command have duplicate constrained values.")
             existing = np.where(dup & (existing < 0), -2, existing)
     fresh = existing == -1
-    if conflict.action == "nothing":
-        return take_batch(rows, fresh), None
     hit = np.flatnonzero(existing >= 0)
-    if not len(hit):
-        return take_batch(rows, fresh), None
+    if conflict.action == "nothing" or not len(hit):
+        return fresh, hit[:0], (0, None)
     target_rowids = existing[hit]
     old = services.fetch(plan.rel_oid, target_rowids, len(rows.columns))
     excluded = take_batch(rows, hit)
@@ -122,6 +129,7 @@ def _on_conflict(plan: P.Insert, conflict: P.OnConflict, rows: Batch, ctx: EvalC
         keep = evaluate_predicate(conflict.where, combined, ctx)
         combined = take_batch(combined, keep)
         target_rowids = target_rowids[keep]
+        hit = hit[keep]
     new_rows = Batch([evaluate(e, combined, ctx) for e in conflict.updates], combined.length)
     count = 0
     returned = None
@@ -129,8 +137,8 @@ def _on_conflict(plan: P.Insert, conflict: P.OnConflict, rows: Batch, ctx: EvalC
         check_rows(plan.row_checks, new_rows, plan.table_name, ctx, types)
         services.update(plan.rel_oid, target_rowids, new_rows.columns)
         count = new_rows.length
-        returned = _returning(plan.returning, new_rows, ctx)
-    return take_batch(rows, fresh), (count, returned)
+        returned = _returning(plan.returning, new_rows, ctx, locked=True)
+    return fresh, hit, (count, returned)
 
 
 def _update(plan: P.Update, ctx: EvalContext) -> tuple[int, Batch | None]:
@@ -192,7 +200,7 @@ def delete_rows(plan: P.Delete, source: Batch, ctx: EvalContext) -> tuple[int, B
     old = Batch(source.columns[1:], source.length)
     ctx.services.before_delete(plan.rel_oid, rowids, old)
     count = ctx.services.delete(plan.rel_oid, rowids)
-    return count, _returning(plan.returning, old, ctx)
+    return count, _returning(plan.returning, old, ctx, locked=True)
 
 
 def _concat(parts: list[Batch], plan: P.Plan) -> Batch | None:

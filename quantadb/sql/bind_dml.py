@@ -125,10 +125,21 @@ class DmlBinder:
                 checks.foreign_keys.append(con)
         return checks
 
-    def returning(self, node: exp.Expression, scope: Scope) -> tuple[list[Expr] | None, list[P.PlanColumn]]:
+    def returning(self, node: exp.Expression, scope: Scope, deleting: bool = False
+                  ) -> tuple[list[Expr] | None, list[P.PlanColumn]]:
         ret = node.args.get("returning")
         if ret is None:
             return None, []
+        # the system columns a written row has: tableoid, and xmin/xmax, which exec/modify.py
+        # passes after the table's columns (a deleted row's xmin is not at hand: DELETE has none)
+        n = len(scope.columns)
+        system: dict = {"xmin": ColumnRef(n, SqlType(R.XID), "xmin"), "xmax": ColumnRef(n + 1, SqlType(R.XID), "xmax")}
+        if deleting:
+            del system["xmin"]
+        if scope.columns:
+            system["tableoid"] = (scope.columns[0].column.table_oid, SqlType(R.OID))
+        for alias in scope.aliases:
+            scope.system_columns[alias] = system
         binder = self.q.expr_binder(scope)
         exprs, columns = [], []
         for item in ret.expressions:
@@ -143,7 +154,7 @@ class DmlBinder:
             e = binder.bind(target)
             exprs.append(e)
             name = item.alias if isinstance(item, exp.Alias) else column_name(target)
-            src = scope.columns[e.index].column if isinstance(e, ColumnRef) else None
+            src = scope.columns[e.index].column if isinstance(e, ColumnRef) and e.index < n else None
             columns.append(P.PlanColumn(name, e.type, src.table_oid if src else 0, src.attnum if src else 0))
         return exprs, columns
 
@@ -410,7 +421,7 @@ class DmlBinder:
         if extra:
             source = P.Distinct(P.Sort(source, [(ColumnRef(0, INT8), False, False)], out_cols), out_cols,
                                 [ColumnRef(0, INT8)])
-        returning, ret_cols = self.returning(node, self.table_scope(rel, alias, schema))
+        returning, ret_cols = self.returning(node, self.table_scope(rel, alias, schema), deleting=True)
         return P.Delete(rel.oid, rel.name, source, returning, ret_cols)
 
 

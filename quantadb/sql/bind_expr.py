@@ -176,8 +176,8 @@ class ExprBinder(CallBinder, PredicateBinder):
             if not qualifier and name in ("user", "current_role"):
                 return self.call("current_user", [], node)
             system = self.scope.system_column(name, qualifier)
-            if system is not None:
-                return Const(*system)
+            if system is not None:  # a value every row shares, or (RETURNING) a column of the row
+                return system if isinstance(system, Expr) else Const(*system)
             whole = None if qualifier else self._whole_row(name)  # a bare table name is its whole row
             if whole is None:
                 raise undefined_column(name, qualifier)

@@ -8,11 +8,15 @@ Scopes chain to their parent for correlated subqueries.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from quantadb.errors import AmbiguousAlias, AmbiguousColumn, UndefinedColumn, UndefinedTable
 from quantadb.sql.plan import PlanColumn
 from quantadb.types import registry as R
 from quantadb.types.registry import SqlType
+
+if TYPE_CHECKING:
+    from quantadb.sql.expr import Expr
 
 
 @dataclass
@@ -24,7 +28,7 @@ class ScopeColumn:
     schema: str = ""
 
 
-SystemColumns = dict[str, tuple[object, SqlType]]
+SystemColumns = dict[str, "tuple[object, SqlType] | Expr"]  # a shared value, or (RETURNING) a column
 
 
 def system_columns(relation_oid: int, generated: bool) -> SystemColumns:

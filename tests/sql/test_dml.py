@@ -1,4 +1,4 @@
-"""INSERT / UPDATE forms: column-count rules, multi-column assignment from a subquery."""
+"""INSERT / UPDATE forms: column-count rules, multi-column assignment from a subquery, RETURNING."""
 
 
 def test_insert_column_list_must_be_filled(sql):
@@ -52,3 +52,17 @@ def test_data_modifying_with_errors(sql):
     sql.error("WITH d AS (DELETE FROM w1) SELECT * FROM d", "0A000", 'WITH query "d" does not have a RETURNING clause')
     sql.error("SELECT * FROM (WITH d AS (DELETE FROM w1 RETURNING *) SELECT * FROM d) s", "0A000",
               "WITH clause containing a data-modifying statement must be at the top level")
+
+
+def test_returning_system_columns_and_upsert_row_order(sql):
+    """RETURNING (xmax <> 0) tells an upsert's updated rows from its inserted ones (a common
+    idiom), tableoid names the table, and the rows come back in the order they were proposed."""
+    sql.setup("CREATE TABLE rsc (id int PRIMARY KEY, v int);\nINSERT INTO rsc VALUES (2, 2)")
+    sql.check("INSERT INTO rsc VALUES (1, 1), (2, 20), (3, 3) ON CONFLICT (id) DO UPDATE SET v = excluded.v "
+              "RETURNING id, v, xmax <> 0 AS updated, xmin = txid_current()::text::xid AS mine, "
+              "tableoid::regclass", [("1", "1", "f", "t", "rsc"), ("2", "20", "t", "t", "rsc"),
+                                     ("3", "3", "f", "t", "rsc")], ordered=True)
+    sql.check("INSERT INTO rsc VALUES (5, 5), (2, 0), (4, 4) ON CONFLICT (id) DO UPDATE SET v = 7 "
+              "WHERE rsc.v > 100 RETURNING id", [("5",), ("4",)], ordered=True)
+    sql.check("UPDATE rsc SET v = v + 1 WHERE id = 1 RETURNING xmax", [("0",)])
+    sql.check("DELETE FROM rsc WHERE id = 1 RETURNING xmax = txid_current()::text::xid", [("t",)])

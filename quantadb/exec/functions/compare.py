@@ -160,7 +160,7 @@ def _bool_column(data: np.ndarray | None) -> Column | None:
 for _op in OPS:
     for _p in NATIVE:
         scalar(_p + _op)(_native(_op))
-    for _p in ("int24", "int42", "int28", "int82", "int48", "int84"):
+    for _p in ("int24", "int42", "int28", "int82", "int48", "int84", "xid", "xidint4"):
         scalar(_p + _op)(_native(_op))
     for _p in ("float4", "float8", "float48", "float84"):
         scalar(_p + _op)(_float(_op))

@@ -12,7 +12,7 @@ from quantadb.sql.functions.signature import add_operator as op
 from quantadb.types.registry import (
     ANYARRAY, ANYELEMENT, ANYNONARRAY, BIT, BOOL, BPCHAR, BYTEA, CHAR, DATE, FLOAT4, FLOAT8, INT2, INT4,
     INT8, INTERVAL, JSON, JSONB, NAME, NUMERIC, OID, RECORD, TEXT, TIME, TIMESTAMP, TIMESTAMPTZ, TIMETZ, UUID,
-    VARBIT, array_of,
+    VARBIT, XID, array_of,
 )
 
 TEXT_ARRAY = array_of(TEXT)
@@ -71,6 +71,11 @@ for t, p in COMPARABLE:
         op(sym, (t, t), BOOL, p + suffix)
         # the operator's function is callable by name too (booleq, int4lt; text's are texteq/textne)
         add_function(("text" if t is TEXT and suffix in ("eq", "ne") else p) + suffix, (t, t), BOOL, p + suffix)
+
+# xid compares only for (in)equality, also with an integer (`xmax <> 0`: xideqint4, xidneqint4)
+for sym, suffix in (("=", "eq"), ("<>", "ne")):
+    op(sym, (XID, XID), BOOL, "xid" + suffix)
+    op(sym, (XID, INT4), BOOL, "xidint4" + suffix)
 
 op("NOT", (BOOL,), BOOL, "boolnot")
 
