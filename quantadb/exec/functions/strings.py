@@ -59,18 +59,12 @@ scalar("bpcharlen")(rows(lambda s: len(s.rstrip(" ")), np.int32, 0))
 scalar("byteaoctetlen")(rows(len, np.int32, 0))
 scalar("textoctetlen")(rows(lambda s: len(s.encode()), np.int32, 0))
 scalar("bitlength")(rows(lambda s: 8 * len(s.encode()), np.int32, 0))
-def _case_map(convert):
-    """Per-character case mapping as towupper/towlower: 'ß' stays one character."""
-    def fn(s: str) -> str:
-        out = convert(s)
-        if len(out) == len(s):
-            return out
-        return "".join(c if len(convert(c)) != 1 else convert(c) for c in s)
-    return fn
-
-
-scalar("lower")(rows(_case_map(str.lower)))
-scalar("upper")(rows(_case_map(str.upper)))
+# The database's LC_CTYPE is C (pg_database.datctype), where PostgreSQL's lower(), upper() and
+# initcap() change only ASCII letters and only ASCII letters and digits make words.
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+scalar("lower")(rows(lambda s: s.translate(_ASCII_LOWER)))
+scalar("upper")(rows(lambda s: s.translate(_ASCII_UPPER)))
 scalar("text_reverse")(rows(lambda s: s[::-1]))
 scalar("md5_text")(rows(lambda s: hashlib.md5(s.encode()).hexdigest()))
 for _bits in (224, 256, 384, 512):
@@ -85,11 +79,12 @@ scalar("textpos")(rows(lambda s, p: s.find(p) + 1, np.int32, 0))
 scalar("replace_text")(rows(lambda s, a, b: s.replace(a, b) if a else s))
 scalar("repeat")(rows(lambda s, k: s * max(int(k), 0)))
 
-_WORD = re.compile(r"[^\W_]+|[\W_]+")
+_WORD = re.compile(r"[A-Za-z0-9]+|[^A-Za-z0-9]+")
 
 
 def _initcap(s: str) -> str:
-    return "".join(w[0].upper() + w[1:].lower() if w[0].isalnum() else w for w in _WORD.findall(s))
+    return "".join(w[0].translate(_ASCII_UPPER) + w[1:].translate(_ASCII_LOWER) if w[0].isascii() and w[0].isalnum()
+                   else w for w in _WORD.findall(s))
 
 
 scalar("initcap")(rows(_initcap))
