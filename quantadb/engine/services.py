@@ -78,9 +78,8 @@ class ExecServices:
         cols = [from_values([r[i] for r in rows], c.type) for i, c in enumerate(columns)]
         return Batch(cols, len(rows))
 
-    def index_columns(self, index_oid: int) -> tuple[int, ...]:
-        rel = self.session.catalog().relation(index_oid)
-        return rel.index_columns
+    def index(self, index_oid: int) -> RelationDef:
+        return self.session.catalog().relation(index_oid)
 
     # -- writes -----------------------------------------------------------------------------------
 
@@ -259,10 +258,11 @@ def _match_key(values: tuple) -> tuple | None:
 
 
 def _unique_index_on(indexes: list[RelationDef], attnums: tuple[int, ...]) -> int:
-    for index in indexes:
-        if index.unique and tuple(index.index_columns) == tuple(attnums):
+    whole = [i for i in indexes if i.unique and not i.predicate_column]  # (a partial index is no constraint)
+    for index in whole:
+        if tuple(index.index_columns) == tuple(attnums):
             return index.oid
-    for index in indexes:
-        if index.unique and set(index.index_columns) == set(attnums):
+    for index in whole:
+        if set(index.index_columns) == set(attnums):
             return index.oid
     raise UndefinedTable("there is no unique constraint matching given keys for referenced table")

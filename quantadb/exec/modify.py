@@ -15,6 +15,7 @@ from quantadb.exec.context import EvalContext
 from quantadb.exec.eval import evaluate, evaluate_predicate
 from quantadb.exec.keys import factorize_rows, first_occurrence
 from quantadb.exec.row_eval import row_batch
+from quantadb.storage.index import in_predicate
 from quantadb.exec.run import run_all
 from quantadb.sql import plan as P
 from quantadb.types.codecs import format_value
@@ -102,15 +103,18 @@ def _on_conflict(plan: P.Insert, conflict: P.OnConflict, rows: Batch, ctx: EvalC
     services = ctx.services
     existing = np.full(rows.length, -1, dtype=np.int64)
     for index_oid in conflict.index_oids:
-        key_positions = [a - 1 for a in services.index_columns(index_oid)]
-        keys = [rows.columns[p] for p in key_positions]
+        index = services.index(index_oid)
+        keys = [rows.columns[a - 1] for a in index.index_columns]
         hits = services.find_conflicts(index_oid, keys)
-        existing = np.where(existing >= 0, existing, hits)
+        # a partial index: a row its predicate does not hold conflicts with none of its entries
+        held = in_predicate(rows.columns[index.predicate_column - 1], rows.length) if index.predicate_column \
+            else np.ones(rows.length, dtype=bool)
+        existing = np.where((existing >= 0) | ~held, existing, hits)
         # two proposed rows with the same key: the later one conflicts with the earlier
         codes, k = factorize_rows(keys)
-        first = first_occurrence(codes, k)
-        dup = np.ones(rows.length, dtype=bool)
-        dup[first] = False
+        first = first_occurrence(np.where(held, codes, k), k + 1)[:k]  # (the rows outside: code k)
+        dup = held.copy()
+        dup[first[first < rows.length]] = False
         if dup.any():
             if conflict.action == "update":
                 raise CardinalityViolation("ON CONFLICT DO UPDATE command cannot affect row a second time",

@@ -17,7 +17,7 @@ from quantadb.sql.bind_expr import ExprBinder
 from quantadb.sql.bind_query import QueryBinder
 from quantadb.sql.expr import Const, ColumnRef, Expr, SubqueryExpr, transform
 from quantadb.sql.names import column_name
-from quantadb.sql.optimizer import expression_shape
+from quantadb.sql.optimizer import conjuncts, expression_shape
 from quantadb.sql.parse import parse_expression
 from quantadb.sql.scope import Scope
 from quantadb.storage.catalog import ColumnDef, RelationDef
@@ -287,7 +287,9 @@ class DmlBinder:
         cols = self.all_columns(rel)
         if keys:
             wanted = {self._conflict_key(k, rel) for k in keys}
-            arbiters = [i.oid for i in uniques if set(i.index_columns) == wanted]
+            implied = self._inferred_partial(node.args.get("index_predicate"), rel)
+            arbiters = [i.oid for i in uniques if set(i.index_columns) == wanted
+                        and (not i.predicate_column or i.predicate_column in implied)]
             if not arbiters:
                 raise InvalidColumnReference("there is no unique or exclusion constraint matching the ON CONFLICT "
                                              "specification")
@@ -315,6 +317,18 @@ class DmlBinder:
         where = node.args.get("where")
         where_expr = binder.bind_bool(where.this, "WHERE") if where is not None else None
         return P.OnConflict(arbiters, "update", updates, where_expr)
+
+    def _inferred_partial(self, where: exp.Where | None, rel: RelationDef) -> set[int]:
+        """The hidden predicate columns (attnums) ON CONFLICT (...) WHERE `where` implies, so
+        that a partial unique index over them can be inferred: each conjunct of the predicate is
+        one of `where`'s (as the planner decides, sql/optimizer.py)."""
+        if where is None:
+            return set()
+        binder = self.q.expr_binder(self.table_scope(rel, rel.name, ""))
+        have = {expression_shape(c) for c in conjuncts(binder.bind_bool(where.this, "WHERE"))}
+        cols = self.all_columns(rel)
+        return {cols[i].attnum for i, e in self.generation_exprs(rel).items()
+                if cols[i].hidden and all(expression_shape(c) in have for c in conjuncts(e))}
 
     def _conflict_key(self, key: exp.Expression, rel: RelationDef) -> int:
         """The attnum an ON CONFLICT key names: a column, or an index expression's hidden column

@@ -83,6 +83,7 @@ class CreateIndex:
     method: str = "btree"
     if_not_exists: bool = False
     include: tuple[str, ...] = ()  # INCLUDE (columns)
+    where: str | None = None  # a partial index's predicate (SQL text)
 
 
 @dataclass(frozen=True)

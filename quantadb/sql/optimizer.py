@@ -195,16 +195,36 @@ def _keyed(scan: P.TableScan, expressions: IndexExpressions | None) -> dict[tupl
     return out
 
 
+def _implies(parts: list[Expr], scan: P.TableScan, index: RelationDef, hidden: dict[int, Expr]) -> bool:
+    """Whether a filter (its conjuncts) implies a partial index's predicate, so the index holds
+    every row the filter keeps: each conjunct of the predicate is one of the filter's (PostgreSQL
+    proves more, e.g. `a > 5` implies `a > 0`; a use it cannot prove is a seq scan, not a wrong
+    result)."""
+    if not index.predicate_column:
+        return True
+    predicate = hidden.get(index.predicate_column)
+    position = {a: i for i, a in enumerate(scan.attnums)}
+    if predicate is None or any(n.index not in position for n in walk(predicate) if isinstance(n, ColumnRef)):
+        return False
+    predicate = transform(predicate, lambda n: ColumnRef(position[n.index], n.type) if isinstance(n, ColumnRef)
+                          else None)
+    have = {expression_shape(c) for c in parts}
+    return all(expression_shape(c) in have for c in conjuncts(predicate))
+
+
 def use_indexes(plan: P.Plan, catalog: IndexCatalog, expressions: IndexExpressions | None = None) -> P.Plan:
     for name, value in list(vars(plan).items()):
         if isinstance(value, P.Plan):
             setattr(plan, name, use_indexes(value, catalog, expressions))
     if not isinstance(plan, P.TableScan) or plan.filter is None:
         return plan
+    parts = conjuncts(plan.filter)
     indexes = [i for i in catalog.indexes_of(plan.rel_oid) if i.index_columns]
+    if any(i.predicate_column for i in indexes):
+        hidden = expressions(plan.rel_oid) if expressions is not None else {}
+        indexes = [i for i in indexes if _implies(parts, plan, i, hidden)]
     if not indexes:
         return plan
-    parts = conjuncts(plan.filter)
     keyed = _keyed(plan, expressions)
     comparisons = [(_comparison(c, plan, keyed), c) for c in parts]
     equal = {cmp[0]: (cmp[2], c) for cmp, c in comparisons if cmp is not None and cmp[1] == "="}

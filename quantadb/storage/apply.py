@@ -113,13 +113,18 @@ def _truncate(state: StorageState, rec) -> None:
 def _index_rows(state: StorageState, rel_oid: int, columns: list, n: int, rowids: np.ndarray) -> None:
     for index_oid in state.table_indexes.get(rel_oid, ()):
         idx = state.indexes[index_oid]
-        idx.add_rows([columns[a - 1] for a in idx.attnums], n, rowids)
+        keys = [columns[a - 1] for a in idx.attnums]
+        held = idx.held(columns, n)
+        if held is None:
+            idx.add_rows(keys, n, rowids)
+        else:
+            idx.add_rows([c.rows(slice(0, n)).rows(held) for c in keys], int(held.sum()), rowids[held])
 
 
 def _index_row(state: StorageState, rel_oid: int, values, rowid: int) -> None:
     for index_oid in state.table_indexes.get(rel_oid, ()):
         idx = state.indexes[index_oid]
-        key = row_key(values, idx.attnums)
+        key = row_key(values, idx.attnums, idx.where)
         if key is not None:
             idx.add_key(key, rowid)
 
@@ -128,7 +133,7 @@ def build_index(state: StorageState, rel: RelationDef) -> Index:
     table = state.tables[rel.table_oid]
     key_dtype = table.types[rel.index_columns[0] - 1].pg.dtype
     idx = Index(rel.oid, rel.table_oid, rel.index_columns, rel.unique, rel.method, key_dtype,
-                key_forms(table.types, rel.index_columns))
+                key_forms(table.types, rel.index_columns), rel.predicate_column)
     idx.rebuild(table)
     table.restart_pruning(state.txns.clog.status)
     return idx

@@ -106,6 +106,9 @@ class RelationDef:
     table_oid: int = 0  # for an index: the table it indexes
     index_columns: tuple[int, ...] = ()  # for an index: attnums of the table
     include_columns: tuple[int, ...] = ()  # for an index: INCLUDE's attnums (catalog only: entries are row ids)
+    # for a partial index: the attnum of the table's hidden column holding its WHERE predicate's
+    # value (engine/ddl/partial_indexes.py); the index holds the rows where it is true
+    predicate_column: int = 0
     unique: bool = False
     primary: bool = False
     method: str = "btree"  # "btree" (ordered) or "hash"

@@ -17,7 +17,7 @@ from quantadb.errors import (DuplicateDatabase, DuplicateObject, DuplicateSchema
 from . import records as R
 from .catalog import (HEAP_KINDS, DatabaseDef, FunctionDef, NamespaceDef, RelationDef, RoleDef, builtin_namespaces,
                       key_of, to_value)
-from .index import key_forms, row_keys, stored_key
+from .index import in_predicate, key_forms, row_keys, stored_key
 from .txn import COMMITTED, IN_PROGRESS, Txn, WouldBlock
 
 
@@ -50,7 +50,8 @@ class SchemaChanges:
         own = np.fromiter(txn.own, dtype=np.int64, count=len(txn.own))
         forms = key_forms(table.types, rel.index_columns)
         seen: set = set()
-        for first, cols, xmin, xmax in table.all_rows(list(rel.index_columns)):
+        where = rel.predicate_column
+        for first, cols, xmin, xmax in table.all_rows(list(rel.index_columns) + ([where] if where else [])):
             for xids in (xmin, xmax[xmax != 0]):
                 running = (status[xids] == IN_PROGRESS) & ~np.isin(xids, own)
                 if running.any():
@@ -58,6 +59,8 @@ class SchemaChanges:
             seen_min = (status[xmin] == COMMITTED) | np.isin(xmin, own)
             dead = (xmax != 0) & ((status[xmax] == COMMITTED) | np.isin(xmax, own))
             live = seen_min & ~dead
+            if where:  # a partial index: only the rows its predicate holds
+                live &= in_predicate(cols.pop(), len(xmin))
             keys, ok = row_keys(cols, len(xmin))
             for k, good in zip(keys, (ok & live).tolist()):
                 if good:

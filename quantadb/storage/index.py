@@ -3,7 +3,10 @@
 An index holds every row version inserted, dead ones too until a prune (`prune`: a PRUNE
 record, or the end of recovery) or VACUUM drops them; callers filter candidates with
 `Table.visible`. Rows with a NULL in any key column are not
-indexed (NULLs never conflict and never match `=` or a range).
+indexed (NULLs never conflict and never match `=` or a range). A partial index
+(`CREATE INDEX ... WHERE pred`) holds only the rows whose `where` column, a stored boolean the
+DML plan computes from the predicate (engine/ddl/partial_indexes.py), is true: apply reads the
+stored value and never evaluates the predicate.
 
 Layout, chosen for memory (a Python dict entry costs ~100 bytes; pgbench's 1M accounts must
 fit well under 160 MB): a sorted *base* (numpy keys + row ids; int64/float64 for one numeric
@@ -148,13 +151,22 @@ def _each(forms: tuple[KeyForm | None, ...], values: tuple) -> tuple:
     return tuple(v if f is None else f(v) for f, v in zip(forms, values))
 
 
-def row_key(values, attnums: tuple[int, ...]):
-    """The key of one row given as Python values (by attnum - 1); None when a key column is NULL."""
+def row_key(values, attnums: tuple[int, ...], where: int = 0):
+    """The key of one row given as Python values (by attnum - 1); None when a key column is NULL
+    or the row is not in the partial index whose predicate column is `where`."""
+    if where and (where > len(values) or not values[where - 1]):  # (False or None; a numpy bool too)
+        return None
     if len(attnums) == 1:
         a = attnums[0]
         return values[a - 1] if a <= len(values) else None
     key = tuple(values[a - 1] if a <= len(values) else None for a in attnums)
     return None if None in key else key
+
+
+def in_predicate(column: Column, n: int) -> np.ndarray:
+    """Which of n rows a partial index holds, given its predicate column: true, not false or NULL."""
+    held = np.asarray(column.data[:n], dtype=np.bool_)
+    return held & column.valid[:n] if column.valid is not None else held.copy()
 
 
 class Index:
@@ -164,10 +176,12 @@ class Index:
     may see an entry twice (results are de-duplicated) but never miss one."""
 
     def __init__(self, oid: int, table_oid: int, attnums: tuple[int, ...], unique: bool, method: str,
-                 key_dtype: np.dtype, forms: Forms = None) -> None:
+                 key_dtype: np.dtype, forms: Forms = None, where: int = 0) -> None:
         self.oid = oid
         self.table_oid = table_oid
         self.attnums = tuple(attnums)
+        self.where = where  # a partial index: the attnum of its predicate's stored value (0: none)
+        self.read_attnums = self.attnums + ((where,) if where else ())  # what decides an entry
         self.unique = unique
         self.method = method
         self.ordered = method != "hash"
@@ -185,6 +199,11 @@ class Index:
     def stored_key(self, key):
         """The key as this index stores it (what equal keys share)."""
         return stored_key(self._forms, key)
+
+    def held(self, row: list[Column], n: int) -> np.ndarray | None:
+        """Of n rows given as every column of the table (by attnum - 1), the ones a partial
+        index holds; None: every row (no predicate)."""
+        return in_predicate(row[self.where - 1], n) if self.where else None
 
     def _bound_form(self, bound: tuple | None) -> tuple | None:
         """range() bounds are prefixes of the key columns."""
@@ -252,7 +271,7 @@ class Index:
         stable sort keeps equal keys in row order. Reads only the index's settings."""
         all_keys: list = []
         all_rows: list[np.ndarray] = []
-        for first, cols, _xmin, _xmax in table.all_rows(list(self.attnums)):
+        for first, cols, _xmin, _xmax in table.all_rows(list(self.read_attnums)):
             n = len(cols[0].data) if cols else 0
             if first + n <= start:
                 continue
@@ -262,6 +281,10 @@ class Index:
             if not n:
                 continue
             rows = np.arange(first, first + n, dtype=np.int64)
+            if self.where:
+                held = in_predicate(cols.pop(), n)
+                cols = [c.rows(held) for c in cols]
+                rows, n = rows[held], int(held.sum())
             if self._dtype != object:
                 keys = cols[0].data
                 if cols[0].valid is not None:
@@ -314,8 +337,11 @@ class Index:
         dead = set(rowids.tolist())
         dropped = 0
         if 2 * len(dead) < self._delta_count:  # a few of many: found through their keys
-            keys, ok = row_keys(table.fetch(rowids, list(self.attnums)), len(rowids))
-            if not ok.all():  # a row with a NULL key is not indexed
+            fetched = table.fetch(rowids, list(self.read_attnums))
+            keys, ok = row_keys(fetched[:len(self.attnums)], len(rowids))
+            if self.where:  # a row the partial index does not hold is not in it
+                ok &= in_predicate(fetched[-1], len(rowids))
+            if not ok.all():  # a row with a NULL key (or outside the predicate) is not indexed
                 keys = [k for k, good in zip(keys, ok.tolist()) if good]
                 dead = set(rowids[ok].tolist())
             if self._forms is not None or self._dtype.kind == "f":  # (a float NaN: FLOAT_NAN)

@@ -58,7 +58,7 @@ def dump_state(state: StorageState, pending: list, epoch: int) -> dict[str, byte
         "catalog": state.catalog.dump(),
         "catalog_version": state.catalog.version,
         "ddl_by": {x: sorted(oids) for x, oids in sorted(state.ddl_by.items())},
-        "indexes": [[i.oid, i.table_oid, list(i.attnums), i.unique, i.method]
+        "indexes": [[i.oid, i.table_oid, list(i.attnums), i.unique, i.method, i.where]
                     for i in (state.indexes[o] for o in sorted(state.indexes))],
         "tables": sorted(state.tables),
         "pending": [list(rec) for rec in pending],
@@ -89,9 +89,9 @@ def load_state(state: StorageState, blobs: dict[str, bytes]) -> int:
         d = R.decode(blobs[f"table.{oid}"])
         types = [from_value(t) for t in d["types"]]
         state.tables[oid] = Table.restore(d["table"], types)
-    for oid, table_oid, attnums, unique, method in meta["indexes"]:
+    for oid, table_oid, attnums, unique, method, *where in meta["indexes"]:  # (older checkpoints: no where)
         rel = RelationDef(oid, 0, 0, "", "i", table_oid=table_oid, index_columns=tuple(attnums),
-                          unique=unique, method=method)
+                          unique=unique, method=method, predicate_column=where[0] if where else 0)
         state.indexes[oid] = build_index(state, rel)
         state.table_indexes.setdefault(table_oid, []).append(oid)
     for rec in meta["pending"]:

@@ -81,6 +81,9 @@ class RowWrites:
             only = None if changed is None else changed[index_oid]
             if only is not None and not only.any():
                 continue
+            held = idx.held(columns, n)
+            if held is not None:
+                only = held if only is None else only & held
             if n > 64 and idx.numeric:
                 self._check_unique_bulk(txn, table, idx, columns[idx.attnums[0] - 1], n, only)
                 continue
@@ -109,10 +112,10 @@ class RowWrites:
         (an index whose key it keeps is not probed)."""
         for index_oid in self._state.table_indexes.get(table.oid, ()):
             idx = self._state.indexes[index_oid]
-            if not idx.unique or old is not None and kept.issuperset(idx.attnums):
+            if not idx.unique or old is not None and kept.issuperset(idx.read_attnums):
                 continue
-            key = row_key(values, idx.attnums)
-            if key is None or old is not None and _same_key(idx, _old_key(table, old, idx.attnums), key):
+            key = row_key(values, idx.attnums, idx.where)
+            if key is None or old is not None and _same_key(idx, _old_key(table, old, idx), key):
                 continue
             self._check_unique_key(txn, table, idx, key)
 
@@ -245,10 +248,10 @@ class RowWrites:
             if not idx.unique:
                 continue
             changed = out[index_oid] = np.zeros(len(rowids), dtype=np.bool_)
-            if kept.issuperset(idx.attnums):
+            if kept.issuperset(idx.read_attnums):
                 continue
-            old = table.fetch(rowids, list(idx.attnums))
-            for a, o in zip(idx.attnums, old):
+            old = table.fetch(rowids, list(idx.read_attnums))  # (a row entering a partial index changes)
+            for a, o in zip(idx.read_attnums, old):
                 new = cols[a - 1]
                 diff = np.asarray(new.data != o.data, dtype=np.bool_).reshape(-1)
                 if new.data.dtype.kind == "f" and o.data.dtype.kind == "f":
@@ -334,8 +337,11 @@ def _same_key(idx: Index, old, new) -> bool:
     return old is new or old == new  # (the one FLOAT_NAN is itself, not == itself)
 
 
-def _old_key(table: Table, rowid: int, attnums: tuple[int, ...]):
-    values = table.row_values(rowid, list(attnums))
+def _old_key(table: Table, rowid: int, idx: Index):
+    """The key version `rowid` has in `idx` (None: none, as outside a partial index)."""
+    values = table.row_values(rowid, list(idx.read_attnums))
+    if idx.where and not values.pop():
+        return None
     return values[0] if len(values) == 1 else tuple(values)
 
 

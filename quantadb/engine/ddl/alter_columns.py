@@ -75,7 +75,7 @@ def drop_column(session: "Session", rel: RelationDef, name: str, if_exists: bool
     gone = ({col.attnum} | {c.attnum for c in check_drop_referenced(session, rel, col, cascade)}
             | hidden_readers(session, rel, col.attnum))  # an index on an expression over it goes too
     for index in session.catalog().indexes_of(rel.oid):
-        if gone & set(index.index_columns):
+        if gone & {*index.index_columns, index.predicate_column}:
             store.drop_relation(txn, index.oid)
     constraints = tuple(c for c in rel.constraints if not gone & set(c.columns))
     rel = replace(rel, constraints=constraints, columns=tuple(
@@ -134,8 +134,8 @@ def change_type(session: "Session", rel: RelationDef, col: ColumnDef, new_type: 
                                                                                                   c.index_oid))
                                     for c in rel.constraints))
     store.alter_relation(txn, rel)
-    for index, elements in detached:
-        rel = add_index(session, rel, replace(index, oid=store.allocate_oid(txn)), elements)
+    for index, elements, predicate in detached:
+        rel = add_index(session, rel, replace(index, oid=store.allocate_oid(txn)), elements, predicate)
     return rel
 
 

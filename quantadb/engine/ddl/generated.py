@@ -1,6 +1,7 @@
 """Stored generated columns (GENERATED ALWAYS AS (expression) STORED): what a generation
 expression may be, checked when the column is defined, and what the DDL of the columns it
-reads must respect.
+reads must respect; binding and printing the expressions such columns (and the hidden ones of
+index expressions and predicates) keep.
 
 The column keeps its expression as SQL text in `ColumnDef.default` (pg_attrdef holds it, as in
 PostgreSQL) with `generated = "s"`. Writes compute the value in the DML plan (sql/bind_dml.py)
@@ -12,9 +13,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from quantadb.engine.catalog_view import RegNames
 from quantadb.errors import DependentObjectsStillExist, FeatureNotSupported, InvalidObjectDefinition
 from quantadb.sql import expr as E
 from quantadb.sql.bind_query import QueryBinder
+from quantadb.sql.deparse import Deparser, looks_like_function
 from quantadb.sql.stored_exprs import parse_stored, rename_column
 from quantadb.sql.plan import PlanColumn
 from quantadb.sql.scope import Scope
@@ -47,6 +50,19 @@ def bind_stored(session: "Session", rel: RelationDef, text: str, context: str) -
         sc.hidden = not c.visible
     binder = QueryBinder(session.catalog(), [], session.format_context).expr_binder(scope)
     return binder.bind(tree)
+
+
+def deparsed(session: "Session", rel: RelationDef, bound: E.Expr, pretty: bool) -> str:
+    """An expression over the table's columns as ruleutils.c prints it."""
+    columns = sorted(rel.columns, key=lambda c: c.attnum)
+    return Deparser([c.name for c in columns], session.format_context, RegNames(session).name, pretty).text(bound)
+
+
+def expression_text(session: "Session", rel: RelationDef, bound: E.Expr, pretty: bool) -> str:
+    """An index expression as pg_get_indexdef prints it: parenthesized unless it looks like a
+    function call (ruleutils.c's looks_like_function)."""
+    text = deparsed(session, rel, bound, pretty)
+    return text if looks_like_function(bound) else f"({text})"
 
 
 def is_immutable(bound: E.Expr) -> bool:

@@ -1,4 +1,5 @@
-"""Indexes on expressions (`CREATE [UNIQUE] INDEX i ON t (lower(email))`).
+"""Indexes on expressions (`CREATE [UNIQUE] INDEX i ON t (lower(email))`), and what indexes
+over hidden columns (theirs and partial indexes' predicates) share.
 
 Each index expression is kept as a hidden stored generated column of the table
 (`ColumnDef.hidden`): written with every row by the DML plan as any generated column is, never
@@ -17,13 +18,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from quantadb.engine.catalog_view import RegNames
 from quantadb.engine.ddl.common import dropped_column, quote_relation, run_sql
-from quantadb.engine.ddl.generated import bind_stored, is_immutable, referenced_attnums
+from quantadb.engine.ddl.generated import bind_stored, expression_text, is_immutable, referenced_attnums
+from quantadb.engine.ddl.partial_indexes import predicate_column, predicate_of
 from quantadb.errors import InvalidObjectDefinition, UndefinedColumn
 from quantadb.sql import ddl_stmts as D
-from quantadb.sql import expr as E
-from quantadb.sql.deparse import Deparser, looks_like_function
 from quantadb.sql.quoting import quote_ident
 from quantadb.sql.stored_exprs import figure_colname
 from quantadb.storage.catalog import ColumnDef, RelationDef
@@ -64,14 +63,6 @@ def key_columns(session: "Session", rel: RelationDef,
     return replace(rel, columns=tuple(columns)), tuple(attnums), names
 
 
-def expression_text(session: "Session", rel: RelationDef, bound: E.Expr, pretty: bool) -> str:
-    """An index expression as pg_get_indexdef prints it: parenthesized unless it looks like a
-    function call (ruleutils.c's looks_like_function)."""
-    columns = sorted(rel.columns, key=lambda c: c.attnum)
-    text = Deparser([c.name for c in columns], session.format_context, RegNames(session).name, pretty).text(bound)
-    return text if looks_like_function(bound) else f"({text})"
-
-
 def stored_text(session: "Session", rel: RelationDef, col: ColumnDef, pretty: bool) -> str:
     """A hidden column's expression as pg_get_indexdef prints it (its stored text if it no
     longer binds)."""
@@ -102,7 +93,7 @@ def fill(session: "Session", rel: RelationDef) -> None:
 
 def unused_hidden(rel: RelationDef, indexes: list[RelationDef]) -> RelationDef:
     """`rel` with the hidden columns no index in `indexes` covers dropped."""
-    used = {a for index in indexes for a in index.index_columns}
+    used = {a for index in indexes for a in index.index_columns + (index.predicate_column,)}
     return replace(rel, columns=tuple(dropped_column(c) if c.hidden and not c.dropped and c.attnum not in used
                                       else c for c in rel.columns))
 
@@ -121,22 +112,27 @@ def elements_of(rel: RelationDef, index: RelationDef) -> tuple[D.IndexElement, .
 
 
 def add_index(session: "Session", rel: RelationDef, index: RelationDef,
-              elements: tuple[D.IndexElement, ...]) -> RelationDef:
-    """Create `index` over `elements` of `rel`, adding (and filling) the hidden columns its
-    expressions need first; returns the table as it is then."""
+              elements: tuple[D.IndexElement, ...], predicate: str | None = None) -> RelationDef:
+    """Create `index` over `elements` of `rel` (partial: holding the rows where `predicate` is
+    true), adding (and filling) the hidden columns its expressions need first; returns the
+    table as it is then."""
     store, txn = session.store, session.state.txn
     with_keys, attnums, _ = key_columns(session, rel, elements)
+    where = 0
+    if predicate is not None:
+        with_keys, where = predicate_column(session, with_keys, predicate)
     if len(with_keys.columns) > len(rel.columns):
         store.alter_relation(txn, with_keys)
         fill(session, with_keys)
-    store.create_relation(txn, replace(index, index_columns=attnums))
+    store.create_relation(txn, replace(index, index_columns=attnums, predicate_column=where))
     return with_keys
 
 
 def detach_expression_indexes(session: "Session", rel: RelationDef,
-                              attnum: int) -> tuple[RelationDef, list[tuple[RelationDef, tuple]]]:
-    """Drop the expression indexes that read column `attnum` and their hidden columns (ALTER
-    COLUMN TYPE rebuilds them afterwards with `add_index`, as PostgreSQL rebuilds them)."""
+                              attnum: int) -> tuple[RelationDef, list[tuple[RelationDef, tuple, str | None]]]:
+    """Drop the expression and partial indexes whose expressions read column `attnum`, and their
+    hidden columns (ALTER COLUMN TYPE rebuilds them afterwards with `add_index`, as PostgreSQL
+    rebuilds them): (index, its elements, its predicate) of each."""
     readers = hidden_readers(session, rel, attnum)
     if not readers:
         return rel, []
@@ -144,8 +140,8 @@ def detach_expression_indexes(session: "Session", rel: RelationDef,
     detached = []
     remaining = []
     for index in session.catalog().indexes_of(rel.oid):
-        if readers & set(index.index_columns):
-            detached.append((index, elements_of(rel, index)))
+        if readers & {*index.index_columns, index.predicate_column}:
+            detached.append((index, elements_of(rel, index), predicate_of(rel, index)))
             store.drop_relation(txn, index.oid)
         else:
             remaining.append(index)

@@ -71,7 +71,7 @@ def create_index(session: "Session", stmt: D.CreateIndex) -> Result:
     index_rel = new_relation(session, store.allocate_oid(txn), rel.namespace, index_name, "i",
                              table_oid=rel.oid, unique=stmt.unique, method=stmt.method,
                              include_columns=tuple(include))
-    add_index(session, rel, index_rel, stmt.elements)
+    add_index(session, rel, index_rel, stmt.elements, stmt.where)
     return Result(tag="CREATE INDEX")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from quantadb.engine.catalog_view import RegNames, SessionCatalog
 from quantadb.engine.ddl.index_exprs import stored_text
+from quantadb.engine.ddl.partial_indexes import predicate_text
 from quantadb.errors import SqlError
 from quantadb.sql.bind_query import QueryBinder
 from quantadb.sql.deparse import Deparser
@@ -43,7 +44,9 @@ def index_def(session, index: RelationDef, pretty: bool = False) -> str:
     target = qualified(catalog, table, visible_bare=pretty) if table is not None else str(index.table_oid)
     keys = ", ".join(index_key(session, table, a, pretty) for a in index.index_columns)
     include = f" INCLUDE ({column_names(table, index.include_columns)})" if index.include_columns else ""
-    return f"CREATE {unique}INDEX {quote_ident(index.name)} ON {target} USING {index.method} ({keys}){include}"
+    predicate = predicate_text(session, table, index, pretty) if table is not None else None
+    where = f" WHERE {predicate}" if predicate is not None else ""
+    return f"CREATE {unique}INDEX {quote_ident(index.name)} ON {target} USING {index.method} ({keys}){include}{where}"
 
 
 def index_key(session, table: RelationDef | None, attnum: int, pretty: bool = False) -> str:

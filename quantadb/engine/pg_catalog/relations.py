@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Iterator
 from quantadb.engine.catalog_view import SEQUENCE_COLUMNS
 from quantadb.engine.ddl.generated import referenced_attnums
 from quantadb.engine.ddl.index_exprs import index_column_name
+from quantadb.engine.ddl.partial_indexes import predicate_text
 from quantadb.engine.ddl.temp import TEMP_SCHEMA_PREFIX
 from quantadb.engine.pg_catalog.deparse import index_key
 from quantadb.engine.pg_catalog.tables import TABLES, Row, rows
@@ -212,7 +213,8 @@ def pg_index(session: "Session") -> Iterator[Row]:
                "indkey": " ".join("0" if a in hidden else str(a) for a in rel.index_columns + rel.include_columns),
                "indcollation": " ".join("0" * n), "indclass": " ".join("0" * n), "indoption": " ".join("0" * n),
                # pg_get_expr prints it back: each expression as written there, without the key's parentheses
-               "indexprs": ", ".join(e[1:-1] if e.startswith("(") and e.endswith(")") else e for e in exprs) or None}
+               "indexprs": ", ".join(e[1:-1] if e.startswith("(") and e.endswith(")") else e for e in exprs) or None,
+               "indpred": predicate_text(session, table, rel, pretty=False) if table is not None else None}
 
 
 # -- pg_constraint ----------------------------------------------------------------------------------
