@@ -69,15 +69,23 @@ class RowWrites:
         irel = self._state.catalog.current(("rel", 0, index_oid))
         return irel.name if irel else str(index_oid)
 
+    def _unique_indexes(self, txn: Txn, rel_oid: int) -> list[Index]:
+        """The table's unique indexes the transaction checks: not one it dropped itself (whose
+        storage stays until its end), as in PostgreSQL."""
+        indexes = self._state.indexes
+        found = [indexes[i] for i in self._state.table_indexes.get(rel_oid, ()) if indexes[i].unique]
+        if txn.did_ddl and found:
+            snap = self._state.txns.snapshot(txn)
+            found = [idx for idx in found if self._state.catalog.relation(snap, idx.oid) is not None]
+        return found
+
     def _check_unique(self, txn: Txn, rel_oid: int, columns: list[Column], n: int,
                       changed: dict[int, np.ndarray] | None = None) -> None:
         """UNIQUE/PRIMARY KEY for n new rows (`changed`: per index, the rows whose key changed;
         an UPDATE that keeps a row's key must not find the row's own old version)."""
         table = self._state.tables[rel_oid]
-        for index_oid in self._state.table_indexes.get(rel_oid, ()):
-            idx = self._state.indexes[index_oid]
-            if not idx.unique:
-                continue
+        for idx in self._unique_indexes(txn, rel_oid):
+            index_oid = idx.oid
             only = None if changed is None else changed[index_oid]
             if only is not None and not only.any():
                 continue
@@ -110,9 +118,8 @@ class RowWrites:
                           kept: frozenset[int] = frozenset()) -> None:
         """_check_unique for one row of Python values; `old`: the version an UPDATE replaces
         (an index whose key it keeps is not probed)."""
-        for index_oid in self._state.table_indexes.get(table.oid, ()):
-            idx = self._state.indexes[index_oid]
-            if not idx.unique or old is not None and kept.issuperset(idx.read_attnums):
+        for idx in self._unique_indexes(txn, table.oid):
+            if old is not None and kept.issuperset(idx.read_attnums):
                 continue
             key = row_key(values, idx.attnums, idx.where)
             if key is None or old is not None and _same_key(idx, _old_key(table, old, idx), key):

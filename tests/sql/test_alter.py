@@ -125,3 +125,15 @@ def test_alter_column_type_keeps_the_column_in_place(sql):
     sql.check("INSERT INTO at1 (name, n) VALUES ('ef', 3) RETURNING id, name, n", [("3", "ef", "3")])
     sql.error("INSERT INTO at1 (name, n) VALUES ('gh', 3)", "23505")
     sql.error("INSERT INTO at1 (name, n) VALUES ('ghijklmnop', 4)", "23514")
+
+
+def test_a_dropped_unique_index_is_not_checked_in_its_own_transaction(sql):
+    """Its storage stays until the transaction ends (so a rollback has it back), but the
+    transaction's own writes no longer meet it, as in PostgreSQL."""
+    sql.setup("CREATE TABLE dd (a int UNIQUE, b int); CREATE UNIQUE INDEX dd_b ON dd (b); INSERT INTO dd VALUES (1, 1)")
+    sql.setup("ALTER TABLE dd DROP CONSTRAINT dd_a_key; DROP INDEX dd_b; INSERT INTO dd VALUES (1, 1), (1, 1)")
+    sql.check("SELECT a, b FROM dd", [("1", "1")] * 3)
+    sql.setup("CREATE UNIQUE INDEX dd_a ON dd (a) WHERE b > 5")
+    sql.setup("BEGIN; DROP INDEX dd_a; INSERT INTO dd VALUES (1, 6), (1, 7); ROLLBACK")
+    sql.setup("INSERT INTO dd VALUES (1, 6)")
+    sql.error("INSERT INTO dd VALUES (1, 7)", "23505", 'duplicate key value violates unique constraint "dd_a"')
