@@ -16,7 +16,7 @@ from quantadb.errors import (LockNotAvailable, NoActiveSqlTransaction, ReadOnlyS
 from quantadb.sql import ddl_stmts as D
 from quantadb.sql.utility_stmts import LockStmt
 from quantadb.storage.catalog import RelationDef
-from quantadb.storage.locks import (ACCESS_EXCLUSIVE, EXCLUSIVE, MODES_BY_WORDS, ROW_EXCLUSIVE, SHARE,
+from quantadb.storage.locks import (ACCESS_EXCLUSIVE, ACCESS_SHARE, EXCLUSIVE, MODES_BY_WORDS, ROW_EXCLUSIVE, SHARE,
                                     SHARE_ROW_EXCLUSIVE, SHARE_UPDATE_EXCLUSIVE)
 
 if TYPE_CHECKING:
@@ -72,9 +72,10 @@ def lock_ddl_targets(session: "Session", stmt: D.DdlStmt) -> None:
             targets = [(n, ACCESS_EXCLUSIVE) for n in names]
         case D.Truncate(tables):
             targets = [(n, ACCESS_EXCLUSIVE) for n in tables]
-        case D.CreateTable(columns=columns, constraints=constraints):  # REFERENCES: the referenced tables
+        case D.CreateTable(columns=columns, constraints=constraints, like=like):  # REFERENCES: the referenced tables
             specs = [*constraints, *(c for col in columns for c in col.constraints)]
             targets = [(c.ref_table, SHARE_ROW_EXCLUSIVE) for c in specs if c.kind == "f"]
+            targets += [(source.table, ACCESS_SHARE) for source in like]  # LIKE: what it copies from
         case D.CreateIndex(table=table):
             targets = [(table, SHARE)]
         case D.RefreshMatView(name, concurrently=concurrently):

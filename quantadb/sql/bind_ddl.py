@@ -87,13 +87,31 @@ def _create_table(node: exp.Create, if_not_exists: bool) -> D.CreateTable:
     table = schema.this if isinstance(schema, exp.Schema) else schema
     columns: list[D.ColumnSpec] = []
     constraints: list[D.ConstraintSpec] = []
+    like: list[D.LikeSpec] = []
     for item in schema.expressions if isinstance(schema, exp.Schema) else []:
         if isinstance(item, exp.ColumnDef):
             columns.append(column_spec(item))
+        elif isinstance(item, exp.LikeProperty):
+            like.append(_like(item, len(columns)))
         else:
             constraints.extend(_table_constraints(item))
     return D.CreateTable(_name(table), tuple(columns), tuple(constraints), _options(node), if_not_exists,
-                         _persistence(node, _name(table)))
+                         _persistence(node, _name(table)), tuple(like))
+
+
+def _like(item: exp.LikeProperty, position: int) -> D.LikeSpec:
+    """LIKE's options apply in order: INCLUDING ALL EXCLUDING INDEXES keeps all but indexes."""
+    including: set[str] = set()
+    for option in item.expressions:
+        word = option.text("value").lower()
+        chosen = set(D.LIKE_OPTIONS) if word == "all" else {word}
+        if word != "all" and word not in D.LIKE_OPTIONS:
+            raise SqlSyntaxError(f'syntax error at or near "{option.text("value")}"')
+        if option.name.upper() == "EXCLUDING":
+            including -= chosen
+        else:
+            including |= chosen
+    return D.LikeSpec(_name(item.this), frozenset(including), position)
 
 
 def _persistence(node: exp.Create, name: D.Name) -> D.Persistence:
@@ -125,7 +143,7 @@ def column_spec(item: exp.ColumnDef) -> D.ColumnSpec:
     if kind is None:
         raise InvalidTableDefinition(f'column "{name}" has no type')
     serial = is_serial(kind)
-    not_null, default, identity, generated = serial, None, "", None
+    not_null, default, identity, generated, identity_options = serial, None, "", None, None
     constraints: list[D.ConstraintSpec] = []
     for c in item.args.get("constraints") or []:
         k = c.args.get("kind")
@@ -150,6 +168,7 @@ def column_spec(item: exp.ColumnDef) -> D.ColumnSpec:
         elif isinstance(k, exp.GeneratedAsIdentityColumnConstraint):
             identity = "a" if k.this else "d"
             not_null = True
+            identity_options = _identity_options(k)
         elif isinstance(k, exp.CollateColumnConstraint):
             check_collation(k.this, from_datatype(kind))
         elif isinstance(k, exp.CommentColumnConstraint):
@@ -159,7 +178,16 @@ def column_spec(item: exp.ColumnDef) -> D.ColumnSpec:
         else:
             raise FeatureNotSupported(f"column constraint {to_sql(c)} is not supported")
     return D.ColumnSpec(name, from_datatype(kind), not_null, default, serial, identity, generated,
-                        tuple(constraints))
+                        tuple(constraints), identity_options)
+
+
+def _identity_options(k: exp.GeneratedAsIdentityColumnConstraint) -> D.SequenceSpec:
+    """An identity column's (START WITH ... INCREMENT BY ... MINVALUE ... MAXVALUE ... CYCLE)."""
+    def number(arg: str) -> int | None:
+        value = k.args.get(arg)
+        return int(to_sql(value)) if value is not None else None
+    return D.SequenceSpec(increment=number("increment"), min_value=number("minvalue"),
+                          max_value=number("maxvalue"), start=number("start"), cycle=k.args.get("cycle") or None)
 
 
 def _table_constraints(item: exp.Expression) -> list[D.ConstraintSpec]:

@@ -36,6 +36,7 @@ class ColumnSpec:
     identity: str = ""  # pg_attribute.attidentity: "a" ALWAYS, "d" BY DEFAULT
     generated: str | None = None  # GENERATED ALWAYS AS (expression) STORED: the expression
     constraints: tuple[ConstraintSpec, ...] = ()  # column constraints, as table constraints on this column
+    identity_options: SequenceSpec | None = None  # GENERATED ... AS IDENTITY (sequence options)
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,19 @@ class Persistence:
     on_commit: str = ""  # "", "delete" (DELETE ROWS) or "drop"; PRESERVE ROWS is ""
 
 
+LIKE_OPTIONS = ("comments", "compression", "constraints", "defaults", "generated", "identity", "indexes",
+                "statistics", "storage")
+
+
+@dataclass(frozen=True)
+class LikeSpec:
+    """LIKE source [INCLUDING | EXCLUDING option ...] among CREATE TABLE's columns."""
+
+    table: Name
+    including: frozenset[str] = frozenset()  # of LIKE_OPTIONS
+    position: int = 0  # how many of the statement's own columns come before it
+
+
 @dataclass(frozen=True)
 class CreateTable:
     name: Name
@@ -54,6 +68,7 @@ class CreateTable:
     options: tuple[str, ...] = ()  # WITH (key=value, ...)
     if_not_exists: bool = False
     persistence: Persistence = Persistence()
+    like: tuple[LikeSpec, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -223,3 +223,5 @@ def test_include_columns(sql):
     sql.check("SELECT indnatts, indnkeyatts, indkey FROM pg_index WHERE indexrelid = 'inc_idx'::regclass",
               [("3", "2", "1 0 4")])
     sql.error("CREATE INDEX ON inc_t (a) INCLUDE (nosuch)", "42703", 'column "nosuch" does not exist')
+    sql.setup("CREATE INDEX ON inc_t (lower(a::text)) INCLUDE (c, d)")  # named for its INCLUDE columns too
+    sql.check("SELECT indexname FROM pg_indexes WHERE tablename = 'inc_t'", [("inc_idx",), ("inc_t_lower_c_d_idx",)])

@@ -14,8 +14,8 @@ from quantadb.engine.ddl.common import (
 )
 from quantadb.engine.ddl.generated import check_drop_referenced, check_generation, check_retype_referenced
 from quantadb.engine.ddl.index_exprs import add_index, detach_expression_indexes, hidden_readers
-from quantadb.engine.ddl.sequences import alter_sequence, owned_sequence
-from quantadb.engine.ddl.tables import add_constraint, column_def, serial_default
+from quantadb.engine.ddl.sequences import alter_sequence, owned_sequence, serial_default
+from quantadb.engine.ddl.tables import add_constraint, column_def
 from quantadb.errors import (DatatypeMismatch, DuplicateColumn, InvalidParameterValue, InvalidTableDefinition,
                              ObjectNotInPrerequisiteState, SyntaxError as SqlSyntaxError, UndefinedColumn)
 from quantadb.sql import ddl_stmts as D

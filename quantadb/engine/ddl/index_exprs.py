@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from quantadb.engine.ddl.common import dropped_column, quote_relation, run_sql
+from quantadb.engine.ddl.common import dropped_column, quote_relation, run_sql, unique_name
 from quantadb.engine.ddl.generated import bind_stored, expression_text, is_immutable, referenced_attnums
 from quantadb.engine.ddl.partial_indexes import predicate_column, predicate_of
 from quantadb.errors import InvalidObjectDefinition, UndefinedColumn
@@ -70,6 +70,12 @@ def stored_text(session: "Session", rel: RelationDef, col: ColumnDef, pretty: bo
         return expression_text(session, rel, bind_stored(session, rel, col.default or "", CONTEXT), pretty)
     except Exception:
         return col.name
+
+
+def choose_index_name(session: "Session", rel: RelationDef, names: list[str]) -> str:
+    """The name PostgreSQL gives an index that backs no constraint (ChooseIndexName): the table's
+    and its columns' (keys, then INCLUDE's) names, then "idx", unique in the schema."""
+    return unique_name(session, rel.namespace, f"{rel.name}_{'_'.join(names)}_idx")
 
 
 def index_column_name(text: str, taken: list[str]) -> str:

@@ -44,9 +44,8 @@ from quantadb.engine.ddl.common import (
     notice_cascade,
     require_owner,
     session_txn,
-    unique_name,
 )
-from quantadb.engine.ddl.index_exprs import add_index, key_columns, unused_hidden
+from quantadb.engine.ddl.index_exprs import add_index, choose_index_name, key_columns, unused_hidden
 
 
 def create_index(session: "Session", stmt: D.CreateIndex) -> Result:
@@ -57,8 +56,8 @@ def create_index(session: "Session", stmt: D.CreateIndex) -> Result:
     if rel.kind not in HEAP_KINDS:
         raise WrongObjectType(f'cannot create index on relation "{rel.name}"',
                               detail=f"This operation is not supported for {kind_word(rel.kind)}s.")
-    names = key_columns(session, rel, stmt.elements)[2]
-    index_name = stmt.name or unique_name(session, rel.namespace, f"{rel.name}_{'_'.join(names)}_idx")
+    names = key_columns(session, rel, stmt.elements)[2] + list(stmt.include)
+    index_name = stmt.name or choose_index_name(session, rel, names)
     if not check_new_name(session, rel.namespace, index_name, stmt.if_not_exists):
         return Result(tag="CREATE INDEX")
     include = []

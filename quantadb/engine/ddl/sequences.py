@@ -13,6 +13,7 @@ from quantadb.engine.ddl.common import (
     check_new_name,
     creation_namespace,
     new_relation,
+    quote_regclass,
     session_txn,
     unique_name,
 )
@@ -65,6 +66,13 @@ def owned_sequence(session: "Session", table: str, column: str, ns: int, table_o
     opts = replace(sequence_options(typed, None), owned_by=(table_oid, attnum))
     oid = session.store.allocate_oid(session_txn(session))
     return new_relation(session, oid, ns, name, "S", sequence=opts)
+
+
+def serial_default(session: "Session", seq: RelationDef) -> str:
+    """nextval of the column's sequence, named with its schema: like PostgreSQL's regclass
+    constant, the default keeps naming that sequence whatever the search path."""
+    schema = session.catalog().namespace_name(seq.namespace)
+    return f"nextval('{quote_regclass(schema)}.{quote_regclass(seq.name)}'::regclass)"
 
 
 def sequence_options(spec: D.SequenceSpec, current: SequenceOptions | None) -> SequenceOptions:

@@ -1,4 +1,5 @@
-"""CREATE TABLE [AS] and table constraints (PRIMARY KEY, UNIQUE, CHECK, FOREIGN KEY)."""
+"""CREATE TABLE [AS] and table constraints (PRIMARY KEY, UNIQUE, CHECK, FOREIGN KEY); what LIKE
+copies is engine/ddl/like.py's."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from quantadb.engine.ddl.generated import check_generation
-from quantadb.engine.ddl.sequences import owned_sequence
+from quantadb.engine.ddl.like import copy_indexes, like_columns, like_constraints, like_source
+from quantadb.engine.ddl.sequences import owned_sequence, serial_default
 from quantadb.engine.results import Result
 from quantadb.errors import (
     DuplicateColumn,
@@ -34,7 +36,6 @@ from quantadb.engine.ddl.common import (
     new_relation,
     query_columns,
     quote_relation,
-    quote_regclass,
     run_sql,
     session_txn,
     unique_name,
@@ -51,11 +52,25 @@ def create_table(session: "Session", stmt: D.CreateTable) -> Result:
     columns: list[ColumnDef] = []
     constraints: list[D.ConstraintSpec] = []  # added once the columns exist
     sequences: list[RelationDef] = []
-    for spec in stmt.columns:
+    sources = [(like, like_source(session, like)) for like in stmt.like]
+
+    def add(new: list[ColumnDef]) -> None:
+        for col in new:
+            if any(c.name == col.name for c in columns):
+                raise DuplicateColumn(f'column "{col.name}" specified more than once')
+            columns.append(col)
+    for position in range(len(stmt.columns) + 1):
+        for like, source in sources:
+            if like.position == position:
+                copied, owned = like_columns(session, source, like, len(columns) + 1, name, ns, oid)
+                add(copied)
+                sequences.extend(owned)
+                constraints.extend(like_constraints(source, like))
+        if position == len(stmt.columns):
+            break
+        spec = stmt.columns[position]
         col, seq = column_def(session, spec, len(columns) + 1, name, ns, oid)
-        if any(c.name == col.name for c in columns):
-            raise DuplicateColumn(f'column "{col.name}" specified more than once')
-        columns.append(col)
+        add([col])
         constraints.extend(spec.constraints)
         if seq is not None:
             sequences.append(seq)
@@ -68,6 +83,8 @@ def create_table(session: "Session", stmt: D.CreateTable) -> Result:
     store.create_relation(txn, rel)
     for con in constraints + list(stmt.constraints):
         rel = add_constraint(session, rel, con)
+    for like, source in sources:
+        rel = copy_indexes(session, source, like, rel)
     if stmt.persistence.on_commit:
         session.temp_on_commit[oid] = stmt.persistence.on_commit
     return Result(tag="CREATE TABLE")
@@ -84,17 +101,11 @@ def column_def(session: "Session", spec: D.ColumnSpec, attnum: int, table: str, 
                                  f'of table "{table}"')
         default = spec.generated
     if spec.serial or spec.identity:
-        seq = owned_sequence(session, table, spec.name, ns, table_oid, attnum, spec.type.pg)
+        seq = owned_sequence(session, table, spec.name, ns, table_oid, attnum, spec.type.pg,
+                             spec.identity_options or D.SequenceSpec())
         default = serial_default(session, seq)
     return ColumnDef(attnum, spec.name, spec.type, spec.not_null, default, spec.identity,
                      "s" if spec.generated is not None else ""), seq
-
-
-def serial_default(session: "Session", seq: RelationDef) -> str:
-    """nextval of the column's sequence, named with its schema: like PostgreSQL's regclass
-    constant, the default keeps naming that sequence whatever the search path."""
-    schema = session.catalog().namespace_name(seq.namespace)
-    return f"nextval('{quote_regclass(schema)}.{quote_regclass(seq.name)}'::regclass)"
 
 
 def add_constraint(session: "Session", rel: RelationDef, con: D.ConstraintSpec) -> RelationDef:
