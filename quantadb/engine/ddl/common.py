@@ -144,3 +144,19 @@ def dropped_column(col: ColumnDef) -> ColumnDef:
 
 def quote_regclass(name: str) -> str:
     return name if name.islower() and name.replace("_", "").isalnum() else f'"{name}"'
+
+
+def fill_from_query(session: "Session", rel: RelationDef, query: str) -> int:
+    """Insert the rows of `query` into `rel` (CREATE TABLE AS, materialized views); their count.
+    A materialized view's hidden columns (its index expressions and predicates) are computed
+    over the query's rows, as the DML plan computes a table's."""
+    columns = sorted(rel.columns, key=lambda c: c.attnum)
+    if any(c.hidden for c in columns):
+        names = ", ".join(quote_ident(c.name) for c in columns if c.visible)
+        items = ", ".join(f"NULL::{R.format_type(c.type.pg, c.type.typmod)}" if c.dropped else
+                          f"({c.default})" if c.hidden else quote_ident(c.name) for c in columns)
+        query = f"SELECT {items} FROM ({query}) AS q({names})"
+    batch = run_sql(session, query).batches[0]
+    if batch.length:
+        session.store.insert(session_txn(session), rel.oid, batch.columns, batch.length)
+    return batch.length

@@ -18,7 +18,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from quantadb.engine.ddl.common import dropped_column, quote_relation, run_sql, unique_name
+from quantadb.engine.ddl.common import (
+    dropped_column,
+    fill_from_query,
+    quote_relation,
+    run_sql,
+    unique_name,
+)
 from quantadb.engine.ddl.generated import bind_stored, expression_text, is_immutable, referenced_attnums
 from quantadb.engine.ddl.partial_indexes import predicate_column, predicate_of
 from quantadb.errors import InvalidObjectDefinition, UndefinedColumn
@@ -91,7 +97,12 @@ def index_column_name(text: str, taken: list[str]) -> str:
 
 def fill(session: "Session", rel: RelationDef) -> None:
     """Compute the new hidden columns for the rows already there: an UPDATE that changes no
-    visible value recomputes every generated column."""
+    visible value recomputes every generated column (a materialized view's rows are made again)."""
+    if rel.kind == "m":
+        session.store.truncate(session.state.txn, rel.oid)
+        if rel.populated:
+            fill_from_query(session, rel, rel.view_sql)
+        return
     visible = next(c for c in sorted(rel.columns, key=lambda c: c.attnum) if c.visible)
     value = "DEFAULT" if visible.generated else quote_ident(visible.name)
     run_sql(session, f"UPDATE {quote_relation(session, rel)} SET {quote_ident(visible.name)} = {value}")

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 from quantadb.engine.ddl.common import (
     check_new_name,
     creation_namespace,
+    fill_from_query,
     new_relation,
     query_columns,
     require_owner,
     session_txn,
     stored_query,
 )
-from quantadb.engine.ddl.tables import fill_from_query
 from quantadb.engine.results import Result
 from quantadb.errors import FeatureNotSupported, UndefinedTable
 from quantadb.sql import ddl_stmts as D

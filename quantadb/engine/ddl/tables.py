@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 from quantadb.engine.ddl.common import (
     creation_namespace,
     check_new_name,
+    fill_from_query,
     check_not_null,
     has_storage,
     new_relation,
@@ -246,10 +247,3 @@ def create_table_as(session: "Session", stmt: D.CreateTableAs) -> Result:
         return Result(tag="CREATE TABLE AS")
     return Result(tag=f"SELECT {fill_from_query(session, rel, stmt.query)}")
 
-
-def fill_from_query(session: "Session", rel: RelationDef, query: str) -> int:
-    """Insert the rows of `query` into `rel` (CREATE TABLE AS, materialized views); their count."""
-    batch = run_sql(session, query).batches[0]
-    if batch.length:
-        session.store.insert(session_txn(session), rel.oid, batch.columns, batch.length)
-    return batch.length
