@@ -17,7 +17,7 @@ from quantadb.sql.bind_expr import ExprBinder
 from quantadb.sql.bind_query import QueryBinder
 from quantadb.sql.expr import Const, ColumnRef, Expr, SubqueryExpr, transform
 from quantadb.sql.names import column_name
-from quantadb.sql.optimizer import conjuncts, expression_shape
+from quantadb.sql.optimizer import conjuncts, expression_shape, predicate_implied
 from quantadb.sql.parse import parse_expression
 from quantadb.sql.scope import Scope
 from quantadb.storage.catalog import ColumnDef, RelationDef
@@ -320,15 +320,15 @@ class DmlBinder:
 
     def _inferred_partial(self, where: exp.Where | None, rel: RelationDef) -> set[int]:
         """The hidden predicate columns (attnums) ON CONFLICT (...) WHERE `where` implies, so
-        that a partial unique index over them can be inferred: each conjunct of the predicate is
-        one of `where`'s (as the planner decides, sql/optimizer.py)."""
+        that a partial unique index over them can be inferred (as the planner decides,
+        sql/optimizer.py)."""
         if where is None:
             return set()
         binder = self.q.expr_binder(self.table_scope(rel, rel.name, ""))
-        have = {expression_shape(c) for c in conjuncts(binder.bind_bool(where.this, "WHERE"))}
+        parts = conjuncts(binder.bind_bool(where.this, "WHERE"))
         cols = self.all_columns(rel)
         return {cols[i].attnum for i, e in self.generation_exprs(rel).items()
-                if cols[i].hidden and all(expression_shape(c) in have for c in conjuncts(e))}
+                if cols[i].hidden and predicate_implied(parts, e)}
 
     def _conflict_key(self, key: exp.Expression, rel: RelationDef) -> int:
         """The attnum an ON CONFLICT key names: a column, or an index expression's hidden column

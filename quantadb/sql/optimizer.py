@@ -16,7 +16,8 @@ from collections.abc import Callable
 from typing import Protocol
 
 from quantadb.sql import plan as P
-from quantadb.sql.expr import BoolOp, Call, Cast, ColumnRef, Const, Expr, OuterRef, Param, expr_key, transform, walk
+from quantadb.sql.expr import (BoolOp, Call, Cast, ColumnRef, Const, Expr, NullTest, OuterRef, Param, expr_key,
+                               transform, walk)
 from quantadb.storage.catalog import RelationDef
 from quantadb.types import registry as R
 from quantadb.types.registry import SqlType
@@ -197,9 +198,7 @@ def _keyed(scan: P.TableScan, expressions: IndexExpressions | None) -> dict[tupl
 
 def _implies(parts: list[Expr], scan: P.TableScan, index: RelationDef, hidden: dict[int, Expr]) -> bool:
     """Whether a filter (its conjuncts) implies a partial index's predicate, so the index holds
-    every row the filter keeps: each conjunct of the predicate is one of the filter's (PostgreSQL
-    proves more, e.g. `a > 5` implies `a > 0`; a use it cannot prove is a seq scan, not a wrong
-    result)."""
+    every row the filter keeps."""
     if not index.predicate_column:
         return True
     predicate = hidden.get(index.predicate_column)
@@ -208,8 +207,51 @@ def _implies(parts: list[Expr], scan: P.TableScan, index: RelationDef, hidden: d
         return False
     predicate = transform(predicate, lambda n: ColumnRef(position[n.index], n.type) if isinstance(n, ColumnRef)
                           else None)
+    return predicate_implied(parts, predicate)
+
+
+# the types whose values compare in Python as in SQL (a range proof compares two constants)
+_ORDERED = (R.INT2, R.INT4, R.INT8, R.FLOAT4, R.FLOAT8, R.NUMERIC, R.DATE, R.TIMESTAMP, R.TIMESTAMPTZ)
+_WITHIN_OPS = ("=", "<", "<=", ">", ">=")
+# (filter's op, predicate's op) -> how the filter's constant must compare with the predicate's
+_WITHIN = {("=", "="): "==", ("=", ">"): ">", ("=", ">="): ">=", ("=", "<"): "<", ("=", "<="): "<=",
+           (">", ">"): ">=", (">", ">="): ">=", (">=", ">"): ">", (">=", ">="): ">=",
+           ("<", "<"): "<=", ("<", "<="): "<=", ("<=", "<"): "<", ("<=", "<="): "<="}
+
+
+def predicate_implied(parts: list[Expr], predicate: Expr) -> bool:
+    """Whether the conjuncts `parts` imply `predicate` (a partial index's, over the same columns):
+    each of its conjuncts is one of `parts`, or follows from one as PostgreSQL's
+    predicate_implied_by proves the usual cases: a strict comparison on a column implies the
+    column IS NOT NULL, and `col op c1` implies `col op c2` when the range holds (`a = 7` or
+    `a > 5` implies `a > 0`). What cannot be proved leaves the index unused, never a wrong result."""
     have = {expression_shape(c) for c in parts}
-    return all(expression_shape(c) in have for c in conjuncts(predicate))
+    return all(expression_shape(c) in have or any(_proves(p, c) for p in parts) for c in conjuncts(predicate))
+
+
+def _proves(given: Expr, wanted: Expr) -> bool:
+    if isinstance(wanted, NullTest) and wanted.negated and isinstance(wanted.arg, ColumnRef):
+        return (isinstance(given, Call) and given.strict and given.name in (*_WITHIN_OPS, "<>")
+                and any(isinstance(a, ColumnRef) and a.index == wanted.arg.index for a in given.args))
+    g, w = _column_bound(given), _column_bound(wanted)
+    if g is None or w is None or g[0] != w[0] or (g[1], w[1]) not in _WITHIN:
+        return False
+    try:
+        return {"==": g[2] == w[2], ">": g[2] > w[2], ">=": g[2] >= w[2], "<": g[2] < w[2],
+                "<=": g[2] <= w[2]}[_WITHIN[g[1], w[1]]]
+    except (TypeError, ArithmeticError):  # (a NaN numeric does not order: nothing proved)
+        return False
+
+
+def _column_bound(e: Expr) -> tuple[int, str, object] | None:
+    """(column position, op, constant) of `column op constant` (either side) over an ordered type."""
+    if not (isinstance(e, Call) and e.name in _WITHIN_OPS and len(e.args) == 2):
+        return None
+    for a, b, op in ((e.args[0], e.args[1], e.name), (e.args[1], e.args[0], _FLIP.get(e.name, e.name))):
+        if isinstance(a, ColumnRef) and isinstance(b, Const) and b.value is not None \
+                and a.type.pg is b.type.pg and a.type.pg in _ORDERED:
+            return a.index, op, b.value
+    return None
 
 
 def use_indexes(plan: P.Plan, catalog: IndexCatalog, expressions: IndexExpressions | None = None) -> P.Plan:

@@ -91,6 +91,13 @@ def test_on_conflict_infers_the_partial_index(sql):
     sql.error("INSERT INTO oc VALUES (9, 'y', NULL, 1), (10, 'y', NULL, 2) ON CONFLICT (email) "
               "WHERE deleted_at IS NULL DO UPDATE SET n = 0", "21000",
               "ON CONFLICT DO UPDATE command cannot affect row a second time")
+    # inferred when the WHERE implies the predicate as PostgreSQL proves it
+    sql.setup("CREATE TABLE r (id int, n int, email text); CREATE UNIQUE INDEX r_e ON r (email) WHERE n >= 10 "
+              "AND n <= 200; INSERT INTO r VALUES (1, 50, 'e50')")
+    sql.check("INSERT INTO r VALUES (2, 60, 'e50') ON CONFLICT (email) WHERE n > 20 AND n < 100 DO NOTHING "
+              "RETURNING id", [])
+    sql.error("INSERT INTO r VALUES (2, 60, 'e50') ON CONFLICT (email) WHERE n > 5 AND n < 100 DO NOTHING",
+              "42P10", no_match)
     # a whole-table unique index matches whatever the WHERE says
     sql.setup("CREATE UNIQUE INDEX oc_n ON oc (n, id)")
     sql.check("INSERT INTO oc VALUES (1, 'q', NULL, 11) ON CONFLICT (id, n) WHERE n > 100 DO NOTHING RETURNING id",
@@ -192,6 +199,20 @@ def test_planner_uses_it_only_when_the_query_implies_the_predicate(quantadb_serv
         assert len(ids("SELECT id FROM pp WHERE email = 'e3'")) == 12
         assert ids("SELECT id FROM pp WHERE n < 5") == [1, 2, 3, 4]
         assert ids("SELECT id FROM pp WHERE n > 100 AND email <> 'e1' AND n < 105") == [102, 103, 104]
+        # what follows from the filter's conjuncts, as PostgreSQL proves it
+        conn.execute("CREATE INDEX pp_big ON pp (n) WHERE n > 500")
+        conn.execute("CREATE INDEX pp_deleted ON pp (deleted_at) WHERE deleted_at IS NOT NULL")
+        conn.execute("CREATE INDEX pp_id ON pp (id) WHERE n >= 10 AND n <= 20")
+        assert "Index Scan using pp_big" in plan("SELECT id FROM pp WHERE n = 550")
+        assert "Index Scan using pp_big" in plan("SELECT id FROM pp WHERE n >= 501")
+        assert "Seq Scan" in plan("SELECT id FROM pp WHERE n >= 500")
+        assert "Index Scan using pp_deleted" in plan("SELECT id FROM pp WHERE deleted_at = 8")
+        assert "Index Scan using pp_deleted" in plan("SELECT id FROM pp WHERE deleted_at = %s", 8)
+        assert "Index Scan using pp_id" in plan("SELECT id FROM pp WHERE id = 15 AND n > 12 AND n < 16")
+        assert "Seq Scan" in plan("SELECT id FROM pp WHERE id = 15 AND n > 12 AND n < 21")
+        assert ids("SELECT id FROM pp WHERE n = 550") == [550]
+        assert ids("SELECT id FROM pp WHERE deleted_at = %s", 8) == [8]
+        assert ids("SELECT id FROM pp WHERE id = 15 AND n > 12 AND n < 16") == [15]
         conn.execute("UPDATE pp SET deleted_at = NULL WHERE id = 4")
         assert ids("SELECT id FROM pp WHERE email = 'e4' AND deleted_at IS NULL") == [4, 54, 204, 354, 504]
         conn.execute("DROP TABLE pp")
