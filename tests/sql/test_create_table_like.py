@@ -81,3 +81,16 @@ def test_errors(sql):
     sql.setup("CREATE VIEW src_v AS SELECT id, v || '!' AS w FROM src; CREATE TABLE from_view (LIKE src_v)")
     sql.check("SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
               "WHERE attrelid = 'from_view'::regclass AND attnum > 0", [("id", "integer"), ("w", "text")])
+
+
+def test_the_source_needs_select_and_stores_or_shows_rows(sql):
+    sql.setup("CREATE TABLE lsrc (a int); CREATE SEQUENCE lseq; CREATE ROLE like_user; "
+              "GRANT CREATE ON SCHEMA public TO like_user")
+    sql.error("CREATE TABLE t (LIKE lseq)", "42809", 'relation "lseq" is invalid in LIKE clause')
+    sql.setup("SET ROLE like_user")
+    sql.error("CREATE TABLE t (LIKE lsrc)", "42501", "permission denied for table lsrc")
+    sql.setup("RESET ROLE; GRANT SELECT ON lsrc TO like_user; SET ROLE like_user")
+    sql.setup("CREATE TABLE t (LIKE lsrc); RESET ROLE")
+    sql.check("SELECT tableowner FROM pg_tables WHERE tablename = 't'", [("like_user",)])
+    sql.setup("DROP TABLE t; REVOKE ALL ON lsrc FROM like_user; REVOKE CREATE ON SCHEMA public FROM like_user; "
+              "DROP ROLE like_user")

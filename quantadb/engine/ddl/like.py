@@ -18,10 +18,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from quantadb.engine.ddl.common import new_relation, session_txn
+from quantadb.engine.ddl.common import kind_word, new_relation, session_txn
 from quantadb.engine.ddl.index_exprs import add_index, choose_index_name, elements_of, key_columns
 from quantadb.engine.ddl.partial_indexes import predicate_of
 from quantadb.engine.ddl.sequences import owned_sequence, serial_default
+from quantadb.engine.privileges import check
 from quantadb.errors import UndefinedTable, WrongObjectType
 from quantadb.sql import ddl_stmts as D
 from quantadb.storage.catalog import ColumnDef, RelationDef
@@ -37,7 +38,9 @@ def like_source(session: "Session", spec: D.LikeSpec) -> RelationDef:
     if hit is None or hit.relation is None:
         raise UndefinedTable(f'relation "{spec.table[-1]}" does not exist')
     if hit.relation.kind not in _SOURCE_KINDS:
-        raise WrongObjectType(f'relation "{hit.relation.name}" is invalid in LIKE clause')
+        raise WrongObjectType(f'relation "{hit.relation.name}" is invalid in LIKE clause',
+                              detail=f"This operation is not supported for {kind_word(hit.relation.kind)}s.")
+    check(session, ((hit.relation.oid, "r"),))  # what LIKE copies is read: SELECT on it, as in PostgreSQL
     return hit.relation
 
 
