@@ -88,3 +88,10 @@ def test_added_constraints_check_existing_rows_unless_not_valid(sql):
               "ALTER TABLE nv_child VALIDATE CONSTRAINT ck")
     sql.check("SELECT conname, convalidated FROM pg_constraint WHERE conrelid = 'nv_child'::regclass",
               [("ck", "t"), ("fk2", "t")])
+
+
+def test_drop_table_whose_serial_sequence_another_default_uses(sql):
+    sql.setup("CREATE TABLE ls1 (id serial PRIMARY KEY);\nCREATE TABLE ls2 (LIKE ls1 INCLUDING DEFAULTS)")
+    sql.error("DROP TABLE ls1", "2BP01", "cannot drop table ls1 because other objects depend on it")
+    sql.setup("DROP TABLE ls1 CASCADE")
+    sql.check("SELECT column_default FROM information_schema.columns WHERE table_name = 'ls2'", [(None,)])

@@ -152,6 +152,10 @@ def _drop_relation(session: "Session", rel: RelationDef, cascade: bool) -> None:
                         c for c in other.constraints if c.oid != con.oid)))
     if rel.kind == "S":
         _drop_sequence_defaults(session, rel, cascade)
+    for seq in catalog.relations() if rel.kind in HEAP_KINDS else ():  # its serial columns' sequences
+        if seq.kind == "S" and seq.sequence is not None and seq.sequence.owned_by and \
+                seq.sequence.owned_by[0] == rel.oid:
+            _drop_sequence_defaults(session, seq, cascade, table=rel)
     if rel.kind == "i":
         owner = catalog.relation(rel.table_oid)
         con = next((c for c in owner.constraints if c.index_oid == rel.oid), None) if owner else None
@@ -168,29 +172,34 @@ def _drop_relation(session: "Session", rel: RelationDef, cascade: bool) -> None:
 _NEXTVAL = re.compile(r"nextval\(\s*(?:cast\(\s*)?'((?:[^']|'')+)'", re.IGNORECASE)
 
 
-def _drop_sequence_defaults(session: "Session", seq: RelationDef, cascade: bool) -> None:
+def _drop_sequence_defaults(session: "Session", seq: RelationDef, cascade: bool,
+                            table: RelationDef | None = None) -> None:
     """Column defaults that call nextval() of `seq` depend on it: without CASCADE the DROP fails,
-    with it they are dropped (as PostgreSQL's pg_depend entries for them)."""
+    with it they are dropped (as PostgreSQL's pg_depend entries for them). `table`: the sequence
+    goes with this table (serial), whose own columns do not count."""
     catalog = session.catalog()
     users = []
-    for table in catalog.relations():
-        for col in table.columns:
+    for other in catalog.relations():
+        if table is not None and other.oid == table.oid:
+            continue
+        for col in other.columns:
             if col.visible and col.default is not None and not col.identity and any(
                     _sequence_oid(catalog, name.replace("''", "'")) == seq.oid
                     for name in _NEXTVAL.findall(col.default)):
-                users.append((table, col))
+                users.append((other, col))
     if not users:
         return
     if not cascade:
+        dropped = f"table {table.name}" if table is not None else f"sequence {seq.name}"
         raise DependentObjectsStillExist(
-            f"cannot drop sequence {seq.name} because other objects depend on it",
-            detail="\n".join(f"default value for column {col.name} of table {table.name} depends on sequence "
-                             f"{seq.name}" for table, col in users),
+            f"cannot drop {dropped} because other objects depend on it",
+            detail="\n".join(f"default value for column {col.name} of table {other.name} depends on sequence "
+                             f"{seq.name}" for other, col in users),
             hint="Use DROP ... CASCADE to drop the dependent objects too.")
     store, txn = session.store, session_txn(session)
-    notice_cascade(session, [f"default value for column {col.name} of table {table.name}" for table, col in users])
-    for table, col in users:
-        current = store.catalog.relation(store.snapshot(txn), table.oid)
+    notice_cascade(session, [f"default value for column {col.name} of table {other.name}" for other, col in users])
+    for other, col in users:
+        current = store.catalog.relation(store.snapshot(txn), other.oid)
         store.alter_relation(txn, replace(current, columns=tuple(
             replace(c, default=None) if c.attnum == col.attnum else c for c in current.columns)))
 
