@@ -152,16 +152,29 @@ def _constraints(session: "Session") -> Iterator[tuple[str, RelationDef, Constra
             yield schema, rel, con
 
 
-def _constraint_base(session: "Session", schema: str, con: ConstraintDef) -> Row:
-    return {"constraint_catalog": session.database, "constraint_schema": schema, "constraint_name": con.name}
+def _constraint_base(session: "Session", schema: str, name: str) -> Row:
+    return {"constraint_catalog": session.database, "constraint_schema": schema, "constraint_name": name}
+
+
+def _not_null_checks(session: "Session") -> Iterator[tuple[str, RelationDef, str, str]]:
+    """NOT NULL columns as the SQL standard's CHECK (col IS NOT NULL) constraints, named as
+    PostgreSQL 15 names them (namespace OID _ table OID _ attnum _not_null)."""
+    for schema, rel in _user_relations(session, "rp"):
+        for col in rel.columns:
+            if col.not_null and col.visible:
+                yield (schema, rel, f"{rel.namespace}_{rel.oid}_{col.attnum}_not_null",
+                       f"{col.name} IS NOT NULL")  # unquoted, as PostgreSQL's view writes it
 
 
 @rows("information_schema.table_constraints")
 def table_constraints(session: "Session") -> Iterator[Row]:
+    facts = {"is_deferrable": "NO", "initially_deferred": "NO", "enforced": "YES"}
     for schema, rel, con in _constraints(session):
-        yield {**_constraint_base(session, schema, con), **_base(session, schema, rel.name),
-               "constraint_type": _CONSTRAINT_TYPES[con.kind], "is_deferrable": "NO", "initially_deferred": "NO",
-               "enforced": "YES", "nulls_distinct": "YES" if con.kind == "u" else None}
+        yield {**_constraint_base(session, schema, con.name), **_base(session, schema, rel.name), **facts,
+               "constraint_type": _CONSTRAINT_TYPES[con.kind], "nulls_distinct": "YES" if con.kind == "u" else None}
+    for schema, rel, name, _ in _not_null_checks(session):
+        yield {**_constraint_base(session, schema, name), **_base(session, schema, rel.name), **facts,
+               "constraint_type": "CHECK", "nulls_distinct": None}
 
 
 def _names(rel: RelationDef | None) -> dict[int, str]:
@@ -175,7 +188,7 @@ def key_column_usage(session: "Session") -> Iterator[Row]:
             continue
         names = _names(rel)
         for position, attnum in enumerate(con.columns, 1):
-            yield {**_constraint_base(session, schema, con), **_base(session, schema, rel.name),
+            yield {**_constraint_base(session, schema, con.name), **_base(session, schema, rel.name),
                    "column_name": names.get(attnum), "ordinal_position": position,
                    "position_in_unique_constraint": position if con.kind == "f" else None}
 
@@ -189,7 +202,7 @@ def referential_constraints(session: "Session") -> Iterator[Row]:
         ref = catalog.relation(con.ref_table)
         unique = next((c for c in (ref.constraints if ref else ()) if c.kind in "pu"
                        and set(c.columns) == set(con.ref_columns)), None)
-        yield {**_constraint_base(session, schema, con), "unique_constraint_catalog": session.database,
+        yield {**_constraint_base(session, schema, con.name), "unique_constraint_catalog": session.database,
                "unique_constraint_schema": catalog.namespace_name(ref.namespace) if ref else None,
                "unique_constraint_name": unique.name if unique else None, "match_option": "NONE",
                "update_rule": _RULES[con.on_update], "delete_rule": _RULES[con.on_delete]}
@@ -205,14 +218,16 @@ def constraint_column_usage(session: "Session") -> Iterator[Row]:
         target_schema = catalog.namespace_name(target.namespace) if target else schema
         for attnum in attnums:
             yield {**_base(session, target_schema, target.name if target else None), "column_name": names.get(attnum),
-                   **_constraint_base(session, schema, con)}
+                   **_constraint_base(session, schema, con.name)}
 
 
 @rows("information_schema.check_constraints")
 def check_constraints(session: "Session") -> Iterator[Row]:
     for schema, rel, con in _constraints(session):
         if con.kind == "c":
-            yield {**_constraint_base(session, schema, con), "check_clause": constraint_def(session, rel, con)[6:]}
+            yield {**_constraint_base(session, schema, con.name), "check_clause": constraint_def(session, rel, con)[6:]}
+    for schema, _, name, clause in _not_null_checks(session):
+        yield {**_constraint_base(session, schema, name), "check_clause": clause}
 
 
 @rows("information_schema.sequences")
