@@ -14,6 +14,7 @@ from quantadb.errors import ForeignKeyViolation, LockNotAvailable, ReadOnlySqlTr
 from quantadb.exec.columns import column_values, from_values, take
 from quantadb.sql import plan as P
 from quantadb.storage.catalog import ConstraintDef, RelationDef
+from quantadb.storage.locks import ROW_EXCLUSIVE, ROW_SHARE
 from quantadb.storage.store import Store
 from quantadb.storage.txn import Snapshot, Txn, WouldBlock
 from quantadb.types.codecs import format_value
@@ -131,8 +132,15 @@ class ExecServices:
 
     # -- foreign keys -----------------------------------------------------------------------------
 
+    def _lock_relation(self, rel_oid: int, mode: int) -> None:
+        """A relation lock a foreign-key check takes as PostgreSQL's RI queries do (WouldBlock: the
+        statement is undone, waits and runs again)."""
+        if not self.txn.rel_locks.get(rel_oid, 0) >> mode & 1:
+            self.store.lock_relation(self.txn, rel_oid, mode)
+
     def check_foreign_keys(self, fks: list[ConstraintDef], rows: Batch) -> None:
-        """Every non-NULL referencing key must exist in the referenced table."""
+        """Every non-NULL referencing key must exist in the referenced table (locked as PostgreSQL's
+        SELECT ... FOR KEY SHARE does: RowShare)."""
         catalog = self.session.catalog()
         for fk in fks:
             keys = [rows.columns[a - 1] for a in fk.columns]
@@ -142,6 +150,7 @@ class ExecServices:
                     present &= k.valid
             if not present.any():
                 continue
+            self._lock_relation(fk.ref_table, ROW_SHARE)
             idx = np.flatnonzero(present)
             ref = catalog.relation(fk.ref_table)
             index_oid = _unique_index_on(catalog.indexes_of(fk.ref_table), fk.ref_columns)
@@ -178,7 +187,8 @@ class ExecServices:
         return out
 
     def _referenced_rows_changing(self, rel_oid: int, old: Batch, new: Batch | None) -> None:
-        """NO ACTION / RESTRICT refuse, CASCADE follows, SET NULL / SET DEFAULT clear."""
+        """NO ACTION / RESTRICT refuse (their check locks the referencing table RowShare, as FOR KEY
+        SHARE), CASCADE follows, SET NULL / SET DEFAULT clear (RowExclusive, as their DELETE/UPDATE)."""
         for child, fk in self._referencing(rel_oid):
             old_keys = zip(*[column_values(old.columns[a - 1]) for a in fk.ref_columns])
             if new is None:
@@ -192,6 +202,8 @@ class ExecServices:
                         wanted[key] = n
             if not wanted:
                 continue
+            action = fk.on_update if new is not None else fk.on_delete
+            self._lock_relation(child.oid, ROW_SHARE if action in ("a", "r") else ROW_EXCLUSIVE)
             attnums = [c.attnum for c in sorted(child.columns, key=lambda c: c.attnum)]
             hits_rowids, hits_rows = [], []
             for scan in self.store.table(child.oid).scan(self.snapshot, attnums, True):
@@ -203,7 +215,6 @@ class ExecServices:
             if not hits_rowids:
                 continue
             rowids = np.concatenate(hits_rowids)
-            action = fk.on_update if new is not None else fk.on_delete
             if action in ("a", "r"):
                 parent = self.session.catalog().relation(rel_oid)
                 first = hits_rows[0]

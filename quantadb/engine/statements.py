@@ -194,8 +194,9 @@ def _writes_once(session: Session, plan: P.Plan, parts: PlanParts, catalog: Sess
     of a table no foreign key references: storage checks every target row's version and locks and
     the new unique keys before its one record, whereas referencing rows would be changed first
     (ExecServices.before_update/before_delete). The rest of the plan must not write or lock rows;
-    RETURNING is left out to be safe. Foreign-key checks of new rows only read (find_conflicts),
-    and no function writes what a savepoint undoes (sequences are non-transactional)."""
+    RETURNING is left out to be safe. Foreign-key checks of new rows only read (find_conflicts)
+    and lock the referenced table, before the write; no function writes what a savepoint undoes
+    (sequences are non-transactional)."""
     if not isinstance(plan, (P.Insert, P.Update, P.Delete)) or plan.returning is not None or \
             parts.writers != 1 or parts.locks:
         return False

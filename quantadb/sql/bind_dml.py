@@ -114,14 +114,17 @@ class DmlBinder:
             exprs[lead + i] = transform(e, shifted)
         return P.Project(plan, exprs, list(plan.columns), estimated_rows=plan.estimated_rows)
 
-    def row_checks(self, rel: RelationDef, binder_for_row: ExprBinder) -> P.RowChecks:
+    def row_checks(self, rel: RelationDef, binder_for_row: ExprBinder,
+                   changed: set[int] | None = None) -> P.RowChecks:
+        """The constraints a new row must meet; of the foreign keys, with `changed` (the attnums an
+        UPDATE may change), only those on a changed column (PostgreSQL skips a key that kept its value)."""
         cols = self.all_columns(rel)
         checks = P.RowChecks()
         checks.not_null = [(i, c.name) for i, c in enumerate(cols) if c.not_null and not c.dropped]
         for con in rel.constraints:
             if con.kind == "c" and con.check:
                 checks.checks.append((con.name, binder_for_row.bind_bool(parse_expression(con.check), "CHECK")))
-            elif con.kind == "f":
+            elif con.kind == "f" and (changed is None or not changed.isdisjoint(con.columns)):
                 checks.foreign_keys.append(con)
         return checks
 
@@ -411,6 +414,7 @@ class DmlBinder:
         plan, scope, binder, ncols = self._source(node, rel, alias, schema, extra)
         cols = self.all_columns(rel)
         updates: list[Expr] = [ColumnRef(i, c.type, c.name) for i, c in enumerate(cols)]
+        kept = list(updates)
         self._assignments(node.expressions, cols, binder, updates, rel)
         rowid = ColumnRef(ncols, INT8)
         out_cols = [P.PlanColumn("ctid", INT8)] + [P.PlanColumn(c.name, c.type) for c in cols]
@@ -420,7 +424,8 @@ class DmlBinder:
             source = P.Distinct(P.Sort(source, [(ColumnRef(0, INT8), False, False)], out_cols), out_cols,
                                 [ColumnRef(0, INT8)])
         new_scope = self.table_scope(rel, alias, schema)
-        checks = self.row_checks(rel, self.q.expr_binder(new_scope))
+        changed = {c.attnum for c, e, old in zip(cols, updates, kept) if c.generated or e is not old}
+        checks = self.row_checks(rel, self.q.expr_binder(new_scope), changed)
         returning, ret_cols = self.returning(node, new_scope)
         return P.Update(rel.oid, rel.name, source, returning, ret_cols, checks)
 

@@ -4,7 +4,7 @@ The eight modes and PostgreSQL's conflict table (a row conflicts with the modes 
 
     mode                        AS  RS  RE  SUE  S  SRE  E  AE    taken by
     1 AccessShare                                            X    SELECT
-    2 RowShare                                           X   X    SELECT FOR UPDATE/SHARE
+    2 RowShare                                           X   X    SELECT FOR UPDATE/SHARE, foreign-key checks
     3 RowExclusive                           X   X   X   X        INSERT UPDATE DELETE MERGE COPY FROM
     4 ShareUpdateExclusive           X   X   X   X   X            VACUUM ANALYZE
     5 Share                      X   X       X   X   X            CREATE INDEX

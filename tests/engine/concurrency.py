@@ -1,11 +1,12 @@
 """Clients for the concurrency tests: connections that return what a statement gave (rows, tag
 or error) instead of raising, and a statement run on a thread that must wait for another
-transaction."""
+transaction (conftest.py's `clients` fixture makes four)."""
 
 from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Callable
 
 import psycopg
@@ -29,6 +30,14 @@ class Client:
             self.detail = exc.diag.message_detail
             return ("ERR", exc.sqlstate, exc.diag.message_primary)
         return cur.fetchall() if cur.description is not None else cur.statusmessage
+
+
+def new_table(c: Client) -> str:
+    """A new table (id int PRIMARY KEY, v int) holding (1, 10) and (2, 20)."""
+    name = f"tl_{uuid.uuid4().hex[:8]}"
+    c.q(f"CREATE TABLE {name} (id int PRIMARY KEY, v int)")
+    c.q(f"INSERT INTO {name} VALUES (1, 10), (2, 20)")
+    return name
 
 
 def awaiting_relation_lock(observer: Client, pid: int) -> bool:

@@ -7,33 +7,11 @@ given by its DSN)."""
 
 from __future__ import annotations
 
-import os
 import re
-import uuid
 
 import pytest
 from concurrency import Client, Waiting
-
-
-@pytest.fixture
-def dsn(request):
-    given = os.environ.get("QUANTADB_TEST_DSN")
-    return given if given else request.getfixturevalue("server").dsn
-
-
-@pytest.fixture
-def clients(dsn):
-    made = [Client(dsn) for _ in range(4)]
-    yield made
-    for c in made:
-        c.conn.close()
-
-
-def _table(c: Client) -> str:
-    name = f"tl_{uuid.uuid4().hex[:8]}"
-    c.q(f"CREATE TABLE {name} (id int PRIMARY KEY, v int)")
-    c.q(f"INSERT INTO {name} VALUES (1, 10), (2, 20)")
-    return name
+from concurrency import new_table as _table
 
 
 def test_alter_waits_for_a_reader_and_proceeds_at_its_commit(clients):
