@@ -34,6 +34,7 @@ from quantadb.errors import (DuplicateCursor, DuplicatePreparedStatement, Featur
                              InvalidCursorName, InvalidSqlStatementName, Notice, ProtocolViolation, QueryCanceled,
                              SqlError)
 from quantadb.sql.lexer import split_statements
+from quantadb.storage.locks import NO_LOCKS, StatementLocks
 from quantadb.storage.txn import REPEATABLE_READ_LEVELS, RowChanged, WouldBlock
 from quantadb.types import registry as R
 from quantadb.types.codecs import binary_decoder, text_decoder
@@ -141,6 +142,8 @@ class Session(TransactionBlocks):
         self.query_started_us = 0  # statement_timestamp() and query_start: µs since 2000-01-01 UTC
         self._blocked_on: object = 0  # WouldBlock.on an inline attempt met, for the worker's attempt to wait for
         self._strong = self.store.relation_locks.strong  # relations strongly locked (mostly none: one test)
+        self._statement_locks = StatementLocks(pid, database_oid)  # a read's without a transaction
+        self.store.relation_locks.statements.add(self._statement_locks)
         self.backend_start = time.time()
         self.client_addr: str | None = startup.get("_client_addr")
         self._format: FormatContext | None = None
@@ -467,6 +470,7 @@ class Session(TransactionBlocks):
         self.portals.clear()
         self.db.release_advisory_locks(self)
         self.db.sessions.pop(self.pid, None)
+        self.store.relation_locks.statements.discard(self._statement_locks)
 
     # -- execution ------------------------------------------------------------------------------
 
@@ -558,20 +562,31 @@ class Session(TransactionBlocks):
                 self._txn_defaults_now()[1] not in REPEATABLE_READ_LEVELS:
             # The first statement of an implicit READ COMMITTED transaction: if it cannot write (a
             # point read, SELECT 1, a read-only query: Bound.txn_free) it needs no storage
-            # transaction, as it writes nothing, takes no lock and reads on a fresh snapshot, which
+            # transaction, as it writes nothing, locks no row and reads on a fresh snapshot, which
             # is what a new transaction's first snapshot would be (binding with no transaction sees
             # the catalog the same way). A later statement of the same implicit transaction begins
             # one, with the start time recorded here (now()).
             bound = self._plan(portal.prepared)
-            # no relation lock either, unless a strong one is held or awaited on what it reads: then
-            # it begins a transaction, takes its locks and waits as any statement
-            if bound.txn_free and not (self._strong and self.store.strongly_locked(bound.relation_locks)):
-                floor = self.store.hold_horizon()  # what an active Txn's snapshot would hold
+            # its AccessShare locks are the session's StatementLocks' for the statement, published
+            # before it looks for a strong lock (storage/locks.py); one held or awaited on what it
+            # reads, or a DDL ended since binding, sends it to a transaction: it binds again, takes
+            # its locks and waits as any statement
+            if bound.txn_free:
+                held = self._statement_locks
+                held.rel_locks = bound.relation_lock_bits
                 try:
-                    with self.db.gate.shared():
-                        return S.execute(self, portal, inline, bound)
+                    if not (self._strong and self.store.strongly_locked(bound.relation_locks)) and \
+                            bound.catalog_version == self.store.catalog.version:
+                        floor = self.store.hold_horizon()  # what an active Txn's snapshot would hold
+                        try:
+                            with self.db.gate.shared():
+                                return S.execute(self, portal, inline, bound)
+                        finally:
+                            self.store.release_horizon(floor)
                 finally:
-                    self.store.release_horizon(floor)
+                    released, held.rel_locks = held.rel_locks, NO_LOCKS
+                    if self._strong:
+                        self.store.relation_locks.statement_ended(released)
         txn = self._ensure_txn()
         blocked, self._blocked_on = self._blocked_on, 0
         if blocked and not inline:  # the inline attempt met this lock: wait, then attempt again

@@ -7,7 +7,7 @@ engine/utility.py, DDL to engine/ddl/, queries and DML through the binder to the
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlglot import exp
@@ -30,7 +30,7 @@ from quantadb.sql.bind_dml import DmlBinder
 from quantadb.sql.bind_query import QueryBinder
 from quantadb.sql.expr import Call, walk
 from quantadb.sql.parse import parse_sql
-from quantadb.storage.locks import ACCESS_SHARE, ROW_EXCLUSIVE, ROW_SHARE
+from quantadb.storage.locks import ACCESS_SHARE, ROW_EXCLUSIVE, ROW_SHARE, mode_bits
 from quantadb.types import registry as R
 from quantadb.types.registry import SqlType
 
@@ -108,6 +108,7 @@ class Bound:
     # (relation OID, lock mode) the session takes before running it, as PostgreSQL's: AccessShare
     # on each table read, RowShare on one read FOR UPDATE/SHARE, RowExclusive on a target
     relation_locks: tuple[tuple[int, int], ...] = ()
+    relation_lock_bits: dict[int, int] = field(default_factory=dict)  # the same as locks.mode_bits: never written to
     superuser_passes: bool = True  # privileges.superuser_passes(needs): decided once per plan
 
     def heavy(self, store) -> bool:
@@ -178,7 +179,8 @@ def _bind_plan(session: "Session", stmt: Statement, param_types: list[SqlType], 
                   point, write, parts.may_write,
                   txn_free=point is not None or not (parts.may_write or parts.index_reads),
                   writes_once=_writes_once(session, plan, parts, queries.catalog),
-                  relation_locks=parts.relation_locks, superuser_passes=privileges.superuser_passes(needs))
+                  relation_locks=parts.relation_locks, relation_lock_bits=mode_bits(parts.relation_locks),
+                  superuser_passes=privileges.superuser_passes(needs))
     if shared:
         if len(session.db.plan_cache) > 2000:
             session.db.plan_cache.clear()

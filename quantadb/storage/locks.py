@@ -32,8 +32,10 @@ PostgreSQL lets it go ahead of the first waiter its locks conflict with. A reque
 be granted stays queued and raises WouldBlock(request); the engine undoes the attempt, waits
 with TxnManager.wait_for (outside the database gate, deadlock detection included) and re-runs.
 
-Statements without a storage transaction (implicit READ COMMITTED reads) register nothing: they
-only check `strongly_locked` and otherwise begin a transaction and take the normal path.
+A statement without a storage transaction (a read outside a transaction block) holds its weak
+locks in its session's StatementLocks for the statement only: it publishes them (one attribute,
+the plan's bitmasks) and then checks `strong`, as the fast path does; a strongly locked relation
+sends it to the normal path, in a transaction. Strong requesters count these holders too.
 
 Locks are released when the transaction's end is visible (after its COMMIT record is durable),
 so a waiter granted then sees the catalog as the holder's commit changed it. A transaction
@@ -96,6 +98,29 @@ class LockRequest:
         return f"{MODE_NAMES[self.mode]} on relation {self.rel} of database {self.txn.database}"
 
 
+def mode_bits(requests: tuple[tuple[int, int], ...]) -> dict[int, int]:
+    """relation -> bitmask of the modes requested: what a holder's rel_locks holds."""
+    out: dict[int, int] = {}
+    for rel, mode in requests:
+        out[rel] = out.get(rel, 0) | 1 << mode
+    return out
+
+
+NO_LOCKS: dict[int, int] = {}  # never written to: StatementLocks between statements
+
+
+class StatementLocks:
+    """A session's locks of a statement run without a storage transaction (see above); they
+    show in pg_locks, and a conflicting request waits for the statement's end."""
+
+    __slots__ = ("database", "pid", "rel_locks")
+    vxid = 1  # no transaction: pg_locks shows the session's virtual transaction as between transactions
+
+    def __init__(self, pid: int, database: int) -> None:
+        self.pid, self.database = pid, database
+        self.rel_locks = NO_LOCKS  # the running statement's plan's (statements.Bound), never written to
+
+
 class RelationLocks:
     def __init__(self, txns: TxnManager) -> None:
         self._txns = txns
@@ -104,6 +129,7 @@ class RelationLocks:
         self._queues: dict[int, list[LockRequest]] = {}  # relation -> waiting requests, oldest first
         self._wakeups: dict[int, threading.Condition] = {}
         self.ending: set[Txn] = set()  # left TxnManager.active, locks not released yet
+        self.statements: set[StatementLocks] = set()  # one per session
 
     # -- acquiring -------------------------------------------------------------------------------
     def acquire(self, txn: Txn, rel: int, mode: int, nowait: bool = False) -> bool:
@@ -149,8 +175,18 @@ class RelationLocks:
         strong = self.strong
         return bool(strong) and any(rel in strong for rel, _ in requests)
 
-    def _holders(self) -> list[Txn]:
-        return [*self._txns.active, *self.ending]
+    def statement_ended(self, released: dict[int, int]) -> None:
+        """A statement without a transaction cleared its StatementLocks (the caller, then called
+        this if `strong` was set: none waits for a weak lock otherwise): wake whoever waits for one
+        of these relations (a strong requester about to queue holds the lock: taking it orders us
+        after)."""
+        with self._lock:
+            for rel in released:
+                if rel in self._queues:
+                    self._notify(rel)
+
+    def _holders(self) -> list[Txn | StatementLocks]:
+        return [*self._txns.active, *self.ending, *self.statements]
 
     def _conflicting_holders(self, request: LockRequest) -> list[Txn]:
         conflicts, rel, txn = CONFLICTS[request.mode], request.rel, request.txn
@@ -194,13 +230,15 @@ class RelationLocks:
             out += [w.txn for w in self._waiters_ahead(request, self._queues.get(request.rel, ()))]
         return out
 
-    def locks(self) -> list[tuple[Txn, int, int, bool, bool]]:
+    def locks(self) -> list[tuple[Txn | StatementLocks, int, int, bool, bool]]:
         """(transaction, relation, mode, granted, fast path) of every lock held or awaited (pg_locks)."""
         with self._lock:
             # a weak lock shows as on the fast path while no strong lock marks its relation (PostgreSQL
             # moves them to the shared table when one comes: they show so from then on)
             out = [(t, rel, mode, True, fast and rel not in self.strong)
-                   for t in self._holders() for _, rel, mode, fast in list(t.lock_log)]
+                   for t in [*self._txns.active, *self.ending] for _, rel, mode, fast in list(t.lock_log)]
+            out += [(h, rel, mode, True, rel not in self.strong) for h in self.statements
+                    for rel, bits in h.rel_locks.items() for mode in MODE_NAMES if bits >> mode & 1]
             out += [(r.txn, r.rel, r.mode, False, False) for queue in self._queues.values() for r in queue]
         return out
 

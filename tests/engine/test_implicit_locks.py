@@ -74,3 +74,36 @@ def test_foreign_key_check_waits_behind_a_lock_on_the_referenced_table(clients):
     writer = Waiting(b, obs, f"INSERT INTO {child} VALUES (2, 2, 0)")
     a.q("COMMIT")
     assert writer.join() == "INSERT 0 1"
+
+
+def test_a_read_outside_a_transaction_block_shows_its_access_share_lock(clients):
+    a, _, _, _ = clients
+    t = _table(a)
+    # prepared and run again, as pgbench -M prepared: the second run is a read alone (no Parse in it)
+    sql = f"SELECT (SELECT count(*) FROM {t} WHERE v > %s), mode, granted FROM pg_locks WHERE pid = %s " \
+          f"AND relation = %s::regclass"
+    for _ in range(2):
+        assert a.q(sql, (0, a.pid, t)) == [(2, "AccessShareLock", True)]
+    assert a.q(f"SELECT count(*) FROM pg_locks WHERE relation = '{t}'::regclass") == [(0,)]  # for the statement
+
+
+def test_drop_table_waits_for_a_read_outside_a_transaction_block(clients):
+    a, b, obs, holder = clients
+    t = _table(a)
+    key = int(t[3:], 16)
+    # a read that runs until `holder` lets it: a STABLE function keeps it a plain read
+    a.q(f"CREATE FUNCTION {t}_gate() RETURNS bool STABLE LANGUAGE sql AS "
+        f"'SELECT pg_advisory_lock({key}); SELECT pg_advisory_unlock({key})'")
+    read = f"SELECT count(*) FROM {t} WHERE v > %s AND {t}_gate()"
+    assert a.q(read, (0,)) == [(2,)]  # prepared: the next run is a read alone
+
+    def reading(observer: Client, pid: int) -> bool:
+        return observer.q("SELECT mode, granted FROM pg_locks WHERE pid = %s AND relation = %s::regclass",
+                          (pid, t)) == [("AccessShareLock", True)]
+    holder.q(f"SELECT pg_advisory_lock({key})")
+    reader = Waiting(a, obs, read, (0,), waits=reading)
+    drop = Waiting(b, obs, f"DROP TABLE {t}")
+    assert obs.q("SELECT pg_blocking_pids(%s)", (b.pid,)) == [([a.pid],)]
+    holder.q(f"SELECT pg_advisory_unlock({key})")
+    assert reader.join() == [(2,)]
+    assert drop.join() == "DROP TABLE"
