@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from quantadb.engine.ddl.temp import discard_temp
+from quantadb.engine.ddl.temp import TEMP_SCHEMA_PREFIX, discard_temp
 from quantadb.engine.locking import lock_relation
 from quantadb.engine.membership import member_roles
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
@@ -316,6 +316,11 @@ def _vacuum(session: "Session", u: U.VacuumStmt, portal, inline) -> Result:
             raise UndefinedTable(f'relation "{".".join(parts)}" does not exist')
         oids.append(hit.relation.oid)
         lock_relation(session, hit.relation, SHARE_UPDATE_EXCLUSIVE)
+    if not u.tables:  # each table it processes, as PostgreSQL's (which locks one at a time, in a
+        # transaction per table); another session's temporary tables are skipped
+        for rel in catalog.relations():
+            if rel.kind in ("r", "m") and not _other_sessions_temp(session, catalog.namespace_name(rel.namespace)):
+                lock_relation(session, rel, SHARE_UPDATE_EXCLUSIVE)
     if u.analyze_only:  # statistics are not kept: the lock and the names' checks are all it does
         return Result(tag="ANALYZE")
     done = session.db.maintenance.request_vacuum(oids or None)
@@ -324,6 +329,10 @@ def _vacuum(session: "Session", u: U.VacuumStmt, portal, inline) -> Result:
         while not done.wait(0.05):
             check()
     return Result(tag="VACUUM")
+
+
+def _other_sessions_temp(session: "Session", namespace: str) -> bool:
+    return namespace.startswith(TEMP_SCHEMA_PREFIX) and namespace != session.temp_schema
 
 
 def _checkpoint(session: "Session", u: U.CheckpointStmt, portal, inline) -> Result:

@@ -107,3 +107,16 @@ def test_drop_table_waits_for_a_read_outside_a_transaction_block(clients):
     holder.q(f"SELECT pg_advisory_unlock({key})")
     assert reader.join() == [(2,)]
     assert drop.join() == "DROP TABLE"
+
+
+@pytest.mark.parametrize("command, tag", [("VACUUM", "VACUUM"), ("ANALYZE", "ANALYZE")])
+def test_database_wide_vacuum_waits_behind_a_lock_on_a_table(clients, command, tag):
+    a, b, obs, _ = clients
+    t = _table(a)
+    a.q("BEGIN")
+    a.q(f"LOCK TABLE {t} IN ACCESS EXCLUSIVE MODE")
+    vacuum = Waiting(b, obs, command)
+    assert obs.q("SELECT relation::regclass::text, mode FROM pg_locks WHERE pid = %s AND NOT granted",
+                 (b.pid,)) == [(t, "ShareUpdateExclusiveLock")]
+    a.q("COMMIT")
+    assert vacuum.join() == tag
