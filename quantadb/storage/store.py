@@ -24,6 +24,7 @@ READ COMMITTED must re-run the statement, SqlErrors otherwise. Reads take no loc
     store.strongly_locked([(oid, mode)]); store.release_locks_after(txn, token)  (ROLLBACK TO a savepoint)
     store.relation_locks                            the lock manager (its locks(): pg_locks)
     store.blockers(txn) -> [Txn]                    whom txn waits for (pg_blocking_pids)
+    store.xid_locks() -> [(Txn, xid, granted)]      transaction-ID locks held and awaited (pg_locks)
     store.table(oid) -> Table; store.index(oid) -> Index
     store.insert(txn, rel_oid, columns, n) -> rowids
     store.update(txn, rel_oid, rowids, columns, snap, kept=frozenset()) -> new rowids (rows this
@@ -371,6 +372,10 @@ class Store(RowWrites, SchemaChanges, Sequences):
     def blockers(self, txn: Txn) -> list[Txn]:
         """The transactions txn waits for now, for a row or a relation lock (pg_blocking_pids)."""
         return self._state.txns.blockers_of(txn)
+
+    def xid_locks(self) -> list[tuple[Txn, int, bool]]:
+        """Transaction-ID locks held and awaited (pg_locks; see TxnManager.xid_locks)."""
+        return self._state.txns.xid_locks()
 
     def strongly_locked(self, requests: tuple[tuple[int, int], ...]) -> bool:
         return self.relation_locks.strongly_locked(requests)

@@ -392,6 +392,15 @@ class TxnManager:
         with self.lock:
             return dict(self._waits)
 
+    def xid_locks(self) -> list[tuple[Txn, int, bool]]:
+        """(transaction, xid, granted) of PostgreSQL's transaction-ID locks (pg_locks): each running
+        transaction's ExclusiveLock on its xids (granted), a row-lock waiter's ShareLock on the
+        transaction it waits for (not granted)."""
+        with self.lock:
+            out = [(t, x, True) for t in self.active for x in sorted(list(t.own))]
+            out += [(t, self.clog.top(on), False) for t, on in self._waits.items() if isinstance(on, int)]
+        return out
+
     def blockers_of(self, txn: Txn) -> list[Txn]:
         """The transactions txn waits for now (pg_blocking_pids)."""
         with self.lock:

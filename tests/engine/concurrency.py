@@ -41,12 +41,13 @@ def new_table(c: Client) -> str:
 
 
 def awaiting_relation_lock(observer: Client, pid: int) -> bool:
-    """pg_locks shows the session's request not granted."""
+    """pg_locks shows the session's request not granted (a relation lock, or for a row lock the
+    ShareLock on the holder's transaction ID)."""
     return observer.q("SELECT count(*) FROM pg_locks WHERE pid = %s AND NOT granted", (pid,)) == [(1,)]
 
 
 def running(observer: Client, pid: int) -> bool:
-    """The session is running its statement (a row-lock wait shows no more than that)."""
+    """The session is running its statement."""
     if observer.q("SELECT state FROM pg_stat_activity WHERE pid = %s", (pid,)) != [("active",)]:
         return False
     time.sleep(0.05)  # on its way to the row lock

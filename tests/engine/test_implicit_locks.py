@@ -120,3 +120,51 @@ def test_database_wide_vacuum_waits_behind_a_lock_on_a_table(clients, command, t
                  (b.pid,)) == [(t, "ShareUpdateExclusiveLock")]
     a.q("COMMIT")
     assert vacuum.join() == tag
+
+
+# the usual "who blocks whom" query (PostgreSQL wiki, Lock Monitoring)
+_BLOCKED_BY = """
+SELECT blocked.pid, blocking.pid FROM pg_catalog.pg_locks blocked
+JOIN pg_catalog.pg_locks blocking ON blocking.locktype = blocked.locktype
+    AND blocking.database IS NOT DISTINCT FROM blocked.database
+    AND blocking.relation IS NOT DISTINCT FROM blocked.relation
+    AND blocking.page IS NOT DISTINCT FROM blocked.page
+    AND blocking.tuple IS NOT DISTINCT FROM blocked.tuple
+    AND blocking.virtualxid IS NOT DISTINCT FROM blocked.virtualxid
+    AND blocking.transactionid IS NOT DISTINCT FROM blocked.transactionid
+    AND blocking.classid IS NOT DISTINCT FROM blocked.classid
+    AND blocking.objid IS NOT DISTINCT FROM blocked.objid
+    AND blocking.objsubid IS NOT DISTINCT FROM blocked.objsubid
+    AND blocking.pid != blocked.pid
+WHERE NOT blocked.granted AND blocking.granted"""
+
+
+def test_pg_locks_shows_a_row_lock_wait_on_the_holders_transaction_id(clients):
+    a, b, obs, _ = clients
+    t = _table(a)
+    a.q("BEGIN")
+    assert obs.q("SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' AND pid = %s", (a.pid,)) == [(0,)]
+    a.q(f"UPDATE {t} SET v = 11 WHERE id = 1")
+    xid = str(a.q("SELECT txid_current()")[0][0])
+    assert obs.q("SELECT transactionid::text, mode, granted FROM pg_locks WHERE locktype = 'transactionid' "
+                 "AND pid = %s", (a.pid,)) == [(xid, "ExclusiveLock", True)]
+    b.q("BEGIN")
+    writer = Waiting(b, obs, f"UPDATE {t} SET v = 12 WHERE id = 1")
+    assert obs.q("SELECT locktype, transactionid::text, mode FROM pg_locks WHERE pid = %s AND NOT granted",
+                 (b.pid,)) == [("transactionid", xid, "ShareLock")]
+    assert obs.q(_BLOCKED_BY) == [(b.pid, a.pid)]
+    a.q("COMMIT")
+    assert writer.join() == "UPDATE 1"
+    b.q("COMMIT")
+    assert obs.q(f"SELECT v FROM {t} WHERE id = 1") == [(12,)]
+
+
+def test_who_blocks_whom_finds_a_relation_lock_wait(clients):
+    a, b, obs, _ = clients
+    t = _table(a)
+    a.q("BEGIN")
+    a.q(f"LOCK TABLE {t} IN SHARE MODE")
+    writer = Waiting(b, obs, f"DELETE FROM {t} WHERE id = 2")
+    assert obs.q(_BLOCKED_BY) == [(b.pid, a.pid)]
+    a.q("COMMIT")
+    assert writer.join() == "DELETE 1"

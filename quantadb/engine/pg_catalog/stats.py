@@ -128,8 +128,8 @@ def index_stats(session: "Session") -> Iterator[Row]:
 
 @rows("pg_catalog.pg_locks")
 def pg_locks(session: "Session") -> Iterator[Row]:
-    """Relation locks held and awaited (storage/locks.py), advisory locks held, and each session's
-    own virtual transaction lock."""
+    """Relation and transaction-ID locks held and awaited (storage/locks.py, TxnManager.xid_locks),
+    advisory locks held, and each session's own virtual transaction lock."""
     for other in list(session.db.sessions.values()):
         txn = other.state.txn
         vxid = f"{other.pid}/{txn.vxid if txn is not None else 1}"
@@ -139,6 +139,10 @@ def pg_locks(session: "Session") -> Iterator[Row]:
         yield {"locktype": "relation", "database": txn.database, "relation": rel,
                "virtualtransaction": f"{txn.pid}/{txn.vxid}", "pid": txn.pid, "mode": MODE_NAMES[mode],
                "granted": granted, "fastpath": fast}
+    for txn, xid, granted in session.store.xid_locks():  # a row-lock wait shows as one not granted
+        yield {"locktype": "transactionid", "transactionid": xid, "virtualtransaction": f"{txn.pid}/{txn.vxid}",
+               "pid": txn.pid, "mode": "ExclusiveLock" if granted else "ShareLock", "granted": granted,
+               "fastpath": False}
     for key, (pid, _count) in list(session.db.advisory_holders.items()):
         yield {"locktype": "advisory", "database": session.database_oid, "classid": key >> 32,
                "objid": key & 0xFFFFFFFF, "objsubid": 1, "virtualtransaction": f"{pid}/1", "pid": pid,
