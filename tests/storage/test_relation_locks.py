@@ -11,7 +11,8 @@ import time
 import pytest
 
 from quantadb.errors import DeadlockDetected
-from quantadb.storage.locks import ACCESS_EXCLUSIVE, ACCESS_SHARE, ROW_EXCLUSIVE, SHARE
+from quantadb.storage.locks import (ACCESS_EXCLUSIVE, ACCESS_SHARE, NO_LOCKS, ROW_EXCLUSIVE, SHARE, StatementLocks,
+                                    mode_bits)
 from quantadb.storage.txn import WouldBlock
 
 REL = 424242
@@ -25,7 +26,8 @@ def _lock(store, txn, rel: int, mode: int) -> None:
         store.wait_for(txn, block.on, 30)
 
 
-def test_fast_path_weak_locks_and_strong_locks_exclude_each_other(store):
+@pytest.mark.parametrize("statement", [False, True], ids=["transaction", "statement-without-transaction"])
+def test_fast_path_weak_locks_and_strong_locks_exclude_each_other(store, statement):
     inside = {"weak": 0, "strong": 0}
     overlaps = []
     guard = threading.Lock()
@@ -50,6 +52,19 @@ def test_fast_path_weak_locks_and_strong_locks_exclude_each_other(store):
             leave("weak")
             store.commit(txn)
 
+    def weak_statement() -> None:
+        """As Session runs a read without a transaction: publish, then look for a strong lock."""
+        held = StatementLocks(0, 0)
+        store.relation_locks.statements.add(held)
+        while not stop.is_set():
+            held.rel_locks = mode_bits(((REL, ACCESS_SHARE),))
+            if not store.strongly_locked(((REL, ACCESS_SHARE),)):  # else it would run in a transaction
+                enter("weak", "strong")
+                leave("weak")
+            released, held.rel_locks = held.rel_locks, NO_LOCKS
+            if store.relation_locks.strong:
+                store.relation_locks.statement_ended(released)
+
     def strong() -> None:
         for _ in range(200):
             txn = store.begin()
@@ -59,7 +74,8 @@ def test_fast_path_weak_locks_and_strong_locks_exclude_each_other(store):
             store.commit(txn)
         stop.set()
 
-    threads = [threading.Thread(target=weak) for _ in range(3)] + [threading.Thread(target=strong)]
+    threads = [threading.Thread(target=weak_statement if statement else weak) for _ in range(3)]
+    threads.append(threading.Thread(target=strong))
     interval = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)  # threads switch between any two steps of a lock's taking
     try:
