@@ -66,12 +66,13 @@ def test_deleting_a_referenced_row_locks_the_referencing_table(clients, on_delet
     b.q("COMMIT")
 
 
-def test_foreign_key_check_waits_behind_a_lock_on_the_referenced_table(clients):
+@pytest.mark.parametrize("prepare", [False, True], ids=["unnamed", "prepared"])
+def test_foreign_key_check_waits_behind_a_lock_on_the_referenced_table(clients, prepare):
     a, b, obs, _ = clients
     parent, child = _parent_child(a)
     a.q("BEGIN")
     a.q(f"LOCK TABLE {parent} IN EXCLUSIVE MODE")
-    writer = Waiting(b, obs, f"INSERT INTO {child} VALUES (2, 2, 0)")
+    writer = Waiting(b, obs, f"INSERT INTO {child} VALUES (%s, %s, 0)", (2, 2), prepare=prepare)
     a.q("COMMIT")
     assert writer.join() == "INSERT 0 1"
 
