@@ -13,7 +13,7 @@ from quantadb.sql.catalog import VIRTUAL_TABLES, ResolvedRelation, VirtualTable
 from quantadb.sql.plan import PlanColumn
 from quantadb.sql.typenames import parse_type_name
 from quantadb.storage.catalog import (INFORMATION_SCHEMA_NAMESPACE, PG_CATALOG_NAMESPACE, FunctionDef, RelationDef,
-                                     RoleDef)
+                                     RoleDef, TypeDef)
 from quantadb.storage.store import Store
 from quantadb.storage.txn import Snapshot
 from quantadb.types import registry as R
@@ -172,6 +172,37 @@ class SessionCatalog:
 
     def functions(self) -> list[FunctionDef]:
         return self.store.catalog.functions(self.snap, self.database_oid)
+
+    # -- types ------------------------------------------------------------------------------
+
+    def find_type(self, parts: list[str]) -> TypeDef | None:
+        """A user-defined type: schema.name, or name along the search path."""
+        catalog = self.store.catalog
+        if len(parts) >= 2:
+            ns = self.namespace_oid(parts[-2])
+            if ns is None:
+                raise InvalidSchemaName(f'schema "{parts[-2]}" does not exist')
+            return catalog.find_type(self.snap, self.database_oid, ns, parts[-1])
+        for entry in self.effective_path():
+            ns = self.namespace_oid(entry)
+            if ns is not None:
+                found = catalog.find_type(self.snap, self.database_oid, ns, parts[-1])
+                if found is not None:
+                    return found
+        return None
+
+    def resolve_type(self, parts: list[str]) -> R.PgType | None:
+        """A user type's PgType; `_name` is the array type of `name`, as pg_type names it."""
+        found = self.find_type(parts)
+        if found is not None:
+            return found.pg_type()
+        if parts[-1].startswith("_"):
+            elem = self.find_type(parts[:-1] + [parts[-1][1:]])
+            return R.array_of(elem.pg_type()) if elem is not None else None
+        return None
+
+    def types(self) -> list[TypeDef]:
+        return self.store.catalog.types(self.snap, self.database_oid)
 
     # -- reg* input -----------------------------------------------------------------------------
 

@@ -269,6 +269,10 @@ class Session(TransactionBlocks):
         return SessionCatalog(self.store, snap, self.database_oid, self.search_path(), self.user,
                               self.temp_schema)
 
+    def resolve_type(self, parts: list[str]) -> R.PgType | None:
+        """A user-defined type by name, as the current statement sees the catalog."""
+        return self.catalog().resolve_type(parts)
+
     def search_path(self) -> list[str]:
         raw = self.settings.get("search_path") or ""
         return [p.strip().strip('"') for p in raw.split(",") if p.strip()]

@@ -30,6 +30,7 @@ from quantadb.sql.bind_dml import DmlBinder
 from quantadb.sql.bind_query import QueryBinder
 from quantadb.sql.expr import Call, walk
 from quantadb.sql.parse import parse_sql
+from quantadb.sql.typenames import reset_user_types, set_user_types
 from quantadb.storage.locks import ACCESS_SHARE, ROW_EXCLUSIVE, ROW_SHARE, mode_bits
 from quantadb.types import registry as R
 from quantadb.types.registry import SqlType
@@ -68,7 +69,7 @@ class Statement:
         self.is_transaction_control = isinstance(self.utility, U.TransactionStmt)
         # may change data (a plain SELECT may too: nextval(), a data-modifying WITH)
         self.may_write = self.keyword in _WRITE_WORDS and self.utility is None or isinstance(self.utility, U.CopyStmt) \
-            or isinstance(self.utility, U.RoutineStmt)  # CALL runs a body that may write
+            or isinstance(self.utility, U.RoutineStmt | U.TypeStmt)  # CALL runs a body that may write
 
     @property
     def ast(self) -> exp.Expression:
@@ -123,6 +124,14 @@ class Bound:
 
 def bind(session: "Session", stmt: Statement, param_types: list[SqlType]) -> Bound:
     """Plan a statement (cached by text and parameter types until the catalog changes)."""
+    token = set_user_types(session.resolve_type)
+    try:
+        return _bind(session, stmt, param_types)
+    finally:
+        reset_user_types(token)
+
+
+def _bind(session: "Session", stmt: Statement, param_types: list[SqlType]) -> Bound:
     if stmt.utility is not None:
         from quantadb.engine import utility as UT
         columns = UT.describe_utility(session, stmt.utility)
@@ -285,6 +294,14 @@ def _nested(value: Any) -> list[Any]:
 
 def execute(session: "Session", portal: "Portal", inline: bool, bound: Bound | None = None) -> Result:
     """Run the portal's statement; `bound`: its bind() when the caller made it already."""
+    token = set_user_types(session.resolve_type)
+    try:
+        return _execute(session, portal, inline, bound)
+    finally:
+        reset_user_types(token)
+
+
+def _execute(session: "Session", portal: "Portal", inline: bool, bound: Bound | None) -> Result:
     stmt = portal.prepared.stmt
     if stmt.utility is not None:
         from quantadb.engine import utility as UT

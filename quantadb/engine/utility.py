@@ -391,6 +391,13 @@ def _routine(session: "Session", u: U.RoutineStmt, portal, inline) -> Result:
     return run_routine(session, u)
 
 
+def _type(session: "Session", u: U.TypeStmt, portal, inline) -> Result:
+    from quantadb.engine.ddl.types import run_type_statement
+    if inline:  # DDL runs on a worker thread
+        raise RunInWorker()
+    return run_type_statement(session, u)
+
+
 _HANDLERS = {
     U.SetStmt: _set, U.SetTransactionStmt: _set_transaction, U.ShowStmt: _show, U.ExplainStmt: _explain,
     U.PrepareStmt: _prepare, U.ExecuteStmt: _execute_stmt, U.DeallocateStmt: _deallocate, U.DiscardStmt: _discard,
@@ -399,4 +406,5 @@ _HANDLERS = {
     U.GrantStmt: _grant,
     U.CommentStmt: _comment, U.DatabaseStmt: _database,
     **{t: _routine for t in U.RoutineStmt.__args__},
+    **{t: _type for t in U.TypeStmt.__args__},
 }

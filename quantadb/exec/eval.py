@@ -300,6 +300,12 @@ def _distinct_test(e: E.DistinctTest, batch: Batch, ctx: EvalContext) -> Column:
     return Column(~same if e.negated else same)
 
 
+def _comparison(impl: str, arg: E.Expr) -> E.Call:
+    """The call a comparison impl sees when it compares `arg` with a list's values (an enum's
+    reads the type off its arguments)."""
+    return E.Call(impl, impl, [arg, arg], R.SqlType(R.BOOL))
+
+
 def _quantified(e: E.QuantifiedCompare, batch: Batch, ctx: EvalContext) -> Column:
     """x op ANY/ALL (array): explode the arrays, compare element-wise, reduce per row."""
     n = batch.length
@@ -313,7 +319,7 @@ def _quantified(e: E.QuantifiedCompare, batch: Batch, ctx: EvalContext) -> Colum
     flat = [v for a, ok in zip(arrays.data, arr_valid) if ok and a is not None for v in a]
     elems = from_values(flat, R.SqlType(elem_type))
     lefts = take(left, owner)
-    cmp = SCALARS[e.op_impl]([lefts, elems], len(owner), ctx, None)
+    cmp = SCALARS[e.op_impl]([lefts, elems], len(owner), ctx, _comparison(e.op_impl, e.arg))
     ok = valid_mask(lefts) & valid_mask(elems)
     if cmp.valid is not None:
         ok &= cmp.valid
@@ -417,13 +423,13 @@ def _subquery_result(e: E.SubqueryExpr, result: Batch, batch: Batch, ctx: EvalCo
         data[:] = is_all
     else:
         m = result.length
-        cmp_fn = SCALARS[e.op_impl]
+        cmp_fn, call = SCALARS[e.op_impl], _comparison(e.op_impl, e.arg)
         if e.kind == "in" and e.arg.type.pg.dtype != OBJECT and values.valid is None and arg.valid is None:
             found = np.isin(arg.data, values.data)
             return Column(~found if e.negated else found)
         for i in range(n):
             left = take(arg, np.zeros(m, dtype=np.int64) + i)
-            res = cmp_fn([left, values], m, ctx, None)
+            res = cmp_fn([left, values], m, ctx, call)
             ok = valid_mask(left) & valid_mask(values) & valid_mask(res)
             truth = res.data.astype(bool)
             if is_all:

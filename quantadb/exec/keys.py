@@ -8,6 +8,7 @@ from decimal import Decimal
 import numpy as np
 
 from quantadb.exec.columns import OBJECT, valid_mask
+from quantadb.types import enums
 from quantadb.types.column import Column
 from quantadb.types.jsonb import jsonb_sort_key
 from quantadb.types.registry import JSONB, SqlType
@@ -216,6 +217,10 @@ def _shape(v) -> tuple:
 
 def sort_indices(keys: list[tuple[Column, bool, bool]], types: list[SqlType] | None = None) -> np.ndarray:
     """Stable row order for ORDER BY keys [(column, descending, nulls_first), ...] of `types`."""
-    value_keys = [jsonb_sort_key if t is not None and t.pg is JSONB else None for t in types or [None] * len(keys)]
+    types = types or [None] * len(keys)
+    value_keys = [jsonb_sort_key if t is not None and t.pg is JSONB else None for t in types]
+    # an enum sorts by its labels' positions (ints), not by the labels
+    keys = [(Column(enums.ranks(t.pg, col), col.valid), d, nf) if t is not None and t.pg.enum is not None
+            else (col, d, nf) for (col, d, nf), t in zip(keys, types)]
     ranks = [sort_rank(col, desc, nf, vk) for (col, desc, nf), vk in zip(keys, value_keys)]
     return np.lexsort(ranks[::-1]) if ranks else np.zeros(0, dtype=np.int64)

@@ -1,14 +1,52 @@
-"""Type names as SQL spells them ("numeric(10,2)", "character varying", "int[]") -> SqlType."""
+"""Type names as SQL spells them ("numeric(10,2)", "character varying", "int[]") -> SqlType.
+
+Built-in names resolve here; other names (user-defined types: enums) resolve in the catalog of
+the statement being bound, which the engine makes current with `user_types` around binding
+and DDL (type names are read in many places that hold no catalog).
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from sqlglot import exp
 
 from quantadb.errors import UndefinedObject
 from quantadb.types import registry as R
 from quantadb.types.registry import SqlType
+
+# schema-qualified or plain name parts -> the user type visible to the statement, or None
+TypeResolver = Callable[[list[str]], "R.PgType | None"]
+_RESOLVER: ContextVar[TypeResolver | None] = ContextVar("user_types", default=None)
+
+
+@contextmanager
+def user_types(resolve: TypeResolver) -> Iterator[None]:
+    token = _RESOLVER.set(resolve)
+    try:
+        yield
+    finally:
+        _RESOLVER.reset(token)
+
+
+def set_user_types(resolve: TypeResolver) -> object:
+    """user_types without the context manager (the per-statement path): reset with the token."""
+    return _RESOLVER.set(resolve)
+
+
+def reset_user_types(token: object) -> None:
+    _RESOLVER.reset(token)
+
+
+def _user_type(name: str) -> R.PgType | None:
+    resolve = _RESOLVER.get()
+    if resolve is None:
+        return None
+    return resolve([p.strip('"') for p in name.split(".")])
+
 
 _TYPE = re.compile(r'^\s*(?P<name>[a-z_"][a-z0-9_ ."]*?)\s*(\((?P<mods>[^)]*)\))?\s*(?P<tz>with(out)? time zone)?'
                    r"\s*(?P<array>(\[\d*\]\s*)+|array)?\s*$", re.IGNORECASE)
@@ -30,6 +68,8 @@ def parse_type_name(text: str) -> SqlType:
     if m.group("tz"):
         name = f"{name} {m.group('tz').lower()}"
     base = R.BY_NAME.get(name) if raw.startswith('"') else R.lookup(name)
+    if base is None:
+        base = _user_type(name)
     if base is None:
         raise UndefinedObject(f'type "{name}" does not exist')
     typmod = _typmod(base, m.group("mods"))

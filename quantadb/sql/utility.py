@@ -11,6 +11,7 @@ from __future__ import annotations
 from quantadb.errors import SyntaxError as SqlSyntaxError
 from quantadb.sql.bind_routine import RoutineStmt, bind_routine, is_routine_statement, routine_ref
 from quantadb.sql.reader import TokenReader as _Reader
+from quantadb.sql.type_stmts import TypeStmt, is_type_statement, parse_type_statement
 from quantadb.sql.utility_stmts import (
     CheckpointStmt,
     CloseStmt,
@@ -602,9 +603,11 @@ def _noop(tag: str):
     return lambda r: NoOpStmt(tag)
 
 
-def _create_or_alter(r: _Reader) -> UtilityStmt | RoutineStmt | None:
+def _create_or_alter(r: _Reader) -> UtilityStmt | RoutineStmt | TypeStmt | None:
     if is_routine_statement(r):
         return bind_routine(r.text)
+    if is_type_statement(r):
+        return parse_type_statement(r.text)
     nxt = r.peek(1)
     if nxt is not None and nxt.is_word("role", "user", "group", "database"):
         return _role(r)
@@ -627,9 +630,11 @@ def _owned(r: _Reader) -> OwnedStmt:
     return OwnedStmt(kind, roles, cascade=cascade)
 
 
-def _drop(r: _Reader) -> UtilityStmt | RoutineStmt | None:
+def _drop(r: _Reader) -> UtilityStmt | RoutineStmt | TypeStmt | None:
     if is_routine_statement(r):
         return bind_routine(r.text)
+    if is_type_statement(r):
+        return parse_type_statement(r.text)
     nxt = r.peek(1)
     if nxt is not None and nxt.is_word("owned"):
         return _owned(r)

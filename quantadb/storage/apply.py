@@ -166,7 +166,12 @@ def _end(state: StorageState, rec) -> None:
 
 
 def _reconcile(state: StorageState, oid: int) -> None:
-    """Make physical storage match the relation's current catalog version."""
+    """Make physical storage match the relation's current catalog version (and an enum's labels
+    its type's: a rolled-back ALTER TYPE's give way)."""
+    t = state.catalog.current(("type", 0, oid))
+    if t is not None:
+        t.pg_type()
+        return
     rel = state.catalog.current(("rel", 0, oid))
     if rel is None:
         if state.catalog.current_writer(("rel", 0, oid)):
@@ -207,6 +212,8 @@ def _catalog(state: StorageState, rec) -> None:
         cat.create(obj, xid)
     else:
         cat.alter(obj, xid)
+    if kind == "type":
+        oids.add(obj.oid)
     if kind != "rel":
         return
     oids.add(obj.oid)

@@ -6,8 +6,8 @@ aborted in the clog), and ALTER = the old version gets xmax, a new version gets 
 take a `Snapshot` and return the one version visible to it. Lookups take no lock: they copy
 the containers apply may grow (list(dict), tuple(set) are atomic under the GIL).
 
-Objects are keyed `(kind, database, oid)`: kind is "rel", "ns", "db", "role" or "func". Relation
-and function oids are unique in the cluster (so `relation(snap, oid)` needs no database); namespaces repeat the
+Objects are keyed `(kind, database, oid)`: kind is "rel", "ns", "db", "role", "func" or "type".
+Relation, function and type oids are unique in the cluster (so `relation(snap, oid)` needs no database); namespaces repeat the
 built-in oids in every database (pg_catalog 11, public 2200, ...), as PostgreSQL's per-database
 pg_namespace does; databases and roles are cluster-wide (database key 0).
 
@@ -25,7 +25,7 @@ import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from quantadb.types import registry
+from quantadb.types import enums, registry
 from quantadb.types.registry import SqlType
 
 from .txn import FROZEN_XID, INVALID_XID, Snapshot
@@ -223,10 +223,31 @@ class FunctionDef:
         return tuple(self.arg_types[i] for i in self.input_positions)
 
 
-CatalogObject = RelationDef | NamespaceDef | DatabaseDef | RoleDef | FunctionDef
+@dataclass(frozen=True)
+class TypeDef:
+    """A user-defined type (pg_type): an enum (kind "e", `labels` as pg_enum's rows
+    (oid, enumsortorder, enumlabel)). `array_oid` is its array type's (typarray)."""
+
+    oid: int
+    database: int
+    namespace: int
+    name: str
+    kind: str  # pg_type.typtype: e enum
+    array_oid: int
+    labels: tuple[tuple[int, float, str], ...] = ()
+    owner: int = BOOTSTRAP_SUPERUSER
+    comment: str | None = None
+
+    def pg_type(self) -> registry.PgType:
+        """The type's PgType, known by OID to every layer from now on."""
+        return enums.define(self.oid, self.array_oid, self.name, self.labels)
+
+
+CatalogObject = RelationDef | NamespaceDef | DatabaseDef | RoleDef | FunctionDef | TypeDef
 _CLASSES = {c.__name__: c for c in (ColumnDef, ConstraintDef, SequenceOptions, RelationDef, NamespaceDef,
-                                    DatabaseDef, RoleDef, RoleMembership, FunctionDef)}
-KIND_OF = {RelationDef: "rel", NamespaceDef: "ns", DatabaseDef: "db", RoleDef: "role", FunctionDef: "func"}
+                                    DatabaseDef, RoleDef, RoleMembership, FunctionDef, TypeDef)}
+KIND_OF = {RelationDef: "rel", NamespaceDef: "ns", DatabaseDef: "db", RoleDef: "role", FunctionDef: "func",
+           TypeDef: "type"}
 
 
 def key_of(obj: CatalogObject) -> tuple[str, int, int]:
@@ -306,6 +327,8 @@ class Catalog:
         self._names.setdefault(self._name_key(obj), set()).add(obj.oid)
         if isinstance(obj, FunctionDef):
             self._function_names.add((obj.database, obj.name))
+        if isinstance(obj, TypeDef):
+            obj.pg_type()
         if isinstance(obj, RelationDef) and obj.kind == "i":
             self._indexes.setdefault(obj.table_oid, set()).add(key)
         if isinstance(obj, RelationDef):
@@ -364,6 +387,8 @@ class Catalog:
             return ("rel", obj.database, obj.namespace, obj.name)
         if isinstance(obj, FunctionDef):
             return ("func", obj.database, obj.namespace, obj.name)
+        if isinstance(obj, TypeDef):
+            return ("type", obj.database, obj.namespace, obj.name)
         if isinstance(obj, NamespaceDef):
             return ("ns", obj.database, obj.name)
         return (KIND_OF[type(obj)], obj.name)
@@ -378,6 +403,8 @@ class Catalog:
         self._indexes.clear()
         self._referrers.clear()
         self._function_names.clear()
+        # types first: the columns and functions that use one name it by OID
+        rows = sorted(rows, key=lambda row: not (isinstance(row[0], tuple) and row[0][0] == "TypeDef"))
         for obj_value, xmin, xmax in rows:
             obj = from_value(obj_value)
             key = key_of(obj)
@@ -494,3 +521,16 @@ class Catalog:
             if fn is not None and fn.name == name and fn.namespace == namespace_oid:
                 out.append(fn)
         return out
+
+    def type_(self, snap: Snapshot, oid: int) -> TypeDef | None:
+        return self._visible(snap, ("type", 0, oid))
+
+    def types(self, snap: Snapshot, database: int) -> list[TypeDef]:
+        return self._all(snap, "type", database)
+
+    def find_type(self, snap: Snapshot, database: int, namespace_oid: int, name: str) -> TypeDef | None:
+        for oid in tuple(self._names.get(("type", database, namespace_oid, name), ())):
+            t = self.type_(snap, oid)
+            if t is not None and t.name == name and t.namespace == namespace_oid:
+                return t
+        return None

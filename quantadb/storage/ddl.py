@@ -1,4 +1,4 @@
-"""Schema changes (DDL): relations, namespaces, databases, roles, functions, oids.
+"""Schema changes (DDL): relations, namespaces, databases, roles, functions, types, oids.
 
 Mixed into `store.Store` (uses its `_wlock`, `_state`, `_log`, `_write_xid`, `snapshot`).
 Each change is a CATALOG record in the caller's transaction: private until commit, gone on
@@ -15,8 +15,8 @@ from quantadb.errors import (DuplicateDatabase, DuplicateObject, DuplicateSchema
                              WrongObjectType)
 
 from . import records as R
-from .catalog import (HEAP_KINDS, DatabaseDef, FunctionDef, NamespaceDef, RelationDef, RoleDef, builtin_namespaces,
-                      key_of, to_value)
+from .catalog import (HEAP_KINDS, DatabaseDef, FunctionDef, NamespaceDef, RelationDef, RoleDef, TypeDef,
+                      builtin_namespaces, key_of, to_value)
 from .index import in_predicate, key_forms, row_keys, stored_key
 from .txn import COMMITTED, IN_PROGRESS, Txn, WouldBlock
 
@@ -124,6 +124,9 @@ class SchemaChanges:
             for fn in self.catalog.functions(snap, oid):
                 key = ("func", 0, fn.oid)
                 self._ddl(txn, "drop", "func", key, key)
+            for t in self.catalog.types(snap, oid):
+                key = ("type", 0, t.oid)
+                self._ddl(txn, "drop", "type", key, key)
             for ns in self.catalog.namespaces(snap, oid):
                 key = ("ns", oid, ns.oid)
                 self._ddl(txn, "drop", "ns", key, key)
@@ -161,6 +164,21 @@ class SchemaChanges:
     def drop_function(self, txn: Txn, oid: int) -> None:
         with self._wlock:
             self._ddl(txn, "drop", "func", ("func", 0, oid), ("func", 0, oid))
+
+    def create_type(self, txn: Txn, t: TypeDef) -> None:
+        with self._wlock:
+            snap = self._state.txns.snapshot(txn)
+            if self.catalog.find_type(snap, t.database, t.namespace, t.name) is not None:
+                raise DuplicateObject(f'type "{t.name}" already exists')
+            self._ddl(txn, "create", "type", to_value(t))
+
+    def alter_type(self, txn: Txn, t: TypeDef) -> None:
+        with self._wlock:
+            self._ddl(txn, "alter", "type", to_value(t), key_of(t))
+
+    def drop_type(self, txn: Txn, oid: int) -> None:
+        with self._wlock:
+            self._ddl(txn, "drop", "type", ("type", 0, oid), ("type", 0, oid))
 
     def allocate_oid(self, txn: Txn | None = None) -> int:
         with self._wlock:

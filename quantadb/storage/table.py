@@ -8,7 +8,7 @@ read `n` first.
 
 Per segment and attnum, a `SegColumn`:
 - fixed-width types: the type's numpy dtype (registry);
-- string types (text, varchar, bpchar, name, "char"): dictionary-encoded (int32 codes + the
+- string types (text, varchar, bpchar, name, "char") and enums (labels, types/enums.py): dictionary-encoded (int32 codes + the
   distinct values; code -1 = NULL) while distinct values stay under `DICT_LIMIT`, then a
   plain object array;
 - numeric(p,s) with p <= 18: int64 holding value * 10**s (`scale` = s; types/scaled.py), until a
@@ -60,7 +60,7 @@ class SegColumn:
         self.peak = 0  # scaled: the largest |int| written (a bound readers pass on)
         if self.scale is not None:
             self.data = np.zeros(size, dtype=np.int64)
-        elif t.pg.dtype == object and t.oid in _STRING_OIDS:
+        elif t.pg.dtype == object and (t.oid in _STRING_OIDS or t.pg.enum is not None):
             self.data = np.full(size, -1, dtype=np.int32)  # code -1 = NULL
             self.values, self.codes_of = [], {}
         elif t.pg.dtype == object:
@@ -280,7 +280,8 @@ def _scatter(parts: list[tuple[np.ndarray, Column]], n: int, dtype: np.dtype) ->
 
 def row_form(types: list[SqlType]) -> bool:
     """Values of these types pass as Python values (one row: records.py ROW_INSERT/ROW_UPDATE)."""
-    return all(t.pg.dtype != object or t.oid in _ROW_OBJECT_OIDS for t in types)
+    return all(t.pg.dtype != object or t.oid in _ROW_OBJECT_OIDS or t.pg.enum is not None
+               for t in types)
 
 
 class Table:

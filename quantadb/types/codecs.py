@@ -19,6 +19,7 @@ import numpy as np
 from quantadb.errors import CharacterNotInRepertoire, InvalidBinaryRepresentation
 from quantadb.types import binaryio as bio
 from quantadb.types import datetime as dt
+from quantadb.types import enums
 from quantadb.types import interval as iv
 from quantadb.types import jsonb as js
 from quantadb.types import registry as r
@@ -188,6 +189,8 @@ def _parser(t: SqlType | PgType, ctx: FormatContext) -> Parser:
         return lambda s: s[:1]
     if oid == r.NAME.oid:
         return lambda s: _truncate_utf8(s, 63)
+    if pg.enum is not None:
+        return enums.parser(pg)
     return str
 
 
@@ -420,6 +423,9 @@ def _receiver(pg: PgType) -> Callable[[bytes], Any]:
         return bio.recv_bit
     if oid == r.CHAR.oid:
         return bio.recv_char
+    if pg.enum is not None:
+        parse = enums.parser(pg)
+        return lambda data: parse(bio.recv_text(data))
     return bio.recv_text
 
 

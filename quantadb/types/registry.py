@@ -55,6 +55,8 @@ class PgType:
     preferred: bool = False  # pg_type.typispreferred
     typbyval: bool = False
     typalign: str = "i"
+    # an enum type's labels (types/enums.py): mutable, so every holder of the type sees ALTER TYPE
+    enum: object = field(default=None, compare=False)
 
     @property
     def is_array(self) -> bool:
@@ -187,6 +189,13 @@ ALIASES: dict[str, str] = {
 INTEGER_TYPES = (INT2, INT4, INT8)
 STRING_TYPES = (TEXT, VARCHAR, BPCHAR, NAME, CHAR, UNKNOWN)
 REG_TYPES = (OID, REGCLASS, REGTYPE, REGPROC, REGPROCEDURE, REGNAMESPACE, REGROLE, REGOPER, REGOPERATOR)
+
+
+def register_user_type(t: PgType, array: PgType) -> None:
+    """Make a user-defined type and its array type known by OID (not by name: names resolve in
+    the catalog, per database and schema). OIDs are unique in the cluster, never reused."""
+    BY_OID[t.oid] = t
+    BY_OID[array.oid] = array
 
 
 def by_oid(oid: int) -> PgType:

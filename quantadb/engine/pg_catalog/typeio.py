@@ -103,7 +103,8 @@ _PROCS = """
 2953:uuid_out:2275:2950:i 2961:uuid_recv:2950:2281:i 2962:uuid_send:17:2950:i
 3120:void_recv:2278:2281:i 3121:void_send:17:2278:i 3229:pg_lsn_in:3220:2275:i
 3230:pg_lsn_out:2275:3220:i 3238:pg_lsn_recv:3220:2281:i 3239:pg_lsn_send:17:3220:i
-3504:anyenum_in:3500:2275:i 3505:anyenum_out:2275:3500:s 3610:tsvectorin:3614:2275:i
+3504:anyenum_in:3500:2275:i 3505:anyenum_out:2275:3500:s 3506:enum_in:3500:2275,26:s
+3507:enum_out:2275:3500:s 3532:enum_recv:3500:2281,26:s 3533:enum_send:17:3500:s 3610:tsvectorin:3614:2275:i
 3611:tsvectorout:2275:3614:i 3638:tsvectorsend:17:3614:i 3639:tsvectorrecv:3614:2281:i
 3803:jsonb_send:17:3802:i 3804:jsonb_out:2275:3802:i 3805:jsonb_recv:3802:2281:i
 3806:jsonb_in:3802:2275:i 3832:anyrange_in:3831:2275,26,23:s 3833:anyrange_out:2275:3831:s
@@ -116,6 +117,7 @@ _PROCS = """
 """
 
 ARRAY_IO = (750, 751, 2400, 2401)  # array_in, array_out, array_recv, array_send
+ENUM_IO = (3506, 3507, 3532, 3533)  # enum_in, enum_out, enum_recv, enum_send
 
 
 class IoProc(NamedTuple):
@@ -150,4 +152,6 @@ def type_io(t: PgType) -> tuple[int, int, int, int]:
     """(typinput, typoutput, typreceive, typsend) of a registry type."""
     if t.is_array:
         return ARRAY_IO
+    if t.enum is not None:
+        return ENUM_IO
     return _type_io().get(t.oid, (0, 0, 0, 0))

@@ -9,6 +9,7 @@ from quantadb.engine.pg_catalog.relations import BTREE_AM, HASH_AM, HEAP_AM, col
 from quantadb.engine.pg_catalog.tables import TABLES, Row, rows
 from quantadb.engine.pg_catalog.typeio import type_io
 from quantadb.sql.catalog import register_relation_function
+from quantadb.storage.catalog import FIRST_USER_OID
 from quantadb.types import registry as R
 
 if TYPE_CHECKING:
@@ -26,6 +27,8 @@ RANGES = ((R.INT4RANGE, R.INT4),)
 
 
 def typtype(t: R.PgType) -> str:
+    if t.enum is not None:
+        return "e"
     if t.category == "P":
         return "p"
     if t.category == "R":
@@ -35,15 +38,29 @@ def typtype(t: R.PgType) -> str:
 
 @rows("pg_catalog.pg_type")
 def pg_type(session: "Session") -> Iterator[Row]:
-    for t in sorted(R.BY_OID.values(), key=lambda t: t.oid):
+    # built-in types; the registry also knows user types (of every database) by OID: those come
+    # from this database's catalog
+    builtin = [(t, PG_CATALOG, OWNER) for t in R.BY_OID.values() if t.oid < FIRST_USER_OID]
+    user = []
+    for d in session.catalog().types():
+        t = d.pg_type()
+        user += [(t, d.namespace, d.owner), (R.array_of(t), d.namespace, d.owner)]
+    for t, namespace, owner in sorted(builtin + user, key=lambda e: e[0].oid):
         typinput, typoutput, typreceive, typsend = type_io(t)
-        yield {"oid": t.oid, "typname": t.name, "typnamespace": PG_CATALOG, "typowner": OWNER, "typlen": t.typlen,
+        yield {"oid": t.oid, "typname": t.name, "typnamespace": namespace, "typowner": owner, "typlen": t.typlen,
                "typbyval": t.typbyval, "typtype": typtype(t), "typcategory": t.category,
                "typispreferred": t.preferred, "typisdefined": True, "typdelim": ",",
                "typelem": t.elem_oid or getattr(R.VECTOR_ELEMENTS.get(t.oid), "oid", 0),
                "typarray": t.array_oid, "typalign": t.typalign, "typstorage": storage_of(t),
                "typtypmod": -1, "typcollation": collation_of(t), "typinput": typinput, "typoutput": typoutput,
                "typreceive": typreceive, "typsend": typsend}
+
+
+@rows("pg_catalog.pg_enum")
+def pg_enum(session: "Session") -> Iterator[Row]:
+    for d in session.catalog().types():
+        for oid, order, label in sorted(d.labels):
+            yield {"oid": oid, "enumtypid": d.oid, "enumsortorder": order, "enumlabel": label}
 
 
 @rows("pg_catalog.pg_range")

@@ -20,7 +20,7 @@ from quantadb.exec.functions import aggregate
 from quantadb.exec.functions.compare import array_key, numeric_key
 from quantadb.exec.functions.support import EXACT, numeric_div, obj_array
 from quantadb.sql.expr import AggRef
-from quantadb.types import scaled
+from quantadb.types import enums, scaled
 from quantadb.types.column import Column
 from quantadb.types.values import Interval
 
@@ -222,6 +222,8 @@ aggregate("interval_avg")(_interval_avg)
 
 def _order_key(agg: AggRef):
     name = agg.args[0].type.pg.name if agg is not None and agg.args else ""
+    if name and agg.args[0].type.pg.enum is not None:
+        return enums.sort_key(agg.args[0].type.pg)
     if name == "numeric":
         return numeric_key
     if name == "bpchar":

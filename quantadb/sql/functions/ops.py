@@ -10,7 +10,7 @@ from __future__ import annotations
 from quantadb.sql.functions.signature import add_function
 from quantadb.sql.functions.signature import add_operator as op
 from quantadb.types.registry import (
-    ANYARRAY, ANYELEMENT, ANYNONARRAY, BIT, BOOL, BPCHAR, BYTEA, CHAR, DATE, FLOAT4, FLOAT8, INT2, INT4,
+    ANYARRAY, ANYELEMENT, ANYENUM, ANYNONARRAY, BIT, BOOL, BPCHAR, BYTEA, CHAR, DATE, FLOAT4, FLOAT8, INT2, INT4,
     INT8, INTERVAL, JSON, JSONB, NAME, NUMERIC, OID, RECORD, TEXT, TIME, TIMESTAMP, TIMESTAMPTZ, TIMETZ, UUID,
     VARBIT, XID, array_of,
 )
@@ -76,6 +76,11 @@ for t, p in COMPARABLE:
 for sym, suffix in (("=", "eq"), ("<>", "ne")):
     op(sym, (XID, XID), BOOL, "xid" + suffix)
     op(sym, (XID, INT4), BOOL, "xidint4" + suffix)
+
+# Enums compare by their labels' declaration order (enum_lt & co., on any enum type).
+for sym, suffix in COMPARISONS.items():
+    op(sym, (ANYENUM, ANYENUM), BOOL, "enum_" + suffix)
+    add_function("enum_" + suffix, (ANYENUM, ANYENUM), BOOL, "enum_" + suffix)
 
 op("NOT", (BOOL,), BOOL, "boolnot")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from quantadb.sql.functions.signature import add_function
 from quantadb.types.registry import (
-    ANY, ANYARRAY, ANYELEMENT, ANYNONARRAY, BOOL, BPCHAR, BYTEA, CHAR, DATE, FLOAT4, FLOAT8, INT2, INT4,
+    ANY, ANYARRAY, ANYELEMENT, ANYENUM, ANYNONARRAY, BOOL, BPCHAR, BYTEA, CHAR, DATE, FLOAT4, FLOAT8, INT2, INT4,
     INT8, INTERVAL, JSON, JSONB, NAME, NUMERIC, OID, RECORD, PgType, TEXT, TIME, TIMESTAMP, TIMESTAMPTZ, TIMETZ,
     UUID, VARBIT, VARCHAR, array_of,
 )
@@ -263,9 +263,13 @@ for t, sum_ret, avg_ret in SUM_AVG:
         for name in ("stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop"):
             agg(name, (t,), stat_ret, f"{name}_{'float' if stat_ret is FLOAT8 else 'numeric'}")
 for t in (INT2, INT4, INT8, FLOAT4, FLOAT8, NUMERIC, OID, TEXT, BPCHAR, DATE, TIME, TIMESTAMP, TIMESTAMPTZ,
-          INTERVAL, ANYARRAY):
+          INTERVAL, ANYARRAY, ANYENUM):
     agg("min", (t,), t, "min")
     agg("max", (t,), t, "max")
+fn("enum_first", (ANYENUM,), ANYENUM, "enum_first", strict=False)
+fn("enum_last", (ANYENUM,), ANYENUM, "enum_last", strict=False)
+fn("enum_range", (ANYENUM,), ANYARRAY, "enum_range", strict=False)
+fn("enum_range", (ANYENUM, ANYENUM), ANYARRAY, "enum_range", strict=False)
 for _name in ("corr", "covar_pop", "covar_samp", "regr_avgx", "regr_avgy", "regr_sxx", "regr_syy", "regr_sxy",
               "regr_slope", "regr_intercept", "regr_r2"):
     agg(_name, (FLOAT8, FLOAT8), FLOAT8, _name)

@@ -15,7 +15,7 @@ from quantadb.errors import AmbiguousFunction, CannotCoerce, DatatypeMismatch, U
 from quantadb.sql.functions.signature import FUNCTIONS, OPERATORS, POLYMORPHIC, Match, Signature
 from quantadb.types.casts import can_cast
 from quantadb.types.registry import (
-    ANY, ANYARRAY, ANYELEMENT, ANYNONARRAY, RECORD, TEXT, UNKNOWN, PgType, SqlType, array_of, element_of, format_type,
+    ANY, ANYARRAY, ANYELEMENT, ANYENUM, ANYNONARRAY, RECORD, TEXT, UNKNOWN, PgType, SqlType, array_of, element_of, format_type,
     lookup,
 )
 
@@ -80,7 +80,7 @@ def _resolve_polymorphic(params: tuple[PgType, ...], inputs: list[PgType]) -> Pg
     """The element type polymorphic parameters bind to; None when there are none, False on conflict."""
     elems: list[SqlType] = []
     for p, t in zip(params, inputs):
-        if p is ANYELEMENT or p is ANYNONARRAY:
+        if p is ANYELEMENT or p is ANYNONARRAY or p is ANYENUM:
             if t is not UNKNOWN:
                 elems.append(SqlType(t))
         elif p is ANYARRAY and t is not UNKNOWN:
@@ -97,13 +97,15 @@ def _resolve_polymorphic(params: tuple[PgType, ...], inputs: list[PgType]) -> Pg
         return False
     if ANYNONARRAY in params and elem.is_array:
         return False
+    if ANYENUM in params and elem.enum is None:
+        return False
     if ANYARRAY in params and not elem.array_oid:
         return False
     return elem
 
 
 def _concrete(p: PgType, elem: PgType | None, actual: PgType) -> PgType:
-    if p is ANYELEMENT or p is ANYNONARRAY:
+    if p is ANYELEMENT or p is ANYNONARRAY or p is ANYENUM:
         return elem
     if p is ANYARRAY:
         return array_of(elem)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from quantadb.types.registry import ANY, ANYARRAY, ANYELEMENT, ANYNONARRAY, PgType, SqlType
+from quantadb.types.registry import ANY, ANYARRAY, ANYELEMENT, ANYENUM, ANYNONARRAY, PgType, SqlType
 
-POLYMORPHIC = (ANYELEMENT, ANYARRAY, ANYNONARRAY)
+POLYMORPHIC = (ANYELEMENT, ANYARRAY, ANYNONARRAY, ANYENUM)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,199 @@
+"""CREATE TYPE ... AS ENUM, ALTER TYPE, DROP TYPE.
+
+A type is a catalog object (storage TypeDef, kind "type"): created, changed and dropped in the
+session's transaction like a table, WAL-logged and replayed. Its labels are pg_enum's rows:
+each has an OID and a float sort order, so ADD VALUE BEFORE/AFTER takes the midpoint of its
+neighbours (as PostgreSQL's AddEnumLabel) and no stored value changes. Values are stored as
+their labels (types/enums.py), so RENAME VALUE also updates the rows holding the old label.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from quantadb.engine.ddl.common import creation_namespace, quote_ident, quote_relation, run_sql
+from quantadb.engine.results import Result
+from quantadb.errors import (DependentObjectsStillExist, DuplicateObject, InsufficientPrivilege, InvalidParameterValue,
+                             Notice, UndefinedObject, UniqueViolation)
+from quantadb.sql import type_stmts as T
+from quantadb.storage.catalog import RelationDef, TypeDef
+
+if TYPE_CHECKING:
+    from quantadb.engine.session import Session
+
+_NAMEDATALEN = 63
+
+
+def run_type_statement(session: "Session", stmt: T.TypeStmt) -> Result:
+    if isinstance(stmt, T.CreateEnum):
+        return _create_enum(session, stmt)
+    if isinstance(stmt, T.DropTypes):
+        return _drop(session, stmt)
+    return _alter(session, stmt)
+
+
+def _name(parts: tuple[str, ...]) -> str:
+    return ".".join(parts)
+
+
+def _check_label(label: str) -> None:
+    if len(label.encode()) > _NAMEDATALEN:
+        raise InvalidParameterValue(f'invalid enum label "{label}"',
+                                    detail=f"Labels must be {_NAMEDATALEN} bytes or less.")
+
+
+def _create_enum(session: "Session", stmt: T.CreateEnum) -> Result:
+    namespace, name = creation_namespace(session, stmt.name)
+    store, txn = session.store, session._ensure_txn()
+    catalog = session.catalog()
+    if store.catalog.find_relation(catalog.snap, session.database_oid, namespace, name) is not None or \
+            store.catalog.find_type(catalog.snap, session.database_oid, namespace, name) is not None:
+        raise DuplicateObject(f'type "{name}" already exists')
+    for label in stmt.labels:
+        _check_label(label)
+    oid, array_oid = store.allocate_oid(txn), store.allocate_oid(txn)
+    if len(set(stmt.labels)) != len(stmt.labels):  # what PostgreSQL's pg_enum unique index says
+        dup = next(x for i, x in enumerate(stmt.labels) if x in stmt.labels[:i])
+        raise UniqueViolation('duplicate key value violates unique constraint "pg_enum_typid_label_index"',
+                              detail=f"Key (enumtypid, enumlabel)=({oid}, {dup}) already exists.")
+    labels = tuple((store.allocate_oid(txn), float(i + 1), label) for i, label in enumerate(stmt.labels))
+    store.create_type(txn, TypeDef(oid, session.database_oid, namespace, name, "e", array_oid, labels,
+                                   owner=session.role_oid))
+    return Result(tag="CREATE TYPE")
+
+
+def _find(session: "Session", parts: tuple[str, ...]) -> TypeDef:
+    found = session.catalog().find_type(list(parts))
+    if found is None:
+        raise UndefinedObject(f'type "{_name(parts)}" does not exist')
+    return found
+
+
+def _require_owner(session: "Session", t: TypeDef) -> None:
+    if not session.superuser and t.owner != session.role_oid:
+        raise InsufficientPrivilege(f"must be owner of type {t.name}")
+
+
+def dependent_columns(session: "Session", t: TypeDef) -> list[tuple[RelationDef, str]]:
+    """The (table, column) pairs whose column is of the type or an array of it."""
+    oids = (t.oid, t.array_oid)
+    return [(rel, c.name) for rel in session.catalog().relations() for c in rel.columns
+            if not c.dropped and c.type.pg.oid in oids]
+
+
+def _drop(session: "Session", stmt: T.DropTypes) -> Result:
+    catalog = session.catalog()
+    found: list[TypeDef] = []
+    for parts in stmt.names:
+        t = catalog.find_type(list(parts))
+        if t is None:
+            if not stmt.if_exists:
+                raise UndefinedObject(f'type "{_name(parts)}" does not exist')
+            session.notice(f'type "{_name(parts)}" does not exist, skipping')
+            continue
+        _require_owner(session, t)
+        found.append(t)
+    txn = session._ensure_txn()
+    for t in found:
+        users = dependent_columns(session, t)
+        if users and not stmt.cascade:
+            lines = [f"column {col} of table {rel.name} depends on type {t.name}" for rel, col in users]
+            raise DependentObjectsStillExist(f"cannot drop type {t.name} because other objects depend on it",
+                                             detail="\n".join(lines),
+                                             hint="Use DROP ... CASCADE to drop the dependent objects too.")
+        if users:
+            _notice_cascade(session, [f"column {col} of table {rel.name}" for rel, col in users])
+            for rel, col in users:
+                run_sql(session, f"ALTER TABLE {quote_relation(session, rel)} DROP COLUMN {quote_ident(col)}")
+        session.store.drop_type(txn, t.oid)
+    return Result(tag="DROP TYPE")
+
+
+def _notice_cascade(session: "Session", objects: list[str]) -> None:
+    if len(objects) == 1:
+        session.notice(f"drop cascades to {objects[0]}")
+    else:
+        session.notices.append(Notice(f"drop cascades to {len(objects)} other objects",
+                                      detail="\n".join(f"drop cascades to {o}" for o in objects)))
+
+
+def _alter(session: "Session", stmt: T.AlterType) -> Result:
+    t = _find(session, stmt.name)
+    _require_owner(session, t)
+    txn = session._ensure_txn()
+    if stmt.action == "add_value":
+        new = _add_value(session, t, stmt)
+        if new is None:
+            return Result(tag="ALTER TYPE")
+    elif stmt.action == "rename_value":
+        new = _rename_value(t, stmt.value, stmt.new_value)
+    elif stmt.action == "rename":
+        if session.store.catalog.find_type(session.catalog().snap, t.database, t.namespace, stmt.value) is not None:
+            raise DuplicateObject(f'type "{stmt.value}" already exists')
+        new = replace(t, name=stmt.value)
+    elif stmt.action == "owner":
+        role = session.store.catalog.find_role(session.catalog().snap, stmt.value)
+        if role is None:
+            raise UndefinedObject(f'role "{stmt.value}" does not exist')
+        new = replace(t, owner=role.oid)
+    else:
+        ns = session.catalog().namespace_oid(stmt.value)
+        if ns is None:
+            raise UndefinedObject(f'schema "{stmt.value}" does not exist')
+        new = replace(t, namespace=ns)
+    session.store.alter_type(txn, new)
+    if stmt.action == "rename_value":
+        _relabel_rows(session, new, stmt.value, stmt.new_value)
+    return Result(tag="ALTER TYPE")
+
+
+def _add_value(session: "Session", t: TypeDef, stmt: T.AlterType) -> TypeDef | None:
+    labels = {label: order for _, order, label in t.labels}
+    if stmt.value in labels:
+        if stmt.if_not_exists:
+            session.notice(f'enum label "{stmt.value}" already exists, skipping')
+            return None
+        raise DuplicateObject(f'enum label "{stmt.value}" already exists')
+    _check_label(stmt.value)
+    orders = sorted(labels.values())
+    if stmt.neighbour is None:
+        order = orders[-1] + 1 if orders else 1.0
+    else:
+        if stmt.neighbour not in labels:
+            raise InvalidParameterValue(f'"{stmt.neighbour}" is not an existing enum label')
+        at = orders.index(labels[stmt.neighbour])
+        if stmt.after:
+            order = (orders[at] + orders[at + 1]) / 2 if at + 1 < len(orders) else orders[at] + 1
+        else:
+            order = (orders[at - 1] + orders[at]) / 2 if at > 0 else orders[at] - 1
+    oid = session.store.allocate_oid(session._ensure_txn())
+    return replace(t, labels=t.labels + ((oid, order, stmt.value),))
+
+
+def _rename_value(t: TypeDef, old: str, new: str) -> TypeDef:
+    names = [label for _, _, label in t.labels]
+    if old not in names:
+        raise InvalidParameterValue(f'"{old}" is not an existing enum label')
+    if new in names:
+        raise DuplicateObject(f'enum label "{new}" already exists')
+    _check_label(new)
+    return replace(t, labels=tuple((oid, order, new if label == old else label) for oid, order, label in t.labels))
+
+
+def _relabel_rows(session: "Session", t: TypeDef, old: str, new: str) -> None:
+    """Rows store labels: those holding the old one get the new (new row versions, so the
+    rename stays transactional)."""
+    for rel, col in dependent_columns(session, t):
+        if rel.kind != "r":
+            continue
+        c = rel.column(col)
+        if c is None or c.type.pg.oid != t.oid:
+            continue
+        column = quote_ident(col)
+        run_sql(session, f"UPDATE {quote_relation(session, rel)} SET {column} = {_literal(new)} "
+                         f"WHERE {column}::text = {_literal(old)}")
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

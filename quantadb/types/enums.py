@@ -1,0 +1,105 @@
+"""Enum types (CREATE TYPE name AS ENUM): labels, their order, input and output.
+
+Representation: a value of an enum type is its label, a Python str, in an object column that
+storage dictionary-encodes as it does text (int32 codes into the distinct labels). Why the
+label and not a number: it is what every output path needs (text and binary wire formats,
+casts to text, COPY, arrays and records print it without knowing the type), equality, hashing,
+GROUP BY and DISTINCT need no mapping at all (and run on the dictionary codes), and a column
+holds few distinct labels, so ordering maps those few to their sort positions (`ranks`) instead
+of every row. The cost is RENAME VALUE, which would rewrite stored values (not supported).
+
+Order is declaration order: each label has pg_enum's enumsortorder (a float, so ADD VALUE
+BEFORE/AFTER takes the midpoint of its neighbours and no existing label moves), and `rank`
+numbers the labels 0..n-1 by it. The labels live in a mutable `EnumLabels` on the type's
+PgType (PgType.enum), updated when the catalog applies CREATE / ALTER TYPE, so a column's type
+taken from an older catalog version still sees labels added since.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from quantadb.errors import InvalidTextRepresentation
+from quantadb.types import registry as r
+from quantadb.types.column import Column
+from quantadb.types.registry import PgType
+
+Label = tuple[int, float, str]  # (pg_enum.oid, enumsortorder, enumlabel)
+
+
+class EnumLabels:
+    """One enum type's labels in sort order."""
+
+    __slots__ = ("entries", "labels", "rank")
+
+    def __init__(self, entries: Sequence[Label]) -> None:
+        self.set(entries)
+
+    def set(self, entries: Sequence[Label]) -> None:
+        ordered = tuple(sorted(entries, key=lambda e: e[1]))
+        self.entries = ordered
+        self.labels = tuple(e[2] for e in ordered)
+        self.rank = {label: i for i, label in enumerate(self.labels)}
+
+
+def is_enum(t: PgType) -> bool:
+    return t.enum is not None
+
+
+def labels_of(t: PgType) -> EnumLabels:
+    return t.enum  # type: ignore[return-value]
+
+
+def define(oid: int, array_oid: int, name: str, entries: Sequence[Label]) -> PgType:
+    """The PgType of an enum (and its array type), made known by OID; a type already known by
+    this OID keeps its identity (plans and columns hold it) and takes the new labels and name."""
+    known = r.BY_OID.get(oid)
+    if known is not None and known.enum is not None:
+        known.enum.set(entries)
+        if known.name != name:  # ALTER TYPE RENAME TO
+            object.__setattr__(known, "name", name)
+            array = r.BY_OID[array_oid]
+            object.__setattr__(array, "name", "_" + name)
+            object.__setattr__(array, "sql_name", name + "[]")
+        return known
+    t = PgType(oid, name, 4, "E", np.dtype(object), array_oid, enum=EnumLabels(entries))
+    array = PgType(array_oid, "_" + name, -1, "A", np.dtype(object), 0, oid, name + "[]")
+    r.register_user_type(t, array)
+    return t
+
+
+def parser(t: PgType) -> Callable[[str], str]:
+    """enum_in: the label itself, or 22P02 for a string that is none of the type's labels."""
+    labels = labels_of(t)
+
+    def parse(text: str) -> str:
+        if text not in labels.rank:
+            raise InvalidTextRepresentation(f'invalid input value for enum {t.name}: "{text}"')
+        return text
+    return parse
+
+
+def sort_key(t: PgType) -> Callable[[str], int]:
+    """A label's position in the type's order (what ORDER BY, MIN and MAX compare)."""
+    rank = labels_of(t).rank
+    return lambda label: rank.get(label, len(rank))
+
+
+def ranks(t: PgType, col: Column) -> np.ndarray:
+    """Sort positions (int64) of a column of labels, one lookup per distinct label: through the
+    dictionary of a coded column, else over np.unique. NULL rows get -1."""
+    rank = labels_of(t).rank
+    if col.codes is not None:  # the dictionary ends with the None that code -1 reaches
+        table = np.fromiter((rank.get(v, -1) for v in col.dictionary.tolist()), dtype=np.int64,
+                            count=len(col.dictionary))
+        return table[col.codes]
+    values = col.data
+    present = np.fromiter((v is not None for v in values.tolist()), dtype=bool, count=len(values))
+    out = np.full(len(values), -1, dtype=np.int64)
+    if present.any():
+        distinct, inverse = np.unique(values[present].astype(str), return_inverse=True)
+        table = np.fromiter((rank.get(v, -1) for v in distinct.tolist()), dtype=np.int64, count=len(distinct))
+        out[present] = table[inverse.reshape(-1)]
+    return out
