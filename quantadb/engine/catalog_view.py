@@ -12,8 +12,8 @@ from quantadb.errors import (AmbiguousFunction, FeatureNotSupported, InvalidSche
 from quantadb.sql.catalog import VIRTUAL_TABLES, ResolvedRelation, VirtualTable
 from quantadb.sql.plan import PlanColumn
 from quantadb.sql.typenames import parse_type_name
-from quantadb.storage.catalog import (INFORMATION_SCHEMA_NAMESPACE, PG_CATALOG_NAMESPACE, FunctionDef, RelationDef,
-                                     RoleDef, TypeDef)
+from quantadb.storage.catalog import (FIRST_USER_OID, INFORMATION_SCHEMA_NAMESPACE, PG_CATALOG_NAMESPACE, FunctionDef,
+                                     RelationDef, RoleDef, TypeDef)
 from quantadb.storage.store import Store
 from quantadb.storage.txn import Snapshot
 from quantadb.types import registry as R
@@ -204,6 +204,25 @@ class SessionCatalog:
     def types(self) -> list[TypeDef]:
         return self.store.catalog.types(self.snap, self.database_oid)
 
+    def format_type(self, oid: int, typmod: int = -1) -> str:
+        """format_type(): a user type schema-qualified when its name does not find it on the
+        search path (pg_dump's empty one), as PostgreSQL's TypeIsVisible decides; an array's as
+        its element's, with []."""
+        t = R.BY_OID.get(oid)
+        if t is None:
+            return "???"
+        elem = R.element_of(t) if t.is_array else t
+        if elem.oid < FIRST_USER_OID:
+            return R.format_type(t, typmod)
+        found = self.store.catalog.type_(self.snap, elem.oid)
+        if found is None:
+            return "???"
+        name = _quote(found.name)
+        visible = self.find_type([found.name])
+        if visible is None or visible.oid != found.oid:
+            name = f"{_quote(self.namespace_name(found.namespace))}.{name}"
+        return name + ("[]" if t.is_array else "")
+
     # -- reg* input -----------------------------------------------------------------------------
 
     def regclass(self, kind: str, text: str) -> int:
@@ -354,7 +373,7 @@ class RegNames:
                     return vt.name if vt.schema == "pg_catalog" else f"{vt.schema}.{vt.name}"
         elif kind == "regtype":
             if oid in R.BY_OID:
-                return R.format_type(R.BY_OID[oid])
+                return catalog.format_type(oid)
         elif kind == "regnamespace":
             ns = self.session.store.catalog.namespace(catalog.snap, catalog.database_oid, oid)
             if ns is not None:

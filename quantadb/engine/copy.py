@@ -28,6 +28,7 @@ from quantadb.errors import (BadCopyFileFormat, CharacterNotInRepertoire, Featur
                              InvalidParameterValue,
                              QueryCanceled, SqlError, UndefinedColumn, UndefinedTable, WrongObjectType)
 from quantadb.exec.columns import concat_columns, from_values
+from quantadb.sql.typenames import user_types
 from quantadb.sql.utility import CopyStmt
 from quantadb.storage.locks import ACCESS_SHARE, ROW_EXCLUSIVE
 from quantadb.types.casts import coerce_typmod
@@ -485,7 +486,8 @@ class CopyFromStdin:
         # decoding applied the typmods (varchar(n), numeric(p,s)), with the line of a bad value
         rows = Materialized(Batch(columns, n), [PlanColumn(c.name, c.type) for c in self.chosen])
         queries = QueryBinder(session.catalog(), [], session.format_context)
-        plan = DmlBinder(queries).bind_insert_rows(self.rel, [c.name for c in self.chosen], rows)
+        with user_types(session.resolve_type):  # CopyData arrives after the COPY statement ran
+            plan = DmlBinder(queries).bind_insert_rows(self.rel, [c.name for c in self.chosen], rows)
         with session.db.gate.shared():
             count, _ = run_modify(plan, S.eval_context(session, []))
         return Result(tag=f"COPY {count}")

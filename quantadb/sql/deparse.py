@@ -93,7 +93,7 @@ class Deparser:
         """get_const_expr: unlabelled where the literal alone has the type (non-negative int4,
         float-looking numeric, bool), else quoted and labelled."""
         t = c.type
-        label = f"::{_type_label(t)}" if show_type else ""
+        label = f"::{self.type_label(t)}" if show_type else ""
         if c.value is None:
             return "NULL" + label
         if t.pg is R.BOOL:
@@ -118,7 +118,17 @@ class Deparser:
             inner = self._arg(arg, e, False)
         else:
             inner = f"({self.text(arg)})"
-        return f"{inner}::{_type_label(e.type)}"
+        return f"{inner}::{self.type_label(e.type)}"
+
+    def type_label(self, t: R.SqlType) -> str:
+        """format_type_with_typemod: bpchar without a length is `bpchar` (`character` means
+        char(1)); a user type is named as regtype names it (schema-qualified when not visible)."""
+        if t.pg is R.BPCHAR and t.typmod < 0:
+            return "bpchar"
+        elem = R.element_of(t.pg) if t.pg.is_array else t.pg
+        if elem.enum is not None:
+            return self.reg_name("regtype", t.pg.oid)
+        return R.format_type(t.pg, t.typmod)
 
     def call(self, c: E.Call) -> str:
         if _is_operator(c):
@@ -197,13 +207,6 @@ def _simple_under_operator(node: E.Expr, parent: E.Call) -> bool:
     if op != parent_op:
         return op > parent_op
     return node is parent.args[0] or _shown(parent.args[0], True) is node
-
-
-def _type_label(t: R.SqlType) -> str:
-    """format_type_with_typemod: bpchar without a length is `bpchar` (`character` means char(1))."""
-    if t.pg is R.BPCHAR and t.typmod < 0:
-        return "bpchar"
-    return R.format_type(t.pg, t.typmod)
 
 
 def _quote(text: str) -> str:

@@ -284,11 +284,14 @@ def _truncate_cascade(session: "Session", rels: list[RelationDef], cascade: bool
 
 
 def comment_on(session: "Session", u) -> Result:
-    """COMMENT ON TABLE/VIEW/INDEX/SEQUENCE/COLUMN/SCHEMA; IS NULL removes the comment."""
+    """COMMENT ON TABLE/VIEW/INDEX/SEQUENCE/COLUMN/SCHEMA/TYPE; IS NULL removes the comment."""
     store, txn = session.store, session._ensure_txn()
     if u.routine is not None:
         from quantadb.engine.ddl.functions import comment_on_routine
         return comment_on_routine(session, u)
+    if u.object_kind in ("type", "domain"):
+        from quantadb.engine.ddl.types import comment_on_type
+        return comment_on_type(session, u)
     if u.object_kind == "schema":
         ns = store.catalog.find_namespace(store.snapshot(txn), session.database_oid, u.name[-1])
         if ns is None:

@@ -52,7 +52,7 @@ def _create_enum(session: "Session", stmt: T.CreateEnum) -> Result:
         raise DuplicateObject(f'type "{name}" already exists')
     for label in stmt.labels:
         _check_label(label)
-    oid, array_oid = store.allocate_oid(txn), store.allocate_oid(txn)
+    array_oid, oid = store.allocate_oid(txn), store.allocate_oid(txn)  # in the order PostgreSQL takes them
     if len(set(stmt.labels)) != len(stmt.labels):  # what PostgreSQL's pg_enum unique index says
         dup = next(x for i, x in enumerate(stmt.labels) if x in stmt.labels[:i])
         raise UniqueViolation('duplicate key value violates unique constraint "pg_enum_typid_label_index"',
@@ -146,6 +146,14 @@ def _alter(session: "Session", stmt: T.AlterType) -> Result:
     if stmt.action == "rename_value":
         _relabel_rows(session, new, stmt.value, stmt.new_value)
     return Result(tag="ALTER TYPE")
+
+
+def comment_on_type(session: "Session", u) -> Result:
+    """COMMENT ON TYPE name IS 'text' | NULL."""
+    t = _find(session, tuple(u.name))
+    _require_owner(session, t)
+    session.store.alter_type(session._ensure_txn(), replace(t, comment=u.comment))
+    return Result(tag="COMMENT")
 
 
 def _add_value(session: "Session", t: TypeDef, stmt: T.AlterType) -> TypeDef | None:

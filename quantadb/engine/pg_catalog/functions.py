@@ -64,10 +64,7 @@ def define(name: str, signatures: tuple[tuple, ...], ret: R.PgType, *, strict: b
 def format_type(session, type_oid, typmod):
     if type_oid is None:
         return None
-    t = R.BY_OID.get(type_oid)
-    if t is None:
-        return "???"
-    return R.format_type(t, -1 if typmod is None else typmod)
+    return session.catalog().format_type(type_oid, -1 if typmod is None else typmod)
 
 
 @define("pg_get_expr", ((PG_NODE_TREE, OID), (PG_NODE_TREE, OID, BOOL)), TEXT)
@@ -422,6 +419,9 @@ def obj_description(session, oid, catalog_name="pg_class"):
     if catalog_name == "pg_proc":
         fn = user_function(session, oid)
         return fn.comment if fn is not None else None
+    if catalog_name == "pg_type":
+        t = session.store.catalog.type_(catalog.snap, oid)
+        return t.comment if t is not None else None
     if catalog_name != "pg_class":
         return None
     rel = catalog.relation(oid)

@@ -34,6 +34,7 @@ HEAP_AM, BTREE_AM, HASH_AM = 2, 403, 405
 DEFAULT_COLLATION, C_COLLATION = 100, 950
 PG_CLASS_OID, PG_CONSTRAINT_OID, PG_ATTRDEF_OID, PG_NAMESPACE_OID, PG_REWRITE_OID = 1259, 2606, 2604, 2615, 2618
 PG_PROC_OID = 1255
+PG_TYPE_OID = 1247
 ATTRDEF_OID_BASE = 3_000_000_000
 REWRITE_OID_BASE = 2_900_000_000  # a view's _RETURN rule, numbered after the view
 # System columns every heap table has (pg_attribute rows with attnum < 0).
@@ -262,6 +263,9 @@ def pg_description(session: "Session") -> Iterator[Row]:
     for fn in catalog.functions():
         if fn.comment is not None:
             yield {"objoid": fn.oid, "classoid": PG_PROC_OID, "objsubid": 0, "description": fn.comment}
+    for t in catalog.types():
+        if t.comment is not None:
+            yield {"objoid": t.oid, "classoid": PG_TYPE_OID, "objsubid": 0, "description": t.comment}
     for rel in catalog.relations():
         if rel.comment is not None:
             yield {"objoid": rel.oid, "classoid": PG_CLASS_OID, "objsubid": 0, "description": rel.comment}

@@ -1,0 +1,54 @@
+"""pg_dump 15 both ways with enum types: types (one in another schema, one with labels added
+BEFORE/AFTER: PostgreSQL refuses a new label in the transaction that added it, and psql -c runs
+one), columns and arrays of them, a default and a CHECK using them, restore from
+PostgreSQL into QuantaDB and from QuantaDB into PostgreSQL with no error, and answer the same."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from dumping import dump_and_restore
+from harness import Connection
+
+SCHEMA = """
+create schema paint;
+create type paint.color as enum ('red', 'green', 'blue');
+create type mood as enum ('sad', 'ok', 'happy');
+alter type mood add value 'meh' before 'ok';
+alter type mood add value 'ecstatic' after 'happy';
+create table people (id int primary key, m mood default 'ok' check (m <> 'sad'), c paint.color, past mood[]);
+insert into people values (1, 'happy', 'blue', '{sad,happy}'), (2, 'happy', null, null), (3, default, 'red', '{}');
+comment on type mood is 'how one feels';
+"""
+
+READ_BACK = [
+    "select id, m, c, past from people order by m, id",
+    "select enum_range(null::mood)::text, enum_range(null::paint.color)::text",
+    "select t.typname, n.nspname, t.typtype, obj_description(t.oid, 'pg_type') from pg_type t"
+    " join pg_namespace n on n.oid = t.typnamespace where t.typname in ('mood', 'color', '_mood') order by 1",
+    "select e.enumlabel from pg_enum e join pg_type t on t.oid = e.enumtypid"
+    " where t.typname = 'mood' order by e.enumsortorder",
+    "select format_type(atttypid, atttypmod) from pg_attribute where attrelid = 'people'::regclass"
+    " and attnum > 0 order by attnum",
+]
+
+
+@pytest.mark.parametrize("direction", ["postgres_to_quantadb", "quantadb_to_postgres"])
+def test_enum_types_dump_and_restore(quantadb_server, postgres_server, tmp_path, direction):
+    if postgres_server is None or shutil.which("pg_dump") is None:
+        pytest.fail("PostgreSQL 15 and pg_dump are installed on every machine of the project")
+    source, target = (postgres_server, quantadb_server) if direction == "postgres_to_quantadb" else \
+        (quantadb_server, postgres_server)
+    dbname = f"tdump_{direction}"
+    dump_and_restore(source, target, tmp_path, dbname, SCHEMA)
+    pg, qdb = Connection(postgres_server.dsn(dbname)), Connection(quantadb_server.dsn(dbname))
+    try:
+        for query in READ_BACK:
+            want, got = pg.run(query), qdb.run(query)
+            assert want.sqlstate is None, f"postgresql: {query}: {want.message}"
+            assert (got.sqlstate, got.rows) == (None, want.rows), f"{query}: {got.message}"
+        for conn in (pg, qdb):
+            assert conn.run("insert into people values (9, 'sad')").sqlstate == "23514"
+    finally:
+        pg.close(), qdb.close()
