@@ -12,10 +12,22 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from quantadb.engine.ddl.common import creation_namespace, quote_ident, quote_relation, run_sql
+from quantadb.engine.ddl.common import (
+    creation_namespace,
+    quote_ident,
+    quote_relation,
+    run_sql,
+)
 from quantadb.engine.results import Result
-from quantadb.errors import (DependentObjectsStillExist, DuplicateObject, InsufficientPrivilege, InvalidParameterValue,
-                             Notice, UndefinedObject, UniqueViolation)
+from quantadb.errors import (
+    DependentObjectsStillExist,
+    DuplicateObject,
+    InsufficientPrivilege,
+    InvalidParameterValue,
+    Notice,
+    UndefinedObject,
+    UniqueViolation,
+)
 from quantadb.sql import type_stmts as T
 from quantadb.storage.catalog import RelationDef, TypeDef
 
