@@ -17,6 +17,7 @@ from quantadb.storage.catalog import (FIRST_USER_OID, INFORMATION_SCHEMA_NAMESPA
 from quantadb.storage.store import Store
 from quantadb.storage.txn import Snapshot
 from quantadb.types import registry as R
+from quantadb.types.domains import domain_of
 
 
 # SELECT last_value, log_cnt, is_called FROM a_sequence (pg_dump reads sequences this way)
@@ -191,14 +192,16 @@ class SessionCatalog:
                     return found
         return None
 
-    def resolve_type(self, parts: list[str]) -> R.PgType | None:
-        """A user type's PgType; `_name` is the array type of `name`, as pg_type names it."""
+    def resolve_type(self, parts: list[str]) -> R.SqlType | None:
+        """A user type as columns and casts take it; `_name` is the array type of `name`, as
+        pg_type names it."""
         found = self.find_type(parts)
         if found is not None:
-            return found.pg_type()
+            return found.sql_type()
         if parts[-1].startswith("_"):
             elem = self.find_type(parts[:-1] + [parts[-1][1:]])
-            return R.array_of(elem.pg_type()) if elem is not None else None
+            if elem is not None and elem.array_oid:
+                return R.SqlType(R.array_of(elem.pg_type()))
         return None
 
     def types(self) -> list[TypeDef]:
@@ -239,7 +242,9 @@ class SessionCatalog:
             return hit.relation.oid if hit.relation is not None else hit.virtual.oid
         if kind == "regtype":
             try:
-                return parse_type_name(text).oid
+                t = parse_type_name(text)
+                domain = domain_of(t)
+                return domain.oid if domain is not None else t.oid
             except UndefinedObject:
                 raise UndefinedObject(f'type "{text}" does not exist') from None
         if kind == "regnamespace":

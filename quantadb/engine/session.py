@@ -269,7 +269,7 @@ class Session(TransactionBlocks):
         return SessionCatalog(self.store, snap, self.database_oid, self.search_path(), self.user,
                               self.temp_schema)
 
-    def resolve_type(self, parts: list[str]) -> R.PgType | None:
+    def resolve_type(self, parts: list[str]) -> SqlType | None:
         """A user-defined type by name, as the current statement sees the catalog."""
         return self.catalog().resolve_type(parts)
 

@@ -22,6 +22,7 @@ from quantadb.sql.parse import parse_expression
 from quantadb.sql.scope import Scope
 from quantadb.storage.catalog import ColumnDef, RelationDef
 from quantadb.types import registry as R
+from quantadb.types.domains import domain_of
 from quantadb.types.registry import SqlType
 
 INT8 = SqlType(R.INT8)
@@ -64,13 +65,18 @@ class DmlBinder:
         return scope
 
     def default_expr(self, col: ColumnDef, binder: ExprBinder) -> Expr:
-        """The column's DEFAULT; a generated column's is computed after the row (`with_generated`)."""
-        if col.default is None or col.dropped or col.generated:
+        """The column's DEFAULT, else its domain's (NULL too must meet a domain's NOT NULL); a
+        generated column's is computed after the row (`with_generated`)."""
+        text = col.default
+        domain = domain_of(col.type) if col.type.extra and text is None else None
+        if domain is not None:
+            text = domain.default or "NULL"
+        if text is None or col.dropped or col.generated:
             return Const(None, col.type)
         saved = binder.scope
         binder.scope = Scope()
         try:
-            return binder.coerce(binder.bind(parse_expression(col.default)), col.type, "a")
+            return binder.coerce(binder.bind(parse_expression(text)), col.type, "a")
         finally:
             binder.scope = saved
 

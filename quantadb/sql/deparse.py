@@ -43,6 +43,8 @@ class Deparser:
     indent: int = 0
 
     def text(self, e: E.Expr, show_implicit: bool = False) -> str:
+        if isinstance(e, E.Call) and e.domain is not None:  # a conversion to a domain shows as its value
+            return self.text(e.args[0], show_implicit)
         if isinstance(e, E.Const):
             return self.const(e)
         if isinstance(e, E.ColumnRef):

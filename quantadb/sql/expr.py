@@ -58,7 +58,8 @@ class OuterRef(Expr):
 @dataclass(eq=False)
 class Call(Expr):
     """A scalar function or operator call. `strict` calls return NULL when any argument is NULL.
-    `routine`: the bound body of a user-defined SQL function (sql/functions/user.py)."""
+    `routine`: the bound body of a user-defined SQL function (sql/functions/user.py);
+    `domain`: what coerce_to_domain checks (sql/bind_domain.py)."""
 
     name: str
     impl: str
@@ -67,6 +68,7 @@ class Call(Expr):
     strict: bool = True
     volatile: bool = False
     routine: Any = None
+    domain: Any = None
 
     def children(self) -> list[Expr]:
         return self.args

@@ -1,4 +1,5 @@
-"""CREATE TYPE ... AS ENUM, ALTER TYPE and DROP TYPE, read from lexer tokens.
+"""CREATE TYPE ... AS ENUM, ALTER TYPE, DROP TYPE, CREATE DOMAIN, ALTER DOMAIN (OWNER TO, RENAME
+TO, SET SCHEMA) and DROP DOMAIN, read from lexer tokens.
 
 sqlglot does not read these statements; engine/ddl/types.py executes what is parsed here.
 """
@@ -20,10 +21,20 @@ class CreateEnum:
 
 
 @dataclass(frozen=True)
+class CreateDomain:
+    name: Name
+    base: str  # the base type as written
+    default: str | None = None
+    not_null: bool = False
+    checks: tuple[tuple[str | None, str], ...] = ()  # (CONSTRAINT name or None, CHECK expression text)
+
+
+@dataclass(frozen=True)
 class DropTypes:
     names: tuple[Name, ...]
     if_exists: bool = False
     cascade: bool = False
+    domain: bool = False  # DROP DOMAIN
 
 
 @dataclass(frozen=True)
@@ -39,24 +50,73 @@ class AlterType:
     if_not_exists: bool = False
 
 
-TypeStmt = CreateEnum | DropTypes | AlterType
+TypeStmt = CreateEnum | CreateDomain | DropTypes | AlterType
 
 
 def is_type_statement(r: TokenReader) -> bool:
-    """CREATE / ALTER / DROP TYPE."""
+    """CREATE / ALTER / DROP TYPE, CREATE / DROP DOMAIN."""
     head, nxt = r.peek(), r.peek(1)
-    return head is not None and head.is_word("create", "alter", "drop") and nxt is not None and nxt.is_word("type")
+    return head is not None and nxt is not None and (
+        head.is_word("create", "alter", "drop") and nxt.is_word("type") or
+        head.is_word("create", "alter", "drop") and nxt.is_word("domain"))
 
 
 def parse_type_statement(text: str) -> TypeStmt:
     r = TokenReader(text)
     head = r.next()
+    if r.word("domain"):
+        if head.is_word("alter"):  # the forms every type has (OWNER TO, RENAME TO, SET SCHEMA)
+            return _alter(r)
+        return _create_domain(r) if head.is_word("create") else _drop(r, domain=True)
     r.expect("type")
     if head.is_word("create"):
         return _create(r)
     if head.is_word("drop"):
         return _drop(r)
     return _alter(r)
+
+
+_DOMAIN_WORDS = ("default", "constraint", "not", "null", "check", "collate")
+
+
+def _create_domain(r: TokenReader) -> CreateDomain:
+    name = tuple(r.qualified_name())
+    r.word("as")
+    base = r.clause(*_DOMAIN_WORDS)
+    default, not_null, checks = None, False, []
+    while not r.at_end() and r.peek().kind != ";":
+        constraint = r.name() if r.word("constraint") else None
+        if r.word("default"):
+            default = r.clause(*_DOMAIN_WORDS)
+        elif r.words("not", "null"):
+            not_null = True
+        elif r.word("null"):
+            not_null = False
+        elif r.word("check"):
+            checks.append((constraint, _parenthesized(r)))
+        elif r.word("collate"):
+            r.qualified_name()
+        else:
+            r.fail(r.peek())
+    r.finish()
+    return CreateDomain(name, base, default, not_null, tuple(checks))
+
+
+def _parenthesized(r: TokenReader) -> str:
+    """The text inside ( ... ), nested parentheses included."""
+    start = r.peek()
+    if not r.op("("):
+        r.fail(start)
+    depth = 1
+    first = r.peek()
+    while depth:
+        tok = r.next()
+        if tok.kind == "op" and tok.value == "(":
+            depth += 1
+        elif tok.kind == "op" and tok.value == ")":
+            depth -= 1
+            end = tok.pos
+    return r.text[first.pos:end].strip()
 
 
 def _string(r: TokenReader) -> str:
@@ -84,7 +144,7 @@ def _create(r: TokenReader) -> CreateEnum:
     return CreateEnum(name, tuple(labels))
 
 
-def _drop(r: TokenReader) -> DropTypes:
+def _drop(r: TokenReader, domain: bool = False) -> DropTypes:
     if_exists = r.words("if", "exists")
     names = [tuple(r.qualified_name())]
     while r.op(","):
@@ -93,7 +153,7 @@ def _drop(r: TokenReader) -> DropTypes:
     if not cascade:
         r.word("restrict")
     r.finish()
-    return DropTypes(tuple(names), if_exists, cascade)
+    return DropTypes(tuple(names), if_exists, cascade, domain)
 
 
 def _alter(r: TokenReader) -> AlterType:

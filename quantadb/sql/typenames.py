@@ -14,12 +14,12 @@ from contextvars import ContextVar
 
 from sqlglot import exp
 
-from quantadb.errors import UndefinedObject
+from quantadb.errors import FeatureNotSupported, UndefinedObject
 from quantadb.types import registry as R
 from quantadb.types.registry import SqlType
 
 # schema-qualified or plain name parts -> the user type visible to the statement, or None
-TypeResolver = Callable[[list[str]], "R.PgType | None"]
+TypeResolver = Callable[[list[str]], "SqlType | None"]
 _RESOLVER: ContextVar[TypeResolver | None] = ContextVar("user_types", default=None)
 
 
@@ -41,7 +41,7 @@ def reset_user_types(token: object) -> None:
     _RESOLVER.reset(token)
 
 
-def _user_type(name: str) -> R.PgType | None:
+def _user_type(name: str) -> SqlType | None:
     resolve = _RESOLVER.get()
     if resolve is None:
         return None
@@ -69,7 +69,12 @@ def parse_type_name(text: str) -> SqlType:
         name = f"{name} {m.group('tz').lower()}"
     base = R.BY_NAME.get(name) if raw.startswith('"') else R.lookup(name)
     if base is None:
-        base = _user_type(name)
+        user = _user_type(name)
+        if user is not None and user.extra:  # a domain: its base type, marked (types/domains.py)
+            if m.group("array"):
+                raise FeatureNotSupported(f"arrays of domain {name} are not supported")
+            return user
+        base = user.pg if user is not None else None
     if base is None:
         raise UndefinedObject(f'type "{name}" does not exist')
     typmod = _typmod(base, m.group("mods"))

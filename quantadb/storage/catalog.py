@@ -25,7 +25,7 @@ import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from quantadb.types import enums, registry
+from quantadb.types import domains, enums, registry
 from quantadb.types.registry import SqlType
 
 from .txn import FROZEN_XID, INVALID_XID, Snapshot
@@ -226,21 +226,37 @@ class FunctionDef:
 @dataclass(frozen=True)
 class TypeDef:
     """A user-defined type (pg_type): an enum (kind "e", `labels` as pg_enum's rows
-    (oid, enumsortorder, enumlabel)). `array_oid` is its array type's (typarray)."""
+    (oid, enumsortorder, enumlabel)) or a domain (kind "d": `base` type, NOT NULL, DEFAULT and
+    CHECK constraints as (name, SQL text over VALUE)). `array_oid` is its array type's (typarray,
+    0 for a domain)."""
 
     oid: int
     database: int
     namespace: int
     name: str
-    kind: str  # pg_type.typtype: e enum
+    kind: str  # pg_type.typtype: e enum, d domain
     array_oid: int
     labels: tuple[tuple[int, float, str], ...] = ()
     owner: int = BOOTSTRAP_SUPERUSER
     comment: str | None = None
+    base: SqlType | None = None
+    not_null: bool = False
+    default: str | None = None
+    checks: tuple[tuple[str, str], ...] = ()
+    check_oids: tuple[int, ...] = ()  # pg_constraint OIDs of `checks`
 
     def pg_type(self) -> registry.PgType:
         """The type's PgType, known by OID to every layer from now on."""
+        if self.kind == "d":
+            return domains.define(self.oid, self.name, self.base)
         return enums.define(self.oid, self.array_oid, self.name, self.labels)
+
+    def sql_type(self) -> SqlType:
+        """What a column or cast of this type is: a domain's is its base type's, marked with the
+        domain and its constraints (types/domains.py)."""
+        if self.kind == "d":
+            return domains.domain_type(self.oid, self.name, self.base, self.not_null, self.checks, self.default)
+        return SqlType(self.pg_type())
 
 
 CatalogObject = RelationDef | NamespaceDef | DatabaseDef | RoleDef | FunctionDef | TypeDef

@@ -1,4 +1,4 @@
-"""Enum types after a restart: the type, its labels (added BEFORE/AFTER, renamed), the columns of
+"""Enum types and domains after a restart: the type, its labels (added BEFORE/AFTER, renamed), the columns of
 it and the rows are catalog objects and rows like any, so recovery (WAL replay after kill -9, or
 the checkpoint a clean shutdown writes) gives back the same order and the same errors; a rolled
 back ALTER TYPE stays rolled back."""
@@ -44,3 +44,27 @@ def test_enum_types_survive_restart(qdb, tmp_path, how):
         conn.execute("INSERT INTO t VALUES (6, 'zen', '{zen}')")
         assert conn.execute("SELECT max(m) FROM t").fetchone() == ("zen",)
         assert conn.execute("SELECT count(*) FROM pg_type WHERE typname = 'gone'").fetchone() == (0,)
+
+
+@pytest.mark.parametrize("how", ["checkpoint", "kill9"])
+def test_domains_survive_restart(qdb, tmp_path, how):
+    srv = qdb.start(tmp_path / "data")
+    with psycopg.connect(srv.dsn, autocommit=True) as conn:
+        conn.execute("CREATE DOMAIN posint AS int NOT NULL DEFAULT 7 CHECK (VALUE > 0)")
+        conn.execute("CREATE TABLE t (id int, n posint)")
+        conn.execute("INSERT INTO t VALUES (1, 5), (2, DEFAULT)")
+        if how == "checkpoint":
+            conn.execute("CHECKPOINT")
+    if how == "kill9":
+        srv.kill9()
+    else:
+        srv.stop()
+    srv = qdb.start(tmp_path / "data")
+    with psycopg.connect(srv.dsn, autocommit=True) as conn:
+        assert conn.execute("SELECT id, n FROM t ORDER BY id").fetchall() == [(1, 5), (2, 7)]
+        with pytest.raises(psycopg.errors.CheckViolation):
+            conn.execute("INSERT INTO t VALUES (3, -1)")
+        with pytest.raises(psycopg.errors.NotNullViolation):
+            conn.execute("INSERT INTO t VALUES (3, NULL)")
+        assert conn.execute("SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+                            "WHERE attrelid = 't'::regclass AND attname = 'n'").fetchone() == ("posint",)

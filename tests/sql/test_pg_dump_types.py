@@ -1,6 +1,7 @@
-"""pg_dump 15 both ways with enum types: types (one in another schema, one with labels added
+"""pg_dump 15 both ways with enum types and domains: types (one in another schema, one with labels added
 BEFORE/AFTER: PostgreSQL refuses a new label in the transaction that added it, and psql -c runs
-one), columns and arrays of them, a default and a CHECK using them, restore from
+one), columns and arrays of them, a default and a CHECK using them, domains with NOT NULL, DEFAULT and
+CHECKs, restore from
 PostgreSQL into QuantaDB and from QuantaDB into PostgreSQL with no error, and answer the same."""
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ alter type mood add value 'ecstatic' after 'happy';
 create table people (id int primary key, m mood default 'ok' check (m <> 'sad'), c paint.color, past mood[]);
 insert into people values (1, 'happy', 'blue', '{sad,happy}'), (2, 'happy', null, null), (3, default, 'red', '{}');
 comment on type mood is 'how one feels';
+create domain posint as integer constraint positive check (value > 0);
+create domain paint.code as varchar(8) not null default 'none' check (value <> 'bad');
+create table stock (n posint, c paint.code);
+insert into stock values (1, 'a'), (2, default);
 """
 
 READ_BACK = [
@@ -31,6 +36,10 @@ READ_BACK = [
     " where t.typname = 'mood' order by e.enumsortorder",
     "select format_type(atttypid, atttypmod) from pg_attribute where attrelid = 'people'::regclass"
     " and attnum > 0 order by attnum",
+    "select * from stock order by n",
+    "select t.typname, t.typtype, format_type(t.typbasetype, t.typtypmod), t.typnotnull, c.conname"
+    " from pg_type t left join pg_constraint c on c.contypid = t.oid where t.typtype = 'd'"
+    " and t.typname in ('posint', 'code') order by 1, 5",
 ]
 
 
@@ -50,5 +59,8 @@ def test_enum_types_dump_and_restore(quantadb_server, postgres_server, tmp_path,
             assert (got.sqlstate, got.rows) == (None, want.rows), f"{query}: {got.message}"
         for conn in (pg, qdb):
             assert conn.run("insert into people values (9, 'sad')").sqlstate == "23514"
+            assert conn.run("insert into stock values (0, 'x')").sqlstate == "23514"
+            assert conn.run("insert into stock values (3, 'bad')").sqlstate == "23514"
+            assert conn.run("insert into stock values (3, null)").sqlstate == "23502"
     finally:
         pg.close(), qdb.close()

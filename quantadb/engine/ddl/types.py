@@ -1,10 +1,12 @@
-"""CREATE TYPE ... AS ENUM, ALTER TYPE, DROP TYPE.
+"""CREATE TYPE ... AS ENUM, ALTER TYPE, DROP TYPE, CREATE DOMAIN, DROP DOMAIN.
 
 A type is a catalog object (storage TypeDef, kind "type"): created, changed and dropped in the
 session's transaction like a table, WAL-logged and replayed. Its labels are pg_enum's rows:
 each has an OID and a float sort order, so ADD VALUE BEFORE/AFTER takes the midpoint of its
 neighbours (as PostgreSQL's AddEnumLabel) and no stored value changes. Values are stored as
 their labels (types/enums.py), so RENAME VALUE also updates the rows holding the old label.
+A domain keeps its base type and constraints' texts; columns and casts of it check them
+(types/domains.py).
 """
 
 from __future__ import annotations
@@ -20,16 +22,22 @@ from quantadb.engine.ddl.common import (
 )
 from quantadb.engine.results import Result
 from quantadb.errors import (
+    DatatypeMismatch,
     DependentObjectsStillExist,
     DuplicateObject,
+    FeatureNotSupported,
     InsufficientPrivilege,
     InvalidParameterValue,
     Notice,
     UndefinedObject,
     UniqueViolation,
+    WrongObjectType,
 )
 from quantadb.sql import type_stmts as T
-from quantadb.storage.catalog import RelationDef, TypeDef
+from quantadb.sql.typenames import parse_type_name
+from quantadb.storage.catalog import ColumnDef, RelationDef, TypeDef
+from quantadb.types import registry as R
+from quantadb.types.domains import domain_of
 
 if TYPE_CHECKING:
     from quantadb.engine.session import Session
@@ -40,6 +48,8 @@ _NAMEDATALEN = 63
 def run_type_statement(session: "Session", stmt: T.TypeStmt) -> Result:
     if isinstance(stmt, T.CreateEnum):
         return _create_enum(session, stmt)
+    if isinstance(stmt, T.CreateDomain):
+        return _create_domain(session, stmt)
     if isinstance(stmt, T.DropTypes):
         return _drop(session, stmt)
     return _alter(session, stmt)
@@ -55,13 +65,53 @@ def _check_label(label: str) -> None:
                                     detail=f"Labels must be {_NAMEDATALEN} bytes or less.")
 
 
-def _create_enum(session: "Session", stmt: T.CreateEnum) -> Result:
-    namespace, name = creation_namespace(session, stmt.name)
-    store, txn = session.store, session._ensure_txn()
+def _new_type(session: "Session", parts: tuple[str, ...]) -> tuple[int, str]:
+    """The schema and name of a new type: no type (nor table, whose row type it would be) has it."""
+    namespace, name = creation_namespace(session, parts)
     catalog = session.catalog()
-    if store.catalog.find_relation(catalog.snap, session.database_oid, namespace, name) is not None or \
-            store.catalog.find_type(catalog.snap, session.database_oid, namespace, name) is not None:
+    if session.store.catalog.find_relation(catalog.snap, session.database_oid, namespace, name) is not None or \
+            session.store.catalog.find_type(catalog.snap, session.database_oid, namespace, name) is not None:
         raise DuplicateObject(f'type "{name}" already exists')
+    return namespace, name
+
+
+def _create_domain(session: "Session", stmt: T.CreateDomain) -> Result:
+    namespace, name = _new_type(session, stmt.name)
+    base = parse_type_name(stmt.base)
+    if domain_of(base) is not None:
+        raise FeatureNotSupported("domains over domains are not supported")
+    if base.pg.category == "P":
+        raise DatatypeMismatch(f'"{R.format_type(base.pg)}" is not a valid base type for a domain')
+    checks, taken = [], set()
+    for given, text in stmt.checks:
+        check_name = given or _constraint_name(name, taken)
+        taken.add(check_name)
+        checks.append((check_name, text))
+    store, txn = session.store, session._ensure_txn()
+    definition = TypeDef(0, session.database_oid, namespace, name, "d", 0, owner=session.role_oid, base=base,
+                         not_null=stmt.not_null, default=stmt.default, checks=tuple(checks))
+    # the constraints must bind (and the default convert) over the base type, as at CREATE in PostgreSQL
+    probe = ", ".join(f"({text})::boolean" for _, text in checks) or "true"
+    default = f"({stmt.default})::{stmt.base}" if stmt.default is not None else "NULL"
+    run_sql(session, f"SELECT {probe}, {default} FROM (SELECT NULL::{stmt.base} AS value) AS d WHERE false")
+    oid = store.allocate_oid(txn)
+    check_oids = tuple(store.allocate_oid(txn) for _ in checks)
+    store.create_type(txn, replace(definition, oid=oid, check_oids=check_oids))
+    return Result(tag="CREATE DOMAIN")
+
+
+def _constraint_name(domain: str, taken: set[str]) -> str:
+    """ChooseConstraintName: d_check, then d_check1, d_check2 ..."""
+    name, n = f"{domain}_check", 0
+    while name in taken:
+        n += 1
+        name = f"{domain}_check{n}"
+    return name
+
+
+def _create_enum(session: "Session", stmt: T.CreateEnum) -> Result:
+    namespace, name = _new_type(session, stmt.name)
+    store, txn = session.store, session._ensure_txn()
     for label in stmt.labels:
         _check_label(label)
     array_oid, oid = store.allocate_oid(txn), store.allocate_oid(txn)  # in the order PostgreSQL takes them
@@ -88,10 +138,12 @@ def _require_owner(session: "Session", t: TypeDef) -> None:
 
 
 def dependent_columns(session: "Session", t: TypeDef) -> list[tuple[RelationDef, str]]:
-    """The (table, column) pairs whose column is of the type or an array of it."""
-    oids = (t.oid, t.array_oid)
-    return [(rel, c.name) for rel in session.catalog().relations() for c in rel.columns
-            if not c.dropped and c.type.pg.oid in oids]
+    """The (table, column) pairs whose column is of the type (an enum's or an array of it; a domain's)."""
+    def uses(c: ColumnDef) -> bool:
+        if t.kind == "d":
+            return getattr(domain_of(c.type), "oid", 0) == t.oid
+        return c.type.pg.oid in (t.oid, t.array_oid)
+    return [(rel, c.name) for rel in session.catalog().relations() for c in rel.columns if not c.dropped and uses(c)]
 
 
 def _drop(session: "Session", stmt: T.DropTypes) -> Result:
@@ -104,6 +156,8 @@ def _drop(session: "Session", stmt: T.DropTypes) -> Result:
                 raise UndefinedObject(f'type "{_name(parts)}" does not exist')
             session.notice(f'type "{_name(parts)}" does not exist, skipping')
             continue
+        if stmt.domain and t.kind != "d":
+            raise WrongObjectType(f'"{t.name}" is not a domain')
         _require_owner(session, t)
         found.append(t)
     txn = session._ensure_txn()
@@ -119,7 +173,7 @@ def _drop(session: "Session", stmt: T.DropTypes) -> Result:
             for rel, col in users:
                 run_sql(session, f"ALTER TABLE {quote_relation(session, rel)} DROP COLUMN {quote_ident(col)}")
         session.store.drop_type(txn, t.oid)
-    return Result(tag="DROP TYPE")
+    return Result(tag="DROP DOMAIN" if stmt.domain else "DROP TYPE")
 
 
 def _notice_cascade(session: "Session", objects: list[str]) -> None:

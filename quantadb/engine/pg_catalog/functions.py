@@ -96,7 +96,10 @@ def pg_get_indexdef(session, oid, column=0, pretty=False):
 def pg_get_constraintdef(session, oid, pretty=False):
     catalog = session.catalog()
     found = find_constraint(catalog, oid)
-    return constraint_def(session, *found, bool(pretty)) if found is not None else None
+    if found is None:  # a domain's CHECK: its text over VALUE, as written
+        return next((f"CHECK (({text}))" for t in catalog.types() for check_oid, (_, text)
+                     in zip(t.check_oids, t.checks) if check_oid == oid), None)
+    return constraint_def(session, *found, bool(pretty))
 
 
 @define("pg_get_viewdef", ((OID,), (OID, BOOL), (TEXT,), (TEXT, BOOL)), TEXT)

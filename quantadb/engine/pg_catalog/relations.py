@@ -25,6 +25,7 @@ from quantadb.engine.privileges import effective_acl
 from quantadb.sql.catalog import VirtualTable
 from quantadb.storage.catalog import FIRST_USER_OID, ColumnDef, RelationDef
 from quantadb.types import registry as R
+from quantadb.types.domains import domain_of
 
 if TYPE_CHECKING:
     from quantadb.engine.catalog_view import SessionCatalog
@@ -147,8 +148,10 @@ def _tuples(session: "Session", rel: RelationDef) -> float:
 
 def _attribute(relid: int, attnum: int, name: str, t: R.SqlType, **extra: object) -> Row:
     pg = t.pg
-    return {"attrelid": relid, "attname": name, "atttypid": pg.oid, "attstattarget": -1, "attlen": pg.typlen,
-            "attnum": attnum, "attndims": 1 if pg.is_array else 0, "attcacheoff": -1, "atttypmod": t.typmod,
+    domain = domain_of(t) if t.extra else None  # the domain's OID; its typmod is pg_type.typtypmod
+    oid, typmod = (domain.oid, -1) if domain is not None else (pg.oid, t.typmod)
+    return {"attrelid": relid, "attname": name, "atttypid": oid, "attstattarget": -1, "attlen": pg.typlen,
+            "attnum": attnum, "attndims": 1 if pg.is_array else 0, "attcacheoff": -1, "atttypmod": typmod,
             "attbyval": pg.typbyval, "attalign": pg.typalign, "attstorage": storage_of(pg),
             "attcompression": "", "attidentity": "", "attgenerated": "", "attislocal": True,
             "attcollation": collation_of(pg), **extra}
@@ -234,6 +237,12 @@ def pg_constraint(session: "Session") -> Iterator[Row]:
                    "conislocal": True,
                    "conkey": list(con.columns) or None, "confkey": list(con.ref_columns) if fk else None,
                    "conbin": con.check}
+    for t in catalog.types():  # a domain's CHECKs (contypid)
+        for oid, (name, text) in zip(t.check_oids, t.checks):
+            yield {"oid": oid, "conname": name, "connamespace": t.namespace, "contype": "c", "condeferrable": False,
+                   "condeferred": False, "convalidated": True, "conrelid": 0, "contypid": t.oid, "conindid": 0,
+                   "confrelid": 0, "confupdtype": " ", "confdeltype": " ", "confmatchtype": " ", "conislocal": True,
+                   "conkey": None, "confkey": None, "conbin": text}
 
 
 def _referenced_index(catalog: "SessionCatalog", con) -> int:

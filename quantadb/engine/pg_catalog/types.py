@@ -40,19 +40,25 @@ def typtype(t: R.PgType) -> str:
 def pg_type(session: "Session") -> Iterator[Row]:
     # built-in types; the registry also knows user types (of every database) by OID: those come
     # from this database's catalog
-    builtin = [(t, PG_CATALOG, OWNER) for t in R.BY_OID.values() if t.oid < FIRST_USER_OID]
+    builtin = [(t, PG_CATALOG, OWNER, None) for t in R.BY_OID.values() if t.oid < FIRST_USER_OID]
     user = []
     for d in session.catalog().types():
         t = d.pg_type()
-        user += [(t, d.namespace, d.owner), (R.array_of(t), d.namespace, d.owner)]
-    for t, namespace, owner in sorted(builtin + user, key=lambda e: e[0].oid):
+        user.append((t, d.namespace, d.owner, d))
+        if d.array_oid:
+            user.append((R.array_of(t), d.namespace, d.owner, None))
+    for t, namespace, owner, d in sorted(builtin + user, key=lambda e: e[0].oid):
         typinput, typoutput, typreceive, typsend = type_io(t)
+        domain = d if d is not None and d.kind == "d" else None
         yield {"oid": t.oid, "typname": t.name, "typnamespace": namespace, "typowner": owner, "typlen": t.typlen,
-               "typbyval": t.typbyval, "typtype": typtype(t), "typcategory": t.category,
+               "typtype": "d" if domain else typtype(t), "typnotnull": bool(domain and domain.not_null),
+               "typbasetype": domain.base.oid if domain else 0, "typtypmod": domain.base.typmod if domain else -1,
+               "typdefault": domain.default if domain else None,
+               "typbyval": t.typbyval, "typcategory": t.category,
                "typispreferred": t.preferred, "typisdefined": True, "typdelim": ",",
                "typelem": t.elem_oid or getattr(R.VECTOR_ELEMENTS.get(t.oid), "oid", 0),
                "typarray": t.array_oid, "typalign": t.typalign, "typstorage": storage_of(t),
-               "typtypmod": -1, "typcollation": collation_of(t), "typinput": typinput, "typoutput": typoutput,
+               "typcollation": collation_of(t), "typinput": typinput, "typoutput": typoutput,
                "typreceive": typreceive, "typsend": typsend}
 
 

@@ -49,7 +49,7 @@ def setfn(*names: str) -> Callable[[Callable], Callable]:
 
 
 from quantadb.exec.functions import (  # noqa: E402,F401  (register the impls)
-    aggregates, arith, arrays, bits, casting, compare, datefields, datetimefns, encoding, enums, formatting, json,
-    mathfns,
+    aggregates, arith, arrays, bits, casting, compare, datefields, datetimefns, domains, encoding, enums, formatting,
+    json, mathfns,
     patterns, regexps, regression, rows, setfns, sqlfunc, statagg, strings,
 )

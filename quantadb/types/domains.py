@@ -1,0 +1,51 @@
+"""Domains (CREATE DOMAIN name AS base ...): a base type with constraints.
+
+A value of a domain is a value of its base type, stored and sent as one (PostgreSQL's
+RowDescription names the base type too), and operators and functions see the base type. So a
+domain-typed expression is the base type's SqlType marked in `extra` with a `Domain`: the
+domain's OID, name, NOT NULL and CHECK texts (over VALUE). Only what converts a value *to* the
+domain (a cast, an INSERT or UPDATE of a domain column, COPY) reads the mark, and checks the
+constraints (sql/bind_expr.py coerce, exec/functions/domains.py). Columns keep the definition they
+were created with (ALTER DOMAIN does not exist). The domain also has a PgType of its own OID
+(pg_type rows, format_type, regtype).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from quantadb.types import registry as r
+from quantadb.types.registry import PgType, SqlType
+
+# the extra of a domain-typed SqlType: (("domain", oid, name, not_null, ((check name, text), ...), default),)
+_TAG = "domain"
+
+
+@dataclasses.dataclass(frozen=True)
+class Domain:
+    oid: int
+    name: str
+    not_null: bool
+    checks: tuple[tuple[str, str], ...]
+    default: str | None = None
+
+
+def domain_type(oid: int, name: str, base: SqlType, not_null: bool, checks: tuple[tuple[str, str], ...],
+                default: str | None) -> SqlType:
+    return SqlType(base.pg, base.typmod, ((_TAG, oid, name, not_null, tuple(checks), default),))
+
+
+def domain_of(t: SqlType) -> Domain | None:
+    """The domain an expression's type is, or None for any other type (records included)."""
+    extra = t.extra
+    if len(extra) == 1 and isinstance(extra[0], tuple) and extra[0] and extra[0][0] == _TAG:
+        _, oid, name, not_null, checks, default = extra[0]
+        return Domain(oid, name, not_null, tuple(tuple(c) for c in checks), default)
+    return None
+
+
+def define(oid: int, name: str, base: SqlType) -> PgType:
+    """The domain's own PgType (its OID, the base type's representation), known by OID."""
+    t = dataclasses.replace(base.pg, oid=oid, name=name, array_oid=0, elem_oid=0, sql_name="", preferred=False)
+    r.BY_OID[oid] = t
+    return t
