@@ -34,6 +34,7 @@ from quantadb.storage.locks import ACCESS_SHARE, ROW_EXCLUSIVE
 from quantadb.types.casts import coerce_typmod
 from quantadb.types.codecs import binary_decoder, binary_encoder, text_decoder, text_encoder
 from quantadb.types.column import Batch, Column
+from quantadb.types.registry import SqlType
 
 if TYPE_CHECKING:
     from quantadb.engine.session import Session
@@ -484,7 +485,9 @@ class CopyFromStdin:
         if n == 0:
             return Result(tag="COPY 0")
         # decoding applied the typmods (varchar(n), numeric(p,s)), with the line of a bad value
-        rows = Materialized(Batch(columns, n), [PlanColumn(c.name, c.type) for c in self.chosen])
+        # of the base types: a domain column's values get its checks on the way in
+        rows = Materialized(Batch(columns, n), [PlanColumn(c.name, SqlType(c.type.pg, c.type.typmod))
+                                                for c in self.chosen])
         queries = QueryBinder(session.catalog(), [], session.format_context)
         with user_types(session.resolve_type):  # CopyData arrives after the COPY statement ran
             plan = DmlBinder(queries).bind_insert_rows(self.rel, [c.name for c in self.chosen], rows)

@@ -124,6 +124,8 @@ class Bound:
 
 def bind(session: "Session", stmt: Statement, param_types: list[SqlType]) -> Bound:
     """Plan a statement (cached by text and parameter types until the catalog changes)."""
+    if not session.store.catalog.has_types:  # no user type to resolve: no per-statement cost
+        return _bind(session, stmt, param_types)
     token = set_user_types(session.resolve_type)
     try:
         return _bind(session, stmt, param_types)
@@ -294,6 +296,8 @@ def _nested(value: Any) -> list[Any]:
 
 def execute(session: "Session", portal: "Portal", inline: bool, bound: Bound | None = None) -> Result:
     """Run the portal's statement; `bound`: its bind() when the caller made it already."""
+    if not session.store.catalog.has_types:
+        return _execute(session, portal, inline, bound)
     token = set_user_types(session.resolve_type)
     try:
         return _execute(session, portal, inline, bound)

@@ -166,8 +166,10 @@ def _comparison(c: Expr, scan: P.TableScan, keyed: dict[tuple, int]) -> tuple[in
             attnum = keyed.get(expression_shape(a))
         else:
             continue
-        # a cross-type comparison does not qualify: the index holds a.type's values
-        if attnum is not None and _pinned_value(b) and a.type.pg is b.type.pg:
+        # a cross-type comparison does not qualify: the index holds a.type's values; nor does an
+        # enum range, as the index orders the labels as text, not by declaration (types/enums.py)
+        if attnum is not None and _pinned_value(b) and a.type.pg is b.type.pg and \
+                (op == "=" or a.type.pg.enum is None):
             return attnum, op, b
     return None
 

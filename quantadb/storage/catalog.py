@@ -309,6 +309,7 @@ class Catalog:
         self._indexes: dict[int, set[tuple[str, int, int]]] = {}  # table oid -> keys of its indexes
         self._referrers: dict[int, set[tuple[str, int, int]]] = {}  # table oid -> keys of tables with FKs to it
         self._function_names: set[tuple[int, str]] = set()  # (database, name) of every function version
+        self.has_types = False  # whether any user type version exists (else statements resolve none)
         self.version = 0  # bumped by every change, and when a transaction that made some ends
         # top xid of the last committed transaction that changed the catalog (0: none since start)
         self.last_change = 0
@@ -344,6 +345,7 @@ class Catalog:
         if isinstance(obj, FunctionDef):
             self._function_names.add((obj.database, obj.name))
         if isinstance(obj, TypeDef):
+            self.has_types = True
             obj.pg_type()
         if isinstance(obj, RelationDef) and obj.kind == "i":
             self._indexes.setdefault(obj.table_oid, set()).add(key)
@@ -419,6 +421,7 @@ class Catalog:
         self._indexes.clear()
         self._referrers.clear()
         self._function_names.clear()
+        self.has_types = False
         # types first: the columns and functions that use one name it by OID
         rows = sorted(rows, key=lambda row: not (isinstance(row[0], tuple) and row[0][0] == "TypeDef"))
         for obj_value, xmin, xmax in rows:

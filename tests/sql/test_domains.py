@@ -23,6 +23,18 @@ def test_constraints_on_insert_update_and_cast(sql):
     sql.check("SELECT sum(a), max(b) FROM d", [("3", "x")])
 
 
+def test_copy_checks_the_domain(quantadb_server, postgres_server, tmp_path):
+    """COPY FROM converts each field to the column's domain: its CHECK fails the COPY."""
+    from dumping import psql
+    for server in [quantadb_server] + ([postgres_server] if postgres_server else []):
+        server.admin("DROP DATABASE IF EXISTS dcopy")
+        server.admin("CREATE DATABASE dcopy")
+        script = tmp_path / "copy.sql"
+        script.write_text(DOMAINS + ";\nCOPY d FROM stdin;\n-5\tab\n\\.\n")
+        done = psql(server.port, "dcopy", "-f", str(script))
+        assert 'value for domain posint violates check constraint "posint_check"' in done.stderr, done.stderr
+
+
 def test_catalogs(sql):
     sql.setup(DOMAINS)
     sql.check("SELECT typname, typtype, typbasetype::regtype, typnotnull, format_type(oid, NULL) FROM pg_type "
@@ -45,3 +57,15 @@ def test_drop_domain(sql):
     sql.error("CREATE DOMAIN posint AS int", "42710", 'type "posint" already exists')
     sql.setup("DROP DOMAIN IF EXISTS nope;\nDROP DOMAIN posint CASCADE;\nDROP TABLE d;\nDROP DOMAIN code")
     sql.check("SELECT count(*) FROM pg_type WHERE typname IN ('posint', 'code')", [("0",)])
+
+
+def test_information_schema(sql):
+    sql.setup("CREATE DOMAIN dz AS numeric(6,2) DEFAULT 1.5 CHECK (VALUE > 0);\nCREATE TYPE ez AS ENUM ('a');\n"
+              "CREATE TABLE ic (a dz, b ez, c ez[])")
+    sql.check("SELECT domain_schema, domain_name, data_type, numeric_precision, numeric_scale, domain_default "
+              "FROM information_schema.domains WHERE domain_name = 'dz'", [("public", "dz", "numeric", "6", "2", "1.5")])
+    sql.check("SELECT column_name, data_type, udt_schema, udt_name, domain_schema, domain_name, numeric_precision "
+              "FROM information_schema.columns WHERE table_name = 'ic' ORDER BY 1",
+              [("a", "numeric", "pg_catalog", "numeric", "public", "dz", "6"),
+               ("b", "USER-DEFINED", "public", "ez", None, None, None),
+               ("c", "ARRAY", "public", "_ez", None, None, None)], ordered=True)

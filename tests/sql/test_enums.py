@@ -116,3 +116,14 @@ def test_catalog_rows(sql):
     sql.check("SELECT count(*) FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid WHERE t.typname = 'mood'",
               [("3",)])
     sql.check("SELECT 'mood'::regtype, '_mood'::regtype, 'mood[]'::regtype", [("mood", "mood[]", "mood[]")])
+
+
+def test_indexed_enum_column(sql):
+    """An index orders labels as text: a range predicate must not use it (equality may)."""
+    sql.setup("CREATE TYPE lvl AS ENUM ('zlow', 'mid', 'ahigh');\nCREATE TABLE ix (id int, l lvl);\n"
+              "INSERT INTO ix SELECT i, (ARRAY['zlow', 'mid', 'ahigh'])[1 + i % 3]::lvl FROM generate_series(1, 3000) i;\n"
+              "CREATE INDEX ix_l ON ix (l);\nANALYZE ix")
+    sql.check("SELECT count(*) FROM ix WHERE l > 'zlow'", [("2000",)])
+    sql.check("SELECT count(*) FROM ix WHERE l BETWEEN 'zlow' AND 'mid'", [("2000",)])
+    sql.check("SELECT count(*) FROM ix WHERE l = 'mid'", [("1000",)])
+    sql.check("SELECT min(l), max(l) FROM ix", [("zlow", "ahigh")], same_types=False)

@@ -12,8 +12,9 @@ from quantadb.engine.pg_catalog.deparse import constraint_def, stored_expression
 from quantadb.engine.pg_catalog.procs import functions
 from quantadb.engine.pg_catalog.tables import TABLES, Row, rows
 from quantadb.engine.privileges import acl_items, parse_aclitem
-from quantadb.storage.catalog import ColumnDef, ConstraintDef, RelationDef
+from quantadb.storage.catalog import FIRST_USER_OID, ColumnDef, ConstraintDef, RelationDef
 from quantadb.types import registry as R
+from quantadb.types.domains import domain_of
 
 if TYPE_CHECKING:
     from quantadb.engine.session import Session
@@ -104,6 +105,8 @@ def type_facts(t: R.SqlType) -> Row:
     pg, mod = t.pg, t.typmod
     out: Row = {"data_type": "ARRAY" if pg.is_array else R.format_type(pg), "udt_catalog": None,
                 "udt_schema": "pg_catalog", "udt_name": pg.name}
+    if pg.enum is not None:
+        out["data_type"] = "USER-DEFINED"
     if pg in (R.VARCHAR, R.BPCHAR):
         length = mod - 4 if mod >= 4 else (1 if pg is R.BPCHAR else None)
         out["character_maximum_length"] = length
@@ -128,11 +131,37 @@ def _column(session: "Session", schema: str, table: str, col: ColumnDef, updatab
     default = stored_expression(session, col.default, rel, col) if col.default and not identity else None
     return {**_base(session, schema, table), "column_name": col.name, "ordinal_position": col.attnum,
             "column_default": default, "is_nullable": yes_no(not col.not_null), **type_facts(col.type),
+            **_user_type_facts(session, col.type),
             "udt_catalog": session.database, "dtd_identifier": str(col.attnum), "is_self_referencing": "NO",
             "is_identity": yes_no(identity), "identity_generation":
                 {"a": "ALWAYS", "d": "BY DEFAULT"}.get(col.identity), "identity_cycle": "NO",
             "is_generated": "ALWAYS" if col.generated else "NEVER", "is_updatable": yes_no(updatable),
             **({"column_default": None, "generation_expression": default} if col.generated else {})}
+
+
+def _user_type_facts(session: "Session", t: R.SqlType) -> Row:
+    """A column of an enum (its udt_schema) or of a domain (domain_schema / domain_name)."""
+    if t.pg.oid < FIRST_USER_OID and not t.extra:
+        return {}
+    catalog = session.catalog()
+    domain = domain_of(t) if t.extra else None
+    if domain is not None:
+        d = session.store.catalog.type_(catalog.snap, domain.oid)
+        return {"domain_catalog": session.database, "domain_schema": catalog.namespace_name(d.namespace) if d else None,
+                "domain_name": domain.name}
+    elem = R.element_of(t.pg) if t.pg.is_array else t.pg
+    found = session.store.catalog.type_(catalog.snap, elem.oid)
+    return {"udt_schema": catalog.namespace_name(found.namespace)} if found is not None else {}
+
+
+@rows("information_schema.domains")
+def domains(session: "Session") -> Iterator[Row]:
+    catalog = session.catalog()
+    for d in catalog.types():
+        if d.kind == "d":
+            yield {"domain_catalog": session.database, "domain_schema": catalog.namespace_name(d.namespace),
+                   "domain_name": d.name, **type_facts(d.base), "udt_catalog": session.database,
+                   "domain_default": d.default, "dtd_identifier": "1"}
 
 
 @rows("information_schema.columns")
