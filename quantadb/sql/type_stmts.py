@@ -6,7 +6,7 @@ sqlglot does not read these statements; engine/ddl/types.py executes what is par
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from quantadb.errors import FeatureNotSupported
 from quantadb.sql.reader import TokenReader
@@ -48,6 +48,7 @@ class AlterType:
     neighbour: str | None = None  # ADD VALUE BEFORE / AFTER this label
     after: bool = False
     if_not_exists: bool = False
+    domain: bool = False  # ALTER DOMAIN
 
 
 TypeStmt = CreateEnum | CreateDomain | DropTypes | AlterType
@@ -66,7 +67,7 @@ def parse_type_statement(text: str) -> TypeStmt:
     head = r.next()
     if r.word("domain"):
         if head.is_word("alter"):  # the forms every type has (OWNER TO, RENAME TO, SET SCHEMA)
-            return _alter(r)
+            return replace(_alter(r), domain=True)
         return _create_domain(r) if head.is_word("create") else _drop(r, domain=True)
     r.expect("type")
     if head.is_word("create"):

@@ -53,6 +53,8 @@ def test_drop_domain(sql):
     sql.setup(DOMAINS + ";\nCREATE TYPE mood AS ENUM ('a')")
     sql.error("DROP DOMAIN posint", "2BP01", "cannot drop type posint because other objects depend on it")
     sql.error("DROP DOMAIN mood", "42809", '"mood" is not a domain')
+    sql.error("ALTER DOMAIN mood OWNER TO CURRENT_USER", "42809", "mood is not a domain")
+    sql.error("ALTER TYPE posint ADD VALUE 'x'", "42809", "posint is not an enum")
     sql.error("DROP DOMAIN nope", "42704", 'type "nope" does not exist')
     sql.error("CREATE DOMAIN posint AS int", "42710", 'type "posint" already exists')
     sql.setup("DROP DOMAIN IF EXISTS nope;\nDROP DOMAIN posint CASCADE;\nDROP TABLE d;\nDROP DOMAIN code")

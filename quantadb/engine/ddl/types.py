@@ -186,6 +186,10 @@ def _notice_cascade(session: "Session", objects: list[str]) -> None:
 
 def _alter(session: "Session", stmt: T.AlterType) -> Result:
     t = _find(session, stmt.name)
+    if stmt.domain and t.kind != "d":  # (ALTER's messages do not quote the name, DROP's do)
+        raise WrongObjectType(f"{t.name} is not a domain")
+    if stmt.action in ("add_value", "rename_value") and t.kind != "e":
+        raise WrongObjectType(f"{t.name} is not an enum")
     _require_owner(session, t)
     txn = session._ensure_txn()
     if stmt.action == "add_value":
@@ -211,7 +215,7 @@ def _alter(session: "Session", stmt: T.AlterType) -> Result:
     session.store.alter_type(txn, new)
     if stmt.action == "rename_value":
         _relabel_rows(session, new, stmt.value, stmt.new_value)
-    return Result(tag="ALTER TYPE")
+    return Result(tag="ALTER DOMAIN" if stmt.domain else "ALTER TYPE")
 
 
 def comment_on_type(session: "Session", u) -> Result:
