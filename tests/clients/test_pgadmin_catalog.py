@@ -270,3 +270,36 @@ def test_variable_options_of_roles_and_databases(conn) -> None:
     assert by_name["extra_float_digits"][:3] == ("integer", -15, 3)
     assert not [name for name, (vartype, low, _, values) in by_name.items()
                 if vartype == "enum" and not values or vartype in ("integer", "real") and low is None]
+
+
+# types/templates/types/pg/sql/default/nodes.sql and domains/templates/domains/sql/default/node.sql
+TYPE_NODES = """
+SELECT t.typname AS name, des.description, ra.rngmultitypid as rngmultirangetype
+FROM pg_catalog.pg_type t
+    LEFT OUTER JOIN pg_catalog.pg_type e ON e.oid=t.typelem
+    LEFT OUTER JOIN pg_catalog.pg_range ra ON ra.rngtypid=t.oid
+    LEFT OUTER JOIN pg_catalog.pg_class ct ON ct.oid=t.typrelid AND ct.relkind <> 'c'
+    LEFT OUTER JOIN pg_catalog.pg_namespace nsp ON nsp.oid = t.typnamespace
+    LEFT OUTER JOIN pg_catalog.pg_description des ON (des.objoid=t.oid AND des.classoid='pg_type'::regclass)
+WHERE t.typtype != 'd' AND t.typname NOT LIKE E'\\\\_%' AND t.typnamespace = 'pga_types'::regnamespace
+    AND ct.oid is NULL
+ORDER BY t.typname
+"""
+DOMAIN_NODES = """
+SELECT d.typname as name, pg_catalog.pg_get_userbyid(d.typowner) as owner, bn.nspname as basensp, des.description
+FROM pg_catalog.pg_type d
+JOIN pg_catalog.pg_type b ON b.oid = d.typbasetype
+JOIN pg_catalog.pg_namespace bn ON bn.oid=d.typnamespace
+LEFT OUTER JOIN pg_catalog.pg_description des ON (des.objoid=d.oid AND des.classoid='pg_type'::regclass)
+WHERE d.typnamespace = 'pga_types'::regnamespace
+ORDER BY d.typname
+"""
+
+
+def test_types_and_domains_nodes(conn) -> None:
+    conn.execute("DROP SCHEMA IF EXISTS pga_types CASCADE")
+    conn.execute("CREATE SCHEMA pga_types")
+    conn.execute("CREATE TYPE pga_types.mood AS ENUM ('sad', 'ok'); COMMENT ON TYPE pga_types.mood IS 'feelings'")
+    conn.execute("CREATE DOMAIN pga_types.posint AS int CHECK (VALUE > 0)")
+    assert conn.execute(TYPE_NODES).fetchall() == [("mood", "feelings", None)]
+    assert conn.execute(DOMAIN_NODES).fetchall() == [("posint", "postgres", "pga_types", None)]

@@ -46,6 +46,7 @@ from quantadb.engine.ddl.common import (
     session_txn,
 )
 from quantadb.engine.ddl.index_exprs import add_index, choose_index_name, key_columns, unused_hidden
+from quantadb.engine.ddl.types import drop_type
 
 
 def create_index(session: "Session", stmt: D.CreateIndex) -> Result:
@@ -223,7 +224,8 @@ def _drop_schemas(session: "Session", stmt: D.DropObjects) -> Result:
             raise InvalidSchemaName(f'schema "{name}" does not exist')
         members = [r for r in catalog.relations() if r.namespace == oid and r.kind in ("r", "v", "m", "S")]
         functions = [f for f in catalog.functions() if f.namespace == oid]
-        if (members or functions) and not stmt.cascade:
+        types = [t for t in catalog.types() if t.namespace == oid]
+        if (members or functions or types) and not stmt.cascade:
             raise DependentObjectsStillExist(f"cannot drop schema {name} because other objects depend on it",
                                              hint="Use DROP ... CASCADE to drop the dependent objects too.")
         for rel in members:
@@ -231,6 +233,8 @@ def _drop_schemas(session: "Session", stmt: D.DropObjects) -> Result:
                 _drop_relation(session, rel, True)
         for fn in functions:
             store.drop_function(txn, fn.oid)
+        for t in types:  # after the schema's tables: only other schemas' columns of them remain
+            drop_type(session, t, True)
         store.drop_namespace(txn, session.database_oid, oid)
     return Result(tag="DROP SCHEMA")
 

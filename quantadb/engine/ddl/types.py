@@ -160,20 +160,24 @@ def _drop(session: "Session", stmt: T.DropTypes) -> Result:
             raise WrongObjectType(f'"{t.name}" is not a domain')
         _require_owner(session, t)
         found.append(t)
-    txn = session._ensure_txn()
     for t in found:
-        users = dependent_columns(session, t)
-        if users and not stmt.cascade:
-            lines = [f"column {col} of table {rel.name} depends on type {t.name}" for rel, col in users]
-            raise DependentObjectsStillExist(f"cannot drop type {t.name} because other objects depend on it",
-                                             detail="\n".join(lines),
-                                             hint="Use DROP ... CASCADE to drop the dependent objects too.")
-        if users:
-            _notice_cascade(session, [f"column {col} of table {rel.name}" for rel, col in users])
-            for rel, col in users:
-                run_sql(session, f"ALTER TABLE {quote_relation(session, rel)} DROP COLUMN {quote_ident(col)}")
-        session.store.drop_type(txn, t.oid)
+        drop_type(session, t, stmt.cascade)
     return Result(tag="DROP DOMAIN" if stmt.domain else "DROP TYPE")
+
+
+def drop_type(session: "Session", t: TypeDef, cascade: bool) -> None:
+    """Drop `t`; with `cascade`, the columns of it too (else 2BP01 while some exist)."""
+    users = dependent_columns(session, t)
+    if users and not cascade:
+        lines = [f"column {col} of table {rel.name} depends on type {t.name}" for rel, col in users]
+        raise DependentObjectsStillExist(f"cannot drop type {t.name} because other objects depend on it",
+                                         detail="\n".join(lines),
+                                         hint="Use DROP ... CASCADE to drop the dependent objects too.")
+    if users:
+        _notice_cascade(session, [f"column {col} of table {rel.name}" for rel, col in users])
+        for rel, col in users:
+            run_sql(session, f"ALTER TABLE {quote_relation(session, rel)} DROP COLUMN {quote_ident(col)}")
+    session.store.drop_type(session._ensure_txn(), t.oid)
 
 
 def _notice_cascade(session: "Session", objects: list[str]) -> None:
