@@ -6,7 +6,7 @@ label and not a number: it is what every output path needs (text and binary wire
 casts to text, COPY, arrays and records print it without knowing the type), equality, hashing,
 GROUP BY and DISTINCT need no mapping at all (and run on the dictionary codes), and a column
 holds few distinct labels, so ordering maps those few to their sort positions (`ranks`) instead
-of every row. The cost is RENAME VALUE, which would rewrite stored values (not supported).
+of every row. The cost is RENAME VALUE, which rewrites the rows holding the old label.
 
 Order is declaration order: each label has pg_enum's enumsortorder (a float, so ADD VALUE
 BEFORE/AFTER takes the midpoint of its neighbours and no existing label moves), and `rank`
@@ -18,6 +18,7 @@ taken from an older catalog version still sees labels added since.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import repeat
 
 import numpy as np
 
@@ -88,18 +89,11 @@ def sort_key(t: PgType) -> Callable[[str], int]:
 
 
 def ranks(t: PgType, col: Column) -> np.ndarray:
-    """Sort positions (int64) of a column of labels, one lookup per distinct label: through the
-    dictionary of a coded column, else over np.unique. NULL rows get -1."""
+    """Sort positions (int64) of a column of labels: through the dictionary of a coded column
+    (one lookup per distinct label), else one dict lookup per row. NULL rows get -1."""
     rank = labels_of(t).rank
     if col.codes is not None:  # the dictionary ends with the None that code -1 reaches
-        table = np.fromiter((rank.get(v, -1) for v in col.dictionary.tolist()), dtype=np.int64,
+        table = np.fromiter(map(rank.get, col.dictionary.tolist(), repeat(-1)), dtype=np.int64,
                             count=len(col.dictionary))
         return table[col.codes]
-    values = col.data
-    present = np.fromiter((v is not None for v in values.tolist()), dtype=bool, count=len(values))
-    out = np.full(len(values), -1, dtype=np.int64)
-    if present.any():
-        distinct, inverse = np.unique(values[present].astype(str), return_inverse=True)
-        table = np.fromiter((rank.get(v, -1) for v in distinct.tolist()), dtype=np.int64, count=len(distinct))
-        out[present] = table[inverse.reshape(-1)]
-    return out
+    return np.fromiter(map(rank.get, col.data.tolist(), repeat(-1)), dtype=np.int64, count=len(col))
