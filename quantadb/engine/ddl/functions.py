@@ -248,7 +248,6 @@ def _alter(session: "Session", stmt: B.AlterRoutine) -> Result:
     fn = find_routine(session, stmt.ref, stmt.kind)
     require_function_owner(session, fn)
     store, txn = session.store, session._ensure_txn()
-    snap = session.catalog().snap
     if stmt.rename is not None:
         changed = replace(fn, name=stmt.rename)
     elif stmt.owner is not None:
