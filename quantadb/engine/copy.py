@@ -560,7 +560,7 @@ def _escape(value: bytes, delimiter: bytes) -> bytes:
 
 def _copy_out(session: "Session", stmt: CopyStmt, options: CopyOptions, inline: bool) -> Result:
     from quantadb.engine import statements as S
-    from quantadb.engine.session import Portal, Prepared
+    from quantadb.engine.prepared import Portal, Prepared
     if stmt.query is not None:
         query = stmt.query
     else:

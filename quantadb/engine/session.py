@@ -16,7 +16,6 @@ import logging
 import threading
 import time
 from concurrent.futures import Future
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
@@ -25,14 +24,15 @@ from quantadb.engine import statements as S
 from quantadb.engine.autoparam import KnownStatement, Template, parameterize, single_template
 from quantadb.engine.catalog_view import RegNames, SessionCatalog
 from quantadb.engine.ddl import temp
-from quantadb.engine.membership import ActingRoles, acting_roles
+from quantadb.engine.identity import SessionIdentity
+from quantadb.engine.membership import ActingRoles
+from quantadb.engine.prepared import Portal, Prepared
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
 from quantadb.engine.settings import Settings
 from quantadb.engine.transaction_blocks import TransactionBlocks, TxnState
 from quantadb.exec.columns import take_batch
-from quantadb.errors import (DuplicateCursor, DuplicatePreparedStatement, FeatureNotSupported, InFailedSqlTransaction,
-                             InvalidCursorName, InvalidSqlStatementName, Notice, ProtocolViolation, QueryCanceled,
-                             SqlError)
+from quantadb.errors import (DuplicateCursor, DuplicatePreparedStatement, InFailedSqlTransaction, InvalidCursorName,
+                             InvalidSqlStatementName, Notice, ProtocolViolation, QueryCanceled, SqlError)
 from quantadb.sql.lexer import split_statements
 from quantadb.storage.locks import NO_LOCKS, StatementLocks
 from quantadb.storage.txn import REPEATABLE_READ_LEVELS, RowChanged, WouldBlock
@@ -53,47 +53,6 @@ _MAX_DECODER_SETS = 256
 _MAX_TEMPLATES = 256
 
 
-@dataclass
-class Prepared:
-    """A parsed (and, once bound, planned) statement: the unit Parse and PREPARE create."""
-
-    text: str
-    stmt: S.Statement
-    param_types: list[SqlType]
-    columns: list[ColumnDesc] | None = None
-    described: bool = False
-    catalog_version: int = 0  # of the plan that described it (its result type is fixed from then)
-
-    def describe(self, bound: S.Bound) -> None:
-        """Fix the parameter and result types from a plan (Parse's Describe, PREPARE)."""
-        self.param_types, self.columns = bound.param_types, bound.columns
-        self.described, self.catalog_version = True, bound.catalog_version
-
-    def revalidate(self, bound: S.Bound) -> None:
-        """A plan bound after the catalog changed must keep the described result type, as
-        PostgreSQL's cached plans (a client decodes rows by the RowDescription it was sent)."""
-        if _row_type(bound.columns) != _row_type(self.columns):
-            raise FeatureNotSupported("cached plan must not change result type")
-        self.catalog_version = bound.catalog_version
-
-
-def _row_type(columns: list[ColumnDesc] | None) -> list[tuple[str, SqlType]] | None:
-    return None if columns is None else [(c.name, c.type) for c in columns]
-
-
-@dataclass
-class Portal:
-    prepared: Prepared
-    params: list[Any]
-    formats: list[int]
-    rows: Any = None  # the materialized Result once executed
-    position: int = 0
-    done: bool = False
-    cursor: bool = False  # DECLAREd: lives until CLOSE or transaction end (WITH HOLD: session end)
-    hold: bool = False
-    literals: list[str] | None = None  # auto-parameterized literal texts, decoded once types are known
-
-
 def _aborts_on_error(method: Callable[..., Any]) -> Callable[..., Any]:
     """An extended-query message that fails aborts the transaction, as every ERROR does in
     PostgreSQL: a block enters the failed state, an implicit transaction is rolled back (the
@@ -108,7 +67,7 @@ def _aborts_on_error(method: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-class Session(TransactionBlocks):
+class Session(TransactionBlocks, SessionIdentity):
     def __init__(self, db: "Database", user: str, database_name: str, database_oid: int,
                  startup: dict[str, str], pid: int, secret: int, superuser: bool, role_oid: int) -> None:
         self.db = db
@@ -160,66 +119,6 @@ class Session(TransactionBlocks):
         self.advisory_locks: dict[int, int] = {}
 
     # -- reported state -----------------------------------------------------------------------
-
-    # current_user: privileges are checked, and objects owned, as the role SET ROLE chose, else
-    # as the session user (SET SESSION AUTHORIZATION, else the authenticated role)
-    @property
-    def user(self) -> str:
-        return self._identity()[1][0]
-
-    @property
-    def role_oid(self) -> int:
-        return self._identity()[1][1]
-
-    @property
-    def superuser(self) -> bool:
-        return self._identity()[1][2]
-
-    @property
-    def acting(self) -> ActingRoles:
-        """The current user and the roles whose privileges it has (engine/membership.py)."""
-        key = (self.role_oid, self.store.catalog.version)
-        if self._acting is None or self._acting[0] != key:
-            self._acting = (key, acting_roles(self.store.catalog, self.catalog().snap, key[0]))
-        return self._acting[1]
-
-    @property
-    def session_user(self) -> str:
-        return self._identity()[0][0]
-
-    @property
-    def session_superuser(self) -> bool:
-        """Is the session user a superuser: then it may SET ROLE to any role."""
-        return self._identity()[0][2]
-
-    @property
-    def authenticated_user(self) -> str:
-        return self._login[0]
-
-    @property
-    def authenticated_superuser(self) -> bool:
-        """Did a superuser log in: then it may SET SESSION AUTHORIZATION to any role."""
-        return self._login[2]
-
-    def _identity(self) -> tuple[tuple[str, int, bool], tuple[str, int, bool]]:
-        """((name, OID, superuser) of the session user, the same of the current user), from the
-        `session_authorization` and `role` settings (so both follow SET LOCAL and rollbacks as
-        in PostgreSQL); cached until the settings or the catalog change."""
-        values = self.settings.values
-        key = (values["session_authorization"], values["role"], self.store.catalog.version)
-        if self._roles and self._roles[0] == key:
-            return self._roles[1]
-        session = self._role_facts(key[0])
-        current = session if key[1] == "none" else self._role_facts(key[1], session)
-        self._roles = (key, (session, current))
-        return session, current
-
-    def _role_facts(self, name: str, fallback: tuple[str, int, bool] | None = None) -> tuple[str, int, bool]:
-        # looked up again, as the login role's too: ALTER ROLE ... [NO]SUPERUSER applies to running sessions
-        role = self.store.catalog.find_role(self.store.snapshot(None), name)
-        if role is None:  # dropped meanwhile
-            return fallback or self._login
-        return role.name, role.oid, role.superuser
 
     def startup_parameters(self) -> dict[str, str]:
         self.settings.take_changes()

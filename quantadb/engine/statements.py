@@ -36,7 +36,8 @@ from quantadb.types import registry as R
 from quantadb.types.registry import SqlType
 
 if TYPE_CHECKING:
-    from quantadb.engine.session import Portal, Session
+    from quantadb.engine.prepared import Portal
+    from quantadb.engine.session import Session
 
 HEAVY_ROWS = 20000  # statements expected to touch more rows than this run on a worker thread
 _SLOW_FUNCTIONS = {"pg_sleep", "pg_sleep_for", "pg_advisory_lock", "pg_advisory_xact_lock", "generate_series"}

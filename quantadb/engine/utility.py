@@ -25,7 +25,8 @@ from quantadb.types.column import Batch
 from quantadb.types.registry import SqlType
 
 if TYPE_CHECKING:
-    from quantadb.engine.session import Portal, Session
+    from quantadb.engine.prepared import Portal
+    from quantadb.engine.session import Session
 
 TEXT = SqlType(R.TEXT)
 
@@ -180,7 +181,7 @@ def _run_timed(plan, ctx, timings: dict) -> None:
 
 def _prepare(session: "Session", u: U.PrepareStmt, portal, inline) -> Result:
     from quantadb.engine import statements as S
-    from quantadb.engine.session import Prepared
+    from quantadb.engine.prepared import Prepared
     if u.name in session.prepared:
         raise DuplicatePreparedStatement(f'prepared statement "{u.name}" already exists')
     types = [parse_type_name(t) for t in u.types]
@@ -193,7 +194,7 @@ def _prepare(session: "Session", u: U.PrepareStmt, portal, inline) -> Result:
 
 def _execute_stmt(session: "Session", u: U.ExecuteStmt, portal, inline) -> Result:
     from quantadb.engine import statements as S
-    from quantadb.engine.session import Portal
+    from quantadb.engine.prepared import Portal
     from quantadb.exec.eval import evaluate
     from quantadb.exec.columns import column_values
     from quantadb.sql.bind_expr import ExprBinder
@@ -242,7 +243,7 @@ def _listen(session: "Session", u: U.ListenStmt, portal, inline) -> Result:
 
 def _declare(session: "Session", u: U.DeclareStmt, portal, inline) -> Result:
     from quantadb.engine import statements as S
-    from quantadb.engine.session import Portal, Prepared
+    from quantadb.engine.prepared import Portal, Prepared
     if not session.state.block and not u.hold:
         from quantadb.errors import NoActiveSqlTransaction
         raise NoActiveSqlTransaction("DECLARE CURSOR can only be used in transaction blocks")

@@ -114,7 +114,7 @@ def notice_cascade(session: "Session", dropped: list[str]) -> None:
 def run_sql(session: "Session", sql: str) -> Result:
     """Run an internal statement (filling a new column, checking a constraint) in the session."""
     from quantadb.engine import statements as S
-    from quantadb.engine.session import Portal, Prepared
+    from quantadb.engine.prepared import Portal, Prepared
     stmt = S.Statement(sql)
     return S.execute(session, Portal(Prepared(sql, stmt, []), [], []), inline=False)
 
