@@ -12,6 +12,7 @@ from quantadb.errors import SyntaxError as SqlSyntaxError
 from quantadb.sql.bind_routine import RoutineStmt, bind_routine, is_routine_statement, routine_ref
 from quantadb.sql.reader import TokenReader as _Reader
 from quantadb.sql.type_stmts import TypeStmt, is_type_statement, parse_type_statement
+from quantadb.sql.utility_roles import owned_statement, role_statement
 from quantadb.sql.utility_stmts import (
     CheckpointStmt,
     CloseStmt,
@@ -28,7 +29,7 @@ from quantadb.sql.utility_stmts import (
     ListenStmt,
     LockStmt,
     NoOpStmt,
-    OwnedStmt,
+    OwnedStmt,  # noqa: F401  (re-exported: the engine names every utility statement through this module)
     PrepareStmt,
     RoleStmt,
     SetStmt,
@@ -502,66 +503,6 @@ def _close(r: _Reader) -> CloseStmt:
     return CloseStmt(r.name())
 
 
-_ROLE_FLAGS = {"superuser": ("superuser", True), "nosuperuser": ("superuser", False),
-               "login": ("login", True), "nologin": ("login", False),
-               "createdb": ("createdb", True), "nocreatedb": ("createdb", False),
-               "createrole": ("createrole", True), "nocreaterole": ("createrole", False),
-               "inherit": ("inherit", True), "noinherit": ("inherit", False),
-               "replication": ("replication", True), "noreplication": ("replication", False),
-               "bypassrls": ("bypassrls", True), "nobypassrls": ("bypassrls", False)}
-
-
-def _role(r: _Reader) -> RoleStmt | DatabaseStmt | None:
-    kind = r.next().value
-    is_user = r.word("user")
-    if not is_user and not r.word("role", "group"):
-        if r.word("database"):
-            return _database(r, kind)
-        return None
-    if kind == "drop":
-        if_exists = r.words("if", "exists")
-        names = [r.name()]
-        while r.op(","):
-            names.append(r.name())
-        return RoleStmt("drop", names, if_exists=if_exists)
-    names = [r.name()]
-    options: dict[str, object] = {"login": True} if (is_user and kind == "create") else {}
-    if kind == "alter" and r.words("rename", "to"):
-        options["rename"] = r.name()
-        return RoleStmt(kind, names, options)
-    if kind == "alter" and r.word("set", "reset"):
-        return RoleStmt(kind, names, {})
-    r.word("with")
-    while not r.at_end():
-        tok = r.next()
-        if tok.value in _ROLE_FLAGS:
-            key, value = _ROLE_FLAGS[tok.value]
-            options[key] = value
-        elif tok.is_word("password"):
-            value_tok = r.next()
-            options["password"] = None if value_tok.is_word("null") else value_tok.value
-        elif tok.is_word("encrypted"):
-            continue
-        elif tok.is_word("connection"):
-            r.expect("limit")
-            sign = -1 if r.op("-") else 1
-            options["connection_limit"] = sign * int(r.next().value)
-        elif tok.is_word("valid"):
-            r.expect("until")
-            options["valid_until"] = r.next().value
-        elif tok.is_word("in", "role", "admin", "user"):  # memberships (engine/membership.py)
-            key = {"in": "in_role", "admin": "admin_members"}.get(tok.value, "role_members")
-            if tok.is_word("in"):
-                r.word("role", "group")
-            roles = [r.name()]
-            while r.op(","):
-                roles.append(r.name())
-            options[key] = roles
-        else:
-            r.fail(tok)
-    return RoleStmt(kind, names, options, is_user=is_user)
-
-
 def _database(r: _Reader, kind: str) -> DatabaseStmt:
     if kind == "alter":
         return DatabaseStmt("alter", r.name())
@@ -608,26 +549,18 @@ def _create_or_alter(r: _Reader) -> UtilityStmt | RoutineStmt | TypeStmt | None:
         return bind_routine(r.text)
     if is_type_statement(r):
         return parse_type_statement(r.text)
+    return _role_or_database(r)
+
+
+def _role_or_database(r: _Reader) -> RoleStmt | DatabaseStmt | None:
     nxt = r.peek(1)
-    if nxt is not None and nxt.is_word("role", "user", "group", "database"):
-        return _role(r)
+    if nxt is not None and nxt.is_word("database"):
+        kind = r.next().value
+        r.next()
+        return _database(r, kind)
+    if nxt is not None and nxt.is_word("role", "user", "group"):
+        return role_statement(r)
     return None
-
-
-def _owned(r: _Reader) -> OwnedStmt:
-    kind = r.next().value
-    r.expect("owned")
-    r.expect("by")
-    roles = [r.name()]
-    while r.op(","):
-        roles.append(r.name())
-    if kind == "reassign":
-        r.expect("to")
-        return OwnedStmt(kind, roles, new_owner=r.name())
-    cascade = r.word("cascade")
-    if not cascade:
-        r.word("restrict")
-    return OwnedStmt(kind, roles, cascade=cascade)
 
 
 def _drop(r: _Reader) -> UtilityStmt | RoutineStmt | TypeStmt | None:
@@ -637,10 +570,8 @@ def _drop(r: _Reader) -> UtilityStmt | RoutineStmt | TypeStmt | None:
         return parse_type_statement(r.text)
     nxt = r.peek(1)
     if nxt is not None and nxt.is_word("owned"):
-        return _owned(r)
-    if nxt is not None and nxt.is_word("role", "user", "group", "database"):
-        return _role(r)
-    return None
+        return owned_statement(r)
+    return _role_or_database(r)
 
 
 def _start(r: _Reader) -> TransactionStmt | None:
@@ -657,5 +588,5 @@ _HANDLERS = {
     "fetch": _fetch, "move": _fetch, "close": _close, "grant": _grant, "revoke": _grant,
     "comment": _comment, "create": _create_or_alter, "alter": _create_or_alter, "drop": _drop,
     "call": lambda r: bind_routine(r.text), "checkpoint": lambda r: CheckpointStmt(), "lock": _lock,
-    "load": _noop("LOAD"), "reassign": _owned,
+    "load": _noop("LOAD"), "reassign": owned_statement,
 }
