@@ -4,7 +4,8 @@ and restarted on the same data directory.
 `qdb` is a factory: `srv = qdb.start(data_dir)` starts a node on 127.0.0.1 with ports 0 (the
 ports are read from its `[node] listening sql=HOST:PORT http=HOST:PORT` line) and returns once
 it listens; `srv.kill9()` kills it without warning, `srv.stop()` sends SIGTERM (clean shutdown,
-which checkpoints) and asserts exit code 0. Every node still running at the end of the test is
+which checkpoints) and asserts exit code 0; `qdb.restart(srv, data_dir, how)` ends it either way
+and starts it again. Every node still running at the end of the test is
 killed, so a failing test never leaves a process behind.
 
 Durability is exercised with the server's default `fsync = on`: a SIGKILL does not lose the
@@ -14,6 +15,7 @@ means logged before the reply; recovery applies exactly the committed transactio
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 from serverproc import ServerProcess, start_server
 
@@ -34,6 +36,17 @@ class NodeFactory:
         node = start_server(str(data_dir), *args, timeout=START_TIMEOUT_S, fsync=True, server_class=Node)
         self.started.append(node)
         return node
+
+    def restart(self, node: Node, data_dir: str, how: str) -> Node:
+        """`node` again on `data_dir` after a CHECKPOINT and a clean stop ("checkpoint") or a
+        kill -9 ("kill9")."""
+        if how == "checkpoint":
+            with psycopg.connect(node.dsn, autocommit=True) as conn:
+                conn.execute("CHECKPOINT")
+            node.stop()
+        else:
+            node.kill9()
+        return self.start(data_dir)
 
     def cleanup(self) -> None:
         for node in self.started:

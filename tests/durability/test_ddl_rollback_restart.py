@@ -36,13 +36,7 @@ def test_rolled_back_add_column_survives_restart(qdb, tmp_path, statements, how)
         conn.execute("INSERT INTO t VALUES (3, 'z', 'new')")
         expected = [(1, "x", "hello"), (2, "y", None), (3, "z", "new")]
         assert conn.execute("SELECT * FROM t ORDER BY a").fetchall() == expected
-        if how == "checkpoint":
-            conn.execute("CHECKPOINT")
-    if how == "kill9":
-        srv.kill9()
-    else:
-        srv.stop()
-    srv = qdb.start(tmp_path / "data")
+    srv = qdb.restart(srv, tmp_path / "data", how)
     with psycopg.connect(srv.dsn, autocommit=True) as conn:
         assert conn.execute("SELECT * FROM t ORDER BY a").fetchall() == expected
         conn.execute("INSERT INTO t VALUES (4, 'w', 'after')")

@@ -23,13 +23,7 @@ def test_generated_columns_survive_restart(qdb, tmp_path, how):
         conn.execute("INSERT INTO g (id, v, n) VALUES (100, 'AbC', 7) ON CONFLICT (id) DO NOTHING")
         expected = conn.execute("SELECT * FROM g ORDER BY id").fetchall()
         assert expected[0] == (1, "CHANGED", 0, "changed", 0) and expected[-1] == (100, "AbC", 7, "abc", 14)
-        if how == "checkpoint":
-            conn.execute("CHECKPOINT")
-    if how == "kill9":
-        srv.kill9()
-    else:
-        srv.stop()
-    srv = qdb.start(tmp_path / "data")
+    srv = qdb.restart(srv, tmp_path / "data", how)
     with psycopg.connect(srv.dsn, autocommit=True) as conn:
         assert conn.execute("SELECT * FROM g ORDER BY id").fetchall() == expected
         conn.execute("UPDATE g SET v = 'After', n = 21 WHERE id = 100")

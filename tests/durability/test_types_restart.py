@@ -28,13 +28,7 @@ def test_enum_types_survive_restart(qdb, tmp_path, how):
                 conn.execute("INSERT INTO t VALUES (5, 'bad', NULL)")
         expected = conn.execute("SELECT id, m, ms FROM t ORDER BY m, id").fetchall()
         assert [r[1] for r in expected] == ["blue", "meh", "ok", "happy"]
-        if how == "checkpoint":
-            conn.execute("CHECKPOINT")
-    if how == "kill9":
-        srv.kill9()
-    else:
-        srv.stop()
-    srv = qdb.start(tmp_path / "data")
+    srv = qdb.restart(srv, tmp_path / "data", how)
     with psycopg.connect(srv.dsn, autocommit=True) as conn:
         assert conn.execute("SELECT id, m, ms FROM t ORDER BY m, id").fetchall() == expected
         assert conn.execute("SELECT enum_range(NULL::mood)::text").fetchone() == ("{blue,meh,ok,happy}",)
@@ -53,13 +47,7 @@ def test_domains_survive_restart(qdb, tmp_path, how):
         conn.execute("CREATE DOMAIN posint AS int NOT NULL DEFAULT 7 CHECK (VALUE > 0)")
         conn.execute("CREATE TABLE t (id int, n posint)")
         conn.execute("INSERT INTO t VALUES (1, 5), (2, DEFAULT)")
-        if how == "checkpoint":
-            conn.execute("CHECKPOINT")
-    if how == "kill9":
-        srv.kill9()
-    else:
-        srv.stop()
-    srv = qdb.start(tmp_path / "data")
+    srv = qdb.restart(srv, tmp_path / "data", how)
     with psycopg.connect(srv.dsn, autocommit=True) as conn:
         assert conn.execute("SELECT id, n FROM t ORDER BY id").fetchall() == [(1, 5), (2, 7)]
         with pytest.raises(psycopg.errors.CheckViolation):
