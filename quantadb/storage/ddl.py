@@ -18,7 +18,7 @@ from . import records as R
 from .catalog import (HEAP_KINDS, DatabaseDef, FunctionDef, NamespaceDef, RelationDef, RoleDef, TypeDef,
                       builtin_namespaces, key_of, to_value)
 from .index import in_predicate, key_forms, row_keys, stored_key
-from .txn import COMMITTED, IN_PROGRESS, Txn, WouldBlock
+from .txn import COMMITTED, IN_PROGRESS, RowChanged, Txn, WouldBlock
 
 
 class SchemaChanges:
@@ -148,13 +148,18 @@ class SchemaChanges:
 
     def create_function(self, txn: Txn, fn: FunctionDef) -> None:
         """The caller checked for a visible function of the same signature; one of that name
-        another running transaction creates or changes makes this wait for it (then the
-        statement, retried, sees it), as PostgreSQL's unique index on pg_proc does."""
+        another running transaction creates or changes makes this wait for it, and one of the
+        same signature committed after the statement's snapshot makes it run again (then the
+        statement sees it), as PostgreSQL's unique index on pg_proc does."""
         with self._wlock:
+            signature = [t.pg for t in fn.input_types]
             for oid in self.catalog.function_oids(fn.database, fn.namespace, fn.name):
                 writer = self.catalog.current_writer(("func", 0, oid))
                 if writer and writer not in txn.own:
                     raise WouldBlock(writer)
+                current = self.catalog.current(("func", 0, oid))
+                if current is not None and [t.pg for t in current.input_types] == signature:
+                    raise RowChanged(oid)
             self._ddl(txn, "create", "func", to_value(fn))
 
     def alter_function(self, txn: Txn, fn: FunctionDef) -> None:

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from store_helpers import committed, reopen
 from test_store_replay import image, replay
 
 from quantadb.storage.catalog import POSTGRES_DB_OID, PUBLIC_NAMESPACE, FunctionDef
+from quantadb.storage.txn import RowChanged, WouldBlock
 from quantadb.types import registry as T
 from quantadb.types.registry import SqlType
 
@@ -57,3 +59,18 @@ def test_checkpoint_keeps_functions(store, fs):
     assert [(f.oid, f.name, f.body) for f in functions] == [(kept, "kept", "SELECT $1 + 1")]
     assert store.catalog.find_functions(snap, POSTGRES_DB_OID, PUBLIC_NAMESPACE, "aborted") == []
     store.close()
+
+
+def test_a_creation_racing_a_commit_of_the_same_signature_runs_again(store):
+    """The statement checked for the signature before the other transaction committed: storage
+    sends it round again (RowChanged), and then it finds the function, as after a wait."""
+    first, second = store.begin(), store.begin()
+    _create(store, first, "racing")
+    with pytest.raises(WouldBlock):
+        _create(store, second, "racing")
+    committed_first = store.commit(first)
+    if committed_first is not None:
+        committed_first.result()
+    with pytest.raises(RowChanged):
+        _create(store, second, "racing")
+    store.abort(second)
