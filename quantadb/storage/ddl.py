@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from quantadb.errors import (DuplicateDatabase, DuplicateObject, DuplicateSchema, DuplicateTable, UndefinedTable,
-                             WrongObjectType)
+from quantadb.errors import (DuplicateDatabase, DuplicateObject, DuplicateSchema, DuplicateTable, SerializationFailure,
+                             UndefinedTable, WrongObjectType)
 
 from . import records as R
 from .catalog import (HEAP_KINDS, DatabaseDef, FunctionDef, NamespaceDef, RelationDef, RoleDef, TypeDef,
@@ -159,6 +159,8 @@ class SchemaChanges:
                     raise WouldBlock(writer)
                 current = self.catalog.current(("func", 0, oid))
                 if current is not None and [t.pg for t in current.input_types] == signature:
+                    if txn.repeatable:  # its snapshot will not see it on a rerun
+                        raise SerializationFailure("could not serialize access due to concurrent update")
                     raise RowChanged(oid)
             self._ddl(txn, "create", "func", to_value(fn))
 

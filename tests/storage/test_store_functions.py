@@ -10,6 +10,7 @@ import pytest
 from store_helpers import committed, reopen
 from test_store_replay import image, replay
 
+from quantadb.errors import SerializationFailure
 from quantadb.storage.catalog import POSTGRES_DB_OID, PUBLIC_NAMESPACE, FunctionDef
 from quantadb.storage.txn import RowChanged, WouldBlock
 from quantadb.types import registry as T
@@ -73,4 +74,15 @@ def test_a_creation_racing_a_commit_of_the_same_signature_runs_again(store):
         committed_first.result()
     with pytest.raises(RowChanged):
         _create(store, second, "racing")
+    store.abort(second)
+
+
+def test_a_repeatable_read_creation_racing_a_commit_fails_to_serialize(store):
+    first, second = store.begin(), store.begin(isolation="repeatable read")
+    _create(store, first, "racing_rr")
+    committed_first = store.commit(first)
+    if committed_first is not None:
+        committed_first.result()
+    with pytest.raises(SerializationFailure):
+        _create(store, second, "racing_rr")
     store.abort(second)
