@@ -5,7 +5,7 @@ and restarted on the same data directory.
 ports are read from its `[node] listening sql=HOST:PORT http=HOST:PORT` line) and returns once
 it listens; `srv.kill9()` kills it without warning, `srv.stop()` sends SIGTERM (clean shutdown,
 which checkpoints) and asserts exit code 0; `qdb.restart(srv, data_dir, how)` ends it either way
-and starts it again. Every node still running at the end of the test is
+and starts it again; `qdb.recovered_copies(...)` recovers two copies of its data directory. Every node still running at the end of the test is
 killed, so a failing test never leaves a process behind.
 
 Durability is exercised with the server's default `fsync = on`: a SIGKILL does not lose the
@@ -14,6 +14,8 @@ means logged before the reply; recovery applies exactly the committed transactio
 """
 
 from __future__ import annotations
+
+import shutil
 
 import psycopg
 import pytest
@@ -47,6 +49,15 @@ class NodeFactory:
         else:
             node.kill9()
         return self.start(data_dir)
+
+    def recovered_copies(self, node: Node, data_dir, how: str, parent) -> list[Node]:
+        """End `node` ("kill9", else a clean stop) and start two nodes on copies of its data
+        directory: both recoveries must agree with each other and with what it served."""
+        node.kill9() if how == "kill9" else node.stop()
+        copies = [parent / "copy1", parent / "copy2"]
+        for copy in copies:
+            shutil.copytree(data_dir, copy)
+        return [self.start(copy) for copy in copies]
 
     def cleanup(self) -> None:
         for node in self.started:

@@ -5,8 +5,6 @@ restart compute them again."""
 
 from __future__ import annotations
 
-import shutil
-
 import psycopg
 import pytest
 
@@ -60,11 +58,7 @@ def test_expression_index_recovers_identically(qdb, tmp_path, how):
             conn.execute("CHECKPOINT")
             conn.execute("INSERT INTO e (id, v) VALUES (501, 'After Checkpoint')")
     live = _state(srv.dsn)
-    srv.kill9() if how == "kill9" else srv.stop()
-    copies = [tmp_path / "copy1", tmp_path / "copy2"]
-    for c in copies:
-        shutil.copytree(data, c)
-    nodes = [qdb.start(c) for c in copies]
+    nodes = qdb.recovered_copies(srv, data, how, tmp_path)
     states = [_state(n.dsn) for n in nodes]
     assert states[0] == states[1] == live
     assert all(ids == [(row[0],)] for row, ids in zip(*live))

@@ -5,8 +5,6 @@ uniqueness it enforces afterwards is the same."""
 
 from __future__ import annotations
 
-import shutil
-
 import psycopg
 import pytest
 
@@ -45,11 +43,7 @@ def test_partial_unique_index_recovers_identically(qdb, tmp_path, how):
         conn.execute("VACUUM acct")
         conn.execute("INSERT INTO acct VALUES (1001, 'e12', NULL), (1002, 'e12', 7)")
     live = _state(srv.dsn)
-    srv.kill9() if how == "kill9" else srv.stop()
-    copies = [tmp_path / "copy1", tmp_path / "copy2"]
-    for c in copies:
-        shutil.copytree(data, c)
-    nodes = [qdb.start(c) for c in copies]
+    nodes = qdb.recovered_copies(srv, data, how, tmp_path)
     states = [_state(n.dsn) for n in nodes]
     assert states[0] == states[1] == live
     assert live[1][11] == [(11,)] and live[1][12] == [(1001,)] and live[1][1] == [(41,)]
