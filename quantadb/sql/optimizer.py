@@ -150,8 +150,9 @@ _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 
 def _pinned_value(e: Expr) -> bool:
-    return all(isinstance(n, (Const, Param, Call)) and not (isinstance(n, Call) and n.volatile)
-               for n in walk(e)) and not any(isinstance(n, (ColumnRef, OuterRef)) for n in walk(e))
+    """Is `e` one value for the whole scan: constants, parameters, casts and non-volatile calls?"""
+    return all(isinstance(n, (Const, Param, Call, Cast)) and not (isinstance(n, Call) and n.volatile)
+               for n in walk(e))
 
 
 def _comparison(c: Expr, scan: P.TableScan, keyed: dict[tuple, int]) -> tuple[int, str, Expr] | None:
@@ -166,12 +167,24 @@ def _comparison(c: Expr, scan: P.TableScan, keyed: dict[tuple, int]) -> tuple[in
             attnum = keyed.get(expression_shape(a))
         else:
             continue
-        # a cross-type comparison does not qualify: the index holds a.type's values; nor does an
-        # enum range, as the index orders the labels as text, not by declaration (types/enums.py)
-        if attnum is not None and _pinned_value(b) and a.type.pg is b.type.pg and \
+        # an enum range does not qualify, as the index orders the labels as text, not by declaration
+        # (types/enums.py)
+        if attnum is not None and _pinned_value(b) and _index_comparable(a.type.pg, b.type.pg) and \
                 (op == "=" or a.type.pg.enum is None):
             return attnum, op, b
     return None
+
+
+_INTEGERS = (R.INT2, R.INT4, R.INT8)
+
+
+def _index_comparable(column: R.PgType, value: R.PgType) -> bool:
+    """Can an index over `column`'s type be searched with a `value`-typed key? A key of its own
+    type, or of another integer width: PostgreSQL's btree integer_ops have the cross-type
+    operators (int4 = int8), and a key out of the column's range finds nothing. It matters:
+    psycopg sends a Python int as the narrowest of int2, int4 and int8. Other cross-type
+    comparisons do not qualify: the index holds the column type's values."""
+    return column is value or (column in _INTEGERS and value in _INTEGERS)
 
 
 def expression_shape(e: Expr) -> tuple:
