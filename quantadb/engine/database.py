@@ -13,6 +13,7 @@ from quantadb.engine.maintenance import Maintenance, StatementGate
 from quantadb.engine.session import Session
 from quantadb.engine.ddl.temp import drop_orphan_temp_schemas
 from quantadb.engine.membership import acting_roles
+from quantadb.engine.pgstat import CumulativeStats
 from quantadb.engine.privileges import database_privilege
 from quantadb.errors import InvalidAuthorizationSpecification, InvalidCatalogName, ObjectNotInPrerequisiteState
 from quantadb.storage.store import Store
@@ -34,6 +35,7 @@ class Database:
         self.data_dir = data_dir
         self.sessions: dict[int, Session] = {}
         self.plan_cache: dict = {}
+        self.pgstat = CumulativeStats()
         self.read_only = False  # a replica serves reads only (SQLSTATE 25006 for writes)
         self.started_at = time.time()
         self._advisory = threading.Lock()

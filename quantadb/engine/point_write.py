@@ -129,19 +129,19 @@ def _point_insert(plan: P.Insert) -> PointInsert | None:
 def run_point_write(write: PointWrite, ctx: EvalContext) -> tuple[int, Batch | None]:
     """Run the write; returns what exec/modify.py's run_modify does: (row count, RETURNING rows)."""
     services = ctx.services
-    if isinstance(write, PointUpdate):
-        table = services.store.table(write.scan.rel_oid)
-        found = probe(write.keys, table, services.store.index(write.scan.index_oid), services.snapshot, ctx.params)
+    if isinstance(write, (PointUpdate, PointDelete)):
+        scan = write.scan
+        table = services.store.table(scan.rel_oid)
+        found = probe(write.keys, table, services.store.index(scan.index_oid), services.snapshot, ctx.params)
+        services.session.pgstat.index_scan(scan.index_oid, len(found), len(found))
+        if isinstance(write, PointDelete):
+            return delete_rows(write.plan, _source(write, table, found, ctx), ctx)
         if len(found) == 1 and write.values is not None and table.row_form:
             rowid = found[0]
             row = table.row_values(rowid, write.scan.attnums)
             row.append(rowid)
             return update_row(write.plan, rowid, write.values.run(row, ctx), ctx, write.kept)
         return update_rows(write.plan, _source(write, table, found, ctx), ctx, write.kept)
-    if isinstance(write, PointDelete):
-        table = services.store.table(write.scan.rel_oid)
-        found = probe(write.keys, table, services.store.index(write.scan.index_oid), services.snapshot, ctx.params)
-        return delete_rows(write.plan, _source(write, table, found, ctx), ctx)
     plan = write.plan
     if write.row_form and services.store.table(plan.rel_oid).row_form:
         values = write.values.run([], ctx)

@@ -5,17 +5,19 @@ rows, and foreign-key enforcement."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import numpy as np
 
 from quantadb.engine.catalog_view import SEQUENCE_SOURCE
+from quantadb.engine.pgstat import N_TUP_DEL, N_TUP_INS, N_TUP_UPD
 from quantadb.errors import ForeignKeyViolation, LockNotAvailable, ReadOnlySqlTransaction, UndefinedTable
 from quantadb.exec.columns import column_values, from_values, take
 from quantadb.sql import plan as P
 from quantadb.storage.catalog import ConstraintDef, RelationDef
 from quantadb.storage.locks import ROW_EXCLUSIVE, ROW_SHARE
 from quantadb.storage.store import Store
+from quantadb.storage.table import ScanBatch
 from quantadb.storage.txn import Snapshot, Txn, WouldBlock
 from quantadb.types.codecs import format_value
 from quantadb.types.column import Batch, Column
@@ -43,11 +45,14 @@ class ExecServices:
 
     # -- reads ------------------------------------------------------------------------------------
 
-    def scan(self, rel_oid: int, attnums: list[int], with_rowids: bool):
-        return self.store.table(rel_oid).scan(self.snapshot, attnums, with_rowids)
+    def scan(self, rel_oid: int, attnums: list[int], with_rowids: bool) -> Iterator[ScanBatch]:
+        stats = self.session.pgstat
+        stats.seq_scan(rel_oid)
+        for batch in self.store.table(rel_oid).scan(self.snapshot, attnums, with_rowids):
+            stats.seq_tup_read(rel_oid, batch.length)
+            yield batch
 
-    def index_scan(self, plan: P.IndexScan, keys, low, high):
-        from quantadb.storage.table import ScanBatch
+    def index_scan(self, plan: P.IndexScan, keys, low, high) -> ScanBatch:
         index = self.store.index(plan.index_oid)
         table = self.store.table(plan.rel_oid)
         if keys is not None:
@@ -59,8 +64,10 @@ class ExecServices:
             rowids = np.asarray(index.range((low,) if low is not None else None,
                                             (high,) if high is not None else None,
                                             plan.low_inclusive, plan.high_inclusive), dtype=np.int64)
-        if len(rowids):
+        entries = len(rowids)
+        if entries:
             rowids = rowids[table.visible(self.snapshot, rowids)]
+        self.session.pgstat.index_scan(plan.index_oid, entries, len(rowids))
         cols = table.fetch(rowids, plan.attnums)
         return ScanBatch(rowids, cols, len(rowids))
 
@@ -90,24 +97,35 @@ class ExecServices:
 
     def insert(self, rel_oid: int, columns: list[Column], n: int) -> np.ndarray:
         self._writable()
-        return self.store.insert(self.txn, rel_oid, columns, n)
+        rowids = self.store.insert(self.txn, rel_oid, columns, n)
+        self.session.pgstat.wrote(rel_oid, N_TUP_INS, n)
+        return rowids
 
     def update(self, rel_oid: int, rowids: np.ndarray, columns: list[Column],
                kept: frozenset[int] = frozenset()) -> np.ndarray:
         self._writable()
-        return self.store.update(self.txn, rel_oid, rowids, columns, self.snapshot, kept)
+        new = self.store.update(self.txn, rel_oid, rowids, columns, self.snapshot, kept)
+        self.session.pgstat.wrote(rel_oid, N_TUP_UPD, len(new))
+        return new
 
     def insert_row(self, rel_oid: int, values: list) -> int:
         self._writable()
-        return self.store.insert_row(self.txn, rel_oid, tuple(values))
+        rowid = self.store.insert_row(self.txn, rel_oid, tuple(values))
+        self.session.pgstat.wrote(rel_oid, N_TUP_INS, 1)
+        return rowid
 
     def update_row(self, rel_oid: int, rowid: int, values: list, kept: frozenset[int] = frozenset()) -> int | None:
         self._writable()
-        return self.store.update_row(self.txn, rel_oid, rowid, tuple(values), kept)
+        new = self.store.update_row(self.txn, rel_oid, rowid, tuple(values), kept)
+        if new is not None:
+            self.session.pgstat.wrote(rel_oid, N_TUP_UPD, 1)
+        return new
 
     def delete(self, rel_oid: int, rowids: np.ndarray) -> int:
         self._writable()
-        return self.store.delete(self.txn, rel_oid, rowids, self.snapshot)
+        deleted = self.store.delete(self.txn, rel_oid, rowids, self.snapshot)
+        self.session.pgstat.wrote(rel_oid, N_TUP_DEL, deleted)
+        return deleted
 
     def lock_rows(self, rel_oid: int, rowids: np.ndarray, mode: str) -> np.ndarray:
         """Lock rows for SELECT ... FOR UPDATE/SHARE; returns which rows to keep. With NOWAIT a
@@ -229,7 +247,8 @@ class ExecServices:
             rows = concat_batches(hits_rows, [c.type.pg.dtype for c in sorted(child.columns, key=lambda c: c.attnum)])
             if action == "c" and new is None:
                 self._referenced_rows_changing(child.oid, rows, None)
-                self.store.delete(self.txn, child.oid, rowids, self.snapshot)
+                self.session.pgstat.wrote(child.oid, N_TUP_DEL, self.store.delete(self.txn, child.oid, rowids,
+                                                                                  self.snapshot))
                 continue
             cols = list(rows.columns)
             if action == "c":  # ON UPDATE CASCADE: each row takes its parent's new key
@@ -238,7 +257,8 @@ class ExecServices:
                 col_type = next(c.type for c in child.columns if c.attnum == a)
                 values = [k[i] for k in new_keys] if action == "c" else [None] * rows.length
                 cols[a - 1] = from_values(values, col_type)
-            self.store.update(self.txn, child.oid, rowids, cols, self.snapshot)
+            self.session.pgstat.wrote(child.oid, N_TUP_UPD, len(self.store.update(self.txn, child.oid, rowids, cols,
+                                                                                   self.snapshot)))
 
     def _owner(self, fk: ConstraintDef) -> RelationDef:
         return next(r for r in self.session.catalog().relations() if any(c.oid == fk.oid for c in r.constraints))

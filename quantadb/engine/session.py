@@ -26,6 +26,7 @@ from quantadb.engine.catalog_view import RegNames, SessionCatalog
 from quantadb.engine.ddl import temp
 from quantadb.engine.identity import SessionIdentity
 from quantadb.engine.membership import ActingRoles
+from quantadb.engine.pgstat import PendingStats
 from quantadb.engine.prepared import Portal, Prepared
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
 from quantadb.engine.settings import Settings
@@ -117,6 +118,7 @@ class Session(TransactionBlocks, SessionIdentity):
         # simple-protocol templates that bound: text -> (statement, (catalog version, settings version))
         self._templates: dict[str, tuple[Prepared, tuple[int, int]]] = {}
         self.advisory_locks: dict[int, int] = {}
+        self.pgstat = PendingStats(database_oid)  # this transaction's counts (pgstat.py)
 
     # -- reported state -----------------------------------------------------------------------
 
@@ -367,6 +369,7 @@ class Session(TransactionBlocks, SessionIdentity):
     def close(self) -> None:
         if self.state.txn is not None:
             self.store.abort(self.state.txn)
+            self.db.pgstat.transaction_ended(self.pgstat, committed=False)
         self.state = TxnState()
         temp.drop_temp_schema(self)
         self.prepared.clear()
@@ -455,7 +458,7 @@ class Session(TransactionBlocks, SessionIdentity):
         elif self.state.txn is not None:
             self.store.abort(self.state.txn)
             self.state = TxnState()
-            self.settings.end(committed=False)
+            self.transaction_ended(committed=False)
 
     def _run_with_retries(self, portal: Portal, inline: bool) -> Result:
         stmt = portal.prepared.stmt
@@ -568,16 +571,18 @@ class Session(TransactionBlocks, SessionIdentity):
             self._drop_cursors()  # portals end with their (implicit) transaction
         txn = self.state.txn
         if txn is None:
-            self.state.started_us = 0  # a point read's, when it ran without a transaction
+            if self.state.started_us:  # a point read's, when it ran without a storage transaction
+                self.state.started_us = 0
+                self.db.pgstat.transaction_ended(self.pgstat, not failed)
             return None
         self.state = TxnState()
         if failed:
             self.store.abort(txn)
-            self.settings.end(committed=False)
+            self.transaction_ended(committed=False)
             return None
         if self.temp_on_commit:
             temp.before_commit(self, txn)
-        self.settings.end(committed=True)
+        self.transaction_ended(committed=True)
         return self.store.commit(txn)
 
     def _lock_relations(self, txn: Any, bound: S.Bound) -> bool:

@@ -323,8 +323,10 @@ def _execute(session: "Session", portal: "Portal", inline: bool, bound: Bound | 
         raise RunInWorker()
     if portal.literals is not None:  # an auto-parameterized statement: decode with the inferred types
         portal.params = session.decode_literals(bound.param_types, portal.literals)
-    if bound.point is not None:
-        batch = run_point_read(bound.point, session.store, session.store.snapshot(session.state.txn), portal.params)
+    point = bound.point
+    if point is not None:
+        batch = run_point_read(point, session.store, session.store.snapshot(session.state.txn), portal.params)
+        session.pgstat.index_scan(point.scan.index_oid, batch.length, batch.length)
         return Result(tag=f"SELECT {batch.length}", columns=bound.columns, batches=[batch])
     ctx = eval_context(session, portal.params)
     plan = bound.plan

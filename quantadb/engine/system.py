@@ -1,5 +1,6 @@
 """Functions that read session or node state: version(), current_user, current_setting(),
-nextval(), pg_backend_pid(), pg_sleep(), advisory locks, pg_current_wal_lsn() and the like.
+nextval(), pg_backend_pid(), pg_sleep(), advisory locks, pg_current_wal_lsn(), statistics
+resets and the like.
 
 They are declared in the SQL layer's function catalog and implemented here, because their
 answers come from the engine (ctx.session / ctx.services), not from their arguments alone.
@@ -13,7 +14,7 @@ import numpy as np
 
 from quantadb.engine.privileges import sequence_privilege
 from quantadb.engine.settings import VERSION_STRING
-from quantadb.errors import InternalError, ObjectNotInPrerequisiteState, UndefinedObject
+from quantadb.errors import InsufficientPrivilege, InternalError, ObjectNotInPrerequisiteState, UndefinedObject
 from quantadb.exec.columns import column_values, const_column, from_values
 from quantadb.exec.functions import scalar
 from quantadb.sql.functions.signature import add_function
@@ -321,6 +322,42 @@ def _advisory_unlock(args, n, ctx, call):
 @scalar("pg_advisory_unlock_all")
 def _advisory_unlock_all(args, n, ctx, call):
     ctx.session.db.release_advisory_locks(ctx.session)
+    return _const("", R.VOID, n)
+
+
+# -- cumulative statistics (pgstat.py) -----------------------------------------------------------------
+
+_declare("pg_stat_reset", (), R.VOID, "pg_stat_reset")
+_declare("pg_stat_reset_single_table_counters", (OID,), R.VOID, "pg_stat_reset_single_table_counters")
+_declare("pg_stat_force_next_flush", (), R.VOID, "pg_stat_force_next_flush")
+
+
+def _superuser_only(ctx, name: str) -> None:
+    """PostgreSQL revokes EXECUTE on the reset functions from PUBLIC."""
+    if not ctx.session.superuser:
+        raise InsufficientPrivilege(f"permission denied for function {name}")
+
+
+@scalar("pg_stat_reset")
+def _pg_stat_reset(args, n, ctx, call):
+    _superuser_only(ctx, "pg_stat_reset")
+    session = ctx.session
+    oids = [rel.oid for rel in session.catalog().relations()]
+    session.db.pgstat.reset_database(session.database_oid, oids)
+    return _const("", R.VOID, n)
+
+
+@scalar("pg_stat_reset_single_table_counters")
+def _pg_stat_reset_relation(args, n, ctx, call):
+    _superuser_only(ctx, "pg_stat_reset_single_table_counters")
+    for oid in column_values(args[0]):
+        ctx.session.db.pgstat.reset_relation(oid)
+    return _const("", R.VOID, n)
+
+
+@scalar("pg_stat_force_next_flush")
+def _pg_stat_force_next_flush(args, n, ctx, call):
+    """A no-op: a transaction's counts are flushed when it ends (PostgreSQL flushes within a second)."""
     return _const("", R.VOID, n)
 
 

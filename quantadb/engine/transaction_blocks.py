@@ -59,22 +59,31 @@ class TransactionBlocks:
         if failed:
             if txn is not None:
                 self.store.abort(txn)
-            self.settings.end(committed=False)
+            self.transaction_ended(committed=False)
             return Result(tag="ROLLBACK")
         if self.temp_on_commit:
             temp.before_commit(self, txn)
-        self.settings.end(committed=True)
+        self.transaction_ended(committed=True)
         return Result(tag="COMMIT", durable=self.store.commit(txn))
 
     def rollback_block(self) -> Result:
-        if not self.state.block:
+        block = self.state.block
+        if not block:
             self.notice("there is no transaction in progress", "25P01", "WARNING")
         if self.state.txn is not None:
             self.store.abort(self.state.txn)
         self.state = TxnState()
         self._drop_cursors()
-        self.settings.end(committed=False)
+        if block:
+            self.transaction_ended(committed=False)
+        else:  # the implicit transaction around this ROLLBACK ends, and is counted, at Sync
+            self.settings.end(committed=False)
         return Result(tag="ROLLBACK")
+
+    def transaction_ended(self, committed: bool) -> None:
+        """The transaction ended: its SET LOCAL settings go, its statistics are counted (pgstat.py)."""
+        self.settings.end(committed=committed)
+        self.db.pgstat.transaction_ended(self.pgstat, committed)
 
     def savepoint(self, name: str) -> Result:
         if not self.state.block:

@@ -61,20 +61,26 @@ def _role_oid(session: "Session", name: str) -> int:
 @rows("pg_catalog.pg_stat_database")
 def pg_stat_database(session: "Session") -> Iterator[Row]:
     sessions = list(session.db.sessions.values())
+    pgstat = session.db.pgstat
     for db in session.store.catalog.databases(session.catalog().snap):
-        yield {"datid": db.oid, "datname": db.name,
-               "numbackends": sum(1 for s in sessions if s.database_oid == db.oid)}
+        row = pgstat.database(db.oid)
+        row.update(datid=db.oid, datname=db.name, numbackends=sum(1 for s in sessions if s.database_oid == db.oid),
+                   stats_reset=timestamptz(pgstat.reset_at.get(db.oid, 0)))
+        yield row
 
 
 def _table_stats(session: "Session") -> Iterator[Row]:
-    """Live and dead row versions from the store (dead: given an xmax since the last VACUUM,
-    as autovacuum counts them) and the vacuums the maintenance thread ran since start-up."""
+    """The scan and row counters (pgstat.py), live and dead row versions from the store (dead:
+    given an xmax since the last VACUUM, as autovacuum counts them) and the vacuums the
+    maintenance thread ran since start-up."""
     catalog = session.catalog()
     vacuums = session.db.maintenance.stats
+    pgstat = session.db.pgstat
     for rel in catalog.relations():
         if rel.kind in ("r", "p", "m"):
-            row = {"relid": rel.oid, "schemaname": catalog.namespace_name(rel.namespace), "relname": rel.name,
-                   "vacuum_count": 0, "autovacuum_count": 0, "analyze_count": 0, "autoanalyze_count": 0}
+            row = pgstat.table(rel.oid, [i.oid for i in catalog.indexes_of(rel.oid)])
+            row.update(relid=rel.oid, schemaname=catalog.namespace_name(rel.namespace), relname=rel.name,
+                       vacuum_count=0, autovacuum_count=0, analyze_count=0, autoanalyze_count=0)
             table = session.store.state.tables.get(rel.oid)
             if table is not None:
                 row["n_live_tup"] = max(table.live_estimate, 0)
@@ -96,7 +102,7 @@ def pg_stat_all_tables(session: "Session") -> Iterator[Row]:
     return _table_stats(session)
 
 
-# Block I/O and index scan counters are not kept: every table and index shows with zero counts.
+# Block I/O counters are not kept (there are no blocks): every table and index shows zero.
 @rows("pg_catalog.pg_statio_user_tables")
 @rows("pg_catalog.pg_statio_all_tables")
 def pg_statio_tables(session: "Session") -> Iterator[Row]:
@@ -119,11 +125,14 @@ def pg_statio_sequences(session: "Session") -> Iterator[Row]:
 @rows("pg_catalog.pg_statio_all_indexes")
 def index_stats(session: "Session") -> Iterator[Row]:
     catalog = session.catalog()
+    pgstat = session.db.pgstat
     for rel in catalog.relations():
         table = catalog.relation(rel.table_oid) if rel.kind == "i" else None
         if table is not None:
-            yield {"relid": table.oid, "indexrelid": rel.oid, "schemaname": catalog.namespace_name(rel.namespace),
-                   "relname": table.name, "indexrelname": rel.name}
+            row = pgstat.index(rel.oid)
+            row.update(relid=table.oid, indexrelid=rel.oid, schemaname=catalog.namespace_name(rel.namespace),
+                       relname=table.name, indexrelname=rel.name)
+            yield row
 
 
 @rows("pg_catalog.pg_locks")

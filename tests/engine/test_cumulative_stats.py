@@ -1,0 +1,155 @@
+"""Cumulative statistics (engine/pgstat.py): pg_stat_user_tables, pg_stat_user_indexes and
+pg_stat_database count scans, rows written and transactions as PostgreSQL 15 does. PostgreSQL
+makes a transaction's counts visible within a second of its end (QuantaDB at its end), so the
+tests wait for the counts they expect. QUANTADB_TEST_DSN runs them against a server given by its
+DSN (they pass on PostgreSQL 15)."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+
+import psycopg
+import pytest
+from psycopg import errors
+
+TABLE_COUNTS = "seq_scan, seq_tup_read, idx_scan, idx_tup_fetch, n_tup_ins, n_tup_upd, n_tup_del"
+
+
+@pytest.fixture
+def dsn(request):
+    given = os.environ.get("QUANTADB_TEST_DSN")
+    return given if given else request.getfixturevalue("server").dsn
+
+
+@pytest.fixture
+def conn(dsn):
+    with psycopg.connect(dsn, autocommit=True) as c:
+        yield c
+
+
+@pytest.fixture
+def table(conn):
+    """A table of 100 rows with a primary key and an index on v, once its inserts are counted."""
+    name = f"st_{uuid.uuid4().hex[:8]}"
+    conn.execute(f"CREATE TABLE {name} (id int PRIMARY KEY, v int)")
+    conn.execute(f"CREATE INDEX {name}_v ON {name} (v)")
+    conn.execute(f"INSERT INTO {name} SELECT g, g FROM generate_series(1, 100) g")
+    eventually(conn, lambda: table_counts(conn, name)["n_tup_ins"], 100)
+    yield name
+    conn.execute(f"DROP TABLE {name}")
+
+
+def eventually(conn: psycopg.Connection, read, expected, timeout: float = 10.0):
+    """Wait until read() gives `expected` (a callable: until it holds for what read() gives)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        conn.execute("SELECT pg_stat_force_next_flush()")
+        got = read()
+        if expected(got) if callable(expected) else got == expected:
+            return
+        assert time.monotonic() < deadline, f"the statistics stayed at {got}"
+        time.sleep(0.1)
+
+
+def table_counts(conn: psycopg.Connection, name: str) -> dict:
+    cur = conn.execute(f"SELECT {TABLE_COUNTS} FROM pg_stat_user_tables WHERE relname = %s", [name])
+    return dict(zip(TABLE_COUNTS.split(", "), cur.fetchone()))
+
+
+def index_counts(conn: psycopg.Connection, name: str) -> tuple:
+    return conn.execute("SELECT idx_scan, idx_tup_read, idx_tup_fetch FROM pg_stat_user_indexes "
+                        "WHERE indexrelname = %s", [name]).fetchone()
+
+
+def test_point_reads_count_index_scans_and_fetches(conn, table):
+    before = table_counts(conn, table)
+    for key in (5, 6, 500):  # the last finds nothing
+        conn.execute(f"SELECT v FROM {table} WHERE id = %s", [key], prepare=True)
+    conn.execute(f"SELECT v FROM {table} WHERE id = 7")  # simple protocol
+    eventually(conn, lambda: index_counts(conn, f"{table}_pkey"), (4, 3, 3))
+    after = table_counts(conn, table)
+    assert after["idx_scan"] - before["idx_scan"] == 4  # the table's: its indexes' sum
+    assert after["idx_tup_fetch"] - before["idx_tup_fetch"] == 3
+    assert after["seq_scan"] == before["seq_scan"]
+
+
+def test_sequential_scans_count_the_rows_read(conn, table):
+    before = table_counts(conn, table)
+    assert conn.execute(f"SELECT count(*) FROM {table} WHERE v + 0 > 90").fetchone() == (10,)
+    expected = (before["seq_scan"] + 1, before["seq_tup_read"] + 100)  # every row read, not just those kept
+    eventually(conn, lambda: (table_counts(conn, table)["seq_scan"], table_counts(conn, table)["seq_tup_read"]),
+               expected)
+
+
+def test_writes_are_counted_committed_or_not(conn, table):
+    conn.execute(f"UPDATE {table} SET v = v + 1 WHERE id = 7")
+    conn.execute(f"UPDATE {table} SET v = v + 1 WHERE id > 90")
+    conn.execute(f"DELETE FROM {table} WHERE id = 9")
+    with conn.transaction(force_rollback=True):  # rows inserted and rolled back count as inserted
+        conn.execute(f"INSERT INTO {table} VALUES (2000, 0), (2001, 0)")
+    eventually(conn, lambda: [table_counts(conn, table)[k] for k in ("n_tup_ins", "n_tup_upd", "n_tup_del")],
+               [102, 11, 1])
+
+
+def test_copy_counts_its_rows(conn, table):
+    with conn.cursor().copy(f"COPY {table} FROM STDIN") as copy:
+        for i in range(101, 111):
+            copy.write_row((i, i))
+    eventually(conn, lambda: table_counts(conn, table)["n_tup_ins"], 110)
+
+
+def test_a_table_without_index_has_null_index_counts(conn):
+    name = f"st_{uuid.uuid4().hex[:8]}"
+    conn.execute(f"CREATE TABLE {name} (a int)")
+    try:
+        counts = table_counts(conn, name)
+        assert (counts["idx_scan"], counts["idx_tup_fetch"]) == (None, None)
+    finally:
+        conn.execute(f"DROP TABLE {name}")
+
+
+def test_database_counts_transactions_and_rows(conn, dsn, table):
+    def database():
+        return conn.execute("SELECT xact_commit, xact_rollback, tup_inserted, tup_deleted FROM pg_stat_database "
+                            "WHERE datname = current_database()").fetchone()
+    eventually(conn, database, lambda got: got[2] >= 100)
+    commits, rollbacks, inserted, deleted = database()
+    with psycopg.connect(dsn) as other:
+        other.execute(f"INSERT INTO {table} VALUES (3000, 0)")
+        other.commit()
+        other.execute(f"DELETE FROM {table} WHERE id = 3000")
+        other.rollback()
+    eventually(conn, database, lambda got: got[0] > commits and got[1] > rollbacks and got[2] > inserted
+               and got[3] > deleted)
+
+
+def test_resetting_a_tables_counters(conn, table):
+    conn.execute(f"SELECT count(*) FROM {table}")
+    eventually(conn, lambda: table_counts(conn, table)["seq_scan"], lambda got: got >= 1)
+    conn.execute(f"SELECT pg_stat_reset_single_table_counters('{table}'::regclass)")
+    eventually(conn, lambda: table_counts(conn, table)["n_tup_ins"], 0)
+    assert table_counts(conn, table)["seq_scan"] == 0
+
+
+def test_resetting_needs_a_superuser(conn):
+    role = f"st_{uuid.uuid4().hex[:8]}"
+    conn.execute(f"CREATE ROLE {role}")
+    try:
+        conn.execute(f"SET ROLE {role}")
+        with pytest.raises(errors.InsufficientPrivilege, match="permission denied for function pg_stat_reset"):
+            conn.execute("SELECT pg_stat_reset()")
+    finally:
+        conn.execute("RESET ROLE")
+        conn.execute(f"DROP ROLE {role}")
+
+
+@pytest.mark.parametrize("key", [5, 70000, 2**40])  # psycopg sends them as int2, int4 and int8
+def test_an_integer_key_of_another_width_uses_the_index(conn, table, key):
+    """int4 = int2 / int8 is an index search (btree's cross-type integer operators); a key out of
+    the column's range finds nothing."""
+    before = index_counts(conn, f"{table}_pkey")[0]
+    assert conn.execute(f"SELECT v FROM {table} WHERE id = %s", [key]).fetchall() == ([(5,)] if key == 5 else [])
+    assert conn.execute(f"SELECT count(*) FROM {table} WHERE id < %s", [key]).fetchone() == (min(key - 1, 100),)
+    eventually(conn, lambda: index_counts(conn, f"{table}_pkey")[0], before + 2)
