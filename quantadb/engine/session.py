@@ -217,7 +217,9 @@ class Session(TransactionBlocks, SessionIdentity):
         plain = S.Statement(template.text, plain=True)
         try:
             self._ensure_txn()
-            if S.bind(self, plain, list(template.types)).plan is None:  # SELECT INTO: DDL runs as written
+            bound = S.bind(self, plain, list(template.types))
+            # SELECT INTO (DDL) runs as written, and so does a query its literals may plan better
+            if bound.plan is None or bound.prefers_custom_plan:
                 return None
         except SqlError:
             return None

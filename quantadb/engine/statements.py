@@ -28,7 +28,7 @@ from quantadb.sql import utility as U
 from quantadb.sql.bind_ddl import bind_ddl
 from quantadb.sql.bind_dml import DmlBinder
 from quantadb.sql.bind_query import QueryBinder
-from quantadb.sql.expr import Call, walk
+from quantadb.sql.expr import Call, Param, walk
 from quantadb.sql.parse import parse_sql
 from quantadb.sql.typenames import reset_user_types, set_user_types
 from quantadb.storage.locks import ACCESS_SHARE, ROW_EXCLUSIVE, ROW_SHARE, mode_bits
@@ -112,6 +112,9 @@ class Bound:
     relation_locks: tuple[tuple[int, int], ...] = ()
     relation_lock_bits: dict[int, int] = field(default_factory=dict)  # the same as locks.mode_bits: never written to
     superuser_passes: bool = True  # privileges.superuser_passes(needs): decided once per plan
+    # could the parameters' values choose a better plan (see _prefers_custom_plan)? Then the simple
+    # protocol plans the statement with its literals rather than as a parameterized template
+    prefers_custom_plan: bool = False
 
     def heavy(self, store) -> bool:
         """Run on a worker thread? Decided per execution: the tables may have grown since planning."""
@@ -192,12 +195,28 @@ def _bind_plan(session: "Session", stmt: Statement, param_types: list[SqlType], 
                   txn_free=point is not None or not (parts.may_write or parts.index_reads),
                   writes_once=_writes_once(session, plan, parts, queries.catalog),
                   relation_locks=parts.relation_locks, relation_lock_bits=mode_bits(parts.relation_locks),
-                  superuser_passes=privileges.superuser_passes(needs))
+                  superuser_passes=privileges.superuser_passes(needs),
+                  prefers_custom_plan=bool(params) and _prefers_custom_plan(plan, queries.catalog))
     if shared:
         if len(session.db.plan_cache) > 2000:
             session.db.plan_cache.clear()
         session.db.plan_cache[(session.database_oid, key)] = bound
     return bound
+
+
+def _prefers_custom_plan(plan: P.Plan, catalog: SessionCatalog) -> bool:
+    """Does the plan filter a table on a parameter while the table has a partial index? A value may
+    imply the index's predicate (`status = $1` with 'open', for `WHERE status = 'open'`), which
+    the generic plan cannot know. PostgreSQL plans every simple-protocol query with its literals."""
+    stack = [plan]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (P.TableScan, P.IndexScan)) and node.filter is not None and \
+                any(isinstance(n, Param) for n in walk(node.filter)) and \
+                any(i.predicate_column for i in catalog.indexes_of(node.rel_oid)):
+            return True
+        stack.extend(node.children())
+    return False
 
 
 def _writes_once(session: Session, plan: P.Plan, parts: PlanParts, catalog: SessionCatalog) -> bool:

@@ -153,3 +153,21 @@ def test_an_integer_key_of_another_width_uses_the_index(conn, table, key):
     assert conn.execute(f"SELECT v FROM {table} WHERE id = %s", [key]).fetchall() == ([(5,)] if key == 5 else [])
     assert conn.execute(f"SELECT count(*) FROM {table} WHERE id < %s", [key]).fetchone() == (min(key - 1, 100),)
     eventually(conn, lambda: index_counts(conn, f"{table}_pkey")[0], before + 2)
+
+
+def test_a_simple_query_uses_the_partial_index_its_literal_implies(conn):
+    """A simple-protocol query is planned with its literals (not as a parameterized template)
+    when a partial index's predicate may depend on them."""
+    name = f"st_{uuid.uuid4().hex[:8]}"
+    conn.execute(f"CREATE TABLE {name} (id int, status text, n int)")
+    conn.execute(f"INSERT INTO {name} SELECT g, CASE WHEN g % 100 = 0 THEN 'open' ELSE 'done' END, g "
+                 "FROM generate_series(1, 5000) g")
+    conn.execute(f"CREATE INDEX {name}_open ON {name} (n) WHERE status = 'open'")
+    conn.execute(f"ANALYZE {name}")
+    try:
+        for status in ("open", "open", "done"):  # the last cannot use the index
+            result = conn.pgconn.exec_(f"SELECT id FROM {name} WHERE status = '{status}' AND n = 500".encode())
+            assert result.ntuples == (1 if status == "open" else 0)
+        eventually(conn, lambda: index_counts(conn, f"{name}_open")[0], 2)
+    finally:
+        conn.execute(f"DROP TABLE {name}")
