@@ -13,7 +13,7 @@ from decimal import Decimal
 import numpy as np
 
 from quantadb.engine.copy_scan import days_of
-from quantadb.storage.table import DICT_LIMIT
+from quantadb.storage.segcolumn import DICT_LIMIT
 from quantadb.types import registry as R
 from quantadb.types.column import Column
 from quantadb.types.scaled import MAX_DIGITS

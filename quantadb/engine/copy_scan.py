@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from quantadb.storage.table import DICT_LIMIT
+from quantadb.storage.segcolumn import DICT_LIMIT
 from quantadb.types import registry as R
 from quantadb.types.column import Column
 from quantadb.types.scaled import MAX_DIGITS
