@@ -39,7 +39,7 @@ DATABASE_COUNTERS = ("xact_commit", "xact_rollback", "tup_returned", "tup_fetche
 class PendingStats:
     """One session's counts for its running transaction (relation OID -> counters)."""
 
-    __slots__ = ("tables", "indexes", "database_oid")
+    __slots__ = ("database_oid", "indexes", "tables")
 
     def __init__(self, database_oid: int) -> None:
         self.database_oid = database_oid
@@ -58,12 +58,13 @@ class PendingStats:
     def seq_tup_read(self, table_oid: int, rows: int) -> None:
         self._table(table_oid)[SEQ_TUP_READ] += rows
 
-    def index_scan(self, index_oid: int, entries: int, fetched: int) -> None:
+    def index_scan(self, index_oid: int, entries: int, fetched: int, scans: int = 1) -> None:
+        """A scan of the index (`scans` 0: more of one already counted) found `entries`, `fetched` visible."""
         index = self.indexes.get(index_oid)
         if index is None:
-            self.indexes[index_oid] = [1, entries, fetched]
+            self.indexes[index_oid] = [scans, entries, fetched]
         else:
-            index[0] += 1
+            index[0] += scans
             index[1] += entries
             index[2] += fetched
 

@@ -25,6 +25,8 @@ from quantadb.types.column import Batch, Column
 if TYPE_CHECKING:
     from quantadb.engine.session import Session
 
+ORDERED_FIRST_ROWS = 64  # an ordered index scan's first batch; each next one is 4 times larger
+
 # Generated relations: "schema.name" -> fn(session) -> list of row tuples (Python values).
 VIRTUAL_GENERATORS: dict[str, Callable[["Session"], list[tuple]]] = {}
 
@@ -52,10 +54,17 @@ class ExecServices:
             stats.seq_tup_read(rel_oid, batch.length)
             yield batch
 
-    def index_scan(self, plan: P.IndexScan, keys, low, high) -> ScanBatch:
+    def index_scan(self, plan: P.IndexScan, keys, low, high, any_of: list | None) -> Iterator[ScanBatch]:
+        """The visible rows the index finds: one batch, or, for an ordered scan (which a LIMIT
+        reads), batches of growing size in the index's order, so that it stops early."""
         index = self.store.index(plan.index_oid)
         table = self.store.table(plan.rel_oid)
-        if keys is not None:
+        scans = 1
+        if plan.any_of is not None:  # `IN (...)`: each row once (np.unique); NULL (or a NULL array) matches nothing
+            listed = [k for k in _elements(any_of or []) if k is not None]
+            rowids = np.unique(np.array([r for k in listed for r in index.lookup_key(k)], dtype=np.int64))
+            scans = len(listed)  # PostgreSQL 15 counts a scan per key
+        elif keys is not None:
             if any(k is None for k in keys):  # NULL never matches =
                 rowids = np.zeros(0, dtype=np.int64)
             else:
@@ -64,12 +73,19 @@ class ExecServices:
             rowids = np.asarray(index.range((low,) if low is not None else None,
                                             (high,) if high is not None else None,
                                             plan.low_inclusive, plan.high_inclusive), dtype=np.int64)
-        entries = len(rowids)
-        if entries:
-            rowids = rowids[table.visible(self.snapshot, rowids)]
-        self.session.pgstat.index_scan(plan.index_oid, entries, len(rowids))
-        cols = table.fetch(rowids, plan.attnums)
-        return ScanBatch(rowids, cols, len(rowids))
+        if plan.ordered == "desc":
+            rowids = rowids[::-1]
+        stats = self.session.pgstat
+        start, size = 0, len(rowids) if not plan.ordered else ORDERED_FIRST_ROWS
+        while True:
+            chunk = rowids[start:start + size]
+            if len(chunk):
+                chunk = chunk[table.visible(self.snapshot, chunk)]
+            stats.index_scan(plan.index_oid, min(size, len(rowids) - start), len(chunk), scans)
+            yield ScanBatch(chunk, table.fetch(chunk, plan.attnums), len(chunk))
+            start, size, scans = start + size, size * 4, 0
+            if start >= len(rowids):
+                return
 
     def fetch(self, rel_oid: int, rowids: np.ndarray, ncols: int) -> list[Column]:
         return self.store.table(rel_oid).fetch(rowids, list(range(1, ncols + 1)))
@@ -275,6 +291,15 @@ class ExecServices:
 
 
 _NAN = object()  # every NaN key, float or numeric: equal to itself, as in PostgreSQL
+
+
+def _elements(array: list) -> Iterator:
+    """The elements of an array value, a multidimensional one's included (= ANY reads them all)."""
+    for v in array:
+        if type(v) is list:
+            yield from _elements(v)
+        else:
+            yield v
 
 
 def _match_key(values: tuple) -> tuple | None:

@@ -80,19 +80,21 @@ def _locked(plan, batch: Batch, rowids, ctx: EvalContext) -> Batch:
 
 def _index_scan(plan: P.IndexScan, ctx: EvalContext) -> Iterator[Batch]:
     one = Batch([], 1)
-    keys = [column_values(evaluate(k, one, ctx))[0] for k in plan.keys] if plan.keys else None
-    low = column_values(evaluate(plan.low, one, ctx))[0] if plan.low is not None else None
-    high = column_values(evaluate(plan.high, one, ctx))[0] if plan.high is not None else None
-    scan = ctx.services.index_scan(plan, keys, low, high)
-    batch = Batch(list(scan.columns) + ([Column(scan.rowids)] if plan.with_rowids else []), scan.length)
-    rowids = scan.rowids
-    if plan.filter is not None and batch.length:
-        mask = evaluate_predicate(plan.filter, batch, ctx)
-        batch = take_batch(batch, mask)
-        rowids = rowids[mask]
-    if plan.lock_mode and batch.length:
-        batch = _locked(plan, batch, rowids, ctx)
-    yield batch
+
+    def value(e):
+        return column_values(evaluate(e, one, ctx))[0] if e is not None else None
+    keys = [value(k) for k in plan.keys] if plan.keys else None
+    for scan in ctx.services.index_scan(plan, keys, value(plan.low), value(plan.high), value(plan.any_of)):
+        ctx.check_cancel()
+        batch = Batch(list(scan.columns) + ([Column(scan.rowids)] if plan.with_rowids else []), scan.length)
+        rowids = scan.rowids
+        if plan.filter is not None and batch.length:
+            mask = evaluate_predicate(plan.filter, batch, ctx)
+            batch = take_batch(batch, mask)
+            rowids = rowids[mask]
+        if plan.lock_mode and batch.length:
+            batch = _locked(plan, batch, rowids, ctx)
+        yield batch
 
 
 def _virtual_scan(plan: P.VirtualScan, ctx: EvalContext) -> Iterator[Batch]:

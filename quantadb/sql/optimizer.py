@@ -3,11 +3,14 @@
 1. push_filters: a Filter's conjuncts move below joins to the side they refer to, and
    into the scan they sit on (evaluated per segment, before anything is copied); a constant
    false/NULL conjunct replaces the whole filter.
-3. prune_columns: scans read only the columns the operators above them use.
 2. use_indexes: a scan whose filter pins the leading columns of an index to constants or
-   parameters (`=`), or bounds a btree column (`<`, `<=`, `>`, `>=`, BETWEEN), becomes an
-   IndexScan; the remaining conjuncts stay as its filter. An index column that holds an
-   expression (engine/ddl/index_exprs.py) is matched by a structurally equal expression.
+   parameters (`=`), gives a one-column index's keys as a list (`IN (...)`, `= ANY(array)`), or
+   bounds a btree column (`<`, `<=`, `>`, `>=`, BETWEEN), becomes an IndexScan; the remaining
+   conjuncts stay as its filter. An index column that holds an expression
+   (engine/ddl/index_exprs.py) is matched by a structurally equal expression.
+3. use_index_order: `ORDER BY col LIMIT n` over a scan, col NOT NULL with a one-column btree
+   index, reads the index in key order and stops after n rows instead of sorting the table.
+4. prune_columns: scans read only the columns the operators above them use.
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ from collections.abc import Callable
 from typing import Protocol
 
 from quantadb.sql import plan as P
-from quantadb.sql.expr import (BoolOp, Call, Cast, ColumnRef, Const, Expr, NullTest, OuterRef, Param, expr_key,
-                               transform, walk)
+from quantadb.sql.expr import (ArrayExpr, BoolOp, Call, Cast, ColumnRef, Const, Expr, InList, NullTest, OuterRef,
+                               Param, QuantifiedCompare, expr_key, transform, walk)
 from quantadb.storage.catalog import RelationDef
 from quantadb.types import registry as R
 from quantadb.types.registry import SqlType
@@ -25,6 +28,8 @@ from quantadb.types.registry import SqlType
 
 class IndexCatalog(Protocol):
     def indexes_of(self, table_oid: int) -> list[RelationDef]: ...
+
+    def relation(self, oid: int) -> RelationDef | None: ...
 
 
 # table oid -> {attnum: expression} of its index expression columns, column references by attnum
@@ -34,6 +39,7 @@ IndexExpressions = Callable[[int], dict[int, Expr]]
 def optimize(plan: P.Plan, catalog: IndexCatalog, expressions: IndexExpressions | None = None) -> P.Plan:
     plan = push_filters(plan)
     plan = use_indexes(plan, catalog, expressions)
+    plan = use_index_order(plan, catalog)
     return prune_columns(plan)
 
 
@@ -150,8 +156,9 @@ _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 
 def _pinned_value(e: Expr) -> bool:
-    """Is `e` one value for the whole scan: constants, parameters, casts and non-volatile calls?"""
-    return all(isinstance(n, (Const, Param, Call, Cast)) and not (isinstance(n, Call) and n.volatile)
+    """Is `e` one value for the whole scan: constants, parameters, casts, arrays of them and
+    non-volatile calls?"""
+    return all(isinstance(n, (Const, Param, Call, Cast, ArrayExpr)) and not (isinstance(n, Call) and n.volatile)
                for n in walk(e))
 
 
@@ -294,6 +301,16 @@ def use_indexes(plan: P.Plan, catalog: IndexCatalog, expressions: IndexExpressio
             return P.IndexScan(plan.rel_oid, plan.table_name, index.oid, index.name, plan.attnums, plan.columns,
                                keys=[equal[a][0] for a in cols], filter=conjoin(rest), with_rowids=plan.with_rowids,
                                lock_mode=plan.lock_mode, via_view=plan.via_view, estimated_rows=1 if index.unique else 10)
+    # keys from a list or an array, on a one-column index
+    for c in parts:
+        listed = _listed_keys(c, plan)
+        index = listed and next((i for i in sorted(indexes, key=lambda i: not i.unique)
+                                 if i.index_columns == (listed[0],)), None)
+        if index:
+            rest = [p for p in parts if p is not c]
+            return P.IndexScan(plan.rel_oid, plan.table_name, index.oid, index.name, plan.attnums, plan.columns,
+                               any_of=listed[1], filter=conjoin(rest), with_rowids=plan.with_rowids,
+                               lock_mode=plan.lock_mode, via_view=plan.via_view, estimated_rows=10)
     # a range on the first column of a btree index
     for index in indexes:
         if index.method != "btree" or len(index.index_columns) != 1:
@@ -319,6 +336,82 @@ def use_indexes(plan: P.Plan, catalog: IndexCatalog, expressions: IndexExpressio
                            filter=conjoin(rest), with_rowids=plan.with_rowids, lock_mode=plan.lock_mode,
                            via_view=plan.via_view, estimated_rows=max(plan.estimated_rows / 4, 1))
     return plan
+
+
+def _listed_keys(c: Expr, scan: P.TableScan) -> tuple[int, Expr] | None:
+    """(attnum, array of keys) of `column IN (values)` or `column = ANY(array)`, the values pinned
+    (see _pinned_value) and of a type the column's index takes; None for anything else."""
+    if isinstance(c, InList) and not c.negated:
+        column, items = c.arg, c.items
+        if not (isinstance(column, ColumnRef) and all(_pinned_value(i) for i in items)):
+            return None
+        keys: Expr = ArrayExpr(items, SqlType(R.array_of(column.type.pg)))
+    elif isinstance(c, QuantifiedCompare) and not c.all and c.op_impl.endswith("eq"):
+        column, keys = c.arg, c.array
+        if not (isinstance(column, ColumnRef) and _pinned_value(keys)):
+            return None
+        element = R.BY_OID.get(keys.type.pg.elem_oid)
+        if element is None or not _index_comparable(column.type.pg, element):
+            return None
+    else:
+        return None
+    if column.type.pg.elem_oid:  # an array column: its keys are arrays, not the elements
+        return None
+    return scan.attnums[column.index], keys
+
+
+# -- index order for ORDER BY ... LIMIT -------------------------------------------------------------
+
+def use_index_order(plan: P.Plan, catalog: IndexCatalog) -> P.Plan:
+    for name, value in list(vars(plan).items()):
+        if isinstance(value, P.Plan):
+            setattr(plan, name, use_index_order(value, catalog))
+    if isinstance(plan, P.Limit) and isinstance(plan.child, P.Sort):
+        ordered = _ordered_source(plan.child, catalog)
+        if ordered is not None:
+            plan.child = ordered
+    return plan
+
+
+def _ordered_source(sort: P.Sort, catalog: IndexCatalog) -> P.Plan | None:
+    """The Sort's input read in its first key's order through a btree index, or None. The key
+    must be a NOT NULL column (an index holds no NULLs), passed up through Projects as is; later
+    keys only break ties, so they may stay unsorted only when the index is unique."""
+    key, descending, _ = sort.keys[0]
+    if not isinstance(key, ColumnRef):
+        return None
+    chain, node, position = [], sort.child, key.index
+    while isinstance(node, P.Project):
+        expr = node.exprs[position]
+        if not isinstance(expr, ColumnRef):
+            return None
+        chain.append(node)
+        node, position = node.child, expr.index
+    if not isinstance(node, (P.TableScan, P.IndexScan)) or node.with_rowids:
+        return None
+    attnum = node.attnums[position]
+    table = catalog.relation(node.rel_oid)
+    column = table and next((c for c in table.columns if c.attnum == attnum), None)
+    if column is None or not column.not_null:
+        return None
+    index = next((i for i in catalog.indexes_of(node.rel_oid) if i.method == "btree" and i.index_columns == (attnum,)
+                  and not i.predicate_column and (i.unique or len(sort.keys) == 1)), None)
+    if index is None:
+        return None
+    direction = "desc" if descending else "asc"
+    if isinstance(node, P.IndexScan):  # already a range of that index (keys or a list: not in order)
+        if node.index_oid != index.oid or node.keys is not None or node.any_of is not None:
+            return None
+        node.ordered = direction
+        scan = node
+    else:
+        scan = P.IndexScan(node.rel_oid, node.table_name, index.oid, index.name, node.attnums, node.columns,
+                           ordered=direction, filter=node.filter, lock_mode=node.lock_mode, via_view=node.via_view,
+                           estimated_rows=node.estimated_rows)
+    if chain:
+        chain[-1].child = scan
+        return sort.child
+    return scan
 
 
 # -- projection pruning ----------------------------------------------------------------------------

@@ -60,7 +60,8 @@ class TableScan(Plan):
 
 @dataclass(eq=False)
 class IndexScan(Plan):
-    """Rows found through an index: equality `keys` (hash or btree) or a btree range."""
+    """Rows found through an index: equality `keys` (hash or btree), keys from an array (`any_of`)
+    or a btree range; `ordered` ones come in the btree's key order (a Sort it replaces)."""
 
     rel_oid: int
     table_name: str
@@ -69,17 +70,20 @@ class IndexScan(Plan):
     attnums: list[int]
     columns: list[PlanColumn]
     keys: list[Expr] | None = None  # equality on the index's leading columns
+    any_of: Expr | None = None  # an array of keys of a one-column index: `col IN (...)`, `col = ANY(...)`
     low: Expr | None = None
     high: Expr | None = None
     low_inclusive: bool = True
     high_inclusive: bool = True
+    ordered: str = ""  # "asc" / "desc": in the btree's key order, read in chunks (for a LIMIT)
     filter: Expr | None = None
     with_rowids: bool = False
     lock_mode: str = ""
     via_view: bool = False
 
     def label(self) -> str:
-        return f"Index Scan using {self.index_name} on {self.table_name}"
+        backward = " Backward" if self.ordered == "desc" else ""
+        return f"Index Scan{backward} using {self.index_name} on {self.table_name}"
 
 
 @dataclass(eq=False)

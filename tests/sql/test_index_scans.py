@@ -1,0 +1,67 @@
+"""Index scans the planner chooses for lists of keys (`IN (...)`, `= ANY(array)`) and for
+`ORDER BY col LIMIT n` (a btree read in key order, forwards or backwards, stopping early): the
+same rows as PostgreSQL 15 gives, through updates, deletes, uncommitted writes, NULLs and
+duplicates. That the index is used shows in pg_stat_user_indexes (tests/engine/test_cumulative_stats.py)."""
+
+
+def _table(sql) -> None:
+    sql.setup("""
+        CREATE TABLE ix (id int PRIMARY KEY, g int NOT NULL, v text, n int);
+        CREATE INDEX ix_g ON ix (g);
+        CREATE INDEX ix_n ON ix (n);
+        INSERT INTO ix SELECT i, i % 7, 'v' || i, CASE WHEN i % 5 = 0 THEN NULL ELSE i END
+        FROM generate_series(1, 3000) i;
+        UPDATE ix SET v = 'updated' WHERE id IN (2, 2999);
+        DELETE FROM ix WHERE id IN (3, 2998)
+    """)
+
+
+def test_lists_of_keys(sql):
+    _table(sql)
+    sql.check("SELECT id, v FROM ix WHERE id IN (1, 2, 3, 2, NULL, 5000)", [("1", "v1"), ("2", "updated")])
+    sql.check("SELECT id FROM ix WHERE id = ANY(ARRAY[4, 4, 2999])", [("4",), ("2999",)])
+    sql.check("SELECT id FROM ix WHERE id = ANY(ARRAY[[5, 6], [7, 8]])", [("5",), ("6",), ("7",), ("8",)])
+    sql.check("SELECT count(*) FROM ix WHERE id = ANY(NULL::int[])", [("0",)])
+    sql.check("SELECT count(*) FROM ix WHERE id = ANY('{}'::int[])", [("0",)])
+    sql.check("SELECT id FROM ix WHERE id IN (10::int8, 5000000000, 11::int2)", [("10",), ("11",)])
+    sql.check("SELECT id FROM ix WHERE id IN (20, 21, 22) AND v <> 'v21'", [("20",), ("22",)])
+    sql.check("SELECT count(*) FROM ix WHERE g IN (1, 2)", [("857",)])
+    sql.check("SELECT id FROM ix WHERE id NOT IN (1, 2) AND id < 5", [("4",)])
+    sql.check("SELECT id FROM ix WHERE n = ANY(ARRAY[1, 5, NULL])", [("1",)])
+
+
+def test_lists_of_keys_see_uncommitted_writes_and_lock(sql):
+    _table(sql)
+    sql.setup("BEGIN; DELETE FROM ix WHERE id = 1; UPDATE ix SET v = 'mine' WHERE id = 4")
+    sql.check("SELECT id, v FROM ix WHERE id IN (1, 4)", [("4", "mine")])
+    sql.check("SELECT id FROM ix WHERE id IN (4, 6) FOR UPDATE", [("4",), ("6",)])
+    sql.setup("ROLLBACK")
+    sql.check("SELECT id, v FROM ix WHERE id IN (1, 4)", [("1", "v1"), ("4", "v4")])
+
+
+def test_order_by_an_indexed_column_with_limit(sql):
+    _table(sql)
+    sql.check("SELECT id, v FROM ix ORDER BY id LIMIT 3", [("1", "v1"), ("2", "updated"), ("4", "v4")], ordered=True)
+    sql.check("SELECT id FROM ix ORDER BY id DESC LIMIT 3", [("3000",), ("2999",), ("2997",)], ordered=True)
+    sql.check("SELECT id FROM ix ORDER BY id LIMIT 2 OFFSET 2", [("4",), ("5",)], ordered=True)
+    sql.check("SELECT id FROM ix WHERE g = 3 ORDER BY id DESC LIMIT 2", [("2999",), ("2992",)], ordered=True)
+    sql.check("SELECT id FROM ix WHERE id > 1500 ORDER BY id LIMIT 2", [("1501",), ("1502",)], ordered=True)
+    sql.check("SELECT id FROM ix WHERE id < 1500 ORDER BY id DESC LIMIT 2", [("1499",), ("1498",)], ordered=True)
+    sql.check("SELECT v FROM ix ORDER BY id LIMIT 2", [("v1",), ("updated",)], ordered=True)
+    sql.check("SELECT id, g FROM ix ORDER BY id, g LIMIT 2", [("1", "1"), ("2", "2")], ordered=True)
+    # a filter that keeps no row late in the order: the scan reads on to the end
+    sql.check("SELECT id FROM ix WHERE v = 'v1' ORDER BY id DESC LIMIT 5", [("1",)], ordered=True)
+    sql.check("SELECT id FROM ix WHERE v = 'none' ORDER BY id LIMIT 5", [])
+    # a nullable column: NULLs sort last ascending, first descending (the index holds none)
+    sql.check("SELECT n FROM ix ORDER BY n DESC LIMIT 2", [(None,), (None,)], ordered=True)
+    sql.check("SELECT id FROM ix WHERE n IS NULL ORDER BY n, id LIMIT 2", [("5",), ("10",)], ordered=True)
+
+
+def test_order_by_with_limit_sees_uncommitted_writes(sql):
+    _table(sql)
+    sql.setup("BEGIN; DELETE FROM ix WHERE id = 1; INSERT INTO ix VALUES (0, 0, 'new', 0), (5000, 0, 'last', 0)")
+    sql.check("SELECT id, v FROM ix ORDER BY id LIMIT 2", [("0", "new"), ("2", "updated")], ordered=True)
+    sql.check("SELECT id, v FROM ix ORDER BY id DESC LIMIT 1", [("5000", "last")], ordered=True)
+    sql.check("SELECT id FROM ix ORDER BY id LIMIT 1 FOR UPDATE", [("0",)], ordered=True)
+    sql.setup("ROLLBACK")
+    sql.check("SELECT id FROM ix ORDER BY id LIMIT 1", [("1",)], ordered=True)
