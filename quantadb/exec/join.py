@@ -3,19 +3,24 @@ by re-running the right side per left row. Outer joins pad the unmatched side wi
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Callable, Iterator
 
 import numpy as np
 
-from quantadb.exec.columns import OBJECT, concat_columns, take
+from quantadb.exec.columns import OBJECT, column_values, concat_columns, take
 from quantadb.exec.context import EvalContext
 from quantadb.exec.eval import evaluate, evaluate_predicate
 from quantadb.exec.keys import factorize_rows
 from quantadb.sql import plan as P
-from quantadb.sql.expr import BoolOp, Call, ColumnRef, Expr, OuterRef, transform, walk
+from quantadb.sql.expr import Const
+from quantadb.sql.joins import split_equi_keys
+from quantadb.types import registry as R
 from quantadb.types.column import Batch, Column, null_column
+from quantadb.types.registry import SqlType
 
 _PAIR_CHUNK = 1 << 20  # rows of a cross product evaluated at once
+LOOKUP_FRACTION = 64  # an index lookup of the right table pays off below one left row per 64 of its rows
 
 
 def run_join(plan: P.Join, ctx: EvalContext, run: Callable, run_all: Callable) -> Iterator[Batch]:
@@ -23,7 +28,7 @@ def run_join(plan: P.Join, ctx: EvalContext, run: Callable, run_all: Callable) -
     if plan.lateral:
         yield _lateral(plan, left, ctx, run_all)
         return
-    right = run_all(plan.right, ctx)
+    right = run_all(_right_source(plan, left, ctx), ctx)
     nleft = len(plan.left.columns)
     left_keys, right_keys, residual = split_equi_keys(plan.condition, nleft)
     if left_keys and plan.kind != "cross":
@@ -34,41 +39,19 @@ def run_join(plan: P.Join, ctx: EvalContext, run: Callable, run_all: Callable) -
     yield from _emit(plan, left, right, li, ri, residual, ctx)
 
 
-def split_equi_keys(condition: Expr | None, nleft: int) -> tuple[list[Expr], list[Expr], Expr | None]:
-    """Equality conjuncts `l = r` with l over the left input only and r over the right only."""
-    if condition is None:
-        return [], [], None
-    conjuncts = condition.args if isinstance(condition, BoolOp) and condition.op == "and" else [condition]
-    left_keys, right_keys, rest = [], [], []
-    for c in conjuncts:
-        if isinstance(c, Call) and c.name == "=" and len(c.args) == 2:
-            a, b = c.args
-            sa, sb = _side(a, nleft), _side(b, nleft)
-            if sa == "l" and sb == "r":
-                left_keys.append(a)
-                right_keys.append(_shift(b, nleft))
-                continue
-            if sa == "r" and sb == "l":
-                left_keys.append(b)
-                right_keys.append(_shift(a, nleft))
-                continue
-        rest.append(c)
-    residual = None if not rest else (rest[0] if len(rest) == 1 else BoolOp("and", rest, condition.type))
-    return left_keys, right_keys, residual
-
-
-def _side(e: Expr, nleft: int) -> str:
-    sides = set()
-    for n in walk(e):
-        if isinstance(n, ColumnRef):
-            sides.add("l" if n.index < nleft else "r")
-        elif isinstance(n, OuterRef) or hasattr(n, "plan"):
-            return "x"
-    return sides.pop() if len(sides) == 1 else "x"
-
-
-def _shift(e: Expr, nleft: int) -> Expr:
-    return transform(e, lambda n: ColumnRef(n.index - nleft, n.type, n.name) if isinstance(n, ColumnRef) else None)
+def _right_source(plan: P.Join, left: Batch, ctx: EvalContext) -> P.Plan:
+    """The right side to run: its index lookup with the left side's distinct keys when they are
+    few against the table's rows (optimizer.use_index_lookups), else the plan as bound."""
+    if plan.index_lookup is None or left.length * LOOKUP_FRACTION > ctx.services.store.table(
+            plan.index_lookup[1].rel_oid).live_estimate:
+        return plan.right
+    key, lookup = plan.index_lookup
+    values = column_values(evaluate(key, left, ctx))
+    try:
+        values = list(dict.fromkeys(values))
+    except TypeError:  # unhashable values (none an index of these types holds): every one
+        pass
+    return replace(lookup, any_of=Const(values, SqlType(R.array_of(key.type.pg))))
 
 
 def _hash_pairs(left: Batch, right: Batch, left_keys, right_keys, ctx) -> tuple[np.ndarray, np.ndarray]:

@@ -11,6 +11,8 @@
 3. use_index_order: `ORDER BY col LIMIT n` over a scan, col NOT NULL with a one-column btree
    index, reads the index in key order and stops after n rows instead of sorting the table.
 4. prune_columns: scans read only the columns the operators above them use.
+5. use_index_lookups: a join whose right side scans a table by an indexed equality key may
+   read it through the index instead, with the left side's keys (sql/joins.py, exec/join.py).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from typing import Protocol
 
 from quantadb.sql import plan as P
 from quantadb.sql.expr import (ArrayExpr, BoolOp, Call, Cast, ColumnRef, Const, Expr, InList, NullTest, OuterRef,
-                               Param, QuantifiedCompare, expr_key, transform, walk)
+                               Param, QuantifiedCompare, SubqueryExpr, expr_key, transform, walk)
+from quantadb.sql.joins import split_equi_keys
 from quantadb.storage.catalog import RelationDef
 from quantadb.types import registry as R
 from quantadb.types.registry import SqlType
@@ -40,7 +43,28 @@ def optimize(plan: P.Plan, catalog: IndexCatalog, expressions: IndexExpressions 
     plan = push_filters(plan)
     plan = use_indexes(plan, catalog, expressions)
     plan = use_index_order(plan, catalog)
-    return prune_columns(plan)
+    plan = prune_columns(plan)
+    plan = use_index_lookups(plan, catalog)  # after pruning: its IndexScan copies the pruned scan
+    for sub in _subqueries(plan):
+        sub.plan = optimize(sub.plan, catalog, expressions)
+    return plan
+
+
+def _subqueries(plan: P.Plan) -> list[SubqueryExpr]:
+    """The subqueries in the expressions of the plan's nodes (not those nested in them)."""
+    found = []
+    for node in _nodes(plan):
+        for value in vars(node).values():
+            for e in _flattened(value):
+                if isinstance(e, Expr):
+                    found.extend(n for n in walk(e) if isinstance(n, SubqueryExpr))
+    return found
+
+
+def _flattened(value) -> list:
+    if isinstance(value, (list, tuple)):
+        return [item for v in value for item in _flattened(v)]
+    return [value]
 
 
 # -- predicate pushdown ------------------------------------------------------------------------
@@ -157,8 +181,10 @@ _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 def _pinned_value(e: Expr) -> bool:
     """Is `e` one value for the whole scan: constants, parameters, casts, arrays of them and
-    non-volatile calls?"""
-    return all(isinstance(n, (Const, Param, Call, Cast, ArrayExpr)) and not (isinstance(n, Call) and n.volatile)
+    non-volatile calls, and outer references (a correlated subquery or LATERAL item runs once
+    per outer row: an index scan keyed by the outer row's value is PostgreSQL's parameterized
+    index scan)?"""
+    return all(isinstance(n, (Const, Param, Call, Cast, ArrayExpr, OuterRef)) and not (isinstance(n, Call) and n.volatile)
                for n in walk(e))
 
 
@@ -358,6 +384,35 @@ def _listed_keys(c: Expr, scan: P.TableScan) -> tuple[int, Expr] | None:
     if column.type.pg.elem_oid:  # an array column: its keys are arrays, not the elements
         return None
     return scan.attnums[column.index], keys
+
+
+# -- index lookups for joins ------------------------------------------------------------------------
+
+def use_index_lookups(plan: P.Plan, catalog: IndexCatalog) -> P.Plan:
+    """Give a join of a kind where only right rows matching a left key matter (inner, left, semi,
+    anti) an IndexScan of its right table by one of the equality keys, when that key is a
+    column with a one-column index (not partial); the right scan's filter goes with it."""
+    for name, value in list(vars(plan).items()):
+        if isinstance(value, P.Plan):
+            setattr(plan, name, use_index_lookups(value, catalog))
+    if not isinstance(plan, P.Join) or plan.kind not in ("inner", "left", "semi", "anti") or plan.lateral:
+        return plan
+    scan = plan.right
+    if not isinstance(scan, P.TableScan) or scan.lock_mode or scan.with_rowids:
+        return plan
+    left_keys, right_keys, _ = split_equi_keys(plan.condition, len(plan.left.columns))
+    indexes = [i for i in catalog.indexes_of(scan.rel_oid) if len(i.index_columns) == 1 and not i.predicate_column]
+    for left_key, right_key in zip(left_keys, right_keys):
+        if not (isinstance(right_key, ColumnRef) and _index_comparable(right_key.type.pg, left_key.type.pg)):
+            continue
+        attnum = scan.attnums[right_key.index]
+        index = next((i for i in sorted(indexes, key=lambda i: not i.unique) if i.index_columns == (attnum,)), None)
+        if index is not None:
+            plan.index_lookup = (left_key, P.IndexScan(
+                scan.rel_oid, scan.table_name, index.oid, index.name, scan.attnums, scan.columns, filter=scan.filter,
+                via_view=scan.via_view, estimated_rows=scan.estimated_rows))
+            break
+    return plan
 
 
 # -- index order for ORDER BY ... LIMIT -------------------------------------------------------------

@@ -65,3 +65,38 @@ def test_order_by_with_limit_sees_uncommitted_writes(sql):
     sql.check("SELECT id FROM ix ORDER BY id LIMIT 1 FOR UPDATE", [("0",)], ordered=True)
     sql.setup("ROLLBACK")
     sql.check("SELECT id FROM ix ORDER BY id LIMIT 1", [("1",)], ordered=True)
+
+
+def _orders(sql) -> None:
+    _table(sql)
+    sql.setup("""
+        CREATE TABLE od (oid int PRIMARY KEY, ix_id bigint, qty int);
+        INSERT INTO od VALUES (1, 1, 10), (2, 1, 20), (3, 3, 30), (4, NULL, 40), (5, 2999, 50), (6, 9999, 60)
+    """)
+
+
+def test_joins_read_the_right_table_by_the_left_keys(sql):
+    _orders(sql)
+    sql.check("SELECT o.oid, i.v FROM od o JOIN ix i ON i.id = o.ix_id",
+              [("1", "v1"), ("2", "v1"), ("5", "updated")])
+    sql.check("SELECT o.oid, i.v FROM od o LEFT JOIN ix i ON i.id = o.ix_id",
+              [("1", "v1"), ("2", "v1"), ("3", None), ("4", None), ("5", "updated"), ("6", None)])
+    sql.check("SELECT o.oid FROM od o JOIN ix i ON i.id = o.ix_id AND i.g = 1", [("1",), ("2",)])
+    sql.check("SELECT o.oid FROM od o JOIN ix i ON i.id = o.ix_id WHERE i.v <> 'v1'", [("5",)])
+    sql.check("SELECT o.oid FROM od o WHERE EXISTS (SELECT 1 FROM ix i WHERE i.id = o.ix_id)",
+              [("1",), ("2",), ("5",)])
+    sql.check("SELECT o.oid FROM od o WHERE NOT EXISTS (SELECT 1 FROM ix i WHERE i.id = o.ix_id)",
+              [("3",), ("4",), ("6",)])
+    sql.check("SELECT o.oid, (SELECT v FROM ix i WHERE i.id = o.ix_id + 1) FROM od o",
+              [("1", "updated"), ("2", "updated"), ("3", "v4"), ("4", None), ("5", "v3000"), ("6", None)])
+    sql.check("SELECT o.oid, x.n FROM od o, LATERAL (SELECT n FROM ix i WHERE i.g = o.oid ORDER BY i.id LIMIT 1) x",
+              [("1", "1"), ("2", "2"), ("3", None), ("4", "4"), ("5", None), ("6", "6")])
+
+
+def test_joins_by_index_see_uncommitted_writes(sql):
+    _orders(sql)
+    sql.setup("BEGIN; DELETE FROM ix WHERE id = 1; INSERT INTO ix VALUES (9999, 0, 'new', 0)")
+    sql.check("SELECT o.oid, i.v FROM od o JOIN ix i ON i.id = o.ix_id", [("5", "updated"), ("6", "new")])
+    sql.setup("ROLLBACK")
+    sql.check("SELECT o.oid, i.v FROM od o JOIN ix i ON i.id = o.ix_id",
+              [("1", "v1"), ("2", "v1"), ("5", "updated")])
