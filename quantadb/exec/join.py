@@ -24,11 +24,15 @@ LOOKUP_FRACTION = 64  # an index lookup of the right table pays off below one le
 
 
 def run_join(plan: P.Join, ctx: EvalContext, run: Callable, run_all: Callable) -> Iterator[Batch]:
-    left = run_all(plan.left, ctx)
-    if plan.lateral:
-        yield _lateral(plan, left, ctx, run_all)
-        return
-    right = run_all(_right_source(plan, left, ctx), ctx)
+    if plan.index_lookup is not None and plan.index_lookup[0] == "left":
+        right = run_all(plan.right, ctx)
+        left = run_all(_looked_up(plan.left, plan.index_lookup, right, ctx), ctx)
+    else:
+        left = run_all(plan.left, ctx)
+        if plan.lateral:
+            yield _lateral(plan, left, ctx, run_all)
+            return
+        right = run_all(_looked_up(plan.right, plan.index_lookup, left, ctx), ctx)
     nleft = len(plan.left.columns)
     left_keys, right_keys, residual = split_equi_keys(plan.condition, nleft)
     if left_keys and plan.kind != "cross":
@@ -39,19 +43,20 @@ def run_join(plan: P.Join, ctx: EvalContext, run: Callable, run_all: Callable) -
     yield from _emit(plan, left, right, li, ri, residual, ctx)
 
 
-def _right_source(plan: P.Join, left: Batch, ctx: EvalContext) -> P.Plan:
-    """The right side to run: its index lookup with the left side's distinct keys when they are
-    few against the table's rows (optimizer.use_index_lookups), else the plan as bound."""
-    if plan.index_lookup is None or left.length * LOOKUP_FRACTION > ctx.services.store.table(
-            plan.index_lookup[1].rel_oid).live_estimate:
-        return plan.right
-    key, lookup = plan.index_lookup
-    values = column_values(evaluate(key, left, ctx))
+def _looked_up(side: P.Plan, lookup: tuple | None, other: Batch, ctx: EvalContext) -> P.Plan:
+    """The join side to run: its index lookup (optimizer.use_index_lookups) with the other side's
+    distinct keys when they are few against the table's rows, else the side as bound."""
+    if lookup is None:
+        return side
+    _, key, scan = lookup
+    if other.length * LOOKUP_FRACTION > ctx.services.store.table(scan.rel_oid).live_estimate:
+        return side
+    values = column_values(evaluate(key, other, ctx))
     try:
         values = list(dict.fromkeys(values))
     except TypeError:  # unhashable values (none an index of these types holds): every one
         pass
-    return replace(lookup, any_of=Const(values, SqlType(R.array_of(key.type.pg))))
+    return replace(scan, any_of=Const(values, SqlType(R.array_of(key.type.pg))))
 
 
 def _hash_pairs(left: Batch, right: Batch, left_keys, right_keys, ctx) -> tuple[np.ndarray, np.ndarray]:

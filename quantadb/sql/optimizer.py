@@ -389,30 +389,43 @@ def _listed_keys(c: Expr, scan: P.TableScan) -> tuple[int, Expr] | None:
 # -- index lookups for joins ------------------------------------------------------------------------
 
 def use_index_lookups(plan: P.Plan, catalog: IndexCatalog) -> P.Plan:
-    """Give a join of a kind where only right rows matching a left key matter (inner, left, semi,
-    anti) an IndexScan of its right table by one of the equality keys, when that key is a
-    column with a one-column index (not partial); the right scan's filter goes with it."""
+    """Give a join an IndexScan of one side's table by an equality key, read with the other
+    side's keys: of the right side, for a join where only right rows matching a left key matter
+    (inner, left, semi, anti); else of the left side of an inner join (then the right side runs
+    first). The key must be a column with a one-column index (not partial); the scan's filter
+    goes with it."""
     for name, value in list(vars(plan).items()):
         if isinstance(value, P.Plan):
             setattr(plan, name, use_index_lookups(value, catalog))
     if not isinstance(plan, P.Join) or plan.kind not in ("inner", "left", "semi", "anti") or plan.lateral:
         return plan
-    scan = plan.right
-    if not isinstance(scan, P.TableScan) or scan.lock_mode or scan.with_rowids:
-        return plan
     left_keys, right_keys, _ = split_equi_keys(plan.condition, len(plan.left.columns))
-    indexes = [i for i in catalog.indexes_of(scan.rel_oid) if len(i.index_columns) == 1 and not i.predicate_column]
-    for left_key, right_key in zip(left_keys, right_keys):
-        if not (isinstance(right_key, ColumnRef) and _index_comparable(right_key.type.pg, left_key.type.pg)):
-            continue
-        attnum = scan.attnums[right_key.index]
-        index = next((i for i in sorted(indexes, key=lambda i: not i.unique) if i.index_columns == (attnum,)), None)
-        if index is not None:
-            plan.index_lookup = (left_key, P.IndexScan(
-                scan.rel_oid, scan.table_name, index.oid, index.name, scan.attnums, scan.columns, filter=scan.filter,
-                via_view=scan.via_view, estimated_rows=scan.estimated_rows))
-            break
+    keys = list(zip(left_keys, right_keys))
+    found = []  # the bigger table is the one to look up: the other side runs first
+    for side, scan, pairs in (("right", plan.right, [(r, k) for k, r in keys]),
+                              ("left", plan.left if plan.kind == "inner" else None, keys)):
+        for own, other in pairs:
+            lookup = _lookup_scan(scan, own, other, catalog)
+            if lookup is not None:
+                found.append((scan.estimated_rows, side == "right", (side, other, lookup)))
+                break
+    if found:
+        plan.index_lookup = max(found, key=lambda f: f[:2])[2]
     return plan
+
+
+def _lookup_scan(scan: P.Plan | None, own: Expr, other: Expr, catalog: IndexCatalog) -> P.IndexScan | None:
+    """An IndexScan of `scan`'s table by the column `own`, to be given the values of `other`."""
+    if not isinstance(scan, P.TableScan) or scan.lock_mode or scan.with_rowids or not isinstance(own, ColumnRef) \
+            or not _index_comparable(own.type.pg, other.type.pg):
+        return None
+    attnum = scan.attnums[own.index]
+    index = next((i for i in sorted(catalog.indexes_of(scan.rel_oid), key=lambda i: not i.unique)
+                  if i.index_columns == (attnum,) and not i.predicate_column), None)
+    if index is None:
+        return None
+    return P.IndexScan(scan.rel_oid, scan.table_name, index.oid, index.name, scan.attnums, scan.columns,
+                       filter=scan.filter, via_view=scan.via_view, estimated_rows=scan.estimated_rows)
 
 
 # -- index order for ORDER BY ... LIMIT -------------------------------------------------------------

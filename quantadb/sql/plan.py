@@ -180,9 +180,9 @@ class Join(Plan):
     right_keys: list[Expr] = field(default_factory=list)
     condition: Expr | None = None
     lateral: bool = False  # the right side is re-run for each left row (its OuterRefs see left columns)
-    # (left key, IndexScan of the right table by that key's list): read instead of `right` when
-    # the left side has few distinct keys (optimizer.use_index_lookups, exec/join.py)
-    index_lookup: tuple[Expr, "IndexScan"] | None = None
+    # ("right" | "left", the other side's key, IndexScan of that side's table by a list of keys):
+    # read instead of the side when the other side has few distinct keys (optimizer.use_index_lookups)
+    index_lookup: tuple[str, Expr, "IndexScan"] | None = None
 
     def children(self) -> list[Plan]:
         return [self.left, self.right]

@@ -193,6 +193,7 @@ def test_lists_of_keys_and_order_by_limit_use_the_index(conn, query, rows, scans
 
 @pytest.mark.parametrize("query", [
     "SELECT s.k, b.v FROM {small} s JOIN {big} b ON b.id = s.k",
+    "SELECT s.k, b.v FROM {big} b JOIN {small} s ON b.id = s.k",
     "SELECT s.k FROM {small} s WHERE EXISTS (SELECT 1 FROM {big} b WHERE b.id = s.k * 2)",
     "SELECT s.k, (SELECT v FROM {big} b WHERE b.id = s.k + 1) FROM {small} s",
 ])

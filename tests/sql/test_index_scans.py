@@ -82,6 +82,10 @@ def test_joins_read_the_right_table_by_the_left_keys(sql):
     sql.check("SELECT o.oid, i.v FROM od o LEFT JOIN ix i ON i.id = o.ix_id",
               [("1", "v1"), ("2", "v1"), ("3", None), ("4", None), ("5", "updated"), ("6", None)])
     sql.check("SELECT o.oid FROM od o JOIN ix i ON i.id = o.ix_id AND i.g = 1", [("1",), ("2",)])
+    sql.check("SELECT i.v, o.oid FROM ix i JOIN od o ON i.id = o.ix_id",  # the big table on the left
+              [("v1", "1"), ("v1", "2"), ("updated", "5")])
+    sql.check("SELECT i.id, o.oid FROM ix i LEFT JOIN od o ON i.id = o.ix_id WHERE i.id < 3",
+              [("1", "1"), ("1", "2"), ("2", None)])
     sql.check("SELECT o.oid FROM od o JOIN ix i ON i.id = o.ix_id WHERE i.v <> 'v1'", [("5",)])
     sql.check("SELECT o.oid FROM od o WHERE EXISTS (SELECT 1 FROM ix i WHERE i.id = o.ix_id)",
               [("1",), ("2",), ("5",)])
