@@ -365,14 +365,10 @@ def use_indexes(plan: P.Plan, catalog: IndexCatalog, expressions: IndexExpressio
 
 
 def _listed_keys(c: Expr, scan: P.TableScan) -> tuple[int, Expr] | None:
-    """(attnum, array of keys) of `column IN (values)` or `column = ANY(array)`, the values pinned
-    (see _pinned_value) and of a type the column's index takes; None for anything else."""
-    if isinstance(c, InList) and not c.negated:
-        column, items = c.arg, c.items
-        if not (isinstance(column, ColumnRef) and all(_pinned_value(i) for i in items)):
-            return None
-        keys: Expr = ArrayExpr(items, SqlType(R.array_of(column.type.pg)))
-    elif isinstance(c, QuantifiedCompare) and not c.all and c.op_impl.endswith("eq"):
+    """(attnum, array of keys) of `column IN (values)`, `column = ANY(array)` or an OR of
+    `column = value` and IN lists on one column, the values pinned (see _pinned_value) and of a
+    type the column's index takes; None for anything else."""
+    if isinstance(c, QuantifiedCompare) and not c.all and c.op_impl.endswith("eq"):
         column, keys = c.arg, c.array
         if not (isinstance(column, ColumnRef) and _pinned_value(keys)):
             return None
@@ -380,10 +376,32 @@ def _listed_keys(c: Expr, scan: P.TableScan) -> tuple[int, Expr] | None:
         if element is None or not _index_comparable(column.type.pg, element):
             return None
     else:
-        return None
+        listed = _key_items(c)
+        if listed is None:
+            return None
+        column, items = listed
+        keys = ArrayExpr(items, SqlType(R.array_of(column.type.pg)))
     if column.type.pg.elem_oid:  # an array column: its keys are arrays, not the elements
         return None
     return scan.attnums[column.index], keys
+
+
+def _key_items(c: Expr) -> tuple[ColumnRef, list[Expr]] | None:
+    """(column, values) of `column IN (values)`, `column = value`, or an OR of them on one column."""
+    if isinstance(c, InList) and not c.negated and isinstance(c.arg, ColumnRef) and all(map(_pinned_value, c.items)):
+        return c.arg, list(c.items)
+    if isinstance(c, Call) and c.name == "=" and len(c.args) == 2:
+        for column, value in (c.args, reversed(c.args)):
+            if isinstance(column, ColumnRef) and _pinned_value(value) and \
+                    _index_comparable(column.type.pg, value.type.pg):
+                return column, [value]
+        return None
+    if isinstance(c, BoolOp) and c.op == "or":
+        parts = [_key_items(a) for a in c.args]
+        if any(p is None for p in parts) or len({p[0].index for p in parts}) != 1:
+            return None
+        return parts[0][0], [v for p in parts for v in p[1]]
+    return None
 
 
 # -- index lookups for joins ------------------------------------------------------------------------

@@ -177,6 +177,7 @@ def test_a_simple_query_uses_the_partial_index_its_literal_implies(conn):
 @pytest.mark.parametrize("query, rows, scans", [  # PostgreSQL 15 counts a scan per key of a list
     ("SELECT id FROM {} WHERE id IN (3, 4, 300000)", [(3,), (4,)], 3),
     ("SELECT id FROM {} WHERE id = ANY(%s)", [(5,), (6,)], 2),
+    ("SELECT id FROM {} WHERE id = 7 OR id = 8", [(7,), (8,)], 2),
     ("SELECT id FROM {} ORDER BY id DESC LIMIT 2", [(20000,), (19999,)], 1),
 ])
 def test_lists_of_keys_and_order_by_limit_use_the_index(conn, query, rows, scans):

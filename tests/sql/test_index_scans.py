@@ -28,6 +28,9 @@ def test_lists_of_keys(sql):
     sql.check("SELECT count(*) FROM ix WHERE g IN (1, 2)", [("857",)])
     sql.check("SELECT id FROM ix WHERE id NOT IN (1, 2) AND id < 5", [("4",)])
     sql.check("SELECT id FROM ix WHERE n = ANY(ARRAY[1, 5, NULL])", [("1",)])
+    sql.check("SELECT id FROM ix WHERE id = 1 OR id = 4 OR id IN (6, 3) OR 7 = id", [("1",), ("4",), ("6",), ("7",)])
+    sql.check("SELECT id FROM ix WHERE (id = 1 OR id = NULL) AND v = 'v1'", [("1",)])
+    sql.check("SELECT count(*) FROM ix WHERE id = 1 OR g = 2", [("429",)])
 
 
 def test_lists_of_keys_see_uncommitted_writes_and_lock(sql):
