@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from quantadb.sql.expr import AggRef, Call, Expr, OuterRef, walk
+from quantadb.sql.joins import split_equi_keys
 from quantadb.types.registry import SqlType
 
 
@@ -29,6 +30,9 @@ class Plan:
 
     def children(self) -> list["Plan"]:
         return []
+
+    def explained_children(self) -> list["Plan"]:
+        return self.children()
 
     def label(self) -> str:
         return type(self).__name__
@@ -188,9 +192,20 @@ class Join(Plan):
         return [self.left, self.right]
 
     def label(self) -> str:
-        method = "Hash" if self.left_keys else "Nested Loop"
+        """As PostgreSQL names joins: "Hash Join", "Hash Left Join", "Nested Loop", "Nested Loop Left Join"."""
         kind = {"inner": "", "cross": ""}.get(self.kind, self.kind.capitalize() + " ")
-        return f"{method} {kind}Join".replace("Nested Loop ", "Nested Loop " if kind else "Nested Loop")
+        hashed = self.index_lookup is None and self.kind != "cross" and \
+            split_equi_keys(self.condition, len(self.left.columns))[0]
+        if hashed:
+            return f"Hash {kind}Join"
+        return f"Nested Loop {kind}Join" if kind else "Nested Loop"
+
+    def explained_children(self) -> list[Plan]:
+        """The children EXPLAIN shows: an index lookup in place of the side it reads."""
+        if self.index_lookup is None:
+            return self.children()
+        side, _, scan = self.index_lookup
+        return [scan, self.right] if side == "left" else [self.left, scan]
 
 
 @dataclass(eq=False)
@@ -388,7 +403,7 @@ def explain_lines(plan: Plan, analyze: dict | None = None, indent: int = 0) -> l
         rows, ms = analyze[id(plan)]
         line += f" (actual time={ms:.3f} rows={rows} loops=1)"
     lines = [line]
-    for child in plan.children():
+    for child in plan.explained_children():
         lines.extend(explain_lines(child, analyze, indent + 1))
     return lines
 
