@@ -354,14 +354,40 @@ def use_indexes(plan: P.Plan, catalog: IndexCatalog, expressions: IndexExpressio
             elif cmp[1] in ("<", "<=") and high is None:
                 high, high_incl = cmp[2], cmp[1] == "<="
                 used.add(id(c))
-        if low is None and high is None:
-            continue
+        if low is None and high is None:  # `col LIKE 'abc%'`: the range of strings starting with abc
+            prefix = next((p for p in (_like_prefix(c, plan, attnum) for c in parts) if p), None)
+            if prefix is None:
+                continue
+            low, high, high_incl = Const(prefix[0], prefix[2]), Const(prefix[1], prefix[2]), False
+            # the LIKE stays in the filter: the range holds more than it matches
         rest = [c for c in parts if id(c) not in used]
         return P.IndexScan(plan.rel_oid, plan.table_name, index.oid, index.name, plan.attnums, plan.columns,
                            low=low, high=high, low_inclusive=low_incl, high_inclusive=high_incl,
                            filter=conjoin(rest), with_rowids=plan.with_rowids, lock_mode=plan.lock_mode,
                            via_view=plan.via_view, estimated_rows=max(plan.estimated_rows / 4, 1))
     return plan
+
+
+def _like_prefix(c: Expr, scan: P.TableScan, attnum: int) -> tuple[str, str, SqlType] | None:
+    """For `column LIKE 'abc%...'` on `attnum` (text or varchar): the strings from 'abc' up to,
+    not including, 'abd' hold every match, in the C collation the server has (code point order,
+    which the index keeps); None for another condition or a pattern without a fixed prefix."""
+    if not (isinstance(c, Call) and c.name == "~~" and len(c.args) == 2):
+        return None
+    column, pattern = c.args
+    if not (isinstance(column, ColumnRef) and scan.attnums[column.index] == attnum
+            and column.type.pg in (R.TEXT, R.VARCHAR) and isinstance(pattern, Const) and isinstance(pattern.value, str)):
+        return None
+    prefix = []
+    chars = iter(pattern.value)
+    for ch in chars:
+        if ch in "%_":
+            break
+        prefix.append(next(chars, "") if ch == "\\" else ch)  # LIKE's default escape
+    if not prefix or not prefix[-1] or ord(prefix[-1]) >= 0x10FFFF:
+        return None
+    low = "".join(prefix)
+    return low, low[:-1] + chr(ord(low[-1]) + 1), column.type
 
 
 def _listed_keys(c: Expr, scan: P.TableScan) -> tuple[int, Expr] | None:

@@ -213,3 +213,16 @@ def test_joins_and_correlated_subqueries_read_by_index(conn, query):
         eventually(conn, lambda: index_counts(conn, f"{big}_pkey")[0], lambda got: got >= 1)
     finally:
         conn.execute(f"DROP TABLE {big}, {small}")
+
+
+def test_a_like_prefix_reads_a_range_of_the_index(conn):
+    name = f"st_{uuid.uuid4().hex[:8]}"
+    conn.execute(f"CREATE TABLE {name} (w text)")
+    conn.execute(f"INSERT INTO {name} SELECT 'w' || g FROM generate_series(1, 20000) g")
+    conn.execute(f"CREATE INDEX {name}_w ON {name} (w)")
+    conn.execute(f"ANALYZE {name}")
+    try:
+        assert conn.execute(f"SELECT count(*) FROM {name} WHERE w LIKE 'w19999%'").fetchone() == (1,)
+        eventually(conn, lambda: index_counts(conn, f"{name}_w")[0], 1)
+    finally:
+        conn.execute(f"DROP TABLE {name}")

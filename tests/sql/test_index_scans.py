@@ -107,3 +107,24 @@ def test_joins_by_index_see_uncommitted_writes(sql):
     sql.setup("ROLLBACK")
     sql.check("SELECT o.oid, i.v FROM od o JOIN ix i ON i.id = o.ix_id",
               [("1", "v1"), ("2", "v1"), ("5", "updated")])
+
+
+def test_like_with_a_fixed_prefix(sql):
+    sql.setup("""
+        CREATE TABLE words (w text, vc varchar(20));
+        CREATE INDEX words_w ON words (w);
+        CREATE INDEX words_vc ON words (vc);
+        INSERT INTO words SELECT x, x FROM unnest(ARRAY['abc', 'abcd', 'abd', 'ab', 'ab%c', 'ab_c', 'Abc', 'äbc',
+            'äb', 'b', 'a\\bc', '']) x;
+        INSERT INTO words SELECT 'zz' || g, 'zz' || g FROM generate_series(1, 2000) g
+    """)
+    sql.check("SELECT w FROM words WHERE w LIKE 'abc%'", [("abc",), ("abcd",)])
+    sql.check("SELECT w FROM words WHERE w LIKE 'ab_'", [("abc",), ("abd",)])
+    sql.check("SELECT w FROM words WHERE w LIKE 'ab\\%%'", [("ab%c",)])
+    sql.check("SELECT w FROM words WHERE w LIKE 'ab\\_c'", [("ab_c",)])
+    sql.check("SELECT w FROM words WHERE w LIKE 'äb%'", [("äbc",), ("äb",)])
+    sql.check("SELECT w FROM words WHERE w LIKE 'ab'", [("ab",)])
+    sql.check("SELECT count(*) FROM words WHERE w LIKE '%'", [("2012",)])
+    sql.check("SELECT w FROM words WHERE w LIKE 'a\\\\b%'", [("a\\bc",)])
+    sql.check("SELECT vc FROM words WHERE vc LIKE 'zz2000%' AND vc <> 'zz1'", [("zz2000",)])
+    sql.check("SELECT w FROM words WHERE w NOT LIKE 'zz%' AND w LIKE 'a%' AND w > 'abc'", [("abcd",), ("abd",)])
