@@ -487,9 +487,11 @@ def use_index_order(plan: P.Plan, catalog: IndexCatalog) -> P.Plan:
 
 def _ordered_source(sort: P.Sort, catalog: IndexCatalog) -> P.Plan | None:
     """The Sort's input read in its first key's order through a btree index, or None. The key
-    must be a NOT NULL column (an index holds no NULLs), passed up through Projects as is; later
-    keys only break ties, so they may stay unsorted only when the index is unique."""
-    key, descending, _ = sort.keys[0]
+    must be a column passed up through Projects as is; later keys only break ties, so they may
+    stay unsorted only when the index is unique and the column NOT NULL. An index holds no
+    NULLs: a nullable column's rows with NULL come from a scan for them, after the index's rows
+    (NULLS LAST: read only if the LIMIT still wants rows) or before them (NULLS FIRST)."""
+    key, descending, nulls_first = sort.keys[0]
     if not isinstance(key, ColumnRef):
         return None
     chain, node, position = [], sort.child, key.index
@@ -504,7 +506,7 @@ def _ordered_source(sort: P.Sort, catalog: IndexCatalog) -> P.Plan | None:
     attnum = node.attnums[position]
     table = catalog.relation(node.rel_oid)
     column = table and next((c for c in table.columns if c.attnum == attnum), None)
-    if column is None or not column.not_null:
+    if column is None or (not column.not_null and len(sort.keys) > 1):
         return None
     index = next((i for i in catalog.indexes_of(node.rel_oid) if i.method == "btree" and i.index_columns == (attnum,)
                   and not i.predicate_column and (i.unique or len(sort.keys) == 1)), None)
@@ -520,6 +522,13 @@ def _ordered_source(sort: P.Sort, catalog: IndexCatalog) -> P.Plan | None:
         scan = P.IndexScan(node.rel_oid, node.table_name, index.oid, index.name, node.attnums, node.columns,
                            ordered=direction, filter=node.filter, lock_mode=node.lock_mode, via_view=node.via_view,
                            estimated_rows=node.estimated_rows)
+        if not column.not_null:  # (a range scan of the column above holds no NULL)
+            is_null = NullTest(ColumnRef(position, column.type), False, SqlType(R.BOOL))
+            nulls = P.TableScan(node.rel_oid, node.table_name, node.attnums, node.columns,
+                                filter=conjoin([is_null, *(conjuncts(node.filter) if node.filter else [])]),
+                                lock_mode=node.lock_mode, via_view=node.via_view, estimated_rows=1)
+            parts = [nulls, scan] if nulls_first else [scan, nulls]
+            scan = P.SetOp("union", True, *parts, node.columns, estimated_rows=node.estimated_rows)
     if chain:
         chain[-1].child = scan
         return sort.child

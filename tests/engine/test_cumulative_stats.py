@@ -179,15 +179,18 @@ def test_a_simple_query_uses_the_partial_index_its_literal_implies(conn):
     ("SELECT id FROM {} WHERE id = ANY(%s)", [(5,), (6,)], 2),
     ("SELECT id FROM {} WHERE id = 7 OR id = 8", [(7,), (8,)], 2),
     ("SELECT id FROM {} ORDER BY id DESC LIMIT 2", [(20000,), (19999,)], 1),
+    ("SELECT id FROM {} ORDER BY v LIMIT 2", [(1,), (2,)], 1),  # v is nullable: its NULLs would come last
 ])
 def test_lists_of_keys_and_order_by_limit_use_the_index(conn, query, rows, scans):
     name = f"st_{uuid.uuid4().hex[:8]}"
     conn.execute(f"CREATE TABLE {name} (id int PRIMARY KEY, v int)")
     conn.execute(f"INSERT INTO {name} SELECT g, g FROM generate_series(1, 20000) g")
+    conn.execute(f"CREATE INDEX {name}_v ON {name} (v)")
     conn.execute(f"ANALYZE {name}")
     try:
         assert conn.execute(query.format(name), [[5, 6]] if "%s" in query else None).fetchall() == rows
-        eventually(conn, lambda: index_counts(conn, f"{name}_pkey")[0], scans)
+        index = f"{name}_v" if "ORDER BY v" in query else f"{name}_pkey"
+        eventually(conn, lambda: index_counts(conn, index)[0], scans)
     finally:
         conn.execute(f"DROP TABLE {name}")
 

@@ -58,6 +58,12 @@ def test_order_by_an_indexed_column_with_limit(sql):
     # a nullable column: NULLs sort last ascending, first descending (the index holds none)
     sql.check("SELECT n FROM ix ORDER BY n DESC LIMIT 2", [(None,), (None,)], ordered=True)
     sql.check("SELECT id FROM ix WHERE n IS NULL ORDER BY n, id LIMIT 2", [("5",), ("10",)], ordered=True)
+    sql.check("SELECT n FROM ix WHERE id > 2990 ORDER BY n DESC NULLS LAST LIMIT 3", [("2999",), ("2997",),
+                                                                                       ("2996",)], ordered=True)
+    sql.check("SELECT n FROM ix WHERE id < 12 ORDER BY n LIMIT 3 OFFSET 7", [("11",), (None,), (None,)], ordered=True)
+    sql.check("SELECT n FROM ix WHERE id > 2990 ORDER BY n NULLS FIRST LIMIT 3", [(None,), (None,), ("2991",)],
+              ordered=True)
+    sql.check("SELECT count(*) FROM (SELECT n FROM ix ORDER BY n DESC LIMIT 1000) s WHERE n IS NULL", [("600",)])
 
 
 def test_order_by_with_limit_sees_uncommitted_writes(sql):
