@@ -119,6 +119,7 @@ class Session(TransactionBlocks, SessionIdentity):
         self._templates: dict[str, tuple[Prepared, tuple[int, int]]] = {}
         self.advisory_locks: dict[int, int] = {}
         self.pgstat = PendingStats(database_oid)  # this transaction's counts (pgstat.py)
+        self._dropping_temp: tuple[threading.Event, threading.Thread] | None = None  # at its end (close)
 
     # -- reported state -----------------------------------------------------------------------
 
@@ -369,13 +370,21 @@ class Session(TransactionBlocks, SessionIdentity):
             self.on_terminate()
 
     def close(self) -> None:
+        if self._dropping_temp is not None:  # closed again (the database's shutdown): give the drop up
+            cancel, thread = self._dropping_temp
+            cancel.set()
+            thread.join(30)
+            return
         if self.state.txn is not None:
             self.store.abort(self.state.txn)
             self.db.pgstat.transaction_ended(self.pgstat, committed=False)
         self.state = TxnState()
-        temp.drop_temp_schema(self)
         self.prepared.clear()
         self.portals.clear()
+        # as PostgreSQL's backend, the session stays listed until its temporary tables are gone
+        self._dropping_temp = temp.drop_temp_schema(self, self._closed)
+
+    def _closed(self) -> None:
         self.db.release_advisory_locks(self)
         self.db.sessions.pop(self.pid, None)
         self.store.relation_locks.statements.discard(self._statement_locks)
@@ -465,7 +474,7 @@ class Session(TransactionBlocks, SessionIdentity):
     def _run_with_retries(self, portal: Portal, inline: bool) -> Result:
         stmt = portal.prepared.stmt
         if stmt.is_transaction_control:
-            return S.run_transaction_control(self, stmt)
+            return S.run_transaction_control(self, stmt, inline)
         if self.state.txn is None and stmt.utility is None and not self.state.block and \
                 self._txn_defaults_now()[1] not in REPEATABLE_READ_LEVELS:
             # The first statement of an implicit READ COMMITTED transaction: if it cannot write (a
@@ -577,13 +586,17 @@ class Session(TransactionBlocks, SessionIdentity):
                 self.state.started_us = 0
                 self.db.pgstat.transaction_ended(self.pgstat, not failed)
             return None
+        if self.temp_on_commit and not failed:
+            waiting = temp.lock_on_commit(self, txn)
+            if waiting is not None:  # not on the event loop: the client waits for the commit
+                return temp.commit_after_wait(self, txn, waiting)
         self.state = TxnState()
         if failed:
             self.store.abort(txn)
             self.transaction_ended(committed=False)
             return None
         if self.temp_on_commit:
-            temp.before_commit(self, txn)
+            temp.run_on_commit(self, txn)
         self.transaction_ended(committed=True)
         return self.store.commit(txn)
 

@@ -361,13 +361,13 @@ def _execute(session: "Session", portal: "Portal", inline: bool, bound: Bound | 
     return Result(tag=f"SELECT {batch.length}", columns=bound.columns, batches=[batch])
 
 
-def run_transaction_control(session: "Session", stmt: Statement) -> Result:
+def run_transaction_control(session: "Session", stmt: Statement, inline: bool) -> Result:
     u = stmt.utility
     if u.kind == "begin":
         session.begin_block(u.isolation, u.read_only)
         return Result(tag="BEGIN" if not stmt.keyword == "start" else "START TRANSACTION")
     if u.kind == "commit":
-        return session.commit_block()
+        return session.commit_block(inline)
     if u.kind == "rollback":
         return session.rollback_block()
     if u.kind == "savepoint":

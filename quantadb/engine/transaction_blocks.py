@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from quantadb.engine.ddl import temp
-from quantadb.engine.results import Result
+from quantadb.engine.results import Result, RunInWorker
 from quantadb.errors import (ActiveSqlTransaction, InFailedSqlTransaction, InvalidSavepointSpecification,
                              NoActiveSqlTransaction)
 from quantadb.storage.txn import Txn
@@ -29,7 +29,7 @@ class TxnState:
 
 class TransactionBlocks:
     """Session's transaction control (it provides state, store, settings, db, notice,
-    temp_on_commit, _ensure_txn and _drop_cursors)."""
+    temp_on_commit, wait_for, _ensure_txn and _drop_cursors)."""
 
     def begin_block(self, isolation: str | None, read_only: bool | None) -> None:
         if self.state.block:
@@ -48,12 +48,14 @@ class TransactionBlocks:
         self.settings.set_config_option("transaction_isolation", txn.isolation)
         self.settings.set_config_option("transaction_read_only", "on" if txn.read_only else "off")
 
-    def commit_block(self) -> Result:
+    def commit_block(self, inline: bool) -> Result:
         if not self.state.block:
             self.notice("there is no transaction in progress", "25P01", "WARNING")
             return Result(tag="COMMIT")
         failed = self.state.failed
         txn = self.state.txn
+        if self.temp_on_commit and not failed:
+            self._lock_on_commit(txn, inline)
         self.state = TxnState()
         self._drop_cursors()
         if failed:
@@ -62,9 +64,21 @@ class TransactionBlocks:
             self.transaction_ended(committed=False)
             return Result(tag="ROLLBACK")
         if self.temp_on_commit:
-            temp.before_commit(self, txn)
+            temp.run_on_commit(self, txn)
         self.transaction_ended(committed=True)
         return Result(tag="COMMIT", durable=self.store.commit(txn))
+
+    def _lock_on_commit(self, txn: Txn, inline: bool) -> None:
+        """The locks of the ON COMMIT actions; a wait runs on a worker (the statement again then).
+        As in PostgreSQL, a commit that fails there ends the block rolled back."""
+        while (waiting := temp.lock_on_commit(self, txn)) is not None:
+            if inline:
+                raise RunInWorker()
+            try:
+                self.wait_for(txn, waiting)
+            except Exception:
+                self.rollback_block()
+                raise
 
     def rollback_block(self) -> Result:
         block = self.state.block
