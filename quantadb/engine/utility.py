@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from quantadb.engine.ddl.temp import TEMP_SCHEMA_PREFIX, discard_temp
-from quantadb.engine.locking import lock_relation
 from quantadb.engine.membership import member_roles
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
 from quantadb.engine.settings import SETTINGS
@@ -19,7 +18,8 @@ from quantadb.exec.columns import from_values
 from quantadb.sql import utility as U
 from quantadb.sql.plan import explain_lines
 from quantadb.sql.typenames import parse_type_name
-from quantadb.storage.locks import SHARE_UPDATE_EXCLUSIVE
+from quantadb.storage.locks import ACCESS_SHARE, SHARE_UPDATE_EXCLUSIVE
+from quantadb.storage.txn import WouldBlock
 from quantadb.types import registry as R
 from quantadb.types.column import Batch
 from quantadb.types.registry import SqlType
@@ -304,32 +304,64 @@ def _close(session: "Session", u: U.CloseStmt, portal, inline) -> Result:
 
 def _vacuum(session: "Session", u: U.VacuumStmt, portal, inline) -> Result:
     """VACUUM hands the tables to the maintenance thread, which compacts them as soon as no
-    statement runs (row ids change; see engine/maintenance.py), and returns once it has."""
+    statement runs (row ids change; see engine/maintenance.py), and returns once it has.
+
+    Locks as PostgreSQL's: a table named is looked up under AccessShare, let go at once; each
+    table processed is locked ShareUpdateExclusive and, outside a transaction block (VACUUM
+    always), let go once done with, as PostgreSQL's transaction per table does. Waits happen
+    here, on the worker, so what was done stays done."""
     if not u.analyze_only:
         session.require_no_block("VACUUM")
         if inline:
             raise RunInWorker()
     catalog = session.catalog()
-    oids = []
-    for parts in u.tables:
-        hit = catalog.resolve_relation(parts)
-        if hit is None or hit.relation is None:
-            raise UndefinedTable(f'relation "{".".join(parts)}" does not exist')
-        oids.append(hit.relation.oid)
-        lock_relation(session, hit.relation, SHARE_UPDATE_EXCLUSIVE)
-    if not u.tables:  # each table it processes, as PostgreSQL's (which locks one at a time, in a
-        # transaction per table); another session's temporary tables are skipped
-        for rel in catalog.relations():
-            if rel.kind in ("r", "m") and not _other_sessions_temp(session, catalog.namespace_name(rel.namespace)):
-                lock_relation(session, rel, SHARE_UPDATE_EXCLUSIVE)
-    if u.analyze_only:  # statistics are not kept: the lock and the names' checks are all it does
-        return Result(tag="ANALYZE")
-    done = session.db.maintenance.request_vacuum(oids or None)
+    if u.tables:
+        rels = []
+        for parts in u.tables:
+            hit = catalog.resolve_relation(parts)
+            if hit is None or hit.relation is None:
+                raise UndefinedTable(f'relation "{".".join(parts)}" does not exist')
+            _lock_waiting(session, hit.relation.oid, ACCESS_SHARE, inline, momentary=True)
+            rels.append(hit.relation)
+        # without dead rows to reclaim, a database-wide VACUUM leaves a table as it is
+        compact = {rel.oid for rel in rels}
+    else:  # another session's temporary tables are skipped
+        rels = [rel for rel in catalog.relations()
+                if rel.kind in ("r", "m") and not _other_sessions_temp(session, catalog.namespace_name(rel.namespace))]
+        compact = set(session.store.vacuum_candidates(min_dead=0, fraction=0.0))
+    txn = session.state.txn
+    for rel in rels:
+        held = txn.rel_locks.get(rel.oid, 0) >> SHARE_UPDATE_EXCLUSIVE & 1
+        _lock_waiting(session, rel.oid, SHARE_UPDATE_EXCLUSIVE, inline)
+        if not u.analyze_only and rel.oid in compact:  # statistics are not kept: ANALYZE only locks
+            _vacuum_table(session, rel.oid)
+        if not session.state.block and not held:
+            session.store.unlock_relation(txn, rel.oid, SHARE_UPDATE_EXCLUSIVE)
+    return Result(tag="ANALYZE" if u.analyze_only else "VACUUM")
+
+
+def _lock_waiting(session: "Session", oid: int, mode: int, inline: bool, momentary: bool = False) -> None:
+    """The lock, waited for here when not inline (else the statement runs again on a worker)."""
+    txn = session.state.txn
+    while True:
+        try:
+            session.store.lock_relation(txn, oid, mode, momentary=momentary)
+            return
+        except WouldBlock as block:
+            if inline:
+                raise
+            with session.db.gate.released():  # as any lock wait: autovacuum may run meanwhile
+                session.wait_for(txn, block.on)
+            if momentary:
+                return
+
+
+def _vacuum_table(session: "Session", oid: int) -> None:
+    done = session.db.maintenance.request_vacuum([oid])
     check = session.check_cancel_fn()
     with session.db.gate.released():  # the vacuum waits until no statement holds the gate
         while not done.wait(0.05):
             check()
-    return Result(tag="VACUUM")
 
 
 def _other_sessions_temp(session: "Session", namespace: str) -> bool:

@@ -74,10 +74,11 @@ class LockRequest:
     """A queued request; the waits-for graph (TxnManager.wait_for) asks it whether it can be
     granted now, whom it waits for, and on which condition to sleep."""
 
-    __slots__ = ("granted", "manager", "mode", "rel", "txn")
+    __slots__ = ("granted", "manager", "mode", "momentary", "rel", "txn")
 
-    def __init__(self, manager: RelationLocks, txn: Txn, rel: int, mode: int) -> None:
+    def __init__(self, manager: RelationLocks, txn: Txn, rel: int, mode: int, momentary: bool) -> None:
         self.manager, self.txn, self.rel, self.mode = manager, txn, rel, mode
+        self.momentary = momentary
         self.granted = False
 
     def granted_now(self) -> bool:
@@ -132,14 +133,17 @@ class RelationLocks:
         self.statements: set[StatementLocks] = set()  # one per session
 
     # -- acquiring -------------------------------------------------------------------------------
-    def acquire(self, txn: Txn, rel: int, mode: int, nowait: bool = False) -> bool:
+    def acquire(self, txn: Txn, rel: int, mode: int, nowait: bool = False, momentary: bool = False) -> bool:
         """Take the lock, or queue the request and raise WouldBlock(request); with nowait, return
-        False instead of queueing."""
+        False instead of queueing. A momentary lock is let go as soon as granted (PostgreSQL's
+        lock then unlock: a check that waits behind a conflicting lock and keeps nothing)."""
         held = txn.rel_locks.get(rel, 0)
         bit = 1 << mode
         if held & bit:
             return True
         if mode <= ROW_EXCLUSIVE:
+            if momentary and rel not in self.strong:  # granted and let go: none could see it
+                return True
             txn.rel_locks[rel] = held | bit  # publish first, then look for a strong mark (see above)
             if rel not in self.strong:
                 txn.lock_log.append((len(txn.frames) - 1, rel, mode, True))
@@ -156,7 +160,7 @@ class RelationLocks:
                 if queued.txn is txn and queued.mode == mode:  # an attempt that did not wait queued it
                     self._unmark(rel, mode)
                     raise WouldBlock(queued)
-            request = LockRequest(self, txn, rel, mode)
+            request = LockRequest(self, txn, rel, mode, momentary)
             if self._grantable(request, queue or ()):
                 self._grant(request)
                 return True
@@ -208,10 +212,13 @@ class RelationLocks:
         return bool(request.txn.rel_locks.get(request.rel)) or not self._waiters_ahead(request, queue)
 
     def _grant(self, request: LockRequest) -> None:
+        request.granted = True
+        if request.momentary:
+            self._unmark(request.rel, request.mode)
+            return
         txn = request.txn
         txn.rel_locks[request.rel] = txn.rel_locks.get(request.rel, 0) | (1 << request.mode)
         txn.lock_log.append((len(txn.frames) - 1, request.rel, request.mode, False))
-        request.granted = True
 
     def _try_grant(self, request: LockRequest) -> bool:
         """Caller holds the lock (a waiter's loop)."""
@@ -309,6 +316,20 @@ class RelationLocks:
         with self._lock:
             self._release(txn, log[cut:])
             del log[cut:]
+
+    def release(self, txn: Txn, rel: int, mode: int) -> None:
+        """Let one lock go before the transaction ends, as PostgreSQL's UnlockRelation: a lock
+        held for a moment (a check that must wait behind a conflicting lock but keeps nothing),
+        or VACUUM's on a table it is done with."""
+        log = txn.lock_log
+        for i in range(len(log) - 1, -1, -1):
+            if log[i][1] == rel and log[i][2] == mode:
+                entry = log.pop(i)
+                break
+        else:
+            return
+        with self._lock:
+            self._release(txn, [entry])
 
     def fold_into(self, txn: Txn, level: int) -> None:
         """RELEASE of the savepoint at `level`: what it took belongs to the enclosing level."""

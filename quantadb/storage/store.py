@@ -19,8 +19,10 @@ READ COMMITTED must re-run the statement, SqlErrors otherwise. Reads take no loc
     store.abort(txn); store.savepoint(txn) -> int; store.rollback_to(txn, token); store.release(txn, token)
     store.wait_for(txn, on, timeout_s, deadline=None)   on: WouldBlock.on; DeadlockDetected /
                                                     LockNotAvailable / QueryCanceled
-    store.lock_relation(txn, oid, mode, nowait=False) -> bool   relation locks (locks.py): WouldBlock
-                                                    when queued; False: NOWAIT and not free
+    store.lock_relation(txn, oid, mode, nowait=False, momentary=False) -> bool   relation locks
+                                                    (locks.py): WouldBlock when queued; False: NOWAIT
+                                                    and not free; momentary: let go once granted
+    store.unlock_relation(txn, oid, mode)           one of them before the transaction ends
     store.strongly_locked([(oid, mode)]); store.release_locks_after(txn, token)  (ROLLBACK TO a savepoint)
     store.relation_locks                            the lock manager (its locks(): pg_locks)
     store.blockers(txn) -> [Txn]                    whom txn waits for (pg_blocking_pids)
@@ -366,8 +368,11 @@ class Store(RowWrites, SchemaChanges, Sequences):
         self._state.txns.wait_for(txn, on, timeout_s, deadline)
 
     # -- relation locks (locks.py) ---------------------------------------------------------
-    def lock_relation(self, txn: Txn, rel_oid: int, mode: int, nowait: bool = False) -> bool:
-        return self.relation_locks.acquire(txn, rel_oid, mode, nowait)
+    def lock_relation(self, txn: Txn, rel_oid: int, mode: int, nowait: bool = False, momentary: bool = False) -> bool:
+        return self.relation_locks.acquire(txn, rel_oid, mode, nowait, momentary)
+
+    def unlock_relation(self, txn: Txn, rel_oid: int, mode: int) -> None:
+        self.relation_locks.release(txn, rel_oid, mode)
 
     def blockers(self, txn: Txn) -> list[Txn]:
         """The transactions txn waits for now, for a row or a relation lock (pg_blocking_pids)."""

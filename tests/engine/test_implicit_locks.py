@@ -110,17 +110,34 @@ def test_drop_table_waits_for_a_read_outside_a_transaction_block(clients):
     assert drop.join() == "DROP TABLE"
 
 
-@pytest.mark.parametrize("command, tag", [("VACUUM", "VACUUM"), ("ANALYZE", "ANALYZE")])
-def test_database_wide_vacuum_waits_behind_a_lock_on_a_table(clients, command, tag):
-    a, b, obs, _ = clients
+@pytest.mark.parametrize("command", ["VACUUM", "ANALYZE", "VACUUM {done}, {t}", "ANALYZE {done}, {t}"])
+def test_vacuum_locks_one_table_at_a_time(clients, command):
+    """Each table in a transaction of its own, as PostgreSQL's: the lock of a table done with is
+    let go before the next is waited for; a table named is looked up under AccessShare first."""
+    a, b, obs, c = clients
+    done = _table(a)
+    a.q(f"DELETE FROM {done} WHERE id = 1")  # a dead row: the database-wide VACUUM compacts it
     t = _table(a)
     a.q("BEGIN")
     a.q(f"LOCK TABLE {t} IN ACCESS EXCLUSIVE MODE")
-    vacuum = Waiting(b, obs, command)
-    assert obs.q("SELECT relation::regclass::text, mode FROM pg_locks WHERE pid = %s AND NOT granted",
-                 (b.pid,)) == [(t, "ShareUpdateExclusiveLock")]
+    vacuum = Waiting(b, obs, command.format(done=done, t=t))
+    mode = "ShareUpdateExclusiveLock" if "{" not in command else "AccessShareLock"
+    assert _relation_locks(obs, b.pid, done, t) == [(t, mode)]
+    c.q("BEGIN")
+    assert c.q(f"LOCK TABLE {done} IN SHARE UPDATE EXCLUSIVE MODE NOWAIT") == "LOCK TABLE"
+    c.q("COMMIT")
     a.q("COMMIT")
-    assert vacuum.join() == tag
+    assert vacuum.join() == command.split()[0]
+    assert _relation_locks(obs, b.pid, done, t) == []
+
+
+def test_analyze_in_a_transaction_block_holds_its_locks_until_the_end(clients):
+    a, _, obs, _ = clients
+    t, u = _table(a), _table(a)
+    a.q("BEGIN")
+    assert a.q(f"ANALYZE {t}, {u}") == "ANALYZE"
+    assert _relation_locks(obs, a.pid, t, u) == sorted([(t, "ShareUpdateExclusiveLock"), (u, "ShareUpdateExclusiveLock")])
+    a.q("COMMIT")
 
 
 # the usual "who blocks whom" query (PostgreSQL wiki, Lock Monitoring)
