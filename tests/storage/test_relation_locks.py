@@ -11,8 +11,8 @@ import time
 import pytest
 
 from quantadb.errors import DeadlockDetected
-from quantadb.storage.locks import (ACCESS_EXCLUSIVE, ACCESS_SHARE, NO_LOCKS, ROW_EXCLUSIVE, SHARE, StatementLocks,
-                                    mode_bits)
+from quantadb.storage.locks import (ACCESS_EXCLUSIVE, ACCESS_SHARE, EXCLUSIVE, NO_LOCKS, ROW_EXCLUSIVE, ROW_SHARE, SHARE,
+                                    SHARE_UPDATE_EXCLUSIVE, StatementLocks, mode_bits)
 from quantadb.storage.txn import WouldBlock
 
 REL = 424242
@@ -139,3 +139,36 @@ def test_deadlock_through_a_relation_lock_and_a_row_lock(store):
     waiting.join(30)
     assert holder.rel_locks == {REL: 1 << ACCESS_SHARE}
     store.abort(holder)
+
+
+def test_a_momentary_lock_waits_for_a_conflicting_holder_and_keeps_nothing(store):
+    holder, checker = store.begin(), store.begin()
+    assert store.lock_relation(checker, REL, ROW_SHARE, momentary=True)  # free: granted and let go
+    assert checker.rel_locks == {}
+    assert store.lock_relation(holder, REL, EXCLUSIVE)
+    with pytest.raises(WouldBlock) as queued:
+        store.lock_relation(checker, REL, ROW_SHARE, momentary=True)
+    store.commit(holder)
+    store.wait_for(checker, queued.value.on, 5)
+    assert checker.rel_locks == {} and checker.lock_log == []
+    assert store.relation_locks.locks() == []
+    strong = store.begin()
+    assert store.lock_relation(strong, REL, ACCESS_EXCLUSIVE, nowait=True)
+    store.commit(strong)
+    store.commit(checker)
+    assert store.relation_locks.strong == {}
+
+
+def test_one_lock_let_go_before_the_end(store):
+    txn, other = store.begin(), store.begin()
+    assert store.lock_relation(txn, REL, ACCESS_SHARE)
+    assert store.lock_relation(txn, REL, SHARE_UPDATE_EXCLUSIVE)
+    with pytest.raises(WouldBlock) as queued:
+        store.lock_relation(other, REL, SHARE_UPDATE_EXCLUSIVE)
+    store.unlock_relation(txn, REL, SHARE_UPDATE_EXCLUSIVE)
+    store.wait_for(other, queued.value.on, 5)
+    assert txn.rel_locks == {REL: 1 << ACCESS_SHARE}
+    assert other.rel_locks == {REL: 1 << SHARE_UPDATE_EXCLUSIVE}
+    store.commit(txn)
+    store.commit(other)
+    assert store.relation_locks.locks() == []
