@@ -39,6 +39,8 @@ def virtual_table(source: str) -> Callable:
 
 
 class ExecServices:
+    new_row_keys: tuple[ConstraintDef, ...] = ()  # an INSERT's foreign keys (set by statements._execute)
+
     def __init__(self, session: "Session", store: Store, txn: Txn, snapshot: Snapshot) -> None:
         self.session = session
         self.store = store
@@ -113,6 +115,9 @@ class ExecServices:
 
     def insert(self, rel_oid: int, columns: list[Column], n: int) -> np.ndarray:
         self._writable()
+        if self.new_row_keys:
+            self._null_keys_checked([fk for fk in self.new_row_keys
+                                     if any(not _all_valid(columns[a - 1]) for a in fk.columns)])
         rowids = self.store.insert(self.txn, rel_oid, columns, n)
         self.session.pgstat.wrote(rel_oid, N_TUP_INS, n)
         return rowids
@@ -126,6 +131,8 @@ class ExecServices:
 
     def insert_row(self, rel_oid: int, values: list) -> int:
         self._writable()
+        if self.new_row_keys:
+            self._null_keys_checked([fk for fk in self.new_row_keys if any(values[a - 1] is None for a in fk.columns)])
         rowid = self.store.insert_row(self.txn, rel_oid, tuple(values))
         self.session.pgstat.wrote(rel_oid, N_TUP_INS, 1)
         return rowid
@@ -171,6 +178,13 @@ class ExecServices:
         statement is undone, waits and runs again)."""
         if not self.txn.rel_locks.get(rel_oid, 0) >> mode & 1:
             self.store.lock_relation(self.txn, rel_oid, mode)
+
+    def _null_keys_checked(self, fks: list[ConstraintDef]) -> None:
+        """New rows whose key has a NULL: PostgreSQL's RI trigger still fires for each, locks the
+        referenced table RowShare and lets go at once (no check): a momentary lock, which waits
+        behind LOCK TABLE ... IN EXCLUSIVE MODE there (an UPDATE to a NULL key fires none)."""
+        for fk in fks:
+            self.store.lock_relation(self.txn, fk.ref_table, ROW_SHARE, momentary=True)
 
     def check_foreign_keys(self, fks: list[ConstraintDef], rows: Batch) -> None:
         """Every non-NULL referencing key must exist in the referenced table (locked as PostgreSQL's
@@ -322,3 +336,7 @@ def _unique_index_on(indexes: list[RelationDef], attnums: tuple[int, ...]) -> in
         if set(index.index_columns) == set(attnums):
             return index.oid
     raise UndefinedTable("there is no unique constraint matching given keys for referenced table")
+
+
+def _all_valid(column: Column) -> bool:
+    return column.valid is None or bool(column.valid.all())

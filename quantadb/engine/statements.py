@@ -111,6 +111,7 @@ class Bound:
     # on each table read, RowShare on one read FOR UPDATE/SHARE, RowExclusive on a target
     relation_locks: tuple[tuple[int, int], ...] = ()
     relation_lock_bits: dict[int, int] = field(default_factory=dict)  # the same as locks.mode_bits: never written to
+    new_row_keys: tuple = ()  # an INSERT's foreign keys (storage ConstraintDef): see ExecServices.insert
     superuser_passes: bool = True  # privileges.superuser_passes(needs): decided once per plan
     # could the parameters' values choose a better plan (see _prefers_custom_plan)? Then the simple
     # protocol plans the statement with its literals rather than as a parameterized template
@@ -195,6 +196,7 @@ def _bind_plan(session: "Session", stmt: Statement, param_types: list[SqlType], 
                   txn_free=point is not None or not (parts.may_write or parts.index_reads),
                   writes_once=_writes_once(session, plan, parts, queries.catalog),
                   relation_locks=parts.relation_locks, relation_lock_bits=mode_bits(parts.relation_locks),
+                  new_row_keys=tuple(plan.row_checks.foreign_keys) if isinstance(plan, P.Insert) else (),
                   superuser_passes=privileges.superuser_passes(needs),
                   prefers_custom_plan=bool(params) and _prefers_custom_plan(plan, queries.catalog))
     if shared:
@@ -352,6 +354,8 @@ def _execute(session: "Session", portal: "Portal", inline: bool, bound: Bound | 
     if isinstance(plan, (P.Insert, P.Update, P.Delete)):
         if session.state.txn.read_only:  # checked first, as PostgreSQL: even when no row would change
             raise ReadOnlySqlTransaction(f"cannot execute {_TAGS[type(plan)].split()[0]} in a read-only transaction")
+        if bound.new_row_keys:
+            ctx.services.new_row_keys = bound.new_row_keys
         count, returned = run_point_write(bound.write, ctx) if bound.write is not None else run_modify(plan, ctx)
         tag = f"{_TAGS[type(plan)]}{count}"
         if returned is None:

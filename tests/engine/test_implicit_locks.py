@@ -52,6 +52,30 @@ def test_a_row_without_a_key_to_check_takes_no_lock_on_the_referenced_table(clie
     a.q("ROLLBACK")
 
 
+@pytest.mark.parametrize("insert", ["INSERT INTO {child} VALUES (2, NULL, 0)",
+                                    "INSERT INTO {child} VALUES (2, NULL, 0), (3, NULL, 0)",
+                                    "INSERT INTO {child} SELECT 2, NULL, 0"])
+def test_a_new_row_with_a_null_key_waits_behind_a_lock_on_the_referenced_table(clients, insert):
+    """PostgreSQL's RI trigger fires for the new row and locks the referenced table RowShare
+    before seeing there is no key to check; it lets that lock go at once. An UPDATE that makes
+    the key NULL fires none."""
+    a, b, obs, _ = clients
+    parent, child = _parent_child(a)
+    a.q("BEGIN")
+    a.q(f"LOCK TABLE {parent} IN EXCLUSIVE MODE")
+    b.q("BEGIN")
+    writer = Waiting(b, obs, insert.format(child=child))
+    assert _relation_locks(obs, b.pid, parent) == [(parent, "RowShareLock")]
+    a.q("COMMIT")
+    assert writer.join().startswith("INSERT 0 ")
+    assert _relation_locks(obs, b.pid, parent, child) == [(child, "RowExclusiveLock")]
+    b.q("ROLLBACK")
+    a.q("BEGIN")
+    a.q(f"LOCK TABLE {parent} IN EXCLUSIVE MODE")
+    assert b.q(f"UPDATE {child} SET pid = NULL WHERE id = 1") == "UPDATE 1"
+    a.q("COMMIT")
+
+
 @pytest.mark.parametrize("on_delete, mode", [("NO ACTION", "RowShareLock"), ("CASCADE", "RowExclusiveLock")])
 def test_deleting_a_referenced_row_locks_the_referencing_table(clients, on_delete, mode):
     a, b, obs, _ = clients
@@ -73,6 +97,11 @@ def test_foreign_key_check_waits_behind_a_lock_on_the_referenced_table(clients, 
     a.q("BEGIN")
     a.q(f"LOCK TABLE {parent} IN EXCLUSIVE MODE")
     writer = Waiting(b, obs, f"INSERT INTO {child} VALUES (%s, %s, 0)", (2, 2), prepare=prepare)
+    a.q("COMMIT")
+    assert writer.join() == "INSERT 0 1"
+    a.q("BEGIN")
+    a.q(f"LOCK TABLE {parent} IN EXCLUSIVE MODE")
+    writer = Waiting(b, obs, f"INSERT INTO {child} VALUES (%s, %s, 0)", (3, None), prepare=prepare)
     a.q("COMMIT")
     assert writer.join() == "INSERT 0 1"
 
