@@ -119,7 +119,10 @@ class Session(TransactionBlocks, SessionIdentity):
         self._templates: dict[str, tuple[Prepared, tuple[int, int]]] = {}
         self.advisory_locks: dict[int, int] = {}
         self.pgstat = PendingStats(database_oid)  # this transaction's counts (pgstat.py)
-        self._dropping_temp: tuple[threading.Event, threading.Thread] | None = None  # at its end (close)
+        # a wait of ddl/temp.py's on a thread (an implicit commit's ON COMMIT actions, the drop at
+        # the session's end): the event that cancels it, the thread
+        self.temp_wait: tuple[threading.Event, threading.Thread] | None = None
+        self.closing = False
 
     # -- reported state -----------------------------------------------------------------------
 
@@ -370,11 +373,13 @@ class Session(TransactionBlocks, SessionIdentity):
             self.on_terminate()
 
     def close(self) -> None:
-        if self._dropping_temp is not None:  # closed again (the database's shutdown): give the drop up
-            cancel, thread = self._dropping_temp
+        if self.temp_wait is not None:  # give it up: the client is gone, or the database shuts down
+            cancel, thread = self.temp_wait
             cancel.set()
             thread.join(30)
+        if self.closing:  # again (the database's shutdown)
             return
+        self.closing = True
         if self.state.txn is not None:
             self.store.abort(self.state.txn)
             self.db.pgstat.transaction_ended(self.pgstat, committed=False)
@@ -382,7 +387,7 @@ class Session(TransactionBlocks, SessionIdentity):
         self.prepared.clear()
         self.portals.clear()
         # as PostgreSQL's backend, the session stays listed until its temporary tables are gone
-        self._dropping_temp = temp.drop_temp_schema(self, self._closed)
+        temp.drop_temp_schema(self, self._closed)
 
     def _closed(self) -> None:
         self.db.release_advisory_locks(self)

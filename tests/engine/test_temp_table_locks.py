@@ -84,3 +84,22 @@ def test_the_end_of_a_session_waits_for_a_lock_on_its_temporary_table(clients):
         assert time.monotonic() < deadline, "the ended session stayed"
         time.sleep(0.01)
     assert obs.q("SELECT count(*) FROM pg_class WHERE oid = %s", (oid,)) == [(0,)]
+
+
+def test_a_session_terminated_while_its_commit_waits_drops_its_tables_once_free(clients):
+    a, b, obs, _ = clients
+    name, oid = _temp_table(a, "ON COMMIT DELETE ROWS")
+    b.q("BEGIN")
+    assert b.q(f"LOCK TABLE {name} IN ACCESS SHARE MODE") == "LOCK TABLE"
+    commit = Waiting(a, obs, "INSERT INTO tt VALUES (1)", waits=_waits_for_access_exclusive(oid))
+    assert obs.q("SELECT pg_terminate_backend(%s)", (a.pid,)) == [(True,)]
+    # the session's end drops the table: it waits for the lock still (PostgreSQL's client hears
+    # of its end only then, QuantaDB's at once)
+    assert obs.q("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (a.pid,)) == [(1,)]
+    b.q("COMMIT")
+    assert commit.join()[0] == "ERR"
+    deadline = time.monotonic() + HANG_S
+    while obs.q("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (a.pid,)) != [(0,)]:
+        assert time.monotonic() < deadline, "the ended session stayed"
+        time.sleep(0.01)
+    assert obs.q("SELECT count(*) FROM pg_class WHERE oid = %s", (oid,)) == [(0,)]

@@ -119,7 +119,7 @@ def commit_after_wait(session: "Session", txn: Txn, waiting: LockRequest) -> Fut
     def failed() -> None:
         session.state = TxnState()
         session.transaction_ended(committed=False)
-    return _after_wait(session, txn, waiting, lambda: lock_on_commit(session, txn), finish, failed)[0]
+    return _after_wait(session, txn, waiting, lambda: lock_on_commit(session, txn), finish, failed)
 
 
 # -- DISCARD TEMP and the end of a session ---------------------------------------------------------
@@ -139,13 +139,13 @@ def discard_temp(session: "Session") -> None:
     session.temp_on_commit.clear()
 
 
-def drop_temp_schema(session: "Session", then: Callable[[], None]) -> tuple[threading.Event, threading.Thread] | None:
+def drop_temp_schema(session: "Session", then: Callable[[], None]) -> None:
     """At the end of a session: its temporary tables and schema go, in a transaction of their
-    own, then `then()`. When a lock must be waited for, that runs on a thread: returned with
-    the event that gives the drop up (a crash's leftovers are dropped at the next start)."""
+    own, then `then()`. A wait for a lock runs on a thread (session.temp_wait; given up, it
+    leaves them to the next start, which drops a crash's leftovers)."""
     if session.temp_schema is None:
         then()
-        return None
+        return
     store = session.store
     cancel = threading.Event()
     txn = store.begin(cancel_event=cancel)
@@ -167,14 +167,13 @@ def drop_temp_schema(session: "Session", then: Callable[[], None]) -> tuple[thre
         waiting = locks()
         if waiting is None:
             finish()
-            return None
+            return
     except BaseException:
         store.abort(txn)
         then()
         raise
     session.state.txn = txn  # what it waits in (pg_blocking_pids)
-    _, thread = _after_wait(session, txn, waiting, locks, finish, then)
-    return cancel, thread
+    _after_wait(session, txn, waiting, locks, finish, then)
 
 
 def drop_orphan_temp_schemas(store: Store) -> int:
@@ -193,9 +192,10 @@ def drop_orphan_temp_schemas(store: Store) -> int:
 
 
 def _after_wait(session: "Session", txn: Txn, waiting: LockRequest, locks: Callable[[], LockRequest | None],
-                finish: Callable[[], Future | None], failed: Callable[[], None]) -> tuple[Future, threading.Thread]:
+                finish: Callable[[], Future | None], failed: Callable[[], None]) -> Future:
     """On a thread of its own: wait until locks() finds every lock held, then finish() (the
-    future returned follows the commit's). A failed wait aborts the transaction, then failed()."""
+    future returned follows the commit's). A failed wait aborts the transaction, then failed().
+    The thread and the event that cancels its wait are session.temp_wait (Session.close)."""
     out: Future = Future()
 
     def run() -> None:
@@ -215,8 +215,9 @@ def _after_wait(session: "Session", txn: Txn, waiting: LockRequest, locks: Calla
         else:
             durable.add_done_callback(lambda done: _settle(out, done))
     thread = threading.Thread(target=run, name=f"quantadb-temp-{session.pid}", daemon=True)
+    session.temp_wait = (txn.cancel_event, thread)
     thread.start()
-    return out, thread
+    return out
 
 
 def _settle(out: Future, done: Future) -> None:
