@@ -22,12 +22,13 @@ from typing import TYPE_CHECKING, NoReturn
 from quantadb.engine.copy_csv import CsvReader
 from quantadb.engine.copy_decode import decode_column
 from quantadb.engine.copy_scan import PlainChunk, decode_fields, field_strs, scan_plain
-from quantadb.engine.locking import lock_relation
+from quantadb.engine.locking import lock_relation, run_until_unblocked
 from quantadb.engine.results import CopyOut, Result, RunInWorker
 from quantadb.errors import (BadCopyFileFormat, CharacterNotInRepertoire, FeatureNotSupported, InvalidColumnReference,
                              InvalidParameterValue,
                              QueryCanceled, SqlError, UndefinedColumn, UndefinedTable, WrongObjectType)
 from quantadb.exec.columns import concat_columns, from_values
+from quantadb.sql.plan import Insert
 from quantadb.sql.typenames import user_types
 from quantadb.sql.utility import CopyStmt
 from quantadb.storage.locks import ACCESS_SHARE, ROW_EXCLUSIVE
@@ -129,6 +130,7 @@ class CopyFromStdin:
         self.decoded: list[list[Column]] = [[] for _ in chosen]
         self.decoded_rows = 0
         self.ended = False
+        self.plan: Insert | None = None  # the rows' insert, once planned (finish)
         self.header_pending = options.header
         self._names = [c.name for c in chosen]
         self._csv = CsvReader(options.delimiter, options.quote, options.escape)
@@ -178,7 +180,12 @@ class CopyFromStdin:
                 n = self.decoded_rows
             if inline and n > 5000:
                 raise RunInWorker()
-            return self._write(n)
+            if self.plan is None:  # (else an attempt that had to wait planned them: on a worker now)
+                if n == 0:
+                    return Result(tag="COPY 0")
+                self.plan = self._plan(n)
+            count, _ = run_until_unblocked(self.session, self._insert, inline)
+            return Result(tag=f"COPY {count}")
         except RunInWorker:
             raise
         except Exception:
@@ -469,9 +476,7 @@ class CopyFromStdin:
 
     # -- writing ---------------------------------------------------------------------------------
 
-    def _write(self, n: int) -> Result:
-        from quantadb.engine import statements as S
-        from quantadb.exec.modify import run_modify
+    def _plan(self, n: int) -> Insert:
         from quantadb.sql.bind_dml import DmlBinder
         from quantadb.sql.bind_query import QueryBinder
         from quantadb.sql.plan import Materialized, PlanColumn
@@ -482,18 +487,20 @@ class CopyFromStdin:
             columns = [concat_columns(parts, c.type.pg.dtype) for parts, c in zip(self.decoded, self.chosen)]
         self.values = [[] for _ in self.chosen]
         self.decoded = [[] for _ in self.chosen]
-        if n == 0:
-            return Result(tag="COPY 0")
         # decoding applied the typmods (varchar(n), numeric(p,s)), with the line of a bad value
         # of the base types: a domain column's values get its checks on the way in
         rows = Materialized(Batch(columns, n), [PlanColumn(c.name, SqlType(c.type.pg, c.type.typmod))
                                                 for c in self.chosen])
         queries = QueryBinder(session.catalog(), [], session.format_context)
         with user_types(session.resolve_type):  # CopyData arrives after the COPY statement ran
-            plan = DmlBinder(queries).bind_insert_rows(self.rel, [c.name for c in self.chosen], rows)
-        with session.db.gate.shared():
-            count, _ = run_modify(plan, S.eval_context(session, []))
-        return Result(tag=f"COPY {count}")
+            return DmlBinder(queries).bind_insert_rows(self.rel, [c.name for c in self.chosen], rows)
+
+    def _insert(self) -> tuple[int, Batch | None]:
+        from quantadb.engine import statements as S
+        from quantadb.exec.modify import run_modify
+        ctx = S.eval_context(self.session, [])
+        ctx.services.new_row_keys = tuple(self.plan.row_checks.foreign_keys)  # as an INSERT's
+        return run_modify(self.plan, ctx)
 
 
 _FLUSH_ROWS = 65536

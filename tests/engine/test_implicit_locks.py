@@ -6,6 +6,7 @@ PostgreSQL 15 first (QUANTADB_TEST_DSN runs these against a server given by its 
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 from concurrency import Client, Waiting
 from concurrency import new_table as _table
@@ -74,6 +75,41 @@ def test_a_new_row_with_a_null_key_waits_behind_a_lock_on_the_referenced_table(c
     a.q(f"LOCK TABLE {parent} IN EXCLUSIVE MODE")
     assert b.q(f"UPDATE {child} SET pid = NULL WHERE id = 1") == "UPDATE 1"
     a.q("COMMIT")
+
+
+class _CopyFrom:
+    """A client whose statement is a COPY ... FROM STDIN of `rows` (for Waiting)."""
+
+    def __init__(self, client: Client, rows: list[tuple]) -> None:
+        self.client, self.rows, self.pid = client, rows, client.pid
+
+    def q(self, sql: str, params=None, *, prepare=None):
+        try:
+            with self.client.conn.cursor() as cur:
+                with cur.copy(sql) as copy:
+                    for row in self.rows:
+                        copy.write_row(row)
+                return cur.statusmessage
+        except psycopg.Error as exc:
+            return ("ERR", exc.sqlstate, exc.diag.message_primary)
+
+
+def test_copy_from_waits_for_the_locks_its_rows_meet(clients):
+    """Behind a lock on the referenced table (the foreign-key checks of a key and of a NULL),
+    then behind another transaction's uncommitted row with the same key."""
+    a, b, obs, _ = clients
+    parent, child = _parent_child(a)
+    a.q("BEGIN")
+    a.q(f"LOCK TABLE {parent} IN EXCLUSIVE MODE")
+    copy = Waiting(_CopyFrom(b, [(2, 2, 0), (3, None, 0)]), obs, f"COPY {child} FROM STDIN")
+    a.q("COMMIT")
+    assert copy.join() == "COPY 2"
+    a.q("BEGIN")
+    assert a.q(f"INSERT INTO {child} VALUES (4, NULL, 0)") == "INSERT 0 1"
+    copy = Waiting(_CopyFrom(b, [(4, 1, 0)]), obs, f"COPY {child} FROM STDIN")
+    a.q("ROLLBACK")
+    assert copy.join() == "COPY 1"
+    assert obs.q(f"SELECT id, pid FROM {child} ORDER BY id") == [(1, 1), (2, 2), (3, None), (4, 1)]
 
 
 @pytest.mark.parametrize("on_delete, mode", [("NO ACTION", "RowShareLock"), ("CASCADE", "RowExclusiveLock")])
