@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 
+import psycopg
 import pytest
 from concurrency import HANG_S, Client, Waiting
 
@@ -103,3 +104,18 @@ def test_a_session_terminated_while_its_commit_waits_drops_its_tables_once_free(
         assert time.monotonic() < deadline, "the ended session stayed"
         time.sleep(0.01)
     assert obs.q("SELECT count(*) FROM pg_class WHERE oid = %s", (oid,)) == [(0,)]
+
+
+def test_a_commit_whose_on_commit_wait_times_out_is_rolled_back(clients):
+    a, b, _, _ = clients
+    name, _ = _temp_table(a, "ON COMMIT DELETE ROWS")
+    a.q("CREATE TEMP TABLE kept (x int)")
+    b.q("BEGIN")
+    assert b.q(f"LOCK TABLE {name} IN ACCESS SHARE MODE") == "LOCK TABLE"
+    a.q("SET lock_timeout = '100ms'")
+    a.q("BEGIN")
+    assert a.q("INSERT INTO kept VALUES (1)") == "INSERT 0 1"
+    assert a.q("COMMIT") == ("ERR", "55P03", "canceling statement due to lock timeout")
+    assert a.conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    b.q("COMMIT")
+    assert a.q("SELECT count(*) FROM kept") == [(0,)]
