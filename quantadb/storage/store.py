@@ -26,6 +26,7 @@ READ COMMITTED must re-run the statement, SqlErrors otherwise. Reads take no loc
     store.strongly_locked([(oid, mode)]); store.release_locks_after(txn, token)  (ROLLBACK TO a savepoint)
     store.relation_locks                            the lock manager (its locks(): pg_locks)
     store.blockers(txn) -> [Txn]                    whom txn waits for (pg_blocking_pids)
+    store.waiting() -> {Txn: xid | LockRequest}     the waits now (pg_stat_activity.wait_event)
     store.xid_locks() -> [(Txn, xid, granted)]      transaction-ID locks held and awaited (pg_locks)
     store.table(oid) -> Table; store.index(oid) -> Index
     store.insert(txn, rel_oid, columns, n) -> rowids
@@ -370,6 +371,10 @@ class Store(RowWrites, SchemaChanges, Sequences):
     # -- relation locks (locks.py) ---------------------------------------------------------
     def lock_relation(self, txn: Txn, rel_oid: int, mode: int, nowait: bool = False, momentary: bool = False) -> bool:
         return self.relation_locks.acquire(txn, rel_oid, mode, nowait, momentary)
+
+    def waiting(self) -> dict[Txn, object]:
+        """The transactions waiting now, each with what it waits for (an xid, or a LockRequest)."""
+        return self._state.txns.waiting()
 
     def unlock_relation(self, txn: Txn, rel_oid: int, mode: int) -> None:
         self.relation_locks.release(txn, rel_oid, mode)

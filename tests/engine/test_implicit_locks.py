@@ -222,6 +222,10 @@ JOIN pg_catalog.pg_locks blocking ON blocking.locktype = blocked.locktype
 WHERE NOT blocked.granted AND blocking.granted"""
 
 
+def _wait_event(obs: Client, pid: int) -> list[tuple[str, str, str]]:
+    return obs.q("SELECT wait_event_type, wait_event, state FROM pg_stat_activity WHERE pid = %s", (pid,))
+
+
 def test_pg_locks_shows_a_row_lock_wait_on_the_holders_transaction_id(clients):
     a, b, obs, _ = clients
     t = _table(a)
@@ -236,6 +240,7 @@ def test_pg_locks_shows_a_row_lock_wait_on_the_holders_transaction_id(clients):
     assert obs.q("SELECT locktype, transactionid::text, mode FROM pg_locks WHERE pid = %s AND NOT granted",
                  (b.pid,)) == [("transactionid", xid, "ShareLock")]
     assert obs.q(_BLOCKED_BY) == [(b.pid, a.pid)]
+    assert _wait_event(obs, b.pid) == [("Lock", "transactionid", "active")]
     a.q("COMMIT")
     assert writer.join() == "UPDATE 1"
     b.q("COMMIT")
@@ -249,5 +254,7 @@ def test_who_blocks_whom_finds_a_relation_lock_wait(clients):
     a.q(f"LOCK TABLE {t} IN SHARE MODE")
     writer = Waiting(b, obs, f"DELETE FROM {t} WHERE id = 2")
     assert obs.q(_BLOCKED_BY) == [(b.pid, a.pid)]
+    assert _wait_event(obs, b.pid) == [("Lock", "relation", "active")]
+    assert _wait_event(obs, a.pid) == [("Client", "ClientRead", "idle in transaction")]
     a.q("COMMIT")
     assert writer.join() == "DELETE 1"

@@ -78,7 +78,8 @@ def test_the_end_of_a_session_waits_for_a_lock_on_its_temporary_table(clients):
     while not _waits_for_access_exclusive(oid)(obs, a.pid):  # the ended session's drop waits
         assert time.monotonic() < deadline, "the drop of the temporary table never waited"
         time.sleep(0.01)
-    assert obs.q("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (a.pid,)) == [(1,)]
+    assert obs.q("SELECT wait_event_type, wait_event FROM pg_stat_activity WHERE pid = %s",
+                 (a.pid,)) == [("Lock", "relation")]
     assert obs.q("SELECT pg_blocking_pids(%s)", (a.pid,)) == [([b.pid],)]
     b.q("COMMIT")
     while obs.q("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (a.pid,)) != [(0,)]:

@@ -41,15 +41,21 @@ register_relation_function("pg_show_all_settings", TABLES["pg_catalog.pg_setting
 
 @rows("pg_catalog.pg_stat_activity")
 def pg_stat_activity(session: "Session") -> Iterator[Row]:
+    waits = session.store.waiting()
     for other in list(session.db.sessions.values()):
         active = other.state_name == "active"
+        on = waits.get(other.state.txn) if waits and other.state.txn is not None else None
+        if on is not None:  # a row lock waits on the holder's transaction ID, as PostgreSQL's
+            wait = ("Lock", "transactionid" if isinstance(on, int) else "relation")
+        else:
+            wait = (None, None) if active else ("Client", "ClientRead")
         yield {"datid": other.database_oid, "datname": other.database, "pid": other.pid,
                "usesysid": _role_oid(session, other.session_user), "usename": other.session_user,
                "application_name": other.settings.get("application_name") or "",
                "backend_start": timestamptz(other.backend_start),
                "xact_start": other.state.started_us if other.in_transaction else None,
                "query_start": other.query_started_us or None, "state_change": other.query_started_us or None,
-               "wait_event_type": None if active else "Client", "wait_event": None if active else "ClientRead",
+               "wait_event_type": wait[0], "wait_event": wait[1],
                "state": other.state_name, "query": other.query_text, "backend_type": "client backend"}
 
 
