@@ -1,6 +1,7 @@
 """Schema changes (DDL): relations, namespaces, databases, roles, functions, types, oids.
 
-Mixed into `store.Store` (uses its `_wlock`, `_state`, `_log`, `_write_xid`, `snapshot`).
+Mixed into `store.Store` (uses its `_wlock`, `_state`, `_log`, `_write_xid`, `snapshot`,
+`relation_locks`).
 Each change is a CATALOG record in the caller's transaction: private until commit, gone on
 rollback. An object another running transaction created, altered or dropped raises
 WouldBlock. Dropping a table also drops its indexes and the sequences it owns; creating a
@@ -18,6 +19,7 @@ from . import records as R
 from .catalog import (HEAP_KINDS, DatabaseDef, FunctionDef, NamespaceDef, RelationDef, RoleDef, TypeDef,
                       builtin_namespaces, key_of, to_value)
 from .index import in_predicate, key_forms, row_keys, stored_key
+from .locks import ACCESS_EXCLUSIVE
 from .txn import COMMITTED, IN_PROGRESS, RowChanged, Txn, WouldBlock
 
 
@@ -41,6 +43,9 @@ class SchemaChanges:
             if rel.kind == "i" and rel.unique:
                 self._check_unique_build(txn, rel)
             self._ddl(txn, "create", "rel", to_value(rel))
+        # its creator holds it AccessExclusive until the end, as PostgreSQL's (pg_locks shows it;
+        # none other can name it before the commit, so this never waits)
+        self.relation_locks.acquire(txn, rel.oid, ACCESS_EXCLUSIVE)
 
     def _check_unique_build(self, txn: Txn, rel: RelationDef) -> None:
         """Existing rows must be unique under the new index. Rows another running transaction

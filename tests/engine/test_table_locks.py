@@ -283,3 +283,16 @@ def test_analyze_takes_share_update_exclusive(clients):
     assert b.q(f"SELECT mode FROM pg_locks WHERE relation = '{t}'::regclass") == [("ShareUpdateExclusiveLock",)]
     a.q("COMMIT")
     assert a.q("ANALYZE no_such_table_here") == ("ERR", "42P01", 'relation "no_such_table_here" does not exist')
+
+
+@pytest.mark.parametrize("create", ["CREATE TABLE {t} (id int)", "CREATE TEMP TABLE {t} (id int) ON COMMIT DROP",
+                                    "CREATE VIEW {t} AS SELECT 1 AS one", "CREATE SEQUENCE {t}"])
+def test_a_new_relation_is_locked_access_exclusive_until_the_end(clients, create):
+    a, _, obs, _ = clients
+    t = f"tl_new_{a.pid}"
+    a.q("BEGIN")
+    assert not isinstance(a.q(create.format(t=t)), tuple)
+    oid = a.q(f"SELECT '{t}'::regclass::oid")[0][0]
+    assert obs.q("SELECT mode, granted FROM pg_locks WHERE pid = %s AND relation = %s",
+                 (a.pid, oid)) == [("AccessExclusiveLock", True)]
+    a.q("ROLLBACK")
