@@ -71,6 +71,7 @@ def test_a_commit_that_used_no_temporary_table_does_not_empty_them(clients):
 def test_the_end_of_a_session_waits_for_a_lock_on_its_temporary_table(clients):
     a, b, obs, _ = clients
     name, oid = _temp_table(a)
+    a.q("SET lock_timeout = '100ms'")  # not for this wait: nothing would drop the table later
     b.q("BEGIN")
     assert b.q(f"LOCK TABLE {name} IN ACCESS SHARE MODE") == "LOCK TABLE"
     a.conn.close()

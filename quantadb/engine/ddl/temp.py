@@ -119,7 +119,8 @@ def commit_after_wait(session: "Session", txn: Txn, waiting: LockRequest) -> Fut
     def failed() -> None:
         session.state = TxnState()
         session.transaction_ended(committed=False)
-    return _after_wait(session, txn, waiting, lambda: lock_on_commit(session, txn), finish, failed)
+    return _after_wait(session, txn, waiting, lambda: lock_on_commit(session, txn), finish, failed,
+                       session.lock_timeout_s())
 
 
 # -- DISCARD TEMP and the end of a session ---------------------------------------------------------
@@ -173,7 +174,7 @@ def drop_temp_schema(session: "Session", then: Callable[[], None]) -> None:
         then()
         raise
     session.state.txn = txn  # what it waits in (pg_blocking_pids)
-    _after_wait(session, txn, waiting, locks, finish, then)
+    _after_wait(session, txn, waiting, locks, finish, then, None)  # no lock_timeout: nothing left behind
 
 
 def drop_orphan_temp_schemas(store: Store) -> int:
@@ -192,9 +193,10 @@ def drop_orphan_temp_schemas(store: Store) -> int:
 
 
 def _after_wait(session: "Session", txn: Txn, waiting: LockRequest, locks: Callable[[], LockRequest | None],
-                finish: Callable[[], Future | None], failed: Callable[[], None]) -> Future:
+                finish: Callable[[], Future | None], failed: Callable[[], None], timeout_s: float | None) -> Future:
     """On a thread of its own: wait until locks() finds every lock held, then finish() (the
-    future returned follows the commit's). A failed wait aborts the transaction, then failed().
+    future returned follows the commit's). A failed wait (timeout_s: lock_timeout) aborts the
+    transaction, then failed().
     The thread and the event that cancels its wait are session.temp_wait (Session.close)."""
     out: Future = Future()
 
@@ -202,7 +204,7 @@ def _after_wait(session: "Session", txn: Txn, waiting: LockRequest, locks: Calla
         on: LockRequest | None = waiting
         try:
             while on is not None:
-                session.store.wait_for(txn, on, session.lock_timeout_s())
+                session.store.wait_for(txn, on, timeout_s)
                 on = locks()
             durable = finish()
         except BaseException as exc:
