@@ -18,7 +18,7 @@ from quantadb.exec.columns import from_values
 from quantadb.sql import utility as U
 from quantadb.sql.plan import explain_lines
 from quantadb.sql.typenames import parse_type_name
-from quantadb.storage.locks import ACCESS_SHARE, SHARE_UPDATE_EXCLUSIVE
+from quantadb.storage.locks import ACCESS_EXCLUSIVE, ACCESS_SHARE, SHARE_UPDATE_EXCLUSIVE
 from quantadb.storage.txn import WouldBlock
 from quantadb.types import registry as R
 from quantadb.types.column import Batch
@@ -307,9 +307,9 @@ def _vacuum(session: "Session", u: U.VacuumStmt, portal, inline) -> Result:
     statement runs (row ids change; see engine/maintenance.py), and returns once it has.
 
     Locks as PostgreSQL's: a table named is looked up under AccessShare, let go at once; each
-    table processed is locked ShareUpdateExclusive and, outside a transaction block (VACUUM
-    always), let go once done with, as PostgreSQL's transaction per table does. Waits happen
-    here, on the worker, so what was done stays done."""
+    table processed is locked ShareUpdateExclusive (AccessExclusive for VACUUM FULL) and, outside
+    a transaction block (VACUUM always), let go once done with, as PostgreSQL's transaction per
+    table does. Waits happen here, on the worker, so what was done stays done."""
     if not u.analyze_only:
         session.require_no_block("VACUUM")
         if inline:
@@ -330,13 +330,14 @@ def _vacuum(session: "Session", u: U.VacuumStmt, portal, inline) -> Result:
                 if rel.kind in ("r", "m") and not _other_sessions_temp(session, catalog.namespace_name(rel.namespace))]
         compact = set(session.store.vacuum_candidates(min_dead=0, fraction=0.0))
     txn = session.state.txn
+    mode = ACCESS_EXCLUSIVE if u.full else SHARE_UPDATE_EXCLUSIVE
     for rel in rels:
-        held = txn.rel_locks.get(rel.oid, 0) >> SHARE_UPDATE_EXCLUSIVE & 1
-        _lock_waiting(session, rel.oid, SHARE_UPDATE_EXCLUSIVE, inline)
+        held = txn.rel_locks.get(rel.oid, 0) >> mode & 1
+        _lock_waiting(session, rel.oid, mode, inline)
         if not u.analyze_only and rel.oid in compact:  # statistics are not kept: ANALYZE only locks
             _vacuum_table(session, rel.oid)
         if not session.state.block and not held:
-            session.store.unlock_relation(txn, rel.oid, SHARE_UPDATE_EXCLUSIVE)
+            session.store.unlock_relation(txn, rel.oid, mode)
     return Result(tag="ANALYZE" if u.analyze_only else "VACUUM")
 
 

@@ -339,11 +339,16 @@ def _copy(r: _Reader) -> CopyStmt:
 
 def _vacuum(r: _Reader) -> VacuumStmt:
     analyze_only = r.next().is_word("analyze", "analyse")
-    if r.op("("):
+    full = False
+    if r.op("("):  # VACUUM (FULL [boolean], ...)
         while not r.op(")"):
-            r.next()
-    while r.word("full", "freeze", "verbose", "analyze", "analyse"):
-        pass
+            if r.word("full"):
+                full = not r.word("false", "off")
+            else:
+                r.next()
+    while (tok := r.peek()) is not None and tok.is_word("full", "freeze", "verbose", "analyze", "analyse"):
+        full = full or tok.is_word("full")
+        r.next()
     tables = []
     while not r.at_end():
         tables.append(r.qualified_name())
@@ -351,7 +356,7 @@ def _vacuum(r: _Reader) -> VacuumStmt:
             while not r.op(")"):
                 r.next()
         r.op(",")
-    return VacuumStmt(tables, analyze_only)
+    return VacuumStmt(tables, analyze_only, full)
 
 
 _LOCK_MODES = ("access share", "row share", "row exclusive", "share update exclusive", "share",

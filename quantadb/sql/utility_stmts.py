@@ -53,6 +53,7 @@ class CopyStmt:
 class VacuumStmt:
     tables: list[list[str]]
     analyze_only: bool = False
+    full: bool = False  # VACUUM FULL: AccessExclusive on each table
 
 
 @dataclass

@@ -196,6 +196,24 @@ def test_vacuum_locks_one_table_at_a_time(clients, command):
     assert _relation_locks(obs, b.pid, done, t) == []
 
 
+@pytest.mark.parametrize("command", ["VACUUM FULL {t}", "VACUUM (FULL) {t}", "VACUUM (FULL true, VERBOSE false) {t}"])
+def test_vacuum_full_waits_for_readers_and_readers_wait_for_it(clients, command):
+    a, b, obs, c = clients
+    t = _table(a)
+    a.q("BEGIN")
+    assert a.q(f"SELECT count(*) FROM {t}") == [(2,)]
+    vacuum = Waiting(b, obs, command.format(t=t))
+    assert _relation_locks(obs, b.pid, t) == [(t, "AccessExclusiveLock")]
+    reader = Waiting(c, obs, f"SELECT count(*) FROM {t}")  # queued behind the VACUUM FULL
+    a.q("COMMIT")
+    assert vacuum.join() == "VACUUM"
+    assert reader.join() == [(2,)]
+    c.q("BEGIN")
+    assert c.q(f"INSERT INTO {t} VALUES (3, 30)") == "INSERT 0 1"  # RowExclusive: no conflict with a plain VACUUM
+    assert a.q(f"VACUUM (FULL false) {t}") == "VACUUM"
+    c.q("COMMIT")
+
+
 def test_analyze_in_a_transaction_block_holds_its_locks_until_the_end(clients):
     a, _, obs, _ = clients
     t, u = _table(a), _table(a)
