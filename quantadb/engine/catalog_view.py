@@ -192,13 +192,13 @@ class SessionCatalog:
                     return found
         return None
 
-    def resolve_type(self, parts: list[str]) -> R.SqlType | None:
-        """A user type as columns and casts take it; `_name` is the array type of `name`, as
-        pg_type names it."""
-        found = self.find_type(parts)
+    def resolve_type(self, parts: list[str] | int) -> R.SqlType | None:
+        """A user type as columns and casts take it, by name or OID; `_name` is the array type
+        of `name`, as pg_type names it."""
+        found = self.store.catalog.type_(self.snap, parts) if isinstance(parts, int) else self.find_type(parts)
         if found is not None:
             return found.sql_type()
-        if parts[-1].startswith("_"):
+        if not isinstance(parts, int) and parts[-1].startswith("_"):
             elem = self.find_type(parts[:-1] + [parts[-1][1:]])
             if elem is not None and elem.array_oid:
                 return R.SqlType(R.array_of(elem.pg_type()))

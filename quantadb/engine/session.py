@@ -174,8 +174,8 @@ class Session(TransactionBlocks, SessionIdentity):
         return SessionCatalog(self.store, snap, self.database_oid, self.search_path(), self.user,
                               self.temp_schema)
 
-    def resolve_type(self, parts: list[str]) -> SqlType | None:
-        """A user-defined type by name, as the current statement sees the catalog."""
+    def resolve_type(self, parts: list[str] | int) -> SqlType | None:
+        """A user-defined type by name or OID, as the current statement sees the catalog."""
         return self.catalog().resolve_type(parts)
 
     def search_path(self) -> list[str]:

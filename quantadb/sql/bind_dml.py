@@ -13,6 +13,7 @@ from sqlglot import exp
 from quantadb.errors import (DuplicateColumn, FeatureNotSupported, GeneratedAlways, InvalidColumnReference, SyntaxError as SqlSyntaxError,
                              UndefinedColumn, UndefinedTable, WrongObjectType)
 from quantadb.sql import plan as P
+from quantadb.sql.bind_domain import current_domain
 from quantadb.sql.bind_expr import ExprBinder
 from quantadb.sql.bind_query import QueryBinder
 from quantadb.sql.expr import Const, ColumnRef, Expr, SubqueryExpr, transform
@@ -68,7 +69,7 @@ class DmlBinder:
         """The column's DEFAULT, else its domain's (NULL too must meet a domain's NOT NULL); a
         generated column's is computed after the row (`with_generated`)."""
         text = col.default
-        domain = domain_of(col.type) if col.type.extra and text is None else None
+        domain = domain_of(current_domain(col.type)) if col.type.extra and text is None else None
         if domain is not None:
             text = domain.default or "NULL"
         if text is None or col.dropped or col.generated:

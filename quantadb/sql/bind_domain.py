@@ -1,4 +1,5 @@
-"""The constraints a conversion to a domain checks, bound once per statement (types/domains.py)."""
+"""The constraints a conversion to a domain checks, bound once per statement (types/domains.py),
+as the statement's catalog has them (ALTER DOMAIN changes them under existing columns)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from quantadb.sql.expr import Expr
 from quantadb.sql.parse import parse_expression
 from quantadb.sql.plan import PlanColumn
 from quantadb.sql.scope import Scope
-from quantadb.types.domains import Domain
+from quantadb.sql.typenames import current_user_type
+from quantadb.types.domains import Domain, domain_of
 from quantadb.types.registry import SqlType
 
 if TYPE_CHECKING:
@@ -18,8 +20,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class DomainChecks:
-    """What exec's coerce_to_domain checks: NOT NULL, then each CHECK, bound over the one
-    column VALUE (a NULL passes a CHECK, as in a table's)."""
+    """What exec's coerce_to_domain checks: NOT NULL, then each CHECK in name order (as
+    PostgreSQL's typcache), bound over the one column VALUE (a NULL passes a CHECK, as in a table's)."""
 
     name: str
     not_null: bool
@@ -30,5 +32,13 @@ def bind_domain_checks(binder: "ExprBinder", domain: Domain, base: SqlType) -> D
     scope = Scope()
     scope.add("", [PlanColumn("value", base)])
     inner = type(binder)(scope, [], binder.fmt, binder.bind_subquery, binder.resolve_regclass)
-    checks = tuple((name, inner.bind_bool(parse_expression(text), "CHECK")) for name, text in domain.checks)
+    checks = tuple((name, inner.bind_bool(parse_expression(text), "CHECK")) for name, text in sorted(domain.checks))
     return DomainChecks(domain.name, domain.not_null, checks)
+
+
+def current_domain(t: SqlType) -> SqlType:
+    """Domain-typed `t` with the domain's constraints and default as they are now (a column's
+    type holds them as they were when it was created); `t` itself when the domain is gone."""
+    domain = domain_of(t)
+    now = current_user_type(domain.oid) if domain is not None else None
+    return SqlType(t.pg, t.typmod, now.extra) if now is not None and domain_of(now) is not None else t

@@ -25,7 +25,7 @@ from quantadb.errors import (
 )
 from quantadb.sql import functions as F
 from quantadb.sql.bind_calls import CallBinder
-from quantadb.sql.bind_domain import bind_domain_checks
+from quantadb.sql.bind_domain import bind_domain_checks, current_domain
 from quantadb.sql.bind_predicates import PredicateBinder
 from quantadb.sql.bind_support import (BOOL, TEXT, UNKNOWN, as_record, check_collation, row_items, strict_call,
                                         type_name, vector_as_array)
@@ -67,7 +67,7 @@ from quantadb.sql.typenames import from_datatype
 from quantadb.types import registry as R
 from quantadb.types.casts import can_cast
 from quantadb.types.codecs import FormatContext, text_decoder
-from quantadb.types.domains import domain_of
+from quantadb.types.domains import base_type, domain_of
 from quantadb.types.registry import SqlType
 from quantadb.types.rowtypes import anonymous_fields, record_fields, record_type
 
@@ -117,7 +117,11 @@ class ExprBinder(CallBinder, PredicateBinder):
         raise FeatureNotSupported(f"unsupported expression: {to_sql(node)[:80]}")
 
     def bind_bool(self, node: exp.Expression, clause: str) -> Expr:
-        e = self.coerce(self.bind(node), BOOL)
+        e = self.bind(node)
+        try:
+            e = self.coerce(e, BOOL)
+        except DatatypeMismatch:  # no cast to boolean: PostgreSQL names the clause (coerce_to_boolean)
+            pass
         if e.type.pg is not R.BOOL:
             raise DatatypeMismatch(f"argument of {clause} must be type boolean, not type {type_name(e.type)}")
         return e
@@ -128,7 +132,9 @@ class ExprBinder(CallBinder, PredicateBinder):
         """Convert `e` to `target` as an implicit (i) / assignment (a) / explicit (e) cast would."""
         domain = domain_of(target) if target.extra else None
         if domain is not None and getattr(domain_of(e.type), "oid", 0) != domain.oid:
-            base = self.coerce(e, SqlType(target.pg, target.typmod), context)
+            target = current_domain(target)
+            domain = domain_of(target)
+            base = self.coerce(e, base_type(target), context)
             return Call(domain.name, "coerce_to_domain", [base], target, strict=False,
                         domain=bind_domain_checks(self, domain, base.type))
         if e.type.pg is R.UNKNOWN or (isinstance(e, Param) and self.params[e.number - 1].pg is R.UNKNOWN):

@@ -1,5 +1,5 @@
-"""CREATE TYPE ... AS ENUM, ALTER TYPE, DROP TYPE, CREATE DOMAIN, ALTER DOMAIN (OWNER TO, RENAME
-TO, SET SCHEMA) and DROP DOMAIN, read from lexer tokens.
+"""CREATE TYPE ... AS ENUM, ALTER TYPE, DROP TYPE, CREATE DOMAIN, ALTER DOMAIN and DROP DOMAIN,
+read from lexer tokens.
 
 sqlglot does not read these statements; engine/ddl/types.py executes what is parsed here.
 """
@@ -39,16 +39,19 @@ class DropTypes:
 
 @dataclass(frozen=True)
 class AlterType:
-    """One ALTER TYPE action: add_value (with before/after), rename_value, rename, owner, schema."""
+    """One ALTER TYPE action: add_value (with before/after), rename_value, rename, owner, schema;
+    ALTER DOMAIN's: add_check, drop_constraint, validate, rename_constraint, set_default,
+    drop_default, set_not_null, drop_not_null."""
 
     name: Name
     action: str
-    value: str = ""  # the label added or renamed, the new name, owner or schema
-    new_value: str = ""  # RENAME VALUE's new label
+    value: str = ""  # the label added or renamed, the new name, owner or schema, a constraint's name
+    new_value: str = ""  # RENAME VALUE's new label, RENAME CONSTRAINT's new name, CHECK's or DEFAULT's text
     neighbour: str | None = None  # ADD VALUE BEFORE / AFTER this label
     after: bool = False
-    if_not_exists: bool = False
+    if_not_exists: bool = False  # ... or DROP CONSTRAINT IF EXISTS
     domain: bool = False  # ALTER DOMAIN
+    not_valid: bool = False  # ADD CONSTRAINT ... NOT VALID
 
 
 TypeStmt = CreateEnum | CreateDomain | DropTypes | AlterType
@@ -66,8 +69,8 @@ def parse_type_statement(text: str) -> TypeStmt:
     r = TokenReader(text)
     head = r.next()
     if r.word("domain"):
-        if head.is_word("alter"):  # the forms every type has (OWNER TO, RENAME TO, SET SCHEMA)
-            return replace(_alter(r), domain=True)
+        if head.is_word("alter"):
+            return replace(_alter(r, domain=True), domain=True)
         return _create_domain(r) if head.is_word("create") else _drop(r, domain=True)
     r.expect("type")
     if head.is_word("create"):
@@ -157,7 +160,7 @@ def _drop(r: TokenReader, domain: bool = False) -> DropTypes:
     return DropTypes(tuple(names), if_exists, cascade, domain)
 
 
-def _alter(r: TokenReader) -> AlterType:
+def _alter(r: TokenReader, domain: bool = False) -> AlterType:
     name = tuple(r.qualified_name())
     if r.words("add", "value"):
         if_not_exists = r.words("if", "not", "exists")
@@ -171,6 +174,27 @@ def _alter(r: TokenReader) -> AlterType:
         old = _string(r)
         r.expect("to")
         stmt = AlterType(name, "rename_value", old, _string(r))
+    elif domain and r.word("add"):
+        stmt = _add_constraint(r, name)
+    elif domain and r.words("drop", "constraint"):
+        if_exists = r.words("if", "exists")
+        stmt = AlterType(name, "drop_constraint", r.name(), if_not_exists=if_exists)
+        if not r.word("cascade"):
+            r.word("restrict")
+    elif domain and r.words("validate", "constraint"):
+        stmt = AlterType(name, "validate", r.name())
+    elif domain and r.words("rename", "constraint"):
+        old = r.name()
+        r.expect("to")
+        stmt = AlterType(name, "rename_constraint", old, r.name())
+    elif domain and r.words("set", "default"):
+        stmt = AlterType(name, "set_default", new_value=r.clause())
+    elif domain and r.words("drop", "default"):
+        stmt = AlterType(name, "drop_default")
+    elif domain and r.words("set", "not", "null"):
+        stmt = AlterType(name, "set_not_null")
+    elif domain and r.words("drop", "not", "null"):
+        stmt = AlterType(name, "drop_not_null")
     elif r.words("rename", "to"):
         stmt = AlterType(name, "rename", r.name())
     elif r.words("owner", "to"):
@@ -181,3 +205,12 @@ def _alter(r: TokenReader) -> AlterType:
         raise FeatureNotSupported("this form of ALTER TYPE is not supported")
     r.finish()
     return stmt
+
+
+def _add_constraint(r: TokenReader, name: Name) -> AlterType:
+    """ALTER DOMAIN ADD [CONSTRAINT name] CHECK (...) [NOT VALID] (PostgreSQL 15's grammar has no NOT NULL here)."""
+    constraint = r.name() if r.word("constraint") else ""
+    if not r.word("check"):
+        r.fail(r.peek())
+    text = _parenthesized(r)
+    return AlterType(name, "add_check", constraint, text, not_valid=r.words("not", "valid"))

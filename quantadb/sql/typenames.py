@@ -18,8 +18,8 @@ from quantadb.errors import FeatureNotSupported, UndefinedObject
 from quantadb.types import registry as R
 from quantadb.types.registry import SqlType
 
-# schema-qualified or plain name parts -> the user type visible to the statement, or None
-TypeResolver = Callable[[list[str]], "SqlType | None"]
+# schema-qualified or plain name parts, or an OID -> the user type visible to the statement, or None
+TypeResolver = Callable[["list[str] | int"], "SqlType | None"]
 _RESOLVER: ContextVar[TypeResolver | None] = ContextVar("user_types", default=None)
 
 
@@ -46,6 +46,12 @@ def _user_type(name: str) -> SqlType | None:
     if resolve is None:
         return None
     return resolve([p.strip('"') for p in name.split(".")])
+
+
+def current_user_type(oid: int) -> SqlType | None:
+    """The user type of this OID as the statement's catalog has it now (None outside a statement)."""
+    resolve = _RESOLVER.get()
+    return resolve(oid) if resolve is not None else None
 
 
 _TYPE = re.compile(r'^\s*(?P<name>[a-z_"][a-z0-9_ ."]*?)\s*(\((?P<mods>[^)]*)\))?\s*(?P<tz>with(out)? time zone)?'

@@ -244,6 +244,7 @@ class TypeDef:
     default: str | None = None
     checks: tuple[tuple[str, str], ...] = ()
     check_oids: tuple[int, ...] = ()  # pg_constraint OIDs of `checks`
+    not_valid: tuple[str, ...] = ()  # names of the checks added NOT VALID and not validated since
 
     def pg_type(self) -> registry.PgType:
         """The type's PgType, known by OID to every layer from now on."""

@@ -5,9 +5,12 @@ RowDescription names the base type too), and operators and functions see the bas
 domain-typed expression is the base type's SqlType marked in `extra` with a `Domain`: the
 domain's OID, name, NOT NULL and CHECK texts (over VALUE). Only what converts a value *to* the
 domain (a cast, an INSERT or UPDATE of a domain column, COPY) reads the mark, and checks the
-constraints (sql/bind_expr.py coerce, exec/functions/domains.py). Columns keep the definition they
-were created with (ALTER DOMAIN does not exist). The domain also has a PgType of its own OID
-(pg_type rows, format_type, regtype).
+constraints (sql/bind_expr.py coerce, exec/functions/domains.py). The mark is the domain as it
+was when the column or expression took it: ALTER DOMAIN changes constraints under existing
+columns, so what checks them looks the domain up again by OID (sql/bind_domain.py current). A
+domain over a domain carries its base domain's mark (`base_extra`): converting to it converts
+to the base domain first. The domain also has a PgType of its own OID (pg_type rows, format_type,
+regtype).
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ import dataclasses
 from quantadb.types import registry as r
 from quantadb.types.registry import PgType, SqlType
 
-# the extra of a domain-typed SqlType: (("domain", oid, name, not_null, ((check name, text), ...), default),)
+# the extra of a domain-typed SqlType:
+# (("domain", oid, name, not_null, ((check name, text), ...), default, base domain's extra),)
 _TAG = "domain"
 
 
@@ -28,20 +32,37 @@ class Domain:
     not_null: bool
     checks: tuple[tuple[str, str], ...]
     default: str | None = None
+    base_extra: tuple = ()  # the base domain's mark, () over a type that is no domain
 
 
 def domain_type(oid: int, name: str, base: SqlType, not_null: bool, checks: tuple[tuple[str, str], ...],
                 default: str | None) -> SqlType:
-    return SqlType(base.pg, base.typmod, ((_TAG, oid, name, not_null, tuple(checks), default),))
+    return SqlType(base.pg, base.typmod, ((_TAG, oid, name, not_null, tuple(checks), default, tuple(base.extra)),))
 
 
 def domain_of(t: SqlType) -> Domain | None:
     """The domain an expression's type is, or None for any other type (records included)."""
     extra = t.extra
     if len(extra) == 1 and isinstance(extra[0], tuple) and extra[0] and extra[0][0] == _TAG:
-        _, oid, name, not_null, checks, default = extra[0]
-        return Domain(oid, name, not_null, tuple(tuple(c) for c in checks), default)
+        _, oid, name, not_null, checks, default, *base = extra[0]  # (marks logged before domains over domains: 6)
+        return Domain(oid, name, not_null, tuple(tuple(c) for c in checks), default, tuple(base[0]) if base else ())
     return None
+
+
+def base_type(t: SqlType) -> SqlType:
+    """What a domain-typed `t` converts to first: its base domain, or the plain base type."""
+    domain = domain_of(t)
+    return SqlType(t.pg, t.typmod, domain.base_extra if domain is not None else ())
+
+
+def domain_oids(t: SqlType) -> list[int]:
+    """The domain `t` is and the domains under it (a domain over a domain), outermost first."""
+    oids = []
+    domain = domain_of(t) if t.extra else None
+    while domain is not None:
+        oids.append(domain.oid)
+        domain = domain_of(SqlType(t.pg, t.typmod, domain.base_extra)) if domain.base_extra else None
+    return oids
 
 
 def define(oid: int, name: str, base: SqlType) -> PgType:

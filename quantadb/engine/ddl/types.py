@@ -20,6 +20,8 @@ from quantadb.engine.ddl.common import (
     quote_relation,
     run_sql,
 )
+from quantadb.engine.ddl.domains import ACTIONS as DOMAIN_ACTIONS
+from quantadb.engine.ddl.domains import alter_domain, constraint_name
 from quantadb.engine.results import Result
 from quantadb.errors import (
     DatatypeMismatch,
@@ -84,7 +86,7 @@ def _create_domain(session: "Session", stmt: T.CreateDomain) -> Result:
         raise DatatypeMismatch(f'"{R.format_type(base.pg)}" is not a valid base type for a domain')
     checks, taken = [], set()
     for given, text in stmt.checks:
-        check_name = given or _constraint_name(name, taken)
+        check_name = given or constraint_name(name, taken)
         taken.add(check_name)
         checks.append((check_name, text))
     store, txn = session.store, session._ensure_txn()
@@ -98,15 +100,6 @@ def _create_domain(session: "Session", stmt: T.CreateDomain) -> Result:
     check_oids = tuple(store.allocate_oid(txn) for _ in checks)
     store.create_type(txn, replace(definition, oid=oid, check_oids=check_oids))
     return Result(tag="CREATE DOMAIN")
-
-
-def _constraint_name(domain: str, taken: set[str]) -> str:
-    """ChooseConstraintName: d_check, then d_check1, d_check2 ..."""
-    name, n = f"{domain}_check", 0
-    while name in taken:
-        n += 1
-        name = f"{domain}_check{n}"
-    return name
 
 
 def _create_enum(session: "Session", stmt: T.CreateEnum) -> Result:
@@ -202,6 +195,10 @@ def _alter(session: "Session", stmt: T.AlterType) -> Result:
             return Result(tag="ALTER TYPE")
     elif stmt.action == "rename_value":
         new = _rename_value(t, stmt.value, stmt.new_value)
+    elif stmt.action in DOMAIN_ACTIONS:
+        new = alter_domain(session, t, stmt)
+        if new is None:
+            return Result(tag="ALTER DOMAIN")
     elif stmt.action == "rename":
         if session.store.catalog.find_type(session.catalog().snap, t.database, t.namespace, stmt.value) is not None:
             raise DuplicateObject(f'type "{stmt.value}" already exists')

@@ -13,7 +13,9 @@ from quantadb.sql.quoting import quote_ident
 from quantadb.sql.parse import parse_expression
 from quantadb.sql.plan import PlanColumn
 from quantadb.sql.scope import Scope
-from quantadb.storage.catalog import ColumnDef, ConstraintDef, RelationDef
+from quantadb.sql.expr import ColumnRef
+from quantadb.storage.catalog import ColumnDef, ConstraintDef, RelationDef, TypeDef
+from quantadb.types.domains import base_type
 
 _FK_ACTIONS = {"r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
 
@@ -118,3 +120,25 @@ def stored_expression(session, text: str, rel: RelationDef | None, column: Colum
         return Deparser([c.name for c in columns], session.format_context, names.name, pretty).text(bound)
     except (SqlError, ValueError):
         return text
+
+
+class _DomainCheckDeparser(Deparser):
+    """A domain CHECK's one column is VALUE (CoerceToDomainValue), printed unquoted."""
+
+    def text(self, e, show_implicit: bool = False) -> str:
+        return "VALUE" if isinstance(e, ColumnRef) else super().text(e, show_implicit)
+
+
+def domain_check_def(session, t: TypeDef, name: str, pretty: bool = False) -> str:
+    """pg_get_constraintdef of a domain's CHECK: bound over VALUE of the base type and deparsed;
+    NOT VALID while not validated."""
+    text = dict(t.checks)[name]
+    scope = Scope()
+    scope.add("", [PlanColumn("value", base_type(t.sql_type()))])
+    binder = QueryBinder(session.catalog(), [], session.format_context).expr_binder(scope)
+    try:
+        body = _DomainCheckDeparser(["value"], session.format_context, RegNames(session).name, pretty).text(
+            binder.bind(parse_expression(text)))
+    except (SqlError, ValueError):
+        body = text
+    return f"CHECK ({body})" + (" NOT VALID" if name in t.not_valid else "")

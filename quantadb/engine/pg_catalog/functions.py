@@ -15,7 +15,7 @@ import numpy as np
 from quantadb.engine.ddl.temp import TEMP_SCHEMA_PREFIX
 from quantadb.engine.pg_catalog.deparse import (
     stored_expression,
-    constraint_def, find_constraint, index_def, index_key, is_visible, view_def,
+    constraint_def, domain_check_def, find_constraint, index_def, index_key, is_visible, view_def,
 )
 from quantadb.engine.pg_catalog import routines
 from quantadb.engine.pg_catalog.procs import functions, identity_arguments
@@ -96,9 +96,9 @@ def pg_get_indexdef(session, oid, column=0, pretty=False):
 def pg_get_constraintdef(session, oid, pretty=False):
     catalog = session.catalog()
     found = find_constraint(catalog, oid)
-    if found is None:  # a domain's CHECK: its text over VALUE, as written
-        return next((f"CHECK (({text}))" for t in catalog.types() for check_oid, (_, text)
-                     in zip(t.check_oids, t.checks) if check_oid == oid), None)
+    if found is None:  # a domain's CHECK
+        return next((domain_check_def(session, t, name, bool(pretty)) for t in catalog.types()
+                     for check_oid, (name, _) in zip(t.check_oids, t.checks) if check_oid == oid), None)
     return constraint_def(session, *found, bool(pretty))
 
 

@@ -1,5 +1,5 @@
 """information_schema: schemata, tables, columns, views, table_constraints, key_column_usage,
-referential_constraints, constraint_column_usage, check_constraints, sequences, routines,
+referential_constraints, constraint_column_usage, check_constraints, domain_constraints, sequences, routines,
 table_privileges, role_table_grants — the SQL-standard views, generated from the same live
 catalog as pg_catalog."""
 
@@ -8,11 +8,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterator
 
 from quantadb.engine.pg_catalog.acl import PRIVILEGES
-from quantadb.engine.pg_catalog.deparse import constraint_def, stored_expression, view_def
+from quantadb.engine.pg_catalog.deparse import constraint_def, domain_check_def, stored_expression, view_def
 from quantadb.engine.pg_catalog.procs import functions
 from quantadb.engine.pg_catalog.tables import TABLES, Row, rows
 from quantadb.engine.privileges import acl_items, parse_aclitem
-from quantadb.storage.catalog import FIRST_USER_OID, ColumnDef, ConstraintDef, RelationDef
+from quantadb.storage.catalog import FIRST_USER_OID, ColumnDef, ConstraintDef, RelationDef, TypeDef
 from quantadb.types import registry as R
 from quantadb.types.domains import domain_of
 
@@ -148,7 +148,7 @@ def _user_type_facts(session: "Session", t: R.SqlType) -> Row:
     if domain is not None:
         d = session.store.catalog.type_(catalog.snap, domain.oid)
         return {"domain_catalog": session.database, "domain_schema": catalog.namespace_name(d.namespace) if d else None,
-                "domain_name": domain.name}
+                "domain_name": d.name if d else domain.name}
     elem = R.element_of(t.pg) if t.pg.is_array else t.pg
     found = session.store.catalog.type_(catalog.snap, elem.oid)
     return {"udt_schema": catalog.namespace_name(found.namespace)} if found is not None else {}
@@ -257,6 +257,22 @@ def check_constraints(session: "Session") -> Iterator[Row]:
             yield {**_constraint_base(session, schema, con.name), "check_clause": constraint_def(session, rel, con)[6:]}
     for schema, _, name, clause in _not_null_checks(session):
         yield {**_constraint_base(session, schema, name), "check_clause": clause}
+    for schema, t, name in _domain_checks(session):
+        yield {**_constraint_base(session, schema, name), "check_clause": domain_check_def(session, t, name)[6:]}
+
+
+def _domain_checks(session: "Session") -> Iterator[tuple[str, TypeDef, str]]:
+    catalog = session.catalog()
+    for t in catalog.types():
+        for name, _ in t.checks:
+            yield catalog.namespace_name(t.namespace), t, name
+
+
+@rows("information_schema.domain_constraints")
+def domain_constraints(session: "Session") -> Iterator[Row]:
+    for schema, t, name in _domain_checks(session):
+        yield {**_constraint_base(session, schema, name), "domain_catalog": session.database, "domain_schema": schema,
+               "domain_name": t.name, "is_deferrable": "NO", "initially_deferred": "NO"}
 
 
 @rows("information_schema.sequences")

@@ -240,7 +240,8 @@ def pg_constraint(session: "Session") -> Iterator[Row]:
     for t in catalog.types():  # a domain's CHECKs (contypid)
         for oid, (name, text) in zip(t.check_oids, t.checks):
             yield {"oid": oid, "conname": name, "connamespace": t.namespace, "contype": "c", "condeferrable": False,
-                   "condeferred": False, "convalidated": True, "conrelid": 0, "contypid": t.oid, "conindid": 0,
+                   "condeferred": False, "convalidated": name not in t.not_valid, "conrelid": 0, "contypid": t.oid,
+                   "conindid": 0,
                    "confrelid": 0, "confupdtype": " ", "confdeltype": " ", "confmatchtype": " ", "conislocal": True,
                    "conkey": None, "confkey": None, "conbin": text}
 

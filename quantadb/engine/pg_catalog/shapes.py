@@ -460,6 +460,10 @@ SHAPES: dict[tuple[str, str], tuple[int, str]] = {
         'grantor name, grantee name, table_catalog name, table_schema name, table_name name, '
         'privilege_type character varying, is_grantable character varying(3), with_hierarchy '
         'character varying(3)'),
+    ("information_schema", "domain_constraints"): (13310,
+        'constraint_catalog name, constraint_schema name, constraint_name name, domain_catalog name, '
+        'domain_schema name, domain_name name, is_deferrable character varying(3), '
+        'initially_deferred character varying(3)'),
     ("information_schema", "domains"): (13320,
         'domain_catalog name, domain_schema name, domain_name name, data_type character varying, '
         'character_maximum_length integer, character_octet_length integer, character_set_catalog '
