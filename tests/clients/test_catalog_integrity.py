@@ -31,7 +31,7 @@ REFERENCES = [
     ("pg_type", "typelem", "pg_type", "oid", "r.typelem <> 0"),
     ("pg_index", "indexrelid", "pg_class", "oid", ""),
     ("pg_index", "indrelid", "pg_class", "oid", ""),
-    ("pg_constraint", "conrelid", "pg_class", "oid", ""),
+    ("pg_constraint", "conrelid", "pg_class", "oid", "r.contypid = 0"),  # a domain's CHECK has none
     ("pg_constraint", "confrelid", "pg_class", "oid", "r.confrelid <> 0"),
     ("pg_constraint", "conindid", "pg_class", "oid", "r.conindid <> 0"),
     ("pg_constraint", "connamespace", "pg_namespace", "oid", ""),

@@ -70,6 +70,11 @@ def test_not_null_and_default(sql):
     sql.setup("ALTER DOMAIN posint DROP NOT NULL;\nALTER DOMAIN posint SET DEFAULT 5;\n"
               "INSERT INTO t (b) VALUES (9);\nALTER DOMAIN posint DROP DEFAULT;\nINSERT INTO t (b) VALUES (10)")
     sql.check("SELECT a, b FROM t WHERE b > 3 ORDER BY b", [("5", "9"), (None, "10")], ordered=True)
+    sql.setup("CREATE DOMAIN tag AS varchar(5);\nALTER DOMAIN tag SET DEFAULT 'x'")
+    sql.check("SELECT typdefault, pg_get_expr(typdefaultbin, 'pg_type'::regclass) FROM pg_type WHERE typname = 'tag'",
+              [("'x'::character varying", "'x'::character varying")])
+    sql.check("SELECT domain_default FROM information_schema.domains WHERE domain_name = 'tag'",
+              [("'x'::character varying",)])
     sql.error("ALTER DOMAIN posint SET DEFAULT 'x'", "22P02", 'invalid input syntax for type integer: "x"')
     sql.error("ALTER DOMAIN nope SET DEFAULT 1", "42704", 'type "nope" does not exist')
 

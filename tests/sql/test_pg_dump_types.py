@@ -1,7 +1,7 @@
 """pg_dump 15 both ways with enum types and domains: types (one in another schema, one with labels added
 BEFORE/AFTER: PostgreSQL refuses a new label in the transaction that added it, and psql -c runs
 one), columns and arrays of them, a default and a CHECK using them, domains with NOT NULL, DEFAULT and
-CHECKs, restore from
+CHECKs (named, renamed, added by ALTER DOMAIN, one NOT VALID), restore from
 PostgreSQL into QuantaDB and from QuantaDB into PostgreSQL with no error, and answer the same."""
 
 from __future__ import annotations
@@ -25,6 +25,10 @@ create domain posint as integer constraint positive check (value > 0);
 create domain paint.code as varchar(8) not null default 'none' check (value <> 'bad');
 create table stock (n posint, c paint.code);
 insert into stock values (1, 'a'), (2, default);
+alter domain posint add constraint small check (value < 1000) not valid;
+alter domain posint add check (value <> 13);
+alter domain posint set default 5;
+alter domain paint.code rename constraint code_check to not_bad;
 """
 
 READ_BACK = [
@@ -37,6 +41,8 @@ READ_BACK = [
     "select format_type(atttypid, atttypmod) from pg_attribute where attrelid = 'people'::regclass"
     " and attnum > 0 order by attnum",
     "select * from stock order by n",
+    "select t.typname, c.conname, c.convalidated, pg_get_constraintdef(c.oid), t.typdefault from pg_constraint c"
+    " join pg_type t on t.oid = c.contypid where t.typname in ('posint', 'code') order by 1, 2",
     "select t.typname, t.typtype, format_type(t.typbasetype, t.typtypmod), t.typnotnull, c.conname"
     " from pg_type t left join pg_constraint c on c.contypid = t.oid where t.typtype = 'd'"
     " and t.typname in ('posint', 'code') order by 1, 5",
@@ -61,6 +67,7 @@ def test_enum_types_dump_and_restore(quantadb_server, postgres_server, tmp_path,
             assert conn.run("insert into people values (9, 'sad')").sqlstate == "23514"
             assert conn.run("insert into stock values (0, 'x')").sqlstate == "23514"
             assert conn.run("insert into stock values (3, 'bad')").sqlstate == "23514"
+            assert conn.run("insert into stock values (13, 'x')").sqlstate == "23514"
             assert conn.run("insert into stock values (3, null)").sqlstate == "23502"
     finally:
         pg.close(), qdb.close()

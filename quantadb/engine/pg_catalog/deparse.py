@@ -9,11 +9,11 @@ from quantadb.engine.ddl.partial_indexes import predicate_text
 from quantadb.errors import SqlError
 from quantadb.sql.bind_query import QueryBinder
 from quantadb.sql.deparse import Deparser
-from quantadb.sql.quoting import quote_ident
+from quantadb.sql.expr import ColumnRef
 from quantadb.sql.parse import parse_expression
 from quantadb.sql.plan import PlanColumn
+from quantadb.sql.quoting import quote_ident
 from quantadb.sql.scope import Scope
-from quantadb.sql.expr import ColumnRef
 from quantadb.storage.catalog import ColumnDef, ConstraintDef, RelationDef, TypeDef
 from quantadb.types.domains import base_type
 
@@ -142,3 +142,9 @@ def domain_check_def(session, t: TypeDef, name: str, pretty: bool = False) -> st
     except (SqlError, ValueError):
         body = text
     return f"CHECK ({body})" + (" NOT VALID" if name in t.not_valid else "")
+
+
+def domain_default_def(session, t: TypeDef, pretty: bool = False) -> str:
+    """A domain's DEFAULT as pg_type.typdefault and pg_get_expr(typdefaultbin) print it: converted
+    to the base type (`'none'::character varying`)."""
+    return stored_expression(session, t.default, None, ColumnDef(0, "", base_type(t.sql_type())), pretty)

@@ -15,7 +15,7 @@ import numpy as np
 from quantadb.engine.ddl.temp import TEMP_SCHEMA_PREFIX
 from quantadb.engine.pg_catalog.deparse import (
     stored_expression,
-    constraint_def, domain_check_def, find_constraint, index_def, index_key, is_visible, view_def,
+    constraint_def, domain_check_def, domain_default_def, find_constraint, index_def, index_key, is_visible, view_def,
 )
 from quantadb.engine.pg_catalog import routines
 from quantadb.engine.pg_catalog.procs import functions, identity_arguments
@@ -74,6 +74,10 @@ def pg_get_expr(session, tree, relid, pretty=False):
     if not tree:
         return tree
     rel = session.catalog().relation(relid)
+    if rel is None:  # pg_type.typdefaultbin: the domain's DEFAULT
+        domain = next((t for t in session.catalog().types() if t.kind == "d" and t.default == tree), None)
+        if domain is not None:
+            return domain_default_def(session, domain, bool(pretty))
     column = next((c for c in rel.columns if c.default == tree and c.visible), None) if rel is not None else None
     return stored_expression(session, tree, rel, column, bool(pretty))
 

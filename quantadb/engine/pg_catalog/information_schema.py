@@ -1,18 +1,30 @@
 """information_schema: schemata, tables, columns, views, table_constraints, key_column_usage,
-referential_constraints, constraint_column_usage, check_constraints, domain_constraints, sequences, routines,
-table_privileges, role_table_grants — the SQL-standard views, generated from the same live
-catalog as pg_catalog."""
+referential_constraints, constraint_column_usage, check_constraints, domain_constraints, sequences,
+routines, table_privileges, role_table_grants — the SQL-standard views, generated from the same
+live catalog as pg_catalog."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator
 
 from quantadb.engine.pg_catalog.acl import PRIVILEGES
-from quantadb.engine.pg_catalog.deparse import constraint_def, domain_check_def, stored_expression, view_def
+from quantadb.engine.pg_catalog.deparse import (
+    constraint_def,
+    domain_check_def,
+    domain_default_def,
+    stored_expression,
+    view_def,
+)
 from quantadb.engine.pg_catalog.procs import functions
 from quantadb.engine.pg_catalog.tables import TABLES, Row, rows
 from quantadb.engine.privileges import acl_items, parse_aclitem
-from quantadb.storage.catalog import FIRST_USER_OID, ColumnDef, ConstraintDef, RelationDef, TypeDef
+from quantadb.storage.catalog import (
+    FIRST_USER_OID,
+    ColumnDef,
+    ConstraintDef,
+    RelationDef,
+    TypeDef,
+)
 from quantadb.types import registry as R
 from quantadb.types.domains import domain_of
 
@@ -161,7 +173,8 @@ def domains(session: "Session") -> Iterator[Row]:
         if d.kind == "d":
             yield {"domain_catalog": session.database, "domain_schema": catalog.namespace_name(d.namespace),
                    "domain_name": d.name, **type_facts(d.base), "udt_catalog": session.database,
-                   "domain_default": d.default, "dtd_identifier": "1"}
+                   "domain_default": domain_default_def(session, d) if d.default is not None else None,
+                   "dtd_identifier": "1"}
 
 
 @rows("information_schema.columns")

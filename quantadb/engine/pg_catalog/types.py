@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator
 
+from quantadb.engine.pg_catalog.deparse import domain_default_def
 from quantadb.engine.pg_catalog.relations import BTREE_AM, HASH_AM, HEAP_AM, collation_of, storage_of
 from quantadb.engine.pg_catalog.tables import TABLES, Row, rows
 from quantadb.engine.pg_catalog.typeio import type_io
@@ -53,7 +54,8 @@ def pg_type(session: "Session") -> Iterator[Row]:
         yield {"oid": t.oid, "typname": t.name, "typnamespace": namespace, "typowner": owner, "typlen": t.typlen,
                "typtype": "d" if domain else typtype(t), "typnotnull": bool(domain and domain.not_null),
                "typbasetype": domain.base.oid if domain else 0, "typtypmod": domain.base.typmod if domain else -1,
-               "typdefault": domain.default if domain else None,
+               "typdefault": domain_default_def(session, domain) if domain and domain.default is not None else None,
+               "typdefaultbin": domain.default if domain else None,
                "typbyval": t.typbyval, "typcategory": t.category,
                "typispreferred": t.preferred, "typisdefined": True, "typdelim": ",",
                "typelem": t.elem_oid or getattr(R.VECTOR_ELEMENTS.get(t.oid), "oid", 0),
