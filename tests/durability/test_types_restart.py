@@ -56,3 +56,42 @@ def test_domains_survive_restart(qdb, tmp_path, how):
             conn.execute("INSERT INTO t VALUES (3, NULL)")
         assert conn.execute("SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
                             "WHERE attrelid = 't'::regclass AND attname = 'n'").fetchone() == ("posint",)
+
+
+@pytest.mark.parametrize("how", ["checkpoint", "kill9"])
+def test_altered_domains_survive_restart(qdb, tmp_path, how):
+    """ALTER DOMAIN's changes are catalog versions like any: the constraints added (one NOT VALID),
+    renamed and dropped, NOT NULL and the DEFAULT come back; one rolled back stays rolled back."""
+    srv = qdb.start(tmp_path / "data")
+    constraints = ("SELECT conname, convalidated, pg_get_constraintdef(oid) FROM pg_constraint "
+                   "WHERE contypid = 'posint'::regtype ORDER BY 1")
+    with psycopg.connect(srv.dsn, autocommit=True) as conn:
+        conn.execute("CREATE DOMAIN posint AS int CHECK (VALUE <> 13)")
+        conn.execute("CREATE TABLE t (id int, n posint)")
+        conn.execute("INSERT INTO t VALUES (1, 5), (2, -1)")
+        conn.execute("ALTER DOMAIN posint ADD CONSTRAINT pos CHECK (VALUE > 0) NOT VALID")
+        conn.execute("ALTER DOMAIN posint RENAME CONSTRAINT posint_check TO not13")
+        conn.execute("ALTER DOMAIN posint ADD CONSTRAINT small CHECK (VALUE < 100)")
+        conn.execute("ALTER DOMAIN posint DROP CONSTRAINT small")
+        conn.execute("ALTER DOMAIN posint SET NOT NULL")
+        conn.execute("ALTER DOMAIN posint SET DEFAULT 7")
+        with pytest.raises(psycopg.errors.CheckViolation):
+            with conn.transaction():
+                conn.execute("ALTER DOMAIN posint DROP CONSTRAINT pos")
+                conn.execute("ALTER DOMAIN posint ADD CONSTRAINT big CHECK (VALUE > 1000)")
+        expected = conn.execute(constraints).fetchall()
+        assert expected == [("not13", True, "CHECK ((VALUE <> 13))"), ("pos", False, "CHECK ((VALUE > 0)) NOT VALID")]
+    srv = qdb.restart(srv, tmp_path / "data", how)
+    with psycopg.connect(srv.dsn, autocommit=True) as conn:
+        assert conn.execute(constraints).fetchall() == expected
+        with pytest.raises(psycopg.errors.CheckViolation, match='"pos"'):
+            conn.execute("INSERT INTO t VALUES (3, 0)")
+        with pytest.raises(psycopg.errors.CheckViolation, match='"not13"'):
+            conn.execute("INSERT INTO t VALUES (3, 13)")
+        with pytest.raises(psycopg.errors.NotNullViolation):
+            conn.execute("INSERT INTO t VALUES (3, NULL)")
+        conn.execute("INSERT INTO t (id) VALUES (4)")
+        conn.execute("INSERT INTO t VALUES (5, 500)")
+        assert conn.execute("SELECT id, n FROM t ORDER BY id").fetchall() == [(1, 5), (2, -1), (4, 7), (5, 500)]
+        with pytest.raises(psycopg.errors.CheckViolation):
+            conn.execute("ALTER DOMAIN posint VALIDATE CONSTRAINT pos")
