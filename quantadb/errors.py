@@ -168,6 +168,7 @@ ProgramLimitExceeded = _condition("ProgramLimitExceeded", "54000")
 ObjectNotInPrerequisiteState = _condition("ObjectNotInPrerequisiteState", "55000")
 ObjectInUse = _condition("ObjectInUse", "55006")
 LockNotAvailable = _condition("LockNotAvailable", "55P03")
+UnsafeNewEnumValueUsage = _condition("UnsafeNewEnumValueUsage", "55P04")
 # Class 57 - Operator Intervention
 QueryCanceled = _condition("QueryCanceled", "57014")
 AdminShutdown = _condition("AdminShutdown", "57P01")

@@ -40,6 +40,7 @@ from quantadb.storage.txn import REPEATABLE_READ_LEVELS, RowChanged, WouldBlock
 from quantadb.types import registry as R
 from quantadb.types.codecs import binary_decoder, text_decoder
 from quantadb.types.context import FormatContext
+from quantadb.types.enums import uncommitted_labels
 from quantadb.types.registry import SqlType
 
 if TYPE_CHECKING:
@@ -293,7 +294,8 @@ class Session(TransactionBlocks, SessionIdentity):
         if len(params) != len(prepared.param_types):
             raise ProtocolViolation(f"bind message supplies {len(params)} parameters, but prepared statement "
                                     f'"{statement}" requires {len(prepared.param_types)}')
-        values = self._decode_params(prepared.param_types, param_formats, params)
+        with uncommitted_labels(self.state.new_enum_labels):  # (an enum parameter is input)
+            values = self._decode_params(prepared.param_types, param_formats, params)
         ncols = len(prepared.columns or [])
         if len(result_formats) == 1:
             formats = result_formats * ncols

@@ -33,6 +33,7 @@ from quantadb.sql.parse import parse_sql
 from quantadb.sql.typenames import reset_user_types, set_user_types
 from quantadb.storage.locks import ACCESS_SHARE, ROW_EXCLUSIVE, ROW_SHARE, mode_bits
 from quantadb.types import registry as R
+from quantadb.types.enums import uncommitted_labels
 from quantadb.types.registry import SqlType
 
 if TYPE_CHECKING:
@@ -133,7 +134,8 @@ def bind(session: "Session", stmt: Statement, param_types: list[SqlType]) -> Bou
         return _bind(session, stmt, param_types)
     token = set_user_types(session.resolve_type)
     try:
-        return _bind(session, stmt, param_types)
+        with uncommitted_labels(session.state.new_enum_labels):
+            return _bind(session, stmt, param_types)
     finally:
         reset_user_types(token)
 
@@ -322,7 +324,8 @@ def execute(session: "Session", portal: "Portal", inline: bool, bound: Bound | N
         return _execute(session, portal, inline, bound)
     token = set_user_types(session.resolve_type)
     try:
-        return _execute(session, portal, inline, bound)
+        with uncommitted_labels(session.state.new_enum_labels):
+            return _execute(session, portal, inline, bound)
     finally:
         reset_user_types(token)
 

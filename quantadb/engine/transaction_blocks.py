@@ -25,6 +25,7 @@ class TxnState:
     failed: bool = False
     savepoints: list[tuple[str, int]] = field(default_factory=list)
     started_us: int = 0
+    new_enum_labels: frozenset[int] = frozenset()  # pg_enum OIDs ADD VALUE made in it (types/enums.py)
 
 
 class TransactionBlocks:

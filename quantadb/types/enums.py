@@ -13,27 +13,46 @@ BEFORE/AFTER takes the midpoint of its neighbours and no existing label moves), 
 numbers the labels 0..n-1 by it. The labels live in a mutable `EnumLabels` on the type's
 PgType (PgType.enum), updated when the catalog applies CREATE / ALTER TYPE, so a column's type
 taken from an older catalog version still sees labels added since.
+
+A label added by ALTER TYPE ... ADD VALUE cannot be used (read as input, listed by enum_range)
+in the transaction that added it until that commits: 55P04, as PostgreSQL's check_safe_enum_use
+(its sort order could otherwise reach an index that a rollback leaves behind). The engine names
+the current transaction's new labels for the statement running (`uncommitted_labels`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from itertools import repeat
 
 import numpy as np
 
-from quantadb.errors import InvalidTextRepresentation
+from quantadb.errors import InvalidTextRepresentation, UnsafeNewEnumValueUsage
 from quantadb.types import registry as r
 from quantadb.types.column import Column
 from quantadb.types.registry import PgType
 
 Label = tuple[int, float, str]  # (pg_enum.oid, enumsortorder, enumlabel)
 
+# pg_enum OIDs of the labels the running statement's transaction added (not committed yet)
+_UNCOMMITTED: ContextVar[frozenset[int]] = ContextVar("uncommitted_enum_labels", default=frozenset())
+
+
+@contextmanager
+def uncommitted_labels(oids: frozenset[int]) -> Iterator[None]:
+    token = _UNCOMMITTED.set(oids)
+    try:
+        yield
+    finally:
+        _UNCOMMITTED.reset(token)
+
 
 class EnumLabels:
     """One enum type's labels in sort order."""
 
-    __slots__ = ("entries", "labels", "rank")
+    __slots__ = ("entries", "labels", "oids", "rank")
 
     def __init__(self, entries: Sequence[Label]) -> None:
         self.set(entries)
@@ -43,6 +62,15 @@ class EnumLabels:
         self.entries = ordered
         self.labels = tuple(e[2] for e in ordered)
         self.rank = {label: i for i, label in enumerate(self.labels)}
+        self.oids = {e[2]: e[0] for e in ordered}
+
+
+def check_safe(t: PgType, label: str) -> None:
+    """55P04 for a label the current transaction added and has not committed."""
+    uncommitted = _UNCOMMITTED.get()
+    if uncommitted and labels_of(t).oids.get(label) in uncommitted:
+        raise UnsafeNewEnumValueUsage(f'unsafe use of new value "{label}" of enum type {t.name}',
+                                      hint="New enum values must be committed before they can be used.")
 
 
 def is_enum(t: PgType) -> bool:
@@ -78,6 +106,7 @@ def parser(t: PgType) -> Callable[[str], str]:
     def parse(text: str) -> str:
         if text not in labels.rank:
             raise InvalidTextRepresentation(f'invalid input value for enum {t.name}: "{text}"')
+        check_safe(t, text)
         return text
     return parse
 

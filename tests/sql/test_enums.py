@@ -4,6 +4,9 @@ MIN/MAX, ALTER TYPE, DROP TYPE and its dependencies, enum functions, arrays, cas
 Enum-typed result columns carry each server's own OID for the type: those checks do not compare
 column types (same_types=False)."""
 
+import psycopg
+import pytest
+
 MOOD = ("CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');\n"
         "CREATE TABLE t (id int, m mood);\n"
         "INSERT INTO t VALUES (1, 'happy'), (2, 'sad'), (3, 'ok'), (4, NULL)")
@@ -127,3 +130,59 @@ def test_indexed_enum_column(sql):
     sql.check("SELECT count(*) FROM ix WHERE l BETWEEN 'zlow' AND 'mid'", [("2000",)])
     sql.check("SELECT count(*) FROM ix WHERE l = 'mid'", [("1000",)])
     sql.check("SELECT min(l), max(l) FROM ix", [("zlow", "ahigh")], same_types=False)
+
+
+UNSAFE = 'unsafe use of new value "{}" of enum type {}'
+
+
+def test_new_label_unusable_until_commit(sql):
+    """A label ADD VALUE made is refused (55P04) in its own transaction until that commits: as
+    input and in enum_range / enum_last; the other labels, text comparisons and a renamed label
+    stay usable."""
+    sql.setup(MOOD + ";\nBEGIN;\nALTER TYPE mood ADD VALUE 'meh' BEFORE 'ok'")
+    sql.check("SELECT 'sad'::mood, enum_first(NULL::mood), count(*) FROM t WHERE m::text <> 'meh'",
+              [("sad", "sad", "3")], same_types=False)
+    sql.setup("INSERT INTO t VALUES (5, 'ok')")
+    sql.error("SELECT 'meh'::mood", "55P04", UNSAFE.format("meh", "mood"))
+    sql.setup("ROLLBACK;\nBEGIN;\nALTER TYPE mood ADD VALUE 'meh' BEFORE 'ok'")
+    sql.error("SELECT enum_range(NULL::mood)", "55P04", UNSAFE.format("meh", "mood"))
+    sql.setup("ROLLBACK;\nBEGIN;\nALTER TYPE mood ADD VALUE IF NOT EXISTS 'ok';\nALTER TYPE mood ADD VALUE 'zen'")
+    sql.error("SELECT enum_last(NULL::mood)", "55P04", UNSAFE.format("zen", "mood"))
+    sql.setup("ROLLBACK;\nBEGIN;\nALTER TYPE mood ADD VALUE 'zen';\nALTER TYPE mood RENAME VALUE 'ok' TO 'fine'")
+    sql.error("INSERT INTO t VALUES (6, 'zen')", "55P04", UNSAFE.format("zen", "mood"))
+    sql.setup("ROLLBACK;\nBEGIN;\nALTER TYPE mood ADD VALUE 'zen';\nALTER TYPE mood RENAME VALUE 'ok' TO 'fine'")
+    sql.check("SELECT 'fine'::mood::text", [("fine",)])
+    sql.setup("COMMIT;\nINSERT INTO t VALUES (6, 'zen')")
+    sql.check("SELECT enum_range(NULL::mood)::text", [("{sad,fine,happy,zen}",)])
+    # a type made in the same transaction: its CREATE's labels are usable, an added one is not
+    sql.setup("BEGIN;\nCREATE TYPE fresh AS ENUM ('a');\nALTER TYPE fresh ADD VALUE 'b'")
+    sql.check("SELECT 'a'::fresh::text", [("a",)])
+    sql.error("SELECT 'b'::fresh", "55P04", UNSAFE.format("b", "fresh"))
+    sql.setup("ROLLBACK")
+    # one simple query is one transaction
+    sql.error("ALTER TYPE mood ADD VALUE 'new'; SELECT 'new'::mood", "55P04", UNSAFE.format("new", "mood"))
+    sql.check("SELECT count(*) FROM pg_enum WHERE enumlabel = 'new'", [("0",)])
+
+
+def test_unsafe_new_label_hint_and_parameters(quantadb_server, postgres_server):
+    """The error carries PostgreSQL's HINT; a bound parameter is input too; ADD VALUE IF NOT EXISTS
+    on a label there says so with 42710."""
+    for server in [quantadb_server] + ([postgres_server] if postgres_server else []):
+        server.admin("DROP DATABASE IF EXISTS enumtxn")
+        server.admin("CREATE DATABASE enumtxn")
+        with psycopg.connect(server.dsn("enumtxn")) as conn:
+            notices = []
+            conn.add_notice_handler(lambda d: notices.append((d.sqlstate, d.message_primary)))
+            conn.execute("CREATE TYPE mood AS ENUM ('sad', 'ok')")
+            conn.commit()
+            conn.execute("ALTER TYPE mood ADD VALUE IF NOT EXISTS 'ok'")
+            assert notices == [
+                ("42710", 'enum label "ok" already exists, skipping')]
+            conn.execute("ALTER TYPE mood ADD VALUE 'meh'")
+            with pytest.raises(psycopg.errors.UnsafeNewEnumValueUsage) as e:
+                conn.execute("SELECT %s::mood", ["meh"])
+            assert e.value.diag.message_hint == "New enum values must be committed before they can be used."
+            conn.rollback()
+            conn.execute("ALTER TYPE mood ADD VALUE 'meh'")
+            conn.commit()
+            assert conn.execute("SELECT %s::mood::text", ["meh"]).fetchone() == ("meh",)

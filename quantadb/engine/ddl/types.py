@@ -231,7 +231,7 @@ def _add_value(session: "Session", t: TypeDef, stmt: T.AlterType) -> TypeDef | N
     labels = {label: order for _, order, label in t.labels}
     if stmt.value in labels:
         if stmt.if_not_exists:
-            session.notice(f'enum label "{stmt.value}" already exists, skipping')
+            session.notice(f'enum label "{stmt.value}" already exists, skipping', "42710")
             return None
         raise DuplicateObject(f'enum label "{stmt.value}" already exists')
     _check_label(stmt.value)
@@ -247,6 +247,7 @@ def _add_value(session: "Session", t: TypeDef, stmt: T.AlterType) -> TypeDef | N
         else:
             order = (orders[at - 1] + orders[at]) / 2 if at > 0 else orders[at] - 1
     oid = session.store.allocate_oid(session._ensure_txn())
+    session.state.new_enum_labels |= {oid}
     return replace(t, labels=t.labels + ((oid, order, stmt.value),))
 
 

@@ -34,15 +34,23 @@ def _labels(call):
     return enums.labels_of(t).labels
 
 
+def _safe(call, labels) -> None:
+    """Every label listed must be committed (types/enums.py check_safe)."""
+    for label in labels:
+        enums.check_safe(call.args[0].type.pg, label)
+
+
 @scalar("enum_first")
 def enum_first(args, n, ctx, call) -> Column:
     labels = _labels(call)
+    _safe(call, labels[:1])
     return Column(obj_array([labels[0] if labels else None] * n), None if labels else np.zeros(n, dtype=bool))
 
 
 @scalar("enum_last")
 def enum_last(args, n, ctx, call) -> Column:
     labels = _labels(call)
+    _safe(call, labels[-1:])
     return Column(obj_array([labels[-1] if labels else None] * n), None if labels else np.zeros(n, dtype=bool))
 
 
@@ -51,6 +59,7 @@ def enum_range(args, n, ctx, call) -> Column:
     """enum_range(e): every label; enum_range(lo, hi): lo..hi inclusive, a NULL bound open."""
     labels = _labels(call)
     if len(args) == 1:
+        _safe(call, labels)
         return Column(obj_array([list(labels) for _ in range(n)]))
     rank = enums.labels_of(call.args[0].type.pg).rank
     out = []
@@ -59,6 +68,7 @@ def enum_range(args, n, ctx, call) -> Column:
         hi = args[1].valid is None or args[1].valid[i]
         start = rank[args[0].data[i]] if lo else 0
         stop = rank[args[1].data[i]] + 1 if hi else len(labels)
+        _safe(call, labels[start:stop])
         out.append(list(labels[start:stop]))
     return Column(obj_array(out))
 
