@@ -20,20 +20,36 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class DomainChecks:
-    """What exec's coerce_to_domain checks: NOT NULL, then each CHECK in name order (as
-    PostgreSQL's typcache), bound over the one column VALUE (a NULL passes a CHECK, as in a table's)."""
+    """What exec's coerce_to_domain checks, all in the name of the domain converted to: NOT NULL
+    (of it or of a domain under it), then each CHECK, the base domain's first and each domain's in
+    name order (as PostgreSQL's typcache), bound over the one column VALUE (a NULL passes a CHECK,
+    as in a table's)."""
 
     name: str
     not_null: bool
     checks: tuple[tuple[str, Expr], ...]
 
 
-def bind_domain_checks(binder: "ExprBinder", domain: Domain, base: SqlType) -> DomainChecks:
+def bind_domain_checks(binder: "ExprBinder", target: SqlType) -> DomainChecks:
+    """`target`: a domain-typed SqlType as current_domain gives it."""
     scope = Scope()
-    scope.add("", [PlanColumn("value", base)])
+    scope.add("", [PlanColumn("value", SqlType(target.pg, target.typmod))])
     inner = type(binder)(scope, [], binder.fmt, binder.bind_subquery, binder.resolve_regclass)
-    checks = tuple((name, inner.bind_bool(parse_expression(text), "CHECK")) for name, text in sorted(domain.checks))
-    return DomainChecks(domain.name, domain.not_null, checks)
+    chain = _chain(target)
+    checks = tuple((name, inner.bind_bool(parse_expression(text), "CHECK"))
+                   for domain in chain for name, text in sorted(domain.checks))
+    return DomainChecks(chain[-1].name, any(d.not_null for d in chain), checks)
+
+
+def _chain(t: SqlType) -> list[Domain]:
+    """The domain `t` is and the domains under it (a domain over a domain), base first."""
+    chain = []
+    domain = domain_of(t)
+    while domain is not None:
+        chain.append(domain)
+        under = SqlType(t.pg, t.typmod, domain.base_extra)
+        domain = domain_of(current_domain(under)) if domain.base_extra else None
+    return chain[::-1]
 
 
 def current_domain(t: SqlType) -> SqlType:

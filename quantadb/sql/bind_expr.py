@@ -67,7 +67,7 @@ from quantadb.sql.typenames import from_datatype
 from quantadb.types import registry as R
 from quantadb.types.casts import can_cast
 from quantadb.types.codecs import FormatContext, text_decoder
-from quantadb.types.domains import base_type, domain_of
+from quantadb.types.domains import domain_of
 from quantadb.types.registry import SqlType
 from quantadb.types.rowtypes import anonymous_fields, record_fields, record_type
 
@@ -133,10 +133,9 @@ class ExprBinder(CallBinder, PredicateBinder):
         domain = domain_of(target) if target.extra else None
         if domain is not None and getattr(domain_of(e.type), "oid", 0) != domain.oid:
             target = current_domain(target)
-            domain = domain_of(target)
-            base = self.coerce(e, base_type(target), context)
-            return Call(domain.name, "coerce_to_domain", [base], target, strict=False,
-                        domain=bind_domain_checks(self, domain, base.type))
+            base = self.coerce(e, SqlType(target.pg, target.typmod), context)
+            checks = bind_domain_checks(self, target)
+            return Call(checks.name, "coerce_to_domain", [base], target, strict=False, domain=checks)
         if e.type.pg is R.UNKNOWN or (isinstance(e, Param) and self.params[e.number - 1].pg is R.UNKNOWN):
             if isinstance(e, Const):
                 return self._typed_literal(e.value, target)
@@ -474,6 +473,8 @@ class ExprBinder(CallBinder, PredicateBinder):
             return self._typed_array(inner, target)
         arg = self.bind(inner)
         if isinstance(arg, Const) and arg.type.pg is R.UNKNOWN:
+            if target.extra and domain_of(target) is not None:  # the base type's literal, then the domain's checks
+                return self.coerce(self._typed_literal(arg.value, SqlType(target.pg, target.typmod), True), target, "e")
             return self._typed_literal(arg.value, target, explicit=True)
         if target.pg in (R.REGCLASS, R.REGTYPE, R.REGNAMESPACE, R.REGROLE, R.REGPROC) and \
                 arg.type.pg in R.STRING_TYPES and isinstance(arg, Const) and self.resolve_regclass:

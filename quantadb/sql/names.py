@@ -9,6 +9,7 @@ from sqlglot import exp
 from quantadb.sql.parse import to_sql
 from quantadb.sql.typenames import from_datatype
 from quantadb.types import registry as R
+from quantadb.types.domains import domain_of
 
 # sqlglot node classes whose PostgreSQL column name is fixed.
 _FIXED = {
@@ -51,7 +52,11 @@ def _figure(node: exp.Expression) -> tuple[str | None, int]:
         if strength == 2:
             return name, 2
         try:
-            target = from_datatype(node.args["to"]).pg
+            cast_to = from_datatype(node.args["to"])
+            target = cast_to.pg
+            domain = domain_of(cast_to) if cast_to.extra else None
+            if domain is not None:  # a domain's own name, not its base type's
+                return domain.name, 1
             # an array cast is named after its element type, as PostgreSQL does ('{}'::text[] -> text)
             return (R.element_of(target) if target.is_array else target).name, 1
         except Exception:  # an unknown type fails later with the right error

@@ -49,6 +49,12 @@ def domain_of(t: SqlType) -> Domain | None:
     return None
 
 
+def type_oid(t: SqlType) -> int:
+    """The OID a catalog names `t` by: the domain's for a domain-typed one."""
+    domain = domain_of(t) if t.extra else None
+    return domain.oid if domain is not None else t.pg.oid
+
+
 def base_type(t: SqlType) -> SqlType:
     """What a domain-typed `t` converts to first: its base domain, or the plain base type."""
     domain = domain_of(t)

@@ -71,3 +71,51 @@ def test_information_schema(sql):
               [("a", "numeric", "pg_catalog", "numeric", "public", "dz", "6"),
                ("b", "USER-DEFINED", "public", "ez", None, None, None),
                ("c", "ARRAY", "public", "_ez", None, None, None)], ordered=True)
+
+
+def test_domain_over_domain(sql):
+    """CREATE DOMAIN d2 AS d1: a value of d2 meets d1's NOT NULL and CHECKs (first) and d2's,
+    each error naming the domain converted to; d2 takes d1's DEFAULT; ALTER DOMAIN d1 reaches
+    columns of d2; DROP DOMAIN d1 needs CASCADE, which drops d2 and its columns."""
+    sql.setup("CREATE DOMAIN d1 AS int NOT NULL DEFAULT 4 CHECK (VALUE > 0);\n"
+              "CREATE DOMAIN d2 AS d1 CHECK (VALUE < 10);\n"
+              "CREATE DOMAIN d3 AS d2 CONSTRAINT odd CHECK (VALUE % 2 = 1);\n"
+              "CREATE TABLE t2 (a d2, b d3);\nINSERT INTO t2 VALUES (5, 5);\nINSERT INTO t2 (b) VALUES (3)")
+    sql.check("SELECT a, b, pg_typeof(a), pg_typeof(b), pg_typeof(a + 1) FROM t2 ORDER BY b",
+              [("4", "3", "d2", "d3", "integer"), ("5", "5", "d2", "d3", "integer")], ordered=True)
+    sql.error("INSERT INTO t2 VALUES (0, 1)", "23514", 'value for domain d2 violates check constraint "d1_check"')
+    sql.error("INSERT INTO t2 VALUES (10, 1)", "23514", 'value for domain d2 violates check constraint "d2_check"')
+    sql.error("INSERT INTO t2 VALUES (NULL, 1)", "23502", "domain d2 does not allow null values")
+    sql.error("INSERT INTO t2 VALUES (1, 2)", "23514", 'value for domain d3 violates check constraint "odd"')
+    sql.error("INSERT INTO t2 VALUES (1, 11)", "23514", 'value for domain d3 violates check constraint "d2_check"')
+    sql.error("SELECT (-1)::d3", "23514", 'value for domain d3 violates check constraint "d1_check"')
+    sql.check("SELECT 7::d3, 1::d2", [("7", "1")], columns=["d3", "d2"])
+    sql.check("SELECT typname, typbasetype::regtype, typnotnull, typdefault FROM pg_type "
+              "WHERE typname IN ('d1', 'd2', 'd3') ORDER BY 1",
+              [("d1", "integer", "t", "4"), ("d2", "d1", "f", "4"), ("d3", "d2", "f", "4")], ordered=True)
+    sql.check("SELECT domain_name, data_type, udt_name FROM information_schema.domains "
+              "WHERE domain_name IN ('d1', 'd2') ORDER BY 1", [("d1", "integer", "int4"), ("d2", "USER-DEFINED", "d1")],
+              ordered=True)
+    sql.setup("ALTER DOMAIN d1 ADD CONSTRAINT small CHECK (VALUE < 8)")
+    sql.error("INSERT INTO t2 VALUES (1, 9)", "23514", 'value for domain d3 violates check constraint "small"')
+    sql.error("ALTER DOMAIN d1 ADD CONSTRAINT tiny CHECK (VALUE < 5)", "23514",
+              'column "a" of table "t2" contains values that violate the new constraint')
+    sql.error("DROP DOMAIN d1", "2BP01", "cannot drop type d1 because other objects depend on it")
+    sql.setup("DROP DOMAIN d2 CASCADE")
+    sql.check("SELECT count(*) FROM pg_attribute WHERE attrelid = 't2'::regclass AND attnum > 0 "
+              "AND NOT attisdropped", [("0",)])
+    sql.check("SELECT typname FROM pg_type WHERE typname IN ('d1', 'd2', 'd3')", [("d1",)])
+    sql.setup("CREATE DOMAIN vc AS varchar(3);\nCREATE DOMAIN vc2 AS vc CHECK (VALUE <> 'no')")
+    sql.check("SELECT 'abcd'::vc2, format_type(typbasetype, typtypmod) FROM pg_type WHERE typname = 'vc2'",
+              [("abc", "vc")])
+    sql.error("SELECT 'no'::vc2", "23514", 'value for domain vc2 violates check constraint "vc2_check"')
+
+
+def test_cast_of_a_string_literal_checks(sql):
+    """'text'::domain converts the literal to the base type (explicitly: varchar(n) truncates) and
+    then checks the domain's constraints."""
+    sql.setup("CREATE DOMAIN vc3 AS varchar(3) CHECK (VALUE <> 'no');\nCREATE DOMAIN pos AS int CHECK (VALUE > 0)")
+    sql.error("SELECT 'no'::vc3", "23514", 'value for domain vc3 violates check constraint "vc3_check"')
+    sql.error("SELECT '-1'::pos", "23514", 'value for domain pos violates check constraint "pos_check"')
+    sql.error("SELECT CAST(NULL AS pos) + 1, '0'::pos", "23514", 'value for domain pos violates check constraint "pos_check"')
+    sql.check("SELECT 'abcd'::vc3, '7'::pos", [("abc", "7")])

@@ -28,6 +28,7 @@ from quantadb.sql.plan import PlanColumn
 from quantadb.sql.scope import Scope
 from quantadb.storage.catalog import RelationDef, TypeDef
 from quantadb.types.domains import base_type, domain_oids
+from quantadb.types.registry import SqlType
 
 if TYPE_CHECKING:
     from quantadb.engine.session import Session
@@ -45,10 +46,10 @@ def constraint_name(domain: str, taken: set[str]) -> str:
     return name
 
 
-def bind_check(session: "Session", t: TypeDef, text: str) -> None:
-    """The CHECK must bind over VALUE of the base type, to boolean (42804 otherwise), as at CREATE."""
+def bind_check(session: "Session", base: SqlType, text: str) -> None:
+    """A CHECK must bind over VALUE of the base type, to boolean (42804 otherwise)."""
     scope = Scope()
-    scope.add("", [PlanColumn("value", base_type(t.sql_type()))])
+    scope.add("", [PlanColumn("value", SqlType(base.pg, base.typmod))])
     QueryBinder(session.catalog(), [], session.format_context).expr_binder(scope).bind_bool(
         parse_expression(text), "CHECK")
 
@@ -98,7 +99,7 @@ def _add_check(session: "Session", t: TypeDef, stmt: T.AlterType, names: list[st
     name = stmt.value or constraint_name(t.name, set(names))
     if name in names:
         raise DuplicateObject(f'constraint "{name}" for domain "{t.name}" already exists')
-    bind_check(session, t, stmt.new_value)
+    bind_check(session, t.base, stmt.new_value)
     if not stmt.not_valid:
         _check_rows(session, t, stmt.new_value)
     oid = session.store.allocate_oid(session._ensure_txn())

@@ -21,13 +21,12 @@ from quantadb.engine.ddl.common import (
     run_sql,
 )
 from quantadb.engine.ddl.domains import ACTIONS as DOMAIN_ACTIONS
-from quantadb.engine.ddl.domains import alter_domain, constraint_name
+from quantadb.engine.ddl.domains import alter_domain, bind_check, constraint_name
 from quantadb.engine.results import Result
 from quantadb.errors import (
     DatatypeMismatch,
     DependentObjectsStillExist,
     DuplicateObject,
-    FeatureNotSupported,
     InsufficientPrivilege,
     InvalidParameterValue,
     Notice,
@@ -39,7 +38,7 @@ from quantadb.sql import type_stmts as T
 from quantadb.sql.typenames import parse_type_name
 from quantadb.storage.catalog import ColumnDef, RelationDef, TypeDef
 from quantadb.types import registry as R
-from quantadb.types.domains import domain_of
+from quantadb.types.domains import domain_of, type_oid
 
 if TYPE_CHECKING:
     from quantadb.engine.session import Session
@@ -80,8 +79,6 @@ def _new_type(session: "Session", parts: tuple[str, ...]) -> tuple[int, str]:
 def _create_domain(session: "Session", stmt: T.CreateDomain) -> Result:
     namespace, name = _new_type(session, stmt.name)
     base = parse_type_name(stmt.base)
-    if domain_of(base) is not None:
-        raise FeatureNotSupported("domains over domains are not supported")
     if base.pg.category == "P":
         raise DatatypeMismatch(f'"{R.format_type(base.pg)}" is not a valid base type for a domain')
     checks, taken = [], set()
@@ -90,12 +87,15 @@ def _create_domain(session: "Session", stmt: T.CreateDomain) -> Result:
         taken.add(check_name)
         checks.append((check_name, text))
     store, txn = session.store, session._ensure_txn()
+    under = domain_of(base)  # a domain over a domain takes its DEFAULT, as PostgreSQL's DefineDomain
+    default = stmt.default if stmt.default is not None or under is None else under.default
     definition = TypeDef(0, session.database_oid, namespace, name, "d", 0, owner=session.role_oid, base=base,
-                         not_null=stmt.not_null, default=stmt.default, checks=tuple(checks))
+                         not_null=stmt.not_null, default=default, checks=tuple(checks))
     # the constraints must bind (and the default convert) over the base type, as at CREATE in PostgreSQL
-    probe = ", ".join(f"({text})::boolean" for _, text in checks) or "true"
-    default = f"({stmt.default})::{stmt.base}" if stmt.default is not None else "NULL"
-    run_sql(session, f"SELECT {probe}, {default} FROM (SELECT NULL::{stmt.base} AS value) AS d WHERE false")
+    for _, text in checks:
+        bind_check(session, base, text)
+    if stmt.default is not None:
+        run_sql(session, f"SELECT ({stmt.default})::{stmt.base} WHERE false")
     oid = store.allocate_oid(txn)
     check_oids = tuple(store.allocate_oid(txn) for _ in checks)
     store.create_type(txn, replace(definition, oid=oid, check_oids=check_oids))
@@ -159,18 +159,42 @@ def _drop(session: "Session", stmt: T.DropTypes) -> Result:
 
 
 def drop_type(session: "Session", t: TypeDef, cascade: bool) -> None:
-    """Drop `t`; with `cascade`, the columns of it too (else 2BP01 while some exist)."""
-    users = dependent_columns(session, t)
-    if users and not cascade:
-        lines = [f"column {col} of table {rel.name} depends on type {t.name}" for rel, col in users]
+    """Drop `t`; with `cascade`, the domains over it and the columns of them too (else 2BP01
+    while some exist)."""
+    dependents = _dependents(session, t)
+    if dependents and not cascade:
+        lines = [f"{what} depends on type {on}" for what, on, _ in dependents]
         raise DependentObjectsStillExist(f"cannot drop type {t.name} because other objects depend on it",
                                          detail="\n".join(lines),
                                          hint="Use DROP ... CASCADE to drop the dependent objects too.")
-    if users:
-        _notice_cascade(session, [f"column {col} of table {rel.name}" for rel, col in users])
-        for rel, col in users:
+    if dependents:
+        _notice_cascade(session, [what for what, _, _ in dependents])
+    for _, _, obj in dependents:
+        if isinstance(obj, tuple):
+            rel, col = obj
             run_sql(session, f"ALTER TABLE {quote_relation(session, rel)} DROP COLUMN {quote_ident(col)}")
+    for _, _, obj in reversed(dependents):
+        if isinstance(obj, TypeDef):
+            session.store.drop_type(session._ensure_txn(), obj.oid)
     session.store.drop_type(session._ensure_txn(), t.oid)
+
+
+def _dependents(session: "Session", t: TypeDef) -> list[tuple[str, str, object]]:
+    """(what, the type it depends on, the TypeDef or (table, column)) for the columns of `t` and
+    the domains over it, theirs too, in the order PostgreSQL reports them (findDependentObjects:
+    reversed post-order, a type's columns before the domains over it)."""
+    types = session.catalog().types()
+    found: list[tuple[str, str, object]] = []
+
+    def visit(x: TypeDef) -> None:
+        for rel, col in dependent_columns(session, x):
+            found.append((f"column {col} of table {rel.name}", x.name, (rel, col)))
+        for d in types:
+            if d.kind == "d" and type_oid(d.base) == x.oid:
+                visit(d)
+                found.append((f"type {d.name}", x.name, d))
+    visit(t)
+    return found[::-1]
 
 
 def _notice_cascade(session: "Session", objects: list[str]) -> None:

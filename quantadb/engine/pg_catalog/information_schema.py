@@ -171,8 +171,12 @@ def domains(session: "Session") -> Iterator[Row]:
     catalog = session.catalog()
     for d in catalog.types():
         if d.kind == "d":
+            under = domain_of(d.base)  # a domain over a domain: USER-DEFINED, named by its udt_*
+            under = session.store.catalog.type_(catalog.snap, under.oid) if under is not None else None
+            facts = {"data_type": "USER-DEFINED", "udt_schema": catalog.namespace_name(under.namespace),
+                     "udt_name": under.name} if under is not None else type_facts(d.base)
             yield {"domain_catalog": session.database, "domain_schema": catalog.namespace_name(d.namespace),
-                   "domain_name": d.name, **type_facts(d.base), "udt_catalog": session.database,
+                   "domain_name": d.name, **facts, "udt_catalog": session.database,
                    "domain_default": domain_default_def(session, d) if d.default is not None else None,
                    "dtd_identifier": "1"}
 

@@ -12,6 +12,7 @@ from quantadb.engine.pg_catalog.typeio import type_io
 from quantadb.sql.catalog import register_relation_function
 from quantadb.storage.catalog import FIRST_USER_OID
 from quantadb.types import registry as R
+from quantadb.types.domains import type_oid
 
 if TYPE_CHECKING:
     from quantadb.engine.session import Session
@@ -53,7 +54,7 @@ def pg_type(session: "Session") -> Iterator[Row]:
         domain = d if d is not None and d.kind == "d" else None
         yield {"oid": t.oid, "typname": t.name, "typnamespace": namespace, "typowner": owner, "typlen": t.typlen,
                "typtype": "d" if domain else typtype(t), "typnotnull": bool(domain and domain.not_null),
-               "typbasetype": domain.base.oid if domain else 0, "typtypmod": domain.base.typmod if domain else -1,
+               "typbasetype": type_oid(domain.base) if domain else 0, "typtypmod": domain.base.typmod if domain else -1,
                "typdefault": domain_default_def(session, domain) if domain and domain.default is not None else None,
                "typdefaultbin": domain.default if domain else None,
                "typbyval": t.typbyval, "typcategory": t.category,
