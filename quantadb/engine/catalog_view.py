@@ -17,7 +17,7 @@ from quantadb.storage.catalog import (FIRST_USER_OID, INFORMATION_SCHEMA_NAMESPA
 from quantadb.storage.store import Store
 from quantadb.storage.txn import Snapshot
 from quantadb.types import registry as R
-from quantadb.types.domains import domain_of
+from quantadb.types.domains import array_domain_type, type_oid
 
 
 # SELECT last_value, log_cnt, is_called FROM a_sequence (pg_dump reads sequences this way)
@@ -201,7 +201,7 @@ class SessionCatalog:
         if not isinstance(parts, int) and parts[-1].startswith("_"):
             elem = self.find_type(parts[:-1] + [parts[-1][1:]])
             if elem is not None and elem.array_oid:
-                return R.SqlType(R.array_of(elem.pg_type()))
+                return array_domain_type(elem.sql_type()) if elem.kind == "d" else R.SqlType(R.array_of(elem.pg_type()))
         return None
 
     def types(self) -> list[TypeDef]:
@@ -242,9 +242,7 @@ class SessionCatalog:
             return hit.relation.oid if hit.relation is not None else hit.virtual.oid
         if kind == "regtype":
             try:
-                t = parse_type_name(text)
-                domain = domain_of(t)
-                return domain.oid if domain is not None else t.oid
+                return type_oid(parse_type_name(text))
             except UndefinedObject:
                 raise UndefinedObject(f'type "{text}" does not exist') from None
         if kind == "regnamespace":

@@ -3,7 +3,7 @@ as the statement's catalog has them (ALTER DOMAIN changes them under existing co
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from quantadb.sql.expr import Expr
@@ -11,7 +11,12 @@ from quantadb.sql.parse import parse_expression
 from quantadb.sql.plan import PlanColumn
 from quantadb.sql.scope import Scope
 from quantadb.sql.typenames import current_user_type
-from quantadb.types.domains import Domain, domain_of
+from quantadb.types.domains import (
+    Domain,
+    array_domain_type,
+    domain_of,
+    element_domain_type,
+)
 from quantadb.types.registry import SqlType
 
 if TYPE_CHECKING:
@@ -28,10 +33,14 @@ class DomainChecks:
     name: str
     not_null: bool
     checks: tuple[tuple[str, Expr], ...]
+    array: bool = False  # the value is an array of the domain: each element is checked
 
 
 def bind_domain_checks(binder: "ExprBinder", target: SqlType) -> DomainChecks:
-    """`target`: a domain-typed SqlType as current_domain gives it."""
+    """`target`: a domain-typed SqlType, or an array of a domain, as current_domain gives it."""
+    element = element_domain_type(target)
+    if element is not None:
+        return replace(bind_domain_checks(binder, element), array=True)
     scope = Scope()
     scope.add("", [PlanColumn("value", SqlType(target.pg, target.typmod))])
     inner = type(binder)(scope, [], binder.fmt, binder.bind_subquery, binder.resolve_regclass)
@@ -53,8 +62,12 @@ def _chain(t: SqlType) -> list[Domain]:
 
 
 def current_domain(t: SqlType) -> SqlType:
-    """Domain-typed `t` with the domain's constraints and default as they are now (a column's
-    type holds them as they were when it was created); `t` itself when the domain is gone."""
+    """Domain-typed `t` (or an array of a domain) with the domain's constraints and default as
+    they are now (a column's type holds them as they were when it was created); `t` itself when
+    the domain is gone."""
+    element = element_domain_type(t)
+    if element is not None:
+        return array_domain_type(current_domain(element))
     domain = domain_of(t)
     now = current_user_type(domain.oid) if domain is not None else None
     return SqlType(t.pg, t.typmod, now.extra) if now is not None and domain_of(now) is not None else t

@@ -67,7 +67,7 @@ from quantadb.sql.typenames import from_datatype
 from quantadb.types import registry as R
 from quantadb.types.casts import can_cast
 from quantadb.types.codecs import FormatContext, text_decoder
-from quantadb.types.domains import domain_of
+from quantadb.types.domains import is_domain_type, type_oid
 from quantadb.types.registry import SqlType
 from quantadb.types.rowtypes import anonymous_fields, record_fields, record_type
 
@@ -130,8 +130,7 @@ class ExprBinder(CallBinder, PredicateBinder):
 
     def coerce(self, e: Expr, target: SqlType, context: str = "i") -> Expr:
         """Convert `e` to `target` as an implicit (i) / assignment (a) / explicit (e) cast would."""
-        domain = domain_of(target) if target.extra else None
-        if domain is not None and getattr(domain_of(e.type), "oid", 0) != domain.oid:
+        if is_domain_type(target) and type_oid(e.type) != type_oid(target):
             target = current_domain(target)
             base = self.coerce(e, SqlType(target.pg, target.typmod), context)
             checks = bind_domain_checks(self, target)
@@ -470,10 +469,12 @@ class ExprBinder(CallBinder, PredicateBinder):
         target = from_datatype(node.args["to"])
         inner = node.this
         if _is_array_constructor(inner) and target.pg.is_array:
+            if is_domain_type(target):  # ARRAY[...]::d[]: the base type's array, then each element's checks
+                return self.coerce(self._typed_array(inner, SqlType(target.pg, target.typmod)), target, "e")
             return self._typed_array(inner, target)
         arg = self.bind(inner)
         if isinstance(arg, Const) and arg.type.pg is R.UNKNOWN:
-            if target.extra and domain_of(target) is not None:  # the base type's literal, then the domain's checks
+            if is_domain_type(target):  # the base type's literal, then the domain's checks
                 return self.coerce(self._typed_literal(arg.value, SqlType(target.pg, target.typmod), True), target, "e")
             return self._typed_literal(arg.value, target, explicit=True)
         if target.pg in (R.REGCLASS, R.REGTYPE, R.REGNAMESPACE, R.REGROLE, R.REGPROC) and \

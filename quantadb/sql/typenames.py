@@ -16,6 +16,7 @@ from sqlglot import exp
 
 from quantadb.errors import FeatureNotSupported, UndefinedObject
 from quantadb.types import registry as R
+from quantadb.types.domains import array_domain_type, domain_of
 from quantadb.types.registry import SqlType
 
 # schema-qualified or plain name parts, or an OID -> the user type visible to the statement, or None
@@ -77,9 +78,7 @@ def parse_type_name(text: str) -> SqlType:
     if base is None:
         user = _user_type(name)
         if user is not None and user.extra:  # a domain: its base type, marked (types/domains.py)
-            if m.group("array"):
-                raise FeatureNotSupported(f"arrays of domain {name} are not supported")
-            return user
+            return _domain_array(user) if m.group("array") else user
         base = user.pg if user is not None else None
     if base is None:
         raise UndefinedObject(f'type "{name}" does not exist')
@@ -87,6 +86,13 @@ def parse_type_name(text: str) -> SqlType:
     if m.group("array"):
         return SqlType(R.array_of(base), typmod)
     return SqlType(base, typmod)
+
+
+def _domain_array(element: SqlType) -> SqlType:
+    domain = domain_of(element)
+    if not R.BY_OID[domain.oid].array_oid:
+        raise FeatureNotSupported(f"domain {domain.name} was created without an array type")
+    return array_domain_type(element)
 
 
 def _typmod(base: R.PgType, mods: str | None) -> int:
@@ -122,6 +128,8 @@ def from_datatype(node: exp.Expression) -> SqlType:
         inner = from_datatype(node.expressions[0])
         if inner.pg.is_array:  # int[][]: PostgreSQL arrays do not fix their dimensions
             return inner
+        if inner.extra and domain_of(inner) is not None:
+            return _domain_array(inner)
         return SqlType(R.array_of(inner.pg), inner.typmod)
     if dtype == exp.DataType.Type.USERDEFINED:  # a name sqlglot does not know (varbit(2), "char")
         kind = node.args.get("kind")

@@ -227,8 +227,8 @@ class FunctionDef:
 class TypeDef:
     """A user-defined type (pg_type): an enum (kind "e", `labels` as pg_enum's rows
     (oid, enumsortorder, enumlabel)) or a domain (kind "d": `base` type, NOT NULL, DEFAULT and
-    CHECK constraints as (name, SQL text over VALUE)). `array_oid` is its array type's (typarray,
-    0 for a domain)."""
+    CHECK constraints as (name, SQL text over VALUE)). `array_oid` is its array type's (typarray;
+    0 for a domain created before domains had one)."""
 
     oid: int
     database: int
@@ -249,7 +249,7 @@ class TypeDef:
     def pg_type(self) -> registry.PgType:
         """The type's PgType, known by OID to every layer from now on."""
         if self.kind == "d":
-            return domains.define(self.oid, self.name, self.base)
+            return domains.define(self.oid, self.name, self.base, self.array_oid)
         return enums.define(self.oid, self.array_oid, self.name, self.labels)
 
     def sql_type(self) -> SqlType:

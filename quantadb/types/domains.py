@@ -7,10 +7,11 @@ domain's OID, name, NOT NULL and CHECK texts (over VALUE). Only what converts a 
 domain (a cast, an INSERT or UPDATE of a domain column, COPY) reads the mark, and checks the
 constraints (sql/bind_expr.py coerce, exec/functions/domains.py). The mark is the domain as it
 was when the column or expression took it: ALTER DOMAIN changes constraints under existing
-columns, so what checks them looks the domain up again by OID (sql/bind_domain.py current). A
-domain over a domain carries its base domain's mark (`base_extra`): converting to it converts
-to the base domain first. The domain also has a PgType of its own OID (pg_type rows, format_type,
-regtype).
+columns, so what checks them looks the domain up again by OID (sql/bind_domain.py current_domain). A
+domain over a domain carries its base domain's mark (`base_extra`): converting to it checks the
+base domain's constraints first. The domain also has a PgType of its own OID (pg_type rows, format_type,
+regtype) and, for a domain created with one, an array type (`_name`): a column of `d[]` is the
+base type's array marked with the domain ("domain[]"), and converting to it checks every element.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from quantadb.types.registry import PgType, SqlType
 # the extra of a domain-typed SqlType:
 # (("domain", oid, name, not_null, ((check name, text), ...), default, base domain's extra),)
 _TAG = "domain"
+_ARRAY_TAG = "domain[]"  # an array of a domain: ((_ARRAY_TAG, the element's mark),)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,9 +51,33 @@ def domain_of(t: SqlType) -> Domain | None:
     return None
 
 
+def array_domain_type(element: SqlType) -> SqlType:
+    """The type of `d[]` for domain-typed `element`."""
+    return SqlType(r.array_of(element.pg), element.typmod, ((_ARRAY_TAG, element.extra[0]),))
+
+
+def element_domain_type(t: SqlType) -> SqlType | None:
+    """The domain-typed element of an array-of-domain `t`, else None."""
+    extra = t.extra
+    if len(extra) == 1 and isinstance(extra[0], tuple) and len(extra[0]) == 2 and extra[0][0] == _ARRAY_TAG:
+        return SqlType(r.element_of(t.pg), t.typmod, (tuple(extra[0][1]),))
+    return None
+
+
+def is_domain_type(t: SqlType) -> bool:
+    """A domain or an array of one: what converting to checks constraints."""
+    return bool(t.extra) and (domain_of(t) is not None or element_domain_type(t) is not None)
+
+
 def type_oid(t: SqlType) -> int:
-    """The OID a catalog names `t` by: the domain's for a domain-typed one."""
-    domain = domain_of(t) if t.extra else None
+    """The OID a catalog names `t` by: the domain's for a domain-typed one, the domain's array
+    type's for an array of a domain."""
+    if not t.extra:
+        return t.pg.oid
+    element = element_domain_type(t)
+    if element is not None:
+        return r.BY_OID[domain_of(element).oid].array_oid
+    domain = domain_of(t)
     return domain.oid if domain is not None else t.pg.oid
 
 
@@ -71,8 +97,12 @@ def domain_oids(t: SqlType) -> list[int]:
     return oids
 
 
-def define(oid: int, name: str, base: SqlType) -> PgType:
-    """The domain's own PgType (its OID, the base type's representation), known by OID."""
-    t = dataclasses.replace(base.pg, oid=oid, name=name, array_oid=0, elem_oid=0, sql_name="", preferred=False)
+def define(oid: int, name: str, base: SqlType, array_oid: int = 0) -> PgType:
+    """The domain's own PgType (its OID, the base type's representation) and its array type's,
+    known by OID (for the catalogs: values of them are of the base types)."""
+    t = dataclasses.replace(base.pg, oid=oid, name=name, array_oid=array_oid, elem_oid=0, sql_name="",
+                            preferred=False)
     r.BY_OID[oid] = t
+    if array_oid:
+        r.BY_OID[array_oid] = PgType(array_oid, "_" + name, -1, "A", r.array_of(base.pg).dtype, 0, oid, name + "[]")
     return t

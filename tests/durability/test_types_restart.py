@@ -1,5 +1,5 @@
 """Enum types and domains after a restart: the type, its labels (added BEFORE/AFTER, renamed), the columns of
-it and the rows are catalog objects and rows like any, so recovery (WAL replay after kill -9, or
+it (and of arrays of it, of a domain over a domain) and the rows are catalog objects and rows like any, so recovery (WAL replay after kill -9, or
 the checkpoint a clean shutdown writes) gives back the same order and the same errors; a rolled
 back ALTER TYPE stays rolled back."""
 
@@ -47,6 +47,9 @@ def test_domains_survive_restart(qdb, tmp_path, how):
         conn.execute("CREATE DOMAIN posint AS int NOT NULL DEFAULT 7 CHECK (VALUE > 0)")
         conn.execute("CREATE TABLE t (id int, n posint)")
         conn.execute("INSERT INTO t VALUES (1, 5), (2, DEFAULT)")
+        conn.execute("CREATE DOMAIN small AS posint CHECK (VALUE < 100)")
+        conn.execute("CREATE TABLE s (id int, m small, ms posint[])")
+        conn.execute("INSERT INTO s VALUES (1, 50, '{1,2}'), (2, DEFAULT, NULL)")
     srv = qdb.restart(srv, tmp_path / "data", how)
     with psycopg.connect(srv.dsn, autocommit=True) as conn:
         assert conn.execute("SELECT id, n FROM t ORDER BY id").fetchall() == [(1, 5), (2, 7)]
@@ -56,6 +59,13 @@ def test_domains_survive_restart(qdb, tmp_path, how):
             conn.execute("INSERT INTO t VALUES (3, NULL)")
         assert conn.execute("SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
                             "WHERE attrelid = 't'::regclass AND attname = 'n'").fetchone() == ("posint",)
+        # a domain over it and an array of it
+        assert conn.execute("SELECT id, m, ms FROM s ORDER BY id").fetchall() == [(1, 50, [1, 2]), (2, 7, None)]
+        for bad in ("(3, 0, NULL)", "(3, 100, NULL)", "(3, 1, '{1,-1}')"):
+            with pytest.raises(psycopg.errors.CheckViolation):
+                conn.execute(f"INSERT INTO s VALUES {bad}")
+        assert conn.execute("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 's'::regclass "
+                            "AND attnum > 1 ORDER BY attnum").fetchall() == [("small",), ("posint[]",)]
 
 
 @pytest.mark.parametrize("how", ["checkpoint", "kill9"])

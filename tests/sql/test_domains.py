@@ -119,3 +119,48 @@ def test_cast_of_a_string_literal_checks(sql):
     sql.error("SELECT '-1'::pos", "23514", 'value for domain pos violates check constraint "pos_check"')
     sql.error("SELECT CAST(NULL AS pos) + 1, '0'::pos", "23514", 'value for domain pos violates check constraint "pos_check"')
     sql.check("SELECT 'abcd'::vc3, '7'::pos", [("abc", "7")])
+
+
+def test_arrays_of_domains(sql):
+    """A column of d[]: every element meets the domain's NOT NULL and CHECKs (input, ARRAY[...],
+    casts, UPDATE); the domain's array type _d (typelem d) names the column in the catalogs;
+    ALTER DOMAIN refuses to re-check arrays of it (0A000, as PostgreSQL 15); DROP lists the column."""
+    sql.setup("CREATE DOMAIN posint AS int CHECK (VALUE > 0);\nCREATE DOMAIN vc AS varchar(3) NOT NULL;\n"
+              "CREATE TABLE ta (id int, a posint[], v vc[]);\n"
+              "INSERT INTO ta VALUES (1, '{1,2}', '{ab,cd}'), (6, '{{1,2},{3,4}}', '{}'), (7, ARRAY[5], NULL)")
+    check = 'value for domain posint violates check constraint "posint_check"'
+    sql.error("INSERT INTO ta VALUES (2, '{1,-2}', NULL)", "23514", check)
+    sql.error("INSERT INTO ta VALUES (3, ARRAY[1, 0], NULL)", "23514", check)
+    sql.error("INSERT INTO ta VALUES (3, '{{1,2},{3,-4}}', NULL)", "23514", check)
+    sql.error("INSERT INTO ta VALUES (4, '{1,NULL}', '{abcd}')", "22001", "value too long for type character varying(3)")
+    sql.error("INSERT INTO ta VALUES (5, NULL, '{a,NULL}')", "23502", "domain vc does not allow null values")
+    sql.error("SELECT '{3,-1}'::posint[]", "23514", check)
+    sql.error("SELECT ARRAY[3, -1]::posint[]", "23514", check)
+    sql.error("UPDATE ta SET a = a || -5 WHERE id = 1", "23514", check)
+    sql.check("SELECT id, a, v, pg_typeof(a), pg_typeof(v) FROM ta ORDER BY id",
+              [("1", "{1,2}", "{ab,cd}", "posint[]", "vc[]"), ("6", "{{1,2},{3,4}}", "{}", "posint[]", "vc[]"),
+               ("7", "{5}", None, "posint[]", "vc[]")], ordered=True, same_types=False)
+    sql.check("SELECT '{3,NULL}'::posint[], 'posint[]'::regtype, '_posint'::regtype", [("{3,NULL}", "posint[]", "posint[]")],
+              same_types=False)
+    sql.check("SELECT typname, typelem::regtype, typcategory, (SELECT typarray FROM pg_type WHERE typname = 'posint') = oid "
+              "FROM pg_type WHERE typname IN ('_posint', '_vc') ORDER BY 1",
+              [("_posint", "posint", "A", "t"), ("_vc", "vc", "A", "f")], ordered=True)
+    sql.check("SELECT format_type(atttypid, atttypmod), attndims FROM pg_attribute WHERE attrelid = 'ta'::regclass "
+              "AND attnum > 1 ORDER BY attnum", [("posint[]", "1"), ("vc[]", "1")], ordered=True)
+    sql.check("SELECT data_type, udt_name, domain_name FROM information_schema.columns WHERE table_name = 'ta' "
+              "ORDER BY ordinal_position", [("integer", "int4", None), ("ARRAY", "_posint", None),
+                                            ("ARRAY", "_vc", None)], ordered=True)
+    sql.error("ALTER DOMAIN posint ADD CONSTRAINT small CHECK (VALUE < 4)", "0A000",
+              'cannot alter type "posint" because column "ta.a" uses it')
+    sql.error("DROP DOMAIN posint", "2BP01", "cannot drop type posint because other objects depend on it")
+    sql.setup("DROP DOMAIN posint CASCADE")
+    sql.check("SELECT count(*) FROM pg_type WHERE typname IN ('posint', '_posint')", [("0",)])
+
+
+def test_arrays_of_enums_checked_per_element(sql):
+    sql.setup("CREATE TYPE mood AS ENUM ('sad', 'ok');\nCREATE TABLE te (ms mood[])")
+    sql.error("INSERT INTO te VALUES (ARRAY['ok', 'meh']::mood[])", "22P02", 'invalid input value for enum mood: "meh"')
+    sql.error("INSERT INTO te VALUES ('{{ok,sad},{sad,meh}}')", "22P02", 'invalid input value for enum mood: "meh"')
+    sql.error("SELECT ARRAY['x']::mood[]", "22P02", 'invalid input value for enum mood: "x"')
+    sql.setup("INSERT INTO te VALUES ('{{ok,sad},{sad,NULL}}'), (ARRAY['ok']::mood[])")
+    sql.check("SELECT ms FROM te ORDER BY ms", [("{ok}",), ("{{ok,sad},{sad,NULL}}",)], ordered=True, same_types=False)

@@ -18,6 +18,7 @@ from quantadb.engine.ddl.common import quote_ident, quote_relation, run_sql
 from quantadb.errors import (
     CheckViolation,
     DuplicateObject,
+    FeatureNotSupported,
     NotNullViolation,
     UndefinedObject,
 )
@@ -27,7 +28,7 @@ from quantadb.sql.parse import parse_expression
 from quantadb.sql.plan import PlanColumn
 from quantadb.sql.scope import Scope
 from quantadb.storage.catalog import RelationDef, TypeDef
-from quantadb.types.domains import base_type, domain_oids
+from quantadb.types.domains import base_type, domain_oids, element_domain_type
 from quantadb.types.registry import SqlType
 
 if TYPE_CHECKING:
@@ -115,9 +116,17 @@ def _check_rows(session: "Session", t: TypeDef, check: str) -> None:
 
 
 def _stored_columns(session: "Session", t: TypeDef) -> list[tuple[RelationDef, str]]:
-    """The columns holding values of the domain (or of a domain over it) in relations with rows."""
-    return [(rel, c.name) for rel in session.catalog().relations() if rel.kind in ("r", "m")
-            for c in rel.columns if not c.dropped and t.oid in domain_oids(c.type)]
+    """The columns holding values of the domain (or of a domain over it) in relations with rows;
+    0A000 for an array of it, which PostgreSQL 15 does not read either."""
+    found = []
+    for rel in session.catalog().relations():
+        for c in rel.columns:
+            element = element_domain_type(c.type) if not c.dropped else None
+            if element is not None and t.oid in domain_oids(element):
+                raise FeatureNotSupported(f'cannot alter type "{t.name}" because column "{rel.name}.{c.name}" uses it')
+            if not c.dropped and rel.kind in ("r", "m") and t.oid in domain_oids(c.type):
+                found.append((rel, c.name))
+    return found
 
 
 def _any_row(session: "Session", rel: RelationDef, condition: str, value_of: str | None = None) -> bool:

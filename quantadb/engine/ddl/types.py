@@ -36,7 +36,7 @@ from quantadb.errors import (
 )
 from quantadb.sql import type_stmts as T
 from quantadb.sql.typenames import parse_type_name
-from quantadb.storage.catalog import ColumnDef, RelationDef, TypeDef
+from quantadb.storage.catalog import RelationDef, TypeDef
 from quantadb.types import registry as R
 from quantadb.types.domains import domain_of, type_oid
 
@@ -96,9 +96,9 @@ def _create_domain(session: "Session", stmt: T.CreateDomain) -> Result:
         bind_check(session, base, text)
     if stmt.default is not None:
         run_sql(session, f"SELECT ({stmt.default})::{stmt.base} WHERE false")
-    oid = store.allocate_oid(txn)
+    array_oid, oid = store.allocate_oid(txn), store.allocate_oid(txn)  # in the order PostgreSQL takes them
     check_oids = tuple(store.allocate_oid(txn) for _ in checks)
-    store.create_type(txn, replace(definition, oid=oid, check_oids=check_oids))
+    store.create_type(txn, replace(definition, oid=oid, array_oid=array_oid, check_oids=check_oids))
     return Result(tag="CREATE DOMAIN")
 
 
@@ -131,12 +131,9 @@ def _require_owner(session: "Session", t: TypeDef) -> None:
 
 
 def dependent_columns(session: "Session", t: TypeDef) -> list[tuple[RelationDef, str]]:
-    """The (table, column) pairs whose column is of the type (an enum's or an array of it; a domain's)."""
-    def uses(c: ColumnDef) -> bool:
-        if t.kind == "d":
-            return getattr(domain_of(c.type), "oid", 0) == t.oid
-        return c.type.pg.oid in (t.oid, t.array_oid)
-    return [(rel, c.name) for rel in session.catalog().relations() for c in rel.columns if not c.dropped and uses(c)]
+    """The (table, column) pairs whose column is of the type or of its array type."""
+    return [(rel, c.name) for rel in session.catalog().relations() for c in rel.columns
+            if not c.dropped and type_oid(c.type) in (t.oid, t.array_oid)]
 
 
 def _drop(session: "Session", stmt: T.DropTypes) -> Result:
@@ -188,7 +185,8 @@ def _dependents(session: "Session", t: TypeDef) -> list[tuple[str, str, object]]
 
     def visit(x: TypeDef) -> None:
         for rel, col in dependent_columns(session, x):
-            found.append((f"column {col} of table {rel.name}", x.name, (rel, col)))
+            of = x.name + "[]" if type_oid(rel.column(col).type) == x.array_oid else x.name
+            found.append((f"column {col} of table {rel.name}", of, (rel, col)))
         for d in types:
             if d.kind == "d" and type_oid(d.base) == x.oid:
                 visit(d)

@@ -26,7 +26,7 @@ from quantadb.storage.catalog import (
     TypeDef,
 )
 from quantadb.types import registry as R
-from quantadb.types.domains import domain_of
+from quantadb.types.domains import domain_of, element_domain_type
 
 if TYPE_CHECKING:
     from quantadb.engine.session import Session
@@ -161,8 +161,11 @@ def _user_type_facts(session: "Session", t: R.SqlType) -> Row:
         d = session.store.catalog.type_(catalog.snap, domain.oid)
         return {"domain_catalog": session.database, "domain_schema": catalog.namespace_name(d.namespace) if d else None,
                 "domain_name": d.name if d else domain.name}
+    element = element_domain_type(t)  # an array of a domain: _name, as of an enum
     elem = R.element_of(t.pg) if t.pg.is_array else t.pg
-    found = session.store.catalog.type_(catalog.snap, elem.oid)
+    found = session.store.catalog.type_(catalog.snap, domain_of(element).oid if element else elem.oid)
+    if element is not None and found is not None:
+        return {"udt_schema": catalog.namespace_name(found.namespace), "udt_name": "_" + found.name}
     return {"udt_schema": catalog.namespace_name(found.namespace)} if found is not None else {}
 
 

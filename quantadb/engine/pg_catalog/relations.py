@@ -25,7 +25,7 @@ from quantadb.engine.privileges import effective_acl
 from quantadb.sql.catalog import VirtualTable
 from quantadb.storage.catalog import FIRST_USER_OID, ColumnDef, RelationDef
 from quantadb.types import registry as R
-from quantadb.types.domains import domain_of
+from quantadb.types.domains import type_oid
 
 if TYPE_CHECKING:
     from quantadb.engine.catalog_view import SessionCatalog
@@ -148,8 +148,8 @@ def _tuples(session: "Session", rel: RelationDef) -> float:
 
 def _attribute(relid: int, attnum: int, name: str, t: R.SqlType, **extra: object) -> Row:
     pg = t.pg
-    domain = domain_of(t) if t.extra else None  # the domain's OID; its typmod is pg_type.typtypmod
-    oid, typmod = (domain.oid, -1) if domain is not None else (pg.oid, t.typmod)
+    oid = type_oid(t)  # a domain's (or its array type's) OID; its typmod is pg_type.typtypmod
+    typmod = t.typmod if oid == pg.oid else -1
     return {"attrelid": relid, "attname": name, "atttypid": oid, "attstattarget": -1, "attlen": pg.typlen,
             "attnum": attnum, "attndims": 1 if pg.is_array else 0, "attcacheoff": -1, "atttypmod": typmod,
             "attbyval": pg.typbyval, "attalign": pg.typalign, "attstorage": storage_of(pg),

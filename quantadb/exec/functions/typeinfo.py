@@ -6,11 +6,9 @@ import numpy as np
 
 from quantadb.exec.functions import scalar
 from quantadb.types.column import Column
-from quantadb.types.domains import domain_of
+from quantadb.types.domains import type_oid
 
 
 @scalar("pg_typeof")
 def pg_typeof(args: list[Column], n: int, ctx, call) -> Column:
-    t = call.args[0].type
-    domain = domain_of(t) if t.extra else None
-    return Column(np.full(n, domain.oid if domain is not None else t.pg.oid, dtype=np.int64))
+    return Column(np.full(n, type_oid(call.args[0].type), dtype=np.int64))
