@@ -1,7 +1,8 @@
 """pg_dump 15 both ways with enum types and domains: types (one in another schema, one with labels added
 BEFORE/AFTER: PostgreSQL refuses a new label in the transaction that added it, and psql -c runs
 one), columns and arrays of them, a default and a CHECK using them, domains with NOT NULL, DEFAULT and
-CHECKs (named, renamed, added by ALTER DOMAIN, one NOT VALID), restore from
+CHECKs (named, renamed, added by ALTER DOMAIN, one NOT VALID), a domain over a domain and an array of a
+domain, restore from
 PostgreSQL into QuantaDB and from QuantaDB into PostgreSQL with no error, and answer the same."""
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ alter domain posint add constraint small check (value < 1000) not valid;
 alter domain posint add check (value <> 13);
 alter domain posint set default 5;
 alter domain paint.code rename constraint code_check to not_bad;
+create domain small as posint check (value < 100);
+create table tally (s small, many posint[], moods mood[]);
+insert into tally values (50, '{1,2}', '{ok,happy}'), (default, null, null);
 """
 
 READ_BACK = [
@@ -41,6 +45,10 @@ READ_BACK = [
     "select format_type(atttypid, atttypmod) from pg_attribute where attrelid = 'people'::regclass"
     " and attnum > 0 order by attnum",
     "select * from stock order by n",
+    "select s, many::text, moods::text from tally order by s",
+    "select format_type(atttypid, atttypmod) from pg_attribute where attrelid = 'tally'::regclass and attnum > 0"
+    " order by attnum",
+    "select typname, typbasetype::regtype, typdefault from pg_type where typname = 'small'",
     "select t.typname, c.conname, c.convalidated, pg_get_constraintdef(c.oid), t.typdefault from pg_constraint c"
     " join pg_type t on t.oid = c.contypid where t.typname in ('posint', 'code') order by 1, 2",
     "select t.typname, t.typtype, format_type(t.typbasetype, t.typtypmod), t.typnotnull, c.conname"
@@ -68,6 +76,8 @@ def test_enum_types_dump_and_restore(quantadb_server, postgres_server, tmp_path,
             assert conn.run("insert into stock values (0, 'x')").sqlstate == "23514"
             assert conn.run("insert into stock values (3, 'bad')").sqlstate == "23514"
             assert conn.run("insert into stock values (13, 'x')").sqlstate == "23514"
+            assert conn.run("insert into tally values (100)").sqlstate == "23514"
+            assert conn.run("insert into tally values (1, '{1,-1}')").sqlstate == "23514"
             assert conn.run("insert into stock values (3, null)").sqlstate == "23502"
     finally:
         pg.close(), qdb.close()
