@@ -131,3 +131,12 @@ def test_new_constraint_is_transactional(quantadb_server, postgres_server):
                 a.execute("ALTER DOMAIN posint DROP CONSTRAINT pos")
             with pytest.raises(psycopg.errors.CheckViolation):
                 b.execute("INSERT INTO t VALUES (0)")
+
+
+def test_chosen_names_are_unique_in_the_schema(sql):
+    """An unnamed CHECK is named d_check, d_check1 ...: the first no constraint of the schema has."""
+    sql.setup("CREATE TABLE tt (a int CONSTRAINT posint_check CHECK (a > 0));\nCREATE DOMAIN posint AS int;\n"
+              "ALTER DOMAIN posint ADD CHECK (VALUE < 100);\n"
+              "CREATE DOMAIN other AS int CHECK (VALUE > 0) CHECK (VALUE < 9)")
+    sql.check("SELECT conname FROM pg_constraint WHERE contypid IN ('posint'::regtype, 'other'::regtype) ORDER BY 1",
+              [("other_check",), ("other_check1",), ("posint_check1",)], ordered=True)

@@ -38,8 +38,12 @@ ACTIONS = ("add_check", "drop_constraint", "validate", "rename_constraint", "set
            "set_not_null", "drop_not_null")
 
 
-def constraint_name(domain: str, taken: set[str]) -> str:
-    """ChooseConstraintName: d_check, then d_check1, d_check2 ..."""
+def constraint_name(session: "Session", namespace: int, domain: str, taken: set[str]) -> str:
+    """ChooseConstraintName: d_check, then d_check1, d_check2 ..., one no constraint of the
+    schema (a table's or a domain's) has, nor one in `taken`."""
+    catalog = session.catalog()
+    taken = taken | {con.name for rel in catalog.relations() if rel.namespace == namespace for con in rel.constraints}
+    taken |= {name for t in catalog.types() if t.namespace == namespace for name, _ in t.checks}
     name, n = f"{domain}_check", 0
     while name in taken:
         n += 1
@@ -97,7 +101,7 @@ def alter_domain(session: "Session", t: TypeDef, stmt: T.AlterType) -> TypeDef |
 
 
 def _add_check(session: "Session", t: TypeDef, stmt: T.AlterType, names: list[str]) -> TypeDef:
-    name = stmt.value or constraint_name(t.name, set(names))
+    name = stmt.value or constraint_name(session, t.namespace, t.name, set(names))
     if name in names:
         raise DuplicateObject(f'constraint "{name}" for domain "{t.name}" already exists')
     bind_check(session, t.base, stmt.new_value)

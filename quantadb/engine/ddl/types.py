@@ -83,7 +83,7 @@ def _create_domain(session: "Session", stmt: T.CreateDomain) -> Result:
         raise DatatypeMismatch(f'"{R.format_type(base.pg)}" is not a valid base type for a domain')
     checks, taken = [], set()
     for given, text in stmt.checks:
-        check_name = given or constraint_name(name, taken)
+        check_name = given or constraint_name(session, namespace, name, taken)
         taken.add(check_name)
         checks.append((check_name, text))
     store, txn = session.store, session._ensure_txn()
