@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from quantadb.sql.expr import Expr
+from quantadb.sql.expr import Call, Expr
 from quantadb.sql.parse import parse_expression
 from quantadb.sql.plan import PlanColumn
 from quantadb.sql.scope import Scope
@@ -34,6 +34,15 @@ class DomainChecks:
     not_null: bool
     checks: tuple[tuple[str, Expr], ...]
     array: bool = False  # the value is an array of the domain: each element is checked
+
+
+def coerce_to_domain(binder: "ExprBinder", e: Expr, target: SqlType, context: str) -> Expr:
+    """`e` converted to domain-typed `target` (or to an array of a domain): to the base type, then
+    checked against the domain as it is now."""
+    target = current_domain(target)
+    base = binder.coerce(e, SqlType(target.pg, target.typmod), context)
+    checks = bind_domain_checks(binder, target)
+    return Call(checks.name, "coerce_to_domain", [base], target, strict=False, domain=checks)
 
 
 def bind_domain_checks(binder: "ExprBinder", target: SqlType) -> DomainChecks:

@@ -25,7 +25,7 @@ from quantadb.errors import (
 )
 from quantadb.sql import functions as F
 from quantadb.sql.bind_calls import CallBinder
-from quantadb.sql.bind_domain import bind_domain_checks, current_domain
+from quantadb.sql.bind_domain import coerce_to_domain
 from quantadb.sql.bind_predicates import PredicateBinder
 from quantadb.sql.bind_support import (BOOL, TEXT, UNKNOWN, as_record, check_collation, row_items, strict_call,
                                         type_name, vector_as_array)
@@ -131,10 +131,7 @@ class ExprBinder(CallBinder, PredicateBinder):
     def coerce(self, e: Expr, target: SqlType, context: str = "i") -> Expr:
         """Convert `e` to `target` as an implicit (i) / assignment (a) / explicit (e) cast would."""
         if is_domain_type(target) and type_oid(e.type) != type_oid(target):
-            target = current_domain(target)
-            base = self.coerce(e, SqlType(target.pg, target.typmod), context)
-            checks = bind_domain_checks(self, target)
-            return Call(checks.name, "coerce_to_domain", [base], target, strict=False, domain=checks)
+            return coerce_to_domain(self, e, target, context)
         if e.type.pg is R.UNKNOWN or (isinstance(e, Param) and self.params[e.number - 1].pg is R.UNKNOWN):
             if isinstance(e, Const):
                 return self._typed_literal(e.value, target)
@@ -466,16 +463,15 @@ class ExprBinder(CallBinder, PredicateBinder):
         return Subscript(base, position, None, False, elem)
 
     def _Cast(self, node: exp.Cast) -> Expr:
-        target = from_datatype(node.args["to"])
-        inner = node.this
+        return self._cast(node.this, from_datatype(node.args["to"]))
+
+    def _cast(self, inner: exp.Expression, target: SqlType) -> Expr:
+        if is_domain_type(target):  # the base type's cast, then the domain's checks (each element's for d[])
+            return self.coerce(self._cast(inner, SqlType(target.pg, target.typmod)), target, "e")
         if _is_array_constructor(inner) and target.pg.is_array:
-            if is_domain_type(target):  # ARRAY[...]::d[]: the base type's array, then each element's checks
-                return self.coerce(self._typed_array(inner, SqlType(target.pg, target.typmod)), target, "e")
             return self._typed_array(inner, target)
         arg = self.bind(inner)
         if isinstance(arg, Const) and arg.type.pg is R.UNKNOWN:
-            if is_domain_type(target):  # the base type's literal, then the domain's checks
-                return self.coerce(self._typed_literal(arg.value, SqlType(target.pg, target.typmod), True), target, "e")
             return self._typed_literal(arg.value, target, explicit=True)
         if target.pg in (R.REGCLASS, R.REGTYPE, R.REGNAMESPACE, R.REGROLE, R.REGPROC) and \
                 arg.type.pg in R.STRING_TYPES and isinstance(arg, Const) and self.resolve_regclass:

@@ -12,6 +12,8 @@ domain over a domain carries its base domain's mark (`base_extra`): converting t
 base domain's constraints first. The domain also has a PgType of its own OID (pg_type rows, format_type,
 regtype) and, for a domain created with one, an array type (`_name`): a column of `d[]` is the
 base type's array marked with the domain ("domain[]"), and converting to it checks every element.
+It is sent as the base type's array too, where PostgreSQL names `_name` in RowDescription (an
+OID clients cannot decode without asking the catalog).
 """
 
 from __future__ import annotations
