@@ -35,6 +35,7 @@ from quantadb.storage.locks import ACCESS_SHARE, ROW_EXCLUSIVE
 from quantadb.types.casts import coerce_typmod
 from quantadb.types.codecs import binary_decoder, binary_encoder, text_decoder, text_encoder
 from quantadb.types.column import Batch, Column
+from quantadb.types.enums import uncommitted_labels
 from quantadb.types.registry import SqlType
 
 if TYPE_CHECKING:
@@ -155,10 +156,11 @@ class CopyFromStdin:
             return
         self._take_arrived()
         try:
-            if self.binary:
-                self._parse_binary(final=False)
-            else:
-                self._parse_lines(final=False)
+            with uncommitted_labels(self.session.state.new_enum_labels):  # (enum input: types/enums.py)
+                if self.binary:
+                    self._parse_binary(final=False)
+                else:
+                    self._parse_lines(final=False)
         except Exception:
             self.session.statement_failed()
             raise
@@ -171,13 +173,14 @@ class CopyFromStdin:
         if not self.ended:
             self._take_arrived()
         try:
-            if self.binary:
-                self._parse_binary(final=True)
-                n = len(self.values[0]) if self.values else 0
-            else:
-                self._parse_lines(final=True)
-                self._flush()
-                n = self.decoded_rows
+            with uncommitted_labels(self.session.state.new_enum_labels):
+                if self.binary:
+                    self._parse_binary(final=True)
+                    n = len(self.values[0]) if self.values else 0
+                else:
+                    self._parse_lines(final=True)
+                    self._flush()
+                    n = self.decoded_rows
             if inline and n > 5000:
                 raise RunInWorker()
             if self.plan is None:  # (else an attempt that had to wait planned them: on a worker now)

@@ -165,8 +165,8 @@ def test_new_label_unusable_until_commit(sql):
 
 
 def test_unsafe_new_label_hint_and_parameters(quantadb_server, postgres_server):
-    """The error carries PostgreSQL's HINT; a bound parameter is input too; ADD VALUE IF NOT EXISTS
-    on a label there says so with 42710."""
+    """The error carries PostgreSQL's HINT; a bound parameter and COPY FROM are input too; ADD VALUE
+    IF NOT EXISTS on a label there says so with 42710."""
     for server in [quantadb_server] + ([postgres_server] if postgres_server else []):
         server.admin("DROP DATABASE IF EXISTS enumtxn")
         server.admin("CREATE DATABASE enumtxn")
@@ -182,6 +182,12 @@ def test_unsafe_new_label_hint_and_parameters(quantadb_server, postgres_server):
             with pytest.raises(psycopg.errors.UnsafeNewEnumValueUsage) as e:
                 conn.execute("SELECT %s::mood", ["meh"])
             assert e.value.diag.message_hint == "New enum values must be committed before they can be used."
+            conn.rollback()
+            conn.execute("CREATE TABLE te (m mood)")
+            conn.execute("ALTER TYPE mood ADD VALUE 'meh'")
+            with pytest.raises(psycopg.errors.UnsafeNewEnumValueUsage):
+                with conn.cursor().copy("COPY te FROM STDIN") as copy:
+                    copy.write_row(["meh"])
             conn.rollback()
             conn.execute("ALTER TYPE mood ADD VALUE 'meh'")
             conn.commit()
