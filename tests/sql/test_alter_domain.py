@@ -38,6 +38,9 @@ def test_add_constraint_checks_stored_values(sql):
     sql.error("ALTER DOMAIN posint ADD CONSTRAINT bad CHECK (value)", "42804",
               "argument of CHECK must be type boolean, not type integer")
     sql.error("ALTER DOMAIN posint ADD CONSTRAINT bad CHECK (value > 0", "42601")
+    sql.error("ALTER DOMAIN posint ADD CHECK (value > (SELECT 1))", "0A000", "cannot use subquery in check constraint")
+    sql.error("CREATE DOMAIN agg AS int CHECK (value > count(*))", "42803",
+              "aggregate functions are not allowed in check constraints")
 
 
 def test_drop_validate_and_rename_constraint(sql):

@@ -27,6 +27,7 @@ from quantadb.sql.bind_query import QueryBinder
 from quantadb.sql.parse import parse_expression
 from quantadb.sql.plan import PlanColumn
 from quantadb.sql.scope import Scope
+from quantadb.sql.stored_exprs import parse_stored
 from quantadb.storage.catalog import RelationDef, TypeDef
 from quantadb.types.domains import base_type, domain_oids, element_domain_type
 from quantadb.types.registry import SqlType
@@ -52,11 +53,12 @@ def constraint_name(session: "Session", namespace: int, domain: str, taken: set[
 
 
 def bind_check(session: "Session", base: SqlType, text: str) -> None:
-    """A CHECK must bind over VALUE of the base type, to boolean (42804 otherwise)."""
+    """A CHECK must bind over VALUE of the base type, to boolean (42804 otherwise), with no
+    subquery or aggregate (as PostgreSQL's parser refuses them there)."""
     scope = Scope()
     scope.add("", [PlanColumn("value", SqlType(base.pg, base.typmod))])
     QueryBinder(session.catalog(), [], session.format_context).expr_binder(scope).bind_bool(
-        parse_expression(text), "CHECK")
+        parse_stored(text, "check constraint"), "CHECK")
 
 
 def alter_domain(session: "Session", t: TypeDef, stmt: T.AlterType) -> TypeDef | None:
