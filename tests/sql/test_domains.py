@@ -164,3 +164,12 @@ def test_arrays_of_enums_checked_per_element(sql):
     sql.error("SELECT ARRAY['x']::mood[]", "22P02", 'invalid input value for enum mood: "x"')
     sql.setup("INSERT INTO te VALUES ('{{ok,sad},{sad,NULL}}'), (ARRAY['ok']::mood[])")
     sql.check("SELECT ms FROM te ORDER BY ms", [("{ok}",), ("{{ok,sad},{sad,NULL}}",)], ordered=True, same_types=False)
+
+
+def test_drop_schema_with_domains_over_domains(sql):
+    sql.setup("CREATE SCHEMA dts;\nCREATE TYPE dts.m AS ENUM ('a');\nCREATE DOMAIN dts.d1 AS int;\n"
+              "CREATE DOMAIN dts.d2 AS dts.d1;\nCREATE DOMAIN dts.d3 AS dts.m;\nCREATE TABLE keep (a dts.d2, b int);\n"
+              "DROP SCHEMA dts CASCADE")
+    sql.check("SELECT count(*) FROM pg_type WHERE typname IN ('m', 'd1', 'd2', 'd3', '_d1', '_d2')", [("0",)])
+    sql.check("SELECT attname FROM pg_attribute WHERE attrelid = 'keep'::regclass AND attnum > 0 AND NOT attisdropped",
+              [("b",)])

@@ -46,7 +46,7 @@ from quantadb.engine.ddl.common import (
     session_txn,
 )
 from quantadb.engine.ddl.index_exprs import add_index, choose_index_name, key_columns, unused_hidden
-from quantadb.engine.ddl.types import drop_type
+from quantadb.engine.ddl.types import drop_types
 
 
 def create_index(session: "Session", stmt: D.CreateIndex) -> Result:
@@ -233,8 +233,7 @@ def _drop_schemas(session: "Session", stmt: D.DropObjects) -> Result:
                 _drop_relation(session, rel, True)
         for fn in functions:
             store.drop_function(txn, fn.oid)
-        for t in types:  # after the schema's tables: only other schemas' columns of them remain
-            drop_type(session, t, True)
+        drop_types(session, types)  # after the schema's tables: only other schemas' columns of them remain
         store.drop_namespace(txn, session.database_oid, oid)
     return Result(tag="DROP SCHEMA")
 

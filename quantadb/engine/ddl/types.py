@@ -166,6 +166,17 @@ def drop_type(session: "Session", t: TypeDef, cascade: bool) -> None:
                                          hint="Use DROP ... CASCADE to drop the dependent objects too.")
     if dependents:
         _notice_cascade(session, [what for what, _, _ in dependents])
+    _drop_with(session, t, dependents)
+
+
+def drop_types(session: "Session", types: list[TypeDef]) -> None:
+    """Drop `types` and what depends on them, quietly (DROP SCHEMA ... CASCADE's own notice)."""
+    for t in types:
+        if session.store.catalog.type_(session.catalog().snap, t.oid) is not None:  # not gone with another
+            _drop_with(session, t, _dependents(session, t))
+
+
+def _drop_with(session: "Session", t: TypeDef, dependents: list[tuple[str, str, object]]) -> None:
     for _, _, obj in dependents:
         if isinstance(obj, tuple):
             rel, col = obj
