@@ -173,3 +173,14 @@ def test_drop_schema_with_domains_over_domains(sql):
     sql.check("SELECT count(*) FROM pg_type WHERE typname IN ('m', 'd1', 'd2', 'd3', '_d1', '_d2')", [("0",)])
     sql.check("SELECT attname FROM pg_attribute WHERE attrelid = 'keep'::regclass AND attnum > 0 AND NOT attisdropped",
               [("b",)])
+
+
+def test_constraint_text_of_a_domain_over_a_domain(sql):
+    """VALUE of a domain over a domain is of the base domain: pg_get_constraintdef shows its
+    conversion to the base type where an operator or function takes it."""
+    sql.setup("CREATE DOMAIN e1 AS int;\nCREATE DOMAIN e2 AS e1 CHECK (VALUE < 9);\nCREATE DOMAIN e3 AS varchar(5);\n"
+              "CREATE DOMAIN e4 AS e3 CHECK (length(VALUE) > 1)")
+    sql.check("SELECT pg_get_constraintdef(oid), pg_get_constraintdef(oid, true) FROM pg_constraint "
+              "WHERE contypid IN ('e2'::regtype, 'e4'::regtype) ORDER BY 1",
+              [("CHECK (((VALUE)::integer < 9))", "CHECK (VALUE::integer < 9)"),
+               ("CHECK ((length((VALUE)::text) > 1))", "CHECK (length(VALUE::text) > 1)")], ordered=True)

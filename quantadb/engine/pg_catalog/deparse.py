@@ -9,13 +9,14 @@ from quantadb.engine.ddl.partial_indexes import predicate_text
 from quantadb.errors import SqlError
 from quantadb.sql.bind_query import QueryBinder
 from quantadb.sql.deparse import Deparser
-from quantadb.sql.expr import ColumnRef
+from quantadb.sql.expr import Cast, ColumnRef, transform
 from quantadb.sql.parse import parse_expression
 from quantadb.sql.plan import PlanColumn
 from quantadb.sql.quoting import quote_ident
 from quantadb.sql.scope import Scope
 from quantadb.storage.catalog import ColumnDef, ConstraintDef, RelationDef, TypeDef
-from quantadb.types.domains import base_type
+from quantadb.types.domains import base_type, domain_of
+from quantadb.types.registry import SqlType
 
 _FK_ACTIONS = {"r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
 
@@ -137,8 +138,12 @@ def domain_check_def(session, t: TypeDef, name: str, pretty: bool = False) -> st
     scope.add("", [PlanColumn("value", base_type(t.sql_type()))])
     binder = QueryBinder(session.catalog(), [], session.format_context).expr_binder(scope)
     try:
-        body = _DomainCheckDeparser(["value"], session.format_context, RegNames(session).name, pretty).text(
-            binder.bind(parse_expression(text)))
+        bound = binder.bind(parse_expression(text))
+        if domain_of(t.base) is not None:  # VALUE is of the base domain: shown converted where used
+            plain = SqlType(t.base.pg, t.base.typmod)
+            bound = transform(bound, lambda e: e if isinstance(e, Cast) and isinstance(e.arg, ColumnRef) else
+                              Cast(e, plain, False) if isinstance(e, ColumnRef) else None)
+        body = _DomainCheckDeparser(["value"], session.format_context, RegNames(session).name, pretty).text(bound)
     except (SqlError, ValueError):
         body = text
     return f"CHECK ({body})" + (" NOT VALID" if name in t.not_valid else "")
