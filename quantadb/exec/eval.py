@@ -349,6 +349,7 @@ def _subscript(e: E.Subscript, batch: Batch, ctx: EvalContext) -> Column:
     index = column_values(evaluate(e.index, batch, ctx)) if e.index is not None else [None] * batch.length
     upper = column_values(evaluate(e.upper, batch, ctx)) if e.upper is not None else [None] * batch.length
     values = column_values(base)
+    scalar_is_array = bool(e.type.pg.elem_oid)  # an inner subscript of a[i][j] passes the row on
     out = []
     for arr, i, j in zip(values, index, upper):
         if arr is None:
@@ -360,7 +361,9 @@ def _subscript(e: E.Subscript, batch: Batch, ctx: EvalContext) -> Column:
         elif not isinstance(arr, list):  # a[i][j] past the array's dimensions
             out.append(None)
         else:
-            out.append(arr[i - 1] if i is not None and 1 <= i <= len(arr) else None)
+            v = arr[i - 1] if i is not None and 1 <= i <= len(arr) else None
+            # fewer subscripts than the array has dimensions (`a[1]` of a 2-D a): NULL, as PostgreSQL
+            out.append(None if isinstance(v, list) and not scalar_is_array else v)
     return from_values(out, e.type)
 
 

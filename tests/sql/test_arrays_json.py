@@ -108,3 +108,9 @@ def test_jsonb_null_survives_wal_replay_and_checkpoint(tmp_path):
 def test_cardinality_counts_every_element(sql):
     sql.check("SELECT cardinality(array[[1,2],[3,4]]), cardinality('{}'::int[]), cardinality(array[1, null])",
               [("4", "0", "2")])
+
+
+def test_fewer_subscripts_than_dimensions_give_null(sql):
+    sql.check("SELECT ('{{1,2},{3,4}}'::int[])[1] IS NULL, ('{{1,2},{3,4}}'::int[])[2][1], "
+              "('{{{1,2}},{{3,4}}}'::int[])[2][1] IS NULL, ('{{{1,2}},{{3,4}}}'::int[])[2][1][2]",
+              [("t", "3", "t", "4")])
