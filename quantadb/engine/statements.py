@@ -27,6 +27,7 @@ from quantadb.sql import plan as P
 from quantadb.sql import utility as U
 from quantadb.sql.bind_ddl import bind_ddl
 from quantadb.sql.bind_dml import DmlBinder
+from quantadb.sql.bind_merge import MergeBinder
 from quantadb.sql.bind_query import QueryBinder
 from quantadb.sql.expr import Call, Param, walk
 from quantadb.sql.parse import parse_sql
@@ -45,10 +46,10 @@ _SLOW_FUNCTIONS = {"pg_sleep", "pg_sleep_for", "pg_advisory_lock", "pg_advisory_
 _WRITE_WORDS = {"insert", "update", "delete", "create", "drop", "alter", "truncate", "copy", "merge", "comment",
                 "grant", "revoke", "select", "with", "vacuum", "analyze", "reindex", "refresh", "cluster"}
 _QUERY_NODES = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Values, exp.Subquery)
-_DML_NODES = (exp.Insert, exp.Update, exp.Delete)
+_DML_NODES = (exp.Insert, exp.Update, exp.Delete, exp.Merge)
 EPOCH_2000_UNIX = 946684800
-_WRITING_NODES = (P.Insert, P.Update, P.Delete, P.ModifyingCtes)
-_TAGS = {P.Insert: "INSERT 0 ", P.Update: "UPDATE ", P.Delete: "DELETE "}  # command tags before the count
+_WRITING_NODES = (P.Insert, P.Update, P.Delete, P.Merge, P.ModifyingCtes)
+_TAGS = {P.Insert: "INSERT 0 ", P.Update: "UPDATE ", P.Delete: "DELETE ", P.Merge: "MERGE "}  # command tags before the count
 
 
 def now_us() -> int:
@@ -180,6 +181,8 @@ def _bind_plan(session: "Session", stmt: Statement, param_types: list[SqlType], 
         plan = DmlBinder(queries).bind_update(node)
     elif isinstance(node, exp.Delete):
         plan = DmlBinder(queries).bind_delete(node)
+    elif isinstance(node, exp.Merge):
+        plan = MergeBinder(queries).bind_merge(node)
     else:
         plan = queries.bind_query(node)
     from quantadb.sql.optimizer import optimize
@@ -187,7 +190,7 @@ def _bind_plan(session: "Session", stmt: Statement, param_types: list[SqlType], 
     plan = fold_constants(plan)
     params = [SqlType(R.TEXT) if t.pg is R.UNKNOWN else t for t in params]
     columns = None
-    if not isinstance(plan, (P.Insert, P.Update, P.Delete)) or plan.returning is not None:
+    if not isinstance(plan, (P.Insert, P.Update, P.Delete, P.Merge)) or getattr(plan, "returning", None) is not None:
         columns = [ColumnDesc(c.name, c.type, c.table_oid, c.attnum) for c in plan.columns]
     parts = plan_parts(plan)
     point = point_read(plan)
@@ -354,8 +357,9 @@ def _execute(session: "Session", portal: "Portal", inline: bool, bound: Bound | 
         return Result(tag=f"SELECT {batch.length}", columns=bound.columns, batches=[batch])
     ctx = eval_context(session, portal.params)
     plan = bound.plan
-    if isinstance(plan, (P.Insert, P.Update, P.Delete)):
-        if session.state.txn.read_only:  # checked first, as PostgreSQL: even when no row would change
+    if isinstance(plan, (P.Insert, P.Update, P.Delete, P.Merge)):
+        # checked first, as PostgreSQL: even when no row would change (a MERGE that only does nothing writes nothing)
+        if session.state.txn.read_only and not (isinstance(plan, P.Merge) and not any(a.write for a in plan.actions)):
             raise ReadOnlySqlTransaction(f"cannot execute {_TAGS[type(plan)].split()[0]} in a read-only transaction")
         if bound.new_row_keys:
             ctx.services.new_row_keys = bound.new_row_keys

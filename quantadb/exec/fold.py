@@ -102,7 +102,7 @@ def _fold_value(value: Any, seen: set) -> Any:
         return [_fold_value(v, seen) for v in value]
     if isinstance(value, tuple):
         return tuple(_fold_value(v, seen) for v in value)
-    if isinstance(value, (P.CteDef, P.RowChecks, P.OnConflict)):
+    if isinstance(value, (P.CteDef, P.RowChecks, P.OnConflict, P.MergeAction)):
         _fold_object(value, seen)
     return value
 

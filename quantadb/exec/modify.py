@@ -23,6 +23,9 @@ from quantadb.types.column import Batch, Column
 
 
 def run_modify(plan: P.Plan, ctx: EvalContext) -> tuple[int, Batch | None]:
+    if isinstance(plan, P.Merge):
+        from quantadb.exec.merge import run_merge  # merge.py runs its actions through this module
+        return run_merge(plan, ctx), None
     if isinstance(plan, P.Insert):
         return _insert(plan, ctx)
     if isinstance(plan, P.Update):

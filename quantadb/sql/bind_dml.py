@@ -187,17 +187,7 @@ class DmlBinder:
             target = target.this
         rel, alias, schema = self.target(target)
         cols = self.all_columns(rel)
-        by_name = {c.name: i for i, c in enumerate(cols) if c.visible}
-        if names is None:
-            positions = [i for i, c in enumerate(cols) if c.visible]
-        else:
-            positions = []
-            for n in names:
-                if n not in by_name:
-                    raise UndefinedColumn(f'column "{n}" of relation "{rel.name}" does not exist')
-                if by_name[n] in positions:
-                    raise DuplicateColumn(f'column "{n}" specified more than once')
-                positions.append(by_name[n])
+        positions = self._insert_positions(rel, names)
         binder = self.q.expr_binder(Scope())
         source_node = node.expression
         overriding = node.args.get("overriding")
@@ -230,6 +220,21 @@ class DmlBinder:
         if conflict is not None:
             plan.on_conflict = self._on_conflict(conflict, rel, alias, schema)
         return plan
+
+    def _insert_positions(self, rel: RelationDef, names: list[str] | None) -> list[int]:
+        """The positions (in all_columns) an INSERT's column list names; all visible ones without."""
+        cols = self.all_columns(rel)
+        by_name = {c.name: i for i, c in enumerate(cols) if c.visible}
+        if names is None:
+            return [i for i, c in enumerate(cols) if c.visible]
+        positions: list[int] = []
+        for n in names:
+            if n not in by_name:
+                raise UndefinedColumn(f'column "{n}" of relation "{rel.name}" does not exist')
+            if by_name[n] in positions:
+                raise DuplicateColumn(f'column "{n}" specified more than once')
+            positions.append(by_name[n])
+        return positions
 
     def bind_insert_rows(self, rel: RelationDef, names: list[str], rows: P.Plan) -> P.Insert:
         """INSERT of rows decoded as the named columns' types (COPY FROM); the columns' typmods
@@ -375,7 +380,7 @@ class DmlBinder:
                 if name not in by_name:
                     raise UndefinedColumn(f'column "{name}" of relation "{rel.name}" does not exist')
                 if name in seen:
-                    raise DuplicateColumn(f'multiple assignments to same column "{name}"')
+                    raise SqlSyntaxError(f'multiple assignments to same column "{name}"')  # 42601, as PostgreSQL's rewriter
                 seen.add(name)
                 pos = by_name[name]
                 if (cols[pos].generated or cols[pos].identity == "a") and not _is_default(v):
@@ -418,37 +423,49 @@ class DmlBinder:
         from_ = node.args.get("from_") or node.args.get("from")
         extra = [from_.this] if from_ is not None else []
         extra += [j.this for j in (from_.args.get("joins") or [])] if from_ is not None else []
-        plan, scope, binder, ncols = self._source(node, rel, alias, schema, extra)
-        cols = self.all_columns(rel)
-        updates: list[Expr] = [ColumnRef(i, c.type, c.name) for i, c in enumerate(cols)]
-        kept = list(updates)
-        self._assignments(node.expressions, cols, binder, updates, rel)
-        rowid = ColumnRef(ncols, INT8)
-        out_cols = [P.PlanColumn("ctid", INT8)] + [P.PlanColumn(c.name, c.type) for c in cols]
-        source = self.with_generated(rel, P.Project(plan, [rowid] + updates, out_cols,
-                                                    estimated_rows=plan.estimated_rows), 1)
+        plan, _, binder, ncols = self._source(node, rel, alias, schema, extra)
+        update = self._update_plan(rel, alias, schema, plan, binder, node.expressions, 0, ncols, node)
         if extra:  # UPDATE ... FROM may join a target row several times: PostgreSQL updates it once
-            source = P.Distinct(P.Sort(source, [(ColumnRef(0, INT8), False, False)], out_cols), out_cols,
-                                [ColumnRef(0, INT8)])
+            out_cols = update.source.columns
+            update.source = P.Distinct(P.Sort(update.source, [(ColumnRef(0, INT8), False, False)], out_cols),
+                                       out_cols, [ColumnRef(0, INT8)])
+        return update
+
+    def _update_plan(self, rel: RelationDef, alias: str, schema: str, plan: P.Plan, binder: ExprBinder, items: list,
+                     first: int, rowid: int, node: exp.Expression | None) -> P.Update:
+        """The UPDATE by the SET `items` of the target rows `plan` yields: their columns from
+        position `first` on, their row ids at `rowid` (MERGE's source has its data source's first)."""
+        cols = self.all_columns(rel)
+        updates: list[Expr] = [ColumnRef(first + i, c.type, c.name) for i, c in enumerate(cols)]
+        kept = list(updates)
+        self._assignments(items, cols, binder, updates, rel)
+        out_cols = [P.PlanColumn("ctid", INT8)] + [P.PlanColumn(c.name, c.type) for c in cols]
+        source = self.with_generated(rel, P.Project(plan, [ColumnRef(rowid, INT8)] + updates, out_cols,
+                                                    estimated_rows=plan.estimated_rows), 1)
         new_scope = self.table_scope(rel, alias, schema)
         changed = {c.attnum for c, e, old in zip(cols, updates, kept) if c.generated or e is not old}
         checks = self.row_checks(rel, self.q.expr_binder(new_scope), changed)
-        returning, ret_cols = self.returning(node, new_scope)
+        returning, ret_cols = self.returning(node, new_scope) if node is not None else (None, [])
         return P.Update(rel.oid, rel.name, source, returning, ret_cols, checks)
 
     def _bind_delete(self, node: exp.Delete) -> P.Delete:
         rel, alias, schema = self.target(node.this)
         extra = list(node.args.get("using") or [])
-        plan, scope, binder, ncols = self._source(node, rel, alias, schema, extra)
-        cols = self.all_columns(rel)
-        out_cols = [P.PlanColumn("ctid", INT8)] + [P.PlanColumn(c.name, c.type) for c in cols]
-        exprs = [ColumnRef(ncols, INT8)] + [ColumnRef(i, c.type) for i, c in enumerate(cols)]
-        source: P.Plan = P.Project(plan, exprs, out_cols, estimated_rows=plan.estimated_rows)
+        plan, _, _, ncols = self._source(node, rel, alias, schema, extra)
+        source = self._deleted_rows(rel, plan, 0, ncols)
         if extra:
+            out_cols = source.columns
             source = P.Distinct(P.Sort(source, [(ColumnRef(0, INT8), False, False)], out_cols), out_cols,
                                 [ColumnRef(0, INT8)])
         returning, ret_cols = self.returning(node, self.table_scope(rel, alias, schema), deleting=True)
         return P.Delete(rel.oid, rel.name, source, returning, ret_cols)
+
+    def _deleted_rows(self, rel: RelationDef, plan: P.Plan, first: int, rowid: int) -> P.Project:
+        """What a Delete reads: the row ids (at `rowid` in `plan`), then the old rows (from `first`)."""
+        cols = self.all_columns(rel)
+        out_cols = [P.PlanColumn("ctid", INT8)] + [P.PlanColumn(c.name, c.type) for c in cols]
+        exprs = [ColumnRef(rowid, INT8)] + [ColumnRef(first + i, c.type) for i, c in enumerate(cols)]
+        return P.Project(plan, exprs, out_cols, estimated_rows=plan.estimated_rows)
 
 
 def _subquery_columns(node: exp.Subquery, binder: ExprBinder) -> list[Expr]:

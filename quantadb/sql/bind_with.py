@@ -51,7 +51,7 @@ class WithBinder:
             self.ctes.pop()
         if not modifying:
             return plan
-        if isinstance(plan, (P.Insert, P.Update, P.Delete)):
+        if isinstance(plan, (P.Insert, P.Update, P.Delete, P.Merge)):
             plan.source = P.ModifyingCtes(plan.source, modifying, plan.source.columns,
                                           estimated_rows=plan.source.estimated_rows)
             return plan

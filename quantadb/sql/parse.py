@@ -133,12 +133,74 @@ class _PostgresAsWritten(Postgres):
 
         def _parse_returning(self) -> exp.Expression | None:
             # called by _parse_insert just after the column list, where OVERRIDING stands
+            self._parse_overriding()
+            return super()._parse_returning()
+
+        def _parse_overriding(self) -> None:
             if self._match_text_seq("OVERRIDING"):
                 kind = self._curr.text.upper() if self._curr is not None else ""
                 if kind not in ("SYSTEM", "USER") or not self._match_text_seq(kind, "VALUE"):
                     self.raise_error("Expected SYSTEM VALUE or USER VALUE after OVERRIDING")
                 self._overriding = kind
-            return super()._parse_returning()
+
+        def _parse_merge(self) -> exp.Merge:
+            # PostgreSQL 15's grammar (sqlglot also takes other dialects' MERGE: BY SOURCE,
+            # INSERT *, UPDATE without SET, USING without ON, RETURNING, a bare VALUES source)
+            if not self._match(TokenType.INTO):
+                self._merge_syntax_error()
+            target = self._parse_table()
+            if self._match(TokenType.VALUES, advance=False) or not self._match(TokenType.USING):
+                self._merge_syntax_error()
+            if self._match(TokenType.VALUES, advance=False):
+                self._advance()  # VALUES must stand in parentheses: the error is at what follows
+                self._merge_syntax_error()
+            using = self._parse_table()
+            if not self._match(TokenType.ON):
+                self._merge_syntax_error()
+            on = self._parse_disjunction()
+            whens = []
+            while self._match(TokenType.WHEN):
+                whens.append(self._parse_merge_when())
+            if not whens:
+                self._merge_syntax_error()
+            return self.expression(exp.Merge(this=target, using=using, on=on, whens=exp.Whens(expressions=whens)))
+
+        def _merge_syntax_error(self) -> None:
+            if self._curr is None or self._curr.token_type == TokenType.SENTINEL:
+                raise SqlSyntaxError("syntax error at end of input", position=len(self.sql) + 1)
+            self.raise_error("Unexpected token")
+
+        def _parse_merge_when(self) -> exp.When:
+            matched = not self._match(TokenType.NOT)
+            if not self._match_text_seq("MATCHED"):
+                self._merge_syntax_error()
+            condition = self._parse_disjunction() if self._match(TokenType.AND) else None
+            if not self._match(TokenType.THEN):
+                self._merge_syntax_error()
+            then: exp.Expression
+            if self._match_text_seq("DO", "NOTHING"):
+                then = exp.var("DO NOTHING")
+            elif matched and self._match(TokenType.DELETE):
+                then = exp.var("DELETE")
+            elif matched and self._match(TokenType.UPDATE) and self._match(TokenType.SET):
+                then = exp.Update(expressions=self._parse_csv(self._parse_update_assignment))
+            elif not matched and self._match(TokenType.INSERT):
+                then = self._parse_merge_insert()
+            else:
+                self._merge_syntax_error()
+            return self.expression(exp.When(matched=matched, condition=condition, then=then))
+
+        def _parse_merge_insert(self) -> exp.Insert:
+            """INSERT [(columns)] [OVERRIDING ... VALUE] VALUES (...) | INSERT DEFAULT VALUES."""
+            if self._match_text_seq("DEFAULT", "VALUES"):
+                return exp.Insert(default=True)
+            columns = self._parse_wrapped_id_vars() if self._match(TokenType.L_PAREN, advance=False) else None
+            self._overriding = None
+            self._parse_overriding()
+            if not self._match(TokenType.VALUES) or not self._match(TokenType.L_PAREN, advance=False):
+                self._merge_syntax_error()
+            return exp.Insert(this=exp.Schema(expressions=columns) if columns is not None else None,
+                              expression=self._parse_value(), overriding=self._overriding)
 
         def _parse_on_property(self) -> exp.Expression | None:
             # CREATE TEMP TABLE ... ON COMMIT DROP (sqlglot reads only PRESERVE/DELETE ROWS)

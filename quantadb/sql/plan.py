@@ -395,6 +395,42 @@ class Delete(Plan):
         return [self.source]
 
 
+@dataclass(eq=False)
+class MergeAction:
+    """A WHEN clause of MERGE. `write` (None: DO NOTHING) reads the joined rows that take this
+    action from `rows`, which the executor fills (a CteScan of it is the write's leaf)."""
+
+    matched: bool
+    condition: Expr | None
+    rows: CteDef
+    write: "Insert | Update | Delete | None"
+
+
+@dataclass(eq=False)
+class Merge(Plan):
+    """MERGE: `source` joins the data source to the target (the source's columns, then the target
+    row, then its row id at `rowid_index`, NULL where no target row matched); each joined row takes
+    the first action whose `matched` and condition fit it."""
+
+    rel_oid: int
+    table_name: str
+    source: Plan
+    rowid_index: int
+    actions: list[MergeAction]
+    columns: list[PlanColumn] = field(default_factory=list)
+
+    def children(self) -> list[Plan]:
+        return [self.source] + [a.write for a in self.actions if a.write is not None]
+
+    def explained_children(self) -> list[Plan]:
+        """As PostgreSQL's EXPLAIN: the join (its actions are no plan nodes there, and their
+        writes read the rows the executor gives them)."""
+        return [self.source]
+
+    def label(self) -> str:
+        return f"Merge on {self.table_name}"
+
+
 def explain_lines(plan: Plan, analyze: dict | None = None, indent: int = 0) -> list[str]:
     """EXPLAIN output in PostgreSQL's text shape (costs are rows only)."""
     prefix = "" if indent == 0 else " " * (indent * 6 - 4) + "->  "
