@@ -33,6 +33,8 @@ class MergeBinder(DmlBinder):
         rel, alias, schema = self._merge_target(node.this)
         using = node.args["using"]
         _check_alias(using)
+        if using.args.get("joins"):  # `USING a JOIN b ON ...`: bound as the parenthesised join it is
+            using = exp.Subquery(this=using)
         source, source_scope = self.q._bind_from_item(using, None, None)
         if alias in source_scope.aliases:
             raise DuplicateAlias(f'name "{alias}" specified more than once',

@@ -155,6 +155,11 @@ class _PostgresAsWritten(Postgres):
                 self._advance()  # VALUES must stand in parentheses: the error is at what follows
                 self._merge_syntax_error()
             using = self._parse_table()
+            joins = []  # a joined table; not a comma-separated list
+            while not self._match(TokenType.COMMA, advance=False) and (join := self._parse_join()):
+                joins.append(join)
+            if joins:
+                using.set("joins", joins)
             if not self._match(TokenType.ON):
                 self._merge_syntax_error()
             on = self._parse_disjunction()

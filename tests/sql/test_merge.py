@@ -39,7 +39,10 @@ def test_sources_and_aliases(sql):
             WHEN MATCHED THEN UPDATE SET v = src.v;
         CREATE TABLE u (id int, v text);
         INSERT INTO u VALUES (3, 'drei');
-        MERGE INTO t USING u ON t.id = u.id AND u.v LIKE 'd%' WHEN MATCHED THEN UPDATE SET v = u.v
+        MERGE INTO t USING u ON t.id = u.id AND u.v LIKE 'd%' WHEN MATCHED THEN UPDATE SET v = u.v;
+        MERGE INTO t USING u JOIN (VALUES (3, '!'), (4, '?')) AS w(id, mark) ON u.id = w.id - 1 ON t.id = w.id
+            WHEN NOT MATCHED THEN INSERT VALUES (w.id, u.v || w.mark);
+        MERGE INTO t USING (u JOIN t AS old USING (id)) AS j ON t.id = j.id + 1 WHEN MATCHED THEN DELETE
     """)
     sql.check("SELECT * FROM t", [("1", "eins"), ("2", "DOS"), ("3", "drei")])
 
@@ -131,6 +134,7 @@ def test_target_row_matched_twice(sql):
      'syntax error at or near "RETURNING"'),
     ("MERGE INTO t USING s ON t.id = s.id", "42601", "syntax error at end of input"),
     ("MERGE INTO t USING VALUES (1) ON true WHEN MATCHED THEN DELETE", "42601", 'syntax error at or near "("'),
+    ("MERGE INTO t USING s, s AS s2 ON true WHEN MATCHED THEN DELETE", "42601", 'syntax error at or near ","'),
     ("MERGE INTO t USING s ON t.id = s.id WHEN NOT MATCHED THEN UPDATE SET v = 1", "42601",
      'syntax error at or near "UPDATE"'),
     ("MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN INSERT VALUES (1)", "42601",
