@@ -33,6 +33,11 @@ def run_join(plan: P.Join, ctx: EvalContext, run: Callable, run_all: Callable) -
             yield _lateral(plan, left, ctx, run_all)
             return
         right = run_all(_looked_up(plan.right, plan.index_lookup, left, ctx), ctx)
+    yield from join_inputs(plan, left, right, ctx)
+
+
+def join_inputs(plan: P.Join, left: Batch, right: Batch, ctx: EvalContext) -> Iterator[Batch]:
+    """The rows of a (not LATERAL) join, given the rows of its two inputs."""
     nleft = len(plan.left.columns)
     left_keys, right_keys, residual = split_equi_keys(plan.condition, nleft)
     if left_keys and plan.kind != "cross":

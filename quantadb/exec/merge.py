@@ -9,6 +9,10 @@ transaction holds makes the statement wait and run again (WouldBlock), one chang
 snapshot makes it run again on a new one under READ COMMITTED (RowChanged: the rerun sees the
 new version, or no match if it is gone, as PostgreSQL's re-check does) and fail with 40001
 under REPEATABLE READ.
+
+A MERGE of a few source rows into a large table (an upsert) finds its target rows through an
+index on the join keys rather than reading the whole table (`_probed_target`); it always runs in
+a transaction, whose snapshot keeps the index entries of the versions it sees.
 """
 
 from __future__ import annotations
@@ -16,19 +20,23 @@ from __future__ import annotations
 import numpy as np
 
 from quantadb.errors import CardinalityViolation
-from quantadb.exec.columns import take_batch, valid_mask
+from quantadb.exec.columns import column_values, concat_batches, take_batch, valid_mask
 from quantadb.exec.context import EvalContext
-from quantadb.exec.eval import evaluate_predicate
+from quantadb.exec.eval import evaluate, evaluate_predicate
+from quantadb.exec.join import join_inputs, split_equi_keys
 from quantadb.exec.modify import delete_rows, insert_rows, update_rows
-from quantadb.exec.run import run_all
+from quantadb.exec.run import empty_batch, run_all
 from quantadb.sql import plan as P
+from quantadb.sql.expr import ColumnRef
+from quantadb.types.column import Batch, Column
 
 _ORDER = (P.Delete, P.Update, P.Insert)
+_PROBE_RATIO = 64  # probe the index when the table has this many times more rows than the source
 
 
 def run_merge(plan: P.Merge, ctx: EvalContext) -> int:
     """Run a MERGE; the number of rows inserted, updated and deleted."""
-    joined = run_all(plan.source, ctx)
+    joined = _joined(plan, ctx)
     rowids = joined.columns[plan.rowid_index]
     matched = valid_mask(rowids) if joined.length else np.zeros(0, dtype=bool)
     chosen = np.full(joined.length, -1, dtype=np.int64)
@@ -60,3 +68,45 @@ def run_merge(plan: P.Merge, ctx: EvalContext) -> int:
             else:
                 count += delete_rows(write, source, ctx)[0]
     return count
+
+
+def _joined(plan: P.Merge, ctx: EvalContext) -> Batch:
+    join = plan.source
+    if not isinstance(join, P.Join):  # (under the data-modifying WITH queries that run first)
+        return run_all(join, ctx)
+    left = run_all(join.left, ctx)
+    right = _probed_target(join, left, ctx)
+    if right is None:
+        right = run_all(join.right, ctx)
+    return concat_batches(list(join_inputs(join, left, right, ctx)), [c.type.pg.dtype for c in join.columns])
+
+
+def _probed_target(join: P.Join, source: Batch, ctx: EvalContext) -> Batch | None:
+    """The target rows whose keys the source rows have, found through an index on target columns
+    the join condition equates with source values of the same type; None when there is no such
+    index or the table is not much larger than the source (then it is read in full)."""
+    scan = join.right
+    if not isinstance(scan, P.TableScan) or join.kind not in ("inner", "left"):
+        return None
+    store = ctx.services.store
+    if source.length * _PROBE_RATIO > store.table(scan.rel_oid).live_estimate:
+        return None
+    source_keys, target_keys, _ = split_equi_keys(join.condition, len(join.left.columns))
+    keyed = {scan.attnums[t.index]: s for s, t in zip(source_keys, target_keys)
+             if isinstance(t, ColumnRef) and t.index < len(scan.attnums) and s.type.pg is t.type.pg}
+    index = next((i for i in ctx.services.session.catalog().indexes_of(scan.rel_oid)
+                  if i.index_columns and not i.predicate_column and set(i.index_columns) <= keyed.keys()), None)
+    if index is None:
+        return None
+    values = [column_values(evaluate(keyed[a], source, ctx)) for a in index.index_columns]
+    probe = P.IndexScan(scan.rel_oid, scan.table_name, index.oid, index.name, scan.attnums, scan.columns)
+    found = []
+    for key in dict.fromkeys(zip(*values)):  # each key once: a target row is found once
+        if None not in key:  # NULL equals nothing
+            rows = ctx.services.index_scan(probe, list(key), None, None)
+            found.append(Batch(list(rows.columns) + ([Column(rows.rowids)] if scan.with_rowids else []), rows.length))
+    target = concat_batches(found, [c.type.pg.dtype for c in scan.columns]) if found else empty_batch(scan)
+    if scan.filter is not None and target.length:
+        target = take_batch(target, evaluate_predicate(scan.filter, target, ctx))
+    return target
+

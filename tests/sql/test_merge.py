@@ -249,3 +249,26 @@ def test_subqueries_and_a_dropped_column(sql):
     sql.check("SELECT * FROM t", [("1", "7", "30"), ("2", "2", "2"), ("3", "-1", "10")])
     sql.setup("MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN UPDATE SET v = t.v + t.b, b = DEFAULT")
     sql.check("SELECT * FROM t", [("1", "-1", "37"), ("2", "2", "2"), ("3", "-1", "9")])
+
+
+def test_few_source_rows_into_a_larger_table(sql):
+    # (a source this much smaller than the target finds its rows through the key's index)
+    sql.setup("""
+        CREATE TABLE t (a int, b text, v int, PRIMARY KEY (a, b));
+        INSERT INTO t SELECT i, 'k' || i % 3, i FROM generate_series(1, 300) i;
+        CREATE TABLE n (id int UNIQUE, v int);
+        INSERT INTO n SELECT i, i FROM generate_series(1, 300) i;
+        MERGE INTO t USING (VALUES (5, 'k2', 50), (6, 'k2', 60), (NULL, 'k1', 0)) AS s(a, b, v)
+            ON t.a = s.a AND t.b = s.b
+            WHEN MATCHED THEN UPDATE SET v = s.v
+            WHEN NOT MATCHED THEN INSERT VALUES (coalesce(s.a, 0), s.b, s.v);
+        MERGE INTO n USING (SELECT 7::int8 AS id UNION ALL SELECT 1000) s ON n.id = s.id
+            WHEN MATCHED THEN DELETE WHEN NOT MATCHED THEN INSERT VALUES (s.id, -1);
+        MERGE INTO n USING (SELECT 8 AS id) s ON n.id = s.id AND n.v > 100 WHEN MATCHED THEN DELETE
+    """)
+    sql.check("SELECT * FROM t WHERE a IN (0, 5, 6) ORDER BY a, b", [("0", "k1", "0"), ("5", "k2", "50"),
+                                                                   ("6", "k0", "6"), ("6", "k2", "60")], ordered=True)
+    sql.check("SELECT count(*), sum(v) FROM t", [("302", str(sum(range(1, 301)) + 50 - 5 + 60))])
+    sql.check("SELECT * FROM n WHERE id IN (7, 8, 1000)", [("8", "8"), ("1000", "-1")])
+    sql.error("MERGE INTO n USING (VALUES (9), (9)) AS s(id) ON n.id = s.id WHEN MATCHED THEN UPDATE SET v = 0",
+              "21000", "MERGE command cannot affect row a second time")
