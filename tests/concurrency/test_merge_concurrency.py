@@ -100,3 +100,23 @@ def test_sessions_do_not_see_an_uncommitted_merge(targets):
     compare(targets, scenario, {"other": [(1, 0), (2, 0)], "own": [(2, 0), (3, 30)],
                                 "after_rollback": [(1, 0), (2, 0)]})
 
+
+
+def test_relation_locks(targets):
+    """RowExclusive on the target (DO NOTHING alone too), AccessShare on the data source."""
+    def scenario(target) -> dict:
+        make_table(target, "c_merge")
+        make_table(target, "c_merge_src")
+        a, = sessions(target, 1)
+        out = {}
+        for action in ("DELETE", "DO NOTHING"):
+            a.q("BEGIN")
+            a.q(f"MERGE INTO c_merge USING c_merge_src s ON c_merge.id = s.id WHEN MATCHED THEN {action}")
+            out[action] = a.q("SELECT relation::regclass::text, mode FROM pg_locks WHERE pid = pg_backend_pid() "
+                              "AND locktype = 'relation' AND relation::regclass::text IN ('c_merge', 'c_merge_src') "
+                              "ORDER BY 1, 2")
+            a.q("ROLLBACK")
+        a.close()
+        return out
+    locks = [("c_merge", "RowExclusiveLock"), ("c_merge_src", "AccessShareLock")]
+    compare(targets, scenario, {"DELETE": locks, "DO NOTHING": locks})
