@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from quantadb.errors import DuplicateAlias, FeatureNotSupported, SyntaxError as SqlSyntaxError, UndefinedTable
+from quantadb.errors import (DuplicateAlias, FeatureNotSupported, SyntaxError as SqlSyntaxError, UndefinedColumn,
+                             UndefinedTable, WrongObjectType)
 from quantadb.sql import plan as P
 from quantadb.sql.bind_dml import DmlBinder
 from quantadb.sql.expr import Expr
@@ -19,8 +20,7 @@ from quantadb.sql.scope import Scope
 from quantadb.storage.catalog import RelationDef
 
 # the relation kinds MERGE refuses, as PostgreSQL's errdetail_relkind_not_supported names them
-_KINDS = {"v": "views", "m": "materialized views", "S": "sequences", "i": "indexes", "c": "composite types",
-          "f": "foreign tables", "p": "partitioned tables"}
+_KINDS = {"v": "views", "m": "materialized views", "S": "sequences"}
 
 
 class MergeBinder(DmlBinder):
@@ -58,7 +58,7 @@ class MergeBinder(DmlBinder):
         for when in whens:
             matched = bool(when.args.get("matched"))
             if not matched:
-                _check_not_target(when, alias, source_scope)
+                _check_not_target(when, rel, alias, source_scope)
             rows = P.CteDef("merge rows", columns=columns)
             scan = P.CteScan(rows, columns, estimated_rows=join.estimated_rows)
             when_binder = self.q.expr_binder(scope if matched else source_scope)
@@ -75,6 +75,8 @@ class MergeBinder(DmlBinder):
         parts = [p.name for p in (table.args.get("catalog"), table.args.get("db"), table.this) if p is not None]
         resolved = self.q.catalog.resolve_relation(parts)
         rel = resolved.relation if resolved is not None else None
+        if rel is not None and rel.kind == "i":
+            raise WrongObjectType(f'"{rel.name}" is an index')
         if rel is not None and rel.kind in _KINDS:
             raise FeatureNotSupported(f'cannot execute MERGE on relation "{rel.name}"',
                                       detail=f"This operation is not supported for {_KINDS[rel.kind]}.")
@@ -123,12 +125,20 @@ def _check_alias(using: exp.Expression) -> None:
         raise SqlSyntaxError("subquery in FROM must have an alias", hint="For example, FROM (SELECT ...) [AS] foo.")
 
 
-def _check_not_target(when: exp.When, alias: str, source_scope: Scope) -> None:
-    """WHEN NOT MATCHED has no target row: naming it is PostgreSQL's 42P01 with a hint."""
+def _check_not_target(when: exp.When, rel: RelationDef, alias: str, source_scope: Scope) -> None:
+    """WHEN NOT MATCHED has no target row: naming it, or one of its columns the data source does not
+    have, is PostgreSQL's error with its hint (subqueries have scopes of their own: not looked into)."""
     if alias in source_scope.aliases:
         return
-    for column in when.find_all(exp.Column):
-        if column.table == alias:
+    columns = {c.name for c in rel.columns if c.visible}
+    for node in when.walk(prune=lambda n: isinstance(n, exp.Query)):
+        if not isinstance(node, exp.Column) or isinstance(node.this, exp.Star):
+            continue
+        if node.table == alias:
             raise UndefinedTable(f'invalid reference to FROM-clause entry for table "{alias}"',
                                  hint=f'There is an entry for table "{alias}", but it cannot be referenced from '
                                       f'this part of the query.')
+        if not node.table and node.name in columns and source_scope.resolve(node.name, []) is None:
+            raise UndefinedColumn(f'column "{node.name}" does not exist',
+                                  hint=f'There is a column named "{node.name}" in table "{alias}", but it cannot be '
+                                       f'referenced from this part of the query.')

@@ -169,6 +169,8 @@ def test_target_row_matched_twice(sql):
      'cannot execute MERGE on relation "tv"'),
     ("MERGE INTO tm USING s ON tm.id = s.id WHEN MATCHED THEN DELETE", "0A000",
      'cannot execute MERGE on relation "tm"'),
+    ("MERGE INTO sq USING s ON true WHEN MATCHED THEN DELETE", "0A000", 'cannot execute MERGE on relation "sq"'),
+    ("MERGE INTO t_pkey USING s ON true WHEN MATCHED THEN DELETE", "42809", '"t_pkey" is an index'),
     ("MERGE INTO nosuch USING s ON true WHEN MATCHED THEN DELETE", "42P01", 'relation "nosuch" does not exist'),
     ("MERGE INTO t USING nosuch ON true WHEN MATCHED THEN DELETE", "42P01", 'relation "nosuch" does not exist'),
     ("MERGE INTO t USING t ON true WHEN MATCHED THEN DELETE", "42712", 'name "t" specified more than once'),
@@ -179,7 +181,8 @@ def test_errors(sql, stmt, sqlstate, message):
         CREATE TABLE t (id int PRIMARY KEY, v int);
         CREATE TABLE s (id int, v int);
         CREATE VIEW tv AS SELECT * FROM t;
-        CREATE MATERIALIZED VIEW tm AS SELECT * FROM t
+        CREATE MATERIALIZED VIEW tm AS SELECT * FROM t;
+        CREATE SEQUENCE sq
     """)
     sql.error(stmt, sqlstate, message)
 
@@ -272,3 +275,22 @@ def test_few_source_rows_into_a_larger_table(sql):
     sql.check("SELECT * FROM n WHERE id IN (7, 8, 1000)", [("8", "8"), ("1000", "-1")])
     sql.error("MERGE INTO n USING (VALUES (9), (9)) AS s(id) ON n.id = s.id WHEN MATCHED THEN UPDATE SET v = 0",
               "21000", "MERGE command cannot affect row a second time")
+
+
+def test_when_not_matched_cannot_see_the_target(quantadb_server):
+    """PostgreSQL's hints (the checks above compare messages only)."""
+    with psycopg.connect(quantadb_server.dsn(), autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS merge_hint_t, merge_hint_s")
+        conn.execute("CREATE TABLE merge_hint_t (id int, only_t int)")
+        conn.execute("CREATE TABLE merge_hint_s (id int)")
+        merge = "MERGE INTO merge_hint_t t USING merge_hint_s s ON t.id = s.id WHEN NOT MATCHED THEN INSERT VALUES "
+        with pytest.raises(psycopg.errors.UndefinedColumn) as err:
+            conn.execute(merge + "(s.id, only_t)")
+        assert err.value.diag.message_hint == ('There is a column named "only_t" in table "t", but it cannot be '
+                                              'referenced from this part of the query.')
+        with pytest.raises(psycopg.errors.UndefinedTable) as err:
+            conn.execute(merge + "(s.id, t.only_t)")
+        assert err.value.diag.message_hint == ('There is an entry for table "t", but it cannot be referenced from '
+                                              'this part of the query.')
+        conn.execute(merge + "(s.id, (SELECT max(only_t) FROM merge_hint_t))")  # a subquery's own scope
+        conn.execute("DROP TABLE merge_hint_t, merge_hint_s")
