@@ -160,9 +160,15 @@ class _PostgresAsWritten(Postgres):
                 joins.append(join)
             if joins:
                 using.set("joins", joins)
-            if not self._match(TokenType.ON):
+            # a CROSS or NATURAL join has no ON: sqlglot's join took MERGE's
+            last = joins[-1] if joins else None
+            if last is not None and (last.args.get("kind") == "CROSS" or last.args.get("method")) \
+                    and last.args.get("on") is not None:
+                on = last.args["on"].pop()
+            elif self._match(TokenType.ON):
+                on = self._parse_disjunction()
+            else:
                 self._merge_syntax_error()
-            on = self._parse_disjunction()
             whens = []
             while self._match(TokenType.WHEN):
                 whens.append(self._parse_merge_when())

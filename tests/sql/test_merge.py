@@ -42,9 +42,13 @@ def test_sources_and_aliases(sql):
         MERGE INTO t USING u ON t.id = u.id AND u.v LIKE 'd%' WHEN MATCHED THEN UPDATE SET v = u.v;
         MERGE INTO t USING u JOIN (VALUES (3, '!'), (4, '?')) AS w(id, mark) ON u.id = w.id - 1 ON t.id = w.id
             WHEN NOT MATCHED THEN INSERT VALUES (w.id, u.v || w.mark);
-        MERGE INTO t USING (u JOIN t AS old USING (id)) AS j ON t.id = j.id + 1 WHEN MATCHED THEN DELETE
+        MERGE INTO t USING (u JOIN t AS old USING (id)) AS j ON t.id = j.id + 1 WHEN MATCHED THEN DELETE;
+        MERGE INTO t USING u CROSS JOIN (VALUES ('!')) AS m(mark) ON t.id = u.id - 1
+            WHEN MATCHED THEN UPDATE SET v = t.v || m.mark;
+        MERGE INTO t USING u NATURAL JOIN (SELECT 3 AS id, 'drei' AS v) AS k ON t.id = k.id - 2
+            WHEN MATCHED THEN UPDATE SET v = k.v
     """)
-    sql.check("SELECT * FROM t", [("1", "eins"), ("2", "DOS"), ("3", "drei")])
+    sql.check("SELECT * FROM t", [("1", "drei"), ("2", "DOS!"), ("3", "drei")])
 
 
 def test_no_matches_and_only_not_matched(sql):
