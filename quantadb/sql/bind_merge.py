@@ -40,6 +40,8 @@ class MergeBinder(DmlBinder):
             raise DuplicateAlias(f'name "{alias}" specified more than once',
                                  detail="The name is used both as MERGE target table and data source.")
         target, target_scope, _, ncols = self._source(node, rel, alias, schema, [])
+        # PostgreSQL wants SELECT on the target only for columns the statement reads
+        target.via_view = not _reads_target(node, rel, alias)
         first = len(source.columns)
         rowid = first + ncols
         scope = Scope()
@@ -115,6 +117,18 @@ def _check_reachable(whens: list[exp.When]) -> None:
         if unconditional[matched]:
             raise SqlSyntaxError("unreachable WHEN clause specified after unconditional WHEN clause")
         unconditional[matched] = when.args.get("condition") is None
+
+
+def _reads_target(node: exp.Merge, rel: RelationDef, alias: str) -> bool:
+    """Might ON, a WHEN condition or a SET value read the target row? (Any name that could be one
+    of its columns counts, in subqueries too: a yes too many only asks for SELECT.)"""
+    names = {c.name for c in rel.columns if c.visible} | {alias}
+    whens = node.args["whens"].expressions
+    parts = [node.args["on"]] + [w.args.get("condition") for w in whens]
+    parts += [item.expression for w in whens if isinstance(w.args["then"], exp.Update)
+              for item in w.args["then"].expressions]
+    return any(column.table == alias or not column.table and column.name in names
+               for part in parts if part is not None for column in part.find_all(exp.Column))
 
 
 def _check_alias(using: exp.Expression) -> None:

@@ -56,7 +56,9 @@ class TableScan(Plan):
     filter: Expr | None = None
     with_rowids: bool = False
     lock_mode: str = ""  # SELECT ... FOR "update" / "share", maybe + " nowait" / " skip locked"
-    via_view: bool = False  # read through a view: privileges are checked on the view, not here
+    # privileges are checked elsewhere: on the view it is read through, or (a MERGE target whose
+    # columns the statement does not read) on the MERGE's actions
+    via_view: bool = False
 
     def label(self) -> str:
         return f"Seq Scan on {self.table_name}"

@@ -239,6 +239,21 @@ def test_privileges(sql):
         sql.error(stmt, "42501", "permission denied for table t")
     sql.setup("RESET ROLE; REVOKE SELECT ON s FROM merge_user; SET ROLE merge_user")
     sql.error(ok, "42501", "permission denied for table s")
+    # SELECT on the target only when the statement reads its columns
+    sql.setup("""
+        RESET ROLE;
+        GRANT SELECT ON s TO merge_user;
+        REVOKE SELECT ON t FROM merge_user;
+        GRANT INSERT ON t TO merge_user;
+        SET ROLE merge_user;
+        MERGE INTO t USING s ON s.id > 5 WHEN NOT MATCHED THEN INSERT VALUES (s.id, s.v);
+        MERGE INTO t USING s ON s.id = 1 WHEN MATCHED THEN UPDATE SET v = s.v + 1
+    """)
+    for stmt in ("MERGE INTO t USING s ON t.id = s.id WHEN NOT MATCHED THEN INSERT VALUES (s.id, s.v)",
+                 "MERGE INTO t USING s ON true WHEN MATCHED AND t.v > 0 THEN UPDATE SET v = 1",
+                 "MERGE INTO t USING s ON true WHEN MATCHED THEN UPDATE SET v = (SELECT t.v + 1)"):
+        sql.error(stmt, "42501", "permission denied for table t")
+    sql.check("SELECT * FROM s", [("1", "1")])
     sql.setup("RESET ROLE; DROP OWNED BY merge_user; DROP ROLE merge_user")
 
 
