@@ -313,3 +313,21 @@ def test_when_not_matched_cannot_see_the_target(quantadb_server):
                                               'this part of the query.')
         conn.execute(merge + "(s.id, (SELECT max(only_t) FROM merge_hint_t))")  # a subquery's own scope
         conn.execute("DROP TABLE merge_hint_t, merge_hint_s")
+
+
+def test_in_a_sql_function(sql):
+    sql.setup("""
+        CREATE TABLE counts (id int PRIMARY KEY, n int);
+        CREATE FUNCTION bump(k int) RETURNS void LANGUAGE sql AS $$
+            MERGE INTO counts USING (SELECT k AS id) s ON counts.id = s.id
+            WHEN MATCHED THEN UPDATE SET n = counts.n + 1 WHEN NOT MATCHED THEN INSERT VALUES (s.id, 1) $$;
+        CREATE FUNCTION bump_stable(k int) RETURNS void LANGUAGE sql STABLE AS $$
+            MERGE INTO counts USING (SELECT k AS id) s ON counts.id = s.id WHEN MATCHED THEN DELETE $$
+    """)
+    sql.check("SELECT 'done' FROM (SELECT bump(1), bump(2)) calls", [("done",)])
+    sql.check("SELECT 'done' FROM (SELECT bump(1)) calls", [("done",)])
+    sql.check("SELECT * FROM counts", [("1", "2"), ("2", "1")])
+    sql.error("SELECT bump_stable(1)", "0A000", "MERGE is not allowed in a non-volatile function")
+    sql.error("CREATE FUNCTION bad(k int) RETURNS int LANGUAGE sql AS "
+              "$$ MERGE INTO counts USING (SELECT k AS id) s ON counts.id = s.id WHEN MATCHED THEN DELETE $$",
+              "42P13", "return type mismatch in function declared to return integer")

@@ -28,7 +28,7 @@ def run_body(body, params: list, ctx: EvalContext) -> Batch | None:
     for number, plan in enumerate(body.plans, 1):
         ctx.check_cancel()
         try:
-            if isinstance(plan, (P.Insert, P.Update, P.Delete)):
+            if isinstance(plan, (P.Insert, P.Update, P.Delete, P.Merge)):
                 out = run_modify(plan, inner)[1]
             else:
                 out = run_all(plan, inner)

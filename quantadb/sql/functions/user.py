@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from quantadb.sql.bind_query import QueryBinder
 
 _QUERY_NODES = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Values)
-_DML_NODES = (exp.Insert, exp.Update, exp.Delete)
+_DML_NODES = (exp.Insert, exp.Update, exp.Delete, exp.Merge)
 _MAX_DEPTH = 20  # functions whose bodies call functions, as deep as views may nest
 SQL_FUNCTION, SQL_FUNCTION_SET = "sql_function", "sql_function_set"
 
@@ -256,7 +256,7 @@ def _parse_expression(text: str) -> exp.Expression:
 
 def bind_body(queries: "QueryBinder", fn: FunctionDef, validate: bool = False) -> list[P.Plan]:
     """Plans of the body's statements for `fn`'s parameter types, the last one cast to the result."""
-    from quantadb.sql.bind_dml import DmlBinder
+    from quantadb.sql.bind_merge import MergeBinder
     from quantadb.sql.bind_query import QueryBinder
     from quantadb.sql.optimizer import optimize
     active = getattr(queries, "active_routines", ())
@@ -280,9 +280,9 @@ def bind_body(queries: "QueryBinder", fn: FunctionDef, validate: bool = False) -
             if fn.volatility != "v" and not validate:
                 word = type(node).__name__.upper()
                 raise FeatureNotSupported(f"{word} is not allowed in a non-volatile function")
-            dml = DmlBinder(inner)
-            plan = {exp.Insert: dml.bind_insert, exp.Update: dml.bind_update, exp.Delete: dml.bind_delete}[
-                type(node)](node)
+            dml = MergeBinder(inner)  # (a DmlBinder that also binds MERGE)
+            plan = {exp.Insert: dml.bind_insert, exp.Update: dml.bind_update, exp.Delete: dml.bind_delete,
+                    exp.Merge: dml.bind_merge}[type(node)](node)
         elif isinstance(node, _QUERY_NODES) or isinstance(node, exp.Subquery):
             plan = inner.bind_query(node)
         else:
@@ -306,7 +306,7 @@ def _cast_result(queries: "QueryBinder", fn: FunctionDef, plan: P.Plan) -> P.Pla
     if not wanted:
         return plan  # void / procedure: whatever the last statement returns is dropped
     shown = fn.row_type_name or R.format_type(fn.return_type.pg, -1)
-    returns_rows = not isinstance(plan, (P.Insert, P.Update, P.Delete)) or plan.returning is not None
+    returns_rows = not isinstance(plan, (P.Insert, P.Update, P.Delete, P.Merge)) or getattr(plan, "returning", None) is not None
     if not returns_rows:
         raise InvalidFunctionDefinition(f"return type mismatch in function declared to return {shown}",
                                         detail="Function's final statement must be SELECT or "
