@@ -578,6 +578,8 @@ def _copy_out(session: "Session", stmt: CopyStmt, options: CopyOptions, inline: 
         schema = session.catalog().namespace_name(rel.namespace)
         query = f"SELECT {', '.join(_quote(c.name) for c in chosen)} FROM {_quote(schema)}.{_quote(rel.name)}"
     inner = S.Statement(query)
+    if inner.keyword == "merge":
+        raise FeatureNotSupported("MERGE not supported in COPY")
     result = S.execute(session, Portal(Prepared(query, inner, []), [], []), inline)
     batch = result.batches[0] if result.batches else Batch([], 0)
     columns = result.columns or []

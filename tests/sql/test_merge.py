@@ -191,6 +191,17 @@ def test_errors(sql, stmt, sqlstate, message):
     sql.error(stmt, sqlstate, message)
 
 
+def test_not_in_copy(quantadb_server):
+    with psycopg.connect(quantadb_server.dsn(), autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS merge_copy; CREATE TABLE merge_copy (id int); INSERT INTO merge_copy VALUES (1)")
+        with pytest.raises(psycopg.errors.FeatureNotSupported, match="MERGE not supported in COPY"):
+            with conn.cursor().copy("COPY (MERGE INTO merge_copy USING (SELECT 1 AS id) s ON merge_copy.id = s.id "
+                                    "WHEN MATCHED THEN DELETE) TO STDOUT") as copy:
+                list(copy)
+        assert conn.execute("SELECT * FROM merge_copy").fetchall() == [(1,)]
+        conn.execute("DROP TABLE merge_copy")
+
+
 def test_read_only_transaction(sql):
     sql.setup("CREATE TABLE t (id int); CREATE TABLE s (id int)")
     sql.setup("BEGIN READ ONLY")
