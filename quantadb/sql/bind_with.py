@@ -39,6 +39,8 @@ class WithBinder:
         try:
             modifying = []
             for cte in with_.expressions:
+                if isinstance(cte.this, exp.Merge):
+                    raise FeatureNotSupported("MERGE not supported in WITH query")
                 if isinstance(cte.this, _DML):
                     if not top_level:
                         raise FeatureNotSupported("WITH clause containing a data-modifying statement must be at "

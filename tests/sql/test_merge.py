@@ -145,6 +145,8 @@ def test_target_row_matched_twice(sql):
      'syntax error at or near "INSERT"'),
     ("MERGE INTO t USING s ON t.id = s.id WHEN NOT MATCHED BY SOURCE THEN DELETE", "42601",
      'syntax error at or near "BY"'),
+    ("WITH m AS (MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN DELETE) SELECT 1", "0A000",
+     "MERGE not supported in WITH query"),
     ("MERGE INTO t USING (SELECT 1 AS id) ON true WHEN MATCHED THEN DELETE", "42601",
      "subquery in FROM must have an alias"),
     ("MERGE INTO t USING (VALUES (1)) ON true WHEN MATCHED THEN DELETE", "42601", "VALUES in FROM must have an alias"),
@@ -342,3 +344,16 @@ def test_in_a_sql_function(sql):
     sql.error("CREATE FUNCTION bad(k int) RETURNS int LANGUAGE sql AS "
               "$$ MERGE INTO counts USING (SELECT k AS id) s ON counts.id = s.id WHEN MATCHED THEN DELETE $$",
               "42P13", "return type mismatch in function declared to return integer")
+
+
+def test_with_a_data_modifying_query(sql):
+    sql.setup("""
+        CREATE TABLE t (id int PRIMARY KEY, n int);
+        CREATE TABLE log (id int, n int);
+        INSERT INTO t VALUES (1, 1);
+        WITH ins AS (INSERT INTO log VALUES (1, 10), (2, 20) RETURNING *)
+        MERGE INTO t USING ins ON t.id = ins.id
+            WHEN MATCHED THEN UPDATE SET n = ins.n WHEN NOT MATCHED THEN INSERT VALUES (ins.id, ins.n)
+    """)
+    sql.check("SELECT * FROM t", [("1", "10"), ("2", "20")])
+    sql.check("SELECT * FROM log", [("1", "10"), ("2", "20")])
