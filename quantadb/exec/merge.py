@@ -8,7 +8,9 @@ it again does not trip over itself. Concurrency is storage's: a target row a run
 transaction holds makes the statement wait and run again (WouldBlock), one changed since the
 snapshot makes it run again on a new one under READ COMMITTED (RowChanged: the rerun sees the
 new version, or no match if it is gone, as PostgreSQL's re-check does) and fail with 40001
-under REPEATABLE READ.
+under REPEATABLE READ. One difference remains: an INSERT action that waited for another
+transaction's insert of the same key runs again too, and then finds that row matched, where
+PostgreSQL fails with 23505 (it keeps the statement's snapshot for the rows it did not wait on).
 
 A MERGE of a few source rows into a large table (an upsert) finds its target rows through an
 index on the join keys rather than reading the whole table (`_probed_target`); it always runs in
