@@ -266,6 +266,7 @@ class DmlBinder:
     def _insert_values(self, node: exp.Values, cols: list[ColumnDef], positions: list[int], binder: ExprBinder,
                        named: bool, overriding: str | None):
         """VALUES rows of an INSERT; with a column list (`named`) every row must fill all of it."""
+        binder.context = "VALUES"
         rows = []
         width = len(positions)
         for t in node.expressions:
@@ -438,6 +439,7 @@ class DmlBinder:
         cols = self.all_columns(rel)
         updates: list[Expr] = [ColumnRef(first + i, c.type, c.name) for i, c in enumerate(cols)]
         kept = list(updates)
+        binder.context = "UPDATE"  # for "aggregate functions are not allowed in UPDATE"
         self._assignments(items, cols, binder, updates, rel)
         out_cols = [P.PlanColumn("ctid", INT8)] + [P.PlanColumn(c.name, c.type) for c in cols]
         source = self.with_generated(rel, P.Project(plan, [ColumnRef(rowid, INT8)] + updates, out_cols,

@@ -68,7 +68,6 @@ class MergeBinder(DmlBinder):
             if when.args.get("condition") is not None:
                 when_binder.context = "MERGE WHEN conditions"
                 condition = when_binder.bind_bool(when.args["condition"], "WHEN")
-                when_binder.context = "this context"
             write = self._action(when.args["then"], rel, alias, schema, scan, when_binder, first, rowid)
             actions.append(P.MergeAction(matched, condition, rows, write))
         return P.Merge(rel.oid, rel.name, join, rowid, actions, estimated_rows=join.estimated_rows)
@@ -142,11 +141,9 @@ def _check_alias(using: exp.Expression) -> None:
 def _check_not_target(when: exp.When, rel: RelationDef, alias: str, source_scope: Scope) -> None:
     """WHEN NOT MATCHED has no target row: naming it, or one of its columns the data source does not
     have, is PostgreSQL's error with its hint (subqueries have scopes of their own: not looked into)."""
-    if alias in source_scope.aliases:
-        return
     columns = {c.name for c in rel.columns if c.visible}
     for node in when.walk(prune=lambda n: isinstance(n, exp.Query)):
-        if not isinstance(node, exp.Column) or isinstance(node.this, exp.Star):
+        if not isinstance(node, exp.Column):
             continue
         if node.table == alias:
             raise UndefinedTable(f'invalid reference to FROM-clause entry for table "{alias}"',
