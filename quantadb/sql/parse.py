@@ -149,10 +149,9 @@ class _PostgresAsWritten(Postgres):
             if not self._match(TokenType.INTO):
                 self._merge_syntax_error()
             target = self._parse_table()
-            if self._match(TokenType.VALUES, advance=False) or not self._match(TokenType.USING):
+            if not self._match(TokenType.USING):
                 self._merge_syntax_error()
-            if self._match(TokenType.VALUES, advance=False):
-                self._advance()  # VALUES must stand in parentheses: the error is at what follows
+            if self._match(TokenType.VALUES):  # VALUES must stand in parentheses: the error is at what follows
                 self._merge_syntax_error()
             using = self._parse_table()
             joins = []  # a joined table; not a comma-separated list
