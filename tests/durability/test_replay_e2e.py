@@ -1,7 +1,7 @@
 """End to end: the same data directory (checkpoint + WAL) recovered twice gives the same tables,
 down to row order.
 
-A concurrent workload (inserts, updates, deletes, rollbacks, a sequence, NULLs, text) runs on a
+A concurrent workload (inserts, updates, deletes, MERGE, rollbacks, a sequence, NULLs, text) runs on a
 server; the server is stopped (kill -9: recovery replays the WAL; or SIGTERM: it checkpoints on
 the way out); the data directory is copied twice, both copies are started, and every table is
 read in full without ORDER BY on each: the rows and their order must be identical, and equal
@@ -30,6 +30,10 @@ def workload(dsn: str, client_no: int, rounds: int) -> None:
             conn.execute("INSERT INTO events (client, note, amount) VALUES (%s, %s, %s)",
                          (client_no, f"round {r} key {k}" if r % 7 else None, rng.randint(-5, 5)))
             conn.execute("UPDATE items SET qty = qty + 1, label = label || %s WHERE id = %s", ("+", k))
+            if r % 3 == 1:  # the key this transaction holds already, or one a DELETE took away
+                conn.execute("MERGE INTO items USING (SELECT %s AS id) s ON items.id = s.id "
+                             "WHEN MATCHED THEN UPDATE SET qty = items.qty * 2 "
+                             "WHEN NOT MATCHED THEN INSERT VALUES (s.id, 'merged', 0)", (k,))
             if r % 5 == 0:
                 conn.execute("DELETE FROM items WHERE id = %s", (rng.randint(1, 200),))
             if r % 6 == 0:
