@@ -169,7 +169,7 @@ def _run_timed(plan, ctx, timings: dict) -> None:
     from quantadb.exec.modify import run_modify
     from quantadb.exec.run import run_all
     from quantadb.sql import plan as P
-    for child in P.explained_children(plan):
+    for child in plan.explained_children():
         _run_timed(child, ctx, timings)
     started = time.perf_counter()
     if isinstance(plan, (P.Insert, P.Update, P.Delete, P.Merge)):
