@@ -25,15 +25,15 @@ from quantadb.errors import CardinalityViolation
 from quantadb.exec.columns import column_values, concat_batches, take_batch, valid_mask
 from quantadb.exec.context import EvalContext
 from quantadb.exec.eval import evaluate, evaluate_predicate
-from quantadb.exec.join import join_inputs, split_equi_keys
+from quantadb.exec.join import LOOKUP_FRACTION, join_inputs
 from quantadb.exec.modify import delete_rows, insert_rows, update_rows
 from quantadb.exec.run import empty_batch, run_all
 from quantadb.sql import plan as P
 from quantadb.sql.expr import ColumnRef
+from quantadb.sql.joins import split_equi_keys
 from quantadb.types.column import Batch, Column
 
 _ORDER = (P.Delete, P.Update, P.Insert)
-_PROBE_RATIO = 64  # probe the index when the table has this many times more rows than the source
 
 
 def run_merge(plan: P.Merge, ctx: EvalContext) -> int:
@@ -91,7 +91,7 @@ def _probed_target(join: P.Join, source: Batch, ctx: EvalContext) -> Batch | Non
     if not isinstance(scan, P.TableScan) or join.kind not in ("inner", "left"):
         return None
     store = ctx.services.store
-    if source.length * _PROBE_RATIO > store.table(scan.rel_oid).live_estimate:
+    if source.length * LOOKUP_FRACTION > store.table(scan.rel_oid).live_estimate:
         return None
     source_keys, target_keys, _ = split_equi_keys(join.condition, len(join.left.columns))
     keyed = {scan.attnums[t.index]: s for s, t in zip(source_keys, target_keys)
@@ -105,8 +105,9 @@ def _probed_target(join: P.Join, source: Batch, ctx: EvalContext) -> Batch | Non
     found = []
     for key in dict.fromkeys(zip(*values)):  # each key once: a target row is found once
         if None not in key:  # NULL equals nothing
-            rows = ctx.services.index_scan(probe, list(key), None, None)
-            found.append(Batch(list(rows.columns) + ([Column(rows.rowids)] if scan.with_rowids else []), rows.length))
+            for rows in ctx.services.index_scan(probe, list(key), None, None, None):
+                found.append(Batch(list(rows.columns) + ([Column(rows.rowids)] if scan.with_rowids else []),
+                                   rows.length))
     target = concat_batches(found, [c.type.pg.dtype for c in scan.columns]) if found else empty_batch(scan)
     if scan.filter is not None and target.length:
         target = take_batch(target, evaluate_predicate(scan.filter, target, ctx))
