@@ -646,8 +646,6 @@ def _prune(plan: P.Plan, needed: set[int]) -> tuple[P.Plan, dict[int, int]]:
         mapping.update({i + nleft: rmap[i] + new_nleft for i in rmap})
         plan.left, plan.right = left, right
         plan.condition = _remap(plan.condition, mapping)
-        plan.left_keys = [_remap(k, lmap) for k in plan.left_keys]
-        plan.right_keys = [_remap(k, rmap) for k in plan.right_keys]
         plan.columns = list(left.columns) + list(right.columns)
         return plan, mapping
     # anything else needs every column of its inputs

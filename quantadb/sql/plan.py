@@ -175,15 +175,13 @@ class Project(Plan):
 
 @dataclass(eq=False)
 class Join(Plan):
-    """kind: inner, left, right, full, cross, semi, anti. `left_keys`/`right_keys` are equi-join
-    keys (hash join); `condition` is the residual predicate over left+right columns."""
+    """kind: inner, left, right, full, cross, semi, anti. `condition` is over left+right columns;
+    its equality conjuncts (sql/joins.py) are the hash join's keys."""
 
     kind: str
     left: Plan
     right: Plan
     columns: list[PlanColumn]
-    left_keys: list[Expr] = field(default_factory=list)
-    right_keys: list[Expr] = field(default_factory=list)
     condition: Expr | None = None
     lateral: bool = False  # the right side is re-run for each left row (its OuterRefs see left columns)
     # ("right" | "left", the other side's key, IndexScan of that side's table by a list of keys):
