@@ -1,18 +1,20 @@
 """Cumulative statistics, as PostgreSQL's pgstat: the scan and row counters behind
 pg_stat_*_tables, pg_stat_*_indexes and pg_stat_database.
 
-A session counts into its own PendingStats while its transaction runs (one writer: no lock);
-when the transaction ends, committed or rolled back (PostgreSQL counts the rows an aborted
-transaction inserted too), the counts are added to the node's CumulativeStats under its lock,
-so other sessions see a transaction's counts once it has ended (PostgreSQL: within a second of
-that). What is counted, as PostgreSQL does:
+A session counts into its own PendingStats (one writer: no lock) and adds them to the node's
+CumulativeStats, under its lock, at the end of a transaction at most every FLUSH_INTERVAL_S, as
+PostgreSQL flushes at most once a second; also when the session ends, reads a statistics view
+or calls pg_stat_force_next_flush(). So other sessions see a busy session's counts within the
+interval, an idle one's when it next ends a transaction or ends (PostgreSQL's idle backend
+flushes within 10 s). What is counted, as PostgreSQL does:
 
 - a sequential scan: seq_scan + 1, seq_tup_read + the visible rows it read (before its filter);
 - an index scan: idx_scan + 1, idx_tup_read + the index entries it found (row versions, visible
   or not: a point read counts the visible ones), idx_tup_fetch + the visible rows among them; a
   table's idx_scan and idx_tup_fetch are its indexes' sums (so pg_stat_reset_single_table_counters
   of the table leaves them);
-- n_tup_ins / n_tup_upd / n_tup_del: rows written by INSERT (and COPY), UPDATE, DELETE;
+- n_tup_ins / n_tup_upd / n_tup_del: rows written by INSERT (and COPY), UPDATE, DELETE, counted
+  for a transaction that rolled back too;
 - per database: xact_commit / xact_rollback, and the sums of its tables' counts (tup_returned,
   tup_fetched, tup_inserted, tup_updated, tup_deleted).
 
@@ -36,15 +38,20 @@ DATABASE_COUNTERS = ("xact_commit", "xact_rollback", "tup_returned", "tup_fetche
                      "tup_deleted")
 
 
-class PendingStats:
-    """One session's counts for its running transaction (relation OID -> counters)."""
+FLUSH_INTERVAL_S = 0.5
 
-    __slots__ = ("database_oid", "indexes", "tables")
+
+class PendingStats:
+    """One session's counts not yet flushed (relation OID -> counters; transactions ended)."""
+
+    __slots__ = ("commits", "database_oid", "flush_at", "indexes", "rollbacks", "tables")
 
     def __init__(self, database_oid: int) -> None:
         self.database_oid = database_oid
         self.tables: dict[int, list[int]] = {}
         self.indexes: dict[int, list[int]] = {}
+        self.commits = self.rollbacks = 0
+        self.flush_at = 0.0  # time.monotonic() from which a transaction's end flushes
 
     def _table(self, oid: int) -> list[int]:
         counts = self.tables.get(oid)
@@ -84,25 +91,37 @@ class CumulativeStats:
         self.reset_at: dict[int, float] = {}  # database OID -> time.time() of its last pg_stat_reset()
 
     def transaction_ended(self, pending: PendingStats, committed: bool) -> None:
+        if committed:
+            pending.commits += 1
+        else:
+            pending.rollbacks += 1
+        now = time.monotonic()
+        if now >= pending.flush_at:
+            pending.flush_at = now + FLUSH_INTERVAL_S
+            self.flush(pending)
+
+    def flush(self, pending: PendingStats) -> None:
+        """Add a session's pending counts to the node's."""
+        tables, indexes = pending.tables, pending.indexes
         with self._lock:
             totals = self.databases.get(pending.database_oid)
             if totals is None:
                 totals = self.databases[pending.database_oid] = [0] * len(DATABASE_COUNTERS)
-            totals[0 if committed else 1] += 1
-            if pending.tables:
-                for counts in pending.tables.values():
-                    totals[2] += counts[SEQ_TUP_READ]
-                    totals[4] += counts[N_TUP_INS]
-                    totals[5] += counts[N_TUP_UPD]
-                    totals[6] += counts[N_TUP_DEL]
-                _add(self.tables, pending.tables)
-            if pending.indexes:
-                for counts in pending.indexes.values():
-                    totals[2] += counts[IDX_TUP_READ]
-                    totals[3] += counts[IDX_TUP_FETCH]
-                _add(self.indexes, pending.indexes)
-        pending.tables.clear()
-        pending.indexes.clear()
+            totals[0] += pending.commits
+            totals[1] += pending.rollbacks
+            for counts in tables.values():
+                totals[2] += counts[SEQ_TUP_READ]
+                totals[4] += counts[N_TUP_INS]
+                totals[5] += counts[N_TUP_UPD]
+                totals[6] += counts[N_TUP_DEL]
+            for counts in indexes.values():
+                totals[2] += counts[IDX_TUP_READ]
+                totals[3] += counts[IDX_TUP_FETCH]
+            _add(self.tables, tables)
+            _add(self.indexes, indexes)
+        pending.commits = pending.rollbacks = 0
+        tables.clear()
+        indexes.clear()
 
     def table(self, oid: int, index_oids: list[int]) -> dict[str, int | None]:
         """A table's counts, with idx_scan and idx_tup_fetch summed over its indexes (NULL without one)."""

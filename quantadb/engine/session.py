@@ -294,7 +294,11 @@ class Session(TransactionBlocks, SessionIdentity):
         if len(params) != len(prepared.param_types):
             raise ProtocolViolation(f"bind message supplies {len(params)} parameters, but prepared statement "
                                     f'"{statement}" requires {len(prepared.param_types)}')
-        with uncommitted_labels(self.state.new_enum_labels):  # (an enum parameter is input)
+        labels = self.state.new_enum_labels
+        if labels:  # an enum parameter is input: labels this transaction added are refused (types/enums.py)
+            with uncommitted_labels(labels):
+                values = self._decode_params(prepared.param_types, param_formats, params)
+        else:
             values = self._decode_params(prepared.param_types, param_formats, params)
         ncols = len(prepared.columns or [])
         if len(result_formats) == 1:
@@ -385,6 +389,7 @@ class Session(TransactionBlocks, SessionIdentity):
         if self.state.txn is not None:
             self.store.abort(self.state.txn)
             self.db.pgstat.transaction_ended(self.pgstat, committed=False)
+        self.db.pgstat.flush(self.pgstat)
         self.state = TxnState()
         self.prepared.clear()
         self.portals.clear()

@@ -357,7 +357,8 @@ def _pg_stat_reset_relation(args, n, ctx, call):
 
 @scalar("pg_stat_force_next_flush")
 def _pg_stat_force_next_flush(args, n, ctx, call):
-    """A no-op: a transaction's counts are flushed when it ends (PostgreSQL flushes within a second)."""
+    """The session's counts so far reach the node's now (PostgreSQL's: at its next flush)."""
+    ctx.session.db.pgstat.flush(ctx.session.pgstat)
     return _const("", R.VOID, n)
 
 

@@ -68,6 +68,7 @@ def _role_oid(session: "Session", name: str) -> int:
 def pg_stat_database(session: "Session") -> Iterator[Row]:
     sessions = list(session.db.sessions.values())
     pgstat = session.db.pgstat
+    pgstat.flush(session.pgstat)  # the reader's own counts are in what it reads
     for db in session.store.catalog.databases(session.catalog().snap):
         row = pgstat.database(db.oid)
         row.update(datid=db.oid, datname=db.name, numbackends=sum(1 for s in sessions if s.database_oid == db.oid),
@@ -82,6 +83,7 @@ def _table_stats(session: "Session") -> Iterator[Row]:
     catalog = session.catalog()
     vacuums = session.db.maintenance.stats
     pgstat = session.db.pgstat
+    pgstat.flush(session.pgstat)
     for rel in catalog.relations():
         if rel.kind in ("r", "p", "m"):
             row = pgstat.table(rel.oid, [i.oid for i in catalog.indexes_of(rel.oid)])
@@ -132,6 +134,7 @@ def pg_statio_sequences(session: "Session") -> Iterator[Row]:
 def index_stats(session: "Session") -> Iterator[Row]:
     catalog = session.catalog()
     pgstat = session.db.pgstat
+    pgstat.flush(session.pgstat)
     for rel in catalog.relations():
         table = catalog.relation(rel.table_oid) if rel.kind == "i" else None
         if table is not None:
