@@ -208,7 +208,7 @@ class DmlBinder:
                 raise SqlSyntaxError("INSERT has more target columns than expressions")
             positions = positions[:len(source.columns)]
             sb = self.q.expr_binder(_scope(source))
-            source_exprs = [sb.coerce(ColumnRef(i, c.type), cols[p].type, "a")
+            source_exprs = [sb.assign(ColumnRef(i, c.type), cols[p].type, cols[p].name)
                             for i, (c, p) in enumerate(zip(source.columns, positions))]
             if overriding == "USER":  # the identity columns take their defaults
                 kept = [k for k, p in enumerate(positions) if not cols[p].identity]
@@ -282,7 +282,7 @@ class DmlBinder:
                     bound.append(self.default_expr(col, binder))
                 else:
                     _check_insertable(col, overriding)
-                    bound.append(binder.coerce(binder.bind(item), col.type, "a"))
+                    bound.append(binder.assign(item, col.type, col.name))
             rows.append(bound)
         width = min(len(r) for r in rows)
         if any(len(r) != width for r in rows):
@@ -389,12 +389,10 @@ class DmlBinder:
                         "an identity column defined as GENERATED ALWAYS"
                     raise GeneratedAlways(f'column "{name}" can only be updated to DEFAULT',
                                           detail=f'Column "{name}" is {what}.')
-                if isinstance(v, Expr):
-                    updates[pos] = binder.coerce(v, cols[pos].type, "a")
-                elif _is_default(v):
+                if _is_default(v):
                     updates[pos] = self.default_expr(cols[pos], binder)
                 else:
-                    updates[pos] = binder.coerce(binder.bind(v), cols[pos].type, "a")
+                    updates[pos] = binder.assign(v, cols[pos].type, name)
 
     # -- UPDATE / DELETE -------------------------------------------------------------------------------
 

@@ -154,6 +154,21 @@ class ExprBinder(CallBinder, PredicateBinder):
                                    f"cannot cast type {type_name(e.type)} to {type_name(target)}")
         return Cast(e, target, context == "e")
 
+    def assign(self, value: exp.Expression | Expr, target: SqlType, column: str) -> Expr:
+        """A value INSERT or UPDATE stores in `column`: bound if it is still a parse node, then
+        converted as an assignment; a type that does not convert fails naming the column, pointing
+        at the value, as PostgreSQL's transformAssignedExpr."""
+        e = self.bind(value) if isinstance(value, exp.Expression) else value
+        try:
+            return self.coerce(e, target, "a")
+        except DatatypeMismatch as error:
+            if not error.message.startswith("column is of type"):  # (a domain's own errors)
+                raise
+            raise DatatypeMismatch(f'column "{column}" is of type {type_name(target)} but expression is of type '
+                                   f"{type_name(e.type)}", hint="You will need to rewrite or cast the expression.",
+                                   position=_error_position(value) if isinstance(value, exp.Expression) else None
+                                   ) from None
+
     def _typed_literal(self, text: str | None, target: SqlType, explicit: bool = False) -> Expr:
         if target.pg is R.UNKNOWN:
             target = TEXT

@@ -66,3 +66,14 @@ def test_returning_system_columns_and_upsert_row_order(sql):
               "WHERE rsc.v > 100 RETURNING id", [("5",), ("4",)], ordered=True)
     sql.check("UPDATE rsc SET v = v + 1 WHERE id = 1 RETURNING xmax", [("0",)])
     sql.check("DELETE FROM rsc WHERE id = 1 RETURNING xmax = txid_current()::text::xid", [("t",)])
+
+
+def test_a_value_of_the_wrong_type_names_its_column(sql):
+    sql.setup("CREATE TABLE wt (id int, a int[], n numeric)")
+    sql.error("INSERT INTO wt (id, a) VALUES (2, 'x'::text)", "42804",
+              'column "a" is of type integer[] but expression is of type text')
+    sql.error("INSERT INTO wt (id, a) VALUES (2, 5)", "42804",
+              'column "a" is of type integer[] but expression is of type integer')
+    sql.error("INSERT INTO wt (a) SELECT now()", "42804",
+              'column "a" is of type integer[] but expression is of type timestamp with time zone')
+    sql.error("UPDATE wt SET n = true", "42804", 'column "n" is of type numeric but expression is of type boolean')
