@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from quantadb.errors import (DuplicateColumn, FeatureNotSupported, GeneratedAlways, InvalidColumnReference, SyntaxError as SqlSyntaxError,
+from quantadb.errors import (DatatypeMismatch, DuplicateColumn, FeatureNotSupported, GeneratedAlways, InvalidColumnReference, SyntaxError as SqlSyntaxError,
                              UndefinedColumn, UndefinedTable, WrongObjectType)
 from quantadb.sql import plan as P
 from quantadb.sql.bind_domain import current_domain
 from quantadb.sql.bind_expr import ExprBinder
+from quantadb.sql.bind_support import type_name
 from quantadb.sql.bind_query import QueryBinder
-from quantadb.sql.expr import Const, ColumnRef, Expr, SubqueryExpr, transform
+from quantadb.sql.expr import Call, Const, ColumnRef, Expr, SubqueryExpr, transform
 from quantadb.sql.names import column_name
 from quantadb.sql.optimizer import conjuncts, expression_shape, predicate_implied
 from quantadb.sql.parse import parse_expression
@@ -364,7 +365,8 @@ class DmlBinder:
     def _assignments(self, items: list, cols: list[ColumnDef], binder: ExprBinder, updates: list[Expr],
                      rel: RelationDef) -> None:
         by_name = {c.name: i for i, c in enumerate(cols) if c.visible}
-        seen = set()
+        whole: set[str] = set()  # columns assigned as a whole; and by element (SET a[i] = v, which compose)
+        elements: set[str] = set()
         for item in items:
             lhs, rhs = item.this, item.expression
             targets = lhs.expressions if isinstance(lhs, exp.Tuple) else [lhs]
@@ -377,21 +379,27 @@ class DmlBinder:
             if len(values) != len(targets):
                 raise SqlSyntaxError("number of columns does not match number of values")
             for t, v in zip(targets, values):
-                name = t.name
+                element = t if isinstance(t, exp.Bracket) else None
+                name = (t.this if element is not None else t).name
                 if name not in by_name:
                     raise UndefinedColumn(f'column "{name}" of relation "{rel.name}" does not exist')
-                if name in seen:
+                if name in whole or (element is None and name in elements):
                     raise SqlSyntaxError(f'multiple assignments to same column "{name}"')  # 42601, as PostgreSQL's rewriter
-                seen.add(name)
                 pos = by_name[name]
                 if (cols[pos].generated or cols[pos].identity == "a") and not _is_default(v):
                     what = "a generated column" if cols[pos].generated else \
                         "an identity column defined as GENERATED ALWAYS"
                     raise GeneratedAlways(f'column "{name}" can only be updated to DEFAULT',
                                           detail=f'Column "{name}" is {what}.')
-                if _is_default(v):
+                if element is not None:
+                    updates[pos] = _element_assigned(binder, element, v, cols[pos],
+                                                     updates[pos] if name in elements else None)
+                    elements.add(name)
+                elif _is_default(v):
+                    whole.add(name)
                     updates[pos] = self.default_expr(cols[pos], binder)
                 else:
+                    whole.add(name)
                     updates[pos] = binder.assign(v, cols[pos].type, name)
 
     # -- UPDATE / DELETE -------------------------------------------------------------------------------
@@ -486,6 +494,21 @@ def _check_insertable(col: ColumnDef, overriding: str | None) -> None:
         raise GeneratedAlways(f'cannot insert a non-DEFAULT value into column "{col.name}"',
                               detail=f'Column "{col.name}" is an identity column defined as GENERATED ALWAYS.',
                               hint="Use OVERRIDING SYSTEM VALUE to override.")
+
+
+def _element_assigned(binder: ExprBinder, target: exp.Bracket, value: exp.Expression | Expr, col: ColumnDef,
+                      previous: Expr | None) -> Expr:
+    """The new value of array column `col` for `SET col[i] = value`: its current value (or what an
+    earlier `SET col[j] = ...` of the statement made of it) with element i set."""
+    if not col.type.pg.elem_oid:
+        raise DatatypeMismatch(f'cannot subscript type {type_name(col.type)} because it does not support subscripting')
+    subscripts = target.expressions
+    if len(subscripts) != 1 or isinstance(subscripts[0], exp.Slice):
+        raise FeatureNotSupported("assignment to a slice or to an element of a multidimensional array is not supported")
+    base = previous if previous is not None else binder.bind(exp.column(col.name))
+    index = binder.coerce(binder.bind(subscripts[0]), SqlType(R.INT4), "a")
+    element = binder.assign(value, SqlType(R.element_of(col.type.pg)), col.name)
+    return Call("subscript assignment", "array_assign", [base, index, element], col.type, strict=False)
 
 
 def _is_default(node: exp.Expression) -> bool:

@@ -77,3 +77,19 @@ def test_a_value_of_the_wrong_type_names_its_column(sql):
     sql.error("INSERT INTO wt (a) SELECT now()", "42804",
               'column "a" is of type integer[] but expression is of type timestamp with time zone')
     sql.error("UPDATE wt SET n = true", "42804", 'column "n" is of type numeric but expression is of type boolean')
+
+
+def test_update_of_array_elements(sql):
+    sql.setup("""
+        CREATE TABLE ae (id int PRIMARY KEY, a int[], m text[], n int);
+        INSERT INTO ae VALUES (1, '{1,2,3}', '{x}', 0), (2, NULL, NULL, 0), (3, '{}', NULL, 0)
+    """)
+    sql.setup("UPDATE ae SET a[2] = 5 WHERE id = 1")
+    sql.setup("UPDATE ae SET a[5] = 9, m[1] = 'y' WHERE id = 1")
+    sql.setup("UPDATE ae SET a[1] = 7, a[2] = '8' WHERE id = 1")
+    sql.setup("UPDATE ae SET a[1] = n + 4 WHERE id IN (2, 3)")
+    sql.check("SELECT id, a, m FROM ae", [("1", "{7,8,3,NULL,9}", "{y}"), ("2", "{4}", None), ("3", "{4}", None)])
+    sql.error("UPDATE ae SET a = '{1}', a[1] = 2", "42601", 'multiple assignments to same column "a"')
+    sql.error("UPDATE ae SET a[NULL] = 1", "22004", "array subscript in assignment must not be null")
+    sql.error("UPDATE ae SET n[1] = 1", "42804", "cannot subscript type integer because it does not support subscripting")
+    sql.error("UPDATE ae SET a[1] = 'x'", "22P02", 'invalid input syntax for type integer: "x"')

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from quantadb.errors import ArraySubscriptError, DataException
+from quantadb.errors import ArraySubscriptError, DataException, FeatureNotSupported, NullValueNotAllowed
 from quantadb.exec.functions import scalar
 from quantadb.exec.functions.compare import array_key
 from quantadb.exec.functions.strings import as_text, rows
@@ -93,6 +93,27 @@ def array_replace(args, n, ctx, call) -> Column:
     out = [replace(a, o, v) for a, o, v in zip(arrays, old, new)]
     valid = np.fromiter((v is not None for v in out), dtype=bool, count=n)
     return Column(obj_array(out), None if valid.all() else valid)
+
+
+@scalar("array_assign")
+def array_assign(args, n, ctx, call) -> Column:
+    """`UPDATE ... SET a[i] = v`: the array with element i set, extended with NULLs past its end
+    (a NULL array as an empty one). Lower bounds other than 1 are not kept (types/arrays.py), so
+    a subscript below 1, or past 1 into an empty array, is refused rather than stored shifted."""
+    arrays, index, value = (_values(a, n) for a in args)
+    out = []
+    for arr, i, v in zip(arrays, index, value):
+        if i is None:
+            raise NullValueNotAllowed("array subscript in assignment must not be null")
+        arr = list(arr or [])
+        if arr and isinstance(arr[0], list):
+            raise FeatureNotSupported("assignment to an element of a multidimensional array is not supported")
+        if i < 1 or (not arr and i != 1):
+            raise FeatureNotSupported("array lower bounds other than 1 are not supported")
+        arr.extend([None] * (i - len(arr)))
+        arr[i - 1] = v
+        out.append(arr)
+    return Column(obj_array(out))
 
 
 scalar("array_remove")(_nullable_pair(lambda a, v: None if a is None else
