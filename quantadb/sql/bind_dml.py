@@ -380,7 +380,10 @@ class DmlBinder:
                 raise SqlSyntaxError("number of columns does not match number of values")
             for t, v in zip(targets, values):
                 element = t if isinstance(t, exp.Bracket) else None
-                name = (t.this if element is not None else t).name
+                column = t.this if element is not None else t
+                if isinstance(column, exp.Column) and column.table:  # SET x.v: a field v of a column x
+                    raise UndefinedColumn(f'column "{column.table}" of relation "{rel.name}" does not exist')
+                name = column.name
                 if name not in by_name:
                     raise UndefinedColumn(f'column "{name}" of relation "{rel.name}" does not exist')
                 if name in whole or (element is None and name in elements):

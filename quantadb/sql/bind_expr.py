@@ -203,7 +203,7 @@ class ExprBinder(CallBinder, PredicateBinder):
                 return system if isinstance(system, Expr) else Const(*system)
             whole = None if qualifier else self._whole_row(name)  # a bare table name is its whole row
             if whole is None:
-                raise undefined_column(name, qualifier)
+                raise undefined_column(self.scope, name, qualifier)
             return whole
         depth, index, col = hit
         if depth == 0:

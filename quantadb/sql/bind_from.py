@@ -218,6 +218,8 @@ class FromBinder:
             raise UndefinedTable(f'relation "{".".join(parts)}" does not exist')
         scope = Scope(parent=parent)
         name = alias or parts[-1]
+        if alias and alias != parts[-1]:
+            scope.renamed[parts[-1]] = alias
         if resolved.virtual is not None:
             vt = resolved.virtual
             columns = rename_columns(list(vt.columns), col_aliases, f'table "{name}"')

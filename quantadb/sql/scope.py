@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from quantadb.errors import AmbiguousAlias, AmbiguousColumn, UndefinedColumn, UndefinedTable
+from quantadb.errors import AmbiguousAlias, AmbiguousColumn, SqlError, UndefinedColumn, UndefinedTable
 from quantadb.sql.plan import PlanColumn
 from quantadb.types import registry as R
 from quantadb.types.registry import SqlType
@@ -57,6 +57,8 @@ class Scope:
     nullable: dict[str, int | None] = field(default_factory=dict)
     # range variables of a function returning one non-record value: their whole row is that value
     scalar: set[str] = field(default_factory=set)
+    # a table name given an alias -> the alias (for the error of a reference by the table's name)
+    renamed: dict[str, str] = field(default_factory=dict)
 
     def add(self, alias: str, columns: list[PlanColumn], schema: str = "") -> None:
         self.aliases.add(alias)
@@ -70,6 +72,7 @@ class Scope:
         self.system_columns.update(other.system_columns)
         self.nullable.update({a: None if p is None else p + offset for a, p in other.nullable.items()})
         self.scalar |= other.scalar
+        self.renamed.update(other.renamed)
 
     def system_column(self, name: str, qualifier: list[str]) -> tuple[object, SqlType] | None:
         """The value of system column `name` of `qualifier` (or of the only relation in scope),
@@ -136,6 +139,19 @@ class Scope:
         return out
 
 
-def undefined_column(name: str, qualifier: list[str]) -> UndefinedColumn:
-    shown = ".".join([*qualifier, name])
-    return UndefinedColumn(f'column {shown} does not exist' if qualifier else f'column "{name}" does not exist')
+def undefined_column(scope: Scope, name: str, qualifier: list[str]) -> SqlError:
+    """The error of a column reference nothing in scope resolves, as PostgreSQL words it: a
+    qualifier that names no range variable is a missing FROM-clause entry (42P01), one that names
+    an aliased table by its own name an invalid reference to it."""
+    if qualifier:
+        table, s, known = qualifier[-1], scope, False
+        while s is not None and not known:
+            known = table in s.aliases or any(c.alias == table for c in s.columns)
+            if not known and table in s.renamed:
+                return UndefinedTable(f'invalid reference to FROM-clause entry for table "{table}"',
+                                      hint=f'Perhaps you meant to reference the table alias "{s.renamed[table]}".')
+            s = s.parent
+        if not known:
+            return UndefinedTable(f'missing FROM-clause entry for table "{table}"')
+        return UndefinedColumn(f'column {".".join([*qualifier, name])} does not exist')
+    return UndefinedColumn(f'column "{name}" does not exist')

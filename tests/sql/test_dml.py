@@ -93,3 +93,11 @@ def test_update_of_array_elements(sql):
     sql.error("UPDATE ae SET a[NULL] = 1", "22004", "array subscript in assignment must not be null")
     sql.error("UPDATE ae SET n[1] = 1", "42804", "cannot subscript type integer because it does not support subscripting")
     sql.error("UPDATE ae SET a[1] = 'x'", "22P02", 'invalid input syntax for type integer: "x"')
+
+
+def test_references_to_a_table_not_in_from(sql):
+    sql.setup("CREATE TABLE rf (id int, v int)")
+    sql.error("SELECT rf.id FROM rf AS x", "42P01", 'invalid reference to FROM-clause entry for table "rf"')
+    sql.error("SELECT zz.id FROM rf", "42P01", 'missing FROM-clause entry for table "zz"')
+    sql.error("SELECT rf.zz FROM rf", "42703", "column rf.zz does not exist")
+    sql.error("UPDATE rf r SET r.v = 1", "42703", 'column "r" of relation "rf" does not exist')
