@@ -271,3 +271,8 @@ def test_set_clauses(sql):
                 " SET search_path TO 'hid', 'pg_temp'\n SET work_mem TO '64MB'\nAS $function$SELECT x FROM tt$function$\n",)])
     sql.setup("ALTER FUNCTION cfg() SET work_mem = '1MB'")
     sql.check("SELECT proconfig FROM pg_proc WHERE proname = 'cfg'", [('{"search_path=hid, pg_temp",work_mem=1MB}',)])
+
+
+def test_a_void_function_returns_null(sql):
+    sql.setup("CREATE FUNCTION vf_null() RETURNS void LANGUAGE sql AS 'SELECT 1'")
+    sql.check("SELECT vf_null() IS NULL", [("t",)])

@@ -13,6 +13,7 @@ from quantadb.exec.columns import column_values, concat_columns, from_values
 from quantadb.exec.context import EvalContext
 from quantadb.exec.functions import scalar, setfn
 from quantadb.sql import plan as P
+from quantadb.types import registry as R
 from quantadb.types.column import Batch, Column
 from quantadb.types.rowtypes import record_fields
 
@@ -61,8 +62,8 @@ def sql_function(args: list[Column], n: int, ctx: EvalContext, call) -> Column:
         key = _key(row)
         if call.volatile or key not in results:
             batch = run_body(body, list(row), ctx)
-            value = None
-            if batch is not None and batch.length and batch.columns:
+            value = None  # (a void function's value is NULL, whatever its last statement returned)
+            if batch is not None and batch.length and batch.columns and call.type.pg is not R.VOID:
                 first = [column_values(c)[0] for c in batch.columns]
                 value = tuple(first) if fields else first[0]
             results[key] = value
