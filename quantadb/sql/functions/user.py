@@ -342,7 +342,7 @@ def _inline(queries: "QueryBinder", fn: FunctionDef, plans: list[P.Plan], args: 
     changes nothing a user could see: no set, one column, no subquery or aggregate, a function
     anyone may execute, each volatile argument used at most once."""
     if fn.returns_set or fn.kind != "f" or len(plans) != 1 or fn.acl or fn.security_definer or \
-            not getattr(queries, "inline_functions", True):
+            fn.return_type.pg is R.VOID or not getattr(queries, "inline_functions", True):
         return None
     plan = plans[0]
     while isinstance(plan, P.Project) and isinstance(plan.child, P.Project):
