@@ -581,6 +581,8 @@ def _copy_out(session: "Session", stmt: CopyStmt, options: CopyOptions, inline: 
     if inner.keyword == "merge":
         raise FeatureNotSupported("MERGE not supported in COPY")
     result = S.execute(session, Portal(Prepared(query, inner, []), [], []), inline)
+    if result.columns is None:  # (the failed statement's writes are undone with it)
+        raise FeatureNotSupported("COPY query must have a RETURNING clause")
     batch = result.batches[0] if result.batches else Batch([], 0)
     columns = result.columns or []
     chunks: list[bytes] = []

@@ -1,4 +1,8 @@
-"""INSERT / UPDATE forms: column-count rules, multi-column assignment from a subquery, RETURNING."""
+"""INSERT / UPDATE forms: column-count rules, multi-column assignment from a subquery, RETURNING,
+array element assignment, errors naming columns and range variables, COPY of a write."""
+
+import psycopg
+import pytest
 
 
 def test_insert_column_list_must_be_filled(sql):
@@ -101,3 +105,15 @@ def test_references_to_a_table_not_in_from(sql):
     sql.error("SELECT zz.id FROM rf", "42P01", 'missing FROM-clause entry for table "zz"')
     sql.error("SELECT rf.zz FROM rf", "42703", "column rf.zz does not exist")
     sql.error("UPDATE rf r SET r.v = 1", "42703", 'column "r" of relation "rf" does not exist')
+
+
+def test_copy_of_a_write_needs_returning(quantadb_server):
+    """COPY (DELETE ...) TO without RETURNING is refused, and deletes nothing (PostgreSQL checks first)."""
+    with psycopg.connect(quantadb_server.dsn(), autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS copy_ret; CREATE TABLE copy_ret (id int); INSERT INTO copy_ret VALUES (1), (2)")
+        with pytest.raises(psycopg.errors.FeatureNotSupported, match="COPY query must have a RETURNING clause"):
+            with conn.cursor().copy("COPY (DELETE FROM copy_ret WHERE id = 1) TO STDOUT") as copy:
+                list(copy)
+        with conn.cursor().copy("COPY (DELETE FROM copy_ret WHERE id = 1 RETURNING id) TO STDOUT") as copy:
+            assert [bytes(row) for row in copy] == [b"1\n"]
+        assert conn.execute("SELECT * FROM copy_ret").fetchall() == [(2,)]
