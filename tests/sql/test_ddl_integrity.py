@@ -2,7 +2,10 @@
 OVERRIDING SYSTEM VALUE, OVERRIDING USER VALUE ignores them, ALTER COLUMN ... SET GENERATED /
 RESTART / SET INCREMENT); a foreign key added over existing rows checks them, NOT VALID defers
 that to VALIDATE CONSTRAINT; and nothing left dangling: TRUNCATE of a referenced table, DROP
-SEQUENCE under a column default."""
+SEQUENCE under a column default; DROP SCHEMA ... CASCADE reporting what it drops."""
+
+import psycopg
+import pytest
 
 
 def test_generated_always_identity(sql):
@@ -95,3 +98,24 @@ def test_drop_table_whose_serial_sequence_another_default_uses(sql):
     sql.error("DROP TABLE ls1", "2BP01", "cannot drop table ls1 because other objects depend on it")
     sql.setup("DROP TABLE ls1 CASCADE")
     sql.check("SELECT column_default FROM information_schema.columns WHERE table_name = 'ls2'", [(None,)])
+
+
+@pytest.mark.parametrize("which", ["quantadb_server", "postgres_server"])
+def test_drop_schema_cascade_reports_what_it_drops(request, which):
+    server = request.getfixturevalue(which)
+    if server is None:
+        pytest.skip("no PostgreSQL here")
+    with psycopg.connect(server.dsn(), autocommit=True) as conn:
+        notices = []
+        conn.add_notice_handler(lambda d: notices.append((d.message_primary, d.message_detail)))
+        conn.execute("DROP SCHEMA IF EXISTS dsc CASCADE")
+        conn.execute("CREATE SCHEMA dsc; CREATE TYPE dsc.mood AS ENUM ('a'); CREATE TABLE dsc.t (id serial, m dsc.mood)")
+        conn.execute("CREATE VIEW dsc.v AS SELECT id FROM dsc.t; CREATE SEQUENCE dsc.s")
+        conn.execute("CREATE FUNCTION dsc.f(a int, b text) RETURNS int LANGUAGE sql AS 'SELECT 1'")
+        conn.execute('CREATE TABLE dsc."only" (a int)')
+        notices.clear()
+        conn.execute("DROP SCHEMA dsc CASCADE")
+        assert notices == [("drop cascades to 6 other objects", "\n".join([
+            "drop cascades to type dsc.mood", "drop cascades to table dsc.t", "drop cascades to view dsc.v",
+            "drop cascades to sequence dsc.s", "drop cascades to function dsc.f(integer,text)",
+            'drop cascades to table dsc."only"']))]

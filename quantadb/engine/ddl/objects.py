@@ -47,6 +47,7 @@ from quantadb.engine.ddl.common import (
 )
 from quantadb.engine.ddl.index_exprs import add_index, choose_index_name, key_columns, unused_hidden
 from quantadb.engine.ddl.types import drop_types
+from quantadb.types import registry as R
 
 
 def create_index(session: "Session", stmt: D.CreateIndex) -> Result:
@@ -228,6 +229,8 @@ def _drop_schemas(session: "Session", stmt: D.DropObjects) -> Result:
         if (members or functions or types) and not stmt.cascade:
             raise DependentObjectsStillExist(f"cannot drop schema {name} because other objects depend on it",
                                              hint="Use DROP ... CASCADE to drop the dependent objects too.")
+        if stmt.cascade:
+            notice_cascade(session, _schema_contents(name, members, functions, types))
         for rel in members:
             if store.catalog.relation(store.snapshot(txn), rel.oid) is not None:
                 _drop_relation(session, rel, True)
@@ -236,6 +239,21 @@ def _drop_schemas(session: "Session", stmt: D.DropObjects) -> Result:
         drop_types(session, types)  # after the schema's tables: only other schemas' columns of them remain
         store.drop_namespace(txn, session.database_oid, oid)
     return Result(tag="DROP SCHEMA")
+
+
+def _schema_contents(schema: str, relations: list[RelationDef], functions: list, types: list) -> list[str]:
+    """What DROP SCHEMA ... CASCADE reports dropping, as PostgreSQL describes each object, in the
+    order they were made (OIDs); a column's sequence goes with its table unreported."""
+    def named(name: str) -> str:
+        return f"{quote_ident(schema)}.{quote_ident(name)}"
+    found = [(rel.oid, f"{kind_word(rel.kind)} {named(rel.name)}") for rel in relations
+             if not (rel.kind == "S" and rel.sequence and rel.sequence.owned_by)]
+    for fn in functions:
+        modes = fn.arg_modes or ("i",) * len(fn.arg_types)
+        args = ",".join(R.format_type(t.pg, t.typmod) for t, m in zip(fn.arg_types, modes) if m in "ibv")
+        found.append((fn.oid, f"{'procedure' if fn.kind == 'p' else 'function'} {named(fn.name)}({args})"))
+    found += [(t.oid, f"type {named(t.name)}") for t in types]
+    return [what for _, what in sorted(found)]
 
 
 def truncate(session: "Session", stmt: D.Truncate) -> Result:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from quantadb.engine.ddl.common import (
     creation_namespace,
+    notice_cascade,
     quote_ident,
     quote_relation,
     run_sql,
@@ -29,7 +30,6 @@ from quantadb.errors import (
     DuplicateObject,
     InsufficientPrivilege,
     InvalidParameterValue,
-    Notice,
     UndefinedObject,
     UniqueViolation,
     WrongObjectType,
@@ -165,7 +165,7 @@ def drop_type(session: "Session", t: TypeDef, cascade: bool) -> None:
                                          detail="\n".join(lines),
                                          hint="Use DROP ... CASCADE to drop the dependent objects too.")
     if dependents:
-        _notice_cascade(session, [what for what, _, _ in dependents])
+        notice_cascade(session, [what for what, _, _ in dependents])
     _drop_with(session, t, dependents)
 
 
@@ -204,14 +204,6 @@ def _dependents(session: "Session", t: TypeDef) -> list[tuple[str, str, object]]
                 found.append((f"type {d.name}", x.name, d))
     visit(t)
     return found[::-1]
-
-
-def _notice_cascade(session: "Session", objects: list[str]) -> None:
-    if len(objects) == 1:
-        session.notice(f"drop cascades to {objects[0]}")
-    else:
-        session.notices.append(Notice(f"drop cascades to {len(objects)} other objects",
-                                      detail="\n".join(f"drop cascades to {o}" for o in objects)))
 
 
 def _alter(session: "Session", stmt: T.AlterType) -> Result:
