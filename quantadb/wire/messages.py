@@ -197,7 +197,8 @@ def on_query(conn: "Connection", body: bytes) -> Wait:
         return end_query(conn, True)
     try:
         statements = session.split(sql)
-    except Exception as exc:
+    except Exception as exc:  # (a utility statement is parsed here: the log shows its text)
+        session.query_text = sql
         send_error(conn, exc)
         return end_query(conn, True)
     if not statements:

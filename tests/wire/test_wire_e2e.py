@@ -158,9 +158,14 @@ def test_failing_statement_is_logged_with_its_text(start_quantadb):
     with psycopg.connect(srv.dsn, autocommit=True) as c:
         with pytest.raises(psycopg.errors.UndefinedTable):
             c.execute("select * from no_such_table_for_the_log")
+        # a simple Query of a utility statement: parsed as the message arrives
+        result = c.pgconn.exec_(b"ALTER TABLE ((")
+        assert result.error_field(psycopg.pq.DiagnosticField.SQLSTATE) == b"42601"
     assert srv.stop() == 0
     lines = [line for line in srv.log_text().splitlines() if "[sql] ERROR 42P01" in line]
     assert lines and "STATEMENT: select * from no_such_table_for_the_log" in lines[0]
+    lines = [line for line in srv.log_text().splitlines() if "[sql] ERROR 42601" in line]
+    assert lines and lines[0].endswith("STATEMENT: ALTER TABLE ((")
 
 
 def test_query_text_in_latin1_and_invalid_utf8(server):
