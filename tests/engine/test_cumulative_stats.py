@@ -6,7 +6,6 @@ DSN (they pass on PostgreSQL 15)."""
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 
@@ -18,15 +17,29 @@ TABLE_COUNTS = "seq_scan, seq_tup_read, idx_scan, idx_tup_fetch, n_tup_ins, n_tu
 
 
 @pytest.fixture
-def dsn(request):
-    given = os.environ.get("QUANTADB_TEST_DSN")
-    return given if given else request.getfixturevalue("server").dsn
+def conn(dsn):  # (dsn: conftest.py's, the test server or QUANTADB_TEST_DSN)
+    with psycopg.connect(dsn, autocommit=True) as c:
+        yield c
 
 
 @pytest.fixture
-def conn(dsn):
-    with psycopg.connect(dsn, autocommit=True) as c:
-        yield c
+def made(conn):
+    """make(columns, rows, *indexed) -> the name of a new table, filled by `INSERT INTO t rows`,
+    with an index on each column named in `indexed` (named t_column), analyzed; dropped afterwards."""
+    names: list[str] = []
+
+    def make(columns: str, rows: str, *indexed: str) -> str:
+        name = f"st_{uuid.uuid4().hex[:8]}"
+        names.append(name)
+        conn.execute(f"CREATE TABLE {name} ({columns})")
+        conn.execute(f"INSERT INTO {name} {rows}")
+        for column in indexed:
+            conn.execute(f"CREATE INDEX {name}_{column} ON {name} ({column})")
+        conn.execute(f"ANALYZE {name}")
+        return name
+    yield make
+    for name in names:
+        conn.execute(f"DROP TABLE {name}")
 
 
 @pytest.fixture
@@ -100,14 +113,9 @@ def test_copy_counts_its_rows(conn, table):
     eventually(conn, lambda: table_counts(conn, table)["n_tup_ins"], 110)
 
 
-def test_a_table_without_index_has_null_index_counts(conn):
-    name = f"st_{uuid.uuid4().hex[:8]}"
-    conn.execute(f"CREATE TABLE {name} (a int)")
-    try:
-        counts = table_counts(conn, name)
-        assert (counts["idx_scan"], counts["idx_tup_fetch"]) == (None, None)
-    finally:
-        conn.execute(f"DROP TABLE {name}")
+def test_a_table_without_index_has_null_index_counts(conn, made):
+    counts = table_counts(conn, made("a int", "VALUES (1)"))
+    assert (counts["idx_scan"], counts["idx_tup_fetch"]) == (None, None)
 
 
 def test_database_counts_transactions_and_rows(conn, dsn, table):
@@ -181,18 +189,11 @@ def test_a_simple_query_uses_the_partial_index_its_literal_implies(conn):
     ("SELECT id FROM {} ORDER BY id DESC LIMIT 2", [(20000,), (19999,)], 1),
     ("SELECT id FROM {} ORDER BY v LIMIT 2", [(1,), (2,)], 1),  # v is nullable: its NULLs would come last
 ])
-def test_lists_of_keys_and_order_by_limit_use_the_index(conn, query, rows, scans):
-    name = f"st_{uuid.uuid4().hex[:8]}"
-    conn.execute(f"CREATE TABLE {name} (id int PRIMARY KEY, v int)")
-    conn.execute(f"INSERT INTO {name} SELECT g, g FROM generate_series(1, 20000) g")
-    conn.execute(f"CREATE INDEX {name}_v ON {name} (v)")
-    conn.execute(f"ANALYZE {name}")
-    try:
-        assert conn.execute(query.format(name), [[5, 6]] if "%s" in query else None).fetchall() == rows
-        index = f"{name}_v" if "ORDER BY v" in query else f"{name}_pkey"
-        eventually(conn, lambda: index_counts(conn, index)[0], scans)
-    finally:
-        conn.execute(f"DROP TABLE {name}")
+def test_lists_of_keys_and_order_by_limit_use_the_index(conn, made, query, rows, scans):
+    name = made("id int PRIMARY KEY, v int", "SELECT g, g FROM generate_series(1, 20000) g", "v")
+    assert conn.execute(query.format(name), [[5, 6]] if "%s" in query else None).fetchall() == rows
+    index = f"{name}_v" if "ORDER BY v" in query else f"{name}_pkey"
+    eventually(conn, lambda: index_counts(conn, index)[0], scans)
 
 
 @pytest.mark.parametrize("query", [
@@ -201,31 +202,16 @@ def test_lists_of_keys_and_order_by_limit_use_the_index(conn, query, rows, scans
     "SELECT s.k FROM {small} s WHERE EXISTS (SELECT 1 FROM {big} b WHERE b.id = s.k * 2)",
     "SELECT s.k, (SELECT v FROM {big} b WHERE b.id = s.k + 1) FROM {small} s",
 ])
-def test_joins_and_correlated_subqueries_read_by_index(conn, query):
+def test_joins_and_correlated_subqueries_read_by_index(conn, made, query):
     """A few rows on the left look the big table up by its index, as PostgreSQL's nested loop
     with an inner index scan; the exact count of scans differs (PostgreSQL counts one a row)."""
-    big, small = f"st_{uuid.uuid4().hex[:8]}", f"st_{uuid.uuid4().hex[:8]}"
-    conn.execute(f"CREATE TABLE {big} (id int PRIMARY KEY, v int)")
-    conn.execute(f"INSERT INTO {big} SELECT g, g FROM generate_series(1, 20000) g")
-    conn.execute(f"CREATE TABLE {small} (k int)")
-    conn.execute(f"INSERT INTO {small} VALUES (3), (5), (30000)")
-    conn.execute(f"ANALYZE {big}")
-    conn.execute(f"ANALYZE {small}")
-    try:
-        assert len(conn.execute(query.format(big=big, small=small)).fetchall()) in (2, 3)
-        eventually(conn, lambda: index_counts(conn, f"{big}_pkey")[0], lambda got: got >= 1)
-    finally:
-        conn.execute(f"DROP TABLE {big}, {small}")
+    big = made("id int PRIMARY KEY, v int", "SELECT g, g FROM generate_series(1, 20000) g")
+    small = made("k int", "VALUES (3), (5), (30000)")
+    assert len(conn.execute(query.format(big=big, small=small)).fetchall()) in (2, 3)
+    eventually(conn, lambda: index_counts(conn, f"{big}_pkey")[0], lambda got: got >= 1)
 
 
-def test_a_like_prefix_reads_a_range_of_the_index(conn):
-    name = f"st_{uuid.uuid4().hex[:8]}"
-    conn.execute(f"CREATE TABLE {name} (w text)")
-    conn.execute(f"INSERT INTO {name} SELECT 'w' || g FROM generate_series(1, 20000) g")
-    conn.execute(f"CREATE INDEX {name}_w ON {name} (w)")
-    conn.execute(f"ANALYZE {name}")
-    try:
-        assert conn.execute(f"SELECT count(*) FROM {name} WHERE w LIKE 'w19999%'").fetchone() == (1,)
-        eventually(conn, lambda: index_counts(conn, f"{name}_w")[0], 1)
-    finally:
-        conn.execute(f"DROP TABLE {name}")
+def test_a_like_prefix_reads_a_range_of_the_index(conn, made):
+    name = made("w text", "SELECT 'w' || g FROM generate_series(1, 20000) g", "w")
+    assert conn.execute(f"SELECT count(*) FROM {name} WHERE w LIKE 'w19999%'").fetchone() == (1,)
+    eventually(conn, lambda: index_counts(conn, f"{name}_w")[0], 1)
