@@ -49,7 +49,7 @@ def join_inputs(plan: P.Join, left: Batch, right: Batch, ctx: EvalContext) -> It
 
 
 def _looked_up(side: P.Plan, lookup: tuple | None, other: Batch, ctx: EvalContext) -> P.Plan:
-    """The join side to run: its index lookup (optimizer.use_index_lookups) with the other side's
+    """The join side to run: its index lookup (index_paths.use_index_lookups) with the other side's
     distinct keys when they are few against the table's rows, else the side as bound."""
     if lookup is None:
         return side

@@ -17,9 +17,9 @@ from quantadb.sql.bind_domain import current_domain
 from quantadb.sql.bind_expr import ExprBinder
 from quantadb.sql.bind_support import type_name
 from quantadb.sql.bind_query import QueryBinder
-from quantadb.sql.expr import Call, Const, ColumnRef, Expr, SubqueryExpr, transform
+from quantadb.sql.expr import Call, Const, ColumnRef, Expr, SubqueryExpr, conjuncts, transform
 from quantadb.sql.names import column_name
-from quantadb.sql.optimizer import conjuncts, expression_shape, predicate_implied
+from quantadb.sql.index_paths import expression_shape, predicate_implied
 from quantadb.sql.parse import parse_expression
 from quantadb.sql.scope import Scope
 from quantadb.storage.catalog import ColumnDef, RelationDef
@@ -99,7 +99,7 @@ class DmlBinder:
 
     def index_expressions_of(self, table_oid: int) -> dict[int, Expr]:
         """The expressions of the table's index expression columns, by attnum, their column
-        references numbered by attnum (sql/optimizer.py matches predicates against them)."""
+        references numbered by attnum (sql/index_paths.py matches predicates against them)."""
         rel = self.q.catalog.relation(table_oid)
         cols = self.all_columns(rel) if rel is not None else []
         if not any(c.hidden and not c.dropped for c in cols):
@@ -338,7 +338,7 @@ class DmlBinder:
     def _inferred_partial(self, where: exp.Where | None, rel: RelationDef) -> set[int]:
         """The hidden predicate columns (attnums) ON CONFLICT (...) WHERE `where` implies, so
         that a partial unique index over them can be inferred (as the planner decides,
-        sql/optimizer.py)."""
+        sql/index_paths.py)."""
         if where is None:
             return set()
         binder = self.q.expr_binder(self.table_scope(rel, rel.name, ""))
@@ -349,7 +349,7 @@ class DmlBinder:
 
     def _conflict_key(self, key: exp.Expression, rel: RelationDef) -> int:
         """The attnum an ON CONFLICT key names: a column, or an index expression's hidden column
-        (matched as the planner matches expressions, sql/optimizer.py)."""
+        (matched as the planner matches expressions, sql/index_paths.py)."""
         cols = self.all_columns(rel)
         if isinstance(key, exp.Column):
             match = [c.attnum for c in cols if c.name == key.name and c.visible]

@@ -12,6 +12,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
+from quantadb.types import registry as R
 from quantadb.types.registry import SqlType
 
 
@@ -264,6 +265,20 @@ def walk(expr: Expr):
     yield expr
     for child in expr.children():
         yield from walk(child)
+
+
+def conjuncts(e: Expr) -> list[Expr]:
+    """The conjuncts of an AND (nested ANDs flattened); [e] for anything else."""
+    if isinstance(e, BoolOp) and e.op == "and":
+        return [c for a in e.args for c in conjuncts(a)]
+    return [e]
+
+
+def conjoin(parts: list[Expr]) -> Expr | None:
+    """The AND of `parts` (None for none, the one part alone)."""
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else BoolOp("and", parts, SqlType(R.BOOL))
 
 
 def expr_key(expr: Expr) -> tuple:

@@ -1,5 +1,5 @@
 """The equality keys of a join condition: what the hash join (exec/join.py) matches on, and
-what an index lookup of the right side (optimizer.use_index_lookups) reads by."""
+what an index lookup of the right side (index_paths.use_index_lookups) reads by."""
 
 from __future__ import annotations
 

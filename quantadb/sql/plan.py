@@ -185,7 +185,7 @@ class Join(Plan):
     condition: Expr | None = None
     lateral: bool = False  # the right side is re-run for each left row (its OuterRefs see left columns)
     # ("right" | "left", the other side's key, IndexScan of that side's table by a list of keys):
-    # read instead of the side when the other side has few distinct keys (optimizer.use_index_lookups)
+    # read instead of the side when the other side has few distinct keys (index_paths.use_index_lookups)
     index_lookup: tuple[str, Expr, "IndexScan"] | None = None
 
     def children(self) -> list[Plan]:

@@ -6,7 +6,7 @@ Each index expression is kept as a hidden stored generated column of the table
 shown (SELECT *, pg_attribute, information_schema, COPY), and the index is an ordinary index
 over it. So storage, the WAL and apply need nothing new (apply never evaluates an expression),
 a UNIQUE expression index enforces uniqueness through the ordinary unique-index checks, and the
-planner matches a predicate on the same expression to the index (sql/optimizer.py).
+planner matches a predicate on the same expression to the index (sql/index_paths.py).
 
 The hidden column is named as PostgreSQL prints the expression in a key's DETAIL
 (`Key (lower(email))=(x) already exists.`); indexes on the same expression share it, and it goes

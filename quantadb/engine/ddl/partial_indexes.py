@@ -8,7 +8,7 @@ evaluates an expression: recovery and replicas apply the same records), and uniq
 checked among those rows only. An expression index over the same expression shares the column.
 
 The planner uses a partial index only for a filter that implies its predicate
-(sql/optimizer.py); ON CONFLICT infers one the same way (sql/bind_dml.py).
+(sql/index_paths.py); ON CONFLICT infers one the same way (sql/bind_dml.py).
 """
 
 from __future__ import annotations
