@@ -1,4 +1,5 @@
-"""Prepared statements and portals: what Parse/PREPARE create and Bind/DECLARE open.
+"""Prepared statements and portals: what Parse/PREPARE create and Bind/DECLARE open, and the
+decoders of Bind's parameter values.
 
 A prepared statement's parameter and result types are fixed when it is described; a plan bound
 later, after the catalog changed, must keep the result type (PostgreSQL's cached plans refuse
@@ -6,12 +7,18 @@ otherwise with 0A000, since the client decodes rows by the RowDescription it was
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from quantadb.engine.results import ColumnDesc
 from quantadb.errors import FeatureNotSupported
+from quantadb.types import registry as R
+from quantadb.types.codecs import binary_decoder, text_decoder
+from quantadb.types.context import FormatContext
 from quantadb.types.registry import SqlType
+
+_MAX_DECODER_SETS = 256
 
 if TYPE_CHECKING:
     from quantadb.engine import statements as S
@@ -56,3 +63,41 @@ class Portal:
     cursor: bool = False  # DECLAREd: lives until CLOSE or transaction end (WITH HOLD: session end)
     hold: bool = False
     literals: list[str] | None = None  # auto-parameterized literal texts, decoded once types are known
+
+
+class ParamDecoders:
+    """A session's decoders of parameter values: per parameter-type list (a Prepared's or a plan's,
+    the same object at every execution, found by identity) the list of decoders, made once for
+    the session's FormatContext (a new one, after SET DateStyle and the like, makes them anew)."""
+
+    def __init__(self) -> None:
+        self._ctx: FormatContext | None = None
+        self._by_type: dict[tuple[SqlType, int], Callable[[bytes], Any]] = {}  # (type, format) -> decoder
+        # id(types) -> (the list, the formats, the FormatContext, its decoders)
+        self._sets: dict[int, tuple[list[SqlType], list[int], FormatContext, list[Callable[[bytes], Any]]]] = {}
+
+    def decode(self, types: list[SqlType], formats: list[int], params: list[bytes | str | None],
+               ctx: FormatContext) -> list[Any]:
+        entry = self._sets.get(id(types))
+        if entry is None or entry[0] is not types or entry[1] != formats or entry[2] is not ctx:
+            if len(self._sets) >= _MAX_DECODER_SETS:
+                self._sets.clear()
+            entry = self._sets[id(types)] = (types, list(formats), ctx, self._decoders_for(types, formats, ctx))
+        return [None if raw is None else decode(raw) for decode, raw in zip(entry[3], params)]
+
+    def _decoders_for(self, types: list[SqlType], formats: list[int],
+                      ctx: FormatContext) -> list[Callable[[bytes], Any]]:
+        if ctx is not self._ctx:
+            self._by_type.clear()
+            self._ctx = ctx
+        out = []
+        for i, t in enumerate(types):
+            fmt = formats[0] if len(formats) == 1 else (formats[i] if formats else 0)
+            decode = self._by_type.get((t, fmt))
+            if decode is None:
+                target = t if t.pg is not R.UNKNOWN else SqlType(R.TEXT)
+                decode = binary_decoder(target) if fmt == 1 else text_decoder(target, ctx)
+                if not t.extra:  # `extra` does not take part in SqlType's equality
+                    self._by_type[(t, fmt)] = decode
+            out.append(decode)
+        return out

@@ -21,24 +21,23 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 
 from quantadb.engine import statements as S
-from quantadb.engine.autoparam import KnownStatement, Template, parameterize, single_template
 from quantadb.engine.catalog_view import RegNames, SessionCatalog
 from quantadb.engine.ddl import temp
 from quantadb.engine.identity import SessionIdentity
+from quantadb.engine.simple_query import SimpleQuery, TemplateCache
 from quantadb.engine.membership import ActingRoles
 from quantadb.engine.pgstat import PendingStats
-from quantadb.engine.prepared import Portal, Prepared
+from quantadb.engine.prepared import ParamDecoders, Portal, Prepared
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
 from quantadb.engine.settings import Settings
 from quantadb.engine.transaction_blocks import TransactionBlocks, TxnState
 from quantadb.exec.columns import take_batch
 from quantadb.errors import (DuplicateCursor, DuplicatePreparedStatement, InFailedSqlTransaction, InvalidCursorName,
-                             InvalidSqlStatementName, Notice, ProtocolViolation, QueryCanceled, SqlError)
+                             InvalidSqlStatementName, Notice, ProtocolViolation, QueryCanceled)
 from quantadb.sql.lexer import split_statements
 from quantadb.storage.locks import NO_LOCKS, StatementLocks
 from quantadb.storage.txn import REPEATABLE_READ_LEVELS, RowChanged, WouldBlock
 from quantadb.types import registry as R
-from quantadb.types.codecs import binary_decoder, text_decoder
 from quantadb.types.context import FormatContext
 from quantadb.types.enums import uncommitted_labels
 from quantadb.types.registry import SqlType
@@ -48,11 +47,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("quantadb.engine")
 
-_TEXT = [0]  # the format list of text parameters
 _NO_CHANGES: dict[str, str] = {}
 _NO_NOTICES: list[Notice] = []
-_MAX_DECODER_SETS = 256
-_MAX_TEMPLATES = 256
 
 
 def _aborts_on_error(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -69,7 +65,7 @@ def _aborts_on_error(method: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-class Session(TransactionBlocks, SessionIdentity):
+class Session(SimpleQuery, TransactionBlocks, SessionIdentity):
     def __init__(self, db: "Database", user: str, database_name: str, database_oid: int,
                  startup: dict[str, str], pid: int, secret: int, superuser: bool, role_oid: int) -> None:
         self.db = db
@@ -109,15 +105,10 @@ class Session(TransactionBlocks, SessionIdentity):
         self.client_addr: str | None = startup.get("_client_addr")
         self._format: FormatContext | None = None
         self._format_version = -1
-        self._decoders: dict[tuple[SqlType, int], Callable[[bytes], Any]] = {}  # for this _format
-        # per parameter-type list (a Prepared's or a plan's: the same object at every execution),
-        # found by identity: (the list, the formats, the FormatContext, its decoders)
-        self._param_decoders: dict[int, tuple[list[SqlType], list[int], FormatContext,
-                                              list[Callable[[bytes], Any]]]] = {}
+        self._params = ParamDecoders()
         self._txn_defaults: tuple[int, str, bool, bool] = (-1, "", False, True)  # (settings version, ...)
         self._statement_timeout: tuple[int, int] = (-1, 0)  # (settings version, milliseconds)
-        # simple-protocol templates that bound: text -> (statement, (catalog version, settings version))
-        self._templates: dict[str, tuple[Prepared, tuple[int, int]]] = {}
+        self._templates: TemplateCache = {}  # simple_query.py
         self.advisory_locks: dict[int, int] = {}
         self.pgstat = PendingStats(database_oid)  # this transaction's counts (pgstat.py)
         # a wait of ddl/temp.py's on a thread (an implicit commit's ON COMMIT actions, the drop at
@@ -162,7 +153,6 @@ class Session(TransactionBlocks, SessionIdentity):
             self._format = FormatContext(key[0], key[1], key[2], int(key[3]), key[4], key[5],
                                          reg_names=RegNames(self))
             self._format_key = key
-            self._decoders.clear()
         self._format_version = s.version
         return self._format
 
@@ -183,59 +173,7 @@ class Session(TransactionBlocks, SessionIdentity):
         raw = self.settings.get("search_path") or ""
         return [p.strip().strip('"') for p in raw.split(",") if p.strip()]
 
-    # -- simple query ---------------------------------------------------------------------------
-
-    def split(self, sql: str) -> list[S.Statement | KnownStatement]:
-        known = single_template(sql)  # a query shape seen before: no lexing (autoparam.py)
-        if known is not None:
-            return [known]  # its Statement is made only if the template does not bind
-        return [S.Statement(text) for text, _ in split_statements(sql)]
-
-    def run(self, stmt: S.Statement | KnownStatement, *, inline: bool) -> Result:
-        self.query_text = stmt.text  # as written: its portal may run a parameterized template
-        return self._execute(self._simple_portal(stmt), 0, inline)
-
-    def _simple_portal(self, stmt: S.Statement | KnownStatement) -> Portal:
-        """A portal for a simple-protocol statement, parameterized when that is safe (autoparam.py)."""
-        if isinstance(stmt, KnownStatement):
-            template = stmt.template
-        else:
-            template = parameterize(stmt.text) if stmt.utility is None else None
-        if template is not None and not self.state.failed:
-            prepared = self._template_statement(template)
-            if prepared is not None:
-                return Portal(prepared, [], [], literals=template.literals)
-        if isinstance(stmt, KnownStatement):
-            stmt = S.Statement(stmt.text, plain=True)  # a known shape is never a utility statement
-        return Portal(Prepared(stmt.text, stmt, []), [], [])
-
-    def _template_statement(self, template: Template) -> Prepared | None:
-        """The statement of an auto-parameterized template, or None when it does not bind (then the
-        original text runs, and reports its errors). A template that bound before, with catalog
-        and settings unchanged since, binds again: it is not bound twice (execution binds it too)."""
-        catalog_version = self.store.catalog.version
-        seen = self._templates.get(template.text)
-        if seen is not None:
-            prepared, versions = seen
-            if versions == (catalog_version, self.settings.version) and prepared.param_types == template.types:
-                return prepared
-        plain = S.Statement(template.text, plain=True)
-        try:
-            self._ensure_txn()
-            bound = S.bind(self, plain, list(template.types))
-            # SELECT INTO (DDL) runs as written, and so does a query its literals may plan better
-            if bound.plan is None or bound.prefers_custom_plan:
-                return None
-        except SqlError:
-            return None
-        prepared = Prepared(template.text, plain, list(template.types))
-        if len(self._templates) >= _MAX_TEMPLATES:
-            self._templates.clear()
-        self._templates[template.text] = (prepared, (catalog_version, self.settings.version))
-        return prepared
-
-    def decode_literals(self, types: list[SqlType], literals: list[str]) -> list[Any]:
-        return self._decode_params(types, _TEXT, literals)  # text decoders take str as well as bytes
+    # -- simple query (simple_query.py: splitting, auto-parameterized templates) ----------------
 
     def end_query(self, failed: bool) -> Future | None:
         return self._end_implicit(failed)
@@ -314,28 +252,7 @@ class Session(TransactionBlocks, SessionIdentity):
     def _decode_params(self, types: list[SqlType], formats: list[int], params: list[bytes | str | None]) -> list[Any]:
         if not params:  # BEGIN, COMMIT, a query without parameters
             return []
-        ctx = self.format_context
-        entry = self._param_decoders.get(id(types))
-        if entry is None or entry[0] is not types or entry[1] != formats or entry[2] is not ctx:
-            if len(self._param_decoders) >= _MAX_DECODER_SETS:
-                self._param_decoders.clear()
-            entry = self._param_decoders[id(types)] = (types, list(formats), ctx,
-                                                       self._decoders_for(types, formats, ctx))
-        return [None if raw is None else decode(raw) for decode, raw in zip(entry[3], params)]
-
-    def _decoders_for(self, types: list[SqlType], formats: list[int],
-                      ctx: FormatContext) -> list[Callable[[bytes], Any]]:
-        out = []
-        for i, t in enumerate(types):
-            fmt = formats[0] if len(formats) == 1 else (formats[i] if formats else 0)
-            decode = self._decoders.get((t, fmt))
-            if decode is None:
-                target = t if t.pg is not R.UNKNOWN else SqlType(R.TEXT)
-                decode = binary_decoder(target) if fmt == 1 else text_decoder(target, ctx)
-                if not t.extra:  # `extra` does not take part in SqlType's equality
-                    self._decoders[(t, fmt)] = decode
-            out.append(decode)
-        return out
+        return self._params.decode(types, formats, params, self.format_context)
 
     @_aborts_on_error
     def describe_statement(self, name: str) -> tuple[list[int], list[ColumnDesc] | None]:
