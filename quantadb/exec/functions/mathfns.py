@@ -56,6 +56,7 @@ def _log_check(x, valid) -> None:
         raise InvalidArgumentForLogarithm("cannot take logarithm of a negative number")
 
 
+_LIBC_CBRT = np.frompyfunc(math.cbrt, 1, 1)
 _SQRT_NEG = InvalidArgumentForPowerFunction("cannot take square root of a negative number")
 _RANGE = NumericValueOutOfRange("input is out of range")
 
@@ -66,7 +67,8 @@ scalar("dfloor")(_float_fn(np.floor, errors=False))
 # float.c's dsign: 1 above zero, -1 below, else 0 (NaN and -0 included)
 scalar("dsign")(_float_fn(lambda x: np.where(np.isnan(x), 0.0, np.sign(x) + 0.0), errors=False))
 scalar("dsqrt")(_float_fn(np.sqrt, _need(lambda x: x < 0, _SQRT_NEG), errors=False))
-scalar("dcbrt")(_float_fn(np.cbrt, errors=False))
+# libc's cbrt(), as PostgreSQL's dcbrt: numpy 2's own rounds otherwise (cbrt(27) is 3, not 3.0000000000000004)
+scalar("dcbrt")(_float_fn(lambda x: _LIBC_CBRT(x).astype(np.float64), errors=False))
 scalar("dexp")(_float_fn(np.exp))
 scalar("dlog1")(_float_fn(np.log, _log_check, errors=False))
 scalar("dlog10")(_float_fn(np.log10, _log_check, errors=False))
