@@ -13,7 +13,7 @@ visibility check, without building an expression context.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,6 +25,9 @@ from quantadb.storage.store import Snapshot, Store
 from quantadb.storage.table import Table
 from quantadb.types.column import Batch
 from quantadb.types.registry import SqlType
+
+if TYPE_CHECKING:
+    from quantadb.engine.session import Session
 
 _PLAIN = (int, str, float, bool)  # Python values that are already the key the index holds
 
@@ -91,6 +94,14 @@ def probe(keys: tuple[tuple[bool, Any, SqlType], ...], table: Table, index: Inde
                 return [r]
         return []
     return [r for r in candidates if table.row_visible(snapshot, r)]
+
+
+def point_batch(session: "Session", read: PointRead, params: list[Any]) -> Batch:
+    """The rows of a point read for the session's statement, counted in its statistics."""
+    store = session.store
+    batch = run_point_read(read, store, store.snapshot(session.state.txn), params)
+    session.pgstat.index_scan(read.scan.index_oid, batch.length, batch.length)
+    return batch
 
 
 def run_point_read(read: PointRead, store: Store, snapshot: Snapshot, params: list[Any]) -> Batch:

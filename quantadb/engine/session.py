@@ -27,6 +27,7 @@ from quantadb.engine.identity import SessionIdentity
 from quantadb.engine.simple_query import SimpleQuery, TemplateCache
 from quantadb.engine.membership import ActingRoles
 from quantadb.engine.pgstat import PendingStats
+from quantadb.engine.point_round import PointRound
 from quantadb.engine.prepared import ParamDecoders, Portal, Prepared
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
 from quantadb.engine.settings import Settings
@@ -65,7 +66,7 @@ def _aborts_on_error(method: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-class Session(SimpleQuery, TransactionBlocks, SessionIdentity):
+class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity):
     def __init__(self, db: "Database", user: str, database_name: str, database_oid: int,
                  startup: dict[str, str], pid: int, secret: int, superuser: bool, role_oid: int) -> None:
         self.db = db
@@ -413,26 +414,10 @@ class Session(SimpleQuery, TransactionBlocks, SessionIdentity):
             # the catalog the same way). A later statement of the same implicit transaction begins
             # one, with the start time recorded here (now()).
             bound = self._plan(portal.prepared)
-            # its AccessShare locks are the session's StatementLocks' for the statement, published
-            # before it looks for a strong lock (storage/locks.py); one held or awaited on what it
-            # reads, or a DDL ended since binding, sends it to a transaction: it binds again, takes
-            # its locks and waits as any statement
             if bound.txn_free:
-                held = self._statement_locks
-                held.rel_locks = bound.relation_lock_bits
-                try:
-                    if not (self._strong and self.store.strongly_locked(bound.relation_locks)) and \
-                            bound.catalog_version == self.store.catalog.version:
-                        floor = self.store.hold_horizon()  # what an active Txn's snapshot would hold
-                        try:
-                            with self.db.gate.shared():
-                                return S.execute(self, portal, inline, bound)
-                        finally:
-                            self.store.release_horizon(floor)
-                finally:
-                    released, held.rel_locks = held.rel_locks, NO_LOCKS
-                    if self._strong:
-                        self.store.relation_locks.statement_ended(released)
+                result = self.run_txn_free(bound, S.execute, self, portal, inline, bound)
+                if result is not None:
+                    return result
         txn = self._ensure_txn()
         blocked, self._blocked_on = self._blocked_on, 0
         if blocked and not inline:  # the inline attempt met this lock: wait, then attempt again
@@ -479,6 +464,29 @@ class Session(SimpleQuery, TransactionBlocks, SessionIdentity):
             if token is not None:
                 self.store.release(txn, token)
             return result
+
+    def run_txn_free(self, bound: S.Bound, run: Callable[..., Any], *args: Any) -> Any:
+        """run(*args) for a txn-free plan (Bound.txn_free) without a storage transaction; None when
+        a strong lock is held or awaited on what it reads, or a DDL ended since binding: then it
+        must run in a transaction (bind again, take its locks, wait as any statement)."""
+        # its AccessShare locks are the session's StatementLocks' for the statement, published
+        # before it looks for a strong lock (storage/locks.py)
+        held = self._statement_locks
+        held.rel_locks = bound.relation_lock_bits
+        try:
+            if not (self._strong and self.store.strongly_locked(bound.relation_locks)) and \
+                    bound.catalog_version == self.store.catalog.version:
+                floor = self.store.hold_horizon()  # what an active Txn's snapshot would hold
+                try:
+                    with self.db.gate.shared():
+                        return run(*args)
+                finally:
+                    self.store.release_horizon(floor)
+        finally:
+            released, held.rel_locks = held.rel_locks, NO_LOCKS
+            if self._strong:
+                self.store.relation_locks.statement_ended(released)
+        return None
 
     def _plan(self, prepared: Prepared) -> S.Bound:
         """The statement's plan for this execution (cached while the catalog stays the same)."""

@@ -14,7 +14,7 @@ from sqlglot import exp
 
 from quantadb.engine import privileges
 from quantadb.engine.catalog_view import SessionCatalog
-from quantadb.engine.point import PointRead, point_read, run_point_read
+from quantadb.engine.point import PointRead, point_batch, point_read
 from quantadb.engine.point_write import PointWrite, point_write, run_point_write
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
 from quantadb.engine.services import ExecServices
@@ -352,8 +352,7 @@ def _execute(session: "Session", portal: "Portal", inline: bool, bound: Bound | 
         portal.params = session.decode_literals(bound.param_types, portal.literals)
     point = bound.point
     if point is not None:
-        batch = run_point_read(point, session.store, session.store.snapshot(session.state.txn), portal.params)
-        session.pgstat.index_scan(point.scan.index_oid, batch.length, batch.length)
+        batch = point_batch(session, point, portal.params)
         return Result(tag=f"SELECT {batch.length}", columns=bound.columns, batches=[batch])
     ctx = eval_context(session, portal.params)
     plan = bound.plan

@@ -44,7 +44,7 @@ from quantadb.errors import (AdminShutdown, CharacterNotInRepertoire, IdleInTran
 from quantadb.wire import backend, frontend
 from quantadb.wire.auth import tls_server_end_point
 from quantadb.wire.encode import ShapeCache
-from quantadb.wire.messages import HANDLERS, Closed, fail_message
+from quantadb.wire.messages import HANDLERS, Closed, fail_message, on_point_round
 from quantadb.wire.startup import StartupDone, start
 
 if TYPE_CHECKING:
@@ -179,6 +179,10 @@ class Connection(asyncio.BufferedProtocol):
         msgs = self.msgs
         try:
             while not self.write_paused:
+                round_ = msgs.peek_round()
+                if round_ is not None and not self.skip_until_sync and on_point_round(self, round_[0], round_[1]):
+                    msgs.consume(round_[2])
+                    continue
                 msg = msgs.next_message()
                 if msg is None:
                     break

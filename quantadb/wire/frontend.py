@@ -203,7 +203,32 @@ class MessageReader:
         body = buf[pos + 5:end]
         return _KINDS[buf[pos]], body if type(body) is bytes else bytes(body)
 
+    def peek_round(self) -> tuple[bytes, bool, int] | None:
+        """Bind to the unnamed portal, [Describe of it,] Execute of all its rows and Sync, the
+        whole round in the buffer: (Bind's body, described, the position after the Sync); None
+        when the buffer starts otherwise. Nothing is consumed (see consume)."""
+        buf, pos = self._buf, self._pos
+        if len(buf) - pos < 6 or buf[pos] != 0x42 or buf[pos + 5] != 0:  # 'B', unnamed portal
+            return None
+        (length,) = _I32.unpack_from(buf, pos + 1)
+        if length > self.max_message_bytes:
+            return None  # next_message() reports it
+        end = pos + 1 + length
+        described = buf[end:end + 7] == _DESCRIBE_PORTAL
+        if described:
+            end += 7
+        if buf[end:end + 15] != _EXECUTE_ALL_SYNC:
+            return None
+        body = buf[pos + 5:pos + 1 + length]
+        return body if type(body) is bytes else bytes(body), described, end + 15
 
+    def consume(self, end: int) -> None:
+        """Drop the messages before `end` (a position peek_round gave)."""
+        self._pos = end
+
+
+_DESCRIBE_PORTAL = b"D\x00\x00\x00\x06P\x00"
+_EXECUTE_ALL_SYNC = b"E\x00\x00\x00\x09\x00\x00\x00\x00\x00" + b"S\x00\x00\x00\x04"  # Execute "" (all rows), Sync
 _KINDS = tuple(map(chr, range(256)))  # message type byte -> its letter: indexing, not a chr() call
 
 

@@ -107,8 +107,13 @@ def complete(conn: "Connection", result: Result, started: float) -> None:
     if result.empty:
         conn.send(backend.EMPTY_QUERY_RESPONSE)
         return
-    conn.server.stats.statement(result.tag, time.perf_counter() - started)
-    conn.send(backend.PORTAL_SUSPENDED if result.tag is None else backend.command_complete(result.tag))
+    tag_complete(conn, result.tag, started)
+
+
+def tag_complete(conn: "Connection", tag: str | None, started: float) -> None:
+    """CommandComplete (PortalSuspended for tag None) of a statement started at `started`, counted."""
+    conn.server.stats.statement(tag, time.perf_counter() - started)
+    conn.send(backend.PORTAL_SUSPENDED if tag is None else backend.command_complete(tag))
 
 
 def send_parts(conn: "Connection", items: list, frame: Callable[[Any], bytes], start: int = 0) -> Wait:
@@ -363,6 +368,40 @@ def on_execute(conn: "Connection", body: bytes) -> Wait:
         _failed(conn, exc)
         return None
     return None if rest is None else _extended_rest(conn, rest)
+
+
+def on_point_round(conn: "Connection", bind_body: bytes, described: bool) -> bool:
+    """A whole Bind [Describe] Execute Sync round of the unnamed portal (MessageReader.peek_round),
+    answered at once when the session can run it as one point read (engine/point_round.py);
+    False, having sent nothing, when its messages must go one by one."""
+    try:
+        portal, statement, param_formats, params, result_formats = frontend.decode_bind(bind_body)
+    except SqlError:
+        return False  # on_bind reports it
+    started = time.perf_counter()
+    session = conn.session
+    try:
+        answer = session.point_round(statement, param_formats, params, result_formats)
+    except Exception as exc:  # an internal error of the read: the round ends with it
+        send_error(conn, exc)
+        _send_ready(conn)
+        return True
+    if answer is None:
+        return False
+    described_columns, columns, formats, batch, tag = answer
+    send = conn.send
+    send(backend.BIND_COMPLETE)
+    shapes = conn.shapes
+    if described:
+        send(shapes.shape(described_columns, formats).description)
+    shape = shapes.shape(columns, formats)
+    ctx = session.format_context
+    send(data_rows(batch, shape.encoders if shape.ctx is ctx else shapes.encoders_for(shape, ctx)))
+    tag_complete(conn, tag, started)
+    if session.notices or session.settings.changed:  # reports queued
+        send_reports(conn)
+    _send_ready(conn)
+    return True
 
 
 def on_close(conn: "Connection", body: bytes) -> Wait:

@@ -115,6 +115,7 @@ class FakeSession:
         self.settings = FakeSettings()
         self.closed = False
         self.query_text = ""  # the statement running or last run, as the wire layer logs it with an error
+        self.rounds = 0  # Bind/Execute/Sync rounds answered by point_round
 
     def startup_parameters(self) -> dict[str, str]:
         return {"server_version": "15.8", "client_encoding": self.params.get("client_encoding", "UTF8"),
@@ -203,6 +204,17 @@ class FakeSession:
         if statement not in self.statements:
             raise InvalidSqlStatementName(f'prepared statement "{statement}" does not exist')
         self.portals[portal] = [self.statements[statement], result_formats, None]
+
+    def point_round(self, statement, param_formats, params, result_formats):
+        """A prepared `SELECT 1` outside a transaction block as one round (engine/point_round.py);
+        anything else goes message by message."""
+        if self.statements.get(statement) != "SELECT 1" or self.transaction_status != "I" or len(result_formats) > 1:
+            return None
+        self.portals.clear()  # the round's Sync ends them
+        self.rounds += 1
+        result = self._run("SELECT 1", inline=True)
+        formats = list(result_formats) or [0]
+        return result.columns, result.columns, formats, result.batches[0], result.tag
 
     def _columns(self, sql: str):
         if sql == "SELECT 1":

@@ -7,7 +7,7 @@ import threading
 import time
 
 from fakeserver import fake, start_fake  # noqa: F401  (fixture)
-from rawclient import FLUSH, SYNC, TERMINATE, RawClient, bind, error_fields, execute, kinds, parse, query
+from rawclient import FLUSH, SYNC, TERMINATE, RawClient, bind, describe, error_fields, execute, kinds, parse, query
 
 
 def connected(fake) -> RawClient:
@@ -29,6 +29,24 @@ def test_many_extended_transactions_in_one_packet(fake):
     assert kinds(c.read_until()) == "1Z"
     for _ in range(300):
         assert kinds(c.read_until()) == "2DCZ"
+
+
+def test_a_whole_round_answers_as_its_messages_one_by_one(fake):
+    """Bind, Describe, Execute and Sync whole in the buffer go to the session's point_round at
+    once; with a Flush between them, to their handlers one by one: the client reads the same."""
+    c = connected(fake)
+    c.send(parse("s", "SELECT 1") + SYNC)
+    assert kinds(c.read_until()) == "1Z"
+    for formats in ([], [1]):
+        c.send(bind("", "s", formats) + describe("P", "") + execute("") + SYNC)
+        at_once = c.read_until()
+        c.send(bind("", "s", formats) + describe("P", "") + FLUSH + execute("") + SYNC)
+        one_by_one = c.read_until()
+        assert kinds(at_once) == "2TDCZ"
+        assert at_once == one_by_one
+    c.send(bind("", "s") + execute("") + SYNC)
+    assert kinds(c.read_until()) == "2DCZ"
+    assert fake.db.sessions[-1].rounds == 3
 
 
 def test_messages_split_byte_by_byte(fake):
