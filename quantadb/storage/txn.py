@@ -104,10 +104,13 @@ class Clog:
         for x in xids:  # a transaction's few xids: cheaper than an index array
             status[x] = value
 
+_NO_XIDS: frozenset[int] = frozenset()  # the own xids of a snapshot without a transaction
+
+
 class Snapshot:
     __slots__ = ("clog", "own", "owner", "xip", "xmax", "xmin")
 
-    def __init__(self, xmin: int, xmax: int, xip: frozenset[int], own: set[int], clog: Clog,
+    def __init__(self, xmin: int, xmax: int, xip: frozenset[int], own: set[int] | frozenset[int], clog: Clog,
                  owner: Txn | None = None) -> None:
         self.xmin, self.xmax, self.xip, self.own, self.clog = xmin, xmax, xip, own, clog
         self.owner = owner  # the reading transaction (`own` is its live set of xids)
@@ -215,6 +218,7 @@ class TxnManager:
         self.active: set[Txn] = set()  # Txn objects not ended (for the vacuum horizon)
         self.held: dict[int, int] = {}  # horizon floors held by reads without a Txn -> how many
         self.ended = 0  # counts finish() and note() of a running xid: what can change a snapshot
+        self._free_snapshot: tuple[int, Snapshot] | None = None  # (ended, the last snapshot without a Txn)
         self.lock = threading.Lock()
         self._waits: dict[Txn, object] = {}  # waiter -> the xid or LockRequest it waits on
         self.owners: dict[int, Txn] = {}  # top xid -> its transaction (this node's own)
@@ -269,17 +273,18 @@ class TxnManager:
         """A new snapshot, or the transaction's previous one while no transaction has ended
         since: it sees the same (xids assigned meanwhile are running, invisible to both, beyond
         its xmax or in the new xip; its `own` is the transaction's live set)."""
-        if txn is not None:
-            last = txn.last_snapshot
-            if last is not None and last[0] == self.ended:
-                return last[1]
+        last = txn.last_snapshot if txn is not None else self._free_snapshot
+        if last is not None and last[0] == self.ended:
+            return last[1]
         with self.lock:
             ended = self.ended
             xip = frozenset(self.running_tops)
             xmax = self.next_xid
         xmin = min(xip) if xip else xmax
-        if txn is None:
-            return Snapshot(xmin, xmax, xip, set(), self.clog)
+        if txn is None:  # a read without a transaction's (the same while none ends: see above)
+            snap = Snapshot(xmin, xmax, xip, _NO_XIDS, self.clog)
+            self._free_snapshot = (ended, snap)
+            return snap
         snap = Snapshot(xmin, xmax, xip, txn.own, self.clog, txn)
         txn.last_snapshot = (ended, snap)
         if txn.snapshot_xmin is None:
