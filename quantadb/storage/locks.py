@@ -237,6 +237,17 @@ class RelationLocks:
             out += [w.txn for w in self._waiters_ahead(request, self._queues.get(request.rel, ()))]
         return out
 
+    def queued_blockers(self, txn: Txn) -> list[Txn]:
+        """Whom txn's queued request waits for, from its WouldBlock on: its session may not have
+        begun the wait yet (PostgreSQL queues a request and sleeps at once: pg_blocking_pids
+        lists its blockers as soon as pg_locks shows it waiting)."""
+        with self._lock:
+            for queue in self._queues.values():
+                for request in queue:
+                    if request.txn is txn:
+                        return self._blockers(request)
+        return []
+
     def locks(self) -> list[tuple[Txn | StatementLocks, int, int, bool, bool]]:
         """(transaction, relation, mode, granted, fast path) of every lock held or awaited (pg_locks)."""
         with self._lock:

@@ -381,7 +381,7 @@ class Store(RowWrites, SchemaChanges, Sequences):
 
     def blockers(self, txn: Txn) -> list[Txn]:
         """The transactions txn waits for now, for a row or a relation lock (pg_blocking_pids)."""
-        return self._state.txns.blockers_of(txn)
+        return self._state.txns.blockers_of(txn) or self.relation_locks.queued_blockers(txn)
 
     def xid_locks(self) -> list[tuple[Txn, int, bool]]:
         """Transaction-ID locks held and awaited (pg_locks; see TxnManager.xid_locks)."""
