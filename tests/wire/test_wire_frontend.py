@@ -74,6 +74,41 @@ def test_oversized_message_is_a_protocol_violation():
         r.next_message()
 
 
+BIND = msg(b"B", b"\0s\0\0\0\0\x01\0\0\0\x017\0\0")  # unnamed portal, statement "s", one parameter "7"
+DESCRIBE = msg(b"D", b"P\0")
+EXECUTE = msg(b"E", b"\0" + struct.pack("!i", 0))
+SYNC = msg(b"S", b"")
+
+
+@pytest.mark.parametrize("described", [False, True])
+def test_a_whole_round_is_peeked_and_then_consumed(described):
+    r = fe.MessageReader(1 << 20)
+    data = BIND + (DESCRIBE if described else b"") + EXECUTE + SYNC
+    r.feed(data + msg(b"Q", b"SELECT 1\0"))
+    body, got_described, end = r.peek_round()
+    assert (body, got_described, end) == (BIND[5:], described, len(data))
+    assert r.next_message()[0] == "B"  # peeking consumed nothing
+    r = fe.MessageReader(1 << 20)
+    r.feed(data)
+    r.consume(r.peek_round()[2])
+    assert r.buffered == 0
+
+
+@pytest.mark.parametrize("data", [
+    BIND + EXECUTE,  # no Sync yet
+    (BIND + EXECUTE + SYNC)[:-1],  # the Sync not whole
+    msg(b"B", b"p\0s\0\0\0\0\0\0\0") + EXECUTE + SYNC,  # a named portal
+    BIND + msg(b"E", b"\0" + struct.pack("!i", 10)) + SYNC,  # at most 10 rows
+    BIND + msg(b"D", b"S\0") + EXECUTE + SYNC,  # Describe of a statement
+    BIND + EXECUTE + msg(b"H", b""),  # Flush, not Sync
+    msg(b"P", b"\0SELECT 1\0\0\0") + BIND + EXECUTE + SYNC,  # a Parse first
+])
+def test_anything_but_a_whole_round_is_not_peeked(data):
+    r = fe.MessageReader(1 << 20)
+    r.feed(data)
+    assert r.peek_round() is None
+
+
 def test_bad_lengths():
     r = fe.MessageReader(1024)
     r.feed(b"Q" + struct.pack("!i", 2))
