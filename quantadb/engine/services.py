@@ -56,24 +56,35 @@ class ExecServices:
             stats.seq_tup_read(rel_oid, batch.length)
             yield batch
 
-    def index_scan(self, plan: P.IndexScan, keys, low, high, any_of: list | None) -> Iterator[ScanBatch]:
-        """The visible rows the index finds: one batch, or, for an ordered scan (which a LIMIT
-        reads), batches of growing size in the index's order, so that it stops early."""
+    def index_scan(self, plan: P.IndexScan, keys: list | None, low: list | None, high: list | None,
+                   any_of: list | None) -> Iterator[ScanBatch]:
+        """The visible rows the index finds by equality `keys` (every column), by a list of keys
+        (`any_of`: scalars, or tuples of leading columns), or in the btree range `low`..`high`
+        (values of leading columns): one batch, or, for an ordered scan (which a LIMIT reads),
+        batches of growing size in the index's order, so that it stops early. NULL never matches."""
         index = self.store.index(plan.index_oid)
         table = self.store.table(plan.rel_oid)
         scans = 1
-        if plan.any_of is not None:  # `IN (...)`: each row once (np.unique); NULL (or a NULL array) matches nothing
-            listed = [k for k in _elements(any_of or []) if k is not None]
-            rowids = np.unique(np.array([r for k in listed for r in index.lookup_key(k)], dtype=np.int64))
-            scans = len(listed)  # PostgreSQL 15 counts a scan per key
+        if any_of is not None:  # each row once (np.unique)
+            found: list[int] = []
+            for k in any_of:
+                if len(index.attnums) > 1:  # a key of fewer columns than the index: the rows starting with it
+                    k = k if type(k) is tuple else (k,)
+                    found.extend(index.range(k, k) if len(k) < len(index.attnums) else index.lookup_key(k))
+                else:
+                    found.extend(index.lookup_key(k))
+            rowids = np.unique(np.array(found, dtype=np.int64))
+            scans = len(any_of)  # PostgreSQL 15 counts a scan per key
         elif keys is not None:
-            if any(k is None for k in keys):  # NULL never matches =
+            if any(k is None for k in keys):
                 rowids = np.zeros(0, dtype=np.int64)
             else:
                 rowids = np.asarray(index.lookup_key(tuple(keys) if len(keys) > 1 else keys[0]), dtype=np.int64)
+        elif (low is not None and None in low) or (high is not None and None in high):
+            rowids = np.zeros(0, dtype=np.int64)
         else:
-            rowids = np.asarray(index.range((low,) if low is not None else None,
-                                            (high,) if high is not None else None,
+            rowids = np.asarray(index.range(tuple(low) if low is not None else None,
+                                            tuple(high) if high is not None else None,
                                             plan.low_inclusive, plan.high_inclusive), dtype=np.int64)
         if plan.ordered == "desc":
             rowids = rowids[::-1]
@@ -305,15 +316,6 @@ class ExecServices:
 
 
 _NAN = object()  # every NaN key, float or numeric: equal to itself, as in PostgreSQL
-
-
-def _elements(array: list) -> Iterator:
-    """The elements of an array value, a multidimensional one's included (= ANY reads them all)."""
-    for v in array:
-        if type(v) is list:
-            yield from _elements(v)
-        else:
-            yield v
 
 
 def _match_key(values: tuple) -> tuple | None:

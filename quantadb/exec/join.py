@@ -3,6 +3,7 @@ by re-running the right side per left row. Outer joins pad the unmatched side wi
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from typing import Callable, Iterator
 
@@ -13,7 +14,7 @@ from quantadb.exec.context import EvalContext
 from quantadb.exec.eval import evaluate, evaluate_predicate
 from quantadb.exec.keys import factorize_rows
 from quantadb.sql import plan as P
-from quantadb.sql.expr import Const
+from quantadb.sql.expr import Const, Expr
 from quantadb.sql.joins import split_equi_keys
 from quantadb.types import registry as R
 from quantadb.types.column import Batch, Column, null_column
@@ -26,13 +27,13 @@ LOOKUP_FRACTION = 64  # an index lookup of the right table pays off below one le
 def run_join(plan: P.Join, ctx: EvalContext, run: Callable, run_all: Callable) -> Iterator[Batch]:
     if plan.index_lookup is not None and plan.index_lookup[0] == "left":
         right = run_all(plan.right, ctx)
-        left = run_all(_looked_up(plan.left, plan.index_lookup, right, ctx), ctx)
+        left = _run_looked_up(plan.left, plan.index_lookup, right, ctx, run_all)
     else:
         left = run_all(plan.left, ctx)
         if plan.lateral:
             yield _lateral(plan, left, ctx, run_all)
             return
-        right = run_all(_looked_up(plan.right, plan.index_lookup, left, ctx), ctx)
+        right = _run_looked_up(plan.right, plan.index_lookup, left, ctx, run_all)
     yield from join_inputs(plan, left, right, ctx)
 
 
@@ -48,20 +49,32 @@ def join_inputs(plan: P.Join, left: Batch, right: Batch, ctx: EvalContext) -> It
     yield from _emit(plan, left, right, li, ri, residual, ctx)
 
 
-def _looked_up(side: P.Plan, lookup: tuple | None, other: Batch, ctx: EvalContext) -> P.Plan:
-    """The join side to run: its index lookup (index_paths.use_index_lookups) with the other side's
-    distinct keys when they are few against the table's rows, else the side as bound."""
+def _run_looked_up(side: P.Plan, lookup: tuple | None, other: Batch, ctx: EvalContext, run_all: Callable) -> Batch:
+    """The rows of a join side: its index lookup (index_paths.use_index_lookups) with the other
+    side's distinct keys when they are few against the table's rows, else the side as bound.
+    EXPLAIN ANALYZE shows the lookup's rows and time (`ctx.explain_timings`) as those of its scan."""
     if lookup is None:
-        return side
-    _, key, scan = lookup
+        return run_all(side, ctx)
+    _, keys, scan = lookup
+    started = time.perf_counter()
     if other.length * LOOKUP_FRACTION > ctx.services.store.table(scan.rel_oid).live_estimate:
-        return side
-    values = column_values(evaluate(key, other, ctx))
+        rows = run_all(side, ctx)
+    else:
+        rows = run_all(replace(scan, any_of=_key_lists(keys, other, ctx), paired=True), ctx)
+    if ctx.explain_timings is not None:
+        ctx.explain_timings[id(scan)] = (rows.length, (time.perf_counter() - started) * 1000)
+    return rows
+
+
+def _key_lists(keys: list[Expr], other: Batch, ctx: EvalContext) -> list[Expr]:
+    """The other side's distinct keys, as one array per key column (read in step)."""
+    rows = list(zip(*(column_values(evaluate(k, other, ctx)) for k in keys)))
     try:
-        values = list(dict.fromkeys(values))
+        rows = list(dict.fromkeys(rows))
     except TypeError:  # unhashable values (none an index of these types holds): every one
         pass
-    return replace(scan, any_of=Const(values, SqlType(R.array_of(key.type.pg))))
+    columns = list(zip(*rows)) if rows else [() for _ in keys]
+    return [Const(list(c), SqlType(R.array_of(k.type.pg))) for c, k in zip(columns, keys)]
 
 
 def _hash_pairs(left: Batch, right: Batch, left_keys, right_keys, ctx) -> tuple[np.ndarray, np.ndarray]:

@@ -21,6 +21,7 @@ from quantadb.exec.eval import evaluate, evaluate_predicate
 from quantadb.exec.functions import SETFNS
 from quantadb.exec.functions.rows import record_column
 from quantadb.exec.join import run_join
+from quantadb.exec.merge_append import listed_keys, run_merge_append
 from quantadb.exec.keys import factorize_rows, first_occurrence, sort_indices
 from quantadb.sql import plan as P
 from quantadb.sql.expr import Call
@@ -81,10 +82,11 @@ def _locked(plan, batch: Batch, rowids, ctx: EvalContext) -> Batch:
 def _index_scan(plan: P.IndexScan, ctx: EvalContext) -> Iterator[Batch]:
     one = Batch([], 1)
 
-    def value(e):
-        return column_values(evaluate(e, one, ctx))[0] if e is not None else None
-    keys = [value(k) for k in plan.keys] if plan.keys else None
-    for scan in ctx.services.index_scan(plan, keys, value(plan.low), value(plan.high), value(plan.any_of)):
+    def values(exprs: list | None) -> list | None:
+        return [column_values(evaluate(e, one, ctx))[0] for e in exprs] if exprs is not None else None
+    any_of = values(plan.any_of)
+    listed = listed_keys(any_of, plan.paired) if any_of is not None else None
+    for scan in ctx.services.index_scan(plan, values(plan.keys), values(plan.low), values(plan.high), listed):
         ctx.check_cancel()
         batch = Batch(list(scan.columns) + ([Column(scan.rowids)] if plan.with_rowids else []), scan.length)
         rowids = scan.rowids
@@ -372,9 +374,14 @@ def _join(plan: P.Join, ctx: EvalContext) -> Iterator[Batch]:
     yield from run_join(plan, ctx, run, run_all)
 
 
+def _merge_append(plan: P.MergeAppend, ctx: EvalContext) -> Iterator[Batch]:
+    yield from run_merge_append(plan, ctx, run, run_all)
+
+
 _RUNNERS = {
     P.Result: _result, P.TableScan: _table_scan, P.IndexScan: _index_scan, P.VirtualScan: _virtual_scan,
     P.Values: _values, P.Materialized: _materialized, P.FunctionScan: _function_scan, P.ProjectSet: _project_set, P.Filter: _filter,
     P.Project: _project, P.Sort: _sort, P.Limit: _limit, P.Distinct: _distinct, P.SetOp: _set_op,
     P.CteScan: _cte_scan, P.ModifyingCtes: _modifying_ctes, P.Window: _window, P.Aggregate: _aggregate, P.Join: _join,
+    P.MergeAppend: _merge_append,
 }

@@ -1,21 +1,23 @@
 """Index paths: where the planner reads a table through an index instead of scanning it
 (sql/optimizer.py runs these rules in its order).
 
-- use_indexes: a scan whose filter pins the leading columns of an index to constants or
-  parameters (`=`), gives a one-column index's keys as a list (`IN (...)`, `= ANY(array)`, an OR
-  of equalities), bounds a btree column (`<`, `<=`, `>`, `>=`, BETWEEN, a LIKE prefix), becomes
-  an IndexScan; the remaining conjuncts stay as its filter. An index column that holds an
-  expression (engine/ddl/index_exprs.py) is matched by a structurally equal expression; a
-  partial index only when the filter implies its predicate.
-- use_index_order: `ORDER BY col LIMIT n` over a scan of a column with a one-column btree index
-  reads the index in key order and stops after n rows instead of sorting the table.
-- use_index_lookups: a join whose side scans a table by an indexed equality key may read it
-  through the index instead, with the other side's keys (sql/joins.py, exec/join.py).
+- use_indexes: a scan whose filter pins every column of an index to constants or parameters
+  (`=`), gives each of them a list of keys or a value (`a = 1 AND b IN (...)`, `= ANY(array)`, an
+  OR of equalities, `(a, b) IN ((1, 2), ...)`), or bounds a btree's leading columns (equalities,
+  then `<`, `<=`, `>`, `>=`, BETWEEN or a LIKE prefix on the next one) becomes an IndexScan; the
+  remaining conjuncts stay as its filter. The index holds no row with a NULL key column, so a
+  range on fewer than all its columns serves only when the others are NOT NULL. An index column
+  that holds an expression (engine/ddl/index_exprs.py) is matched by a structurally equal
+  expression; a partial index only when the filter implies its predicate.
+- sql/index_order.py reads a btree in key order for ORDER BY ... LIMIT, with btree_bounds.
+- use_index_lookups: a join whose side scans a table by equality keys that lead an index may read
+  it through the index instead, with the other side's keys (sql/joins.py, exec/join.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 from quantadb.sql import plan as P
@@ -172,63 +174,144 @@ def use_indexes(plan: P.Plan, catalog: IndexCatalog, expressions: IndexExpressio
     if not isinstance(plan, P.TableScan) or plan.filter is None:
         return plan
     parts = conjuncts(plan.filter)
-    indexes = [i for i in catalog.indexes_of(plan.rel_oid) if i.index_columns]
-    if any(i.predicate_column for i in indexes):
-        hidden = expressions(plan.rel_oid) if expressions is not None else {}
-        indexes = [i for i in indexes if _implies(parts, plan, i, hidden)]
+    indexes = usable_indexes(plan, parts, catalog, expressions)
     if not indexes:
         return plan
-    keyed = _keyed(plan, expressions)
-    comparisons = [(_comparison(c, plan, keyed), c) for c in parts]
+    comparisons = comparisons_of(plan, parts, expressions)
     equal = {cmp[0]: (cmp[2], c) for cmp, c in comparisons if cmp is not None and cmp[1] == "="}
     # equality on all columns of an index: a point lookup (prefer unique indexes)
     for index in sorted(indexes, key=lambda i: (not i.unique, len(i.index_columns))):
         cols = index.index_columns
         if all(a in equal for a in cols):
-            used = {id(equal[a][1]) for a in cols}
-            rest = [c for c in parts if id(c) not in used]
-            return P.IndexScan(plan.rel_oid, plan.table_name, index.oid, index.name, plan.attnums, plan.columns,
-                               keys=[equal[a][0] for a in cols], filter=conjoin(rest), with_rowids=plan.with_rowids,
-                               lock_mode=plan.lock_mode, via_view=plan.via_view, estimated_rows=1 if index.unique else 10)
-    # keys from a list or an array, on a one-column index
+            used = [equal[a][1] for a in cols]
+            return _index_scan(plan, index, parts, used, keys=[equal[a][0] for a in cols],
+                               estimated_rows=1 if index.unique else 10)
+    # keys from lists or arrays (and equalities) on every column of an index
+    for index in sorted(indexes, key=lambda i: not i.unique):
+        found = _listed_columns(index, parts, plan, equal)
+        if found is not None:
+            return _index_scan(plan, index, parts, found[1], any_of=found[0], estimated_rows=10)
+        for c in parts:  # `(a, b) IN ((1, 2), (3, 4))`: the index's columns' keys in step
+            rows = _row_keys(c, plan)
+            if rows is not None and rows.keys() == set(index.index_columns):
+                return _index_scan(plan, index, parts, [c], any_of=[rows[a] for a in index.index_columns],
+                                   paired=True, estimated_rows=10)
+    # a btree range: equalities on leading columns, then a range on the next one
+    nullable = nullable_columns(plan, catalog)  # (the index misses rows with a NULL in a column after the range)
+    ranges = [(b, index) for index in indexes if index.method == "btree"
+              for b in [btree_bounds(index, parts, comparisons, plan)]
+              if b is not None and b.width() and not nullable & set(index.index_columns[b.width():])]
+    if not ranges:
+        return plan
+    bounds, index = max(ranges, key=lambda r: (r[0].pinned, r[0].width(), -len(r[1].index_columns)))
+    return _index_scan(plan, index, parts, bounds.used, low=bounds.low, high=bounds.high,
+                       low_inclusive=bounds.low_inclusive, high_inclusive=bounds.high_inclusive,
+                       estimated_rows=max(plan.estimated_rows / 4, 1))
+
+
+def comparisons_of(scan: P.TableScan, parts: list[Expr], expressions: IndexExpressions | None) -> list:
+    """((attnum, op, value) or None, conjunct) for each conjunct of a scan's filter (see _comparison)."""
+    keyed = _keyed(scan, expressions)
+    return [(_comparison(c, scan, keyed), c) for c in parts]
+
+
+def usable_indexes(scan: P.TableScan, parts: list[Expr], catalog: IndexCatalog,
+                   expressions: IndexExpressions | None) -> list[RelationDef]:
+    """The scan's indexes, a partial one only where the filter (`parts`) implies its predicate."""
+    indexes = [i for i in catalog.indexes_of(scan.rel_oid) if i.index_columns]
+    if any(i.predicate_column for i in indexes):
+        hidden = expressions(scan.rel_oid) if expressions is not None else {}
+        indexes = [i for i in indexes if _implies(parts, scan, i, hidden)]
+    return indexes
+
+
+def _index_scan(scan: P.TableScan, index: RelationDef, parts: list[Expr], used: list[Expr], **how) -> P.IndexScan:
+    """`scan` read through `index`, the conjuncts `used` becoming its index condition."""
+    taken = {id(c) for c in used}
+    return P.IndexScan(scan.rel_oid, scan.table_name, index.oid, index.name, scan.attnums, scan.columns,
+                       filter=conjoin([c for c in parts if id(c) not in taken]), index_cond=conjoin(used),
+                       with_rowids=scan.with_rowids, lock_mode=scan.lock_mode, via_view=scan.via_view, **how)
+
+
+def nullable_columns(scan: P.TableScan, catalog: IndexCatalog) -> set[int]:
+    """Attnums of the scan's table that may hold NULL."""
+    table = catalog.relation(scan.rel_oid)
+    return {c.attnum for c in table.columns if not c.not_null} if table is not None else set(scan.attnums)
+
+
+def _listed_columns(index: RelationDef, parts: list[Expr], scan: P.TableScan,
+                    equal: dict[int, tuple[Expr, Expr]]) -> tuple[list[Expr], list[Expr]] | None:
+    """(an array of keys per index column, the conjuncts they come from) when each column of `index`
+    is given a list of keys or a value and one at least a list; None otherwise."""
+    listed = {}
     for c in parts:
-        listed = _listed_keys(c, plan)
-        index = listed and next((i for i in sorted(indexes, key=lambda i: not i.unique)
-                                 if i.index_columns == (listed[0],)), None)
-        if index:
-            rest = [p for p in parts if p is not c]
-            return P.IndexScan(plan.rel_oid, plan.table_name, index.oid, index.name, plan.attnums, plan.columns,
-                               any_of=listed[1], filter=conjoin(rest), with_rowids=plan.with_rowids,
-                               lock_mode=plan.lock_mode, via_view=plan.via_view, estimated_rows=10)
-    # a range on the first column of a btree index
-    for index in indexes:
-        if index.method != "btree" or len(index.index_columns) != 1:
-            continue
-        attnum = index.index_columns[0]
-        low = high = None
-        low_incl = high_incl = True
-        used = set()
-        for cmp, c in comparisons:
-            if cmp is None or cmp[0] != attnum or cmp[1] == "=":
-                continue
-            if cmp[1] in (">", ">=") and low is None:
-                low, low_incl = cmp[2], cmp[1] == ">="
-                used.add(id(c))
-            elif cmp[1] in ("<", "<=") and high is None:
-                high, high_incl = cmp[2], cmp[1] == "<="
-                used.add(id(c))
-        if low is None and high is None:  # `col LIKE 'abc%'`: the range of strings starting with abc
-            prefix = next((p for p in (_like_prefix(c, plan, attnum) for c in parts) if p), None)
-            if prefix is None:
-                continue
+        found = _listed_keys(c, scan)
+        if found is not None and found[0] in index.index_columns:
+            listed.setdefault(found[0], (found[1], c))
+    if not listed or not all(a in listed or a in equal for a in index.index_columns):
+        return None
+    arrays, used = [], []
+    for a in index.index_columns:
+        if a in listed:
+            arrays.append(listed[a][0])
+            used.append(listed[a][1])
+        else:
+            value, c = equal[a]
+            arrays.append(ArrayExpr([value], SqlType(R.array_of(value.type.pg))))
+            used.append(c)
+    return arrays, used
+
+
+@dataclass
+class Bounds:
+    """A btree range: `pinned` leading index columns equal to values, then maybe a range on the next."""
+
+    low: list[Expr] | None
+    high: list[Expr] | None
+    low_inclusive: bool
+    high_inclusive: bool
+    pinned: int
+    used: list[Expr]
+
+    def width(self) -> int:
+        """How many leading index columns the range bounds."""
+        return max(len(self.low or ()), len(self.high or ()))
+
+
+def btree_bounds(index: RelationDef, parts: list[Expr], comparisons: list, scan: P.TableScan) -> Bounds | None:
+    """The range of `index` the conjuncts `parts` (with their `comparisons`) bound (width 0: none),
+    or None when they pin every column. The index holds no row with a NULL key column: a range on
+    fewer than all its columns misses the rows with a NULL in the others."""
+    cols = index.index_columns
+    by_column: dict[int, list[tuple[str, Expr, Expr]]] = {}
+    for cmp, c in comparisons:
+        if cmp is not None:
+            by_column.setdefault(cmp[0], []).append((cmp[1], cmp[2], c))
+    values, used = [], []
+    for a in cols:
+        eq = next(((v, c) for op, v, c in by_column.get(a, ()) if op == "="), None)
+        if eq is None:
+            break
+        values.append(eq[0])
+        used.append(eq[1])
+    pinned = len(values)
+    if pinned == len(cols):
+        return None  # (a point lookup)
+    low = high = None
+    low_incl = high_incl = True
+    for op, v, c in by_column.get(cols[pinned], ()):
+        if op in (">", ">=") and low is None:
+            low, low_incl = v, op == ">="
+            used.append(c)
+        elif op in ("<", "<=") and high is None:
+            high, high_incl = v, op == "<="
+            used.append(c)
+    if low is None and high is None:  # `col LIKE 'abc%'`: the range of strings starting with abc
+        prefix = next((p for p in (_like_prefix(c, scan, cols[pinned]) for c in parts) if p), None)
+        if prefix is not None:  # (the LIKE stays in the filter: the range holds more than it matches)
             low, high, high_incl = Const(prefix[0], prefix[2]), Const(prefix[1], prefix[2]), False
-            # the LIKE stays in the filter: the range holds more than it matches
-        rest = [c for c in parts if id(c) not in used]
-        return P.IndexScan(plan.rel_oid, plan.table_name, index.oid, index.name, plan.attnums, plan.columns,
-                           low=low, high=high, low_inclusive=low_incl, high_inclusive=high_incl,
-                           filter=conjoin(rest), with_rowids=plan.with_rowids, lock_mode=plan.lock_mode,
-                           via_view=plan.via_view, estimated_rows=max(plan.estimated_rows / 4, 1))
-    return plan
+    return Bounds(values + [low] if low is not None else (values or None),
+                  values + [high] if high is not None else (values or None), low_incl, high_incl, pinned, used)
 
 
 def _like_prefix(c: Expr, scan: P.TableScan, attnum: int) -> tuple[str, str, SqlType] | None:
@@ -275,6 +358,22 @@ def _listed_keys(c: Expr, scan: P.TableScan) -> tuple[int, Expr] | None:
     return scan.attnums[column.index], keys
 
 
+def _row_keys(c: Expr, scan: P.TableScan) -> dict[int, ArrayExpr] | None:
+    """attnum -> array of values, read in step, of an OR of ANDs of `column = value` (a row
+    comparison `(a, b) IN ((1, 2), (3, 4))`) naming the same columns in each; None otherwise."""
+    rows = []
+    for alternative in (c.args if isinstance(c, BoolOp) and c.op == "or" else [c]):
+        tests = alternative.args if isinstance(alternative, BoolOp) and alternative.op == "and" else [alternative]
+        items = [_key_items(t) for t in tests]
+        if any(i is None or len(i[1]) != 1 for i in items):
+            return None
+        rows.append({scan.attnums[column.index]: (column, values[0]) for column, values in items})
+    if len(rows[0]) < 2 or any(r.keys() != rows[0].keys() for r in rows):
+        return None
+    return {a: ArrayExpr([r[a][1] for r in rows], SqlType(R.array_of(column.type.pg)))
+            for a, (column, _) in rows[0].items()}
+
+
 def _key_items(c: Expr) -> tuple[ColumnRef, list[Expr]] | None:
     """(column, values) of `column IN (values)`, `column = value`, or an OR of them on one column."""
     if isinstance(c, InList) and not c.negated and isinstance(c.arg, ColumnRef) and all(map(_pinned_value, c.items)):
@@ -296,103 +395,51 @@ def _key_items(c: Expr) -> tuple[ColumnRef, list[Expr]] | None:
 # -- index lookups for joins ------------------------------------------------------------------------
 
 def use_index_lookups(plan: P.Plan, catalog: IndexCatalog) -> P.Plan:
-    """Give a join an IndexScan of one side's table by an equality key, read with the other
+    """Give a join an IndexScan of one side's table by its equality keys, read with the other
     side's keys: of the right side, for a join where only right rows matching a left key matter
     (inner, left, semi, anti); else of the left side of an inner join (then the right side runs
-    first). The key must be a column with a one-column index (not partial); the scan's filter
-    goes with it."""
+    first). The keys must be columns that lead an index (not partial) whose other columns are NOT
+    NULL (it holds no row with a NULL key); the scan's filter goes with it."""
     for name, value in list(vars(plan).items()):
         if isinstance(value, P.Plan):
             setattr(plan, name, use_index_lookups(value, catalog))
     if not isinstance(plan, P.Join) or plan.kind not in ("inner", "left", "semi", "anti") or plan.lateral:
         return plan
     left_keys, right_keys, _ = split_equi_keys(plan.condition, len(plan.left.columns))
-    keys = list(zip(left_keys, right_keys))
     found = []  # the bigger table is the one to look up: the other side runs first
-    for side, scan, pairs in (("right", plan.right, [(r, k) for k, r in keys]),
-                              ("left", plan.left if plan.kind == "inner" else None, keys)):
-        for own, other in pairs:
-            lookup = _lookup_scan(scan, own, other, catalog)
-            if lookup is not None:
-                found.append((scan.estimated_rows, side == "right", (side, other, lookup)))
-                break
+    for side, scan, pairs in (("right", plan.right, list(zip(right_keys, left_keys))),
+                              ("left", plan.left if plan.kind == "inner" else None, list(zip(left_keys, right_keys)))):
+        lookup = _lookup_scan(scan, pairs, catalog)
+        if lookup is not None:
+            found.append((scan.estimated_rows, side == "right", (side, *lookup)))
     if found:
         plan.index_lookup = max(found, key=lambda f: f[:2])[2]
     return plan
 
 
-def _lookup_scan(scan: P.Plan | None, own: Expr, other: Expr, catalog: IndexCatalog) -> P.IndexScan | None:
-    """An IndexScan of `scan`'s table by the column `own`, to be given the values of `other`."""
-    if not isinstance(scan, P.TableScan) or scan.lock_mode or scan.with_rowids or not isinstance(own, ColumnRef) \
-            or not _index_comparable(own.type.pg, other.type.pg):
+def _lookup_scan(scan: P.Plan | None, pairs: list[tuple[Expr, Expr]],
+                 catalog: IndexCatalog) -> tuple[list[Expr], P.IndexScan] | None:
+    """An IndexScan of `scan`'s table by columns of its side of the key `pairs` that lead an index,
+    and the other side's keys to give it, in the index's column order."""
+    if not isinstance(scan, P.TableScan) or scan.lock_mode or scan.with_rowids:
         return None
-    attnum = scan.attnums[own.index]
-    index = next((i for i in sorted(catalog.indexes_of(scan.rel_oid), key=lambda i: not i.unique)
-                  if i.index_columns == (attnum,) and not i.predicate_column), None)
-    if index is None:
+    other = {}
+    for own, theirs in pairs:
+        if isinstance(own, ColumnRef) and _index_comparable(own.type.pg, theirs.type.pg):
+            other.setdefault(scan.attnums[own.index], theirs)
+    nullable = nullable_columns(scan, catalog)
+    best = None
+    for index in catalog.indexes_of(scan.rel_oid):
+        cols = index.index_columns
+        width = next((i for i, a in enumerate(cols) if a not in other), len(cols))
+        if width and not index.predicate_column and index.method in ("btree", "hash") and \
+                (width == len(cols) or (index.method == "btree" and not nullable & set(cols[width:]))):
+            rank = (width == len(cols) and index.unique, width, -len(cols))
+            if best is None or rank > best[0]:
+                best = (rank, index, width)
+    if best is None:
         return None
-    return P.IndexScan(scan.rel_oid, scan.table_name, index.oid, index.name, scan.attnums, scan.columns,
-                       filter=scan.filter, via_view=scan.via_view, estimated_rows=scan.estimated_rows)
-
-
-# -- index order for ORDER BY ... LIMIT -------------------------------------------------------------
-
-def use_index_order(plan: P.Plan, catalog: IndexCatalog) -> P.Plan:
-    for name, value in list(vars(plan).items()):
-        if isinstance(value, P.Plan):
-            setattr(plan, name, use_index_order(value, catalog))
-    if isinstance(plan, P.Limit) and isinstance(plan.child, P.Sort):
-        ordered = _ordered_source(plan.child, catalog)
-        if ordered is not None:
-            plan.child = ordered
-    return plan
-
-
-def _ordered_source(sort: P.Sort, catalog: IndexCatalog) -> P.Plan | None:
-    """The Sort's input read in its first key's order through a btree index, or None. The key
-    must be a column passed up through Projects as is; later keys only break ties, so they may
-    stay unsorted only when the index is unique and the column NOT NULL. An index holds no
-    NULLs: a nullable column's rows with NULL come from a scan for them, after the index's rows
-    (NULLS LAST: read only if the LIMIT still wants rows) or before them (NULLS FIRST)."""
-    key, descending, nulls_first = sort.keys[0]
-    if not isinstance(key, ColumnRef):
-        return None
-    chain, node, position = [], sort.child, key.index
-    while isinstance(node, P.Project):
-        expr = node.exprs[position]
-        if not isinstance(expr, ColumnRef):
-            return None
-        chain.append(node)
-        node, position = node.child, expr.index
-    if not isinstance(node, (P.TableScan, P.IndexScan)) or node.with_rowids:
-        return None
-    attnum = node.attnums[position]
-    table = catalog.relation(node.rel_oid)
-    column = table and next((c for c in table.columns if c.attnum == attnum), None)
-    if column is None or (not column.not_null and len(sort.keys) > 1):
-        return None
-    index = next((i for i in catalog.indexes_of(node.rel_oid) if i.method == "btree" and i.index_columns == (attnum,)
-                  and not i.predicate_column and (i.unique or len(sort.keys) == 1)), None)
-    if index is None:
-        return None
-    direction = "desc" if descending else "asc"
-    if isinstance(node, P.IndexScan):  # already a range of that index (keys or a list: not in order)
-        if node.index_oid != index.oid or node.keys is not None or node.any_of is not None:
-            return None
-        node.ordered = direction
-        scan = node
-    else:
-        scan = P.IndexScan(node.rel_oid, node.table_name, index.oid, index.name, node.attnums, node.columns,
-                           ordered=direction, filter=node.filter, lock_mode=node.lock_mode, via_view=node.via_view,
-                           estimated_rows=node.estimated_rows)
-        if not column.not_null:  # (a range scan of the column above holds no NULL)
-            is_null = NullTest(ColumnRef(position, column.type), False, SqlType(R.BOOL))
-            nulls = P.TableScan(node.rel_oid, node.table_name, node.attnums, node.columns,
-                                filter=conjoin([is_null, *(conjuncts(node.filter) if node.filter else [])]),
-                                lock_mode=node.lock_mode, via_view=node.via_view, estimated_rows=1)
-            parts = [nulls, scan] if nulls_first else [scan, nulls]
-            scan = P.SetOp("union", True, *parts, node.columns, estimated_rows=node.estimated_rows)
-    if chain:
-        chain[-1].child = scan
-        return sort.child
-    return scan
+    _, index, width = best
+    return [other[a] for a in index.index_columns[:width]], P.IndexScan(
+        scan.rel_oid, scan.table_name, index.oid, index.name, scan.attnums, scan.columns, filter=scan.filter,
+        via_view=scan.via_view, estimated_rows=scan.estimated_rows)

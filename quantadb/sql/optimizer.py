@@ -3,7 +3,8 @@
 1. push_filters: a Filter's conjuncts move below joins to the side they refer to, and
    into the scan they sit on (evaluated per segment, before anything is copied); a constant
    false/NULL conjunct replaces the whole filter.
-2. use_indexes, 3. use_index_order: scans that read through an index (sql/index_paths.py).
+2. use_indexes, 3. use_index_order: scans that read through an index (sql/index_paths.py,
+   sql/index_order.py).
 4. prune_columns: scans read only the columns the operators above them use.
 5. use_index_lookups: joins that may read a side through an index (sql/index_paths.py).
 Subqueries' plans go through the same rules.
@@ -13,7 +14,8 @@ from __future__ import annotations
 
 from quantadb.sql import plan as P
 from quantadb.sql.expr import Call, ColumnRef, Const, Expr, OuterRef, SubqueryExpr, conjoin, conjuncts, transform, walk
-from quantadb.sql.index_paths import IndexCatalog, IndexExpressions, use_index_lookups, use_index_order, use_indexes
+from quantadb.sql.index_order import use_index_order
+from quantadb.sql.index_paths import IndexCatalog, IndexExpressions, use_index_lookups, use_indexes
 from quantadb.types import registry as R
 from quantadb.types.registry import SqlType
 
@@ -21,7 +23,7 @@ from quantadb.types.registry import SqlType
 def optimize(plan: P.Plan, catalog: IndexCatalog, expressions: IndexExpressions | None = None) -> P.Plan:
     plan = push_filters(plan)
     plan = use_indexes(plan, catalog, expressions)
-    plan = use_index_order(plan, catalog)
+    plan = use_index_order(plan, catalog, expressions)
     plan = prune_columns(plan)
     plan = use_index_lookups(plan, catalog)  # after pruning: its IndexScan copies the pruned scan
     for sub in _subqueries(plan):
@@ -202,7 +204,7 @@ def _prune(plan: P.Plan, needed: set[int]) -> tuple[P.Plan, dict[int, int]]:
         ncols = len(plan.attnums)
         keep_set = {i for i in needed if i < ncols} | {i for i in _refs([plan.filter]) if i < ncols}
         if isinstance(plan, P.IndexScan):
-            keep_set |= {i for i in _refs(plan.keys or []) | _refs([plan.low, plan.high]) if i < ncols}
+            keep_set |= {i for i in _refs(plan.keys or []) if i < ncols}
         keep = sorted(keep_set)
         if len(keep) == ncols:
             return plan, _identity(len(plan.columns))
@@ -214,6 +216,7 @@ def _prune(plan: P.Plan, needed: set[int]) -> tuple[P.Plan, dict[int, int]]:
         plan.filter = _remap(plan.filter, mapping)
         if isinstance(plan, P.IndexScan):
             plan.keys = [_remap(k, mapping) for k in plan.keys] if plan.keys else plan.keys
+            plan.index_cond = None  # (read by use_index_order only, before pruning: its columns may go)
         return plan, mapping
     if isinstance(plan, P.Project):
         child, mapping = _prune(plan.child, _refs(plan.exprs))

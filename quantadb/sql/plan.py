@@ -75,10 +75,14 @@ class IndexScan(Plan):
     index_name: str
     attnums: list[int]
     columns: list[PlanColumn]
-    keys: list[Expr] | None = None  # equality on the index's leading columns
-    any_of: Expr | None = None  # an array of keys of a one-column index: `col IN (...)`, `col = ANY(...)`
-    low: Expr | None = None
-    high: Expr | None = None
+    keys: list[Expr] | None = None  # equality on every column of the index
+    # arrays of keys of the index's leading columns (`a = 1 AND b IN (...)`, `col = ANY(...)`): the rows
+    # of every combination of their elements, or, `paired` (a join lookup's keys), of the elements in step
+    any_of: list[Expr] | None = None
+    paired: bool = False
+    # a btree range: bounds on the index's leading columns (equal values, then a range's end)
+    low: list[Expr] | None = None
+    high: list[Expr] | None = None
     low_inclusive: bool = True
     high_inclusive: bool = True
     ordered: str = ""  # "asc" / "desc": in the btree's key order, read in chunks (for a LIMIT)
@@ -86,10 +90,28 @@ class IndexScan(Plan):
     with_rowids: bool = False
     lock_mode: str = ""
     via_view: bool = False
+    index_cond: Expr | None = None  # the conjuncts of the scan's filter the keys or bounds stand for
 
     def label(self) -> str:
         backward = " Backward" if self.ordered == "desc" else ""
         return f"Index Scan{backward} using {self.index_name} on {self.table_name}"
+
+
+@dataclass(eq=False)
+class MergeAppend(Plan):
+    """Two inputs, each in the order of `keys`, merged: an ordered IndexScan (`left`, read as far as
+    a LIMIT wants) and the sorted rows the index does not hold (`right`: a NULL in a key column)."""
+
+    left: Plan
+    right: Plan
+    keys: list[tuple[Expr, bool, bool]]  # (expr, descending, nulls_first) over either input's columns
+    columns: list[PlanColumn]
+
+    def children(self) -> list[Plan]:
+        return [self.left, self.right]
+
+    def label(self) -> str:
+        return "Merge Append"
 
 
 @dataclass(eq=False)
@@ -184,9 +206,10 @@ class Join(Plan):
     columns: list[PlanColumn]
     condition: Expr | None = None
     lateral: bool = False  # the right side is re-run for each left row (its OuterRefs see left columns)
-    # ("right" | "left", the other side's key, IndexScan of that side's table by a list of keys):
-    # read instead of the side when the other side has few distinct keys (index_paths.use_index_lookups)
-    index_lookup: tuple[str, Expr, "IndexScan"] | None = None
+    # ("right" | "left", the other side's keys, IndexScan of that side's table by lists of keys in its
+    # index's column order): read instead of the side when the other side has few distinct keys
+    # (index_paths.use_index_lookups)
+    index_lookup: tuple[str, list[Expr], "IndexScan"] | None = None
 
     def children(self) -> list[Plan]:
         return [self.left, self.right]

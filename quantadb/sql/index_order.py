@@ -1,0 +1,140 @@
+"""Index order for ORDER BY ... LIMIT (sql/optimizer.py runs the rule after use_indexes):
+a scan whose rows a Sort orders by the columns of a btree index (after the leading columns its
+filter pins with `=`) reads the index in key order, forwards or backwards, and stops when the
+LIMIT has its rows, as PostgreSQL's Index Scan under a Limit does.
+
+The index holds no row with a NULL in a key column: those rows come from a scan for them, sorted,
+and join the index's rows as one block before or after them when a NULL can only be in the first
+ordering column, else merged into them (MergeAppend).
+"""
+
+from __future__ import annotations
+
+from quantadb.sql import plan as P
+from quantadb.sql.expr import BoolOp, ColumnRef, Expr, NullTest, conjoin, conjuncts
+from quantadb.sql.index_paths import (IndexCatalog, IndexExpressions, btree_bounds, comparisons_of, nullable_columns,
+                                      usable_indexes)
+from quantadb.storage.catalog import RelationDef
+from quantadb.types import registry as R
+from quantadb.types.registry import SqlType
+
+_BOOL = SqlType(R.BOOL)
+
+
+def use_index_order(plan: P.Plan, catalog: IndexCatalog, expressions: IndexExpressions | None = None) -> P.Plan:
+    for name, value in list(vars(plan).items()):
+        if isinstance(value, P.Plan):
+            setattr(plan, name, use_index_order(value, catalog, expressions))
+    if isinstance(plan, P.Limit) and isinstance(plan.child, P.Sort):
+        ordered = _ordered_source(plan.child, catalog, expressions)
+        if ordered is not None:
+            plan.child = ordered
+    return plan
+
+
+def _ordered_source(sort: P.Sort, catalog: IndexCatalog, expressions: IndexExpressions | None) -> P.Plan | None:
+    """The Sort's input read in its keys' order through a btree index, or None. The keys must be
+    columns passed up through Projects as is."""
+    if not all(isinstance(k, ColumnRef) for k, _, _ in sort.keys):
+        return None
+    chain, node, positions = [], sort.child, [k.index for k, _, _ in sort.keys]
+    while isinstance(node, P.Project):
+        exprs = [node.exprs[p] for p in positions]
+        if not all(isinstance(e, ColumnRef) for e in exprs):
+            return None
+        chain.append(node)
+        node, positions = node.child, [e.index for e in exprs]
+    scan = _table_scan(node)
+    if scan is None:
+        return None
+    keys = [(ColumnRef(p, scan.columns[p].type), d, nf) for p, (_, d, nf) in zip(positions, sort.keys)]
+    source = _index_order(scan, keys, catalog, expressions)
+    if source is None:
+        return None
+    if chain:
+        chain[-1].child = source
+        return sort.child
+    return source
+
+
+def _table_scan(node: P.Plan) -> P.TableScan | None:
+    """The scan `node` stands for, as a TableScan with its whole filter (an IndexScan by a range
+    gives back the conjuncts its bounds came from); None for another node or a lookup by keys."""
+    if isinstance(node, P.TableScan):
+        return None if node.with_rowids else node
+    if not isinstance(node, P.IndexScan) or node.with_rowids or node.keys is not None or node.any_of is not None:
+        return None
+    parts = (conjuncts(node.index_cond) if node.index_cond else []) + (conjuncts(node.filter) if node.filter else [])
+    return P.TableScan(node.rel_oid, node.table_name, node.attnums, node.columns, filter=conjoin(parts),
+                       lock_mode=node.lock_mode, via_view=node.via_view, estimated_rows=node.estimated_rows)
+
+
+def _index_order(scan: P.TableScan, keys: list[tuple[ColumnRef, bool, bool]], catalog: IndexCatalog,
+                 expressions: IndexExpressions | None) -> P.Plan | None:
+    parts = conjuncts(scan.filter) if scan.filter is not None else []
+    comparisons = comparisons_of(scan, parts, expressions)
+    nullable = nullable_columns(scan, catalog)
+    attnums = [scan.attnums[k.index] for k, _, _ in keys]
+    for index in usable_indexes(scan, parts, catalog, expressions):
+        if index.method != "btree":
+            continue
+        bounds = btree_bounds(index, parts, comparisons, scan)
+        direction = bounds and _direction(index, bounds.pinned, attnums, keys, nullable)
+        if not direction:
+            continue
+        indexed = P.IndexScan(scan.rel_oid, scan.table_name, index.oid, index.name, scan.attnums, scan.columns,
+                              low=bounds.low, high=bounds.high, low_inclusive=bounds.low_inclusive,
+                              high_inclusive=bounds.high_inclusive, ordered=direction,
+                              filter=conjoin([c for c in parts if all(c is not u for u in bounds.used)]),
+                              index_cond=conjoin(bounds.used), lock_mode=scan.lock_mode, via_view=scan.via_view,
+                              estimated_rows=scan.estimated_rows)
+        # index columns a row the filter keeps may have NULL in (the pinned and the ranged one may not)
+        missing = [a for a in index.index_columns[bounds.width():] if a in nullable]
+        if not missing:
+            return indexed
+        leading = next(a for a in attnums if a not in index.index_columns[:bounds.pinned])
+        return _with_null_rows(scan, indexed, keys, missing, keys[attnums.index(leading)][2] if missing == [leading]
+                               else None)
+    return None
+
+
+def _direction(index: RelationDef, pinned: int, attnums: list[int], keys: list, nullable: set[int]) -> str:
+    """"asc" or "desc" when the index, its first `pinned` columns equal to values, gives the order
+    of the sort `keys` (on `attnums`): the keys left once pinned columns are dropped are its next
+    columns, all one direction, NULLs where the index would put them (last ascending, first
+    descending; one key may have them either side); more keys only when a unique index of NOT
+    NULL columns leaves no ties to break. "" otherwise."""
+    cols = index.index_columns
+    wanted = [(a, d, nf) for a, (_, d, nf) in zip(attnums, keys) if a not in cols[:pinned]]
+    following = cols[pinned:]
+    matched = wanted[:len(following)]
+    if not wanted or [a for a, _, _ in matched] != list(following[:len(matched)]):
+        return ""
+    if len(wanted) > len(following) and not (index.unique and not nullable & set(cols)):
+        return ""
+    descending = matched[0][1]
+    if any(d != descending or (len(matched) > 1 and a in nullable and nf != d) for a, d, nf in matched):
+        return ""
+    return "desc" if descending else "asc"
+
+
+def _with_null_rows(scan: P.TableScan, indexed: P.IndexScan, keys: list, missing: list[int],
+                    block_first: bool | None) -> P.Plan | None:
+    """The ordered index scan and the rows it misses (a NULL in a `missing` column), sorted. When
+    only the first ordering column may be NULL, they tie on it: one block, first if `block_first`
+    (a Limit reads them only if the index's rows do not fill it), else merged into the index's."""
+    position = {a: i for i, a in enumerate(scan.attnums)}
+    tests: list[Expr] = [NullTest(ColumnRef(position[a], scan.columns[position[a]].type), False, _BOOL)
+                         for a in missing if a in position]
+    if len(tests) < len(missing):  # (a column the scan does not read: not expected, nothing to gain)
+        return None
+    is_null = tests[0] if len(tests) == 1 else BoolOp("or", tests, _BOOL)
+    nulls: P.Plan = P.TableScan(scan.rel_oid, scan.table_name, scan.attnums, scan.columns,
+                                filter=conjoin([*(conjuncts(scan.filter) if scan.filter else []), is_null]),
+                                lock_mode=scan.lock_mode, via_view=scan.via_view, estimated_rows=1)
+    if len(keys) > 1:
+        nulls = P.Sort(nulls, keys, scan.columns, estimated_rows=1)
+    if block_first is not None:
+        parts = [nulls, indexed] if block_first else [indexed, nulls]
+        return P.SetOp("union", True, *parts, scan.columns, estimated_rows=scan.estimated_rows)
+    return P.MergeAppend(indexed, nulls, keys, scan.columns, estimated_rows=scan.estimated_rows)
