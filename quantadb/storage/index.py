@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from quantadb.storage.index_merge import merge_numeric, merge_objects
 from quantadb.types import registry as R
 from quantadb.types.column import Column
 from quantadb.types.jsonb import jsonb_sort_key
@@ -531,13 +532,9 @@ class Index:
             return rows
         keys = base_keys[lo:hi] if hi > lo else base_keys[:0]
         if self._dtype != object:
-            return _merge_numeric(keys, rows, delta, self._dtype, lo_k, low_inclusive, hi_k, high_inclusive)
+            return merge_numeric(keys, rows, delta, self._dtype, lo_k, low_inclusive, hi_k, high_inclusive)
         sel = [(k, r) for k, r in delta if self._in_range(k, lo_k, low, low_inclusive, hi_k, high, high_inclusive)]
-        if not sel:
-            return rows
-        by_row = dict(zip(rows.tolist(), keys.tolist()))  # (an entry merged meanwhile shows twice)
-        by_row.update((r, k) for k, r in sel)
-        return np.array([r for _, r in sorted((k, r) for r, k in by_row.items())], dtype=np.int64)
+        return merge_objects(keys, rows, sel) if sel else rows
 
     def _bound_key(self, bound: tuple | None):
         if bound is None:
@@ -573,41 +570,3 @@ class Index:
     def nbytes(self) -> int:
         keys, rows = self._base
         return keys.nbytes + rows.nbytes + 100 * self._delta_count
-
-
-def _merge_numeric(keys: np.ndarray, rows: np.ndarray, delta: list, dtype: np.dtype, lo_k, low_inc: bool,
-                   hi_k, high_inc: bool) -> np.ndarray:
-    """range() of a one-number-column index: the base's slice and the delta's entries in range,
-    sorted by (key, row id) as the base is (numpy sorts NaN last)."""
-    delta_keys = np.fromiter((k for k, _ in delta), dtype=dtype, count=len(delta))
-    delta_rows = np.fromiter((r for _, r in delta), dtype=np.int64, count=len(delta))
-    sel = _at_least(delta_keys, lo_k, low_inc) & _at_most(delta_keys, hi_k, high_inc)
-    if not sel.any():
-        return rows
-    keys = np.concatenate([keys, delta_keys[sel]])
-    rows = np.concatenate([rows, delta_rows[sel]])
-    rows = rows[np.lexsort((rows, keys))]
-    return rows[np.concatenate([[True], rows[1:] != rows[:-1]])]  # (an entry merged meanwhile shows twice)
-
-
-def _at_least(keys: np.ndarray, bound, inclusive: bool) -> np.ndarray:
-    """keys >= bound (> if not inclusive), NaN above every other value and equal to itself."""
-    if bound is None:
-        return np.ones(len(keys), dtype=np.bool_)
-    if _is_nan(bound):
-        return np.isnan(keys) if inclusive else np.zeros(len(keys), dtype=np.bool_)
-    return ((keys >= bound) if inclusive else (keys > bound)) | np.isnan(keys)
-
-
-def _at_most(keys: np.ndarray, bound, inclusive: bool) -> np.ndarray:
-    """keys <= bound (< if not inclusive), NaN above every other value and equal to itself."""
-    if bound is None:
-        return np.ones(len(keys), dtype=np.bool_)
-    if _is_nan(bound):
-        return np.ones(len(keys), dtype=np.bool_) if inclusive else ~np.isnan(keys)
-    return (keys <= bound) if inclusive else (keys < bound)  # (NaN compares false: out)
-
-
-def _is_nan(bound: Any) -> bool:
-    return isinstance(bound, float) and math.isnan(bound)
-
