@@ -100,6 +100,15 @@ class ExecServices:
             if start >= len(rowids):
                 return
 
+    def null_rows(self, rel_oid: int, null_in: tuple[int, ...], attnums: list[int]) -> ScanBatch:
+        """The visible rows with a NULL in one of the columns `null_in`: those an index on them does
+        not hold (IndexScan.missing, TableScan.null_in)."""
+        table = self.store.table(rel_oid)
+        rowids = table.null_rows(null_in)
+        if len(rowids):
+            rowids = rowids[table.visible(self.snapshot, rowids)]
+        return ScanBatch(rowids, table.fetch(rowids, attnums), len(rowids))
+
     def fetch(self, rel_oid: int, rowids: np.ndarray, ncols: int) -> list[Column]:
         return self.store.table(rel_oid).fetch(rowids, list(range(1, ncols + 1)))
 

@@ -21,10 +21,10 @@ from quantadb.exec.eval import evaluate, evaluate_predicate
 from quantadb.exec.functions import SETFNS
 from quantadb.exec.functions.rows import record_column
 from quantadb.exec.join import run_join
-from quantadb.exec.merge_append import listed_keys, run_merge_append
 from quantadb.exec.keys import factorize_rows, first_occurrence, sort_indices
+from quantadb.exec.merge_append import listed_keys, run_merge_append
 from quantadb.sql import plan as P
-from quantadb.sql.expr import Call
+from quantadb.sql.expr import Call, conjoin, conjuncts
 from quantadb.types.codecs import values_to_column
 from quantadb.types.column import Batch, Column, null_column
 from quantadb.types.rowtypes import record_fields
@@ -58,7 +58,9 @@ def _result(plan: P.Result, ctx: EvalContext) -> Iterator[Batch]:
 
 
 def _table_scan(plan: P.TableScan, ctx: EvalContext) -> Iterator[Batch]:
-    for scan in ctx.services.scan(plan.rel_oid, plan.attnums, plan.with_rowids or bool(plan.lock_mode)):
+    scans = [ctx.services.null_rows(plan.rel_oid, plan.null_in, plan.attnums)] if plan.null_in else \
+        ctx.services.scan(plan.rel_oid, plan.attnums, plan.with_rowids or bool(plan.lock_mode))
+    for scan in scans:
         ctx.check_cancel()
         cols = list(scan.columns)
         batch = Batch(cols + ([Column(scan.rowids)] if plan.with_rowids else []), scan.length)
@@ -88,15 +90,24 @@ def _index_scan(plan: P.IndexScan, ctx: EvalContext) -> Iterator[Batch]:
     listed = listed_keys(any_of, plan.paired) if any_of is not None else None
     for scan in ctx.services.index_scan(plan, values(plan.keys), values(plan.low), values(plan.high), listed):
         ctx.check_cancel()
-        batch = Batch(list(scan.columns) + ([Column(scan.rowids)] if plan.with_rowids else []), scan.length)
-        rowids = scan.rowids
-        if plan.filter is not None and batch.length:
-            mask = evaluate_predicate(plan.filter, batch, ctx)
-            batch = take_batch(batch, mask)
-            rowids = rowids[mask]
-        if plan.lock_mode and batch.length:
-            batch = _locked(plan, batch, rowids, ctx)
-        yield batch
+        yield _index_rows(plan, scan, plan.filter, ctx)
+    if plan.missing:  # the rows the index does not hold: they must pass the conditions it stands for
+        test = conjoin([*conjuncts(plan.index_cond), *(conjuncts(plan.filter) if plan.filter else [])]) \
+            if plan.index_cond else plan.filter
+        yield _index_rows(plan, ctx.services.null_rows(plan.rel_oid, plan.missing, plan.attnums), test, ctx)
+
+
+def _index_rows(plan: P.IndexScan, scan, test, ctx: EvalContext) -> Batch:
+    """A batch the index found, with its filter `test` applied and its rows locked (FOR UPDATE)."""
+    batch = Batch(list(scan.columns) + ([Column(scan.rowids)] if plan.with_rowids else []), scan.length)
+    rowids = scan.rowids
+    if test is not None and batch.length:
+        mask = evaluate_predicate(test, batch, ctx)
+        batch = take_batch(batch, mask)
+        rowids = rowids[mask]
+    if plan.lock_mode and batch.length:
+        batch = _locked(plan, batch, rowids, ctx)
+    return batch
 
 
 def _virtual_scan(plan: P.VirtualScan, ctx: EvalContext) -> Iterator[Batch]:

@@ -3,22 +3,20 @@ a scan whose rows a Sort orders by the columns of a btree index (after the leadi
 filter pins with `=`) reads the index in key order, forwards or backwards, and stops when the
 LIMIT has its rows, as PostgreSQL's Index Scan under a Limit does.
 
-The index holds no row with a NULL in a key column: those rows come from a scan for them, sorted,
-and join the index's rows as one block before or after them when a NULL can only be in the first
-ordering column, else merged into them (MergeAppend).
+The index holds no row with a NULL in a key column: those rows come from the table's NULL masks
+(TableScan.null_in: nothing to read where a column has no NULL), sorted, and join the index's rows
+as one block before or after them when a NULL can only be in the first ordering column, else
+merged into them (MergeAppend). As PostgreSQL's btree, the index gives NULLs last ascending and
+first descending: other NULL orders (and mixed directions) keep their Sort, except for one key.
 """
 
 from __future__ import annotations
 
 from quantadb.sql import plan as P
-from quantadb.sql.expr import BoolOp, ColumnRef, Expr, NullTest, conjoin, conjuncts
-from quantadb.sql.index_paths import (IndexCatalog, IndexExpressions, btree_bounds, comparisons_of, nullable_columns,
-                                      usable_indexes)
+from quantadb.sql.expr import ColumnRef, conjoin, conjuncts
+from quantadb.sql.index_paths import (IndexCatalog, IndexExpressions, btree_bounds, comparisons_of, missing_columns,
+                                      nullable_columns, usable_indexes)
 from quantadb.storage.catalog import RelationDef
-from quantadb.types import registry as R
-from quantadb.types.registry import SqlType
-
-_BOOL = SqlType(R.BOOL)
 
 
 def use_index_order(plan: P.Plan, catalog: IndexCatalog, expressions: IndexExpressions | None = None) -> P.Plan:
@@ -88,8 +86,7 @@ def _index_order(scan: P.TableScan, keys: list[tuple[ColumnRef, bool, bool]], ca
                               filter=conjoin([c for c in parts if all(c is not u for u in bounds.used)]),
                               index_cond=conjoin(bounds.used), lock_mode=scan.lock_mode, via_view=scan.via_view,
                               estimated_rows=scan.estimated_rows)
-        # index columns a row the filter keeps may have NULL in (the pinned and the ranged one may not)
-        missing = [a for a in index.index_columns[bounds.width():] if a in nullable]
+        missing = list(missing_columns(index, bounds.width(), nullable))
         if not missing:
             return indexed
         leading = next(a for a in attnums if a not in index.index_columns[:bounds.pinned])
@@ -119,19 +116,13 @@ def _direction(index: RelationDef, pinned: int, attnums: list[int], keys: list, 
 
 
 def _with_null_rows(scan: P.TableScan, indexed: P.IndexScan, keys: list, missing: list[int],
-                    block_first: bool | None) -> P.Plan | None:
+                    block_first: bool | None) -> P.Plan:
     """The ordered index scan and the rows it misses (a NULL in a `missing` column), sorted. When
     only the first ordering column may be NULL, they tie on it: one block, first if `block_first`
     (a Limit reads them only if the index's rows do not fill it), else merged into the index's."""
-    position = {a: i for i, a in enumerate(scan.attnums)}
-    tests: list[Expr] = [NullTest(ColumnRef(position[a], scan.columns[position[a]].type), False, _BOOL)
-                         for a in missing if a in position]
-    if len(tests) < len(missing):  # (a column the scan does not read: not expected, nothing to gain)
-        return None
-    is_null = tests[0] if len(tests) == 1 else BoolOp("or", tests, _BOOL)
-    nulls: P.Plan = P.TableScan(scan.rel_oid, scan.table_name, scan.attnums, scan.columns,
-                                filter=conjoin([*(conjuncts(scan.filter) if scan.filter else []), is_null]),
-                                lock_mode=scan.lock_mode, via_view=scan.via_view, estimated_rows=1)
+    nulls: P.Plan = P.TableScan(scan.rel_oid, scan.table_name, scan.attnums, scan.columns, filter=scan.filter,
+                                lock_mode=scan.lock_mode, via_view=scan.via_view, null_in=tuple(missing),
+                                estimated_rows=1)
     if len(keys) > 1:
         nulls = P.Sort(nulls, keys, scan.columns, estimated_rows=1)
     if block_first is not None:

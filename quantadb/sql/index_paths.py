@@ -5,8 +5,9 @@
   (`=`), gives each of them a list of keys or a value (`a = 1 AND b IN (...)`, `= ANY(array)`, an
   OR of equalities, `(a, b) IN ((1, 2), ...)`), or bounds a btree's leading columns (equalities,
   then `<`, `<=`, `>`, `>=`, BETWEEN or a LIKE prefix on the next one) becomes an IndexScan; the
-  remaining conjuncts stay as its filter. The index holds no row with a NULL key column, so a
-  range on fewer than all its columns serves only when the others are NOT NULL. An index column
+  remaining conjuncts stay as its filter. The index holds no row with a NULL key column: a range
+  on fewer than all its columns also reads the rows with a NULL in the others (IndexScan.missing:
+  from the table's NULL masks, which cost nothing where a column has no NULL). An index column
   that holds an expression (engine/ddl/index_exprs.py) is matched by a structurally equal
   expression; a partial index only when the filter implies its predicate.
 - sql/index_order.py reads a btree in key order for ORDER BY ... LIMIT, with btree_bounds.
@@ -197,15 +198,14 @@ def use_indexes(plan: P.Plan, catalog: IndexCatalog, expressions: IndexExpressio
                 return _index_scan(plan, index, parts, [c], any_of=[rows[a] for a in index.index_columns],
                                    paired=True, estimated_rows=10)
     # a btree range: equalities on leading columns, then a range on the next one
-    nullable = nullable_columns(plan, catalog)  # (the index misses rows with a NULL in a column after the range)
-    ranges = [(b, index) for index in indexes if index.method == "btree"
-              for b in [btree_bounds(index, parts, comparisons, plan)]
-              if b is not None and b.width() and not nullable & set(index.index_columns[b.width():])]
+    nullable = nullable_columns(plan, catalog)
+    ranges = [(b, index, missing_columns(index, b.width(), nullable)) for index in indexes if index.method == "btree"
+              for b in [btree_bounds(index, parts, comparisons, plan)] if b is not None and b.width()]
     if not ranges:
         return plan
-    bounds, index = max(ranges, key=lambda r: (r[0].pinned, r[0].width(), -len(r[1].index_columns)))
+    bounds, index, missing = max(ranges, key=lambda r: (r[0].pinned, r[0].width(), not r[2], -len(r[1].index_columns)))
     return _index_scan(plan, index, parts, bounds.used, low=bounds.low, high=bounds.high,
-                       low_inclusive=bounds.low_inclusive, high_inclusive=bounds.high_inclusive,
+                       low_inclusive=bounds.low_inclusive, high_inclusive=bounds.high_inclusive, missing=missing,
                        estimated_rows=max(plan.estimated_rows / 4, 1))
 
 
@@ -237,6 +237,12 @@ def nullable_columns(scan: P.TableScan, catalog: IndexCatalog) -> set[int]:
     """Attnums of the scan's table that may hold NULL."""
     table = catalog.relation(scan.rel_oid)
     return {c.attnum for c in table.columns if not c.not_null} if table is not None else set(scan.attnums)
+
+
+def missing_columns(index: RelationDef, width: int, nullable: set[int]) -> tuple[int, ...]:
+    """The columns of `index` after its first `width` (which a scan's keys or bounds make non-NULL)
+    that may be NULL: rows with a NULL there are not in the index (IndexScan.missing)."""
+    return tuple(a for a in index.index_columns[width:] if a in nullable)
 
 
 def _listed_columns(index: RelationDef, parts: list[Expr], scan: P.TableScan,
@@ -398,8 +404,9 @@ def use_index_lookups(plan: P.Plan, catalog: IndexCatalog) -> P.Plan:
     """Give a join an IndexScan of one side's table by its equality keys, read with the other
     side's keys: of the right side, for a join where only right rows matching a left key matter
     (inner, left, semi, anti); else of the left side of an inner join (then the right side runs
-    first). The keys must be columns that lead an index (not partial) whose other columns are NOT
-    NULL (it holds no row with a NULL key); the scan's filter goes with it."""
+    first). The keys must be columns that lead an index (not partial); the rows with a NULL in its
+    other columns are read apart (IndexScan.missing: the join matches them); the scan's filter
+    goes with it."""
     for name, value in list(vars(plan).items()):
         if isinstance(value, P.Plan):
             setattr(plan, name, use_index_lookups(value, catalog))
@@ -432,9 +439,9 @@ def _lookup_scan(scan: P.Plan | None, pairs: list[tuple[Expr, Expr]],
     for index in catalog.indexes_of(scan.rel_oid):
         cols = index.index_columns
         width = next((i for i, a in enumerate(cols) if a not in other), len(cols))
-        if width and not index.predicate_column and index.method in ("btree", "hash") and \
-                (width == len(cols) or (index.method == "btree" and not nullable & set(cols[width:]))):
-            rank = (width == len(cols) and index.unique, width, -len(cols))
+        if width and not index.predicate_column and (width == len(cols) or index.method == "btree"):
+            rank = (width == len(cols) and index.unique, width, not missing_columns(index, width, nullable),
+                    -len(cols))
             if best is None or rank > best[0]:
                 best = (rank, index, width)
     if best is None:
@@ -442,4 +449,4 @@ def _lookup_scan(scan: P.Plan | None, pairs: list[tuple[Expr, Expr]],
     _, index, width = best
     return [other[a] for a in index.index_columns[:width]], P.IndexScan(
         scan.rel_oid, scan.table_name, index.oid, index.name, scan.attnums, scan.columns, filter=scan.filter,
-        via_view=scan.via_view, estimated_rows=scan.estimated_rows)
+        via_view=scan.via_view, missing=missing_columns(index, width, nullable), estimated_rows=scan.estimated_rows)

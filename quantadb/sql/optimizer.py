@@ -204,7 +204,8 @@ def _prune(plan: P.Plan, needed: set[int]) -> tuple[P.Plan, dict[int, int]]:
         ncols = len(plan.attnums)
         keep_set = {i for i in needed if i < ncols} | {i for i in _refs([plan.filter]) if i < ncols}
         if isinstance(plan, P.IndexScan):
-            keep_set |= {i for i in _refs(plan.keys or []) if i < ncols}
+            keep_set |= {i for i in _refs(plan.keys or []) | _refs([plan.index_cond] if plan.missing else [])
+                         if i < ncols}
         keep = sorted(keep_set)
         if len(keep) == ncols:
             return plan, _identity(len(plan.columns))
@@ -216,7 +217,8 @@ def _prune(plan: P.Plan, needed: set[int]) -> tuple[P.Plan, dict[int, int]]:
         plan.filter = _remap(plan.filter, mapping)
         if isinstance(plan, P.IndexScan):
             plan.keys = [_remap(k, mapping) for k in plan.keys] if plan.keys else plan.keys
-            plan.index_cond = None  # (read by use_index_order only, before pruning: its columns may go)
+            # (read by use_index_order before pruning; after it, only for the rows the index misses)
+            plan.index_cond = _remap(plan.index_cond, mapping) if plan.missing else None
         return plan, mapping
     if isinstance(plan, P.Project):
         child, mapping = _prune(plan.child, _refs(plan.exprs))

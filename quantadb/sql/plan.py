@@ -59,6 +59,9 @@ class TableScan(Plan):
     # privileges are checked elsewhere: on the view it is read through, or (a MERGE target whose
     # columns the statement does not read) on the MERGE's actions
     via_view: bool = False
+    # only the rows with a NULL in one of these columns, found from the table's NULL masks: those an
+    # index on them does not hold, read beside an ordered index scan (sql/index_order.py)
+    null_in: tuple[int, ...] = ()
 
     def label(self) -> str:
         return f"Seq Scan on {self.table_name}"
@@ -91,6 +94,9 @@ class IndexScan(Plan):
     lock_mode: str = ""
     via_view: bool = False
     index_cond: Expr | None = None  # the conjuncts of the scan's filter the keys or bounds stand for
+    # index columns that may be NULL in a row the scan wants: the index does not hold such rows, the
+    # table's NULL masks find them (checked against index_cond and the filter)
+    missing: tuple[int, ...] = ()
 
     def label(self) -> str:
         backward = " Backward" if self.ordered == "desc" else ""

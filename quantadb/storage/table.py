@@ -336,6 +336,23 @@ class Table:
         return [cols[a - 1].read_one(off) if a <= len(cols) and cols[a - 1] is not None
                 else null_column(self.types[a - 1], 1) for a in attnums]
 
+    def null_rows(self, attnums: tuple[int, ...]) -> np.ndarray:
+        """Row ids of the versions (dead ones too) with NULL in one of `attnums`: the rows an index
+        on them does not hold. A segment's column without NULLs has no validity mask: it costs nothing."""
+        found = []
+        for seg_no, seg in enumerate(list(self.segments)):
+            n = seg.n
+            mask = None
+            for a in attnums:
+                sc = seg.cols[a - 1] if a <= len(seg.cols) else None
+                if sc is None:  # (a column added since: NULL in every row)
+                    mask = np.ones(n, dtype=np.bool_)
+                elif sc.valid is not None:
+                    mask = ~sc.valid[:n] if mask is None else mask | ~sc.valid[:n]
+            if mask is not None:
+                found.append(np.flatnonzero(mask) + seg_no * self.capacity)
+        return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
     def row_values(self, rowid: int, attnums: list[int]) -> list:
         """fetch() of one row as Python values (None = NULL)."""
         seg = self.segments[rowid // self.capacity]

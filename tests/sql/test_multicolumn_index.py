@@ -68,12 +68,18 @@ def _check_through(sql, index: str, query: str, rows: list, ordered: bool = Fals
     """`query` gives `rows` on every server and reads `index` there (its idx_scan grows)."""
     before = _idx_scans(sql, index)
     sql.check(query, _text(rows), ordered=ordered)
+    _wait_grown(sql, index, before, query)
+
+
+def _wait_grown(sql, index: str, before: dict[str, int], what: str) -> None:
+    """Wait until every server's idx_scan of `index` is above `before` (PostgreSQL counts a
+    transaction's scans when it ends)."""
     deadline = time.monotonic() + 10
     while True:
         after = _idx_scans(sql, index)
         if all(after[k] > before[k] for k in after):
             return
-        assert time.monotonic() < deadline, f"{query}: idx_scan of {index} stayed at {after} (before: {before})"
+        assert time.monotonic() < deadline, f"{what}: idx_scan of {index} stayed at {after} (before: {before})"
         time.sleep(0.1)
 
 
@@ -170,3 +176,58 @@ def test_explain_analyze_shows_the_lookups_rows(sql, pairs):
         "EXPLAIN ANALYZE SELECT np.b FROM keys JOIN np ON np.a = keys.k").rows]
     scan = next(line for line in plan if "Index Scan using np_ab" in line)
     assert f"rows={sum(1 for a, _ in pairs.values() if a in (3, 4))} loops" in scan, plan
+
+
+def test_a_prefix_also_finds_the_rows_with_a_null_after_it(sql):
+    model = _table(sql)
+    rows = [(i, b) for i, (a, b, _) in model.items() if a == 91]
+    assert (991, None) in rows
+    _check_through(sql, "mc_ab", "SELECT id, b FROM mc WHERE a = 91", rows)
+    _check_through(sql, "mc_ab", "SELECT id, b FROM mc WHERE a = 91 AND c <> 'c991'", [r for r in rows if r[0] != 991])
+    sql.setup("""
+        CREATE TABLE lk1 (k int);
+        INSERT INTO lk1 VALUES (91), (92), (NULL), (91);
+        ANALYZE lk1
+    """)
+    joined = [(k, i) for k in (91, 92, 91) for i, (a, _, _) in model.items() if a == k]
+    _check_through(sql, "mc_ab", "SELECT lk1.k, mc.id FROM lk1 JOIN mc ON mc.a = lk1.k", joined)
+
+
+def test_uncommitted_writes_and_row_locks(sql):
+    model = _table(sql)
+    before = _idx_scans(sql, "mc_ab")
+    sql.setup("""
+        BEGIN;
+        INSERT INTO mc VALUES (-5, -1, NULL, 'new'), (-6, -1, 4, 'new'), (-7, NULL, -9, 'new');
+        DELETE FROM mc WHERE id = 1;
+        UPDATE mc SET b = NULL WHERE id = 2
+    """)
+    model.update({-5: [-1, None, "new"], -6: [-1, 4, "new"], -7: [None, -9, "new"]})
+    model[2][1] = None
+    del model[1]
+    asc = _sorted(model)
+    sql.check("SELECT id, a, b FROM mc ORDER BY a, b LIMIT 4", _text(asc[:4]), ordered=True)
+    sql.check("SELECT id, a, b FROM mc ORDER BY a DESC, b DESC LIMIT 3", _text(_sorted(model, descending=True)[:3]),
+              ordered=True)
+    sql.check("SELECT id, b FROM mc WHERE a = 2", _text((i, b) for i, (a, b, _) in model.items() if a == 2))
+    sql.check("SELECT id FROM mc WHERE a = -1 FOR UPDATE", [("-5",), ("-6",)])
+    sql.check("SELECT id FROM mc ORDER BY a, b LIMIT 2 FOR UPDATE", _text([r[:1] for r in asc[:2]]), ordered=True)
+    sql.setup("ROLLBACK")
+    _wait_grown(sql, "mc_ab", before, "the transaction's reads")
+    sql.check("SELECT id, a, b FROM mc ORDER BY a, b LIMIT 2", _text(_sorted(_model())[:2]), ordered=True)
+
+
+def test_an_index_on_a_column_added_later(sql):
+    sql.setup("""
+        CREATE TABLE late (id int PRIMARY KEY, a int NOT NULL);
+        INSERT INTO late SELECT i, i % 50 FROM generate_series(1, 5000) i;
+        ALTER TABLE late ADD COLUMN b int;
+        CREATE INDEX late_ab ON late (a, b);
+        UPDATE late SET b = id WHERE id % 1000 = 7;
+        ANALYZE late
+    """)
+    _check_through(sql, "late_ab", "SELECT b FROM late WHERE a = 7 ORDER BY b LIMIT 7",
+                   [(7,), (1007,), (2007,), (3007,), (4007,), (None,), (None,)], ordered=True)
+    _check_through(sql, "late_ab", "SELECT b FROM late WHERE a = 7 ORDER BY b DESC LIMIT 2", [(None,), (None,)],
+                   ordered=True)
+    sql.check("SELECT count(*) FROM late WHERE a = 7", [("100",)])
