@@ -188,14 +188,19 @@ def use_indexes(plan: P.Plan, catalog: IndexCatalog, expressions: IndexExpressio
             return _index_scan(plan, index, parts, used, keys=[equal[a][0] for a in cols],
                                estimated_rows=1 if index.unique else 10)
     # keys from lists or arrays (and equalities) on every column of an index
-    for index in sorted(indexes, key=lambda i: not i.unique):
-        found = _listed_columns(index, parts, plan, equal)
+    listed: dict[int, tuple[Expr, Expr]] = {}  # attnum -> (array of keys, conjunct)
+    for c in parts:
+        found = _listed_keys(c, plan)
+        if found is not None:
+            listed.setdefault(found[0], (found[1], c))
+    rows = [(r, c) for c in parts for r in [_row_keys(c, plan)] if r is not None]
+    for index in sorted(indexes, key=lambda i: not i.unique) if listed or rows else ():
+        found = _listed_columns(index, listed, equal)
         if found is not None:
             return _index_scan(plan, index, parts, found[1], any_of=found[0], estimated_rows=10)
-        for c in parts:  # `(a, b) IN ((1, 2), (3, 4))`: the index's columns' keys in step
-            rows = _row_keys(c, plan)
-            if rows is not None and rows.keys() == set(index.index_columns):
-                return _index_scan(plan, index, parts, [c], any_of=[rows[a] for a in index.index_columns],
+        for r, c in rows:  # `(a, b) IN ((1, 2), (3, 4))`: the index's columns' keys in step
+            if r.keys() == set(index.index_columns):
+                return _index_scan(plan, index, parts, [c], any_of=[r[a] for a in index.index_columns],
                                    paired=True, estimated_rows=10)
     # a btree range: equalities on leading columns, then a range on the next one
     nullable = nullable_columns(plan, catalog)
@@ -245,16 +250,11 @@ def missing_columns(index: RelationDef, width: int, nullable: set[int]) -> tuple
     return tuple(a for a in index.index_columns[width:] if a in nullable)
 
 
-def _listed_columns(index: RelationDef, parts: list[Expr], scan: P.TableScan,
+def _listed_columns(index: RelationDef, listed: dict[int, tuple[Expr, Expr]],
                     equal: dict[int, tuple[Expr, Expr]]) -> tuple[list[Expr], list[Expr]] | None:
     """(an array of keys per index column, the conjuncts they come from) when each column of `index`
-    is given a list of keys or a value and one at least a list; None otherwise."""
-    listed = {}
-    for c in parts:
-        found = _listed_keys(c, scan)
-        if found is not None and found[0] in index.index_columns:
-            listed.setdefault(found[0], (found[1], c))
-    if not listed or not all(a in listed or a in equal for a in index.index_columns):
+    is given a list of keys (`listed`) or a value (`equal`: an index expression's); None otherwise."""
+    if not all(a in listed or a in equal for a in index.index_columns):
         return None
     arrays, used = [], []
     for a in index.index_columns:
