@@ -8,6 +8,7 @@ operations) gather their input first and work on whole columns at numpy speed.
 
 from __future__ import annotations
 
+from itertools import product
 from typing import Iterator
 
 import numpy as np
@@ -22,7 +23,7 @@ from quantadb.exec.functions import SETFNS
 from quantadb.exec.functions.rows import record_column
 from quantadb.exec.join import run_join
 from quantadb.exec.keys import factorize_rows, first_occurrence, sort_indices
-from quantadb.exec.merge_append import listed_keys, run_merge_append
+from quantadb.exec.presorted import run_incremental_sort, run_merge_append
 from quantadb.sql import plan as P
 from quantadb.sql.expr import Call, conjoin, conjuncts
 from quantadb.types.codecs import values_to_column
@@ -87,7 +88,7 @@ def _index_scan(plan: P.IndexScan, ctx: EvalContext) -> Iterator[Batch]:
     def values(exprs: list | None) -> list | None:
         return [column_values(evaluate(e, one, ctx))[0] for e in exprs] if exprs is not None else None
     any_of = values(plan.any_of)
-    listed = listed_keys(any_of, plan.paired) if any_of is not None else None
+    listed = _listed_keys(any_of, plan.paired) if any_of is not None else None
     for scan in ctx.services.index_scan(plan, values(plan.keys), values(plan.low), values(plan.high), listed):
         ctx.check_cancel()
         yield _index_rows(plan, scan, plan.filter, ctx)
@@ -108,6 +109,26 @@ def _index_rows(plan: P.IndexScan, scan, test, ctx: EvalContext) -> Batch:
     if plan.lock_mode and batch.length:
         batch = _locked(plan, batch, rowids, ctx)
     return batch
+
+
+def _listed_keys(arrays: list[list | None], paired: bool) -> list:
+    """The keys an IndexScan's arrays of keys (one per leading index column) stand for: every
+    combination of their elements, or the elements in step (`paired`); a scalar for one column,
+    else a tuple. A key with a NULL is left out: it matches nothing, as a NULL array does."""
+    columns = [list(_elements(a)) if a is not None else [] for a in arrays]
+    if len(columns) == 1:
+        return [k for k in columns[0] if k is not None]
+    keys = zip(*columns) if paired else product(*columns)
+    return [k for k in keys if None not in k]
+
+
+def _elements(array: list) -> Iterator:
+    """The elements of an array value, a multidimensional one's included (= ANY reads them all)."""
+    for v in array:
+        if type(v) is list:
+            yield from _elements(v)
+        else:
+            yield v
 
 
 def _virtual_scan(plan: P.VirtualScan, ctx: EvalContext) -> Iterator[Batch]:
@@ -389,10 +410,14 @@ def _merge_append(plan: P.MergeAppend, ctx: EvalContext) -> Iterator[Batch]:
     yield from run_merge_append(plan, ctx, run, run_all)
 
 
+def _incremental_sort(plan: P.IncrementalSort, ctx: EvalContext) -> Iterator[Batch]:
+    yield from run_incremental_sort(plan, ctx, run)
+
+
 _RUNNERS = {
     P.Result: _result, P.TableScan: _table_scan, P.IndexScan: _index_scan, P.VirtualScan: _virtual_scan,
     P.Values: _values, P.Materialized: _materialized, P.FunctionScan: _function_scan, P.ProjectSet: _project_set, P.Filter: _filter,
     P.Project: _project, P.Sort: _sort, P.Limit: _limit, P.Distinct: _distinct, P.SetOp: _set_op,
     P.CteScan: _cte_scan, P.ModifyingCtes: _modifying_ctes, P.Window: _window, P.Aggregate: _aggregate, P.Join: _join,
-    P.MergeAppend: _merge_append,
+    P.MergeAppend: _merge_append, P.IncrementalSort: _incremental_sort,
 }

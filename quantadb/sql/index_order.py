@@ -31,8 +31,9 @@ def use_index_order(plan: P.Plan, catalog: IndexCatalog, expressions: IndexExpre
 
 
 def _ordered_source(sort: P.Sort, catalog: IndexCatalog, expressions: IndexExpressions | None) -> P.Plan | None:
-    """The Sort's input read in its keys' order through a btree index, or None. The keys must be
-    columns passed up through Projects as is."""
+    """The Sort's input read in its keys' order through a btree index (under an Incremental Sort
+    when the index orders only the leading keys), or None. The keys must be columns passed up
+    through Projects as is."""
     if not all(isinstance(k, ColumnRef) for k, _, _ in sort.keys):
         return None
     chain, node, positions = [], sort.child, [k.index for k, _, _ in sort.keys]
@@ -46,12 +47,15 @@ def _ordered_source(sort: P.Sort, catalog: IndexCatalog, expressions: IndexExpre
     if scan is None:
         return None
     keys = [(ColumnRef(p, scan.columns[p].type), d, nf) for p, (_, d, nf) in zip(positions, sort.keys)]
-    source = _index_order(scan, keys, catalog, expressions)
-    if source is None:
+    found = _index_order(scan, keys, catalog, expressions)
+    if found is None:
         return None
+    source, presorted = found
     if chain:
         chain[-1].child = source
-        return sort.child
+        source = sort.child
+    if presorted < len(sort.keys):
+        return P.IncrementalSort(source, sort.keys, presorted, sort.columns, estimated_rows=sort.estimated_rows)
     return source
 
 
@@ -68,7 +72,9 @@ def _table_scan(node: P.Plan) -> P.TableScan | None:
 
 
 def _index_order(scan: P.TableScan, keys: list[tuple[ColumnRef, bool, bool]], catalog: IndexCatalog,
-                 expressions: IndexExpressions | None) -> P.Plan | None:
+                 expressions: IndexExpressions | None) -> tuple[P.Plan, int] | None:
+    """The scan through a btree index in the order of the leading sort `keys` (on the scan's
+    columns), and how many keys that order covers."""
     parts = conjuncts(scan.filter) if scan.filter is not None else []
     comparisons = comparisons_of(scan, parts, expressions)
     nullable = nullable_columns(scan, catalog)
@@ -77,7 +83,7 @@ def _index_order(scan: P.TableScan, keys: list[tuple[ColumnRef, bool, bool]], ca
         if index.method != "btree":
             continue
         bounds = btree_bounds(index, parts, comparisons, scan)
-        direction = bounds and _direction(index, bounds.pinned, attnums, keys, nullable)
+        direction, presorted = _direction(index, bounds.pinned, attnums, keys, nullable) if bounds else ("", 0)
         if not direction:
             continue
         indexed = P.IndexScan(scan.rel_oid, scan.table_name, index.oid, index.name, scan.attnums, scan.columns,
@@ -88,31 +94,38 @@ def _index_order(scan: P.TableScan, keys: list[tuple[ColumnRef, bool, bool]], ca
                               estimated_rows=scan.estimated_rows)
         missing = list(missing_columns(index, bounds.width(), nullable))
         if not missing:
-            return indexed
+            return indexed, presorted
         leading = next(a for a in attnums if a not in index.index_columns[:bounds.pinned])
-        return _with_null_rows(scan, indexed, keys, missing, keys[attnums.index(leading)][2] if missing == [leading]
-                               else None)
+        block_first = keys[attnums.index(leading)][2] if missing == [leading] else None
+        return _with_null_rows(scan, indexed, keys[:presorted], missing, block_first), presorted
     return None
 
 
-def _direction(index: RelationDef, pinned: int, attnums: list[int], keys: list, nullable: set[int]) -> str:
-    """"asc" or "desc" when the index, its first `pinned` columns equal to values, gives the order
-    of the sort `keys` (on `attnums`): the keys left once pinned columns are dropped are its next
-    columns, all one direction, NULLs where the index would put them (last ascending, first
-    descending; one key may have them either side); more keys only when a unique index of NOT
-    NULL columns leaves no ties to break. "" otherwise."""
+def _direction(index: RelationDef, pinned: int, attnums: list[int], keys: list,
+               nullable: set[int]) -> tuple[str, int]:
+    """("asc" or "desc", how many leading sort `keys` (on `attnums`) it orders) when the index, its
+    first `pinned` columns equal to values, orders at least the first key that is not pinned: the
+    keys in its column order (pinned ones anywhere), one direction, NULLs where the index puts
+    them (last ascending, first descending; a lone key may have them either side). After its last
+    column, a unique index of NOT NULL columns leaves no ties for the other keys. ("", 0) otherwise."""
     cols = index.index_columns
-    wanted = [(a, d, nf) for a, (_, d, nf) in zip(attnums, keys) if a not in cols[:pinned]]
     following = cols[pinned:]
-    matched = wanted[:len(following)]
-    if not wanted or [a for a, _, _ in matched] != list(following[:len(matched)]):
-        return ""
-    if len(wanted) > len(following) and not (index.unique and not nullable & set(cols)):
-        return ""
-    descending = matched[0][1]
-    if any(d != descending or (len(matched) > 1 and a in nullable and nf != d) for a, d, nf in matched):
-        return ""
-    return "desc" if descending else "asc"
+    direction, matched, covered = None, 0, 0
+    for i, (a, (_, d, nf)) in enumerate(zip(attnums, keys)):
+        if a in cols[:pinned]:
+            covered = i + 1
+            continue
+        if matched == len(following):
+            if index.unique and not nullable & set(cols):
+                covered = len(keys)
+            break
+        if a != following[matched] or (direction is not None and d != direction) or \
+                (a in nullable and nf != d and len(keys) > 1):
+            break
+        direction, matched, covered = d, matched + 1, i + 1
+    if direction is None:
+        return "", 0
+    return ("desc" if direction else "asc"), covered
 
 
 def _with_null_rows(scan: P.TableScan, indexed: P.IndexScan, keys: list, missing: list[int],

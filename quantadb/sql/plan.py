@@ -282,6 +282,23 @@ class Sort(Plan):
 
 
 @dataclass(eq=False)
+class IncrementalSort(Plan):
+    """A Sort whose input comes ordered by its first `presorted` keys (an ordered index scan): it
+    sorts one group of equal leading keys at a time, so a Limit above stops it early."""
+
+    child: Plan
+    keys: list[tuple[Expr, bool, bool]]  # (expr, descending, nulls_first)
+    presorted: int
+    columns: list[PlanColumn]
+
+    def children(self) -> list[Plan]:
+        return [self.child]
+
+    def label(self) -> str:
+        return "Incremental Sort"
+
+
+@dataclass(eq=False)
 class Limit(Plan):
     child: Plan
     limit: Expr | None

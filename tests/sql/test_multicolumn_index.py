@@ -96,8 +96,24 @@ def test_order_by_both_columns_reads_the_index(sql):
                    asc[9000:9300], ordered=True)
     _check_through(sql, "mc_ab", "SELECT a, b FROM mc WHERE a > 290 ORDER BY a, b LIMIT 500",
                    [r[1:] for r in asc if r[1] is not None and r[1] > 290][:500], ordered=True)
-    # a Sort on more keys than the index has stays a Sort
-    sql.check("SELECT id FROM mc ORDER BY a, b, id LIMIT 3", _text([r[:1] for r in asc[:3]]), ordered=True)
+
+
+def test_the_index_orders_the_leading_keys_of_an_incremental_sort(sql):
+    model = _table(sql)
+    asc = _sorted(model)
+    _check_through(sql, "mc_ab", "SELECT id FROM mc ORDER BY a, b, id DESC LIMIT 3", [r[:1] for r in asc[:3]],
+                   ordered=True)
+
+    def key(item):  # a ascending (NULLs last), then b descending (NULLs first)
+        i, a, b = item
+        return (a is None, a or 0, b is not None, -(b or 0))
+    mixed = sorted(asc, key=key)
+    _check_through(sql, "mc_ab", "SELECT id, a, b FROM mc ORDER BY a, b DESC LIMIT 120", mixed[:120], ordered=True)
+    # (so far into the order PostgreSQL sorts the table)
+    sql.check("SELECT a, b FROM mc ORDER BY a, b DESC LIMIT 40 OFFSET 28150", _text(r[1:] for r in mixed[28150:28190]),
+              ordered=True)
+    rows = sorted(((i, c) for i, (a, b, c) in model.items() if a == 91), key=lambda r: r[1])
+    _check_through(sql, "mc_ab", "SELECT id, c FROM mc WHERE a = 91 ORDER BY a, c LIMIT 5", rows[:5], ordered=True)
 
 
 def test_equality_then_order_on_the_next_column(sql):
