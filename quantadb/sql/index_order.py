@@ -33,21 +33,21 @@ def use_index_order(plan: P.Plan, catalog: IndexCatalog, expressions: IndexExpre
 def _ordered_source(sort: P.Sort, catalog: IndexCatalog, expressions: IndexExpressions | None) -> P.Plan | None:
     """The Sort's input read in its keys' order through a btree index (under an Incremental Sort
     when the index orders only the leading keys), or None. The keys must be columns passed up
-    through Projects as is."""
-    if not all(isinstance(k, ColumnRef) for k, _, _ in sort.keys):
-        return None
-    chain, node, positions = [], sort.child, [k.index for k, _, _ in sort.keys]
+    through Projects as is (those after the first that is not may follow an Incremental Sort)."""
+    chain, node = [], sort.child
     while isinstance(node, P.Project):
-        exprs = [node.exprs[p] for p in positions]
-        if not all(isinstance(e, ColumnRef) for e in exprs):
-            return None
         chain.append(node)
-        node, positions = node.child, [e.index for e in exprs]
+        node = node.child
     scan = _table_scan(node)
     if scan is None:
         return None
-    keys = [(ColumnRef(p, scan.columns[p].type), d, nf) for p, (_, d, nf) in zip(positions, sort.keys)]
-    found = _index_order(scan, keys, catalog, expressions)
+    keys = []
+    for key, d, nf in sort.keys:
+        position = _scan_column(key, chain)
+        if position is None:
+            break
+        keys.append((ColumnRef(position, scan.columns[position].type), d, nf))
+    found = _index_order(scan, keys, len(sort.keys), catalog, expressions) if keys else None
     if found is None:
         return None
     source, presorted = found
@@ -57,6 +57,19 @@ def _ordered_source(sort: P.Sort, catalog: IndexCatalog, expressions: IndexExpre
     if presorted < len(sort.keys):
         return P.IncrementalSort(source, sort.keys, presorted, sort.columns, estimated_rows=sort.estimated_rows)
     return source
+
+
+def _scan_column(key, chain: list[P.Project]) -> int | None:
+    """The position in the scan under the Projects `chain` of the column `key` passes up as is."""
+    if not isinstance(key, ColumnRef):
+        return None
+    position = key.index
+    for project in chain:
+        e = project.exprs[position]
+        if not isinstance(e, ColumnRef):
+            return None
+        position = e.index
+    return position
 
 
 def _table_scan(node: P.Plan) -> P.TableScan | None:
@@ -71,10 +84,10 @@ def _table_scan(node: P.Plan) -> P.TableScan | None:
                        lock_mode=node.lock_mode, via_view=node.via_view, estimated_rows=node.estimated_rows)
 
 
-def _index_order(scan: P.TableScan, keys: list[tuple[ColumnRef, bool, bool]], catalog: IndexCatalog,
+def _index_order(scan: P.TableScan, keys: list[tuple[ColumnRef, bool, bool]], total: int, catalog: IndexCatalog,
                  expressions: IndexExpressions | None) -> tuple[P.Plan, int] | None:
     """The scan through a btree index in the order of the leading sort `keys` (on the scan's
-    columns), and how many keys that order covers."""
+    columns; of `total`), and how many keys that order covers."""
     parts = conjuncts(scan.filter) if scan.filter is not None else []
     comparisons = comparisons_of(scan, parts, expressions)
     nullable = nullable_columns(scan, catalog)
@@ -83,7 +96,7 @@ def _index_order(scan: P.TableScan, keys: list[tuple[ColumnRef, bool, bool]], ca
         if index.method != "btree":
             continue
         bounds = btree_bounds(index, parts, comparisons, scan)
-        direction, presorted = _direction(index, bounds.pinned, attnums, keys, nullable) if bounds else ("", 0)
+        direction, presorted = _direction(index, bounds.pinned, attnums, keys, total, nullable) if bounds else ("", 0)
         if not direction:
             continue
         indexed = P.IndexScan(scan.rel_oid, scan.table_name, index.oid, index.name, scan.attnums, scan.columns,
@@ -101,7 +114,7 @@ def _index_order(scan: P.TableScan, keys: list[tuple[ColumnRef, bool, bool]], ca
     return None
 
 
-def _direction(index: RelationDef, pinned: int, attnums: list[int], keys: list,
+def _direction(index: RelationDef, pinned: int, attnums: list[int], keys: list, total: int,
                nullable: set[int]) -> tuple[str, int]:
     """("asc" or "desc", how many leading sort `keys` (on `attnums`) it orders) when the index, its
     first `pinned` columns equal to values, orders at least the first key that is not pinned: the
@@ -115,16 +128,14 @@ def _direction(index: RelationDef, pinned: int, attnums: list[int], keys: list,
         if a in cols[:pinned]:
             covered = i + 1
             continue
-        if matched == len(following):
-            if index.unique and not nullable & set(cols):
-                covered = len(keys)
-            break
-        if a != following[matched] or (direction is not None and d != direction) or \
-                (a in nullable and nf != d and len(keys) > 1):
+        if matched == len(following) or a != following[matched] or (direction is not None and d != direction) \
+                or (a in nullable and nf != d and total > 1):
             break
         direction, matched, covered = d, matched + 1, i + 1
     if direction is None:
         return "", 0
+    if matched == len(following) and index.unique and not nullable & set(cols):
+        covered = total
     return ("desc" if direction else "asc"), covered
 
 
