@@ -65,15 +65,19 @@ class ExecServices:
         index = self.store.index(plan.index_oid)
         table = self.store.table(plan.rel_oid)
         scans = 1
-        if any_of is not None:  # each row once (np.unique)
+        if any_of is not None:  # each row once; an ordered scan reads the keys in order
             found: list[int] = []
-            for k in any_of:
+            for k in sorted(any_of) if plan.ordered else any_of:
                 if len(index.attnums) > 1:  # a key of fewer columns than the index: the rows starting with it
                     k = k if type(k) is tuple else (k,)
                     found.extend(index.range(k, k) if len(k) < len(index.attnums) else index.lookup_key(k))
                 else:
                     found.extend(index.lookup_key(k))
-            rowids = np.unique(np.array(found, dtype=np.int64))
+            rowids = np.array(found, dtype=np.int64)
+            if plan.ordered:  # (a key listed twice: its rows once, where they first come)
+                rowids = rowids[np.sort(np.unique(rowids, return_index=True)[1])]
+            else:
+                rowids = np.unique(rowids)
             scans = len(any_of)  # PostgreSQL 15 counts a scan per key
         elif keys is not None:
             if any(k is None for k in keys):

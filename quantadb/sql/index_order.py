@@ -14,9 +14,13 @@ from __future__ import annotations
 
 from quantadb.sql import plan as P
 from quantadb.sql.expr import ColumnRef, conjoin, conjuncts
-from quantadb.sql.index_paths import (IndexCatalog, IndexExpressions, btree_bounds, comparisons_of, missing_columns,
-                                      nullable_columns, usable_indexes)
+from quantadb.sql.index_paths import (IndexCatalog, IndexExpressions, btree_bounds, comparisons_of, key_array,
+                                      listed_columns, missing_columns, nullable_columns, usable_indexes)
 from quantadb.storage.catalog import RelationDef
+from quantadb.types import registry as R
+
+# the types whose keys sort in Python as the index orders them (a list of keys is read in order)
+_LISTED_IN_ORDER = (R.INT2, R.INT4, R.INT8, R.TEXT, R.VARCHAR, R.DATE, R.TIMESTAMP, R.TIMESTAMPTZ)
 
 
 def use_index_order(plan: P.Plan, catalog: IndexCatalog, expressions: IndexExpressions | None = None) -> P.Plan:
@@ -91,6 +95,7 @@ def _index_order(scan: P.TableScan, keys: list[tuple[ColumnRef, bool, bool]], to
     parts = conjuncts(scan.filter) if scan.filter is not None else []
     comparisons = comparisons_of(scan, parts, expressions)
     nullable = nullable_columns(scan, catalog)
+    listed = listed_columns(parts, scan)
     attnums = [scan.attnums[k.index] for k, _, _ in keys]
     for index in usable_indexes(scan, parts, catalog, expressions):
         if index.method != "btree":
@@ -99,13 +104,19 @@ def _index_order(scan: P.TableScan, keys: list[tuple[ColumnRef, bool, bool]], to
         direction, presorted = _direction(index, bounds.pinned, attnums, keys, total, nullable) if bounds else ("", 0)
         if not direction:
             continue
+        used, width, how = bounds.used, bounds.width(), {
+            "low": bounds.low, "high": bounds.high, "low_inclusive": bounds.low_inclusive,
+            "high_inclusive": bounds.high_inclusive}
+        keyed = listed.get(index.index_columns[bounds.pinned]) if width == bounds.pinned else None
+        if keyed is not None and R.BY_OID.get(keyed[0].type.pg.elem_oid) in _LISTED_IN_ORDER:
+            # `a IN (...) ORDER BY a, b`: each key's rows in turn, the keys in order
+            used, width = [*used, keyed[1]], width + 1
+            how = {"any_of": [*map(key_array, bounds.low or []), keyed[0]]}
         indexed = P.IndexScan(scan.rel_oid, scan.table_name, index.oid, index.name, scan.attnums, scan.columns,
-                              low=bounds.low, high=bounds.high, low_inclusive=bounds.low_inclusive,
-                              high_inclusive=bounds.high_inclusive, ordered=direction,
-                              filter=conjoin([c for c in parts if all(c is not u for u in bounds.used)]),
-                              index_cond=conjoin(bounds.used), lock_mode=scan.lock_mode, via_view=scan.via_view,
-                              estimated_rows=scan.estimated_rows)
-        missing = list(missing_columns(index, bounds.width(), nullable))
+                              ordered=direction, filter=conjoin([c for c in parts if all(c is not u for u in used)]),
+                              index_cond=conjoin(used), lock_mode=scan.lock_mode, via_view=scan.via_view,
+                              estimated_rows=scan.estimated_rows, **how)
+        missing = list(missing_columns(index, width, nullable))
         if not missing:
             return indexed, presorted
         leading = next(a for a in attnums if a not in index.index_columns[:bounds.pinned])

@@ -188,11 +188,7 @@ def use_indexes(plan: P.Plan, catalog: IndexCatalog, expressions: IndexExpressio
             return _index_scan(plan, index, parts, used, keys=[equal[a][0] for a in cols],
                                estimated_rows=1 if index.unique else 10)
     # keys from lists or arrays (and equalities) on every column of an index
-    listed: dict[int, tuple[Expr, Expr]] = {}  # attnum -> (array of keys, conjunct)
-    for c in parts:
-        found = _listed_keys(c, plan)
-        if found is not None:
-            listed.setdefault(found[0], (found[1], c))
+    listed = listed_columns(parts, plan)
     rows = [(r, c) for c in parts for r in [_row_keys(c, plan)] if r is not None]
     for index in sorted(indexes, key=lambda i: not i.unique) if listed or rows else ():
         found = _listed_columns(index, listed, equal)
@@ -250,6 +246,22 @@ def missing_columns(index: RelationDef, width: int, nullable: set[int]) -> tuple
     return tuple(a for a in index.index_columns[width:] if a in nullable)
 
 
+def listed_columns(parts: list[Expr], scan: P.TableScan) -> dict[int, tuple[Expr, Expr]]:
+    """attnum -> (array of keys, the conjunct) for each column a conjunct gives a list of keys
+    (see _listed_keys), the first such conjunct."""
+    listed: dict[int, tuple[Expr, Expr]] = {}
+    for c in parts:
+        found = _listed_keys(c, scan)
+        if found is not None:
+            listed.setdefault(found[0], (found[1], c))
+    return listed
+
+
+def key_array(value: Expr) -> ArrayExpr:
+    """One key as an array of keys (IndexScan.any_of)."""
+    return ArrayExpr([value], SqlType(R.array_of(value.type.pg)))
+
+
 def _listed_columns(index: RelationDef, listed: dict[int, tuple[Expr, Expr]],
                     equal: dict[int, tuple[Expr, Expr]]) -> tuple[list[Expr], list[Expr]] | None:
     """(an array of keys per index column, the conjuncts they come from) when each column of `index`
@@ -263,7 +275,7 @@ def _listed_columns(index: RelationDef, listed: dict[int, tuple[Expr, Expr]],
             used.append(listed[a][1])
         else:
             value, c = equal[a]
-            arrays.append(ArrayExpr([value], SqlType(R.array_of(value.type.pg))))
+            arrays.append(key_array(value))
             used.append(c)
     return arrays, used
 

@@ -98,6 +98,15 @@ def test_order_by_both_columns_reads_the_index(sql):
                    [r[1:] for r in asc if r[1] is not None and r[1] > 290][:500], ordered=True)
 
 
+def test_a_list_of_keys_read_in_order(sql):
+    model = _table(sql)
+    rows = [r for r in _sorted(model) if r[1] in (1, 2, 91)]  # (91 has a NULL b: last of its key)
+    _check_through(sql, "mc_ab", "SELECT id, a, b FROM mc WHERE a IN (91, 2, 1, 2, NULL) ORDER BY a, b LIMIT 250",
+                   rows[:250], ordered=True)
+    _check_through(sql, "mc_ab", "SELECT id, a, b FROM mc WHERE a = ANY(ARRAY[91, 1]) ORDER BY a, b, id LIMIT 110",
+                   [r for r in rows if r[1] != 2][:110], ordered=True)
+
+
 def test_the_index_orders_the_leading_keys_of_an_incremental_sort(sql):
     model = _table(sql)
     asc = _sorted(model)
