@@ -43,7 +43,7 @@ class Database:
         from quantadb.engine import system  # noqa: F401  (registers session functions and generated tables)
         from quantadb.engine import pg_catalog  # noqa: F401  (registers pg_catalog and information_schema)
         self.gate = StatementGate()
-        self.maintenance = Maintenance(store, self.gate, naptime_s=autovacuum_naptime_s)
+        self.maintenance = Maintenance(store, self.gate, self.pgstat, naptime_s=autovacuum_naptime_s)
         self.maintenance.start()
 
     @classmethod

@@ -7,6 +7,14 @@ vacuum waits for a moment with no statement running and never holds one up for l
 copying is done before (`Store.prepare_vacuum`), while statements run.
 Tables with row locks held (SELECT ... FOR UPDATE, keyed by row id) are left for later.
 
+Relation locks as PostgreSQL's: a VACUUM statement's session holds ShareUpdateExclusive on the
+table it asked for (engine/utility.py). Autovacuum takes it itself, in a storage transaction of
+its own per table (shown in pg_locks and pg_stat_activity as PostgreSQL's autovacuum worker),
+without waiting: a table locked in a conflicting mode (a transaction that altered or LOCKed it
+and is still open, a VACUUM) is skipped until a later round (VACOPT_SKIP_LOCKED). Holding it, it
+gives up as soon as a conflicting request queues behind it ("canceling autovacuum task"), as
+PostgreSQL cancels an autovacuum that blocks another's lock, rather than make a user wait.
+
 Checkpoints after a volume of WAL are storage's own (its checkpointer); this thread adds
 one every `checkpoint_timeout_s` so an idle node's recovery stays short.
 """
@@ -14,15 +22,24 @@ one every `checkpoint_timeout_s` so an idle node's recovery stays short.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from quantadb.engine.pgstat import CumulativeStats
+from quantadb.storage.locks import SHARE_UPDATE_EXCLUSIVE
 from quantadb.storage.store import Store
+from quantadb.storage.txn import Txn
 
 log = logging.getLogger("quantadb.engine")
+
+GIVE_UP_POLL_S = 0.05
+# PostgreSQL's autovacuum_vacuum_threshold and autovacuum_vacuum_scale_factor
+AUTOVACUUM_THRESHOLD = 1000
+AUTOVACUUM_SCALE_FACTOR = 0.2
 
 
 class StatementGate:
@@ -72,13 +89,14 @@ class StatementGate:
             self.__enter__()
 
     @contextmanager
-    def exclusive(self, timeout_s: float) -> Iterator[bool]:
-        """Yields True once no statement runs (False if that did not happen within timeout_s)."""
+    def exclusive(self, timeout_s: float, give_up: Callable[[], bool] = lambda: False) -> Iterator[bool]:
+        """Yields True once no statement runs (False if that did not happen within timeout_s, or
+        give_up() said so: it is asked every GIVE_UP_POLL_S of the wait)."""
         deadline = time.monotonic() + timeout_s
         with self._cond:
             self._exclusive_waiting = True
-            while self._active and time.monotonic() < deadline:
-                self._cond.wait(max(deadline - time.monotonic(), 0.001))
+            while self._active and time.monotonic() < deadline and not give_up():
+                self._cond.wait(min(max(deadline - time.monotonic(), 0.001), GIVE_UP_POLL_S))
             self._exclusive_waiting = False
             acquired = not self._active
             if acquired:
@@ -93,26 +111,28 @@ class StatementGate:
 
 
 @dataclass
-class VacuumStats:
-    """What pg_stat_user_tables shows of one table's vacuums (time.time() seconds; 0: never)."""
+class WorkerActivity:
+    """What autovacuum works on now (pg_stat_activity's autovacuum worker row)."""
 
-    last_vacuum: float = 0.0
-    vacuum_count: int = 0
-    last_autovacuum: float = 0.0
-    autovacuum_count: int = 0
+    database: int
+    query: str
+    started: float  # time.time()
 
 
 class Maintenance:
-    def __init__(self, store: Store, gate: StatementGate, *, naptime_s: float = 5.0,
+    def __init__(self, store: Store, gate: StatementGate, pgstat: CumulativeStats, *, naptime_s: float = 5.0,
                  checkpoint_timeout_s: float = 300.0) -> None:
         self.store = store
         self.gate = gate
+        self.pgstat = pgstat
         self.naptime_s = naptime_s
         self.checkpoint_timeout_s = checkpoint_timeout_s
         self.requested: set[int | None] = set()  # tables a VACUUM statement asked for (None: all)
+        self._left: set[int] = set()  # tables VACUUM statements asked for, left for a later round
         self._waiting: list[threading.Event] = []  # VACUUM statements waiting for the next round
         self._lock = threading.Lock()  # guards requested and _waiting against the sessions
-        self.stats: dict[int, VacuumStats] = {}  # by table oid, since the node started
+        self.pid = os.getpid()  # the autovacuum worker's, in pg_locks and pg_stat_activity
+        self.activity: WorkerActivity | None = None
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._last_checkpoint_at = time.monotonic()
@@ -134,7 +154,8 @@ class Maintenance:
 
     def request_vacuum(self, rel_oids: list[int] | None) -> threading.Event:
         """Vacuum these tables (None: all) in the next round; the event is set when it is over.
-        A table with row locks held, or busy for a second, is left for a later round."""
+        A table with row locks held, or busy for a second, is left for a later round, which then
+        takes the table's lock itself (the statement has let go of its own)."""
         done = threading.Event()
         with self._lock:
             self.requested.update(rel_oids if rel_oids else [None])
@@ -168,34 +189,69 @@ class Maintenance:
     def _vacuum(self, requested: set[int | None]) -> list[int]:
         if None in requested:
             requested = set(self.store.vacuum_candidates(min_dead=0, fraction=0.0))
-        targets = sorted(requested | set(self.store.vacuum_candidates()))
+        with self._lock:
+            left, self._left = self._left, set()
+        # autovacuum's: what the counts say (as PostgreSQL's), and what storage knows is dead (the
+        # counts of a session not flushed yet, or flushed after a vacuum that removed those rows)
+        chosen = self.store.vacuum_candidates(AUTOVACUUM_THRESHOLD, AUTOVACUUM_SCALE_FACTOR)
+        chosen += self.pgstat.vacuum_candidates(AUTOVACUUM_THRESHOLD, AUTOVACUUM_SCALE_FACTOR)
+        targets = sorted(requested | left | set(chosen))
         done = []
         for oid in targets:
-            if self.store.has_row_locks(oid):
-                self._again(oid)
-                continue
-            plan = self.store.prepare_vacuum(oid)  # the copying, while statements still run
-            with self.gate.exclusive(timeout_s=1.0) as acquired:
-                if not acquired:
-                    self._again(oid)
-                    continue
-                self.store.vacuum(oid, plan)
+            if oid in requested:  # the VACUUM statement's session holds the table's lock
+                vacuumed = self._vacuum_table(oid, None, manual=True)
+            else:
+                vacuumed = self._autovacuum(oid, manual=oid in left)
+            if vacuumed:
                 done.append(oid)
-            self._count(oid, manual=oid in requested)
+            elif vacuumed is False and (oid in requested or oid in left):
+                with self._lock:
+                    self._left.add(oid)
         if done:
             log.info("[maintenance] vacuumed %d table(s)", len(done))
         return done
 
-    def _again(self, oid: int) -> None:
-        with self._lock:
-            self.requested.add(oid)
+    def _autovacuum(self, oid: int, manual: bool) -> bool | None:
+        """Vacuum a table under a ShareUpdateExclusive lock of its own, skipped if not available at
+        once (see above): autovacuum's choice, or a VACUUM statement's table left for later."""
+        rel = self.store.catalog.relation(self.store.snapshot(None), oid)
+        if rel is None or oid not in self.store.state.tables:  # dropped since
+            return None
+        txn = self.store.begin()
+        txn.pid, txn.database = self.pid, rel.database
+        try:
+            if not self.store.lock_relation(txn, oid, SHARE_UPDATE_EXCLUSIVE, nowait=True):
+                log.debug("[maintenance] skipping vacuum of relation %d: lock not available", oid)
+                return False
+            namespace = self.store.catalog.namespace(self.store.snapshot(None), rel.database, rel.namespace)
+            name = f"{namespace.name if namespace else ''}.{rel.name}"
+            self.activity = WorkerActivity(rel.database, f"autovacuum: VACUUM {name}", time.time())
+            vacuumed = self._vacuum_table(oid, txn, manual)
+            if vacuumed is None:
+                log.error('[maintenance] canceling autovacuum task (automatic vacuum of table "%s"): a lock request '
+                          'waits for it', name)
+            return vacuumed
+        finally:
+            self.activity = None
+            self.store.abort(txn)  # no writes: ends it and lets its lock go
 
-    def _count(self, oid: int, *, manual: bool) -> None:
-        stats = self.stats.setdefault(oid, VacuumStats())
-        if manual:
-            stats.last_vacuum, stats.vacuum_count = time.time(), stats.vacuum_count + 1
-        else:
-            stats.last_autovacuum, stats.autovacuum_count = time.time(), stats.autovacuum_count + 1
+    def _vacuum_table(self, oid: int, txn: Txn | None, manual: bool) -> bool | None:
+        """Vacuum one table between statements: True once done, False if it must wait for a later
+        round (row locks held, statements running for a second), None if autovacuum's `txn` gave
+        way to a lock request queued behind its lock."""
+        if self.store.has_row_locks(oid):
+            return False
+        plan = self.store.prepare_vacuum(oid)  # the copying, while statements still run
+        blocks = (lambda: self.store.blocks_waiter(txn, oid)) if txn is not None else (lambda: False)
+        if blocks():
+            return None
+        with self.gate.exclusive(timeout_s=1.0, give_up=blocks) as acquired:
+            if not acquired:
+                return None if blocks() else False
+            self.store.vacuum(oid, plan)
+        table = self.store.table(oid)
+        self.pgstat.report_vacuum(oid, max(table.live_estimate, 0), table.dead_since_vacuum, auto=not manual)
+        return True
 
     def _maybe_checkpoint(self) -> None:
         lsn = self.store.current_lsn

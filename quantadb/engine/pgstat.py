@@ -13,8 +13,14 @@ flushes within 10 s). What is counted, as PostgreSQL does:
   or not: a point read counts the visible ones), idx_tup_fetch + the visible rows among them; a
   table's idx_scan and idx_tup_fetch are its indexes' sums (so pg_stat_reset_single_table_counters
   of the table leaves them);
-- n_tup_ins / n_tup_upd / n_tup_del: rows written by INSERT (and COPY), UPDATE, DELETE, counted
-  for a transaction that rolled back too;
+- rows written go to the transaction's own counts (PendingXact), one level per savepoint, and are
+  counted when their (sub)transaction ends, as PostgreSQL's AtEOXact_PgStat: n_tup_ins / upd / del
+  and n_ins_since_vacuum committed or not; committed, n_live_tup + inserted - deleted, n_dead_tup +
+  updated + deleted, n_mod_since_analyze + all three; rolled back, n_dead_tup + inserted + updated.
+  A committed TRUNCATE zeroes n_live_tup, n_dead_tup and n_ins_since_vacuum first and forgets what
+  its transaction wrote before it (rolled back, what came after it);
+- VACUUM sets n_live_tup and n_dead_tup to what it found (and n_ins_since_vacuum to 0), ANALYZE
+  sets them too and zeroes n_mod_since_analyze; both count themselves and their time;
 - per database: xact_commit / xact_rollback, and the sums of its tables' counts (tup_returned,
   tup_fetched, tup_inserted, tup_updated, tup_deleted).
 
@@ -27,9 +33,16 @@ from __future__ import annotations
 import threading
 import time
 
-# a table's counters, by position in its list
-SEQ_SCAN, SEQ_TUP_READ, N_TUP_INS, N_TUP_UPD, N_TUP_DEL = range(5)
-TABLE_COUNTERS = ("seq_scan", "seq_tup_read", "n_tup_ins", "n_tup_upd", "n_tup_del")
+# a table's counters, by position in its list; a session counts the first PENDING_COUNTERS
+N_TUP_INS, N_TUP_UPD, N_TUP_DEL, SEQ_SCAN, SEQ_TUP_READ, N_LIVE_TUP, N_DEAD_TUP, N_MOD_SINCE_ANALYZE, \
+    N_INS_SINCE_VACUUM = range(9)
+PENDING_COUNTERS = 9
+VACUUM_COUNT, AUTOVACUUM_COUNT, ANALYZE_COUNT, AUTOANALYZE_COUNT, LAST_VACUUM, LAST_AUTOVACUUM, LAST_ANALYZE, \
+    LAST_AUTOANALYZE = range(9, 17)
+TABLE_COUNTERS = ("n_tup_ins", "n_tup_upd", "n_tup_del", "seq_scan", "seq_tup_read", "n_live_tup", "n_dead_tup",
+                  "n_mod_since_analyze", "n_ins_since_vacuum", "vacuum_count", "autovacuum_count", "analyze_count",
+                  "autoanalyze_count", "last_vacuum", "last_autovacuum", "last_analyze", "last_autoanalyze")
+TABLE_TIMES = frozenset(TABLE_COUNTERS[LAST_VACUUM:])  # time.time() seconds, 0: never
 # an index's
 IDX_SCAN, IDX_TUP_READ, IDX_TUP_FETCH = range(3)
 INDEX_COUNTERS = ("idx_scan", "idx_tup_read", "idx_tup_fetch")
@@ -41,22 +54,41 @@ DATABASE_COUNTERS = ("xact_commit", "xact_rollback", "tup_returned", "tup_fetche
 FLUSH_INTERVAL_S = 0.5
 
 
-class PendingStats:
-    """One session's counts not yet flushed (relation OID -> counters; transactions ended)."""
+class PendingXact:
+    """The rows one (sub)transaction level wrote, per table ([inserted, updated, deleted]), and the
+    tables it truncated with what it had written before (restored if it rolls back)."""
 
-    __slots__ = ("commits", "database_oid", "flush_at", "indexes", "rollbacks", "tables")
+    __slots__ = ("truncated", "writes")
+
+    def __init__(self) -> None:
+        self.writes: dict[int, list[int]] = {}
+        self.truncated: dict[int, list[int]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.writes or self.truncated)
+
+
+class PendingStats:
+    """One session's counts not yet flushed (relation OID -> counters; transactions ended), and
+    its running transaction's writes (`levels`: the transaction's, then one per savepoint)."""
+
+    __slots__ = ("commits", "database_oid", "flush_at", "indexes", "levels", "rollbacks", "tables", "truncated",
+                 "xact")
 
     def __init__(self, database_oid: int) -> None:
         self.database_oid = database_oid
         self.tables: dict[int, list[int]] = {}
         self.indexes: dict[int, list[int]] = {}
+        self.truncated: set[int] = set()  # truncated by a committed transaction since the last flush
         self.commits = self.rollbacks = 0
         self.flush_at = 0.0  # time.monotonic() from which a transaction's end flushes
+        self.levels: list[PendingXact] = [PendingXact()]
+        self.xact = self.levels[0].writes  # the innermost level's: what wrote() counts into
 
     def _table(self, oid: int) -> list[int]:
         counts = self.tables.get(oid)
         if counts is None:
-            counts = self.tables[oid] = [0] * len(TABLE_COUNTERS)
+            counts = self.tables[oid] = [0] * PENDING_COUNTERS
         return counts
 
     def seq_scan(self, table_oid: int) -> None:
@@ -76,8 +108,90 @@ class PendingStats:
             index[2] += fetched
 
     def wrote(self, table_oid: int, counter: int, rows: int) -> None:
-        """`rows` written: counter is N_TUP_INS, N_TUP_UPD or N_TUP_DEL."""
-        self._table(table_oid)[counter] += rows
+        """`rows` written by the running transaction: counter is N_TUP_INS, N_TUP_UPD or N_TUP_DEL."""
+        counts = self.xact.get(table_oid)
+        if counts is None:
+            counts = self.xact[table_oid] = [0, 0, 0]
+        counts[counter] += rows
+
+    def truncate(self, table_oid: int) -> None:
+        """TRUNCATE in the running transaction (PostgreSQL's pgstat_count_truncate)."""
+        level = self.levels[-1]
+        counts = self.xact.pop(table_oid, [0, 0, 0])
+        level.truncated.setdefault(table_oid, counts)
+
+    def xact_tables(self) -> set[int]:
+        """The tables the running transaction wrote (savepoints rolled back aside)."""
+        return {oid for level in self.levels for oid in (*level.writes, *level.truncated)}
+
+    # -- savepoints: a level per subtransaction ----------------------------------------------------
+    def subxact_begin(self) -> None:
+        self.levels.append(PendingXact())
+        self.xact = self.levels[-1].writes
+
+    def subxact_end(self, depth: int, committed: bool) -> None:
+        """The levels from `depth` (1: the first savepoint's) end: committed, they become the level
+        below's (RELEASE); rolled back, they are counted so (ROLLBACK TO)."""
+        while len(self.levels) > depth:
+            level = self.levels.pop()
+            if committed:
+                _merge_into(self.levels[-1], level)
+            elif level:
+                self._count(level, committed=False)
+        self.xact = self.levels[-1].writes
+
+    def subxact_discard(self) -> None:
+        """The innermost level is undone as if never run (a statement's attempt, run again after a wait)."""
+        self.levels.pop()
+        self.xact = self.levels[-1].writes
+
+    def xact_end(self, committed: bool) -> None:
+        if len(self.levels) > 1:
+            self.subxact_end(1, committed=True)  # a subtransaction still open ends with its transaction
+        level = self.levels[0]
+        if level:
+            self._count(level, committed)
+            self.levels[0] = PendingXact()
+            self.xact = self.levels[0].writes
+
+    def _count(self, level: PendingXact, committed: bool) -> None:
+        if not committed:  # what a rolled-back TRUNCATE made the level forget counts again
+            for oid, before in level.truncated.items():
+                level.writes[oid] = before
+        for oid, (ins, upd, dels) in level.writes.items():
+            counts = self._table(oid)
+            counts[N_TUP_INS] += ins
+            counts[N_TUP_UPD] += upd
+            counts[N_TUP_DEL] += dels
+            if committed and oid in level.truncated:
+                counts[N_LIVE_TUP] = counts[N_DEAD_TUP] = counts[N_INS_SINCE_VACUUM] = 0
+            counts[N_INS_SINCE_VACUUM] += ins
+            if committed:
+                counts[N_LIVE_TUP] += ins - dels
+                counts[N_DEAD_TUP] += upd + dels
+                counts[N_MOD_SINCE_ANALYZE] += ins + upd + dels
+            else:
+                counts[N_DEAD_TUP] += ins + upd
+        if committed:
+            for oid in level.truncated:
+                if oid not in level.writes:
+                    counts = self._table(oid)
+                    counts[N_LIVE_TUP] = counts[N_DEAD_TUP] = counts[N_INS_SINCE_VACUUM] = 0
+            self.truncated.update(level.truncated)
+
+
+def _merge_into(parent: PendingXact, child: PendingXact) -> None:
+    """A subtransaction's counts become its parent's (PostgreSQL's AtEOSubXact_PgStat on commit)."""
+    for oid in child.truncated:  # the parent forgets what it wrote too, and keeps it for a rollback
+        before = parent.writes.pop(oid, [0, 0, 0])
+        parent.truncated.setdefault(oid, before)
+    for oid, counts in child.writes.items():
+        mine = parent.writes.get(oid)
+        if mine is None:
+            parent.writes[oid] = counts
+        else:
+            for i, v in enumerate(counts):
+                mine[i] += v
 
 
 class CumulativeStats:
@@ -85,7 +199,7 @@ class CumulativeStats:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.tables: dict[int, list[int]] = {}
+        self.tables: dict[int, list] = {}  # TABLE_COUNTERS
         self.indexes: dict[int, list[int]] = {}
         self.databases: dict[int, list[int]] = {}  # database OID -> DATABASE_COUNTERS
         self.reset_at: dict[int, float] = {}  # database OID -> time.time() of its last pg_stat_reset()
@@ -95,6 +209,7 @@ class CumulativeStats:
             pending.commits += 1
         else:
             pending.rollbacks += 1
+        pending.xact_end(committed)
         now = time.monotonic()
         if now >= pending.flush_at:
             pending.flush_at = now + FLUSH_INTERVAL_S
@@ -117,15 +232,55 @@ class CumulativeStats:
             for counts in indexes.values():
                 totals[2] += counts[IDX_TUP_READ]
                 totals[3] += counts[IDX_TUP_FETCH]
-            _add(self.tables, tables)
-            _add(self.indexes, indexes)
+            for oid, counts in tables.items():
+                total = self._table(oid)
+                if oid in pending.truncated:
+                    total[N_LIVE_TUP] = total[N_DEAD_TUP] = total[N_INS_SINCE_VACUUM] = 0
+                for i, v in enumerate(counts):
+                    total[i] += v
+            for oid, counts in indexes.items():
+                total = self.indexes.get(oid)
+                if total is None:
+                    self.indexes[oid] = counts
+                else:
+                    for i, v in enumerate(counts):
+                        total[i] += v
         pending.commits = pending.rollbacks = 0
         tables.clear()
         indexes.clear()
+        pending.truncated.clear()
 
-    def table(self, oid: int, index_oids: list[int]) -> dict[str, int | None]:
+    def _table(self, oid: int) -> list:
+        total = self.tables.get(oid)
+        if total is None:
+            total = self.tables[oid] = [0] * len(TABLE_COUNTERS)
+        return total
+
+    def vacuum_candidates(self, min_dead: int, fraction: float) -> list[int]:
+        """Tables whose n_dead_tup passed autovacuum's threshold (min_dead + fraction * n_live_tup),
+        as PostgreSQL's autovacuum chooses them."""
+        with self._lock:
+            return [oid for oid, t in self.tables.items() if t[N_DEAD_TUP] > min_dead + fraction * t[N_LIVE_TUP]]
+
+    def report_vacuum(self, oid: int, live: int, dead: int, auto: bool) -> None:
+        """A VACUUM of the table found `live` rows and `dead` versions it could not remove yet."""
+        with self._lock:
+            total = self._table(oid)
+            total[N_LIVE_TUP], total[N_DEAD_TUP], total[N_INS_SINCE_VACUUM] = live, dead, 0
+            total[AUTOVACUUM_COUNT if auto else VACUUM_COUNT] += 1
+            total[LAST_AUTOVACUUM if auto else LAST_VACUUM] = time.time()
+
+    def report_analyze(self, oid: int, live: int, dead: int) -> None:
+        with self._lock:
+            total = self._table(oid)
+            total[N_LIVE_TUP], total[N_DEAD_TUP], total[N_MOD_SINCE_ANALYZE] = live, dead, 0
+            total[ANALYZE_COUNT] += 1
+            total[LAST_ANALYZE] = time.time()
+
+    def table(self, oid: int, index_oids: list[int]) -> dict[str, int | float | None]:
         """A table's counts, with idx_scan and idx_tup_fetch summed over its indexes (NULL without one)."""
-        row: dict[str, int | None] = dict(zip(TABLE_COUNTERS, self.tables.get(oid) or [0] * len(TABLE_COUNTERS)))
+        row: dict[str, int | float | None] = dict(zip(TABLE_COUNTERS, self.tables.get(oid) or
+                                                      [0] * len(TABLE_COUNTERS)))
         scans = fetched = None
         for index_oid in index_oids:
             counts = self.indexes.get(index_oid) or (0, 0, 0)
@@ -142,6 +297,13 @@ class CumulativeStats:
         counts = self.databases.get(oid) or [0] * len(DATABASE_COUNTERS)
         return dict(zip(DATABASE_COUNTERS, counts))
 
+    def export(self) -> dict[str, dict]:
+        """Copies of the counts (pgstat_file.py saves them)."""
+        with self._lock:
+            return {"tables": {oid: list(v) for oid, v in self.tables.items()},
+                    "indexes": {oid: list(v) for oid, v in self.indexes.items()},
+                    "databases": {oid: list(v) for oid, v in self.databases.items()}, "reset_at": dict(self.reset_at)}
+
     def reset_database(self, database_oid: int, relations: list[int]) -> None:
         """pg_stat_reset(): the database's counters, its tables' and its indexes'."""
         with self._lock:
@@ -156,13 +318,3 @@ class CumulativeStats:
         with self._lock:
             self.tables.pop(oid, None)
             self.indexes.pop(oid, None)
-
-
-def _add(into: dict[int, list[int]], counts: dict[int, list[int]]) -> None:
-    for oid, values in counts.items():
-        total = into.get(oid)
-        if total is None:
-            into[oid] = values
-        else:
-            for i, v in enumerate(values):
-                total[i] += v

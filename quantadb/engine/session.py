@@ -436,6 +436,8 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity):
                 if bound is not None and bound.relation_locks and not self._lock_relations(txn, bound):
                     continue
                 token = self.store.savepoint(txn) if needs_savepoint else None
+                if token is not None:
+                    self.pgstat.subxact_begin()  # the attempt's writes, counted once it is done
                 # VACUUM renumbers rows: an attempt holds the gate, a wait for a row or relation lock
                 # does not (the attempt was undone; holding it there kept autovacuum out under contention)
                 with self.db.gate.shared():
@@ -443,6 +445,7 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity):
             except WouldBlock as block:
                 if token is not None:
                     self.store.rollback_to(txn, token)
+                    self.pgstat.subxact_discard()
                 if inline:
                     self._blocked_on = block.on
                     raise RunInWorker() from None
@@ -451,11 +454,13 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity):
             except RowChanged:
                 if token is not None:
                     self.store.rollback_to(txn, token)
+                    self.pgstat.subxact_discard()
                 if inline:
                     raise RunInWorker() from None
                 continue
             except BaseException:
                 if token is not None:
+                    self.pgstat.subxact_end(len(self.pgstat.levels) - 1, committed=False)
                     try:
                         self.store.rollback_to(txn, token)
                     except Exception:
@@ -463,6 +468,7 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity):
                 raise
             if token is not None:
                 self.store.release(txn, token)
+                self.pgstat.subxact_end(len(self.pgstat.levels) - 1, committed=True)
             return result
 
     def run_txn_free(self, bound: S.Bound, run: Callable[..., Any], *args: Any) -> Any:

@@ -105,6 +105,7 @@ class TransactionBlocks:
             raise NoActiveSqlTransaction("SAVEPOINT can only be used in transaction blocks")
         token = self.store.savepoint(self.state.txn)
         self.state.savepoints.append((name, token))
+        self.pgstat.subxact_begin()
         return Result(tag="SAVEPOINT")
 
     def _find_savepoint(self, name: str, verb: str) -> int:
@@ -122,8 +123,10 @@ class TransactionBlocks:
         self.store.release_locks_after(self.state.txn, token)
         # the savepoint itself stays (PostgreSQL re-establishes it)
         self.state.savepoints = self.state.savepoints[:i]
+        self.pgstat.subxact_end(i + 1, committed=False)
         new_token = self.store.savepoint(self.state.txn)
         self.state.savepoints.append((name, new_token))
+        self.pgstat.subxact_begin()
         self.state.failed = False
         return Result(tag="ROLLBACK")
 
@@ -134,6 +137,7 @@ class TransactionBlocks:
         i = self._find_savepoint(name, "RELEASE SAVEPOINT")
         self.store.release(self.state.txn, self.state.savepoints[i][1])
         self.state.savepoints = self.state.savepoints[:i]
+        self.pgstat.subxact_end(i + 1, committed=True)
         return Result(tag="RELEASE")
 
     def require_no_block(self, what: str) -> None:

@@ -333,11 +333,19 @@ def _vacuum(session: "Session", u: U.VacuumStmt, portal, inline) -> Result:
         compact = set(session.store.vacuum_candidates(min_dead=0, fraction=0.0))
     txn = session.state.txn
     mode = ACCESS_EXCLUSIVE if u.full else SHARE_UPDATE_EXCLUSIVE
+    # the session's own counts first, so VACUUM's live and dead rows are not counted again after
+    # it (PostgreSQL's may be, flushed later)
+    session.db.pgstat.flush(session.pgstat)
     for rel in rels:
         held = txn.rel_locks.get(rel.oid, 0) >> mode & 1
         _lock_waiting(session, rel.oid, mode, inline)
-        if not u.analyze_only and rel.oid in compact:  # statistics are not kept: ANALYZE only locks
-            _vacuum_table(session, rel.oid)
+        if not u.analyze_only:
+            if rel.oid in compact:  # the maintenance thread counts it (pgstat.py)
+                _vacuum_table(session, rel.oid)
+            else:
+                _counted(session, rel.oid, analyze=False)
+        if u.analyze:  # no planner statistics are kept: ANALYZE locks, and counts
+            _counted(session, rel.oid, analyze=True)
         if not session.state.block and not held:
             session.store.unlock_relation(txn, rel.oid, mode)
     return Result(tag="ANALYZE" if u.analyze_only else "VACUUM")
@@ -357,6 +365,20 @@ def _lock_waiting(session: "Session", oid: int, mode: int, inline: bool, momenta
                 session.wait_for(txn, block.on)
             if momentary:
                 return
+
+
+def _counted(session: "Session", oid: int, analyze: bool) -> None:
+    """A VACUUM with nothing to reclaim, or an ANALYZE: the live and dead rows the store has, in
+    pgstat.py."""
+    table = session.store.state.tables.get(oid)
+    if table is None:
+        return
+    pgstat = session.db.pgstat
+    live, dead = max(table.live_estimate, 0), table.dead_since_vacuum
+    if analyze:
+        pgstat.report_analyze(oid, live, dead)
+    else:
+        pgstat.report_vacuum(oid, live, dead, auto=False)
 
 
 def _vacuum_table(session: "Session", oid: int) -> None:

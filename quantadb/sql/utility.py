@@ -339,15 +339,18 @@ def _copy(r: _Reader) -> CopyStmt:
 
 def _vacuum(r: _Reader) -> VacuumStmt:
     analyze_only = r.next().is_word("analyze", "analyse")
-    full = False
-    if r.op("("):  # VACUUM (FULL [boolean], ...)
+    full, analyze = False, analyze_only
+    if r.op("("):  # VACUUM (FULL [boolean], ANALYZE [boolean], ...)
         while not r.op(")"):
             if r.word("full"):
                 full = not r.word("false", "off")
+            elif r.word("analyze", "analyse"):
+                analyze = not r.word("false", "off")
             else:
                 r.next()
     while (tok := r.peek()) is not None and tok.is_word("full", "freeze", "verbose", "analyze", "analyse"):
         full = full or tok.is_word("full")
+        analyze = analyze or tok.is_word("analyze", "analyse")
         r.next()
     tables = []
     while not r.at_end():
@@ -356,7 +359,7 @@ def _vacuum(r: _Reader) -> VacuumStmt:
             while not r.op(")"):
                 r.next()
         r.op(",")
-    return VacuumStmt(tables, analyze_only, full)
+    return VacuumStmt(tables, analyze_only, full, analyze)
 
 
 _LOCK_MODES = ("access share", "row share", "row exclusive", "share update exclusive", "share",

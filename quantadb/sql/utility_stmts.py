@@ -54,6 +54,7 @@ class VacuumStmt:
     tables: list[list[str]]
     analyze_only: bool = False
     full: bool = False  # VACUUM FULL: AccessExclusive on each table
+    analyze: bool = False  # ANALYZE, or VACUUM ... ANALYZE: statistics counts it (pgstat.py)
 
 
 @dataclass

@@ -189,6 +189,13 @@ class RelationLocks:
                 if rel in self._queues:
                     self._notify(rel)
 
+    def blocks_waiter(self, txn: Txn, rel: int) -> bool:
+        """Does a request queued on the relation wait for a lock txn holds on it (autovacuum then
+        gives way, engine/maintenance.py)?"""
+        with self._lock:
+            held = txn.rel_locks.get(rel, 0)
+            return any(r.txn is not txn and CONFLICTS[r.mode] & held for r in self._queues.get(rel, ()))
+
     def _holders(self) -> list[Txn | StatementLocks]:
         return [*self._txns.active, *self.ending, *self.statements]
 

@@ -372,6 +372,9 @@ class Store(RowWrites, SchemaChanges, Sequences):
     def lock_relation(self, txn: Txn, rel_oid: int, mode: int, nowait: bool = False, momentary: bool = False) -> bool:
         return self.relation_locks.acquire(txn, rel_oid, mode, nowait, momentary)
 
+    def blocks_waiter(self, txn: Txn, rel_oid: int) -> bool:
+        return self.relation_locks.blocks_waiter(txn, rel_oid)
+
     def waiting(self) -> dict[Txn, object]:
         """The transactions waiting now, each with what it waits for (an xid, or a LockRequest)."""
         return self._state.txns.waiting()

@@ -25,17 +25,20 @@ def conn(dsn):  # (dsn: conftest.py's, the test server or QUANTADB_TEST_DSN)
 @pytest.fixture
 def made(conn):
     """make(columns, rows, *indexed) -> the name of a new table, filled by `INSERT INTO t rows`,
-    with an index on each column named in `indexed` (named t_column), analyzed; dropped afterwards."""
+    with an index on each column named in `indexed` (named t_column), analyzed unless analyze=False
+    (PostgreSQL's ANALYZE right after the insert counts its rows live twice: not yet flushed, they
+    are counted again when they are); dropped afterwards."""
     names: list[str] = []
 
-    def make(columns: str, rows: str, *indexed: str) -> str:
+    def make(columns: str, rows: str, *indexed: str, analyze: bool = True) -> str:
         name = f"st_{uuid.uuid4().hex[:8]}"
         names.append(name)
         conn.execute(f"CREATE TABLE {name} ({columns})")
         conn.execute(f"INSERT INTO {name} {rows}")
         for column in indexed:
             conn.execute(f"CREATE INDEX {name}_{column} ON {name} ({column})")
-        conn.execute(f"ANALYZE {name}")
+        if analyze:
+            conn.execute(f"ANALYZE {name}")
         return name
     yield make
     for name in names:
@@ -215,3 +218,55 @@ def test_a_like_prefix_reads_a_range_of_the_index(conn, made):
     name = made("w text", "SELECT 'w' || g FROM generate_series(1, 20000) g", "w")
     assert conn.execute(f"SELECT count(*) FROM {name} WHERE w LIKE 'w19999%'").fetchone() == (1,)
     eventually(conn, lambda: index_counts(conn, f"{name}_w")[0], 1)
+
+
+ROW_COUNTS = "n_tup_ins, n_tup_upd, n_tup_del, n_live_tup, n_dead_tup, n_mod_since_analyze, n_ins_since_vacuum"
+
+
+def row_counts(conn: psycopg.Connection, name: str) -> tuple:
+    return conn.execute(f"SELECT {ROW_COUNTS} FROM pg_stat_user_tables WHERE relname = %s", [name]).fetchone()
+
+
+def maintenance(conn: psycopg.Connection, name: str) -> tuple:
+    return conn.execute("SELECT vacuum_count, last_vacuum IS NOT NULL, analyze_count, last_analyze IS NOT NULL "
+                        "FROM pg_stat_user_tables WHERE relname = %s", [name]).fetchone()
+
+
+def test_live_and_dead_rows_are_counted_by_transactions(conn, made):
+    """A rolled-back insert is a dead row at once (storage keeps it until VACUUM); so are the rows
+    a savepoint rolled back, and the old versions of updated and deleted rows."""
+    name = made("id int PRIMARY KEY, v int", "SELECT g, g FROM generate_series(1, 10) g", analyze=False)
+    with conn.transaction(force_rollback=True):
+        conn.execute(f"INSERT INTO {name} SELECT g, g FROM generate_series(11, 15) g")
+    conn.execute(f"DELETE FROM {name} WHERE id <= 2")
+    conn.execute(f"UPDATE {name} SET v = 0 WHERE id BETWEEN 3 AND 5")
+    with conn.transaction():
+        conn.execute(f"INSERT INTO {name} VALUES (100, 1)")
+        with conn.transaction(force_rollback=True):  # a savepoint rolled back
+            conn.execute(f"INSERT INTO {name} SELECT g, g FROM generate_series(20, 23) g")
+    eventually(conn, lambda: row_counts(conn, name), (20, 3, 2, 9, 14, 16, 20))
+    assert maintenance(conn, name) == (0, False, 0, False)
+    conn.execute(f"VACUUM {name}")
+    eventually(conn, lambda: row_counts(conn, name), (20, 3, 2, 9, 0, 16, 0))
+    assert maintenance(conn, name) == (1, True, 0, False)
+    conn.execute(f"ANALYZE {name}")
+    eventually(conn, lambda: row_counts(conn, name), (20, 3, 2, 9, 0, 0, 0))
+    assert maintenance(conn, name) == (1, True, 1, True)
+
+
+def test_truncate_zeroes_live_and_dead_rows_when_it_commits(conn, made):
+    """What a transaction wrote before its TRUNCATE is forgotten if it commits, what it wrote
+    after if it rolls back (PostgreSQL's pgstat_count_truncate)."""
+    name = made("id int, v int", "SELECT g, g FROM generate_series(1, 10) g", analyze=False)
+    conn.execute(f"DELETE FROM {name} WHERE id = 1")
+    eventually(conn, lambda: row_counts(conn, name), (10, 0, 1, 9, 1, 11, 10))
+    with conn.transaction():
+        conn.execute(f"INSERT INTO {name} VALUES (100, 1)")
+        conn.execute(f"TRUNCATE {name}")
+        conn.execute(f"INSERT INTO {name} VALUES (101, 1), (102, 1)")
+    eventually(conn, lambda: row_counts(conn, name), (12, 0, 1, 2, 0, 13, 2))
+    with conn.transaction(force_rollback=True):
+        conn.execute(f"INSERT INTO {name} VALUES (200, 1)")
+        conn.execute(f"TRUNCATE {name}")
+        conn.execute(f"INSERT INTO {name} VALUES (201, 1), (202, 1)")
+    eventually(conn, lambda: row_counts(conn, name), (13, 0, 1, 2, 1, 13, 3))

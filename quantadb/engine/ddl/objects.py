@@ -272,6 +272,7 @@ def truncate(session: "Session", stmt: D.Truncate) -> Result:
             raise InsufficientPrivilege(f"permission denied for table {rel.name}")
     for rel in rels:
         store.truncate(txn, rel.oid)
+        session.pgstat.truncate(rel.oid)
     if stmt.restart_identity:
         truncated = {r.oid for r in rels}
         for rel in catalog.relations():

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterator
 
 from quantadb.engine.pg_catalog.tables import TABLES, Row, rows
+from quantadb.engine.pgstat import TABLE_TIMES
 from quantadb.engine.settings import BOUNDS, ENUM_VALUES, SETTINGS
 from quantadb.storage.locks import MODE_NAMES
 from quantadb.sql.catalog import register_relation_function
@@ -57,6 +58,13 @@ def pg_stat_activity(session: "Session") -> Iterator[Row]:
                "query_start": other.query_started_us or None, "state_change": other.query_started_us or None,
                "wait_event_type": wait[0], "wait_event": wait[1],
                "state": other.state_name, "query": other.query_text, "backend_type": "client backend"}
+    worker = session.db.maintenance.activity
+    if worker is not None:  # autovacuum at work on a table (PostgreSQL's autovacuum worker process)
+        started = timestamptz(worker.started)
+        db = session.store.catalog.database(session.catalog().snap, worker.database)
+        yield {"datid": worker.database, "datname": db.name if db else None, "pid": session.db.maintenance.pid, "backend_start": started,
+               "xact_start": started, "query_start": started, "state_change": started, "state": "active",
+               "query": worker.query, "backend_type": "autovacuum worker"}
 
 
 def _role_oid(session: "Session", name: str) -> int:
@@ -77,26 +85,18 @@ def pg_stat_database(session: "Session") -> Iterator[Row]:
 
 
 def _table_stats(session: "Session") -> Iterator[Row]:
-    """The scan and row counters (pgstat.py), live and dead row versions from the store (dead:
-    given an xmax since the last VACUUM, as autovacuum counts them) and the vacuums the
-    maintenance thread ran since start-up."""
+    """The counters of pgstat.py (n_live_tup and n_dead_tup among them, as PostgreSQL counts them:
+    by the transactions that wrote, and by VACUUM and ANALYZE)."""
     catalog = session.catalog()
-    vacuums = session.db.maintenance.stats
     pgstat = session.db.pgstat
     pgstat.flush(session.pgstat)
     for rel in catalog.relations():
         if rel.kind in ("r", "p", "m"):
             row = pgstat.table(rel.oid, [i.oid for i in catalog.indexes_of(rel.oid)])
+            for key in TABLE_TIMES:
+                row[key] = timestamptz(row[key])
             row.update(relid=rel.oid, schemaname=catalog.namespace_name(rel.namespace), relname=rel.name,
-                       vacuum_count=0, autovacuum_count=0, analyze_count=0, autoanalyze_count=0)
-            table = session.store.state.tables.get(rel.oid)
-            if table is not None:
-                row["n_live_tup"] = max(table.live_estimate, 0)
-                row["n_dead_tup"] = table.dead_since_vacuum
-            v = vacuums.get(rel.oid)
-            if v is not None:
-                row.update(last_vacuum=timestamptz(v.last_vacuum), vacuum_count=v.vacuum_count,
-                           last_autovacuum=timestamptz(v.last_autovacuum), autovacuum_count=v.autovacuum_count)
+                       n_tup_hot_upd=0)
             yield row
 
 
