@@ -13,7 +13,7 @@ from quantadb.engine.maintenance import Maintenance, StatementGate
 from quantadb.engine.session import Session
 from quantadb.engine.ddl.temp import drop_orphan_temp_schemas
 from quantadb.engine.membership import acting_roles
-from quantadb.engine.pgstat import CumulativeStats
+from quantadb.engine import pgstat_file
 from quantadb.engine.privileges import database_privilege
 from quantadb.errors import InvalidAuthorizationSpecification, InvalidCatalogName, ObjectNotInPrerequisiteState
 from quantadb.storage.store import Store
@@ -35,7 +35,7 @@ class Database:
         self.data_dir = data_dir
         self.sessions: dict[int, Session] = {}
         self.plan_cache: dict = {}
-        self.pgstat = CumulativeStats()
+        self.pgstat = pgstat_file.load(data_dir)  # what the last clean shutdown kept (crash: none)
         self.read_only = False  # a replica serves reads only (SQLSTATE 25006 for writes)
         self.started_at = time.time()
         self._advisory = threading.Lock()
@@ -58,7 +58,8 @@ class Database:
 
     def close(self) -> None:
         """Clean shutdown: end the sessions, then a checkpoint, so the next start loads it
-        instead of replaying the WAL written since the last one (seconds after a busy run)."""
+        instead of replaying the WAL written since the last one (seconds after a busy run), and
+        the statistics, which the next start reads (pgstat_file.py)."""
         self.maintenance.stop()
         for session in list(self.sessions.values()):
             session.close()
@@ -67,6 +68,10 @@ class Database:
         except Exception:  # e.g. the WAL refuses writes after a failed fsync: recovery will replay
             log.exception("[engine] shutdown checkpoint failed")
         self.store.close()
+        try:
+            pgstat_file.save(self.pgstat, self.data_dir)
+        except OSError:  # the next start finds none: zeroed statistics, as after a crash
+            log.exception("[engine] could not write the statistics file")
 
     # -- sessions ---------------------------------------------------------------------------------
 

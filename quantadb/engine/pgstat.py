@@ -24,8 +24,8 @@ flushes within 10 s). What is counted, as PostgreSQL does:
 - per database: xact_commit / xact_rollback, and the sums of its tables' counts (tup_returned,
   tup_fetched, tup_inserted, tup_updated, tup_deleted).
 
-The counts live in memory: they start from zero when the node starts (PostgreSQL keeps them
-across a clean shutdown), and pg_stat_reset() / pg_stat_reset_single_table_counters() zero them.
+pg_stat_reset() / pg_stat_reset_single_table_counters() zero them. A clean shutdown keeps them in
+the data directory (pgstat_file.py); a crash loses them.
 """
 
 from __future__ import annotations
