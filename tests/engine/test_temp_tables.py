@@ -62,6 +62,28 @@ def test_on_commit_actions(server):
             c.execute("create table tt_bad (a int) on commit drop")
 
 
+def test_on_commit_delete_rows_empties_what_each_transaction_wrote(server):
+    """As PostgreSQL 15: rows written outside a block are gone when the next statement (an
+    autocommit read, a point read) looks; statements of one implicit transaction (a multi-statement
+    Query, a pipeline) see them; so does nothing after a SQL function's body wrote them."""
+    with connect(server) as c:
+        c.execute("create temp table tt_each (a int primary key) on commit delete rows")
+        c.execute("create function pg_temp.tt_each_add(v int) returns void language sql as "
+                  "'insert into pg_temp.tt_each values (v)'")
+        assert c.execute("insert into tt_each values (1) returning a").fetchall() == [(1,)]
+        assert c.execute("select count(*) from tt_each").fetchone() == (0,)
+        assert c.execute("select * from tt_each where a = 1").fetchall() == []
+        cur = c.execute("insert into tt_each values (2); select count(*) from tt_each")
+        cur.nextset()
+        assert cur.fetchall() == [(1,)]
+        with c.pipeline():
+            c.execute("insert into tt_each values (3)")
+            cur = c.execute("select count(*) from tt_each")
+        assert cur.fetchall() == [(1,)]
+        c.execute("select pg_temp.tt_each_add(4)")
+        assert c.execute("select count(*) from tt_each").fetchone() == (0,)
+
+
 def test_rolled_back_temp_schema_is_made_again(server):
     with connect(server) as c:
         c.execute("begin")

@@ -67,7 +67,8 @@ def lock_all(store: Store, txn: Txn, oids: list[int]) -> LockRequest | None:
 def on_commit_actions(session: "Session", txn: Txn) -> list[tuple[int, str]]:
     """(table OID, "drop" / "delete") of the ON COMMIT actions this commit runs. Tables a
     rolled-back statement created are gone and forgotten; as in PostgreSQL, tables are emptied
-    only when the transaction used a temporary table (else none can hold rows)."""
+    only when the transaction used a temporary table (else none can hold rows): locked one, or
+    wrote one (a SQL function's body takes no lock)."""
     store = session.store
     snap = store.snapshot(txn)
     for oid in [oid for oid in session.temp_on_commit if store.catalog.relation(snap, oid) is None]:
@@ -85,7 +86,7 @@ def _used_temp_tables(session: "Session", txn: Txn) -> bool:
     if ns is None:
         return False
     return any((rel := store.catalog.relation(snap, oid)) is not None and rel.namespace == ns.oid
-               for oid in list(txn.rel_locks))
+               for oid in {*txn.rel_locks, *session.pgstat.xact_tables()})
 
 
 def lock_on_commit(session: "Session", txn: Txn) -> LockRequest | None:
