@@ -149,10 +149,10 @@ class PendingStats:
         if len(self.levels) > 1:
             self.subxact_end(1, committed=True)  # a subtransaction still open ends with its transaction
         level = self.levels[0]
-        if level:
+        if level.writes or level.truncated:  # (most transactions of a read-only session: neither)
             self._count(level, committed)
-            self.levels[0] = PendingXact()
-            self.xact = self.levels[0].writes
+            level.writes.clear()  # self.xact stays this dict
+            level.truncated.clear()
 
     def _count(self, level: PendingXact, committed: bool) -> None:
         if not committed:  # what a rolled-back TRUNCATE made the level forget counts again
@@ -185,13 +185,17 @@ def _merge_into(parent: PendingXact, child: PendingXact) -> None:
     for oid in child.truncated:  # the parent forgets what it wrote too, and keeps it for a rollback
         before = parent.writes.pop(oid, [0, 0, 0])
         parent.truncated.setdefault(oid, before)
-    for oid, counts in child.writes.items():
-        mine = parent.writes.get(oid)
-        if mine is None:
-            parent.writes[oid] = counts
+    _add(parent.writes, child.writes)
+
+
+def _add(into: dict[int, list[int]], counts: dict[int, list[int]]) -> None:
+    for oid, values in counts.items():
+        total = into.get(oid)
+        if total is None:
+            into[oid] = values
         else:
-            for i, v in enumerate(counts):
-                mine[i] += v
+            for i, v in enumerate(values):
+                total[i] += v
 
 
 class CumulativeStats:
@@ -238,13 +242,7 @@ class CumulativeStats:
                     total[N_LIVE_TUP] = total[N_DEAD_TUP] = total[N_INS_SINCE_VACUUM] = 0
                 for i, v in enumerate(counts):
                     total[i] += v
-            for oid, counts in indexes.items():
-                total = self.indexes.get(oid)
-                if total is None:
-                    self.indexes[oid] = counts
-                else:
-                    for i, v in enumerate(counts):
-                        total[i] += v
+            _add(self.indexes, indexes)
         pending.commits = pending.rollbacks = 0
         tables.clear()
         indexes.clear()
