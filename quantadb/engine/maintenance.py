@@ -40,6 +40,17 @@ GIVE_UP_POLL_S = 0.05
 # PostgreSQL's autovacuum_vacuum_threshold and autovacuum_vacuum_scale_factor
 AUTOVACUUM_THRESHOLD = 1000
 AUTOVACUUM_SCALE_FACTOR = 0.2
+# autovacuum_analyze_threshold and autovacuum_analyze_scale_factor
+AUTOANALYZE_THRESHOLD = 50
+AUTOANALYZE_SCALE_FACTOR = 0.1
+
+
+def analyze_counts(store: Store, oid: int) -> tuple[int, int]:
+    """ANALYZE's live rows (visible to a new snapshot) and dead ones (the other versions stored),
+    counted over the whole table where PostgreSQL samples it."""
+    table = store.table(oid)
+    live = sum(batch.length for batch in table.scan(store.snapshot(None), []))
+    return live, max(table.row_count - live, 0)
 
 
 class StatementGate:
@@ -195,13 +206,14 @@ class Maintenance:
         # counts of a session not flushed yet, or flushed after a vacuum that removed those rows)
         chosen = self.store.vacuum_candidates(AUTOVACUUM_THRESHOLD, AUTOVACUUM_SCALE_FACTOR)
         chosen += self.pgstat.vacuum_candidates(AUTOVACUUM_THRESHOLD, AUTOVACUUM_SCALE_FACTOR)
-        targets = sorted(requested | left | set(chosen))
+        analyze = set(self.pgstat.analyze_candidates(AUTOANALYZE_THRESHOLD, AUTOANALYZE_SCALE_FACTOR))
+        vacuum = left | set(chosen)
         done = []
-        for oid in targets:
+        for oid in sorted(requested | vacuum | analyze):
             if oid in requested:  # the VACUUM statement's session holds the table's lock
                 vacuumed = self._vacuum_table(oid, None, manual=True)
             else:
-                vacuumed = self._autovacuum(oid, manual=oid in left)
+                vacuumed = self._autovacuum(oid, oid in left, oid in vacuum, oid in analyze)
             if vacuumed:
                 done.append(oid)
             elif vacuumed is False and (oid in requested or oid in left):
@@ -211,9 +223,10 @@ class Maintenance:
             log.info("[maintenance] vacuumed %d table(s)", len(done))
         return done
 
-    def _autovacuum(self, oid: int, manual: bool) -> bool | None:
-        """Vacuum a table under a ShareUpdateExclusive lock of its own, skipped if not available at
-        once (see above): autovacuum's choice, or a VACUUM statement's table left for later."""
+    def _autovacuum(self, oid: int, manual: bool, vacuum: bool, analyze: bool) -> bool | None:
+        """Vacuum and/or analyze a table under a ShareUpdateExclusive lock of its own, skipped if not
+        available at once (see above): autovacuum's choice, or a VACUUM statement's table left for
+        later (`manual`). Returns as _vacuum_table (None: no vacuum)."""
         rel = self.store.catalog.relation(self.store.snapshot(None), oid)
         if rel is None or oid not in self.store.state.tables:  # dropped since
             return None
@@ -225,11 +238,14 @@ class Maintenance:
                 return False
             namespace = self.store.catalog.namespace(self.store.snapshot(None), rel.database, rel.namespace)
             name = f"{namespace.name if namespace else ''}.{rel.name}"
-            self.activity = WorkerActivity(rel.database, f"autovacuum: VACUUM {name}", time.time())
-            vacuumed = self._vacuum_table(oid, txn, manual)
-            if vacuumed is None:
+            what = " ".join(w for w, on in (("VACUUM", vacuum), ("ANALYZE", analyze)) if on)
+            self.activity = WorkerActivity(rel.database, f"autovacuum: {what} {name}", time.time())
+            vacuumed = self._vacuum_table(oid, txn, manual) if vacuum else None
+            if vacuum and vacuumed is None:
                 log.error('[maintenance] canceling autovacuum task (automatic vacuum of table "%s"): a lock request '
                           'waits for it', name)
+            elif analyze:  # no planner statistics are kept: counted (pgstat.py), as an ANALYZE statement
+                self.pgstat.report_analyze(oid, *analyze_counts(self.store, oid), auto=True)
             return vacuumed
         finally:
             self.activity = None

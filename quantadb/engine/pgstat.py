@@ -20,7 +20,8 @@ flushes within 10 s). What is counted, as PostgreSQL does:
   A committed TRUNCATE zeroes n_live_tup, n_dead_tup and n_ins_since_vacuum first and forgets what
   its transaction wrote before it (rolled back, what came after it);
 - VACUUM sets n_live_tup and n_dead_tup to what it found (and n_ins_since_vacuum to 0), ANALYZE
-  sets them too and zeroes n_mod_since_analyze; both count themselves and their time;
+  sets them too and zeroes n_mod_since_analyze; both count themselves and their time, apart when
+  autovacuum ran them (it chooses tables by n_dead_tup and n_mod_since_analyze, maintenance.py);
 - per database: xact_commit / xact_rollback, and the sums of its tables' counts (tup_returned,
   tup_fetched, tup_inserted, tup_updated, tup_deleted).
 
@@ -268,12 +269,19 @@ class CumulativeStats:
             total[AUTOVACUUM_COUNT if auto else VACUUM_COUNT] += 1
             total[LAST_AUTOVACUUM if auto else LAST_VACUUM] = time.time()
 
-    def report_analyze(self, oid: int, live: int, dead: int) -> None:
+    def analyze_candidates(self, min_changed: int, fraction: float) -> list[int]:
+        """Tables whose n_mod_since_analyze passed autoanalyze's threshold (min_changed + fraction *
+        n_live_tup), as PostgreSQL's autovacuum chooses them."""
+        with self._lock:
+            return [oid for oid, t in self.tables.items()
+                    if t[N_MOD_SINCE_ANALYZE] > min_changed + fraction * t[N_LIVE_TUP]]
+
+    def report_analyze(self, oid: int, live: int, dead: int, auto: bool) -> None:
         with self._lock:
             total = self._table(oid)
             total[N_LIVE_TUP], total[N_DEAD_TUP], total[N_MOD_SINCE_ANALYZE] = live, dead, 0
-            total[ANALYZE_COUNT] += 1
-            total[LAST_ANALYZE] = time.time()
+            total[AUTOANALYZE_COUNT if auto else ANALYZE_COUNT] += 1
+            total[LAST_AUTOANALYZE if auto else LAST_ANALYZE] = time.time()
 
     def table(self, oid: int, index_oids: list[int]) -> dict[str, int | float | None]:
         """A table's counts, with idx_scan and idx_tup_fetch summed over its indexes (NULL without one)."""

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from quantadb.engine.ddl.temp import TEMP_SCHEMA_PREFIX, discard_temp
+from quantadb.engine.maintenance import analyze_counts
 from quantadb.engine.membership import member_roles
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
 from quantadb.engine.settings import SETTINGS
@@ -368,17 +369,14 @@ def _lock_waiting(session: "Session", oid: int, mode: int, inline: bool, momenta
 
 
 def _counted(session: "Session", oid: int, analyze: bool) -> None:
-    """A VACUUM with nothing to reclaim, or an ANALYZE: the live and dead rows the store has, in
-    pgstat.py."""
+    """A VACUUM with nothing to reclaim, or an ANALYZE: the live and dead rows, in pgstat.py."""
     table = session.store.state.tables.get(oid)
     if table is None:
         return
-    pgstat = session.db.pgstat
-    live, dead = max(table.live_estimate, 0), table.dead_since_vacuum
     if analyze:
-        pgstat.report_analyze(oid, live, dead)
+        session.db.pgstat.report_analyze(oid, *analyze_counts(session.store, oid), auto=False)
     else:
-        pgstat.report_vacuum(oid, live, dead, auto=False)
+        session.db.pgstat.report_vacuum(oid, max(table.live_estimate, 0), table.dead_since_vacuum, auto=False)
 
 
 def _vacuum_table(session: "Session", oid: int) -> None:

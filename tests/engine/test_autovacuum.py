@@ -210,3 +210,16 @@ def _sleep(conn: psycopg.Connection) -> None:
         conn.execute("SELECT pg_sleep(60)")
     except errors.QueryCanceled:
         pass
+
+
+def test_autovacuum_analyzes_a_table_changed_past_its_threshold(server):
+    """autovacuum_analyze_threshold (50) + autovacuum_analyze_scale_factor (0.1) * live rows: 100
+    updates of 10 rows are past it, not past the vacuum's threshold."""
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        make(conn, "changed")
+        with conn.transaction():  # counted at once: one autoanalyze
+            churn(conn, "changed", 100)
+        query = ("SELECT autoanalyze_count, last_autoanalyze IS NOT NULL, analyze_count, n_mod_since_analyze, "
+                 "n_live_tup, autovacuum_count FROM pg_stat_user_tables WHERE relname = 'changed'")
+        stats = wait_until(lambda: (got := conn.execute(query).fetchone())[0] >= 1 and got)
+        assert stats == (1, True, 0, 0, ROWS, 0)
