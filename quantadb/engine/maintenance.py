@@ -202,6 +202,7 @@ class Maintenance:
             requested = set(self.store.vacuum_candidates(min_dead=0, fraction=0.0))
         with self._lock:
             left, self._left = self._left, set()
+        self.pgstat.forget_others(lambda: {*self.store.state.tables, *self.store.state.indexes})
         # autovacuum's: what the counts say (as PostgreSQL's), and what storage knows is dead (the
         # counts of a session not flushed yet, or flushed after a vacuum that removed those rows)
         chosen = self.store.vacuum_candidates(AUTOVACUUM_THRESHOLD, AUTOVACUUM_SCALE_FACTOR)

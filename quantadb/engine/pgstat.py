@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 # a table's counters, by position in its list; a session counts the first PENDING_COUNTERS
 N_TUP_INS, N_TUP_UPD, N_TUP_DEL, SEQ_SCAN, SEQ_TUP_READ, N_LIVE_TUP, N_DEAD_TUP, N_MOD_SINCE_ANALYZE, \
@@ -318,6 +319,16 @@ class CumulativeStats:
                 self.tables.pop(oid, None)
                 self.indexes.pop(oid, None)
             self.reset_at[database_oid] = time.time()
+
+    def forget_others(self, existing: Callable[[], set[int]]) -> None:
+        """Only the existing relations' counts are kept: the others were dropped (PostgreSQL drops
+        a relation's entry with it). Asked under the lock, so that no flush meanwhile adds counts
+        of a relation made after the question."""
+        with self._lock:
+            relations = existing()
+            for counts in (self.tables, self.indexes):
+                for oid in [oid for oid in counts if oid not in relations]:
+                    del counts[oid]
 
     def reset_relation(self, oid: int) -> None:
         """pg_stat_reset_single_table_counters(): a table's or an index's own counters."""

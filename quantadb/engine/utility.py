@@ -315,8 +315,8 @@ def _vacuum(session: "Session", u: U.VacuumStmt, portal, inline) -> Result:
     table does. Waits happen here, on the worker, so what was done stays done."""
     if not u.analyze_only:
         session.require_no_block("VACUUM")
-        if inline:
-            raise RunInWorker()
+    if inline:  # (ANALYZE too: it scans each table to count its rows)
+        raise RunInWorker()
     catalog = session.catalog()
     if u.tables:
         rels = []
