@@ -458,9 +458,12 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity):
                 if inline:
                     raise RunInWorker() from None
                 continue
-            except BaseException:
+            except BaseException as exc:
                 if token is not None:
-                    self.pgstat.subxact_end(len(self.pgstat.levels) - 1, committed=False)
+                    if isinstance(exc, RunInWorker):  # run again on a worker: this attempt never was
+                        self.pgstat.subxact_discard()
+                    else:
+                        self.pgstat.subxact_end(len(self.pgstat.levels) - 1, committed=False)
                     try:
                         self.store.rollback_to(txn, token)
                     except Exception:

@@ -6,6 +6,7 @@ DSN (they pass on PostgreSQL 15)."""
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 
@@ -270,3 +271,21 @@ def test_truncate_zeroes_live_and_dead_rows_when_it_commits(conn, made):
         conn.execute(f"TRUNCATE {name}")
         conn.execute(f"INSERT INTO {name} VALUES (201, 1), (202, 1)")
     eventually(conn, lambda: row_counts(conn, name), (13, 0, 1, 2, 1, 13, 3))
+
+
+def test_a_statement_run_again_after_a_lock_wait_counts_once(conn, dsn, made):
+    """A statement that wrote and then met a row lock waits and runs again (QuantaDB undoes the
+    first attempt): its rows count once, as in PostgreSQL, where it just waits."""
+    deleted = made("id int PRIMARY KEY", "SELECT generate_series(1, 3)", analyze=False)
+    locked = made("id int PRIMARY KEY, v int", "SELECT g, 0 FROM generate_series(1, 3) g", analyze=False)
+    with psycopg.connect(dsn) as holder:
+        holder.execute(f"UPDATE {locked} SET v = 1 WHERE id = 1")
+        waiter = threading.Thread(target=conn.execute, args=(
+            f"WITH d AS (DELETE FROM {deleted} WHERE id = 1 RETURNING id) "
+            f"UPDATE {locked} SET v = 2 WHERE id IN (SELECT id FROM d)",))
+        waiter.start()
+        eventually(holder, lambda: holder.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' "
+                                                  "AND NOT granted").fetchone()[0], 1)
+    waiter.join()
+    eventually(conn, lambda: row_counts(conn, deleted), (3, 0, 1, 2, 1, 4, 3))
+    assert conn.execute(f"SELECT v FROM {locked} WHERE id = 1").fetchone() == (2,)
