@@ -73,7 +73,7 @@ def load(data_dir: str) -> CumulativeStats:
         return stats
     try:
         _decode(raw, stats)
-    except (ValueError, KeyError, TypeError) as e:
+    except Exception as e:  # whatever the file holds, the node starts
         stats = CumulativeStats()
         log.warning("[engine] corrupted statistics file \"%s\" (%s): the statistics start from zero", path, e)
     try:
