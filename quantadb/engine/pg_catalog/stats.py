@@ -62,9 +62,9 @@ def pg_stat_activity(session: "Session") -> Iterator[Row]:
     if worker is not None:  # autovacuum at work on a table (PostgreSQL's autovacuum worker process)
         started = timestamptz(worker.started)
         db = session.store.catalog.database(session.catalog().snap, worker.database)
-        yield {"datid": worker.database, "datname": db.name if db else None, "pid": session.db.maintenance.pid, "backend_start": started,
-               "xact_start": started, "query_start": started, "state_change": started, "state": "active",
-               "query": worker.query, "backend_type": "autovacuum worker"}
+        yield {"datid": worker.database, "datname": db.name if db else None, "pid": session.db.maintenance.pid,
+               "backend_start": started, "xact_start": started, "query_start": started, "state_change": started,
+               "state": "active", "query": worker.query, "backend_type": "autovacuum worker"}
 
 
 def _role_oid(session: "Session", name: str) -> int:
