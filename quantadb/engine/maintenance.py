@@ -45,14 +45,6 @@ AUTOANALYZE_THRESHOLD = 50
 AUTOANALYZE_SCALE_FACTOR = 0.1
 
 
-def analyze_counts(store: Store, oid: int) -> tuple[int, int]:
-    """ANALYZE's live rows (visible to a new snapshot) and dead ones (the other versions stored),
-    counted over the whole table where PostgreSQL samples it."""
-    table = store.table(oid)
-    live = sum(batch.length for batch in table.scan(store.snapshot(None), []))
-    return live, max(table.row_count - live, 0)
-
-
 class StatementGate:
     """A readers-preferring shared/exclusive lock: statements share, VACUUM is exclusive.
 
@@ -246,7 +238,7 @@ class Maintenance:
                 log.error('[maintenance] canceling autovacuum task (automatic vacuum of table "%s"): a lock request '
                           'waits for it', name)
             elif analyze:  # no planner statistics are kept: counted (pgstat.py), as an ANALYZE statement
-                self.pgstat.report_analyze(oid, *analyze_counts(self.store, oid), auto=True)
+                self.pgstat.report_analyze(oid, *self.store.count_versions(oid), auto=True)
             return vacuumed
         finally:
             self.activity = None
@@ -266,8 +258,7 @@ class Maintenance:
             if not acquired:
                 return None if blocks() else False
             self.store.vacuum(oid, plan)
-        table = self.store.table(oid)
-        self.pgstat.report_vacuum(oid, max(table.live_estimate, 0), table.dead_since_vacuum, auto=not manual)
+        self.pgstat.report_vacuum(oid, *self.store.count_versions(oid), auto=not manual)
         return True
 
     def _maybe_checkpoint(self) -> None:

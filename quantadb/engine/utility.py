@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from quantadb.engine.ddl.temp import TEMP_SCHEMA_PREFIX, discard_temp
-from quantadb.engine.maintenance import analyze_counts
 from quantadb.engine.membership import member_roles
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
 from quantadb.engine.settings import SETTINGS
@@ -370,13 +369,12 @@ def _lock_waiting(session: "Session", oid: int, mode: int, inline: bool, momenta
 
 def _counted(session: "Session", oid: int, analyze: bool) -> None:
     """A VACUUM with nothing to reclaim, or an ANALYZE: the live and dead rows, in pgstat.py."""
-    table = session.store.state.tables.get(oid)
-    if table is None:
-        return
-    if analyze:
-        session.db.pgstat.report_analyze(oid, *analyze_counts(session.store, oid), auto=False)
-    else:
-        session.db.pgstat.report_vacuum(oid, max(table.live_estimate, 0), table.dead_since_vacuum, auto=False)
+    if oid in session.store.state.tables:
+        live, dead = session.store.count_versions(oid)
+        if analyze:
+            session.db.pgstat.report_analyze(oid, live, dead, auto=False)
+        else:
+            session.db.pgstat.report_vacuum(oid, live, dead, auto=False)
 
 
 def _vacuum_table(session: "Session", oid: int) -> None:

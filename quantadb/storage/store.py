@@ -84,7 +84,7 @@ from .recovery import checkpoint_dir, dump_state, recover, wal_dir
 from .sequences import Sequences
 from .table import DEFAULT_CAPACITY, Table
 from .txn import ABORTED, COMMITTED, IN_PROGRESS, RowChanged, Snapshot, Txn, WouldBlock
-from .vacuum import CompactionPlan, prepare_compaction
+from .vacuum import CompactionPlan, count_versions, prepare_compaction
 from .wal import WalWriter
 from .writes import RowWrites
 
@@ -447,6 +447,10 @@ class Store(RowWrites, SchemaChanges, Sequences):
                 self._log((R.VACUUM, None if rel_oid is None else [rel_oid], horizon))
             finally:
                 self._state.compaction_plan = None
+
+    def count_versions(self, rel_oid: int) -> tuple[int, int]:
+        """(live, dead) row versions, as VACUUM and ANALYZE report them (vacuum.count_versions)."""
+        return count_versions(self._state, rel_oid)
 
     def has_row_locks(self, rel_oid: int) -> bool:
         """Some transaction holds FOR UPDATE/SHARE locks on rows of this table (keyed by row id,

@@ -164,6 +164,26 @@ def _planned(plan: CompactionPlan | None, table: Table, masks: list[np.ndarray])
     return fresh, len(plan.segments)
 
 
+def count_versions(state, oid: int) -> tuple[int, int]:
+    """(live, dead) row versions of a table as PostgreSQL's VACUUM and ANALYZE count them: live,
+    inserted by a committed transaction and not deleted by one (a delete in progress still counts
+    live); dead, inserted by an aborted transaction or deleted by a committed one; an insert in
+    progress is neither (its transaction counts it when it ends, engine/pgstat.py)."""
+    table = state.tables.get(oid)
+    if table is None:
+        return 0, 0
+    live = dead = 0
+    for seg in list(table.segments):
+        n = seg.n
+        xmin, xmax = seg.xmin[:n].copy(), seg.xmax[:n].copy()
+        status = state.txns.clog.status  # (read after the copies: it covers every xid in them)
+        inserted = (xmin == FROZEN_XID) | (status[xmin] == COMMITTED)
+        deleted = (xmax != INVALID_XID) & (status[xmax] == COMMITTED)
+        live += int((inserted & ~deleted).sum())
+        dead += int(((status[xmin] == ABORTED) | (inserted & deleted)).sum())
+    return live, dead
+
+
 def _dead(status: np.ndarray, xmin: np.ndarray, xmax: np.ndarray, horizon: int) -> np.ndarray:
     return (status[xmin] == ABORTED) | ((xmax != INVALID_XID) & (xmax < horizon) & (status[xmax] == COMMITTED))
 

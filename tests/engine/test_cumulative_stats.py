@@ -289,3 +289,19 @@ def test_a_statement_run_again_after_a_lock_wait_counts_once(conn, dsn, made):
     waiter.join()
     eventually(conn, lambda: row_counts(conn, deleted), (3, 0, 1, 2, 1, 4, 3))
     assert conn.execute(f"SELECT v FROM {locked} WHERE id = 1").fetchone() == (2,)
+
+
+def test_vacuum_leaves_out_rows_an_insert_still_in_progress_wrote(conn, dsn, made):
+    """Their transaction counts them when it commits: VACUUM counting them too counted them twice."""
+    name = made("id int", "SELECT generate_series(1, 5)", analyze=False)
+    eventually(conn, lambda: row_counts(conn, name)[3], 5)
+    with psycopg.connect(dsn) as other:
+        other.execute(f"INSERT INTO {name} SELECT generate_series(6, 8)")
+        other.execute(f"DELETE FROM {name} WHERE id = 1")
+        conn.execute(f"VACUUM {name}")
+        eventually(conn, lambda: row_counts(conn, name)[3:5], (5, 0))
+        other.commit()
+        other.execute("SELECT pg_stat_force_next_flush()")
+    eventually(conn, lambda: row_counts(conn, name)[3:5], (7, 1))
+    conn.execute(f"ANALYZE {name}")
+    eventually(conn, lambda: row_counts(conn, name)[3:5], (7, 1))
