@@ -35,10 +35,9 @@ import threading
 import time
 from collections.abc import Callable
 
-# a table's counters, by position in its list; a session counts the first PENDING_COUNTERS
+# a table's counters, by position in its list
 N_TUP_INS, N_TUP_UPD, N_TUP_DEL, SEQ_SCAN, SEQ_TUP_READ, N_LIVE_TUP, N_DEAD_TUP, N_MOD_SINCE_ANALYZE, \
     N_INS_SINCE_VACUUM = range(9)
-PENDING_COUNTERS = 9
 VACUUM_COUNT, AUTOVACUUM_COUNT, ANALYZE_COUNT, AUTOANALYZE_COUNT, LAST_VACUUM, LAST_AUTOVACUUM, LAST_ANALYZE, \
     LAST_AUTOANALYZE = range(9, 17)
 TABLE_COUNTERS = ("n_tup_ins", "n_tup_upd", "n_tup_del", "seq_scan", "seq_tup_read", "n_live_tup", "n_dead_tup",
@@ -54,6 +53,12 @@ DATABASE_COUNTERS = ("xact_commit", "xact_rollback", "tup_returned", "tup_fetche
 
 
 FLUSH_INTERVAL_S = 0.5
+
+# a session's counts of a table, by position: the rows its committed transactions inserted, updated
+# and deleted (N_TUP_INS, N_TUP_UPD, N_TUP_DEL), its scans (SEQ_SCAN, SEQ_TUP_READ), then the rows of
+# its rolled-back ones; the flush derives n_live_tup and the others from them (a commit only adds)
+ROLLED_BACK_INS = 5
+PENDING_COUNTERS = 8
 
 
 class PendingXact:
@@ -74,14 +79,12 @@ class PendingStats:
     """One session's counts not yet flushed (relation OID -> counters; transactions ended), and
     its running transaction's writes (`levels`: the transaction's, then one per savepoint)."""
 
-    __slots__ = ("commits", "database_oid", "flush_at", "indexes", "levels", "rollbacks", "tables", "truncated",
-                 "xact")
+    __slots__ = ("commits", "database_oid", "flush_at", "indexes", "levels", "rollbacks", "tables", "xact")
 
     def __init__(self, database_oid: int) -> None:
         self.database_oid = database_oid
         self.tables: dict[int, list[int]] = {}
         self.indexes: dict[int, list[int]] = {}
-        self.truncated: set[int] = set()  # truncated by a committed transaction since the last flush
         self.commits = self.rollbacks = 0
         self.flush_at = 0.0  # time.monotonic() from which a transaction's end flushes
         self.levels: list[PendingXact] = [PendingXact()]
@@ -139,7 +142,7 @@ class PendingStats:
             if committed:
                 _merge_into(self.levels[-1], level)
             elif level:
-                self._count(level, committed=False)
+                self.count(level, committed=False)
         self.xact = self.levels[-1].writes
 
     def subxact_discard(self) -> None:
@@ -147,39 +150,41 @@ class PendingStats:
         self.levels.pop()
         self.xact = self.levels[-1].writes
 
-    def xact_end(self, committed: bool) -> None:
+    def xact_end(self, committed: bool) -> PendingXact | None:
+        """The transaction ended: its writes are counted, except a committed one's that truncated
+        tables, returned (CumulativeStats.transaction_ended counts them after zeroing the tables)."""
         if len(self.levels) > 1:
             self.subxact_end(1, committed=True)  # a subtransaction still open ends with its transaction
         level = self.levels[0]
-        if level.writes or level.truncated:  # (most transactions of a read-only session: neither)
-            self._count(level, committed)
+        if level.truncated:
+            self.levels[0] = PendingXact()
+            self.xact = self.levels[0].writes
+            if committed:
+                return level
+            self.count(level, committed=False)
+        elif level.writes:  # (most transactions of a read-only session: none)
+            _count(self.tables, level.writes, 0 if committed else ROLLED_BACK_INS)
             level.writes.clear()  # self.xact stays this dict
-            level.truncated.clear()
+        return None
 
-    def _count(self, level: PendingXact, committed: bool) -> None:
-        if not committed:  # what a rolled-back TRUNCATE made the level forget counts again
+    def count(self, level: PendingXact, committed: bool) -> None:
+        """Count what a (sub)transaction level wrote, as PostgreSQL's AtEOXact_PgStat: a rolled-back
+        TRUNCATE's level counts what it had written before it, a committed one what came after."""
+        if not committed:
             for oid, before in level.truncated.items():
                 level.writes[oid] = before
-        for oid, (ins, upd, dels) in level.writes.items():
-            counts = self._table(oid)
-            counts[N_TUP_INS] += ins
-            counts[N_TUP_UPD] += upd
-            counts[N_TUP_DEL] += dels
-            if committed and oid in level.truncated:
-                counts[N_LIVE_TUP] = counts[N_DEAD_TUP] = counts[N_INS_SINCE_VACUUM] = 0
-            counts[N_INS_SINCE_VACUUM] += ins
-            if committed:
-                counts[N_LIVE_TUP] += ins - dels
-                counts[N_DEAD_TUP] += upd + dels
-                counts[N_MOD_SINCE_ANALYZE] += ins + upd + dels
-            else:
-                counts[N_DEAD_TUP] += ins + upd
-        if committed:
-            for oid in level.truncated:
-                if oid not in level.writes:
-                    counts = self._table(oid)
-                    counts[N_LIVE_TUP] = counts[N_DEAD_TUP] = counts[N_INS_SINCE_VACUUM] = 0
-            self.truncated.update(level.truncated)
+        _count(self.tables, level.writes, 0 if committed else ROLLED_BACK_INS)
+
+
+def _count(tables: dict[int, list[int]], writes: dict[int, list[int]], at: int) -> None:
+    """Add a level's [inserted, updated, deleted] per table to the session's counts from `at`."""
+    for oid, (ins, upd, dels) in writes.items():
+        counts = tables.get(oid)
+        if counts is None:
+            counts = tables[oid] = [0] * PENDING_COUNTERS
+        counts[at] += ins
+        counts[at + 1] += upd
+        counts[at + 2] += dels
 
 
 def _merge_into(parent: PendingXact, child: PendingXact) -> None:
@@ -215,7 +220,14 @@ class CumulativeStats:
             pending.commits += 1
         else:
             pending.rollbacks += 1
-        pending.xact_end(committed)
+        truncating = pending.xact_end(committed)
+        if truncating is not None:  # what was counted before goes, what it wrote after counts
+            self.flush(pending)
+            with self._lock:
+                for oid in truncating.truncated:
+                    total = self._table(oid)
+                    total[N_LIVE_TUP] = total[N_DEAD_TUP] = total[N_INS_SINCE_VACUUM] = 0
+            pending.count(truncating, committed=True)
         now = time.monotonic()
         if now >= pending.flush_at:
             pending.flush_at = now + FLUSH_INTERVAL_S
@@ -230,25 +242,28 @@ class CumulativeStats:
                 totals = self.databases[pending.database_oid] = [0] * len(DATABASE_COUNTERS)
             totals[0] += pending.commits
             totals[1] += pending.rollbacks
-            for counts in tables.values():
-                totals[2] += counts[SEQ_TUP_READ]
-                totals[4] += counts[N_TUP_INS]
-                totals[5] += counts[N_TUP_UPD]
-                totals[6] += counts[N_TUP_DEL]
+            for oid, (ins, upd, dels, scans, read, ins_rb, upd_rb, dels_rb) in tables.items():
+                total = self._table(oid)
+                total[N_TUP_INS] += ins + ins_rb
+                total[N_TUP_UPD] += upd + upd_rb
+                total[N_TUP_DEL] += dels + dels_rb
+                total[SEQ_SCAN] += scans
+                total[SEQ_TUP_READ] += read
+                total[N_LIVE_TUP] += ins - dels  # committed: inserts live, deletes dead, updates both
+                total[N_DEAD_TUP] += upd + dels + ins_rb + upd_rb  # rolled back: new versions dead
+                total[N_MOD_SINCE_ANALYZE] += ins + upd + dels
+                total[N_INS_SINCE_VACUUM] += ins + ins_rb
+                totals[2] += read
+                totals[4] += ins + ins_rb
+                totals[5] += upd + upd_rb
+                totals[6] += dels + dels_rb
             for counts in indexes.values():
                 totals[2] += counts[IDX_TUP_READ]
                 totals[3] += counts[IDX_TUP_FETCH]
-            for oid, counts in tables.items():
-                total = self._table(oid)
-                if oid in pending.truncated:
-                    total[N_LIVE_TUP] = total[N_DEAD_TUP] = total[N_INS_SINCE_VACUUM] = 0
-                for i, v in enumerate(counts):
-                    total[i] += v
             _add(self.indexes, indexes)
         pending.commits = pending.rollbacks = 0
         tables.clear()
         indexes.clear()
-        pending.truncated.clear()
 
     def _table(self, oid: int) -> list:
         total = self.tables.get(oid)
