@@ -279,11 +279,8 @@ class CumulativeStats:
 
     def report_vacuum(self, oid: int, live: int, dead: int, auto: bool) -> None:
         """A VACUUM of the table found `live` rows and `dead` versions it could not remove yet."""
-        with self._lock:
-            total = self._table(oid)
-            total[N_LIVE_TUP], total[N_DEAD_TUP], total[N_INS_SINCE_VACUUM] = live, dead, 0
-            total[AUTOVACUUM_COUNT if auto else VACUUM_COUNT] += 1
-            total[LAST_AUTOVACUUM if auto else LAST_VACUUM] = time.time()
+        self._report(oid, live, dead, N_INS_SINCE_VACUUM, AUTOVACUUM_COUNT if auto else VACUUM_COUNT,
+                     LAST_AUTOVACUUM if auto else LAST_VACUUM)
 
     def analyze_candidates(self, min_changed: int, fraction: float) -> list[int]:
         """Tables whose n_mod_since_analyze passed autoanalyze's threshold (min_changed + fraction *
@@ -293,11 +290,15 @@ class CumulativeStats:
                     if t[N_MOD_SINCE_ANALYZE] > min_changed + fraction * t[N_LIVE_TUP]]
 
     def report_analyze(self, oid: int, live: int, dead: int, auto: bool) -> None:
+        self._report(oid, live, dead, N_MOD_SINCE_ANALYZE, AUTOANALYZE_COUNT if auto else ANALYZE_COUNT,
+                     LAST_AUTOANALYZE if auto else LAST_ANALYZE)
+
+    def _report(self, oid: int, live: int, dead: int, zeroed: int, counter: int, last: int) -> None:
         with self._lock:
             total = self._table(oid)
-            total[N_LIVE_TUP], total[N_DEAD_TUP], total[N_MOD_SINCE_ANALYZE] = live, dead, 0
-            total[AUTOANALYZE_COUNT if auto else ANALYZE_COUNT] += 1
-            total[LAST_AUTOANALYZE if auto else LAST_ANALYZE] = time.time()
+            total[N_LIVE_TUP], total[N_DEAD_TUP], total[zeroed] = live, dead, 0
+            total[counter] += 1
+            total[last] = time.time()
 
     def table(self, oid: int, index_oids: list[int]) -> dict[str, int | float | None]:
         """A table's counts, with idx_scan and idx_tup_fetch summed over its indexes (NULL without one)."""
