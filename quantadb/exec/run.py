@@ -61,6 +61,7 @@ def _result(plan: P.Result, ctx: EvalContext) -> Iterator[Batch]:
 def _table_scan(plan: P.TableScan, ctx: EvalContext) -> Iterator[Batch]:
     scans = [ctx.services.null_rows(plan.rel_oid, plan.null_in, plan.attnums)] if plan.null_in else \
         ctx.services.scan(plan.rel_oid, plan.attnums, plan.with_rowids or bool(plan.lock_mode))
+    locks = _RowLocks(plan, ctx)
     for scan in scans:
         ctx.check_cancel()
         cols = list(scan.columns)
@@ -71,15 +72,54 @@ def _table_scan(plan: P.TableScan, ctx: EvalContext) -> Iterator[Batch]:
             rowids = scan.rowids[mask] if scan.rowids is not None else None
         else:
             rowids = scan.rowids
-        if plan.lock_mode and batch.length:
-            batch = _locked(plan, batch, rowids, ctx)
+        if plan.lock_mode and not plan.locked_above and batch.length:
+            batch = locks.locked(batch, rowids)
         yield batch
+        if locks.done:
+            return
 
 
-def _locked(plan, batch: Batch, rowids, ctx: EvalContext) -> Batch:
-    """Lock the rows read by SELECT ... FOR UPDATE/SHARE; SKIP LOCKED leaves out rows others hold."""
-    keep = ctx.services.lock_rows(plan.rel_oid, rowids, plan.lock_mode)
-    return batch if keep.all() else take_batch(batch, keep)
+def _lock_rows(plan: P.LockRows, ctx: EvalContext) -> Iterator[Batch]:
+    locks = _RowLocks(plan, ctx)
+    for batch in run(plan.child, ctx):
+        rowids = batch.columns[-1].data
+        batch = Batch(batch.columns[:-1], batch.length)
+        if batch.length:
+            batch = locks.locked(batch, rowids)
+        yield batch
+        if locks.done:
+            return
+
+
+class _RowLocks:
+    """The row locks of a scan for SELECT ... FOR UPDATE/SHARE; SKIP LOCKED leaves out rows others
+    hold. Under a LIMIT (lock_limit) rows are locked one by one, in order, until it has enough."""
+
+    def __init__(self, plan: P.TableScan | P.IndexScan | P.LockRows, ctx: EvalContext) -> None:
+        self.plan, self.ctx = plan, ctx
+        self.wanted: int | None = None
+        if plan.lock_limit is not None:
+            limit, offset = plan.lock_limit
+            limit = _limit_value(limit, ctx, InvalidRowCountInLimitClause)
+            if limit is not None:
+                self.wanted = limit + (_limit_value(offset, ctx, InvalidRowCountInResultOffsetClause) or 0)
+
+    @property
+    def done(self) -> bool:
+        return self.wanted is not None and self.wanted <= 0
+
+    def locked(self, batch: Batch, rowids: np.ndarray) -> Batch:
+        lock = self.ctx.services.lock_rows
+        if self.wanted is None:
+            keep = lock(self.plan.rel_oid, rowids, self.plan.lock_mode)
+        else:
+            keep = np.zeros(len(rowids), dtype=bool)
+            for i in range(len(rowids)):
+                if self.wanted <= 0:
+                    break
+                keep[i] = lock(self.plan.rel_oid, rowids[i:i + 1], self.plan.lock_mode)[0]
+                self.wanted -= int(keep[i])
+        return batch if keep.all() else take_batch(batch, keep)
 
 
 def _index_scan(plan: P.IndexScan, ctx: EvalContext) -> Iterator[Batch]:
@@ -89,16 +129,19 @@ def _index_scan(plan: P.IndexScan, ctx: EvalContext) -> Iterator[Batch]:
         return [column_values(evaluate(e, one, ctx))[0] for e in exprs] if exprs is not None else None
     any_of = values(plan.any_of)
     listed = _listed_keys(any_of, plan.paired) if any_of is not None else None
+    locks = _RowLocks(plan, ctx)
     for scan in ctx.services.index_scan(plan, values(plan.keys), values(plan.low), values(plan.high), listed):
         ctx.check_cancel()
-        yield _index_rows(plan, scan, plan.filter, ctx)
+        yield _index_rows(plan, scan, plan.filter, ctx, locks)
+        if locks.done:
+            return
     if plan.missing:  # the rows the index does not hold: they must pass the conditions it stands for
         test = conjoin([*conjuncts(plan.index_cond), *(conjuncts(plan.filter) if plan.filter else [])]) \
             if plan.index_cond else plan.filter
-        yield _index_rows(plan, ctx.services.null_rows(plan.rel_oid, plan.missing, plan.attnums), test, ctx)
+        yield _index_rows(plan, ctx.services.null_rows(plan.rel_oid, plan.missing, plan.attnums), test, ctx, locks)
 
 
-def _index_rows(plan: P.IndexScan, scan, test, ctx: EvalContext) -> Batch:
+def _index_rows(plan: P.IndexScan, scan, test, ctx: EvalContext, locks: _RowLocks) -> Batch:
     """A batch the index found, with its filter `test` applied and its rows locked (FOR UPDATE)."""
     batch = Batch(list(scan.columns) + ([Column(scan.rowids)] if plan.with_rowids else []), scan.length)
     rowids = scan.rowids
@@ -106,8 +149,8 @@ def _index_rows(plan: P.IndexScan, scan, test, ctx: EvalContext) -> Batch:
         mask = evaluate_predicate(test, batch, ctx)
         batch = take_batch(batch, mask)
         rowids = rowids[mask]
-    if plan.lock_mode and batch.length:
-        batch = _locked(plan, batch, rowids, ctx)
+    if plan.lock_mode and not plan.locked_above and batch.length:
+        batch = locks.locked(batch, rowids)
     return batch
 
 
@@ -417,7 +460,7 @@ def _incremental_sort(plan: P.IncrementalSort, ctx: EvalContext) -> Iterator[Bat
 _RUNNERS = {
     P.Result: _result, P.TableScan: _table_scan, P.IndexScan: _index_scan, P.VirtualScan: _virtual_scan,
     P.Values: _values, P.Materialized: _materialized, P.FunctionScan: _function_scan, P.ProjectSet: _project_set, P.Filter: _filter,
-    P.Project: _project, P.Sort: _sort, P.Limit: _limit, P.Distinct: _distinct, P.SetOp: _set_op,
+    P.Project: _project, P.Sort: _sort, P.LockRows: _lock_rows, P.Limit: _limit, P.Distinct: _distinct, P.SetOp: _set_op,
     P.CteScan: _cte_scan, P.ModifyingCtes: _modifying_ctes, P.Window: _window, P.Aggregate: _aggregate, P.Join: _join,
     P.MergeAppend: _merge_append, P.IncrementalSort: _incremental_sort,
 }

@@ -15,6 +15,7 @@ from __future__ import annotations
 from quantadb.sql import plan as P
 from quantadb.sql.expr import Call, ColumnRef, Const, Expr, OuterRef, SubqueryExpr, conjoin, conjuncts, transform, walk
 from quantadb.sql.index_order import use_index_order
+from quantadb.sql.bind_support import INT8
 from quantadb.sql.index_paths import IndexCatalog, IndexExpressions, use_index_lookups, use_indexes
 from quantadb.types import registry as R
 from quantadb.types.registry import SqlType
@@ -26,6 +27,7 @@ def optimize(plan: P.Plan, catalog: IndexCatalog, expressions: IndexExpressions 
     plan = use_index_order(plan, catalog, expressions)
     plan = prune_columns(plan)
     plan = use_index_lookups(plan, catalog)  # after pruning: its IndexScan copies the pruned scan
+    limit_row_locks(plan)
     for sub in _subqueries(plan):
         sub.plan = optimize(sub.plan, catalog, expressions)
     return plan
@@ -184,6 +186,43 @@ def _nodes(plan: P.Plan):
     yield plan
     for child in plan.children():
         yield from _nodes(child)
+
+
+def limit_row_locks(plan: P.Plan) -> None:
+    """SELECT ... LIMIT n FOR UPDATE/SHARE locks only the rows the LIMIT takes, as PostgreSQL's
+    LockRows under its Limit: `ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`, a job queue's, locks one
+    row, not every row the scan read. A locking scan right under the Limit (through projections)
+    locks in its order until it has enough (TableScan.lock_limit); under a Sort, the scan passes its
+    row ids up and a LockRows between the Sort and the Limit locks in the sorted order."""
+    for node in _nodes(plan):
+        if not isinstance(node, P.Limit) or node.limit is None:
+            continue
+        above, child = node, node.child
+        while isinstance(child, P.Project):
+            above, child = child, child.child
+        if isinstance(child, (P.TableScan, P.IndexScan)) and child.lock_mode:
+            child.lock_limit = (node.limit, node.offset)
+        elif isinstance(child, P.Sort):
+            chain, scan = [child], child.child
+            while isinstance(scan, P.Project):
+                chain.append(scan)
+                scan = scan.child
+            if isinstance(scan, (P.TableScan, P.IndexScan)) and scan.lock_mode and not scan.with_rowids:
+                above.child = P.LockRows(child, scan.rel_oid, scan.lock_mode, (node.limit, node.offset),
+                                         list(child.columns), estimated_rows=child.estimated_rows)
+                _pass_row_ids(scan, chain)
+
+
+def _pass_row_ids(scan: P.TableScan | P.IndexScan, chain: list[P.Plan]) -> None:
+    """The scan's row ids as a last column of it and of each node of `chain` (from the top down to it)."""
+    scan.with_rowids, scan.locked_above = True, True
+    scan.columns = [*scan.columns, P.PlanColumn("ctid", INT8)]
+    below: P.Plan = scan
+    for node in reversed(chain):
+        if isinstance(node, P.Project):
+            node.exprs = [*node.exprs, ColumnRef(len(below.columns) - 1, INT8, "ctid")]
+        node.columns = [*node.columns, P.PlanColumn("ctid", INT8)]
+        below = node
 
 
 def prune_columns(plan: P.Plan) -> P.Plan:

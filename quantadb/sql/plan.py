@@ -56,6 +56,10 @@ class TableScan(Plan):
     filter: Expr | None = None
     with_rowids: bool = False
     lock_mode: str = ""  # SELECT ... FOR "update" / "share", maybe + " nowait" / " skip locked"
+    # (LIMIT, OFFSET) of a Limit right above a locking scan: it locks rows in order and stops once it
+    # has that many, as PostgreSQL's LockRows under its Limit locks only the rows the Limit takes
+    lock_limit: tuple[Expr, Expr | None] | None = None
+    locked_above: bool = False  # its rows (row ids in its last column) are locked by a LockRows above it
     # privileges are checked elsewhere: on the view it is read through, or (a MERGE target whose
     # columns the statement does not read) on the MERGE's actions
     via_view: bool = False
@@ -92,6 +96,8 @@ class IndexScan(Plan):
     filter: Expr | None = None
     with_rowids: bool = False
     lock_mode: str = ""
+    lock_limit: tuple[Expr, Expr | None] | None = None  # as TableScan's
+    locked_above: bool = False
     via_view: bool = False
     index_cond: Expr | None = None  # the conjuncts of the scan's filter the keys or bounds stand for
     # index columns that may be NULL in a row the scan wants: the index does not hold such rows, the
@@ -275,6 +281,23 @@ class Window(Plan):
 class Sort(Plan):
     child: Plan
     keys: list[tuple[Expr, bool, bool]]  # (expr, descending, nulls_first)
+    columns: list[PlanColumn]
+
+    def children(self) -> list[Plan]:
+        return [self.child]
+
+
+@dataclass(eq=False)
+class LockRows(Plan):
+    """SELECT ... FOR UPDATE/SHARE's row locks taken above a Sort, as PostgreSQL's LockRows under its
+    Limit: rows are locked in the sorted order until `lock_limit` rows are held (SKIP LOCKED passes
+    over others'), from the row ids the scan of `rel_oid` put in the child's last column, which the
+    output leaves out."""
+
+    child: Plan
+    rel_oid: int
+    lock_mode: str
+    lock_limit: tuple[Expr, Expr | None] | None
     columns: list[PlanColumn]
 
     def children(self) -> list[Plan]:

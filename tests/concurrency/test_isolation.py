@@ -399,6 +399,36 @@ def test_for_update_skip_locked_skips_the_locked_row(targets):
                               "b_returned_while_a_held_the_lock": True}, clause="SKIP LOCKED")
 
 
+def job_queue(target, order: str) -> dict:
+    """Workers take jobs with `LIMIT n FOR UPDATE SKIP LOCKED`: each locks only the rows it takes."""
+    make_table(target, "c_jobs", ", ".join(f"({i}, 0)" for i in range(1, 301)))
+    a, b, c = sessions(target, 3)
+    out = {}
+    take = f"SELECT id FROM c_jobs WHERE v = 0 {order} LIMIT %s FOR UPDATE SKIP LOCKED"
+    a.q("BEGIN"), b.q("BEGIN")
+    out["a"] = a.q(take, (2,))
+    out["b"] = b.q(take, (1,))
+    out["b_offset"] = b.q(f"SELECT id FROM c_jobs WHERE v = 0 {order} LIMIT 1 OFFSET 1 FOR UPDATE SKIP LOCKED")
+    taken = {r[0] for rows in out.values() for r in rows}
+    free = min(set(range(1, 301)) - taken)
+    out["next_free_row_is_free"] = c.q(f"SELECT id FROM c_jobs WHERE id = {free} FOR UPDATE NOWAIT") == [(free,)]
+    a.q("ROLLBACK"), b.q("ROLLBACK")
+    a.close(), b.close(), c.close()
+    return out
+
+
+@pytest.mark.parametrize("order", ["ORDER BY id", ""])
+def test_a_limit_for_update_locks_only_the_rows_it_returns(targets, order):
+    compare(targets, job_queue, {"a": [(1,), (2,)], "b": [(3,)], "b_offset": [(4,)], "next_free_row_is_free": True},
+            order=order)  # (b's own row is not skipped: OFFSET passes over it)
+
+
+@pytest.mark.parametrize("order", ["ORDER BY id DESC", "ORDER BY mod(id, 7), id", "ORDER BY v, id DESC"])
+def test_a_limit_for_update_locks_the_first_rows_of_its_order(targets, order):
+    got = compare(targets, job_queue, order=order)  # through the index backwards, or above a Sort
+    assert got["next_free_row_is_free"]
+
+
 def share_locks(target) -> dict:
     make_table(target, "c_share")
     a, b, c, obs = sessions(target, 4)
