@@ -40,12 +40,38 @@ def virtual_table(source: str) -> Callable:
 
 class ExecServices:
     new_row_keys: tuple[ConstraintDef, ...] = ()  # an INSERT's foreign keys (set by statements._execute)
+    hiding_writes = False  # see hide_statement_writes
 
     def __init__(self, session: "Session", store: Store, txn: Txn, snapshot: Snapshot) -> None:
         self.session = session
         self.store = store
         self.txn = txn
         self.snapshot = snapshot
+
+    def hide_statement_writes(self) -> int:
+        """Make what this statement writes from now on invisible to its own reads: it writes under
+        a new subtransaction its snapshot does not see. Every part of a statement with data-modifying
+        WITH queries reads the rows as they were before it, as in PostgreSQL, where they share one
+        snapshot and command id. Returns the token for `end_statement_writes`."""
+        token = self.store.savepoint(self.txn)
+        self.snapshot = self.snapshot.frozen()
+        self.hiding_writes = True
+        return token
+
+    def end_statement_writes(self, token: int) -> None:
+        self.store.release(self.txn, token)
+
+    def not_yet_changed(self, rel_oid: int, rowids: np.ndarray) -> np.ndarray | None:
+        """Which of these target rows this statement has not updated or deleted already (None: all).
+        It reads rows it changed only while its writes are hidden; PostgreSQL then skips them (a
+        row updated twice in one statement takes one of the changes)."""
+        if not self.hiding_writes:
+            return None
+        mine = [x for x in self.txn.own if x not in self.snapshot.own]
+        if not mine:
+            return None
+        xmax = self.store.table(rel_oid).gather_mvcc(rowids)[1]
+        return ~np.isin(xmax, mine)
 
     # -- reads ------------------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from quantadb.errors import (DuplicatePreparedStatement, FeatureNotSupported, In
                              InvalidParameterValue, InvalidSqlStatementName, UndefinedTable)
 from quantadb.exec.columns import from_values
 from quantadb.sql import utility as U
+from quantadb.sql import plan as P
 from quantadb.sql.plan import explain_lines
 from quantadb.sql.typenames import parse_type_name
 from quantadb.storage.locks import ACCESS_EXCLUSIVE, ACCESS_SHARE, SHARE_UPDATE_EXCLUSIVE
@@ -169,7 +170,6 @@ def _run_timed(plan, ctx, timings: dict) -> None:
     """EXPLAIN ANALYZE: run every node's subtree and record rows and time per node."""
     from quantadb.exec.modify import run_modify
     from quantadb.exec.run import run_all
-    from quantadb.sql import plan as P
     for child in plan.explained_children():
         if not (isinstance(plan, P.Join) and plan.index_lookup and child is plan.index_lookup[2]):
             _run_timed(child, ctx, timings)  # (a join's index lookup: the join times it, given its keys)
@@ -254,6 +254,8 @@ def _declare(session: "Session", u: U.DeclareStmt, portal, inline) -> Result:
         raise DuplicateCursor(f'cursor "{u.name}" already exists')
     prepared = Prepared(u.query, S.Statement(u.query), list(portal.prepared.param_types))
     bound = session.bind_locked(prepared)
+    if isinstance(bound.plan, P.ModifyingCtes):
+        raise FeatureNotSupported("DECLARE CURSOR must not contain data-modifying statements in WITH")
     prepared.columns = bound.columns
     cursor = Portal(prepared, portal.params, [1 if u.binary else 0] * len(bound.columns or []), cursor=True,
                     hold=u.hold)

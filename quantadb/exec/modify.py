@@ -16,13 +16,23 @@ from quantadb.exec.eval import evaluate, evaluate_predicate
 from quantadb.exec.keys import factorize_rows, first_occurrence
 from quantadb.exec.row_eval import row_batch
 from quantadb.storage.index import in_predicate
-from quantadb.exec.run import run_all
+from quantadb.exec.run import finish_modifying_ctes, run_all
 from quantadb.sql import plan as P
 from quantadb.types.codecs import format_value
 from quantadb.types.column import Batch, Column
 
 
 def run_modify(plan: P.Plan, ctx: EvalContext) -> tuple[int, Batch | None]:
+    source = plan.source
+    if not isinstance(source, P.ModifyingCtes):
+        return _run_write(plan, ctx)
+    token = ctx.services.hide_statement_writes()  # its WITH queries write: see run.finish_modifying_ctes
+    result = _run_write(plan, ctx)
+    finish_modifying_ctes(source, ctx, token)
+    return result
+
+
+def _run_write(plan: P.Plan, ctx: EvalContext) -> tuple[int, Batch | None]:
     if isinstance(plan, P.Merge):
         from quantadb.exec.merge import run_merge  # merge.py runs its actions through this module
         return run_merge(plan, ctx), None
@@ -156,6 +166,7 @@ def update_rows(plan: P.Update, source: Batch, ctx: EvalContext,
                 kept: frozenset[int] = frozenset()) -> tuple[int, Batch | None]:
     """Check and write the rows `plan.source` produced (row ids, then the new values); `kept`:
     attnums known to keep their old values (engine/point_write.py's path)."""
+    source = _not_yet_changed(plan, source, ctx)
     if not source.length:
         return 0, _returning(plan.returning, Batch(source.columns[1:], 0), ctx)
     rowids = source.columns[0].data.astype(np.int64)
@@ -201,6 +212,7 @@ def _delete(plan: P.Delete, ctx: EvalContext) -> tuple[int, Batch | None]:
 
 def delete_rows(plan: P.Delete, source: Batch, ctx: EvalContext) -> tuple[int, Batch | None]:
     """Delete the rows `plan.source` produced (row ids, then the old rows)."""
+    source = _not_yet_changed(plan, source, ctx)
     if not source.length:
         return 0, _returning(plan.returning, Batch(source.columns[1:], 0), ctx)
     rowids = source.columns[0].data.astype(np.int64)
@@ -208,6 +220,15 @@ def delete_rows(plan: P.Delete, source: Batch, ctx: EvalContext) -> tuple[int, B
     ctx.services.before_delete(plan.rel_oid, rowids, old)
     count = ctx.services.delete(plan.rel_oid, rowids)
     return count, _returning(plan.returning, old, ctx, locked=True)
+
+
+def _not_yet_changed(plan: P.Update | P.Delete, source: Batch, ctx: EvalContext) -> Batch:
+    """The source rows without those whose target this statement changed already (a data-modifying
+    WITH query did), which PostgreSQL leaves alone."""
+    if not source.length:
+        return source
+    keep = ctx.services.not_yet_changed(plan.rel_oid, source.columns[0].data.astype(np.int64))
+    return source if keep is None or keep.all() else take_batch(source, keep)
 
 
 def _concat(parts: list[Batch], plan: P.Plan) -> Batch | None:

@@ -387,10 +387,21 @@ def _cte_rows(cte: P.CteDef, ctx: EvalContext) -> Batch:
 
 
 def _modifying_ctes(plan: P.ModifyingCtes, ctx: EvalContext) -> Iterator[Batch]:
-    for cte in plan.ctes:
+    if plan.under_write:
+        yield from run(plan.child, ctx)
+        return
+    token = ctx.services.hide_statement_writes()
+    yield from run(plan.child, ctx)
+    finish_modifying_ctes(plan, ctx, token)
+
+
+def finish_modifying_ctes(plan: P.ModifyingCtes, ctx: EvalContext, token: int) -> None:
+    """Run the data-modifying WITH queries the statement did not read, the last first (PostgreSQL's
+    ExecPostprocessPlan), and end the statement's hidden writes (ExecServices.hide_statement_writes)."""
+    for cte in reversed(plan.ctes):
         if id(cte) not in ctx.cte_cache:
             ctx.cte_cache[id(cte)] = _cte_rows(cte, ctx)
-    yield from run(plan.child, ctx)
+    ctx.services.end_statement_writes(token)
 
 
 def _cte_key(cte: P.CteDef, ctx: EvalContext) -> object:

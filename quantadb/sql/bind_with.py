@@ -2,10 +2,9 @@
 ... RETURNING) ones, for queries and for INSERT/UPDATE/DELETE statements alike.
 
 A data-modifying WITH query runs once and to completion whether or not the statement reads it,
-as in PostgreSQL: the statement's plan is wrapped in a ModifyingCtes node that runs them first
-(for INSERT/UPDATE/DELETE, around the source, which runs before the statement's own writes).
-Unlike PostgreSQL, where every part of the statement reads one snapshot, a part that reads the
-table a WITH query changed sees that change.
+as in PostgreSQL: when first read, or after the rest of the statement (the statement's plan is
+wrapped in a ModifyingCtes node; for INSERT/UPDATE/DELETE/MERGE, its source). Every part of the
+statement reads the rows as they were before it (one snapshot): only RETURNING passes rows on.
 """
 
 from __future__ import annotations
@@ -54,7 +53,7 @@ class WithBinder:
         if not modifying:
             return plan
         if isinstance(plan, (P.Insert, P.Update, P.Delete, P.Merge)):
-            plan.source = P.ModifyingCtes(plan.source, modifying, plan.source.columns,
+            plan.source = P.ModifyingCtes(plan.source, modifying, plan.source.columns, under_write=True,
                                           estimated_rows=plan.source.estimated_rows)
             return plan
         return P.ModifyingCtes(plan, modifying, plan.columns, estimated_rows=plan.estimated_rows)

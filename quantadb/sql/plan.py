@@ -387,12 +387,15 @@ class CteDef:
 
 @dataclass(eq=False)
 class ModifyingCtes(Plan):
-    """Runs a statement's data-modifying WITH queries, each once and to completion (whether or
-    not anything reads them), then `child` (sql/bind_with.py)."""
+    """Runs `child`, then those of the statement's data-modifying WITH queries it did not read, in
+    reverse order, as PostgreSQL does: each runs once and to completion, when first read or after
+    the rest of the statement (sql/bind_with.py). `under_write`: `child` is the source of an
+    INSERT/UPDATE/DELETE/MERGE, whose runner does this around its writes."""
 
     child: Plan
     ctes: list[CteDef]
     columns: list[PlanColumn]
+    under_write: bool = False
 
     def children(self) -> list[Plan]:
         return [self.child]

@@ -127,6 +127,11 @@ class Snapshot:
             return False
         return self.clog.get(xid) == COMMITTED
 
+    def frozen(self) -> "Snapshot":
+        """This snapshot with the transaction's own xids as they are now: what it writes later
+        under a new subtransaction's xid stays invisible to this copy."""
+        return Snapshot(self.xmin, self.xmax, self.xip, frozenset(self.own), self.clog)
+
     def row_visible(self, xmin: int, xmax: int) -> bool:
         return self.sees(xmin) and (xmax == INVALID_XID or not self.sees(xmax))
 
@@ -143,7 +148,7 @@ class Snapshot:
         tops = xids - delta[np.minimum(xids, len(delta) - 1)]
         if self.xip:
             out &= ~_member(tops, self.xip)
-        if len(self.own) <= 8:
+        if len(self.own) <= 8 or self.owner is None:
             if self.own:
                 out |= _member(xids, self.own)
         else:  # own = the top xid and its subtransactions not rolled back (those are aborted)
