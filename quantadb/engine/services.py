@@ -11,6 +11,7 @@ import numpy as np
 
 from quantadb.engine.catalog_view import SEQUENCE_SOURCE
 from quantadb.engine.pgstat import N_TUP_DEL, N_TUP_INS, N_TUP_UPD
+from quantadb.engine.results import RunInWorker
 from quantadb.errors import ForeignKeyViolation, LockNotAvailable, ReadOnlySqlTransaction, UndefinedTable
 from quantadb.exec.columns import column_values, from_values, take
 from quantadb.sql import plan as P
@@ -41,6 +42,7 @@ def virtual_table(source: str) -> Callable:
 class ExecServices:
     new_row_keys: tuple[ConstraintDef, ...] = ()  # an INSERT's foreign keys (set by statements._execute)
     hiding_writes = False  # see hide_statement_writes
+    inline = False  # running on the event loop, which must not wait (see wait_in_statement)
 
     def __init__(self, session: "Session", store: Store, txn: Txn, snapshot: Snapshot) -> None:
         self.session = session
@@ -60,6 +62,14 @@ class ExecServices:
 
     def end_statement_writes(self, token: int) -> None:
         self.store.release(self.txn, token)
+
+    def wait_in_statement(self, on: object) -> None:
+        """Wait for a lock (WouldBlock.on) where the statement stands, to go on with what it did so
+        far rather than run again on a new snapshot. Inline on the event loop it cannot: the
+        statement runs again on a worker thread, which waits here."""
+        if self.inline:
+            raise RunInWorker()
+        self.session.wait_for(self.txn, on)
 
     def not_yet_changed(self, rel_oid: int, rowids: np.ndarray) -> np.ndarray | None:
         """Which of these target rows this statement has not updated or deleted already (None: all).

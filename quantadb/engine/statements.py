@@ -362,7 +362,11 @@ def _execute(session: "Session", portal: "Portal", inline: bool, bound: Bound | 
             raise ReadOnlySqlTransaction(f"cannot execute {_TAGS[type(plan)].split()[0]} in a read-only transaction")
         if bound.new_row_keys:
             ctx.services.new_row_keys = bound.new_row_keys
-        count, returned = run_point_write(bound.write, ctx) if bound.write is not None else run_modify(plan, ctx)
+        if bound.write is not None:
+            count, returned = run_point_write(bound.write, ctx)
+        else:
+            ctx.services.inline = inline  # (ExecServices.wait_in_statement)
+            count, returned = run_modify(plan, ctx)
         tag = f"{_TAGS[type(plan)]}{count}"
         if returned is None:
             return Result(tag=tag)

@@ -8,9 +8,8 @@ it again does not trip over itself. Concurrency is storage's: a target row a run
 transaction holds makes the statement wait and run again (WouldBlock), one changed since the
 snapshot makes it run again on a new one under READ COMMITTED (RowChanged: the rerun sees the
 new version, or no match if it is gone, as PostgreSQL's re-check does) and fail with 40001
-under REPEATABLE READ. One difference remains: an INSERT action that waited for another
-transaction's insert of the same key runs again too, and then finds that row matched, where
-PostgreSQL fails with 23505 (it keeps the statement's snapshot for the rows it did not wait on).
+under REPEATABLE READ. An INSERT action that meets another transaction's insert of the same key
+waits in place instead (`_insert`), and then fails with 23505 as PostgreSQL's does.
 
 A MERGE of a few source rows into a large table (an upsert) finds its target rows through an
 index on the join keys rather than reading the whole table (`_probed_target`); it always runs in
@@ -31,6 +30,7 @@ from quantadb.exec.run import empty_batch, run_all
 from quantadb.sql import plan as P
 from quantadb.sql.expr import ColumnRef
 from quantadb.sql.joins import split_equi_keys
+from quantadb.storage.txn import WouldBlock
 from quantadb.types.column import Batch, Column
 
 _ORDER = (P.Delete, P.Update, P.Insert)
@@ -64,12 +64,24 @@ def run_merge(plan: P.Merge, ctx: EvalContext) -> int:
             write = action.write
             source = run_all(write.source, ctx)
             if isinstance(write, P.Insert):
-                count += insert_rows(write, source, ctx)[0]
+                count += _insert(write, source, ctx)
             elif isinstance(write, P.Update):
                 count += update_rows(write, source, ctx)[0]
             else:
                 count += delete_rows(write, source, ctx)[0]
     return count
+
+
+def _insert(write: P.Insert, rows: Batch, ctx: EvalContext) -> int:
+    """An INSERT action that meets a key (or referenced row) a running transaction holds waits for
+    it and checks again, as PostgreSQL's does: 23505 if that transaction inserted the key and
+    committed. Running the statement again would find the row matched instead. A stopped attempt
+    wrote nothing: storage checks every key before it writes."""
+    while True:
+        try:
+            return insert_rows(write, rows, ctx)[0]
+        except WouldBlock as block:
+            ctx.services.wait_in_statement(block.on)
 
 
 def _joined(plan: P.Merge, ctx: EvalContext) -> Batch:

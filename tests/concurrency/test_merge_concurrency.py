@@ -17,8 +17,9 @@ MERGE = """MERGE INTO c_merge c USING (VALUES (1, 10), (3, 30)) AS s(id, d) ON c
            WHEN NOT MATCHED THEN INSERT VALUES (s.id, s.d)"""
 
 
-def merge_behind_writer(target, iso: str, change: str) -> dict:
-    """a changes row 1 and holds it; b's MERGE waits for a's COMMIT, then acts on what it finds."""
+def merge_behind_writer(target, iso: str, change: str, end: str = "COMMIT") -> dict:
+    """a changes a row and holds it; b's MERGE waits for a's COMMIT (or ROLLBACK), then acts on
+    what it finds."""
     make_table(target, "c_merge")
     a, b, obs = sessions(target, 3)
     out = {}
@@ -30,7 +31,7 @@ def merge_behind_writer(target, iso: str, change: str) -> dict:
     bg = Background(b, MERGE, markers={"a_committing": committing})
     out["b_waits"] = wait_until_waiting(obs, bg)
     committing.set()
-    a.q("COMMIT")
+    a.q(end)
     out["b_merge"] = bg.join()
     out["b_returned_after_a_commit"] = bg.seen["a_committing"]
     out["b_end"] = b.q("COMMIT")
@@ -58,6 +59,19 @@ def test_read_committed_inserts_when_the_matched_row_was_deleted(targets):
 def test_repeatable_read_fails_40001(targets, change):
     result = compare(targets, merge_behind_writer, iso="repeatable read", change=change)
     assert (result["b_merge"], result["b_end"]) == (("ERR", "40001"), "ROLLBACK")
+
+
+@pytest.mark.parametrize("iso", ["read committed", "repeatable read"])
+@pytest.mark.parametrize("end", ["COMMIT", "ROLLBACK"])
+def test_an_insert_that_waited_for_the_same_key(targets, iso, end):
+    """a inserts key 3 and holds it: b's WHEN NOT MATCHED insert of 3 waits for a, then fails with
+    23505 if a committed (the statement is not run again to find the row matched), or inserts."""
+    expected = {"a_change": "INSERT 0 1", "b_waits": True, "b_returned_after_a_commit": True}
+    if end == "COMMIT":
+        expected.update(b_merge=("ERR", "23505"), b_end="ROLLBACK", final=[(1, 0), (2, 0), (3, 99)])
+    else:
+        expected.update(b_merge="MERGE 2", b_end="COMMIT", final=[(2, 0), (3, 30)])
+    compare(targets, merge_behind_writer, expected, iso=iso, change="INSERT INTO c_merge VALUES (3, 99)", end=end)
 
 
 def merge_then_writer(target) -> dict:
