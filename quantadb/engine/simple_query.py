@@ -32,11 +32,26 @@ class SimpleQuery:
         known = single_template(sql)  # a query shape seen before: no lexing (autoparam.py)
         if known is not None:
             return [known]  # its Statement is made only if the template does not bind
-        return [S.Statement(text) for text, _ in split_statements(sql)]
+        statements = []
+        for text, offset in split_statements(sql):
+            statements.append(S.Statement(text))
+            statements[-1].offset = offset
+        return statements
 
     def run(self: "Session", stmt: S.Statement | KnownStatement, *, inline: bool) -> Result:
         self.query_text = stmt.text  # as written: its portal may run a parameterized template
-        return self._execute(self._simple_portal(stmt), 0, inline)
+        try:
+            return self._execute(self._simple_portal(stmt), 0, inline)
+        except SqlError as error:  # a position counts from the start of the Query message, as in PostgreSQL
+            if error.position is not None and isinstance(stmt, S.Statement):
+                error.position += stmt.offset
+            raise
+
+    def as_written(self: "Session") -> Portal:
+        """A portal for the running statement's text as written, not parameterized: it reports an
+        error in one of its literals where the literal stands."""
+        stmt = S.Statement(self.query_text, plain=True)
+        return Portal(Prepared(stmt.text, stmt, []), [], [])
 
     def _simple_portal(self: "Session", stmt: S.Statement | KnownStatement) -> Portal:
         """A portal for a simple-protocol statement, parameterized when that is safe (autoparam.py)."""

@@ -18,7 +18,7 @@ from quantadb.engine.point import PointRead, point_batch, point_read
 from quantadb.engine.point_write import PointWrite, point_write, run_point_write
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
 from quantadb.engine.services import ExecServices
-from quantadb.errors import FeatureNotSupported, ReadOnlySqlTransaction
+from quantadb.errors import FeatureNotSupported, ReadOnlySqlTransaction, SqlError
 from quantadb.exec.context import EvalContext
 from quantadb.exec.fold import fold_constants
 from quantadb.exec.modify import run_modify
@@ -58,6 +58,8 @@ def now_us() -> int:
 
 class Statement:
     """One statement's text, with its utility parse or sqlglot AST made on first use."""
+
+    offset = 0  # where its text begins in its simple Query message (error positions count from there)
 
     def __init__(self, text: str, *, plain: bool = False) -> None:
         """`plain`: the caller knows this is not a utility statement (a parameterized template)."""
@@ -349,7 +351,10 @@ def _execute(session: "Session", portal: "Portal", inline: bool, bound: Bound | 
     if inline and bound.heavy(session.store):
         raise RunInWorker()
     if portal.literals is not None:  # an auto-parameterized statement: decode with the inferred types
-        portal.params = session.decode_literals(bound.param_types, portal.literals)
+        try:
+            portal.params = session.decode_literals(bound.param_types, portal.literals)
+        except SqlError:  # a literal its type cannot read: the text as written says where it stands
+            return _execute(session, session.as_written(), inline, None)
     point = bound.point
     if point is not None:
         batch = point_batch(session, point, portal.params)

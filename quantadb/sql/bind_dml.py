@@ -21,6 +21,7 @@ from quantadb.sql.expr import Call, Const, ColumnRef, Expr, SubqueryExpr, conjun
 from quantadb.sql.names import column_name
 from quantadb.sql.index_paths import expression_shape, predicate_implied
 from quantadb.sql.parse import parse_expression
+from quantadb.sql.positions import expr_location, name_position, paren_before, token_position
 from quantadb.sql.scope import Scope
 from quantadb.storage.catalog import ColumnDef, RelationDef
 from quantadb.types import registry as R
@@ -41,7 +42,7 @@ class DmlBinder:
         parts = [p.name for p in (table.args.get("catalog"), table.args.get("db"), table.this) if p is not None]
         resolved = self.q.catalog.resolve_relation(parts)
         if resolved is None:
-            raise UndefinedTable(f'relation "{".".join(parts)}" does not exist')
+            raise UndefinedTable(f'relation "{".".join(parts)}" does not exist', position=name_position(table))
         if resolved.relation is None:
             raise FeatureNotSupported(f'cannot change system relation "{parts[-1]}"')
         rel = resolved.relation
@@ -184,7 +185,7 @@ class DmlBinder:
         target = node.this
         names = None
         if isinstance(target, exp.Schema):
-            names = [i.name for i in target.expressions]
+            names = target.expressions
             target = target.this
         rel, alias, schema = self.target(target)
         cols = self.all_columns(rel)
@@ -197,19 +198,18 @@ class DmlBinder:
             source_exprs: list[Expr | None] = []
             positions = []
         elif isinstance(source_node, exp.Values):
-            source, positions = self._insert_values(source_node, cols, positions, binder, names is not None,
-                                                    overriding)
+            source, positions = self._insert_values(source_node, cols, positions, binder, names, overriding)
             source_exprs = [ColumnRef(i, c.type) for i, c in enumerate(source.columns)]
         else:
             self.q.resolve_unknowns = False
             source = self.q.bind_query(source_node)
-            if len(source.columns) > len(positions):
-                raise SqlSyntaxError("INSERT has more expressions than target columns")
-            if names is not None and len(source.columns) < len(positions):
-                raise SqlSyntaxError("INSERT has more target columns than expressions")
+            items = source_node.expressions if isinstance(source_node, exp.Select) else []
+            _check_insert_width(items if len(items) == len(source.columns) else [None] * len(source.columns),
+                                names, len(positions))
             positions = positions[:len(source.columns)]
             sb = self.q.expr_binder(_scope(source))
-            source_exprs = [sb.assign(ColumnRef(i, c.type), cols[p].type, cols[p].name)
+            items = source_node.expressions if isinstance(source_node, exp.Select) else []
+            source_exprs = [sb.assign(ColumnRef(i, c.type), cols[p].type, cols[p].name, items[i] if i < len(items) else None)
                             for i, (c, p) in enumerate(zip(source.columns, positions))]
             if overriding == "USER":  # the identity columns take their defaults
                 kept = [k for k, p in enumerate(positions) if not cols[p].identity]
@@ -222,16 +222,18 @@ class DmlBinder:
             plan.on_conflict = self._on_conflict(conflict, rel, alias, schema)
         return plan
 
-    def _insert_positions(self, rel: RelationDef, names: list[str] | None) -> list[int]:
+    def _insert_positions(self, rel: RelationDef, names: list[exp.Expression] | None) -> list[int]:
         """The positions (in all_columns) an INSERT's column list names; all visible ones without."""
         cols = self.all_columns(rel)
         by_name = {c.name: i for i, c in enumerate(cols) if c.visible}
         if names is None:
             return [i for i, c in enumerate(cols) if c.visible]
         positions: list[int] = []
-        for n in names:
+        for node in names:
+            n = node.name
             if n not in by_name:
-                raise UndefinedColumn(f'column "{n}" of relation "{rel.name}" does not exist')
+                raise UndefinedColumn(f'column "{n}" of relation "{rel.name}" does not exist',
+                                      position=token_position(node))
             if by_name[n] in positions:
                 raise DuplicateColumn(f'column "{n}" specified more than once')
             positions.append(by_name[n])
@@ -265,17 +267,14 @@ class DmlBinder:
         return P.Insert(rel.oid, rel.name, full, returning, ret_cols, checks)
 
     def _insert_values(self, node: exp.Values, cols: list[ColumnDef], positions: list[int], binder: ExprBinder,
-                       named: bool, overriding: str | None):
-        """VALUES rows of an INSERT; with a column list (`named`) every row must fill all of it."""
+                       names: list[exp.Expression] | None, overriding: str | None):
+        """VALUES rows of an INSERT; with a column list (`names`) every row must fill all of it."""
         binder.context = "VALUES"
         rows = []
         width = len(positions)
         for t in node.expressions:
             items = t.expressions if isinstance(t, exp.Tuple) else [t]
-            if len(items) > width:
-                raise SqlSyntaxError("INSERT has more expressions than target columns")
-            if named and len(items) < width:
-                raise SqlSyntaxError("INSERT has more target columns than expressions")
+            _check_insert_width(items, names, width)
             bound = []
             for item, pos in zip(items, positions):
                 col = cols[pos]
@@ -303,7 +302,7 @@ class DmlBinder:
         uniques = [i for i in indexes if i.unique]
         cols = self.all_columns(rel)
         if keys:
-            wanted = {self._conflict_key(k, rel) for k in keys}
+            wanted = {self._conflict_key(k, rel, keys[0]) for k in keys}
             implied = self._inferred_partial(node.args.get("index_predicate"), rel)
             arbiters = [i.oid for i in uniques if set(i.index_columns) == wanted
                         and (not i.predicate_column or i.predicate_column in implied)]
@@ -347,14 +346,15 @@ class DmlBinder:
         return {cols[i].attnum for i, e in self.generation_exprs(rel).items()
                 if cols[i].hidden and predicate_implied(parts, e)}
 
-    def _conflict_key(self, key: exp.Expression, rel: RelationDef) -> int:
+    def _conflict_key(self, key: exp.Expression, rel: RelationDef, first: exp.Expression) -> int:
         """The attnum an ON CONFLICT key names: a column, or an index expression's hidden column
-        (matched as the planner matches expressions, sql/index_paths.py)."""
+        (matched as the planner matches expressions, sql/index_paths.py). An unknown column is
+        reported at the parenthesis before the `first` key, as PostgreSQL does."""
         cols = self.all_columns(rel)
         if isinstance(key, exp.Column):
             match = [c.attnum for c in cols if c.name == key.name and c.visible]
             if not match:
-                raise UndefinedColumn(f'column "{key.name}" does not exist')
+                raise UndefinedColumn(f'column "{key.name}" does not exist', position=paren_before(first))
             return match[0]
         binder = self.q.expr_binder(self.table_scope(rel, rel.name, ""))
         shape = expression_shape(binder.bind(key.this if isinstance(key, exp.Paren) else key))
@@ -382,10 +382,13 @@ class DmlBinder:
                 element = t if isinstance(t, exp.Bracket) else None
                 column = t.this if element is not None else t
                 if isinstance(column, exp.Column) and column.table:  # SET x.v: a field v of a column x
-                    raise UndefinedColumn(f'column "{column.table}" of relation "{rel.name}" does not exist')
+                    raise UndefinedColumn(f'column "{column.table}" of relation "{rel.name}" does not exist',
+                                          position=name_position(column))
                 name = column.name
                 if name not in by_name:
-                    raise UndefinedColumn(f'column "{name}" of relation "{rel.name}" does not exist')
+                    raise UndefinedColumn(f'column "{name}" of relation "{rel.name}" does not exist',
+                                          position=name_position(column) if isinstance(column, exp.Column)
+                                          else token_position(column))
                 if name in whole or (element is None and name in elements):
                     raise SqlSyntaxError(f'multiple assignments to same column "{name}"')  # 42601, as PostgreSQL's rewriter
                 pos = by_name[name]
@@ -512,6 +515,18 @@ def _element_assigned(binder: ExprBinder, target: exp.Bracket, value: exp.Expres
     index = binder.coerce(binder.bind(subscripts[0]), SqlType(R.INT4), "a")
     element = binder.assign(value, SqlType(R.element_of(col.type.pg)), col.name)
     return Call("subscript assignment", "array_assign", [base, index, element], col.type, strict=False)
+
+
+def _check_insert_width(items: list, names: list[exp.Expression] | None, width: int) -> None:
+    """An INSERT's values (parse nodes, or None) against its `width` target columns (`names`, if
+    listed): an error points at the first value or listed column too many."""
+    if len(items) > width:
+        extra = items[width]
+        raise SqlSyntaxError("INSERT has more expressions than target columns",
+                             position=expr_location(extra) if extra is not None else None)
+    if names is not None and len(items) < width:
+        raise SqlSyntaxError("INSERT has more target columns than expressions",
+                             position=token_position(names[len(items)]))
 
 
 def _is_default(node: exp.Expression) -> bool:

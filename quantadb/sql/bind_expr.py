@@ -25,6 +25,7 @@ from quantadb.errors import (
 )
 from quantadb.sql import functions as F
 from quantadb.sql.bind_calls import CallBinder
+from quantadb.sql.bind_conditional import ConditionalBinder
 from quantadb.sql.bind_domain import coerce_to_domain
 from quantadb.sql.bind_predicates import PredicateBinder
 from quantadb.sql.bind_support import (BOOL, TEXT, UNKNOWN, as_record, check_collation, row_items, strict_call,
@@ -35,9 +36,7 @@ from quantadb.sql.expr import (
     BoolOp,
     Call,
     Case,
-    CaseTest,
     Cast,
-    Coalesce,
     ColumnRef,
     Const,
     Expr,
@@ -55,6 +54,7 @@ from quantadb.sql.functions import procs_typeinfo as _procs_typeinfo  # noqa: F4
 from quantadb.sql.functions.user import named_parameter
 from quantadb.sql.names import function_name
 from quantadb.sql.parse import to_sql
+from quantadb.sql.positions import error_position, expr_location
 from quantadb.sql.scope import Scope, undefined_column
 from quantadb.sql.sqlglot_shapes import (
     BINARY_OPS,
@@ -73,7 +73,7 @@ from quantadb.types.rowtypes import anonymous_fields, record_fields, record_type
 
 
 
-class ExprBinder(CallBinder, PredicateBinder):
+class ExprBinder(CallBinder, PredicateBinder, ConditionalBinder):
     """Binds expressions of one query level.
 
     `aggregates` collects AggRefs when aggregates are allowed here (select list, HAVING,
@@ -97,14 +97,17 @@ class ExprBinder(CallBinder, PredicateBinder):
     # -- entry points -------------------------------------------------------------------------
 
     def bind(self, node: exp.Expression) -> Expr:
+        try:
+            return self._bind(node)
+        except SqlError as error:
+            if error.position is None:
+                error.position = error_position(node, error)
+            raise
+
+    def _bind(self, node: exp.Expression) -> Expr:
         method = getattr(self, "_" + type(node).__name__, None)
         if method is not None:
-            try:
-                return method(node)
-            except SqlError as error:
-                if error.position is None:
-                    error.position = _error_position(node)
-                raise
+            return method(node)
         if type(node) in BINARY_OPS:
             return self._binary(node, BINARY_OPS[type(node)])
         if type(node) in FUNCTION_SHAPES:
@@ -123,7 +126,8 @@ class ExprBinder(CallBinder, PredicateBinder):
         except DatatypeMismatch:  # no cast to boolean: PostgreSQL names the clause (coerce_to_boolean)
             pass
         if e.type.pg is not R.BOOL:
-            raise DatatypeMismatch(f"argument of {clause} must be type boolean, not type {type_name(e.type)}")
+            raise DatatypeMismatch(f"argument of {clause} must be type boolean, not type {type_name(e.type)}",
+                                   position=expr_location(node))
         return e
 
     # -- coercion -------------------------------------------------------------------------------
@@ -154,10 +158,22 @@ class ExprBinder(CallBinder, PredicateBinder):
                                    f"cannot cast type {type_name(e.type)} to {type_name(target)}")
         return Cast(e, target, context == "e")
 
-    def assign(self, value: exp.Expression | Expr, target: SqlType, column: str) -> Expr:
+    def coerce_at(self, e: Expr, target: SqlType, node: exp.Expression | None, context: str = "i") -> Expr:
+        """coerce(), an error pointing at `node`, the parse node `e` was bound from (a literal the
+        target type cannot read), as PostgreSQL's does."""
+        try:
+            return self.coerce(e, target, context)
+        except SqlError as error:
+            if error.position is None and node is not None:
+                error.position = expr_location(node)
+            raise
+
+    def assign(self, value: exp.Expression | Expr, target: SqlType, column: str,
+               at: exp.Expression | None = None) -> Expr:
         """A value INSERT or UPDATE stores in `column`: bound if it is still a parse node, then
         converted as an assignment; a type that does not convert fails naming the column, pointing
-        at the value, as PostgreSQL's transformAssignedExpr."""
+        at the value (or `at`, the node a bound value came from), as PostgreSQL's transformAssignedExpr."""
+        node = value if isinstance(value, exp.Expression) else at
         e = self.bind(value) if isinstance(value, exp.Expression) else value
         try:
             return self.coerce(e, target, "a")
@@ -166,8 +182,11 @@ class ExprBinder(CallBinder, PredicateBinder):
                 raise
             raise DatatypeMismatch(f'column "{column}" is of type {type_name(target)} but expression is of type '
                                    f"{type_name(e.type)}", hint="You will need to rewrite or cast the expression.",
-                                   position=_error_position(value) if isinstance(value, exp.Expression) else None
-                                   ) from None
+                                   position=expr_location(node) if node is not None else None) from None
+        except SqlError as error:  # a literal the column's type cannot read
+            if error.position is None and node is not None:
+                error.position = expr_location(node)
+            raise
 
     def _typed_literal(self, text: str | None, target: SqlType, explicit: bool = False) -> Expr:
         if target.pg is R.UNKNOWN:
@@ -426,6 +445,8 @@ class ExprBinder(CallBinder, PredicateBinder):
             return self.operator(op, self.bind(inner.this), self.bind(inner.expression))
         if isinstance(inner, exp.In):  # x NOT IN (...) (NOT (x IN ...) keeps its parentheses)
             return self._In(inner, negated=True)
+        if isinstance(inner, exp.Is) and isinstance(inner.expression, (exp.Boolean, exp.Var)):  # x IS NOT TRUE
+            return self._Is(inner, negated=True)
         return BoolOp("not", [self.bind_bool(inner, "NOT")], BOOL)
 
     def _And(self, node: exp.And) -> Expr:
@@ -508,57 +529,6 @@ class ExprBinder(CallBinder, PredicateBinder):
             return ArrayExpr([self.coerce(i, target, "e") for i in items], target)
         return ArrayExpr([self.coerce(i, element, "e") for i in items], target)
 
-    def _Case(self, node: exp.Case) -> Expr:
-        subject = self.bind(node.this) if node.this is not None else None
-        whens = []
-        for branch in node.args["ifs"]:
-            cond_node, result_node = branch.this, branch.args["true"]
-            if subject is not None:
-                cond = self.operator("=", CaseTest(subject.type), self.bind(cond_node), fold=False)
-            else:
-                cond = self.bind_bool(cond_node, "CASE/WHEN")
-            whens.append((cond, self.bind(result_node)))
-        default = self.bind(node.args["default"]) if node.args.get("default") is not None else None
-        results = [r for _, r in whens] + ([default] if default is not None else [])
-        common = F.select_common_type([r.type for r in results], "CASE")
-        if common.pg is R.UNKNOWN:
-            common = TEXT
-        whens = [(c, self.coerce(r, common)) for c, r in whens]
-        default = self.coerce(default, common) if default is not None else None
-        return Case(whens, default, common, subject)
-
-    def _If(self, node: exp.Expression) -> Expr:
-        return self._Case(exp.Case(ifs=[exp.If(this=node.this, true=node.args["true"])],
-                                   default=node.args.get("false")))
-
-    def _Coalesce(self, node: exp.Coalesce) -> Expr:
-        args = [self.bind(a) for a in [node.this, *node.expressions]]
-        common = F.select_common_type([a.type for a in args], "COALESCE")
-        if common.pg is R.UNKNOWN:
-            common = TEXT
-        return Coalesce([self.coerce(a, common) for a in args], common)
-
-    def _Nullif(self, node: exp.Nullif) -> Expr:
-        a, b = self.bind(node.this), self.bind(node.expression)
-        eq = self.operator("=", a, b, fold=False)
-        a = eq.args[0]
-        return Case([(eq, Const(None, a.type))], a, a.type)
-
-    def _Greatest(self, node: exp.Expression) -> Expr:
-        return self._extreme(node, "greatest")
-
-    def _Least(self, node: exp.Expression) -> Expr:
-        return self._extreme(node, "least")
-
-    def _extreme(self, node: exp.Expression, name: str) -> Expr:
-        args = [self.bind(a) for a in [node.this, *node.expressions]]
-        common = F.select_common_type([a.type for a in args], name.upper())
-        if common.pg is R.UNKNOWN:
-            common = TEXT
-        args = [self.coerce(a, common) for a in args]
-        match = F.resolve_function(name, [a.type for a in args])
-        return Call(name, match.sig.impl, args, common, strict=False)
-
     def _AtTimeZone(self, node: exp.Expression) -> Expr:
         return self.call("timezone", [node.args["zone"], node.this], node)
 
@@ -600,19 +570,4 @@ def _is_array_constructor(node: exp.Expression) -> bool:
     """ARRAY[...] with elements (not ARRAY(subquery))."""
     return isinstance(node, exp.Array) and not (
         len(node.expressions) == 1 and isinstance(node.expressions[0], (exp.Select, exp.Subquery)))
-
-
-def _error_position(node: exp.Expression) -> int | None:
-    """Where PostgreSQL points an error at (ErrorResponse's P, psql's LINE/caret): a column
-    reference's name, or the literal a cast or typed literal could not read. Other nodes leave it
-    to the node around them."""
-    if isinstance(node, exp.Column):  # its first name: the qualifier's, if any
-        node = next((part for part in (node.args.get("catalog"), node.args.get("db"), node.args.get("table"))
-                     if part is not None), node.this)
-    elif isinstance(node, exp.Cast) and isinstance(node.this, exp.Literal) and node.this.is_string:
-        node = node.this
-    elif not isinstance(node, exp.Literal):
-        return None
-    start = node.meta_get("start")
-    return start + 1 if start is not None else None
 

@@ -16,6 +16,7 @@ from quantadb.sql.bind_support import BOOL, INT8
 from quantadb.sql.catalog import RELATION_FUNCTIONS
 from quantadb.sql.expr import Call, Coalesce, ColumnRef, Expr
 from quantadb.sql.parse import parse_sql, to_sql
+from quantadb.sql.positions import name_position
 from quantadb.sql.scope import Scope, ScopeColumn, system_columns
 from quantadb.types import registry as R
 from quantadb.types.rowtypes import record_fields
@@ -148,7 +149,7 @@ class FromBinder:
                     scope = Scope(parent=parent)
                     scope.add(alias or parts[0], columns)
                     return plan, scope
-            return self._bind_relation(parts, alias, col_aliases, parent)
+            return self._bind_relation(parts, alias, col_aliases, parent, name_position(item))
         if isinstance(item, exp.Subquery) and not isinstance(item.this, exp.Query):
             return self._bind_joined_table(item, alias, col_aliases, parent, lateral)
         if isinstance(item, exp.Subquery):
@@ -212,10 +213,11 @@ class FromBinder:
             aliased.columns.append(ScopeColumn(names.get(i, c.name), "" if c.hidden else alias, c.column, c.hidden))
         return plan, aliased
 
-    def _bind_relation(self, parts: list[str], alias: str, col_aliases: list[str], parent: Scope | None):
+    def _bind_relation(self, parts: list[str], alias: str, col_aliases: list[str], parent: Scope | None,
+                       position: int | None = None):
         resolved = self.catalog.resolve_relation(parts)
         if resolved is None:
-            raise UndefinedTable(f'relation "{".".join(parts)}" does not exist')
+            raise UndefinedTable(f'relation "{".".join(parts)}" does not exist', position=position)
         scope = Scope(parent=parent)
         name = alias or parts[-1]
         if alias and alias != parts[-1]:

@@ -100,9 +100,9 @@ class MergeBinder(DmlBinder):
         positions: list[int] = []
         exprs: list[Expr] = []
         if not then.args.get("default"):
-            names = [i.name for i in then.this.expressions] if then.this is not None else None
+            names = then.this.expressions if then.this is not None else None
             values, positions = self._insert_values(exp.Values(expressions=[then.expression]), self.all_columns(rel),
-                                                    self._insert_positions(rel, names), binder, names is not None,
+                                                    self._insert_positions(rel, names), binder, names,
                                                     then.args.get("overriding"))
             exprs = values.rows[0]
         return self._insert_plan(rel, alias, schema, positions, rows, exprs, binder, None)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from quantadb.errors import DatatypeMismatch, FeatureNotSupported, SyntaxError as SqlSyntaxError
+from quantadb.errors import DatatypeMismatch, FeatureNotSupported, SyntaxError as SqlSyntaxError, WrongObjectType
 from quantadb.sql import functions as F
 from quantadb.sql.bind_support import BOOL, TEXT, as_record, row_items, type_name, vector_as_array
 from quantadb.sql.expr import (BoolOp, Call, ColumnRef, DistinctTest, Expr, InList, NullTest, QuantifiedCompare,
                                SubqueryExpr)
 from quantadb.sql.parse import to_sql
+from quantadb.sql.positions import expr_location
 from quantadb.types import registry as R
 from quantadb.types.registry import SqlType
 
@@ -36,9 +37,9 @@ class PredicateBinder:
                                    BoolOp("and", [self.operator("=", a, b), result], BOOL)], BOOL)
         return result
 
-    def _Is(self, node: exp.Is) -> Expr:
+    def _Is(self, node: exp.Is, negated: bool = False) -> Expr:
         target = node.expression
-        negated = bool(node.args.get("negate"))
+        negated = negated or bool(node.args.get("negate"))
         if isinstance(target, exp.Null) and row_items(node.this) is not None:
             # ROW(a, b) IS NULL: every field is NULL; IS NOT NULL: no field is
             tests = [NullTest(self.bind(f), negated, BOOL) for f in row_items(node.this)]
@@ -46,13 +47,14 @@ class PredicateBinder:
         arg = self.bind(node.this)
         if isinstance(target, exp.Null):
             return NullTest(arg, negated, BOOL)
-        if isinstance(target, exp.Var) and target.name == "UNKNOWN":
+        if isinstance(target, exp.Var) and target.name == "UNKNOWN" or isinstance(target, exp.Boolean):
+            test = "UNKNOWN" if isinstance(target, exp.Var) else "TRUE" if target.this else "FALSE"
             if arg.type.pg not in (R.BOOL, R.UNKNOWN):
-                raise DatatypeMismatch(f"argument of IS {'NOT ' if negated else ''}UNKNOWN must be type boolean, "
-                                       f"not type {type_name(arg.type)}")
-            return NullTest(self.coerce(arg, BOOL), negated, BOOL)
-        if isinstance(target, exp.Boolean):
+                raise DatatypeMismatch(f"argument of IS {'NOT ' if negated else ''}{test} must be type boolean, "
+                                       f"not type {type_name(arg.type)}", position=expr_location(node.this))
             arg = self.coerce(arg, BOOL)
+            if test == "UNKNOWN":
+                return NullTest(arg, negated, BOOL)
             test = Call("is " + ("true" if target.this else "false"), "booltest_" + ("true" if target.this else "false"),
                         [arg], BOOL, strict=False)
             return BoolOp("not", [test], BOOL) if negated else test
@@ -105,7 +107,12 @@ class PredicateBinder:
         items = [self.bind(i) for i in node.expressions]
         if node.args.get("unnest"):
             raise FeatureNotSupported("IN UNNEST is not supported")
-        common = F.select_common_type([arg.type] + [i.type for i in items], "IN")
+        try:
+            common = F.select_common_type([arg.type] + [i.type for i in items], "IN",
+                                          lambda i: expr_location(([node.this] + node.expressions)[i]))
+        except DatatypeMismatch:  # no common type: each item is compared on its own, as PostgreSQL does
+            tests = [self.operator("<>" if negated else "=", arg, i) for i in items]
+            return tests[0] if len(tests) == 1 else BoolOp("and" if negated else "or", tests, BOOL)
         arg = self.coerce(arg, common)
         items = [self.coerce(i, common) for i in items]
         eq = F.resolve_operator("=", common, common)
@@ -126,7 +133,7 @@ class PredicateBinder:
             elem = left.type if left.type.pg is not R.UNKNOWN else TEXT
             array = self.coerce(array, SqlType(R.array_of(elem.pg)))
         if not array.type.pg.is_array:
-            raise DatatypeMismatch("op ANY/ALL (array) requires array on right side")
+            raise WrongObjectType("op ANY/ALL (array) requires array on right side")
         elem_type = SqlType(R.element_of(array.type.pg), array.type.typmod)
         match = F.resolve_operator(op, left.type, elem_type)
         left = self.coerce(left, match.arg_types[0])

@@ -6,25 +6,27 @@ from __future__ import annotations
 from sqlglot import exp
 
 from quantadb.errors import (AmbiguousColumn, FeatureNotSupported, GroupingError, InvalidColumnReference,
-                             SyntaxError as SqlSyntaxError, UndefinedColumn)
+                             SyntaxError as SqlSyntaxError, UndefinedColumn, UndefinedTable)
 from quantadb.sql import functions as F
 from quantadb.sql import plan as P
 from quantadb.sql.bind_expr import ExprBinder
-from quantadb.sql.bind_support import INT8, TEXT
+from quantadb.sql.bind_support import TEXT
 from quantadb.sql.bind_from import FromBinder, renamed
+from quantadb.sql.bind_setops import SetOpBinder, sort_key
 from quantadb.sql.bind_with import WithBinder, is_correlated
 from quantadb.sql.catalog import CatalogView
 from quantadb.sql.expr import (AggRef, Call, ColumnRef, Const, Expr, OuterRef, SubqueryExpr, WindowCall,
                                expr_key, transform, walk)
 from quantadb.sql.names import column_name
 from quantadb.sql.parse import to_sql
+from quantadb.sql.positions import column_position, name_position, token_position
 from quantadb.sql.scope import Scope
 from quantadb.types import registry as R
 from quantadb.types.codecs import FormatContext
 from quantadb.types.registry import SqlType
 
 
-class QueryBinder(WithBinder, FromBinder):
+class QueryBinder(WithBinder, FromBinder, SetOpBinder):
     """Binds one statement's queries. `params` is shared by every nested query of the statement."""
 
     def __init__(self, catalog: CatalogView, params: list[SqlType], fmt: FormatContext) -> None:
@@ -54,9 +56,6 @@ class QueryBinder(WithBinder, FromBinder):
         plan = self.bind_query(node, scope)
         return plan, is_correlated(plan)
 
-    def cast_plan(self, plan: P.Plan, types: list[SqlType]) -> P.Plan:
-        return _cast_plan(self, plan, types)
-
     # -- queries -----------------------------------------------------------------------------------
 
     def bind_query(self, node: exp.Expression, parent: Scope | None = None) -> P.Plan:
@@ -80,88 +79,6 @@ class QueryBinder(WithBinder, FromBinder):
         if isinstance(node, exp.Values):
             return self._order_limit_outer(node, self._bind_values(node, parent), parent)
         raise FeatureNotSupported(f"unsupported query: {to_sql(node)[:60]}")
-
-    def _bind_values(self, node: exp.Values, parent: Scope | None) -> P.Plan:
-        binder = self.expr_binder(Scope(parent=parent))
-        rows = [[binder.bind(v) for v in (t.expressions if isinstance(t, exp.Tuple) else [t])]
-                for t in node.expressions]
-        width = len(rows[0])
-        if any(len(r) != width for r in rows):
-            raise SqlSyntaxError("VALUES lists must all be the same length")
-        types = []
-        for i in range(width):
-            t = F.select_common_type([r[i].type for r in rows], "VALUES")
-            types.append(TEXT if t.pg is R.UNKNOWN else t)
-        rows = [[binder.coerce(r[i], types[i]) for i in range(width)] for r in rows]
-        columns = [P.PlanColumn(f"column{i + 1}", types[i]) for i in range(width)]
-        plan = P.Values(rows, columns)
-        plan.estimated_rows = len(rows)
-        return plan
-
-    def _bind_setop(self, node: exp.Expression, parent: Scope | None) -> P.Plan:
-        # the branches keep unknown-typed columns: the set operation resolves their type
-        self.resolve_unknowns = False
-        left = self.bind_query(node.this, parent)
-        self.resolve_unknowns = False
-        right = self.bind_query(node.expression, parent)
-        if len(left.columns) != len(right.columns):
-            kind = type(node).__name__.upper()
-            raise SqlSyntaxError(f"each {kind} query must have the same number of columns")
-        types = []
-        for lc, rc in zip(left.columns, right.columns):
-            t = F.select_common_type([lc.type, rc.type], type(node).__name__.upper())
-            types.append(TEXT if t.pg is R.UNKNOWN else t)
-        left = _cast_plan(self, left, types)
-        right = _cast_plan(self, right, types)
-        columns = [P.PlanColumn(c.name, t) for c, t in zip(left.columns, types)]
-        kind = {exp.Union: "union", exp.Intersect: "intersect", exp.Except: "except"}[type(node)]
-        plan: P.Plan = P.SetOp(kind, not node.args.get("distinct"), left, right, columns)
-        plan.estimated_rows = left.estimated_rows + right.estimated_rows
-        order = node.args.get("order")
-        for o in order.expressions if order is not None else []:
-            if not isinstance(o.this, (exp.Column, exp.Literal)) or (
-                    isinstance(o.this, exp.Column) and o.this.args.get("table")):
-                raise FeatureNotSupported("invalid UNION/INTERSECT/EXCEPT ORDER BY clause")
-        return self._order_limit_outer(node, plan, parent)
-
-    def _order_limit_outer(self, node: exp.Expression, plan: P.Plan, parent: Scope | None) -> P.Plan:
-        """ORDER BY / LIMIT attached to a set operation or parenthesised query: by output columns."""
-        order = node.args.get("order")
-        if order is not None:
-            scope = Scope(parent=parent)
-            scope.add("", plan.columns)
-            binder = self.expr_binder(scope)
-            keys = []
-            for o in order.expressions:
-                target = o.this
-                if isinstance(target, exp.Literal) and not target.is_string:
-                    expr = ColumnRef(int(target.this) - 1, plan.columns[int(target.this) - 1].type)
-                else:
-                    expr = binder.bind(target)
-                keys.append(_sort_key(o, expr))
-            plan = P.Sort(plan, keys, plan.columns, estimated_rows=plan.estimated_rows)
-        return self._limit(node, plan, parent)
-
-    def _limit(self, node: exp.Expression, plan: P.Plan, parent: Scope | None) -> P.Plan:
-        limit = node.args.get("limit")
-        offset = node.args.get("offset")
-        if limit is None and offset is None:
-            return plan
-        binder = self.expr_binder(Scope(parent=parent))
-        limit_e = offset_e = None
-        if limit is not None:
-            target = limit.args.get("expression") or limit.this
-            if isinstance(limit, exp.Fetch):
-                target = limit.args.get("count") or exp.Literal.number(1)
-            if isinstance(target, exp.Var) and target.name.upper() == "ALL":
-                target = exp.Null()  # LIMIT ALL
-            limit_e = binder.coerce(binder.bind(target), INT8, "a")
-        if offset is not None:
-            offset_e = binder.coerce(binder.bind(offset.args.get("expression") or offset.this), INT8, "a")
-        estimated = plan.estimated_rows
-        if isinstance(limit_e, Const) and limit_e.value is not None:
-            estimated = min(estimated, limit_e.value)
-        return P.Limit(plan, limit_e, offset_e, plan.columns, estimated_rows=estimated)
 
     # -- SELECT --------------------------------------------------------------------------------------
 
@@ -190,7 +107,12 @@ class QueryBinder(WithBinder, FromBinder):
                     pass
                 if qualifier is None and isinstance(plan, P.Result):
                     raise SqlSyntaxError("SELECT * with no tables specified is not valid")
-                for i in scope.star(qualifier):
+                try:
+                    expanded = scope.star(qualifier)
+                except UndefinedTable as error:  # t.* naming no range variable
+                    error.position = name_position(target)
+                    raise
+                for i in expanded:
                     c = scope.columns[i]
                     items.append((c.name, ColumnRef(i, c.column.type, c.name), None))
                 continue
@@ -219,9 +141,10 @@ class QueryBinder(WithBinder, FromBinder):
                 if isinstance(target, exp.Literal) and not target.is_string:
                     pos = int(target.this)
                     if not 1 <= pos <= len(items):
-                        raise InvalidColumnReference(f"ORDER BY position {pos} is not in select list")
+                        raise InvalidColumnReference(f"ORDER BY position {pos} is not in select list",
+                                                     position=token_position(target))
                     order_refs.append(pos - 1)
-                    order_exprs.append(_sort_key(o, items[pos - 1][1]))
+                    order_exprs.append(sort_key(o, items[pos - 1][1]))
                     continue
                 if isinstance(target, exp.Column) and not target.args.get("table") and target.name in output_names \
                         and scope.resolve(target.name, []) is None or (
@@ -231,10 +154,10 @@ class QueryBinder(WithBinder, FromBinder):
                         raise AmbiguousColumn(f'ORDER BY "{target.name}" is ambiguous')
                     idx = output_names[target.name]
                     order_refs.append(idx)
-                    order_exprs.append(_sort_key(o, items[idx][1]))
+                    order_exprs.append(sort_key(o, items[idx][1]))
                     continue
                 order_refs.append(None)
-                order_exprs.append(_sort_key(o, binder.bind(target)))
+                order_exprs.append(sort_key(o, binder.bind(target)))
         # DISTINCT ON expressions ride along with the ORDER BY keys (same binding rules, hidden
         # columns when not in the select list) and are split off again after projection
         n_order = len(order_exprs)
@@ -326,13 +249,14 @@ class QueryBinder(WithBinder, FromBinder):
             if isinstance(node, exp.Literal) and not node.is_string:
                 pos = int(node.this)
                 if not 1 <= pos <= len(items):
-                    raise InvalidColumnReference(f"GROUP BY position {pos} is not in select list")
+                    raise InvalidColumnReference(f"GROUP BY position {pos} is not in select list",
+                                                 position=token_position(node))
                 e = items[pos - 1][1]
             elif isinstance(node, exp.Column) and not node.args.get("table") and \
                     binder.scope.resolve(node.name, []) is None:
                 named = {expr_key(x): x for n, x, _ in items if n == node.name}
                 if not named:
-                    raise UndefinedColumn(f'column "{node.name}" does not exist')
+                    raise UndefinedColumn(f'column "{node.name}" does not exist', position=name_position(node))
                 if len(named) > 1:
                     raise AmbiguousColumn(f'GROUP BY "{node.name}" is ambiguous')
                 e = next(iter(named.values()))
@@ -388,7 +312,7 @@ class QueryBinder(WithBinder, FromBinder):
         key_of_column = {e.index: i for i, e in reversed(list(enumerate(group_exprs))) if isinstance(e, ColumnRef)}
         regrouped: set[int] = set()
 
-        def rewrite(e: Expr) -> Expr:
+        def rewrite(e: Expr, src: exp.Expression | None = None) -> Expr:
             def fn(node: Expr) -> Expr | None:
                 if isinstance(node, AggRef):
                     return ColumnRef(agg_index[id(node)], node.type, node.name)
@@ -406,7 +330,8 @@ class QueryBinder(WithBinder, FromBinder):
                     name = scope.columns[node.index].name if node.index < len(scope.columns) else node.name
                     alias = scope.columns[node.index].alias if node.index < len(scope.columns) else ""
                     raise GroupingError(f'column "{alias + "." if alias else ""}{name}" must appear in the GROUP BY '
-                                        f'clause or be used in an aggregate function')
+                                        f'clause or be used in an aggregate function',
+                                        position=column_position(src, name) if src is not None else None)
                 if isinstance(node, WindowCall):
                     # rewrite in place: the Window operator holds this very object in binder.windows
                     vars(node).update(vars(transform(node, lambda n: None if n is node else fn(n))))
@@ -414,7 +339,7 @@ class QueryBinder(WithBinder, FromBinder):
                 return None
             return transform(e, fn)
 
-        items = [(n, rewrite(e), src) for n, e, src in items]
+        items = [(n, rewrite(e, src), src) for n, e, src in items]
         order_exprs = [(rewrite(e), d, nf) for e, d, nf in order_exprs]
         having_expr = rewrite(having_expr) if having_expr is not None else None
         return agg_plan, items, order_exprs, having_expr
@@ -487,38 +412,6 @@ def _is_srf(call: Call) -> bool:
     return any(s.kind == "s" for s in F.functions_named(call.name))
 
 
-def _scope_of(plan: P.Plan) -> Scope:
-    scope = Scope()
-    scope.add("", plan.columns)
-    return scope
-
-
-def _cast_plan(binder: QueryBinder, plan: P.Plan, types: list[SqlType]) -> P.Plan:
-    if all(c.type == t for c, t in zip(plan.columns, types)):
-        return plan
-    eb = binder.expr_binder(_scope_of(plan))
-    exprs = [eb.coerce(ColumnRef(i, c.type, c.name), t) if not (isinstance(plan, P.Values)) else
-             ColumnRef(i, c.type, c.name) for i, (c, t) in enumerate(zip(plan.columns, types))]
-    if isinstance(plan, P.Values):
-        plan.rows = [[eb.coerce(v, t) for v, t in zip(row, types)] for row in plan.rows]
-        plan.columns = [P.PlanColumn(c.name, t) for c, t in zip(plan.columns, types)]
-        return plan
-    return P.Project(plan, exprs, [P.PlanColumn(c.name, t) for c, t in zip(plan.columns, types)],
-                     estimated_rows=plan.estimated_rows)
-
-
-def _sort_key(o: exp.Expression, expr: Expr) -> tuple[Expr, bool, bool]:
-    if isinstance(o, exp.Ordered):
-        desc = bool(o.args.get("desc"))
-        nulls_first = o.args.get("nulls_first")
-        # sqlglot fills nulls_first from its dialect default; PostgreSQL: NULLS LAST for ASC, FIRST for DESC
-        explicit = "NULLS" in to_sql(o).upper()
-        if not explicit:
-            nulls_first = desc
-        return expr, desc, bool(nulls_first)
-    return expr, False, False
-
-
 def _is_alias_only(node: exp.Select, name: str) -> bool:
     return any(isinstance(i, exp.Alias) and i.alias == name for i in node.expressions)
 
@@ -558,7 +451,8 @@ def _output_reference(e: exp.Expression, items, output_names: dict[str, int], sc
     if isinstance(e, exp.Literal) and not e.is_string:
         pos = int(e.this)
         if not 1 <= pos <= len(items):
-            raise InvalidColumnReference(f"SELECT DISTINCT ON position {pos} is not in select list")
+            raise InvalidColumnReference(f"SELECT DISTINCT ON position {pos} is not in select list",
+                                         position=token_position(e))
         return pos - 1
     if isinstance(e, exp.Column) and not e.args.get("table") and e.name in output_names \
             and scope.resolve(e.name, []) is None:

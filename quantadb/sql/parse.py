@@ -13,10 +13,11 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.postgres import Postgres
 from sqlglot.errors import ParseError, TokenError
-from sqlglot.tokens import TokenType
+from sqlglot.tokens import Token, TokenType
 
 from quantadb.errors import SyntaxError as SqlSyntaxError
 from quantadb.sql.lexer import tokenize
+from quantadb.sql.positions import TEXT_KEY
 
 # `x::regclass[]` / `::oid[]` fail in sqlglot: cast through a spelled-out array type instead.
 _ARRAY_CAST = re.compile(r"::\s*(pg_catalog\.)?(oid|regclass|regtype|regproc|regnamespace|regrole|name|int2|int4|int8|text|char|\"char\")\s*\[\s*\]",
@@ -87,6 +88,13 @@ class _PostgresAsWritten(Postgres):
             token: lambda self, op=op: self.expression(PrefixOperator(this=self._parse_unary(), op=op))
             for token, op in ((TokenType.PLUS, "+"), (TokenType.PIPE_SLASH, "|/"), (TokenType.DPIPE_SLASH, "||/"))},
             TokenType.PARAMETER: lambda self: self._parse_at_sign()}
+
+        def raise_error(self, message: str, token: Token | None = None) -> None:
+            # past the last token sqlglot blames that token; PostgreSQL reports the end of input
+            if not token and (self._curr is None or self._curr.token_type == TokenType.SENTINEL) and self._tokens:
+                end = len(self.sql)
+                token = Token(TokenType.STRING, "", self._prev.line, self._prev.col, end, end)
+            super().raise_error(message, token)
 
         def _parse_at_sign(self) -> exp.Expression | None:
             # `@ x` is absolute value; `$1` is the same token type, a parameter
@@ -176,15 +184,15 @@ class _PostgresAsWritten(Postgres):
             return self.expression(exp.Merge(this=target, using=using, on=on, whens=exp.Whens(expressions=whens)))
 
         def _merge_syntax_error(self) -> None:
-            if self._curr is None or self._curr.token_type == TokenType.SENTINEL:
-                raise SqlSyntaxError("syntax error at end of input", position=len(self.sql) + 1)
             self.raise_error("Unexpected token")
 
         def _parse_merge_when(self) -> exp.When:
             matched = not self._match(TokenType.NOT)
             if not self._match_text_seq("MATCHED"):
                 self._merge_syntax_error()
-            condition = self._parse_disjunction() if self._match(TokenType.AND) else None
+            condition = None
+            if self._match(TokenType.AND) and (condition := self._parse_disjunction()) is None:
+                self._merge_syntax_error()
             if not self._match(TokenType.THEN):
                 self._merge_syntax_error()
             then: exp.Expression
@@ -193,12 +201,20 @@ class _PostgresAsWritten(Postgres):
             elif matched and self._match(TokenType.DELETE):
                 then = exp.var("DELETE")
             elif matched and self._match(TokenType.UPDATE) and self._match(TokenType.SET):
-                then = exp.Update(expressions=self._parse_csv(self._parse_update_assignment))
+                then = exp.Update(expressions=[self._merge_assignment()])
+                while self._match(TokenType.COMMA):
+                    then.append("expressions", self._merge_assignment())
             elif not matched and self._match(TokenType.INSERT):
                 then = self._parse_merge_insert()
             else:
                 self._merge_syntax_error()
             return self.expression(exp.When(matched=matched, condition=condition, then=then))
+
+        def _merge_assignment(self) -> exp.Expression:
+            assignment = self._parse_update_assignment()
+            if not isinstance(assignment, exp.EQ):  # (sqlglot's csv would skip a missing one)
+                self._merge_syntax_error()
+            return assignment
 
         def _parse_merge_insert(self) -> exp.Insert:
             """INSERT [(columns)] [OVERRIDING ... VALUE] VALUES (...) | INSERT DEFAULT VALUES."""
@@ -265,8 +281,10 @@ def parse_sql(text: str, *, positions: bool = False) -> exp.Expression:
         raise SqlSyntaxError("cannot insert multiple commands into a prepared statement")
     node = statements[0]
     if not positions or prepared != text:  # positions in a rewritten text would point beside the client's
-        _drop_positions(node)
-    return _select_into(_normalize(node))
+        return _select_into(_normalize(_drop_positions(node)))
+    node = _select_into(_normalize(node))
+    node.meta[TEXT_KEY] = text  # where errors find operators (sql/positions.py)
+    return node
 
 
 def _drop_positions(node: exp.Expression) -> exp.Expression:

@@ -34,6 +34,7 @@ class Result:
     columns: list[str] = field(default_factory=list)
     oids: list[int] = field(default_factory=list)
     rows: list[tuple] = field(default_factory=list)
+    position: int | None = None  # an error's P field: where psql puts its caret
 
 
 class Connection:
@@ -49,7 +50,9 @@ class Connection:
         if r.status in (pq.ExecStatus.FATAL_ERROR, pq.ExecStatus.BAD_RESPONSE):
             state = r.error_field(pq.DiagnosticField.SQLSTATE)
             message = r.error_field(pq.DiagnosticField.MESSAGE_PRIMARY)
-            return Result(state.decode() if state else "?", message.decode() if message else "")
+            position = r.error_field(pq.DiagnosticField.STATEMENT_POSITION)
+            return Result(state.decode() if state else "?", message.decode() if message else "",
+                          position=int(position) if position else None)
         return Result(
             columns=[r.fname(j).decode() for j in range(r.nfields)],
             oids=[r.ftype(j) for j in range(r.nfields)],
@@ -180,12 +183,14 @@ class Sql:
             q, p = results["quantadb"], results["postgresql"]
             assert (q.columns, q.oids) == (p.columns, p.oids), f"column names/types differ: {sql}"
 
-    def error(self, sql: str, sqlstate: str, message: str | None = None) -> None:
-        """`sql` fails with `sqlstate` (and, if given, exactly this primary message)."""
+    def error(self, sql: str, sqlstate: str, message: str | None = None, *, position: int | None = None) -> None:
+        """`sql` fails with `sqlstate` (and, if given, exactly this primary message and position)."""
         for label, r in self._both(sql).items():
             assert r.sqlstate == sqlstate, f"{label}: {sql}: got {r.sqlstate} {r.message}"
             if message is not None:
                 assert r.message == message, f"{label}: {sql}"
+            if position is not None:
+                assert r.position == position, f"{label}: {sql}: position {r.position}"
 
 
 def _sort_key(row: tuple) -> tuple:

@@ -9,6 +9,7 @@ family: the common type of the arguments bound to them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 from quantadb.errors import AmbiguousFunction, CannotCoerce, DatatypeMismatch, UndefinedFunction
@@ -39,8 +40,10 @@ def _coercible(src: PgType, dst: PgType) -> bool:
     return implicit_coercible(SqlType(src), SqlType(dst))
 
 
-def select_common_type(types: list[SqlType], context: str) -> SqlType:
-    """The type UNION/CASE/COALESCE/IN/VALUES/ARRAY branches are converted to (parse_coerce.c)."""
+def select_common_type(types: list[SqlType], context: str,
+                       where: Callable[[int], int | None] | None = None) -> SqlType:
+    """The type UNION/CASE/COALESCE/IN/VALUES/ARRAY branches are converted to (parse_coerce.c).
+    `where(i)`: the error position of branch i, for the branch an error is about."""
     first = types[0]
     rows = [t.extra for t in types if t.pg is RECORD]
     if rows and all(t.pg in (RECORD, UNKNOWN) for t in types):
@@ -51,21 +54,23 @@ def select_common_type(types: list[SqlType], context: str) -> SqlType:
         same_mod = all(t.typmod == first.typmod for t in types)
         return first if same_mod else SqlType(first.pg)
     ptype = first.pg
-    for t in types[1:]:
+    for i, t in enumerate(types[1:], 1):
         ntype = t.pg
         if ntype is UNKNOWN or ntype is ptype:
             continue
         if ptype is UNKNOWN:
             ptype = ntype
         elif ntype.category != ptype.category:
-            raise DatatypeMismatch(f"{context} types {format_type(ptype)} and {format_type(ntype)} cannot be matched")
+            raise DatatypeMismatch(f"{context} types {format_type(ptype)} and {format_type(ntype)} cannot be matched",
+                                   position=where(i) if where is not None else None)
         elif not ptype.preferred and _coercible(ptype, ntype) and not _coercible(ntype, ptype):
             ptype = ntype
     if ptype is UNKNOWN:
         ptype = TEXT
-    for t in types:
+    for i, t in enumerate(types):
         if not _coercible(t.pg, ptype):
-            raise CannotCoerce(f"{context} could not convert type {format_type(t.pg)} to {format_type(ptype)}")
+            raise CannotCoerce(f"{context} could not convert type {format_type(t.pg)} to {format_type(ptype)}",
+                               position=where(i) if where is not None else None)
     return SqlType(ptype)
 
 
