@@ -68,6 +68,11 @@ class _PostgresOut(Postgres):
                       PrefixOperator: lambda self, e: f"{e.args['op']} {self.sql(e, 'this')}"}
 
 
+_NAME_TOKENS = (TokenType.VAR, TokenType.IDENTIFIER, TokenType.STAR, TokenType.NUMBER, TokenType.STRING,
+                TokenType.PARAMETER, TokenType.PLACEHOLDER)
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
+
+
 class _PostgresAsWritten(Postgres):
     """sqlglot's PostgreSQL dialect, but array subscripts stay as written (1-based).
 
@@ -78,6 +83,12 @@ class _PostgresAsWritten(Postgres):
     INDEX_OFFSET = 0
 
     class Parser(Postgres.Parser):
+        # unreserved in PostgreSQL, so names anywhere a name stands: CREATE TABLE alter ...,
+        # SELECT insert FROM t, and aliases (SELECT x drop FROM t lock)
+        _UNRESERVED = {TokenType.ALTER, TokenType.DROP, TokenType.INSERT, TokenType.REVOKE, TokenType.ROLLBACK}
+        ID_VAR_TOKENS = Postgres.Parser.ID_VAR_TOKENS | _UNRESERVED
+        ALIAS_TOKENS = Postgres.Parser.ALIAS_TOKENS | _UNRESERVED
+        TABLE_ALIAS_TOKENS = Postgres.Parser.TABLE_ALIAS_TOKENS | _UNRESERVED | {TokenType.LOCK}
         # date_part() and substr() stay the functions they name (sqlglot would read them as
         # EXTRACT and SUBSTRING, whose result type and column name differ)
         FUNCTION_PARSERS = {k: v for k, v in Postgres.Parser.FUNCTION_PARSERS.items()
@@ -88,6 +99,9 @@ class _PostgresAsWritten(Postgres):
             token: lambda self, op=op: self.expression(PrefixOperator(this=self._parse_unary(), op=op))
             for token, op in ((TokenType.PLUS, "+"), (TokenType.PIPE_SLASH, "|/"), (TokenType.DPIPE_SLASH, "||/"))},
             TokenType.PARAMETER: lambda self: self._parse_at_sign()}
+
+        def parse(self, raw_tokens: list[Token], sql: str) -> list[exp.Expression | None]:
+            return super().parse(_names_after_dots(raw_tokens, self.ID_VAR_TOKENS), sql)
 
         def raise_error(self, message: str, token: Token | None = None) -> None:
             # past the last token sqlglot blames that token; PostgreSQL reports the end of input
@@ -254,6 +268,19 @@ class _PostgresAsWritten(Postgres):
             if not distinct and self._match(TokenType.UNKNOWN):
                 return exp.Var(this="UNKNOWN")
             return super()._parse_is_rhs(distinct)
+
+
+def _names_after_dots(tokens: list[Token], names: set) -> list[Token]:
+    """After a dot PostgreSQL's grammar takes any keyword as a name (attr_name is a ColLabel:
+    `s.only`, `t.select`); sqlglot reads its keywords as keywords there too. The words it takes
+    as names already (type names among them) stay as they are; a function sqlglot finds by its
+    name's text either way."""
+    for i in range(1, len(tokens)):
+        tok = tokens[i]
+        if tokens[i - 1].token_type == TokenType.DOT and tok.token_type not in names and \
+                tok.token_type not in _NAME_TOKENS and _WORD.fullmatch(tok.text):
+            tok.token_type = TokenType.VAR
+    return tokens
 
 
 def _normalize(node: exp.Expression) -> exp.Expression:

@@ -1,0 +1,27 @@
+"""Keywords as names, as PostgreSQL 15's grammar takes them: after a dot any keyword is a name
+(`s.only`, `t.select`: attr_name is a ColLabel), and an unreserved keyword is a name anywhere a
+name stands, aliases included."""
+
+import pytest
+
+RESERVED_AFTER_A_DOT = ["only", "select", "union", "with", "where", "from", "on", "using", "when", "order"]
+UNRESERVED = ["alter", "drop", "insert", "revoke", "rollback", "lock"]
+
+
+@pytest.mark.parametrize("word", RESERVED_AFTER_A_DOT)
+def test_any_keyword_after_a_dot(sql, word):
+    sql.setup(f"CREATE SCHEMA s;\nCREATE TABLE s.{word} (x int);\nINSERT INTO s.{word} VALUES (1)")
+    sql.check(f"SELECT s.{word}.x FROM s.{word}", [("1",)])
+    sql.check(f'SELECT t.{word} FROM (SELECT 2 AS "{word}") t', [("2",)])
+    sql.setup(f"UPDATE s.{word} SET x = 3;\nDROP TABLE s.{word}")
+
+
+@pytest.mark.parametrize("word", UNRESERVED)
+def test_unreserved_keywords_are_names(sql, word):
+    sql.setup(f"CREATE TABLE {word} ({word} int);\nINSERT INTO {word} ({word}) VALUES (1)")
+    sql.check(f"SELECT {word} FROM {word}", [("1",)], columns=[word])
+    sql.check(f"SELECT {word}.{word} FROM {word} WHERE {word} = 1", [("1",)])
+    sql.check(f"SELECT t.{word} FROM {word} t", [("1",)])
+    sql.check(f"SELECT x {word} FROM (SELECT 2 x) s", [("2",)], columns=[word])
+    sql.check(f"SELECT * FROM {word} {word}", [("1",)])
+    sql.setup(f"UPDATE {word} SET {word} = 2 WHERE {word} = 1;\nDROP TABLE {word}")
