@@ -103,6 +103,16 @@ class _PostgresAsWritten(Postgres):
         def parse(self, raw_tokens: list[Token], sql: str) -> list[exp.Expression | None]:
             return super().parse(_names_after_dots(raw_tokens, self.ID_VAR_TOKENS), sql)
 
+        def validate_expression(self, expression: exp.Expression, args: list | None = None) -> exp.Expression:
+            try:
+                return super().validate_expression(expression, args)
+            except ParseError:
+                if args is None or not isinstance(expression, exp.Func):
+                    raise
+            # a function sqlglot knows, called with arguments its class does not take (abs(x, y)):
+            # a plain call, which PostgreSQL resolves by its argument types (42883 if none fits)
+            return exp.Anonymous(this=type(expression).sql_names()[0].lower(), expressions=args)
+
         def raise_error(self, message: str, token: Token | None = None) -> None:
             # past the last token sqlglot blames that token; PostgreSQL reports the end of input
             if not token and (self._curr is None or self._curr.token_type == TokenType.SENTINEL) and self._tokens:

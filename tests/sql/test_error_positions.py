@@ -29,6 +29,8 @@ BINDING = [  # (statement, SQLSTATE, position)
     ("SELECT CAST(a AS nosuchtype) FROM pt", "42704", 18),
     # functions: the name; operators: the operator
     ("SELECT nofunc(1)", "42883", 8),
+    ("SELECT abs('a', 1)", "42883", 8),
+    ("SELECT 1, lower()", "42883", 11),
     ("SELECT sum(b) FROM pt", "42883", 8),
     ("SELECT abs(a) + lower(a) FROM pt", "42883", 17),
     ("SELECT 1 + 'a'::text", "42883", 10),
