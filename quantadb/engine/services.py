@@ -42,6 +42,8 @@ def virtual_table(source: str) -> Callable:
 class ExecServices:
     new_row_keys: tuple[ConstraintDef, ...] = ()  # an INSERT's foreign keys (set by statements._execute)
     hiding_writes = False  # see hide_statement_writes
+    ri_snapshot: Snapshot | None = None  # what foreign-key actions read meanwhile: all the statement wrote
+    deferred: list[Callable[[], None]] | None = None  # foreign-key checks kept for the statement's end
     inline = False  # running on the event loop, which must not wait (see wait_in_statement)
 
     def __init__(self, session: "Session", store: Store, txn: Txn, snapshot: Snapshot) -> None:
@@ -54,13 +56,19 @@ class ExecServices:
         """Make what this statement writes from now on invisible to its own reads: it writes under
         a new subtransaction its snapshot does not see. Every part of a statement with data-modifying
         WITH queries reads the rows as they were before it, as in PostgreSQL, where they share one
-        snapshot and command id. Returns the token for `end_statement_writes`."""
+        snapshot and command id. Foreign keys are checked at the statement's end, as PostgreSQL's
+        RI triggers are, and their actions see what it wrote. Returns the token for
+        `end_statement_writes`."""
         token = self.store.savepoint(self.txn)
-        self.snapshot = self.snapshot.frozen()
+        self.ri_snapshot, self.snapshot = self.snapshot, self.snapshot.frozen()
         self.hiding_writes = True
+        self.deferred = []
         return token
 
     def end_statement_writes(self, token: int) -> None:
+        deferred, self.deferred = self.deferred or [], None
+        for check in deferred:
+            check()
         self.store.release(self.txn, token)
 
     def wait_in_statement(self, on: object) -> None:
@@ -249,6 +257,12 @@ class ExecServices:
     def check_foreign_keys(self, fks: list[ConstraintDef], rows: Batch) -> None:
         """Every non-NULL referencing key must exist in the referenced table (locked as PostgreSQL's
         SELECT ... FOR KEY SHARE does: RowShare)."""
+        if self.deferred is not None:
+            self.deferred.append(lambda: self._check_foreign_keys(fks, rows))
+        else:
+            self._check_foreign_keys(fks, rows)
+
+    def _check_foreign_keys(self, fks: list[ConstraintDef], rows: Batch) -> None:
         catalog = self.session.catalog()
         for fk in fks:
             keys = [rows.columns[a - 1] for a in fk.columns]
@@ -311,44 +325,55 @@ class ExecServices:
             if not wanted:
                 continue
             action = fk.on_update if new is not None else fk.on_delete
-            self._lock_relation(child.oid, ROW_SHARE if action in ("a", "r") else ROW_EXCLUSIVE)
-            attnums = [c.attnum for c in sorted(child.columns, key=lambda c: c.attnum)]
-            hits_rowids, hits_rows = [], []
-            for scan in self.store.table(child.oid).scan(self.snapshot, attnums, True):
-                keys = zip(*[column_values(scan.columns[a - 1]) for a in fk.columns])
-                mask = np.array([_match_key(k) in wanted for k in keys], dtype=bool)
-                if mask.any():
-                    hits_rowids.append(scan.rowids[mask])
-                    hits_rows.append(Batch([take(c, mask) for c in scan.columns], int(mask.sum())))
-            if not hits_rowids:
-                continue
-            rowids = np.concatenate(hits_rowids)
-            if action in ("a", "r"):
-                parent = self.session.catalog().relation(rel_oid)
-                first = hits_rows[0]
-                _, values = self._key_text(child, fk.columns, [first.columns[a - 1] for a in fk.columns], 0)
-                names = ", ".join(c.name for a in fk.ref_columns for c in parent.columns if c.attnum == a)
-                raise ForeignKeyViolation(
-                    f'update or delete on table "{parent.name}" violates foreign key '
-                    f'constraint "{fk.name}" on table "{child.name}"',
-                    detail=f'Key ({names})=({values}) is still referenced from table "{child.name}".',
-                    constraint=fk.name)
-            from quantadb.exec.columns import concat_batches
-            rows = concat_batches(hits_rows, [c.type.pg.dtype for c in sorted(child.columns, key=lambda c: c.attnum)])
-            if action == "c" and new is None:
-                self._referenced_rows_changing(child.oid, rows, None)
-                self.session.pgstat.wrote(child.oid, N_TUP_DEL, self.store.delete(self.txn, child.oid, rowids,
-                                                                                  self.snapshot))
-                continue
-            cols = list(rows.columns)
-            if action == "c":  # ON UPDATE CASCADE: each row takes its parent's new key
-                new_keys = [wanted[_match_key(k)] for k in zip(*[column_values(cols[a - 1]) for a in fk.columns])]
-            for i, a in enumerate(fk.columns):
-                col_type = next(c.type for c in child.columns if c.attnum == a)
-                values = [k[i] for k in new_keys] if action == "c" else [None] * rows.length
-                cols[a - 1] = from_values(values, col_type)
-            self.session.pgstat.wrote(child.oid, N_TUP_UPD, len(self.store.update(self.txn, child.oid, rowids, cols,
-                                                                                   self.snapshot)))
+            if action == "a" and self.deferred is not None:  # NO ACTION: at the statement's end
+                self.deferred.append(lambda child=child, fk=fk, wanted=wanted:
+                                     self._act_on_referencing(rel_oid, child, fk, wanted, "a", new is None))
+            else:
+                self._act_on_referencing(rel_oid, child, fk, wanted, action, new is None)
+
+    def _act_on_referencing(self, rel_oid: int, child: RelationDef, fk: ConstraintDef, wanted: dict,
+                            action: str, deleting: bool) -> None:
+        """_referenced_rows_changing for one referencing table: `wanted` maps the keys that change
+        to their new values."""
+        snapshot = self.ri_snapshot or self.snapshot
+        self._lock_relation(child.oid, ROW_SHARE if action in ("a", "r") else ROW_EXCLUSIVE)
+        attnums = [c.attnum for c in sorted(child.columns, key=lambda c: c.attnum)]
+        hits_rowids, hits_rows = [], []
+        for scan in self.store.table(child.oid).scan(snapshot, attnums, True):
+            keys = zip(*[column_values(scan.columns[a - 1]) for a in fk.columns])
+            mask = np.array([_match_key(k) in wanted for k in keys], dtype=bool)
+            if mask.any():
+                hits_rowids.append(scan.rowids[mask])
+                hits_rows.append(Batch([take(c, mask) for c in scan.columns], int(mask.sum())))
+        if not hits_rowids:
+            return
+        rowids = np.concatenate(hits_rowids)
+        if action in ("a", "r"):
+            parent = self.session.catalog().relation(rel_oid)
+            first = hits_rows[0]
+            _, values = self._key_text(child, fk.columns, [first.columns[a - 1] for a in fk.columns], 0)
+            names = ", ".join(c.name for a in fk.ref_columns for c in parent.columns if c.attnum == a)
+            raise ForeignKeyViolation(
+                f'update or delete on table "{parent.name}" violates foreign key '
+                f'constraint "{fk.name}" on table "{child.name}"',
+                detail=f'Key ({names})=({values}) is still referenced from table "{child.name}".',
+                constraint=fk.name)
+        from quantadb.exec.columns import concat_batches
+        rows = concat_batches(hits_rows, [c.type.pg.dtype for c in sorted(child.columns, key=lambda c: c.attnum)])
+        if action == "c" and deleting:
+            self._referenced_rows_changing(child.oid, rows, None)
+            self.session.pgstat.wrote(child.oid, N_TUP_DEL, self.store.delete(self.txn, child.oid, rowids,
+                                                                              snapshot))
+            return
+        cols = list(rows.columns)
+        if action == "c":  # ON UPDATE CASCADE: each row takes its parent's new key
+            new_keys = [wanted[_match_key(k)] for k in zip(*[column_values(cols[a - 1]) for a in fk.columns])]
+        for i, a in enumerate(fk.columns):
+            col_type = next(c.type for c in child.columns if c.attnum == a)
+            values = [k[i] for k in new_keys] if action == "c" else [None] * rows.length
+            cols[a - 1] = from_values(values, col_type)
+        self.session.pgstat.wrote(child.oid, N_TUP_UPD, len(self.store.update(self.txn, child.oid, rowids, cols,
+                                                                               snapshot)))
 
     def _owner(self, fk: ConstraintDef) -> RelationDef:
         return next(r for r in self.session.catalog().relations() if any(c.oid == fk.oid for c in r.constraints))

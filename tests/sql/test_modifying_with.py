@@ -67,3 +67,18 @@ def test_no_cursor_over_a_data_modifying_with_query(sql):
     _table(sql)
     sql.error("BEGIN; DECLARE c CURSOR FOR WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d", "0A000",
               "DECLARE CURSOR must not contain data-modifying statements in WITH")
+
+
+def test_foreign_keys_are_checked_at_the_end_of_the_statement(sql):
+    """As PostgreSQL's RI triggers: after every part ran, whichever order they ran in."""
+    sql.setup("CREATE TABLE p (id int PRIMARY KEY);\nCREATE TABLE c (id int REFERENCES p)")
+    sql.setup("WITH n AS (INSERT INTO p VALUES (1) RETURNING id) INSERT INTO c VALUES (1)")
+    sql.setup("WITH n AS (INSERT INTO p VALUES (2) RETURNING id) INSERT INTO c SELECT id FROM n")
+    sql.setup("WITH u AS (UPDATE p SET id = 20 WHERE id = 2 RETURNING id) UPDATE c SET id = 20 WHERE id = 2")
+    sql.check("SELECT id FROM c", [("1",), ("20",)])
+    sql.setup("WITH d AS (DELETE FROM c WHERE id = 1 RETURNING id) DELETE FROM p WHERE id = 1")
+    sql.setup("WITH d AS (DELETE FROM p WHERE id = 20 RETURNING id) DELETE FROM c WHERE id IN (SELECT id FROM d)")
+    sql.check("SELECT (SELECT count(*) FROM p), (SELECT count(*) FROM c)", [("0", "0")])
+    sql.setup("INSERT INTO p VALUES (3);\nINSERT INTO c VALUES (3)")
+    sql.error("WITH d AS (DELETE FROM p WHERE id = 3 RETURNING id) SELECT 1", "23503")
+    sql.error("WITH n AS (INSERT INTO p VALUES (7) RETURNING id) INSERT INTO c VALUES (8)", "23503")
