@@ -44,6 +44,7 @@ class ExecServices:
     hiding_writes = False  # see hide_statement_writes
     ri_snapshot: Snapshot | None = None  # what foreign-key actions read meanwhile: all the statement wrote
     deferred: list[Callable[[], None]] | None = None  # foreign-key checks kept for the statement's end
+    _hiding_token = -1  # hide_statement_writes's savepoint
     inline = False  # running on the event loop, which must not wait (see wait_in_statement)
 
     def __init__(self, session: "Session", store: Store, txn: Txn, snapshot: Snapshot) -> None:
@@ -60,15 +61,19 @@ class ExecServices:
         RI triggers are, and their actions see what it wrote. Returns the token for
         `end_statement_writes`."""
         token = self.store.savepoint(self.txn)
-        self.ri_snapshot, self.snapshot = self.snapshot, self.snapshot.frozen()
-        self.hiding_writes = True
-        self.deferred = []
+        if not self.hiding_writes:  # (a statement inside one, a SQL function's, ends with it)
+            self.ri_snapshot, self.snapshot = self.snapshot, self.snapshot.frozen()
+            self.hiding_writes = True
+            self.deferred = []
+            self._hiding_token = token
         return token
 
     def end_statement_writes(self, token: int) -> None:
-        deferred, self.deferred = self.deferred or [], None
-        for check in deferred:
-            check()
+        if token == self._hiding_token:
+            for check in self.deferred:
+                check()
+            self.snapshot, self.ri_snapshot, self.deferred = self.ri_snapshot, None, None
+            self.hiding_writes = False
         self.store.release(self.txn, token)
 
     def wait_in_statement(self, on: object) -> None:

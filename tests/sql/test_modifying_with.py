@@ -82,3 +82,17 @@ def test_foreign_keys_are_checked_at_the_end_of_the_statement(sql):
     sql.setup("INSERT INTO p VALUES (3);\nINSERT INTO c VALUES (3)")
     sql.error("WITH d AS (DELETE FROM p WHERE id = 3 RETURNING id) SELECT 1", "23503")
     sql.error("WITH n AS (INSERT INTO p VALUES (7) RETURNING id) INSERT INTO c VALUES (8)", "23503")
+
+
+def test_a_sql_function_with_a_data_modifying_with_query(sql):
+    _table(sql)
+    sql.setup("CREATE FUNCTION ins(x int) RETURNS bigint LANGUAGE sql AS "
+              "$$ WITH i AS (INSERT INTO t VALUES (x, 0) RETURNING id) SELECT count(*) FROM t $$")
+    sql.check("SELECT ins(4)", [("3",)])
+    sql.check("WITH i AS (INSERT INTO t VALUES (5, 0) RETURNING id) SELECT ins(6), (SELECT count(*) FROM t)",
+              [("4", "4")])  # the unread WITH query runs last
+    sql.check("SELECT count(*) FROM t", [("6",)])
+    # its next statement sees what the first wrote
+    sql.setup("CREATE FUNCTION ins2(x int) RETURNS bigint LANGUAGE sql AS "
+              "$$ WITH i AS (INSERT INTO t VALUES (x, 0) RETURNING id) SELECT 1; SELECT count(*) FROM t $$")
+    sql.check("SELECT ins2(7)", [("7",)])
