@@ -41,10 +41,6 @@ class ConditionalBinder:
         default = self.coerce(default, common) if default is not None else None
         return Case(whens, default, common, subject)
 
-    def _If(self, node: exp.Expression) -> Expr:
-        return self._Case(exp.Case(ifs=[exp.If(this=node.this, true=node.args["true"])],
-                                   default=node.args.get("false")))
-
     def _Coalesce(self, node: exp.Coalesce) -> Expr:
         nodes = [node.this, *node.expressions]
         args = [self.bind(a) for a in nodes]

@@ -93,8 +93,10 @@ class _PostgresAsWritten(Postgres):
         # EXTRACT and SUBSTRING, whose result type and column name differ)
         FUNCTION_PARSERS = {k: v for k, v in Postgres.Parser.FUNCTION_PARSERS.items()
                             if k != "DATE_PART" and k.lower() not in _CALLS_AS_WRITTEN}
-        FUNCTIONS = {**Postgres.Parser.FUNCTIONS,
+        # PostgreSQL has no IF(): `if` is an unreserved keyword, a name (WHERE if = 1)
+        FUNCTIONS = {**{k: v for k, v in Postgres.Parser.FUNCTIONS.items() if k not in ("IF", "IIF")},
                      **{name.upper(): _as_written(name) for name in _CALLS_AS_WRITTEN}}
+        NO_PAREN_FUNCTION_PARSERS = {k: v for k, v in Postgres.Parser.NO_PAREN_FUNCTION_PARSERS.items() if k != "IF"}
         UNARY_PARSERS = {**Postgres.Parser.UNARY_PARSERS, **{
             token: lambda self, op=op: self.expression(PrefixOperator(this=self._parse_unary(), op=op))
             for token, op in ((TokenType.PLUS, "+"), (TokenType.PIPE_SLASH, "|/"), (TokenType.DPIPE_SLASH, "||/"))},
@@ -102,6 +104,13 @@ class _PostgresAsWritten(Postgres):
 
         def parse(self, raw_tokens: list[Token], sql: str) -> list[exp.Expression | None]:
             return super().parse(_names_after_dots(raw_tokens, self.ID_VAR_TOKENS), sql)
+
+        def _parse_constraint(self) -> exp.Expression | None:
+            # EXCLUDE starts a constraint only before USING or "(": otherwise it names a column
+            if self._curr is not None and self._curr.text.upper() == "EXCLUDE" and \
+                    (self._next is None or self._next.token_type not in (TokenType.USING, TokenType.L_PAREN)):
+                return None
+            return super()._parse_constraint()
 
         def validate_expression(self, expression: exp.Expression, args: list | None = None) -> exp.Expression:
             try:

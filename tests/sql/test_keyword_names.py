@@ -5,7 +5,7 @@ name stands, aliases included."""
 import pytest
 
 RESERVED_AFTER_A_DOT = ["only", "select", "union", "with", "where", "from", "on", "using", "when", "order"]
-UNRESERVED = ["alter", "drop", "insert", "revoke", "rollback", "lock"]
+UNRESERVED = ["alter", "drop", "insert", "revoke", "rollback", "lock", "exclude", "if"]
 
 
 @pytest.mark.parametrize("word", RESERVED_AFTER_A_DOT)
@@ -25,3 +25,7 @@ def test_unreserved_keywords_are_names(sql, word):
     sql.check(f"SELECT x {word} FROM (SELECT 2 x) s", [("2",)], columns=[word])
     sql.check(f"SELECT * FROM {word} {word}", [("1",)])
     sql.setup(f"UPDATE {word} SET {word} = 2 WHERE {word} = 1;\nDROP TABLE {word}")
+
+
+def test_if_is_no_function(sql):
+    sql.error("SELECT if(1, 2, 3)", "42883", "function if(integer, integer, integer) does not exist")
