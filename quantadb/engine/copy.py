@@ -577,7 +577,7 @@ def _copy_out(session: "Session", stmt: CopyStmt, options: CopyOptions, inline: 
         rel, all_cols, chosen = _resolve_target(session, stmt)
         schema = session.catalog().namespace_name(rel.namespace)
         query = f"SELECT {', '.join(_quote(c.name) for c in chosen)} FROM {_quote(schema)}.{_quote(rel.name)}"
-    inner = S.Statement(query)
+    inner = S.Statement(query, at=None)  # (error positions would count in the query, not the COPY)
     if inner.keyword == "merge":
         raise FeatureNotSupported("MERGE not supported in COPY")
     result = S.execute(session, Portal(Prepared(query, inner, []), [], []), inline)

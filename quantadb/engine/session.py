@@ -190,7 +190,7 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity):
         if len(pieces) > 1:
             from quantadb.errors import SyntaxError as SqlSyntaxError
             raise SqlSyntaxError("cannot insert multiple commands into a prepared statement")
-        stmt = S.Statement(pieces[0][0] if pieces else "")
+        stmt = S.Statement(pieces[0][0], at=pieces[0][1]) if pieces else S.Statement("")
         types = [SqlType(R.by_oid(o)) if o and o in R.BY_OID else SqlType(R.UNKNOWN) for o in param_oids]
         prepared = Prepared(sql, stmt, types)
         if stmt.text:

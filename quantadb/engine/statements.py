@@ -61,9 +61,12 @@ class Statement:
 
     offset = 0  # where its text begins in its simple Query message (error positions count from there)
 
-    def __init__(self, text: str, *, plain: bool = False) -> None:
-        """`plain`: the caller knows this is not a utility statement (a parameterized template)."""
+    def __init__(self, text: str, *, plain: bool = False, at: int | None = 0) -> None:
+        """`plain`: the caller knows this is not a utility statement (a parameterized template).
+        `at`: where the text begins in the client's (EXPLAIN's query, a Parse message after its
+        blanks), which error positions count in; None: not the client's text, no positions."""
         self.text = text
+        self.at = at
         self.utility = U.parse_utility(text) if text and not plain else None
         self._ast: exp.Expression | None = None
         # the last bind: (Bound, the parameter type list, settings version, temporary schema), so a
@@ -79,7 +82,7 @@ class Statement:
     @property
     def ast(self) -> exp.Expression:
         if self._ast is None:
-            self._ast = parse_sql(self.text, positions=True)
+            self._ast = parse_sql(self.text, positions=self.at is not None, at=self.at or 0)
         return self._ast
 
     @property

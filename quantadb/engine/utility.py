@@ -145,9 +145,16 @@ def _show(session: "Session", u: U.ShowStmt, portal, inline) -> Result:
     return _text_result("SHOW", [name], [(value,)])
 
 
+def _inner_at(portal, query: str) -> int | None:
+    """Where a utility statement's query (EXPLAIN's, PREPARE's, DECLARE's) begins in its text."""
+    outer = portal.prepared.stmt
+    i = outer.text.find(query)
+    return None if i < 0 or outer.at is None else outer.at + i
+
+
 def _explain(session: "Session", u: U.ExplainStmt, portal, inline) -> Result:
     from quantadb.engine import statements as S
-    stmt = S.Statement(u.query)
+    stmt = S.Statement(u.query, at=_inner_at(portal, u.query))
     bound = S.bind(session, stmt, [])
     if bound.plan is None:
         raise FeatureNotSupported("EXPLAIN of this statement is not supported")
@@ -187,7 +194,7 @@ def _prepare(session: "Session", u: U.PrepareStmt, portal, inline) -> Result:
     if u.name in session.prepared:
         raise DuplicatePreparedStatement(f'prepared statement "{u.name}" already exists')
     types = [parse_type_name(t) for t in u.types]
-    prepared = Prepared(u.query, S.Statement(u.query), types)
+    prepared = Prepared(u.query, S.Statement(u.query, at=_inner_at(portal, u.query)), types)
     bound = session.bind_locked(prepared)
     prepared.describe(bound)
     session.prepared[u.name] = prepared
@@ -252,7 +259,8 @@ def _declare(session: "Session", u: U.DeclareStmt, portal, inline) -> Result:
     if u.name in session.portals:
         from quantadb.errors import DuplicateCursor
         raise DuplicateCursor(f'cursor "{u.name}" already exists')
-    prepared = Prepared(u.query, S.Statement(u.query), list(portal.prepared.param_types))
+    stmt = S.Statement(u.query, at=_inner_at(portal, u.query))
+    prepared = Prepared(u.query, stmt, list(portal.prepared.param_types))
     bound = session.bind_locked(prepared)
     if isinstance(bound.plan, P.ModifyingCtes):
         raise FeatureNotSupported("DECLARE CURSOR must not contain data-modifying statements in WITH")

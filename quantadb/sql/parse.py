@@ -313,15 +313,19 @@ def _normalize(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def parse_sql(text: str, *, positions: bool = False) -> exp.Expression:
+def parse_sql(text: str, *, positions: bool = False, at: int = 0) -> exp.Expression:
     """Parse one statement with sqlglot's PostgreSQL dialect. `positions`: the text is the
-    client's, so the nodes keep where they stand in it (for an error's position); stored texts
-    (views, defaults) drop them, as they would point into the client's statement."""
+    client's, beginning at offset `at` of the text errors point into (a statement's query after
+    EXPLAIN, a Parse message's after blanks), so the nodes keep where they stand there; stored
+    texts (views, defaults) drop them, as they would point into the client's statement."""
     prepared = _prepare(text)
     try:
         statements = sqlglot.parse(prepared, read=_PostgresAsWritten)
     except (ParseError, TokenError) as e:
-        raise _syntax_error(text, e) from None
+        error = _syntax_error(text, e)
+        if error.position is not None:
+            error.position += at
+        raise error from None
     statements = [s for s in statements if s is not None]
     if len(statements) != 1:
         raise SqlSyntaxError("cannot insert multiple commands into a prepared statement")
@@ -329,7 +333,12 @@ def parse_sql(text: str, *, positions: bool = False) -> exp.Expression:
     if not positions or prepared != text:  # positions in a rewritten text would point beside the client's
         return _select_into(_normalize(_drop_positions(node)))
     node = _select_into(_normalize(node))
-    node.meta[TEXT_KEY] = text  # where errors find operators (sql/positions.py)
+    if at:
+        for sub in node.walk():
+            if sub._meta and "start" in sub._meta:
+                sub._meta["start"] += at
+                sub._meta["end"] += at
+    node.meta[TEXT_KEY] = " " * at + text  # where errors find operators (sql/positions.py)
     return node
 
 

@@ -100,6 +100,9 @@ def test_syntax_errors_point_where_postgresql_does(sql, statement, position):
 def test_positions_count_from_the_start_of_the_query_message(sql):
     sql.setup(SETUP)
     sql.error("SELECT 1; SELECT nope FROM pt", "42703", position=18)
+    sql.error("EXPLAIN SELECT nope FROM pt", "42703", position=16)
+    sql.error("PREPARE p1 AS SELECT nope FROM pt", "42703", position=22)
+    sql.error("SELECT 1; EXPLAIN (COSTS OFF) SELECT 1 + 'a'::text", "42883", position=40)
     sql.error("SELECT 1;\nSELECT a\n  FROM pt WHERE b + 1 = 2", "42883", position=38)
 
 
@@ -113,7 +116,10 @@ def test_messages_match(sql):
 def test_the_extended_protocol_too(sql, quantadb_server, postgres_server):
     sql.setup(SETUP)
     for server in filter(None, (quantadb_server, postgres_server)):
-        with psycopg.connect(server.dsn(sql.name)) as conn:
+        with psycopg.connect(server.dsn(sql.name), autocommit=True) as conn:
             with pytest.raises(psycopg.errors.UndefinedFunction) as caught:
                 conn.execute("SELECT a FROM pt WHERE b = %s::int", (1,))
             assert caught.value.diag.statement_position == "26"
+            with pytest.raises(psycopg.errors.UndefinedColumn) as caught:  # blanks before the statement count
+                conn.execute("\n   SELECT nope FROM pt WHERE a = %s", (1,))
+            assert caught.value.diag.statement_position == "12"

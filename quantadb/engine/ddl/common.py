@@ -58,7 +58,7 @@ def query_columns(session: "Session", query: str, names: tuple[str, ...],
     """The columns a query's result would make, named by `names` first (CREATE TABLE AS, views);
     an untyped literal column becomes text. More names than columns is `too_many` (42601)."""
     from quantadb.engine import statements as S
-    bound = S.bind(session, S.Statement(query), [])
+    bound = S.bind(session, S.Statement(query, at=None), [])  # (a rewritten text: no error positions)
     if len(names) > len(bound.columns):
         raise SqlSyntaxError(too_many)
     return tuple(ColumnDef(i + 1, names[i] if i < len(names) else c.name,
@@ -115,7 +115,7 @@ def run_sql(session: "Session", sql: str) -> Result:
     """Run an internal statement (filling a new column, checking a constraint) in the session."""
     from quantadb.engine import statements as S
     from quantadb.engine.prepared import Portal, Prepared
-    stmt = S.Statement(sql)
+    stmt = S.Statement(sql, at=None)
     return S.execute(session, Portal(Prepared(sql, stmt, []), [], []), inline=False)
 
 
