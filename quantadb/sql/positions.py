@@ -108,7 +108,7 @@ def _first_operator(text: str, start: int, stop: int) -> int | None:
     cast's type name stands in between."""
     tokens = _tokens(text[start:stop])
     for t in tokens:
-        if t.kind == "op" and t.value not in _SKIPPED and t.value != "::":
+        if t.kind == "op" and t.value != "::":
             return start + t.pos + 1
     if any(t.value == "::" for t in tokens):
         return None
@@ -117,6 +117,7 @@ def _first_operator(text: str, start: int, stop: int) -> int | None:
 
 
 def _tokens(text: str) -> list:
+    """The tokens of a piece of the statement, without parentheses, brackets, commas and dots."""
     try:
         return [t for t in tokenize(text) if t.value not in _SKIPPED or t.kind != "op"]
     except SqlError:  # a window cut through a quoted string
