@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, NoReturn
 
 from quantadb.engine.copy_csv import CsvReader
 from quantadb.engine.copy_decode import decode_column
+from quantadb.engine.copy_out import SIGNATURE, copy_out
 from quantadb.engine.copy_scan import PlainChunk, decode_fields, field_strs, scan_plain
 from quantadb.engine.locking import lock_relation, run_until_unblocked
-from quantadb.engine.results import CopyOut, Result, RunInWorker
+from quantadb.engine.results import Result, RunInWorker
 from quantadb.errors import (BadCopyFileFormat, CharacterNotInRepertoire, FeatureNotSupported, InvalidColumnReference,
                              InvalidParameterValue,
                              QueryCanceled, SqlError, UndefinedColumn, UndefinedTable, WrongObjectType)
@@ -33,7 +34,7 @@ from quantadb.sql.typenames import user_types
 from quantadb.sql.utility import CopyStmt
 from quantadb.storage.locks import ACCESS_SHARE, ROW_EXCLUSIVE
 from quantadb.types.casts import coerce_typmod
-from quantadb.types.codecs import binary_decoder, binary_encoder, text_decoder, text_encoder
+from quantadb.types.codecs import binary_decoder, text_decoder
 from quantadb.types.column import Batch, Column
 from quantadb.types.enums import uncommitted_labels
 from quantadb.types.registry import SqlType
@@ -41,7 +42,6 @@ from quantadb.types.registry import SqlType
 if TYPE_CHECKING:
     from quantadb.engine.session import Session
 
-_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 _TEXT_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", "\\": "\\"}
 
 
@@ -106,7 +106,12 @@ def start_copy(session: "Session", stmt: CopyStmt, inline: bool) -> Result:
             raise FeatureNotSupported("COPY FROM requires a table")
         rel, all_cols, chosen = _resolve_target(session, stmt)
         return Result(copy_in=CopyFromStdin(session, rel, all_cols, chosen, options))
-    return _copy_out(session, stmt, options, inline)
+    if stmt.query is not None:
+        return copy_out(session, stmt.query, options, inline)
+    rel, _, chosen = _resolve_target(session, stmt)
+    schema = session.catalog().namespace_name(rel.namespace)
+    query = f"SELECT {', '.join(_quote(c.name) for c in chosen)} FROM {_quote(schema)}.{_quote(rel.name)}"
+    return copy_out(session, query, options, inline)
 
 
 class CopyFromStdin:
@@ -434,7 +439,7 @@ class CopyFromStdin:
                 if final:
                     raise BadCopyFileFormat("COPY file signature not recognized")
                 return
-            if buf[:11] != _SIGNATURE:
+            if buf[:11] != SIGNATURE:
                 raise BadCopyFileFormat("COPY file signature not recognized")
             ext = struct.unpack("!I", buf[15:19])[0]
             pos = 19 + ext
@@ -560,67 +565,3 @@ def _unescape(field: str) -> str:
         out.append(ch)
         i += 1
     return "".join(out)
-
-
-def _escape(value: bytes, delimiter: bytes) -> bytes:
-    return (value.replace(b"\\", b"\\\\").replace(b"\n", b"\\n").replace(b"\r", b"\\r").replace(b"\t", b"\\t")
-            .replace(delimiter, b"\\" + delimiter) if delimiter != b"\t" else
-            value.replace(b"\\", b"\\\\").replace(b"\n", b"\\n").replace(b"\r", b"\\r").replace(b"\t", b"\\t"))
-
-
-def _copy_out(session: "Session", stmt: CopyStmt, options: CopyOptions, inline: bool) -> Result:
-    from quantadb.engine import statements as S
-    from quantadb.engine.prepared import Portal, Prepared
-    if stmt.query is not None:
-        query = stmt.query
-    else:
-        rel, all_cols, chosen = _resolve_target(session, stmt)
-        schema = session.catalog().namespace_name(rel.namespace)
-        query = f"SELECT {', '.join(_quote(c.name) for c in chosen)} FROM {_quote(schema)}.{_quote(rel.name)}"
-    inner = S.Statement(query, at=None)  # (error positions would count in the query, not the COPY)
-    if inner.keyword == "merge":
-        raise FeatureNotSupported("MERGE not supported in COPY")
-    result = S.execute(session, Portal(Prepared(query, inner, []), [], []), inline)
-    if result.columns is None:  # (the failed statement's writes are undone with it)
-        raise FeatureNotSupported("COPY query must have a RETURNING clause")
-    batch = result.batches[0] if result.batches else Batch([], 0)
-    columns = result.columns or []
-    chunks: list[bytes] = []
-    if options.format == "binary":
-        encoders = [binary_encoder(c.type) for c in columns]
-        encoded = [enc(col) for enc, col in zip(encoders, batch.columns)]
-        chunks.append(_SIGNATURE + struct.pack("!ii", 0, 0))
-        for i in range(batch.length):
-            parts = [struct.pack("!h", len(columns))]
-            for col in encoded:
-                v = col[i]
-                parts.append(struct.pack("!i", -1) if v is None else struct.pack("!i", len(v)) + v)
-            chunks.append(b"".join(parts))
-        chunks.append(struct.pack("!h", -1))
-    else:
-        ctx = session.format_context
-        encoded = [text_encoder(c.type, ctx)(col) for c, col in zip(columns, batch.columns)]
-        delim = options.delimiter.encode()
-        null = options.null.encode()
-        if options.format == "csv":
-            quote = options.quote.encode()
-            if options.header:
-                chunks.append(delim.join(_csv_field(c.name.encode(), delim, quote, null) for c in columns) + b"\n")
-            for i in range(batch.length):
-                chunks.append(delim.join(null if col[i] is None else _csv_field(col[i], delim, quote, null)
-                                         for col in encoded) + b"\n")
-        else:
-            if options.header:
-                chunks.append(delim.join(c.name.encode() for c in columns) + b"\n")
-            for i in range(batch.length):
-                chunks.append(delim.join(null if col[i] is None else _escape(col[i], delim) for col in encoded)
-                              + b"\n")
-    return Result(copy_out=CopyOut(options.format == "binary", len(columns), chunks, f"COPY {batch.length}"))
-
-
-def _csv_field(value: bytes, delim: bytes, quote: bytes, null: bytes) -> bytes:
-    if (delim in value or quote in value or b"\n" in value or b"\r" in value or value == null
-            or value[:1].isspace() or value[-1:].isspace() or value == b"\\."):
-        return quote + value.replace(quote, quote + quote) + quote
-    return value
-
