@@ -90,6 +90,7 @@ class Connection(asyncio.BufferedProtocol):
         self.send: Callable[[bytes], None] = self.out.append
         # the output holds a ReadyForQuery (answers a whole request): its status, 'I', 'T' or 'E'
         self.answered: str | bool = False
+        self.status = "I"  # the transaction status of the last ReadyForQuery: a round may run at 'I'
         self.shapes = ShapeCache()
         self.tls = False
         self.counted = False
@@ -177,16 +178,20 @@ class Connection(asyncio.BufferedProtocol):
     def _pump(self) -> None:
         """Handle the whole messages in the buffer, in order, until one must wait; write the answers."""
         msgs = self.msgs
+        round_may_start = True  # a Bind [Describe] Execute Sync round starts the input, or follows a Sync
         try:
             while not self.write_paused:
-                round_ = msgs.peek_round()
-                if round_ is not None and not self.skip_until_sync and on_point_round(self, round_[0], round_[1]):
-                    msgs.consume(round_[2])
-                    continue
                 msg = msgs.next_message()
                 if msg is None:
                     break
                 kind, body = msg
+                if kind == "B" and round_may_start and self.status == "I" and body[:1] == b"\0" \
+                        and not self.skip_until_sync:
+                    rest = msgs.rest_of_round()  # the unnamed portal's: is the whole round here?
+                    if rest is not None and on_point_round(self, body, rest[0]):
+                        msgs.consume(rest[1])
+                        continue
+                round_may_start = kind == "S"
                 if kind == "X":
                     raise Closed()
                 if self.skip_until_sync and kind != "S":

@@ -203,27 +203,20 @@ class MessageReader:
         body = buf[pos + 5:end]
         return _KINDS[buf[pos]], body if type(body) is bytes else bytes(body)
 
-    def peek_round(self) -> tuple[bytes, bool, int] | None:
-        """Bind to the unnamed portal, [Describe of it,] Execute of all its rows and Sync, the
-        whole round in the buffer: (Bind's body, described, the position after the Sync); None
-        when the buffer starts otherwise. Nothing is consumed (see consume)."""
-        buf, pos = self._buf, self._pos
-        if len(buf) - pos < 6 or buf[pos] != 0x42 or buf[pos + 5] != 0:  # 'B', unnamed portal
-            return None
-        (length,) = _I32.unpack_from(buf, pos + 1)
-        if length > self.max_message_bytes:
-            return None  # next_message() reports it
-        end = pos + 1 + length
+    def rest_of_round(self) -> tuple[bool, int] | None:
+        """Just after a Bind to the unnamed portal: are [Describe of it,] Execute of all its rows and
+        Sync next, whole in the buffer? (described, the position after the Sync), else None.
+        Nothing is consumed (see consume)."""
+        buf, end = self._buf, self._pos
         described = buf[end:end + 7] == _DESCRIBE_PORTAL
         if described:
             end += 7
         if buf[end:end + 15] != _EXECUTE_ALL_SYNC:
             return None
-        body = buf[pos + 5:pos + 1 + length]
-        return body if type(body) is bytes else bytes(body), described, end + 15
+        return described, end + 15
 
     def consume(self, end: int) -> None:
-        """Drop the messages before `end` (a position peek_round gave)."""
+        """Drop the messages before `end` (a position rest_of_round gave)."""
         self._pos = end
 
 

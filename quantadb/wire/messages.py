@@ -269,7 +269,7 @@ def _ready(conn: "Connection", end: Callable[..., Future | None], *args: Any) ->
 def _send_ready(conn: "Connection") -> None:
     status = conn.session.transaction_status
     conn.send(backend.READY[status])
-    conn.answered = status
+    conn.answered = conn.status = status
 
 
 async def _ready_after(conn: "Connection", done: Future) -> None:
@@ -371,7 +371,7 @@ def on_execute(conn: "Connection", body: bytes) -> Wait:
 
 
 def on_point_round(conn: "Connection", bind_body: bytes, described: bool) -> bool:
-    """A whole Bind [Describe] Execute Sync round of the unnamed portal (MessageReader.peek_round),
+    """A whole Bind [Describe] Execute Sync round of the unnamed portal (MessageReader.rest_of_round),
     answered at once when the session can run it as one point read (engine/point_round.py);
     False, having sent nothing, when its messages must go one by one."""
     try:

@@ -81,32 +81,33 @@ SYNC = msg(b"S", b"")
 
 
 @pytest.mark.parametrize("described", [False, True])
-def test_a_whole_round_is_peeked_and_then_consumed(described):
+def test_the_rest_of_a_round_after_its_bind_is_found_and_then_consumed(described):
     r = fe.MessageReader(1 << 20)
     data = BIND + (DESCRIBE if described else b"") + EXECUTE + SYNC
     r.feed(data + msg(b"Q", b"SELECT 1\0"))
-    body, got_described, end = r.peek_round()
-    assert (body, got_described, end) == (BIND[5:], described, len(data))
-    assert r.next_message()[0] == "B"  # peeking consumed nothing
+    assert r.next_message() == ("B", BIND[5:])
+    assert r.rest_of_round() == (described, len(data))
+    assert r.next_message()[0] == ("D" if described else "E")  # finding consumed nothing
     r = fe.MessageReader(1 << 20)
     r.feed(data)
-    r.consume(r.peek_round()[2])
+    r.next_message()
+    r.consume(r.rest_of_round()[1])
     assert r.buffered == 0
 
 
-@pytest.mark.parametrize("data", [
-    BIND + EXECUTE,  # no Sync yet
-    (BIND + EXECUTE + SYNC)[:-1],  # the Sync not whole
-    msg(b"B", b"p\0s\0\0\0\0\0\0\0") + EXECUTE + SYNC,  # a named portal
-    BIND + msg(b"E", b"\0" + struct.pack("!i", 10)) + SYNC,  # at most 10 rows
-    BIND + msg(b"D", b"S\0") + EXECUTE + SYNC,  # Describe of a statement
-    BIND + EXECUTE + msg(b"H", b""),  # Flush, not Sync
-    msg(b"P", b"\0SELECT 1\0\0\0") + BIND + EXECUTE + SYNC,  # a Parse first
+@pytest.mark.parametrize("rest", [
+    EXECUTE,  # no Sync yet
+    (EXECUTE + SYNC)[:-1],  # the Sync not whole
+    msg(b"E", b"\0" + struct.pack("!i", 10)) + SYNC,  # at most 10 rows
+    msg(b"D", b"S\0") + EXECUTE + SYNC,  # Describe of a statement
+    EXECUTE + msg(b"H", b""),  # Flush, not Sync
+    msg(b"E", b"p\0" + struct.pack("!i", 0)) + SYNC,  # Execute of another portal
 ])
-def test_anything_but_a_whole_round_is_not_peeked(data):
+def test_anything_but_the_rest_of_a_round_is_not_found(rest):
     r = fe.MessageReader(1 << 20)
-    r.feed(data)
-    assert r.peek_round() is None
+    r.feed(BIND + rest)
+    r.next_message()
+    assert r.rest_of_round() is None
 
 
 def test_bad_lengths():
