@@ -165,8 +165,10 @@ class SegColumn:
 
     def read_one(self, off: int) -> Column:
         """read(off, off + 1), a coded column's one value as a plain one (not its whole dictionary)."""
-        values = self.values  # before data (see read)
+        scale, values = self.scale, self.values  # before data (see read)
         data = self.data
+        if scale is None and values is None:  # plain: the slice as it is (what _column would give)
+            return Column(data[off:off + 1], None if self.valid is None else self.valid[off:off + 1])
         if values is None or data.dtype == object:
             return self.read(off, off + 1)
         one = np.empty(1, dtype=object)
