@@ -18,7 +18,7 @@ from quantadb.engine.point import PointRead, point_batch, point_read
 from quantadb.engine.point_write import PointWrite, point_write, run_point_write
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
 from quantadb.engine.services import ExecServices
-from quantadb.errors import FeatureNotSupported, ReadOnlySqlTransaction, SqlError
+from quantadb.errors import ActiveSqlTransaction, ReadOnlySqlTransaction, SqlError, UndefinedObject
 from quantadb.exec.context import EvalContext
 from quantadb.exec.fold import fold_constants
 from quantadb.exec.modify import run_modify
@@ -398,4 +398,10 @@ def run_transaction_control(session: "Session", stmt: Statement, inline: bool) -
         return session.release_savepoint(u.name)
     if u.kind == "rollback_to":
         return session.rollback_to_savepoint(u.name)
-    raise FeatureNotSupported("prepared transactions are not supported")
+    if u.kind == "prepare":
+        return session.prepare_transaction()
+    # COMMIT / ROLLBACK PREPARED: max_prepared_transactions is 0 (PostgreSQL's default), none exists
+    if session.state.block:
+        raise ActiveSqlTransaction(f"{'COMMIT' if u.kind == 'commit_prepared' else 'ROLLBACK'} PREPARED cannot run "
+                                   "inside a transaction block")
+    raise UndefinedObject(f'prepared transaction with identifier "{u.name}" does not exist')

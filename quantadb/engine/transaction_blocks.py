@@ -13,7 +13,7 @@ from typing import Any
 
 from quantadb.engine.ddl import temp
 from quantadb.engine.results import Result, RunInWorker
-from quantadb.errors import (ActiveSqlTransaction, InFailedSqlTransaction, InvalidSavepointSpecification,
+from quantadb.errors import (ActiveSqlTransaction, InFailedSqlTransaction, InvalidSavepointSpecification, ObjectNotInPrerequisiteState,
                              NoActiveSqlTransaction)
 from quantadb.storage.txn import Txn
 
@@ -94,6 +94,16 @@ class TransactionBlocks:
         else:  # the implicit transaction around this ROLLBACK ends, and is counted, at Sync
             self.settings.end(committed=False)
         return Result(tag="ROLLBACK")
+
+    def prepare_transaction(self) -> Result:
+        """PREPARE TRANSACTION with max_prepared_transactions 0, PostgreSQL's default: as there, it
+        becomes a ROLLBACK, and fails unless the transaction had failed already."""
+        failed = not self.state.block or self.state.failed
+        result = self.rollback_block()
+        if failed:
+            return result
+        raise ObjectNotInPrerequisiteState("prepared transactions are disabled",
+                                           hint="Set max_prepared_transactions to a nonzero value.")
 
     def transaction_ended(self, committed: bool) -> None:
         """The transaction ended: its SET LOCAL settings go, its statistics are counted (pgstat.py)."""

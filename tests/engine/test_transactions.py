@@ -92,6 +92,34 @@ def test_warnings_for_misplaced_transaction_commands(conn):
     assert ("WARNING", "25001", "there is already a transaction in progress") in notices
 
 
+def test_prepare_transaction_rolls_back_as_with_max_prepared_transactions_0(conn):
+    """PostgreSQL 15's defaults: PREPARE TRANSACTION becomes a ROLLBACK (55000 unless the block had
+    failed already), and no prepared transaction exists to COMMIT or ROLLBACK PREPARED."""
+    conn.execute("drop table if exists tx_prep")
+    conn.execute("create table tx_prep (a int)")
+    conn.execute("begin")
+    conn.execute("insert into tx_prep values (1)")
+    with pytest.raises(errors.ObjectNotInPrerequisiteState) as e:
+        conn.execute("prepare transaction 'x'")
+    assert (e.value.diag.message_primary, e.value.diag.message_hint) == (
+        "prepared transactions are disabled", "Set max_prepared_transactions to a nonzero value.")
+    assert conn.info.transaction_status == TransactionStatus.IDLE
+    assert conn.execute("select count(*) from tx_prep").fetchone() == (0,)
+    conn.execute("begin")
+    with pytest.raises(errors.DivisionByZero):
+        conn.execute("select 1/0")
+    assert conn.execute("prepare transaction 'x'").statusmessage == "ROLLBACK"
+    assert conn.info.transaction_status == TransactionStatus.IDLE
+    assert conn.execute("prepare transaction 'x'").statusmessage == "ROLLBACK"  # with a WARNING
+    for command in ("commit prepared 'x'", "rollback prepared 'x'"):
+        with pytest.raises(errors.UndefinedObject, match='prepared transaction with identifier "x" does not exist'):
+            conn.execute(command)
+        conn.execute("begin")
+        with pytest.raises(errors.ActiveSqlTransaction, match="PREPARED cannot run inside a transaction block"):
+            conn.execute(command)
+        conn.execute("rollback")
+
+
 def test_set_is_undone_by_rollback_and_set_local_by_commit(conn):
     conn.execute("set statement_timeout = 0")
     conn.execute("begin")
