@@ -13,6 +13,7 @@ from quantadb.sql.bind_expr import ExprBinder
 from quantadb.sql.bind_support import TEXT
 from quantadb.sql.bind_from import FromBinder, renamed
 from quantadb.sql.bind_setops import SetOpBinder, sort_key
+from quantadb.sql.bind_window import check_window_definitions
 from quantadb.sql.bind_with import WithBinder, is_correlated
 from quantadb.sql.catalog import CatalogView
 from quantadb.sql.expr import (AggRef, Call, ColumnRef, Const, Expr, OuterRef, SubqueryExpr, WindowCall,
@@ -121,6 +122,7 @@ class QueryBinder(WithBinder, FromBinder, SetOpBinder):
             items.append((name, expr, target))
         if resolve_unknowns:
             items = [(n, binder.coerce(e, TEXT) if e.type.pg is R.UNKNOWN else e, src) for n, e, src in items]
+        check_window_definitions(binder, node)
 
         group = node.args.get("group")
         having = node.args.get("having")

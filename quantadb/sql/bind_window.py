@@ -134,6 +134,15 @@ def _reject_nested(node: exp.Window) -> None:
 
 # -- the window ---------------------------------------------------------------------------------------
 
+def check_window_definitions(binder: ExprBinder, select: exp.Select) -> None:
+    """The WINDOW clause's column references must resolve whether a call uses the window or not, as
+    PostgreSQL's parse analysis reads every definition (42703 for an unknown column)."""
+    for definition in select.args.get("windows") or []:
+        for column in definition.find_all(exp.Column):
+            if column.find_ancestor(exp.Select) is select:  # (a subquery's columns are its own)
+                binder.bind(column)
+
+
 def _window_spec(node: exp.Window) -> _Spec:
     """The OVER clause, with a referenced named window merged in (PostgreSQL's copy rules)."""
     select = node.find_ancestor(exp.Select)

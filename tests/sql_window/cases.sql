@@ -92,3 +92,7 @@ select id, sum(x) over (order by id rows between 'a' preceding and current row) 
 select id, sum(x) over (order by id range between null preceding and current row) from win_t;
 select id, sum(x) over (order by id range between -1 preceding and current row) from win_t;
 select id, count(*) over (order by id groups between -1 preceding and current row) from win_t;
+select id from win_t window w as (order by nope) order by id;
+select id from win_t window w as (partition by g order by x), w2 as (w) order by id;
+select id as renamed from win_t window w as (order by renamed) order by id;
+select count(*) from win_t window w as (order by (select max(v) from (values (1)) t(v)));
