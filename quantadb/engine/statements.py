@@ -304,6 +304,8 @@ def plan_parts(plan: P.Plan) -> PlanParts:
                             # a user function's body may read much: a worker thread, as for pg_sleep
                             slow = slow or n.name in _SLOW_FUNCTIONS or n.routine is not None
                             may_write = may_write or n.volatile
+                            if n.routine is not None:  # its statements lock, write and read as any
+                                stack.extend(n.routine.plans)
                         sub = getattr(n, "plan", None)
                         if isinstance(sub, P.Plan):
                             stack.append(sub)

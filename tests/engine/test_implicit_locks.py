@@ -94,6 +94,22 @@ class _CopyFrom:
             return ("ERR", exc.sqlstate, exc.diag.message_primary)
 
 
+def test_a_sql_functions_statements_lock_what_they_touch(clients):
+    """The body's INSERT holds RowExclusive, its read AccessShare, until the transaction ends, so
+    DDL on those tables waits for it."""
+    a, b, obs, _ = clients
+    t, log = _table(a), _table(a)
+    a.q(f"CREATE FUNCTION {t}_f() RETURNS int LANGUAGE sql VOLATILE AS "
+        f"'INSERT INTO {log} VALUES (7, 0); SELECT count(*)::int FROM {t}'")
+    a.q("BEGIN")
+    assert a.q(f"SELECT {t}_f()") == [(2,)]
+    assert _relation_locks(obs, a.pid, t, log) == sorted([(t, "AccessShareLock"), (log, "RowExclusiveLock")])
+    dropper = Waiting(b, obs, f"DROP TABLE {log}")
+    a.q("COMMIT")
+    assert dropper.join() == "DROP TABLE"
+    a.q(f"DROP FUNCTION {t}_f()")
+
+
 def test_copy_from_waits_for_the_locks_its_rows_meet(clients):
     """Behind a lock on the referenced table (the foreign-key checks of a key and of a NULL),
     then behind another transaction's uncommitted row with the same key."""
