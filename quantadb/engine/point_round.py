@@ -1,20 +1,21 @@
-"""A prepared point read's Bind, Execute and Sync as one call, as the Session's mixin.
+"""A point read alone in its implicit transaction, answered in one call, as the Session's mixin.
 
 Outside a transaction block, `SELECT ... WHERE key = $1` prepared once and run again and again
 arrives as Bind, [Describe of the portal,] Execute, Sync: one implicit transaction of one
-statement (pgbench -M prepared, psycopg's and asyncpg's prepared statements). Taken message by
-message (Session.bind, execute, sync) it builds a portal, goes through the statement's retry
-loop and ends the transaction: more CPU than the read itself. Here the round runs the same
-steps without what it cannot need: the parameters decoded, the plan found (Session._plan, as
-Execute), privileges checked, the read run as a txn-free statement (Session.run_txn_free: the
-relation locks published, the horizon held, the statement gate), counted in the statistics
-(a committed transaction with one index scan) and shown in pg_stat_activity as the general
-path shows it.
+statement (pgbench -M prepared, psycopg's and asyncpg's prepared statements); in the simple
+protocol, as a Query whose shape autoparam.py knows (pgbench -S). Taken message by message
+(Session.bind, execute, sync; SimpleQuery.run, end_query) it builds a portal, goes through the
+statement's retry loop and ends the transaction: more CPU than the read itself. Here
+point_round() and point_query() run the same steps without what they cannot need: the parameters
+decoded, the plan found (Session._plan, as Execute), privileges checked, the read run as a
+txn-free statement (Session.run_txn_free: the relation locks published, the horizon held, the
+statement gate), counted in the statistics (a committed transaction with one index scan) and
+shown in pg_stat_activity as the general path shows it.
 
-point_round() returns None, having changed nothing a client can see, whenever the general path
-may answer otherwise (the statement is not a point read or is not planned yet, a transaction is
-open, a parameter does not decode, a privilege is missing, a strong lock is pending, ...): the
-wire layer then hands the messages to their own handlers, which do what PostgreSQL does.
+Both return None, having changed nothing a client can see, whenever the general path may answer
+otherwise (the statement is not a point read or is not planned yet, a transaction is open, a
+parameter does not decode, a privilege is missing, a strong lock is pending, ...): the wire
+layer then takes the messages the general way, which does what PostgreSQL does.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from typing import TYPE_CHECKING
 
 from quantadb.engine import privileges
 from quantadb.engine import statements as S
+from quantadb.engine.autoparam import KnownStatement
 from quantadb.engine.point import point_batch
+from quantadb.engine.prepared import Prepared
 from quantadb.engine.results import ColumnDesc
 from quantadb.storage.txn import REPEATABLE_READ_LEVELS
 from quantadb.types.column import Batch
@@ -40,11 +43,40 @@ class PointRound:
                     result_formats: list[int]) -> PointAnswer | None:
         """Bind `statement` to the unnamed portal, Execute it for all rows and Sync; None when the
         messages must take the general path (see the module docstring)."""
-        state = self.state
-        if state.txn is not None or state.block or state.started_us or len(result_formats) > 1:
+        if len(result_formats) > 1:
             return None
         prepared = self.prepared.get(statement)
         if prepared is None or not prepared.described or len(params) != len(prepared.param_types):
+            return None
+        read = self._point_transaction(prepared, prepared.stmt.text, param_formats, params, None)
+        if read is None:
+            return None
+        bound, batch = read
+        formats = result_formats * len(bound.columns) if result_formats else _text_formats(len(bound.columns))
+        return prepared.columns, bound.columns, formats, batch, f"SELECT {batch.length}"
+
+    def point_query(self: "Session", stmt: S.Statement | KnownStatement) -> tuple[list[ColumnDesc], Batch, str] | None:
+        """A simple Query of one statement whose shape is known (autoparam.py) and whose template
+        plans as a point read, as one implicit transaction: (columns, rows, tag), or None for the
+        general path (SimpleQuery.run)."""
+        state = self.state
+        if not isinstance(stmt, KnownStatement) or state.txn is not None or state.block:
+            return None
+        prepared = self._template_statement(stmt.template)  # (bound for the first time: in a transaction)
+        if prepared is None:
+            return None
+        read = self._point_transaction(prepared, stmt.text, _TEXT, None, stmt.template.literals)
+        if read is None:
+            return None
+        bound, batch = read
+        return bound.columns, batch, f"SELECT {batch.length}"
+
+    def _point_transaction(self: "Session", prepared: Prepared, text: str, param_formats: list[int],
+                           params: list[bytes | None] | None, literals: list[str] | None) -> tuple[S.Bound, Batch] | None:
+        """The point read of `prepared` as a whole implicit transaction, shown as `text`; its
+        parameters are `params` (Bind's) or, for a simple Query's template, its `literals`."""
+        state = self.state
+        if state.txn is not None or state.block or state.started_us:
             return None
         if prepared.stmt.utility is not None or self._txn_defaults_now()[1] in REPEATABLE_READ_LEVELS:
             return None
@@ -52,13 +84,14 @@ class PointRound:
             bound = self._plan(prepared)
             if bound.point is None or not bound.txn_free:
                 return None
-            values = self._decode_params(prepared.param_types, param_formats, params)
+            values = self.decode_literals(bound.param_types, literals) if literals is not None else \
+                self._decode_params(prepared.param_types, param_formats, params)
             privileges.check(self, bound.needs, bound.superuser_passes)
         except Exception:  # the general path reports it, at the message PostgreSQL does
             return None
         if self._cancel.is_set():  # a cancel that came while no statement ran is dropped
             self._cancel.clear()
-        self.query_text = prepared.stmt.text
+        self.query_text = text
         self.state_name = "active"
         state.started_us = self.query_started_us = S.now_us()
         try:
@@ -71,13 +104,13 @@ class PointRound:
             state.started_us = 0
         if batch is None:
             return None
-        if self.portals:  # Sync ends them (a cursor WITH HOLD stays)
+        if self.portals:  # the transaction's end ends them (a cursor WITH HOLD stays)
             self._drop_cursors()
         self.db.pgstat.transaction_ended(self.pgstat, True)
-        formats = result_formats * len(bound.columns) if result_formats else _text_formats(len(bound.columns))
-        return prepared.columns, bound.columns, formats, batch, f"SELECT {batch.length}"
+        return bound, batch
 
 
+_TEXT = [0]  # the parameter formats of a template's literals: text
 _TEXT_FORMATS: dict[int, list[int]] = {}
 
 

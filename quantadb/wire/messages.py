@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, NoReturn
 from quantadb.engine.results import CopyIn, CopyOut, Result, RunInWorker
 from quantadb.errors import CharacterNotInRepertoire, InternalError, ProtocolViolation, SqlError
 from quantadb.wire import backend, frontend
-from quantadb.wire.encode import data_rows
+from quantadb.wire.encode import Encoder, Shape, data_rows
 
 if TYPE_CHECKING:
     from quantadb.wire.connection import Connection
@@ -89,8 +89,7 @@ def send_result(conn: "Connection", result: Result, simple: bool, started: float
             conn.send(shape.description)
         batches = result.batches
         if batches:
-            ctx = session.format_context
-            encoders = shape.encoders if shape.ctx is ctx else shapes.encoders_for(shape, ctx)
+            encoders = _encoders(conn, shape)
             if len(batches) > 1:
                 return _then(send_parts(conn, batches, lambda b: data_rows(b, encoders)), complete, conn, result,
                              started)
@@ -101,6 +100,12 @@ def send_result(conn: "Connection", result: Result, simple: bool, started: float
         return _copy_in(conn, result.copy_in, started)
     complete(conn, result, started)
     return None
+
+
+def _encoders(conn: "Connection", shape: Shape) -> list[Encoder]:
+    """The shape's value encoders for the session's FormatContext (made again after SET DateStyle...)."""
+    ctx = conn.session.format_context
+    return shape.encoders if shape.ctx is ctx else conn.shapes.encoders_for(shape, ctx)
 
 
 def complete(conn: "Connection", result: Result, started: float) -> None:
@@ -215,6 +220,10 @@ def on_query(conn: "Connection", body: bytes) -> Wait:
 def run_statements(conn: "Connection", statements: list[Any], start: int) -> Wait:
     """The statements of a Query from `start` on, then its end (ReadyForQuery)."""
     session = conn.session
+    if not start and len(statements) == 1:
+        failed = _point_query(conn, statements[0])
+        if failed is not None:
+            return end_query(conn, failed)
     for i in range(start, len(statements)):
         started = time.perf_counter()
         try:
@@ -230,6 +239,28 @@ def run_statements(conn: "Connection", statements: list[Any], start: int) -> Wai
         if rest is not None:
             return _query_rest(conn, rest, statements, i + 1)
     return end_query(conn, False)
+
+
+def _point_query(conn: "Connection", statement: Any) -> bool | None:
+    """A Query of one point read, answered at once when the session can run it as one
+    (engine/point_round.py): whether it failed; None, having sent nothing, when not taken."""
+    started = time.perf_counter()
+    session = conn.session
+    try:
+        answer = session.point_query(statement)
+        if answer is None:
+            return None
+        columns, batch, tag = answer
+        if session.notices or session.settings.changed:  # reports queued
+            send_reports(conn)
+        shape = conn.shapes.shape(columns, None)
+        conn.send(shape.description)
+        conn.send(data_rows(batch, _encoders(conn, shape)))
+        tag_complete(conn, tag, started)
+    except Exception as exc:  # an internal error of the read: the Query ends with it
+        send_error(conn, exc)
+        return True
+    return False
 
 
 async def _query_rest(conn: "Connection", wait: Awaitable[None], statements: list[Any], start: int) -> None:
@@ -394,9 +425,7 @@ def on_point_round(conn: "Connection", bind_body: bytes, described: bool) -> boo
     shapes = conn.shapes
     if described:
         send(shapes.shape(described_columns, formats).description)
-    shape = shapes.shape(columns, formats)
-    ctx = session.format_context
-    send(data_rows(batch, shape.encoders if shape.ctx is ctx else shapes.encoders_for(shape, ctx)))
+    send(data_rows(batch, _encoders(conn, shapes.shape(columns, formats))))
     tag_complete(conn, tag, started)
     if session.notices or session.settings.changed:  # reports queued
         send_reports(conn)

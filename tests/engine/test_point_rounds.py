@@ -1,8 +1,9 @@
-"""A prepared point read outside a transaction block: Bind, Describe, Execute and Sync answered as
-one round (engine/point_round.py) must be indistinguishable from the messages taken one by one:
-the rows, pg_stat_activity, the statistics, relation locks, privileges and errors. psycopg's
-`prepare=True` sends the round as libpq's PQsendQueryPrepared does. QUANTADB_TEST_DSN runs the
-tests against another server (they pass on PostgreSQL 15)."""
+"""A point read alone in its implicit transaction, answered in one call (engine/point_round.py):
+a prepared one's Bind, Describe, Execute and Sync, or a simple Query of one, must be
+indistinguishable from the general path: the rows, pg_stat_activity, the statistics, relation
+locks, privileges and errors. psycopg's `prepare=True` sends the round as libpq's
+PQsendQueryPrepared does; its ClientCursor sends a simple Query with the literal in it.
+QUANTADB_TEST_DSN runs the tests against another server (they pass on PostgreSQL 15)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,49 @@ def table(conn):
 def read(conn: psycopg.Connection, table: str, key, binary: bool = False) -> list:
     cur = conn.cursor(binary=binary)
     return cur.execute(f"SELECT v FROM {table} WHERE id = %s", [key], prepare=True).fetchall()
+
+
+def simple_read(conn: psycopg.Connection, table: str, key) -> list:
+    return psycopg.ClientCursor(conn).execute(f"SELECT v FROM {table} WHERE id = %s", [key]).fetchall()
+
+
+def test_a_simple_query_sees_the_latest_committed_row(conn, other, table):
+    assert simple_read(conn, table, 7) == [("v7",)]
+    other.execute(f"UPDATE {table} SET v = 'new' WHERE id = 7")
+    assert simple_read(conn, table, 7) == [("new",)]
+    with other.transaction():  # uncommitted: not seen
+        other.execute(f"DELETE FROM {table} WHERE id = 7")
+        assert simple_read(conn, table, 7) == [("new",)]
+    assert simple_read(conn, table, 7) == []
+    assert simple_read(conn, table, 4) == [("v4",)]
+    assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    before = other.execute("SELECT now()").fetchone()[0]
+    simple_read(conn, table, 5)
+    state, query, query_start = other.execute("SELECT state, query, query_start FROM pg_stat_activity "
+                                              "WHERE pid = %s", [conn.info.backend_pid]).fetchone()
+    assert (state, query) == ("idle", f"SELECT v FROM {table} WHERE id = 5")
+    assert query_start >= before
+
+
+def test_simple_queries_count_and_wait_as_statements(conn, other, dsn, table):
+    simple_read(conn, table, 1)
+    index = f"{table}_pkey"
+    eventually(conn, lambda: index_counts(conn, index)[0], 1)
+    queries = commits_around(conn, lambda: [simple_read(conn, table, key) for key in range(1, 11)])
+    assert queries - commits_around(conn, lambda: None) == 10
+    eventually(conn, lambda: index_counts(conn, index)[0], 11)
+    other.execute("BEGIN")
+    other.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(sql.Identifier(table)))
+    got: list = []
+    reader = threading.Thread(target=lambda: got.append(simple_read(conn, table, 1)))
+    reader.start()
+    with psycopg.connect(dsn, autocommit=True) as watcher:
+        eventually(watcher, lambda: watcher.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s",
+                                                    [conn.info.backend_pid]).fetchone()[0], "Lock")
+    assert got == []
+    other.execute("COMMIT")
+    reader.join(10)
+    assert got == [[("v1",)]]
 
 
 def test_each_round_sees_the_latest_committed_row(conn, other, table):

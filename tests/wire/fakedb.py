@@ -115,7 +115,8 @@ class FakeSession:
         self.settings = FakeSettings()
         self.closed = False
         self.query_text = ""  # the statement running or last run, as the wire layer logs it with an error
-        self.rounds = 0  # Bind/Execute/Sync rounds answered by point_round
+        self.rounds = 0  # rounds and Queries answered by point_round / point_query
+        self.in_one_call = True  # answer them so (else: the messages' general path)
 
     def startup_parameters(self) -> dict[str, str]:
         return {"server_version": "15.8", "client_encoding": self.params.get("client_encoding", "UTF8"),
@@ -208,13 +209,22 @@ class FakeSession:
     def point_round(self, statement, param_formats, params, result_formats):
         """A prepared `SELECT 1` outside a transaction block as one round (engine/point_round.py);
         anything else goes message by message."""
-        if self.statements.get(statement) != "SELECT 1" or self.transaction_status != "I" or len(result_formats) > 1:
+        if not self.in_one_call or self.statements.get(statement) != "SELECT 1" or self.transaction_status != "I" \
+                or len(result_formats) > 1:
             return None
         self.portals.clear()  # the round's Sync ends them
         self.rounds += 1
         result = self._run("SELECT 1", inline=True)
         formats = list(result_formats) or [0]
         return result.columns, result.columns, formats, result.batches[0], result.tag
+
+    def point_query(self, stmt: str):
+        """A Query of `SELECT 1` alone outside a transaction block in one call (engine/point_round.py)."""
+        if not self.in_one_call or stmt != "SELECT 1" or self.transaction_status != "I":
+            return None
+        self.rounds += 1
+        result = self._run(stmt, inline=True)
+        return result.columns, result.batches[0], result.tag
 
     def _columns(self, sql: str):
         if sql == "SELECT 1":

@@ -49,6 +49,21 @@ def test_a_whole_round_answers_as_its_messages_one_by_one(fake):
     assert fake.db.sessions[-1].rounds == 3
 
 
+def test_a_point_query_answers_as_the_general_path(fake):
+    """A Query of one point read goes to the session's point_query at once: the client reads what
+    the general path sends (the session's in_one_call off)."""
+    c = connected(fake)
+    session = fake.db.sessions[-1]
+    answers = []
+    for in_one_call in (True, False):
+        session.in_one_call = in_one_call
+        c.send(query("SELECT 1"))
+        answers.append(c.read_until())
+    assert kinds(answers[0]) == "TDCZ"
+    assert answers[0] == answers[1]
+    assert session.rounds == 1
+
+
 def test_messages_split_byte_by_byte(fake):
     c = connected(fake)
     c.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
