@@ -71,18 +71,7 @@ def test_simple_queries_count_and_wait_as_statements(conn, other, dsn, table):
     queries = commits_around(conn, lambda: [simple_read(conn, table, key) for key in range(1, 11)])
     assert queries - commits_around(conn, lambda: None) == 10
     eventually(conn, lambda: index_counts(conn, index)[0], 11)
-    other.execute("BEGIN")
-    other.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(sql.Identifier(table)))
-    got: list = []
-    reader = threading.Thread(target=lambda: got.append(simple_read(conn, table, 1)))
-    reader.start()
-    with psycopg.connect(dsn, autocommit=True) as watcher:
-        eventually(watcher, lambda: watcher.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s",
-                                                    [conn.info.backend_pid]).fetchone()[0], "Lock")
-    assert got == []
-    other.execute("COMMIT")
-    reader.join(10)
-    assert got == [[("v1",)]]
+    assert read_behind_access_exclusive(conn, other, dsn, table, simple_read) == [("during",)]
 
 
 def test_each_round_sees_the_latest_committed_row(conn, other, table):
@@ -131,21 +120,27 @@ def test_the_statistics_count_each_round(conn, table):
     eventually(conn, lambda: index_counts(conn, index)[0], 11)
 
 
-def test_a_round_waits_for_an_access_exclusive_lock(conn, other, dsn, table):
-    read(conn, table, 1)  # prepared and planned
+def read_behind_access_exclusive(conn, other, dsn: str, table: str, reader) -> list:
+    """reader(conn, table, 1) while `other` holds ACCESS EXCLUSIVE on the table: it waits (as
+    pg_stat_activity shows) until `other` has changed the row and committed; the rows it read."""
     other.execute("BEGIN")
     other.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(sql.Identifier(table)))
     got: list = []
-    reader = threading.Thread(target=lambda: got.append(read(conn, table, 1)))
-    reader.start()
+    waiting = threading.Thread(target=lambda: got.append(reader(conn, table, 1)))
+    waiting.start()
     with psycopg.connect(dsn, autocommit=True) as watcher:
         eventually(watcher, lambda: watcher.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s",
                                                     [conn.info.backend_pid]).fetchone()[0], "Lock")
     assert got == []
     other.execute(f"UPDATE {table} SET v = 'during' WHERE id = 1")
     other.execute("COMMIT")
-    reader.join(10)
-    assert got == [[("during",)]]
+    waiting.join(10)
+    return got[0]
+
+
+def test_a_round_waits_for_an_access_exclusive_lock(conn, other, dsn, table):
+    read(conn, table, 1)  # prepared and planned
+    assert read_behind_access_exclusive(conn, other, dsn, table, read) == [("during",)]
 
 
 def test_a_revoked_privilege_fails_the_round(conn, dsn, table):
