@@ -64,7 +64,6 @@ FUNCTION_SHAPES: dict[type, Callable[[exp.Expression], tuple[str, list]]] = {
     exp.Variance: lambda e: ("variance", [e.this]),
     exp.VariancePop: lambda e: ("var_pop", [e.this]),
     exp.Log: lambda e: ("log", [e.this, *([e.expression] if e.expression else [])]),
-    exp.Round: lambda e: ("round", [e.this, *([e.args["decimals"]] if e.args.get("decimals") else [])]),
     exp.Max: lambda e: ("max", [e.this]),
     exp.Min: lambda e: ("min", [e.this]),
     exp.RegexpReplace: lambda e: ("regexp_replace", [e.this, e.expression, e.args["replacement"],

@@ -30,6 +30,7 @@ BINDING = [  # (statement, SQLSTATE, position)
     # functions: the name; operators: the operator
     ("SELECT nofunc(1)", "42883", 8),
     ("SELECT abs('a', 1)", "42883", 8),
+    ("SELECT round(1.5, 2, 3)", "42883", 8),
     ("SELECT 1, lower()", "42883", 11),
     ("SELECT sum(b) FROM pt", "42883", 8),
     ("SELECT abs(a) + lower(a) FROM pt", "42883", 17),
