@@ -31,7 +31,7 @@ _ARRAY_CAST = re.compile(r"::\s*(pg_catalog\.)?(oid|regclass|regtype|regproc|reg
 # kept as plain calls of the function the statement names.
 _CALLS_AS_WRITTEN = (
     "array_join", "array_position", "array_prepend", "ceiling", "char_length", "character_length", "date_trunc",
-    "div", "initcap", "json_extract_path", "json_extract_path_text", "log10", "mod", "now", "pow", "power", "strpos",
+    "div", "initcap", "json_extract_path", "json_extract_path_text", "length", "log10", "mod", "now", "pow", "power", "strpos",
     "sha224", "sha256", "sha384", "sha512", "substr", "to_hex", "var_samp", "variance", "width_bucket",
     "corr", "covar_pop", "covar_samp", "regr_avgx", "regr_avgy", "regr_count", "regr_intercept", "regr_r2",
     "regr_slope", "regr_sxx", "regr_sxy", "regr_syy",

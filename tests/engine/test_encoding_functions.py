@@ -1,4 +1,4 @@
-"""encode/decode, convert_from, overlay, regexp_count and array_ndims, with the answers
+"""encode/decode, convert_from/convert_to, length in an encoding, overlay, regexp_count and array_ndims, with the answers
 PostgreSQL 15.18 gave for the same statements."""
 
 from __future__ import annotations
@@ -34,3 +34,26 @@ def test_errors(conn):
         conn.execute("select encode('a'::bytea, 'rot13')")
     with pytest.raises(errors.CharacterNotInRepertoire):
         conn.execute(r"select convert_from('\xff', 'UTF8')")
+
+
+def test_length_in_an_encoding(conn):
+    row = conn.execute(r"""select length('\xe282ac'::bytea, 'UTF8'), length('\xe282ac'::bytea, 'LATIN1'),
+                                  length(null::bytea, 'UTF8')""").fetchone()
+    assert row == (1, 3, None)
+    with pytest.raises(errors.CharacterNotInRepertoire):
+        conn.execute(r"select length('\xff'::bytea, 'UTF8')")
+
+
+@pytest.mark.parametrize("call, message", [
+    (r"length('\xe282'::bytea, 'foo')", 'invalid encoding name "foo"'),
+    (r"convert_from('\xe282'::bytea, 'foo')", 'invalid source encoding name "foo"'),
+    ("convert_to('a', 'foo')", 'invalid destination encoding name "foo"'),
+])
+def test_unknown_encoding_names_the_argument_as_postgresql(conn, call, message):
+    with pytest.raises(errors.InvalidParameterValue, match=message):
+        conn.execute(f"select {call}")
+
+
+def test_length_takes_at_most_two_arguments(conn):
+    with pytest.raises(errors.UndefinedFunction, match=r"length\(unknown, unknown, unknown\)"):
+        conn.execute("select length('a', 'b', 'c')")

@@ -16,10 +16,12 @@ from quantadb.types.column import Column
 _ENCODINGS = {"utf8": "utf-8", "unicode": "utf-8", "sqlascii": "latin-1", "latin1": "latin-1", "win1252": "cp1252"}
 
 
-def _codec(name: str) -> str:
+def _codec(name: str, role: str) -> str:
+    """Python's codec for a PostgreSQL encoding name; `role` ("source ", "destination " or "")
+    words the error as PostgreSQL's function does."""
     key = "".join(ch for ch in name.lower() if ch.isalnum())
     if key not in _ENCODINGS:
-        raise InvalidParameterValue(f'invalid destination encoding name "{name}"')
+        raise InvalidParameterValue(f'invalid {role}encoding name "{name}"')
     return _ENCODINGS[key]
 
 
@@ -63,8 +65,8 @@ def _decode(text: str, fmt: str) -> bytes:
     raise InvalidParameterValue(f'unrecognized encoding: "{fmt}"')
 
 
-def _convert_from(data: bytes, encoding: str) -> str:
-    codec = _codec(encoding)
+def _convert_from(data: bytes, encoding: str, role: str = "source ") -> str:
+    codec = _codec(encoding, role)
     try:
         return data.decode(codec)
     except UnicodeDecodeError as e:
@@ -102,9 +104,14 @@ def convert_from(args, n, ctx, call):
     return Column(map_rows(_convert_from, args, n))
 
 
+@scalar("length_in_encoding")
+def length_in_encoding(args, n, ctx, call):
+    return _int4_column(map_rows(lambda data, encoding: len(_convert_from(data, encoding, "")), args, n))
+
+
 @scalar("pg_convert_to")
 def convert_to(args, n, ctx, call):
-    return Column(map_rows(lambda t, e: t.encode(_codec(e)), args, n))
+    return Column(map_rows(lambda t, e: t.encode(_codec(e, "destination ")), args, n))
 
 
 @scalar("textoverlay")
@@ -114,6 +121,10 @@ def overlay(args, n, ctx, call):
 
 @scalar("array_ndims")
 def array_ndims(args, n, ctx, call):
-    values = map_rows(_ndims, args, n)
+    return _int4_column(map_rows(_ndims, args, n))
+
+
+def _int4_column(values: list) -> Column:
+    """An int4 column from per-row results, None being NULL."""
     valid = np.array([v is not None for v in values], dtype=bool)
     return Column(np.array([v or 0 for v in values], dtype=np.int32), None if valid.all() else valid)
