@@ -86,7 +86,8 @@ class _PostgresAsWritten(Postgres):
         # unreserved in PostgreSQL, so names anywhere a name stands: CREATE TABLE alter ...,
         # SELECT insert FROM t, and aliases (SELECT x drop FROM t lock)
         _UNRESERVED = {TokenType.ALTER, TokenType.DROP, TokenType.INSERT, TokenType.REVOKE, TokenType.ROLLBACK}
-        ID_VAR_TOKENS = Postgres.Parser.ID_VAR_TOKENS | _UNRESERVED
+        # BETWEEN is a column-name keyword there: a column's name (SELECT between FROM t), not an alias
+        ID_VAR_TOKENS = Postgres.Parser.ID_VAR_TOKENS | _UNRESERVED | {TokenType.BETWEEN}
         ALIAS_TOKENS = Postgres.Parser.ALIAS_TOKENS | _UNRESERVED
         TABLE_ALIAS_TOKENS = Postgres.Parser.TABLE_ALIAS_TOKENS | _UNRESERVED | {TokenType.LOCK}
         # date_part() and substr() stay the functions they name (sqlglot would read them as

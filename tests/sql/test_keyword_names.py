@@ -1,6 +1,6 @@
 """Keywords as names, as PostgreSQL 15's grammar takes them: after a dot any keyword is a name
 (`s.only`, `t.select`: attr_name is a ColLabel), and an unreserved keyword is a name anywhere a
-name stands, aliases included."""
+name stands, aliases included. A column-name keyword (BETWEEN, VALUES) names columns."""
 
 import pytest
 
@@ -25,6 +25,15 @@ def test_unreserved_keywords_are_names(sql, word):
     sql.check(f"SELECT x {word} FROM (SELECT 2 x) s", [("2",)], columns=[word])
     sql.check(f"SELECT * FROM {word} {word}", [("1",)])
     sql.setup(f"UPDATE {word} SET {word} = 2 WHERE {word} = 1;\nDROP TABLE {word}")
+
+
+def test_column_name_keywords_name_columns(sql):
+    sql.setup("CREATE TABLE kw (between int, values int);\nINSERT INTO kw VALUES (1, 2)")
+    sql.check("SELECT between, values FROM kw", [("1", "2")], columns=["between", "values"])
+    sql.check("SELECT kw.between FROM kw WHERE between = 1", [("1",)])
+    sql.check("SELECT between FROM kw WHERE values BETWEEN 1 AND 3", [("1",)])
+    sql.check("SELECT between BETWEEN 0 AND 1 FROM kw WHERE between BETWEEN between AND values", [("t",)])
+    sql.setup("DROP TABLE kw")
 
 
 def test_if_is_no_function(sql):
