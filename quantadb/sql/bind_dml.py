@@ -165,7 +165,7 @@ class DmlBinder:
                 continue
             e = binder.bind(target)
             exprs.append(e)
-            name = item.alias if isinstance(item, exp.Alias) else column_name(target)
+            name = item.alias if isinstance(item, exp.Alias) else column_name(target, e)
             src = scope.columns[e.index].column if isinstance(e, ColumnRef) and e.index < n else None
             columns.append(P.PlanColumn(name, e.type, src.table_oid if src else 0, src.attnum if src else 0))
         return exprs, columns

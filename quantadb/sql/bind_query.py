@@ -104,8 +104,6 @@ class QueryBinder(WithBinder, FromBinder, SetOpBinder):
                 raise SqlSyntaxError("syntax error at or near \"(\"")
             if isinstance(target, exp.Star) or (isinstance(target, exp.Column) and isinstance(target.this, exp.Star)):
                 qualifier = target.args.get("table").name if isinstance(target, exp.Column) and target.args.get("table") else None
-                if qualifier is None and not scope.columns and not isinstance(plan, P.Result):
-                    pass
                 if qualifier is None and isinstance(plan, P.Result):
                     raise SqlSyntaxError("SELECT * with no tables specified is not valid")
                 try:
@@ -118,7 +116,7 @@ class QueryBinder(WithBinder, FromBinder, SetOpBinder):
                     items.append((c.name, ColumnRef(i, c.column.type, c.name), None))
                 continue
             expr = binder.bind(target)
-            name = item.alias if isinstance(item, exp.Alias) else column_name(target)
+            name = item.alias if isinstance(item, exp.Alias) else column_name(target, expr)
             items.append((name, expr, target))
         if resolve_unknowns:
             items = [(n, binder.coerce(e, TEXT) if e.type.pg is R.UNKNOWN else e, src) for n, e, src in items]

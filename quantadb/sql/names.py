@@ -6,6 +6,7 @@ import re
 
 from sqlglot import exp
 
+from quantadb.sql.expr import Expr, SubqueryExpr
 from quantadb.sql.parse import to_sql
 from quantadb.sql.typenames import from_datatype
 from quantadb.types import registry as R
@@ -28,8 +29,12 @@ _FIXED = {
 }
 
 
-def column_name(node: exp.Expression) -> str:
+def column_name(node: exp.Expression, bound: Expr | None = None) -> str:
+    """The result column's name for the select-list item `node` (bound to `bound`, if known: a
+    scalar subquery whose first item is a star takes its column's name, known only once bound)."""
     name, _ = _figure(node)
+    if name is None and isinstance(bound, SubqueryExpr) and bound.kind == "scalar" and bound.plan.columns:
+        return bound.plan.columns[0].name
     return name or "?column?"
 
 
@@ -37,8 +42,8 @@ def _figure(node: exp.Expression) -> tuple[str | None, int]:
     """(name, strength): 2 = a real name, 1 = a type name from a cast, 0 = none."""
     if isinstance(node, exp.Paren):
         return _figure(node.this)
-    if isinstance(node, exp.Column):
-        return node.name, 2
+    if isinstance(node, exp.Column):  # t.* is no name (a scalar subquery's is its column's)
+        return (None, 0) if isinstance(node.this, exp.Star) else (node.name, 2)
     if isinstance(node, exp.Identifier):  # (record).field is named after the field
         return node.name, 2
     if isinstance(node, exp.Case):  # named after its ELSE result when that has a real name

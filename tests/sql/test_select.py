@@ -153,3 +153,9 @@ def test_unary_plus_inside_calls_and_sort_keys(sql):
     sql.check("SELECT sum(+ + a), count(+a), - + avg(DISTINCT +a)::int FROM t6", [("4", "2", "-2")])
     sql.check("SELECT a FROM t6 ORDER BY + a DESC NULLS LAST", [("3",), ("1",)], ordered=True)
     sql.check("SELECT a, sum(+a) OVER (ORDER BY +a) FROM t6", [("1", "1"), ("3", "4")], ordered=True)
+
+
+def test_a_scalar_subquery_of_a_star_is_named_after_its_column(sql):
+    sql.check("SELECT (SELECT * FROM (SELECT 3 y) s), (SELECT s.* FROM (SELECT 4 w) s), (SELECT 1 + 1), "
+              "(SELECT t.* FROM (SELECT 5) t)", [("3", "4", "2", "5")], columns=["y", "w", "?column?", "?column?"])
+    sql.check("WITH w AS (SELECT abs(-7)) SELECT (SELECT * FROM w)", [("7",)], columns=["abs"])
