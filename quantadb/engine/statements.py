@@ -29,6 +29,7 @@ from quantadb.sql.bind_ddl import bind_ddl
 from quantadb.sql.bind_dml import DmlBinder
 from quantadb.sql.bind_merge import MergeBinder
 from quantadb.sql.bind_query import QueryBinder
+from quantadb.sql.bind_with import reading_one_snapshot
 from quantadb.sql.expr import Call, Param, walk
 from quantadb.sql.parse import parse_sql
 from quantadb.sql.typenames import reset_user_types, set_user_types
@@ -198,6 +199,8 @@ def _bind_plan(session: "Session", stmt: Statement, param_types: list[SqlType], 
     if not isinstance(plan, (P.Insert, P.Update, P.Delete, P.Merge)) or getattr(plan, "returning", None) is not None:
         columns = [ColumnDesc(c.name, c.type, c.table_oid, c.attnum) for c in plan.columns]
     parts = plan_parts(plan)
+    if parts.call_writers:
+        plan = reading_one_snapshot(plan)
     point = point_read(plan)
     write = point_write(plan, session.store)
     needs = privileges.required(plan)
@@ -273,6 +276,7 @@ class PlanParts(NamedTuple):
     writers: int  # data-modifying nodes
     locks: bool  # locks rows (FOR UPDATE/SHARE)
     relation_locks: tuple[tuple[int, int], ...]  # see Bound
+    call_writers: int  # data-modifying nodes in the bodies of the functions it calls
 
 
 def plan_parts(plan: P.Plan) -> PlanParts:
@@ -280,12 +284,12 @@ def plan_parts(plan: P.Plan) -> PlanParts:
     scanned: list[int] = []
     may_write = False
     index_reads = False
-    writers = 0
+    writers = call_writers = 0
     locks = False
     relation_locks: set[tuple[int, int]] = set()
-    stack = [plan]
+    stack: list[tuple[P.Plan, bool]] = [(plan, False)]  # (node, is it in a called function's body)
     while stack:
-        node = stack.pop()
+        node, in_body = stack.pop()
         if isinstance(node, P.TableScan):
             scanned.append(node.rel_oid)
         if isinstance(node, (P.TableScan, P.IndexScan)):
@@ -293,7 +297,9 @@ def plan_parts(plan: P.Plan) -> PlanParts:
         elif isinstance(node, _WRITING_NODES) and not isinstance(node, P.ModifyingCtes):
             relation_locks.add((node.rel_oid, ROW_EXCLUSIVE))
         index_reads = index_reads or isinstance(node, P.IndexScan)
-        writers += isinstance(node, _WRITING_NODES)
+        writes = isinstance(node, _WRITING_NODES)
+        writers += writes
+        call_writers += writes and in_body
         locks = locks or bool(getattr(node, "lock_mode", ""))
         may_write = may_write or writers > 0 or locks
         for value in vars(node).values():
@@ -305,20 +311,21 @@ def plan_parts(plan: P.Plan) -> PlanParts:
                             slow = slow or n.name in _SLOW_FUNCTIONS or n.routine is not None
                             may_write = may_write or n.volatile
                             if n.routine is not None:  # its statements lock, write and read as any
-                                stack.extend(n.routine.plans)
+                                stack.extend((body, True) for body in n.routine.plans)
                         sub = getattr(n, "plan", None)
                         if isinstance(sub, P.Plan):
-                            stack.append(sub)
-        stack.extend(node.children())
+                            stack.append((sub, in_body))
+        stack.extend((child, in_body) for child in node.children())
         if isinstance(node, P.CteScan) and node.cte.plan is not None:
-            stack.append(node.cte.plan)
+            stack.append((node.cte.plan, in_body))
             if node.cte.recursive_plan is not None:
                 slow = True  # iterations are unbounded
     # the target's own scan needs no AccessShare beside its RowExclusive (PostgreSQL takes one lock
     # per range table entry, and they are one entry)
     written = {rel for rel, mode in relation_locks if mode == ROW_EXCLUSIVE}
     relation_locks = {(rel, mode) for rel, mode in relation_locks if rel not in written or mode != ACCESS_SHARE}
-    return PlanParts(slow, tuple(scanned), may_write, index_reads, writers, locks, tuple(sorted(relation_locks)))
+    return PlanParts(slow, tuple(scanned), may_write, index_reads, writers, locks, tuple(sorted(relation_locks)),
+                     call_writers)
 
 
 def _nested(value: Any) -> list[Any]:

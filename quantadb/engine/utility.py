@@ -262,7 +262,7 @@ def _declare(session: "Session", u: U.DeclareStmt, portal, inline) -> Result:
     stmt = S.Statement(u.query, at=_inner_at(portal, u.query))
     prepared = Prepared(u.query, stmt, list(portal.prepared.param_types))
     bound = session.bind_locked(prepared)
-    if isinstance(bound.plan, P.ModifyingCtes):
+    if isinstance(bound.plan, P.ModifyingCtes) and bound.plan.ctes:
         raise FeatureNotSupported("DECLARE CURSOR must not contain data-modifying statements in WITH")
     prepared.columns = bound.columns
     cursor = Portal(prepared, portal.params, [1 if u.binary else 0] * len(bound.columns or []), cursor=True,

@@ -50,13 +50,7 @@ class WithBinder:
             plan = bind_body()
         finally:
             self.ctes.pop()
-        if not modifying:
-            return plan
-        if isinstance(plan, (P.Insert, P.Update, P.Delete, P.Merge)):
-            plan.source = P.ModifyingCtes(plan.source, modifying, plan.source.columns, under_write=True,
-                                          estimated_rows=plan.source.estimated_rows)
-            return plan
-        return P.ModifyingCtes(plan, modifying, plan.columns, estimated_rows=plan.estimated_rows)
+        return _with_writing_parts(plan, modifying) if modifying else plan
 
     def _bind_modifying_cte(self, cte: exp.CTE) -> P.CteDef:
         from quantadb.sql.bind_dml import DmlBinder  # bind_dml binds through QueryBinder
@@ -109,3 +103,20 @@ def is_correlated(plan: P.Plan) -> bool:
 
 def _references(node: exp.Expression, name: str) -> bool:
     return any(t.name == name for t in node.find_all(exp.Table))
+
+
+def reading_one_snapshot(plan: P.Plan) -> P.Plan:
+    """The statement `plan` whose called functions write: its own parts read the rows as they were
+    before it, as those of a statement with data-modifying WITH queries (PostgreSQL's command id:
+    a volatile function's statements see what it wrote, the calling query does not)."""
+    if isinstance(plan, P.ModifyingCtes) or isinstance(getattr(plan, "source", None), P.ModifyingCtes):
+        return plan
+    return _with_writing_parts(plan, [])
+
+
+def _with_writing_parts(plan: P.Plan, modifying: list[P.CteDef]) -> P.Plan:
+    if isinstance(plan, (P.Insert, P.Update, P.Delete, P.Merge)):
+        plan.source = P.ModifyingCtes(plan.source, modifying, plan.source.columns, under_write=True,
+                                      estimated_rows=plan.source.estimated_rows)
+        return plan
+    return P.ModifyingCtes(plan, modifying, plan.columns, estimated_rows=plan.estimated_rows)

@@ -390,7 +390,8 @@ class ModifyingCtes(Plan):
     """Runs `child`, then those of the statement's data-modifying WITH queries it did not read, in
     reverse order, as PostgreSQL does: each runs once and to completion, when first read or after
     the rest of the statement (sql/bind_with.py). `under_write`: `child` is the source of an
-    INSERT/UPDATE/DELETE/MERGE, whose runner does this around its writes."""
+    INSERT/UPDATE/DELETE/MERGE, whose runner does this around its writes. Without WITH queries
+    (`ctes` empty) it marks a statement whose called functions write (bind_with.reading_one_snapshot)."""
 
     child: Plan
     ctes: list[CteDef]

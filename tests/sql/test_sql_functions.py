@@ -276,3 +276,20 @@ def test_set_clauses(sql):
 def test_a_void_function_returns_null(sql):
     sql.setup("CREATE FUNCTION vf_null() RETURNS void LANGUAGE sql AS 'SELECT 1'")
     sql.check("SELECT vf_null() IS NULL", [("t",)])
+
+
+def test_the_calling_query_does_not_see_what_a_volatile_function_writes(sql):
+    """PostgreSQL's command ids: the function's statements see its earlier writes, the calling
+    statement reads its rows as they were before it (checked on PostgreSQL 15)."""
+    sql.setup("CREATE TABLE vf (x int);\nINSERT INTO vf VALUES (1), (2);\n"
+              "CREATE FUNCTION addrow(i int) RETURNS int LANGUAGE sql VOLATILE AS "
+              "$$ INSERT INTO vf VALUES (i * 10); SELECT count(*)::int FROM vf $$")
+    sql.check("SELECT addrow(x), (SELECT count(*) FROM vf) FROM vf ORDER BY 1", [("3", "2"), ("4", "2")])
+    sql.check("SELECT addrow(100), (SELECT count(*) FROM vf)", [("5", "4")])
+    sql.check("WITH w AS (SELECT addrow(7)) SELECT (SELECT count(*) FROM vf), (SELECT * FROM w)", [("5", "6")])
+    sql.check("UPDATE vf SET x = x + addrow(0) - addrow(0) WHERE x = 1 RETURNING x, (SELECT count(*) FROM vf)",
+              [("0", "6")])
+    sql.check("SELECT count(*) FROM vf", [("8",)])
+    sql.setup("BEGIN;\nDECLARE c CURSOR FOR SELECT addrow(1)")
+    sql.check("FETCH c", [("9",)])
+    sql.setup("COMMIT;\nDROP TABLE vf;\nDROP FUNCTION addrow")

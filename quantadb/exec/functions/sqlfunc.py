@@ -18,25 +18,37 @@ from quantadb.types.column import Batch, Column
 from quantadb.types.rowtypes import record_fields
 
 
-def run_body(body, params: list, ctx: EvalContext) -> Batch | None:
+def run_body(body, params: list, ctx: EvalContext, volatile: bool) -> Batch | None:
     """Run a body's statements with `params`; the last statement's rows (None: it returns none).
-    An error gets PostgreSQL's CONTEXT line: SQL function "f" statement n."""
+    An error gets PostgreSQL's CONTEXT line: SQL function "f" statement n.
+
+    A volatile function's statements see everything written so far, its own earlier statements'
+    rows included, while the calling statement reads its own snapshot (when a called function
+    writes, its writes are hidden from it: bind_with.reading_one_snapshot); the others read the
+    caller's snapshot, as in PostgreSQL."""
     from quantadb.exec.modify import run_modify  # the operators evaluate expressions, and so calls
     from quantadb.exec.run import run_all
+    services = ctx.services
     inner = EvalContext(ctx.format, ctx.session, params, ctx.txn_start_us, ctx.stmt_start_us, ctx.check_cancel,
-                        ctx.services)
+                        services)
+    callers = services.snapshot
+    if volatile and services.hiding_writes:
+        services.snapshot = services.ri_snapshot
     out = None
-    for number, plan in enumerate(body.plans, 1):
-        ctx.check_cancel()
-        try:
-            if isinstance(plan, (P.Insert, P.Update, P.Delete, P.Merge)):
-                out = run_modify(plan, inner)[1]
-            else:
-                out = run_all(plan, inner)
-        except SqlError as e:
-            line = f'SQL function "{body.fn.name}" statement {number}'
-            e.where = f"{e.where}\n{line}" if e.where else line
-            raise
+    try:
+        for number, plan in enumerate(body.plans, 1):
+            ctx.check_cancel()
+            try:
+                if isinstance(plan, (P.Insert, P.Update, P.Delete, P.Merge)):
+                    out = run_modify(plan, inner)[1]
+                else:
+                    out = run_all(plan, inner)
+            except SqlError as e:
+                line = f'SQL function "{body.fn.name}" statement {number}'
+                e.where = f"{e.where}\n{line}" if e.where else line
+                raise
+    finally:
+        services.snapshot = callers
     return out
 
 
@@ -61,7 +73,7 @@ def sql_function(args: list[Column], n: int, ctx: EvalContext, call) -> Column:
             continue
         key = _key(row)
         if call.volatile or key not in results:
-            batch = run_body(body, list(row), ctx)
+            batch = run_body(body, list(row), ctx, call.volatile)
             value = None  # (a void function's value is NULL, whatever its last statement returned)
             if batch is not None and batch.length and batch.columns and call.type.pg is not R.VOID:
                 first = [column_values(c)[0] for c in batch.columns]
@@ -80,7 +92,7 @@ def sql_function_set(args: list[Column], n: int, ctx: EvalContext, call) -> tupl
     for i, row in enumerate(_argument_rows(args, n)):
         if body.strict and any(v is None for v in row):
             continue
-        batch = run_body(body, list(row), ctx)
+        batch = run_body(body, list(row), ctx, call.volatile)
         if batch is None or not batch.length:
             continue
         sources.append(np.full(batch.length, i, dtype=np.int64))
