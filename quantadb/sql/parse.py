@@ -319,26 +319,26 @@ def parse_sql(text: str, *, positions: bool = False, at: int = 0) -> exp.Express
     client's, beginning at offset `at` of the text errors point into (a statement's query after
     EXPLAIN, a Parse message's after blanks), so the nodes keep where they stand there; stored
     texts (views, defaults) drop them, as they would point into the client's statement."""
-    prepared = _prepare(text)
+    prepared, rewrites = _prepare(text)
     try:
         statements = sqlglot.parse(prepared, read=_PostgresAsWritten)
     except (ParseError, TokenError) as e:
-        error = _syntax_error(text, e)
+        error = _syntax_error(prepared, e)
         if error.position is not None:
-            error.position += at
+            error.position = _in_original(error.position - 1, rewrites) + 1 + at
         raise error from None
     statements = [s for s in statements if s is not None]
     if len(statements) != 1:
         raise SqlSyntaxError("cannot insert multiple commands into a prepared statement")
     node = statements[0]
-    if not positions or prepared != text:  # positions in a rewritten text would point beside the client's
+    if not positions:
         return _select_into(_normalize(_drop_positions(node)))
     node = _select_into(_normalize(node))
-    if at:
+    if at or rewrites:
         for sub in node.walk():
             if sub._meta and "start" in sub._meta:
-                sub._meta["start"] += at
-                sub._meta["end"] += at
+                sub._meta["start"] = _in_original(sub._meta["start"], rewrites) + at
+                sub._meta["end"] = _in_original(sub._meta["end"], rewrites) + at
     node.meta[TEXT_KEY] = " " * at + text  # where errors find operators (sql/positions.py)
     return node
 
@@ -365,7 +365,7 @@ def _select_into(node: exp.Expression) -> exp.Expression:
 def parse_expression(text: str) -> exp.Expression:
     """Parse a stand-alone expression (a stored column DEFAULT or CHECK)."""
     try:
-        return _normalize(_drop_positions(sqlglot.parse_one(_prepare(text), read=_PostgresAsWritten,
+        return _normalize(_drop_positions(sqlglot.parse_one(_prepare(text)[0], read=_PostgresAsWritten,
                                                             into=exp.Condition)))
     except (ParseError, TokenError) as e:
         raise _syntax_error(text, e) from None
@@ -376,22 +376,58 @@ def to_sql(node: exp.Expression) -> str:
     return node.sql(dialect=_PostgresOut)
 
 
-def _prepare(text: str) -> str:
-    return _ARRAY_CAST.sub(lambda m: "::_" + m.group(2).strip('"').lower(), _quotes_as_plain_strings(text))
+# A rewrite of the text before sqlglot reads it: (start, end) in the rewritten text, (start, end)
+# in the text before, for each replaced piece, in order; for positions in the client's text.
+Rewrites = list[tuple[int, int, int, int]]
 
 
-def _quotes_as_plain_strings(text: str) -> str:
-    """Rewrite $tag$...$tag$ and E'...' as ordinary quoted strings holding the lexer's value:
+def _prepare(text: str) -> tuple[str, list[Rewrites]]:
+    """The text sqlglot is given, and the rewrites that made it (see _in_original)."""
+    quoted, first = _replace(text, _quotes_as_plain_strings(text))
+    casts = [(m.start(), m.end(), "::_" + m.group(2).strip('"').lower()) for m in _ARRAY_CAST.finditer(quoted)]
+    prepared, second = _replace(quoted, casts)
+    return prepared, [r for r in (second, first) if r]
+
+
+def _replace(text: str, pieces: list[tuple[int, int, str]]) -> tuple[str, Rewrites]:
+    """`text` with each (start, end, replacement) piece replaced (in order, not overlapping)."""
+    if not pieces:
+        return text, []
+    out, rewrites, cursor, length = [], [], 0, 0
+    for start, end, replacement in pieces:
+        out += [text[cursor:start], replacement]
+        length += start - cursor
+        rewrites.append((length, length + len(replacement), start, end))
+        length += len(replacement)
+        cursor = end
+    out.append(text[cursor:])
+    return "".join(out), rewrites
+
+
+def _in_original(offset: int, rewrites: list[Rewrites]) -> int:
+    """The 0-based offset in the client's text of `offset` in the rewritten one: a replaced piece
+    maps to where it began, text after it shifts by what the replacement changed."""
+    for steps in rewrites:  # the last rewrite first
+        shift = 0
+        for new_start, new_end, old_start, old_end in steps:
+            if offset < new_start:
+                break
+            if offset < new_end:
+                shift = old_start - offset
+                break
+            shift = old_end - new_end
+        offset += shift
+    return offset
+
+
+def _quotes_as_plain_strings(text: str) -> list[tuple[int, int, str]]:
+    """$tag$...$tag$ and E'...' to rewrite as ordinary quoted strings holding the lexer's value:
     sqlglot does not accept dollar quotes everywhere a string may stand (DATE $$2020-01-01$$),
     and decodes E'' escapes its own way (byte escapes are UTF-8 bytes, checked as such)."""
     if "$" not in text and not _E_STRING.search(text):
-        return text
-    pieces, cursor = [], 0
-    for tok in tokenize(text):
-        if tok.kind == "string" and text[tok.pos] in "$eE":
-            pieces += [text[cursor:tok.pos], "'" + tok.value.replace("'", "''") + "'"]
-            cursor = tok.end
-    return "".join(pieces) + text[cursor:]
+        return []
+    return [(tok.pos, tok.end, "'" + tok.value.replace("'", "''") + "'")
+            for tok in tokenize(text) if tok.kind == "string" and text[tok.pos] in "$eE"]
 
 
 def _syntax_error(text: str, error: Exception) -> SqlSyntaxError:

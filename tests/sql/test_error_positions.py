@@ -69,6 +69,11 @@ BINDING = [  # (statement, SQLSTATE, position)
     ("INSERT INTO pt (id, a) VALUES (1, 2, 3)", "42601", 38),
     ("INSERT INTO pt (id, a, b) VALUES (1, 2)", "42601", 24),
     ("INSERT INTO pt (id, a) SELECT 1, 2, 3", "42601", 37),
+    # texts rewritten before parsing (dollar quotes, E'' strings, ::regclass[]) point into the client's
+    ("SELECT $$abc$$::int", "22P02", 8),
+    ("SELECT $q$it's$q$, E'\\n', nope", "42703", 27),
+    ("SELECT '{1}'::int[], $$a$$::regclass[]", "22P02", 22),
+    ("SELECT $$a$$ || 'b' || $t$c$t$ || nope", "42703", 35),
 ]
 
 SYNTAX = [
@@ -76,6 +81,7 @@ SYNTAX = [
     ("SELECT * FROM pt WHERE", 23),
     ("INSERT INTO pt VALUES (1,", 26),
     ("SELECT f(", 10),
+    ("SELECT $$ab$$ + , 1", 17),
     ("MERGE INTO pt USING pu ON pt.id = pu.id WHEN", 45),
     ("MERGE INTO pt USING pu ON pt.id = pu.id WHEN MATCHED THEN UPDATE SET", 69),
     ("MERGE INTO pt USING pu ON pt.id = pu.id WHEN MATCHED THEN UPDATE SET a = 1,", 76),
