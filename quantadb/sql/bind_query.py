@@ -12,6 +12,7 @@ from quantadb.sql import plan as P
 from quantadb.sql.bind_expr import ExprBinder
 from quantadb.sql.bind_support import TEXT
 from quantadb.sql.bind_from import FromBinder, renamed
+from quantadb.sql.bind_locking import check_select_locking, lock_rows
 from quantadb.sql.bind_setops import SetOpBinder, sort_key
 from quantadb.sql.bind_window import check_window_definitions
 from quantadb.sql.bind_with import WithBinder, is_correlated
@@ -189,6 +190,12 @@ class QueryBinder(WithBinder, FromBinder, SetOpBinder):
             if having_expr is not None:
                 plan = P.Filter(plan, having_expr, plan.columns, estimated_rows=max(plan.estimated_rows / 3, 1))
 
+        locks = node.args.get("locks")
+        if locks:
+            check_select_locking(locks, distinct=bool(node.args.get("distinct")), group=group is not None,
+                                 having=having is not None, aggregates=bool(aggs), windows=bool(binder.windows),
+                                 set_returning=any(isinstance(n, Call) and _is_srf(n)
+                                                   for _, e, _ in items for n in walk(e)))
         if binder.windows:
             plan, items, order_exprs = self._window(plan, binder.windows, items, order_exprs)
 
@@ -231,13 +238,8 @@ class QueryBinder(WithBinder, FromBinder, SetOpBinder):
             visible = len(items)
             plan = P.Project(plan, [ColumnRef(i, c.type) for i, c in enumerate(plan.columns[:visible])],
                              plan.columns[:visible], estimated_rows=plan.estimated_rows)
-        locks = node.args.get("locks")
         if locks:
-            mode = "share" if all(not lock.args.get("update") for lock in locks) else "update"
-            wait = locks[0].args.get("wait")  # sqlglot: True for NOWAIT, False for SKIP LOCKED
-            if wait is not None:
-                mode += " nowait" if wait else " skip locked"
-            _mark_locks(plan, mode)
+            lock_rows(plan, locks)
         return plan
 
     def _bind_group_by(self, group: exp.Group, binder: ExprBinder,
@@ -492,10 +494,4 @@ def _grouping_call(node: Call, group_keys: dict, grouping_col: int | None) -> Ex
         return Const(0, SqlType(R.INT4))
     return Call("grouping", "grouping", [ColumnRef(grouping_col, SqlType(R.INT4)),
                                          Const(positions, SqlType(R.array_of(R.INT4)))], SqlType(R.INT4))
-
-
-def _mark_locks(plan: P.Plan, mode: str) -> None:
-    for node in P.walk_plan(plan):
-        if isinstance(node, (P.TableScan, P.IndexScan)):
-            node.lock_mode = mode
 

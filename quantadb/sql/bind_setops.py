@@ -9,6 +9,7 @@ from sqlglot import exp
 from quantadb.errors import FeatureNotSupported, SyntaxError as SqlSyntaxError
 from quantadb.sql import functions as F
 from quantadb.sql import plan as P
+from quantadb.sql.bind_locking import check_set_operation_locking
 from quantadb.sql.bind_support import INT8, TEXT
 from quantadb.sql.expr import ColumnRef, Const, Expr
 from quantadb.sql.parse import to_sql
@@ -40,6 +41,7 @@ class SetOpBinder:
         return plan
 
     def _bind_setop(self, node: exp.Expression, parent: Scope | None) -> P.Plan:
+        check_set_operation_locking(node)
         # the branches keep unknown-typed columns: the set operation resolves their type
         self.resolve_unknowns = False
         left = self.bind_query(node.this, parent)

@@ -1,0 +1,49 @@
+"""SELECT's locking clause (FOR UPDATE / NO KEY UPDATE / SHARE / KEY SHARE [NOWAIT | SKIP LOCKED]):
+where PostgreSQL allows it (CheckSelectLocking) and how the scans below it lock rows."""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from quantadb.errors import FeatureNotSupported
+from quantadb.sql import plan as P
+
+
+def strength(lock: exp.Lock) -> str:
+    """The clause as PostgreSQL's messages name it (LCS_asString)."""
+    if lock.args.get("update"):
+        return "FOR NO KEY UPDATE" if lock.args.get("key") else "FOR UPDATE"
+    return "FOR KEY SHARE" if lock.args.get("key") else "FOR SHARE"
+
+
+def check_select_locking(locks: list[exp.Lock], *, distinct: bool, group: bool, having: bool,
+                         aggregates: bool, windows: bool, set_returning: bool) -> None:
+    """A locking clause needs rows that stand for table rows: 0A000 otherwise, checked in
+    PostgreSQL's order, for the first clause."""
+    for present, what in ((distinct, "DISTINCT clause"), (group, "GROUP BY clause"), (having, "HAVING clause"),
+                          (aggregates, "aggregate functions"), (windows, "window functions"),
+                          (set_returning, "set-returning functions in the target list")):
+        if present:
+            raise FeatureNotSupported(f"{strength(locks[0])} is not allowed with {what}")
+
+
+def check_set_operation_locking(node: exp.Expression) -> None:
+    """sqlglot hangs `... UNION SELECT ... FOR UPDATE` on the last branch; PostgreSQL reads it as the
+    set operation's, and allows it on no branch either."""
+    for branch in (node.this, node.expression):
+        while isinstance(branch, (exp.Subquery, exp.Paren)):
+            branch = branch.this
+        locks = branch.args.get("locks") if isinstance(branch, exp.Select) else None
+        if locks:
+            raise FeatureNotSupported(f"{strength(locks[0])} is not allowed with UNION/INTERSECT/EXCEPT")
+
+
+def lock_rows(plan: P.Plan, locks: list[exp.Lock]) -> None:
+    """Make the plan's scans lock the rows they return (run.py, LockRows) in the clause's mode."""
+    mode = "share" if all(not lock.args.get("update") for lock in locks) else "update"
+    wait = locks[0].args.get("wait")  # sqlglot: True for NOWAIT, False for SKIP LOCKED
+    if wait is not None:
+        mode += " nowait" if wait else " skip locked"
+    for node in P.walk_plan(plan):
+        if isinstance(node, (P.TableScan, P.IndexScan)):
+            node.lock_mode = mode
