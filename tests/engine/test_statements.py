@@ -196,7 +196,7 @@ def test_copy_applies_column_typmods(conn):
     ("select v.nosuch from (values (1)) v(y)", 8),  # a qualified column: its qualifier
     ("select 1, 'abc'::int", 11),  # the literal that does not read as the type
     ("select date 'bad'", 13),
-    ("select E'\\n', 'abc'::int", None),  # E'' is rewritten before parsing: no position rather than a wrong one
+    ("select E'\\n', 'abc'::int", 15),  # E'' is rewritten before parsing: positions are mapped back
 ])
 def test_error_position(conn, sql, position):
     """ErrorResponse's position field, as psql shows with LINE 1 and a caret; PostgreSQL 15's."""
