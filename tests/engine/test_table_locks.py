@@ -222,6 +222,12 @@ def test_pg_locks_shows_held_and_awaited_relation_locks(clients):
     vxids = obs.q("SELECT DISTINCT virtualtransaction FROM pg_locks WHERE pid = %s AND locktype = 'relation'",
                   (a.pid,))
     assert len(vxids) == 1
+    # columns another kind of lock has no use for are NULL, as in PostgreSQL's pg_locks
+    kinds = obs.q("SELECT DISTINCT locktype, database IS NULL, relation IS NULL, transactionid IS NULL, "
+                  "virtualxid IS NULL, classid IS NULL, objsubid IS NULL FROM pg_locks WHERE pid = %s AND locktype <> 'transactionid' "
+                  f"AND (relation IS NULL OR relation = '{t}'::regclass) ORDER BY 1", (a.pid,))
+    assert kinds == [("relation", False, False, True, True, True, True),
+                     ("virtualxid", True, True, True, False, True, True)]
     a.q("COMMIT")
     b.q("COMMIT")
 

@@ -144,6 +144,11 @@ def index_stats(session: "Session") -> Iterator[Row]:
             yield row
 
 
+# pg_locks columns a lock of another kind leaves NULL (the generic catalog default would be 0)
+_LOCK_TARGET = dict.fromkeys(("database", "relation", "page", "tuple", "virtualxid", "transactionid", "classid",
+                              "objid", "objsubid", "waitstart"))
+
+
 @rows("pg_catalog.pg_locks")
 def pg_locks(session: "Session") -> Iterator[Row]:
     """Relation and transaction-ID locks held and awaited (storage/locks.py, TxnManager.xid_locks),
@@ -151,18 +156,18 @@ def pg_locks(session: "Session") -> Iterator[Row]:
     for other in list(session.db.sessions.values()):
         txn = other.state.txn
         vxid = f"{other.pid}/{txn.vxid if txn is not None else 1}"
-        yield {"locktype": "virtualxid", "virtualxid": vxid, "virtualtransaction": vxid,
+        yield {**_LOCK_TARGET, "locktype": "virtualxid", "virtualxid": vxid, "virtualtransaction": vxid,
                "pid": other.pid, "mode": "ExclusiveLock", "granted": True, "fastpath": True}
     for txn, rel, mode, granted, fast in session.store.relation_locks.locks():
-        yield {"locktype": "relation", "database": txn.database, "relation": rel,
+        yield {**_LOCK_TARGET, "locktype": "relation", "database": txn.database, "relation": rel,
                "virtualtransaction": f"{txn.pid}/{txn.vxid}", "pid": txn.pid, "mode": MODE_NAMES[mode],
                "granted": granted, "fastpath": fast}
     for txn, xid, granted in session.store.xid_locks():  # a row-lock wait shows as one not granted
-        yield {"locktype": "transactionid", "transactionid": xid, "virtualtransaction": f"{txn.pid}/{txn.vxid}",
-               "pid": txn.pid, "mode": "ExclusiveLock" if granted else "ShareLock", "granted": granted,
-               "fastpath": False}
+        yield {**_LOCK_TARGET, "locktype": "transactionid", "transactionid": xid,
+               "virtualtransaction": f"{txn.pid}/{txn.vxid}", "pid": txn.pid,
+               "mode": "ExclusiveLock" if granted else "ShareLock", "granted": granted, "fastpath": False}
     for key, (pid, _count) in list(session.db.advisory_holders.items()):
-        yield {"locktype": "advisory", "database": session.database_oid, "classid": key >> 32,
+        yield {**_LOCK_TARGET, "locktype": "advisory", "database": session.database_oid, "classid": key >> 32,
                "objid": key & 0xFFFFFFFF, "objsubid": 1, "virtualtransaction": f"{pid}/1", "pid": pid,
                "mode": "ExclusiveLock", "granted": True}
 
