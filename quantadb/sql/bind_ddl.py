@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from quantadb.errors import FeatureNotSupported, InvalidTableDefinition, SyntaxError as SqlSyntaxError
+from quantadb.errors import FeatureNotSupported, InvalidTableDefinition, SyntaxError as SqlSyntaxError, UndefinedObject
 from quantadb.sql import ddl_stmts as D
 from quantadb.sql.bind_support import check_collation
 from quantadb.sql.lexer import tokenize
@@ -127,11 +127,25 @@ def _persistence(node: exp.Create, name: D.Name) -> D.Persistence:
     return D.Persistence(temporary, on_commit)
 
 
+# CREATE TABLE clauses of features QuantaDB does not have: refused rather than ignored
+_UNSUPPORTED = {exp.PartitionedByProperty: "partitioned tables are not supported",
+                exp.PartitionedOfProperty: "partitions are not supported",
+                exp.InheritsProperty: "table inheritance is not supported"}
+
+
 def _options(node: exp.Create) -> tuple[str, ...]:
+    """The WITH (storage_parameter = value) options (reloptions); the one tablespace and access
+    method there are may be named."""
     props = node.args.get("properties")
     out = []
     for p in props.expressions if props is not None else []:
-        if isinstance(p, exp.Property) and not isinstance(p, _PERSISTENCE_PROPERTIES) and p.name:
+        if type(p) in _UNSUPPORTED:
+            raise FeatureNotSupported(_UNSUPPORTED[type(p)])
+        if isinstance(p, exp.TableSpaceProperty) and p.name != "pg_default":
+            raise UndefinedObject(f'tablespace "{p.name}" does not exist')
+        if isinstance(p, exp.FileFormatProperty) and p.name != "heap":
+            raise UndefinedObject(f'access method "{p.name}" does not exist')
+        if type(p) is exp.Property and p.name:
             value = p.args.get("value")
             out.append(f"{p.name}={value.sql() if value is not None else ''}")
     return tuple(out)

@@ -137,3 +137,21 @@ def test_a_dropped_unique_index_is_not_checked_in_its_own_transaction(sql):
     sql.setup("BEGIN; DROP INDEX dd_a; INSERT INTO dd VALUES (1, 6), (1, 7); ROLLBACK")
     sql.setup("INSERT INTO dd VALUES (1, 6)")
     sql.error("INSERT INTO dd VALUES (1, 7)", "23505", 'duplicate key value violates unique constraint "dd_a"')
+
+
+def test_create_table_clauses_are_kept_or_refused_never_ignored(sql):
+    """WITH options become reloptions; the default tablespace and access method may be named, as in
+    PostgreSQL; others do not exist (42704). Partitioning and inheritance, which QuantaDB does not
+    have, fail with 0A000 rather than make a plain table (on PostgreSQL they work: not compared)."""
+    sql.setup("CREATE TABLE tw (a int) USING heap WITH (fillfactor = 70) TABLESPACE pg_default")
+    sql.check("SELECT reloptions FROM pg_class WHERE relname = 'tw'", [("{fillfactor=70}",)])
+    sql.error("CREATE TABLE tx (a int) TABLESPACE nope", "42704", 'tablespace "nope" does not exist')
+    sql.error("CREATE TABLE tx (a int) USING nope", "42704", 'access method "nope" does not exist')
+    quantadb = sql.conns["quantadb"]
+    for statement, message in (("CREATE TABLE tp (a int) PARTITION BY RANGE (a)",
+                                "partitioned tables are not supported"),
+                               ("CREATE TABLE tp1 PARTITION OF tw DEFAULT", "partitions are not supported"),
+                               ("CREATE TABLE tc (b int) INHERITS (tw)", "table inheritance is not supported")):
+        result = quantadb.run(statement)
+        assert (result.sqlstate, result.message) == ("0A000", message)
+    sql.setup("DROP TABLE tw")
