@@ -37,6 +37,9 @@ def bind_ddl(node: exp.Expression, text: str) -> D.DdlStmt:
                                                             ["create", "temporary", "sequence"]):
         from quantadb.sql.bind_alter import bind_create_sequence
         return bind_create_sequence(text)
+    if words[:2] in (["create", "extension"], ["drop", "extension"]):
+        from quantadb.sql.bind_extension import bind_create_extension, bind_drop_extension
+        return (bind_create_extension if words[0] == "create" else bind_drop_extension)(text)
     if isinstance(node, exp.Create):
         return _create(node)
     if isinstance(node, exp.Drop):
@@ -45,9 +48,20 @@ def bind_ddl(node: exp.Expression, text: str) -> D.DdlStmt:
         return D.Truncate(tuple(_name(t) for t in node.expressions),
                           restart_identity=str(node.args.get("identity") or "").upper() == "RESTART",
                           cascade=str(node.args.get("option") or "").upper() == "CASCADE")
-    if isinstance(node, exp.Command):
-        raise FeatureNotSupported(f"{node.name.upper()} is not supported")
-    raise FeatureNotSupported(f"statement not supported: {text.split(None, 2)[:2]}")
+    raise FeatureNotSupported(f"{_statement_name(text)} is not supported")
+
+
+# the first words of a kind of object with a name of more than one word (CREATE EVENT TRIGGER)
+_LONG_KINDS = ("access", "data", "event", "foreign", "operator", "or", "replace", "search", "text", "user")
+
+
+def _statement_name(text: str) -> str:
+    """The statement's command and kind of object, as its tag names it (CREATE RULE, DROP POLICY)."""
+    words = [t.value for t in tokenize(text)[:5] if t.kind == "ident"]
+    count = 2
+    while count < len(words) and words[count - 1] in _LONG_KINDS:
+        count += 1
+    return " ".join(words[:count]).upper()
 
 
 def _name(table: exp.Expression) -> D.Name:

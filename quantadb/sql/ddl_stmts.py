@@ -159,6 +159,18 @@ class CreateSchema:
 
 
 @dataclass(frozen=True)
+class CreateExtension:
+    name: str
+    if_not_exists: bool = False
+
+
+@dataclass(frozen=True)
+class DropExtension:
+    names: tuple[str, ...]
+    if_exists: bool = False
+
+
+@dataclass(frozen=True)
 class DropObjects:
     kind: str  # TABLE VIEW MATERIALIZED VIEW INDEX SEQUENCE SCHEMA
     names: tuple[Name, ...]
@@ -312,4 +324,4 @@ class AlterSchema:
 
 
 DdlStmt = (CreateTable | CreateTableAs | CreateIndex | CreateView | CreateMatView | RefreshMatView | CreateSequence
-           | CreateSchema | DropObjects | Truncate | AlterRelation | AlterSchema)
+           | CreateSchema | CreateExtension | DropExtension | DropObjects | Truncate | AlterRelation | AlterSchema)

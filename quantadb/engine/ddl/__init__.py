@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from quantadb.engine.ddl.alter import alter, alter_schema
+from quantadb.engine.ddl.extensions import create_extension, drop_extension
 from quantadb.engine.ddl.objects import (
     comment_on,
     create_index,
@@ -33,6 +34,7 @@ _EXECUTORS = {
     D.CreateTable: create_table, D.CreateTableAs: create_table_as, D.CreateIndex: create_index,
     D.CreateView: create_view, D.CreateMatView: create_matview, D.RefreshMatView: refresh_matview,
     D.CreateSequence: create_sequence, D.CreateSchema: create_schema,
+    D.CreateExtension: create_extension, D.DropExtension: drop_extension,
     D.DropObjects: drop, D.Truncate: truncate, D.AlterRelation: alter, D.AlterSchema: alter_schema,
 }
 

@@ -98,6 +98,9 @@ def pg_tablespace(session: "Session") -> Iterator[Row]:
         yield {"oid": oid, "spcname": name, "spcowner": OWNER}
 
 
+INSTALLED_EXTENSIONS = ("plpgsql",)  # in every database, as after PostgreSQL's initdb; no others exist
+
+
 @rows("pg_catalog.pg_extension")
 def pg_extension(session: "Session") -> Iterator[Row]:
     yield {"oid": PLPGSQL_EXTENSION, "extname": "plpgsql", "extowner": OWNER, "extnamespace": PG_CATALOG,
