@@ -161,6 +161,8 @@ InvalidRecursion = _condition("InvalidRecursion", "42P19")
 InvalidFunctionDefinition = _condition("InvalidFunctionDefinition", "42P13")
 DependentObjectsStillExist = _condition("DependentObjectsStillExist", "2BP01")
 DependentPrivilegeDescriptorsStillExist = _condition("DependentPrivilegeDescriptorsStillExist", "2B000")
+# Class 44 - WITH CHECK OPTION Violation
+WithCheckOptionViolation = _condition("WithCheckOptionViolation", "44000")
 # Class 53 - Insufficient Resources
 TooManyConnections = _condition("TooManyConnections", "53300")
 ProgramLimitExceeded = _condition("ProgramLimitExceeded", "54000")

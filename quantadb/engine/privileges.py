@@ -75,12 +75,9 @@ def required(plan: P.Plan) -> tuple[tuple[int, str], ...]:
         seen.add(id(node))
         if isinstance(node, (P.TableScan, P.IndexScan)) and not node.via_view:
             out.add((node.rel_oid, "r"))
-        elif isinstance(node, P.Insert):
-            out.add((node.rel_oid, "a"))
-        elif isinstance(node, P.Update):
-            out.add((node.rel_oid, "w"))
-        elif isinstance(node, P.Delete):
-            out.add((node.rel_oid, "d"))
+        elif isinstance(node, (P.Insert, P.Update, P.Delete)):
+            letter = "a" if isinstance(node, P.Insert) else "w" if isinstance(node, P.Update) else "d"
+            out.update(node.view_privileges if node.view_privileges is not None else [(node.rel_oid, letter)])
         stack.extend(node.children())
         for value in vars(node).values():
             for e in (value if isinstance(value, list) else [value]):

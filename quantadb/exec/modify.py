@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from quantadb.errors import CardinalityViolation, CheckViolation, NotNullViolation
+from quantadb.errors import CardinalityViolation, CheckViolation, NotNullViolation, WithCheckOptionViolation
 from quantadb.exec.columns import column_values, concat_columns, take, take_batch, valid_mask
 from quantadb.exec.context import EvalContext
 from quantadb.exec.eval import evaluate, evaluate_predicate
@@ -58,6 +58,12 @@ def check_rows(checks: P.RowChecks, rows: Batch, table: str, ctx: EvalContext, t
             bad = int(np.flatnonzero(failed)[0])
             raise CheckViolation(f'new row for relation "{table}" violates check constraint "{name}"',
                                  detail=_failing_row(rows, bad, types, ctx), table=table, constraint=name)
+    for view, condition in checks.view_checks:  # after the table's constraints, as PostgreSQL
+        result = evaluate(condition, rows, ctx)
+        failed = ~(valid_mask(result) & result.data.astype(bool))
+        if failed.any():
+            raise WithCheckOptionViolation(f'new row violates check option for view "{view}"',
+                                           detail=_failing_row(rows, int(np.flatnonzero(failed)[0]), types, ctx))
     if checks.foreign_keys:
         ctx.services.check_foreign_keys(checks.foreign_keys, rows)
 
@@ -202,7 +208,7 @@ def insert_row(plan: P.Insert, values: list, ctx: EvalContext) -> tuple[int, Bat
 def check_row(checks: P.RowChecks, values: list, table: str, ctx: EvalContext, types) -> None:
     """check_rows of one row of Python values: a one-row Batch only when a CHECK or a foreign
     key needs one, or to report a NULL."""
-    if checks.checks or checks.foreign_keys or any(values[pos] is None for pos, _ in checks.not_null):
+    if checks.checks or checks.view_checks or checks.foreign_keys or any(values[pos] is None for pos, _ in checks.not_null):
         check_rows(checks, row_batch(values, types), table, ctx, types)
 
 

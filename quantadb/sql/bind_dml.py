@@ -17,6 +17,7 @@ from quantadb.sql.bind_domain import current_domain
 from quantadb.sql.bind_expr import ExprBinder
 from quantadb.sql.bind_support import type_name
 from quantadb.sql.bind_query import QueryBinder
+from quantadb.sql.bind_view_dml import ViewTarget, insert_columns, resolve_view, substitute, view_rows, view_scope
 from quantadb.sql.expr import Call, Const, ColumnRef, Expr, SubqueryExpr, conjuncts, transform
 from quantadb.sql.names import column_name
 from quantadb.sql.index_paths import expression_shape, predicate_implied
@@ -46,7 +47,7 @@ class DmlBinder:
         if resolved.relation is None:
             raise FeatureNotSupported(f'cannot change system relation "{parts[-1]}"')
         rel = resolved.relation
-        if rel.kind != "r":
+        if rel.kind not in ("r", "v"):  # a view: bind_view_dml.py rewrites the statement
             kind = {"v": "view", "S": "sequence", "i": "index", "m": "materialized view"}.get(rel.kind, "relation")
             raise WrongObjectType(f'cannot change {kind} "{rel.name}"')
         alias = table.args.get("alias")
@@ -137,14 +138,20 @@ class DmlBinder:
                 checks.foreign_keys.append(con)
         return checks
 
-    def returning(self, node: exp.Expression, scope: Scope, deleting: bool = False
-                  ) -> tuple[list[Expr] | None, list[P.PlanColumn]]:
+    def returning(self, node: exp.Expression, scope: Scope, deleting: bool = False,
+                  computed: list[Expr] | None = None) -> tuple[list[Expr] | None, list[P.PlanColumn]]:
+        """RETURNING over the written row; through a view (`computed`: its computed columns'
+        values, bind_view_dml.view_scope), over the view's columns, which have no system columns."""
         ret = node.args.get("returning")
         if ret is None:
             return None, []
+        n = len(scope.columns)
+        if computed is not None:
+            n -= len(computed) + 2
+            exprs, columns = self._returning(ret, scope, n)
+            return [substitute(e, n + 2, computed) for e in exprs], columns
         # the system columns a written row has: tableoid, and xmin/xmax, which exec/modify.py
         # passes after the table's columns (a deleted row's xmin is not at hand: DELETE has none)
-        n = len(scope.columns)
         system: dict = {"xmin": ColumnRef(n, SqlType(R.XID), "xmin"), "xmax": ColumnRef(n + 1, SqlType(R.XID), "xmax")}
         if deleting:
             del system["xmin"]
@@ -152,6 +159,9 @@ class DmlBinder:
             system["tableoid"] = (scope.columns[0].column.table_oid, SqlType(R.OID))
         for alias in scope.aliases:
             scope.system_columns[alias] = system
+        return self._returning(ret, scope, n)
+
+    def _returning(self, ret: exp.Expression, scope: Scope, n: int) -> tuple[list[Expr], list[P.PlanColumn]]:
         binder = self.q.expr_binder(scope)
         exprs, columns = [], []
         for item in ret.expressions:
@@ -188,8 +198,9 @@ class DmlBinder:
             names = target.expressions
             target = target.this
         rel, alias, schema = self.target(target)
-        cols = self.all_columns(rel)
-        positions = self._insert_positions(rel, names)
+        view = resolve_view(self.q, rel, "INSERT") if rel.kind == "v" else None
+        cols = insert_columns(view) if view is not None else self.all_columns(rel)
+        positions = self._insert_positions(rel, names, cols)
         binder = self.q.expr_binder(Scope())
         source_node = node.expression
         overriding = node.args.get("overriding")
@@ -216,15 +227,17 @@ class DmlBinder:
                 positions, source_exprs = [positions[k] for k in kept], [source_exprs[k] for k in kept]
             for p in positions:
                 _check_insertable(cols[p], overriding)
-        plan = self._insert_plan(rel, alias, schema, positions, source, source_exprs, binder, node)
+        if view is not None:  # view columns -> the base table's
+            rel, positions = view.base, [view.position(cols[p].name, "INSERT") for p in positions]
+        plan = self._insert_plan(rel, alias, schema, positions, source, source_exprs, binder, node, view)
         conflict = node.args.get("conflict")
         if conflict is not None:
             plan.on_conflict = self._on_conflict(conflict, rel, alias, schema)
         return plan
 
-    def _insert_positions(self, rel: RelationDef, names: list[exp.Expression] | None) -> list[int]:
-        """The positions (in all_columns) an INSERT's column list names; all visible ones without."""
-        cols = self.all_columns(rel)
+    def _insert_positions(self, rel: RelationDef, names: list[exp.Expression] | None,
+                          cols: list[ColumnDef]) -> list[int]:
+        """The positions (in `cols`) an INSERT's column list names; all visible ones without."""
         by_name = {c.name: i for i, c in enumerate(cols) if c.visible}
         if names is None:
             return [i for i, c in enumerate(cols) if c.visible]
@@ -250,8 +263,9 @@ class DmlBinder:
         return self._insert_plan(rel, rel.name, "", positions, rows, exprs, binder, None)
 
     def _insert_plan(self, rel: RelationDef, alias: str, schema: str, positions: list[int], source: P.Plan,
-                     source_exprs: list, binder: ExprBinder, node: exp.Insert | None) -> P.Insert:
-        cols = self.all_columns(rel)
+                     source_exprs: list, binder: ExprBinder, node: exp.Insert | None,
+                     view: ViewTarget | None = None) -> P.Insert:
+        cols = view.base_columns() if view is not None else self.all_columns(rel)
         row: list[Expr] = []
         for i, col in enumerate(cols):
             if i in positions:
@@ -263,8 +277,17 @@ class DmlBinder:
                                                   estimated_rows=source.estimated_rows), 0)
         new_scope = self.table_scope(rel, alias, schema)
         checks = self.row_checks(rel, self.q.expr_binder(new_scope))
+        if view is not None:
+            returning, ret_cols = self._view_returning(node, view, alias, schema)
+            checks.view_checks = view.checks
+            return P.Insert(rel.oid, rel.name, full, returning, ret_cols, checks,
+                            view_privileges=view.privileges("a") + (view.privileges("r") if returning else []))
         returning, ret_cols = self.returning(node, new_scope) if node is not None else (None, [])
         return P.Insert(rel.oid, rel.name, full, returning, ret_cols, checks)
+
+    def _view_returning(self, node: exp.Expression, view: ViewTarget, alias: str, schema: str):
+        scope, computed = view_scope(view, alias, schema, 2)
+        return self.returning(node, scope, computed=computed)
 
     def _insert_values(self, node: exp.Values, cols: list[ColumnDef], positions: list[int], binder: ExprBinder,
                        names: list[exp.Expression] | None, overriding: str | None):
@@ -363,8 +386,9 @@ class DmlBinder:
         return found[0] if found else 0  # 0: no index has it, so no arbiter matches
 
     def _assignments(self, items: list, cols: list[ColumnDef], binder: ExprBinder, updates: list[Expr],
-                     rel: RelationDef) -> None:
+                     rel: RelationDef, view: ViewTarget | None = None) -> None:
         by_name = {c.name: i for i, c in enumerate(cols) if c.visible}
+        position = by_name.get if view is None else (lambda n: view.position(n, "UPDATE"))
         whole: set[str] = set()  # columns assigned as a whole; and by element (SET a[i] = v, which compose)
         elements: set[str] = set()
         for item in items:
@@ -385,13 +409,13 @@ class DmlBinder:
                     raise UndefinedColumn(f'column "{column.table}" of relation "{rel.name}" does not exist',
                                           position=name_position(column))
                 name = column.name
-                if name not in by_name:
+                pos = position(name)
+                if pos is None:
                     raise UndefinedColumn(f'column "{name}" of relation "{rel.name}" does not exist',
                                           position=name_position(column) if isinstance(column, exp.Column)
                                           else token_position(column))
                 if name in whole or (element is None and name in elements):
                     raise SqlSyntaxError(f'multiple assignments to same column "{name}"')  # 42601, as PostgreSQL's rewriter
-                pos = by_name[name]
                 if (cols[pos].generated or cols[pos].identity == "a") and not _is_default(v):
                     what = "a generated column" if cols[pos].generated else \
                         "an identity column defined as GENERATED ALWAYS"
@@ -410,14 +434,18 @@ class DmlBinder:
 
     # -- UPDATE / DELETE -------------------------------------------------------------------------------
 
-    def _source(self, node: exp.Expression, rel: RelationDef, alias: str, schema: str, extra_from: list):
+    def _source(self, node: exp.Expression, rel: RelationDef, alias: str, schema: str, extra_from: list,
+                view: ViewTarget | None = None):
         cols = self.all_columns(rel)
         scan_cols = [P.PlanColumn(c.name, c.type, rel.oid, c.attnum) for c in cols]
         scan = P.TableScan(rel.oid, rel.name, [c.attnum for c in cols], scan_cols + [P.PlanColumn("ctid", INT8)],
                            with_rowids=True, estimated_rows=self.q.catalog.estimated_rows(rel.oid))
-        scope = self.table_scope(rel, alias, schema)
-        scope.columns.append(_hidden_rowid())
         plan: P.Plan = scan
+        if view is not None:
+            plan, scope = view_rows(view, scan, alias, schema)
+        else:
+            scope = self.table_scope(rel, alias, schema)
+            scope.columns.append(_hidden_rowid())
         for item in extra_from:
             right, right_scope = self.q._bind_from_item(item, None, None)
             columns = list(plan.columns) + list(right.columns)
@@ -433,11 +461,13 @@ class DmlBinder:
 
     def _bind_update(self, node: exp.Update) -> P.Update:
         rel, alias, schema = self.target(node.this)
+        view = resolve_view(self.q, rel, "UPDATE") if rel.kind == "v" else None
         from_ = node.args.get("from_") or node.args.get("from")
         extra = [from_.this] if from_ is not None else []
         extra += [j.this for j in (from_.args.get("joins") or [])] if from_ is not None else []
-        plan, _, binder, ncols = self._source(node, rel, alias, schema, extra)
-        update = self._update_plan(rel, alias, schema, plan, binder, node.expressions, 0, ncols, node)
+        base = view.base if view is not None else rel
+        plan, _, binder, ncols = self._source(node, base, alias, schema, extra, view)
+        update = self._update_plan(base, alias, schema, plan, binder, node.expressions, 0, ncols, node, view)
         if extra:  # UPDATE ... FROM may join a target row several times: PostgreSQL updates it once
             out_cols = update.source.columns
             update.source = P.Distinct(P.Sort(update.source, [(ColumnRef(0, INT8), False, False)], out_cols),
@@ -445,32 +475,43 @@ class DmlBinder:
         return update
 
     def _update_plan(self, rel: RelationDef, alias: str, schema: str, plan: P.Plan, binder: ExprBinder, items: list,
-                     first: int, rowid: int, node: exp.Expression | None) -> P.Update:
+                     first: int, rowid: int, node: exp.Expression | None, view: ViewTarget | None = None) -> P.Update:
         """The UPDATE by the SET `items` of the target rows `plan` yields: their columns from
         position `first` on, their row ids at `rowid` (MERGE's source has its data source's first)."""
-        cols = self.all_columns(rel)
+        cols = view.base_columns() if view is not None else self.all_columns(rel)
         updates: list[Expr] = [ColumnRef(first + i, c.type, c.name) for i, c in enumerate(cols)]
         kept = list(updates)
         binder.context = "UPDATE"  # for "aggregate functions are not allowed in UPDATE"
-        self._assignments(items, cols, binder, updates, rel)
+        self._assignments(items, cols, binder, updates, view.view if view is not None else rel, view)
         out_cols = [P.PlanColumn("ctid", INT8)] + [P.PlanColumn(c.name, c.type) for c in cols]
         source = self.with_generated(rel, P.Project(plan, [ColumnRef(rowid, INT8)] + updates, out_cols,
                                                     estimated_rows=plan.estimated_rows), 1)
         new_scope = self.table_scope(rel, alias, schema)
         changed = {c.attnum for c, e, old in zip(cols, updates, kept) if c.generated or e is not old}
         checks = self.row_checks(rel, self.q.expr_binder(new_scope), changed)
+        if view is not None:
+            returning, ret_cols = self._view_returning(node, view, alias, schema)
+            checks.view_checks = view.checks
+            return P.Update(rel.oid, rel.name, source, returning, ret_cols, checks,
+                            view_privileges=view.privileges("w") + (view.privileges("r") if _reads(node) else []))
         returning, ret_cols = self.returning(node, new_scope) if node is not None else (None, [])
         return P.Update(rel.oid, rel.name, source, returning, ret_cols, checks)
 
     def _bind_delete(self, node: exp.Delete) -> P.Delete:
         rel, alias, schema = self.target(node.this)
+        view = resolve_view(self.q, rel, "DELETE") if rel.kind == "v" else None
+        rel = view.base if view is not None else rel
         extra = list(node.args.get("using") or [])
-        plan, _, _, ncols = self._source(node, rel, alias, schema, extra)
+        plan, _, _, ncols = self._source(node, rel, alias, schema, extra, view)
         source = self._deleted_rows(rel, plan, 0, ncols)
         if extra:
             out_cols = source.columns
             source = P.Distinct(P.Sort(source, [(ColumnRef(0, INT8), False, False)], out_cols), out_cols,
                                 [ColumnRef(0, INT8)])
+        if view is not None:
+            returning, ret_cols = self._view_returning(node, view, alias, schema)
+            return P.Delete(rel.oid, rel.name, source, returning, ret_cols,
+                            view_privileges=view.privileges("d") + (view.privileges("r") if _reads(node) else []))
         returning, ret_cols = self.returning(node, self.table_scope(rel, alias, schema), deleting=True)
         return P.Delete(rel.oid, rel.name, source, returning, ret_cols)
 
@@ -527,6 +568,12 @@ def _check_insert_width(items: list, names: list[exp.Expression] | None, width: 
     if names is not None and len(items) < width:
         raise SqlSyntaxError("INSERT has more target columns than expressions",
                              position=token_position(names[len(items)]))
+
+
+def _reads(node: exp.Expression) -> bool:
+    """Does an UPDATE or DELETE read the rows it writes (PostgreSQL then wants SELECT too)?"""
+    return any(node.args.get(k) for k in ("where", "returning", "from_", "using")) or \
+        any(item.expression.find(exp.Column) for item in node.expressions if isinstance(item, exp.EQ))
 
 
 def _is_default(node: exp.Expression) -> bool:

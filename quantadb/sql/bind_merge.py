@@ -102,7 +102,7 @@ class MergeBinder(DmlBinder):
         if not then.args.get("default"):
             names = then.this.expressions if then.this is not None else None
             values, positions = self._insert_values(exp.Values(expressions=[then.expression]), self.all_columns(rel),
-                                                    self._insert_positions(rel, names), binder, names,
+                                                    self._insert_positions(rel, names, self.all_columns(rel)), binder, names,
                                                     then.args.get("overriding"))
             exprs = values.rows[0]
         return self._insert_plan(rel, alias, schema, positions, rows, exprs, binder, None)

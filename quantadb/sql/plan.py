@@ -410,6 +410,8 @@ class RowChecks:
     not_null: list[tuple[int, str]] = field(default_factory=list)  # (position in row, column name)
     checks: list[tuple[str, Expr]] = field(default_factory=list)  # (constraint name, predicate)
     foreign_keys: list[Any] = field(default_factory=list)  # storage ConstraintDef of kind "f"
+    # written through views: (view name, condition) of their check options, NULL failing too
+    view_checks: list[tuple[str, Expr]] = field(default_factory=list)
 
 
 @dataclass(eq=False)
@@ -423,6 +425,8 @@ class Insert(Plan):
     columns: list[PlanColumn]
     row_checks: RowChecks = field(default_factory=RowChecks)
     on_conflict: Any = None  # OnConflict
+    # written through a view: the (relation OID, privilege) pairs it needs instead of the table's
+    view_privileges: list[tuple[int, str]] | None = None
 
     def children(self) -> list[Plan]:
         return [self.source]
@@ -449,6 +453,8 @@ class Update(Plan):
     returning: list[Expr] | None
     columns: list[PlanColumn]
     row_checks: RowChecks = field(default_factory=RowChecks)
+    # written through a view: the (relation OID, privilege) pairs it needs instead of the table's
+    view_privileges: list[tuple[int, str]] | None = None
 
     def children(self) -> list[Plan]:
         return [self.source]
@@ -463,6 +469,8 @@ class Delete(Plan):
     source: Plan
     returning: list[Expr] | None
     columns: list[PlanColumn]
+    # written through a view: the (relation OID, privilege) pairs it needs instead of the table's
+    view_privileges: list[tuple[int, str]] | None = None
 
     def children(self) -> list[Plan]:
         return [self.source]

@@ -1,0 +1,189 @@
+"""INSERT, UPDATE and DELETE on an automatically updatable view, rewritten into the same
+statement on its base table (PostgreSQL's rewriteTargetView).
+
+A ViewTarget is the view (and the views under it) seen from the base table: each view column
+as an expression over the base row (ColumnRef i = position i of the table's columns), the
+views' WHERE conditions (added to UPDATE and DELETE), their check options (checked on the rows
+written) and column defaults. DmlBinder binds the statement's names in a scope made from it
+(`scope_parts`), so the plan it builds writes the base table only: the WAL carries base-table
+writes, and indexes and constraints are maintained as for any write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from sqlglot import exp
+
+from quantadb.errors import FeatureNotSupported, ObjectNotInPrerequisiteState
+from quantadb.sql.expr import ColumnRef, Expr, SubqueryExpr, conjoin, transform, walk
+from quantadb.sql import plan as P
+from quantadb.sql.plan import PlanColumn
+from quantadb.sql.scope import Scope, ScopeColumn
+from quantadb.sql.view_updatable import NOT_A_COLUMN, TABLE_KINDS, analyze_view, check_option
+from quantadb.storage.catalog import ColumnDef, RelationDef
+
+_VERB = {"INSERT": ("insert into", "inserting into"), "UPDATE": ("update", "updating"),
+         "DELETE": ("delete from", "deleting from")}
+
+
+@dataclass
+class ViewTarget:
+    view: RelationDef
+    base: RelationDef
+    names: list[str]
+    exprs: list[Expr]  # over the base row
+    blame: list[tuple[str, str] | None]  # (view, column) that makes a column not updatable
+    quals: list[Expr] = field(default_factory=list)
+    checks: list[tuple[str, Expr]] = field(default_factory=list)  # (view name, condition), lowest view first
+    defaults: dict[int, str] = field(default_factory=dict)  # base position -> a view column's DEFAULT
+    # the relations written, top view first, each with the role whose privileges count for it
+    # (0: the user's; below a view, the view's owner's, as PostgreSQL checks them)
+    chain: list[tuple[int, int]] = field(default_factory=list)
+
+    def privileges(self, letter: str) -> list[tuple[int, str]]:
+        """What a statement through the view needs for `letter` (engine/privileges.py's pairs)."""
+        return [(oid, f"{letter}@{owner}" if owner else letter) for oid, owner in self.chain]
+
+    def base_columns(self) -> list[ColumnDef]:
+        """The base table's columns (by position), with the views' defaults in place of theirs."""
+        cols = sorted(self.base.columns, key=lambda c: c.attnum)
+        return [replace(c, default=self.defaults[i]) if i in self.defaults else c for i, c in enumerate(cols)]
+
+    def position(self, name: str, command: str) -> int | None:
+        """The base position written through view column `name` (None: no such column);
+        55000 for a column that is not a plain base column."""
+        if name not in self.names:
+            return None
+        i = self.names.index(name)
+        if self.blame[i] is not None:
+            view, column = self.blame[i]
+            verb = "insert into" if command == "INSERT" else "update"
+            raise ObjectNotInPrerequisiteState(f'cannot {verb} column "{column}" of view "{view}"', detail=NOT_A_COLUMN)
+        return self.exprs[i].index
+
+    def scope_parts(self, alias: str, schema: str) -> tuple[list[ScopeColumn], list[ScopeColumn], list[Expr]]:
+        """Scope columns for the base row (the columns the view shows plainly named as it names
+        them, the others hidden), and after it, for the view's other columns, with their values."""
+        cols = sorted(self.base.columns, key=lambda c: c.attnum)
+        shown: dict[int, int] = {}
+        for i, e in enumerate(self.exprs):
+            if isinstance(e, ColumnRef) and e.index not in shown:
+                shown[e.index] = i
+        row = []
+        for p, c in enumerate(cols):
+            i = shown.get(p)
+            column = PlanColumn(self.names[i] if i is not None else c.name, c.type, self.base.oid, c.attnum)
+            row.append(ScopeColumn(column.name, alias, column, schema=schema) if i is not None
+                       else ScopeColumn("", "", column, hidden=True))
+        extra_cols, extra_exprs = [], []
+        for i, e in enumerate(self.exprs):
+            if shown.get(e.index) != i if isinstance(e, ColumnRef) else True:
+                extra_cols.append(ScopeColumn(self.names[i], alias, PlanColumn(self.names[i], e.type), schema=schema))
+                extra_exprs.append(e)
+        return row, extra_cols, extra_exprs
+
+    def star_order(self, gap: int) -> list[int]:
+        """Where each view column is in a scope of scope_parts with `gap` columns between its parts."""
+        n = len(self.base.columns)
+        shown: dict[int, int] = {}
+        order, extra = [], n + gap
+        for i, e in enumerate(self.exprs):
+            if isinstance(e, ColumnRef) and e.index not in shown:
+                shown[e.index] = i
+                order.append(e.index)
+            else:
+                order.append(extra)
+                extra += 1
+        return order
+
+    def over_row(self, exprs: list[Expr], first_extra: int, extras: list[Expr]) -> list[Expr]:
+        """`exprs`, bound in a scope of scope_parts whose other view columns start at
+        `first_extra`, as expressions over the base row alone."""
+        return [substitute(e, first_extra, extras) for e in exprs]
+
+
+def substitute(e: Expr, first_extra: int, extras: list[Expr]) -> Expr:
+    if not extras:
+        return e
+    if any(isinstance(n, SubqueryExpr) and n.correlated for n in walk(e)):
+        raise FeatureNotSupported("correlated subqueries over a view's computed columns are not supported here")
+    return transform(e, lambda n: extras[n.index - first_extra] if isinstance(n, ColumnRef)
+                     and first_extra <= n.index < first_extra + len(extras) else None)
+
+
+def view_scope(target: ViewTarget, alias: str, schema: str, gap: int) -> tuple[Scope, list[Expr]]:
+    """A scope of the base row, `gap` hidden slots (row id; xmin, xmax), then the view's
+    computed columns, whose values are returned."""
+    row, extra_cols, extras = target.scope_parts(alias, schema)
+    scope = Scope(star_order=target.star_order(gap))
+    scope.aliases.add(alias)
+    slots = [ScopeColumn("", "", PlanColumn("", row[0].column.type), hidden=True) for _ in range(gap)]
+    scope.columns = row + slots + extra_cols
+    return scope, extras
+
+
+def not_updatable(view: RelationDef, command: str, detail: str) -> ObjectNotInPrerequisiteState:
+    verb, doing = _VERB[command]
+    return ObjectNotInPrerequisiteState(
+        f'cannot {verb} view "{view.name}"', detail=detail,
+        hint=f"To enable {doing} the view, provide an INSTEAD OF {command} trigger or an unconditional "
+             f"ON {command} DO INSTEAD rule.")
+
+
+def resolve_view(queries, view: RelationDef, command: str, cascaded: bool = False) -> ViewTarget:
+    """The ViewTarget of `view` for `command` (55000 if it is not automatically updatable);
+    `cascaded`: a view above it has a CASCADED check option, which then applies to it too."""
+    query = analyze_view(queries.catalog, view, check_cols=command != "DELETE")
+    if query.detail is not None:
+        raise not_updatable(view, command, query.detail)
+    under, option = query.relation, check_option(view)
+    if under.kind in TABLE_KINDS:
+        cols = sorted(under.columns, key=lambda c: c.attnum)
+        inner = ViewTarget(under, under, [c.name for c in cols if c.visible],
+                           [ColumnRef(i, c.type, c.name) for i, c in enumerate(cols) if c.visible],
+                           [None for c in cols if c.visible])
+    else:
+        inner = resolve_view(queries, under, command, cascaded or option == "cascaded")
+    scope, extras = view_scope(inner, query.alias, query.schema, 0)
+    first_extra = len(inner.base.columns)
+    binder = queries.expr_binder(scope)
+    exprs = inner.over_row([binder.bind(item) for item in query.items], first_extra, extras)
+    where = query.where
+    quals = inner.over_row([binder.bind_bool(where, "WHERE")], first_extra, extras) if where is not None else []
+    names = [c.name for c in view.columns if c.visible]
+    blame = []
+    for e, source in zip(exprs, query.sources):
+        below = inner.blame[inner.names.index(source)] if source is not None else None
+        blame.append(below if source is not None else (view.name, names[len(blame)]))
+    defaults = dict(inner.defaults)
+    for c, e in zip([c for c in view.columns if c.visible], exprs):
+        if c.default is not None and isinstance(e, ColumnRef):
+            defaults[e.index] = c.default
+    checks = list(inner.checks)
+    if (option is not None or cascaded) and quals:
+        checks.append((view.name, conjoin(quals)))
+    below = inner.chain or [(under.oid, 0)]
+    chain = [(view.oid, 0), (below[0][0], view.owner)] + below[1:]
+    return ViewTarget(view, inner.base, names, exprs, blame, inner.quals + quals, checks, defaults, chain)
+
+
+def insert_columns(target: ViewTarget) -> list[ColumnDef]:
+    """The view's columns as an INSERT names them: a plainly shown base column (its type, flags
+    and the view's default), else a stand-in of the computed column's type (written to: 55000)."""
+    cols = target.base_columns()
+    return [replace(cols[e.index], name=name) if blame is None else ColumnDef(0, name, e.type)
+            for name, e, blame in zip(target.names, target.exprs, target.blame)]
+
+
+def view_rows(target: ViewTarget, scan: P.TableScan, alias: str, schema: str) -> tuple[P.Plan, Scope]:
+    """UPDATE's and DELETE's rows of the view: the base table's rows (`scan`, with row ids) that
+    meet the views' conditions, then the view's computed columns, and the scope naming them."""
+    scan.via_view = True  # the view's owner's access counts for the base table
+    plan: P.Plan = scan
+    if target.quals:
+        plan = P.Filter(plan, conjoin(target.quals), plan.columns, estimated_rows=max(plan.estimated_rows / 3, 1))
+    scope, extras = view_scope(target, alias, schema, 1)
+    columns = list(plan.columns) + [P.PlanColumn(c.name, c.column.type) for c in scope.columns[len(plan.columns):]]
+    exprs = [ColumnRef(i, c.type) for i, c in enumerate(plan.columns)] + extras
+    return P.Project(plan, exprs, columns, estimated_rows=plan.estimated_rows), scope
