@@ -92,7 +92,9 @@ def _create(node: exp.Create) -> D.DdlStmt:
         return _create_index(node, if_not_exists)
     if kind == "VIEW":
         table, names = _target(node.this)
-        return D.CreateView(_name(table), to_sql(node.args["expression"]), names, bool(node.args.get("replace")))
+        options = _options(node) + ((f"check_option={node.args['check_option']}",) if node.args.get("check_option") else ())
+        return D.CreateView(_name(table), to_sql(node.args["expression"]), names, bool(node.args.get("replace")),
+                            options)
     raise FeatureNotSupported(f"CREATE {kind} is not supported")
 
 

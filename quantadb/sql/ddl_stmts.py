@@ -107,6 +107,7 @@ class CreateView:
     query: str
     column_names: tuple[str, ...] = ()
     or_replace: bool = False
+    options: tuple[str, ...] = ()  # WITH (...) and WITH CHECK OPTION (as check_option=...)
 
 
 @dataclass(frozen=True)

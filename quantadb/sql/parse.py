@@ -104,7 +104,11 @@ class _PostgresAsWritten(Postgres):
             TokenType.PARAMETER: lambda self: self._parse_at_sign()}
 
         def parse(self, raw_tokens: list[Token], sql: str) -> list[exp.Expression | None]:
-            return super().parse(_names_after_dots(raw_tokens, self.ID_VAR_TOKENS), sql)
+            tokens, option = _view_check_option(raw_tokens)
+            parsed = super().parse(_names_after_dots(tokens, self.ID_VAR_TOKENS), sql)
+            if option and len(parsed) == 1 and isinstance(parsed[0], exp.Create):
+                parsed[0].set("check_option", option)
+            return parsed
 
         def _parse_constraint(self) -> exp.Expression | None:
             # EXCLUDE starts a constraint only before USING or "(": otherwise it names a column
@@ -301,6 +305,20 @@ def _names_after_dots(tokens: list[Token], names: set) -> list[Token]:
                 tok.token_type not in _NAME_TOKENS and _WORD.fullmatch(tok.text):
             tok.token_type = TokenType.VAR
     return tokens
+
+
+def _view_check_option(tokens: list[Token]) -> tuple[list[Token], str]:
+    """CREATE VIEW's trailing `WITH [CASCADED | LOCAL] CHECK OPTION`, which sqlglot does not
+    know: the tokens without it, and "cascaded" (the default) or "local"."""
+    words = [t.text.upper() for t in tokens]
+    end = len(words) - (1 if words and words[-1] == ";" else 0)
+    if not words or words[0] != "CREATE" or "VIEW" not in words or words[end - 2:end] != ["CHECK", "OPTION"]:
+        return tokens, ""
+    level = words[end - 3] if words[end - 3] in ("CASCADED", "LOCAL") else ""
+    start = end - 3 - bool(level)
+    if words[start] != "WITH":
+        return tokens, ""
+    return tokens[:start] + tokens[end:], (level or "CASCADED").lower()
 
 
 def _normalize(node: exp.Expression) -> exp.Expression:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from sqlglot import exp
 
+from quantadb.errors import FeatureNotSupported, InvalidParameterValue
 from quantadb.sql import functions as F
 from quantadb.sql.catalog import CatalogView
 from quantadb.sql.parse import parse_sql
@@ -110,6 +111,8 @@ def _clauses(select: exp.Select) -> bool:
 
 
 def _set_returning(node: exp.Func) -> bool:
+    if isinstance(node, (exp.GenerateSeries, exp.Unnest, exp.Explode)):  # sqlglot's own classes
+        return True
     name = node.name if isinstance(node, exp.Anonymous) else node.sql_name().lower()
     signatures = F.functions_named(name.lower()) if name else []
     return bool(signatures) and signatures[0].kind == "s"
@@ -162,3 +165,19 @@ def relation_is_updatable(catalog: CatalogView, rel: RelationDef, attnum: int | 
     visible = [c.attnum for c in rel.columns if c.visible]
     wanted = [ok for a, ok in zip(visible, columns) if attnum is None or a == attnum]
     return ALL_EVENTS if any(wanted) else DELETE_EVENT
+
+
+def checked_view_options(catalog: CatalogView, rel: RelationDef) -> RelationDef:
+    """`rel`, a view being created or altered, once its check_option is known valid: "local" or
+    "cascaded" (22023), on an automatically updatable view only (0A000, as DefineView)."""
+    option = check_option(rel)
+    if option is None:
+        return rel
+    if option not in ("local", "cascaded"):
+        raise InvalidParameterValue(f'invalid value for enum option "check_option": {option}',
+                                    detail='Valid values are "local" and "cascaded".')
+    detail = analyze_view(catalog, rel, check_cols=True).detail
+    if detail is not None:
+        raise FeatureNotSupported("WITH CHECK OPTION is supported only on automatically updatable views",
+                                  hint=detail)
+    return rel

@@ -28,6 +28,7 @@ from quantadb.errors import (
     WrongObjectType,
 )
 from quantadb.sql import ddl_stmts as D
+from quantadb.sql.view_updatable import checked_view_options
 from quantadb.storage.catalog import RelationDef
 
 if TYPE_CHECKING:
@@ -99,6 +100,8 @@ def _alter_action(session: "Session", rel: RelationDef, action: D.AlterAction) -
         case D.SetStorageOptions(set_, reset):
             keys = {o.split("=", 1)[0] for o in set_} | set(reset)
             rel = replace(rel, options=tuple(o for o in rel.options if o.split("=", 1)[0] not in keys) + set_)
+            if rel.kind == "v":
+                rel = checked_view_options(session.catalog(), rel)
     store.alter_relation(txn, rel)
     return rel
 

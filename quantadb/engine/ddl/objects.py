@@ -24,6 +24,7 @@ from quantadb.errors import (
 )
 from quantadb.sql import ddl_stmts as D
 from quantadb.sql.quoting import quote_ident
+from quantadb.sql.view_updatable import checked_view_options
 from quantadb.storage.catalog import (
     HEAP_KINDS,
     DatabaseDef,
@@ -88,10 +89,11 @@ def create_view(session: "Session", stmt: D.CreateView) -> Result:
     if existing is not None:
         if not stmt.or_replace:
             raise DuplicateTable(f'relation "{name}" already exists')
-        store.alter_relation(txn, replace(existing, columns=columns, view_sql=query_sql))
+        store.alter_relation(txn, checked_view_options(session.catalog(), replace(existing, columns=columns, view_sql=query_sql,
+                                                                options=stmt.options)))
         return Result(tag="CREATE VIEW")
-    store.create_relation(txn, new_relation(session, store.allocate_oid(txn), ns, name, "v", columns,
-                                           view_sql=query_sql))
+    store.create_relation(txn, checked_view_options(session.catalog(), new_relation(session, store.allocate_oid(txn), ns, name, "v",
+                                                                  columns, view_sql=query_sql, options=stmt.options)))
     return Result(tag="CREATE VIEW")
 
 

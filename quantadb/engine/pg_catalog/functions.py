@@ -27,12 +27,13 @@ from quantadb.errors import (InvalidCatalogName, InvalidParameterValue, InvalidS
                              UndefinedColumn, UndefinedFunction, UndefinedObject, WrongObjectType)
 from quantadb.exec.columns import column_values, from_values
 from quantadb.sql.quoting import quote_ident
+from quantadb.sql.view_updatable import INSERT_EVENT, UPDATE_EVENT, relation_is_updatable
 from quantadb.storage.catalog import FunctionDef
 from quantadb.exec.functions import scalar, setfn
 from quantadb.sql.functions.signature import add_function, functions_named
 from quantadb.types import registry as R
 from quantadb.types.column import Column
-from quantadb.types.registry import BOOL, INT4, NAME, OID, PG_NODE_TREE, REGCLASS, TEXT
+from quantadb.types.registry import BOOL, INT2, INT4, NAME, OID, PG_NODE_TREE, REGCLASS, TEXT
 
 ENCODINGS = {0: "SQL_ASCII", 6: "UTF8", 8: "LATIN1"}
 
@@ -112,6 +113,19 @@ def pg_get_viewdef(session, view, pretty=False):
     oid = view if isinstance(view, int) else catalog.regclass("regclass", view)
     rel = catalog.relation(oid)
     return view_def(rel) if rel is not None and rel.kind in ("v", "m") else None
+
+
+@define("pg_relation_is_updatable", ((REGCLASS, BOOL),), INT4)
+def pg_relation_is_updatable(session, oid, include_triggers):
+    rel = session.catalog().relation(oid)
+    return relation_is_updatable(session.catalog(), rel) if rel is not None else 0
+
+
+@define("pg_column_is_updatable", ((REGCLASS, INT2, BOOL),), BOOL)
+def pg_column_is_updatable(session, oid, attnum, include_triggers):
+    rel = session.catalog().relation(oid)
+    both = UPDATE_EVENT | INSERT_EVENT
+    return rel is not None and relation_is_updatable(session.catalog(), rel, attnum) & both == both
 
 
 @define("pg_get_partkeydef", ((OID,),), TEXT)

@@ -18,6 +18,8 @@ from quantadb.engine.pg_catalog.deparse import (
 from quantadb.engine.pg_catalog.procs import functions
 from quantadb.engine.pg_catalog.tables import TABLES, Row, rows
 from quantadb.engine.privileges import acl_items, parse_aclitem
+from quantadb.sql.view_updatable import (DELETE_EVENT, INSERT_EVENT, UPDATE_EVENT, check_option, relation_is_updatable,
+                                          updatable_columns)
 from quantadb.storage.catalog import (
     FIRST_USER_OID,
     ColumnDef,
@@ -63,8 +65,9 @@ def _user_relations(session: "Session", kinds: str) -> Iterator[tuple[str, Relat
 @rows("information_schema.tables")
 def tables(session: "Session") -> Iterator[Row]:
     for schema, rel in _user_relations(session, "rpv"):
+        insertable = relation_is_updatable(session.catalog(), rel) & INSERT_EVENT
         yield {**_base(session, schema, rel.name), "table_type": "VIEW" if rel.kind == "v" else "BASE TABLE",
-               "is_insertable_into": yes_no(rel.kind != "v"), "is_typed": "NO"}
+               "is_insertable_into": yes_no(bool(insertable)), "is_typed": "NO"}
     for table in TABLES.values():
         yield {**_base(session, table.schema, table.name),
                "table_type": "BASE TABLE" if table.oid < 10000 else "VIEW", "is_insertable_into": "NO",
@@ -74,8 +77,12 @@ def tables(session: "Session") -> Iterator[Row]:
 @rows("information_schema.views")
 def views(session: "Session") -> Iterator[Row]:
     for schema, rel in _user_relations(session, "v"):
-        yield {**_base(session, schema, rel.name), "view_definition": view_def(rel), "check_option": "NONE",
-               "is_updatable": "NO", "is_insertable_into": "NO", "is_trigger_updatable": "NO",
+        events = relation_is_updatable(session.catalog(), rel)
+        option = check_option(rel)
+        yield {**_base(session, schema, rel.name), "view_definition": view_def(rel),
+               "check_option": option.upper() if option else "NONE",
+               "is_updatable": yes_no(events & (UPDATE_EVENT | DELETE_EVENT) == UPDATE_EVENT | DELETE_EVENT),
+               "is_insertable_into": yes_no(bool(events & INSERT_EVENT)), "is_trigger_updatable": "NO",
                "is_trigger_deletable": "NO", "is_trigger_insertable_into": "NO"}
 
 
@@ -187,9 +194,10 @@ def domains(session: "Session") -> Iterator[Row]:
 @rows("information_schema.columns")
 def columns(session: "Session") -> Iterator[Row]:
     for schema, rel in _user_relations(session, "rpv"):
+        updatable = iter(updatable_columns(session.catalog(), rel) or [False] * len(rel.columns))
         for col in rel.columns:
             if col.visible:
-                yield _column(session, schema, rel.name, col, rel.kind != "v", rel)
+                yield _column(session, schema, rel.name, col, next(updatable), rel)
     for table in TABLES.values():
         for attnum, c in enumerate(table.columns, 1):
             yield _column(session, table.schema, table.name, ColumnDef(attnum, c.name, c.type), False)
