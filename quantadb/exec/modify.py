@@ -43,13 +43,14 @@ def _run_write(plan: P.Plan, ctx: EvalContext) -> tuple[int, Batch | None]:
     return _delete(plan, ctx)
 
 
-def check_rows(checks: P.RowChecks, rows: Batch, table: str, ctx: EvalContext, types) -> None:
+def check_rows(checks: P.RowChecks, rows: Batch, table: str, ctx: EvalContext, types, views: bool = True) -> None:
+    """The table's constraints, then (`views`) the check options of the views written through."""
     for pos, name in checks.not_null:
         col = rows.columns[pos]
         if col.valid is not None and not col.valid.all():
             bad = int(np.flatnonzero(~col.valid)[0])
             raise NotNullViolation(f'null value in column "{name}" of relation "{table}" violates not-null '
-                                   f'constraint', detail=_failing_row(rows, bad, types, ctx),
+                                   f'constraint', detail=_failing_row(rows, bad, types, ctx, checks.shown),
                                    table=table, column=name)
     for name, predicate in checks.checks:
         result = evaluate(predicate, rows, ctx)
@@ -57,20 +58,28 @@ def check_rows(checks: P.RowChecks, rows: Batch, table: str, ctx: EvalContext, t
         if failed.any():
             bad = int(np.flatnonzero(failed)[0])
             raise CheckViolation(f'new row for relation "{table}" violates check constraint "{name}"',
-                                 detail=_failing_row(rows, bad, types, ctx), table=table, constraint=name)
-    for view, condition in checks.view_checks:  # after the table's constraints, as PostgreSQL
-        result = evaluate(condition, rows, ctx)
-        failed = ~(valid_mask(result) & result.data.astype(bool))
-        if failed.any():
-            raise WithCheckOptionViolation(f'new row violates check option for view "{view}"',
-                                           detail=_failing_row(rows, int(np.flatnonzero(failed)[0]), types, ctx))
+                                 detail=_failing_row(rows, bad, types, ctx, checks.shown), table=table, constraint=name)
+    if views:
+        check_view_options(checks, rows, ctx, types)
     if checks.foreign_keys:
         ctx.services.check_foreign_keys(checks.foreign_keys, rows)
 
 
-def _failing_row(rows: Batch, i: int, types, ctx: EvalContext) -> str:
+def check_view_options(checks: P.RowChecks, rows: Batch, ctx: EvalContext, types) -> None:
+    """WITH CHECK OPTION: a row its view's condition does not make true fails (NULL too)."""
+    for view, condition in checks.view_checks:
+        result = evaluate(condition, rows, ctx)
+        failed = ~(valid_mask(result) & result.data.astype(bool))
+        if failed.any():
+            raise WithCheckOptionViolation(f'new row violates check option for view "{view}"',
+                                           detail=_failing_row(rows, int(np.flatnonzero(failed)[0]), types, ctx, checks.shown))
+
+
+def _failing_row(rows: Batch, i: int, types, ctx: EvalContext, shown: list[int] | None) -> str:
     values = []
-    for col, t in zip(rows.columns, types):
+    for k, (col, t) in enumerate(zip(rows.columns, types)):
+        if shown is not None and k not in shown:
+            continue
         v = column_values(take(col, np.array([i])))[0]
         values.append("null" if v is None else format_value(t, v, ctx.format))
     return "Failing row contains (" + ", ".join(values) + ")."
@@ -96,8 +105,9 @@ def _insert(plan: P.Insert, ctx: EvalContext) -> tuple[int, Batch | None]:
 def insert_rows(plan: P.Insert, rows: Batch, ctx: EvalContext) -> tuple[int, Batch | None]:
     """Check and insert the new rows `plan.source` produced (also engine/point_write.py's path)."""
     types = [c.type for c in plan.source.columns]
-    check_rows(plan.row_checks, rows, plan.table_name, ctx, types)
     conflict = plan.on_conflict
+    # a proposed row that conflicts is not inserted: PostgreSQL checks views' options on the rows written
+    check_rows(plan.row_checks, rows, plan.table_name, ctx, types, views=conflict is None)
     if conflict is None or not rows.length:
         if rows.length:
             ctx.services.insert(plan.rel_oid, rows.columns, rows.length)
@@ -105,6 +115,7 @@ def insert_rows(plan: P.Insert, rows: Batch, ctx: EvalContext) -> tuple[int, Bat
     fresh, updated_at, updated = _on_conflict(plan, conflict, rows, ctx, types)
     count = updated[0]
     inserted = take_batch(rows, fresh)
+    check_view_options(plan.row_checks, inserted, ctx, types)
     if inserted.length:
         ctx.services.insert(plan.rel_oid, inserted.columns, inserted.length)
         count += inserted.length

@@ -10,19 +10,19 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from quantadb.errors import (DatatypeMismatch, DuplicateColumn, FeatureNotSupported, GeneratedAlways, InvalidColumnReference, SyntaxError as SqlSyntaxError,
+from quantadb.errors import (DatatypeMismatch, DuplicateColumn, FeatureNotSupported, GeneratedAlways, SyntaxError as SqlSyntaxError,
                              UndefinedColumn, UndefinedTable, WrongObjectType)
 from quantadb.sql import plan as P
 from quantadb.sql.bind_domain import current_domain
 from quantadb.sql.bind_expr import ExprBinder
 from quantadb.sql.bind_support import type_name
+from quantadb.sql.bind_conflict import OnConflictBinder
 from quantadb.sql.bind_query import QueryBinder
 from quantadb.sql.bind_view_dml import ViewTarget, insert_columns, resolve_view, substitute, view_rows, view_scope
-from quantadb.sql.expr import Call, Const, ColumnRef, Expr, SubqueryExpr, conjuncts, transform
+from quantadb.sql.expr import Call, Const, ColumnRef, Expr, SubqueryExpr, transform
 from quantadb.sql.names import column_name
-from quantadb.sql.index_paths import expression_shape, predicate_implied
 from quantadb.sql.parse import parse_expression
-from quantadb.sql.positions import expr_location, name_position, paren_before, token_position
+from quantadb.sql.positions import expr_location, name_position, token_position
 from quantadb.sql.scope import Scope
 from quantadb.storage.catalog import ColumnDef, RelationDef
 from quantadb.types import registry as R
@@ -32,7 +32,7 @@ from quantadb.types.registry import SqlType
 INT8 = SqlType(R.INT8)
 
 
-class DmlBinder:
+class DmlBinder(OnConflictBinder):
     def __init__(self, queries: QueryBinder) -> None:
         self.q = queries
 
@@ -131,6 +131,7 @@ class DmlBinder:
         cols = self.all_columns(rel)
         checks = P.RowChecks()
         checks.not_null = [(i, c.name) for i, c in enumerate(cols) if c.not_null and not c.dropped]
+        checks.shown = [i for i, c in enumerate(cols) if c.visible]
         for con in rel.constraints:
             if con.kind == "c" and con.check:
                 checks.checks.append((con.name, binder_for_row.bind_bool(parse_expression(con.check), "CHECK")))
@@ -232,7 +233,7 @@ class DmlBinder:
         plan = self._insert_plan(rel, alias, schema, positions, source, source_exprs, binder, node, view)
         conflict = node.args.get("conflict")
         if conflict is not None:
-            plan.on_conflict = self._on_conflict(conflict, rel, alias, schema)
+            plan.on_conflict = self._on_conflict(conflict, rel, alias, schema, view)
         return plan
 
     def _insert_positions(self, rel: RelationDef, names: list[exp.Expression] | None,
@@ -315,75 +316,6 @@ class DmlBinder:
         plan = P.Values(rows, columns)
         plan.estimated_rows = len(rows)
         return plan, positions
-
-    def _on_conflict(self, node: exp.OnConflict, rel: RelationDef, alias: str, schema: str) -> P.OnConflict:
-        action = node.args.get("action")
-        action_text = action.name.upper() if action is not None else "DO NOTHING"
-        keys = [k.this if isinstance(k, exp.Ordered) else k for k in node.args.get("conflict_keys") or []]
-        constraint = node.args.get("constraint")
-        indexes = self.q.catalog.indexes_of(rel.oid)
-        uniques = [i for i in indexes if i.unique]
-        cols = self.all_columns(rel)
-        if keys:
-            wanted = {self._conflict_key(k, rel, keys[0]) for k in keys}
-            implied = self._inferred_partial(node.args.get("index_predicate"), rel)
-            arbiters = [i.oid for i in uniques if set(i.index_columns) == wanted
-                        and (not i.predicate_column or i.predicate_column in implied)]
-            if not arbiters:
-                raise InvalidColumnReference("there is no unique or exclusion constraint matching the ON CONFLICT "
-                                             "specification")
-        elif constraint is not None:
-            cname = constraint.name
-            con = next((c for c in rel.constraints if c.name == cname and c.index_oid), None)
-            if con is None:
-                raise UndefinedTable(f'constraint "{cname}" for table "{rel.name}" does not exist')
-            arbiters = [con.index_oid]
-        else:
-            if "UPDATE" in action_text:
-                raise SqlSyntaxError("ON CONFLICT DO UPDATE requires inference specification or constraint name")
-            arbiters = [i.oid for i in uniques]
-        if "NOTHING" in action_text:
-            return P.OnConflict(arbiters, "nothing")
-        # DO UPDATE: expressions over existing row ++ excluded row
-        scope = self.table_scope(rel, alias, schema)
-        excluded = self.table_scope(rel, "excluded", "")
-        scope.extend(excluded)
-        binder = self.q.expr_binder(scope)
-        updates: list[Expr] = [ColumnRef(i, c.type, c.name) for i, c in enumerate(cols)]
-        self._assignments(node.expressions, cols, binder, updates, rel)
-        for i, e in self.generation_exprs(rel).items():  # over the new row: the SET values inlined
-            updates[i] = transform(e, lambda n: updates[n.index] if isinstance(n, ColumnRef) else None)
-        where = node.args.get("where")
-        where_expr = binder.bind_bool(where.this, "WHERE") if where is not None else None
-        return P.OnConflict(arbiters, "update", updates, where_expr)
-
-    def _inferred_partial(self, where: exp.Where | None, rel: RelationDef) -> set[int]:
-        """The hidden predicate columns (attnums) ON CONFLICT (...) WHERE `where` implies, so
-        that a partial unique index over them can be inferred (as the planner decides,
-        sql/index_paths.py)."""
-        if where is None:
-            return set()
-        binder = self.q.expr_binder(self.table_scope(rel, rel.name, ""))
-        parts = conjuncts(binder.bind_bool(where.this, "WHERE"))
-        cols = self.all_columns(rel)
-        return {cols[i].attnum for i, e in self.generation_exprs(rel).items()
-                if cols[i].hidden and predicate_implied(parts, e)}
-
-    def _conflict_key(self, key: exp.Expression, rel: RelationDef, first: exp.Expression) -> int:
-        """The attnum an ON CONFLICT key names: a column, or an index expression's hidden column
-        (matched as the planner matches expressions, sql/index_paths.py). An unknown column is
-        reported at the parenthesis before the `first` key, as PostgreSQL does."""
-        cols = self.all_columns(rel)
-        if isinstance(key, exp.Column):
-            match = [c.attnum for c in cols if c.name == key.name and c.visible]
-            if not match:
-                raise UndefinedColumn(f'column "{key.name}" does not exist', position=paren_before(first))
-            return match[0]
-        binder = self.q.expr_binder(self.table_scope(rel, rel.name, ""))
-        shape = expression_shape(binder.bind(key.this if isinstance(key, exp.Paren) else key))
-        found = [cols[i].attnum for i, e in self.generation_exprs(rel).items()
-                 if cols[i].hidden and expression_shape(e) == shape]
-        return found[0] if found else 0  # 0: no index has it, so no arbiter matches
 
     def _assignments(self, items: list, cols: list[ColumnDef], binder: ExprBinder, updates: list[Expr],
                      rel: RelationDef, view: ViewTarget | None = None) -> None:

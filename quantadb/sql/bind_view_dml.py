@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from sqlglot import exp
-
 from quantadb.errors import FeatureNotSupported, ObjectNotInPrerequisiteState
 from quantadb.sql.expr import ColumnRef, Expr, SubqueryExpr, conjoin, transform, walk
 from quantadb.sql import plan as P

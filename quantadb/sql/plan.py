@@ -412,6 +412,8 @@ class RowChecks:
     foreign_keys: list[Any] = field(default_factory=list)  # storage ConstraintDef of kind "f"
     # written through views: (view name, condition) of their check options, NULL failing too
     view_checks: list[tuple[str, Expr]] = field(default_factory=list)
+    # the positions a "Failing row contains" lists: not dropped or hidden (index expression) columns
+    shown: list[int] | None = None
 
 
 @dataclass(eq=False)
