@@ -88,7 +88,8 @@ def required(plan: P.Plan) -> tuple[tuple[int, str], ...]:
             stack.extend(p for p in (node.cte.plan, node.cte.recursive_plan) if p is not None)
         for call in _routine_calls(vars(node).values()):
             out.update(_routine_needs(call))
-    return tuple(sorted(out))
+    # the user's own privileges first (a view's before those its owner needs on the base table, as PostgreSQL)
+    return tuple(sorted(out, key=lambda need: ("@" in need[1], need)))
 
 
 def _routine_needs(call: E.Call) -> set[tuple[int, str]]:

@@ -57,7 +57,7 @@ class ViewTarget:
         if self.blame[i] is not None:
             view, column = self.blame[i]
             verb = "insert into" if command == "INSERT" else "update"
-            raise ObjectNotInPrerequisiteState(f'cannot {verb} column "{column}" of view "{view}"', detail=NOT_A_COLUMN)
+            raise FeatureNotSupported(f'cannot {verb} column "{column}" of view "{view}"', detail=NOT_A_COLUMN)
         return self.exprs[i].index
 
     def scope_parts(self, alias: str, schema: str) -> tuple[list[ScopeColumn], list[ScopeColumn], list[Expr]]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from sqlglot import exp
 
-from quantadb.errors import FeatureNotSupported, InvalidParameterValue
+from quantadb.errors import FeatureNotSupported, InvalidParameterValue, UndefinedTable
 from quantadb.sql import functions as F
 from quantadb.sql.catalog import CatalogView
 from quantadb.sql.parse import parse_sql
@@ -80,8 +80,11 @@ def analyze_view(catalog: CatalogView, rel: RelationDef, check_cols: bool) -> Vi
     table = from_.this if from_ is not None else None
     if not isinstance(table, exp.Table) or select.args.get("joins") or not isinstance(table.this, exp.Identifier):
         return ViewQuery(_SINGLE)
-    hit = catalog.resolve_relation([p.name for p in (table.args.get("db"), table.this) if p is not None])
-    if hit is None or hit.relation is None or hit.relation.kind not in TABLE_KINDS + ("v",):
+    parts = [p.name for p in (table.args.get("db"), table.this) if p is not None]
+    hit = catalog.resolve_relation(parts)
+    if hit is None:  # its table was dropped (QuantaDB keeps no dependencies of views): as reading it
+        raise UndefinedTable(f'relation "{".".join(parts)}" does not exist')
+    if hit.relation is None or hit.relation.kind not in TABLE_KINDS + ("v",):
         return ViewQuery(_SINGLE)
     if table.args.get("sample") is not None:
         return ViewQuery("Views containing TABLESAMPLE are not automatically updatable.")
@@ -145,7 +148,10 @@ def updatable_columns(catalog: CatalogView, rel: RelationDef) -> list[bool] | No
         return [True for c in rel.columns if c.visible]
     if rel.kind != "v":
         return None
-    query = analyze_view(catalog, rel, check_cols=False)
+    try:
+        query = analyze_view(catalog, rel, check_cols=False)
+    except UndefinedTable:
+        return None
     if query.detail is not None:
         return None
     under = updatable_columns(catalog, query.relation)
