@@ -12,14 +12,17 @@ writes, and indexes and constraints are maintained as for any write.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from quantadb.errors import FeatureNotSupported, ObjectNotInPrerequisiteState
-from quantadb.sql.expr import ColumnRef, Expr, SubqueryExpr, conjoin, transform, walk
 from quantadb.sql import plan as P
-from quantadb.sql.plan import PlanColumn
+from quantadb.sql.expr import ColumnRef, Expr, SubqueryExpr, conjoin, transform, walk
 from quantadb.sql.scope import Scope, ScopeColumn
 from quantadb.sql.view_updatable import NOT_A_COLUMN, TABLE_KINDS, analyze_view, check_option
 from quantadb.storage.catalog import ColumnDef, RelationDef
+
+if TYPE_CHECKING:
+    from quantadb.sql.bind_query import QueryBinder
 
 _VERB = {"INSERT": ("insert into", "inserting into"), "UPDATE": ("update", "updating"),
          "DELETE": ("delete from", "deleting from")}
@@ -50,7 +53,7 @@ class ViewTarget:
 
     def position(self, name: str, command: str) -> int | None:
         """The base position written through view column `name` (None: no such column);
-        55000 for a column that is not a plain base column."""
+        0A000 for a column that is not a plain base column."""
         if name not in self.names:
             return None
         i = self.names.index(name)
@@ -60,48 +63,44 @@ class ViewTarget:
             raise FeatureNotSupported(f'cannot {verb} column "{column}" of view "{view}"', detail=NOT_A_COLUMN)
         return self.exprs[i].index
 
+    def _shown(self) -> dict[int, int]:
+        """Base position -> the view column that first shows it plainly."""
+        shown: dict[int, int] = {}
+        for i, e in enumerate(self.exprs):
+            if isinstance(e, ColumnRef) and e.index not in shown:
+                shown[e.index] = i
+        return shown
+
     def scope_parts(self, alias: str, schema: str) -> tuple[list[ScopeColumn], list[ScopeColumn], list[Expr]]:
         """Scope columns for the base row (the columns the view shows plainly named as it names
         them, the others hidden), and after it, for the view's other columns, with their values."""
-        cols = sorted(self.base.columns, key=lambda c: c.attnum)
-        shown: dict[int, int] = {}
-        for i, e in enumerate(self.exprs):
-            if isinstance(e, ColumnRef) and e.index not in shown:
-                shown[e.index] = i
+        shown = self._shown()
         row = []
-        for p, c in enumerate(cols):
+        for p, c in enumerate(sorted(self.base.columns, key=lambda c: c.attnum)):
             i = shown.get(p)
-            column = PlanColumn(self.names[i] if i is not None else c.name, c.type, self.base.oid, c.attnum)
+            column = P.PlanColumn(self.names[i] if i is not None else c.name, c.type, self.base.oid, c.attnum)
             row.append(ScopeColumn(column.name, alias, column, schema=schema) if i is not None
                        else ScopeColumn("", "", column, hidden=True))
-        extra_cols, extra_exprs = [], []
-        for i, e in enumerate(self.exprs):
-            if shown.get(e.index) != i if isinstance(e, ColumnRef) else True:
-                extra_cols.append(ScopeColumn(self.names[i], alias, PlanColumn(self.names[i], e.type), schema=schema))
-                extra_exprs.append(e)
-        return row, extra_cols, extra_exprs
+        computed = [i for i, e in enumerate(self.exprs) if not (isinstance(e, ColumnRef) and shown[e.index] == i)]
+        return (row, [ScopeColumn(self.names[i], alias, P.PlanColumn(self.names[i], self.exprs[i].type), schema=schema)
+                      for i in computed], [self.exprs[i] for i in computed])
 
     def star_order(self, gap: int) -> list[int]:
         """Where each view column is in a scope of scope_parts with `gap` columns between its parts."""
-        n = len(self.base.columns)
-        shown: dict[int, int] = {}
-        order, extra = [], n + gap
+        shown = self._shown()
+        order, computed = [], len(self.base.columns) + gap
         for i, e in enumerate(self.exprs):
-            if isinstance(e, ColumnRef) and e.index not in shown:
-                shown[e.index] = i
+            if isinstance(e, ColumnRef) and shown[e.index] == i:
                 order.append(e.index)
             else:
-                order.append(extra)
-                extra += 1
+                order.append(computed)
+                computed += 1
         return order
-
-    def over_row(self, exprs: list[Expr], first_extra: int, extras: list[Expr]) -> list[Expr]:
-        """`exprs`, bound in a scope of scope_parts whose other view columns start at
-        `first_extra`, as expressions over the base row alone."""
-        return [substitute(e, first_extra, extras) for e in exprs]
 
 
 def substitute(e: Expr, first_extra: int, extras: list[Expr]) -> Expr:
+    """`e`, bound in a scope of scope_parts whose computed columns start at `first_extra`, as an
+    expression over the base row alone."""
     if not extras:
         return e
     if any(isinstance(n, SubqueryExpr) and n.correlated for n in walk(e)):
@@ -116,7 +115,7 @@ def view_scope(target: ViewTarget, alias: str, schema: str, gap: int) -> tuple[S
     row, extra_cols, extras = target.scope_parts(alias, schema)
     scope = Scope(star_order=target.star_order(gap))
     scope.aliases.add(alias)
-    slots = [ScopeColumn("", "", PlanColumn("", row[0].column.type), hidden=True) for _ in range(gap)]
+    slots = [ScopeColumn("", "", P.PlanColumn("", row[0].column.type), hidden=True) for _ in range(gap)]
     scope.columns = row + slots + extra_cols
     return scope, extras
 
@@ -129,7 +128,7 @@ def not_updatable(view: RelationDef, command: str, detail: str) -> ObjectNotInPr
              f"ON {command} DO INSTEAD rule.")
 
 
-def resolve_view(queries, view: RelationDef, command: str, cascaded: bool = False) -> ViewTarget:
+def resolve_view(queries: QueryBinder, view: RelationDef, command: str, cascaded: bool = False) -> ViewTarget:
     """The ViewTarget of `view` for `command` (55000 if it is not automatically updatable);
     `cascaded`: a view above it has a CASCADED check option, which then applies to it too."""
     query = analyze_view(queries.catalog, view, check_cols=command != "DELETE")
@@ -146,14 +145,12 @@ def resolve_view(queries, view: RelationDef, command: str, cascaded: bool = Fals
     scope, extras = view_scope(inner, query.alias, query.schema, 0)
     first_extra = len(inner.base.columns)
     binder = queries.expr_binder(scope)
-    exprs = inner.over_row([binder.bind(item) for item in query.items], first_extra, extras)
+    exprs = [substitute(binder.bind(item), first_extra, extras) for item in query.items]
     where = query.where
-    quals = inner.over_row([binder.bind_bool(where, "WHERE")], first_extra, extras) if where is not None else []
+    quals = [substitute(binder.bind_bool(where, "WHERE"), first_extra, extras)] if where is not None else []
     names = [c.name for c in view.columns if c.visible]
-    blame = []
-    for e, source in zip(exprs, query.sources):
-        below = inner.blame[inner.names.index(source)] if source is not None else None
-        blame.append(below if source is not None else (view.name, names[len(blame)]))
+    blame = [inner.blame[inner.names.index(source)] if source is not None else (view.name, name)
+             for name, source in zip(names, query.sources)]
     defaults = dict(inner.defaults)
     for c, e in zip([c for c in view.columns if c.visible], exprs):
         if c.default is not None and isinstance(e, ColumnRef):
