@@ -7,6 +7,8 @@ Stopping sends SIGTERM and asserts exit code 0.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from serverproc import ServerProcess, start_server
 
@@ -19,6 +21,14 @@ def server(tmp_path_factory):
     yield srv
     code = srv.stop()
     assert code == 0, f"server exit code {code}:\n{srv.log_text()[-3000:]}"
+
+
+@pytest.fixture
+def dsn(request):
+    """The DSN of the test server, or of the server QUANTADB_TEST_DSN names (PostgreSQL 15, to
+    check there what a test expects)."""
+    given = os.environ.get("QUANTADB_TEST_DSN")
+    return given if given else request.getfixturevalue("server").dsn
 
 
 @pytest.fixture

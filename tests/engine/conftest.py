@@ -3,16 +3,8 @@ the server QUANTADB_TEST_DSN names (PostgreSQL 15, to check an outcome there fir
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from concurrency import Client
-
-
-@pytest.fixture
-def dsn(request):
-    given = os.environ.get("QUANTADB_TEST_DSN")
-    return given if given else request.getfixturevalue("server").dsn
 
 
 @pytest.fixture

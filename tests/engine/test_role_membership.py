@@ -7,18 +7,11 @@ runs these against a server given by its DSN)."""
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import psycopg
 import pytest
 from psycopg import errors
-
-
-@pytest.fixture
-def dsn(request):
-    given = os.environ.get("QUANTADB_TEST_DSN")
-    return given if given else request.getfixturevalue("server").dsn
 
 
 class Roles:

@@ -15,12 +15,6 @@ import pytest
 
 
 @pytest.fixture
-def dsn(request):
-    given = os.environ.get("QUANTADB_TEST_DSN")
-    return given if given else request.getfixturevalue("server").dsn
-
-
-@pytest.fixture
 def db(dsn):
     """A connection whose search_path is a fresh schema, dropped afterwards."""
     schema = f"uv_{uuid.uuid4().hex[:8]}"
