@@ -296,6 +296,8 @@ def plan_parts(plan: P.Plan) -> PlanParts:
             relation_locks.add((node.rel_oid, ROW_SHARE if node.lock_mode else ACCESS_SHARE))
         elif isinstance(node, _WRITING_NODES) and not isinstance(node, P.ModifyingCtes):
             relation_locks.add((node.rel_oid, ROW_EXCLUSIVE))
+            # written through views: they are locked as the table is (DROP VIEW waits), as in PostgreSQL
+            relation_locks.update((oid, ROW_EXCLUSIVE) for oid, _ in getattr(node, "view_privileges", None) or ())
         index_reads = index_reads or isinstance(node, P.IndexScan)
         writes = isinstance(node, _WRITING_NODES)
         writers += writes

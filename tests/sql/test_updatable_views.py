@@ -313,3 +313,17 @@ def test_rows_written_through_a_view_survive_a_restart(start_quantadb, tmp_path)
         assert rows(conn, "SELECT * FROM t ORDER BY id") == [(1, "a"), (2, "B")]
         check_error(conn, "INSERT INTO v VALUES (-1, 'x')", "44000", 'new row violates check option for view "v"',
                     "Failing row contains (-1, x).")
+
+
+def test_a_write_through_a_view_locks_the_view(dsn, db):
+    db.execute("CREATE TABLE t (a int)")
+    db.execute("CREATE VIEW v AS SELECT a FROM t")
+    schema = db.execute("SELECT current_schema()").fetchone()[0]
+    with psycopg.connect(dsn) as writer:  # its transaction stays open, holding RowExclusiveLock on v
+        writer.execute(f"SET search_path = {schema}")
+        writer.execute("INSERT INTO v VALUES (1)")
+        db.execute("SET lock_timeout = '200ms'")
+        check_error(db, "DROP VIEW v", "55P03", "canceling statement due to lock timeout")
+        writer.rollback()
+    db.execute("RESET lock_timeout")
+    db.execute("DROP VIEW v")
