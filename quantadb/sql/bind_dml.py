@@ -229,7 +229,7 @@ class DmlBinder(OnConflictBinder):
             for p in positions:
                 _check_insertable(cols[p], overriding)
         if view is not None:  # view columns -> the base table's
-            rel, positions = view.base, [view.position(cols[p].name, "INSERT") for p in positions]
+            rel, positions = view.base, view.insert_positions([cols[p].name for p in positions])
         plan = self._insert_plan(rel, alias, schema, positions, source, source_exprs, binder, node, view)
         conflict = node.args.get("conflict")
         if conflict is not None:
@@ -321,8 +321,10 @@ class DmlBinder(OnConflictBinder):
                      rel: RelationDef, view: ViewTarget | None = None) -> None:
         by_name = {c.name: i for i, c in enumerate(cols) if c.visible}
         position = by_name.get if view is None else (lambda n: view.position(n, "UPDATE"))
-        whole: set[str] = set()  # columns assigned as a whole; and by element (SET a[i] = v, which compose)
-        elements: set[str] = set()
+        # columns (positions: two view columns may show one) assigned as a whole; and by element
+        # (SET a[i] = v, which compose)
+        whole: set[int] = set()
+        elements: set[int] = set()
         for item in items:
             lhs, rhs = item.this, item.expression
             targets = lhs.expressions if isinstance(lhs, exp.Tuple) else [lhs]
@@ -346,8 +348,8 @@ class DmlBinder(OnConflictBinder):
                     raise UndefinedColumn(f'column "{name}" of relation "{rel.name}" does not exist',
                                           position=name_position(column) if isinstance(column, exp.Column)
                                           else token_position(column))
-                if name in whole or (element is None and name in elements):
-                    raise SqlSyntaxError(f'multiple assignments to same column "{name}"')  # 42601, as PostgreSQL's rewriter
+                if pos in whole or (element is None and pos in elements):
+                    raise SqlSyntaxError(f'multiple assignments to same column "{cols[pos].name}"')  # 42601, as PostgreSQL's rewriter
                 if (cols[pos].generated or cols[pos].identity == "a") and not _is_default(v):
                     what = "a generated column" if cols[pos].generated else \
                         "an identity column defined as GENERATED ALWAYS"
@@ -355,13 +357,13 @@ class DmlBinder(OnConflictBinder):
                                           detail=f'Column "{name}" is {what}.')
                 if element is not None:
                     updates[pos] = _element_assigned(binder, element, v, cols[pos],
-                                                     updates[pos] if name in elements else None)
-                    elements.add(name)
+                                                     updates[pos] if pos in elements else None)
+                    elements.add(pos)
                 elif _is_default(v):
-                    whole.add(name)
+                    whole.add(pos)
                     updates[pos] = self.default_expr(cols[pos], binder)
                 else:
-                    whole.add(name)
+                    whole.add(pos)
                     updates[pos] = binder.assign(v, cols[pos].type, name)
 
     # -- UPDATE / DELETE -------------------------------------------------------------------------------

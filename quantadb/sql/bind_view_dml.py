@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from quantadb.errors import FeatureNotSupported, ObjectNotInPrerequisiteState
+from quantadb.errors import FeatureNotSupported, ObjectNotInPrerequisiteState, SyntaxError as SqlSyntaxError
 from quantadb.sql import plan as P
 from quantadb.sql.expr import ColumnRef, Expr, SubqueryExpr, conjoin, transform, walk
 from quantadb.sql.scope import Scope, ScopeColumn
@@ -62,6 +62,17 @@ class ViewTarget:
             verb = "insert into" if command == "INSERT" else "update"
             raise FeatureNotSupported(f'cannot {verb} column "{column}" of view "{view}"', detail=NOT_A_COLUMN)
         return self.exprs[i].index
+
+    def insert_positions(self, names: list[str]) -> list[int]:
+        """The base positions an INSERT's view columns `names` write (42601 for one written twice)."""
+        positions: list[int] = []
+        for name in names:
+            p = self.position(name, "INSERT")
+            if p in positions:
+                column = sorted(self.base.columns, key=lambda c: c.attnum)[p].name
+                raise SqlSyntaxError(f'multiple assignments to same column "{column}"')
+            positions.append(p)
+        return positions
 
     def _shown(self) -> dict[int, int]:
         """Base position -> the view column that first shows it plainly."""

@@ -84,6 +84,14 @@ def test_computed_columns_are_not_updatable(db):
     assert rows(db, "UPDATE v SET a = a * 10 WHERE ub = 'TWO' RETURNING *") == [(20, "TWO", "k")]
 
 
+def test_a_base_column_shown_twice_is_written_once(db):
+    db.execute("CREATE TABLE t (a int, b int)")
+    db.execute("CREATE VIEW v AS SELECT a, a AS a2, b FROM t")
+    for sql in ("INSERT INTO v (a, a2) VALUES (1, 2)", "INSERT INTO v VALUES (1, 2)", "UPDATE v SET a = 1, a2 = 2"):
+        check_error(db, sql, "42601", 'multiple assignments to same column "a"')
+    assert rows(db, "INSERT INTO v (a2, b) VALUES (1, 2) RETURNING *") == [(1, 1, 2)]
+
+
 @pytest.mark.parametrize("query, detail", [
     ("SELECT DISTINCT a FROM t", "Views containing DISTINCT are not automatically updatable."),
     ("SELECT a, count(*) FROM t GROUP BY a", "Views containing GROUP BY are not automatically updatable."),
