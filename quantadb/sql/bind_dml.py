@@ -18,7 +18,8 @@ from quantadb.sql.bind_expr import ExprBinder
 from quantadb.sql.bind_support import type_name
 from quantadb.sql.bind_conflict import OnConflictBinder
 from quantadb.sql.bind_query import QueryBinder
-from quantadb.sql.bind_view_dml import ViewTarget, insert_columns, resolve_view, substitute, view_rows, view_scope
+from quantadb.sql.bind_view_dml import (ViewTarget, filter_view_rows, insert_columns, resolve_view, substitute, view_rows,
+                                         view_scope)
 from quantadb.sql.expr import Call, Const, ColumnRef, Expr, SubqueryExpr, transform
 from quantadb.sql.names import column_name
 from quantadb.sql.parse import parse_expression
@@ -390,7 +391,10 @@ class DmlBinder(OnConflictBinder):
         if where is not None:
             binder.context = "WHERE"
             pred = binder.bind_bool(where.this, "WHERE")
-            plan = P.Filter(plan, pred, plan.columns, estimated_rows=max(plan.estimated_rows / 3, 1))
+            if view is not None and not extra_from:
+                plan = filter_view_rows(plan, pred)
+            else:
+                plan = P.Filter(plan, pred, plan.columns, estimated_rows=max(plan.estimated_rows / 3, 1))
         return plan, scope, binder, len(cols)
 
     def _bind_update(self, node: exp.Update) -> P.Update:

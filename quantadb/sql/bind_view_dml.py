@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from quantadb.errors import FeatureNotSupported, ObjectNotInPrerequisiteState, SyntaxError as SqlSyntaxError
 from quantadb.sql import plan as P
-from quantadb.sql.expr import ColumnRef, Expr, SubqueryExpr, conjoin, transform, walk
+from quantadb.sql.expr import ColumnRef, Expr, SubqueryExpr, conjoin, conjuncts, transform, walk
 from quantadb.sql.scope import Scope, ScopeColumn
 from quantadb.sql.view_updatable import NOT_A_COLUMN, TABLE_KINDS, analyze_view, check_option
 from quantadb.storage.catalog import ColumnDef, RelationDef
@@ -184,12 +184,32 @@ def insert_columns(target: ViewTarget) -> list[ColumnDef]:
 
 def view_rows(target: ViewTarget, scan: P.TableScan, alias: str, schema: str) -> tuple[P.Plan, Scope]:
     """UPDATE's and DELETE's rows of the view: the base table's rows (`scan`, with row ids) that
-    meet the views' conditions, then the view's computed columns, and the scope naming them."""
+    meet the views' conditions, then the view's computed columns if it has any, and the scope
+    naming them."""
     scan.via_view = True  # the view's owner's access counts for the base table
     plan: P.Plan = scan
     if target.quals:
         plan = P.Filter(plan, conjoin(target.quals), plan.columns, estimated_rows=max(plan.estimated_rows / 3, 1))
-    scope, extras = view_scope(target, alias, schema, 1)
+    scope, computed = view_scope(target, alias, schema, 1)
+    if not computed:
+        return plan, scope
     columns = list(plan.columns) + [P.PlanColumn(c.name, c.column.type) for c in scope.columns[len(plan.columns):]]
-    exprs = [ColumnRef(i, c.type) for i, c in enumerate(plan.columns)] + extras
+    exprs = [ColumnRef(i, c.type) for i, c in enumerate(plan.columns)] + computed
     return P.Project(plan, exprs, columns, estimated_rows=plan.estimated_rows), scope
+
+
+def filter_view_rows(plan: P.Plan, predicate: Expr) -> P.Plan:
+    """`plan` of view_rows filtered by a WHERE: the conditions on base columns alone under the
+    computed columns, where the planner can use them (an index scan), the others over them."""
+    width = len(plan.child.columns) if isinstance(plan, P.Project) else 0
+    below, above = [], []
+    for part in conjuncts(predicate):
+        on_base = not any(isinstance(n, SubqueryExpr) or isinstance(n, ColumnRef) and n.index >= width
+                          for n in walk(part))
+        (below if on_base and width else above).append(part)
+    if below:
+        plan.child = P.Filter(plan.child, conjoin(below), plan.child.columns,
+                              estimated_rows=max(plan.child.estimated_rows / 3, 1))
+    if above:
+        plan = P.Filter(plan, conjoin(above), plan.columns, estimated_rows=max(plan.estimated_rows / 3, 1))
+    return plan
