@@ -335,3 +335,15 @@ def test_a_write_through_a_view_locks_the_view(dsn, db):
         writer.rollback()
     db.execute("RESET lock_timeout")
     db.execute("DROP VIEW v")
+
+
+def test_update_and_delete_through_a_view_use_the_base_tables_index(db):
+    db.execute("CREATE TABLE t (id int PRIMARY KEY, a int)")
+    db.execute("INSERT INTO t SELECT g, g FROM generate_series(1, 1000) g")
+    db.execute("CREATE VIEW v AS SELECT id, a FROM t WHERE a > 0")
+    db.execute("CREATE VIEW vc AS SELECT id, a, a * 2 AS dbl FROM t WHERE a > 0")
+    for sql in ("UPDATE v SET a = 6 WHERE id = 5", "UPDATE vc SET a = 6 WHERE id = 5 AND dbl > 3",
+                "DELETE FROM vc WHERE id = 5"):
+        plan = "\n".join(r[0] for r in rows(db, f"EXPLAIN (COSTS OFF) {sql}"))
+        assert "Index Scan using t_pkey on t" in plan, plan
+    assert rows(db, "UPDATE vc SET a = 7 WHERE id = 5 AND dbl > 3 RETURNING *") == [(5, 7, 14)]
