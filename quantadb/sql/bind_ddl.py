@@ -163,7 +163,10 @@ def _options(node: exp.Create) -> tuple[str, ...]:
             raise UndefinedObject(f'access method "{p.name}" does not exist')
         if type(p) is exp.Property and p.name:
             value = p.args.get("value")
-            out.append(f"{p.name}={value.sql() if value is not None else ''}")
+            # as PostgreSQL's lexer leaves them: a keyword or a name lower-cased, a string as it is
+            text = value.name if isinstance(value, exp.Literal) and value.is_string else \
+                value.sql().lower() if value is not None else ""
+            out.append(f"{p.name}={text}")
     return tuple(out)
 
 

@@ -18,7 +18,7 @@ from quantadb.errors import FeatureNotSupported, ObjectNotInPrerequisiteState, S
 from quantadb.sql import plan as P
 from quantadb.sql.expr import ColumnRef, Expr, SubqueryExpr, conjoin, conjuncts, transform, walk
 from quantadb.sql.scope import Scope, ScopeColumn
-from quantadb.sql.view_updatable import NOT_A_COLUMN, TABLE_KINDS, analyze_view, check_option
+from quantadb.sql.view_updatable import NOT_A_COLUMN, TABLE_KINDS, analyze_view, check_option, security_invoker
 from quantadb.storage.catalog import ColumnDef, RelationDef
 
 if TYPE_CHECKING:
@@ -170,7 +170,7 @@ def resolve_view(queries: QueryBinder, view: RelationDef, command: str, cascaded
     if (option is not None or cascaded) and quals:
         checks.append((view.name, conjoin(quals)))
     below = inner.chain or [(under.oid, 0)]
-    chain = [(view.oid, 0), (below[0][0], view.owner)] + below[1:]
+    chain = [(view.oid, 0), (below[0][0], 0 if security_invoker(view) else view.owner)] + below[1:]
     return ViewTarget(view, inner.base, names, exprs, blame, inner.quals + quals, checks, defaults, chain)
 
 

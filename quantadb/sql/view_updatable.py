@@ -48,13 +48,23 @@ class ViewQuery:
         return where.this if where is not None else None
 
 
-def check_option(rel: RelationDef) -> str | None:
-    """"local", "cascaded" or None: the view's check_option reloption."""
+def view_option(rel: RelationDef, name: str) -> str | None:
+    """The value of a view's reloption (check_option, security_invoker), None if not set."""
     for option in rel.options:
         key, _, value = option.partition("=")
-        if key == "check_option":
+        if key == name:
             return value.lower()
     return None
+
+
+def check_option(rel: RelationDef) -> str | None:
+    """"local", "cascaded" or None: the view's check_option reloption."""
+    return view_option(rel, "check_option")
+
+
+def security_invoker(rel: RelationDef) -> bool:
+    """Does the view read and write its relations with the user's privileges, not its owner's?"""
+    return view_option(rel, "security_invoker") in ("", "true", "on", "yes", "1")
 
 
 def analyze_view(catalog: CatalogView, rel: RelationDef, check_cols: bool) -> ViewQuery:

@@ -295,7 +295,17 @@ def test_privileges_are_the_views_and_its_owners(db):
         check_error(db, "UPDATE v SET a = 2", "42501", "permission denied for view v")
         check_error(db, "DELETE FROM v", "42501", "permission denied for view v")
         db.execute("RESET ROLE")
+        # a security_invoker view: the user's own privileges count for the table
+        db.execute("CREATE VIEW si WITH (security_invoker = TRUE) AS SELECT a FROM t")
+        db.execute(f"ALTER VIEW si OWNER TO {owner}")
+        db.execute(f"GRANT INSERT ON si TO {user}")
+        db.execute(f"SET ROLE {user}")
+        check_error(db, "INSERT INTO si VALUES (2)", "42501", "permission denied for table t")
+        db.execute("RESET ROLE")
+        assert rows(db, "SELECT reloptions FROM pg_class WHERE relname = 'si' "
+                        "AND relnamespace = current_schema()::regnamespace") == [(["security_invoker=true"],)]
         assert rows(db, "SELECT a FROM t") == [(1,)]
+        db.execute("DROP VIEW si")
         db.execute("DROP VIEW v")
         db.execute("DROP TABLE t")
     finally:
