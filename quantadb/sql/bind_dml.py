@@ -357,8 +357,7 @@ class DmlBinder(OnConflictBinder):
                     raise GeneratedAlways(f'column "{name}" can only be updated to DEFAULT',
                                           detail=f'Column "{name}" is {what}.')
                 if element is not None:
-                    updates[pos] = _element_assigned(binder, element, v, cols[pos],
-                                                     updates[pos] if pos in elements else None)
+                    updates[pos] = _element_assigned(binder, element, v, cols[pos], updates[pos])
                     elements.add(pos)
                 elif _is_default(v):
                     whole.add(pos)
@@ -482,18 +481,17 @@ def _check_insertable(col: ColumnDef, overriding: str | None) -> None:
 
 
 def _element_assigned(binder: ExprBinder, target: exp.Bracket, value: exp.Expression | Expr, col: ColumnDef,
-                      previous: Expr | None) -> Expr:
-    """The new value of array column `col` for `SET col[i] = value`: its current value (or what an
-    earlier `SET col[j] = ...` of the statement made of it) with element i set."""
+                      previous: Expr) -> Expr:
+    """The new value of array column `col` for `SET col[i] = value`: `previous`, its current value
+    (or what an earlier `SET col[j] = ...` of the statement made of it), with element i set."""
     if not col.type.pg.elem_oid:
         raise DatatypeMismatch(f'cannot subscript type {type_name(col.type)} because it does not support subscripting')
     subscripts = target.expressions
     if len(subscripts) != 1 or isinstance(subscripts[0], exp.Slice):
         raise FeatureNotSupported("assignment to a slice or to an element of a multidimensional array is not supported")
-    base = previous if previous is not None else binder.bind(exp.column(col.name))
     index = binder.coerce(binder.bind(subscripts[0]), SqlType(R.INT4), "a")
     element = binder.assign(value, SqlType(R.element_of(col.type.pg)), col.name)
-    return Call("subscript assignment", "array_assign", [base, index, element], col.type, strict=False)
+    return Call("subscript assignment", "array_assign", [previous, index, element], col.type, strict=False)
 
 
 def _check_insert_width(items: list, names: list[exp.Expression] | None, width: int) -> None:

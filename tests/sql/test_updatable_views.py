@@ -84,6 +84,14 @@ def test_computed_columns_are_not_updatable(db):
     assert rows(db, "UPDATE v SET a = a * 10 WHERE ub = 'TWO' RETURNING *") == [(20, "TWO", "k")]
 
 
+def test_array_elements_through_renamed_columns(db):
+    db.execute("CREATE TABLE t (id int, xs int[], ys int[])")
+    db.execute("CREATE VIEW v AS SELECT id, ys AS xs, xs AS ys FROM t")
+    db.execute("INSERT INTO v VALUES (1, '{1,2,3}', '{7}')")
+    assert rows(db, "UPDATE v SET xs[2] = 20, xs[3] = 30, ys[1] = 70 RETURNING *") == [(1, [1, 20, 30], [70])]
+    assert rows(db, "SELECT * FROM t") == [(1, [70], [1, 20, 30])]
+
+
 def test_a_base_column_shown_twice_is_written_once(db):
     db.execute("CREATE TABLE t (a int, b int)")
     db.execute("CREATE VIEW v AS SELECT a, a AS a2, b FROM t")
