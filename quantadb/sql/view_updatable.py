@@ -79,13 +79,11 @@ def analyze_view(catalog: CatalogView, rel: RelationDef, check_cols: bool) -> Vi
     for present, what in reasons:
         if present:
             return ViewQuery(f"Views containing {what} are not automatically updatable.")
-    returned = select.expressions
-    if any(node.find(exp.AggFunc) for node in returned):
-        return ViewQuery("Views that return aggregate functions are not automatically updatable.")
-    if any(node.find(exp.Window) for node in returned):
-        return ViewQuery("Views that return window functions are not automatically updatable.")
-    if any(_set_returning(f) for node in returned for f in node.find_all(exp.Func)):
-        return ViewQuery("Views that return set-returning functions are not automatically updatable.")
+    kinds = {_kind(node) for item in select.expressions
+             for node in item.walk(prune=lambda n: isinstance(n, (exp.Subquery, exp.Select, exp.Window)))}
+    for kind, what in (("a", "aggregate functions"), ("w", "window functions"), ("s", "set-returning functions")):
+        if kind in kinds:
+            return ViewQuery(f"Views that return {what} are not automatically updatable.")
     from_ = select.args.get("from_")
     table = from_.this if from_ is not None else None
     if not isinstance(table, exp.Table) or select.args.get("joins") or not isinstance(table.this, exp.Identifier):
@@ -123,12 +121,20 @@ def _clauses(select: exp.Select) -> bool:
     return any(select.args.get(k) for k in ("distinct", "group", "having", "limit", "offset", "with_", "order"))
 
 
-def _set_returning(node: exp.Func) -> bool:
+def _kind(node: exp.Expression) -> str:
+    """"a" for an aggregate call, "w" a window function's, "s" a set-returning function's, else ""
+    (the select list's own: not those of its subqueries)."""
+    if isinstance(node, exp.Window):
+        return "w"
+    if isinstance(node, exp.AggFunc):
+        return "a"
     if isinstance(node, (exp.GenerateSeries, exp.Unnest, exp.Explode)):  # sqlglot's own classes
-        return True
-    name = node.name if isinstance(node, exp.Anonymous) else node.sql_name().lower()
+        return "s"
+    if not isinstance(node, exp.Func):
+        return ""
+    name = node.name if isinstance(node, exp.Anonymous) else node.sql_name()
     signatures = F.functions_named(name.lower()) if name else []
-    return bool(signatures) and signatures[0].kind == "s"
+    return signatures[0].kind if signatures and signatures[0].kind in "asw" else ""
 
 
 def _view_columns(select: exp.Select, under: RelationDef, alias: str) -> tuple[list[exp.Expression], list]:

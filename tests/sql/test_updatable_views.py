@@ -82,6 +82,12 @@ def test_computed_columns_are_not_updatable(db):
     db.execute("INSERT INTO v VALUES (1)")
     db.execute("INSERT INTO t VALUES (2, 'two')")
     assert rows(db, "UPDATE v SET a = a * 10 WHERE ub = 'TWO' RETURNING *") == [(20, "TWO", "k")]
+    # a subquery's aggregate is not the view's own: the view stays updatable
+    db.execute("CREATE TABLE limits (top int)")
+    db.execute("INSERT INTO limits VALUES (30)")
+    db.execute("CREATE VIEW vm AS SELECT a, (SELECT max(top) FROM limits) AS mx FROM t WHERE a > 1")
+    assert rows(db, "INSERT INTO vm (a) VALUES (30) RETURNING *") == [(30, 30)]
+    assert rows(db, "UPDATE vm SET a = a + 1 WHERE mx = a RETURNING a") == [(31,)]
 
 
 def test_array_elements_through_renamed_columns(db):
