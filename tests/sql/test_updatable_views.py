@@ -371,3 +371,7 @@ def test_update_and_delete_through_a_view_use_the_base_tables_index(db):
         plan = "\n".join(r[0] for r in rows(db, f"EXPLAIN (COSTS OFF) {sql}"))
         assert "Index Scan using t_pkey on t" in plan, plan
     assert rows(db, "UPDATE vc SET a = 7 WHERE id = 5 AND dbl > 3 RETURNING *") == [(5, 7, 14)]
+    db.execute("UPDATE t SET a = -1 WHERE id = 9")  # outside the views: a write by key through them misses it
+    assert db.execute("UPDATE v SET a = 1 WHERE id = 9").rowcount == 0
+    assert db.execute("DELETE FROM vc WHERE id = 9").rowcount == 0
+    assert rows(db, "SELECT a FROM t WHERE id = 9") == [(-1,)]
