@@ -7,7 +7,6 @@ PostgreSQL 15: QUANTADB_TEST_DSN runs this module against a server given by its 
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import psycopg
@@ -327,24 +326,6 @@ def test_privileges_are_the_views_and_its_owners(db):
         db.execute(f"DROP OWNED BY {user}, {owner}")
         db.execute(f"DROP ROLE {user}")
         db.execute(f"DROP ROLE {owner}")
-
-
-@pytest.mark.skipif(bool(os.environ.get("QUANTADB_TEST_DSN")), reason="restarts a QuantaDB server")
-def test_rows_written_through_a_view_survive_a_restart(start_quantadb, tmp_path):
-    data = str(tmp_path / "data")
-    srv = start_quantadb(data_dir=data)
-    with psycopg.connect(srv.dsn, autocommit=True) as conn:
-        conn.execute("CREATE TABLE t (id int PRIMARY KEY, s text)")
-        conn.execute("CREATE VIEW v AS SELECT id, s AS label FROM t WHERE id > 0 WITH CHECK OPTION")
-        conn.execute("INSERT INTO v VALUES (1, 'a'), (2, 'b'), (3, 'c')")
-        conn.execute("UPDATE v SET label = 'B' WHERE id = 2")
-        conn.execute("DELETE FROM v WHERE id = 3")
-    assert srv.stop() == 0
-    srv = start_quantadb(data_dir=data)
-    with psycopg.connect(srv.dsn, autocommit=True) as conn:
-        assert rows(conn, "SELECT * FROM t ORDER BY id") == [(1, "a"), (2, "B")]
-        check_error(conn, "INSERT INTO v VALUES (-1, 'x')", "44000", 'new row violates check option for view "v"',
-                    "Failing row contains (-1, x).")
 
 
 def test_a_write_through_a_view_locks_the_view(dsn, db):
