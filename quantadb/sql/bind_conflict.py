@@ -8,7 +8,7 @@ from sqlglot import exp
 
 from quantadb.errors import InvalidColumnReference, SyntaxError as SqlSyntaxError, UndefinedColumn, UndefinedTable
 from quantadb.sql import plan as P
-from quantadb.sql.bind_view_dml import ViewTarget, substitute
+from quantadb.sql.bind_view_dml import ViewTarget, substitute, view_scope
 from quantadb.sql.expr import ColumnRef, Expr, conjuncts, transform
 from quantadb.sql.index_paths import expression_shape, predicate_implied
 from quantadb.sql.positions import paren_before
@@ -83,11 +83,8 @@ class OnConflictBinder:
         """The scope of the proposed row, by the table's names or the view's."""
         if view is None:
             return self.table_scope(rel, rel.name, ""), lambda e: e
-        row, extra, computed = view.scope_parts(alias, "")
-        scope = Scope()
-        scope.aliases.add(alias)
-        scope.columns = row + extra
-        return scope, lambda e: substitute(e, len(row), computed)
+        scope, computed = view_scope(view, alias, "", 0)
+        return scope, lambda e: substitute(e, len(rel.columns), computed)
 
     def _inferred_partial(self, where: exp.Where | None, rel: RelationDef, alias: str,
                           view: ViewTarget | None) -> set[int]:
