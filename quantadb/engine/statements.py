@@ -30,7 +30,7 @@ from quantadb.sql.bind_dml import DmlBinder
 from quantadb.sql.bind_merge import MergeBinder
 from quantadb.sql.bind_query import QueryBinder
 from quantadb.sql.bind_with import reading_one_snapshot
-from quantadb.sql.expr import Call, Param, walk
+from quantadb.sql.expr import Call, Param, SubqueryExpr, walk
 from quantadb.sql.parse import parse_sql
 from quantadb.sql.typenames import reset_user_types, set_user_types
 from quantadb.storage.locks import ACCESS_SHARE, ROW_EXCLUSIVE, ROW_SHARE, mode_bits
@@ -199,7 +199,7 @@ def _bind_plan(session: "Session", stmt: Statement, param_types: list[SqlType], 
     if not isinstance(plan, (P.Insert, P.Update, P.Delete, P.Merge)) or getattr(plan, "returning", None) is not None:
         columns = [ColumnDesc(c.name, c.type, c.table_oid, c.attnum) for c in plan.columns]
     parts = plan_parts(plan)
-    if parts.call_writers:
+    if parts.call_writers or _returning_reads(plan):
         plan = reading_one_snapshot(plan)
     point = point_read(plan)
     write = point_write(plan, session.store)
@@ -217,6 +217,13 @@ def _bind_plan(session: "Session", stmt: Statement, param_types: list[SqlType], 
             session.db.plan_cache.clear()
         session.db.plan_cache[(session.database_oid, key)] = bound
     return bound
+
+
+def _returning_reads(plan: P.Plan) -> bool:
+    """Does the statement's RETURNING read tables (a subquery)? It reads them as they were before
+    the statement, as PostgreSQL's, whose snapshot does not see the statement's own writes."""
+    returning = getattr(plan, "returning", None)
+    return bool(returning) and any(isinstance(n, SubqueryExpr) for e in returning for n in walk(e))
 
 
 def _prefers_custom_plan(plan: P.Plan, catalog: SessionCatalog) -> bool:

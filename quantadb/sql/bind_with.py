@@ -106,9 +106,10 @@ def _references(node: exp.Expression, name: str) -> bool:
 
 
 def reading_one_snapshot(plan: P.Plan) -> P.Plan:
-    """The statement `plan` whose called functions write: its own parts read the rows as they were
-    before it, as those of a statement with data-modifying WITH queries (PostgreSQL's command id:
-    a volatile function's statements see what it wrote, the calling query does not)."""
+    """The statement `plan` whose called functions write, or whose RETURNING reads tables: its own
+    parts read the rows as they were before it, as those of a statement with data-modifying WITH
+    queries (PostgreSQL's command id: a volatile function's statements see what it wrote, the
+    calling query does not)."""
     if isinstance(plan, P.ModifyingCtes) or isinstance(getattr(plan, "source", None), P.ModifyingCtes):
         return plan
     return _with_writing_parts(plan, [])

@@ -1,7 +1,7 @@
 """Data-modifying WITH queries share the statement's snapshot, as in PostgreSQL: no part of the
 statement sees what another part wrote (only RETURNING passes rows on), a row changed twice in one
 statement takes one change, and each WITH query runs once and to completion, when first read or
-after the rest of the statement."""
+after the rest of the statement. A subquery in RETURNING reads the same snapshot."""
 
 
 def _table(sql):
@@ -96,3 +96,11 @@ def test_a_sql_function_with_a_data_modifying_with_query(sql):
     sql.setup("CREATE FUNCTION ins2(x int) RETURNS bigint LANGUAGE sql AS "
               "$$ WITH i AS (INSERT INTO t VALUES (x, 0) RETURNING id) SELECT 1; SELECT count(*) FROM t $$")
     sql.check("SELECT ins2(7)", [("7",)])
+
+
+def test_a_subquery_in_returning_reads_the_table_as_before_the_statement(sql):
+    sql.setup("CREATE TABLE rr (a int);\nINSERT INTO rr VALUES (1)")
+    sql.check("INSERT INTO rr VALUES (40) RETURNING (SELECT max(a) FROM rr)", [("1",)])
+    sql.check("UPDATE rr SET a = a + 1 RETURNING a, (SELECT sum(a) FROM rr)", [("2", "41"), ("41", "41")])
+    sql.check("DELETE FROM rr WHERE a = 41 RETURNING (SELECT count(*) FROM rr)", [("2",)])
+    sql.check("SELECT a FROM rr", [("2",)])
