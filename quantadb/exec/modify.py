@@ -85,16 +85,17 @@ def _failing_row(rows: Batch, i: int, types, ctx: EvalContext, shown: list[int] 
     return "Failing row contains (" + ", ".join(values) + ")."
 
 
-def _returning(exprs, rows: Batch, ctx: EvalContext, locked: bool = False) -> Batch | None:
+def _returning(exprs, rows: Batch, ctx: EvalContext, locked: bool = False,
+               passed: list[Column] = ()) -> Batch | None:
     """RETURNING over the written rows, with xmin and xmax after the table's columns (the binder's
     `returning`): xmin is this transaction; xmax too where it deleted or locked the row (DELETE,
-    ON CONFLICT DO UPDATE), else 0."""
+    ON CONFLICT DO UPDATE), else 0. Then the FROM/USING items' columns (`passed`)."""
     if exprs is None:
         return None
     xid = ctx.session.store.top_xid(ctx.services.txn)
     system = [Column(np.full(rows.length, xid, dtype=np.int64)),
               Column(np.full(rows.length, xid if locked else 0, dtype=np.int64))]
-    with_system = Batch(rows.columns + system, rows.length)
+    with_system = Batch(rows.columns + system + list(passed), rows.length)
     return Batch([evaluate(e, with_system, ctx) for e in exprs], rows.length)
 
 
@@ -184,15 +185,15 @@ def update_rows(plan: P.Update, source: Batch, ctx: EvalContext,
     """Check and write the rows `plan.source` produced (row ids, then the new values); `kept`:
     attnums known to keep their old values (engine/point_write.py's path)."""
     source = _not_yet_changed(plan, source, ctx)
+    rows, passed = _split_source(plan, source)
     if not source.length:
-        return 0, _returning(plan.returning, Batch(source.columns[1:], 0), ctx)
+        return 0, _returning(plan.returning, rows, ctx, passed=passed)
     rowids = source.columns[0].data.astype(np.int64)
-    rows = Batch(source.columns[1:], source.length)
-    types = [c.type for c in plan.source.columns[1:]]
+    types = [c.type for c in plan.source.columns[1:len(rows.columns) + 1]]
     check_rows(plan.row_checks, rows, plan.table_name, ctx, types)
     ctx.services.before_update(plan.rel_oid, rowids, rows)
     ctx.services.update(plan.rel_oid, rowids, rows.columns, kept)
-    return rows.length, _returning(plan.returning, rows, ctx)
+    return rows.length, _returning(plan.returning, rows, ctx, passed=passed)
 
 
 def update_row(plan: P.Update, rowid: int, values: list, ctx: EvalContext,
@@ -230,13 +231,20 @@ def _delete(plan: P.Delete, ctx: EvalContext) -> tuple[int, Batch | None]:
 def delete_rows(plan: P.Delete, source: Batch, ctx: EvalContext) -> tuple[int, Batch | None]:
     """Delete the rows `plan.source` produced (row ids, then the old rows)."""
     source = _not_yet_changed(plan, source, ctx)
+    old, passed = _split_source(plan, source)
     if not source.length:
-        return 0, _returning(plan.returning, Batch(source.columns[1:], 0), ctx)
+        return 0, _returning(plan.returning, old, ctx, passed=passed)
     rowids = source.columns[0].data.astype(np.int64)
-    old = Batch(source.columns[1:], source.length)
     ctx.services.before_delete(plan.rel_oid, rowids, old)
     count = ctx.services.delete(plan.rel_oid, rowids)
-    return count, _returning(plan.returning, old, ctx, locked=True)
+    return count, _returning(plan.returning, old, ctx, locked=True, passed=passed)
+
+
+def _split_source(plan: P.Update | P.Delete, source: Batch) -> tuple[Batch, list[Column]]:
+    """An Update's or Delete's source rows after the row id: the table's row, and the FROM/USING
+    items' columns passed on to RETURNING."""
+    end = len(source.columns) - plan.passed
+    return Batch(source.columns[1:end], source.length), source.columns[end:]
 
 
 def _not_yet_changed(plan: P.Update | P.Delete, source: Batch, ctx: EvalContext) -> Batch:

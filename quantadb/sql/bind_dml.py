@@ -24,7 +24,7 @@ from quantadb.sql.expr import Call, Const, ColumnRef, Expr, SubqueryExpr, transf
 from quantadb.sql.names import column_name
 from quantadb.sql.parse import parse_expression
 from quantadb.sql.positions import expr_location, name_position, token_position
-from quantadb.sql.scope import Scope
+from quantadb.sql.scope import Scope, ScopeColumn
 from quantadb.storage.catalog import ColumnDef, RelationDef
 from quantadb.types import registry as R
 from quantadb.types.domains import domain_of
@@ -141,9 +141,11 @@ class DmlBinder(OnConflictBinder):
         return checks
 
     def returning(self, node: exp.Expression, scope: Scope, deleting: bool = False,
-                  computed: list[Expr] | None = None) -> tuple[list[Expr] | None, list[P.PlanColumn]]:
+                  computed: list[Expr] | None = None,
+                  from_scope: Scope | None = None) -> tuple[list[Expr] | None, list[P.PlanColumn]]:
         """RETURNING over the written row; through a view (`computed`: its computed columns'
-        values, bind_view_dml.view_scope), over the view's columns, which have no system columns."""
+        values, bind_view_dml.view_scope), over the view's columns, which have no system columns.
+        An UPDATE's FROM or DELETE's USING items (`from_scope`) follow the system columns."""
         ret = node.args.get("returning")
         if ret is None:
             return None, []
@@ -161,6 +163,10 @@ class DmlBinder(OnConflictBinder):
             system["tableoid"] = (scope.columns[0].column.table_oid, SqlType(R.OID))
         for alias in scope.aliases:
             scope.system_columns[alias] = system
+        if from_scope is not None and from_scope.columns:
+            scope.columns += [ScopeColumn("", "", P.PlanColumn(name, SqlType(R.XID)), hidden=True)
+                              for name in ("xmin", "xmax")]
+            scope.extend(from_scope)
         return self._returning(ret, scope, n)
 
     def _returning(self, ret: exp.Expression, scope: Scope, n: int) -> tuple[list[Expr], list[P.PlanColumn]]:
@@ -380,11 +386,13 @@ class DmlBinder(OnConflictBinder):
         else:
             scope = self.table_scope(rel, alias, schema)
             scope.columns.append(_hidden_rowid())
+        from_scope = Scope()  # the FROM/USING items' columns, after the target's and its row id
         for item in extra_from:
             right, right_scope = self.q._bind_from_item(item, None, None)
             columns = list(plan.columns) + list(right.columns)
             plan = P.Join("cross", plan, right, columns, estimated_rows=plan.estimated_rows * right.estimated_rows)
             scope.extend(right_scope)
+            from_scope.extend(right_scope)
         binder = self.q.expr_binder(scope)
         where = node.args.get("where")
         if where is not None:
@@ -394,7 +402,7 @@ class DmlBinder(OnConflictBinder):
                 plan = filter_view_rows(plan, pred)
             else:
                 plan = P.Filter(plan, pred, plan.columns, estimated_rows=max(plan.estimated_rows / 3, 1))
-        return plan, scope, binder, len(cols)
+        return plan, scope, binder, len(cols), from_scope
 
     def _bind_update(self, node: exp.Update) -> P.Update:
         rel, alias, schema = self.target(node.this)
@@ -403,8 +411,9 @@ class DmlBinder(OnConflictBinder):
         extra = [from_.this] if from_ is not None else []
         extra += [j.this for j in (from_.args.get("joins") or [])] if from_ is not None else []
         base = view.base if view is not None else rel
-        plan, _, binder, ncols = self._source(node, base, alias, schema, extra, view)
-        update = self._update_plan(base, alias, schema, plan, binder, node.expressions, 0, ncols, node, view)
+        plan, _, binder, ncols, from_scope = self._source(node, base, alias, schema, extra, view)
+        update = self._update_plan(base, alias, schema, plan, binder, node.expressions, 0, ncols, node, view,
+                                   from_scope)
         if extra:  # UPDATE ... FROM may join a target row several times: PostgreSQL updates it once
             out_cols = update.source.columns
             update.source = P.Distinct(P.Sort(update.source, [(ColumnRef(0, INT8), False, False)], out_cols),
@@ -412,16 +421,20 @@ class DmlBinder(OnConflictBinder):
         return update
 
     def _update_plan(self, rel: RelationDef, alias: str, schema: str, plan: P.Plan, binder: ExprBinder, items: list,
-                     first: int, rowid: int, node: exp.Expression | None, view: ViewTarget | None = None) -> P.Update:
+                     first: int, rowid: int, node: exp.Expression | None, view: ViewTarget | None = None,
+                     from_scope: Scope | None = None) -> P.Update:
         """The UPDATE by the SET `items` of the target rows `plan` yields: their columns from
-        position `first` on, their row ids at `rowid` (MERGE's source has its data source's first)."""
+        position `first` on, their row ids at `rowid` (MERGE's source has its data source's first),
+        and the FROM items' columns after the row id (`from_scope`), which RETURNING may read."""
         cols = view.base_columns() if view is not None else self.all_columns(rel)
         updates: list[Expr] = [ColumnRef(first + i, c.type, c.name) for i, c in enumerate(cols)]
         kept = list(updates)
         binder.context = "UPDATE"  # for "aggregate functions are not allowed in UPDATE"
         self._assignments(items, cols, binder, updates, view.view if view is not None else rel, view)
         out_cols = [P.PlanColumn("ctid", INT8)] + [P.PlanColumn(c.name, c.type) for c in cols]
-        source = self.with_generated(rel, P.Project(plan, [ColumnRef(rowid, INT8)] + updates, out_cols,
+        passed = _passed_columns(plan, rowid, from_scope if view is None else None)
+        source = self.with_generated(rel, P.Project(plan, [ColumnRef(rowid, INT8)] + updates + passed,
+                                                    out_cols + [plan.columns[c.index] for c in passed],
                                                     estimated_rows=plan.estimated_rows), 1)
         new_scope = self.table_scope(rel, alias, schema)
         changed = {c.attnum for c, e, old in zip(cols, updates, kept) if c.generated or e is not old}
@@ -431,16 +444,17 @@ class DmlBinder(OnConflictBinder):
             checks.view_checks = view.checks
             return P.Update(rel.oid, rel.name, source, returning, ret_cols, checks,
                             view_privileges=view.privileges("w") + (view.privileges("r") if _reads(node) else []))
-        returning, ret_cols = self.returning(node, new_scope) if node is not None else (None, [])
-        return P.Update(rel.oid, rel.name, source, returning, ret_cols, checks)
+        returning, ret_cols = self.returning(node, new_scope, from_scope=from_scope) if node is not None else (None, [])
+        return P.Update(rel.oid, rel.name, source, returning, ret_cols, checks, passed=len(passed))
 
     def _bind_delete(self, node: exp.Delete) -> P.Delete:
         rel, alias, schema = self.target(node.this)
         view = resolve_view(self.q, rel, "DELETE") if rel.kind == "v" else None
         rel = view.base if view is not None else rel
         extra = list(node.args.get("using") or [])
-        plan, _, _, ncols = self._source(node, rel, alias, schema, extra, view)
-        source = self._deleted_rows(rel, plan, 0, ncols)
+        plan, _, _, ncols, from_scope = self._source(node, rel, alias, schema, extra, view)
+        passed = _passed_columns(plan, ncols, from_scope if view is None else None)
+        source = self._deleted_rows(rel, plan, 0, ncols, passed)
         if extra:
             out_cols = source.columns
             source = P.Distinct(P.Sort(source, [(ColumnRef(0, INT8), False, False)], out_cols), out_cols,
@@ -449,15 +463,19 @@ class DmlBinder(OnConflictBinder):
             returning, ret_cols = self._view_returning(node, view, alias, schema)
             return P.Delete(rel.oid, rel.name, source, returning, ret_cols,
                             view_privileges=view.privileges("d") + (view.privileges("r") if _reads(node) else []))
-        returning, ret_cols = self.returning(node, self.table_scope(rel, alias, schema), deleting=True)
-        return P.Delete(rel.oid, rel.name, source, returning, ret_cols)
+        returning, ret_cols = self.returning(node, self.table_scope(rel, alias, schema), deleting=True,
+                                             from_scope=from_scope)
+        return P.Delete(rel.oid, rel.name, source, returning, ret_cols, passed=len(passed))
 
-    def _deleted_rows(self, rel: RelationDef, plan: P.Plan, first: int, rowid: int) -> P.Project:
-        """What a Delete reads: the row ids (at `rowid` in `plan`), then the old rows (from `first`)."""
+    def _deleted_rows(self, rel: RelationDef, plan: P.Plan, first: int, rowid: int,
+                      passed: list[ColumnRef] = ()) -> P.Project:
+        """What a Delete reads: the row ids (at `rowid` in `plan`), then the old rows (from `first`),
+        then the USING items' columns RETURNING reads (`passed`)."""
         cols = self.all_columns(rel)
         out_cols = [P.PlanColumn("ctid", INT8)] + [P.PlanColumn(c.name, c.type) for c in cols]
         exprs = [ColumnRef(rowid, INT8)] + [ColumnRef(first + i, c.type) for i, c in enumerate(cols)]
-        return P.Project(plan, exprs, out_cols, estimated_rows=plan.estimated_rows)
+        return P.Project(plan, exprs + list(passed), out_cols + [plan.columns[c.index] for c in passed],
+                         estimated_rows=plan.estimated_rows)
 
 
 def _subquery_columns(node: exp.Subquery, binder: ExprBinder) -> list[Expr]:
@@ -526,6 +544,13 @@ def _scope(plan: P.Plan) -> Scope:
     return scope
 
 
+def _passed_columns(plan: P.Plan, rowid: int, from_scope: Scope | None) -> list[ColumnRef]:
+    """The FROM/USING items' columns of `plan` (after the target's row id), which an UPDATE or
+    DELETE passes on to RETURNING; none through a view, whose RETURNING reads only its columns."""
+    if from_scope is None:
+        return []
+    return [ColumnRef(i, plan.columns[i].type) for i in range(rowid + 1, len(plan.columns))]
+
+
 def _hidden_rowid():
-    from quantadb.sql.scope import ScopeColumn
     return ScopeColumn("ctid", "", P.PlanColumn("ctid", INT8), hidden=True)

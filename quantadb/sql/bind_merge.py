@@ -39,7 +39,7 @@ class MergeBinder(DmlBinder):
         if alias in source_scope.aliases:
             raise DuplicateAlias(f'name "{alias}" specified more than once',
                                  detail="The name is used both as MERGE target table and data source.")
-        target, target_scope, _, ncols = self._source(node, rel, alias, schema, [])
+        target, target_scope, _, ncols, _ = self._source(node, rel, alias, schema, [])
         # PostgreSQL wants SELECT on the target only for columns the statement reads
         target.via_view = not _reads_target(node, rel, alias)
         first = len(source.columns)

@@ -457,6 +457,7 @@ class Update(Plan):
     row_checks: RowChecks = field(default_factory=RowChecks)
     # written through a view: the (relation OID, privilege) pairs it needs instead of the table's
     view_privileges: list[tuple[int, str]] | None = None
+    passed: int = 0  # source columns after the table's: the FROM items' columns RETURNING reads
 
     def children(self) -> list[Plan]:
         return [self.source]
@@ -473,6 +474,7 @@ class Delete(Plan):
     columns: list[PlanColumn]
     # written through a view: the (relation OID, privilege) pairs it needs instead of the table's
     view_privileges: list[tuple[int, str]] | None = None
+    passed: int = 0  # source columns after the old row: the USING items' columns RETURNING reads
 
     def children(self) -> list[Plan]:
         return [self.source]

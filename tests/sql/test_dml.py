@@ -117,3 +117,15 @@ def test_copy_of_a_write_needs_returning(quantadb_server):
         with conn.cursor().copy("COPY (DELETE FROM copy_ret WHERE id = 1 RETURNING id) TO STDOUT") as copy:
             assert [bytes(row) for row in copy] == [b"1\n"]
         assert conn.execute("SELECT * FROM copy_ret").fetchall() == [(2,)]
+
+
+def test_returning_reads_the_from_and_using_items(sql):
+    sql.setup("CREATE TABLE ua (id int, v int);\nCREATE TABLE ub (id int, w text);\n"
+              "INSERT INTO ua VALUES (1, 10), (2, 20);\nINSERT INTO ub VALUES (1, 'x')")
+    sql.check("UPDATE ua SET v = v + 1 FROM ub WHERE ua.id = ub.id RETURNING *", [("1", "11", "1", "x")],
+              columns=["id", "v", "id", "w"])
+    sql.check("UPDATE ua SET v = 0 FROM ub AS u2 WHERE ua.id = 2 RETURNING u2.w, ua.v, u2.id + ua.id",
+              [("x", "0", "3")])
+    sql.check("UPDATE ua SET v = 5 FROM ub WHERE false RETURNING ub.w", [])
+    sql.check("DELETE FROM ua USING ub WHERE ua.id = ub.id RETURNING ub.*, ua.v", [("1", "x", "11")])
+    sql.check("SELECT id, v FROM ua", [("2", "0")])
