@@ -48,12 +48,13 @@ class Notice:
     """A NoticeResponse/WARNING that does not interrupt the statement."""
 
     def __init__(self, message: str, sqlstate: str = "00000", severity: str = "NOTICE",
-                 detail: str | None = None, hint: str | None = None) -> None:
+                 detail: str | None = None, hint: str | None = None, where: str | None = None) -> None:
         self.message = message
         self.sqlstate = sqlstate
         self.severity = severity
         self.detail = detail
         self.hint = hint
+        self.where = where  # CONTEXT (a PL/pgSQL RAISE's statement)
 
 
 def _condition(name: str, sqlstate: str, base: type[SqlError] = SqlError) -> type[SqlError]:
@@ -180,3 +181,13 @@ IoError = _condition("IoError", "58030")
 UndefinedFile = _condition("UndefinedFile", "58P01")
 InternalError = _condition("InternalError", "XX000")
 DataCorrupted = _condition("DataCorrupted", "XX001")
+# Class 20 / 2D / 0Z / P0 - PL/pgSQL (plpgsql/)
+CaseNotFound = _condition("CaseNotFound", "20000")
+InvalidTransactionTermination = _condition("InvalidTransactionTermination", "2D000")
+StackedDiagnosticsAccessedWithoutActiveHandler = _condition("StackedDiagnosticsAccessedWithoutActiveHandler", "0Z002")
+RaiseException = _condition("RaiseException", "P0001")
+NoDataFound = _condition("NoDataFound", "P0002")
+TooManyRows = _condition("TooManyRows", "P0003")
+AssertFailure = _condition("AssertFailure", "P0004")
+FunctionExecutedNoReturnStatement = _condition("FunctionExecutedNoReturnStatement", "2F005")
+StatementTooComplex = _condition("StatementTooComplex", "54001")

@@ -9,7 +9,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "quantadb"
 
 LAYERS = {
-    "errors": 0, "util": 0, "types": 1, "storage": 2, "sql": 3, "exec": 4, "engine": 5,
+    "errors": 0, "util": 0, "types": 1, "storage": 2, "sql": 3, "exec": 4, "plpgsql": 4, "engine": 5,
     "wire": 6, "replication": 6, "cluster": 6, "http": 6, "metrics": 6,
     "node": 7, "cli": 7, "config": 7, "__main__": 7, "__init__": 0,
 }

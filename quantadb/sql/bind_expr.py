@@ -212,7 +212,7 @@ class ExprBinder(CallBinder, PredicateBinder, ConditionalBinder):
             return whole
         name = node.name
         hit = self.scope.resolve(name, qualifier)
-        if hit is None and (param := named_parameter(self, name, qualifier)) is not None:
+        if (param := named_parameter(self, name, qualifier, hit is not None)) is not None:
             return param
         if hit is None:
             if not qualifier and name in ("user", "current_role"):

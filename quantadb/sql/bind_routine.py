@@ -51,6 +51,7 @@ class CreateRoutine:
     standard_body: str | None = None  # RETURN expr / BEGIN ATOMIC ... END, as written
     or_replace: bool = False
     config: tuple[tuple[str, str | None], ...] = ()  # SET name TO value (None: FROM CURRENT)
+    body_pos: int = 0  # where the body's text begins in the statement (a PL/pgSQL syntax error's position)
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,16 @@ class CallRoutine:
     call: str  # `name(args)` as written, bound as an expression
 
 
-RoutineStmt = CreateRoutine | DropRoutines | AlterRoutine | CallRoutine
+@dataclass(frozen=True)
+class DoBlock:
+    """DO [LANGUAGE name] 'code': an anonymous PL/pgSQL block."""
+
+    code: str
+    language: str = "plpgsql"
+    code_pos: int = 0  # where the code begins in the statement
+
+
+RoutineStmt = CreateRoutine | DropRoutines | AlterRoutine | CallRoutine | DoBlock
 
 
 def is_routine_statement(r: TokenReader) -> bool:
@@ -92,7 +102,7 @@ def is_routine_statement(r: TokenReader) -> bool:
     head = r.peek()
     if head is None:
         return False
-    if head.is_word("call"):
+    if head.is_word("call", "do"):
         return True
     k = 1
     if head.is_word("create") and r.peek(1) is not None and r.peek(1).is_word("or"):
@@ -107,6 +117,8 @@ def bind_routine(text: str) -> RoutineStmt:
     if head.is_word("call"):
         call = r.rest().rstrip().rstrip(";")
         return CallRoutine(call)
+    if head.is_word("do"):
+        return _do(r)
     if head.is_word("create"):
         return _create(r)
     if head.is_word("drop"):
@@ -163,7 +175,7 @@ def _options(r: TokenReader, stmt: CreateRoutine) -> CreateRoutine:
                 r.fail(body)
             if r.op(","):
                 raise InvalidFunctionDefinition("only one AS item needed for language \"sql\"")
-            stmt = replace(stmt, body=body.value)
+            stmt = replace(stmt, body=body.value, body_pos=string_start(r.text, body.pos))
         elif tok.is_word("return") or tok.is_word("begin"):
             stmt = replace(stmt, standard_body=r.rest().rstrip().rstrip(";").rstrip())
             r.i = len(r.toks)
@@ -302,3 +314,26 @@ def _alter(r: TokenReader) -> AlterRoutine:
     r.word("restrict")
     r.finish()
     return stmt
+
+
+def _do(r: TokenReader) -> DoBlock:
+    language, code, pos = "plpgsql", None, 0
+    while not r.at_end() and r.peek().kind != ";":
+        if r.word("language"):
+            language = r.name()
+            continue
+        tok = r.next()
+        if tok.kind != "string" or code is not None:
+            r.fail(tok)
+        code, pos = tok.value, string_start(r.text, tok.pos)
+    if code is None:
+        raise SqlSyntaxError("no inline code specified")
+    r.finish()
+    return DoBlock(code, language, pos)
+
+
+def string_start(text: str, pos: int) -> int:
+    """The offset of a string literal's first character: past its quote, or its $tag$."""
+    if text.startswith("$", pos):
+        return text.index("$", pos + 1) + 1
+    return pos + (2 if text[pos] in "eE" else 1)

@@ -595,6 +595,6 @@ _HANDLERS = {
     "listen": _listen, "unlisten": _listen, "notify": _listen, "explain": _explain, "declare": _declare,
     "fetch": _fetch, "move": _fetch, "close": _close, "grant": _grant, "revoke": _grant,
     "comment": _comment, "create": _create_or_alter, "alter": _create_or_alter, "drop": _drop,
-    "call": lambda r: bind_routine(r.text), "checkpoint": lambda r: CheckpointStmt(), "lock": _lock,
-    "load": _noop("LOAD"), "reassign": owned_statement,
+    "call": lambda r: bind_routine(r.text), "do": lambda r: bind_routine(r.text),
+    "checkpoint": lambda r: CheckpointStmt(), "lock": _lock, "load": _noop("LOAD"), "reassign": owned_statement,
 }

@@ -146,5 +146,5 @@ def error_response(exc: SqlError, severity: str | None = None) -> bytes:
 def notice_response(notice: Notice) -> bytes:
     return message(b"N", _fields([
         (b"S", notice.severity), (b"V", notice.severity), (b"C", notice.sqlstate),
-        (b"M", notice.message), (b"D", notice.detail), (b"H", notice.hint),
+        (b"M", notice.message), (b"D", notice.detail), (b"H", notice.hint), (b"W", notice.where),
     ]))

@@ -1,11 +1,11 @@
-"""CREATE [OR REPLACE] / ALTER / DROP FUNCTION and PROCEDURE (LANGUAGE sql), and CALL.
+"""CREATE [OR REPLACE] / ALTER / DROP FUNCTION and PROCEDURE (LANGUAGE sql and plpgsql), and CALL.
 
 A function is a catalog object (storage FunctionDef, kind "func"): created and dropped in the
 session's transaction like a table. CREATE checks what PostgreSQL's ProcedureCreate and
 fmgr_sql_validator check: the types exist, defaults trail, the body binds against the catalog
 (unless check_function_bodies is off) and its final statement returns the declared type.
-Only LANGUAGE sql exists; any other language is unknown (42704), as it would be to a
-PostgreSQL without it. SECURITY DEFINER makes the body's table privileges its owner's
+LANGUAGE sql and plpgsql exist (plpgsql/ interprets the latter; its CREATE checks the body's
+syntax, as plpgsql_validator does); any other language is unknown (42704). SECURITY DEFINER makes the body's table privileges its owner's
 (engine/privileges.py); current_user inside stays the caller. Of SET clauses (proconfig), a
 search_path is the one the body binds with; the others are kept and shown but change nothing.
 """
@@ -45,6 +45,8 @@ def run_routine(session: "Session", stmt: B.RoutineStmt) -> Result:
         return _drop(session, stmt)
     if isinstance(stmt, B.AlterRoutine):
         return _alter(session, stmt)
+    if isinstance(stmt, B.DoBlock):
+        return _do(session, stmt)
     return call_procedure(session, stmt)
 
 
@@ -54,12 +56,12 @@ def _create(session: "Session", stmt: B.CreateRoutine) -> Result:
     language = stmt.language or ("sql" if stmt.standard_body is not None else None)
     if language is None:
         raise InvalidFunctionDefinition("no language specified")
-    if language != "sql":
+    if language not in ("sql", "plpgsql"):
         raise UndefinedObject(f'language "{language}" does not exist')
     if stmt.body is None and stmt.standard_body is None:
         raise InvalidFunctionDefinition("no function body specified")
     namespace, name = creation_namespace(session, stmt.name)
-    fn = _definition(session, stmt, namespace, name)
+    fn = replace(_definition(session, stmt, namespace, name), language=language)
     store, txn = session.store, session._ensure_txn()
     existing = _same_signature(session, fn)
     if existing is not None:
@@ -68,7 +70,13 @@ def _create(session: "Session", stmt: B.CreateRoutine) -> Result:
         _check_replace(session, existing, fn)
         fn = replace(fn, oid=existing.oid, owner=existing.owner, acl=existing.acl, comment=existing.comment)
     # a polymorphic function's body binds per call, for the types its arguments give it
-    if session.settings.get("check_function_bodies") != "off" and not _polymorphic(fn):
+    if language == "plpgsql":
+        if stmt.standard_body is not None:
+            raise InvalidFunctionDefinition("language \"plpgsql\" does not support inline SQL function bodies")
+        if session.settings.get("check_function_bodies") != "off":
+            from quantadb.plpgsql.call import validate
+            validate(fn.body, tuple(n for n in fn.arg_names if n), stmt.body_pos)
+    elif session.settings.get("check_function_bodies") != "off" and not _polymorphic(fn):
         bind_body(QueryBinder(session.catalog(), [], session.format_context), fn, validate=True)
     if existing is not None:
         store.alter_function(txn, fn)
@@ -113,7 +121,8 @@ def _definition(session: "Session", stmt: B.CreateRoutine, namespace: int, name:
                                         detail=f"A result of type {R.format_type(ret.pg, -1)} requires at least "
                                                "one input of type anyelement, anyarray, anynonarray, anyenum, "
                                                "anyrange, or anymultirange.")
-    if ret.pg.category == "P" and ret.pg not in (R.VOID, R.RECORD) + POLYMORPHIC:
+    if ret.pg.category == "P" and ret.pg not in (R.VOID, R.RECORD) + POLYMORPHIC and \
+            not (ret.pg is R.TRIGGER and stmt.language == "plpgsql"):
         raise FeatureNotSupported(f"SQL functions cannot return type {R.format_type(ret.pg, -1)}")
     body = stmt.standard_body if stmt.standard_body is not None else stmt.body
     return FunctionDef(0, session.database_oid, namespace, name, stmt.kind, types,
@@ -285,6 +294,17 @@ def call_procedure(session: "Session", stmt: B.CallRoutine) -> Result:
     privileges.check(session, privileges.expression_needs(call))
     evaluate(call, Batch([], 1), eval_context(session, []))
     return Result(tag="CALL")
+
+
+def _do(session: "Session", stmt: B.DoBlock) -> Result:
+    """DO: the block run once in the statement's transaction (plpgsql/call.py)."""
+    from quantadb.engine.statements import eval_context
+    from quantadb.plpgsql.call import run_inline
+    if stmt.language != "plpgsql":
+        raise UndefinedObject(f'language "{stmt.language}" does not exist')
+    session._ensure_txn()
+    run_inline(stmt.code, eval_context(session, []), stmt.code_pos)
+    return Result(tag="DO")
 
 
 def grant_targets(session: "Session", text: str) -> list[FunctionDef]:

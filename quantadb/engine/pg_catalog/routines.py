@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterator
 
 from quantadb.engine.pg_catalog.tables import Row
+from quantadb.engine.pg_catalog.types import PLPGSQL_LANGUAGE
 from quantadb.sql.lexer import split_statements
 from quantadb.sql.quoting import quote_ident
 from quantadb.storage.catalog import FunctionDef
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from quantadb.engine.session import Session
 
 SQL_LANGUAGE = 14  # pg_language.oid of 'sql'
+LANGUAGE_OIDS = {"sql": SQL_LANGUAGE, "plpgsql": PLPGSQL_LANGUAGE}
 _MODE_WORDS = {"o": "OUT ", "b": "INOUT ", "v": "VARIADIC "}
 
 
@@ -28,7 +30,7 @@ def proc_rows(session: "Session") -> Iterator[Row]:
         inputs = fn.input_types
         all_args = len(fn.arg_modes) != len(inputs)  # OUT or TABLE parameters: the full lists too
         yield {"oid": fn.oid, "proname": fn.name, "pronamespace": fn.namespace, "proowner": fn.owner,
-               "prolang": SQL_LANGUAGE, "procost": fn.cost, "prorows": fn.rows, "provariadic": 0,
+               "prolang": LANGUAGE_OIDS[fn.language], "procost": fn.cost, "prorows": fn.rows, "provariadic": 0,
                "prokind": fn.kind, "prosecdef": fn.security_definer, "proleakproof": fn.leakproof,
                "proisstrict": fn.strict, "proretset": fn.returns_set, "provolatile": fn.volatility,
                "proparallel": fn.parallel, "pronargs": len(inputs), "pronargdefaults": len(fn.defaults),
@@ -91,7 +93,7 @@ def functiondef(session: "Session", fn: FunctionDef) -> str:
     lines = [f"CREATE OR REPLACE {word} {quote_ident(schema)}.{quote_ident(fn.name)}({arguments(fn)})"]
     if fn.kind == "f":
         lines.append(f" RETURNS {result(fn)}")
-    lines.append(" LANGUAGE sql")
+    lines.append(f" LANGUAGE {fn.language}")
     flags = [{"i": "IMMUTABLE", "s": "STABLE"}.get(fn.volatility, "")]
     flags += ["STRICT" if fn.strict else "", "SECURITY DEFINER" if fn.security_definer else "",
               "LEAKPROOF" if fn.leakproof else "",

@@ -20,7 +20,8 @@ from quantadb.types.rowtypes import record_fields
 
 def run_body(body, params: list, ctx: EvalContext, volatile: bool) -> Batch | None:
     """Run a body's statements with `params`; the last statement's rows (None: it returns none).
-    An error gets PostgreSQL's CONTEXT line: SQL function "f" statement n.
+    An error gets PostgreSQL's CONTEXT line: SQL function "f" statement n. A PL/pgSQL function's
+    body is its interpreter's to run (plpgsql/call.py).
 
     A volatile function's statements see everything written so far, its own earlier statements'
     rows included, while the calling statement reads its own snapshot (when a called function
@@ -29,13 +30,16 @@ def run_body(body, params: list, ctx: EvalContext, volatile: bool) -> Batch | No
     from quantadb.exec.modify import run_modify  # the operators evaluate expressions, and so calls
     from quantadb.exec.run import run_all
     services = ctx.services
-    inner = EvalContext(ctx.format, ctx.session, params, ctx.txn_start_us, ctx.stmt_start_us, ctx.check_cancel,
-                        services)
     callers = services.snapshot
     if volatile and services.hiding_writes:
         services.snapshot = services.ri_snapshot
-    out = None
     try:
+        if body.fn.language == "plpgsql":
+            from quantadb.plpgsql.call import run_function
+            return run_function(body.fn, params, ctx)
+        inner = EvalContext(ctx.format, ctx.session, params, ctx.txn_start_us, ctx.stmt_start_us, ctx.check_cancel,
+                            services)
+        out = None
         for number, plan in enumerate(body.plans, 1):
             ctx.check_cancel()
             try:
@@ -47,9 +51,9 @@ def run_body(body, params: list, ctx: EvalContext, volatile: bool) -> Batch | No
                 line = f'SQL function "{body.fn.name}" statement {number}'
                 e.where = f"{e.where}\n{line}" if e.where else line
                 raise
+        return out
     finally:
         services.snapshot = callers
-    return out
 
 
 def _argument_rows(args: list[Column], n: int) -> list[tuple]:

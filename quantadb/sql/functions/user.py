@@ -196,7 +196,7 @@ def _not_found(name: str, args: list[Expr]) -> Expr:
 
 def call_routine(queries: "QueryBinder", fn: FunctionDef, args: list[Expr]) -> Expr:
     """The call of a resolved user function with its (coerced) arguments."""
-    body = bind_body(queries, fn)
+    body = bind_body(queries, fn) if fn.language == "sql" else []  # PL/pgSQL plans as it runs
     inlined = _inline(queries, fn, body, args)
     if inlined is not None:
         return inlined
@@ -207,11 +207,15 @@ def call_routine(queries: "QueryBinder", fn: FunctionDef, args: list[Expr]) -> E
     return call
 
 
-def named_parameter(binder: Any, name: str, qualifier: list[str]) -> Expr | None:
-    """A parameter of the function whose body is being bound, by name (`x` or `f.x`)."""
+def named_parameter(binder: Any, name: str, qualifier: list[str], column_found: bool = False) -> Expr | None:
+    """A parameter of the function whose body is being bound, by name (`x` or `f.x`); a column
+    of that name wins. A PL/pgSQL statement's names go to its resolver (plpgsql/exprs.py)."""
     queries = getattr(binder, "routines", None)
+    variables = getattr(queries, "variables", None)
+    if variables is not None:
+        return variables(binder, name, qualifier, column_found)
     names = getattr(queries, "param_names", None)
-    if not names or name not in names or (qualifier and qualifier != [queries.function_name]):
+    if column_found or not names or name not in names or (qualifier and qualifier != [queries.function_name]):
         return None
     number = names[name]
     return Param(number, binder.params[number - 1])

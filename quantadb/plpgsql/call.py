@@ -1,0 +1,154 @@
+"""Calling PL/pgSQL: a function or procedure's call (the routine object a bound Call holds), a DO
+block, and the check CREATE FUNCTION makes of a body (plpgsql_validator).
+
+The interface is general on purpose: `run_block` takes named variables in and gives the
+function's value or rows out, so a trigger function can later run with NEW, OLD, TG_OP, ...
+as variables. A body is parsed once (the tree is kept by its text); the plans its statements
+are bound to are kept per session and function (exprs.Bridge), as PostgreSQL keeps a function's
+SPI plans per backend.
+"""
+
+from __future__ import annotations
+
+import weakref
+from functools import lru_cache
+from typing import Any
+
+from quantadb.errors import FunctionExecutedNoReturnStatement, StatementTooComplex
+from quantadb.errors import SyntaxError as SqlSyntaxError
+from quantadb.exec.columns import from_values
+from quantadb.exec.context import EvalContext
+from quantadb.plpgsql import tree as T
+from quantadb.plpgsql.exprs import Bridge
+from quantadb.plpgsql.interp import Execution, FunctionReturn, LoopExit, out_value
+from quantadb.plpgsql.parser import parse_body
+from quantadb.plpgsql.raising import sqlstate_of
+from quantadb.plpgsql.variables import Namespace, Var
+from quantadb.storage.catalog import FunctionDef
+from quantadb.types import registry as R
+from quantadb.types.column import Batch
+from quantadb.types.registry import SqlType
+from quantadb.types.rowtypes import record_fields
+
+INLINE_NAME = "inline_code_block"
+_BRIDGES: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary()
+
+
+def run_function(fn: FunctionDef, params: list, ctx: EvalContext) -> Batch | None:
+    """One call of `fn` with `params` (its input parameters' values): the rows of its result
+    (exec/functions/sqlfunc.py reads them as it reads a SQL function's last statement's)."""
+    from quantadb.sql.functions.user import result_type
+    names = [(n or f"${i + 1}", f"${i + 1}", t, m) for i, (n, t, m) in
+             enumerate(zip(fn.arg_names, fn.arg_types, fn.arg_modes))]
+    given = iter(params)
+    inputs = [(name, alias, t, next(given) if m in "ibv" else None, m) for name, alias, t, m in names]
+    kind = "void" if fn.kind == "p" or fn.return_type.pg is R.VOID else "value"
+    rtype = result_type(fn)
+    value = run_block(parsed(fn.body, fn.arg_names), _bridge(ctx, fn), ctx, _signature(fn), inputs, rtype, fn.returns_set, kind,
+                      label=fn.name)
+    return _batch(value, rtype, fn.returns_set, kind)
+
+
+def _signature(fn: FunctionDef) -> str:
+    from quantadb.sql.functions.user import signature_text
+    return signature_text(fn)
+
+
+def _bridge(ctx: EvalContext, fn: FunctionDef) -> Bridge:
+    per_session = _BRIDGES.setdefault(ctx.session, {}) if ctx.session is not None else {}
+    key = (fn.oid, fn.body)
+    bridge = per_session.get(key)
+    if bridge is None:
+        bridge = per_session[key] = Bridge()
+    return bridge
+
+
+@lru_cache(maxsize=256)
+def parsed(body: str, names: tuple[str, ...]) -> T.Block:
+    return parse_body(body, set(names))
+
+
+def run_block(block: T.Block, bridge: Bridge, ctx: EvalContext, name: str,
+              variables: list[tuple[str, str, SqlType, Any, str]], result_type: SqlType | None,
+              returns_set: bool, kind: str, label: str | None = None) -> Any:
+    """Run a body with its variables (name, $n alias, type, value, mode letter: i/b/v in, o/b/t
+    out): its value (kind "value"), nothing ("void"), or its rows when `returns_set`."""
+    ex = Execution(name, bridge, ctx, result_type, returns_set)
+    root = Namespace(None, label)
+    root.add(ex.found)
+    for var_name, alias, vtype, value, mode in variables:
+        var = root.add(Var(var_name, vtype, value))
+        root.vars[alias] = var
+        if mode in "obt":
+            ex.out_vars.append(var)
+    try:
+        ex.run(block, root)
+    except FunctionReturn:
+        pass
+    except LoopExit as e:
+        raise SqlSyntaxError(f"{'CONTINUE' if e.is_continue else 'EXIT'} cannot be used outside a loop") from None
+    except RecursionError:
+        raise StatementTooComplex("stack depth limit exceeded",
+                                  hint='Increase the configuration parameter "max_stack_depth" (currently '
+                                       "2048kB), after ensuring the platform's stack depth limit is adequate.")
+    if returns_set:
+        return ex.rows
+    if kind == "void":
+        return None
+    if not ex.returned:
+        if not ex.out_vars:
+            raise FunctionExecutedNoReturnStatement("control reached end of function without RETURN",
+                                                    where=f"PL/pgSQL function {name}")
+        return out_value(ex)
+    return ex.result
+
+
+def _batch(value: Any, rtype: SqlType, returns_set: bool, kind: str) -> Batch | None:
+    if kind == "void" and not returns_set:
+        return None
+    rows = value if returns_set else [value]
+    fields = record_fields(rtype)
+    if not fields:
+        return Batch([from_values(list(rows), rtype)], len(rows))
+    if not returns_set and value is None:
+        rows = [(None,) * len(fields)]  # (a NULL record reads as a record of NULLs: sqlfunc's contract)
+    columns = [from_values([None if r is None else r[i] for r in rows], t) for i, (_, t) in enumerate(fields)]
+    return Batch(columns, len(rows))
+
+
+def run_inline(code: str, ctx: EvalContext, offset: int = 0) -> None:
+    """DO: the block run once, as a function of no arguments returning void."""
+    block = validate(code, (), offset)
+    run_block(block, Bridge(), ctx, INLINE_NAME, [], None, False, "void")
+
+
+def validate(body: str, names: tuple[str, ...], offset: int = 0) -> T.Block:
+    """The syntax check of CREATE FUNCTION / DO: the tree, or 42601 (42704 for an unknown
+    condition name in a handler or RAISE); `offset` is where the body begins in the statement."""
+    try:
+        block = parse_body(body, set(names))
+    except SqlSyntaxError as e:
+        if e.position is not None:
+            e.position += offset
+        raise
+    _check_conditions(block)
+    return block
+
+
+def _check_conditions(stmt: Any) -> None:
+    for handler in getattr(stmt, "handlers", None) or []:
+        for condition in handler.conditions:
+            if condition != "others":
+                sqlstate_of(condition)
+        for inner in handler.body:
+            _check_conditions(inner)
+    if isinstance(stmt, T.Raise) and stmt.condition is not None:
+        sqlstate_of(stmt.condition)
+    for value in vars(stmt).values():
+        if isinstance(value, list):
+            for item in value:
+                if isinstance(item, T.Stmt):
+                    _check_conditions(item)
+                elif isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], list):
+                    for inner in item[1]:
+                        _check_conditions(inner)

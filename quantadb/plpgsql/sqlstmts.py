@@ -1,0 +1,197 @@
+"""The statements that run SQL (pl_exec.c's exec_stmt_execsql, _dynexecute, _fors, _return_query,
+_getdiag): their rows into targets, FOUND and ROW_COUNT, and the CONTEXT line of the SQL.
+
+An error inside the SQL gets `SQL statement "..."` as its first CONTEXT line, as SPI's callback
+gives it; the PL/pgSQL line follows (raising.add_context).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from quantadb.errors import (InvalidTransactionTermination, NoDataFound, NullValueNotAllowed, SqlError,
+                             StackedDiagnosticsAccessedWithoutActiveHandler, TooManyRows)
+from quantadb.errors import SyntaxError as SqlSyntaxError
+from quantadb.plpgsql import tree as T
+from quantadb.plpgsql.exprs import Outcome, bind, child_context, run_plan
+from quantadb.plpgsql.variables import Namespace, assign, convert
+from quantadb.types import registry as R
+from quantadb.types.registry import SqlType
+from quantadb.types.rowtypes import record_fields, record_type
+
+if TYPE_CHECKING:
+    from quantadb.plpgsql.interp import Execution
+
+_TEXT = SqlType(R.TEXT)
+
+
+def _run_sql(ex: "Execution", sql: T.Sql, ns: Namespace) -> Outcome:
+    try:
+        return ex.bridge.statement(sql, ns, ex.ctx)
+    except SqlError as e:
+        statement_context(e, sql.text)
+        raise
+
+
+def statement_context(e: SqlError, text: str) -> None:
+    line = f'SQL statement "{text}"'
+    e.where = f"{e.where}\n{line}" if e.where else line
+
+
+def _dynamic(ex: "Execution", query: T.Sql, using: list[T.Sql], ns: Namespace) -> Outcome:
+    text, _ = ex.value(query, ns, _TEXT)
+    if text is None:
+        raise NullValueNotAllowed("query string argument of EXECUTE is null")
+    values, types = [], []
+    if using:
+        row = ex.bridge.values(T.Sql(", ".join(u.text for u in using)), ns, ex.ctx)
+        values = list(row.rows()[0])
+        types = [t for _, t in row.columns]
+    try:
+        bound = bind(text, None, ex.ctx, False, None, param_types=types)
+        return run_plan(bound.plan, child_context(ex.ctx, values))
+    except SqlError as e:
+        statement_context(e, text)
+        raise
+
+
+def exec_sql(ex: "Execution", stmt: T.ExecSql, ns: Namespace) -> None:
+    outcome = _run_sql(ex, stmt.sql, ns)
+    ex.row_count = outcome.count
+    ex.found.value = outcome.count > 0
+    if stmt.into is not None:
+        dml = stmt.sql.text.split(None, 1)[0].lower() in ("insert", "update", "delete", "merge")
+        _into(ex, stmt.into, stmt.strict, outcome, ns, dml)
+
+
+def execute(ex: "Execution", stmt: T.Execute, ns: Namespace) -> None:
+    outcome = _dynamic(ex, stmt.query, stmt.using, ns)
+    ex.row_count = outcome.count
+    if stmt.into is not None:
+        _into(ex, stmt.into, stmt.strict, outcome, ns, dml=False)
+
+
+def _into(ex: "Execution", targets: list[str], strict: bool, outcome: Outcome, ns: Namespace, dml: bool) -> None:
+    """INTO [STRICT]: the first row into the targets (NULLs for none); STRICT, and a DML's
+    RETURNING, want exactly one."""
+    rows = outcome.rows()
+    if strict or dml:
+        if not rows and strict:
+            raise NoDataFound("query returned no rows")
+        if len(rows) > 1:
+            raise TooManyRows("query returned more than one row",
+                              hint="Make sure the query returns a single row, or use LIMIT 1.")
+    assign_targets(ex, targets, list(rows[0]) if rows else None, outcome.columns, ns)
+
+
+def assign_targets(ex: "Execution", targets: list[str], row: list | None, columns: list[tuple[str, SqlType]],
+                   ns: Namespace) -> None:
+    """A row into INTO / FOR targets: one record variable takes the whole row, else column by column."""
+    vars_ = [_target(ns, t) for t in targets]
+    if len(vars_) == 1 and vars_[0][1] is None and vars_[0][0].is_record and \
+            not (len(columns) == 1 and columns[0][1].pg is R.RECORD and vars_[0][0].declared_row is False
+                 and record_fields(columns[0][1])):
+        var = vars_[0][0]
+        assign(var, None if row is None else tuple(row), record_type(columns), ex.ctx)
+        return
+    for k, (var, field) in enumerate(vars_):
+        value = row[k] if row is not None and k < len(row) else None
+        src = columns[k][1] if k < len(columns) else _TEXT
+        if field is not None:
+            fields = record_fields(var.type)
+            names = [n for n, _ in fields]
+            i = names.index(field)
+            current = list(var.value) if var.value is not None else [None] * len(fields)
+            current[i] = convert(value, src, fields[i][1], ex.ctx)
+            var.value = tuple(current)
+        else:
+            assign(var, value, src, ex.ctx)
+
+
+def _target(ns: Namespace, name: str) -> tuple[Any, str | None]:
+    parts = name.split(".")
+    hit = ns.resolve(parts[-1], parts[:-1])
+    if hit is None:
+        raise SqlSyntaxError(f'"{name}" is not a known variable')
+    return hit
+
+
+def row_as(ex: "Execution", value: Any, vtype: SqlType, wanted: SqlType) -> Any:
+    """A record returned where the function's row type is declared: field by field converted."""
+    fields = record_fields(wanted)
+    if value is None or not fields:
+        return value
+    given = record_fields(vtype)
+    if not isinstance(value, tuple):
+        value, given = (value,), (("", vtype),)
+    if len(value) != len(fields):
+        from quantadb.errors import DatatypeMismatch
+        raise DatatypeMismatch("returned record type does not match expected record type",
+                               detail=f"Number of returned columns ({len(value)}) does not match expected "
+                                      f"column count ({len(fields)}).")
+    return tuple(convert(v, g[1], f[1], ex.ctx) for v, g, f in zip(value, given, fields))
+
+
+def for_query(ex: "Execution", stmt: T.ForQuery, ns: Namespace) -> None:
+    outcome = _dynamic(ex, stmt.query, stmt.using, ns) if stmt.dynamic else _run_sql(ex, stmt.query, ns)
+    found = False
+    for row in outcome.rows():
+        found = True
+        assign_targets(ex, stmt.targets, list(row), outcome.columns, ns)
+        if not ex.iterate(stmt.label, stmt.body, ns):
+            break
+    ex.found.value = found
+
+
+def return_query(ex: "Execution", stmt: T.ReturnQuery, ns: Namespace) -> None:
+    if not ex.returns_set:
+        raise SqlSyntaxError("cannot use RETURN QUERY in a non-SETOF function")
+    outcome = _dynamic(ex, stmt.query, stmt.using, ns) if stmt.dynamic else _run_sql(ex, stmt.query, ns)
+    rows = outcome.rows()
+    fields = record_fields(ex.result_type)
+    wanted = len(fields) if fields else 1
+    if len(outcome.columns) != wanted:
+        from quantadb.errors import DatatypeMismatch
+        raise DatatypeMismatch("structure of query does not match function result type",
+                               detail=f"Number of returned columns ({len(outcome.columns)}) does not match "
+                                      f"expected column count ({wanted}).")
+    for row in rows:
+        if fields:
+            ex.rows.append(tuple(convert(v, c[1], f[1], ex.ctx) for v, c, f in zip(row, outcome.columns, fields)))
+        else:
+            ex.rows.append(convert(row[0], outcome.columns[0][1], ex.result_type, ex.ctx))
+    ex.row_count = len(rows)
+    ex.found.value = bool(rows)
+
+
+_STACKED = {
+    "returned_sqlstate": "sqlstate", "message_text": "message", "pg_exception_detail": "detail",
+    "pg_exception_hint": "hint", "pg_exception_context": "where", "column_name": "column",
+    "constraint_name": "constraint", "table_name": "table", "schema_name": "schema",
+    "pg_datatype_name": "datatype",
+}
+
+
+def get_diagnostics(ex: "Execution", stmt: T.GetDiag, ns: Namespace) -> None:
+    for target, item in stmt.items:
+        if stmt.stacked:
+            if not ex.errors:
+                raise StackedDiagnosticsAccessedWithoutActiveHandler(
+                    "GET STACKED DIAGNOSTICS cannot be used outside an exception handler")
+            if item not in _STACKED:
+                raise SqlSyntaxError(f'unrecognized GET DIAGNOSTICS item "{item}"')
+            value, vtype = getattr(ex.errors[-1], _STACKED[item], None) or "", _TEXT
+        elif item == "row_count":
+            value, vtype = ex.row_count, SqlType(R.INT8)
+        elif item == "pg_context":
+            value, vtype = f"PL/pgSQL function {ex.name} line {stmt.line} at GET DIAGNOSTICS", _TEXT
+        else:
+            raise SqlSyntaxError(f'unrecognized GET DIAGNOSTICS item "{item}"')
+        var, field = _target(ns, target)
+        assign(var, value, vtype, ex.ctx)
+
+
+def transaction(ex: "Execution", stmt: T.Transaction, ns: Namespace) -> None:
+    """COMMIT / ROLLBACK inside a procedure: QuantaDB runs every CALL inside one transaction, which
+    PostgreSQL refuses to end from inside as it does for a CALL in a transaction block."""
+    raise InvalidTransactionTermination("invalid transaction termination")
