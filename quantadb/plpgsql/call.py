@@ -10,6 +10,7 @@ SPI plans per backend.
 
 from __future__ import annotations
 
+import sys
 import weakref
 from functools import lru_cache
 from typing import Any
@@ -31,6 +32,9 @@ from quantadb.types.registry import SqlType
 from quantadb.types.rowtypes import record_fields
 
 INLINE_NAME = "inline_code_block"
+# nested calls run as nested Python calls, some 60 frames a level: PostgreSQL's default 2MB
+# stack takes a few hundred levels of a simple recursive function
+_RECURSION_LIMIT = 30000
 _BRIDGES: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary()
 
 
@@ -50,8 +54,8 @@ def run_function(fn: FunctionDef, params: list, ctx: EvalContext) -> Batch | Non
 
 
 def _signature(fn: FunctionDef) -> str:
-    from quantadb.sql.functions.user import signature_text
-    return signature_text(fn)
+    """f(integer,text), as format_procedure writes it in CONTEXT lines."""
+    return f"{fn.name}({','.join(R.format_type(t.pg, -1) for t in fn.input_types)})"
 
 
 def _bridge(ctx: EvalContext, fn: FunctionDef) -> Bridge:
@@ -73,6 +77,8 @@ def run_block(block: T.Block, bridge: Bridge, ctx: EvalContext, name: str,
               returns_set: bool, kind: str, label: str | None = None) -> Any:
     """Run a body with its variables (name, $n alias, type, value, mode letter: i/b/v in, o/b/t
     out): its value (kind "value"), nothing ("void"), or its rows when `returns_set`."""
+    if sys.getrecursionlimit() < _RECURSION_LIMIT:
+        sys.setrecursionlimit(_RECURSION_LIMIT)  # (Python 3.11 calls Python without the C stack)
     ex = Execution(name, bridge, ctx, result_type, returns_set)
     root = Namespace(None, label)
     root.add(ex.found)

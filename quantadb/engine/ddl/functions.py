@@ -86,6 +86,7 @@ def _create(session: "Session", stmt: B.CreateRoutine) -> Result:
 
 
 def _definition(session: "Session", stmt: B.CreateRoutine, namespace: int, name: str) -> FunctionDef:
+    stmt = replace(stmt, params=tuple(replace(p, type=_column_type(session, p.type)) for p in stmt.params))
     types = tuple(_type(p.type) for p in stmt.params)
     if any(t.pg is R.ANY for t in types):
         raise InvalidFunctionDefinition('SQL functions cannot have arguments of type "any"')
@@ -147,6 +148,16 @@ def _return_type(session: "Session", text: str) -> tuple[SqlType, tuple[tuple[st
             raise
         columns = tuple((c.name, c.type) for c in hit.relation.columns if not c.dropped)
         return SqlType(R.RECORD), columns
+
+
+def _column_type(session: "Session", text: str) -> str:
+    """table.column%TYPE as a parameter's type: the column's type now (a NOTICE says which)."""
+    if not text.lower().endswith("%type"):
+        return text
+    from quantadb.plpgsql.declare import variable_type
+    shown = R.format_type(variable_type(session, text, None)[0].pg, -1)
+    session.notice(f"type reference {text[:-5]}%TYPE converted to {shown}")
+    return shown
 
 
 def _merged_config(session: "Session", config: tuple[str, ...],
