@@ -15,7 +15,7 @@ import weakref
 from functools import lru_cache
 from typing import Any
 
-from quantadb.errors import FunctionExecutedNoReturnStatement, StatementTooComplex
+from quantadb.errors import FeatureNotSupported, FunctionExecutedNoReturnStatement, StatementTooComplex
 from quantadb.errors import SyntaxError as SqlSyntaxError
 from quantadb.exec.columns import from_values
 from quantadb.exec.context import EvalContext
@@ -32,6 +32,8 @@ from quantadb.types.registry import SqlType
 from quantadb.types.rowtypes import record_fields
 
 INLINE_NAME = "inline_code_block"
+TRIGGER_VARIABLES = ("new", "old", "tg_name", "tg_when", "tg_level", "tg_op", "tg_relid", "tg_relname",
+                     "tg_table_name", "tg_table_schema", "tg_nargs", "tg_argv")
 # nested calls run as nested Python calls, some 60 frames a level: PostgreSQL's default 2MB
 # stack takes a few hundred levels of a simple recursive function
 _RECURSION_LIMIT = 30000
@@ -42,6 +44,8 @@ def run_function(fn: FunctionDef, params: list, ctx: EvalContext) -> Batch | Non
     """One call of `fn` with `params` (its input parameters' values): the rows of its result
     (exec/functions/sqlfunc.py reads them as it reads a SQL function's last statement's)."""
     from quantadb.sql.functions.user import result_type
+    if fn.return_type.pg is R.TRIGGER:
+        raise FeatureNotSupported("trigger functions can only be called as triggers")
     names = [(n or f"${i + 1}", f"${i + 1}", t, m) for i, (n, t, m) in
              enumerate(zip(fn.arg_names, fn.arg_types, fn.arg_modes))]
     given = iter(params)
@@ -128,11 +132,12 @@ def run_inline(code: str, ctx: EvalContext, offset: int = 0) -> None:
     run_block(block, Bridge(), ctx, INLINE_NAME, [], None, False, "void")
 
 
-def validate(body: str, names: tuple[str, ...], offset: int = 0) -> T.Block:
+def validate(body: str, names: tuple[str, ...], offset: int = 0, trigger: bool = False) -> T.Block:
     """The syntax check of CREATE FUNCTION / DO: the tree, or 42601 (42704 for an unknown
-    condition name in a handler or RAISE); `offset` is where the body begins in the statement."""
+    condition name in a handler or RAISE); `offset` is where the body begins in the statement.
+    A trigger function knows NEW, OLD and the TG_ variables."""
     try:
-        block = parse_body(body, set(names))
+        block = parse_body(body, set(names) | (set(TRIGGER_VARIABLES) if trigger else set()))
     except SqlSyntaxError as e:
         if e.position is not None:
             e.position += offset

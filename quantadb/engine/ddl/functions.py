@@ -75,7 +75,7 @@ def _create(session: "Session", stmt: B.CreateRoutine) -> Result:
             raise InvalidFunctionDefinition("language \"plpgsql\" does not support inline SQL function bodies")
         if session.settings.get("check_function_bodies") != "off":
             from quantadb.plpgsql.call import validate
-            validate(fn.body, tuple(n for n in fn.arg_names if n), stmt.body_pos)
+            validate(fn.body, tuple(n for n in fn.arg_names if n), stmt.body_pos, fn.return_type.pg is R.TRIGGER)
     elif session.settings.get("check_function_bodies") != "off" and not _polymorphic(fn):
         bind_body(QueryBinder(session.catalog(), [], session.format_context), fn, validate=True)
     if existing is not None:
