@@ -244,6 +244,25 @@ class ExecServices:
     def find_conflicts(self, index_oid: int, keys: list[Column]) -> np.ndarray:
         return self.store.find_conflicts(self.txn, index_oid, keys)
 
+    # -- PL/pgSQL statements (plpgsql/exprs.py) ----------------------------------------------------
+
+    def statement_needs(self, plan: P.Plan, definer: int | None) -> tuple:
+        """What a statement a PL/pgSQL function runs needs each time: the privileges (of the
+        function's owner for a SECURITY DEFINER one) and relation locks its plan takes."""
+        from quantadb.engine import privileges
+        from quantadb.engine.statements import plan_parts
+        needs = privileges.required(plan)
+        if definer is not None:
+            needs = tuple((oid, letter if "@" in letter else f"{letter}@{definer}") for oid, letter in needs)
+        return needs, plan_parts(plan).relation_locks
+
+    def before_statement(self, needs: tuple) -> None:
+        from quantadb.engine import privileges
+        privileges.check(self.session, needs[0])
+        if self.txn is not None:
+            for rel_oid, mode in needs[1]:
+                self._lock_relation(rel_oid, mode)
+
     # -- foreign keys -----------------------------------------------------------------------------
 
     def _lock_relation(self, rel_oid: int, mode: int) -> None:

@@ -64,10 +64,10 @@ def _signature(fn: FunctionDef) -> str:
 
 def _bridge(ctx: EvalContext, fn: FunctionDef) -> Bridge:
     per_session = _BRIDGES.setdefault(ctx.session, {}) if ctx.session is not None else {}
-    key = (fn.oid, fn.body)
+    key = (fn.oid, fn.body, fn.security_definer, fn.owner)
     bridge = per_session.get(key)
     if bridge is None:
-        bridge = per_session[key] = Bridge()
+        bridge = per_session[key] = Bridge(fn.owner if fn.security_definer else None)
     return bridge
 
 

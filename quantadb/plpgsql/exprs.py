@@ -37,6 +37,7 @@ class Bound:
     types: tuple[SqlType, ...]  # their types when bound
     stamp: tuple
     simple: Any = None  # the expression of a FROM-less SELECT of one column
+    needs: Any = None  # privileges and relation locks (the engine's ExecServices.statement_needs)
 
 
 @dataclass
@@ -70,13 +71,16 @@ def positional_names(text: str) -> str:
 class Bridge:
     """One function's SQL: its statements bound (cached by tree node) and run."""
 
-    def __init__(self) -> None:
-        self.cache: dict[tuple[int, Any], Bound] = {}
+    def __init__(self, definer: int | None = None) -> None:
+        self.cache: dict[tuple[T.Sql, Any], Bound] = {}  # (the tree's nodes, kept alive by the keys)
+        self.made: dict[tuple[T.Stmt, str], T.Sql] = {}
+        self.definer = definer  # a SECURITY DEFINER function's owner, whose privileges its SQL has
 
     # -- running -------------------------------------------------------------------------------
     def value(self, sql: T.Sql, ns: Namespace, ctx: EvalContext, target: SqlType | None = None) -> tuple[Any, SqlType]:
         """An expression's value (exec_eval_expr): one row of one column, else 21000 / 42601."""
         bound = self._bound(sql, ns, ctx, True, target)
+        before_statement(bound, ctx, self.definer)
         inner = child_context(ctx, self._params(bound, ns))
         column = bound.plan.columns[0]
         if bound.simple is not None:
@@ -90,12 +94,21 @@ class Bridge:
             raise CardinalityViolation(f'query "SELECT {sql.text}" returned more than one row')
         return (column_values(batch.columns[0])[0] if batch.length else None), column.type
 
-    def values(self, sql: T.Sql, ns: Namespace, ctx: EvalContext) -> Outcome:
-        """The row of `SELECT a, b, ...` (RAISE's parameters, CASE's WHEN lists, USING)."""
-        return self.statement(T.Sql("SELECT " + sql.text, sql.pos), ns, ctx)
+    def values(self, owner: T.Stmt, part: str, items: list[T.Sql], ns: Namespace, ctx: EvalContext) -> Outcome:
+        """The row of `SELECT a, b, ...` of a statement's expressions (RAISE's parameters and
+        options, EXECUTE's USING)."""
+        return self.statement(self.derived(owner, part, "SELECT " + ", ".join(i.text for i in items)), ns, ctx)
+
+    def derived(self, owner: T.Stmt, part: str, text: str) -> T.Sql:
+        """SQL made from a statement's parts, made once so that its plan is kept with the others."""
+        sql = self.made.get((owner, part))
+        if sql is None:
+            sql = self.made[(owner, part)] = T.Sql(text)
+        return sql
 
     def statement(self, sql: T.Sql, ns: Namespace, ctx: EvalContext) -> Outcome:
         bound = self._bound(sql, ns, ctx, False, None)
+        before_statement(bound, ctx, self.definer)
         return run_plan(bound.plan, child_context(ctx, self._params(bound, ns)))
 
     def _params(self, bound: Bound, ns: Namespace) -> list[Any]:
@@ -103,7 +116,7 @@ class Bridge:
 
     # -- binding -------------------------------------------------------------------------------
     def _bound(self, sql: T.Sql, ns: Namespace, ctx: EvalContext, expr: bool, target: SqlType | None) -> Bound:
-        key = (id(sql), target)
+        key = (sql, target)
         stamp = _stamp(ctx)
         bound = self.cache.get(key)
         if bound is not None and bound.stamp == stamp and \
@@ -111,6 +124,16 @@ class Bridge:
             return bound
         bound = self.cache[key] = bind(sql.text, ns, ctx, expr, target, stamp)
         return bound
+
+
+def before_statement(bound: Bound, ctx: EvalContext, definer: int | None) -> None:
+    """Check the privileges the plan needs and take its relation locks, each time it runs."""
+    services = ctx.services
+    if services is None:
+        return
+    if bound.needs is None:
+        bound.needs = services.statement_needs(bound.plan, definer)
+    services.before_statement(bound.needs)
 
 
 def _type_of(ns: Namespace, ref: tuple[tuple[str, ...], str]) -> SqlType | None:

@@ -56,7 +56,6 @@ class Execution:
         self.row_count = 0
         self.errors: list[SqlError] = []  # the errors the handlers now running caught (innermost last)
         self.out_vars: list[Var] = []
-        self.derived: dict[tuple[int, int], T.Sql] = {}  # SQL texts made from the tree (CASE's tests)
 
     # -- evaluation helpers -------------------------------------------------------------------
     def value(self, sql: T.Sql, ns: Namespace, target: SqlType | None = None) -> tuple[Any, SqlType]:
@@ -64,13 +63,6 @@ class Execution:
 
     def condition(self, sql: T.Sql, ns: Namespace) -> bool:
         return self.value(sql, ns, _BOOL)[0] is True
-
-    def derived_sql(self, stmt: T.Stmt, k: int, text: str) -> T.Sql:
-        key = (id(stmt), k)
-        sql = self.derived.get(key)
-        if sql is None:
-            sql = self.derived[key] = T.Sql(text)
-        return sql
 
     # -- statements ---------------------------------------------------------------------------
     def run_list(self, stmts: list[T.Stmt], ns: Namespace) -> None:
@@ -195,7 +187,7 @@ class Execution:
             inner.add(Var("__case__", vtype, value))
         for k, (cond, body) in enumerate(stmt.whens):
             test = cond if stmt.subject is None else \
-                self.derived_sql(stmt, k, f'"__case__" IN ({cond.text})')
+                self.bridge.derived(stmt, str(k), f'"__case__" IN ({cond.text})')
             if self.condition(test, inner):
                 self.run_list(body, ns)
                 return

@@ -69,7 +69,7 @@ def raise_stmt(ex: "Execution", stmt: T.Raise, ns: Namespace) -> None:
     sqlstate = sqlstate_of(stmt.condition) if stmt.condition is not None else None
     fields: dict[str, Any] = {}
     if stmt.options:
-        row = ex.bridge.values(T.Sql(", ".join(sql.text for _, sql in stmt.options)), ns, ex.ctx)
+        row = ex.bridge.values(stmt, "options", [sql for _, sql in stmt.options], ns, ex.ctx)
         for (name, _), value, (_, vtype) in zip(stmt.options, row.rows()[0], row.columns):
             text = None if value is None else format_value(vtype, value, ex.ctx.format)
             if text is None:
@@ -129,7 +129,7 @@ def _format(ex: "Execution", stmt: T.Raise, ns: Namespace) -> str:
     """The message with each `%` replaced by the next parameter's text (NULL as <NULL>), `%%` by %."""
     values: list[str] = []
     if stmt.params:
-        row = ex.bridge.values(T.Sql(", ".join(p.text for p in stmt.params)), ns, ex.ctx)
+        row = ex.bridge.values(stmt, "params", stmt.params, ns, ex.ctx)
         for value, (_, vtype) in zip(row.rows()[0], row.columns):
             values.append("<NULL>" if value is None else format_value(vtype, value, ex.ctx.format))
     out, i, k, text = [], 0, 0, stmt.message

@@ -13,7 +13,7 @@ from quantadb.errors import (InvalidTransactionTermination, NoDataFound, NullVal
                              StackedDiagnosticsAccessedWithoutActiveHandler, TooManyRows)
 from quantadb.errors import SyntaxError as SqlSyntaxError
 from quantadb.plpgsql import tree as T
-from quantadb.plpgsql.exprs import Outcome, bind, child_context, run_plan
+from quantadb.plpgsql.exprs import Outcome, before_statement, bind, child_context, run_plan
 from quantadb.plpgsql.variables import Namespace, assign, convert
 from quantadb.types import registry as R
 from quantadb.types.registry import SqlType
@@ -38,17 +38,18 @@ def statement_context(e: SqlError, text: str) -> None:
     e.where = f"{e.where}\n{line}" if e.where else line
 
 
-def _dynamic(ex: "Execution", query: T.Sql, using: list[T.Sql], ns: Namespace) -> Outcome:
+def _dynamic(ex: "Execution", stmt: T.Stmt, query: T.Sql, using: list[T.Sql], ns: Namespace) -> Outcome:
     text, _ = ex.value(query, ns, _TEXT)
     if text is None:
         raise NullValueNotAllowed("query string argument of EXECUTE is null")
     values, types = [], []
     if using:
-        row = ex.bridge.values(T.Sql(", ".join(u.text for u in using)), ns, ex.ctx)
+        row = ex.bridge.values(stmt, "using", using, ns, ex.ctx)
         values = list(row.rows()[0])
         types = [t for _, t in row.columns]
     try:
         bound = bind(text, None, ex.ctx, False, None, param_types=types)
+        before_statement(bound, ex.ctx, ex.bridge.definer)
         return run_plan(bound.plan, child_context(ex.ctx, values))
     except SqlError as e:
         statement_context(e, text)
@@ -65,7 +66,7 @@ def exec_sql(ex: "Execution", stmt: T.ExecSql, ns: Namespace) -> None:
 
 
 def execute(ex: "Execution", stmt: T.Execute, ns: Namespace) -> None:
-    outcome = _dynamic(ex, stmt.query, stmt.using, ns)
+    outcome = _dynamic(ex, stmt, stmt.query, stmt.using, ns)
     ex.row_count = outcome.count
     if stmt.into is not None:
         _into(ex, stmt.into, stmt.strict, outcome, ns, dml=False)
@@ -133,7 +134,7 @@ def row_as(ex: "Execution", value: Any, vtype: SqlType, wanted: SqlType) -> Any:
 
 
 def for_query(ex: "Execution", stmt: T.ForQuery, ns: Namespace) -> None:
-    outcome = _dynamic(ex, stmt.query, stmt.using, ns) if stmt.dynamic else _run_sql(ex, stmt.query, ns)
+    outcome = _dynamic(ex, stmt, stmt.query, stmt.using, ns) if stmt.dynamic else _run_sql(ex, stmt.query, ns)
     found = False
     for row in outcome.rows():
         found = True
@@ -146,7 +147,7 @@ def for_query(ex: "Execution", stmt: T.ForQuery, ns: Namespace) -> None:
 def return_query(ex: "Execution", stmt: T.ReturnQuery, ns: Namespace) -> None:
     if not ex.returns_set:
         raise SqlSyntaxError("cannot use RETURN QUERY in a non-SETOF function")
-    outcome = _dynamic(ex, stmt.query, stmt.using, ns) if stmt.dynamic else _run_sql(ex, stmt.query, ns)
+    outcome = _dynamic(ex, stmt, stmt.query, stmt.using, ns) if stmt.dynamic else _run_sql(ex, stmt.query, ns)
     rows = outcome.rows()
     fields = record_fields(ex.result_type)
     wanted = len(fields) if fields else 1

@@ -200,3 +200,24 @@ def test_strict_into_errors(pl):
     diag = pl.error("DO $$ BEGIN COMMIT; END $$", "2D000")
     assert diag.message_primary == "invalid transaction termination"
     pl.q("ROLLBACK")
+
+
+def test_privileges_of_the_caller_or_the_definer(pl):
+    role = "pl_" + pl.one("SELECT current_schema()")[3:]
+    schema = pl.one("SELECT current_schema()")
+    pl.q("CREATE TABLE secret (v int)")
+    pl.q("INSERT INTO secret VALUES (42)")
+    pl.q("CREATE FUNCTION peek() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN (SELECT v FROM secret); END $$")
+    pl.q("CREATE FUNCTION peek_definer() RETURNS int LANGUAGE plpgsql SECURITY DEFINER AS $$ "
+         "DECLARE r int; BEGIN SELECT v INTO r FROM secret; RETURN r; END $$")
+    pl.q(f"CREATE ROLE {role}")
+    try:
+        pl.q(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
+        pl.q(f"SET ROLE {role}")
+        diag = pl.error("SELECT peek()", "42501")
+        assert diag.message_primary == "permission denied for table secret"
+        assert pl.one("SELECT peek_definer()") == 42
+    finally:
+        pl.q("RESET ROLE")
+        pl.q(f"REVOKE USAGE ON SCHEMA {schema} FROM {role}")
+        pl.q(f"DROP ROLE {role}")
