@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from quantadb.errors import AmbiguousColumn, CardinalityViolation, FeatureNotSupported, ObjectNotInPrerequisiteState
+from quantadb.errors import (AmbiguousColumn, CardinalityViolation, FeatureNotSupported, ObjectNotInPrerequisiteState,
+                             SqlError)
 from quantadb.errors import SyntaxError as SqlSyntaxError
 from quantadb.exec.columns import column_values
 from quantadb.exec.context import EvalContext
@@ -79,7 +80,12 @@ class Bridge:
     # -- running -------------------------------------------------------------------------------
     def value(self, sql: T.Sql, ns: Namespace, ctx: EvalContext, target: SqlType | None = None) -> tuple[Any, SqlType]:
         """An expression's value (exec_eval_expr): one row of one column, else 21000 / 42601."""
-        bound = self._bound(sql, ns, ctx, True, target)
+        try:
+            bound = self._bound(sql, ns, ctx, True, target)
+        except SqlError as e:  # (planning it failed: SPI's callback names the expression)
+            line = f'SQL expression "{sql.text}"'
+            e.where = f"{e.where}\n{line}" if e.where else line
+            raise
         before_statement(bound, ctx, self.definer)
         inner = child_context(ctx, self._params(bound, ns))
         column = bound.plan.columns[0]

@@ -174,7 +174,7 @@ def _using(p: "Parser", *stops: str) -> list[T.Sql]:
     out: list[T.Sql] = []
     if p.word("using"):
         out.append(p.until(*stops, ops=(",",)))
-        while p.take_op(","):
+        while p.op(","):
             out.append(p.until(*stops, ops=(",",)))
     return out
 
@@ -193,7 +193,7 @@ def _raise(p: "Parser", line: int) -> T.Stmt:
     if tok is not None and tok.kind == "string":
         p.i += 1
         message = tok.value
-        while p.take_op(","):
+        while p.op(","):
             params.append(p.until("using", ops=(",",)))
         _check_placeholders(message, len(params), tok)
     elif p.word("sqlstate"):
@@ -212,7 +212,7 @@ def _raise(p: "Parser", line: int) -> T.Stmt:
             if not p.assign_op():
                 p.fail(p.peek())
             options.append((opt.value, p.until(ops=(",",))))
-            if not p.take_op(","):
+            if not p.op(","):
                 break
     p.semicolon()
     return T.Raise(line, level, condition, message, params, options)
@@ -234,7 +234,7 @@ def _check_placeholders(message: str, given: int, tok) -> None:  # noqa: ANN001 
 
 def _assert(p: "Parser", line: int) -> T.Stmt:
     cond = p.until(ops=(",",))
-    message = p.until() if p.take_op(",") else None
+    message = p.until() if p.op(",") else None
     p.semicolon()
     return T.Assert(line, cond, message)
 
@@ -272,7 +272,7 @@ def _get(p: "Parser", line: int) -> T.Stmt:
         if item.kind != "ident":
             p.fail(item)
         items.append((target, item.value))
-        if not p.take_op(","):
+        if not p.op(","):
             break
     p.semicolon()
     return T.GetDiag(line, stacked, items)

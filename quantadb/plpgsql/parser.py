@@ -38,7 +38,8 @@ from __future__ import annotations
 from quantadb.errors import SyntaxError as SqlSyntaxError
 from quantadb.plpgsql import parse_stmts as S
 from quantadb.plpgsql import tree as T
-from quantadb.sql.lexer import Token, tokenize
+from quantadb.sql.lexer import Token
+from quantadb.sql.reader import TokenReader
 
 _SQL_WORDS = ("select", "insert", "update", "delete", "with", "values", "merge", "table", "create", "drop",
               "alter", "truncate", "lock", "grant", "revoke", "comment", "analyze", "vacuum", "set", "reset",
@@ -46,45 +47,14 @@ _SQL_WORDS = ("select", "insert", "update", "delete", "with", "values", "merge",
               "discard", "savepoint", "release", "import", "security")
 
 
-class Parser:
+class Parser(TokenReader):
     def __init__(self, body: str, names: set[str]) -> None:
-        self.text = body
-        self.toks = [t for t in tokenize(body)]
-        self.i = 0
+        super().__init__(body)
         self.names = set(names) | {"found"}  # known variables (the `"x" is not a known variable` check)
 
-    # -- tokens --------------------------------------------------------------------------------
-    def peek(self, k: int = 0) -> Token | None:
-        j = self.i + k
-        return self.toks[j] if j < len(self.toks) else None
-
-    def next(self) -> Token:
-        tok = self.peek()
-        if tok is None:
-            self.fail(None)
-        self.i += 1
-        return tok
-
-    def word(self, *words: str) -> bool:
-        tok = self.peek()
-        if tok is not None and tok.is_word(*words):
-            self.i += 1
-            return True
-        return False
-
-    def op(self, value: str, k: int = 0) -> bool:
+    def is_op(self, value: str, k: int = 0) -> bool:
         tok = self.peek(k)
         return tok is not None and tok.kind == "op" and tok.value == value
-
-    def take_op(self, value: str) -> bool:
-        if self.op(value):
-            self.i += 1
-            return True
-        return False
-
-    def expect(self, *words: str) -> None:
-        if not self.word(*words):
-            self.fail(self.peek())
 
     def semicolon(self) -> None:
         tok = self.peek()
@@ -94,10 +64,10 @@ class Parser:
 
     def assign_op(self) -> bool:
         """`:=` (two tokens to the lexer) or `=`."""
-        if self.op(":") and self.op("=", 1):
+        if self.is_op(":") and self.is_op("=", 1):
             self.i += 2
             return True
-        return self.take_op("=")
+        return self.op("=")
 
     def fail(self, tok: Token | None, message: str | None = None) -> None:
         if tok is None:
@@ -110,12 +80,6 @@ class Parser:
         tok = tok or self.peek()
         pos = tok.pos if tok is not None else len(self.text)
         return self.text.count("\n", 0, pos) + 1
-
-    def name(self) -> str:
-        tok = self.next()
-        if tok.kind not in ("ident", "qident"):
-            self.fail(tok)
-        return tok.value
 
     def until(self, *stops: str, semicolon: bool = True, ops: tuple[str, ...] = ()) -> T.Sql:
         """The text up to (not including) one of the words `stops`, an op in `ops` or `;` at depth 0."""
@@ -150,9 +114,8 @@ class Parser:
 
     def label(self) -> str | None:
         if self.op("<<"):
-            self.i += 1
             name = self.name()
-            if not self.take_op(">>"):
+            if not self.op(">>"):
                 self.fail(self.peek())
             return name
         return None
@@ -253,7 +216,7 @@ class Parser:
         if label is not None:
             self.fail(tok)
         handler = S.STATEMENTS.get(word)
-        if handler is not None and not (self.op(":", 1) or self.op("=", 1) or self.op(".", 1) or self.op("[", 1)):
+        if handler is not None and not any(self.is_op(op, 1) for op in (":", "=", ".", "[")):
             self.i += 1
             return handler(self, line)
         if word in _SQL_WORDS or tok.kind == "op" and tok.value == "(":
@@ -267,11 +230,11 @@ class Parser:
         target = [tok.value]
         subscripts: list[T.Sql] = []
         while True:
-            if self.take_op("."):
+            if self.op("."):
                 target.append(self.name())
-            elif self.take_op("["):
+            elif self.op("["):
                 subscripts.append(self.until(semicolon=False, ops=("]",)))
-                self.take_op("]")
+                self.op("]")
             else:
                 break
         if not self.assign_op():
@@ -285,15 +248,12 @@ class Parser:
     def targets(self) -> list[str]:
         """INTO a, b / INTO rec / INTO rec.field: names as written (dotted)."""
         out = [self.dotted()]
-        while self.take_op(","):
+        while self.op(","):
             out.append(self.dotted())
         return out
 
     def dotted(self) -> str:
-        parts = [self.name()]
-        while self.take_op("."):
-            parts.append(self.name())
-        return ".".join(parts)
+        return ".".join(self.qualified_name())
 
     def sql_statement(self, line: int, perform: bool = False) -> T.Stmt:
         """A SQL statement to `;`, its INTO [STRICT] targets cut out (blanked, as PostgreSQL shows it)."""
