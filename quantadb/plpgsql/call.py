@@ -50,7 +50,8 @@ def run_function(fn: FunctionDef, params: list, ctx: EvalContext) -> Batch | Non
              enumerate(zip(fn.arg_names, fn.arg_types, fn.arg_modes))]
     given = iter(params)
     inputs = [(name, alias, t, next(given) if m in "ibv" else None, m) for name, alias, t, m in names]
-    kind = "void" if fn.kind == "p" or fn.return_type.pg is R.VOID else "value"
+    outputs = any(m in "obt" for m in fn.arg_modes)
+    kind = "void" if (fn.kind == "p" or fn.return_type.pg is R.VOID) and not outputs else "value"
     rtype = result_type(fn)
     value = run_block(parsed(fn.body, fn.arg_names), _bridge(ctx, fn), ctx, _signature(fn), inputs, rtype, fn.returns_set, kind,
                       label=fn.name)

@@ -234,3 +234,12 @@ def test_create_or_replace_and_assignment_conversions(pl):
         END $$""")
     assert pl.one("SELECT f(21)") == 42
     assert pl.one("SELECT conv()") == "17 3.14 42 2024-03-01"
+
+
+def test_call_returns_inout_parameters(pl):
+    pl.q("""CREATE PROCEDURE bump(INOUT a int, INOUT b text, step int DEFAULT 1) LANGUAGE plpgsql AS $$
+        BEGIN a := a + step; b := b || '!'; END $$""")
+    cur = pl.conn.execute("CALL bump(1, 'x', 5)")
+    assert [d.name for d in cur.description] == ["a", "b"]
+    assert cur.fetchall() == [(6, "x!")]
+    assert pl.q("CALL bump(1, 'y')") == [(2, "y!")]

@@ -295,16 +295,25 @@ def _alter(session: "Session", stmt: B.AlterRoutine) -> Result:
 # -- CALL ------------------------------------------------------------------------------------------
 
 def call_procedure(session: "Session", stmt: B.CallRoutine) -> Result:
-    """CALL name(args): the procedure resolved as a function call is, then its body run once."""
+    """CALL name(args): the procedure resolved as a function call is, then its body run once;
+    its INOUT parameters' values are the row CALL returns."""
     from quantadb.engine import privileges
+    from quantadb.engine.results import ColumnDesc
     from quantadb.engine.statements import eval_context
+    from quantadb.exec.columns import column_values, from_values
     from quantadb.exec.eval import evaluate
     from quantadb.sql.functions.user import bind_procedure_call
     from quantadb.types.column import Batch
     call = bind_procedure_call(QueryBinder(session.catalog(), [], session.format_context), stmt.call)
     privileges.check(session, privileges.expression_needs(call))
-    evaluate(call, Batch([], 1), eval_context(session, []))
-    return Result(tag="CALL")
+    value = column_values(evaluate(call, Batch([], 1), eval_context(session, [])))[0]
+    fn = getattr(call, "routine", None) and call.routine.fn
+    outs = [(n, t) for n, t, m in zip(fn.arg_names, fn.arg_types, fn.arg_modes) if m in "ob"] if fn else []
+    if not outs:
+        return Result(tag="CALL")
+    values = value if len(outs) > 1 and value is not None else (value,) * len(outs)
+    columns = [from_values([v], t) for v, (_, t) in zip(values, outs)]
+    return Result(tag="CALL", columns=[ColumnDesc(n, t) for n, t in outs], batches=[Batch(columns, 1)])
 
 
 def _do(session: "Session", stmt: B.DoBlock) -> Result:
