@@ -263,6 +263,22 @@ class ExecServices:
             for rel_oid, mode in needs[1]:
                 self._lock_relation(rel_oid, mode)
 
+    def end_transaction(self, commit: bool, chain: bool) -> None:
+        """COMMIT / ROLLBACK in a procedure CALLed outside a transaction block: the implicit
+        transaction ends (a commit waits for its WAL flush; the CALL runs on a worker thread) and
+        the statement goes on in a new one (AND CHAIN: of the same isolation and access mode)."""
+        session, old = self.session, self.txn
+        if commit and len(old.frames) > 1:  # the CALL statement's own savepoint: its writes commit too,
+            self.store.release(old, 1)       # and its later release or rollback finds nothing left
+        durable = session._end_implicit(not commit)
+        if durable is not None:
+            durable.result()
+        self.txn = session._ensure_txn()
+        session.pgstat.subxact_begin()  # (the statement's level, which the session ends after it)
+        if chain:
+            self.txn.isolation, self.txn.read_only = old.isolation, old.read_only
+        self.snapshot = self.store.snapshot(self.txn)
+
     # -- foreign keys -----------------------------------------------------------------------------
 
     def _lock_relation(self, rel_oid: int, mode: int) -> None:

@@ -40,3 +40,4 @@ class EvalContext:
     cte_cache: dict[Any, Any] = field(default_factory=dict)  # WITH query results (see run._cte_key)
     cte_working: dict[int, Any] = field(default_factory=dict)  # a running recursive CTE's working table
     explain_timings: dict[int, Any] | None = None  # EXPLAIN ANALYZE's: id(plan node) -> (rows, ms)
+    nonatomic: bool = False  # a CALL or DO outside a transaction block: its procedure may COMMIT

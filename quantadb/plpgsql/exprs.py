@@ -81,7 +81,7 @@ class Bridge:
     def value(self, sql: T.Sql, ns: Namespace, ctx: EvalContext, target: SqlType | None = None) -> tuple[Any, SqlType]:
         """An expression's value (exec_eval_expr): one row of one column, else 21000 / 42601."""
         try:
-            bound = self._bound(sql, ns, ctx, True, target)
+            bound = self._bound(sql, ns, ctx, "expr", target)
         except SqlError as e:  # (planning it failed: SPI's callback names the expression)
             line = f'SQL expression "{sql.text}"'
             e.where = f"{e.where}\n{line}" if e.where else line
@@ -113,22 +113,31 @@ class Bridge:
         return sql
 
     def statement(self, sql: T.Sql, ns: Namespace, ctx: EvalContext) -> Outcome:
-        bound = self._bound(sql, ns, ctx, False, None)
+        bound = self._bound(sql, ns, ctx, "stmt", None)
         before_statement(bound, ctx, self.definer)
         return run_plan(bound.plan, child_context(ctx, self._params(bound, ns)))
+
+    def call(self, sql: T.Sql, ns: Namespace, ctx: EvalContext, nonatomic: bool) -> tuple[Any, Any]:
+        """CALL name(args): the procedure's INOUT values, and the bound call."""
+        from quantadb.exec.eval import evaluate
+        bound = self._bound(sql, ns, ctx, "call", None)
+        before_statement(bound, ctx, self.definer)
+        inner = child_context(ctx, self._params(bound, ns))
+        inner.nonatomic = nonatomic
+        return column_values(evaluate(bound.simple, Batch([], 1), inner))[0], bound.simple
 
     def _params(self, bound: Bound, ns: Namespace) -> list[Any]:
         return [ns.resolve(name, list(qualifier))[0].value for qualifier, name in bound.refs]
 
     # -- binding -------------------------------------------------------------------------------
-    def _bound(self, sql: T.Sql, ns: Namespace, ctx: EvalContext, expr: bool, target: SqlType | None) -> Bound:
+    def _bound(self, sql: T.Sql, ns: Namespace, ctx: EvalContext, kind: str, target: SqlType | None) -> Bound:
         key = (sql, target)
         stamp = _stamp(ctx)
         bound = self.cache.get(key)
         if bound is not None and bound.stamp == stamp and \
                 all(_type_of(ns, ref) == t for ref, t in zip(bound.refs, bound.types)):
             return bound
-        bound = self.cache[key] = bind(sql.text, ns, ctx, expr, target, stamp)
+        bound = self.cache[key] = bind(sql.text, ns, ctx, kind, target, stamp)
         return bound
 
 
@@ -150,14 +159,17 @@ def _type_of(ns: Namespace, ref: tuple[tuple[str, ...], str]) -> SqlType | None:
 def _stamp(ctx: EvalContext) -> tuple:
     """What a plan was bound on: the catalog as committed, and this transaction's own changes."""
     services = ctx.services
+    if services is None:
+        return ()
     txn = services.txn
     return (services.store.catalog.last_change, id(txn) if txn is not None and txn.did_ddl else 0,
             ctx.session.settings.get("search_path") if ctx.session is not None else None)
 
 
-def bind(text: str, ns: Namespace | None, ctx: EvalContext, expr: bool, target: SqlType | None,
+def bind(text: str, ns: Namespace | None, ctx: EvalContext, kind: str, target: SqlType | None,
          stamp: tuple = (), param_types: list[SqlType] | None = None) -> Bound:
-    """Plan `text` (an expression when `expr`) with the variables of `ns` it names as parameters
+    """Plan `text` (kind "expr" an expression, "stmt" a statement, "call" a procedure's call)
+    with the variables of `ns` it names as parameters
     (or, for EXECUTE, `param_types` as $1..)."""
     from quantadb.sql.bind_merge import MergeBinder
     from quantadb.sql.bind_query import QueryBinder
@@ -193,6 +205,12 @@ def bind(text: str, ns: Namespace | None, ctx: EvalContext, expr: bool, target: 
     if ns is not None:
         queries.variables = variables
         text = positional_names(text)
+    if kind == "call":
+        from quantadb.sql.functions.user import bind_procedure_call
+        call = bind_procedure_call(queries, text)
+        plan = P.Project(P.Result(), [call], [P.PlanColumn("", call.type)], estimated_rows=1)
+        return Bound(plan, refs, tuple(_type_of(ns, r) for r in refs), stamp, call)
+    expr = kind == "expr"
     node = parse_sql("SELECT " + text if expr else text)
     if type(node).__name__ in ("Insert", "Update", "Delete", "Merge"):
         dml = MergeBinder(queries)

@@ -56,6 +56,7 @@ class Execution:
         self.row_count = 0
         self.errors: list[SqlError] = []  # the errors the handlers now running caught (innermost last)
         self.out_vars: list[Var] = []
+        self.subtransactions = 0  # EXCEPTION blocks running (no COMMIT inside one)
 
     # -- evaluation helpers -------------------------------------------------------------------
     def value(self, sql: T.Sql, ns: Namespace, target: SqlType | None = None) -> tuple[Any, SqlType]:
@@ -96,9 +97,11 @@ class Execution:
         services = self.ctx.services
         store, txn = (services.store, services.txn) if services is not None else (None, None)
         token = store.savepoint(txn) if txn is not None else None
+        self.subtransactions += 1
         try:
             self.run_list(b.body, ns)
         except SqlError as error:
+            self.subtransactions -= 1
             if token is not None:
                 store.rollback_to(txn, token)
                 store.release_locks_after(txn, token)
@@ -116,9 +119,11 @@ class Execution:
                 self.errors.pop()
             return
         except BaseException:
+            self.subtransactions -= 1
             if token is not None:
                 store.release(txn, token)
             raise
+        self.subtransactions -= 1
         if token is not None:
             store.release(txn, token)
 
@@ -326,5 +331,6 @@ _HANDLERS: dict[type, Any] = {
     T.ReturnNext: Execution.return_next, T.Null: Execution.null,
     T.ForQuery: sqlstmts.for_query, T.ReturnQuery: sqlstmts.return_query, T.ExecSql: sqlstmts.exec_sql,
     T.Execute: sqlstmts.execute, T.GetDiag: sqlstmts.get_diagnostics, T.Transaction: sqlstmts.transaction,
+    T.Call: sqlstmts.call,
     T.Raise: raising.raise_stmt, T.Assert: raising.assert_stmt,
 }

@@ -278,6 +278,12 @@ def _get(p: "Parser", line: int) -> T.Stmt:
     return T.GetDiag(line, stacked, items)
 
 
+def _call(p: "Parser", line: int) -> T.Stmt:
+    call = p.until()
+    p.semicolon()
+    return T.Call(line, call)
+
+
 def _null(p: "Parser", line: int) -> T.Stmt:
     p.semicolon()
     return T.Null(line)
@@ -296,7 +302,7 @@ def _transaction(p: "Parser", line: int) -> T.Stmt:
 STATEMENTS: dict[str, Callable[["Parser", int], T.Stmt]] = {
     "if": _if, "case": _case, "exit": _exit, "continue": _exit, "return": _return, "raise": _raise,
     "assert": _assert, "perform": _perform, "execute": _execute, "get": _get, "null": _null,
-    "commit": _transaction, "rollback": _transaction,
+    "commit": _transaction, "rollback": _transaction, "call": _call,
 }
 LOOPS: dict[str, Callable[["Parser", int, str | None], T.Stmt]] = {
     "loop": _loop, "while": _while, "for": _for, "foreach": _foreach,

@@ -43,7 +43,7 @@ from quantadb.sql.reader import TokenReader
 
 _SQL_WORDS = ("select", "insert", "update", "delete", "with", "values", "merge", "table", "create", "drop",
               "alter", "truncate", "lock", "grant", "revoke", "comment", "analyze", "vacuum", "set", "reset",
-              "notify", "listen", "unlisten", "call", "refresh", "cluster", "reindex", "explain", "show",
+              "notify", "listen", "unlisten", "refresh", "cluster", "reindex", "explain", "show",
               "discard", "savepoint", "release", "import", "security")
 
 

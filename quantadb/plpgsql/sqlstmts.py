@@ -48,7 +48,7 @@ def _dynamic(ex: "Execution", stmt: T.Stmt, query: T.Sql, using: list[T.Sql], ns
         values = list(row.rows()[0])
         types = [t for _, t in row.columns]
     try:
-        bound = bind(text, None, ex.ctx, False, None, param_types=types)
+        bound = bind(text, None, ex.ctx, "stmt", None, param_types=types)
         before_statement(bound, ex.ctx, ex.bridge.definer)
         return run_plan(bound.plan, child_context(ex.ctx, values))
     except SqlError as e:
@@ -192,7 +192,59 @@ def get_diagnostics(ex: "Execution", stmt: T.GetDiag, ns: Namespace) -> None:
         assign(var, value, vtype, ex.ctx)
 
 
+def call(ex: "Execution", stmt: T.Call, ns: Namespace) -> None:
+    """CALL p(args): the INOUT parameters' values go back into the variables given for them."""
+    nonatomic = ex.ctx.nonatomic and not ex.subtransactions
+    try:
+        value, bound = ex.bridge.call(stmt.call, ns, ex.ctx, nonatomic)
+    except SqlError as e:
+        statement_context(e, "CALL " + stmt.call.text)
+        raise
+    fn = bound.routine.fn
+    outs = [k for k, i in enumerate(fn.input_positions) if fn.arg_modes[i] == "b"]
+    if not outs:
+        return
+    args = _arguments(stmt.call.text)
+    values = value if len(outs) > 1 else (value,)
+    for k, v in zip(outs, values or (None,) * len(outs)):
+        target = args[k].strip() if k < len(args) else ""
+        try:
+            var, field = _target(ns, target)
+        except SqlError:
+            name = fn.arg_names[fn.input_positions[k]] or f"${k + 1}"
+            raise SqlSyntaxError(f'procedure parameter "{name}" is an output parameter but corresponding '
+                                 'argument is not writable') from None
+        assign(var, v, fn.arg_types[fn.input_positions[k]], ex.ctx)
+
+
+def _arguments(call_text: str) -> list[str]:
+    """The argument texts of `name(a, b, ...)`, split at the commas outside parentheses."""
+    from quantadb.sql.lexer import tokenize
+    out, depth, start = [], 0, None
+    for tok in tokenize(call_text):
+        if tok.kind == "op" and tok.value in ("(", "["):
+            depth += 1
+            if depth == 1 and tok.value == "(":
+                start = tok.pos + 1
+                continue
+        elif tok.kind == "op" and tok.value in (")", "]"):
+            depth -= 1
+            if depth == 0:
+                out.append(call_text[start:tok.pos])
+                break
+        if depth == 1 and tok.kind == "op" and tok.value == ",":
+            out.append(call_text[start:tok.pos])
+            start = tok.pos + 1
+    return out if any(a.strip() for a in out) else []
+
+
 def transaction(ex: "Execution", stmt: T.Transaction, ns: Namespace) -> None:
-    """COMMIT / ROLLBACK inside a procedure: QuantaDB runs every CALL inside one transaction, which
-    PostgreSQL refuses to end from inside as it does for a CALL in a transaction block."""
-    raise InvalidTransactionTermination("invalid transaction termination")
+    """COMMIT / ROLLBACK [AND CHAIN] in a procedure CALLed (or a DO run) outside a transaction
+    block: the transaction ends and the procedure goes on in a new one (the engine's
+    ExecServices.end_transaction). Anywhere else it is 2D000, as in PostgreSQL."""
+    if ex.subtransactions:
+        raise InvalidTransactionTermination(f"cannot {'commit' if stmt.commit else 'roll back'} while a "
+                                            "subtransaction is active")
+    if not ex.ctx.nonatomic or ex.ctx.services is None:
+        raise InvalidTransactionTermination("invalid transaction termination")
+    ex.ctx.services.end_transaction(stmt.commit, stmt.chain)

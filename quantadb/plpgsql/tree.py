@@ -173,6 +173,11 @@ class GetDiag(Stmt):
 
 
 @dataclass(eq=False)
+class Call(Stmt):
+    call: Sql  # name(arguments)
+
+
+@dataclass(eq=False)
 class Null(Stmt):
     pass
 
@@ -190,7 +195,7 @@ _TYPENAMES = {
     "While": "WHILE", "ForRange": "FOR with integer loop variable", "ForQuery": "FOR over SELECT rows",
     "Foreach": "FOREACH over array", "Exit": "EXIT", "Return": "RETURN", "ReturnNext": "RETURN NEXT",
     "ReturnQuery": "RETURN QUERY", "Raise": "RAISE", "Assert": "ASSERT", "ExecSql": "SQL statement",
-    "Execute": "EXECUTE", "GetDiag": "GET DIAGNOSTICS", "Null": "NULL", "Transaction": "COMMIT",
+    "Execute": "EXECUTE", "GetDiag": "GET DIAGNOSTICS", "Null": "NULL", "Transaction": "COMMIT", "Call": "CALL",
 }
 
 

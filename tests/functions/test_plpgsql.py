@@ -243,3 +243,41 @@ def test_call_returns_inout_parameters(pl):
     assert [d.name for d in cur.description] == ["a", "b"]
     assert cur.fetchall() == [(6, "x!")]
     assert pl.q("CALL bump(1, 'y')") == [(2, "y!")]
+
+
+def test_nested_call_and_transaction_control(pl):
+    pl.q("CREATE TABLE t (v int)")
+    pl.q("""CREATE PROCEDURE batches(n int) LANGUAGE plpgsql AS $$
+        BEGIN
+            FOR i IN 1..n LOOP
+                INSERT INTO t VALUES (i);
+                IF i % 2 = 0 THEN COMMIT; ELSE ROLLBACK; END IF;
+            END LOOP;
+        END $$""")
+    pl.q("CREATE PROCEDURE times_ten(INOUT x int) LANGUAGE plpgsql AS $$ BEGIN x := x * 10; END $$")
+    pl.q("""CREATE PROCEDURE outer_proc() LANGUAGE plpgsql AS $$
+        DECLARE y int := 4;
+        BEGIN
+            CALL times_ten(y);
+            INSERT INTO t VALUES (y);
+            COMMIT AND CHAIN;
+            CALL batches(2);
+        END $$""")
+    pl.q("CALL batches(4)")
+    pl.q("CALL outer_proc()")
+    pl.q("DO $$ BEGIN INSERT INTO t VALUES (100); COMMIT; INSERT INTO t VALUES (101); ROLLBACK; END $$")
+    assert pl.q("SELECT v FROM t ORDER BY v") == [(2,), (2,), (4,), (40,), (100,)]
+    pl.q("BEGIN")
+    diag = pl.error("CALL batches(2)", "2D000")
+    assert (diag.message_primary, diag.context) == ("invalid transaction termination",
+                                                   "PL/pgSQL function batches(integer) line 5 at ROLLBACK")
+    pl.q("ROLLBACK")
+    pl.q("CREATE PROCEDURE guarded() LANGUAGE plpgsql AS $$ BEGIN BEGIN COMMIT; EXCEPTION WHEN others THEN RAISE; "
+         "END; END $$")
+    assert pl.error("CALL guarded()", "2D000").message_primary == "cannot commit while a subtransaction is active"
+    pl.q("CREATE FUNCTION committing() RETURNS int LANGUAGE plpgsql AS $$ BEGIN COMMIT; RETURN 1; END $$")
+    assert pl.error("SELECT committing()", "2D000").message_primary == "invalid transaction termination"
+    pl.q("CREATE PROCEDURE bad_target() LANGUAGE plpgsql AS $$ BEGIN CALL times_ten(5); END $$")
+    diag = pl.error("CALL bad_target()", "42601")
+    assert diag.message_primary == ('procedure parameter "x" is an output parameter but corresponding argument '
+                                    'is not writable')

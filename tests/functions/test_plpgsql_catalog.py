@@ -57,3 +57,25 @@ def test_function_survives_restart(start_quantadb):
         c.execute("CALL after_cp(1)")
         with pytest.raises(errors.UndefinedFunction):
             c.execute("SELECT rolled_back()")
+
+
+def test_commits_inside_a_procedure_are_durable(start_quantadb):
+    """What a procedure committed stays after a crash even though the CALL then failed; what it
+    wrote after its last COMMIT is gone."""
+    srv = start_quantadb()
+    with psycopg.connect(srv.dsn, autocommit=True) as c:
+        c.execute("CREATE TABLE t (v int)")
+        c.execute("""CREATE PROCEDURE fill() LANGUAGE plpgsql AS $$
+            BEGIN
+                INSERT INTO t VALUES (1);
+                COMMIT;
+                INSERT INTO t VALUES (2);
+                RAISE EXCEPTION 'stop';
+            END $$""")
+        with pytest.raises(errors.RaiseException):
+            c.execute("CALL fill()")
+        assert c.execute("SELECT v FROM t").fetchall() == [(1,)]
+    srv.kill9()
+    again = start_quantadb(data_dir=srv.data_dir)
+    with psycopg.connect(again.dsn, autocommit=True) as c:
+        assert c.execute("SELECT v FROM t").fetchall() == [(1,)]

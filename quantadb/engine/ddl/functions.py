@@ -306,7 +306,9 @@ def call_procedure(session: "Session", stmt: B.CallRoutine) -> Result:
     from quantadb.types.column import Batch
     call = bind_procedure_call(QueryBinder(session.catalog(), [], session.format_context), stmt.call)
     privileges.check(session, privileges.expression_needs(call))
-    value = column_values(evaluate(call, Batch([], 1), eval_context(session, [])))[0]
+    ctx = eval_context(session, [])
+    ctx.nonatomic = not session.state.block  # (its procedure may COMMIT then)
+    value = column_values(evaluate(call, Batch([], 1), ctx))[0]
     fn = getattr(call, "routine", None) and call.routine.fn
     outs = [(n, t) for n, t, m in zip(fn.arg_names, fn.arg_types, fn.arg_modes) if m in "ob"] if fn else []
     if not outs:
@@ -323,7 +325,9 @@ def _do(session: "Session", stmt: B.DoBlock) -> Result:
     if stmt.language != "plpgsql":
         raise UndefinedObject(f'language "{stmt.language}" does not exist')
     session._ensure_txn()
-    run_inline(stmt.code, eval_context(session, []), stmt.code_pos)
+    ctx = eval_context(session, [])
+    ctx.nonatomic = not session.state.block
+    run_inline(stmt.code, ctx, stmt.code_pos)
     return Result(tag="DO")
 
 
