@@ -25,6 +25,7 @@ from quantadb.plpgsql.interp import Execution, FunctionReturn, LoopExit, out_val
 from quantadb.plpgsql.parser import parse_body
 from quantadb.plpgsql.raising import sqlstate_of
 from quantadb.plpgsql.variables import Namespace, Var
+from quantadb.sql.functions.user import result_type
 from quantadb.storage.catalog import FunctionDef
 from quantadb.types import registry as R
 from quantadb.types.column import Batch
@@ -43,7 +44,6 @@ _BRIDGES: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary()
 def run_function(fn: FunctionDef, params: list, ctx: EvalContext) -> Batch | None:
     """One call of `fn` with `params` (its input parameters' values): the rows of its result
     (exec/functions/sqlfunc.py reads them as it reads a SQL function's last statement's)."""
-    from quantadb.sql.functions.user import result_type
     if fn.return_type.pg is R.TRIGGER:
         raise FeatureNotSupported("trigger functions can only be called as triggers")
     names = [(n or f"${i + 1}", f"${i + 1}", t, m) for i, (n, t, m) in
@@ -53,8 +53,8 @@ def run_function(fn: FunctionDef, params: list, ctx: EvalContext) -> Batch | Non
     outputs = any(m in "obt" for m in fn.arg_modes)
     kind = "void" if (fn.kind == "p" or fn.return_type.pg is R.VOID) and not outputs else "value"
     rtype = result_type(fn)
-    value = run_block(parsed(fn.body, fn.arg_names), _bridge(ctx, fn), ctx, _signature(fn), inputs, rtype, fn.returns_set, kind,
-                      label=fn.name)
+    value = run_block(parsed(fn.body, fn.arg_names), _bridge(ctx, fn), ctx, _signature(fn), inputs, rtype,
+                      fn.returns_set, kind, label=fn.name)
     return _batch(value, rtype, fn.returns_set, kind)
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from quantadb.errors import SqlError, UndefinedObject
 from quantadb.plpgsql import tree as T
 from quantadb.plpgsql.variables import Namespace, Var, assign, check_not_null
+from quantadb.sql.typenames import parse_type_name
 from quantadb.types import registry as R
 from quantadb.types.registry import SqlType
 from quantadb.types.rowtypes import record_type
@@ -34,7 +35,6 @@ def declare(ex: "Execution", decl: T.Decl, ns: Namespace) -> None:
 
 def variable_type(session: Any, text: str, ns: Namespace | None) -> tuple[SqlType, bool]:
     """(type, whether it is a row type of fixed fields) of a declared type."""
-    from quantadb.sql.typenames import parse_type_name
     words = text.strip()
     low = words.lower()
     if low == "record":
@@ -48,8 +48,7 @@ def variable_type(session: Any, text: str, ns: Namespace | None) -> tuple[SqlTyp
         columns = _relation_columns(session, table) if table else None
         found = dict(columns or ())
         if column not in found:
-            raise UndefinedObject(f'type "{words}" does not exist') if table else \
-                UndefinedObject(f'type "{words}" does not exist')
+            raise UndefinedObject(f'type "{words}" does not exist')
         return found[column], False
     if low.endswith("%rowtype"):
         columns = _relation_columns(session, [p.strip().strip('"') for p in words[:-8].strip().split(".")])

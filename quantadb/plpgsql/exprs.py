@@ -19,11 +19,19 @@ from quantadb.errors import (AmbiguousColumn, CardinalityViolation, FeatureNotSu
 from quantadb.errors import SyntaxError as SqlSyntaxError
 from quantadb.exec.columns import column_values
 from quantadb.exec.context import EvalContext
+from quantadb.exec.eval import evaluate
+from quantadb.exec.modify import run_modify
+from quantadb.exec.run import run_all
 from quantadb.plpgsql import tree as T
 from quantadb.plpgsql.variables import Namespace, cast_expr
 from quantadb.sql import plan as P
+from quantadb.sql.bind_merge import MergeBinder
+from quantadb.sql.bind_query import QueryBinder
 from quantadb.sql.expr import ColumnRef, Param
+from quantadb.sql.functions.user import bind_procedure_call
 from quantadb.sql.lexer import tokenize
+from quantadb.sql.optimizer import optimize
+from quantadb.sql.parse import parse_sql
 from quantadb.types.column import Batch
 from quantadb.types.registry import SqlType
 from quantadb.types.rowtypes import record_fields
@@ -90,9 +98,7 @@ class Bridge:
         inner = child_context(ctx, self._params(bound, ns))
         column = bound.plan.columns[0]
         if bound.simple is not None:
-            from quantadb.exec.eval import evaluate
             return column_values(evaluate(bound.simple, Batch([], 1), inner))[0], column.type
-        from quantadb.exec.run import run_all
         batch = run_all(bound.plan, inner)
         if len(bound.plan.columns) != 1:
             raise SqlSyntaxError(f'query "{sql.text}" returned {len(bound.plan.columns)} columns')
@@ -119,7 +125,6 @@ class Bridge:
 
     def call(self, sql: T.Sql, ns: Namespace, ctx: EvalContext, nonatomic: bool) -> tuple[Any, Any]:
         """CALL name(args): the procedure's INOUT values, and the bound call."""
-        from quantadb.exec.eval import evaluate
         bound = self._bound(sql, ns, ctx, "call", None)
         before_statement(bound, ctx, self.definer)
         inner = child_context(ctx, self._params(bound, ns))
@@ -171,10 +176,6 @@ def bind(text: str, ns: Namespace | None, ctx: EvalContext, kind: str, target: S
     """Plan `text` (kind "expr" an expression, "stmt" a statement, "call" a procedure's call)
     with the variables of `ns` it names as parameters
     (or, for EXECUTE, `param_types` as $1..)."""
-    from quantadb.sql.bind_merge import MergeBinder
-    from quantadb.sql.bind_query import QueryBinder
-    from quantadb.sql.optimizer import optimize
-    from quantadb.sql.parse import parse_sql
     types: list[SqlType] = list(param_types or [])
     queries = QueryBinder(ctx.session.catalog(), types, ctx.format)
     refs: list[tuple[tuple[str, ...], str]] = []
@@ -206,7 +207,6 @@ def bind(text: str, ns: Namespace | None, ctx: EvalContext, kind: str, target: S
         queries.variables = variables
         text = positional_names(text)
     if kind == "call":
-        from quantadb.sql.functions.user import bind_procedure_call
         call = bind_procedure_call(queries, text)
         plan = P.Project(P.Result(), [call], [P.PlanColumn("", call.type)], estimated_rows=1)
         return Bound(plan, refs, tuple(_type_of(ns, r) for r in refs), stamp, call)
@@ -243,8 +243,6 @@ def _coerced(queries: Any, plan: P.Plan, target: SqlType) -> P.Plan:
 
 
 def run_plan(plan: P.Plan, ctx: EvalContext) -> Outcome:
-    from quantadb.exec.modify import run_modify
-    from quantadb.exec.run import run_all
     columns = [(c.name, c.type) for c in plan.columns]
     if isinstance(plan, _DML):
         count, batch = run_modify(plan, ctx)

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from quantadb.errors import CaseNotFound, InvalidParameterValue, NullValueNotAllowed, SqlError
+from quantadb.errors import (ArraySubscriptError, CaseNotFound, DatatypeMismatch, InvalidParameterValue,
+                             NullValueNotAllowed, ObjectNotInPrerequisiteState, SqlError, UndefinedColumn)
+from quantadb.errors import SyntaxError as SqlSyntaxError
 from quantadb.exec.context import EvalContext
 from quantadb.plpgsql import raising, sqlstmts
 from quantadb.plpgsql import tree as T
@@ -23,6 +25,7 @@ from quantadb.plpgsql.exprs import Bridge
 from quantadb.plpgsql.variables import Namespace, Var, assign
 from quantadb.types import registry as R
 from quantadb.types.registry import SqlType
+from quantadb.types.rowtypes import record_fields
 
 _INT4 = SqlType(R.INT4)
 _BOOL = SqlType(R.BOOL)
@@ -134,7 +137,6 @@ class Execution:
             hit = (ns.find(stmt.target[0]), None)
         var, field = hit
         if var.constant:
-            from quantadb.errors import SyntaxError as SqlSyntaxError
             raise SqlSyntaxError(f'variable "{var.name}" is declared CONSTANT')
         if field is not None:
             self.set_field(var, field, stmt.expr, ns)
@@ -146,12 +148,9 @@ class Execution:
         assign(var, value, vtype, self.ctx)
 
     def set_field(self, var: Var, field: str, expr: T.Sql, ns: Namespace) -> None:
-        from quantadb.errors import UndefinedColumn
-        from quantadb.types.rowtypes import record_fields
         fields = record_fields(var.type)
         names = [n for n, _ in fields]
         if not fields:
-            from quantadb.errors import ObjectNotInPrerequisiteState
             raise ObjectNotInPrerequisiteState(f'record "{var.name}" is not assigned yet',
                                                detail="The tuple structure of a not-yet-assigned record is "
                                                       "indeterminate.")
@@ -249,7 +248,6 @@ class Execution:
         if value is None:
             raise NullValueNotAllowed("FOREACH expression must not be null")
         if not vtype.pg.is_array:
-            from quantadb.errors import DatatypeMismatch
             raise DatatypeMismatch(f"FOREACH expression must yield an array, not type "
                                    f"{R.format_type(vtype.pg, -1)}")
         items = _slices(value, stmt.slice)
@@ -314,7 +312,6 @@ def _slices(value: list, depth: int) -> list:
         return out
     total = dims(value)
     if depth > total:
-        from quantadb.errors import ArraySubscriptError
         raise ArraySubscriptError(f"slice dimension ({depth}) is out of the valid range 0..{total}")
     if depth == total:
         return [value]

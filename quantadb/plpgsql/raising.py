@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from quantadb.errors import (AssertFailure, Notice, RaiseException, SqlError,
+from quantadb.errors import (AssertFailure, Notice, NullValueNotAllowed, RaiseException, SqlError,
                              StackedDiagnosticsAccessedWithoutActiveHandler, UndefinedObject)
 from quantadb.errors import SyntaxError as SqlSyntaxError
 from quantadb.plpgsql import tree as T
@@ -104,7 +104,6 @@ def _default_message(sqlstate: str | None) -> str:
 
 
 def _null_option(name: str) -> SqlError:
-    from quantadb.errors import NullValueNotAllowed
     return NullValueNotAllowed(f"RAISE statement option cannot be null")
 
 
@@ -158,7 +157,6 @@ def assert_stmt(ex: "Execution", stmt: T.Assert, ns: Namespace) -> None:
     if stmt.message is not None:
         value, _ = ex.value(stmt.message, ns, _TEXT)
         if value is None:
-            from quantadb.errors import NullValueNotAllowed
             raise NullValueNotAllowed("ASSERT message cannot be null")
         message = value
     raise AssertFailure(message)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from quantadb.errors import (InvalidTransactionTermination, NoDataFound, NullValueNotAllowed, SqlError,
-                             StackedDiagnosticsAccessedWithoutActiveHandler, TooManyRows)
+from quantadb.errors import (DatatypeMismatch, InvalidTransactionTermination, NoDataFound, NullValueNotAllowed,
+                             SqlError, StackedDiagnosticsAccessedWithoutActiveHandler, TooManyRows)
 from quantadb.errors import SyntaxError as SqlSyntaxError
 from quantadb.plpgsql import tree as T
 from quantadb.plpgsql.exprs import Outcome, before_statement, bind, child_context, run_plan
 from quantadb.plpgsql.variables import Namespace, assign, convert
+from quantadb.sql.lexer import tokenize
 from quantadb.types import registry as R
 from quantadb.types.registry import SqlType
 from quantadb.types.rowtypes import record_fields, record_type
@@ -126,7 +127,6 @@ def row_as(ex: "Execution", value: Any, vtype: SqlType, wanted: SqlType) -> Any:
     if not isinstance(value, tuple):
         value, given = (value,), (("", vtype),)
     if len(value) != len(fields):
-        from quantadb.errors import DatatypeMismatch
         raise DatatypeMismatch("returned record type does not match expected record type",
                                detail=f"Number of returned columns ({len(value)}) does not match expected "
                                       f"column count ({len(fields)}).")
@@ -152,7 +152,6 @@ def return_query(ex: "Execution", stmt: T.ReturnQuery, ns: Namespace) -> None:
     fields = record_fields(ex.result_type)
     wanted = len(fields) if fields else 1
     if len(outcome.columns) != wanted:
-        from quantadb.errors import DatatypeMismatch
         raise DatatypeMismatch("structure of query does not match function result type",
                                detail=f"Number of returned columns ({len(outcome.columns)}) does not match "
                                       f"expected column count ({wanted}).")
@@ -219,7 +218,6 @@ def call(ex: "Execution", stmt: T.Call, ns: Namespace) -> None:
 
 def _arguments(call_text: str) -> list[str]:
     """The argument texts of `name(a, b, ...)`, split at the commas outside parentheses."""
-    from quantadb.sql.lexer import tokenize
     out, depth, start = [], 0, None
     for tok in tokenize(call_text):
         if tok.kind == "op" and tok.value in ("(", "["):

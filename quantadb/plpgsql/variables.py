@@ -13,11 +13,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from quantadb.errors import NullValueNotAllowed, SqlError
+from quantadb.exec.columns import column_values
 from quantadb.exec.context import EvalContext
-from quantadb.sql.expr import Expr
+from quantadb.exec.eval import evaluate
+from quantadb.sql.bind_expr import ExprBinder
+from quantadb.sql.expr import Const, Expr
+from quantadb.sql.scope import Scope
 from quantadb.types import registry as R
+from quantadb.types.codecs import DEFAULT_CONTEXT
+from quantadb.types.column import Batch
 from quantadb.types.registry import SqlType
-from quantadb.types.rowtypes import record_fields, record_type
+from quantadb.types.rowtypes import record_fields
 
 
 @dataclass(eq=False)
@@ -87,19 +93,12 @@ def convert(value: Any, src: SqlType, dst: SqlType, ctx: EvalContext) -> Any:
     if value is None or dst.pg is src.pg and (dst.typmod < 0 or dst.typmod == src.typmod) or \
             dst.pg is R.RECORD:
         return value
-    from quantadb.exec.columns import column_values
-    from quantadb.exec.eval import evaluate
-    from quantadb.sql.expr import Const
-    from quantadb.types.column import Batch
     return column_values(evaluate(cast_expr(Const(value, src), dst), Batch([], 1), ctx))[0]
 
 
 def cast_expr(operand: Expr, dst: SqlType) -> Expr:
     """`operand` converted as an assignment cast would, else through text (the source's output
     read by the target's input), as PL/pgSQL converts what it assigns."""
-    from quantadb.sql.bind_expr import ExprBinder
-    from quantadb.sql.scope import Scope
-    from quantadb.types.codecs import DEFAULT_CONTEXT
     if dst.pg is R.RECORD or operand.type == dst:
         return operand
     binder = ExprBinder(Scope(), [], DEFAULT_CONTEXT, None, None)
@@ -132,6 +131,3 @@ def assign(var: Var, value: Any, src: SqlType, ctx: EvalContext) -> None:
     var.value = convert(value, src, var.type, ctx)
     check_not_null(var)
 
-
-def row_type_of(columns: list[tuple[str, SqlType]]) -> SqlType:
-    return record_type(list(columns))

@@ -5,9 +5,10 @@ session's transaction like a table. CREATE checks what PostgreSQL's ProcedureCre
 fmgr_sql_validator check: the types exist, defaults trail, the body binds against the catalog
 (unless check_function_bodies is off) and its final statement returns the declared type.
 LANGUAGE sql and plpgsql exist (plpgsql/ interprets the latter; its CREATE checks the body's
-syntax, as plpgsql_validator does); any other language is unknown (42704). SECURITY DEFINER makes the body's table privileges its owner's
-(engine/privileges.py); current_user inside stays the caller. Of SET clauses (proconfig), a
-search_path is the one the body binds with; the others are kept and shown but change nothing.
+syntax, as plpgsql_validator does); any other language is unknown (42704). SECURITY DEFINER
+makes the body's table privileges its owner's (engine/privileges.py); current_user inside stays
+the caller. Of SET clauses (proconfig), a search_path is the one the body binds with; the others
+are kept and shown but change nothing. DO runs an anonymous PL/pgSQL block.
 """
 
 from __future__ import annotations
