@@ -39,6 +39,8 @@ class SqlError(Exception):
         self.column = column
         self.constraint = constraint
         self.where = where  # the CONTEXT line: "COPY t, line 3, column a: \"x\""
+        self.internal_query: str | None = None  # QUERY: the SQL a PL/pgSQL statement ran (internal_position:
+        self.internal_position: int | None = None  # where in it the error points)
 
     def __str__(self) -> str:
         return self.message

@@ -68,7 +68,7 @@ def _bridge(ctx: EvalContext, fn: FunctionDef) -> Bridge:
     key = (fn.oid, fn.body, fn.security_definer, fn.owner)
     bridge = per_session.get(key)
     if bridge is None:
-        bridge = per_session[key] = Bridge(fn.owner if fn.security_definer else None)
+        bridge = per_session[key] = Bridge(ctx, fn.owner if fn.security_definer else None)
     return bridge
 
 
@@ -84,6 +84,7 @@ def run_block(block: T.Block, bridge: Bridge, ctx: EvalContext, name: str,
     out): its value (kind "value"), nothing ("void"), or its rows when `returns_set`."""
     if sys.getrecursionlimit() < _RECURSION_LIMIT:
         sys.setrecursionlimit(_RECURSION_LIMIT)  # (Python 3.11 calls Python without the C stack)
+    bridge.conflict = block.variable_conflict or bridge.conflict
     ex = Execution(name, bridge, ctx, result_type, returns_set)
     root = Namespace(None, label)
     root.add(ex.found)
@@ -130,7 +131,7 @@ def _batch(value: Any, rtype: SqlType, returns_set: bool, kind: str) -> Batch | 
 def run_inline(code: str, ctx: EvalContext, offset: int = 0) -> None:
     """DO: the block run once, as a function of no arguments returning void."""
     block = validate(code, (), offset)
-    run_block(block, Bridge(), ctx, INLINE_NAME, [], None, False, "void")
+    run_block(block, Bridge(ctx), ctx, INLINE_NAME, [], None, False, "void")
 
 
 def validate(body: str, names: tuple[str, ...], offset: int = 0, trigger: bool = False) -> T.Block:

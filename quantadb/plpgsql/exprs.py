@@ -80,20 +80,19 @@ def positional_names(text: str) -> str:
 class Bridge:
     """One function's SQL: its statements bound (cached by tree node) and run."""
 
-    def __init__(self, definer: int | None = None) -> None:
+    def __init__(self, ctx: EvalContext, definer: int | None = None) -> None:
         self.cache: dict[tuple[T.Sql, Any], Bound] = {}  # (the tree's nodes, kept alive by the keys)
         self.made: dict[tuple[T.Stmt, str], T.Sql] = {}
         self.definer = definer  # a SECURITY DEFINER function's owner, whose privileges its SQL has
+        # a name both a column and a variable: plpgsql.variable_conflict as the function is first
+        # run in the session (it is compiled then in PostgreSQL), unless the body says otherwise
+        session = ctx.session
+        self.conflict = (session.settings.get("plpgsql.variable_conflict") if session is not None else None) or "error"
 
     # -- running -------------------------------------------------------------------------------
     def value(self, sql: T.Sql, ns: Namespace, ctx: EvalContext, target: SqlType | None = None) -> tuple[Any, SqlType]:
         """An expression's value (exec_eval_expr): one row of one column, else 21000 / 42601."""
-        try:
-            bound = self._bound(sql, ns, ctx, "expr", target)
-        except SqlError as e:  # (planning it failed: SPI's callback names the expression)
-            line = f'SQL expression "{sql.text}"'
-            e.where = f"{e.where}\n{line}" if e.where else line
-            raise
+        bound = self._bound(sql, ns, ctx, "expr", target)
         before_statement(bound, ctx, self.definer)
         inner = child_context(ctx, self._params(bound, ns))
         column = bound.plan.columns[0]
@@ -137,12 +136,20 @@ class Bridge:
     # -- binding -------------------------------------------------------------------------------
     def _bound(self, sql: T.Sql, ns: Namespace, ctx: EvalContext, kind: str, target: SqlType | None) -> Bound:
         key = (sql, target)
-        stamp = _stamp(ctx)
+        stamp = (*_stamp(ctx), self.conflict)
         bound = self.cache.get(key)
         if bound is not None and bound.stamp == stamp and \
                 all(_type_of(ns, ref) == t for ref, t in zip(bound.refs, bound.types)):
             return bound
-        bound = self.cache[key] = bind(sql.text, ns, ctx, kind, target, stamp)
+        try:
+            bound = self.cache[key] = bind(sql.text, ns, ctx, kind, target, stamp, conflict=self.conflict)
+        except SqlError as e:
+            if getattr(e, "internal_query", None) is None and not e.where:  # the parser's or binder's:
+                e.internal_query = sql.text                                   # QUERY shows the SQL
+                if e.position is not None:
+                    e.internal_position = max(e.position - (7 if kind == "expr" else 0), 1)  # (past "SELECT ")
+                    e.position = None
+            raise
         return bound
 
 
@@ -172,7 +179,7 @@ def _stamp(ctx: EvalContext) -> tuple:
 
 
 def bind(text: str, ns: Namespace | None, ctx: EvalContext, kind: str, target: SqlType | None,
-         stamp: tuple = (), param_types: list[SqlType] | None = None) -> Bound:
+         stamp: tuple = (), param_types: list[SqlType] | None = None, conflict: str = "error") -> Bound:
     """Plan `text` (kind "expr" an expression, "stmt" a statement, "call" a procedure's call)
     with the variables of `ns` it names as parameters
     (or, for EXECUTE, `param_types` as $1..)."""
@@ -186,7 +193,9 @@ def bind(text: str, ns: Namespace | None, ctx: EvalContext, kind: str, target: S
         if hit is None:
             return None
         var, field = hit
-        if column_found:
+        if column_found and conflict == "use_column":
+            return None
+        if column_found and conflict == "error":
             raise AmbiguousColumn(f'column reference "{".".join([*qualifier, name])}" is ambiguous',
                                   detail="It could refer to either a PL/pgSQL variable or a table column.")
         param = numbers.get(id(var))
@@ -200,7 +209,7 @@ def bind(text: str, ns: Namespace | None, ctx: EvalContext, kind: str, target: S
         if not record_fields(var.type):
             raise ObjectNotInPrerequisiteState(f'record "{var.name}" is not assigned yet',
                                                detail="The tuple structure of a not-yet-assigned record is "
-                                                      "indeterminate.")
+                                                      "indeterminate.", where=f'SQL expression "{text}"')
         return binder._field_select(param, field)
 
     if ns is not None:

@@ -134,7 +134,7 @@ class Execution:
         hit = ns.resolve(stmt.target[-1], stmt.target[:-1]) if len(stmt.target) > 1 else \
             ns.resolve(stmt.target[0], [])
         if hit is None:
-            hit = (ns.find(stmt.target[0]), None)
+            raise SqlSyntaxError(f'"{".".join(stmt.target)}" is not a known variable')
         var, field = hit
         if var.constant:
             raise SqlSyntaxError(f'variable "{var.name}" is declared CONSTANT')

@@ -104,8 +104,17 @@ class Parser(TokenReader):
 
     # -- blocks ---------------------------------------------------------------------------------
     def function_body(self) -> T.Block:
+        conflict = None
+        while self.op("#"):  # #variable_conflict error | use_variable | use_column, #print_strict_params on | off
+            option = self.name()
+            value = self.name()
+            if option == "variable_conflict":
+                if value not in ("error", "use_variable", "use_column"):
+                    self.fail(self.toks[self.i - 1])
+                conflict = value
         label = self.label()
         block = self.block(label)
+        block.variable_conflict = conflict
         if self.peek() is not None and self.peek().kind == ";":
             self.i += 1
         if self.peek() is not None:

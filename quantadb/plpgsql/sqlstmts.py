@@ -35,6 +35,10 @@ def _run_sql(ex: "Execution", sql: T.Sql, ns: Namespace) -> Outcome:
 
 
 def statement_context(e: SqlError, text: str) -> None:
+    """SPI's context line for an error while the statement ran (one that planning it found shows
+    the statement as its QUERY instead)."""
+    if getattr(e, "internal_query", None) is not None:
+        return
     line = f'SQL statement "{text}"'
     e.where = f"{e.where}\n{line}" if e.where else line
 

@@ -138,6 +138,8 @@ def error_response(exc: SqlError, severity: str | None = None) -> bytes:
         (b"S", sev), (b"V", sev), (b"C", exc.sqlstate), (b"M", exc.message),
         (b"D", exc.detail), (b"H", exc.hint),
         (b"P", str(exc.position) if exc.position is not None else None),
+        (b"p", str(exc.internal_position) if getattr(exc, "internal_position", None) is not None else None),
+        (b"q", getattr(exc, "internal_query", None)),
         (b"W", getattr(exc, "where", None)),
         (b"s", exc.schema), (b"t", exc.table), (b"c", exc.column), (b"n", exc.constraint),
     ]))

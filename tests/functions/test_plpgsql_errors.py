@@ -72,7 +72,13 @@ def test_missing_return_and_ambiguous_names(pl):
     diag = pl.error("SELECT who(1)", "42702")
     assert diag.message_primary == 'column reference "id" is ambiguous'
     assert diag.message_detail == "It could refer to either a PL/pgSQL variable or a table column."
+    assert diag.internal_query == "SELECT name             FROM people WHERE id = id"
+    assert diag.context == "PL/pgSQL function who(integer) line 3 at SQL statement"
     assert pl.one("SELECT who2(1)") == "ann"
+    pl.q("""CREATE FUNCTION who3(id int) RETURNS text LANGUAGE plpgsql AS $$
+        #variable_conflict use_column
+        BEGIN RETURN (SELECT name FROM people WHERE people.id = who3.id AND id = 1); END $$""")
+    assert pl.one("SELECT who3(1)") == "ann"
 
 
 def test_raise_levels_options_and_notices(pl):
