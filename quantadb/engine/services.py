@@ -5,7 +5,7 @@ rows, and foreign-key enforcement."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator, TypeVar
 
 import numpy as np
 
@@ -19,7 +19,7 @@ from quantadb.storage.catalog import ConstraintDef, RelationDef
 from quantadb.storage.locks import ROW_EXCLUSIVE, ROW_SHARE
 from quantadb.storage.store import Store
 from quantadb.storage.table import ScanBatch
-from quantadb.storage.txn import Snapshot, Txn, WouldBlock
+from quantadb.storage.txn import RowChanged, Snapshot, Txn, WouldBlock
 from quantadb.types.codecs import format_value
 from quantadb.types.column import Batch, Column
 
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from quantadb.engine.session import Session
 
 ORDERED_FIRST_ROWS = 64  # an ordered index scan's first batch; each next one is 4 times larger
+
+T = TypeVar("T")
 
 # Generated relations: "schema.name" -> fn(session) -> list of row tuples (Python values).
 VIRTUAL_GENERATORS: dict[str, Callable[["Session"], list[tuple]]] = {}
@@ -278,6 +280,27 @@ class ExecServices:
         if chain:
             self.txn.isolation, self.txn.read_only = old.isolation, old.read_only
         self.snapshot = self.store.snapshot(self.txn)
+
+    def run_in_place(self, attempt: Callable[[], T]) -> T:
+        """One statement of a procedure CALLed (or a DO run) outside a transaction block, which may
+        have committed already: a lock wait or a row changed meanwhile undoes and runs again this
+        statement only (the CALL cannot run again: what it committed stays), on a new snapshot
+        after a changed row, as PostgreSQL's procedures take one per statement. On a worker
+        thread (engine/utility.py runs routines there), so waiting here is allowed."""
+        while True:
+            token = self.store.savepoint(self.txn)
+            try:
+                result = attempt()
+            except WouldBlock as block:
+                self.store.rollback_to(self.txn, token)
+                self.session.wait_for(self.txn, block.on)
+                continue
+            except RowChanged:
+                self.store.rollback_to(self.txn, token)
+                self.snapshot = self.store.snapshot(self.txn)
+                continue
+            self.store.release(self.txn, token)
+            return result
 
     # -- foreign keys -----------------------------------------------------------------------------
 

@@ -119,8 +119,12 @@ class Bridge:
 
     def statement(self, sql: T.Sql, ns: Namespace, ctx: EvalContext) -> Outcome:
         bound = self._bound(sql, ns, ctx, "stmt", None)
-        before_statement(bound, ctx, self.definer)
-        return run_plan(bound.plan, child_context(ctx, self._params(bound, ns)))
+
+        def attempt() -> Outcome:
+            before_statement(bound, ctx, self.definer)
+            return run_plan(bound.plan, child_context(ctx, self._params(bound, ns)))
+        # in a procedure that may COMMIT, a wait repeats this statement, never the whole CALL
+        return ctx.services.run_in_place(attempt) if ctx.nonatomic and ctx.services is not None else attempt()
 
     def call(self, sql: T.Sql, ns: Namespace, ctx: EvalContext, nonatomic: bool) -> tuple[Any, Any]:
         """CALL name(args): the procedure's INOUT values, and the bound call."""

@@ -5,6 +5,8 @@ function created in a transaction that rolls back is gone."""
 from __future__ import annotations
 
 import subprocess
+import threading
+import time
 
 import psycopg
 import pytest
@@ -79,3 +81,32 @@ def test_commits_inside_a_procedure_are_durable(start_quantadb):
     again = start_quantadb(data_dir=srv.data_dir)
     with psycopg.connect(again.dsn, autocommit=True) as c:
         assert c.execute("SELECT v FROM t").fetchall() == [(1,)]
+
+
+def test_a_wait_after_a_commit_in_a_procedure_repeats_only_its_statement(pl, dsn):
+    """A procedure commits, then updates a row another transaction holds: it waits there and goes
+    on; the work committed before the wait is done once (checked on PostgreSQL 15 too)."""
+    pl.q("CREATE TABLE jobs (id int PRIMARY KEY, n int); INSERT INTO jobs VALUES (1, 0)")
+    pl.q("CREATE TABLE steps (s text)")
+    pl.q("""CREATE PROCEDURE work() LANGUAGE plpgsql AS $$
+            BEGIN
+              INSERT INTO steps VALUES ('before');
+              COMMIT;
+              UPDATE jobs SET n = n + 1 WHERE id = 1;
+              INSERT INTO steps VALUES ('after');
+            END $$""")
+    schema = pl.one("SELECT current_schema()")
+    with psycopg.connect(dsn) as holder, psycopg.connect(dsn, autocommit=True) as observer:
+        holder.execute(f"UPDATE {schema}.jobs SET n = 10 WHERE id = 1")
+        done = threading.Thread(target=lambda: pl.q("CALL work()"))
+        done.start()
+        deadline = time.monotonic() + 10
+        while not observer.execute("SELECT 1 FROM pg_stat_activity WHERE query = 'CALL work()' "
+                                   "AND wait_event_type = 'Lock'").fetchall():
+            assert time.monotonic() < deadline, "the CALL never waited for the row"
+            time.sleep(0.02)
+        holder.commit()
+        done.join(10)
+    assert not done.is_alive()
+    assert pl.q("SELECT n FROM jobs") == [(11,)]
+    assert sorted(pl.q("SELECT s FROM steps")) == [("after",), ("before",)]
