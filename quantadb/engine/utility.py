@@ -3,12 +3,12 @@ roles, comments, databases, LISTEN and the statements accepted as no-ops."""
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from quantadb.engine.ddl.temp import TEMP_SCHEMA_PREFIX, discard_temp
+from quantadb.engine.explain import explain, result_column
 from quantadb.engine.membership import member_roles
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
 from quantadb.engine.settings import SETTINGS
@@ -17,7 +17,6 @@ from quantadb.errors import (DuplicatePreparedStatement, FeatureNotSupported, In
 from quantadb.exec.columns import from_values
 from quantadb.sql import utility as U
 from quantadb.sql import plan as P
-from quantadb.sql.plan import explain_lines
 from quantadb.sql.typenames import parse_type_name
 from quantadb.storage.locks import ACCESS_EXCLUSIVE, ACCESS_SHARE, SHARE_UPDATE_EXCLUSIVE
 from quantadb.storage.txn import WouldBlock
@@ -26,7 +25,7 @@ from quantadb.types.column import Batch
 from quantadb.types.registry import SqlType
 
 if TYPE_CHECKING:
-    from quantadb.engine.prepared import Portal
+    from quantadb.engine.prepared import Portal, Prepared
     from quantadb.engine.session import Session
 
 TEXT = SqlType(R.TEXT)
@@ -44,7 +43,7 @@ def describe_utility(session: "Session", u) -> list[ColumnDesc] | None:
             return [ColumnDesc("name", TEXT), ColumnDesc("setting", TEXT), ColumnDesc("description", TEXT)]
         return [ColumnDesc(session.settings.show(u.name)[0], TEXT)]
     if isinstance(u, U.ExplainStmt):
-        return [ColumnDesc("QUERY PLAN", TEXT)]
+        return [result_column(u.options)]
     if isinstance(u, U.FetchStmt) and not u.move:
         portal = session.portals.get(u.name)
         return portal.prepared.columns if portal is not None else None
@@ -153,39 +152,7 @@ def _inner_at(portal, query: str) -> int | None:
 
 
 def _explain(session: "Session", u: U.ExplainStmt, portal, inline) -> Result:
-    from quantadb.engine import statements as S
-    stmt = S.Statement(u.query, at=_inner_at(portal, u.query))
-    bound = S.bind(session, stmt, [])
-    if bound.plan is None:
-        raise FeatureNotSupported("EXPLAIN of this statement is not supported")
-    if not u.analyze:
-        return _text_result("EXPLAIN", ["QUERY PLAN"], [(line,) for line in explain_lines(bound.plan)])
-    if inline:
-        raise RunInWorker()
-    timings: dict = {}
-    ctx = S.eval_context(session, [])
-    ctx.explain_timings = timings
-    started = time.perf_counter()
-    _run_timed(bound.plan, ctx, timings)
-    total_ms = (time.perf_counter() - started) * 1000
-    lines = explain_lines(bound.plan, timings)
-    lines.append(f"Execution Time: {total_ms:.3f} ms")
-    return _text_result("EXPLAIN", ["QUERY PLAN"], [(line,) for line in lines])
-
-
-def _run_timed(plan, ctx, timings: dict) -> None:
-    """EXPLAIN ANALYZE: run every node's subtree and record rows and time per node."""
-    from quantadb.exec.modify import run_modify
-    from quantadb.exec.run import run_all
-    for child in plan.explained_children():
-        if not (isinstance(plan, P.Join) and plan.index_lookup and child is plan.index_lookup[2]):
-            _run_timed(child, ctx, timings)  # (a join's index lookup: the join times it, given its keys)
-    started = time.perf_counter()
-    if isinstance(plan, (P.Insert, P.Update, P.Delete, P.Merge)):
-        rows, _ = run_modify(plan, ctx)
-    else:
-        rows = run_all(plan, ctx).length
-    timings[id(plan)] = (rows, (time.perf_counter() - started) * 1000)
+    return explain(session, u.query, _inner_at(portal, u.query), u.options, inline, execute_params)
 
 
 def _prepare(session: "Session", u: U.PrepareStmt, portal, inline) -> Result:
@@ -204,14 +171,26 @@ def _prepare(session: "Session", u: U.PrepareStmt, portal, inline) -> Result:
 def _execute_stmt(session: "Session", u: U.ExecuteStmt, portal, inline) -> Result:
     from quantadb.engine import statements as S
     from quantadb.engine.prepared import Portal
+    prepared = prepared_statement(session, u.name)
+    values = execute_params(session, u, prepared)
+    return S.execute(session, Portal(prepared, values, []), inline, session.bind_locked(prepared))
+
+
+def prepared_statement(session: "Session", name: str) -> "Prepared":
+    prepared = session.prepared.get(name)
+    if prepared is None:
+        raise InvalidSqlStatementName(f'prepared statement "{name}" does not exist')
+    return prepared
+
+
+def execute_params(session: "Session", u: U.ExecuteStmt, prepared: "Prepared") -> list:
+    """The values of EXECUTE's arguments, in the prepared statement's parameter types."""
+    from quantadb.engine import statements as S
     from quantadb.exec.eval import evaluate
     from quantadb.exec.columns import column_values
     from quantadb.sql.bind_expr import ExprBinder
     from quantadb.sql.parse import parse_expression
     from quantadb.sql.scope import Scope
-    prepared = session.prepared.get(u.name)
-    if prepared is None:
-        raise InvalidSqlStatementName(f'prepared statement "{u.name}" does not exist')
     binder = ExprBinder(Scope(), [], session.format_context, lambda q, s: (_ for _ in ()).throw(
         FeatureNotSupported("subqueries in EXECUTE parameters are not supported")))
     ctx = S.eval_context(session, [])
@@ -219,7 +198,7 @@ def _execute_stmt(session: "Session", u: U.ExecuteStmt, portal, inline) -> Resul
     for text, t in zip(u.args, prepared.param_types):
         e = binder.coerce(binder.bind(parse_expression(text)), t, "a")
         values.append(column_values(evaluate(e, Batch([], 1), ctx))[0])
-    return S.execute(session, Portal(prepared, values, []), inline, session.bind_locked(prepared))
+    return values
 
 
 def _deallocate(session: "Session", u: U.DeallocateStmt, portal, inline) -> Result:

@@ -39,5 +39,5 @@ class EvalContext:
     subquery_cache: dict[int, Any] = field(default_factory=dict)  # uncorrelated subquery results
     cte_cache: dict[Any, Any] = field(default_factory=dict)  # WITH query results (see run._cte_key)
     cte_working: dict[int, Any] = field(default_factory=dict)  # a running recursive CTE's working table
-    explain_timings: dict[int, Any] | None = None  # EXPLAIN ANALYZE's: id(plan node) -> (rows, ms)
+    explain_timings: dict[int, Any] | None = None  # EXPLAIN ANALYZE's: id(plan node) -> exec.instrument.NodeStats
     nonatomic: bool = False  # a CALL or DO outside a transaction block: its procedure may COMMIT

@@ -12,6 +12,7 @@ import numpy as np
 from quantadb.exec.columns import OBJECT, column_values, concat_columns, take
 from quantadb.exec.context import EvalContext
 from quantadb.exec.eval import evaluate, evaluate_predicate
+from quantadb.exec.instrument import record
 from quantadb.exec.keys import factorize_rows
 from quantadb.sql import plan as P
 from quantadb.sql.expr import Const, Expr
@@ -61,8 +62,7 @@ def _run_looked_up(side: P.Plan, lookup: tuple | None, other: Batch, ctx: EvalCo
         rows = run_all(side, ctx)
     else:
         rows = run_all(replace(scan, any_of=_key_lists(keys, other, ctx), paired=True), ctx)
-    if ctx.explain_timings is not None:
-        ctx.explain_timings[id(scan)] = (rows.length, (time.perf_counter() - started) * 1000)
+    record(ctx, scan, rows.length, time.perf_counter() - started)
     return rows
 
 

@@ -21,6 +21,7 @@ from quantadb.exec.context import EvalContext
 from quantadb.exec.eval import evaluate, evaluate_predicate
 from quantadb.exec.functions import SETFNS
 from quantadb.exec.functions.rows import record_column
+from quantadb.exec.instrument import instrumented, stats_of
 from quantadb.exec.join import run_join
 from quantadb.exec.keys import factorize_rows, first_occurrence, sort_indices
 from quantadb.exec.presorted import run_incremental_sort, run_merge_append
@@ -35,7 +36,10 @@ def run(plan: P.Plan, ctx: EvalContext) -> Iterator[Batch]:
     handler = _RUNNERS.get(type(plan))
     if handler is None:
         raise FeatureNotSupported(f"plan node {type(plan).__name__} is not supported")
-    yield from handler(plan, ctx)
+    if ctx.explain_timings is not None:  # EXPLAIN ANALYZE
+        yield from instrumented(plan, handler(plan, ctx), ctx)
+    else:
+        yield from handler(plan, ctx)
 
 
 def run_all(plan: P.Plan, ctx: EvalContext) -> Batch:
@@ -70,6 +74,8 @@ def _table_scan(plan: P.TableScan, ctx: EvalContext) -> Iterator[Batch]:
             mask = evaluate_predicate(plan.filter, batch, ctx)
             batch = take_batch(batch, mask)
             rowids = scan.rowids[mask] if scan.rowids is not None else None
+            if ctx.explain_timings is not None:
+                stats_of(ctx, plan).removed_by_filter += scan.length - batch.length
         else:
             rowids = scan.rowids
         if plan.lock_mode and not plan.locked_above and batch.length:

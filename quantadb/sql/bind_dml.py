@@ -379,7 +379,8 @@ class DmlBinder(OnConflictBinder):
         cols = self.all_columns(rel)
         scan_cols = [P.PlanColumn(c.name, c.type, rel.oid, c.attnum) for c in cols]
         scan = P.TableScan(rel.oid, rel.name, [c.attnum for c in cols], scan_cols + [P.PlanColumn("ctid", INT8)],
-                           with_rowids=True, estimated_rows=self.q.catalog.estimated_rows(rel.oid))
+                           with_rowids=True, alias=alias or rel.name,
+                           estimated_rows=self.q.catalog.estimated_rows(rel.oid))
         plan: P.Plan = scan
         if view is not None:
             plan, scope = view_rows(view, scan, alias, schema)

@@ -253,7 +253,7 @@ class FromBinder:
         columns = rename_columns(columns, col_aliases, f'table "{name}"')
         scope.add(name, columns, schema="" if alias else resolved.schema)
         scope.system_columns[name] = system_columns(rel.oid, generated=False)
-        plan = P.TableScan(rel.oid, rel.name, [c.attnum for c in live], columns,
+        plan = P.TableScan(rel.oid, rel.name, [c.attnum for c in live], columns, alias=name,
                            estimated_rows=self.catalog.estimated_rows(rel.oid))
         return plan, scope
 

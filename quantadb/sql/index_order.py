@@ -85,7 +85,8 @@ def _table_scan(node: P.Plan) -> P.TableScan | None:
         return None
     parts = (conjuncts(node.index_cond) if node.index_cond else []) + (conjuncts(node.filter) if node.filter else [])
     return P.TableScan(node.rel_oid, node.table_name, node.attnums, node.columns, filter=conjoin(parts),
-                       lock_mode=node.lock_mode, via_view=node.via_view, estimated_rows=node.estimated_rows)
+                       lock_mode=node.lock_mode, via_view=node.via_view, alias=node.alias,
+                       estimated_rows=node.estimated_rows)
 
 
 def _index_order(scan: P.TableScan, keys: list[tuple[ColumnRef, bool, bool]], total: int, catalog: IndexCatalog,
@@ -114,7 +115,7 @@ def _index_order(scan: P.TableScan, keys: list[tuple[ColumnRef, bool, bool]], to
             how = {"any_of": [*map(key_array, bounds.low or []), keyed[0]]}
         indexed = P.IndexScan(scan.rel_oid, scan.table_name, index.oid, index.name, scan.attnums, scan.columns,
                               ordered=direction, filter=conjoin([c for c in parts if all(c is not u for u in used)]),
-                              index_cond=conjoin(used), lock_mode=scan.lock_mode, via_view=scan.via_view,
+                              index_cond=conjoin(used), lock_mode=scan.lock_mode, via_view=scan.via_view, alias=scan.alias,
                               estimated_rows=scan.estimated_rows, **how)
         missing = list(missing_columns(index, width, nullable))
         if not missing:
@@ -156,7 +157,7 @@ def _with_null_rows(scan: P.TableScan, indexed: P.IndexScan, keys: list, missing
     only the first ordering column may be NULL, they tie on it: one block, first if `block_first`
     (a Limit reads them only if the index's rows do not fill it), else merged into the index's."""
     nulls: P.Plan = P.TableScan(scan.rel_oid, scan.table_name, scan.attnums, scan.columns, filter=scan.filter,
-                                lock_mode=scan.lock_mode, via_view=scan.via_view, null_in=tuple(missing),
+                                lock_mode=scan.lock_mode, via_view=scan.via_view, null_in=tuple(missing), alias=scan.alias,
                                 estimated_rows=1)
     if len(keys) > 1:
         nulls = P.Sort(nulls, keys, scan.columns, estimated_rows=1)

@@ -231,7 +231,8 @@ def _index_scan(scan: P.TableScan, index: RelationDef, parts: list[Expr], used: 
     taken = {id(c) for c in used}
     return P.IndexScan(scan.rel_oid, scan.table_name, index.oid, index.name, scan.attnums, scan.columns,
                        filter=conjoin([c for c in parts if id(c) not in taken]), index_cond=conjoin(used),
-                       with_rowids=scan.with_rowids, lock_mode=scan.lock_mode, via_view=scan.via_view, **how)
+                       with_rowids=scan.with_rowids, lock_mode=scan.lock_mode, via_view=scan.via_view,
+                       alias=scan.alias, **how)
 
 
 def nullable_columns(scan: P.TableScan, catalog: IndexCatalog) -> set[int]:
@@ -461,4 +462,5 @@ def _lookup_scan(scan: P.Plan | None, pairs: list[tuple[Expr, Expr]],
     _, index, width = best
     return [other[a] for a in index.index_columns[:width]], P.IndexScan(
         scan.rel_oid, scan.table_name, index.oid, index.name, scan.attnums, scan.columns, filter=scan.filter,
-        via_view=scan.via_view, missing=missing_columns(index, width, nullable), estimated_rows=scan.estimated_rows)
+        via_view=scan.via_view, missing=missing_columns(index, width, nullable), alias=scan.alias,
+        estimated_rows=scan.estimated_rows)

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from quantadb.sql.expr import AggRef, Call, Expr, OuterRef, walk
-from quantadb.sql.joins import split_equi_keys
 from quantadb.types.registry import SqlType
 
 
@@ -33,9 +32,6 @@ class Plan:
 
     def explained_children(self) -> list["Plan"]:
         return self.children()
-
-    def label(self) -> str:
-        return type(self).__name__
 
 
 @dataclass(eq=False)
@@ -66,9 +62,7 @@ class TableScan(Plan):
     # only the rows with a NULL in one of these columns, found from the table's NULL masks: those an
     # index on them does not hold, read beside an ordered index scan (sql/index_order.py)
     null_in: tuple[int, ...] = ()
-
-    def label(self) -> str:
-        return f"Seq Scan on {self.table_name}"
+    alias: str = ""  # the name the statement reads it by, where not table_name (EXPLAIN's "on t t1")
 
 
 @dataclass(eq=False)
@@ -103,10 +97,7 @@ class IndexScan(Plan):
     # index columns that may be NULL in a row the scan wants: the index does not hold such rows, the
     # table's NULL masks find them (checked against index_cond and the filter)
     missing: tuple[int, ...] = ()
-
-    def label(self) -> str:
-        backward = " Backward" if self.ordered == "desc" else ""
-        return f"Index Scan{backward} using {self.index_name} on {self.table_name}"
+    alias: str = ""  # as TableScan's
 
 
 @dataclass(eq=False)
@@ -122,8 +113,6 @@ class MergeAppend(Plan):
     def children(self) -> list[Plan]:
         return [self.left, self.right]
 
-    def label(self) -> str:
-        return "Merge Append"
 
 
 @dataclass(eq=False)
@@ -134,8 +123,6 @@ class VirtualScan(Plan):
     columns: list[PlanColumn]
     filter: Expr | None = None
 
-    def label(self) -> str:
-        return f"Function Scan on {self.source}"
 
 
 @dataclass(eq=False)
@@ -143,8 +130,6 @@ class Values(Plan):
     rows: list[list[Expr]]
     columns: list[PlanColumn]
 
-    def label(self) -> str:
-        return "Values Scan"
 
 
 @dataclass(eq=False)
@@ -168,8 +153,6 @@ class FunctionScan(Plan):
     def children(self) -> list[Plan]:
         return [self.child] if self.child else []
 
-    def label(self) -> str:
-        return f"Function Scan on {self.calls[0].name}"
 
 
 @dataclass(eq=False)
@@ -203,8 +186,6 @@ class Project(Plan):
     def children(self) -> list[Plan]:
         return [self.child]
 
-    def label(self) -> str:
-        return "Result"
 
 
 @dataclass(eq=False)
@@ -226,14 +207,6 @@ class Join(Plan):
     def children(self) -> list[Plan]:
         return [self.left, self.right]
 
-    def label(self) -> str:
-        """As PostgreSQL names joins: "Hash Join", "Hash Left Join", "Nested Loop", "Nested Loop Left Join"."""
-        kind = {"inner": "", "cross": ""}.get(self.kind, self.kind.capitalize() + " ")
-        hashed = self.index_lookup is None and self.kind != "cross" and \
-            split_equi_keys(self.condition, len(self.left.columns))[0]
-        if hashed:
-            return f"Hash {kind}Join"
-        return f"Nested Loop {kind}Join" if kind else "Nested Loop"
 
     def explained_children(self) -> list[Plan]:
         """The children EXPLAIN shows: an index lookup in place of the side it reads."""
@@ -258,8 +231,6 @@ class Aggregate(Plan):
     def children(self) -> list[Plan]:
         return [self.child]
 
-    def label(self) -> str:
-        return "HashAggregate" if self.group_exprs else "Aggregate"
 
 
 @dataclass(eq=False)
@@ -273,8 +244,6 @@ class Window(Plan):
     def children(self) -> list[Plan]:
         return [self.child]
 
-    def label(self) -> str:
-        return "WindowAgg"
 
 
 @dataclass(eq=False)
@@ -317,8 +286,6 @@ class IncrementalSort(Plan):
     def children(self) -> list[Plan]:
         return [self.child]
 
-    def label(self) -> str:
-        return "Incremental Sort"
 
 
 @dataclass(eq=False)
@@ -343,8 +310,6 @@ class Distinct(Plan):
     def children(self) -> list[Plan]:
         return [self.child]
 
-    def label(self) -> str:
-        return "Unique" if self.on else "HashAggregate"
 
 
 @dataclass(eq=False)
@@ -358,8 +323,6 @@ class SetOp(Plan):
     def children(self) -> list[Plan]:
         return [self.left, self.right]
 
-    def label(self) -> str:
-        return "Append" if self.kind == "union" and self.all else f"HashSetOp {self.kind.capitalize()}"
 
 
 @dataclass(eq=False)
@@ -370,8 +333,6 @@ class CteScan(Plan):
     cte: "CteDef"
     columns: list[PlanColumn]
 
-    def label(self) -> str:
-        return f"CTE Scan on {self.cte.name}"
 
 
 @dataclass(eq=False)
@@ -512,21 +473,6 @@ class Merge(Plan):
         writes read the rows the executor gives them)."""
         return [self.source]
 
-    def label(self) -> str:
-        return f"Merge on {self.table_name}"
-
-
-def explain_lines(plan: Plan, analyze: dict | None = None, indent: int = 0) -> list[str]:
-    """EXPLAIN output in PostgreSQL's text shape (costs are rows only)."""
-    prefix = "" if indent == 0 else " " * (indent * 6 - 4) + "->  "
-    line = f"{prefix}{plan.label()}  (rows={int(max(plan.estimated_rows, 1))})"
-    if analyze is not None and id(plan) in analyze:
-        rows, ms = analyze[id(plan)]
-        line += f" (actual time={ms:.3f} rows={rows} loops=1)"
-    lines = [line]
-    for child in plan.explained_children():
-        lines.extend(explain_lines(child, analyze, indent + 1))
-    return lines
 
 
 # -- walking plans ----------------------------------------------------------------------------------

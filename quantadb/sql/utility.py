@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from quantadb.errors import SyntaxError as SqlSyntaxError
 from quantadb.sql.bind_routine import RoutineStmt, bind_routine, is_routine_statement, routine_ref
+from quantadb.sql.explain_options import parse_explain
 from quantadb.sql.reader import TokenReader as _Reader
 from quantadb.sql.type_stmts import TypeStmt, is_type_statement, parse_type_statement
 from quantadb.sql.utility_roles import owned_statement, role_statement
@@ -408,36 +409,9 @@ def _listen(r: _Reader) -> ListenStmt:
     return ListenStmt(kind, channel, payload)
 
 
-_EXPLAIN_OPTIONS = frozenset(("analyze", "verbose", "costs", "settings", "buffers", "wal", "timing", "summary",
-                              "format"))
-
-
 def _explain(r: _Reader) -> ExplainStmt:
-    r.next()
-    analyze = verbose = False
-    costs = True
-    if r.op("("):
-        while not r.op(")"):
-            tok = r.next()
-            key = tok.value
-            if key not in _EXPLAIN_OPTIONS:
-                raise SqlSyntaxError(f'unrecognized EXPLAIN option "{key}"', position=tok.pos + 1)
-            on = True
-            nxt = r.peek()
-            if nxt is not None and nxt.kind in ("ident", "number") and not nxt.is_word(
-                    "analyze", "verbose", "costs", "buffers", "timing", "summary", "format", "settings", "wal"):
-                on = r.next().value.lower() not in ("false", "off", "0")
-            if key == "analyze":
-                analyze = on
-            elif key == "verbose":
-                verbose = on
-            elif key == "costs":
-                costs = on
-            r.op(",")
-    else:
-        analyze = r.word("analyze", "analyse")
-        verbose = r.word("verbose")
-    return ExplainStmt(r.rest(), analyze, verbose, costs)
+    options, query = parse_explain(r)
+    return ExplainStmt(query, options)
 
 
 def _declare(r: _Reader) -> DeclareStmt:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from quantadb.sql.explain_options import ExplainOptions
+
 
 @dataclass
 class TransactionStmt:
@@ -90,9 +92,7 @@ class ListenStmt:
 @dataclass
 class ExplainStmt:
     query: str
-    analyze: bool = False
-    verbose: bool = False
-    costs: bool = True
+    options: ExplainOptions = field(default_factory=ExplainOptions)
 
 
 @dataclass

@@ -1,0 +1,242 @@
+"""EXPLAIN's tree: QuantaDB's plan as PostgreSQL 15's EXPLAIN shows it (explain.c's ExplainNode).
+
+Each plan node becomes an `ExplainNode` named as PostgreSQL names the same operation ("Seq Scan",
+"Hash Join", "HashAggregate", "Insert"), with its properties in PostgreSQL's key names and order,
+costs from sql/explain_cost.py, and conditions deparsed by sql/deparse.py. Nodes PostgreSQL does
+not have are folded into the node below them as PostgreSQL would show that plan: a `Filter` becomes
+the Filter line of its input (One-Time Filter on a Result), a `Project` only changes its input's
+width and VERBOSE Output. Where PostgreSQL has a node QuantaDB's operator does inside itself, it is
+shown: the Hash under a Hash Join's inner side, the Append under a UNION, LockRows above a locking
+scan, the Nested Loop of a LATERAL function call.
+
+Column names are qualified by their table's alias as PostgreSQL's: in VERBOSE Output always; in a
+scan's own conditions only with VERBOSE; in joins', sorts' and groups' keys when the statement
+reads more than one relation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from quantadb.sql import explain_cost as C
+from quantadb.sql import explain_nodes
+from quantadb.sql import expr as E
+from quantadb.sql import plan as P
+from quantadb.sql.catalog import CatalogView
+from quantadb.sql.deparse import Deparser
+from quantadb.sql.explain_tree import ExplainNode
+from quantadb.sql.quoting import quote_ident
+from quantadb.types.context import FormatContext
+
+_SCANS = (P.TableScan, P.IndexScan, P.VirtualScan, P.CteScan, P.FunctionScan, P.Values)
+
+
+@dataclass
+class _ExprText(Deparser):
+    """Deparser for EXPLAIN: column names come already quoted (and maybe qualified); aggregates,
+    window calls, parameters and subqueries print as explain.c prints them."""
+
+    builder: Any = None  # ExplainBuilder: where subqueries become subplans
+    outer: list[list[str]] = field(default_factory=list)  # enclosing queries' column names
+
+    def text(self, e: E.Expr, show_implicit: bool = False) -> str:
+        if isinstance(e, E.ColumnRef):
+            return self.columns[e.index] if e.index < len(self.columns) else quote_ident(e.name)
+        if isinstance(e, E.OuterRef):
+            level = self.outer[-e.depth] if e.depth <= len(self.outer) else []
+            return level[e.index] if e.index < len(level) else quote_ident(e.name)
+        if isinstance(e, E.Param):
+            return f"${e.number}"
+        if isinstance(e, E.AggRef):
+            args = ", ".join(self.text(a, True) for a in e.args) or "*"
+            return f"{e.name}({'DISTINCT ' if e.distinct else ''}{args})"
+        if isinstance(e, E.WindowCall):
+            return f"{e.name}(" + ", ".join(self.text(a, True) for a in e.args) + ") OVER (?)"
+        if isinstance(e, E.SubqueryExpr):
+            return self.builder.subplan_ref(e, self.columns, self.outer)
+        if isinstance(e, E.Subscript):
+            index = self.text(e.index, True) if e.index is not None else ""
+            upper = ":" + self.text(e.upper, True) if e.is_slice and e.upper is not None else \
+                (":" if e.is_slice else "")
+            return f"({self.text(e.base)})[{index}{upper}]"
+        if isinstance(e, E.CaseTest):
+            return "CASE_TEST_EXPR"
+        try:
+            return super().text(e, show_implicit)
+        except ValueError:
+            return f"<{type(e).__name__}>"
+
+
+class ExplainBuilder:
+    """Builds the ExplainNode tree of one statement's plan."""
+
+    def __init__(self, catalog: CatalogView, fmt: FormatContext, reg_name: Callable[[str, int], str],
+                 verbose: bool = False) -> None:
+        self.catalog = catalog
+        self.fmt = fmt
+        self.reg_name = reg_name
+        self.verbose = verbose
+        self.multi = False  # more than one relation read: upper keys are qualified
+        self._subplans: list[ExplainNode] = []  # met while deparsing the node being built
+        self._subplan_refs: dict[int, str] = {}
+        self._ctes: dict[int, ExplainNode] = {}
+        self._working: set[int] = set()  # recursive CTEs whose recursive term is being built
+        self._plan_id = 0
+        self._names: dict[tuple[int, bool], list[str]] = {}
+        self._outer: list[list[str]] = []
+
+    def build(self, plan: P.Plan) -> ExplainNode:
+        self.multi = sum(isinstance(n, _SCANS) for n in _all_nodes(plan)) > 1
+        root = self.node(plan)
+        self._attach(root, list(self._ctes.values()))
+        return root
+
+    # -- naming -----------------------------------------------------------------------------------------
+
+    def expr(self, e: E.Expr, names: list[str]) -> str:
+        return _ExprText(names, self.fmt, self.reg_name, builder=self, outer=self._outer).text(e)
+
+    def names(self, plan: P.Plan, prefix: bool) -> list[str]:
+        """How expressions above `plan` name its output columns."""
+        key = (id(plan), prefix)
+        if key not in self._names:
+            self._names[key] = self._compute_names(plan, prefix)
+        return self._names[key]
+
+    def _compute_names(self, plan: P.Plan, prefix: bool) -> list[str]:
+        cols = getattr(plan, "columns", [])
+        qualifier = self._qualifier(plan)
+        if qualifier is not None:
+            return [f"{qualifier}.{quote_ident(c.name)}" if prefix else quote_ident(c.name) for c in cols]
+        if isinstance(plan, P.Join):
+            return self.names(plan.left, prefix) + self.names(plan.right, prefix)
+        if isinstance(plan, (P.Project, P.ProjectSet)):
+            child = self.names(plan.child, prefix)
+            return [self.expr(e, child) for e in plan.exprs]
+        if isinstance(plan, P.Aggregate):
+            child = self.names(plan.child, prefix)
+            out = [self.expr(e, child) for e in plan.group_exprs] + [self.expr(a, child) for a in plan.aggs]
+            return out + ["GROUPING()"] * (len(cols) - len(out))
+        if isinstance(plan, P.Window):
+            child = self.names(plan.child, prefix)
+            return child + [self.expr(f, child) for f in plan.funcs]
+        if isinstance(plan, (P.Insert, P.Update, P.Delete)):
+            source = self.names(plan.source, prefix)
+            return [self.expr(e, source) for e in plan.returning or []]
+        children = plan.children()
+        if children:
+            return self.names(children[0], prefix)[:len(cols)] if cols else self.names(children[0], prefix)
+        return [quote_ident(c.name) for c in cols]
+
+    def _qualifier(self, plan: P.Plan) -> str | None:
+        if isinstance(plan, (P.TableScan, P.IndexScan)):
+            return quote_ident(plan.alias or plan.table_name)
+        if isinstance(plan, P.VirtualScan):
+            return quote_ident(plan.source.rsplit(".", 1)[-1])
+        if isinstance(plan, P.CteScan):
+            return quote_ident(plan.cte.name)
+        if isinstance(plan, P.FunctionScan):
+            return quote_ident(plan.calls[0].name)
+        if isinstance(plan, P.Values):
+            return '"*VALUES*"'
+        return None
+
+    # -- subplans ---------------------------------------------------------------------------------------
+
+    def subplan_ref(self, e: E.SubqueryExpr, names: list[str], outer: list[list[str]]) -> str:
+        """How an expression shows a subquery: `$n` for an InitPlan's value, `(SubPlan n)` else."""
+        if id(e) in self._subplan_refs:
+            return self._subplan_refs[id(e)]
+        self._plan_id += 1
+        number = self._plan_id
+        init = not e.correlated and e.kind in ("scalar", "exists", "array")
+        saved, self._outer = self._outer, [*outer, names]
+        pending, self._subplans = self._subplans, []
+        node = self.node(e.plan)
+        self._attach(node, self._subplans)
+        self._subplans, self._outer = pending, saved
+        if init:
+            node.relationship, node.subplan_name = "InitPlan", f"InitPlan {number} (returns ${number - 1})"
+            ref = f"${number - 1}"
+        else:
+            node.relationship, node.subplan_name = "SubPlan", f"SubPlan {number}"
+            ref = f"(SubPlan {number})"
+            if e.arg is not None:
+                ref = f"({self.expr(e.arg, names)} = ANY {ref})" if e.kind != "exists" else ref
+            if e.negated:
+                ref = f"(NOT {ref})"
+        self._subplans.append(node)
+        self._subplan_refs[id(e)] = ref
+        return ref
+
+    def _cte(self, cte: P.CteDef) -> None:
+        if id(cte) in self._ctes or cte.plan is None:
+            return
+        self._ctes[id(cte)] = ExplainNode("", "")  # placeholder: a CTE may read itself
+        if cte.recursive_plan is not None:
+            first = self._child(cte.plan, "Outer")
+            self._working.add(id(cte))
+            second = self._child(cte.recursive_plan, "Inner")
+            self._working.discard(id(cte))
+            node = self._node_of("Recursive Union", [first, second], cte.plan.estimated_rows + 10 * second.rows,
+                                 C.Cost(first.cost.startup, first.cost.total + 10 * second.cost.total))
+        else:
+            node = self.node(cte.plan)
+        node.relationship, node.subplan_name = "InitPlan", f"CTE {cte.name}"
+        self._ctes[id(cte)] = node
+
+    def _attach(self, node: ExplainNode, subplans: list[ExplainNode]) -> None:
+        """InitPlans, SubPlans and CTEs under the node that uses them, their costs in its own."""
+        for sub in subplans:
+            node.children.append(sub)
+            if sub.relationship == "SubPlan":  # run for each row
+                node.cost = C.Cost(node.cost.startup, node.cost.total + sub.cost.total * max(node.rows, 1.0))
+            else:  # run once, before the node's first row
+                node.cost = C.Cost(node.cost.startup + sub.cost.total, node.cost.total + sub.cost.total)
+
+    # -- nodes ------------------------------------------------------------------------------------------
+
+    def node(self, plan: P.Plan) -> ExplainNode:
+        pending, self._subplans = self._subplans, []
+        node = self._build(plan)
+        self._attach(node, self._subplans)
+        self._subplans = pending
+        if node.counted is None:
+            node.counted = plan
+        if self.verbose and node.output is None:
+            node.output = self.names(plan, True)
+        return node
+
+    def _child(self, plan: P.Plan, relationship: str) -> ExplainNode:
+        node = self.node(plan)
+        node.relationship = relationship
+        return node
+
+    def _node_of(self, name: str, children: list[ExplainNode], rows: float, cost: C.Cost,
+                 node_type: str = "", width: int | None = None) -> ExplainNode:
+        return ExplainNode(node_type or name, name, cost=cost, rows=rows, children=children,
+                           width=children[0].width if width is None and children else width or 0)
+
+    def _width(self, plan: P.Plan) -> int:
+        return C.row_width([c.type for c in getattr(plan, "columns", [])])
+
+    def _build(self, plan: P.Plan) -> ExplainNode:
+        return explain_nodes.build(self, plan)
+
+
+def _all_nodes(plan: P.Plan):
+    """Every plan node, including those of CTEs and subqueries in expressions."""
+    seen: set[int] = set()
+    stack = [plan]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        yield node
+        stack.extend(node.explained_children())
+        if isinstance(node, P.CteScan):
+            stack.extend(p for p in (node.cte.plan, node.cte.recursive_plan) if p is not None)
+        for e in P.plan_expressions(node):
+            stack.extend(n.plan for n in E.walk(e) if isinstance(n, E.SubqueryExpr))
