@@ -9,9 +9,9 @@ width and VERBOSE Output. Where PostgreSQL has a node QuantaDB's operator does i
 shown: the Hash under a Hash Join's inner side, the Append under a UNION, LockRows above a locking
 scan, the Nested Loop of a LATERAL function call.
 
-Column names are qualified by their table's alias as PostgreSQL's: in VERBOSE Output always; in a
-scan's own conditions only with VERBOSE; in joins', sorts' and groups' keys when the statement
-reads more than one relation.
+Column names are qualified by their table's alias as PostgreSQL's: in a scan's own conditions only with
+VERBOSE; in joins', sorts' and groups' keys and in VERBOSE Output when the statement reads more than
+one relation.
 """
 
 from __future__ import annotations
@@ -205,7 +205,7 @@ class ExplainBuilder:
         if node.counted is None:
             node.counted = plan
         if self.verbose and node.output is None:
-            node.output = self.names(plan, True)
+            node.output = self.names(plan, self.multi)  # (show_plan_tlist: qualified when several relations)
         return node
 
     def _child(self, plan: P.Plan, relationship: str) -> ExplainNode:

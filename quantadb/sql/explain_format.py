@@ -121,7 +121,6 @@ def _text_node(node: ExplainNode, opts: ExplainOptions, counters: Counters | Non
         line += f"  (cost={node.cost.startup:.2f}..{node.cost.total:.2f} rows={node.rows:.0f} width={node.width})"
     if opts.analyze:
         stats = _actual(node, counters)
-        line += "" if opts.costs else " "
         if stats is None:
             line += " (never executed)"
         elif opts.timing:

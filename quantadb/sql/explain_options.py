@@ -47,6 +47,8 @@ def parse_explain(r: TokenReader) -> tuple[ExplainOptions, str]:
 
 def _value(key: str, value: str | None, position: int) -> bool | str:
     if key == "format":
+        if value is None:
+            raise SqlSyntaxError("format requires a parameter")
         if value not in FORMATS:
             raise InvalidParameterValue(f'unrecognized value for EXPLAIN option "format": "{value}"',
                                         position=position)
@@ -55,7 +57,7 @@ def _value(key: str, value: str | None, position: int) -> bool | str:
         return True
     if value in _FALSE:
         return False
-    raise InvalidParameterValue(f"{key} requires a Boolean value", position=position)
+    raise SqlSyntaxError(f"{key} requires a Boolean value")
 
 
 def _options(given: dict[str, bool | str]) -> ExplainOptions:

@@ -1,0 +1,184 @@
+"""EXPLAIN in PostgreSQL 15's text format (sql/explain*.py, engine/explain.py): node names,
+aliases, costs, conditions deparsed as PostgreSQL's, VERBOSE output, subplans, ANALYZE's counters
+and summary, EXPLAIN EXECUTE and the options' errors. The plans asked for are ones PostgreSQL 15
+chooses too, and the assertions hold on it (QUANTADB_TEST_DSN runs them against a given server)."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import psycopg
+import pytest
+from psycopg import errors
+
+COSTS = r"  \(cost=\d+\.\d\d\.\.\d+\.\d\d rows=\d+ width=\d+\)"
+ACTUAL = r" \(actual time=\d+\.\d{3}\.\.\d+\.\d{3} rows=\d+ loops=\d+\)"
+
+
+@pytest.fixture(scope="module")
+def conn(request):
+    dsn = os.environ.get("QUANTADB_TEST_DSN") or request.getfixturevalue("server").dsn
+    with psycopg.connect(dsn, autocommit=True) as c:
+        c.execute("DROP TABLE IF EXISTS ex_t, ex_u, ex_big")
+        c.execute("CREATE TABLE ex_t (a int PRIMARY KEY, b text, c numeric, d float8)")
+        c.execute("INSERT INTO ex_t SELECT g, 'x' || g, g, g FROM generate_series(1, 1000) g")
+        c.execute("CREATE TABLE ex_u (a int, e int)")
+        c.execute("INSERT INTO ex_u SELECT g, g % 10 FROM generate_series(1, 100) g")
+        c.execute("CREATE TABLE ex_big (id int, k int, v text)")
+        c.execute("INSERT INTO ex_big SELECT g, g % 50, 'v' || g FROM generate_series(1, 5000) g")
+        c.execute("ANALYZE ex_t, ex_u, ex_big")  # (PostgreSQL's planner needs the statistics to choose as QuantaDB)
+        yield c
+        c.execute("DROP TABLE IF EXISTS ex_t, ex_u, ex_big")
+
+
+def plan(conn, query: str) -> list[str]:
+    return [r[0] for r in conn.execute(query)]
+
+
+def test_a_scan_shows_its_table_alias_costs_and_filter(conn):
+    lines = plan(conn, "EXPLAIN SELECT * FROM ex_t t1 WHERE b = 'x'")
+    assert re.fullmatch("Seq Scan on ex_t t1" + COSTS, lines[0]), lines
+    assert lines[1:] == ["  Filter: (b = 'x'::text)"]
+
+
+def test_an_index_scan_shows_its_index_and_condition(conn):
+    lines = plan(conn, "EXPLAIN SELECT * FROM ex_t WHERE a = 5")
+    assert re.fullmatch("Index Scan using ex_t_pkey on ex_t" + COSTS, lines[0]), lines
+    assert lines[1:] == ["  Index Cond: (a = 5)"]
+
+
+def test_costs_off_leaves_out_the_numbers(conn):
+    assert plan(conn, "EXPLAIN (COSTS OFF) SELECT * FROM ex_t WHERE b LIKE 'x%' AND d > 5") == [
+        "Seq Scan on ex_t", "  Filter: ((b ~~ 'x%'::text) AND (d > '5'::double precision))"]
+    assert plan(conn, "EXPLAIN (COSTS false) SELECT 1") == ["Result"]
+
+
+def test_a_hash_join_hashes_its_inner_side_and_qualifies_its_keys(conn):
+    lines = plan(conn, "EXPLAIN (COSTS OFF) SELECT * FROM ex_big b JOIN ex_u ON b.k = ex_u.e")
+    assert lines[0] == "Hash Join" and lines[1] == "  Hash Cond: (b.k = ex_u.e)", lines
+    assert "  ->  Hash" in lines
+    assert "  ->  Seq Scan on ex_big b" in lines
+
+
+def test_an_outer_join_names_its_kind_and_scan_filters_stay_unqualified(conn):
+    lines = plan(conn, "EXPLAIN (COSTS OFF) SELECT * FROM ex_big b LEFT JOIN ex_u ON b.k = ex_u.e WHERE b.v <> 'x'")
+    assert lines[0] == "Hash Left Join", lines
+    assert "        Filter: (v <> 'x'::text)" in lines
+
+
+def test_sort_and_group_keys(conn):
+    lines = plan(conn, "EXPLAIN SELECT e, count(*) FROM ex_u GROUP BY e ORDER BY e")
+    assert re.fullmatch("Sort" + COSTS, lines[0]) and lines[1] == "  Sort Key: e", lines
+    assert re.fullmatch("  ->  HashAggregate" + COSTS, lines[2]) and lines[3] == "        Group Key: e", lines
+    assert re.fullmatch("        ->  Seq Scan on ex_u" + COSTS, lines[4]), lines
+    assert plan(conn, "EXPLAIN (COSTS OFF) SELECT a FROM ex_u ORDER BY a DESC, e")[1] == "  Sort Key: a DESC, e"
+
+
+def test_having_is_the_aggregates_filter(conn):
+    lines = plan(conn, "EXPLAIN (COSTS OFF) SELECT e FROM ex_u GROUP BY e HAVING count(*) > 1")
+    assert lines[:3] == ["HashAggregate", "  Group Key: e", "  Filter: (count(*) > 1)"], lines
+
+
+def test_limit_costs_a_share_of_its_input(conn):
+    lines = plan(conn, "EXPLAIN SELECT * FROM ex_t ORDER BY b LIMIT 3")
+    limit, sort = (re.search(r"cost=([\d.]+)\.\.([\d.]+) rows=(\d+)", line).groups() for line in lines[:2])
+    assert lines[0].startswith("Limit") and lines[1].startswith("  ->  Sort"), lines
+    assert limit[2] == "3" and float(limit[1]) <= float(sort[1])
+
+
+def test_verbose_shows_outputs_and_schema_qualified_relations(conn):
+    lines = plan(conn, "EXPLAIN (VERBOSE, COSTS OFF) SELECT a, e + 1 FROM ex_u WHERE e > 3")
+    assert lines == ["Seq Scan on public.ex_u", "  Output: a, (e + 1)", "  Filter: (ex_u.e > 3)"]
+
+
+def test_a_cte_and_an_initplan_are_shown_under_the_node_using_them(conn):
+    lines = plan(conn, "EXPLAIN (COSTS OFF) WITH w AS MATERIALIZED (SELECT * FROM ex_u) SELECT * FROM w WHERE a > 1")
+    assert lines == ["CTE Scan on w", "  Filter: (a > 1)", "  CTE w", "    ->  Seq Scan on ex_u"]
+    lines = plan(conn, "EXPLAIN (COSTS OFF) SELECT * FROM ex_u WHERE e = (SELECT max(e) FROM ex_u)")
+    assert lines[:4] == ["Seq Scan on ex_u", "  Filter: (e = $0)", "  InitPlan 1 (returns $0)", "    ->  Aggregate"]
+    assert lines[4].startswith("          ->  Seq Scan on ex_u"), lines  # (PostgreSQL: "ex_u ex_u_1")
+
+
+def test_set_operations(conn):
+    assert plan(conn, "EXPLAIN (COSTS OFF) SELECT a FROM ex_t UNION ALL SELECT a FROM ex_u") == [
+        "Append", "  ->  Seq Scan on ex_t", "  ->  Seq Scan on ex_u"]
+    lines = plan(conn, "EXPLAIN (COSTS OFF) SELECT a FROM ex_t UNION SELECT a FROM ex_u")
+    assert lines[:3] == ["HashAggregate", "  Group Key: ex_t.a", "  ->  Append"], lines
+
+
+def test_values_function_and_result_scans(conn):
+    assert plan(conn, "EXPLAIN (COSTS OFF) VALUES (1), (2)") == ['Values Scan on "*VALUES*"']
+    assert plan(conn, "EXPLAIN (COSTS OFF) SELECT * FROM generate_series(1, 3)") == \
+        ["Function Scan on generate_series"]
+    assert plan(conn, "EXPLAIN (COSTS OFF) SELECT 1 WHERE false") == ["Result", "  One-Time Filter: false"]
+
+
+def test_dml_is_shown_as_its_modify_node(conn):
+    lines = plan(conn, "EXPLAIN UPDATE ex_u SET e = 1 WHERE a = 3")
+    assert re.fullmatch(r"Update on ex_u  \(cost=\d+\.\d\d\.\.\d+\.\d\d rows=0 width=0\)", lines[0]), lines
+    assert re.fullmatch("  ->  Seq Scan on ex_u" + COSTS, lines[1]) and lines[2] == "        Filter: (a = 3)"
+    assert plan(conn, "EXPLAIN (COSTS OFF) DELETE FROM ex_u x WHERE a = 3")[:2] == \
+        ["Delete on ex_u x", "  ->  Seq Scan on ex_u x"]
+
+
+def test_analyze_counts_rows_loops_and_times(conn):
+    lines = plan(conn, "EXPLAIN ANALYZE SELECT * FROM ex_u WHERE e > 3")
+    assert re.fullmatch("Seq Scan on ex_u" + COSTS + ACTUAL, lines[0]), lines
+    assert "rows=60 loops=1)" in lines[0]
+    assert lines[1:3] == ["  Filter: (e > 3)", "  Rows Removed by Filter: 40"]
+    assert re.fullmatch(r"Planning Time: \d+\.\d{3} ms", lines[3]) and re.fullmatch(r"Execution Time: \d+\.\d{3} ms",
+                                                                                    lines[4]), lines
+
+
+def test_analyze_options(conn):
+    lines = plan(conn, "EXPLAIN (ANALYZE, TIMING OFF, COSTS OFF, SUMMARY OFF) SELECT e, count(*) FROM ex_u GROUP BY e")
+    assert lines[:2] == ["HashAggregate (actual rows=10 loops=1)", "  Group Key: e"], lines
+    assert lines[-1] == "  ->  Seq Scan on ex_u (actual rows=100 loops=1)"  # (PostgreSQL: Batches, Memory Usage)
+    lines = plan(conn, "EXPLAIN (ANALYZE, BUFFERS, WAL, SETTINGS, COSTS OFF) SELECT 1")
+    assert lines[0].startswith("Result (actual time=") and lines[-1].startswith("Execution Time:"), lines
+    assert plan(conn, "EXPLAIN (SUMMARY, COSTS OFF) SELECT 1")[1].startswith("Planning Time:")
+
+
+def test_analyze_runs_a_write(conn):
+    conn.execute("BEGIN")
+    try:
+        lines = plan(conn, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) INSERT INTO ex_u VALUES (500, 1)")
+        assert lines[0] == "Insert on ex_u (actual rows=0 loops=1)", lines
+        assert conn.execute("SELECT count(*) FROM ex_u WHERE a = 500").fetchone()[0] == 1
+        lines = plan(conn, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) DELETE FROM ex_u WHERE a = 500")
+        assert lines[:4] == ["Delete on ex_u (actual rows=0 loops=1)", "  ->  Seq Scan on ex_u (actual rows=1 loops=1)",
+                             "        Filter: (a = 500)", "        Rows Removed by Filter: 100"], lines
+        assert conn.execute("SELECT count(*) FROM ex_u WHERE a = 500").fetchone()[0] == 0
+    finally:
+        conn.execute("ROLLBACK")
+
+
+def test_explain_execute_plans_the_prepared_statement(conn):
+    conn.execute("PREPARE ex_p(int) AS SELECT * FROM ex_t WHERE a = $1")
+    try:
+        lines = plan(conn, "EXPLAIN (COSTS OFF) EXECUTE ex_p(3)")
+        assert lines[0] == "Index Scan using ex_t_pkey on ex_t" and lines[1] in ("  Index Cond: (a = 3)",
+                                                                                 "  Index Cond: (a = $1)"), lines
+        analyzed = plan(conn, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE ex_p(3)")
+        assert analyzed[0] == "Index Scan using ex_t_pkey on ex_t (actual rows=1 loops=1)", analyzed
+    finally:
+        conn.execute("DEALLOCATE ex_p")
+    with pytest.raises(errors.InvalidSqlStatementName):
+        conn.execute("EXPLAIN EXECUTE ex_nope(1)")
+
+
+@pytest.mark.parametrize("query, error, message", [
+    ("EXPLAIN (FORMAT foo) SELECT 1", errors.InvalidParameterValue,
+     'unrecognized value for EXPLAIN option "format": "foo"'),
+    ("EXPLAIN (TIMING) SELECT 1", errors.InvalidParameterValue, "EXPLAIN option TIMING requires ANALYZE"),
+    ("EXPLAIN (WAL) SELECT 1", errors.InvalidParameterValue, "EXPLAIN option WAL requires ANALYZE"),
+    ("EXPLAIN (ANALYZE maybe) SELECT 1", errors.SyntaxError, "analyze requires a Boolean value"),
+    ("EXPLAIN (bogus) SELECT 1", errors.SyntaxError, 'unrecognized EXPLAIN option "bogus"'),
+])
+def test_option_errors(conn, query, error, message):
+    with pytest.raises(error) as raised:
+        conn.execute(query)
+    assert raised.value.diag.message_primary == message
+    if "FORMAT" in query or "bogus" in query:
+        assert raised.value.diag.statement_position == "10"
