@@ -3,6 +3,7 @@ cost (sql/explain.py's builder walks the tree and names the columns)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Callable
 
 from quantadb.sql import explain_cost as C
@@ -232,7 +233,7 @@ def _split_condition(condition: E.Expr | None, nleft: int) -> tuple[list[E.Expr]
     for c in E.conjuncts(condition):
         if isinstance(c, E.Call) and c.name == "=" and len(c.args) == 2 and \
                 {_side(c.args[0], nleft), _side(c.args[1], nleft)} == {"l", "r"}:
-            keys.append(c)
+            keys.append(c if _side(c.args[0], nleft) == "l" else replace(c, args=c.args[::-1]))  # outer's first
         else:
             rest.append(c)
     return keys, E.conjoin(rest) if rest else None

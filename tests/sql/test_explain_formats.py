@@ -1,0 +1,165 @@
+"""EXPLAIN (FORMAT JSON | YAML | XML) as PostgreSQL 15 writes them: one row, typed json / text / xml,
+PostgreSQL's key names; and the statement pgAdmin's graphical Explain sends. The assertions hold on
+PostgreSQL 15 too (QUANTADB_TEST_DSN runs them against a given server)."""
+
+from __future__ import annotations
+
+import json
+import os
+import xml.etree.ElementTree as ET
+
+import psycopg
+import pytest
+
+JSON_OID, TEXT_OID, XML_OID = 114, 25, 142
+# pgAdmin 4's sqleditor/sql/default/explain_plan.sql (the template for servers before 16) as it
+# renders for the Explain button (analyze false) and Explain Analyze (analyze, timing, summary...)
+PGADMIN_EXPLAIN = ("\nEXPLAIN (FORMAT JSON, ANALYZE \n{analyze}\n, VERBOSE \nfalse\n, COSTS \ntrue\n, TIMING \n{analyze}\n"
+                   ", BUFFERS \n{analyze}\n, SUMMARY \n{analyze}\n, SETTINGS \nfalse\n, WAL \n{analyze}\n) {query}")
+SCAN_KEYS = {"Node Type", "Parallel Aware", "Async Capable", "Relation Name", "Alias", "Startup Cost", "Total Cost",
+             "Plan Rows", "Plan Width"}
+ACTUAL_KEYS = {"Actual Startup Time", "Actual Total Time", "Actual Rows", "Actual Loops"}
+
+
+@pytest.fixture(scope="module")
+def conn(request):
+    dsn = os.environ.get("QUANTADB_TEST_DSN") or request.getfixturevalue("server").dsn
+    with psycopg.connect(dsn, autocommit=True) as c:
+        c.execute("DROP TABLE IF EXISTS exf_t, exf_u")
+        c.execute("CREATE TABLE exf_t (a int PRIMARY KEY, b text)")
+        c.execute("INSERT INTO exf_t SELECT g, 'x' || g FROM generate_series(1, 1000) g")
+        c.execute("CREATE TABLE exf_u (id int, k int)")
+        c.execute("INSERT INTO exf_u SELECT g, g % 50 FROM generate_series(1, 5000) g")
+        c.execute("ANALYZE exf_t, exf_u")
+        yield c
+        c.execute("DROP TABLE IF EXISTS exf_t, exf_u")
+
+
+def explain(conn, query: str) -> tuple[int, list]:
+    """The result column's type OID and its rows."""
+    cur = conn.execute(query)
+    return cur.description[0].type_code, cur.fetchall()
+
+
+def nodes(plan: dict):
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from nodes(child)
+
+
+def test_json_is_one_row_of_type_json_with_postgresqls_keys(conn):
+    oid, rows = explain(conn, "EXPLAIN (FORMAT JSON) SELECT * FROM exf_t x WHERE b = 'y'")
+    assert oid == JSON_OID and len(rows) == 1
+    [query] = rows[0][0]
+    assert list(query) == ["Plan"]
+    plan = query["Plan"]
+    assert set(plan) == SCAN_KEYS | {"Filter"}
+    assert (plan["Node Type"], plan["Relation Name"], plan["Alias"], plan["Filter"]) == \
+        ("Seq Scan", "exf_t", "x", "(b = 'y'::text)")
+    assert plan["Startup Cost"] <= plan["Total Cost"] and plan["Plan Width"] > 0
+
+
+def test_json_index_scan(conn):
+    _, rows = explain(conn, "EXPLAIN (FORMAT JSON) SELECT * FROM exf_t WHERE a = 5")
+    plan = rows[0][0][0]["Plan"]
+    assert set(plan) == SCAN_KEYS | {"Scan Direction", "Index Name", "Index Cond"}
+    assert (plan["Node Type"], plan["Index Name"], plan["Scan Direction"], plan["Index Cond"]) == \
+        ("Index Scan", "exf_t_pkey", "Forward", "(a = 5)")
+
+
+def test_json_join_children_and_costs(conn):
+    _, rows = explain(conn, "EXPLAIN (FORMAT JSON) SELECT * FROM exf_u u JOIN exf_t t ON t.b = u.k::text")
+    plan = rows[0][0][0]["Plan"]
+    assert plan["Node Type"] == "Hash Join" and plan["Join Type"] == "Inner"
+    assert plan["Hash Cond"] == "((u.k)::text = t.b)"  # (the outer side's key first)
+    assert [c["Parent Relationship"] for c in plan["Plans"]] == ["Outer", "Inner"]
+    assert plan["Plans"][1]["Node Type"] == "Hash"
+    for node in nodes(plan):  # a node's cost includes its children's
+        for child in node.get("Plans", []):
+            assert node["Total Cost"] >= child["Total Cost"] and node["Startup Cost"] >= child["Startup Cost"]
+
+
+def test_json_group_and_sort_keys_are_lists(conn):
+    _, rows = explain(conn, "EXPLAIN (FORMAT JSON, COSTS OFF) SELECT k, count(*) FROM exf_u GROUP BY k ORDER BY k")
+    sort = rows[0][0][0]["Plan"]
+    agg = sort["Plans"][0]
+    assert (sort["Node Type"], sort["Sort Key"]) == ("Sort", ["k"])
+    assert (agg["Node Type"], agg["Strategy"], agg["Group Key"]) == ("Aggregate", "Hashed", ["k"])
+    assert "Startup Cost" not in sort
+
+
+def test_json_analyze_and_summary(conn):
+    _, rows = explain(conn, "EXPLAIN (ANALYZE, FORMAT JSON) SELECT * FROM exf_u WHERE k > 45")
+    query = rows[0][0][0]
+    assert list(query) == ["Plan", "Planning Time", "Triggers", "Execution Time"]
+    plan = query["Plan"]
+    assert ACTUAL_KEYS <= set(plan)
+    assert (plan["Actual Rows"], plan["Actual Loops"], plan["Rows Removed by Filter"]) == (400, 1, 4600)
+    _, rows = explain(conn, "EXPLAIN (ANALYZE, TIMING OFF, SUMMARY OFF, FORMAT JSON) SELECT 1")
+    query = rows[0][0][0]
+    assert list(query) == ["Plan", "Triggers"] and "Actual Total Time" not in query["Plan"]
+
+
+def test_json_verbose_output_and_dml(conn):
+    _, rows = explain(conn, "EXPLAIN (VERBOSE, FORMAT JSON) SELECT a FROM exf_t")
+    plan = rows[0][0][0]["Plan"]
+    assert (plan["Schema"], plan["Output"]) == ("public", ["a"])
+    _, rows = explain(conn, "EXPLAIN (FORMAT JSON) DELETE FROM exf_t WHERE b = 'none'")
+    plan = rows[0][0][0]["Plan"]
+    assert (plan["Node Type"], plan["Operation"], plan["Relation Name"]) == ("ModifyTable", "Delete", "exf_t")
+    assert plan["Plans"][0]["Parent Relationship"] == "Outer"
+
+
+def test_json_initplan(conn):
+    _, rows = explain(conn, "EXPLAIN (FORMAT JSON) SELECT * FROM exf_u WHERE k = (SELECT max(k) FROM exf_u)")
+    plan = rows[0][0][0]["Plan"]
+    init = [c for c in plan["Plans"] if c["Parent Relationship"] == "InitPlan"]
+    assert [c["Subplan Name"] for c in init] == ["InitPlan 1 (returns $0)"]
+    assert plan["Filter"] == "(k = $0)"
+
+
+@pytest.mark.parametrize("analyze", ["false", "true"])
+def test_pgadmins_explain_statement(conn, analyze):
+    """What pgAdmin's Explain / Explain Analyze send, and what its visualizer reads (Explain/index.jsx)."""
+    query = PGADMIN_EXPLAIN.format(analyze=analyze, query="SELECT * FROM exf_u u JOIN exf_t t ON t.a = u.k")
+    oid, rows = explain(conn, query)
+    assert oid == JSON_OID and len(rows) == 1
+    result = json.loads(json.dumps(rows[0][0]))
+    assert isinstance(result, list) and len(result) == 1 and "Plan" in result[0]
+    for node in nodes(result[0]["Plan"]):
+        assert {"Node Type", "Startup Cost", "Total Cost", "Plan Rows", "Plan Width"} <= set(node)
+        if analyze == "true":
+            assert ACTUAL_KEYS <= set(node)
+    if analyze == "true":
+        assert {"Planning Time", "Execution Time"} <= set(result[0])
+
+
+def test_yaml(conn):
+    oid, rows = explain(conn, "EXPLAIN (FORMAT YAML, COSTS OFF) SELECT * FROM exf_t WHERE b = 'y'")
+    assert oid == TEXT_OID and len(rows) == 1
+    assert rows[0][0].splitlines() == [
+        "- Plan: ", '    Node Type: "Seq Scan"', "    Parallel Aware: false", "    Async Capable: false",
+        '    Relation Name: "exf_t"', '    Alias: "exf_t"', "    Filter: \"(b = 'y'::text)\""]
+
+
+def test_yaml_children_and_lists(conn):
+    _, rows = explain(conn, "EXPLAIN (FORMAT YAML, COSTS OFF) SELECT * FROM exf_t ORDER BY b")
+    lines = rows[0][0].splitlines()
+    assert lines[:5] == ["- Plan: ", '    Node Type: "Sort"', "    Parallel Aware: false", "    Async Capable: false",
+                         "    Sort Key: "]
+    assert lines[5:8] == ['      - "b"', "    Plans: ", '      - Node Type: "Seq Scan"']
+    assert '        Parent Relationship: "Outer"' in lines
+
+
+def test_xml(conn):
+    oid, rows = explain(conn, "EXPLAIN (FORMAT XML) SELECT b FROM exf_t ORDER BY b")
+    assert oid == XML_OID and len(rows) == 1
+    text = rows[0][0]
+    assert text.startswith('<explain xmlns="http://www.postgresql.org/2009/explain">\n  <Query>\n    <Plan>\n')
+    ns = {"e": "http://www.postgresql.org/2009/explain"}
+    plan = ET.fromstring(text).find("e:Query/e:Plan", ns)
+    assert plan.find("e:Node-Type", ns).text == "Sort"
+    assert [i.text for i in plan.findall("e:Sort-Key/e:Item", ns)] == ["b"]
+    child = plan.find("e:Plans/e:Plan", ns)
+    assert child.find("e:Node-Type", ns).text == "Seq Scan" and child.find("e:Relation-Name", ns).text == "exf_t"
+    assert float(plan.find("e:Total-Cost", ns).text) >= float(child.find("e:Total-Cost", ns).text)
