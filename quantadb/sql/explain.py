@@ -68,6 +68,12 @@ class _ExprText(Deparser):
             return f"<{type(e).__name__}>"
 
 
+class Names(list):
+    """Column names as a node's expressions show them, and `qualified`: the same, alias-qualified."""
+
+    qualified: list[str]
+
+
 class ExplainBuilder:
     """Builds the ExplainNode tree of one statement's plan."""
 
@@ -81,10 +87,10 @@ class ExplainBuilder:
         self._subplans: list[ExplainNode] = []  # met while deparsing the node being built
         self._subplan_refs: dict[int, str] = {}
         self._ctes: dict[int, ExplainNode] = {}
-        self._working: set[int] = set()  # recursive CTEs whose recursive term is being built
+        self.working: set[int] = set()  # recursive CTEs whose recursive term is being built
         self._plan_id = 0
-        self._names: dict[tuple[int, bool], list[str]] = {}
-        self._outer: list[list[str]] = []
+        self._names: dict[tuple[int, bool], Names] = {}
+        self.outer: list[list[str]] = []  # the enclosing rows' qualified names (OuterRef depth 1 is last)
 
     def build(self, plan: P.Plan) -> ExplainNode:
         self.multi = sum(isinstance(n, _SCANS) for n in _all_nodes(plan)) > 1
@@ -95,13 +101,15 @@ class ExplainBuilder:
     # -- naming -----------------------------------------------------------------------------------------
 
     def expr(self, e: E.Expr, names: list[str]) -> str:
-        return _ExprText(names, self.fmt, self.reg_name, builder=self, outer=self._outer).text(e)
+        return _ExprText(names, self.fmt, self.reg_name, builder=self, outer=self.outer).text(e)
 
-    def names(self, plan: P.Plan, prefix: bool) -> list[str]:
+    def names(self, plan: P.Plan, prefix: bool) -> "Names":
         """How expressions above `plan` name its output columns."""
         key = (id(plan), prefix)
         if key not in self._names:
-            self._names[key] = self._compute_names(plan, prefix)
+            names = Names(self._compute_names(plan, prefix))
+            names.qualified = names if prefix else self.names(plan, True)
+            self._names[key] = names
         return self._names[key]
 
     def _compute_names(self, plan: P.Plan, prefix: bool) -> list[str]:
@@ -151,35 +159,35 @@ class ExplainBuilder:
         self._plan_id += 1
         number = self._plan_id
         init = not e.correlated and e.kind in ("scalar", "exists", "array")
-        saved, self._outer = self._outer, [*outer, names]
+        # a subquery's references to this row are qualified, as PostgreSQL prints a Param's referent
+        saved, self.outer = self.outer, [*outer, getattr(names, "qualified", names)]
         pending, self._subplans = self._subplans, []
         node = self.node(e.plan)
         self._attach(node, self._subplans)
-        self._subplans, self._outer = pending, saved
+        self._subplans, self.outer = pending, saved
         if init:
             node.relationship, node.subplan_name = "InitPlan", f"InitPlan {number} (returns ${number - 1})"
             ref = f"${number - 1}"
         else:
             node.relationship, node.subplan_name = "SubPlan", f"SubPlan {number}"
-            ref = f"(SubPlan {number})"
-            if e.arg is not None:
-                ref = f"({self.expr(e.arg, names)} = ANY {ref})" if e.kind != "exists" else ref
+            # an IN's subquery runs once into a set, as PostgreSQL's hashed SubPlan (its test is not shown)
+            ref = f"(hashed SubPlan {number})" if e.kind == "in" and not e.correlated else f"(SubPlan {number})"
             if e.negated:
                 ref = f"(NOT {ref})"
         self._subplans.append(node)
         self._subplan_refs[id(e)] = ref
         return ref
 
-    def _cte(self, cte: P.CteDef) -> None:
+    def cte(self, cte: P.CteDef) -> None:
         if id(cte) in self._ctes or cte.plan is None:
             return
         self._ctes[id(cte)] = ExplainNode("", "")  # placeholder: a CTE may read itself
         if cte.recursive_plan is not None:
-            first = self._child(cte.plan, "Outer")
-            self._working.add(id(cte))
-            second = self._child(cte.recursive_plan, "Inner")
-            self._working.discard(id(cte))
-            node = self._node_of("Recursive Union", [first, second], cte.plan.estimated_rows + 10 * second.rows,
+            first = self.child(cte.plan, "Outer")
+            self.working.add(id(cte))
+            second = self.child(cte.recursive_plan, "Inner")
+            self.working.discard(id(cte))
+            node = self.node_of("Recursive Union", [first, second], cte.plan.estimated_rows + 10 * second.rows,
                                  C.Cost(first.cost.startup, first.cost.total + 10 * second.cost.total))
         else:
             node = self.node(cte.plan)
@@ -208,17 +216,17 @@ class ExplainBuilder:
             node.output = self.names(plan, self.multi)  # (show_plan_tlist: qualified when several relations)
         return node
 
-    def _child(self, plan: P.Plan, relationship: str) -> ExplainNode:
+    def child(self, plan: P.Plan, relationship: str) -> ExplainNode:
         node = self.node(plan)
         node.relationship = relationship
         return node
 
-    def _node_of(self, name: str, children: list[ExplainNode], rows: float, cost: C.Cost,
+    def node_of(self, name: str, children: list[ExplainNode], rows: float, cost: C.Cost,
                  node_type: str = "", width: int | None = None) -> ExplainNode:
         return ExplainNode(node_type or name, name, cost=cost, rows=rows, children=children,
                            width=children[0].width if width is None and children else width or 0)
 
-    def _width(self, plan: P.Plan) -> int:
+    def width(self, plan: P.Plan) -> int:
         return C.row_width([c.type for c in getattr(plan, "columns", [])])
 
     def _build(self, plan: P.Plan) -> ExplainNode:

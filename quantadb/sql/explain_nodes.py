@@ -24,7 +24,7 @@ def build(b: "ExplainBuilder", plan: P.Plan) -> ExplainNode:
     handler = _BUILDERS.get(type(plan))
     if handler is not None:
         return handler(b, plan)
-    children = [b._child(c, "Outer") for c in plan.explained_children()]
+    children = [b.child(c, "Outer") for c in plan.explained_children()]
     return _upper(b, "Result", plan, children)
 
 
@@ -38,7 +38,7 @@ def _upper(b: "ExplainBuilder", name: str, plan: P.Plan, children: list[ExplainN
     startup = max((c.cost.startup for c in children), default=0.0)
     total = sum(c.cost.total for c in children) + C.per_row(plan.estimated_rows, operators)
     return ExplainNode(node_type or name, name, cost=C.Cost(startup, total), rows=plan.estimated_rows,
-                       width=b._width(plan), children=children)
+                       width=b.width(plan), children=children)
 
 
 def _relation(b: "ExplainBuilder", rel_oid: int, table_name: str, alias: str) -> tuple[list, str]:
@@ -64,12 +64,17 @@ def _upper_names(b: "ExplainBuilder", plan: P.Plan) -> list[str]:
 
 def _table_scan(b: "ExplainBuilder", plan: P.TableScan) -> ExplainNode:
     head, target = _relation(b, plan.rel_oid, plan.table_name, plan.alias)
-    width = b._width(plan)
+    width = b.width(plan)
     table_rows = max(b.catalog.estimated_rows(plan.rel_oid), plan.estimated_rows)
     node = ExplainNode("Seq Scan", "Seq Scan", target, head, C.seq_scan(table_rows, width, _quals(plan.filter)),
                        plan.estimated_rows, width)
-    if plan.filter is not None:
-        node.details.append(("Filter", b.expr(plan.filter, _scan_names(b, plan))))
+    names = _scan_names(b, plan)
+    # the rows an index beside it misses (sql/index_order.py): a NULL in one of those columns
+    nulls = [f"({names[plan.attnums.index(a)]} IS NULL)" for a in plan.null_in if a in plan.attnums]
+    quals = ([b.expr(plan.filter, names)] if plan.filter is not None else []) + \
+        ([nulls[0] if len(nulls) == 1 else "(" + " OR ".join(nulls) + ")"] if nulls else [])
+    if quals:
+        node.details.append(("Filter", _conjoined(quals)))
         node.filtered = (plan, None)
     return _locked(b, plan, node)
 
@@ -87,7 +92,7 @@ def _index_scan(b: "ExplainBuilder", plan: P.IndexScan, key_text: list[str] | No
     head, target = _relation(b, plan.rel_oid, plan.table_name, plan.alias)
     backward = plan.ordered == "desc"
     head = [("Scan Direction", "Backward" if backward else "Forward"), ("Index Name", plan.index_name), *head]
-    width = b._width(plan)
+    width = b.width(plan)
     table_rows = max(b.catalog.estimated_rows(plan.rel_oid), plan.estimated_rows)
     node = ExplainNode("Index Scan", "Index Scan Backward" if backward else "Index Scan",
                        f" using {quote_ident(plan.index_name)}{target}", head,
@@ -119,7 +124,7 @@ def _key_cond(b: "ExplainBuilder", plan: P.IndexScan, names: list[str], key_text
 def _virtual_scan(b: "ExplainBuilder", plan: P.VirtualScan) -> ExplainNode:
     """A generated catalog table: a Seq Scan of it, as PostgreSQL reads its catalogs."""
     schema, _, name = plan.source.rpartition(".")
-    width = b._width(plan)
+    width = b.width(plan)
     head = [("Relation Name", name)] + ([("Schema", schema)] if b.verbose else []) + [("Alias", name)]
     node = ExplainNode("Seq Scan", "Seq Scan", f" on {plan.source if b.verbose else name}", head,
                        C.seq_scan(plan.estimated_rows, width, _quals(plan.filter)), plan.estimated_rows, width)
@@ -130,17 +135,17 @@ def _virtual_scan(b: "ExplainBuilder", plan: P.VirtualScan) -> ExplainNode:
 
 def _values(b: "ExplainBuilder", plan: P.Values) -> ExplainNode:
     return ExplainNode("Values Scan", "Values Scan", ' on "*VALUES*"', [("Alias", "*VALUES*")],
-                       C.Cost(0.0, C.per_row(len(plan.rows), len(plan.columns))), len(plan.rows), b._width(plan))
+                       C.Cost(0.0, C.per_row(len(plan.rows), len(plan.columns))), len(plan.rows), b.width(plan))
 
 
 def _function_scan(b: "ExplainBuilder", plan: P.FunctionScan) -> ExplainNode:
     name = plan.calls[0].name
     node = ExplainNode("Function Scan", "Function Scan", f" on {quote_ident(name)}",
                        [("Function Name", name), ("Alias", name)],
-                       C.Cost(0.0, C.per_row(plan.estimated_rows, len(plan.calls))), plan.estimated_rows, b._width(plan))
+                       C.Cost(0.0, C.per_row(plan.estimated_rows, len(plan.calls))), plan.estimated_rows, b.width(plan))
     if plan.child is None:
         return node
-    outer = b._child(plan.child, "Outer")  # LATERAL: called once per row of the input
+    outer = b.child(plan.child, "Outer")  # LATERAL: called once per row of the input
     node.relationship, node.counted = "Inner", plan
     return ExplainNode("Nested Loop", "Nested Loop", head=[("Join Type", "Inner")],
                        cost=C.nested_loop(outer.cost, node.cost, outer.rows, plan.estimated_rows, 0),
@@ -148,13 +153,13 @@ def _function_scan(b: "ExplainBuilder", plan: P.FunctionScan) -> ExplainNode:
 
 
 def _cte_scan(b: "ExplainBuilder", plan: P.CteScan) -> ExplainNode:
-    working = id(plan.cte) in b._working
+    working = id(plan.cte) in b.working
     if not working:
-        b._cte(plan.cte)
+        b.cte(plan.cte)
     name = "WorkTable Scan" if working else "CTE Scan"
     return ExplainNode(name, name, f" on {quote_ident(plan.cte.name)}",
                        [("CTE Name", plan.cte.name), ("Alias", plan.cte.name)],
-                       C.Cost(0.0, C.per_row(plan.estimated_rows)), plan.estimated_rows, b._width(plan))
+                       C.Cost(0.0, C.per_row(plan.estimated_rows)), plan.estimated_rows, b.width(plan))
 
 
 def _filter(b: "ExplainBuilder", plan: P.Filter) -> ExplainNode:
@@ -182,13 +187,13 @@ def _project(b: "ExplainBuilder", plan: P.Project) -> ExplainNode:
     _upper_names(b, plan)  # (the subqueries among its expressions become its subplans)
     computed = sum(not isinstance(e, E.ColumnRef) for e in plan.exprs)
     node.cost = C.Cost(node.cost.startup, node.cost.total + node.rows * computed * C.CPU_OPERATOR_COST)
-    node.width, node.counted, node.output = b._width(plan), plan, None
+    node.width, node.counted, node.output = b.width(plan), plan, None
     return node
 
 
 def _join(b: "ExplainBuilder", plan: P.Join) -> ExplainNode:
     nleft = len(plan.left.columns)
-    names = _upper_names(b, plan.left) + _upper_names(b, plan.right)
+    names = _upper_names(b, plan)
     hash_keys, rest = _split_condition(plan.condition, nleft) if plan.kind != "cross" else ([], plan.condition)
     kind = "" if plan.kind in ("inner", "cross") else plan.kind.capitalize() + " "
     head = [("Join Type", _JOIN_TYPES[plan.kind])]
@@ -198,17 +203,22 @@ def _join(b: "ExplainBuilder", plan: P.Join) -> ExplainNode:
         looked_up = _index_scan(b, scan, [b.expr(k, _upper_names(b, other)) for k in keys])
         looked_up.counted = scan
         # as PostgreSQL's parameterized index scan: the inner side, its keys from the outer row
-        outer, inner = b._child(other, "Outer"), looked_up
+        outer, inner = b.child(other, "Outer"), looked_up
         inner.relationship = "Inner"
         hash_keys, rest = [], rest if hash_keys else plan.condition
     elif hash_keys:
-        outer = b._child(plan.left, "Outer")
-        hashed = b._child(plan.right, "Outer")
+        outer = b.child(plan.left, "Outer")
+        hashed = b.child(plan.right, "Outer")
         inner = ExplainNode("Hash", "Hash", cost=C.Cost(hashed.cost.total, hashed.cost.total), rows=hashed.rows,
                             width=hashed.width, children=[hashed], relationship="Inner", counted=plan.right,
                             output=hashed.output)
     else:
-        outer, inner = b._child(plan.left, "Outer"), b._child(plan.right, "Inner")
+        outer = b.child(plan.left, "Outer")
+        saved = b.outer
+        if plan.lateral:  # the right side reads the left row, whose columns it names qualified
+            b.outer = [*saved, b.names(plan.left, True)]
+        inner = b.child(plan.right, "Inner")
+        b.outer = saved
     if hash_keys:
         name = f"Hash {kind}Join"
         cost = C.hash_join(outer.cost, inner.cost, outer.rows, plan.estimated_rows, len(hash_keys))
@@ -216,11 +226,11 @@ def _join(b: "ExplainBuilder", plan: P.Join) -> ExplainNode:
         name = f"Nested Loop {kind}Join" if kind else "Nested Loop"
         cost = C.nested_loop(outer.cost, inner.cost, outer.rows, plan.estimated_rows, _quals(rest))
     node = ExplainNode("Hash Join" if hash_keys else "Nested Loop", name,
-                       head=head, cost=cost, rows=plan.estimated_rows, width=b._width(plan), children=[outer, inner])
+                       head=head, cost=cost, rows=plan.estimated_rows, width=b.width(plan), children=[outer, inner])
     node.details.append(("Inner Unique", False))
     if hash_keys:
         node.details.append(("Hash Cond", _conjoined([b.expr(k, names) for k in hash_keys])))
-    if rest is not None:
+    if rest is not None and not (isinstance(rest, E.Const) and rest.value is True):
         node.details.append(("Join Filter", b.expr(rest, names)))
     return node
 
@@ -260,48 +270,48 @@ def _sort_keys(b: "ExplainBuilder", child: P.Plan, keys: list[tuple[E.Expr, bool
 
 
 def _sort(b: "ExplainBuilder", plan: P.Sort) -> ExplainNode:
-    child = b._child(plan.child, "Outer")
+    child = b.child(plan.child, "Outer")
     node = ExplainNode("Sort", "Sort", cost=C.sort(child.cost, child.rows, len(plan.keys)), rows=plan.estimated_rows,
-                       width=b._width(plan), children=[child])
+                       width=b.width(plan), children=[child])
     node.details.append(("Sort Key", _sort_keys(b, plan.child, plan.keys)))
     return node
 
 
 def _incremental_sort(b: "ExplainBuilder", plan: P.IncrementalSort) -> ExplainNode:
-    child = b._child(plan.child, "Outer")
+    child = b.child(plan.child, "Outer")
     full = C.sort(child.cost, child.rows, len(plan.keys))
     node = ExplainNode("Incremental Sort", "Incremental Sort",
                        cost=C.Cost(child.cost.startup + (full.startup - child.cost.total) / 10, full.total),
-                       rows=plan.estimated_rows, width=b._width(plan), children=[child])
+                       rows=plan.estimated_rows, width=b.width(plan), children=[child])
     keys = _sort_keys(b, plan.child, plan.keys)
     node.details += [("Sort Key", keys), ("Presorted Key", keys[:plan.presorted])]
     return node
 
 
 def _merge_append(b: "ExplainBuilder", plan: P.MergeAppend) -> ExplainNode:
-    node = _upper(b, "Merge Append", plan, [b._child(c, "Member") for c in (plan.left, plan.right)], operators=1)
+    node = _upper(b, "Merge Append", plan, [b.child(c, "Member") for c in (plan.left, plan.right)], operators=1)
     node.details.append(("Sort Key", _sort_keys(b, plan.left, plan.keys)))
     return node
 
 
 def _limit(b: "ExplainBuilder", plan: P.Limit) -> ExplainNode:
-    child = b._child(plan.child, "Outer")
+    child = b.child(plan.child, "Outer")
     rows = min(child.rows, plan.estimated_rows)
     if isinstance(plan.limit, E.Const) and isinstance(plan.limit.value, int):
         rows = min(rows, plan.limit.value)
     return ExplainNode("Limit", "Limit", cost=C.limit(child.cost, child.rows, rows), rows=rows,
-                       width=b._width(plan), children=[child])
+                       width=b.width(plan), children=[child])
 
 
 def _aggregate(b: "ExplainBuilder", plan: P.Aggregate) -> ExplainNode:
-    child = b._child(plan.child, "Outer")
+    child = b.child(plan.child, "Outer")
     hashed = bool(plan.group_exprs)
     strategy = "Mixed" if plan.grouping_sets and len(plan.grouping_sets) > 1 else "Hashed" if hashed else "Plain"
     name = {"Mixed": "MixedAggregate", "Hashed": "HashAggregate", "Plain": "Aggregate"}[strategy]
     node = ExplainNode("Aggregate", name, head=[("Strategy", strategy), ("Partial Mode", "Simple")],
                        cost=C.aggregate(child.cost, child.rows, plan.estimated_rows,
                                         len(plan.group_exprs) + len(plan.aggs), hashed),
-                       rows=plan.estimated_rows, width=b._width(plan), children=[child])
+                       rows=plan.estimated_rows, width=b.width(plan), children=[child])
     if plan.group_exprs:
         names = _upper_names(b, plan.child)
         node.details.append(("Group Key", [b.expr(e, names) for e in plan.group_exprs]))
@@ -309,12 +319,12 @@ def _aggregate(b: "ExplainBuilder", plan: P.Aggregate) -> ExplainNode:
 
 
 def _distinct(b: "ExplainBuilder", plan: P.Distinct) -> ExplainNode:
-    child = b._child(plan.child, "Outer")
+    child = b.child(plan.child, "Outer")
     if plan.on:
         return _upper(b, "Unique", plan, [child], operators=len(plan.on))
     node = ExplainNode("Aggregate", "HashAggregate", head=[("Strategy", "Hashed"), ("Partial Mode", "Simple")],
                        cost=C.aggregate(child.cost, child.rows, plan.estimated_rows, len(plan.columns), True),
-                       rows=plan.estimated_rows, width=b._width(plan), children=[child])
+                       rows=plan.estimated_rows, width=b.width(plan), children=[child])
     node.details.append(("Group Key", _upper_names(b, plan.child)[:len(plan.columns)]))
     return node
 
@@ -329,7 +339,7 @@ def _union_members(plan: P.Plan) -> list[P.Plan]:
 def _set_op(b: "ExplainBuilder", plan: P.SetOp) -> ExplainNode:
     members = _union_members(plan.left) + _union_members(plan.right) if plan.kind == "union" else \
         [plan.left, plan.right]
-    append = _upper(b, "Append", plan, [b._child(m, "Member") for m in members])
+    append = _upper(b, "Append", plan, [b.child(m, "Member") for m in members])
     append.rows = sum(c.rows for c in append.children)
     if plan.kind == "union" and plan.all:
         return append
@@ -337,24 +347,24 @@ def _set_op(b: "ExplainBuilder", plan: P.SetOp) -> ExplainNode:
     if plan.kind == "union":
         node = ExplainNode("Aggregate", "HashAggregate", head=[("Strategy", "Hashed"), ("Partial Mode", "Simple")],
                            cost=C.aggregate(append.cost, append.rows, plan.estimated_rows, len(plan.columns), True),
-                           rows=plan.estimated_rows, width=b._width(plan), children=[append])
+                           rows=plan.estimated_rows, width=b.width(plan), children=[append])
         node.details.append(("Group Key", _upper_names(b, plan.left)))
         return node
     command = plan.kind.capitalize() + (" All" if plan.all else "")
     return ExplainNode("SetOp", f"HashSetOp {command}", head=[("Strategy", "Hashed"), ("Command", command)],
                        cost=C.aggregate(append.cost, append.rows, plan.estimated_rows, len(plan.columns), True),
-                       rows=plan.estimated_rows, width=b._width(plan), children=[append])
+                       rows=plan.estimated_rows, width=b.width(plan), children=[append])
 
 
 def _modify(b: "ExplainBuilder", plan: P.Insert | P.Update | P.Delete | P.Merge) -> ExplainNode:
     operation = _OPERATIONS[type(plan)]
     head, target = _relation(b, plan.rel_oid, plan.table_name, _target_alias(plan))
-    child = b._child(plan.explained_children()[0], "Outer")
+    child = b.child(plan.explained_children()[0], "Outer")
     returning = getattr(plan, "returning", None)
     node = ExplainNode("ModifyTable", operation, target, [("Operation", operation), *head],
                        C.Cost(child.cost.startup, child.cost.total + C.per_row(child.rows) if returning else
                               child.cost.total),
-                       child.rows if returning else 0, b._width(plan) if returning else 0, children=[child])
+                       child.rows if returning else 0, b.width(plan) if returning else 0, children=[child])
     if isinstance(plan, P.Insert) and plan.on_conflict is not None:
         node.details.append(("Conflict Resolution", plan.on_conflict.action.upper()))
     return node
@@ -370,18 +380,18 @@ def _target_alias(plan: P.Plan) -> str:
 
 def _modifying_ctes(b: "ExplainBuilder", plan: P.ModifyingCtes) -> ExplainNode:
     for cte in plan.ctes:
-        b._cte(cte)
+        b.cte(cte)
     return b.node(plan.child)
 
 
 def _single(name: str, operators: int = 0) -> Callable:
     def build_one(b: "ExplainBuilder", plan: P.Plan) -> ExplainNode:
-        return _upper(b, name, plan, [b._child(c, "Outer") for c in plan.explained_children()], operators=operators)
+        return _upper(b, name, plan, [b.child(c, "Outer") for c in plan.explained_children()], operators=operators)
     return build_one
 
 
 def _result(b: "ExplainBuilder", plan: P.Plan) -> ExplainNode:
-    return ExplainNode("Result", "Result", cost=C.Cost(0.0, C.per_row(1)), rows=1, width=b._width(plan))
+    return ExplainNode("Result", "Result", cost=C.Cost(0.0, C.per_row(1)), rows=1, width=b.width(plan))
 
 
 _BUILDERS: dict[type, Callable] = {

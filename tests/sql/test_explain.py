@@ -182,3 +182,15 @@ def test_option_errors(conn, query, error, message):
     assert raised.value.diag.message_primary == message
     if "FORMAT" in query or "bogus" in query:
         assert raised.value.diag.statement_position == "10"
+
+
+def test_correlated_subplans_name_the_outer_row_qualified(conn):
+    assert plan(conn, "EXPLAIN (COSTS OFF) SELECT (SELECT max(e) FROM ex_u WHERE ex_u.a = ex_t.a + 1) FROM ex_t") == [
+        "Seq Scan on ex_t", "  SubPlan 1", "    ->  Aggregate", "          ->  Seq Scan on ex_u",
+        "                Filter: (a = (ex_t.a + 1))"]
+    assert plan(conn, "EXPLAIN (COSTS OFF) SELECT * FROM ex_t WHERE a NOT IN (SELECT e FROM ex_u)") == [
+        "Seq Scan on ex_t", "  Filter: (NOT (hashed SubPlan 1))", "  SubPlan 1", "    ->  Seq Scan on ex_u"]
+    assert plan(conn, "EXPLAIN (COSTS OFF) SELECT * FROM ex_t LEFT JOIN LATERAL "
+                      "(SELECT * FROM ex_u WHERE ex_u.a = ex_t.a LIMIT 1) s ON true") == [
+        "Nested Loop Left Join", "  ->  Seq Scan on ex_t", "  ->  Limit", "        ->  Seq Scan on ex_u",
+        "              Filter: (a = ex_t.a)"]
