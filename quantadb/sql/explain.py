@@ -29,8 +29,6 @@ from quantadb.sql.explain_tree import ExplainNode
 from quantadb.sql.quoting import quote_ident
 from quantadb.types.context import FormatContext
 
-_SCANS = (P.TableScan, P.IndexScan, P.VirtualScan, P.CteScan, P.FunctionScan, P.Values)
-
 
 @dataclass
 class _ExprText(Deparser):
@@ -93,7 +91,8 @@ class ExplainBuilder:
         self.outer: list[list[str]] = []  # the enclosing rows' qualified names (OuterRef depth 1 is last)
 
     def build(self, plan: P.Plan) -> ExplainNode:
-        self.multi = sum(isinstance(n, _SCANS) for n in _all_nodes(plan)) > 1
+        """The statement's tree: its plan, the CTEs it reads under the top node."""
+        self.multi = sum(isinstance(n, explain_nodes.SCANS) for n in _all_nodes(plan)) > 1
         root = self.node(plan)
         self._attach(root, list(self._ctes.values()))
         return root
@@ -103,7 +102,7 @@ class ExplainBuilder:
     def expr(self, e: E.Expr, names: list[str]) -> str:
         return _ExprText(names, self.fmt, self.reg_name, builder=self, outer=self.outer).text(e)
 
-    def names(self, plan: P.Plan, prefix: bool) -> "Names":
+    def names(self, plan: P.Plan, prefix: bool) -> Names:
         """How expressions above `plan` name its output columns."""
         key = (id(plan), prefix)
         if key not in self._names:
@@ -187,8 +186,10 @@ class ExplainBuilder:
             self.working.add(id(cte))
             second = self.child(cte.recursive_plan, "Inner")
             self.working.discard(id(cte))
-            node = self.node_of("Recursive Union", [first, second], cte.plan.estimated_rows + 10 * second.rows,
-                                 C.Cost(first.cost.startup, first.cost.total + 10 * second.cost.total))
+            # (the recursive term's cost and rows counted ten times over: its iterations are not estimated)
+            node = ExplainNode("Recursive Union", "Recursive Union", rows=first.rows + 10 * second.rows,
+                               cost=C.Cost(first.cost.startup, first.cost.total + 10 * second.cost.total),
+                               width=first.width, children=[first, second])
         else:
             node = self.node(cte.plan)
         node.relationship, node.subplan_name = "InitPlan", f"CTE {cte.name}"
@@ -206,8 +207,9 @@ class ExplainBuilder:
     # -- nodes ------------------------------------------------------------------------------------------
 
     def node(self, plan: P.Plan) -> ExplainNode:
+        """`plan` as EXPLAIN shows it, with the subplans its expressions hold."""
         pending, self._subplans = self._subplans, []
-        node = self._build(plan)
+        node = explain_nodes.build(self, plan)
         self._attach(node, self._subplans)
         self._subplans = pending
         if node.counted is None:
@@ -221,16 +223,8 @@ class ExplainBuilder:
         node.relationship = relationship
         return node
 
-    def node_of(self, name: str, children: list[ExplainNode], rows: float, cost: C.Cost,
-                 node_type: str = "", width: int | None = None) -> ExplainNode:
-        return ExplainNode(node_type or name, name, cost=cost, rows=rows, children=children,
-                           width=children[0].width if width is None and children else width or 0)
-
     def width(self, plan: P.Plan) -> int:
         return C.row_width([c.type for c in getattr(plan, "columns", [])])
-
-    def _build(self, plan: P.Plan) -> ExplainNode:
-        return explain_nodes.build(self, plan)
 
 
 def _all_nodes(plan: P.Plan):

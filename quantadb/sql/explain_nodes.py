@@ -18,26 +18,23 @@ if TYPE_CHECKING:
 _JOIN_TYPES = {"inner": "Inner", "cross": "Inner", "left": "Left", "right": "Right", "full": "Full",
                "semi": "Semi", "anti": "Anti"}
 _OPERATIONS = {P.Insert: "Insert", P.Update: "Update", P.Delete: "Delete", P.Merge: "Merge"}
+SCANS = (P.TableScan, P.IndexScan, P.VirtualScan, P.CteScan, P.FunctionScan, P.Values)  # a relation each
 
 
 def build(b: "ExplainBuilder", plan: P.Plan) -> ExplainNode:
-    handler = _BUILDERS.get(type(plan))
-    if handler is not None:
-        return handler(b, plan)
-    children = [b.child(c, "Outer") for c in plan.explained_children()]
-    return _upper(b, "Result", plan, children)
+    return _BUILDERS[type(plan)](b, plan)
 
 
 def _quals(e: E.Expr | None) -> int:
     return len(E.conjuncts(e)) if e is not None else 0
 
 
-def _upper(b: "ExplainBuilder", name: str, plan: P.Plan, children: list[ExplainNode], node_type: str = "",
+def _upper(b: "ExplainBuilder", name: str, plan: P.Plan, children: list[ExplainNode],
            operators: int = 0) -> ExplainNode:
     """A node over its children: their costs, then handing its rows on."""
     startup = max((c.cost.startup for c in children), default=0.0)
     total = sum(c.cost.total for c in children) + C.per_row(plan.estimated_rows, operators)
-    return ExplainNode(node_type or name, name, cost=C.Cost(startup, total), rows=plan.estimated_rows,
+    return ExplainNode(name, name, cost=C.Cost(startup, total), rows=plan.estimated_rows,
                        width=b.width(plan), children=children)
 
 
@@ -165,7 +162,7 @@ def _cte_scan(b: "ExplainBuilder", plan: P.CteScan) -> ExplainNode:
 def _filter(b: "ExplainBuilder", plan: P.Filter) -> ExplainNode:
     """A filter shows as its input's Filter line (One-Time Filter on a Result without input)."""
     node = b.node(plan.child)
-    scan = isinstance(plan.child, (P.TableScan, P.IndexScan, P.VirtualScan, P.CteScan, P.FunctionScan, P.Values))
+    scan = isinstance(plan.child, SCANS)
     text = b.expr(plan.predicate, _scan_names(b, plan.child) if scan else _upper_names(b, plan.child))
     key = "One-Time Filter" if node.node_type == "Result" and not node.children else "Filter"
     existing = next((i for i, (k, _) in enumerate(node.details) if k == key), None)
