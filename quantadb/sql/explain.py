@@ -16,6 +16,7 @@ one relation.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -57,13 +58,15 @@ class _ExprText(Deparser):
             index = self.text(e.index, True) if e.index is not None else ""
             upper = ":" + self.text(e.upper, True) if e.is_slice and e.upper is not None else \
                 (":" if e.is_slice else "")
-            return f"({self.text(e.base)})[{index}{upper}]"
+            base = self.text(e.base)
+            return f"{base if isinstance(e.base, (E.ColumnRef, E.OuterRef)) else f'({base})'}[{index}{upper}]"
         if isinstance(e, E.CaseTest):
             return "CASE_TEST_EXPR"
-        try:
-            return super().text(e, show_implicit)
-        except ValueError:
-            return f"<{type(e).__name__}>"
+        return super().text(e, show_implicit)
+
+    def case(self, c: E.Case) -> str:
+        """On one line, as EXPLAIN prints it (no PRETTYFLAG_INDENT)."""
+        return re.sub(r"\n *", " ", super().case(c)).strip()
 
 
 class Names(list):

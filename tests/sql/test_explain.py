@@ -194,3 +194,17 @@ def test_correlated_subplans_name_the_outer_row_qualified(conn):
                       "(SELECT * FROM ex_u WHERE ex_u.a = ex_t.a LIMIT 1) s ON true") == [
         "Nested Loop Left Join", "  ->  Seq Scan on ex_t", "  ->  Limit", "        ->  Seq Scan on ex_u",
         "              Filter: (a = ex_t.a)"]
+
+
+def test_expressions_are_deparsed_on_one_line(conn):
+    conn.execute("DROP TABLE IF EXISTS ex_arr")
+    conn.execute("CREATE TABLE ex_arr (a int, c int[])")
+    try:
+        lines = plan(conn, "EXPLAIN (VERBOSE, COSTS OFF) SELECT CASE WHEN a > 1 THEN 'x' ELSE 'y' END, "
+                           "CASE a WHEN 1 THEN 2 END, c[1], a::text FROM ex_arr WHERE CASE WHEN a > 1 THEN true END")
+        assert lines == ["Seq Scan on public.ex_arr",
+                         "  Output: CASE WHEN (a > 1) THEN 'x'::text ELSE 'y'::text END, "
+                         "CASE a WHEN 1 THEN 2 ELSE NULL::integer END, c[1], (a)::text",
+                         "  Filter: CASE WHEN (ex_arr.a > 1) THEN true ELSE NULL::boolean END"]
+    finally:
+        conn.execute("DROP TABLE ex_arr")
