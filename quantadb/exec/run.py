@@ -8,6 +8,7 @@ operations) gather their input first and work on whole columns at numpy speed.
 
 from __future__ import annotations
 
+import time
 from itertools import product
 from typing import Iterator
 
@@ -21,7 +22,7 @@ from quantadb.exec.context import EvalContext
 from quantadb.exec.eval import evaluate, evaluate_predicate
 from quantadb.exec.functions import SETFNS
 from quantadb.exec.functions.rows import record_column
-from quantadb.exec.instrument import instrumented, stats_of
+from quantadb.exec.instrument import instrumented, record, stats_of
 from quantadb.exec.join import run_join
 from quantadb.exec.keys import factorize_rows, first_occurrence, sort_indices
 from quantadb.exec.presorted import run_incremental_sort, run_merge_append
@@ -385,11 +386,17 @@ def _cte_scan(plan: P.CteScan, ctx: EvalContext) -> Iterator[Batch]:
 
 
 def _cte_rows(cte: P.CteDef, ctx: EvalContext) -> Batch:
+    if cte.recursive_plan is None and not cte.modifying:
+        return run_all(cte.plan, ctx)
+    started = time.perf_counter()
     if cte.modifying:  # INSERT/UPDATE/DELETE ... RETURNING: the rows it returned
         from quantadb.exec.modify import run_modify  # modify.py runs its sources through this module
         _, returned = run_modify(cte.plan, ctx)
-        return returned if returned is not None else Batch([], 0)
-    return run_all(cte.plan, ctx) if cte.recursive_plan is None else _recursive_cte(cte, ctx)
+        rows = returned if returned is not None else Batch([], 0)
+    else:
+        rows = _recursive_cte(cte, ctx)
+    record(ctx, cte.plan if cte.modifying else cte, rows.length, time.perf_counter() - started)  # EXPLAIN ANALYZE
+    return rows
 
 
 def _modifying_ctes(plan: P.ModifyingCtes, ctx: EvalContext) -> Iterator[Batch]:

@@ -192,7 +192,7 @@ class ExplainBuilder:
             # (the recursive term's cost and rows counted ten times over: its iterations are not estimated)
             node = ExplainNode("Recursive Union", "Recursive Union", rows=first.rows + 10 * second.rows,
                                cost=C.Cost(first.cost.startup, first.cost.total + 10 * second.cost.total),
-                               width=first.width, children=[first, second])
+                               width=first.width, children=[first, second], counted=cte)
         else:
             node = self.node(cte.plan)
         node.relationship, node.subplan_name = "InitPlan", f"CTE {cte.name}"
