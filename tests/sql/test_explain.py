@@ -208,3 +208,19 @@ def test_expressions_are_deparsed_on_one_line(conn):
                          "  Filter: CASE WHEN (ex_arr.a > 1) THEN true ELSE NULL::boolean END"]
     finally:
         conn.execute("DROP TABLE ex_arr")
+
+
+def test_analyze_counts_ctes(conn):
+    lines = plan(conn, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) WITH RECURSIVE r(n) AS "
+                       "(SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 10) SELECT * FROM r")
+    assert lines[:4] == ["CTE Scan on r (actual rows=10 loops=1)", "  CTE r",
+                         "    ->  Recursive Union (actual rows=10 loops=1)", "          ->  Result (actual rows=1 loops=1)"]
+    assert lines[4].startswith("          ->  WorkTable Scan on r") and lines[4].endswith(" (actual rows=1 loops=10)")
+    assert lines[5:] == ["                Filter: (n < 10)", "                Rows Removed by Filter: 0"]
+    conn.execute("BEGIN")
+    try:
+        lines = plan(conn, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) "
+                           "WITH x AS (INSERT INTO ex_u VALUES (1000, 1) RETURNING *) SELECT * FROM x")
+        assert lines[:3] == ["CTE Scan on x (actual rows=1 loops=1)", "  CTE x", "    ->  Insert on ex_u (actual rows=1 loops=1)"]
+    finally:
+        conn.execute("ROLLBACK")
