@@ -9,7 +9,7 @@ formats, typed json for JSON and xml for XML as PostgreSQL's.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from quantadb.engine import privileges
 from quantadb.engine.catalog_view import RegNames
@@ -38,16 +38,15 @@ def result_column(options: ExplainOptions) -> ColumnDesc:
     return ColumnDesc("QUERY PLAN", _RESULT_TYPES.get(options.format, SqlType(R.TEXT)))
 
 
-def explain(session: "Session", query: str, at: int | None, options: ExplainOptions, inline: bool,
-            execute_params: Any) -> Result:
-    """`execute_params(session, stmt, prepared)`: the values of an EXECUTE's arguments."""
+def explain(session: "Session", query: str, at: int | None, options: ExplainOptions, inline: bool) -> Result:
+    """EXPLAIN of `query` (at `at` in the client's text, for error positions)."""
     from quantadb.engine import statements as S
     if options.analyze and inline:
         raise RunInWorker()
     started = time.perf_counter()
     utility = parse_utility(query)
     if isinstance(utility, ExecuteStmt):
-        bound, params = _prepared(session, utility, execute_params)
+        bound, params = _prepared(session, utility)
     elif utility is not None:
         raise FeatureNotSupported("EXPLAIN of this statement is not supported")
     else:
@@ -61,8 +60,8 @@ def explain(session: "Session", query: str, at: int | None, options: ExplainOpti
     return _result(options, root, counters, planning_ms)
 
 
-def _prepared(session: "Session", u: ExecuteStmt, execute_params: Any) -> tuple["Bound", list]:
-    from quantadb.engine.utility import prepared_statement
+def _prepared(session: "Session", u: ExecuteStmt) -> tuple["Bound", list]:
+    from quantadb.engine.utility import execute_params, prepared_statement  # (utility.py calls this module)
     prepared = prepared_statement(session, u.name)
     return session.bind_locked(prepared), execute_params(session, u, prepared)
 
