@@ -6,16 +6,29 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import psycopg
 import pytest
 
 JSON_OID, TEXT_OID, XML_OID = 114, 25, 142
-# pgAdmin 4's sqleditor/sql/default/explain_plan.sql (the template for servers before 16) as it
-# renders for the Explain button (analyze false) and Explain Analyze (analyze, timing, summary...)
-PGADMIN_EXPLAIN = ("\nEXPLAIN (FORMAT JSON, ANALYZE \n{analyze}\n, VERBOSE \nfalse\n, COSTS \ntrue\n, TIMING \n{analyze}\n"
-                   ", BUFFERS \n{analyze}\n, SUMMARY \n{analyze}\n, SETTINGS \nfalse\n, WAL \n{analyze}\n) {query}")
+# pgAdmin 4's sqleditor/sql/default/explain_plan.sql (its template for servers before 16) as pgAdmin
+# renders it (trim_blocks) for the Explain button (analyze false) and Explain Analyze
+PGADMIN_EXPLAIN = ("EXPLAIN (FORMAT JSON, ANALYZE {analyze}, VERBOSE false, COSTS true, TIMING {analyze}, "
+                   "BUFFERS {analyze}, SUMMARY {analyze}, SETTINGS false, WAL {analyze}) {query}")
+PGADMIN_TEMPLATES = Path(__file__).resolve().parents[2] / ".venv-pgadmin/lib/python3.11/site-packages/pgadmin4/pgadmin"
+RENDER = """
+import sys, jinja2
+root = sys.argv[1]
+env = jinja2.Environment(loader=jinja2.FileSystemLoader([root + "/tools/sqleditor/templates", root + "/tools/templates"]),
+                         trim_blocks=True)
+on = sys.argv[2] == "true"
+print(env.get_template("sqleditor/sql/default/explain_plan.sql").render(
+    sql="SELECT 1", format="json", analyze=on, verbose=False, costs=True, buffers=on, timing=on, summary=on,
+    settings=False, wal=on), end="")
+"""
 SCAN_KEYS = {"Node Type", "Parallel Aware", "Async Capable", "Relation Name", "Alias", "Startup Cost", "Total Cost",
              "Plan Rows", "Plan Width"}
 ACTUAL_KEYS = {"Actual Startup Time", "Actual Total Time", "Actual Rows", "Actual Loops"}
@@ -116,6 +129,16 @@ def test_json_initplan(conn):
     init = [c for c in plan["Plans"] if c["Parent Relationship"] == "InitPlan"]
     assert [c["Subplan Name"] for c in init] == ["InitPlan 1 (returns $0)"]
     assert plan["Filter"] == "(k = $0)"
+
+
+@pytest.mark.parametrize("analyze", ["false", "true"])
+def test_the_statement_is_the_one_pgadmin_renders(analyze):
+    python = PGADMIN_TEMPLATES.parents[4] / "bin/python"
+    if not (PGADMIN_TEMPLATES / "tools/sqleditor/templates").is_dir():
+        pytest.skip("pgAdmin is not installed (scripts/setup/20-pgadmin.sh)")
+    rendered = subprocess.run([str(python), "-c", RENDER, str(PGADMIN_TEMPLATES), analyze], capture_output=True,
+                              text=True, check=True).stdout
+    assert rendered.strip() == PGADMIN_EXPLAIN.format(analyze=analyze, query="SELECT 1")
 
 
 @pytest.mark.parametrize("analyze", ["false", "true"])
