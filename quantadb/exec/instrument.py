@@ -58,3 +58,9 @@ def record(ctx: EvalContext, node: object, rows: int, elapsed_s: float) -> None:
     """One loop of a node run outside the batch runner (an index lookup, a write)."""
     if ctx.explain_timings is not None:
         stats_of(ctx, node).add_loop(rows, elapsed_s * 1000, elapsed_s * 1000)
+
+
+def filtered_out(ctx: EvalContext, node: object, rows: int) -> None:
+    """Rows a scan read and its filter left out (EXPLAIN ANALYZE's Rows Removed by Filter)."""
+    if ctx.explain_timings is not None:
+        stats_of(ctx, node).removed_by_filter += rows

@@ -22,7 +22,7 @@ from quantadb.exec.context import EvalContext
 from quantadb.exec.eval import evaluate, evaluate_predicate
 from quantadb.exec.functions import SETFNS
 from quantadb.exec.functions.rows import record_column
-from quantadb.exec.instrument import instrumented, record, stats_of
+from quantadb.exec.instrument import filtered_out, instrumented, record
 from quantadb.exec.join import run_join
 from quantadb.exec.keys import factorize_rows, first_occurrence, sort_indices
 from quantadb.exec.presorted import run_incremental_sort, run_merge_append
@@ -75,8 +75,7 @@ def _table_scan(plan: P.TableScan, ctx: EvalContext) -> Iterator[Batch]:
             mask = evaluate_predicate(plan.filter, batch, ctx)
             batch = take_batch(batch, mask)
             rowids = scan.rowids[mask] if scan.rowids is not None else None
-            if ctx.explain_timings is not None:
-                stats_of(ctx, plan).removed_by_filter += scan.length - batch.length
+            filtered_out(ctx, plan, scan.length - batch.length)
         else:
             rowids = scan.rowids
         if plan.lock_mode and not plan.locked_above and batch.length:
@@ -156,6 +155,7 @@ def _index_rows(plan: P.IndexScan, scan, test, ctx: EvalContext, locks: _RowLock
         mask = evaluate_predicate(test, batch, ctx)
         batch = take_batch(batch, mask)
         rowids = rowids[mask]
+        filtered_out(ctx, plan, scan.length - batch.length)
     if plan.lock_mode and not plan.locked_above and batch.length:
         batch = locks.locked(batch, rowids)
     return batch

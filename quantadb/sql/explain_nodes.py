@@ -101,6 +101,7 @@ def _index_scan(b: "ExplainBuilder", plan: P.IndexScan, key_text: list[str] | No
         node.details.append(("Index Cond", cond))
     if plan.filter is not None:
         node.details.append(("Filter", b.expr(plan.filter, names)))
+        node.filtered = (plan, None)
     return _locked(b, plan, node)
 
 

@@ -131,6 +131,13 @@ def test_analyze_counts_rows_loops_and_times(conn):
                                                                                     lines[4]), lines
 
 
+def test_analyze_counts_the_rows_an_index_scans_filter_removes(conn):
+    assert plan(conn, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT * FROM ex_t "
+                      "WHERE a < 50 AND b LIKE '%5'") == [
+        "Index Scan using ex_t_pkey on ex_t (actual rows=5 loops=1)", "  Index Cond: (a < 50)",
+        "  Filter: (b ~~ '%5'::text)", "  Rows Removed by Filter: 44"]
+
+
 def test_analyze_options(conn):
     lines = plan(conn, "EXPLAIN (ANALYZE, TIMING OFF, COSTS OFF, SUMMARY OFF) SELECT e, count(*) FROM ex_u GROUP BY e")
     assert lines[:2] == ["HashAggregate (actual rows=10 loops=1)", "  Group Key: e"], lines
