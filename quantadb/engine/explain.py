@@ -56,7 +56,7 @@ def explain(session: "Session", query: str, at: int | None, options: ExplainOpti
     planning_ms = (time.perf_counter() - started) * 1000
     counters = _run(session, bound, params) if options.analyze else None
     root = ExplainBuilder(session.catalog(), session.format_context, RegNames(session).name,
-                          options.verbose).build(bound.plan)
+                          options.verbose, params).build(bound.plan)
     return _result(options, root, counters, planning_ms)
 
 

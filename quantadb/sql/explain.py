@@ -45,8 +45,9 @@ class _ExprText(Deparser):
         if isinstance(e, E.OuterRef):
             level = self.outer[-e.depth] if e.depth <= len(self.outer) else []
             return level[e.index] if e.index < len(level) else quote_ident(e.name)
-        if isinstance(e, E.Param):
-            return f"${e.number}"
+        if isinstance(e, E.Param):  # EXPLAIN EXECUTE: its value, as PostgreSQL's custom plan shows it
+            params = self.builder.params
+            return self.const(E.Const(params[e.number - 1], e.type)) if e.number <= len(params) else f"${e.number}"
         if isinstance(e, E.AggRef):
             args = ", ".join(self.text(a, True) for a in e.args) or "*"
             return f"{e.name}({'DISTINCT ' if e.distinct else ''}{args})"
@@ -79,8 +80,9 @@ class ExplainBuilder:
     """Builds the ExplainNode tree of one statement's plan."""
 
     def __init__(self, catalog: CatalogView, fmt: FormatContext, reg_name: Callable[[str, int], str],
-                 verbose: bool = False) -> None:
+                 verbose: bool = False, params: list | None = None) -> None:
         self.catalog = catalog
+        self.params = params or []  # the values of the statement's parameters (EXPLAIN EXECUTE)
         self.fmt = fmt
         self.reg_name = reg_name
         self.verbose = verbose

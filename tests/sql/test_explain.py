@@ -165,8 +165,7 @@ def test_explain_execute_plans_the_prepared_statement(conn):
     conn.execute("PREPARE ex_p(int) AS SELECT * FROM ex_t WHERE a = $1")
     try:
         lines = plan(conn, "EXPLAIN (COSTS OFF) EXECUTE ex_p(3)")
-        assert lines[0] == "Index Scan using ex_t_pkey on ex_t" and lines[1] in ("  Index Cond: (a = 3)",
-                                                                                 "  Index Cond: (a = $1)"), lines
+        assert lines == ["Index Scan using ex_t_pkey on ex_t", "  Index Cond: (a = 3)"]  # (a custom plan)
         analyzed = plan(conn, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE ex_p(3)")
         assert analyzed[0] == "Index Scan using ex_t_pkey on ex_t (actual rows=1 loops=1)", analyzed
     finally:
