@@ -27,6 +27,7 @@ from quantadb.types.column import Batch
 from quantadb.types.registry import SqlType
 
 if TYPE_CHECKING:
+    from quantadb.engine.prepared import Portal
     from quantadb.engine.session import Session
     from quantadb.engine.statements import Bound
 
@@ -38,8 +39,10 @@ def result_column(options: ExplainOptions) -> ColumnDesc:
     return ColumnDesc("QUERY PLAN", _RESULT_TYPES.get(options.format, SqlType(R.TEXT)))
 
 
-def explain(session: "Session", query: str, at: int | None, options: ExplainOptions, inline: bool) -> Result:
-    """EXPLAIN of `query` (at `at` in the client's text, for error positions)."""
+def explain(session: "Session", query: str, at: int | None, options: ExplainOptions, inline: bool,
+            portal: "Portal") -> Result:
+    """EXPLAIN of `query` (at `at` in the client's text, for error positions), with the parameters
+    the client bound to the EXPLAIN statement."""
     from quantadb.engine import statements as S
     if options.analyze and inline:
         raise RunInWorker()
@@ -50,7 +53,7 @@ def explain(session: "Session", query: str, at: int | None, options: ExplainOpti
     elif utility is not None:
         raise FeatureNotSupported("EXPLAIN of this statement is not supported")
     else:
-        bound, params = S.bind(session, S.Statement(query, at=at), []), []
+        bound, params = S.bind(session, S.Statement(query, at=at), portal.prepared.param_types), portal.params
     if bound.plan is None:
         raise FeatureNotSupported("EXPLAIN of this statement is not supported")
     planning_ms = (time.perf_counter() - started) * 1000

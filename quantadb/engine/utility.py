@@ -152,7 +152,7 @@ def _inner_at(portal, query: str) -> int | None:
 
 
 def _explain(session: "Session", u: U.ExplainStmt, portal, inline) -> Result:
-    return explain(session, u.query, _inner_at(portal, u.query), u.options, inline)
+    return explain(session, u.query, _inner_at(portal, u.query), u.options, inline, portal)
 
 
 def _prepare(session: "Session", u: U.PrepareStmt, portal, inline) -> Result:

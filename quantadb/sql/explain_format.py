@@ -41,7 +41,9 @@ def _actual(node: ExplainNode, counters: Counters | None):
     return stats if stats is not None and stats.loops else None
 
 
-def _removed_by_filter(node: ExplainNode, counters: Counters) -> int | None:
+def _removed_by_filter(node: ExplainNode, counters: Counters) -> tuple[int, int] | None:
+    """(rows the filter removed in all loops, loops): from the scan's count, or the rows of the
+    input a folded Filter node had less its own."""
     if node.filtered is None:
         return None
     below, above = node.filtered
@@ -49,9 +51,9 @@ def _removed_by_filter(node: ExplainNode, counters: Counters) -> int | None:
     if stats is None or not stats.loops:
         return None
     if above is None:
-        return round(stats.removed_by_filter / stats.loops)
+        return stats.removed_by_filter, stats.loops
     out = counters.stats.get(id(above))
-    return round((stats.rows - (out.rows if out is not None else 0)) / stats.loops)
+    return stats.rows - (out.rows if out is not None else 0), stats.loops
 
 
 def node_properties(node: ExplainNode, opts: ExplainOptions, counters: Counters | None) -> list[tuple[str, Any]]:
@@ -80,7 +82,7 @@ def node_properties(node: ExplainNode, opts: ExplainOptions, counters: Counters 
         if key == "Filter" and opts.analyze and counters is not None:
             removed = _removed_by_filter(node, counters)
             if removed is not None:
-                props.append(("Rows Removed by Filter", Num(str(removed))))
+                props.append(("Rows Removed by Filter", Num(f"{removed[0] / removed[1]:.0f}")))
     children = _children(node)
     if children:
         props.append(("Plans", [node_properties(c, opts, counters) for c in children]))
@@ -138,8 +140,8 @@ def _text_node(node: ExplainNode, opts: ExplainOptions, counters: Counters | Non
             continue
         lines.append(f"{pad}{key}: {', '.join(value) if isinstance(value, list) else _text_value(value)}")
         removed = _removed_by_filter(node, counters) if key == "Filter" and opts.analyze and counters else None
-        if removed is not None:
-            lines.append(f"{pad}Rows Removed by Filter: {removed}")
+        if removed is not None and removed[0]:  # (in text only when some were)
+            lines.append(f"{pad}Rows Removed by Filter: {removed[0] / removed[1]:.0f}")
     for child in _children(node):
         if child.subplan_name:
             lines.append(f"{pad}{child.subplan_name}")

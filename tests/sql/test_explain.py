@@ -230,3 +230,11 @@ def test_analyze_counts_ctes(conn):
         assert lines[:3] == ["CTE Scan on x (actual rows=1 loops=1)", "  CTE x", "    ->  Insert on ex_u (actual rows=1 loops=1)"]
     finally:
         conn.execute("ROLLBACK")
+
+
+def test_parameters_bound_to_explain(conn):
+    """A client's parameters: in the conditions as constants, and used by ANALYZE's run."""
+    lines = [r[0] for r in conn.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT * FROM ex_t "
+                                        "WHERE a = %s AND b = %s", [5, "x5"])]
+    assert lines == ["Index Scan using ex_t_pkey on ex_t (actual rows=1 loops=1)",
+                     "  Index Cond: (a = '5'::smallint)", "  Filter: (b = 'x5'::text)"]
