@@ -5,31 +5,14 @@ chooses too, and the assertions hold on it (QUANTADB_TEST_DSN runs them against 
 
 from __future__ import annotations
 
-import os
 import re
 
-import psycopg
 import pytest
+from explain_tables import conn  # noqa: F401 (the fixture)
 from psycopg import errors
 
 COSTS = r"  \(cost=\d+\.\d\d\.\.\d+\.\d\d rows=\d+ width=\d+\)"
 ACTUAL = r" \(actual time=\d+\.\d{3}\.\.\d+\.\d{3} rows=\d+ loops=\d+\)"
-
-
-@pytest.fixture(scope="module")
-def conn(request):
-    dsn = os.environ.get("QUANTADB_TEST_DSN") or request.getfixturevalue("server").dsn
-    with psycopg.connect(dsn, autocommit=True) as c:
-        c.execute("DROP TABLE IF EXISTS ex_t, ex_u, ex_big")
-        c.execute("CREATE TABLE ex_t (a int PRIMARY KEY, b text, c numeric, d float8)")
-        c.execute("INSERT INTO ex_t SELECT g, 'x' || g, g, g FROM generate_series(1, 1000) g")
-        c.execute("CREATE TABLE ex_u (a int, e int)")
-        c.execute("INSERT INTO ex_u SELECT g, g % 10 FROM generate_series(1, 100) g")
-        c.execute("CREATE TABLE ex_big (id int, k int, v text)")
-        c.execute("INSERT INTO ex_big SELECT g, g % 50, 'v' || g FROM generate_series(1, 5000) g")
-        c.execute("ANALYZE ex_t, ex_u, ex_big")  # (PostgreSQL's planner needs the statistics to choose as QuantaDB)
-        yield c
-        c.execute("DROP TABLE IF EXISTS ex_t, ex_u, ex_big")
 
 
 def plan(conn, query: str) -> list[str]:

@@ -5,13 +5,12 @@ PostgreSQL 15 too (QUANTADB_TEST_DSN runs them against a given server)."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import psycopg
 import pytest
+from explain_tables import conn  # noqa: F401 (the fixture)
 
 JSON_OID, TEXT_OID, XML_OID = 114, 25, 142
 # pgAdmin 4's sqleditor/sql/default/explain_plan.sql (its template for servers before 16) as pgAdmin
@@ -34,20 +33,6 @@ SCAN_KEYS = {"Node Type", "Parallel Aware", "Async Capable", "Relation Name", "A
 ACTUAL_KEYS = {"Actual Startup Time", "Actual Total Time", "Actual Rows", "Actual Loops"}
 
 
-@pytest.fixture(scope="module")
-def conn(request):
-    dsn = os.environ.get("QUANTADB_TEST_DSN") or request.getfixturevalue("server").dsn
-    with psycopg.connect(dsn, autocommit=True) as c:
-        c.execute("DROP TABLE IF EXISTS exf_t, exf_u")
-        c.execute("CREATE TABLE exf_t (a int PRIMARY KEY, b text)")
-        c.execute("INSERT INTO exf_t SELECT g, 'x' || g FROM generate_series(1, 1000) g")
-        c.execute("CREATE TABLE exf_u (id int, k int)")
-        c.execute("INSERT INTO exf_u SELECT g, g % 50 FROM generate_series(1, 5000) g")
-        c.execute("ANALYZE exf_t, exf_u")
-        yield c
-        c.execute("DROP TABLE IF EXISTS exf_t, exf_u")
-
-
 def explain(conn, query: str) -> tuple[int, list]:
     """The result column's type OID and its rows."""
     cur = conn.execute(query)
@@ -61,27 +46,27 @@ def nodes(plan: dict):
 
 
 def test_json_is_one_row_of_type_json_with_postgresqls_keys(conn):
-    oid, rows = explain(conn, "EXPLAIN (FORMAT JSON) SELECT * FROM exf_t x WHERE b = 'y'")
+    oid, rows = explain(conn, "EXPLAIN (FORMAT JSON) SELECT * FROM ex_t x WHERE b = 'y'")
     assert oid == JSON_OID and len(rows) == 1
     [query] = rows[0][0]
     assert list(query) == ["Plan"]
     plan = query["Plan"]
     assert set(plan) == SCAN_KEYS | {"Filter"}
     assert (plan["Node Type"], plan["Relation Name"], plan["Alias"], plan["Filter"]) == \
-        ("Seq Scan", "exf_t", "x", "(b = 'y'::text)")
+        ("Seq Scan", "ex_t", "x", "(b = 'y'::text)")
     assert plan["Startup Cost"] <= plan["Total Cost"] and plan["Plan Width"] > 0
 
 
 def test_json_index_scan(conn):
-    _, rows = explain(conn, "EXPLAIN (FORMAT JSON) SELECT * FROM exf_t WHERE a = 5")
+    _, rows = explain(conn, "EXPLAIN (FORMAT JSON) SELECT * FROM ex_t WHERE a = 5")
     plan = rows[0][0][0]["Plan"]
     assert set(plan) == SCAN_KEYS | {"Scan Direction", "Index Name", "Index Cond"}
     assert (plan["Node Type"], plan["Index Name"], plan["Scan Direction"], plan["Index Cond"]) == \
-        ("Index Scan", "exf_t_pkey", "Forward", "(a = 5)")
+        ("Index Scan", "ex_t_pkey", "Forward", "(a = 5)")
 
 
 def test_json_join_children_and_costs(conn):
-    _, rows = explain(conn, "EXPLAIN (FORMAT JSON) SELECT * FROM exf_u u JOIN exf_t t ON t.b = u.k::text")
+    _, rows = explain(conn, "EXPLAIN (FORMAT JSON) SELECT * FROM ex_big u JOIN ex_t t ON t.b = u.k::text")
     plan = rows[0][0][0]["Plan"]
     assert plan["Node Type"] == "Hash Join" and plan["Join Type"] == "Inner"
     assert plan["Hash Cond"] == "((u.k)::text = t.b)"  # (the outer side's key first)
@@ -93,7 +78,7 @@ def test_json_join_children_and_costs(conn):
 
 
 def test_json_group_and_sort_keys_are_lists(conn):
-    _, rows = explain(conn, "EXPLAIN (FORMAT JSON, COSTS OFF) SELECT k, count(*) FROM exf_u GROUP BY k ORDER BY k")
+    _, rows = explain(conn, "EXPLAIN (FORMAT JSON, COSTS OFF) SELECT k, count(*) FROM ex_big GROUP BY k ORDER BY k")
     sort = rows[0][0][0]["Plan"]
     agg = sort["Plans"][0]
     assert (sort["Node Type"], sort["Sort Key"]) == ("Sort", ["k"])
@@ -102,7 +87,7 @@ def test_json_group_and_sort_keys_are_lists(conn):
 
 
 def test_json_analyze_and_summary(conn):
-    _, rows = explain(conn, "EXPLAIN (ANALYZE, FORMAT JSON) SELECT * FROM exf_u WHERE k > 45")
+    _, rows = explain(conn, "EXPLAIN (ANALYZE, FORMAT JSON) SELECT * FROM ex_big WHERE k > 45")
     query = rows[0][0][0]
     assert list(query) == ["Plan", "Planning Time", "Triggers", "Execution Time"]
     plan = query["Plan"]
@@ -114,17 +99,17 @@ def test_json_analyze_and_summary(conn):
 
 
 def test_json_verbose_output_and_dml(conn):
-    _, rows = explain(conn, "EXPLAIN (VERBOSE, FORMAT JSON) SELECT a FROM exf_t")
+    _, rows = explain(conn, "EXPLAIN (VERBOSE, FORMAT JSON) SELECT a FROM ex_t")
     plan = rows[0][0][0]["Plan"]
     assert (plan["Schema"], plan["Output"]) == ("public", ["a"])
-    _, rows = explain(conn, "EXPLAIN (FORMAT JSON) DELETE FROM exf_t WHERE b = 'none'")
+    _, rows = explain(conn, "EXPLAIN (FORMAT JSON) DELETE FROM ex_t WHERE b = 'none'")
     plan = rows[0][0][0]["Plan"]
-    assert (plan["Node Type"], plan["Operation"], plan["Relation Name"]) == ("ModifyTable", "Delete", "exf_t")
+    assert (plan["Node Type"], plan["Operation"], plan["Relation Name"]) == ("ModifyTable", "Delete", "ex_t")
     assert plan["Plans"][0]["Parent Relationship"] == "Outer"
 
 
 def test_json_initplan(conn):
-    _, rows = explain(conn, "EXPLAIN (FORMAT JSON) SELECT * FROM exf_u WHERE k = (SELECT max(k) FROM exf_u)")
+    _, rows = explain(conn, "EXPLAIN (FORMAT JSON) SELECT * FROM ex_big WHERE k = (SELECT max(k) FROM ex_big)")
     plan = rows[0][0][0]["Plan"]
     init = [c for c in plan["Plans"] if c["Parent Relationship"] == "InitPlan"]
     assert [c["Subplan Name"] for c in init] == ["InitPlan 1 (returns $0)"]
@@ -144,7 +129,7 @@ def test_the_statement_is_the_one_pgadmin_renders(analyze):
 @pytest.mark.parametrize("analyze", ["false", "true"])
 def test_pgadmins_explain_statement(conn, analyze):
     """What pgAdmin's Explain / Explain Analyze send, and what its visualizer reads (Explain/index.jsx)."""
-    query = PGADMIN_EXPLAIN.format(analyze=analyze, query="SELECT * FROM exf_u u JOIN exf_t t ON t.a = u.k")
+    query = PGADMIN_EXPLAIN.format(analyze=analyze, query="SELECT * FROM ex_big u JOIN ex_t t ON t.a = u.k")
     oid, rows = explain(conn, query)
     assert oid == JSON_OID and len(rows) == 1
     result = json.loads(json.dumps(rows[0][0]))
@@ -158,15 +143,15 @@ def test_pgadmins_explain_statement(conn, analyze):
 
 
 def test_yaml(conn):
-    oid, rows = explain(conn, "EXPLAIN (FORMAT YAML, COSTS OFF) SELECT * FROM exf_t WHERE b = 'y'")
+    oid, rows = explain(conn, "EXPLAIN (FORMAT YAML, COSTS OFF) SELECT * FROM ex_t WHERE b = 'y'")
     assert oid == TEXT_OID and len(rows) == 1
     assert rows[0][0].splitlines() == [
         "- Plan: ", '    Node Type: "Seq Scan"', "    Parallel Aware: false", "    Async Capable: false",
-        '    Relation Name: "exf_t"', '    Alias: "exf_t"', "    Filter: \"(b = 'y'::text)\""]
+        '    Relation Name: "ex_t"', '    Alias: "ex_t"', "    Filter: \"(b = 'y'::text)\""]
 
 
 def test_yaml_children_and_lists(conn):
-    _, rows = explain(conn, "EXPLAIN (FORMAT YAML, COSTS OFF) SELECT * FROM exf_t ORDER BY b")
+    _, rows = explain(conn, "EXPLAIN (FORMAT YAML, COSTS OFF) SELECT * FROM ex_t ORDER BY b")
     lines = rows[0][0].splitlines()
     assert lines[:5] == ["- Plan: ", '    Node Type: "Sort"', "    Parallel Aware: false", "    Async Capable: false",
                          "    Sort Key: "]
@@ -175,7 +160,7 @@ def test_yaml_children_and_lists(conn):
 
 
 def test_xml(conn):
-    oid, rows = explain(conn, "EXPLAIN (FORMAT XML) SELECT b FROM exf_t ORDER BY b")
+    oid, rows = explain(conn, "EXPLAIN (FORMAT XML) SELECT b FROM ex_t ORDER BY b")
     assert oid == XML_OID and len(rows) == 1
     text = rows[0][0]
     assert text.startswith('<explain xmlns="http://www.postgresql.org/2009/explain">\n  <Query>\n    <Plan>\n')
@@ -184,5 +169,5 @@ def test_xml(conn):
     assert plan.find("e:Node-Type", ns).text == "Sort"
     assert [i.text for i in plan.findall("e:Sort-Key/e:Item", ns)] == ["b"]
     child = plan.find("e:Plans/e:Plan", ns)
-    assert child.find("e:Node-Type", ns).text == "Seq Scan" and child.find("e:Relation-Name", ns).text == "exf_t"
+    assert child.find("e:Node-Type", ns).text == "Seq Scan" and child.find("e:Relation-Name", ns).text == "ex_t"
     assert float(plan.find("e:Total-Cost", ns).text) >= float(child.find("e:Total-Cost", ns).text)
