@@ -171,3 +171,22 @@ def test_xml(conn):
     child = plan.find("e:Plans/e:Plan", ns)
     assert child.find("e:Node-Type", ns).text == "Seq Scan" and child.find("e:Relation-Name", ns).text == "ex_t"
     assert float(plan.find("e:Total-Cost", ns).text) >= float(child.find("e:Total-Cost", ns).text)
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT * FROM ex_big b JOIN ex_u ON b.k = ex_u.e WHERE ex_u.a > 5",
+    "SELECT e, count(*) FROM ex_u GROUP BY e HAVING count(*) > 2 ORDER BY e",
+    "WITH w AS MATERIALIZED (SELECT * FROM ex_u) SELECT * FROM w WHERE a > 1",
+    "SELECT * FROM ex_u WHERE e = (SELECT max(k) FROM ex_big)",
+    "SELECT a FROM ex_t UNION SELECT a FROM ex_u",
+    "SELECT (SELECT max(e) FROM ex_u WHERE ex_u.a = ex_t.a) FROM ex_t",
+])
+def test_every_node_costs_at_least_its_inputs(conn, query):
+    """Startup cost up to total cost, and a node's total at least each input's (but a Limit's, which
+    stops reading early)."""
+    _, rows = explain(conn, "EXPLAIN (FORMAT JSON) " + query)
+    for node in nodes(rows[0][0][0]["Plan"]):
+        assert 0 <= node["Startup Cost"] <= node["Total Cost"] and node["Plan Width"] >= 0
+        for child in node.get("Plans", []):
+            if node["Node Type"] != "Limit":
+                assert node["Total Cost"] >= child["Total Cost"], (node["Node Type"], child["Node Type"])
