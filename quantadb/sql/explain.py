@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from quantadb.sql import explain_cost as C
 from quantadb.sql import explain_nodes
@@ -94,10 +94,12 @@ class ExplainBuilder:
         self._plan_id = 0
         self._names: dict[tuple[int, bool], Names] = {}
         self.outer: list[list[str]] = []  # the enclosing rows' qualified names (OuterRef depth 1 is last)
+        self.refnames: dict[int, str] = {}  # id(scan) -> the unique name it is shown by
 
     def build(self, plan: P.Plan) -> ExplainNode:
         """The statement's tree: its plan, the CTEs it reads under the top node."""
-        self.multi = sum(isinstance(n, explain_nodes.SCANS) for n in _all_nodes(plan)) > 1
+        self.multi = sum(isinstance(n, explain_nodes.SCANS) for n in _by_query_level(plan)) > 1
+        self.refnames = _refnames(plan)
         root = self.node(plan)
         self._attach(root, list(self._ctes.values()))
         return root
@@ -141,13 +143,15 @@ class ExplainBuilder:
             return self.names(children[0], prefix)[:len(cols)] if cols else self.names(children[0], prefix)
         return [quote_ident(c.name) for c in cols]
 
+    def refname(self, plan: P.TableScan | P.IndexScan | P.CteScan) -> str:
+        default = plan.cte.name if isinstance(plan, P.CteScan) else plan.alias or plan.table_name
+        return self.refnames.get(id(plan), default)
+
     def _qualifier(self, plan: P.Plan) -> str | None:
-        if isinstance(plan, (P.TableScan, P.IndexScan)):
-            return quote_ident(plan.alias or plan.table_name)
+        if isinstance(plan, (P.TableScan, P.IndexScan, P.CteScan)):
+            return quote_ident(self.refname(plan))
         if isinstance(plan, P.VirtualScan):
             return quote_ident(plan.source.rsplit(".", 1)[-1])
-        if isinstance(plan, P.CteScan):
-            return quote_ident(plan.cte.name)
         if isinstance(plan, P.FunctionScan):
             return quote_ident(plan.calls[0].name)
         if isinstance(plan, P.Values):
@@ -232,18 +236,45 @@ class ExplainBuilder:
         return C.row_width([c.type for c in getattr(plan, "columns", [])])
 
 
-def _all_nodes(plan: P.Plan):
-    """Every plan node, including those of CTEs and subqueries in expressions."""
-    seen: set[int] = set()
-    stack = [plan]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        yield node
-        stack.extend(node.explained_children())
-        if isinstance(node, P.CteScan):
-            stack.extend(p for p in (node.cte.plan, node.cte.recursive_plan) if p is not None)
-        for e in P.plan_expressions(node):
-            stack.extend(n.plan for n in E.walk(e) if isinstance(n, E.SubqueryExpr))
+def _by_query_level(plan: P.Plan) -> Iterator[P.Plan]:
+    """Every plan node, the statement's own first, then those of the CTEs and subqueries they
+    read, level by level (the order of PostgreSQL's range table)."""
+    level, seen = [plan], set()
+    while level:
+        nested: list[P.Plan] = []
+        for root in level:
+            for node in _tree(root):
+                yield node
+                if isinstance(node, P.CteScan) and id(node.cte) not in seen:
+                    seen.add(id(node.cte))
+                    nested += [p for p in (node.cte.plan, node.cte.recursive_plan) if p is not None]
+                for e in P.plan_expressions(node):
+                    nested += [n.plan for n in E.walk(e) if isinstance(n, E.SubqueryExpr)]
+        level = nested
+
+
+def _tree(plan: P.Plan) -> Iterator[P.Plan]:
+    yield plan
+    for child in plan.explained_children():
+        yield from _tree(child)
+
+
+def _refnames(plan: P.Plan) -> dict[int, str]:
+    """The name each scan of a table or CTE goes by: its alias, or where an earlier one has it,
+    that alias numbered (`t_1`), as PostgreSQL's set_rtable_names makes them unique."""
+    names: dict[int, str] = {}
+    taken: set[str] = set()
+    for node in _by_query_level(plan):
+        if isinstance(node, P.Insert):  # its target is named first, as the range table's first entry
+            taken.add(node.table_name)
+        if isinstance(node, P.TableScan) and node.null_in:
+            continue  # (the rows an index scan of the same relation misses: that scan's name)
+        if isinstance(node, (P.TableScan, P.IndexScan, P.CteScan)):
+            base = node.cte.name if isinstance(node, P.CteScan) else node.alias or node.table_name
+            name, n = base, 0
+            while name in taken:
+                n += 1
+                name = f"{base}_{n}"
+            taken.add(name)
+            names[id(node)] = name
+    return names

@@ -60,7 +60,7 @@ def _upper_names(b: "ExplainBuilder", plan: P.Plan) -> list[str]:
 
 
 def _table_scan(b: "ExplainBuilder", plan: P.TableScan) -> ExplainNode:
-    head, target = _relation(b, plan.rel_oid, plan.table_name, plan.alias)
+    head, target = _relation(b, plan.rel_oid, plan.table_name, b.refname(plan))
     width = b.width(plan)
     table_rows = max(b.catalog.estimated_rows(plan.rel_oid), plan.estimated_rows)
     node = ExplainNode("Seq Scan", "Seq Scan", target, head, C.seq_scan(table_rows, width, _quals(plan.filter)),
@@ -86,7 +86,7 @@ def _locked(b: "ExplainBuilder", plan: P.TableScan | P.IndexScan, scan: ExplainN
 
 
 def _index_scan(b: "ExplainBuilder", plan: P.IndexScan, key_text: list[str] | None = None) -> ExplainNode:
-    head, target = _relation(b, plan.rel_oid, plan.table_name, plan.alias)
+    head, target = _relation(b, plan.rel_oid, plan.table_name, b.refname(plan))
     backward = plan.ordered == "desc"
     head = [("Scan Direction", "Backward" if backward else "Forward"), ("Index Name", plan.index_name), *head]
     width = b.width(plan)
@@ -154,9 +154,9 @@ def _cte_scan(b: "ExplainBuilder", plan: P.CteScan) -> ExplainNode:
     working = id(plan.cte) in b.working
     if not working:
         b.cte(plan.cte)
-    name = "WorkTable Scan" if working else "CTE Scan"
-    return ExplainNode(name, name, f" on {quote_ident(plan.cte.name)}",
-                       [("CTE Name", plan.cte.name), ("Alias", plan.cte.name)],
+    name, alias = "WorkTable Scan" if working else "CTE Scan", b.refname(plan)
+    shown = quote_ident(plan.cte.name) + ("" if alias == plan.cte.name else f" {quote_ident(alias)}")
+    return ExplainNode(name, name, f" on {shown}", [("CTE Name", plan.cte.name), ("Alias", alias)],
                        C.Cost(0.0, C.per_row(plan.estimated_rows)), plan.estimated_rows, b.width(plan))
 
 
