@@ -280,10 +280,10 @@ class FromBinder:
             outputs.append(("ordinality", INT8))
         names = col_aliases + [n for n, _ in outputs][len(col_aliases):]
         columns = [P.PlanColumn(name, t) for name, (_, t) in zip(names, outputs)]
-        plan = P.FunctionScan(calls, columns, ordinality)
+        name = alias or calls[0].name
+        plan = P.FunctionScan(calls, columns, ordinality, alias=name)
         plan.estimated_rows = 1000 if any(_set_returning(c.name) for c in calls) else 1
         scope = Scope(parent=parent)
-        name = alias or calls[0].name
         scope.add(name, columns)
         if len(columns) == 1 and not record_fields(calls[0].type):
             scope.scalar.add(name)

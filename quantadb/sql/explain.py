@@ -125,6 +125,8 @@ class ExplainBuilder:
             return [f"{qualifier}.{quote_ident(c.name)}" if prefix else quote_ident(c.name) for c in cols]
         if isinstance(plan, P.Join):
             return self.names(plan.left, prefix) + self.names(plan.right, prefix)
+        if isinstance(plan, P.Values):  # one row, shown as a Result: its values
+            return [self.expr(e, []) for e in plan.rows[0]]
         if isinstance(plan, (P.Project, P.ProjectSet)):
             child = self.names(plan.child, prefix)
             return [self.expr(e, child) for e in plan.exprs]
@@ -153,8 +155,8 @@ class ExplainBuilder:
         if isinstance(plan, P.VirtualScan):
             return quote_ident(plan.source.rsplit(".", 1)[-1])
         if isinstance(plan, P.FunctionScan):
-            return quote_ident(plan.calls[0].name)
-        if isinstance(plan, P.Values):
+            return quote_ident(plan.alias or plan.calls[0].name)
+        if isinstance(plan, P.Values) and len(plan.rows) > 1:
             return '"*VALUES*"'
         return None
 
@@ -223,8 +225,8 @@ class ExplainBuilder:
         self._subplans = pending
         if node.counted is None:
             node.counted = plan
-        if self.verbose and node.output is None:
-            node.output = self.names(plan, self.multi)  # (show_plan_tlist: qualified when several relations)
+        if self.verbose and node.output is None:  # (show_plan_tlist: qualified when several relations)
+            node.output = list(self.names(plan, self.multi)) or None
         return node
 
     def child(self, plan: P.Plan, relationship: str) -> ExplainNode:

@@ -132,15 +132,24 @@ def _virtual_scan(b: "ExplainBuilder", plan: P.VirtualScan) -> ExplainNode:
 
 
 def _values(b: "ExplainBuilder", plan: P.Values) -> ExplainNode:
+    if len(plan.rows) == 1:  # one row: PostgreSQL's planner makes it a Result
+        return _result(b, plan)
     return ExplainNode("Values Scan", "Values Scan", ' on "*VALUES*"', [("Alias", "*VALUES*")],
                        C.Cost(0.0, C.per_row(len(plan.rows), len(plan.columns))), len(plan.rows), b.width(plan))
 
 
 def _function_scan(b: "ExplainBuilder", plan: P.FunctionScan) -> ExplainNode:
-    name = plan.calls[0].name
-    node = ExplainNode("Function Scan", "Function Scan", f" on {quote_ident(name)}",
-                       [("Function Name", name), ("Alias", name)],
-                       C.Cost(0.0, C.per_row(plan.estimated_rows, len(plan.calls))), plan.estimated_rows, b.width(plan))
+    call = plan.calls[0]
+    name, alias = call.name, plan.alias or call.name
+    schema = "pg_catalog" if call.routine is None else ""  # (a user function's is its catalog entry's)
+    shown = f"{schema}.{quote_ident(name)}" if b.verbose and schema else quote_ident(name)
+    head = [("Function Name", name)] + ([("Schema", schema)] if b.verbose and schema else []) + [("Alias", alias)]
+    node = ExplainNode("Function Scan", "Function Scan", f" on {shown}" + ("" if alias == name else f" {quote_ident(alias)}"),
+                       head, C.Cost(0.0, C.per_row(plan.estimated_rows, len(plan.calls))), plan.estimated_rows,
+                       b.width(plan))
+    if b.verbose:
+        names = b.names(plan.child, True) if plan.child is not None else []
+        node.details.append(("Function Call", ", ".join(b.expr(c, names) for c in plan.calls)))
     if plan.child is None:
         return node
     outer = b.child(plan.child, "Outer")  # LATERAL: called once per row of the input

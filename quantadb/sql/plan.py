@@ -149,6 +149,7 @@ class FunctionScan(Plan):
     columns: list[PlanColumn]
     ordinality: bool = False
     child: Plan | None = None  # LATERAL input: the call's arguments refer to its columns
+    alias: str = ""  # the name the statement reads it by, where not the function's (EXPLAIN's "on f x")
 
     def children(self) -> list[Plan]:
         return [self.child] if self.child else []

@@ -223,3 +223,12 @@ def test_parameters_bound_to_explain(conn):
                                         "WHERE a = %s AND b = %s", [5, "x5"])]
     assert lines == ["Index Scan using ex_t_pkey on ex_t (actual rows=1 loops=1)",
                      "  Index Cond: (a = '5'::smallint)", "  Filter: (b = 'x5'::text)"]
+
+
+def test_function_scans_and_one_row_values(conn):
+    assert plan(conn, "EXPLAIN (VERBOSE, COSTS OFF) SELECT * FROM ex_u, unnest(ARRAY[ex_u.a, ex_u.e]) x") == [
+        "Nested Loop", "  Output: ex_u.a, ex_u.e, x.x", "  ->  Seq Scan on public.ex_u", "        Output: ex_u.a, ex_u.e",
+        "  ->  Function Scan on pg_catalog.unnest x", "        Output: x.x",
+        "        Function Call: unnest(ARRAY[ex_u.a, ex_u.e])"]
+    assert plan(conn, "EXPLAIN (VERBOSE, COSTS OFF) INSERT INTO ex_u VALUES (1, 2)") == [
+        "Insert on public.ex_u", "  ->  Result", "        Output: 1, 2"]
