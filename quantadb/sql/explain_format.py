@@ -2,7 +2,7 @@
 per property, `->` under the parent), and JSON, YAML and XML with its key names and layout.
 
 A node's properties are first put in PostgreSQL's order as (key, value) pairs (`node_properties`):
-a value is a string, a `Num` (printed bare), a bool, a list of strings, a list of plans (`Plans`) or
+a value is a string, a `Num` (printed bare), a bool, a list of strings, a list of objects (`Plans`) or
 a plan (`Plan`). Each format then prints those pairs.
 """
 
@@ -18,6 +18,7 @@ from quantadb.sql.explain_tree import ExplainNode
 _BEFORE_RELATIONSHIP = ("Strategy", "Partial Mode", "Operation")  # explain.c prints them before it
 _NOT_IN_TEXT = ("Inner Unique",)
 _CHILD_ORDER = {"InitPlan": 0, "SubPlan": 2}
+_XML_MEMBERS = {"Plans": "Plan", "Grouping Sets": "Grouping-Set"}  # the tag of each object of a list
 
 
 class Num(str):
@@ -138,6 +139,9 @@ def _text_node(node: ExplainNode, opts: ExplainOptions, counters: Counters | Non
     for key, value in node.details:
         if key in _NOT_IN_TEXT:
             continue
+        if key == "Grouping Sets":  # one line per set: "Hash Key: a", "Group Key: ()"
+            lines += [f"{pad}{kind[:-1]}: {', '.join(keys) or '()'}" for [(kind, keys)] in value]
+            continue
         lines.append(f"{pad}{key}: {', '.join(value) if isinstance(value, list) else _text_value(value)}")
         removed = _removed_by_filter(node, counters) if key == "Filter" and opts.analyze and counters else None
         if removed is not None and removed[0]:  # (in text only when some were)
@@ -173,7 +177,7 @@ def _json_value(value: Any, level: int) -> str:
         return str(value)
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, list) and value and isinstance(value[0], list):  # Plans
+    if isinstance(value, list) and value and isinstance(value[0], list):  # objects: Plans, Grouping Sets
         return "[\n" + ",\n".join(_json_object(p, level + 1) for p in value) + "\n" + "  " * level + "]"
     if isinstance(value, list) and value and isinstance(value[0], tuple):  # Plan
         return _json_object(value, level).lstrip()
@@ -194,7 +198,7 @@ def _yaml_object(props: list[tuple[str, Any]], indent: int, first_prefix: str, l
     """`first_prefix` ("- ") starts the first key of a list item; the others line up after it."""
     for i, (key, value) in enumerate(props):
         lead = first_prefix if i == 0 else " " * indent
-        if isinstance(value, list) and value and isinstance(value[0], list):  # Plans
+        if isinstance(value, list) and value and isinstance(value[0], list):  # objects: Plans, Grouping Sets
             lines.append(f"{lead}{key}: ")
             for plan in value:
                 _yaml_object(plan, indent + 4, " " * (indent + 2) + "- ", lines)
@@ -229,12 +233,13 @@ def _xml_object(props: list[tuple[str, Any]], level: int, lines: list[str]) -> N
     pad = "  " * level
     for key, value in props:
         tag = key.replace(" ", "-")
-        if isinstance(value, list) and value and isinstance(value[0], list):  # Plans
+        if isinstance(value, list) and value and isinstance(value[0], list):  # objects: Plans, Grouping Sets
             lines.append(f"{pad}<{tag}>")
+            member = _XML_MEMBERS[key]
             for plan in value:
-                lines.append(f"{pad}  <Plan>")
+                lines.append(f"{pad}  <{member}>")
                 _xml_object(plan, level + 2, lines)
-                lines.append(f"{pad}  </Plan>")
+                lines.append(f"{pad}  </{member}>")
             lines.append(f"{pad}</{tag}>")
         elif isinstance(value, list) and value and isinstance(value[0], tuple):  # Plan
             lines.append(f"{pad}<{tag}>")

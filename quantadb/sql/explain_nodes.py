@@ -313,14 +313,19 @@ def _limit(b: "ExplainBuilder", plan: P.Limit) -> ExplainNode:
 def _aggregate(b: "ExplainBuilder", plan: P.Aggregate) -> ExplainNode:
     child = b.child(plan.child, "Outer")
     hashed = bool(plan.group_exprs)
-    strategy = "Mixed" if plan.grouping_sets and len(plan.grouping_sets) > 1 else "Hashed" if hashed else "Plain"
+    sets = plan.grouping_sets if plan.grouping_sets and len(plan.grouping_sets) > 1 else None
+    # the grand total of GROUPING SETS ((), ...) is no hash key: PostgreSQL's MixedAggregate
+    strategy = "Mixed" if sets and not all(sets) else "Hashed" if hashed else "Plain"
     name = {"Mixed": "MixedAggregate", "Hashed": "HashAggregate", "Plain": "Aggregate"}[strategy]
     node = ExplainNode("Aggregate", name, head=[("Strategy", strategy), ("Partial Mode", "Simple")],
                        cost=C.aggregate(child.cost, child.rows, plan.estimated_rows,
                                         len(plan.group_exprs) + len(plan.aggs), hashed),
                        rows=plan.estimated_rows, width=b.width(plan), children=[child])
-    if plan.group_exprs:
-        names = _upper_names(b, plan.child)
+    names = _upper_names(b, plan.child)
+    if sets:
+        node.details.append(("Grouping Sets", [[("Hash Keys" if s else "Group Keys",
+                                                 [b.expr(plan.group_exprs[i], names) for i in s])] for s in sets]))
+    elif plan.group_exprs:
         node.details.append(("Group Key", [b.expr(e, names) for e in plan.group_exprs]))
     return node
 

@@ -232,3 +232,10 @@ def test_function_scans_and_one_row_values(conn):
         "        Function Call: unnest(ARRAY[ex_u.a, ex_u.e])"]
     assert plan(conn, "EXPLAIN (VERBOSE, COSTS OFF) INSERT INTO ex_u VALUES (1, 2)") == [
         "Insert on public.ex_u", "  ->  Result", "        Output: 1, 2"]
+
+
+def test_grouping_sets_show_a_key_line_per_set(conn):
+    assert plan(conn, "EXPLAIN (COSTS OFF) SELECT a, e, count(*) FROM ex_u GROUP BY GROUPING SETS ((a), (e), ())") == [
+        "MixedAggregate", "  Hash Key: a", "  Hash Key: e", "  Group Key: ()", "  ->  Seq Scan on ex_u"]
+    assert plan(conn, "EXPLAIN (COSTS OFF) SELECT a, e, count(*) FROM ex_u GROUP BY GROUPING SETS ((a), (e))") == [
+        "HashAggregate", "  Hash Key: a", "  Hash Key: e", "  ->  Seq Scan on ex_u"]
