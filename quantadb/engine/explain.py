@@ -21,6 +21,7 @@ from quantadb.sql import explain_format as F
 from quantadb.sql import plan as P
 from quantadb.sql.explain import ExplainBuilder
 from quantadb.sql.explain_options import ExplainOptions
+from quantadb.sql.explain_tree import ExplainNode
 from quantadb.sql.utility import ExecuteStmt, parse_utility
 from quantadb.types import registry as R
 from quantadb.types.column import Batch
@@ -91,7 +92,7 @@ def _run(session: "Session", bound: "Bound", params: list) -> F.Counters:
     return F.Counters(ctx.explain_timings, (time.perf_counter() - started) * 1000)
 
 
-def _result(options: ExplainOptions, root, counters: F.Counters | None, planning_ms: float) -> Result:
+def _result(options: ExplainOptions, root: ExplainNode, counters: F.Counters | None, planning_ms: float) -> Result:
     column = result_column(options)
     if options.format == "text":
         rows = F.text_lines(root, options, counters, planning_ms)

@@ -7,11 +7,12 @@ not have are folded into the node below them as PostgreSQL would show that plan:
 the Filter line of its input (One-Time Filter on a Result), a `Project` only changes its input's
 width and VERBOSE Output. Where PostgreSQL has a node QuantaDB's operator does inside itself, it is
 shown: the Hash under a Hash Join's inner side, the Append under a UNION, LockRows above a locking
-scan, the Nested Loop of a LATERAL function call.
+scan, the Nested Loop of a LATERAL function call; a one-row VALUES is the Result PostgreSQL makes it.
 
 Column names are qualified by their table's alias as PostgreSQL's: in a scan's own conditions only with
 VERBOSE; in joins', sorts' and groups' keys and in VERBOSE Output when the statement reads more than
-one relation.
+one relation; always where a subquery names the row of the query around it. A table or CTE read
+twice is named the second time by its alias numbered (`t t_1`), as PostgreSQL's set_rtable_names.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ class _ExprText(Deparser):
         if isinstance(e, E.OuterRef):
             level = self.outer[-e.depth] if e.depth <= len(self.outer) else []
             return level[e.index] if e.index < len(level) else quote_ident(e.name)
-        if isinstance(e, E.Param):  # EXPLAIN EXECUTE: its value, as PostgreSQL's custom plan shows it
+        if isinstance(e, E.Param):  # its value (EXPLAIN EXECUTE, a client's), as a custom plan shows it
             params = self.builder.params
             return self.const(E.Const(params[e.number - 1], e.type)) if e.number <= len(params) else f"${e.number}"
         if isinstance(e, E.AggRef):

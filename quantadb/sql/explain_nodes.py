@@ -212,7 +212,8 @@ def _join(b: "ExplainBuilder", plan: P.Join) -> ExplainNode:
         # as PostgreSQL's parameterized index scan: the inner side, its keys from the outer row
         outer, inner = b.child(other, "Outer"), looked_up
         inner.relationship = "Inner"
-        hash_keys, rest = [], rest if hash_keys else plan.condition
+        rest = rest if hash_keys else plan.condition  # (the equalities are the lookup's Index Cond)
+        hash_keys = []
     elif hash_keys:
         outer = b.child(plan.left, "Outer")
         hashed = b.child(plan.right, "Outer")
