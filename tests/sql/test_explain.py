@@ -239,3 +239,15 @@ def test_grouping_sets_show_a_key_line_per_set(conn):
         "MixedAggregate", "  Hash Key: a", "  Hash Key: e", "  Group Key: ()", "  ->  Seq Scan on ex_u"]
     assert plan(conn, "EXPLAIN (COSTS OFF) SELECT a, e, count(*) FROM ex_u GROUP BY GROUPING SETS ((a), (e))") == [
         "HashAggregate", "  Hash Key: a", "  Hash Key: e", "  ->  Seq Scan on ex_u"]
+
+
+def test_analyze_runs_the_statement_once(conn):
+    """Every node counted in one run: a volatile call is made once per row, not once per node above it."""
+    conn.execute("DROP SEQUENCE IF EXISTS ex_seq")
+    conn.execute("CREATE SEQUENCE ex_seq")
+    try:
+        plan(conn, "EXPLAIN ANALYZE SELECT x FROM (SELECT nextval('ex_seq') AS x FROM generate_series(1, 3)) s "
+                   "WHERE x > 0 ORDER BY x LIMIT 5")
+        assert conn.execute("SELECT nextval('ex_seq')").fetchone()[0] == 4
+    finally:
+        conn.execute("DROP SEQUENCE ex_seq")
