@@ -19,11 +19,12 @@ durability).
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
 import posixpath
 import random
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 
 class AppendFile:
@@ -56,11 +57,35 @@ class AppendFile:
         return self._size
 
 
+LOCK_FILE = "quantadb.pid"  # in the data directory: the PID of the process that has it open
+
+
+class DataDirectoryInUse(OSError):
+    """Another process has the data directory open: two writers would interleave one WAL."""
+
+
 class FileSystem:
     """The real file system. `fsync=False` (the server's `fsync = off`) makes fsync a no-op."""
 
     def __init__(self, fsync: bool = True) -> None:
         self.fsync = fsync
+
+    def lock_directory(self, path: str) -> Callable[[], None]:
+        """Take the data directory for this process, as PostgreSQL's postmaster.pid does: an
+        exclusive flock on LOCK_FILE, which the kernel drops when the process ends however it
+        ends (no stale lock after kill -9). Returns the function that lets it go."""
+        lock_path = os.path.join(path, LOCK_FILE)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode(errors="replace").strip() or "?"
+            os.close(fd)
+            raise DataDirectoryInUse(f'lock file "{lock_path}" is held by process {holder}: is another QuantaDB '
+                                     f'node running in data directory "{path}"?') from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        return lambda: os.close(fd)
 
     def makedirs(self, path: str) -> None:
         os.makedirs(path, exist_ok=True)
@@ -165,6 +190,9 @@ class _SimulatedAppendFile(AppendFile):
 
 class SimulatedFileSystem(FileSystem):
     """An in-memory file system that can crash, tear writes and fail on demand."""
+
+    def lock_directory(self, path: str) -> Callable[[], None]:
+        return lambda: None  # one process: nothing else can open it
 
     def __init__(self) -> None:
         super().__init__(fsync=True)

@@ -4,6 +4,8 @@ Data directory layout:
 
     <data_dir>/wal/           WAL segments (storage.wal)
     <data_dir>/checkpoints/   checkpoint files (storage.checkpoint)
+    <data_dir>/quantadb.pid   the PID of the process that has it open, flock'ed (fs.lock_directory)
+    <data_dir>/pg_stat/       statistics kept across a clean restart (engine.pgstat_file)
 
 Checkpoint blobs (each `records.encode`d plain values; the checkpoint file compresses them):
 

@@ -119,6 +119,7 @@ class Store(RowWrites, SchemaChanges, Sequences):
         self._stop = threading.Event()
         self._standby = False
         self._closed = False
+        self._unlock: Callable[[], None] = lambda: None  # lets the data directory go (open() takes it)
 
     # -- opening ------------------------------------------------------------------------
     @classmethod
@@ -130,10 +131,16 @@ class Store(RowWrites, SchemaChanges, Sequences):
         background thread checkpoints past `checkpoint_wal_bytes` of WAL (0: never)."""
         fs = fs if fs is not None else FileSystem(fsync=fsync)
         fs.makedirs(data_dir)
-        state = StorageState(capacity)
-        end, epoch = recover(fs, data_dir, state)
-        wal = WalWriter(fs, wal_dir(data_dir), end, epoch=epoch)
+        unlock = fs.lock_directory(data_dir)
+        try:
+            state = StorageState(capacity)
+            end, epoch = recover(fs, data_dir, state)
+            wal = WalWriter(fs, wal_dir(data_dir), end, epoch=epoch)
+        except BaseException:
+            unlock()
+            raise
         store = cls(fs, data_dir, state, wal)
+        store._unlock = unlock
         store._standby = standby
         if not standby:
             store.promote()
@@ -504,6 +511,7 @@ class Store(RowWrites, SchemaChanges, Sequences):
         if timer is not None:
             timer.cancel()
         self._wal.close()
+        self._unlock()
 
     def stats(self) -> dict:
         s = self._state
