@@ -113,9 +113,10 @@ def test_drop_schema_cascade_reports_what_it_drops(request, which):
         conn.execute("CREATE VIEW dsc.v AS SELECT id FROM dsc.t; CREATE SEQUENCE dsc.s")
         conn.execute("CREATE FUNCTION dsc.f(a int, b text) RETURNS int LANGUAGE sql AS 'SELECT 1'")
         conn.execute('CREATE TABLE dsc."only" (a int)')
+        conn.execute("CREATE PROCEDURE dsc.p() LANGUAGE sql AS 'SELECT 1'")
         notices.clear()
         conn.execute("DROP SCHEMA dsc CASCADE")
-        assert notices == [("drop cascades to 6 other objects", "\n".join([
+        assert notices == [("drop cascades to 7 other objects", "\n".join([
             "drop cascades to type dsc.mood", "drop cascades to table dsc.t", "drop cascades to view dsc.v",
             "drop cascades to sequence dsc.s", "drop cascades to function dsc.f(integer,text)",
-            'drop cascades to table dsc."only"']))]
+            'drop cascades to table dsc."only"', "drop cascades to function dsc.p()"]))]

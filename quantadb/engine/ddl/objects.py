@@ -253,7 +253,7 @@ def _schema_contents(schema: str, relations: list[RelationDef], functions: list,
     for fn in functions:
         modes = fn.arg_modes or ("i",) * len(fn.arg_types)
         args = ",".join(R.format_type(t.pg, t.typmod) for t, m in zip(fn.arg_types, modes) if m in "ibv")
-        found.append((fn.oid, f"{'procedure' if fn.kind == 'p' else 'function'} {named(fn.name)}({args})"))
+        found.append((fn.oid, f"function {named(fn.name)}({args})"))  # (PostgreSQL 15 calls procedures so too)
     found += [(t.oid, f"type {named(t.name)}") for t in types]
     return [what for _, what in sorted(found)]
 
