@@ -139,8 +139,15 @@ class ExplainBuilder:
             child = self.names(plan.child, prefix)
             return child + [self.expr(f, child) for f in plan.funcs]
         if isinstance(plan, (P.Insert, P.Update, P.Delete)):
-            source = self.names(plan.source, prefix)
-            return [self.expr(e, source) for e in plan.returning or []]
+            # RETURNING reads the written row (its columns by the table's name), xmin and xmax,
+            # then an UPDATE's FROM or DELETE's USING items' columns (exec/modify._returning)
+            lead = 0 if isinstance(plan, P.Insert) else 1  # (the row id)
+            passed = getattr(plan, "passed", 0)
+            written = plan.source.columns[lead:len(plan.source.columns) - passed]
+            row = [f"{quote_ident(plan.table_name)}.{name}" if prefix else name
+                   for name in [quote_ident(c.name) for c in written] + ["xmin", "xmax"]]
+            others = self.names(plan.source, prefix)[len(plan.source.columns) - passed:] if passed else []
+            return [self.expr(e, row + others) for e in plan.returning or []]
         children = plan.children()
         if children:
             return self.names(children[0], prefix)[:len(cols)] if cols else self.names(children[0], prefix)

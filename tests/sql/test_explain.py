@@ -75,6 +75,12 @@ def test_verbose_shows_outputs_and_schema_qualified_relations(conn):
     assert lines == ["Seq Scan on public.ex_u", "  Output: a, (e + 1)", "  Filter: (ex_u.e > 3)"]
 
 
+def test_verbose_returning_of_an_update_from_names_both_tables(conn):
+    lines = plan(conn, "EXPLAIN (VERBOSE, COSTS OFF) UPDATE ex_u SET e = 0 FROM ex_t WHERE ex_u.a = ex_t.a "
+                       "RETURNING ex_t.b, ex_u.e, ex_u.a + 1")
+    assert lines[:2] == ["Update on public.ex_u", "  Output: ex_t.b, ex_u.e, (ex_u.a + 1)"]
+
+
 def test_a_cte_and_an_initplan_are_shown_under_the_node_using_them(conn):
     lines = plan(conn, "EXPLAIN (COSTS OFF) WITH w AS MATERIALIZED (SELECT * FROM ex_u) SELECT * FROM w WHERE a > 1")
     assert lines == ["CTE Scan on w", "  Filter: (a > 1)", "  CTE w", "    ->  Seq Scan on ex_u"]
