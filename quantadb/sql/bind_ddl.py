@@ -48,6 +48,8 @@ def bind_ddl(node: exp.Expression, text: str) -> D.DdlStmt:
         return D.Truncate(tuple(_name(t) for t in node.expressions),
                           restart_identity=str(node.args.get("identity") or "").upper() == "RESTART",
                           cascade=str(node.args.get("option") or "").upper() == "CASCADE")
+    if "nulls not distinct" in " ".join(t.value for t in tokenize(text) if t.kind == "ident"):
+        raise FeatureNotSupported("UNIQUE NULLS NOT DISTINCT is not supported")  # (CREATE UNIQUE INDEX's)
     raise FeatureNotSupported(f"{_statement_name(text)} is not supported")
 
 
@@ -170,6 +172,12 @@ def _options(node: exp.Create) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _unique(name: str | None, columns: tuple[str, ...], item: exp.UniqueColumnConstraint) -> D.ConstraintSpec:
+    if item.args.get("nulls"):  # refused rather than enforced as NULLS DISTINCT
+        raise FeatureNotSupported("UNIQUE NULLS NOT DISTINCT is not supported")
+    return D.ConstraintSpec("u", name, columns)
+
+
 def column_spec(item: exp.ColumnDef) -> D.ColumnSpec:
     name = item.name
     kind = item.args.get("kind")
@@ -189,7 +197,7 @@ def column_spec(item: exp.ColumnDef) -> D.ColumnSpec:
             not_null = True
             constraints.append(D.ConstraintSpec("p", cname, (name,)))
         elif isinstance(k, exp.UniqueColumnConstraint):
-            constraints.append(D.ConstraintSpec("u", cname, (name,)))
+            constraints.append(_unique(cname, (name,), k))
         elif isinstance(k, exp.CheckColumnConstraint):
             constraints.append(_check(cname, k.this))
         elif isinstance(k, exp.Reference):
@@ -244,7 +252,7 @@ def _table_constraint(item: exp.Expression, name: str | None) -> D.ConstraintSpe
         return D.ConstraintSpec("p", name, _column_names(item.expressions))
     if isinstance(item, exp.UniqueColumnConstraint):
         cols = item.this.expressions if isinstance(item.this, exp.Schema) else []
-        return D.ConstraintSpec("u", name, _column_names(cols))
+        return _unique(name, _column_names(cols), item)
     if isinstance(item, exp.CheckColumnConstraint):
         return _check(name, item.this)
     if isinstance(item, exp.ForeignKey):

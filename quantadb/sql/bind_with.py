@@ -34,6 +34,8 @@ class WithBinder:
         with_ = node.args.get("with_") or node.args.get("with")
         if with_ is None:
             return bind_body()
+        if with_.args.get("search") or with_.args.get("cycle"):  # refused rather than ignored
+            raise FeatureNotSupported("WITH RECURSIVE ... SEARCH or CYCLE is not supported")
         self.ctes.append({})
         try:
             modifying = []

@@ -1,5 +1,6 @@
 """CREATE/DROP EXTENSION as PostgreSQL 15 answers them for plpgsql (there from the start) and for
-an extension that is not available; statements QuantaDB lacks name themselves in the error."""
+an extension that is not available; statements and clauses QuantaDB lacks name themselves in the
+error (0A000) rather than being ignored."""
 
 
 def test_create_and_drop_extension(sql):
@@ -19,6 +20,15 @@ def test_statements_not_supported_say_which(sql):
     for statement, name in (("CREATE RULE r AS ON INSERT TO t DO NOTHING", "CREATE RULE"),
                             ("CREATE EVENT TRIGGER e ON ddl_command_start EXECUTE FUNCTION f()",
                              "CREATE EVENT TRIGGER"),
-                            ("CREATE FOREIGN DATA WRAPPER w", "CREATE FOREIGN DATA WRAPPER")):
+                            ("CREATE FOREIGN DATA WRAPPER w", "CREATE FOREIGN DATA WRAPPER"),
+                            ("CREATE TABLE nn (a int UNIQUE NULLS NOT DISTINCT)", "UNIQUE NULLS NOT DISTINCT"),
+                            ("CREATE TABLE nn (a int, UNIQUE NULLS NOT DISTINCT (a))", "UNIQUE NULLS NOT DISTINCT"),
+                            ("CREATE UNIQUE INDEX nni ON pg_class (relname) NULLS NOT DISTINCT",
+                             "UNIQUE NULLS NOT DISTINCT"),
+                            ("WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 3) "
+                             "SEARCH DEPTH FIRST BY n SET ord SELECT * FROM t",
+                             "WITH RECURSIVE ... SEARCH or CYCLE"),
+                            ("WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 3) "
+                             "CYCLE n SET c USING p SELECT * FROM t", "WITH RECURSIVE ... SEARCH or CYCLE")):
         result = quantadb.run(statement)
         assert (result.sqlstate, result.message) == ("0A000", f"{name} is not supported")
