@@ -116,7 +116,8 @@ class CallBinder:
         args = [a if _untyped_for_any(a, declared[min(i, len(declared) - 1)] if declared else None)
                 else self.coerce(a, t) for i, (a, t) in enumerate(zip(args, match.arg_types))]
         call = Call(name, match.sig.impl, args, match.ret, match.sig.strict, match.sig.volatile)
-        return call if match.sig.kind == "s" else strict_call(call)  # a set of a NULL input is empty
+        # (a set of a NULL input is empty)
+        return call if match.sig.kind == "s" or not self.fold_strict_nulls else strict_call(call)
 
     def _aggregate(self, name: str, arg_nodes: list, node: exp.Expression, distinct: bool,
                    order_nodes: list | None = None) -> Expr:

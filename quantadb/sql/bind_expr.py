@@ -93,6 +93,9 @@ class ExprBinder(CallBinder, PredicateBinder, ConditionalBinder):
         self.windows: list[WindowCall] | None = None
         self.context = "this context"  # for "aggregate functions are not allowed in WHERE"
         self.uses_outer = False
+        # a strict function of a NULL constant is bound as NULL (bind_support.strict_call); not a
+        # function in FROM, whose NULL result is still a row (or, for a set, none)
+        self.fold_strict_nulls = True
 
     # -- entry points -------------------------------------------------------------------------
 

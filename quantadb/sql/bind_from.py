@@ -8,7 +8,8 @@ from __future__ import annotations
 from sqlglot import exp
 
 from quantadb.errors import (DuplicateAlias, FeatureNotSupported, InvalidColumnReference, InvalidRecursion,
-                             ObjectNotInPrerequisiteState, UndefinedColumn, UndefinedTable, WrongObjectType)
+                             ObjectNotInPrerequisiteState, SyntaxError as SqlSyntaxError, UndefinedColumn, UndefinedTable,
+                             WrongObjectType)
 from quantadb.sql import functions as F
 from quantadb.sql import plan as P
 from quantadb.sql.bind_expr import ExprBinder
@@ -16,10 +17,11 @@ from quantadb.sql.bind_support import BOOL, INT8
 from quantadb.sql.catalog import RELATION_FUNCTIONS
 from quantadb.sql.expr import Call, Coalesce, ColumnRef, Expr
 from quantadb.sql.parse import parse_sql, to_sql
-from quantadb.sql.positions import name_position
+from quantadb.sql.positions import name_position, token_position
 from quantadb.sql.scope import Scope, ScopeColumn, system_columns
 from quantadb.types import registry as R
-from quantadb.types.rowtypes import record_fields
+from quantadb.sql.typenames import from_datatype
+from quantadb.types.rowtypes import record_fields, record_type
 
 
 class FromBinder:
@@ -268,11 +270,17 @@ class FromBinder:
                                        col_aliases, parent)
         # arguments see earlier FROM items (LATERAL) as the outer row of a nested level
         binder = self.expr_binder(Scope(parent=lateral if lateral is not None else parent))
+        binder.context = "functions in FROM"
+        binder.fold_strict_nulls = False
         calls, outputs = [], []
+        definitions = _column_definitions(item)
         for node in call_nodes:
             call = binder.bind(node)
             if not isinstance(call, Call):
                 raise FeatureNotSupported("only function calls are supported in FROM")
+            if definitions:
+                call.type = _defined_record(call, definitions, len(call_nodes))
+                col_aliases = []
             calls.append(call)
             outputs.extend(_function_columns(call, alias if len(call_nodes) == 1 else ""))
         check_alias_count(f'table "{alias}"', len(outputs) + ordinality, len(col_aliases))
@@ -299,11 +307,26 @@ def _function_columns(call: Call, alias: str) -> list[tuple[str, R.SqlType]]:
     alias, or the function."""
     fields = record_fields(call.type)
     if call.type.pg is R.RECORD and not fields:
-        raise FeatureNotSupported(f"function {call.name} returning record in FROM is not supported")
+        raise SqlSyntaxError('a column definition list is required for functions returning "record"')
     if fields:
         return list(fields)
     out = next((sig.out for sig in F.functions_named(call.name) if len(sig.out) == 1), ())
     return [(out[0][0] if out else alias or call.name, call.type)]
+
+
+def _column_definitions(item: exp.Expression) -> list[exp.ColumnDef]:
+    """A column definition list, `AS r(a int, b text)`, given to a function in FROM."""
+    alias = item.args.get("alias")
+    columns = alias.columns if alias is not None and alias.columns else []
+    return [c for c in columns if isinstance(c, exp.ColumnDef) and c.args.get("kind") is not None]
+
+
+def _defined_record(call: Call, definitions: list[exp.ColumnDef], functions: int) -> R.SqlType:
+    """The record type a column definition list gives a function returning record (jsonb_to_record)."""
+    if functions != 1 or call.type.pg is not R.RECORD or record_fields(call.type):
+        raise SqlSyntaxError('a column definition list is only allowed for functions returning "record"',
+                             position=token_position(definitions[0].args["kind"]) or token_position(definitions[0].this))
+    return record_type([(c.name, from_datatype(c.args["kind"])) for c in definitions])
 
 
 def _set_returning(name: str) -> bool:
