@@ -38,3 +38,28 @@ def test_a_strict_function_of_null_in_from(sql):
     sql.check("SELECT * FROM abs(NULL::int)", [(None,)], columns=["abs"])
     sql.check("SELECT * FROM generate_series(NULL::int, 3)", [])
     sql.error("SELECT * FROM sum(1)", "42803", "aggregate functions are not allowed in functions in FROM")
+
+
+def test_json_functions_read_json_as_its_text(sql):
+    """json (not jsonb) keeps its members as written and in order, duplicates too."""
+    sql.check("""SELECT json_object_keys('{"b":1,"a":2,"b":3}')""", [("b",), ("a",), ("b",)], ordered=True)
+    sql.check("""SELECT * FROM json_each('{"a":{"b":1},"c":[1, 2]}')""", [("a", '{"b":1}'), ("c", "[1, 2]")])
+    sql.check("""SELECT * FROM json_each_text('{"a":null,"b":"x","c":{"d": 1}}')""",
+              [("a", None), ("b", "x"), ("c", '{"d": 1}')])
+    sql.check("""SELECT json_array_elements('[{"x":1}, 2]')""", [('{"x":1}',), ("2",)])
+    sql.check("""SELECT json_array_elements_text('[null, "a", {"b": 1}]')""", [(None,), ("a",), ('{"b": 1}',)])
+    sql.check("""SELECT * FROM json_to_record('{"a":{"b":1},"c":null,"t":{"u":2}}') AS r(a json, c json, t text)""",
+              [('{"b":1}', None, '{"u":2}')])
+
+
+def test_json_function_errors_name_the_json_function(sql):
+    for statement, message in (
+            ("SELECT json_object_keys('[1]')", "cannot call json_object_keys on an array"),
+            ("SELECT json_object_keys('1')", "cannot call json_object_keys on a scalar"),
+            ("SELECT json_array_elements('{}')", "cannot call json_array_elements on a non-array"),
+            ("SELECT json_array_elements('1')", "cannot call json_array_elements on a scalar"),
+            ("SELECT jsonb_array_elements('{}')", "cannot extract elements from an object"),
+            ("SELECT json_each('[1]')", "cannot deconstruct an array as an object"),
+            ("SELECT json_each('1')", "cannot deconstruct a scalar"),
+            ("SELECT jsonb_each('[1]')", "cannot call jsonb_each on a non-object")):
+        sql.error(statement, "22023", message)

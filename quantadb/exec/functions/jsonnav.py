@@ -75,13 +75,14 @@ def _value_end(text: str, i: int) -> int:
     return i
 
 
-def json_members(text: str) -> dict | list | None:
-    """Top-level members of a json text: {key: value text} or [value text]; None for scalars."""
+def json_top_level(text: str) -> tuple[str, list[tuple[str | None, str]]]:
+    """A json text's kind ("object", "array" or "scalar") and its top-level members in order,
+    each (key or None, the member's own text), duplicate keys included."""
     i = _skip_ws(text, 0)
     if text[i] not in "[{":
-        return None
+        return "scalar", []
     is_obj = text[i] == "{"
-    items: Any = {} if is_obj else []
+    items: list[tuple[str | None, str]] = []
     i = _skip_ws(text, i + 1)
     while text[i] not in "]}":
         key = None
@@ -90,14 +91,20 @@ def json_members(text: str) -> dict | list | None:
             key = _json.loads(text[i:end])
             i = _skip_ws(text, _skip_ws(text, end) + 1)
         end = _value_end(text, i)
-        if is_obj:
-            items[key] = text[i:end]
-        else:
-            items.append(text[i:end])
+        items.append((key, text[i:end]))
         i = _skip_ws(text, end)
         if text[i] == ",":
             i = _skip_ws(text, i + 1)
-    return items
+    return ("object" if is_obj else "array"), items
+
+
+def json_members(text: str) -> dict | list | None:
+    """Top-level members of a json text: {key: value text} (the last of duplicate keys) or
+    [value text]; None for scalars."""
+    kind, items = json_top_level(text)
+    if kind == "scalar":
+        return None
+    return dict(items) if kind == "object" else [raw for _, raw in items]
 
 
 def json_get(text: str, key: Any) -> Any:

@@ -2,7 +2,8 @@
 record the caller's column definition list describes (`AS r(a int, b text)`, which the binder puts
 on the call's type), as PostgreSQL's populate_record does: a member is read by the field's type
 from its text (a string without its quotes; other values as JSON text), json and jsonb fields take
-the value itself, an array field a JSON array's elements; a missing member or JSON null is NULL."""
+the value itself (from json, its text as written), an array field a JSON array's elements; a
+missing member or JSON null is NULL."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from quantadb.errors import InvalidParameterValue
 from quantadb.exec.columns import from_values
 from quantadb.exec.functions import scalar, setfn
 from quantadb.exec.functions.json import parse_json_text
+from quantadb.exec.functions.jsonnav import json_text_value, json_top_level
 from quantadb.types import registry as R
 from quantadb.types.codecs import parse_text
 from quantadb.types.column import Column
@@ -36,28 +38,50 @@ def _field_value(value: Any, t: SqlType, ctx) -> Any:
     return parse_text(t, value if isinstance(value, str) else format_jsonb(value), ctx.format)
 
 
-def _record(obj: Any, fields: tuple[Field, ...], ctx) -> tuple:
-    return tuple(_field_value(obj.get(k), t, ctx) for k, t in fields)
+def _json_field_value(raw: str | None, t: SqlType, ctx) -> Any:
+    """A json member, kept as its own text: a json field takes that text as written, others read
+    it (a string without its quotes) unless they take a JSON value (jsonb, an array's elements)."""
+    if raw is None or raw == "null":
+        return None
+    if t.pg is R.JSON:
+        return raw
+    if t.pg is R.JSONB or (t.pg.is_array and raw.startswith("[")):
+        return _field_value(parse_json_text(raw), t, ctx)
+    return parse_text(t, json_text_value(raw), ctx.format)
 
 
-def _object(doc: Any) -> Any:
-    if not isinstance(doc, dict):
-        raise InvalidParameterValue(f"cannot call populate_composite on {'an array' if isinstance(doc, list) else 'a scalar'}")
-    return doc
+def _record(members: dict, fields: tuple[Field, ...], ctx, is_json: bool) -> tuple:
+    value = _json_field_value if is_json else _field_value
+    return tuple(value(members.get(k), t, ctx) for k, t in fields)
 
 
-def _documents(column: Column, n: int, is_json: bool) -> list[Any]:
-    values = column.data
+def _top_level(doc: Any, is_json: bool) -> tuple[str, Any]:
+    """(kind, members): an object's {key: value} (json: each value's own text), an array's items."""
+    if is_json:
+        kind, items = json_top_level(doc)
+        return kind, dict(items) if kind == "object" else [raw for _, raw in items]
+    return ("object" if isinstance(doc, dict) else "array" if isinstance(doc, list) else "scalar"), doc
+
+
+def _documents(column: Column, n: int) -> list[Any]:
     valid = column.valid
-    return [None if valid is not None and not valid[i] else
-            parse_json_text(values[i]) if is_json else values[i] for i in range(n)]
+    return [None if valid is not None and not valid[i] else column.data[i] for i in range(n)]
 
 
 def _to_record(is_json: bool):
     def impl(args, n, ctx, call):
         fields = record_fields(call.type)
-        return from_values([None if doc is None else _record(_object(doc), fields, ctx)
-                            for doc in _documents(args[0], n, is_json)], call.type)
+        out = []
+        for doc in _documents(args[0], n):
+            if doc is None:
+                out.append(None)
+                continue
+            kind, members = _top_level(doc, is_json)
+            if kind != "object":
+                what = "an array" if kind == "array" else "a scalar"
+                raise InvalidParameterValue(f"cannot call populate_composite on {what}")
+            out.append(_record(members, fields, ctx, is_json))
+        return from_values(out, call.type)
     return impl
 
 
@@ -67,15 +91,17 @@ def _to_recordset(is_json: bool):
     def impl(args, n, ctx, call):
         fields = record_fields(call.type)
         sources, rows = [], []
-        for i, doc in enumerate(_documents(args[0], n, is_json)):
+        for i, doc in enumerate(_documents(args[0], n)):
             if doc is None:
                 continue
-            if not isinstance(doc, list):
+            kind, items = _top_level(doc, is_json)
+            if kind != "array":
                 raise InvalidParameterValue(f"cannot call {name} on a non-array")
-            for obj in doc:
-                if not isinstance(obj, dict):
+            for item in items:
+                item_kind, members = _top_level(item, is_json)
+                if item_kind != "object":
                     raise InvalidParameterValue(f"argument of {name} must be an array of objects")
-                rows.append(_record(obj, fields, ctx))
+                rows.append(_record(members, fields, ctx, is_json))
                 sources.append(i)
         columns = [from_values([row[k] for row in rows], t) for k, (_, t) in enumerate(fields)]
         return np.asarray(sources, dtype=np.int64), columns

@@ -14,7 +14,8 @@ import numpy as np
 from quantadb.errors import InvalidParameterValue
 from quantadb.exec.functions import setfn
 from quantadb.exec.functions.datetimefns import ts_plus_interval
-from quantadb.exec.functions.json import parse_json_text, format_jsonb
+from quantadb.exec.functions.json import format_jsonb
+from quantadb.exec.functions.jsonnav import json_text_value, json_top_level
 from quantadb.exec.functions.support import EXACT, and_valid, obj_array
 from quantadb.types.arrays import array_dims
 from quantadb.types.column import Column
@@ -148,61 +149,82 @@ def generate_subscripts(args, n, ctx, call):
 
 
 def _json_srf(extract, is_json: bool, text_out: bool):
-    """text_out: a JSON null element becomes SQL NULL (jsonb output keeps JSON_NULL)."""
+    """text_out: a JSON null element becomes SQL NULL (jsonb output keeps JSON_NULL). json is read
+    as its text (json_top_level: members in order, each as written), jsonb as its value."""
     def impl(args, n, ctx, call):
         def rows_of(i):
             doc = args[0].data[i]
-            return extract(parse_json_text(doc) if is_json else doc)
+            return extract(json_top_level(doc) if is_json else doc)
         sources, values = _collect((i, rows_of(i)) for i in _live_rows(args, n))
         valid = np.fromiter((v is not None or not text_out for v in values), dtype=bool, count=len(values))
         return sources, [Column(obj_array(values), None if valid.all() else valid)]
     return impl
 
 
-def _object_keys(j):
-    if not isinstance(j, dict):
-        raise InvalidParameterValue("cannot call jsonb_object_keys on " + ("an array" if isinstance(j, list)
-                                                                           else "a scalar"))
-    return sorted(j, key=jsonb_key_order)  # jsonb's storage order
+def _kind(j) -> str:
+    """A jsonb value's kind, as json_top_level names a json text's."""
+    return "object" if isinstance(j, dict) else "array" if isinstance(j, list) else "scalar"
+
+
+def _object_keys(is_json: bool):
+    def extract(j):
+        kind = j[0] if is_json else _kind(j)
+        if kind != "object":
+            raise InvalidParameterValue(f"cannot call {'json' if is_json else 'jsonb'}_object_keys on "
+                                        f"{'an array' if kind == 'array' else 'a scalar'}")
+        return [k for k, _ in j[1]] if is_json else sorted(j, key=jsonb_key_order)  # jsonb's storage order
+    return extract
 
 
 def _elements(as_text: bool, is_json: bool):
+    name = "json_array_elements" + ("_text" if as_text else "")
+
     def extract(j):
+        if is_json:
+            kind, items = j
+            if kind != "array":
+                what = "a non-array" if kind == "object" else "a scalar"
+                raise InvalidParameterValue(f"cannot call {name} on {what}")
+            return [json_text_value(raw) for _, raw in items] if as_text else [raw for _, raw in items]
         if not isinstance(j, list):
-            raise InvalidParameterValue("cannot extract elements from " + ("an object" if isinstance(j, dict)
-                                                                         else "a scalar"))
+            what = "an object" if isinstance(j, dict) else "a scalar"
+            raise InvalidParameterValue(f"cannot extract elements from {what}")
         if as_text:
             return [v if isinstance(v, str) else None if v is JSON_NULL else format_jsonb(v) for v in j]
-        return [format_jsonb(v) for v in j] if is_json else j
+        return j
     return extract
 
 
 for _prefix, _is_json in (("json", True), ("jsonb", False)):
-    setfn(f"{_prefix}_object_keys")(_json_srf(_object_keys, _is_json, True))
+    setfn(f"{_prefix}_object_keys")(_json_srf(_object_keys(_is_json), _is_json, True))
     setfn(f"{_prefix}_array_elements")(_json_srf(_elements(False, _is_json), _is_json, False))
     setfn(f"{_prefix}_array_elements_text")(_json_srf(_elements(True, _is_json), _is_json, True))
 
 
 def _each(as_text: bool, is_json: bool):
     """json(b)_each(_text): one (key, value) row per member of an object, in the input's order
-    for json and jsonb's storage order for jsonb."""
+    (duplicates too) for json and jsonb's storage order for jsonb."""
     name = ("json" if is_json else "jsonb") + "_each" + ("_text" if as_text else "")
+
+    def members(doc):
+        if is_json:
+            kind, items = json_top_level(doc)
+            if kind != "object":
+                raise InvalidParameterValue("cannot deconstruct an array as an object" if kind == "array"
+                                            else "cannot deconstruct a scalar")
+            return [(k, json_text_value(raw) if as_text else raw) for k, raw in items]
+        if not isinstance(doc, dict):
+            raise InvalidParameterValue(f"cannot call {name} on a non-object")
+        # as text, a JSON null becomes SQL NULL and strings lose their quotes
+        return [(k, (v if isinstance(v, str) else None if v is JSON_NULL else format_jsonb(v)) if as_text else v)
+                for k, v in ((k, doc[k]) for k in sorted(doc, key=jsonb_key_order))]
 
     def impl(args, n, ctx, call):
         sources, keys, values = [], [], []
         for i in _live_rows(args, n):
-            doc = args[0].data[i]
-            j = parse_json_text(doc) if is_json else doc
-            if not isinstance(j, dict):
-                raise InvalidParameterValue(f"cannot call {name} on a non-object")
-            for k in (j if is_json else sorted(j, key=jsonb_key_order)):
-                v = j[k]
+            for k, v in members(args[0].data[i]):
                 sources.append(i)
                 keys.append(k)
-                if as_text:  # a JSON null becomes SQL NULL, strings lose their quotes
-                    v = v if isinstance(v, str) else None if v is JSON_NULL else format_jsonb(v)
-                elif is_json:
-                    v = format_jsonb(v)
                 values.append(v)
         valid = np.fromiter((v is not None or not as_text for v in values), dtype=bool, count=len(values))
         return np.asarray(sources, dtype=np.int64), [Column(obj_array(keys)),
