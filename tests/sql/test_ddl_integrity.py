@@ -120,3 +120,20 @@ def test_drop_schema_cascade_reports_what_it_drops(request, which):
             "drop cascades to type dsc.mood", "drop cascades to table dsc.t", "drop cascades to view dsc.v",
             "drop cascades to sequence dsc.s", "drop cascades to function dsc.f(integer,text)",
             'drop cascades to table dsc."only"', "drop cascades to function dsc.p()"]))]
+
+
+def test_views_depend_on_the_tables_and_columns_they_read(sql):
+    sql.setup("CREATE TABLE dt (a int, b int, c int);\nCREATE VIEW dv AS SELECT a, b FROM dt;\n"
+              "CREATE VIEW dv2 AS SELECT a FROM dv;\nCREATE MATERIALIZED VIEW mv AS SELECT (SELECT max(c) FROM dt) m")
+    sql.error("DROP TABLE dt", "2BP01", "cannot drop table dt because other objects depend on it")
+    for column in "bc":
+        sql.error(f"ALTER TABLE dt DROP COLUMN {column}", "2BP01",
+                  f"cannot drop column {column} of table dt because other objects depend on it")
+    sql.error("ALTER TABLE dt ALTER COLUMN b TYPE bigint", "0A000",
+              "cannot alter type of a column used by a view or rule")
+    sql.error("DROP VIEW dv", "2BP01", "cannot drop view dv because other objects depend on it")
+    sql.setup("DROP VIEW dv, dv2;\nCREATE VIEW dv AS SELECT a, b FROM dt;\nCREATE VIEW dv2 AS SELECT a FROM dv;\n"
+              "ALTER TABLE dt ADD COLUMN d int;\nALTER TABLE dt DROP COLUMN d;\nALTER TABLE dt DROP COLUMN a CASCADE")
+    sql.check("SELECT relname FROM pg_class WHERE relname IN ('dv', 'dv2', 'mv')", [("mv",)])
+    sql.setup("DROP TABLE dt CASCADE")
+    sql.check("SELECT relname FROM pg_class WHERE relname IN ('dt', 'mv')", [])

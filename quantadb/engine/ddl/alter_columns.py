@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from quantadb.engine.ddl.common import (
     check_not_null,
     dropped_column,
+    kind_word,
     quote_relation,
     run_sql,
     session_txn,
@@ -16,6 +17,7 @@ from quantadb.engine.ddl.generated import check_drop_referenced, check_generatio
 from quantadb.engine.ddl.index_exprs import add_index, detach_expression_indexes, hidden_readers
 from quantadb.engine.ddl.sequences import alter_sequence, owned_sequence, serial_default
 from quantadb.engine.ddl.tables import add_constraint, column_def
+from quantadb.engine.ddl.view_deps import drop_dependent_views, refuse_retype
 from quantadb.errors import (DatatypeMismatch, DuplicateColumn, InvalidParameterValue, InvalidTableDefinition,
                              ObjectNotInPrerequisiteState, SyntaxError as SqlSyntaxError, UndefinedColumn)
 from quantadb.sql import ddl_stmts as D
@@ -71,6 +73,8 @@ def drop_column(session: "Session", rel: RelationDef, name: str, if_exists: bool
             session.notice(f'column "{name}" of relation "{rel.name}" does not exist, skipping')
             return rel
         raise UndefinedColumn(f'column "{name}" of relation "{rel.name}" does not exist')
+    drop_dependent_views(session, f"column {name} of {kind_word(rel.kind)} {rel.name}", rel.oid, cascade,
+                         col.attnum)
     store, txn = session.store, session_txn(session)
     gone = ({col.attnum} | {c.attnum for c in check_drop_referenced(session, rel, col, cascade)}
             | hidden_readers(session, rel, col.attnum))  # an index on an expression over it goes too
@@ -96,6 +100,7 @@ def change_type(session: "Session", rel: RelationDef, col: ColumnDef, new_type: 
         raise DatatypeMismatch(f'column "{col.name}" cannot be cast automatically to type {target}',
                                hint=f'You might need to specify "USING {col.name}::{target}".')
     check_retype_referenced(session, rel, col)
+    refuse_retype(session, rel, col.attnum, col.name)
     rel, detached = detach_expression_indexes(session, rel, col.attnum)
     store, txn = session.store, session_txn(session)
     attnum = max(c.attnum for c in rel.columns) + 1

@@ -48,6 +48,7 @@ from quantadb.engine.ddl.common import (
 )
 from quantadb.engine.ddl.index_exprs import add_index, choose_index_name, key_columns, unused_hidden
 from quantadb.engine.ddl.types import drop_types
+from quantadb.engine.ddl.view_deps import drop_dependent_views
 from quantadb.types import registry as R
 
 
@@ -133,14 +134,19 @@ def drop(session: "Session", stmt: D.DropObjects) -> Result:
             raise WrongObjectType(f'"{rel.name}" is not a{"n" if word[0] in "aeiou" else ""} {word}',
                                   hint=f"Use DROP {kind_word(rel.kind).upper()} to remove a {kind_word(rel.kind)}.")
         targets.append(rel)
+    dropping = {rel.oid for rel in targets}  # (a view on another being dropped needs no CASCADE)
     for rel in targets:
-        _drop_relation(session, rel, stmt.cascade)
+        if session.catalog().relation(rel.oid) is not None:  # (not gone with an earlier one)
+            _drop_relation(session, rel, stmt.cascade, dropping)
     return Result(tag=f"DROP {stmt.kind}")
 
 
-def _drop_relation(session: "Session", rel: RelationDef, cascade: bool) -> None:
+def _drop_relation(session: "Session", rel: RelationDef, cascade: bool,
+                   dropping: set[int] | frozenset[int] = frozenset()) -> None:
     require_owner(session, rel)
     store, txn = session.store, session_txn(session)
+    if rel.kind in ("r", "v", "m"):
+        drop_dependent_views(session, f"{kind_word(rel.kind)} {rel.name}", rel.oid, cascade, dropping=dropping)
     catalog = session.catalog()
     if rel.kind == "r":
         for other in catalog.relations():
@@ -233,9 +239,10 @@ def _drop_schemas(session: "Session", stmt: D.DropObjects) -> Result:
                                              hint="Use DROP ... CASCADE to drop the dependent objects too.")
         if stmt.cascade:
             notice_cascade(session, _schema_contents(name, members, functions, types))
+        in_schema = {rel.oid for rel in members}  # (reported above; views elsewhere on them go with a notice)
         for rel in members:
             if store.catalog.relation(store.snapshot(txn), rel.oid) is not None:
-                _drop_relation(session, rel, True)
+                _drop_relation(session, rel, True, in_schema)
         for fn in functions:
             store.drop_function(txn, fn.oid)
         drop_types(session, types)  # after the schema's tables: only other schemas' columns of them remain
