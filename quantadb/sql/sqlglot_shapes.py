@@ -23,6 +23,7 @@ BINARY_OPS: dict[type, str] = {
     exp.ArrayContainedBy if hasattr(exp, "ArrayContainedBy") else exp.ArrayContainsAll: "<@",
     exp.ArrayOverlaps: "&&", exp.JSONBContainsTopKey if hasattr(exp, "JSONBContainsTopKey") else exp.DPipe: "?",
     exp.JSONBExtractScalar: "#>>", exp.JSONBExtract: "#>", exp.SimilarTo: "similar to",
+    exp.ExtendsLeft: "&<", exp.ExtendsRight: "&>", exp.Adjacent: "-|-",  # range operators
 }
 # collations that exist in every PostgreSQL database (quoted names are case-sensitive)
 NEGATED_OPS = {"~~": "!~~", "~~*": "!~~*", "~": "!~", "~*": "!~*"}

@@ -16,6 +16,7 @@ value, little-endian throughout.
 | D   | decimal.Decimal: its str() as `s`                                        |
 | U   | uuid.UUID: 16 bytes                                                      |
 | V   | Interval(months, days, micros): three `i`                                |
+| R   | types.ranges.Range: lower, upper, lower_inc, upper_inc, empty            |
 | l t | list / tuple: u32 count + values                                         |
 | d   | dict: u32 count + key, value pairs (insertion order)                     |
 | a   | numpy fixed-width array: dtype str (`s`) + u32 count + raw buffer        |
@@ -60,6 +61,7 @@ import numpy as np
 from quantadb.errors import DataCorrupted, InternalError
 from quantadb.types.column import Column
 from quantadb.types.jsonb import JSON_NULL
+from quantadb.types.ranges import Range
 from quantadb.types.values import Interval
 
 INSERT, UPDATE, DELETE, COMMIT, ABORT, SUBABORT, CATALOG, OID, SEQUENCE, TRUNCATE, VACUUM, CHECKPOINT, PRUNE, \
@@ -185,6 +187,9 @@ def _enc_other(out: bytearray, v: object) -> None:
         _enc_column(out, v)
     elif isinstance(v, Interval):
         out += b"V" + _Q.pack(v.months) + _Q.pack(v.days) + _Q.pack(v.micros)
+    elif isinstance(v, Range):
+        out += b"R"
+        _enc_items(out, (v.lower, v.upper, v.lower_inc, v.upper_inc, v.empty))
     else:
         raise InternalError(f"cannot encode a value of type {type(v).__name__} in a WAL record")
 
@@ -321,6 +326,12 @@ def _dec(mv: memoryview, pos: int) -> tuple[object, int]:
     if tag == 0x56:  # V
         months, days, micros = struct.unpack_from("<qqq", mv, pos)
         return Interval(months, days, micros), pos + 24
+    if tag == 0x52:  # R
+        fields = []
+        for _ in range(5):
+            x, pos = _dec(mv, pos)
+            fields.append(x)
+        return Range(*fields), pos
     if tag in (0x6C, 0x74):  # l t
         (n,) = _L.unpack_from(mv, pos)
         pos += 4

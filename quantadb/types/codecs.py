@@ -22,6 +22,7 @@ from quantadb.types import datetime as dt
 from quantadb.types import enums
 from quantadb.types import interval as iv
 from quantadb.types import jsonb as js
+from quantadb.types import ranges as rg
 from quantadb.types import registry as r
 from quantadb.types import textio as tx
 from quantadb.types.arrays import array_dims, flatten, format_array, parse_array, unflatten
@@ -57,6 +58,9 @@ def value_formatter(t: SqlType | PgType, ctx: FormatContext) -> Formatter:
     if pg.is_array:
         elem = value_formatter(r.element_of(pg), ctx)
         return lambda v: format_array(v, elem)
+    if (kind := rg.kind_of(pg)) is not None:
+        sub = value_formatter(kind.subtype, ctx)
+        return lambda v: rg.format_range(v, sub)
     if oid == r.RECORD.oid:
         fields = record_fields(t) if isinstance(t, SqlType) else ()
         formatters = [value_formatter(ft, ctx) for _, ft in fields] if fields else None
@@ -143,6 +147,9 @@ def _parser(t: SqlType | PgType, ctx: FormatContext) -> Parser:
     if pg.is_array:
         elem = _parser(r.element_of(pg), ctx)
         return lambda s: parse_array(s, elem)
+    if (kind := rg.kind_of(pg)) is not None:
+        sub_parser = _parser(kind.subtype, ctx)
+        return lambda s: rg.parse_range(kind, s, sub_parser)
     if oid == r.BOOL.oid:
         return tx.parse_bool
     if oid in _INT_NAMES:
@@ -330,6 +337,9 @@ def _sender(pg: PgType) -> Callable[[Any], bytes]:
             items = [send_elem(int(x)) for x in v.split()]
             return bio.send_array([len(items)], items, vec_elem.oid, lower=0)
         return send_vector
+    if (kind := rg.kind_of(pg)) is not None:
+        send_sub = _sender(kind.subtype)
+        return lambda v: rg.send_range(v, send_sub)
     if oid == r.BOOL.oid:
         return lambda v: b"\x01" if v else b"\x00"
     if oid in _FIXED_BINARY:
@@ -395,6 +405,9 @@ def _receiver(pg: PgType) -> Callable[[bytes], Any]:
                     f"wrong element type: expected {elem_pg.oid}, got {elem_oid}")
             return unflatten([None if x is None else elem(x) for x in items], dims)
         return recv_array
+    if (kind := rg.kind_of(pg)) is not None:
+        recv_sub = _receiver(kind.subtype)
+        return lambda data: rg.recv_range(kind, data, recv_sub)
     if oid == r.BOOL.oid:
         return bio.recv_bool
     if oid in _FIXED_BINARY:

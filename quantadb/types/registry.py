@@ -23,6 +23,7 @@ In-memory representation (one numpy array per column, a separate validity mask f
 | json                         | object      | str (the text as given)                           |
 | jsonb                        | object      | parsed JSON (dict/list/str/int/Decimal/bool/None) |
 | arrays (one dimension)       | object      | list of element values (None for NULL elements)   |
+| int4range, numrange, ...     | object      | types.ranges.Range                                |
 | unknown (untyped literals)   | object      | str                                               |
 
 Two compact forms stand in for `data` (types/column.py; Column.data still gives the table's form):
@@ -172,6 +173,11 @@ REGNAMESPACE = _register(4089, "regnamespace", 4, "N", np.int64, 4090, byval=Tru
 REGROLE = _register(4096, "regrole", 4, "N", np.int64, 4097, byval=True)
 ANYRANGE = _register(3831, "anyrange", -1, "P", _OBJ, 0, align="d")
 INT4RANGE = _register(3904, "int4range", -1, "R", _OBJ, 3905)
+NUMRANGE = _register(3906, "numrange", -1, "R", _OBJ, 3907)
+TSRANGE = _register(3908, "tsrange", -1, "R", _OBJ, 3909, align="d")
+TSTZRANGE = _register(3910, "tstzrange", -1, "R", _OBJ, 3911, align="d")
+DATERANGE = _register(3912, "daterange", -1, "R", _OBJ, 3913)
+INT8RANGE = _register(3926, "int8range", -1, "R", _OBJ, 3927, align="d")
 PG_DDL_COMMAND = _register(32, "pg_ddl_command", 8, "P", _OBJ, 0, byval=True, align="d")
 
 # SQL spellings and aliases accepted in casts and column definitions.
