@@ -13,6 +13,7 @@ from quantadb.sql.catalog import register_relation_function
 from quantadb.storage.catalog import FIRST_USER_OID
 from quantadb.types import registry as R
 from quantadb.types.domains import type_oid
+from quantadb.types.ranges import kind_of
 
 if TYPE_CHECKING:
     from quantadb.engine.session import Session
@@ -25,7 +26,10 @@ COLLATIONS = ((100, "default", "d", None), (950, "C", "c", "C"), (951, "POSIX", 
 # (oid, name, procedural, trusted, handler, inline handler, validator): see procs.LANGUAGE_PROCS
 LANGUAGES = ((12, "internal", False, False, 0, 0, 2246), (13, "c", False, False, 0, 0, 2247),
              (14, "sql", False, True, 0, 0, 2248), (PLPGSQL_LANGUAGE, "plpgsql", True, True, 13560, 13561, 13562))
-RANGES = ((R.INT4RANGE, R.INT4),)
+# pg_range: (range type, btree operator class of the subtype, rngcanonical, rngsubdiff), PostgreSQL's OIDs;
+# the canonical and subdiff functions are pg_proc rows of typeio.py (multiranges are not built)
+RANGES = ((R.INT4RANGE, 1978, 3914, 3922), (R.INT8RANGE, 3124, 3928, 3923), (R.NUMRANGE, 3125, 0, 3924),
+          (R.TSRANGE, 3128, 0, 3929), (R.TSTZRANGE, 3127, 0, 3930), (R.DATERANGE, 3122, 3915, 3925))
 
 
 def typtype(t: R.PgType) -> str:
@@ -74,8 +78,9 @@ def pg_enum(session: "Session") -> Iterator[Row]:
 
 @rows("pg_catalog.pg_range")
 def pg_range(session: "Session") -> Iterator[Row]:
-    for rng, sub in RANGES:
-        yield {"rngtypid": rng.oid, "rngsubtype": sub.oid}
+    for rng, opclass, canonical, subdiff in RANGES:
+        yield {"rngtypid": rng.oid, "rngsubtype": kind_of(rng).subtype.oid, "rngmultitypid": 0, "rngcollation": 0,
+               "rngsubopc": opclass, "rngcanonical": canonical, "rngsubdiff": subdiff}
 
 
 @rows("pg_catalog.pg_am")
