@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from quantadb.errors import DataException, NullValueNotAllowed, SyntaxError
+from quantadb.errors import DataException, SyntaxError
 from quantadb.exec.functions import scalar
 from quantadb.exec.functions.support import and_valid, map_nullable, map_rows
 from quantadb.types.column import Column
@@ -42,7 +42,7 @@ def range_constructor(args: list[Column], n: int, ctx: Any, call: Any) -> Column
     out = []
     for lower, upper, f in zip(lowers, uppers, flags):
         if f is None:
-            raise NullValueNotAllowed("range constructor flags argument must not be null")
+            raise DataException("range constructor flags argument must not be null")
         if f not in _BOUND_FLAGS:
             raise SyntaxError("invalid range bound flags",
                               hint='Valid values are "[]", "[)", "(]", and "()".')
