@@ -17,6 +17,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import total_ordering
 from typing import Any
 
@@ -66,12 +67,26 @@ class Range:
 EMPTY_RANGE = Range(empty=True)
 
 
+def order_key(value: Any) -> tuple:
+    """A subtype value as it orders: numeric NaN above every number, and equal to itself."""
+    return (1,) if isinstance(value, Decimal) and value.is_nan() else (0, value)
+
+
+def _value_of(order: tuple) -> Any:
+    return order[1] if order[0] == 0 else Decimal("NaN")
+
+
 def bound_key(value: Any, inclusive: bool, is_lower: bool) -> tuple:
     """A bound's place on the line: an infinite lower bound is below everything, an infinite upper
     above; at one value, an exclusive lower bound lies just after it, an exclusive upper just before."""
     if value is None:
         return (-1,) if is_lower else (1,)
-    return (0, value, 0 if inclusive else (1 if is_lower else -1))
+    return (0, order_key(value), 0 if inclusive else (1 if is_lower else -1))
+
+
+def elem_key(value: Any) -> tuple:
+    """An element's place on the bound_key line."""
+    return (0, order_key(value), 0)
 
 
 @dataclass(frozen=True)
@@ -125,9 +140,10 @@ def make_range(kind: RangeKind, lower: Any, upper: Any, lower_inc: bool, upper_i
     lower_inc = lower_inc and lower is not None
     upper_inc = upper_inc and upper is not None
     if lower is not None and upper is not None:
-        if lower > upper:
+        lower_order, upper_order = order_key(lower), order_key(upper)
+        if lower_order > upper_order:
             raise DataException("range lower bound must be less than or equal to range upper bound")
-        if lower == upper and not (lower_inc and upper_inc):
+        if lower_order == upper_order and not (lower_inc and upper_inc):
             return EMPTY_RANGE
     if kind.discrete:
         lower, upper, lower_inc, upper_inc = kind.canonical(lower, upper, lower_inc, upper_inc)
@@ -138,8 +154,8 @@ def make_range(kind: RangeKind, lower: Any, upper: Any, lower_inc: bool, upper_i
 
 def range_from_bounds(kind: RangeKind, lower_key: tuple, upper_key: tuple) -> Range:
     """A range from two bound keys (as bound_key made them): how set operations rebuild ranges."""
-    lower, lower_inc = (None, False) if lower_key[0] else (lower_key[1], lower_key[2] == 0)
-    upper, upper_inc = (None, False) if upper_key[0] else (upper_key[1], upper_key[2] == 0)
+    lower, lower_inc = (None, False) if lower_key[0] else (_value_of(lower_key[1]), lower_key[2] == 0)
+    upper, upper_inc = (None, False) if upper_key[0] else (_value_of(upper_key[1]), upper_key[2] == 0)
     return make_range(kind, lower, upper, lower_inc, upper_inc)
 
 

@@ -21,6 +21,11 @@ def test_text_input_output_and_canonical_forms(sql):
                         '[ 3 , 5 ]'::int4range""",
               [('["2020-01-01 10:00:00","2020-01-02 00:00:00")', "[1,2)", "[3,6)")])
     sql.check("SELECT numrange(1, 'Infinity'), numrange('-Infinity', 1, '[]')", [("[1,Infinity)", "[-Infinity,1]")])
+    # numeric NaN sorts above every number, as in numeric's comparisons
+    sql.check("SELECT numrange(1, 'NaN'), numrange('NaN', 'NaN', '[]') @> 'NaN'::numeric, "
+              "numrange(1, 'NaN') * numrange(5, NULL), numrange(1, 'NaN') > numrange(1, 'Infinity')",
+              [("[1,NaN)", "t", "[5,NaN)", "t")])
+    sql.error("SELECT numrange('NaN', 1)", "22000", ORDER_ERROR)
     sql.check("SELECT '[1,2)'::int4range::text, '[1,2)'::text::int4range", [("[1,2)", "[1,2)")])
 
 
@@ -78,7 +83,14 @@ def test_containment_overlap_and_position(sql):
               [("t", "t", "f", "t", "t")])
     sql.check("SELECT tstzrange('2020-01-01 00:00+00', NULL) @> '2021-06-01 00:00+00'::timestamptz, "
               "daterange('2020-01-01', 'infinity') @> 'infinity'::date", [("t", "f")])
-    sql.error("SELECT int4range(1, 5) @> 2::bigint", "42883")
+    # the element must have the range's subtype exactly (anyrange, anyelement)
+    for query in ("SELECT int4range(1, 5) @> 2::bigint", "SELECT int8range(1, 5) @> 2", "SELECT numrange(1, 2) @> 1",
+                  "SELECT 1 <@ numrange(1, 2)"):
+        sql.error(query, "42883")
+    sql.check("SELECT int8range(1, 5) @> 2::bigint, numrange(1, 2) @> 1.5, int4range(1, 5) @> '[2,3)'",
+              [("t", "t", "t")])
+    # an untyped literal beside a range is read as a range (§10.2 step 2a), as in PostgreSQL
+    sql.error("SELECT int4range(1, 5) @> '3'", "22P02", MALFORMED.format("3"))
 
 
 def test_union_intersection_difference(sql):

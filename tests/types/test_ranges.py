@@ -68,6 +68,27 @@ def test_asyncpg_binary_ranges(dsn) -> None:
                     asyncpg.Range(datetime.datetime(2020, 1, 1), None, lower_inc=False), asyncpg.Range(empty=True)]
 
 
+def test_sqlalchemy_reflects_range_columns(dsn) -> None:
+    sa = pytest.importorskip("sqlalchemy")
+    from sqlalchemy.dialects import postgresql as pg
+    engine = sa.create_engine("postgresql+psycopg://", creator=lambda: psycopg.connect(dsn))
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE IF EXISTS types_sa_ranges")
+            conn.exec_driver_sql("CREATE TABLE types_sa_ranges (id int PRIMARY KEY, a int4range, b int8range, "
+                                 "c numrange, d daterange, e tsrange, f tstzrange)")
+        table = sa.Table("types_sa_ranges", sa.MetaData(), autoload_with=engine)
+        assert [type(c.type) for c in table.columns][1:] == [pg.INT4RANGE, pg.INT8RANGE, pg.NUMRANGE, pg.DATERANGE,
+                                                              pg.TSRANGE, pg.TSTZRANGE]
+        with engine.begin() as conn:
+            conn.execute(table.insert().values(id=1, a=pg.Range(1, 5, bounds="[]"), d=pg.Range(None, None)))
+            rows = conn.execute(sa.select(table.c.a, table.c.d).where(table.c.a.contains(3))).all()
+            conn.exec_driver_sql("DROP TABLE types_sa_ranges")
+    finally:
+        engine.dispose()
+    assert rows == [(pg.Range(1, 6, bounds="[)"), pg.Range(None, None, bounds="()"))]
+
+
 def test_range_columns_survive_a_restart(start_quantadb, tmp_path) -> None:
     data_dir = str(tmp_path / "data")
     srv = start_quantadb(data_dir=data_dir)

@@ -16,7 +16,9 @@ from quantadb.errors import DataException, SyntaxError
 from quantadb.exec.functions import scalar
 from quantadb.exec.functions.support import and_valid, map_nullable, map_rows
 from quantadb.types.column import Column
-from quantadb.types.ranges import EMPTY_RANGE, Range, RangeKind, kind_of, make_range, range_from_bounds
+from quantadb.types.ranges import (
+    EMPTY_RANGE, Range, RangeKind, elem_key, kind_of, make_range, order_key, range_from_bounds,
+)
 
 _BOUND_FLAGS = {"[]": (True, True), "[)": (True, False), "(]": (False, True), "()": (False, False)}
 
@@ -90,8 +92,7 @@ scalar("range_upper_inf")(_predicate(lambda r: not r.empty and r.upper is None))
 def contains_elem(r: Range, v: Any) -> bool:
     if r.empty:
         return False
-    key = (0, v, 0)
-    return r.lower_key() <= key <= r.upper_key()
+    return r.lower_key() <= elem_key(v) <= r.upper_key()
 
 
 def contains(a: Range, b: Range) -> bool:
@@ -113,7 +114,7 @@ def _bounds_adjacent(upper: Range, lower: Range) -> bool:
     types are canonical [a,b), so no value lies between b) and [b)."""
     if upper.upper is None or lower.lower is None:
         return False
-    return upper.upper == lower.lower and upper.upper_inc != lower.lower_inc
+    return order_key(upper.upper) == order_key(lower.lower) and upper.upper_inc != lower.lower_inc
 
 
 def adjacent(a: Range, b: Range) -> bool:

@@ -34,5 +34,5 @@ for kind in KINDS.values():
         op(sym, (rng, rng), BOOL, impl)
     for sym, impl in RANGE_SET_OPS.items():
         op(sym, (rng, rng), rng, impl)
-    op("@>", (rng, sub), BOOL, "range_contains_elem")
-    op("<@", (sub, rng), BOOL, "elem_contained_by_range")
+    op("@>", (rng, sub), BOOL, "range_contains_elem", exact=True)
+    op("<@", (sub, rng), BOOL, "elem_contained_by_range", exact=True)

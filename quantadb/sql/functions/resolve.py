@@ -136,6 +136,8 @@ def _applicable(sigs: list[Signature], inputs: list[PgType]) -> list[_Candidate]
         if elem is False or (sig.ret is ANYARRAY and elem is not None and not elem.array_oid):
             continue
         concrete = tuple(_concrete(p, elem, t) for p, t in zip(declared, inputs))
+        if sig.exact and any(t is not c and t is not UNKNOWN for t, c in zip(inputs, concrete)):
+            continue
         if all(_coercible(t, c) for t, c in zip(inputs, concrete)):
             out.append(_Candidate(sig, declared, concrete, elem))
     return out

@@ -30,6 +30,9 @@ class Signature:
     volatile: bool = False
     variadic: bool = False
     out: tuple[tuple[str, PgType], ...] = ()  # OUT parameters (a record's fields, or one column's name)
+    # arguments must have the declared types (unknown literals aside): PostgreSQL's anyrange with
+    # anyelement, whose element must be the range's subtype without any cast (int8range @> 2 fails)
+    exact: bool = False
 
     @property
     def polymorphic(self) -> bool:
