@@ -130,6 +130,8 @@ def _by_value_formatter(ctx: FormatContext) -> Formatter:
             return tx.format_bytea(v, ctx.bytea_output)
         if isinstance(v, Interval):
             return iv.format_interval(v, ctx.intervalstyle)
+        if isinstance(v, rg.Range):
+            return rg.format_range(v, fmt)
         return str(v)
     return fmt
 

@@ -150,6 +150,7 @@ def test_unique_range_column_update_and_copy(sql):
     sql.setup("UPDATE ru SET r = r + '[6,8)' WHERE r = '[5,6)'")
     sql.check("SELECT * FROM ru ORDER BY r",
               [("[1,4)", '["2020-01-01 10:00:00","2020-01-01 12:00:00")'), ("[5,8)", "(,)")], ordered=True)
+    sql.check("SELECT array_agg(ROW(r, 1) ORDER BY r) FROM ru", [('{"(\\"[1,4)\\",1)","(\\"[5,8)\\",1)"}',)])
     sql.check("SELECT array_agg(r ORDER BY r)::text, ARRAY[int4range(1, 2), '[3,5]']::text, "
               "'{\"[1,2)\",\"[3,4]\"}'::int4range[] FROM ru",
               [('{"[1,4)","[5,8)"}', '{"[1,2)","[3,6)"}', '{"[1,2)","[3,5)"}')])

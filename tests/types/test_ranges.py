@@ -68,6 +68,25 @@ def test_asyncpg_binary_ranges(dsn) -> None:
                     asyncpg.Range(datetime.datetime(2020, 1, 1), None, lower_inc=False), asyncpg.Range(empty=True)]
 
 
+def test_binary_copy_round_trip(dsn) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS types_copy_ranges; CREATE TABLE types_copy_ranges "
+                     "(id int, r int4range, d daterange, n numrange, t tstzrange)")
+        conn.execute("INSERT INTO types_copy_ranges VALUES (1, '[1,5)', '[2020-01-01,)', '(,)', 'empty'), "
+                     "(2, NULL, 'empty', '[1.5,2]', '[2020-01-01 00:00+00,2020-01-02 00:00+00)')")
+        data = b""
+        with conn.cursor().copy("COPY types_copy_ranges TO STDOUT (FORMAT binary)") as copy:
+            for block in copy:
+                data += bytes(block)
+        conn.execute("TRUNCATE types_copy_ranges")
+        with conn.cursor().copy("COPY types_copy_ranges FROM STDIN (FORMAT binary)") as copy:
+            copy.write(data)
+        rows = conn.execute("SELECT id, r::text, d::text, n::text, t = tstzrange('2020-01-01 00:00+00', "
+                            "'2020-01-02 00:00+00') FROM types_copy_ranges ORDER BY id").fetchall()
+        conn.execute("DROP TABLE types_copy_ranges")
+    assert rows == [(1, "[1,5)", "[2020-01-01,)", "(,)", False), (2, None, "empty", "[1.5,2]", True)]
+
+
 def test_sqlalchemy_reflects_range_columns(dsn) -> None:
     sa = pytest.importorskip("sqlalchemy")
     from sqlalchemy.dialects import postgresql as pg
