@@ -21,7 +21,9 @@ from decimal import Decimal
 from functools import total_ordering
 from typing import Any
 
-from quantadb.errors import DataException, InvalidBinaryRepresentation, InvalidTextRepresentation, NumericValueOutOfRange
+from quantadb.errors import (
+    DataException, InvalidBinaryRepresentation, InvalidTextRepresentation, NumericValueOutOfRange,
+)
 from quantadb.types import registry as r
 from quantadb.types.registry import PgType
 from quantadb.types.values import DATE_NEG_INFINITY, DATE_POS_INFINITY

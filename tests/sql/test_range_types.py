@@ -146,7 +146,8 @@ def test_unique_range_column_update_and_copy(sql):
         CREATE TABLE ru (r int4range PRIMARY KEY, t tsrange);
         INSERT INTO ru VALUES ('[1,3]', '["2020-01-01 10:00", "2020-01-01 12:00")'), ('[5,6)', '(,)')
     """)
-    sql.error("INSERT INTO ru VALUES ('[1,4)', NULL)", "23505", 'duplicate key value violates unique constraint "ru_pkey"')
+    sql.error("INSERT INTO ru VALUES ('[1,4)', NULL)", "23505",
+              'duplicate key value violates unique constraint "ru_pkey"')
     sql.setup("UPDATE ru SET r = r + '[6,8)' WHERE r = '[5,6)'")
     sql.check("SELECT * FROM ru ORDER BY r",
               [("[1,4)", '["2020-01-01 10:00:00","2020-01-01 12:00:00")'), ("[5,8)", "(,)")], ordered=True)

@@ -113,7 +113,8 @@ def test_range_columns_survive_a_restart(start_quantadb, tmp_path) -> None:
     srv = start_quantadb(data_dir=data_dir)
     with psycopg.connect(srv.dsn, autocommit=True) as conn:
         conn.execute("CREATE TABLE rr (id int, r int4range, t tstzrange, n numrange)")
-        conn.execute("INSERT INTO rr VALUES (1, '[1,3]', '[2020-01-01 00:00+00,)', 'empty'), (2, NULL, '(,)', '[1.5,2]')")
+        conn.execute("INSERT INTO rr VALUES (1, '[1,3]', '[2020-01-01 00:00+00,)', 'empty'), "
+                     "(2, NULL, '(,)', '[1.5,2]')")
         conn.execute("CHECKPOINT")
         conn.execute("INSERT INTO rr VALUES (3, '(,5)', NULL, '(0,1)')")
     assert srv.stop() == 0

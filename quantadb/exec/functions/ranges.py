@@ -14,7 +14,7 @@ import numpy as np
 
 from quantadb.errors import DataException, SyntaxError
 from quantadb.exec.functions import scalar
-from quantadb.exec.functions.support import and_valid, map_nullable, map_rows
+from quantadb.exec.functions.support import and_valid, map_nullable, map_rows, obj_array
 from quantadb.types.column import Column
 from quantadb.types.ranges import (
     EMPTY_RANGE, Range, RangeKind, elem_key, kind_of, make_range, order_key, range_from_bounds,
@@ -49,9 +49,7 @@ def range_constructor(args: list[Column], n: int, ctx: Any, call: Any) -> Column
             raise SyntaxError("invalid range bound flags",
                               hint='Valid values are "[]", "[)", "(]", and "()".')
         out.append(make_range(kind, lower, upper, *_BOUND_FLAGS[f]))
-    data = np.empty(n, dtype=object)
-    data[:] = out
-    return Column(data)
+    return Column(obj_array(out))
 
 
 def _bound_fn(pick: Callable[[Range], Any]) -> Callable:
