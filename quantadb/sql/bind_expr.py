@@ -564,8 +564,10 @@ class ExprBinder(CallBinder, PredicateBinder, ConditionalBinder):
         return Call("record_field", "record_field", [base, Const(index, SqlType(R.INT4))],
                     record_fields(base.type)[index][1], strict=False)
 
-    def _Operator(self, node: exp.Expression) -> Expr:  # OPERATOR(pg_catalog.~)
+    def _Operator(self, node: exp.Expression) -> Expr:  # OPERATOR(pg_catalog.~), also before ANY/ALL
         op = node.args["operator"].split(".")[-1].strip()
+        if isinstance(node.expression, (exp.Any, exp.All)):
+            return self._binary(node, op)
         return self.operator(op, self.bind(node.this), self.bind(node.expression))
 
 

@@ -159,3 +159,11 @@ def test_a_scalar_subquery_of_a_star_is_named_after_its_column(sql):
     sql.check("SELECT (SELECT * FROM (SELECT 3 y) s), (SELECT s.* FROM (SELECT 4 w) s), (SELECT 1 + 1), "
               "(SELECT t.* FROM (SELECT 5) t)", [("3", "4", "2", "5")], columns=["y", "w", "?column?", "?column?"])
     sql.check("WITH w AS (SELECT abs(-7)) SELECT (SELECT * FROM w)", [("7",)], columns=["abs"])
+
+
+def test_operator_syntax_before_any_and_all(sql):
+    """pg_dump -t filters relkind with `OPERATOR(pg_catalog.=) ANY (array[...])`."""
+    sql.check("SELECT x FROM generate_series(1, 4) x WHERE x OPERATOR(pg_catalog.=) ANY (array[1, 3])",
+              [("1",), ("3",)])
+    sql.check("SELECT x FROM generate_series(1, 4) x WHERE x OPERATOR(pg_catalog.<) ALL (array[3, 4])",
+              [("1",), ("2",)])
