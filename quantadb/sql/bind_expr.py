@@ -333,8 +333,7 @@ class ExprBinder(CallBinder, PredicateBinder, ConditionalBinder):
 
     def _binary(self, node: exp.Expression, op: str) -> Expr:
         right_node = node.expression
-        if isinstance(right_node, (exp.Any, exp.All)) or (
-                isinstance(right_node, exp.Anonymous) and right_node.name.lower() in ("any", "all", "some")):
+        if _is_quantified(right_node):
             if node.args.get("negate"):  # x NOT LIKE ANY (...) applies NOT LIKE to each element
                 op = NEGATED_OPS[op]
             return self._quantified(node.this, op, right_node)
@@ -566,9 +565,15 @@ class ExprBinder(CallBinder, PredicateBinder, ConditionalBinder):
 
     def _Operator(self, node: exp.Expression) -> Expr:  # OPERATOR(pg_catalog.~), also before ANY/ALL
         op = node.args["operator"].split(".")[-1].strip()
-        if isinstance(node.expression, (exp.Any, exp.All)):
+        if _is_quantified(node.expression):
             return self._binary(node, op)
         return self.operator(op, self.bind(node.this), self.bind(node.expression))
+
+
+def _is_quantified(node: exp.Expression) -> bool:
+    """ANY/SOME/ALL (array or subquery) on an operator's right."""
+    return isinstance(node, (exp.Any, exp.All)) or (
+        isinstance(node, exp.Anonymous) and node.name.lower() in ("any", "all", "some"))
 
 
 def _is_array_constructor(node: exp.Expression) -> bool:
