@@ -98,6 +98,8 @@ def lock_ddl_targets(session: "Session", stmt: D.DdlStmt) -> None:
             targets += [(source.table, ACCESS_SHARE) for source in like]  # LIKE: what it copies from
         case D.CreateIndex(table=table):
             targets = [(table, SHARE)]
+        case D.CreateTrigger(table=table) | D.DropTrigger(table=table):
+            targets = [(table, SHARE_ROW_EXCLUSIVE)]
         case D.RefreshMatView(name, concurrently=concurrently):
             targets = [(name, EXCLUSIVE if concurrently else ACCESS_EXCLUSIVE)]
         case D.AlterRelation(kind, name, actions):

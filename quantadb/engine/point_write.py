@@ -70,7 +70,10 @@ PointWrite = PointUpdate | PointDelete | PointInsert
 
 
 def point_write(plan: P.Plan, store: Store) -> PointWrite | None:
-    """The point-write form of a DML plan, or None when the plan has another shape."""
+    """The point-write form of a DML plan, or None when the plan has another shape or its table
+    has triggers (exec/modify.py fires them; the one-row shortcuts do not)."""
+    if isinstance(plan, (P.Update, P.Insert, P.Delete)) and _has_triggers(store, plan.rel_oid):
+        return None
     if isinstance(plan, P.Update):
         return _point_update(plan, store)
     if isinstance(plan, P.Insert):
@@ -79,6 +82,13 @@ def point_write(plan: P.Plan, store: Store) -> PointWrite | None:
         keyed = _keyed_source(plan.source, store)
         return None if keyed is None else PointDelete(plan, *keyed)
     return None
+
+
+def _has_triggers(store: Store, rel_oid: int) -> bool:
+    """Any version of the table still current has a trigger (a plan is bound again when the
+    catalog changes)."""
+    rel = store.catalog.current(("rel", 0, rel_oid))
+    return rel is not None and bool(rel.triggers)
 
 
 def _keyed_source(project: P.Plan, store: Store) -> tuple[P.IndexScan, tuple, tuple[E.Expr, ...]] | None:

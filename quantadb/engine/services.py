@@ -25,6 +25,7 @@ from quantadb.types.column import Batch, Column
 
 if TYPE_CHECKING:
     from quantadb.engine.session import Session
+    from quantadb.engine.triggers import TableTriggers
 
 ORDERED_FIRST_ROWS = 64  # an ordered index scan's first batch; each next one is 4 times larger
 
@@ -358,6 +359,17 @@ class ExecServices:
             return
         old = Batch(self.fetch(rel_oid, rowids, len(new.columns)), len(rowids))
         self._referenced_rows_changing(rel_oid, old, new)
+
+    def triggers(self, rel_oid: int) -> "TableTriggers | None":
+        """The table's enabled triggers (engine/triggers.py), None when it has none."""
+        rel = self.store.catalog.relation(self.snapshot, rel_oid)
+        if rel is None or not any(t.enabled != "D" for t in rel.triggers):
+            return None
+        from quantadb.engine.triggers import TableTriggers  # (the PL/pgSQL interpreter, only when needed)
+        catalog = self.store.catalog
+        found = [(t, catalog.function(self.snapshot, t.function_oid)) for t in rel.triggers if t.enabled != "D"]
+        ns = catalog.namespace(self.snapshot, rel.database, rel.namespace)
+        return TableTriggers(rel, ns.name if ns is not None else "", [(t, f) for t, f in found if f is not None])
 
     def is_referenced(self, rel_oid: int) -> bool:
         """Some table has a foreign key to this one (its UPDATE/DELETE must look there)."""

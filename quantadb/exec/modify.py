@@ -104,7 +104,26 @@ def _insert(plan: P.Insert, ctx: EvalContext) -> tuple[int, Batch | None]:
 
 
 def insert_rows(plan: P.Insert, rows: Batch, ctx: EvalContext) -> tuple[int, Batch | None]:
-    """Check and insert the new rows `plan.source` produced (also engine/point_write.py's path)."""
+    """Check and insert the new rows `plan.source` produced (also engine/point_write.py's path),
+    firing the table's triggers around it (ON CONFLICT DO UPDATE: its UPDATE triggers too)."""
+    triggers = ctx.services.triggers(plan.rel_oid)
+    if triggers is None:
+        return _insert_rows(plan, rows, ctx, None)
+    upsert = plan.on_conflict is not None and plan.on_conflict.action == "update"
+    triggers.statement("BEFORE", "INSERT", ctx)
+    if upsert:
+        triggers.statement("BEFORE", "UPDATE", ctx)
+    if rows.length:
+        keep, rows = triggers.before_rows("INSERT", ctx, rows, None)
+        rows = rows if keep.all() else take_batch(rows, keep)
+    result = _insert_rows(plan, rows, ctx, triggers)
+    if upsert:
+        triggers.statement("AFTER", "UPDATE", ctx)
+    triggers.statement("AFTER", "INSERT", ctx)
+    return result
+
+
+def _insert_rows(plan: P.Insert, rows: Batch, ctx: EvalContext, triggers) -> tuple[int, Batch | None]:
     types = [c.type for c in plan.source.columns]
     conflict = plan.on_conflict
     # a proposed row that conflicts is not inserted: PostgreSQL checks views' options on the rows written
@@ -112,14 +131,18 @@ def insert_rows(plan: P.Insert, rows: Batch, ctx: EvalContext) -> tuple[int, Bat
     if conflict is None or not rows.length:
         if rows.length:
             ctx.services.insert(plan.rel_oid, rows.columns, rows.length)
+            if triggers is not None:
+                triggers.after_rows("INSERT", ctx, rows, None)
         return rows.length, _returning(plan.returning, rows, ctx)
-    fresh, updated_at, updated = _on_conflict(plan, conflict, rows, ctx, types)
+    fresh, updated_at, updated = _on_conflict(plan, conflict, rows, ctx, types, triggers)
     count = updated[0]
     inserted = take_batch(rows, fresh)
     check_view_options(plan.row_checks, inserted, ctx, types)
     if inserted.length:
         ctx.services.insert(plan.rel_oid, inserted.columns, inserted.length)
         count += inserted.length
+        if triggers is not None:
+            triggers.after_rows("INSERT", ctx, inserted, None)
     if plan.returning is None:
         return count, None
     # RETURNING lists the rows in the order they were proposed, inserted or updated
@@ -128,7 +151,7 @@ def insert_rows(plan: P.Insert, rows: Batch, ctx: EvalContext) -> tuple[int, Bat
     return count, take_batch(out, order)
 
 
-def _on_conflict(plan: P.Insert, conflict: P.OnConflict, rows: Batch, ctx: EvalContext, types):
+def _on_conflict(plan: P.Insert, conflict: P.OnConflict, rows: Batch, ctx: EvalContext, types, triggers):
     """Split proposed rows into those to insert (a mask) and those that hit an existing key,
     which DO UPDATE updates: (mask, the positions updated, (count, their RETURNING rows))."""
     services = ctx.services
@@ -168,9 +191,17 @@ def _on_conflict(plan: P.Insert, conflict: P.OnConflict, rows: Batch, ctx: EvalC
     new_rows = Batch([evaluate(e, combined, ctx) for e in conflict.updates], combined.length)
     count = 0
     returned = None
+    old_rows = Batch(old, len(hit)) if conflict.where is None else take_batch(Batch(old, len(keep)), keep)
+    if triggers is not None and new_rows.length:
+        skip, new_rows = triggers.before_rows("UPDATE", ctx, new_rows, old_rows)
+        if not skip.all():
+            new_rows, old_rows, target_rowids, hit = (take_batch(new_rows, skip), take_batch(old_rows, skip),
+                                                      target_rowids[skip], hit[skip])
     if new_rows.length:
         check_rows(plan.row_checks, new_rows, plan.table_name, ctx, types)
         services.update(plan.rel_oid, target_rowids, new_rows.columns)
+        if triggers is not None:
+            triggers.after_rows("UPDATE", ctx, new_rows, old_rows)
         count = new_rows.length
         returned = _returning(plan.returning, new_rows, ctx, locked=True)
     return fresh, hit, (count, returned)
@@ -184,8 +215,29 @@ def update_rows(plan: P.Update, source: Batch, ctx: EvalContext,
                 kept: frozenset[int] = frozenset()) -> tuple[int, Batch | None]:
     """Check and write the rows `plan.source` produced (row ids, then the new values); `kept`:
     attnums known to keep their old values (engine/point_write.py's path)."""
+    triggers = ctx.services.triggers(plan.rel_oid)
+    if triggers is not None:
+        triggers.statement("BEFORE", "UPDATE", ctx)
     source = _not_yet_changed(plan, source, ctx)
     rows, passed = _split_source(plan, source)
+    old = None
+    if triggers is not None and source.length:
+        old = Batch(ctx.services.fetch(plan.rel_oid, source.columns[0].data.astype(np.int64), len(rows.columns)),
+                    source.length)
+        keep, rows = triggers.before_rows("UPDATE", ctx, rows, old)
+        if not keep.all():
+            source, rows, old = take_batch(source, keep), take_batch(rows, keep), take_batch(old, keep)
+            passed = [take(c, keep) for c in passed]
+    result = _write_update(plan, source, rows, passed, ctx, kept)
+    if triggers is not None:
+        if source.length:
+            triggers.after_rows("UPDATE", ctx, rows, old)
+        triggers.statement("AFTER", "UPDATE", ctx)
+    return result
+
+
+def _write_update(plan: P.Update, source: Batch, rows: Batch, passed: list[Column], ctx: EvalContext,
+                  kept: frozenset[int]) -> tuple[int, Batch | None]:
     if not source.length:
         return 0, _returning(plan.returning, rows, ctx, passed=passed)
     rowids = source.columns[0].data.astype(np.int64)
@@ -229,15 +281,27 @@ def _delete(plan: P.Delete, ctx: EvalContext) -> tuple[int, Batch | None]:
 
 
 def delete_rows(plan: P.Delete, source: Batch, ctx: EvalContext) -> tuple[int, Batch | None]:
-    """Delete the rows `plan.source` produced (row ids, then the old rows)."""
+    """Delete the rows `plan.source` produced (row ids, then the old rows), firing the table's
+    triggers around it."""
+    triggers = ctx.services.triggers(plan.rel_oid)
+    if triggers is not None:
+        triggers.statement("BEFORE", "DELETE", ctx)
     source = _not_yet_changed(plan, source, ctx)
     old, passed = _split_source(plan, source)
-    if not source.length:
-        return 0, _returning(plan.returning, old, ctx, passed=passed)
-    rowids = source.columns[0].data.astype(np.int64)
-    ctx.services.before_delete(plan.rel_oid, rowids, old)
-    count = ctx.services.delete(plan.rel_oid, rowids)
-    return count, _returning(plan.returning, old, ctx, locked=True, passed=passed)
+    if triggers is not None and source.length:
+        keep, _ = triggers.before_rows("DELETE", ctx, None, old)
+        if not keep.all():
+            source, old, passed = take_batch(source, keep), take_batch(old, keep), [take(c, keep) for c in passed]
+    count, returned = 0, _returning(plan.returning, old, ctx, locked=True, passed=passed)
+    if source.length:
+        rowids = source.columns[0].data.astype(np.int64)
+        ctx.services.before_delete(plan.rel_oid, rowids, old)
+        count = ctx.services.delete(plan.rel_oid, rowids)
+    if triggers is not None:
+        if source.length:
+            triggers.after_rows("DELETE", ctx, None, old)
+        triggers.statement("AFTER", "DELETE", ctx)
+    return count, returned
 
 
 def _split_source(plan: P.Update | P.Delete, source: Batch) -> tuple[Batch, list[Column]]:

@@ -10,6 +10,7 @@ SPI plans per backend.
 
 from __future__ import annotations
 
+import re
 import sys
 import weakref
 from functools import lru_cache
@@ -38,6 +39,7 @@ TRIGGER_VARIABLES = ("new", "old", "tg_name", "tg_when", "tg_level", "tg_op", "t
 # nested calls run as nested Python calls, some 60 frames a level: PostgreSQL's default 2MB
 # stack takes a few hundred levels of a simple recursive function
 _RECURSION_LIMIT = 30000
+_TG_ARGV = re.compile(r"\btg_argv\s*\[", re.IGNORECASE)
 _BRIDGES: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary()
 
 
@@ -63,13 +65,34 @@ def _signature(fn: FunctionDef) -> str:
     return f"{fn.name}({','.join(R.format_type(t.pg, -1) for t in fn.input_types)})"
 
 
-def _bridge(ctx: EvalContext, fn: FunctionDef) -> Bridge:
+def _bridge(ctx: EvalContext, fn: FunctionDef, key: tuple = ()) -> Bridge:
     per_session = _BRIDGES.setdefault(ctx.session, {}) if ctx.session is not None else {}
-    key = (fn.oid, fn.body, fn.security_definer, fn.owner)
+    key = (fn.oid, fn.body, fn.security_definer, fn.owner) + key
     bridge = per_session.get(key)
     if bridge is None:
         bridge = per_session[key] = Bridge(ctx, fn.owner if fn.security_definer else None)
     return bridge
+
+
+def run_trigger(fn: FunctionDef, variables: list[tuple[str, SqlType, Any]], row_type: SqlType,
+                ctx: EvalContext) -> Any:
+    """A trigger function's call with NEW, OLD and the TG_ variables (name, type, value): the row
+    it returns (a tuple) or None. TG_ARGV counts from 0 where our arrays count from 1: its
+    subscripts are shifted in the body's text."""
+    body = _TG_ARGV.sub("tg_argv[1+", fn.body)
+    inputs = [(name, name, t, value, "i") for name, t, value in variables]
+    return run_block(parsed(body, TRIGGER_VARIABLES), _bridge(ctx, fn), ctx, _signature(fn), inputs, row_type,
+                     False, "value", label=fn.name)
+
+
+def trigger_condition(fn: FunctionDef, trigger_oid: int, when: str, variables: list[tuple[str, SqlType, Any]],
+                      ctx: EvalContext) -> bool:
+    """A trigger's WHEN condition over NEW and OLD, run as the body RETURN (condition)."""
+    inputs = [(name, name, t, value, "i") for name, t, value in variables]
+    block = parsed(f"begin return ({when}); end", ("new", "old"))
+    value = run_block(block, _bridge(ctx, fn, ("when", trigger_oid, when)), ctx, fn.name, inputs,
+                      SqlType(R.BOOL), False, "value")
+    return bool(value)
 
 
 @lru_cache(maxsize=256)

@@ -140,7 +140,11 @@ def _action(r: TokenReader) -> D.AlterAction | None:
         r.name()
         return None
     if r.word("enable", "disable"):
-        r.clause()  # TRIGGER ... / RULE ... / ROW LEVEL SECURITY: nothing of the kind exists here
+        enabled = r.toks[r.i - 1].is_word("enable")
+        if r.word("trigger"):
+            name = None if r.word("all", "user") else r.name()
+            return D.EnableTrigger(name, enabled)
+        r.clause()  # RULE ... / ROW LEVEL SECURITY / ALWAYS / REPLICA: nothing of the kind exists here
         return None
     if r.words("replica", "identity"):
         r.clause()

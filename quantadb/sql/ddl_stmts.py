@@ -172,6 +172,27 @@ class DropExtension:
 
 
 @dataclass(frozen=True)
+class CreateTrigger:
+    name: str
+    table: Name
+    timing: str  # BEFORE | AFTER
+    events: tuple[str, ...]  # INSERT UPDATE DELETE
+    columns: tuple[str, ...]  # UPDATE OF
+    row: bool
+    when: str | None
+    function: Name
+    args: tuple[str, ...]
+    replace: bool = False
+
+
+@dataclass(frozen=True)
+class DropTrigger:
+    name: str
+    table: Name
+    if_exists: bool = False
+
+
+@dataclass(frozen=True)
 class DropObjects:
     kind: str  # TABLE VIEW MATERIALIZED VIEW INDEX SEQUENCE SCHEMA
     names: tuple[Name, ...]
@@ -303,10 +324,17 @@ class AlterSequenceOptions:
     spec: SequenceSpec
 
 
+@dataclass(frozen=True)
+class EnableTrigger:
+    """ALTER TABLE ENABLE/DISABLE TRIGGER name | ALL | USER (`name` None: every trigger)."""
+    name: str | None
+    enabled: bool
+
+
 AlterAction = (AddColumn | AddConstraint | DropColumn | DropConstraint | ValidateConstraint | RenameColumn
                | RenameRelation | SetColumnType | SetColumnDefault | DropExpression | SetColumnNotNull | AddIdentity
                | AlterIdentity | DropIdentity | RenameConstraint | SetOwner | SetSchema | SetStorageOptions
-               | AlterSequenceOptions)
+               | AlterSequenceOptions | EnableTrigger)
 
 
 @dataclass(frozen=True)
@@ -325,4 +353,4 @@ class AlterSchema:
 
 
 DdlStmt = (CreateTable | CreateTableAs | CreateIndex | CreateView | CreateMatView | RefreshMatView | CreateSequence
-           | CreateSchema | CreateExtension | DropExtension | DropObjects | Truncate | AlterRelation | AlterSchema)
+           | CreateSchema | CreateExtension | DropExtension | CreateTrigger | DropTrigger | DropObjects | Truncate | AlterRelation | AlterSchema)

@@ -82,6 +82,25 @@ class ConstraintDef:
 
 
 @dataclass(frozen=True)
+class TriggerDef:
+    """A trigger (pg_trigger), kept on its table's RelationDef as constraints are: it is
+    WAL-logged and checkpointed with the table and dropped with it. `timing` is BEFORE/AFTER,
+    `events` a subset of INSERT/UPDATE/DELETE, `columns` UPDATE OF's attnums, `when` the WHEN
+    condition's SQL text over NEW/OLD."""
+
+    oid: int
+    name: str
+    function_oid: int
+    timing: str  # "BEFORE" | "AFTER"
+    events: tuple[str, ...]
+    row: bool = True  # FOR EACH ROW (else STATEMENT)
+    columns: tuple[int, ...] = ()
+    when: str | None = None
+    args: tuple[str, ...] = ()
+    enabled: str = "O"  # pg_trigger.tgenabled: O enabled, D disabled
+
+
+@dataclass(frozen=True)
 class SequenceOptions:
     start: int = 1
     increment: int = 1
@@ -118,6 +137,7 @@ class RelationDef:
     options: tuple[str, ...] = ()
     comment: str | None = None
     acl: tuple[str, ...] = ()  # pg_class.relacl aclitems "grantee=privs/grantor" ("" = PUBLIC); () = default
+    triggers: tuple[TriggerDef, ...] = ()
 
     def column(self, name: str) -> ColumnDef | None:
         for c in self.columns:
@@ -261,7 +281,7 @@ class TypeDef:
 
 
 CatalogObject = RelationDef | NamespaceDef | DatabaseDef | RoleDef | FunctionDef | TypeDef
-_CLASSES = {c.__name__: c for c in (ColumnDef, ConstraintDef, SequenceOptions, RelationDef, NamespaceDef,
+_CLASSES = {c.__name__: c for c in (ColumnDef, ConstraintDef, TriggerDef, SequenceOptions, RelationDef, NamespaceDef,
                                     DatabaseDef, RoleDef, RoleMembership, FunctionDef, TypeDef)}
 KIND_OF = {RelationDef: "rel", NamespaceDef: "ns", DatabaseDef: "db", RoleDef: "role", FunctionDef: "func",
            TypeDef: "type"}

@@ -23,6 +23,7 @@ from quantadb.engine.ddl.objects import (
 from quantadb.engine.ddl.matviews import create_matview, refresh_matview
 from quantadb.engine.ddl.sequences import create_sequence
 from quantadb.engine.ddl.tables import create_table, create_table_as
+from quantadb.engine.ddl.triggers import create_trigger, drop_trigger
 from quantadb.engine.locking import lock_ddl_targets
 from quantadb.engine.results import Result
 from quantadb.sql import ddl_stmts as D
@@ -35,6 +36,7 @@ _EXECUTORS = {
     D.CreateView: create_view, D.CreateMatView: create_matview, D.RefreshMatView: refresh_matview,
     D.CreateSequence: create_sequence, D.CreateSchema: create_schema,
     D.CreateExtension: create_extension, D.DropExtension: drop_extension,
+    D.CreateTrigger: create_trigger, D.DropTrigger: drop_trigger,
     D.DropObjects: drop, D.Truncate: truncate, D.AlterRelation: alter, D.AlterSchema: alter_schema,
 }
 

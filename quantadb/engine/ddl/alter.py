@@ -13,6 +13,7 @@ from quantadb.engine.ddl.generated import rename_references
 from quantadb.engine.ddl.index_exprs import renamed_keys
 from quantadb.engine.ddl.sequences import alter_sequence
 from quantadb.engine.ddl.tables import add_constraint, validate_check, validate_foreign_key
+from quantadb.engine.ddl.triggers import enable_trigger
 from quantadb.engine.membership import new_owner
 from quantadb.engine.privileges import owns, schema_create
 from quantadb.engine.results import Result
@@ -64,6 +65,8 @@ def _alter_action(session: "Session", rel: RelationDef, action: D.AlterAction) -
             return _drop_constraint(session, rel, name, if_exists)
         case D.ValidateConstraint(name):
             return _validate_constraint(session, rel, name)
+        case D.EnableTrigger():
+            return enable_trigger(session, rel, action)
         case D.AlterSequenceOptions(spec):
             if rel.kind != "S":
                 raise WrongObjectType(f'"{rel.name}" is not a sequence')

@@ -26,6 +26,7 @@ from quantadb.errors import (AmbiguousFunction, DuplicateFunction, FeatureNotSup
 from quantadb.sql import bind_routine as B
 from quantadb.sql.bind_query import QueryBinder
 from quantadb.sql.functions.signature import POLYMORPHIC
+from quantadb.engine.ddl.triggers import drop_function_triggers
 from quantadb.sql.functions.user import bind_body, signature_text
 from quantadb.sql.typenames import parse_type_name
 from quantadb.storage.catalog import FunctionDef
@@ -261,6 +262,7 @@ def _drop(session: "Session", stmt: B.DropRoutines) -> Result:
     for fn in targets:
         if fn is not None:
             require_function_owner(session, fn)
+            drop_function_triggers(session, fn, stmt.cascade, signature_text(fn))
             store.drop_function(txn, fn.oid)
     return Result(tag=f"DROP {_TAG[stmt.kind]}")
 

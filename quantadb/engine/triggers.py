@@ -1,0 +1,127 @@
+"""Firing a table's triggers (CREATE TRIGGER ... EXECUTE FUNCTION f()) around a write.
+
+exec/modify.py asks ExecServices.triggers(rel_oid) for a table's TableTriggers (None when it has
+no enabled trigger) and calls it around the write: statement-level BEFORE triggers, then the
+row-level BEFORE triggers over the rows about to be written (their returned rows are written;
+NULL skips a row), then after the write the row-level AFTER triggers (PostgreSQL queues them to
+the end of the statement: here to the end of the table's write, which is the same for a plain
+statement) and the statement-level AFTER ones. Triggers of one event fire in name order.
+
+The functions run through the PL/pgSQL interpreter (plpgsql/call.run_trigger) with NEW, OLD
+and the TG_ variables; the row passes as a record of the table's visible columns. What a
+trigger function writes runs in the statement's transaction and snapshot (ctx).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from quantadb.exec.columns import column_values, from_values
+from quantadb.exec.context import EvalContext
+from quantadb.plpgsql.call import run_trigger, trigger_condition
+from quantadb.storage.catalog import FunctionDef, RelationDef, TriggerDef
+from quantadb.types import registry as R
+from quantadb.types.column import Batch
+from quantadb.types.registry import SqlType
+from quantadb.types.rowtypes import record_type
+
+_NAME, _TEXT = SqlType(R.NAME), SqlType(R.TEXT)
+_ARGV = SqlType(R.array_of(R.TEXT))
+
+
+class TableTriggers:
+    """One table's enabled triggers, with the functions they call, for one statement."""
+
+    def __init__(self, rel: RelationDef, schema: str, triggers: list[tuple[TriggerDef, FunctionDef]]) -> None:
+        self.rel = rel
+        self.schema = schema
+        self.triggers = sorted(triggers, key=lambda tf: tf[0].name)
+        visible = [c for c in sorted(rel.columns, key=lambda c: c.attnum) if c.visible]
+        self.positions = [c.attnum - 1 for c in visible]
+        self.types = [c.type for c in visible]
+        self.row_type = record_type([(c.name, c.type) for c in visible])
+
+    def _matching(self, timing: str, event: str, row: bool) -> list[tuple[TriggerDef, FunctionDef]]:
+        return [(t, f) for t, f in self.triggers if t.timing == timing and event in t.events and t.row == row]
+
+    def has(self, timing: str, event: str, row: bool = True) -> bool:
+        return bool(self._matching(timing, event, row))
+
+    def statement(self, timing: str, event: str, ctx: EvalContext) -> None:
+        """The statement-level triggers: once per statement, even when no row is affected."""
+        for trigger, fn in self._matching(timing, event, False):
+            run_trigger(fn, self._variables(trigger, event, "STATEMENT", None, None), self.row_type, ctx)
+
+    def before_rows(self, event: str, ctx: EvalContext, new: Batch | None,
+                    old: Batch | None) -> tuple[np.ndarray, Batch | None]:
+        """Row-level BEFORE triggers: which rows go on (a mask) and, for INSERT/UPDATE, the new rows
+        as the triggers returned them. A trigger returning NULL skips its row."""
+        matching = self._matching("BEFORE", event, True)
+        n = (new if new is not None else old).length
+        keep = np.ones(n, dtype=bool)
+        if not matching:
+            return keep, new
+        new_rows = self._rows(new) if new is not None else [None] * n
+        old_rows = self._rows(old) if old is not None else [None] * n
+        for i in range(n):
+            for trigger, fn in matching:
+                if not self._applies(trigger, fn, event, new_rows[i], old_rows[i], ctx):
+                    continue
+                result = run_trigger(fn, self._variables(trigger, event, "ROW", new_rows[i], old_rows[i]),
+                                     self.row_type, ctx)
+                if result is None:
+                    keep[i] = False
+                    break
+                if new is not None:
+                    new_rows[i] = tuple(result)
+        if new is None:
+            return keep, None
+        return keep, self._batch(new, new_rows)
+
+    def after_rows(self, event: str, ctx: EvalContext, new: Batch | None, old: Batch | None) -> None:
+        """Row-level AFTER triggers over the written rows; their value is ignored."""
+        matching = self._matching("AFTER", event, True)
+        if not matching:
+            return
+        n = (new if new is not None else old).length
+        new_rows = self._rows(new) if new is not None else [None] * n
+        old_rows = self._rows(old) if old is not None else [None] * n
+        for i in range(n):
+            for trigger, fn in matching:
+                if self._applies(trigger, fn, event, new_rows[i], old_rows[i], ctx):
+                    run_trigger(fn, self._variables(trigger, event, "ROW", new_rows[i], old_rows[i]),
+                                self.row_type, ctx)
+
+    def _applies(self, trigger: TriggerDef, fn: FunctionDef, event: str, new: tuple | None, old: tuple | None,
+                 ctx: EvalContext) -> bool:
+        """UPDATE OF (a listed column changes: PostgreSQL asks whether SET names it) and WHEN."""
+        if trigger.columns and event == "UPDATE":
+            listed = {a - 1 for a in trigger.columns}
+            if all(new[k] == old[k] for k, pos in enumerate(self.positions) if pos in listed):
+                return False
+        if trigger.when is None:
+            return True
+        return trigger_condition(fn, trigger.oid, trigger.when,
+                                 [("new", self.row_type, new), ("old", self.row_type, old)], ctx)
+
+    def _variables(self, trigger: TriggerDef, event: str, level: str, new: tuple | None,
+                   old: tuple | None) -> list[tuple[str, SqlType, Any]]:
+        return [("new", self.row_type, new), ("old", self.row_type, old),
+                ("tg_name", _NAME, trigger.name), ("tg_when", _TEXT, trigger.timing),
+                ("tg_level", _TEXT, level), ("tg_op", _TEXT, event),
+                ("tg_relid", SqlType(R.OID), self.rel.oid), ("tg_relname", _NAME, self.rel.name),
+                ("tg_table_name", _NAME, self.rel.name), ("tg_table_schema", _NAME, self.schema),
+                ("tg_nargs", SqlType(R.INT4), len(trigger.args)), ("tg_argv", _ARGV, list(trigger.args))]
+
+    def _rows(self, batch: Batch) -> list[tuple]:
+        values = [column_values(batch.columns[pos]) for pos in self.positions]
+        return list(zip(*values)) if values else [()] * batch.length
+
+    def _batch(self, template: Batch, rows: list[tuple]) -> Batch:
+        """`template` with its visible columns replaced by the rows' values."""
+        columns = list(template.columns)
+        for k, (pos, t) in enumerate(zip(self.positions, self.types)):
+            columns[pos] = from_values([r[k] for r in rows], t)
+        return Batch(columns, template.length)
