@@ -52,7 +52,7 @@ class TableTriggers:
     def statement(self, timing: str, event: str, ctx: EvalContext) -> None:
         """The statement-level triggers: once per statement, even when no row is affected."""
         for trigger, fn in self._matching(timing, event, False):
-            run_trigger(fn, self._variables(trigger, event, "STATEMENT", None, None), self.row_type, ctx)
+            _call(fn, self._variables(trigger, event, "STATEMENT", None, None), self.row_type, ctx)
 
     def before_rows(self, event: str, ctx: EvalContext, new: Batch | None,
                     old: Batch | None) -> tuple[np.ndarray, Batch | None]:
@@ -69,8 +69,7 @@ class TableTriggers:
             for trigger, fn in matching:
                 if not self._applies(trigger, fn, event, new_rows[i], old_rows[i], ctx):
                     continue
-                result = run_trigger(fn, self._variables(trigger, event, "ROW", new_rows[i], old_rows[i]),
-                                     self.row_type, ctx)
+                result = _call(fn, self._variables(trigger, event, "ROW", new_rows[i], old_rows[i]), self.row_type, ctx)
                 if result is None:
                     keep[i] = False
                     break
@@ -91,8 +90,7 @@ class TableTriggers:
         for i in range(n):
             for trigger, fn in matching:
                 if self._applies(trigger, fn, event, new_rows[i], old_rows[i], ctx):
-                    run_trigger(fn, self._variables(trigger, event, "ROW", new_rows[i], old_rows[i]),
-                                self.row_type, ctx)
+                    _call(fn, self._variables(trigger, event, "ROW", new_rows[i], old_rows[i]), self.row_type, ctx)
 
     def _applies(self, trigger: TriggerDef, fn: FunctionDef, event: str, new: tuple | None, old: tuple | None,
                  ctx: EvalContext) -> bool:
@@ -125,3 +123,15 @@ class TableTriggers:
         for k, (pos, t) in enumerate(zip(self.positions, self.types)):
             columns[pos] = from_values([r[k] for r in rows], t)
         return Batch(columns, template.length)
+
+
+def _call(fn: FunctionDef, variables: list[tuple[str, SqlType, Any]], row_type: SqlType, ctx: EvalContext) -> Any:
+    """run_trigger, with the statement's INSERT foreign keys (ExecServices.new_row_keys, which
+    name columns of the statement's table) set aside while the function writes other tables."""
+    services = ctx.services
+    saved = services.new_row_keys
+    services.new_row_keys = ()
+    try:
+        return run_trigger(fn, variables, row_type, ctx)
+    finally:
+        services.new_row_keys = saved

@@ -77,11 +77,12 @@ def _bridge(ctx: EvalContext, fn: FunctionDef, key: tuple = ()) -> Bridge:
 def run_trigger(fn: FunctionDef, variables: list[tuple[str, SqlType, Any]], row_type: SqlType,
                 ctx: EvalContext) -> Any:
     """A trigger function's call with NEW, OLD and the TG_ variables (name, type, value): the row
-    it returns (a tuple) or None. TG_ARGV counts from 0 where our arrays count from 1: its
-    subscripts are shifted in the body's text."""
+    it returns (a tuple) or None. Its plans are kept per row type, as PostgreSQL compiles a
+    trigger function once per relation: NEW's type differs. TG_ARGV counts from 0 where our
+    arrays count from 1: its subscripts are shifted in the body's text."""
     body = _TG_ARGV.sub("tg_argv[1+", fn.body)
     inputs = [(name, name, t, value, "i") for name, t, value in variables]
-    return run_block(parsed(body, TRIGGER_VARIABLES), _bridge(ctx, fn), ctx, _signature(fn), inputs, row_type,
+    return run_block(parsed(body, TRIGGER_VARIABLES), _bridge(ctx, fn, record_fields(row_type)), ctx, _signature(fn), inputs, row_type,
                      False, "value", label=fn.name)
 
 
