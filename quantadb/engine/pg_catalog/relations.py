@@ -130,7 +130,7 @@ def _class_row(session: "Session", rel: RelationDef, has_index: bool, referenced
         "relnatts": len(rel.index_columns) if rel.kind == "i" else
         (3 if rel.kind == "S" else sum(1 for c in rel.columns if not c.hidden)),
         "relchecks": sum(1 for c in rel.constraints if c.kind == "c"),
-        "relhastriggers": referenced or any(c.kind == "f" for c in rel.constraints),
+        "relhastriggers": referenced or bool(rel.triggers) or any(c.kind == "f" for c in rel.constraints),
         "relispopulated": rel.populated, "relreplident": "d" if is_table else "n",
         "relfrozenxid": 3 if is_table else 0, "relminmxid": 1 if is_table else 0,
         "reloptions": list(rel.options) or None, "relacl": list(rel.acl) or None,
