@@ -13,7 +13,8 @@ from quantadb.engine.catalog_view import SEQUENCE_SOURCE
 from quantadb.engine.pgstat import N_TUP_DEL, N_TUP_INS, N_TUP_UPD
 from quantadb.engine.results import RunInWorker
 from quantadb.errors import ForeignKeyViolation, LockNotAvailable, ReadOnlySqlTransaction, UndefinedTable
-from quantadb.exec.columns import column_values, from_values, take
+from quantadb.exec.columns import column_values, from_values, take, take_batch
+from quantadb.exec.context import EvalContext
 from quantadb.sql import plan as P
 from quantadb.storage.catalog import ConstraintDef, RelationDef
 from quantadb.storage.locks import ROW_EXCLUSIVE, ROW_SHARE
@@ -436,9 +437,7 @@ class ExecServices:
         from quantadb.exec.columns import concat_batches
         rows = concat_batches(hits_rows, [c.type.pg.dtype for c in sorted(child.columns, key=lambda c: c.attnum)])
         if action == "c" and deleting:
-            self._referenced_rows_changing(child.oid, rows, None)
-            self.session.pgstat.wrote(child.oid, N_TUP_DEL, self.store.delete(self.txn, child.oid, rowids,
-                                                                              snapshot))
+            self._cascade_delete(child.oid, rowids, rows, snapshot)
             return
         cols = list(rows.columns)
         if action == "c":  # ON UPDATE CASCADE: each row takes its parent's new key
@@ -449,6 +448,25 @@ class ExecServices:
             cols[a - 1] = from_values(values, col_type)
         self.session.pgstat.wrote(child.oid, N_TUP_UPD, len(self.store.update(self.txn, child.oid, rowids, cols,
                                                                                snapshot)))
+
+    def _cascade_delete(self, rel_oid: int, rowids: np.ndarray, rows: Batch, snapshot: Snapshot) -> None:
+        """ON DELETE CASCADE: a DELETE of the referencing rows, which fires that table's triggers
+        as PostgreSQL's RI action's DELETE does (a BEFORE trigger returning NULL keeps its row)."""
+        triggers = self.triggers(rel_oid)
+        ctx = None
+        if triggers is not None:
+            session = self.session
+            ctx = EvalContext(session.format_context, session, [], session.state.started_us or session.query_started_us,
+                              session.query_started_us, session.check_cancel_fn())
+            ctx.services = self
+            triggers.statement("BEFORE", "DELETE", ctx)
+            keep, _ = triggers.before_rows("DELETE", ctx, None, rows)
+            rowids, rows = rowids[keep], take_batch(rows, keep)
+        self._referenced_rows_changing(rel_oid, rows, None)
+        self.session.pgstat.wrote(rel_oid, N_TUP_DEL, self.store.delete(self.txn, rel_oid, rowids, snapshot))
+        if triggers is not None:
+            triggers.after_rows("DELETE", ctx, None, rows)
+            triggers.statement("AFTER", "DELETE", ctx)
 
     def _owner(self, fk: ConstraintDef) -> RelationDef:
         return next(r for r in self.session.catalog().relations() if any(c.oid == fk.oid for c in r.constraints))

@@ -81,10 +81,9 @@ def _trigger_function(session: "Session", name: D.Name) -> FunctionDef:
 def drop_trigger(session: "Session", stmt: D.DropTrigger) -> Result:
     rel = _table(session, stmt.table)
     if not any(t.name == stmt.name for t in rel.triggers):
-        message = f'trigger "{stmt.name}" for table "{rel.name}" does not exist'
         if not stmt.if_exists:
-            raise UndefinedObject(message)
-        session.notice(f"{message}, skipping")
+            raise UndefinedObject(f'trigger "{stmt.name}" for table "{rel.name}" does not exist')
+        session.notice(f'trigger "{stmt.name}" for relation "{rel.name}" does not exist, skipping')
         return Result(tag="DROP TRIGGER")
     require_owner(session, rel)
     session.store.alter_relation(session_txn(session),
