@@ -66,8 +66,13 @@ def trigger_def(catalog: "SessionCatalog", rel: RelationDef, t: TriggerDef, pret
 
 
 def action_call(catalog: "SessionCatalog", t: TriggerDef) -> str:
+    """f('arg', ...), the function schema-qualified when the search path does not find it."""
     fn = catalog.function(t.function_oid)
-    name = quote_ident(fn.name) if fn is not None else str(t.function_oid)
+    if fn is None:
+        return f"{t.function_oid}()"
+    name = quote_ident(fn.name)
+    if not any(f.oid == fn.oid for f in catalog.functions_named(fn.name)):
+        name = f"{quote_ident(catalog.namespace_name(fn.namespace))}.{name}"
     return f"{name}({', '.join(_literal(a) for a in t.args)})"
 
 
