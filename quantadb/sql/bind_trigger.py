@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from quantadb.errors import FeatureNotSupported
 from quantadb.sql import ddl_stmts as D
+from quantadb.sql.lexer import Token
 from quantadb.sql.reader import TokenReader
 
 
@@ -56,6 +57,8 @@ def bind_create_trigger(text: str) -> D.CreateTrigger:
     when = None
     if r.word("when"):
         when = _parenthesized(r)
+        while _wrapped(when):
+            when = when[1:-1].strip()  # (pg_get_triggerdef's own parentheses, restored from a dump)
     r.expect("execute")
     r.expect("function", "procedure")
     function = tuple(r.qualified_name())
@@ -69,7 +72,13 @@ def _parenthesized(r: TokenReader) -> str:
     tok = r.peek()
     if not r.op("("):
         r.fail(tok)
-    start, depth = r.peek(), 1
+    first = r.peek()
+    return r.text[first.pos:_close(r).pos].strip()
+
+
+def _close(r: TokenReader) -> Token:
+    """Read past the ')' matching an opened '(' and return it."""
+    depth = 1
     while True:
         tok = r.next()
         if tok.kind == "op" and tok.value in ("(", "["):
@@ -77,7 +86,16 @@ def _parenthesized(r: TokenReader) -> str:
         elif tok.kind == "op" and tok.value in (")", "]"):
             depth -= 1
             if depth == 0:
-                return r.text[start.pos:tok.pos].strip()
+                return tok
+
+
+def _wrapped(text: str) -> bool:
+    """The whole text is one parenthesized expression."""
+    r = TokenReader(text)
+    if not r.op("("):
+        return False
+    _close(r)
+    return r.at_end()
 
 
 def _arguments(r: TokenReader) -> tuple[str, ...]:

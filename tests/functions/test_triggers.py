@@ -230,6 +230,18 @@ def test_catalog_and_psql_show_them(pl, dsn):
         f"    w2 AFTER DELETE ON {schema}.w FOR EACH STATEMENT EXECUTE FUNCTION {schema}.wf()\n\n")
 
 
+def test_pg_get_triggerdef_recreates_the_trigger(pl):
+    """pg_dump restores a trigger from pg_get_triggerdef's text: the same text comes back."""
+    pl.q(AUDIT)
+    pl.q("CREATE TABLE t (a int, b int)")
+    pl.q("CREATE TRIGGER t1 AFTER UPDATE OF b ON t FOR EACH ROW WHEN (new.a > 0) EXECUTE FUNCTION audit_row('x')")
+    definition = "SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = 't'::regclass"
+    first = pl.one(definition)
+    pl.q("DROP TRIGGER t1 ON t")
+    pl.q(first)
+    assert pl.one(definition) == first
+
+
 @pytest.mark.skipif(bool(os.environ.get("QUANTADB_TEST_DSN")), reason="restarts a QuantaDB server")
 def test_a_trigger_survives_a_crash(tmp_path):
     from serverproc import start_server
