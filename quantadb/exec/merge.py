@@ -34,6 +34,7 @@ from quantadb.storage.txn import WouldBlock
 from quantadb.types.column import Batch, Column
 
 _ORDER = (P.Delete, P.Update, P.Insert)
+_EVENTS = (("INSERT", P.Insert), ("UPDATE", P.Update), ("DELETE", P.Delete))  # statement triggers' order
 
 
 def run_merge(plan: P.Merge, ctx: EvalContext) -> int:
@@ -52,6 +53,19 @@ def run_merge(plan: P.Merge, ctx: EvalContext) -> int:
     if len(np.unique(targets)) < len(targets):
         raise CardinalityViolation("MERGE command cannot affect row a second time",
                                    hint="Ensure that not more than one source row matches any one target row.")
+    events = [event for event, kind in _EVENTS if any(isinstance(a.write, kind) for a in plan.actions)]
+    rel_oid = next((a.write.rel_oid for a in plan.actions if a.write is not None), None)
+    triggers = ctx.services.triggers(rel_oid) if rel_oid is not None else None
+    for event in events if triggers is not None else ():  # once per kind of action, even without rows
+        triggers.statement("BEFORE", event, ctx)
+    count = _write(plan, joined, chosen, ctx)
+    for event in reversed(events) if triggers is not None else ():
+        triggers.statement("AFTER", event, ctx)
+    return count
+
+
+def _write(plan: P.Merge, joined: Batch, chosen: np.ndarray, ctx: EvalContext) -> int:
+    """The actions' writes, deletes first; row-level triggers fire in them."""
     count = 0
     for kind in _ORDER:
         for k, action in enumerate(plan.actions):
@@ -66,9 +80,9 @@ def run_merge(plan: P.Merge, ctx: EvalContext) -> int:
             if isinstance(write, P.Insert):
                 count += _insert(write, source, ctx)
             elif isinstance(write, P.Update):
-                count += update_rows(write, source, ctx)[0]
+                count += update_rows(write, source, ctx, statement=False)[0]
             else:
-                count += delete_rows(write, source, ctx)[0]
+                count += delete_rows(write, source, ctx, statement=False)[0]
     return count
 
 
@@ -79,7 +93,7 @@ def _insert(write: P.Insert, rows: Batch, ctx: EvalContext) -> int:
     wrote nothing: storage checks every key before it writes."""
     while True:
         try:
-            return insert_rows(write, rows, ctx)[0]
+            return insert_rows(write, rows, ctx, statement=False)[0]
         except WouldBlock as block:
             ctx.services.wait_in_statement(block.on)
 

@@ -103,23 +103,23 @@ def _insert(plan: P.Insert, ctx: EvalContext) -> tuple[int, Batch | None]:
     return insert_rows(plan, run_all(plan.source, ctx), ctx)
 
 
-def insert_rows(plan: P.Insert, rows: Batch, ctx: EvalContext) -> tuple[int, Batch | None]:
+def insert_rows(plan: P.Insert, rows: Batch, ctx: EvalContext, statement: bool = True) -> tuple[int, Batch | None]:
     """Check and insert the new rows `plan.source` produced (also engine/point_write.py's path),
-    firing the table's triggers around it (ON CONFLICT DO UPDATE: its UPDATE triggers too)."""
+    firing the table's triggers around it (ON CONFLICT DO UPDATE: its UPDATE triggers too);
+    `statement`: the statement-level ones too (MERGE fires those itself)."""
     triggers = ctx.services.triggers(plan.rel_oid)
     if triggers is None:
         return _insert_rows(plan, rows, ctx, None)
     upsert = plan.on_conflict is not None and plan.on_conflict.action == "update"
-    triggers.statement("BEFORE", "INSERT", ctx)
-    if upsert:
-        triggers.statement("BEFORE", "UPDATE", ctx)
+    events = (["INSERT", "UPDATE"] if upsert else ["INSERT"]) if statement else []
+    for event in events:
+        triggers.statement("BEFORE", event, ctx)
     if rows.length:
         keep, rows = triggers.before_rows("INSERT", ctx, rows, None)
         rows = rows if keep.all() else take_batch(rows, keep)
     result = _insert_rows(plan, rows, ctx, triggers)
-    if upsert:
-        triggers.statement("AFTER", "UPDATE", ctx)
-    triggers.statement("AFTER", "INSERT", ctx)
+    for event in reversed(events):
+        triggers.statement("AFTER", event, ctx)
     return result
 
 
@@ -212,11 +212,12 @@ def _update(plan: P.Update, ctx: EvalContext) -> tuple[int, Batch | None]:
 
 
 def update_rows(plan: P.Update, source: Batch, ctx: EvalContext,
-                kept: frozenset[int] = frozenset()) -> tuple[int, Batch | None]:
+                kept: frozenset[int] = frozenset(), statement: bool = True) -> tuple[int, Batch | None]:
     """Check and write the rows `plan.source` produced (row ids, then the new values); `kept`:
-    attnums known to keep their old values (engine/point_write.py's path)."""
+    attnums known to keep their old values (engine/point_write.py's path); `statement`: as
+    insert_rows's."""
     triggers = ctx.services.triggers(plan.rel_oid)
-    if triggers is not None:
+    if triggers is not None and statement:
         triggers.statement("BEFORE", "UPDATE", ctx)
     source = _not_yet_changed(plan, source, ctx)
     rows, passed = _split_source(plan, source)
@@ -232,7 +233,8 @@ def update_rows(plan: P.Update, source: Batch, ctx: EvalContext,
     if triggers is not None:
         if source.length:
             triggers.after_rows("UPDATE", ctx, rows, old)
-        triggers.statement("AFTER", "UPDATE", ctx)
+        if statement:
+            triggers.statement("AFTER", "UPDATE", ctx)
     return result
 
 
@@ -280,11 +282,11 @@ def _delete(plan: P.Delete, ctx: EvalContext) -> tuple[int, Batch | None]:
     return delete_rows(plan, run_all(plan.source, ctx), ctx)
 
 
-def delete_rows(plan: P.Delete, source: Batch, ctx: EvalContext) -> tuple[int, Batch | None]:
+def delete_rows(plan: P.Delete, source: Batch, ctx: EvalContext, statement: bool = True) -> tuple[int, Batch | None]:
     """Delete the rows `plan.source` produced (row ids, then the old rows), firing the table's
-    triggers around it."""
+    triggers around it; `statement`: as insert_rows's."""
     triggers = ctx.services.triggers(plan.rel_oid)
-    if triggers is not None:
+    if triggers is not None and statement:
         triggers.statement("BEFORE", "DELETE", ctx)
     source = _not_yet_changed(plan, source, ctx)
     old, passed = _split_source(plan, source)
@@ -300,7 +302,8 @@ def delete_rows(plan: P.Delete, source: Batch, ctx: EvalContext) -> tuple[int, B
     if triggers is not None:
         if source.length:
             triggers.after_rows("DELETE", ctx, None, old)
-        triggers.statement("AFTER", "DELETE", ctx)
+        if statement:
+            triggers.statement("AFTER", "DELETE", ctx)
     return count, returned
 
 

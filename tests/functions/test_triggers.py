@@ -197,6 +197,23 @@ def test_every_write_path_fires_them(pl):
         "c_row BEFORE ROW INSERT (12,1) -", "c_row BEFORE ROW DELETE - (12,1)"]
 
 
+def test_statement_triggers_of_merge_and_on_conflict(pl):
+    """MERGE fires the statement triggers of each kind of action it has, rows or not; INSERT ... ON
+    CONFLICT DO UPDATE those of INSERT and UPDATE."""
+    pl.q(AUDIT)
+    pl.q("CREATE TABLE t (id int PRIMARY KEY, v int)")
+    pl.q("INSERT INTO t VALUES (1, 1)")
+    pl.q("CREATE TRIGGER s_before BEFORE INSERT OR UPDATE OR DELETE ON t EXECUTE FUNCTION audit_row()")
+    pl.q("CREATE TRIGGER s_after AFTER INSERT OR UPDATE OR DELETE ON t EXECUTE FUNCTION audit_row()")
+    pl.q("""MERGE INTO t USING (VALUES (1, 5), (2, 6)) s(id, v) ON t.id = s.id
+            WHEN MATCHED AND s.v > 100 THEN DELETE WHEN MATCHED THEN UPDATE SET v = s.v
+            WHEN NOT MATCHED THEN INSERT VALUES (s.id, s.v)""")
+    pl.q("INSERT INTO t VALUES (1, 0) ON CONFLICT (id) DO UPDATE SET v = excluded.v")
+    assert [a.split(" ")[0] + " " + a.split(" ")[3] for a in _audit(pl)] == [
+        "s_before INSERT", "s_before UPDATE", "s_before DELETE", "s_after DELETE", "s_after UPDATE", "s_after INSERT",
+        "s_before INSERT", "s_before UPDATE", "s_after UPDATE", "s_after INSERT"]
+
+
 def test_catalog_and_psql_show_them(pl, dsn):
     pl.q("CREATE TABLE w (a int, b int)")
     pl.q("CREATE FUNCTION wf() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$")
