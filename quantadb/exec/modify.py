@@ -116,7 +116,7 @@ def insert_rows(plan: P.Insert, rows: Batch, ctx: EvalContext, statement: bool =
         triggers.statement("BEFORE", event, ctx)
     if rows.length:
         keep, rows = triggers.before_rows("INSERT", ctx, rows, None)
-        rows = rows if keep.all() else take_batch(rows, keep)
+        rows = _generated(plan.row_checks, rows if keep.all() else take_batch(rows, keep), ctx)
     result = _insert_rows(plan, rows, ctx, triggers)
     for event in reversed(events):
         triggers.statement("AFTER", event, ctx)
@@ -197,6 +197,7 @@ def _on_conflict(plan: P.Insert, conflict: P.OnConflict, rows: Batch, ctx: EvalC
         if not skip.all():
             new_rows, old_rows, target_rowids, hit = (take_batch(new_rows, skip), take_batch(old_rows, skip),
                                                       target_rowids[skip], hit[skip])
+        new_rows = _generated(plan.row_checks, new_rows, ctx)
     if new_rows.length:
         check_rows(plan.row_checks, new_rows, plan.table_name, ctx, types)
         services.update(plan.rel_oid, target_rowids, new_rows.columns)
@@ -229,6 +230,7 @@ def update_rows(plan: P.Update, source: Batch, ctx: EvalContext,
         if not keep.all():
             source, rows, old = take_batch(source, keep), take_batch(rows, keep), take_batch(old, keep)
             passed = [take(c, keep) for c in passed]
+        rows = _generated(plan.row_checks, rows, ctx)
     result = _write_update(plan, source, rows, passed, ctx, kept)
     if triggers is not None:
         if source.length:
@@ -305,6 +307,16 @@ def delete_rows(plan: P.Delete, source: Batch, ctx: EvalContext, statement: bool
         if statement:
             triggers.statement("AFTER", "DELETE", ctx)
     return count, returned
+
+
+def _generated(checks: P.RowChecks, rows: Batch, ctx: EvalContext) -> Batch:
+    """The rows with their stored generated columns computed again (after BEFORE row triggers)."""
+    if not checks.generated or not rows.length:
+        return rows
+    columns = list(rows.columns)
+    for pos, expr in checks.generated.items():
+        columns[pos] = evaluate(expr, rows, ctx)
+    return Batch(columns, rows.length)
 
 
 def _split_source(plan: P.Update | P.Delete, source: Batch) -> tuple[Batch, list[Column]]:

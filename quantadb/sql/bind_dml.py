@@ -138,6 +138,8 @@ class DmlBinder(OnConflictBinder):
                 checks.checks.append((con.name, binder_for_row.bind_bool(parse_expression(con.check), "CHECK")))
             elif con.kind == "f" and (changed is None or not changed.isdisjoint(con.columns)):
                 checks.foreign_keys.append(con)
+        if rel.triggers:  # a BEFORE trigger may change the row: PostgreSQL computes them after it
+            checks.generated = self.generation_exprs(rel)
         return checks
 
     def returning(self, node: exp.Expression, scope: Scope, deleting: bool = False,

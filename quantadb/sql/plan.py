@@ -376,6 +376,9 @@ class RowChecks:
     view_checks: list[tuple[str, Expr]] = field(default_factory=list)
     # the positions a "Failing row contains" lists: not dropped or hidden (index expression) columns
     shown: list[int] | None = None
+    # of a table with triggers: the stored generated columns' expressions by position (as
+    # generation_exprs), computed again after its BEFORE row triggers
+    generated: dict[int, Expr] = field(default_factory=dict)
 
 
 @dataclass(eq=False)

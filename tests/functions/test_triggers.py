@@ -46,6 +46,17 @@ def test_before_row_trigger_changes_new_and_null_skips_the_row(pl):
     assert pl.one("SELECT b FROM t WHERE id = 4") == "ONE"
 
 
+def test_generated_columns_follow_what_a_before_trigger_wrote(pl):
+    pl.q("CREATE TABLE g (a int, b int GENERATED ALWAYS AS (a * 2) STORED, c int DEFAULT 7)")
+    pl.q("""CREATE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN NEW.a := NEW.a + 100; RETURN NEW; END $$""")
+    pl.q("CREATE TRIGGER g_bump BEFORE INSERT OR UPDATE ON g FOR EACH ROW EXECUTE FUNCTION bump()")
+    pl.q("INSERT INTO g (a) VALUES (1)")
+    assert pl.q("SELECT * FROM g") == [(101, 202, 7)]
+    pl.q("UPDATE g SET c = 8")
+    assert pl.q("SELECT * FROM g") == [(201, 402, 8)]
+
+
 def test_before_delete_returning_null_keeps_the_row(pl):
     pl.q("CREATE TABLE t (id int PRIMARY KEY)")
     pl.q("INSERT INTO t VALUES (1), (2), (3)")
