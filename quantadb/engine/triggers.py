@@ -54,10 +54,11 @@ class TableTriggers:
         for trigger, fn in self._matching(timing, event, False):
             _call(fn, self._variables(trigger, event, "STATEMENT", None, None), self.row_type, ctx)
 
-    def before_rows(self, event: str, ctx: EvalContext, new: Batch | None,
-                    old: Batch | None) -> tuple[np.ndarray, Batch | None]:
+    def before_rows(self, event: str, ctx: EvalContext, new: Batch | None, old: Batch | None,
+                    updated: frozenset[int] | None = None) -> tuple[np.ndarray, Batch | None]:
         """Row-level BEFORE triggers: which rows go on (a mask) and, for INSERT/UPDATE, the new rows
-        as the triggers returned them. A trigger returning NULL skips its row."""
+        as the triggers returned them. A trigger returning NULL skips its row. `updated`: the
+        attnums an UPDATE's SET assigns (None: not known, a column that changes counts)."""
         matching = self._matching("BEFORE", event, True)
         n = (new if new is not None else old).length
         keep = np.ones(n, dtype=bool)
@@ -67,7 +68,7 @@ class TableTriggers:
         old_rows = self._rows(old) if old is not None else [None] * n
         for i in range(n):
             for trigger, fn in matching:
-                if not self._applies(trigger, fn, event, new_rows[i], old_rows[i], ctx):
+                if not self._applies(trigger, fn, event, new_rows[i], old_rows[i], updated, ctx):
                     continue
                 result = _call(fn, self._variables(trigger, event, "ROW", new_rows[i], old_rows[i]), self.row_type, ctx)
                 if result is None:
@@ -79,7 +80,8 @@ class TableTriggers:
             return keep, None
         return keep, self._batch(new, new_rows)
 
-    def after_rows(self, event: str, ctx: EvalContext, new: Batch | None, old: Batch | None) -> None:
+    def after_rows(self, event: str, ctx: EvalContext, new: Batch | None, old: Batch | None,
+                   updated: frozenset[int] | None = None) -> None:
         """Row-level AFTER triggers over the written rows; their value is ignored."""
         matching = self._matching("AFTER", event, True)
         if not matching:
@@ -89,15 +91,17 @@ class TableTriggers:
         old_rows = self._rows(old) if old is not None else [None] * n
         for i in range(n):
             for trigger, fn in matching:
-                if self._applies(trigger, fn, event, new_rows[i], old_rows[i], ctx):
+                if self._applies(trigger, fn, event, new_rows[i], old_rows[i], updated, ctx):
                     _call(fn, self._variables(trigger, event, "ROW", new_rows[i], old_rows[i]), self.row_type, ctx)
 
     def _applies(self, trigger: TriggerDef, fn: FunctionDef, event: str, new: tuple | None, old: tuple | None,
-                 ctx: EvalContext) -> bool:
-        """UPDATE OF (a listed column changes: PostgreSQL asks whether SET names it) and WHEN."""
+                 updated: frozenset[int] | None, ctx: EvalContext) -> bool:
+        """UPDATE OF (SET assigns a listed column) and WHEN."""
         if trigger.columns and event == "UPDATE":
-            listed = {a - 1 for a in trigger.columns}
-            if all(new[k] == old[k] for k, pos in enumerate(self.positions) if pos in listed):
+            if updated is not None:
+                if updated.isdisjoint(trigger.columns):
+                    return False
+            elif all(new[k] == old[k] for k, pos in enumerate(self.positions) if pos + 1 in trigger.columns):
                 return False
         if trigger.when is None:
             return True

@@ -226,7 +226,7 @@ def update_rows(plan: P.Update, source: Batch, ctx: EvalContext,
     if triggers is not None and source.length:
         old = Batch(ctx.services.fetch(plan.rel_oid, source.columns[0].data.astype(np.int64), len(rows.columns)),
                     source.length)
-        keep, rows = triggers.before_rows("UPDATE", ctx, rows, old)
+        keep, rows = triggers.before_rows("UPDATE", ctx, rows, old, plan.row_checks.updated)
         if not keep.all():
             source, rows, old = take_batch(source, keep), take_batch(rows, keep), take_batch(old, keep)
             passed = [take(c, keep) for c in passed]
@@ -234,7 +234,7 @@ def update_rows(plan: P.Update, source: Batch, ctx: EvalContext,
     result = _write_update(plan, source, rows, passed, ctx, kept)
     if triggers is not None:
         if source.length:
-            triggers.after_rows("UPDATE", ctx, rows, old)
+            triggers.after_rows("UPDATE", ctx, rows, old, plan.row_checks.updated)
         if statement:
             triggers.statement("AFTER", "UPDATE", ctx)
     return result

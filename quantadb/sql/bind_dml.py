@@ -140,6 +140,7 @@ class DmlBinder(OnConflictBinder):
                 checks.foreign_keys.append(con)
         if rel.triggers:  # a BEFORE trigger may change the row: PostgreSQL computes them after it
             checks.generated = self.generation_exprs(rel)
+            checks.updated = frozenset(changed) if changed is not None else None
         return checks
 
     def returning(self, node: exp.Expression, scope: Scope, deleting: bool = False,

@@ -379,6 +379,8 @@ class RowChecks:
     # of a table with triggers: the stored generated columns' expressions by position (as
     # generation_exprs), computed again after its BEFORE row triggers
     generated: dict[int, Expr] = field(default_factory=dict)
+    # ... and of an UPDATE, the attnums its SET assigns (UPDATE OF's triggers fire on them)
+    updated: frozenset[int] | None = None
 
 
 @dataclass(eq=False)
