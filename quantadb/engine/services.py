@@ -437,7 +437,7 @@ class ExecServices:
         from quantadb.exec.columns import concat_batches
         rows = concat_batches(hits_rows, [c.type.pg.dtype for c in sorted(child.columns, key=lambda c: c.attnum)])
         if action == "c" and deleting:
-            self._cascade_delete(child.oid, rowids, rows, snapshot)
+            self._ri_write(child.oid, rowids, rows, None, snapshot)
             return
         cols = list(rows.columns)
         if action == "c":  # ON UPDATE CASCADE: each row takes its parent's new key
@@ -446,12 +446,13 @@ class ExecServices:
             col_type = next(c.type for c in child.columns if c.attnum == a)
             values = [k[i] for k in new_keys] if action == "c" else [None] * rows.length
             cols[a - 1] = from_values(values, col_type)
-        self.session.pgstat.wrote(child.oid, N_TUP_UPD, len(self.store.update(self.txn, child.oid, rowids, cols,
-                                                                               snapshot)))
+        self._ri_write(child.oid, rowids, rows, Batch(cols, rows.length), snapshot)
 
-    def _cascade_delete(self, rel_oid: int, rowids: np.ndarray, rows: Batch, snapshot: Snapshot) -> None:
-        """ON DELETE CASCADE: a DELETE of the referencing rows, which fires that table's triggers
-        as PostgreSQL's RI action's DELETE does (a BEFORE trigger returning NULL keeps its row)."""
+    def _ri_write(self, rel_oid: int, rowids: np.ndarray, old: Batch, new: Batch | None, snapshot: Snapshot) -> None:
+        """A foreign-key action's DELETE (`new` None) or UPDATE of the referencing rows. It fires
+        that table's triggers, as PostgreSQL's RI action's statement does (a BEFORE trigger
+        returning NULL keeps its row)."""
+        event = "DELETE" if new is None else "UPDATE"
         triggers = self.triggers(rel_oid)
         ctx = None
         if triggers is not None:
@@ -459,14 +460,19 @@ class ExecServices:
             ctx = EvalContext(session.format_context, session, [], session.state.started_us or session.query_started_us,
                               session.query_started_us, session.check_cancel_fn())
             ctx.services = self
-            triggers.statement("BEFORE", "DELETE", ctx)
-            keep, _ = triggers.before_rows("DELETE", ctx, None, rows)
-            rowids, rows = rowids[keep], take_batch(rows, keep)
-        self._referenced_rows_changing(rel_oid, rows, None)
-        self.session.pgstat.wrote(rel_oid, N_TUP_DEL, self.store.delete(self.txn, rel_oid, rowids, snapshot))
+            triggers.statement("BEFORE", event, ctx)
+            keep, new = triggers.before_rows(event, ctx, new, old)
+            rowids, old = rowids[keep], take_batch(old, keep)
+            new = None if new is None else take_batch(new, keep)
+        if new is None:
+            self._referenced_rows_changing(rel_oid, old, None)
+            self.session.pgstat.wrote(rel_oid, N_TUP_DEL, self.store.delete(self.txn, rel_oid, rowids, snapshot))
+        else:
+            self.session.pgstat.wrote(rel_oid, N_TUP_UPD,
+                                      len(self.store.update(self.txn, rel_oid, rowids, new.columns, snapshot)))
         if triggers is not None:
-            triggers.after_rows("DELETE", ctx, None, rows)
-            triggers.statement("AFTER", "DELETE", ctx)
+            triggers.after_rows(event, ctx, new, old)
+            triggers.statement("AFTER", event, ctx)
 
     def _owner(self, fk: ConstraintDef) -> RelationDef:
         return next(r for r in self.session.catalog().relations() if any(c.oid == fk.oid for c in r.constraints))

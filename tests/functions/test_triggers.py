@@ -210,6 +210,18 @@ def test_every_write_path_fires_them(pl):
         "c_row BEFORE ROW INSERT (12,1) -", "c_row BEFORE ROW DELETE - (12,1)"]
 
 
+def test_foreign_key_actions_fire_the_referencing_tables_triggers(pl):
+    pl.q(AUDIT)
+    pl.q("CREATE TABLE p (id int PRIMARY KEY)")
+    pl.q("CREATE TABLE c (id int PRIMARY KEY, pid int REFERENCES p ON UPDATE CASCADE ON DELETE SET NULL)")
+    pl.q("INSERT INTO p VALUES (1), (2)")
+    pl.q("INSERT INTO c VALUES (10, 1), (11, 2)")
+    pl.q("CREATE TRIGGER c_row BEFORE UPDATE OR DELETE ON c FOR EACH ROW EXECUTE FUNCTION audit_row()")
+    pl.q("UPDATE p SET id = 5 WHERE id = 1")
+    pl.q("DELETE FROM p WHERE id = 2")
+    assert _audit(pl) == ["c_row BEFORE ROW UPDATE (10,5) (10,1)", "c_row BEFORE ROW UPDATE (11,) (11,2)"]
+
+
 def test_statement_triggers_of_merge_and_on_conflict(pl):
     """MERGE fires the statement triggers of each kind of action it has, rows or not; INSERT ... ON
     CONFLICT DO UPDATE those of INSERT and UPDATE."""
