@@ -60,13 +60,11 @@ class TableTriggers:
         as the triggers returned them. A trigger returning NULL skips its row. `updated`: the
         attnums an UPDATE's SET assigns (None: not known, a column that changes counts)."""
         matching = self._matching("BEFORE", event, True)
-        n = (new if new is not None else old).length
-        keep = np.ones(n, dtype=bool)
+        new_rows, old_rows = self._rows(new, old)
+        keep = np.ones(len(new_rows), dtype=bool)
         if not matching:
             return keep, new
-        new_rows = self._rows(new) if new is not None else [None] * n
-        old_rows = self._rows(old) if old is not None else [None] * n
-        for i in range(n):
+        for i in range(len(new_rows)):
             for trigger, fn in matching:
                 if not self._applies(trigger, fn, event, new_rows[i], old_rows[i], updated, ctx):
                     continue
@@ -86,10 +84,8 @@ class TableTriggers:
         matching = self._matching("AFTER", event, True)
         if not matching:
             return
-        n = (new if new is not None else old).length
-        new_rows = self._rows(new) if new is not None else [None] * n
-        old_rows = self._rows(old) if old is not None else [None] * n
-        for i in range(n):
+        new_rows, old_rows = self._rows(new, old)
+        for i in range(len(new_rows)):
             for trigger, fn in matching:
                 if self._applies(trigger, fn, event, new_rows[i], old_rows[i], updated, ctx):
                     _call(fn, self._variables(trigger, event, "ROW", new_rows[i], old_rows[i]), self.row_type, ctx)
@@ -117,9 +113,16 @@ class TableTriggers:
                 ("tg_table_name", _NAME, self.rel.name), ("tg_table_schema", _NAME, self.schema),
                 ("tg_nargs", SqlType(R.INT4), len(trigger.args)), ("tg_argv", _ARGV, list(trigger.args))]
 
-    def _rows(self, batch: Batch) -> list[tuple]:
-        values = [column_values(batch.columns[pos]) for pos in self.positions]
-        return list(zip(*values)) if values else [()] * batch.length
+    def _rows(self, new: Batch | None, old: Batch | None) -> tuple[list, list]:
+        """NEW's and OLD's values row by row (None where the event has none)."""
+        n = (new if new is not None else old).length
+
+        def values(batch: Batch | None) -> list:
+            if batch is None:
+                return [None] * n
+            columns = [column_values(batch.columns[pos]) for pos in self.positions]
+            return list(zip(*columns)) if columns else [()] * n
+        return values(new), values(old)
 
     def _batch(self, template: Batch, rows: list[tuple]) -> Batch:
         """`template` with its visible columns replaced by the rows' values."""
