@@ -40,8 +40,7 @@ def bind_ddl(node: exp.Expression, text: str) -> D.DdlStmt:
     if words[:2] in (["create", "extension"], ["drop", "extension"]):
         from quantadb.sql.bind_extension import bind_create_extension, bind_drop_extension
         return (bind_create_extension if words[0] == "create" else bind_drop_extension)(text)
-    if _statement_name(text) in ("CREATE TRIGGER", "DROP TRIGGER", "CREATE OR REPLACE TRIGGER",
-                                 "CREATE CONSTRAINT", "CREATE EVENT TRIGGER"):
+    if _statement_name(text) in ("CREATE TRIGGER", "DROP TRIGGER", "CREATE OR REPLACE TRIGGER", "CREATE CONSTRAINT"):
         from quantadb.sql.bind_trigger import bind_create_trigger, bind_drop_trigger
         return (bind_drop_trigger if words[0] == "drop" else bind_create_trigger)(text)
     if isinstance(node, exp.Create):
