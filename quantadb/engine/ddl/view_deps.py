@@ -7,12 +7,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlglot import exp
-
 from quantadb.errors import DependentObjectsStillExist, FeatureNotSupported
 from quantadb.sql import plan as P
 from quantadb.sql.expr import SubqueryExpr, walk
-from quantadb.sql.parse import parse_sql
+from quantadb.sql.qualify import referenced_relations
 from quantadb.storage.catalog import RelationDef
 
 if TYPE_CHECKING:
@@ -78,19 +76,9 @@ def _with_their_dependents(session: "Session", views: list[RelationDef]) -> list
 
 def _named_relations(session: "Session", view: RelationDef) -> set[int]:
     """The relations a view's query names (its own WITH queries aside)."""
-    tree = parse_sql(view.view_sql)
-    ctes = {cte.alias for cte in tree.find_all(exp.CTE)}
     catalog = session.catalog()
-    named = set()
-    for table in tree.find_all(exp.Table):
-        parts = [p.name for p in (table.args.get("catalog"), table.args.get("db"), table.this)
-                 if isinstance(p, exp.Identifier)]
-        if not parts or (len(parts) == 1 and parts[0] in ctes):
-            continue
-        hit = catalog.resolve_relation(parts)
-        if hit is not None and hit.relation is not None:
-            named.add(hit.relation.oid)
-    return named
+    hits = (catalog.resolve_relation(parts) for parts in referenced_relations(view.view_sql))
+    return {hit.relation.oid for hit in hits if hit is not None and hit.relation is not None}
 
 
 def _columns_read(session: "Session", view: RelationDef, rel_oid: int) -> set[int]:
