@@ -494,7 +494,7 @@ def parse_date(text: str, now: int | None = None, zone: _dt.tzinfo | None = None
 
 
 def parse_time(text: str, now: int | None = None, zone: _dt.tzinfo | None = None) -> int:
-    p = _parse_fields(text, "time without time zone")
+    p = _parse_fields(text, "time")
     if p.special:
         if p.special == "allballs":
             return 0
@@ -503,9 +503,9 @@ def parse_time(text: str, now: int | None = None, zone: _dt.tzinfo | None = None
             if zone is not None:
                 local += zone_offset_seconds(zone, local) * USECS_PER_SEC
             return local % USECS_PER_DAY
-        raise _bad("time without time zone", text)
+        raise _bad("time", text)
     if not p.has_time:
-        raise _bad("time without time zone", text)
+        raise _bad("time", text)
     return p.micros
 
 
@@ -514,7 +514,7 @@ def parse_timestamp(text: str, now: int | None = None, zone: _dt.tzinfo | None =
     """Text to µs since 2000-01-01. With `with_tz`, the result is UTC: an explicit offset or
     zone in the text wins, else the session `zone` applies. Without it, zones are ignored.
     `order`: as parse_date's."""
-    type_name = "timestamp with time zone" if with_tz else "timestamp without time zone"
+    type_name = "timestamp with time zone" if with_tz else "timestamp"  # (PostgreSQL's input function names them so)
     p = _parse_fields(text, type_name, order)
     if p.special:
         if p.special == "infinity":

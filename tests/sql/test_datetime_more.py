@@ -90,3 +90,9 @@ def test_fields_of_infinite_dates_and_timestamps(sql):
               "extract(month FROM 'infinity'::date), date_part('decade', '-infinity'::date), "
               "extract(hour FROM 'infinity'::timestamp), extract(julian FROM 'infinity'::timestamp)",
               [("Infinity", "-Infinity", None, "-Infinity", None, "Infinity")])
+
+
+def test_input_errors_name_the_type_as_its_input_function_does(sql):
+    for literal, name in (("timestamp", "timestamp"), ("timestamptz", "timestamp with time zone"), ("time", "time"),
+                          ("timetz", "time with time zone"), ("date", "date")):
+        sql.error(f"SELECT 'a'::{literal}", "22007", f'invalid input syntax for type {name}: "a"')
