@@ -27,6 +27,7 @@ from quantadb.sql import plan as P
 from quantadb.sql import utility as U
 from quantadb.sql.bind_ddl import bind_ddl
 from quantadb.sql.bind_dml import DmlBinder
+from quantadb.sql.bind_from import row_system_names
 from quantadb.sql.bind_merge import MergeBinder
 from quantadb.sql.bind_query import QueryBinder
 from quantadb.sql.bind_with import reading_one_snapshot
@@ -181,6 +182,7 @@ def _bind_plan(session: "Session", stmt: Statement, param_types: list[SqlType], 
         return Bound(None, None, list(param_types), version, context)
     params = list(param_types)
     queries = QueryBinder(session.catalog(), params, session.format_context)
+    queries.system_names = row_system_names(node)
     if isinstance(node, exp.Insert):
         plan = DmlBinder(queries).bind_insert(node)
     elif isinstance(node, exp.Update):

@@ -18,6 +18,7 @@ from quantadb.errors import InsufficientPrivilege, InternalError, ObjectNotInPre
 from quantadb.exec.columns import column_values, const_column, from_values
 from quantadb.exec.functions import scalar
 from quantadb.sql.functions.signature import add_function
+from quantadb.storage.table import ctid_of
 from quantadb.types import registry as R
 from quantadb.types.column import Column
 from quantadb.types.registry import SqlType
@@ -120,6 +121,29 @@ def _txid_current(args, n, ctx, call):
 @scalar("txid_current_if_assigned")
 def _txid_current_if_assigned(args, n, ctx, call):
     return _const(ctx.services.txn.xid, INT8, n)  # NULL until the transaction has an xid
+
+
+# -- system columns of stored rows (sql/scope.py's RowSystemColumn: relation OID, row id) ------
+
+def _row_xids(args: list[Column], n: int, ctx) -> tuple[np.ndarray, np.ndarray]:
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return ctx.services.store.row_xids(int(args[0].data[0]), args[1].data.astype(np.int64, copy=False))
+
+
+@scalar("row_xmin")
+def _row_xmin(args, n, ctx, call):
+    return Column(_row_xids(args, n, ctx)[0])
+
+
+@scalar("row_xmax")
+def _row_xmax(args, n, ctx, call):
+    return Column(_row_xids(args, n, ctx)[1])
+
+
+@scalar("row_ctid")
+def _row_ctid(args, n, ctx, call):
+    return Column(ctid_of(args[1].data))
 
 
 @scalar("current_setting")

@@ -25,6 +25,7 @@ from quantadb.exec.run import run_all
 from quantadb.plpgsql import tree as T
 from quantadb.plpgsql.variables import Namespace, cast_expr
 from quantadb.sql import plan as P
+from quantadb.sql.bind_from import row_system_names
 from quantadb.sql.bind_merge import MergeBinder
 from quantadb.sql.bind_query import QueryBinder
 from quantadb.sql.expr import ColumnRef, Param
@@ -225,6 +226,7 @@ def bind(text: str, ns: Namespace | None, ctx: EvalContext, kind: str, target: S
         return Bound(plan, refs, tuple(_type_of(ns, r) for r in refs), stamp, call)
     expr = kind == "expr"
     node = parse_sql("SELECT " + text if expr else text)
+    queries.system_names = row_system_names(node)
     if type(node).__name__ in ("Insert", "Update", "Delete", "Merge"):
         dml = MergeBinder(queries)
         plan = {"Insert": dml.bind_insert, "Update": dml.bind_update, "Delete": dml.bind_delete,

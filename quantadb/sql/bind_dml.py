@@ -24,7 +24,7 @@ from quantadb.sql.expr import Call, Const, ColumnRef, Expr, SubqueryExpr, transf
 from quantadb.sql.names import column_name
 from quantadb.sql.parse import parse_expression
 from quantadb.sql.positions import expr_location, name_position, token_position
-from quantadb.sql.scope import Scope, ScopeColumn
+from quantadb.sql.scope import Scope, ScopeColumn, system_columns
 from quantadb.storage.catalog import ColumnDef, RelationDef
 from quantadb.types import registry as R
 from quantadb.types.domains import domain_of
@@ -390,6 +390,7 @@ class DmlBinder(OnConflictBinder):
         else:
             scope = self.table_scope(rel, alias, schema)
             scope.columns.append(_hidden_rowid())
+            scope.system_columns[alias] = system_columns(rel.oid, generated=False, rowid=len(cols))
         from_scope = Scope()  # the FROM/USING items' columns, after the target's and its row id
         for item in extra_from:
             right, right_scope = self.q._bind_from_item(item, None, None)

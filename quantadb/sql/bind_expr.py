@@ -55,7 +55,7 @@ from quantadb.sql.functions.user import named_parameter
 from quantadb.sql.names import function_name
 from quantadb.sql.parse import to_sql
 from quantadb.sql.positions import error_position, expr_location
-from quantadb.sql.scope import Scope, undefined_column
+from quantadb.sql.scope import RowSystemColumn, Scope, undefined_column
 from quantadb.sql.sqlglot_shapes import (
     BINARY_OPS,
     FUNCTION_SHAPES,
@@ -221,8 +221,8 @@ class ExprBinder(CallBinder, PredicateBinder, ConditionalBinder):
             if not qualifier and name in ("user", "current_role"):
                 return self.call("current_user", [], node)
             system = self.scope.system_column(name, qualifier)
-            if system is not None:  # a value every row shares, or (RETURNING) a column of the row
-                return system if isinstance(system, Expr) else Const(*system)
+            if system is not None:
+                return self._system_column(*system)
             whole = None if qualifier else self._whole_row(name)  # a bare table name is its whole row
             if whole is None:
                 raise undefined_column(self.scope, name, qualifier)
@@ -232,6 +232,18 @@ class ExprBinder(CallBinder, PredicateBinder, ConditionalBinder):
             return ColumnRef(index, col.type, name)
         self.uses_outer = True
         return OuterRef(depth, index, col.type, name)
+
+    def _system_column(self, value, depth: int) -> Expr:
+        """A system column (sql/scope.py's SystemColumns) as an expression at this scope."""
+        if isinstance(value, Expr):
+            return value
+        if not isinstance(value, RowSystemColumn):
+            return Const(*value)
+        if depth:
+            self.uses_outer = True
+        rowid_type = SqlType(R.INT8)
+        rowid = OuterRef(depth, value.rowid, rowid_type) if depth else ColumnRef(value.rowid, rowid_type)
+        return Call(value.name, "row_" + value.name, [Const(value.rel_oid, SqlType(R.OID)), rowid], value.type)
 
     def _whole_row(self, alias: str) -> Expr | None:
         """The record of all columns of range variable `alias` (nearest scope that has it)."""

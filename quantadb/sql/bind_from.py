@@ -18,7 +18,7 @@ from quantadb.sql.catalog import RELATION_FUNCTIONS
 from quantadb.sql.expr import Call, Coalesce, ColumnRef, Expr
 from quantadb.sql.parse import parse_sql, to_sql
 from quantadb.sql.positions import name_position, token_position
-from quantadb.sql.scope import Scope, ScopeColumn, system_columns
+from quantadb.sql.scope import ROW_SYSTEM_COLUMNS, Scope, ScopeColumn, system_columns
 from quantadb.types import registry as R
 from quantadb.sql.typenames import from_datatype
 from quantadb.types.rowtypes import record_fields, record_type
@@ -235,10 +235,13 @@ class FromBinder:
             if self._view_depth > 20:
                 raise InvalidRecursion(f'infinite recursion detected in rules for relation "{rel.name}"')
             self._view_depth += 1
+            view_query, outer_names = parse_sql(rel.view_sql), self.system_names
+            self.system_names = outer_names | row_system_names(view_query)
             try:
-                plan = self.bind_query(parse_sql(rel.view_sql), None)
+                plan = self.bind_query(view_query, None)
             finally:
                 self._view_depth -= 1
+                self.system_names = outer_names
             for node in P.walk_plan(plan):  # the view's owner's access counts for what it reads
                 if isinstance(node, P.TableScan):
                     node.via_view = True
@@ -251,12 +254,17 @@ class FromBinder:
             raise ObjectNotInPrerequisiteState(f'materialized view "{rel.name}" has not been populated',
                                                hint="Use the REFRESH MATERIALIZED VIEW command.")
         live = [c for c in rel.columns if c.visible]
-        columns = [P.PlanColumn(c.name, c.type, rel.oid, c.attnum) for c in live]
-        columns = rename_columns(columns, col_aliases, f'table "{name}"')
+        columns = rename_columns([P.PlanColumn(c.name, c.type, rel.oid, c.attnum) for c in live], col_aliases,
+                                 f'table "{name}"')
         scope.add(name, columns, schema="" if alias else resolved.schema)
-        scope.system_columns[name] = system_columns(rel.oid, generated=False)
-        plan = P.TableScan(rel.oid, rel.name, [c.attnum for c in live], columns, alias=name,
-                           estimated_rows=self.catalog.estimated_rows(rel.oid))
+        # the statement names xmin, xmax or ctid: the scan passes its row ids (a last column) to compute them
+        rowid = len(columns) if self.system_names else None
+        scope.system_columns[name] = system_columns(rel.oid, generated=False, rowid=rowid)
+        if rowid is not None:
+            scope.columns.append(ScopeColumn("", "", P.PlanColumn("ctid", INT8), hidden=True))
+            columns = [*columns, P.PlanColumn("ctid", INT8)]
+        plan = P.TableScan(rel.oid, rel.name, [c.attnum for c in live], columns, with_rowids=rowid is not None,
+                           alias=name, estimated_rows=self.catalog.estimated_rows(rel.oid))
         return plan, scope
 
     def _bind_function_from(self, item, call_nodes: list[exp.Expression], alias: str, col_aliases: list[str],
@@ -379,3 +387,9 @@ def check_alias_count(relation: str, available: int, specified: int) -> None:
     if specified > available:
         raise InvalidColumnReference(f"{relation} has {available} columns available but {specified} columns "
                                      "specified")
+
+
+def row_system_names(node: exp.Expression) -> frozenset[str]:
+    """The system columns of stored rows (xmin, xmax, ctid) a statement names: only then do its
+    table scans pass row ids to compute them from."""
+    return frozenset(c.name for c in node.find_all(exp.Column) if c.name in ROW_SYSTEM_COLUMNS)

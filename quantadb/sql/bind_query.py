@@ -38,6 +38,8 @@ class QueryBinder(WithBinder, FromBinder, SetOpBinder):
         self.ctes: list[dict[str, P.CteDef]] = []
         self.depth = 0  # queries being bound: 0 while binding the statement itself
         self._view_depth = 0
+        # the system columns of stored rows the statement names (bind_from.row_system_names)
+        self.system_names: frozenset[str] = frozenset()
         # unknown-typed select-list items become text (PostgreSQL 10+), except in the SELECT that
         # feeds an INSERT, where the target columns give them their types; read by the next SELECT
         self.resolve_unknowns = True

@@ -114,7 +114,10 @@ def _key_cond(b: "ExplainBuilder", plan: P.IndexScan, names: list[str], key_text
         keys = plan.keys if plan.keys is not None else plan.any_of or []
         key_text = [b.expr(k, names) if plan.keys is not None else f"ANY ({b.expr(k, names)})" for k in keys]
     # (else a join's lookup: one key of the other side at a time, as a parameterized scan's)
-    by_attnum = dict(zip(plan.attnums, names))
+    # (a key column the plan does not read is named as the table names it)
+    table = b.catalog.relation(plan.rel_oid)
+    by_attnum = {c.attnum: c.name for c in table.columns} if table is not None else {}
+    by_attnum.update(zip(plan.attnums, names))
     parts = [f"({by_attnum.get(a, '?')} = {k})" for a, k in zip(index.index_columns, key_text)]
     return _conjoined(parts) if parts else ""
 

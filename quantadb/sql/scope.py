@@ -28,16 +28,33 @@ class ScopeColumn:
     schema: str = ""
 
 
-SystemColumns = dict[str, "tuple[object, SqlType] | Expr"]  # a shared value, or (RETURNING) a column
+@dataclass(frozen=True)
+class RowSystemColumn:
+    """A system column a stored row version has of its own (xmin, xmax, ctid): computed from the
+    row id its scan passes at position `rowid` of the scope (engine/system.py's row_xmin & co.)."""
+
+    name: str
+    rel_oid: int
+    rowid: int
+    type: SqlType
 
 
-def system_columns(relation_oid: int, generated: bool) -> SystemColumns:
+# a value every row shares, (RETURNING) a column of the row, or the row version's own
+SystemColumns = dict[str, "tuple[object, SqlType] | Expr | RowSystemColumn"]
+ROW_SYSTEM_COLUMNS = {"xmin": SqlType(R.XID), "xmax": SqlType(R.XID), "ctid": SqlType(R.TID)}
+
+
+def system_columns(relation_oid: int, generated: bool, rowid: int | None = None) -> SystemColumns:
     """tableoid (no table has children, so it is the relation's OID); the rows of a generated
-    catalog relation also read as created by the bootstrap transaction and never changed."""
+    catalog relation also read as created by the bootstrap transaction and never changed; a
+    stored table's rows, whose scan passes their row ids at `rowid`, have their own xmin, xmax
+    and ctid (without it, those are unknown columns)."""
     columns: SystemColumns = {"tableoid": (relation_oid, SqlType(R.OID))}
     if generated:
         columns.update(xmin=(1, SqlType(R.XID)), cmin=(0, SqlType(R.CID)), xmax=(0, SqlType(R.XID)),
                        cmax=(0, SqlType(R.CID)))
+    elif rowid is not None:
+        columns.update({name: RowSystemColumn(name, relation_oid, rowid, t) for name, t in ROW_SYSTEM_COLUMNS.items()})
     return columns
 
 
@@ -69,22 +86,26 @@ class Scope:
         offset = len(self.columns)
         self.columns.extend(other.columns)
         self.aliases |= other.aliases
-        self.system_columns.update(other.system_columns)
+        self.system_columns.update({alias: {name: _shifted(v, offset) for name, v in columns.items()}
+                                    for alias, columns in other.system_columns.items()})
         self.nullable.update({a: None if p is None else p + offset for a, p in other.nullable.items()})
         self.scalar |= other.scalar
         self.renamed.update(other.renamed)
 
-    def system_column(self, name: str, qualifier: list[str]) -> tuple[object, SqlType] | None:
-        """The value of system column `name` of `qualifier` (or of the only relation in scope),
-        searching outward."""
-        scope = self
+    def system_column(self, name: str, qualifier: list[str]) -> tuple[object, int] | None:
+        """(the value, the depth of its scope) of system column `name` of `qualifier` (or of the
+        only relation in scope that has one), searching outward."""
+        scope, depth = self, 0
         while scope is not None:
             if qualifier and qualifier[-1] in scope.system_columns:
-                return scope.system_columns[qualifier[-1]].get(name)
-            if not qualifier and scope.system_columns:  # unqualified beside a join: 42703, as in PostgreSQL
-                found = list(scope.system_columns.values())
-                return found[0].get(name) if len(found) == 1 else None
-            scope = scope.parent
+                found = scope.system_columns[qualifier[-1]].get(name)
+                return None if found is None else (found, depth)
+            if not qualifier and scope.system_columns:
+                found = [columns[name] for columns in scope.system_columns.values() if name in columns]
+                if len(found) > 1:
+                    raise AmbiguousColumn(f'column reference "{name}" is ambiguous')
+                return (found[0], depth) if found else None
+            scope, depth = scope.parent, depth + 1
         return None
 
     def resolve(self, name: str, qualifier: list[str]) -> tuple[int, int, PlanColumn] | None:
@@ -155,3 +176,10 @@ def undefined_column(scope: Scope, name: str, qualifier: list[str]) -> SqlError:
             return UndefinedTable(f'missing FROM-clause entry for table "{table}"')
         return UndefinedColumn(f'column {".".join([*qualifier, name])} does not exist')
     return UndefinedColumn(f'column "{name}" does not exist')
+
+
+def _shifted(value: "tuple[object, SqlType] | Expr | RowSystemColumn", offset: int):
+    """A system column of a scope whose columns now start at `offset`."""
+    if isinstance(value, RowSystemColumn):
+        return RowSystemColumn(value.name, value.rel_oid, value.rowid + offset, value.type)
+    return value

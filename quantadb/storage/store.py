@@ -70,6 +70,8 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from functools import partial
 
+import numpy as np
+
 from quantadb.errors import InternalError, ReadOnlySqlTransaction, UndefinedObject, UndefinedTable
 
 from . import records as R
@@ -424,6 +426,15 @@ class Store(RowWrites, SchemaChanges, Sequences):
             txn.locks.clear()
 
     # -- relations ---------------------------------------------------------------------------
+    def row_xids(self, rel_oid: int, rowids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The xmin and xmax of row versions as a user sees them: the top-level transaction's xid
+        where a subtransaction wrote. Statements run as subtransactions of their own here, which
+        PostgreSQL's do not; it shows a SAVEPOINT's own xid, which this does not (nor does it
+        know the top of a subtransaction that ended before the last restart)."""
+        xmin, xmax = self.table(rel_oid).gather_mvcc(rowids)
+        tops = self._state.txns.clog.tops
+        return tops(xmin), tops(xmax)
+
     def table(self, rel_oid: int) -> Table:
         t = self._state.tables.get(rel_oid)
         if t is None:

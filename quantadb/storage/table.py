@@ -30,6 +30,13 @@ FIRST_ALLOCATION = 1024
 _ROW_OBJECT_OIDS = STRING_OIDS | {NUMERIC.oid, BYTEA.oid, UUID.oid, INTERVAL.oid}
 
 
+def ctid_of(rowids: np.ndarray) -> np.ndarray:
+    """The tids (types/textio.py's int64 form) that row ids show as ctid: 256 row versions to a
+    block, offsets from 1, so ctid order is row id order. A version's row id is its place in the
+    table: an UPDATE's new version gets a new one, and VACUUM renumbers (as VACUUM FULL moves)."""
+    return (rowids >> 8) << 16 | ((rowids & 255) + 1)
+
+
 @dataclass
 class ScanBatch:
     rowids: np.ndarray | None

@@ -90,6 +90,12 @@ class Clog:
         delta = self.sub_delta
         return xid - int(delta[xid]) if xid < len(delta) else xid
 
+    def tops(self, xids: np.ndarray) -> np.ndarray:
+        """top() of each xid."""
+        delta = self.sub_delta
+        known = xids < len(delta)
+        return xids - np.where(known, delta[np.where(known, xids, 0)], 0)
+
     def get(self, xid: int) -> int:
         s = self.view
         return s[xid] if xid < len(s) else IN_PROGRESS

@@ -4,6 +4,7 @@ Layouts (typsend/typreceive in PostgreSQL 15):
 - bool 1 byte; int2/int4/int8 2/4/8 bytes signed; oid, reg*, xid, cid uint32; float4/8 IEEE.
 - text, varchar, bpchar, name, json, unknown: the UTF-8 bytes. "char": 1 byte. bytea: raw.
 - jsonb: version byte 0x01 then the text. uuid: 16 bytes. pg_lsn: uint64. money: int64 cents.
+- tid: uint32 block, uint16 offset.
 - date int32 days since 2000-01-01; time int64 µs; timestamp(tz) int64 µs since 2000-01-01 UTC.
 - timetz: int64 µs, int32 zone offset in seconds *west* of UTC.
 - interval: int64 µs, int32 days, int32 months.
@@ -51,6 +52,16 @@ def fixed_unpacker(fmt: str) -> Callable[[bytes], Any]:
         _short(data, st.size)
         return st.unpack(data)[0]
     return recv
+
+
+def send_tid(value: int) -> bytes:
+    return struct.pack("!IH", value >> 16, value & 0xFFFF)
+
+
+def recv_tid(data: bytes) -> int:
+    _short(data, 6)
+    block, offset = struct.unpack("!IH", data[:6])
+    return block << 16 | offset
 
 
 def recv_bool(data: bytes) -> bool:

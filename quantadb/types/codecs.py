@@ -102,6 +102,8 @@ def value_formatter(t: SqlType | PgType, ctx: FormatContext) -> Formatter:
         return tx.format_uuid
     if oid == r.PG_LSN.oid:
         return tx.format_pg_lsn
+    if oid == r.TID.oid:
+        return tx.format_tid
     if oid == r.MONEY.oid:
         return tx.format_money
     if oid in _REG_NAMED and ctx.reg_names is not None:
@@ -192,6 +194,8 @@ def _parser(t: SqlType | PgType, ctx: FormatContext) -> Parser:
         return tx.parse_bit
     if oid == r.PG_LSN.oid:
         return tx.parse_pg_lsn
+    if oid == r.TID.oid:
+        return tx.parse_tid
     if oid == r.MONEY.oid:
         return tx.parse_money
     if oid == r.CHAR.oid:
@@ -358,6 +362,8 @@ def _sender(pg: PgType) -> Callable[[Any], bytes]:
         return bio.send_timetz
     if oid == r.UUID.oid:
         return bio.send_uuid
+    if oid == r.TID.oid:
+        return bio.send_tid
     if oid == r.JSONB.oid:
         return lambda v: b"\x01" + js.format_jsonb(v).encode()
     if oid in (r.BIT.oid, r.VARBIT.oid):
@@ -426,6 +432,8 @@ def _receiver(pg: PgType) -> Callable[[bytes], Any]:
         return bio.recv_timetz
     if oid == r.UUID.oid:
         return bio.recv_uuid
+    if oid == r.TID.oid:
+        return bio.recv_tid
     if oid == r.JSONB.oid:
         def recv_jsonb(data: bytes) -> Any:
             if data[:1] != b"\x01":

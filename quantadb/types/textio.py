@@ -215,6 +215,43 @@ def format_bytea(value: bytes, bytea_output: str = "hex") -> str:
     return "\\x" + value.hex()
 
 
+# ---- tid -------------------------------------------------------------------------------------
+# A tuple identifier (block, offset) is held as one int64, block << 16 | offset: integer order is
+# tid order (block first), and a row id maps to one (storage/table.py's ctid).
+
+def parse_tid(text: str) -> int:
+    """tidin: the numbers after the first "(" (or ",") and the next ",", each read as C's strtol
+    reads (leading spaces, a sign), the first ending at the ",", the second at a ")"; the block
+    may be negative within int32, which wraps (-1 is 4294967295)."""
+    starts = []
+    for i, ch in enumerate(text):
+        if len(starts) == 2 or ch == ")":
+            break
+        if ch == "," or (ch == "(" and not starts):
+            starts.append(i + 1)
+    if len(starts) < 2:
+        raise _bad("tid", text)
+    block, end = _strtol(text, starts[0])
+    offset, end2 = _strtol(text, starts[1])
+    if text[end:end + 1] != "," or text[end2:end2 + 1] != ")" or not -2**31 <= block < 2**32 \
+            or not 0 <= offset < 2**16:
+        raise _bad("tid", text)
+    return (block % 2**32) << 16 | offset
+
+
+_STRTOL = re.compile(r"\s*([-+]?\d+)")
+
+
+def _strtol(text: str, pos: int) -> tuple[int, int]:
+    """C's strtol at `pos`: (the value, where it stopped; `pos` when there is no number)."""
+    m = _STRTOL.match(text, pos)
+    return (int(m[1]), m.end()) if m else (0, pos)
+
+
+def format_tid(value: int) -> str:
+    return f"({value >> 16},{value & 0xFFFF})"
+
+
 # ---- uuid, bit, pg_lsn, money ----------------------------------------------------------------
 
 def parse_uuid(text: str) -> _uuid.UUID:

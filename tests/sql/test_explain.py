@@ -31,6 +31,11 @@ def test_an_index_scan_shows_its_index_and_condition(conn):
     assert lines[1:] == ["  Index Cond: (a = 5)"]
 
 
+def test_an_index_condition_names_a_key_column_the_query_does_not_read(conn):
+    assert plan(conn, "EXPLAIN (COSTS OFF) SELECT b FROM ex_t WHERE a = 5") == [
+        "Index Scan using ex_t_pkey on ex_t", "  Index Cond: (a = 5)"]
+
+
 def test_costs_off_leaves_out_the_numbers(conn):
     assert plan(conn, "EXPLAIN (COSTS OFF) SELECT * FROM ex_t WHERE b LIKE 'x%' AND d > 5") == [
         "Seq Scan on ex_t", "  Filter: ((b ~~ 'x%'::text) AND (d > '5'::double precision))"]

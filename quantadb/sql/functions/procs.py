@@ -9,8 +9,8 @@ from __future__ import annotations
 from quantadb.sql.functions.signature import add_function
 from quantadb.types.registry import (
     ANY, ANYARRAY, ANYELEMENT, ANYENUM, ANYNONARRAY, BOOL, BPCHAR, BYTEA, CHAR, DATE, FLOAT4, FLOAT8, INT2, INT4,
-    INT8, INTERVAL, JSON, JSONB, NAME, NUMERIC, OID, RECORD, PgType, TEXT, TIME, TIMESTAMP, TIMESTAMPTZ, TIMETZ,
-    UUID, VARBIT, VARCHAR, array_of,
+    INT8, INTERVAL, JSON, JSONB, NAME, NUMERIC, OID, RECORD, PgType, TEXT, TID, TIME, TIMESTAMP, TIMESTAMPTZ,
+    TIMETZ, UUID, VARBIT, VARCHAR, array_of,
 )
 
 TEXT_ARRAY = array_of(TEXT)
@@ -266,7 +266,7 @@ for t, sum_ret, avg_ret in SUM_AVG:
         for name in ("stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop"):
             agg(name, (t,), stat_ret, f"{name}_{'float' if stat_ret is FLOAT8 else 'numeric'}")
 for t in (INT2, INT4, INT8, FLOAT4, FLOAT8, NUMERIC, OID, TEXT, BPCHAR, DATE, TIME, TIMESTAMP, TIMESTAMPTZ,
-          INTERVAL, ANYARRAY, ANYENUM):
+          INTERVAL, ANYARRAY, ANYENUM, TID):
     agg("min", (t,), t, "min")
     agg("max", (t,), t, "max")
 fn("enum_first", (ANYENUM,), ANYENUM, "enum_first", strict=False)
