@@ -64,7 +64,7 @@ class ExecServices:
         snapshot and command id. Foreign keys are checked at the statement's end, as PostgreSQL's
         RI triggers are, and their actions see what it wrote. Returns the token for
         `end_statement_writes`."""
-        token = self.store.savepoint(self.txn)
+        token = self.store.savepoint(self.txn, internal=True)
         if not self.hiding_writes:  # (a statement inside one, a SQL function's, ends with it)
             self.ri_snapshot, self.snapshot = self.snapshot, self.snapshot.frozen()
             self.hiding_writes = True
@@ -290,19 +290,24 @@ class ExecServices:
         after a changed row, as PostgreSQL's procedures take one per statement. On a worker
         thread (engine/utility.py runs routines there), so waiting here is allowed."""
         while True:
-            token = self.store.savepoint(self.txn)
+            token = self.store.savepoint(self.txn, internal=True)
             try:
                 result = attempt()
             except WouldBlock as block:
-                self.store.rollback_to(self.txn, token)
+                self._undo(token)
                 self.session.wait_for(self.txn, block.on)
                 continue
             except RowChanged:
-                self.store.rollback_to(self.txn, token)
+                self._undo(token)
                 self.snapshot = self.store.snapshot(self.txn)
                 continue
             self.store.release(self.txn, token)
             return result
+
+    def _undo(self, token: int) -> None:
+        """Undo an attempt and its savepoint level (the next attempt makes its own)."""
+        self.store.rollback_to(self.txn, token)
+        self.store.release(self.txn, token)
 
     # -- foreign keys -----------------------------------------------------------------------------
 

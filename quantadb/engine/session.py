@@ -435,7 +435,7 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity):
                 # schema change committed meanwhile (after a wait, always): bind again
                 if bound is not None and bound.relation_locks and not self._lock_relations(txn, bound):
                     continue
-                token = self.store.savepoint(txn) if needs_savepoint else None
+                token = self.store.savepoint(txn, internal=True) if needs_savepoint else None
                 if token is not None:
                     self.pgstat.subxact_begin()  # the attempt's writes, counted once it is done
                 # VACUUM renumbers rows: an attempt holds the gate, a wait for a row or relation lock
@@ -443,8 +443,9 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity):
                 with self.db.gate.shared():
                     result = S.execute(self, portal, inline, bound)
             except WouldBlock as block:
-                if token is not None:
+                if token is not None:  # (the next attempt makes its own savepoint)
                     self.store.rollback_to(txn, token)
+                    self.store.release(txn, token)
                     self.pgstat.subxact_discard()
                 if inline:
                     self._blocked_on = block.on
@@ -454,6 +455,7 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity):
             except RowChanged:
                 if token is not None:
                     self.store.rollback_to(txn, token)
+                    self.store.release(txn, token)
                     self.pgstat.subxact_discard()
                 if inline:
                     raise RunInWorker() from None

@@ -129,13 +129,11 @@ class TransactionBlocks:
     def rollback_to_savepoint(self, name: str) -> Result:
         i = self._find_savepoint(name, "ROLLBACK TO SAVEPOINT")
         token = self.state.savepoints[i][1]
-        self.store.rollback_to(self.state.txn, token)
+        self.store.rollback_to(self.state.txn, token)  # (the savepoint stays: storage re-establishes its level)
         self.store.release_locks_after(self.state.txn, token)
-        # the savepoint itself stays (PostgreSQL re-establishes it)
         self.state.savepoints = self.state.savepoints[:i]
         self.pgstat.subxact_end(i + 1, committed=False)
-        new_token = self.store.savepoint(self.state.txn)
-        self.state.savepoints.append((name, new_token))
+        self.state.savepoints.append((name, token))
         self.pgstat.subxact_begin()
         self.state.failed = False
         return Result(tag="ROLLBACK")

@@ -264,12 +264,14 @@ class Store(RowWrites, SchemaChanges, Sequences):
         if txn.state != "active":
             raise InternalError(f"transaction is {txn.state}")
         self.top_xid(txn)
-        txns = self._state.txns
-        if txn.frames[-1] is None:
-            sub = txns.assign(txn.xid)
-            txn.frames[-1] = sub
-            txn.own.add(sub)
-        return txn.frames[-1]
+        frames = txn.frames
+        if frames[-1] is None:  # the enclosing savepoints' first, as PostgreSQL's AssignTransactionId
+            txns = self._state.txns
+            for level in range(1, len(frames)):
+                if frames[level] is None:
+                    frames[level] = sub = txns.assign(txn.xid)
+                    txn.own.add(sub)
+        return frames[-1]
 
     def commit(self, txn: Txn) -> Future | None:
         if txn.state != "active":
@@ -349,14 +351,21 @@ class Store(RowWrites, SchemaChanges, Sequences):
             self._state.txns.active.discard(txn)
             self.relation_locks.leaving(txn)
 
-    def savepoint(self, txn: Txn) -> int:
+    def savepoint(self, txn: Txn, internal: bool = False) -> int:
+        """A new savepoint level; `internal`: the engine's own (see Txn.internal_levels)."""
         txn.frames.append(None)
-        return len(txn.frames) - 1
+        level = len(txn.frames) - 1
+        if internal:
+            txn.internal_levels.add(level)
+        return level
 
     def rollback_to(self, txn: Txn, token: int) -> None:
         """Undo everything after the savepoint; the savepoint itself stays (as in PostgreSQL)."""
+        internal = token in txn.internal_levels
         subs = _pop_levels(txn, token)
         txn.frames.append(None)
+        if internal:
+            txn.internal_levels.add(token)
         if not subs:
             return
         txn.own.difference_update(subs)
@@ -547,6 +556,8 @@ def _pop_levels(txn: Txn, token: int) -> list[int]:
     """Remove the savepoint levels from `token` up; returns their sub-xids (each level's own,
     then those released into the levels, in level order)."""
     frames = txn.frames
+    if txn.internal_levels:
+        txn.internal_levels.difference_update(range(token, len(frames)))
     if token == len(frames) - 1:  # the innermost level (a statement's savepoint), no scan; the
         sub = frames.pop()        # levels released into are below len(frames): only `token` here
         subs = [] if sub is None else [sub]

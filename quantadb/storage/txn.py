@@ -183,9 +183,9 @@ class Txn:
     the `cancel_event` a lock wait watches (its session's: one Event per session, not per
     transaction); everything else is storage's."""
 
-    __slots__ = ("cancel_event", "database", "did_ddl", "frames", "isolation", "last_snapshot", "lock_log", "locks",
-                 "own", "pid", "read_only", "rel_locks", "released", "snapshot", "snapshot_xmin", "state",
-                 "synchronous_commit", "vxid", "wrote_wal", "xid")
+    __slots__ = ("cancel_event", "database", "did_ddl", "frames", "internal_levels", "isolation", "last_snapshot",
+                 "lock_log", "locks", "own", "pid", "read_only", "rel_locks", "released", "snapshot", "snapshot_xmin",
+                 "state", "synchronous_commit", "vxid", "wrote_wal", "xid")
 
     def __init__(self, isolation: str, read_only: bool, cancel_event: threading.Event | None = None) -> None:
         self.isolation = isolation.lower()
@@ -196,6 +196,9 @@ class Txn:
         self.frames: list[int | None] = [None]  # per savepoint level: its xid (frame 0 = top)
         self.released: dict[int, list[int]] = {}  # level -> sub-xids of savepoints released into it
         self.own: set[int] = set()  # top + sub-xids not rolled back
+        # savepoint levels of the engine's own (a statement's, to undo an attempt), not the user's:
+        # PostgreSQL has no such subtransactions, so pg_locks does not show their xids
+        self.internal_levels: set[int] = set()
         self.snapshot: Snapshot | None = None  # REPEATABLE READ: the first one, reused
         self.snapshot_xmin: int | None = None
         self.last_snapshot: tuple[int, Snapshot] | None = None  # (TxnManager.ended then, snapshot)
@@ -215,6 +218,12 @@ class Txn:
 
     def sub_xids(self) -> list[int]:
         return sorted(x for x in self.own if x != self.xid)
+
+    def locked_xids(self) -> list[int]:
+        """The xids whose locks PostgreSQL's pg_locks would show: the top's and each open user
+        savepoint's (a released or rolled-back subtransaction's lock is let go)."""
+        internal = self.internal_levels
+        return [x for level, x in enumerate(list(self.frames)) if x is not None and level not in internal]
 
 
 class TxnManager:
@@ -413,7 +422,7 @@ class TxnManager:
         transaction's ExclusiveLock on its xids (granted), a row-lock waiter's ShareLock on the
         transaction it waits for (not granted)."""
         with self.lock:
-            out = [(t, x, True) for t in self.active for x in sorted(list(t.own))]
+            out = [(t, x, True) for t in self.active for x in t.locked_xids()]
             out += [(t, self.clog.top(on), False) for t, on in self._waits.items() if isinstance(on, int)]
         return out
 

@@ -232,6 +232,27 @@ def test_pg_locks_shows_held_and_awaited_relation_locks(clients):
     b.q("COMMIT")
 
 
+@pytest.mark.parametrize("script, shown", [
+    (["SELECT * FROM {t} WHERE id = 1 FOR UPDATE", "UPDATE {t} SET v = 0 WHERE id = 2"], 1),
+    (["SAVEPOINT s", "SAVEPOINT s2", "INSERT INTO {t} VALUES (9, 9) ON CONFLICT DO NOTHING"], 3),
+    (["SAVEPOINT s", "INSERT INTO {t} VALUES (9, 9) ON CONFLICT DO NOTHING", "ROLLBACK TO s",
+      "SELECT * FROM {t} WHERE id = 1 FOR UPDATE"], 2),
+    (["SAVEPOINT s", "SELECT * FROM {t} FOR UPDATE", "RELEASE s", "SAVEPOINT q", "UPDATE {t} SET v = v + 1"], 2),
+])
+def test_pg_locks_shows_the_xids_of_the_transaction_and_its_open_savepoints(clients, script, shown):
+    """As PostgreSQL's: the top-level xid and one per open savepoint that wrote (its parents get
+    theirs first); a released or rolled-back one's lock is gone, and the subtransaction a statement
+    runs in here (to undo an attempt that must wait) is not shown."""
+    a, _, obs, _ = clients
+    t = _table(a)
+    a.q("BEGIN")
+    for statement in script:
+        a.q(statement.format(t=t))
+    assert obs.q("SELECT count(*) FROM pg_locks WHERE pid = %s AND locktype = 'transactionid'",
+                 (a.pid,)) == [(shown,)]
+    a.q("ROLLBACK")
+
+
 def test_prepared_statement_after_a_concurrent_alter_sees_the_new_table(clients):
     a, b, obs, _ = clients
     t = _table(a)

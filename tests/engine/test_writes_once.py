@@ -154,9 +154,9 @@ class Db(InProcessDb):
         store = self.db.store
         savepoint = store.savepoint
 
-        def counted(txn):
+        def counted(txn, internal=False):
             self.savepoints += 1
-            return savepoint(txn)
+            return savepoint(txn, internal)
         store.savepoint = counted
 
     def run(self, sql: str, params: tuple = ()) -> str:
