@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, TypeVar
 import numpy as np
 
 from quantadb.engine.catalog_view import SEQUENCE_SOURCE
+from quantadb.engine.deferred import defer_new_keys, defer_old_keys
 from quantadb.engine.pgstat import N_TUP_DEL, N_TUP_INS, N_TUP_UPD
 from quantadb.engine.results import RunInWorker
 from quantadb.errors import ForeignKeyViolation, LockNotAvailable, ReadOnlySqlTransaction, UndefinedTable
@@ -324,9 +325,14 @@ class ExecServices:
         for fk in fks:
             self.store.lock_relation(self.txn, fk.ref_table, ROW_SHARE, momentary=True)
 
-    def check_foreign_keys(self, fks: list[ConstraintDef], rows: Batch) -> None:
+    def check_foreign_keys(self, fks: list[ConstraintDef], rows: Batch, may_defer: bool = True) -> None:
         """Every non-NULL referencing key must exist in the referenced table (locked as PostgreSQL's
-        SELECT ... FOR KEY SHARE does: RowShare)."""
+        SELECT ... FOR KEY SHARE does: RowShare); a deferred constraint's keys are checked at
+        COMMIT (engine/deferred.py)."""
+        if may_defer:
+            fks = defer_new_keys(self.session.state, fks, rows.columns)
+            if not fks:
+                return
         if self.deferred is not None:
             self.deferred.append(lambda: self._check_foreign_keys(fks, rows))
         else:
@@ -406,6 +412,8 @@ class ExecServices:
             if not wanted:
                 continue
             action = fk.on_update if new is not None else fk.on_delete
+            if action == "a" and defer_old_keys(self.session.state, fk, _raw_keys(old, fk.ref_columns, wanted)):
+                continue
             if action == "a" and self.deferred is not None:  # NO ACTION: at the statement's end
                 self.deferred.append(lambda child=child, fk=fk, wanted=wanted:
                                      self._act_on_referencing(rel_oid, child, fk, wanted, "a", new is None))
@@ -418,29 +426,18 @@ class ExecServices:
         to their new values."""
         snapshot = self.ri_snapshot or self.snapshot
         self._lock_relation(child.oid, ROW_SHARE if action in ("a", "r") else ROW_EXCLUSIVE)
-        attnums = [c.attnum for c in sorted(child.columns, key=lambda c: c.attnum)]
-        hits_rowids, hits_rows = [], []
-        for scan in self.store.table(child.oid).scan(snapshot, attnums, True):
-            keys = zip(*[column_values(scan.columns[a - 1]) for a in fk.columns])
-            mask = np.array([_match_key(k) in wanted for k in keys], dtype=bool)
-            if mask.any():
-                hits_rowids.append(scan.rowids[mask])
-                hits_rows.append(Batch([take(c, mask) for c in scan.columns], int(mask.sum())))
-        if not hits_rowids:
+        rowids, rows = self._rows_with_keys(child, fk.columns, wanted, snapshot)
+        if not rows.length:
             return
-        rowids = np.concatenate(hits_rowids)
         if action in ("a", "r"):
             parent = self.session.catalog().relation(rel_oid)
-            first = hits_rows[0]
-            _, values = self._key_text(child, fk.columns, [first.columns[a - 1] for a in fk.columns], 0)
+            _, values = self._key_text(child, fk.columns, [rows.columns[a - 1] for a in fk.columns], 0)
             names = ", ".join(c.name for a in fk.ref_columns for c in parent.columns if c.attnum == a)
             raise ForeignKeyViolation(
                 f'update or delete on table "{parent.name}" violates foreign key '
                 f'constraint "{fk.name}" on table "{child.name}"',
                 detail=f'Key ({names})=({values}) is still referenced from table "{child.name}".',
                 constraint=fk.name)
-        from quantadb.exec.columns import concat_batches
-        rows = concat_batches(hits_rows, [c.type.pg.dtype for c in sorted(child.columns, key=lambda c: c.attnum)])
         if action == "c" and deleting:
             self._ri_write(child.oid, rowids, rows, None, snapshot)
             return
@@ -452,6 +449,59 @@ class ExecServices:
             values = [k[i] for k in new_keys] if action == "c" else [None] * rows.length
             cols[a - 1] = from_values(values, col_type)
         self._ri_write(child.oid, rowids, rows, Batch(cols, rows.length), snapshot)
+
+    def _rows_with_keys(self, rel: RelationDef, attnums: tuple[int, ...], wanted: dict | set,
+                        snapshot: Snapshot) -> tuple[np.ndarray, Batch]:
+        """The row ids and rows (every column) of `rel` whose key on `attnums` is in `wanted`
+        (keys as _match_key makes them)."""
+        from quantadb.exec.columns import concat_batches
+        every = [c.attnum for c in sorted(rel.columns, key=lambda c: c.attnum)]
+        hits_rowids, hits_rows = [], []
+        for scan in self.store.table(rel.oid).scan(snapshot, every, True):
+            keys = zip(*[column_values(scan.columns[a - 1]) for a in attnums])
+            mask = np.array([_match_key(k) in wanted for k in keys], dtype=bool)
+            if mask.any():
+                hits_rowids.append(scan.rowids[mask])
+                hits_rows.append(Batch([take(c, mask) for c in scan.columns], int(mask.sum())))
+        if not hits_rows:
+            return np.zeros(0, dtype=np.int64), Batch([], 0)
+        dtypes = [c.type.pg.dtype for c in sorted(rel.columns, key=lambda c: c.attnum)]
+        return np.concatenate(hits_rowids), concat_batches(hits_rows, dtypes)
+
+    # -- deferred foreign keys (engine/deferred.py) ------------------------------------------------
+
+    def recheck_new_keys(self, fk: ConstraintDef, keys: list[tuple]) -> None:
+        """Deferred check of keys rows got: one the referenced table lacks fails while a row
+        still holds it."""
+        child = self._owner(fk)
+        if child is None:  # dropped since
+            return
+        types = [next(c.type for c in child.columns if c.attnum == a) for a in fk.columns]
+        missing = self._absent(fk.ref_table, fk.ref_columns, keys, types)
+        if missing:
+            _, rows = self._rows_with_keys(child, fk.columns, {_match_key(k) for k in missing}, self.snapshot)
+            if rows.length:
+                self._check_foreign_keys([fk], rows)
+
+    def recheck_old_keys(self, fk: ConstraintDef, keys: list[tuple]) -> None:
+        """Deferred NO ACTION check of keys the referenced table lost: one it still lacks fails
+        while a row references it."""
+        child = self._owner(fk)
+        parent = self.session.catalog().relation(fk.ref_table) if child is not None else None
+        if parent is None:
+            return
+        types = [next(c.type for c in parent.columns if c.attnum == a) for a in fk.ref_columns]
+        gone = self._absent(fk.ref_table, fk.ref_columns, keys, types)
+        if gone:
+            self._act_on_referencing(fk.ref_table, child, fk, {_match_key(k): None for k in gone}, "a", True)
+
+    def _absent(self, rel_oid: int, attnums: tuple[int, ...], keys: list[tuple], types: list) -> list[tuple]:
+        """The keys no live row of the table has (found through its unique index on `attnums`)."""
+        self._lock_relation(rel_oid, ROW_SHARE)
+        index_oid = _unique_index_on(self.session.catalog().indexes_of(rel_oid), attnums)
+        columns = [from_values([k[i] for k in keys], t) for i, t in enumerate(types)]
+        hits = self.store.find_conflicts(self.txn, index_oid, columns)
+        return [keys[i] for i in np.flatnonzero(hits < 0).tolist()]
 
     def _ri_write(self, rel_oid: int, rowids: np.ndarray, old: Batch, new: Batch | None, snapshot: Snapshot) -> None:
         """A foreign-key action's DELETE (`new` None) or UPDATE of the referencing rows. It fires
@@ -479,8 +529,10 @@ class ExecServices:
             triggers.after_rows(event, ctx, new, old)
             triggers.statement("AFTER", event, ctx)
 
-    def _owner(self, fk: ConstraintDef) -> RelationDef:
-        return next(r for r in self.session.catalog().relations() if any(c.oid == fk.oid for c in r.constraints))
+    def _owner(self, fk: ConstraintDef) -> RelationDef | None:
+        """The table that has the foreign key (None: it or the constraint is gone)."""
+        return next((r for r in self.session.catalog().relations() if any(c.oid == fk.oid for c in r.constraints)),
+                    None)
 
     def _key_text(self, table: RelationDef, attnums, cols: list[Column], row: int) -> tuple[str, str]:
         """("a, b", "1, x") for error details, values as PostgreSQL prints them."""
@@ -505,6 +557,11 @@ def _match_key(values: tuple) -> tuple | None:
             return None
         out.append(_NAN if (type(v) is float and v != v) or (type(v) is Decimal and v.is_nan()) else v)
     return tuple(out)
+
+
+def _raw_keys(rows: Batch, attnums: tuple[int, ...], wanted: dict) -> list[tuple]:
+    """The keys of `rows` on `attnums`, as their values, that are in `wanted` (as _match_key makes them)."""
+    return [k for k in zip(*[column_values(rows.columns[a - 1]) for a in attnums]) if _match_key(k) in wanted]
 
 
 def _unique_index_on(indexes: list[RelationDef], attnums: tuple[int, ...]) -> int:

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from quantadb.engine.ddl import temp
+from quantadb.engine.deferred import DeferredChecks, check_deferred
 from quantadb.engine.results import Result, RunInWorker
 from quantadb.errors import (ActiveSqlTransaction, InFailedSqlTransaction, InvalidSavepointSpecification, ObjectNotInPrerequisiteState,
                              NoActiveSqlTransaction)
-from quantadb.storage.txn import Txn
+from quantadb.storage.txn import Txn, WouldBlock
 
 
 @dataclass
@@ -26,6 +27,7 @@ class TxnState:
     savepoints: list[tuple[str, int]] = field(default_factory=list)
     started_us: int = 0
     new_enum_labels: frozenset[int] = frozenset()  # pg_enum OIDs ADD VALUE made in it (types/enums.py)
+    constraints: DeferredChecks | None = None  # SET CONSTRAINTS and deferred checks (engine/deferred.py)
 
 
 class TransactionBlocks:
@@ -55,6 +57,8 @@ class TransactionBlocks:
             return Result(tag="COMMIT")
         failed = self.state.failed
         txn = self.state.txn
+        if self.state.constraints is not None and not failed:
+            self._check_deferred(txn, inline)
         if self.temp_on_commit and not failed:
             self._lock_on_commit(txn, inline)
         self.state = TxnState()
@@ -68,6 +72,26 @@ class TransactionBlocks:
             temp.run_on_commit(self, txn)
         self.transaction_ended(committed=True)
         return Result(tag="COMMIT", durable=self.store.commit(txn))
+
+    def _check_deferred(self, txn: Txn, inline: bool) -> None:
+        """The checks deferred to COMMIT (engine/deferred.py); a wait runs on a worker (the COMMIT
+        again then). As in PostgreSQL, a commit that fails there ends the block rolled back."""
+        while True:
+            try:
+                check_deferred(self, txn)
+                return
+            except WouldBlock as block:
+                if inline:
+                    raise RunInWorker() from None
+                waiting = block.on
+            except Exception:
+                self.rollback_block()
+                raise
+            try:
+                self.wait_for(txn, waiting)
+            except Exception:
+                self.rollback_block()
+                raise
 
     def _lock_on_commit(self, txn: Txn, inline: bool) -> None:
         """The locks of the ON COMMIT actions; a wait runs on a worker (the statement again then).

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from quantadb.engine.ddl.temp import TEMP_SCHEMA_PREFIX, discard_temp
+from quantadb.engine.deferred import set_constraints
 from quantadb.engine.explain import explain, result_column
 from quantadb.engine.membership import member_roles
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
@@ -446,7 +447,7 @@ _HANDLERS = {
     U.PrepareStmt: _prepare, U.ExecuteStmt: _execute_stmt, U.DeallocateStmt: _deallocate, U.DiscardStmt: _discard,
     U.ListenStmt: _listen, U.DeclareStmt: _declare, U.FetchStmt: _fetch, U.CloseStmt: _close,
     U.VacuumStmt: _vacuum, U.CheckpointStmt: _checkpoint, U.NoOpStmt: _noop, U.LockStmt: _lock, U.CopyStmt: _copy, U.RoleStmt: _roles, U.OwnedStmt: _owned,
-    U.GrantStmt: _grant,
+    U.GrantStmt: _grant, U.SetConstraintsStmt: set_constraints,
     U.CommentStmt: _comment, U.DatabaseStmt: _database,
     **{t: _routine for t in U.RoutineStmt.__args__},
     **{t: _type for t in U.TypeStmt.__args__},

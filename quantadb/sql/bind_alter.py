@@ -162,8 +162,19 @@ def _action(r: TokenReader) -> D.AlterAction | None:
 def _add(r: TokenReader) -> D.AlterAction:
     tok = r.peek()
     if tok is not None and tok.is_word(*_CONSTRAINT_WORDS):
-        constraints = constraints_from_text(r.clause("not"))
-        not_valid = r.words("not", "valid")
+        text, not_valid = r.clause("not"), False
+        while True:  # the attributes after a NOT: NOT VALID, [NOT] DEFERRABLE, INITIALLY ...
+            if r.words("not", "valid"):
+                not_valid = True
+            elif r.words("not", "deferrable"):
+                text += " NOT DEFERRABLE"
+            elif r.word("deferrable"):
+                text += " DEFERRABLE"
+            elif r.word("initially"):
+                text += " INITIALLY " + ("DEFERRED" if r.word("deferred") else r.expect("immediate") or "IMMEDIATE")
+            else:
+                break
+        constraints = constraints_from_text(text)
         if not_valid and constraints[0].kind not in ("c", "f"):
             kind = "PRIMARY KEY" if constraints[0].kind == "p" else "UNIQUE"
             raise FeatureNotSupported(f"{kind} constraints cannot be marked NOT VALID")

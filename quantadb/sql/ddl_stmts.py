@@ -24,6 +24,8 @@ class ConstraintSpec:
     on_delete: str = "a"  # pg_constraint.confdeltype: a r c n d
     on_update: str = "a"
     not_valid: bool = False  # ALTER TABLE ADD ... NOT VALID: existing rows are not checked
+    deferrable: bool = False  # DEFERRABLE (foreign keys only: engine/deferred.py)
+    initially_deferred: bool = False
 
 
 @dataclass(frozen=True)

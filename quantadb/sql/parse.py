@@ -98,6 +98,8 @@ class _PostgresAsWritten(Postgres):
         FUNCTIONS = {**{k: v for k, v in Postgres.Parser.FUNCTIONS.items() if k not in ("IF", "IIF")},
                      **{name.upper(): _as_written(name) for name in _CALLS_AS_WRITTEN}}
         NO_PAREN_FUNCTION_PARSERS = {k: v for k, v in Postgres.Parser.NO_PAREN_FUNCTION_PARSERS.items() if k != "IF"}
+        # a key constraint's NOT DEFERRABLE (sqlglot knows NOT ENFORCED only)
+        KEY_CONSTRAINT_OPTIONS = {**Postgres.Parser.KEY_CONSTRAINT_OPTIONS, "NOT": ("ENFORCED", "DEFERRABLE")}
         UNARY_PARSERS = {**Postgres.Parser.UNARY_PARSERS, **{
             token: lambda self, op=op: self.expression(PrefixOperator(this=self._parse_unary(), op=op))
             for token, op in ((TokenType.PLUS, "+"), (TokenType.PIPE_SLASH, "|/"), (TokenType.DPIPE_SLASH, "||/"))},

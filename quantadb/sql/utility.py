@@ -33,6 +33,7 @@ from quantadb.sql.utility_stmts import (
     OwnedStmt,  # noqa: F401  (re-exported: the engine names every utility statement through this module)
     PrepareStmt,
     RoleStmt,
+    SetConstraintsStmt,
     SetStmt,
     SetTransactionStmt,
     ShowStmt,
@@ -188,7 +189,7 @@ def _deallocate(r: _Reader) -> DeallocateStmt:
     return DeallocateStmt(r.name())
 
 
-def _set(r: _Reader) -> SetStmt | SetTransactionStmt | NoOpStmt:
+def _set(r: _Reader) -> SetStmt | SetTransactionStmt | SetConstraintsStmt | NoOpStmt:
     r.next()
     if r.words("session", "characteristics", "as", "transaction"):
         return SetTransactionStmt(*_transaction_modes(r), session_default=True)
@@ -197,7 +198,13 @@ def _set(r: _Reader) -> SetStmt | SetTransactionStmt | NoOpStmt:
             return NoOpStmt("SET")
         return SetTransactionStmt(*_transaction_modes(r), session_default=False)
     if r.word("constraints"):
-        return NoOpStmt("SET CONSTRAINTS")
+        names = None if r.word("all") else [r.qualified_name()]
+        while names is not None and r.op(","):
+            names.append(r.qualified_name())
+        deferred = r.word("deferred")
+        if not deferred:
+            r.expect("immediate")
+        return SetConstraintsStmt(names, deferred)
     local = r.word("local")
     session = r.word("session")  # SET SESSION x is SET x, and SET SESSION AUTHORIZATION starts alike
     if r.words("time", "zone"):

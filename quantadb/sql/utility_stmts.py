@@ -36,6 +36,14 @@ class SetTransactionStmt:
 
 
 @dataclass
+class SetConstraintsStmt:
+    """SET CONSTRAINTS {ALL | name [, ...]} {DEFERRED | IMMEDIATE}."""
+
+    names: list[list[str]] | None  # None: ALL
+    deferred: bool
+
+
+@dataclass
 class ShowStmt:
     name: str  # lower-cased; "all" for SHOW ALL
 
@@ -181,6 +189,6 @@ class NoOpStmt:
     tag: str
 
 
-UtilityStmt = (TransactionStmt | SetStmt | SetTransactionStmt | ShowStmt | CopyStmt | VacuumStmt | PrepareStmt
+UtilityStmt = (TransactionStmt | SetStmt | SetTransactionStmt | SetConstraintsStmt | ShowStmt | CopyStmt | VacuumStmt | PrepareStmt
                | ExecuteStmt | DeallocateStmt | DiscardStmt | ListenStmt | ExplainStmt | DeclareStmt | FetchStmt
                | CloseStmt | RoleStmt | OwnedStmt | GrantStmt | CommentStmt | DatabaseStmt | CheckpointStmt | LockStmt | NoOpStmt)

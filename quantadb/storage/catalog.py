@@ -79,6 +79,8 @@ class ConstraintDef:
     on_update: str = "a"
     index_oid: int = 0
     validated: bool = True  # pg_constraint.convalidated: false after ADD ... NOT VALID until VALIDATE
+    deferrable: bool = False  # pg_constraint.condeferrable (a foreign key's: engine/deferred.py)
+    deferred: bool = False  # condeferred: INITIALLY DEFERRED
 
 
 @dataclass(frozen=True)

@@ -185,7 +185,7 @@ def _add_foreign_key(session: "Session", rel: RelationDef, spec: D.ConstraintSpe
     cname = spec.name or _constraint_name(rel, f"{rel.name}_{'_'.join(spec.columns)}_fkey")
     con = ConstraintDef(store.allocate_oid(txn), cname, "f", attnums, ref_table=parent.oid,
                         ref_columns=tuple(ref_attnums), on_delete=spec.on_delete, on_update=spec.on_update,
-                        validated=not spec.not_valid)
+                        validated=not spec.not_valid, deferrable=spec.deferrable, deferred=spec.initially_deferred)
     rel = replace(rel, constraints=rel.constraints + (con,))
     store.alter_relation(txn, rel)
     if con.validated:
@@ -205,7 +205,7 @@ def validate_foreign_key(session: "Session", rel: RelationDef, con: ConstraintDe
         row: list = [None] * max(con.columns)  # check_foreign_keys reads the key columns by attnum
         for attnum, col in zip(con.columns, scan.columns):
             row[attnum - 1] = col
-        services.check_foreign_keys([con], Batch(row, scan.length))
+        services.check_foreign_keys([con], Batch(row, scan.length), may_defer=False)
 
 
 def _constraint_name(rel: RelationDef, base: str) -> str:

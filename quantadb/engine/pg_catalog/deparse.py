@@ -61,7 +61,8 @@ def index_key(session, table: RelationDef | None, attnum: int, pretty: bool = Fa
 
 
 def constraint_def(session, table: RelationDef, con: ConstraintDef, pretty: bool = False) -> str:
-    return _constraint_body(session, table, con, pretty) + ("" if con.validated else " NOT VALID")
+    deferral = (" DEFERRABLE INITIALLY DEFERRED" if con.deferred else " DEFERRABLE") if con.deferrable else ""
+    return _constraint_body(session, table, con, pretty) + deferral + ("" if con.validated else " NOT VALID")
 
 
 def _constraint_body(session, table: RelationDef, con: ConstraintDef, pretty: bool) -> str:

@@ -228,6 +228,7 @@ def table_constraints(session: "Session") -> Iterator[Row]:
     facts = {"is_deferrable": "NO", "initially_deferred": "NO", "enforced": "YES"}
     for schema, rel, con in _constraints(session):
         yield {**_constraint_base(session, schema, con.name), **_base(session, schema, rel.name), **facts,
+               "is_deferrable": yes_no(con.deferrable), "initially_deferred": yes_no(con.deferred),
                "constraint_type": _CONSTRAINT_TYPES[con.kind], "nulls_distinct": "YES" if con.kind == "u" else None}
     for schema, rel, name, _ in _not_null_checks(session):
         yield {**_constraint_base(session, schema, name), **_base(session, schema, rel.name), **facts,

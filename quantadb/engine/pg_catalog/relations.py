@@ -230,7 +230,8 @@ def pg_constraint(session: "Session") -> Iterator[Row]:
         for con in rel.constraints:
             fk = con.kind == "f"
             yield {"oid": con.oid, "conname": con.name, "connamespace": rel.namespace, "contype": con.kind,
-                   "condeferrable": False, "condeferred": False, "convalidated": con.validated, "conrelid": rel.oid,
+                   "condeferrable": con.deferrable, "condeferred": con.deferred, "convalidated": con.validated,
+                   "conrelid": rel.oid,
                    "conindid": con.index_oid or (_referenced_index(catalog, con) if fk else 0),
                    "confrelid": con.ref_table, "confupdtype": con.on_update if fk else " ",
                    "confdeltype": con.on_delete if fk else " ", "confmatchtype": "s" if fk else " ",

@@ -1,0 +1,141 @@
+"""Deferred foreign-key checks: DEFERRABLE [INITIALLY DEFERRED] constraints and SET CONSTRAINTS.
+
+Inside a transaction block, a foreign key in deferred mode is not checked at its statement's end
+but at COMMIT (or when SET CONSTRAINTS makes it immediate): the keys its statements wrote are kept
+here, and checked then against the tables as they are. A new referencing key passes if the
+referenced table has it by then, or if no row holds it any more (PostgreSQL re-checks only the
+row versions still live). A referenced key a NO ACTION constraint saw go passes if a row has it
+again, or if nothing references it. RESTRICT and the referential actions never wait, as in
+PostgreSQL. Outside a block a statement is its own transaction: its checks run at its end.
+
+The mode of a constraint: SET CONSTRAINTS name (latest), else SET CONSTRAINTS ALL, else its
+INITIALLY DEFERRED; only a DEFERRABLE one can be deferred. All of this is the transaction's
+(TxnState.constraints) and goes with it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from quantadb.engine.results import Result
+from quantadb.errors import UndefinedObject, WrongObjectType
+from quantadb.exec.columns import column_values
+from quantadb.storage.catalog import ConstraintDef
+from quantadb.types.column import Column
+
+if TYPE_CHECKING:
+    from quantadb.engine.services import ExecServices
+    from quantadb.engine.session import Session
+    from quantadb.engine.transaction_blocks import TxnState
+    from quantadb.sql.utility_stmts import SetConstraintsStmt
+    from quantadb.storage.txn import Txn
+
+
+class DeferredChecks:
+    """A transaction block's SET CONSTRAINTS modes and the checks it put off."""
+
+    def __init__(self) -> None:
+        self.all_deferred: bool | None = None  # SET CONSTRAINTS ALL ...
+        self.modes: dict[int, bool] = {}  # constraint OID -> deferred, by SET CONSTRAINTS name since
+        self.new_keys: dict[int, tuple[ConstraintDef, set[tuple]]] = {}  # fk OID -> keys rows got
+        self.old_keys: dict[int, tuple[ConstraintDef, set[tuple]]] = {}  # fk OID -> keys the referenced table lost
+
+    def deferred(self, fk: ConstraintDef) -> bool:
+        if not fk.deferrable:
+            return False
+        if fk.oid in self.modes:
+            return self.modes[fk.oid]
+        return fk.deferred if self.all_deferred is None else self.all_deferred
+
+    def set_mode(self, oids: list[int] | None, deferred: bool) -> list[int] | None:
+        """SET CONSTRAINTS ALL (`oids` None) or these: the constraints whose kept checks must run now
+        (None: all of them) when they become immediate, else []."""
+        if oids is None:
+            self.all_deferred = deferred
+            self.modes.clear()
+        else:
+            self.modes.update(dict.fromkeys(oids, deferred))
+        return [] if deferred else oids
+
+    def run(self, services: "ExecServices", oids: list[int] | None = None) -> None:
+        """Check what is kept (of these constraints; None: all), raising the first violation."""
+        for kept, recheck in ((self.new_keys, services.recheck_new_keys),
+                              (self.old_keys, services.recheck_old_keys)):
+            for oid in [o for o in kept if oids is None or o in oids]:
+                fk, keys = kept[oid]
+                recheck(fk, sorted(keys, key=repr))
+                del kept[oid]
+
+
+def set_constraints(session: "Session", u: "SetConstraintsStmt", portal, inline) -> Result:
+    """SET CONSTRAINTS: the transaction's mode of the named (or all) constraints; those made
+    immediate have their kept checks run now."""
+    if not session.state.block:
+        session.notice("SET CONSTRAINTS can only be used in transaction blocks", "25P01", "WARNING")
+        return Result(tag="SET CONSTRAINTS")
+    oids = None if u.names is None else [fk.oid for name in u.names for fk in _named(session, name)]
+    if session.state.constraints is None:
+        session.state.constraints = DeferredChecks()
+    now = session.state.constraints.set_mode(oids, u.deferred)
+    if now != []:
+        check_deferred(session, session.state.txn, now)
+    return Result(tag="SET CONSTRAINTS")
+
+
+def _named(session: "Session", name: list[str]) -> list[ConstraintDef]:
+    """The constraints SET CONSTRAINTS `name` means: of that name, on the tables of its schema
+    (else of the search path's)."""
+    catalog = session.catalog()
+    schemas = name[:-1] or session.search_path()
+    found = [con for rel in catalog.relations() if catalog.namespace_name(rel.namespace) in schemas
+             for con in rel.constraints if con.name == name[-1]]
+    if not found:
+        raise UndefinedObject(f'constraint "{".".join(name)}" does not exist')
+    if not all(con.deferrable for con in found):
+        raise WrongObjectType(f'constraint "{".".join(name)}" is not deferrable')
+    return found
+
+
+def check_deferred(session: "Session", txn: "Txn", oids: list[int] | None = None) -> None:
+    """Run the checks the session's transaction kept (of these constraints; None: all)."""
+    pending = session.state.constraints
+    if pending is None or not (pending.new_keys or pending.old_keys):
+        return
+    from quantadb.engine.services import ExecServices
+    with session.db.gate.shared():  # (VACUUM renumbers rows)
+        pending.run(ExecServices(session, session.store, txn, session.store.snapshot(txn)), oids)
+
+
+def constraints_of(state: "TxnState", fks: list[ConstraintDef]) -> DeferredChecks | None:
+    """The block's DeferredChecks when one of `fks` may be deferred now, else None."""
+    if not state.block or not any(fk.deferrable for fk in fks):
+        return None
+    if state.constraints is None:
+        state.constraints = DeferredChecks()
+    return state.constraints
+
+
+def defer_new_keys(state: "TxnState", fks: list[ConstraintDef], columns: list[Column]) -> list[ConstraintDef]:
+    """Keep the new rows' keys (`columns` by attnum - 1) of the deferred foreign keys; returns the
+    foreign keys to check now."""
+    pending = constraints_of(state, fks)
+    if pending is None:
+        return fks
+    now = []
+    for fk in fks:
+        if not pending.deferred(fk):
+            now.append(fk)
+            continue
+        keys = pending.new_keys.setdefault(fk.oid, (fk, set()))[1]
+        keys.update(k for k in zip(*[column_values(columns[a - 1]) for a in fk.columns]) if None not in k)
+    return now
+
+
+def defer_old_keys(state: "TxnState", fk: ConstraintDef, keys: list[tuple]) -> bool:
+    """Keep referenced keys that changed or went, for a deferred NO ACTION foreign key; False
+    when it is to be checked now."""
+    pending = constraints_of(state, [fk])
+    if pending is None or not pending.deferred(fk):
+        return False
+    pending.old_keys.setdefault(fk.oid, (fk, set()))[1].update(keys)
+    return True
