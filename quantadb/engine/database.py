@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from quantadb.engine.maintenance import Maintenance, StatementGate
 from quantadb.engine.session import Session
+from quantadb.engine.snapshots import ExportedSnapshots
 from quantadb.engine.ddl.temp import drop_orphan_temp_schemas
 from quantadb.engine.membership import acting_roles
 from quantadb.engine import pgstat_file
@@ -40,6 +41,7 @@ class Database:
         self.started_at = time.time()
         self._advisory = threading.Lock()
         self.advisory_holders: dict[int, tuple[int, int]] = {}  # key -> (pid, count)
+        self.exported_snapshots = ExportedSnapshots()
         from quantadb.engine import system  # noqa: F401  (registers session functions and generated tables)
         from quantadb.engine import pg_catalog  # noqa: F401  (registers pg_catalog and information_schema)
         self.gate = StatementGate()

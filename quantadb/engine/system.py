@@ -49,6 +49,7 @@ _declare("pg_backend_pid", (), INT4, "pg_backend_pid")
 _declare("pg_is_in_recovery", (), BOOL, "pg_is_in_recovery")
 _declare("pg_postmaster_start_time", (), R.TIMESTAMPTZ, "pg_postmaster_start_time")
 _declare("pg_current_wal_lsn", (), R.PG_LSN, "pg_current_wal_lsn")
+_declare("pg_export_snapshot", (), TEXT, "pg_export_snapshot")
 _declare("txid_current", (), INT8, "txid_current")
 _declare("txid_current_if_assigned", (), INT8, "txid_current_if_assigned")
 _declare("current_setting", (TEXT,), TEXT, "current_setting")
@@ -116,6 +117,11 @@ def _txid_current(args, n, ctx, call):
     if ctx.session.db.read_only:  # a replica: xids are the primary's to assign
         raise InternalError("cannot assign TransactionIds during recovery")
     return _const(ctx.session.store.top_xid(ctx.services.txn), INT8, n)
+
+
+@scalar("pg_export_snapshot")
+def _export_snapshot(args, n, ctx, call):
+    return _const(ctx.session.db.exported_snapshots.export(ctx.session, ctx.services.txn), TEXT, n)
 
 
 @scalar("txid_current_if_assigned")

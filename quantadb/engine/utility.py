@@ -137,6 +137,11 @@ def _set_transaction(session: "Session", u: U.SetTransactionStmt, portal, inline
     return Result(tag="SET")
 
 
+def _set_snapshot(session: "Session", u: U.SetTransactionSnapshotStmt, portal, inline) -> Result:
+    session.db.exported_snapshots.import_into(session, u.snapshot_id)
+    return Result(tag="SET")
+
+
 def _show(session: "Session", u: U.ShowStmt, portal, inline) -> Result:
     if u.name == "all":
         rows = [(s.name, session.settings.show(k)[1], s.description) for k, s in sorted(SETTINGS.items())]
@@ -447,7 +452,7 @@ _HANDLERS = {
     U.PrepareStmt: _prepare, U.ExecuteStmt: _execute_stmt, U.DeallocateStmt: _deallocate, U.DiscardStmt: _discard,
     U.ListenStmt: _listen, U.DeclareStmt: _declare, U.FetchStmt: _fetch, U.CloseStmt: _close,
     U.VacuumStmt: _vacuum, U.CheckpointStmt: _checkpoint, U.NoOpStmt: _noop, U.LockStmt: _lock, U.CopyStmt: _copy, U.RoleStmt: _roles, U.OwnedStmt: _owned,
-    U.GrantStmt: _grant, U.SetConstraintsStmt: set_constraints,
+    U.GrantStmt: _grant, U.SetConstraintsStmt: set_constraints, U.SetTransactionSnapshotStmt: _set_snapshot,
     U.CommentStmt: _comment, U.DatabaseStmt: _database,
     **{t: _routine for t in U.RoutineStmt.__args__},
     **{t: _type for t in U.TypeStmt.__args__},

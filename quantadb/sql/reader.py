@@ -62,6 +62,13 @@ class TokenReader:
             self.fail(tok)
         return tok.value
 
+    def string(self) -> str:
+        """A string literal's value."""
+        tok = self.next()
+        if tok.kind != "string":
+            self.fail(tok)
+        return tok.value
+
     def qualified_name(self) -> list[str]:
         parts = [self.name()]
         while self.op("."):

@@ -35,6 +35,7 @@ from quantadb.sql.utility_stmts import (
     RoleStmt,
     SetConstraintsStmt,
     SetStmt,
+    SetTransactionSnapshotStmt,
     SetTransactionStmt,
     ShowStmt,
     TransactionStmt,
@@ -189,13 +190,13 @@ def _deallocate(r: _Reader) -> DeallocateStmt:
     return DeallocateStmt(r.name())
 
 
-def _set(r: _Reader) -> SetStmt | SetTransactionStmt | SetConstraintsStmt | NoOpStmt:
+def _set(r: _Reader) -> SetStmt | SetTransactionStmt | SetTransactionSnapshotStmt | SetConstraintsStmt | NoOpStmt:
     r.next()
     if r.words("session", "characteristics", "as", "transaction"):
         return SetTransactionStmt(*_transaction_modes(r), session_default=True)
     if r.word("transaction"):
         if r.word("snapshot"):
-            return NoOpStmt("SET")
+            return SetTransactionSnapshotStmt(r.string())
         return SetTransactionStmt(*_transaction_modes(r), session_default=False)
     if r.word("constraints"):
         names = None if r.word("all") else [r.qualified_name()]

@@ -44,6 +44,11 @@ class SetConstraintsStmt:
 
 
 @dataclass
+class SetTransactionSnapshotStmt:
+    snapshot_id: str
+
+
+@dataclass
 class ShowStmt:
     name: str  # lower-cased; "all" for SHOW ALL
 
@@ -189,6 +194,6 @@ class NoOpStmt:
     tag: str
 
 
-UtilityStmt = (TransactionStmt | SetStmt | SetTransactionStmt | SetConstraintsStmt | ShowStmt | CopyStmt | VacuumStmt | PrepareStmt
+UtilityStmt = (TransactionStmt | SetStmt | SetTransactionStmt | SetConstraintsStmt | SetTransactionSnapshotStmt | ShowStmt | CopyStmt | VacuumStmt | PrepareStmt
                | ExecuteStmt | DeallocateStmt | DiscardStmt | ListenStmt | ExplainStmt | DeclareStmt | FetchStmt
                | CloseStmt | RoleStmt | OwnedStmt | GrantStmt | CommentStmt | DatabaseStmt | CheckpointStmt | LockStmt | NoOpStmt)

@@ -237,6 +237,9 @@ class Store(RowWrites, SchemaChanges, Sequences):
                 txn.snapshot_xmin = snap.xmin
         return snap
 
+    def import_snapshot(self, txn: Txn, exported: Snapshot) -> None:
+        self._state.txns.import_snapshot(txn, exported)
+
     def sees_current_catalog(self, txn: Txn | None) -> bool:
         """Does txn see the catalog as every other session now does? Not once it changed the
         catalog itself (uncommitted), nor on a REPEATABLE READ snapshot older than the last

@@ -133,6 +133,13 @@ class Snapshot:
             return False
         return self.clog.get(xid) == COMMITTED
 
+    def exported(self) -> "Snapshot":
+        """This snapshot as another transaction may import it (pg_export_snapshot): the reader's
+        own writes are a running transaction's to the importer."""
+        owner = self.owner
+        running = {owner.xid} if owner is not None and owner.xid is not None else set()
+        return Snapshot(self.xmin, self.xmax, self.xip | running, _NO_XIDS, self.clog)
+
     def frozen(self) -> "Snapshot":
         """This snapshot with the transaction's own xids as they are now: what it writes later
         under a new subtransaction's xid stays invisible to this copy."""
@@ -310,6 +317,14 @@ class TxnManager:
         if txn.snapshot_xmin is None:
             txn.snapshot_xmin = xmin
         return snap
+
+    def import_snapshot(self, txn: Txn, exported: Snapshot) -> None:
+        """SET TRANSACTION SNAPSHOT: txn (REPEATABLE READ, before its first snapshot) reads as the
+        exported snapshot (Snapshot.exported) does, with its own writes."""
+        snap = Snapshot(exported.xmin, exported.xmax, exported.xip, txn.own, self.clog, txn)
+        with self.lock:  # its versions are kept from now on (the exporter kept them until now)
+            txn.snapshot = snap
+            txn.snapshot_xmin = exported.xmin if txn.snapshot_xmin is None else min(txn.snapshot_xmin, exported.xmin)
 
     def horizon(self) -> int:
         """Oldest xid some running transaction or open snapshot may still need."""

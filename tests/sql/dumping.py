@@ -13,17 +13,25 @@ def psql(port: int, dbname: str, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120, check=False)
 
 
-def dump_and_restore(source, target, tmp_path: Path, dbname: str, schema: str) -> None:
-    """`schema` made on `source` in a new database `dbname`, pg_dump'ed, restored into `target`'s."""
+def dump_and_restore(source, target, tmp_path: Path, dbname: str, schema: str, jobs: int = 0) -> None:
+    """`schema` made on `source` in a new database `dbname`, pg_dump'ed, restored into `target`'s:
+    as a script through psql, or with `jobs` as a directory dump by that many workers (which
+    read the leader's exported snapshot), restored by pg_restore."""
     for server in (source, target):
         server.admin(f"DROP DATABASE IF EXISTS {dbname}")
         server.admin(f"CREATE DATABASE {dbname}")
     made = psql(source.port, dbname, "-c", schema)
     assert made.returncode == 0, made.stderr
-    dump = tmp_path / f"{dbname}.sql"
-    dumped = subprocess.run(["pg_dump", "-h", "127.0.0.1", "-p", str(source.port), "-U", "postgres",
+    dump = tmp_path / f"{dbname}.{'dir' if jobs else 'sql'}"
+    form = ["-Fd", "-j", str(jobs)] if jobs else []
+    dumped = subprocess.run(["pg_dump", "-h", "127.0.0.1", "-p", str(source.port), "-U", "postgres", *form,
                              "-f", str(dump), dbname], capture_output=True, text=True, timeout=120,
                             check=False)
     assert dumped.returncode == 0, dumped.stderr
-    restored = psql(target.port, dbname, "-f", str(dump))
+    if jobs:
+        restored = subprocess.run(["pg_restore", "-h", "127.0.0.1", "-p", str(target.port), "-U", "postgres",
+                                   "-j", str(jobs), "-d", dbname, str(dump)], capture_output=True, text=True,
+                                  timeout=120, check=False)
+    else:
+        restored = psql(target.port, dbname, "-f", str(dump))
     assert restored.returncode == 0 and "ERROR" not in restored.stderr, restored.stderr

@@ -62,14 +62,16 @@ def both(quantadb_server, postgres_server):
     return quantadb_server, postgres_server
 
 
-@pytest.mark.parametrize("direction", ["postgres_to_quantadb", "quantadb_to_postgres"])
-def test_pg_dump_round_trip(both, tmp_path, direction):
+@pytest.mark.parametrize("direction, jobs", [("postgres_to_quantadb", 0), ("quantadb_to_postgres", 0),
+                                             ("quantadb_to_postgres", 2)])
+def test_pg_dump_round_trip(both, tmp_path, direction, jobs):
+    """jobs: `pg_dump -j 2 -Fd`, whose workers import the leader's snapshot (engine/snapshots.py)."""
     quantadb_server, postgres_server = both
-    dbname = f"dumped_{direction}"
+    dbname = f"dumped_{direction}_{jobs}"
     if direction == "postgres_to_quantadb":
-        dump_and_restore(postgres_server, quantadb_server, tmp_path, dbname, SCHEMA)
+        dump_and_restore(postgres_server, quantadb_server, tmp_path, dbname, SCHEMA, jobs)
     else:
-        dump_and_restore(quantadb_server, postgres_server, tmp_path, dbname, SCHEMA)
+        dump_and_restore(quantadb_server, postgres_server, tmp_path, dbname, SCHEMA, jobs)
     pg, qdb = Connection(postgres_server.dsn(dbname)), Connection(quantadb_server.dsn(dbname))
     try:
         for query in READ_BACK:
