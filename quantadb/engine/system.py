@@ -14,11 +14,11 @@ import numpy as np
 
 from quantadb.engine.privileges import sequence_privilege
 from quantadb.engine.settings import VERSION_STRING
-from quantadb.errors import InsufficientPrivilege, InternalError, ObjectNotInPrerequisiteState, UndefinedObject
+from quantadb.errors import InsufficientPrivilege, ObjectNotInPrerequisiteState, UndefinedObject
 from quantadb.exec.columns import column_values, const_column, from_values
 from quantadb.exec.functions import scalar
+from quantadb.engine import xids as _xids  # noqa: F401  (registers the transaction-ID functions)
 from quantadb.sql.functions.signature import add_function
-from quantadb.storage.table import ctid_of
 from quantadb.types import registry as R
 from quantadb.types.column import Column
 from quantadb.types.registry import SqlType
@@ -49,9 +49,6 @@ _declare("pg_backend_pid", (), INT4, "pg_backend_pid")
 _declare("pg_is_in_recovery", (), BOOL, "pg_is_in_recovery")
 _declare("pg_postmaster_start_time", (), R.TIMESTAMPTZ, "pg_postmaster_start_time")
 _declare("pg_current_wal_lsn", (), R.PG_LSN, "pg_current_wal_lsn")
-_declare("pg_export_snapshot", (), TEXT, "pg_export_snapshot")
-_declare("txid_current", (), INT8, "txid_current")
-_declare("txid_current_if_assigned", (), INT8, "txid_current_if_assigned")
 _declare("current_setting", (TEXT,), TEXT, "current_setting")
 _declare("current_setting", (TEXT, BOOL), TEXT, "current_setting")
 _declare("set_config", (TEXT, TEXT, BOOL), TEXT, "set_config", strict=False)
@@ -110,46 +107,6 @@ def _start_time(args, n, ctx, call):
 @scalar("pg_current_wal_lsn")
 def _wal_lsn(args, n, ctx, call):
     return _const(ctx.session.db.current_lsn(), R.PG_LSN, n)
-
-
-@scalar("txid_current")
-def _txid_current(args, n, ctx, call):
-    if ctx.session.db.read_only:  # a replica: xids are the primary's to assign
-        raise InternalError("cannot assign TransactionIds during recovery")
-    return _const(ctx.session.store.top_xid(ctx.services.txn), INT8, n)
-
-
-@scalar("pg_export_snapshot")
-def _export_snapshot(args, n, ctx, call):
-    return _const(ctx.session.db.exported_snapshots.export(ctx.session, ctx.services.txn), TEXT, n)
-
-
-@scalar("txid_current_if_assigned")
-def _txid_current_if_assigned(args, n, ctx, call):
-    return _const(ctx.services.txn.xid, INT8, n)  # NULL until the transaction has an xid
-
-
-# -- system columns of stored rows (sql/scope.py's RowSystemColumn: relation OID, row id) ------
-
-def _row_xids(args: list[Column], n: int, ctx) -> tuple[np.ndarray, np.ndarray]:
-    if n == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    return ctx.services.store.row_xids(int(args[0].data[0]), args[1].data.astype(np.int64, copy=False))
-
-
-@scalar("row_xmin")
-def _row_xmin(args, n, ctx, call):
-    return Column(_row_xids(args, n, ctx)[0])
-
-
-@scalar("row_xmax")
-def _row_xmax(args, n, ctx, call):
-    return Column(_row_xids(args, n, ctx)[1])
-
-
-@scalar("row_ctid")
-def _row_ctid(args, n, ctx, call):
-    return Column(ctid_of(args[1].data))
 
 
 @scalar("current_setting")

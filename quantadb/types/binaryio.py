@@ -4,7 +4,8 @@ Layouts (typsend/typreceive in PostgreSQL 15):
 - bool 1 byte; int2/int4/int8 2/4/8 bytes signed; oid, reg*, xid, cid uint32; float4/8 IEEE.
 - text, varchar, bpchar, name, json, unknown: the UTF-8 bytes. "char": 1 byte. bytea: raw.
 - jsonb: version byte 0x01 then the text. uuid: 16 bytes. pg_lsn: uint64. money: int64 cents.
-- tid: uint32 block, uint16 offset.
+- tid: uint32 block, uint16 offset. xid8: uint64.
+- pg_snapshot/txid_snapshot: int32 count of running xids, int64 xmin, int64 xmax, int64 each running xid.
 - date int32 days since 2000-01-01; time int64 µs; timestamp(tz) int64 µs since 2000-01-01 UTC.
 - timetz: int64 µs, int32 zone offset in seconds *west* of UTC.
 - interval: int64 µs, int32 days, int32 months.
@@ -62,6 +63,19 @@ def recv_tid(data: bytes) -> int:
     _short(data, 6)
     block, offset = struct.unpack("!IH", data[:6])
     return block << 16 | offset
+
+
+def send_snapshot(value: tuple[int, int, tuple[int, ...]]) -> bytes:
+    xmin, xmax, xip = value
+    return struct.pack(f"!iqq{len(xip)}q", len(xip), xmin, xmax, *xip)
+
+
+def recv_snapshot(data: bytes) -> tuple[int, int, tuple[int, ...]]:
+    _short(data, 20)
+    n, xmin, xmax = struct.unpack("!iqq", data[:20])
+    if n < 0 or len(data) != 20 + 8 * n:
+        raise InvalidBinaryRepresentation("invalid external pg_snapshot data")
+    return xmin, xmax, struct.unpack(f"!{n}q", data[20:])
 
 
 def recv_bool(data: bytes) -> bool:

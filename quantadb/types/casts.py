@@ -335,6 +335,8 @@ def _special(s: int, d: int, ctx: FormatContext) -> Callable[[Any], Any] | None:
         return lambda v: int(v) % 2**32
     if s in _OID_LIKE and d in _OID_LIKE:
         return int
+    if s == r.XID8.oid and d == r.XID.oid:  # xid(xid8): its low 32 bits
+        return lambda v: int(v) % 2**32
     if s in _OID_LIKE and d in _INTS:
         return (lambda v: int(v)) if d == r.INT8.oid else (lambda v: (int(v) + 2**31) % 2**32 - 2**31)
     if s == r.INT4.oid and d == r.CHAR.oid:

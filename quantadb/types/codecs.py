@@ -44,7 +44,8 @@ _REG_NAMED = {t.oid for t in r.REG_TYPES if t is not r.OID}  # printed as names 
 # Fixed-width types whose binary form is their numpy value in network byte order (struct codes).
 _FIXED_BINARY = {r.INT2.oid: "h", r.INT4.oid: "i", r.INT8.oid: "q", r.FLOAT4.oid: "f",
                  r.FLOAT8.oid: "d", r.DATE.oid: "i", r.TIME.oid: "q", r.TIMESTAMP.oid: "q",
-                 r.TIMESTAMPTZ.oid: "q", r.MONEY.oid: "q", r.PG_LSN.oid: "Q"}
+                 r.TIMESTAMPTZ.oid: "q", r.MONEY.oid: "q", r.PG_LSN.oid: "Q", r.XID8.oid: "Q"}
+_SNAPSHOT_OIDS = {r.PG_SNAPSHOT.oid, r.TXID_SNAPSHOT.oid}
 _STRING_OIDS = {t.oid for t in r.STRING_TYPES} | {r.JSON.oid, r.XML.oid, r.REFCURSOR.oid,
                                                    r.PG_NODE_TREE.oid}
 
@@ -104,6 +105,8 @@ def value_formatter(t: SqlType | PgType, ctx: FormatContext) -> Formatter:
         return tx.format_pg_lsn
     if oid == r.TID.oid:
         return tx.format_tid
+    if oid in _SNAPSHOT_OIDS:
+        return tx.format_snapshot
     if oid == r.MONEY.oid:
         return tx.format_money
     if oid in _REG_NAMED and ctx.reg_names is not None:
@@ -196,6 +199,10 @@ def _parser(t: SqlType | PgType, ctx: FormatContext) -> Parser:
         return tx.parse_pg_lsn
     if oid == r.TID.oid:
         return tx.parse_tid
+    if oid in _SNAPSHOT_OIDS:
+        return lambda s: tx.parse_snapshot(s, pg.name)
+    if oid == r.XID8.oid:
+        return tx.parse_xid8
     if oid == r.MONEY.oid:
         return tx.parse_money
     if oid == r.CHAR.oid:
@@ -364,6 +371,8 @@ def _sender(pg: PgType) -> Callable[[Any], bytes]:
         return bio.send_uuid
     if oid == r.TID.oid:
         return bio.send_tid
+    if oid in _SNAPSHOT_OIDS:
+        return bio.send_snapshot
     if oid == r.JSONB.oid:
         return lambda v: b"\x01" + js.format_jsonb(v).encode()
     if oid in (r.BIT.oid, r.VARBIT.oid):
@@ -434,6 +443,8 @@ def _receiver(pg: PgType) -> Callable[[bytes], Any]:
         return bio.recv_uuid
     if oid == r.TID.oid:
         return bio.recv_tid
+    if oid in _SNAPSHOT_OIDS:
+        return bio.recv_snapshot
     if oid == r.JSONB.oid:
         def recv_jsonb(data: bytes) -> Any:
             if data[:1] != b"\x01":

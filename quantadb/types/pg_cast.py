@@ -80,6 +80,7 @@ regnamespace a: int8 int4
 regnamespace i: oid
 regrole a: int8 int4
 regrole i: oid
+xid8 e: xid
 """
 
 

@@ -179,6 +179,9 @@ TSTZRANGE = _register(3910, "tstzrange", -1, "R", _OBJ, 3911, align="d")
 DATERANGE = _register(3912, "daterange", -1, "R", _OBJ, 3913)
 INT8RANGE = _register(3926, "int8range", -1, "R", _OBJ, 3927, align="d")
 PG_DDL_COMMAND = _register(32, "pg_ddl_command", 8, "P", _OBJ, 0, byval=True, align="d")
+# a snapshot value is (xmin, xmax, xip tuple) (types/textio.py); xid8 is a 64-bit xid
+PG_SNAPSHOT = _register(5038, "pg_snapshot", -1, "U", _OBJ, 5039, align="d")
+XID8 = _register(5069, "xid8", 8, "U", np.int64, 271, byval=True, align="d")
 
 # SQL spellings and aliases accepted in casts and column definitions.
 ALIASES: dict[str, str] = {

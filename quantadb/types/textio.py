@@ -252,6 +252,33 @@ def format_tid(value: int) -> str:
     return f"({value >> 16},{value & 0xFFFF})"
 
 
+# ---- pg_snapshot / txid_snapshot: "xmin:xmax:xip,..." -----------------------------------------
+
+def parse_snapshot(text: str, type_name: str = "pg_snapshot") -> tuple[int, int, tuple[int, ...]]:
+    """pg_snapshot_in: xmin <= xmax, each running xid in [xmin, xmax), in ascending order (a
+    repeated one counts once)."""
+    m = re.fullmatch(r"\s*(\d+):(\d+):((?:\d+(?:,\d+)*)?)", text)
+    if not m:
+        raise _bad(type_name, text)
+    xmin, xmax = int(m[1]), int(m[2])
+    xip = [int(x) for x in m[3].split(",")] if m[3] else []
+    if xmin == 0 or xmax < xmin or any(not xmin <= x < xmax for x in xip) or xip != sorted(xip):
+        raise _bad(type_name, text)
+    return xmin, xmax, tuple(sorted(set(xip)))
+
+
+def format_snapshot(value: tuple[int, int, tuple[int, ...]]) -> str:
+    return f"{value[0]}:{value[1]}:{','.join(map(str, value[2]))}"
+
+
+def parse_xid8(text: str) -> int:
+    """xid8in: an unsigned 64-bit number."""
+    m = re.fullmatch(r"\s*(\d+)\s*", text)
+    if not m or int(m[1]) >= 2**64:
+        raise _bad("xid8", text)
+    return int(m[1])
+
+
 # ---- uuid, bit, pg_lsn, money ----------------------------------------------------------------
 
 def parse_uuid(text: str) -> _uuid.UUID:

@@ -106,8 +106,9 @@ def pg_class(session: "Session") -> Iterator[Row]:
     with_index = {r.table_oid for r in relations if r.kind == "i"}
     temporary = {ns.oid for ns in session.store.catalog.namespaces(catalog.snap, session.database_oid)
                  if ns.name.startswith(TEMP_SCHEMA_PREFIX)}
+    frozen = frozen_xid(session)
     for rel in relations:
-        row = _class_row(session, rel, rel.oid in with_index, rel.oid in referenced)
+        row = _class_row(session, rel, rel.oid in with_index, rel.oid in referenced, frozen)
         if rel.namespace in temporary:
             row["relpersistence"] = "t"
         yield row
@@ -119,7 +120,14 @@ def pg_class(session: "Session") -> Iterator[Row]:
                "reltuples": -1.0}
 
 
-def _class_row(session: "Session", rel: RelationDef, has_index: bool, referenced: bool) -> Row:
+def frozen_xid(session: "Session") -> int:
+    """relfrozenxid and datfrozenxid: xids are 64-bit, so none ever needs freezing against
+    wraparound; what any snapshot may still need (the vacuum horizon) stands for it, so that
+    age(relfrozenxid), which monitoring watches, stays as small as the oldest transaction's age."""
+    return session.store.state.txns.horizon()
+
+
+def _class_row(session: "Session", rel: RelationDef, has_index: bool, referenced: bool, frozen: int) -> Row:
     is_table = rel.kind in ("r", "p", "m")
     am = {"r": HEAP_AM, "m": HEAP_AM, "i": HASH_AM if rel.method == "hash" else BTREE_AM}.get(rel.kind, 0)
     return {
@@ -132,7 +140,7 @@ def _class_row(session: "Session", rel: RelationDef, has_index: bool, referenced
         "relchecks": sum(1 for c in rel.constraints if c.kind == "c"),
         "relhastriggers": referenced or bool(rel.triggers) or any(c.kind == "f" for c in rel.constraints),
         "relispopulated": rel.populated, "relreplident": "d" if is_table else "n",
-        "relfrozenxid": 3 if is_table else 0, "relminmxid": 1 if is_table else 0,
+        "relfrozenxid": frozen if is_table else 0, "relminmxid": 1 if is_table else 0,
         "reloptions": list(rel.options) or None, "relacl": list(rel.acl) or None,
     }
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterator
 
 from quantadb.engine.membership import PG_DATABASE_OWNER
+from quantadb.engine.pg_catalog.relations import frozen_xid
 from quantadb.engine.pg_catalog.tables import Row, rows
 from quantadb.engine.pg_catalog.types import DEFAULT_TABLESPACE
 from quantadb.storage.catalog import RoleDef
@@ -23,10 +24,11 @@ def _snapshot(session: "Session"):
 
 @rows("pg_catalog.pg_database")
 def pg_database(session: "Session") -> Iterator[Row]:
+    frozen = frozen_xid(session)
     for db in session.store.catalog.databases(_snapshot(session)):
         yield {"oid": db.oid, "datname": db.name, "datdba": db.owner, "encoding": UTF8_ENCODING,
                "datlocprovider": "c", "datistemplate": db.is_template, "datallowconn": db.allow_connections,
-               "datconnlimit": -1, "datfrozenxid": 716, "datminmxid": 1, "dattablespace": DEFAULT_TABLESPACE,
+               "datconnlimit": -1, "datfrozenxid": frozen, "datminmxid": 1, "dattablespace": DEFAULT_TABLESPACE,
                "datcollate": LOCALE, "datctype": LOCALE, "datacl": list(db.acl) or None}
 
 

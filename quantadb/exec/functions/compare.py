@@ -19,7 +19,7 @@ from quantadb.types.jsonb import jsonb_sort_key
 
 OPS = {"eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le, "gt": operator.gt,
        "ge": operator.ge}
-NATIVE = ("int2", "int4", "int8", "oid", "bool", "date_", "time_", "timestamp_", "timestamptz_", "tid")
+NATIVE = ("int2", "int4", "int8", "oid", "bool", "date_", "time_", "timestamp_", "timestamptz_", "tid", "xid8")
 OBJECT = ("text_", "name", "char", "bytea", "uuid_", "interval_", "bit_", "range_")  # bit strings: '0'/'1' text;
 # ranges order as range_cmp (types/ranges.py)
 

@@ -12,7 +12,7 @@ from quantadb.sql.functions.signature import add_operator as op
 from quantadb.types.registry import (
     ANYARRAY, ANYELEMENT, ANYENUM, ANYNONARRAY, BIT, BOOL, BPCHAR, BYTEA, CHAR, DATE, FLOAT4, FLOAT8, INT2, INT4,
     INT8, INTERVAL, JSON, JSONB, NAME, NUMERIC, OID, RECORD, TEXT, TID, TIME, TIMESTAMP, TIMESTAMPTZ, TIMETZ,
-    UUID, VARBIT, XID, array_of,
+    UUID, VARBIT, XID, XID8, array_of,
 )
 
 TEXT_ARRAY = array_of(TEXT)
@@ -64,7 +64,7 @@ COMPARABLE = (
     (NAME, "name"), (CHAR, "char"), (BYTEA, "bytea"), (DATE, "date_"), (TIME, "time_"),
     (TIMETZ, "timetz_"), (TIMESTAMP, "timestamp_"), (TIMESTAMPTZ, "timestamptz_"),
     (INTERVAL, "interval_"), (UUID, "uuid_"), (JSONB, "jsonb_"), (ANYARRAY, "array_"), (BIT, "bit_"),
-    (VARBIT, "bit_"), (TID, "tid"),
+    (VARBIT, "bit_"), (TID, "tid"), (XID8, "xid8"),
 )
 for t, p in COMPARABLE:
     for sym, suffix in COMPARISONS.items():
