@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 from dataclasses import dataclass
 
+from quantadb.engine.advisory import AdvisoryLocks
 from quantadb.engine.maintenance import Maintenance, StatementGate
 from quantadb.engine.session import Session
 from quantadb.engine.snapshots import ExportedSnapshots
@@ -39,8 +39,7 @@ class Database:
         self.pgstat = pgstat_file.load(data_dir)  # what the last clean shutdown kept (crash: none)
         self.read_only = False  # a replica serves reads only (SQLSTATE 25006 for writes)
         self.started_at = time.time()
-        self._advisory = threading.Lock()
-        self.advisory_holders: dict[int, tuple[int, int]] = {}  # key -> (pid, count)
+        self.advisory = AdvisoryLocks()
         self.exported_snapshots = ExportedSnapshots()
         from quantadb.engine import system  # noqa: F401  (registers session functions and generated tables)
         from quantadb.engine import pg_catalog  # noqa: F401  (registers pg_catalog and information_schema)
@@ -111,32 +110,6 @@ class Database:
         out["data_dir_bytes"] = _dir_size(self.data_dir)
         out["sessions"] = len(self.sessions)
         return out
-
-    # -- advisory locks (pg_advisory_lock family) ------------------------------------------------------
-
-    def try_advisory_lock(self, session: Session, key: int) -> bool:
-        with self._advisory:
-            holder = self.advisory_holders.get(key)
-            if holder is None or holder[0] == session.pid:
-                self.advisory_holders[key] = (session.pid, (holder[1] if holder else 0) + 1)
-                return True
-            return False
-
-    def advisory_unlock(self, session: Session, key: int) -> bool:
-        with self._advisory:
-            holder = self.advisory_holders.get(key)
-            if holder is None or holder[0] != session.pid:
-                return False
-            if holder[1] > 1:
-                self.advisory_holders[key] = (session.pid, holder[1] - 1)
-            else:
-                del self.advisory_holders[key]
-            return True
-
-    def release_advisory_locks(self, session: Session) -> None:
-        with self._advisory:
-            for key in [k for k, h in self.advisory_holders.items() if h[0] == session.pid]:
-                del self.advisory_holders[key]
 
 
 def _dir_size(path: str) -> int:

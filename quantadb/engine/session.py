@@ -110,7 +110,7 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity):
         self._txn_defaults: tuple[int, str, bool, bool] = (-1, "", False, True)  # (settings version, ...)
         self._statement_timeout: tuple[int, int] = (-1, 0)  # (settings version, milliseconds)
         self._templates: TemplateCache = {}  # simple_query.py
-        self.advisory_locks: dict[int, int] = {}
+        self.xact_advisory_locks = False  # holds transaction-level advisory locks (engine/advisory.py)
         self.pgstat = PendingStats(database_oid)  # this transaction's counts (pgstat.py)
         # a wait of ddl/temp.py's on a thread (an implicit commit's ON COMMIT actions, the drop at
         # the session's end): the event that cancels it, the thread
@@ -315,7 +315,7 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity):
         temp.drop_temp_schema(self, self._closed)
 
     def _closed(self) -> None:
-        self.db.release_advisory_locks(self)
+        self.db.advisory.release_all(self.pid, xact=None)
         self.db.sessions.pop(self.pid, None)
         self.store.relation_locks.statements.discard(self._statement_locks)
 
@@ -530,6 +530,7 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity):
             self._drop_cursors()  # portals end with their (implicit) transaction
         txn = self.state.txn
         if txn is None:
+            self.release_transaction_advisory_locks()  # (a statement without a storage transaction took one)
             if self.state.started_us:  # a point read's, when it ran without a storage transaction
                 self.state.started_us = 0
                 self.db.pgstat.transaction_ended(self.pgstat, not failed)

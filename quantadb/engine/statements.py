@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from sqlglot import exp
 
 from quantadb.engine import privileges
+from quantadb.engine.advisory import WAITING_FUNCTIONS
 from quantadb.engine.catalog_view import SessionCatalog
 from quantadb.engine.point import PointRead, point_batch, point_read
 from quantadb.engine.point_write import PointWrite, point_write, run_point_write
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
     from quantadb.engine.session import Session
 
 HEAVY_ROWS = 20000  # statements expected to touch more rows than this run on a worker thread
-_SLOW_FUNCTIONS = {"pg_sleep", "pg_sleep_for", "pg_advisory_lock", "pg_advisory_xact_lock", "generate_series"}
+_SLOW_FUNCTIONS = {"pg_sleep", "pg_sleep_for", "generate_series"} | WAITING_FUNCTIONS
 _WRITE_WORDS = {"insert", "update", "delete", "create", "drop", "alter", "truncate", "copy", "merge", "comment",
                 "grant", "revoke", "select", "with", "vacuum", "analyze", "reindex", "refresh", "cluster"}
 _QUERY_NODES = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Values, exp.Subquery)

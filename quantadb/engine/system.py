@@ -1,5 +1,5 @@
 """Functions that read session or node state: version(), current_user, current_setting(),
-nextval(), pg_backend_pid(), pg_sleep(), advisory locks, pg_current_wal_lsn(), statistics
+nextval(), pg_backend_pid(), pg_sleep(), pg_current_wal_lsn(), statistics
 resets and the like.
 
 They are declared in the SQL layer's function catalog and implemented here, because their
@@ -227,20 +227,12 @@ def _pg_get_serial_sequence(args, n, ctx, call):
     return from_values(out, SqlType(TEXT))
 
 
-# -- sleeping, cancelling, advisory locks ------------------------------------------------------------
+# -- sleeping, cancelling (advisory locks: engine/advisory.py) ---------------------------------------
 
 _declare("pg_sleep", (R.FLOAT8,), R.VOID, "pg_sleep")
 _declare("pg_cancel_backend", (INT4,), BOOL, "pg_cancel_backend")
 _declare("pg_terminate_backend", (INT4,), BOOL, "pg_terminate_backend")
 _declare("pg_terminate_backend", (INT4, INT8), BOOL, "pg_terminate_backend")
-for _name, _impl, _ret in (("pg_advisory_lock", "pg_advisory_lock", R.VOID),
-                           ("pg_advisory_xact_lock", "pg_advisory_lock", R.VOID),
-                           ("pg_try_advisory_lock", "pg_try_advisory_lock", BOOL),
-                           ("pg_try_advisory_xact_lock", "pg_try_advisory_lock", BOOL),
-                           ("pg_advisory_unlock", "pg_advisory_unlock", BOOL)):
-    _declare(_name, (INT8,), _ret, _impl)
-    _declare(_name, (INT4, INT4), _ret, _impl)
-_declare("pg_advisory_unlock_all", (), R.VOID, "pg_advisory_unlock_all")
 
 
 @scalar("pg_sleep")
@@ -278,38 +270,6 @@ def _pg_terminate_backend(args, n, ctx, call):
             target.terminate()
         out.append(target is not None)
     return from_values(out, SqlType(BOOL))
-
-
-def _keys(args) -> list[int]:
-    if len(args) == 1:
-        return column_values(args[0])
-    return [(a << 32) | (b & 0xFFFFFFFF) for a, b in zip(column_values(args[0]), column_values(args[1]))]
-
-
-@scalar("pg_advisory_lock")
-def _advisory_lock(args, n, ctx, call):
-    db = ctx.session.db
-    for key in _keys(args):
-        while not db.try_advisory_lock(ctx.session, key):
-            ctx.check_cancel()
-            time.sleep(0.005)
-    return _const("", R.VOID, n)
-
-
-@scalar("pg_try_advisory_lock")
-def _try_advisory_lock(args, n, ctx, call):
-    return from_values([ctx.session.db.try_advisory_lock(ctx.session, k) for k in _keys(args)], SqlType(BOOL))
-
-
-@scalar("pg_advisory_unlock")
-def _advisory_unlock(args, n, ctx, call):
-    return from_values([ctx.session.db.advisory_unlock(ctx.session, k) for k in _keys(args)], SqlType(BOOL))
-
-
-@scalar("pg_advisory_unlock_all")
-def _advisory_unlock_all(args, n, ctx, call):
-    ctx.session.db.release_advisory_locks(ctx.session)
-    return _const("", R.VOID, n)
 
 
 # -- cumulative statistics (pgstat.py) -----------------------------------------------------------------

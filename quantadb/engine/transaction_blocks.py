@@ -130,9 +130,16 @@ class TransactionBlocks:
                                            hint="Set max_prepared_transactions to a nonzero value.")
 
     def transaction_ended(self, committed: bool) -> None:
-        """The transaction ended: its SET LOCAL settings go, its statistics are counted (pgstat.py)."""
+        """The transaction ended: its SET LOCAL settings and advisory locks go, its statistics are
+        counted (pgstat.py)."""
         self.settings.end(committed=committed)
+        self.release_transaction_advisory_locks()
         self.db.pgstat.transaction_ended(self.pgstat, committed)
+
+    def release_transaction_advisory_locks(self) -> None:
+        if self.xact_advisory_locks:
+            self.db.advisory.release_all(self.pid, xact=True)
+            self.xact_advisory_locks = False
 
     def savepoint(self, name: str) -> Result:
         if not self.state.block:

@@ -223,7 +223,7 @@ def _discard(session: "Session", u: U.DiscardStmt, portal, inline) -> Result:
         session.prepared = {k: v for k, v in session.prepared.items() if k == ""}
         session.portals.clear()
         session.settings.reset_all()
-        session.db.release_advisory_locks(session)
+        session.db.advisory.release_all(session.pid, xact=False)
     if u.what in ("all", "temp", "temporary"):
         discard_temp(session)
     elif u.what == "plans":

@@ -166,10 +166,10 @@ def pg_locks(session: "Session") -> Iterator[Row]:
         yield {**_LOCK_TARGET, "locktype": "transactionid", "transactionid": xid,
                "virtualtransaction": f"{txn.pid}/{txn.vxid}", "pid": txn.pid,
                "mode": "ExclusiveLock" if granted else "ShareLock", "granted": granted, "fastpath": False}
-    for key, (pid, _count) in list(session.db.advisory_holders.items()):
-        yield {**_LOCK_TARGET, "locktype": "advisory", "database": session.database_oid, "classid": key >> 32,
-               "objid": key & 0xFFFFFFFF, "objsubid": 1, "virtualtransaction": f"{pid}/1", "pid": pid,
-               "mode": "ExclusiveLock", "granted": True}
+    for (database, classid, objid, objsubid), pid, mode, _, granted in session.db.advisory.locks():
+        yield {**_LOCK_TARGET, "locktype": "advisory", "database": database, "classid": classid,
+               "objid": objid, "objsubid": objsubid, "virtualtransaction": f"{pid}/1", "pid": pid,
+               "mode": mode, "granted": granted, "fastpath": False}
 
 
 @rows("pg_catalog.pg_cursors")

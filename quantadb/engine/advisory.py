@@ -1,0 +1,196 @@
+"""Advisory locks: the pg_advisory_lock family, as PostgreSQL's.
+
+A lock is named by its database and a key: one bigint (pg_locks shows its high and low halves as
+classid and objid, objsubid 1) or two integers (classid, objid, objsubid 2); the two key spaces
+are apart. It is taken in ExclusiveLock or ShareLock mode (the _shared functions), at session
+level (held until unlocked or the session ends; taken again, it is counted and must be unlocked
+as often) or at transaction level (the _xact_ functions: released when the transaction ends, and
+not by any unlock). A request waits while another session holds a conflicting mode (exclusive
+against anything, shared against exclusive); the wait obeys lock_timeout and cancellation, and a
+cycle of advisory waits fails one of them with 40P01 after deadlock_timeout, as PostgreSQL's
+deadlock check does (cycles through row or relation locks too are not seen here).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from quantadb.errors import DeadlockDetected, LockNotAvailable
+from quantadb.exec.columns import column_values, const_column, from_values
+from quantadb.exec.functions import scalar
+from quantadb.sql.functions.signature import add_function
+from quantadb.storage.txn import DEADLOCK_TIMEOUT_S
+from quantadb.types import registry as R
+from quantadb.types.registry import SqlType
+
+if TYPE_CHECKING:
+    from quantadb.engine.session import Session
+
+EXCLUSIVE, SHARE = "ExclusiveLock", "ShareLock"
+Key = tuple[int, int, int, int]  # database, classid, objid, objsubid
+Holder = tuple[int, str, bool]  # pid, mode, transaction level
+
+
+class AdvisoryLocks:
+    """A node's advisory locks: who holds each in which mode, and who waits."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._held: dict[Key, dict[Holder, int]] = {}  # key -> holder -> times taken
+        self._waiting: dict[int, tuple[Key, str]] = {}  # pid -> the request it waits on
+
+    def try_acquire(self, pid: int, key: Key, mode: str, xact: bool) -> bool:
+        with self._changed:
+            if self._blockers(pid, key, mode):
+                return False
+            holders = self._held.setdefault(key, {})
+            holders[(pid, mode, xact)] = holders.get((pid, mode, xact), 0) + 1
+            return True
+
+    def acquire(self, pid: int, key: Key, mode: str, xact: bool, check_cancel: Callable[[], None],
+                lock_timeout_s: float | None) -> None:
+        """Take the lock, waiting as long as it conflicts with another session's."""
+        deadline = None if lock_timeout_s is None else time.monotonic() + lock_timeout_s
+        look_again = time.monotonic() + DEADLOCK_TIMEOUT_S
+        while not self.try_acquire(pid, key, mode, xact):
+            with self._changed:
+                self._waiting[pid] = (key, mode)
+                try:
+                    now = time.monotonic()
+                    if deadline is not None and now >= deadline:
+                        raise LockNotAvailable("canceling statement due to lock timeout")
+                    if now >= look_again:
+                        self._check_deadlock(pid)
+                        look_again = float("inf")
+                    self._changed.wait(min(0.05, deadline - now) if deadline is not None else 0.05)
+                finally:
+                    self._waiting.pop(pid, None)
+            check_cancel()
+
+    def release(self, pid: int, key: Key, mode: str) -> bool:
+        """pg_advisory_unlock(_shared): one session-level hold; False when there is none."""
+        with self._changed:
+            holders = self._held.get(key, {})
+            count = holders.get((pid, mode, False), 0)
+            if not count:
+                return False
+            if count > 1:
+                holders[(pid, mode, False)] = count - 1
+            else:
+                self._drop(key, (pid, mode, False))
+            self._changed.notify_all()
+            return True
+
+    def release_all(self, pid: int, xact: bool | None) -> None:
+        """The session's transaction-level locks (xact True: its transaction ended), its
+        session-level ones (False: pg_advisory_unlock_all, DISCARD ALL) or all (None: it ended)."""
+        with self._changed:
+            mine = [(key, h) for key, holders in self._held.items() for h in holders
+                    if h[0] == pid and (xact is None or h[2] == xact)]
+            for key, holder in mine:
+                self._drop(key, holder)
+            if mine:
+                self._changed.notify_all()
+
+    def locks(self) -> list[tuple[Key, int, str, bool, bool]]:
+        """(key, pid, mode, transaction level, granted) of every hold and wait (pg_locks)."""
+        with self._changed:
+            held = [(key, pid, mode, xact, True) for key, holders in self._held.items()
+                    for (pid, mode, xact) in holders]
+            return held + [(key, pid, mode, False, False) for pid, (key, mode) in self._waiting.items()]
+
+    def _drop(self, key: Key, holder: Holder) -> None:
+        holders = self._held[key]
+        del holders[holder]
+        if not holders:
+            del self._held[key]
+
+    def _blockers(self, pid: int, key: Key, mode: str) -> set[int]:
+        return {p for (p, m, _) in self._held.get(key, {}) if p != pid and (mode == EXCLUSIVE or m == EXCLUSIVE)}
+
+    def _check_deadlock(self, pid: int) -> None:
+        """Does pid's wait close a cycle of advisory waits? Then fail it with PostgreSQL's report."""
+        stack = [(b, [pid]) for b in self._blockers(pid, *self._waiting[pid])]
+        seen: set[int] = set()
+        while stack:
+            node, path = stack.pop()
+            if node == pid:
+                lines = []
+                for i, waiter in enumerate(path):
+                    key, mode = self._waiting[waiter]
+                    lines.append(f"Process {waiter} waits for {mode} on advisory lock [{key[0]},{key[1]},{key[2]},"
+                                 f"{key[3]}]; blocked by process {path[(i + 1) % len(path)]}.")
+                raise DeadlockDetected("deadlock detected", detail="\n".join(lines),
+                                       hint="See server log for query details.")
+            if node in seen or node not in self._waiting:
+                continue
+            seen.add(node)
+            stack.extend((b, path + [node]) for b in self._blockers(node, *self._waiting[node]))
+
+
+# -- the SQL functions ---------------------------------------------------------------------------
+
+_FUNCTIONS = {  # name -> (waits, transaction level, result)
+    "pg_advisory_lock": (True, False, R.VOID), "pg_advisory_xact_lock": (True, True, R.VOID),
+    "pg_try_advisory_lock": (False, False, R.BOOL), "pg_try_advisory_xact_lock": (False, True, R.BOOL),
+}
+WAITING_FUNCTIONS = frozenset(n + s for n, (waits, _, _) in _FUNCTIONS.items() if waits for s in ("", "_shared"))
+
+for _name, (_waits, _xact, _ret) in _FUNCTIONS.items():
+    for _suffix in ("", "_shared"):
+        for _args in ((R.INT8,), (R.INT4, R.INT4)):
+            add_function(_name + _suffix, _args, _ret, "advisory_lock", volatile=True)
+for _suffix in ("", "_shared"):
+    for _args in ((R.INT8,), (R.INT4, R.INT4)):
+        add_function("pg_advisory_unlock" + _suffix, _args, R.BOOL, "advisory_unlock", volatile=True)
+add_function("pg_advisory_unlock_all", (), R.VOID, "advisory_unlock_all", volatile=True)
+
+
+def _keys(session: "Session", args) -> list[Key | None]:
+    """Each row's lock name (None where an argument is NULL)."""
+    db = session.database_oid
+    if len(args) == 1:
+        return [None if k is None else (db, (k >> 32) & 0xFFFFFFFF, k & 0xFFFFFFFF, 1) for k in column_values(args[0])]
+    return [None if a is None or b is None else (db, a & 0xFFFFFFFF, b & 0xFFFFFFFF, 2)
+            for a, b in zip(column_values(args[0]), column_values(args[1]))]
+
+
+def _mode(call) -> str:
+    return SHARE if call.name.endswith("_shared") else EXCLUSIVE
+
+
+@scalar("advisory_lock")
+def _advisory_lock(args, n, ctx, call):
+    session = ctx.session
+    waits, xact, ret = _FUNCTIONS[call.name.removesuffix("_shared")]
+    locks, mode, out = session.db.advisory, _mode(call), []
+    for key in _keys(session, args):
+        if key is None:
+            out.append(None)
+        elif waits:
+            locks.acquire(session.pid, key, mode, xact, ctx.check_cancel, session.lock_timeout_s())
+            out.append("")
+        else:
+            out.append(locks.try_acquire(session.pid, key, mode, xact))
+        session.xact_advisory_locks |= xact and out[-1] is not False
+    return from_values(out, SqlType(ret))
+
+
+@scalar("advisory_unlock")
+def _advisory_unlock(args, n, ctx, call):
+    session, mode, out = ctx.session, _mode(call), []
+    for key in _keys(session, args):
+        released = key is not None and session.db.advisory.release(session.pid, key, mode)
+        if key is not None and not released:
+            session.notice(f"you don't own a lock of type {mode}", "01000", "WARNING")
+        out.append(None if key is None else released)
+    return from_values(out, SqlType(R.BOOL))
+
+
+@scalar("advisory_unlock_all")
+def _advisory_unlock_all(args, n, ctx, call):
+    ctx.session.db.advisory.release_all(ctx.session.pid, xact=False)
+    return const_column("", SqlType(R.VOID), n)
