@@ -51,6 +51,8 @@ class FromBinder:
         scope.extend(left_scope)
         offset = len(left_scope.columns)
         scope.extend(right_scope)
+        if side or kind or join.args.get("on") or join.args.get("using") or join.args.get("method"):  # not a comma
+            scope.joined |= scope.system_columns.keys()
         join_kind = {"left": "left", "right": "right", "full": "full"}.get(side, "inner")
         for nulled, side_scope in ((join_kind in ("left", "full"), right_scope),
                                    (join_kind in ("right", "full"), left_scope)):

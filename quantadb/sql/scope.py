@@ -69,6 +69,9 @@ class Scope:
     star_order: list[int] | None = None
     # range variable -> the system columns that have one value on every row it yields
     system_columns: dict[str, SystemColumns] = field(default_factory=dict)
+    # range variables inside an explicit JOIN: their system columns are reachable qualified only
+    # (PostgreSQL looks unqualified names up in the join's columns, which have none)
+    joined: set[str] = field(default_factory=set)
     # range variables an outer join may null-extend -> the position of one of their NOT NULL
     # columns, which is NULL exactly on such rows (None: none is known; all NULL decides)
     nullable: dict[str, int | None] = field(default_factory=dict)
@@ -88,6 +91,7 @@ class Scope:
         self.aliases |= other.aliases
         self.system_columns.update({alias: {name: _shifted(v, offset) for name, v in columns.items()}
                                     for alias, columns in other.system_columns.items()})
+        self.joined |= other.joined
         self.nullable.update({a: None if p is None else p + offset for a, p in other.nullable.items()})
         self.scalar |= other.scalar
         self.renamed.update(other.renamed)
@@ -101,7 +105,8 @@ class Scope:
                 found = scope.system_columns[qualifier[-1]].get(name)
                 return None if found is None else (found, depth)
             if not qualifier and scope.system_columns:
-                found = [columns[name] for columns in scope.system_columns.values() if name in columns]
+                found = [columns[name] for alias, columns in scope.system_columns.items()
+                         if name in columns and alias not in scope.joined]
                 if len(found) > 1:
                     raise AmbiguousColumn(f'column reference "{name}" is ambiguous')
                 return (found[0], depth) if found else None

@@ -59,6 +59,7 @@ def test_system_columns_through_joins_views_and_subqueries(sql):
     sql.check("SELECT * FROM t WHERE a = 1", [("1",)], columns=["a"])
     sql.check("SELECT t FROM t WHERE a = 1", [("(1)",)], same_types=False)
     sql.error("SELECT xmin FROM t x, t y", "42702", 'column reference "xmin" is ambiguous')
+    sql.error("SELECT xmin FROM t x JOIN t y ON true", "42703", 'column "xmin" does not exist')  # (a JOIN's own columns)
     sql.error("SELECT ctid FROM (SELECT * FROM t) s", "42703", 'column "ctid" does not exist')
     sql.error("SELECT xmin FROM generate_series(1, 2) g", "42703", 'column "xmin" does not exist')
 
