@@ -25,6 +25,7 @@ from quantadb.sql import expr as E
 from quantadb.types import registry as R
 from quantadb.types.casts import cast_column
 from quantadb.types.column import Batch, Column
+from quantadb.types.rowtypes import is_rowtype
 
 Evaluator = Callable[[Batch, EvalContext], Column]
 
@@ -206,7 +207,7 @@ def _bool_op(e: E.BoolOp, batch: Batch, ctx: EvalContext) -> Column:
 def _null_test(e: E.NullTest, batch: Batch, ctx: EvalContext) -> Column:
     col = evaluate(e.arg, batch, ctx)
     valid = valid_mask(col)
-    if col.data.dtype == OBJECT and e.arg.type.pg is R.RECORD:
+    if col.data.dtype == OBJECT and is_rowtype(e.arg.type.pg):
         # a row IS NULL when every field is, IS NOT NULL when none is: (1, NULL) is neither
         values = [v if ok else None for v, ok in zip(col.data.tolist(), valid.tolist())]
         if e.negated:

@@ -174,7 +174,7 @@ def sort_rank(col: Column, descending: bool, nulls_first: bool, value_key=None) 
             try:
                 inverse = np.unique(values, return_inverse=True)[1]
             except (TypeError, ArithmeticError):  # unorderable, or a numeric NaN
-                inverse = _keyed_ranks(values, _sort_key)
+                inverse = _keyed_ranks(values, value_sort_key)
         rank = np.zeros(len(data), dtype=np.float64)
         rank[present] = -inverse if descending else inverse
     if valid is not None and not valid.all():
@@ -197,9 +197,12 @@ def _keyed_ranks(values: np.ndarray, key) -> np.ndarray:
     return inverse
 
 
-def _sort_key(v):
+def value_sort_key(v):
+    """A Python key ordering object values as PostgreSQL does where Python's own order differs."""
     if isinstance(v, list):  # elements in storage order (a NULL after every value), then the shape
-        return [(1,) if x is None else (0, _sort_key(x)) for x in _flatten(v)], _shape(v)
+        return [(1,) if x is None else (0, value_sort_key(x)) for x in _flatten(v)], _shape(v)
+    if isinstance(v, tuple):  # a row: btrecordcmp, field by field, a NULL after every value
+        return tuple((1,) if x is None else (0, value_sort_key(x)) for x in v)
     if isinstance(v, dict):
         return repr(v)
     if isinstance(v, Decimal):  # NaN sorts above every number, as numeric's does

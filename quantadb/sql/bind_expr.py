@@ -9,6 +9,7 @@ aggregate calls bind_calls.py's.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import Callable
 
@@ -28,8 +29,8 @@ from quantadb.sql.bind_calls import CallBinder
 from quantadb.sql.bind_conditional import ConditionalBinder
 from quantadb.sql.bind_domain import coerce_to_domain
 from quantadb.sql.bind_predicates import PredicateBinder
-from quantadb.sql.bind_support import (BOOL, TEXT, UNKNOWN, as_record, check_collation, row_items, strict_call,
-                                        type_name, vector_as_array)
+from quantadb.sql.bind_support import (BOOL, TEXT, UNKNOWN, as_record, check_collation, row_compare_impl, row_items,
+                                        strict_call, type_name, vector_as_array)
 from quantadb.sql.expr import (
     AggRef,
     ArrayExpr,
@@ -69,7 +70,7 @@ from quantadb.types.casts import can_cast
 from quantadb.types.codecs import FormatContext, text_decoder
 from quantadb.types.domains import is_domain_type, type_oid
 from quantadb.types.registry import SqlType
-from quantadb.types.rowtypes import anonymous_fields, record_fields, record_type
+from quantadb.types.rowtypes import anonymous_fields, array_type, element_type, is_rowtype, record_fields, record_type
 
 
 
@@ -356,7 +357,8 @@ class ExprBinder(CallBinder, PredicateBinder, ConditionalBinder):
         if left.type.pg is R.RECORD and isinstance(right_node, exp.Subquery):  # (a, b) = (SELECT x, y ...)
             plan, correlated = self.bind_subquery(right_node.this, self.scope)
             plan = as_record(plan, left.type)
-            return self.operator(op, left, SubqueryExpr("scalar", plan, plan.columns[0].type, correlated=correlated))
+            call = self.operator(op, left, SubqueryExpr("scalar", plan, plan.columns[0].type, correlated=correlated))
+            return replace(call, impl=row_compare_impl(call.impl)) if isinstance(call, Call) else call
         right = self.bind(json_path_arg(right_node))
         if op == "similar to":
             right = self.call_bound("similar_to_escape", [right])
@@ -474,7 +476,7 @@ class ExprBinder(CallBinder, PredicateBinder, ConditionalBinder):
             q = node.expressions[0]
             plan, correlated = self.bind_subquery(q.this if isinstance(q, exp.Subquery) else q, self.scope)
             elem = plan.columns[0].type
-            return SubqueryExpr("array", plan, SqlType(R.array_of(elem.pg)), correlated=correlated)
+            return SubqueryExpr("array", plan, array_type(elem), correlated=correlated)
         items = [self.bind(i) for i in node.expressions]
         if not items:
             raise IndeterminateDatatype("cannot determine type of empty array")
@@ -484,7 +486,7 @@ class ExprBinder(CallBinder, PredicateBinder, ConditionalBinder):
         items = [self.coerce(i, common) for i in items]
         if common.pg.is_array:  # ARRAY[ARRAY[..], ..] -> a two-dimensional value, kept as nested lists
             return ArrayExpr(items, common)
-        return ArrayExpr(items, SqlType(R.array_of(common.pg)))
+        return ArrayExpr(items, array_type(common))
 
     def _Bracket(self, node: exp.Bracket) -> Expr:
         base = self.bind(node.this)
@@ -501,7 +503,7 @@ class ExprBinder(CallBinder, PredicateBinder, ConditionalBinder):
             return self.coerce(char, SqlType(R.CHAR), "e")
         if not base.type.pg.is_array:
             raise DatatypeMismatch(f"cannot subscript type {type_name(base.type)} because it does not support subscripting")
-        elem = SqlType(R.element_of(base.type.pg))
+        elem = element_type(SqlType(base.type.pg, -1, base.type.extra))
         index = node.expressions[0]
         if isinstance(index, exp.Slice):
             lo = self.coerce(self.bind(index.this), SqlType(R.INT4)) if index.this else None
@@ -562,11 +564,20 @@ class ExprBinder(CallBinder, PredicateBinder, ConditionalBinder):
             return self._field_select(self.bind(node.this), inner.name)
         raise FeatureNotSupported(f"unsupported expression: {to_sql(node)[:80]}")
 
+    def expand_fields(self, base: Expr) -> list[tuple[str, Expr]]:
+        """(row).*: one output column per field."""
+        fields = record_fields(base.type)
+        if not fields and not is_rowtype(base.type.pg):
+            raise DatatypeMismatch(f"type {type_name(base.type)} is not composite")
+        return [(name, self._field_select(base, name)) for name, _ in fields]
+
     def _field_select(self, base: Expr, name: str) -> Expr:
         names = [n for n, _ in record_fields(base.type)]
         if name not in names:
             if base.type.pg is R.RECORD:
                 raise UndefinedColumn(f'could not identify column "{name}" in record data type')
+            if base.type.pg.composite is not None:
+                raise UndefinedColumn(f'column "{name}" not found in data type {type_name(base.type)}')
             raise DatatypeMismatch(f'column notation .{name} applied to type {type_name(base.type)}, '
                                    'which is not a composite type')
         index = names.index(name)

@@ -7,7 +7,7 @@ from sqlglot import exp
 
 from quantadb.errors import DatatypeMismatch, FeatureNotSupported, SyntaxError as SqlSyntaxError, WrongObjectType
 from quantadb.sql import functions as F
-from quantadb.sql.bind_support import BOOL, TEXT, as_record, row_items, type_name, vector_as_array
+from quantadb.sql.bind_support import BOOL, TEXT, as_record, row_compare_impl, row_items, type_name, vector_as_array
 from quantadb.sql.expr import (BoolOp, Call, ColumnRef, DistinctTest, Expr, InList, NullTest, QuantifiedCompare,
                                SubqueryExpr)
 from quantadb.sql.parse import to_sql
@@ -156,7 +156,8 @@ class PredicateBinder:
             cast = self.coerce(ColumnRef(0, col_type, plan.columns[0].name), target)
             plan = Project(plan, [cast], [PlanColumn(plan.columns[0].name, target)],
                            estimated_rows=plan.estimated_rows)
-        return SubqueryExpr(kind, plan, BOOL, arg, match.sig.impl, negated, correlated)
+        impl = row_compare_impl(match.sig.impl) if arg.type.pg is R.RECORD else match.sig.impl
+        return SubqueryExpr(kind, plan, BOOL, arg, impl, negated, correlated)
 
     def _Exists(self, node: exp.Exists) -> Expr:
         query = node.this

@@ -118,6 +118,9 @@ class QueryBinder(WithBinder, FromBinder, SetOpBinder):
                     c = scope.columns[i]
                     items.append((c.name, ColumnRef(i, c.column.type, c.name), None))
                 continue
+            if isinstance(target, exp.Dot) and isinstance(target.expression, exp.Star):  # (row).*
+                items += [(name, e, None) for name, e in binder.expand_fields(binder.bind(target.this))]
+                continue
             expr = binder.bind(target)
             name = item.alias if isinstance(item, exp.Alias) else column_name(target, expr)
             items.append((name, expr, target))

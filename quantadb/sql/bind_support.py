@@ -70,3 +70,9 @@ def strict_call(call: Call) -> Expr:
     if call.strict and any(isinstance(a, Const) and a.value is None for a in call.args):
         return Const(None, call.type)
     return call
+
+
+def row_compare_impl(impl: str) -> str:
+    """A row compared with a row subquery compares field by field with SQL's NULL rules
+    (rowcompare_eq & co.), where whole row values compare as btrecordcmp (record_eq & co.)."""
+    return "rowcompare_" + impl[len("record_"):] if impl.startswith("record_") else impl

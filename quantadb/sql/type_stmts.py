@@ -1,4 +1,4 @@
-"""CREATE TYPE ... AS ENUM, ALTER TYPE, DROP TYPE, CREATE DOMAIN, ALTER DOMAIN and DROP DOMAIN,
+"""CREATE TYPE ... AS ENUM, CREATE TYPE ... AS (composite), ALTER TYPE, DROP TYPE, CREATE DOMAIN, ALTER DOMAIN and DROP DOMAIN,
 read from lexer tokens.
 
 sqlglot does not read these statements; engine/ddl/types.py executes what is parsed here.
@@ -18,6 +18,12 @@ Name = tuple[str, ...]
 class CreateEnum:
     name: Name
     labels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CreateComposite:
+    name: Name
+    fields: tuple[tuple[str, str, str | None], ...]  # (name, type as written, COLLATE name or None)
 
 
 @dataclass(frozen=True)
@@ -52,9 +58,11 @@ class AlterType:
     if_not_exists: bool = False  # ... or DROP CONSTRAINT IF EXISTS
     domain: bool = False  # ALTER DOMAIN
     not_valid: bool = False  # ADD CONSTRAINT ... NOT VALID
+    cascade: bool = False  # a composite type's ... ATTRIBUTE ... CASCADE
+    collation: str | None = None  # ADD ATTRIBUTE's COLLATE
 
 
-TypeStmt = CreateEnum | CreateDomain | DropTypes | AlterType
+TypeStmt = CreateEnum | CreateComposite | CreateDomain | DropTypes | AlterType
 
 
 def is_type_statement(r: TokenReader) -> bool:
@@ -130,11 +138,13 @@ def _string(r: TokenReader) -> str:
     return tok.value
 
 
-def _create(r: TokenReader) -> CreateEnum:
+def _create(r: TokenReader) -> CreateEnum | CreateComposite:
     name = tuple(r.qualified_name())
     r.expect("as")
+    if r.op("("):
+        return _create_composite(r, name)
     if not r.word("enum"):
-        raise FeatureNotSupported("only CREATE TYPE ... AS ENUM is supported")
+        raise FeatureNotSupported("only CREATE TYPE ... AS ENUM and AS (...) are supported")
     if not r.op("("):
         r.fail(r.peek())
     labels: list[str] = []
@@ -146,6 +156,49 @@ def _create(r: TokenReader) -> CreateEnum:
             r.fail(r.peek())
     r.finish()
     return CreateEnum(name, tuple(labels))
+
+
+def _create_composite(r: TokenReader, name: Name) -> CreateComposite:
+    fields: list[tuple[str, str, str | None]] = []
+    if not r.op(")"):
+        fields.append(_attribute(r))
+        while r.op(","):
+            fields.append(_attribute(r))
+        if not r.op(")"):
+            r.fail(r.peek())
+    r.finish()
+    return CreateComposite(name, tuple(fields))
+
+
+def _attribute(r: TokenReader) -> tuple[str, str, str | None]:
+    """`name type [COLLATE collation]`."""
+    field = r.name()
+    return (field,) + _attribute_type(r)
+
+
+def _attribute_type(r: TokenReader) -> tuple[str, str | None]:
+    """`type [COLLATE collation]`: the type's text runs to a top-level comma or the list's
+    closing parenthesis."""
+    first = r.peek()
+    if first is None:
+        r.fail(None)
+    depth, end = 0, first.pos
+    while (tok := r.peek()) is not None and tok.kind != ";" and not tok.is_word("collate", "cascade", "restrict"):
+        if tok.kind == "op" and tok.value in ("(", "["):
+            depth += 1
+        elif tok.kind == "op" and tok.value in (")", "]"):
+            if depth == 0:
+                break
+            depth -= 1
+        elif depth == 0 and tok.kind == "op" and tok.value == ",":
+            break
+        r.i += 1
+        following = r.peek()
+        end = following.pos if following is not None else len(r.text)
+    if end == first.pos:
+        r.fail(first)
+    collation = ".".join(r.qualified_name()) if r.word("collate") else None
+    return r.text[first.pos:end].strip(), collation
 
 
 def _drop(r: TokenReader, domain: bool = False) -> DropTypes:
@@ -195,6 +248,23 @@ def _alter(r: TokenReader, domain: bool = False) -> AlterType:
         stmt = AlterType(name, "set_not_null")
     elif domain and r.words("drop", "not", "null"):
         stmt = AlterType(name, "drop_not_null")
+    elif not domain and r.words("add", "attribute"):
+        field, type_text, collation = _attribute(r)
+        stmt = AlterType(name, "add_attribute", field, type_text, collation=collation, cascade=_cascade(r))
+    elif not domain and r.words("drop", "attribute"):
+        if_exists = r.words("if", "exists")
+        stmt = AlterType(name, "drop_attribute", r.name(), if_not_exists=if_exists, cascade=_cascade(r))
+    elif not domain and r.words("rename", "attribute"):
+        old = r.name()
+        r.expect("to")
+        stmt = AlterType(name, "rename_attribute", old, r.name(), cascade=_cascade(r))
+    elif not domain and r.words("alter", "attribute"):
+        field = r.name()
+        if r.word("set"):
+            r.expect("data")
+        r.expect("type")
+        type_text, collation = _attribute_type(r)
+        stmt = AlterType(name, "alter_attribute", field, type_text, collation=collation, cascade=_cascade(r))
     elif r.words("rename", "to"):
         stmt = AlterType(name, "rename", r.name())
     elif r.words("owner", "to"):
@@ -205,6 +275,13 @@ def _alter(r: TokenReader, domain: bool = False) -> AlterType:
         raise FeatureNotSupported("this form of ALTER TYPE is not supported")
     r.finish()
     return stmt
+
+
+def _cascade(r: TokenReader) -> bool:
+    if r.word("cascade"):
+        return True
+    r.word("restrict")
+    return False
 
 
 def _add_constraint(r: TokenReader, name: Name) -> AlterType:

@@ -25,7 +25,7 @@ import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from quantadb.types import domains, enums, registry
+from quantadb.types import composite, domains, enums, registry
 from quantadb.types.registry import SqlType
 
 from .txn import FROZEN_XID, INVALID_XID, Snapshot
@@ -248,7 +248,7 @@ class FunctionDef:
 @dataclass(frozen=True)
 class TypeDef:
     """A user-defined type (pg_type): an enum (kind "e", `labels` as pg_enum's rows
-    (oid, enumsortorder, enumlabel)) or a domain (kind "d": `base` type, NOT NULL, DEFAULT and
+    (oid, enumsortorder, enumlabel)), a composite type (kind "c": `fields`, `relid`) or a domain (kind "d": `base` type, NOT NULL, DEFAULT and
     CHECK constraints as (name, SQL text over VALUE)). `array_oid` is its array type's (typarray;
     0 for a domain created before domains had one)."""
 
@@ -256,7 +256,7 @@ class TypeDef:
     database: int
     namespace: int
     name: str
-    kind: str  # pg_type.typtype: e enum, d domain
+    kind: str  # pg_type.typtype: e enum, c composite, d domain
     array_oid: int
     labels: tuple[tuple[int, float, str], ...] = ()
     owner: int = BOOTSTRAP_SUPERUSER
@@ -267,11 +267,15 @@ class TypeDef:
     checks: tuple[tuple[str, str], ...] = ()
     check_oids: tuple[int, ...] = ()  # pg_constraint OIDs of `checks`
     not_valid: tuple[str, ...] = ()  # names of the checks added NOT VALID and not validated since
+    fields: tuple[tuple[str, SqlType], ...] = ()  # a composite type's (kind "c") attributes
+    relid: int = 0  # a composite type's pg_class row (typrelid)
 
     def pg_type(self) -> registry.PgType:
         """The type's PgType, known by OID to every layer from now on."""
         if self.kind == "d":
             return domains.define(self.oid, self.name, self.base, self.array_oid)
+        if self.kind == "c":
+            return composite.define(self.oid, self.array_oid, self.relid, self.name, self.fields)
         return enums.define(self.oid, self.array_oid, self.name, self.labels)
 
     def sql_type(self) -> SqlType:

@@ -33,6 +33,7 @@ from quantadb.types.context import DEFAULT_CONTEXT, FormatContext
 from quantadb.types.jsonb import JSON_NULL, format_jsonb, parse_jsonb
 from quantadb.types.pg_cast import can_cast
 from quantadb.types.registry import SqlType, format_type, numeric_precision_scale
+from quantadb.types.rowtypes import is_rowtype, record_fields
 from quantadb.types.textio import format_numeric
 from quantadb.types.values import (
     DATE_NEG_INFINITY,
@@ -257,8 +258,10 @@ def _value_converter(src: SqlType, dst: SqlType, ctx: FormatContext, explicit: b
             return [None if x is None else (convert_array(x) if isinstance(x, list) else fix(conv(x)))
                     for x in v]
         return convert_array
-    if s == d or (s, d) in _SAME_VALUES:
+    if s == d or (s, d) in _SAME_VALUES or d == r.RECORD.oid and is_rowtype(src.pg):
         return lambda v: v
+    if dst.pg.composite is not None and src.pg is r.RECORD:
+        return _record_to_composite(src, dst, ctx, explicit)
     if d in _STRINGS and s not in _STRINGS:
         return _to_text(src, ctx)
     if s in _STRINGS:
@@ -277,6 +280,32 @@ def _value_converter(src: SqlType, dst: SqlType, ctx: FormatContext, explicit: b
     if special is not None:
         return special
     raise CannotCoerce(f"cannot cast type {format_type(src.pg)} to {format_type(dst.pg)}")
+
+
+def _record_to_composite(src: SqlType, dst: SqlType, ctx: FormatContext, explicit: bool) -> Callable[[Any], Any]:
+    """coerce_record_to_complex: a row of as many fields as the type's, each cast to its field's
+    type (a field of a record whose fields are not known is taken as it is)."""
+    targets = [ft for _, ft in record_fields(dst)]
+    sources = [ft for _, ft in record_fields(src)]
+    if sources and len(sources) != len(targets):
+        raise CannotCoerce(f"cannot cast type {format_type(src.pg)} to {format_type(dst.pg)}",
+                           detail=f"Input has too {'few' if len(sources) < len(targets) else 'many'} columns.")
+    convert = [_field_converter(sources[i] if sources else None, ft, ctx, explicit) for i, ft in enumerate(targets)]
+
+    def to_composite(v: tuple) -> tuple:
+        if len(v) != len(convert):
+            raise CannotCoerce(f"cannot cast type {format_type(src.pg)} to {format_type(dst.pg)}",
+                               detail=f"Input has too {'few' if len(v) < len(convert) else 'many'} columns.")
+        return tuple(None if x is None else f(x) for f, x in zip(convert, v))
+    return to_composite
+
+
+def _field_converter(src: SqlType | None, dst: SqlType, ctx: FormatContext, explicit: bool) -> Callable[[Any], Any]:
+    fix = _typmod_fixer(dst, explicit)
+    if src is None or src.pg.oid == dst.pg.oid:
+        return fix
+    conv = _value_converter(src, dst, ctx, explicit)
+    return lambda x: fix(conv(x))
 
 
 def _to_text(src: SqlType, ctx: FormatContext) -> Callable[[Any], str]:

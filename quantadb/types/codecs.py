@@ -29,7 +29,9 @@ from quantadb.types.arrays import array_dims, flatten, format_array, parse_array
 from quantadb.types.column import Column
 from quantadb.types.context import DEFAULT_CONTEXT, FormatContext
 from quantadb.types.registry import PgType, SqlType
-from quantadb.types.rowtypes import format_record, record_fields
+from quantadb.types.composite import parse_record, recv_record, send_record
+from quantadb.types.domains import type_oid
+from quantadb.types.rowtypes import element_type, format_record, is_rowtype, record_fields
 from quantadb.types.values import Interval
 
 __all__ = ["FormatContext", "DEFAULT_CONTEXT", "text_encoder", "binary_encoder", "text_decoder",
@@ -57,13 +59,13 @@ def value_formatter(t: SqlType | PgType, ctx: FormatContext) -> Formatter:
     typmod = t.typmod if isinstance(t, SqlType) else -1
     oid = pg.oid
     if pg.is_array:
-        elem = value_formatter(r.element_of(pg), ctx)
+        elem = value_formatter(element_type(t) if isinstance(t, SqlType) else r.element_of(pg), ctx)
         return lambda v: format_array(v, elem)
     if (kind := rg.kind_of(pg)) is not None:
         sub = value_formatter(kind.subtype, ctx)
         return lambda v: rg.format_range(v, sub)
-    if oid == r.RECORD.oid:
-        fields = record_fields(t) if isinstance(t, SqlType) else ()
+    if is_rowtype(pg):
+        fields = record_fields(t if isinstance(t, SqlType) else SqlType(pg))
         formatters = [value_formatter(ft, ctx) for _, ft in fields] if fields else None
         fallback = _by_value_formatter(ctx)
         return lambda v: format_record(v, formatters, fallback)
@@ -211,6 +213,9 @@ def _parser(t: SqlType | PgType, ctx: FormatContext) -> Parser:
         return lambda s: _truncate_utf8(s, 63)
     if pg.enum is not None:
         return enums.parser(pg)
+    if pg.composite is not None:
+        fields = [_parser(ft, ctx) for _, ft in record_fields(SqlType(pg))]
+        return lambda s: parse_record(s, fields)
     return str
 
 
@@ -379,7 +384,20 @@ def _sender(pg: PgType) -> Callable[[Any], bytes]:
         return bio.send_bit
     if oid == r.CHAR.oid:
         return bio.send_char
+    if pg.composite is not None:
+        return _record_sender(SqlType(pg))
     return lambda v: str(v).encode()
+
+
+def _record_sender(t: SqlType) -> Callable[[tuple], bytes]:
+    """record_send; an anonymous record whose fields are not known sends them as text."""
+    fields = record_fields(t)
+    oids = [type_oid(ft) for _, ft in fields]
+    senders = [_sender(ft.pg) for _, ft in fields]
+    if fields:
+        return lambda v: send_record(v, oids, senders)
+    text = _by_value_formatter(DEFAULT_CONTEXT)
+    return lambda v: send_record(v, [r.TEXT.oid] * len(v), [lambda x: text(x).encode()] * len(v))
 
 
 def binary_encoder(t: SqlType | PgType) -> Callable[[Column], list[bytes | None]]:
@@ -389,6 +407,8 @@ def binary_encoder(t: SqlType | PgType) -> Callable[[Column], list[bytes | None]
     if pg.oid == r.BPCHAR.oid and isinstance(t, SqlType) and t.typmod >= 5:
         width = t.typmod - 4
         send: Callable[[Any], bytes] = lambda v: v.ljust(width).encode()
+    elif pg is r.RECORD and isinstance(t, SqlType):
+        send = _record_sender(t)
     else:
         send = _sender(pg)
     if code:
@@ -460,6 +480,10 @@ def _receiver(pg: PgType) -> Callable[[bytes], Any]:
     if pg.enum is not None:
         parse = enums.parser(pg)
         return lambda data: parse(bio.recv_text(data))
+    if pg.composite is not None:
+        fields = record_fields(SqlType(pg))
+        oids, receivers = [type_oid(ft) for _, ft in fields], [_receiver(ft.pg) for _, ft in fields]
+        return lambda data: recv_record(data, oids, receivers)
     return bio.recv_text
 
 

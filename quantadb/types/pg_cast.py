@@ -111,6 +111,8 @@ def can_cast(src: PgType, dst: PgType) -> str | None:
         return "i"  # binary-coercible to int2[] / oid[] in PostgreSQL; any array by element cast
     if src.is_array and dst.is_array:
         return can_cast(r.element_of(src), r.element_of(dst))
+    if src is r.RECORD and dst.composite is not None or src.composite is not None and dst is r.RECORD:
+        return "i"  # a row becomes a composite field by field (coerce_record_to_complex)
     if dst.oid in _STRING_CATEGORY:
         return "a"
     if src.oid in _STRING_CATEGORY:

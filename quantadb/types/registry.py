@@ -58,6 +58,8 @@ class PgType:
     typalign: str = "i"
     # an enum type's labels (types/enums.py): mutable, so every holder of the type sees ALTER TYPE
     enum: object = field(default=None, compare=False)
+    # a composite type's fields (types/composite.py): mutable, so every holder sees ALTER TYPE
+    composite: object = field(default=None, compare=False)
 
     @property
     def is_array(self) -> bool:

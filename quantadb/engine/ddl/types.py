@@ -1,4 +1,5 @@
-"""CREATE TYPE ... AS ENUM, ALTER TYPE, DROP TYPE, CREATE DOMAIN, DROP DOMAIN.
+"""CREATE TYPE ... AS ENUM, ALTER TYPE, DROP TYPE, CREATE DOMAIN, DROP DOMAIN (composite types'
+CREATE and ... ATTRIBUTE actions: engine/ddl/composite.py).
 
 A type is a catalog object (storage TypeDef, kind "type"): created, changed and dropped in the
 session's transaction like a table, WAL-logged and replayed. Its labels are pg_enum's rows:
@@ -21,6 +22,7 @@ from quantadb.engine.ddl.common import (
     quote_relation,
     run_sql,
 )
+from quantadb.engine.ddl.composite import alter_composite, create_composite
 from quantadb.engine.ddl.domains import ACTIONS as DOMAIN_ACTIONS
 from quantadb.engine.ddl.domains import alter_domain, bind_check, constraint_name
 from quantadb.engine.results import Result
@@ -51,6 +53,8 @@ def run_type_statement(session: "Session", stmt: T.TypeStmt) -> Result:
         return _create_enum(session, stmt)
     if isinstance(stmt, T.CreateDomain):
         return _create_domain(session, stmt)
+    if isinstance(stmt, T.CreateComposite):
+        return create_composite(session, *_new_type(session, stmt.name), stmt)
     if isinstance(stmt, T.DropTypes):
         return _drop(session, stmt)
     return _alter(session, stmt)
@@ -178,7 +182,12 @@ def drop_types(session: "Session", types: list[TypeDef]) -> None:
 
 def _drop_with(session: "Session", t: TypeDef, dependents: list[tuple[str, str, object]]) -> None:
     for _, _, obj in dependents:
-        if isinstance(obj, tuple):
+        if isinstance(obj, tuple) and isinstance(obj[0], TypeDef):  # a composite type's attribute
+            outer, field = obj
+            outer = session.store.catalog.type_(session.catalog().snap, outer.oid)
+            drop = T.AlterType((outer.name,), "drop_attribute", field)
+            session.store.alter_type(session._ensure_txn(), alter_composite(session, outer, drop, _users(session, outer)))
+        elif isinstance(obj, tuple):
             rel, col = obj
             run_sql(session, f"ALTER TABLE {quote_relation(session, rel)} DROP COLUMN {quote_ident(col)}")
     for _, _, obj in reversed(dependents):
@@ -188,9 +197,10 @@ def _drop_with(session: "Session", t: TypeDef, dependents: list[tuple[str, str, 
 
 
 def _dependents(session: "Session", t: TypeDef) -> list[tuple[str, str, object]]:
-    """(what, the type it depends on, the TypeDef or (table, column)) for the columns of `t` and
-    the domains over it, theirs too, in the order PostgreSQL reports them (findDependentObjects:
-    reversed post-order, a type's columns before the domains over it)."""
+    """(what, the type it depends on, the TypeDef, (table, column) or (composite type, field)) for
+    the columns and composite types' fields of `t` and the domains over it, theirs too, in the
+    order PostgreSQL reports them (findDependentObjects: reversed post-order, a type's columns
+    before the domains over it)."""
     types = session.catalog().types()
     found: list[tuple[str, str, object]] = []
 
@@ -198,6 +208,11 @@ def _dependents(session: "Session", t: TypeDef) -> list[tuple[str, str, object]]
         for rel, col in dependent_columns(session, x):
             of = x.name + "[]" if type_oid(rel.column(col).type) == x.array_oid else x.name
             found.append((f"column {col} of table {rel.name}", of, (rel, col)))
+        for c in types:
+            for field, ft in c.fields:
+                if type_oid(ft) in (x.oid, x.array_oid):
+                    of = x.name + "[]" if type_oid(ft) == x.array_oid else x.name
+                    found.append((f"column {field} of composite type {c.name}", of, (c, field)))
         for d in types:
             if d.kind == "d" and type_oid(d.base) == x.oid:
                 visit(d)
@@ -206,12 +221,20 @@ def _dependents(session: "Session", t: TypeDef) -> list[tuple[str, str, object]]
     return found[::-1]
 
 
+def _users(session: "Session", t: TypeDef) -> list[str]:
+    """What stores values of `t`: columns of it (or of a domain over it) and composite types
+    with a field of it."""
+    return [what for what, _, obj in _dependents(session, t) if isinstance(obj, tuple)]
+
+
 def _alter(session: "Session", stmt: T.AlterType) -> Result:
     t = _find(session, stmt.name)
     if stmt.domain and t.kind != "d":  # (ALTER's messages do not quote the name, DROP's do)
         raise WrongObjectType(f"{t.name} is not a domain")
     if stmt.action in ("add_value", "rename_value") and t.kind != "e":
         raise WrongObjectType(f"{t.name} is not an enum")
+    if stmt.action.endswith("_attribute") and t.kind != "c":
+        raise WrongObjectType(f"{t.name} is not a composite type")
     _require_owner(session, t)
     txn = session._ensure_txn()
     if stmt.action == "add_value":
@@ -220,6 +243,10 @@ def _alter(session: "Session", stmt: T.AlterType) -> Result:
             return Result(tag="ALTER TYPE")
     elif stmt.action == "rename_value":
         new = _rename_value(t, stmt.value, stmt.new_value)
+    elif stmt.action.endswith("_attribute"):
+        new = alter_composite(session, t, stmt, _users(session, t))
+        if new is None:
+            return Result(tag="ALTER TYPE")
     elif stmt.action in DOMAIN_ACTIONS:
         new = alter_domain(session, t, stmt)
         if new is None:

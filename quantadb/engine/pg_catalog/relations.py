@@ -112,6 +112,11 @@ def pg_class(session: "Session") -> Iterator[Row]:
         if rel.namespace in temporary:
             row["relpersistence"] = "t"
         yield row
+    for t in catalog.types():
+        if t.kind == "c":  # a composite type's relation
+            yield {"oid": t.relid, "relname": t.name, "relnamespace": t.namespace, "relowner": t.owner, "relam": 0,
+                   "relfilenode": 0, "reltype": t.oid, "relpersistence": "p", "relkind": "c",
+                   "relnatts": len(t.fields), "relispopulated": True, "relreplident": "n", "reltuples": -1.0}
     for table in TABLES.values():
         yield {"oid": table.oid, "relname": table.name, "relnamespace": virtual_namespace(table),
                "relowner": 10, "relam": HEAP_AM if table.oid < 10000 else 0, "relfilenode": 0,
@@ -202,6 +207,9 @@ def pg_attribute(session: "Session") -> Iterator[Row]:
     catalog = session.catalog()
     for rel in catalog.relations():
         yield from _columns_of(rel, catalog)
+    for t in catalog.types():
+        for attnum, (name, field_type) in enumerate(t.fields, 1):
+            yield _attribute(t.relid, attnum, name, field_type)
     for table in TABLES.values():
         for attnum, column in enumerate(table.columns, 1):
             yield _attribute(table.oid, attnum, column.name, column.type, attnotnull=table.oid < 10000)

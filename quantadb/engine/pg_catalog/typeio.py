@@ -124,6 +124,7 @@ _PROCS = """
 
 ARRAY_IO = (750, 751, 2400, 2401)  # array_in, array_out, array_recv, array_send
 ENUM_IO = (3506, 3507, 3532, 3533)  # enum_in, enum_out, enum_recv, enum_send
+RECORD_IO = (2290, 2291, 2402, 2403)  # record_in, record_out, record_recv, record_send
 
 
 class IoProc(NamedTuple):
@@ -160,4 +161,6 @@ def type_io(t: PgType) -> tuple[int, int, int, int]:
         return ARRAY_IO
     if t.enum is not None:
         return ENUM_IO
+    if t.composite is not None:
+        return RECORD_IO
     return _type_io().get(t.oid, (0, 0, 0, 0))

@@ -35,6 +35,8 @@ RANGES = ((R.INT4RANGE, 1978, 3914, 3922), (R.INT8RANGE, 3124, 3928, 3923), (R.N
 def typtype(t: R.PgType) -> str:
     if t.enum is not None:
         return "e"
+    if t.composite is not None:
+        return "c"
     if t.category == "P":
         return "p"
     if t.category == "R":
@@ -64,7 +66,7 @@ def pg_type(session: "Session") -> Iterator[Row]:
                "typbyval": t.typbyval, "typcategory": t.category,
                "typispreferred": t.preferred, "typisdefined": True, "typdelim": ",",
                "typelem": t.elem_oid or getattr(R.VECTOR_ELEMENTS.get(t.oid), "oid", 0),
-               "typarray": t.array_oid, "typalign": t.typalign, "typstorage": storage_of(t),
+               "typarray": t.array_oid, "typrelid": d.relid if d is not None else 0, "typalign": t.typalign, "typstorage": storage_of(t),
                "typcollation": collation_of(t), "typinput": typinput, "typoutput": typoutput,
                "typreceive": typreceive, "typsend": typsend}
 

@@ -1,10 +1,17 @@
-"""Row constructors: ROW(a, b, ...) and whole-row references build record values (tuples)."""
+"""Row constructors: ROW(a, b, ...) and whole-row references build record values (tuples).
+
+Two comparisons of row values: record_eq & co. compare whole values as PostgreSQL's btrecordcmp
+(a NULL field equals a NULL field and sorts after every value: a composite column, a whole-row
+reference), and rowcompare_eq & co. compare a row with a row subquery's field by field with
+SQL's NULL rules ((a, b) = (SELECT ...), (a, b) IN (SELECT ...)).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
 from quantadb.exec.functions import scalar
+from quantadb.exec.keys import value_sort_key
 from quantadb.types.codecs import values_to_column
 from quantadb.types.column import Column
 
@@ -35,8 +42,14 @@ def record_field(args: list[Column], n: int, ctx, call) -> Column:
     return values_to_column(call.type, values)
 
 
+def _compare(a: tuple, b: tuple) -> int:
+    """btrecordcmp: -1/0/1."""
+    ka, kb = value_sort_key(a), value_sort_key(b)
+    return 0 if ka == kb else -1 if ka < kb else 1
+
+
 def _equal(a: tuple, b: tuple) -> bool | None:
-    """record_eq: false if any pair of fields differs, NULL if none does but a field is NULL."""
+    """A row comparison's =: false if any pair of fields differs, NULL if none does but a field is NULL."""
     pairs = list(zip(a, b))
     if any(x is not None and y is not None and x != y for x, y in pairs):
         return False
@@ -44,7 +57,7 @@ def _equal(a: tuple, b: tuple) -> bool | None:
 
 
 def _order(a: tuple, b: tuple) -> int | None:
-    """record_cmp: -1/0/1 at the first pair of fields that differ, NULL if a NULL comes first."""
+    """A row comparison's order: -1/0/1 at the first pair of fields that differ, NULL if a NULL comes first."""
     for x, y in zip(a, b):
         if x is None or y is None:
             return None
@@ -72,9 +85,12 @@ def _ordered(test):
     return lambda a, b: None if (c := _order(a, b)) is None else test(c)
 
 
-scalar("record_eq")(_record_op(_equal))
-scalar("record_ne")(_record_op(lambda a, b: None if (e := _equal(a, b)) is None else not e))
-scalar("record_lt")(_record_op(_ordered(lambda c: c < 0)))
-scalar("record_le")(_record_op(_ordered(lambda c: c <= 0)))
-scalar("record_gt")(_record_op(_ordered(lambda c: c > 0)))
-scalar("record_ge")(_record_op(_ordered(lambda c: c >= 0)))
+scalar("rowcompare_eq")(_record_op(_equal))
+scalar("rowcompare_ne")(_record_op(lambda a, b: None if (e := _equal(a, b)) is None else not e))
+scalar("rowcompare_lt")(_record_op(_ordered(lambda c: c < 0)))
+scalar("rowcompare_le")(_record_op(_ordered(lambda c: c <= 0)))
+scalar("rowcompare_gt")(_record_op(_ordered(lambda c: c > 0)))
+scalar("rowcompare_ge")(_record_op(_ordered(lambda c: c >= 0)))
+for _name, _test in (("eq", lambda c: c == 0), ("ne", lambda c: c != 0), ("lt", lambda c: c < 0),
+                     ("le", lambda c: c <= 0), ("gt", lambda c: c > 0), ("ge", lambda c: c >= 0)):
+    scalar("record_" + _name)(_record_op(lambda a, b, test=_test: test(_compare(a, b))))
