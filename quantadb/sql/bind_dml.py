@@ -29,6 +29,7 @@ from quantadb.storage.catalog import ColumnDef, RelationDef
 from quantadb.types import registry as R
 from quantadb.types.domains import domain_of
 from quantadb.types.registry import SqlType
+from quantadb.types.rowtypes import record_fields
 
 INT8 = SqlType(R.INT8)
 
@@ -350,8 +351,15 @@ class DmlBinder(OnConflictBinder):
                 element = t if isinstance(t, exp.Bracket) else None
                 column = t.this if element is not None else t
                 if isinstance(column, exp.Column) and column.table:  # SET x.v: a field v of a column x
-                    raise UndefinedColumn(f'column "{column.table}" of relation "{rel.name}" does not exist',
-                                          position=name_position(column))
+                    pos = position(column.table)
+                    if pos is None or element is not None:
+                        raise UndefinedColumn(f'column "{column.table}" of relation "{rel.name}" does not exist',
+                                              position=name_position(column))
+                    if pos in whole:
+                        raise SqlSyntaxError(f'multiple assignments to same column "{cols[pos].name}"')
+                    updates[pos] = field_assigned(binder, cols[pos], column, v, updates[pos])
+                    elements.add(pos)
+                    continue
                 name = column.name
                 pos = position(name)
                 if pos is None:
@@ -515,6 +523,24 @@ def _element_assigned(binder: ExprBinder, target: exp.Bracket, value: exp.Expres
     index = binder.coerce(binder.bind(subscripts[0]), SqlType(R.INT4), "a")
     element = binder.assign(value, SqlType(R.element_of(col.type.pg)), col.name)
     return Call("subscript assignment", "array_assign", [previous, index, element], col.type, strict=False)
+
+
+def field_assigned(binder: ExprBinder, col: ColumnDef, target: exp.Column, value: exp.Expression | Expr,
+                   previous: Expr) -> Expr:
+    """The new value of composite column `col` for `SET col.field = value`: `previous` (a NULL
+    one as a row of NULLs) with that field replaced."""
+    field = target.name
+    if col.type.pg.composite is None:
+        raise DatatypeMismatch(f'cannot assign to field "{field}" of column "{col.name}" because its type '
+                               f'{type_name(col.type)} is not a composite type', position=name_position(target))
+    names = [n for n, _ in record_fields(col.type)]
+    if field not in names:
+        raise UndefinedColumn(f'cannot assign to field "{field}" of column "{col.name}" because there is no such '
+                              f'column in data type {type_name(col.type)}', position=name_position(target))
+    index = names.index(field)
+    assigned = binder.assign(value, record_fields(col.type)[index][1], col.name)
+    return Call("field assignment", "record_assign", [previous, Const(index, SqlType(R.INT4)), assigned], col.type,
+                strict=False)
 
 
 def _check_insert_width(items: list, names: list[exp.Expression] | None, width: int) -> None:

@@ -152,6 +152,8 @@ class ExprBinder(CallBinder, PredicateBinder, ConditionalBinder):
             if target.typmod < 0 or e.type.typmod == target.typmod or context == "i":
                 return e
             return Cast(e, target, context == "e")
+        if target.pg is R.RECORD and not target.extra and e.type.pg.composite is not None:
+            target = record_type(record_fields(e.type))  # a composite value as a record keeps its field names
         level = can_cast(e.type.pg, target.pg)
         allowed = {"i": ("i",), "a": ("i", "a"), "e": ("i", "a", "e")}[context]
         if level not in allowed:
@@ -560,7 +562,7 @@ class ExprBinder(CallBinder, PredicateBinder, ConditionalBinder):
             return self._Anonymous(inner, node.this.name)
         if isinstance(inner, (exp.Anonymous, exp.Func)):  # schema-qualified function: pg_catalog.f(...)
             return self.bind(inner)
-        if isinstance(inner, exp.Identifier) and isinstance(node.this, exp.Paren):  # (record).field
+        if isinstance(inner, exp.Identifier) and isinstance(node.this, (exp.Paren, exp.Dot)):  # (record).field.field
             return self._field_select(self.bind(node.this), inner.name)
         raise FeatureNotSupported(f"unsupported expression: {to_sql(node)[:80]}")
 

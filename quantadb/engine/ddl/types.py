@@ -205,14 +205,14 @@ def _dependents(session: "Session", t: TypeDef) -> list[tuple[str, str, object]]
     found: list[tuple[str, str, object]] = []
 
     def visit(x: TypeDef) -> None:
-        for rel, col in dependent_columns(session, x):
-            of = x.name + "[]" if type_oid(rel.column(col).type) == x.array_oid else x.name
-            found.append((f"column {col} of table {rel.name}", of, (rel, col)))
         for c in types:
             for field, ft in c.fields:
                 if type_oid(ft) in (x.oid, x.array_oid):
                     of = x.name + "[]" if type_oid(ft) == x.array_oid else x.name
                     found.append((f"column {field} of composite type {c.name}", of, (c, field)))
+        for rel, col in dependent_columns(session, x):
+            of = x.name + "[]" if type_oid(rel.column(col).type) == x.array_oid else x.name
+            found.append((f"column {col} of table {rel.name}", of, (rel, col)))
         for d in types:
             if d.kind == "d" and type_oid(d.base) == x.oid:
                 visit(d)

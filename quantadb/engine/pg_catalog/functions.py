@@ -209,6 +209,10 @@ def pg_table_is_visible(session, oid):
     rel = catalog.relation(oid)
     if rel is not None:
         return is_visible(catalog, rel)
+    composite = next((t for t in catalog.types() if t.relid == oid), None)
+    if composite is not None:  # a composite type's relation: visible as the type is
+        found = catalog.find_type([composite.name])
+        return found is not None and found.oid == composite.oid
     hit = catalog.resolve_relation([_virtual_name(oid)]) if _virtual_name(oid) else None
     return hit is not None and hit.virtual is not None and hit.virtual.oid == oid
 

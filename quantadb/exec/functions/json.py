@@ -19,8 +19,8 @@ from quantadb.exec.functions.strings import as_text, rows
 from quantadb.exec.functions.support import map_nullable, obj_array
 from quantadb.types.column import Column
 from quantadb.types.jsonb import JSON_NULL, escape_json_string, format_jsonb, from_json, jsonb_key_order, parse_jsonb
-from quantadb.types.registry import BOOL, RECORD, UNKNOWN, SqlType, element_of
-from quantadb.types.rowtypes import anonymous_fields, record_fields
+from quantadb.types.registry import BOOL, RECORD, UNKNOWN, SqlType
+from quantadb.types.rowtypes import anonymous_fields, element_type, is_rowtype, record_fields
 
 _UNTYPED = SqlType(UNKNOWN)
 
@@ -46,9 +46,9 @@ def to_jsonb_value(value: Any, t, ctx) -> Any:
         text = as_text(value, t, ctx)
         return Decimal(text) if np.isfinite(value) else text
     if t.pg.is_array:  # a nested list is an inner dimension, still of the array type
-        et = SqlType(element_of(t.pg))
+        et = element_type(t)
         return [to_jsonb_value(v, t if isinstance(v, list) else et, ctx) for v in value]
-    if name == "record":
+    if is_rowtype(t.pg):
         fields = record_fields(t) or anonymous_fields([_UNTYPED] * len(value))
         return {fname: to_jsonb_value(v, ft, ctx) for (fname, ft), v in zip(fields, value)}
     if name == "unknown":  # a field of a record nested in an array: its Python value decides
@@ -72,9 +72,9 @@ def to_json_text(value: Any, t, ctx) -> str:
     if name == "jsonb":
         return format_jsonb(value)
     if t.pg.is_array:
-        et = SqlType(element_of(t.pg))
+        et = element_type(t)
         return "[" + ",".join(to_json_text(v, t if isinstance(v, list) else et, ctx) for v in value) + "]"
-    if name == "record":
+    if is_rowtype(t.pg):
         fields = record_fields(t) or anonymous_fields([_UNTYPED] * len(value))
         return "{" + ",".join(escape_json_string(fname) + ":" + to_json_text(v, ft, ctx)
                               for (fname, ft), v in zip(fields, value)) + "}"

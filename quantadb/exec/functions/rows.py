@@ -12,8 +12,9 @@ import numpy as np
 
 from quantadb.exec.functions import scalar
 from quantadb.exec.keys import value_sort_key
-from quantadb.types.codecs import values_to_column
+from quantadb.types.codecs import column_to_values, values_to_column
 from quantadb.types.column import Column
+from quantadb.types.rowtypes import record_fields
 
 
 def record_column(fields: list[Column], n: int | None = None) -> Column:
@@ -46,6 +47,21 @@ def _compare(a: tuple, b: tuple) -> int:
     """btrecordcmp: -1/0/1."""
     ka, kb = value_sort_key(a), value_sort_key(b)
     return 0 if ka == kb else -1 if ka < kb else 1
+
+
+@scalar("record_assign")
+def record_assign(args: list[Column], n: int, ctx, call) -> Column:
+    """UPDATE ... SET col.field = v: the row with the field at args[1]'s position replaced (a
+    NULL row becomes a row of NULLs first, as PostgreSQL's FieldStore)."""
+    if n == 0:
+        return values_to_column(call.type, [])
+    width, index = len(record_fields(call.type)), int(args[1].data[0])
+    out = []
+    for row, value in zip(column_to_values(call.type, args[0]), column_to_values(call.args[2].type, args[2])):
+        fields = list(row) if row is not None else [None] * width
+        fields[index] = value
+        out.append(tuple(fields))
+    return values_to_column(call.type, out)
 
 
 def _equal(a: tuple, b: tuple) -> bool | None:

@@ -32,7 +32,7 @@ from quantadb.sql.parse import parse_sql
 from quantadb.storage.catalog import FunctionDef
 from quantadb.types import registry as R
 from quantadb.types.registry import SqlType
-from quantadb.types.rowtypes import record_type
+from quantadb.types.rowtypes import record_fields, record_type
 
 if TYPE_CHECKING:
     from quantadb.sql.bind_query import QueryBinder
@@ -74,6 +74,8 @@ def result_type(fn: FunctionDef) -> SqlType:
 
 def result_columns(fn: FunctionDef) -> list[tuple[str, SqlType]]:
     outs = [(n, t) for n, t, m in zip(fn.arg_names, fn.arg_types, fn.arg_modes) if m in "obt"]
+    if not outs and fn.return_type.pg.composite is not None:  # a composite type's fields, as a table's
+        return list(record_fields(fn.return_type))
     return list(fn.row_type) or outs or ([] if fn.return_type.pg is R.VOID else [(fn.name, fn.return_type)])
 
 
