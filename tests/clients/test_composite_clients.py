@@ -1,0 +1,55 @@
+"""Composite types through real drivers: psycopg's CompositeInfo (text and binary results, binary
+parameters: record_recv) and asyncpg, which introspects the type's pg_type and pg_attribute rows
+to decode record_send's binary form."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+from decimal import Decimal
+
+import psycopg
+import pytest
+from psycopg.types.composite import CompositeInfo, register_composite
+
+asyncpg = pytest.importorskip("asyncpg")
+
+SETUP = ("DROP TABLE IF EXISTS clients_comp; DROP TYPE IF EXISTS clients_comp_t;"
+         "CREATE TYPE clients_comp_t AS (i int, t text, d date, n numeric, a int[]);"
+         "CREATE TABLE clients_comp (id int, v clients_comp_t, vs clients_comp_t[]);"
+         "INSERT INTO clients_comp VALUES (1, ROW(1, 'x y', '2020-01-02', 1.5, '{1,2}'), "
+         "ARRAY[ROW(2, NULL, NULL, NULL, NULL)::clients_comp_t]), (2, '(,,,,)', NULL), (3, NULL, '{}')")
+
+
+def test_psycopg_text_and_binary(server) -> None:
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        conn.execute(SETUP)
+        info = CompositeInfo.fetch(conn, "clients_comp_t")
+        register_composite(info, conn)
+        make = info.python_type
+        want = [(make(1, "x y", datetime.date(2020, 1, 2), Decimal("1.5"), [1, 2]), [make(2, None, None, None, None)]),
+                (make(None, None, None, None, None), None), (None, [])]
+        for binary in (False, True):
+            rows = conn.cursor(binary=binary).execute("SELECT v, vs FROM clients_comp ORDER BY id").fetchall()
+            assert rows == want, binary
+        sent = make(5, "p", None, None, [3])
+        assert conn.cursor(binary=True).execute("SELECT %b::clients_comp_t", [sent]).fetchone() == (sent,)
+        assert conn.execute("SELECT (%s::clients_comp_t).t", [sent]).fetchone() == ("p",)
+
+
+def test_asyncpg_introspects_and_decodes(server) -> None:
+    async def main():
+        conn = await asyncpg.connect(host=server.host, port=server.port, user="postgres", database="postgres",
+                                     ssl=False)
+        try:
+            await conn.execute(SETUP)
+            rows = await conn.fetch("SELECT v, vs FROM clients_comp ORDER BY id")
+            echoed = await conn.fetchval("SELECT $1::clients_comp_t", (7, "q", None, None, [1]))
+            return [(None if v is None else tuple(v), None if vs is None else [tuple(x) for x in vs])
+                    for v, vs in rows], tuple(echoed)
+        finally:
+            await conn.close()
+    rows, echoed = asyncio.run(main())
+    assert rows == [((1, "x y", datetime.date(2020, 1, 2), Decimal("1.5"), [1, 2]), [(2, None, None, None, None)]),
+                    ((None, None, None, None, None), None), (None, [])]
+    assert echoed == (7, "q", None, None, [1])
