@@ -6,12 +6,15 @@ sqlglot does not read these statements; engine/ddl/types.py executes what is par
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from quantadb.errors import FeatureNotSupported
 from quantadb.sql.reader import TokenReader
 
 Name = tuple[str, ...]
+Item = TypeVar("Item")
 
 
 @dataclass(frozen=True)
@@ -142,32 +145,28 @@ def _create(r: TokenReader) -> CreateEnum | CreateComposite:
     name = tuple(r.qualified_name())
     r.expect("as")
     if r.op("("):
-        return _create_composite(r, name)
+        fields = _items(r, _attribute)
+        r.finish()
+        return CreateComposite(name, tuple(fields))
     if not r.word("enum"):
         raise FeatureNotSupported("only CREATE TYPE ... AS ENUM and AS (...) are supported")
     if not r.op("("):
         r.fail(r.peek())
-    labels: list[str] = []
-    if not r.op(")"):
-        labels.append(_string(r))
-        while r.op(","):
-            labels.append(_string(r))
-        if not r.op(")"):
-            r.fail(r.peek())
+    labels = _items(r, _string)
     r.finish()
     return CreateEnum(name, tuple(labels))
 
 
-def _create_composite(r: TokenReader, name: Name) -> CreateComposite:
-    fields: list[tuple[str, str, str | None]] = []
+def _items(r: TokenReader, item: Callable[[TokenReader], Item]) -> list[Item]:
+    """A comma-separated list after its opening parenthesis, through the closing one."""
+    items: list[Item] = []
     if not r.op(")"):
-        fields.append(_attribute(r))
+        items.append(item(r))
         while r.op(","):
-            fields.append(_attribute(r))
+            items.append(item(r))
         if not r.op(")"):
             r.fail(r.peek())
-    r.finish()
-    return CreateComposite(name, tuple(fields))
+    return items
 
 
 def _attribute(r: TokenReader) -> tuple[str, str, str | None]:

@@ -44,10 +44,7 @@ def define(oid: int, array_oid: int, relid: int, name: str, fields: Sequence[Fie
     if known is not None and known.composite is not None:
         known.composite.fields = tuple(fields)
         if known.name != name:  # ALTER TYPE RENAME TO
-            object.__setattr__(known, "name", name)
-            array = r.BY_OID[array_oid]
-            object.__setattr__(array, "name", "_" + name)
-            object.__setattr__(array, "sql_name", name + "[]")
+            r.rename_user_type(known, name)
         return known
     t = PgType(oid, name, -1, "C", np.dtype(object), array_oid, typalign="d",
                composite=CompositeFields(fields, relid))

@@ -88,10 +88,7 @@ def define(oid: int, array_oid: int, name: str, entries: Sequence[Label]) -> PgT
     if known is not None and known.enum is not None:
         known.enum.set(entries)
         if known.name != name:  # ALTER TYPE RENAME TO
-            object.__setattr__(known, "name", name)
-            array = r.BY_OID[array_oid]
-            object.__setattr__(array, "name", "_" + name)
-            object.__setattr__(array, "sql_name", name + "[]")
+            r.rename_user_type(known, name)
         return known
     t = PgType(oid, name, 4, "E", np.dtype(object), array_oid, enum=EnumLabels(entries))
     array = PgType(array_oid, "_" + name, -1, "A", np.dtype(object), 0, oid, name + "[]")

@@ -209,6 +209,15 @@ def register_user_type(t: PgType, array: PgType) -> None:
     BY_OID[array.oid] = array
 
 
+def rename_user_type(t: PgType, name: str) -> None:
+    """ALTER TYPE ... RENAME TO: the PgType every column and plan holds, and its array type's, take
+    the new name in place."""
+    object.__setattr__(t, "name", name)
+    array = BY_OID[t.array_oid]
+    object.__setattr__(array, "name", "_" + name)
+    object.__setattr__(array, "sql_name", name + "[]")
+
+
 def by_oid(oid: int) -> PgType:
     return BY_OID[oid]
 
