@@ -229,19 +229,24 @@ def value_converter(src: SqlType, dst: SqlType, ctx: FormatContext, explicit: bo
 
 def _cached_converter(src: SqlType, dst: SqlType, ctx: FormatContext, explicit: bool) -> Callable[[Any], Any]:
     """_value_converter, built once per context and type pair (building one cost more than the
-    rest of a one-row cast). Built every time: for record types, whose field types (`extra`)
-    take no part in their equality, and under constant folding's probe, which is no
-    FormatContext and must see every read of a setting."""
-    if src.extra or dst.extra or not isinstance(ctx, FormatContext):
+    rest of a one-row cast; a record's fields and a domain's mark are part of the pair). Built
+    every time under constant folding's probe, which is no FormatContext and must see every
+    read of a setting, and for composite types, whose fields ALTER TYPE changes under the same OID."""
+    if not isinstance(ctx, FormatContext) or _composite(src) or _composite(dst):
         return _value_converter(src, dst, ctx, explicit)
     cache = ctx.casts
-    key = (src.pg.oid, src.typmod, dst.pg.oid, dst.typmod, explicit)
+    key = (src.pg.oid, src.typmod, dst.pg.oid, dst.typmod, explicit, src.extra, dst.extra)
     convert = cache.get(key)
     if convert is None:
         if len(cache) >= _MAX_CACHED_CONVERTERS:
             cache.clear()
         convert = cache[key] = _value_converter(src, dst, ctx, explicit)
     return convert
+
+
+def _composite(t: SqlType) -> bool:
+    """A composite type or an array of one."""
+    return (r.element_of(t.pg) if t.pg.is_array else t.pg).composite is not None
 
 
 def _value_converter(src: SqlType, dst: SqlType, ctx: FormatContext, explicit: bool) -> Callable[[Any], Any]:

@@ -75,11 +75,13 @@ class PgType:
 
 @dataclass(frozen=True)
 class SqlType:
-    """A type as a column or expression carries it: the base type plus its typmod."""
+    """A type as a column or expression carries it: the base type plus its typmod, and `extra`:
+    an anonymous record's fields (types/rowtypes.py) or a domain's mark (types/domains.py), which
+    take part in equality (two records of other fields are other types)."""
 
     pg: PgType
     typmod: int = -1
-    extra: tuple = field(default=(), compare=False)
+    extra: tuple = ()
 
     @property
     def oid(self) -> int:

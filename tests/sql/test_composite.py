@@ -125,7 +125,13 @@ def test_create_errors(sql):
 
 
 def test_alter_type_attributes(sql):
-    sql.setup("CREATE TYPE e AS (a int);\n"
+    sql.setup("CREATE TYPE e AS (a int)")
+    # a cast of a column's values, once before and once after ADD ATTRIBUTE in the same session
+    sql.check("SELECT t::e FROM (VALUES ('(1)'::text)) v(t)", [("(1)",)], same_types=False)
+    sql.setup("ALTER TYPE e ADD ATTRIBUTE z int")
+    sql.check("""SELECT t::e, u::e[] FROM (VALUES ('(1,2)'::text, '{"(3,4)"}'::text)) v(t, u)""",
+              [("(1,2)", '{"(3,4)"}')], same_types=False)
+    sql.setup("ALTER TYPE e DROP ATTRIBUTE z;\n"
               "ALTER TYPE e ADD ATTRIBUTE b text;\n"
               "ALTER TYPE e RENAME ATTRIBUTE a TO aa;\n"
               "ALTER TYPE e ALTER ATTRIBUTE aa TYPE bigint;\n"
