@@ -29,8 +29,8 @@ from quantadb.sql.bind_calls import CallBinder
 from quantadb.sql.bind_conditional import ConditionalBinder
 from quantadb.sql.bind_domain import coerce_to_domain
 from quantadb.sql.bind_predicates import PredicateBinder
-from quantadb.sql.bind_support import (BOOL, TEXT, UNKNOWN, as_record, check_collation, row_compare_impl, row_items,
-                                        strict_call, type_name, vector_as_array)
+from quantadb.sql.bind_support import (BOOL, TEXT, UNKNOWN, as_record, check_collation, check_record_comparison,
+                                        row_compare_impl, row_items, strict_call, type_name, vector_as_array)
 from quantadb.sql.expr import (
     AggRef,
     ArrayExpr,
@@ -412,6 +412,8 @@ class ExprBinder(CallBinder, PredicateBinder, ConditionalBinder):
         match = F.resolve_operator(op, left.type if left is not None else None, right.type)
         args = [right] if left is None else [left, right]
         args = [self.coerce(a, t) for a, t in zip(args, match.arg_types)]
+        if match.sig.impl.startswith("record_"):
+            check_record_comparison(args[0].type, args[1].type)
         call = Call(op, match.sig.impl, args, match.ret, match.sig.strict, match.sig.volatile)
         return strict_call(call) if fold else call
 

@@ -76,3 +76,11 @@ def row_compare_impl(impl: str) -> str:
     """A row compared with a row subquery compares field by field with SQL's NULL rules
     (rowcompare_eq & co.), where whole row values compare as btrecordcmp (record_eq & co.)."""
     return "rowcompare_" + impl[len("record_"):] if impl.startswith("record_") else impl
+
+
+def check_record_comparison(left: SqlType, right: SqlType) -> None:
+    """Two rows whose fields are known compare only when they have as many (record_eq's check,
+    made when binding; a pair of fields of other types fails when compared: exec/functions/rows.py)."""
+    lf, rf = record_fields(left), record_fields(right)
+    if lf and rf and len(lf) != len(rf):
+        raise DatatypeMismatch("cannot compare record types with different numbers of columns")

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from quantadb.errors import CharacterNotInRepertoire, InvalidBinaryRepresentation
+from quantadb.errors import CharacterNotInRepertoire, FeatureNotSupported, InvalidBinaryRepresentation
 from quantadb.types import binaryio as bio
 from quantadb.types import datetime as dt
 from quantadb.types import enums
@@ -216,7 +216,13 @@ def _parser(t: SqlType | PgType, ctx: FormatContext) -> Parser:
     if pg.composite is not None:
         fields = [_parser(ft, ctx) for _, ft in record_fields(SqlType(pg))]
         return lambda s: parse_record(s, fields)
+    if pg is r.RECORD:
+        return _anonymous_record_in
     return str
+
+
+def _anonymous_record_in(text: str) -> tuple:
+    raise FeatureNotSupported("input of anonymous composite types is not implemented")
 
 
 def _truncate_utf8(s: str, limit: int) -> str:

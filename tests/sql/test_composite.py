@@ -61,6 +61,10 @@ def test_comparisons_order_and_null_tests(sql):
     sql.check("SELECT id, c IS NULL, c IS NOT NULL FROM t ORDER BY id",
               [("1", "f", "t"), ("2", "f", "f"), ("3", "t", "f"), ("4", "t", "f")], ordered=True)
     sql.check("SELECT count(DISTINCT c), count(DISTINCT c::text) FROM t", [("3", "3")])
+    sql.error("SELECT c < ROW(1, 'a') FROM t", "42804")
+    sql.error("SELECT c = ROW(1, 'a', '2020-01-01') FROM t", "42804")
+    # an untyped literal compared with a row is a record, which has no input function
+    sql.error("SELECT * FROM t WHERE c = '(1,a,)'", "0A000", "input of anonymous composite types is not implemented")
     sql.check("SELECT c::text AS v, count(*) FROM t GROUP BY c ORDER BY t.c",
               [("(1,a,2020-01-01)", "1"), ('(2,"b c",)', "1"), ("(,,)", "1"), (None, "1")], ordered=True)
 

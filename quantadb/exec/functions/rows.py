@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from quantadb.errors import DatatypeMismatch
 from quantadb.exec.functions import scalar
 from quantadb.exec.keys import value_sort_key
 from quantadb.types.codecs import column_to_values, values_to_column
 from quantadb.types.column import Column
+from quantadb.types.registry import format_type
 from quantadb.types.rowtypes import record_fields
 
 
@@ -90,11 +92,24 @@ def _record_op(outcome):
         for c in args:
             if c.valid is not None:
                 present &= c.valid
-        results = [outcome(a, b) if ok else None
-                   for a, b, ok in zip(left.data.tolist(), right.data.tolist(), present.tolist())]
+        try:
+            results = [outcome(a, b) if ok else None
+                       for a, b, ok in zip(left.data.tolist(), right.data.tolist(), present.tolist())]
+        except TypeError:  # values Python cannot order: fields of other types
+            raise _dissimilar(call) from None
         valid = np.fromiter((r is not None for r in results), dtype=bool, count=n)
         return Column(np.fromiter((bool(r) for r in results), dtype=bool, count=n), None if valid.all() else valid)
     return impl
+
+
+def _dissimilar(call) -> DatatypeMismatch:
+    """record_eq's error for a pair of fields of other types (the first such pair, when known)."""
+    pairs = zip(record_fields(call.args[0].type), record_fields(call.args[1].type))
+    for i, ((_, a), (_, b)) in enumerate(pairs, 1):
+        if a.pg is not b.pg:
+            return DatatypeMismatch(f"cannot compare dissimilar column types {format_type(a.pg, a.typmod)} and "
+                                    f"{format_type(b.pg, b.typmod)} at record column {i}")
+    return DatatypeMismatch("cannot compare dissimilar column types")
 
 
 def _ordered(test):
