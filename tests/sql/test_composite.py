@@ -126,6 +126,9 @@ def test_create_errors(sql):
     sql.error("CREATE TYPE bad AS (n nosuchtype)", "42704", 'type "nosuchtype" does not exist')
     sql.setup("CREATE TYPE twice AS (a int)")
     sql.error("CREATE TYPE twice AS (b int)", "42710", 'type "twice" already exists')
+    # the type's relation takes the name from tables and sequences too
+    sql.error("CREATE TABLE twice (b int)", "42P07", 'relation "twice" already exists')
+    sql.error("CREATE SEQUENCE twice", "42P07", 'relation "twice" already exists')
 
 
 def test_alter_type_attributes(sql):

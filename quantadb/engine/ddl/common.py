@@ -74,8 +74,10 @@ def check_new_name(session: "Session", ns: int, name: str, if_not_exists: bool, 
     """True if the name is free; False (with a notice) for IF NOT EXISTS; error otherwise."""
     catalog = session.catalog()
     existing = session.store.catalog.find_relation(catalog.snap, session.database_oid, ns, name)
-    if existing is None:
-        return True
+    if existing is None:  # a composite type has a relation of its name too (pg_class relkind 'c')
+        existing = session.store.catalog.find_type(catalog.snap, session.database_oid, ns, name)
+        if existing is None or existing.kind != "c":
+            return True
     if if_not_exists:
         session.notice(f'relation "{name}" already exists, skipping', "42P07")
         return False
