@@ -57,10 +57,15 @@ def check_collation(ident: exp.Expression, t: SqlType) -> None:
     """COLLATE on an expression or a column: the collation must exist (names are case-sensitive
     once quoted) and the type must be collatable."""
     word = ident.this if isinstance(ident, exp.Column) else ident  # a column's COLLATE C parses as a column
-    name = word.name if getattr(word, "quoted", False) or isinstance(word, exp.Literal) else word.name.lower()
+    check_collation_name(word.name if getattr(word, "quoted", False) or isinstance(word, exp.Literal)
+                         else word.name.lower(), t)
+
+
+def check_collation_name(name: str, t: SqlType) -> None:
+    """check_collation for a name already read (unquoted names folded to lower case)."""
     if name not in COLLATIONS:
         raise UndefinedObject(f'collation "{name}" for encoding "UTF8" does not exist')
-    if t.pg not in R.STRING_TYPES:
+    if (R.element_of(t.pg) if t.pg.is_array else t.pg) not in R.STRING_TYPES:  # text[] is collatable too
         raise DatatypeMismatch(f"collations are not supported by type {type_name(t)}")
 
 

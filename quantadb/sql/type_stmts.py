@@ -196,7 +196,10 @@ def _attribute_type(r: TokenReader) -> tuple[str, str | None]:
         end = following.pos if following is not None else len(r.text)
     if end == first.pos:
         r.fail(first)
-    collation = ".".join(r.qualified_name()) if r.word("collate") else None
+    collation = None
+    if r.word("collate"):  # the collations live in pg_catalog
+        parts = r.qualified_name()
+        collation = parts[-1] if parts[:-1] == ["pg_catalog"] else ".".join(parts)
     return r.text[first.pos:end].strip(), collation
 
 

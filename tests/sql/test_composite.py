@@ -107,7 +107,7 @@ def test_update_one_field(sql):
 
 
 def test_catalog_rows(sql):
-    sql.setup("CREATE TYPE pt AS (x int, label text COLLATE \"C\", tags text[])")
+    sql.setup("CREATE TYPE pt AS (x int, label text COLLATE \"C\", tags text[] COLLATE pg_catalog.\"POSIX\")")
     sql.check("SELECT t.typtype, t.typcategory, t.typlen, t.typalign, c.relkind, c.relname, c.relnatts, "
               "a.typname, a.typelem = t.oid, t.typinput::text, t.typoutput::text, t.typsend::text, "
               "format_type(t.oid, -1), format_type(t.typarray, -1) "
@@ -124,6 +124,8 @@ def test_create_errors(sql):
     sql.error("CREATE TYPE bad AS (a int, a text)", "42701", 'column "a" specified more than once')
     sql.error("CREATE TYPE bad AS (r record)", "42P16", 'column "r" has pseudo-type record')
     sql.error("CREATE TYPE bad AS (n nosuchtype)", "42704", 'type "nosuchtype" does not exist')
+    sql.error('CREATE TYPE bad AS (a text COLLATE "nope")', "42704", 'collation "nope" for encoding "UTF8" does not exist')
+    sql.error('CREATE TYPE bad AS (a int COLLATE "C")', "42804", "collations are not supported by type integer")
     sql.setup("CREATE TYPE twice AS (a int)")
     sql.error("CREATE TYPE twice AS (b int)", "42710", 'type "twice" already exists')
     # the type's relation takes the name from tables and sequences too

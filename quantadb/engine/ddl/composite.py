@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from quantadb.engine.results import Result
 from quantadb.errors import DuplicateColumn, FeatureNotSupported, InvalidTableDefinition, UndefinedColumn
 from quantadb.sql import type_stmts as T
+from quantadb.sql.bind_support import check_collation_name
 from quantadb.sql.typenames import parse_type_name
 from quantadb.storage.catalog import TypeDef
 from quantadb.types import registry as R
@@ -29,9 +30,9 @@ Field = tuple[str, SqlType]
 
 def create_composite(session: "Session", namespace: int, name: str, stmt: T.CreateComposite) -> Result:
     fields: list[Field] = []
-    for field, type_text, _ in stmt.fields:
+    for field, type_text, collation in stmt.fields:
         _check_new_field(fields, field, name)
-        fields.append((field, _field_type(field, type_text)))
+        fields.append((field, _field_type(field, type_text, collation)))
     store, txn = session.store, session._ensure_txn()
     # in the order PostgreSQL takes them: the relation, the array type, the type
     relid, array_oid, oid = store.allocate_oid(txn), store.allocate_oid(txn), store.allocate_oid(txn)
@@ -47,10 +48,14 @@ def _check_new_field(fields: list[Field], field: str, type_name: str, relation: 
         raise DuplicateColumn(f'column "{field}" specified more than once')
 
 
-def _field_type(field: str, type_text: str) -> SqlType:
+def _field_type(field: str, type_text: str, collation: str | None) -> SqlType:
+    """An attribute's type; its COLLATE must name a collation of a collatable type (every
+    collation orders as C here, so none is kept)."""
     t = parse_type_name(type_text)
     if t.pg.category == "P":  # CheckAttributeType
         raise InvalidTableDefinition(f'column "{field}" has pseudo-type {R.format_type(t.pg)}')
+    if collation is not None:
+        check_collation_name(collation, t)
     return t
 
 
@@ -74,10 +79,10 @@ def alter_composite(session: "Session", t: TypeDef, stmt: T.AlterType, users: li
                                   hint="Only RENAME ATTRIBUTE is supported on a type in use.")
     if stmt.action == "add_attribute":
         _check_new_field(fields, stmt.value, t.name, relation=True)
-        fields.append((stmt.value, _field_type(stmt.value, stmt.new_value)))
+        fields.append((stmt.value, _field_type(stmt.value, stmt.new_value, stmt.collation)))
     elif stmt.action == "drop_attribute":
         del fields[names.index(stmt.value)]
     else:  # alter_attribute: no value holds the type, so no value converts
         at = names.index(stmt.value)
-        fields[at] = (stmt.value, _field_type(stmt.value, stmt.new_value))
+        fields[at] = (stmt.value, _field_type(stmt.value, stmt.new_value, stmt.collation))
     return replace(t, fields=tuple(fields))
