@@ -1,6 +1,7 @@
 """Composite types after a restart: the type (a catalog object with its fields), the columns of it,
 of arrays of it and of a composite type holding it, and their rows come back from the checkpoint
-a clean shutdown writes and from WAL replay after kill -9; a renamed attribute stays renamed."""
+a clean shutdown writes and from WAL replay after kill -9; a renamed attribute stays renamed, the
+values rewritten by DROP / ADD ATTRIBUTE stay rewritten."""
 
 from __future__ import annotations
 
@@ -19,12 +20,19 @@ def test_composite_types_survive_restart(qdb, tmp_path, how):
                      "(2, NULL, NULL, NULL), (3, '(,,)', '{}', ROW(4, NULL))")
         conn.execute("UPDATE t SET c.y = 'upd' WHERE id = 3")
         conn.execute("ALTER TYPE pair RENAME ATTRIBUTE d TO day")
+        conn.execute("CREATE TYPE solo AS (p int, q text)")
+        conn.execute("CREATE TABLE s (v solo)")
+        conn.execute("INSERT INTO s VALUES ('(1,a)'), (NULL)")
+        conn.execute("ALTER TYPE solo DROP ATTRIBUTE p")
+        conn.execute("ALTER TYPE solo ADD ATTRIBUTE r int")
+        assert conn.execute("SELECT v::text FROM s ORDER BY v").fetchall() == [("(a,)",), (None,)]
         expected = conn.execute("SELECT id, c::text, cs::text, w::text, (c).day FROM t ORDER BY id").fetchall()
         assert expected[0][1] == '(1,"a b",2020-01-01)' and expected[2][1] == "(,upd,)"
     srv = qdb.restart(srv, tmp_path / "data", how)
     with psycopg.connect(srv.dsn, autocommit=True) as conn:
         assert conn.execute("SELECT id, c::text, cs::text, w::text, (c).day FROM t ORDER BY id").fetchall() == expected
         assert conn.execute("SELECT ((w).p).y FROM t WHERE id = 1").fetchone() == ("z",)
+        assert conn.execute("SELECT v::text, (v).r FROM s ORDER BY v").fetchall() == [("(a,)", None), (None, None)]
         assert conn.execute("SELECT id FROM t ORDER BY c").fetchall() == [(1,), (3,), (2,)]
         conn.execute("INSERT INTO t VALUES (4, ROW(5, 'e', NULL), NULL, NULL)")
         assert conn.execute("SELECT (c).x FROM t WHERE id = 4").fetchone() == (5,)

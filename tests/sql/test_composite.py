@@ -155,8 +155,27 @@ def test_alter_type_attributes(sql):
               ordered=True)
     sql.error("ALTER TYPE e2 ADD ATTRIBUTE b int", "42701", 'column "b" of relation "e2" already exists')
     sql.error("ALTER TYPE e2 DROP ATTRIBUTE nope", "42703", 'column "nope" of relation "e2" does not exist')
-    sql.setup("CREATE TABLE uses (v e2);\nINSERT INTO uses VALUES ('(1,x)');\nALTER TYPE e2 RENAME ATTRIBUTE b TO bb")
-    sql.check("SELECT (v).bb FROM uses", [("x",)])
+    sql.setup("CREATE TABLE uses (id int, v e2);\nINSERT INTO uses VALUES (1, '(1,x)'), (2, NULL), (3, '(,)');\n"
+              "ALTER TYPE e2 RENAME ATTRIBUTE b TO bb")
+    sql.check("SELECT (v).bb FROM uses WHERE id = 1", [("x",)])
+
+
+def test_alter_type_attributes_of_stored_values(sql):
+    sql.setup("CREATE TYPE u AS (a int, b text, c int);\n"
+              "CREATE TABLE uses (id int, v u);\n"
+              "INSERT INTO uses VALUES (1, '(1,x,3)'), (2, NULL), (3, '(,,)');\n"
+              "BEGIN;\nALTER TYPE u DROP ATTRIBUTE a;\nROLLBACK;\n"
+              "ALTER TYPE u DROP ATTRIBUTE b;\n"
+              "ALTER TYPE u ADD ATTRIBUTE d text;\n"
+              "INSERT INTO uses VALUES (4, '(4,5,six)')")
+    # the values follow: NULL stays NULL, a row of NULLs stays one, the new attribute is NULL
+    sql.check("SELECT id, v, (v).d FROM uses ORDER BY id",
+              [("1", "(1,3,)", None), ("2", None, None), ("3", "(,,)", None), ("4", "(4,5,six)", "six")],
+              ordered=True, same_types=False)
+    sql.check("SELECT attname FROM pg_attribute WHERE attrelid = 'uses'::regclass AND attnum > 0 "
+              "AND NOT attisdropped ORDER BY attnum", [("id",), ("v",)], ordered=True)
+    sql.error("ALTER TYPE u ALTER ATTRIBUTE a TYPE bigint", "0A000",
+              'cannot alter type "u" because column "uses.v" uses it')
 
 
 def test_drop_type_dependencies(sql):

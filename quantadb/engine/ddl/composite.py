@@ -2,10 +2,10 @@
 
 A composite type is a TypeDef of kind "c": its fields and the OID of the pg_class row
 (relkind 'c') that PostgreSQL gives every composite type, which the pg_class and pg_attribute
-generators list. Values are tuples in field order (types/composite.py), so changing the fields
-of a type some column (or another composite type) uses would leave stored values out of step
-with them: ADD, DROP and ALTER ATTRIBUTE are refused then (0A000; PostgreSQL keeps a dropped
-attribute's slot in every value instead). RENAME ATTRIBUTE changes no value and is always allowed.
+generators list. Values are tuples in field order (types/composite.py), so ADD and DROP
+ATTRIBUTE rewrite the values a table column of the type holds (`_rewrite_values`); ALTER
+ATTRIBUTE ... TYPE is refused while a column uses the type, as in PostgreSQL. RENAME ATTRIBUTE
+changes no value.
 """
 
 from __future__ import annotations
@@ -13,13 +13,15 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from quantadb.engine.ddl.common import dropped_column, quote_ident, quote_relation, run_sql
 from quantadb.engine.results import Result
 from quantadb.errors import DuplicateColumn, FeatureNotSupported, InvalidTableDefinition, UndefinedColumn
 from quantadb.sql import type_stmts as T
 from quantadb.sql.bind_support import check_collation_name
 from quantadb.sql.typenames import parse_type_name
-from quantadb.storage.catalog import TypeDef
+from quantadb.storage.catalog import ColumnDef, RelationDef, TypeDef
 from quantadb.types import registry as R
+from quantadb.types.domains import type_oid
 from quantadb.types.registry import SqlType
 
 if TYPE_CHECKING:
@@ -59,30 +61,70 @@ def _field_type(field: str, type_text: str, collation: str | None) -> SqlType:
     return t
 
 
-def alter_composite(session: "Session", t: TypeDef, stmt: T.AlterType, users: list[str]) -> TypeDef | None:
-    """The type after one ... ATTRIBUTE action; `users` names what stores values of it
-    ("column c of table t"). None when there is nothing to change (DROP ATTRIBUTE IF EXISTS)."""
+def alter_composite(session: "Session", t: TypeDef, stmt: T.AlterType, users: list[tuple[object, str]]) -> None:
+    """One ... ATTRIBUTE action, stored. `users` holds what stores values of the type: (table,
+    column) pairs and (composite type, attribute) pairs."""
     fields = list(t.fields)
     names = [f for f, _ in fields]
     if stmt.action != "add_attribute" and stmt.value not in names:
         if stmt.action == "drop_attribute" and stmt.if_not_exists:
             session.notice(f'column "{stmt.value}" of relation "{t.name}" does not exist, skipping')
-            return None
+            return
         raise UndefinedColumn(f'column "{stmt.value}" of relation "{t.name}" does not exist')
+    keep = list(range(len(fields)))  # the old positions of the new fields' values (None: NULL)
     if stmt.action == "rename_attribute":
         _check_new_field(fields, stmt.new_value, t.name, relation=True)
         at = names.index(stmt.value)
         fields[at] = (stmt.new_value, fields[at][1])
-        return replace(t, fields=tuple(fields))
-    if users:
-        raise FeatureNotSupported(f'cannot change the attributes of type "{t.name}" while {users[0]} uses it',
-                                  hint="Only RENAME ATTRIBUTE is supported on a type in use.")
-    if stmt.action == "add_attribute":
+        users = []  # no value changes
+    elif stmt.action == "add_attribute":
         _check_new_field(fields, stmt.value, t.name, relation=True)
         fields.append((stmt.value, _field_type(stmt.value, stmt.new_value, stmt.collation)))
+        keep.append(None)
     elif stmt.action == "drop_attribute":
         del fields[names.index(stmt.value)]
-    else:  # alter_attribute: no value holds the type, so no value converts
+        del keep[names.index(stmt.value)]
+    else:  # alter_attribute: no value may hold the type (find_composite_type_dependencies)
+        if users:
+            owner, field = users[0]
+            raise FeatureNotSupported(f'cannot alter type "{t.name}" because column "{owner.name}.{field}" uses it')
         at = names.index(stmt.value)
         fields[at] = (stmt.value, _field_type(stmt.value, stmt.new_value, stmt.collation))
-    return replace(t, fields=tuple(fields))
+    new = replace(t, fields=tuple(fields))
+    _rewrite_values(session, t, new, keep, users)
+
+
+def _rewrite_values(session: "Session", old: TypeDef, new: TypeDef, keep: list[int | None],
+                    users: list[tuple[object, str]]) -> None:
+    """Store `new` and reshape the values columns of it hold: each value's new fields as record_out
+    text into a hidden column while the type has the old fields, read back with record_in once it
+    has the new ones (PostgreSQL keeps a dropped attribute's slot in every value instead). Only
+    a table column of the type itself is rewritten: values inside arrays, other composite
+    types or domains are refused (0A000)."""
+    store, txn = session.store, session._ensure_txn()
+    columns = []
+    for owner, name in users:
+        column = owner.column(name) if isinstance(owner, RelationDef) else None
+        if column is None or owner.kind != "r" or type_oid(column.type) != old.oid:
+            raise FeatureNotSupported(f'cannot add or drop attributes of type "{old.name}" while '
+                                      f'column "{owner.name}.{name}" holds its values inside another type')
+        columns.append((owner, column))
+    staged = []
+    for rel, column in columns:
+        rel = session.catalog().relation(rel.oid)
+        attnum = max(c.attnum for c in rel.columns) + 1
+        hidden = ColumnDef(attnum, f"........pg.retype.{attnum}........", SqlType(R.TEXT))
+        store.alter_relation(txn, replace(rel, columns=rel.columns + (hidden,)))
+        value = quote_ident(column.name)
+        fields = ", ".join("NULL" if i is None else f"({value}).{quote_ident(old.fields[i][0])}" for i in keep)
+        run_sql(session, f"UPDATE {quote_relation(session, rel)} SET {quote_ident(hidden.name)} = "
+                         f"CASE WHEN {value}::text IS NULL THEN NULL ELSE ROW({fields})::text END")
+        staged.append((rel.oid, column, hidden))
+    store.alter_type(txn, new)
+    type_name = session.catalog().format_type(new.oid)
+    for oid, column, hidden in staged:
+        rel = session.catalog().relation(oid)
+        run_sql(session, f"UPDATE {quote_relation(session, rel)} SET {quote_ident(column.name)} = "
+                         f"{quote_ident(hidden.name)}::{type_name}")
+        store.alter_relation(txn, replace(rel, columns=tuple(dropped_column(c) if c.attnum == hidden.attnum else c
+                                                              for c in rel.columns)))

@@ -185,8 +185,7 @@ def _drop_with(session: "Session", t: TypeDef, dependents: list[tuple[str, str, 
         if isinstance(obj, tuple) and isinstance(obj[0], TypeDef):  # a composite type's attribute
             outer, field = obj
             outer = session.store.catalog.type_(session.catalog().snap, outer.oid)
-            drop = T.AlterType((outer.name,), "drop_attribute", field)
-            session.store.alter_type(session._ensure_txn(), alter_composite(session, outer, drop, _users(session, outer)))
+            alter_composite(session, outer, T.AlterType((outer.name,), "drop_attribute", field), _users(session, outer))
         elif isinstance(obj, tuple):
             rel, col = obj
             run_sql(session, f"ALTER TABLE {quote_relation(session, rel)} DROP COLUMN {quote_ident(col)}")
@@ -221,10 +220,10 @@ def _dependents(session: "Session", t: TypeDef) -> list[tuple[str, str, object]]
     return found[::-1]
 
 
-def _users(session: "Session", t: TypeDef) -> list[str]:
-    """What stores values of `t`: columns of it (or of a domain over it) and composite types
-    with a field of it."""
-    return [what for what, _, obj in _dependents(session, t) if isinstance(obj, tuple)]
+def _users(session: "Session", t: TypeDef) -> list[tuple]:
+    """What stores values of `t`: (table, column) of it (or of a domain over it, or of an array)
+    and (composite type, attribute) with a field of it."""
+    return [obj for _, _, obj in _dependents(session, t) if isinstance(obj, tuple)][::-1]
 
 
 def _alter(session: "Session", stmt: T.AlterType) -> Result:
@@ -244,9 +243,8 @@ def _alter(session: "Session", stmt: T.AlterType) -> Result:
     elif stmt.action == "rename_value":
         new = _rename_value(t, stmt.value, stmt.new_value)
     elif stmt.action.endswith("_attribute"):
-        new = alter_composite(session, t, stmt, _users(session, t))
-        if new is None:
-            return Result(tag="ALTER TYPE")
+        alter_composite(session, t, stmt, _users(session, t))
+        return Result(tag="ALTER TYPE")
     elif stmt.action in DOMAIN_ACTIONS:
         new = alter_domain(session, t, stmt)
         if new is None:
