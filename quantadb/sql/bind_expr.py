@@ -153,7 +153,7 @@ class ExprBinder(CallBinder, PredicateBinder, ConditionalBinder):
                 return e
             return Cast(e, target, context == "e")
         if target.pg is R.RECORD and not target.extra and e.type.pg.composite is not None:
-            target = record_type(record_fields(e.type))  # a composite value as a record keeps its field names
+            return e  # a composite value is a record as it is (record_eq, row_to_json read its fields)
         level = can_cast(e.type.pg, target.pg)
         allowed = {"i": ("i",), "a": ("i", "a"), "e": ("i", "a", "e")}[context]
         if level not in allowed:

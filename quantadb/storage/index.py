@@ -18,7 +18,7 @@ its delta entries in insertion order (a list readers can copy while the writer a
 
 Keys: one column -> the Python scalar; several -> a tuple. Values that are not themselves
 hashable and ordered as their SQL type orders them (arrays are lists, jsonb values lists,
-dicts or mixed kinds) are keyed by a *key form* of their type (`key_form`), applied inside
+dicts or mixed kinds, rows of a composite type tuples with None fields) are keyed by a *key form* of their type (`key_form`), applied inside
 the index to every key added and probed, so callers pass plain values either way. So are
 numeric values and floats in keys of several columns: a NaN (which Decimal refuses to order
 and float equals to nothing) becomes NAN_KEY, equal to itself and above every number, as
@@ -78,6 +78,13 @@ def _array_key(v: list) -> tuple:
     return tuple(_array_key(x) if isinstance(x, list) else (1,) if x is None else (0, _nan_key(x)) for x in v)
 
 
+def _record_key(v: tuple) -> tuple:
+    """A row value field by field, a NULL field equal to a NULL field and after all others (as
+    btrecordcmp); fields that are rows or arrays keyed as such."""
+    return tuple((1,) if x is None else (0, _record_key(x) if isinstance(x, tuple) else
+                                        _array_key(x) if isinstance(x, list) else _nan_key(x)) for x in v)
+
+
 class _NaNKey:
     """The key of every NaN: equal to itself, above every number (see the module docstring)."""
 
@@ -123,6 +130,8 @@ def key_form(t: SqlType, several: bool = False) -> KeyForm | None:
         return _jsonb_key
     if t.pg.is_array:
         return _array_key
+    if t.pg.composite is not None:
+        return _record_key
     if t.pg is R.NUMERIC or (several and t.pg in (R.FLOAT4, R.FLOAT8)):
         return _nan_key
     return None

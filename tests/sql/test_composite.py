@@ -69,6 +69,18 @@ def test_comparisons_order_and_null_tests(sql):
               [("(1,a,2020-01-01)", "1"), ('(2,"b c",)', "1"), ("(,,)", "1"), (None, "1")], ordered=True)
 
 
+def test_indexes_over_the_type(sql):
+    sql.setup(PAIR + ";\nINSERT INTO t VALUES (5, '(1,a,)');\nCREATE INDEX t_c ON t (c)")
+    sql.check("SELECT id FROM t WHERE c = '(1,a,)'::pair", [("5",)])
+    sql.check("SELECT id FROM t WHERE c = '(,,)'::pair", [("4",)])
+    sql.check("SELECT id FROM t WHERE c > '(1,a,2020-01-01)'::pair ORDER BY id", [("2",), ("4",), ("5",)],
+              ordered=True)
+    # a unique index: rows equal field by field (NULL fields too) are duplicates
+    sql.setup("CREATE TABLE u (c pair UNIQUE);\nINSERT INTO u VALUES ('(1,a,)'), ('(,,)'), (NULL), (NULL)")
+    sql.error("INSERT INTO u VALUES ('(1,a,)')", "23505", 'duplicate key value violates unique constraint "u_c_key"')
+    sql.error("INSERT INTO u VALUES ('(,,)')", "23505")
+
+
 def test_arrays_of_the_type(sql):
     sql.setup(PAIR + ";\nCREATE TABLE a (id int, cs pair[]);\n"
               "INSERT INTO a VALUES (1, ARRAY[ROW(1, 'x', NULL)::pair, NULL, '(,,)']), "
