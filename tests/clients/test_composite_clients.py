@@ -32,6 +32,14 @@ def test_psycopg_text_and_binary(server) -> None:
         for binary in (False, True):
             rows = conn.cursor(binary=binary).execute("SELECT v, vs FROM clients_comp ORDER BY id").fetchall()
             assert rows == want, binary
+        for fmt in ("", " (FORMAT binary)"):  # COPY out and back in: record_out/record_in, record_send/recv
+            with conn.cursor().copy(f"COPY clients_comp TO STDOUT{fmt}") as copy:
+                data = b"".join(bytes(chunk) for chunk in copy)
+            conn.execute("CREATE TEMP TABLE clients_comp_copy (LIKE clients_comp)")
+            with conn.cursor().copy(f"COPY clients_comp_copy FROM STDIN{fmt}") as copy:
+                copy.write(data)
+            assert conn.execute("SELECT v, vs FROM clients_comp_copy ORDER BY id").fetchall() == want, fmt
+            conn.execute("DROP TABLE clients_comp_copy")
         sent = make(5, "p", None, None, [3])
         assert conn.cursor(binary=True).execute("SELECT %b::clients_comp_t", [sent]).fetchone() == (sent,)
         assert conn.execute("SELECT (%s::clients_comp_t).t", [sent]).fetchone() == ("p",)
