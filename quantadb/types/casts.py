@@ -29,6 +29,7 @@ from quantadb.types import codecs, scaled
 from quantadb.types import datetime as dt
 from quantadb.types import registry as r
 from quantadb.types.column import Column
+from quantadb.types.composite import holds_composite
 from quantadb.types.context import DEFAULT_CONTEXT, FormatContext
 from quantadb.types.jsonb import JSON_NULL, format_jsonb, parse_jsonb
 from quantadb.types.pg_cast import can_cast
@@ -232,7 +233,7 @@ def _cached_converter(src: SqlType, dst: SqlType, ctx: FormatContext, explicit: 
     rest of a one-row cast; a record's fields and a domain's mark are part of the pair). Built
     every time under constant folding's probe, which is no FormatContext and must see every
     read of a setting, and for composite types, whose fields ALTER TYPE changes under the same OID."""
-    if not isinstance(ctx, FormatContext) or _composite(src) or _composite(dst):
+    if not isinstance(ctx, FormatContext) or holds_composite(src) or holds_composite(dst):
         return _value_converter(src, dst, ctx, explicit)
     cache = ctx.casts
     key = (src.pg.oid, src.typmod, dst.pg.oid, dst.typmod, explicit, src.extra, dst.extra)
@@ -242,11 +243,6 @@ def _cached_converter(src: SqlType, dst: SqlType, ctx: FormatContext, explicit: 
             cache.clear()
         convert = cache[key] = _value_converter(src, dst, ctx, explicit)
     return convert
-
-
-def _composite(t: SqlType) -> bool:
-    """A composite type or an array of one."""
-    return (r.element_of(t.pg) if t.pg.is_array else t.pg).composite is not None
 
 
 def _value_converter(src: SqlType, dst: SqlType, ctx: FormatContext, explicit: bool) -> Callable[[Any], Any]:

@@ -343,11 +343,13 @@ def _apply_nulls(out: list, col: Column) -> list:
 
 # ---- binary ----------------------------------------------------------------------------------
 
-def _sender(pg: PgType) -> Callable[[Any], bytes]:
+def _sender(t: SqlType | PgType) -> Callable[[Any], bytes]:
+    """One value's binary form (an anonymous record's, and its arrays', need the SqlType's fields)."""
+    pg = t.pg if isinstance(t, SqlType) else t
     oid = pg.oid
     if pg.is_array:
         elem_pg = r.element_of(pg)
-        elem = _sender(elem_pg)
+        elem = _sender(element_type(t) if isinstance(t, SqlType) else elem_pg)
 
         def send_array(v: list) -> bytes:
             items = flatten(v)
@@ -390,8 +392,8 @@ def _sender(pg: PgType) -> Callable[[Any], bytes]:
         return bio.send_bit
     if oid == r.CHAR.oid:
         return bio.send_char
-    if pg.composite is not None:
-        return _record_sender(SqlType(pg))
+    if is_rowtype(pg):
+        return _record_sender(t if isinstance(t, SqlType) else SqlType(pg))
     return lambda v: str(v).encode()
 
 
@@ -399,7 +401,7 @@ def _record_sender(t: SqlType) -> Callable[[tuple], bytes]:
     """record_send; an anonymous record whose fields are not known sends them as text."""
     fields = record_fields(t)
     oids = [type_oid(ft) for _, ft in fields]
-    senders = [_sender(ft.pg) for _, ft in fields]
+    senders = [_sender(ft) for _, ft in fields]
     if fields:
         return lambda v: send_record(v, oids, senders)
     text = _by_value_formatter(DEFAULT_CONTEXT)
@@ -413,10 +415,8 @@ def binary_encoder(t: SqlType | PgType) -> Callable[[Column], list[bytes | None]
     if pg.oid == r.BPCHAR.oid and isinstance(t, SqlType) and t.typmod >= 5:
         width = t.typmod - 4
         send: Callable[[Any], bytes] = lambda v: v.ljust(width).encode()
-    elif pg is r.RECORD and isinstance(t, SqlType):
-        send = _record_sender(t)
     else:
-        send = _sender(pg)
+        send = _sender(t)
     if code:
         big_endian = np.dtype(">" + code)
         size = big_endian.itemsize

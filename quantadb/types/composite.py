@@ -57,6 +57,12 @@ def is_composite(t: PgType) -> bool:
     return t.composite is not None
 
 
+def holds_composite(t: SqlType) -> bool:
+    """A composite type or an array of one: what converts or encodes by fields ALTER TYPE may
+    change under the same OID (so a converter or encoder of it is not kept)."""
+    return (r.element_of(t.pg) if t.pg.is_array else t.pg).composite is not None
+
+
 def composite_fields(t: PgType) -> tuple[Field, ...]:
     return t.composite.fields  # type: ignore[union-attr]
 

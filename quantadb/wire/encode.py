@@ -13,6 +13,7 @@ from typing import Callable
 from quantadb.engine.results import ColumnDesc
 from quantadb.types import codecs
 from quantadb.types.column import Batch, Column
+from quantadb.types.composite import holds_composite
 from quantadb.wire.backend import row_description
 
 _ROW_HDR = struct.Struct("!cih")
@@ -94,11 +95,11 @@ class ShapeCache:
         for i, c in enumerate(columns):
             fmt = formats[i] if formats and i < len(formats) else 0
             key = (c.type, fmt)
-            # record types compare equal whatever their fields: their encoders are not shared
-            enc = self._encoders.get(key) if not c.type.extra else None
+            # a composite type's fields change under its OID (ALTER TYPE): its encoders are not kept
+            enc = self._encoders.get(key) if not holds_composite(c.type) else None
             if enc is None:
                 enc = codecs.binary_encoder(c.type) if fmt == 1 else codecs.text_encoder(c.type, ctx)
-                if not c.type.extra:
+                if not holds_composite(c.type):
                     self._encoders[key] = enc
             out.append(enc)
         return out

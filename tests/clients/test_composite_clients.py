@@ -61,3 +61,34 @@ def test_asyncpg_introspects_and_decodes(server) -> None:
     assert rows == [((1, "x y", datetime.date(2020, 1, 2), Decimal("1.5"), [1, 2]), [(2, None, None, None, None)]),
                     ((None, None, None, None, None), None), (None, [])]
     assert echoed == (7, "q", None, None, [1])
+
+
+def test_records_in_binary(server) -> None:
+    """Anonymous records (ROW(...), a table's whole row, arrays of them) in record_send's binary
+    form, and a composite type's encoder after ALTER TYPE ADD ATTRIBUTE on the same connection."""
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS clients_rec, clients_rec_v; DROP TYPE IF EXISTS clients_rec_t;"
+                     "CREATE TABLE clients_rec (a int, d date); INSERT INTO clients_rec VALUES (1, '2020-01-01');"
+                     "CREATE TYPE clients_rec_t AS (x int)")
+        cur = conn.cursor(binary=True)
+        assert cur.execute("SELECT ROW(1, 'a', NULL::int), clients_rec, ARRAY[ROW(2, date '2020-01-02')] "
+                           "FROM clients_rec").fetchone() == \
+            ((1, "a", None), (1, datetime.date(2020, 1, 1)), [(2, datetime.date(2020, 1, 2))])
+        conn.execute("CREATE TABLE clients_rec_v (v clients_rec_t); INSERT INTO clients_rec_v VALUES ('(1)')")
+        text, binary = conn.cursor(), conn.cursor(binary=True)  # (psycopg gives an unregistered type's bytes)
+        assert text.execute("SELECT v FROM clients_rec_v").fetchone() == ("(1)",)
+        assert binary.execute("SELECT v FROM clients_rec_v").fetchone()[0][:4] == b"\x00\x00\x00\x01"
+        conn.execute("ALTER TYPE clients_rec_t ADD ATTRIBUTE y text")
+        assert text.execute("SELECT v FROM clients_rec_v").fetchone() == ("(1,)",)
+        assert binary.execute("SELECT v FROM clients_rec_v").fetchone()[0][:4] == b"\x00\x00\x00\x02"
+
+    async def main():
+        conn = await asyncpg.connect(host=server.host, port=server.port, user="postgres", database="postgres",
+                                     ssl=False)
+        try:
+            return [tuple(await conn.fetchval("SELECT ROW(1, 'a', NULL::int)")),
+                    tuple(await conn.fetchval("SELECT clients_rec FROM clients_rec")),
+                    [tuple(r) for r in await conn.fetchval("SELECT ARRAY[ROW(2, date '2020-01-02')]")]]
+        finally:
+            await conn.close()
+    assert asyncio.run(main()) == [(1, "a", None), (1, datetime.date(2020, 1, 1)), [(2, datetime.date(2020, 1, 2))]]
