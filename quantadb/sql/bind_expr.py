@@ -124,7 +124,10 @@ class ExprBinder(CallBinder, PredicateBinder, ConditionalBinder):
         raise FeatureNotSupported(f"unsupported expression: {to_sql(node)[:80]}")
 
     def bind_bool(self, node: exp.Expression, clause: str) -> Expr:
-        e = self.bind(node)
+        return self.bool_operand(self.bind(node), node, clause)
+
+    def bool_operand(self, e: Expr, node: exp.Expression, clause: str) -> Expr:
+        """A bound operand of a boolean clause, cast to boolean or refused as PostgreSQL does."""
         try:
             e = self.coerce(e, BOOL)
         except DatatypeMismatch:  # no cast to boolean: PostgreSQL names the clause (coerce_to_boolean)
@@ -458,8 +461,17 @@ class ExprBinder(CallBinder, PredicateBinder, ConditionalBinder):
     def _BitwiseNot(self, node: exp.Expression) -> Expr:
         return self.operator("~", None, self.bind(node.this))
 
+    def _MatchAgainst(self, node: exp.Expression) -> Expr:
+        """sqlglot reads `a @@ b` as MatchAgainst(this=b, expressions=[a])."""
+        return self.operator("@@", self.bind(node.expressions[0]), self.bind(node.this))
+
     def _Not(self, node: exp.Not) -> Expr:
         inner = node.this
+        if isinstance(inner, exp.Not):  # `!! q` arrives as NOT NOT q: tsquery's negation
+            operand = self.bind(inner.this)
+            if operand.type.pg is R.TSQUERY:
+                return self.operator("!!", None, operand)
+            return BoolOp("not", [BoolOp("not", [self.bool_operand(operand, inner.this, "NOT")], BOOL)], BOOL)
         if isinstance(inner, (exp.Like, exp.ILike, exp.RegexpLike, exp.RegexpILike)) and type(inner) in BINARY_OPS:
             op = NEGATED_OPS[BINARY_OPS[type(inner)]]
             return self.operator(op, self.bind(inner.this), self.bind(inner.expression))

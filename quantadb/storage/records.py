@@ -17,6 +17,8 @@ value, little-endian throughout.
 | U   | uuid.UUID: 16 bytes                                                      |
 | V   | Interval(months, days, micros): three `i`                                |
 | R   | types.ranges.Range: lower, upper, lower_inc, upper_inc, empty            |
+| W   | types.tsearch.TSVector: its entries (`t` of (lexeme, positions) `t`s)    |
+| Y   | types.tsearch.TSQuery: its binary form (tsquerysend) as bytes            |
 | l t | list / tuple: u32 count + values                                         |
 | d   | dict: u32 count + key, value pairs (insertion order)                     |
 | a   | numpy fixed-width array: dtype str (`s`) + u32 count + raw buffer        |
@@ -62,6 +64,7 @@ from quantadb.errors import DataCorrupted, InternalError
 from quantadb.types.column import Column
 from quantadb.types.jsonb import JSON_NULL
 from quantadb.types.ranges import Range
+from quantadb.types.tsearch import TSQuery, TSVector, recv_tsquery, send_tsquery
 from quantadb.types.values import Interval
 
 INSERT, UPDATE, DELETE, COMMIT, ABORT, SUBABORT, CATALOG, OID, SEQUENCE, TRUNCATE, VACUUM, CHECKPOINT, PRUNE, \
@@ -190,6 +193,12 @@ def _enc_other(out: bytearray, v: object) -> None:
     elif isinstance(v, Range):
         out += b"R"
         _enc_items(out, (v.lower, v.upper, v.lower_inc, v.upper_inc, v.empty))
+    elif isinstance(v, TSVector):
+        out += b"W"
+        _enc(out, v.entries)
+    elif isinstance(v, TSQuery):
+        out += b"Y"
+        _enc(out, send_tsquery(v))
     else:
         raise InternalError(f"cannot encode a value of type {type(v).__name__} in a WAL record")
 
@@ -332,6 +341,12 @@ def _dec(mv: memoryview, pos: int) -> tuple[object, int]:
             x, pos = _dec(mv, pos)
             fields.append(x)
         return Range(*fields), pos
+    if tag == 0x57:  # W
+        entries, pos = _dec(mv, pos)
+        return TSVector(entries), pos
+    if tag == 0x59:  # Y
+        raw, pos = _dec(mv, pos)
+        return recv_tsquery(raw), pos
     if tag in (0x6C, 0x74):  # l t
         (n,) = _L.unpack_from(mv, pos)
         pos += 4

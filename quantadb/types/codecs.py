@@ -25,6 +25,8 @@ from quantadb.types import jsonb as js
 from quantadb.types import ranges as rg
 from quantadb.types import registry as r
 from quantadb.types import textio as tx
+from quantadb.types import tsearch as ts
+from quantadb.types.tsearch_query import tsquery_in
 from quantadb.types.arrays import array_dims, flatten, format_array, parse_array, unflatten
 from quantadb.types.column import Column
 from quantadb.types.context import DEFAULT_CONTEXT, FormatContext
@@ -161,6 +163,10 @@ def _parser(t: SqlType | PgType, ctx: FormatContext) -> Parser:
         return lambda s: rg.parse_range(kind, s, sub_parser)
     if oid == r.BOOL.oid:
         return tx.parse_bool
+    if oid == r.TSVECTOR.oid:
+        return ts.parse_tsvector
+    if oid == r.TSQUERY.oid:
+        return tsquery_in
     if oid in _INT_NAMES:
         name = _INT_NAMES[oid]
         return lambda s: tx.parse_int(s, name)
@@ -368,6 +374,10 @@ def _sender(t: SqlType | PgType) -> Callable[[Any], bytes]:
         return lambda v: rg.send_range(v, send_sub)
     if oid == r.BOOL.oid:
         return lambda v: b"\x01" if v else b"\x00"
+    if oid == r.TSVECTOR.oid:
+        return ts.send_tsvector
+    if oid == r.TSQUERY.oid:
+        return ts.send_tsquery
     if oid in _FIXED_BINARY:
         return struct.Struct("!" + _FIXED_BINARY[oid]).pack
     if oid in _UINT32_TYPES or oid == r.OID.oid:
@@ -453,6 +463,10 @@ def _receiver(pg: PgType) -> Callable[[bytes], Any]:
         return lambda data: rg.recv_range(kind, data, recv_sub)
     if oid == r.BOOL.oid:
         return bio.recv_bool
+    if oid == r.TSVECTOR.oid:
+        return ts.recv_tsvector
+    if oid == r.TSQUERY.oid:
+        return ts.recv_tsquery
     if oid in _FIXED_BINARY:
         return bio.fixed_unpacker("!" + _FIXED_BINARY[oid])
     if oid in _UINT32_TYPES or oid == r.OID.oid:

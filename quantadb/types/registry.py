@@ -24,6 +24,7 @@ In-memory representation (one numpy array per column, a separate validity mask f
 | jsonb                        | object      | parsed JSON (dict/list/str/int/Decimal/bool/None) |
 | arrays (one dimension)       | object      | list of element values (None for NULL elements)   |
 | int4range, numrange, ...     | object      | types.ranges.Range                                |
+| tsvector, tsquery            | object      | types.tsearch.TSVector, TSQuery                   |
 | unknown (untyped literals)   | object      | str                                               |
 
 Two compact forms stand in for `data` (types/column.py; Column.data still gives the table's form):
@@ -171,6 +172,7 @@ TXID_SNAPSHOT = _register(2970, "txid_snapshot", -1, "U", _OBJ, 2949, align="d")
 PG_LSN = _register(3220, "pg_lsn", 8, "U", np.int64, 3221, byval=True, align="d")
 ANYENUM = _register(3500, "anyenum", 4, "P", _OBJ, 0, byval=True)
 TSVECTOR = _register(3614, "tsvector", -1, "U", _OBJ, 3643)
+TSQUERY = _register(3615, "tsquery", -1, "U", _OBJ, 3645)
 JSONB = _register(3802, "jsonb", -1, "U", _OBJ, 3807)
 JSONPATH = _register(4072, "jsonpath", -1, "U", _OBJ, 4073)
 REGNAMESPACE = _register(4089, "regnamespace", 4, "N", np.int64, 4090, byval=True)

@@ -51,5 +51,5 @@ def setfn(*names: str) -> Callable[[Callable], Callable]:
 from quantadb.exec.functions import (  # noqa: E402,F401  (register the impls)
     aggregates, arith, arrays, bits, casting, compare, datefields, datetimefns, domains, encoding, enums, formatting,
     json, jsonrecord, mathfns,
-    patterns, ranges, regexps, regression, rows, setfns, sqlfunc, statagg, strings,
+    patterns, ranges, regexps, regression, rows, setfns, sqlfunc, statagg, strings, tsearch,
 )

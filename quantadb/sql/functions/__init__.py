@@ -7,6 +7,7 @@ argument must be cast to, and the result type. Signature.impl keys the executor'
 
 from quantadb.sql.functions import ops as _ops, procs as _procs, procs_encoding as _procs_encoding  # noqa: F401,E501  (populate the tables)
 from quantadb.sql.functions import procs_range as _procs_range  # noqa: F401  (range types' rows)
+from quantadb.sql.functions import procs_tsearch as _procs_tsearch  # noqa: F401  (full-text search rows)
 from quantadb.sql.functions.resolve import (
     implicit_coercible, resolve_array_op, resolve_function, resolve_operator, select_common_type,
 )
