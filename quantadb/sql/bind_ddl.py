@@ -311,7 +311,7 @@ def _create_index(node: exp.Create, if_not_exists: bool) -> D.CreateIndex:
     include = tuple(c.name for c in (params.args.get("include") or [])) if params is not None else ()
     where = params.args.get("where") if params is not None else None
     return D.CreateIndex(index.name or None, _name(index.args["table"]), tuple(elements),
-                         bool(node.args.get("unique")), method if method in ("btree", "hash") else "btree",
+                         bool(node.args.get("unique")), method if method in ("btree", "hash", "gin") else "btree",
                          if_not_exists, include, to_sql(where.this) if where is not None else None)
 
 

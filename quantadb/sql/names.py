@@ -89,7 +89,7 @@ def _figure(node: exp.Expression) -> tuple[str | None, int]:
     if isinstance(node, exp.Anonymous):
         return node.name.lower(), 2
     if isinstance(node, exp.Func) and not isinstance(node, (exp.Binary, exp.Unary)) and type(node).__module__.startswith("sqlglot"):
-        if isinstance(node, (exp.And, exp.Or, exp.Not, exp.Is, exp.In, exp.Between, exp.Like)):
+        if isinstance(node, (exp.And, exp.Or, exp.Not, exp.Is, exp.In, exp.Between, exp.Like, exp.MatchAgainst)):
             return None, 0
         return function_name(node), 2
     return None, 0

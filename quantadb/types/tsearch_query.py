@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from quantadb.errors import SyntaxError
+from quantadb.errors import InvalidParameterValue, SyntaxError
 from quantadb.types.tsearch import (
     MAXPOS, OP_AND, OP_NOT, OP_OR, OP_PHRASE, PRIORITY, QueryNode, QueryOperand, QueryOperator, TSQuery, _Reader,
 )
@@ -147,9 +147,9 @@ class _StandardTokens:
         if not digits or not (digits.isdigit() or (digits[0] == "-" and digits[1:].isdigit())):
             raise self.error()
         distance = int(digits)
-        if not 0 <= distance <= MAXPOS:
-            raise self.error(f"distance in phrase operator must be an integer value between zero and {MAXPOS} "
-                             "inclusive")
+        if not 0 <= distance <= MAXPOS + 1:
+            raise InvalidParameterValue("distance in phrase operator must be an integer value between zero and "
+                                        f"{MAXPOS + 1} inclusive")
         rd.i = end + 1
         return distance
 

@@ -60,7 +60,12 @@ def create_index(session: "Session", stmt: D.CreateIndex) -> Result:
     if rel.kind not in HEAP_KINDS:
         raise WrongObjectType(f'cannot create index on relation "{rel.name}"',
                               detail=f"This operation is not supported for {kind_word(rel.kind)}s.")
-    names = key_columns(session, rel, stmt.elements)[2] + list(stmt.include)
+    key_rel, attnums, names = key_columns(session, rel, stmt.elements)
+    if stmt.method == "gin" and any(c.attnum in attnums and c.type.pg is R.TSVECTOR for c in key_rel.columns):
+        # other GIN indexes stand in as btrees; one over a tsvector would be a btree @@ never uses
+        raise FeatureNotSupported('access method "gin" is not supported for tsvector',
+                                  hint="Full-text search (@@) scans the table; create no index for it.")
+    names = names + list(stmt.include)
     index_name = stmt.name or choose_index_name(session, rel, names)
     if not check_new_name(session, rel.namespace, index_name, stmt.if_not_exists):
         return Result(tag="CREATE INDEX")
@@ -72,8 +77,8 @@ def create_index(session: "Session", stmt: D.CreateIndex) -> Result:
         include.append(col.attnum)
     store, txn = session.store, session_txn(session)
     index_rel = new_relation(session, store.allocate_oid(txn), rel.namespace, index_name, "i",
-                             table_oid=rel.oid, unique=stmt.unique, method=stmt.method,
-                             include_columns=tuple(include))
+                             table_oid=rel.oid, unique=stmt.unique,
+                             method="btree" if stmt.method == "gin" else stmt.method, include_columns=tuple(include))
     add_index(session, rel, index_rel, stmt.elements, stmt.where)
     return Result(tag="CREATE INDEX")
 

@@ -5,8 +5,8 @@ declared, shapes.py for their PostgreSQL 15 column lists).
 Importing the package registers everything; `engine.database` imports it at start-up."""
 
 from quantadb.engine.pg_catalog import (  # noqa: F401  (each module registers its rows / functions)
-    acl, files, functions, information_schema, options, procs, relations, roles, sizes, stats, triggers, types,
-    views,
+    acl, files, functions, information_schema, options, procs, relations, roles, sizes, stats, text_search, triggers,
+    types, views,
 )
 from quantadb.engine.pg_catalog.tables import register_all
 

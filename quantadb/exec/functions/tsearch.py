@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from quantadb.errors import DataException
+from quantadb.errors import InternalError, InvalidParameterValue
 from quantadb.exec.functions import scalar
 from quantadb.exec.functions.compare import OPS, _object
 from quantadb.exec.functions.support import map_rows
@@ -147,7 +147,7 @@ scalar("ts_rank_cd")(_rank_fn(ts_rank_cd))
 def _weight_code(letter: str) -> int:
     up = letter.upper()
     if len(up) != 1 or up not in "ABCD":
-        raise DataException(f"unrecognized weight: {ord(letter[0]) if letter else 0}")
+        raise InternalError(f"unrecognized weight: {ord(letter[0]) if letter else 0}")  # PostgreSQL's elog
     return WEIGHT_LETTERS.index(up)
 
 
@@ -238,8 +238,8 @@ def tsquery_phrase(args: list[Column], n: int, ctx: Any, call: Any) -> Column:
 
     def one(a: TSQuery, b: TSQuery, distance: int = 1) -> TSQuery:
         if not 0 <= int(distance) <= 16384:
-            raise DataException("distance in phrase operator must be an integer value between zero and 16384 "
-                                "inclusive")
+            raise InvalidParameterValue("distance in phrase operator must be an integer value between zero and "
+                                        "16384 inclusive")
         return phrase(a, b, int(distance))
     return Column(map_rows(one, args, n))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import struct
 
-from quantadb.errors import DataException
+from quantadb.errors import ArraySubscriptError, InvalidParameterValue, NullValueNotAllowed
 from quantadb.exec.functions.tsearch_match import YES, VectorIndex, ts_execute
 from quantadb.types.tsearch import (
     MAXPOS, OP_AND, OP_PHRASE, QueryOperand, QueryOperator, TSQuery, TSVector, pos_of, walk, weight_of,
@@ -31,13 +31,13 @@ def rank_weights(array: list | None) -> tuple[float, ...]:
     if array is None:
         return tuple(_f4(w) for w in DEFAULT_WEIGHTS)
     if len(array) < 4:
-        raise DataException("array of weight is too short")
+        raise ArraySubscriptError("array of weight is too short")
     if any(w is None for w in array):
-        raise DataException("array of weight must not contain nulls")
+        raise NullValueNotAllowed("array of weight must not contain nulls")
     out = []
     for w, default in zip(array[:4], DEFAULT_WEIGHTS):
         if w > 1.0:
-            raise DataException("weight out of range")
+            raise InvalidParameterValue("weight out of range")
         out.append(_f4(w if w >= 0 else default))
     return tuple(out)
 
@@ -72,7 +72,7 @@ def _rank_or(w: tuple, index: VectorIndex, operands: list[QueryOperand]) -> floa
                 resj = _f4(resj + _f4(wp / ((j + 1) * (j + 1))))
                 if wp > wjm:
                     wjm, jm = wp, j
-            res = _f4(res + _f4(wjm + resj - _f4(wjm / ((jm + 1) * (jm + 1)))) / 1.64493406685)
+            res = _f4(res + _f4(_f4(wjm + resj) - _f4(wjm / ((jm + 1) * (jm + 1)))) / 1.64493406685)
     return _f4(res / len(operands)) if operands else res
 
 
@@ -128,7 +128,7 @@ def _doc_representation(index: VectorIndex, query: TSQuery) -> list[tuple[int, i
     at: dict[tuple[int, int], set[int]] = {}
     for op in operands:
         for _, positions in index.matching(op):
-            for p in positions or _NULL_POS:
+            for p in positions:  # a lexeme without positions counts for nothing here
                 if not op.weight or op.weight & (1 << weight_of(p)):
                     at.setdefault((pos_of(p), weight_of(p)), set()).add(id(op))
     return [(pos, weight, frozenset(ids)) for (pos, weight), ids in sorted(at.items())]
