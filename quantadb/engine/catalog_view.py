@@ -7,6 +7,7 @@ from functools import cached_property
 
 from quantadb.engine.membership import acting_roles
 from quantadb.engine.privileges import role_has_privilege
+from quantadb.exec.functions.tsearch_config import CONFIGS, DICTIONARIES_BY_NAME, lookup_config, lookup_dictionary
 from quantadb.errors import (AmbiguousFunction, FeatureNotSupported, InvalidSchemaName, UndefinedFunction, UndefinedObject,
                              UndefinedTable)
 from quantadb.sql.catalog import VIRTUAL_TABLES, ResolvedRelation, VirtualTable
@@ -257,6 +258,10 @@ class SessionCatalog:
             return role.oid
         if kind == "regprocedure":
             return self._regprocedure_in(text)
+        if kind == "regconfig":
+            return lookup_config(text).oid
+        if kind == "regdictionary":
+            return lookup_dictionary(text).oid
         return self._regproc_in(text)
 
     def _user_functions(self, parts: list[str]) -> list[FunctionDef]:
@@ -385,6 +390,9 @@ class RegNames:
             role = self.session.store.catalog.role(catalog.snap, oid)
             if role is not None:
                 return _quote(role.name)
+        elif kind in ("regconfig", "regdictionary"):
+            found = (CONFIGS if kind == "regconfig" else DICTIONARIES_BY_NAME).values()
+            return next((o.name for o in found if o.oid == oid), str(oid))
         elif kind in ("regproc", "regprocedure"):
             fn = catalog.function(oid) if oid >= 16384 else None
             if fn is not None:

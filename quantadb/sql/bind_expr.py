@@ -202,7 +202,7 @@ class ExprBinder(CallBinder, PredicateBinder, ConditionalBinder):
             target = TEXT
         if text is None:
             return Const(None, target)
-        if target.pg in (R.REGCLASS, R.REGTYPE, R.REGPROC, R.REGNAMESPACE, R.REGROLE) and self.resolve_regclass:
+        if target.pg in R.NAME_RESOLVED_REG_TYPES and self.resolve_regclass:
             return Const(self.resolve_regclass(target.pg.name, text), target)
         value = text_decoder(SqlType(target.pg, -1), self.fmt)(text)
         if target.typmod >= 0:
@@ -541,7 +541,7 @@ class ExprBinder(CallBinder, PredicateBinder, ConditionalBinder):
         arg = self.bind(inner)
         if isinstance(arg, Const) and arg.type.pg is R.UNKNOWN:
             return self._typed_literal(arg.value, target, explicit=True)
-        if target.pg in (R.REGCLASS, R.REGTYPE, R.REGNAMESPACE, R.REGROLE, R.REGPROC) and \
+        if target.pg in R.NAME_RESOLVED_REG_TYPES and \
                 arg.type.pg in R.STRING_TYPES and isinstance(arg, Const) and self.resolve_regclass:
             return Const(self.resolve_regclass(target.pg.name, arg.value), target)
         return self.coerce(arg, target, "e")

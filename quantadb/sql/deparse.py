@@ -28,7 +28,6 @@ _KEYWORD_FUNCTIONS = {"current_date": "CURRENT_DATE", "current_time": "CURRENT_T
                       "localtimestamp": "LOCALTIMESTAMP", "localtime": "LOCALTIME",
                       "current_user": "CURRENT_USER", "session_user": "SESSION_USER",
                       "current_role": "CURRENT_ROLE", "current_catalog": "CURRENT_CATALOG"}
-_REG_TYPES = (R.REGCLASS, R.REGTYPE, R.REGPROC, R.REGNAMESPACE, R.REGROLE)
 @dataclass
 class Deparser:
     """`columns`: names of the ColumnRef positions; `reg_name(type name, oid)`: how a reg*
@@ -100,7 +99,7 @@ class Deparser:
             return "NULL" + label
         if t.pg is R.BOOL:
             return "true" if c.value else "false"
-        if t.pg in _REG_TYPES:
+        if t.pg in R.NAME_RESOLVED_REG_TYPES:
             return _quote(self.reg_name(t.pg.name, c.value)) + label
         text = format_value(t, c.value, self.fmt)
         if t.pg is R.INT4 and not text.startswith("-"):

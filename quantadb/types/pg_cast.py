@@ -23,10 +23,13 @@ name i: text
 name a: bpchar varchar
 int8 a: int2 int4 money
 int8 i: regproc oid float4 float8 numeric regprocedure regoper regoperator regclass regtype regnamespace regrole
+int8 i: regconfig regdictionary
 int8 e: bit
 int2 i: int8 int4 regproc oid float4 float8 numeric regprocedure regoper regoperator regclass regtype regnamespace regrole
+int2 i: regconfig regdictionary
 int4 e: bool char bit
 int4 i: int8 regproc oid float4 float8 numeric regprocedure regoper regoperator regclass regtype regnamespace regrole
+int4 i: regconfig regdictionary
 int4 a: int2 money
 regproc a: int8 int4
 regproc i: oid regprocedure
@@ -35,6 +38,7 @@ text i: name bpchar varchar regclass
 text e: xml
 oid a: int8 int4
 oid i: regproc regprocedure regoper regoperator regclass regtype regnamespace regrole
+oid i: regconfig regdictionary
 json a: jsonb
 xml a: text bpchar varchar
 pg_node_tree i: text
@@ -80,6 +84,10 @@ regnamespace a: int8 int4
 regnamespace i: oid
 regrole a: int8 int4
 regrole i: oid
+regconfig a: int8 int4
+regconfig i: oid
+regdictionary a: int8 int4
+regdictionary i: oid
 xid8 e: xid
 """
 

@@ -177,6 +177,8 @@ JSONB = _register(3802, "jsonb", -1, "U", _OBJ, 3807)
 JSONPATH = _register(4072, "jsonpath", -1, "U", _OBJ, 4073)
 REGNAMESPACE = _register(4089, "regnamespace", 4, "N", np.int64, 4090, byval=True)
 REGROLE = _register(4096, "regrole", 4, "N", np.int64, 4097, byval=True)
+REGCONFIG = _register(3734, "regconfig", 4, "N", np.int64, 3735, byval=True)
+REGDICTIONARY = _register(3769, "regdictionary", 4, "N", np.int64, 3770, byval=True)
 ANYRANGE = _register(3831, "anyrange", -1, "P", _OBJ, 0, align="d")
 INT4RANGE = _register(3904, "int4range", -1, "R", _OBJ, 3905)
 NUMRANGE = _register(3906, "numrange", -1, "R", _OBJ, 3907)
@@ -203,7 +205,10 @@ ALIASES: dict[str, str] = {
 
 INTEGER_TYPES = (INT2, INT4, INT8)
 STRING_TYPES = (TEXT, VARCHAR, BPCHAR, NAME, CHAR, UNKNOWN)
-REG_TYPES = (OID, REGCLASS, REGTYPE, REGPROC, REGPROCEDURE, REGNAMESPACE, REGROLE, REGOPER, REGOPERATOR)
+# reg* types whose literals the binder resolves to an OID by name ('pg_class'::regclass)
+NAME_RESOLVED_REG_TYPES = (REGCLASS, REGTYPE, REGPROC, REGNAMESPACE, REGROLE, REGCONFIG, REGDICTIONARY)
+REG_TYPES = (OID, REGCLASS, REGTYPE, REGPROC, REGPROCEDURE, REGNAMESPACE, REGROLE, REGOPER, REGOPERATOR, REGCONFIG,
+             REGDICTIONARY)
 
 
 def register_user_type(t: PgType, array: PgType) -> None:

@@ -177,3 +177,19 @@ def test_catalog_rows(sql):
     sql.check("SELECT pg_typeof(to_tsvector('a')), pg_typeof(plainto_tsquery('a')), "
               "pg_typeof(ARRAY['a'::tsvector]), current_setting('default_text_search_config')",
               [("tsvector", "tsquery", "tsvector[]", "pg_catalog.english")])
+
+
+def test_regconfig_regdictionary_and_parser_functions(sql):
+    sql.check("SELECT to_tsvector('english'::regconfig, 'cats'), 'english'::regconfig, "
+              "'pg_catalog.simple'::regconfig::oid, 13164::regconfig, 'english_stem'::regdictionary, "
+              "pg_typeof('simple'::regconfig)",
+              [("'cat':1", "english", "3748", "english", "english_stem", "regconfig")])
+    sql.check("SELECT ts_lexize('english_stem', 'Running'), ts_lexize('english_stem', 'the'), ts_lexize('simple', 'The')",
+              [("{run}", "{}", "{the}")])
+    sql.check("SELECT * FROM ts_token_type('default') WHERE tokid IN (1, 12, 23)",
+              [("1", "asciiword", "Word, all ASCII"), ("12", "blank", "Space symbols"), ("23", "entity", "XML entity")])
+    sql.setup("CREATE TABLE ts_expr (body text, v tsvector GENERATED ALWAYS AS (to_tsvector('english', body)) STORED)")
+    sql.check("SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef WHERE adrelid = 'ts_expr'::regclass",
+              [("to_tsvector('english'::regconfig, body)",)])
+    sql.error("SELECT 'nosuch'::regconfig", "42704", 'text search configuration "nosuch" does not exist')
+    sql.error("SELECT to_tsvector('english'::text, 'x')", "42883")

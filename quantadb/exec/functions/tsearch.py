@@ -12,11 +12,14 @@ from typing import Any, Callable
 import numpy as np
 
 from quantadb.errors import InternalError, InvalidParameterValue
-from quantadb.exec.functions import scalar
+from quantadb.exec.functions import scalar, setfn
 from quantadb.exec.functions.compare import OPS, _object
-from quantadb.exec.functions.support import map_rows
-from quantadb.exec.functions.tsearch_config import DEFAULT_CONFIG, Config, lookup_config, parse_text
+from quantadb.exec.functions.support import map_rows, obj_array
+from quantadb.exec.functions.tsearch_config import (
+    DEFAULT_CONFIG, DICTIONARIES_BY_OID, Config, config_by_oid, lookup_config, parse_text,
+)
 from quantadb.exec.functions.tsearch_match import VectorIndex, ts_execute
+from quantadb.exec.functions.tsearch_parse import TOKEN_DESCRIPTIONS, TOKEN_TYPES
 from quantadb.exec.functions.tsearch_rank import rank_weights, ts_rank, ts_rank_cd
 from quantadb.types.column import Column
 from quantadb.types.tsearch import (
@@ -40,7 +43,7 @@ def _with_config(fn: Callable[[Config, Any], Any], args: list[Column], n: int, c
                  dtype: Any = object) -> Column:
     """fn(config, value) per row, the configuration given as first argument or the default."""
     if len(args) > nargs:
-        return Column(map_rows(lambda c, v: fn(lookup_config(c), v), args, n, dtype))
+        return Column(map_rows(lambda c, v: fn(config_by_oid(c), v), args, n, dtype))
     cfg = _default_config(ctx)
     return Column(map_rows(lambda v: fn(cfg, v), args, n, dtype))
 
@@ -247,3 +250,20 @@ def tsquery_phrase(args: list[Column], n: int, ctx: Any, call: Any) -> Column:
 @scalar("tsquery_not")
 def tsquery_not(args: list[Column], n: int, ctx: Any, call: Any) -> Column:
     return Column(map_rows(lambda q: q if q.root is None else TSQuery(QueryOperator(OP_NOT, q.root)), args, n))
+
+
+@scalar("ts_lexize")
+def ts_lexize(args: list[Column], n: int, ctx: Any, call: Any) -> Column:
+    """A dictionary's lexemes for one token ({} for a stop word)."""
+    return Column(map_rows(lambda d, token: DICTIONARIES_BY_OID[int(d)].lexize(token), args, n))
+
+
+@setfn("ts_token_type")
+def ts_token_type(args: list[Column], n: int, ctx: Any, call: Any) -> tuple[np.ndarray, list[Column]]:
+    """The default parser's token types (tokid, alias, description) for each row's parser."""
+    rows = [i for i in range(n) if args[0].valid is None or args[0].valid[i]]
+    count = len(TOKEN_TYPES)
+    source = np.repeat(np.asarray(rows, dtype=np.int64), count)
+    return source, [Column(np.tile(np.arange(1, count + 1, dtype=np.int32), len(rows))),
+                    Column(obj_array(list(TOKEN_TYPES) * len(rows))),
+                    Column(obj_array(list(TOKEN_DESCRIPTIONS) * len(rows)))]

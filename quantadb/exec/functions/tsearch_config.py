@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from quantadb.errors import UndefinedObject
+from quantadb.errors import InternalError, UndefinedObject
 from quantadb.exec.functions.tsearch_parse import tokens
 from quantadb.exec.functions.tsearch_stem import english_stem
 from quantadb.types.tsearch import MAXPOS, MAXSTRLEN
@@ -49,6 +49,8 @@ class Dictionary:
 SIMPLE_DICT = Dictionary(3765, "simple", 3727, None)
 ENGLISH_STEM = Dictionary(13163, "english_stem", 13150, "language = 'english', stopwords = 'english'")
 DICTIONARIES = (SIMPLE_DICT, ENGLISH_STEM)
+DICTIONARIES_BY_NAME = {d.name: d for d in DICTIONARIES}
+DICTIONARIES_BY_OID = {d.oid: d for d in DICTIONARIES}
 
 
 @dataclass(frozen=True)
@@ -65,17 +67,38 @@ SIMPLE = Config(3748, "simple", {alias: SIMPLE_DICT for alias in INDEXED})
 ENGLISH = Config(13164, "english", {alias: ENGLISH_STEM if alias in _STEMMED else SIMPLE_DICT
                                     for alias in INDEXED})
 CONFIGS = {c.name: c for c in (SIMPLE, ENGLISH)}
+CONFIGS_BY_OID = {c.oid: c for c in CONFIGS.values()}
 DEFAULT_CONFIG = "pg_catalog.english"
 
 
-def lookup_config(name: str) -> Config:
-    """A configuration by (optionally pg_catalog-qualified) name, as regconfig input."""
+def _object_name(name: str) -> str:
+    """A (possibly pg_catalog-qualified, possibly quoted) name as regconfigin reads it."""
     key = name.strip()
     key = key[len("pg_catalog."):] if key.lower().startswith("pg_catalog.") else key
-    key = key[1:-1] if len(key) > 1 and key[0] == key[-1] == '"' else key.lower()
-    if key not in CONFIGS:
+    return key[1:-1] if len(key) > 1 and key[0] == key[-1] == '"' else key.lower()
+
+
+def lookup_config(name: str) -> Config:
+    """A configuration by name, as regconfig input."""
+    cfg = CONFIGS.get(_object_name(name))
+    if cfg is None:
         raise UndefinedObject(f'text search configuration "{name}" does not exist')
-    return CONFIGS[key]
+    return cfg
+
+
+def lookup_dictionary(name: str) -> Dictionary:
+    d = DICTIONARIES_BY_NAME.get(_object_name(name))
+    if d is None:
+        raise UndefinedObject(f'text search dictionary "{name}" does not exist')
+    return d
+
+
+def config_by_oid(oid: int) -> Config:
+    """A regconfig value's configuration (an OID naming none is PostgreSQL's cache lookup error)."""
+    cfg = CONFIGS_BY_OID.get(int(oid))
+    if cfg is None:
+        raise InternalError(f"cache lookup failed for text search configuration {int(oid)}")
+    return cfg
 
 
 def parse_text(cfg: Config, text: str) -> list[tuple[str, int]]:

@@ -1,13 +1,15 @@
 """pg_proc / pg_operator rows of full-text search: tsvector and tsquery functions and operators
-with PostgreSQL's names. A configuration argument is text here (PostgreSQL's is regconfig, which
-an untyped literal such as 'english' reaches the same way). Impls: exec/functions/tsearch.py.
+with PostgreSQL's names; a configuration is a regconfig (an OID) as in PostgreSQL. Impls:
+exec/functions/tsearch.py.
 """
 
 from __future__ import annotations
 
 from quantadb.sql.functions.signature import add_function as fn
 from quantadb.sql.functions.signature import add_operator as op
-from quantadb.types.registry import BOOL, CHAR, FLOAT4, INT4, TEXT, TSQUERY, TSVECTOR, array_of
+from quantadb.types.registry import (
+    BOOL, CHAR, FLOAT4, INT4, OID, RECORD, REGCONFIG, REGDICTIONARY, TEXT, TSQUERY, TSVECTOR, array_of,
+)
 
 COMPARISONS = {"=": "eq", "<>": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
 for t, prefix in ((TSVECTOR, "tsvector_"), (TSQUERY, "tsquery_")):
@@ -16,10 +18,10 @@ for t, prefix in ((TSVECTOR, "tsvector_"), (TSQUERY, "tsquery_")):
         fn(prefix + suffix, (t, t), BOOL, prefix + suffix)
 
 fn("to_tsvector", (TEXT,), TSVECTOR, "to_tsvector")
-fn("to_tsvector", (TEXT, TEXT), TSVECTOR, "to_tsvector")
+fn("to_tsvector", (REGCONFIG, TEXT), TSVECTOR, "to_tsvector")
 for name in ("to_tsquery", "plainto_tsquery", "phraseto_tsquery", "websearch_to_tsquery"):
     fn(name, (TEXT,), TSQUERY, name)
-    fn(name, (TEXT, TEXT), TSQUERY, name)
+    fn(name, (REGCONFIG, TEXT), TSQUERY, name)
 
 MATCHES = (((TSVECTOR, TSQUERY), "ts_match_vq"), ((TSQUERY, TSVECTOR), "ts_match_qv"),
            ((TEXT, TSQUERY), "ts_match_tq"), ((TEXT, TEXT), "ts_match_tt"))
@@ -49,3 +51,8 @@ for sym, impl in (("&&", "tsquery_and"), ("||", "tsquery_or"), ("<->", "tsquery_
 fn("tsquery_phrase", (TSQUERY, TSQUERY, INT4), TSQUERY, "tsquery_phrase")
 op("!!", (TSQUERY,), TSQUERY, "tsquery_not")
 fn("tsquery_not", (TSQUERY,), TSQUERY, "tsquery_not")
+
+for parser in (OID, TEXT):  # the default parser is the only one
+    fn("ts_token_type", (parser,), RECORD, "ts_token_type", kind="s",
+       out=(("tokid", INT4), ("alias", TEXT), ("description", TEXT)))
+fn("ts_lexize", (REGDICTIONARY, TEXT), array_of(TEXT), "ts_lexize")
