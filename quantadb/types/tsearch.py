@@ -37,13 +37,13 @@ def make_pos(pos: int, weight: int = 0) -> int:
     return weight << 14 | min(pos, MAXPOS)
 
 
-def unique_positions(positions: list[int]) -> tuple[int, ...]:
-    """Sorted, one entry per position (the highest weight wins), at most MAXNUMPOS (uniquePos)."""
+def unique_positions(positions: list[int], limit: int = MAXNUMPOS) -> tuple[int, ...]:
+    """Sorted, one entry per position (the highest weight wins), at most `limit` (uniquePos)."""
     best: dict[int, int] = {}
     for wep in positions:
         p = pos_of(wep)
         best[p] = max(best.get(p, 0), weight_of(wep))
-    return tuple(make_pos(p, best[p]) for p in sorted(best))[:MAXNUMPOS]
+    return tuple(make_pos(p, best[p]) for p in sorted(best))[:limit]
 
 
 @total_ordering
@@ -82,12 +82,13 @@ class TSVector:
         return self.sort_key() < other.sort_key()
 
 
-def make_tsvector(pairs: list[tuple[str, list[int]]]) -> TSVector:
-    """Lexemes with their positions (WordEntryPos) in any order, duplicates merged."""
+def make_tsvector(pairs: list[tuple[str, list[int]]], limit: int = MAXNUMPOS) -> TSVector:
+    """Lexemes with their positions (WordEntryPos) in any order, duplicates merged; at most
+    `limit` positions a lexeme (to_tsvector's make_tsvector keeps one fewer than the input's)."""
     merged: dict[str, list[int]] = {}
     for lex, ps in pairs:
         merged.setdefault(lex, []).extend(ps)
-    return TSVector(tuple((lex, unique_positions(merged[lex])) for lex in sorted(merged, key=str.encode)))
+    return TSVector(tuple((lex, unique_positions(merged[lex], limit)) for lex in sorted(merged, key=str.encode)))
 
 
 def quote_lexeme(lex: str) -> str:

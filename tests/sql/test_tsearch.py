@@ -193,3 +193,16 @@ def test_regconfig_regdictionary_and_parser_functions(sql):
               [("to_tsvector('english'::regconfig, body)",)])
     sql.error("SELECT 'nosuch'::regconfig", "42704", 'text search configuration "nosuch" does not exist')
     sql.error("SELECT to_tsvector('english'::text, 'x')", "42883")
+
+
+def test_long_documents(sql):
+    # to_tsvector keeps 255 positions a lexeme (the input form 256); covers of ts_rank_cd over them
+    doc = "to_tsvector('english', repeat('the fat cat sat on a mat with another rat and a dog ', 300))"
+    sql.check(f"SELECT ts_rank_cd(v, q), ts_rank_cd(v, q, 4), v @@ q FROM (SELECT {doc} v) t, "
+              "unnest(ARRAY[to_tsquery('cat & rat'), to_tsquery('fat <-> cat'), to_tsquery('dog | mat')]) q",
+              [("7.8761907", "1.209341", "t"), ("25.5", "1.9538462", "t"), ("51", "7.8785715", "t")])
+    # e-mail local parts take no '+'; lower case is ASCII's only (the C locale)
+    sql.check("SELECT to_tsvector('english', 'I''m can''t user.name+tag@mail.example.org v2.0.1 -3.5e-2 x=y "
+              "100% C++ naïve_test ÉCOLE')",
+              [("'-3.5e-2':8 '100':11 'c':12 'm':2 'naïv':13 'tag@mail.example.org':6 'test':14 'user.name':5 "
+                "'v2.0.1':7 'x':9 'y':10 'École':15",)])

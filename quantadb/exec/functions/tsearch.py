@@ -23,8 +23,8 @@ from quantadb.exec.functions.tsearch_parse import TOKEN_DESCRIPTIONS, TOKEN_TYPE
 from quantadb.exec.functions.tsearch_rank import rank_weights, ts_rank, ts_rank_cd
 from quantadb.types.column import Column
 from quantadb.types.tsearch import (
-    OP_AND, OP_NOT, OP_OR, OP_PHRASE, WEIGHT_LETTERS, QueryNode, QueryOperand, QueryOperator, TSQuery, TSVector,
-    make_pos, make_tsvector, pos_of, walk, weight_of,
+    MAXNUMPOS, OP_AND, OP_NOT, OP_OR, OP_PHRASE, WEIGHT_LETTERS, QueryNode, QueryOperand, QueryOperator, TSQuery,
+    TSVector, make_pos, make_tsvector, pos_of, walk, weight_of,
 )
 from quantadb.types.tsearch_query import STOP, clean_stopwords, combine, parse_tsquery, parse_websearch
 
@@ -49,7 +49,7 @@ def _with_config(fn: Callable[[Config, Any], Any], args: list[Column], n: int, c
 
 
 def to_tsvector_value(cfg: Config, text: str) -> TSVector:
-    return make_tsvector([(lex, [make_pos(pos)]) for lex, pos in parse_text(cfg, text)])
+    return make_tsvector([(lex, [make_pos(pos)]) for lex, pos in parse_text(cfg, text)], MAXNUMPOS - 1)
 
 
 @scalar("to_tsvector")

@@ -26,6 +26,8 @@ some such no nor not only own same so than too very s t can will just don should
 INDEXED = ("asciiword", "word", "numword", "email", "url", "host", "sfloat", "version", "hword_numpart",
            "hword_part", "hword_asciipart", "numhword", "asciihword", "hword", "url_path", "file", "float",
            "int", "uint")
+# the database's C locale: lower case is ASCII's only (str_tolower), 'ÉCOLE' -> 'École'
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _STEMMED = frozenset(("asciiword", "word", "hword_part", "hword_asciipart", "asciihword", "hword"))
 
 
@@ -38,7 +40,7 @@ class Dictionary:
 
     def lexize(self, token: str) -> list[str]:
         """The token's lexemes: [] for a stop word (ts_lexize)."""
-        word = token.lower()
+        word = token.translate(_ASCII_LOWER)
         if self.name == "simple":
             return [word]
         if word in ENGLISH_STOP_WORDS:

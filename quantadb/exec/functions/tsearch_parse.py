@@ -33,7 +33,7 @@ _PATTERNS = [
     ("tag", r"</?[A-Za-z][^<>]*>"),
     ("entity", r"&(?:[A-Za-z]+|#[0-9]+|#x[0-9A-Fa-f]+);"),
     ("url", rf"(?P<proto>(?:https?|ftp)://)(?P<host>{_HOST_NAME})(?P<path>{_PATH})?"),
-    ("email", rf"[A-Za-z0-9_.+-]+@{_HOST_NAME}"),
+    ("email", rf"[A-Za-z0-9_.-]+@{_HOST_NAME}"),
     ("host", _HOST),
     ("version", r"[0-9]+(?:\.[0-9]+){2,}"),
     ("sfloat", r"[0-9]+(?:\.[0-9]+)?[eE][+-]?[0-9]+"),

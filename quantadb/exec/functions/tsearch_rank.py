@@ -134,28 +134,31 @@ def _doc_representation(index: VectorIndex, query: TSQuery) -> list[tuple[int, i
     return [(pos, weight, frozenset(ids)) for (pos, weight), ids in sorted(at.items())]
 
 
-def _satisfied(query: TSQuery, doc: list, rows: range) -> bool:
-    """The query over the operands seen on `rows` of the doc representation."""
-    seen: dict[int, list[int]] = {}
-    for i in rows:
-        for oid in doc[i][2]:
-            seen.setdefault(oid, []).append(doc[i][0])
+def _first_satisfying(query: TSQuery, doc: list, rows: range) -> int | None:
+    """The first row of `rows` at which the operands seen so far (scanning in that order)
+    satisfy the query, as Cover's loops find the ends of an extent."""
+    seen: dict[int, set[int]] = {}
 
     def check(op: QueryOperand, want_positions: bool) -> tuple[int, list[int] | None]:
         if id(op) not in seen:
             return 0, None
-        return YES, sorted(set(seen[id(op)])) if want_positions else None
-    return ts_execute(query.root, check)
+        return YES, sorted(seen[id(op)]) if want_positions else None
+    for i in rows:
+        for oid in doc[i][2]:
+            seen.setdefault(oid, set()).add(doc[i][0])
+        if ts_execute(query.root, check):
+            return i
+    return None
 
 
 def _covers(doc: list, query: TSQuery):
     """Cover: successive minimal extents (first row, last row) that satisfy the query."""
     start = 0
     while start < len(doc):
-        end = next((j for j in range(start, len(doc)) if _satisfied(query, doc, range(start, j + 1))), None)
+        end = _first_satisfying(query, doc, range(start, len(doc)))
         if end is None:
             return
-        begin = next((j for j in range(end, start - 1, -1) if _satisfied(query, doc, range(j, end + 1))), None)
+        begin = _first_satisfying(query, doc, range(end, start - 1, -1))
         if begin is not None:
             yield begin, end
             start = begin + 1
