@@ -62,6 +62,9 @@ class Portal:
     done: bool = False
     cursor: bool = False  # DECLAREd: lives until CLOSE or transaction end (WITH HOLD: session end)
     hold: bool = False
+    # SCROLL / NO SCROLL; None, neither said: QuantaDB's cursors are materialized, and scroll as
+    # PostgreSQL's plans mostly do
+    scrollable: bool | None = None
     literals: list[str] | None = None  # auto-parameterized literal texts, decoded once types are known
 
 

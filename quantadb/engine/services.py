@@ -26,6 +26,7 @@ from quantadb.types.codecs import format_value
 from quantadb.types.column import Batch, Column
 
 if TYPE_CHECKING:
+    from quantadb.engine.cursors import Cursors
     from quantadb.engine.session import Session
     from quantadb.engine.triggers import TableTriggers
 
@@ -283,6 +284,12 @@ class ExecServices:
         if chain:
             self.txn.isolation, self.txn.read_only = old.isolation, old.read_only
         self.snapshot = self.store.snapshot(self.txn)
+
+    @property
+    def cursors(self) -> "Cursors":
+        """The session's cursors, which PL/pgSQL's OPEN, FETCH, MOVE and CLOSE use."""
+        from quantadb.engine.cursors import Cursors  # (it imports statements, which imports this module)
+        return Cursors(self.session)
 
     def run_in_place(self, attempt: Callable[[], T]) -> T:
         """One statement of a procedure CALLed (or a DO run) outside a transaction block, which may

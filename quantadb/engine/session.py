@@ -86,6 +86,7 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity):
         self.state = TxnState()
         self.prepared: dict[str, Prepared] = {}
         self.portals: dict[str, Portal] = {}
+        self.unnamed_portals = 0  # PL/pgSQL's OPEN of a refcursor without a name: "<unnamed portal N>"
         self.notices: list[Notice] = []
         self.sequences_seen: dict[int, int] = {}  # currval()
         self.temp_schema: str | None = None  # pg_temp_<pid> once CREATE TEMP TABLE made it

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
 
+from quantadb.engine.cursors import Cursors
 from quantadb.engine.ddl.temp import TEMP_SCHEMA_PREFIX, discard_temp
 from quantadb.engine.deferred import set_constraints
 from quantadb.engine.explain import explain, result_column
 from quantadb.engine.membership import member_roles
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
 from quantadb.engine.settings import SETTINGS
-from quantadb.errors import (DuplicatePreparedStatement, FeatureNotSupported, InsufficientPrivilege, InvalidCursorName,
+from quantadb.errors import (DuplicatePreparedStatement, FeatureNotSupported, InsufficientPrivilege,
                              InvalidParameterValue, InvalidSqlStatementName, UndefinedTable)
 from quantadb.exec.columns import from_values
 from quantadb.sql import utility as U
@@ -251,52 +251,25 @@ def _declare(session: "Session", u: U.DeclareStmt, portal, inline) -> Result:
         raise FeatureNotSupported("DECLARE CURSOR must not contain data-modifying statements in WITH")
     prepared.columns = bound.columns
     cursor = Portal(prepared, portal.params, [1 if u.binary else 0] * len(bound.columns or []), cursor=True,
-                    hold=u.hold)
+                    hold=u.hold, scrollable=u.scroll)
     cursor.rows = S.execute(session, cursor, False, bound)
     session.portals[u.name] = cursor
     return Result(tag="DECLARE CURSOR")
 
 
 def _fetch(session: "Session", u: U.FetchStmt, portal, inline) -> Result:
-    from quantadb.exec.columns import take_batch
-    cursor = session.portals.get(u.name)
-    if cursor is None or cursor.rows is None:
-        raise InvalidCursorName(f'cursor "{u.name}" does not exist')
-    batch = cursor.rows.batches[0] if cursor.rows.batches else Batch([], 0)
-    total = batch.length
-    # cursor.position: 1-based number of the current row (0 = before the first, total+1 = after the last)
-    if u.absolute is not None or u.relative is not None:
-        if u.relative is not None:
-            target = cursor.position + u.relative
-        else:
-            target = u.absolute if u.absolute >= 0 else total + 1 + u.absolute
-        idx = np.array([target - 1]) if 1 <= target <= total else np.zeros(0, dtype=np.int64)
-        cursor.position = min(max(target, 0), total + 1)
-    elif u.backward:
-        count = total if u.count is None else u.count
-        first = min(cursor.position, total + 1) - 2
-        idx = np.arange(first, max(first - count, -1), -1) if first >= 0 else np.zeros(0, dtype=np.int64)
-        cursor.position = int(idx[-1]) + 1 if len(idx) else 0
-    else:
-        count = total if u.count is None else u.count
-        start = cursor.position
-        idx = np.arange(start, min(start + count, total))
-        cursor.position = int(idx[-1]) + 1 if len(idx) else total + 1
-    n = len(idx)
+    cursor, rows, n = Cursors(session).fetch(u)
     if u.move:
         return Result(tag=f"MOVE {n}")
-    rows = take_batch(batch, idx) if batch.columns else Batch([], 0)
     return Result(tag=f"FETCH {n}", columns=cursor.prepared.columns, batches=[rows], formats=cursor.formats)
 
 
 def _close(session: "Session", u: U.CloseStmt, portal, inline) -> Result:
     if u.name is None:
         session.portals = {k: v for k, v in session.portals.items() if not v.cursor}
-    elif u.name not in session.portals:
-        raise InvalidCursorName(f'cursor "{u.name}" does not exist')
-    else:
-        del session.portals[u.name]
-    return Result(tag="CLOSE CURSOR" if u.name is not None else "CLOSE CURSOR ALL")
+        return Result(tag="CLOSE CURSOR ALL")
+    Cursors(session).close(u.name)
+    return Result(tag="CLOSE CURSOR")
 
 
 def _vacuum(session: "Session", u: U.VacuumStmt, portal, inline) -> Result:

@@ -16,7 +16,7 @@ import weakref
 from functools import lru_cache
 from typing import Any
 
-from quantadb.errors import FeatureNotSupported, FunctionExecutedNoReturnStatement, StatementTooComplex
+from quantadb.errors import FeatureNotSupported, FunctionExecutedNoReturnStatement, SqlError, StatementTooComplex
 from quantadb.errors import SyntaxError as SqlSyntaxError
 from quantadb.exec.columns import from_values
 from quantadb.exec.context import EvalContext
@@ -160,11 +160,12 @@ def run_inline(code: str, ctx: EvalContext, offset: int = 0) -> None:
 
 def validate(body: str, names: tuple[str, ...], offset: int = 0, trigger: bool = False) -> T.Block:
     """The syntax check of CREATE FUNCTION / DO: the tree, or 42601 (42704 for an unknown
-    condition name in a handler or RAISE); `offset` is where the body begins in the statement.
+    condition name in a handler or RAISE, 0A000 and 42804 for some cursor statements); `offset`
+    is where the body begins in the statement.
     A trigger function knows NEW, OLD and the TG_ variables."""
     try:
         block = parse_body(body, set(names) | (set(TRIGGER_VARIABLES) if trigger else set()))
-    except SqlSyntaxError as e:
+    except SqlError as e:
         if e.position is not None:
             e.position += offset
         raise

@@ -26,7 +26,9 @@ def declare(ex: "Execution", decl: T.Decl, ns: Namespace) -> None:
         return
     vtype, row = variable_type(ex.ctx.session, decl.type_text, ns)
     var = ns.add(Var(decl.name, vtype, None, decl.constant, decl.not_null, row))
-    if decl.default is not None:
+    if decl.cursor is not None:
+        var.value = decl.name  # a bound cursor's portal is named after it (PostgreSQL 15)
+    elif decl.default is not None:
         value, src = ex.value(decl.default, ns, None if var.is_record else vtype)
         assign(var, value, src, ex.ctx)
     else:

@@ -18,7 +18,7 @@ from quantadb.errors import (ArraySubscriptError, CaseNotFound, DatatypeMismatch
                              NullValueNotAllowed, ObjectNotInPrerequisiteState, SqlError, UndefinedColumn)
 from quantadb.errors import SyntaxError as SqlSyntaxError
 from quantadb.exec.context import EvalContext
-from quantadb.plpgsql import raising, sqlstmts
+from quantadb.plpgsql import cursors, raising, sqlstmts
 from quantadb.plpgsql import tree as T
 from quantadb.plpgsql.declare import declare
 from quantadb.plpgsql.exprs import Bridge
@@ -329,5 +329,6 @@ _HANDLERS: dict[type, Any] = {
     T.ForQuery: sqlstmts.for_query, T.ReturnQuery: sqlstmts.return_query, T.ExecSql: sqlstmts.exec_sql,
     T.Execute: sqlstmts.execute, T.GetDiag: sqlstmts.get_diagnostics, T.Transaction: sqlstmts.transaction,
     T.Call: sqlstmts.call,
+    T.Open: cursors.open_stmt, T.Fetch: cursors.fetch_stmt, T.Close: cursors.close_stmt, T.ForCursor: cursors.for_cursor,
     T.Raise: raising.raise_stmt, T.Assert: raising.assert_stmt,
 }

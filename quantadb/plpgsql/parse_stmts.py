@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from quantadb.errors import SyntaxError as SqlSyntaxError
+from quantadb.plpgsql import parse_cursors as C
 from quantadb.plpgsql import tree as T
 from quantadb.sql.lexer import tokenize
 
@@ -52,45 +53,38 @@ def _case(p: "Parser", line: int) -> T.Stmt:
     return T.Case(line, subject, whens, else_body)
 
 
-def _loop_body(p: "Parser", label: str | None) -> list[T.Stmt]:
-    p.expect("loop")
-    body = p.statements("end")
-    p.expect("end")
-    p.expect("loop")
-    p.end_label(label)
-    p.semicolon()
-    return body
-
-
 def _loop(p: "Parser", line: int, label: str | None) -> T.Stmt:
     p.i -= 1
-    return T.Loop(line, label, _loop_body(p, label))
+    return T.Loop(line, label, p.loop_body(label))
 
 
 def _while(p: "Parser", line: int, label: str | None) -> T.Stmt:
     cond = p.until("loop")
-    return T.While(line, label, cond, _loop_body(p, label))
+    return T.While(line, label, cond, p.loop_body(label))
 
 
 def _for(p: "Parser", line: int, label: str | None) -> T.Stmt:
     targets = p.targets()
     p.names.update(targets)
     p.expect("in")
+    over_cursor = C.for_cursor(p, line, label, targets)
+    if over_cursor is not None:
+        return over_cursor
     if p.word("execute"):
         query = p.until("loop", "using")
-        using = _using(p, "loop")
-        return T.ForQuery(line, label, targets, query, True, using, _loop_body(p, label))
+        using = p.using("loop")
+        return T.ForQuery(line, label, targets, query, True, using, p.loop_body(label))
     reverse = p.word("reverse")
     span = p.until("loop")
     bounds = _split_range(span)
     if bounds is None:
         if reverse:
             p.fail(p.peek())
-        return T.ForQuery(line, label, targets, span, False, [], _loop_body(p, label))
+        return T.ForQuery(line, label, targets, span, False, [], p.loop_body(label))
     if len(targets) != 1:
         raise SqlSyntaxError("integer FOR loop must have only one target variable")
     lower, upper, step = bounds
-    return T.ForRange(line, label, targets[0], reverse, lower, upper, step, _loop_body(p, label))
+    return T.ForRange(line, label, targets[0], reverse, lower, upper, step, p.loop_body(label))
 
 
 def _split_range(span: T.Sql) -> tuple[T.Sql, T.Sql, T.Sql | None] | None:
@@ -137,7 +131,7 @@ def _foreach(p: "Parser", line: int, label: str | None) -> T.Stmt:
     p.expect("in")
     p.expect("array")
     array = p.until("loop")
-    return T.Foreach(line, label, targets, depth, array, _loop_body(p, label))
+    return T.Foreach(line, label, targets, depth, array, p.loop_body(label))
 
 
 def _exit(p: "Parser", line: int) -> T.Stmt:
@@ -159,7 +153,7 @@ def _return(p: "Parser", line: int) -> T.Stmt:
     if p.word("query"):
         if p.word("execute"):
             query = p.until("using")
-            using = _using(p)
+            using = p.using()
             p.semicolon()
             return T.ReturnQuery(line, query, True, using)
         query = p.until()
@@ -168,15 +162,6 @@ def _return(p: "Parser", line: int) -> T.Stmt:
     expr = None if p.peek() is not None and p.peek().kind == ";" else p.until()
     p.semicolon()
     return T.Return(line, expr)
-
-
-def _using(p: "Parser", *stops: str) -> list[T.Sql]:
-    out: list[T.Sql] = []
-    if p.word("using"):
-        out.append(p.until(*stops, ops=(",",)))
-        while p.op(","):
-            out.append(p.until(*stops, ops=(",",)))
-    return out
 
 
 def _raise(p: "Parser", line: int) -> T.Stmt:
@@ -253,7 +238,7 @@ def _execute(p: "Parser", line: int) -> T.Stmt:
             strict = p.word("strict")
             into = p.targets()
         elif p.peek() is not None and p.peek().is_word("using"):
-            using = _using(p, "into")
+            using = p.using("into")
     p.semicolon()
     return T.Execute(line, query, into, strict, using)
 
@@ -303,6 +288,7 @@ STATEMENTS: dict[str, Callable[["Parser", int], T.Stmt]] = {
     "if": _if, "case": _case, "exit": _exit, "continue": _exit, "return": _return, "raise": _raise,
     "assert": _assert, "perform": _perform, "execute": _execute, "get": _get, "null": _null,
     "commit": _transaction, "rollback": _transaction, "call": _call,
+    "open": C.open_stmt, "fetch": C.fetch_stmt, "move": C.fetch_stmt, "close": C.close_stmt,
 }
 LOOPS: dict[str, Callable[["Parser", int, str | None], T.Stmt]] = {
     "loop": _loop, "while": _while, "for": _for, "foreach": _foreach,

@@ -36,6 +36,7 @@ shifts it to the statement's text).
 from __future__ import annotations
 
 from quantadb.errors import SyntaxError as SqlSyntaxError
+from quantadb.plpgsql import parse_cursors as C
 from quantadb.plpgsql import parse_stmts as S
 from quantadb.plpgsql import tree as T
 from quantadb.sql.lexer import Token
@@ -51,6 +52,8 @@ class Parser(TokenReader):
     def __init__(self, body: str, names: set[str]) -> None:
         super().__init__(body)
         self.names = set(names) | {"found"}  # known variables (the `"x" is not a known variable` check)
+        self.cursors: dict[str, T.CursorDecl] = {}  # the bound cursors declared so far
+        self.declared: dict[str, str] = {}  # the declared variables' types as written
 
     def is_op(self, value: str, k: int = 0) -> bool:
         tok = self.peek(k)
@@ -101,6 +104,25 @@ class Parser(TokenReader):
         if not text or (tok is not None and tok.pos == first.pos):
             self.fail(tok)
         return T.Sql(text, first.pos)
+
+    def loop_body(self, label: str | None) -> list[T.Stmt]:
+        """LOOP stmt... END LOOP [label] ;"""
+        self.expect("loop")
+        body = self.statements("end")
+        self.expect("end")
+        self.expect("loop")
+        self.end_label(label)
+        self.semicolon()
+        return body
+
+    def using(self, *stops: str) -> list[T.Sql]:
+        """[USING expr, ...] of a dynamic statement."""
+        out: list[T.Sql] = []
+        if self.word("using"):
+            out.append(self.until(*stops, ops=(",",)))
+            while self.op(","):
+                out.append(self.until(*stops, ops=(",",)))
+        return out
 
     # -- blocks ---------------------------------------------------------------------------------
     def function_body(self) -> T.Block:
@@ -182,6 +204,13 @@ class Parser(TokenReader):
             self.semicolon()
             self.names.add(name)
             return T.Decl(name, None, alias_of=tok.value, line=line)
+        scrollable = C.scroll_option(self)
+        if scrollable is not None or self.peek() is not None and self.peek().is_word("cursor"):
+            self.expect("cursor")
+            cursor = self.cursors[name] = C.cursor_declaration(self, name, scrollable)
+            self.names.add(name)
+            self.declared[name] = "refcursor"
+            return T.Decl(name, "refcursor", line=line, cursor=cursor)
         constant = self.word("constant")
         type_text = self.until("not", "default", "collate", ops=(":", "="))
         if self.word("collate"):
@@ -195,6 +224,7 @@ class Parser(TokenReader):
             default = self.until()
         self.semicolon()
         self.names.add(name)
+        self.declared[name] = type_text.text
         return T.Decl(name, type_text.text, constant, not_null, default, line=line)
 
     def statements(self, *stops: str) -> list[T.Stmt]:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 _TEXT = SqlType(R.TEXT)
 
 
-def _run_sql(ex: "Execution", sql: T.Sql, ns: Namespace) -> Outcome:
+def run_sql(ex: "Execution", sql: T.Sql, ns: Namespace) -> Outcome:
     try:
         return ex.bridge.statement(sql, ns, ex.ctx)
     except SqlError as e:
@@ -43,7 +43,7 @@ def statement_context(e: SqlError, text: str) -> None:
     e.where = f"{e.where}\n{line}" if e.where else line
 
 
-def _dynamic(ex: "Execution", stmt: T.Stmt, query: T.Sql, using: list[T.Sql], ns: Namespace) -> Outcome:
+def run_dynamic(ex: "Execution", stmt: T.Stmt, query: T.Sql, using: list[T.Sql], ns: Namespace) -> Outcome:
     text, _ = ex.value(query, ns, _TEXT)
     if text is None:
         raise NullValueNotAllowed("query string argument of EXECUTE is null")
@@ -62,7 +62,7 @@ def _dynamic(ex: "Execution", stmt: T.Stmt, query: T.Sql, using: list[T.Sql], ns
 
 
 def exec_sql(ex: "Execution", stmt: T.ExecSql, ns: Namespace) -> None:
-    outcome = _run_sql(ex, stmt.sql, ns)
+    outcome = run_sql(ex, stmt.sql, ns)
     ex.row_count = outcome.count
     ex.found.value = outcome.count > 0
     if stmt.into is not None:
@@ -71,7 +71,7 @@ def exec_sql(ex: "Execution", stmt: T.ExecSql, ns: Namespace) -> None:
 
 
 def execute(ex: "Execution", stmt: T.Execute, ns: Namespace) -> None:
-    outcome = _dynamic(ex, stmt, stmt.query, stmt.using, ns)
+    outcome = run_dynamic(ex, stmt, stmt.query, stmt.using, ns)
     ex.row_count = outcome.count
     if stmt.into is not None:
         _into(ex, stmt.into, stmt.strict, outcome, ns, dml=False)
@@ -138,7 +138,7 @@ def row_as(ex: "Execution", value: Any, vtype: SqlType, wanted: SqlType) -> Any:
 
 
 def for_query(ex: "Execution", stmt: T.ForQuery, ns: Namespace) -> None:
-    outcome = _dynamic(ex, stmt, stmt.query, stmt.using, ns) if stmt.dynamic else _run_sql(ex, stmt.query, ns)
+    outcome = run_dynamic(ex, stmt, stmt.query, stmt.using, ns) if stmt.dynamic else run_sql(ex, stmt.query, ns)
     found = False
     for row in outcome.rows():
         found = True
@@ -151,7 +151,7 @@ def for_query(ex: "Execution", stmt: T.ForQuery, ns: Namespace) -> None:
 def return_query(ex: "Execution", stmt: T.ReturnQuery, ns: Namespace) -> None:
     if not ex.returns_set:
         raise SqlSyntaxError("cannot use RETURN QUERY in a non-SETOF function")
-    outcome = _dynamic(ex, stmt, stmt.query, stmt.using, ns) if stmt.dynamic else _run_sql(ex, stmt.query, ns)
+    outcome = run_dynamic(ex, stmt, stmt.query, stmt.using, ns) if stmt.dynamic else run_sql(ex, stmt.query, ns)
     rows = outcome.rows()
     fields = record_fields(ex.result_type)
     wanted = len(fields) if fields else 1

@@ -22,6 +22,16 @@ class Stmt:
 
 
 @dataclass(eq=False)
+class CursorDecl:
+    """A bound cursor: `name [[NO] SCROLL] CURSOR [(arg type, ...)] FOR query`."""
+
+    name: str
+    args: list[tuple[str, str]]  # (name, type as written)
+    query: Sql
+    scrollable: bool | None  # SCROLL, NO SCROLL, neither
+
+
+@dataclass(eq=False)
 class Decl:
     name: str
     type_text: str | None  # None: ALIAS FOR
@@ -30,6 +40,7 @@ class Decl:
     default: Sql | None = None
     alias_of: str | None = None
     line: int = 0
+    cursor: CursorDecl | None = None  # a bound cursor (type refcursor)
 
 
 @dataclass(eq=False)
@@ -99,6 +110,47 @@ class ForQuery(Stmt):
     dynamic: bool
     using: list[Sql]
     body: list[Stmt]
+
+
+@dataclass(eq=False)
+class ForCursor(Stmt):
+    """FOR rec IN bound_cursor [(args)] LOOP: rec is a record of the loop's own."""
+
+    label: str | None
+    target: str
+    var: str
+    cursor: CursorDecl
+    args: list[Sql]  # in the order of the cursor's arguments
+    body: list[Stmt]
+
+
+@dataclass(eq=False)
+class Open(Stmt):
+    """OPEN var [[NO] SCROLL] FOR query | FOR EXECUTE text [USING ...], or OPEN bound [(args)]."""
+
+    var: str
+    scrollable: bool | None
+    query: Sql | None
+    dynamic: bool
+    using: list[Sql]
+    cursor: CursorDecl | None  # the bound cursor opened
+    args: list[Sql]
+
+
+@dataclass(eq=False)
+class Fetch(Stmt):
+    """FETCH [direction] [FROM | IN] var INTO targets, or MOVE (into None)."""
+
+    var: str
+    into: list[str] | None
+    direction: str  # next prior first last absolute relative forward backward
+    count: Sql | None  # ABSOLUTE / RELATIVE / FORWARD / BACKWARD n
+    all: bool = False  # FORWARD ALL, BACKWARD ALL
+
+
+@dataclass(eq=False)
+class Close(Stmt):
+    var: str
 
 
 @dataclass(eq=False)
@@ -197,6 +249,7 @@ _TYPENAMES = {
     "Foreach": "FOREACH over array", "Exit": "EXIT", "Return": "RETURN", "ReturnNext": "RETURN NEXT",
     "ReturnQuery": "RETURN QUERY", "Raise": "RAISE", "Assert": "ASSERT", "ExecSql": "SQL statement",
     "Execute": "EXECUTE", "GetDiag": "GET DIAGNOSTICS", "Null": "NULL", "Transaction": "COMMIT", "Call": "CALL",
+    "ForCursor": "FOR over cursor", "Open": "OPEN", "Fetch": "FETCH", "Close": "CLOSE",
 }
 
 
@@ -212,4 +265,6 @@ def typename(stmt: Stmt) -> str:
         return "GET STACKED DIAGNOSTICS"
     if isinstance(stmt, Transaction) and not stmt.commit:
         return "ROLLBACK"
+    if isinstance(stmt, Fetch) and stmt.into is None:
+        return "MOVE"
     return _TYPENAMES[type(stmt).__name__]

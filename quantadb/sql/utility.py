@@ -425,7 +425,8 @@ def _explain(r: _Reader) -> ExplainStmt:
 def _declare(r: _Reader) -> DeclareStmt:
     r.next()
     name = r.name()
-    binary = scroll = hold = False
+    binary = hold = False
+    scroll: bool | None = None
     while True:
         if r.word("binary"):
             binary = True

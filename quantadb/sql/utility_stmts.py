@@ -113,7 +113,7 @@ class DeclareStmt:
     name: str
     query: str
     hold: bool = False
-    scroll: bool = False
+    scroll: bool | None = None  # SCROLL, NO SCROLL, neither
     binary: bool = False
 
 

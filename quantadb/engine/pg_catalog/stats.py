@@ -177,7 +177,7 @@ def pg_cursors(session: "Session") -> Iterator[Row]:
     for name, portal in session.portals.items():
         if portal.cursor:
             yield {"name": name, "statement": portal.prepared.text, "is_holdable": portal.hold,
-                   "is_binary": False, "is_scrollable": False}
+                   "is_binary": False, "is_scrollable": portal.scrollable is not False}
 
 
 @rows("pg_catalog.pg_prepared_statements")

@@ -1,0 +1,108 @@
+"""Cursors: the session's portals that SQL's DECLARE and PL/pgSQL's OPEN create, one mechanism
+for both (as PostgreSQL's SPI cursors are portals): a refcursor's value is a portal's name, so a
+function may OPEN a cursor that the session's SQL then FETCHes, and the other way round.
+
+A cursor's rows are materialized when it is opened (its snapshot is the opening statement's);
+FETCH and MOVE move its position over them. Cursors end with their transaction (session.py),
+but a SQL cursor declared WITH HOLD.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from quantadb.engine import statements as S
+from quantadb.engine.prepared import Portal, Prepared
+from quantadb.engine.results import ColumnDesc, Result
+from quantadb.errors import InvalidCursorName, ObjectNotInPrerequisiteState
+from quantadb.exec.columns import take_batch
+from quantadb.sql import utility as U
+from quantadb.types.column import Batch
+from quantadb.types.registry import SqlType
+
+if TYPE_CHECKING:
+    from quantadb.engine.session import Session
+
+
+class Cursors:
+    """A session's cursors, as the executor (PL/pgSQL) and the utility statements reach them."""
+
+    def __init__(self, session: "Session") -> None:
+        self.session = session
+
+    def exists(self, name: str) -> bool:
+        return name in self.session.portals
+
+    def open(self, name: str | None, text: str, columns: list[tuple[str, SqlType]], rows: Batch,
+             scrollable: bool | None) -> str:
+        """A cursor over `rows` (PL/pgSQL's OPEN) named `name`, which the caller found free (PL/pgSQL
+        checks before it runs the query); no name: the next "<unnamed portal N>", as
+        CreateNewPortal names it. Returns the name."""
+        session = self.session
+        if name is None:
+            while True:
+                session.unnamed_portals += 1
+                name = f"<unnamed portal {session.unnamed_portals}>"
+                if name not in session.portals:
+                    break
+        prepared = Prepared(text, S.Statement(text, plain=True, at=None), [],
+                            [ColumnDesc(n, t) for n, t in columns])
+        portal = Portal(prepared, [], [0] * len(columns), cursor=True, scrollable=scrollable)
+        portal.rows = Result(tag=f"SELECT {rows.length}", columns=prepared.columns, batches=[rows])
+        session.portals[name] = portal
+        return name
+
+    def fetch(self, u: U.FetchStmt) -> tuple[Portal, Batch, int]:
+        """FETCH / MOVE: the cursor, the rows fetched (none for MOVE) and how many rows it
+        fetched or moved over."""
+        cursor = self.session.portals.get(u.name)
+        if cursor is None or cursor.rows is None:
+            raise InvalidCursorName(f'cursor "{u.name}" does not exist')
+        idx = _positions(cursor, u)
+        if u.move:
+            return cursor, Batch([], 0), len(idx)
+        batch = cursor.rows.batches[0] if cursor.rows.batches else Batch([], 0)
+        return cursor, take_batch(batch, idx) if batch.columns else Batch([], 0), len(idx)
+
+    def close(self, name: str) -> None:
+        if self.session.portals.pop(name, None) is None:
+            raise InvalidCursorName(f'cursor "{name}" does not exist')
+
+
+def _positions(cursor: Portal, u: U.FetchStmt) -> np.ndarray:
+    """The row indexes a FETCH reads, in order; moves the cursor's position (the 1-based number
+    of its current row: 0 before the first, total + 1 after the last)."""
+    total = cursor.rows.batches[0].length if cursor.rows.batches else 0
+    if cursor.scrollable is False and _goes_back(cursor, u):
+        raise ObjectNotInPrerequisiteState("cursor can only scan forward",
+                                           hint="Declare it with SCROLL option to enable backward scan.")
+    if u.absolute is not None or u.relative is not None:
+        if u.relative is not None:
+            target = cursor.position + u.relative
+        else:
+            target = u.absolute if u.absolute >= 0 else total + 1 + u.absolute
+        idx = np.array([target - 1]) if 1 <= target <= total else np.zeros(0, dtype=np.int64)
+        cursor.position = min(max(target, 0), total + 1)
+    elif u.backward:
+        count = total if u.count is None else u.count
+        first = min(cursor.position, total + 1) - 2
+        idx = np.arange(first, max(first - count, -1), -1) if first >= 0 else np.zeros(0, dtype=np.int64)
+        cursor.position = int(idx[-1]) + 1 if len(idx) else 0
+    else:
+        count = total if u.count is None else u.count
+        start = cursor.position
+        idx = np.arange(start, min(start + count, total))
+        cursor.position = int(idx[-1]) + 1 if len(idx) else total + 1
+    return idx
+
+
+def _goes_back(cursor: Portal, u: U.FetchStmt) -> bool:
+    """Would this FETCH read backward or rewind (which a NO SCROLL cursor refuses, as
+    DoPortalRunFetch)? Refetching the current row (RELATIVE 0, FORWARD 0) reads it again backward."""
+    if u.relative is not None:
+        return u.relative <= 0
+    if u.absolute is not None:
+        return u.absolute < 0 or 0 < cursor.position and u.absolute <= cursor.position
+    return u.backward or u.count == 0

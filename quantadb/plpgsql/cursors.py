@@ -1,0 +1,151 @@
+"""Cursors in PL/pgSQL (pl_exec.c's exec_stmt_open, _fetch, _close, _forc): a cursor variable is a
+refcursor whose value names a portal of the session, the same portals SQL's DECLARE makes (the
+engine's Cursors, reached through ExecServices). A cursor OPENed in a function stays open after
+it returns, until CLOSE or the transaction's end, for the caller's SQL to FETCH from.
+
+An unbound refcursor without a value gets the next "<unnamed portal N>" name when opened; a
+bound cursor (`c CURSOR FOR ...`) is named after its variable, as in PostgreSQL 15.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from quantadb.errors import DatatypeMismatch, DuplicateCursor, FeatureNotSupported, NullValueNotAllowed
+from quantadb.plpgsql import sqlstmts
+from quantadb.plpgsql import tree as T
+from quantadb.plpgsql.declare import variable_type
+from quantadb.plpgsql.exprs import Outcome
+from quantadb.plpgsql.variables import Namespace, Var, assign
+from quantadb.sql.utility_stmts import FetchStmt
+from quantadb.types import registry as R
+from quantadb.types.column import Batch
+from quantadb.types.registry import SqlType
+
+if TYPE_CHECKING:
+    from quantadb.plpgsql.interp import Execution
+
+_REFCURSOR = SqlType(R.REFCURSOR)
+_INT8 = SqlType(R.INT8)
+_RECORD = SqlType(R.RECORD)
+_LOOP_FETCH = 50  # rows a cursor FOR loop fetches at a time (as PostgreSQL's prefetch)
+
+
+def _cursors(ex: "Execution") -> Any:
+    services = ex.ctx.services
+    if services is None:
+        raise FeatureNotSupported("cursors are not available here")
+    return services.cursors
+
+
+def _variable(ns: Namespace, name: str) -> Var:
+    var = ns.find(name)
+    if var is None or var.type.pg is not R.REFCURSOR:
+        raise DatatypeMismatch(f'variable "{name}" must be of type cursor or refcursor')
+    return var
+
+
+def _portal(ns: Namespace, name: str) -> str:
+    value = _variable(ns, name).value
+    if value is None:
+        raise NullValueNotAllowed(f'cursor variable "{name}" is null')
+    return value
+
+
+def _free(ex: "Execution", var: Var) -> None:
+    if var.value is not None and _cursors(ex).exists(var.value):
+        raise DuplicateCursor(f'cursor "{var.value}" already in use')
+
+
+def _bound_rows(ex: "Execution", stmt: T.Stmt, cursor: T.CursorDecl, args: list[T.Sql], ns: Namespace) -> Outcome:
+    """A bound cursor's query, run with its arguments as variables of their own."""
+    inner = Namespace(ns, None)
+    if args:
+        given = ex.bridge.values(stmt, "args", args, ns, ex.ctx)
+        for (name, type_text), value, (_, src) in zip(cursor.args, given.rows()[0], given.columns):
+            var = inner.add(Var(name, variable_type(ex.ctx.session, type_text, ns)[0]))
+            assign(var, value, src, ex.ctx)
+    return sqlstmts.run_sql(ex, cursor.query, inner)
+
+
+def _open(ex: "Execution", var: Var, text: str, outcome: Outcome, scrollable: bool | None) -> None:
+    rows = outcome.batch if outcome.batch is not None else Batch([], 0)
+    var.value = _cursors(ex).open(var.value, text, outcome.columns, rows, scrollable)
+
+
+def open_stmt(ex: "Execution", stmt: T.Open, ns: Namespace) -> None:
+    var = _variable(ns, stmt.var)
+    _free(ex, var)
+    if stmt.cursor is not None:
+        outcome, text = _bound_rows(ex, stmt, stmt.cursor, stmt.args, ns), stmt.cursor.query.text
+    elif stmt.dynamic:
+        outcome, text = sqlstmts.run_dynamic(ex, stmt, stmt.query, stmt.using, ns), stmt.query.text
+    else:
+        outcome, text = sqlstmts.run_sql(ex, stmt.query, ns), stmt.query.text
+    _open(ex, var, text, outcome, stmt.scrollable)
+
+
+def fetch_stmt(ex: "Execution", stmt: T.Fetch, ns: Namespace) -> None:
+    """FETCH ... INTO (the row, or NULLs past the end) / MOVE; FOUND and ROW_COUNT say how many
+    rows it fetched or moved over."""
+    portal = _portal(ns, stmt.var)
+    cursor, rows, n = _cursors(ex).fetch(_fetch_of(ex, stmt, portal, ns))
+    if stmt.into is not None:
+        columns = [(c.name, c.type) for c in cursor.prepared.columns]
+        got = Outcome(n, rows, columns).rows()
+        sqlstmts.assign_targets(ex, stmt.into, list(got[0]) if got else None, columns, ns)
+    ex.row_count = n
+    ex.found.value = n > 0
+
+
+def _fetch_of(ex: "Execution", stmt: T.Fetch, portal: str, ns: Namespace) -> FetchStmt:
+    """The SQL FETCH a PL/pgSQL FETCH or MOVE is, its count evaluated."""
+    count = 1
+    if stmt.count is not None:
+        count = ex.value(stmt.count, ns, _INT8)[0]
+        if count is None:
+            raise NullValueNotAllowed("relative or absolute cursor position is null")
+    move = stmt.into is None
+    direction = stmt.direction
+    if direction in ("first", "last", "absolute"):
+        absolute = 1 if direction == "first" else -1 if direction == "last" else count
+        return FetchStmt(portal, 1, move=move, absolute=absolute)
+    if direction == "relative":
+        return FetchStmt(portal, 1, move=move, relative=count)
+    backward = direction in ("prior", "backward")
+    if count < 0:
+        count, backward = -count, not backward
+    return FetchStmt(portal, None if stmt.all else count, backward, move)
+
+
+def close_stmt(ex: "Execution", stmt: T.Close, ns: Namespace) -> None:
+    _cursors(ex).close(_portal(ns, stmt.var))
+
+
+def for_cursor(ex: "Execution", stmt: T.ForCursor, ns: Namespace) -> None:
+    """FOR rec IN c [(args)] LOOP: opens the bound cursor, runs the body for each row, closes it."""
+    var = _variable(ns, stmt.var)
+    _free(ex, var)
+    unnamed = var.value is None
+    _open(ex, var, stmt.cursor.query.text, _bound_rows(ex, stmt, stmt.cursor, stmt.args, ns), stmt.cursor.scrollable)
+    portal, cursors = var.value, _cursors(ex)
+    inner = Namespace(ns, stmt.label)
+    inner.add(Var(stmt.target, _RECORD))
+    found = False
+    try:
+        while True:
+            cursor, rows, n = cursors.fetch(FetchStmt(portal, _LOOP_FETCH))
+            if not n:
+                break
+            columns = [(c.name, c.type) for c in cursor.prepared.columns]
+            for row in Outcome(n, rows, columns).rows():
+                found = True
+                sqlstmts.assign_targets(ex, [stmt.target], list(row), columns, inner)
+                if not ex.iterate(stmt.label, stmt.body, inner):
+                    return
+    finally:
+        if cursors.exists(portal):  # (the body may have closed it, or committed)
+            cursors.close(portal)
+        if unnamed:
+            var.value = None
+        ex.found.value = found
