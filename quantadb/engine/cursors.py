@@ -36,10 +36,11 @@ class Cursors:
         return name in self.session.portals
 
     def open(self, name: str | None, text: str, columns: list[tuple[str, SqlType]], rows: Batch,
-             scrollable: bool | None) -> str:
+             scrollable: bool | None, hold: bool = False) -> str:
         """A cursor over `rows` (PL/pgSQL's OPEN) named `name`, which the caller found free (PL/pgSQL
         checks before it runs the query); no name: the next "<unnamed portal N>", as
-        CreateNewPortal names it. Returns the name."""
+        CreateNewPortal names it. `hold`: it outlives a COMMIT (a procedure's cursor FOR loop,
+        which PostgreSQL makes holdable). Returns the name."""
         session = self.session
         if name is None:
             while True:
@@ -49,7 +50,7 @@ class Cursors:
                     break
         prepared = Prepared(text, S.Statement(text, plain=True, at=None), [],
                             [ColumnDesc(n, t) for n, t in columns])
-        portal = Portal(prepared, [], [0] * len(columns), cursor=True, scrollable=scrollable)
+        portal = Portal(prepared, [], [0] * len(columns), cursor=True, hold=hold, scrollable=scrollable)
         portal.rows = Result(tag=f"SELECT {rows.length}", columns=prepared.columns, batches=[rows])
         session.portals[name] = portal
         return name
@@ -69,6 +70,15 @@ class Cursors:
     def close(self, name: str) -> None:
         if self.session.portals.pop(name, None) is None:
             raise InvalidCursorName(f'cursor "{name}" does not exist')
+
+    def names(self) -> frozenset[str]:
+        return frozenset(self.session.portals)
+
+    def close_opened_since(self, before: frozenset[str]) -> None:
+        """A subtransaction rolled back: the cursors opened in it are gone (AtSubAbort_Portals)."""
+        portals = self.session.portals
+        for name in [n for n, p in portals.items() if p.cursor and n not in before]:
+            del portals[name]
 
 
 def _positions(cursor: Portal, u: U.FetchStmt) -> np.ndarray:

@@ -68,9 +68,10 @@ def _bound_rows(ex: "Execution", stmt: T.Stmt, cursor: T.CursorDecl, args: list[
     return sqlstmts.run_sql(ex, cursor.query, inner)
 
 
-def _open(ex: "Execution", var: Var, text: str, outcome: Outcome, scrollable: bool | None) -> None:
+def _open(ex: "Execution", var: Var, text: str, outcome: Outcome, scrollable: bool | None,
+          hold: bool = False) -> None:
     rows = outcome.batch if outcome.batch is not None else Batch([], 0)
-    var.value = _cursors(ex).open(var.value, text, outcome.columns, rows, scrollable)
+    var.value = _cursors(ex).open(var.value, text, outcome.columns, rows, scrollable, hold)
 
 
 def open_stmt(ex: "Execution", stmt: T.Open, ns: Namespace) -> None:
@@ -123,11 +124,13 @@ def close_stmt(ex: "Execution", stmt: T.Close, ns: Namespace) -> None:
 
 
 def for_cursor(ex: "Execution", stmt: T.ForCursor, ns: Namespace) -> None:
-    """FOR rec IN c [(args)] LOOP: opens the bound cursor, runs the body for each row, closes it."""
+    """FOR rec IN c [(args)] LOOP: opens the bound cursor, runs the body for each row, closes it.
+    The loop's cursor outlives a COMMIT in its body (a procedure's)."""
     var = _variable(ns, stmt.var)
     _free(ex, var)
     unnamed = var.value is None
-    _open(ex, var, stmt.cursor.query.text, _bound_rows(ex, stmt, stmt.cursor, stmt.args, ns), stmt.cursor.scrollable)
+    _open(ex, var, stmt.cursor.query.text, _bound_rows(ex, stmt, stmt.cursor, stmt.args, ns), stmt.cursor.scrollable,
+          hold=True)
     portal, cursors = var.value, _cursors(ex)
     inner = Namespace(ns, stmt.label)
     inner.add(Var(stmt.target, _RECORD))

@@ -100,6 +100,8 @@ class Execution:
         services = self.ctx.services
         store, txn = (services.store, services.txn) if services is not None else (None, None)
         token = store.savepoint(txn) if txn is not None else None
+        cursors = services.cursors if services is not None else None
+        opened = cursors.names() if cursors is not None else frozenset()
         self.subtransactions += 1
         try:
             self.run_list(b.body, ns)
@@ -109,6 +111,8 @@ class Execution:
                 store.rollback_to(txn, token)
                 store.release_locks_after(txn, token)
                 store.release(txn, token)
+            if cursors is not None:
+                cursors.close_opened_since(opened)
             handler = raising.matching_handler(b.handlers, error)
             if handler is None:
                 raise

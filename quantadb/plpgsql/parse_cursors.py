@@ -41,8 +41,8 @@ def cursor_declaration(p: "Parser", name: str, scrollable: bool | None) -> T.Cur
 
 
 def cursor_args(p: "Parser", cursor: T.CursorDecl) -> list[T.Sql]:
-    """`(value, ...)` or `(name := value, ...)` after a bound cursor's name, in the order of its
-    arguments (read_cursor_args)."""
+    """`(value, ...)` or `(name := value, ...)` (PostgreSQL 15 has no `=>` there) after a bound
+    cursor's name, in the order of its arguments (read_cursor_args)."""
     if not cursor.args:
         if p.is_op("("):
             p.fail(p.peek(), f'cursor "{cursor.name}" has no arguments')
@@ -54,12 +54,11 @@ def cursor_args(p: "Parser", cursor: T.CursorDecl) -> list[T.Sql]:
     k = 0
     while True:
         tok = p.peek()
-        if tok is not None and tok.kind in ("ident", "qident") and (p.is_op("=>", 1) or
-                                                                    p.is_op(":", 1) and p.is_op("=", 2)):
+        if tok is not None and tok.kind in ("ident", "qident") and p.is_op(":", 1) and p.is_op("=", 2):
             if tok.value not in names:
                 p.fail(tok, f'cursor "{cursor.name}" has no argument named "{tok.value}"')
             k = names.index(tok.value)
-            p.i += 2 if p.is_op("=>", 1) else 3
+            p.i += 3
             if given[k] is not None:
                 p.fail(tok, f'value for parameter "{tok.value}" of cursor "{cursor.name}" specified more than once')
         elif k >= len(names):
