@@ -7,6 +7,7 @@ to the keyword that ends it at parenthesis depth 0, a statement to its `;`). Gra
     block     := [<<label>>] [DECLARE decl...] BEGIN stmt... [EXCEPTION handler...] END [label] ;
     decl      := name [CONSTANT] type [COLLATE c] [NOT NULL] [{DEFAULT | := | =} expr] ;
                | name ALIAS FOR {$n | name} ;
+               | name [[NO] SCROLL] CURSOR [(arg type, ...)] {FOR | IS} query ;
     type      := typename | var%TYPE | table%ROWTYPE | RECORD
     handler   := WHEN cond [OR cond]... THEN stmt...      cond := name | SQLSTATE 'xxxxx'
     stmt      := block
@@ -18,6 +19,9 @@ to the keyword that ends it at parenthesis depth 0, a statement to its `;`). Gra
                | [<<label>>] FOR name IN [REVERSE] expr .. expr [BY expr] LOOP ... END LOOP [label] ;
                | [<<label>>] FOR target[, ...] IN {query | EXECUTE expr [USING expr, ...]} LOOP ...
                | [<<label>>] FOREACH target [SLICE n] IN ARRAY expr LOOP ... END LOOP [label] ;
+               | [<<label>>] FOR name IN bound_cursor [(args)] LOOP ... END LOOP [label] ;
+               | OPEN var [[NO] SCROLL] FOR {query | EXECUTE expr [USING ...]} ; | OPEN bound_cursor [(args)] ;
+               | {FETCH | MOVE} [direction] [FROM | IN] var [INTO target[, ...]] ; | CLOSE var ;
                | {EXIT | CONTINUE} [label] [WHEN expr] ;
                | RETURN [expr] ; | RETURN NEXT [expr] ; | RETURN QUERY {query | EXECUTE expr [USING ...]} ;
                | RAISE [level] ['format' [, expr]...] [USING option = expr, ...] ;
