@@ -80,7 +80,8 @@ def open_stmt(ex: "Execution", stmt: T.Open, ns: Namespace) -> None:
     if stmt.cursor is not None:
         outcome, text = _bound_rows(ex, stmt, stmt.cursor, stmt.args, ns), stmt.cursor.query.text
     elif stmt.dynamic:
-        outcome, text = sqlstmts.run_dynamic(ex, stmt, stmt.query, stmt.using, ns), stmt.query.text
+        text = sqlstmts.dynamic_text(ex, stmt.query, ns)
+        outcome = sqlstmts.run_dynamic(ex, stmt, text, stmt.using, ns)
     else:
         outcome, text = sqlstmts.run_sql(ex, stmt.query, ns), stmt.query.text
     _open(ex, var, text, outcome, stmt.scrollable)

@@ -333,6 +333,7 @@ _HANDLERS: dict[type, Any] = {
     T.ForQuery: sqlstmts.for_query, T.ReturnQuery: sqlstmts.return_query, T.ExecSql: sqlstmts.exec_sql,
     T.Execute: sqlstmts.execute, T.GetDiag: sqlstmts.get_diagnostics, T.Transaction: sqlstmts.transaction,
     T.Call: sqlstmts.call,
-    T.Open: cursors.open_stmt, T.Fetch: cursors.fetch_stmt, T.Close: cursors.close_stmt, T.ForCursor: cursors.for_cursor,
+    T.Open: cursors.open_stmt, T.Fetch: cursors.fetch_stmt, T.Close: cursors.close_stmt,
+    T.ForCursor: cursors.for_cursor,
     T.Raise: raising.raise_stmt, T.Assert: raising.assert_stmt,
 }

@@ -43,10 +43,15 @@ def statement_context(e: SqlError, text: str) -> None:
     e.where = f"{e.where}\n{line}" if e.where else line
 
 
-def run_dynamic(ex: "Execution", stmt: T.Stmt, query: T.Sql, using: list[T.Sql], ns: Namespace) -> Outcome:
+def dynamic_text(ex: "Execution", query: T.Sql, ns: Namespace) -> str:
+    """The query string of EXECUTE (OPEN ... FOR EXECUTE, FOR ... IN EXECUTE, RETURN QUERY EXECUTE)."""
     text, _ = ex.value(query, ns, _TEXT)
     if text is None:
         raise NullValueNotAllowed("query string argument of EXECUTE is null")
+    return text
+
+
+def run_dynamic(ex: "Execution", stmt: T.Stmt, text: str, using: list[T.Sql], ns: Namespace) -> Outcome:
     values, types = [], []
     if using:
         row = ex.bridge.values(stmt, "using", using, ns, ex.ctx)
@@ -61,6 +66,13 @@ def run_dynamic(ex: "Execution", stmt: T.Stmt, query: T.Sql, using: list[T.Sql],
         raise
 
 
+def _query(ex: "Execution", stmt: T.ForQuery | T.ReturnQuery, ns: Namespace) -> Outcome:
+    """The rows of a query written out or, with EXECUTE, made at run time."""
+    if stmt.dynamic:
+        return run_dynamic(ex, stmt, dynamic_text(ex, stmt.query, ns), stmt.using, ns)
+    return run_sql(ex, stmt.query, ns)
+
+
 def exec_sql(ex: "Execution", stmt: T.ExecSql, ns: Namespace) -> None:
     outcome = run_sql(ex, stmt.sql, ns)
     ex.row_count = outcome.count
@@ -71,7 +83,7 @@ def exec_sql(ex: "Execution", stmt: T.ExecSql, ns: Namespace) -> None:
 
 
 def execute(ex: "Execution", stmt: T.Execute, ns: Namespace) -> None:
-    outcome = run_dynamic(ex, stmt, stmt.query, stmt.using, ns)
+    outcome = run_dynamic(ex, stmt, dynamic_text(ex, stmt.query, ns), stmt.using, ns)
     ex.row_count = outcome.count
     if stmt.into is not None:
         _into(ex, stmt.into, stmt.strict, outcome, ns, dml=False)
@@ -97,8 +109,8 @@ def assign_targets(ex: "Execution", targets: list[str], row: list | None, column
     if len(vars_) == 1 and vars_[0][1] is None and vars_[0][0].is_record and \
             not (len(columns) == 1 and columns[0][1].pg is R.RECORD and vars_[0][0].declared_row is False
                  and record_fields(columns[0][1])):
-        var = vars_[0][0]
-        assign(var, None if row is None else tuple(row), record_type(columns), ex.ctx)
+        var = vars_[0][0]  # (no row: a row of NULLs, as exec_move_row makes it)
+        assign(var, tuple(row if row is not None else [None] * len(columns)), record_type(columns), ex.ctx)
         return
     for k, (var, field) in enumerate(vars_):
         value = row[k] if row is not None and k < len(row) else None
@@ -138,7 +150,7 @@ def row_as(ex: "Execution", value: Any, vtype: SqlType, wanted: SqlType) -> Any:
 
 
 def for_query(ex: "Execution", stmt: T.ForQuery, ns: Namespace) -> None:
-    outcome = run_dynamic(ex, stmt, stmt.query, stmt.using, ns) if stmt.dynamic else run_sql(ex, stmt.query, ns)
+    outcome = _query(ex, stmt, ns)
     found = False
     for row in outcome.rows():
         found = True
@@ -151,7 +163,7 @@ def for_query(ex: "Execution", stmt: T.ForQuery, ns: Namespace) -> None:
 def return_query(ex: "Execution", stmt: T.ReturnQuery, ns: Namespace) -> None:
     if not ex.returns_set:
         raise SqlSyntaxError("cannot use RETURN QUERY in a non-SETOF function")
-    outcome = run_dynamic(ex, stmt, stmt.query, stmt.using, ns) if stmt.dynamic else run_sql(ex, stmt.query, ns)
+    outcome = _query(ex, stmt, ns)
     rows = outcome.rows()
     fields = record_fields(ex.result_type)
     wanted = len(fields) if fields else 1

@@ -233,3 +233,16 @@ def test_cursor_loop_outlives_commit_in_procedure(t):
     t.q("CALL copy_rows()")
     assert t.q("SELECT a FROM log ORDER BY a") == [(20,), (40,)]
     assert t.q("SELECT count(*) FROM pg_cursors") == [(0,)]
+
+
+def test_fetch_past_the_end_and_dynamic_statement_text(t):
+    t.q("""CREATE FUNCTION past_end() RETURNS text LANGUAGE plpgsql AS $$
+        DECLARE c refcursor; r record; s text;
+        BEGIN
+            OPEN c FOR EXECUTE 'SELECT a, b FROM t WHERE a > ' || 4;
+            SELECT statement INTO s FROM pg_cursors WHERE name = c::text;
+            FETCH c INTO r;
+            FETCH c INTO r;  -- past the end: a row of NULLs, not NULL
+            RETURN s || ' ' || r::text || ' ' || (r.a IS NULL) || ' ' || found;
+        END $$""")
+    assert t.one("SELECT past_end()") == "SELECT a, b FROM t WHERE a > 4 (,) true false"
