@@ -9,21 +9,24 @@ but a SQL cursor declared WITH HOLD.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import numpy as np
 
 from quantadb.engine import statements as S
 from quantadb.engine.prepared import Portal, Prepared
-from quantadb.engine.results import ColumnDesc, Result
+from quantadb.engine.results import ColumnDesc, Result, RunInWorker
 from quantadb.errors import InvalidCursorName, ObjectNotInPrerequisiteState
 from quantadb.exec.columns import take_batch
 from quantadb.sql import utility as U
+from quantadb.storage.txn import RowChanged, WouldBlock
 from quantadb.types.column import Batch
 from quantadb.types.registry import SqlType
 
 if TYPE_CHECKING:
     from quantadb.engine.session import Session
+
+T = TypeVar("T")
 
 
 class Cursors:
@@ -31,6 +34,20 @@ class Cursors:
 
     def __init__(self, session: "Session") -> None:
         self.session = session
+        self.unnamed = 0  # the last N of "<unnamed portal N>"
+        self._attempt_opened: list[str] | None = None  # by the statement's attempt now running
+
+    def attempt(self, run: Callable[..., T], *args: Any) -> T:
+        """One attempt of a statement: when it is undone to run again (a lock wait, a row changed
+        meanwhile, moved to a worker thread), so are the cursors it opened (and their names)."""
+        self._attempt_opened, unnamed = None, self.unnamed
+        try:
+            return run(*args)
+        except (WouldBlock, RowChanged, RunInWorker):
+            for name in self._attempt_opened or ():
+                self.session.portals.pop(name, None)
+            self.unnamed = unnamed
+            raise
 
     def exists(self, name: str) -> bool:
         return name in self.session.portals
@@ -44,8 +61,8 @@ class Cursors:
         session = self.session
         if name is None:
             while True:
-                session.unnamed_portals += 1
-                name = f"<unnamed portal {session.unnamed_portals}>"
+                self.unnamed += 1
+                name = f"<unnamed portal {self.unnamed}>"
                 if name not in session.portals:
                     break
         prepared = Prepared(text, S.Statement(text, plain=True, at=None), [],
@@ -53,6 +70,9 @@ class Cursors:
         portal = Portal(prepared, [], [0] * len(columns), cursor=True, hold=hold, scrollable=scrollable)
         portal.rows = Result(tag=f"SELECT {rows.length}", columns=prepared.columns, batches=[rows])
         session.portals[name] = portal
+        if self._attempt_opened is None:
+            self._attempt_opened = []
+        self._attempt_opened.append(name)
         return name
 
     def fetch(self, u: U.FetchStmt) -> tuple[Portal, Batch, int]:

@@ -288,8 +288,7 @@ class ExecServices:
     @property
     def cursors(self) -> "Cursors":
         """The session's cursors, which PL/pgSQL's OPEN, FETCH, MOVE and CLOSE use."""
-        from quantadb.engine.cursors import Cursors  # (it imports statements, which imports this module)
-        return Cursors(self.session)
+        return self.session.cursors
 
     def run_in_place(self, attempt: Callable[[], T]) -> T:
         """One statement of a procedure CALLed (or a DO run) outside a transaction block, which may

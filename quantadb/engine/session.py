@@ -22,6 +22,7 @@ import numpy as np
 
 from quantadb.engine import statements as S
 from quantadb.engine.catalog_view import RegNames, SessionCatalog
+from quantadb.engine.cursors import Cursors
 from quantadb.engine.ddl import temp
 from quantadb.engine.identity import SessionIdentity
 from quantadb.engine.simple_query import SimpleQuery, TemplateCache
@@ -86,7 +87,7 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity):
         self.state = TxnState()
         self.prepared: dict[str, Prepared] = {}
         self.portals: dict[str, Portal] = {}
-        self.unnamed_portals = 0  # PL/pgSQL's OPEN of a refcursor without a name: "<unnamed portal N>"
+        self.cursors = Cursors(self)
         self.notices: list[Notice] = []
         self.sequences_seen: dict[int, int] = {}  # currval()
         self.temp_schema: str | None = None  # pg_temp_<pid> once CREATE TEMP TABLE made it
@@ -442,7 +443,7 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity):
                 # VACUUM renumbers rows: an attempt holds the gate, a wait for a row or relation lock
                 # does not (the attempt was undone; holding it there kept autovacuum out under contention)
                 with self.db.gate.shared():
-                    result = S.execute(self, portal, inline, bound)
+                    result = self.cursors.attempt(S.execute, self, portal, inline, bound)
             except WouldBlock as block:
                 if token is not None:  # (the next attempt makes its own savepoint)
                     self.store.rollback_to(txn, token)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 
-from quantadb.engine.cursors import Cursors
 from quantadb.engine.ddl.temp import TEMP_SCHEMA_PREFIX, discard_temp
 from quantadb.engine.deferred import set_constraints
 from quantadb.engine.explain import explain, result_column
@@ -258,7 +257,7 @@ def _declare(session: "Session", u: U.DeclareStmt, portal, inline) -> Result:
 
 
 def _fetch(session: "Session", u: U.FetchStmt, portal, inline) -> Result:
-    cursor, rows, n = Cursors(session).fetch(u)
+    cursor, rows, n = session.cursors.fetch(u)
     if u.move:
         return Result(tag=f"MOVE {n}")
     return Result(tag=f"FETCH {n}", columns=cursor.prepared.columns, batches=[rows], formats=cursor.formats)
@@ -268,7 +267,7 @@ def _close(session: "Session", u: U.CloseStmt, portal, inline) -> Result:
     if u.name is None:
         session.portals = {k: v for k, v in session.portals.items() if not v.cursor}
         return Result(tag="CLOSE CURSOR ALL")
-    Cursors(session).close(u.name)
+    session.cursors.close(u.name)
     return Result(tag="CLOSE CURSOR")
 
 
