@@ -103,28 +103,27 @@ class Cursors:
 
 def _positions(cursor: Portal, u: U.FetchStmt) -> np.ndarray:
     """The row indexes a FETCH reads, in order; moves the cursor's position (the 1-based number
-    of its current row: 0 before the first, total + 1 after the last)."""
+    of its current row: 0 before the first, total + 1 after the last). A count of rows that runs
+    out of rows leaves the cursor past that end, as PostgreSQL's; a count of 0 reads the current
+    row again (RELATIVE 0)."""
     total = cursor.rows.batches[0].length if cursor.rows.batches else 0
     if cursor.scrollable is False and _goes_back(cursor, u):
         raise ObjectNotInPrerequisiteState("cursor can only scan forward",
                                            hint="Declare it with SCROLL option to enable backward scan.")
-    if u.absolute is not None or u.relative is not None:
-        if u.relative is not None:
-            target = cursor.position + u.relative
-        else:
-            target = u.absolute if u.absolute >= 0 else total + 1 + u.absolute
-        idx = np.array([target - 1]) if 1 <= target <= total else np.zeros(0, dtype=np.int64)
+    relative = 0 if u.count == 0 and u.absolute is None else u.relative
+    if u.absolute is not None or relative is not None:
+        target = cursor.position + relative if relative is not None else \
+            u.absolute if u.absolute >= 0 else total + 1 + u.absolute
         cursor.position = min(max(target, 0), total + 1)
-    elif u.backward:
-        count = total if u.count is None else u.count
+        return np.array([target - 1]) if 1 <= target <= total else np.zeros(0, dtype=np.int64)
+    count = total + 1 if u.count is None else u.count  # (ALL: more than there are)
+    if u.backward:
         first = min(cursor.position, total + 1) - 2
         idx = np.arange(first, max(first - count, -1), -1) if first >= 0 else np.zeros(0, dtype=np.int64)
-        cursor.position = int(idx[-1]) + 1 if len(idx) else 0
+        cursor.position = int(idx[-1]) + 1 if len(idx) == count else 0
     else:
-        count = total if u.count is None else u.count
-        start = cursor.position
-        idx = np.arange(start, min(start + count, total))
-        cursor.position = int(idx[-1]) + 1 if len(idx) else total + 1
+        idx = np.arange(cursor.position, min(cursor.position + count, total))
+        cursor.position = int(idx[-1]) + 1 if len(idx) == count else total + 1
     return idx
 
 

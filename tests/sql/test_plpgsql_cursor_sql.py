@@ -23,6 +23,10 @@ def test_function_cursor_fetched_by_sql(sql):
     sql.check("SELECT rc_open('fc', 2); FETCH ALL IN fc", [("2", "v2"), ("3", "v3"), ("4", "v4")], ordered=True)
     sql.check("SELECT rc_open('fc', 1); MOVE LAST IN fc; FETCH BACKWARD 2 FROM fc", [("3", "v3"), ("2", "v2")],
               ordered=True)
+    # a count that runs out of rows leaves the cursor past the end; a count of 0 reads the current row
+    sql.check("SELECT rc_open('fc', 1); MOVE 10 IN fc; FETCH PRIOR FROM fc", [("4", "v4")])
+    sql.check("SELECT rc_open('fc', 1); FETCH 2 FROM fc; MOVE BACKWARD 5 IN fc; FETCH NEXT FROM fc", [("1", "v1")])
+    sql.check("SELECT rc_open('fc', 1); FETCH 2 FROM fc; FETCH FORWARD 0 FROM fc", [("2", "v2")])
     sql.check("SELECT rc_open('fc', 3); SELECT name, statement, is_holdable, is_binary, is_scrollable FROM pg_cursors",
               [("fc", "SELECT a, b FROM rc_rows WHERE a >= lo ORDER BY a", "f", "f", "t")])
     sql.error("FETCH ALL IN fc", "34000", 'cursor "fc" does not exist')  # it ended with its transaction
