@@ -24,7 +24,8 @@ class TxnState:
     txn: Any = None  # storage Txn
     block: bool = False  # inside BEGIN ... COMMIT
     failed: bool = False
-    savepoints: list[tuple[str, int]] = field(default_factory=list)
+    # (name, storage token, the portals then: ROLLBACK TO closes the cursors opened since)
+    savepoints: list[tuple[str, int, frozenset[str]]] = field(default_factory=list)
     started_us: int = 0
     new_enum_labels: frozenset[int] = frozenset()  # pg_enum OIDs ADD VALUE made in it (types/enums.py)
     constraints: DeferredChecks | None = None  # SET CONSTRAINTS and deferred checks (engine/deferred.py)
@@ -32,7 +33,7 @@ class TxnState:
 
 class TransactionBlocks:
     """Session's transaction control (it provides state, store, settings, db, notice,
-    temp_on_commit, wait_for, _ensure_txn and _drop_cursors)."""
+    temp_on_commit, wait_for, _ensure_txn, _drop_cursors and cursors)."""
 
     def begin_block(self, isolation: str | None, read_only: bool | None) -> None:
         if self.state.block:
@@ -145,7 +146,7 @@ class TransactionBlocks:
         if not self.state.block:
             raise NoActiveSqlTransaction("SAVEPOINT can only be used in transaction blocks")
         token = self.store.savepoint(self.state.txn)
-        self.state.savepoints.append((name, token))
+        self.state.savepoints.append((name, token, self.cursors.names()))
         self.pgstat.subxact_begin()
         return Result(tag="SAVEPOINT")
 
@@ -159,12 +160,13 @@ class TransactionBlocks:
 
     def rollback_to_savepoint(self, name: str) -> Result:
         i = self._find_savepoint(name, "ROLLBACK TO SAVEPOINT")
-        token = self.state.savepoints[i][1]
+        _, token, portals = self.state.savepoints[i]
         self.store.rollback_to(self.state.txn, token)  # (the savepoint stays: storage re-establishes its level)
         self.store.release_locks_after(self.state.txn, token)
+        self.cursors.close_opened_since(portals)
         self.state.savepoints = self.state.savepoints[:i]
         self.pgstat.subxact_end(i + 1, committed=False)
-        self.state.savepoints.append((name, token))
+        self.state.savepoints.append((name, token, portals))
         self.pgstat.subxact_begin()
         self.state.failed = False
         return Result(tag="ROLLBACK")

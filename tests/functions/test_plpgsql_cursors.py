@@ -246,3 +246,17 @@ def test_fetch_past_the_end_and_dynamic_statement_text(t):
             RETURN s || ' ' || r::text || ' ' || (r.a IS NULL) || ' ' || found;
         END $$""")
     assert t.one("SELECT past_end()") == "SELECT a, b FROM t WHERE a > 4 (,) true false"
+
+
+def test_rollback_to_savepoint_closes_the_cursors_opened_since(t):
+    t.q("""CREATE FUNCTION opener(n refcursor) RETURNS refcursor LANGUAGE plpgsql AS $$
+        BEGIN OPEN n FOR SELECT a FROM t ORDER BY a; RETURN n; END $$""")
+    with t.conn.transaction():
+        t.q("SELECT opener('kept')")
+        t.q("SAVEPOINT s")
+        t.q("SELECT opener('gone')")
+        t.q("CLOSE kept")  # (a cursor closed stays closed)
+        t.q("ROLLBACK TO SAVEPOINT s")
+        assert t.q("SELECT name FROM pg_cursors") == []
+        assert t.one("SELECT opener('gone')") == "gone"  # its name is free again
+        assert t.q("FETCH 1 FROM gone") == [(1,)]
