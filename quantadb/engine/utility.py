@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-
 from quantadb.engine.ddl.temp import TEMP_SCHEMA_PREFIX, discard_temp
 from quantadb.engine.deferred import set_constraints
 from quantadb.engine.explain import explain, result_column
