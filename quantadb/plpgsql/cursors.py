@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from quantadb.errors import DatatypeMismatch, DuplicateCursor, FeatureNotSupported, NullValueNotAllowed
+from quantadb.errors import (DatatypeMismatch, DuplicateCursor, FeatureNotSupported, InvalidCursorDefinition,
+                             NullValueNotAllowed)
 from quantadb.plpgsql import sqlstmts
 from quantadb.plpgsql import tree as T
 from quantadb.plpgsql.declare import variable_type
@@ -19,7 +20,6 @@ from quantadb.plpgsql.exprs import Outcome
 from quantadb.plpgsql.variables import Namespace, Var, assign
 from quantadb.sql.utility_stmts import FetchStmt
 from quantadb.types import registry as R
-from quantadb.types.column import Batch
 from quantadb.types.registry import SqlType
 
 if TYPE_CHECKING:
@@ -70,8 +70,9 @@ def _bound_rows(ex: "Execution", stmt: T.Stmt, cursor: T.CursorDecl, args: list[
 
 def _open(ex: "Execution", var: Var, text: str, outcome: Outcome, scrollable: bool | None,
           hold: bool = False) -> None:
-    rows = outcome.batch if outcome.batch is not None else Batch([], 0)
-    var.value = _cursors(ex).open(var.value, text, outcome.columns, rows, scrollable, hold)
+    if outcome.batch is None:  # a data-modifying statement without RETURNING (undone by its error)
+        raise InvalidCursorDefinition(f"cannot open {text.split(None, 1)[0].upper()} query as cursor")
+    var.value = _cursors(ex).open(var.value, text, outcome.columns, outcome.batch, scrollable, hold)
 
 
 def open_stmt(ex: "Execution", stmt: T.Open, ns: Namespace) -> None:

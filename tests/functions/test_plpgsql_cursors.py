@@ -178,6 +178,15 @@ def test_runtime_errors(t):
     diag = t.error("""DO $$ DECLARE c refcursor; x int;
         BEGIN OPEN c FOR SELECT 1; FETCH ABSOLUTE NULL FROM c INTO x; END $$""", "22004")
     assert diag.message_primary == "relative or absolute cursor position is null"
+    diag = t.error("DO $$ DECLARE c refcursor; BEGIN OPEN c FOR DELETE FROM t; END $$", "42P11")
+    assert (diag.message_primary, diag.context) == ("cannot open DELETE query as cursor",
+                                                    "PL/pgSQL function inline_code_block line 1 at OPEN")
+    diag = t.error("DO $$ DECLARE c refcursor; BEGIN OPEN c FOR EXECUTE 'INSERT INTO t VALUES (6)'; END $$", "42P11")
+    assert diag.message_primary == "cannot open INSERT query as cursor"
+    assert t.one("SELECT count(*) FROM t") == 5
+    t.q("""DO $$ DECLARE c refcursor; x int;
+        BEGIN OPEN c FOR INSERT INTO t VALUES (6) RETURNING a; FETCH c INTO x; ASSERT x = 6; END $$""")
+    assert t.one("SELECT count(*) FROM t") == 6
 
 
 @pytest.mark.parametrize("body, sqlstate, message, at", [
