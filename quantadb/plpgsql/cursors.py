@@ -25,7 +25,6 @@ from quantadb.types.registry import SqlType
 if TYPE_CHECKING:
     from quantadb.plpgsql.interp import Execution
 
-_REFCURSOR = SqlType(R.REFCURSOR)
 _INT8 = SqlType(R.INT8)
 _RECORD = SqlType(R.RECORD)
 _LOOP_FETCH = 50  # rows a cursor FOR loop fetches at a time (as PostgreSQL's prefetch)
