@@ -1,4 +1,4 @@
-"""ALTER TABLE / INDEX / SEQUENCE / VIEW / SCHEMA and CREATE SEQUENCE, read from lexer tokens.
+"""ALTER TABLE / INDEX / SEQUENCE / [MATERIALIZED] VIEW / SCHEMA and CREATE SEQUENCE, read from lexer tokens.
 
 sqlglot reads only part of PostgreSQL's grammar here (no OWNER TO, SET SCHEMA, RENAME
 CONSTRAINT, sequence options, identity columns), and pg_dump's output uses all of it. Column
@@ -27,9 +27,12 @@ def bind_alter(text: str) -> D.AlterRelation | D.AlterSchema:
     if r.word("schema"):
         return _alter_schema(r)
     tok = r.next()
-    if not tok.is_word(*_RELATION_KINDS):
+    if tok.is_word("materialized") and r.word("view"):
+        kind = "MATERIALIZED VIEW"
+    elif tok.is_word(*_RELATION_KINDS):
+        kind = _RELATION_KINDS[tok.value]
+    else:
         raise FeatureNotSupported(f"ALTER {tok.value.upper()} is not supported")
-    kind = _RELATION_KINDS[tok.value]
     if_exists = r.words("if", "exists")
     r.word("only")
     name = tuple(r.qualified_name())

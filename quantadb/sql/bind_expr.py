@@ -97,6 +97,7 @@ class ExprBinder(CallBinder, PredicateBinder, ConditionalBinder):
         # a strict function of a NULL constant is bound as NULL (bind_support.strict_call); not a
         # function in FROM, whose NULL result is still a row (or, for a set, none)
         self.fold_strict_nulls = True
+        self.recorder = None  # a view_refs.References noting what column references resolve to
 
     # -- entry points -------------------------------------------------------------------------
 
@@ -234,6 +235,8 @@ class ExprBinder(CallBinder, PredicateBinder, ConditionalBinder):
                 raise undefined_column(self.scope, name, qualifier)
             return whole
         depth, index, col = hit
+        if self.recorder is not None:
+            self.recorder.column(node, self.scope, depth, index)
         if depth == 0:
             return ColumnRef(index, col.type, name)
         self.uses_outer = True

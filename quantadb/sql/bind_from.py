@@ -18,7 +18,7 @@ from quantadb.sql.catalog import RELATION_FUNCTIONS
 from quantadb.sql.expr import Call, Coalesce, ColumnRef, Expr
 from quantadb.sql.parse import parse_sql, to_sql
 from quantadb.sql.positions import name_position, token_position
-from quantadb.sql.scope import ROW_SYSTEM_COLUMNS, Scope, ScopeColumn, system_columns
+from quantadb.sql.scope import ROW_SYSTEM_COLUMNS, Origin, Scope, ScopeColumn, system_columns
 from quantadb.types import registry as R
 from quantadb.sql.typenames import from_datatype
 from quantadb.types.rowtypes import record_fields, record_type
@@ -153,7 +153,7 @@ class FromBinder:
                     scope = Scope(parent=parent)
                     scope.add(alias or parts[0], columns)
                     return plan, scope
-            return self._bind_relation(parts, alias, col_aliases, parent, name_position(item))
+            return self._bind_relation(parts, alias, col_aliases, parent, name_position(item), item)
         if isinstance(item, exp.Subquery) and not isinstance(item.this, exp.Query):
             return self._bind_joined_table(item, alias, col_aliases, parent, lateral)
         if isinstance(item, exp.Subquery):
@@ -218,7 +218,7 @@ class FromBinder:
         return plan, aliased
 
     def _bind_relation(self, parts: list[str], alias: str, col_aliases: list[str], parent: Scope | None,
-                       position: int | None = None):
+                       position: int | None = None, item: exp.Table | None = None):
         resolved = self.catalog.resolve_relation(parts)
         if resolved is None:
             raise UndefinedTable(f'relation "{".".join(parts)}" does not exist', position=position)
@@ -247,8 +247,12 @@ class FromBinder:
             for node in P.walk_plan(plan):  # the view's owner's access counts for what it reads
                 if isinstance(node, P.TableScan):
                     node.via_view = True
-            columns = rename_columns(plan.columns, col_aliases, f'table "{name}"')
+            # its columns are named as the view's (pg_attribute), whatever its query names them
+            own = [c.name for c in rel.columns][:len(plan.columns)]
+            columns = rename_columns(rename_columns(plan.columns, own, f'table "{name}"'), col_aliases,
+                                     f'table "{name}"')
             scope.add(name, columns, schema="" if alias else resolved.schema)
+            self._record_relation(scope, item, rel.oid, range(1, len(columns) + 1), own, len(col_aliases))
             return renamed(plan, columns), scope
         if rel.kind not in ("r", "S", "m", "p"):
             raise WrongObjectType(f'"{rel.name}" is not a table')
@@ -259,6 +263,7 @@ class FromBinder:
         columns = rename_columns([P.PlanColumn(c.name, c.type, rel.oid, c.attnum) for c in live], col_aliases,
                                  f'table "{name}"')
         scope.add(name, columns, schema="" if alias else resolved.schema)
+        self._record_relation(scope, item, rel.oid, [c.attnum for c in live], [c.name for c in live], len(col_aliases))
         # the statement names xmin, xmax or ctid: the scan passes its row ids (a last column) to compute them
         rowid = len(columns) if self.system_names else None
         scope.system_columns[name] = system_columns(rel.oid, generated=False, rowid=rowid)
@@ -268,6 +273,17 @@ class FromBinder:
         plan = P.TableScan(rel.oid, rel.name, [c.attnum for c in live], columns, with_rowids=rowid is not None,
                            alias=name, estimated_rows=self.catalog.estimated_rows(rel.oid))
         return plan, scope
+
+    def _record_relation(self, scope: Scope, item: exp.Table | None, oid: int, attnums, names: list[str],
+                         aliased: int) -> None:
+        """For a view's query being rewritten (view_refs.py): the relation `item` names, and which
+        of its columns each range-variable column is (not those an alias list renamed)."""
+        if self.recorder is None or self._view_depth or item is None:
+            return
+        self.recorder.relations.append((item, oid, names))
+        for k, (c, attnum) in enumerate(zip(scope.columns, attnums)):
+            if k >= aliased:
+                c.origin = Origin(oid, attnum, item)
 
     def _bind_function_from(self, item, call_nodes: list[exp.Expression], alias: str, col_aliases: list[str],
                             parent, lateral, ordinality: bool = False):

@@ -3,6 +3,8 @@ operations, VALUES and WITH, into plan trees; the FROM clause is bind_from.py's.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlglot import exp
 
 from quantadb.errors import (AmbiguousColumn, FeatureNotSupported, GroupingError, InvalidColumnReference,
@@ -27,6 +29,9 @@ from quantadb.types import registry as R
 from quantadb.types.codecs import FormatContext
 from quantadb.types.registry import SqlType
 
+if TYPE_CHECKING:
+    from quantadb.sql.view_refs import References
+
 
 class QueryBinder(WithBinder, FromBinder, SetOpBinder):
     """Binds one statement's queries. `params` is shared by every nested query of the statement."""
@@ -50,10 +55,12 @@ class QueryBinder(WithBinder, FromBinder, SetOpBinder):
         self.active_routines: tuple[int, ...] = ()
         self.allow_procedures = False
         self.inline_functions = True  # off to deparse a stored expression as written (pg_get_expr)
+        self.recorder: References | None = None  # binding a view's query to rewrite it (view_refs.py)
 
     def expr_binder(self, scope: Scope) -> ExprBinder:
         binder = ExprBinder(scope, self.params, self.fmt, self._bind_subquery, self.catalog.regclass)
         binder.routines = self
+        binder.recorder = self.recorder if self._view_depth == 0 else None
         return binder
 
     def _bind_subquery(self, node: exp.Expression, scope: Scope) -> tuple[P.Plan, bool]:
@@ -114,6 +121,8 @@ class QueryBinder(WithBinder, FromBinder, SetOpBinder):
                 except UndefinedTable as error:  # t.* naming no range variable
                     error.position = name_position(target)
                     raise
+                if self.recorder is not None and self._view_depth == 0:
+                    self.recorder.stars.append((target, [scope.columns[i] for i in expanded]))
                 for i in expanded:
                     c = scope.columns[i]
                     items.append((c.name, ColumnRef(i, c.column.type, c.name), None))

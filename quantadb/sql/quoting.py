@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from sqlglot import exp
+
 # every keyword that is not UNRESERVED_KEYWORD in PostgreSQL 15's kwlist.h
 RESERVED = frozenset("""all analyse analyze and any array as asc asymmetric authorization binary both case cast
 check collate collation column concurrently constraint create cross current_catalog current_date current_role
@@ -26,3 +28,8 @@ def quote_ident(name: str) -> str:
     if _PLAIN_IDENT.match(name) and name not in RESERVED:
         return name
     return '"' + name.replace('"', '""') + '"'
+
+
+def ident(name: str) -> exp.Identifier:
+    """`name` as a sqlglot identifier, quoted where PostgreSQL would quote it."""
+    return exp.to_identifier(name, quoted=quote_ident(name) != name)

@@ -19,6 +19,16 @@ if TYPE_CHECKING:
     from quantadb.sql.expr import Expr
 
 
+@dataclass(frozen=True)
+class Origin:
+    """The relation column a range variable's column is (a table's, a view's output column), and
+    the FROM item (a sqlglot Table) that named the relation: what a view's query must follow
+    when either is renamed. Columns an alias list renamed have none."""
+    rel_oid: int
+    attnum: int
+    item: object
+
+
 @dataclass
 class ScopeColumn:
     name: str
@@ -26,6 +36,7 @@ class ScopeColumn:
     column: PlanColumn
     hidden: bool = False  # a USING/NATURAL join's duplicate, reachable only qualified
     schema: str = ""
+    origin: Origin | None = None
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from quantadb.engine.ddl import alter_columns as C
 from quantadb.engine.ddl.common import require_owner, session_txn
 from quantadb.engine.ddl.generated import rename_references
 from quantadb.engine.ddl.index_exprs import renamed_keys
+from quantadb.engine.ddl.renames import Followed, following, store_followed
 from quantadb.engine.ddl.sequences import alter_sequence
 from quantadb.engine.ddl.tables import add_constraint, validate_check, validate_foreign_key
 from quantadb.engine.ddl.triggers import enable_trigger
@@ -52,6 +53,7 @@ def alter(session: "Session", stmt: D.AlterRelation) -> Result:
 
 def _alter_action(session: "Session", rel: RelationDef, action: D.AlterAction) -> RelationDef:
     store, txn = session.store, session_txn(session)
+    followed: Followed = {}  # what follows a rename (renames.py)
     match action:
         case D.AddColumn(spec, if_not_exists):
             return C.add_column(session, rel, spec, if_not_exists)
@@ -81,10 +83,13 @@ def _alter_action(session: "Session", rel: RelationDef, action: D.AlterAction) -
             col = C.column(rel, old)
             if rel.column(new) is not None:
                 raise DuplicateColumn(f'column "{new}" of relation "{rel.name}" already exists')
+            own = (rel.oid, col.attnum - 1, new) if rel.kind in ("v", "m") else None
+            followed = following(session, columns={(rel.oid, col.attnum): new}, output=own)
             rel = renamed_keys(session, rename_references(C.replace_column(rel, replace(col, name=new)), old, new))
         case D.RenameRelation(new):
             if store.catalog.find_relation(session.catalog().snap, rel.database, rel.namespace, new) is not None:
                 raise DuplicateTable(f'relation "{new}" already exists')
+            followed = following(session, {rel.oid: (session.catalog().namespace_name(rel.namespace), new)})
             rel = replace(rel, name=new)
         case D.RenameConstraint(old, new):
             rel = _rename_constraint(session, rel, old, new)
@@ -105,7 +110,10 @@ def _alter_action(session: "Session", rel: RelationDef, action: D.AlterAction) -
             rel = replace(rel, options=tuple(o for o in rel.options if o.split("=", 1)[0] not in keys) + set_)
             if rel.kind == "v":
                 rel = checked_view_options(session.catalog(), rel)
+    if rel.oid in followed:
+        rel = replace(rel, **followed.pop(rel.oid))
     store.alter_relation(txn, rel)
+    store_followed(session, followed)
     return rel
 
 
@@ -185,10 +193,13 @@ def _set_schema(session: "Session", rel: RelationDef, schema: str) -> None:
     schema_create(session, ns)
     if ns == rel.namespace:
         return
-    for member in _dependents(session, rel):
+    members = _dependents(session, rel)
+    followed = following(session, {m.oid: (schema, m.name) for m in members})
+    for member in members:
         if store.catalog.find_relation(store.snapshot(txn), rel.database, ns, member.name) is not None:
             raise DuplicateTable(f'relation "{member.name}" already exists in schema "{schema}"')
         store.alter_relation(txn, replace(store.catalog.relation(store.snapshot(txn), member.oid), namespace=ns))
+    store_followed(session, followed)
 
 
 def alter_schema(session: "Session", stmt: D.AlterSchema) -> Result:
@@ -199,11 +210,15 @@ def alter_schema(session: "Session", stmt: D.AlterSchema) -> Result:
         raise InvalidSchemaName(f'schema "{stmt.name}" does not exist')
     if not owns(session, ns.owner):
         raise InsufficientPrivilege(f"must be owner of schema {stmt.name}")
+    followed: Followed = {}
     if stmt.new_name is not None:
         if store.catalog.find_namespace(snap, session.database_oid, stmt.new_name) is not None:
             raise DuplicateSchema(f'schema "{stmt.new_name}" already exists')
+        followed = following(session, {r.oid: (stmt.new_name, r.name) for r in session.catalog().relations()
+                                             if r.namespace == ns.oid})
         ns = replace(ns, name=stmt.new_name)
     else:
         ns = replace(ns, owner=new_owner(session, stmt.owner).oid)
     store.alter_namespace(txn, ns)
+    store_followed(session, followed)
     return Result(tag="ALTER SCHEMA")

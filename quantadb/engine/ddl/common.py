@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from quantadb.engine.ddl.renames import recorded_view_query
 from quantadb.engine.ddl.temp import temp_namespace
 from quantadb.engine.privileges import owns, schema_create
 from quantadb.engine.results import Result
-from quantadb.errors import DuplicateTable, InsufficientPrivilege, SyntaxError as SqlSyntaxError
+from quantadb.errors import DuplicateTable, InsufficientPrivilege, SqlError, SyntaxError as SqlSyntaxError
 from quantadb.sql.functions.signature import functions_named
 from quantadb.sql.qualify import qualify_relations
 from quantadb.sql.quoting import quote_ident
@@ -40,7 +41,8 @@ def creation_namespace(session: "Session", name: tuple[str, ...], temporary: boo
 
 
 def stored_query(session: "Session", query: str) -> str:
-    """A view's query as it is kept: every relation qualified by the schema it resolves to now."""
+    """A view's query as it is kept: every relation qualified by the schema it resolves to now,
+    every `*` expanded to the columns it stands for now (as PostgreSQL's stored query has them)."""
     catalog = session.catalog()
 
     def schema_of(parts: list[str]) -> str | None:
@@ -50,7 +52,13 @@ def stored_query(session: "Session", query: str) -> str:
     def function_schema(name: str) -> str | None:  # user functions; built-ins live in pg_catalog
         found = catalog.functions_named(name) if not functions_named(name) else []
         return catalog.namespace_name(found[0].namespace) if found else None
-    return qualify_relations(query, schema_of, function_schema)
+    qualified = qualify_relations(query, schema_of, function_schema)
+    try:
+        recorded = recorded_view_query(session, qualified)
+    except SqlError:  # reported by the caller, which binds it with error positions
+        return qualified
+    recorded.expand_stars()
+    return recorded.text()
 
 
 def query_columns(session: "Session", query: str, names: tuple[str, ...],

@@ -127,9 +127,12 @@ def check_retype_referenced(session: "Session", rel: RelationDef, col: ColumnDef
 
 def rename_references(rel: RelationDef, old: str, new: str) -> RelationDef:
     """Stored expressions are SQL text: RENAME COLUMN renames the column where the generation
-    and index expressions and the CHECK constraints name it (PostgreSQL's are bound trees)."""
+    and index expressions, the CHECK constraints and the triggers' WHEN conditions name it
+    (PostgreSQL's are bound trees)."""
     def renamed(text: str) -> str:
         return rename_column(text, old, new)
     return replace(rel, columns=tuple(replace(c, default=renamed(c.default)) if c.generated and c.default and
                                       not c.dropped else c for c in rel.columns),
-                   constraints=tuple(replace(c, check=renamed(c.check)) if c.check else c for c in rel.constraints))
+                   constraints=tuple(replace(c, check=renamed(c.check)) if c.check else c for c in rel.constraints),
+                   triggers=tuple(replace(t, when=rename_column(t.when, old, new, ("new", "old"))) if t.when else t
+                                  for t in rel.triggers))

@@ -26,7 +26,7 @@ def dependent_views(session: "Session", rel_oid: int, attnum: int | None = None)
     catalog = session.catalog()
     found = []
     for view in catalog.relations():
-        if view.kind not in _VIEW_KINDS or view.oid == rel_oid or rel_oid not in _named_relations(session, view):
+        if view.kind not in _VIEW_KINDS or view.oid == rel_oid or rel_oid not in named_relations(session, view):
             continue
         if attnum is None or attnum in _columns_read(session, view, rel_oid):
             found.append(view)
@@ -74,7 +74,7 @@ def _with_their_dependents(session: "Session", views: list[RelationDef]) -> list
     return order
 
 
-def _named_relations(session: "Session", view: RelationDef) -> set[int]:
+def named_relations(session: "Session", view: RelationDef) -> set[int]:
     """The relations a view's query names (its own WITH queries aside)."""
     catalog = session.catalog()
     hits = (catalog.resolve_relation(parts) for parts in referenced_relations(view.view_sql))
