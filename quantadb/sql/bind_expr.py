@@ -216,7 +216,7 @@ class ExprBinder(CallBinder, PredicateBinder, ConditionalBinder):
         qualifier = [p for p in (node.args.get("catalog"), node.args.get("db"), node.args.get("table")) if p]
         qualifier = [q.name for q in qualifier]
         if isinstance(node.this, exp.Star):  # t.* as a value: the whole row of t
-            whole = self._whole_row(qualifier[-1]) if qualifier else None
+            whole = self._whole_row(qualifier[-1], node) if qualifier else None
             if whole is None:
                 raise FeatureNotSupported("row expansion via \"*\" is not supported here")
             return whole
@@ -230,7 +230,7 @@ class ExprBinder(CallBinder, PredicateBinder, ConditionalBinder):
             system = self.scope.system_column(name, qualifier)
             if system is not None:
                 return self._system_column(*system)
-            whole = None if qualifier else self._whole_row(name)  # a bare table name is its whole row
+            whole = None if qualifier else self._whole_row(name, node)  # a bare table name is its whole row
             if whole is None:
                 raise undefined_column(self.scope, name, qualifier)
             return whole
@@ -254,13 +254,15 @@ class ExprBinder(CallBinder, PredicateBinder, ConditionalBinder):
         rowid = OuterRef(depth, value.rowid, rowid_type) if depth else ColumnRef(value.rowid, rowid_type)
         return Call(value.name, "row_" + value.name, [Const(value.rel_oid, SqlType(R.OID)), rowid], value.type)
 
-    def _whole_row(self, alias: str) -> Expr | None:
+    def _whole_row(self, alias: str, node: exp.Column) -> Expr | None:
         """The record of all columns of range variable `alias` (nearest scope that has it)."""
         scope, depth = self.scope, 0
         while scope is not None and alias not in scope.aliases:
             scope, depth = scope.parent, depth + 1
         if scope is None:
             return None
+        if self.recorder is not None:
+            self.recorder.whole_row(node, scope, alias)
         def ref(i: int) -> Expr:
             col = scope.columns[i]
             return ColumnRef(i, col.column.type, col.name) if depth == 0 else OuterRef(depth, i, col.column.type,

@@ -34,6 +34,7 @@ class References:
     relations: list[tuple[exp.Table, int, list[str]]] = field(default_factory=list)  # item, OID, column names
     columns: list[tuple[exp.Column, Origin]] = field(default_factory=list)
     stars: list[tuple[exp.Expression, list[ScopeColumn]]] = field(default_factory=list)
+    rows: list[tuple[exp.Column, object]] = field(default_factory=list)  # `t` or `t.*` as a value, t's item
 
     def column(self, node: exp.Column, scope: Scope, depth: int, index: int) -> None:
         for _ in range(depth):
@@ -41,6 +42,11 @@ class References:
         origin = scope.columns[index].origin
         if origin is not None:
             self.columns.append((node, origin))
+
+    def whole_row(self, node: exp.Column, scope: Scope, alias: str) -> None:
+        origin = next((c.origin for c in scope.columns if c.alias == alias and c.origin is not None), None)
+        if origin is not None:
+            self.rows.append((node, origin.item))
 
 
 @dataclass
@@ -81,6 +87,9 @@ class RecordedQuery:
                 alias_name = alias.name if alias is not None else item.name
                 item.set("alias", exp.TableAlias(this=ident(alias_name), columns=[
                     ident(n) for n in given + names[len(given):]]))
+        for node, item in self.refs.rows:
+            if id(item) in renamed_items:
+                node.set("table" if node.table else "this", ident(renamed_items[id(item)]))
         for node, origin in self.refs.columns:
             item = origin.item
             if id(item) in renamed_items and node.table:
@@ -95,6 +104,13 @@ class RecordedQuery:
             select = node.parent
             if isinstance(select, exp.Select) and any(e is node for e in select.expressions):
                 node.replace(exp.Alias(this=node.copy(), alias=ident(old)))
+
+    def rename_schema(self, old: str, new: str) -> None:
+        """The calls of functions qualified by schema `old` (stored_query qualifies user functions'
+        calls) qualified by `new`: PostgreSQL's tree holds the function's OID."""
+        for dot in self.tree.find_all(exp.Dot):
+            if isinstance(dot.this, exp.Identifier) and dot.this.name == old and isinstance(dot.expression, exp.Anonymous):
+                dot.set("this", ident(new))
 
     def rename_output(self, position: int, name: str) -> None:
         """The query's `position`th output column (from 0) named `name` (ALTER VIEW RENAME COLUMN)."""

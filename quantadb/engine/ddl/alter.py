@@ -215,7 +215,7 @@ def alter_schema(session: "Session", stmt: D.AlterSchema) -> Result:
         if store.catalog.find_namespace(snap, session.database_oid, stmt.new_name) is not None:
             raise DuplicateSchema(f'schema "{stmt.new_name}" already exists')
         followed = following(session, {r.oid: (stmt.new_name, r.name) for r in session.catalog().relations()
-                                             if r.namespace == ns.oid})
+                                       if r.namespace == ns.oid}, schema=(ns.name, stmt.new_name))
         ns = replace(ns, name=stmt.new_name)
     else:
         ns = replace(ns, owner=new_owner(session, stmt.owner).oid)

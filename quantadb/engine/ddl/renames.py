@@ -46,15 +46,16 @@ def recorded_view_query(session: "Session", text: str) -> RecordedQuery:
 
 def following(session: "Session", relations: dict[int, tuple[str, str]] | None = None,
               columns: dict[tuple[int, int], str] | None = None,
-              output: tuple[int, int, str] | None = None) -> Followed:
+              output: tuple[int, int, str] | None = None, schema: tuple[str, str] | None = None) -> Followed:
     """Before a rename of relations ({oid: (schema, new name)}) or columns ({(oid, attnum): new
     name}); `output` (view oid, position, name): a view's own column renamed (ALTER VIEW RENAME
-    COLUMN). The changes of the relations whose texts name them."""
+    COLUMN); `schema` (old, new): a schema renamed, which its functions' calls follow. The
+    changes of the relations whose texts name them."""
     relations, columns = relations or {}, columns or {}
     changes: Followed = {}
     for rel in session.catalog().relations():
         if rel.kind in ("v", "m"):
-            text = _view_following(session, rel, relations, columns, output)
+            text = _view_following(session, rel, relations, columns, output, schema)
             if text is not None:
                 changes[rel.oid] = {"view_sql": text}
         elif relations and rel.kind in ("r", "p"):
@@ -72,10 +73,11 @@ def store_followed(session: "Session", changes: Followed) -> None:
 
 
 def _view_following(session: "Session", view: RelationDef, relations: dict[int, tuple[str, str]],
-                    columns: dict[tuple[int, int], str], output: tuple[int, int, str] | None) -> str | None:
+                    columns: dict[tuple[int, int], str], output: tuple[int, int, str] | None,
+                    schema: tuple[str, str] | None) -> str | None:
     own = output is not None and output[0] == view.oid
     affected = set(relations) | {oid for oid, _ in columns}
-    if not (own or affected & named_relations(session, view)):
+    if not (own or affected & named_relations(session, view) or schema is not None and schema[0] in view.view_sql):
         return None
     try:
         query = recorded_view_query(session, view.view_sql)
@@ -83,6 +85,8 @@ def _view_following(session: "Session", view: RelationDef, relations: dict[int, 
         return None
     query.expand_stars()
     query.rename(relations, columns)
+    if schema is not None:
+        query.rename_schema(*schema)
     if own:
         query.rename_output(output[1], output[2])
     return query.text()
