@@ -1,11 +1,13 @@
-"""Firing a table's triggers (CREATE TRIGGER ... EXECUTE FUNCTION f()) around a write.
+"""Firing a table's triggers (CREATE TRIGGER ... EXECUTE FUNCTION f()) around a write, and a
+view's INSTEAD OF triggers in place of one.
 
 exec/modify.py asks ExecServices.triggers(rel_oid) for a table's TableTriggers (None when it has
 no enabled trigger) and calls it around the write: statement-level BEFORE triggers, then the
 row-level BEFORE triggers over the rows about to be written (their returned rows are written;
 NULL skips a row), then after the write the row-level AFTER triggers (PostgreSQL queues them to
 the end of the statement: here to the end of the table's write, which is the same for a plain
-statement) and the statement-level AFTER ones. Triggers of one event fire in name order.
+statement) and the statement-level AFTER ones. Triggers of one event fire in name order. A
+write to a view with INSTEAD OF triggers calls only those, once per view row (instead_rows).
 
 The functions run through the PL/pgSQL interpreter (plpgsql/call.run_trigger) with NEW, OLD
 and the TG_ variables; the row passes as a record of the table's visible columns. What a
@@ -59,7 +61,18 @@ class TableTriggers:
         """Row-level BEFORE triggers: which rows go on (a mask) and, for INSERT/UPDATE, the new rows
         as the triggers returned them. A trigger returning NULL skips its row. `updated`: the
         attnums an UPDATE's SET assigns (None: not known, a column that changes counts)."""
-        matching = self._matching("BEFORE", event, True)
+        return self._returned_rows("BEFORE", event, ctx, new, old, updated)
+
+    def instead_rows(self, event: str, ctx: EvalContext, new: Batch | None,
+                     old: Batch | None) -> tuple[np.ndarray, Batch | None]:
+        """A view's row-level INSTEAD OF triggers, which write in the statement's place: the rows
+        they did write (a trigger returning NULL did not) and, for INSERT/UPDATE, the rows they
+        returned, which RETURNING reads."""
+        return self._returned_rows("INSTEAD OF", event, ctx, new, old, None)
+
+    def _returned_rows(self, timing: str, event: str, ctx: EvalContext, new: Batch | None, old: Batch | None,
+                       updated: frozenset[int] | None) -> tuple[np.ndarray, Batch | None]:
+        matching = self._matching(timing, event, True)
         new_rows, old_rows = self._rows(new, old)
         keep = np.ones(len(new_rows), dtype=bool)
         if not matching:

@@ -110,6 +110,8 @@ def insert_rows(plan: P.Insert, rows: Batch, ctx: EvalContext, statement: bool =
     triggers = ctx.services.triggers(plan.rel_oid)
     if triggers is None:
         return _insert_rows(plan, rows, ctx, None)
+    if triggers.has("INSTEAD OF", "INSERT"):
+        return _instead(plan, "INSERT", triggers, ctx, rows, None, [])
     upsert = plan.on_conflict is not None and plan.on_conflict.action == "update"
     events = (["INSERT", "UPDATE"] if upsert else ["INSERT"]) if statement else []
     for event in events:
@@ -218,6 +220,10 @@ def update_rows(plan: P.Update, source: Batch, ctx: EvalContext,
     attnums known to keep their old values (engine/point_write.py's path); `statement`: as
     insert_rows's."""
     triggers = ctx.services.triggers(plan.rel_oid)
+    if triggers is not None and triggers.has("INSTEAD OF", "UPDATE"):  # the source passes OLD after NEW
+        rows, passed = _split_source(plan, source)
+        n = len(rows.columns)
+        return _instead(plan, "UPDATE", triggers, ctx, rows, Batch(passed[:n], source.length), passed[n:])
     if triggers is not None and statement:
         triggers.statement("BEFORE", "UPDATE", ctx)
     source = _not_yet_changed(plan, source, ctx)
@@ -288,6 +294,9 @@ def delete_rows(plan: P.Delete, source: Batch, ctx: EvalContext, statement: bool
     """Delete the rows `plan.source` produced (row ids, then the old rows), firing the table's
     triggers around it; `statement`: as insert_rows's."""
     triggers = ctx.services.triggers(plan.rel_oid)
+    if triggers is not None and triggers.has("INSTEAD OF", "DELETE"):
+        old, passed = _split_source(plan, source)
+        return _instead(plan, "DELETE", triggers, ctx, None, old, passed)
     if triggers is not None and statement:
         triggers.statement("BEFORE", "DELETE", ctx)
     source = _not_yet_changed(plan, source, ctx)
@@ -307,6 +316,18 @@ def delete_rows(plan: P.Delete, source: Batch, ctx: EvalContext, statement: bool
         if statement:
             triggers.statement("AFTER", "DELETE", ctx)
     return count, returned
+
+
+def _instead(plan: P.Insert | P.Update | P.Delete, event: str, triggers, ctx: EvalContext, new: Batch | None,
+             old: Batch | None, passed: list[Column]) -> tuple[int, Batch | None]:
+    """A view's INSTEAD OF triggers write in place of the statement (its statement-level triggers
+    around them): a row counts when its trigger returned one (not NULL), and RETURNING reads what
+    it returned (DELETE: the old row)."""
+    triggers.statement("BEFORE", event, ctx)
+    keep, returned = triggers.instead_rows(event, ctx, new, old)
+    rows = take_batch(returned if returned is not None else old, keep)
+    triggers.statement("AFTER", event, ctx)
+    return rows.length, _returning(plan.returning, rows, ctx, passed=[take(c, keep) for c in passed])
 
 
 def _generated(checks: P.RowChecks, rows: Batch, ctx: EvalContext) -> Batch:

@@ -18,8 +18,8 @@ from quantadb.sql.bind_expr import ExprBinder
 from quantadb.sql.bind_support import type_name
 from quantadb.sql.bind_conflict import OnConflictBinder
 from quantadb.sql.bind_query import QueryBinder
-from quantadb.sql.bind_view_dml import (ViewTarget, filter_view_rows, insert_columns, resolve_view, substitute, view_rows,
-                                         view_scope)
+from quantadb.sql.bind_view_dml import (ViewTarget, filter_view_rows, insert_columns, instead_of, instead_rows,
+                                         resolve_view, substitute, view_rows, view_scope)
 from quantadb.sql.expr import Call, Const, ColumnRef, Expr, SubqueryExpr, transform
 from quantadb.sql.names import column_name
 from quantadb.sql.parse import parse_expression
@@ -210,7 +210,7 @@ class DmlBinder(OnConflictBinder):
             names = target.expressions
             target = target.this
         rel, alias, schema = self.target(target)
-        view = resolve_view(self.q, rel, "INSERT") if rel.kind == "v" else None
+        view = resolve_view(self.q, rel, "INSERT") if rel.kind == "v" and not instead_of(rel, "INSERT") else None
         cols = insert_columns(view) if view is not None else self.all_columns(rel)
         positions = self._insert_positions(rel, names, cols)
         binder = self.q.expr_binder(Scope())
@@ -395,6 +395,9 @@ class DmlBinder(OnConflictBinder):
         plan: P.Plan = scan
         if view is not None:
             plan, scope = view_rows(view, scan, alias, schema)
+        elif rel.kind == "v":  # a view with INSTEAD OF triggers
+            plan, scope = instead_rows(self.q, rel, alias, schema)
+            scope.columns.append(_hidden_rowid())
         else:
             scope = self.table_scope(rel, alias, schema)
             scope.columns.append(_hidden_rowid())
@@ -419,7 +422,7 @@ class DmlBinder(OnConflictBinder):
 
     def _bind_update(self, node: exp.Update) -> P.Update:
         rel, alias, schema = self.target(node.this)
-        view = resolve_view(self.q, rel, "UPDATE") if rel.kind == "v" else None
+        view = resolve_view(self.q, rel, "UPDATE") if rel.kind == "v" and not instead_of(rel, "UPDATE") else None
         from_ = node.args.get("from_") or node.args.get("from")
         extra = [from_.this] if from_ is not None else []
         extra += [j.this for j in (from_.args.get("joins") or [])] if from_ is not None else []
@@ -427,7 +430,7 @@ class DmlBinder(OnConflictBinder):
         plan, _, binder, ncols, from_scope = self._source(node, base, alias, schema, extra, view)
         update = self._update_plan(base, alias, schema, plan, binder, node.expressions, 0, ncols, node, view,
                                    from_scope)
-        if extra:  # UPDATE ... FROM may join a target row several times: PostgreSQL updates it once
+        if extra and base.kind != "v":  # UPDATE ... FROM may join a target row several times: PostgreSQL updates it once
             out_cols = update.source.columns
             update.source = P.Distinct(P.Sort(update.source, [(ColumnRef(0, INT8), False, False)], out_cols),
                                        out_cols, [ColumnRef(0, INT8)])
@@ -446,6 +449,8 @@ class DmlBinder(OnConflictBinder):
         self._assignments(items, cols, binder, updates, view.view if view is not None else rel, view)
         out_cols = [P.PlanColumn("ctid", INT8)] + [P.PlanColumn(c.name, c.type) for c in cols]
         passed = _passed_columns(plan, rowid, from_scope if view is None else None)
+        if rel.kind == "v":  # INSTEAD OF triggers get OLD from the source too (exec/modify.py)
+            passed = kept + passed
         source = self.with_generated(rel, P.Project(plan, [ColumnRef(rowid, INT8)] + updates + passed,
                                                     out_cols + [plan.columns[c.index] for c in passed],
                                                     estimated_rows=plan.estimated_rows), 1)
@@ -462,13 +467,13 @@ class DmlBinder(OnConflictBinder):
 
     def _bind_delete(self, node: exp.Delete) -> P.Delete:
         rel, alias, schema = self.target(node.this)
-        view = resolve_view(self.q, rel, "DELETE") if rel.kind == "v" else None
+        view = resolve_view(self.q, rel, "DELETE") if rel.kind == "v" and not instead_of(rel, "DELETE") else None
         rel = view.base if view is not None else rel
         extra = list(node.args.get("using") or [])
         plan, _, _, ncols, from_scope = self._source(node, rel, alias, schema, extra, view)
         passed = _passed_columns(plan, ncols, from_scope if view is None else None)
         source = self._deleted_rows(rel, plan, 0, ncols, passed)
-        if extra:
+        if extra and rel.kind != "v":
             out_cols = source.columns
             source = P.Distinct(P.Sort(source, [(ColumnRef(0, INT8), False, False)], out_cols), out_cols,
                                 [ColumnRef(0, INT8)])

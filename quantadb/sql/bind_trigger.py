@@ -1,8 +1,8 @@
 """CREATE TRIGGER and DROP TRIGGER, read with the lexer (sqlglot has no grammar for them).
 
-The parts PostgreSQL 15 has that QuantaDB does not (INSTEAD OF, TRUNCATE, REFERENCING transition
-tables, constraint triggers) fail with 0A000 rather than a syntax error; CREATE EVENT TRIGGER
-is one of the statements bind_ddl says it does not support."""
+The parts PostgreSQL 15 has that QuantaDB does not (TRUNCATE, REFERENCING transition tables,
+constraint triggers) fail with 0A000 rather than a syntax error; CREATE EVENT TRIGGER is one of
+the statements bind_ddl says it does not support."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from quantadb.sql.reader import TokenReader
 
 
 def bind_create_trigger(text: str) -> D.CreateTrigger:
-    """CREATE [OR REPLACE] TRIGGER name {BEFORE | AFTER} event [OR ...] ON table
+    """CREATE [OR REPLACE] TRIGGER name {BEFORE | AFTER | INSTEAD OF} event [OR ...] ON table
     [FOR [EACH] {ROW | STATEMENT}] [WHEN (condition)] EXECUTE {FUNCTION | PROCEDURE} f(args)."""
     r = TokenReader(text)
     r.expect("create")
@@ -23,10 +23,11 @@ def bind_create_trigger(text: str) -> D.CreateTrigger:
     r.expect("trigger")
     name = r.name()
     if r.words("instead", "of"):
-        raise FeatureNotSupported("INSTEAD OF triggers are not supported")
-    tok = r.peek()
-    r.expect("before", "after")
-    timing = tok.value.upper()
+        timing = "INSTEAD OF"
+    else:
+        tok = r.peek()
+        r.expect("before", "after")
+        timing = tok.value.upper()
     events: list[str] = []
     columns: list[str] = []
     while True:

@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING
 
 from quantadb.errors import FeatureNotSupported, ObjectNotInPrerequisiteState, SyntaxError as SqlSyntaxError
 from quantadb.sql import plan as P
-from quantadb.sql.expr import ColumnRef, Expr, SubqueryExpr, conjoin, conjuncts, transform, walk
+from quantadb.sql.bind_support import INT8
+from quantadb.sql.expr import ColumnRef, Const, Expr, SubqueryExpr, conjoin, conjuncts, transform, walk
 from quantadb.sql.scope import Scope, ScopeColumn
-from quantadb.sql.view_updatable import NOT_A_COLUMN, TABLE_KINDS, analyze_view, check_option, security_invoker
+from quantadb.sql.view_updatable import (EVENT_BITS, NOT_A_COLUMN, TABLE_KINDS, analyze_view, check_option,
+                                         instead_of_events, security_invoker)
 from quantadb.storage.catalog import ColumnDef, RelationDef
 
 if TYPE_CHECKING:
@@ -137,6 +139,22 @@ def not_updatable(view: RelationDef, command: str, detail: str) -> ObjectNotInPr
         f'cannot {verb} view "{view.name}"', detail=detail,
         hint=f"To enable {doing} the view, provide an INSTEAD OF {command} trigger or an unconditional "
              f"ON {command} DO INSTEAD rule.")
+
+
+def instead_of(rel: RelationDef, command: str) -> bool:
+    """`rel` is a view with an INSTEAD OF trigger for `command` (view_updatable.instead_of_events):
+    DmlBinder binds the statement as if the view were a table, and exec/modify.py fires the
+    triggers with the view's rows."""
+    return rel.kind == "v" and bool(instead_of_events(rel) & EVENT_BITS[command])
+
+
+def instead_rows(queries: QueryBinder, view: RelationDef, alias: str, schema: str) -> tuple[P.Plan, Scope]:
+    """The rows of a view an UPDATE or DELETE with INSTEAD OF triggers reads (OLD), each followed
+    by a row id as a table's scan has; a view row has none (0): the triggers get the rows."""
+    plan, scope = queries._bind_relation([schema, view.name], "" if alias == view.name else alias, [], None)
+    refs: list[Expr] = [ColumnRef(i, c.type, c.name) for i, c in enumerate(plan.columns)]
+    rowid = P.PlanColumn("ctid", INT8)
+    return P.Project(plan, refs + [Const(0, INT8)], [*plan.columns, rowid], estimated_rows=plan.estimated_rows), scope
 
 
 def resolve_view(queries: QueryBinder, view: RelationDef, command: str, cascaded: bool = False) -> ViewTarget:

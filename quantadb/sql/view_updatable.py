@@ -177,16 +177,29 @@ def updatable_columns(catalog: CatalogView, rel: RelationDef) -> list[bool] | No
     return [s is not None and under[names.index(s)] for s in query.sources]
 
 
-def relation_is_updatable(catalog: CatalogView, rel: RelationDef, attnum: int | None = None) -> int:
-    """pg_relation_is_updatable's events (of the one column `attnum` for pg_column_is_updatable)."""
+def relation_is_updatable(catalog: CatalogView, rel: RelationDef, attnum: int | None = None,
+                          include_triggers: bool = False) -> int:
+    """pg_relation_is_updatable's events (of the one column `attnum` for pg_column_is_updatable);
+    `include_triggers`: with those a view's INSTEAD OF triggers handle."""
+    triggered = instead_of_events(rel) if include_triggers else 0
     columns = updatable_columns(catalog, rel)
     if columns is None:
-        return 0
+        return triggered
     if rel.kind in TABLE_KINDS:
         return ALL_EVENTS if attnum is None or attnum > 0 else 0
     visible = [c.attnum for c in rel.columns if c.visible]
     wanted = [ok for a, ok in zip(visible, columns) if attnum is None or a == attnum]
-    return ALL_EVENTS if any(wanted) else DELETE_EVENT
+    return (ALL_EVENTS if any(wanted) else DELETE_EVENT) | triggered
+
+
+EVENT_BITS = {"INSERT": INSERT_EVENT, "UPDATE": UPDATE_EVENT, "DELETE": DELETE_EVENT}
+
+
+def instead_of_events(rel: RelationDef) -> int:
+    """The events (bits as above) a view's enabled INSTEAD OF row triggers handle: a statement
+    fires them instead of writing a base table, so the view need not be automatically updatable."""
+    events = {e for t in rel.triggers if t.timing == "INSTEAD OF" and t.enabled != "D" for e in t.events}
+    return sum(EVENT_BITS[e] for e in events)
 
 
 def checked_view_options(catalog: CatalogView, rel: RelationDef) -> RelationDef:

@@ -21,12 +21,7 @@ if TYPE_CHECKING:
 
 def create_trigger(session: "Session", stmt: D.CreateTrigger) -> Result:
     rel = _table(session, stmt.table)
-    if rel.kind == "v" and stmt.row:
-        raise WrongObjectType(f'"{rel.name}" is a view', detail="Views cannot have row-level BEFORE or AFTER triggers.")
-    if rel.kind == "v":
-        raise FeatureNotSupported("triggers on views are not supported")
-    if rel.kind != "r":
-        raise WrongObjectType(f'"{rel.name}" is not a table or view')
+    _check_kind(rel, stmt)
     require_owner(session, rel)
     fn = _trigger_function(session, stmt.function)
     columns = []
@@ -48,6 +43,24 @@ def create_trigger(session: "Session", stmt: D.CreateTrigger) -> Result:
     kept = tuple(t for t in rel.triggers if t.name != stmt.name)
     store.alter_relation(txn, replace(rel, triggers=kept + (trigger,)))
     return Result(tag="CREATE TRIGGER")
+
+
+def _check_kind(rel: RelationDef, stmt: D.CreateTrigger) -> None:
+    """Row-level INSTEAD OF triggers on views, BEFORE and AFTER ones on tables (and statement-level
+    ones on views, which fire around their INSTEAD OF triggers), as PostgreSQL."""
+    instead = stmt.timing == "INSTEAD OF"
+    if rel.kind == "v" and stmt.row and not instead:
+        raise WrongObjectType(f'"{rel.name}" is a view', detail="Views cannot have row-level BEFORE or AFTER triggers.")
+    if rel.kind == "r" and instead:
+        raise WrongObjectType(f'"{rel.name}" is a table', detail="Tables cannot have INSTEAD OF triggers.")
+    if rel.kind not in ("r", "v"):
+        raise WrongObjectType(f'"{rel.name}" is not a table or view')
+    if instead and not stmt.row:
+        raise FeatureNotSupported("INSTEAD OF triggers must be FOR EACH ROW")
+    if instead and stmt.when is not None:
+        raise FeatureNotSupported("INSTEAD OF triggers cannot have WHEN conditions")
+    if instead and stmt.columns:
+        raise FeatureNotSupported("INSTEAD OF triggers cannot have column lists")
 
 
 def _check_when(stmt: D.CreateTrigger) -> None:

@@ -118,14 +118,14 @@ def pg_get_viewdef(session, view, pretty=False):
 @define("pg_relation_is_updatable", ((REGCLASS, BOOL),), INT4)
 def pg_relation_is_updatable(session, oid, include_triggers):
     rel = session.catalog().relation(oid)
-    return relation_is_updatable(session.catalog(), rel) if rel is not None else 0
+    return relation_is_updatable(session.catalog(), rel, include_triggers=include_triggers) if rel is not None else 0
 
 
 @define("pg_column_is_updatable", ((REGCLASS, INT2, BOOL),), BOOL)
 def pg_column_is_updatable(session, oid, attnum, include_triggers):
     rel = session.catalog().relation(oid)
     both = UPDATE_EVENT | INSERT_EVENT
-    return rel is not None and relation_is_updatable(session.catalog(), rel, attnum) & both == both
+    return rel is not None and relation_is_updatable(session.catalog(), rel, attnum, include_triggers) & both == both
 
 
 @define("pg_get_partkeydef", ((OID,),), TEXT)

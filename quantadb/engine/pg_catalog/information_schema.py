@@ -18,8 +18,8 @@ from quantadb.engine.pg_catalog.deparse import (
 from quantadb.engine.pg_catalog.procs import functions
 from quantadb.engine.pg_catalog.tables import TABLES, Row, rows
 from quantadb.engine.privileges import acl_items, parse_aclitem
-from quantadb.sql.view_updatable import (DELETE_EVENT, INSERT_EVENT, UPDATE_EVENT, check_option, relation_is_updatable,
-                                          updatable_columns)
+from quantadb.sql.view_updatable import (DELETE_EVENT, INSERT_EVENT, UPDATE_EVENT, check_option, instead_of_events,
+                                          relation_is_updatable, updatable_columns)
 from quantadb.storage.catalog import (
     FIRST_USER_OID,
     ColumnDef,
@@ -78,12 +78,15 @@ def tables(session: "Session") -> Iterator[Row]:
 def views(session: "Session") -> Iterator[Row]:
     for schema, rel in _user_relations(session, "v"):
         events = relation_is_updatable(session.catalog(), rel)
+        triggered = instead_of_events(rel)
         option = check_option(rel)
         yield {**_base(session, schema, rel.name), "view_definition": view_def(rel),
                "check_option": option.upper() if option else "NONE",
                "is_updatable": yes_no(events & (UPDATE_EVENT | DELETE_EVENT) == UPDATE_EVENT | DELETE_EVENT),
-               "is_insertable_into": yes_no(bool(events & INSERT_EVENT)), "is_trigger_updatable": "NO",
-               "is_trigger_deletable": "NO", "is_trigger_insertable_into": "NO"}
+               "is_insertable_into": yes_no(bool(events & INSERT_EVENT)),
+               "is_trigger_updatable": yes_no(bool(triggered & UPDATE_EVENT)),
+               "is_trigger_deletable": yes_no(bool(triggered & DELETE_EVENT)),
+               "is_trigger_insertable_into": yes_no(bool(triggered & INSERT_EVENT))}
 
 
 def _table_grants(session: "Session", public: bool) -> Iterator[Row]:

@@ -21,13 +21,14 @@ if TYPE_CHECKING:
     from quantadb.engine.session import Session
 
 # pg_trigger.tgtype bits (trigger.h)
-TRIGGER_TYPE_ROW, TRIGGER_TYPE_BEFORE = 1 << 0, 1 << 1
+TRIGGER_TYPE_ROW = 1 << 0
+_TIMING_BITS = {"BEFORE": 1 << 1, "AFTER": 0, "INSTEAD OF": 1 << 6}
 _EVENT_BITS = {"INSERT": 1 << 2, "DELETE": 1 << 3, "UPDATE": 1 << 4}
 _EVENT_ORDER = ("INSERT", "DELETE", "UPDATE")  # as pg_get_triggerdef lists them
 
 
 def tgtype(t: TriggerDef) -> int:
-    bits = (TRIGGER_TYPE_ROW if t.row else 0) | (TRIGGER_TYPE_BEFORE if t.timing == "BEFORE" else 0)
+    bits = (TRIGGER_TYPE_ROW if t.row else 0) | _TIMING_BITS[t.timing]
     return bits | sum(_EVENT_BITS[e] for e in t.events)
 
 
