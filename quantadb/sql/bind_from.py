@@ -199,10 +199,13 @@ class FromBinder:
                            lateral: Scope | None):
         """A parenthesised join, `(a JOIN b ON ...) [AS j (cols)]`: sqlglot reads it as a
         Subquery around the first table, the joins hanging off that table."""
-        first = item.this.copy()
+        first = item.this
         joins = first.args.get("joins") or []
-        first.set("joins", None)
-        plan, scope = self._bind_from_item(first, parent, lateral)
+        first.set("joins", None)  # (put back, not bound on a copy: view_refs.py rewrites these very nodes)
+        try:
+            plan, scope = self._bind_from_item(first, parent, lateral)
+        finally:
+            first.set("joins", joins or None)
         for join in joins:
             plan, scope = self._bind_join(plan, scope, join, parent)
         if not alias:

@@ -11,9 +11,9 @@ name the objects anew after a rename, the way pg_get_viewdef prints PostgreSQL's
   it keeps that name (`SELECT a FROM t` becomes `SELECT t.b AS a FROM t`);
 - a renamed relation, or one moved to another schema, is named anew, and so are the
   qualifiers of its columns where they named it;
-- a relation in a USING or NATURAL join, whose column names the join matches on, keeps its old
-  column names through a column alias list instead (`JOIN t t(a, b) USING (a)`), as PostgreSQL
-  prints a join whose columns were renamed.
+- a relation in a USING or NATURAL join, whose column names the join matches on, or in an
+  aliased join, whose columns take their names, keeps its old column names through a column
+  alias list instead (`JOIN t t(a, b) USING (a)`), as PostgreSQL prints such a join.
 """
 
 from __future__ import annotations
@@ -138,13 +138,22 @@ def recorded_query(queries, text: str) -> RecordedQuery:
         queries.bind_query(tree)
     finally:
         queries.recorder = None
-    return RecordedQuery(tree, refs)
+    # only this tree's nodes: not those of the SQL functions' bodies the binder inlined
+    inside = {id(node) for node in tree.walk()}
+    return RecordedQuery(tree, References([r for r in refs.relations if id(r[0]) in inside],
+                                          [c for c in refs.columns if id(c[0]) in inside],
+                                          [s for s in refs.stars if id(s[0]) in inside],
+                                          [r for r in refs.rows if id(r[0]) in inside]))
 
 
 def _pinned_items(tree: exp.Expression) -> set[int]:
-    """The FROM items (ids) of the join lists that have a USING or NATURAL join."""
+    """The FROM items (ids) whose column names matter beyond the references to them: those of
+    the join lists that have a USING or NATURAL join, and those of a parenthesized join with an
+    alias, whose columns take their names (sqlglot hangs the joins off the first item)."""
     containers = {id(j.parent) for j in tree.find_all(exp.Join)
                   if j.args.get("using") or (j.args.get("method") or "").upper() == "NATURAL"}
+    containers |= {id(sub.this) for sub in tree.find_all(exp.Subquery)
+                   if isinstance(sub.this, exp.Table) and sub.args.get("alias") is not None}
     pinned = set()
     for item in tree.find_all(exp.Table):
         parent = item.parent

@@ -143,3 +143,19 @@ def test_whole_rows_and_functions_follow(sql):
     """)
     sql.check("SELECT j::text, d FROM v", [('{"a":1,"b":"x"}', "2")])
     _viewdef_has(sql, "v", "s2.twice(")
+
+
+def test_parenthesized_joins(sql):
+    sql.setup("""
+        CREATE TABLE t (a int, b text);
+        CREATE TABLE u (a int, c text);
+        INSERT INTO t VALUES (1, 'x');
+        INSERT INTO u VALUES (1, 'p');
+        CREATE VIEW j AS SELECT j.b, j.c FROM (t JOIN u ON t.a = u.a) AS j;
+        CREATE VIEW k AS SELECT t.b, u.c FROM (t JOIN u ON t.a = u.a);
+        ALTER TABLE t RENAME COLUMN b TO bb;
+        ALTER TABLE u RENAME TO uu;
+        ALTER TABLE t RENAME COLUMN bb TO b;
+    """)
+    sql.check("SELECT * FROM j", [("x", "p")], columns=["b", "c"])
+    sql.check("SELECT * FROM k", [("x", "p")], columns=["b", "c"])
