@@ -29,6 +29,7 @@ from quantadb.errors import (BadCopyFileFormat, CharacterNotInRepertoire, Featur
                              InvalidParameterValue,
                              QueryCanceled, SqlError, UndefinedColumn, UndefinedTable, WrongObjectType)
 from quantadb.exec.columns import concat_columns, from_values
+from quantadb.sql.bind_view_dml import instead_of
 from quantadb.sql.plan import Insert
 from quantadb.sql.typenames import user_types
 from quantadb.sql.utility import CopyStmt
@@ -72,11 +73,13 @@ def _resolve_target(session: "Session", stmt: CopyStmt):
     hit = catalog.resolve_relation(stmt.table)
     if hit is None:
         raise UndefinedTable(f'relation "{".".join(stmt.table)}" does not exist')
-    if hit.relation is None or hit.relation.kind != "r":
+    into_view = stmt.is_from and hit.relation is not None and instead_of(hit.relation, "INSERT")
+    if hit.relation is None or hit.relation.kind != "r" and not into_view:
         kind = {"v": "view", "m": "materialized view", "S": "sequence"}.get(hit.relation.kind if hit.relation
                                                                              else "", "relation")
-        raise WrongObjectType(f'cannot copy {"to" if stmt.is_from else "from"} {kind} "{stmt.table[-1]}"',
-                              hint=None if stmt.is_from else "Try the COPY (SELECT ...) TO variant.")
+        hint = "Try the COPY (SELECT ...) TO variant." if not stmt.is_from else \
+            "To enable copying to a view, provide an INSTEAD OF INSERT trigger." if kind == "view" else None
+        raise WrongObjectType(f'cannot copy {"to" if stmt.is_from else "from"} {kind} "{stmt.table[-1]}"', hint=hint)
     rel = hit.relation
     lock_relation(session, rel, ROW_EXCLUSIVE if stmt.is_from else ACCESS_SHARE)
     all_cols = sorted(rel.columns, key=lambda c: c.attnum)

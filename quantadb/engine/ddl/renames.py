@@ -22,7 +22,7 @@ from quantadb.errors import SqlError
 from quantadb.sql.bind_query import QueryBinder
 from quantadb.sql.quoting import quote_ident
 from quantadb.sql.stored_exprs import rename_regclass
-from quantadb.sql.typenames import reset_user_types, set_user_types
+from quantadb.sql.typenames import user_types
 from quantadb.sql.view_refs import RecordedQuery, recorded_query
 from quantadb.storage.catalog import RelationDef
 from quantadb.types.enums import uncommitted_labels
@@ -36,12 +36,8 @@ Followed = dict[int, dict[str, Any]]  # relation oid -> the fields of its Relati
 def recorded_view_query(session: "Session", text: str) -> RecordedQuery:
     """A view's query bound as the session sees the catalog now, noting what its names are."""
     queries = QueryBinder(session.catalog(), [], session.format_context)
-    token = set_user_types(session.resolve_type)
-    try:
-        with uncommitted_labels(session.state.new_enum_labels):
-            return recorded_query(queries, text)
-    finally:
-        reset_user_types(token)
+    with user_types(session.resolve_type), uncommitted_labels(session.state.new_enum_labels):
+        return recorded_query(queries, text)
 
 
 def following(session: "Session", relations: dict[int, tuple[str, str]] | None = None,
