@@ -393,12 +393,12 @@ class DmlBinder(OnConflictBinder):
                            with_rowids=True, alias=alias or rel.name,
                            estimated_rows=self.q.catalog.estimated_rows(rel.oid))
         plan: P.Plan = scan
-        if view is not None:
-            plan, scope = view_rows(view, scan, alias, schema)
-        elif rel.kind == "v":  # a view with INSTEAD OF triggers
-            plan, scope = instead_rows(self.q, rel, alias, schema)
+        if rel.kind == "v":  # a view with INSTEAD OF triggers, written directly or through `view`
+            plan, scope = instead_rows(self.q, rel, alias)
             scope.columns.append(_hidden_rowid())
-        else:
+        if view is not None:
+            plan, scope = view_rows(view, plan, alias, schema)
+        elif rel.kind != "v":
             scope = self.table_scope(rel, alias, schema)
             scope.columns.append(_hidden_rowid())
             scope.system_columns[alias] = system_columns(rel.oid, generated=False, rowid=len(cols))
@@ -460,7 +460,7 @@ class DmlBinder(OnConflictBinder):
         if view is not None:
             returning, ret_cols = self._view_returning(node, view, alias, schema)
             checks.view_checks = view.checks
-            return P.Update(rel.oid, rel.name, source, returning, ret_cols, checks,
+            return P.Update(rel.oid, rel.name, source, returning, ret_cols, checks, passed=len(passed),
                             view_privileges=view.privileges("w") + (view.privileges("r") if _reads(node) else []))
         returning, ret_cols = self.returning(node, new_scope, from_scope=from_scope) if node is not None else (None, [])
         return P.Update(rel.oid, rel.name, source, returning, ret_cols, checks, passed=len(passed))

@@ -148,10 +148,11 @@ def instead_of(rel: RelationDef, command: str) -> bool:
     return rel.kind == "v" and bool(instead_of_events(rel) & EVENT_BITS[command])
 
 
-def instead_rows(queries: QueryBinder, view: RelationDef, alias: str, schema: str) -> tuple[P.Plan, Scope]:
+def instead_rows(queries: QueryBinder, view: RelationDef, alias: str) -> tuple[P.Plan, Scope]:
     """The rows of a view an UPDATE or DELETE with INSTEAD OF triggers reads (OLD), each followed
     by a row id as a table's scan has; a view row has none (0): the triggers get the rows."""
-    plan, scope = queries._bind_relation([schema, view.name], "" if alias == view.name else alias, [], None)
+    parts = [queries.catalog.namespace_name(view.namespace), view.name]
+    plan, scope = queries._bind_relation(parts, "" if alias == view.name else alias, [], None)
     refs: list[Expr] = [ColumnRef(i, c.type, c.name) for i, c in enumerate(plan.columns)]
     rowid = P.PlanColumn("ctid", INT8)
     return P.Project(plan, refs + [Const(0, INT8)], [*plan.columns, rowid], estimated_rows=plan.estimated_rows), scope
@@ -164,7 +165,7 @@ def resolve_view(queries: QueryBinder, view: RelationDef, command: str, cascaded
     if query.detail is not None:
         raise not_updatable(view, command, query.detail)
     under, option = query.relation, check_option(view)
-    if under.kind in TABLE_KINDS:
+    if under.kind in TABLE_KINDS or instead_of(under, command):  # (its triggers write what reaches it)
         cols = sorted(under.columns, key=lambda c: c.attnum)
         inner = ViewTarget(under, under, [c.name for c in cols if c.visible],
                            [ColumnRef(i, c.type, c.name) for i, c in enumerate(cols) if c.visible],
@@ -200,8 +201,9 @@ def insert_columns(target: ViewTarget) -> list[ColumnDef]:
             for name, e, blame in zip(target.names, target.exprs, target.blame)]
 
 
-def view_rows(target: ViewTarget, scan: P.TableScan, alias: str, schema: str) -> tuple[P.Plan, Scope]:
-    """UPDATE's and DELETE's rows of the view: the base table's rows (`scan`, with row ids) that
+def view_rows(target: ViewTarget, scan: P.Plan, alias: str, schema: str) -> tuple[P.Plan, Scope]:
+    """UPDATE's and DELETE's rows of the view: the base table's rows (`scan`, with row ids; a view's
+    with INSTEAD OF triggers: instead_rows) that
     meet the views' conditions, then the view's computed columns if it has any, and the scope
     naming them."""
     scan.via_view = True  # the view's owner's access counts for the base table

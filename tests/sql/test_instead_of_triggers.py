@@ -73,3 +73,15 @@ def test_what_postgresql_refuses(sql):
               '"vb" is a view')
     sql.setup("DROP TRIGGER vb_u ON vb")
     sql.error("UPDATE vb SET b = 'q'", "55000", 'cannot update view "vb"')
+
+
+def test_an_updatable_view_over_a_view_with_them(sql):
+    sql.setup(_SETUP + """
+        CREATE VIEW top AS SELECT a, b AS bee FROM vb WHERE a > 1;
+        INSERT INTO top VALUES (2, 'y'), (3, 'z');
+        INSERT INTO top (a) VALUES (5);
+    """)
+    sql.check("SELECT a, b FROM tb", [("2", "y"), ("3", "z"), ("5", None)])
+    sql.check("UPDATE top SET bee = 'w' WHERE a < 5 RETURNING a, bee", [("2", "w")])
+    sql.check("DELETE FROM top WHERE bee = 'w' RETURNING *", [("2", "w"), ("3", "w")])
+    sql.check("SELECT a, b FROM tb", [("5", None)])
