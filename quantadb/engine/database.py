@@ -14,6 +14,7 @@ from quantadb.engine.session import Session
 from quantadb.engine.snapshots import ExportedSnapshots
 from quantadb.engine.ddl.temp import drop_orphan_temp_schemas
 from quantadb.engine.membership import acting_roles
+from quantadb.engine.notify import NotifyHub
 from quantadb.engine import pgstat_file
 from quantadb.engine.privileges import database_privilege
 from quantadb.errors import InvalidAuthorizationSpecification, InvalidCatalogName, ObjectNotInPrerequisiteState
@@ -41,6 +42,7 @@ class Database:
         self.started_at = time.time()
         self.advisory = AdvisoryLocks()
         self.exported_snapshots = ExportedSnapshots()
+        self.notify_hub = NotifyHub()
         from quantadb.engine import system  # noqa: F401  (registers session functions and generated tables)
         from quantadb.engine import pg_catalog  # noqa: F401  (registers pg_catalog and information_schema)
         self.gate = StatementGate()
@@ -99,6 +101,12 @@ class Database:
         session = Session(self, user, database, db.oid, startup_params, pid, secret, role.superuser, role.oid)
         self.sessions[pid] = session
         return session
+
+    def session_ended(self, session: Session) -> None:
+        """The session is gone (its temporary tables too): its advisory locks and LISTENs go."""
+        self.advisory.release_all(session.pid, xact=None)
+        session.notifications.close()
+        self.sessions.pop(session.pid, None)
 
     # -- node status ------------------------------------------------------------------------------
 

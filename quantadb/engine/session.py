@@ -89,6 +89,7 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity):
         self.portals: dict[str, Portal] = {}
         self.cursors = Cursors(self)
         self.notices: list[Notice] = []
+        self.notifications = db.notify_hub.session(database_oid, pid)  # LISTEN and NOTIFY (notify.py)
         self.sequences_seen: dict[int, int] = {}  # currval()
         self.temp_schema: str | None = None  # pg_temp_<pid> once CREATE TEMP TABLE made it
         self.temp_on_commit: dict[int, str] = {}  # temporary table OID -> "drop" / "delete" (rows)
@@ -317,8 +318,7 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity):
         temp.drop_temp_schema(self, self._closed)
 
     def _closed(self) -> None:
-        self.db.advisory.release_all(self.pid, xact=None)
-        self.db.sessions.pop(self.pid, None)
+        self.db.session_ended(self)
         self.store.relation_locks.statements.discard(self._statement_locks)
 
     # -- execution ------------------------------------------------------------------------------
@@ -535,7 +535,7 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity):
             self.release_transaction_advisory_locks()  # (a statement without a storage transaction took one)
             if self.state.started_us:  # a point read's, when it ran without a storage transaction
                 self.state.started_us = 0
-                self.db.pgstat.transaction_ended(self.pgstat, not failed)
+                self.txn_free_ended(committed=not failed)
             return None
         if self.temp_on_commit and not failed:
             waiting = temp.lock_on_commit(self, txn)
@@ -549,7 +549,7 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity):
         if self.temp_on_commit:
             temp.run_on_commit(self, txn)
         self.transaction_ended(committed=True)
-        return self.store.commit(txn)
+        return self.commit_txn(txn)
 
     def _lock_relations(self, txn: Any, bound: S.Bound) -> bool:
         """Take the plan's relation locks (WouldBlock when one is queued); False when the catalog
@@ -593,8 +593,7 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity):
             raise QueryCanceled("canceling statement due to user request")
 
     def _drop_cursors(self) -> None:
-        """Portals end with their transaction, but cursors WITH HOLD (most often there is none:
-        clearing is cheaper than copying)."""
+        """Portals end with their transaction, but cursors WITH HOLD (mostly none: clearing is cheaper than copying)."""
         for portal in self.portals.values():
             if portal.hold:
                 self.portals = {k: v for k, v in self.portals.items() if v.cursor and v.hold}

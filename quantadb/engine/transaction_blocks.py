@@ -8,6 +8,7 @@ Outside a block every statement runs in an implicit transaction that the session
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,7 +73,7 @@ class TransactionBlocks:
         if self.temp_on_commit:
             temp.run_on_commit(self, txn)
         self.transaction_ended(committed=True)
-        return Result(tag="COMMIT", durable=self.store.commit(txn))
+        return Result(tag="COMMIT", durable=self.commit_txn(txn))
 
     def _check_deferred(self, txn: Txn, inline: bool) -> None:
         """The checks deferred to COMMIT (engine/deferred.py); a wait runs on a worker (the COMMIT
@@ -132,10 +133,24 @@ class TransactionBlocks:
 
     def transaction_ended(self, committed: bool) -> None:
         """The transaction ended: its SET LOCAL settings and advisory locks go, its statistics are
-        counted (pgstat.py)."""
+        counted (pgstat.py), its LISTEN and UNLISTEN take effect (notify.py)."""
         self.settings.end(committed=committed)
         self.release_transaction_advisory_locks()
         self.db.pgstat.transaction_ended(self.pgstat, committed)
+        self.notifications.transaction_ended(committed)
+
+    def txn_free_ended(self, committed: bool) -> None:
+        """An implicit transaction ended that had no storage transaction (its statements only
+        read, or called pg_notify()): no SET LOCAL to end, nothing to wait for."""
+        self.db.pgstat.transaction_ended(self.pgstat, committed)
+        self.notifications.transaction_ended(committed)
+        self.notifications.commit_durable(None)
+
+    def commit_txn(self, txn: Txn) -> Future | None:
+        """Commit (after transaction_ended): the transaction's notifications go once it is durable."""
+        durable = self.store.commit(txn)
+        self.notifications.commit_durable(durable)
+        return durable
 
     def release_transaction_advisory_locks(self) -> None:
         if self.xact_advisory_locks:
@@ -148,6 +163,7 @@ class TransactionBlocks:
         token = self.store.savepoint(self.state.txn)
         self.state.savepoints.append((name, token, self.cursors.names()))
         self.pgstat.subxact_begin()
+        self.notifications.subxact_begin()
         return Result(tag="SAVEPOINT")
 
     def _find_savepoint(self, name: str, verb: str) -> int:
@@ -166,8 +182,10 @@ class TransactionBlocks:
         self.cursors.close_opened_since(portals)
         self.state.savepoints = self.state.savepoints[:i]
         self.pgstat.subxact_end(i + 1, committed=False)
+        self.notifications.subxact_end(i + 1, committed=False)
         self.state.savepoints.append((name, token, portals))
         self.pgstat.subxact_begin()
+        self.notifications.subxact_begin()
         self.state.failed = False
         return Result(tag="ROLLBACK")
 
@@ -179,6 +197,7 @@ class TransactionBlocks:
         self.store.release(self.state.txn, self.state.savepoints[i][1])
         self.state.savepoints = self.state.savepoints[:i]
         self.pgstat.subxact_end(i + 1, committed=True)
+        self.notifications.subxact_end(i + 1, committed=True)
         return Result(tag="RELEASE")
 
     def require_no_block(self, what: str) -> None:

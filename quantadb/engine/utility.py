@@ -9,6 +9,7 @@ from quantadb.engine.ddl.temp import TEMP_SCHEMA_PREFIX, discard_temp
 from quantadb.engine.deferred import set_constraints
 from quantadb.engine.explain import explain, result_column
 from quantadb.engine.membership import member_roles
+from quantadb.engine.notify import NAMEDATALEN
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
 from quantadb.engine.settings import SETTINGS
 from quantadb.errors import (DuplicatePreparedStatement, FeatureNotSupported, InsufficientPrivilege,
@@ -222,6 +223,7 @@ def _discard(session: "Session", u: U.DiscardStmt, portal, inline) -> Result:
         session.portals.clear()
         session.settings.reset_all()
         session.db.advisory.release_all(session.pid, xact=False)
+        session.notifications.unlisten(None)  # UNLISTEN *, committed with DISCARD ALL's transaction
     if u.what in ("all", "temp", "temporary"):
         discard_temp(session)
     elif u.what == "plans":
@@ -230,7 +232,26 @@ def _discard(session: "Session", u: U.DiscardStmt, portal, inline) -> Result:
 
 
 def _listen(session: "Session", u: U.ListenStmt, portal, inline) -> Result:
+    """LISTEN, UNLISTEN and NOTIFY, queued in the transaction (engine/notify.py)."""
+    notifications = session.notifications
+    channel = None if u.channel is None else _identifier(session, u.channel)
+    if u.kind == "listen":
+        notifications.listen(channel, session.db.read_only)
+    elif u.kind == "unlisten":
+        notifications.unlisten(channel)
+    else:
+        notifications.notify(channel, u.payload, session.db.read_only)
     return Result(tag=u.kind.upper())
+
+
+def _identifier(session: "Session", name: str) -> str:
+    """As PostgreSQL's scanner: a name past NAMEDATALEN - 1 bytes is cut, with a NOTICE."""
+    raw = name.encode("utf-8")
+    if len(raw) < NAMEDATALEN:
+        return name
+    cut = raw[:NAMEDATALEN - 1].decode("utf-8", "ignore")  # (a character cut in two goes whole)
+    session.notice(f'identifier "{name}" will be truncated to "{cut}"', "42622")
+    return cut
 
 
 def _declare(session: "Session", u: U.DeclareStmt, portal, inline) -> Result:

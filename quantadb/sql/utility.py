@@ -413,7 +413,7 @@ def _listen(r: _Reader) -> ListenStmt:
     channel = r.name()
     payload = None
     if kind == "notify" and r.op(","):
-        payload = r.next().value
+        payload = r.string()
     return ListenStmt(kind, channel, payload)
 
 

@@ -6,6 +6,7 @@ Every message is  byte1 type, int32 len (counts itself, not the type byte), body
                        10 SASL + mechanism\\0* \\0, 11 SASLContinue + data, 12 SASLFinal + data
   'v' NegotiateProtocolVersion  int32 newest minor, int32 n, option\\0 * n
   'S' ParameterStatus  name\\0 value\\0          'K' BackendKeyData  int32 pid, int32 secret
+  'A' NotificationResponse  int32 sender pid, channel\\0 payload\\0
   'Z' ReadyForQuery    byte 'I' | 'T' | 'E'
   'T' RowDescription   int16 n, (name\\0 int32 table_oid int16 attnum int32 type_oid
                        int16 typlen int32 typmod int16 format) * n
@@ -74,6 +75,10 @@ def negotiate_protocol_version(newest_minor: int, unsupported: list[str]) -> byt
 
 def parameter_status(name: str, value: str) -> bytes:
     return message(b"S", _cstr(name) + _cstr(value))
+
+
+def notification_response(pid: int, channel: str, payload: str) -> bytes:
+    return message(b"A", _I32.pack(pid) + _cstr(channel) + _cstr(payload))
 
 
 def backend_key_data(pid: int, secret: int) -> bytes:

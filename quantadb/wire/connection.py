@@ -44,7 +44,7 @@ from quantadb.errors import (AdminShutdown, CharacterNotInRepertoire, IdleInTran
 from quantadb.wire import backend, frontend
 from quantadb.wire.auth import tls_server_end_point
 from quantadb.wire.encode import ShapeCache
-from quantadb.wire.messages import HANDLERS, Closed, fail_message, on_point_round
+from quantadb.wire.messages import HANDLERS, Closed, fail_message, on_point_round, send_notifications
 from quantadb.wire.startup import StartupDone, start
 
 if TYPE_CHECKING:
@@ -396,6 +396,19 @@ class Connection(asyncio.BufferedProtocol):
     def request_termination(self) -> None:
         """Called from any thread: end this connection with FATAL 57P01 (pg_terminate_backend)."""
         self.loop.call_soon_threadsafe(self.terminate)
+
+    def request_notifications(self) -> None:
+        """Called from any thread: notifications arrived for this session (engine/notify.py)."""
+        self.loop.call_soon_threadsafe(self._notify_idle)
+
+    def _notify_idle(self) -> None:
+        """Send the notifications now if the connection waits for the client outside a
+        transaction (it may be sitting in a wait for them); else its next ReadyForQuery does."""
+        session = self.session
+        if self.closed or self.pending is not None or session.in_transaction or session.state.block:
+            return
+        send_notifications(self)
+        self.flush()
 
     def terminate(self) -> None:
         """End with FATAL 57P01 now; a pending statement is canceled first (see _hold)."""

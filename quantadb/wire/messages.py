@@ -54,6 +54,14 @@ def send_reports(conn: "Connection") -> None:
             conn.send(backend.parameter_status(name, value))
 
 
+def send_notifications(conn: "Connection") -> None:
+    """NotificationResponse for each notification the session has received (engine/notify.py)."""
+    inbox = conn.session.notifications.inbox
+    while inbox:
+        note = inbox.popleft()
+        conn.send(backend.notification_response(note.pid, note.channel, note.payload))
+
+
 def send_error(conn: "Connection", exc: BaseException) -> None:
     if not isinstance(exc, SqlError):
         log.error("[wire] internal error in session pid=%d", conn.pid, exc_info=exc)
@@ -298,7 +306,10 @@ def _ready(conn: "Connection", end: Callable[..., Future | None], *args: Any) ->
 
 
 def _send_ready(conn: "Connection") -> None:
-    status = conn.session.transaction_status
+    session = conn.session
+    status = session.transaction_status
+    if status == "I" and session.notifications.inbox:  # before ReadyForQuery, as PostgreSQL
+        send_notifications(conn)
     conn.send(backend.READY[status])
     conn.answered = conn.status = status
 

@@ -96,6 +96,7 @@ async def start(conn: "Connection") -> None:
     conn.pid, conn.secret = server.new_backend_key()
     session = server.db.connect(user, database, params, conn.pid, conn.secret)
     session.on_terminate = conn.request_termination  # pg_terminate_backend() from another session
+    session.notifications.wake = conn.request_notifications  # a NOTIFY committed (engine/notify.py)
     conn.session = session
     server.register(conn)
     for name, value in session.startup_parameters().items():

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from quantadb.engine.notify import NotifyHub
 from quantadb.engine.results import ColumnDesc, CopyOut, Result, RunInWorker
 from quantadb.errors import (BadCopyFileFormat, DuplicatePreparedStatement, InFailedSqlTransaction,
                              InvalidCatalogName, InvalidCursorName, InvalidSqlStatementName, Notice,
@@ -112,6 +113,7 @@ class FakeSession:
         self.portals: dict[str, list] = {}
         self.canceled = threading.Event()
         self.notices: list[Notice] = []
+        self.notifications = NotifyHub().session(0, 0)  # none ever arrives
         self.settings = FakeSettings()
         self.closed = False
         self.query_text = ""  # the statement running or last run, as the wire layer logs it with an error

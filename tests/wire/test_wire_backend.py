@@ -14,6 +14,7 @@ def test_simple_messages():
     assert be.parameter_status("server_version", "15.8") == b"S\0\0\0\x18server_version\x0015.8\0"
     assert be.backend_key_data(7, 0xDEADBEEF) == b"K\0\0\0\x0c\0\0\0\x07\xde\xad\xbe\xef"
     assert be.parameter_description([23, 25]) == b"t\0\0\0\x0e\0\x02\0\0\0\x17\0\0\0\x19"
+    assert be.notification_response(10001, "ch", "é") == b"A\0\0\0\x0e\0\0\x27\x11ch\0\xc3\xa9\0"
 
 
 def test_authentication_requests():

@@ -115,7 +115,7 @@ def commit_after_wait(session: "Session", txn: Txn, waiting: LockRequest) -> Fut
         session.state = TxnState()
         run_on_commit(session, txn)
         session.transaction_ended(committed=True)
-        return session.store.commit(txn)
+        return session.commit_txn(txn)
 
     def failed() -> None:
         session.state = TxnState()
