@@ -90,7 +90,7 @@ class SessionNotify:
         self.hub = hub
         self.database_oid = database_oid
         self.pid = pid
-        self.channels: set[str] = set()  # listened on (committed): pg_listening_channels()
+        self.channels: dict[str, None] = {}  # listened on (committed), in LISTEN order: pg_listening_channels()
         self.inbox: deque[Notification] = deque()
         self.wake: Callable[[], None] | None = None  # set by the network layer; called from any thread
         self._actions: list[tuple[bool, str | None]] = []  # (listen?, channel; None: UNLISTEN *), in order
@@ -119,7 +119,7 @@ class SessionNotify:
         self._pending.setdefault((channel, payload))
 
     def listening(self) -> list[str]:
-        return sorted(self.channels)
+        return list(self.channels)
 
     # -- transaction end ---------------------------------------------------------------------------
 
@@ -177,13 +177,13 @@ class SessionNotify:
 
     def _listen_now(self, channel: str) -> None:
         if channel not in self.channels:
-            self.channels.add(channel)
+            self.channels[channel] = None
             self.hub.listen(self, channel)
 
     def _unlisten_now(self, channel: str | None) -> None:
         for name in list(self.channels) if channel is None else [channel]:
             if name in self.channels:
-                self.channels.discard(name)
+                del self.channels[name]
                 self.hub.unlisten(self, name)
 
 

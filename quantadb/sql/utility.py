@@ -408,12 +408,9 @@ def _discard(r: _Reader) -> DiscardStmt:
 
 def _listen(r: _Reader) -> ListenStmt:
     kind = r.next().value
-    if kind == "unlisten" and r.op("*"):
-        return ListenStmt("unlisten", None)
-    channel = r.name()
-    payload = None
-    if kind == "notify" and r.op(","):
-        payload = r.string()
+    channel = None if kind == "unlisten" and r.op("*") else r.name()
+    payload = r.string() if kind == "notify" and r.op(",") else None
+    r.finish()
     return ListenStmt(kind, channel, payload)
 
 
