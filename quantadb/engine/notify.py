@@ -10,7 +10,7 @@ sent; a savepoint rolled back takes back what was queued after it.
 The NotifyHub (one per node) holds who listens; delivering a notification only appends it to
 the listener's inbox and calls its `wake` hook, which the network layer sets: it sends the
 inbox as NotificationResponse messages when its session is outside a transaction, at once if
-the connection is idle, else before its next ReadyForQuery (wire/notify.py).
+the connection is idle, else before its next ReadyForQuery (wire/connection.py, wire/messages.py).
 """
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ class SessionNotify:
                 self._pending = dict.fromkeys(list(self._pending)[:pending])
 
     def transaction_ended(self, committed: bool) -> None:
-        """Committed: the LISTEN/UNLISTEN take effect, the notifications wait for `committed_durable`."""
+        """Committed: the LISTEN/UNLISTEN take effect, the notifications wait for `commit_durable`."""
         self._committing = []  # (a commit that failed before its WAL record was written sent none)
         actions, pending = self._actions, self._pending
         if not actions and not pending and not self._marks:
