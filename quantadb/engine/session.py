@@ -532,7 +532,6 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity):
             self._drop_cursors()  # portals end with their (implicit) transaction
         txn = self.state.txn
         if txn is None:
-            self.release_transaction_advisory_locks()  # (a statement without a storage transaction took one)
             if self.state.started_us:  # a point read's, when it ran without a storage transaction
                 self.state.started_us = 0
                 self.txn_free_ended(committed=not failed)

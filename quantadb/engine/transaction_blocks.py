@@ -141,7 +141,8 @@ class TransactionBlocks:
 
     def txn_free_ended(self, committed: bool) -> None:
         """An implicit transaction ended that had no storage transaction (its statements only
-        read, or called pg_notify()): no SET LOCAL to end, nothing to wait for."""
+        read, called pg_notify() or took an advisory lock): no SET LOCAL to end, nothing to wait for."""
+        self.release_transaction_advisory_locks()
         self.db.pgstat.transaction_ended(self.pgstat, committed)
         self.notifications.transaction_ended(committed)
         self.notifications.commit_durable(None)
