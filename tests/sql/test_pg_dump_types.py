@@ -2,7 +2,7 @@
 BEFORE/AFTER: PostgreSQL refuses a new label in the transaction that added it, and psql -c runs
 one), columns and arrays of them, a default and a CHECK using them, domains with NOT NULL, DEFAULT and
 CHECKs (named, renamed, added by ALTER DOMAIN, one NOT VALID), a domain over a domain and an array of a
-domain, restore from
+domain, a function over the types (pg_dump's empty search path: its arguments schema-qualified), restore from
 PostgreSQL into QuantaDB and from QuantaDB into PostgreSQL with no error, and answer the same."""
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ alter domain paint.code rename constraint code_check to not_bad;
 create domain small as posint check (value < 100);
 create table tally (s small, many posint[], moods mood[]);
 insert into tally values (50, '{1,2}', '{ok,happy}'), (default, null, null);
+create function cheer(m mood, c paint.color) returns mood language sql as $$ select m $$;
 """
 
 READ_BACK = [
@@ -46,6 +47,7 @@ READ_BACK = [
     " and attnum > 0 order by attnum",
     "select * from stock order by n",
     "select s, many::text, moods::text from tally order by s",
+    "select cheer('ok', 'red'), pg_get_function_arguments('cheer'::regproc)",
     "select format_type(atttypid, atttypmod) from pg_attribute where attrelid = 'tally'::regclass and attnum > 0"
     " order by attnum",
     "select typname, typbasetype::regtype, typdefault from pg_type where typname = 'small'",

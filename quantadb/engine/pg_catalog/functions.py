@@ -146,7 +146,7 @@ def _signature(oid: int):
 def pg_get_function_arguments(session, oid, defaults=True):
     fn = user_function(session, oid)
     if fn is not None:
-        return routines.arguments(fn, defaults)
+        return routines.arguments(fn, session.catalog().format_type, defaults)
     sig = _signature(oid)
     return identity_arguments(sig) if sig is not None else None
 
@@ -174,7 +174,8 @@ def oidvectortypes(session, oids):
     """The type names of an oidvector (proargtypes), comma-separated."""
     if isinstance(oids, str):
         oids = [int(o) for o in oids.split()]
-    return ", ".join(R.format_type(R.BY_OID[o]) if o in R.BY_OID else "???" for o in oids)
+    catalog = session.catalog()
+    return ", ".join(catalog.format_type(o) for o in oids)
 
 
 @define("pg_get_function_sqlbody", ((OID,),), TEXT)
@@ -188,7 +189,7 @@ def pg_get_function_sqlbody(session, oid):
 def pg_get_function_result(session, oid):
     fn = user_function(session, oid)
     if fn is not None:
-        return routines.result(fn)
+        return routines.result(fn, session.catalog().format_type)
     sig = _signature(oid)
     if sig is None:
         return None

@@ -4,6 +4,7 @@ as PostgreSQL 15's ruleutils.c writes it (psql's \\df and \\sf, pg_dump, pgAdmin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Iterator
 
 from quantadb.engine.pg_catalog.tables import Row
@@ -57,8 +58,9 @@ def default_text(fn: FunctionDef, k: int) -> str:
     return text
 
 
-def arguments(fn: FunctionDef, defaults: bool = True) -> str:
-    """pg_get_function_arguments (defaults=True) / pg_get_function_identity_arguments."""
+def arguments(fn: FunctionDef, type_name: Callable[[int], str], defaults: bool = True) -> str:
+    """pg_get_function_arguments (defaults=True) / pg_get_function_identity_arguments; `type_name`
+    is format_type's (a user type schema-qualified where the search path does not find it)."""
     out = []
     first_default = len(fn.input_types) - len(fn.defaults)
     k = 0
@@ -66,7 +68,7 @@ def arguments(fn: FunctionDef, defaults: bool = True) -> str:
         if mode == "t":
             continue
         word = _MODE_WORDS.get(mode, "IN " if fn.kind == "p" else "")
-        item = f"{word}{quote_ident(name) + ' ' if name else ''}{R.format_type(t.pg, -1)}"
+        item = f"{word}{quote_ident(name) + ' ' if name else ''}{type_name(t.pg.oid)}"
         if mode in "ibv":
             if defaults and k >= first_default:
                 item += f" DEFAULT {default_text(fn, k - first_default)}"
@@ -75,24 +77,26 @@ def arguments(fn: FunctionDef, defaults: bool = True) -> str:
     return ", ".join(out)
 
 
-def result(fn: FunctionDef) -> str | None:
+def result(fn: FunctionDef, type_name: Callable[[int], str]) -> str | None:
     if fn.kind == "p":
         return None
     if "t" in fn.arg_modes:
-        columns = [f"{quote_ident(n)} {R.format_type(t.pg, -1)}"
+        columns = [f"{quote_ident(n)} {type_name(t.pg.oid)}"
                    for n, t, m in zip(fn.arg_names, fn.arg_types, fn.arg_modes) if m == "t"]
         return f"TABLE({', '.join(columns)})"
-    shown = fn.row_type_name or R.format_type(fn.return_type.pg, -1)
+    shown = fn.row_type_name or type_name(fn.return_type.pg.oid)
     return ("SETOF " if fn.returns_set else "") + shown
 
 
 def functiondef(session: "Session", fn: FunctionDef) -> str:
     """pg_get_functiondef: a CREATE OR REPLACE that makes the function again."""
     word = "PROCEDURE" if fn.kind == "p" else "FUNCTION"
-    schema = session.catalog().namespace_name(fn.namespace)
-    lines = [f"CREATE OR REPLACE {word} {quote_ident(schema)}.{quote_ident(fn.name)}({arguments(fn)})"]
+    catalog = session.catalog()
+    schema = catalog.namespace_name(fn.namespace)
+    lines = [f"CREATE OR REPLACE {word} {quote_ident(schema)}.{quote_ident(fn.name)}"
+             f"({arguments(fn, catalog.format_type)})"]
     if fn.kind == "f":
-        lines.append(f" RETURNS {result(fn)}")
+        lines.append(f" RETURNS {result(fn, catalog.format_type)}")
     lines.append(f" LANGUAGE {fn.language}")
     flags = [{"i": "IMMUTABLE", "s": "STABLE"}.get(fn.volatility, "")]
     flags += ["STRICT" if fn.strict else "", "SECURITY DEFINER" if fn.security_definer else "",
