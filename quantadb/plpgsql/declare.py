@@ -11,7 +11,7 @@ from quantadb.plpgsql.variables import Namespace, Var, assign, check_not_null
 from quantadb.sql.typenames import parse_type_name
 from quantadb.types import registry as R
 from quantadb.types.registry import SqlType
-from quantadb.types.rowtypes import record_type
+from quantadb.types.rowtypes import record_fields, record_type
 
 if TYPE_CHECKING:
     from quantadb.plpgsql.interp import Execution
@@ -58,16 +58,21 @@ def variable_type(session: Any, text: str, ns: Namespace | None) -> tuple[SqlTyp
             raise UndefinedObject(f'relation "{words[:-8].strip()}" does not exist')
         return record_type(columns), True
     try:
-        return parse_type_name(words), False
+        return _as_row(parse_type_name(words))
     except SqlError:
         parts = [p.strip().strip('"') for p in words.split(".")]
         user = session.resolve_type(parts) if session is not None else None
         if user is not None:
-            return user, False
+            return _as_row(user)
         columns = _relation_columns(session, parts)
         if columns is None:
             raise
         return record_type(columns), True
+
+
+def _as_row(t: SqlType) -> tuple[SqlType, bool]:
+    """A composite type's variable is a row of its fields, as a table's (field assignment)."""
+    return (record_type(record_fields(t)), True) if t.pg.composite is not None else (t, False)
 
 
 def _relation_columns(session: Any, parts: list[str]) -> list[tuple[str, SqlType]] | None:

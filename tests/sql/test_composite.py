@@ -108,6 +108,14 @@ def test_functions_and_json(sql):
               [('{"x":2,"y":"b c","d":null}', '{"d": null, "x": 2, "y": "b c"}')])
 
 
+def test_plpgsql_variables_of_the_type(sql):
+    """A variable of a composite type is a row of its fields: each can be assigned (plpgsql/declare.py)."""
+    sql.setup(PAIR + ";\nCREATE FUNCTION build(i int) RETURNS pair LANGUAGE plpgsql AS $$\n"
+              "DECLARE p pair; BEGIN p.x := i; p.y := 'v' || i; RETURN p; END $$")
+    sql.check("SELECT build(2), (build(3)).y", [("(2,v2,)", "v3")], same_types=False)
+    sql.check("SELECT * FROM build(5)", [("5", "v5", None)], columns=["x", "y", "d"])
+
+
 def test_update_one_field(sql):
     sql.setup(PAIR + ";\nUPDATE t SET c.x = 10 WHERE id = 1;\nUPDATE t SET c.y = 'new', c.x = id * 100 WHERE id = 3")
     sql.check("SELECT id, c FROM t WHERE id IN (1, 3) ORDER BY id", [("1", "(10,a,2020-01-01)"), ("3", "(300,new,)")],
