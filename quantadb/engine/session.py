@@ -179,9 +179,6 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity):
 
     # -- simple query (simple_query.py: splitting, auto-parameterized templates) ----------------
 
-    def end_query(self, failed: bool) -> Future | None:
-        return self._end_implicit(failed)
-
     # -- extended query -------------------------------------------------------------------------
 
     @_aborts_on_error

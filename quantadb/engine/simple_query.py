@@ -8,6 +8,7 @@ its own errors).
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 from quantadb.engine import statements as S
@@ -36,7 +37,13 @@ class SimpleQuery:
         for text, offset in split_statements(sql):
             statements.append(S.Statement(text))
             statements[-1].offset = offset
+        # several statements run as an implicit transaction block (DECLARE may stand in one)
+        self.state.implicit_block = len(statements) > 1
         return statements
+
+    def end_query(self: "Session", failed: bool) -> Future | None:
+        self.state.implicit_block = False
+        return self._end_implicit(failed)
 
     def run(self: "Session", stmt: S.Statement | KnownStatement, *, inline: bool) -> Result:
         self.query_text = stmt.text  # as written: its portal may run a parameterized template

@@ -24,6 +24,7 @@ from quantadb.storage.txn import Txn, WouldBlock
 class TxnState:
     txn: Any = None  # storage Txn
     block: bool = False  # inside BEGIN ... COMMIT
+    implicit_block: bool = False  # the statements of one Query message of several (simple_query.py)
     failed: bool = False
     # (name, storage token, the portals then: ROLLBACK TO closes the cursors opened since)
     savepoints: list[tuple[str, int, frozenset[str]]] = field(default_factory=list)

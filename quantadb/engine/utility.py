@@ -257,7 +257,7 @@ def _identifier(session: "Session", name: str) -> str:
 def _declare(session: "Session", u: U.DeclareStmt, portal, inline) -> Result:
     from quantadb.engine import statements as S
     from quantadb.engine.prepared import Portal, Prepared
-    if not session.state.block and not u.hold:
+    if not (session.state.block or session.state.implicit_block or u.hold):
         from quantadb.errors import NoActiveSqlTransaction
         raise NoActiveSqlTransaction("DECLARE CURSOR can only be used in transaction blocks")
     if u.name in session.portals:

@@ -32,3 +32,10 @@ def test_function_cursor_fetched_by_sql(sql):
     sql.error("FETCH ALL IN fc", "34000", 'cursor "fc" does not exist')  # it ended with its transaction
     sql.error("SELECT rc_open('fc', 1); SELECT rc_open('fc', 1)", "42P03", 'cursor "fc" already in use')
 
+
+
+def test_declare_in_a_query_of_several_statements(sql):
+    """They run as an implicit transaction block, where DECLARE may stand; its cursor ends with it."""
+    sql.check("DECLARE q CURSOR FOR SELECT 7; FETCH q", [("7",)])
+    sql.error("DECLARE q CURSOR FOR SELECT 7", "25P01", "DECLARE CURSOR can only be used in transaction blocks")
+    sql.error("FETCH q", "34000", 'cursor "q" does not exist')
