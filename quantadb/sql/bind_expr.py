@@ -290,7 +290,9 @@ class ExprBinder(ColumnBinder, CallBinder, PredicateBinder, ConditionalBinder):
             result = self._row_compare(op, row_items(node.this), row_items(right_node))
             return BoolOp("not", [result], BOOL) if node.args.get("negate") else result
         left = self.bind(node.this)
-        if left.type.pg is R.RECORD and isinstance(right_node, exp.Subquery):  # (a, b) = (SELECT x, y ...)
+        # (a, b) = (SELECT x, y ...) compares rows; a record-valued expression (a scalar subquery
+        # of a ROW(...), a whole row) compares as one value
+        if row_items(node.this) is not None and isinstance(right_node, exp.Subquery):
             plan, correlated = self.bind_subquery(right_node.this, self.scope)
             plan = as_record(plan, left.type)
             call = self.operator(op, left, SubqueryExpr("scalar", plan, plan.columns[0].type, correlated=correlated))

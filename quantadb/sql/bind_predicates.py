@@ -143,7 +143,8 @@ class PredicateBinder:
 
     def _subquery_compare(self, arg: Expr, op: str, query: exp.Expression, kind: str, negated: bool) -> Expr:
         plan, correlated = self.bind_subquery(query, self.scope)
-        if arg.type.pg is R.RECORD:  # (a, b) IN (SELECT x, y ...): compare whole rows
+        # (a, b) IN (SELECT x, y ...): compare whole rows (a subquery of one record column: as it is)
+        if arg.type.pg is R.RECORD and not (len(plan.columns) == 1 and plan.columns[0].type.pg is R.RECORD):
             plan = as_record(plan, arg.type)
         if len(plan.columns) != 1:
             raise SqlSyntaxError("subquery has too many columns")

@@ -30,6 +30,10 @@ def test_row_subqueries_compare_whole_rows(sql):
     sql.check("SELECT a FROM (VALUES (1, 2), (3, 4)) t(a, b) WHERE (a, b) IN (SELECT 3, 4)", [("3",)])
     sql.check("SELECT t1 = t2, t1 < t2 FROM (VALUES (1, 'a')) t1(x, y), (VALUES (1, 'b')) t2(x, y)",
               [("f", "t")])
+    # a record-valued expression against a subquery of one record column compares as one value
+    sql.check("SELECT (SELECT ROW(1, NULL::int)) = (SELECT ROW(1, NULL::int)), (SELECT ROW(1, 2)) = (SELECT ROW(1, 2)), "
+              "(SELECT ROW(1, 2)) IN (SELECT ROW(1, 2)), (SELECT ROW(1, 2)) = ANY (SELECT ROW(1, 3))",
+              [("t", "t", "t", "f")])
     sql.error("SELECT (1, 2) = (SELECT 1)", "42601", "subquery has too few columns")
     sql.error("SELECT (1, 2) IN (SELECT 1, 2, 3)", "42601", "subquery has too many columns")
 
