@@ -86,6 +86,16 @@ class ColumnBinder:
         absent = tests[0] if len(tests) == 1 else BoolOp("and", tests, BOOL)
         return Case([(absent, Const(None, row.type))], row, row.type)
 
+    def bind_row_items(self, items: list[exp.Expression]) -> list[Expr]:
+        """A row constructor's items, bound; an item `t.*` stands for t's columns."""
+        out: list[Expr] = []
+        for item in items:
+            if isinstance(item, exp.Column) and isinstance(item.this, exp.Star) and item.table:
+                out += [e for _, e in self.expand_fields(self.bind(item))]
+            else:
+                out.append(self.bind(item))
+        return out
+
     def expand_fields(self, base: Expr) -> list[tuple[str, Expr]]:
         """(row).*: one output column per field."""
         fields = record_fields(base.type)

@@ -498,9 +498,9 @@ class ExprBinder(ColumnBinder, CallBinder, PredicateBinder, ConditionalBinder):
         return self.call("timezone", [node.args["zone"], node.this], node)
 
     def _Tuple(self, node: exp.Tuple) -> Expr:
-        """ROW(a, b, ...): an anonymous record; untyped literals become text fields."""
-        fields = [self.bind(i) for i in node.expressions]
-        fields = [self.coerce(f, TEXT) if f.type.pg is R.UNKNOWN else f for f in fields]
+        """ROW(a, b, ...): an anonymous record; untyped literals become text fields; `t.*` stands
+        for t's columns."""
+        fields = [self.coerce(f, TEXT) if f.type.pg is R.UNKNOWN else f for f in self.bind_row_items(node.expressions)]
         return Call("row", "row", fields, record_type(anonymous_fields([f.type for f in fields])), strict=False)
 
     def _Dot(self, node: exp.Dot) -> Expr:

@@ -22,11 +22,12 @@ class PredicateBinder:
     def _row_compare(self, op: str, lefts: list, rights: list) -> Expr:
         """ROW(a, b) op ROW(c, d): = and <> pairwise, ordering operators lexicographically (the
         first pair that is not equal decides; a NULL there makes the result NULL)."""
+        lefts, rights = self.bind_row_items(lefts), self.bind_row_items(rights)
         if len(lefts) != len(rights):
             raise SqlSyntaxError("unequal number of entries in row expressions")
         if op not in ("=", "<>", "<", "<=", ">", ">="):
             raise FeatureNotSupported(f"operator {op} is not supported for row expressions")
-        pairs = [(self.bind(a), self.bind(b)) for a, b in zip(lefts, rights)]
+        pairs = list(zip(lefts, rights))
         if op in ("=", "<>"):
             tests = [self.operator(op, a, b) for a, b in pairs]
             return tests[0] if len(tests) == 1 else BoolOp("and" if op == "=" else "or", tests, BOOL)
@@ -42,7 +43,7 @@ class PredicateBinder:
         negated = negated or bool(node.args.get("negate"))
         if isinstance(target, exp.Null) and row_items(node.this) is not None:
             # ROW(a, b) IS NULL: every field is NULL; IS NOT NULL: no field is
-            tests = [NullTest(self.bind(f), negated, BOOL) for f in row_items(node.this)]
+            tests = [NullTest(f, negated, BOOL) for f in self.bind_row_items(row_items(node.this))]
             return tests[0] if len(tests) == 1 else BoolOp("and", tests, BOOL)
         arg = self.bind(node.this)
         if isinstance(target, exp.Null):

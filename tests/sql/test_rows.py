@@ -38,6 +38,13 @@ def test_row_subqueries_compare_whole_rows(sql):
     sql.error("SELECT (1, 2) IN (SELECT 1, 2, 3)", "42601", "subquery has too many columns")
 
 
+def test_a_range_variables_star_in_a_row_constructor_stands_for_its_columns(sql):
+    sql.setup("CREATE TABLE rt (a int, b text);\nINSERT INTO rt VALUES (1, 'x')")
+    sql.check("SELECT ROW(rt.*), ROW(rt.*, 5), ROW(1, rt.*) = ROW(1, 1, 'x'), ROW(rt.*) IS NOT NULL, "
+              "(1, 1, 'x') IN ((1, rt.a, rt.b)) FROM rt", [("(1,x)", "(1,x,5)", "t", "t", "t")])
+    sql.check("SELECT ROW(s.*), ROW(s.*) IS NULL FROM rt LEFT JOIN rt s ON false", [("(,)", "t")])
+
+
 def test_case_over_rows_of_different_field_types(sql):
     sql.check("SELECT CASE WHEN false THEN ROW(1.1, INTERVAL '1') ELSE ROW(0, INTERVAL '1') END, "
               "CASE WHEN true THEN NULL ELSE ROW(2) END, CASE WHEN false THEN NULL ELSE ROW(NULL) END",
