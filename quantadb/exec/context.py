@@ -14,8 +14,7 @@ class SessionInfo(Protocol):
     user: str
     database: str
     pid: int
-
-    def setting(self, name: str) -> str | None: ...
+    settings: Any  # engine/settings.py's Settings: .get(name)
 
 
 @dataclass
