@@ -82,8 +82,16 @@ class TokenReader:
     def fail(self, tok: Token | None) -> None:
         if tok is None:
             raise SqlSyntaxError("syntax error at end of input", position=len(self.text) + 1)
-        shown = self.text[tok.pos:].split(None, 1)[0] if tok.kind != "string" else tok.value
-        raise SqlSyntaxError(f'syntax error at or near "{shown}"', position=tok.pos + 1)
+        raise SqlSyntaxError(f'syntax error at or near "{self._as_written(tok)}"', position=tok.pos + 1)
+
+    def _as_written(self, tok: Token) -> str:
+        """The token's text as the statement has it (a literal with its quotes), as PostgreSQL's
+        syntax errors show it."""
+        if tok.end >= 0:
+            return self.text[tok.pos:tok.end]
+        if tok.kind in ("ident", "op", "param", ";"):
+            return self.text[tok.pos:tok.pos + len(tok.value)]
+        return self.text[tok.pos:].split(None, 1)[0]
 
     def done(self) -> None:
         if not self.at_end():
