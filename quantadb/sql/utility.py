@@ -350,13 +350,20 @@ def _vacuum(r: _Reader) -> VacuumStmt:
     analyze_only = r.next().is_word("analyze", "analyse")
     full, analyze = False, analyze_only
     if r.op("("):  # VACUUM (FULL [boolean], ANALYZE [boolean], ...)
+        known = _ANALYZE_OPTIONS if analyze_only else _VACUUM_OPTIONS
         while not r.op(")"):
             if r.word("full"):
                 full = not r.word("false", "off")
             elif r.word("analyze", "analyse"):
                 analyze = not r.word("false", "off")
+            elif r.word(*known):  # accepted; what they tune has no counterpart here
+                if not (r.peek() is not None and r.peek().kind == "op" and r.peek().value in ",)"):
+                    r.next()  # its value
             else:
-                r.next()
+                tok = r.next()
+                if tok.kind != "op" or tok.value != ",":
+                    word = "ANALYZE" if analyze_only else "VACUUM"
+                    raise SqlSyntaxError(f'unrecognized {word} option "{tok.value}"', position=tok.pos + 1)
     while (tok := r.peek()) is not None and tok.is_word("full", "freeze", "verbose", "analyze", "analyse"):
         full = full or tok.is_word("full")
         analyze = analyze or tok.is_word("analyze", "analyse")
@@ -371,6 +378,9 @@ def _vacuum(r: _Reader) -> VacuumStmt:
     return VacuumStmt(tables, analyze_only, full, analyze)
 
 
+_ANALYZE_OPTIONS = ("verbose", "skip_locked")
+_VACUUM_OPTIONS = _ANALYZE_OPTIONS + ("freeze", "disable_page_skipping", "index_cleanup", "process_toast",
+                                      "truncate", "parallel")
 _LOCK_MODES = ("access share", "row share", "row exclusive", "share update exclusive", "share",
                "share row exclusive", "exclusive", "access exclusive")
 

@@ -1,6 +1,6 @@
 """CREATE/DROP EXTENSION as PostgreSQL 15 answers them for plpgsql (there from the start) and for
 an extension that is not available; statements and clauses QuantaDB lacks name themselves in the
-error (0A000) rather than being ignored."""
+error (0A000) rather than being ignored, and VACUUM/ANALYZE options are checked as PostgreSQL's."""
 
 
 def test_create_and_drop_extension(sql):
@@ -35,3 +35,10 @@ def test_statements_not_supported_say_which(sql):
                              "CYCLE n SET c USING p SELECT * FROM t", "WITH RECURSIVE ... SEARCH or CYCLE")):
         result = quantadb.run(statement)
         assert (result.sqlstate, result.message) == ("0A000", f"{name} is not supported")
+
+
+def test_vacuum_and_analyze_options_are_checked(sql):
+    sql.setup("CREATE TABLE vt (a int);\nVACUUM (SKIP_LOCKED, INDEX_CLEANUP off, PARALLEL 2, FULL false, FREEZE) vt;\n"
+              "ANALYZE (SKIP_LOCKED) vt")
+    sql.error("VACUUM (nonsense) vt", "42601", 'unrecognized VACUUM option "nonsense"')
+    sql.error("ANALYZE (freeze) vt", "42601", 'unrecognized ANALYZE option "freeze"')
