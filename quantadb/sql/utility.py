@@ -353,12 +353,11 @@ def _vacuum(r: _Reader) -> VacuumStmt:
         known = _ANALYZE_OPTIONS if analyze_only else _VACUUM_OPTIONS
         while not r.op(")"):
             if r.word("full"):
-                full = not r.word("false", "off")
+                full = _option_value(r) not in ("false", "off", "0")
             elif r.word("analyze", "analyse"):
-                analyze = not r.word("false", "off")
+                analyze = _option_value(r) not in ("false", "off", "0")
             elif r.word(*known):  # accepted; what they tune has no counterpart here
-                if not (r.peek() is not None and r.peek().kind == "op" and r.peek().value in ",)"):
-                    r.next()  # its value
+                _option_value(r)
             else:
                 tok = r.next()
                 if tok.kind != "op" or tok.value != ",":
@@ -376,6 +375,14 @@ def _vacuum(r: _Reader) -> VacuumStmt:
                 r.next()
         r.op(",")
     return VacuumStmt(tables, analyze_only, full, analyze)
+
+
+def _option_value(r: _Reader) -> str | None:
+    """An option's value (lower-cased text), if one follows its name."""
+    tok = r.peek()
+    if tok is None or tok.kind == "op" and tok.value in ",)":
+        return None
+    return r.next().value.lower()
 
 
 _ANALYZE_OPTIONS = ("verbose", "skip_locked")

@@ -39,6 +39,6 @@ def test_statements_not_supported_say_which(sql):
 
 def test_vacuum_and_analyze_options_are_checked(sql):
     sql.setup("CREATE TABLE vt (a int);\nVACUUM (SKIP_LOCKED, INDEX_CLEANUP off, PARALLEL 2, FULL false, FREEZE) vt;\n"
-              "ANALYZE (SKIP_LOCKED) vt")
+              "ANALYZE (SKIP_LOCKED true) vt")
     sql.error("VACUUM (nonsense) vt", "42601", 'unrecognized VACUUM option "nonsense"')
     sql.error("ANALYZE (freeze) vt", "42601", 'unrecognized ANALYZE option "freeze"')
