@@ -269,6 +269,12 @@ class ExecServices:
             for rel_oid, mode in needs[1]:
                 self._lock_relation(rel_oid, mode)
 
+    def run_notification(self, text: str) -> None:
+        """LISTEN, UNLISTEN or NOTIFY written in a PL/pgSQL body, run as the session runs them."""
+        from quantadb.engine.utility import run_utility  # (it imports this module)
+        from quantadb.sql.utility import parse_utility
+        run_utility(self.session, parse_utility(text), None, False)
+
     def end_transaction(self, commit: bool, chain: bool) -> None:
         """COMMIT / ROLLBACK in a procedure CALLed outside a transaction block: the implicit
         transaction ends (a commit waits for its WAL flush; the CALL runs on a worker thread) and

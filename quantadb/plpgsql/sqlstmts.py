@@ -27,6 +27,8 @@ _TEXT = SqlType(R.TEXT)
 
 
 def run_sql(ex: "Execution", sql: T.Sql, ns: Namespace) -> Outcome:
+    if _is_notification(sql.text):
+        return _notification(ex, sql.text)
     try:
         return ex.bridge.statement(sql, ns, ex.ctx)
     except SqlError as e:
@@ -51,7 +53,24 @@ def dynamic_text(ex: "Execution", query: T.Sql, ns: Namespace) -> str:
     return text
 
 
+def _is_notification(text: str) -> bool:
+    words = text.split(None, 1)
+    return bool(words) and words[0].lower() in ("listen", "unlisten", "notify")
+
+
+def _notification(ex: "Execution", text: str) -> Outcome:
+    """LISTEN, UNLISTEN and NOTIFY, the utility statements a body may run (engine/notify.py)."""
+    try:
+        ex.ctx.services.run_notification(text)
+    except SqlError as e:
+        statement_context(e, text)
+        raise
+    return Outcome(0, None, [])
+
+
 def run_dynamic(ex: "Execution", stmt: T.Stmt, text: str, using: list[T.Sql], ns: Namespace) -> Outcome:
+    if _is_notification(text) and not using:
+        return _notification(ex, text)
     values, types = [], []
     if using:
         row = ex.bridge.values(stmt, "using", using, ns, ex.ctx)

@@ -98,6 +98,22 @@ def test_listen_takes_effect_at_commit(dsn):
         assert _received(listener, 1) == [(later, "still")]
 
 
+def test_plpgsql_bodies_notify_and_listen(dsn):
+    """A trigger's NOTIFY (written out, and through EXECUTE), a DO block's LISTEN."""
+    with _connect(dsn) as listener, _connect(dsn) as writer:
+        ch, t = _channel(), "nt_" + uuid.uuid4().hex[:8]
+        writer.execute(f"CREATE TABLE {t} (a int)")
+        writer.execute(f"CREATE FUNCTION {t}_f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                       f"NOTIFY {ch}, 'row'; EXECUTE format('NOTIFY %I, %L', '{ch}', 'v' || NEW.a); "
+                       f"RETURN NEW; END $$")
+        writer.execute(f"CREATE TRIGGER {t}_t AFTER INSERT ON {t} FOR EACH ROW EXECUTE FUNCTION {t}_f()")
+        listener.execute(f"DO $$ BEGIN LISTEN {ch}; END $$")
+        writer.execute(f"INSERT INTO {t} VALUES (7)")
+        assert _received(listener, 2) == [(ch, "row"), (ch, "v7")]
+        writer.execute(f"DROP TABLE {t}")
+        writer.execute(f"DROP FUNCTION {t}_f()")
+
+
 def test_a_listener_in_a_transaction_gets_them_when_it_ends(dsn):
     with _connect(dsn) as listener, _connect(dsn) as sender:
         ch = _channel()
