@@ -223,7 +223,8 @@ class Connection(asyncio.BufferedProtocol):
             return
         if self.answered:
             self._await_request(self.answered)
-        self.flush()
+        if self.out:
+            self.server.flush_soon(self)
         if self._reading_paused and not self.write_paused:
             self._reading_paused = False
             self.transport.resume_reading()

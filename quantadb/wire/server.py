@@ -71,10 +71,26 @@ class WireServer:
         self.executor = ThreadPoolExecutor(config.max_connections, thread_name_prefix="quantadb-worker")
         self.sessions: dict[int, Connection] = {}
         self.connections: set[Connection] = set()
+        self._to_flush: list[Connection] = []  # answered in this loop iteration (flush_soon)
         self.starting = 0  # connections past StartupMessage, for max_connections
         self.shutting_down = False
         self._pids = itertools.count(10001)
         self._server: asyncio.AbstractServer | None = None
+
+    def flush_soon(self, conn: "Connection") -> None:
+        """Write conn's answers once the loop has handled all the input it was woken for: the
+        answers to several clients then go out back to back. Each write to a loopback socket
+        wakes its reader; a client process (pgbench's thread of 4 connections) woken for the first
+        is still running when the next arrive, and the wake-ups cost the server less: -S
+        prepared at 8 clients, 8.5 -> 7.4 us of system CPU a transaction."""
+        if not self._to_flush:
+            conn.loop.call_soon(self._flush_all)
+        self._to_flush.append(conn)
+
+    def _flush_all(self) -> None:
+        conns, self._to_flush = self._to_flush, []
+        for conn in conns:
+            conn.flush()
 
     async def start(self) -> tuple[str, int]:
         # The event loop thread runs every inline statement and rarely lets go of the GIL under
