@@ -78,15 +78,12 @@ class PointRound:
         state = self.state
         if state.txn is not None or state.block or state.started_us:
             return None
-        if prepared.stmt.utility is not None or self._txn_defaults_now()[1] in REPEATABLE_READ_LEVELS:
+        bound = self._point_plan(prepared)
+        if bound is None:
             return None
         try:
-            bound = self._plan(prepared)
-            if bound.point is None or not bound.txn_free:
-                return None
             values = self.decode_literals(bound.param_types, literals) if literals is not None else \
                 self._decode_params(prepared.param_types, param_formats, params)
-            privileges.check(self, bound.needs, bound.superuser_passes)
         except Exception:  # the general path reports it, at the message PostgreSQL does
             return None
         if self._cancel.is_set():  # a cancel that came while no statement ran is dropped
@@ -108,6 +105,26 @@ class PointRound:
             self._drop_cursors()
         self.db.pgstat.transaction_ended(self.pgstat, True)
         return bound, batch
+
+    def _point_plan(self: "Session", prepared: Prepared) -> S.Bound | None:
+        """The plan of `prepared` when it may run as a txn-free point read the session is allowed
+        to make, else None; found again only when the catalog (a GRANT too) or the settings (the
+        role, search_path, the default isolation) changed since."""
+        versions = (self.store.catalog.version, self.settings.version)
+        known = prepared.point_plan
+        if known is not None and known[0] == versions:
+            return known[1]
+        bound: S.Bound | None = None
+        if prepared.stmt.utility is None and self._txn_defaults_now()[1] not in REPEATABLE_READ_LEVELS:
+            try:
+                bound = self._plan(prepared)
+                privileges.check(self, bound.needs, bound.superuser_passes)
+            except Exception:  # the general path reports it, at the message PostgreSQL does
+                bound = None
+            if bound is not None and (bound.point is None or not bound.txn_free):
+                bound = None
+        prepared.point_plan = (versions, bound)
+        return bound
 
 
 _TEXT = [0]  # the parameter formats of a template's literals: text

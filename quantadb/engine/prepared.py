@@ -34,6 +34,9 @@ class Prepared:
     columns: list[ColumnDesc] | None = None
     described: bool = False
     catalog_version: int = 0  # of the plan that described it (its result type is fixed from then)
+    # ((catalog version, settings version), its plan when it runs as a point read alone, else
+    # None): what PointRound checks once per catalog or settings change (engine/point_round.py)
+    point_plan: tuple[tuple[int, int], S.Bound | None] | None = None
 
     def describe(self, bound: S.Bound) -> None:
         """Fix the parameter and result types from a plan (Parse's Describe, PREPARE)."""

@@ -463,7 +463,7 @@ class Index:
         except TypeError:  # a key not comparable with the column's keys matches nothing
             lo = hi = 0
         if hi > lo:
-            out = rows[lo:hi].tolist()
+            out = [rows[lo]] if hi == lo + 1 else rows[lo:hi].tolist()
         elif type(key) is float and key != key:  # (only after a miss: no cost to other keys)
             return self._lookup_nan()
         else:

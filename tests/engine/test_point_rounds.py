@@ -160,6 +160,21 @@ def test_a_revoked_privilege_fails_the_round(conn, dsn, table):
         conn.execute(f"DROP ROLE {role}")
 
 
+def test_set_role_checks_the_round_as_that_role(conn, table):
+    role = f"pr_role_{uuid.uuid4().hex[:6]}"
+    conn.execute(f"CREATE ROLE {role}")
+    try:
+        assert read(conn, table, 3) == [("v3",)]  # planned and allowed as the superuser
+        conn.execute(f"SET ROLE {role}")
+        with pytest.raises(errors.InsufficientPrivilege):
+            read(conn, table, 3)
+        conn.execute("RESET ROLE")
+        assert read(conn, table, 3) == [("v3",)]
+    finally:
+        conn.execute("RESET ROLE")
+        conn.execute(f"DROP ROLE {role}")
+
+
 def test_a_parameter_that_does_not_decode_is_an_error(conn, table):
     assert read(conn, table, "4") == [("v4",)]
     with pytest.raises(errors.InvalidTextRepresentation):
