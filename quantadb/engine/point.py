@@ -21,7 +21,7 @@ from quantadb.exec.columns import column_values, const_column
 from quantadb.sql import expr as E
 from quantadb.sql import plan as P
 from quantadb.storage.index import Index
-from quantadb.storage.store import Snapshot, Store
+from quantadb.storage.store import Snapshot
 from quantadb.storage.table import Table
 from quantadb.types.column import Batch
 from quantadb.types.registry import SqlType
@@ -99,18 +99,15 @@ def probe(keys: tuple[tuple[bool, Any, SqlType], ...], table: Table, index: Inde
 def point_batch(session: "Session", read: PointRead, params: list[Any]) -> Batch:
     """The rows of a point read for the session's statement, counted in its statistics."""
     store = session.store
-    batch = run_point_read(read, store, store.snapshot(session.state.txn), params)
-    session.pgstat.index_scan(read.scan.index_oid, batch.length, batch.length)
-    return batch
-
-
-def run_point_read(read: PointRead, store: Store, snapshot: Snapshot, params: list[Any]) -> Batch:
     scan = read.scan
     table = store.table(scan.rel_oid)
-    rowids = probe(read.keys, table, store.index(scan.index_oid), snapshot, params)
+    rowids = probe(read.keys, table, store.index(scan.index_oid), store.snapshot(session.state.txn), params)
     if len(rowids) == 1:  # a unique key's row: no row-id array
-        return Batch(table.fetch_row(rowids[0], read.attnums), 1)
-    return Batch(table.fetch(np.array(rowids, dtype=np.int64), read.attnums), len(rowids))
+        batch = Batch(table.fetch_row(rowids[0], read.attnums), 1)
+    else:
+        batch = Batch(table.fetch(np.array(rowids, dtype=np.int64), read.attnums), len(rowids))
+    session.pgstat.index_scan(scan.index_oid, batch.length, batch.length)
+    return batch
 
 
 def _key_value(value: Any, t: SqlType) -> Any:
