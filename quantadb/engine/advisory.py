@@ -6,9 +6,14 @@ are apart. It is taken in ExclusiveLock or ShareLock mode (the _shared functions
 level (held until unlocked or the session ends; taken again, it is counted and must be unlocked
 as often) or at transaction level (the _xact_ functions: released when the transaction ends, and
 not by any unlock). A request waits while another session holds a conflicting mode (exclusive
-against anything, shared against exclusive); the wait obeys lock_timeout and cancellation, and a
-cycle of advisory waits fails one of them with 40P01 after deadlock_timeout, as PostgreSQL's
-deadlock check does (cycles through row or relation locks too are not seen here).
+against anything, shared against exclusive); the wait obeys lock_timeout and cancellation.
+
+Deadlocks. After deadlock_timeout, and again every deadlock_timeout while it waits, an advisory
+wait looks for a cycle of waits through it: advisory waits, and the row and relation lock waits
+of the storage's graph (storage/txn.py) that sessions in it are in; one closing it fails with
+40P01 and PostgreSQL's report. The storage's own check does not see advisory waits, so a cycle
+that a row lock wait closes is found by the advisory waiter in it (PostgreSQL fails the last
+waiter; here that may be the other one).
 """
 
 from __future__ import annotations
@@ -34,10 +39,16 @@ Key = tuple[int, int, int, int]  # database, classid, objid, objsubid
 Holder = tuple[int, str, bool]  # pid, mode, transaction level
 
 
+# a session's row or relation lock wait: (what it waits for as a deadlock report says it, the
+# sessions it waits for), None when it does not wait for one
+RowWait = Callable[[int], "tuple[str, set[int]] | None"]
+
+
 class AdvisoryLocks:
     """A node's advisory locks: who holds each in which mode, and who waits."""
 
-    def __init__(self) -> None:
+    def __init__(self, row_wait: RowWait = lambda pid: None) -> None:
+        self._row_wait = row_wait
         self._changed = threading.Condition()
         self._held: dict[Key, dict[Holder, int]] = {}  # key -> holder -> times taken
         self._waiting: dict[int, tuple[Key, str]] = {}  # pid -> the request it waits on
@@ -64,7 +75,7 @@ class AdvisoryLocks:
                         raise LockNotAvailable("canceling statement due to lock timeout")
                     if now >= look_again:
                         self._check_deadlock(pid)
-                        look_again = float("inf")
+                        look_again = now + DEADLOCK_TIMEOUT_S  # a row lock wait may close a cycle later
                     self._changed.wait(min(0.05, deadline - now) if deadline is not None else 0.05)
                 finally:
                     self._waiting.pop(pid, None)
@@ -111,24 +122,39 @@ class AdvisoryLocks:
     def _blockers(self, pid: int, key: Key, mode: str) -> set[int]:
         return {p for (p, m, _) in self._held.get(key, {}) if p != pid and (mode == EXCLUSIVE or m == EXCLUSIVE)}
 
+    def blockers(self, pid: int) -> set[int]:
+        """The sessions holding the advisory lock session pid waits for (pg_blocking_pids)."""
+        with self._changed:
+            waiting = self._waiting.get(pid)
+            return set() if waiting is None else self._blockers(pid, *waiting)
+
+    def _wait_of(self, pid: int) -> tuple[str, set[int]] | None:
+        """What session pid waits for, as a deadlock report says it, and who holds that (lock held)."""
+        waiting = self._waiting.get(pid)
+        if waiting is None:
+            return self._row_wait(pid)
+        key, mode = waiting
+        return (f"{mode} on advisory lock [{key[0]},{key[1]},{key[2]},{key[3]}]",
+                self._blockers(pid, key, mode))
+
     def _check_deadlock(self, pid: int) -> None:
-        """Does pid's wait close a cycle of advisory waits? Then fail it with PostgreSQL's report."""
-        stack = [(b, [pid]) for b in self._blockers(pid, *self._waiting[pid])]
+        """Does pid's wait close a cycle? Then fail it with PostgreSQL's report (lock held)."""
+        first = self._wait_of(pid)
+        stack = [(b, [(pid, first[0])]) for b in first[1]] if first is not None else []
         seen: set[int] = set()
         while stack:
             node, path = stack.pop()
             if node == pid:
-                lines = []
-                for i, waiter in enumerate(path):
-                    key, mode = self._waiting[waiter]
-                    lines.append(f"Process {waiter} waits for {mode} on advisory lock [{key[0]},{key[1]},{key[2]},"
-                                 f"{key[3]}]; blocked by process {path[(i + 1) % len(path)]}.")
+                lines = [f"Process {waiter} waits for {what}; blocked by process {path[(i + 1) % len(path)][0]}."
+                         for i, (waiter, what) in enumerate(path)]
                 raise DeadlockDetected("deadlock detected", detail="\n".join(lines),
                                        hint="See server log for query details.")
-            if node in seen or node not in self._waiting:
+            if node in seen:
                 continue
             seen.add(node)
-            stack.extend((b, path + [node]) for b in self._blockers(node, *self._waiting[node]))
+            wait = self._wait_of(node)
+            if wait is not None:
+                stack.extend((b, path + [(node, wait[0])]) for b in wait[1])
 
 
 # -- the SQL functions ---------------------------------------------------------------------------

@@ -40,7 +40,7 @@ class Database:
         self.pgstat = pgstat_file.load(data_dir)  # what the last clean shutdown kept (crash: none)
         self.read_only = False  # a replica serves reads only (SQLSTATE 25006 for writes)
         self.started_at = time.time()
-        self.advisory = AdvisoryLocks()
+        self.advisory = AdvisoryLocks(self._row_wait)
         self.exported_snapshots = ExportedSnapshots()
         self.notify_hub = NotifyHub()
         from quantadb.engine import system  # noqa: F401  (registers session functions and generated tables)
@@ -107,6 +107,23 @@ class Database:
         self.advisory.release_all(session.pid, xact=None)
         session.notifications.close()
         self.sessions.pop(session.pid, None)
+
+    def blocking_pids(self, pid: int) -> set[int]:
+        """The sessions whose locks session pid waits for: row, relation or advisory (pg_blocking_pids)."""
+        wait = self._row_wait(pid)
+        return wait[1] if wait is not None else self.advisory.blockers(pid)
+
+    def _row_wait(self, pid: int) -> tuple[str, set[int]] | None:
+        """Session pid's row or relation lock wait: (what it waits for, as a deadlock report names
+        it, the sessions it waits for), None when it waits for none (AdvisoryLocks' deadlock check)."""
+        session = self.sessions.get(pid)
+        txn = session.state.txn if session is not None else None
+        if txn is None:
+            return None
+        blockers = {t.pid for t in self.store.blockers(txn) if t.pid}
+        if not blockers:
+            return None
+        return self.store.wait_described(txn) or "a relation lock", blockers
 
     # -- node status ------------------------------------------------------------------------------
 

@@ -407,6 +407,10 @@ class Store(RowWrites, SchemaChanges, Sequences):
         """The transactions txn waits for now, for a row or a relation lock (pg_blocking_pids)."""
         return self._state.txns.blockers_of(txn) or self.relation_locks.queued_blockers(txn)
 
+    def wait_described(self, txn: Txn) -> str | None:
+        """txn's row or relation lock wait as a deadlock report names it, None when it waits for none."""
+        return self._state.txns.wait_described(txn)
+
     def xid_locks(self) -> list[tuple[Txn, int, bool]]:
         """Transaction-ID locks held and awaited (pg_locks; see TxnManager.xid_locks)."""
         return self._state.txns.xid_locks()

@@ -441,6 +441,12 @@ class TxnManager:
             out += [(t, self.clog.top(on), False) for t, on in self._waits.items() if isinstance(on, int)]
         return out
 
+    def wait_described(self, txn: Txn) -> str | None:
+        """What txn waits for now, as a deadlock report names it ("ShareLock on transaction 7")."""
+        with self.lock:
+            on = self._waits.get(txn)
+            return None if on is None else _describe(self, on)
+
     def blockers_of(self, txn: Txn) -> list[Txn]:
         """The transactions txn waits for now (pg_blocking_pids)."""
         with self.lock:

@@ -474,12 +474,8 @@ def pg_encoding_to_char(session, encoding):
 
 @define("pg_blocking_pids", ((INT4,),), R.array_of(INT4))
 def pg_blocking_pids(session, pid):
-    """The sessions whose row or relation locks the session `pid` waits for."""
-    other = session.db.sessions.get(pid)
-    txn = other.state.txn if other is not None else None
-    if txn is None:
-        return []
-    return sorted({t.pid for t in session.store.blockers(txn) if t.pid})
+    """The sessions whose row, relation or advisory locks the session `pid` waits for."""
+    return sorted(session.db.blocking_pids(pid))
 
 
 # -- pg_partition_ancestors: a set-returning function --------------------------------------------------
