@@ -1,12 +1,13 @@
 """Deferred foreign-key checks: DEFERRABLE [INITIALLY DEFERRED] constraints and SET CONSTRAINTS.
 
-Inside a transaction block, a foreign key in deferred mode is not checked at its statement's end
-but at COMMIT (or when SET CONSTRAINTS makes it immediate): the keys its statements wrote are kept
-here, and checked then against the tables as they are. A new referencing key passes if the
-referenced table has it by then, or if no row holds it any more (PostgreSQL re-checks only the
-row versions still live). A referenced key a NO ACTION constraint saw go passes if a row has it
-again, or if nothing references it. RESTRICT and the referential actions never wait, as in
-PostgreSQL. Outside a block a statement is its own transaction: its checks run at its end.
+A foreign key in deferred mode is not checked at its statement's end but when its transaction
+commits (or when SET CONSTRAINTS makes it immediate): the keys its statements wrote are kept here,
+and checked then against the tables as they are. A new referencing key passes if the referenced
+table has it by then, or if no row holds it any more (PostgreSQL re-checks only the row versions
+still live). A referenced key a NO ACTION constraint saw go passes if a row has it again, or if
+nothing references it. RESTRICT and the referential actions never wait, as in PostgreSQL.
+The transaction is a block's (checked at COMMIT) or an implicit one (at its end: a Query of
+several statements, the messages before a Sync; a Query of one statement ends at its end).
 
 The mode of a constraint: SET CONSTRAINTS name (latest), else SET CONSTRAINTS ALL, else its
 INITIALLY DEFERRED; only a DEFERRABLE one can be deferred. All of this is the transaction's
@@ -107,8 +108,8 @@ def check_deferred(session: "Session", txn: "Txn", oids: list[int] | None = None
 
 
 def constraints_of(state: "TxnState", fks: list[ConstraintDef]) -> DeferredChecks | None:
-    """The block's DeferredChecks when one of `fks` may be deferred now, else None."""
-    if not state.block or not any(fk.deferrable for fk in fks):
+    """The transaction's DeferredChecks when one of `fks` may be deferred now, else None."""
+    if not any(fk.deferrable for fk in fks):
         return None
     if state.constraints is None:
         state.constraints = DeferredChecks()

@@ -522,31 +522,6 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity):
             tag = f"SELECT {stop}" if not max_rows else f"SELECT {stop - start}"
         return Result(tag=tag, columns=full.columns, batches=part, formats=portal.formats or [0] * len(full.columns))
 
-    def _end_implicit(self, failed: bool) -> Future | None:
-        if self.state.block:
-            return None
-        if self.portals:
-            self._drop_cursors()  # portals end with their (implicit) transaction
-        txn = self.state.txn
-        if txn is None:
-            if self.state.started_us:  # a point read's, when it ran without a storage transaction
-                self.state.started_us = 0
-                self.txn_free_ended(committed=not failed)
-            return None
-        if self.temp_on_commit and not failed:
-            waiting = temp.lock_on_commit(self, txn)
-            if waiting is not None:  # not on the event loop: the client waits for the commit
-                return temp.commit_after_wait(self, txn, waiting)
-        self.state = TxnState()
-        if failed:
-            self.store.abort(txn)
-            self.transaction_ended(committed=False)
-            return None
-        if self.temp_on_commit:
-            temp.run_on_commit(self, txn)
-        self.transaction_ended(committed=True)
-        return self.commit_txn(txn)
-
     def _lock_relations(self, txn: Any, bound: S.Bound) -> bool:
         """Take the plan's relation locks (WouldBlock when one is queued); False when the catalog
         changed since the plan was bound."""

@@ -34,7 +34,7 @@ class TxnState:
 
 
 class TransactionBlocks:
-    """Session's transaction control (it provides state, store, settings, db, notice,
+    """Session's transaction control (it provides state, store, settings, db, notice, portals,
     temp_on_commit, wait_for, _ensure_txn, _drop_cursors and cursors)."""
 
     def begin_block(self, isolation: str | None, read_only: bool | None) -> None:
@@ -131,6 +131,47 @@ class TransactionBlocks:
             return result
         raise ObjectNotInPrerequisiteState("prepared transactions are disabled",
                                            hint="Set max_prepared_transactions to a nonzero value.")
+
+    def _end_implicit(self, failed: bool) -> Future | None:
+        """The implicit transaction ends (at Sync, at the end of a Query, a procedure's COMMIT):
+        its deferred checks run and it commits, or it rolls back; the future is the commit's."""
+        if self.state.block:
+            return None
+        if self.portals:
+            self._drop_cursors()  # portals end with their (implicit) transaction
+        txn = self.state.txn
+        if txn is None:
+            if self.state.started_us:  # a point read's, when it ran without a storage transaction
+                self.state.started_us = 0
+                self.txn_free_ended(committed=not failed)
+            return None
+        if not failed and (self.state.constraints is not None or self.temp_on_commit):
+            try:
+                waiting = self._before_commit(txn)
+            except Exception:  # a deferred check failed: the transaction rolls back
+                self._end_implicit(True)
+                raise
+            if waiting is not None:  # not on the event loop: the client waits for the commit
+                return temp.commit_after_wait(self, txn, waiting, lambda: self._before_commit(txn))
+        self.state = TxnState()
+        if failed:
+            self.store.abort(txn)
+            self.transaction_ended(committed=False)
+            return None
+        if self.temp_on_commit:
+            temp.run_on_commit(self, txn)
+        self.transaction_ended(committed=True)
+        return self.commit_txn(txn)
+
+    def _before_commit(self, txn: Txn) -> object | None:
+        """An implicit transaction's deferred checks (engine/deferred.py) and its ON COMMIT
+        actions' locks: what one of them must wait for first (WouldBlock.on), else None."""
+        try:
+            if self.state.constraints is not None:
+                check_deferred(self, txn)
+        except WouldBlock as block:
+            return block.on
+        return temp.lock_on_commit(self, txn) if self.temp_on_commit else None
 
     def transaction_ended(self, committed: bool) -> None:
         """The transaction ended: its SET LOCAL settings and advisory locks go, its statistics are

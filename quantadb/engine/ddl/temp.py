@@ -105,10 +105,11 @@ def run_on_commit(session: "Session", txn: Txn) -> None:
             store.truncate(txn, oid)
 
 
-def commit_after_wait(session: "Session", txn: Txn, waiting: LockRequest) -> Future:
-    """The end of an implicit transaction whose ON COMMIT actions must wait for a lock: on a
-    thread, wait, run them and commit; the future is the commit's. The session keeps its
-    transaction meanwhile (pg_blocking_pids); its client waits for the future."""
+def commit_after_wait(session: "Session", txn: Txn, waiting: object, waits: Callable[[], object | None]) -> Future:
+    """The end of an implicit transaction that must wait (for `waiting`, then for what `waits()`
+    finds, until nothing): its deferred checks' locks, its ON COMMIT actions'. On a thread, wait,
+    run the actions and commit; the future is the commit's. The session keeps its transaction
+    meanwhile (pg_blocking_pids); its client waits for the future."""
     from quantadb.engine.transaction_blocks import TxnState  # (it imports this module)
 
     def finish() -> Future | None:
@@ -120,8 +121,7 @@ def commit_after_wait(session: "Session", txn: Txn, waiting: LockRequest) -> Fut
     def failed() -> None:
         session.state = TxnState()
         session.transaction_ended(committed=False)
-    return _after_wait(session, txn, waiting, lambda: lock_on_commit(session, txn), finish, failed,
-                       session.lock_timeout_s())
+    return _after_wait(session, txn, waiting, waits, finish, failed, session.lock_timeout_s())
 
 
 # -- DISCARD TEMP and the end of a session ---------------------------------------------------------
@@ -193,16 +193,16 @@ def drop_orphan_temp_schemas(store: Store) -> int:
     return len(orphans)
 
 
-def _after_wait(session: "Session", txn: Txn, waiting: LockRequest, locks: Callable[[], LockRequest | None],
+def _after_wait(session: "Session", txn: Txn, waiting: object, locks: Callable[[], object | None],
                 finish: Callable[[], Future | None], failed: Callable[[], None], timeout_s: float | None) -> Future:
-    """On a thread of its own: wait until locks() finds every lock held, then finish() (the
-    future returned follows the commit's). A failed wait (timeout_s: lock_timeout) aborts the
-    transaction, then failed().
+    """On a thread of its own: wait (for a LockRequest or an xid, as Store.wait_for) until locks()
+    finds nothing more to wait for, then finish() (the future returned follows the commit's). A
+    failed wait (timeout_s: lock_timeout) or check aborts the transaction, then failed().
     The thread and the event that cancels its wait are session.temp_wait (Session.close)."""
     out: Future = Future()
 
     def run() -> None:
-        on: LockRequest | None = waiting
+        on: object | None = waiting
         try:
             while on is not None:
                 session.store.wait_for(txn, on, timeout_s)
