@@ -232,7 +232,10 @@ class ExecServices:
     def lock_rows(self, rel_oid: int, rowids: np.ndarray, mode: str) -> np.ndarray:
         """Lock rows for SELECT ... FOR UPDATE/SHARE; returns which rows to keep. With NOWAIT a
         held row fails at once (55P03); with SKIP LOCKED it is left out."""
-        strength, _, policy = mode.partition(" ")
+        strength, policy = mode, ""
+        for words in (" nowait", " skip locked"):
+            if mode.endswith(words):
+                strength, policy = mode.removesuffix(words), words[1:]
         if not policy:
             self.store.lock_rows(self.txn, rel_oid, rowids, self.snapshot, strength)
             return np.ones(len(rowids), dtype=bool)
@@ -338,9 +341,10 @@ class ExecServices:
             self.store.lock_relation(self.txn, fk.ref_table, ROW_SHARE, momentary=True)
 
     def check_foreign_keys(self, fks: list[ConstraintDef], rows: Batch, may_defer: bool = True) -> None:
-        """Every non-NULL referencing key must exist in the referenced table (locked as PostgreSQL's
-        SELECT ... FOR KEY SHARE does: RowShare); a deferred constraint's keys are checked at
-        COMMIT (engine/deferred.py)."""
+        """Every non-NULL referencing key must exist in the referenced table, found and locked as
+        PostgreSQL's SELECT ... FOR KEY SHARE does (the table RowShare, the row KEY SHARE:
+        storage/row_locks.py); a deferred constraint's keys are checked at its commit
+        (engine/deferred.py)."""
         if may_defer:
             fks = defer_new_keys(self.session.state, fks, rows.columns)
             if not fks:
@@ -364,7 +368,7 @@ class ExecServices:
             idx = np.flatnonzero(present)
             ref = catalog.relation(fk.ref_table)
             index_oid = _unique_index_on(catalog.indexes_of(fk.ref_table), fk.ref_columns)
-            hits = self.store.find_conflicts(self.txn, index_oid, [take(k, idx) for k in keys])
+            hits = self.store.lock_referenced(self.txn, index_oid, [take(k, idx) for k in keys])
             missing = hits < 0
             if missing.any():
                 bad = int(idx[np.flatnonzero(missing)[0]])
@@ -489,7 +493,7 @@ class ExecServices:
         if child is None:  # dropped since
             return
         types = [next(c.type for c in child.columns if c.attnum == a) for a in fk.columns]
-        missing = self._absent(fk.ref_table, fk.ref_columns, keys, types)
+        missing = self._absent(fk.ref_table, fk.ref_columns, keys, types, lock=True)
         if missing:
             _, rows = self._rows_with_keys(child, fk.columns, {_match_key(k) for k in missing}, self.snapshot)
             if rows.length:
@@ -507,12 +511,15 @@ class ExecServices:
         if gone:
             self._act_on_referencing(fk.ref_table, child, fk, {_match_key(k): None for k in gone}, "a", True)
 
-    def _absent(self, rel_oid: int, attnums: tuple[int, ...], keys: list[tuple], types: list) -> list[tuple]:
-        """The keys no live row of the table has (found through its unique index on `attnums`)."""
+    def _absent(self, rel_oid: int, attnums: tuple[int, ...], keys: list[tuple], types: list,
+                lock: bool = False) -> list[tuple]:
+        """The keys no live row of the table has (found through its unique index on `attnums`;
+        `lock`: as a referencing key's check finds and locks them, Store.lock_referenced)."""
         self._lock_relation(rel_oid, ROW_SHARE)
         index_oid = _unique_index_on(self.session.catalog().indexes_of(rel_oid), attnums)
         columns = [from_values([k[i] for k in keys], t) for i, t in enumerate(types)]
-        hits = self.store.find_conflicts(self.txn, index_oid, columns)
+        find = self.store.lock_referenced if lock else self.store.find_conflicts
+        hits = find(self.txn, index_oid, columns)
         return [keys[i] for i in np.flatnonzero(hits < 0).tolist()]
 
     def _ri_write(self, rel_oid: int, rowids: np.ndarray, old: Batch, new: Batch | None, snapshot: Snapshot) -> None:

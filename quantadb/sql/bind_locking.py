@@ -16,6 +16,9 @@ def strength(lock: exp.Lock) -> str:
     return "FOR KEY SHARE" if lock.args.get("key") else "FOR SHARE"
 
 
+_STRENGTH_ORDER = ("key share", "share", "no key update", "update")
+
+
 def check_select_locking(locks: list[exp.Lock], *, distinct: bool, group: bool, having: bool,
                          aggregates: bool, windows: bool, set_returning: bool) -> None:
     """A locking clause needs rows that stand for table rows: 0A000 otherwise, checked in
@@ -40,7 +43,8 @@ def check_set_operation_locking(node: exp.Expression) -> None:
 
 def lock_rows(plan: P.Plan, locks: list[exp.Lock]) -> None:
     """Make the plan's scans lock the rows they return (run.py, LockRows) in the clause's mode."""
-    mode = "share" if all(not lock.args.get("update") for lock in locks) else "update"
+    # the strongest clause's strength (storage/row_locks.py), as PostgreSQL takes for a table in several
+    mode = max((strength(lock).removeprefix("FOR ").lower() for lock in locks), key=_STRENGTH_ORDER.index)
     wait = locks[0].args.get("wait")  # sqlglot: True for NOWAIT, False for SKIP LOCKED
     if wait is not None:
         mode += " nowait" if wait else " skip locked"

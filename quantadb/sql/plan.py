@@ -51,7 +51,8 @@ class TableScan(Plan):
     columns: list[PlanColumn]
     filter: Expr | None = None
     with_rowids: bool = False
-    lock_mode: str = ""  # SELECT ... FOR "update" / "share", maybe + " nowait" / " skip locked"
+    # SELECT ... FOR "update" / "no key update" / "share" / "key share", maybe + " nowait" / " skip locked"
+    lock_mode: str = ""
     # (LIMIT, OFFSET) of a Limit right above a locking scan: it locks rows in order and stops once it
     # has that many, as PostgreSQL's LockRows under its Limit locks only the rows the Limit takes
     lock_limit: tuple[Expr, Expr | None] | None = None

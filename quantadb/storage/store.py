@@ -36,6 +36,8 @@ READ COMMITTED must re-run the statement, SqlErrors otherwise. Reads take no loc
     store.delete(txn, rel_oid, rowids, snap) -> int
     store.lock_rows(txn, rel_oid, rowids, snap, mode)   mode: update, no key update, share, key share
     store.find_conflicts(txn, index_oid, columns) -> rowid of a live conflicting row or -1, per row
+    store.lock_referenced(txn, index_oid, columns) -> rowid of the referenced row, locked KEY SHARE
+                                                    for a foreign key's check, or -1, per row
     store.create_relation(txn, rel) / alter_relation(txn, rel) / drop_relation(txn, oid)
         drop_relation of a table also drops its indexes and the sequences it owns; ALTER that
         adds a column: existing rows read NULL (the engine fills a default with UPDATE).
@@ -88,6 +90,7 @@ from .table import DEFAULT_CAPACITY, Table
 from .txn import ABORTED, COMMITTED, IN_PROGRESS, RowChanged, Snapshot, Txn, WouldBlock
 from .vacuum import CompactionPlan, count_versions, prepare_compaction
 from .wal import WalWriter
+from .row_locks import RowLocks
 from .writes import RowWrites
 
 log = logging.getLogger("quantadb.storage")
@@ -100,8 +103,9 @@ _NO_LOCK = contextlib.nullcontext()
 __all__ = ["RowChanged", "Snapshot", "Store", "Txn", "WouldBlock"]
 
 
-class Store(RowWrites, SchemaChanges, Sequences):
-    """The facade; row writes, DDL and sequences live in the mixins writes/ddl/sequences."""
+class Store(RowWrites, RowLocks, SchemaChanges, Sequences):
+    """The facade; row writes, row locks, DDL and sequences live in the mixins
+    writes/row_locks/ddl/sequences."""
 
     def __init__(self, fs: FileSystem, data_dir: str, state: StorageState, wal: WalWriter) -> None:
         self._fs = fs
@@ -112,7 +116,7 @@ class Store(RowWrites, SchemaChanges, Sequences):
         self._wlock = threading.RLock()
         self._seq_lock = threading.Lock()
         self._seq_runtime: dict[int, list] = {}  # oid -> [last_value, is_called, logged_value]
-        self._row_locks: dict[int, dict[int, list[tuple[int, bool]]]] = {}  # rel -> rowid -> holders
+        self._row_locks: dict[int, dict[int, list[tuple[int, int]]]] = {}  # rel -> rowid -> (xid, strength) (row_locks.py)
         self._pending: dict[int, tuple] = {}  # top xid -> COMMIT record appended, not yet applied
         self._flush_timer: threading.Timer | None = None
         self._last_checkpoint_lsn = state.checkpoint_lsn

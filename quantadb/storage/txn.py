@@ -190,9 +190,9 @@ class Txn:
     the `cancel_event` a lock wait watches (its session's: one Event per session, not per
     transaction); everything else is storage's."""
 
-    __slots__ = ("cancel_event", "database", "did_ddl", "frames", "internal_levels", "isolation", "last_snapshot",
-                 "lock_log", "locks", "own", "pid", "read_only", "rel_locks", "released", "snapshot", "snapshot_xmin",
-                 "state", "synchronous_commit", "vxid", "wrote_wal", "xid")
+    __slots__ = ("cancel_event", "database", "did_ddl", "frames", "internal_levels", "isolation", "key_shares",
+                 "last_snapshot", "lock_log", "locks", "own", "pid", "read_only", "rel_locks", "released", "snapshot",
+                 "snapshot_xmin", "state", "synchronous_commit", "vxid", "wrote_wal", "xid")
 
     def __init__(self, isolation: str, read_only: bool, cancel_event: threading.Event | None = None) -> None:
         self.isolation = isolation.lower()
@@ -212,6 +212,7 @@ class Txn:
         self.wrote_wal = False
         self.did_ddl = False
         self.locks: list[tuple[int, int]] = []  # (rel_oid, rowid) row locks held
+        self.key_shares: dict[int, int] = {}  # relation OID -> rows a foreign key check locked (row_locks.py)
         self.rel_locks: dict[int, int] = {}  # relation OID -> bitmask of lock modes held (locks.py)
         self.lock_log: list[tuple[int, int, int, bool]] = []  # (savepoint level, relation, mode, fast path)
         self.vxid = next(_VXIDS)  # identity in the waits-for graph and pg_locks, xid or not

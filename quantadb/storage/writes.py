@@ -1,6 +1,7 @@
-"""Row writes and their checks: INSERT/UPDATE/DELETE, row locks, ON CONFLICT probes, TRUNCATE.
+"""Row writes and their checks: INSERT/UPDATE/DELETE, ON CONFLICT probes, TRUNCATE.
 
-Mixed into `store.Store` (uses its `_wlock`, `_state`, `_log`, `_write_xid`). Every check
+Mixed into `store.Store` (uses its `_wlock`, `_state`, `_log`, `_write_xid`, and the row locks of
+`row_locks.RowLocks`). Every check
 runs under the write lock and raises before any effect: `WouldBlock` when a running
 transaction holds the row or key, `RowChanged` (READ COMMITTED) or SerializationFailure
 (REPEATABLE READ) when a target row changed after the snapshot, UniqueViolation with
@@ -19,10 +20,10 @@ from quantadb.types.column import Column
 from . import records as R
 from .index import Index, row_key, row_keys
 from .table import Table
+from .row_locks import NO_KEY_UPDATE, STRENGTHS, UPDATE
 from .txn import ABORTED, IN_PROGRESS, RowChanged, Snapshot, Txn, WouldBlock
 
 PRUNE_MIN_DEAD = 64
-_EXCLUSIVE_MODES = ("update", "no key update")
 
 
 class RowWrites:
@@ -126,6 +127,14 @@ class RowWrites:
                 continue
             self._check_unique_key(txn, table, idx, key)
 
+    def _row_key_changes(self, txn: Txn, table: Table, values: tuple, old: int, kept: frozenset[int]) -> bool:
+        """Does an UPDATE of version `old` to `values` change one of its unique keys?"""
+        for idx in self._unique_indexes(txn, table.oid):
+            if not kept.issuperset(idx.read_attnums) and \
+                    not _same_key(idx, _old_key(table, old, idx), row_key(values, idx.attnums, idx.where)):
+                return True
+        return False
+
     def _check_unique_bulk(self, txn: Txn, table: Table, idx: Index, col: Column, n: int,
                            only: np.ndarray | None) -> None:
         """_check_unique for a large batch on one numeric column, without Python keys per row."""
@@ -145,24 +154,24 @@ class RowWrites:
                 raise self._unique_violation(self._index_name(idx.oid), table.oid, idx.attnums, keys[p].item())
 
     def _check_targets(self, txn: Txn, rel_oid: int, table: Table, rowids: np.ndarray,
-                       exclusive: bool) -> np.ndarray:
-        """Conflicts of an UPDATE/DELETE/lock on existing rows; returns the rows to act on
-        (False: already updated/deleted by this transaction)."""
+                       strength: int) -> np.ndarray:
+        """Conflicts of an UPDATE/DELETE/lock of this strength (row_locks.py) on existing rows;
+        returns the rows to act on (False: already updated/deleted by this transaction)."""
         if len(rowids) == 1:
-            return np.array([self._check_target(txn, rel_oid, table, int(rowids[0]), exclusive)])
+            return np.array([self._check_target(txn, rel_oid, table, int(rowids[0]), strength)])
         keep = np.ones(len(rowids), dtype=np.bool_)
         xmax = table.gather_mvcc(rowids)[1]
         xmaxes = xmax.tolist()
         for k in np.flatnonzero(xmax).tolist():
             keep[k] = self._xmax_allows(txn, xmaxes[k], int(rowids[k]))
-        self._check_row_locks(txn, rel_oid, rowids.tolist(), exclusive)
+        self._check_row_locks(txn, rel_oid, rowids.tolist(), strength)
         return keep
 
-    def _check_target(self, txn: Txn, rel_oid: int, table: Table, rowid: int, exclusive: bool) -> bool:
+    def _check_target(self, txn: Txn, rel_oid: int, table: Table, rowid: int, strength: int) -> bool:
         """_check_targets of one row."""
         x = table.xmin_xmax(rowid)[1]
         keep = self._xmax_allows(txn, x, rowid) if x else True
-        self._check_row_locks(txn, rel_oid, (rowid,), exclusive)
+        self._check_row_locks(txn, rel_oid, (rowid,), strength)
         return keep
 
     def _xmax_allows(self, txn: Txn, x: int, rowid: int) -> bool:
@@ -178,15 +187,6 @@ class RowWrites:
         if txn.repeatable:
             raise SerializationFailure("could not serialize access due to concurrent update")
         raise RowChanged(rowid)
-
-    def _check_row_locks(self, txn: Txn, rel_oid: int, rowids, exclusive: bool) -> None:
-        locks = self._row_locks.get(rel_oid)
-        if locks:
-            own = txn.own
-            for r in rowids:
-                for holder, excl in locks.get(r, ()):
-                    if holder not in own and (excl or exclusive) and self._status(holder) == IN_PROGRESS:
-                        raise WouldBlock(holder)
 
     def insert(self, txn: Txn, rel_oid: int, columns: list[Column], n: int) -> np.ndarray:
         if n == 1 and self.table(rel_oid).row_form:
@@ -209,7 +209,7 @@ class RowWrites:
         cols = _trim(columns, len(rowids))
         with self._wlock:
             table = self.table(rel_oid)
-            keep = self._check_targets(txn, rel_oid, table, rowids, exclusive=True)
+            keep = self._check_targets(txn, rel_oid, table, rowids, NO_KEY_UPDATE)
             if not keep.all():
                 rowids = rowids[keep]
                 cols = [c.rows(keep) for c in cols]
@@ -219,8 +219,14 @@ class RowWrites:
             changed = self._key_changed(table, rel_oid, rowids, cols, kept)
             if changed:
                 self._check_unique(txn, rel_oid, cols, n, changed)
+            locked = bool(self._row_locks.get(rel_oid))
+            if locked and changed:  # a key UPDATE waits for the rows' KEY SHARE lockers too
+                self._check_row_locks(txn, rel_oid, rowids[np.logical_or.reduce(list(changed.values()))].tolist(),
+                                      UPDATE)
             xid = self._write_xid(txn)
             new = self._log((R.UPDATE, xid, rel_oid, rowids, n, cols), txn)
+            if locked:
+                self._carry_locks(rel_oid, rowids.tolist(), new.tolist())
             self._maybe_prune(table)
             return new
 
@@ -238,11 +244,16 @@ class RowWrites:
         replaced that version."""
         with self._wlock:
             table = self.table(rel_oid)
-            if not self._check_target(txn, rel_oid, table, rowid, exclusive=True):
+            if not self._check_target(txn, rel_oid, table, rowid, NO_KEY_UPDATE):
                 return None
             self._check_unique_row(txn, table, values, rowid, kept)
+            locked = bool(self._row_locks.get(rel_oid))
+            if locked and self._row_key_changes(txn, table, values, rowid, kept):
+                self._check_row_locks(txn, rel_oid, (rowid,), UPDATE)
             xid = self._write_xid(txn)
             new = self._log((R.ROW_UPDATE, xid, rel_oid, rowid, values), txn)
+            if locked:
+                self._carry_locks(rel_oid, [rowid], [new])
             self._maybe_prune(table)
             return new
 
@@ -282,7 +293,7 @@ class RowWrites:
         rowids = np.asarray(rowids, dtype=np.int64)
         with self._wlock:
             table = self.table(rel_oid)
-            keep = self._check_targets(txn, rel_oid, table, rowids, exclusive=True)
+            keep = self._check_targets(txn, rel_oid, table, rowids, UPDATE)
             rowids = rowids[keep]
             if len(rowids) == 0:
                 return 0
@@ -292,18 +303,15 @@ class RowWrites:
             return len(rowids)
 
     def lock_rows(self, txn: Txn, rel_oid: int, rowids: np.ndarray, snap: Snapshot, mode: str) -> None:
+        """SELECT ... FOR `mode` (update, no key update, share, key share) of these rows."""
         rowids = np.asarray(rowids, dtype=np.int64)
-        exclusive = mode.lower() in _EXCLUSIVE_MODES
+        strength = STRENGTHS[mode.lower()]
         with self._wlock:
             table = self.table(rel_oid)
-            keep = self._check_targets(txn, rel_oid, table, rowids, exclusive)
+            keep = self._check_targets(txn, rel_oid, table, rowids, strength)
             if txn.read_only:
                 raise ReadOnlySqlTransaction("cannot execute SELECT FOR UPDATE in a read-only transaction")
-            xid = self._write_xid(txn)
-            locks = self._row_locks.setdefault(rel_oid, {})
-            for r in rowids[keep].tolist():
-                locks.setdefault(r, []).append((xid, exclusive))
-                txn.locks.append((rel_oid, r))
+            self._hold(txn, rel_oid, rowids[keep].tolist(), strength)
 
     def find_conflicts(self, txn: Txn, index_oid: int, columns: list[Column]) -> np.ndarray:
         idx = self.index(index_oid)

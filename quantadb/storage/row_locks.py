@@ -1,0 +1,135 @@
+"""Row locks: SELECT ... FOR KEY SHARE / SHARE / NO KEY UPDATE / UPDATE, a foreign key's hold on
+the row it references, and what an UPDATE or DELETE of a locked row waits for.
+
+Strengths and conflicts are PostgreSQL's: KEY SHARE conflicts only with UPDATE, SHARE with NO KEY
+UPDATE and UPDATE, NO KEY UPDATE with SHARE and up, UPDATE with all (strengths a + b >= 3). A
+DELETE, and an UPDATE that changes a unique key, acts as UPDATE; any other UPDATE as NO KEY
+UPDATE. A writer's own claim on a row is its version's xmax (the next writer waits on that); the
+locks here are the lockers'. They live in memory (a crash ends every transaction holding one),
+per table and row id as [(xid, strength)], and go when their transaction ends (Store._end_locks);
+a subtransaction's go when it rolls back (its xid is aborted).
+
+A foreign key's check of a new referencing key (`lock_referenced`) finds the referenced row as
+PostgreSQL's `SELECT 1 ... FOR KEY SHARE` does, and locks it: a version another transaction
+inserted and has not committed is not there; one a running transaction deletes, or updates to
+another key, is waited for; one it updates keeping the key is there (both versions are locked:
+whichever outlives the update keeps the lock). The lock makes a DELETE of the referenced row, or
+an UPDATE of its key, wait for the referencing transaction (whose new row the deleter's own check
+then sees), while an UPDATE of its other columns goes on and carries the lock to its new version.
+Each row is locked once per transaction; past ESCALATE_ROWS rows of one table, a transaction's
+KEY SHARE holds the whole table instead (row id ALL_ROWS: a DELETE or key UPDATE of any of its
+rows waits), so a bulk load of referencing rows does not keep a lock entry per referenced row.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from quantadb.types.column import Column
+
+from .index import row_keys
+from .table import Table
+from .txn import ABORTED, COMMITTED, IN_PROGRESS, Txn, WouldBlock
+
+KEY_SHARE, SHARE, NO_KEY_UPDATE, UPDATE = range(4)
+STRENGTHS = {"key share": KEY_SHARE, "share": SHARE, "no key update": NO_KEY_UPDATE, "update": UPDATE}
+ALL_ROWS = -1  # the row id of a lock on every row of the table
+ESCALATE_ROWS = 10_000
+
+
+def _conflict(held: int, wanted: int) -> bool:
+    return held + wanted >= 3
+
+
+class RowLocks:
+    """Mixed into `store.Store` (uses its `_wlock`, `_state`, `_row_locks`, `_write_xid`, `_status`)."""
+
+    def _hold(self, txn: Txn, rel_oid: int, rowids: list[int], strength: int) -> None:
+        """Record the locks (the checks are the caller's, under the write lock)."""
+        xid = self._write_xid(txn)
+        locks = self._row_locks.setdefault(rel_oid, {})
+        for r in rowids:
+            locks.setdefault(r, []).append((xid, strength))
+            txn.locks.append((rel_oid, r))
+
+    def _hold_key_share(self, txn: Txn, rel_oid: int, rowids: list[int]) -> None:
+        """A foreign key check's KEY SHARE locks: rows the transaction holds already are not held
+        again; past ESCALATE_ROWS of the table, the whole table is."""
+        locks = self._row_locks.setdefault(rel_oid, {})
+        own = txn.own
+        if any(holder in own for holder, _ in locks.get(ALL_ROWS, ())):
+            return
+        fresh = [r for r in dict.fromkeys(rowids) if not any(holder in own for holder, _ in locks.get(r, ()))]
+        if fresh:
+            held = txn.key_shares[rel_oid] = txn.key_shares.get(rel_oid, 0) + len(fresh)
+            self._hold(txn, rel_oid, fresh if held <= ESCALATE_ROWS else [ALL_ROWS], KEY_SHARE)
+
+    def _check_row_locks(self, txn: Txn, rel_oid: int, rowids, strength: int) -> None:
+        """WouldBlock on a running transaction that holds one of the rows in a conflicting strength."""
+        locks = self._row_locks.get(rel_oid)
+        if locks:
+            own = txn.own
+            whole = locks.get(ALL_ROWS) if strength == UPDATE else None
+            for r in rowids:
+                for holders in (locks.get(r), whole):
+                    for holder, held in holders or ():
+                        if _conflict(held, strength) and holder not in own and self._status(holder) == IN_PROGRESS:
+                            raise WouldBlock(holder)
+
+    def _carry_locks(self, rel_oid: int, old: list[int], new: list[int]) -> None:
+        """An UPDATE that kept the rows' keys made `new` versions of `old`: the running
+        transactions' KEY SHARE locks on them hold the new versions too."""
+        locks = self._row_locks.get(rel_oid)
+        if not locks:
+            return
+        txns = self._state.txns
+        for o, n in zip(old, new):
+            for holder, held in locks.get(o, ()):
+                if held == KEY_SHARE and self._status(holder) == IN_PROGRESS:
+                    owner = txns.owners.get(txns.clog.top(holder))
+                    if owner is not None:
+                        locks.setdefault(n, []).append((holder, KEY_SHARE))
+                        owner.locks.append((rel_oid, n))
+
+    def lock_referenced(self, txn: Txn, index_oid: int, columns: list[Column]) -> np.ndarray:
+        """For each key (one row of `columns`, the unique index's key columns), the row id of the
+        referenced row, locked KEY SHARE, or -1 when there is none (see the module docstring);
+        WouldBlock when a running transaction deletes it or changes its key."""
+        with self._wlock:
+            idx = self.index(index_oid)
+            table = self.table(idx.table_oid)
+            n = len(columns[0].data)
+            keys, ok = row_keys(columns, n)
+            out = np.full(n, -1, dtype=np.int64)
+            found: list[int] = []
+            for i, (k, good) in enumerate(zip(keys, ok.tolist())):
+                if good:
+                    rows = self._referenced_versions(txn, table, idx.lookup_key(k))
+                    if rows:
+                        out[i] = rows[0]
+                        found += rows
+            if found:
+                self._hold_key_share(txn, table.oid, found)
+            return out
+
+    def _referenced_versions(self, txn: Txn, table: Table, candidates: list[int]) -> list[int]:
+        """The versions of one key that a KEY SHARE lock must hold: the live one, and the new
+        version a running UPDATE that keeps the key made of it; [] when none is there."""
+        own = txn.own
+        for r in candidates:
+            xmin, xmax = table.xmin_xmax(r)
+            if xmin not in own and self._status(xmin) != COMMITTED:
+                continue  # aborted, or another's uncommitted version (seen through the old one)
+            if xmax == 0:
+                return [r]
+            if xmax in own:
+                continue  # replaced by this transaction: its version is another candidate
+            status = self._status(xmax)
+            if status == ABORTED:
+                return [r]
+            if status == IN_PROGRESS:
+                successor = next((s for s in candidates if table.xmin_xmax(s)[0] == xmax), None)
+                if successor is None:
+                    raise WouldBlock(xmax)  # deleted, or its key changed: the outcome decides
+                return [r, successor]
+        return []
