@@ -206,7 +206,12 @@ class SessionCatalog:
         return None
 
     def types(self) -> list[TypeDef]:
+        """The defined types (CREATE TYPE / DOMAIN)."""
         return self.store.catalog.types(self.snap, self.database_oid)
+
+    def row_types(self) -> list[TypeDef]:
+        """The row types of the tables, views and materialized views."""
+        return self.store.catalog.row_types(self.snap, self.database_oid)
 
     def format_type(self, oid: int, typmod: int = -1) -> str:
         """format_type(): a user type schema-qualified when its name does not find it on the

@@ -139,8 +139,8 @@ class Bound:
 
 def bind(session: "Session", stmt: Statement, param_types: list[SqlType]) -> Bound:
     """Plan a statement (cached by text and parameter types until the catalog changes)."""
-    if not session.store.catalog.has_types:  # no user type to resolve: no per-statement cost
-        return _bind(session, stmt, param_types)
+    if not session.store.catalog.has_types:  # no defined type: no per-statement cost (a relation's
+        return _bind(session, stmt, param_types)  # row type resolves when a plan is made: _bind_plan)
     token = set_user_types(session.resolve_type)
     try:
         with uncommitted_labels(session.state.new_enum_labels):
@@ -181,6 +181,20 @@ def _bind_plan(session: "Session", stmt: Statement, param_types: list[SqlType], 
     node = stmt.ast
     if not isinstance(node, _QUERY_NODES + _DML_NODES):
         return Bound(None, None, list(param_types), version, context)
+    token = set_user_types(session.resolve_type)
+    try:
+        bound = _plan_statement(session, node, param_types, version, context)
+    finally:
+        reset_user_types(token)
+    if shared:
+        if len(session.db.plan_cache) > 2000:
+            session.db.plan_cache.clear()
+        session.db.plan_cache[(session.database_oid, key)] = bound
+    return bound
+
+
+def _plan_statement(session: "Session", node: exp.Expression, param_types: list[SqlType], version: int,
+                    context: tuple) -> Bound:
     params = list(param_types)
     queries = QueryBinder(session.catalog(), params, session.format_context)
     queries.system_names = row_system_names(node)
@@ -207,19 +221,14 @@ def _bind_plan(session: "Session", stmt: Statement, param_types: list[SqlType], 
     point = point_read(plan)
     write = point_write(plan, session.store)
     needs = privileges.required(plan)
-    bound = Bound(plan, columns, params, version, context, needs, parts.slow, parts.scanned,
-                  point, write, parts.may_write,
-                  txn_free=point is not None or not (parts.may_write or parts.index_reads),
-                  writes_once=_writes_once(session, plan, parts, queries.catalog),
-                  relation_locks=parts.relation_locks, relation_lock_bits=mode_bits(parts.relation_locks),
-                  new_row_keys=tuple(plan.row_checks.foreign_keys) if isinstance(plan, P.Insert) else (),
-                  superuser_passes=privileges.superuser_passes(needs),
-                  prefers_custom_plan=bool(params) and _prefers_custom_plan(plan, queries.catalog))
-    if shared:
-        if len(session.db.plan_cache) > 2000:
-            session.db.plan_cache.clear()
-        session.db.plan_cache[(session.database_oid, key)] = bound
-    return bound
+    return Bound(plan, columns, params, version, context, needs, parts.slow, parts.scanned,
+                 point, write, parts.may_write,
+                 txn_free=point is not None or not (parts.may_write or parts.index_reads),
+                 writes_once=_writes_once(session, plan, parts, queries.catalog),
+                 relation_locks=parts.relation_locks, relation_lock_bits=mode_bits(parts.relation_locks),
+                 new_row_keys=tuple(plan.row_checks.foreign_keys) if isinstance(plan, P.Insert) else (),
+                 superuser_passes=privileges.superuser_passes(needs),
+                 prefers_custom_plan=bool(params) and _prefers_custom_plan(plan, queries.catalog))
 
 
 def _returning_reads(plan: P.Plan) -> bool:
@@ -349,7 +358,11 @@ def _nested(value: Any) -> list[Any]:
 
 def execute(session: "Session", portal: "Portal", inline: bool, bound: Bound | None = None) -> Result:
     """Run the portal's statement; `bound`: its bind() when the caller made it already."""
-    if not session.store.catalog.has_types:
+    catalog = session.store.catalog
+    # a type name may be read while it runs (DDL, a PL/pgSQL declaration), unless no type exists
+    # but relations' row types, and the plan is a one-row read or write, which reads none
+    if not catalog.has_types and (not catalog.has_row_types or bound is not None and
+                                  (bound.point is not None or bound.write is not None)):
         return _execute(session, portal, inline, bound)
     token = set_user_types(session.resolve_type)
     try:

@@ -23,7 +23,7 @@ from quantadb.types import registry as R
 from quantadb.types.codecs import DEFAULT_CONTEXT
 from quantadb.types.column import Batch
 from quantadb.types.registry import SqlType
-from quantadb.types.rowtypes import record_fields
+from quantadb.types.rowtypes import is_rowtype, record_fields
 
 
 @dataclass(eq=False)
@@ -37,7 +37,8 @@ class Var:
 
     @property
     def is_record(self) -> bool:
-        return self.type.pg is R.RECORD
+        """A row variable: of type record, or of a composite type (a parameter of a table's row type)."""
+        return is_rowtype(self.type.pg)
 
 
 class Namespace:
@@ -117,7 +118,7 @@ def assign(var: Var, value: Any, src: SqlType, ctx: EvalContext) -> None:
     """var := value (of type src): converted to the variable's type; a RECORD variable takes the
     value's row type, a row-typed one converts field by field."""
     if var.is_record and not var.declared_row:
-        var.type = src if src.pg is R.RECORD else var.type
+        var.type = src if is_rowtype(src.pg) else var.type
         var.value = value
         return
     if var.is_record:

@@ -77,7 +77,10 @@ class ColumnBinder:
             self.uses_outer = self.uses_outer or depth > 0
             return refs[0]
         self.uses_outer = self.uses_outer or depth > 0
-        row = Call("row", "row", refs, record_type([(r.name, r.type) for r in refs]), strict=False)
+        row_type = scope.row_types.get(alias)
+        if row_type is None or len(record_fields(row_type)) != len(refs):
+            row_type = record_type([(r.name, r.type) for r in refs])
+        row = Call("row", "row", refs, row_type, strict=False)
         if alias not in scope.nullable:
             return row
         # a row an outer join null-extended is NULL as a whole, not a row of NULLs (count(t.*))

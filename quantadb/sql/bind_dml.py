@@ -64,6 +64,7 @@ class DmlBinder(OnConflictBinder):
         scope = Scope(parent=parent)
         live = [P.PlanColumn(c.name, c.type, rel.oid, c.attnum) for c in self.all_columns(rel)]
         scope.add(alias, live, schema=schema)
+        scope.add_row_type(alias, rel)
         for sc, c in zip(scope.columns, self.all_columns(rel)):
             sc.hidden = not c.visible
             if not c.visible:

@@ -255,6 +255,7 @@ class FromBinder:
             columns = rename_columns(rename_columns(plan.columns, own, f'table "{name}"'), col_aliases,
                                      f'table "{name}"')
             scope.add(name, columns, schema="" if alias else resolved.schema)
+            scope.add_row_type(name, rel)
             self._record_relation(scope, item, rel.oid, range(1, len(columns) + 1), own, len(col_aliases))
             return renamed(plan, columns), scope
         if rel.kind not in ("r", "S", "m", "p"):
@@ -266,6 +267,7 @@ class FromBinder:
         columns = rename_columns([P.PlanColumn(c.name, c.type, rel.oid, c.attnum) for c in live], col_aliases,
                                  f'table "{name}"')
         scope.add(name, columns, schema="" if alias else resolved.schema)
+        scope.add_row_type(name, rel)
         self._record_relation(scope, item, rel.oid, [c.attnum for c in live], [c.name for c in live], len(col_aliases))
         # the statement names xmin, xmax or ctid: the scan passes its row ids (a last column) to compute them
         rowid = len(columns) if self.system_names else None
@@ -328,7 +330,6 @@ class FromBinder:
 
 
 # -- helpers ----------------------------------------------------------------------------------------------
-
 
 def _function_columns(call: Call, alias: str) -> list[tuple[str, R.SqlType]]:
     """The columns one function in FROM gives: one per OUT parameter of a function returning

@@ -53,6 +53,9 @@ def _figure(node: exp.Expression) -> tuple[str | None, int]:
         inner = node.expression
         return (_figure(inner) if isinstance(inner, exp.Expression) else (str(inner), 2))
     if isinstance(node, (exp.Cast, exp.TryCast)):
+        inner = node.this.this if isinstance(node.this, exp.Paren) else node.this
+        if isinstance(inner, exp.Column) and isinstance(inner.this, exp.Star) and inner.table:
+            return inner.table, 2  # t.*::text is named t, as FigureColname names a ColumnRef
         name, strength = _figure(node.this)
         if strength == 2:
             return name, 2

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from quantadb.errors import AmbiguousAlias, AmbiguousColumn, SqlError, UndefinedColumn, UndefinedTable
 from quantadb.sql.plan import PlanColumn
+from quantadb.storage.catalog import RelationDef, row_type
 from quantadb.types import registry as R
 from quantadb.types.registry import SqlType
 
@@ -90,11 +91,19 @@ class Scope:
     scalar: set[str] = field(default_factory=set)
     # a table name given an alias -> the alias (for the error of a reference by the table's name)
     renamed: dict[str, str] = field(default_factory=dict)
+    # range variables of a table, view or materialized view -> its row type (a whole-row reference's)
+    row_types: dict[str, SqlType] = field(default_factory=dict)
 
     def add(self, alias: str, columns: list[PlanColumn], schema: str = "") -> None:
         self.aliases.add(alias)
         for c in columns:
             self.columns.append(ScopeColumn(c.name, alias, c, schema=schema))
+
+    def add_row_type(self, alias: str, rel: RelationDef) -> None:
+        """A whole-row reference to range variable `alias` of relation `rel` has its row type, as
+        in PostgreSQL (with the fields of the relation's version the statement sees)."""
+        if rel.type_oid:
+            self.row_types[alias] = row_type(rel).sql_type()
 
     def extend(self, other: "Scope") -> None:
         offset = len(self.columns)
@@ -106,6 +115,7 @@ class Scope:
         self.nullable.update({a: None if p is None else p + offset for a, p in other.nullable.items()})
         self.scalar |= other.scalar
         self.renamed.update(other.renamed)
+        self.row_types.update(other.row_types)
 
     def system_column(self, name: str, qualifier: list[str]) -> tuple[object, int] | None:
         """(the value, the depth of its scope) of system column `name` of `qualifier` (or of the

@@ -30,13 +30,13 @@ from .catalog_objects import (  # noqa: F401
     TEMPLATE1_OID,
     TEMPLATE0_OID,
     POSTGRES_DB_OID,
-    PREDEFINED_ROLES,
-    PG_MONITOR_MEMBERSHIPS,
-    HEAP_KINDS,
     PG_CATALOG_NAMESPACE,
     PG_TOAST_NAMESPACE,
     PUBLIC_NAMESPACE,
     INFORMATION_SCHEMA_NAMESPACE,
+    PREDEFINED_ROLES,
+    PG_MONITOR_MEMBERSHIPS,
+    HEAP_KINDS,
     BUILTIN_NAMESPACES,
     ColumnDef,
     ConstraintDef,
@@ -50,6 +50,7 @@ from .catalog_objects import (  # noqa: F401
     RoleDef,
     FunctionDef,
     TypeDef,
+    row_type,
     CatalogObject,
     KIND_OF,
     key_of,
@@ -77,6 +78,8 @@ class Catalog:
         self._referrers: dict[int, set[tuple[str, int, int]]] = {}  # table oid -> keys of tables with FKs to it
         self._function_names: set[tuple[int, str]] = set()  # (database, name) of every function version
         self.has_types = False  # whether any user type version exists (else statements resolve none)
+        self._row_types: dict[int, int] = {}  # a relation's row type OID -> the relation's OID
+        self.has_row_types = False  # whether some relation version has a row type (a type name to resolve)
         self.version = 0  # bumped by every change, and when a transaction that made some ends
         # top xid of the last committed transaction that changed the catalog (0: none since start)
         self.last_change = 0
@@ -114,6 +117,10 @@ class Catalog:
         if isinstance(obj, TypeDef):
             self.has_types = True
             obj.pg_type()
+        if isinstance(obj, RelationDef) and obj.type_oid:
+            self._row_types[obj.type_oid] = obj.oid
+            self.has_row_types = True
+            row_type(obj).pg_type()
         if isinstance(obj, RelationDef) and obj.kind == "i":
             self._indexes.setdefault(obj.table_oid, set()).add(key)
         if isinstance(obj, RelationDef):
@@ -188,7 +195,8 @@ class Catalog:
         self._indexes.clear()
         self._referrers.clear()
         self._function_names.clear()
-        self.has_types = False
+        self._row_types.clear()
+        self.has_types = self.has_row_types = False
         # types first: the columns and functions that use one name it by OID
         rows = sorted(rows, key=lambda row: not (isinstance(row[0], tuple) and row[0][0] == "TypeDef"))
         for obj_value, xmin, xmax in rows:
@@ -309,14 +317,28 @@ class Catalog:
         return out
 
     def type_(self, snap: Snapshot, oid: int) -> TypeDef | None:
-        return self._visible(snap, ("type", 0, oid))
+        """A user type by OID: a defined one, or a relation's row type."""
+        found = self._visible(snap, ("type", 0, oid))
+        if found is None and oid in self._row_types:
+            rel = self.relation(snap, self._row_types[oid])
+            return row_type(rel) if rel is not None and rel.type_oid == oid else None
+        return found
 
     def types(self, snap: Snapshot, database: int) -> list[TypeDef]:
+        """The defined types (CREATE TYPE / DOMAIN), not relations' row types."""
         return self._all(snap, "type", database)
 
+    def row_types(self, snap: Snapshot, database: int) -> list[TypeDef]:
+        return [row_type(r) for r in self.relations(snap, database) if r.type_oid]
+
     def find_type(self, snap: Snapshot, database: int, namespace_oid: int, name: str) -> TypeDef | None:
+        """The type `name` of a schema: a defined one, or the row type of the relation of that name."""
         for oid in tuple(self._names.get(("type", database, namespace_oid, name), ())):
             t = self.type_(snap, oid)
             if t is not None and t.name == name and t.namespace == namespace_oid:
                 return t
+        if self._row_types:
+            rel = self.find_relation(snap, database, namespace_oid, name)
+            if rel is not None and rel.type_oid:
+                return row_type(rel)
         return None

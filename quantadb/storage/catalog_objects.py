@@ -121,6 +121,10 @@ class RelationDef:
     comment: str | None = None
     acl: tuple[str, ...] = ()  # pg_class.relacl aclitems "grantee=privs/grantor" ("" = PUBLIC); () = default
     triggers: tuple[TriggerDef, ...] = ()
+    # pg_class.reltype: the row type of a table, view or materialized view, and its array type
+    # (0 for other kinds, and for relations made before row types existed)
+    type_oid: int = 0
+    array_type_oid: int = 0
 
     def column(self, name: str) -> ColumnDef | None:
         for c in self.columns:
@@ -250,6 +254,7 @@ class TypeDef:
     not_valid: tuple[str, ...] = ()  # names of the checks added NOT VALID and not validated since
     fields: tuple[tuple[str, SqlType], ...] = ()  # a composite type's (kind "c") attributes
     relid: int = 0  # a composite type's pg_class row (typrelid)
+    relkind: str = "c"  # that row's: "c" for CREATE TYPE's, a table's, view's ... for its row type (row_type)
 
     def pg_type(self) -> registry.PgType:
         """The type's PgType, known by OID to every layer from now on."""
@@ -265,6 +270,14 @@ class TypeDef:
         if self.kind == "d":
             return domains.domain_type(self.oid, self.name, self.base, self.not_null, self.checks, self.default)
         return SqlType(self.pg_type())
+
+
+def row_type(rel: RelationDef) -> TypeDef:
+    """The composite type a relation's rows have (PostgreSQL's pg_type row of typrelid = it):
+    derived from the relation's current version, so it follows every ALTER, RENAME and DROP."""
+    fields = tuple((c.name, c.type) for c in rel.columns if c.visible)
+    return TypeDef(rel.type_oid, rel.database, rel.namespace, rel.name, "c", rel.array_type_oid, owner=rel.owner,
+                   fields=fields, relid=rel.oid, relkind=rel.kind)
 
 
 CatalogObject = RelationDef | NamespaceDef | DatabaseDef | RoleDef | FunctionDef | TypeDef

@@ -71,7 +71,7 @@ def test_records_in_binary(server) -> None:
                      "CREATE TABLE clients_rec (a int, d date); INSERT INTO clients_rec VALUES (1, '2020-01-01');"
                      "CREATE TYPE clients_rec_t AS (x int)")
         cur = conn.cursor(binary=True)
-        assert cur.execute("SELECT ROW(1, 'a', NULL::int), clients_rec, ARRAY[ROW(2, date '2020-01-02')] "
+        assert cur.execute("SELECT ROW(1, 'a', NULL::int), ROW(clients_rec.*), ARRAY[ROW(2, date '2020-01-02')] "
                            "FROM clients_rec").fetchone() == \
             ((1, "a", None), (1, datetime.date(2020, 1, 1)), [(2, datetime.date(2020, 1, 2))])
         conn.execute("CREATE TABLE clients_rec_v (v clients_rec_t); INSERT INTO clients_rec_v VALUES ('(1)')")
@@ -92,3 +92,30 @@ def test_records_in_binary(server) -> None:
         finally:
             await conn.close()
     assert asyncio.run(main()) == [(1, "a", None), (1, datetime.date(2020, 1, 1)), [(2, datetime.date(2020, 1, 2))]]
+
+
+def test_table_row_type_through_psycopg(server) -> None:
+    """A table's whole row has the table's row type, which psycopg's CompositeInfo finds as a
+    composite type (pg_type typrelid and pg_attribute), in text and binary, and as a parameter."""
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS clients_row_holder, clients_row;"
+                     "CREATE TABLE clients_row (a int, d date, s text); INSERT INTO clients_row VALUES (1, '2020-01-01', 'x y');"
+                     "CREATE TABLE clients_row_holder (id int, r clients_row, rs clients_row[]);"
+                     "INSERT INTO clients_row_holder SELECT 1, clients_row, ARRAY[clients_row] FROM clients_row")
+        # unregistered, its binary form is record_send's bytes, typed by the table's row type
+        oid = conn.execute("SELECT reltype FROM pg_class WHERE relname = 'clients_row'").fetchone()[0]
+        cur = conn.cursor(binary=True)
+        cur.execute("SELECT clients_row FROM clients_row")
+        assert cur.description[0].type_code == oid
+        assert cur.fetchone()[0][:4] == b"\x00\x00\x00\x03"
+        info = CompositeInfo.fetch(conn, "clients_row")
+        assert [f for f in info.field_names] == ["a", "d", "s"]
+        register_composite(info, conn)
+        want = info.python_type(1, datetime.date(2020, 1, 1), "x y")
+        for binary in (False, True):
+            c = conn.cursor(binary=binary)
+            assert c.execute("SELECT clients_row FROM clients_row").fetchone() == (want,), binary
+            assert c.execute("SELECT r, rs FROM clients_row_holder").fetchone() == (want, [want]), binary
+        sent = info.python_type(2, None, "p")
+        assert conn.cursor(binary=True).execute("SELECT %b::clients_row", [sent]).fetchone() == (sent,)
+        assert conn.execute("SELECT (%s::clients_row).s", [sent]).fetchone() == ("p",)

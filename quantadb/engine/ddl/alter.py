@@ -8,10 +8,11 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from quantadb.engine.ddl import alter_columns as C
-from quantadb.engine.ddl.common import require_owner, session_txn
+from quantadb.engine.ddl.common import check_type_name, require_owner, session_txn
 from quantadb.engine.ddl.generated import rename_references
 from quantadb.engine.ddl.index_exprs import renamed_keys
 from quantadb.engine.ddl.renames import Followed, following, store_followed
+from quantadb.engine.ddl.row_types import refuse_row_type_retype, reshaping_values
 from quantadb.engine.ddl.sequences import alter_sequence
 from quantadb.engine.ddl.tables import add_constraint, validate_check, validate_foreign_key
 from quantadb.engine.ddl.triggers import enable_trigger
@@ -25,6 +26,7 @@ from quantadb.errors import (
     DuplicateTable,
     InsufficientPrivilege,
     InvalidSchemaName,
+    InvalidTableDefinition,
     UndefinedObject,
     UndefinedTable,
     WrongObjectType,
@@ -32,6 +34,7 @@ from quantadb.errors import (
 from quantadb.sql import ddl_stmts as D
 from quantadb.sql.view_updatable import checked_view_options
 from quantadb.storage.catalog import RelationDef
+from quantadb.types.domains import type_oid
 
 if TYPE_CHECKING:
     from quantadb.engine.session import Session
@@ -56,10 +59,15 @@ def _alter_action(session: "Session", rel: RelationDef, action: D.AlterAction) -
     followed: Followed = {}  # what follows a rename (renames.py)
     match action:
         case D.AddColumn(spec, if_not_exists):
-            return C.add_column(session, rel, spec, if_not_exists)
+            if rel.type_oid and type_oid(spec.type) in (rel.type_oid, rel.array_type_oid):
+                raise InvalidTableDefinition(f"composite type {rel.name} cannot be made a member of itself")
+            return reshaping_values(session, rel, lambda names: names if spec.name in names else names + [spec.name],
+                                    lambda: C.add_column(session, rel, spec, if_not_exists))
         case D.DropColumn(name, if_exists, cascade):
-            return C.drop_column(session, rel, name, if_exists, cascade)
+            return reshaping_values(session, rel, lambda names: [n for n in names if n != name],
+                                    lambda: C.drop_column(session, rel, name, if_exists, cascade))
         case D.SetColumnType(name, new_type, using):
+            refuse_row_type_retype(session, rel)
             return C.change_type(session, rel, C.column(rel, name), new_type, using)
         case D.AddConstraint(con):
             return add_constraint(session, rel, con)
@@ -89,6 +97,8 @@ def _alter_action(session: "Session", rel: RelationDef, action: D.AlterAction) -
         case D.RenameRelation(new):
             if store.catalog.find_relation(session.catalog().snap, rel.database, rel.namespace, new) is not None:
                 raise DuplicateTable(f'relation "{new}" already exists')
+            if rel.type_oid:
+                check_type_name(session, rel.namespace, new, creating=False)
             followed = following(session, {rel.oid: (session.catalog().namespace_name(rel.namespace), new)})
             rel = replace(rel, name=new)
         case D.RenameConstraint(old, new):
@@ -198,6 +208,8 @@ def _set_schema(session: "Session", rel: RelationDef, schema: str) -> None:
     for member in members:
         if store.catalog.find_relation(store.snapshot(txn), rel.database, ns, member.name) is not None:
             raise DuplicateTable(f'relation "{member.name}" already exists in schema "{schema}"')
+        if member.type_oid:
+            check_type_name(session, ns, member.name, creating=False)
         store.alter_relation(txn, replace(store.catalog.relation(store.snapshot(txn), member.oid), namespace=ns))
     store_followed(session, followed)
 

@@ -9,7 +9,7 @@ from quantadb.engine.ddl.renames import recorded_view_query
 from quantadb.engine.ddl.temp import temp_namespace
 from quantadb.engine.privileges import owns, schema_create
 from quantadb.engine.results import Result
-from quantadb.errors import DuplicateTable, InsufficientPrivilege, SqlError, SyntaxError as SqlSyntaxError
+from quantadb.errors import DuplicateObject, DuplicateTable, InsufficientPrivilege, SqlError, SyntaxError as SqlSyntaxError
 from quantadb.sql.functions.signature import functions_named
 from quantadb.sql.qualify import qualify_relations
 from quantadb.sql.quoting import quote_ident
@@ -20,9 +20,31 @@ if TYPE_CHECKING:
     from quantadb.engine.session import Session
 
 
+ROW_TYPE_KINDS = ("r", "v", "m")  # relations with a row type (pg_class.reltype)
+
+
 def new_relation(session: "Session", oid: int, namespace: int, name: str, kind: str, *args, **kw) -> RelationDef:
-    """A new relation of the session's database, owned by the session's role."""
+    """A new relation of the session's database, owned by the session's role; a table, view or
+    materialized view with its row type (OIDs in PostgreSQL's order: relation, array type, type)."""
+    if kind in ROW_TYPE_KINDS:
+        check_type_name(session, namespace, name)
+        kw["array_type_oid"] = session.store.allocate_oid(session.state.txn)
+        kw["type_oid"] = session.store.allocate_oid(session.state.txn)
     return RelationDef(oid, session.database_oid, namespace, name, kind, *args, owner=session.role_oid, **kw)
+
+
+def check_type_name(session: "Session", namespace: int, name: str, creating: bool = True) -> None:
+    """A relation with a row type cannot take the name of a type of its schema (42710, as
+    heap_create_with_catalog's and, renamed or moved, RenameTypeInternal's; a composite type's
+    relation is a relation already there)."""
+    found = session.store.catalog.find_type(session.catalog().snap, session.database_oid, namespace, name)
+    if found is None:
+        return
+    if found.relkind == "c" and found.kind == "c":
+        raise DuplicateTable(f'relation "{name}" already exists')
+    hint = "A relation has an associated type of the same name, so you must use a name that doesn't conflict " \
+           "with any existing type." if creating else None
+    raise DuplicateObject(f'type "{name}" already exists', hint=hint)
 
 
 def require_owner(session: "Session", rel: RelationDef) -> None:

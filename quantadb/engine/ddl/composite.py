@@ -96,16 +96,29 @@ def alter_composite(session: "Session", t: TypeDef, stmt: T.AlterType, users: li
 
 def _rewrite_values(session: "Session", old: TypeDef, new: TypeDef, keep: list[int | None],
                     users: list[tuple[object, str]]) -> None:
-    """Store `new` and reshape the values columns of it hold: each value's new fields as record_out
-    text into a hidden column while the type has the old fields, read back with record_in once it
-    has the new ones (PostgreSQL keeps a dropped attribute's slot in every value instead). Only
-    a table column of the type itself is rewritten: values inside arrays, other composite
-    types or domains are refused (0A000)."""
+    """Store `new` and reshape the values columns of it hold (stage_values, restore_values)."""
+    staged = stage_values(session, old, keep, users)
+    session.store.alter_type(session._ensure_txn(), new)
+    restore_values(session, new.oid, staged)
+
+
+Staged = list[tuple[int, ColumnDef, ColumnDef, bool]]  # (table OID, column of the type, hidden text column, an array?)
+
+
+def stage_values(session: "Session", old: TypeDef, keep: list[int | None], users: list[tuple[object, str]]) -> Staged:
+    """Before a composite type's fields change (ALTER TYPE ... ATTRIBUTE, or ALTER TABLE ADD / DROP
+    COLUMN of a table whose row type some column holds): each value's new fields as record_out
+    text into a hidden column while the type has the old fields (`keep`: the old positions of the
+    new fields, None for a new one), for restore_values to read back under the new fields
+    (PostgreSQL keeps a dropped attribute's slot in every value instead). A table column of the
+    type or of a one-dimensional array of it is rewritten: values inside other composite types or
+    domains are refused (0A000)."""
     store, txn = session.store, session._ensure_txn()
+    type_name = session.catalog().format_type(old.oid)
     columns = []
     for owner, name in users:
         column = owner.column(name) if isinstance(owner, RelationDef) else None
-        if column is None or owner.kind != "r" or type_oid(column.type) != old.oid:
+        if column is None or owner.kind != "r" or type_oid(column.type) not in (old.oid, old.array_oid):
             raise FeatureNotSupported(f'cannot add or drop attributes of type "{old.name}" while '
                                       f'column "{owner.name}.{name}" holds its values inside another type')
         columns.append((owner, column))
@@ -115,16 +128,41 @@ def _rewrite_values(session: "Session", old: TypeDef, new: TypeDef, keep: list[i
         attnum = max(c.attnum for c in rel.columns) + 1
         hidden = ColumnDef(attnum, f"........pg.retype.{attnum}........", SqlType(R.TEXT))
         store.alter_relation(txn, replace(rel, columns=rel.columns + (hidden,)))
-        value = quote_ident(column.name)
-        fields = ", ".join("NULL" if i is None else f"({value}).{quote_ident(old.fields[i][0])}" for i in keep)
-        run_sql(session, f"UPDATE {quote_relation(session, rel)} SET {quote_ident(hidden.name)} = "
-                         f"CASE WHEN {value}::text IS NULL THEN NULL ELSE ROW({fields})::text END")
-        staged.append((rel.oid, column, hidden))
-    store.alter_type(txn, new)
-    type_name = session.catalog().format_type(new.oid)
-    for oid, column, hidden in staged:
+        value, array = quote_ident(column.name), type_oid(column.type) == old.array_oid
+        if array:  # each element's text read under the old fields, in order; a NULL element stays one
+            _check_plain_arrays(session, rel, column, old)
+            text = (f"CASE WHEN {value} IS NULL THEN NULL ELSE ARRAY(SELECT {_reshaped('(e.x::' + type_name + ')', old, keep)} "
+                    f"FROM unnest({value}::text[]) WITH ORDINALITY AS e(x, n) ORDER BY e.n)::text END")
+        else:
+            text = _reshaped(value, old, keep)
+        run_sql(session, f"UPDATE {quote_relation(session, rel)} SET {quote_ident(hidden.name)} = {text}")
+        staged.append((rel.oid, column, hidden, array))
+    return staged
+
+
+def _check_plain_arrays(session: "Session", rel: RelationDef, column: ColumnDef, old: TypeDef) -> None:
+    """The rewrite reads an array's elements in order into a new one-dimensional array: more
+    dimensions would be lost, so they are refused (0A000)."""
+    value = quote_ident(column.name)
+    found = run_sql(session, f"SELECT 1 FROM {quote_relation(session, rel)} WHERE array_ndims({value}) > 1 LIMIT 1")
+    if found.batches and found.batches[0].length:
+        raise FeatureNotSupported(f'cannot add or drop attributes of type "{old.name}" while column '
+                                  f'"{rel.name}.{column.name}" holds multidimensional arrays of it')
+
+
+def _reshaped(value: str, old: TypeDef, keep: list[int | None]) -> str:
+    """The record_out text of value `value` (SQL) of the type with the fields `keep` selects."""
+    fields = ", ".join("NULL" if i is None else f"({value}).{quote_ident(old.fields[i][0])}" for i in keep)
+    return f"CASE WHEN {value}::text IS NULL THEN NULL ELSE ROW({fields})::text END"
+
+
+def restore_values(session: "Session", type_oid_: int, staged: Staged) -> None:
+    """The staged texts read back as values of the type's new fields; the hidden columns dropped."""
+    store, txn = session.store, session._ensure_txn()
+    type_name = session.catalog().format_type(type_oid_)
+    for oid, column, hidden, array in staged:
         rel = session.catalog().relation(oid)
         run_sql(session, f"UPDATE {quote_relation(session, rel)} SET {quote_ident(column.name)} = "
-                         f"{quote_ident(hidden.name)}::{type_name}")
+                         f"{quote_ident(hidden.name)}::{type_name}{'[]' if array else ''}")
         store.alter_relation(txn, replace(rel, columns=tuple(dropped_column(c) if c.attnum == hidden.attnum else c
                                                               for c in rel.columns)))

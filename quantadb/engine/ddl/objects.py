@@ -47,8 +47,8 @@ from quantadb.engine.ddl.common import (
     session_txn,
 )
 from quantadb.engine.ddl.index_exprs import add_index, choose_index_name, key_columns, unused_hidden
+from quantadb.engine.ddl.row_types import drop_relation_dependents
 from quantadb.engine.ddl.types import drop_types
-from quantadb.engine.ddl.view_deps import drop_dependent_views
 from quantadb.types import registry as R
 
 
@@ -151,7 +151,7 @@ def _drop_relation(session: "Session", rel: RelationDef, cascade: bool,
     require_owner(session, rel)
     store, txn = session.store, session_txn(session)
     if rel.kind in ("r", "v", "m"):
-        drop_dependent_views(session, f"{kind_word(rel.kind)} {rel.name}", rel.oid, cascade, dropping=dropping)
+        drop_relation_dependents(session, rel, cascade, dropping)
     catalog = session.catalog()
     if rel.kind == "r":
         for other in catalog.relations():

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from quantadb.engine.ddl.common import (
     creation_namespace,
+    kind_word,
     notice_cascade,
     quote_ident,
     quote_relation,
@@ -38,7 +39,7 @@ from quantadb.errors import (
 )
 from quantadb.sql import type_stmts as T
 from quantadb.sql.typenames import parse_type_name
-from quantadb.storage.catalog import RelationDef, TypeDef
+from quantadb.storage.catalog import FunctionDef, RelationDef, TypeDef
 from quantadb.types import registry as R
 from quantadb.types.domains import domain_of, type_oid
 
@@ -129,6 +130,19 @@ def _find(session: "Session", parts: tuple[str, ...]) -> TypeDef:
     return found
 
 
+def alter_row_type(session: "Session", t: TypeDef, stmt: T.AlterType) -> Result:
+    """ALTER TYPE of a relation's row type: RENAME ATTRIBUTE renames the relation's column, as in
+    PostgreSQL; the other attribute actions find no composite type, the rest belong to ALTER TABLE."""
+    if stmt.action == "rename_attribute":
+        rel = session.catalog().relation(t.relid)
+        run_sql(session, f"ALTER TABLE {quote_relation(session, rel)} RENAME COLUMN {quote_ident(stmt.value)} "
+                         f"TO {quote_ident(stmt.new_value)}")
+        return Result(tag="ALTER TYPE")
+    if stmt.action.endswith("_attribute"):
+        raise WrongObjectType(f'"{t.name}" is not a composite type')
+    raise WrongObjectType(f"{t.name} is a table's row type", hint="Use ALTER TABLE instead.")
+
+
 def _require_owner(session: "Session", t: TypeDef) -> None:
     if not session.superuser and t.owner != session.role_oid:
         raise InsufficientPrivilege(f"must be owner of type {t.name}")
@@ -152,6 +166,10 @@ def _drop(session: "Session", stmt: T.DropTypes) -> Result:
             continue
         if stmt.domain and t.kind != "d":
             raise WrongObjectType(f'"{t.name}" is not a domain')
+        if t.relkind != "c":  # a relation's row type goes with the relation
+            word = kind_word(t.relkind)
+            raise DependentObjectsStillExist(f"cannot drop type {t.name} because {word} {t.name} requires it",
+                                             hint=f"You can drop {word} {t.name} instead.")
         _require_owner(session, t)
         found.append(t)
     for t in found:
@@ -160,70 +178,80 @@ def _drop(session: "Session", stmt: T.DropTypes) -> Result:
 
 
 def drop_type(session: "Session", t: TypeDef, cascade: bool) -> None:
-    """Drop `t`; with `cascade`, the domains over it and the columns of them too (else 2BP01
-    while some exist)."""
-    dependents = _dependents(session, t)
+    """Drop `t`; with `cascade`, what depends on it too (else 2BP01 while some exists)."""
+    dependents = type_dependents(session, t)
     if dependents and not cascade:
         lines = [f"{what} depends on type {on}" for what, on, _ in dependents]
         raise DependentObjectsStillExist(f"cannot drop type {t.name} because other objects depend on it",
                                          detail="\n".join(lines),
                                          hint="Use DROP ... CASCADE to drop the dependent objects too.")
-    if dependents:
-        notice_cascade(session, [what for what, _, _ in dependents])
-    _drop_with(session, t, dependents)
+    notice_cascade(session, [what for what, _, _ in dependents])
+    drop_dependents(session, dependents)
+    session.store.drop_type(session._ensure_txn(), t.oid)
 
 
 def drop_types(session: "Session", types: list[TypeDef]) -> None:
     """Drop `types` and what depends on them, quietly (DROP SCHEMA ... CASCADE's own notice)."""
     for t in types:
         if session.store.catalog.type_(session.catalog().snap, t.oid) is not None:  # not gone with another
-            _drop_with(session, t, _dependents(session, t))
+            drop_dependents(session, type_dependents(session, t))
+            session.store.drop_type(session._ensure_txn(), t.oid)
 
 
-def _drop_with(session: "Session", t: TypeDef, dependents: list[tuple[str, str, object]]) -> None:
+def drop_dependents(session: "Session", dependents: list[tuple[str, str, object]]) -> None:
+    """The objects type_dependents found: columns and attributes of the type, functions taking or
+    returning it, domains over it."""
+    txn = session._ensure_txn()
     for _, _, obj in dependents:
         if isinstance(obj, tuple) and isinstance(obj[0], TypeDef):  # a composite type's attribute
             outer, field = obj
             outer = session.store.catalog.type_(session.catalog().snap, outer.oid)
-            alter_composite(session, outer, T.AlterType((outer.name,), "drop_attribute", field), _users(session, outer))
+            alter_composite(session, outer, T.AlterType((outer.name,), "drop_attribute", field),
+                            type_users(session, outer))
         elif isinstance(obj, tuple):
             rel, col = obj
             run_sql(session, f"ALTER TABLE {quote_relation(session, rel)} DROP COLUMN {quote_ident(col)}")
+        elif isinstance(obj, FunctionDef) and session.catalog().function(obj.oid) is not None:
+            session.store.drop_function(txn, obj.oid)
     for _, _, obj in reversed(dependents):
         if isinstance(obj, TypeDef):
-            session.store.drop_type(session._ensure_txn(), obj.oid)
-    session.store.drop_type(session._ensure_txn(), t.oid)
+            session.store.drop_type(txn, obj.oid)
 
 
-def _dependents(session: "Session", t: TypeDef) -> list[tuple[str, str, object]]:
-    """(what, the type it depends on, the TypeDef, (table, column) or (composite type, field)) for
-    the columns and composite types' fields of `t` and the domains over it, theirs too, in the
-    order PostgreSQL reports them (findDependentObjects: reversed post-order, a type's columns
-    before the domains over it)."""
-    types = session.catalog().types()
-    found: list[tuple[str, str, object]] = []
+def type_dependents(session: "Session", t: TypeDef) -> list[tuple[str, str, object]]:
+    """(what, the type it depends on, the TypeDef, (table, column), (composite type, field) or
+    FunctionDef) for the columns and composite types' fields of `t`, the functions taking or
+    returning it and the domains over it, theirs too, in the order PostgreSQL reports them: what
+    depends on the array type first, then what depends on the type in the order it was made, a
+    domain followed by what depends on it."""
+    catalog = session.catalog()
+    types, functions = catalog.types(), catalog.functions()
+    columns = [(rel, c) for rel in catalog.relations() for c in rel.columns if not c.dropped]
 
-    def visit(x: TypeDef) -> None:
-        for c in types:
-            for field, ft in c.fields:
-                if type_oid(ft) in (x.oid, x.array_oid):
-                    of = x.name + "[]" if type_oid(ft) == x.array_oid else x.name
-                    found.append((f"column {field} of composite type {c.name}", of, (c, field)))
-        for rel, col in dependent_columns(session, x):
-            of = x.name + "[]" if type_oid(rel.column(col).type) == x.array_oid else x.name
-            found.append((f"column {col} of table {rel.name}", of, (rel, col)))
-        for d in types:
-            if d.kind == "d" and type_oid(d.base) == x.oid:
-                visit(d)
-                found.append((f"type {d.name}", x.name, d))
-    visit(t)
-    return found[::-1]
+    def direct(x: TypeDef, oid: int, of: str) -> list[tuple[int, list[tuple[str, str, object]]]]:
+        found = [(c.oid, [(f"column {field} of composite type {c.name}", of, (c, field))])
+                 for c in types for field, ft in c.fields if type_oid(ft) == oid]
+        found += [(rel.oid, [(f"column {col.name} of table {rel.name}", of, (rel, col.name))])
+                  for rel, col in columns if type_oid(col.type) == oid]
+        found += [(d.oid, [(f"type {d.name}", of, d)] + visit(d)) for d in types
+                  if d.kind == "d" and type_oid(d.base) == oid]
+        for fn in functions:
+            if any(type_oid(a) == oid for a in fn.arg_types + (fn.return_type,)):
+                args = ", ".join(catalog.format_type(type_oid(a)) for a in fn.input_types)
+                found.append((fn.oid, [(f"function {fn.name}({args})", of, fn)]))
+        return found
+
+    def visit(x: TypeDef) -> list[tuple[str, str, object]]:
+        found = sorted(direct(x, x.array_oid, x.name + "[]"), key=lambda e: e[0]) if x.array_oid else []
+        found += sorted(direct(x, x.oid, x.name), key=lambda e: e[0])
+        return [entry for _, entries in found for entry in entries]
+    return visit(t)
 
 
-def _users(session: "Session", t: TypeDef) -> list[tuple]:
+def type_users(session: "Session", t: TypeDef) -> list[tuple]:
     """What stores values of `t`: (table, column) of it (or of a domain over it, or of an array)
     and (composite type, attribute) with a field of it."""
-    return [obj for _, _, obj in _dependents(session, t) if isinstance(obj, tuple)][::-1]
+    return [obj for _, _, obj in type_dependents(session, t) if isinstance(obj, tuple)][::-1]
 
 
 def _alter(session: "Session", stmt: T.AlterType) -> Result:
@@ -234,6 +262,8 @@ def _alter(session: "Session", stmt: T.AlterType) -> Result:
         raise WrongObjectType(f"{t.name} is not an enum")
     if stmt.action.endswith("_attribute") and t.kind != "c":
         raise WrongObjectType(f"{t.name} is not a composite type")
+    if t.relkind != "c":
+        return alter_row_type(session, t, stmt)
     _require_owner(session, t)
     txn = session._ensure_txn()
     if stmt.action == "add_value":
@@ -243,7 +273,7 @@ def _alter(session: "Session", stmt: T.AlterType) -> Result:
     elif stmt.action == "rename_value":
         new = _rename_value(t, stmt.value, stmt.new_value)
     elif stmt.action.endswith("_attribute"):
-        alter_composite(session, t, stmt, _users(session, t))
+        alter_composite(session, t, stmt, type_users(session, t))
         return Result(tag="ALTER TYPE")
     elif stmt.action in DOMAIN_ACTIONS:
         new = alter_domain(session, t, stmt)

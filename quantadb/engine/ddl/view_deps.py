@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from quantadb.engine.session import Session
 
 _VIEW_KINDS = ("v", "m")
-_WORD = {"v": "view", "m": "materialized view"}
+VIEW_WORD = {"v": "view", "m": "materialized view"}
 CASCADE_HINT = "Use DROP ... CASCADE to drop the dependent objects too."
 
 
@@ -44,10 +44,10 @@ def drop_dependent_views(session: "Session", what: str, rel_oid: int, cascade: b
     if not cascade:
         raise DependentObjectsStillExist(
             f"cannot drop {what} because other objects depend on it",
-            detail="\n".join(f"{_WORD[v.kind]} {v.name} depends on {what}" for v in views), hint=CASCADE_HINT)
-    order = _with_their_dependents(session, views)
+            detail="\n".join(f"{VIEW_WORD[v.kind]} {v.name} depends on {what}" for v in views), hint=CASCADE_HINT)
+    order = with_their_dependents(session, views)
     from quantadb.engine.ddl.common import notice_cascade
-    notice_cascade(session, [f"{_WORD[v.kind]} {v.name}" for v in order])
+    notice_cascade(session, [f"{VIEW_WORD[v.kind]} {v.name}" for v in order])
     store, txn = session.store, session.state.txn
     for view in reversed(order):  # the views on views first
         store.drop_relation(txn, view.oid)
@@ -59,10 +59,10 @@ def refuse_retype(session: "Session", rel: RelationDef, attnum: int, name: str) 
     if views:
         view = views[0]
         raise FeatureNotSupported("cannot alter type of a column used by a view or rule",
-                                  detail=f'rule _RETURN on {_WORD[view.kind]} {view.name} depends on column "{name}"')
+                                  detail=f'rule _RETURN on {VIEW_WORD[view.kind]} {view.name} depends on column "{name}"')
 
 
-def _with_their_dependents(session: "Session", views: list[RelationDef]) -> list[RelationDef]:
+def with_their_dependents(session: "Session", views: list[RelationDef]) -> list[RelationDef]:
     order: list[RelationDef] = []
     pending = list(views)
     while pending:

@@ -137,7 +137,7 @@ def _class_row(session: "Session", rel: RelationDef, has_index: bool, referenced
     am = {"r": HEAP_AM, "m": HEAP_AM, "i": HASH_AM if rel.method == "hash" else BTREE_AM}.get(rel.kind, 0)
     return {
         "oid": rel.oid, "relname": rel.name, "relnamespace": rel.namespace, "relowner": rel.owner,
-        "relam": am, "relfilenode": rel.oid if rel.kind != "v" else 0,
+        "relam": am, "relfilenode": rel.oid if rel.kind != "v" else 0, "reltype": rel.type_oid,
         "reltuples": _tuples(session, rel) if is_table else -1.0,
         "relhasindex": has_index, "relpersistence": "p", "relkind": rel.kind,
         "relnatts": len(rel.index_columns) if rel.kind == "i" else
@@ -352,6 +352,34 @@ def pg_depend(session: "Session") -> Iterator[Row]:
         if rel.kind == "i" and not any(c.index_oid == rel.oid for c in _constraints_of(catalog, rel.table_oid)):
             for attnum in _key_attnums(session, catalog.relation(rel.table_oid), rel.index_columns):
                 yield _depend(PG_CLASS_OID, rel.oid, PG_CLASS_OID, rel.table_oid, attnum, "a")
+    yield from _type_dependencies(catalog)
+
+
+def _type_dependencies(catalog: "SessionCatalog") -> Iterator[Row]:
+    """What uses a user type: a relation's row type is part of it ('i'); a column, a composite
+    type's attribute and a function's argument or result depend on their type ('n'), an array's
+    on its element type (pg_dump orders a table after the table whose row type it holds)."""
+    for rel in catalog.relations():
+        if rel.type_oid:
+            yield _depend(PG_TYPE_OID, rel.type_oid, PG_CLASS_OID, rel.oid, 0, "i")
+        for col in rel.columns if rel.kind in ("r", "m") else ():
+            if col.visible and _user_type(col.type):
+                yield _depend(PG_CLASS_OID, rel.oid, PG_TYPE_OID, _user_type(col.type), 0, "n", col.attnum)
+    for t in catalog.types():
+        for used in sorted({_user_type(ft) for _, ft in t.fields} - {0}):
+            yield _depend(PG_TYPE_OID, t.oid, PG_TYPE_OID, used, 0, "n")
+    for fn in catalog.functions():
+        for used in sorted({_user_type(a) for a in fn.arg_types + (fn.return_type,)} - {0}):
+            yield _depend(PG_PROC_OID, fn.oid, PG_TYPE_OID, used, 0, "n")
+
+
+def _user_type(t: R.SqlType) -> int:
+    """The OID of the user type `t` is (or is an array of, or a domain over); 0 for a built-in one."""
+    oid = type_oid(t)
+    pg = R.BY_OID.get(oid)
+    if pg is not None and pg.is_array:
+        oid = pg.elem_oid
+    return oid if oid >= FIRST_USER_OID else 0
 
 
 def _key_attnums(session: "Session", table: RelationDef | None, attnums: tuple[int, ...]) -> list[int]:
@@ -364,8 +392,9 @@ def _key_attnums(session: "Session", table: RelationDef | None, attnums: tuple[i
     return out
 
 
-def _depend(classid: int, objid: int, refclassid: int, refobjid: int, refobjsubid: int, deptype: str) -> Row:
-    return {"classid": classid, "objid": objid, "objsubid": 0, "refclassid": refclassid, "refobjid": refobjid,
+def _depend(classid: int, objid: int, refclassid: int, refobjid: int, refobjsubid: int, deptype: str,
+            objsubid: int = 0) -> Row:
+    return {"classid": classid, "objid": objid, "objsubid": objsubid, "refclassid": refclassid, "refobjid": refobjid,
             "refobjsubid": refobjsubid, "deptype": deptype}
 
 

@@ -50,7 +50,7 @@ def pg_type(session: "Session") -> Iterator[Row]:
     # from this database's catalog
     builtin = [(t, PG_CATALOG, OWNER, None) for t in R.BY_OID.values() if t.oid < FIRST_USER_OID]
     user = []
-    for d in session.catalog().types():
+    for d in session.catalog().types() + session.catalog().row_types():
         t = d.pg_type()
         user.append((t, d.namespace, d.owner, d))
         if d.array_oid:

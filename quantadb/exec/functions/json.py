@@ -423,7 +423,7 @@ def _json_agg(is_json: bool):
     def impl(args, group_ids, ngroups, ctx, agg) -> Column:
         t = agg.args[0].type
         if is_json:  # rows and arrays start on a new line after the first, as json_agg_transfn does
-            sep = ", \n " if t.pg.is_array or t.pg.name == "record" else ", "
+            sep = ", \n " if t.pg.is_array or is_rowtype(t.pg) else ", "
             col = args[0]
             texts = obj_array([to_json_text(v if col.valid is None or col.valid[i] else None, t, ctx)
                                for i, v in enumerate(col.data)])

@@ -224,6 +224,9 @@ for j in ("json", "jsonb"):
     # their fields are the caller's column definition list (bind_from, exec/functions/jsonrecord.py)
     fn(f"{j}_to_record", (J,), RECORD, f"{j}_to_record")
     srf(f"{j}_to_recordset", (J,), RECORD, f"{j}_to_recordset")
+    # the fields of the first argument's row type; a member the object lacks keeps its value there
+    fn(f"{j}_populate_record", (ANYELEMENT, J), ANYELEMENT, f"{j}_populate_record", strict=False)
+    srf(f"{j}_populate_recordset", (ANYELEMENT, J), ANYELEMENT, f"{j}_populate_recordset", strict=False)
 fn("row_to_json", (RECORD,), JSON, "row_to_json")
 fn("row_to_json", (RECORD, BOOL), JSON, "row_to_json_pretty")
 fn("array_to_json", (ANYARRAY,), JSON, "array_to_json")

@@ -217,7 +217,13 @@ def named_parameter(binder: Any, name: str, qualifier: list[str], column_found: 
     if variables is not None:
         return variables(binder, name, qualifier, column_found)
     names = getattr(queries, "param_names", None)
-    if column_found or not names or name not in names or (qualifier and qualifier != [queries.function_name]):
+    if column_found or not names:
+        return None
+    if qualifier and qualifier[-1] in names and qualifier[:-1] in ([], [queries.function_name]) and \
+            not binder.scope.has_alias(qualifier[-1]):  # r.field of a row-typed parameter r
+        number = names[qualifier[-1]]
+        return binder._field_select(Param(number, binder.params[number - 1]), name)
+    if name not in names or (qualifier and qualifier != [queries.function_name]):
         return None
     number = names[name]
     return Param(number, binder.params[number - 1])
@@ -318,6 +324,9 @@ def _cast_result(queries: "QueryBinder", fn: FunctionDef, plan: P.Plan) -> P.Pla
                                         detail="Function's final statement must be SELECT or "
                                                "INSERT/UPDATE/DELETE RETURNING.")
     columns = plan.columns
+    if len(columns) == 1 and len(wanted) > 1 and columns[0].type.pg is fn.return_type.pg and not fn.row_type:
+        plan = _row_fields(queries, plan)  # one column of the declared row type: its fields
+        columns = plan.columns
     if len(columns) != len(wanted):
         detail = ("Final statement must return exactly one column." if len(wanted) == 1 else
                   f"Final statement returns too {'many' if len(columns) > len(wanted) else 'few'} columns.")
@@ -339,6 +348,18 @@ def _cast_result(queries: "QueryBinder", fn: FunctionDef, plan: P.Plan) -> P.Pla
                 f"return type mismatch in function declared to return {shown}",
                 detail=f"Actual return type is {R.format_type(c.type.pg, c.type.typmod)}.") from None
     return P.Project(plan, exprs, [P.PlanColumn(n, t) for n, t in wanted], estimated_rows=plan.estimated_rows)
+
+
+def _row_fields(queries: "QueryBinder", plan: P.Plan) -> P.Plan:
+    """The fields of a plan's one row-valued column, as columns (SELECT t FROM t in a function
+    returning t)."""
+    from quantadb.sql.scope import Scope
+    scope = Scope()
+    scope.add("", list(plan.columns))
+    eb = queries.expr_binder(scope)
+    fields = eb.expand_fields(ColumnRef(0, plan.columns[0].type, plan.columns[0].name))
+    return P.Project(plan, [e for _, e in fields], [P.PlanColumn(n, e.type) for n, e in fields],
+                     estimated_rows=plan.estimated_rows)
 
 
 # -- inlining ----------------------------------------------------------------------------------------

@@ -1,0 +1,78 @@
+"""What depends on a relation's row type, for the DDL of the relation.
+
+A table, view or materialized view has a composite type of its name (pg_class.reltype; the
+storage catalog derives it from the relation, so it follows every ALTER, RENAME and SET SCHEMA
+by itself). Other objects may use it: a column of another table (of the type or of its array),
+a function taking or returning it. So, as in PostgreSQL: DROP TABLE fails with 2BP01 while they
+exist and drops them with CASCADE; ADD and DROP COLUMN reshape the values such columns hold
+(a new field is NULL in them, a dropped one leaves them); ALTER COLUMN TYPE is refused (0A000,
+find_composite_type_dependencies).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from quantadb.engine.ddl.common import kind_word, notice_cascade
+from quantadb.engine.ddl.composite import restore_values, stage_values
+from quantadb.engine.ddl.types import drop_dependents, type_dependents
+from quantadb.engine.ddl.view_deps import CASCADE_HINT, VIEW_WORD, dependent_views, with_their_dependents
+from quantadb.errors import DependentObjectsStillExist, FeatureNotSupported
+from quantadb.storage.catalog import RelationDef, row_type
+
+if TYPE_CHECKING:
+    from quantadb.engine.session import Session
+
+
+def drop_relation_dependents(session: "Session", rel: RelationDef, cascade: bool, dropping: set[int]) -> None:
+    """Before table, view or materialized view `rel` is dropped: what uses its row type, then the
+    views on it (`dropping`: relations the same statement drops), as PostgreSQL lists them: 2BP01,
+    or with CASCADE one NOTICE, and they go."""
+    what = f"{kind_word(rel.kind)} {rel.name}"
+    dependents = type_dependents(session, row_type(rel)) if rel.type_oid else []
+    views = [v for v in dependent_views(session, rel.oid) if v.oid not in dropping]
+    if not cascade and (dependents or views):
+        lines = [f"{dependent} depends on type {on}" for dependent, on, _ in dependents]
+        lines += [f"{VIEW_WORD[v.kind]} {v.name} depends on {what}" for v in views]
+        raise DependentObjectsStillExist(f"cannot drop {what} because other objects depend on it",
+                                         detail="\n".join(lines), hint=CASCADE_HINT)
+    views = with_their_dependents(session, views)
+    notice_cascade(session, [dependent for dependent, _, _ in dependents] +
+                   [f"{VIEW_WORD[v.kind]} {v.name}" for v in views])
+    drop_dependents(session, dependents)
+    for view in reversed(views):  # the views on views first
+        session.store.drop_relation(session.state.txn, view.oid)
+
+
+def refuse_row_type_retype(session: "Session", rel: RelationDef) -> None:
+    """ALTER COLUMN TYPE of a table whose row type a column holds: 0A000, as in PostgreSQL."""
+    users = _column_users(session, rel)
+    if users:
+        owner, column = users[0]
+        raise FeatureNotSupported(f'cannot alter table "{rel.name}" because column "{owner.name}.{column}" '
+                                  f'uses its row type')
+
+
+def reshaping_values(session: "Session", rel: RelationDef, new_names: Callable[[list[str]], list[str]],
+                     change: Callable[[], RelationDef]) -> RelationDef:
+    """Run `change` (ADD or DROP COLUMN of `rel`), reshaping the values of its row type that other
+    tables' columns hold: `new_names` gives the fields' names after it from those before."""
+    users = _column_users(session, rel)
+    if not users:
+        return change()
+    old = row_type(rel)
+    names = [f for f, _ in old.fields]
+    keep = [names.index(n) if n in names else None for n in new_names(names)]
+    staged = stage_values(session, old, keep, users)
+    changed = change()
+    restore_values(session, old.oid, staged)
+    return changed
+
+
+def _column_users(session: "Session", rel: RelationDef) -> list[tuple]:
+    """(table, column) and (composite type, attribute) holding values of the row type, in the order
+    PostgreSQL finds them (find_composite_type_dependencies: through the array type first)."""
+    if not rel.type_oid:
+        return []
+    return [obj for _, _, obj in type_dependents(session, row_type(rel)) if isinstance(obj, tuple)]
