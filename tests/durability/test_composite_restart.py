@@ -38,3 +38,28 @@ def test_composite_types_survive_restart(qdb, tmp_path, how):
         assert conn.execute("SELECT (c).x FROM t WHERE id = 4").fetchone() == (5,)
         with pytest.raises(psycopg.errors.DependentObjectsStillExist):
             conn.execute("DROP TYPE pair")
+
+
+@pytest.mark.parametrize("how", ["checkpoint", "kill9"])
+def test_table_row_types_survive_restart(qdb, tmp_path, how):
+    """A table's row type comes back with the table (same OID, its columns as fields after ADD /
+    RENAME COLUMN), and so do the columns of it in another table and their reshaped values."""
+    srv = qdb.start(tmp_path / "data")
+    with psycopg.connect(srv.dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE item (a int, b text)")
+        conn.execute("CREATE TABLE box (id int, it item, its item[])")
+        conn.execute("INSERT INTO box VALUES (1, ROW(1, 'x'), ARRAY[ROW(2, 'y')::item]), (2, NULL, NULL)")
+        conn.execute("ALTER TABLE item ADD COLUMN c date")
+        conn.execute("ALTER TABLE item RENAME COLUMN b TO bb")
+        conn.execute("CREATE FUNCTION item_a(i item) RETURNS int LANGUAGE sql AS 'SELECT i.a'")
+        expected = conn.execute("SELECT id, it::text, its::text, (it).bb, item_a(it) FROM box ORDER BY id").fetchall()
+        assert expected[0][1:] == ("(1,x,)", '{"(2,y,)"}', "x", 1)
+        oid = conn.execute("SELECT reltype FROM pg_class WHERE relname = 'item'").fetchone()[0]
+    srv = qdb.restart(srv, tmp_path / "data", how)
+    with psycopg.connect(srv.dsn, autocommit=True) as conn:
+        assert conn.execute("SELECT id, it::text, its::text, (it).bb, item_a(it) FROM box ORDER BY id").fetchall() \
+            == expected
+        assert conn.execute("SELECT 'item'::regtype::oid, '(5,q,2020-01-02)'::item::text").fetchone() == \
+            (oid, "(5,q,2020-01-02)")
+        with pytest.raises(psycopg.errors.DependentObjectsStillExist):
+            conn.execute("DROP TABLE item")

@@ -3,7 +3,8 @@ BEFORE/AFTER: PostgreSQL refuses a new label in the transaction that added it, a
 one), columns and arrays of them, a default and a CHECK using them, domains with NOT NULL, DEFAULT and
 CHECKs (named, renamed, added by ALTER DOMAIN, one NOT VALID), a domain over a domain and an array of a
 domain, a function over the types (pg_dump's empty search path: its arguments schema-qualified), restore from
-PostgreSQL into QuantaDB and from QuantaDB into PostgreSQL with no error, and answer the same."""
+PostgreSQL into QuantaDB and from QuantaDB into PostgreSQL with no error, and answer the same; the same
+with tables' row types used by other tables, a function and a composite type."""
 
 from __future__ import annotations
 
@@ -59,20 +60,26 @@ READ_BACK = [
 ]
 
 
-@pytest.mark.parametrize("direction", ["postgres_to_quantadb", "quantadb_to_postgres"])
-def test_enum_types_dump_and_restore(quantadb_server, postgres_server, tmp_path, direction):
+def _restored(quantadb_server, postgres_server, tmp_path, direction: str, dbname: str, schema: str,
+              read_back: list[str]) -> tuple[Connection, Connection]:
+    """`schema` dumped one way and restored; `read_back` answers the same on both: the connections."""
     if postgres_server is None or shutil.which("pg_dump") is None:
         pytest.fail("PostgreSQL 15 and pg_dump are installed on every machine of the project")
     source, target = (postgres_server, quantadb_server) if direction == "postgres_to_quantadb" else \
         (quantadb_server, postgres_server)
-    dbname = f"tdump_{direction}"
-    dump_and_restore(source, target, tmp_path, dbname, SCHEMA)
+    dump_and_restore(source, target, tmp_path, dbname, schema)
     pg, qdb = Connection(postgres_server.dsn(dbname)), Connection(quantadb_server.dsn(dbname))
+    for query in read_back:
+        want, got = pg.run(query), qdb.run(query)
+        assert want.sqlstate is None, f"postgresql: {query}: {want.message}"
+        assert (got.sqlstate, got.rows) == (None, want.rows), f"{query}: {got.message}"
+    return pg, qdb
+
+
+@pytest.mark.parametrize("direction", ["postgres_to_quantadb", "quantadb_to_postgres"])
+def test_enum_types_dump_and_restore(quantadb_server, postgres_server, tmp_path, direction):
+    pg, qdb = _restored(quantadb_server, postgres_server, tmp_path, direction, f"tdump_{direction}", SCHEMA, READ_BACK)
     try:
-        for query in READ_BACK:
-            want, got = pg.run(query), qdb.run(query)
-            assert want.sqlstate is None, f"postgresql: {query}: {want.message}"
-            assert (got.sqlstate, got.rows) == (None, want.rows), f"{query}: {got.message}"
         for conn in (pg, qdb):
             assert conn.run("insert into people values (9, 'sad')").sqlstate == "23514"
             assert conn.run("insert into stock values (0, 'x')").sqlstate == "23514"
@@ -83,3 +90,35 @@ def test_enum_types_dump_and_restore(quantadb_server, postgres_server, tmp_path,
             assert conn.run("insert into stock values (3, null)").sqlstate == "23502"
     finally:
         pg.close(), qdb.close()
+
+
+ROW_SCHEMA = """
+create table point2 (x int, y text);
+insert into point2 values (1, 'a');
+create table holder (id int, p point2, ps point2[]);
+insert into holder values (1, row(2, 'b'), array[row(3, 'c')::point2]), (2, null, null);
+create function px(p point2) returns int language sql as $$ select p.x $$;
+create type wrap as (inner_p point2, n int);
+create table wraps (w wrap);
+insert into wraps values (row(row(4, 'd'), 5));
+create view pv as select * from point2;
+"""
+
+ROW_READ_BACK = [
+    "select id, p, ps, px(p), (p).y from holder order by id",
+    "select w, (w).inner_p.y from wraps",
+    "select pv from pv",
+    "select format_type(atttypid, atttypmod) from pg_attribute where attrelid = 'holder'::regclass"
+    " and attnum > 0 order by attnum",
+    "select t.typname, t.typtype, c.relname, c.relkind from pg_type t join pg_class c on c.oid = t.typrelid"
+    " where t.typname in ('point2', 'wrap', 'pv', 'holder') order by 1",
+]
+
+
+@pytest.mark.parametrize("direction", ["postgres_to_quantadb", "quantadb_to_postgres"])
+def test_table_row_types_dump_and_restore(quantadb_server, postgres_server, tmp_path, direction):
+    """A table's row type used by another table's columns (and an array of it), a function and a
+    composite type: pg_dump orders the table before them (pg_depend) and both servers restore it."""
+    pg, qdb = _restored(quantadb_server, postgres_server, tmp_path, direction, f"trowdump_{direction}",
+                        ROW_SCHEMA, ROW_READ_BACK)
+    pg.close(), qdb.close()
