@@ -509,7 +509,8 @@ class ExprBinder(ColumnBinder, CallBinder, PredicateBinder, ConditionalBinder):
             return self._Anonymous(inner, node.this.name)
         if isinstance(inner, (exp.Anonymous, exp.Func)):  # schema-qualified function: pg_catalog.f(...)
             return self.bind(inner)
-        if isinstance(inner, exp.Identifier) and isinstance(node.this, (exp.Paren, exp.Dot)):  # (record).field.field
+        if isinstance(inner, exp.Identifier) and isinstance(node.this, (exp.Paren, exp.Dot, exp.Bracket)):
+            # (record).field.field, and an element's: a[1].field
             return self._field_select(self.bind(node.this), inner.name)
         raise FeatureNotSupported(f"unsupported expression: {to_sql(node)[:80]}")
 

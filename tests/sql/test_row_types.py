@@ -58,9 +58,9 @@ def test_whole_row_reference_has_the_type(sql):
 
 def test_columns_of_the_type(sql):
     sql.setup(HOLDER)
-    sql.check("SELECT id, payload, ps::text, (payload).a, (payload).* FROM u ORDER BY id",
-              [("1", "(2,y)", '{"(3,z)"}', "2", "2", "y"), ("2", None, None, None, None, None)], ordered=True,
-              same_types=False)
+    sql.check("SELECT id, payload, ps::text, (payload).a, (payload).*, ps[1].b FROM u ORDER BY id",
+              [("1", "(2,y)", '{"(3,z)"}', "2", "2", "y", "z"), ("2", None, None, None, None, None, None)],
+              ordered=True, same_types=False)
     sql.setup("INSERT INTO u SELECT 3, t, ARRAY[t] FROM t WHERE a = 1;\n"
               "UPDATE u SET payload.b = 'changed' WHERE id = 1;\nCREATE INDEX u_payload ON u (payload)")
     sql.check("SELECT id FROM u WHERE payload = ROW(1, 'x')::t", [("3",)])
@@ -146,3 +146,16 @@ def test_functions_and_plpgsql(sql):
     sql.check("SELECT * FROM fs()", [("10", "x"), ("20", "y z")], columns=["a", "b"])
     sql.check("SELECT fr(), fv(ROW(3, 'q')::t)", [("4", "q3")])
     sql.check("SELECT fv(t) FROM t ORDER BY a", [("x1",), ("y z2",)], ordered=True)
+
+
+def test_drop_schema_cascade_reaches_other_schemas(sql):
+    sql.setup("CREATE SCHEMA s2;\nCREATE TABLE s2.a (x int);\n"
+              "CREATE FUNCTION s2.g(p s2.a) RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
+              "CREATE TABLE outside (id int, z s2.a[], w s2.a);\nCREATE VIEW ov AS SELECT * FROM s2.a;\n"
+              "CREATE FUNCTION out_f(p s2.a) RETURNS int LANGUAGE sql AS 'SELECT 2'")
+    sql.error("DROP SCHEMA s2", "2BP01", "cannot drop schema s2 because other objects depend on it")
+    sql.setup("DROP SCHEMA s2 CASCADE")
+    sql.check("SELECT attname FROM pg_attribute WHERE attrelid = 'outside'::regclass AND attnum > 0"
+              " AND NOT attisdropped", [("id",)])
+    sql.check("SELECT count(*) FROM pg_class WHERE relname IN ('a', 'ov')", [("0",)])
+    sql.check("SELECT count(*) FROM pg_proc WHERE proname IN ('g', 'out_f')", [("0",)])

@@ -47,9 +47,10 @@ from quantadb.engine.ddl.common import (
     session_txn,
 )
 from quantadb.engine.ddl.index_exprs import add_index, choose_index_name, key_columns, unused_hidden
-from quantadb.engine.ddl.row_types import drop_relation_dependents
+from quantadb.engine.ddl.row_types import drop_relation_dependents, relation_dependents
 from quantadb.engine.ddl.types import drop_types
 from quantadb.types import registry as R
+from quantadb.types.domains import type_oid
 
 
 def create_index(session: "Session", stmt: D.CreateIndex) -> Result:
@@ -147,11 +148,12 @@ def drop(session: "Session", stmt: D.DropObjects) -> Result:
 
 
 def _drop_relation(session: "Session", rel: RelationDef, cascade: bool,
-                   dropping: set[int] | frozenset[int] = frozenset()) -> None:
+                   dropping: set[int] | frozenset[int] = frozenset(), quiet: bool = False) -> None:
+    """Drop `rel` and what goes with it (`quiet`: no NOTICE of the views and row type users)."""
     require_owner(session, rel)
     store, txn = session.store, session_txn(session)
     if rel.kind in ("r", "v", "m"):
-        drop_relation_dependents(session, rel, cascade, dropping)
+        drop_relation_dependents(session, rel, cascade, dropping, quiet)
     catalog = session.catalog()
     if rel.kind == "r":
         for other in catalog.relations():
@@ -242,32 +244,46 @@ def _drop_schemas(session: "Session", stmt: D.DropObjects) -> Result:
         if (members or functions or types) and not stmt.cascade:
             raise DependentObjectsStillExist(f"cannot drop schema {name} because other objects depend on it",
                                              hint="Use DROP ... CASCADE to drop the dependent objects too.")
+        in_schema = {rel.oid for rel in members}
         if stmt.cascade:
-            notice_cascade(session, _schema_contents(name, members, functions, types))
-        in_schema = {rel.oid for rel in members}  # (reported above; views elsewhere on them go with a notice)
+            notice_cascade(session, _schema_contents(session, name, members, functions, types, in_schema))
         for rel in members:
             if store.catalog.relation(store.snapshot(txn), rel.oid) is not None:
-                _drop_relation(session, rel, True, in_schema)
+                _drop_relation(session, rel, True, in_schema, quiet=True)
         for fn in functions:
-            store.drop_function(txn, fn.oid)
+            if catalog.function(fn.oid) is not None:  # (not gone with a row type it takes)
+                store.drop_function(txn, fn.oid)
         drop_types(session, types)  # after the schema's tables: only other schemas' columns of them remain
         store.drop_namespace(txn, session.database_oid, oid)
     return Result(tag="DROP SCHEMA")
 
 
-def _schema_contents(schema: str, relations: list[RelationDef], functions: list, types: list) -> list[str]:
+def _schema_contents(session: "Session", schema: str, relations: list[RelationDef], functions: list, types: list,
+                     in_schema: set[int]) -> list[str]:
     """What DROP SCHEMA ... CASCADE reports dropping, as PostgreSQL describes each object, in the
-    order they were made (OIDs); a column's sequence goes with its table unreported."""
+    order they were made (OIDs), a relation followed by what goes with it in other schemas (users
+    of its row type, views); a column's sequence goes with its table unreported."""
     def named(name: str) -> str:
         return f"{quote_ident(schema)}.{quote_ident(name)}"
-    found = [(rel.oid, f"{kind_word(rel.kind)} {named(rel.name)}") for rel in relations
-             if not (rel.kind == "S" and rel.sequence and rel.sequence.owned_by)]
+    found: list[tuple[int, str, RelationDef | None]] = [
+        (rel.oid, f"{kind_word(rel.kind)} {named(rel.name)}", rel) for rel in relations
+        if not (rel.kind == "S" and rel.sequence and rel.sequence.owned_by)]
     for fn in functions:
         modes = fn.arg_modes or ("i",) * len(fn.arg_types)
-        args = ",".join(R.format_type(t.pg, t.typmod) for t, m in zip(fn.arg_types, modes) if m in "ibv")
-        found.append((fn.oid, f"function {named(fn.name)}({args})"))  # (PostgreSQL 15 calls procedures so too)
-    found += [(t.oid, f"type {named(t.name)}") for t in types]
-    return [what for _, what in sorted(found)]
+        args = ",".join(session.catalog().format_type(type_oid(t), t.typmod)
+                        for t, m in zip(fn.arg_types, modes) if m in "ibv")
+        found.append((fn.oid, f"function {named(fn.name)}({args})", None))  # (PostgreSQL 15 calls procedures so too)
+    found += [(t.oid, f"type {named(t.name)}", None) for t in types]
+    out: list[str] = []
+    for _, what, rel in sorted(found, key=lambda e: e[0]):
+        out.append(what)
+        if rel is None or rel.kind not in ("r", "v", "m"):
+            continue
+        for _, name, obj in relation_dependents(session, rel, in_schema):
+            owner = obj[0] if isinstance(obj, tuple) else obj  # (table or composite type, column)
+            if owner.namespace != rel.namespace and name not in out:  # (the schema's own are listed as such)
+                out.append(name)
+    return out
 
 
 def truncate(session: "Session", stmt: D.Truncate) -> Result:

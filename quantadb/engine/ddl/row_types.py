@@ -25,22 +25,31 @@ if TYPE_CHECKING:
     from quantadb.engine.session import Session
 
 
-def drop_relation_dependents(session: "Session", rel: RelationDef, cascade: bool, dropping: set[int]) -> None:
-    """Before table, view or materialized view `rel` is dropped: what uses its row type, then the
-    views on it (`dropping`: relations the same statement drops), as PostgreSQL lists them: 2BP01,
-    or with CASCADE one NOTICE, and they go."""
+def relation_dependents(session: "Session", rel: RelationDef, dropping: set[int]) -> list[tuple[str, str, object]]:
+    """What goes with table, view or materialized view `rel` (`dropping`: relations the same
+    statement drops): (what, what it depends on, the object) for what uses its row type (as
+    types.type_dependents), then the views on it (RelationDefs), as PostgreSQL lists them."""
     what = f"{kind_word(rel.kind)} {rel.name}"
     dependents = type_dependents(session, row_type(rel)) if rel.type_oid else []
     views = [v for v in dependent_views(session, rel.oid) if v.oid not in dropping]
-    if not cascade and (dependents or views):
-        lines = [f"{dependent} depends on type {on}" for dependent, on, _ in dependents]
-        lines += [f"{VIEW_WORD[v.kind]} {v.name} depends on {what}" for v in views]
-        raise DependentObjectsStillExist(f"cannot drop {what} because other objects depend on it",
-                                         detail="\n".join(lines), hint=CASCADE_HINT)
-    views = with_their_dependents(session, views)
-    notice_cascade(session, [dependent for dependent, _, _ in dependents] +
-                   [f"{VIEW_WORD[v.kind]} {v.name}" for v in views])
-    drop_dependents(session, dependents)
+    return [(f"{d} depends on type {on}", f"{d}", obj) for d, on, obj in dependents] + \
+        [(f"{VIEW_WORD[v.kind]} {v.name} depends on {what}", f"{VIEW_WORD[v.kind]} {v.name}", v) for v in views]
+
+
+def drop_relation_dependents(session: "Session", rel: RelationDef, cascade: bool, dropping: set[int],
+                             quiet: bool = False) -> None:
+    """Before `rel` is dropped: relation_dependents, 2BP01 listing them, or with CASCADE a NOTICE
+    (none when `quiet`: DROP SCHEMA's lists them), and they go (the views on views too)."""
+    dependents = relation_dependents(session, rel, dropping)
+    if dependents and not cascade:
+        raise DependentObjectsStillExist(f"cannot drop {kind_word(rel.kind)} {rel.name} because other objects "
+                                         f"depend on it", detail="\n".join(d for d, _, _ in dependents),
+                                         hint=CASCADE_HINT)
+    views = with_their_dependents(session, [obj for _, _, obj in dependents if isinstance(obj, RelationDef)])
+    if not quiet:
+        notice_cascade(session, [name for _, name, obj in dependents if not isinstance(obj, RelationDef)] +
+                       [f"{VIEW_WORD[v.kind]} {v.name}" for v in views])
+    drop_dependents(session, [(name, "", obj) for _, name, obj in dependents if not isinstance(obj, RelationDef)])
     for view in reversed(views):  # the views on views first
         session.store.drop_relation(session.state.txn, view.oid)
 
