@@ -159,3 +159,14 @@ def test_drop_schema_cascade_reaches_other_schemas(sql):
               " AND NOT attisdropped", [("id",)])
     sql.check("SELECT count(*) FROM pg_class WHERE relname IN ('a', 'ov')", [("0",)])
     sql.check("SELECT count(*) FROM pg_proc WHERE proname IN ('g', 'out_f')", [("0",)])
+
+
+def test_composite_attribute_of_the_type(sql):
+    """A composite type's attribute of the row type counts only when a table stores that type."""
+    sql.setup(T + ";\nCREATE TYPE ct AS (x int, y t);\nALTER TABLE t ADD COLUMN c int;\n"
+              "ALTER TABLE t ALTER COLUMN a TYPE bigint")
+    sql.check("SELECT ROW(1, ROW(2, 'q', 3))::ct, (ROW(1, ROW(2, 'q', 3))::ct).y.c", [('(1,"(2,q,3)")', "3")],
+              same_types=False)
+    sql.setup("CREATE TABLE holder (v ct);\nINSERT INTO holder VALUES (ROW(1, ROW(2, 'q', 3)))")
+    sql.error("ALTER TABLE t ALTER COLUMN a TYPE int", "0A000",
+              'cannot alter table "t" because column "holder.v" uses its row type')

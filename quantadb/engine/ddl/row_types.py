@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 
 from quantadb.engine.ddl.common import kind_word, notice_cascade
 from quantadb.engine.ddl.composite import restore_values, stage_values
-from quantadb.engine.ddl.types import drop_dependents, type_dependents
+from quantadb.engine.ddl.types import drop_dependents, type_dependents, type_users
 from quantadb.engine.ddl.view_deps import CASCADE_HINT, VIEW_WORD, dependent_views, with_their_dependents
 from quantadb.errors import DependentObjectsStillExist, FeatureNotSupported
-from quantadb.storage.catalog import RelationDef, row_type
+from quantadb.storage.catalog import RelationDef, TypeDef, row_type
 
 if TYPE_CHECKING:
     from quantadb.engine.session import Session
@@ -59,6 +59,8 @@ def refuse_row_type_retype(session: "Session", rel: RelationDef) -> None:
     users = _column_users(session, rel)
     if users:
         owner, column = users[0]
+        while isinstance(owner, TypeDef):  # the table column holding it inside a composite type
+            owner, column = type_users(session, owner)[0]
         raise FeatureNotSupported(f'cannot alter table "{rel.name}" because column "{owner.name}.{column}" '
                                   f'uses its row type')
 
@@ -80,8 +82,5 @@ def reshaping_values(session: "Session", rel: RelationDef, new_names: Callable[[
 
 
 def _column_users(session: "Session", rel: RelationDef) -> list[tuple]:
-    """(table, column) and (composite type, attribute) holding values of the row type, in the order
-    PostgreSQL finds them (find_composite_type_dependencies: through the array type first)."""
-    if not rel.type_oid:
-        return []
-    return [obj for _, _, obj in type_dependents(session, row_type(rel)) if isinstance(obj, tuple)]
+    """(table, column) and (composite type, attribute) holding values of the row type (type_users)."""
+    return type_users(session, row_type(rel)) if rel.type_oid else []

@@ -249,9 +249,11 @@ def type_dependents(session: "Session", t: TypeDef) -> list[tuple[str, str, obje
 
 
 def type_users(session: "Session", t: TypeDef) -> list[tuple]:
-    """What stores values of `t`: (table, column) of it (or of a domain over it, or of an array)
-    and (composite type, attribute) with a field of it."""
-    return [obj for _, _, obj in type_dependents(session, t) if isinstance(obj, tuple)][::-1]
+    """What stores values of `t`, in the order PostgreSQL's find_composite_type_dependencies finds
+    them: (table, column) of it (or of a domain over it, or of an array) and (composite type,
+    attribute) with a field of it while some table stores values of that composite type."""
+    return [obj for _, _, obj in type_dependents(session, t) if isinstance(obj, tuple) and
+            (isinstance(obj[0], RelationDef) or type_users(session, obj[0]))]
 
 
 def _alter(session: "Session", stmt: T.AlterType) -> Result:
