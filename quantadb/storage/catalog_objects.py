@@ -125,6 +125,7 @@ class RelationDef:
     # (0 for other kinds, and for relations made before row types existed)
     type_oid: int = 0
     array_type_oid: int = 0
+    type_comment: str | None = None  # COMMENT ON TYPE of its row type
 
     def column(self, name: str) -> ColumnDef | None:
         for c in self.columns:
@@ -277,7 +278,7 @@ def row_type(rel: RelationDef) -> TypeDef:
     derived from the relation's current version, so it follows every ALTER, RENAME and DROP."""
     fields = tuple((c.name, c.type) for c in rel.columns if c.visible)
     return TypeDef(rel.type_oid, rel.database, rel.namespace, rel.name, "c", rel.array_type_oid, owner=rel.owner,
-                   fields=fields, relid=rel.oid, relkind=rel.kind)
+                   comment=rel.type_comment, fields=fields, relid=rel.oid, relkind=rel.kind)
 
 
 CatalogObject = RelationDef | NamespaceDef | DatabaseDef | RoleDef | FunctionDef | TypeDef

@@ -77,6 +77,13 @@ def test_catalog_rows(sql):
     sql.check("SELECT typname, typelem::regtype::text FROM pg_type WHERE typname = '_t'", [("_t", "t")])
     sql.check("SELECT 't'::regtype::text, '_t'::regtype::text, format_type('t'::regtype, null)",
               [("t", "t[]", "t")])
+    sql.setup("COMMENT ON TYPE t IS 'the row';\nCOMMENT ON TABLE t IS 'the table';\nCREATE ROLE rt_owner;\n"
+              "ALTER TABLE t OWNER TO rt_owner;\nCREATE TABLE w (p t)")
+    sql.check("SELECT obj_description('t'::regtype, 'pg_type'), obj_description('t'::regclass, 'pg_class'),"
+              " typowner::regrole::text FROM pg_type WHERE typname = 't'", [("the row", "the table", "rt_owner")])
+    sql.check("SELECT data_type, udt_name FROM information_schema.columns WHERE table_name = 'w'",
+              [("USER-DEFINED", "t")])
+    sql.setup("DROP VIEW v;\nDROP TABLE t, w;\nDROP ROLE rt_owner")
 
 
 def test_names_shared_with_types(sql):

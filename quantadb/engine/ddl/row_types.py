@@ -30,7 +30,8 @@ def relation_dependents(session: "Session", rel: RelationDef, dropping: set[int]
     statement drops): (what, what it depends on, the object) for what uses its row type (as
     types.type_dependents), then the views on it (RelationDefs), as PostgreSQL lists them."""
     what = f"{kind_word(rel.kind)} {rel.name}"
-    dependents = type_dependents(session, row_type(rel)) if rel.type_oid else []
+    dependents = [(d, on, obj) for d, on, obj in (type_dependents(session, row_type(rel)) if rel.type_oid else [])
+                  if not (isinstance(obj, tuple) and obj[0].oid in dropping)]  # (a column of a table it drops)
     views = [v for v in dependent_views(session, rel.oid) if v.oid not in dropping]
     return [(f"{d} depends on type {on}", f"{d}", obj) for d, on, obj in dependents] + \
         [(f"{VIEW_WORD[v.kind]} {v.name} depends on {what}", f"{VIEW_WORD[v.kind]} {v.name}", v) for v in views]

@@ -305,7 +305,11 @@ def comment_on_type(session: "Session", u) -> Result:
     """COMMENT ON TYPE name IS 'text' | NULL."""
     t = _find(session, tuple(u.name))
     _require_owner(session, t)
-    session.store.alter_type(session._ensure_txn(), replace(t, comment=u.comment))
+    if t.relkind != "c":  # a relation's row type: kept on the relation
+        rel = session.catalog().relation(t.relid)
+        session.store.alter_relation(session._ensure_txn(), replace(rel, type_comment=u.comment))
+    else:
+        session.store.alter_type(session._ensure_txn(), replace(t, comment=u.comment))
     return Result(tag="COMMENT")
 
 

@@ -127,7 +127,7 @@ def type_facts(t: R.SqlType) -> Row:
     pg, mod = t.pg, t.typmod
     out: Row = {"data_type": "ARRAY" if pg.is_array else R.format_type(pg), "udt_catalog": None,
                 "udt_schema": "pg_catalog", "udt_name": pg.name}
-    if pg.enum is not None:
+    if pg.enum is not None or pg.composite is not None:
         out["data_type"] = "USER-DEFINED"
     if pg in (R.VARCHAR, R.BPCHAR):
         length = mod - 4 if mod >= 4 else (1 if pg is R.BPCHAR else None)

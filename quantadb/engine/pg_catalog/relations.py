@@ -290,7 +290,7 @@ def pg_description(session: "Session") -> Iterator[Row]:
     for fn in catalog.functions():
         if fn.comment is not None:
             yield {"objoid": fn.oid, "classoid": PG_PROC_OID, "objsubid": 0, "description": fn.comment}
-    for t in catalog.types():
+    for t in catalog.types() + catalog.row_types():
         if t.comment is not None:
             yield {"objoid": t.oid, "classoid": PG_TYPE_OID, "objsubid": 0, "description": t.comment}
     for rel in catalog.relations():
