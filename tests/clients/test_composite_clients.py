@@ -119,3 +119,25 @@ def test_table_row_type_through_psycopg(server) -> None:
         sent = info.python_type(2, None, "p")
         assert conn.cursor(binary=True).execute("SELECT %b::clients_row", [sent]).fetchone() == (sent,)
         assert conn.execute("SELECT (%s::clients_row).s", [sent]).fetchone() == ("p",)
+
+
+def test_table_row_type_through_asyncpg(server) -> None:
+    """asyncpg introspects a table's row type by its OID (pg_type typrelid, pg_attribute) and decodes
+    whole rows, columns of the type and arrays of it, and encodes a parameter of it."""
+    async def main():
+        conn = await asyncpg.connect(host=server.host, port=server.port, user="postgres", database="postgres",
+                                     ssl=False)
+        try:
+            await conn.execute("DROP TABLE IF EXISTS clients_arow_h, clients_arow;"
+                               "CREATE TABLE clients_arow (a int, d date, s text);"
+                               "INSERT INTO clients_arow VALUES (1, '2020-01-02', 'q');"
+                               "CREATE TABLE clients_arow_h (r clients_arow, rs clients_arow[]);"
+                               "INSERT INTO clients_arow_h SELECT clients_arow, ARRAY[clients_arow] FROM clients_arow")
+            whole = await conn.fetchval("SELECT clients_arow FROM clients_arow")
+            r, rs = await conn.fetchrow("SELECT r, rs FROM clients_arow_h")
+            echoed = await conn.fetchval("SELECT $1::clients_arow", (5, None, "z"))
+            return tuple(whole), tuple(r), [tuple(x) for x in rs], tuple(echoed)
+        finally:
+            await conn.close()
+    row = (1, datetime.date(2020, 1, 2), "q")
+    assert asyncio.run(main()) == (row, row, [row], (5, None, "z"))
