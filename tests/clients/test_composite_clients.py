@@ -119,6 +119,14 @@ def test_table_row_type_through_psycopg(server) -> None:
         sent = info.python_type(2, None, "p")
         assert conn.cursor(binary=True).execute("SELECT %b::clients_row", [sent]).fetchone() == (sent,)
         assert conn.execute("SELECT (%s::clients_row).s", [sent]).fetchone() == ("p",)
+        for fmt in ("", " (FORMAT binary)"):  # COPY out and back in, text and binary
+            with conn.cursor().copy(f"COPY clients_row_holder TO STDOUT{fmt}") as copy:
+                data = b"".join(bytes(chunk) for chunk in copy)
+            conn.execute("CREATE TEMP TABLE clients_row_copy (LIKE clients_row_holder)")
+            with conn.cursor().copy(f"COPY clients_row_copy FROM STDIN{fmt}") as copy:
+                copy.write(data)
+            assert conn.execute("SELECT r, rs FROM clients_row_copy").fetchone() == (want, [want]), fmt
+            conn.execute("DROP TABLE clients_row_copy")
 
 
 def test_table_row_type_through_asyncpg(server) -> None:
