@@ -21,7 +21,7 @@ import numpy as np
 from quantadb.errors import InternalError
 
 from . import records as R
-from .catalog import FIRST_USER_OID, HEAP_KINDS, Catalog, RelationDef, from_value
+from .catalog import FIRST_USER_OID, HEAP_KINDS, Catalog, RelationDef, from_value, row_type
 from .index import Index, key_forms, row_key
 from .table import DEFAULT_CAPACITY, Table
 from .txn import ABORTED, COMMITTED, TxnManager
@@ -167,7 +167,7 @@ def _end(state: StorageState, rec) -> None:
 
 def _reconcile(state: StorageState, oid: int) -> None:
     """Make physical storage match the relation's current catalog version (and an enum's labels
-    its type's: a rolled-back ALTER TYPE's give way)."""
+    or a row type's fields its type's or relation's: a rolled-back ALTER's give way)."""
     t = state.catalog.current(("type", 0, oid))
     if t is not None:
         t.pg_type()
@@ -178,6 +178,8 @@ def _reconcile(state: StorageState, oid: int) -> None:
             return  # still held by a running transaction's DROP
         drop_physical(state, oid)
         return
+    if rel.type_oid:
+        row_type(rel).pg_type()
     if rel.kind in HEAP_KINDS and oid in state.tables:
         state.tables[oid].set_types([c.type for c in rel.columns])
 

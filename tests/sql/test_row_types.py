@@ -111,6 +111,9 @@ def test_alter_table_follows(sql):
     sql.setup("ALTER TABLE t RENAME COLUMN b TO bb")
     sql.check("SELECT (payload).bb, first_b(payload) FROM u WHERE id = 1", [("y", "(y,)")])
     sql.check("SELECT payload FROM u WHERE id = 1", [("(y,)",)], same_types=False)
+    sql.setup("BEGIN;\nALTER TABLE t ADD COLUMN gone int;\nROLLBACK")  # the fields go back with it
+    sql.check("SELECT payload, (payload).bb FROM u WHERE id = 1", [("(y,)", "y")], same_types=False)
+    sql.error("SELECT (payload).gone FROM u", "42703", 'column "gone" not found in data type t')
     sql.error("ALTER TABLE t ALTER COLUMN a TYPE bigint", "0A000",
               'cannot alter table "t" because column "u.ps" uses its row type')
     sql.setup("ALTER TABLE t RENAME TO t2;\nCREATE SCHEMA sc;\nALTER TABLE t2 SET SCHEMA sc")
