@@ -85,17 +85,15 @@ def _failing_row(rows: Batch, i: int, types, ctx: EvalContext, shown: list[int] 
     return "Failing row contains (" + ", ".join(values) + ")."
 
 
-def _returning(exprs, rows: Batch, ctx: EvalContext, locked: bool = False,
+def _returning(exprs, rows: Batch, ctx: EvalContext, rowids: np.ndarray | None,
                passed: list[Column] = ()) -> Batch | None:
-    """RETURNING over the written rows, with xmin and xmax after the table's columns (the binder's
-    `returning`): xmin is this transaction; xmax too where it deleted or locked the row (DELETE,
-    ON CONFLICT DO UPDATE), else 0. Then the FROM/USING items' columns (`passed`)."""
+    """RETURNING over the written rows, each followed by its version's row id (the binder's
+    `returning` computes the system columns from it; None: rows of a view, which have none), then
+    the FROM/USING items' columns (`passed`)."""
     if exprs is None:
         return None
-    xid = ctx.session.store.top_xid(ctx.services.txn)
-    system = [Column(np.full(rows.length, xid, dtype=np.int64)),
-              Column(np.full(rows.length, xid if locked else 0, dtype=np.int64))]
-    with_system = Batch(rows.columns + system + list(passed), rows.length)
+    ids = np.zeros(rows.length, dtype=np.int64) if rowids is None else np.asarray(rowids, dtype=np.int64)
+    with_system = Batch(rows.columns + [Column(ids)] + list(passed), rows.length)
     return Batch([evaluate(e, with_system, ctx) for e in exprs], rows.length)
 
 
@@ -131,24 +129,26 @@ def _insert_rows(plan: P.Insert, rows: Batch, ctx: EvalContext, triggers) -> tup
     # a proposed row that conflicts is not inserted: PostgreSQL checks views' options on the rows written
     check_rows(plan.row_checks, rows, plan.table_name, ctx, types, views=conflict is None)
     if conflict is None or not rows.length:
+        rowids = None
         if rows.length:
-            ctx.services.insert(plan.rel_oid, rows.columns, rows.length)
+            rowids = ctx.services.insert(plan.rel_oid, rows.columns, rows.length)
             if triggers is not None:
                 triggers.after_rows("INSERT", ctx, rows, None)
-        return rows.length, _returning(plan.returning, rows, ctx)
+        return rows.length, _returning(plan.returning, rows, ctx, rowids)
     fresh, updated_at, updated = _on_conflict(plan, conflict, rows, ctx, types, triggers)
     count = updated[0]
     inserted = take_batch(rows, fresh)
     check_view_options(plan.row_checks, inserted, ctx, types)
+    rowids = None
     if inserted.length:
-        ctx.services.insert(plan.rel_oid, inserted.columns, inserted.length)
+        rowids = ctx.services.insert(plan.rel_oid, inserted.columns, inserted.length)
         count += inserted.length
         if triggers is not None:
             triggers.after_rows("INSERT", ctx, inserted, None)
     if plan.returning is None:
         return count, None
     # RETURNING lists the rows in the order they were proposed, inserted or updated
-    out = _concat([b for b in (_returning(plan.returning, inserted, ctx), updated[1]) if b is not None], plan)
+    out = _concat([b for b in (_returning(plan.returning, inserted, ctx, rowids), updated[1]) if b is not None], plan)
     order = np.argsort(np.concatenate([np.flatnonzero(fresh), updated_at]), kind="stable")
     return count, take_batch(out, order)
 
@@ -182,6 +182,9 @@ def _on_conflict(plan: P.Insert, conflict: P.OnConflict, rows: Batch, ctx: EvalC
     if conflict.action == "nothing" or not len(hit):
         return fresh, hit[:0], (0, None)
     target_rowids = existing[hit]
+    # PostgreSQL locks the row it found before its WHERE: locked even if not updated, and the
+    # new version keeps the lock as its xmax (the idiom RETURNING xmax <> 0 tells updated rows)
+    services.lock_rows(plan.rel_oid, target_rowids, "update")
     old = services.fetch(plan.rel_oid, target_rowids, len(rows.columns))
     excluded = take_batch(rows, hit)
     combined = Batch(old + excluded.columns, len(hit))
@@ -202,11 +205,11 @@ def _on_conflict(plan: P.Insert, conflict: P.OnConflict, rows: Batch, ctx: EvalC
         new_rows = _generated(plan.row_checks, new_rows, ctx)
     if new_rows.length:
         check_rows(plan.row_checks, new_rows, plan.table_name, ctx, types)
-        services.update(plan.rel_oid, target_rowids, new_rows.columns)
+        new_rowids = services.update(plan.rel_oid, target_rowids, new_rows.columns)
         if triggers is not None:
             triggers.after_rows("UPDATE", ctx, new_rows, old_rows)
         count = new_rows.length
-        returned = _returning(plan.returning, new_rows, ctx, locked=True)
+        returned = _returning(plan.returning, new_rows, ctx, new_rowids)
     return fresh, hit, (count, returned)
 
 
@@ -249,13 +252,13 @@ def update_rows(plan: P.Update, source: Batch, ctx: EvalContext,
 def _write_update(plan: P.Update, source: Batch, rows: Batch, passed: list[Column], ctx: EvalContext,
                   kept: frozenset[int]) -> tuple[int, Batch | None]:
     if not source.length:
-        return 0, _returning(plan.returning, rows, ctx, passed=passed)
+        return 0, _returning(plan.returning, rows, ctx, None, passed)
     rowids = source.columns[0].data.astype(np.int64)
     types = [c.type for c in plan.source.columns[1:len(rows.columns) + 1]]
     check_rows(plan.row_checks, rows, plan.table_name, ctx, types)
     ctx.services.before_update(plan.rel_oid, rowids, rows)
-    ctx.services.update(plan.rel_oid, rowids, rows.columns, kept)
-    return rows.length, _returning(plan.returning, rows, ctx, passed=passed)
+    new = ctx.services.update(plan.rel_oid, rowids, rows.columns, kept)
+    return rows.length, _returning(plan.returning, rows, ctx, new, passed)
 
 
 def update_row(plan: P.Update, rowid: int, values: list, ctx: EvalContext,
@@ -267,16 +270,20 @@ def update_row(plan: P.Update, rowid: int, values: list, ctx: EvalContext,
     services = ctx.services
     if services.is_referenced(plan.rel_oid):
         services.before_update(plan.rel_oid, np.array([rowid], dtype=np.int64), row_batch(values, types))
-    services.update_row(plan.rel_oid, rowid, values, kept)
-    return 1, None if plan.returning is None else _returning(plan.returning, row_batch(values, types), ctx)
+    new = services.update_row(plan.rel_oid, rowid, values, kept)
+    if plan.returning is None:
+        return 1, None
+    return 1, _returning(plan.returning, row_batch(values, types), ctx, np.array([rowid if new is None else new]))
 
 
 def insert_row(plan: P.Insert, values: list, ctx: EvalContext) -> tuple[int, Batch | None]:
     """insert_rows of one row of Python values, without ON CONFLICT, likewise."""
     types = [c.type for c in plan.source.columns]
     check_row(plan.row_checks, values, plan.table_name, ctx, types)
-    ctx.services.insert_row(plan.rel_oid, values)
-    return 1, None if plan.returning is None else _returning(plan.returning, row_batch(values, types), ctx)
+    rowid = ctx.services.insert_row(plan.rel_oid, values)
+    if plan.returning is None:
+        return 1, None
+    return 1, _returning(plan.returning, row_batch(values, types), ctx, np.array([rowid]))
 
 
 def check_row(checks: P.RowChecks, values: list, table: str, ctx: EvalContext, types) -> None:
@@ -305,11 +312,11 @@ def delete_rows(plan: P.Delete, source: Batch, ctx: EvalContext, statement: bool
         keep, _ = triggers.before_rows("DELETE", ctx, None, old)
         if not keep.all():
             source, old, passed = take_batch(source, keep), take_batch(old, keep), [take(c, keep) for c in passed]
-    count, returned = 0, _returning(plan.returning, old, ctx, locked=True, passed=passed)
+    count, rowids = 0, source.columns[0].data.astype(np.int64)
     if source.length:
-        rowids = source.columns[0].data.astype(np.int64)
         ctx.services.before_delete(plan.rel_oid, rowids, old)
         count = ctx.services.delete(plan.rel_oid, rowids)
+    returned = _returning(plan.returning, old, ctx, rowids, passed)  # (after: the versions' xmax is the deleter)
     if triggers is not None:
         if source.length:
             triggers.after_rows("DELETE", ctx, None, old)
@@ -327,7 +334,7 @@ def _instead(plan: P.Insert | P.Update | P.Delete, event: str, triggers, ctx: Ev
     keep, returned = triggers.instead_rows(event, ctx, new, old)
     rows = take_batch(returned if returned is not None else old, keep)
     triggers.statement("AFTER", event, ctx)
-    return rows.length, _returning(plan.returning, rows, ctx, passed=[take(c, keep) for c in passed])
+    return rows.length, _returning(plan.returning, rows, ctx, None, [take(c, keep) for c in passed])
 
 
 def _generated(checks: P.RowChecks, rows: Batch, ctx: EvalContext) -> Batch:

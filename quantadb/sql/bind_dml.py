@@ -145,32 +145,26 @@ class DmlBinder(OnConflictBinder):
             checks.updated = frozenset(changed) if changed is not None else None
         return checks
 
-    def returning(self, node: exp.Expression, scope: Scope, deleting: bool = False,
-                  computed: list[Expr] | None = None,
+    def returning(self, node: exp.Expression, scope: Scope, rel_oid: int = 0, computed: list[Expr] | None = None,
                   from_scope: Scope | None = None) -> tuple[list[Expr] | None, list[P.PlanColumn]]:
-        """RETURNING over the written row; through a view (`computed`: its computed columns'
-        values, bind_view_dml.view_scope), over the view's columns, which have no system columns.
-        An UPDATE's FROM or DELETE's USING items (`from_scope`) follow the system columns."""
+        """RETURNING over the written row of table `rel_oid`; through a view (`computed`: its computed
+        columns' values, bind_view_dml.view_scope), over the view's columns, which have no system
+        columns. An UPDATE's FROM or DELETE's USING items (`from_scope`) follow the system columns."""
         ret = node.args.get("returning")
         if ret is None:
             return None, []
         n = len(scope.columns)
         if computed is not None:
-            n -= len(computed) + 2
+            n -= len(computed) + 1
             exprs, columns = self._returning(ret, scope, n)
-            return [substitute(e, n + 2, computed) for e in exprs], columns
-        # the system columns a written row has: tableoid, and xmin/xmax, which exec/modify.py
-        # passes after the table's columns (a deleted row's xmin is not at hand: DELETE has none)
-        system: dict = {"xmin": ColumnRef(n, SqlType(R.XID), "xmin"), "xmax": ColumnRef(n + 1, SqlType(R.XID), "xmax")}
-        if deleting:
-            del system["xmin"]
-        if scope.columns:
-            system["tableoid"] = (scope.columns[0].column.table_oid, SqlType(R.OID))
+            return [substitute(e, n + 1, computed) for e in exprs], columns
+        # the written version's system columns, from its row id, which exec/modify.py passes after
+        # the table's columns (DELETE: the deleted version, UPDATE: the new one)
+        system = system_columns(rel_oid, generated=False, rowid=n)
         for alias in scope.aliases:
             scope.system_columns[alias] = system
         if from_scope is not None and from_scope.columns:
-            scope.columns += [ScopeColumn("", "", P.PlanColumn(name, SqlType(R.XID)), hidden=True)
-                              for name in ("xmin", "xmax")]
+            scope.columns.append(_hidden_rowid())
             scope.extend(from_scope)
         return self._returning(ret, scope, n)
 
@@ -295,11 +289,11 @@ class DmlBinder(OnConflictBinder):
             checks.view_checks = view.checks
             return P.Insert(rel.oid, rel.name, full, returning, ret_cols, checks,
                             view_privileges=view.privileges("a") + (view.privileges("r") if returning else []))
-        returning, ret_cols = self.returning(node, new_scope) if node is not None else (None, [])
+        returning, ret_cols = self.returning(node, new_scope, rel.oid) if node is not None else (None, [])
         return P.Insert(rel.oid, rel.name, full, returning, ret_cols, checks)
 
     def _view_returning(self, node: exp.Expression, view: ViewTarget, alias: str, schema: str):
-        scope, computed = view_scope(view, alias, schema, 2)
+        scope, computed = view_scope(view, alias, schema, 1)
         return self.returning(node, scope, computed=computed)
 
     def _insert_values(self, node: exp.Values, cols: list[ColumnDef], positions: list[int], binder: ExprBinder,
@@ -463,7 +457,8 @@ class DmlBinder(OnConflictBinder):
             checks.view_checks = view.checks
             return P.Update(rel.oid, rel.name, source, returning, ret_cols, checks, passed=len(passed),
                             view_privileges=view.privileges("w") + (view.privileges("r") if _reads(node) else []))
-        returning, ret_cols = self.returning(node, new_scope, from_scope=from_scope) if node is not None else (None, [])
+        returning, ret_cols = (self.returning(node, new_scope, rel.oid, from_scope=from_scope) if node is not None
+                                else (None, []))
         return P.Update(rel.oid, rel.name, source, returning, ret_cols, checks, passed=len(passed))
 
     def _bind_delete(self, node: exp.Delete) -> P.Delete:
@@ -482,7 +477,7 @@ class DmlBinder(OnConflictBinder):
             returning, ret_cols = self._view_returning(node, view, alias, schema)
             return P.Delete(rel.oid, rel.name, source, returning, ret_cols,
                             view_privileges=view.privileges("d") + (view.privileges("r") if _reads(node) else []))
-        returning, ret_cols = self.returning(node, self.table_scope(rel, alias, schema), deleting=True,
+        returning, ret_cols = self.returning(node, self.table_scope(rel, alias, schema), rel.oid,
                                              from_scope=from_scope)
         return P.Delete(rel.oid, rel.name, source, returning, ret_cols, passed=len(passed))
 

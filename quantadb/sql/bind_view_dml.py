@@ -123,7 +123,7 @@ def substitute(e: Expr, first_extra: int, extras: list[Expr]) -> Expr:
 
 
 def view_scope(target: ViewTarget, alias: str, schema: str, gap: int) -> tuple[Scope, list[Expr]]:
-    """A scope of the base row, `gap` hidden slots (row id; xmin, xmax), then the view's
+    """A scope of the base row, `gap` hidden slots (a row id), then the view's
     computed columns, whose values are returned."""
     row, extra_cols, extras = target.scope_parts(alias, schema)
     scope = Scope(star_order=target.star_order(gap))

@@ -29,7 +29,11 @@ from quantadb.sql.catalog import CatalogView
 from quantadb.sql.deparse import Deparser
 from quantadb.sql.explain_tree import ExplainNode
 from quantadb.sql.quoting import quote_ident
+from quantadb.sql.scope import ROW_SYSTEM_COLUMNS
 from quantadb.types.context import FormatContext
+
+
+_ROW_SYSTEM_IMPLS = frozenset("row_" + name for name in ROW_SYSTEM_COLUMNS)
 
 
 @dataclass
@@ -64,6 +68,9 @@ class _ExprText(Deparser):
             return f"{base if isinstance(e.base, (E.ColumnRef, E.OuterRef)) else f'({base})'}[{index}{upper}]"
         if isinstance(e, E.CaseTest):
             return "CASE_TEST_EXPR"
+        if isinstance(e, E.Call) and e.impl in _ROW_SYSTEM_IMPLS:  # a stored row's xmin & co. (scope.RowSystemColumn)
+            rowid = self.text(e.args[1])  # (named as its ctid)
+            return rowid[:-len("ctid")] + e.name if rowid.endswith("ctid") else e.name
         return super().text(e, show_implicit)
 
     def case(self, c: E.Case) -> str:
@@ -139,13 +146,13 @@ class ExplainBuilder:
             child = self.names(plan.child, prefix)
             return child + [self.expr(f, child) for f in plan.funcs]
         if isinstance(plan, (P.Insert, P.Update, P.Delete)):
-            # RETURNING reads the written row (its columns by the table's name), xmin and xmax,
-            # then an UPDATE's FROM or DELETE's USING items' columns (exec/modify._returning)
+            # RETURNING reads the written row (its columns by the table's name), its row id (the
+            # system columns'), then an UPDATE's FROM or DELETE's USING items' columns (exec/modify._returning)
             lead = 0 if isinstance(plan, P.Insert) else 1  # (the row id)
             passed = getattr(plan, "passed", 0)
             written = plan.source.columns[lead:len(plan.source.columns) - passed]
             row = [f"{quote_ident(plan.table_name)}.{name}" if prefix else name
-                   for name in [quote_ident(c.name) for c in written] + ["xmin", "xmax"]]
+                   for name in [quote_ident(c.name) for c in written] + ["ctid"]]
             others = self.names(plan.source, prefix)[len(plan.source.columns) - passed:] if passed else []
             return [self.expr(e, row + others) for e in plan.returning or []]
         children = plan.children()

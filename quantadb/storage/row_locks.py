@@ -44,13 +44,14 @@ def _conflict(held: int, wanted: int) -> bool:
 class RowLocks:
     """Mixed into `store.Store` (uses its `_wlock`, `_state`, `_row_locks`, `_write_xid`, `_status`)."""
 
-    def _hold(self, txn: Txn, rel_oid: int, rowids: list[int], strength: int) -> None:
-        """Record the locks (the checks are the caller's, under the write lock)."""
+    def _hold(self, txn: Txn, rel_oid: int, rowids: list[int], strength: int) -> int:
+        """Record the locks (the checks are the caller's, under the write lock); the locker's xid."""
         xid = self._write_xid(txn)
         locks = self._row_locks.setdefault(rel_oid, {})
         for r in rowids:
             locks.setdefault(r, []).append((xid, strength))
             txn.locks.append((rel_oid, r))
+        return xid
 
     def _hold_key_share(self, txn: Txn, rel_oid: int, rowids: list[int]) -> None:
         """A foreign key check's KEY SHARE locks: rows the transaction holds already are not held
@@ -74,22 +75,28 @@ class RowLocks:
                 for holders in (locks.get(r), whole):
                     for holder, held in holders or ():
                         if _conflict(held, strength) and holder not in own and self._status(holder) == IN_PROGRESS:
-                            raise WouldBlock(holder)
+                            raise WouldBlock(holder, r)
 
-    def _carry_locks(self, rel_oid: int, old: list[int], new: list[int]) -> None:
-        """An UPDATE that kept the rows' keys made `new` versions of `old`: the running
-        transactions' KEY SHARE locks on them hold the new versions too."""
-        locks = self._row_locks.get(rel_oid)
-        if not locks:
-            return
+    def _carry_locks(self, txn: Txn, table: Table, old: list[int], new: list[int]) -> None:
+        """An UPDATE made `new` versions of `old`: this transaction's own lock stays their xmax
+        (PostgreSQL's updated tuple keeps it: an upsert's RETURNING xmax <> 0), and running
+        transactions' KEY SHARE locks, which let the update through as it kept the key, hold the
+        new versions too."""
+        locks = self._row_locks.get(table.oid) or {}
+        lockers, own = table.lockers, txn.own
         txns = self._state.txns
         for o, n in zip(old, new):
+            x = lockers.get(o)
+            if x is not None and x in own:
+                lockers[n] = x
             for holder, held in locks.get(o, ()):
-                if held == KEY_SHARE and self._status(holder) == IN_PROGRESS:
+                if held == KEY_SHARE and holder not in own and self._status(holder) == IN_PROGRESS:
                     owner = txns.owners.get(txns.clog.top(holder))
                     if owner is not None:
                         locks.setdefault(n, []).append((holder, KEY_SHARE))
-                        owner.locks.append((rel_oid, n))
+                        owner.locks.append((table.oid, n))  # (released at its end: Store._end_locks)
+                        if lockers.get(o) == holder:  # a SELECT ... FOR KEY SHARE's, shown in xmax
+                            lockers[n] = max(lockers.get(n, 0), holder)
 
     def lock_referenced(self, txn: Txn, index_oid: int, columns: list[Column]) -> np.ndarray:
         """For each key (one row of `columns`, the unique index's key columns), the row id of the

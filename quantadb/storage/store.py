@@ -87,7 +87,7 @@ from .locks import RelationLocks
 from .recovery import checkpoint_dir, dump_state, recover, wal_dir
 from .sequences import Sequences
 from .table import DEFAULT_CAPACITY, Table
-from .txn import ABORTED, COMMITTED, IN_PROGRESS, RowChanged, Snapshot, Txn, WouldBlock
+from .txn import ABORTED, COMMITTED, IN_PROGRESS, SHOWN_SELF, RowChanged, Snapshot, Txn, WouldBlock
 from .vacuum import CompactionPlan, count_versions, prepare_compaction
 from .wal import WalWriter
 from .row_locks import RowLocks
@@ -273,11 +273,16 @@ class Store(RowWrites, RowLocks, SchemaChanges, Sequences):
         self.top_xid(txn)
         frames = txn.frames
         if frames[-1] is None:  # the enclosing savepoints' first, as PostgreSQL's AssignTransactionId
-            txns = self._state.txns
+            txns, internal = self._state.txns, txn.internal_levels
+            savepoints = len(frames) - 1 > len(internal)  # a user's among the levels: rows show its xid
+            shown = None
             for level in range(1, len(frames)):
+                user = savepoints and level not in internal
                 if frames[level] is None:
-                    frames[level] = sub = txns.assign(txn.xid)
+                    frames[level] = sub = txns.assign(txn.xid, SHOWN_SELF if user else shown)
                     txn.own.add(sub)
+                if user:
+                    shown = frames[level]
         return frames[-1]
 
     def commit(self, txn: Txn) -> Future | None:
@@ -419,6 +424,10 @@ class Store(RowWrites, RowLocks, SchemaChanges, Sequences):
         """Transaction-ID locks held and awaited (pg_locks; see TxnManager.xid_locks)."""
         return self._state.txns.xid_locks()
 
+    def tuple_locks(self) -> list[tuple[Txn, int, int, str]]:
+        """The tuple locks row-lock waiters hold (pg_locks; see TxnManager.tuple_locks)."""
+        return self._state.txns.tuple_locks()
+
     def strongly_locked(self, requests: tuple[tuple[int, int], ...]) -> bool:
         return self.relation_locks.strongly_locked(requests)
 
@@ -447,13 +456,19 @@ class Store(RowWrites, RowLocks, SchemaChanges, Sequences):
 
     # -- relations ---------------------------------------------------------------------------
     def row_xids(self, rel_oid: int, rowids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The xmin and xmax of row versions as a user sees them: the top-level transaction's xid
-        where a subtransaction wrote. Statements run as subtransactions of their own here, which
-        PostgreSQL's do not; it shows a SAVEPOINT's own xid, which this does not (nor does it
-        know the top of a subtransaction that ended before the last restart)."""
-        xmin, xmax = self.table(rel_oid).gather_mvcc(rowids)
-        tops = self._state.txns.clog.tops
-        return tops(xmin), tops(xmax)
+        """The xmin and xmax of row versions as a user sees them (Clog.shown): a subtransaction's
+        the xid of the SAVEPOINT it ran under, or the top's (not known for a subtransaction that
+        ended before the last restart). A version's xmax is the last xid to set or lock it (a
+        locker's stays after it ended, as PostgreSQL's lock-only xmax; where PostgreSQL shows a
+        MultiXactId for several lockers, this shows the newest one's xid)."""
+        table = self.table(rel_oid)
+        xmin, xmax = table.gather_mvcc(rowids)
+        lockers = table.lockers
+        if lockers:  # (xids only grow: the newer of the two)
+            locked = np.fromiter((lockers.get(r, 0) for r in rowids.tolist()), dtype=np.int64, count=len(rowids))
+            xmax = np.maximum(xmax, locked)
+        shown = self._state.txns.clog.shown
+        return shown(xmin), shown(xmax)
 
     def table(self, rel_oid: int) -> Table:
         t = self._state.tables.get(rel_oid)

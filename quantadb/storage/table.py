@@ -111,6 +111,9 @@ class Table:
         self.capacity = capacity
         self.segments: list[Segment] = []
         self.generation = 0  # bumped by compaction: row ids before it are meaningless
+        # row id -> the xid that last locked that version (SELECT FOR UPDATE/SHARE; not logged): what
+        # its xmax shows while no later xid set one, as PostgreSQL's lock-only xmax stays after the locker
+        self.lockers: dict[int, int] = {}
         self.live_estimate = 0
         self.dead_since_prune = 0  # versions given an xmax since the last index prune
         self.dead_since_vacuum = 0  # versions given an xmax since the last VACUUM

@@ -37,6 +37,7 @@ import numpy as np
 from quantadb.errors import DeadlockDetected, LockNotAvailable, QueryCanceled
 
 INVALID_XID, FROZEN_XID, FIRST_NORMAL_XID = 0, 2, 3
+SHOWN_SELF = -1  # TxnManager.assign: a subtransaction whose rows show its own xid
 IN_PROGRESS, COMMITTED, ABORTED = 0, 1, 2
 REPEATABLE_READ_LEVELS = ("repeatable read", "serializable")
 DEADLOCK_TIMEOUT_S = 1.0  # PostgreSQL's deadlock_timeout
@@ -50,9 +51,10 @@ class WouldBlock(Exception):
     The engine calls `store.wait_for(txn, e.on, timeout_s)` and then retries the statement.
     """
 
-    def __init__(self, on: object) -> None:
+    def __init__(self, on: object, row: int | None = None) -> None:
         super().__init__(f"blocked by {on}")
         self.on = on
+        self.row = row  # the row id whose lock blocked, where a row lock did
 
 
 class RowChanged(Exception):
@@ -67,7 +69,12 @@ class RowChanged(Exception):
 class Clog:
     """Transaction status by xid, grown by doubling (readers keep a stale array safely), and
     per subtransaction its xid minus its top's (`sub_delta`; 0: a top xid, or not known).
-    `view` is a memoryview of `status` for scalar reads (a Python int, no numpy scalar)."""
+    `view` is a memoryview of `status` for scalar reads (a Python int, no numpy scalar).
+
+    `shown_delta`, from the first subtransaction under a user's SAVEPOINT on: per xid, its xid
+    minus the one a user sees on the rows it wrote (`shown`). Statements run as subtransactions of
+    the engine's own (Txn.internal_levels), which PostgreSQL's do not: their rows show the xid of
+    the nearest user savepoint, as PostgreSQL's subtransaction xid, or else the top's."""
 
     def __init__(self) -> None:
         self.status = np.zeros(1024, dtype=np.int8)
@@ -75,6 +82,7 @@ class Clog:
         self.status[FROZEN_XID] = COMMITTED
         self.view = memoryview(self.status)
         self.sub_delta = np.zeros(1024, dtype=np.int32)
+        self.shown_delta: np.ndarray | None = None  # None: every xid shows as its top
 
     def ensure(self, xid: int) -> None:
         if xid >= len(self.status):
@@ -82,6 +90,10 @@ class Clog:
             delta = np.zeros(size, dtype=np.int32)
             delta[:len(self.sub_delta)] = self.sub_delta
             self.sub_delta = delta
+            if self.shown_delta is not None:
+                shown = np.zeros(size, dtype=np.int32)
+                shown[:len(self.shown_delta)] = self.shown_delta
+                self.shown_delta = shown
             grown = np.zeros(size, dtype=np.int8)
             grown[:len(self.status)] = self.status
             self.status, self.view = grown, memoryview(grown)
@@ -95,6 +107,20 @@ class Clog:
         delta = self.sub_delta
         known = xids < len(delta)
         return xids - np.where(known, delta[np.where(known, xids, 0)], 0)
+
+    def shown(self, xids: np.ndarray) -> np.ndarray:
+        """The xid a user sees for each of these (see the class docstring)."""
+        delta = self.shown_delta
+        if delta is None:
+            return self.tops(xids)
+        known = xids < len(delta)
+        return xids - np.where(known, delta[np.where(known, xids, 0)], 0)
+
+    def show_as(self, xid: int, shown: int) -> None:
+        """Record the xid rows written under `xid` show (the first time: every earlier one shows its top)."""
+        if self.shown_delta is None:
+            self.shown_delta = self.sub_delta.copy()
+        self.shown_delta[xid] = xid - shown
 
     def get(self, xid: int) -> int:
         s = self.view
@@ -190,9 +216,9 @@ class Txn:
     the `cancel_event` a lock wait watches (its session's: one Event per session, not per
     transaction); everything else is storage's."""
 
-    __slots__ = ("cancel_event", "database", "did_ddl", "frames", "internal_levels", "isolation", "key_shares",
-                 "last_snapshot", "lock_log", "locks", "own", "pid", "read_only", "rel_locks", "released", "snapshot",
-                 "snapshot_xmin", "state", "synchronous_commit", "vxid", "wrote_wal", "xid")
+    __slots__ = ("awaited_tuple", "cancel_event", "database", "did_ddl", "frames", "internal_levels", "isolation",
+                 "key_shares", "last_snapshot", "lock_log", "locks", "own", "pid", "read_only", "rel_locks", "released",
+                 "snapshot", "snapshot_xmin", "state", "synchronous_commit", "vxid", "wrote_wal", "xid")
 
     def __init__(self, isolation: str, read_only: bool, cancel_event: threading.Event | None = None) -> None:
         self.isolation = isolation.lower()
@@ -213,6 +239,9 @@ class Txn:
         self.did_ddl = False
         self.locks: list[tuple[int, int]] = []  # (rel_oid, rowid) row locks held
         self.key_shares: dict[int, int] = {}  # relation OID -> rows a foreign key check locked (row_locks.py)
+        # (xid, rel_oid, rowid, mode) of the row a wait on xid is for: PostgreSQL's waiter holds a
+        # tuple lock meanwhile (pg_locks)
+        self.awaited_tuple: tuple[int, int, int, str] | None = None
         self.rel_locks: dict[int, int] = {}  # relation OID -> bitmask of lock modes held (locks.py)
         self.lock_log: list[tuple[int, int, int, bool]] = []  # (savepoint level, relation, mode, fast path)
         self.vxid = next(_VXIDS)  # identity in the waits-for graph and pg_locks, xid or not
@@ -253,7 +282,9 @@ class TxnManager:
         self._wakeups: dict[int, threading.Condition] = {}  # xid waited for -> its waiters' condition
 
     # -- xids ---------------------------------------------------------------------------
-    def assign(self, top: int | None) -> int:
+    def assign(self, top: int | None, shown: int | None = None) -> int:
+        """A new xid: a top one, or a subtransaction of `top` whose rows show as `shown` (SHOWN_SELF:
+        itself, a user's savepoint; None: the top's; see Clog)."""
         with self.lock:
             xid = self.next_xid
             self.next_xid += 1
@@ -265,6 +296,8 @@ class TxnManager:
                 self.running_tops.add(xid)
             else:
                 clog.sub_delta[xid] = xid - top
+                if shown is not None or clog.shown_delta is not None:
+                    clog.show_as(xid, xid if shown == SHOWN_SELF else top if shown is None else shown)
             return xid
 
     def note(self, xid: int) -> None:
@@ -436,10 +469,13 @@ class TxnManager:
     def xid_locks(self) -> list[tuple[Txn, int, bool]]:
         """(transaction, xid, granted) of PostgreSQL's transaction-ID locks (pg_locks): each running
         transaction's ExclusiveLock on its xids (granted), a row-lock waiter's ShareLock on the
-        transaction it waits for (not granted)."""
+        transaction it waits for (not granted: the xid the row shows, Clog.shown)."""
         with self.lock:
             out = [(t, x, True) for t in self.active for x in t.locked_xids()]
-            out += [(t, self.clog.top(on), False) for t, on in self._waits.items() if isinstance(on, int)]
+            waits = [(t, on) for t, on in self._waits.items() if isinstance(on, int)]
+            if waits:
+                shown = self.clog.shown(np.array([on for _, on in waits], dtype=np.int64)).tolist()
+                out += [(t, x, False) for (t, _), x in zip(waits, shown)]
         return out
 
     def wait_described(self, txn: Txn) -> str | None:
@@ -447,6 +483,12 @@ class TxnManager:
         with self.lock:
             on = self._waits.get(txn)
             return None if on is None else _describe(self, on)
+
+    def tuple_locks(self) -> list[tuple[Txn, int, int, str]]:
+        """(transaction, relation, row id, mode) of the tuple locks row-lock waiters hold (pg_locks)."""
+        with self.lock:
+            return [(t, t.awaited_tuple[1], t.awaited_tuple[2], t.awaited_tuple[3]) for t, on in self._waits.items()
+                    if t.awaited_tuple is not None and t.awaited_tuple[0] == on]
 
     def blockers_of(self, txn: Txn) -> list[Txn]:
         """The transactions txn waits for now (pg_blocking_pids)."""

@@ -136,6 +136,7 @@ def _vacuum_table(state, table: Table, status: np.ndarray, horizon: int, plan: C
         fresh.append_versions(_kept(table.types, seg, keep), k, seg.xmin[:n][keep], seg.xmax[:n][keep])
     table.segments = fresh.segments
     table.generation += 1
+    table.lockers = {}  # (no lock is held: Store.has_row_locks; PostgreSQL's freezing clears ended lockers too)
     table.live_estimate = fresh.live_estimate
     if state.table_indexes.get(table.oid):
         table.restart_pruning(status)

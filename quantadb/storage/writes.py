@@ -24,6 +24,9 @@ from .row_locks import NO_KEY_UPDATE, STRENGTHS, UPDATE
 from .txn import ABORTED, IN_PROGRESS, RowChanged, Snapshot, Txn, WouldBlock
 
 PRUNE_MIN_DEAD = 64
+# the tuple lock PostgreSQL's waiter holds while it waits for a row's locker or writer (pg_locks), by
+# the strength it wants (heapam.c's tupleLockExtraInfo: an UPDATE keeping the key NO KEY UPDATE's)
+_TUPLE_LOCK_MODES = ("AccessShareLock", "RowShareLock", "ExclusiveLock", "AccessExclusiveLock")
 
 
 class RowWrites:
@@ -162,16 +165,23 @@ class RowWrites:
         keep = np.ones(len(rowids), dtype=np.bool_)
         xmax = table.gather_mvcc(rowids)[1]
         xmaxes = xmax.tolist()
-        for k in np.flatnonzero(xmax).tolist():
-            keep[k] = self._xmax_allows(txn, xmaxes[k], int(rowids[k]))
-        self._check_row_locks(txn, rel_oid, rowids.tolist(), strength)
+        k = 0
+        try:
+            for k in np.flatnonzero(xmax).tolist():
+                keep[k] = self._xmax_allows(txn, xmaxes[k], int(rowids[k]))
+            self._check_row_locks(txn, rel_oid, rowids.tolist(), strength)
+        except WouldBlock as block:
+            self._awaiting_row(txn, block, rel_oid, int(rowids[k]), strength)
         return keep
 
     def _check_target(self, txn: Txn, rel_oid: int, table: Table, rowid: int, strength: int) -> bool:
         """_check_targets of one row."""
-        x = table.xmin_xmax(rowid)[1]
-        keep = self._xmax_allows(txn, x, rowid) if x else True
-        self._check_row_locks(txn, rel_oid, (rowid,), strength)
+        try:
+            x = table.xmin_xmax(rowid)[1]
+            keep = self._xmax_allows(txn, x, rowid) if x else True
+            self._check_row_locks(txn, rel_oid, (rowid,), strength)
+        except WouldBlock as block:
+            self._awaiting_row(txn, block, rel_oid, rowid, strength)
         return keep
 
     def _xmax_allows(self, txn: Txn, x: int, rowid: int) -> bool:
@@ -187,6 +197,20 @@ class RowWrites:
         if txn.repeatable:
             raise SerializationFailure("could not serialize access due to concurrent update")
         raise RowChanged(rowid)
+
+    def _check_key_update(self, txn: Txn, rel_oid: int, rowids: list[int]) -> None:
+        """An UPDATE that changes these rows' keys acts as UPDATE's strength: KEY SHARE holders block it."""
+        try:
+            self._check_row_locks(txn, rel_oid, rowids, UPDATE)
+        except WouldBlock as block:
+            self._awaiting_row(txn, block, rel_oid, rowids[0], UPDATE)
+
+    def _awaiting_row(self, txn: Txn, block: WouldBlock, rel_oid: int, rowid: int, strength: int) -> None:
+        """Raise `block`, noting the row it waits for: PostgreSQL's waiter holds a tuple lock meanwhile
+        (pg_locks; a lock's WouldBlock names its row, an xmax's is the row checked)."""
+        txn.awaited_tuple = (block.on, rel_oid, block.row if block.row is not None else rowid,
+                             _TUPLE_LOCK_MODES[strength])
+        raise block
 
     def insert(self, txn: Txn, rel_oid: int, columns: list[Column], n: int) -> np.ndarray:
         if n == 1 and self.table(rel_oid).row_form:
@@ -221,12 +245,11 @@ class RowWrites:
                 self._check_unique(txn, rel_oid, cols, n, changed)
             locked = bool(self._row_locks.get(rel_oid))
             if locked and changed:  # a key UPDATE waits for the rows' KEY SHARE lockers too
-                self._check_row_locks(txn, rel_oid, rowids[np.logical_or.reduce(list(changed.values()))].tolist(),
-                                      UPDATE)
+                self._check_key_update(txn, rel_oid, rowids[np.logical_or.reduce(list(changed.values()))].tolist())
             xid = self._write_xid(txn)
             new = self._log((R.UPDATE, xid, rel_oid, rowids, n, cols), txn)
-            if locked:
-                self._carry_locks(rel_oid, rowids.tolist(), new.tolist())
+            if locked or table.lockers:
+                self._carry_locks(txn, table, rowids.tolist(), new.tolist())
             self._maybe_prune(table)
             return new
 
@@ -249,11 +272,11 @@ class RowWrites:
             self._check_unique_row(txn, table, values, rowid, kept)
             locked = bool(self._row_locks.get(rel_oid))
             if locked and self._row_key_changes(txn, table, values, rowid, kept):
-                self._check_row_locks(txn, rel_oid, (rowid,), UPDATE)
+                self._check_key_update(txn, rel_oid, [rowid])
             xid = self._write_xid(txn)
             new = self._log((R.ROW_UPDATE, xid, rel_oid, rowid, values), txn)
-            if locked:
-                self._carry_locks(rel_oid, [rowid], [new])
+            if locked or table.lockers:
+                self._carry_locks(txn, table, [rowid], [new])
             self._maybe_prune(table)
             return new
 
@@ -311,7 +334,11 @@ class RowWrites:
             keep = self._check_targets(txn, rel_oid, table, rowids, strength)
             if txn.read_only:
                 raise ReadOnlySqlTransaction("cannot execute SELECT FOR UPDATE in a read-only transaction")
-            self._hold(txn, rel_oid, rowids[keep].tolist(), strength)
+            locked = rowids[keep].tolist()
+            xid = self._hold(txn, rel_oid, locked, strength)
+            # each version shows its locker in xmax, as PostgreSQL's lock-only xmax (a foreign key's
+            # check does not note its KEY SHARE there: an entry per referenced row until a VACUUM)
+            table.lockers.update(dict.fromkeys(locked, xid))
 
     def find_conflicts(self, txn: Txn, index_oid: int, columns: list[Column]) -> np.ndarray:
         idx = self.index(index_oid)

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator
 
+import numpy as np
+
 from quantadb.engine.pg_catalog.tables import TABLES, Row, rows
 from quantadb.engine.pgstat import TABLE_TIMES
 from quantadb.engine.settings import BOUNDS, ENUM_VALUES, SETTINGS
 from quantadb.storage.locks import MODE_NAMES
+from quantadb.storage.table import ctid_of
 from quantadb.sql.catalog import register_relation_function
 
 if TYPE_CHECKING:
@@ -166,6 +169,11 @@ def pg_locks(session: "Session") -> Iterator[Row]:
         yield {**_LOCK_TARGET, "locktype": "transactionid", "transactionid": xid,
                "virtualtransaction": f"{txn.pid}/{txn.vxid}", "pid": txn.pid,
                "mode": "ExclusiveLock" if granted else "ShareLock", "granted": granted, "fastpath": False}
+    for txn, rel, rowid, mode in session.store.tuple_locks():  # a row-lock waiter's, while it waits
+        page, offset = divmod(int(ctid_of(np.array([rowid]))[0]), 1 << 16)
+        yield {**_LOCK_TARGET, "locktype": "tuple", "database": txn.database, "relation": rel, "page": page,
+               "tuple": offset, "virtualtransaction": f"{txn.pid}/{txn.vxid}", "pid": txn.pid, "mode": mode,
+               "granted": True, "fastpath": False}
     for (database, classid, objid, objsubid), pid, mode, _, granted in session.db.advisory.locks():
         yield {**_LOCK_TARGET, "locktype": "advisory", "database": database, "classid": classid,
                "objid": objid, "objsubid": objsubid, "virtualtransaction": f"{pid}/1", "pid": pid,

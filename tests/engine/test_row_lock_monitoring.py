@@ -1,0 +1,75 @@
+"""What other sessions see of a row lock, as in PostgreSQL 15: the locked row's xmax is the
+locker's xid; a session waiting for the row shows in pg_locks with a ShareLock not granted on the
+holder's xid and a granted tuple lock on the row, pg_blocking_pids names the holder, and the lock
+monitoring query of the PostgreSQL wiki pairs the two sessions. Each outcome was checked on
+PostgreSQL 15 first (QUANTADB_TEST_DSN runs these against a server given by its DSN)."""
+
+from __future__ import annotations
+
+import pytest
+from concurrency import Waiting
+from concurrency import new_table as _table
+
+# https://wiki.postgresql.org/wiki/Lock_Monitoring
+WIKI_QUERY = """
+SELECT blocked_locks.pid AS blocked_pid, blocking_locks.pid AS blocking_pid,
+       blocked_activity.query AS blocked_statement, blocking_activity.query AS blocking_statement
+FROM pg_catalog.pg_locks blocked_locks
+JOIN pg_catalog.pg_stat_activity blocked_activity ON blocked_activity.pid = blocked_locks.pid
+JOIN pg_catalog.pg_locks blocking_locks
+    ON blocking_locks.locktype = blocked_locks.locktype
+    AND blocking_locks.database IS NOT DISTINCT FROM blocked_locks.database
+    AND blocking_locks.relation IS NOT DISTINCT FROM blocked_locks.relation
+    AND blocking_locks.page IS NOT DISTINCT FROM blocked_locks.page
+    AND blocking_locks.tuple IS NOT DISTINCT FROM blocked_locks.tuple
+    AND blocking_locks.virtualxid IS NOT DISTINCT FROM blocked_locks.virtualxid
+    AND blocking_locks.transactionid IS NOT DISTINCT FROM blocked_locks.transactionid
+    AND blocking_locks.classid IS NOT DISTINCT FROM blocked_locks.classid
+    AND blocking_locks.objid IS NOT DISTINCT FROM blocked_locks.objid
+    AND blocking_locks.objsubid IS NOT DISTINCT FROM blocked_locks.objsubid
+    AND blocking_locks.pid != blocked_locks.pid
+JOIN pg_catalog.pg_stat_activity blocking_activity ON blocking_activity.pid = blocking_locks.pid
+WHERE NOT blocked_locks.granted"""
+
+
+@pytest.mark.parametrize("waiter_sql, tuple_mode", [
+    ("UPDATE {t} SET v = 11 WHERE id = 1", "ExclusiveLock"),
+    ("DELETE FROM {t} WHERE id = 1", "AccessExclusiveLock"),
+    ("SELECT v FROM {t} WHERE id = 1 FOR SHARE", "RowShareLock"),
+])
+def test_a_row_lock_waiter_shows_in_pg_locks_as_postgresql_s(clients, waiter_sql, tuple_mode):
+    a, b, obs, _ = clients
+    t = _table(a)
+    a.q("BEGIN")
+    [(holder_xid,)] = a.q("SELECT txid_current()::text")
+    assert a.q(f"SELECT v FROM {t} WHERE id = 1 FOR UPDATE") == [(10,)]
+    assert obs.q(f"SELECT id, xmax::text = %s FROM {t} ORDER BY id", (holder_xid,)) == [(1, True), (2, False)]
+    b.q("BEGIN")
+    waiter_sql = waiter_sql.format(t=t)
+    waiting = Waiting(b, obs, waiter_sql)
+    locks = obs.q("SELECT locktype, relation::regclass::text, page, tuple, transactionid::text, mode, granted "
+                  "FROM pg_locks WHERE pid = %s AND locktype IN ('transactionid', 'tuple') AND "
+                  "(locktype = 'tuple' OR NOT granted)", (b.pid,))
+    assert sorted(locks, key=str) == sorted([("transactionid", None, None, None, holder_xid, "ShareLock", False),
+                                             ("tuple", t, 0, 1, None, tuple_mode, True)], key=str)
+    assert obs.q("SELECT pg_blocking_pids(%s)", (b.pid,)) == [([a.pid],)]
+    assert obs.q(WIKI_QUERY) == [(b.pid, a.pid, waiter_sql, f"SELECT v FROM {t} WHERE id = 1 FOR UPDATE")]
+    a.q("COMMIT")
+    assert waiting.join() in ("UPDATE 1", "DELETE 1", [(10,)])
+    assert obs.q("SELECT count(*) FROM pg_locks WHERE locktype = 'tuple' OR NOT granted") == [(0,)]
+    b.q("COMMIT")
+
+
+def test_a_locked_rows_xmax_names_a_locker_while_several_share_it(clients):
+    """With two sharers PostgreSQL's xmax is a MultiXactId (QuantaDB shows the newest sharer's xid):
+    either way it is set while they hold the lock, and stays after they end."""
+    a, b, obs, _ = clients
+    t = _table(a)
+    a.q("BEGIN")
+    b.q("BEGIN")
+    assert a.q(f"SELECT v FROM {t} WHERE id = 1 FOR SHARE") == [(10,)]
+    assert b.q(f"SELECT v FROM {t} WHERE id = 1 FOR SHARE") == [(10,)]
+    assert obs.q(f"SELECT id, xmax::text <> '0' FROM {t} ORDER BY id") == [(1, True), (2, False)]
+    a.q("COMMIT")
+    b.q("ROLLBACK")
+    assert obs.q(f"SELECT id, v, xmax::text <> '0' FROM {t} ORDER BY id") == [(1, 10, True), (2, 20, False)]
