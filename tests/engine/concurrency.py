@@ -13,6 +13,22 @@ import psycopg
 
 HANG_S = 30.0  # bound for anything that must end; never asserted as a duration
 
+# the usual "who blocks whom" query (PostgreSQL wiki, Lock Monitoring)
+BLOCKED_BY = """
+SELECT blocked.pid, blocking.pid FROM pg_catalog.pg_locks blocked
+JOIN pg_catalog.pg_locks blocking ON blocking.locktype = blocked.locktype
+    AND blocking.database IS NOT DISTINCT FROM blocked.database
+    AND blocking.relation IS NOT DISTINCT FROM blocked.relation
+    AND blocking.page IS NOT DISTINCT FROM blocked.page
+    AND blocking.tuple IS NOT DISTINCT FROM blocked.tuple
+    AND blocking.virtualxid IS NOT DISTINCT FROM blocked.virtualxid
+    AND blocking.transactionid IS NOT DISTINCT FROM blocked.transactionid
+    AND blocking.classid IS NOT DISTINCT FROM blocked.classid
+    AND blocking.objid IS NOT DISTINCT FROM blocked.objid
+    AND blocking.objsubid IS NOT DISTINCT FROM blocked.objsubid
+    AND blocking.pid != blocked.pid
+WHERE NOT blocked.granted AND blocking.granted"""
+
 
 class Client:
     def __init__(self, dsn: str) -> None:

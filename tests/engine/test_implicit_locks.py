@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from concurrency import Client, Waiting
+from concurrency import BLOCKED_BY, Client, Waiting
 from concurrency import new_table as _table
 
 
@@ -239,23 +239,6 @@ def test_analyze_in_a_transaction_block_holds_its_locks_until_the_end(clients):
     a.q("COMMIT")
 
 
-# the usual "who blocks whom" query (PostgreSQL wiki, Lock Monitoring)
-_BLOCKED_BY = """
-SELECT blocked.pid, blocking.pid FROM pg_catalog.pg_locks blocked
-JOIN pg_catalog.pg_locks blocking ON blocking.locktype = blocked.locktype
-    AND blocking.database IS NOT DISTINCT FROM blocked.database
-    AND blocking.relation IS NOT DISTINCT FROM blocked.relation
-    AND blocking.page IS NOT DISTINCT FROM blocked.page
-    AND blocking.tuple IS NOT DISTINCT FROM blocked.tuple
-    AND blocking.virtualxid IS NOT DISTINCT FROM blocked.virtualxid
-    AND blocking.transactionid IS NOT DISTINCT FROM blocked.transactionid
-    AND blocking.classid IS NOT DISTINCT FROM blocked.classid
-    AND blocking.objid IS NOT DISTINCT FROM blocked.objid
-    AND blocking.objsubid IS NOT DISTINCT FROM blocked.objsubid
-    AND blocking.pid != blocked.pid
-WHERE NOT blocked.granted AND blocking.granted"""
-
-
 def _wait_event(obs: Client, pid: int) -> list[tuple[str, str, str]]:
     return obs.q("SELECT wait_event_type, wait_event, state FROM pg_stat_activity WHERE pid = %s", (pid,))
 
@@ -273,7 +256,7 @@ def test_pg_locks_shows_a_row_lock_wait_on_the_holders_transaction_id(clients):
     writer = Waiting(b, obs, f"UPDATE {t} SET v = 12 WHERE id = 1")
     assert obs.q("SELECT locktype, transactionid::text, mode FROM pg_locks WHERE pid = %s AND NOT granted",
                  (b.pid,)) == [("transactionid", xid, "ShareLock")]
-    assert obs.q(_BLOCKED_BY) == [(b.pid, a.pid)]
+    assert obs.q(BLOCKED_BY) == [(b.pid, a.pid)]
     assert _wait_event(obs, b.pid) == [("Lock", "transactionid", "active")]
     a.q("COMMIT")
     assert writer.join() == "UPDATE 1"
@@ -287,7 +270,7 @@ def test_who_blocks_whom_finds_a_relation_lock_wait(clients):
     a.q("BEGIN")
     a.q(f"LOCK TABLE {t} IN SHARE MODE")
     writer = Waiting(b, obs, f"DELETE FROM {t} WHERE id = 2")
-    assert obs.q(_BLOCKED_BY) == [(b.pid, a.pid)]
+    assert obs.q(BLOCKED_BY) == [(b.pid, a.pid)]
     assert _wait_event(obs, b.pid) == [("Lock", "relation", "active")]
     assert _wait_event(obs, a.pid) == [("Client", "ClientRead", "idle in transaction")]
     a.q("COMMIT")

@@ -1,35 +1,15 @@
 """What other sessions see of a row lock, as in PostgreSQL 15: the locked row's xmax is the
 locker's xid; a session waiting for the row shows in pg_locks with a ShareLock not granted on the
 holder's xid and a granted tuple lock on the row, pg_blocking_pids names the holder, and the lock
-monitoring query of the PostgreSQL wiki pairs the two sessions. Each outcome was checked on
-PostgreSQL 15 first (QUANTADB_TEST_DSN runs these against a server given by its DSN)."""
+monitoring query of the PostgreSQL wiki (concurrency.BLOCKED_BY) pairs the two sessions. Each
+outcome was checked on PostgreSQL 15 first (QUANTADB_TEST_DSN runs these against a server given
+by its DSN)."""
 
 from __future__ import annotations
 
 import pytest
-from concurrency import Waiting
+from concurrency import BLOCKED_BY, Waiting
 from concurrency import new_table as _table
-
-# https://wiki.postgresql.org/wiki/Lock_Monitoring
-WIKI_QUERY = """
-SELECT blocked_locks.pid AS blocked_pid, blocking_locks.pid AS blocking_pid,
-       blocked_activity.query AS blocked_statement, blocking_activity.query AS blocking_statement
-FROM pg_catalog.pg_locks blocked_locks
-JOIN pg_catalog.pg_stat_activity blocked_activity ON blocked_activity.pid = blocked_locks.pid
-JOIN pg_catalog.pg_locks blocking_locks
-    ON blocking_locks.locktype = blocked_locks.locktype
-    AND blocking_locks.database IS NOT DISTINCT FROM blocked_locks.database
-    AND blocking_locks.relation IS NOT DISTINCT FROM blocked_locks.relation
-    AND blocking_locks.page IS NOT DISTINCT FROM blocked_locks.page
-    AND blocking_locks.tuple IS NOT DISTINCT FROM blocked_locks.tuple
-    AND blocking_locks.virtualxid IS NOT DISTINCT FROM blocked_locks.virtualxid
-    AND blocking_locks.transactionid IS NOT DISTINCT FROM blocked_locks.transactionid
-    AND blocking_locks.classid IS NOT DISTINCT FROM blocked_locks.classid
-    AND blocking_locks.objid IS NOT DISTINCT FROM blocked_locks.objid
-    AND blocking_locks.objsubid IS NOT DISTINCT FROM blocked_locks.objsubid
-    AND blocking_locks.pid != blocked_locks.pid
-JOIN pg_catalog.pg_stat_activity blocking_activity ON blocking_activity.pid = blocking_locks.pid
-WHERE NOT blocked_locks.granted"""
 
 
 @pytest.mark.parametrize("waiter_sql, tuple_mode", [
@@ -53,7 +33,8 @@ def test_a_row_lock_waiter_shows_in_pg_locks_as_postgresql_s(clients, waiter_sql
     assert sorted(locks, key=str) == sorted([("transactionid", None, None, None, holder_xid, "ShareLock", False),
                                              ("tuple", t, 0, 1, None, tuple_mode, True)], key=str)
     assert obs.q("SELECT pg_blocking_pids(%s)", (b.pid,)) == [([a.pid],)]
-    assert obs.q(WIKI_QUERY) == [(b.pid, a.pid, waiter_sql, f"SELECT v FROM {t} WHERE id = 1 FOR UPDATE")]
+    assert obs.q(BLOCKED_BY) == [(b.pid, a.pid)]
+    assert obs.q("SELECT query FROM pg_stat_activity WHERE pid = %s", (b.pid,)) == [(waiter_sql,)]
     a.q("COMMIT")
     assert waiting.join() in ("UPDATE 1", "DELETE 1", [(10,)])
     assert obs.q("SELECT count(*) FROM pg_locks WHERE locktype = 'tuple' OR NOT granted") == [(0,)]
@@ -73,3 +54,26 @@ def test_a_locked_rows_xmax_names_a_locker_while_several_share_it(clients):
     a.q("COMMIT")
     b.q("ROLLBACK")
     assert obs.q(f"SELECT id, v, xmax::text <> '0' FROM {t} ORDER BY id") == [(1, 10, True), (2, 20, False)]
+
+
+def test_a_waiter_for_a_row_written_under_a_savepoint_waits_on_the_savepoints_xid(clients):
+    """The row's xmax is the subtransaction's xid, which the holder holds as well as its top one:
+    the waiter's ShareLock is on it, and ROLLBACK TO the savepoint lets the waiter go on."""
+    a, b, obs, _ = clients
+    t = _table(a)
+    a.q("BEGIN")
+    [(top,)] = a.q("SELECT txid_current()::text")
+    a.q("SAVEPOINT s")
+    a.q(f"UPDATE {t} SET v = 5 WHERE id = 1")
+    [(sub,)] = obs.q(f"SELECT xmax::text FROM {t} WHERE id = 1")
+    assert sub != top
+    assert sorted(obs.q("SELECT transactionid::text FROM pg_locks WHERE pid = %s AND locktype = 'transactionid'",
+                        (a.pid,))) == sorted([(top,), (sub,)])
+    writer = Waiting(b, obs, f"UPDATE {t} SET v = 10 WHERE id = 1")
+    assert obs.q("SELECT transactionid::text, mode FROM pg_locks WHERE pid = %s AND NOT granted",
+                 (b.pid,)) == [(sub, "ShareLock")]
+    assert obs.q(BLOCKED_BY) == [(b.pid, a.pid)]
+    a.q("ROLLBACK TO s")
+    assert writer.join() == "UPDATE 1"
+    a.q("COMMIT")
+    assert obs.q(f"SELECT v FROM {t} ORDER BY id") == [(10,), (20,)]
