@@ -116,6 +116,13 @@ class Clog:
         known = xids < len(delta)
         return xids - np.where(known, delta[np.where(known, xids, 0)], 0)
 
+    def shown_of(self, xid: int) -> int:
+        """shown() of one xid."""
+        delta = self.shown_delta
+        if delta is None:
+            return self.top(xid)
+        return xid - int(delta[xid]) if xid < len(delta) else xid
+
     def show_as(self, xid: int, shown: int) -> None:
         """Record the xid rows written under `xid` show (the first time: every earlier one shows its top)."""
         if self.shown_delta is None:
@@ -472,10 +479,7 @@ class TxnManager:
         transaction it waits for (not granted: the xid the row shows, Clog.shown)."""
         with self.lock:
             out = [(t, x, True) for t in self.active for x in t.locked_xids()]
-            waits = [(t, on) for t, on in self._waits.items() if isinstance(on, int)]
-            if waits:
-                shown = self.clog.shown(np.array([on for _, on in waits], dtype=np.int64)).tolist()
-                out += [(t, x, False) for (t, _), x in zip(waits, shown)]
+            out += [(t, self.clog.shown_of(on), False) for t, on in self._waits.items() if isinstance(on, int)]
         return out
 
     def wait_described(self, txn: Txn) -> str | None:
@@ -499,5 +503,5 @@ class TxnManager:
 
 def _describe(txns: TxnManager, on: object) -> str:
     if isinstance(on, int):
-        return f"ShareLock on transaction {txns.clog.top(on)}"
+        return f"ShareLock on transaction {txns.clog.shown_of(on)}"  # (as pg_locks shows it)
     return on.describe()

@@ -77,3 +77,25 @@ def test_a_waiter_for_a_row_written_under_a_savepoint_waits_on_the_savepoints_xi
     assert writer.join() == "UPDATE 1"
     a.q("COMMIT")
     assert obs.q(f"SELECT v FROM {t} ORDER BY id") == [(10,), (20,)]
+
+
+def test_a_deadlock_report_names_the_savepoints_xid_a_row_shows(clients):
+    a, b, obs, _ = clients
+    t = _table(a)
+    a.q("BEGIN")
+    [(top,)] = a.q("SELECT txid_current()::text")
+    a.q("SAVEPOINT s")
+    a.q(f"UPDATE {t} SET v = 11 WHERE id = 1")
+    b.q("BEGIN")
+    b.q(f"UPDATE {t} SET v = 21 WHERE id = 2")
+    [(sub,)] = obs.q(f"SELECT xmax::text FROM {t} WHERE id = 1")
+    assert sub != top
+    first = Waiting(a, obs, f"UPDATE {t} SET v = 12 WHERE id = 2")
+    second = b.q(f"UPDATE {t} SET v = 22 WHERE id = 1")
+    outcomes = [first.join(), second]
+    [failed] = [o for o in outcomes if o != "UPDATE 1"]
+    assert failed[:2] == ("ERR", "40P01")
+    detail = (a if outcomes[0] is failed else b).detail
+    assert f"waits for ShareLock on transaction {sub};" in detail
+    a.q("ROLLBACK")
+    b.q("ROLLBACK")
