@@ -463,10 +463,8 @@ class Store(RowWrites, RowLocks, SchemaChanges, Sequences):
         MultiXactId for several lockers, this shows the newest one's xid)."""
         table = self.table(rel_oid)
         xmin, xmax = table.gather_mvcc(rowids)
-        lockers = table.lockers
-        if lockers:  # (xids only grow: the newer of the two)
-            locked = np.fromiter((lockers.get(r, 0) for r in rowids.tolist()), dtype=np.int64, count=len(rowids))
-            xmax = np.maximum(xmax, locked)
+        if table.lockers:  # (xids only grow: the newer of the two)
+            xmax = np.maximum(xmax, table.locker_xids(rowids))
         shown = self._state.txns.clog.shown
         return shown(xmin), shown(xmax)
 

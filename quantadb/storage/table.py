@@ -381,6 +381,16 @@ class Table:
         xmin, xmax = self.gather_mvcc(rowids)
         return snap.visible_array(xmin, xmax)
 
+    def locker_xids(self, rowids: np.ndarray) -> np.ndarray:
+        """The xid that last locked each version (`lockers`), 0 where none did."""
+        lockers = dict(self.lockers)  # (a copy: a lock taken meanwhile may add to it)
+        keys = np.fromiter(lockers.keys(), dtype=np.int64, count=len(lockers))
+        xids = np.fromiter(lockers.values(), dtype=np.int64, count=len(lockers))
+        order = np.argsort(keys)
+        keys, xids = keys[order], xids[order]
+        at = np.minimum(np.searchsorted(keys, rowids), len(keys) - 1)
+        return np.where(keys[at] == rowids, xids[at], 0)
+
     def gather_mvcc(self, rowids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         cap = self.capacity
         segs = rowids // cap
