@@ -184,7 +184,7 @@ def _on_conflict(plan: P.Insert, conflict: P.OnConflict, rows: Batch, ctx: EvalC
     target_rowids = existing[hit]
     # PostgreSQL locks the row it found before its WHERE: locked even if not updated, and the
     # new version keeps the lock as its xmax (the idiom RETURNING xmax <> 0 tells updated rows)
-    services.lock_rows(plan.rel_oid, target_rowids, "update")
+    services.lock_rows(plan.rel_oid, target_rowids, "no key update")
     old = services.fetch(plan.rel_oid, target_rowids, len(rows.columns))
     excluded = take_batch(rows, hit)
     combined = Batch(old + excluded.columns, len(hit))

@@ -56,17 +56,23 @@ def test_a_locked_rows_xmax_names_a_locker_while_several_share_it(clients):
     assert obs.q(f"SELECT id, v, xmax::text <> '0' FROM {t} ORDER BY id") == [(1, 10, True), (2, 20, False)]
 
 
-def test_a_waiter_for_a_row_written_under_a_savepoint_waits_on_the_savepoints_xid(clients):
-    """The row's xmax is the subtransaction's xid, which the holder holds as well as its top one:
-    the waiter's ShareLock is on it, and ROLLBACK TO the savepoint lets the waiter go on."""
-    a, b, obs, _ = clients
-    t = _table(a)
+def _updated_under_a_savepoint(a, obs, t: str) -> tuple[str, str]:
+    """a updates row 1 of t under SAVEPOINT s: (its top xid, the other xid the row's xmax shows)."""
     a.q("BEGIN")
     [(top,)] = a.q("SELECT txid_current()::text")
     a.q("SAVEPOINT s")
     a.q(f"UPDATE {t} SET v = 5 WHERE id = 1")
     [(sub,)] = obs.q(f"SELECT xmax::text FROM {t} WHERE id = 1")
     assert sub != top
+    return top, sub
+
+
+def test_a_waiter_for_a_row_written_under_a_savepoint_waits_on_the_savepoints_xid(clients):
+    """The row's xmax is the subtransaction's xid, which the holder holds as well as its top one:
+    the waiter's ShareLock is on it, and ROLLBACK TO the savepoint lets the waiter go on."""
+    a, b, obs, _ = clients
+    t = _table(a)
+    top, sub = _updated_under_a_savepoint(a, obs, t)
     assert sorted(obs.q("SELECT transactionid::text FROM pg_locks WHERE pid = %s AND locktype = 'transactionid'",
                         (a.pid,))) == sorted([(top,), (sub,)])
     writer = Waiting(b, obs, f"UPDATE {t} SET v = 10 WHERE id = 1")
@@ -82,14 +88,9 @@ def test_a_waiter_for_a_row_written_under_a_savepoint_waits_on_the_savepoints_xi
 def test_a_deadlock_report_names_the_savepoints_xid_a_row_shows(clients):
     a, b, obs, _ = clients
     t = _table(a)
-    a.q("BEGIN")
-    [(top,)] = a.q("SELECT txid_current()::text")
-    a.q("SAVEPOINT s")
-    a.q(f"UPDATE {t} SET v = 11 WHERE id = 1")
+    _, sub = _updated_under_a_savepoint(a, obs, t)
     b.q("BEGIN")
     b.q(f"UPDATE {t} SET v = 21 WHERE id = 2")
-    [(sub,)] = obs.q(f"SELECT xmax::text FROM {t} WHERE id = 1")
-    assert sub != top
     first = Waiting(a, obs, f"UPDATE {t} SET v = 12 WHERE id = 2")
     second = b.q(f"UPDATE {t} SET v = 22 WHERE id = 1")
     outcomes = [first.join(), second]
