@@ -230,8 +230,9 @@ class ExecServices:
         return deleted
 
     def lock_rows(self, rel_oid: int, rowids: np.ndarray, mode: str) -> np.ndarray:
-        """Lock rows for SELECT ... FOR UPDATE/SHARE; returns which rows to keep. With NOWAIT a
-        held row fails at once (55P03); with SKIP LOCKED it is left out."""
+        """Lock rows for SELECT ... FOR UPDATE/SHARE or an upsert (`mode`: the strength, maybe then
+        " nowait" or " skip locked"); returns which rows to keep. With NOWAIT a held row fails at once
+        (55P03); with SKIP LOCKED it is left out."""
         strength, policy = mode, ""
         for words in (" nowait", " skip locked"):
             if mode.endswith(words):
