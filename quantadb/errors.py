@@ -112,7 +112,8 @@ ReadOnlySqlTransaction = _condition("ReadOnlySqlTransaction", "25006", InvalidTr
 NoActiveSqlTransaction = _condition("NoActiveSqlTransaction", "25P01", InvalidTransactionState)
 InFailedSqlTransaction = _condition("InFailedSqlTransaction", "25P02", InvalidTransactionState)
 IdleInTransactionSessionTimeout = _condition("IdleInTransactionSessionTimeout", "25P03", InvalidTransactionState)
-# Class 26 / 34
+# Class 24 / 26 / 34
+InvalidCursorState = _condition("InvalidCursorState", "24000")
 InvalidSqlStatementName = _condition("InvalidSqlStatementName", "26000")
 InvalidCursorName = _condition("InvalidCursorName", "34000")
 # Class 0L - Invalid Grantor

@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING, Any, Callable, TypeVar
 import numpy as np
 
 from quantadb.engine import statements as S
+from quantadb.engine.current_of import current_row, latest_version, split_rows
 from quantadb.engine.prepared import Portal, Prepared
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
 from quantadb.errors import InvalidCursorName, ObjectNotInPrerequisiteState
 from quantadb.exec.columns import take_batch
 from quantadb.sql import utility as U
-from quantadb.storage.txn import RowChanged, WouldBlock
+from quantadb.storage.txn import RowChanged, Snapshot, Txn, WouldBlock
 from quantadb.types.column import Batch
 from quantadb.types.registry import SqlType
 
@@ -36,6 +37,10 @@ class Cursors:
         self.session = session
         self.unnamed = 0  # the last N of "<unnamed portal N>"
         self._attempt_opened: list[str] | None = None  # by the statement's attempt now running
+        # while a cursor with row ids is open: the transaction's updates, table -> old row id -> new
+        # (engine/current_of.py); None otherwise, so writes need not record them
+        self.moved: dict[int, dict[int, int]] | None = None
+        self._moved_txn: Txn | None = None
 
     def attempt(self, run: Callable[..., T], *args: Any) -> T:
         """One attempt of a statement: when it is undone to run again (a lock wait, a row changed
@@ -53,12 +58,16 @@ class Cursors:
         return name in self.session.portals
 
     def open(self, name: str | None, text: str, columns: list[tuple[str, SqlType]], rows: Batch,
-             scrollable: bool | None, hold: bool = False) -> str:
+             scrollable: bool | None, hold: bool = False, rows_of: tuple[int, bool, int] = (0, False, 0)) -> str:
         """A cursor over `rows` (PL/pgSQL's OPEN) named `name`, which the caller found free (PL/pgSQL
         checks before it runs the query); no name: the next "<unnamed portal N>", as
         CreateNewPortal names it. `hold`: it outlives a COMMIT (a procedure's cursor FOR loop,
-        which PostgreSQL makes holdable). Returns the name."""
+        which PostgreSQL makes holdable). `rows_of`: the table whose row ids are the last column
+        of `rows` (sql/cursor_rows.py), whether the query locks rows, the table's generation then.
+        Returns the name."""
         session = self.session
+        rows, current_of = split_rows(session, rows, *rows_of)
+        columns = columns[:len(rows.columns)] if rows_of[0] else columns
         if name is None:
             while True:
                 self.unnamed += 1
@@ -67,7 +76,8 @@ class Cursors:
                     break
         prepared = Prepared(text, S.Statement(text, plain=True, at=None), [],
                             [ColumnDesc(n, t) for n, t in columns])
-        portal = Portal(prepared, [], [0] * len(columns), cursor=True, hold=hold, scrollable=scrollable)
+        portal = Portal(prepared, [], [0] * len(columns), cursor=True, hold=hold, scrollable=scrollable,
+                        current_of=current_of)
         portal.rows = Result(tag=f"SELECT {rows.length}", columns=prepared.columns, batches=[rows])
         session.portals[name] = portal
         if self._attempt_opened is None:
@@ -86,6 +96,36 @@ class Cursors:
             return cursor, Batch([], 0), len(idx)
         batch = cursor.rows.batches[0] if cursor.rows.batches else Batch([], 0)
         return cursor, take_batch(batch, idx) if batch.columns else Batch([], 0), len(idx)
+
+    def current_row(self, name: str, rel_oid: int, table: str, snapshot: Snapshot) -> np.ndarray:
+        """The version of the stored row cursor `name` stands on that a statement with `snapshot`
+        sees (none, or one row id), for WHERE CURRENT OF; errors as PostgreSQL's."""
+        cursor = self.session.portals.get(name)
+        if cursor is None:
+            raise InvalidCursorName(f'cursor "{name}" does not exist')
+        stored = self.session.store.table(rel_oid)
+        txn = self.session.state.txn
+        rowid = current_row(name, cursor.current_of, cursor.position, txn, rel_oid, table, stored.generation)
+        moved = self.moved.get(rel_oid) if self.moved is not None and self._moved_txn is txn else None
+        return latest_version(rowid, stored, snapshot, moved)
+
+    def has_row_ids(self, name: str) -> bool:
+        """Can WHERE CURRENT OF name cursor `name`'s rows?"""
+        portal = self.session.portals.get(name)
+        return portal is not None and portal.current_of is not None and bool(portal.current_of.rel_oid)
+
+    def track_moves(self) -> None:
+        """A cursor with row ids opened: record the updates of its transaction from now on."""
+        if self._moved_txn is not self.session.state.txn or self.moved is None:
+            self.moved, self._moved_txn = {}, self.session.state.txn
+
+    def record_moves(self, txn: Txn, rel_oid: int, old: np.ndarray, new: np.ndarray) -> None:
+        """An update of `txn` replaced rows `old` by `new` (in step; not when it skipped some)."""
+        if txn is not self._moved_txn:
+            self.moved = None  # the cursors' transaction ended: nothing to record until another opens
+            return
+        if len(old) == len(new):
+            self.moved.setdefault(rel_oid, {}).update(zip(old.tolist(), new.tolist()))
 
     def close(self, name: str) -> None:
         if self.session.portals.pop(name, None) is None:

@@ -68,6 +68,7 @@ class Portal:
     # SCROLL / NO SCROLL; None, neither said: QuantaDB's cursors are materialized, and scroll as
     # PostgreSQL's plans mostly do
     scrollable: bool | None = None
+    current_of: Any = None  # a cursor's row ids, for WHERE CURRENT OF (engine/current_of.py's CursorRows)
     literals: list[str] | None = None  # auto-parameterized literal texts, decoded once types are known
 
 

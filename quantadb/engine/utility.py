@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from quantadb.engine.current_of import declared_rows
 from quantadb.engine.ddl.temp import TEMP_SCHEMA_PREFIX, discard_temp
 from quantadb.engine.deferred import set_constraints
 from quantadb.engine.explain import explain, result_column
@@ -271,7 +272,7 @@ def _declare(session: "Session", u: U.DeclareStmt, portal, inline) -> Result:
     prepared.columns = bound.columns
     cursor = Portal(prepared, portal.params, [1 if u.binary else 0] * len(bound.columns or []), cursor=True,
                     hold=u.hold, scrollable=u.scroll)
-    cursor.rows = S.execute(session, cursor, False, bound)
+    cursor.rows = declared_rows(session, cursor, bound)
     session.portals[u.name] = cursor
     return Result(tag="DECLARE CURSOR")
 

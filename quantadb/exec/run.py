@@ -17,6 +17,7 @@ import numpy as np
 from quantadb.errors import (FeatureNotSupported, InvalidRowCountInLimitClause,
                              InvalidRowCountInResultOffsetClause)
 from quantadb.exec.aggregate import run_aggregate
+from quantadb.exec.current_of import run_current_of
 from quantadb.exec.columns import column_values, concat_batches, concat_columns, take, take_batch
 from quantadb.exec.context import EvalContext
 from quantadb.exec.eval import evaluate, evaluate_predicate
@@ -486,5 +487,5 @@ _RUNNERS = {
     P.Values: _values, P.Materialized: _materialized, P.FunctionScan: _function_scan, P.ProjectSet: _project_set, P.Filter: _filter,
     P.Project: _project, P.Sort: _sort, P.LockRows: _lock_rows, P.Limit: _limit, P.Distinct: _distinct, P.SetOp: _set_op,
     P.CteScan: _cte_scan, P.ModifyingCtes: _modifying_ctes, P.Window: _window, P.Aggregate: _aggregate, P.Join: _join,
-    P.MergeAppend: _merge_append, P.IncrementalSort: _incremental_sort,
+    P.MergeAppend: _merge_append, P.IncrementalSort: _incremental_sort, P.CurrentOfScan: run_current_of,
 }

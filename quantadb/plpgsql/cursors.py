@@ -64,14 +64,14 @@ def _bound_rows(ex: "Execution", stmt: T.Stmt, cursor: T.CursorDecl, args: list[
         for (name, type_text), value, (_, src) in zip(cursor.args, given.rows()[0], given.columns):
             var = inner.add(Var(name, variable_type(ex.ctx.session, type_text, ns)[0]))
             assign(var, value, src, ex.ctx)
-    return sqlstmts.run_sql(ex, cursor.query, inner)
+    return sqlstmts.run_sql(ex, cursor.query, inner, for_cursor=True)
 
 
 def _open(ex: "Execution", var: Var, text: str, outcome: Outcome, scrollable: bool | None,
           hold: bool = False) -> None:
     if outcome.batch is None:  # a data-modifying statement without RETURNING (undone by its error)
         raise InvalidCursorDefinition(f"cannot open {text.split(None, 1)[0].upper()} query as cursor")
-    var.value = _cursors(ex).open(var.value, text, outcome.columns, outcome.batch, scrollable, hold)
+    var.value = _cursors(ex).open(var.value, text, outcome.columns, outcome.batch, scrollable, hold, outcome.rows_of)
 
 
 def open_stmt(ex: "Execution", stmt: T.Open, ns: Namespace) -> None:
@@ -83,7 +83,7 @@ def open_stmt(ex: "Execution", stmt: T.Open, ns: Namespace) -> None:
         text = sqlstmts.dynamic_text(ex, stmt.query, ns)
         outcome = sqlstmts.run_dynamic(ex, stmt, text, stmt.using, ns)
     else:
-        outcome, text = sqlstmts.run_sql(ex, stmt.query, ns), stmt.query.text
+        outcome, text = sqlstmts.run_sql(ex, stmt.query, ns, for_cursor=True), stmt.query.text
     _open(ex, var, text, outcome, stmt.scrollable)
 
 
@@ -133,12 +133,15 @@ def for_cursor(ex: "Execution", stmt: T.ForCursor, ns: Namespace) -> None:
     _open(ex, var, stmt.cursor.query.text, _bound_rows(ex, stmt, stmt.cursor, stmt.args, ns), stmt.cursor.scrollable,
           hold=True)
     portal, cursors = var.value, _cursors(ex)
+    # the body may UPDATE ... WHERE CURRENT OF it: then its rows are fetched one at a time, as
+    # PostgreSQL's exec_stmt_forc does not prefetch (the cursor stands on the row the body has)
+    cursor_of = cursors.has_row_ids(portal)
     inner = Namespace(ns, stmt.label)
     inner.add(Var(stmt.target, _RECORD))
     found = False
     try:
         while True:
-            cursor, rows, n = cursors.fetch(FetchStmt(portal, _LOOP_FETCH))
+            cursor, rows, n = cursors.fetch(FetchStmt(portal, 1 if cursor_of else _LOOP_FETCH))
             if not n:
                 break
             columns = [(c.name, c.type) for c in cursor.prepared.columns]

@@ -26,11 +26,11 @@ if TYPE_CHECKING:
 _TEXT = SqlType(R.TEXT)
 
 
-def run_sql(ex: "Execution", sql: T.Sql, ns: Namespace) -> Outcome:
+def run_sql(ex: "Execution", sql: T.Sql, ns: Namespace, for_cursor: bool = False) -> Outcome:
     if _is_notification(sql.text):
         return _notification(ex, sql.text)
     try:
-        return ex.bridge.statement(sql, ns, ex.ctx)
+        return ex.bridge.statement(sql, ns, ex.ctx, for_cursor)
     except SqlError as e:
         statement_context(e, sql.text)
         raise

@@ -13,6 +13,7 @@ from sqlglot import exp
 from quantadb.errors import (DatatypeMismatch, DuplicateColumn, FeatureNotSupported, GeneratedAlways, SyntaxError as SqlSyntaxError,
                              UndefinedColumn, UndefinedTable, WrongObjectType)
 from quantadb.sql import plan as P
+from quantadb.sql.bind_current_of import current_of_scan
 from quantadb.sql.bind_domain import current_domain
 from quantadb.sql.bind_expr import ExprBinder
 from quantadb.sql.bind_support import type_name
@@ -22,7 +23,7 @@ from quantadb.sql.bind_view_dml import (ViewTarget, filter_view_rows, insert_col
                                          resolve_view, substitute, view_rows, view_scope)
 from quantadb.sql.expr import Call, Const, ColumnRef, Expr, SubqueryExpr, transform
 from quantadb.sql.names import column_name
-from quantadb.sql.parse import parse_expression
+from quantadb.sql.parse import CurrentOf, parse_expression
 from quantadb.sql.positions import expr_location, name_position, token_position
 from quantadb.sql.scope import Scope, ScopeColumn, system_columns
 from quantadb.storage.catalog import ColumnDef, RelationDef
@@ -387,6 +388,9 @@ class DmlBinder(OnConflictBinder):
         scan = P.TableScan(rel.oid, rel.name, [c.attnum for c in cols], scan_cols + [P.PlanColumn("ctid", INT8)],
                            with_rowids=True, alias=alias or rel.name,
                            estimated_rows=self.q.catalog.estimated_rows(rel.oid))
+        where = node.args.get("where")
+        if where is not None and isinstance(where.this, CurrentOf):
+            scan, where = current_of_scan(self.q, scan, where.this, rel, view), None
         plan: P.Plan = scan
         if rel.kind == "v":  # a view with INSTEAD OF triggers, written directly or through `view`
             plan, scope = instead_rows(self.q, rel, alias)
@@ -405,7 +409,6 @@ class DmlBinder(OnConflictBinder):
             scope.extend(right_scope)
             from_scope.extend(right_scope)
         binder = self.q.expr_binder(scope)
-        where = node.args.get("where")
         if where is not None:
             binder.context = "WHERE"
             pred = binder.bind_bool(where.this, "WHERE")

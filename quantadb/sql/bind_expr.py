@@ -23,6 +23,7 @@ from quantadb.errors import (
     InvalidTextRepresentation,
     SqlError,
 )
+from quantadb.errors import SyntaxError as SqlSyntaxError
 from quantadb.sql import functions as F
 from quantadb.sql.bind_calls import CallBinder
 from quantadb.sql.bind_columns import ColumnBinder
@@ -251,6 +252,11 @@ class ExprBinder(ColumnBinder, CallBinder, PredicateBinder, ConditionalBinder):
 
     def _Paren(self, node: exp.Paren) -> Expr:
         return self.bind(node.this)
+
+    def _CurrentOf(self, node: exp.Expression) -> Expr:
+        # only an UPDATE's or DELETE's own WHERE is CURRENT OF (bind_current_of.py); PostgreSQL's grammar
+        # has it nowhere else
+        raise SqlSyntaxError('syntax error at or near "of"')
 
     def _Alias(self, node: exp.Alias) -> Expr:
         return self.bind(node.this)

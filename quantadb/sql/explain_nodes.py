@@ -76,6 +76,17 @@ def _table_scan(b: "ExplainBuilder", plan: P.TableScan) -> ExplainNode:
     return _locked(b, plan, node)
 
 
+def _current_of_scan(b: "ExplainBuilder", plan: P.CurrentOfScan) -> ExplainNode:
+    """WHERE CURRENT OF's one row: PostgreSQL's Tid Scan (one random page, one row)."""
+    head, target = _relation(b, plan.rel_oid, plan.table_name, b.refname(plan))
+    width = b.width(plan)
+    node = ExplainNode("Tid Scan", "Tid Scan", target, head, C.Cost(0.0, C.RANDOM_PAGE_COST + C.CPU_TUPLE_COST),
+                       1, width)
+    cursor = plan.cursor.value if isinstance(plan.cursor, E.Const) else b.expr(plan.cursor, [])
+    node.details.append(("TID Cond", f"CURRENT OF {cursor}"))
+    return node
+
+
 def _locked(b: "ExplainBuilder", plan: P.TableScan | P.IndexScan, scan: ExplainNode) -> ExplainNode:
     """SELECT ... FOR UPDATE: PostgreSQL's LockRows above the scan that locks its rows."""
     if not plan.lock_mode or plan.locked_above:
@@ -417,5 +428,5 @@ _BUILDERS: dict[type, Callable] = {
     P.MergeAppend: _merge_append, P.Limit: _limit, P.Aggregate: _aggregate, P.Distinct: _distinct,
     P.SetOp: _set_op, P.Insert: _modify, P.Update: _modify, P.Delete: _modify, P.Merge: _modify,
     P.ModifyingCtes: _modifying_ctes, P.Window: _single("WindowAgg", 1), P.ProjectSet: _single("ProjectSet", 1),
-    P.LockRows: _single("LockRows"),
+    P.LockRows: _single("LockRows"), P.CurrentOfScan: _current_of_scan,
 }

@@ -60,6 +60,12 @@ class PrefixOperator(exp.Unary):
     arg_types = {"this": True, "op": True}
 
 
+class CurrentOf(exp.Expression):
+    """UPDATE/DELETE's `WHERE CURRENT OF cursor` (`this`: the cursor's name, an Identifier)."""
+
+    arg_types = {"this": True}
+
+
 class _PostgresOut(Postgres):
     """The stock PostgreSQL generator, plus the nodes this module adds."""
 
@@ -111,6 +117,22 @@ class _PostgresAsWritten(Postgres):
             if option and len(parsed) == 1 and isinstance(parsed[0], exp.Create):
                 parsed[0].set("check_option", option)
             return parsed
+
+        def _parse_where(self, skip_where_token: bool = False) -> exp.Where | None:
+            # WHERE CURRENT OF cursor_name (an UPDATE's or DELETE's; the binder refuses it elsewhere)
+            if not skip_where_token and self._curr is not None and self._curr.token_type == TokenType.WHERE \
+                    and self._next is not None and self._next.text.upper() == "CURRENT" \
+                    and self._index + 2 < len(self._tokens) and self._tokens[self._index + 2].text.upper() == "OF":
+                self._advance(3)
+                at = self._curr
+                name = self._parse_id_var(any_token=False)
+                if not isinstance(name, exp.Identifier):  # (`$1` too: a name, not a parameter)
+                    if name is not None:  # the error names all of it (`$1`)
+                        at = Token(at.token_type, self.sql[at.start:self._prev.end + 1], at.line,
+                                   self._prev.col, at.start, self._prev.end)
+                    self.raise_error("Expected a cursor name", at)
+                return self.expression(exp.Where(this=self.expression(CurrentOf(this=name))))
+            return super()._parse_where(skip_where_token)
 
         def _parse_constraint(self) -> exp.Expression | None:
             # EXCLUDE starts a constraint only before USING or "(": otherwise it names a column

@@ -67,6 +67,14 @@ class TableScan(Plan):
 
 
 @dataclass(eq=False)
+class CurrentOfScan(TableScan):
+    """UPDATE/DELETE ... WHERE CURRENT OF: the row the cursor named by `cursor` (a text value:
+    a name, or a PL/pgSQL refcursor variable) stands on, if still visible (PostgreSQL's Tid Scan)."""
+
+    cursor: Expr | None = None
+
+
+@dataclass(eq=False)
 class IndexScan(Plan):
     """Rows found through an index: equality `keys` (hash or btree), keys from an array (`any_of`)
     or a btree range; `ordered` ones come in the btree's key order (a Sort it replaces)."""

@@ -1,0 +1,95 @@
+"""Which stored row a cursor's current row is, for UPDATE/DELETE ... WHERE CURRENT OF.
+
+Cursors are materialized when opened (engine/cursors.py), so a cursor that can be updated
+through remembers, beside its rows, the row id each came from: its query runs with the row ids
+of its one table passed up as a last column (sql/cursor_rows.py), kept apart from the rows. As in
+PostgreSQL, that is a query whose rows stand for rows of one table, read by a scan under
+filters, projections, sorts and limits only (execCurrentOf's search_plan_tree).
+
+A row the transaction updated since (through the cursor or not) is followed to its new version
+(`Cursors.moved`, as PostgreSQL's TID scan follows the update chain): updating the cursor's row
+twice works. A row another transaction changed since, and committed, is not followed: the
+statement changes nothing (PostgreSQL's READ COMMITTED would act on the newer version).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from quantadb.errors import InvalidCursorState, ObjectNotInPrerequisiteState
+from quantadb.sql.cursor_rows import updatable_plan
+from quantadb.storage.txn import Snapshot, Txn
+from quantadb.types.column import Batch
+
+if TYPE_CHECKING:
+    from quantadb.engine.prepared import Portal
+    from quantadb.engine.results import Result
+    from quantadb.engine.session import Session
+    from quantadb.engine.statements import Bound
+
+
+@dataclass
+class CursorRows:
+    """A cursor's rows as rows of table `rel_oid` (0: no one table's, not updatable)."""
+
+    rel_oid: int
+    locked: bool  # declared FOR UPDATE/SHARE
+    rowids: np.ndarray | None
+    txn: Txn | None  # the transaction that opened it: in a later one (WITH HOLD), not updatable
+    generation: int = 0  # the table's when read (a VACUUM renumbers its rows)
+
+
+def declared_rows(session: "Session", cursor: "Portal", bound: "Bound") -> "Result":
+    """A DECLAREd cursor's rows, its row ids kept in `cursor.current_of`."""
+    from quantadb.engine import statements as S
+    plan, rel_oid, locked = updatable_plan(bound.plan)
+    generation = session.store.table(rel_oid).generation if rel_oid else 0
+    result = S.execute(session, cursor, False, replace(bound, plan=plan, point=None, write=None) if rel_oid else bound)
+    rows, cursor.current_of = split_rows(session, result.batches[0], rel_oid, locked, generation)
+    return replace(result, batches=[rows])
+
+
+def split_rows(session: "Session", batch: Batch, rel_oid: int, locked: bool,
+               generation: int) -> tuple[Batch, CursorRows]:
+    """A cursor's rows as `updatable_plan`'s plan gave them (reading table `rel_oid` at
+    `generation`): without their row ids, and those."""
+    txn = session.state.txn
+    if not rel_oid:
+        return batch, CursorRows(0, locked, None, txn)
+    rowids = batch.columns[-1].data.astype(np.int64)
+    session.cursors.track_moves()
+    return Batch(batch.columns[:-1], batch.length), CursorRows(rel_oid, locked, rowids, txn, generation)
+
+
+def current_row(name: str, rows: CursorRows | None, position: int, txn: Txn | None, rel_oid: int, table: str,
+                generation: int) -> int:
+    """The row id of the cursor's current row in table `rel_oid` (before following updates), or
+    PostgreSQL's error (execCurrentOf's checks, in its order); `generation`: the table's now."""
+    if rows is None:
+        raise InvalidCursorState(f'cursor "{name}" is not a SELECT query')
+    if rows.txn is not txn:
+        raise InvalidCursorState(f'cursor "{name}" is held from a previous transaction')
+    if rows.locked and rows.rel_oid and rows.rel_oid != rel_oid:
+        raise InvalidCursorState(f'cursor "{name}" does not have a FOR UPDATE/SHARE reference to table "{table}"')
+    if rows.rel_oid != rel_oid:
+        raise InvalidCursorState(f'cursor "{name}" is not a simply updatable scan of table "{table}"')
+    if not 1 <= position <= len(rows.rowids):
+        raise InvalidCursorState(f'cursor "{name}" is not positioned on a row')
+    if generation != rows.generation:
+        raise ObjectNotInPrerequisiteState(f'cursor "{name}" lost its rows\' places to a VACUUM of table "{table}"')
+    return int(rows.rowids[position - 1])
+
+
+def latest_version(rowid: int, table, snapshot: Snapshot, moved: dict[int, int] | None) -> np.ndarray:
+    """The version of the row `rowid` the statement sees: it, or the newest of the versions this
+    transaction replaced it with; none if it was deleted (or changed by a transaction that
+    committed since)."""
+    seen = 0
+    while not table.row_visible(snapshot, rowid):
+        if moved is None or rowid not in moved or seen > 1_000_000:
+            return np.zeros(0, dtype=np.int64)
+        rowid, seen = moved[rowid], seen + 1
+    return np.array([rowid], dtype=np.int64)
