@@ -6,14 +6,18 @@ of its one table passed up as a last column (sql/cursor_rows.py), kept apart fro
 PostgreSQL, that is a query whose rows stand for rows of one table, read by a scan under
 filters, projections, sorts and limits only (execCurrentOf's search_plan_tree).
 
-A row the transaction updated since (through the cursor or not) is followed to its new version
-(`Cursors.moved`, as PostgreSQL's TID scan follows the update chain): updating the cursor's row
-twice works. A row another transaction changed since, and committed, is not followed: the
-statement changes nothing (PostgreSQL's READ COMMITTED would act on the newer version).
+A row updated since is followed to its newest version, as PostgreSQL's TID scan follows the
+update chain: updating the cursor's row twice works, and under READ COMMITTED a row another
+transaction changed (and committed) is acted on as it is now. Row versions keep no link to
+their successors here: this transaction's updates are recorded while such a cursor is open
+(`Cursors.moved`); another's new version is found among the versions it wrote (`_successor`),
+by the row's unique key where it wrote several; without one it is not found, and the statement
+changes nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -21,6 +25,7 @@ import numpy as np
 
 from quantadb.errors import InvalidCursorState, ObjectNotInPrerequisiteState
 from quantadb.sql.cursor_rows import updatable_plan
+from quantadb.storage.table import Table
 from quantadb.storage.txn import Snapshot, Txn
 from quantadb.types.column import Batch
 
@@ -30,6 +35,7 @@ if TYPE_CHECKING:
     from quantadb.engine.session import Session
     from quantadb.engine.statements import Bound
 
+_MAX_HOPS = 100_000  # versions of one row followed at most (a guard: each hop moves to a later row id)
 
 @dataclass
 class CursorRows:
@@ -83,13 +89,33 @@ def current_row(name: str, rows: CursorRows | None, position: int, txn: Txn | No
     return int(rows.rowids[position - 1])
 
 
-def latest_version(rowid: int, table, snapshot: Snapshot, moved: dict[int, int] | None) -> np.ndarray:
-    """The version of the row `rowid` the statement sees: it, or the newest of the versions this
-    transaction replaced it with; none if it was deleted (or changed by a transaction that
-    committed since)."""
-    seen = 0
-    while not table.row_visible(snapshot, rowid):
-        if moved is None or rowid not in moved or seen > 1_000_000:
-            return np.zeros(0, dtype=np.int64)
-        rowid, seen = moved[rowid], seen + 1
-    return np.array([rowid], dtype=np.int64)
+def latest_version(rowid: int, table: Table, snapshot: Snapshot, moved: dict[int, int] | None,
+                   unique_keys: Callable[[], list[tuple[int, ...]]]) -> np.ndarray:
+    """The version of the row `rowid` the statement sees (none: it was deleted): it, or the
+    newest of the versions it was replaced by since, this transaction's (`moved`) or, where
+    `_successor` finds it, another's that committed (PostgreSQL follows the update chain)."""
+    for _ in range(_MAX_HOPS):
+        if table.row_visible(snapshot, rowid):
+            return np.array([rowid], dtype=np.int64)
+        following = moved.get(rowid) if moved else None
+        if following is None:
+            following = _successor(table, rowid, unique_keys)
+        if following is None:
+            break
+        rowid = following
+    return np.zeros(0, dtype=np.int64)
+
+
+def _successor(table: Table, rowid: int, unique_keys: Callable[[], list[tuple[int, ...]]]) -> int | None:
+    """The version the transaction that ended row `rowid`'s version wrote in its place: of the
+    versions it wrote since, the only one, or the only one with the row's unique key; none when
+    it deleted the row (or which it is cannot be told: no unique key, several versions)."""
+    xmax = table.xmin_xmax(rowid)[1]
+    candidates = table.versions_by(xmax, rowid).tolist() if xmax else []
+    if len(candidates) > 1:
+        for attnums in unique_keys():
+            key = table.row_values(rowid, list(attnums))
+            if None not in key:
+                candidates = [r for r in candidates if table.row_values(r, list(attnums)) == key]
+                break
+    return candidates[0] if len(candidates) == 1 else None

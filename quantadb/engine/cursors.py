@@ -107,7 +107,13 @@ class Cursors:
         txn = self.session.state.txn
         rowid = current_row(name, cursor.current_of, cursor.position, txn, rel_oid, table, stored.generation)
         moved = self.moved.get(rel_oid) if self.moved is not None and self._moved_txn is txn else None
-        return latest_version(rowid, stored, snapshot, moved)
+        return latest_version(rowid, stored, snapshot, moved, lambda: self._unique_keys(rel_oid))
+
+    def _unique_keys(self, rel_oid: int) -> list[tuple[int, ...]]:
+        """The columns of each (whole-table) unique index of the table."""
+        store = self.session.store
+        indexes = [store.index(rel.oid) for rel in self.session.catalog().indexes_of(rel_oid)]
+        return [ix.attnums for ix in indexes if ix.unique and not ix.where]
 
     def has_row_ids(self, name: str) -> bool:
         """Can WHERE CURRENT OF name cursor `name`'s rows?"""

@@ -281,6 +281,15 @@ class Table:
         off = rowid % self.capacity
         return seg.xmin.item(off), seg.xmax.item(off)
 
+    def versions_by(self, xid: int, start: int) -> np.ndarray:
+        """Row ids from `start` on of the versions transaction `xid` wrote (an update's new
+        versions follow the old ones: WHERE CURRENT OF looks for them, engine/current_of.py)."""
+        cap = self.capacity
+        found = [np.flatnonzero(seg.xmin[:seg.n] == xid) + i * cap
+                 for i, seg in enumerate(self.segments[start // cap:], start // cap)]
+        rowids = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+        return rowids[rowids > start]
+
     def _column(self, seg: Segment, attnum: int, start: int, stop: int) -> Column:
         i = attnum - 1
         sc = seg.cols[i] if i < len(seg.cols) else None

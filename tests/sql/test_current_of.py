@@ -1,0 +1,172 @@
+"""UPDATE/DELETE ... WHERE CURRENT OF cursor: the row the cursor stands on, as PostgreSQL 15's
+execCurrentOf finds it, with its errors (34000, 24000). Each check is one simple Query message,
+an implicit transaction block where DECLARE may stand (and which commits what it changed)."""
+
+CURSOR = "DECLARE c SCROLL CURSOR FOR SELECT * FROM co ORDER BY id"
+
+
+def _table(sql):
+    sql.setup("CREATE TABLE co (id int PRIMARY KEY, v text)")
+    _reset(sql)
+
+
+def _reset(sql):
+    """The table's five rows as they were (each check commits what it changed)."""
+    sql.setup("""DELETE FROM co;
+        INSERT INTO co SELECT g, 'v' || g FROM generate_series(1, 5) g""")
+
+
+def test_update_and_delete_the_current_row(sql):
+    _table(sql)
+    sql.check(f"{CURSOR}; FETCH 2 FROM c; UPDATE co SET v = 'x' WHERE CURRENT OF c RETURNING *", [("2", "x")])
+    # the cursor still stands on the row after updating it: a second update finds its new version
+    _reset(sql)
+    sql.check(f"{CURSOR}; FETCH 2 FROM c; UPDATE co SET v = 'x' WHERE CURRENT OF c;"
+              " UPDATE co SET v = v || 'y' WHERE CURRENT OF c RETURNING *", [("2", "xy")])
+    _reset(sql)
+    sql.check(f"{CURSOR}; FETCH 2 FROM c; UPDATE co SET v = 'x' WHERE CURRENT OF c;"
+              " DELETE FROM co WHERE CURRENT OF c RETURNING *", [("2", "x")])
+    # a deleted row is not there any more: nothing is changed, no error
+    _reset(sql)
+    sql.check(f"{CURSOR}; FETCH 2 FROM c; DELETE FROM co WHERE CURRENT OF c;"
+              " UPDATE co SET v = 'z' WHERE CURRENT OF c RETURNING *", [])
+    # a row the transaction updated by another statement is followed to its new version too
+    _reset(sql)
+    sql.check(f"{CURSOR}; FETCH 3 FROM c; UPDATE co SET v = 'other' WHERE id = 3;"
+              " UPDATE co SET v = v || '!' WHERE CURRENT OF c RETURNING *", [("3", "other!")])
+    _reset(sql)
+    sql.check(f"{CURSOR}; FETCH 1 FROM c; UPDATE co SET v = 'one' WHERE CURRENT OF c; FETCH c;"
+              " DELETE FROM co WHERE CURRENT OF c; SELECT * FROM co ORDER BY id",
+              [("1", "one"), ("3", "v3"), ("4", "v4"), ("5", "v5")], ordered=True)
+
+
+def test_the_cursor_position(sql):
+    _table(sql)
+    sql.check(f"{CURSOR}; MOVE LAST IN c; UPDATE co SET v = 'last' WHERE CURRENT OF c RETURNING *", [("5", "last")])
+    _reset(sql)
+    sql.check(f"{CURSOR}; FETCH 3 FROM c; FETCH PRIOR FROM c; UPDATE co SET v = 'p' WHERE CURRENT OF c RETURNING id",
+              [("2",)])
+    _reset(sql)
+    sql.check(f"{CURSOR}; FETCH ABSOLUTE 4 FROM c; DELETE FROM co WHERE CURRENT OF c RETURNING id", [("4",)])
+    _reset(sql)
+    sql.check(f"{CURSOR}; FETCH ABSOLUTE -2 FROM c; FETCH RELATIVE 0 FROM c;"
+              " UPDATE co SET v = 'r' WHERE CURRENT OF c RETURNING id", [("4",)])
+    _reset(sql)
+    sql.check("DECLARE c CURSOR FOR SELECT id, v || '!' FROM co WHERE id > 2 LIMIT 2; FETCH c;"
+              " UPDATE co SET v = 'lim' WHERE CURRENT OF c RETURNING *", [("3", "lim")])
+    _reset(sql)
+    sql.check("DECLARE c CURSOR FOR SELECT * FROM (SELECT * FROM co WHERE id < 3) s; FETCH c;"
+              " UPDATE co SET v = 'sub' WHERE CURRENT OF c RETURNING *", [("1", "sub")])
+    _reset(sql)
+    not_on_a_row = 'cursor "c" is not positioned on a row'
+    sql.error(f"{CURSOR}; UPDATE co SET v = 'x' WHERE CURRENT OF c", "24000", not_on_a_row)
+    sql.error(f"{CURSOR}; MOVE LAST IN c; FETCH c; UPDATE co SET v = 'x' WHERE CURRENT OF c", "24000", not_on_a_row)
+    sql.error(f"{CURSOR}; FETCH 10 FROM c; DELETE FROM co WHERE CURRENT OF c", "24000", not_on_a_row)
+    sql.error(f"{CURSOR}; FETCH c; FETCH PRIOR FROM c; DELETE FROM co WHERE CURRENT OF c", "24000", not_on_a_row)
+    sql.check("SELECT count(*) FROM co WHERE v = 'v' || id", [("5",)])
+
+
+def test_errors(sql):
+    _table(sql)
+    sql.setup("CREATE TABLE co2 (id int, w int); INSERT INTO co2 VALUES (1, 10), (2, 20)")
+    sql.error("UPDATE co SET v = 'x' WHERE CURRENT OF nosuch", "34000", 'cursor "nosuch" does not exist')
+    sql.error("DELETE FROM co WHERE CURRENT OF nosuch", "34000", 'cursor "nosuch" does not exist')
+    for query in ("SELECT * FROM co JOIN co2 USING (id)", "SELECT count(*) FROM co", "SELECT DISTINCT id FROM co",
+                  "SELECT * FROM co UNION ALL SELECT * FROM co", "SELECT id, count(*) FROM co GROUP BY id"):
+        sql.error(f"DECLARE c CURSOR FOR {query}; FETCH c; UPDATE co SET v = 'x' WHERE CURRENT OF c",
+                  "24000", 'cursor "c" is not a simply updatable scan of table "co"')
+    sql.error("DECLARE c CURSOR FOR SELECT * FROM co; FETCH c; UPDATE co2 SET w = 0 WHERE CURRENT OF c",
+              "24000", 'cursor "c" is not a simply updatable scan of table "co2"')
+    sql.error("DECLARE c CURSOR FOR SELECT * FROM co2 FOR UPDATE; FETCH c; UPDATE co SET v = 'x' WHERE CURRENT OF c",
+              "24000", 'cursor "c" does not have a FOR UPDATE/SHARE reference to table "co"')
+    # the table is checked before the position
+    sql.error("DECLARE c CURSOR FOR SELECT * FROM co; UPDATE co2 SET w = 0 WHERE CURRENT OF c",
+              "24000", 'cursor "c" is not a simply updatable scan of table "co2"')
+    # CURRENT OF is the whole WHERE, of an UPDATE or DELETE, and names a cursor (not a parameter)
+    sql.error("DECLARE c CURSOR FOR SELECT * FROM co; FETCH c; UPDATE co SET v = 'x' WHERE CURRENT OF c AND id = 1",
+              "42601", 'syntax error at or near "AND"', position=90)
+    sql.error("PREPARE p AS UPDATE co SET v = 'x' WHERE CURRENT OF $1", "42601", 'syntax error at or near "$1"',
+              position=53)
+    sql.error("DECLARE c CURSOR FOR SELECT * FROM co; FETCH c; SELECT * FROM co WHERE CURRENT OF c", "42601")
+    sql.setup("CREATE VIEW co_view AS SELECT * FROM co")
+    sql.error("DECLARE c CURSOR FOR SELECT * FROM co; FETCH c; UPDATE co_view SET v = 'x' WHERE CURRENT OF c",
+              "0A000", "WHERE CURRENT OF on a view is not implemented")
+    sql.check("SELECT count(*) FROM co WHERE v = 'v' || id", [("5",)])
+
+
+def test_a_cursor_held_from_a_previous_transaction(sql):
+    _table(sql)
+    sql.check("BEGIN; DECLARE h CURSOR WITH HOLD FOR SELECT * FROM co ORDER BY id; FETCH h;"
+              " UPDATE co SET v = 'h1' WHERE CURRENT OF h RETURNING *", [("1", "h1")])
+    sql.setup("COMMIT")
+    held = 'cursor "h" is held from a previous transaction'
+    sql.error("UPDATE co SET v = 'h2' WHERE CURRENT OF h", "24000", held)
+    sql.check("FETCH h", [("2", "v2")])
+    sql.error("DELETE FROM co WHERE CURRENT OF h", "24000", held)
+    sql.setup("CLOSE h")
+    sql.check("SELECT * FROM co WHERE v <> 'v' || id", [("1", "h1")])
+
+
+def test_for_update_cursor_prepared_statement_and_from(sql):
+    _table(sql)
+    sql.check("DECLARE c CURSOR FOR SELECT * FROM co WHERE id >= 2 ORDER BY id FOR UPDATE; FETCH 2 FROM c;"
+              " UPDATE co SET v = 'fu' WHERE CURRENT OF c; UPDATE co SET v = v || '2' WHERE CURRENT OF c RETURNING *",
+              [("3", "fu2")])
+    # prepared before the cursor exists: the cursor is looked up when it runs
+    sql.setup("PREPARE pc(text) AS UPDATE co SET v = $1 WHERE CURRENT OF c RETURNING id, v")
+    sql.check("DECLARE c CURSOR FOR SELECT * FROM co WHERE id >= 4; FETCH c; EXECUTE pc('prep')", [("4", "prep")])
+    sql.check("DECLARE c CURSOR FOR SELECT * FROM co ORDER BY id; FETCH c;"
+              " UPDATE co SET v = v || x.s FROM (VALUES ('!')) x(s) WHERE CURRENT OF c RETURNING co.*, x.s",
+              [("1", "v1!", "!")])
+    sql.check("SELECT * FROM co WHERE v <> 'v' || id ORDER BY id",
+              [("1", "v1!"), ("3", "fu2"), ("4", "prep")], ordered=True)
+
+
+def test_triggers_fire(sql):
+    _table(sql)
+    sql.setup("CREATE TABLE co_log (op text, old_v text, new_v text)")
+    sql.setup("CREATE FUNCTION co_trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+              " IF TG_OP = 'UPDATE' THEN NEW.v := upper(NEW.v); END IF;"
+              " INSERT INTO co_log VALUES (TG_OP, OLD.v, CASE WHEN TG_OP = 'UPDATE' THEN NEW.v END);"
+              " RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END; END $$")
+    sql.setup("CREATE TRIGGER co_before BEFORE UPDATE OR DELETE ON co FOR EACH ROW EXECUTE FUNCTION co_trg()")
+    sql.check("DECLARE c CURSOR FOR SELECT * FROM co ORDER BY id; FETCH c;"
+              " UPDATE co SET v = 'abc' WHERE CURRENT OF c RETURNING *", [("1", "ABC")])
+    sql.check("DECLARE c CURSOR FOR SELECT * FROM co ORDER BY id; MOVE 2 IN c;"
+              " DELETE FROM co WHERE CURRENT OF c RETURNING id", [("2",)])
+    sql.check("SELECT * FROM co_log", [("UPDATE", "v1", "ABC"), ("DELETE", "v2", None)])
+
+
+def test_explain(sql):
+    _table(sql)
+    sql.check("DECLARE c CURSOR FOR SELECT * FROM co; FETCH c; EXPLAIN (COSTS OFF) UPDATE co SET v = 'e'"
+              " WHERE CURRENT OF c", [("Update on co",), ("  ->  Tid Scan on co",), ("        TID Cond: CURRENT OF c",)],
+              ordered=True)
+
+
+def test_plpgsql_cursors(sql):
+    _table(sql)
+    # a cursor FOR loop's body updates the row the loop stands on
+    sql.setup("CREATE FUNCTION co_loop() RETURNS int LANGUAGE plpgsql AS $$"
+              " DECLARE c CURSOR FOR SELECT * FROM co WHERE id <= 3 ORDER BY id; n int := 0;"
+              " BEGIN FOR r IN c LOOP UPDATE co SET v = r.v || '+' WHERE CURRENT OF c; n := n + 1; END LOOP;"
+              " RETURN n; END $$")
+    sql.check("SELECT co_loop()", [("3",)])
+    # a refcursor variable names the portal it holds
+    sql.setup("CREATE FUNCTION co_ref() RETURNS text LANGUAGE plpgsql AS $$"
+              " DECLARE c refcursor := 'mine'; r record; result text := '';"
+              " BEGIN OPEN c FOR SELECT * FROM co WHERE id > 3 ORDER BY id;"
+              " FETCH c INTO r; UPDATE co SET v = 'g' WHERE CURRENT OF c; UPDATE co SET v = v || 'g' WHERE CURRENT OF c;"
+              " FETCH c INTO r; DELETE FROM co WHERE CURRENT OF c;"
+              " FETCH c INTO r;"
+              " BEGIN UPDATE co SET v = 'x' WHERE CURRENT OF c;"
+              " EXCEPTION WHEN others THEN result := SQLSTATE || ' ' || SQLERRM; END;"
+              " CLOSE c; RETURN result; END $$")
+    sql.check("SELECT co_ref()", [('24000 cursor "mine" is not positioned on a row',)])
+    # a variable that is no refcursor does not name the cursor: its name does
+    sql.setup("CREATE FUNCTION co_named(c text) RETURNS void LANGUAGE plpgsql AS $$"
+              " BEGIN UPDATE co SET v = 'named' WHERE CURRENT OF c; END $$")
+    sql.check("DECLARE c CURSOR FOR SELECT * FROM co ORDER BY id; FETCH c; SELECT co_named('zzz');"
+              " SELECT v FROM co WHERE id = 1", [("named",)])
+    sql.check("SELECT * FROM co ORDER BY id",
+              [("1", "named"), ("2", "v2+"), ("3", "v3+"), ("4", "gg")], ordered=True)
