@@ -1,0 +1,90 @@
+"""UPDATE ... WHERE CURRENT OF beside another session's writes to the cursor's row, checked
+against PostgreSQL 15: under READ COMMITTED the row's newest committed version is acted on (once
+its writer ended, if it still runs), a deleted row is not; a FOR UPDATE cursor's fetched row is
+locked until the cursor's transaction ends."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from interleave import Background, compare, make_table, sessions, table_rows, wait_until_waiting
+
+CURSOR = "DECLARE c CURSOR FOR SELECT * FROM c_cur ORDER BY id"
+CURRENT_OF = "UPDATE c_cur SET v = v + 100 WHERE CURRENT OF c RETURNING *"
+
+
+def change_before_current_of(target, change: str, committed: bool) -> dict:
+    """a's cursor stands on row 1; b changes it (committed at once, or held until a waits)."""
+    make_table(target, "c_cur", "(1, 0), (2, 0), (3, 0)")
+    a, b, obs = sessions(target, 3)
+    out = {}
+    a.q("BEGIN")
+    a.q(CURSOR)
+    out["a_fetch"] = a.q("FETCH c")
+    if committed:
+        out["b_change"] = b.q(change)
+        out["a_current_of"] = a.q(CURRENT_OF)
+    else:
+        b.q("BEGIN")
+        out["b_change"] = b.q(change)
+        committing = threading.Event()
+        bg = Background(a, CURRENT_OF, markers={"b_committing": committing})
+        out["a_waits"] = wait_until_waiting(obs, bg)
+        committing.set()
+        b.q("COMMIT")
+        out["a_current_of"] = bg.join()
+        out["a_returned_after_b_commit"] = bg.seen["b_committing"]
+    out["a_end"] = a.q("COMMIT")
+    out["final"] = table_rows(target, "c_cur")
+    a.close(), b.close(), obs.close()
+    return out
+
+
+@pytest.mark.parametrize("committed", [True, False])
+def test_an_updated_row_is_acted_on_in_its_new_version(targets, committed):
+    expected = {"a_fetch": [(1, 0)], "b_change": "UPDATE 1", "a_current_of": [(1, 105)], "a_end": "COMMIT",
+                "final": [(1, 105), (2, 0), (3, 0)]}
+    if not committed:
+        expected.update(a_waits=True, a_returned_after_b_commit=True)
+    compare(targets, change_before_current_of, expected, change="UPDATE c_cur SET v = v + 5 WHERE id = 1",
+            committed=committed)
+
+
+@pytest.mark.parametrize("committed", [True, False])
+def test_a_deleted_row_is_not(targets, committed):
+    expected = {"a_fetch": [(1, 0)], "b_change": "DELETE 1", "a_current_of": [], "a_end": "COMMIT",
+                "final": [(2, 0), (3, 0)]}
+    if not committed:
+        expected.update(a_waits=True, a_returned_after_b_commit=True)
+    compare(targets, change_before_current_of, expected, change="DELETE FROM c_cur WHERE id = 1",
+            committed=committed)
+
+
+def for_update_cursor(target) -> dict:
+    """a's FOR UPDATE cursor fetched row 1: b's update of it waits for a's COMMIT, then applies
+    to the row a's CURRENT OF updated."""
+    make_table(target, "c_cur", "(1, 0), (2, 0)")
+    a, b, obs = sessions(target, 3)
+    out = {}
+    a.q("BEGIN")
+    a.q("DECLARE c CURSOR FOR SELECT * FROM c_cur ORDER BY id FOR UPDATE")
+    out["a_fetch"] = a.q("FETCH c")
+    committing = threading.Event()
+    bg = Background(b, "UPDATE c_cur SET v = v + 1 WHERE id = 1 RETURNING *", markers={"a_committing": committing})
+    out["b_waits"] = wait_until_waiting(obs, bg)
+    out["a_current_of"] = a.q(CURRENT_OF)
+    committing.set()
+    out["a_end"] = a.q("COMMIT")
+    out["b_update"] = bg.join()
+    out["b_returned_after_a_commit"] = bg.seen["a_committing"]
+    out["final"] = table_rows(target, "c_cur")
+    a.close(), b.close(), obs.close()
+    return out
+
+
+def test_a_for_update_cursor_locks_its_row(targets):
+    compare(targets, for_update_cursor, {
+        "a_fetch": [(1, 0)], "b_waits": True, "a_current_of": [(1, 100)], "a_end": "COMMIT",
+        "b_update": [(1, 101)], "b_returned_after_a_commit": True, "final": [(1, 101), (2, 0)]})
