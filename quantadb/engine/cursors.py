@@ -120,6 +120,13 @@ class Cursors:
         portal = self.session.portals.get(name)
         return portal is not None and portal.current_of is not None and bool(portal.current_of.rel_oid)
 
+    def holds_row_ids(self, rel_oid: int) -> bool:
+        """Does a cursor of the transaction running keep row ids of table `rel_oid`?"""
+        txn = self.session.state.txn
+        return txn is not None and any(
+            p.current_of is not None and p.current_of.rel_oid == rel_oid and p.current_of.txn is txn
+            for p in list(self.session.portals.values()))
+
     def track_moves(self) -> None:
         """A cursor with row ids opened: record the updates of its transaction from now on."""
         if self._moved_txn is not self.session.state.txn or self.moved is None:

@@ -46,7 +46,8 @@ class Database:
         from quantadb.engine import system  # noqa: F401  (registers session functions and generated tables)
         from quantadb.engine import pg_catalog  # noqa: F401  (registers pg_catalog and information_schema)
         self.gate = StatementGate()
-        self.maintenance = Maintenance(store, self.gate, self.pgstat, naptime_s=autovacuum_naptime_s)
+        self.maintenance = Maintenance(store, self.gate, self.pgstat, naptime_s=autovacuum_naptime_s,
+                                       row_ids_held=self._cursor_row_ids_held)
         self.maintenance.start()
 
     @classmethod
@@ -75,6 +76,10 @@ class Database:
             pgstat_file.save(self.pgstat, self.data_dir)
         except OSError:  # the next start finds none: zeroed statistics, as after a crash
             log.exception("[engine] could not write the statistics file")
+
+    def _cursor_row_ids_held(self, rel_oid: int) -> bool:
+        """Does a session's open cursor keep row ids of the table (a VACUUM would renumber them)?"""
+        return any(session.cursors.holds_row_ids(rel_oid) for session in list(self.sessions.values()))
 
     # -- sessions ---------------------------------------------------------------------------------
 

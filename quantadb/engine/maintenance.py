@@ -5,7 +5,8 @@ between reading and writing. Statements therefore run under the shared side of a
 `StatementGate` and VACUUM under its exclusive side; the gate prefers statements, so a
 vacuum waits for a moment with no statement running and never holds one up for long. The
 copying is done before (`Store.prepare_vacuum`), while statements run.
-Tables with row locks held (SELECT ... FOR UPDATE, keyed by row id) are left for later.
+Tables with row locks held (SELECT ... FOR UPDATE, keyed by row id) are left for later, as are
+tables whose row ids an open cursor keeps for WHERE CURRENT OF (engine/current_of.py).
 
 Relation locks as PostgreSQL's: a VACUUM statement's session holds ShareUpdateExclusive on the
 table it asked for (engine/utility.py). Autovacuum takes it itself, in a storage transaction of
@@ -124,8 +125,9 @@ class WorkerActivity:
 
 class Maintenance:
     def __init__(self, store: Store, gate: StatementGate, pgstat: CumulativeStats, *, naptime_s: float = 5.0,
-                 checkpoint_timeout_s: float = 300.0) -> None:
+                 checkpoint_timeout_s: float = 300.0, row_ids_held: Callable[[int], bool] = lambda oid: False) -> None:
         self.store = store
+        self.row_ids_held = row_ids_held  # do open cursors keep row ids of the table (WHERE CURRENT OF)?
         self.gate = gate
         self.pgstat = pgstat
         self.naptime_s = naptime_s
@@ -257,6 +259,8 @@ class Maintenance:
         with self.gate.exclusive(timeout_s=1.0, give_up=blocks) as acquired:
             if not acquired:
                 return None if blocks() else False
+            if self.row_ids_held(oid):  # (asked here, where no statement can open a cursor meanwhile)
+                return False
             self.store.vacuum(oid, plan)
         self.pgstat.report_vacuum(oid, *self.store.count_versions(oid), auto=not manual)
         return True

@@ -88,3 +88,26 @@ def test_a_for_update_cursor_locks_its_row(targets):
     compare(targets, for_update_cursor, {
         "a_fetch": [(1, 0)], "b_waits": True, "a_current_of": [(1, 100)], "a_end": "COMMIT",
         "b_update": [(1, 101)], "b_returned_after_a_commit": True, "final": [(1, 101), (2, 0)]})
+
+
+def vacuum_while_open(target) -> dict:
+    """Another session's VACUUM, while a's cursor stands on a row: a's CURRENT OF still updates
+    that row (QuantaDB's VACUUM, which renumbers rows, leaves the table until a's cursor is gone)."""
+    make_table(target, "c_cur", ", ".join(f"({i}, {i})" for i in range(1, 11)))
+    a, b = sessions(target, 2)
+    out = {"delete": b.q("DELETE FROM c_cur WHERE id <= 5")}
+    a.q("BEGIN")
+    a.q("DECLARE c CURSOR FOR SELECT * FROM c_cur")
+    out["a_fetch"] = a.q("FETCH 2 FROM c")
+    out["vacuum"] = b.q("VACUUM c_cur")
+    out["a_current_of"] = a.q("UPDATE c_cur SET v = -1 WHERE CURRENT OF c RETURNING *")
+    out["a_end"] = a.q("COMMIT")
+    out["final"] = table_rows(target, "c_cur")
+    a.close(), b.close()
+    return out
+
+
+def test_vacuum_beside_an_open_cursor(targets):
+    compare(targets, vacuum_while_open, {
+        "delete": "DELETE 5", "a_fetch": [(6, 6), (7, 7)], "vacuum": "VACUUM", "a_current_of": [(7, -1)],
+        "a_end": "COMMIT", "final": [(6, 6), (7, -1), (8, 8), (9, 9), (10, 10)]})
