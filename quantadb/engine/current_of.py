@@ -4,7 +4,7 @@ Cursors are materialized when opened (engine/cursors.py), so a cursor that can b
 through remembers, beside its rows, the row id each came from: its query runs with the row ids
 of its one table passed up as a last column (sql/cursor_rows.py), kept apart from the rows. As in
 PostgreSQL, that is a query whose rows stand for rows of one table, read by a scan under
-filters, projections, sorts and limits only (execCurrentOf's search_plan_tree).
+filters, projections, sorts and limits only; with FOR UPDATE/SHARE, each table it locks.
 
 A row updated since is followed to its newest version, as PostgreSQL's TID scan follows the
 update chain: updating the cursor's row twice works, and under READ COMMITTED a row another
@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from quantadb.errors import InvalidCursorState, ObjectNotInPrerequisiteState
-from quantadb.sql.cursor_rows import updatable_plan
+from quantadb.sql.cursor_rows import CursorTables, updatable_plan
 from quantadb.storage.table import Table
 from quantadb.storage.txn import Snapshot, Txn
 from quantadb.types.column import Batch
@@ -37,37 +37,43 @@ if TYPE_CHECKING:
 
 _MAX_HOPS = 100_000  # versions of one row followed at most (a guard: each hop moves to a later row id)
 
+
 @dataclass
 class CursorRows:
-    """A cursor's rows as rows of table `rel_oid` (0: no one table's, not updatable)."""
+    """A cursor's rows as rows of tables: per table (sql/cursor_rows.py's CursorTables), each
+    row's row id, and the table's generation when read (a VACUUM renumbers rows)."""
 
-    rel_oid: int
-    locked: bool  # declared FOR UPDATE/SHARE
-    rowids: np.ndarray | None
+    tables: CursorTables
+    rowids: dict[int, np.ndarray]
+    generations: dict[int, int]
     txn: Txn | None  # the transaction that opened it: in a later one (WITH HOLD), not updatable
-    generation: int = 0  # the table's when read (a VACUUM renumbers its rows)
 
 
 def declared_rows(session: "Session", cursor: "Portal", bound: "Bound") -> "Result":
     """A DECLAREd cursor's rows, its row ids kept in `cursor.current_of`."""
     from quantadb.engine import statements as S
-    plan, rel_oid, locked = updatable_plan(bound.plan)
-    generation = session.store.table(rel_oid).generation if rel_oid else 0
-    result = S.execute(session, cursor, False, replace(bound, plan=plan, point=None, write=None) if rel_oid else bound)
-    rows, cursor.current_of = split_rows(session, result.batches[0], rel_oid, locked, generation)
+    plan, tables = updatable_plan(bound.plan)
+    generations = table_generations(session, tables)
+    result = S.execute(session, cursor, False, replace(bound, plan=plan, point=None, write=None)
+                       if tables.passed else bound)
+    rows, cursor.current_of = split_rows(session, result.batches[0], tables, generations)
     return replace(result, batches=[rows])
 
 
-def split_rows(session: "Session", batch: Batch, rel_oid: int, locked: bool,
-               generation: int) -> tuple[Batch, CursorRows]:
-    """A cursor's rows as `updatable_plan`'s plan gave them (reading table `rel_oid` at
-    `generation`): without their row ids, and those."""
-    txn = session.state.txn
-    if not rel_oid:
-        return batch, CursorRows(0, locked, None, txn)
-    rowids = batch.columns[-1].data.astype(np.int64)
-    session.cursors.track_moves()
-    return Batch(batch.columns[:-1], batch.length), CursorRows(rel_oid, locked, rowids, txn, generation)
+def table_generations(session: "Session", tables: CursorTables) -> dict[int, int]:
+    return {oid: session.store.table(oid).generation for oid in tables.passed}
+
+
+def split_rows(session: "Session", batch: Batch, tables: CursorTables,
+               generations: dict[int, int]) -> tuple[Batch, CursorRows]:
+    """A cursor's rows as `updatable_plan`'s plan gave them (reading its tables at `generations`):
+    without their row ids, and those."""
+    n = len(tables.passed)
+    rowids = {oid: col.data.astype(np.int64) for oid, col in zip(tables.passed, batch.columns[len(batch.columns) - n:])}
+    if n:
+        session.cursors.track_moves()
+        batch = Batch(batch.columns[:-n], batch.length)
+    return batch, CursorRows(tables, rowids, generations, session.state.txn)
 
 
 def current_row(name: str, rows: CursorRows | None, position: int, txn: Txn | None, rel_oid: int, table: str,
@@ -78,15 +84,19 @@ def current_row(name: str, rows: CursorRows | None, position: int, txn: Txn | No
         raise InvalidCursorState(f'cursor "{name}" is not a SELECT query')
     if rows.txn is not txn:
         raise InvalidCursorState(f'cursor "{name}" is held from a previous transaction')
-    if rows.locked and rows.rel_oid and rows.rel_oid != rel_oid:
+    locked = rows.tables.locked
+    if rel_oid in rows.tables.locked_twice:
+        raise InvalidCursorState(f'cursor "{name}" has multiple FOR UPDATE/SHARE references to table "{table}"')
+    if locked and rel_oid not in locked:
         raise InvalidCursorState(f'cursor "{name}" does not have a FOR UPDATE/SHARE reference to table "{table}"')
-    if rows.rel_oid != rel_oid:
+    found = rows.rowids.get(rel_oid)
+    if found is None:
         raise InvalidCursorState(f'cursor "{name}" is not a simply updatable scan of table "{table}"')
-    if not 1 <= position <= len(rows.rowids):
+    if not 1 <= position <= len(found):
         raise InvalidCursorState(f'cursor "{name}" is not positioned on a row')
-    if generation != rows.generation:
+    if generation != rows.generations[rel_oid]:
         raise ObjectNotInPrerequisiteState(f'cursor "{name}" lost its rows\' places to a VACUUM of table "{table}"')
-    return int(rows.rowids[position - 1])
+    return int(found[position - 1])
 
 
 def latest_version(rowid: int, table: Table, snapshot: Snapshot, moved: dict[int, int] | None,

@@ -19,6 +19,7 @@ from quantadb.engine.prepared import Portal, Prepared
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
 from quantadb.errors import InvalidCursorName, ObjectNotInPrerequisiteState
 from quantadb.exec.columns import take_batch
+from quantadb.sql.cursor_rows import CursorTables
 from quantadb.sql import utility as U
 from quantadb.storage.txn import RowChanged, Snapshot, Txn, WouldBlock
 from quantadb.types.column import Batch
@@ -58,16 +59,16 @@ class Cursors:
         return name in self.session.portals
 
     def open(self, name: str | None, text: str, columns: list[tuple[str, SqlType]], rows: Batch,
-             scrollable: bool | None, hold: bool = False, rows_of: tuple[int, bool, int] = (0, False, 0)) -> str:
+             scrollable: bool | None, hold: bool = False,
+             rows_of: tuple[CursorTables, dict[int, int]] = (CursorTables(), {})) -> str:
         """A cursor over `rows` (PL/pgSQL's OPEN) named `name`, which the caller found free (PL/pgSQL
         checks before it runs the query); no name: the next "<unnamed portal N>", as
         CreateNewPortal names it. `hold`: it outlives a COMMIT (a procedure's cursor FOR loop,
-        which PostgreSQL makes holdable). `rows_of`: the table whose row ids are the last column
-        of `rows` (sql/cursor_rows.py), whether the query locks rows, the table's generation then.
-        Returns the name."""
+        which PostgreSQL makes holdable). `rows_of`: the tables whose row ids are the last columns
+        of `rows` (sql/cursor_rows.py), and their generations then. Returns the name."""
         session = self.session
         rows, current_of = split_rows(session, rows, *rows_of)
-        columns = columns[:len(rows.columns)] if rows_of[0] else columns
+        columns = columns[:len(rows.columns)]
         if name is None:
             while True:
                 self.unnamed += 1
@@ -118,13 +119,13 @@ class Cursors:
     def has_row_ids(self, name: str) -> bool:
         """Can WHERE CURRENT OF name cursor `name`'s rows?"""
         portal = self.session.portals.get(name)
-        return portal is not None and portal.current_of is not None and bool(portal.current_of.rel_oid)
+        return portal is not None and portal.current_of is not None and bool(portal.current_of.rowids)
 
     def holds_row_ids(self, rel_oid: int) -> bool:
         """Does a cursor of the transaction running keep row ids of table `rel_oid`?"""
         txn = self.session.state.txn
         return txn is not None and any(
-            p.current_of is not None and p.current_of.rel_oid == rel_oid and p.current_of.txn is txn
+            p.current_of is not None and rel_oid in p.current_of.rowids and p.current_of.txn is txn
             for p in list(self.session.portals.values()))
 
     def track_moves(self) -> None:

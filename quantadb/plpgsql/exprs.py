@@ -24,7 +24,7 @@ from quantadb.exec.modify import run_modify
 from quantadb.exec.run import run_all
 from quantadb.plpgsql import tree as T
 from quantadb.plpgsql.variables import Namespace, cast_expr
-from quantadb.sql.cursor_rows import updatable_plan
+from quantadb.sql.cursor_rows import CursorTables, updatable_plan
 from quantadb.sql import plan as P
 from quantadb.sql.bind_from import row_system_names
 from quantadb.sql.bind_merge import MergeBinder
@@ -49,7 +49,7 @@ class Bound:
     stamp: tuple
     simple: Any = None  # the expression of a FROM-less SELECT of one column
     needs: Any = None  # privileges and relation locks (the engine's ExecServices.statement_needs)
-    cursor_plan: Any = None  # as a cursor's query: sql/cursor_rows.py's (plan, table, locks rows)
+    cursor_plan: Any = None  # as a cursor's query: sql/cursor_rows.py's (plan, CursorTables)
 
 
 @dataclass
@@ -59,9 +59,9 @@ class Outcome:
     count: int
     batch: Batch | None
     columns: list[tuple[str, SqlType]]
-    # a cursor's query: the table whose row ids are the batch's last column, whether it locks rows,
-    # and the table's generation (engine/cursors.py's Cursors.open)
-    rows_of: tuple[int, bool, int] = (0, False, 0)
+    # a cursor's query: the tables whose row ids are the batch's last columns, and their
+    # generations (engine/cursors.py's Cursors.open)
+    rows_of: tuple[CursorTables, dict[int, int]] = (CursorTables(), {})
 
     def rows(self) -> list[tuple]:
         if self.batch is None or not self.batch.length:
@@ -127,17 +127,17 @@ class Bridge:
         """Run a statement; `for_cursor`: a cursor's query, its rows' row ids passed along for
         WHERE CURRENT OF (sql/cursor_rows.py)."""
         bound = self._bound(sql, ns, ctx, "stmt", None)
-        plan, rel_oid, locked = bound.plan, 0, False
+        plan, tables = bound.plan, CursorTables()
         if for_cursor and ctx.services is not None:
             if bound.cursor_plan is None:
                 bound.cursor_plan = updatable_plan(bound.plan)
-            plan, rel_oid, locked = bound.cursor_plan
+            plan, tables = bound.cursor_plan
 
         def attempt() -> Outcome:
             before_statement(bound, ctx, self.definer)
-            generation = ctx.services.store.table(rel_oid).generation if rel_oid else 0
+            generations = {oid: ctx.services.store.table(oid).generation for oid in tables.passed}
             outcome = run_plan(plan, child_context(ctx, self._params(bound, ns)))
-            outcome.rows_of = (rel_oid, locked, generation)
+            outcome.rows_of = (tables, generations)
             return outcome
         # in a procedure that may COMMIT, a wait repeats this statement, never the whole CALL
         return ctx.services.run_in_place(attempt) if ctx.nonatomic and ctx.services is not None else attempt()

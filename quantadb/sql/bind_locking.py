@@ -42,12 +42,17 @@ def check_set_operation_locking(node: exp.Expression) -> None:
 
 
 def lock_rows(plan: P.Plan, locks: list[exp.Lock]) -> None:
-    """Make the plan's scans lock the rows they return (run.py, LockRows) in the clause's mode."""
+    """Make the plan's scans lock the rows they return (run.py, LockRows) in the clause's mode:
+    those of the tables FOR UPDATE OF names, else all."""
     # the strongest clause's strength (storage/row_locks.py), as PostgreSQL takes for a table in several
     mode = max((strength(lock).removeprefix("FOR ").lower() for lock in locks), key=_STRENGTH_ORDER.index)
     wait = locks[0].args.get("wait")  # sqlglot: True for NOWAIT, False for SKIP LOCKED
     if wait is not None:
         mode += " nowait" if wait else " skip locked"
-    for node in P.walk_plan(plan):
-        if isinstance(node, (P.TableScan, P.IndexScan)):
-            node.lock_mode = mode
+    scans = [node for node in P.walk_plan(plan) if isinstance(node, (P.TableScan, P.IndexScan))]
+    # FOR UPDATE OF names the range variables whose rows it locks (one naming a subquery or a
+    # view stands for the tables read in it: all of them, here)
+    named = {table.name for lock in locks for table in lock.expressions}
+    chosen = [scan for scan in scans if (scan.alias or scan.table_name) in named] if named else scans
+    for node in chosen or scans:
+        node.lock_mode = mode

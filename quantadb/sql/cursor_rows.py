@@ -1,56 +1,125 @@
-"""The plan a cursor runs so that WHERE CURRENT OF can find its rows in their table (see
-engine/current_of.py): the query's plan with the row ids of the one table it reads passed up as
-a last column. As in PostgreSQL, a query whose rows stand for rows of one table: a scan under
-filters, projections, sorts and limits only (execCurrentOf's search_plan_tree); with FOR
-UPDATE/SHARE too (PostgreSQL's row marks), where the table must be the locked one.
+"""The plan a cursor runs so that WHERE CURRENT OF can find its rows in their tables (see
+engine/current_of.py): the query's plan with row ids passed up as last columns, one per table.
+
+Which tables, as PostgreSQL's execCurrentOf: without FOR UPDATE/SHARE, the one table of a query
+whose rows stand for its rows (a scan under filters, projections, sorts and limits only: its
+search_plan_tree); with it, each table the query locks (its row marks), joins included.
 """
 
 from __future__ import annotations
 
 import copy
+from collections import Counter
+from dataclasses import dataclass
 
 from quantadb.sql import plan as P
-from quantadb.sql.expr import ColumnRef
+from quantadb.sql.expr import ColumnRef, OuterRef, SubqueryExpr, transform, walk
 from quantadb.types import registry as R
 from quantadb.types.registry import SqlType
 
 _INT8 = SqlType(R.INT8)
 _PASSING = (P.Project, P.Filter, P.Sort, P.IncrementalSort, P.Limit)  # keep their child's rows as they are
+_JOINS = ("inner", "left", "right", "full", "cross")  # (their rows are a left row and a right row)
 
 
-def updatable_plan(plan: P.Plan) -> tuple[P.Plan, int, bool]:
-    """The plan to run for a cursor: a copy of `plan` with the row ids of the one table it scans
-    as a last column, that table's OID (0 and `plan` itself if its rows stand for no one table's),
-    and whether it locks rows (FOR UPDATE/SHARE)."""
-    locked = any(getattr(node, "lock_mode", "") for node in P.walk_plan(plan)) or \
-        any(isinstance(node, P.LockRows) for node in P.walk_plan(plan))
-    chain: list[P.Plan] = []
-    node = plan
-    while isinstance(node, _PASSING):
-        chain.append(node)
-        node = node.child
-    if type(node) not in (P.TableScan, P.IndexScan):
-        return plan, 0, locked
-    chain = [copy.copy(n) for n in chain]
-    scan = copy.copy(node)
-    for upper, lower in zip(chain, chain[1:] + [scan]):
-        upper.child = lower
-    if not scan.with_rowids:
-        scan.with_rowids = True
-        scan.columns = [*scan.columns, P.PlanColumn("ctid", _INT8)]
-    position, below = len(scan.attnums), scan
-    for node in reversed(chain):
+@dataclass(frozen=True)
+class CursorTables:
+    """What a cursor's plan passes up: the tables whose row ids are its last columns, in order."""
+
+    passed: tuple[int, ...] = ()
+    locked: frozenset[int] = frozenset()  # the tables it locks FOR UPDATE/SHARE (none: a plain cursor)
+    locked_twice: frozenset[int] = frozenset()  # locked by more than one reference (a self-join)
+
+
+def updatable_plan(plan: P.Plan) -> tuple[P.Plan, CursorTables]:
+    """The plan to run for a cursor (a copy of `plan` where it passes row ids; `plan` itself when
+    it passes none) and the tables it passes row ids of."""
+    scans = [n for n in P.walk_plan(plan) if isinstance(n, (P.TableScan, P.IndexScan)) and n.lock_mode]
+    locks = Counter(n.rel_oid for n in scans)
+    locked = frozenset(locks) | frozenset(n.rel_oid for n in P.walk_plan(plan) if isinstance(n, P.LockRows))
+    tables = CursorTables((), locked, frozenset(oid for oid, k in locks.items() if k > 1))
+    passed = _passed(plan, bool(locked))
+    if passed is None:
+        return plan, tables
+    top, positions = passed
+    width = len(plan.columns)
+    exprs = [ColumnRef(i, c.type) for i, c in enumerate(top.columns[:width])]
+    exprs += [ColumnRef(p, _INT8, "ctid") for _, p in positions]
+    top = P.Project(top, exprs, [*top.columns[:width], *(P.PlanColumn("ctid", _INT8) for _ in positions)],
+                    estimated_rows=top.estimated_rows)
+    return top, CursorTables(tuple(oid for oid, _ in positions), tables.locked, tables.locked_twice)
+
+
+def _passed(node: P.Plan, locked: bool) -> tuple[P.Plan, list[tuple[int, int]]] | None:
+    """A copy of `node` with the row ids of the tables it reads (`locked`: those it locks, joins
+    included) appended to its columns, and (table, position) of each; None: no such table."""
+    if type(node) in (P.TableScan, P.IndexScan) and (node.lock_mode or not locked):
+        scan = copy.copy(node)
+        if not scan.with_rowids:
+            scan.with_rowids = True
+            scan.columns = [*scan.columns, P.PlanColumn("ctid", _INT8)]
+        return scan, [(scan.rel_oid, len(scan.attnums))]
+    if isinstance(node, _PASSING):
+        below = _passed(node.child, locked)
+        if below is None:
+            return None
+        child, positions = below
+        out = copy.copy(node)
+        out.child = child
         if isinstance(node, P.Project):
-            node.exprs = [*node.exprs, ColumnRef(position, _INT8, "ctid")]
-            node.columns = [*node.columns, P.PlanColumn("ctid", _INT8)]
-            position = len(node.exprs) - 1
+            out.exprs = [*node.exprs, *(ColumnRef(p, _INT8, "ctid") for _, p in positions)]
+            out.columns = [*node.columns, *(P.PlanColumn("ctid", _INT8) for _ in positions)]
+            positions = [(oid, len(node.exprs) + k) for k, (oid, _) in enumerate(positions)]
         else:
-            node.columns = list(below.columns)
-        below = node
-    top = chain[0] if chain else scan
-    if position != len(top.columns) - 1:
-        width = len(plan.columns)
-        exprs = [ColumnRef(i, c.type) for i, c in enumerate(top.columns[:width])]
-        top = P.Project(top, [*exprs, ColumnRef(position, _INT8, "ctid")], [*top.columns[:width],
-                        P.PlanColumn("ctid", _INT8)], estimated_rows=top.estimated_rows)
-    return top, scan.rel_oid, locked
+            out.columns = list(child.columns)
+        return out, positions
+    if isinstance(node, P.LockRows):
+        # its child's last column is its scan's row ids, which it leaves out: they are passed
+        # twice, once for it to take
+        below = _passed(node.child, locked)
+        if below is None or len(below[1]) != 1:
+            return None
+        child, [(oid, position)] = below
+        columns = [*child.columns, P.PlanColumn("ctid", _INT8)]
+        exprs = [ColumnRef(i, c.type) for i, c in enumerate(child.columns)] + [ColumnRef(position, _INT8, "ctid")]
+        out = copy.copy(node)
+        out.child = P.Project(child, exprs, columns, estimated_rows=child.estimated_rows)
+        out.columns = list(child.columns)
+        return out, [(oid, position)]
+    if locked and isinstance(node, P.Join) and _plain_join(node):
+        return _passed_join(node)
+    return None
+
+
+def _plain_join(join: P.Join) -> bool:
+    """A join whose output is its sides' rows side by side, with a condition that reads them by
+    position only there (no LATERAL side or subquery to renumber)."""
+    if join.kind not in _JOINS or join.lateral or \
+            len(join.columns) != len(join.left.columns) + len(join.right.columns):
+        return False
+    return join.condition is None or not any(isinstance(n, (SubqueryExpr, OuterRef)) for n in walk(join.condition))
+
+
+def _passed_join(join: P.Join) -> tuple[P.Plan, list[tuple[int, int]]] | None:
+    """A join of sides that pass their locked tables' row ids, under a projection that puts its
+    columns back where they were and the row ids after them (the left side's come after its
+    columns, so the join's condition reads the right side's a few places on)."""
+    left, right = _passed(join.left, True), _passed(join.right, True)
+    if left is None and right is None:
+        return None
+    new_left, left_positions = left if left is not None else (join.left, [])
+    new_right, right_positions = right if right is not None else (join.right, [])
+    shift, width = len(new_left.columns) - len(join.left.columns), len(join.left.columns)
+    out = copy.copy(join)
+    # (an index lookup reads a side by the other's keys: the side as bound reads the same rows)
+    out.left, out.right, out.index_lookup = new_left, new_right, None
+    out.columns = [*new_left.columns, *new_right.columns]
+    if join.condition is not None and shift:
+        out.condition = transform(join.condition, lambda n: ColumnRef(n.index + shift, n.type, n.name)
+                                  if isinstance(n, ColumnRef) and n.index >= width else None)
+    rowids = left_positions + [(oid, len(new_left.columns) + p) for oid, p in right_positions]
+    kept = [*range(width), *range(len(new_left.columns), len(new_left.columns) + len(join.right.columns))]
+    exprs = [ColumnRef(i, out.columns[i].type) for i in kept] + [ColumnRef(p, _INT8, "ctid") for _, p in rowids]
+    columns = [*join.columns, *(P.PlanColumn("ctid", _INT8) for _ in rowids)]
+    project = P.Project(out, exprs, columns, estimated_rows=join.estimated_rows)
+    return project, [(oid, len(join.columns) + k) for k, (oid, _) in enumerate(rowids)]

@@ -111,3 +111,27 @@ def test_vacuum_beside_an_open_cursor(targets):
     compare(targets, vacuum_while_open, {
         "delete": "DELETE 5", "a_fetch": [(6, 6), (7, 7)], "vacuum": "VACUUM", "a_current_of": [(7, -1)],
         "a_end": "COMMIT", "final": [(6, 6), (7, -1), (8, 8), (9, 9), (10, 10)]})
+
+
+def for_update_of(target) -> dict:
+    """FOR UPDATE OF one table of a join locks that table's rows only (a cursor's CURRENT OF can
+    name that table only): another session updates the other table's row without waiting."""
+    make_table(target, "c_cur", "(1, 0), (2, 0)")
+    make_table(target, "c_other", "(1, 0), (2, 0)")
+    a, b = sessions(target, 2)
+    a.q("BEGIN")
+    a.q("DECLARE c CURSOR FOR SELECT * FROM c_cur JOIN c_other USING (id) ORDER BY id FOR UPDATE OF c_cur")
+    out = {"a_fetch": a.q("FETCH c")}
+    b.q("SET lock_timeout = '100ms'")
+    out["b_other"] = b.q("UPDATE c_other SET v = 7 WHERE id = 1")
+    out["b_locked"] = b.q("UPDATE c_cur SET v = 7 WHERE id = 1")
+    out["a_current_of"] = a.q("UPDATE c_cur SET v = 9 WHERE CURRENT OF c RETURNING *")
+    out["a_end"] = a.q("COMMIT")
+    a.close(), b.close()
+    return out
+
+
+def test_for_update_of_locks_the_named_table(targets):
+    compare(targets, for_update_of, {
+        "a_fetch": [(1, 0, 0)], "b_other": "UPDATE 1", "b_locked": ("ERR", "55P03"), "a_current_of": [(1, 9)],
+        "a_end": "COMMIT"})

@@ -170,3 +170,29 @@ def test_plpgsql_cursors(sql):
               " SELECT v FROM co WHERE id = 1", [("named",)])
     sql.check("SELECT * FROM co ORDER BY id",
               [("1", "named"), ("2", "v2+"), ("3", "v3+"), ("4", "gg")], ordered=True)
+
+
+def test_for_update_cursors_over_joins(sql):
+    """With FOR UPDATE/SHARE a cursor's row stands for a row of each table it locks (PostgreSQL's
+    row marks), a join's too; a table it does not lock, or locks twice, it cannot name."""
+    _table(sql)
+    sql.setup("CREATE TABLE co2 (id int, w int); INSERT INTO co2 VALUES (1, 10), (2, 20), (4, 40)")
+    join = "DECLARE c CURSOR FOR SELECT * FROM co JOIN co2 USING (id) ORDER BY id FOR UPDATE; FETCH 2 FROM c"
+    sql.check(f"{join}; UPDATE co SET v = 'j' WHERE CURRENT OF c RETURNING *", [("2", "j")])
+    sql.check(f"{join}; UPDATE co2 SET w = 0 WHERE CURRENT OF c RETURNING *", [("2", "0")])
+    sql.check("DECLARE c CURSOR FOR SELECT co2.w, co.v FROM co2 JOIN co ON co.id = co2.id WHERE co2.w > 10"
+              " ORDER BY co2.w FOR UPDATE OF co; FETCH c; DELETE FROM co WHERE CURRENT OF c RETURNING *", [("4", "v4")])
+    sql.error("DECLARE c CURSOR FOR SELECT * FROM co2 JOIN co ON co.id = co2.id FOR UPDATE OF co; FETCH c;"
+              " UPDATE co2 SET w = 0 WHERE CURRENT OF c", "24000",
+              'cursor "c" does not have a FOR UPDATE/SHARE reference to table "co2"')
+    sql.check("DECLARE c CURSOR FOR SELECT * FROM co LEFT JOIN co2 ON co2.id = co.id WHERE co.id IN (1, 3)"
+              " ORDER BY co.id FOR UPDATE OF co; FETCH 2 FROM c; UPDATE co SET v = 'lj' WHERE CURRENT OF c RETURNING *",
+              [("3", "lj")])
+    sql.error("DECLARE c CURSOR FOR SELECT * FROM co a JOIN co b ON a.id = b.id + 1 FOR UPDATE; FETCH c;"
+              " UPDATE co SET v = 'x' WHERE CURRENT OF c", "24000",
+              'cursor "c" has multiple FOR UPDATE/SHARE references to table "co"')
+    # rows locked in a sorted order, under a LIMIT
+    sql.check("DECLARE c CURSOR FOR SELECT * FROM co ORDER BY v DESC LIMIT 2 FOR UPDATE; FETCH c;"
+              " UPDATE co SET v = 'lim' WHERE CURRENT OF c RETURNING *", [("5", "lim")])
+    sql.check("SELECT * FROM co ORDER BY id", [("1", "v1"), ("2", "j"), ("3", "lj"), ("5", "lim")], ordered=True)
+    sql.check("SELECT * FROM co2 ORDER BY id", [("1", "10"), ("2", "0"), ("4", "40")], ordered=True)
