@@ -309,7 +309,7 @@ def plan_parts(plan: P.Plan) -> PlanParts:
     stack: list[tuple[P.Plan, bool]] = [(plan, False)]  # (node, is it in a called function's body)
     while stack:
         node, in_body = stack.pop()
-        if isinstance(node, P.TableScan):
+        if isinstance(node, P.TableScan) and not isinstance(node, P.CurrentOfScan):  # (which reads one row)
             scanned.append(node.rel_oid)
         if isinstance(node, (P.TableScan, P.IndexScan)):
             relation_locks.add((node.rel_oid, ROW_SHARE if node.lock_mode else ACCESS_SHARE))
