@@ -68,7 +68,7 @@ class Cursors:
         of `rows` (sql/cursor_rows.py), and their generations then. Returns the name."""
         session = self.session
         rows, current_of = split_rows(session, rows, *rows_of)
-        columns = columns[:len(rows.columns)]
+        columns = columns[:len(columns) - len(rows_of[0].passed)]
         if name is None:
             while True:
                 self.unnamed += 1
@@ -117,7 +117,7 @@ class Cursors:
         return [ix.attnums for ix in indexes if ix.unique and not ix.where]
 
     def has_row_ids(self, name: str) -> bool:
-        """Can WHERE CURRENT OF name cursor `name`'s rows?"""
+        """Does cursor `name` keep its rows' row ids (so that WHERE CURRENT OF can name it)?"""
         portal = self.session.portals.get(name)
         return portal is not None and portal.current_of is not None and bool(portal.current_of.rowids)
 
