@@ -15,7 +15,7 @@ from quantadb.types.column import Batch
 
 
 def _cursors() -> Cursors:
-    return Cursors(SimpleNamespace(portals={}))
+    return Cursors(SimpleNamespace(portals={}, state=SimpleNamespace(txn=None)))  # (a cursor notes its transaction)
 
 
 def _open_then(cursors: Cursors, error: Exception | None) -> str:
