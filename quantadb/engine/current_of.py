@@ -10,7 +10,7 @@ A row updated since is followed to its newest version, as PostgreSQL's TID scan 
 update chain: updating the cursor's row twice works, and under READ COMMITTED a row another
 transaction changed (and committed) is acted on as it is now. Row versions keep no link to
 their successors here: this transaction's updates are recorded while such a cursor is open
-(`Cursors.moved`); another's new version is found among the versions it wrote (`_successor`),
+(`RowMoves`); another's new version is found among the versions it wrote (`_successor`),
 by the row's unique key where it wrote several; without one it is not found, and the statement
 changes nothing.
 """
@@ -49,6 +49,38 @@ class CursorRows:
     txn: Txn | None  # the transaction that opened it: in a later one (WITH HOLD), not updatable
 
 
+class RowMoves:
+    """One transaction's updates of rows of the tables its cursors keep row ids of: which version
+    replaced which (one-row updates in a dict, larger ones as sorted arrays, one pair each)."""
+
+    def __init__(self, txn: Txn | None) -> None:
+        self.txn = txn
+        self.tables: set[int] = set()
+        self._single: dict[tuple[int, int], int] = {}
+        self._bulk: list[tuple[int, np.ndarray, np.ndarray]] = []
+
+    def record(self, rel_oid: int, old: np.ndarray, new: np.ndarray) -> None:
+        """Rows `old` of table `rel_oid` were replaced by `new` (in step; not when some were skipped)."""
+        if rel_oid not in self.tables or len(old) != len(new) or not len(old):
+            return
+        if len(old) == 1:
+            self._single[(rel_oid, int(old[0]))] = int(new[0])
+        else:
+            order = np.argsort(old, kind="stable")
+            self._bulk.append((rel_oid, np.asarray(old)[order], np.asarray(new)[order]))
+
+    def following(self, rel_oid: int, rowid: int) -> int | None:
+        """The version that replaced row `rowid`, if this transaction replaced it."""
+        found = self._single.get((rel_oid, rowid))
+        if found is not None:
+            return found
+        for oid, old, new in self._bulk:
+            i = int(np.searchsorted(old, rowid)) if oid == rel_oid else len(old)
+            if i < len(old) and old[i] == rowid:
+                return int(new[i])
+        return None
+
+
 def declared_rows(session: "Session", cursor: "Portal", bound: "Bound") -> "Result":
     """A DECLAREd cursor's rows, its row ids kept in `cursor.current_of`."""
     from quantadb.engine import statements as S
@@ -71,7 +103,7 @@ def split_rows(session: "Session", batch: Batch, tables: CursorTables,
     n = len(tables.passed)
     rowids = {oid: col.data.astype(np.int64) for oid, col in zip(tables.passed, batch.columns[len(batch.columns) - n:])}
     if n:
-        session.cursors.track_moves()
+        session.cursors.track_moves(tables.passed)
         batch = Batch(batch.columns[:-n], batch.length)
     return batch, CursorRows(tables, rowids, generations, session.state.txn)
 
@@ -99,15 +131,15 @@ def current_row(name: str, rows: CursorRows | None, position: int, txn: Txn | No
     return int(found[position - 1])
 
 
-def latest_version(rowid: int, table: Table, snapshot: Snapshot, moved: dict[int, int] | None,
+def latest_version(rowid: int, rel_oid: int, table: Table, snapshot: Snapshot, moves: RowMoves | None,
                    unique_keys: Callable[[], list[tuple[int, ...]]]) -> np.ndarray:
     """The version of the row `rowid` the statement sees (none: it was deleted): it, or the
-    newest of the versions it was replaced by since, this transaction's (`moved`) or, where
+    newest of the versions it was replaced by since, this transaction's (`moves`) or, where
     `_successor` finds it, another's that committed (PostgreSQL follows the update chain)."""
     for _ in range(_MAX_HOPS):
         if table.row_visible(snapshot, rowid):
             return np.array([rowid], dtype=np.int64)
-        following = moved.get(rowid) if moved else None
+        following = moves.following(rel_oid, rowid) if moves is not None else None
         if following is None:
             following = _successor(table, rowid, unique_keys)
         if following is None:

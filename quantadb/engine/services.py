@@ -205,7 +205,7 @@ class ExecServices:
                kept: frozenset[int] = frozenset()) -> np.ndarray:
         self._writable()
         new = self.store.update(self.txn, rel_oid, rowids, columns, self.snapshot, kept)
-        if self.session.cursors.moved is not None:  # (a cursor WHERE CURRENT OF may name is open)
+        if self.session.cursors.moves is not None:  # (a cursor WHERE CURRENT OF may name is open)
             self.session.cursors.record_moves(self.txn, rel_oid, rowids, new)
         self.session.pgstat.wrote(rel_oid, N_TUP_UPD, len(new))
         return new
@@ -221,7 +221,7 @@ class ExecServices:
     def update_row(self, rel_oid: int, rowid: int, values: list, kept: frozenset[int] = frozenset()) -> int | None:
         self._writable()
         new = self.store.update_row(self.txn, rel_oid, rowid, tuple(values), kept)
-        if self.session.cursors.moved is not None and new is not None:
+        if self.session.cursors.moves is not None and new is not None:
             self.session.cursors.record_moves(self.txn, rel_oid, np.array([rowid]), np.array([new]))
         if new is not None:
             self.session.pgstat.wrote(rel_oid, N_TUP_UPD, 1)

@@ -34,6 +34,10 @@ def test_update_and_delete_the_current_row(sql):
     _reset(sql)
     sql.check(f"{CURSOR}; FETCH 3 FROM c; UPDATE co SET v = 'other' WHERE id = 3;"
               " UPDATE co SET v = v || '!' WHERE CURRENT OF c RETURNING *", [("3", "other!")])
+    # ... by a statement that updated every row, of a table without a key
+    sql.setup("CREATE TABLE co_nokey (n int); INSERT INTO co_nokey SELECT generate_series(1, 4)")
+    sql.check("DECLARE k CURSOR FOR SELECT * FROM co_nokey; FETCH 2 FROM k; UPDATE co_nokey SET n = n * 10;"
+              " UPDATE co_nokey SET n = n + 1 WHERE CURRENT OF k RETURNING n", [("21",)])
     _reset(sql)
     sql.check(f"{CURSOR}; FETCH 1 FROM c; UPDATE co SET v = 'one' WHERE CURRENT OF c; FETCH c;"
               " DELETE FROM co WHERE CURRENT OF c; SELECT * FROM co ORDER BY id",
