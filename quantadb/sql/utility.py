@@ -439,12 +439,14 @@ def _explain(r: _Reader) -> ExplainStmt:
 def _declare(r: _Reader) -> DeclareStmt:
     r.next()
     name = r.name()
-    binary = hold = False
+    binary = hold = insensitive = False
     scroll: bool | None = None
     while True:
         if r.word("binary"):
             binary = True
-        elif r.word("insensitive", "asensitive"):
+        elif r.word("insensitive"):
+            insensitive = True
+        elif r.word("asensitive"):
             pass
         elif r.words("no", "scroll"):
             scroll = False
@@ -457,7 +459,7 @@ def _declare(r: _Reader) -> DeclareStmt:
         hold = True
     r.words("without", "hold")
     r.expect("for")
-    return DeclareStmt(name, r.rest(), hold, scroll, binary)
+    return DeclareStmt(name, r.rest(), hold, scroll, binary, insensitive)
 
 
 def _fetch(r: _Reader) -> FetchStmt:

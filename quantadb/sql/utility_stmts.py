@@ -115,6 +115,7 @@ class DeclareStmt:
     hold: bool = False
     scroll: bool | None = None  # SCROLL, NO SCROLL, neither
     binary: bool = False
+    insensitive: bool = False  # (said so: every cursor is, materialized)
 
 
 @dataclass

@@ -200,3 +200,15 @@ def test_for_update_cursors_over_joins(sql):
               " UPDATE co SET v = 'lim' WHERE CURRENT OF c RETURNING *", [("5", "lim")])
     sql.check("SELECT * FROM co ORDER BY id", [("1", "v1"), ("2", "j"), ("3", "lj"), ("5", "lim")], ordered=True)
     sql.check("SELECT * FROM co2 ORDER BY id", [("1", "10"), ("2", "0"), ("4", "40")], ordered=True)
+
+
+def test_a_cursor_that_locks_rows_is_read_only_otherwise(sql):
+    _table(sql)
+    for declared, clause, state, verb in (("CURSOR WITH HOLD", "FOR NO KEY UPDATE", "0A000", "supported"),
+                                          ("SCROLL CURSOR", "FOR UPDATE", "0A000", "supported"),
+                                          ("INSENSITIVE CURSOR", "FOR SHARE", "42P11", "valid")):
+        sql.error(f"BEGIN; DECLARE c {declared} FOR SELECT * FROM co {clause}", state,
+                  f"DECLARE {declared} ... {clause} is not {verb}")
+        sql.setup("ROLLBACK")
+    sql.check("DECLARE c NO SCROLL CURSOR FOR SELECT * FROM co ORDER BY id FOR KEY SHARE; FETCH c;"
+              " DELETE FROM co WHERE CURRENT OF c RETURNING id", [("1",)])
