@@ -71,6 +71,11 @@ def _open(ex: "Execution", var: Var, text: str, outcome: Outcome, scrollable: bo
           hold: bool = False) -> None:
     if outcome.batch is None:  # a data-modifying statement without RETURNING (undone by its error)
         raise InvalidCursorDefinition(f"cannot open {text.split(None, 1)[0].upper()} query as cursor")
+    if scrollable and outcome.rows_of[0].locked:  # (as SPI_cursor_open; undone by its error too)
+        error = FeatureNotSupported("DECLARE SCROLL CURSOR ... FOR UPDATE/SHARE is not supported",
+                                    detail="Scrollable cursors must be READ ONLY.")
+        sqlstmts.statement_context(error, text)
+        raise error
     var.value = _cursors(ex).open(var.value, text, outcome.columns, outcome.batch, scrollable, hold, outcome.rows_of)
 
 

@@ -212,3 +212,6 @@ def test_a_cursor_that_locks_rows_is_read_only_otherwise(sql):
         sql.setup("ROLLBACK")
     sql.check("DECLARE c NO SCROLL CURSOR FOR SELECT * FROM co ORDER BY id FOR KEY SHARE; FETCH c;"
               " DELETE FROM co WHERE CURRENT OF c RETURNING id", [("1",)])
+    # PL/pgSQL's OPEN ... SCROLL of such a query too (SPI_cursor_open's check)
+    sql.error("DO $$ DECLARE c refcursor; BEGIN OPEN c SCROLL FOR SELECT * FROM co FOR UPDATE; END $$", "0A000",
+              "DECLARE SCROLL CURSOR ... FOR UPDATE/SHARE is not supported")
