@@ -22,13 +22,9 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
-from sqlglot import exp
 
-from quantadb.errors import (FeatureNotSupported, InvalidCursorDefinition, InvalidCursorState,
-                             ObjectNotInPrerequisiteState)
-from quantadb.sql.bind_locking import strength
+from quantadb.errors import InvalidCursorState, ObjectNotInPrerequisiteState
 from quantadb.sql.cursor_rows import CursorTables, updatable_plan
-from quantadb.sql.utility_stmts import DeclareStmt
 from quantadb.storage.table import Table
 from quantadb.storage.txn import Snapshot, Txn
 from quantadb.types.column import Batch
@@ -94,25 +90,6 @@ def declared_rows(session: "Session", cursor: "Portal", bound: "Bound") -> "Resu
                        if tables.passed else bound)
     rows, cursor.current_of = split_rows(session, result.batches[0], tables, generations)
     return replace(result, batches=[rows])
-
-
-def refuse_locking(u: DeclareStmt, query: exp.Expression) -> None:
-    """A cursor that locks rows (the one that WHERE CURRENT OF may update through) is read once,
-    forward, in its transaction: PostgreSQL refuses it WITH HOLD or SCROLL (0A000), or
-    INSENSITIVE (42P11)."""
-    locks = query.args.get("locks") if isinstance(query, exp.Select) else None
-    if not locks:
-        return
-    clause = strength(locks[0])
-    if u.hold:
-        raise FeatureNotSupported(f"DECLARE CURSOR WITH HOLD ... {clause} is not supported",
-                                  detail="Holdable cursors must be READ ONLY.")
-    if u.scroll:
-        raise FeatureNotSupported(f"DECLARE SCROLL CURSOR ... {clause} is not supported",
-                                  detail="Scrollable cursors must be READ ONLY.")
-    if u.insensitive:
-        raise InvalidCursorDefinition(f"DECLARE INSENSITIVE CURSOR ... {clause} is not valid",
-                                      detail="Insensitive cursors must be READ ONLY.")
 
 
 def table_generations(session: "Session", tables: CursorTables) -> dict[int, int]:

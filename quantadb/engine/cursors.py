@@ -19,8 +19,8 @@ from quantadb.engine.prepared import Portal, Prepared
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
 from quantadb.errors import InvalidCursorName, ObjectNotInPrerequisiteState
 from quantadb.exec.columns import take_batch
-from quantadb.sql.cursor_rows import CursorTables
 from quantadb.sql import utility as U
+from quantadb.sql.cursor_rows import CursorTables
 from quantadb.storage.txn import RowChanged, Snapshot, Txn, WouldBlock
 from quantadb.types.column import Batch
 from quantadb.types.registry import SqlType

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from quantadb.engine.current_of import declared_rows, refuse_locking
+from quantadb.engine.current_of import declared_rows
 from quantadb.engine.ddl.temp import TEMP_SCHEMA_PREFIX, discard_temp
 from quantadb.engine.deferred import set_constraints
 from quantadb.engine.explain import explain, result_column
@@ -18,6 +18,7 @@ from quantadb.errors import (DuplicatePreparedStatement, FeatureNotSupported, In
 from quantadb.exec.columns import from_values
 from quantadb.sql import utility as U
 from quantadb.sql import plan as P
+from quantadb.sql.bind_locking import refuse_cursor_locking
 from quantadb.sql.typenames import parse_type_name
 from quantadb.storage.locks import ACCESS_EXCLUSIVE, ACCESS_SHARE, SHARE_UPDATE_EXCLUSIVE
 from quantadb.storage.txn import WouldBlock
@@ -269,7 +270,7 @@ def _declare(session: "Session", u: U.DeclareStmt, portal, inline) -> Result:
     bound = session.bind_locked(prepared)
     if isinstance(bound.plan, P.ModifyingCtes) and bound.plan.ctes:
         raise FeatureNotSupported("DECLARE CURSOR must not contain data-modifying statements in WITH")
-    refuse_locking(u, stmt.ast)
+    refuse_cursor_locking(u, stmt.ast)
     prepared.columns = bound.columns
     cursor = Portal(prepared, portal.params, [1 if u.binary else 0] * len(bound.columns or []), cursor=True,
                     hold=u.hold, scrollable=u.scroll)

@@ -17,9 +17,9 @@ import numpy as np
 from quantadb.errors import (FeatureNotSupported, InvalidRowCountInLimitClause,
                              InvalidRowCountInResultOffsetClause)
 from quantadb.exec.aggregate import run_aggregate
-from quantadb.exec.current_of import run_current_of
 from quantadb.exec.columns import column_values, concat_batches, concat_columns, take, take_batch
 from quantadb.exec.context import EvalContext
+from quantadb.exec.current_of import run_current_of
 from quantadb.exec.eval import evaluate, evaluate_predicate
 from quantadb.exec.functions import SETFNS
 from quantadb.exec.functions.rows import record_column

@@ -24,11 +24,11 @@ from quantadb.exec.modify import run_modify
 from quantadb.exec.run import run_all
 from quantadb.plpgsql import tree as T
 from quantadb.plpgsql.variables import Namespace, cast_expr
-from quantadb.sql.cursor_rows import CursorTables, updatable_plan
 from quantadb.sql import plan as P
 from quantadb.sql.bind_from import row_system_names
 from quantadb.sql.bind_merge import MergeBinder
 from quantadb.sql.bind_query import QueryBinder
+from quantadb.sql.cursor_rows import CursorTables, updatable_plan
 from quantadb.sql.expr import ColumnRef, Param
 from quantadb.sql.functions.user import bind_procedure_call
 from quantadb.sql.lexer import tokenize

@@ -1,12 +1,14 @@
 """SELECT's locking clause (FOR UPDATE / NO KEY UPDATE / SHARE / KEY SHARE [NOWAIT | SKIP LOCKED]):
-where PostgreSQL allows it (CheckSelectLocking) and how the scans below it lock rows."""
+where PostgreSQL allows it (CheckSelectLocking; in a cursor, transformDeclareCursorStmt) and how
+the scans below it lock rows."""
 
 from __future__ import annotations
 
 from sqlglot import exp
 
-from quantadb.errors import FeatureNotSupported
+from quantadb.errors import FeatureNotSupported, InvalidCursorDefinition
 from quantadb.sql import plan as P
+from quantadb.sql.utility_stmts import DeclareStmt
 
 
 def strength(lock: exp.Lock) -> str:
@@ -56,3 +58,22 @@ def lock_rows(plan: P.Plan, locks: list[exp.Lock]) -> None:
     chosen = [scan for scan in scans if (scan.alias or scan.table_name) in named] if named else scans
     for node in chosen or scans:
         node.lock_mode = mode
+
+
+def refuse_cursor_locking(u: DeclareStmt, query: exp.Expression) -> None:
+    """A cursor that locks rows (the one that WHERE CURRENT OF may update through) is read once,
+    forward, in its transaction: PostgreSQL refuses it WITH HOLD or SCROLL (0A000), or
+    INSENSITIVE (42P11)."""
+    locks = query.args.get("locks") if isinstance(query, exp.Select) else None
+    if not locks:
+        return
+    clause = strength(locks[0])
+    if u.hold:
+        raise FeatureNotSupported(f"DECLARE CURSOR WITH HOLD ... {clause} is not supported",
+                                  detail="Holdable cursors must be READ ONLY.")
+    if u.scroll:
+        raise FeatureNotSupported(f"DECLARE SCROLL CURSOR ... {clause} is not supported",
+                                  detail="Scrollable cursors must be READ ONLY.")
+    if u.insensitive:
+        raise InvalidCursorDefinition(f"DECLARE INSENSITIVE CURSOR ... {clause} is not valid",
+                                      detail="Insensitive cursors must be READ ONLY.")
