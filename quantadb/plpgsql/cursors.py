@@ -86,7 +86,7 @@ def open_stmt(ex: "Execution", stmt: T.Open, ns: Namespace) -> None:
         outcome, text = _bound_rows(ex, stmt, stmt.cursor, stmt.args, ns), stmt.cursor.query.text
     elif stmt.dynamic:
         text = sqlstmts.dynamic_text(ex, stmt.query, ns)
-        outcome = sqlstmts.run_dynamic(ex, stmt, text, stmt.using, ns)
+        outcome = sqlstmts.run_dynamic(ex, stmt, text, stmt.using, ns, for_cursor=True)
     else:
         outcome, text = sqlstmts.run_sql(ex, stmt.query, ns, for_cursor=True), stmt.query.text
     _open(ex, var, text, outcome, stmt.scrollable)

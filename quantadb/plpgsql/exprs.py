@@ -135,10 +135,7 @@ class Bridge:
 
         def attempt() -> Outcome:
             before_statement(bound, ctx, self.definer)
-            generations = {oid: ctx.services.store.table(oid).generation for oid in tables.passed}
-            outcome = run_plan(plan, child_context(ctx, self._params(bound, ns)))
-            outcome.rows_of = (tables, generations)
-            return outcome
+            return run_plan(plan, child_context(ctx, self._params(bound, ns)), tables)
         # in a procedure that may COMMIT, a wait repeats this statement, never the whole CALL
         return ctx.services.run_in_place(attempt) if ctx.nonatomic and ctx.services is not None else attempt()
 
@@ -272,10 +269,12 @@ def _coerced(queries: Any, plan: P.Plan, target: SqlType) -> P.Plan:
     return P.Project(plan, [cast], [P.PlanColumn(column.name, target)], estimated_rows=plan.estimated_rows)
 
 
-def run_plan(plan: P.Plan, ctx: EvalContext) -> Outcome:
+def run_plan(plan: P.Plan, ctx: EvalContext, tables: CursorTables = CursorTables()) -> Outcome:
+    """`tables`: a cursor's query's (sql/cursor_rows.py), whose row ids `plan` passes."""
     columns = [(c.name, c.type) for c in plan.columns]
     if isinstance(plan, _DML):
         count, batch = run_modify(plan, ctx)
         return Outcome(count, batch, columns)
+    generations = {oid: ctx.services.store.table(oid).generation for oid in tables.passed}
     batch = run_all(plan, ctx)
-    return Outcome(batch.length, batch, columns)
+    return Outcome(batch.length, batch, columns, (tables, generations))

@@ -15,6 +15,7 @@ from quantadb.errors import SyntaxError as SqlSyntaxError
 from quantadb.plpgsql import tree as T
 from quantadb.plpgsql.exprs import Outcome, before_statement, bind, child_context, run_plan
 from quantadb.plpgsql.variables import Namespace, assign, convert
+from quantadb.sql.cursor_rows import CursorTables, updatable_plan
 from quantadb.sql.lexer import tokenize
 from quantadb.types import registry as R
 from quantadb.types.registry import SqlType
@@ -68,7 +69,10 @@ def _notification(ex: "Execution", text: str) -> Outcome:
     return Outcome(0, None, [])
 
 
-def run_dynamic(ex: "Execution", stmt: T.Stmt, text: str, using: list[T.Sql], ns: Namespace) -> Outcome:
+def run_dynamic(ex: "Execution", stmt: T.Stmt, text: str, using: list[T.Sql], ns: Namespace,
+                for_cursor: bool = False) -> Outcome:
+    """EXECUTE's statement; `for_cursor`: OPEN ... FOR EXECUTE's query, its row ids passed along
+    for WHERE CURRENT OF (sql/cursor_rows.py)."""
     if _is_notification(text) and not using:
         return _notification(ex, text)
     values, types = [], []
@@ -79,7 +83,9 @@ def run_dynamic(ex: "Execution", stmt: T.Stmt, text: str, using: list[T.Sql], ns
     try:
         bound = bind(text, None, ex.ctx, "stmt", None, param_types=types)
         before_statement(bound, ex.ctx, ex.bridge.definer)
-        return run_plan(bound.plan, child_context(ex.ctx, values))
+        plan, tables = updatable_plan(bound.plan) if for_cursor and ex.ctx.services is not None \
+            else (bound.plan, CursorTables())
+        return run_plan(plan, child_context(ex.ctx, values), tables)
     except SqlError as e:
         statement_context(e, text)
         raise

@@ -215,3 +215,13 @@ def test_a_cursor_that_locks_rows_is_read_only_otherwise(sql):
     # PL/pgSQL's OPEN ... SCROLL of such a query too (SPI_cursor_open's check)
     sql.error("DO $$ DECLARE c refcursor; BEGIN OPEN c SCROLL FOR SELECT * FROM co FOR UPDATE; END $$", "0A000",
               "DECLARE SCROLL CURSOR ... FOR UPDATE/SHARE is not supported")
+
+
+def test_plpgsql_dynamic_cursor(sql):
+    _table(sql)
+    sql.setup("CREATE FUNCTION co_dyn(lo int) RETURNS text LANGUAGE plpgsql AS $$"
+              " DECLARE c refcursor := 'dyn'; r record;"
+              " BEGIN OPEN c FOR EXECUTE 'SELECT * FROM co WHERE id >= $1 ORDER BY id' USING lo;"
+              " FETCH c INTO r; UPDATE co SET v = 'dyn' WHERE CURRENT OF c; CLOSE c; RETURN r.v; END $$")
+    sql.check("SELECT co_dyn(4)", [("v4",)])
+    sql.check("SELECT * FROM co WHERE v = 'dyn'", [("4", "dyn")])
