@@ -51,7 +51,7 @@ from quantadb.sql.functions import procs_trig as _procs_trig  # noqa: F401  (sin
 from quantadb.sql.functions import procs_typeinfo as _procs_typeinfo  # noqa: F401  (pg_typeof's pg_proc row)
 from quantadb.sql.names import function_name
 from quantadb.sql.parse import to_sql
-from quantadb.sql.positions import error_position, expr_location
+from quantadb.sql.positions import error_position, expr_location, token_position
 from quantadb.sql.scope import Scope
 from quantadb.sql.sqlglot_shapes import (
     BINARY_OPS,
@@ -256,7 +256,7 @@ class ExprBinder(ColumnBinder, CallBinder, PredicateBinder, ConditionalBinder):
     def _CurrentOf(self, node: exp.Expression) -> Expr:
         # only an UPDATE's or DELETE's own WHERE is CURRENT OF (bind_current_of.py); PostgreSQL's grammar
         # has it nowhere else
-        raise SqlSyntaxError('syntax error at or near "of"')
+        raise SqlSyntaxError(f'syntax error at or near "{node.meta.get("of", "of")}"', position=token_position(node))
 
     def _Alias(self, node: exp.Alias) -> Expr:
         return self.bind(node.this)

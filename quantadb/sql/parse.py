@@ -123,6 +123,7 @@ class _PostgresAsWritten(Postgres):
             if not skip_where_token and self._curr is not None and self._curr.token_type == TokenType.WHERE \
                     and self._next is not None and self._next.text.upper() == "CURRENT" \
                     and self._index + 2 < len(self._tokens) and self._tokens[self._index + 2].text.upper() == "OF":
+                of = self._tokens[self._index + 2]
                 self._advance(3)
                 at = self._curr
                 name = self._parse_id_var(any_token=False)
@@ -131,7 +132,9 @@ class _PostgresAsWritten(Postgres):
                         at = Token(at.token_type, self.sql[at.start:self._prev.end + 1], at.line,
                                    self._prev.col, at.start, self._prev.end)
                     self.raise_error("Expected a cursor name", at)
-                return self.expression(exp.Where(this=self.expression(CurrentOf(this=name))))
+                current_of = self.expression(CurrentOf(this=name))
+                current_of.meta.update(start=of.start, end=of.end, of=of.text)  # (errors name OF, as PostgreSQL's)
+                return self.expression(exp.Where(this=current_of))
             return super()._parse_where(skip_where_token)
 
         def _parse_constraint(self) -> exp.Expression | None:

@@ -91,7 +91,8 @@ def test_errors(sql):
               "42601", 'syntax error at or near "AND"', position=90)
     sql.error("PREPARE p AS UPDATE co SET v = 'x' WHERE CURRENT OF $1", "42601", 'syntax error at or near "$1"',
               position=53)
-    sql.error("DECLARE c CURSOR FOR SELECT * FROM co; FETCH c; SELECT * FROM co WHERE CURRENT OF c", "42601")
+    sql.error("DECLARE c CURSOR FOR SELECT * FROM co; FETCH c; SELECT * FROM co WHERE CURRENT OF c", "42601",
+              'syntax error at or near "OF"', position=80)
     sql.setup("CREATE VIEW co_view AS SELECT * FROM co")
     sql.error("DECLARE c CURSOR FOR SELECT * FROM co; FETCH c; UPDATE co_view SET v = 'x' WHERE CURRENT OF c",
               "0A000", "WHERE CURRENT OF on a view is not implemented")
