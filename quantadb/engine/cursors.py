@@ -115,11 +115,6 @@ class Cursors:
         indexes = [store.index(rel.oid) for rel in self.session.catalog().indexes_of(rel_oid)]
         return [ix.attnums for ix in indexes if ix.unique and not ix.where]
 
-    def has_row_ids(self, name: str) -> bool:
-        """Does cursor `name` keep its rows' row ids (so that WHERE CURRENT OF can name it)?"""
-        portal = self.session.portals.get(name)
-        return portal is not None and portal.current_of is not None and bool(portal.current_of.rowids)
-
     def holds_row_ids(self, rel_oid: int) -> bool:
         """Does a cursor of the transaction running keep row ids of table `rel_oid`?"""
         txn = self.session.state.txn

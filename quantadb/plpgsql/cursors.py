@@ -138,23 +138,28 @@ def for_cursor(ex: "Execution", stmt: T.ForCursor, ns: Namespace) -> None:
     _open(ex, var, stmt.cursor.query.text, _bound_rows(ex, stmt, stmt.cursor, stmt.args, ns), stmt.cursor.scrollable,
           hold=True)
     portal, cursors = var.value, _cursors(ex)
-    # the body may UPDATE ... WHERE CURRENT OF it: then its rows are fetched one at a time, as
-    # PostgreSQL's exec_stmt_forc does not prefetch (the cursor stands on the row the body has)
-    cursor_of = cursors.has_row_ids(portal)
     inner = Namespace(ns, stmt.label)
     inner.add(Var(stmt.target, _RECORD))
     found = False
     try:
+        before = 0  # the cursor's position before the rows fetched
         while True:
-            cursor, rows, n = cursors.fetch(FetchStmt(portal, 1 if cursor_of else _LOOP_FETCH))
+            cursor, rows, n = cursors.fetch(FetchStmt(portal, _LOOP_FETCH))
             if not n:
                 break
             columns = [(c.name, c.type) for c in cursor.prepared.columns]
-            for row in Outcome(n, rows, columns).rows():
+            for position, row in enumerate(Outcome(n, rows, columns).rows(), before + 1):
+                # the cursor stands on the row the body has, for its WHERE CURRENT OF (PostgreSQL's
+                # loop fetches one row at a time, exec_stmt_forc); a body that moves the cursor
+                # (FETCH, MOVE) has the loop go on from where it left it
+                cursor.position = position
                 found = True
                 sqlstmts.assign_targets(ex, [stmt.target], list(row), columns, inner)
                 if not ex.iterate(stmt.label, stmt.body, inner):
                     return
+                if cursor.position != position:
+                    break
+            before = cursor.position
     finally:
         if cursors.exists(portal):  # (the body may have closed it, or committed)
             cursors.close(portal)

@@ -226,3 +226,18 @@ def test_plpgsql_dynamic_cursor(sql):
               " FETCH c INTO r; UPDATE co SET v = 'dyn' WHERE CURRENT OF c; CLOSE c; RETURN r.v; END $$")
     sql.check("SELECT co_dyn(4)", [("v4",)])
     sql.check("SELECT * FROM co WHERE v = 'dyn'", [("4", "dyn")])
+
+
+def test_plpgsql_loop_body_moving_its_cursor(sql):
+    """The loop's cursor stands on the row the body has; a body's FETCH or MOVE moves it, and the
+    loop goes on from there (PostgreSQL's loop fetches one row at a time)."""
+    _table(sql)
+    sql.setup("CREATE FUNCTION co_moves() RETURNS text LANGUAGE plpgsql AS $$"
+              " DECLARE c CURSOR FOR SELECT * FROM co ORDER BY id; out text := ''; r2 record;"
+              " BEGIN FOR r IN c LOOP out := out || r.id || ',';"
+              " IF r.id = 1 THEN MOVE 1 IN c; END IF;"
+              " IF r.id = 3 THEN FETCH c INTO r2; out := out || 'f' || r2.id || ',';"
+              " UPDATE co SET v = 'x' WHERE CURRENT OF c; END IF;"
+              " END LOOP; RETURN out; END $$")
+    sql.check("SELECT co_moves()", [("1,3,f4,5,",)])
+    sql.check("SELECT * FROM co WHERE v = 'x'", [("4", "x")])
