@@ -1,7 +1,7 @@
 """UPDATE ... WHERE CURRENT OF beside another session's writes to the cursor's row, checked
 against PostgreSQL 15: under READ COMMITTED the row's newest committed version is acted on (once
-its writer ended, if it still runs), a deleted row is not; a FOR UPDATE cursor's fetched row is
-locked until the cursor's transaction ends."""
+its writer ended, if it still runs), a deleted row is not; REPEATABLE READ fails 40001; a FOR
+UPDATE cursor's fetched row is locked until the cursor's transaction ends."""
 
 from __future__ import annotations
 
@@ -15,12 +15,12 @@ CURSOR = "DECLARE c CURSOR FOR SELECT * FROM c_cur ORDER BY id"
 CURRENT_OF = "UPDATE c_cur SET v = v + 100 WHERE CURRENT OF c RETURNING *"
 
 
-def change_before_current_of(target, change: str, committed: bool) -> dict:
+def change_before_current_of(target, change: str, committed: bool, iso: str = "read committed") -> dict:
     """a's cursor stands on row 1; b changes it (committed at once, or held until a waits)."""
     make_table(target, "c_cur", "(1, 0), (2, 0), (3, 0)")
     a, b, obs = sessions(target, 3)
     out = {}
-    a.q("BEGIN")
+    a.q(f"BEGIN ISOLATION LEVEL {iso}")
     a.q(CURSOR)
     out["a_fetch"] = a.q("FETCH c")
     if committed:
@@ -60,6 +60,16 @@ def test_a_deleted_row_is_not(targets, committed):
         expected.update(a_waits=True, a_returned_after_b_commit=True)
     compare(targets, change_before_current_of, expected, change="DELETE FROM c_cur WHERE id = 1",
             committed=committed)
+
+
+@pytest.mark.parametrize("committed", [True, False])
+def test_repeatable_read_fails_40001(targets, committed):
+    expected = {"a_fetch": [(1, 0)], "b_change": "UPDATE 1", "a_current_of": ("ERR", "40001"), "a_end": "ROLLBACK",
+                "final": [(1, 5), (2, 0), (3, 0)]}
+    if not committed:
+        expected.update(a_waits=True, a_returned_after_b_commit=True)
+    compare(targets, change_before_current_of, expected, change="UPDATE c_cur SET v = v + 5 WHERE id = 1",
+            committed=committed, iso="repeatable read")
 
 
 def for_update_cursor(target) -> dict:
