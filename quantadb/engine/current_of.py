@@ -1,10 +1,10 @@
 """Which stored row a cursor's current row is, for UPDATE/DELETE ... WHERE CURRENT OF.
 
 Cursors are materialized when opened (engine/cursors.py), so a cursor that can be updated
-through remembers, beside its rows, the row id each came from: its query runs with the row ids
-of its one table passed up as a last column (sql/cursor_rows.py), kept apart from the rows. As in
-PostgreSQL, that is a query whose rows stand for rows of one table, read by a scan under
-filters, projections, sorts and limits only; with FOR UPDATE/SHARE, each table it locks.
+through remembers, beside its rows, the row ids they came from: its query runs with the row ids
+of its tables passed up as last columns (sql/cursor_rows.py), kept apart from the rows. As in
+PostgreSQL, those are the one table of a query whose rows stand for its rows (a scan under
+filters, projections, sorts and limits only), or with FOR UPDATE/SHARE each table it locks.
 
 A row updated since is followed to its newest version, as PostgreSQL's TID scan follows the
 update chain: updating the cursor's row twice works, and under READ COMMITTED a row another
@@ -27,7 +27,7 @@ from quantadb.errors import InvalidCursorState, ObjectNotInPrerequisiteState
 from quantadb.sql.cursor_rows import CursorTables, updatable_plan
 from quantadb.storage.table import Table
 from quantadb.storage.txn import Snapshot, Txn
-from quantadb.types.column import Batch
+from quantadb.types.column import Batch, Column
 
 if TYPE_CHECKING:
     from quantadb.engine.prepared import Portal
@@ -85,15 +85,11 @@ def declared_rows(session: "Session", cursor: "Portal", bound: "Bound") -> "Resu
     """A DECLAREd cursor's rows, its row ids kept in `cursor.current_of`."""
     from quantadb.engine import statements as S
     plan, tables = updatable_plan(bound.plan)
-    generations = table_generations(session, tables)
+    generations = {oid: session.store.table(oid).generation for oid in tables.passed}
     result = S.execute(session, cursor, False, replace(bound, plan=plan, point=None, write=None)
                        if tables.passed else bound)
     rows, cursor.current_of = split_rows(session, result.batches[0], tables, generations)
     return replace(result, batches=[rows])
-
-
-def table_generations(session: "Session", tables: CursorTables) -> dict[int, int]:
-    return {oid: session.store.table(oid).generation for oid in tables.passed}
 
 
 def split_rows(session: "Session", batch: Batch, tables: CursorTables,
@@ -101,11 +97,17 @@ def split_rows(session: "Session", batch: Batch, tables: CursorTables,
     """A cursor's rows as `updatable_plan`'s plan gave them (reading its tables at `generations`):
     without their row ids, and those."""
     n = len(tables.passed)
-    rowids = {oid: col.data.astype(np.int64) for oid, col in zip(tables.passed, batch.columns[len(batch.columns) - n:])}
+    rowids = {oid: _row_ids(col) for oid, col in zip(tables.passed, batch.columns[len(batch.columns) - n:])}
     if n:
         session.cursors.track_moves(tables.passed)
         batch = Batch(batch.columns[:-n], batch.length)
     return batch, CursorRows(tables, rowids, generations, session.state.txn)
+
+
+def _row_ids(column: Column) -> np.ndarray:
+    """A row-id column as int64s, -1 where NULL (an outer join's row without one: no row)."""
+    rowids = column.data.astype(np.int64)
+    return rowids if column.valid is None else np.where(column.valid, rowids, -1)
 
 
 def current_row(name: str, rows: CursorRows | None, position: int, txn: Txn | None, rel_oid: int, table: str,
@@ -128,7 +130,7 @@ def current_row(name: str, rows: CursorRows | None, position: int, txn: Txn | No
         raise InvalidCursorState(f'cursor "{name}" is not positioned on a row')
     if generation != rows.generations[rel_oid]:
         raise ObjectNotInPrerequisiteState(f'cursor "{name}" lost its rows\' places to a VACUUM of table "{table}"')
-    return int(found[position - 1])
+    return int(found[position - 1])  # (-1: none)
 
 
 def latest_version(rowid: int, rel_oid: int, table: Table, snapshot: Snapshot, moves: RowMoves | None,
@@ -136,7 +138,7 @@ def latest_version(rowid: int, rel_oid: int, table: Table, snapshot: Snapshot, m
     """The version of the row `rowid` the statement sees (none: it was deleted): it, or the
     newest of the versions it was replaced by since, this transaction's (`moves`) or, where
     `_successor` finds it, another's that committed (PostgreSQL follows the update chain)."""
-    for _ in range(_MAX_HOPS):
+    for _ in range(_MAX_HOPS if rowid >= 0 else 0):
         if table.row_visible(snapshot, rowid):
             return np.array([rowid], dtype=np.int64)
         following = moves.following(rel_oid, rowid) if moves is not None else None

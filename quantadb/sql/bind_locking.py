@@ -56,8 +56,21 @@ def lock_rows(plan: P.Plan, locks: list[exp.Lock]) -> None:
     # view stands for the tables read in it: all of them, here)
     named = {table.name for lock in locks for table in lock.expressions}
     chosen = [scan for scan in scans if (scan.alias or scan.table_name) in named] if named else scans
+    nullable = _nullable_scans(plan, False)
     for node in chosen or scans:
+        if id(node) in nullable:  # (its rows may be NULLs standing for none: nothing to lock)
+            raise FeatureNotSupported(f"{strength(locks[0])} cannot be applied to the nullable side of an outer join")
         node.lock_mode = mode
+
+
+def _nullable_scans(plan: P.Plan, nullable: bool) -> set[int]:
+    """The ids of the scans on the side of an outer join that NULLs may stand in for."""
+    if isinstance(plan, (P.TableScan, P.IndexScan)):
+        return {id(plan)} if nullable else set()
+    if isinstance(plan, P.Join):
+        return _nullable_scans(plan.left, nullable or plan.kind in ("right", "full")) | \
+            _nullable_scans(plan.right, nullable or plan.kind in ("left", "full"))
+    return set().union(*(_nullable_scans(child, nullable) for child in plan.children()))
 
 
 def refuse_cursor_locking(u: DeclareStmt, query: exp.Expression) -> None:

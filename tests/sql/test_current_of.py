@@ -196,6 +196,12 @@ def test_for_update_cursors_over_joins(sql):
     sql.error("DECLARE c CURSOR FOR SELECT * FROM co a JOIN co b ON a.id = b.id + 1 FOR UPDATE; FETCH c;"
               " UPDATE co SET v = 'x' WHERE CURRENT OF c", "24000",
               'cursor "c" has multiple FOR UPDATE/SHARE references to table "co"')
+    # an outer join's nullable side has no row to lock (nor to update through the cursor)
+    for clause in ("FOR UPDATE", "FOR SHARE OF co2"):
+        sql.error(f"SELECT * FROM co LEFT JOIN co2 ON co2.id = co.id {clause}", "0A000",
+                  f"{clause.removesuffix(' OF co2')} cannot be applied to the nullable side of an outer join")
+    sql.error("SELECT * FROM co2 FULL JOIN co ON co2.id = co.id FOR UPDATE OF co", "0A000",
+              "FOR UPDATE cannot be applied to the nullable side of an outer join")
     # rows locked in a sorted order, under a LIMIT
     sql.check("DECLARE c CURSOR FOR SELECT * FROM co ORDER BY v DESC LIMIT 2 FOR UPDATE; FETCH c;"
               " UPDATE co SET v = 'lim' WHERE CURRENT OF c RETURNING *", [("5", "lim")])
