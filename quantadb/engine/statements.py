@@ -19,7 +19,7 @@ from quantadb.engine.point import PointRead, point_batch, point_read
 from quantadb.engine.point_write import PointWrite, point_write, run_point_write
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
 from quantadb.engine.services import ExecServices
-from quantadb.errors import ActiveSqlTransaction, ReadOnlySqlTransaction, SqlError, UndefinedObject
+from quantadb.errors import ActiveSqlTransaction, ReadOnlySqlTransaction, SqlError, UndefinedObject, UndefinedParameter
 from quantadb.exec.context import EvalContext
 from quantadb.exec.fold import fold_constants
 from quantadb.exec.modify import run_modify
@@ -392,6 +392,8 @@ def _execute(session: "Session", portal: "Portal", inline: bool, bound: Bound | 
             portal.params = session.decode_literals(bound.param_types, portal.literals)
         except SqlError:  # a literal its type cannot read: the text as written says where it stands
             return _execute(session, session.as_written(), inline, None)
+    elif len(portal.params) < len(bound.param_types):  # $n in a simple Query, which has no parameters
+        raise UndefinedParameter(f"there is no parameter ${len(portal.params) + 1}")
     point = bound.point
     if point is not None:
         batch = point_batch(session, point, portal.params)

@@ -13,6 +13,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.postgres import Postgres
 from sqlglot.errors import ParseError, TokenError
+from sqlglot.tokenizer_core import TokenizerCore
 from sqlglot.tokens import Token, TokenType
 
 from quantadb.errors import SyntaxError as SqlSyntaxError
@@ -79,14 +80,38 @@ _NAME_TOKENS = (TokenType.VAR, TokenType.IDENTIFIER, TokenType.STAR, TokenType.N
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
 
 
+# PostgreSQL's dollar quote opening: $$ or $tag$, the tag an identifier without a $ (scan.l's dolqdelim)
+_DOLLAR_QUOTE = re.compile(r"\$(?:[^\W\d]\w*)?\$")
+
+
+class _TokenizerCore(TokenizerCore):
+    """sqlglot's scanner, but a $ opens a dollar quote only as PostgreSQL's does: sqlglot took
+    `$1,$` (`SELECT $1,$2`, psycopg's `IN (%s,%s)`) for a quote's tag and failed at the end."""
+
+    __slots__ = ()  # (the base's layout: the tokenizer's core becomes one by __class__)
+
+    def _scan_string(self, start: str) -> bool:
+        if start == "$" and not _DOLLAR_QUOTE.match(self.sql, self._current - 1):
+            self._add(self.heredoc_string_alternative)  # a parameter's $, its number next
+            return True
+        return super()._scan_string(start)
+
+
 class _PostgresAsWritten(Postgres):
-    """sqlglot's PostgreSQL dialect, but array subscripts stay as written (1-based).
+    """sqlglot's PostgreSQL dialect, but array subscripts stay as written (1-based), and dollar
+    quotes are PostgreSQL's (_TokenizerCore).
 
     The stock dialect turns `a[1]` into a 0-based `a[0]` only when it can guess that `a` is an
     array and the index an integer literal, so the binder could not tell a shifted index from an
     unshifted one. Brackets parsed here carry offset=1, so `to_sql` writes them back unchanged."""
 
     INDEX_OFFSET = 0
+
+    class Tokenizer(Postgres.Tokenizer):
+        def _init_core(self) -> TokenizerCore:
+            core = super()._init_core()
+            core.__class__ = _TokenizerCore
+            return core
 
     class Parser(Postgres.Parser):
         # unreserved in PostgreSQL, so names anywhere a name stands: CREATE TABLE alter ...,

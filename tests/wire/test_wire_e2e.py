@@ -24,6 +24,17 @@ def test_psycopg_text_and_binary(server):
                 [(3, None, None, 0.25)]
 
 
+def test_parameters_without_spaces_and_dollar_quotes(server):
+    """`$1,$2` is two parameters, not the start of a dollar quote tagged "1," (psycopg writes
+    `%s,%s` so); a dollar quote's tag is an identifier. A simple Query has no parameters: 42P02."""
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        assert conn.execute("SELECT %s,%s::text", (1, "x")).fetchall() == [(1, "x")]
+        assert conn.execute("SELECT 1 WHERE 2 IN (%s,%s)", (3, 2)).fetchall() == [(1,)]
+        assert conn.execute("SELECT $$a,$1$$, $q$b$q$").fetchall() == [("a,$1", "b")]
+        with pytest.raises(psycopg.errors.UndefinedParameter, match=r"there is no parameter \$1"):
+            conn.execute("SELECT $1,$2")
+
+
 def test_psycopg_transactions_and_status(server):
     with psycopg.connect(server.dsn) as conn:
         info = conn.info
