@@ -187,8 +187,10 @@ def test_the_lock_shows_in_pg_locks_and_gives_way_to_a_waiting_request(server):
             churn(conn, "busy", UPDATES)
             for _ in range(TRIES):  # autovacuum lets go of its lock for a moment every second: try again then
                 held = wait_until(lambda: conn.execute(LOCKS, ["busy"]).fetchall())
-                assert held == [("ShareUpdateExclusiveLock", True, "autovacuum worker",
-                                 "autovacuum: VACUUM public.busy")]
+                # (VACUUM ANALYZE when the round also found the table past its analyze threshold,
+                # which depends on when the statistics reached it: as PostgreSQL's worker shows it)
+                assert [row[:3] for row in held] == [("ShareUpdateExclusiveLock", True, "autovacuum worker")]
+                assert held[0][3] in ("autovacuum: VACUUM public.busy", "autovacuum: VACUUM ANALYZE public.busy")
                 locker.execute("LOCK TABLE busy IN ACCESS EXCLUSIVE MODE")
                 if "canceling autovacuum task" in server.log_text():
                     break
