@@ -98,6 +98,25 @@ class RowLocks:
                         if lockers.get(o) == holder:  # a SELECT ... FOR KEY SHARE's, shown in xmax
                             lockers[n] = max(lockers.get(n, 0), holder)
 
+    def _updated_keeping_key(self, txn: Txn, table: Table, rowids: np.ndarray) -> dict[int, int]:
+        """For FOR KEY SHARE: the rows a running transaction updates keeping their key (a unique
+        index's, found through it), each with the version it made; KEY SHARE does not wait for
+        such an update, and holds both versions (whichever outlives the update keeps the lock)."""
+        xmaxes = table.gather_mvcc(rowids)[1].tolist()
+        busy = [(r, x) for r, x in zip(rowids.tolist(), xmaxes)
+                if x and x not in txn.own and self._status(x) == IN_PROGRESS]
+        idx = next((i for i in self._unique_indexes(txn, table.oid) if not i.where), None) if busy else None
+        if idx is None:  # (without one, which version is the row's next is not known: it waits)
+            return {}
+        out = {}
+        for r, x in busy:
+            values = table.row_values(r, list(idx.read_attnums))
+            key = values[0] if len(values) == 1 else tuple(values)
+            successor = next((v for v in idx.lookup_key(key) if table.xmin_xmax(v)[0] == x), None)
+            if successor is not None:
+                out[r] = successor
+        return out
+
     def lock_referenced(self, txn: Txn, index_oid: int, columns: list[Column]) -> np.ndarray:
         """For each key (one row of `columns`, the unique index's key columns), the row id of the
         referenced row, locked KEY SHARE, or -1 when there is none (see the module docstring);

@@ -20,7 +20,7 @@ from quantadb.types.column import Column
 from . import records as R
 from .index import Index, row_key, row_keys
 from .table import Table
-from .row_locks import NO_KEY_UPDATE, STRENGTHS, UPDATE
+from .row_locks import KEY_SHARE, NO_KEY_UPDATE, STRENGTHS, UPDATE
 from .txn import ABORTED, IN_PROGRESS, RowChanged, Snapshot, Txn, WouldBlock
 
 PRUNE_MIN_DEAD = 64
@@ -331,10 +331,16 @@ class RowWrites:
         strength = STRENGTHS[mode.lower()]
         with self._wlock:
             table = self.table(rel_oid)
-            keep = self._check_targets(txn, rel_oid, table, rowids, strength)
+            passing = self._updated_keeping_key(txn, table, rowids) if strength == KEY_SHARE else {}
+            if passing:  # checked as the new versions' KEY SHARE only (row_locks.py)
+                self._check_row_locks(txn, rel_oid, [*passing, *passing.values()], KEY_SHARE)
+                rest = rowids[[r not in passing for r in rowids.tolist()]]
+                keep = self._check_targets(txn, rel_oid, table, rest, strength) if len(rest) else rest
+                locked = rest[keep].tolist() + [*passing, *passing.values()]
+            else:
+                locked = rowids[self._check_targets(txn, rel_oid, table, rowids, strength)].tolist()
             if txn.read_only:
                 raise ReadOnlySqlTransaction("cannot execute SELECT FOR UPDATE in a read-only transaction")
-            locked = rowids[keep].tolist()
             xid = self._hold(txn, rel_oid, locked, strength)
             # each version shows its locker in xmax, as PostgreSQL's lock-only xmax (a foreign key's
             # check does not note its KEY SHARE there: an entry per referenced row until a VACUUM)

@@ -146,3 +146,22 @@ def test_a_key_share_lock_lets_a_plain_update_through_but_not_a_delete(clients, 
     delete = Waiting(b, obs, f"DELETE FROM {fk}_p WHERE id = 1", waits=awaiting_relation_lock)
     a.q("COMMIT")
     assert delete.join() == "DELETE 1"
+
+
+@pytest.mark.parametrize("updater_ends", ["COMMIT", "ROLLBACK"])
+def test_for_key_share_passes_an_update_that_keeps_the_key_and_holds_both_versions(clients, fk, updater_ends):
+    a, b, c, obs = clients
+    a.q("BEGIN")
+    a.q(f"UPDATE {fk}_p SET v = 5 WHERE id = 1")
+    b.q("BEGIN")
+    assert _no_wait(b, f"SELECT id, v FROM {fk}_p WHERE id = 1 FOR KEY SHARE") == [(1, 0)]
+    a.q(updater_ends)
+    delete = Waiting(c, obs, f"DELETE FROM {fk}_p WHERE id = 1", waits=awaiting_relation_lock)
+    b.q("COMMIT")
+    assert delete.join() == "DELETE 1"
+    # a running UPDATE of the key is waited for
+    a.q("BEGIN")
+    a.q(f"UPDATE {fk}_p SET id = 20 WHERE id = 2")
+    locking = Waiting(b, obs, f"SELECT id FROM {fk}_p WHERE id = 2 FOR KEY SHARE", waits=awaiting_relation_lock)
+    a.q("ROLLBACK")
+    assert locking.join() == [(2,)]
