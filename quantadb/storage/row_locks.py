@@ -60,10 +60,15 @@ class RowLocks:
         own = txn.own
         if any(holder in own for holder, _ in locks.get(ALL_ROWS, ())):
             return
-        fresh = [r for r in dict.fromkeys(rowids) if not any(holder in own for holder, _ in locks.get(r, ()))]
+        rows = dict.fromkeys(rowids)
+        held = txn.key_shares.get(rel_oid, 0)
+        if held + len(rows) > ESCALATE_ROWS:  # (past the limit whatever it held: no row by row look)
+            fresh = [ALL_ROWS]
+        else:
+            fresh = [r for r in rows if (holders := locks.get(r)) is None or not any(h in own for h, _ in holders)]
         if fresh:
-            held = txn.key_shares[rel_oid] = txn.key_shares.get(rel_oid, 0) + len(fresh)
-            self._hold(txn, rel_oid, fresh if held <= ESCALATE_ROWS else [ALL_ROWS], KEY_SHARE)
+            txn.key_shares[rel_oid] = held + len(fresh)
+            self._hold(txn, rel_oid, fresh, KEY_SHARE)
 
     def _check_row_locks(self, txn: Txn, rel_oid: int, rowids, strength: int) -> None:
         """WouldBlock on a running transaction that holds one of the rows in a conflicting strength."""
