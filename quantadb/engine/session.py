@@ -6,7 +6,8 @@ implicit transaction that ends at the end of the simple Query message or at Sync
 error inside a block the session is in the failed state ('E') until ROLLBACK (or ROLLBACK TO
 a savepoint). Statements run inline on the caller's thread unless they would scan a lot or
 wait for a lock; then they raise RunInWorker before doing anything, and the caller repeats
-the call on a worker thread with inline=False.
+the call on a worker thread with inline=False (a row lock is waited for on the event loop
+first, and the call repeated inline: engine/waits.py).
 """
 
 from __future__ import annotations
@@ -33,9 +34,10 @@ from quantadb.engine.prepared import ParamDecoders, Portal, Prepared
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
 from quantadb.engine.settings import Settings
 from quantadb.engine.transaction_blocks import TransactionBlocks, TxnState
+from quantadb.engine.waits import StatementWaits
 from quantadb.exec.columns import take_batch
 from quantadb.errors import (DuplicateCursor, DuplicatePreparedStatement, InFailedSqlTransaction, InvalidCursorName,
-                             InvalidSqlStatementName, Notice, ProtocolViolation, QueryCanceled)
+                             InvalidSqlStatementName, Notice, ProtocolViolation)
 from quantadb.sql.lexer import split_statements
 from quantadb.storage.locks import NO_LOCKS, StatementLocks
 from quantadb.storage.txn import REPEATABLE_READ_LEVELS, RowChanged, WouldBlock
@@ -67,7 +69,7 @@ def _aborts_on_error(method: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity):
+class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity, StatementWaits):
     def __init__(self, db: "Database", user: str, database_name: str, database_oid: int,
                  startup: dict[str, str], pid: int, secret: int, superuser: bool, role_oid: int) -> None:
         self.db = db
@@ -101,7 +103,8 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity):
         self.state_name = "idle"
         self.query_text = ""
         self.query_started_us = 0  # statement_timestamp() and query_start: µs since 2000-01-01 UTC
-        self._blocked_on: object = 0  # WouldBlock.on an inline attempt met, for the worker's attempt to wait for
+        self._blocked_on: object = 0  # WouldBlock.on an inline attempt met, for the next attempt to wait for
+        self._blocked_at = 0.0  # when it was met (time.monotonic()): lock_timeout counts from there
         self._strong = self.store.relation_locks.strong  # relations strongly locked (mostly none: one test)
         self._statement_locks = StatementLocks(pid, database_oid)  # a read's without a transaction
         self.store.relation_locks.statements.add(self._statement_locks)
@@ -356,21 +359,22 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity):
         self._check_failed(stmt)
         if portal.rows is not None:  # a suspended portal continues
             return self._fetch_portal(portal, max_rows)
-        if self._cancel.is_set():  # a cancel that came while no statement ran is dropped
-            self._cancel.clear()
+        if not self._blocked_on:  # (else the statement is attempted again after a lock wait began)
+            if self._cancel.is_set():  # a cancel that came while no statement ran is dropped
+                self._cancel.clear()
+            self.query_started_us = S.now_us()
         self.state_name = "active"
-        self.query_started_us = S.now_us()
         if not self.state.started_us:  # the statement that begins a transaction gives now() its start
             self.state.started_us = self.query_started_us
         try:
             result = self._run_with_retries(portal, inline)
         except RunInWorker:
-            raise
+            raise  # still active: it waits for a lock, or runs on a worker, and is attempted again
         except Exception:
             self.statement_failed()
-            raise
-        finally:
             self.state_name = "idle in transaction" if self.state.block else "idle"
+            raise
+        self.state_name = "idle in transaction" if self.state.block else "idle"
         if result.columns is not None and max_rows and not portal.cursor:
             portal.rows = result
             portal.position = 0
@@ -420,7 +424,7 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity):
         txn = self._ensure_txn()
         blocked, self._blocked_on = self._blocked_on, 0
         if blocked and not inline:  # the inline attempt met this lock: wait, then attempt again
-            self.wait_for(txn, blocked)
+            self.wait_for(txn, blocked, self._blocked_at)
         while True:
             bound = None if stmt.utility is not None else self._plan(portal.prepared)
             # the savepoint undoes a partial attempt before a retry (WouldBlock, RowChanged): any other
@@ -447,7 +451,7 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity):
                     self.store.release(txn, token)
                     self.pgstat.subxact_discard()
                 if inline:
-                    self._blocked_on = block.on
+                    self._blocked_on, self._blocked_at = block.on, time.monotonic()
                     raise RunInWorker() from None
                 self.wait_for(txn, block.on)
                 continue
@@ -530,38 +534,6 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity):
             if not held.get(rel, 0) >> mode & 1:  # most statements of a transaction: held already
                 self.store.lock_relation(txn, rel, mode)
         return bound.catalog_version == self.store.catalog.version
-
-    def wait_for(self, txn: Any, on: object) -> None:
-        """Wait for a row or relation lock (WouldBlock.on), under lock_timeout and statement_timeout."""
-        timeout_ms = int(self.settings.get("statement_timeout") or 0)
-        # the statement's start, on the clock the wait reads (no monotonic reading per statement)
-        elapsed_s = (S.now_us() - self.query_started_us) / 1e6
-        deadline = time.monotonic() + timeout_ms / 1000 - elapsed_s if timeout_ms > 0 else None
-        self.store.wait_for(txn, on, self.lock_timeout_s(), deadline)
-
-    def lock_timeout_s(self) -> float | None:
-        ms = int(self.settings.get("lock_timeout") or 0)
-        return ms / 1000 if ms > 0 else None
-
-    def check_cancel_fn(self) -> Callable[[], None]:
-        """A check for the executor: cancel request or statement_timeout -> QueryCanceled."""
-        version, timeout_ms = self._statement_timeout
-        if version != self.settings.version:
-            timeout_ms = int(self.settings.get("statement_timeout") or 0)
-            self._statement_timeout = (self.settings.version, timeout_ms)
-        if timeout_ms <= 0:
-            return self._check_cancel  # no deadline: the same check for every statement
-        deadline = time.monotonic() + timeout_ms / 1000
-
-        def check() -> None:
-            self._check_cancel()
-            if time.monotonic() > deadline:
-                raise QueryCanceled("canceling statement due to statement timeout")
-        return check
-
-    def _check_cancel(self) -> None:
-        if self._cancel.is_set():
-            raise QueryCanceled("canceling statement due to user request")
 
     def _drop_cursors(self) -> None:
         """Portals end with their transaction, but cursors WITH HOLD (mostly none: clearing is cheaper than copying)."""

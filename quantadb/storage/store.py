@@ -398,6 +398,12 @@ class Store(RowWrites, RowLocks, SchemaChanges, Sequences):
     def wait_for(self, txn: Txn, on: object, timeout_s: float | None, deadline: float | None = None) -> None:
         self._state.txns.wait_for(txn, on, timeout_s, deadline)
 
+    def await_xid(self, txn: Txn, on: int, wake: Callable[[], None]) -> bool | None:
+        return self._state.txns.await_xid(txn, on, wake)
+
+    def end_await(self, txn: Txn, on: int, wake: Callable[[], None]) -> None:
+        self._state.txns.end_await(txn, on, wake)
+
     # -- relation locks (locks.py) ---------------------------------------------------------
     def lock_relation(self, txn: Txn, rel_oid: int, mode: int, nowait: bool = False, momentary: bool = False) -> bool:
         return self.relation_locks.acquire(txn, rel_oid, mode, nowait, momentary)

@@ -24,6 +24,8 @@ transaction's owner to end) or a queued relation-lock request (it waits for the 
 earlier waiters the request conflicts with). A wait that closes a cycle, through waits of either
 kind in any mix, fails the waiter with DeadlockDetected at once; a waiter looks again after
 DEADLOCK_TIMEOUT_S (edges can appear while it waits: a holder's later request granted ahead).
+A wait blocks its thread (`wait_for`, on a worker), or, for an xid, is a callback that the xid's
+end calls (`await_xid`: the event loop waits without a thread, see wire/connection.py).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -287,6 +290,7 @@ class TxnManager:
         self._waits: dict[Txn, object] = {}  # waiter -> the xid or LockRequest it waits on
         self.owners: dict[int, Txn] = {}  # top xid -> its transaction (this node's own)
         self._wakeups: dict[int, threading.Condition] = {}  # xid waited for -> its waiters' condition
+        self._wake_calls: dict[int, list[Callable[[], None]]] = {}  # xid -> await_xid's callbacks
 
     # -- xids ---------------------------------------------------------------------------
     def assign(self, top: int | None, shown: int | None = None) -> int:
@@ -322,6 +326,7 @@ class TxnManager:
                 self.ended += 1
 
     def finish(self, xids: list[int], status: int) -> None:
+        calls = None
         with self.lock:
             self.ended += 1
             self.clog.set(xids, status)
@@ -332,6 +337,11 @@ class TxnManager:
                 wakeup = self._wakeups.pop(x, None)
                 if wakeup is not None:
                     wakeup.notify_all()
+                if self._wake_calls:
+                    calls = self._wake_calls.pop(x, calls)
+        if calls:  # (outside the lock: a callback may look at the waits)
+            for call in calls:
+                call()
 
     def status(self, xid: int) -> int:
         return self.clog.get(xid)
@@ -430,6 +440,32 @@ class TxnManager:
                 self._waits.pop(txn, None)
                 if not isinstance(on, int):
                     on.abandon()
+
+    def await_xid(self, txn: Txn, on: int, wake: Callable[[], None]) -> bool | None:
+        """Begin a wait for xid `on` without blocking: False when it no longer blocks txn; True
+        when txn is now registered as waiting (deadlock checks, pg_locks and pg_blocking_pids see
+        it) and `wake()` will be called, on the thread that ends `on`, once it has ended; None
+        when waiting would close a cycle (wait_for reports the deadlock). end_await ends it."""
+        with self.lock:
+            if self._unblocked(txn, on):
+                return False
+            try:
+                self._check_deadlock(txn, on)
+            except DeadlockDetected:
+                return None
+            self._waits[txn] = on
+            self._wake_calls.setdefault(on, []).append(wake)
+            return True
+
+    def end_await(self, txn: Txn, on: int, wake: Callable[[], None]) -> None:
+        with self.lock:
+            if self._waits.get(txn) == on:
+                del self._waits[txn]
+            calls = self._wake_calls.get(on)
+            if calls is not None and wake in calls:
+                calls.remove(wake)
+                if not calls:
+                    del self._wake_calls[on]
 
     def _unblocked(self, txn: Txn, on: object) -> bool:
         if isinstance(on, int):

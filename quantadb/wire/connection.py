@@ -39,6 +39,7 @@ from concurrent.futures import Future
 from functools import partial
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
+from quantadb.engine.results import RunInWorker
 from quantadb.errors import (AdminShutdown, CharacterNotInRepertoire, IdleInTransactionSessionTimeout,
                              IdleSessionTimeout, InternalError, ProtocolViolation, SqlError)
 from quantadb.wire import backend, frontend
@@ -55,6 +56,7 @@ log = logging.getLogger("quantadb.wire")
 AUTHENTICATION_TIMEOUT_S = 60  # PostgreSQL's authentication_timeout: start-up must finish within it
 MAX_BUFFERED_BYTES = 1 << 20  # input held while a statement runs before reading pauses
 RECV_BUFFER_BYTES = 1 << 16  # what one read can take (a COPY streams in several)
+LOCK_WAIT_STEP_S = 0.05  # a row lock wait on the loop looks at cancel requests this often
 CLOSE_TIMEOUT_S = 2.0  # a client that reads nothing or never closes does not keep a closed connection's socket
 
 
@@ -66,6 +68,11 @@ def _copy_outcome(source: Future, target: asyncio.Future) -> None:
         target.set_exception(exc)
     else:
         target.set_result(source.result())
+
+
+def _settle(waiter: asyncio.Future, value: Any) -> None:
+    if not waiter.done():
+        waiter.set_result(value)
 
 
 class Fatal(Exception):
@@ -368,14 +375,50 @@ class Connection(asyncio.BufferedProtocol):
         return waiter
 
     async def in_worker(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """`fn(*args, inline=False)` on a worker thread (the engine said RunInWorker)."""
+        """`fn(*args, inline=False)` on a worker thread (the engine said RunInWorker). A row lock
+        that an inline attempt met is first waited for here, on the loop, and `fn` attempted
+        inline again (see _await_row_lock); a worker takes over when that does not do."""
         self.flush()  # what is answered goes out before a long wait
+        while (wait := self.session.row_lock_wait()) is not None:
+            ended = await self._await_row_lock(*wait)
+            if ended is None:
+                break
+            if ended:
+                try:
+                    return fn(*args, inline=True)
+                except RunInWorker:
+                    pass
         self.worker = self.loop.run_in_executor(self.server.executor, partial(fn, *args, inline=False))
         try:
             return await asyncio.shield(self.worker)
         finally:
             if self.worker.done():
                 self.worker = None
+
+    async def _await_row_lock(self, txn: Any, xid: int, limit_s: float) -> bool | None:
+        """Wait on the loop for xid to end, at most `limit_s` and LOCK_WAIT_STEP_S (then the
+        caller looks at the cancel flag and the limits again): whether it ended; None when
+        waiting would close a cycle (a worker reports it). A worker waiting instead costs two
+        thread hand-offs and the GIL traded back and forth; under contention on a few rows
+        (pgbench's branches) nearly every transaction waits once."""
+        woken = self.loop.create_future()
+        loop_thread = self._loop_thread
+
+        def wake() -> None:  # on the thread that ended xid (a commit's: the WAL flusher or the loop)
+            if threading.get_ident() == loop_thread:
+                _settle(woken, True)
+            else:
+                self.loop.call_soon_threadsafe(_settle, woken, True)
+        store = self.session.store
+        began = store.await_xid(txn, xid, wake)
+        if not began:
+            return None if began is None else True
+        timer = self.loop.call_later(min(limit_s, LOCK_WAIT_STEP_S), _settle, woken, False)
+        try:
+            return await woken
+        finally:
+            timer.cancel()
+            store.end_await(txn, xid, wake)
 
     # --- lifecycle -------------------------------------------------------------------------------
 

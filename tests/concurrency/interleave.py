@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import psycopg
 
@@ -71,16 +72,21 @@ class Background:
 
 def wait_until_waiting(observer: Sess, bg: Background) -> bool:
     """True once `bg`'s statement is executing on the server and has not returned (it waits)."""
+    return wait_until_pid_waits(observer, bg.sess.pid, bg.done.is_set, bg.sql)
+
+
+def wait_until_pid_waits(observer: Sess, pid: int, done: Callable[[], bool], what: str) -> bool:
+    """True once backend `pid` executes a statement that waits, False if `done()` first."""
     deadline = time.monotonic() + HANG_S
     lock_wait_visible = observer.target.name == "postgres"
     while time.monotonic() < deadline:
-        if bg.done.is_set():
+        if done():
             return False
-        rows = observer.q("SELECT state, wait_event_type FROM pg_stat_activity WHERE pid = %s", (bg.sess.pid,))
+        rows = observer.q("SELECT state, wait_event_type FROM pg_stat_activity WHERE pid = %s", (pid,))
         if rows and rows[0][0] == "active" and (not lock_wait_visible or rows[0][1] == "Lock"):
-            return not bg.done.is_set()
+            return not done()
         time.sleep(0.01)
-    raise AssertionError(f"statement never started waiting: {bg.sql}")
+    raise AssertionError(f"statement never started waiting: {what}")
 
 
 def sessions(target, n: int) -> list[Sess]:

@@ -144,6 +144,9 @@ class FakeSession:
             self.statement_failed()
             raise
 
+    def row_lock_wait(self) -> None:
+        return None  # no row locks here: a statement that must wait (SLEEP) runs on a worker
+
     def statement_failed(self) -> None:
         if self.transaction_status == "T":
             self.transaction_status = "E"
