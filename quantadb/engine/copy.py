@@ -23,6 +23,7 @@ from quantadb.engine.copy_csv import CsvReader
 from quantadb.engine.copy_decode import decode_column
 from quantadb.engine.copy_out import SIGNATURE, copy_out
 from quantadb.engine.copy_scan import PlainChunk, decode_fields, field_strs, scan_plain
+from quantadb.engine.deferred import check_unique_keys
 from quantadb.engine.locking import lock_relation, run_until_unblocked
 from quantadb.engine.results import Result, RunInWorker
 from quantadb.errors import (BadCopyFileFormat, CharacterNotInRepertoire, FeatureNotSupported, InvalidColumnReference,
@@ -196,6 +197,9 @@ class CopyFromStdin:
                     return Result(tag="COPY 0")
                 self.plan = self._plan(n)
             count, _ = run_until_unblocked(self.session, self._insert, inline)
+            txn = self.session.state.txn
+            if txn.unique_rechecks:  # DEFERRABLE unique keys written (its rows cannot be undone here)
+                check_unique_keys(self.session, txn, inline, undoable=False)
             return Result(tag=f"COPY {count}")
         except RunInWorker:
             raise

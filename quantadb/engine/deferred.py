@@ -1,4 +1,4 @@
-"""Deferred foreign-key checks: DEFERRABLE [INITIALLY DEFERRED] constraints and SET CONSTRAINTS.
+"""Deferred constraint checks: DEFERRABLE [INITIALLY DEFERRED] constraints and SET CONSTRAINTS.
 
 A foreign key in deferred mode is not checked at its statement's end but when its transaction
 commits (or when SET CONSTRAINTS makes it immediate): the keys its statements wrote are kept here,
@@ -9,6 +9,12 @@ nothing references it. RESTRICT and the referential actions never wait, as in Po
 The transaction is a block's (checked at COMMIT) or an implicit one (at its end: a Query of
 several statements, the messages before a Sync; a Query of one statement ends at its end).
 
+A DEFERRABLE unique or primary key constraint's keys are kept by storage as rows are written
+(storage/unique_checks.py) and checked at the end of the statement (check_unique_keys), or, while
+the constraint is deferred, at commit or when SET CONSTRAINTS makes it immediate. Either way a
+statement may hold duplicates until then (UPDATE t SET id = id + 1 passes); as PostgreSQL's, the
+check runs at the end of the top-level statement, not of each statement a function runs.
+
 The mode of a constraint: SET CONSTRAINTS name (latest), else SET CONSTRAINTS ALL, else its
 INITIALLY DEFERRED; only a DEFERRABLE one can be deferred. All of this is the transaction's
 (TxnState.constraints) and goes with it.
@@ -18,10 +24,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from quantadb.engine.results import Result
+from quantadb.engine.results import Result, RunInWorker
 from quantadb.errors import UndefinedObject, WrongObjectType
 from quantadb.exec.columns import column_values
 from quantadb.storage.catalog import ConstraintDef
+from quantadb.storage.txn import WouldBlock
 from quantadb.types.column import Column
 
 if TYPE_CHECKING:
@@ -41,12 +48,12 @@ class DeferredChecks:
         self.new_keys: dict[int, tuple[ConstraintDef, set[tuple]]] = {}  # fk OID -> keys rows got
         self.old_keys: dict[int, tuple[ConstraintDef, set[tuple]]] = {}  # fk OID -> keys the referenced table lost
 
-    def deferred(self, fk: ConstraintDef) -> bool:
-        if not fk.deferrable:
+    def deferred(self, con: ConstraintDef) -> bool:
+        if not con.deferrable:
             return False
-        if fk.oid in self.modes:
-            return self.modes[fk.oid]
-        return fk.deferred if self.all_deferred is None else self.all_deferred
+        if con.oid in self.modes:
+            return self.modes[con.oid]
+        return con.deferred if self.all_deferred is None else self.all_deferred
 
     def set_mode(self, oids: list[int] | None, deferred: bool) -> list[int] | None:
         """SET CONSTRAINTS ALL (`oids` None) or these: the constraints whose kept checks must run now
@@ -100,11 +107,48 @@ def _named(session: "Session", name: list[str]) -> list[ConstraintDef]:
 def check_deferred(session: "Session", txn: "Txn", oids: list[int] | None = None) -> None:
     """Run the checks the session's transaction kept (of these constraints; None: all)."""
     pending = session.state.constraints
-    if pending is None or not (pending.new_keys or pending.old_keys):
+    if pending is None or not (pending.new_keys or pending.old_keys or txn.unique_rechecks):
         return
     from quantadb.engine.services import ExecServices
     with session.db.gate.shared():  # (VACUUM renumbers rows)
         pending.run(ExecServices(session, session.store, txn, session.store.snapshot(txn)), oids)
+        indexes = [i for i in txn.unique_rechecks
+                   if oids is None or getattr(_index_constraint(session, i), "oid", None) in oids]
+        if indexes:
+            session.store.recheck_unique(txn, indexes)
+
+
+def check_unique_keys(session: "Session", txn: "Txn", inline: bool, undoable: bool) -> None:
+    """At a statement's end: the keys it wrote to DEFERRABLE unique constraints not deferred now
+    are checked; a deferred one's keys wait for COMMIT or SET CONSTRAINTS ... IMMEDIATE. A check
+    that meets a running writer's version waits for it in place (it only reads); inline on the
+    event loop it cannot, and the statement runs again on a worker when its attempt can be
+    undone (a savepoint: statements._writes_once is false for such a table). A statement that
+    cannot (a query whose function wrote) leaves the keys to the commit's check."""
+    now = []
+    for index_oid in txn.unique_rechecks:
+        con = _index_constraint(session, index_oid)
+        pending = constraints_of(session.state, [con]) if con is not None else None
+        if pending is None or not pending.deferred(con):
+            now.append(index_oid)
+    while now:
+        try:
+            session.store.recheck_unique(txn, now)
+            return
+        except WouldBlock as block:
+            if inline and undoable:
+                raise RunInWorker() from None
+            if inline:
+                return
+            session.wait_for(txn, block.on)
+
+
+def _index_constraint(session: "Session", index_oid: int) -> ConstraintDef | None:
+    """The unique or primary key constraint whose index this is."""
+    catalog = session.catalog()
+    index = catalog.relation(index_oid)
+    table = catalog.relation(index.table_oid) if index is not None else None
+    return next((c for c in table.constraints if c.index_oid == index_oid), None) if table is not None else None
 
 
 def constraints_of(state: "TxnState", fks: list[ConstraintDef]) -> DeferredChecks | None:

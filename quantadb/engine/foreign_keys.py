@@ -277,7 +277,8 @@ def _raw_keys(rows: Batch, attnums: tuple[int, ...], wanted: dict) -> list[tuple
 
 
 def _unique_index_on(indexes: list[RelationDef], attnums: tuple[int, ...]) -> int:
-    whole = [i for i in indexes if i.unique and not i.predicate_column]  # (a partial index is no constraint)
+    # (a partial index is no constraint, and a deferrable one's keys may repeat for a while)
+    whole = [i for i in indexes if i.unique and i.immediate and not i.predicate_column]
     for index in whole:
         if tuple(index.index_columns) == tuple(attnums):
             return index.oid

@@ -88,7 +88,7 @@ def probe(keys: tuple[tuple[bool, Any, SqlType], ...], table: Table, index: Inde
             return []
         values.append(v)
     candidates = index.lookup_key(tuple(values) if len(values) > 1 else values[0])
-    if index.unique:  # one version at most is visible: look from the newest (a hot row has many)
+    if index.unique and index.immediate:  # one version at most is visible: from the newest (a hot row has many)
         for r in reversed(candidates):
             if table.row_visible(snapshot, r):
                 return [r]

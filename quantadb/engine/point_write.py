@@ -99,7 +99,7 @@ def _keyed_source(project: P.Plan, store: Store) -> tuple[P.IndexScan, tuple, tu
     scan = project.child
     keys = probe_keys(scan)
     index = store.state.indexes.get(scan.index_oid)
-    if keys is None or not scan.with_rowids or index is None or not index.unique:
+    if keys is None or not scan.with_rowids or index is None or not (index.unique and index.immediate):
         return None
     rowid = project.exprs[0] if project.exprs else None
     if not isinstance(rowid, E.ColumnRef) or rowid.index != len(scan.attnums):

@@ -25,6 +25,7 @@ from quantadb.engine import statements as S
 from quantadb.engine.catalog_view import RegNames, SessionCatalog
 from quantadb.engine.cursors import Cursors
 from quantadb.engine.ddl import temp
+from quantadb.engine.deferred import check_unique_keys
 from quantadb.engine.identity import SessionIdentity
 from quantadb.engine.simple_query import SimpleQuery, TemplateCache
 from quantadb.engine.membership import ActingRoles
@@ -445,6 +446,8 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity, State
                 # does not (the attempt was undone; holding it there kept autovacuum out under contention)
                 with self.db.gate.shared():
                     result = self.cursors.attempt(S.execute, self, portal, inline, bound)
+                    if txn.unique_rechecks:  # DEFERRABLE unique keys written: checked at the statement's end
+                        check_unique_keys(self, txn, inline, token is not None)
             except WouldBlock as block:
                 if token is not None:  # (the next attempt makes its own savepoint)
                     self.store.rollback_to(txn, token)

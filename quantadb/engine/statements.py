@@ -267,6 +267,8 @@ def _writes_once(session: Session, plan: P.Plan, parts: PlanParts, catalog: Sess
     if not isinstance(plan, (P.Insert, P.Update, P.Delete)) or plan.returning is not None or \
             parts.writers != 1 or parts.locks:
         return False
+    if not all(index.immediate for index in catalog.indexes_of(plan.rel_oid)):
+        return False  # a DEFERRABLE unique key is checked after the write (engine/deferred.py)
     if isinstance(plan, P.Insert):
         return plan.on_conflict is None
     # every session reuses the Bound until the catalog changes (plan_cache): one bound on an old

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from quantadb.errors import InvalidColumnReference, SyntaxError as SqlSyntaxError, UndefinedColumn, UndefinedTable
+from quantadb.errors import (InvalidColumnReference, ObjectNotInPrerequisiteState, SyntaxError as SqlSyntaxError,
+                             UndefinedColumn, UndefinedTable)
 from quantadb.sql import plan as P
 from quantadb.sql.bind_view_dml import ViewTarget, substitute, view_scope
 from quantadb.sql.expr import ColumnRef, Expr, conjuncts, transform
@@ -47,6 +48,11 @@ class OnConflictBinder:
             if "UPDATE" in action_text:
                 raise SqlSyntaxError("ON CONFLICT DO UPDATE requires inference specification or constraint name")
             arbiters = [i.oid for i in uniques]
+        deferrable = next((i for i in uniques if i.oid in arbiters and not i.immediate), None)
+        if deferrable is not None:  # its duplicates may stand for a while: no conflict to find
+            raise ObjectNotInPrerequisiteState("ON CONFLICT does not support deferrable unique constraints/exclusion "
+                                               "constraints as arbiters", schema=schema or None, table=rel.name,
+                                               constraint=deferrable.name)
         if "NOTHING" in action_text:
             return P.OnConflict(arbiters, "nothing")
         # DO UPDATE: expressions over existing row ++ excluded row

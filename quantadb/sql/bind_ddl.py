@@ -178,21 +178,18 @@ def _options(node: exp.Create) -> tuple[str, ...]:
 def _unique(name: str | None, columns: tuple[str, ...], item: exp.UniqueColumnConstraint) -> D.ConstraintSpec:
     if item.args.get("nulls"):  # refused rather than enforced as NULLS DISTINCT
         raise FeatureNotSupported("UNIQUE NULLS NOT DISTINCT is not supported")
-    return D.ConstraintSpec("u", name, columns, **_deferral(item, "UNIQUE"))
+    return D.ConstraintSpec("u", name, columns, **_deferral(item))
 
 
-def _deferral(item: exp.Expression, kind: str) -> dict[str, bool]:
+def _deferral(item: exp.Expression) -> dict[str, bool]:
     """[NOT] DEFERRABLE and INITIALLY DEFERRED|IMMEDIATE of a key constraint (INITIALLY DEFERRED
-    implies DEFERRABLE). Only foreign keys may be deferred here: a unique or primary key
-    constraint is checked row by row, so DEFERRABLE there is refused rather than ignored."""
+    implies DEFERRABLE)."""
     options = " ".join(o for o in item.args.get("options") or [] if isinstance(o, str)).upper()
     not_deferrable = "NOT DEFERRABLE" in options
     deferred = "INITIALLY DEFERRED" in options
     if not_deferrable and deferred:
         raise SqlSyntaxError("constraint declared INITIALLY DEFERRED must be DEFERRABLE")
     deferrable = deferred or "DEFERRABLE" in options.replace("NOT DEFERRABLE", "")
-    if deferrable and kind != "FOREIGN KEY":
-        raise FeatureNotSupported(f"DEFERRABLE {kind} is not supported")
     return {"deferrable": deferrable, "initially_deferred": deferred}
 
 
@@ -213,7 +210,7 @@ def column_spec(item: exp.ColumnDef) -> D.ColumnSpec:
             default = to_sql(k.this)
         elif isinstance(k, exp.PrimaryKeyColumnConstraint):
             not_null = True
-            constraints.append(D.ConstraintSpec("p", cname, (name,), **_deferral(k, "PRIMARY KEY")))
+            constraints.append(D.ConstraintSpec("p", cname, (name,), **_deferral(k)))
         elif isinstance(k, exp.UniqueColumnConstraint):
             constraints.append(_unique(cname, (name,), k))
         elif isinstance(k, exp.CheckColumnConstraint):
@@ -267,7 +264,7 @@ def _table_constraint(item: exp.Expression, name: str | None) -> D.ConstraintSpe
     if isinstance(item, exp.ColumnConstraint):
         item = item.args.get("kind")
     if isinstance(item, exp.PrimaryKey):
-        return D.ConstraintSpec("p", name, _column_names(item.expressions), **_deferral(item, "PRIMARY KEY"))
+        return D.ConstraintSpec("p", name, _column_names(item.expressions), **_deferral(item))
     if isinstance(item, exp.UniqueColumnConstraint):
         cols = item.this.expressions if isinstance(item.this, exp.Schema) else []
         return _unique(name, _column_names(cols), item)
@@ -293,7 +290,7 @@ def _foreign_key(name: str | None, columns: tuple[str, ...], ref: exp.Expression
         if f"ON UPDATE {phrase}" in text:
             on_update = code
     return D.ConstraintSpec("f", name, columns, ref_table=_name(table), ref_columns=ref_columns,
-                            on_delete=on_delete, on_update=on_update, **_deferral(ref, "FOREIGN KEY"))
+                            on_delete=on_delete, on_update=on_update, **_deferral(ref))
 
 
 def _create_index(node: exp.Create, if_not_exists: bool) -> D.CreateIndex:

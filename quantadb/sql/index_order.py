@@ -146,7 +146,7 @@ def _direction(index: RelationDef, pinned: int, attnums: list[int], keys: list, 
         direction, matched, covered = d, matched + 1, i + 1
     if direction is None:
         return "", 0
-    if matched == len(following) and index.unique and not nullable & set(cols):
+    if matched == len(following) and index.unique and index.immediate and not nullable & set(cols):
         covered = total
     return ("desc" if direction else "asc"), covered
 

@@ -134,6 +134,7 @@ def build_index(state: StorageState, rel: RelationDef) -> Index:
     key_dtype = table.types[rel.index_columns[0] - 1].pg.dtype
     idx = Index(rel.oid, rel.table_oid, rel.index_columns, rel.unique, rel.method, key_dtype,
                 key_forms(table.types, rel.index_columns), rel.predicate_column)
+    idx.immediate = rel.immediate
     idx.rebuild(table)
     table.restart_pruning(state.txns.clog.status)
     return idx

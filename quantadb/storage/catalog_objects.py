@@ -113,6 +113,9 @@ class RelationDef:
     predicate_column: int = 0
     unique: bool = False
     primary: bool = False
+    # pg_index.indimmediate: false for a DEFERRABLE constraint's index, whose uniqueness is checked
+    # at its statement's end or at commit (engine/deferred.py), not as each row is written
+    immediate: bool = True
     method: str = "btree"  # "btree" (ordered) or "hash"
     view_sql: str = ""  # a view's query; a materialized view's, to refresh it
     populated: bool = True  # pg_class.relispopulated: false for a materialized view made WITH NO DATA

@@ -193,6 +193,7 @@ class Index:
         self.where = where  # a partial index: the attnum of its predicate's stored value (0: none)
         self.read_attnums = self.attnums + ((where,) if where else ())  # what decides an entry
         self.unique = unique
+        self.immediate = True  # (RelationDef.immediate: false, its uniqueness is checked later)
         self.method = method
         self.ordered = method != "hash"
         self._dtype = key_dtype if len(attnums) == 1 and key_dtype.kind in "iuf" else np.dtype(object)

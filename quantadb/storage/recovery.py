@@ -92,8 +92,10 @@ def load_state(state: StorageState, blobs: dict[str, bytes]) -> int:
         types = [from_value(t) for t in d["types"]]
         state.tables[oid] = Table.restore(d["table"], types)
     for oid, table_oid, attnums, unique, method, *where in meta["indexes"]:  # (older checkpoints: no where)
+        listed = state.catalog.current(("rel", 0, oid))  # (its deferrability is the catalog's)
         rel = RelationDef(oid, 0, 0, "", "i", table_oid=table_oid, index_columns=tuple(attnums),
-                          unique=unique, method=method, predicate_column=where[0] if where else 0)
+                          unique=unique, method=method, predicate_column=where[0] if where else 0,
+                          immediate=listed.immediate if isinstance(listed, RelationDef) else True)
         state.indexes[oid] = build_index(state, rel)
         state.table_indexes.setdefault(table_oid, []).append(oid)
     for rec in meta["pending"]:

@@ -38,6 +38,8 @@ READ COMMITTED must re-run the statement, SqlErrors otherwise. Reads take no loc
     store.find_conflicts(txn, index_oid, columns) -> rowid of a live conflicting row or -1, per row
     store.lock_referenced(txn, index_oid, columns) -> rowid of the referenced row, locked KEY SHARE
                                                     for a foreign key's check, or -1, per row
+    store.recheck_unique(txn, index_oids)           the keys writes kept for DEFERRABLE unique
+                                                    indexes (txn.unique_rechecks): UniqueViolation
     store.create_relation(txn, rel) / alter_relation(txn, rel) / drop_relation(txn, oid)
         drop_relation of a table also drops its indexes and the sequences it owns; ALTER that
         adds a column: existing rows read NULL (the engine fills a default with UPDATE).
@@ -91,6 +93,7 @@ from .txn import ABORTED, COMMITTED, IN_PROGRESS, SHOWN_SELF, RowChanged, Snapsh
 from .vacuum import CompactionPlan, count_versions, prepare_compaction
 from .wal import WalWriter
 from .row_locks import RowLocks
+from .unique_checks import UniqueChecks
 from .writes import RowWrites
 
 log = logging.getLogger("quantadb.storage")
@@ -103,9 +106,9 @@ _NO_LOCK = contextlib.nullcontext()
 __all__ = ["RowChanged", "Snapshot", "Store", "Txn", "WouldBlock"]
 
 
-class Store(RowWrites, RowLocks, SchemaChanges, Sequences):
-    """The facade; row writes, row locks, DDL and sequences live in the mixins
-    writes/row_locks/ddl/sequences."""
+class Store(RowWrites, RowLocks, UniqueChecks, SchemaChanges, Sequences):
+    """The facade; row writes, row locks, deferred uniqueness, DDL and sequences live in the
+    mixins writes/row_locks/unique_checks/ddl/sequences."""
 
     def __init__(self, fs: FileSystem, data_dir: str, state: StorageState, wal: WalWriter) -> None:
         self._fs = fs

@@ -228,7 +228,8 @@ class Txn:
 
     __slots__ = ("awaited_tuple", "cancel_event", "database", "did_ddl", "frames", "internal_levels", "isolation",
                  "key_shares", "last_snapshot", "lock_log", "locks", "own", "pid", "read_only", "rel_locks", "released",
-                 "snapshot", "snapshot_xmin", "state", "synchronous_commit", "vxid", "wrote_wal", "xid")
+                 "snapshot", "snapshot_xmin", "state", "synchronous_commit", "unique_rechecks", "vxid", "wrote_wal",
+                 "xid")
 
     def __init__(self, isolation: str, read_only: bool, cancel_event: threading.Event | None = None) -> None:
         self.isolation = isolation.lower()
@@ -249,6 +250,8 @@ class Txn:
         self.did_ddl = False
         self.locks: list[tuple[int, int]] = []  # (rel_oid, rowid) row locks held
         self.key_shares: dict[int, int] = {}  # relation OID -> rows a foreign key check locked (row_locks.py)
+        # index OID -> {stored key: key} written to that DEFERRABLE unique index, checked later (unique_checks.py)
+        self.unique_rechecks: dict[int, dict] = {}
         # (xid, rel_oid, rowid, mode) of the row a wait on xid is for: PostgreSQL's waiter holds a
         # tuple lock meanwhile (pg_locks)
         self.awaited_tuple: tuple[int, int, int, str] | None = None

@@ -96,6 +96,9 @@ class RowWrites:
             held = idx.held(columns, n)
             if held is not None:
                 only = held if only is None else only & held
+            if not idx.immediate:
+                self._defer_unique(txn, table, idx, columns, n, only)
+                continue
             if n > 64 and idx.numeric:
                 self._check_unique_bulk(txn, table, idx, columns[idx.attnums[0] - 1], n, only)
                 continue
@@ -111,6 +114,28 @@ class RowWrites:
                     raise self._unique_violation(self._index_name(index_oid), rel_oid, idx.attnums, k)
                 seen.add(stored)
                 self._check_unique_key(txn, table, idx, k)
+
+    def _defer_unique(self, txn: Txn, table: Table, idx: Index, columns: list[Column], n: int,
+                      only: np.ndarray | None) -> None:
+        """For a DEFERRABLE unique index, keep the keys of n new rows (of these, `only`) that may
+        conflict, for the later check (unique_checks.py): PostgreSQL's UNIQUE_CHECK_PARTIAL."""
+        keys, ok = row_keys([columns[a - 1] for a in idx.attnums], n)
+        if only is not None:
+            ok &= only
+        seen: set = set()
+        for k, good in zip(keys, ok.tolist()):
+            if good:
+                stored = idx.stored_key(k)
+                if stored in seen or self._may_conflict(txn, table, idx, k):
+                    txn.unique_rechecks.setdefault(idx.oid, {})[stored] = k
+                seen.add(stored)
+
+    def _may_conflict(self, txn: Txn, table: Table, idx: Index, key) -> bool:
+        """Does a version live now, or one a running transaction decides, hold `key`?"""
+        try:
+            return any(self._row_live(txn, table, r) for r in idx.lookup_key(key))
+        except WouldBlock:
+            return True
 
     def _check_unique_key(self, txn: Txn, table: Table, idx: Index, key) -> None:
         """No live version (a dirty read) holds `key` in this unique index."""
@@ -128,7 +153,10 @@ class RowWrites:
             key = row_key(values, idx.attnums, idx.where)
             if key is None or old is not None and _same_key(idx, _old_key(table, old, idx), key):
                 continue
-            self._check_unique_key(txn, table, idx, key)
+            if idx.immediate:
+                self._check_unique_key(txn, table, idx, key)
+            elif self._may_conflict(txn, table, idx, key):
+                txn.unique_rechecks.setdefault(idx.oid, {})[idx.stored_key(key)] = key
 
     def _row_key_changes(self, txn: Txn, table: Table, values: tuple, old: int, kept: frozenset[int]) -> bool:
         """Does an UPDATE of version `old` to `values` change one of its unique keys?"""

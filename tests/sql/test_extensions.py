@@ -25,9 +25,6 @@ def test_statements_not_supported_say_which(sql):
                             ("CREATE TABLE nn (a int, UNIQUE NULLS NOT DISTINCT (a))", "UNIQUE NULLS NOT DISTINCT"),
                             ("CREATE UNIQUE INDEX nni ON pg_class (relname) NULLS NOT DISTINCT",
                              "UNIQUE NULLS NOT DISTINCT"),
-                            ("CREATE TABLE dk (a int PRIMARY KEY DEFERRABLE)", "DEFERRABLE PRIMARY KEY"),
-                            ("CREATE TABLE dk (a int, UNIQUE (a) DEFERRABLE INITIALLY DEFERRED)",
-                             "DEFERRABLE UNIQUE"),
                             ("WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 3) "
                              "SEARCH DEPTH FIRST BY n SET ord SELECT * FROM t",
                              "WITH RECURSIVE ... SEARCH or CYCLE"),

@@ -84,7 +84,8 @@ def like_constraints(source: RelationDef, spec: D.LikeSpec) -> list[D.Constraint
         if con.kind == "c" and "constraints" in spec.including:
             out.append(D.ConstraintSpec("c", con.name, check=con.check))
         elif con.kind in ("p", "u") and "indexes" in spec.including:
-            out.append(D.ConstraintSpec(con.kind, None, tuple(by_num[a] for a in con.columns)))
+            out.append(D.ConstraintSpec(con.kind, None, tuple(by_num[a] for a in con.columns),
+                                        deferrable=con.deferrable, initially_deferred=con.deferred))
     return out
 
 

@@ -14,6 +14,7 @@ from quantadb.errors import (
     DuplicateColumn,
     InvalidForeignKey,
     InvalidTableDefinition,
+    ObjectNotInPrerequisiteState,
     SyntaxError as SqlSyntaxError,
     UndefinedColumn,
     UndefinedTable,
@@ -138,11 +139,13 @@ def _add_key(session: "Session", rel: RelationDef, spec: D.ConstraintSpec) -> Re
     cname = unique_name(session, rel.namespace, cname)
     index_oid = store.allocate_oid(txn)
     index = new_relation(session, index_oid, rel.namespace, cname, "i", table_oid=rel.oid,
-                         index_columns=attnums, unique=True, primary=primary, method="btree")
+                         index_columns=attnums, unique=True, primary=primary, method="btree",
+                         immediate=not spec.deferrable)
     if primary:  # a primary key implies NOT NULL
         rel = replace(rel, columns=tuple(replace(c, not_null=True) if c.attnum in attnums else c
                                          for c in rel.columns))
-    con = ConstraintDef(store.allocate_oid(txn), cname, spec.kind, attnums, index_oid=index_oid)
+    con = ConstraintDef(store.allocate_oid(txn), cname, spec.kind, attnums, index_oid=index_oid,
+                        deferrable=spec.deferrable, deferred=spec.initially_deferred)
     rel = replace(rel, constraints=rel.constraints + (con,))
     store.alter_relation(txn, rel)
     if primary:
@@ -176,12 +179,19 @@ def _add_foreign_key(session: "Session", rel: RelationDef, spec: D.ConstraintSpe
         pk = next((c for c in parent.constraints if c.kind == "p"), None)
         if pk is None:
             raise InvalidForeignKey(f'there is no primary key for referenced table "{parent.name}"')
+        if pk.deferrable:
+            raise ObjectNotInPrerequisiteState(f'cannot use a deferrable primary key for referenced table '
+                                               f'"{parent.name}"')
         ref_attnums = pk.columns
     if len(ref_attnums) != len(attnums):
         raise InvalidForeignKey("number of referencing and referenced columns for foreign key disagree")
-    if not any(c.kind in ("p", "u") and set(c.columns) == set(ref_attnums) for c in parent.constraints):
+    keys = [c for c in parent.constraints if c.kind in ("p", "u") and set(c.columns) == set(ref_attnums)]
+    if not keys:
         raise InvalidForeignKey(f'there is no unique constraint matching given keys for referenced table '
                                 f'"{parent.name}"')
+    if all(c.deferrable for c in keys):
+        raise ObjectNotInPrerequisiteState(f'cannot use a deferrable unique constraint for referenced table '
+                                           f'"{parent.name}"')
     cname = spec.name or _constraint_name(rel, f"{rel.name}_{'_'.join(spec.columns)}_fkey")
     con = ConstraintDef(store.allocate_oid(txn), cname, "f", attnums, ref_table=parent.oid,
                         ref_columns=tuple(ref_attnums), on_delete=spec.on_delete, on_update=spec.on_update,

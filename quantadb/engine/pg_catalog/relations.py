@@ -228,7 +228,7 @@ def pg_index(session: "Session") -> Iterator[Row]:
         hidden = {c.attnum for c in table.columns if c.hidden} if table is not None else set()
         exprs = [index_key(session, table, a) for a in rel.index_columns if a in hidden]
         yield {"indexrelid": rel.oid, "indrelid": rel.table_oid, "indnatts": n + len(rel.include_columns),
-               "indnkeyatts": n, "indisunique": rel.unique, "indisprimary": rel.primary, "indimmediate": True,
+               "indnkeyatts": n, "indisunique": rel.unique, "indisprimary": rel.primary, "indimmediate": rel.immediate,
                "indisvalid": True, "indisready": True, "indislive": True,
                "indkey": " ".join("0" if a in hidden else str(a) for a in rel.index_columns + rel.include_columns),
                "indcollation": " ".join("0" * n), "indclass": " ".join("0" * n), "indoption": " ".join("0" * n),
