@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from quantadb.errors import FeatureNotSupported
+from quantadb.errors import FeatureNotSupported, SyntaxError as SqlSyntaxError
 from quantadb.sql import ddl_stmts as D
 from quantadb.sql.bind_ddl import column_from_text, constraints_from_text
 from quantadb.sql.reader import TokenReader
@@ -108,6 +108,8 @@ def _action(r: TokenReader) -> D.AlterAction | None:
         r.word("restrict")
         return D.DropColumn(name, if_exists, cascade)
     if r.word("alter"):
+        if r.word("constraint"):
+            return _alter_constraint(r)
         r.word("column")
         return _alter_column(r, r.name())
     if r.word("rename"):
@@ -160,6 +162,31 @@ def _action(r: TokenReader) -> D.AlterAction | None:
         raise FeatureNotSupported(f"ALTER TABLE {tok.value.upper()} is not supported")
     r.fail(tok)
     return None
+
+
+def _alter_constraint(r: TokenReader) -> D.AlterConstraint:
+    """ALTER CONSTRAINT name [[NOT] DEFERRABLE] [INITIALLY DEFERRED|IMMEDIATE]: as PostgreSQL's, a
+    whole new deferral (what is not said is NOT DEFERRABLE, INITIALLY IMMEDIATE)."""
+    name = r.name()
+    deferrable = deferred = not_deferrable = False
+    while not r.at_end() and not (r.peek().kind == "op" and r.peek().value == ","):
+        at = r.peek()
+        if r.word("deferrable"):
+            deferrable = True
+        elif r.words("not", "deferrable"):
+            not_deferrable = True
+        elif r.word("initially"):
+            deferred = r.word("deferred")
+            if not deferred:
+                r.expect("immediate")
+        elif r.words("not", "valid") or r.words("no", "inherit"):
+            marked = "NOT VALID" if r.toks[r.i - 1].is_word("valid") else "NO INHERIT"
+            raise FeatureNotSupported(f"FOREIGN KEY constraints cannot be marked {marked}")
+        else:
+            r.fail(at)
+    if not_deferrable and deferred:
+        raise SqlSyntaxError("constraint declared INITIALLY DEFERRED must be DEFERRABLE")
+    return D.AlterConstraint(name, deferrable or deferred, deferred)
 
 
 def _add(r: TokenReader) -> D.AlterAction:

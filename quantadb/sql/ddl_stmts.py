@@ -234,6 +234,14 @@ class ValidateConstraint:
 
 
 @dataclass(frozen=True)
+class AlterConstraint:
+    """ALTER CONSTRAINT name ...: a foreign key's deferral."""
+    name: str
+    deferrable: bool
+    initially_deferred: bool
+
+
+@dataclass(frozen=True)
 class DropConstraint:
     name: str
     if_exists: bool = False
@@ -333,7 +341,8 @@ class EnableTrigger:
     enabled: bool
 
 
-AlterAction = (AddColumn | AddConstraint | DropColumn | DropConstraint | ValidateConstraint | RenameColumn
+AlterAction = (AddColumn | AddConstraint | AlterConstraint | DropColumn | DropConstraint | ValidateConstraint
+               | RenameColumn
                | RenameRelation | SetColumnType | SetColumnDefault | DropExpression | SetColumnNotNull | AddIdentity
                | AlterIdentity | DropIdentity | RenameConstraint | SetOwner | SetSchema | SetStorageOptions
                | AlterSequenceOptions | EnableTrigger)

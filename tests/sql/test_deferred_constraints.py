@@ -83,3 +83,25 @@ def test_deferrability_in_the_catalog_and_in_definitions(sql):
               "WHERE table_name = 'c'", [("f", "YES", "YES"), ("g", "NO", "NO"), ("h", "YES", "YES")])
     sql.error("CREATE TABLE e (a int REFERENCES p NOT DEFERRABLE INITIALLY DEFERRED)", "42601",
               "constraint declared INITIALLY DEFERRED must be DEFERRABLE")
+
+
+def test_alter_constraint_gives_a_foreign_key_a_new_deferral(fk):
+    fk.setup("ALTER TABLE dc ALTER CONSTRAINT dc_pid_fkey")  # nothing said: NOT DEFERRABLE INITIALLY IMMEDIATE
+    fk.setup("BEGIN")
+    fk.error("INSERT INTO dc VALUES (1, 5)", "23503")
+    fk.setup("ROLLBACK")
+    fk.setup("ALTER TABLE dc ALTER CONSTRAINT dc_qid_fkey INITIALLY DEFERRED")
+    fk.check("BEGIN; INSERT INTO dc (id, qid) VALUES (2, 6); INSERT INTO dp VALUES (6); COMMIT; SELECT id, qid FROM dc",
+             [("2", "6")])
+    fk.check("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'dc'::regclass",
+             [("dc_pid_fkey", "FOREIGN KEY (pid) REFERENCES dp(id)"),
+              ("dc_qid_fkey", "FOREIGN KEY (qid) REFERENCES dp(id) DEFERRABLE INITIALLY DEFERRED")])
+    fk.setup("ALTER TABLE dc ADD CONSTRAINT dc_ck CHECK (id > 0)")
+    fk.error("ALTER TABLE dc ALTER CONSTRAINT dc_ck DEFERRABLE", "42809",
+             'constraint "dc_ck" of relation "dc" is not a foreign key constraint')
+    fk.error("ALTER TABLE dc ALTER CONSTRAINT nope DEFERRABLE", "42704",
+             'constraint "nope" of relation "dc" does not exist')
+    fk.error("ALTER TABLE dc ALTER CONSTRAINT dc_pid_fkey NOT DEFERRABLE INITIALLY DEFERRED", "42601",
+             "constraint declared INITIALLY DEFERRED must be DEFERRABLE")
+    fk.error("ALTER TABLE dc ALTER CONSTRAINT dc_pid_fkey NOT VALID", "0A000",
+             "FOREIGN KEY constraints cannot be marked NOT VALID")

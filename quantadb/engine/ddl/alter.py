@@ -75,6 +75,8 @@ def _alter_action(session: "Session", rel: RelationDef, action: D.AlterAction) -
             return _drop_constraint(session, rel, name, if_exists)
         case D.ValidateConstraint(name):
             return _validate_constraint(session, rel, name)
+        case D.AlterConstraint(name, deferrable, deferred):
+            rel = _alter_constraint(rel, name, deferrable, deferred)
         case D.EnableTrigger():
             return enable_trigger(session, rel, action)
         case D.AlterSequenceOptions(spec):
@@ -125,6 +127,18 @@ def _alter_action(session: "Session", rel: RelationDef, action: D.AlterAction) -
     store.alter_relation(txn, rel)
     store_followed(session, followed)
     return rel
+
+
+def _alter_constraint(rel: RelationDef, name: str, deferrable: bool, deferred: bool) -> RelationDef:
+    """ALTER CONSTRAINT: a foreign key's deferral, for the transactions that start after (a
+    running one's SET CONSTRAINTS and kept checks stay as they are, engine/deferred.py)."""
+    con = next((c for c in rel.constraints if c.name == name), None)
+    if con is None:
+        raise UndefinedObject(f'constraint "{name}" of relation "{rel.name}" does not exist')
+    if con.kind != "f":
+        raise WrongObjectType(f'constraint "{name}" of relation "{rel.name}" is not a foreign key constraint')
+    changed = replace(con, deferrable=deferrable, deferred=deferred)
+    return replace(rel, constraints=tuple(changed if c is con else c for c in rel.constraints))
 
 
 def _validate_constraint(session: "Session", rel: RelationDef, name: str) -> RelationDef:
