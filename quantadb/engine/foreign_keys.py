@@ -234,9 +234,13 @@ class ForeignKeys:
         if new is None:
             self._referenced_rows_changing(rel_oid, old, None)
             self.session.pgstat.wrote(rel_oid, N_TUP_DEL, self.store.delete(self.txn, rel_oid, rowids, snapshot))
+            written = rowids
         else:
-            self.session.pgstat.wrote(rel_oid, N_TUP_UPD,
-                                      len(self.store.update(self.txn, rel_oid, rowids, new.columns, snapshot)))
+            written = self.store.update(self.txn, rel_oid, rowids, new.columns, snapshot)
+            self.session.pgstat.wrote(rel_oid, N_TUP_UPD, len(written))
+            written = np.concatenate([rowids, written])
+        if self.snapshot.sxact is not None:  # SERIALIZABLE (storage/ssi.py)
+            self.snapshot.sxact.wrote(rel_oid, written)
         if triggers is not None:
             triggers.after_rows(event, ctx, new, old)
             triggers.statement("AFTER", event, ctx)

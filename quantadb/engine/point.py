@@ -87,7 +87,10 @@ def probe(keys: tuple[tuple[bool, Any, SqlType], ...], table: Table, index: Inde
         if v is None:  # NULL never matches =
             return []
         values.append(v)
-    candidates = index.lookup_key(tuple(values) if len(values) > 1 else values[0])
+    key = tuple(values) if len(values) > 1 else values[0]
+    if snapshot.sxact is not None:  # SERIALIZABLE: a SIREAD lock on the key (storage/ssi.py)
+        snapshot.sxact.read_keys(table.oid, index, [key])
+    candidates = index.lookup_key(key)
     if index.unique and index.immediate:  # one version at most is visible: from the newest (a hot row has many)
         for r in reversed(candidates):
             if table.row_visible(snapshot, r):

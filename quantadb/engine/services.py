@@ -16,6 +16,7 @@ from quantadb.errors import LockNotAvailable, ReadOnlySqlTransaction, UndefinedT
 from quantadb.exec.columns import from_values
 from quantadb.sql import plan as P
 from quantadb.storage.catalog import ConstraintDef, RelationDef
+from quantadb.storage.index import row_keys
 from quantadb.storage.store import Store
 from quantadb.storage.table import ScanBatch
 from quantadb.storage.txn import RowChanged, Snapshot, Txn, WouldBlock
@@ -103,6 +104,8 @@ class ExecServices(ForeignKeys):
     def scan(self, rel_oid: int, attnums: list[int], with_rowids: bool) -> Iterator[ScanBatch]:
         stats = self.session.pgstat
         stats.seq_scan(rel_oid)
+        if self.snapshot.sxact is not None:  # SERIALIZABLE: a SIREAD lock on the table (storage/ssi.py)
+            self.snapshot.sxact.read_relation(rel_oid)
         for batch in self.store.table(rel_oid).scan(self.snapshot, attnums, with_rowids):
             stats.seq_tup_read(rel_oid, batch.length)
             yield batch
@@ -115,6 +118,8 @@ class ExecServices(ForeignKeys):
         batches of growing size in the index's order, so that it stops early. NULL never matches."""
         index = self.store.index(plan.index_oid)
         table = self.store.table(plan.rel_oid)
+        if self.snapshot.sxact is not None:
+            _predicate_lock(self.snapshot.sxact, plan.rel_oid, index, keys, low, high, plan, any_of)
         scans = 1
         if any_of is not None:  # each row once; an ordered scan reads the keys in order
             found: list[int] = []
@@ -159,6 +164,8 @@ class ExecServices(ForeignKeys):
         """The visible rows with a NULL in one of the columns `null_in`: those an index on them does
         not hold (IndexScan.missing, TableScan.null_in)."""
         table = self.store.table(rel_oid)
+        if self.snapshot.sxact is not None:
+            self.snapshot.sxact.read_relation(rel_oid)
         rowids = table.null_rows(null_in)
         if len(rowids):
             rowids = rowids[table.visible(self.snapshot, rowids)]
@@ -194,6 +201,8 @@ class ExecServices(ForeignKeys):
             self._null_keys_checked([fk for fk in self.new_row_keys
                                      if any(not all_valid(columns[a - 1]) for a in fk.columns)])
         rowids = self.store.insert(self.txn, rel_oid, columns, n)
+        if self.snapshot.sxact is not None:  # SERIALIZABLE: who read these keys (storage/ssi.py)
+            self.snapshot.sxact.wrote(rel_oid, rowids)
         self.session.pgstat.wrote(rel_oid, N_TUP_INS, n)
         return rowids
 
@@ -201,6 +210,8 @@ class ExecServices(ForeignKeys):
                kept: frozenset[int] = frozenset()) -> np.ndarray:
         self._writable()
         new = self.store.update(self.txn, rel_oid, rowids, columns, self.snapshot, kept)
+        if self.snapshot.sxact is not None:
+            self.snapshot.sxact.wrote(rel_oid, np.concatenate([rowids, new]))
         if self.session.cursors.moves is not None:  # (a cursor WHERE CURRENT OF may name is open)
             self.session.cursors.record_moves(self.txn, rel_oid, rowids, new)
         self.session.pgstat.wrote(rel_oid, N_TUP_UPD, len(new))
@@ -211,12 +222,16 @@ class ExecServices(ForeignKeys):
         if self.new_row_keys:
             self._null_keys_checked([fk for fk in self.new_row_keys if any(values[a - 1] is None for a in fk.columns)])
         rowid = self.store.insert_row(self.txn, rel_oid, tuple(values))
+        if self.snapshot.sxact is not None:
+            self.snapshot.sxact.wrote(rel_oid, np.array([rowid], dtype=np.int64))
         self.session.pgstat.wrote(rel_oid, N_TUP_INS, 1)
         return rowid
 
     def update_row(self, rel_oid: int, rowid: int, values: list, kept: frozenset[int] = frozenset()) -> int | None:
         self._writable()
         new = self.store.update_row(self.txn, rel_oid, rowid, tuple(values), kept)
+        if self.snapshot.sxact is not None and new is not None:
+            self.snapshot.sxact.wrote(rel_oid, np.array([rowid, new], dtype=np.int64))
         if self.session.cursors.moves is not None and new is not None:
             self.session.cursors.record_moves(self.txn, rel_oid, np.array([rowid]), np.array([new]))
         if new is not None:
@@ -226,6 +241,8 @@ class ExecServices(ForeignKeys):
     def delete(self, rel_oid: int, rowids: np.ndarray) -> int:
         self._writable()
         deleted = self.store.delete(self.txn, rel_oid, rowids, self.snapshot)
+        if self.snapshot.sxact is not None:
+            self.snapshot.sxact.wrote(rel_oid, rowids)
         self.session.pgstat.wrote(rel_oid, N_TUP_DEL, deleted)
         return deleted
 
@@ -252,6 +269,10 @@ class ExecServices(ForeignKeys):
         return keep
 
     def find_conflicts(self, index_oid: int, keys: list[Column]) -> np.ndarray:
+        if self.snapshot.sxact is not None:  # ON CONFLICT reads the keys (storage/ssi.py)
+            index = self.store.index(index_oid)
+            found, ok = row_keys(keys, len(keys[0].data))
+            self.snapshot.sxact.read_keys(index.table_oid, index, [k for k, good in zip(found, ok.tolist()) if good])
         return self.store.find_conflicts(self.txn, index_oid, keys)
 
     # -- PL/pgSQL statements (plpgsql/exprs.py) ----------------------------------------------------
@@ -338,3 +359,22 @@ class ExecServices(ForeignKeys):
         found = [(t, catalog.function(self.snapshot, t.function_oid)) for t in rel.triggers if t.enabled != "D"]
         ns = catalog.namespace(self.snapshot, rel.database, rel.namespace)
         return TableTriggers(rel, ns.name if ns is not None else "", [(t, f) for t, f in found if f is not None])
+
+
+def _predicate_lock(sxact, rel_oid: int, index, keys: list | None, low: list | None, high: list | None,
+                    plan: P.IndexScan, any_of: list | None) -> None:
+    """The SIREAD locks of ExecServices.index_scan's look-up: its keys, or the range it walks."""
+    if any_of is not None:
+        several = len(index.attnums) > 1
+        if several and any(len(k if type(k) is tuple else (k,)) < len(index.attnums) for k in any_of):
+            for k in any_of:  # prefixes of the key: each the range of keys starting with it
+                k = k if type(k) is tuple else (k,)
+                sxact.read_range(rel_oid, index, k, k)
+        else:
+            sxact.read_keys(rel_oid, index, [k if not several or type(k) is tuple else (k,) for k in any_of])
+    elif keys is not None:
+        if not any(k is None for k in keys):
+            sxact.read_keys(rel_oid, index, [tuple(keys) if len(keys) > 1 else keys[0]])
+    elif not ((low is not None and None in low) or (high is not None and None in high)):
+        sxact.read_range(rel_oid, index, tuple(low) if low is not None else None,
+                         tuple(high) if high is not None else None, plan.low_inclusive, plan.high_inclusive)

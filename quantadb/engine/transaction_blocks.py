@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from quantadb.engine.ddl import temp
 from quantadb.engine.deferred import DeferredChecks, check_deferred
@@ -64,6 +64,8 @@ class TransactionBlocks:
             self._check_deferred(txn, inline)
         if self.temp_on_commit and not failed:
             self._lock_on_commit(txn, inline)
+        if not failed and txn is not None and txn.snapshot is not None and txn.snapshot.sxact is not None:
+            self._pre_commit_serializable(txn, self.rollback_block)
         self.state = TxnState()
         self._drop_cursors()
         if failed:
@@ -153,6 +155,8 @@ class TransactionBlocks:
                 raise
             if waiting is not None:  # not on the event loop: the client waits for the commit
                 return temp.commit_after_wait(self, txn, waiting, lambda: self._before_commit(txn))
+        if not failed and txn.snapshot is not None and txn.snapshot.sxact is not None:
+            self._pre_commit_serializable(txn, lambda: self._end_implicit(True))
         self.state = TxnState()
         if failed:
             self.store.abort(txn)
@@ -162,6 +166,14 @@ class TransactionBlocks:
             temp.run_on_commit(self, txn)
         self.transaction_ended(committed=True)
         return self.commit_txn(txn)
+
+    def _pre_commit_serializable(self, txn: Txn, roll_back: Callable[[], object]) -> None:
+        """SERIALIZABLE: a dangerous structure fails the COMMIT, which rolls back (storage/ssi.py)."""
+        try:
+            self.store.ssi.pre_commit(txn.snapshot.sxact)
+        except Exception:
+            roll_back()
+            raise
 
     def _before_commit(self, txn: Txn) -> object | None:
         """An implicit transaction's deferred checks (engine/deferred.py) and its ON COMMIT

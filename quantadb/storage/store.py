@@ -10,7 +10,7 @@ READ COMMITTED must re-run the statement, SqlErrors otherwise. Reads take no loc
     store.promote()                                 standby -> primary: abort what the WAL left open
     store.catalog                                   Catalog (snapshot lookups, .version)
     store.begin(isolation="read committed", read_only=False, cancel_event=None) -> Txn
-    store.snapshot(txn | None) -> Snapshot          RR: the first one is reused
+    store.snapshot(txn | None) -> Snapshot          RR: the first one is reused (SERIALIZABLE: store.ssi, ssi.py)
     store.commit(txn) -> Future | None              resolves (result None) once durable and
                                                     visible; None: nothing to wait for
     store.gather_commits(schedule)                  a commit on the calling thread (the event loop)
@@ -54,13 +54,12 @@ READ COMMITTED must re-run the statement, SqlErrors otherwise. Reads take no loc
     store.apply_replicated(payload, epoch) -> lsn      replicas: log + apply a primary's record
     store.fs, store.wal_dir                            for streaming the WAL (wal.read_wal)
 
-Commit: the COMMIT record is appended; the transaction becomes visible and releases its row
-locks when the WAL is durable up to it (on the flusher thread, before the returned future
-resolves). With `txn.synchronous_commit = False` it is visible at once and commit returns
-None. Nobody waits for the WAL flusher while holding the write lock, so the flusher's
-callback may take it (a transaction that did DDL applies its commit under it). If the flush
-fails the future carries the OSError and the transaction stays in progress (the WAL refuses
-further writes, as PostgreSQL PANICs).
+Commit: the COMMIT record is appended; the transaction becomes visible and releases its row locks when the WAL
+is durable up to it (on the flusher thread, before the returned future resolves). With `txn.synchronous_commit
+= False` it is visible at once and commit returns None. Nobody waits for the WAL flusher while holding the
+write lock, so the flusher's callback may take it (a transaction that did DDL applies its commit under it). If
+the flush fails the future carries the OSError and the transaction stays in progress (the WAL refuses further
+writes, as PostgreSQL PANICs).
 
 Row locks (FOR UPDATE/SHARE) live in memory only: they matter only while their holder runs.
 """
@@ -88,6 +87,7 @@ from .index import Index
 from .locks import RelationLocks
 from .recovery import checkpoint_dir, dump_state, recover, wal_dir
 from .sequences import Sequences
+from .ssi import SerializableXacts
 from .table import DEFAULT_CAPACITY, Table
 from .txn import ABORTED, COMMITTED, IN_PROGRESS, SHOWN_SELF, RowChanged, Snapshot, Txn, WouldBlock
 from .vacuum import CompactionPlan, count_versions, prepare_compaction
@@ -116,6 +116,7 @@ class Store(RowWrites, RowLocks, UniqueChecks, SchemaChanges, Sequences):
         self._state = state
         self._wal = wal
         self.relation_locks = RelationLocks(state.txns)
+        self.ssi = SerializableXacts(state)
         self._wlock = threading.RLock()
         self._seq_lock = threading.Lock()
         self._seq_runtime: dict[int, list] = {}  # oid -> [last_value, is_called, logged_value]
@@ -234,14 +235,13 @@ class Store(RowWrites, RowLocks, UniqueChecks, SchemaChanges, Sequences):
         self._state.txns.release_horizon(floor)
 
     def snapshot(self, txn: Txn | None) -> Snapshot:
-        if txn is not None and txn.repeatable and txn.snapshot is not None:
+        if txn is not None and txn.repeatable:
+            if txn.snapshot is None:  # (SERIALIZABLE: registered with ssi.py)
+                txn.snapshot = (self.ssi if txn.isolation == "serializable" else self._state.txns).snapshot(txn)
             return txn.snapshot
         snap = self._state.txns.snapshot(txn)
         if txn is not None:
-            if txn.repeatable:
-                txn.snapshot = snap
-            else:
-                txn.snapshot_xmin = snap.xmin
+            txn.snapshot_xmin = snap.xmin
         return snap
 
     def import_snapshot(self, txn: Txn, exported: Snapshot) -> None:
@@ -295,6 +295,7 @@ class Store(RowWrites, RowLocks, UniqueChecks, SchemaChanges, Sequences):
         if txn.xid is None:
             txn.state = "committed"
             self.relation_locks.release_all(txn)
+            self.ssi.transaction_ended(txn)
             return None
         if not txn.wrote_wal:  # only row locks: nothing logged, nothing to make durable
             self._state.txns.finish(sorted(txn.own), COMMITTED)
@@ -354,6 +355,7 @@ class Store(RowWrites, RowLocks, UniqueChecks, SchemaChanges, Sequences):
         txn.state = "aborted"
         if txn.xid is None:
             self.relation_locks.release_all(txn)
+            self.ssi.transaction_ended(txn)
             return
         if txn.wrote_wal:
             self._log((R.ABORT, txn.xid, txn.sub_xids()))
@@ -448,8 +450,9 @@ class Store(RowWrites, RowLocks, UniqueChecks, SchemaChanges, Sequences):
 
     # -- row locks -------------------------------------------------------------------------
     def _end_locks(self, txn: Txn) -> None:
-        """The transaction's end is visible: its row and relation locks go."""
+        """The transaction's end is visible: its row and relation locks go (SIREAD locks: ssi.py)."""
         self.relation_locks.release_all(txn)
+        self.ssi.transaction_ended(txn)
         if not txn.locks:
             return
         with self._wlock:

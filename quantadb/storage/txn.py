@@ -150,12 +150,13 @@ _NO_XIDS: frozenset[int] = frozenset()  # the own xids of a snapshot without a t
 
 
 class Snapshot:
-    __slots__ = ("clog", "own", "owner", "xip", "xmax", "xmin")
+    __slots__ = ("clog", "own", "owner", "sxact", "xip", "xmax", "xmin")
 
     def __init__(self, xmin: int, xmax: int, xip: frozenset[int], own: set[int] | frozenset[int], clog: Clog,
                  owner: Txn | None = None) -> None:
         self.xmin, self.xmax, self.xip, self.own, self.clog = xmin, xmax, xip, own, clog
         self.owner = owner  # the reading transaction (`own` is its live set of xids)
+        self.sxact = None  # a SERIALIZABLE transaction's ssi.SerializableXact: reads and writes tell it
 
     def sees(self, xid: int) -> bool:
         if xid < self.xmin:  # ended before every transaction running at the snapshot: the clog decides
@@ -179,7 +180,9 @@ class Snapshot:
     def frozen(self) -> "Snapshot":
         """This snapshot with the transaction's own xids as they are now: what it writes later
         under a new subtransaction's xid stays invisible to this copy."""
-        return Snapshot(self.xmin, self.xmax, self.xip, frozenset(self.own), self.clog)
+        snap = Snapshot(self.xmin, self.xmax, self.xip, frozenset(self.own), self.clog)
+        snap.sxact = self.sxact
+        return snap
 
     def row_visible(self, xmin: int, xmax: int) -> bool:
         return self.sees(xmin) and (xmax == INVALID_XID or not self.sees(xmax))

@@ -498,31 +498,6 @@ def test_upsert_racing_an_uncommitted_insert_waits_then_updates(targets):
                                    "final": [(7, 11)]})
 
 
-def write_skew(target) -> dict:
-    make_table(target, "c_skew", rows="(1, 1), (2, 1)")  # v = 1: on call; at least one must stay
-    a, b = sessions(target, 2)
-    out = {}
-    a.q("BEGIN ISOLATION LEVEL SERIALIZABLE")
-    b.q("BEGIN ISOLATION LEVEL SERIALIZABLE")
-    out["a_count"] = a.q("SELECT count(*) FROM c_skew WHERE v = 1")
-    out["b_count"] = b.q("SELECT count(*) FROM c_skew WHERE v = 1")
-    out["a_update"] = a.q("UPDATE c_skew SET v = 0 WHERE id = 1")
-    out["b_update"] = b.q("UPDATE c_skew SET v = 0 WHERE id = 2")
-    out["a_commit"] = a.q("COMMIT")
-    out["b_commit"] = b.q("COMMIT")
-    out["final"] = table_rows(target, "c_skew")
-    a.close(), b.close()
-    return out
-
-
-@pytest.mark.xfail(strict=True, reason="SERIALIZABLE runs as snapshot isolation (REPEATABLE READ): write skew "
-                   "commits instead of failing 40001")
-def test_serializable_prevents_write_skew(targets):
-    compare(targets, write_skew, {"a_count": [(2,)], "b_count": [(2,)], "a_update": "UPDATE 1",
-                                  "b_update": "UPDATE 1", "a_commit": "COMMIT", "b_commit": ("ERR", "40001"),
-                                  "final": [(1, 0), (2, 1)]})
-
-
 # -- snapshot consistency under load ---------------------------------------------------------------
 
 def transfers_with_readers(target, iso: str) -> dict:

@@ -155,7 +155,7 @@ _LOCK_TARGET = dict.fromkeys(("database", "relation", "page", "tuple", "virtualx
 @rows("pg_catalog.pg_locks")
 def pg_locks(session: "Session") -> Iterator[Row]:
     """Relation and transaction-ID locks held and awaited (storage/locks.py, TxnManager.xid_locks),
-    advisory locks held, and each session's own virtual transaction lock."""
+    SIREAD locks (storage/ssi.py), advisory locks held, and each session's own virtual transaction lock."""
     for other in list(session.db.sessions.values()):
         txn = other.state.txn
         vxid = f"{other.pid}/{txn.vxid if txn is not None else 1}"
@@ -174,6 +174,10 @@ def pg_locks(session: "Session") -> Iterator[Row]:
         yield {**_LOCK_TARGET, "locktype": "tuple", "database": txn.database, "relation": rel, "page": page,
                "tuple": offset, "virtualtransaction": f"{txn.pid}/{txn.vxid}", "pid": txn.pid, "mode": mode,
                "granted": True, "fastpath": False}
+    for txn, committed, locktype, rel in session.store.ssi.siread_locks():  # a committed one's: no session
+        yield {**_LOCK_TARGET, "locktype": locktype, "database": txn.database, "relation": rel,
+               "virtualtransaction": f"-1/{txn.xid or 0}" if committed else f"{txn.pid}/{txn.vxid}",
+               "pid": None if committed else txn.pid, "mode": "SIReadLock", "granted": True, "fastpath": False}
     for (database, classid, objid, objsubid), pid, mode, _, granted in session.db.advisory.locks():
         yield {**_LOCK_TARGET, "locktype": "advisory", "database": database, "classid": classid,
                "objid": objid, "objsubid": objsubid, "virtualtransaction": f"{pid}/1", "pid": pid,
