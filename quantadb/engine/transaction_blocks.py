@@ -15,7 +15,7 @@ from typing import Any, Callable
 from quantadb.engine.ddl import temp
 from quantadb.engine.deferred import DeferredChecks, check_deferred
 from quantadb.engine.results import Result, RunInWorker
-from quantadb.errors import (ActiveSqlTransaction, InFailedSqlTransaction, InvalidSavepointSpecification, ObjectNotInPrerequisiteState,
+from quantadb.errors import (ActiveSqlTransaction, FeatureNotSupported, InFailedSqlTransaction, InvalidSavepointSpecification, ObjectNotInPrerequisiteState,
                              NoActiveSqlTransaction)
 from quantadb.storage.txn import Txn, WouldBlock
 
@@ -41,6 +41,7 @@ class TransactionBlocks:
         if self.state.block:
             self.notice("there is already a transaction in progress", "25001", "WARNING")
             return
+        self.refuse_serializable_on_replica(isolation)
         txn = self._ensure_txn()
         if isolation is not None:
             txn.isolation = isolation
@@ -48,6 +49,13 @@ class TransactionBlocks:
             txn.read_only = read_only or self.db.read_only
         self.set_transaction_settings(txn)
         self.state.block = True
+
+    def refuse_serializable_on_replica(self, isolation: str | None) -> None:
+        """A replica cannot run SSI (it does not know what the primary's serializable transactions
+        read): SERIALIZABLE asked for there fails, as on PostgreSQL's hot standby."""
+        if isolation == "serializable" and self.db.read_only:
+            raise FeatureNotSupported("cannot use serializable mode in a hot standby",
+                                      hint="You can use REPEATABLE READ instead.")
 
     def set_transaction_settings(self, txn: Txn) -> None:
         """transaction_isolation and transaction_read_only show the running transaction's."""

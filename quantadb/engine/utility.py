@@ -77,6 +77,8 @@ def _set(session: "Session", u: U.SetStmt, portal, inline) -> Result:
     if u.name == "session_authorization":
         _check_session_authorization(session, value)
         session.settings.set("role", None, local=u.local, in_txn=in_txn and session.state.block)
+    if u.name == "transaction_isolation" and value is not None:
+        session.refuse_serializable_on_replica(" ".join(value.lower().split()))
     session.settings.set(u.name, value, local=u.local, in_txn=in_txn and session.state.block)
     if u.name == "transaction_isolation" and session.state.txn is not None:  # normalized: Txn compares it
         session.state.txn.isolation = session.settings.get("transaction_isolation")
@@ -131,6 +133,7 @@ def _set_transaction(session: "Session", u: U.SetTransactionStmt, portal, inline
         session.notice("SET TRANSACTION can only be used in transaction blocks", "25P01", "WARNING")
         return Result(tag="SET")
     if u.isolation:
+        session.refuse_serializable_on_replica(u.isolation)
         txn.isolation = u.isolation
     if u.read_only is not None:
         txn.read_only = u.read_only or session.db.read_only
