@@ -88,7 +88,7 @@ class SerializableXact:
                    high_inc: bool = True) -> None:
         self.xacts.read_range(self, rel_oid, index, low, high, low_inc, high_inc)
 
-    def wrote(self, rel_oid: int, rowids: np.ndarray) -> None:
+    def wrote(self, rel_oid: int, rowids: np.ndarray | None) -> None:
         self.xacts.wrote(self, rel_oid, rowids)
 
 
@@ -242,11 +242,15 @@ class SerializableXacts:
                 self._flag(reader, writer, reader)
 
     # -- writes (CheckForSerializableConflictIn) ------------------------------------------------------
-    def wrote(self, sxact: SerializableXact, rel_oid: int, rowids: np.ndarray) -> None:
+    def wrote(self, sxact: SerializableXact, rel_oid: int, rowids: np.ndarray | None) -> None:
         """The transaction wrote these row versions (new ones, and the old ones it updated or
-        deleted): record their keys, and an edge from each concurrent reader of them."""
-        writes = RelWrites()
-        writes.add(self._index_keys(rel_oid, rowids), len(rowids))  # (this write alone: what to check)
+        deleted; None: every row, a TRUNCATE): record their keys, and an edge from each concurrent
+        reader of them."""
+        writes = RelWrites()  # (this write alone: what to check)
+        if rowids is None:
+            writes.whole = True
+        else:
+            writes.add(self._index_keys(rel_oid, rowids), len(rowids))
         with self.lock:
             if sxact.doomed:
                 raise _failure("Canceled on identification as a pivot, during conflict in checking.")

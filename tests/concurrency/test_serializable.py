@@ -148,6 +148,61 @@ def test_inserts_into_what_the_other_read_fail_one(targets):
         "a_commit": "COMMIT", "b_commit": AS_PIVOT_AT_COMMIT, "final": [(1, 0), (25, 1)]})
 
 
+def _copy_in(sess: Sess, table: str, rows: str):
+    try:
+        with sess.conn.cursor().copy(f"COPY {table} FROM STDIN") as copy:
+            copy.write(rows)
+    except psycopg.Error as exc:
+        return ("ERR", exc.sqlstate, exc.diag.message_detail)
+    return "COPY"
+
+
+WRITES = {  # each a write of row 1 of c_x (or of every row), in one of the ways statements write
+    "update": "UPDATE c_x SET v = 9 WHERE id = 1",
+    "delete": "DELETE FROM c_x WHERE id = 1",
+    "insert": "INSERT INTO c_x VALUES (3, 0, NULL)",
+    "copy": lambda sess: _copy_in(sess, "c_x", "3\t0\t\\N\n"),
+    "on_conflict_update": "INSERT INTO c_x VALUES (1, 0, NULL) ON CONFLICT (id) DO UPDATE SET v = 9",
+    "merge": "MERGE INTO c_x USING (VALUES (1)) s(id) ON c_x.id = s.id WHEN MATCHED THEN UPDATE SET v = 9",
+    "cascade": "DELETE FROM c_parent WHERE id = 1",  # ON DELETE CASCADE deletes c_x's row 1
+    "truncate": "TRUNCATE c_x",
+}
+
+
+def skew_through(target, how: str) -> dict:
+    """a reads c_x, b reads c_y; a writes c_y and commits; b then writes c_x in one of the ways
+    of WRITES: b -rw-> a and a -rw-> b, a committed first, so b's write fails."""
+    s = Sess(target)
+    s.q("DROP TABLE IF EXISTS c_x, c_y, c_parent")
+    s.q("CREATE TABLE c_parent (id int PRIMARY KEY)")
+    s.q("INSERT INTO c_parent VALUES (1), (2)")
+    s.q("CREATE TABLE c_x (id int PRIMARY KEY, v int, p int REFERENCES c_parent ON DELETE CASCADE)")
+    s.q("INSERT INTO c_x VALUES (1, 0, 1), (2, 0, 2)")
+    s.close()
+    make_table(target, "c_y")
+    a, b = sessions(target, 2)
+    out = {}
+    a.q(SER)
+    b.q(SER)
+    out["a_read"] = a.q("SELECT count(*) FROM c_x")
+    out["b_read"] = b.q("SELECT count(*) FROM c_y")
+    out["a_write"] = a.q("UPDATE c_y SET v = 1 WHERE id = 1")
+    out["a_commit"] = a.q("COMMIT")
+    write = WRITES[how]
+    out["b_write"] = write(b) if callable(write) else q(b, write)
+    out["b_commit"] = b.q("COMMIT")
+    out["x"] = table_rows(target, "c_x")
+    a.close(), b.close()
+    return out
+
+
+@pytest.mark.parametrize("how", list(WRITES))
+def test_every_way_of_writing_meets_the_siread_locks(targets, how):
+    compare(targets, skew_through, {"a_read": [(2,)], "b_read": [(2,)], "a_write": "UPDATE 1", "a_commit": "COMMIT",
+                                    "b_write": AS_PIVOT_AT_WRITE, "b_commit": "ROLLBACK",
+                                    "x": [(1, 0, 1), (2, 0, 2)]}, how=how)
+
+
 # -- what must commit ------------------------------------------------------------------------------
 
 def different_rows_by_key(target) -> dict:

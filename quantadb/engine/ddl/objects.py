@@ -300,8 +300,11 @@ def truncate(session: "Session", stmt: D.Truncate) -> Result:
     for rel in rels:
         if not has_privilege(session, rel, "D"):
             raise InsufficientPrivilege(f"permission denied for table {rel.name}")
+    sxact = store.snapshot(txn).sxact
     for rel in rels:
         store.truncate(txn, rel.oid)
+        if sxact is not None:  # SERIALIZABLE: a write of every row (storage/ssi.py)
+            sxact.wrote(rel.oid, None)
         session.pgstat.truncate(rel.oid)
     if stmt.restart_identity:
         truncated = {r.oid for r in rels}
