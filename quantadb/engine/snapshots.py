@@ -49,5 +49,14 @@ class ExportedSnapshots:
         exporter, database, snapshot = found
         if database != session.database_oid:
             raise FeatureNotSupported("cannot import a snapshot from a different database")
+        if txn.isolation == "serializable":
+            if exporter.isolation != "serializable":
+                raise FeatureNotSupported("a serializable transaction cannot import a snapshot from a "
+                                          "non-serializable transaction")
+            if exporter.read_only and not txn.read_only:
+                raise FeatureNotSupported("a non-read-only serializable transaction cannot import a snapshot "
+                                          "from a read-only transaction")
         session.store.import_snapshot(txn, snapshot)
+        if txn.isolation == "serializable":  # SSI on the exporter's snapshot (storage/ssi.py)
+            session.store.ssi.imported(txn, exporter.snapshot.sxact)
 

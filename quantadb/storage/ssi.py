@@ -114,10 +114,20 @@ class SerializableXacts:
             snap = self._state.txns.snapshot(txn)
             if txn.read_only and not any(not (s.doomed or s.declared_read_only) for s in self.active):
                 return snap
-            sxact = SerializableXact(self, txn, snap, self.last_seq)
-            snap.sxact = sxact
-            self.active.add(sxact)
+            self._register(txn, snap, self.last_seq)
         return snap
+
+    def imported(self, txn: Txn, source: SerializableXact | None) -> None:
+        """SET TRANSACTION SNAPSHOT: txn reads on the snapshot of `source` (None: a safe read-only
+        one that opted out, whose importer, read-only too, is safe as well)."""
+        if source is not None:
+            with self.lock:
+                self._register(txn, txn.snapshot, source.snapshot_seq)
+
+    def _register(self, txn: Txn, snap: Snapshot, seq: int) -> None:
+        sxact = SerializableXact(self, txn, snap, seq)
+        snap.sxact = sxact
+        self.active.add(sxact)
 
     def pre_commit(self, sxact: SerializableXact) -> None:
         """PreCommit_CheckForSerializationFailure: fail if doomed; doom each pivot this commit

@@ -301,3 +301,32 @@ def test_a_serializable_reader_holds_siread_locks_until_its_end(targets, level, 
         s.close(), obs.close()
         return out
     compare(targets, scenario, {"held": held, "after": [(0,)]})
+
+
+def imported_snapshot(target) -> dict:
+    """SET TRANSACTION SNAPSHOT into a serializable transaction: from a serializable exporter it
+    runs SSI on that snapshot (its reads hold SIREAD locks); from another kind it is refused."""
+    make_table(target, "c_imp")
+    rr, ser, importer, obs = sessions(target, 4)
+    out = {}
+    rr.q("BEGIN ISOLATION LEVEL REPEATABLE READ")
+    [(from_rr,)] = rr.q("SELECT pg_export_snapshot()")
+    ser.q(SER)
+    [(from_ser,)] = ser.q("SELECT pg_export_snapshot()")
+    importer.q(SER)
+    out["from_rr"] = q(importer, f"SET TRANSACTION SNAPSHOT '{from_rr}'")
+    importer.q("ROLLBACK")
+    importer.q(SER)
+    out["from_ser"] = importer.q(f"SET TRANSACTION SNAPSHOT '{from_ser}'")
+    out["read"] = importer.q("SELECT count(*) FROM c_imp")
+    out["held"] = obs.q(f"SELECT locktype, relation::regclass::text FROM pg_locks WHERE mode = 'SIReadLock' "
+                        f"AND pid = {importer.pid}")
+    for s in (rr, ser, importer):
+        s.q("COMMIT")
+    rr.close(), ser.close(), importer.close(), obs.close()
+    return out
+
+
+def test_a_serializable_import_of_a_snapshot(targets):
+    compare(targets, imported_snapshot, {"from_rr": ("ERR", "0A000"), "from_ser": "SET", "read": [(2,)],
+                                         "held": [("relation", "c_imp")]})
