@@ -305,9 +305,9 @@ class SerializableXacts:
     def _check(self, reader: SerializableXact, writer: SerializableXact, me: SerializableXact) -> None:
         """OnConflict_CheckForSerializationFailure."""
         failure = writer.committed and writer.conflict_out_seq is not None  # writer -rw-> one committed before it
-        if not failure:  # the writer a pivot, its out-conflict T2 committed first
+        if not failure:  # the writer a pivot, its out-conflict T2 first to commit (prepared: too late to fail)
             for t2 in writer.out_conflicts:
-                if (t2.committed
+                if (t2.prepare_seq is not None
                         and (not reader.committed or t2.prepare_seq <= reader.commit_seq)
                         and (not writer.committed or t2.prepare_seq <= writer.commit_seq)
                         and (not reader.read_only or t2.prepare_seq <= reader.snapshot_seq)):
