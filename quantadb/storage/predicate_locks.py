@@ -65,8 +65,12 @@ class RelReads:
         self.keys, self.ranges = {}, {}
 
     def meets(self, writes: RelWrites) -> bool:
-        """Does one of these reads cover something `writes` wrote?"""
+        """Does one of these reads cover something `writes` wrote? (Reads through an index the
+        write has no keys of, dropped or made since: yes, as PostgreSQL moves an index's SIREAD
+        locks to its table when the index goes.)"""
         if self.whole or writes.whole:
+            return True
+        if writes.rows and not writes.keys.keys() >= self.keys.keys() | self.ranges.keys():
             return True
         for index_oid, written in writes.keys.items():
             read = self.keys.get(index_oid)

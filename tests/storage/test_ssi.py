@@ -109,3 +109,15 @@ def test_what_ended_transactions_kept_goes_once_no_concurrent_one_runs(store, ta
     _end(store, running)
     assert store.ssi.sizes() == {"active": 0, "finished": 0, "siread_locks": 0, "written_keys": 0, "conflicts": 0}
     assert not store.ssi.readers and not store.ssi.writers
+
+
+def test_a_key_read_through_an_index_the_write_does_not_know_meets_it(store, table):
+    """The index read through is gone (or new) when the write comes: its keys cannot be compared,
+    so the read counts as one of the whole table."""
+    oid, index = table
+    reader, r = _serializable(store)
+    r.read_keys(oid, index, [4])
+    writer, w = _serializable(store)
+    store._state.table_indexes[oid] = []  # as DROP INDEX leaves it
+    w.wrote(oid, insert(store, writer, oid, [35]))
+    assert r.out_conflicts == {w}
