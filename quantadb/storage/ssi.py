@@ -231,11 +231,7 @@ class SerializableXacts:
     def _reads(self, sxact: SerializableXact, rel_oid: int) -> RelReads:
         if sxact.doomed:
             raise _failure("Canceled on identification as a pivot, during conflict out checking.")
-        reads = sxact.reads.get(rel_oid)
-        if reads is None:
-            reads = sxact.reads[rel_oid] = RelReads()
-            self.readers.setdefault(rel_oid, set()).add(sxact)
-        return reads
+        return _held(sxact, sxact.reads, self.readers, rel_oid, RelReads)
 
     def _conflicts_out(self, reader: SerializableXact, rel_oid: int, reads: RelReads) -> None:
         """Edges reader -rw-> each concurrent writer of what it read (the new lock only need be
@@ -264,11 +260,7 @@ class SerializableXacts:
         with self.lock:
             if sxact.doomed:
                 raise _failure("Canceled on identification as a pivot, during conflict in checking.")
-            held = sxact.writes.get(rel_oid)
-            if held is None:
-                held = sxact.writes[rel_oid] = RelWrites()
-                self.writers.setdefault(rel_oid, set()).add(sxact)
-            held.merge(writes)
+            _held(sxact, sxact.writes, self.writers, rel_oid, RelWrites).merge(writes)
             for reader in list(self.readers.get(rel_oid, ())):
                 if reader is sxact or reader.doomed or sxact in reader.out_conflicts:
                     continue
@@ -344,6 +336,15 @@ class SerializableXacts:
                     "siread_locks": sum(r.count() for s in every for r in s.reads.values()),
                     "written_keys": sum(len(k) for s in every for w in s.writes.values() for k in w.keys.values()),
                     "conflicts": sum(len(s.out_conflicts) for s in every)}
+
+
+def _held(sxact: SerializableXact, held: dict, holders: dict[int, set], rel_oid: int, kind: type):
+    """sxact's reads or writes in a relation, made (and listed among the relation's holders) if new."""
+    entry = held.get(rel_oid)
+    if entry is None:
+        entry = held[rel_oid] = kind()
+        holders.setdefault(rel_oid, set()).add(sxact)
+    return entry
 
 
 def _unlink(reader: SerializableXact, writer: SerializableXact) -> None:

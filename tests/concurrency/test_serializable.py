@@ -11,7 +11,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from interleave import Sess, compare, make_table, sessions, table_rows
+from interleave import Sess, compare, make_table, sessions
 
 SER = "BEGIN ISOLATION LEVEL SERIALIZABLE"
 AS_PIVOT_AT_COMMIT = ("ERR", "40001", "Reason code: Canceled on identification as a pivot, during commit attempt.")
@@ -27,130 +27,109 @@ def q(sess: Sess, sql: str):
     return cur.fetchall() if cur.description is not None else cur.statusmessage
 
 
-def write_skew(target) -> dict:
-    make_table(target, "c_skew", rows="(1, 1), (2, 1)")  # v = 1: on call; at least one must stay
-    a, b = sessions(target, 2)
+def table(name: str, rows: str = "(1, 0), (2, 0)", columns: str = "id int PRIMARY KEY, v int") -> list[str]:
+    return [f"DROP TABLE IF EXISTS {name} CASCADE", f"CREATE TABLE {name} ({columns})"] + \
+        ([f"INSERT INTO {name} VALUES {rows}"] if rows else [])
+
+
+def script(target, setup: list[str], steps: list[tuple]) -> dict:
+    """Run `setup`, then the steps: (session, SQL or a function of the session[, label]), each
+    session (a letter) opened at its first step; the outcome of each labelled step (q's)."""
+    s = Sess(target)
+    for sql in setup:
+        assert not isinstance(s.q(sql), tuple), sql
+    s.close()
+    opened: dict[str, Sess] = {}
     out = {}
-    a.q(SER)
-    b.q(SER)
-    out["a_count"] = a.q("SELECT count(*) FROM c_skew WHERE v = 1")
-    out["b_count"] = b.q("SELECT count(*) FROM c_skew WHERE v = 1")
-    out["a_update"] = a.q("UPDATE c_skew SET v = 0 WHERE id = 1")
-    out["b_update"] = b.q("UPDATE c_skew SET v = 0 WHERE id = 2")
-    out["a_commit"] = a.q("COMMIT")
-    out["b_commit"] = q(b, "COMMIT")
-    out["b_after"] = b.q("SELECT 1")  # the failed COMMIT ended the transaction
-    out["final"] = table_rows(target, "c_skew")
-    a.close(), b.close()
+    for who, what, *label in steps:
+        sess = opened.get(who) or opened.setdefault(who, Sess(target))
+        result = what(sess) if callable(what) else q(sess, what)
+        if label:
+            out[label[0]] = result
+    for sess in opened.values():
+        sess.close()
     return out
 
 
 def test_serializable_prevents_write_skew(targets):
-    compare(targets, write_skew, {"a_count": [(2,)], "b_count": [(2,)], "a_update": "UPDATE 1",
-                                  "b_update": "UPDATE 1", "a_commit": "COMMIT", "b_commit": AS_PIVOT_AT_COMMIT,
-                                  "b_after": [(1,)], "final": [(1, 0), (2, 1)]})
+    """Both see two on call (v = 1) and take one off; the second to commit fails, and the failed
+    COMMIT ends its transaction."""
+    steps = [("a", SER), ("b", SER), ("a", "SELECT count(*) FROM c_skew WHERE v = 1", "a_count"),
+             ("b", "SELECT count(*) FROM c_skew WHERE v = 1", "b_count"),
+             ("a", "UPDATE c_skew SET v = 0 WHERE id = 1", "a_update"),
+             ("b", "UPDATE c_skew SET v = 0 WHERE id = 2", "b_update"), ("a", "COMMIT", "a_commit"),
+             ("b", "COMMIT", "b_commit"), ("b", "SELECT 1", "b_after"), ("z", "SELECT * FROM c_skew ORDER BY 1", "final")]
+    compare(targets, script, {"a_count": [(2,)], "b_count": [(2,)], "a_update": "UPDATE 1",
+                              "b_update": "UPDATE 1", "a_commit": "COMMIT", "b_commit": AS_PIVOT_AT_COMMIT,
+                              "b_after": [(1,)], "final": [(1, 0), (2, 1)]},
+            setup=table("c_skew", "(1, 1), (2, 1)"), steps=steps)
 
 
-def read_only_anomaly(target, insert_first: bool) -> dict:
+def test_a_doomed_transaction_fails_its_next_read(targets):
+    """The write skew's second transaction, doomed by the first one's commit, fails at its next
+    read of a table (PostgreSQL: of a row), before its COMMIT."""
+    steps = [("a", SER), ("b", SER), ("a", "SELECT count(*) FROM c_doomed WHERE v = 1"),
+             ("b", "SELECT count(*) FROM c_doomed WHERE v = 1"), ("a", "UPDATE c_doomed SET v = 0 WHERE id = 1"),
+             ("b", "UPDATE c_doomed SET v = 0 WHERE id = 2"), ("a", "COMMIT", "a_commit"),
+             ("b", "SELECT v FROM c_doomed WHERE id = 1", "b_read"), ("b", "COMMIT", "b_commit")]
+    compare(targets, script, {
+        "a_commit": "COMMIT", "b_commit": "ROLLBACK",
+        "b_read": ("ERR", "40001", "Reason code: Canceled on identification as a pivot, during conflict out checking.")},
+        setup=table("c_doomed", "(1, 1), (2, 1)"), steps=steps)
+
+
+@pytest.mark.parametrize("insert_first", [False, True])
+def test_read_only_anomaly(targets, insert_first):
     """Fekete, O'Neil and O'Neil's receipts: T2 adds a receipt to the current batch, T3 closes the
     batch, T1 (read only) reports the closed batch. Each pair is serializable; all three are not
-    once T1 has seen T3's close but not T2's receipt: T1 -rw-> T2 -rw-> T3, T3 committed first."""
-    make_table(target, "c_control", rows="(1, 1)")  # (id, current batch)
-    s = Sess(target)
-    s.q("DROP TABLE IF EXISTS c_receipts")
-    s.q("CREATE TABLE c_receipts (rid int PRIMARY KEY, batch int, amount int)")
-    s.q("INSERT INTO c_receipts VALUES (1, 1, 10)")
-    s.close()
-    t1, t2, t3 = sessions(target, 3)
-    out = {}
-    t2.q(SER)
-    out["t2_batch"] = t2.q("SELECT v FROM c_control WHERE id = 1")
-    t3.q(SER)
-    out["t3_close"] = t3.q("UPDATE c_control SET v = v + 1 WHERE id = 1")
-    out["t3_commit"] = t3.q("COMMIT")
-    if insert_first:
-        out["t2_insert"] = q(t2, "INSERT INTO c_receipts VALUES (2, 1, 100)")
-    t1.q("BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY")
-    out["t1_batch"] = t1.q("SELECT v FROM c_control WHERE id = 1")
-    out["t1_report"] = q(t1, "SELECT sum(amount) FROM c_receipts WHERE batch = 1")
-    out["t1_commit"] = q(t1, "COMMIT")
-    if not insert_first:
-        out["t2_insert"] = q(t2, "INSERT INTO c_receipts VALUES (2, 1, 100)")
-    out["t2_commit"] = q(t2, "COMMIT")
-    out["final"] = table_rows(target, "c_receipts")
-    t1.close(), t2.close(), t3.close()
-    return out
-
-
-def test_read_only_anomaly_fails_the_receipt_written_after_the_report(targets):
-    compare(targets, read_only_anomaly, {
+    once T1 has seen T3's close but not T2's receipt: T1 -rw-> T2 -rw-> T3, T3 committed first.
+    The receipt fails as it is written after the report, or at its commit if the report ran past it."""
+    insert = ("t2", "INSERT INTO c_receipts VALUES (2, 1, 100)", "t2_insert")
+    steps = [("t2", SER), ("t2", "SELECT v FROM c_control WHERE id = 1", "t2_batch"), ("t3", SER),
+             ("t3", "UPDATE c_control SET v = v + 1 WHERE id = 1", "t3_close"), ("t3", "COMMIT", "t3_commit"),
+             *([insert] if insert_first else []), ("t1", "BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY"),
+             ("t1", "SELECT v FROM c_control WHERE id = 1", "t1_batch"),
+             ("t1", "SELECT sum(amount) FROM c_receipts WHERE batch = 1", "t1_report"), ("t1", "COMMIT", "t1_commit"),
+             *([] if insert_first else [insert]), ("t2", "COMMIT", "t2_commit"),
+             ("z", "SELECT * FROM c_receipts ORDER BY 1", "final")]
+    compare(targets, script, {
         "t2_batch": [(1,)], "t3_close": "UPDATE 1", "t3_commit": "COMMIT", "t1_batch": [(2,)], "t1_report": [(10,)],
-        "t1_commit": "COMMIT", "t2_insert": AS_PIVOT_AT_WRITE, "t2_commit": "ROLLBACK", "final": [(1, 1, 10)]},
-        insert_first=False)
-
-
-def test_read_only_anomaly_fails_the_receipt_the_report_did_not_see(targets):
-    compare(targets, read_only_anomaly, {
-        "t2_batch": [(1,)], "t3_close": "UPDATE 1", "t3_commit": "COMMIT", "t2_insert": "INSERT 0 1",
-        "t1_batch": [(2,)], "t1_report": [(10,)], "t1_commit": "COMMIT", "t2_commit": AS_PIVOT_AT_COMMIT,
-        "final": [(1, 1, 10)]}, insert_first=True)
-
-
-def phantom(target) -> dict:
-    """T1 sums a key range and records the sum elsewhere; T2 inserts into that range, then reads
-    the record (the old one): T1 -rw-> T2 (the phantom) and T2 -rw-> T1."""
-    make_table(target, "c_items", rows="(1, 10), (2, 20), (3, 30)")
-    make_table(target, "c_totals", rows="")
-    t1, t2 = sessions(target, 2)
-    out = {}
-    t1.q(SER)
-    t2.q(SER)
-    out["t1_sum"] = t1.q("SELECT sum(v) FROM c_items WHERE id BETWEEN 1 AND 10")
-    out["t2_insert"] = t2.q("INSERT INTO c_items VALUES (5, 50)")
-    out["t2_totals"] = t2.q("SELECT count(*) FROM c_totals WHERE id = 1")
-    out["t1_record"] = q(t1, "INSERT INTO c_totals VALUES (1, 60)")
-    out["t1_commit"] = q(t1, "COMMIT")
-    out["t2_commit"] = q(t2, "COMMIT")
-    out["items"] = table_rows(target, "c_items")
-    out["totals"] = table_rows(target, "c_totals")
-    t1.close(), t2.close()
-    return out
+        "t1_commit": "COMMIT", "t2_insert": "INSERT 0 1" if insert_first else AS_PIVOT_AT_WRITE,
+        "t2_commit": AS_PIVOT_AT_COMMIT if insert_first else "ROLLBACK", "final": [(1, 1, 10)]},
+        setup=table("c_control", "(1, 1)") + table("c_receipts", "(1, 1, 10)", "rid int PRIMARY KEY, batch int, amount int"),
+        steps=steps)
 
 
 def test_phantom_insert_into_a_read_range_fails(targets):
-    compare(targets, phantom, {
+    """T1 sums a key range and records the sum elsewhere; T2 inserts into that range, then reads
+    the record (the old one): T1 -rw-> T2 (the phantom) and T2 -rw-> T1."""
+    steps = [("t1", SER), ("t2", SER), ("t1", "SELECT sum(v) FROM c_items WHERE id BETWEEN 1 AND 10", "t1_sum"),
+             ("t2", "INSERT INTO c_items VALUES (5, 50)", "t2_insert"),
+             ("t2", "SELECT count(*) FROM c_totals WHERE id = 1", "t2_totals"),
+             ("t1", "INSERT INTO c_totals VALUES (1, 60)", "t1_record"), ("t1", "COMMIT", "t1_commit"),
+             ("t2", "COMMIT", "t2_commit"), ("z", "SELECT * FROM c_items ORDER BY 1", "items"),
+             ("z", "SELECT * FROM c_totals ORDER BY 1", "totals")]
+    compare(targets, script, {
         "t1_sum": [(60,)], "t2_insert": "INSERT 0 1", "t2_totals": [(0,)], "t1_record": "INSERT 0 1",
         "t1_commit": "COMMIT", "t2_commit": AS_PIVOT_AT_COMMIT, "items": [(1, 10), (2, 20), (3, 30)],
-        "totals": [(1, 60)]})
-
-
-def insert_into_each_others_range(target) -> dict:
-    """Each counts a key range and, finding it empty, inserts into the other's range."""
-    make_table(target, "c_slots", rows="(1, 0)")
-    a, b = sessions(target, 2)
-    out = {}
-    a.q(SER)
-    b.q(SER)
-    out["a_count"] = a.q("SELECT count(*) FROM c_slots WHERE id BETWEEN 10 AND 19")
-    out["b_count"] = b.q("SELECT count(*) FROM c_slots WHERE id BETWEEN 20 AND 29")
-    out["a_insert"] = q(a, "INSERT INTO c_slots VALUES (25, 1)")
-    out["b_insert"] = q(b, "INSERT INTO c_slots VALUES (15, 1)")
-    out["a_commit"] = q(a, "COMMIT")
-    out["b_commit"] = q(b, "COMMIT")
-    out["final"] = table_rows(target, "c_slots")
-    a.close(), b.close()
-    return out
+        "totals": [(1, 60)]}, setup=table("c_items", "(1, 10), (2, 20), (3, 30)") + table("c_totals", ""), steps=steps)
 
 
 def test_inserts_into_what_the_other_read_fail_one(targets):
-    compare(targets, insert_into_each_others_range, {
+    """Each counts a key range and, finding it empty, inserts into the other's range."""
+    steps = [("a", SER), ("b", SER), ("a", "SELECT count(*) FROM c_slots WHERE id BETWEEN 10 AND 19", "a_count"),
+             ("b", "SELECT count(*) FROM c_slots WHERE id BETWEEN 20 AND 29", "b_count"),
+             ("a", "INSERT INTO c_slots VALUES (25, 1)", "a_insert"), ("b", "INSERT INTO c_slots VALUES (15, 1)", "b_insert"),
+             ("a", "COMMIT", "a_commit"), ("b", "COMMIT", "b_commit"), ("z", "SELECT * FROM c_slots ORDER BY 1", "final")]
+    compare(targets, script, {
         "a_count": [(0,)], "b_count": [(0,)], "a_insert": "INSERT 0 1", "b_insert": "INSERT 0 1",
-        "a_commit": "COMMIT", "b_commit": AS_PIVOT_AT_COMMIT, "final": [(1, 0), (25, 1)]})
+        "a_commit": "COMMIT", "b_commit": AS_PIVOT_AT_COMMIT, "final": [(1, 0), (25, 1)]},
+        setup=table("c_slots", "(1, 0)"), steps=steps)
 
 
-def _copy_in(sess: Sess, table: str, rows: str):
+def _copy_in(sess: Sess, table_name: str, rows: str):
     try:
-        with sess.conn.cursor().copy(f"COPY {table} FROM STDIN") as copy:
+        with sess.conn.cursor().copy(f"COPY {table_name} FROM STDIN") as copy:
             copy.write(rows)
     except psycopg.Error as exc:
         return ("ERR", exc.sqlstate, exc.diag.message_detail)
@@ -169,88 +148,47 @@ WRITES = {  # each a write of row 1 of c_x (or of every row), in one of the ways
 }
 
 
-def skew_through(target, how: str) -> dict:
-    """a reads c_x, b reads c_y; a writes c_y and commits; b then writes c_x in one of the ways
-    of WRITES: b -rw-> a and a -rw-> b, a committed first, so b's write fails."""
-    s = Sess(target)
-    s.q("DROP TABLE IF EXISTS c_x, c_y, c_parent")
-    s.q("CREATE TABLE c_parent (id int PRIMARY KEY)")
-    s.q("INSERT INTO c_parent VALUES (1), (2)")
-    s.q("CREATE TABLE c_x (id int PRIMARY KEY, v int, p int REFERENCES c_parent ON DELETE CASCADE)")
-    s.q("INSERT INTO c_x VALUES (1, 0, 1), (2, 0, 2)")
-    s.close()
-    make_table(target, "c_y")
-    a, b = sessions(target, 2)
-    out = {}
-    a.q(SER)
-    b.q(SER)
-    out["a_read"] = a.q("SELECT count(*) FROM c_x")
-    out["b_read"] = b.q("SELECT count(*) FROM c_y")
-    out["a_write"] = a.q("UPDATE c_y SET v = 1 WHERE id = 1")
-    out["a_commit"] = a.q("COMMIT")
-    write = WRITES[how]
-    out["b_write"] = write(b) if callable(write) else q(b, write)
-    out["b_commit"] = b.q("COMMIT")
-    out["x"] = table_rows(target, "c_x")
-    a.close(), b.close()
-    return out
-
-
 @pytest.mark.parametrize("how", list(WRITES))
 def test_every_way_of_writing_meets_the_siread_locks(targets, how):
-    compare(targets, skew_through, {"a_read": [(2,)], "b_read": [(2,)], "a_write": "UPDATE 1", "a_commit": "COMMIT",
-                                    "b_write": AS_PIVOT_AT_WRITE, "b_commit": "ROLLBACK",
-                                    "x": [(1, 0, 1), (2, 0, 2)]}, how=how)
+    """a reads c_x, b reads c_y; a writes c_y and commits; b then writes c_x in one of the ways
+    of WRITES: b -rw-> a and a -rw-> b, a committed first, so b's write fails."""
+    setup = table("c_parent", "(1), (2)", "id int PRIMARY KEY") + table("c_y") + \
+        table("c_x", "(1, 0, 1), (2, 0, 2)", "id int PRIMARY KEY, v int, p int REFERENCES c_parent ON DELETE CASCADE")
+    steps = [("a", SER), ("b", SER), ("a", "SELECT count(*) FROM c_x", "a_read"),
+             ("b", "SELECT count(*) FROM c_y", "b_read"), ("a", "UPDATE c_y SET v = 1 WHERE id = 1", "a_write"),
+             ("a", "COMMIT", "a_commit"), ("b", WRITES[how], "b_write"), ("b", "COMMIT", "b_commit"),
+             ("z", "SELECT * FROM c_x ORDER BY 1", "x")]
+    compare(targets, script, {"a_read": [(2,)], "b_read": [(2,)], "a_write": "UPDATE 1", "a_commit": "COMMIT",
+                              "b_write": AS_PIVOT_AT_WRITE, "b_commit": "ROLLBACK", "x": [(1, 0, 1), (2, 0, 2)]},
+            setup=setup, steps=steps)
 
 
 # -- what must commit ------------------------------------------------------------------------------
 
-def different_rows_by_key(target) -> dict:
-    make_table(target, "c_keyed", rows="(1, 0), (2, 0), (3, 0)")
-    a, b = sessions(target, 2)
-    out = {}
-    a.q(SER)
-    b.q(SER)
-    out["a_read"] = a.q("SELECT v FROM c_keyed WHERE id = 1")
-    out["b_read"] = b.q("SELECT v FROM c_keyed WHERE id = 2")
-    out["a_update"] = a.q("UPDATE c_keyed SET v = v + 1 WHERE id = 1")
-    out["b_update"] = b.q("UPDATE c_keyed SET v = v + 1 WHERE id = 2")
-    out["a_commit"] = q(a, "COMMIT")
-    out["b_commit"] = q(b, "COMMIT")
-    out["final"] = table_rows(target, "c_keyed")
-    a.close(), b.close()
-    return out
-
-
 def test_updates_of_different_rows_found_by_key_commit(targets):
-    compare(targets, different_rows_by_key, {
+    steps = [("a", SER), ("b", SER), ("a", "SELECT v FROM c_keyed WHERE id = 1", "a_read"),
+             ("b", "SELECT v FROM c_keyed WHERE id = 2", "b_read"),
+             ("a", "UPDATE c_keyed SET v = v + 1 WHERE id = 1", "a_update"),
+             ("b", "UPDATE c_keyed SET v = v + 1 WHERE id = 2", "b_update"), ("a", "COMMIT", "a_commit"),
+             ("b", "COMMIT", "b_commit"), ("z", "SELECT * FROM c_keyed ORDER BY 1", "final")]
+    compare(targets, script, {
         "a_read": [(0,)], "b_read": [(0,)], "a_update": "UPDATE 1", "b_update": "UPDATE 1", "a_commit": "COMMIT",
-        "b_commit": "COMMIT", "final": [(1, 1), (2, 1), (3, 0)]})
-
-
-def against_read_committed(target) -> dict:
-    """The write skew again, with the other writer at READ COMMITTED: only serializable
-    transactions take part (as in PostgreSQL), so both commit."""
-    make_table(target, "c_mixed", rows="(1, 1), (2, 1)")
-    a, b = sessions(target, 2)
-    out = {}
-    a.q(SER)
-    b.q("BEGIN ISOLATION LEVEL READ COMMITTED")
-    out["a_count"] = a.q("SELECT count(*) FROM c_mixed WHERE v = 1")
-    out["b_count"] = b.q("SELECT count(*) FROM c_mixed WHERE v = 1")
-    out["a_update"] = a.q("UPDATE c_mixed SET v = 0 WHERE id = 1")
-    out["b_update"] = b.q("UPDATE c_mixed SET v = 0 WHERE id = 2")
-    out["b_commit"] = q(b, "COMMIT")
-    out["a_commit"] = q(a, "COMMIT")
-    out["final"] = table_rows(target, "c_mixed")
-    a.close(), b.close()
-    return out
+        "b_commit": "COMMIT", "final": [(1, 1), (2, 1), (3, 0)]}, setup=table("c_keyed", "(1, 0), (2, 0), (3, 0)"),
+        steps=steps)
 
 
 def test_serializable_against_read_committed_writers_commits(targets):
-    compare(targets, against_read_committed, {
+    """The write skew again, with the other writer at READ COMMITTED: only serializable
+    transactions take part (as in PostgreSQL), so both commit."""
+    steps = [("a", SER), ("b", "BEGIN ISOLATION LEVEL READ COMMITTED"),
+             ("a", "SELECT count(*) FROM c_mixed WHERE v = 1", "a_count"),
+             ("b", "SELECT count(*) FROM c_mixed WHERE v = 1", "b_count"),
+             ("a", "UPDATE c_mixed SET v = 0 WHERE id = 1", "a_update"),
+             ("b", "UPDATE c_mixed SET v = 0 WHERE id = 2", "b_update"), ("b", "COMMIT", "b_commit"),
+             ("a", "COMMIT", "a_commit"), ("z", "SELECT * FROM c_mixed ORDER BY 1", "final")]
+    compare(targets, script, {
         "a_count": [(2,)], "b_count": [(2,)], "a_update": "UPDATE 1", "b_update": "UPDATE 1", "b_commit": "COMMIT",
-        "a_commit": "COMMIT", "final": [(1, 0), (2, 0)]})
+        "a_commit": "COMMIT", "final": [(1, 0), (2, 0)]}, setup=table("c_mixed", "(1, 1), (2, 1)"), steps=steps)
 
 
 # -- what is kept ----------------------------------------------------------------------------------
