@@ -257,10 +257,25 @@ class SerializableXacts:
             writes.whole = True
         else:
             writes.add(self._index_keys(rel_oid, rowids), len(rowids))
+        self._conflicts_in(sxact, rel_oid, writes, done=True)
+
+    def unique_violation(self, txn: Txn, rel_oid: int, index, key) -> None:
+        """An INSERT or UPDATE is about to fail with a unique violation on `key`: as PostgreSQL
+        (_bt_check_unique), check first the SIREAD locks the write would meet, so that a
+        serialization failure, which a retry may get past, is reported instead."""
+        if txn.snapshot is not None and txn.snapshot.sxact is not None:
+            writes = RelWrites()
+            writes.add({index.oid: {index.stored_key(key)}}, 1)
+            self._conflicts_in(txn.snapshot.sxact, rel_oid, writes, done=False)
+
+    def _conflicts_in(self, sxact: SerializableXact, rel_oid: int, writes: RelWrites, done: bool) -> None:
+        """Edges from each concurrent reader of what `writes` covers; `done`: it was written (kept
+        for the readers to come), not only attempted."""
         with self.lock:
             if sxact.doomed:
                 raise _failure("Canceled on identification as a pivot, during conflict in checking.")
-            _held(sxact, sxact.writes, self.writers, rel_oid, RelWrites).merge(writes)
+            if done:
+                _held(sxact, sxact.writes, self.writers, rel_oid, RelWrites).merge(writes)
             for reader in list(self.readers.get(rel_oid, ())):
                 if reader is sxact or reader.doomed or sxact in reader.out_conflicts:
                     continue

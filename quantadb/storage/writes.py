@@ -141,6 +141,7 @@ class RowWrites:
         """No live version (a dirty read) holds `key` in this unique index."""
         for r in idx.lookup_key(key):
             if self._row_live(txn, table, r):
+                self.ssi.unique_violation(txn, table.oid, idx, key)  # SERIALIZABLE: 40001 first (ssi.py)
                 raise self._unique_violation(self._index_name(idx.oid), table.oid, idx.attnums, key)
 
     def _check_unique_row(self, txn: Txn, table: Table, values: tuple, old: int | None = None,
@@ -182,6 +183,7 @@ class RowWrites:
         pos, rows = idx.lookup_array(keys)
         for p, r in zip(pos.tolist(), rows.tolist()):
             if self._row_live(txn, table, r):
+                self.ssi.unique_violation(txn, table.oid, idx, keys[p].item())
                 raise self._unique_violation(self._index_name(idx.oid), table.oid, idx.attnums, keys[p].item())
 
     def _check_targets(self, txn: Txn, rel_oid: int, table: Table, rowids: np.ndarray,

@@ -127,6 +127,19 @@ def test_inserts_into_what_the_other_read_fail_one(targets):
         setup=table("c_slots", "(1, 0)"), steps=steps)
 
 
+def test_a_key_both_found_missing_fails_the_second_insert_with_40001_not_23505(targets):
+    """Both look for key 5, find none and insert it: the second insert meets the first one's
+    committed row; PostgreSQL reports the serialization failure, which a retry gets past, rather
+    than the unique violation."""
+    steps = [("a", SER), ("b", SER), ("a", "SELECT count(*) FROM c_uniq WHERE id = 5", "a_read"),
+             ("b", "SELECT count(*) FROM c_uniq WHERE id = 5", "b_read"), ("a", "INSERT INTO c_uniq VALUES (5, 1)"),
+             ("a", "COMMIT", "a_commit"), ("b", "INSERT INTO c_uniq VALUES (5, 2)", "b_insert"),
+             ("b", "ROLLBACK"), ("b", SER), ("b", "SELECT count(*) FROM c_uniq WHERE id = 5", "retry_read"),
+             ("b", "COMMIT")]
+    compare(targets, script, {"a_read": [(0,)], "b_read": [(0,)], "a_commit": "COMMIT", "b_insert": AS_PIVOT_AT_WRITE,
+                              "retry_read": [(1,)]}, setup=table("c_uniq", "(1, 0)"), steps=steps)
+
+
 def _copy_in(sess: Sess, table_name: str, rows: str):
     try:
         with sess.conn.cursor().copy(f"COPY {table_name} FROM STDIN") as copy:
