@@ -1,0 +1,75 @@
+"""SERIALIZABLE in the engine (storage/ssi.py): an implicit transaction's commit, at Sync, checks
+for dangerous structures as COMMIT does; a replica (a read-only node) refuses SERIALIZABLE, as
+PostgreSQL's hot standby does: it cannot know what the primary's serializable transactions read."""
+
+from __future__ import annotations
+
+import pytest
+from inprocess import InProcessDb
+
+from quantadb.errors import SerializationFailure
+
+REFUSED = ("0A000", "cannot use serializable mode in a hot standby")
+
+
+@pytest.fixture
+def replica():
+    db = InProcessDb()
+    db.db.read_only = True
+    yield db
+    db.db.read_only = False
+    db.close()
+
+
+@pytest.mark.parametrize("asked", ["BEGIN ISOLATION LEVEL SERIALIZABLE",
+                                   "START TRANSACTION ISOLATION LEVEL SERIALIZABLE, READ ONLY"])
+def test_begin_serializable_fails_on_a_replica(replica, asked):
+    assert replica.run(asked) == REFUSED
+    assert replica.run("SELECT 1") == ("SELECT 1", [(1,)])  # no block was opened
+
+
+@pytest.mark.parametrize("asked", ["SET TRANSACTION ISOLATION LEVEL SERIALIZABLE",
+                                   "SET transaction_isolation = serializable"])
+def test_switching_to_serializable_fails_on_a_replica(replica, asked):
+    replica.execute("BEGIN")
+    assert replica.run(asked) == REFUSED
+    assert replica.run("ROLLBACK")[0] == "ROLLBACK"
+    assert replica.run("BEGIN ISOLATION LEVEL REPEATABLE READ")[0] == "BEGIN"  # the hint's way
+    assert replica.run("SELECT 1") == ("SELECT 1", [(1,)])
+    replica.execute("COMMIT")
+
+
+def test_a_serializable_default_fails_on_a_replica(replica):
+    replica.execute("SET default_transaction_isolation = serializable")
+    assert replica.run("SELECT 1") == REFUSED
+    replica.db.read_only = False  # promoted: SERIALIZABLE runs
+    assert replica.run("SELECT 1") == ("SELECT 1", [(1,)])
+
+
+def test_an_implicit_transaction_doomed_meanwhile_fails_at_sync():
+    """The write skew, the second side an implicit transaction of two statements (extended
+    protocol: one transaction until Sync): the first side's COMMIT dooms it; its Sync fails with
+    40001 and rolls it back."""
+    db = InProcessDb(("CREATE TABLE t (id int PRIMARY KEY, v int)", "INSERT INTO t VALUES (1, 1), (2, 1)"))
+    other = db.db.connect("postgres", "postgres", {}, 3, 4)
+    try:
+        other.parse("", "SET default_transaction_isolation = serializable", [])
+        other.bind("", "", [], [], [])
+        other.execute("", 0, inline=False)
+        other.sync()
+        db.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+        assert db.execute("SELECT count(*) FROM t WHERE v = 1") == ("SELECT 1", [(2,)])
+        for sql in ("SELECT count(*) FROM t WHERE v = 1", "UPDATE t SET v = 0 WHERE id = 2"):
+            other.parse("", sql, [])
+            other.bind("", "", [], [], [])
+            other.execute("", 0, inline=False)
+        db.execute("UPDATE t SET v = 0 WHERE id = 1")
+        assert db.execute("COMMIT")[0] == "COMMIT"
+        with pytest.raises(SerializationFailure) as failed:
+            other.sync()
+        assert failed.value.detail == "Reason code: Canceled on identification as a pivot, during commit attempt."
+        assert other.state.txn is None
+        assert db.execute("SELECT * FROM t ORDER BY id") == ("SELECT 2", [(1, 0), (2, 1)])
+    finally:
+        other.close()
+        db.close()
