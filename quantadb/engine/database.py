@@ -39,6 +39,7 @@ class Database:
         self.plan_cache: dict = {}
         self.pgstat = pgstat_file.load(data_dir)  # what the last clean shutdown kept (crash: none)
         self.read_only = False  # a replica serves reads only (SQLSTATE 25006 for writes)
+        store.ssi.in_hot_standby = lambda: self.read_only  # (where SERIALIZABLE is refused)
         self.started_at = time.time()
         self.advisory = AdvisoryLocks(self._row_wait)
         self.exported_snapshots = ExportedSnapshots()

@@ -37,8 +37,8 @@ from quantadb.engine.settings import Settings
 from quantadb.engine.transaction_blocks import TransactionBlocks, TxnState
 from quantadb.engine.waits import StatementWaits
 from quantadb.exec.columns import take_batch
-from quantadb.errors import (DuplicateCursor, DuplicatePreparedStatement, FeatureNotSupported, InFailedSqlTransaction,
-                             InvalidCursorName, InvalidSqlStatementName, Notice, ProtocolViolation)
+from quantadb.errors import (DuplicateCursor, DuplicatePreparedStatement, InFailedSqlTransaction, InvalidCursorName,
+                             InvalidSqlStatementName, Notice, ProtocolViolation)
 from quantadb.sql.lexer import split_statements
 from quantadb.storage.locks import NO_LOCKS, StatementLocks
 from quantadb.storage.txn import REPEATABLE_READ_LEVELS, RowChanged, WouldBlock
@@ -346,11 +346,6 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity, State
             return txn
         _, iso, ro, synchronous = self._txn_defaults_now()
         ro = ro or self.db.read_only  # a replica's, which promotion ends
-        if ro and iso == "serializable" and self.db.read_only:  # (PostgreSQL: at the first snapshot)
-            raise FeatureNotSupported("cannot use serializable mode in a hot standby",
-                                      detail='"default_transaction_isolation" is set to "serializable".',
-                                      hint="You can use \"SET default_transaction_isolation = 'repeatable read'\" "
-                                           "to change the default.")
         txn = self.state.txn = self.store.begin(iso, ro, self._cancel)
         txn.synchronous_commit = synchronous
         txn.pid, txn.database = self.pid, self.database_oid

@@ -24,10 +24,11 @@ snapshot, so unlike PostgreSQL it may fail with 40001.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import numpy as np
 
-from quantadb.errors import SerializationFailure
+from quantadb.errors import FeatureNotSupported, SerializationFailure
 
 from .index import in_predicate, row_keys
 from .predicate_locks import MAX_KEYS, RelReads, RelWrites
@@ -103,6 +104,9 @@ class SerializableXacts:
         self.finished: list[SerializableXact] = []  # committed, kept while a concurrent one runs
         self.readers: dict[int, set[SerializableXact]] = {}  # relation -> who holds SIREAD locks on it
         self.writers: dict[int, set[SerializableXact]] = {}  # relation -> who wrote it
+        # the engine's: is this node a replica? It cannot know what the primary's serializable
+        # transactions read, so SERIALIZABLE fails there (as on PostgreSQL's hot standby)
+        self.in_hot_standby: Callable[[], bool] = lambda: False
 
     # -- transactions --------------------------------------------------------------------------
     def snapshot(self, txn: Txn) -> Snapshot:
@@ -110,6 +114,11 @@ class SerializableXacts:
         Taken under the lock, so a commit numbered before `snapshot_seq` is visible in it. A READ
         ONLY one that no read-write serializable transaction runs beside is safe: it opts out, as
         in PostgreSQL (no anomaly can involve it), and runs as REPEATABLE READ."""
+        if self.in_hot_standby():  # (asked for explicitly, the engine refuses it before: here by default)
+            raise FeatureNotSupported("cannot use serializable mode in a hot standby",
+                                      detail='"default_transaction_isolation" is set to "serializable".',
+                                      hint="You can use \"SET default_transaction_isolation = 'repeatable read'\" "
+                                           "to change the default.")
         with self.lock:
             snap = self._state.txns.snapshot(txn)
             if txn.read_only and not any(not (s.doomed or s.declared_read_only) for s in self.active):

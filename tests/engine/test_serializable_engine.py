@@ -39,11 +39,21 @@ def test_switching_to_serializable_fails_on_a_replica(replica, asked):
     replica.execute("COMMIT")
 
 
-def test_a_serializable_default_fails_on_a_replica(replica):
+def test_a_serializable_default_fails_on_a_replica_at_the_first_snapshot(replica):
+    replica.db.read_only = False
+    replica.execute("CREATE TABLE t (id int)")
+    replica.db.read_only = True
     replica.execute("SET default_transaction_isolation = serializable")
-    assert replica.run("SELECT 1") == REFUSED
+    assert replica.run("SELECT * FROM t") == REFUSED
+    assert replica.run("BEGIN")[0] == "BEGIN"  # no snapshot yet: the level can still change
+    assert replica.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")[0] == "SET"
+    assert replica.run("SELECT * FROM t") == ("SELECT 0", [])
+    replica.execute("COMMIT")
+    assert replica.run("BEGIN ISOLATION LEVEL REPEATABLE READ")[0] == "BEGIN"
+    assert replica.run("SELECT * FROM t") == ("SELECT 0", [])
+    replica.execute("COMMIT")
     replica.db.read_only = False  # promoted: SERIALIZABLE runs
-    assert replica.run("SELECT 1") == ("SELECT 1", [(1,)])
+    assert replica.run("SELECT * FROM t") == ("SELECT 0", [])
 
 
 def test_an_implicit_transaction_doomed_meanwhile_fails_at_sync():
