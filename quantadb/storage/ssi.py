@@ -261,6 +261,8 @@ class SerializableXacts:
         """The transaction wrote these row versions (new ones, and the old ones it updated or
         deleted; None: every row, a TRUNCATE): record their keys, and an edge from each concurrent
         reader of them."""
+        if rowids is not None and not len(rowids):
+            return  # (a statement that changed no row wrote nothing)
         writes = RelWrites()  # (this write alone: what to check)
         if rowids is None:
             writes.whole = True

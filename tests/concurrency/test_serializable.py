@@ -190,6 +190,16 @@ def test_updates_of_different_rows_found_by_key_commit(targets):
         steps=steps)
 
 
+def test_a_write_that_changes_no_row_meets_no_reader(targets):
+    """The write skew's second write matches no row: nothing was written, both commit."""
+    steps = [("a", SER), ("b", SER), ("a", "SELECT count(*) FROM c_none"), ("b", "SELECT count(*) FROM c_none"),
+             ("a", "UPDATE c_none SET v = 1 WHERE id = 1", "a_update"),
+             ("b", "DELETE FROM c_none WHERE id = 99", "b_delete"), ("a", "COMMIT", "a_commit"),
+             ("b", "COMMIT", "b_commit")]
+    compare(targets, script, {"a_update": "UPDATE 1", "b_delete": "DELETE 0", "a_commit": "COMMIT", "b_commit": "COMMIT"},
+            setup=table("c_none"), steps=steps)
+
+
 def test_serializable_against_read_committed_writers_commits(targets):
     """The write skew again, with the other writer at READ COMMITTED: only serializable
     transactions take part (as in PostgreSQL), so both commit."""

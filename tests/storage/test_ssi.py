@@ -121,3 +121,12 @@ def test_a_key_read_through_an_index_the_write_does_not_know_meets_it(store, tab
     store._state.table_indexes[oid] = []  # as DROP INDEX leaves it
     w.wrote(oid, insert(store, writer, oid, [35]))
     assert r.out_conflicts == {w}
+
+
+def test_a_write_of_no_rows_meets_nothing(store, table):
+    oid, index = table
+    reader, r = _serializable(store)
+    r.read_relation(oid)
+    writer, w = _serializable(store)
+    w.wrote(oid, np.zeros(0, dtype=np.int64))  # DELETE ... WHERE nothing matches
+    assert not r.out_conflicts and not w.writes
