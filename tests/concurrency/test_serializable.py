@@ -140,6 +140,39 @@ def test_a_key_both_found_missing_fails_the_second_insert_with_40001_not_23505(t
                               "retry_read": [(1,)]}, setup=table("c_uniq", "(1, 0)"), steps=steps)
 
 
+_SPREAD = ["INSERT INTO c_ix SELECT i, i % 100, 1 FROM generate_series(1, 1000) i", "ANALYZE c_ix"]
+INDEXED_READS = {  # (setup, a's read, b's read, a's write, b's write): each writes what the other read
+    "composite_prefix": (table("c_ix", "(1, 'x', 1), (2, 'y', 1)", "a int, b text, v int, PRIMARY KEY (a, b)"),
+                         "SELECT v FROM c_ix WHERE a = 1", "SELECT v FROM c_ix WHERE a = 2",
+                         "UPDATE c_ix SET v = 0 WHERE a = 2 AND b = 'y'", "UPDATE c_ix SET v = 0 WHERE a = 1 AND b = 'x'"),
+    "secondary": (table("c_ix", "", "id int PRIMARY KEY, g int, v int") + ["CREATE INDEX c_ix_g ON c_ix (g)"] + _SPREAD,
+                  "SELECT count(*) FROM c_ix WHERE g = 1", "SELECT count(*) FROM c_ix WHERE g = 2",
+                  "UPDATE c_ix SET v = 0 WHERE id = 2", "UPDATE c_ix SET v = 0 WHERE id = 1"),
+    "secondary_insert": (table("c_ix", "", "id int PRIMARY KEY, g int, v int") + ["CREATE INDEX c_ix_g ON c_ix (g)"] +
+                         _SPREAD, "SELECT count(*) FROM c_ix WHERE g = 1", "SELECT count(*) FROM c_ix WHERE g = 2",
+                         "INSERT INTO c_ix VALUES (2002, 2, 1)", "INSERT INTO c_ix VALUES (2001, 1, 1)"),
+    "partial": (table("c_ix", "", "id int PRIMARY KEY, g int, v int") + ["CREATE INDEX c_ix_g ON c_ix (g) WHERE v > 0"] +
+                _SPREAD, "SELECT count(*) FROM c_ix WHERE g = 1 AND v > 0", "SELECT count(*) FROM c_ix WHERE g = 2 AND v > 0",
+                "UPDATE c_ix SET v = 0 WHERE id = 2", "UPDATE c_ix SET v = 0 WHERE id = 1"),
+    "range_moved_into": (table("c_ix", "", "id int PRIMARY KEY, g int, v int") + ["CREATE INDEX c_ix_g ON c_ix (g)"] +
+                         _SPREAD, "SELECT count(*) FROM c_ix WHERE g BETWEEN 10 AND 12",
+                         "SELECT count(*) FROM c_ix WHERE g BETWEEN 50 AND 52",
+                         "UPDATE c_ix SET g = 51 WHERE id = 1", "UPDATE c_ix SET g = 11 WHERE id = 2"),
+}
+
+
+@pytest.mark.parametrize("how", list(INDEXED_READS))
+def test_reads_through_indexes_meet_the_writes_of_what_they_found(targets, how):
+    """The write skew through a composite key's prefix, a secondary index (updates and inserts), a
+    partial index and a secondary key range a row moves into."""
+    setup, a_read, b_read, a_write, b_write = INDEXED_READS[how]
+    steps = [("a", SER), ("b", SER), ("a", a_read), ("b", b_read), ("a", a_write, "a_write"), ("b", b_write, "b_write"),
+             ("a", "COMMIT", "a_commit"), ("b", "COMMIT", "b_commit")]
+    done = "INSERT 0 1" if how.endswith("insert") else "UPDATE 1"
+    compare(targets, script, {"a_write": done, "b_write": done, "a_commit": "COMMIT", "b_commit": AS_PIVOT_AT_COMMIT},
+            setup=setup, steps=steps)
+
+
 def _copy_in(sess: Sess, table_name: str, rows: str):
     try:
         with sess.conn.cursor().copy(f"COPY {table_name} FROM STDIN") as copy:
