@@ -1,4 +1,4 @@
-"""What commits at SERIALIZABLE is serializable: a randomized check of whole histories.
+"""What commits at SERIALIZABLE is serializable: randomized checks of whole histories.
 
 Four sessions run serializable transactions over a few rows: reads by key, by key range and by
 scan (each returns every row it read, with the version read), and updates that give a row a
@@ -7,6 +7,7 @@ replaced: at SERIALIZABLE a concurrent update fails, so that is the one it read)
 that fails (40001, 40P01) is rolled back and left out. From the committed ones the dependency
 graph is built (Adya's DSG: ww, wr and rw edges between transactions); it must have no cycle.
 Snapshot isolation alone makes cycles here (write skew); the test runs on PostgreSQL 15 as well.
+A second test keeps a limit on rows per group by serializable transactions alone (phantoms).
 """
 
 from __future__ import annotations
@@ -122,3 +123,46 @@ def _cycle(committed: list) -> list | None:
 def test_committed_serializable_histories_have_no_cycle(targets):
     for target in targets:  # PostgreSQL first: the check itself must hold there
         assert history(target) == {"cycle": None, "some_committed": True}, target.name
+
+
+GROUPS, LIMIT = 12, 3
+
+
+def _limited_inserts(target, seed: int) -> None:
+    """Transactions that add a row to a group only while it has fewer than LIMIT rows, finding
+    its rows by a secondary index key, a key range, or a scan."""
+    rng = random.Random(seed)
+    conn = psycopg.connect(target.dsn, autocommit=True)
+    for n in range(40):
+        g = rng.randrange(GROUPS)
+        how = rng.choice(("SELECT count(*) FROM c_groups WHERE g = %s",
+                          "SELECT count(*) FROM c_groups WHERE g BETWEEN %s AND %s",
+                          "SELECT count(*) FROM c_groups WHERE g + 0 = %s"))  # (a scan)
+        try:
+            conn.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+            [(found,)] = conn.execute(how, (g, g) if "BETWEEN" in how else (g,)).fetchall()
+            if found < LIMIT:
+                conn.execute("INSERT INTO c_groups VALUES (%s, %s)", (seed * 1000 + n, g))
+            conn.execute("COMMIT")
+        except psycopg.Error as exc:
+            assert exc.sqlstate in ("40001", "40P01"), exc
+            conn.execute("ROLLBACK")
+    conn.close()
+
+
+def test_no_group_grows_past_its_limit(targets):
+    """A constraint no index can state, kept by serializable transactions alone: phantoms (rows
+    inserted into what another counted) must not let two of them both add the last row allowed."""
+    for target in targets:
+        s = psycopg.connect(target.dsn, autocommit=True)
+        s.execute("DROP TABLE IF EXISTS c_groups")
+        s.execute("CREATE TABLE c_groups (id int PRIMARY KEY, g int)")
+        s.execute("CREATE INDEX c_groups_g ON c_groups (g)")
+        threads = [threading.Thread(target=_limited_inserts, args=(target, k + 1)) for k in range(SESSIONS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(300)
+        most = s.execute("SELECT max(n) FROM (SELECT count(*) AS n FROM c_groups GROUP BY g) x").fetchone()[0]
+        s.close()
+        assert most == LIMIT, (target.name, most)
