@@ -6,6 +6,7 @@ The engine talks to `store.Store` only (its docstring is the contract). Inside:
     apply     the one deterministic apply (primary, recovery and replicas)
     catalog   schema objects, versioned like rows
     txn       xids, clog, snapshots, subtransactions, lock waits
+    ssi       SERIALIZABLE: rw-conflicts and dangerous structures; predicate_locks: its SIREAD locks
     table     column segments; index: hash/btree key -> row ids; vacuum
     recovery  checkpoint contents, newest checkpoint + WAL replay
     fs, wal, checkpoint   the file-system seam, the WAL writer/reader, checkpoint files
