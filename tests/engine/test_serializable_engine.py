@@ -5,6 +5,7 @@ PostgreSQL's hot standby does: it cannot know what the primary's serializable tr
 from __future__ import annotations
 
 import pytest
+from concurrency import Waiting, new_table
 from inprocess import InProcessDb
 
 from quantadb.errors import SerializationFailure
@@ -83,3 +84,31 @@ def test_an_implicit_transaction_doomed_meanwhile_fails_at_sync():
     finally:
         other.close()
         db.close()
+
+
+def test_an_implicit_commit_that_waits_then_checks_for_dangerous_structures(clients):
+    """An implicit serializable transaction whose commit must first wait (ON COMMIT DELETE ROWS
+    and another session's lock on the table) is doomed meanwhile: once the wait ends, its
+    commit fails with 40001 as PostgreSQL's (PreCommit_CheckForSerializationFailure comes after
+    the ON COMMIT actions). Runs on PostgreSQL 15 with QUANTADB_TEST_DSN."""
+    a, b, t, obs = clients
+    x, y = new_table(t), new_table(t)
+    a.q("SET default_transaction_isolation = serializable")
+    a.q("CREATE TEMP TABLE tt (n int) ON COMMIT DELETE ROWS")
+    (name, oid), = a.q("SELECT pg_my_temp_schema()::regnamespace::text || '.tt', 'tt'::regclass::oid")
+    b.q("BEGIN")
+    assert b.q(f"LOCK TABLE {name} IN ACCESS SHARE MODE") == "LOCK TABLE"
+    t.q("BEGIN ISOLATION LEVEL SERIALIZABLE")
+    assert t.q(f"SELECT count(*) FROM {x}") == [(2,)]
+    commit = Waiting(a, obs, f"WITH r AS (SELECT count(*) AS n FROM {y}), "
+                             f"u AS (UPDATE {x} SET v = 0 WHERE id = 1 RETURNING 1) INSERT INTO tt SELECT n FROM r",
+                     waits=lambda o, pid: o.q("SELECT mode FROM pg_locks WHERE pid = %s AND relation = %s AND NOT granted",
+                                              (pid, oid)) == [("AccessExclusiveLock",)])
+    assert t.q(f"UPDATE {y} SET v = 0 WHERE id = 1") == "UPDATE 1"
+    assert t.q("COMMIT") == "COMMIT"  # a read y and wrote x, t read x and wrote y: a is the pivot
+    b.q("COMMIT")
+    assert commit.join() == ("ERR", "40001", "could not serialize access due to read/write dependencies among "
+                                             "transactions")
+    assert a.detail == "Reason code: Canceled on identification as a pivot, during commit attempt."
+    assert t.q(f"SELECT v FROM {x} ORDER BY id") == [(10,), (20,)]
+    a.q("RESET default_transaction_isolation")

@@ -113,6 +113,8 @@ def commit_after_wait(session: "Session", txn: Txn, waiting: object, waits: Call
     from quantadb.engine.transaction_blocks import TxnState  # (it imports this module)
 
     def finish() -> Future | None:
+        if txn.snapshot is not None and txn.snapshot.sxact is not None:  # SERIALIZABLE: may fail (storage/ssi.py)
+            session.store.ssi.pre_commit(txn.snapshot.sxact)
         session.state = TxnState()
         run_on_commit(session, txn)
         session.transaction_ended(committed=True)
