@@ -84,6 +84,7 @@ from .checkpoint import write_checkpoint
 from .ddl import SchemaChanges
 from .fs import FileSystem
 from .index import Index
+from .lock_waits import LockWaits
 from .locks import RelationLocks
 from .recovery import checkpoint_dir, dump_state, recover, wal_dir
 from .sequences import Sequences
@@ -106,9 +107,9 @@ _NO_LOCK = contextlib.nullcontext()
 __all__ = ["RowChanged", "Snapshot", "Store", "Txn", "WouldBlock"]
 
 
-class Store(RowWrites, RowLocks, UniqueChecks, SchemaChanges, Sequences):
-    """The facade; row writes, row locks, deferred uniqueness, DDL and sequences live in the
-    mixins writes/row_locks/unique_checks/ddl/sequences."""
+class Store(RowWrites, RowLocks, LockWaits, UniqueChecks, SchemaChanges, Sequences):
+    """The facade; row writes, row locks, lock waits, deferred uniqueness, DDL and sequences live
+    in the mixins writes/row_locks/lock_waits/unique_checks/ddl/sequences."""
 
     def __init__(self, fs: FileSystem, data_dir: str, state: StorageState, wal: WalWriter) -> None:
         self._fs = fs
@@ -399,54 +400,6 @@ class Store(RowWrites, RowLocks, UniqueChecks, SchemaChanges, Sequences):
             txn.released.setdefault(token - 1, []).extend(moved)
         if txn.lock_log:
             self.relation_locks.fold_into(txn, token)
-
-    def wait_for(self, txn: Txn, on: object, timeout_s: float | None, deadline: float | None = None) -> None:
-        self._state.txns.wait_for(txn, on, timeout_s, deadline)
-
-    def await_xid(self, txn: Txn, on: int, wake: Callable[[], None]) -> bool | None:
-        return self._state.txns.await_xid(txn, on, wake)
-
-    def end_await(self, txn: Txn, on: int, wake: Callable[[], None]) -> None:
-        self._state.txns.end_await(txn, on, wake)
-
-    # -- relation locks (locks.py) ---------------------------------------------------------
-    def lock_relation(self, txn: Txn, rel_oid: int, mode: int, nowait: bool = False, momentary: bool = False) -> bool:
-        return self.relation_locks.acquire(txn, rel_oid, mode, nowait, momentary)
-
-    def blocks_waiter(self, txn: Txn, rel_oid: int) -> bool:
-        return self.relation_locks.blocks_waiter(txn, rel_oid)
-
-    def waiting(self) -> dict[Txn, object]:
-        """The transactions waiting now, each with what it waits for (an xid, or a LockRequest)."""
-        return self._state.txns.waiting()
-
-    def unlock_relation(self, txn: Txn, rel_oid: int, mode: int) -> None:
-        self.relation_locks.release(txn, rel_oid, mode)
-
-    def blockers(self, txn: Txn) -> list[Txn]:
-        """The transactions txn waits for now, for a row or a relation lock (pg_blocking_pids)."""
-        return self._state.txns.blockers_of(txn) or self.relation_locks.queued_blockers(txn)
-
-    def wait_described(self, txn: Txn) -> str | None:
-        """txn's row or relation lock wait as a deadlock report names it, None when it waits for none."""
-        return self._state.txns.wait_described(txn)
-
-    def xid_locks(self) -> list[tuple[Txn, int, bool]]:
-        """Transaction-ID locks held and awaited (pg_locks; see TxnManager.xid_locks)."""
-        return self._state.txns.xid_locks()
-
-    def tuple_locks(self) -> list[tuple[Txn, int, int, str]]:
-        """The tuple locks row-lock waiters hold (pg_locks; see TxnManager.tuple_locks)."""
-        return self._state.txns.tuple_locks()
-
-    def strongly_locked(self, requests: tuple[tuple[int, int], ...]) -> bool:
-        return self.relation_locks.strongly_locked(requests)
-
-    def release_locks_after(self, txn: Txn, token: int) -> None:
-        """ROLLBACK TO the savepoint `token`: the relation locks taken since go (as PostgreSQL's).
-        Not part of rollback_to: a statement's retry keeps what its undone attempt locked."""
-        if txn.lock_log:
-            self.relation_locks.release_after(txn, token)
 
     # -- row locks -------------------------------------------------------------------------
     def _end_locks(self, txn: Txn) -> None:

@@ -35,5 +35,6 @@ class UniqueChecks:
                         for rowid in idx.lookup_key(key):
                             live += self._row_live(txn, table, rowid)
                             if live > 1:
+                                self.ssi.unique_violation(txn, table.oid, idx, key)  # (SERIALIZABLE: 40001 first)
                                 raise self._unique_violation(self._index_name(oid), table.oid, idx.attnums, key)
                 txn.unique_rechecks.pop(oid, None)
