@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any, Callable, TypeVar
 import numpy as np
 
 from quantadb.engine import statements as S
-from quantadb.engine.current_of import RowMoves, current_row, latest_version, split_rows
+from quantadb.engine.current_of import current_row, latest_version, split_rows
 from quantadb.engine.prepared import Portal, Prepared
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
 from quantadb.errors import InvalidCursorName, ObjectNotInPrerequisiteState
 from quantadb.exec.columns import take_batch
 from quantadb.sql import utility as U
 from quantadb.sql.cursor_rows import CursorTables
-from quantadb.storage.txn import RowChanged, Snapshot, Txn, WouldBlock
+from quantadb.storage.txn import RowChanged, Snapshot, WouldBlock
 from quantadb.types.column import Batch
 from quantadb.types.registry import SqlType
 
@@ -38,9 +38,6 @@ class Cursors:
         self.session = session
         self.unnamed = 0  # the last N of "<unnamed portal N>"
         self._attempt_opened: list[str] | None = None  # by the statement's attempt now running
-        # while a cursor with row ids is open: its transaction's updates of their tables
-        # (engine/current_of.py); None otherwise, so writes need not record them
-        self.moves: RowMoves | None = None
 
     def attempt(self, run: Callable[..., T], *args: Any) -> T:
         """One attempt of a statement: when it is undone to run again (a lock wait, a row changed
@@ -106,14 +103,7 @@ class Cursors:
         stored = self.session.store.table(rel_oid)
         txn = self.session.state.txn
         rowid = current_row(name, cursor.current_of, cursor.position, txn, rel_oid, table, stored.generation)
-        moves = self.moves if self.moves is not None and self.moves.txn is txn else None
-        return latest_version(rowid, rel_oid, stored, snapshot, moves, lambda: self._unique_keys(rel_oid))
-
-    def _unique_keys(self, rel_oid: int) -> list[tuple[int, ...]]:
-        """The columns of each (whole-table) unique index of the table."""
-        store = self.session.store
-        indexes = [store.index(rel.oid) for rel in self.session.catalog().indexes_of(rel_oid)]
-        return [ix.attnums for ix in indexes if ix.unique and not ix.where]
+        return latest_version(rowid, stored, snapshot, self.session.store.state.txns.clog)
 
     def holds_row_ids(self, rel_oid: int) -> bool:
         """Does a cursor of the transaction running keep row ids of table `rel_oid`?"""
@@ -121,20 +111,6 @@ class Cursors:
         return txn is not None and any(
             p.current_of is not None and rel_oid in p.current_of.rowids and p.current_of.txn is txn
             for p in list(self.session.portals.values()))
-
-    def track_moves(self, rel_oids: tuple[int, ...]) -> None:
-        """A cursor keeping row ids of these tables opened: record its transaction's updates of them."""
-        txn = self.session.state.txn
-        if self.moves is None or self.moves.txn is not txn:
-            self.moves = RowMoves(txn)
-        self.moves.tables.update(rel_oids)
-
-    def record_moves(self, txn: Txn, rel_oid: int, old: np.ndarray, new: np.ndarray) -> None:
-        """An update of `txn` replaced rows `old` of table `rel_oid` by `new`."""
-        if txn is not self.moves.txn:
-            self.moves = None  # the cursors' transaction ended: nothing to record until another opens
-        else:
-            self.moves.record(rel_oid, old, new)
 
     def close(self, name: str) -> None:
         if self.session.portals.pop(name, None) is None:

@@ -212,8 +212,6 @@ class ExecServices(ForeignKeys):
         new = self.store.update(self.txn, rel_oid, rowids, columns, self.snapshot, kept)
         if self.snapshot.sxact is not None:
             self.snapshot.sxact.wrote(rel_oid, np.concatenate([rowids, new]))
-        if self.session.cursors.moves is not None:  # (a cursor WHERE CURRENT OF may name is open)
-            self.session.cursors.record_moves(self.txn, rel_oid, rowids, new)
         self.session.pgstat.wrote(rel_oid, N_TUP_UPD, len(new))
         return new
 
@@ -232,8 +230,6 @@ class ExecServices(ForeignKeys):
         new = self.store.update_row(self.txn, rel_oid, rowid, tuple(values), kept)
         if self.snapshot.sxact is not None and new is not None:
             self.snapshot.sxact.wrote(rel_oid, np.array([rowid, new], dtype=np.int64))
-        if self.session.cursors.moves is not None and new is not None:
-            self.session.cursors.record_moves(self.txn, rel_oid, np.array([rowid]), np.array([new]))
         if new is not None:
             self.session.pgstat.wrote(rel_oid, N_TUP_UPD, 1)
         return new

@@ -74,8 +74,10 @@ def _update(state: StorageState, rec) -> np.ndarray:
     _, xid, rel_oid, old_rowids, n, columns = rec
     state.txns.note(xid)
     table = state.tables[rel_oid]
-    table.set_xmax(np.asarray(old_rowids, dtype=np.int64), xid)
+    old_rowids = np.asarray(old_rowids, dtype=np.int64)
+    table.set_xmax(old_rowids, xid)
     rowids = table.append(xid, columns, n)
+    table.chain.link_many(old_rowids, rowids)
     _index_rows(state, rel_oid, columns, n, rowids)
     return rowids
 
@@ -94,6 +96,7 @@ def _update_row(state: StorageState, rec) -> int:
     table = state.tables[rel_oid]
     table.set_xmax_row(old_rowid, xid)
     rowid = table.append_row(xid, values)
+    table.chain.link(old_rowid, rowid)
     _index_row(state, rel_oid, values, rowid)
     return rowid
 

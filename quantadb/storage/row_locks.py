@@ -12,8 +12,10 @@ a subtransaction's go when it rolls back (its xid is aborted).
 A foreign key's check of a new referencing key (`lock_referenced`) finds the referenced row as
 PostgreSQL's `SELECT 1 ... FOR KEY SHARE` does, and locks it: a version another transaction
 inserted and has not committed is not there; one a running transaction deletes, or updates to
-another key, is waited for; one it updates keeping the key is there (both versions are locked:
-whichever outlives the update keeps the lock). The lock makes a DELETE of the referenced row, or
+another key, is waited for; one it updates keeping the key is there (every version, followed
+along the update chain, is locked: whichever outlives the update keeps the lock). SELECT ... FOR
+KEY SHARE does the same; on a table without a unique index no update changes a key, so only a
+DELETE makes it wait. The lock makes a DELETE of the referenced row, or
 an UPDATE of its key, wait for the referencing transaction (whose new row the deleter's own check
 then sees), while an UPDATE of its other columns goes on and carries the lock to its new version.
 Each row is locked once per transaction; past ESCALATE_ROWS rows of one table, a transaction's
@@ -103,24 +105,39 @@ class RowLocks:
                         if lockers.get(o) == holder:  # a SELECT ... FOR KEY SHARE's, shown in xmax
                             lockers[n] = max(lockers.get(n, 0), holder)
 
-    def _updated_keeping_key(self, txn: Txn, table: Table, rowids: np.ndarray) -> dict[int, int]:
-        """For FOR KEY SHARE: the rows a running transaction updates keeping their key (a unique
-        index's, found through it), each with the version it made; KEY SHARE does not wait for
-        such an update, and holds both versions (whichever outlives the update keeps the lock)."""
+    def _updated_keeping_key(self, txn: Txn, table: Table, rowids: np.ndarray) -> dict[int, list[int]]:
+        """For FOR KEY SHARE: the rows a running transaction updates keeping their key, each with
+        the versions its updates made (`_key_kept_versions`); KEY SHARE does not wait for such an
+        update, and holds every version (whichever outlives the update keeps the lock)."""
         xmaxes = table.gather_mvcc(rowids)[1].tolist()
-        busy = [(r, x) for r, x in zip(rowids.tolist(), xmaxes)
-                if x and x not in txn.own and self._status(x) == IN_PROGRESS]
-        idx = next((i for i in self._unique_indexes(txn, table.oid) if not i.where), None) if busy else None
-        if idx is None:  # (without one, which version is the row's next is not known: it waits)
-            return {}
         out = {}
-        for r, x in busy:
-            values = table.row_values(r, list(idx.read_attnums))
-            key = values[0] if len(values) == 1 else tuple(values)
-            successor = next((v for v in idx.lookup_key(key) if table.xmin_xmax(v)[0] == x), None)
-            if successor is not None:
-                out[r] = successor
+        for r, x in zip(rowids.tolist(), xmaxes):
+            if x and x not in txn.own and self._status(x) == IN_PROGRESS:
+                versions = self._key_kept_versions(txn, table, r)
+                if versions is not None:
+                    out[r] = versions
         return out
+
+    def _key_kept_versions(self, txn: Txn, table: Table, rowid: int) -> list[int] | None:
+        """The versions a running transaction's updates made of version `rowid` (whose xmax it
+        is), along the update chain to the newest; None when one of them is a DELETE or changed
+        a unique key (then that update holds the row as UPDATE: KEY SHARE waits for it), as
+        PostgreSQL's lock of a tuple follows its update chain (heap_lock_updated_tuple). A table
+        without a unique index has no key an update can change."""
+        clog = self._state.txns.clog
+        versions = []
+        while True:
+            new = table.successor(rowid, clog)
+            if new is None:
+                return None
+            values = tuple(table.row_values(new, list(range(1, len(table.types) + 1))))
+            if self._row_key_changes(txn, table, values, rowid, frozenset()):
+                return None
+            versions.append(new)
+            xmax = table.xmin_xmax(new)[1]
+            if not xmax or xmax in txn.own or self._status(xmax) != IN_PROGRESS:
+                return versions
+            rowid = new
 
     def lock_referenced(self, txn: Txn, index_oid: int, columns: list[Column]) -> np.ndarray:
         """For each key (one row of `columns`, the unique index's key columns), the row id of the
@@ -159,8 +176,8 @@ class RowLocks:
             if status == ABORTED:
                 return [r]
             if status == IN_PROGRESS:
-                successor = next((s for s in candidates if table.xmin_xmax(s)[0] == xmax), None)
-                if successor is None:
+                versions = self._key_kept_versions(txn, table, r)
+                if versions is None:
                     raise WouldBlock(xmax)  # deleted, or its key changed: the outcome decides
-                return [r, successor]
+                return [r, *versions]
         return []

@@ -20,7 +20,8 @@ from quantadb.types.column import Column, null_column
 from quantadb.types.registry import BYTEA, INTERVAL, NUMERIC, UUID, SqlType
 
 from .segcolumn import STRING_OIDS, SegColumn
-from .txn import ABORTED, COMMITTED, FROZEN_XID, IN_PROGRESS, INVALID_XID, Snapshot
+from .txn import ABORTED, COMMITTED, FROZEN_XID, IN_PROGRESS, INVALID_XID, Clog, Snapshot
+from .update_chain import UpdateChain
 
 DEFAULT_CAPACITY = 65536
 FIRST_ALLOCATION = 1024
@@ -114,6 +115,7 @@ class Table:
         # row id -> the xid that last locked that version (SELECT FOR UPDATE/SHARE; not logged): what
         # its xmax shows while no later xid set one, as PostgreSQL's lock-only xmax stays after the locker
         self.lockers: dict[int, int] = {}
+        self.chain = UpdateChain()  # updated version -> the version its update made (apply links them)
         self.live_estimate = 0
         self.dead_since_prune = 0  # versions given an xmax since the last index prune
         self.dead_since_vacuum = 0  # versions given an xmax since the last VACUUM
@@ -281,14 +283,14 @@ class Table:
         off = rowid % self.capacity
         return seg.xmin.item(off), seg.xmax.item(off)
 
-    def versions_by(self, xid: int, start: int) -> np.ndarray:
-        """Row ids from `start` on of the versions transaction `xid` wrote (an update's new
-        versions follow the old ones: WHERE CURRENT OF looks for them, engine/current_of.py)."""
-        cap = self.capacity
-        found = [np.flatnonzero(seg.xmin[:seg.n] == xid) + i * cap
-                 for i, seg in enumerate(self.segments[start // cap:], start // cap)]
-        rowids = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
-        return rowids[rowids > start]
+    def successor(self, rowid: int, clog: Clog) -> int | None:
+        """The version the UPDATE that ended version `rowid` made of it (PostgreSQL's t_ctid); None
+        when nothing replaced it: no xmax, a DELETE's or TRUNCATE's, or an aborted update's."""
+        xmax = self.xmin_xmax(rowid)[1]
+        if not xmax or clog.get(xmax) == ABORTED:
+            return None
+        new = self.chain.newest(rowid)
+        return new if new is not None and self.xmin_xmax(new)[0] == xmax else None
 
     def _column(self, seg: Segment, attnum: int, start: int, stop: int) -> Column:
         i = attnum - 1

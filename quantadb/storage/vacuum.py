@@ -9,7 +9,8 @@ and its commit/abort record precedes the VACUUM record in the WAL.
   all frozen and undeleted skips visibility checks);
 - an aborted xmax is cleared.
 A table with dead rows is rewritten in row order (row ids change: `Table.generation` is
-bumped) and its indexes are rebuilt; catalog versions that are dead are forgotten.
+bumped), its indexes are rebuilt and its update chain renumbered (the links from or to a removed
+version dropped); catalog versions that are dead are forgotten.
 
 Compaction renumbers rows, so statements are held out while the record is applied
 (engine/maintenance.py). To keep that short the primary copies rows beforehand, while
@@ -136,6 +137,7 @@ def _vacuum_table(state, table: Table, status: np.ndarray, horizon: int, plan: C
         fresh.append_versions(_kept(table.types, seg, keep), k, seg.xmin[:n][keep], seg.xmax[:n][keep])
     table.segments = fresh.segments
     table.generation += 1
+    table.chain.renumber(np.concatenate(masks))  # (every segment but the last is full: masks by row id)
     table.lockers = {}  # (no lock is held: Store.has_row_locks; PostgreSQL's freezing clears ended lockers too)
     table.live_estimate = fresh.live_estimate
     if state.table_indexes.get(table.oid):

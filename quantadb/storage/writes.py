@@ -363,10 +363,11 @@ class RowWrites:
             table = self.table(rel_oid)
             passing = self._updated_keeping_key(txn, table, rowids) if strength == KEY_SHARE else {}
             if passing:  # checked as the new versions' KEY SHARE only (row_locks.py)
-                self._check_row_locks(txn, rel_oid, [*passing, *passing.values()], KEY_SHARE)
+                versions = [v for r, following in passing.items() for v in (r, *following)]
+                self._check_row_locks(txn, rel_oid, versions, KEY_SHARE)
                 rest = rowids[[r not in passing for r in rowids.tolist()]]
                 keep = self._check_targets(txn, rel_oid, table, rest, strength) if len(rest) else rest
-                locked = rest[keep].tolist() + [*passing, *passing.values()]
+                locked = rest[keep].tolist() + versions
             else:
                 locked = rowids[self._check_targets(txn, rel_oid, table, rowids, strength)].tolist()
             if txn.read_only:

@@ -15,20 +15,30 @@ CURSOR = "DECLARE c CURSOR FOR SELECT * FROM c_cur ORDER BY id"
 CURRENT_OF = "UPDATE c_cur SET v = v + 100 WHERE CURRENT OF c RETURNING *"
 
 
-def change_before_current_of(target, change: str, committed: bool, iso: str = "read committed") -> dict:
-    """a's cursor stands on row 1; b changes it (committed at once, or held until a waits)."""
+def change_before_current_of(target, change: str | tuple[str, ...], committed: bool, iso: str = "read committed",
+                             key: bool = True) -> dict:
+    """a's cursor stands on row 1; b changes it (committed at once, or held until a waits), with
+    one statement or several in one transaction. `key`: the table has its primary key (the new
+    version could be found by it)."""
     make_table(target, "c_cur", "(1, 0), (2, 0), (3, 0)")
     a, b, obs = sessions(target, 3)
+    if not key:  # (and no ORDER BY: PostgreSQL's sort over a scan is not simply updatable)
+        a.q("ALTER TABLE c_cur DROP CONSTRAINT c_cur_pkey")
+    changes = (change,) if isinstance(change, str) else change
     out = {}
     a.q(f"BEGIN ISOLATION LEVEL {iso}")
-    a.q(CURSOR)
+    a.q(CURSOR if key else "DECLARE c CURSOR FOR SELECT * FROM c_cur")
     out["a_fetch"] = a.q("FETCH c")
     if committed:
-        out["b_change"] = b.q(change)
+        b.q("BEGIN")
+        for one in changes:
+            out["b_change"] = b.q(one)
+        b.q("COMMIT")
         out["a_current_of"] = a.q(CURRENT_OF)
     else:
         b.q("BEGIN")
-        out["b_change"] = b.q(change)
+        for one in changes:
+            out["b_change"] = b.q(one)
         committing = threading.Event()
         bg = Background(a, CURRENT_OF, markers={"b_committing": committing})
         out["a_waits"] = wait_until_waiting(obs, bg)
@@ -50,6 +60,24 @@ def test_an_updated_row_is_acted_on_in_its_new_version(targets, committed):
         expected.update(a_waits=True, a_returned_after_b_commit=True)
     compare(targets, change_before_current_of, expected, change="UPDATE c_cur SET v = v + 5 WHERE id = 1",
             committed=committed)
+
+
+@pytest.mark.parametrize("committed", [True, False])
+def test_a_row_without_a_unique_key_is_followed_through_a_bulk_update(targets, committed):
+    expected = {"a_fetch": [(1, 0)], "b_change": "UPDATE 3", "a_current_of": [(1, 105)], "a_end": "COMMIT",
+                "final": [(1, 105), (2, 5), (3, 5)]}
+    if not committed:
+        expected.update(a_waits=True, a_returned_after_b_commit=True)
+    compare(targets, change_before_current_of, expected, change="UPDATE c_cur SET v = v + 5",
+            committed=committed, key=False)
+
+
+@pytest.mark.parametrize("key", [True, False])
+def test_a_row_updated_twice_is_followed_to_its_newest_version(targets, key):
+    compare(targets, change_before_current_of, {
+        "a_fetch": [(1, 0)], "b_change": "UPDATE 3", "a_current_of": [(1, 110)], "a_end": "COMMIT",
+        "final": [(1, 110), (2, 5), (3, 5)]},
+        change=("UPDATE c_cur SET v = v + 5 WHERE id = 1", "UPDATE c_cur SET v = v + 5"), committed=True, key=key)
 
 
 @pytest.mark.parametrize("committed", [True, False])

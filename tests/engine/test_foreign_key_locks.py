@@ -23,7 +23,8 @@ def fk(clients):
     a.q(f"CREATE TABLE {name}_c (id int, pid int REFERENCES {name}_p)")
     a.q(f"INSERT INTO {name}_p VALUES (1, 0), (2, 0)")
     yield name
-    a.q("ROLLBACK")
+    for c in clients:  # (a failed test can leave any of them in a transaction holding locks)
+        c.q("ROLLBACK")
     a.q(f"DROP TABLE {name}_c, {name}_p")
 
 
@@ -95,8 +96,13 @@ def test_the_lock_follows_an_update_that_keeps_the_key(clients, fk):
     b.q("BEGIN")
     b.q(f"INSERT INTO {fk}_c VALUES (1, 1)")
     assert _no_wait(a, f"UPDATE {fk}_p SET v = 7 WHERE id = 1") == "UPDATE 1"  # a new version, committed
-    delete = Waiting(c, obs, f"DELETE FROM {fk}_p WHERE id = 1", waits=awaiting_relation_lock)
-    b.q("COMMIT")
+    _delete_waits_then_fails(b, c, obs, fk)
+
+
+def _delete_waits_then_fails(referencing, deleting, obs, fk: str) -> None:
+    """A DELETE of row 1 waits for the transaction that references it, then fails: no orphan."""
+    delete = Waiting(deleting, obs, f"DELETE FROM {fk}_p WHERE id = 1", waits=awaiting_relation_lock)
+    referencing.q("COMMIT")
     assert _state(delete.join()) == NOT_PRESENT
     assert _orphans(obs, fk) == 0
 
@@ -165,3 +171,65 @@ def test_for_key_share_passes_an_update_that_keeps_the_key_and_holds_both_versio
     locking = Waiting(b, obs, f"SELECT id FROM {fk}_p WHERE id = 2 FOR KEY SHARE", waits=awaiting_relation_lock)
     a.q("ROLLBACK")
     assert locking.join() == [(2,)]
+
+
+def test_a_new_reference_holds_every_version_a_running_transaction_made(clients, fk):
+    """Two updates keeping the key in one running transaction: the check locks the row's newest
+    version too, so a DELETE of it after that transaction committed waits for the reference."""
+    a, b, c, obs = clients
+    a.q("BEGIN")
+    a.q(f"UPDATE {fk}_p SET v = 5 WHERE id = 1")
+    a.q(f"UPDATE {fk}_p SET v = 6 WHERE id = 1")
+    b.q("BEGIN")
+    assert _no_wait(b, f"INSERT INTO {fk}_c VALUES (1, 1)") == "INSERT 0 1"
+    a.q("COMMIT")
+    _delete_waits_then_fails(b, c, obs, fk)
+
+
+def test_for_key_share_follows_a_running_transaction_s_updates_to_the_newest(clients, fk):
+    a, b, c, obs = clients
+    a.q("BEGIN")
+    a.q(f"UPDATE {fk}_p SET v = 5 WHERE id = 1")
+    a.q(f"UPDATE {fk}_p SET v = 6 WHERE id = 1")
+    b.q("BEGIN")
+    assert _no_wait(b, f"SELECT id, v FROM {fk}_p WHERE id = 1 FOR KEY SHARE") == [(1, 0)]
+    a.q("COMMIT")
+    delete = Waiting(c, obs, f"DELETE FROM {fk}_p WHERE id = 1", waits=awaiting_relation_lock)
+    b.q("COMMIT")
+    assert delete.join() == "DELETE 1"
+    # the same transaction's later update of the key is waited for
+    a.q("BEGIN")
+    a.q(f"UPDATE {fk}_p SET v = 5 WHERE id = 2")
+    a.q(f"UPDATE {fk}_p SET id = 20 WHERE id = 2")
+    locking = Waiting(b, obs, f"SELECT id FROM {fk}_p WHERE id = 2 FOR KEY SHARE", waits=awaiting_relation_lock)
+    a.q("ROLLBACK")
+    assert locking.join() == [(2,)]
+
+
+@pytest.mark.parametrize("updater_ends", ["COMMIT", "ROLLBACK"])
+def test_for_key_share_of_a_table_without_a_unique_index_passes_a_running_update(clients, updater_ends):
+    """No unique index: no key an UPDATE could change, so only a DELETE conflicts with KEY SHARE."""
+    a, b, c, obs = clients
+    name = f"nk_{uuid.uuid4().hex[:8]}"
+    a.q(f"CREATE TABLE {name} (id int, v int)")
+    a.q(f"INSERT INTO {name} VALUES (1, 0), (2, 0)")
+    try:
+        a.q("BEGIN")
+        a.q(f"UPDATE {name} SET id = 10, v = 5 WHERE id = 1")
+        b.q("BEGIN")
+        assert _no_wait(b, f"SELECT id, v FROM {name} WHERE id = 1 FOR KEY SHARE") == [(1, 0)]
+        a.q(updater_ends)  # whichever version outlives the update is held
+        delete = Waiting(c, obs, f"DELETE FROM {name} WHERE id IN (1, 10)", waits=awaiting_relation_lock)
+        b.q("COMMIT")
+        assert delete.join() == "DELETE 1"
+        # a running DELETE is waited for
+        a.q("BEGIN")
+        a.q(f"DELETE FROM {name} WHERE id = 2")
+        locking = Waiting(b, obs, f"SELECT id, v FROM {name} WHERE id = 2 FOR KEY SHARE",
+                          waits=awaiting_relation_lock)
+        a.q("ROLLBACK")
+        assert locking.join() == [(2, 0)]
+    finally:
+        for client in clients:
+            client.q("ROLLBACK")
+        a.q(f"DROP TABLE {name}")
