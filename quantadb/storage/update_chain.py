@@ -80,6 +80,8 @@ class UpdateChain:
         ones renumbered in order): keep the links between two kept versions (the others' old
         version is gone, or their new one was an aborted update's), renumbered. No reader runs
         meanwhile (statements are held out of a compaction)."""
+        if not self.old:
+            return
         old, new = self._pairs(len(self.old))
         both = kept[old] & kept[new]
         rank = np.cumsum(kept) - 1
