@@ -222,8 +222,9 @@ def test_for_key_share_of_a_table_without_a_unique_index_passes_a_running_update
         delete = Waiting(c, obs, f"DELETE FROM {name} WHERE id IN (1, 10)", waits=awaiting_relation_lock)
         b.q("COMMIT")
         assert delete.join() == "DELETE 1"
-        # a running DELETE is waited for
+        # a running DELETE is waited for, also of the version its own UPDATE made
         a.q("BEGIN")
+        a.q(f"UPDATE {name} SET v = 7 WHERE id = 2")
         a.q(f"DELETE FROM {name} WHERE id = 2")
         locking = Waiting(b, obs, f"SELECT id, v FROM {name} WHERE id = 2 FOR KEY SHARE",
                           waits=awaiting_relation_lock)
