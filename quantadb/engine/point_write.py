@@ -143,6 +143,9 @@ def run_point_write(write: PointWrite, ctx: EvalContext) -> tuple[int, Batch | N
         scan = write.scan
         table = services.store.table(scan.rel_oid)
         found = probe(write.keys, table, services.store.index(scan.index_oid), services.snapshot, ctx.params)
+        keep = services.rechecked(write.plan, found)  # READ COMMITTED's re-check (engine/recheck.py)
+        if keep is not None:
+            found = [r for r, ok in zip(found, keep.tolist()) if ok]
         services.session.pgstat.index_scan(scan.index_oid, len(found), len(found))
         if isinstance(write, PointDelete):
             return delete_rows(write.plan, _source(write, table, found, ctx), ctx)

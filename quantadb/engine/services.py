@@ -11,6 +11,7 @@ import numpy as np
 from quantadb.engine.catalog_view import SEQUENCE_SOURCE
 from quantadb.engine.foreign_keys import ForeignKeys, all_valid
 from quantadb.engine.pgstat import N_TUP_DEL, N_TUP_INS, N_TUP_UPD
+from quantadb.engine.recheck import rechecked
 from quantadb.engine.results import RunInWorker
 from quantadb.errors import LockNotAvailable, ReadOnlySqlTransaction, UndefinedTable
 from quantadb.exec.columns import from_values
@@ -86,6 +87,19 @@ class ExecServices(ForeignKeys):
         if self.inline:
             raise RunInWorker()
         self.session.wait_for(self.txn, on)
+
+    def rechecked(self, plan: P.Update | P.Delete, rowids: np.ndarray) -> np.ndarray | None:
+        """Of the rows an attempt of an UPDATE or DELETE found, those READ COMMITTED's re-check
+        lets it act on after a wait or a changed row (a mask; None: all), told as the rows it
+        targets (engine/recheck.py)."""
+        keep = None
+        if self.session.recheck is not None:
+            rowids = np.asarray(rowids, dtype=np.int64)
+            keep = rechecked(plan, rowids, self)
+            if keep is not None:
+                rowids = rowids[keep]
+        self.session.targets = (plan, rowids)
+        return keep
 
     def not_yet_changed(self, rel_oid: int, rowids: np.ndarray) -> np.ndarray | None:
         """Which of these target rows this statement has not updated or deleted already (None: all).

@@ -26,6 +26,7 @@ from quantadb.engine.catalog_view import RegNames, SessionCatalog
 from quantadb.engine.cursors import Cursors
 from quantadb.engine.ddl import temp
 from quantadb.engine.deferred import check_unique_keys
+from quantadb.engine.recheck import Recheck, next_attempt
 from quantadb.engine.identity import SessionIdentity
 from quantadb.engine.simple_query import SimpleQuery, TemplateCache
 from quantadb.engine.membership import ActingRoles
@@ -106,6 +107,9 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity, State
         self.query_started_us = 0  # statement_timestamp() and query_start: µs since 2000-01-01 UTC
         self._blocked_on: object = 0  # WouldBlock.on an inline attempt met, for the next attempt to wait for
         self._blocked_at = 0.0  # when it was met (time.monotonic()): lock_timeout counts from there
+        # READ COMMITTED: what the statement's attempt writes, and what its next attempt acts on (recheck.py)
+        self.targets: tuple[Any, Any] | None = None
+        self.recheck: Recheck | None = None
         self._strong = self.store.relation_locks.strong  # relations strongly locked (mostly none: one test)
         self._statement_locks = StatementLocks(pid, database_oid)  # a read's without a transaction
         self.store.relation_locks.statements.add(self._statement_locks)
@@ -372,9 +376,11 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity, State
         except RunInWorker:
             raise  # still active: it waits for a lock, or runs on a worker, and is attempted again
         except Exception:
+            self.recheck = self.targets = None
             self.statement_failed()
             self.state_name = "idle in transaction" if self.state.block else "idle"
             raise
+        self.recheck = self.targets = None
         self.state_name = "idle in transaction" if self.state.block else "idle"
         if result.columns is not None and max_rows and not portal.cursor:
             portal.rows = result
@@ -445,9 +451,13 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity, State
                 # VACUUM renumbers rows: an attempt holds the gate, a wait for a row or relation lock
                 # does not (the attempt was undone; holding it there kept autovacuum out under contention)
                 with self.db.gate.shared():
-                    result = self.cursors.attempt(S.execute, self, portal, inline, bound)
-                    if txn.unique_rechecks:  # DEFERRABLE unique keys written: checked at the statement's end
-                        check_unique_keys(self, txn, inline, token is not None)
+                    try:
+                        result = self.cursors.attempt(S.execute, self, portal, inline, bound)
+                        if txn.unique_rechecks:  # DEFERRABLE unique keys written: checked at the statement's end
+                            check_unique_keys(self, txn, inline, token is not None)
+                    except (WouldBlock, RowChanged):
+                        next_attempt(self, bound)  # (in the gate: the row ids it targeted are still valid)
+                        raise
             except WouldBlock as block:
                 if token is not None:  # (the next attempt makes its own savepoint)
                     self.store.rollback_to(txn, token)

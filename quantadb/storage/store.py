@@ -433,6 +433,22 @@ class Store(RowWrites, RowLocks, LockWaits, UniqueChecks, SchemaChanges, Sequenc
         shown = self._state.txns.clog.shown
         return shown(xmin), shown(xmax)
 
+    def newest_versions(self, rel_oid: int, rowids: np.ndarray | list[int], generation: int) -> np.ndarray | None:
+        """Each row's newest committed version, its update chain followed (Table.successor), for
+        READ COMMITTED's re-check (engine/recheck.py); None when a VACUUM renumbered the table's
+        rows since `generation`. A row deleted meanwhile stays itself (no snapshot sees it now)."""
+        table, clog = self.table(rel_oid), self._state.txns.clog
+        with self._wlock:
+            if table.generation != generation:
+                return None
+            out = []
+            for r in np.asarray(rowids, dtype=np.int64).tolist():  # (each hop goes to a later row id: it ends)
+                while (new := table.successor(r, clog)) is not None and \
+                        clog.get(table.xmin_xmax(new)[0]) == COMMITTED:
+                    r = new
+                out.append(r)
+        return np.array(out, dtype=np.int64)
+
     def table(self, rel_oid: int) -> Table:
         t = self._state.tables.get(rel_oid)
         if t is None:
