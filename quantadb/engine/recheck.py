@@ -38,7 +38,7 @@ class Recheck:
 
     def __init__(self, plan: P.Update | P.Delete, targets: np.ndarray | list[int], generation: int) -> None:
         self.plan, self.targets, self.generation = plan, targets, generation
-        self.newest: np.ndarray | None = None
+        self.newest: frozenset[int] | None = None
 
 
 def next_attempt(session: "Session", bound: "Bound | None") -> None:
@@ -61,7 +61,9 @@ def rechecked(plan: P.Update | P.Delete, rowids: np.ndarray, services: "ExecServ
     if recheck is None or recheck.plan is not plan:
         return None
     if recheck.newest is None:
-        recheck.newest = services.store.newest_versions(plan.rel_oid, recheck.targets, recheck.generation)
-    if recheck.newest is None:
-        return None
-    return np.isin(rowids, recheck.newest)
+        newest = services.store.newest_versions(plan.rel_oid, recheck.targets, recheck.generation)
+        if newest is None:
+            return None
+        recheck.newest = frozenset(newest.tolist())
+    allowed = recheck.newest  # (a set: np.isin costs tens of microseconds on a few rows)
+    return np.fromiter((r in allowed for r in rowids.tolist()), dtype=np.bool_, count=len(rowids))
