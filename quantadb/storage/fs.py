@@ -28,16 +28,12 @@ from collections.abc import Callable, Iterable
 
 
 class AppendFile:
-    """A file opened for appending (real OS file). With `sync_writes` each write is durable when
-    it returns (O_DSYNC: PostgreSQL's wal_sync_method = open_datasync), and fsync has nothing
-    left to do: one system call, and for a Python thread one wait for the GIL, instead of two."""
+    """A file opened for appending (real OS file)."""
 
-    def __init__(self, path: str, fsync_enabled: bool, sync_writes: bool = False) -> None:
+    def __init__(self, path: str, fsync_enabled: bool) -> None:
         self._path = path
         self._fsync_enabled = fsync_enabled
-        self._synced_writes = fsync_enabled and sync_writes
-        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | (os.O_DSYNC if self._synced_writes else 0)
-        self._fd = os.open(path, flags, 0o600)
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         self._size = os.fstat(self._fd).st_size
 
     def write(self, data: bytes) -> None:
@@ -48,7 +44,7 @@ class AppendFile:
         self._size += len(data)
 
     def fsync(self) -> None:
-        if self._fsync_enabled and not self._synced_writes:
+        if self._fsync_enabled:
             os.fsync(self._fd)
 
     def close(self) -> None:
@@ -104,8 +100,8 @@ class FileSystem:
         with open(path, "rb") as f:
             return f.read()
 
-    def open_append(self, path: str, sync_writes: bool = False) -> AppendFile:
-        return AppendFile(path, self.fsync, sync_writes)
+    def open_append(self, path: str) -> AppendFile:
+        return AppendFile(path, self.fsync)
 
     def write_atomic(self, path: str, data: bytes) -> None:
         """Replace `path` with `data` so a crash leaves either the old or the new file."""
@@ -283,9 +279,7 @@ class SimulatedFileSystem(FileSystem):
             self._maybe_fail("read")
             return bytes(self._node(path).content)
 
-    def open_append(self, path: str, sync_writes: bool = False) -> AppendFile:
-        """(`sync_writes` changes nothing here: what an fsync covers is durable, and a writer that
-        asks for it calls fsync as on any file; crash tests count and fail those fsyncs.)"""
+    def open_append(self, path: str) -> AppendFile:
         path = self._norm(path)
         with self._lock:
             self._maybe_fail("open")

@@ -25,10 +25,6 @@ an fsync takes longer than SLOW_FSYNC_S commits go back to the flusher thread. A
 nobody flushes (a caller that blocks the loop on its own commit) is flushed by the thread after
 GATHER_TIMEOUT_S: while commits gather, the flusher wakes that often to look.
 
-Segments are opened with O_DSYNC (PostgreSQL's wal_sync_method = open_datasync): a round's
-one write(2) is its flush, and the flusher thread waits for the GIL once after it, not twice
-(after the write and after an fsync); the fsync it still calls has nothing left to do.
-
 With `fsync = off` a flush is a plain write(2) with nothing to share, so the waiter writes
 the buffer itself (`flush_async` returns a resolved future) instead of handing it to the
 flusher thread and back: each hand-off costs the GIL twice. One writer at a time holds `_io`,
@@ -162,7 +158,7 @@ class WalWriter:
         if fs.exists(path) and fs.size(path) != 0:
             raise ValueError(f"WAL segment {path} already holds data")
         self._segment_start = start_lsn
-        self._file: AppendFile = fs.open_append(path, sync_writes=True)
+        self._file: AppendFile = fs.open_append(path)
         self._dir_dirty = True
         self._thread = threading.Thread(target=self._run, name="quantadb-wal-flusher",
                                         daemon=True)
@@ -354,7 +350,6 @@ class WalWriter:
 
     def _write(self, records: list[tuple[bytes, int]], start: int) -> int:
         """Write `records` (starting at LSN `start`) as batches and fsync; return the end LSN."""
-        began = time.perf_counter()
         parts: list[bytes] = []
         batch_start = lsn = start
         segment_start = self._segment_start
@@ -370,7 +365,7 @@ class WalWriter:
             parts.append(payload)
         if parts:
             self._write_batch(parts, batch_start, segment_start)
-        self._fsync(self._file, began)
+        self._fsync(self._file)
         if self._dir_dirty:
             self._fs.fsync_dir(self._dir)
             self._dir_dirty = False
@@ -378,10 +373,10 @@ class WalWriter:
 
     def _write_batch(self, parts: list[bytes], batch_start: int, segment_start: int) -> None:
         if segment_start != self._segment_start:
-            self._fsync(self._file, time.perf_counter())
+            self._fsync(self._file)
             self._file.close()
             self._segment_start = segment_start
-            self._file = self._fs.open_append(self._segment_path(segment_start), sync_writes=True)
+            self._file = self._fs.open_append(self._segment_path(segment_start))
             self._dir_dirty = True
             log.debug("[wal] started segment %s", segment_name(batch_start))
         data = encode_batch(b"".join(parts), batch_start, self._compressor,
@@ -389,9 +384,8 @@ class WalWriter:
         self._file.write(data)
         self.bytes_written += len(data)
 
-    def _fsync(self, file: AppendFile, began: float) -> None:
-        """fsync `file`; the flush's time counts from `began`, its writes' start (segments are
-        opened O_DSYNC, so with fsync on the writes take the time and fsync none: fs.AppendFile)."""
+    def _fsync(self, file: AppendFile) -> None:
+        began = time.perf_counter()
         file.fsync()
         self._last_fsync_s = time.perf_counter() - began
         self.fsync_seconds += self._last_fsync_s

@@ -152,8 +152,8 @@ class _SlowFsyncFile(AppendFile):
 
 
 class _SlowFs(SimulatedFileSystem):
-    def open_append(self, path: str, sync_writes: bool = False) -> AppendFile:
-        return _SlowFsyncFile(super().open_append(path, sync_writes))
+    def open_append(self, path: str) -> AppendFile:
+        return _SlowFsyncFile(super().open_append(path))
 
 
 def test_group_commit_shares_fsyncs_and_resolves_on_flusher_thread():
@@ -271,8 +271,8 @@ class _CrashAtFsync(SimulatedFileSystem):
         super().__init__()
         self.at, self.mode, self.seed, self.count = at, mode, seed, 0
 
-    def open_append(self, path: str, sync_writes: bool = False) -> AppendFile:
-        inner = super().open_append(path, sync_writes)
+    def open_append(self, path: str) -> AppendFile:
+        inner = super().open_append(path)
         fs = self
 
         class File(_SlowFsyncFile):
