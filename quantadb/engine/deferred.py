@@ -12,8 +12,8 @@ several statements, the messages before a Sync; a Query of one statement ends at
 A DEFERRABLE unique or primary key constraint's keys are kept by storage as rows are written
 (storage/unique_checks.py) and checked at the end of the statement (check_unique_keys), or, while
 the constraint is deferred, at commit or when SET CONSTRAINTS makes it immediate. Either way a
-statement may hold duplicates until then (UPDATE t SET id = id + 1 passes); as PostgreSQL's, the
-check runs at the end of the top-level statement, not of each statement a function runs.
+statement may hold duplicates until then (UPDATE t SET id = id + 1 passes). As in PostgreSQL, a
+statement a function runs is checked at its own end (function_statement), not with its caller.
 
 The mode of a constraint: SET CONSTRAINTS name (latest), else SET CONSTRAINTS ALL, else its
 INITIALLY DEFERRED; only a DEFERRABLE one can be deferred. All of this is the transaction's
@@ -22,7 +22,7 @@ INITIALLY DEFERRED; only a DEFERRABLE one can be deferred. All of this is the tr
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 from quantadb.engine.results import Result, RunInWorker
 from quantadb.errors import UndefinedObject, WrongObjectType
@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from quantadb.engine.transaction_blocks import TxnState
     from quantadb.sql.utility_stmts import SetConstraintsStmt
     from quantadb.storage.txn import Txn
+
+T = TypeVar("T")
 
 
 class DeferredChecks:
@@ -125,12 +127,7 @@ def check_unique_keys(session: "Session", txn: "Txn", inline: bool, undoable: bo
     event loop it cannot, and the statement runs again on a worker when its attempt can be
     undone (a savepoint: statements._writes_once is false for such a table). A statement that
     cannot (a query whose function wrote) leaves the keys to the commit's check."""
-    now = []
-    for index_oid in txn.unique_rechecks:
-        con = _index_constraint(session, index_oid)
-        pending = constraints_of(session.state, [con]) if con is not None else None
-        if pending is None or not pending.deferred(con):
-            now.append(index_oid)
+    now = _due_now(session, txn)
     while now:
         try:
             session.store.recheck_unique(txn, now)
@@ -141,6 +138,48 @@ def check_unique_keys(session: "Session", txn: "Txn", inline: bool, undoable: bo
             if inline:
                 return
             session.wait_for(txn, block.on)
+
+
+def function_statement(services: "ExecServices", run: Callable[[], T]) -> T:
+    """run() is a write a function's statement makes (PL/pgSQL's, a SQL function's, a trigger's):
+    the keys it writes to DEFERRABLE unique constraints not deferred now are checked at its own
+    end, as PostgreSQL checks what a query queued when that query ends (AfterTriggerEndQuery),
+    not with the statement that called the function. The keys left (deferred) join the caller's.
+    A check that meets a running writer's version waits for it where the statement stands."""
+    txn = services.txn
+    callers, txn.unique_rechecks = txn.unique_rechecks, {}
+    try:
+        result = run()
+        check_keys_due(services)
+        return result
+    finally:
+        for oid, keys in txn.unique_rechecks.items():
+            callers.setdefault(oid, {}).update(keys)
+        txn.unique_rechecks = callers
+
+
+def check_keys_due(services: "ExecServices") -> None:
+    """Check the keys written so far to DEFERRABLE unique constraints not deferred now, waiting
+    for a running writer's version where the statement stands."""
+    txn = services.txn
+    now = _due_now(services.session, txn)
+    while now:
+        try:
+            services.store.recheck_unique(txn, now)
+            return
+        except WouldBlock as block:
+            services.wait_in_statement(block.on)
+
+
+def _due_now(session: "Session", txn: "Txn") -> list[int]:
+    """The deferrable unique indexes txn wrote keys to whose constraints are not deferred now."""
+    now = []
+    for index_oid in txn.unique_rechecks:
+        con = _index_constraint(session, index_oid)
+        pending = constraints_of(session.state, [con]) if con is not None else None
+        if pending is None or not pending.deferred(con):
+            now.append(index_oid)
+    return now
 
 
 def _index_constraint(session: "Session", index_oid: int) -> ConstraintDef | None:

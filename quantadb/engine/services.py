@@ -9,12 +9,15 @@ from typing import TYPE_CHECKING, Callable, Iterator, TypeVar
 import numpy as np
 
 from quantadb.engine.catalog_view import SEQUENCE_SOURCE
+from quantadb.engine.deferred import function_statement
 from quantadb.engine.foreign_keys import ForeignKeys, all_valid
 from quantadb.engine.pgstat import N_TUP_DEL, N_TUP_INS, N_TUP_UPD
 from quantadb.engine.recheck import rechecked
 from quantadb.engine.results import RunInWorker
 from quantadb.errors import LockNotAvailable, ReadOnlySqlTransaction, UndefinedTable
 from quantadb.exec.columns import from_values
+from quantadb.exec.context import EvalContext
+from quantadb.exec.modify import run_modify
 from quantadb.sql import plan as P
 from quantadb.storage.catalog import ConstraintDef, RelationDef
 from quantadb.storage.index import row_keys
@@ -79,6 +82,11 @@ class ExecServices(ForeignKeys):
             self.snapshot, self.ri_snapshot, self.deferred = self.ri_snapshot, None, None
             self.hiding_writes = False
         self.store.release(self.txn, token)
+
+    def function_write(self, plan: P.Plan, ctx: EvalContext) -> tuple[int, Batch | None]:
+        """run_modify of a write a function's statement makes, whose DEFERRABLE unique keys are
+        checked at its end (engine/deferred.py)."""
+        return function_statement(self, lambda: run_modify(plan, ctx))
 
     def wait_in_statement(self, on: object) -> None:
         """Wait for a lock (WouldBlock.on) where the statement stands, to go on with what it did so

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from quantadb.engine.deferred import check_keys_due
 from quantadb.exec.columns import column_values, from_values
 from quantadb.exec.context import EvalContext
 from quantadb.plpgsql.call import run_trigger, trigger_condition
@@ -97,6 +98,8 @@ class TableTriggers:
         matching = self._matching("AFTER", event, True)
         if not matching:
             return
+        if ctx.services.txn.unique_rechecks:  # a DEFERRABLE unique key's re-check is a trigger in PostgreSQL,
+            check_keys_due(ctx.services)  # "PK_/Unique_ConstraintTrigger_n": before any lowercase name
         new_rows, old_rows = self._rows(new, old)
         for i in range(len(new_rows)):
             for trigger, fn in matching:

@@ -20,7 +20,6 @@ from quantadb.errors import SyntaxError as SqlSyntaxError
 from quantadb.exec.columns import column_values
 from quantadb.exec.context import EvalContext
 from quantadb.exec.eval import evaluate
-from quantadb.exec.modify import run_modify
 from quantadb.exec.run import run_all
 from quantadb.plpgsql import tree as T
 from quantadb.plpgsql.variables import Namespace, cast_expr
@@ -273,7 +272,7 @@ def run_plan(plan: P.Plan, ctx: EvalContext, tables: CursorTables = CursorTables
     """`tables`: a cursor's query's (sql/cursor_rows.py), whose row ids `plan` passes."""
     columns = [(c.name, c.type) for c in plan.columns]
     if isinstance(plan, _DML):
-        count, batch = run_modify(plan, ctx)
+        count, batch = ctx.services.function_write(plan, ctx)
         return Outcome(count, batch, columns)
     generations = {oid: ctx.services.store.table(oid).generation for oid in tables.passed}
     batch = run_all(plan, ctx)

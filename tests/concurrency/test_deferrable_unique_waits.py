@@ -13,13 +13,15 @@ from interleave import Background, Sess, compare, sessions, table_rows, wait_unt
 
 def _table(target, name: str, deferred: bool) -> None:
     s = Sess(target)
-    s.q(f"DROP TABLE IF EXISTS {name}")
+    s.q(f"DROP TABLE IF EXISTS {name} CASCADE")
     s.q(f"CREATE TABLE {name} (k int, CONSTRAINT {name}_k UNIQUE (k) DEFERRABLE"
         f"{' INITIALLY DEFERRED' if deferred else ''})")
+    s.q(f"CREATE OR REPLACE FUNCTION {name}_ins(k int) RETURNS int LANGUAGE plpgsql AS "
+        f"$$ BEGIN INSERT INTO {name} VALUES (k); RETURN k; END $$")
     s.close()
 
 
-def concurrent_key(target, deferred: bool, other_ends: str) -> dict:
+def concurrent_key(target, deferred: bool, other_ends: str, by_function: bool) -> dict:
     name = "dw_d" if deferred else "dw_i"
     _table(target, name, deferred)
     a, b, obs = sessions(target, 3)
@@ -28,11 +30,12 @@ def concurrent_key(target, deferred: bool, other_ends: str) -> dict:
     a.q(f"INSERT INTO {name} VALUES (1)")
     b.q("BEGIN")
     ended = threading.Event()
+    insert = f"SELECT {name}_ins(1)" if by_function else f"INSERT INTO {name} VALUES (1)"
     if deferred:  # the INSERT does not wait: the COMMIT's check does
-        out["b_insert"] = b.q(f"INSERT INTO {name} VALUES (1)")
+        out["b_insert"] = b.q(insert)
         bg = Background(b, "COMMIT", markers={"a_ended": ended})
-    else:
-        bg = Background(b, f"INSERT INTO {name} VALUES (1)", markers={"a_ended": ended})
+    else:  # (a function's statement checks at its own end)
+        bg = Background(b, insert, markers={"a_ended": ended})
     out["b_waits"] = wait_until_waiting(obs, bg)
     ended.set()
     out["a_end"] = a.q(other_ends)
@@ -47,15 +50,17 @@ def concurrent_key(target, deferred: bool, other_ends: str) -> dict:
 
 @pytest.mark.parametrize("deferred", [False, True])
 @pytest.mark.parametrize("other_ends", ["COMMIT", "ROLLBACK"])
-def test_a_check_waits_for_a_concurrent_writer_of_the_key(targets, deferred, other_ends):
+@pytest.mark.parametrize("by_function", [False, True])
+def test_a_check_waits_for_a_concurrent_writer_of_the_key(targets, deferred, other_ends, by_function):
     committed = other_ends == "COMMIT"
+    inserted = [(1,)] if by_function else "INSERT 0 1"
     expected = {"b_waits": True, "a_end": other_ends, "b_after_a": True, "final": [(1,)],
-                "b_result": ("ERR", "23505") if committed else ("COMMIT" if deferred else "INSERT 0 1")}
+                "b_result": ("ERR", "23505") if committed else ("COMMIT" if deferred else inserted)}
     if deferred:
-        expected["b_insert"] = "INSERT 0 1"
+        expected["b_insert"] = inserted
     else:
         expected["b_commit"] = "ROLLBACK" if committed else "COMMIT"
-    compare(targets, concurrent_key, expected, deferred=deferred, other_ends=other_ends)
+    compare(targets, concurrent_key, expected, deferred=deferred, other_ends=other_ends, by_function=by_function)
 
 
 def copied_keys(target) -> dict:

@@ -39,6 +39,29 @@ def test_a_deferred_one_is_checked_at_commit(keys):
     keys.check("SELECT count(*) FROM ud WHERE k = 4", [("0",)])
 
 
+def test_a_functions_statement_is_checked_at_its_own_end(keys):
+    """As PostgreSQL checks what a query wrote when that query ends, a statement a function runs
+    fails there, though the function removes the duplicate before its caller ends; a deferred
+    constraint's keys wait for COMMIT as the caller's do."""
+    keys.setup("CREATE FUNCTION dup_then_drop() RETURNS int LANGUAGE plpgsql AS $$ BEGIN "
+               "INSERT INTO up VALUES (1, 0); DELETE FROM up WHERE v = 0; RETURN 1; END $$;\n"
+               "CREATE FUNCTION sql_dup_then_drop() RETURNS int LANGUAGE sql AS $$ "
+               "INSERT INTO up VALUES (2, 0); DELETE FROM up WHERE v = 0; SELECT 1 $$;\n"
+               "CREATE FUNCTION deferred_dup() RETURNS int LANGUAGE plpgsql AS $$ BEGIN "
+               "INSERT INTO ud VALUES (7), (7); DELETE FROM ud WHERE ctid = (SELECT max(ctid) FROM ud); "
+               "RETURN 1; END $$")
+    keys.error("SELECT dup_then_drop()", "23505", 'duplicate key value violates unique constraint "up_pkey"')
+    keys.error("SELECT sql_dup_then_drop()", "23505", 'duplicate key value violates unique constraint "up_pkey"')
+    keys.check("SELECT id, v FROM up", [("1", "10"), ("2", "20"), ("3", "30")])
+    keys.check("BEGIN; SELECT deferred_dup(); COMMIT; SELECT k FROM ud", [("7",)])
+    # the INSERT's duplicate is checked before its AFTER trigger's statement could move the other row
+    keys.setup("CREATE FUNCTION shift() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+               "UPDATE up SET id = id + 10 WHERE id = NEW.id AND v <> NEW.v; RETURN NULL; END $$;\n"
+               "CREATE TRIGGER up_shift AFTER INSERT ON up FOR EACH ROW EXECUTE FUNCTION shift()")
+    keys.error("INSERT INTO up VALUES (2, 0)", "23505", 'duplicate key value violates unique constraint "up_pkey"')
+    keys.check("SELECT id, v FROM up ORDER BY id", [("1", "10"), ("2", "20"), ("3", "30")])
+
+
 def test_set_constraints_moves_the_check(keys):
     keys.setup("BEGIN;\nINSERT INTO ud VALUES (1), (1)")
     keys.error("SET CONSTRAINTS ud_k IMMEDIATE", "23505", 'duplicate key value violates unique constraint "ud_k"')

@@ -27,7 +27,6 @@ def run_body(body, params: list, ctx: EvalContext, volatile: bool) -> Batch | No
     rows included, while the calling statement reads its own snapshot (when a called function
     writes, its writes are hidden from it: bind_with.reading_one_snapshot); the others read the
     caller's snapshot, as in PostgreSQL."""
-    from quantadb.exec.modify import run_modify  # the operators evaluate expressions, and so calls
     from quantadb.exec.run import run_all
     services = ctx.services
     callers = services.snapshot
@@ -44,7 +43,7 @@ def run_body(body, params: list, ctx: EvalContext, volatile: bool) -> Batch | No
             ctx.check_cancel()
             try:
                 if isinstance(plan, (P.Insert, P.Update, P.Delete, P.Merge)):
-                    out = run_modify(plan, inner)[1]
+                    out = services.function_write(plan, inner)[1]
                 else:
                     out = run_all(plan, inner)
             except SqlError as e:
