@@ -21,7 +21,10 @@ from quantadb.types import registry as R
 from quantadb.types.registry import SqlType
 
 
-def optimize(plan: P.Plan, catalog: IndexCatalog, expressions: IndexExpressions | None = None) -> P.Plan:
+def optimize(plan: P.Plan, catalog: IndexCatalog, expressions: IndexExpressions | None = None,
+             _ctes_done: set[int] | None = None) -> P.Plan:
+    """The plan with the rules applied, and so the plans of its subqueries and WITH queries."""
+    done = set() if _ctes_done is None else _ctes_done  # a WITH query read twice is optimized once
     plan = push_filters(plan)
     plan = use_indexes(plan, catalog, expressions)
     plan = use_index_order(plan, catalog, expressions)
@@ -29,8 +32,26 @@ def optimize(plan: P.Plan, catalog: IndexCatalog, expressions: IndexExpressions 
     plan = use_index_lookups(plan, catalog)  # after pruning: its IndexScan copies the pruned scan
     limit_row_locks(plan)
     for sub in _subqueries(plan):
-        sub.plan = optimize(sub.plan, catalog, expressions)
+        sub.plan = optimize(sub.plan, catalog, expressions, done)
+    for cte in _ctes(plan):
+        if id(cte) not in done:
+            done.add(id(cte))  # (first: a recursive term reads its own CTE)
+            if cte.plan is not None:
+                cte.plan = optimize(cte.plan, catalog, expressions, done)
+            if cte.recursive_plan is not None:
+                cte.recursive_plan = optimize(cte.recursive_plan, catalog, expressions, done)
     return plan
+
+
+def _ctes(plan: P.Plan) -> list[P.CteDef]:
+    """The WITH queries the plan's nodes read or run (not those nested in them)."""
+    found = []
+    for node in _nodes(plan):
+        if isinstance(node, P.CteScan):
+            found.append(node.cte)
+        elif isinstance(node, P.ModifyingCtes):
+            found.extend(node.ctes)
+    return found
 
 
 def _subqueries(plan: P.Plan) -> list[SubqueryExpr]:

@@ -429,6 +429,26 @@ def test_a_limit_for_update_locks_the_first_rows_of_its_order(targets, order):
     assert got["next_free_row_is_free"]
 
 
+def job_queue_with(target, write: str) -> dict:
+    """The queue taken by a WITH query that locks (`WITH j AS (... LIMIT n FOR UPDATE SKIP LOCKED)
+    UPDATE/DELETE ... FROM j`): its LIMIT bounds the rows it locks as at the top level."""
+    make_table(target, "c_jobs", ", ".join(f"({i}, 0)" for i in range(1, 301)))
+    a, b = sessions(target, 2)
+    pick = "WITH j AS (SELECT id FROM c_jobs WHERE v = 0 ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED) "
+    take = pick + (" UPDATE c_jobs SET v = 1 FROM j WHERE c_jobs.id = j.id RETURNING c_jobs.id" if write == "update"
+                   else " DELETE FROM c_jobs USING j WHERE c_jobs.id = j.id RETURNING c_jobs.id")
+    a.q("BEGIN"), b.q("BEGIN")
+    out = {"a": sorted(a.q(take, (2,))), "b": sorted(b.q(take, (1,)))}
+    a.q("ROLLBACK"), b.q("ROLLBACK")
+    a.close(), b.close()
+    return out
+
+
+@pytest.mark.parametrize("write", ["update", "delete"])
+def test_a_with_query_for_update_limit_locks_only_the_rows_it_returns(targets, write):
+    compare(targets, job_queue_with, {"a": [(1,), (2,)], "b": [(3,)]}, write=write)
+
+
 def share_locks(target) -> dict:
     make_table(target, "c_share")
     a, b, c, obs = sessions(target, 4)

@@ -134,3 +134,15 @@ def test_like_with_a_fixed_prefix(sql):
     sql.check("SELECT w FROM words WHERE w LIKE 'a\\\\b%'", [("a\\bc",)])
     sql.check("SELECT vc FROM words WHERE vc LIKE 'zz2000%' AND vc <> 'zz1'", [("zz2000",)])
     sql.check("SELECT w FROM words WHERE w NOT LIKE 'zz%' AND w LIKE 'a%' AND w > 'abc'", [("abcd",), ("abd",)])
+
+
+def test_with_queries_use_indexes(sql):
+    """A WITH query's plan is optimized as the statement's own: its key lookups use the index
+    (counted in pg_stat_user_indexes), a recursive one's first term too."""
+    sql.setup("CREATE TABLE wx (id int PRIMARY KEY, v text);\n"
+              "INSERT INTO wx SELECT i, 'v' || i FROM generate_series(1, 3000) i")
+    sql.check("WITH k AS MATERIALIZED (SELECT id, v FROM wx WHERE id = 2) SELECT * FROM k", [("2", "v2")])
+    sql.check("WITH RECURSIVE r(id) AS (SELECT id FROM wx WHERE id = 5 UNION ALL SELECT id + 1 FROM r WHERE id < 7) "
+              "SELECT * FROM r", [("5",), ("6",), ("7",)])
+    sql.check("SELECT pg_stat_force_next_flush()", [("",)])
+    sql.check("SELECT idx_scan FROM pg_stat_user_indexes WHERE indexrelname = 'wx_pkey'", [("2",)])
