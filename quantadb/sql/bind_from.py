@@ -149,7 +149,8 @@ class FromBinder:
                 cte = self._find_cte(parts[0])
                 if cte is not None:
                     columns = rename_columns(cte.columns, col_aliases, f'table "{alias or parts[0]}"')
-                    plan = P.CteScan(cte, columns, estimated_rows=cte.plan.estimated_rows if cte.plan else 100)
+                    plan = renamed(self.inline_cte(cte), columns) if cte.inline is not None else \
+                        P.CteScan(cte, columns, estimated_rows=cte.plan.estimated_rows if cte.plan else 100)
                     scope = Scope(parent=parent)
                     scope.add(alias or parts[0], columns)
                     return plan, scope

@@ -16,6 +16,7 @@ from sqlglot import exp
 from quantadb.errors import FeatureNotSupported, SyntaxError as SqlSyntaxError
 from quantadb.sql import plan as P
 from quantadb.sql.bind_from import rename_columns
+from quantadb.sql.expr import Call, SubqueryExpr, walk
 from quantadb.types.registry import SqlType
 
 _DML = (exp.Insert, exp.Update, exp.Delete)
@@ -48,7 +49,7 @@ class WithBinder:
                                                   "the top level")
                     modifying.append(self._bind_modifying_cte(cte))
                 else:
-                    self._bind_cte(cte, bool(with_.args.get("recursive")), parent)
+                    self._bind_cte(cte, bool(with_.args.get("recursive")), parent, node)
             plan = bind_body()
         finally:
             self.ctes.pop()
@@ -67,7 +68,7 @@ class WithBinder:
         self.ctes[-1][cte.alias] = definition
         return definition
 
-    def _bind_cte(self, cte: exp.CTE, recursive: bool, parent) -> None:
+    def _bind_cte(self, cte: exp.CTE, recursive: bool, parent, statement: exp.Expression) -> None:
         name = cte.alias
         definition = P.CteDef(name)
         query = cte.this
@@ -87,7 +88,18 @@ class WithBinder:
             definition.plan = self.bind_query(query, parent)
             definition.columns = rename_columns(definition.plan.columns, alias_cols, f'WITH query "{name}"')
             definition.correlated = is_correlated(definition.plan)
+            if _inlinable(cte, definition, statement):  # the WITH queries its body sees, as they are now
+                definition.inline = (query, parent, [dict(level) for level in self.ctes])
             self.ctes[-1][name] = definition
+
+    def inline_cte(self, cte: P.CteDef) -> P.Plan:
+        """The plan of a WITH query bound again where it is read, seeing what its body saw."""
+        query, parent, scope = cte.inline
+        self.ctes, outer = scope, self.ctes
+        try:
+            return self.bind_query(query, parent)
+        finally:
+            self.ctes = outer
 
     def _find_cte(self, name: str) -> P.CteDef | None:
         for level in reversed(self.ctes):
@@ -97,6 +109,30 @@ class WithBinder:
                     raise FeatureNotSupported(f'WITH query "{name}" does not have a RETURNING clause')
                 return cte
         return None
+
+
+def _inlinable(cte: exp.CTE, definition: P.CteDef, statement: exp.Expression) -> bool:
+    """Is a plain WITH query read where it is referenced, as a subquery in FROM, rather than computed
+    once (PostgreSQL 12's rule: not MATERIALIZED and read once, or NOT MATERIALIZED; no volatile
+    function, no reference to an enclosing query)? The planner can then push the reader's
+    conditions into it and use indexes for them. (A name counted twice, whatever it stands for,
+    only keeps it computed once, which gives the same rows.)"""
+    materialized = cte.args.get("materialized")
+    if materialized or definition.correlated or _calls_volatile(definition.plan):
+        return False
+    name = cte.alias
+    reads = sum(1 for t in statement.find_all(exp.Table) if t.name == name and not t.args.get("db")) - \
+        sum(1 for t in cte.this.find_all(exp.Table) if t.name == name)
+    return reads == 1 or materialized is False
+
+
+def _calls_volatile(plan: P.Plan) -> bool:
+    for node in P.walk_plan(plan):
+        for e in P.plan_expressions(node):
+            for n in walk(e):
+                if isinstance(n, Call) and n.volatile or isinstance(n, SubqueryExpr) and _calls_volatile(n.plan):
+                    return True
+    return False
 
 
 def is_correlated(plan: P.Plan) -> bool:

@@ -354,6 +354,7 @@ class CteDef:
     columns: list[PlanColumn] = field(default_factory=list)
     correlated: bool = False  # reads a row of an enclosing query: computed once per such row
     modifying: bool = False  # `plan` is an Insert/Update/Delete; its rows are what RETURNING gives
+    inline: Any = None  # how to bind the query again where it is read, when it is inlined (bind_with.py)
 
 
 @dataclass(eq=False)

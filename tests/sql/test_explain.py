@@ -80,6 +80,22 @@ def test_verbose_shows_outputs_and_schema_qualified_relations(conn):
     assert lines == ["Seq Scan on public.ex_u", "  Output: a, (e + 1)", "  Filter: (ex_u.e > 3)"]
 
 
+def test_a_with_query_read_once_is_planned_in_place(conn):
+    """PostgreSQL 12's inlining: a plain WITH query read once (or NOT MATERIALIZED) is planned
+    as a subquery where it is read, so the reader's condition reaches its index; read twice,
+    MATERIALIZED, or calling a volatile function, it is computed once."""
+    assert plan(conn, "EXPLAIN (COSTS OFF) WITH w AS (SELECT * FROM ex_t) SELECT * FROM w WHERE a = 5") == [
+        "Index Scan using ex_t_pkey on ex_t", "  Index Cond: (a = 5)"]
+    for query in ("WITH w AS (SELECT * FROM ex_t) SELECT * FROM w WHERE a = 5 UNION ALL SELECT * FROM w",
+                  "WITH w AS MATERIALIZED (SELECT * FROM ex_t) SELECT * FROM w WHERE a = 5",
+                  "WITH w AS (SELECT a, random() AS r FROM ex_t) SELECT a FROM w WHERE a = 5"):
+        assert "CTE w" in [line.strip() for line in plan(conn, f"EXPLAIN (COSTS OFF) {query}")], query
+    lines = plan(conn, "EXPLAIN (COSTS OFF) WITH w AS NOT MATERIALIZED (SELECT * FROM ex_t) "
+                       "SELECT * FROM w WHERE a = 5 UNION ALL SELECT * FROM w WHERE a = 6")
+    assert lines == ["Append", "  ->  Index Scan using ex_t_pkey on ex_t", "        Index Cond: (a = 5)",
+                     "  ->  Index Scan using ex_t_pkey on ex_t ex_t_1", "        Index Cond: (a = 6)"]
+
+
 def test_verbose_returning_of_an_update_from_names_both_tables(conn):
     lines = plan(conn, "EXPLAIN (VERBOSE, COSTS OFF) UPDATE ex_u SET e = 0 FROM ex_t WHERE ex_u.a = ex_t.a "
                        "RETURNING ex_t.b, ex_u.e, ex_u.a + 1")
