@@ -27,6 +27,7 @@ class WithBinder:
 
     ctes: list[dict[str, P.CteDef]]
     cast_plan: Callable[[P.Plan, list[SqlType]], P.Plan]
+    recorder: object
 
     def bind_with(self, node: exp.Expression, parent, bind_body: Callable[[], P.Plan],
                   top_level: bool) -> P.Plan:
@@ -93,13 +94,15 @@ class WithBinder:
             self.ctes[-1][name] = definition
 
     def inline_cte(self, cte: P.CteDef) -> P.Plan:
-        """The plan of a WITH query bound again where it is read, seeing what its body saw."""
+        """The plan of a WITH query bound again where it is read, seeing what its body saw (what
+        its names resolve to was noted for a view's query when it was first bound)."""
         query, parent, scope = cte.inline
         self.ctes, outer = scope, self.ctes
+        self.recorder, recorder = None, self.recorder
         try:
             return self.bind_query(query, parent)
         finally:
-            self.ctes = outer
+            self.ctes, self.recorder = outer, recorder
 
     def _find_cte(self, name: str) -> P.CteDef | None:
         for level in reversed(self.ctes):

@@ -44,3 +44,16 @@ def test_more_column_names_than_columns(sql):
     sql.error("CREATE VIEW v (a, b) AS SELECT 1", "42601", "CREATE VIEW specifies more column names than columns")
     sql.error("CREATE TABLE t2 (a, b) AS SELECT 1", "42601", "too many column names were specified")
     sql.error("CREATE MATERIALIZED VIEW m (a, b) AS SELECT 1", "42601", "too many column names were specified")
+
+
+def test_a_view_over_a_with_query_read_once(sql):
+    """The WITH query is planned where it is read (inlined); the view's stored query is the one
+    bound at its definition."""
+    sql.setup("CREATE MATERIALIZED VIEW mv_cte AS WITH cte(v1, v2) AS (VALUES ('a1', ARRAY[1, 2]), "
+              "('a2', ARRAY[3, 4]), ('b', ARRAY[5, 6])) SELECT v1, 1 = ANY(v2) AS any FROM cte WHERE v1 LIKE 'a%';\n"
+              "CREATE TABLE mv_t (a int, b int);\n"
+              "INSERT INTO mv_t VALUES (1, 2);\n"
+              "CREATE VIEW mv_v AS WITH c AS (SELECT * FROM mv_t) SELECT * FROM c;\n"
+              "ALTER TABLE mv_t RENAME COLUMN a TO aa")
+    sql.check("SELECT * FROM mv_cte", [("a1", "t"), ("a2", "f")])
+    sql.check("SELECT * FROM mv_v", [("1", "2")])
