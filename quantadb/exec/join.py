@@ -1,5 +1,6 @@
 """Joins: hash join on the equality conjuncts of the condition, nested loop otherwise, LATERAL
-by re-running the right side per left row. Outer joins pad the unmatched side with NULLs."""
+by re-running the right side per left row. Outer joins pad the unmatched side with NULLs; semi
+and anti joins give the left rows that match, or do not (sql/decorrelate.py)."""
 
 from __future__ import annotations
 
@@ -118,6 +119,12 @@ def _emit(plan: P.Join, left: Batch, right: Batch, li, ri, residual, ctx) -> Ite
             keep[sl] = evaluate_predicate(residual, pairs, ctx)
             ctx.check_cancel()
         li, ri = li[keep], ri[keep]
+    if plan.kind in ("semi", "anti"):  # each left row once, as it matched or not (EXISTS, NOT EXISTS)
+        matched = np.zeros(left.length, dtype=bool)
+        matched[li] = True
+        rows = np.flatnonzero(matched if plan.kind == "semi" else ~matched)
+        yield Batch([take(c, rows) for c in left.columns], len(rows))
+        return
     out = [_pair_batch(left, right, li, ri)] if len(li) else []
     if plan.kind in ("left", "full"):
         matched = np.zeros(left.length, dtype=bool)

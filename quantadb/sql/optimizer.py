@@ -16,6 +16,7 @@ from quantadb.sql import plan as P
 from quantadb.sql.expr import Call, ColumnRef, Const, Expr, OuterRef, SubqueryExpr, conjoin, conjuncts, transform, walk
 from quantadb.sql.index_order import use_index_order
 from quantadb.sql.bind_support import INT8
+from quantadb.sql.decorrelate import pull_up_sublinks
 from quantadb.sql.index_paths import IndexCatalog, IndexExpressions, use_index_lookups, use_indexes
 from quantadb.types import registry as R
 from quantadb.types.registry import SqlType
@@ -25,6 +26,7 @@ def optimize(plan: P.Plan, catalog: IndexCatalog, expressions: IndexExpressions 
              _ctes_done: set[int] | None = None) -> P.Plan:
     """The plan with the rules applied, and so the plans of its subqueries and WITH queries."""
     done = set() if _ctes_done is None else _ctes_done  # a WITH query read twice is optimized once
+    plan = pull_up_sublinks(plan)
     plan = push_filters(plan)
     plan = use_indexes(plan, catalog, expressions)
     plan = use_index_order(plan, catalog, expressions)
@@ -104,6 +106,13 @@ def push_filters(plan: P.Plan) -> P.Plan:
         child.filter = conjoin(existing + parts)
         child.estimated_rows = plan.estimated_rows
         return child
+    if isinstance(child, P.Join) and child.kind in ("semi", "anti"):  # its rows are left rows
+        down = [c for c in parts if _columns_used(c)]
+        if down:
+            child.left = push_filters(P.Filter(child.left, conjoin(down), child.left.columns,
+                                               estimated_rows=max(child.left.estimated_rows / 3, 1)))
+        keep = [c for c in parts if not _columns_used(c)]
+        return P.Filter(child, conjoin(keep), plan.columns, estimated_rows=plan.estimated_rows) if keep else child
     if isinstance(child, P.Join) and child.kind in ("inner", "cross", "left") and not child.lateral:
         nleft = len(child.left.columns)
         keep, to_left, to_right = [], [], []
@@ -319,6 +328,9 @@ def _prune(plan: P.Plan, needed: set[int]) -> tuple[P.Plan, dict[int, int]]:
         mapping.update({i + nleft: rmap[i] + new_nleft for i in rmap})
         plan.left, plan.right = left, right
         plan.condition = _remap(plan.condition, mapping)
+        if plan.kind in ("semi", "anti"):  # only the left side's columns come out
+            plan.columns = list(left.columns)
+            return plan, lmap
         plan.columns = list(left.columns) + list(right.columns)
         return plan, mapping
     # anything else needs every column of its inputs
