@@ -12,8 +12,18 @@ Each attempt's write tells what it targets (Session.targets); only the statement
 count (not the writes of functions, triggers and foreign-key actions). An attempt undone
 for either reason hands them to the next (`next_attempt`), which keeps only their newest versions
 (`rechecked`). A VACUUM that renumbered the table's rows in between makes the attempt a plain one
-on the new snapshot. A join's other tables are read on the new snapshot too, where PostgreSQL
-keeps their rows as they were.
+on the new snapshot.
+
+Only the target's rows are read anew: as EvalPlanQual keeps the rows a join's other tables gave
+(fetched again by ctid, or copied) and evaluates the statement's subqueries on its first snapshot
+(an InitPlan's value is kept), a re-check's source reads every table but the rows it acts on on
+the snapshot of the statement's first attempt (`first_reads`): the target's scan (the one that
+returns row ids) and scans that lock rows (FOR UPDATE: PostgreSQL locks their newest versions)
+read the new one, and so do volatile functions' statements (PostgreSQL's take a new snapshot
+each: exec/functions/sqlfunc.run_body). Where PostgreSQL still differs: a target row whose
+newest version joins a row of another table that the first snapshot saw but the first attempt
+did not join with it (its join key changed meanwhile) is acted on; EvalPlanQual tries only the
+rows it joined (it would need each target row's joined row ids, which the plan does not carry).
 """
 
 from __future__ import annotations
@@ -23,6 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from quantadb.sql import plan as P
+from quantadb.storage.txn import Snapshot
 
 if TYPE_CHECKING:
     from quantadb.engine.services import ExecServices
@@ -34,24 +45,51 @@ class Recheck:
     """The rows an attempt of `plan` targeted, as of the table's `generation`; their newest
     versions are found once the next attempt asks (after its wait: by then they are committed)."""
 
-    __slots__ = ("generation", "newest", "plan", "targets")
+    __slots__ = ("generation", "newest", "plan", "reads", "targets")
 
-    def __init__(self, plan: P.Update | P.Delete, targets: np.ndarray | list[int], generation: int) -> None:
+    def __init__(self, plan: P.Update | P.Delete, targets: np.ndarray | list[int], generation: int,
+                 reads: Snapshot) -> None:
         self.plan, self.targets, self.generation = plan, targets, generation
+        self.reads = reads  # the first attempt's snapshot: what the other tables are read on
         self.newest: frozenset[int] | None = None
 
 
 def next_attempt(session: "Session", bound: "Bound | None") -> None:
     """The statement's attempt is undone (a wait, a changed row): the next acts on what it targeted
-    (Session.targets: its last write's (plan, row ids), if the statement's own; called while the
-    ids are valid)."""
+    (Session.targets: its last write's (plan, row ids, ExecServices), if the statement's own;
+    called while the ids are valid)."""
+    session.recheck = _next_recheck(session, bound.plan if bound is not None else None)
+
+
+def _next_recheck(session: "Session", plan: P.Plan | None) -> Recheck | None:
+    """What the next attempt of `plan` re-checks, if the undone one's last write was `plan`'s. Its
+    other tables are read on the snapshot of `plan`'s first attempt (a chain of waits keeps it)."""
     targets, session.targets = session.targets, None
-    plan = bound.plan if bound is not None else None
     txn = session.state.txn
     if targets is None or targets[0] is not plan or txn is None or txn.repeatable:  # (REPEATABLE READ: 40001)
-        session.recheck = None
-    else:
-        session.recheck = Recheck(plan, targets[1], session.store.table(plan.rel_oid).generation)
+        return None
+    earlier, services = session.recheck, targets[2]
+    if earlier is not None and earlier.plan is plan:
+        reads = earlier.reads
+    else:  # (the live snapshot, not the frozen copy of a statement that hides its writes)
+        reads = services.ri_snapshot or services.snapshot
+    return Recheck(plan, targets[1], session.store.table(plan.rel_oid).generation, reads)
+
+
+def first_reads(plan: P.Update | P.Delete, services: "ExecServices") -> Snapshot | None:
+    """What a re-check of `plan` reads the tables other than its rows on (None: no re-check of it):
+    its first attempt's snapshot, seeing the transaction's own writes as the attempt's snapshot
+    does (a data-modifying WITH hides the statement's: ExecServices.hide_statement_writes). The
+    transaction's xmin stays that snapshot's, so that no VACUUM removes rows it sees meanwhile."""
+    recheck = services.session.recheck
+    if recheck is None or recheck.plan is not plan or services.store.table(plan.rel_oid).generation != recheck.generation:
+        return None  # (rows renumbered by a VACUUM: a plain attempt)
+    first, now = recheck.reads, services.snapshot
+    reads = Snapshot(first.xmin, first.xmax, first.xip, now.own, first.clog, now.owner)
+    txn = services.txn
+    if txn.snapshot_xmin is None or txn.snapshot_xmin > first.xmin:
+        txn.snapshot_xmin = first.xmin
+    return reads
 
 
 def rechecked(plan: P.Update | P.Delete, rowids: np.ndarray, services: "ExecServices") -> np.ndarray | None:

@@ -12,7 +12,7 @@ from quantadb.engine.catalog_view import SEQUENCE_SOURCE
 from quantadb.engine.deferred import function_statement
 from quantadb.engine.foreign_keys import ForeignKeys, all_valid
 from quantadb.engine.pgstat import N_TUP_DEL, N_TUP_INS, N_TUP_UPD
-from quantadb.engine.recheck import rechecked
+from quantadb.engine.recheck import first_reads, rechecked
 from quantadb.engine.results import RunInWorker
 from quantadb.errors import LockNotAvailable, ReadOnlySqlTransaction, UndefinedTable
 from quantadb.exec.columns import from_values
@@ -53,6 +53,7 @@ class ExecServices(ForeignKeys):
     deferred: list[Callable[[], None]] | None = None  # foreign-key checks kept for the statement's end
     _hiding_token = -1  # hide_statement_writes's savepoint
     inline = False  # running on the event loop, which must not wait (see wait_in_statement)
+    first_reads: Snapshot | None = None  # a re-check's snapshot for all but its target's rows (see source_rows)
 
     def __init__(self, session: "Session", store: Store, txn: Txn, snapshot: Snapshot) -> None:
         self.session = session
@@ -106,8 +107,21 @@ class ExecServices(ForeignKeys):
             keep = rechecked(plan, rowids, self)
             if keep is not None:
                 rowids = rowids[keep]
-        self.session.targets = (plan, rowids)
+        self.session.targets = (plan, rowids, self)
         return keep
+
+    def source_rows(self, plan: P.Update | P.Delete, run: Callable[[], Batch]) -> Batch:
+        """run() (an UPDATE's or DELETE's source); on READ COMMITTED's re-check (engine/recheck.py)
+        it reads every table on the statement's first snapshot, but for its target's rows (a scan
+        that returns row ids: the target's, or one that locks rows) and NULL-finding reads of the
+        target's table."""
+        if self.session.recheck is None:
+            return run()
+        outer, self.first_reads = self.first_reads, first_reads(plan, self)
+        try:
+            return run()
+        finally:
+            self.first_reads = outer
 
     def not_yet_changed(self, rel_oid: int, rowids: np.ndarray) -> np.ndarray | None:
         """Which of these target rows this statement has not updated or deleted already (None: all).
@@ -128,7 +142,8 @@ class ExecServices(ForeignKeys):
         stats.seq_scan(rel_oid)
         if self.snapshot.sxact is not None:  # SERIALIZABLE: a SIREAD lock on the table (storage/ssi.py)
             self.snapshot.sxact.read_relation(rel_oid)
-        for batch in self.store.table(rel_oid).scan(self.snapshot, attnums, with_rowids):
+        snapshot = self.snapshot if self.first_reads is None or with_rowids else self.first_reads
+        for batch in self.store.table(rel_oid).scan(snapshot, attnums, with_rowids):
             stats.seq_tup_read(rel_oid, batch.length)
             yield batch
 
@@ -142,6 +157,7 @@ class ExecServices(ForeignKeys):
         table = self.store.table(plan.rel_oid)
         if self.snapshot.sxact is not None:
             _predicate_lock(self.snapshot.sxact, plan.rel_oid, index, keys, low, high, plan, any_of)
+        snapshot = self.snapshot if self.first_reads is None or plan.with_rowids else self.first_reads
         scans = 1
         if any_of is not None:  # each row once; an ordered scan reads the keys in order
             found: list[int] = []
@@ -175,7 +191,7 @@ class ExecServices(ForeignKeys):
         while True:
             chunk = rowids[start:start + size]
             if len(chunk):
-                chunk = chunk[table.visible(self.snapshot, chunk)]
+                chunk = chunk[table.visible(snapshot, chunk)]
             stats.index_scan(plan.index_oid, min(size, len(rowids) - start), len(chunk), scans)
             yield ScanBatch(chunk, table.fetch(chunk, plan.attnums), len(chunk))
             start, size, scans = start + size, size * 4, 0
@@ -189,8 +205,11 @@ class ExecServices(ForeignKeys):
         if self.snapshot.sxact is not None:
             self.snapshot.sxact.read_relation(rel_oid)
         rowids = table.null_rows(null_in)
+        snapshot = self.snapshot
+        if self.first_reads is not None and rel_oid != self.session.recheck.plan.rel_oid:  # (not told of row ids)
+            snapshot = self.first_reads
         if len(rowids):
-            rowids = rowids[table.visible(self.snapshot, rowids)]
+            rowids = rowids[table.visible(snapshot, rowids)]
         return ScanBatch(rowids, table.fetch(rowids, attnums), len(rowids))
 
     def fetch(self, rel_oid: int, rowids: np.ndarray, ncols: int) -> list[Column]:

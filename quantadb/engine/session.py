@@ -108,7 +108,7 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity, State
         self._blocked_on: object = 0  # WouldBlock.on an inline attempt met, for the next attempt to wait for
         self._blocked_at = 0.0  # when it was met (time.monotonic()): lock_timeout counts from there
         # READ COMMITTED: what the statement's attempt writes, and what its next attempt acts on (recheck.py)
-        self.targets: tuple[Any, Any] | None = None
+        self.targets: tuple[Any, Any, Any] | None = None
         self.recheck: Recheck | None = None
         self._strong = self.store.relation_locks.strong  # relations strongly locked (mostly none: one test)
         self._statement_locks = StatementLocks(pid, database_oid)  # a read's without a transaction

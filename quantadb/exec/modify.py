@@ -214,7 +214,7 @@ def _on_conflict(plan: P.Insert, conflict: P.OnConflict, rows: Batch, ctx: EvalC
 
 
 def _update(plan: P.Update, ctx: EvalContext) -> tuple[int, Batch | None]:
-    return update_rows(plan, _rechecked(plan, run_all(plan.source, ctx), ctx), ctx)
+    return update_rows(plan, _source_rows(plan, ctx), ctx)
 
 
 def update_rows(plan: P.Update, source: Batch, ctx: EvalContext,
@@ -294,7 +294,7 @@ def check_row(checks: P.RowChecks, values: list, table: str, ctx: EvalContext, t
 
 
 def _delete(plan: P.Delete, ctx: EvalContext) -> tuple[int, Batch | None]:
-    return delete_rows(plan, _rechecked(plan, run_all(plan.source, ctx), ctx), ctx)
+    return delete_rows(plan, _source_rows(plan, ctx), ctx)
 
 
 def delete_rows(plan: P.Delete, source: Batch, ctx: EvalContext, statement: bool = True) -> tuple[int, Batch | None]:
@@ -363,9 +363,10 @@ def _not_yet_changed(plan: P.Update | P.Delete, source: Batch, ctx: EvalContext)
     return source if keep is None or keep.all() else take_batch(source, keep)
 
 
-def _rechecked(plan: P.Update | P.Delete, source: Batch, ctx: EvalContext) -> Batch:
-    """The source rows READ COMMITTED's re-check lets an attempt after a changed row act on
-    (engine/recheck.py)."""
+def _source_rows(plan: P.Update | P.Delete, ctx: EvalContext) -> Batch:
+    """The source's rows, of which READ COMMITTED's re-check lets an attempt after a changed row
+    act on those it targeted, reading the other tables as the first attempt did (engine/recheck.py)."""
+    source = ctx.services.source_rows(plan, lambda: run_all(plan.source, ctx))
     keep = ctx.services.rechecked(plan, source.columns[0].data)
     return source if keep is None else take_batch(source, keep)
 

@@ -6,10 +6,11 @@ to qualify) are left alone."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
-from interleave import Background, compare, make_table, sessions, table_rows, wait_until_waiting
+from interleave import HANG_S, Background, compare, make_table, sessions, table_rows, wait_until_waiting
 
 
 def recheck(target, rows: str, writer: list[str], statement: str) -> dict:
@@ -56,3 +57,152 @@ def test_a_changed_row_is_rechecked_at_its_newest_version(targets, case):
     writer, statement, tag, final = CASES[case]
     compare(targets, recheck, {"waits": True, "a_commit": "COMMIT", "result": tag, "after_a": True, "final": final},
             rows=ROWS.get(case, "(1, 1), (2, 1)"), writer=writer, statement=statement)
+
+
+# -- a join's other rows, and subqueries: EvalPlanQual keeps the rows the first attempt joined, and
+# evaluates subqueries on the statement's first snapshot (an InitPlan's value is kept); only the
+# target's row is read at its newest version
+
+JOINED_TABLES = ["DROP TABLE IF EXISTS rc_u", "CREATE TABLE rc_u (k int, w int)", "INSERT INTO rc_u VALUES (1, 10), (2, 20)"]
+
+
+def joined(target, writer: list[str], statement: str, setup: list[str] = ()) -> dict:
+    """rc_t (1, 0), (2, 0) and rc_u (1, 10), (2, 20); `writer` changes them and holds rc_t's row 1
+    while `statement` waits for it."""
+    make_table(target, "rc_t", rows="(1, 0), (2, 0)")
+    a, b, obs = sessions(target, 3)
+    for sql in [*JOINED_TABLES, *setup]:
+        assert obs.q(sql)[0] != "ERR", sql
+    a.q("BEGIN")
+    for sql in writer:
+        assert a.q(sql)[0] != "ERR", sql
+    bg = Background(b, statement)
+    out = {"waits": wait_until_waiting(obs, bg), "a_commit": a.q("COMMIT")}
+    result = bg.join()
+    out["result"] = sorted(result) if isinstance(result, list) else result  # (RETURNING's rows)
+    out["final"] = table_rows(target, "rc_t")
+    a.close(), b.close(), obs.close()
+    return out
+
+
+HOLD = "UPDATE rc_t SET v = 1 WHERE id = 1"  # the writer's change of the row the statement waits for
+JOINED = {
+    # the joined row changed: the statement's SET reads it as it was
+    "from_joined_row_changed": ([HOLD, "UPDATE rc_u SET w = 99 WHERE k = 1"],
+                                "UPDATE rc_t SET v = rc_t.v + u.w FROM rc_u u WHERE rc_t.id = u.k",
+                                "UPDATE 2", [(1, 11), (2, 20)]),
+    # ... and still qualifies, as it did
+    "from_joined_row_changed_not_to_qualify": ([HOLD, "UPDATE rc_u SET w = 5 WHERE k = 1"],
+                                               "UPDATE rc_t SET v = rc_t.v + u.w FROM rc_u u "
+                                               "WHERE rc_t.id = u.k AND u.w >= 10", "UPDATE 2", [(1, 11), (2, 20)]),
+    "from_joined_row_deleted": ([HOLD, "DELETE FROM rc_u WHERE k = 1"],
+                                "UPDATE rc_t SET v = rc_t.v + u.w FROM rc_u u WHERE rc_t.id = u.k",
+                                "UPDATE 2", [(1, 11), (2, 20)]),
+    # a row inserted meanwhile is not joined
+    "from_row_inserted_meanwhile": ([HOLD, "INSERT INTO rc_u VALUES (1, 100)"],
+                                    "UPDATE rc_t SET v = rc_t.v + u.w FROM rc_u u WHERE rc_t.id = u.k",
+                                    "UPDATE 2", [(1, 11), (2, 20)]),
+    "from_returning": ([HOLD, "UPDATE rc_u SET w = 99 WHERE k = 1"],
+                       "UPDATE rc_t SET v = rc_t.v + u.w FROM rc_u u WHERE rc_t.id = u.k RETURNING rc_t.id, rc_t.v, u.w",
+                       [(1, 11, 10), (2, 20, 20)], [(1, 11), (2, 20)]),
+    "using_joined_row_deleted": ([HOLD, "DELETE FROM rc_u WHERE k = 1"],
+                                 "DELETE FROM rc_t USING rc_u u WHERE rc_t.id = u.k", "DELETE 2", []),
+    "using_joined_row_changed_not_to_qualify": ([HOLD, "UPDATE rc_u SET w = 0 WHERE k = 1"],
+                                                "DELETE FROM rc_t USING rc_u u WHERE rc_t.id = u.k AND u.w > 0",
+                                                "DELETE 2", []),
+    "using_subquery": ([HOLD, "DELETE FROM rc_u WHERE k = 1"],
+                       "DELETE FROM rc_t USING (SELECT k FROM rc_u WHERE w > 0) s WHERE s.k = rc_t.id", "DELETE 2", []),
+    # the target joined with itself: the other side's row as it was
+    "self_join": (["UPDATE rc_t SET v = 5 WHERE id = 2", "UPDATE rc_t SET v = 7 WHERE id = 1"],
+                  "UPDATE rc_t SET v = rc_t.v + o.v FROM rc_t o WHERE o.id = 3 - rc_t.id", "UPDATE 2", [(1, 7), (2, 5)]),
+    "from_grouped_subquery": ([HOLD, "INSERT INTO rc_u VALUES (1, 1000)"],
+                              "UPDATE rc_t SET v = rc_t.v + s.total FROM (SELECT k, sum(w) AS total FROM rc_u GROUP BY k) s "
+                              "WHERE s.k = rc_t.id", "UPDATE 2", [(1, 11), (2, 20)]),
+    "from_with_query": ([HOLD, "UPDATE rc_u SET w = 99 WHERE k = 1"],
+                        "WITH s AS (SELECT * FROM rc_u) UPDATE rc_t SET v = rc_t.v + s.w FROM s WHERE rc_t.id = s.k",
+                        "UPDATE 2", [(1, 11), (2, 20)]),
+    # a data-modifying WITH: its own write stays hidden from the re-check's reads
+    "from_with_update": ([HOLD, "UPDATE rc_u SET w = 99 WHERE k = 1"],
+                         "WITH x AS (UPDATE rc_u SET w = w + 1 WHERE k = 2 RETURNING *) "
+                         "UPDATE rc_t SET v = rc_t.v + u.w FROM rc_u u WHERE rc_t.id = u.k", "UPDATE 2", [(1, 11), (2, 20)]),
+    # rows a subquery locks (FOR UPDATE) are read at their newest versions
+    "from_locked_rows": ([HOLD, "UPDATE rc_u SET w = 99 WHERE k = 1"],
+                         "UPDATE rc_t SET v = rc_t.v + s.w FROM (SELECT * FROM rc_u FOR UPDATE) s WHERE rc_t.id = s.k",
+                         "UPDATE 2", [(1, 100), (2, 20)]),
+    # subqueries: uncorrelated (an InitPlan, or a semi-join) and correlated, in WHERE and in SET
+    "where_in": ([HOLD, "DELETE FROM rc_u WHERE k = 1"],
+                 "UPDATE rc_t SET v = v + 100 WHERE id IN (SELECT k FROM rc_u)", "UPDATE 2", [(1, 101), (2, 100)]),
+    "where_exists_correlated": ([HOLD, "UPDATE rc_u SET w = 0 WHERE k = 1"],
+                                "UPDATE rc_t SET v = v + 100 WHERE EXISTS (SELECT 1 FROM rc_u u WHERE u.k = rc_t.id AND u.w > 0)",
+                                "UPDATE 2", [(1, 101), (2, 100)]),
+    "where_scalar": ([HOLD, "UPDATE rc_u SET w = 0 WHERE k = 1"],
+                     "UPDATE rc_t SET v = v + 100 WHERE v < (SELECT min(w) FROM rc_u)", "UPDATE 2", [(1, 101), (2, 100)]),
+    "where_target_subquery": (["UPDATE rc_t SET v = 5 WHERE id = 1", "UPDATE rc_t SET v = 0 WHERE id = 2"],
+                              "UPDATE rc_t SET v = v + 100 WHERE id IN (SELECT id FROM rc_t WHERE v = 0)",
+                              "UPDATE 2", [(1, 105), (2, 100)]),
+    "set_scalar": ([HOLD, "UPDATE rc_u SET w = 50 WHERE k = 1"],
+                   "UPDATE rc_t SET v = v + (SELECT max(w) FROM rc_u)", "UPDATE 2", [(1, 21), (2, 20)]),
+    "set_correlated": ([HOLD, "UPDATE rc_u SET w = 50 WHERE k = 1"],
+                       "UPDATE rc_t SET v = v + (SELECT w FROM rc_u u WHERE u.k = rc_t.id)", "UPDATE 2", [(1, 11), (2, 20)]),
+    # a correlated subquery reads the target's newest version, and the other table as it was
+    "set_correlated_on_the_newest_row": (["UPDATE rc_t SET v = 2 WHERE id = 1", "INSERT INTO rc_u VALUES (1, 7)"],
+                                         "UPDATE rc_t SET v = (SELECT count(*) FROM rc_u u WHERE u.k = rc_t.id) * 100 + v",
+                                         "UPDATE 2", [(1, 102), (2, 100)]),
+}
+FUNCTIONS = {
+    # a STABLE function reads the statement's snapshot; a VOLATILE one takes a new snapshot
+    "stable_function": ("CREATE OR REPLACE FUNCTION rc_w(int) RETURNS int LANGUAGE sql STABLE AS "
+                        "$$ SELECT w FROM rc_u WHERE k = $1 $$", [(1, 11), (2, 20)]),
+    "volatile_function": ("CREATE OR REPLACE FUNCTION rc_w(int) RETURNS int LANGUAGE plpgsql VOLATILE AS "
+                          "$$ BEGIN RETURN (SELECT w FROM rc_u WHERE k = $1); END $$", [(1, 100), (2, 20)]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(JOINED))
+def test_a_recheck_keeps_the_rows_the_first_attempt_joined(targets, case):
+    writer, statement, result, final = JOINED[case]
+    compare(targets, joined, {"waits": True, "a_commit": "COMMIT", "result": result, "final": final},
+            writer=writer, statement=statement)
+
+
+@pytest.mark.parametrize("case", sorted(FUNCTIONS))
+def test_a_function_called_in_a_recheck_reads_by_its_volatility(targets, case):
+    function, final = FUNCTIONS[case]
+    compare(targets, joined, {"waits": True, "a_commit": "COMMIT", "result": "UPDATE 2", "final": final},
+            writer=[HOLD, "UPDATE rc_u SET w = 99 WHERE k = 1"], statement="UPDATE rc_t SET v = v + rc_w(id)",
+            setup=[function])
+
+
+def waits_for_xid(observer, pid: int, xid: int) -> None:
+    """Until backend `pid` waits for transaction `xid`'s end (pg_locks)."""
+    deadline = time.monotonic() + HANG_S
+    while not observer.q("SELECT 1 FROM pg_locks WHERE pid = %s AND NOT granted AND transactionid::text = %s",
+                         (pid, str(xid))):
+        assert time.monotonic() < deadline, f"backend {pid} never waited for {xid}"
+        time.sleep(0.01)
+
+
+def chained(target) -> dict:
+    """The statement waits for a's row, then for c's: its last attempt still reads rc_u as its
+    first did, not as the second (after d's commit) would."""
+    make_table(target, "rc_t", rows="(1, 0), (2, 0)")
+    a, b, c, d, obs = sessions(target, 5)
+    for sql in JOINED_TABLES:
+        obs.q(sql)
+    a.q("BEGIN"), a.q("UPDATE rc_t SET v = 1 WHERE id = 1")
+    c.q("BEGIN"), c.q("UPDATE rc_t SET v = 2 WHERE id = 2")
+    c_xid = c.q("SELECT txid_current()")[0][0]
+    bg = Background(b, "UPDATE rc_t SET v = rc_t.v + u.w FROM rc_u u WHERE rc_t.id = u.k")
+    out = {"waits": wait_until_waiting(obs, bg), "d": d.q("UPDATE rc_u SET w = 77 WHERE k = 2")}
+    out["a_commit"] = a.q("COMMIT")
+    waits_for_xid(obs, b.pid, c_xid)
+    out["c_commit"] = c.q("COMMIT")
+    out["result"], out["final"] = bg.join(), table_rows(target, "rc_t")
+    for s in (a, b, c, d, obs):
+        s.close()
+    return out
+
+
+def test_a_chain_of_waits_reads_the_joined_rows_as_the_first_attempt(targets):
+    compare(targets, chained, {"waits": True, "d": "UPDATE 1", "a_commit": "COMMIT", "c_commit": "COMMIT",
+                               "result": "UPDATE 2", "final": [(1, 11), (2, 22)]})

@@ -26,12 +26,15 @@ def run_body(body, params: list, ctx: EvalContext, volatile: bool) -> Batch | No
     A volatile function's statements see everything written so far, its own earlier statements'
     rows included, while the calling statement reads its own snapshot (when a called function
     writes, its writes are hidden from it: bind_with.reading_one_snapshot); the others read the
-    caller's snapshot, as in PostgreSQL."""
+    caller's snapshot, as in PostgreSQL (a volatile one the newest on READ COMMITTED's re-check:
+    ExecServices.first_reads is the caller's only)."""
     from quantadb.exec.run import run_all
     services = ctx.services
-    callers = services.snapshot
-    if volatile and services.hiding_writes:
-        services.snapshot = services.ri_snapshot
+    callers, first_reads = services.snapshot, services.first_reads
+    if volatile:
+        services.first_reads = None
+        if services.hiding_writes:
+            services.snapshot = services.ri_snapshot
     try:
         if body.fn.language == "plpgsql":
             from quantadb.plpgsql.call import run_function
@@ -52,7 +55,7 @@ def run_body(body, params: list, ctx: EvalContext, volatile: bool) -> Batch | No
                 raise
         return out
     finally:
-        services.snapshot = callers
+        services.snapshot, services.first_reads = callers, first_reads
 
 
 def _argument_rows(args: list[Column], n: int) -> list[tuple]:
