@@ -12,7 +12,9 @@ Each attempt's write tells what it targets (Session.targets); only the statement
 count (not the writes of functions, triggers and foreign-key actions). An attempt undone
 for either reason hands them to the next (`next_attempt`), which keeps only their newest versions
 (`rechecked`). A VACUUM that renumbered the table's rows in between makes the attempt a plain one
-on the new snapshot.
+on the new snapshot. An UPDATE or DELETE in a function's body (PL/pgSQL, SQL) is re-checked so
+by itself where it stands (ExecServices.rechecked_in_place), as PostgreSQL's statements each do their EvalPlanQual:
+the calling statement goes on, rather than running again with the function's earlier work.
 
 Only the target's rows are read anew: as EvalPlanQual keeps the rows a join's other tables gave
 (fetched again by ctid, or copied) and evaluates the statement's subqueries on its first snapshot
@@ -58,11 +60,12 @@ def next_attempt(session: "Session", bound: "Bound | None") -> None:
     """The statement's attempt is undone (a wait, a changed row): the next acts on what it targeted
     (Session.targets: its last write's (plan, row ids, ExecServices), if the statement's own;
     called while the ids are valid)."""
-    session.recheck = _next_recheck(session, bound.plan if bound is not None else None)
+    session.recheck = next_recheck(session, bound.plan if bound is not None else None)
 
 
-def _next_recheck(session: "Session", plan: P.Plan | None) -> Recheck | None:
-    """What the next attempt of `plan` re-checks, if the undone one's last write was `plan`'s. Its
+def next_recheck(session: "Session", plan: P.Plan | None) -> Recheck | None:
+    """What the next attempt of `plan` re-checks, if the undone one's last write was `plan`'s (and
+    takes Session.targets: called while their row ids are valid). Its
     other tables are read on the snapshot of `plan`'s first attempt (a chain of waits keeps it)."""
     targets, session.targets = session.targets, None
     txn = session.state.txn
@@ -82,7 +85,9 @@ def first_reads(plan: P.Update | P.Delete, services: "ExecServices") -> Snapshot
     does (a data-modifying WITH hides the statement's: ExecServices.hide_statement_writes). The
     transaction's xmin stays that snapshot's, so that no VACUUM removes rows it sees meanwhile."""
     recheck = services.session.recheck
-    if recheck is None or recheck.plan is not plan or services.store.table(plan.rel_oid).generation != recheck.generation:
+    if recheck is None or recheck.plan is not plan:
+        return None
+    if services.store.table(plan.rel_oid).generation != recheck.generation:
         return None  # (rows renumbered by a VACUUM: a plain attempt)
     first, now = recheck.reads, services.snapshot
     reads = Snapshot(first.xmin, first.xmax, first.xip, now.own, first.clog, now.owner)

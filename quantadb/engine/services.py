@@ -12,7 +12,7 @@ from quantadb.engine.catalog_view import SEQUENCE_SOURCE
 from quantadb.engine.deferred import function_statement
 from quantadb.engine.foreign_keys import ForeignKeys, all_valid
 from quantadb.engine.pgstat import N_TUP_DEL, N_TUP_INS, N_TUP_UPD
-from quantadb.engine.recheck import first_reads, rechecked
+from quantadb.engine.recheck import first_reads, next_recheck, rechecked
 from quantadb.engine.results import RunInWorker
 from quantadb.errors import LockNotAvailable, ReadOnlySqlTransaction, UndefinedTable
 from quantadb.exec.columns import from_values
@@ -378,6 +378,35 @@ class ExecServices(ForeignKeys):
                 continue
             self.store.release(self.txn, token)
             return result
+
+    def rechecked_in_place(self, plan: P.Update | P.Delete, attempt: Callable[[], T]) -> T:
+        """attempt() of a function's UPDATE or DELETE, attempted again by itself after a wait for a
+        row's writer (where the calling statement stands: see wait_in_statement) or a row changed
+        meanwhile, re-checking what it targeted on a new snapshot as the statement's own next
+        attempt does (engine/recheck.py). REPEATABLE READ: the error is the whole statement's."""
+        session, txn = self.session, self.txn
+        if txn.repeatable:
+            return attempt()
+        outer, callers = session.recheck, self.snapshot
+        try:
+            while True:
+                token = self.store.savepoint(txn, internal=True)
+                try:
+                    result = attempt()
+                except (WouldBlock, RowChanged) as stop:
+                    session.recheck = next_recheck(session, plan)
+                    self._undo(token)
+                    if isinstance(stop, WouldBlock):
+                        self.wait_in_statement(stop.on)
+                    self.snapshot = self.store.snapshot(txn)
+                    continue
+                except BaseException:
+                    self._undo(token)
+                    raise
+                self.store.release(txn, token)
+                return result
+        finally:
+            session.recheck, self.snapshot = outer, callers
 
     def _undo(self, token: int) -> None:
         """Undo an attempt and its savepoint level (the next attempt makes its own)."""

@@ -262,10 +262,11 @@ def _writes_once(session: Session, plan: P.Plan, parts: PlanParts, catalog: Sess
     the new unique keys before its one record, whereas referencing rows would be changed first
     (ExecServices.before_update/before_delete). The rest of the plan must not write or lock rows;
     RETURNING is left out to be safe. Foreign-key checks of new rows only read (find_conflicts)
-    and lock the referenced table, before the write; no function writes what a savepoint undoes
-    (sequences are non-transactional)."""
+    and lock the referenced table, before the write; no built-in function writes what a savepoint
+    undoes (sequences are non-transactional), but a user function's body may (`slow`: a PL/pgSQL
+    body's statements are not in the plan)."""
     if not isinstance(plan, (P.Insert, P.Update, P.Delete)) or plan.returning is not None or \
-            parts.writers != 1 or parts.locks:
+            parts.writers != 1 or parts.locks or parts.slow:
         return False
     if not all(index.immediate for index in catalog.indexes_of(plan.rel_oid)):
         return False  # a DEFERRABLE unique key is checked after the write (engine/deferred.py)

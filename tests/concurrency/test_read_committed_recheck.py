@@ -66,9 +66,9 @@ def test_a_changed_row_is_rechecked_at_its_newest_version(targets, case):
 JOINED_TABLES = ["DROP TABLE IF EXISTS rc_u", "CREATE TABLE rc_u (k int, w int)", "INSERT INTO rc_u VALUES (1, 10), (2, 20)"]
 
 
-def joined(target, writer: list[str], statement: str, setup: list[str] = ()) -> dict:
+def joined(target, writer: list[str], statement: str, setup: list[str] = (), also: str = "") -> dict:
     """rc_t (1, 0), (2, 0) and rc_u (1, 10), (2, 20); `writer` changes them and holds rc_t's row 1
-    while `statement` waits for it."""
+    while `statement` waits for it; `also`: a query whose rows the outcome holds too."""
     make_table(target, "rc_t", rows="(1, 0), (2, 0)")
     a, b, obs = sessions(target, 3)
     for sql in [*JOINED_TABLES, *setup]:
@@ -81,6 +81,8 @@ def joined(target, writer: list[str], statement: str, setup: list[str] = ()) -> 
     result = bg.join()
     out["result"] = sorted(result) if isinstance(result, list) else result  # (RETURNING's rows)
     out["final"] = table_rows(target, "rc_t")
+    if also:
+        out["also"] = obs.q(also)
     a.close(), b.close(), obs.close()
     return out
 
@@ -171,6 +173,44 @@ def test_a_function_called_in_a_recheck_reads_by_its_volatility(targets, case):
     compare(targets, joined, {"waits": True, "a_commit": "COMMIT", "result": "UPDATE 2", "final": final},
             writer=[HOLD, "UPDATE rc_u SET w = 99 WHERE k = 1"], statement="UPDATE rc_t SET v = v + rc_w(id)",
             setup=[function])
+
+
+# -- an UPDATE or DELETE in a function re-checks by itself, as each statement in PostgreSQL does: the
+# calling statement goes on, and the function's earlier statements are not run again
+
+IN_FUNCTIONS = ["UPDATE rc_t SET v = 1", "DROP FUNCTION IF EXISTS rc_f()", "DROP TABLE IF EXISTS rc_log", "CREATE TABLE rc_log (n int)"]
+FUNCTION_WRITER = ["UPDATE rc_t SET v = 2 WHERE id = 1", "INSERT INTO rc_t VALUES (3, 1)"]
+PLPGSQL = ("CREATE OR REPLACE FUNCTION rc_f() RETURNS int LANGUAGE plpgsql AS $$ DECLARE n int; BEGIN "
+           "INSERT INTO rc_log SELECT count(*) FROM rc_t WHERE v >= 1; {} "
+           "GET DIAGNOSTICS n = ROW_COUNT; RETURN n; END $$")
+IN_FUNCTION = {
+    "plpgsql_update": ([PLPGSQL.format("UPDATE rc_t SET v = v * 10 WHERE v >= 1;")], FUNCTION_WRITER,
+                       "SELECT rc_f()", [(2,)], [(1, 20), (2, 10), (3, 1)], [(2,)]),
+    "plpgsql_delete": ([PLPGSQL.format("DELETE FROM rc_t WHERE v >= 1;")], FUNCTION_WRITER,
+                       "SELECT rc_f()", [(2,)], [(3, 1)], [(2,)]),
+    # called by an UPDATE, which writes once
+    "plpgsql_update_called_by_update": ([PLPGSQL.format("UPDATE rc_t SET v = v * 10 WHERE v >= 1;")], FUNCTION_WRITER,
+                                        "UPDATE rc_u SET w = rc_f() WHERE k = 1", "UPDATE 1",
+                                        [(1, 20), (2, 10), (3, 1)], [(2,)]),
+    # its join's other rows as the statement's first attempt read them
+    "plpgsql_update_from": ([PLPGSQL.format("UPDATE rc_t SET v = rc_t.v + u.w FROM rc_u u WHERE rc_t.id = u.k;")],
+                            ["UPDATE rc_t SET v = 2 WHERE id = 1", "UPDATE rc_u SET w = 99 WHERE k = 1"],
+                            "SELECT rc_f()", [(2,)], [(1, 12), (2, 21)], [(2,)]),
+    "sql_update": (["CREATE OR REPLACE FUNCTION rc_f() RETURNS SETOF int LANGUAGE sql AS "
+                    "$$ UPDATE rc_t SET v = v * 10 WHERE v >= 1 RETURNING v $$"], FUNCTION_WRITER,
+                   "SELECT count(*) FROM rc_f()", [(2,)], [(1, 20), (2, 10), (3, 1)], []),
+    # an uncorrelated subquery's value is the first attempt's: its function writes once
+    "writing_initplan": (["CREATE OR REPLACE FUNCTION rc_f() RETURNS int LANGUAGE plpgsql AS "
+                          "$$ BEGIN INSERT INTO rc_log VALUES (7); RETURN 1; END $$"], ["UPDATE rc_t SET v = 2 WHERE id = 1"],
+                         "UPDATE rc_t SET v = v + 10 WHERE id = (SELECT rc_f())", "UPDATE 1", [(1, 12), (2, 1)], [(7,)]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(IN_FUNCTION))
+def test_a_statement_in_a_function_rechecks_by_itself(targets, case):
+    setup, writer, statement, result, final, logged = IN_FUNCTION[case]
+    compare(targets, joined, {"waits": True, "a_commit": "COMMIT", "result": result, "final": final, "also": logged},
+            writer=writer, statement=statement, setup=[*IN_FUNCTIONS, *setup], also="SELECT * FROM rc_log")
 
 
 def waits_for_xid(observer, pid: int, xid: int) -> None:

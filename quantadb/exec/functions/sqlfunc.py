@@ -45,7 +45,9 @@ def run_body(body, params: list, ctx: EvalContext, volatile: bool) -> Batch | No
         for number, plan in enumerate(body.plans, 1):
             ctx.check_cancel()
             try:
-                if isinstance(plan, (P.Insert, P.Update, P.Delete, P.Merge)):
+                if isinstance(plan, (P.Update, P.Delete)):  # re-checked by itself (engine/recheck.py)
+                    out = services.rechecked_in_place(plan, lambda: services.function_write(plan, inner))[1]
+                elif isinstance(plan, (P.Insert, P.Merge)):
                     out = services.function_write(plan, inner)[1]
                 else:
                     out = run_all(plan, inner)
