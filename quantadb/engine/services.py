@@ -52,7 +52,9 @@ class ExecServices(ForeignKeys):
     ri_snapshot: Snapshot | None = None  # what foreign-key actions read meanwhile: all the statement wrote
     deferred: list[Callable[[], None]] | None = None  # foreign-key checks kept for the statement's end
     _hiding_token = -1  # hide_statement_writes's savepoint
-    inline = False  # running on the event loop, which must not wait (see wait_in_statement)
+    # running on the event loop, which must not wait (see wait_in_statement); None: not known (set
+    # where a statement runs: a function's UPDATE or DELETE does not wait in place then)
+    inline: bool | None = None
     first_reads: Snapshot | None = None  # a re-check's snapshot for all but its target's rows (see source_rows)
 
     def __init__(self, session: "Session", store: Store, txn: Txn, snapshot: Snapshot) -> None:
@@ -394,9 +396,13 @@ class ExecServices(ForeignKeys):
                 try:
                     result = attempt()
                 except (WouldBlock, RowChanged) as stop:
+                    blocked = isinstance(stop, WouldBlock)
+                    if blocked and self.inline is None:  # the whole statement waits and runs again
+                        self._undo(token)
+                        raise
                     session.recheck = next_recheck(session, plan)
                     self._undo(token)
-                    if isinstance(stop, WouldBlock):
+                    if blocked:
                         self.wait_in_statement(stop.on)
                     self.snapshot = self.store.snapshot(txn)
                     continue

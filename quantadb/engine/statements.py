@@ -418,6 +418,7 @@ def _execute(session: "Session", portal: "Portal", inline: bool, bound: Bound | 
         if returned is None:
             return Result(tag=tag)
         return Result(tag=tag, columns=bound.columns, batches=[returned])
+    ctx.services.inline = inline
     batch = run_all(plan, ctx)
     return Result(tag=f"SELECT {batch.length}", columns=bound.columns, batches=[batch])
 

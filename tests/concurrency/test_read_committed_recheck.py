@@ -76,8 +76,11 @@ def joined(target, writer: list[str], statement: str, setup: list[str] = (), als
     a.q("BEGIN")
     for sql in writer:
         assert a.q(sql)[0] != "ERR", sql
+    a_xid = a.q("SELECT txid_current()")[0][0]
     bg = Background(b, statement)
-    out = {"waits": wait_until_waiting(obs, bg), "a_commit": a.q("COMMIT")}
+    out = {"waits": wait_until_waiting(obs, bg)}
+    waits_for_xid(obs, b.pid, a_xid)  # (not only running: a function's statement may come to the row later)
+    out["a_commit"] = a.q("COMMIT")
     result = bg.join()
     out["result"] = sorted(result) if isinstance(result, list) else result  # (RETURNING's rows)
     out["final"] = table_rows(target, "rc_t")
