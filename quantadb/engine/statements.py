@@ -270,6 +270,9 @@ def _writes_once(session: Session, plan: P.Plan, parts: PlanParts, catalog: Sess
         return False
     if not all(index.immediate for index in catalog.indexes_of(plan.rel_oid)):
         return False  # a DEFERRABLE unique key is checked after the write (engine/deferred.py)
+    rel = catalog.relation(plan.rel_oid)
+    if rel is None or rel.triggers:  # (an AFTER trigger's statements may wait after the write)
+        return False
     if isinstance(plan, P.Insert):
         return plan.on_conflict is None
     # every session reuses the Bound until the catalog changes (plan_cache): one bound on an old

@@ -181,7 +181,7 @@ def test_a_function_called_in_a_recheck_reads_by_its_volatility(targets, case):
 # -- an UPDATE or DELETE in a function re-checks by itself, as each statement in PostgreSQL does: the
 # calling statement goes on, and the function's earlier statements are not run again
 
-IN_FUNCTIONS = ["UPDATE rc_t SET v = 1", "DROP FUNCTION IF EXISTS rc_f()", "DROP TABLE IF EXISTS rc_log", "CREATE TABLE rc_log (n int)"]
+IN_FUNCTIONS = ["UPDATE rc_t SET v = 1", "DROP TABLE IF EXISTS rc_x", "DROP FUNCTION IF EXISTS rc_f()", "DROP TABLE IF EXISTS rc_log", "CREATE TABLE rc_log (n int)"]
 FUNCTION_WRITER = ["UPDATE rc_t SET v = 2 WHERE id = 1", "INSERT INTO rc_t VALUES (3, 1)"]
 PLPGSQL = ("CREATE OR REPLACE FUNCTION rc_f() RETURNS int LANGUAGE plpgsql AS $$ DECLARE n int; BEGIN "
            "INSERT INTO rc_log SELECT count(*) FROM rc_t WHERE v >= 1; {} "
@@ -206,6 +206,12 @@ IN_FUNCTION = {
     "writing_initplan": (["CREATE OR REPLACE FUNCTION rc_f() RETURNS int LANGUAGE plpgsql AS "
                           "$$ BEGIN INSERT INTO rc_log VALUES (7); RETURN 1; END $$"], ["UPDATE rc_t SET v = 2 WHERE id = 1"],
                          "UPDATE rc_t SET v = v + 10 WHERE id = (SELECT rc_f())", "UPDATE 1", [(1, 12), (2, 1)], [(7,)]),
+    # a trigger's: the statement that fired it writes once
+    "trigger_update": (["DROP TABLE IF EXISTS rc_x", "CREATE TABLE rc_x (k int)", "INSERT INTO rc_x VALUES (0)",
+                        "CREATE OR REPLACE FUNCTION rc_f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                        "INSERT INTO rc_log VALUES (NEW.k); UPDATE rc_t SET v = v * 10 WHERE v >= 1; RETURN NEW; END $$",
+                        "CREATE TRIGGER rc_x_after AFTER UPDATE ON rc_x FOR EACH ROW EXECUTE FUNCTION rc_f()"],
+                       FUNCTION_WRITER, "UPDATE rc_x SET k = k + 1", "UPDATE 1", [(1, 20), (2, 10), (3, 1)], [(1,)]),
 }
 
 
