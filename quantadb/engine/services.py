@@ -381,14 +381,16 @@ class ExecServices(ForeignKeys):
             self.store.release(self.txn, token)
             return result
 
-    def rechecked_in_place(self, plan: P.Update | P.Delete, attempt: Callable[[], T]) -> T:
+    def rechecked_in_place(self, plan: P.Update | P.Delete, attempt: Callable[[], T], procedure: bool = False) -> T:
         """attempt() of a function's UPDATE or DELETE, attempted again by itself after a wait for a
         row's writer (where the calling statement stands: see wait_in_statement) or a row changed
         meanwhile, re-checking what it targeted on a new snapshot as the statement's own next
-        attempt does (engine/recheck.py). REPEATABLE READ: the error is the whole statement's."""
+        attempt does (engine/recheck.py). REPEATABLE READ: the error is the whole statement's.
+        `procedure`: a statement of one that may COMMIT (run_in_place's), whose next statements
+        read the new snapshot."""
         session, txn = self.session, self.txn
         if txn.repeatable:
-            return attempt()
+            return self.run_in_place(attempt) if procedure else attempt()
         outer, callers = session.recheck, self.snapshot
         try:
             while True:
@@ -397,7 +399,7 @@ class ExecServices(ForeignKeys):
                     result = attempt()
                 except (WouldBlock, RowChanged) as stop:
                     blocked = isinstance(stop, WouldBlock)
-                    if blocked and self.inline is None:  # the whole statement waits and runs again
+                    if blocked and self.inline is None and not procedure:  # the whole statement waits, runs again
                         self._undo(token)
                         raise
                     session.recheck = next_recheck(session, plan)
@@ -412,7 +414,9 @@ class ExecServices(ForeignKeys):
                 self.store.release(txn, token)
                 return result
         finally:
-            session.recheck, self.snapshot = outer, callers
+            session.recheck = outer
+            if not procedure:
+                self.snapshot = callers
 
     def _undo(self, token: int) -> None:
         """Undo an attempt and its savepoint level (the next attempt makes its own)."""

@@ -137,10 +137,10 @@ class Bridge:
             return run_plan(plan, child_context(ctx, self._params(bound, ns)), tables)
         if ctx.services is None:
             return attempt()
+        if isinstance(plan, (P.Update, P.Delete)):  # re-checked by itself, as PostgreSQL's EvalPlanQual
+            return ctx.services.rechecked_in_place(plan, attempt, ctx.nonatomic)
         if ctx.nonatomic:  # in a procedure that may COMMIT, a wait repeats this statement, never the whole CALL
             return ctx.services.run_in_place(attempt)
-        if isinstance(plan, (P.Update, P.Delete)):  # re-checked by itself, as PostgreSQL's EvalPlanQual
-            return ctx.services.rechecked_in_place(plan, attempt)
         return attempt()
 
     def call(self, sql: T.Sql, ns: Namespace, ctx: EvalContext, nonatomic: bool) -> tuple[Any, Any]:

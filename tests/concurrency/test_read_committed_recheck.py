@@ -214,6 +214,13 @@ IN_FUNCTION = {
     "writing_initplan": (["CREATE OR REPLACE FUNCTION rc_f() RETURNS int LANGUAGE plpgsql AS "
                           "$$ BEGIN INSERT INTO rc_log VALUES (7); RETURN 1; END $$"], ["UPDATE rc_t SET v = 2 WHERE id = 1"],
                          "UPDATE rc_t SET v = v + 10 WHERE id = (SELECT rc_f())", "UPDATE 1", [(1, 12), (2, 1)], [(7,)]),
+    # a procedure's (which may COMMIT), and a DO block's
+    "procedure_update": (["CREATE OR REPLACE PROCEDURE rc_p() LANGUAGE plpgsql AS $$ BEGIN INSERT INTO rc_log VALUES (-1); "
+                          "COMMIT; UPDATE rc_t SET v = v * 10 WHERE v >= 1; "
+                          "INSERT INTO rc_log SELECT count(*) FROM rc_t WHERE v >= 10; END $$"], FUNCTION_WRITER,
+                         "CALL rc_p()", "CALL", [(1, 20), (2, 10), (3, 1)], [(-1,), (2,)]),
+    "do_update": ([], FUNCTION_WRITER, "DO $$ BEGIN UPDATE rc_t SET v = v * 10 WHERE v >= 1; END $$", "DO",
+                  [(1, 20), (2, 10), (3, 1)], []),
     # a trigger's: the statement that fired it writes once
     "trigger_update": (["DROP TABLE IF EXISTS rc_x", "CREATE TABLE rc_x (k int)", "INSERT INTO rc_x VALUES (0)",
                         "CREATE OR REPLACE FUNCTION rc_f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
