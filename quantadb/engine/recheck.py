@@ -12,9 +12,10 @@ Each attempt's write tells what it targets (Session.targets); only the statement
 count (not the writes of functions, triggers and foreign-key actions). An attempt undone
 for either reason hands them to the next (`next_attempt`), which keeps only their newest versions
 (`rechecked`). A VACUUM that renumbered the table's rows in between makes the attempt a plain one
-on the new snapshot. An UPDATE or DELETE in a function's body (PL/pgSQL, SQL) is re-checked so
-by itself where it stands (ExecServices.rechecked_in_place), as PostgreSQL's statements each do their EvalPlanQual:
-the calling statement goes on, rather than running again with the function's earlier work.
+on the new snapshot. An UPDATE or DELETE in a function's or procedure's body (PL/pgSQL, SQL) is
+re-checked so by itself where it stands (ExecServices.rechecked_in_place), as each statement does
+its EvalPlanQual in PostgreSQL: the calling statement goes on, rather than running again with
+the function's earlier work.
 
 Only the target's rows are read anew: as EvalPlanQual keeps the rows a join's other tables gave
 (fetched again by ctid, or copied) and evaluates the statement's subqueries on its first snapshot
