@@ -160,7 +160,8 @@ def function_statement(services: "ExecServices", run: Callable[[], T]) -> T:
 
 def check_keys_due(services: "ExecServices") -> None:
     """Check the keys written so far to DEFERRABLE unique constraints not deferred now, waiting
-    for a running writer's version where the statement stands."""
+    for a running writer's version where the statement stands (where it is not known whether it
+    runs on the event loop, the whole statement waits and runs again)."""
     txn = services.txn
     now = _due_now(services.session, txn)
     while now:
@@ -168,6 +169,8 @@ def check_keys_due(services: "ExecServices") -> None:
             services.store.recheck_unique(txn, now)
             return
         except WouldBlock as block:
+            if services.inline is None:
+                raise
             services.wait_in_statement(block.on)
 
 
