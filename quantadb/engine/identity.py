@@ -42,7 +42,7 @@ class SessionIdentity:
         """The current user and the roles whose privileges it has (engine/membership.py)."""
         key = (self.role_oid, self.store.catalog.version)
         if self._acting is None or self._acting[0] != key:
-            self._acting = (key, acting_roles(self.store.catalog, self.store.snapshot(self.state.txn), key[0]))
+            self._acting = (key, acting_roles(self.store.catalog, self.catalog_snapshot(), key[0]))
         return self._acting[1]
 
     @property

@@ -42,7 +42,7 @@ from quantadb.errors import (DuplicateCursor, DuplicatePreparedStatement, InFail
                              InvalidSqlStatementName, Notice, ProtocolViolation)
 from quantadb.sql.lexer import split_statements
 from quantadb.storage.locks import NO_LOCKS, StatementLocks
-from quantadb.storage.txn import REPEATABLE_READ_LEVELS, RowChanged, WouldBlock
+from quantadb.storage.txn import REPEATABLE_READ_LEVELS, RowChanged, Snapshot, WouldBlock
 from quantadb.types import registry as R
 from quantadb.types.context import FormatContext
 from quantadb.types.enums import uncommitted_labels
@@ -118,7 +118,7 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity, State
         self._format: FormatContext | None = None
         self._format_version = -1
         self._params = ParamDecoders()
-        self._txn_defaults: tuple[int, str, bool, bool] = (-1, "", False, True)  # (settings version, ...)
+        self._txn_defaults: tuple[int, str, bool, bool, bool] = (-1, "", False, True, False)  # (settings version, ...)
         self._statement_timeout: tuple[int, int] = (-1, 0)  # (settings version, milliseconds)
         self._templates: TemplateCache = {}  # simple_query.py
         self.xact_advisory_locks = False  # holds transaction-level advisory locks (engine/advisory.py)
@@ -173,9 +173,17 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity, State
         self.notices.append(Notice(message, sqlstate, severity, detail))
 
     def catalog(self) -> SessionCatalog:
-        snap = self.store.snapshot(self.state.txn)
-        return SessionCatalog(self.store, snap, self.database_oid, self.search_path(), self.user,
+        return SessionCatalog(self.store, self.catalog_snapshot(), self.database_oid, self.search_path(), self.user,
                               self.temp_schema)
+
+    def catalog_snapshot(self) -> Snapshot:
+        """What binding reads the catalog on: the transaction's snapshot, or a fresh one while a
+        DEFERRABLE transaction's first is not known safe (WouldBlock: PostgreSQL reads its
+        catalogs on a fresh snapshot anyway); its execution waits for that one (waits.py)."""
+        try:
+            return self.store.snapshot(self.state.txn)
+        except WouldBlock:
+            return self.store.snapshot(None)
 
     def resolve_type(self, parts: list[str] | int) -> SqlType | None:
         """A user-defined type by name or OID, as the current statement sees the catalog."""
@@ -333,27 +341,30 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity, State
             raise InFailedSqlTransaction("current transaction is aborted, commands ignored until end of "
                                          "transaction block")
 
-    def _txn_defaults_now(self) -> tuple[int, str, bool, bool]:
-        """(settings version, isolation, read only, synchronous commit) a new transaction takes."""
+    def _txn_defaults_now(self) -> tuple[int, str, bool, bool, bool]:
+        """(settings version, isolation, read only, synchronous commit, deferrable) a new transaction takes."""
         s = self.settings
         defaults = self._txn_defaults
         if defaults[0] != s.version:
             values = s.values
             defaults = self._txn_defaults = (s.version, values["default_transaction_isolation"],
                                              values["default_transaction_read_only"] == "on",
-                                             values["synchronous_commit"] != "off")
+                                             values["synchronous_commit"] != "off",
+                                             values["default_transaction_deferrable"] == "on")
         return defaults
 
     def _ensure_txn(self) -> Any:
         txn = self.state.txn
         if txn is not None:
             return txn
-        _, iso, ro, synchronous = self._txn_defaults_now()
+        _, iso, ro, synchronous, deferrable = self._txn_defaults_now()
         ro = ro or self.db.read_only  # a replica's, which promotion ends
         txn = self.state.txn = self.store.begin(iso, ro, self._cancel)
         txn.synchronous_commit = synchronous
         txn.pid, txn.database = self.pid, self.database_oid
         self.settings.begin()
+        if deferrable:  # (default_transaction_deferrable: off, the one test every transaction pays)
+            self.set_deferrable(txn, True)
         self.set_transaction_settings(txn)
         return txn
 

@@ -429,7 +429,7 @@ def _execute(session: "Session", portal: "Portal", inline: bool, bound: Bound | 
 def run_transaction_control(session: "Session", stmt: Statement, inline: bool) -> Result:
     u = stmt.utility
     if u.kind == "begin":
-        session.begin_block(u.isolation, u.read_only)
+        session.begin_block(u.isolation, u.read_only, u.deferrable)
         return Result(tag="BEGIN" if not stmt.keyword == "start" else "START TRANSACTION")
     if u.kind == "commit":
         return session.commit_block(inline)

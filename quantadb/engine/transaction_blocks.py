@@ -37,7 +37,7 @@ class TransactionBlocks:
     """Session's transaction control (it provides state, store, settings, db, notice, portals,
     temp_on_commit, wait_for, _ensure_txn, _drop_cursors and cursors)."""
 
-    def begin_block(self, isolation: str | None, read_only: bool | None) -> None:
+    def begin_block(self, isolation: str | None, read_only: bool | None, deferrable: bool | None = None) -> None:
         if self.state.block:
             self.notice("there is already a transaction in progress", "25001", "WARNING")
             return
@@ -47,8 +47,16 @@ class TransactionBlocks:
             txn.isolation = isolation
         if read_only is not None:
             txn.read_only = read_only or self.db.read_only
+        if deferrable is not None:
+            self.set_deferrable(txn, deferrable)
         self.set_transaction_settings(txn)
         self.state.block = True
+
+    def set_deferrable(self, txn: Txn, deferrable: bool) -> None:
+        """[NOT] DEFERRABLE: a SERIALIZABLE READ ONLY transaction waits for a safe snapshot
+        (storage/ssi_readonly.py). transaction_deferrable shows it until the transaction ends."""
+        txn.deferrable = deferrable
+        self.settings.set("transaction_deferrable", "on" if deferrable else "off", local=True, in_txn=True)
 
     def refuse_serializable_on_replica(self, isolation: str | None) -> None:
         """A replica cannot run SSI (it does not know what the primary's serializable transactions

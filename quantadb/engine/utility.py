@@ -13,7 +13,7 @@ from quantadb.engine.membership import member_roles
 from quantadb.engine.notify import NAMEDATALEN
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
 from quantadb.engine.settings import SETTINGS
-from quantadb.errors import (DuplicatePreparedStatement, FeatureNotSupported, InsufficientPrivilege,
+from quantadb.errors import (ActiveSqlTransaction, DuplicatePreparedStatement, FeatureNotSupported, InsufficientPrivilege,
                              InvalidParameterValue, InvalidSqlStatementName, UndefinedTable)
 from quantadb.exec.columns import from_values
 from quantadb.sql import utility as U
@@ -127,6 +127,8 @@ def _set_transaction(session: "Session", u: U.SetTransactionStmt, portal, inline
             session.settings.set("default_transaction_isolation", u.isolation)
         if u.read_only is not None:
             session.settings.set("default_transaction_read_only", "on" if u.read_only else "off")
+        if u.deferrable is not None:
+            session.settings.set("default_transaction_deferrable", "on" if u.deferrable else "off")
         return Result(tag="SET")
     txn = session.state.txn
     if not session.state.block:
@@ -137,6 +139,10 @@ def _set_transaction(session: "Session", u: U.SetTransactionStmt, portal, inline
         txn.isolation = u.isolation
     if u.read_only is not None:
         txn.read_only = u.read_only or session.db.read_only
+    if u.deferrable is not None:
+        if txn.snapshot is not None or txn.snapshot_xmin is not None:
+            raise ActiveSqlTransaction("SET TRANSACTION [NOT] DEFERRABLE must be called before any query")
+        session.set_deferrable(txn, u.deferrable)
     session.set_transaction_settings(txn)
     return Result(tag="SET")
 

@@ -1,5 +1,7 @@
 """A session's waits: for a row or relation lock (WouldBlock.on) under lock_timeout and
-statement_timeout, and the checks that end a running statement (cancel request, statement_timeout).
+statement_timeout, or for a safe snapshot (SERIALIZABLE READ ONLY DEFERRABLE, storage/ssi_readonly.py)
+under statement_timeout alone, as PostgreSQL's; and the checks that end a running statement (cancel
+request, statement_timeout).
 Session's mixin (it provides settings, store, state, query_started_us, _cancel,
 _statement_timeout, _blocked_on and _blocked_at).
 
@@ -17,7 +19,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from quantadb.engine import statements as S
 from quantadb.errors import QueryCanceled
-from quantadb.storage.txn import DEADLOCK_TIMEOUT_S
+from quantadb.storage.ssi_readonly import SafeSnapshotWait
+from quantadb.storage.txn import DEADLOCK_TIMEOUT_S, WouldBlock
 
 if TYPE_CHECKING:
     from quantadb.engine.session import Session
@@ -26,11 +29,26 @@ if TYPE_CHECKING:
 class StatementWaits:
     def wait_for(self: "Session", txn: Any, on: object, since: float | None = None) -> None:
         """Wait for a row or relation lock (WouldBlock.on), under lock_timeout (counted from
-        `since`, time.monotonic(), when the wait began earlier) and statement_timeout."""
+        `since`, time.monotonic(), when the wait began earlier) and statement_timeout; or for a
+        safe snapshot."""
         lock_timeout_s, deadline = self._wait_limits()
+        if isinstance(on, SafeSnapshotWait):
+            self._await_safe_snapshot(txn, on, deadline)
+            return
         if lock_timeout_s is not None and since is not None:
             lock_timeout_s = max(0.0, lock_timeout_s - (time.monotonic() - since))
         self.store.wait_for(txn, on, lock_timeout_s, deadline)
+
+    def _await_safe_snapshot(self: "Session", txn: Any, wait: SafeSnapshotWait, deadline: float | None) -> None:
+        """GetSafeSnapshot's loop: wait until the snapshot is found safe or unsafe, then take it,
+        or wait for the next one. No lock_timeout (no lock is waited for), as PostgreSQL's."""
+        while True:
+            self.store.wait_for(txn, wait, None, deadline)
+            try:
+                self.store.snapshot(txn)
+                return
+            except WouldBlock as again:
+                wait = again.on
 
     def _wait_limits(self: "Session") -> tuple[float | None, float | None]:
         """lock_timeout in seconds, and statement_timeout's deadline (time.monotonic()), each None when off."""

@@ -64,6 +64,25 @@ class RelReads:
         self.whole = True
         self.keys, self.ranges = {}, {}
 
+    def merge(self, other: RelReads) -> None:
+        """Take on another transaction's locks here too (ssi.py's summary of old ones)."""
+        if other.whole:
+            self.promote()
+        for index_oid, keys in other.keys.items():
+            if self.whole:
+                return
+            held = self.keys.setdefault(index_oid, set())
+            held |= keys
+            if len(held) > MAX_KEYS:
+                self.promote()
+        for index_oid, ranges in other.ranges.items():
+            if self.whole:
+                return
+            held_ranges = self.ranges.setdefault(index_oid, [])
+            held_ranges.extend(ranges)
+            if len(held_ranges) > MAX_RANGES:
+                self.promote()
+
     def meets(self, writes: RelWrites) -> bool:
         """Does one of these reads cover something `writes` wrote? (Reads through an index the
         write has no keys of, dropped or made since: yes, as PostgreSQL moves an index's SIREAD

@@ -13,17 +13,25 @@ fails too (false positives, as in PostgreSQL).
 Both sides of a conflict are found by set intersection, not by looking at row versions: a read
 meets the write sets of the concurrent serializable transactions that wrote that relation, a
 write the SIREAD locks of those that read it. A committed transaction's locks, writes and
-conflicts are kept until every transaction concurrent with it has ended (`_clear_old`).
+conflicts are kept until every transaction concurrent with it has ended (`_clear_old`); past
+MAX_FINISHED of them, the oldest are folded into one summary (`old`, PostgreSQL's
+OldCommittedSxact and its "old committed" SLRU), so that a long transaction does not make this
+grow with every commit beside it. The summary holds the union of their locks and writes (coarsened
+to whole relations past predicate_locks' limits) and the most conservative of their sequence
+numbers: it meets everything they met, and more (false positives, as PostgreSQL's summary), and
+stays until every running transaction's snapshot follows its last commit.
+
+Read-only transactions that become safe, and DEFERRABLE ones waiting for a safe snapshot:
+ssi_readonly.py.
 
 Only serializable transactions pay: Store.snapshot registers one at its first snapshot and
 sets `Snapshot.sxact`; every hook elsewhere is one test of that attribute (None otherwise).
-SERIALIZABLE READ ONLY DEFERRABLE runs as SERIALIZABLE READ ONLY: it does not wait for a safe
-snapshot, so unlike PostgreSQL it may fail with 40001.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable
 
 import numpy as np
@@ -32,9 +40,13 @@ from quantadb.errors import FeatureNotSupported, SerializationFailure
 
 from .index import in_predicate, row_keys
 from .predicate_locks import MAX_KEYS, RelReads, RelWrites
-from .txn import Snapshot, Txn
+from .ssi_readonly import SafeSnapshotWait, list_possibly_unsafe, read_only_ended, read_write_ended
+from .txn import Snapshot, Txn, WouldBlock
 
 _MESSAGE = "could not serialize access due to read/write dependencies among transactions"
+# committed transactions kept with their locks beside a running one, before the oldest are
+# summarized (PostgreSQL keeps 10 per max_connections + max_prepared_transactions)
+MAX_FINISHED = 1000
 
 
 def _failure(reason: str) -> SerializationFailure:
@@ -48,14 +60,15 @@ class SerializableXact:
     snapshot (lastCommitBeforeSnapshot)."""
 
     __slots__ = ("committed", "commit_seq", "conflict_out_seq", "declared_read_only", "doomed", "in_conflicts",
-                 "out_conflicts", "prepare_seq", "reads", "snapshot", "snapshot_seq", "txn", "writes", "xacts")
+                 "out_conflicts", "possible_unsafe", "prepare_seq", "reads", "ro_safe", "ro_unsafe", "snapshot",
+                 "snapshot_seq", "txn", "writes", "xacts")
 
-    def __init__(self, xacts: SerializableXacts, txn: Txn, snapshot: Snapshot, seq: int) -> None:
+    def __init__(self, xacts: SerializableXacts, txn: Txn | None, snapshot: Snapshot | None, seq: int) -> None:
         self.xacts = xacts  # the manager: what the read and write methods below tell
         self.txn = txn
         self.snapshot = snapshot
         self.snapshot_seq = seq
-        self.declared_read_only = txn.read_only
+        self.declared_read_only = txn is not None and txn.read_only
         self.prepare_seq: int | None = None  # set by pre_commit (SxactIsPrepared)
         self.commit_seq: int | None = None
         self.committed = False
@@ -65,6 +78,11 @@ class SerializableXact:
         self.out_conflicts: set[SerializableXact] = set()  # this -rw-> writers
         self.reads: dict[int, RelReads] = {}
         self.writes: dict[int, RelWrites] = {}
+        # read only: the read-write ones that may yet make it unsafe; read-write: the read-only
+        # ones it may make unsafe (ssi_readonly.py)
+        self.possible_unsafe: set[SerializableXact] = set()
+        self.ro_safe = False  # read only, and no longer able to be part of an anomaly
+        self.ro_unsafe = False
 
     @property
     def read_only(self) -> bool:
@@ -73,10 +91,10 @@ class SerializableXact:
 
     @property
     def xid(self) -> int:
-        return self.txn.xid or 0
+        return self.txn.xid or 0 if self.txn is not None else 0
 
     def __repr__(self) -> str:
-        return f"<sxact {self.txn.vxid}>"
+        return f"<sxact {self.txn.vxid if self.txn is not None else 'summary'}>"
 
     # what the engine reports (each a SerializableXacts method of the same name)
     def read_relation(self, rel_oid: int) -> None:
@@ -101,7 +119,8 @@ class SerializableXacts:
         self.lock = threading.Lock()
         self.last_seq = 0
         self.active: set[SerializableXact] = set()
-        self.finished: list[SerializableXact] = []  # committed, kept while a concurrent one runs
+        self.finished: deque[SerializableXact] = deque()  # committed (in that order), kept while a concurrent one runs
+        self.old: SerializableXact | None = None  # the summary of the oldest of those (OldCommittedSxact)
         self.readers: dict[int, set[SerializableXact]] = {}  # relation -> who holds SIREAD locks on it
         self.writers: dict[int, set[SerializableXact]] = {}  # relation -> who wrote it
         # the engine's: is this node a replica? It cannot know what the primary's serializable
@@ -113,18 +132,44 @@ class SerializableXacts:
         """A serializable transaction's snapshot, its SerializableXact registered (Snapshot.sxact).
         Taken under the lock, so a commit numbered before `snapshot_seq` is visible in it. A READ
         ONLY one that no read-write serializable transaction runs beside is safe: it opts out, as
-        in PostgreSQL (no anomaly can involve it), and runs as REPEATABLE READ."""
+        in PostgreSQL (no anomaly can involve it), and runs as REPEATABLE READ; else it lists
+        those it runs beside (ssi_readonly.py). READ ONLY DEFERRABLE: WouldBlock until a safe one
+        is found (_safe_snapshot)."""
         if self.in_hot_standby():  # (asked for explicitly, the engine refuses it before: here by default)
             raise FeatureNotSupported("cannot use serializable mode in a hot standby",
                                       detail='"default_transaction_isolation" is set to "serializable".',
                                       hint="You can use \"SET default_transaction_isolation = 'repeatable read'\" "
                                            "to change the default.")
         with self.lock:
+            if txn.read_only and getattr(txn, "deferrable", False):
+                return self._safe_snapshot(txn)
             snap = self._state.txns.snapshot(txn)
-            if txn.read_only and not any(not (s.doomed or s.declared_read_only) for s in self.active):
+            if not txn.read_only:
+                self._register(txn, snap, self.last_seq)
                 return snap
-            self._register(txn, snap, self.last_seq)
+            sxact = SerializableXact(self, txn, snap, self.last_seq)
+            if list_possibly_unsafe(sxact, self.active):
+                snap.sxact = sxact
+                self.active.add(sxact)
         return snap
+
+    def _safe_snapshot(self, txn: Txn) -> Snapshot:
+        """GetSafeSnapshot, in steps: a snapshot no read-write transaction runs beside; else its
+        wait (WouldBlock), after which the caller asks again and gets that snapshot if it was found
+        safe, or waits for a new one. The safe one has no SerializableXact: nothing to track."""
+        wait = getattr(txn, "safe_snapshot_wait", None)
+        if wait is not None:
+            if not wait.granted_now():
+                raise WouldBlock(wait)
+            txn.safe_snapshot_wait = None
+            if wait.sxact.ro_safe:
+                return wait.sxact.snapshot
+        snap = self._state.txns.snapshot(txn)
+        sxact = SerializableXact(self, txn, snap, self.last_seq)
+        if not list_possibly_unsafe(sxact, self.active):
+            return snap
+        txn.safe_snapshot_wait = wait = SafeSnapshotWait(sxact, threading.Condition(self._state.txns.lock))
+        raise WouldBlock(wait)
 
     def imported(self, txn: Txn, source: SerializableXact | None) -> None:
         """SET TRANSACTION SNAPSHOT: txn reads on the snapshot of `source` (None: a safe read-only
@@ -164,41 +209,98 @@ class SerializableXacts:
 
     def ended(self, sxact: SerializableXact, committed: bool) -> None:
         """The transaction's end is visible (ReleasePredicateLocks): a rollback's locks and
-        conflicts go at once; a commit's are summarized and kept while a concurrent one runs."""
+        conflicts go at once; a commit's are kept while a concurrent one runs. The read-only
+        transactions it ran beside may be found safe or unsafe now."""
         with self.lock:
             self.active.discard(sxact)
+            if sxact.ro_safe:
+                return  # (released when found safe)
+            if committed:
+                self._committed(sxact)
+            if sxact.declared_read_only:
+                read_only_ended(sxact)
+                decided = []
+            else:
+                decided = read_write_ended(sxact, committed)
             if not committed:
                 self._release(sxact)
-            else:
-                if sxact.prepare_seq is None:  # (a commit without pre_commit: the engine's own, none of a user's)
-                    self.last_seq += 1
-                    sxact.prepare_seq = self.last_seq
-                self.last_seq += 1
-                sxact.commit_seq = self.last_seq
-                sxact.committed = True
-                for writer in list(sxact.out_conflicts):
-                    if writer.committed and not sxact.read_only:
-                        if sxact.conflict_out_seq is None or writer.prepare_seq < sxact.conflict_out_seq:
-                            sxact.conflict_out_seq = writer.prepare_seq
-                    if writer.committed or writer.snapshot_seq >= self.last_seq:
-                        _unlink(sxact, writer)
-                for reader in list(sxact.in_conflicts):
-                    if reader.committed or reader.read_only:
-                        _unlink(reader, sxact)
-                self.finished.append(sxact)
+            waits = self._settle(decided)
             self._clear_old()
+            self._summarize()
+        for wait in waits:
+            wait.wake()
+
+    def _committed(self, sxact: SerializableXact) -> None:
+        if sxact.prepare_seq is None:  # (a commit without pre_commit: the engine's own, none of a user's)
+            self.last_seq += 1
+            sxact.prepare_seq = self.last_seq
+        self.last_seq += 1
+        sxact.commit_seq = self.last_seq
+        sxact.committed = True
+        for writer in list(sxact.out_conflicts):
+            if writer.committed and not sxact.read_only:
+                if sxact.conflict_out_seq is None or writer.prepare_seq < sxact.conflict_out_seq:
+                    sxact.conflict_out_seq = writer.prepare_seq
+            if writer.committed or writer.snapshot_seq >= self.last_seq:
+                _unlink(sxact, writer)
+        for reader in list(sxact.in_conflicts):
+            if reader.committed or reader.read_only:
+                _unlink(reader, sxact)
+        self.finished.append(sxact)
+
+    def _settle(self, decided: list[SerializableXact]) -> list[SafeSnapshotWait]:
+        """Read-only transactions found safe or unsafe: a running one found safe lets go of its
+        SIREAD locks and conflicts and is tracked no more (its reads and writes tell nothing from
+        now on: ro_safe); a DEFERRABLE one's wait is to be woken (after the lock)."""
+        waits = []
+        for ro in decided:
+            if ro.ro_safe and ro in self.active:
+                self.active.discard(ro)
+                self._release(ro)
+                ro.snapshot.sxact = None
+            wait = getattr(ro.txn, "safe_snapshot_wait", None)
+            if wait is not None and wait.sxact is ro:
+                waits.append(wait)
+        return waits
 
     def _clear_old(self) -> None:
         """ClearOldPredicateLocks: a committed transaction whose commit every running one's snapshot
         follows can no longer be concurrent with anything: its locks and conflicts go."""
         oldest = min((s.snapshot_seq for s in self.active), default=self.last_seq)
-        kept = []
-        for sxact in self.finished:
-            if sxact.commit_seq <= oldest:
-                self._release(sxact)
-            else:
-                kept.append(sxact)
-        self.finished = kept
+        finished = self.finished
+        while finished and finished[0].commit_seq <= oldest:  # (in commit order)
+            self._release(finished.popleft())
+        if self.old is not None and self.old.commit_seq <= oldest:
+            self._release(self.old)
+            self.old = None
+
+    def _summarize(self) -> None:
+        """SummarizeOldestCommittedSxact: past MAX_FINISHED committed ones kept, the oldest fold into
+        `old`, which stands for all of them: each sequence number the one that fails the most
+        (earliest prepare and conflict out, latest commit and snapshot), their locks and writes
+        merged, their conflicts its own."""
+        while len(self.finished) > MAX_FINISHED:
+            sxact = self.finished.popleft()
+            old = self.old
+            if old is None:
+                old = self.old = SerializableXact(self, None, None, sxact.snapshot_seq)
+                old.committed, old.prepare_seq, old.commit_seq = True, sxact.prepare_seq, sxact.commit_seq
+            old.prepare_seq = min(old.prepare_seq, sxact.prepare_seq)
+            old.commit_seq = max(old.commit_seq, sxact.commit_seq)
+            old.snapshot_seq = max(old.snapshot_seq, sxact.snapshot_seq)
+            if sxact.conflict_out_seq is not None:
+                old.conflict_out_seq = min(sxact.conflict_out_seq, old.conflict_out_seq or sxact.conflict_out_seq)
+            for rel, reads in sxact.reads.items():
+                _held(old, old.reads, self.readers, rel, RelReads).merge(reads)
+            for rel, writes in sxact.writes.items():
+                _held(old, old.writes, self.writers, rel, RelWrites).merge(writes)
+            for reader in sxact.in_conflicts:
+                reader.out_conflicts.add(old)
+                old.in_conflicts.add(reader)
+            for writer in sxact.out_conflicts:
+                old.out_conflicts.add(writer)
+                writer.in_conflicts.add(old)
+            self._release(sxact)
 
     def _release(self, sxact: SerializableXact) -> None:
         for reader in list(sxact.in_conflicts):
@@ -218,6 +320,8 @@ class SerializableXacts:
     def read_relation(self, sxact: SerializableXact, rel_oid: int) -> None:
         """A read of the whole relation (a scan)."""
         with self.lock:
+            if sxact.ro_safe:
+                return
             reads = self._reads(sxact, rel_oid)
             reads.promote()
             self._conflicts_out(sxact, rel_oid, reads)
@@ -225,6 +329,8 @@ class SerializableXacts:
     def read_keys(self, sxact: SerializableXact, rel_oid: int, index, keys: list) -> None:
         """Equality look-ups of these keys (as a caller passes them to Index.lookup_key)."""
         with self.lock:
+            if sxact.ro_safe:
+                return
             reads = self._reads(sxact, rel_oid)
             reads.add_keys(index, keys)
             self._conflicts_out(sxact, rel_oid, reads)
@@ -233,6 +339,8 @@ class SerializableXacts:
                    low_inc: bool = True, high_inc: bool = True) -> None:
         """A walk of the btree range low..high (prefixes of the key columns, as Index.range)."""
         with self.lock:
+            if sxact.ro_safe:
+                return
             reads = self._reads(sxact, rel_oid)
             reads.add_range(index, low, high, low_inc, high_inc)
             self._conflicts_out(sxact, rel_oid, reads)
@@ -248,8 +356,9 @@ class SerializableXacts:
         for writer in list(self.writers.get(rel_oid, ())):
             if writer is reader or writer.doomed or writer in reader.out_conflicts:
                 continue
-            if writer.committed and reader.snapshot.sees(writer.xid):
-                continue  # its writes are in the reader's snapshot
+            if writer.committed and (writer.commit_seq <= reader.snapshot_seq or
+                                     writer.txn is not None and reader.snapshot.sees(writer.xid)):
+                continue  # its writes are in the reader's snapshot (the summary's: all of them)
             if reader.read_only and writer.committed and (writer.conflict_out_seq is None or
                                                           reader.snapshot_seq < writer.conflict_out_seq):
                 continue  # the read-only reader appears to run first
@@ -283,6 +392,8 @@ class SerializableXacts:
         """Edges from each concurrent reader of what `writes` covers; `done`: it was written (kept
         for the readers to come), not only attempted."""
         with self.lock:
+            if sxact.ro_safe:
+                return  # (a temporary table's write)
             if sxact.doomed:
                 raise _failure("Canceled on identification as a pivot, during conflict in checking.")
             if done:
@@ -350,15 +461,15 @@ class SerializableXacts:
     def siread_locks(self) -> list[tuple[Txn, bool, str, int]]:
         """(transaction, committed, lock type, relation) of each SIREAD lock (pg_locks): a table's
         ("relation"), or a key or range of an index ("page" of the index, as PostgreSQL's btree locks)."""
-        with self.lock:
+        with self.lock:  # (not the summary's: PostgreSQL shows them as a dummy transaction's)
             return [(s.txn, s.committed, kind, oid) for s in (*self.active, *self.finished)
                     for rel, reads in s.reads.items() for kind, oid in reads.locks(rel)]
 
     def sizes(self) -> dict[str, int]:
         """How much is kept: transactions, SIREAD locks, written keys, conflicts."""
         with self.lock:
-            every = (*self.active, *self.finished)
-            return {"active": len(self.active), "finished": len(self.finished),
+            every = (*self.active, *self.finished, *((self.old,) if self.old is not None else ()))
+            return {"active": len(self.active), "finished": len(self.finished), "summary": int(self.old is not None),
                     "siread_locks": sum(r.count() for s in every for r in s.reads.values()),
                     "written_keys": sum(len(k) for s in every for w in s.writes.values() for k in w.keys.values()),
                     "conflicts": sum(len(s.out_conflicts) for s in every)}

@@ -225,14 +225,16 @@ def _member(xids: np.ndarray, group: set[int] | frozenset[int]) -> np.ndarray:
 
 
 class Txn:
-    """One transaction as storage sees it. The engine may set `synchronous_commit` and pass
-    the `cancel_event` a lock wait watches (its session's: one Event per session, not per
-    transaction); everything else is storage's."""
+    """One transaction as storage sees it. The engine may set `synchronous_commit` and
+    `deferrable` and pass the `cancel_event` a lock wait watches (its session's: one Event per
+    session, not per transaction); everything else is storage's."""
 
-    __slots__ = ("awaited_tuple", "cancel_event", "database", "did_ddl", "frames", "internal_levels", "isolation",
-                 "key_shares", "last_snapshot", "lock_log", "locks", "own", "pid", "read_only", "rel_locks", "released",
-                 "snapshot", "snapshot_xmin", "state", "synchronous_commit", "unique_rechecks", "vxid", "wrote_wal",
-                 "xid")
+    # (`deferrable` and `safe_snapshot_wait`, ssi_readonly.py's, are set only when DEFERRABLE is
+    # asked for: unset otherwise, so that no other transaction pays for them)
+    __slots__ = ("awaited_tuple", "cancel_event", "database", "deferrable", "did_ddl", "frames", "internal_levels",
+                 "isolation", "key_shares", "last_snapshot", "lock_log", "locks", "own", "pid", "read_only",
+                 "rel_locks", "released", "safe_snapshot_wait", "snapshot", "snapshot_xmin", "state",
+                 "synchronous_commit", "unique_rechecks", "vxid", "wrote_wal", "xid")
 
     def __init__(self, isolation: str, read_only: bool, cancel_event: threading.Event | None = None) -> None:
         self.isolation = isolation.lower()

@@ -50,7 +50,7 @@ def pg_stat_activity(session: "Session") -> Iterator[Row]:
         active = other.state_name == "active"
         on = waits.get(other.state.txn) if waits and other.state.txn is not None else None
         if on is not None:  # a row lock waits on the holder's transaction ID, as PostgreSQL's
-            wait = ("Lock", "transactionid" if isinstance(on, int) else "relation")
+            wait = ("Lock", "transactionid") if isinstance(on, int) else getattr(on, "wait_event", ("Lock", "relation"))
         else:
             wait = (None, None) if active else ("Client", "ClientRead")
         yield {"datid": other.database_oid, "datname": other.database, "pid": other.pid,
