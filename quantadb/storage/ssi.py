@@ -44,9 +44,10 @@ from .ssi_readonly import SafeSnapshotWait, list_possibly_unsafe, read_only_ende
 from .txn import Snapshot, Txn, WouldBlock
 
 _MESSAGE = "could not serialize access due to read/write dependencies among transactions"
-# committed transactions kept with their locks beside a running one, before the oldest are
-# summarized (PostgreSQL keeps 10 per max_connections + max_prepared_transactions)
-MAX_FINISHED = 1000
+# committed transactions kept with their locks beside a running one before the oldest are
+# summarized: a read or write looks at each one that read or wrote its relation (beside a long
+# transaction, about 0.3 ms a commit at 1000 kept, in-process), the summary fails more than they would
+MAX_FINISHED = 200
 
 
 def _failure(reason: str) -> SerializationFailure:

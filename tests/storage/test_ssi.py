@@ -107,7 +107,8 @@ def test_what_ended_transactions_kept_goes_once_no_concurrent_one_runs(store, ta
     assert max(s["siread_locks"] for s in sizes) <= 100
     assert max(s["written_keys"] for s in sizes) <= 50
     _end(store, running)
-    assert store.ssi.sizes() == {"active": 0, "finished": 0, "siread_locks": 0, "written_keys": 0, "conflicts": 0}
+    assert store.ssi.sizes() == {"active": 0, "finished": 0, "summary": 0, "siread_locks": 0, "written_keys": 0,
+                                 "conflicts": 0}
     assert not store.ssi.readers and not store.ssi.writers
 
 
