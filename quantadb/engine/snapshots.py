@@ -56,6 +56,8 @@ class ExportedSnapshots:
             if exporter.read_only and not txn.read_only:
                 raise FeatureNotSupported("a non-read-only serializable transaction cannot import a snapshot "
                                           "from a read-only transaction")
+            if txn.read_only and getattr(txn, "deferrable", False):  # (it could not wait for a safe one)
+                raise FeatureNotSupported("a snapshot-importing transaction must not be READ ONLY DEFERRABLE")
         session.store.import_snapshot(txn, snapshot)
         if txn.isolation == "serializable":  # SSI on the exporter's snapshot (storage/ssi.py)
             session.store.ssi.imported(txn, exporter.snapshot.sxact)

@@ -13,8 +13,8 @@ from quantadb.engine.membership import member_roles
 from quantadb.engine.notify import NAMEDATALEN
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
 from quantadb.engine.settings import SETTINGS
-from quantadb.errors import (ActiveSqlTransaction, DuplicatePreparedStatement, FeatureNotSupported, InsufficientPrivilege,
-                             InvalidParameterValue, InvalidSqlStatementName, UndefinedTable)
+from quantadb.errors import (ActiveSqlTransaction, DuplicatePreparedStatement, FeatureNotSupported,
+                             InsufficientPrivilege, InvalidParameterValue, InvalidSqlStatementName, UndefinedTable)
 from quantadb.exec.columns import from_values
 from quantadb.sql import utility as U
 from quantadb.sql import plan as P
@@ -134,13 +134,16 @@ def _set_transaction(session: "Session", u: U.SetTransactionStmt, portal, inline
     if not session.state.block:
         session.notice("SET TRANSACTION can only be used in transaction blocks", "25P01", "WARNING")
         return Result(tag="SET")
+    first_snapshot_taken = txn.snapshot is not None or txn.snapshot_xmin is not None
     if u.isolation:
+        if u.isolation != txn.isolation and first_snapshot_taken:
+            raise ActiveSqlTransaction("SET TRANSACTION ISOLATION LEVEL must be called before any query")
         session.refuse_serializable_on_replica(u.isolation)
         txn.isolation = u.isolation
     if u.read_only is not None:
         txn.read_only = u.read_only or session.db.read_only
     if u.deferrable is not None:
-        if txn.snapshot is not None or txn.snapshot_xmin is not None:
+        if first_snapshot_taken:
             raise ActiveSqlTransaction("SET TRANSACTION [NOT] DEFERRABLE must be called before any query")
         session.set_deferrable(txn, u.deferrable)
     session.set_transaction_settings(txn)

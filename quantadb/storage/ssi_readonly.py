@@ -30,7 +30,9 @@ if TYPE_CHECKING:
 
 class SafeSnapshotWait:
     """What a DEFERRABLE transaction waits for (TxnManager.wait_for's `on`): its snapshot's
-    sxact to be found safe or unsafe. Blocked by the read-write transactions it lists."""
+    sxact to be found safe or unsafe, as the read-write transactions it lists end (`writers`:
+    pg_safe_snapshot_blocking_pids). No lock: pg_blocking_pids and deadlock checks do not see
+    them, as PostgreSQL's."""
 
     __slots__ = ("sxact", "condition")
     wait_event = ("IPC", "SafeSnapshot")  # pg_stat_activity's, as PostgreSQL's
@@ -43,6 +45,9 @@ class SafeSnapshotWait:
         return self.sxact.ro_safe or self.sxact.ro_unsafe
 
     def blockers(self) -> list[Txn]:
+        return []
+
+    def writers(self) -> list[Txn]:
         return [s.txn for s in list(self.sxact.possible_unsafe)]
 
     def wakeup(self) -> threading.Condition:

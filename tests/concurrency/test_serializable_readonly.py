@@ -182,3 +182,59 @@ def test_pg_dump_serializable_deferrable_waits_for_a_safe_snapshot(quantadb, tmp
     assert "1\tbefore" in text and "after" not in text
     for sess in (a, z):
         sess.close()
+
+
+def test_deferrable_as_a_setting_and_whom_its_wait_is_blocked_by(targets):
+    """transaction_deferrable shows it (BEGIN's, SET TRANSACTION's, default_transaction_deferrable's);
+    it is set before the first query only, and a snapshot-importing transaction cannot be it; a
+    waiting one is blocked by no lock (pg_blocking_pids) but by the writers beside it
+    (pg_safe_snapshot_blocking_pids)."""
+    def scenario(target):
+        setup(target, "DROP TABLE IF EXISTS d_set", "CREATE TABLE d_set (id int PRIMARY KEY, v int)",
+              "INSERT INTO d_set VALUES (1, 0)")
+        a, b, z = Sess(target), Sess(target), Sess(target)
+        out = {}
+        b.q(DEFERRABLE)
+        out["begin"] = b.q("SHOW transaction_deferrable")
+        b.q("SELECT 1")
+        out["late"] = error(b, "SET TRANSACTION NOT DEFERRABLE")
+        b.q("ROLLBACK")
+        b.q("BEGIN")
+        b.q("SELECT 1")
+        out["late_isolation"] = error(b, "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE")
+        b.q("ROLLBACK")
+        b.q("BEGIN")
+        b.q("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE, READ ONLY, DEFERRABLE")
+        out["set"] = b.q("SHOW transaction_deferrable")
+        b.q("ROLLBACK")
+        out["after"] = b.q("SHOW transaction_deferrable")
+        b.q("SET default_transaction_deferrable = on")
+        b.q("BEGIN")
+        out["default"] = b.q("SHOW transaction_deferrable")
+        b.q("ROLLBACK")
+        b.q("SET default_transaction_deferrable = off")
+        a.q("BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY")
+        exported = a.q("SELECT pg_export_snapshot()")[0][0]
+        b.q(DEFERRABLE)
+        out["import"] = error(b, f"SET TRANSACTION SNAPSHOT '{exported}'")
+        b.q("ROLLBACK")
+        a.q("COMMIT")
+        a.q(SER)
+        a.q("UPDATE d_set SET v = 1 WHERE id = 1")
+        b.q(DEFERRABLE)
+        bg = Background(b, "SELECT v FROM d_set")
+        assert wait_for_safe_snapshot(z, bg)
+        out["blocking"] = z.q("SELECT pg_blocking_pids(%s)", (b.pid,))
+        out["safe_blocking"] = z.q("SELECT pg_safe_snapshot_blocking_pids(%s) = ARRAY[%s]::int[]", (b.pid, a.pid))
+        a.q("COMMIT")
+        out["read"] = bg.join()
+        b.q("COMMIT")
+        for sess in (a, b, z):
+            sess.close()
+        return out
+    compare(targets, scenario, {
+        "begin": [("on",)], "late": ("25001", "SET TRANSACTION [NOT] DEFERRABLE must be called before any query"),
+        "late_isolation": ("25001", "SET TRANSACTION ISOLATION LEVEL must be called before any query"),
+        "set": [("on",)], "after": [("off",)], "default": [("on",)],
+        "import": ("0A000", "a snapshot-importing transaction must not be READ ONLY DEFERRABLE"),
+        "blocking": [([],)], "safe_blocking": [(True,)], "read": [(0,)]})

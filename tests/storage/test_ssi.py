@@ -1,5 +1,8 @@
 """Serializable Snapshot Isolation's bookkeeping (storage/ssi.py, predicate_locks.py): which reads
-meet which writes, and that what ended transactions leave goes once nothing concurrent runs."""
+meet which writes, and that what ended transactions leave goes once nothing concurrent runs; beside
+a long-running transaction, committed ones past MAX_FINISHED fold into one summary, which still
+meets what they read and wrote; read-only transactions found safe (storage/ssi_readonly.py) let go
+of their locks, and DEFERRABLE ones wait for that."""
 
 from __future__ import annotations
 
@@ -8,12 +11,15 @@ import pytest
 from store_helpers import committed, create_table, insert
 
 from quantadb.errors import SerializationFailure
+from quantadb.storage import ssi
 from quantadb.storage.predicate_locks import MAX_KEYS
+from quantadb.storage.txn import WouldBlock
 
 
 def _end(store, txn, commit: bool = True) -> None:
     if commit:
-        store.ssi.pre_commit(txn.snapshot.sxact)
+        if txn.snapshot is not None and txn.snapshot.sxact is not None:
+            store.ssi.pre_commit(txn.snapshot.sxact)
         durable = store.commit(txn)
         if durable is not None:
             durable.result()
@@ -21,8 +27,8 @@ def _end(store, txn, commit: bool = True) -> None:
         store.abort(txn)
 
 
-def _serializable(store):
-    txn = store.begin("serializable")
+def _serializable(store, read_only: bool = False):
+    txn = store.begin("serializable", read_only)
     store.snapshot(txn)
     return txn, txn.snapshot.sxact
 
@@ -131,3 +137,112 @@ def test_a_write_of_no_rows_meets_nothing(store, table):
     writer, w = _serializable(store)
     w.wrote(oid, np.zeros(0, dtype=np.int64))  # DELETE ... WHERE nothing matches
     assert not r.out_conflicts and not w.writes
+
+
+@pytest.fixture
+def few_kept(monkeypatch):
+    monkeypatch.setattr(ssi, "MAX_FINISHED", 50)
+
+
+def test_the_state_stays_bounded_beside_a_long_transaction_and_still_fails_its_write_skew(store, table,
+                                                                                           monkeypatch):
+    """One transaction reads the table and stays open while short ones (MAX_KEYS + 3 x MAX_FINISHED,
+    MAX_FINISHED 100 here) each read a key and insert a row beside it (each a rw-conflict out of
+    the long one): what is kept stops growing at MAX_FINISHED transactions and the summary (whose
+    locks become the table's past MAX_KEYS). The first short one read key 1: the long
+    one's write of that key closes a cycle through it (summarized long ago), and fails."""
+    oid, index = table
+    long_txn, long_x = _serializable(store)
+    long_x.read_relation(oid)
+    monkeypatch.setattr(ssi, "MAX_FINISHED", 100)
+    sizes = []
+    for i in range(MAX_KEYS + 3 * ssi.MAX_FINISHED):
+        txn, sxact = _serializable(store)
+        sxact.read_keys(oid, index, [1 if i == 0 else 100_000 + i])
+        sxact.wrote(oid, insert(store, txn, oid, [100_000 + i]))
+        _end(store, txn)
+        sizes.append(store.ssi.sizes())
+    assert max(s["finished"] for s in sizes) == ssi.MAX_FINISHED
+    assert sizes[-1]["summary"] == 1
+    # the summary's key locks, until there are more than MAX_KEYS: then its lock on the table
+    for kept in ("siread_locks", "written_keys"):
+        assert max(s[kept] for s in sizes) <= ssi.MAX_FINISHED + MAX_KEYS + 1
+        assert sizes[-1][kept] <= ssi.MAX_FINISHED + 2  # (and the summary's, and the long one's lock)
+    assert max(s["conflicts"] for s in sizes) <= ssi.MAX_FINISHED + 1
+    assert len(long_x.out_conflicts) <= ssi.MAX_FINISHED + 1
+    with pytest.raises(SerializationFailure) as failed:
+        long_x.wrote(oid, np.array(index.lookup_key(1)))
+    assert failed.value.detail == "Reason code: Canceled on identification as a pivot, during write."
+    _end(store, long_txn, commit=False)
+    assert store.ssi.sizes()["finished"] == 0 and store.ssi.old is None
+
+
+def test_a_summarized_writer_is_still_met_by_a_concurrent_reader(store, table, few_kept):
+    """A reader whose snapshot is older than a summarized commit meets its write: the rw-conflict
+    is to the summary."""
+    oid, index = table
+    reader, r = _serializable(store)
+    writer, w = _serializable(store)
+    w.wrote(oid, np.array(index.lookup_key(5)))
+    _end(store, writer)
+    for i in range(ssi.MAX_FINISHED + 1):
+        txn, sxact = _serializable(store)
+        sxact.wrote(oid, insert(store, txn, oid, [1000 + i]))
+        _end(store, txn)
+    assert w not in store.ssi.finished and store.ssi.old is not None
+    r.read_keys(oid, index, [5])
+    assert r.out_conflicts == {store.ssi.old}
+    _end(store, reader)
+
+
+def test_a_read_only_transaction_is_safe_once_the_writers_beside_it_end(store, table):
+    """PostgreSQL's SXACT_FLAG_RO_SAFE: its SIREAD locks go and it is tracked no more."""
+    oid, index = table
+    writer, w = _serializable(store)
+    w.wrote(oid, np.array(index.lookup_key(2)))
+    reader, r = _serializable(store, read_only=True)
+    assert r is not None and r.possible_unsafe == {w}
+    r.read_keys(oid, index, [3])
+    assert store.ssi.sizes()["siread_locks"] == 1
+    _end(store, writer)
+    assert r.ro_safe and reader.snapshot.sxact is None and r not in store.ssi.active
+    assert store.ssi.sizes()["siread_locks"] == 0
+    r.read_keys(oid, index, [2])  # (a statement's copy of the snapshot still tells it: nothing kept)
+    assert not r.reads
+    _end(store, reader)
+    assert store.ssi.sizes() == {"active": 0, "finished": 0, "summary": 0, "siread_locks": 0, "written_keys": 0,
+                                 "conflicts": 0}
+
+
+def test_a_read_only_transaction_is_unsafe_when_a_writer_beside_it_commits_a_conflict_out(store, table):
+    """The writer read what one that committed before the read-only snapshot wrote: the read-only
+    transaction can be part of an anomaly (the read-only anomaly), and stays tracked."""
+    oid, index = table
+    pivot, p = _serializable(store)
+    p.read_keys(oid, index, [1])
+    first, f = _serializable(store)
+    f.wrote(oid, np.array(index.lookup_key(1)))
+    _end(store, first)
+    reader, r = _serializable(store, read_only=True)
+    assert r.possible_unsafe == {p}
+    p.wrote(oid, insert(store, pivot, oid, [50]))
+    _end(store, pivot)
+    assert r.ro_unsafe and not r.ro_safe and reader.snapshot.sxact is r
+    _end(store, reader)
+
+
+def test_a_deferrable_transaction_waits_and_gets_a_safe_snapshot(store, table):
+    oid, index = table
+    writer, w = _serializable(store)
+    w.wrote(oid, insert(store, writer, oid, [60]))
+    reader = store.begin("serializable", True)
+    reader.deferrable = True
+    with pytest.raises(WouldBlock) as blocked:
+        store.snapshot(reader)
+    wait = blocked.value.on
+    assert not wait.granted_now() and wait.blockers() == [writer]
+    _end(store, writer)
+    assert wait.granted_now()
+    snap = store.snapshot(reader)
+    assert snap is wait.sxact.snapshot and snap.sxact is None and not snap.sees(writer.xid)
+    _end(store, reader)

@@ -478,6 +478,15 @@ def pg_blocking_pids(session, pid):
     return sorted(session.db.blocking_pids(pid))
 
 
+@define("pg_safe_snapshot_blocking_pids", ((INT4,),), R.array_of(INT4))
+def pg_safe_snapshot_blocking_pids(session, pid):
+    """The sessions whose read-write serializable transactions the session `pid`'s wait for a
+    safe snapshot (SERIALIZABLE READ ONLY DEFERRABLE, storage/ssi_readonly.py) waits for."""
+    other = session.db.sessions.get(pid)
+    wait = getattr(other.state.txn, "safe_snapshot_wait", None) if other is not None else None
+    return sorted(txn.pid for txn in wait.writers() if txn.pid) if wait is not None else []
+
+
 # -- pg_partition_ancestors: a set-returning function --------------------------------------------------
 
 add_function("pg_partition_ancestors", (REGCLASS,), REGCLASS, "pg_partition_ancestors", kind="s")
