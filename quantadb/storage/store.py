@@ -26,7 +26,7 @@ READ COMMITTED must re-run the statement, SqlErrors otherwise. Reads take no loc
     store.strongly_locked([(oid, mode)]); store.release_locks_after(txn, token)  (ROLLBACK TO a savepoint)
     store.relation_locks                            the lock manager (its locks(): pg_locks)
     store.blockers(txn) -> [Txn]                    whom txn waits for (pg_blocking_pids)
-    store.waiting() -> {Txn: xid | LockRequest}     the waits now (pg_stat_activity.wait_event)
+    store.waiting() -> {Txn: xid | LockRequest | SafeSnapshotWait}  the waits now (pg_stat_activity.wait_event)
     store.xid_locks() -> [(Txn, xid, granted)]      transaction-ID locks held and awaited (pg_locks)
     store.table(oid) -> Table; store.index(oid) -> Index
     store.insert(txn, rel_oid, columns, n) -> rowids
