@@ -4,7 +4,8 @@ Four sessions run serializable transactions over a few rows: reads by key, by ke
 scan (each returns every row it read, with the version read), and updates that give a row a
 value no one wrote before (so each version names its writer, and an update names the version it
 replaced: at SERIALIZABLE a concurrent update fails, so that is the one it read). A transaction
-that fails (40001, 40P01) is rolled back and left out. From the committed ones the dependency
+that fails (40001, 40P01) is rolled back and left out. A fifth of them are READ ONLY, half of
+those DEFERRABLE (they wait for a safe snapshot). From the committed ones the dependency
 graph is built (Adya's DSG: ww, wr and rw edges between transactions); it must have no cycle.
 Snapshot isolation alone makes cycles here (write skew); the test runs on PostgreSQL 15 as well.
 A second test keeps a limit on rows per group by serializable transactions alone (phantoms).
@@ -30,10 +31,12 @@ def _session(target, seed: int, committed: list, lock: threading.Lock) -> None:
     for n in range(TRANSACTIONS):
         me = seed * 10_000 + n + 1  # this transaction's tag: every value it writes is me * 100 + row
         read_only = rng.random() < 0.2
+        deferrable = read_only and rng.random() < 0.5  # (waits for a safe snapshot: ssi_readonly.py)
         reads: list[tuple[int, int]] = []
         writes: list[tuple[int, int, int]] = []  # (row, version replaced, new version)
         try:
-            conn.execute("BEGIN ISOLATION LEVEL SERIALIZABLE" + (" READ ONLY" if read_only else ""))
+            conn.execute("BEGIN ISOLATION LEVEL SERIALIZABLE" + (" READ ONLY" if read_only else "")
+                         + (" DEFERRABLE" if deferrable else ""))
             seen: dict[int, int] = {}
             for _ in range(rng.randint(1, 3)):
                 how = rng.choice(("key", "range", "scan"))
