@@ -1,7 +1,8 @@
-"""Read-only SERIALIZABLE transactions, checked against PostgreSQL 15: DEFERRABLE ones wait at their
-first snapshot until it is known safe (taking a new one when it is not), under statement_timeout
-and cancel but not lock_timeout; a READ ONLY one lets go of its SIREAD locks once every read-write
-transaction beside it has ended harmlessly; pg_dump --serializable-deferrable waits for one.
+"""Read-only SERIALIZABLE transactions, and the summary of old committed ones, checked against
+PostgreSQL 15: DEFERRABLE ones wait at their first snapshot until it is known safe (taking a new
+one when it is not), under statement_timeout and cancel but not lock_timeout; a READ ONLY one lets
+go of its SIREAD locks once every read-write transaction beside it has ended harmlessly; pg_dump
+--serializable-deferrable waits for one; a write skew with a transaction summarized long ago fails.
 """
 
 from __future__ import annotations
@@ -238,3 +239,32 @@ def test_deferrable_as_a_setting_and_whom_its_wait_is_blocked_by(targets):
         "set": [("on",)], "after": [("off",)], "default": [("on",)],
         "import": ("0A000", "a snapshot-importing transaction must not be READ ONLY DEFERRABLE"),
         "blocking": [([],)], "safe_blocking": [(True,)], "read": [(0,)]})
+
+
+def test_a_write_skew_with_a_transaction_committed_many_commits_ago_still_fails(targets):
+    """l reads the table and stays open; w reads row 1 and inserts (l -rw-> w), commits; then 250
+    serializable commits beside l (QuantaDB summarizes w's locks past 200 kept); l's update of
+    row 1 (w -rw-> l) closes the cycle and fails as on PostgreSQL."""
+    def scenario(target):
+        setup(target, "DROP TABLE IF EXISTS d_sum", "CREATE TABLE d_sum (id int PRIMARY KEY, v int)",
+              "INSERT INTO d_sum VALUES (1, 0), (2, 0)")
+        long_, w = Sess(target), Sess(target)
+        long_.q(SER)
+        out = {"scan": long_.q("SELECT count(*) FROM d_sum")}
+        w.q(SER)
+        w.q("SELECT v FROM d_sum WHERE id = 1")
+        w.q("INSERT INTO d_sum VALUES (3, 0)")
+        out["w_commit"] = w.q("COMMIT")
+        for i in range(250):
+            assert not isinstance(w.q(f"{SER}; INSERT INTO d_sum VALUES ({100 + i}, 0); COMMIT"), tuple)
+        try:
+            long_.conn.execute("UPDATE d_sum SET v = 1 WHERE id = 1")
+            out["update"] = "UPDATE"
+        except psycopg.Error as exc:
+            out["update"] = (exc.sqlstate, exc.diag.message_detail)
+        long_.q("ROLLBACK")
+        for sess in (long_, w):
+            sess.close()
+        return out
+    compare(targets, scenario, {"scan": [(2,)], "w_commit": "COMMIT",
+                                "update": ("40001", "Reason code: Canceled on identification as a pivot, during write.")})
