@@ -363,7 +363,7 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity, State
         txn.synchronous_commit = synchronous
         txn.pid, txn.database = self.pid, self.database_oid
         self.settings.begin()
-        if deferrable:  # (default_transaction_deferrable: off, the one test every transaction pays)
+        if deferrable:  # (default_transaction_deferrable, mostly off: the one test a transaction pays for it)
             self.set_deferrable(txn, True)
         self.set_transaction_settings(txn)
         return txn

@@ -266,5 +266,5 @@ def test_a_write_skew_with_a_transaction_committed_many_commits_ago_still_fails(
         for sess in (long_, w):
             sess.close()
         return out
-    compare(targets, scenario, {"scan": [(2,)], "w_commit": "COMMIT",
-                                "update": ("40001", "Reason code: Canceled on identification as a pivot, during write.")})
+    pivot = ("40001", "Reason code: Canceled on identification as a pivot, during write.")
+    compare(targets, scenario, {"scan": [(2,)], "w_commit": "COMMIT", "update": pivot})
