@@ -265,8 +265,11 @@ def _by_query_level(plan: P.Plan) -> Iterator[P.Plan]:
                 if isinstance(node, P.CteScan) and id(node.cte) not in seen:
                     seen.add(id(node.cte))
                     nested += [p for p in (node.cte.plan, node.cte.recursive_plan) if p is not None]
-                for e in P.plan_expressions(node):
-                    nested += [n.plan for n in E.walk(e) if isinstance(n, E.SubqueryExpr)]
+                for e in P.plan_expressions(node):  # (an index scan shows its keys' twice: keys, Index Cond)
+                    for n in E.walk(e):
+                        if isinstance(n, E.SubqueryExpr) and id(n.plan) not in seen:
+                            seen.add(id(n.plan))
+                            nested.append(n.plan)
         level = nested
 
 

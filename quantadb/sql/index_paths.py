@@ -23,7 +23,7 @@ from typing import Protocol
 
 from quantadb.sql import plan as P
 from quantadb.sql.expr import (ArrayExpr, BoolOp, Call, Cast, ColumnRef, Const, Expr, InList, NullTest, OuterRef,
-                               Param, QuantifiedCompare, conjoin, conjuncts, expr_key, transform, walk)
+                               Param, QuantifiedCompare, SubqueryExpr, conjoin, conjuncts, expr_key, transform, walk)
 from quantadb.sql.joins import split_equi_keys
 from quantadb.storage.catalog import RelationDef
 from quantadb.types import registry as R
@@ -47,10 +47,11 @@ _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 def _pinned_value(e: Expr) -> bool:
     """Is `e` one value for the whole scan: constants, parameters, casts, arrays of them and
-    non-volatile calls, and outer references (a correlated subquery or LATERAL item runs once
+    non-volatile calls, outer references (a correlated subquery or LATERAL item runs once
     per outer row: an index scan keyed by the outer row's value is PostgreSQL's parameterized
-    index scan)?"""
+    index scan), and uncorrelated scalar subqueries (run once: PostgreSQL's InitPlan parameter)?"""
     return all(isinstance(n, (Const, Param, Call, Cast, ArrayExpr, OuterRef)) and not (isinstance(n, Call) and n.volatile)
+               or isinstance(n, SubqueryExpr) and n.kind == "scalar" and not n.correlated
                for n in walk(e))
 
 

@@ -146,3 +146,20 @@ def test_with_queries_use_indexes(sql):
               "SELECT * FROM r", [("5",), ("6",), ("7",)])
     sql.check("SELECT pg_stat_force_next_flush()", [("",)])
     sql.check("SELECT idx_scan FROM pg_stat_user_indexes WHERE indexrelname = 'wx_pkey'", [("2",)])
+
+
+def test_keys_from_uncorrelated_subqueries_use_the_index(sql):
+    """`col = (SELECT ...)` and ranges over one: the subquery runs once and its value keys the
+    index scan (PostgreSQL's InitPlan parameter), counted in pg_stat_user_indexes."""
+    sql.setup("CREATE TABLE sx (id int PRIMARY KEY, v text);\n"
+              "INSERT INTO sx SELECT i, 'v' || i FROM generate_series(1, 3000) i;\n"
+              "CREATE TABLE sk (k int);\n"
+              "INSERT INTO sk VALUES (7), (9)")
+    sql.check("SELECT id, v FROM sx WHERE id = (SELECT max(k) FROM sk)", [("9", "v9")])
+    sql.check("SELECT id FROM sx WHERE id > (SELECT min(k) FROM sk) AND id <= (SELECT max(k) FROM sk) + 1",
+              [("8",), ("9",), ("10",)])
+    sql.check("SELECT id FROM sx WHERE id = (SELECT k FROM sk WHERE k < 0)", [])
+    sql.error("SELECT id FROM sx WHERE id = (SELECT k FROM sk)", "21000",
+              "more than one row returned by a subquery used as an expression")
+    sql.check("SELECT pg_stat_force_next_flush()", [("",)])
+    sql.check("SELECT idx_scan >= 3 FROM pg_stat_user_indexes WHERE indexrelname = 'sx_pkey'", [("t",)])
