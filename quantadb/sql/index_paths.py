@@ -61,6 +61,8 @@ def _comparison(c: Expr, scan: P.TableScan, keyed: dict[tuple, int]) -> tuple[in
     if not (isinstance(c, Call) and c.name in ("=", "<", "<=", ">", ">=") and len(c.args) == 2):
         return None
     for a, b, op in ((c.args[0], c.args[1], c.name), (c.args[1], c.args[0], _FLIP.get(c.name, c.name))):
+        if isinstance(a, Cast) and isinstance(a.arg, ColumnRef) and _widened(a.arg.type.pg, a.type.pg):
+            a = a.arg  # an integer column read wider (a UNION's bigint arm) compares as itself
         if isinstance(a, ColumnRef):
             attnum = scan.attnums[a.index]
         elif keyed and not isinstance(a, (Const, Param)):
@@ -76,6 +78,10 @@ def _comparison(c: Expr, scan: P.TableScan, keyed: dict[tuple, int]) -> tuple[in
 
 
 _INTEGERS = (R.INT2, R.INT4, R.INT8)
+
+
+def _widened(column: R.PgType, read_as: R.PgType) -> bool:
+    return column in _INTEGERS and read_as in _INTEGERS and _INTEGERS.index(column) <= _INTEGERS.index(read_as)
 
 
 def _index_comparable(column: R.PgType, value: R.PgType) -> bool:

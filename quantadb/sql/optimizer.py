@@ -106,6 +106,26 @@ def push_filters(plan: P.Plan) -> P.Plan:
         child.filter = conjoin(existing + parts)
         child.estimated_rows = plan.estimated_rows
         return child
+    if isinstance(child, P.Project):  # a subquery's or view's select list: its expressions filtered below
+        down, keep = [], []
+        for c in parts:
+            used = _columns_used(c)
+            if used and all(_columns_used(child.exprs[i]) is not None for i in used):
+                down.append(transform(c, lambda n: child.exprs[n.index] if isinstance(n, ColumnRef) else None))
+            else:
+                keep.append(c)
+        if down:  # (after the filters already below: an AND tests its later conjuncts only where the earlier hold)
+            child.child = push_filters(P.Filter(child.child, conjoin(down), child.child.columns,
+                                                estimated_rows=max(child.child.estimated_rows / 3, 1)))
+        return P.Filter(child, conjoin(keep), plan.columns, estimated_rows=plan.estimated_rows) if keep else child
+    if isinstance(child, P.SetOp) and child.kind == "union" and child.all and _arms_typed_as(child):
+        down = [c for c in parts if _columns_used(c)]  # each arm filtered alike: the same rows
+        if down:
+            child.left, child.right = (push_filters(P.Filter(arm, conjoin(down), arm.columns,
+                                                             estimated_rows=max(arm.estimated_rows / 3, 1)))
+                                       for arm in (child.left, child.right))
+        keep = [c for c in parts if not _columns_used(c)]
+        return P.Filter(child, conjoin(keep), plan.columns, estimated_rows=plan.estimated_rows) if keep else child
     if isinstance(child, P.Join) and child.kind in ("semi", "anti"):  # its rows are left rows
         down = [c for c in parts if _columns_used(c)]
         if down:
@@ -140,6 +160,12 @@ def push_filters(plan: P.Plan) -> P.Plan:
             return child
         return P.Filter(child, conjoin(keep), plan.columns, estimated_rows=plan.estimated_rows)
     return plan
+
+
+def _arms_typed_as(setop: P.SetOp) -> bool:
+    """Do both arms give the set operation's column types (so its conditions read them alike)?"""
+    return all(a.type == c.type and b.type == c.type
+               for a, b, c in zip(setop.left.columns, setop.right.columns, setop.columns))
 
 
 def _gated(parts: list[Expr]) -> list[Expr]:
