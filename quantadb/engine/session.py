@@ -397,7 +397,8 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity, State
             portal.rows = result
             portal.position = 0
             return self._fetch_portal(portal, max_rows)
-        result.formats = portal.formats or [0] * len(result.columns or [])
+        # (a simple Query's portal has no formats: text, but a FETCH of a BINARY cursor's, as exec_simple_query)
+        result.formats = portal.formats or result.formats or [0] * len(result.columns or [])
         return result
 
     def statement_failed(self) -> None:
