@@ -48,7 +48,7 @@ class CursorRows:
 def declared_rows(session: "Session", cursor: "Portal", bound: "Bound") -> "Result":
     """A DECLAREd cursor's rows, its row ids kept in `cursor.current_of`."""
     from quantadb.engine import statements as S
-    plan, tables = updatable_plan(bound.plan)
+    plan, tables = updatable_plan(bound.plan, session.catalog())
     generations = {oid: session.store.table(oid).generation for oid in tables.passed}
     result = S.execute(session, cursor, False, replace(bound, plan=plan, point=None, write=None)
                        if tables.passed else bound)

@@ -94,6 +94,15 @@ class Cursors:
         batch = cursor.rows.batches[0] if cursor.rows.batches else Batch([], 0)
         return cursor, take_batch(batch, idx) if batch.columns else Batch([], 0), len(idx)
 
+    def describe_fetch(self, prepared: Prepared) -> None:
+        """A prepared FETCH, at Bind, describes the rows of its cursor as it is now (declared
+        again over another query since the FETCH was parsed, or not at all), as PostgreSQL's
+        PortalStart does (UtilityTupleDescriptor): its RowDescription and result formats follow."""
+        u = prepared.stmt.utility
+        if isinstance(u, U.FetchStmt) and not u.move:
+            cursor = self.session.portals.get(u.name)
+            prepared.columns = cursor.prepared.columns if cursor is not None else None
+
     def current_row(self, name: str, rel_oid: int, table: str, snapshot: Snapshot) -> np.ndarray:
         """The version of the stored row cursor `name` stands on that a statement with `snapshot`
         sees (none, or one row id), for WHERE CURRENT OF; errors as PostgreSQL's."""

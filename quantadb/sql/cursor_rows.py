@@ -2,8 +2,10 @@
 engine/current_of.py): the query's plan with row ids passed up as last columns, one per table.
 
 Which tables, as PostgreSQL's execCurrentOf: without FOR UPDATE/SHARE, the one table of a query
-whose rows stand for its rows (a scan under filters, projections, sorts and limits only: its
-search_plan_tree); with it, each table the query locks (its row marks), joins included.
+whose rows stand for its rows (a scan under filters, projections and limits only: its
+search_plan_tree, which descends through no Sort; a Sort a btree index's order makes unneeded
+passes, as PostgreSQL reads the index then, sql/index_order.py); with it, each table the query
+locks (its row marks), joins included, sorted or not.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 from quantadb.sql import plan as P
+from quantadb.sql.index_order import index_gives_order
+from quantadb.sql.index_paths import IndexCatalog
 from quantadb.sql.expr import ColumnRef, OuterRef, SubqueryExpr, transform, walk
 from quantadb.types import registry as R
 from quantadb.types.registry import SqlType
@@ -31,14 +35,14 @@ class CursorTables:
     locked_twice: frozenset[int] = frozenset()  # locked by more than one reference (a self-join)
 
 
-def updatable_plan(plan: P.Plan) -> tuple[P.Plan, CursorTables]:
+def updatable_plan(plan: P.Plan, catalog: IndexCatalog) -> tuple[P.Plan, CursorTables]:
     """The plan to run for a cursor (a copy of `plan` where it passes row ids; `plan` itself when
-    it passes none) and the tables it passes row ids of."""
+    it passes none) and the tables it passes row ids of; `catalog` has the tables' indexes."""
     scans = [n for n in P.walk_plan(plan) if isinstance(n, (P.TableScan, P.IndexScan)) and n.lock_mode]
     locks = Counter(n.rel_oid for n in scans)
     locked = frozenset(locks) | frozenset(n.rel_oid for n in P.walk_plan(plan) if isinstance(n, P.LockRows))
     tables = CursorTables((), locked, frozenset(oid for oid, k in locks.items() if k > 1))
-    passed = _passed(plan, bool(locked))
+    passed = _passed(plan, bool(locked), catalog)
     if passed is None:
         return plan, tables
     top, positions = passed
@@ -50,7 +54,7 @@ def updatable_plan(plan: P.Plan) -> tuple[P.Plan, CursorTables]:
     return top, CursorTables(tuple(oid for oid, _ in positions), tables.locked, tables.locked_twice)
 
 
-def _passed(node: P.Plan, locked: bool) -> tuple[P.Plan, list[tuple[int, int]]] | None:
+def _passed(node: P.Plan, locked: bool, catalog: IndexCatalog) -> tuple[P.Plan, list[tuple[int, int]]] | None:
     """A copy of `node` with the row ids of the tables it reads (`locked`: those it locks, joins
     included) appended to its columns, and (table, position) of each; None: no such table."""
     if type(node) in (P.TableScan, P.IndexScan) and (node.lock_mode or not locked):
@@ -60,7 +64,10 @@ def _passed(node: P.Plan, locked: bool) -> tuple[P.Plan, list[tuple[int, int]]] 
             scan.columns = [*scan.columns, P.PlanColumn("ctid", _INT8)]
         return scan, [(scan.rel_oid, len(scan.attnums))]
     if isinstance(node, _PASSING):
-        below = _passed(node.child, locked)
+        if not locked and (isinstance(node, P.IncrementalSort) or
+                           isinstance(node, P.Sort) and not index_gives_order(node, catalog)):
+            return None  # PostgreSQL's plan sorts: no scan stands on the cursor's row
+        below = _passed(node.child, locked, catalog)
         if below is None:
             return None
         child, positions = below
@@ -76,7 +83,7 @@ def _passed(node: P.Plan, locked: bool) -> tuple[P.Plan, list[tuple[int, int]]] 
     if isinstance(node, P.LockRows):
         # its child's last column is its scan's row ids, which it leaves out: they are passed
         # twice, once for it to take
-        below = _passed(node.child, locked)
+        below = _passed(node.child, locked, catalog)
         if below is None or len(below[1]) != 1:
             return None
         child, [(oid, position)] = below
@@ -87,7 +94,7 @@ def _passed(node: P.Plan, locked: bool) -> tuple[P.Plan, list[tuple[int, int]]] 
         out.columns = list(child.columns)
         return out, [(oid, position)]
     if locked and isinstance(node, P.Join) and _plain_join(node):
-        return _passed_join(node)
+        return _passed_join(node, catalog)
     return None
 
 
@@ -100,11 +107,11 @@ def _plain_join(join: P.Join) -> bool:
     return join.condition is None or not any(isinstance(n, (SubqueryExpr, OuterRef)) for n in walk(join.condition))
 
 
-def _passed_join(join: P.Join) -> tuple[P.Plan, list[tuple[int, int]]] | None:
+def _passed_join(join: P.Join, catalog: IndexCatalog) -> tuple[P.Plan, list[tuple[int, int]]] | None:
     """A join of sides that pass their locked tables' row ids, under a projection that puts its
     columns back where they were and the row ids after them (the left side's come after its
     columns, so the join's condition reads the right side's a few places on)."""
-    left, right = _passed(join.left, True), _passed(join.right, True)
+    left, right = _passed(join.left, True, catalog), _passed(join.right, True, catalog)
     if left is None and right is None:
         return None
     new_left, left_positions = left if left is not None else (join.left, [])

@@ -38,10 +38,7 @@ def _ordered_source(sort: P.Sort, catalog: IndexCatalog, expressions: IndexExpre
     """The Sort's input read in its keys' order through a btree index (under an Incremental Sort
     when the index orders only the leading keys), or None. The keys must be columns passed up
     through Projects as is (those after the first that is not may follow an Incremental Sort)."""
-    chain, node = [], sort.child
-    while isinstance(node, P.Project):
-        chain.append(node)
-        node = node.child
+    chain, node = _under_projects(sort)
     scan = _table_scan(node)
     if scan is None:
         return None
@@ -63,6 +60,37 @@ def _ordered_source(sort: P.Sort, catalog: IndexCatalog, expressions: IndexExpre
     return source
 
 
+def index_gives_order(sort: P.Sort, catalog: IndexCatalog) -> bool:
+    """Would PostgreSQL read the rows under `sort` in its order through a btree index, sorting
+    nothing, as it does for a cursor (whose plan is chosen for its first rows)? The keys are
+    columns of the scan below, in an index's column order (columns the scan's filter pins with `=`
+    left out), one direction, NULLs where the btree puts them. For sql/cursor_rows.py: only then
+    is a cursor's plan a simply updatable scan in PostgreSQL."""
+    chain, node = _under_projects(sort)
+    scan = _as_table_scan(node)
+    positions = [_scan_column(key, chain) for key, _, _ in sort.keys]
+    if scan is None or None in positions:
+        return False
+    parts = conjuncts(scan.filter) if scan.filter is not None else []
+    pinned = {c[0] for c, _ in comparisons_of(scan, parts, None) if c is not None and c[1] == "="}
+    keys = [(scan.attnums[p], d, nf) for p, (_, d, nf) in zip(positions, sort.keys) if scan.attnums[p] not in pinned]
+    if any(d != keys[0][1] or nf != d for _, d, nf in keys):
+        return False
+    attnums = [a for a, _, _ in keys]
+    return not attnums or any(
+        index.method == "btree" and [c for c in index.index_columns if c not in pinned][:len(attnums)] == attnums
+        for index in usable_indexes(scan, parts, catalog, None))
+
+
+def _under_projects(sort: P.Sort) -> tuple[list[P.Project], P.Plan]:
+    """The Projects right under `sort`, top first, and the node under them."""
+    chain, node = [], sort.child
+    while isinstance(node, P.Project):
+        chain.append(node)
+        node = node.child
+    return chain, node
+
+
 def _scan_column(key, chain: list[P.Project]) -> int | None:
     """The position in the scan under the Projects `chain` of the column `key` passes up as is."""
     if not isinstance(key, ColumnRef):
@@ -79,9 +107,18 @@ def _scan_column(key, chain: list[P.Project]) -> int | None:
 def _table_scan(node: P.Plan) -> P.TableScan | None:
     """The scan `node` stands for, as a TableScan with its whole filter (an IndexScan by a range
     gives back the conjuncts its bounds came from); None for another node or a lookup by keys."""
+    if isinstance(node, (P.TableScan, P.IndexScan)) and node.with_rowids or \
+            isinstance(node, P.IndexScan) and (node.keys is not None or node.any_of is not None):
+        return None
+    return _as_table_scan(node)
+
+
+def _as_table_scan(node: P.Plan) -> P.TableScan | None:
+    """A TableScan or IndexScan as a TableScan with its whole filter (an IndexScan gives back the
+    conjuncts its keys or bounds came from); None for another node."""
     if isinstance(node, P.TableScan):
-        return None if node.with_rowids else node
-    if not isinstance(node, P.IndexScan) or node.with_rowids or node.keys is not None or node.any_of is not None:
+        return node
+    if not isinstance(node, P.IndexScan):
         return None
     parts = (conjuncts(node.index_cond) if node.index_cond else []) + (conjuncts(node.filter) if node.filter else [])
     return P.TableScan(node.rel_oid, node.table_name, node.attnums, node.columns, filter=conjoin(parts),

@@ -247,3 +247,37 @@ def test_plpgsql_loop_body_moving_its_cursor(sql):
               " END LOOP; RETURN out; END $$")
     sql.check("SELECT co_moves()", [("1,3,f4,5,",)])
     sql.check("SELECT * FROM co WHERE v = 'x'", [("4", "x")])
+
+
+def test_a_sorted_cursor_is_no_simply_updatable_scan(sql):
+    """Without FOR UPDATE, a cursor whose plan sorts has no scan standing on its row: PostgreSQL
+    refuses WHERE CURRENT OF at the UPDATE (24000), the DECLARE and FETCH work. An ORDER BY a btree
+    index gives (forwards or backwards, NULLs where the index puts them, columns its filter pins
+    with = left out) is read through the index, which a cursor's plan prefers: that one is a scan."""
+    _table(sql)
+    sql.setup("CREATE TABLE co3 (a int, b int, c int, d int);\n"
+              "CREATE INDEX co3_ab ON co3 (a, b);\nCREATE INDEX co3_c ON co3 (c DESC);\n"
+              "INSERT INTO co3 SELECT g, g, g, g FROM generate_series(1, 5) g")
+    refused = 'cursor "c" is not a simply updatable scan of table "{}"'
+    for query in ("SELECT * FROM co ORDER BY v", "SELECT * FROM co ORDER BY id NULLS FIRST",
+                  "SELECT * FROM co ORDER BY id, v", "SELECT * FROM co ORDER BY v LIMIT 3",
+                  "SELECT * FROM co ORDER BY id + 0", "SELECT * FROM (SELECT * FROM co ORDER BY v) s",
+                  "SELECT id, row_number() OVER () FROM co", "SELECT *, generate_series(1, 2) FROM co"):
+        sql.check(f"BEGIN; DECLARE c CURSOR FOR {query}; FETCH 2 FROM c; SELECT 1", [("1",)])
+        sql.error("UPDATE co SET v = 'x' WHERE CURRENT OF c", "24000", refused.format("co"))
+        sql.setup("ROLLBACK")
+    for query in ("SELECT * FROM co3 ORDER BY b", "SELECT * FROM co3 ORDER BY a, b DESC",
+                  "SELECT * FROM co3 ORDER BY d", "SELECT * FROM co3 ORDER BY c DESC NULLS LAST"):
+        sql.error(f"DECLARE c CURSOR FOR {query}; FETCH 2 FROM c; UPDATE co3 SET d = 0 WHERE CURRENT OF c",
+                  "24000", refused.format("co3"))
+    for query, row in (("SELECT * FROM co ORDER BY id DESC", ("4", "v4!")), ("SELECT * FROM co ORDER BY 1", ("2", "v2!")),
+                       ("SELECT id, v FROM co WHERE id > 1 ORDER BY id LIMIT 3", ("3", "v3!"))):
+        sql.check(f"DECLARE c CURSOR FOR {query}; FETCH 2 FROM c;"
+                  " UPDATE co SET v = v || '!' WHERE CURRENT OF c RETURNING *", [row])
+        _reset(sql)
+    for query, row in (("SELECT * FROM co3 ORDER BY a", "2"), ("SELECT * FROM co3 ORDER BY a DESC, b DESC", "4"),
+                       ("SELECT * FROM co3 ORDER BY c", "2"), ("SELECT * FROM co3 WHERE b = 2 OR b = 4 ORDER BY a", "4"),
+                       ("SELECT * FROM co3 WHERE a = 3 ORDER BY b", "3")):
+        sql.check(f"DECLARE c CURSOR FOR {query}; FETCH ABSOLUTE {1 if row == '3' else 2} FROM c;"
+                  " UPDATE co3 SET d = d - 100 WHERE CURRENT OF c RETURNING a", [(row,)])
+    sql.check("SELECT a FROM co3 WHERE d < 0 ORDER BY a", [("2",), ("3",), ("4",)], ordered=True)

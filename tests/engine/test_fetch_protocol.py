@@ -1,7 +1,8 @@
-"""A BINARY cursor's FETCH, as PostgreSQL 15 sends it: over the simple query protocol the rows
-come in their binary send format (RowDescription's format codes 1), as exec_simple_query picks
-for a FETCH of a binary cursor; over the extended protocol the Bind's result formats decide.
-Runs against PostgreSQL with QUANTADB_TEST_DSN."""
+"""FETCH over the wire, as PostgreSQL 15 sends it. A BINARY cursor's rows come in their binary
+send format (RowDescription's format codes 1) over the simple query protocol, as
+exec_simple_query picks for a FETCH of a binary cursor; over the extended protocol the Bind's
+result formats decide. A prepared FETCH describes the cursor it finds at Bind. Runs against
+PostgreSQL with QUANTADB_TEST_DSN."""
 
 from __future__ import annotations
 
@@ -66,3 +67,15 @@ def test_extended_protocol_fetch_follows_the_bind(conn):
     assert conn.execute("FETCH 1 FROM c").fetchall() == [(1, "x", datetime.date(2020, 1, 2))]
     assert conn.cursor(binary=True).execute("FETCH 1 FROM c").fetchall() == [(2, None, None)]
     conn.execute("COMMIT")
+
+
+def test_a_prepared_fetch_describes_the_cursor_it_finds(conn):
+    """The cursor a prepared FETCH names may be declared again over another query (psycopg
+    prepares a statement it runs often): each Bind describes that query's rows."""
+    for query, row in (("SELECT a FROM bincur ORDER BY a", (1,)), ("SELECT a, b, e FROM bincur ORDER BY a", (1, "x", True)),
+                       ("SELECT f, g FROM bincur ORDER BY a", (datetime.date(2020, 1, 2), [1, 2]))):
+        conn.execute("BEGIN")
+        conn.execute(f"DECLARE c CURSOR FOR {query}")
+        assert conn.execute("FETCH 1 FROM c", prepare=True).fetchall() == [row]
+        assert conn.cursor(binary=True).execute("FETCH ABSOLUTE 1 FROM c", prepare=True).fetchall() == [row]
+        conn.execute("COMMIT")
