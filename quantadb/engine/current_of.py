@@ -15,11 +15,11 @@ row is not.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from quantadb.errors import InvalidCursorState, ObjectNotInPrerequisiteState
+from quantadb.errors import InvalidCursorState, ObjectNotInPrerequisiteState, ReadOnlySqlTransaction
 from quantadb.sql.cursor_rows import CursorTables, updatable_plan
 from quantadb.storage.table import Table
 from quantadb.storage.txn import Clog, Snapshot, Txn
@@ -43,17 +43,33 @@ class CursorRows:
     rowids: dict[int, np.ndarray]
     generations: dict[int, int]
     txn: Txn | None  # the transaction that opened it: in a later one (WITH HOLD), not updatable
+    # rows whose locks FETCH takes (tables.lock_modes, engine/cursor_locks.py): how many of the
+    # first rows are locked, and the cursor's query again, on a new snapshot, with its row ids
+    locked_upto: int = 0
+    rerun: "Callable[[], tuple[Result, CursorRows]] | None" = None
 
 
 def declared_rows(session: "Session", cursor: "Portal", bound: "Bound") -> "Result":
-    """A DECLAREd cursor's rows, its row ids kept in `cursor.current_of`."""
+    """A DECLAREd cursor's rows, its row ids kept in `cursor.current_of`. Rows it locks (FOR
+    UPDATE/SHARE) are locked as FETCH reaches them; such a cursor is NO SCROLL unless declared
+    SCROLL (which DECLARE refuses), as PostgreSQL's PerformCursorOpen makes it."""
     from quantadb.engine import statements as S
-    plan, tables = updatable_plan(bound.plan, session.catalog())
+    plan, tables = updatable_plan(bound.plan, session.catalog(), defer_locks=True)
+    if tables.lock_modes and session.state.txn.read_only:  # (checked where the locks were taken)
+        raise ReadOnlySqlTransaction("cannot execute SELECT FOR UPDATE in a read-only transaction")
     generations = {oid: session.store.table(oid).generation for oid in tables.passed}
-    result = S.execute(session, cursor, False, replace(bound, plan=plan, point=None, write=None)
-                       if tables.passed else bound)
-    rows, cursor.current_of = split_rows(session, result.batches[0], tables, generations)
-    return replace(result, batches=[rows])
+    run = replace(bound, plan=plan, point=None, write=None) if tables.passed else bound
+
+    def rows() -> tuple["Result", CursorRows]:
+        result = S.execute(session, cursor, False, run)
+        batch, found = split_rows(session, result.batches[0], tables, generations)
+        return replace(result, batches=[batch]), found
+    result, cursor.current_of = rows()
+    if tables.lock_modes:
+        cursor.current_of.rerun = rows
+    if tables.locked and cursor.scrollable is None:
+        cursor.scrollable = False
+    return result
 
 
 def split_rows(session: "Session", batch: Batch, tables: CursorTables,

@@ -3,7 +3,8 @@ for both (as PostgreSQL's SPI cursors are portals): a refcursor's value is a por
 function may OPEN a cursor that the session's SQL then FETCHes, and the other way round.
 
 A cursor's rows are materialized when it is opened (its snapshot is the opening statement's);
-FETCH and MOVE move its position over them. Cursors end with their transaction (session.py),
+FETCH and MOVE move its position over them (a SQL cursor's FOR UPDATE/SHARE locks its rows as they
+pass: engine/cursor_locks.py). Cursors end with their transaction (session.py),
 but a SQL cursor declared WITH HOLD.
 """
 
@@ -15,6 +16,7 @@ import numpy as np
 
 from quantadb.engine import statements as S
 from quantadb.engine.current_of import current_row, latest_version, split_rows
+from quantadb.engine.cursor_locks import lock_reached
 from quantadb.engine.prepared import Portal, Prepared
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
 from quantadb.errors import InvalidCursorName, ObjectNotInPrerequisiteState
@@ -88,6 +90,11 @@ class Cursors:
         cursor = self.session.portals.get(u.name)
         if cursor is None or cursor.rows is None:
             raise InvalidCursorName(f'cursor "{u.name}" does not exist')
+        if cursor.scrollable is False and _goes_back(cursor, u):
+            raise ObjectNotInPrerequisiteState("cursor can only scan forward",
+                                               hint="Declare it with SCROLL option to enable backward scan.")
+        if cursor.current_of is not None and cursor.current_of.tables.lock_modes:
+            lock_reached(self.session, cursor, u)
         idx = _positions(cursor, u)
         if u.move:
             return cursor, Batch([], 0), len(idx)
@@ -141,9 +148,6 @@ def _positions(cursor: Portal, u: U.FetchStmt) -> np.ndarray:
     out of rows leaves the cursor past that end, as PostgreSQL's; a count of 0 reads the current
     row again (RELATIVE 0)."""
     total = cursor.rows.batches[0].length if cursor.rows.batches else 0
-    if cursor.scrollable is False and _goes_back(cursor, u):
-        raise ObjectNotInPrerequisiteState("cursor can only scan forward",
-                                           hint="Declare it with SCROLL option to enable backward scan.")
     relative = 0 if u.count == 0 and u.absolute is None else u.relative
     if u.absolute is not None or relative is not None:
         target = cursor.position + relative if relative is not None else \

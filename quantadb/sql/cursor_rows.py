@@ -6,13 +6,17 @@ whose rows stand for its rows (a scan under filters, projections and limits only
 search_plan_tree, which descends through no Sort; a Sort a btree index's order makes unneeded
 passes, as PostgreSQL reads the index then, sql/index_order.py); with it, each table the query
 locks (its row marks), joins included, sorted or not.
+
+A SQL cursor locks its rows as FETCH reaches them (engine/cursor_locks.py), not when it is
+declared: its plan then reads those tables without locking, and says with which strength to lock
+each later (CursorTables.lock_modes).
 """
 
 from __future__ import annotations
 
 import copy
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from quantadb.sql import plan as P
 from quantadb.sql.index_order import index_gives_order
@@ -33,16 +37,33 @@ class CursorTables:
     passed: tuple[int, ...] = ()
     locked: frozenset[int] = frozenset()  # the tables it locks FOR UPDATE/SHARE (none: a plain cursor)
     locked_twice: frozenset[int] = frozenset()  # locked by more than one reference (a self-join)
+    # the tables whose rows are to be locked as a FETCH reaches them, and how (a scan's lock_mode)
+    lock_modes: dict[int, str] = field(default_factory=dict)
 
 
-def updatable_plan(plan: P.Plan, catalog: IndexCatalog) -> tuple[P.Plan, CursorTables]:
+@dataclass(frozen=True)
+class _How:
+    """How `_passed` copies a plan: `locked`, it locks rows; `deferred`, where its scans' locks go
+    instead of being taken (None: they are taken as it runs)."""
+
+    locked: bool
+    catalog: IndexCatalog
+    deferred: dict[int, str] | None
+
+
+def updatable_plan(plan: P.Plan, catalog: IndexCatalog, defer_locks: bool = False) -> tuple[P.Plan, CursorTables]:
     """The plan to run for a cursor (a copy of `plan` where it passes row ids; `plan` itself when
-    it passes none) and the tables it passes row ids of; `catalog` has the tables' indexes."""
+    it passes none) and the tables it passes row ids of; `catalog` has the tables' indexes.
+    `defer_locks`: the rows of the tables it locks are locked later, as they are fetched (not for
+    a table it reads twice, nor under a LIMIT)."""
     scans = [n for n in P.walk_plan(plan) if isinstance(n, (P.TableScan, P.IndexScan)) and n.lock_mode]
     locks = Counter(n.rel_oid for n in scans)
     locked = frozenset(locks) | frozenset(n.rel_oid for n in P.walk_plan(plan) if isinstance(n, P.LockRows))
     tables = CursorTables((), locked, frozenset(oid for oid, k in locks.items() if k > 1))
-    passed = _passed(plan, bool(locked), catalog)
+    # (under a LIMIT, a row left out at a FETCH would leave room for another: locked as it runs)
+    defer = defer_locks and not tables.locked_twice and not any(isinstance(n, P.Limit) for n in P.walk_plan(plan))
+    how = _How(bool(locked), catalog, {} if defer else None)
+    passed = _passed(plan, how)
     if passed is None:
         return plan, tables
     top, positions = passed
@@ -51,23 +72,30 @@ def updatable_plan(plan: P.Plan, catalog: IndexCatalog) -> tuple[P.Plan, CursorT
     exprs += [ColumnRef(p, _INT8, "ctid") for _, p in positions]
     top = P.Project(top, exprs, [*top.columns[:width], *(P.PlanColumn("ctid", _INT8) for _ in positions)],
                     estimated_rows=top.estimated_rows)
-    return top, CursorTables(tuple(oid for oid, _ in positions), tables.locked, tables.locked_twice)
+    oids = tuple(oid for oid, _ in positions)
+    # (a scan copied on a branch that passed nothing was left out: that table is locked as it runs)
+    deferred = {oid: mode for oid, mode in (how.deferred or {}).items() if oid in oids}
+    return top, CursorTables(oids, tables.locked, tables.locked_twice, deferred)
 
 
-def _passed(node: P.Plan, locked: bool, catalog: IndexCatalog) -> tuple[P.Plan, list[tuple[int, int]]] | None:
-    """A copy of `node` with the row ids of the tables it reads (`locked`: those it locks, joins
-    included) appended to its columns, and (table, position) of each; None: no such table."""
+def _passed(node: P.Plan, how: _How) -> tuple[P.Plan, list[tuple[int, int]]] | None:
+    """A copy of `node` with the row ids of the tables it reads (`how.locked`: those it locks,
+    joins included) appended to its columns, and (table, position) of each; None: no such table."""
+    locked = how.locked
     if type(node) in (P.TableScan, P.IndexScan) and (node.lock_mode or not locked):
         scan = copy.copy(node)
+        if node.lock_mode and how.deferred is not None:
+            how.deferred[node.rel_oid] = node.lock_mode
+            scan.lock_mode, scan.lock_limit, scan.locked_above = "", None, False
         if not scan.with_rowids:
             scan.with_rowids = True
             scan.columns = [*scan.columns, P.PlanColumn("ctid", _INT8)]
         return scan, [(scan.rel_oid, len(scan.attnums))]
     if isinstance(node, _PASSING):
         if not locked and (isinstance(node, P.IncrementalSort) or
-                           isinstance(node, P.Sort) and not index_gives_order(node, catalog)):
+                           isinstance(node, P.Sort) and not index_gives_order(node, how.catalog)):
             return None  # PostgreSQL's plan sorts: no scan stands on the cursor's row
-        below = _passed(node.child, locked, catalog)
+        below = _passed(node.child, how)
         if below is None:
             return None
         child, positions = below
@@ -83,10 +111,12 @@ def _passed(node: P.Plan, locked: bool, catalog: IndexCatalog) -> tuple[P.Plan, 
     if isinstance(node, P.LockRows):
         # its child's last column is its scan's row ids, which it leaves out: they are passed
         # twice, once for it to take
-        below = _passed(node.child, locked, catalog)
+        below = _passed(node.child, how)
         if below is None or len(below[1]) != 1:
             return None
         child, [(oid, position)] = below
+        if how.deferred is not None:  # no lock taken here: its child's columns, the row ids one of them
+            return child, [(oid, position)]
         columns = [*child.columns, P.PlanColumn("ctid", _INT8)]
         exprs = [ColumnRef(i, c.type) for i, c in enumerate(child.columns)] + [ColumnRef(position, _INT8, "ctid")]
         out = copy.copy(node)
@@ -94,7 +124,7 @@ def _passed(node: P.Plan, locked: bool, catalog: IndexCatalog) -> tuple[P.Plan, 
         out.columns = list(child.columns)
         return out, [(oid, position)]
     if locked and isinstance(node, P.Join) and _plain_join(node):
-        return _passed_join(node, catalog)
+        return _passed_join(node, how)
     return None
 
 
@@ -107,11 +137,11 @@ def _plain_join(join: P.Join) -> bool:
     return join.condition is None or not any(isinstance(n, (SubqueryExpr, OuterRef)) for n in walk(join.condition))
 
 
-def _passed_join(join: P.Join, catalog: IndexCatalog) -> tuple[P.Plan, list[tuple[int, int]]] | None:
+def _passed_join(join: P.Join, how: _How) -> tuple[P.Plan, list[tuple[int, int]]] | None:
     """A join of sides that pass their locked tables' row ids, under a projection that puts its
     columns back where they were and the row ids after them (the left side's come after its
     columns, so the join's condition reads the right side's a few places on)."""
-    left, right = _passed(join.left, True, catalog), _passed(join.right, True, catalog)
+    left, right = _passed(join.left, how), _passed(join.right, how)
     if left is None and right is None:
         return None
     new_left, left_positions = left if left is not None else (join.left, [])

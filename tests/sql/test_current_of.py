@@ -217,6 +217,10 @@ def test_a_cursor_that_locks_rows_is_read_only_otherwise(sql):
         sql.error(f"BEGIN; DECLARE c {declared} FOR SELECT * FROM co {clause}", state,
                   f"DECLARE {declared} ... {clause} is not {verb}")
         sql.setup("ROLLBACK")
+    # its rows are locked as FETCH reaches them, but a read-only transaction refuses it at once
+    sql.error("BEGIN READ ONLY; DECLARE c CURSOR FOR SELECT * FROM co FOR UPDATE", "25006",
+              "cannot execute SELECT FOR UPDATE in a read-only transaction")
+    sql.setup("ROLLBACK")
     sql.check("DECLARE c NO SCROLL CURSOR FOR SELECT * FROM co ORDER BY id FOR KEY SHARE; FETCH c;"
               " DELETE FROM co WHERE CURRENT OF c RETURNING id", [("1",)])
     # PL/pgSQL's OPEN ... SCROLL of such a query too (SPI_cursor_open's check)
