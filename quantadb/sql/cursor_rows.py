@@ -3,8 +3,9 @@ engine/current_of.py): the query's plan with row ids passed up as last columns, 
 
 Which tables, as PostgreSQL's execCurrentOf: without FOR UPDATE/SHARE, the one table of a query
 whose rows stand for its rows (a scan under filters, projections and limits only: its
-search_plan_tree, which descends through no Sort; a Sort a btree index's order makes unneeded
-passes, as PostgreSQL reads the index then, sql/index_order.py); with it, each table the query
+search_plan_tree, which descends through no Sort and no join; a Sort a btree index's order makes
+unneeded passes, as PostgreSQL reads the index then, sql/index_order.py, and a subquery
+PostgreSQL makes a semi join of does not); with it, each table the query
 locks (its row marks), joins included, sorted or not.
 
 A SQL cursor locks its rows as FETCH reaches them (engine/cursor_locks.py), not when it is
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from quantadb.sql import plan as P
 from quantadb.sql.index_order import index_gives_order
 from quantadb.sql.index_paths import IndexCatalog
-from quantadb.sql.expr import ColumnRef, OuterRef, SubqueryExpr, transform, walk
+from quantadb.sql.expr import BoolOp, ColumnRef, OuterRef, SubqueryExpr, conjuncts, transform, walk
 from quantadb.types import registry as R
 from quantadb.types.registry import SqlType
 
@@ -82,6 +83,8 @@ def _passed(node: P.Plan, how: _How) -> tuple[P.Plan, list[tuple[int, int]]] | N
     """A copy of `node` with the row ids of the tables it reads (`how.locked`: those it locks,
     joins included) appended to its columns, and (table, position) of each; None: no such table."""
     locked = how.locked
+    if not locked and _semi_joined(node):
+        return None
     if type(node) in (P.TableScan, P.IndexScan) and (node.lock_mode or not locked):
         scan = copy.copy(node)
         if node.lock_mode and how.deferred is not None:
@@ -126,6 +129,26 @@ def _passed(node: P.Plan, how: _How) -> tuple[P.Plan, list[tuple[int, int]]] | N
     if locked and isinstance(node, P.Join) and _plain_join(node):
         return _passed_join(node, how)
     return None
+
+
+def _semi_joined(node: P.Plan) -> bool:
+    """Does `node` filter its rows by a subquery PostgreSQL's planner makes a semi or anti join
+    of (pull_up_sublinks), so that its plan is no simple scan: a correlated [NOT] EXISTS, or
+    `expr IN (subquery)` over the row's columns with an uncorrelated subquery, as a condition of
+    the top-level AND?"""
+    condition = node.predicate if isinstance(node, P.Filter) else getattr(node, "filter", None)
+    if not isinstance(node, (P.Filter, P.TableScan, P.IndexScan)) or condition is None:
+        return False
+    for c in conjuncts(condition):
+        if isinstance(c, BoolOp) and c.op == "not" and isinstance(c.args[0], SubqueryExpr) and \
+                c.args[0].kind == "exists":
+            c = c.args[0]  # (NOT EXISTS: an anti join)
+        if isinstance(c, SubqueryExpr) and (
+                c.kind == "exists" and c.correlated or
+                c.kind in ("in", "any") and not c.negated and not c.correlated and c.arg is not None and
+                any(isinstance(n, ColumnRef) for n in walk(c.arg))):
+            return True
+    return False
 
 
 def _plain_join(join: P.Join) -> bool:

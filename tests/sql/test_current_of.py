@@ -285,3 +285,21 @@ def test_a_sorted_cursor_is_no_simply_updatable_scan(sql):
         sql.check(f"DECLARE c CURSOR FOR {query}; FETCH ABSOLUTE {1 if row == '3' else 2} FROM c;"
                   " UPDATE co3 SET d = d - 100 WHERE CURRENT OF c RETURNING a", [(row,)])
     sql.check("SELECT a FROM co3 WHERE d < 0 ORDER BY a", [("2",), ("3",), ("4",)], ordered=True)
+
+
+def test_a_subquery_postgresql_joins_is_no_simply_updatable_scan(sql):
+    """A correlated [NOT] EXISTS and `col IN (uncorrelated subquery)` in the top-level AND become
+    semi and anti joins in PostgreSQL's plan (pull_up_sublinks): not a simple scan. Other
+    subqueries stay conditions of the scan."""
+    _table(sql)
+    sql.setup("CREATE TABLE co2 (id int, w int); INSERT INTO co2 VALUES (1, 1), (2, 2)")
+    for where in ("id IN (SELECT id FROM co2)", "id > 0 AND id = ANY (SELECT id FROM co2)",
+                  "EXISTS (SELECT 1 FROM co2 WHERE co2.id = co.id)", "NOT EXISTS (SELECT 1 FROM co2 WHERE co2.id = co.id)"):
+        sql.error(f"DECLARE c CURSOR FOR SELECT * FROM co WHERE {where}; FETCH c; UPDATE co SET v = 'x' WHERE CURRENT OF c",
+                  "24000", 'cursor "c" is not a simply updatable scan of table "co"')
+    for where, row in (("id NOT IN (SELECT id FROM co2)", "3"), ("EXISTS (SELECT 1 FROM co2)", "1"),
+                       ("id IN (SELECT id FROM co2 WHERE co2.w = co.id)", "1"), ("id IN (SELECT id FROM co2) OR id = 3", "1"),
+                       ("3 IN (SELECT id + 2 FROM co2)", "1")):
+        sql.check(f"DECLARE c CURSOR FOR SELECT * FROM co WHERE {where}; FETCH c;"
+                  " UPDATE co SET v = 'sub' WHERE CURRENT OF c RETURNING id", [(row,)])
+        _reset(sql)
