@@ -107,20 +107,25 @@ def _lock_next(session: "Session", cursor: "Portal", services: "ExecServices") -
 
 
 def _read_again(session: "Session", cursor: "Portal", i: int) -> None:
-    """Row `i` of the cursor as its query returns it now (READ COMMITTED), or left out: its rows'
-    newest versions, found in the query's rows on a new snapshot that sees those same versions."""
+    """Row `i` of the cursor as its query returns it now (READ COMMITTED), or left out: its locked
+    rows' newest versions, found in the query's rows on a new snapshot that sees those same
+    versions, beside its other tables' rows (as read, or their newest versions there)."""
     rows: CursorRows = cursor.current_of
     store = session.store
     clog = store.state.txns.clog
 
-    def newest() -> dict[int, int] | None:
+    def newest() -> dict[int, tuple[int, ...]] | None:
         snapshot = store.snapshot(session.state.txn)
         versions = {}
-        for oid in rows.tables.lock_modes:
-            found = latest_version(int(rows.rowids[oid][i]), store.table(oid), snapshot, clog)
-            if not len(found):
-                return None  # deleted
-            versions[oid] = int(found[0])
+        for oid, rowids in rows.rowids.items():
+            rowid = int(rowids[i])
+            found = latest_version(rowid, store.table(oid), snapshot, clog)
+            if oid in rows.tables.lock_modes:
+                if not len(found):
+                    return None  # deleted
+                versions[oid] = (int(found[0]),)
+            else:
+                versions[oid] = (rowid, *found.tolist())
         return versions
     while True:
         versions = newest()
@@ -131,8 +136,8 @@ def _read_again(session: "Session", cursor: "Portal", i: int) -> None:
         if newest() == versions:  # (else another commit came between: read once more)
             break
     match = np.ones(result.batches[0].length, dtype=bool)
-    for oid, rowid in versions.items():
-        match &= again.rowids[oid] == rowid
+    for oid, rowids in versions.items():
+        match &= np.isin(again.rowids[oid], rowids)
     found = np.flatnonzero(match)
     if not len(found):
         _leave_out(cursor, i)  # no longer returned by the query

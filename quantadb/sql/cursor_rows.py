@@ -56,7 +56,7 @@ def updatable_plan(plan: P.Plan, catalog: IndexCatalog, defer_locks: bool = Fals
     """The plan to run for a cursor (a copy of `plan` where it passes row ids; `plan` itself when
     it passes none) and the tables it passes row ids of; `catalog` has the tables' indexes.
     `defer_locks`: the rows of the tables it locks are locked later, as they are fetched (not for
-    a table it reads twice, nor under a LIMIT)."""
+    a table it reads twice, nor under a LIMIT); it passes the row ids of its other tables too."""
     scans = [n for n in P.walk_plan(plan) if isinstance(n, (P.TableScan, P.IndexScan)) and n.lock_mode]
     locks = Counter(n.rel_oid for n in scans)
     locked = frozenset(locks) | frozenset(n.rel_oid for n in P.walk_plan(plan) if isinstance(n, P.LockRows))
@@ -65,6 +65,9 @@ def updatable_plan(plan: P.Plan, catalog: IndexCatalog, defer_locks: bool = Fals
     defer = defer_locks and not tables.locked_twice and not any(isinstance(n, P.Limit) for n in P.walk_plan(plan))
     how = _How(bool(locked), catalog, {} if defer else None)
     passed = _passed(plan, how)
+    if passed is not None and defer and len({oid for oid, _ in passed[1]}) < len(passed[1]):
+        how = _How(bool(locked), catalog, None)  # (a table read twice: its row ids would be confused)
+        passed = _passed(plan, how)
     if passed is None:
         return plan, tables
     top, positions = passed
@@ -85,7 +88,8 @@ def _passed(node: P.Plan, how: _How) -> tuple[P.Plan, list[tuple[int, int]]] | N
     locked = how.locked
     if not locked and _semi_joined(node):
         return None
-    if type(node) in (P.TableScan, P.IndexScan) and (node.lock_mode or not locked):
+    # (locks taken later pass every table's row ids: the rows read anew are found by them)
+    if type(node) in (P.TableScan, P.IndexScan) and (node.lock_mode or not locked or how.deferred is not None):
         scan = copy.copy(node)
         if node.lock_mode and how.deferred is not None:
             how.deferred[node.rel_oid] = node.lock_mode

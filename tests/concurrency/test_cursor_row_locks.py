@@ -163,3 +163,24 @@ def joined_rows_changed(target, clause: str) -> dict:
 def test_a_joins_locked_tables_are_read_anew(targets, clause, fetched):
     compare(targets, joined_rows_changed, {"b": ["UPDATE 1"] * 3, "a_fetch": fetched, "a_end": "COMMIT"},
             clause=clause)
+
+
+def one_row_joined_twice(target) -> dict:
+    """A locked row joined with two rows of a table the cursor does not lock, changed by b before
+    a's FETCH reaches it: each of the two is read anew with its own other row."""
+    make_table(target, "c_lock", ROWS)
+    make_table(target, "c_other", "(1, 1), (2, 1), (3, 2), (4, 2)")
+    a, b = sessions(target, 2)
+    a.q("BEGIN")
+    a.q("DECLARE c CURSOR FOR SELECT c_lock.*, c_other.id FROM c_lock JOIN c_other ON c_other.v = c_lock.id"
+        " ORDER BY c_other.id FOR UPDATE OF c_lock")
+    out = {"a_first": a.q("FETCH c"), "b": b.q("UPDATE c_lock SET v = 5 WHERE id = 2")}
+    out["a_fetch"] = a.q("FETCH ALL FROM c")
+    out["a_end"] = a.q("COMMIT")
+    a.close(), b.close()
+    return out
+
+
+def test_a_locked_row_joined_twice_is_read_anew_twice(targets):
+    compare(targets, one_row_joined_twice, {"a_first": [(1, 0, 1)], "b": "UPDATE 1",
+                                            "a_fetch": [(1, 0, 2), (2, 5, 3), (2, 5, 4)], "a_end": "COMMIT"})
