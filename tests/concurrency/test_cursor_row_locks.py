@@ -44,7 +44,8 @@ def rows_not_yet_fetched(target, clause: str) -> dict:
 @pytest.mark.parametrize("clause", ["FOR UPDATE", "FOR NO KEY UPDATE", "FOR SHARE"])
 def test_rows_are_locked_as_the_cursor_reaches_them(targets, clause):
     compare(targets, rows_not_yet_fetched, {
-        "declare": "DECLARE CURSOR", "b_before_fetch": "UPDATE 1", "a_fetch": [(1, 1)], "b_fetched_row": ("ERR", "55P03"),
+        "declare": "DECLARE CURSOR", "b_before_fetch": "UPDATE 1", "a_fetch": [(1, 1)],
+        "b_fetched_row": ("ERR", "55P03"),
         "a_move": "MOVE 1", "b_moved_over_row": ("ERR", "55P03"), "b_ahead": ["UPDATE 1", "UPDATE 1", "DELETE 1"],
         "a_rest": [(3, 1)], "a_current_of": [(3, 101)], "a_end": [[], "COMMIT"],
         "final": [(1, 1), (2, 0), (3, 101), (4, 50)]}, clause=clause)

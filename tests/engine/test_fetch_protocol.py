@@ -72,7 +72,8 @@ def test_extended_protocol_fetch_follows_the_bind(conn):
 def test_a_prepared_fetch_describes_the_cursor_it_finds(conn):
     """The cursor a prepared FETCH names may be declared again over another query (psycopg
     prepares a statement it runs often): each Bind describes that query's rows."""
-    for query, row in (("SELECT a FROM bincur ORDER BY a", (1,)), ("SELECT a, b, e FROM bincur ORDER BY a", (1, "x", True)),
+    for query, row in (("SELECT a FROM bincur ORDER BY a", (1,)),
+                       ("SELECT a, b, e FROM bincur ORDER BY a", (1, "x", True)),
                        ("SELECT f, g FROM bincur ORDER BY a", (datetime.date(2020, 1, 2), [1, 2]))):
         conn.execute("BEGIN")
         conn.execute(f"DECLARE c CURSOR FOR {query}")
