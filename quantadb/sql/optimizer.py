@@ -107,17 +107,9 @@ def push_filters(plan: P.Plan) -> P.Plan:
         child.estimated_rows = plan.estimated_rows
         return child
     if isinstance(child, P.Project):  # a subquery's or view's select list: its expressions filtered below
-        down, keep = [], []
-        for c in parts:
-            used = _columns_used(c)
-            if used and all(_columns_used(child.exprs[i]) is not None for i in used):
-                down.append(transform(c, lambda n: child.exprs[n.index] if isinstance(n, ColumnRef) else None))
-            else:
-                keep.append(c)
-        if down:  # (after the filters already below: an AND tests its later conjuncts only where the earlier hold)
-            child.child = push_filters(P.Filter(child.child, conjoin(down), child.child.columns,
-                                                estimated_rows=max(child.child.estimated_rows / 3, 1)))
-        return P.Filter(child, conjoin(keep), plan.columns, estimated_rows=plan.estimated_rows) if keep else child
+        return _push_through(plan, parts, child, child.exprs)
+    if isinstance(child, P.Aggregate) and child.group_exprs and child.grouping_sets is None:
+        return _push_through(plan, parts, child, child.group_exprs)  # a condition on group keys: the same groups
     if isinstance(child, P.SetOp) and child.kind == "union" and child.all and _arms_typed_as(child):
         down = [c for c in parts if _columns_used(c)]  # each arm filtered alike: the same rows
         if down:
@@ -160,6 +152,23 @@ def push_filters(plan: P.Plan) -> P.Plan:
             return child
         return P.Filter(child, conjoin(keep), plan.columns, estimated_rows=plan.estimated_rows)
     return plan
+
+
+def _push_through(plan: P.Filter, parts: list[Expr], child: P.Project | P.Aggregate, exprs: list[Expr]) -> P.Plan:
+    """The conjuncts over `child`'s first columns, which are `exprs` of its input, filter its
+    input instead, rewritten in them (when neither they nor what they read is volatile or reads a
+    subquery); below the filters already there, whose conjuncts an AND tests first."""
+    down, keep = [], []
+    for c in parts:
+        used = _columns_used(c)
+        if used and max(used) < len(exprs) and all(_columns_used(exprs[i]) is not None for i in used):
+            down.append(transform(c, lambda n: exprs[n.index] if isinstance(n, ColumnRef) else None))
+        else:
+            keep.append(c)
+    if down:
+        child.child = push_filters(P.Filter(child.child, conjoin(down), child.child.columns,
+                                            estimated_rows=max(child.child.estimated_rows / 3, 1)))
+    return P.Filter(child, conjoin(keep), plan.columns, estimated_rows=plan.estimated_rows) if keep else child
 
 
 def _arms_typed_as(setop: P.SetOp) -> bool:
