@@ -1,9 +1,9 @@
 """Query shapes whose speed is the planner's, on QuantaDB and PostgreSQL 15 side by side.
 
 A table `big` (--rows rows, a primary key) and `small` (1,000 rows, an index), then each shape:
-a key lookup through a WITH query, through a view with computed columns and over a UNION ALL;
-a key from an uncorrelated scalar subquery; correlated EXISTS and NOT EXISTS. Each query runs
---runs times after one warm-up; the best time is kept. Prints milliseconds and the ratio
+a key lookup through a WITH query, through a view with computed columns, through a grouped view
+and over a UNION ALL; a key from an uncorrelated scalar subquery; correlated EXISTS and NOT
+EXISTS. Each query runs --runs times after one warm-up; the best time is kept. Prints milliseconds and the ratio
 (PostgreSQL time / QuantaDB time: > 1 means QuantaDB is faster), and checks that both servers
 return the same rows.
 
@@ -31,12 +31,14 @@ SETUP = [
     "INSERT INTO small SELECT g, 'n' || g FROM generate_series(1, 1000) g",
     "CREATE INDEX small_id ON small (id)",
     "CREATE VIEW big_v AS SELECT id, v + 1 AS w, upper(name) AS uname FROM big",
+    "CREATE VIEW big_g AS SELECT id, count(*) AS n, max(v) AS top FROM big GROUP BY id",
     "ANALYZE",
 ]
 
 QUERIES = {
     "WITH query read once, key lookup": "WITH j AS (SELECT * FROM big) SELECT * FROM j WHERE id = 5",
     "view with computed columns, key lookup": "SELECT * FROM big_v WHERE id = 5",
+    "grouped view, key lookup": "SELECT * FROM big_g WHERE id = 5",
     "UNION ALL, key lookup": "SELECT * FROM (SELECT id, v FROM big UNION ALL SELECT id, v + 1 FROM big) u "
                              "WHERE id = 5",
     "key = (uncorrelated subquery)": "SELECT * FROM big WHERE id = (SELECT max(id) FROM small)",
