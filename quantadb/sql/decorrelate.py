@@ -1,4 +1,5 @@
-"""EXISTS and NOT EXISTS subqueries correlated by equalities, planned as semi and anti joins.
+"""EXISTS and NOT EXISTS subqueries correlated by equalities, and IN (subquery), planned as semi
+and anti joins.
 
 A correlated subquery runs once per distinct row of the query it filters (exec/eval.py): for
 `WHERE EXISTS (SELECT 1 FROM x WHERE x.k = t.k AND ...)` over a large t, that is a query per row.
@@ -9,14 +10,17 @@ query, and each of its conjuncts that does refer to one is `inner = outer`, `out
 filtered row only: the Filter's input is joined to the subquery's on those equalities, its other
 conjuncts filter the subquery's side. The rows are the same: EXISTS holds when a row of the
 subquery's input passes its other conjuncts and matches on every key, and a NULL key matches
-nothing, as `=` gives NULL there (NOT EXISTS then holds).
+nothing, as `=` gives NULL there (NOT EXISTS then holds). `arg IN (subquery)` over a subquery
+that reads nothing outside is a semi join on `arg = its column` (_in_join).
 """
 
 from __future__ import annotations
 
 from quantadb.sql import plan as P
+from quantadb.sql.bind_support import BOOL
 from quantadb.sql.expr import (BoolOp, Call, ColumnRef, Const, Expr, OuterRef, SubqueryExpr, conjoin, conjuncts,
                                transform, walk)
+from quantadb.types import registry as R
 
 
 def pull_up_sublinks(plan: P.Plan) -> P.Plan:
@@ -44,6 +48,8 @@ def pull_up_sublinks(plan: P.Plan) -> P.Plan:
 
 
 def _semi_join(left: P.Plan, c: Expr) -> P.Join | None:
+    if isinstance(c, SubqueryExpr) and c.kind == "in":
+        return _in_join(left, c)
     anti = isinstance(c, BoolOp) and c.op == "not"
     sub = c.args[0] if anti else c
     if not (isinstance(sub, SubqueryExpr) and sub.kind == "exists" and sub.correlated):
@@ -68,6 +74,17 @@ def _semi_join(left: P.Plan, c: Expr) -> P.Join | None:
         right = P.Filter(right, conjoin(others), right.columns, estimated_rows=inner.estimated_rows)
     return P.Join("anti" if anti else "semi", left, right, list(left.columns), conjoin(keys),
                   estimated_rows=max(left.estimated_rows / 2, 1))
+
+
+def _in_join(left: P.Plan, sub: SubqueryExpr) -> P.Join | None:
+    """`arg IN (SELECT x ...)` (not NOT IN: a NULL there decides otherwise), the subquery reading
+    nothing outside, `arg` over the filtered row alone: a semi join on arg = x. Where a WHERE
+    keeps a row, the same: IN is true only when some x equals arg."""
+    if sub.correlated or sub.negated or sub.arg.type.pg is R.RECORD or _side(sub.arg) != "inner":
+        return None
+    column = sub.plan.columns[0]
+    key = Call("=", sub.op_impl, [sub.arg, ColumnRef(len(left.columns), column.type, column.name)], BOOL)
+    return P.Join("semi", left, sub.plan, list(left.columns), key, estimated_rows=max(left.estimated_rows / 2, 1))
 
 
 def _positive(limit: P.Limit) -> bool:

@@ -226,6 +226,10 @@ def _join(b: "ExplainBuilder", plan: P.Join) -> ExplainNode:
         # as PostgreSQL's parameterized index scan: the inner side, its keys from the outer row
         outer, inner = b.child(other, "Outer"), looked_up
         inner.relationship = "Inner"
+        if plan.kind == "semi" and side == "left":  # as PostgreSQL's inner join over the right side's distinct keys
+            kind, head = "", [("Join Type", "Inner")]
+            outer = _hashed(outer, outer.rows, outer.width, [b.expr(k, _upper_names(b, other)) for k in keys])
+            outer.relationship = "Outer"
         rest = rest if hash_keys else plan.condition  # (the equalities are the lookup's Index Cond)
         hash_keys = []
     elif hash_keys:
@@ -349,10 +353,15 @@ def _distinct(b: "ExplainBuilder", plan: P.Distinct) -> ExplainNode:
     child = b.child(plan.child, "Outer")
     if plan.on:
         return _upper(b, "Unique", plan, [child], operators=len(plan.on))
+    return _hashed(child, plan.estimated_rows, b.width(plan), _upper_names(b, plan.child)[:len(plan.columns)])
+
+
+def _hashed(child: ExplainNode, rows: float, width: int, keys: list[str]) -> ExplainNode:
+    """A HashAggregate grouping `child`'s rows by `keys` (PostgreSQL's way to make them distinct)."""
     node = ExplainNode("Aggregate", "HashAggregate", head=[("Strategy", "Hashed"), ("Partial Mode", "Simple")],
-                       cost=C.aggregate(child.cost, child.rows, plan.estimated_rows, len(plan.columns), True),
-                       rows=plan.estimated_rows, width=b.width(plan), children=[child])
-    node.details.append(("Group Key", _upper_names(b, plan.child)[:len(plan.columns)]))
+                       cost=C.aggregate(child.cost, child.rows, rows, len(keys), True), rows=rows, width=width,
+                       children=[child])
+    node.details.append(("Group Key", keys))
     return node
 
 
@@ -372,11 +381,7 @@ def _set_op(b: "ExplainBuilder", plan: P.SetOp) -> ExplainNode:
         return append
     append.relationship, append.counted = "Outer", None
     if plan.kind == "union":
-        node = ExplainNode("Aggregate", "HashAggregate", head=[("Strategy", "Hashed"), ("Partial Mode", "Simple")],
-                           cost=C.aggregate(append.cost, append.rows, plan.estimated_rows, len(plan.columns), True),
-                           rows=plan.estimated_rows, width=b.width(plan), children=[append])
-        node.details.append(("Group Key", _upper_names(b, plan.left)))
-        return node
+        return _hashed(append, plan.estimated_rows, b.width(plan), _upper_names(b, plan.left))
     command = plan.kind.capitalize() + (" All" if plan.all else "")
     return ExplainNode("SetOp", f"HashSetOp {command}", head=[("Strategy", "Hashed"), ("Command", command)],
                        cost=C.aggregate(append.cost, append.rows, plan.estimated_rows, len(plan.columns), True),

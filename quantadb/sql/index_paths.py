@@ -423,8 +423,8 @@ def _key_items(c: Expr) -> tuple[ColumnRef, list[Expr]] | None:
 def use_index_lookups(plan: P.Plan, catalog: IndexCatalog) -> P.Plan:
     """Give a join an IndexScan of one side's table by its equality keys, read with the other
     side's keys: of the right side, for a join where only right rows matching a left key matter
-    (inner, left, semi, anti); else of the left side of an inner join (then the right side runs
-    first). The keys must be columns that lead an index (not partial); the rows with a NULL in its
+    (inner, left, semi, anti); else of the left side of an inner or semi join (then the right
+    side runs first: a semi join's left rows are those some right key finds). The keys must be columns that lead an index (not partial); the rows with a NULL in its
     other columns are read apart (IndexScan.missing: the join matches them); the scan's filter
     goes with it."""
     for name, value in list(vars(plan).items()):
@@ -435,7 +435,8 @@ def use_index_lookups(plan: P.Plan, catalog: IndexCatalog) -> P.Plan:
     left_keys, right_keys, _ = split_equi_keys(plan.condition, len(plan.left.columns))
     found = []  # the bigger table is the one to look up: the other side runs first
     for side, scan, pairs in (("right", plan.right, list(zip(right_keys, left_keys))),
-                              ("left", plan.left if plan.kind == "inner" else None, list(zip(left_keys, right_keys)))):
+                              ("left", plan.left if plan.kind in ("inner", "semi") else None,
+                               list(zip(left_keys, right_keys)))):
         lookup = _lookup_scan(scan, pairs, catalog)
         if lookup is not None:
             found.append((scan.estimated_rows, side == "right", (side, *lookup)))

@@ -30,6 +30,22 @@ def test_exists_and_not_exists_give_each_outer_row_once(sql):
               "WHERE ei.g = eo.g) GROUP BY g ORDER BY g", [("1", "2"), ("3", "1")])
 
 
+def test_in_subquery_gives_each_outer_row_once(sql):
+    """`x IN (SELECT ...)` as a semi join: duplicates and NULLs in the subquery, a NULL x, a
+    subquery's column of another type; NOT IN and a correlated IN stay subqueries."""
+    sql.setup(SCHEMA)
+    sql.check("SELECT id FROM eo WHERE k IN (SELECT k FROM ei) ORDER BY id", [("1",), ("2",), ("4",), ("5",)])
+    sql.check("SELECT id FROM eo WHERE k IN (SELECT k FROM ei WHERE tag = 'x') AND g < 3 ORDER BY id",
+              [("1",), ("4",)])
+    sql.check("SELECT id FROM eo WHERE k + 0 IN (SELECT k::int8 * 1 FROM ei) ORDER BY id",
+              [("1",), ("2",), ("4",), ("5",)])
+    sql.check("SELECT id FROM eo WHERE k NOT IN (SELECT k FROM ei WHERE k IS NOT NULL) ORDER BY id", [])
+    sql.check("SELECT id FROM eo WHERE k NOT IN (SELECT k FROM ei) ORDER BY id", [])
+    sql.check("SELECT id FROM eo WHERE k IN (SELECT k FROM ei WHERE ei.g = eo.g) ORDER BY id",
+              [("1",), ("2",), ("5",)])
+    sql.check("SELECT count(*) FROM eo WHERE g IN (SELECT g FROM ei) OR id = 4", [("5",)])
+
+
 def test_shapes_left_as_subqueries_give_the_same_rows(sql):
     sql.setup(SCHEMA)
     sql.check("SELECT id FROM eo WHERE EXISTS (SELECT 1 FROM ei WHERE ei.k = eo.k) OR id = 3 ORDER BY id",
