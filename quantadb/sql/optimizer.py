@@ -111,20 +111,15 @@ def push_filters(plan: P.Plan) -> P.Plan:
     if isinstance(child, P.Aggregate) and child.group_exprs and child.grouping_sets is None:
         return _push_through(plan, parts, child, child.group_exprs)  # a condition on group keys: the same groups
     if isinstance(child, P.SetOp) and child.kind == "union" and child.all and _arms_typed_as(child):
-        down = [c for c in parts if _columns_used(c)]  # each arm filtered alike: the same rows
+        down, keep = _pushable(parts)  # each arm filtered alike: the same rows
         if down:
-            child.left, child.right = (push_filters(P.Filter(arm, conjoin(down), arm.columns,
-                                                             estimated_rows=max(arm.estimated_rows / 3, 1)))
-                                       for arm in (child.left, child.right))
-        keep = [c for c in parts if not _columns_used(c)]
-        return P.Filter(child, conjoin(keep), plan.columns, estimated_rows=plan.estimated_rows) if keep else child
+            child.left, child.right = _below(child.left, down), _below(child.right, down)
+        return _filtered(plan, child, keep)
     if isinstance(child, P.Join) and child.kind in ("semi", "anti"):  # its rows are left rows
-        down = [c for c in parts if _columns_used(c)]
+        down, keep = _pushable(parts)
         if down:
-            child.left = push_filters(P.Filter(child.left, conjoin(down), child.left.columns,
-                                               estimated_rows=max(child.left.estimated_rows / 3, 1)))
-        keep = [c for c in parts if not _columns_used(c)]
-        return P.Filter(child, conjoin(keep), plan.columns, estimated_rows=plan.estimated_rows) if keep else child
+            child.left = _below(child.left, down)
+        return _filtered(plan, child, keep)
     if isinstance(child, P.Join) and child.kind in ("inner", "cross", "left") and not child.lateral:
         nleft = len(child.left.columns)
         keep, to_left, to_right = [], [], []
@@ -166,8 +161,22 @@ def _push_through(plan: P.Filter, parts: list[Expr], child: P.Project | P.Aggreg
         else:
             keep.append(c)
     if down:
-        child.child = push_filters(P.Filter(child.child, conjoin(down), child.child.columns,
-                                            estimated_rows=max(child.child.estimated_rows / 3, 1)))
+        child.child = _below(child.child, down)
+    return _filtered(plan, child, keep)
+
+
+def _pushable(parts: list[Expr]) -> tuple[list[Expr], list[Expr]]:
+    """The conjuncts that may move below (over columns only: not volatile, no subquery), the rest."""
+    return [c for c in parts if _columns_used(c)], [c for c in parts if not _columns_used(c)]
+
+
+def _below(child: P.Plan, parts: list[Expr]) -> P.Plan:
+    """`child` filtered by `parts`, pushed on down."""
+    return push_filters(P.Filter(child, conjoin(parts), child.columns, estimated_rows=max(child.estimated_rows / 3, 1)))
+
+
+def _filtered(plan: P.Filter, child: P.Plan, keep: list[Expr]) -> P.Plan:
+    """`child` under the conjuncts of `plan` that stay above it."""
     return P.Filter(child, conjoin(keep), plan.columns, estimated_rows=plan.estimated_rows) if keep else child
 
 
