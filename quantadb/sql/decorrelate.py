@@ -30,8 +30,8 @@ def pull_up_sublinks(plan: P.Plan) -> P.Plan:
             setattr(plan, name, pull_up_sublinks(value))
         elif isinstance(value, list) and any(isinstance(v, P.Plan) for v in value):
             setattr(plan, name, [pull_up_sublinks(v) if isinstance(v, P.Plan) else v for v in value])
-    if not isinstance(plan, P.Filter):
-        return plan
+    if not isinstance(plan, P.Filter) or _locks_rows(plan.child):
+        return plan  # (a scan that locks what it returns would lock rows the join then drops)
     child, rest = plan.child, []
     for c in conjuncts(plan.predicate):
         joined = _semi_join(child, c)
@@ -47,13 +47,17 @@ def pull_up_sublinks(plan: P.Plan) -> P.Plan:
     return P.Filter(child, predicate, plan.columns, estimated_rows=plan.estimated_rows)
 
 
+def _locks_rows(plan: P.Plan) -> bool:
+    return any(getattr(node, "lock_mode", "") for node in P.walk_plan(plan))
+
+
 def _semi_join(left: P.Plan, c: Expr) -> P.Join | None:
     if isinstance(c, SubqueryExpr) and c.kind == "in":
         return _in_join(left, c)
     anti = isinstance(c, BoolOp) and c.op == "not"
     sub = c.args[0] if anti else c
-    if not (isinstance(sub, SubqueryExpr) and sub.kind == "exists" and sub.correlated):
-        return None
+    if not (isinstance(sub, SubqueryExpr) and sub.kind == "exists" and sub.correlated) or _locks_rows(sub.plan):
+        return None  # (FOR UPDATE in it: PostgreSQL's simplify_EXISTS_query keeps the sublink too)
     inner = sub.plan
     while isinstance(inner, P.Project) or isinstance(inner, P.Limit) and _positive(inner):
         inner = inner.child
@@ -80,7 +84,8 @@ def _in_join(left: P.Plan, sub: SubqueryExpr) -> P.Join | None:
     """`arg IN (SELECT x ...)` (not NOT IN: a NULL there decides otherwise), the subquery reading
     nothing outside, `arg` over the filtered row alone: a semi join on arg = x. Where a WHERE
     keeps a row, the same: IN is true only when some x equals arg."""
-    if sub.correlated or sub.negated or sub.arg.type.pg is R.RECORD or _side(sub.arg) != "inner":
+    if sub.correlated or sub.negated or sub.arg.type.pg is R.RECORD or _side(sub.arg) != "inner" or \
+            _locks_rows(sub.plan):
         return None
     column = sub.plan.columns[0]
     key = Call("=", sub.op_impl, [sub.arg, ColumnRef(len(left.columns), column.type, column.name)], BOOL)

@@ -449,6 +449,25 @@ def test_a_with_query_for_update_limit_locks_only_the_rows_it_returns(targets, w
     compare(targets, job_queue_with, {"a": [(1,), (2,)], "b": [(3,)]}, write=write)
 
 
+def locked_by_exists(target, how: str) -> dict:
+    """SELECT ... WHERE [NOT] EXISTS / IN (subquery) FOR UPDATE locks the rows it returns, not the
+    rows its scan read before the subquery's test."""
+    make_table(target, "c_pick", "(1, 0), (2, 1), (3, 0)")
+    a, b = sessions(target, 2)
+    a.q("BEGIN")
+    out = {"a": a.q(f"SELECT id FROM c_pick p WHERE {how} FOR UPDATE")}
+    out["free"] = b.q("SELECT id FROM c_pick WHERE id = 2 FOR UPDATE NOWAIT")
+    a.q("ROLLBACK")
+    a.close(), b.close()
+    return out
+
+
+@pytest.mark.parametrize("how", ["EXISTS (SELECT 1 FROM c_pick q WHERE q.id = p.id AND q.v = 0)",
+                                 "id IN (SELECT id FROM c_pick WHERE v = 0)"])
+def test_a_subquery_filter_for_update_locks_only_the_rows_returned(targets, how):
+    compare(targets, locked_by_exists, {"a": [(1,), (3,)], "free": [(2,)]}, how=how)
+
+
 def share_locks(target) -> dict:
     make_table(target, "c_share")
     a, b, c, obs = sessions(target, 4)
