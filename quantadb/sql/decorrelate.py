@@ -24,7 +24,8 @@ from quantadb.types import registry as R
 
 
 def pull_up_sublinks(plan: P.Plan) -> P.Plan:
-    """`plan` with each WHERE's qualifying [NOT] EXISTS conjunct made a semi [anti] join."""
+    """`plan` with each WHERE's qualifying [NOT] EXISTS or IN (subquery) conjunct made a semi
+    [anti] join."""
     for name, value in list(vars(plan).items()):
         if isinstance(value, P.Plan):
             setattr(plan, name, pull_up_sublinks(value))
@@ -73,6 +74,8 @@ def _semi_join(left: P.Plan, c: Expr) -> P.Join | None:
         if key is None:
             return None
         keys.append(key)
+    if not keys:  # (correlated only in its select list: no key to match on)
+        return None
     right = inner.child
     if others:
         right = P.Filter(right, conjoin(others), right.columns, estimated_rows=inner.estimated_rows)
