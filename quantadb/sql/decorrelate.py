@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from quantadb.sql import plan as P
 from quantadb.sql.bind_support import BOOL
-from quantadb.sql.expr import (BoolOp, Call, ColumnRef, Const, Expr, OuterRef, SubqueryExpr, conjoin, conjuncts,
-                               transform, walk)
+from quantadb.sql.expr import (BoolOp, Call, Coalesce, ColumnRef, Const, Expr, OuterRef, SubqueryExpr, conjoin,
+                               conjuncts, transform, walk)
 from quantadb.types import registry as R
 
 
@@ -31,6 +31,8 @@ def pull_up_sublinks(plan: P.Plan) -> P.Plan:
             setattr(plan, name, pull_up_sublinks(value))
         elif isinstance(value, list) and any(isinstance(v, P.Plan) for v in value):
             setattr(plan, name, [pull_up_sublinks(v) if isinstance(v, P.Plan) else v for v in value])
+    if isinstance(plan, P.Project):
+        return _scalar_joins(plan)
     if not isinstance(plan, P.Filter) or _locks_rows(plan.child):
         return plan  # (a scan that locks what it returns would lock rows the join then drops)
     child, rest = plan.child, []
@@ -95,6 +97,74 @@ def _in_join(left: P.Plan, sub: SubqueryExpr) -> P.Join | None:
     return P.Join("semi", left, sub.plan, list(left.columns), key, estimated_rows=max(left.estimated_rows / 2, 1))
 
 
+# aggregates over no rows: 0 for these, NULL for those (any other keeps its subquery)
+_ZERO_ON_EMPTY = {"count", "regr_count"}
+_NULL_ON_EMPTY = {"sum", "min", "max", "avg", "bool_and", "bool_or", "every", "array_agg", "string_agg", "json_agg",
+                  "jsonb_agg", "stddev", "stddev_pop", "stddev_samp", "variance", "var_pop", "var_samp", "bit_and",
+                  "bit_or", "bit_xor"}
+
+
+def _scalar_joins(project: P.Project) -> P.Project:
+    """A select list's `(SELECT agg(...) FROM x WHERE x.k = t.k ...)`: x grouped by its keys once and
+    left-joined to the row, in place of the subquery per row (a key no group has gives what the
+    aggregate gives over no rows: count 0, the others NULL)."""
+    for i, e in enumerate(project.exprs):
+        if isinstance(e, SubqueryExpr) and e.kind == "scalar" and e.correlated:
+            found = _grouped_join(project.child, e)
+            if found is not None:
+                project.child, project.exprs[i] = found
+    return project
+
+
+def _grouped_join(left: P.Plan, sub: SubqueryExpr) -> tuple[P.Join, Expr] | None:
+    """(left joined to the subquery's input grouped by its keys, the subquery's value over that join)."""
+    outputs, node = None, sub.plan  # the Projects above the Aggregate, composed
+    while isinstance(node, P.Project):
+        if any(_refers_out(x) for x in node.exprs):
+            return None
+        exprs = node.exprs
+        outputs = exprs if outputs is None else \
+            [transform(x, lambda n: exprs[n.index] if isinstance(n, ColumnRef) else None) for x in outputs]
+        node = node.child
+    if not (isinstance(node, P.Aggregate) and not node.group_exprs and node.grouping_sets is None
+            and isinstance(node.child, P.Filter) and not P.is_correlated_to(node.child.child, 1)):
+        return None
+    if any(a.name not in _ZERO_ON_EMPTY | _NULL_ON_EMPTY or _refers_out(a)
+           or any(isinstance(n, Call) and n.volatile for n in walk(a)) for a in node.aggs):
+        return None
+    nleft = len(left.columns)
+    keys, others = [], []
+    for k in conjuncts(node.child.predicate):
+        if not _refers_out(k):
+            others.append(k)
+            continue
+        sides = _key_sides(k)
+        if sides is None:
+            return None
+        keys.append((k, *sides))
+    if not keys:
+        return None
+    source = node.child.child
+    if others:
+        source = P.Filter(source, conjoin(others), source.columns, estimated_rows=node.child.estimated_rows)
+    inner_keys = [inner for _, _, inner, _ in keys]
+    grouped = P.Aggregate(source, inner_keys, node.aggs,
+                          [P.PlanColumn(f"key{j}", k.type) for j, k in enumerate(inner_keys)] + list(node.columns),
+                          estimated_rows=max(source.estimated_rows / 2, 1))
+    matches = []
+    for j, (k, outer, inner, outer_first) in enumerate(keys):
+        group_key = ColumnRef(nleft + j, inner.type)
+        matches.append(Call("=", k.impl, [outer, group_key] if outer_first else [group_key, outer], BOOL))
+    join = P.Join("left", left, grouped, list(left.columns) + list(grouped.columns), conjoin(matches),
+                  estimated_rows=left.estimated_rows)
+    start = nleft + len(keys)
+    values = [Coalesce([ColumnRef(start + j, a.type), Const(0, a.type)], a.type) if a.name in _ZERO_ON_EMPTY
+              else ColumnRef(start + j, a.type) for j, a in enumerate(node.aggs)]
+    if outputs is None:
+        return join, values[0]
+    return join, transform(outputs[0], lambda n: values[n.index] if isinstance(n, ColumnRef) else None)
+
+
 def _positive(limit: P.Limit) -> bool:
     """A LIMIT that cannot change whether a row exists: a positive constant, no OFFSET."""
     return limit.offset is None and isinstance(limit.limit, Const) and isinstance(limit.limit.value, int) \
@@ -112,14 +182,26 @@ def _refers_out(e: Expr) -> bool:
 def _key_equality(k: Expr, nleft: int) -> Expr | None:
     """`inner = outer` over the join's row (the filtered row's columns, then the subquery's), or
     None when `k` is not one."""
+    sides = _key_sides(k)
+    if sides is None:
+        return None
+    outer, inner, outer_first = sides
+    inner = transform(inner, lambda n: _as_right(n, nleft))
+    return Call(k.name, k.impl, [outer, inner] if outer_first else [inner, outer], k.type, k.strict, k.volatile,
+                k.routine, k.domain)
+
+
+def _key_sides(k: Expr) -> tuple[Expr, Expr, bool] | None:
+    """For `inner = outer` (either way round): (outer over the filtered row's columns, inner over
+    the subquery's row, whether outer came first); None when `k` is not one."""
     if not (isinstance(k, Call) and k.name == "=" and len(k.args) == 2):
         return None
     sides = [_side(a) for a in k.args]
     if sorted(sides) != ["inner", "outer"]:
         return None
-    args = [transform(a, _as_left) if side == "outer" else transform(a, lambda n: _as_right(n, nleft))
-            for a, side in zip(k.args, sides)]
-    return Call(k.name, k.impl, args, k.type, k.strict, k.volatile, k.routine, k.domain)
+    outer_first = sides[0] == "outer"
+    outer, inner = k.args if outer_first else k.args[::-1]
+    return transform(outer, _as_left), inner, outer_first
 
 
 def _side(e: Expr) -> str:

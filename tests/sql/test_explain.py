@@ -203,9 +203,10 @@ def test_option_errors(conn, query, error, message):
 
 
 def test_correlated_subplans_name_the_outer_row_qualified(conn):
-    assert plan(conn, "EXPLAIN (COSTS OFF) SELECT (SELECT max(e) FROM ex_u WHERE ex_u.a = ex_t.a + 1) FROM ex_t") == [
+    # (a correlation by equality makes a grouped join instead: sql/decorrelate.py)
+    assert plan(conn, "EXPLAIN (COSTS OFF) SELECT (SELECT max(e) FROM ex_u WHERE ex_u.a < ex_t.a + 1) FROM ex_t") == [
         "Seq Scan on ex_t", "  SubPlan 1", "    ->  Aggregate", "          ->  Seq Scan on ex_u",
-        "                Filter: (a = (ex_t.a + 1))"]
+        "                Filter: (a < (ex_t.a + 1))"]
     assert plan(conn, "EXPLAIN (COSTS OFF) SELECT * FROM ex_t WHERE a NOT IN (SELECT e FROM ex_u)") == [
         "Seq Scan on ex_t", "  Filter: (NOT (hashed SubPlan 1))", "  SubPlan 1", "    ->  Seq Scan on ex_u"]
     assert plan(conn, "EXPLAIN (COSTS OFF) SELECT * FROM ex_t LEFT JOIN LATERAL "

@@ -1,6 +1,7 @@
 """Seeded random queries over the shapes the optimizer rewrites (sql/decorrelate.py, the WITH
 inlining, conditions pushed through select lists, group keys and UNION ALL, InitPlan keys):
-[NOT] EXISTS, IN and NOT IN subqueries, scalar subqueries, WITH queries, views, grouped views,
+[NOT] EXISTS, IN and NOT IN subqueries, scalar subqueries (aggregates in select lists among them),
+WITH queries, views, grouped views,
 UNION ALL, and UPDATE/DELETE filtered by them (rolled back), over tables with NULLs and duplicate
 keys. Each query's rows (or SQLSTATE) must be PostgreSQL 15's; without a reference PostgreSQL
 there is nothing to compare with, and the test is skipped."""
@@ -62,7 +63,9 @@ class Queries:
                     f"AND id > {n(30)}",
             lambda: f"SELECT g, count(*) FROM fa WHERE {where} GROUP BY g HAVING g > {n(3)}",
             lambda: f"SELECT fa.id, fb.t FROM fa JOIN fb ON fb.k = fa.k WHERE {where}",
-        ][n(7)]()
+            lambda: f"SELECT fa.id, (SELECT {self._pick('count(*)', 'sum(g)', 'max(t)', 'count(t) + 1', 'coalesce(min(g), -1)')}"
+                    f" FROM fb WHERE {self._correlation('fa')}) FROM fa WHERE {self.predicate()}",
+        ][n(8)]()
 
     def write(self) -> str:
         where = " AND ".join(self.predicate() for _ in range(self.rnd.randint(1, 2)))
