@@ -3,9 +3,9 @@
 A table `big` (--rows rows, a primary key) and `small` (1,000 rows, an index), then each shape:
 a key lookup through a WITH query, through a view with computed columns, through a grouped view
 and over a UNION ALL; a key from an uncorrelated scalar subquery; correlated EXISTS and NOT
-EXISTS. Each query runs --runs times after one warm-up; the best time is kept. Prints milliseconds and the ratio
-(PostgreSQL time / QuantaDB time: > 1 means QuantaDB is faster), and checks that both servers
-return the same rows.
+EXISTS; a correlated count(*) in a select list. Each query runs --runs times after one warm-up;
+the best time is kept. Prints milliseconds and the ratio (PostgreSQL time / QuantaDB time: > 1
+means QuantaDB is faster), and checks that both servers return the same rows.
 
     .venv/bin/python scripts/bench/bench_planner.py [--rows 1000000] [--runs 5]
 """
@@ -46,6 +46,8 @@ QUERIES = {
                          "AND name = 'n5')",
     "correlated NOT EXISTS": "SELECT count(*) FROM big WHERE NOT EXISTS (SELECT 1 FROM small "
                              "WHERE small.id = big.id)",
+    "correlated count(*) in a select list": "SELECT count(*), sum(c) FROM (SELECT id, (SELECT count(*) FROM small "
+                                            "WHERE small.id = big.id) AS c FROM big WHERE id < 20000) x",
 }
 
 
