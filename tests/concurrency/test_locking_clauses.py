@@ -1,0 +1,141 @@
+"""The locking clause's variants, checked against PostgreSQL 15: NOWAIT and SKIP LOCKED, a LIMIT
+that bounds the rows locked (a job queue's, also through a WITH query), a subquery filter that
+locks only the rows returned, and FOR SHARE locks shared among sessions. Scripted interleavings
+as in test_isolation.py (interleave.py says how waits are observed).
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from interleave import Background, compare, make_table, sessions, table_rows, wait_until_waiting
+
+
+def nowait(target, clause: str) -> dict:
+    """b asks for locked rows with NOWAIT / SKIP LOCKED: it must return without waiting for a.
+    If it waits instead, a ends after a bound and the outcome shows b returned only then."""
+    make_table(target, "c_nowait", rows="(1, 0), (2, 0), (3, 0)")
+    a, b = sessions(target, 2)
+    out = {}
+    a.q("BEGIN")
+    out["a_locks"] = a.q("SELECT id FROM c_nowait WHERE id = 2 FOR UPDATE")
+    b.q("BEGIN")
+    ending = threading.Event()
+    bg = Background(b, f"SELECT id FROM c_nowait ORDER BY id FOR UPDATE {clause}", markers={"a_ending": ending})
+    bg.done.wait(5)  # a bound, not a measurement: a correct server answers at once
+    ending.set()
+    a.q("ROLLBACK")
+    out["b_result"] = bg.join()
+    out["b_returned_while_a_held_the_lock"] = not bg.seen["a_ending"]
+    b.q("ROLLBACK")
+    a.close(), b.close()
+    return out
+
+
+def test_for_update_nowait_fails_at_once_with_55P03(targets):
+    compare(targets, nowait, {"a_locks": [(2,)], "b_result": ("ERR", "55P03"),
+                              "b_returned_while_a_held_the_lock": True}, clause="NOWAIT")
+
+
+def test_for_update_skip_locked_skips_the_locked_row(targets):
+    compare(targets, nowait, {"a_locks": [(2,)], "b_result": [(1,), (3,)],
+                              "b_returned_while_a_held_the_lock": True}, clause="SKIP LOCKED")
+
+
+def job_queue(target, order: str) -> dict:
+    """Workers take jobs with `LIMIT n FOR UPDATE SKIP LOCKED`: each locks only the rows it takes."""
+    make_table(target, "c_jobs", ", ".join(f"({i}, 0)" for i in range(1, 301)))
+    a, b, c = sessions(target, 3)
+    out = {}
+    take = f"SELECT id FROM c_jobs WHERE v = 0 {order} LIMIT %s FOR UPDATE SKIP LOCKED"
+    a.q("BEGIN"), b.q("BEGIN")
+    out["a"] = a.q(take, (2,))
+    out["b"] = b.q(take, (1,))
+    out["b_offset"] = b.q(f"SELECT id FROM c_jobs WHERE v = 0 {order} LIMIT 1 OFFSET 1 FOR UPDATE SKIP LOCKED")
+    taken = {r[0] for rows in out.values() for r in rows}
+    free = min(set(range(1, 301)) - taken)
+    out["next_free_row_is_free"] = c.q(f"SELECT id FROM c_jobs WHERE id = {free} FOR UPDATE NOWAIT") == [(free,)]
+    a.q("ROLLBACK"), b.q("ROLLBACK")
+    a.close(), b.close(), c.close()
+    return out
+
+
+@pytest.mark.parametrize("order", ["ORDER BY id", ""])
+def test_a_limit_for_update_locks_only_the_rows_it_returns(targets, order):
+    compare(targets, job_queue, {"a": [(1,), (2,)], "b": [(3,)], "b_offset": [(4,)], "next_free_row_is_free": True},
+            order=order)  # (b's own row is not skipped: OFFSET passes over it)
+
+
+@pytest.mark.parametrize("order", ["ORDER BY id DESC", "ORDER BY mod(id, 7), id", "ORDER BY v, id DESC"])
+def test_a_limit_for_update_locks_the_first_rows_of_its_order(targets, order):
+    got = compare(targets, job_queue, order=order)  # through the index backwards, or above a Sort
+    assert got["next_free_row_is_free"]
+
+
+def job_queue_with(target, write: str) -> dict:
+    """The queue taken by a WITH query that locks (`WITH j AS (... LIMIT n FOR UPDATE SKIP LOCKED)
+    UPDATE/DELETE ... FROM j`): its LIMIT bounds the rows it locks as at the top level."""
+    make_table(target, "c_jobs", ", ".join(f"({i}, 0)" for i in range(1, 301)))
+    a, b = sessions(target, 2)
+    pick = "WITH j AS (SELECT id FROM c_jobs WHERE v = 0 ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED) "
+    take = pick + (" UPDATE c_jobs SET v = 1 FROM j WHERE c_jobs.id = j.id RETURNING c_jobs.id" if write == "update"
+                   else " DELETE FROM c_jobs USING j WHERE c_jobs.id = j.id RETURNING c_jobs.id")
+    a.q("BEGIN"), b.q("BEGIN")
+    out = {"a": sorted(a.q(take, (2,))), "b": sorted(b.q(take, (1,)))}
+    a.q("ROLLBACK"), b.q("ROLLBACK")
+    a.close(), b.close()
+    return out
+
+
+@pytest.mark.parametrize("write", ["update", "delete"])
+def test_a_with_query_for_update_limit_locks_only_the_rows_it_returns(targets, write):
+    compare(targets, job_queue_with, {"a": [(1,), (2,)], "b": [(3,)]}, write=write)
+
+
+def locked_by_exists(target, how: str) -> dict:
+    """SELECT ... WHERE [NOT] EXISTS / IN (subquery) FOR UPDATE locks the rows it returns, not the
+    rows its scan read before the subquery's test."""
+    make_table(target, "c_pick", "(1, 0), (2, 1), (3, 0)")
+    a, b = sessions(target, 2)
+    a.q("BEGIN")
+    out = {"a": a.q(f"SELECT id FROM c_pick p WHERE {how} FOR UPDATE")}
+    out["free"] = b.q("SELECT id FROM c_pick WHERE id = 2 FOR UPDATE NOWAIT")
+    a.q("ROLLBACK")
+    a.close(), b.close()
+    return out
+
+
+@pytest.mark.parametrize("how", ["EXISTS (SELECT 1 FROM c_pick q WHERE q.id = p.id AND q.v = 0)",
+                                 "id IN (SELECT id FROM c_pick WHERE v = 0)"])
+def test_a_subquery_filter_for_update_locks_only_the_rows_returned(targets, how):
+    compare(targets, locked_by_exists, {"a": [(1,), (3,)], "free": [(2,)]}, how=how)
+
+
+def share_locks(target) -> dict:
+    make_table(target, "c_share")
+    a, b, c, obs = sessions(target, 4)
+    out = {}
+    a.q("BEGIN")
+    b.q("BEGIN")
+    out["a_share"] = a.q("SELECT id FROM c_share WHERE id = 1 FOR SHARE")
+    out["b_share"] = b.q("SELECT id FROM c_share WHERE id = 1 FOR SHARE")  # compatible: no wait
+    out["b_key_share"] = b.q("SELECT id FROM c_share WHERE id = 1 FOR KEY SHARE")
+    ending = threading.Event()
+    bg = Background(c, "UPDATE c_share SET v = v + 1 WHERE id = 1", markers={"both_ending": ending})
+    out["update_waits"] = wait_until_waiting(obs, bg)
+    ending.set()
+    out["a_commit"] = a.q("COMMIT")
+    out["still_waiting"] = not bg.done.is_set() and wait_until_waiting(obs, bg)  # b still holds its share lock
+    out["b_commit"] = b.q("COMMIT")
+    out["update"] = bg.join()
+    out["final"] = table_rows(target, "c_share")
+    a.close(), b.close(), c.close(), obs.close()
+    return out
+
+
+def test_for_share_locks_are_shared_and_block_updates_until_all_end(targets):
+    compare(targets, share_locks, {"a_share": [(1,)], "b_share": [(1,)], "b_key_share": [(1,)],
+                                   "update_waits": True, "a_commit": "COMMIT", "still_waiting": True,
+                                   "b_commit": "COMMIT", "update": "UPDATE 1", "final": [(1, 1), (2, 0)]})
