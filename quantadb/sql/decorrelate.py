@@ -25,7 +25,7 @@ from quantadb.types import registry as R
 
 def pull_up_sublinks(plan: P.Plan) -> P.Plan:
     """`plan` with each WHERE's qualifying [NOT] EXISTS or IN (subquery) conjunct made a semi
-    [anti] join."""
+    [anti] join, and correlated aggregate subqueries in select lists and WHEREs grouped joins."""
     for name, value in list(vars(plan).items()):
         if isinstance(value, P.Plan):
             setattr(plan, name, pull_up_sublinks(value))
@@ -35,8 +35,9 @@ def pull_up_sublinks(plan: P.Plan) -> P.Plan:
         return _scalar_joins(plan)
     if not isinstance(plan, P.Filter) or _locks_rows(plan.child):
         return plan  # (a scan that locks what it returns would lock rows the join then drops)
-    child, rest = plan.child, []
-    for c in conjuncts(plan.predicate):
+    child, predicate = _scalars_joined(plan.child, plan.predicate)
+    rest = []
+    for c in conjuncts(predicate):
         joined = _semi_join(child, c)
         if joined is None:
             rest.append(c)
@@ -44,10 +45,30 @@ def pull_up_sublinks(plan: P.Plan) -> P.Plan:
             child = joined
     if child is plan.child:
         return plan
-    predicate = conjoin(rest)
-    if predicate is None:
-        return child
-    return P.Filter(child, predicate, plan.columns, estimated_rows=plan.estimated_rows)
+    kept = conjoin(rest)
+    out = child if kept is None else P.Filter(child, kept, child.columns, estimated_rows=plan.estimated_rows)
+    if len(child.columns) == len(plan.columns):
+        return out
+    return P.Project(out, [ColumnRef(i, c.type, c.name) for i, c in enumerate(plan.columns)], plan.columns,
+                     estimated_rows=plan.estimated_rows)  # (without the joined groups' columns)
+
+
+def _scalars_joined(left: P.Plan, predicate: Expr) -> tuple[P.Plan, Expr]:
+    """A WHERE's correlated aggregate subqueries as grouped left joins to its input (_grouped_join),
+    as a select list's are; not under a write's target scan (its row ids pass through as they are)."""
+    if any(getattr(node, "with_rowids", False) for node in P.walk_plan(left)):
+        return left, predicate
+
+    def joined(n: Expr) -> Expr | None:
+        nonlocal left
+        if isinstance(n, SubqueryExpr) and n.kind == "scalar" and n.correlated:
+            found = _grouped_join(left, n)
+            if found is not None:
+                left, value = found
+                return value
+        return None
+    predicate = transform(predicate, joined)
+    return left, predicate
 
 
 def _locks_rows(plan: P.Plan) -> bool:

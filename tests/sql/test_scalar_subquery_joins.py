@@ -1,5 +1,5 @@
-"""A select list's correlated aggregate subquery, `(SELECT agg(...) FROM x WHERE x.k = t.k ...)`,
-planned as x grouped by its keys and left-joined (sql/decorrelate.py): PostgreSQL 15's values,
+"""A correlated aggregate subquery, `(SELECT agg(...) FROM x WHERE x.k = t.k ...)`, in a select list
+or a WHERE, planned as x grouped by its keys and left-joined (sql/decorrelate.py): PostgreSQL 15's values,
 with keys no group has (count 0, the others NULL), NULL keys, expressions over the aggregate,
 FILTER and DISTINCT, several keys, and the shapes left as subqueries."""
 
@@ -27,6 +27,17 @@ def test_aggregates_per_outer_row(sql):
               "FROM so WHERE id IN (1, 6)", [("1", "5,7"), ("6", "-")])
     sql.check("SELECT k, (SELECT count(*) FROM si WHERE si.k = so.k) AS n FROM so ORDER BY n DESC, k LIMIT 2",
               [("10", "3"), ("10", "3")])
+
+
+def test_aggregates_in_a_where(sql):
+    sql.setup(SCHEMA)
+    sql.check("SELECT id FROM so WHERE (SELECT count(*) FROM si WHERE si.k = so.k) = 0", [("3",), ("6",)])
+    sql.check("SELECT id, g FROM so WHERE g <= (SELECT avg(g) FROM si WHERE si.k = so.k) AND id > 1",
+              [("2", "1"), ("4", "2")])
+    sql.check("SELECT count(*) FROM so WHERE coalesce((SELECT max(v) FROM si WHERE si.k = so.k), 0) > 1 "
+              "OR id = 3", [("4",)])
+    sql.check("UPDATE so SET g = 0 WHERE (SELECT count(*) FROM si WHERE si.k = so.k) > 1 RETURNING id",
+              [("1",), ("5",)])
 
 
 def test_shapes_left_as_subqueries(sql):
