@@ -12,8 +12,8 @@ Deadlocks. After deadlock_timeout, and again every deadlock_timeout while it wai
 wait looks for a cycle of waits through it: advisory waits, and the row and relation lock waits
 of the storage's graph (storage/txn.py) that sessions in it are in; one closing it fails with
 40P01 and PostgreSQL's report. The storage's own check does not see advisory waits, so a cycle
-that a row lock wait closes is found by the advisory waiter in it (PostgreSQL fails the last
-waiter; here that may be the other one).
+that a row lock wait closes is found by the advisory waiter in it (PostgreSQL fails whichever
+waiter's deadlock_timeout passes first; here that is always the advisory waiter).
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from quantadb.errors import DeadlockDetected, LockNotAvailable
 from quantadb.exec.columns import column_values, const_column, from_values
 from quantadb.exec.functions import scalar
 from quantadb.sql.functions.signature import add_function
-from quantadb.storage.txn import DEADLOCK_TIMEOUT_S
 from quantadb.types import registry as R
 from quantadb.types.registry import SqlType
 
@@ -62,10 +61,10 @@ class AdvisoryLocks:
             return True
 
     def acquire(self, pid: int, key: Key, mode: str, xact: bool, check_cancel: Callable[[], None],
-                lock_timeout_s: float | None) -> None:
+                lock_timeout_s: float | None, deadlock_timeout_s: float) -> None:
         """Take the lock, waiting as long as it conflicts with another session's."""
         deadline = None if lock_timeout_s is None else time.monotonic() + lock_timeout_s
-        look_again = time.monotonic() + DEADLOCK_TIMEOUT_S
+        look_again = time.monotonic() + deadlock_timeout_s
         while not self.try_acquire(pid, key, mode, xact):
             with self._changed:
                 self._waiting[pid] = (key, mode)
@@ -75,7 +74,7 @@ class AdvisoryLocks:
                         raise LockNotAvailable("canceling statement due to lock timeout")
                     if now >= look_again:
                         self._check_deadlock(pid)
-                        look_again = now + DEADLOCK_TIMEOUT_S  # a row lock wait may close a cycle later
+                        look_again = now + deadlock_timeout_s  # a row lock wait may close a cycle later
                     self._changed.wait(min(0.05, deadline - now) if deadline is not None else 0.05)
                 finally:
                     self._waiting.pop(pid, None)
@@ -197,7 +196,8 @@ def _advisory_lock(args, n, ctx, call):
         if key is None:
             out.append(None)
         elif waits:
-            locks.acquire(session.pid, key, mode, xact, ctx.check_cancel, session.lock_timeout_s())
+            locks.acquire(session.pid, key, mode, xact, ctx.check_cancel, session.lock_timeout_s(),
+                          session.deadlock_timeout_s())
             out.append("")
         else:
             out.append(locks.try_acquire(session.pid, key, mode, xact))

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from quantadb import __version__
-from quantadb.errors import InvalidParameterValue, SqlError, UndefinedObject
+from quantadb.errors import InsufficientPrivilege, InvalidParameterValue, SqlError, UndefinedObject
 from quantadb.types.datetime import canonical_zone_name
 
 SERVER_VERSION = "15.8"
@@ -76,6 +76,8 @@ _SETTINGS = [
             description="Sets the maximum allowed duration of any statement."),
     Setting("lock_timeout", "0", vartype="integer", unit="ms",
             description="Sets the maximum allowed duration of any wait for a lock."),
+    Setting("deadlock_timeout", "1000", category="Lock Management", vartype="integer", unit="ms", context="superuser",
+            description="Sets the time to wait on a lock before checking for deadlock."),
     Setting("idle_in_transaction_session_timeout", "0", vartype="integer", unit="ms",
             description="Sets the maximum allowed idle time between queries, when in a transaction."),
     Setting("idle_session_timeout", "0", vartype="integer", unit="ms",
@@ -145,7 +147,8 @@ REPORTED = [s.name for s in _SETTINGS if s.report]
 # PostgreSQL 15 reports them (pgAdmin builds its editors of role and database variables from them)
 _MAX_INT = "2147483647"
 BOUNDS: dict[str, tuple[str, str]] = {
-    "block_size": ("8192", "8192"), "data_directory_mode": ("0", "511"), "extra_float_digits": ("-15", "3"),
+    "block_size": ("8192", "8192"), "data_directory_mode": ("0", "511"), "deadlock_timeout": ("1", _MAX_INT),
+    "extra_float_digits": ("-15", "3"),
     "idle_in_transaction_session_timeout": ("0", _MAX_INT), "idle_session_timeout": ("0", _MAX_INT),
     "lock_timeout": ("0", _MAX_INT),
     "maintenance_work_mem": ("1024", _MAX_INT), "max_connections": ("1", "262143"),
@@ -379,14 +382,18 @@ class Settings:
             return name, self.custom[key]
         raise UndefinedObject(f'unrecognized configuration parameter "{name}"')
 
-    def set(self, name: str, value: str | None, *, local: bool = False, in_txn: bool = False) -> None:
+    def set(self, name: str, value: str | None, *, local: bool = False, in_txn: bool = False,
+            superuser: bool = True) -> None:
         """SET (RESET: value None). A custom "prefix.name" is created on first use, and SET LOCAL
-        and rollback restore it like any other (to '' if it is new, as PostgreSQL's placeholder)."""
+        and rollback restore it like any other (to '' if it is new, as PostgreSQL's placeholder).
+        `superuser`: may the current user set a setting of context superuser?"""
         key = name.lower()
         if key in SETTINGS:
             setting = SETTINGS[key]
             if setting.read_only and key not in ("session_authorization",):
                 raise InvalidParameterValue(f'parameter "{setting.name}" cannot be changed')
+            if setting.context == "superuser" and not superuser:
+                raise InsufficientPrivilege(f'permission denied to set parameter "{setting.name}"')
             new = self.session_defaults[key] if value is None else normalize(key, value)
         elif "." in key:
             new = value or ""

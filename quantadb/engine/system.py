@@ -131,7 +131,8 @@ def _set_config(args, n, ctx, call):
     session = ctx.session
     out = []
     for name, value, is_local in zip(names, values, local):
-        session.settings.set(name, value, local=bool(is_local), in_txn=session.state.block)
+        session.settings.set(name, value, local=bool(is_local), in_txn=session.state.block,
+                             superuser=session.superuser)
         out.append(session.settings.show(name)[1])
     return from_values(out, SqlType(TEXT))
 

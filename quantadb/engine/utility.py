@@ -79,7 +79,8 @@ def _set(session: "Session", u: U.SetStmt, portal, inline) -> Result:
         session.settings.set("role", None, local=u.local, in_txn=in_txn and session.state.block)
     if u.name == "transaction_isolation" and value is not None:
         session.refuse_serializable_on_replica(" ".join(value.lower().split()))
-    session.settings.set(u.name, value, local=u.local, in_txn=in_txn and session.state.block)
+    session.settings.set(u.name, value, local=u.local, in_txn=in_txn and session.state.block,
+                         superuser=session.superuser)
     if u.name == "transaction_isolation" and session.state.txn is not None:  # normalized: Txn compares it
         session.state.txn.isolation = session.settings.get("transaction_isolation")
     if u.name == "synchronous_commit" and session.state.txn is not None:

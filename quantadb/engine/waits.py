@@ -8,8 +8,9 @@ _statement_timeout, _blocked_on and _blocked_at).
 A lock wait of a statement run inline (on the event loop) starts there: the attempt raises
 RunInWorker, remembering what it met (_blocked_on) and when (_blocked_at). A row lock is then
 waited for on the loop, without a thread (row_lock_wait, wire/connection.py), at most until
-DEADLOCK_TIMEOUT_S, lock_timeout or statement_timeout into the wait; a worker thread waits for
-what is left (and for relation locks), counting lock_timeout from the same start (wait_for).
+deadlock_timeout, lock_timeout or statement_timeout into the wait; a worker thread waits for
+what is left (and for relation locks), counting each from the same start (wait_for): it looks
+for a deadlock once deadlock_timeout has passed, as PostgreSQL's CheckDeadLock.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from quantadb.engine import statements as S
 from quantadb.errors import QueryCanceled
 from quantadb.storage.ssi_readonly import SafeSnapshotWait
-from quantadb.storage.txn import DEADLOCK_TIMEOUT_S, WouldBlock
+from quantadb.storage.txn import WouldBlock
 
 if TYPE_CHECKING:
     from quantadb.engine.session import Session
@@ -28,16 +29,18 @@ if TYPE_CHECKING:
 
 class StatementWaits:
     def wait_for(self: "Session", txn: Any, on: object, since: float | None = None) -> None:
-        """Wait for a row or relation lock (WouldBlock.on), under lock_timeout (counted from
-        `since`, time.monotonic(), when the wait began earlier) and statement_timeout; or for a
-        safe snapshot."""
+        """Wait for a row or relation lock (WouldBlock.on), under lock_timeout and deadlock_timeout
+        (counted from `since`, time.monotonic(), when the wait began earlier) and statement_timeout;
+        or for a safe snapshot."""
         lock_timeout_s, deadline = self._wait_limits()
         if isinstance(on, SafeSnapshotWait):
             self._await_safe_snapshot(txn, on, deadline)
             return
-        if lock_timeout_s is not None and since is not None:
-            lock_timeout_s = max(0.0, lock_timeout_s - (time.monotonic() - since))
-        self.store.wait_for(txn, on, lock_timeout_s, deadline)
+        now = time.monotonic()
+        began = now if since is None else since
+        if lock_timeout_s is not None:
+            lock_timeout_s = max(0.0, lock_timeout_s - (now - began))
+        self.store.wait_for(txn, on, lock_timeout_s, deadline, began + self.deadlock_timeout_s())
 
     def _await_safe_snapshot(self: "Session", txn: Any, wait: SafeSnapshotWait, deadline: float | None) -> None:
         """GetSafeSnapshot's loop: wait until the snapshot is found safe or unsafe, then take it,
@@ -69,7 +72,7 @@ class StatementWaits:
             return None
         lock_timeout_s, deadline = self._wait_limits()
         now = time.monotonic()
-        limit = self._blocked_at + DEADLOCK_TIMEOUT_S  # a worker looks for a deadlock again then
+        limit = self._blocked_at + self.deadlock_timeout_s()  # a worker looks for a deadlock then
         if lock_timeout_s is not None:
             limit = min(limit, self._blocked_at + lock_timeout_s)
         if deadline is not None:
@@ -77,6 +80,9 @@ class StatementWaits:
         if limit <= now:
             return None
         return self.state.txn, on, limit - now
+
+    def deadlock_timeout_s(self: "Session") -> float:
+        return int(self.settings.get("deadlock_timeout")) / 1000
 
     def lock_timeout_s(self: "Session") -> float | None:
         ms = int(self.settings.get("lock_timeout") or 0)

@@ -12,10 +12,11 @@ from .txn import Txn
 
 
 class LockWaits:
-    def wait_for(self, txn: Txn, on: object, timeout_s: float | None, deadline: float | None = None) -> None:
-        self._state.txns.wait_for(txn, on, timeout_s, deadline)
+    def wait_for(self, txn: Txn, on: object, timeout_s: float | None, deadline: float | None = None,
+                 deadlock_at: float = 0.0) -> None:
+        self._state.txns.wait_for(txn, on, timeout_s, deadline, deadlock_at)
 
-    def await_xid(self, txn: Txn, on: int, wake: Callable[[], None]) -> bool | None:
+    def await_xid(self, txn: Txn, on: int, wake: Callable[[], None]) -> bool:
         return self._state.txns.await_xid(txn, on, wake)
 
     def end_await(self, txn: Txn, on: int, wake: Callable[[], None]) -> None:

@@ -21,9 +21,10 @@ Waits: one waits-for graph for row locks and relation locks (locks.py). Every tr
 identity, xid or not (PostgreSQL's virtual transaction id, `Txn.vxid`): a waiter is registered
 with what it waits on, an xid (a row or key another transaction holds: it waits for that
 transaction's owner to end) or a queued relation-lock request (it waits for the holders and
-earlier waiters the request conflicts with). A wait that closes a cycle, through waits of either
-kind in any mix, fails the waiter with DeadlockDetected at once; a waiter looks again after
-DEADLOCK_TIMEOUT_S (edges can appear while it waits: a holder's later request granted ahead).
+earlier waiters the request conflicts with). As in PostgreSQL, a waiter looks for a cycle through
+waits of either kind, in any mix, once it has waited its session's deadlock_timeout, and fails
+with DeadlockDetected if it closes one: of the waiters of a cycle, the first to have waited that
+long is the one that fails (PostgreSQL's isolation tests pick a victim by its deadlock_timeout).
 A wait blocks its thread (`wait_for`, on a worker), or, for an xid, is a callback that the xid's
 end calls (`await_xid`: the event loop waits without a thread, see wire/connection.py).
 """
@@ -43,7 +44,6 @@ INVALID_XID, FROZEN_XID, FIRST_NORMAL_XID = 0, 2, 3
 SHOWN_SELF = -1  # TxnManager.assign: a subtransaction whose rows show its own xid
 IN_PROGRESS, COMMITTED, ABORTED = 0, 1, 2
 REPEATABLE_READ_LEVELS = ("repeatable read", "serializable")
-DEADLOCK_TIMEOUT_S = 1.0  # PostgreSQL's deadlock_timeout
 _VXIDS = itertools.count(1)
 
 
@@ -415,19 +415,20 @@ class TxnManager:
                 del self.held[floor]
 
     # -- waits ----------------------------------------------------------------------------
-    def wait_for(self, txn: Txn, on: object, timeout_s: float | None, deadline: float | None = None) -> None:
+    def wait_for(self, txn: Txn, on: object, timeout_s: float | None, deadline: float | None = None,
+                 deadlock_at: float = 0.0) -> None:
         """Wait until `on` (an xid, or a queued LockRequest) no longer blocks txn. lock_timeout
         (timeout_s) -> LockNotAvailable; statement_timeout (`deadline`, time.monotonic()) or a
-        cancel -> QueryCanceled; a waits-for cycle -> DeadlockDetected. A request not granted
-        when the wait fails leaves the queue."""
+        cancel -> QueryCanceled; a waits-for cycle found at `deadlock_at` (time.monotonic(): the
+        wait's start plus deadlock_timeout) -> DeadlockDetected. A request not granted when the
+        wait fails leaves the queue."""
         lock_deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        look_again = deadlock_at
         with self.lock:
             try:
                 if self._unblocked(txn, on):
                     return
-                self._check_deadlock(txn, on)
                 self._waits[txn] = on
-                look_again = time.monotonic() + DEADLOCK_TIMEOUT_S
                 while not self._unblocked(txn, on):
                     if txn.cancel_event.is_set():
                         raise QueryCanceled("canceling statement due to user request")
@@ -443,24 +444,20 @@ class TxnManager:
                     if now >= look_again:
                         self._check_deadlock(txn, on)
                         look_again = float("inf")
-                    self._wakeup(on).wait(step)
+                    self._wakeup(on).wait(min(step, look_again - now))
             finally:
                 self._waits.pop(txn, None)
                 if not isinstance(on, int):
                     on.abandon()
 
-    def await_xid(self, txn: Txn, on: int, wake: Callable[[], None]) -> bool | None:
+    def await_xid(self, txn: Txn, on: int, wake: Callable[[], None]) -> bool:
         """Begin a wait for xid `on` without blocking: False when it no longer blocks txn; True
         when txn is now registered as waiting (deadlock checks, pg_locks and pg_blocking_pids see
-        it) and `wake()` will be called, on the thread that ends `on`, once it has ended; None
-        when waiting would close a cycle (wait_for reports the deadlock). end_await ends it."""
+        it) and `wake()` will be called, on the thread that ends `on`, once it has ended (before
+        deadlock_timeout: then wait_for goes on with the wait). end_await ends it."""
         with self.lock:
             if self._unblocked(txn, on):
                 return False
-            try:
-                self._check_deadlock(txn, on)
-            except DeadlockDetected:
-                return None
             self._waits[txn] = on
             self._wake_calls.setdefault(on, []).append(wake)
             return True

@@ -380,10 +380,7 @@ class Connection(asyncio.BufferedProtocol):
         inline again (see _await_row_lock); a worker takes over when that does not do."""
         self.flush()  # what is answered goes out before a long wait
         while (wait := self.session.row_lock_wait()) is not None:
-            ended = await self._await_row_lock(*wait)
-            if ended is None:
-                break
-            if ended:
+            if await self._await_row_lock(*wait):
                 try:
                     return fn(*args, inline=True)
                 except RunInWorker:
@@ -395,12 +392,12 @@ class Connection(asyncio.BufferedProtocol):
             if self.worker.done():
                 self.worker = None
 
-    async def _await_row_lock(self, txn: Any, xid: int, limit_s: float) -> bool | None:
+    async def _await_row_lock(self, txn: Any, xid: int, limit_s: float) -> bool:
         """Wait on the loop for xid to end, at most `limit_s` and LOCK_WAIT_STEP_S (then the
-        caller looks at the cancel flag and the limits again): whether it ended; None when
-        waiting would close a cycle (a worker reports it). A worker waiting instead costs two
-        thread hand-offs and the GIL traded back and forth; under contention on a few rows
-        (pgbench's branches, 8 clients) a third of the transactions wait once."""
+        caller looks at the cancel flag and the limits again): whether it ended. A worker
+        waiting instead costs two thread hand-offs and the GIL traded back and forth; under
+        contention on a few rows (pgbench's branches, 8 clients) a third of the transactions
+        wait once."""
         woken = self.loop.create_future()
         loop_thread = self._loop_thread
 
@@ -410,9 +407,8 @@ class Connection(asyncio.BufferedProtocol):
             else:
                 self.loop.call_soon_threadsafe(_settle, woken, True)
         store = self.session.store
-        began = store.await_xid(txn, xid, wake)
-        if not began:
-            return None if began is None else True
+        if not store.await_xid(txn, xid, wake):
+            return True
         timer = self.loop.call_later(min(limit_s, LOCK_WAIT_STEP_S), _settle, woken, False)
         try:
             return await woken

@@ -175,6 +175,37 @@ def test_deadlock_fails_one_side_with_40P01_and_the_other_proceeds(targets):
                                 "final": [(1, 1), (2, 1)]})
 
 
+def deadlock_victim(target, timeouts: tuple[str, str]) -> dict:
+    """A waits, then B closes the cycle. Each waiter looks for a deadlock once it has waited its
+    deadlock_timeout: the first to get there while the cycle is closed fails (PostgreSQL's
+    isolation tests choose their victim so). A's timeout is long enough for B's wait to begin."""
+    make_table(target, "c_victim")
+    a, b, obs = sessions(target, 3)
+    for sess, timeout in zip((a, b), timeouts):
+        sess.q(f"SET deadlock_timeout = '{timeout}'")
+    a.q("BEGIN"), b.q("BEGIN")
+    a.q("UPDATE c_victim SET v = v + 1 WHERE id = 1")
+    b.q("UPDATE c_victim SET v = v + 1 WHERE id = 2")
+    bg_a = Background(a, "UPDATE c_victim SET v = v + 10 WHERE id = 2")
+    out = {"a_waits": wait_until_waiting(obs, bg_a)}
+    bg_b = Background(b, "UPDATE c_victim SET v = v + 10 WHERE id = 1")
+    out["a"], out["b"] = bg_a.join(), bg_b.join()
+    for sess in (a, b):
+        sess.q("COMMIT")
+    out["final"] = table_rows(target, "c_victim")
+    a.close(), b.close(), obs.close()
+    return out
+
+
+@pytest.mark.parametrize("timeouts,victim", [(("3s", "100s"), "a"), (("100s", "10ms"), "b")])
+def test_the_waiter_whose_deadlock_timeout_passes_first_fails(targets, timeouts, victim):
+    failed, survived = ("ERR", "40P01"), "UPDATE 1"
+    final = [(1, 10), (2, 1)] if victim == "a" else [(1, 1), (2, 10)]
+    compare(targets, deadlock_victim, {"a_waits": True, "a": failed if victim == "a" else survived,
+                                       "b": failed if victim == "b" else survived, "final": final},
+            timeouts=timeouts)
+
+
 def locks_after_error(target, how: str) -> dict:
     """PostgreSQL releases a transaction's row locks when a statement fails in its block (the
     block then only waits for ROLLBACK), so a waiter proceeds before the failed side rolls back."""

@@ -56,3 +56,23 @@ def test_pg_settings_source_of_startup_and_session_values(server) -> None:
         assert (source("statement_timeout"), source("work_mem")) == ("session", "session")
         conn.execute("RESET statement_timeout")
         assert source("statement_timeout") == "client"
+
+
+@pytest.mark.parametrize("statement", ["SET deadlock_timeout = '10ms'", "RESET deadlock_timeout",
+                                       "SELECT set_config('deadlock_timeout', '10ms', false)"])
+def test_a_superuser_setting_refuses_other_roles(server, statement: str) -> None:
+    """deadlock_timeout (context superuser) decides which waiter of a deadlock fails: another role
+    may not change it, as in PostgreSQL; a superuser may."""
+    with psycopg.connect(server.dsn, autocommit=True) as admin:
+        admin.execute("DROP ROLE IF EXISTS cs_plain")
+        admin.execute("CREATE ROLE cs_plain LOGIN")
+        admin.execute(statement)
+    try:
+        with psycopg.connect(server.dsn.replace("user=postgres", "user=cs_plain"), autocommit=True) as conn:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege,
+                               match='permission denied to set parameter "deadlock_timeout"'):
+                conn.execute(statement)
+            assert conn.execute("SHOW deadlock_timeout").fetchone() == ("1s",)
+    finally:
+        with psycopg.connect(server.dsn, autocommit=True) as admin:
+            admin.execute("DROP ROLE cs_plain")

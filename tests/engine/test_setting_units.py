@@ -43,6 +43,7 @@ def test_statement_timeout_units(conn, value: str, shown: str, base: str) -> Non
 
 @pytest.mark.parametrize("name,value,shown,base", [
     ("lock_timeout", "2s", "2s", "2000"), ("lock_timeout", "500", "500ms", "500"),
+    ("deadlock_timeout", "10ms", "10ms", "10"), ("deadlock_timeout", "2min", "2min", "120000"),
     ("idle_in_transaction_session_timeout", "10min", "10min", "600000"),
     ("work_mem", "64MB", "64MB", "65536"), ("work_mem", "4096", "4MB", "4096"), ("work_mem", "1000", "1000kB", "1000"),
     ("work_mem", "1024kB", "1MB", "1024"), ("work_mem", "1.5MB", "1536kB", "1536"),
@@ -55,9 +56,9 @@ def test_other_settings_with_units(conn, name: str, value: str, shown: str, base
 
 def test_defaults_and_units_in_pg_settings(conn) -> None:
     rows = conn.execute("select name, setting, unit, current_setting(name) from pg_settings where name in "
-                        "('maintenance_work_mem', 'shared_buffers', 'statement_timeout', 'work_mem') "
-                        "order by name").fetchall()
-    assert rows == [("maintenance_work_mem", "65536", "kB", "64MB"), ("shared_buffers", "16384", "8kB", "128MB"),
+                        "('deadlock_timeout', 'maintenance_work_mem', 'shared_buffers', 'statement_timeout', "
+                        "'work_mem') order by name").fetchall()
+    assert rows == [("deadlock_timeout", "1000", "ms", "1s"), ("maintenance_work_mem", "65536", "kB", "64MB"), ("shared_buffers", "16384", "8kB", "128MB"),
                     ("statement_timeout", "0", "ms", "0"), ("work_mem", "4096", "kB", "4MB")]
     assert conn.execute("show shared_buffers").fetchone() == ("128MB",)
 
@@ -89,6 +90,7 @@ def test_invalid_values(conn, name: str, value: str, hint: str | None) -> None:
 
 @pytest.mark.parametrize("name,value,message", [
     ("statement_timeout", "-1", '-1 ms is outside the valid range for parameter "statement_timeout" (0 .. 2147483647)'),
+    ("deadlock_timeout", "0", '0 ms is outside the valid range for parameter "deadlock_timeout" (1 .. 2147483647)'),
     ("idle_in_transaction_session_timeout", "-1s",
      '-1000 ms is outside the valid range for parameter "idle_in_transaction_session_timeout" (0 .. 2147483647)'),
     ("work_mem", "63", '63 kB is outside the valid range for parameter "work_mem" (64 .. 2147483647)'),
