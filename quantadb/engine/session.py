@@ -390,10 +390,12 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity, State
             raise  # still active: it waits for a lock, or runs on a worker, and is attempted again
         except Exception:
             self.recheck = self.targets = None
+            self._done_with_awaited_row()
             self.statement_failed()
             self.state_name = "idle in transaction" if self.state.block else "idle"
             raise
         self.recheck = self.targets = None
+        self._done_with_awaited_row()
         self.state_name = "idle in transaction" if self.state.block else "idle"
         if result.columns is not None and max_rows and not portal.cursor:
             portal.rows = result
@@ -402,6 +404,12 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity, State
         # (a simple Query's portal has no formats: text, but a FETCH of a BINARY cursor's, as exec_simple_query)
         result.formats = portal.formats or result.formats or [0] * len(result.columns or [])
         return result
+
+    def _done_with_awaited_row(self) -> None:
+        """The statement ended: waiters queued behind it for a row it waited for go on."""
+        txn = self.state.txn
+        if txn is not None and txn.queued_tuple is not None:
+            self.store.leave_tuple_queue(txn)
 
     def statement_failed(self) -> None:
         """The running statement failed: a block enters the failed state, an implicit transaction ends.

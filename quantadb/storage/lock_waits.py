@@ -22,6 +22,10 @@ class LockWaits:
     def end_await(self, txn: Txn, on: int, wake: Callable[[], None]) -> None:
         self._state.txns.end_await(txn, on, wake)
 
+    def leave_tuple_queue(self, txn: Txn) -> None:
+        """txn's statement is done with the row it waited for (TxnManager.leave_tuple_queue)."""
+        self._state.txns.leave_tuple_queue(txn)
+
     def lock_relation(self, txn: Txn, rel_oid: int, mode: int, nowait: bool = False, momentary: bool = False) -> bool:
         return self.relation_locks.acquire(txn, rel_oid, mode, nowait, momentary)
 
@@ -47,8 +51,8 @@ class LockWaits:
         """Transaction-ID locks held and awaited (pg_locks; see TxnManager.xid_locks)."""
         return self._state.txns.xid_locks()
 
-    def tuple_locks(self) -> list[tuple[Txn, int, int, str]]:
-        """The tuple locks row-lock waiters hold (pg_locks; see TxnManager.tuple_locks)."""
+    def tuple_locks(self) -> list[tuple[Txn, int, int, str, bool]]:
+        """The tuple locks of row-lock waiters (pg_locks; see TxnManager.tuple_locks)."""
         return self._state.txns.tuple_locks()
 
     def strongly_locked(self, requests: tuple[tuple[int, int], ...]) -> bool:

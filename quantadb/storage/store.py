@@ -365,9 +365,12 @@ class Store(RowWrites, RowLocks, LockWaits, UniqueChecks, SchemaChanges, Sequenc
         self._end_locks(txn)
 
     def _forget(self, txn: Txn) -> None:
-        with self._state.txns.lock:
-            self._state.txns.active.discard(txn)
+        txns = self._state.txns
+        with txns.lock:
+            txns.active.discard(txn)
             self.relation_locks.leaving(txn)
+        if txn.queued_tuple is not None:
+            txns.leave_tuple_queue(txn)
 
     def savepoint(self, txn: Txn, internal: bool = False) -> int:
         """A new savepoint level; `internal`: the engine's own (see Txn.internal_levels)."""

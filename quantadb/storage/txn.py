@@ -26,7 +26,8 @@ waits of either kind, in any mix, once it has waited its session's deadlock_time
 with DeadlockDetected if it closes one: of the waiters of a cycle, the first to have waited that
 long is the one that fails (PostgreSQL's isolation tests pick a victim by its deadlock_timeout).
 A wait blocks its thread (`wait_for`, on a worker), or, for an xid, is a callback that the xid's
-end calls (`await_xid`: the event loop waits without a thread, see wire/connection.py).
+end calls (`await_xid`: the event loop waits without a thread, see wire/connection.py). Waiters
+for one row go on in the order they came (tuple_queues.py, PostgreSQL's tuple locks).
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ from collections.abc import Callable
 import numpy as np
 
 from quantadb.errors import DeadlockDetected, LockNotAvailable, QueryCanceled
+
+from .tuple_queues import TUPLE_LOCK_MODES, TupleQueues
 
 INVALID_XID, FROZEN_XID, FIRST_NORMAL_XID = 0, 2, 3
 SHOWN_SELF = -1  # TxnManager.assign: a subtransaction whose rows show its own xid
@@ -232,8 +235,8 @@ class Txn:
     # (`deferrable` and `safe_snapshot_wait`, ssi_readonly.py's, are set only when DEFERRABLE is
     # asked for: unset otherwise, so that no other transaction pays for them)
     __slots__ = ("awaited_tuple", "cancel_event", "database", "deferrable", "did_ddl", "frames", "internal_levels",
-                 "isolation", "key_shares", "last_snapshot", "lock_log", "locks", "own", "pid", "read_only",
-                 "rel_locks", "released", "safe_snapshot_wait", "snapshot", "snapshot_xmin", "state",
+                 "isolation", "key_shares", "last_snapshot", "lock_log", "locks", "own", "pid", "queued_tuple",
+                 "read_only", "rel_locks", "released", "safe_snapshot_wait", "snapshot", "snapshot_xmin", "state",
                  "synchronous_commit", "unique_rechecks", "vxid", "wrote_wal", "xid")
 
     def __init__(self, isolation: str, read_only: bool, cancel_event: threading.Event | None = None) -> None:
@@ -260,6 +263,7 @@ class Txn:
         # (xid, rel_oid, rowid, mode) of the row a wait on xid is for: PostgreSQL's waiter holds a
         # tuple lock meanwhile (pg_locks)
         self.awaited_tuple: tuple[int, int, int, str] | None = None
+        self.queued_tuple: tuple[int, int, int] | None = None  # (rel_oid, rowid, strength): tuple_queues.py
         self.rel_locks: dict[int, int] = {}  # relation OID -> bitmask of lock modes held (locks.py)
         self.lock_log: list[tuple[int, int, int, bool]] = []  # (savepoint level, relation, mode, fast path)
         self.vxid = next(_VXIDS)  # identity in the waits-for graph and pg_locks, xid or not
@@ -298,7 +302,8 @@ class TxnManager:
         self._waits: dict[Txn, object] = {}  # waiter -> the xid or LockRequest it waits on
         self.owners: dict[int, Txn] = {}  # top xid -> its transaction (this node's own)
         self._wakeups: dict[int, threading.Condition] = {}  # xid waited for -> its waiters' condition
-        self._wake_calls: dict[int, list[Callable[[], None]]] = {}  # xid -> await_xid's callbacks
+        self._wake_calls: dict[Txn, Callable[[], None]] = {}  # await_xid's waiter -> its callback
+        self.tuple_queues = TupleQueues()
 
     # -- xids ---------------------------------------------------------------------------
     def assign(self, top: int | None, shown: int | None = None) -> int:
@@ -345,11 +350,38 @@ class TxnManager:
                 wakeup = self._wakeups.pop(x, None)
                 if wakeup is not None:
                     wakeup.notify_all()
-                if self._wake_calls:
-                    calls = self._wake_calls.pop(x, calls)
+            if self._wake_calls:
+                ended = set(xids)
+                calls = self._take_wake_calls([t for t, on in self._waits.items() if on in ended])
         if calls:  # (outside the lock: a callback may look at the waits)
             for call in calls:
                 call()
+
+    def leave_tuple_queue(self, txn: Txn) -> None:
+        """txn's statement (or transaction) is done with the row it waited for: the waiters
+        queued behind it for that row may go on (tuple_queues.py)."""
+        with self.lock:
+            behind = self.tuple_queues.leave(txn)
+            for waiter in behind:
+                on = self._waits.get(waiter)
+                if on is not None and self._unblocked(waiter, on):
+                    wakeup = self._wakeups.pop(on, None)
+                    if wakeup is not None:
+                        wakeup.notify_all()
+            calls = self._take_wake_calls(behind) if self._wake_calls else None
+        if calls:
+            for call in calls:
+                call()
+
+    def _take_wake_calls(self, waiters: list[Txn]) -> list[Callable[[], None]]:
+        """The await_xid callbacks of those of these waiters that may go on now (lock held)."""
+        calls = []
+        for waiter in waiters:
+            call = self._wake_calls.get(waiter)
+            if call is not None and self._unblocked(waiter, self._waits[waiter]):
+                del self._wake_calls[waiter]
+                calls.append(call)
+        return calls
 
     def status(self, xid: int) -> int:
         return self.clog.get(xid)
@@ -426,6 +458,8 @@ class TxnManager:
         look_again = deadlock_at
         with self.lock:
             try:
+                if isinstance(on, int):
+                    self.tuple_queues.join(txn, on)
                 if self._unblocked(txn, on):
                     return
                 self._waits[txn] = on
@@ -454,27 +488,26 @@ class TxnManager:
         """Begin a wait for xid `on` without blocking: False when it no longer blocks txn; True
         when txn is now registered as waiting (deadlock checks, pg_locks and pg_blocking_pids see
         it) and `wake()` will be called, on the thread that ends `on`, once it has ended (before
-        deadlock_timeout: then wait_for goes on with the wait). end_await ends it."""
+        deadlock_timeout: then wait_for goes on with the wait), or once the waiters queued before
+        it for the same row are done with it. end_await ends it."""
         with self.lock:
+            self.tuple_queues.join(txn, on)
             if self._unblocked(txn, on):
                 return False
             self._waits[txn] = on
-            self._wake_calls.setdefault(on, []).append(wake)
+            self._wake_calls[txn] = wake
             return True
 
     def end_await(self, txn: Txn, on: int, wake: Callable[[], None]) -> None:
         with self.lock:
             if self._waits.get(txn) == on:
                 del self._waits[txn]
-            calls = self._wake_calls.get(on)
-            if calls is not None and wake in calls:
-                calls.remove(wake)
-                if not calls:
-                    del self._wake_calls[on]
+            if self._wake_calls.get(txn) is wake:
+                del self._wake_calls[txn]
 
     def _unblocked(self, txn: Txn, on: object) -> bool:
         if isinstance(on, int):
-            return self.clog.get(on) != IN_PROGRESS or on in txn.own
+            return (self.clog.get(on) != IN_PROGRESS or on in txn.own) and not self._behind(txn)
         return on.granted_now()
 
     def _wakeup(self, on: object) -> threading.Condition:
@@ -485,15 +518,20 @@ class TxnManager:
             wakeup = self._wakeups[on] = threading.Condition(self.lock)
         return wakeup
 
-    def _blockers(self, on: object) -> list[Txn]:
+    def _blockers(self, txn: Txn, on: object) -> list[Txn]:
+        """Whom txn's wait on `on` waits for: for an xid, its transaction; behind other waiters
+        for the same row (a tuple lock not granted), those."""
         if isinstance(on, int):
+            ahead = self.tuple_queues.ahead(txn) if txn.queued_tuple is not None else None
+            if ahead:
+                return ahead
             owner = self.owners.get(self.clog.top(on))
             return [owner] if owner is not None else []
         return on.blockers()
 
     def _check_deadlock(self, txn: Txn, on: object) -> None:
         """Does waiting on `on` close a cycle? Then fail with PostgreSQL's report of it."""
-        stack = [(b, [(txn, on)]) for b in self._blockers(on)]
+        stack = [(b, [(txn, on)]) for b in self._blockers(txn, on)]
         seen: set[Txn] = set()
         while stack:
             node, path = stack.pop()
@@ -507,7 +545,7 @@ class TxnManager:
             seen.add(node)
             waits_on = self._waits.get(node)
             if waits_on is not None:
-                stack.extend((b, path + [(node, waits_on)]) for b in self._blockers(waits_on))
+                stack.extend((b, path + [(node, waits_on)]) for b in self._blockers(node, waits_on))
 
     def waiting(self) -> dict[Txn, object]:
         """Each waiting transaction -> the xid or LockRequest it waits on."""
@@ -520,7 +558,8 @@ class TxnManager:
         transaction it waits for (not granted: the xid the row shows, Clog.shown)."""
         with self.lock:
             out = [(t, x, True) for t in self.active for x in t.locked_xids()]
-            out += [(t, self.clog.shown_of(on), False) for t, on in self._waits.items() if isinstance(on, int)]
+            out += [(t, self.clog.shown_of(on), False) for t, on in self._waits.items()
+                    if isinstance(on, int) and not self._behind(t)]
         return out
 
     def wait_described(self, txn: Txn) -> str | None:
@@ -529,17 +568,23 @@ class TxnManager:
             on = self._waits.get(txn)
             return None if on is None else _describe(self, on)
 
-    def tuple_locks(self) -> list[tuple[Txn, int, int, str]]:
-        """(transaction, relation, row id, mode) of the tuple locks row-lock waiters hold (pg_locks)."""
+    def tuple_locks(self) -> list[tuple[Txn, int, int, str, bool]]:
+        """(transaction, relation, row id, mode, granted) of the tuple locks of row-lock waiters
+        (pg_locks): the first of a row's waiters hold theirs and wait for the row's transaction,
+        the others wait for the tuple lock."""
         with self.lock:
-            return [(t, t.awaited_tuple[1], t.awaited_tuple[2], t.awaited_tuple[3]) for t, on in self._waits.items()
-                    if t.awaited_tuple is not None and t.awaited_tuple[0] == on]
+            return [(t, t.queued_tuple[0], t.queued_tuple[1], TUPLE_LOCK_MODES[t.queued_tuple[2]], not self._behind(t))
+                    for t, on in self._waits.items() if isinstance(on, int) and t.queued_tuple is not None]
+
+    def _behind(self, txn: Txn) -> bool:
+        """Does txn wait for its row's tuple lock (waiters ahead of it want a conflicting mode)?"""
+        return txn.queued_tuple is not None and bool(self.tuple_queues.ahead(txn))
 
     def blockers_of(self, txn: Txn) -> list[Txn]:
         """The transactions txn waits for now (pg_blocking_pids)."""
         with self.lock:
             on = self._waits.get(txn)
-            return [] if on is None else self._blockers(on)
+            return [] if on is None else self._blockers(txn, on)
 
 
 def _describe(txns: TxnManager, on: object) -> str:

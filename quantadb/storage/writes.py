@@ -22,11 +22,9 @@ from .index import Index, row_key, row_keys
 from .table import Table
 from .row_locks import KEY_SHARE, NO_KEY_UPDATE, STRENGTHS, UPDATE
 from .txn import ABORTED, IN_PROGRESS, RowChanged, Snapshot, Txn, WouldBlock
+from .tuple_queues import TUPLE_LOCK_MODES
 
 PRUNE_MIN_DEAD = 64
-# the tuple lock PostgreSQL's waiter holds while it waits for a row's locker or writer (pg_locks), by
-# the strength it wants (heapam.c's tupleLockExtraInfo: an UPDATE keeping the key NO KEY UPDATE's)
-_TUPLE_LOCK_MODES = ("AccessShareLock", "RowShareLock", "ExclusiveLock", "AccessExclusiveLock")
 
 
 class RowWrites:
@@ -239,7 +237,7 @@ class RowWrites:
         """Raise `block`, noting the row it waits for: PostgreSQL's waiter holds a tuple lock meanwhile
         (pg_locks; a lock's WouldBlock names its row, an xmax's is the row checked)."""
         txn.awaited_tuple = (block.on, rel_oid, block.row if block.row is not None else rowid,
-                             _TUPLE_LOCK_MODES[strength])
+                             TUPLE_LOCK_MODES[strength])
         raise block
 
     def insert(self, txn: Txn, rel_oid: int, columns: list[Column], n: int) -> np.ndarray:

@@ -169,11 +169,11 @@ def pg_locks(session: "Session") -> Iterator[Row]:
         yield {**_LOCK_TARGET, "locktype": "transactionid", "transactionid": xid,
                "virtualtransaction": f"{txn.pid}/{txn.vxid}", "pid": txn.pid,
                "mode": "ExclusiveLock" if granted else "ShareLock", "granted": granted, "fastpath": False}
-    for txn, rel, rowid, mode in session.store.tuple_locks():  # a row-lock waiter's, while it waits
+    for txn, rel, rowid, mode, granted in session.store.tuple_locks():  # a row-lock waiter's, while it waits
         page, offset = divmod(int(ctid_of(np.array([rowid]))[0]), 1 << 16)
         yield {**_LOCK_TARGET, "locktype": "tuple", "database": txn.database, "relation": rel, "page": page,
                "tuple": offset, "virtualtransaction": f"{txn.pid}/{txn.vxid}", "pid": txn.pid, "mode": mode,
-               "granted": True, "fastpath": False}
+               "granted": granted, "fastpath": False}
     for txn, committed, locktype, rel in session.store.ssi.siread_locks():  # a committed one's: no session
         yield {**_LOCK_TARGET, "locktype": locktype, "database": txn.database, "relation": rel,
                "virtualtransaction": f"-1/{txn.xid or 0}" if committed else f"{txn.pid}/{txn.vxid}",

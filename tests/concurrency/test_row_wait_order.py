@@ -1,0 +1,68 @@
+"""Waiters for one row go on in the order they came, as PostgreSQL's tuple locks make them: the
+first waiter holds the row's tuple lock and waits for the row's transaction, a later one waits for
+the tuple lock. When the transaction ends the first gets the row; the later one then waits for it."""
+
+from __future__ import annotations
+
+import pytest
+
+from interleave import Background, compare, make_table, sessions, table_rows, wait_until_waiting
+
+LOCKS = ("SELECT l.locktype, l.mode, l.granted, a.application_name FROM pg_locks l "
+         "JOIN pg_stat_activity a ON a.pid = l.pid "
+         "WHERE l.locktype = 'tuple' OR l.locktype = 'transactionid' AND NOT l.granted ORDER BY 4, 1")
+
+
+def second_waiter_queues(target, deadlock_timeout: str, first: str, second: str, end: str) -> dict:
+    make_table(target, "wo_t", rows="(1, 0), (2, 0)")
+    a, b, c, obs = sessions(target, 4)
+    for sess, name in ((a, "wo_a"), (b, "wo_b"), (c, "wo_c")):
+        sess.q(f"SET application_name = '{name}'")
+    for sess in (b, c):  # past it, a wait goes on on a worker thread in QuantaDB: both ways are tried
+        sess.q(f"SET deadlock_timeout = '{deadlock_timeout}'")
+    a.q("BEGIN")
+    a.q("UPDATE wo_t SET v = v + 1 WHERE id = 1")
+    b.q("BEGIN"), c.q("BEGIN")
+    bg_b = Background(b, first)
+    out = {"b_waits": wait_until_waiting(obs, bg_b)}
+    bg_c = Background(c, second)
+    out["c_waits"] = wait_until_waiting(obs, bg_c)
+    out["locks"] = obs.q(LOCKS)
+    out["a_end"] = a.q(end)
+    out["b"] = bg_b.join()
+    out["c_still_waits"] = wait_until_waiting(obs, bg_c)
+    out["locks_after"] = obs.q(LOCKS)
+    out["b_commit"] = b.q("COMMIT")
+    out["c"] = bg_c.join()
+    out["c_commit"] = c.q("COMMIT")
+    out["final"] = table_rows(target, "wo_t")
+    a.close(), b.close(), c.close(), obs.close()
+    return out
+
+
+@pytest.mark.parametrize("deadlock_timeout", ["1s", "10ms"])
+@pytest.mark.parametrize("end", ["COMMIT", "ROLLBACK"])
+def test_the_first_waiter_gets_the_row_and_the_second_waits_for_it(targets, deadlock_timeout, end):
+    v = 1 if end == "COMMIT" else 0
+    compare(targets, second_waiter_queues, {
+        "b_waits": True, "c_waits": True,
+        "locks": [("transactionid", "ShareLock", False, "wo_b"), ("tuple", "RowShareLock", True, "wo_b"),
+                  ("tuple", "AccessExclusiveLock", False, "wo_c")],
+        "a_end": end, "b": [(1, v)], "c_still_waits": True,
+        "locks_after": [("transactionid", "ShareLock", False, "wo_c"), ("tuple", "AccessExclusiveLock", True, "wo_c")],
+        "b_commit": "COMMIT", "c": "DELETE 1", "c_commit": "COMMIT", "final": [(2, 0)]},
+        deadlock_timeout=deadlock_timeout, end=end, first="SELECT * FROM wo_t WHERE id = 1 FOR SHARE",
+        second="DELETE FROM wo_t WHERE id = 1")
+
+
+def test_waiters_in_modes_that_do_not_conflict_go_on_together(targets):
+    """Two FOR SHARE waiters both hold the row's tuple lock (RowShareLock does not conflict with
+    itself) and both get the row when its writer ends; a later UPDATE waits for the two."""
+    compare(targets, second_waiter_queues, {
+        "b_waits": True, "c_waits": True,
+        "locks": [("transactionid", "ShareLock", False, "wo_b"), ("tuple", "RowShareLock", True, "wo_b"),
+                  ("transactionid", "ShareLock", False, "wo_c"), ("tuple", "RowShareLock", True, "wo_c")],
+        "a_end": "COMMIT", "b": [(1, 1)], "c_still_waits": False, "locks_after": [],
+        "b_commit": "COMMIT", "c": [(1, 1)], "c_commit": "COMMIT", "final": [(1, 1), (2, 0)]},
+        deadlock_timeout="1s", end="COMMIT", first="SELECT * FROM wo_t WHERE id = 1 FOR SHARE",
+        second="SELECT * FROM wo_t WHERE id = 1 FOR SHARE")
