@@ -378,7 +378,8 @@ class TxnManager:
         calls = []
         for waiter in waiters:
             call = self._wake_calls.get(waiter)
-            if call is not None and self._unblocked(waiter, self._waits[waiter]):
+            on = self._waits.get(waiter)
+            if call is not None and on is not None and self._unblocked(waiter, on):
                 del self._wake_calls[waiter]
                 calls.append(call)
         return calls
