@@ -312,7 +312,7 @@ class ExecServices(ForeignKeys):
             index = self.store.index(index_oid)
             found, ok = row_keys(keys, len(keys[0].data))
             self.snapshot.sxact.read_keys(index.table_oid, index, [k for k, good in zip(found, ok.tolist()) if good])
-        return self.store.find_conflicts(self.txn, index_oid, keys)
+        return self.store.find_conflicts(self.txn, index_oid, keys, self.snapshot)
 
     # -- PL/pgSQL statements (plpgsql/exprs.py) ----------------------------------------------------
 

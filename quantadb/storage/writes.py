@@ -375,7 +375,11 @@ class RowWrites:
             # check does not note its KEY SHARE there: an entry per referenced row until a VACUUM)
             table.lockers.update(dict.fromkeys(locked, xid))
 
-    def find_conflicts(self, txn: Txn, index_oid: int, columns: list[Column]) -> np.ndarray:
+    def find_conflicts(self, txn: Txn, index_oid: int, columns: list[Column], snap: Snapshot) -> np.ndarray:
+        """ON CONFLICT's arbiter: per proposed row, the live row holding its key (-1: none). Under
+        REPEATABLE READ and SERIALIZABLE that row must be one `snap` sees or one this transaction
+        wrote, else 40001, as PostgreSQL's ExecCheckTupleVisible (a row committed since the
+        snapshot may be neither skipped nor updated)."""
         idx = self.index(index_oid)
         table = self.table(idx.table_oid)
         n = len(columns[0].data)
@@ -385,6 +389,8 @@ class RowWrites:
             if good:
                 for r in idx.lookup_key(k):
                     if self._row_live(txn, table, r):
+                        if txn.repeatable and not table.row_visible(snap, r) and table.xmin_xmax(r)[0] not in txn.own:
+                            raise SerializationFailure("could not serialize access due to concurrent update")
                         out[i] = r
                         break
         return out
