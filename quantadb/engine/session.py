@@ -485,6 +485,8 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity, State
                     self.store.rollback_to(txn, token)
                     self.store.release(txn, token)
                     self.pgstat.subxact_discard()
+                if block.reached is not None:  # the rows before the one it waits for stay its own
+                    self.store.hold_reached(txn, block.reached)
                 if inline:
                     self._blocked_on, self._blocked_at = block.on, time.monotonic()
                     raise RunInWorker() from None

@@ -49,7 +49,7 @@ _SETTINGS = [
     Setting("is_superuser", "on", True, "Preset Options", "Shows whether the current user is a superuser.", "bool",
             context="internal", read_only=True),
     Setting("session_authorization", "postgres", True, description="Sets the session user name.",
-            context="superuser", read_only=True),
+            read_only=True),
     Setting("application_name", "", True, "Reporting and Logging",
             "Sets the application name to be reported in statistics and logs."),
     Setting("default_transaction_read_only", "off", True, description="Sets the default read-only status of new "

@@ -35,7 +35,7 @@ READ COMMITTED must re-run the statement, SqlErrors otherwise. Reads take no loc
                                                     attnums known unchanged, their unique keys unchecked)
     store.delete(txn, rel_oid, rowids, snap) -> int
     store.lock_rows(txn, rel_oid, rowids, snap, mode)   mode: update, no key update, share, key share
-    store.find_conflicts(txn, index_oid, columns, snap) -> rowid of a live conflicting row or -1, per row
+    store.find_conflicts(txn, index_oid, columns[, snap]) -> rowid of a live conflicting row or -1, per row
     store.lock_referenced(txn, index_oid, columns) -> rowid of the referenced row, locked KEY SHARE
                                                     for a foreign key's check, or -1, per row
     store.recheck_unique(txn, index_oids)           the keys writes kept for DEFERRABLE unique

@@ -61,6 +61,9 @@ class WouldBlock(Exception):
         super().__init__(f"blocked by {on}")
         self.on = on
         self.row = row  # the row id whose lock blocked, where a row lock did
+        # (relation, row ids, strength): the rows a statement acting on several had reached
+        # before the one it waits for, which PostgreSQL's executor has changed or locked by then
+        self.reached: tuple[int, list[int], int] | None = None
 
 
 class RowChanged(Exception):

@@ -197,9 +197,14 @@ class RowWrites:
         try:
             for k in np.flatnonzero(xmax).tolist():
                 keep[k] = self._xmax_allows(txn, xmaxes[k], int(rowids[k]))
+            k = -1
             self._check_row_locks(txn, rel_oid, rowids.tolist(), strength)
         except WouldBlock as block:
-            self._awaiting_row(txn, block, rel_oid, int(rowids[k]), strength)
+            at = k if k >= 0 else rowids.tolist().index(block.row)
+            reached = rowids[:at][keep[:at]].tolist()
+            if reached:
+                block.reached = (rel_oid, reached, strength)
+            self._awaiting_row(txn, block, rel_oid, int(rowids[at]), strength)
         return keep
 
     def _check_target(self, txn: Txn, rel_oid: int, table: Table, rowid: int, strength: int) -> bool:
@@ -375,11 +380,34 @@ class RowWrites:
             # check does not note its KEY SHARE there: an entry per referenced row until a VACUUM)
             table.lockers.update(dict.fromkeys(locked, xid))
 
-    def find_conflicts(self, txn: Txn, index_oid: int, columns: list[Column], snap: Snapshot) -> np.ndarray:
-        """ON CONFLICT's arbiter: per proposed row, the live row holding its key (-1: none). Under
-        REPEATABLE READ and SERIALIZABLE that row must be one `snap` sees or one this transaction
-        wrote, else 40001, as PostgreSQL's ExecCheckTupleVisible (a row committed since the
-        snapshot may be neither skipped nor updated)."""
+    def hold_reached(self, txn: Txn, reached: tuple[int, list[int], int]) -> None:
+        """While a statement waits, lock the rows it had reached (WouldBlock.reached) in the
+        strength it acts on them with, as PostgreSQL's has changed or locked them by then: a
+        writer of one of them now waits for this transaction. One another transaction has taken
+        meanwhile is left to it."""
+        rel_oid, rowids, strength = reached
+        if txn.read_only:  # (its SELECT ... FOR UPDATE fails after the wait)
+            return
+        with self._wlock:
+            table = self.table(rel_oid)
+            free = []
+            for r in rowids:
+                try:
+                    x = table.xmin_xmax(r)[1]
+                    if not x or self._xmax_allows(txn, x, r):
+                        self._check_row_locks(txn, rel_oid, (r,), strength)
+                        free.append(r)
+                except (WouldBlock, RowChanged, SerializationFailure):
+                    continue
+            if free:
+                table.lockers.update(dict.fromkeys(free, self._hold(txn, rel_oid, free, strength)))
+
+    def find_conflicts(self, txn: Txn, index_oid: int, columns: list[Column],
+                       snap: Snapshot | None = None) -> np.ndarray:
+        """Per proposed row, the live row holding its key (-1: none). For ON CONFLICT's arbiter
+        (`snap` given) under REPEATABLE READ and SERIALIZABLE, that row must be one `snap` sees or
+        one this transaction wrote, else 40001, as PostgreSQL's ExecCheckTupleVisible (a row
+        committed since the snapshot may be neither skipped nor updated)."""
         idx = self.index(index_oid)
         table = self.table(idx.table_oid)
         n = len(columns[0].data)
@@ -389,7 +417,8 @@ class RowWrites:
             if good:
                 for r in idx.lookup_key(k):
                     if self._row_live(txn, table, r):
-                        if txn.repeatable and not table.row_visible(snap, r) and table.xmin_xmax(r)[0] not in txn.own:
+                        if snap is not None and txn.repeatable and not table.row_visible(snap, r) \
+                                and table.xmin_xmax(r)[0] not in txn.own:
                             raise SerializationFailure("could not serialize access due to concurrent update")
                         out[i] = r
                         break

@@ -4,13 +4,27 @@ the tuple lock. When the transaction ends the first gets the row; the later one 
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from interleave import Background, compare, make_table, sessions, table_rows, wait_until_waiting
+from interleave import HANG_S, Background, compare, make_table, sessions, table_rows, wait_until_waiting
 
 LOCKS = ("SELECT l.locktype, l.mode, l.granted, a.application_name FROM pg_locks l "
          "JOIN pg_stat_activity a ON a.pid = l.pid "
          "WHERE l.locktype = 'tuple' OR l.locktype = 'transactionid' AND NOT l.granted ORDER BY 4, 1")
+
+
+def locks_once_waiting(obs, waiters: int) -> list:
+    """The tuple and awaited locks once `waiters` sessions show theirs: a QuantaDB session shows
+    'active' a moment before its wait is registered, and between its wait on the event loop and
+    on a worker thread."""
+    deadline = time.monotonic() + HANG_S
+    while True:
+        rows = obs.q(LOCKS)
+        if len({r[3] for r in rows if not r[2]}) >= waiters or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.01)
 
 
 def second_waiter_queues(target, deadlock_timeout: str, first: str, second: str, end: str) -> dict:
@@ -27,11 +41,11 @@ def second_waiter_queues(target, deadlock_timeout: str, first: str, second: str,
     out = {"b_waits": wait_until_waiting(obs, bg_b)}
     bg_c = Background(c, second)
     out["c_waits"] = wait_until_waiting(obs, bg_c)
-    out["locks"] = obs.q(LOCKS)
+    out["locks"] = locks_once_waiting(obs, 2)
     out["a_end"] = a.q(end)
     out["b"] = bg_b.join()
     out["c_still_waits"] = wait_until_waiting(obs, bg_c)
-    out["locks_after"] = obs.q(LOCKS)
+    out["locks_after"] = locks_once_waiting(obs, 1 if out["c_still_waits"] else 0)
     out["b_commit"] = b.q("COMMIT")
     out["c"] = bg_c.join()
     out["c_commit"] = c.q("COMMIT")

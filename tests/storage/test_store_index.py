@@ -197,13 +197,12 @@ def test_find_conflicts(store):
     oid, pk = create_table(store)
     committed(store, lambda t: insert(store, t, oid, [1, 2]))
     txn = store.begin()
-    snap = store.snapshot(txn)
-    got = store.find_conflicts(txn, pk, [Column(np.array([2, 3, 1], dtype=np.int32))], snap)
+    got = store.find_conflicts(txn, pk, [Column(np.array([2, 3, 1], dtype=np.int32))])
     assert got.tolist() == [1, -1, 0]
     other = store.begin()
     insert(store, other, oid, [3])
     with pytest.raises(WouldBlock):
-        store.find_conflicts(txn, pk, [Column(np.array([3], dtype=np.int32))], snap)
+        store.find_conflicts(txn, pk, [Column(np.array([3], dtype=np.int32))])
 
 
 def test_update_changing_one_of_two_unique_keys(store):
