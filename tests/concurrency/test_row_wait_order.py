@@ -80,3 +80,34 @@ def test_waiters_in_modes_that_do_not_conflict_go_on_together(targets):
         "b_commit": "COMMIT", "c": [(1, 1)], "c_commit": "COMMIT", "final": [(1, 1), (2, 0)]},
         deadlock_timeout="1s", end="COMMIT", first="SELECT * FROM wo_t WHERE id = 1 FOR SHARE",
         second="SELECT * FROM wo_t WHERE id = 1 FOR SHARE")
+
+
+def reached_rows_held(target, second: str) -> dict:
+    """B's UPDATE of every row waits for row 3, which A holds: PostgreSQL has updated rows 1 and 2
+    by then, so C's write of row 1 waits for B (and B then for nothing)."""
+    make_table(target, "wo_r", rows="(1, 0), (2, 0), (3, 0), (4, 0)")
+    a, b, c, obs = sessions(target, 4)
+    a.q("BEGIN")
+    a.q("UPDATE wo_r SET v = 1 WHERE id = 3")
+    b.q("BEGIN")
+    bg_b = Background(b, "UPDATE wo_r SET v = v + 10 WHERE v >= 0")
+    out = {"b_waits": wait_until_waiting(obs, bg_b)}
+    bg_c = Background(c, second)
+    out["c_waits"] = wait_until_waiting(obs, bg_c)
+    out["a_commit"] = a.q("COMMIT")
+    out["b"] = bg_b.join()
+    out["b_commit"] = b.q("COMMIT")
+    out["c"] = bg_c.join()
+    out["final"] = table_rows(target, "wo_r")
+    a.close(), b.close(), c.close(), obs.close()
+    return out
+
+
+@pytest.mark.parametrize("second,c_result,final", [
+    ("UPDATE wo_r SET v = 100 WHERE id = 1", "UPDATE 1", [(1, 100), (2, 10), (3, 11), (4, 10)]),
+    ("DELETE FROM wo_r WHERE id = 2", "DELETE 1", [(1, 10), (3, 11), (4, 10)]),
+    ("SELECT id FROM wo_r WHERE id = 1 FOR SHARE", [(1,)], [(1, 10), (2, 10), (3, 11), (4, 10)]),
+])
+def test_a_statement_waiting_for_a_row_holds_the_rows_it_reached(targets, second, c_result, final):
+    compare(targets, reached_rows_held, {"b_waits": True, "c_waits": True, "a_commit": "COMMIT", "b": "UPDATE 4",
+                                          "b_commit": "COMMIT", "c": c_result, "final": final}, second=second)
