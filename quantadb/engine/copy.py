@@ -24,7 +24,8 @@ from quantadb.engine.copy_decode import decode_column
 from quantadb.engine.copy_out import SIGNATURE, copy_out
 from quantadb.engine.copy_scan import PlainChunk, decode_fields, field_strs, scan_plain
 from quantadb.engine.deferred import check_unique_keys
-from quantadb.engine.locking import lock_relation, run_until_unblocked
+from quantadb.engine.copy_write import write_rows
+from quantadb.engine.locking import lock_relation
 from quantadb.engine.results import Result, RunInWorker
 from quantadb.errors import (BadCopyFileFormat, CharacterNotInRepertoire, FeatureNotSupported, InvalidColumnReference,
                              InvalidParameterValue,
@@ -181,6 +182,7 @@ class CopyFromStdin:
     def finish(self, *, inline: bool) -> Result:
         if not self.ended:
             self._take_arrived()
+        self.session.state_name = "active"  # (pg_stat_activity) while it writes, and waits
         try:
             with uncommitted_labels(self.session.state.new_enum_labels):
                 if self.binary:
@@ -194,18 +196,24 @@ class CopyFromStdin:
                 raise RunInWorker()
             if self.plan is None:  # (else an attempt that had to wait planned them: on a worker now)
                 if n == 0:
+                    self._ended()
                     return Result(tag="COPY 0")
                 self.plan = self._plan(n)
-            count, _ = run_until_unblocked(self.session, self._insert, inline)
+            count = write_rows(self.session, self.plan, inline)
             txn = self.session.state.txn
             if txn.unique_rechecks:  # DEFERRABLE unique keys written (its rows cannot be undone here)
                 check_unique_keys(self.session, txn, inline, undoable=False)
+            self._ended()
             return Result(tag=f"COPY {count}")
         except RunInWorker:
             raise
         except Exception:
             self.session.statement_failed()
+            self._ended()
             raise
+
+    def _ended(self) -> None:
+        self.session.state_name = "idle in transaction" if self.session.state.block else "idle"
 
     def fail(self, reason: str) -> SqlError:
         self.values = [[] for _ in self.chosen]
@@ -509,13 +517,6 @@ class CopyFromStdin:
         queries = QueryBinder(session.catalog(), [], session.format_context)
         with user_types(session.resolve_type):  # CopyData arrives after the COPY statement ran
             return DmlBinder(queries).bind_insert_rows(self.rel, [c.name for c in self.chosen], rows)
-
-    def _insert(self) -> tuple[int, Batch | None]:
-        from quantadb.engine import statements as S
-        from quantadb.exec.modify import run_modify
-        ctx = S.eval_context(self.session, [])
-        ctx.services.new_row_keys = tuple(self.plan.row_checks.foreign_keys)  # as an INSERT's
-        return run_modify(self.plan, ctx)
 
 
 _FLUSH_ROWS = 65536

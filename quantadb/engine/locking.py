@@ -8,10 +8,9 @@ waits outside the database gate and runs the statement again, which then finds t
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
-from quantadb.engine.results import Result, RunInWorker
+from quantadb.engine.results import Result
 from quantadb.errors import (LockNotAvailable, NoActiveSqlTransaction, ReadOnlySqlTransaction, UndefinedTable,
                              WrongObjectType)
 from quantadb.sql import ddl_stmts as D
@@ -19,33 +18,14 @@ from quantadb.sql.utility_stmts import LockStmt
 from quantadb.storage.catalog import RelationDef
 from quantadb.storage.locks import (ACCESS_EXCLUSIVE, ACCESS_SHARE, EXCLUSIVE, MODES_BY_WORDS, ROW_EXCLUSIVE, SHARE,
                                     SHARE_ROW_EXCLUSIVE, SHARE_UPDATE_EXCLUSIVE)
-from quantadb.storage.txn import RowChanged, WouldBlock
 
 if TYPE_CHECKING:
     from quantadb.engine.session import Session
 
-T = TypeVar("T")
 _LOCKABLE = ("r", "p", "v", "f")  # LOCK TABLE: tables, views (and their tables), foreign tables
 _KIND_PLURAL = {"S": "sequences", "i": "indexes", "m": "materialized views", "c": "composite types"}
 # ALTER TABLE ... SET (...) of these takes ShareUpdateExclusive, of the others AccessExclusive
 _WEAK_STORAGE_OPTIONS = ("fillfactor", "autovacuum_", "toast.", "toast_tuple_target", "parallel_workers")
-
-
-def run_until_unblocked(session: "Session", attempt: Callable[[], T], inline: bool) -> T:
-    """Run `attempt` until it meets no lock (WouldBlock) nor a row changed meanwhile (RowChanged),
-    waiting in between (on a worker: RunInWorker when inline), as Session._run_with_retries runs a
-    statement. Its one write must follow every check that can stop it, as a writes-once INSERT's
-    (statements._writes_once): a stopped attempt wrote nothing. COPY FROM writes its rows so."""
-    txn = session.state.txn
-    while True:
-        try:
-            with session.db.gate.shared():
-                return attempt()
-        except (WouldBlock, RowChanged) as exc:
-            if inline:
-                raise RunInWorker() from None
-            if isinstance(exc, WouldBlock):
-                session.wait_for(txn, exc.on)
 
 
 def lock_relation(session: "Session", rel: RelationDef, mode: int, nowait: bool = False) -> None:

@@ -192,8 +192,9 @@ def _execute_stmt(session: "Session", u: U.ExecuteStmt, portal, inline) -> Resul
     from quantadb.engine import statements as S
     from quantadb.engine.prepared import Portal
     prepared = prepared_statement(session, u.name)
-    values = execute_params(session, u, prepared)
-    return S.execute(session, Portal(prepared, values, []), inline, session.bind_locked(prepared))
+    bound = session.bind_locked(prepared)
+    values = execute_params(session, u, prepared, inline, inline and bound.heavy(session.store))
+    return S.execute(session, Portal(prepared, values, []), inline, bound)
 
 
 def prepared_statement(session: "Session", name: str) -> "Prepared":
@@ -203,22 +204,28 @@ def prepared_statement(session: "Session", name: str) -> "Prepared":
     return prepared
 
 
-def execute_params(session: "Session", u: U.ExecuteStmt, prepared: "Prepared") -> list:
-    """The values of EXECUTE's arguments, in the prepared statement's parameter types."""
+def execute_params(session: "Session", u: U.ExecuteStmt, prepared: "Prepared", inline: bool | None = None,
+                   heavy: bool = False) -> list:
+    """The values of EXECUTE's arguments, in the prepared statement's parameter types. Inline (on
+    the event loop), arguments that call a user function, or those of a statement that runs on a
+    worker thread (`heavy`), go there first (RunInWorker) rather than run twice: there a statement
+    of the function that meets a lock waits where it stands (ExecServices.wait_in_statement)."""
     from quantadb.engine import statements as S
     from quantadb.exec.eval import evaluate
     from quantadb.exec.columns import column_values
-    from quantadb.sql.bind_expr import ExprBinder
+    from quantadb.sql.bind_query import QueryBinder
+    from quantadb.sql.expr import Call, walk
     from quantadb.sql.parse import parse_expression
     from quantadb.sql.scope import Scope
-    binder = ExprBinder(Scope(), [], session.format_context, lambda q, s: (_ for _ in ()).throw(
-        FeatureNotSupported("subqueries in EXECUTE parameters are not supported")))
+    binder = QueryBinder(session.catalog(), [], session.format_context).expr_binder(Scope())
+    binder.bind_subquery = lambda q, s: (_ for _ in ()).throw(
+        FeatureNotSupported("subqueries in EXECUTE parameters are not supported"))
+    args = [binder.coerce(binder.bind(parse_expression(text)), t, "a") for text, t in zip(u.args, prepared.param_types)]
+    if inline and (heavy or any(isinstance(n, Call) and n.routine is not None for e in args for n in walk(e))):
+        raise RunInWorker()
     ctx = S.eval_context(session, [])
-    values = []
-    for text, t in zip(u.args, prepared.param_types):
-        e = binder.coerce(binder.bind(parse_expression(text)), t, "a")
-        values.append(column_values(evaluate(e, Batch([], 1), ctx))[0])
-    return values
+    ctx.services.inline = inline
+    return [column_values(evaluate(e, Batch([], 1), ctx))[0] for e in args]
 
 
 def _deallocate(session: "Session", u: U.DeallocateStmt, portal, inline) -> Result:
