@@ -23,10 +23,14 @@ Only the target's rows are read anew: as EvalPlanQual keeps the rows a join's ot
 the snapshot of the statement's first attempt (`first_reads`): the target's scan (the one that
 returns row ids) and scans that lock rows (FOR UPDATE: PostgreSQL locks their newest versions)
 read the new one, and so do volatile functions' statements (PostgreSQL's take a new snapshot
-each: exec/functions/sqlfunc.run_body). Where PostgreSQL still differs: a target row whose
-newest version joins a row of another table that the first snapshot saw but the first attempt
-did not join with it (its join key changed meanwhile) is acted on; EvalPlanQual tries only the
-rows it joined (it would need each target row's joined row ids, which the plan does not carry).
+each: exec/functions/sqlfunc.run_body). And as EvalPlanQual joins a target row's newest version
+only with the rows the first attempt joined to it, the re-check of an UPDATE ... FROM or DELETE
+... USING keeps a target row only with the FROM items' rows it had: those are the source's last
+columns (all the FROM items' columns, which RETURNING may read: P.Update.passed), kept per
+target row by the attempt that must run again (a reference: nothing is copied then), and compared
+by value, which tells rows apart as their row ids would (read on the same snapshot, two rows
+with the same values join a target row alike). Not so with a FROM item that locks rows (its
+newest versions are read: they may differ), where the newest version joins any row.
 """
 
 from __future__ import annotations
@@ -35,8 +39,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from quantadb.exec.columns import column_values, take
 from quantadb.sql import plan as P
 from quantadb.storage.txn import Snapshot
+from quantadb.types.column import Column
 
 if TYPE_CHECKING:
     from quantadb.engine.services import ExecServices
@@ -45,16 +51,18 @@ if TYPE_CHECKING:
 
 
 class Recheck:
-    """The rows an attempt of `plan` targeted, as of the table's `generation`; their newest
-    versions are found once the next attempt asks (after its wait: by then they are committed)."""
+    """The rows an attempt of `plan` targeted, as of the table's `generation`, and the FROM items'
+    columns each joined (`joined`: None, no FROM items, or some lock rows); their newest versions
+    are found once the next attempt asks (after its wait: by then they are committed)."""
 
-    __slots__ = ("generation", "newest", "plan", "reads", "targets")
+    __slots__ = ("generation", "joined", "newest", "plan", "reads", "targets")
 
     def __init__(self, plan: P.Update | P.Delete, targets: np.ndarray | list[int], generation: int,
-                 reads: Snapshot) -> None:
+                 reads: Snapshot, joined: list[Column] | None = None) -> None:
         self.plan, self.targets, self.generation = plan, targets, generation
         self.reads = reads  # the first attempt's snapshot: what the other tables are read on
-        self.newest: frozenset[int] | None = None
+        self.joined = joined
+        self.newest: frozenset | None = None  # newest row ids, or (row id, FROM items' row) pairs
 
 
 def next_attempt(session: "Session", bound: "Bound | None") -> None:
@@ -72,12 +80,14 @@ def next_recheck(session: "Session", plan: P.Plan | None) -> Recheck | None:
     txn = session.state.txn
     if targets is None or targets[0] is not plan or txn is None or txn.repeatable:  # (REPEATABLE READ: 40001)
         return None
-    earlier, services = session.recheck, targets[2]
+    earlier, services, joined = session.recheck, targets[2], targets[3]
     if earlier is not None and earlier.plan is plan:
         reads = earlier.reads
     else:  # (the live snapshot, not the frozen copy of a statement that hides its writes)
         reads = services.ri_snapshot or services.snapshot
-    return Recheck(plan, targets[1], session.store.table(plan.rel_oid).generation, reads)
+    if joined is not None and any(getattr(n, "lock_mode", "") for n in P.walk_plan(plan.source)):
+        joined = None  # (rows locked: read at their newest versions, which may differ)
+    return Recheck(plan, targets[1], session.store.table(plan.rel_oid).generation, reads, joined)
 
 
 def first_reads(plan: P.Update | P.Delete, services: "ExecServices") -> Snapshot | None:
@@ -98,16 +108,30 @@ def first_reads(plan: P.Update | P.Delete, services: "ExecServices") -> Snapshot
     return reads
 
 
-def rechecked(plan: P.Update | P.Delete, rowids: np.ndarray, services: "ExecServices") -> np.ndarray | None:
-    """Of the rows an attempt of `plan` found to act on, those the re-check lets through (a mask);
-    None: all of them (no re-check, not this plan's, or the table's rows were renumbered)."""
+def rechecked(plan: P.Update | P.Delete, rowids: np.ndarray, services: "ExecServices",
+              joined: list[Column] | None = None) -> np.ndarray | None:
+    """Of the rows an attempt of `plan` found to act on (`joined`: the FROM items' columns of each),
+    those the re-check lets through (a mask); None: all of them (no re-check, not this plan's, or
+    the table's rows were renumbered)."""
     recheck = services.session.recheck
     if recheck is None or recheck.plan is not plan:
         return None
+    pairs = recheck.joined is not None and joined is not None
     if recheck.newest is None:
         newest = services.store.newest_versions(plan.rel_oid, recheck.targets, recheck.generation)
         if newest is None:
             return None
-        recheck.newest = frozenset(newest.tolist())
+        recheck.newest = frozenset(zip(newest.tolist(), _rows(recheck.joined)) if pairs else newest.tolist())
     allowed = recheck.newest  # (a set: np.isin costs tens of microseconds on a few rows)
-    return np.fromiter((r in allowed for r in rowids.tolist()), dtype=np.bool_, count=len(rowids))
+    found = zip(rowids.tolist(), _rows(joined)) if pairs else rowids.tolist()
+    return np.fromiter((r in allowed for r in found), dtype=np.bool_, count=len(rowids))
+
+
+def _rows(columns: list[Column]) -> list[str]:
+    """Each row of `columns` as a key that compares by value (NaN too; arrays are lists)."""
+    return [repr(row) for row in zip(*(column_values(c) for c in columns))]
+
+
+def kept_rows(columns: list[Column] | None, keep: np.ndarray | None) -> list[Column] | None:
+    """The FROM items' columns of the rows a re-check kept."""
+    return columns if columns is None or keep is None else [take(c, keep) for c in columns]

@@ -12,7 +12,7 @@ from quantadb.engine.catalog_view import SEQUENCE_SOURCE
 from quantadb.engine.deferred import function_statement
 from quantadb.engine.foreign_keys import ForeignKeys, all_valid
 from quantadb.engine.pgstat import N_TUP_DEL, N_TUP_INS, N_TUP_UPD
-from quantadb.engine.recheck import first_reads, next_recheck, rechecked
+from quantadb.engine.recheck import first_reads, kept_rows, next_recheck, rechecked
 from quantadb.engine.results import RunInWorker
 from quantadb.errors import LockNotAvailable, ReadOnlySqlTransaction, UndefinedTable
 from quantadb.exec.columns import from_values
@@ -99,17 +99,18 @@ class ExecServices(ForeignKeys):
             raise RunInWorker()
         self.session.wait_for(self.txn, on)
 
-    def rechecked(self, plan: P.Update | P.Delete, rowids: np.ndarray) -> np.ndarray | None:
-        """Of the rows an attempt of an UPDATE or DELETE found, those READ COMMITTED's re-check
-        lets it act on after a wait or a changed row (a mask; None: all), told as the rows it
-        targets (engine/recheck.py)."""
+    def rechecked(self, plan: P.Update | P.Delete, rowids: np.ndarray,
+                  joined: list[Column] | None = None) -> np.ndarray | None:
+        """Of the rows an attempt of an UPDATE or DELETE found (`joined`: the FROM items' columns of
+        each), those READ COMMITTED's re-check lets it act on after a wait or a changed row (a mask;
+        None: all), told as the rows it targets (engine/recheck.py)."""
         keep = None
         if self.session.recheck is not None:
             rowids = np.asarray(rowids, dtype=np.int64)
-            keep = rechecked(plan, rowids, self)
+            keep = rechecked(plan, rowids, self, joined)
             if keep is not None:
-                rowids = rowids[keep]
-        self.session.targets = (plan, rowids, self)
+                rowids, joined = rowids[keep], kept_rows(joined, keep)
+        self.session.targets = (plan, rowids, self, joined)
         return keep
 
     def source_rows(self, plan: P.Update | P.Delete, run: Callable[[], Batch]) -> Batch:

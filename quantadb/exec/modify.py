@@ -367,7 +367,8 @@ def _source_rows(plan: P.Update | P.Delete, ctx: EvalContext) -> Batch:
     """The source's rows, of which READ COMMITTED's re-check lets an attempt after a changed row
     act on those it targeted, reading the other tables as the first attempt did (engine/recheck.py)."""
     source = ctx.services.source_rows(plan, lambda: run_all(plan.source, ctx))
-    keep = ctx.services.rechecked(plan, source.columns[0].data)
+    joined = source.columns[len(source.columns) - plan.passed:] if plan.passed else None  # (FROM items' rows)
+    keep = ctx.services.rechecked(plan, source.columns[0].data, joined)
     return source if keep is None else take_batch(source, keep)
 
 

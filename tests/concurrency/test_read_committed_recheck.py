@@ -178,12 +178,29 @@ def test_a_function_called_in_a_recheck_reads_by_its_volatility(targets, case):
             setup=[function])
 
 
-@pytest.mark.xfail(strict=True, reason="the re-check joins the newest version with any row of the first snapshot: "
-                                       "EvalPlanQual only with the rows the first attempt joined (engine/recheck.py)")
-def test_a_target_row_whose_join_key_moved_is_not_joined_anew(targets):
-    compare(targets, joined, {"waits": True, "a_commit": "COMMIT", "result": "UPDATE 1", "final": [(2, 20), (3, 0)]},
-            writer=["UPDATE rc_t SET id = 3 WHERE id = 1"], setup=["INSERT INTO rc_u VALUES (3, 30)"],
-            statement="UPDATE rc_t SET v = rc_t.v + u.w FROM rc_u u WHERE rc_t.id = u.k")
+KEY_MOVED = {
+    # to a row of the first snapshot that it did not join
+    "to_a_row_not_joined": (["INSERT INTO rc_u VALUES (3, 30)"], ["UPDATE rc_t SET id = 3 WHERE id = 1"],
+                            "UPDATE rc_t SET v = rc_t.v + u.w FROM rc_u u WHERE rc_t.id = u.k",
+                            "UPDATE 1", [(2, 20), (3, 0)]),
+    # to the row another target row joined
+    "to_another_targets_row": (["UPDATE rc_t SET v = id"], ["UPDATE rc_t SET v = 2 WHERE id = 1"],
+                               "UPDATE rc_t SET v = rc_t.v * 100 + u.w FROM rc_u u WHERE u.k = rc_t.v",
+                               "UPDATE 1", [(1, 2), (2, 220)]),
+    "delete_using": (["UPDATE rc_t SET v = id"], ["UPDATE rc_t SET v = 2 WHERE id = 1"],
+                     "DELETE FROM rc_t USING rc_u u WHERE u.k = rc_t.v", "DELETE 1", [(1, 2)]),
+    # its newest version still joins the row it joined
+    "still_joined": (["UPDATE rc_t SET v = id"], ["UPDATE rc_t SET id = 5 WHERE id = 1"],
+                     "UPDATE rc_t SET v = rc_t.v * 100 + u.w FROM rc_u u WHERE u.k = rc_t.v",
+                     "UPDATE 2", [(2, 220), (5, 110)]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(KEY_MOVED))
+def test_a_target_row_whose_join_key_moved_is_not_joined_anew(targets, case):
+    setup, writer, statement, result, final = KEY_MOVED[case]
+    compare(targets, joined, {"waits": True, "a_commit": "COMMIT", "result": result, "final": final},
+            writer=writer, setup=setup, statement=statement)
 
 
 # -- an UPDATE or DELETE in a function re-checks by itself, as each statement in PostgreSQL does: the
