@@ -1,6 +1,5 @@
 """COPY FROM's write: the INSERT of all its rows (planned once by CopyFromStdin), attempted until it
-meets no lock (WouldBlock) nor a row changed meanwhile (RowChanged), waiting in between, as
-Session._run_with_retries runs a statement.
+meets no lock nor a row changed meanwhile (engine/attempts.py), waiting in between.
 
 A plain INSERT writes once, after every check that can stop it, so a stopped attempt wrote nothing.
 An attempt that may write first (a trigger's statements, a default's or a check's function: the
@@ -17,9 +16,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from quantadb.engine.attempts import run_attempts
 from quantadb.engine.results import RunInWorker
 from quantadb.sql.plan import Insert
-from quantadb.storage.txn import RowChanged, WouldBlock
 
 if TYPE_CHECKING:
     from quantadb.engine.session import Session
@@ -31,28 +30,7 @@ def write_rows(session: "Session", plan: Insert, inline: bool) -> int:
     writes_once = S._writes_once(session, plan, S.plan_parts(plan), session.catalog())
     if inline and not writes_once:
         raise RunInWorker()
-    txn, store, stats = session.state.txn, session.store, session.pgstat
-    while True:
-        token = None if writes_once else store.savepoint(txn, internal=True)
-        if token is not None:
-            stats.subxact_begin()  # the attempt's writes, counted once it is done
-        try:
-            with session.db.gate.shared():
-                count = _insert(session, plan, inline)
-        except (WouldBlock, RowChanged) as exc:
-            _undo(session, token, None)
-            if inline:
-                raise RunInWorker() from None
-            if isinstance(exc, WouldBlock):
-                session.wait_for(txn, exc.on)
-            continue
-        except BaseException as exc:
-            _undo(session, token, exc)
-            raise
-        if token is not None:
-            store.release(txn, token)
-            stats.subxact_end(len(stats.levels) - 1, committed=True)
-        return count
+    return run_attempts(session, lambda: _insert(session, plan, inline), inline, undoable=not writes_once, gate=True)
 
 
 def _insert(session: "Session", plan: Insert, inline: bool) -> int:
@@ -62,17 +40,3 @@ def _insert(session: "Session", plan: Insert, inline: bool) -> int:
     ctx.services.new_row_keys = tuple(plan.row_checks.foreign_keys)  # as an INSERT's
     ctx.services.inline = inline  # (ExecServices.wait_in_statement)
     return run_modify(plan, ctx)[0]
-
-
-def _undo(session: "Session", token: int | None, error: BaseException | None) -> None:
-    """Undo an attempt's savepoint level: an attempt stopped to run again (`error` None, or
-    RunInWorker) never was; one that failed counts its writes as rolled back."""
-    if token is None:
-        return
-    stats, txn = session.pgstat, session.state.txn
-    if error is None or isinstance(error, RunInWorker):
-        stats.subxact_discard()
-    else:
-        stats.subxact_end(len(stats.levels) - 1, committed=False)
-    session.store.rollback_to(txn, token)
-    session.store.release(txn, token)

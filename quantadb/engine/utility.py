@@ -189,12 +189,20 @@ def _prepare(session: "Session", u: U.PrepareStmt, portal, inline) -> Result:
 
 
 def _execute_stmt(session: "Session", u: U.ExecuteStmt, portal, inline) -> Result:
+    """The prepared statement, with the arguments' values; after a wait it runs again by itself,
+    re-checking what it targeted as any statement (engine/recheck.py), and its arguments are not
+    evaluated again (PostgreSQL evaluates them once)."""
     from quantadb.engine import statements as S
+    from quantadb.engine.attempts import run_attempts
     from quantadb.engine.prepared import Portal
+    from quantadb.engine.recheck import next_attempt
     prepared = prepared_statement(session, u.name)
     bound = session.bind_locked(prepared)
     values = execute_params(session, u, prepared, inline, inline and bound.heavy(session.store))
-    return S.execute(session, Portal(prepared, values, []), inline, bound)
+    portal = Portal(prepared, values, [])
+    return run_attempts(session, lambda: S.execute(session, portal, inline, bound), inline,
+                        undoable=bound.may_write and not bound.writes_once, gate=False,
+                        stopped=lambda: next_attempt(session, bound))
 
 
 def prepared_statement(session: "Session", name: str) -> "Prepared":
@@ -207,9 +215,10 @@ def prepared_statement(session: "Session", name: str) -> "Prepared":
 def execute_params(session: "Session", u: U.ExecuteStmt, prepared: "Prepared", inline: bool | None = None,
                    heavy: bool = False) -> list:
     """The values of EXECUTE's arguments, in the prepared statement's parameter types. Inline (on
-    the event loop), arguments that call a user function, or those of a statement that runs on a
-    worker thread (`heavy`), go there first (RunInWorker) rather than run twice: there a statement
-    of the function that meets a lock waits where it stands (ExecServices.wait_in_statement)."""
+    the event loop), volatile arguments (a user function, nextval()), or those of a statement that
+    runs on a worker thread (`heavy`), go there first (RunInWorker) rather than run twice, as they
+    would when the statement then waits: on a worker the statement waits where it stands, and so
+    does a statement of the function (ExecServices.wait_in_statement)."""
     from quantadb.engine import statements as S
     from quantadb.exec.eval import evaluate
     from quantadb.exec.columns import column_values
@@ -221,7 +230,8 @@ def execute_params(session: "Session", u: U.ExecuteStmt, prepared: "Prepared", i
     binder.bind_subquery = lambda q, s: (_ for _ in ()).throw(
         FeatureNotSupported("subqueries in EXECUTE parameters are not supported"))
     args = [binder.coerce(binder.bind(parse_expression(text)), t, "a") for text, t in zip(u.args, prepared.param_types)]
-    if inline and (heavy or any(isinstance(n, Call) and n.routine is not None for e in args for n in walk(e))):
+    if inline and (heavy or any(isinstance(n, Call) and (n.volatile or n.routine is not None)
+                                for e in args for n in walk(e))):
         raise RunInWorker()
     ctx = S.eval_context(session, [])
     ctx.services.inline = inline

@@ -89,6 +89,15 @@ def wait_until_pid_waits(observer: Sess, pid: int, done: Callable[[], bool], wha
     raise AssertionError(f"statement never started waiting: {what}")
 
 
+def waits_for_xid(observer, pid: int, xid: int) -> None:
+    """Until backend `pid` waits for transaction `xid`'s end (pg_locks)."""
+    deadline = time.monotonic() + HANG_S
+    while not observer.q("SELECT 1 FROM pg_locks WHERE pid = %s AND NOT granted AND transactionid::text = %s",
+                         (pid, str(xid))):
+        assert time.monotonic() < deadline, f"backend {pid} never waited for {xid}"
+        time.sleep(0.01)
+
+
 def sessions(target, n: int) -> list[Sess]:
     return [Sess(target) for _ in range(n)]
 

@@ -6,11 +6,10 @@ to qualify) are left alone."""
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
-from interleave import HANG_S, Background, compare, make_table, sessions, table_rows, wait_until_waiting
+from interleave import Background, compare, make_table, sessions, table_rows, wait_until_waiting, waits_for_xid
 
 
 def recheck(target, rows: str, writer: list[str], statement: str) -> dict:
@@ -252,15 +251,6 @@ def test_a_statement_in_a_function_rechecks_by_itself(targets, case):
     setup, writer, statement, result, final, logged = IN_FUNCTION[case]
     compare(targets, joined, {"waits": True, "a_commit": "COMMIT", "result": result, "final": final, "also": logged},
             writer=writer, statement=statement, setup=[*IN_FUNCTIONS, *setup], also="SELECT * FROM rc_log")
-
-
-def waits_for_xid(observer, pid: int, xid: int) -> None:
-    """Until backend `pid` waits for transaction `xid`'s end (pg_locks)."""
-    deadline = time.monotonic() + HANG_S
-    while not observer.q("SELECT 1 FROM pg_locks WHERE pid = %s AND NOT granted AND transactionid::text = %s",
-                         (pid, str(xid))):
-        assert time.monotonic() < deadline, f"backend {pid} never waited for {xid}"
-        time.sleep(0.01)
 
 
 def chained(target) -> dict:

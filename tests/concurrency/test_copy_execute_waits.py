@@ -9,7 +9,7 @@ import threading
 import psycopg
 import pytest
 
-from interleave import HANG_S, Background, compare, make_table, sessions, table_rows, wait_until_pid_waits
+from interleave import HANG_S, Background, compare, make_table, sessions, table_rows, wait_until_pid_waits, waits_for_xid
 
 SETUP = ["DROP TABLE IF EXISTS cw_dest", "CREATE TABLE cw_dest (k int)",
          "DROP TABLE IF EXISTS cw_log", "CREATE TABLE cw_log (n bigint)",
@@ -62,8 +62,10 @@ def waiting_side_effects(target, setup: list[str], statement) -> dict:
     b.conn.add_notice_handler(lambda d: notices.append(d.message_primary))
     a.q("BEGIN")
     a.q("UPDATE cw_t SET v = 10 WHERE id = 1")
+    a_xid = a.q("SELECT txid_current()")[0][0]
     bg = statement(b)
     out = {"waits": wait_until_pid_waits(obs, b.pid, bg.done.is_set, "the statement")}
+    waits_for_xid(obs, b.pid, a_xid)
     out["a_commit"] = a.q("COMMIT")
     out["result"] = bg.join()
     out["notices"] = sorted(notices)
@@ -112,3 +114,47 @@ def test_execute_whose_argument_waits_calls_its_function_once(targets, statement
     inserted = statement.startswith("INSERT")
     compare(targets, waiting_side_effects, {**ONCE, "result": "INSERT 0 1" if inserted else [(1,)],
                                             "dest": [(1, 1)] if inserted else []}, setup=[FUNCTION], statement=run)
+
+
+def prepared_update(target, argument: str, statement: str = "UPDATE cw_t SET v = v * 10 + $1 WHERE v >= 1") -> dict:
+    """EXECUTE of an UPDATE that waits for a's row: it re-checks the rows it found (the row a
+    inserted meanwhile is left alone, as by any UPDATE), its argument evaluated once."""
+    make_table(target, "cw_t", rows="(1, 1), (2, 1)")
+    a, b, obs = sessions(target, 3)
+    for sql in [*SETUP, FUNCTION]:
+        assert obs.q(sql)[0] != "ERR", sql
+    notices: list[str] = []
+    b.conn.add_notice_handler(lambda d: notices.append(d.message_primary))
+    b.q(f"PREPARE cw_p(int) AS {statement}")
+    a.q("BEGIN"), a.q("UPDATE cw_t SET v = 2 WHERE id = 1"), a.q("INSERT INTO cw_t VALUES (3, 1)")
+    a_xid = a.q("SELECT txid_current()")[0][0]
+    bg = Background(b, f"EXECUTE cw_p({argument})")
+    out = {"waits": wait_until_pid_waits(obs, b.pid, bg.done.is_set, bg.sql)}
+    waits_for_xid(obs, b.pid, a_xid)
+    out["a_commit"] = a.q("COMMIT")
+    out["result"], out["notices"] = bg.join(), notices
+    out["cw_t"] = table_rows(target, "cw_t")
+    out["log"], out["seq"] = obs.q("SELECT n FROM cw_log ORDER BY n"), obs.q("SELECT last_value FROM cw_seq")
+    a.close(), b.close(), obs.close()
+    return out
+
+
+PREPARED = {"0": ("UPDATE 2", [(1, 20), (2, 10), (3, 1)], [], [(1,)], []),
+            "nextval('cw_seq')::int - 1": ("UPDATE 2", [(1, 20), (2, 10), (3, 1)], [], [(1,)], []),
+            # cw_f's UPDATE of row 1 waits, then adds 1 to its newest version; the statement's
+            # snapshot, taken after its arguments, sees a's rows
+            "cw_f(0) - 1": ("UPDATE 3", [(1, 29), (2, 9), (3, 9)], [(1,)], [(1,)], ["cw 0"])}
+
+
+@pytest.mark.parametrize("argument", sorted(PREPARED))
+def test_execute_of_an_update_that_waits_rechecks_and_evaluates_its_argument_once(targets, argument):
+    result, final, log, seq, notices = PREPARED[argument]
+    compare(targets, prepared_update, {"waits": True, "a_commit": "COMMIT", "result": result, "notices": notices,
+                                       "cw_t": final, "log": log, "seq": seq}, argument=argument)
+
+
+def test_execute_of_a_statement_that_writes_before_it_waits_writes_once(targets):
+    """Its data-modifying WITH inserts, then its UPDATE waits: the insert is not made twice."""
+    compare(targets, prepared_update, {"waits": True, "a_commit": "COMMIT", "result": "UPDATE 2", "notices": [],
+                                       "cw_t": [(1, 20), (2, 10), (3, 1)], "log": [(7,)], "seq": [(1,)]},
+            argument="7", statement="WITH x AS (INSERT INTO cw_log VALUES ($1)) UPDATE cw_t SET v = v * 10 WHERE v >= 1")
