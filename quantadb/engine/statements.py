@@ -221,7 +221,11 @@ def _plan_statement(session: "Session", node: exp.Expression, param_types: list[
     point = point_read(plan)
     write = point_write(plan, session.store)
     needs = privileges.required(plan)
-    return Bound(plan, columns, params, version, context, needs, parts.slow, parts.scanned,
+    # a table's triggers run PL/pgSQL too, whose statements wait where they stand on a worker: an
+    # attempt on the event loop would run again there, their nextval() and notices twice
+    slow = parts.slow or isinstance(plan, (P.Insert, P.Update, P.Delete, P.Merge)) and \
+        _has_triggers(queries.catalog, plan.rel_oid)
+    return Bound(plan, columns, params, version, context, needs, slow, parts.scanned,
                  point, write, parts.may_write,
                  txn_free=point is not None or not (parts.may_write or parts.index_reads),
                  writes_once=_writes_once(session, plan, parts, queries.catalog),
@@ -229,6 +233,11 @@ def _plan_statement(session: "Session", node: exp.Expression, param_types: list[
                  new_row_keys=tuple(plan.row_checks.foreign_keys) if isinstance(plan, P.Insert) else (),
                  superuser_passes=privileges.superuser_passes(needs),
                  prefers_custom_plan=bool(params) and _prefers_custom_plan(plan, queries.catalog))
+
+
+def _has_triggers(catalog: SessionCatalog, rel_oid: int) -> bool:
+    rel = catalog.relation(rel_oid)
+    return rel is not None and bool(rel.triggers)
 
 
 def _returning_reads(plan: P.Plan) -> bool:

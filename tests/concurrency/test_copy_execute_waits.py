@@ -90,6 +90,15 @@ def test_copy_whose_trigger_waits_writes_each_row_once(targets, timing):
             statement=lambda b: CopyIn(b, "COPY cw_dest FROM STDIN", [(1,), (2,), (3,)]))
 
 
+@pytest.mark.parametrize("statement", ["INSERT INTO cw_dest VALUES (1), (2), (3)",
+                                       "INSERT INTO cw_dest SELECT * FROM generate_series(1, 3)"])
+def test_an_insert_whose_trigger_waits_fires_it_once_a_row(targets, statement):
+    """Not attempted on the event loop first, whose attempt would run again on a worker thread."""
+    setup = [TRIGGER, "CREATE TRIGGER cw_dest_trig AFTER INSERT ON cw_dest FOR EACH ROW EXECUTE FUNCTION cw_trig()"]
+    compare(targets, waiting_side_effects, {**ONCE, "result": "INSERT 0 3"}, setup=setup,
+            statement=lambda b: Background(b, statement))
+
+
 def test_copy_in_a_transaction_block_whose_trigger_waits_writes_each_row_once(targets):
     """In a block, after a row the block wrote before: a retried attempt would find it too."""
     setup = [TRIGGER, "CREATE TRIGGER cw_dest_trig AFTER INSERT ON cw_dest FOR EACH ROW EXECUTE FUNCTION cw_trig()"]
