@@ -199,8 +199,8 @@ def _execute_stmt(session: "Session", u: U.ExecuteStmt, portal, inline) -> Resul
     prepared = prepared_statement(session, u.name)
     bound = session.bind_locked(prepared)
     values = execute_params(session, u, prepared, inline, inline and bound.heavy(session.store))
-    portal = Portal(prepared, values, [])
-    return run_attempts(session, lambda: S.execute(session, portal, inline, bound), inline,
+    run = Portal(prepared, values, [])
+    return run_attempts(session, lambda: S.execute(session, run, inline, bound), inline,
                         undoable=bound.may_write and not bound.writes_once, gate=False,
                         stopped=lambda: next_attempt(session, bound))
 
