@@ -1,6 +1,8 @@
-"""Statements that wait inside COPY FROM's triggers and inside EXECUTE's arguments: as in PostgreSQL
-15 the statement that waits does so where it stands, so COPY writes each row once and every
-trigger's or function's side effect (a row it inserts, nextval(), RAISE NOTICE) happens once."""
+"""Statements that wait inside COPY FROM's or an INSERT's triggers and inside EXECUTE's arguments:
+as in PostgreSQL 15 the statement that waits does so where it stands, so COPY writes each row once
+and every trigger's or function's side effect (a row it inserts, nextval(), RAISE NOTICE) happens
+once. And EXECUTE's prepared statement that waits re-checks the rows it found, as any UPDATE, its
+arguments evaluated once."""
 
 from __future__ import annotations
 
