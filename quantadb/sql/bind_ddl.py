@@ -51,8 +51,6 @@ def bind_ddl(node: exp.Expression, text: str) -> D.DdlStmt:
         return D.Truncate(tuple(_name(t) for t in node.expressions),
                           restart_identity=str(node.args.get("identity") or "").upper() == "RESTART",
                           cascade=str(node.args.get("option") or "").upper() == "CASCADE")
-    if "nulls not distinct" in " ".join(t.value for t in tokenize(text) if t.kind == "ident"):
-        raise FeatureNotSupported("UNIQUE NULLS NOT DISTINCT is not supported")  # (CREATE UNIQUE INDEX's)
     raise FeatureNotSupported(f"{_statement_name(text)} is not supported")
 
 
@@ -176,9 +174,7 @@ def _options(node: exp.Create) -> tuple[str, ...]:
 
 
 def _unique(name: str | None, columns: tuple[str, ...], item: exp.UniqueColumnConstraint) -> D.ConstraintSpec:
-    if item.args.get("nulls"):  # refused rather than enforced as NULLS DISTINCT
-        raise FeatureNotSupported("UNIQUE NULLS NOT DISTINCT is not supported")
-    return D.ConstraintSpec("u", name, columns, **_deferral(item))
+    return D.ConstraintSpec("u", name, columns, nulls_not_distinct=bool(item.args.get("nulls")), **_deferral(item))
 
 
 def _deferral(item: exp.Expression) -> dict[str, bool]:
@@ -296,20 +292,37 @@ def _foreign_key(name: str | None, columns: tuple[str, ...], ref: exp.Expression
 def _create_index(node: exp.Create, if_not_exists: bool) -> D.CreateIndex:
     index = node.this
     params = index.args.get("params")
-    elements = []
-    for c in params.args.get("columns") if params is not None else []:
-        target = c.this if isinstance(c, exp.Ordered) else c
-        while isinstance(target, exp.Paren):
-            target = target.this
-        elements.append(D.IndexElement(column=target.name) if isinstance(target, exp.Column)
-                        else D.IndexElement(expression=to_sql(target)))
+    elements = [_index_element(c) for c in (params.args.get("columns") if params is not None else [])]
     using = params.args.get("using") if params is not None else None
     method = using.name.lower() if using is not None else "btree"
     include = tuple(c.name for c in (params.args.get("include") or [])) if params is not None else ()
     where = params.args.get("where") if params is not None else None
     return D.CreateIndex(index.name or None, _name(index.args["table"]), tuple(elements),
                          bool(node.args.get("unique")), method if method in ("btree", "hash", "gin") else "btree",
-                         if_not_exists, include, to_sql(where.this) if where is not None else None)
+                         if_not_exists, include, to_sql(where.this) if where is not None else None,
+                         nulls_not_distinct=bool(node.args.get("nulls_not_distinct")))
+
+
+def _index_element(c: exp.Expression) -> D.IndexElement:
+    """One key of CREATE INDEX: `column | (expression) [COLLATE c] [opclass] [ASC|DESC] [NULLS
+    FIRST|LAST]`."""
+    options: dict = {}
+    if isinstance(c, exp.Ordered):
+        options["desc"] = bool(c.args.get("desc"))
+        options["nulls_first"] = bool(c.args.get("nulls_first"))
+        c = c.this
+    if isinstance(c, exp.Opclass):
+        options["opclass"] = c.expression.name
+        c = c.this
+    if isinstance(c, exp.Collate):
+        word = c.expression.this if isinstance(c.expression, exp.Column) else c.expression
+        options["collation"] = word.name
+        c = c.this
+    while isinstance(c, exp.Paren):
+        c = c.this
+    if isinstance(c, exp.Column):
+        return D.IndexElement(column=c.name, **options)
+    return D.IndexElement(expression=to_sql(c), **options)
 
 
 def _drop(node: exp.Drop) -> D.DropObjects:

@@ -50,7 +50,8 @@ def type_name(t: SqlType) -> str:
     return R.format_type(t.pg, t.typmod)
 
 
-COLLATIONS = {"default", "C", "POSIX", "ucs_basic"}  # all behave as C: byte order
+# the collations there are, with their pg_collation OIDs: all behave as C (byte order)
+COLLATIONS = {"default": 100, "C": 950, "POSIX": 951, "ucs_basic": 12340}
 
 
 def check_collation(ident: exp.Expression, t: SqlType) -> None:

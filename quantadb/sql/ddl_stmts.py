@@ -26,6 +26,7 @@ class ConstraintSpec:
     not_valid: bool = False  # ALTER TABLE ADD ... NOT VALID: existing rows are not checked
     deferrable: bool = False  # DEFERRABLE (foreign keys only: engine/deferred.py)
     initially_deferred: bool = False
+    nulls_not_distinct: bool = False  # UNIQUE NULLS NOT DISTINCT
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,10 @@ class IndexElement:
 
     column: str | None = None
     expression: str | None = None  # SQL text
+    collation: str | None = None  # COLLATE name (as PostgreSQL's lexer leaves it)
+    opclass: str | None = None  # operator class name
+    desc: bool = False
+    nulls_first: bool | None = None  # None: the direction's default (last ascending, first descending)
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,7 @@ class CreateIndex:
     if_not_exists: bool = False
     include: tuple[str, ...] = ()  # INCLUDE (columns)
     where: str | None = None  # a partial index's predicate (SQL text)
+    nulls_not_distinct: bool = False  # UNIQUE ... NULLS NOT DISTINCT: NULL keys equal each other
 
 
 @dataclass(frozen=True)

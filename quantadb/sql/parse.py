@@ -138,9 +138,12 @@ class _PostgresAsWritten(Postgres):
 
         def parse(self, raw_tokens: list[Token], sql: str) -> list[exp.Expression | None]:
             tokens, option = _view_check_option(raw_tokens)
+            tokens, nulls_not_distinct = _index_nulls_not_distinct(tokens)
             parsed = super().parse(_names_after_dots(tokens, self.ID_VAR_TOKENS), sql)
             if option and len(parsed) == 1 and isinstance(parsed[0], exp.Create):
                 parsed[0].set("check_option", option)
+            if nulls_not_distinct and len(parsed) == 1 and isinstance(parsed[0], exp.Create):
+                parsed[0].set("nulls_not_distinct", True)
             return parsed
 
         def _parse_where(self, skip_where_token: bool = False) -> exp.Where | None:
@@ -371,6 +374,20 @@ def _view_check_option(tokens: list[Token]) -> tuple[list[Token], str]:
     if words[start] != "WITH":
         return tokens, ""
     return tokens[:start] + tokens[end:], (level or "CASCADED").lower()
+
+
+def _index_nulls_not_distinct(tokens: list[Token]) -> tuple[list[Token], bool]:
+    """CREATE [UNIQUE] INDEX's `NULLS NOT DISTINCT` after its key list, which sqlglot does not
+    know: the tokens without it, and whether it was there."""
+    words = [t.text.upper() for t in tokens[:4]]
+    if not words or words[0] != "CREATE" or "INDEX" not in words:
+        return tokens, False
+    depth = 0
+    for i, tok in enumerate(tokens):
+        depth += (tok.token_type == TokenType.L_PAREN) - (tok.token_type == TokenType.R_PAREN)
+        if depth == 0 and [t.text.upper() for t in tokens[i:i + 3]] == ["NULLS", "NOT", "DISTINCT"]:
+            return tokens[:i] + tokens[i + 3:], True
+    return tokens, False
 
 
 def _normalize(node: exp.Expression) -> exp.Expression:

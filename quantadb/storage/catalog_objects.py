@@ -111,7 +111,14 @@ class RelationDef:
     # for a partial index: the attnum of the table's hidden column holding its WHERE predicate's
     # value (engine/ddl/partial_indexes.py); the index holds the rows where it is true
     predicate_column: int = 0
+    # for an index, per key column (() on an older data dir: all defaults): pg_index.indoption
+    # (bit 1 DESC, bit 2 NULLS FIRST), indclass (0: the type's default class) and the
+    # collation COLLATE names (0: the column's)
+    index_options: tuple[int, ...] = ()
+    index_opclasses: tuple[int, ...] = ()
+    index_collations: tuple[int, ...] = ()
     unique: bool = False
+    nulls_not_distinct: bool = False  # pg_index.indnullsnotdistinct: NULL keys conflict
     primary: bool = False
     # pg_index.indimmediate: false for a DEFERRABLE constraint's index, whose uniqueness is checked
     # at its statement's end or at commit (engine/deferred.py), not as each row is written

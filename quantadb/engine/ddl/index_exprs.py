@@ -25,6 +25,7 @@ from quantadb.engine.ddl.common import (
     run_sql,
     unique_name,
 )
+from quantadb.engine.ddl.index_keys import element_options, with_key_settings
 from quantadb.engine.ddl.generated import bind_stored, expression_text, is_immutable, referenced_attnums
 from quantadb.engine.ddl.partial_indexes import predicate_column, predicate_of
 from quantadb.errors import InvalidObjectDefinition, UndefinedColumn
@@ -124,8 +125,9 @@ def hidden_readers(session: "Session", rel: RelationDef, attnum: int) -> set[int
 def elements_of(rel: RelationDef, index: RelationDef) -> tuple[D.IndexElement, ...]:
     """An index's keys as CREATE INDEX names them."""
     by_num = {c.attnum: c for c in rel.columns}
-    return tuple(D.IndexElement(expression=by_num[a].default) if by_num[a].hidden else
-                 D.IndexElement(column=by_num[a].name) for a in index.index_columns)
+    return tuple(D.IndexElement(expression=by_num[a].default, **element_options(index, i)) if by_num[a].hidden else
+                 D.IndexElement(column=by_num[a].name, **element_options(index, i))
+                 for i, a in enumerate(index.index_columns))
 
 
 def add_index(session: "Session", rel: RelationDef, index: RelationDef,
@@ -141,6 +143,8 @@ def add_index(session: "Session", rel: RelationDef, index: RelationDef,
     if len(with_keys.columns) > len(rel.columns):
         store.alter_relation(txn, with_keys)
         fill(session, with_keys)
+    types = {c.attnum: c.type for c in with_keys.columns}
+    index = with_key_settings(index, [types[a] for a in attnums], elements)
     store.create_relation(txn, replace(index, index_columns=attnums, predicate_column=where))
     return with_keys
 

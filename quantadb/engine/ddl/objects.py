@@ -78,9 +78,11 @@ def create_index(session: "Session", stmt: D.CreateIndex) -> Result:
         include.append(col.attnum)
     store, txn = session.store, session_txn(session)
     index_rel = new_relation(session, store.allocate_oid(txn), rel.namespace, index_name, "i",
-                             table_oid=rel.oid, unique=stmt.unique,
+                             table_oid=rel.oid, unique=stmt.unique, nulls_not_distinct=stmt.nulls_not_distinct,
                              method="btree" if stmt.method == "gin" else stmt.method, include_columns=tuple(include))
-    add_index(session, rel, index_rel, stmt.elements, stmt.where)
+    # a GIN index stands in as a btree: GIN's operator classes are not btree's
+    elements = tuple(replace(e, opclass=None) for e in stmt.elements) if stmt.method == "gin" else stmt.elements
+    add_index(session, rel, index_rel, elements, stmt.where)
     return Result(tag="CREATE INDEX")
 
 

@@ -140,7 +140,7 @@ def _add_key(session: "Session", rel: RelationDef, spec: D.ConstraintSpec) -> Re
     index_oid = store.allocate_oid(txn)
     index = new_relation(session, index_oid, rel.namespace, cname, "i", table_oid=rel.oid,
                          index_columns=attnums, unique=True, primary=primary, method="btree",
-                         immediate=not spec.deferrable)
+                         immediate=not spec.deferrable, nulls_not_distinct=spec.nulls_not_distinct)
     if primary:  # a primary key implies NOT NULL
         rel = replace(rel, columns=tuple(replace(c, not_null=True) if c.attnum in attnums else c
                                          for c in rel.columns))

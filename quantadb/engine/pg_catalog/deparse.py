@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from quantadb.engine.catalog_view import RegNames, SessionCatalog
 from quantadb.engine.ddl.index_exprs import stored_text
+from quantadb.engine.ddl.index_keys import (COLLATION_NAMES, INDOPTION_DESC, INDOPTION_NULLS_FIRST, collation_of,
+                                            key_setting, key_types)
 from quantadb.engine.ddl.partial_indexes import predicate_text
 from quantadb.errors import SqlError
 from quantadb.sql.bind_query import QueryBinder
 from quantadb.sql.deparse import Deparser
 from quantadb.sql.expr import Cast, ColumnRef, transform
+from quantadb.sql.opclasses import opclass_name
 from quantadb.sql.parse import parse_expression
 from quantadb.sql.plan import PlanColumn
 from quantadb.sql.quoting import quote_ident
@@ -45,11 +48,32 @@ def index_def(session, index: RelationDef, pretty: bool = False) -> str:
     unique = "UNIQUE " if index.unique else ""
     # pretty (PRETTYFLAG_SCHEMA) leaves out a schema the search path finds
     target = qualified(catalog, table, visible_bare=pretty) if table is not None else str(index.table_oid)
-    keys = ", ".join(index_key(session, table, a, pretty) for a in index.index_columns)
+    keys = ", ".join(index_key(session, table, a, pretty) + _key_decoration(index, table, i)
+                     for i, a in enumerate(index.index_columns))
     include = f" INCLUDE ({column_names(table, index.include_columns)})" if index.include_columns else ""
+    nulls = " NULLS NOT DISTINCT" if index.nulls_not_distinct else ""
     predicate = predicate_text(session, table, index, pretty) if table is not None else None
     where = f" WHERE {predicate}" if predicate is not None else ""
-    return f"CREATE {unique}INDEX {quote_ident(index.name)} ON {target} USING {index.method} ({keys}){include}{where}"
+    return f"CREATE {unique}INDEX {quote_ident(index.name)} ON {target} USING {index.method} ({keys}){include}" \
+        f"{nulls}{where}"
+
+
+def _key_decoration(index: RelationDef, table: RelationDef | None, position: int) -> str:
+    """What ruleutils.c prints after key `position`: a COLLATE other than its column's, an
+    operator class other than its type's default, and its order where not ASC NULLS LAST."""
+    out = ""
+    collation = key_setting(index.index_collations, position)
+    t = key_types(index, table)[position]
+    if collation and (t is None or collation != collation_of(t.pg)):
+        out += f" COLLATE {quote_ident(COLLATION_NAMES.get(collation, str(collation)))}"
+    if key_setting(index.index_opclasses, position):
+        out += f" {opclass_name(index.index_opclasses[position])}"
+    option = key_setting(index.index_options, position)
+    if option & INDOPTION_DESC:
+        out += " DESC" if option & INDOPTION_NULLS_FIRST else " DESC NULLS LAST"
+    elif option & INDOPTION_NULLS_FIRST:
+        out += " NULLS FIRST"
+    return out
 
 
 def index_key(session, table: RelationDef | None, attnum: int, pretty: bool = False) -> str:
@@ -70,7 +94,9 @@ def _constraint_body(session, table: RelationDef, con: ConstraintDef, pretty: bo
     if con.kind == "p":
         return f"PRIMARY KEY ({column_names(table, con.columns)})"
     if con.kind == "u":
-        return f"UNIQUE ({column_names(table, con.columns)})"
+        index = catalog.relation(con.index_oid)
+        nulls = " NULLS NOT DISTINCT" if index is not None and index.nulls_not_distinct else ""
+        return f"UNIQUE{nulls} ({column_names(table, con.columns)})"
     if con.kind == "c":
         return f"CHECK ({stored_expression(session, con.check or '', table, pretty=pretty)})"
     ref = catalog.relation(con.ref_table)

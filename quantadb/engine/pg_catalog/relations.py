@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Iterator
 from quantadb.engine.catalog_view import SEQUENCE_COLUMNS
 from quantadb.engine.ddl.generated import referenced_attnums
 from quantadb.engine.ddl.index_exprs import index_column_name
+from quantadb.engine.ddl.index_keys import collation_of, key_collations, key_opclasses, key_setting
 from quantadb.engine.ddl.partial_indexes import predicate_text
 from quantadb.engine.ddl.temp import TEMP_SCHEMA_PREFIX
 from quantadb.engine.pg_catalog.deparse import index_key
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
     from quantadb.engine.session import Session
 
 HEAP_AM, BTREE_AM, HASH_AM = 2, 403, 405
-DEFAULT_COLLATION, C_COLLATION = 100, 950
 PG_CLASS_OID, PG_CONSTRAINT_OID, PG_ATTRDEF_OID, PG_NAMESPACE_OID, PG_REWRITE_OID = 1259, 2606, 2604, 2615, 2618
 PG_PROC_OID = 1255
 PG_TYPE_OID = 1247
@@ -49,12 +49,6 @@ def rewrite_oid(view_oid: int) -> int:
 
 def attrdef_oid(table_oid: int, attnum: int) -> int:
     return ATTRDEF_OID_BASE + (table_oid - FIRST_USER_OID) * 1600 + attnum
-
-
-def collation_of(t: R.PgType) -> int:
-    if t is R.NAME:
-        return C_COLLATION
-    return DEFAULT_COLLATION if t.category == "S" and t is not R.CHAR else 0
 
 
 def virtual_namespace(table: VirtualTable) -> int:
@@ -231,7 +225,10 @@ def pg_index(session: "Session") -> Iterator[Row]:
                "indnkeyatts": n, "indisunique": rel.unique, "indisprimary": rel.primary, "indimmediate": rel.immediate,
                "indisvalid": True, "indisready": True, "indislive": True,
                "indkey": " ".join("0" if a in hidden else str(a) for a in rel.index_columns + rel.include_columns),
-               "indcollation": " ".join("0" * n), "indclass": " ".join("0" * n), "indoption": " ".join("0" * n),
+               "indnullsnotdistinct": rel.nulls_not_distinct,
+               "indcollation": " ".join(str(c) for c in key_collations(rel, table)),
+               "indclass": " ".join(str(c) for c in key_opclasses(rel, table)),
+               "indoption": " ".join(str(key_setting(rel.index_options, i)) for i in range(n)),
                # pg_get_expr prints it back: each expression as written there, without the key's parentheses
                "indexprs": ", ".join(e[1:-1] if e.startswith("(") and e.endswith(")") else e for e in exprs) or None,
                "indpred": predicate_text(session, table, rel, pretty=False) if table is not None else None}

@@ -10,6 +10,7 @@ from quantadb.engine.pg_catalog.relations import BTREE_AM, HASH_AM, HEAP_AM, col
 from quantadb.engine.pg_catalog.tables import TABLES, Row, rows
 from quantadb.engine.pg_catalog.typeio import type_io
 from quantadb.sql.catalog import register_relation_function
+from quantadb.sql.opclasses import OPCLASSES, OPFAMILIES
 from quantadb.storage.catalog import FIRST_USER_OID
 from quantadb.types import registry as R
 from quantadb.types.domains import type_oid
@@ -22,7 +23,8 @@ PG_CATALOG, OWNER = 11, 10
 DEFAULT_TABLESPACE, GLOBAL_TABLESPACE = 1663, 1664
 PLPGSQL_EXTENSION, PLPGSQL_LANGUAGE = 13559, 13563
 ACCESS_METHODS = ((HEAP_AM, "heap", "t"), (BTREE_AM, "btree", "i"), (HASH_AM, "hash", "i"))
-COLLATIONS = ((100, "default", "d", None), (950, "C", "c", "C"), (951, "POSIX", "c", "POSIX"))
+COLLATIONS = ((100, "default", "d", None), (950, "C", "c", "C"), (951, "POSIX", "c", "POSIX"),
+              (12340, "ucs_basic", "c", "C"))
 # (oid, name, procedural, trusted, handler, inline handler, validator): see procs.LANGUAGE_PROCS
 LANGUAGES = ((12, "internal", False, False, 0, 0, 2246), (13, "c", False, False, 0, 0, 2247),
              (14, "sql", False, True, 0, 0, 2248), (PLPGSQL_LANGUAGE, "plpgsql", True, True, 13560, 13561, 13562))
@@ -89,6 +91,19 @@ def pg_range(session: "Session") -> Iterator[Row]:
 def pg_am(session: "Session") -> Iterator[Row]:
     for oid, name, kind in ACCESS_METHODS:
         yield {"oid": oid, "amname": name, "amtype": kind}
+
+
+@rows("pg_catalog.pg_opclass")
+def pg_opclass(session: "Session") -> Iterator[Row]:
+    for oid, method, name, family, intype, default, keytype in OPCLASSES:
+        yield {"oid": oid, "opcmethod": method, "opcname": name, "opcnamespace": PG_CATALOG, "opcowner": OWNER,
+               "opcfamily": family, "opcintype": intype, "opcdefault": default, "opckeytype": keytype}
+
+
+@rows("pg_catalog.pg_opfamily")
+def pg_opfamily(session: "Session") -> Iterator[Row]:
+    for oid, method, name in OPFAMILIES:
+        yield {"oid": oid, "opfmethod": method, "opfname": name, "opfnamespace": PG_CATALOG, "opfowner": OWNER}
 
 
 @rows("pg_catalog.pg_collation")
