@@ -196,6 +196,8 @@ def _add(r: TokenReader) -> D.AlterAction:
         while True:  # the attributes after a NOT: NOT VALID, [NOT] DEFERRABLE, INITIALLY ...
             if r.words("not", "valid"):
                 not_valid = True
+            elif r.words("not", "distinct"):  # UNIQUE NULLS NOT DISTINCT (columns)
+                text += " NOT DISTINCT " + r.clause("not")
             elif r.words("not", "deferrable"):
                 text += " NOT DEFERRABLE"
             elif r.word("deferrable"):

@@ -138,6 +138,7 @@ def build_index(state: StorageState, rel: RelationDef) -> Index:
     idx = Index(rel.oid, rel.table_oid, rel.index_columns, rel.unique, rel.method, key_dtype,
                 key_forms(table.types, rel.index_columns), rel.predicate_column)
     idx.immediate = rel.immediate
+    idx.nulls_not_distinct = rel.nulls_not_distinct
     idx.rebuild(table)
     table.restart_pruning(state.txns.clog.status)
     return idx

@@ -18,7 +18,8 @@ from quantadb.errors import (DuplicateDatabase, DuplicateObject, DuplicateSchema
 from . import records as R
 from .catalog import (HEAP_KINDS, DatabaseDef, FunctionDef, NamespaceDef, RelationDef, RoleDef, TypeDef,
                       builtin_namespaces, key_of, to_value)
-from .index import in_predicate, key_forms, row_keys, stored_key
+from .index import hashable, in_predicate, key_forms, row_keys, stored_key
+from .null_keys import key_with_nulls
 from .locks import ACCESS_EXCLUSIVE
 from .txn import COMMITTED, IN_PROGRESS, RowChanged, Txn, WouldBlock
 
@@ -67,9 +68,12 @@ class SchemaChanges:
             if where:  # a partial index: only the rows its predicate holds
                 live &= in_predicate(cols.pop(), len(xmin))
             keys, ok = row_keys(cols, len(xmin))
-            for k, good in zip(keys, (ok & live).tolist()):
-                if good:
-                    stored = stored_key(forms, k)
+            taken = (ok | rel.nulls_not_distinct) & live
+            for i, (k, good, keyed) in enumerate(zip(keys, taken.tolist(), ok.tolist())):
+                if good:  # (a key with a NULL only NULLS NOT DISTINCT: its NULLs equal)
+                    if not keyed:
+                        k = key_with_nulls(cols, i)
+                    stored = stored_key(forms, k) if keyed else hashable(k)
                     if stored in seen:
                         raise self._unique_violation(rel.name, rel.table_oid, rel.index_columns, k, building=True)
                     seen.add(stored)

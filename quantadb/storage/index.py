@@ -65,12 +65,13 @@ def row_keys(columns: list[Column], n: int) -> tuple[list, np.ndarray]:
 KeyForm = Callable[[Any], Any]
 
 
-def _hashable(v: Any) -> Any:
-    return tuple(_hashable(x) for x in v) if isinstance(v, (list, tuple)) else v
+def hashable(v: Any) -> Any:
+    """A value with its lists as tuples (a key a set can hold)."""
+    return tuple(hashable(x) for x in v) if isinstance(v, (list, tuple)) else v
 
 
 def _jsonb_key(v: Any) -> tuple:
-    return _hashable(jsonb_sort_key(v))
+    return hashable(jsonb_sort_key(v))
 
 
 def _array_key(v: list) -> tuple:
@@ -194,6 +195,7 @@ class Index:
         self.read_attnums = self.attnums + ((where,) if where else ())  # what decides an entry
         self.unique = unique
         self.immediate = True  # (RelationDef.immediate: false, its uniqueness is checked later)
+        self.nulls_not_distinct = False  # (RelationDef's: keys with NULLs conflict, storage/null_keys.py)
         self.method = method
         self.ordered = method != "hash"
         self._dtype = key_dtype if len(attnums) == 1 and key_dtype.kind in "iuf" else np.dtype(object)

@@ -94,6 +94,7 @@ from .txn import ABORTED, COMMITTED, IN_PROGRESS, SHOWN_SELF, RowChanged, Snapsh
 from .vacuum import CompactionPlan, count_versions, prepare_compaction
 from .wal import WalWriter
 from .row_locks import RowLocks
+from .null_keys import NullKeyChecks
 from .unique_checks import UniqueChecks
 from .writes import RowWrites
 
@@ -107,7 +108,7 @@ _NO_LOCK = contextlib.nullcontext()
 __all__ = ["RowChanged", "Snapshot", "Store", "Txn", "WouldBlock"]
 
 
-class Store(RowWrites, RowLocks, LockWaits, UniqueChecks, SchemaChanges, Sequences):
+class Store(RowWrites, RowLocks, LockWaits, UniqueChecks, NullKeyChecks, SchemaChanges, Sequences):
     """The facade; row writes, row locks, lock waits, deferred uniqueness, DDL and sequences live
     in the mixins writes/row_locks/lock_waits/unique_checks/ddl/sequences."""
 

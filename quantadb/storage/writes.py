@@ -19,6 +19,7 @@ from quantadb.types.column import Column
 
 from . import records as R
 from .index import Index, row_key, row_keys
+from .null_keys import key_with_nulls
 from .table import Table
 from .row_locks import KEY_SHARE, NO_KEY_UPDATE, STRENGTHS, UPDATE
 from .txn import ABORTED, IN_PROGRESS, RowChanged, Snapshot, Txn, WouldBlock
@@ -57,7 +58,7 @@ class RowWrites:
         values = key if len(attnums) > 1 else (key,)
         types = self._state.tables[table_oid].types
         ns = cat.current(("ns", trel.database, trel.namespace)) if trel else None
-        texts = [format_value(types[a - 1], v) for a, v in zip(attnums, values)]
+        texts = ["null" if v is None else format_value(types[a - 1], v) for a, v in zip(attnums, values)]
         shown = f"Key ({', '.join(names)})=({', '.join(texts)})"
         if building:
             message, detail = f'could not create unique index "{index_name}"', f"{shown} is duplicated."
@@ -82,9 +83,10 @@ class RowWrites:
         return found
 
     def _check_unique(self, txn: Txn, rel_oid: int, columns: list[Column], n: int,
-                      changed: dict[int, np.ndarray] | None = None) -> None:
+                      changed: dict[int, np.ndarray] | None = None, replaced: np.ndarray | None = None) -> None:
         """UNIQUE/PRIMARY KEY for n new rows (`changed`: per index, the rows whose key changed;
-        an UPDATE that keeps a row's key must not find the row's own old version)."""
+        an UPDATE that keeps a row's key must not find the row's own old version; `replaced`:
+        its old versions)."""
         table = self._state.tables[rel_oid]
         for idx in self._unique_indexes(txn, rel_oid):
             index_oid = idx.oid
@@ -94,6 +96,8 @@ class RowWrites:
             held = idx.held(columns, n)
             if held is not None:
                 only = held if only is None else only & held
+            if idx.nulls_not_distinct:
+                self._check_null_keys(txn, table, idx, columns, n, only, replaced)
             if not idx.immediate:
                 self._defer_unique(txn, table, idx, columns, n, only)
                 continue
@@ -150,7 +154,11 @@ class RowWrites:
             if old is not None and kept.issuperset(idx.read_attnums):
                 continue
             key = row_key(values, idx.attnums, idx.where)
-            if key is None or old is not None and _same_key(idx, _old_key(table, old, idx), key):
+            if key is None:
+                if idx.nulls_not_distinct:
+                    self._check_null_row(txn, table, idx, values, old)
+                continue
+            if old is not None and _same_key(idx, _old_key(table, old, idx), key):
                 continue
             if idx.immediate:
                 self._check_unique_key(txn, table, idx, key)
@@ -275,7 +283,7 @@ class RowWrites:
                 return rowids
             changed = self._key_changed(table, rel_oid, rowids, cols, kept)
             if changed:
-                self._check_unique(txn, rel_oid, cols, n, changed)
+                self._check_unique(txn, rel_oid, cols, n, changed, rowids)
             locked = bool(self._row_locks.get(rel_oid))
             if locked and changed:  # a key UPDATE waits for the rows' KEY SHARE lockers too
                 self._check_key_update(txn, rel_oid, rowids[np.logical_or.reduce(list(changed.values()))].tolist())
@@ -422,6 +430,9 @@ class RowWrites:
                             raise SerializationFailure("could not serialize access due to concurrent update")
                         out[i] = r
                         break
+            elif idx.nulls_not_distinct:
+                holder = self.null_key_holder(txn, table, idx, key_with_nulls(columns, i))
+                out[i] = -1 if holder is None else holder
         return out
 
     def truncate(self, txn: Txn, rel_oid: int) -> None:
