@@ -16,7 +16,7 @@ from quantadb.sql import plan as P
 from quantadb.sql.expr import ColumnRef, conjoin, conjuncts
 from quantadb.sql.index_paths import (IndexCatalog, IndexExpressions, btree_bounds, comparisons_of, key_array,
                                       listed_columns, missing_columns, nullable_columns, usable_indexes)
-from quantadb.storage.catalog import RelationDef
+from quantadb.storage.catalog import INDOPTION_DESC, INDOPTION_NULLS_FIRST, RelationDef, key_setting
 from quantadb.types import registry as R
 
 # the types whose keys sort in Python as the index orders them (a list of keys is read in order)
@@ -74,12 +74,20 @@ def index_gives_order(sort: P.Sort, catalog: IndexCatalog) -> bool:
     parts = conjuncts(scan.filter) if scan.filter is not None else []
     pinned = {c[0] for c, _ in comparisons_of(scan, parts, None) if c is not None and c[1] == "="}
     keys = [(scan.attnums[p], d, nf) for p, (_, d, nf) in zip(positions, sort.keys) if scan.attnums[p] not in pinned]
-    if any(d != keys[0][1] or nf != d for _, d, nf in keys):
+    return not keys or any(index.method == "btree" and _in_index_order(index, pinned, keys)
+                           for index in usable_indexes(scan, parts, catalog, None))
+
+
+def _in_index_order(index: RelationDef, pinned: set[int], keys: list[tuple[int, bool, bool]]) -> bool:
+    """Are the sort `keys` (attnum, DESC, NULLS FIRST) the index's columns after those `pinned`,
+    each in its declared order (ASC|DESC, NULLS), or each reversed?"""
+    following = [(p, a) for p, a in enumerate(index.index_columns) if a not in pinned][:len(keys)]
+    if [a for _, a in following] != [a for a, _, _ in keys]:
         return False
-    attnums = [a for a, _, _ in keys]
-    return not attnums or any(
-        index.method == "btree" and [c for c in index.index_columns if c not in pinned][:len(attnums)] == attnums
-        for index in usable_indexes(scan, parts, catalog, None))
+    options = [key_setting(index.index_options, p) for p, _ in following]
+    declared = [(bool(o & INDOPTION_DESC), bool(o & INDOPTION_NULLS_FIRST)) for o in options]
+    return all((d, nf) == k for k, (_, d, nf) in zip(declared, keys)) or \
+        all((not d, not nf) == k for k, (_, d, nf) in zip(declared, keys))
 
 
 def _under_projects(sort: P.Sort) -> tuple[list[P.Project], P.Plan]:
@@ -135,52 +143,65 @@ def _index_order(scan: P.TableScan, keys: list[tuple[ColumnRef, bool, bool]], to
     nullable = nullable_columns(scan, catalog)
     listed = listed_columns(parts, scan)
     attnums = [scan.attnums[k.index] for k, _, _ in keys]
+    found = []
     for index in usable_indexes(scan, parts, catalog, expressions):
         if index.method != "btree":
             continue
         bounds = btree_bounds(index, parts, comparisons, scan)
         direction, presorted = _direction(index, bounds.pinned, attnums, keys, total, nullable) if bounds else ("", 0)
-        if not direction:
-            continue
-        used, width, how = bounds.used, bounds.width(), {
-            "low": bounds.low, "high": bounds.high, "low_inclusive": bounds.low_inclusive,
-            "high_inclusive": bounds.high_inclusive}
-        keyed = listed.get(index.index_columns[bounds.pinned]) if width == bounds.pinned else None
-        if keyed is not None and R.BY_OID.get(keyed[0].type.pg.elem_oid) in _LISTED_IN_ORDER:
-            # `a IN (...) ORDER BY a, b`: each key's rows in turn, the keys in order
-            used, width = [*used, keyed[1]], width + 1
-            how = {"any_of": [*map(key_array, bounds.low or []), keyed[0]]}
-        indexed = P.IndexScan(scan.rel_oid, scan.table_name, index.oid, index.name, scan.attnums, scan.columns,
-                              ordered=direction, filter=conjoin([c for c in parts if all(c is not u for u in used)]),
-                              index_cond=conjoin(used), lock_mode=scan.lock_mode, via_view=scan.via_view, alias=scan.alias,
-                              estimated_rows=scan.estimated_rows, **how)
-        missing = list(missing_columns(index, width, nullable))
-        if not missing:
-            return indexed, presorted
-        leading = next(a for a in attnums if a not in index.index_columns[:bounds.pinned])
-        block_first = keys[attnums.index(leading)][2] if missing == [leading] else None
-        return _with_null_rows(scan, indexed, keys[:presorted], missing, block_first), presorted
-    return None
+        if direction:
+            found.append((presorted, bounds.pinned, -len(found), index, bounds, direction))
+    if not found:
+        return None
+    # the index that orders most keys, then the one the filter's equalities narrow most
+    presorted, _, _, index, bounds, direction = max(found, key=lambda f: f[:3])
+    used, width, how = bounds.used, bounds.width(), {
+        "low": bounds.low, "high": bounds.high, "low_inclusive": bounds.low_inclusive,
+        "high_inclusive": bounds.high_inclusive}
+    keyed = listed.get(index.index_columns[bounds.pinned]) if width == bounds.pinned else None
+    if keyed is not None and R.BY_OID.get(keyed[0].type.pg.elem_oid) in _LISTED_IN_ORDER:
+        # `a IN (...) ORDER BY a, b`: each key's rows in turn, the keys in order
+        used, width = [*used, keyed[1]], width + 1
+        how = {"any_of": [*map(key_array, bounds.low or []), keyed[0]]}
+    index_desc = bool(key_setting(index.index_options, bounds.pinned) & INDOPTION_DESC)
+    indexed = P.IndexScan(scan.rel_oid, scan.table_name, index.oid, index.name, scan.attnums, scan.columns,
+                          ordered=direction, index_desc=index_desc,
+                          filter=conjoin([c for c in parts if all(c is not u for u in used)]),
+                          index_cond=conjoin(used), lock_mode=scan.lock_mode, via_view=scan.via_view, alias=scan.alias,
+                          estimated_rows=scan.estimated_rows, **how)
+    missing = list(missing_columns(index, width, nullable))
+    if not missing:
+        return indexed, presorted
+    leading = next(a for a in attnums if a not in index.index_columns[:bounds.pinned])
+    block_first = keys[attnums.index(leading)][2] if missing == [leading] else None
+    return _with_null_rows(scan, indexed, keys[:presorted], missing, block_first), presorted
 
 
 def _direction(index: RelationDef, pinned: int, attnums: list[int], keys: list, total: int,
                nullable: set[int]) -> tuple[str, int]:
     """("asc" or "desc", how many leading sort `keys` (on `attnums`) it orders) when the index, its
     first `pinned` columns equal to values, orders at least the first key that is not pinned: the
-    keys in its column order (pinned ones anywhere), one direction, NULLs where the index puts
-    them (last ascending, first descending; a lone key may have them either side). After its last
-    column, a unique index of NOT NULL columns leaves no ties for the other keys. ("", 0) otherwise."""
+    keys in its column order (pinned ones anywhere), one direction (the stored keys ascend, a DESC
+    column's too: a mixed-direction index orders one key only), NULLs where the index's columns
+    put them, or all reversed (a lone key may have them either side). After its last column, a
+    unique index of NOT NULL columns leaves no ties for the other keys. ("", 0) otherwise."""
     cols = index.index_columns
     following = cols[pinned:]
-    direction, matched, covered = None, 0, 0
+    direction, backward, matched, covered = None, None, 0, 0
     for i, (a, (_, d, nf)) in enumerate(zip(attnums, keys)):
         if a in cols[:pinned]:
             covered = i + 1
             continue
-        if matched == len(following) or a != following[matched] or (direction is not None and d != direction) \
-                or (a in nullable and nf != d and total > 1):
+        if matched == len(following) or a != following[matched] or (direction is not None and d != direction):
             break
-        direction, matched, covered = d, matched + 1, i + 1
+        # the key is in the column's declared order (ASC|DESC, NULLS) or all reversed, as every
+        # key before it: a PostgreSQL btree's scan forwards or backwards
+        option = key_setting(index.index_options, pinned + matched)
+        reversed_ = d != bool(option & INDOPTION_DESC)
+        if (backward is not None and reversed_ != backward) or \
+                (a in nullable and nf != (bool(option & INDOPTION_NULLS_FIRST) != reversed_) and total > 1):
+            break
+        direction, backward, matched, covered = d, reversed_, matched + 1, i + 1
     if direction is None:
         return "", 0
     if matched == len(following) and index.unique and index.immediate and not nullable & set(cols):

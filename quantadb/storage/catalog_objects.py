@@ -21,6 +21,7 @@ PREDEFINED_ROLES = ((6171, "pg_database_owner"), (6181, "pg_read_all_data"), (61
                     (4571, "pg_execute_server_program"), (4200, "pg_signal_backend"), (4544, "pg_checkpoint"))
 PG_MONITOR_MEMBERSHIPS = (3374, 3375, 3377)  # pg_monitor is a member of these three, as after initdb
 HEAP_KINDS = ("r", "m")  # relation kinds whose rows are stored: tables and materialized views
+INDOPTION_DESC, INDOPTION_NULLS_FIRST = 1, 2  # pg_index.indoption's bits
 PG_CATALOG_NAMESPACE, PG_TOAST_NAMESPACE, PUBLIC_NAMESPACE, INFORMATION_SCHEMA_NAMESPACE = 11, 99, 2200, 13000
 BUILTIN_NAMESPACES = ((PG_CATALOG_NAMESPACE, "pg_catalog"), (PG_TOAST_NAMESPACE, "pg_toast"),
                       (PUBLIC_NAMESPACE, "public"), (INFORMATION_SCHEMA_NAMESPACE, "information_schema"))
@@ -142,6 +143,12 @@ class RelationDef:
             if c.name == name and c.visible:
                 return c
         return None
+
+
+def key_setting(values: tuple[int, ...], position: int) -> int:
+    """One key's value of an index's index_options, index_opclasses or index_collations (0: the
+    default)."""
+    return values[position] if position < len(values) else 0
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,10 @@ from quantadb.errors import FeatureNotSupported
 from quantadb.sql import ddl_stmts as D
 from quantadb.sql.bind_support import COLLATIONS, check_collation_name, type_name
 from quantadb.sql.opclasses import default_opclass, opclass_name, resolve_opclass
-from quantadb.storage.catalog import RelationDef
+from quantadb.storage.catalog import INDOPTION_DESC, INDOPTION_NULLS_FIRST, RelationDef, key_setting
 from quantadb.types import registry as R
 from quantadb.types.registry import SqlType
 
-INDOPTION_DESC, INDOPTION_NULLS_FIRST = 1, 2
 DEFAULT_COLLATION, C_COLLATION = 100, 950
 COLLATION_NAMES = {oid: name for name, oid in COLLATIONS.items()}
 
@@ -52,11 +51,6 @@ def with_key_settings(index: RelationDef, types: list[SqlType], elements: tuple[
 def _listed(values: list[int]) -> tuple[int, ...]:
     """Per key values, () when all are 0 (the defaults, as an index made before they existed)."""
     return tuple(values) if any(values) else ()
-
-
-def key_setting(values: tuple[int, ...], position: int) -> int:
-    """One key's value of index_options, index_opclasses or index_collations (0: the default)."""
-    return values[position] if position < len(values) else 0
 
 
 def element_options(index: RelationDef, position: int) -> dict:

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from quantadb.engine.catalog_view import RegNames, SessionCatalog
 from quantadb.engine.ddl.index_exprs import stored_text
-from quantadb.engine.ddl.index_keys import (COLLATION_NAMES, INDOPTION_DESC, INDOPTION_NULLS_FIRST, collation_of,
-                                            key_setting, key_types)
+from quantadb.engine.ddl.index_keys import COLLATION_NAMES, collation_of, key_types
 from quantadb.engine.ddl.partial_indexes import predicate_text
 from quantadb.errors import SqlError
 from quantadb.sql.bind_query import QueryBinder
@@ -17,7 +16,8 @@ from quantadb.sql.parse import parse_expression
 from quantadb.sql.plan import PlanColumn
 from quantadb.sql.quoting import quote_ident
 from quantadb.sql.scope import Scope
-from quantadb.storage.catalog import ColumnDef, ConstraintDef, RelationDef, TypeDef
+from quantadb.storage.catalog import (INDOPTION_DESC, INDOPTION_NULLS_FIRST, ColumnDef, ConstraintDef, RelationDef,
+                                      TypeDef, key_setting)
 from quantadb.types.domains import base_type, domain_of
 from quantadb.types.registry import SqlType
 

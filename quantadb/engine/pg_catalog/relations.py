@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Iterator
 from quantadb.engine.catalog_view import SEQUENCE_COLUMNS
 from quantadb.engine.ddl.generated import referenced_attnums
 from quantadb.engine.ddl.index_exprs import index_column_name
-from quantadb.engine.ddl.index_keys import collation_of, key_collations, key_opclasses, key_setting
+from quantadb.engine.ddl.index_keys import collation_of, key_collations, key_opclasses
 from quantadb.engine.ddl.partial_indexes import predicate_text
 from quantadb.engine.ddl.temp import TEMP_SCHEMA_PREFIX
 from quantadb.engine.pg_catalog.deparse import index_key
@@ -24,7 +24,7 @@ from quantadb.engine.pg_catalog.tables import TABLES, Row, rows
 from quantadb.sql.qualify import referenced_relations
 from quantadb.engine.privileges import effective_acl
 from quantadb.sql.catalog import VirtualTable
-from quantadb.storage.catalog import FIRST_USER_OID, ColumnDef, RelationDef
+from quantadb.storage.catalog import FIRST_USER_OID, ColumnDef, RelationDef, key_setting
 from quantadb.types import registry as R
 from quantadb.types.domains import type_oid
 
