@@ -138,7 +138,7 @@ class _PostgresAsWritten(Postgres):
 
         def parse(self, raw_tokens: list[Token], sql: str) -> list[exp.Expression | None]:
             tokens, option = _view_check_option(raw_tokens)
-            tokens, nulls_not_distinct = _index_nulls_not_distinct(tokens)
+            tokens, nulls_not_distinct = _nulls_distinct(tokens)
             parsed = super().parse(_names_after_dots(tokens, self.ID_VAR_TOKENS), sql)
             if option and len(parsed) == 1 and isinstance(parsed[0], exp.Create):
                 parsed[0].set("check_option", option)
@@ -376,18 +376,23 @@ def _view_check_option(tokens: list[Token]) -> tuple[list[Token], str]:
     return tokens[:start] + tokens[end:], (level or "CASCADED").lower()
 
 
-def _index_nulls_not_distinct(tokens: list[Token]) -> tuple[list[Token], bool]:
-    """CREATE [UNIQUE] INDEX's `NULLS NOT DISTINCT` after its key list, which sqlglot does not
-    know: the tokens without it, and whether it was there."""
-    words = [t.text.upper() for t in tokens[:4]]
-    if not words or words[0] != "CREATE" or "INDEX" not in words:
-        return tokens, False
-    depth = 0
-    for i, tok in enumerate(tokens):
-        depth += (tok.token_type == TokenType.L_PAREN) - (tok.token_type == TokenType.R_PAREN)
-        if depth == 0 and [t.text.upper() for t in tokens[i:i + 3]] == ["NULLS", "NOT", "DISTINCT"]:
-            return tokens[:i] + tokens[i + 3:], True
-    return tokens, False
+def _nulls_distinct(tokens: list[Token]) -> tuple[list[Token], bool]:
+    """`NULLS [NOT] DISTINCT`, which sqlglot reads only as a constraint's UNIQUE NULLS NOT
+    DISTINCT: CREATE INDEX's after its key list taken out (and whether it said NOT DISTINCT),
+    and UNIQUE NULLS DISTINCT's, the default, left out."""
+    words = [t.text.upper() for t in tokens]
+    index = words[:1] == ["CREATE"] and "INDEX" in words[:4]
+    out, not_distinct, depth, i = [], False, 0, 0
+    while i < len(tokens):
+        depth += (tokens[i].token_type == TokenType.L_PAREN) - (tokens[i].token_type == TokenType.R_PAREN)
+        if words[i:i + 2] == ["NULLS", "DISTINCT"] and (index and depth == 0 or i and words[i - 1] == "UNIQUE"):
+            i += 2
+        elif index and depth == 0 and words[i:i + 3] == ["NULLS", "NOT", "DISTINCT"]:
+            not_distinct, i = True, i + 3
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out, not_distinct
 
 
 def _normalize(node: exp.Expression) -> exp.Expression:

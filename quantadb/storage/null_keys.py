@@ -36,13 +36,14 @@ class NullKeyChecks:
     def _check_null_keys(self, txn: Txn, table: Table, idx: Index, columns: list[Column], n: int,
                          only: np.ndarray | None, replaced: np.ndarray | None = None) -> None:
         """The keys with a NULL of n new rows (of these, `only`): none twice, none held by a
-        live version other than those `replaced` (an UPDATE's old versions)."""
+        live version other than those `replaced` (an UPDATE's old versions, by row)."""
         key_columns = [columns[a - 1] for a in idx.attnums]
         _, ok = row_keys(key_columns, n)
         with_null = ~ok if only is None else ~ok & only
         if not with_null.any():
             return
-        skip = set(replaced.tolist()) if replaced is not None else set()
+        # an UPDATE's old versions whose key changes give it up; one whose key stays keeps holding it
+        skip = set() if replaced is None else set((replaced if only is None else replaced[only]).tolist())
         seen: set = set()
         for i in np.flatnonzero(with_null).tolist():
             key = key_with_nulls(key_columns, i)

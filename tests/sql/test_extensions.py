@@ -21,10 +21,6 @@ def test_statements_not_supported_say_which(sql):
                             ("CREATE EVENT TRIGGER e ON ddl_command_start EXECUTE FUNCTION f()",
                              "CREATE EVENT TRIGGER"),
                             ("CREATE FOREIGN DATA WRAPPER w", "CREATE FOREIGN DATA WRAPPER"),
-                            ("CREATE TABLE nn (a int UNIQUE NULLS NOT DISTINCT)", "UNIQUE NULLS NOT DISTINCT"),
-                            ("CREATE TABLE nn (a int, UNIQUE NULLS NOT DISTINCT (a))", "UNIQUE NULLS NOT DISTINCT"),
-                            ("CREATE UNIQUE INDEX nni ON pg_class (relname) NULLS NOT DISTINCT",
-                             "UNIQUE NULLS NOT DISTINCT"),
                             ("WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 3) "
                              "SEARCH DEPTH FIRST BY n SET ord SELECT * FROM t",
                              "WITH RECURSIVE ... SEARCH or CYCLE"),
