@@ -31,7 +31,8 @@ INDEXES = """
 def test_catalog_records_and_shows_the_key_options(sql):
     sql.setup(INDEXES)
     rows = [
-        ("ti_a", "1 0", "1978 3126", "0 100", "false", "CREATE INDEX ti_a ON public.ti USING btree (a DESC NULLS LAST, b)"),
+        ("ti_a", "1 0", "1978 3126", "0 100", "false",
+         "CREATE INDEX ti_a ON public.ti USING btree (a DESC NULLS LAST, b)"),
         ("ti_a_desc", "3", "1978", "0", "false", "CREATE INDEX ti_a_desc ON public.ti USING btree (a DESC)"),
         ("ti_a_first", "2", "1978", "0", "false", "CREATE INDEX ti_a_first ON public.ti USING btree (a NULLS FIRST)"),
         ("ti_b_c", "0", "3126", "950", "false", 'CREATE INDEX ti_b_c ON public.ti USING btree (b COLLATE "C")'),
@@ -79,6 +80,28 @@ def test_what_the_options_refuse(sql):
     sql.error('CREATE INDEX ON te (b COLLATE "x")', "42704", 'collation "x" for encoding "UTF8" does not exist')
     sql.error('CREATE INDEX ON te (a COLLATE "C")', "42804", "collations are not supported by type integer")
     sql.check("SELECT count(*) FROM pg_index WHERE indrelid = 'te'::regclass", [("0",)])
+
+
+def test_rebuilt_and_copied_indexes_keep_them(sql):
+    sql.setup("""
+        CREATE TABLE al (a int, b text, c int, CONSTRAINT al_c UNIQUE NULLS NOT DISTINCT (c));
+        CREATE INDEX al_a ON al (a DESC NULLS LAST, b COLLATE "C" text_pattern_ops);
+        CREATE INDEX al_e ON al ((a + 1) DESC);
+        ALTER TABLE al ALTER COLUMN a TYPE bigint;
+        CREATE TABLE al2 (LIKE al INCLUDING INDEXES)
+    """)
+    sql.check("SELECT indexrelid::regclass::text, indoption::text, indclass::text, indcollation::text, "
+              "indnullsnotdistinct, pg_get_indexdef(indexrelid) FROM pg_index "
+              "WHERE indrelid IN ('al'::regclass, 'al2'::regclass)",
+              [(name, option, opclass, collation, nnd,
+                f"CREATE {unique}INDEX {name} ON public.{table} USING btree {keys}")
+               for table in ("al", "al2")
+               for name, option, opclass, collation, nnd, unique, keys in (
+                   (f"{table}_c" if table == "al" else "al2_c_key", "0", "1978", "0", "t", "UNIQUE ",
+                    "(c) NULLS NOT DISTINCT"),
+                   ("al_a" if table == "al" else "al2_a_b_idx", "1 0", "3124 4217", "0 950", "f", "",
+                    '(a DESC NULLS LAST, b COLLATE "C" text_pattern_ops)'),
+                   ("al_e" if table == "al" else "al2_expr_idx", "3", "3124", "0", "f", "", "(((a + 1)) DESC)"))])
 
 
 def test_nulls_not_distinct_unique_indexes(sql):

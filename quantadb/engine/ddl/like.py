@@ -75,7 +75,7 @@ def _identity_sequence(session: "Session", source: RelationDef, col: ColumnDef, 
     return seq if original is None else replace(seq, sequence=replace(original, owned_by=seq.sequence.owned_by))
 
 
-def like_constraints(source: RelationDef, spec: D.LikeSpec) -> list[D.ConstraintSpec]:
+def like_constraints(session: "Session", source: RelationDef, spec: D.LikeSpec) -> list[D.ConstraintSpec]:
     """CHECKs (INCLUDING CONSTRAINTS) and PRIMARY KEY / UNIQUE (INCLUDING INDEXES) to add to the
     new table; the keys are named for it."""
     by_num = {c.attnum: c.name for c in source.columns}
@@ -84,8 +84,10 @@ def like_constraints(source: RelationDef, spec: D.LikeSpec) -> list[D.Constraint
         if con.kind == "c" and "constraints" in spec.including:
             out.append(D.ConstraintSpec("c", con.name, check=con.check))
         elif con.kind in ("p", "u") and "indexes" in spec.including:
+            index = session.catalog().relation(con.index_oid)
             out.append(D.ConstraintSpec(con.kind, None, tuple(by_num[a] for a in con.columns),
-                                        deferrable=con.deferrable, initially_deferred=con.deferred))
+                                        deferrable=con.deferrable, initially_deferred=con.deferred,
+                                        nulls_not_distinct=index is not None and index.nulls_not_distinct))
     return out
 
 

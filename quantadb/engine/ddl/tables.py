@@ -67,7 +67,7 @@ def create_table(session: "Session", stmt: D.CreateTable) -> Result:
                 copied, owned = like_columns(session, source, like, len(columns) + 1, name, ns, oid)
                 add(copied)
                 sequences.extend(owned)
-                constraints.extend(like_constraints(source, like))
+                constraints.extend(like_constraints(session, source, like))
         if position == len(stmt.columns):
             break
         spec = stmt.columns[position]
