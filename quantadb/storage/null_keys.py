@@ -4,8 +4,9 @@ its NULLs equal to NULLs (Index.nulls_not_distinct, pg_index.indnullsnotdistinct
 An index holds no key with a NULL (storage/index.py), so such keys are checked apart, on the
 table: the versions whose key columns are NULL exactly where the new key's are (a vectorized
 pass over the validity masks), then their other key values and liveness (the dirty read of
-every unique check, RowWrites._row_live). Only writes of a key with a NULL to such an index pay
-for it. A DEFERRABLE one is checked at once as well.
+every unique check, RowWrites._row_live); a batch reads the table's keys with NULLs once. Only
+writes of a key with a NULL to such an index pay for it. A DEFERRABLE one is checked at once as
+well.
 
 Mixed into `store.Store` (uses RowWrites' `_row_live`, `_unique_violation`, `_index_name`).
 """
@@ -14,10 +15,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from quantadb.types.column import Column
+
 from .index import Index, hashable, in_predicate, row_keys
 from .table import Table
 from .txn import Txn
-from quantadb.types.column import Column
 
 
 def key_with_nulls(key_columns: list[Column], row: int):
@@ -44,14 +46,26 @@ class NullKeyChecks:
             return
         # an UPDATE's old versions whose key changes give it up; one whose key stays keeps holding it
         skip = set() if replaced is None else set((replaced if only is None else replaced[only]).tolist())
+        held = self._null_keys_held(table, idx)  # one pass over the table for the whole batch
         seen: set = set()
         for i in np.flatnonzero(with_null).tolist():
             key = key_with_nulls(key_columns, i)
             stored = hashable(_parts(idx, key))
-            if stored in seen:
+            if stored in seen or any(r not in skip and self._row_live(txn, table, r) for r in held.get(stored, ())):
                 raise self._unique_violation(self._index_name(idx.oid), table.oid, idx.attnums, key)
             seen.add(stored)
-            self._check_null_key(txn, table, idx, key, skip)
+
+    def _null_keys_held(self, table: Table, idx: Index) -> dict:
+        """The table's versions (live or not) that `idx` would hold but for a NULL in their key,
+        by key (hashable, None for a NULL)."""
+        held: dict = {}
+        for first, cols, xmin, _ in table.all_rows(list(idx.read_attnums)):
+            n = len(xmin)
+            mask = in_predicate(cols.pop(), n) if idx.where else np.ones(n, dtype=np.bool_)
+            _, ok = row_keys(cols, n)
+            for off in np.flatnonzero(mask & ~ok).tolist():
+                held.setdefault(hashable(_parts(idx, key_with_nulls(cols, off))), []).append(first + off)
+        return held
 
     def _check_null_row(self, txn: Txn, table: Table, idx: Index, values: tuple, old: int | None) -> None:
         """_check_null_keys for one row of Python values whose key has a NULL (or that a partial
@@ -59,19 +73,16 @@ class NullKeyChecks:
         if idx.where and not values[idx.where - 1]:
             return
         parts = tuple(values[a - 1] if a <= len(values) else None for a in idx.attnums)
-        self._check_null_key(txn, table, idx, parts if len(parts) > 1 else parts[0], {old} if old is not None else set())
-
-    def _check_null_key(self, txn: Txn, table: Table, idx: Index, key, skip: set[int]) -> None:
-        holder = self.null_key_holder(txn, table, idx, key, skip)
-        if holder is not None:
+        key = parts if len(parts) > 1 else parts[0]
+        if self.null_key_holder(txn, table, idx, key, {old} if old is not None else set()) is not None:
             raise self._unique_violation(self._index_name(idx.oid), table.oid, idx.attnums, key)
 
     def null_key_holder(self, txn: Txn, table: Table, idx: Index, key,
                         skip: set[int] | frozenset[int] = frozenset()) -> int | None:
         """A live version (a dirty read) holding `key`, which has a NULL, in `idx`; None: none."""
         parts = _parts(idx, key)
-        for first, cols, _xmin, _xmax in table.all_rows(list(idx.read_attnums)):
-            n = len(_xmin)
+        for first, cols, xmin, _ in table.all_rows(list(idx.read_attnums)):
+            n = len(xmin)
             mask = in_predicate(cols.pop(), n) if idx.where else np.ones(n, dtype=np.bool_)
             for col, v in zip(cols, parts):
                 valid = np.ones(n, dtype=np.bool_) if col.valid is None else col.valid[:n]

@@ -113,6 +113,7 @@ def test_nulls_not_distinct_unique_indexes(sql):
     sql.error("INSERT INTO nn VALUES (1, NULL, 'y')", "23505", DUPLICATE.format("nn_ab"))
     sql.error("INSERT INTO nn VALUES (NULL, NULL, 'y')", "23505", DUPLICATE.format("nn_ab"))
     sql.error("INSERT INTO nn SELECT 5, NULL FROM generate_series(1, 2)", "23505", DUPLICATE.format("nn_ab"))
+    sql.error("INSERT INTO nn SELECT g, NULL FROM generate_series(-300, 1) g", "23505", DUPLICATE.format("nn_ab"))
     sql.error("INSERT INTO nn SELECT CASE WHEN g > 98 THEN 7 ELSE 10 + g END, CASE WHEN g > 98 THEN NULL ELSE g END "
               "FROM generate_series(1, 200) g",
               "23505", DUPLICATE.format("nn_ab"))
