@@ -308,7 +308,7 @@ def _index_element(c: exp.Expression) -> D.IndexElement:
     FIRST|LAST]`."""
     options: dict = {}
     if isinstance(c, exp.Ordered):
-        options["desc"] = bool(c.args.get("desc"))
+        options["desc"] = c.args.get("desc")  # (False for an ASC written)
         options["nulls_first"] = bool(c.args.get("nulls_first"))
         c = c.this
     if isinstance(c, exp.Opclass):

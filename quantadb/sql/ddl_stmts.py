@@ -92,7 +92,7 @@ class IndexElement:
     expression: str | None = None  # SQL text
     collation: str | None = None  # COLLATE name (as PostgreSQL's lexer leaves it)
     opclass: str | None = None  # operator class name
-    desc: bool = False
+    desc: bool | None = None  # None: no ASC or DESC written
     nulls_first: bool | None = None  # None: the direction's default (last ascending, first descending)
 
 

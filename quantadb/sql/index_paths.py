@@ -347,6 +347,8 @@ def _like_prefix(c: Expr, scan: P.TableScan, attnum: int) -> tuple[str, str, Sql
     if not (isinstance(c, Call) and c.name == "~~" and len(c.args) == 2):
         return None
     column, pattern = c.args
+    if isinstance(column, Cast) and isinstance(column.arg, ColumnRef) and column.arg.type.pg is R.VARCHAR:
+        column = column.arg  # a varchar column's LIKE reads it as text (the same strings)
     if not (isinstance(column, ColumnRef) and scan.attnums[column.index] == attnum
             and column.type.pg in (R.TEXT, R.VARCHAR) and isinstance(pattern, Const) and isinstance(pattern.value, str)):
         return None

@@ -75,6 +75,8 @@ def test_what_the_options_refuse(sql):
     sql.error("CREATE INDEX ON te (b int4_ops)", "42804", 'operator class "int4_ops" does not accept data type text')
     sql.error("CREATE INDEX ON te USING hash (a DESC)", "0A000",
               'access method "hash" does not support ASC/DESC options')
+    sql.error("CREATE INDEX ON te USING hash (a ASC)", "0A000",
+              'access method "hash" does not support ASC/DESC options')
     sql.error("CREATE INDEX ON te USING hash (a NULLS FIRST)", "0A000",
               'access method "hash" does not support NULLS FIRST/LAST options')
     sql.error('CREATE INDEX ON te (b COLLATE "x")', "42704", 'collation "x" for encoding "UTF8" does not exist')
@@ -177,6 +179,23 @@ def test_order_by_reads_a_desc_index(sql, quantadb_server):
             plan = "\n".join(r[0] for r in conn.execute("EXPLAIN " + query))
             assert scan in plan, plan
             assert "Sort Key: od.a" not in plan or "Presorted Key" in plan, plan
+
+
+def test_a_pattern_index_serves_like_prefixes(sql, quantadb_server):
+    sql.setup("""
+        CREATE TABLE lk (id int, t text, v varchar(20));
+        INSERT INTO lk SELECT g, 'k' || g, 'v' || g FROM generate_series(1, 3000) g;
+        CREATE INDEX lk_t ON lk (t text_pattern_ops);
+        CREATE INDEX lk_v ON lk (v varchar_pattern_ops);
+        ANALYZE lk
+    """)
+    sql.check("SELECT id FROM lk WHERE t LIKE 'k12%' AND id < 200", [(str(i),) for i in [12, *range(120, 130)]])
+    sql.check("SELECT count(*) FROM lk WHERE v LIKE 'v29%'", [("111",)])
+    with psycopg.connect(quantadb_server.dsn(sql.name), autocommit=True) as conn:
+        for query, index in (("SELECT id FROM lk WHERE t LIKE 'k12%'", "lk_t"),
+                             ("SELECT id FROM lk WHERE v LIKE 'v29%'", "lk_v")):
+            plan = "\n".join(r[0] for r in conn.execute("EXPLAIN " + query))
+            assert f"Index Scan using {index}" in plan, plan
 
 
 def test_cursors_over_the_declared_order(sql):

@@ -29,11 +29,12 @@ def with_key_settings(index: RelationDef, types: list[SqlType], elements: tuple[
     method = index.method
     options, opclasses, collations = [], [], []
     for element, t in zip(elements, types):
-        if method != "btree" and (element.desc or element.nulls_first):
-            what = "ASC/DESC" if element.desc else "NULLS FIRST/LAST"
+        if method != "btree" and (element.desc is not None or element.nulls_first):
+            what = "ASC/DESC" if element.desc is not None else "NULLS FIRST/LAST"
             raise FeatureNotSupported(f'access method "{method}" does not support {what} options')
-        nulls_first = element.desc if element.nulls_first is None else element.nulls_first
-        options.append(INDOPTION_DESC * element.desc + INDOPTION_NULLS_FIRST * nulls_first)
+        desc = bool(element.desc)
+        nulls_first = desc if element.nulls_first is None else element.nulls_first
+        options.append(INDOPTION_DESC * desc + INDOPTION_NULLS_FIRST * nulls_first)
         opclass = 0
         if element.opclass is not None:
             opclass = resolve_opclass(element.opclass, t, method, type_name(t))
@@ -58,7 +59,7 @@ def element_options(index: RelationDef, position: int) -> dict:
     option = key_setting(index.index_options, position)
     opclass = key_setting(index.index_opclasses, position)
     collation = key_setting(index.index_collations, position)
-    return {"desc": bool(option & INDOPTION_DESC), "nulls_first": bool(option & INDOPTION_NULLS_FIRST),
+    return {"desc": True if option & INDOPTION_DESC else None, "nulls_first": bool(option & INDOPTION_NULLS_FIRST),
             "opclass": opclass_name(opclass) if opclass else None,
             "collation": COLLATION_NAMES.get(collation) if collation else None}
 
