@@ -35,3 +35,15 @@ def dump_and_restore(source, target, tmp_path: Path, dbname: str, schema: str, j
     else:
         restored = psql(target.port, dbname, "-f", str(dump))
     assert restored.returncode == 0 and "ERROR" not in restored.stderr, restored.stderr
+
+
+def same_on_both(postgres, quantadb, dbname: str, queries: tuple[str, ...]) -> None:
+    """Each query gives QuantaDB's database `dbname` what it gives PostgreSQL's (rows, or error)."""
+    from harness import Connection
+    pg, qdb = Connection(postgres.dsn(dbname)), Connection(quantadb.dsn(dbname))
+    try:
+        for query in queries:
+            want, got = pg.run(query), qdb.run(query)
+            assert (got.sqlstate, got.message, got.rows) == (want.sqlstate, want.message, want.rows), query
+    finally:
+        pg.close(), qdb.close()

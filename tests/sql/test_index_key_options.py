@@ -8,7 +8,7 @@ cursors over such an order, a restart (WAL replay and checkpoint) and pg_dump bo
 import psycopg
 import pytest
 from psycopg import pq
-from dumping import dump_and_restore
+from dumping import dump_and_restore, same_on_both
 from harness import Connection, start_quantadb, wait_gone
 
 DUPLICATE = 'duplicate key value violates unique constraint "{}"'
@@ -272,15 +272,10 @@ def test_pg_dump_round_trip(quantadb_server, postgres_server, tmp_path, directio
     source, target = ((postgres_server, quantadb_server) if direction == "postgres_to_quantadb"
                       else (quantadb_server, postgres_server))
     dump_and_restore(source, target, tmp_path, dbname, schema)
-    pg, qdb = Connection(postgres_server.dsn(dbname)), Connection(quantadb_server.dsn(dbname))
-    try:
-        for query in ("SELECT indexrelid::regclass::text, indoption::text, indclass::text, indcollation::text, "
-                      "indnullsnotdistinct, pg_get_indexdef(indexrelid) FROM pg_index "
-                      "WHERE indrelid = 'ti'::regclass ORDER BY 1",
-                      "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'ti'::regclass",
-                      "SELECT * FROM ti ORDER BY a",
-                      "INSERT INTO ti (a, b) VALUES (2, NULL)"):
-            want, got = pg.run(query), qdb.run(query)
-            assert (got.sqlstate, got.message, got.rows) == (want.sqlstate, want.message, want.rows), query
-    finally:
-        pg.close(), qdb.close()
+    same_on_both(postgres_server, quantadb_server, dbname,
+                 ("SELECT indexrelid::regclass::text, indoption::text, indclass::text, indcollation::text, "
+                  "indnullsnotdistinct, pg_get_indexdef(indexrelid) FROM pg_index "
+                  "WHERE indrelid = 'ti'::regclass ORDER BY 1",
+                  "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'ti'::regclass",
+                  "SELECT * FROM ti ORDER BY a",
+                  "INSERT INTO ti (a, b) VALUES (2, NULL)"))

@@ -8,8 +8,7 @@ import subprocess
 
 import psycopg
 import pytest
-from dumping import dump_and_restore
-from harness import Connection
+from dumping import dump_and_restore, same_on_both
 
 DUPLICATE = 'duplicate key value violates unique constraint "{}"'
 
@@ -232,15 +231,10 @@ def test_pg_dump_round_trip(quantadb_server, postgres_server, tmp_path, directio
     source, target = ((postgres_server, quantadb_server) if direction == "postgres_to_quantadb"
                       else (quantadb_server, postgres_server))
     dump_and_restore(source, target, tmp_path, dbname, schema)
-    pg, qdb = Connection(postgres_server.dsn(dbname)), Connection(quantadb_server.dsn(dbname))
-    try:
-        for query in ("select indexname, indexdef from pg_indexes where tablename = 'acct' order by 1",
-                      "select * from acct order by id",
-                      "insert into acct values (4, 'a', null, 1)"):
-            want, got = pg.run(query), qdb.run(query)
-            assert (got.sqlstate, got.message, got.rows) == (want.sqlstate, want.message, want.rows), query
-    finally:
-        pg.close(), qdb.close()
+    same_on_both(postgres_server, quantadb_server, dbname,
+                 ("select indexname, indexdef from pg_indexes where tablename = 'acct' order by 1",
+                  "select * from acct order by id",
+                  "insert into acct values (4, 'a', null, 1)"))
 
 
 def test_on_a_materialized_view(sql):
