@@ -98,7 +98,7 @@ def _locked(b: "ExplainBuilder", plan: P.TableScan | P.IndexScan, scan: ExplainN
 
 def _index_scan(b: "ExplainBuilder", plan: P.IndexScan, key_text: list[str] | None = None) -> ExplainNode:
     head, target = _relation(b, plan.rel_oid, plan.table_name, b.refname(plan))
-    backward = (plan.ordered == "desc") != plan.index_desc
+    backward = plan.backward
     head = [("Scan Direction", "Backward" if backward else "Forward"), ("Index Name", plan.index_name), *head]
     width = b.width(plan)
     table_rows = max(b.catalog.estimated_rows(plan.rel_oid), plan.estimated_rows)

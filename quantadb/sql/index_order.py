@@ -17,6 +17,7 @@ from quantadb.sql.expr import ColumnRef, conjoin, conjuncts
 from quantadb.sql.index_paths import (IndexCatalog, IndexExpressions, btree_bounds, comparisons_of, key_array,
                                       listed_columns, missing_columns, nullable_columns, usable_indexes)
 from quantadb.storage.catalog import INDOPTION_DESC, INDOPTION_NULLS_FIRST, RelationDef, key_setting
+from quantadb.storage.index_desc import stored_descending
 from quantadb.types import registry as R
 
 # the types whose keys sort in Python as the index orders them (a list of keys is read in order)
@@ -148,24 +149,25 @@ def _index_order(scan: P.TableScan, keys: list[tuple[ColumnRef, bool, bool]], to
         if index.method != "btree":
             continue
         bounds = btree_bounds(index, parts, comparisons, scan)
-        direction, presorted = _direction(index, bounds.pinned, attnums, keys, total, nullable) if bounds else ("", 0)
+        direction, presorted, backward = _direction(index, bounds.pinned, attnums, keys, total, nullable) \
+            if bounds else ("", 0, False)
         if direction:
-            found.append((presorted, bounds.pinned, -len(found), index, bounds, direction))
+            found.append((presorted, bounds.pinned, -len(found), index, bounds, direction, backward))
     if not found:
         return None
     # the index that orders most keys, then the one the filter's equalities narrow most
-    presorted, _, _, index, bounds, direction = max(found, key=lambda f: f[:3])
+    presorted, _, _, index, bounds, direction, backward = max(found, key=lambda f: f[:3])
     used, width, how = bounds.used, bounds.width(), {
         "low": bounds.low, "high": bounds.high, "low_inclusive": bounds.low_inclusive,
         "high_inclusive": bounds.high_inclusive}
     keyed = listed.get(index.index_columns[bounds.pinned]) if width == bounds.pinned else None
-    if keyed is not None and R.BY_OID.get(keyed[0].type.pg.elem_oid) in _LISTED_IN_ORDER:
+    if keyed is not None and R.BY_OID.get(keyed[0].type.pg.elem_oid) in _LISTED_IN_ORDER and \
+            stored_descending(index.index_options, len(index.index_columns)) is None:
         # `a IN (...) ORDER BY a, b`: each key's rows in turn, the keys in order
         used, width = [*used, keyed[1]], width + 1
         how = {"any_of": [*map(key_array, bounds.low or []), keyed[0]]}
-    index_desc = bool(key_setting(index.index_options, bounds.pinned) & INDOPTION_DESC)
     indexed = P.IndexScan(scan.rel_oid, scan.table_name, index.oid, index.name, scan.attnums, scan.columns,
-                          ordered=direction, index_desc=index_desc,
+                          ordered=direction, backward=backward,
                           filter=conjoin([c for c in parts if all(c is not u for u in used)]),
                           index_cond=conjoin(used), lock_mode=scan.lock_mode, via_view=scan.via_view, alias=scan.alias,
                           estimated_rows=scan.estimated_rows, **how)
@@ -178,35 +180,37 @@ def _index_order(scan: P.TableScan, keys: list[tuple[ColumnRef, bool, bool]], to
 
 
 def _direction(index: RelationDef, pinned: int, attnums: list[int], keys: list, total: int,
-               nullable: set[int]) -> tuple[str, int]:
-    """("asc" or "desc", how many leading sort `keys` (on `attnums`) it orders) when the index, its
-    first `pinned` columns equal to values, orders at least the first key that is not pinned: the
-    keys in its column order (pinned ones anywhere), one direction (the stored keys ascend, a DESC
-    column's too: a mixed-direction index orders one key only), NULLs where the index's columns
-    put them, or all reversed (a lone key may have them either side). After its last column, a
-    unique index of NOT NULL columns leaves no ties for the other keys. ("", 0) otherwise."""
+               nullable: set[int]) -> tuple[str, int, bool]:
+    """("asc" or "desc": the way its stored keys are read, how many leading sort `keys` (on
+    `attnums`) it orders, whether that is backwards) when the index, its first `pinned` columns
+    equal to values, orders at least the first key that is not pinned: the keys in its column
+    order (pinned ones anywhere), each in its column's declared order (ASC|DESC, NULLS) or each
+    reversed, as a PostgreSQL btree's scan forwards or backwards (a lone key may have its NULLs
+    either side). After its last column, a unique index of NOT NULL columns leaves no ties for the
+    other keys. ("", 0, False) otherwise."""
     cols = index.index_columns
     following = cols[pinned:]
-    direction, backward, matched, covered = None, None, 0, 0
+    stored = stored_descending(index.index_options, len(cols)) or (False,) * len(cols)
+    backward, matched, covered = None, 0, 0
     for i, (a, (_, d, nf)) in enumerate(zip(attnums, keys)):
         if a in cols[:pinned]:
             covered = i + 1
             continue
-        if matched == len(following) or a != following[matched] or (direction is not None and d != direction):
+        if matched == len(following) or a != following[matched]:
             break
-        # the key is in the column's declared order (ASC|DESC, NULLS) or all reversed, as every
-        # key before it: a PostgreSQL btree's scan forwards or backwards
         option = key_setting(index.index_options, pinned + matched)
         reversed_ = d != bool(option & INDOPTION_DESC)
         if (backward is not None and reversed_ != backward) or \
                 (a in nullable and nf != (bool(option & INDOPTION_NULLS_FIRST) != reversed_) and total > 1):
             break
-        direction, backward, matched, covered = d, reversed_, matched + 1, i + 1
-    if direction is None:
-        return "", 0
+        # (the stored keys ascend, a DESC column's too unless the index's columns go both ways)
+        direction = d != stored[pinned + matched]
+        backward, matched, covered = reversed_, matched + 1, i + 1
+    if backward is None:
+        return "", 0, False
     if matched == len(following) and index.unique and index.immediate and not nullable & set(cols):
         covered = total
-    return ("desc" if direction else "asc"), covered
+    return ("desc" if direction else "asc"), covered, backward
 
 
 def _with_null_rows(scan: P.TableScan, indexed: P.IndexScan, keys: list, missing: list[int],

@@ -96,7 +96,7 @@ class IndexScan(Plan):
     low_inclusive: bool = True
     high_inclusive: bool = True
     ordered: str = ""  # "asc" / "desc": in the btree's key order, read in chunks (for a LIMIT)
-    index_desc: bool = False  # the index orders its first column read DESC: "desc" is its forward scan
+    backward: bool = False  # an ordered scan against the index's declared order (DESC, NULLS FIRST)
     filter: Expr | None = None
     with_rowids: bool = False
     lock_mode: str = ""

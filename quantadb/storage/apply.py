@@ -23,6 +23,7 @@ from quantadb.errors import InternalError
 from . import records as R
 from .catalog import FIRST_USER_OID, HEAP_KINDS, Catalog, RelationDef, from_value, row_type
 from .index import Index, key_forms, row_key
+from .index_desc import stored_descending
 from .table import DEFAULT_CAPACITY, Table
 from .txn import ABORTED, COMMITTED, TxnManager
 from .vacuum import CompactionPlan, vacuum_tables
@@ -135,8 +136,9 @@ def _index_row(state: StorageState, rel_oid: int, values, rowid: int) -> None:
 def build_index(state: StorageState, rel: RelationDef) -> Index:
     table = state.tables[rel.table_oid]
     key_dtype = table.types[rel.index_columns[0] - 1].pg.dtype
+    descending = stored_descending(rel.index_options, len(rel.index_columns))
     idx = Index(rel.oid, rel.table_oid, rel.index_columns, rel.unique, rel.method, key_dtype,
-                key_forms(table.types, rel.index_columns), rel.predicate_column)
+                key_forms(table.types, rel.index_columns, descending), rel.predicate_column, descending)
     idx.immediate = rel.immediate
     idx.nulls_not_distinct = rel.nulls_not_distinct
     idx.rebuild(table)

@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from quantadb.storage.index_desc import DescKey, storage_bounds
 from quantadb.storage.index_merge import merge_numeric, merge_objects
 from quantadb.types import registry as R
 from quantadb.types.column import Column
@@ -141,9 +142,13 @@ def key_form(t: SqlType, several: bool = False) -> KeyForm | None:
 Forms = tuple[KeyForm | None, ...] | None
 
 
-def key_forms(types: list[SqlType], attnums: tuple[int, ...]) -> Forms:
-    """The key forms of an index on `attnums` of a table with `types`; None: keys as they are."""
+def key_forms(types: list[SqlType], attnums: tuple[int, ...], descending: tuple[bool, ...] | None = None) -> Forms:
+    """The key forms of an index on `attnums` of a table with `types` (and its columns stored
+    descending, index_desc.py); None: keys as they are."""
     forms = tuple(key_form(types[a - 1], len(attnums) > 1) for a in attnums)
+    if descending is not None:
+        forms = tuple((lambda v, f=f: DescKey(v if f is None else f(v))) if desc else f
+                      for f, desc in zip(forms, descending))
     return forms if any(forms) else None
 
 
@@ -187,12 +192,14 @@ class Index:
     may see an entry twice (results are de-duplicated) but never miss one."""
 
     def __init__(self, oid: int, table_oid: int, attnums: tuple[int, ...], unique: bool, method: str,
-                 key_dtype: np.dtype, forms: Forms = None, where: int = 0) -> None:
+                 key_dtype: np.dtype, forms: Forms = None, where: int = 0,
+                 descending: tuple[bool, ...] | None = None) -> None:
         self.oid = oid
         self.table_oid = table_oid
         self.attnums = tuple(attnums)
         self.where = where  # a partial index: the attnum of its predicate's stored value (0: none)
         self.read_attnums = self.attnums + ((where,) if where else ())  # what decides an entry
+        self.descending = descending  # the key columns stored descending (index_desc.py; forms key them)
         self.unique = unique
         self.immediate = True  # (RelationDef.immediate: false, its uniqueness is checked later)
         self.nulls_not_distinct = False  # (RelationDef's: keys with NULLs conflict, storage/null_keys.py)
@@ -221,6 +228,14 @@ class Index:
     def _bound_form(self, bound: tuple | None) -> tuple | None:
         """range() bounds are prefixes of the key columns."""
         return bound if bound is None or self._forms is None else _each(self._forms, bound)
+
+    def stored_bounds(self, low: tuple | None, high: tuple | None, low_inclusive: bool,
+                      high_inclusive: bool) -> tuple[tuple | None, tuple | None, bool, bool]:
+        """range()'s bounds as the stored keys order (a column stored descending swaps its ends)."""
+        low, high = self._bound_form(low), self._bound_form(high)
+        if self.descending is None:
+            return low, high, low_inclusive, high_inclusive
+        return storage_bounds(self.descending, low, high, low_inclusive, high_inclusive)
 
     def __len__(self) -> int:
         return len(self._base[1]) + self._delta_count
@@ -534,7 +549,7 @@ class Index:
         starting with it). A float key orders NaN above every other value, as PostgreSQL does."""
         delta = list(self._entries)  # the delta before the base
         base_keys, base_rows = self._base
-        low, high = self._bound_form(low), self._bound_form(high)
+        low, high, low_inclusive, high_inclusive = self.stored_bounds(low, high, low_inclusive, high_inclusive)
         lo_k, hi_k = self._bound_key(low), self._bound_key(high)
         lo = 0 if lo_k is None else self._prefix_bound(base_keys, lo_k, low, "left" if low_inclusive else "right")
         hi = len(base_keys) if hi_k is None else \

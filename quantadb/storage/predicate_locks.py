@@ -56,7 +56,7 @@ class RelReads:
             self.promote()
             return
         ranges = self.ranges.setdefault(index.oid, [])
-        ranges.append((index, index._bound_form(low), index._bound_form(high), low_inc, high_inc))
+        ranges.append((index, *index.stored_bounds(low, high, low_inc, high_inc)))
         if len(ranges) > MAX_RANGES:
             self.promote()
 

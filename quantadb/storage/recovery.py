@@ -92,11 +92,12 @@ def load_state(state: StorageState, blobs: dict[str, bytes]) -> int:
         types = [from_value(t) for t in d["types"]]
         state.tables[oid] = Table.restore(d["table"], types)
     for oid, table_oid, attnums, unique, method, *where in meta["indexes"]:  # (older checkpoints: no where)
-        listed = state.catalog.current(("rel", 0, oid))  # (its deferrability and NULLS are the catalog's)
+        listed = state.catalog.current(("rel", 0, oid))  # (its deferrability, NULLS and order are the catalog's)
         listed = listed if isinstance(listed, RelationDef) else RelationDef(0, 0, 0, "", "i")
         rel = RelationDef(oid, 0, 0, "", "i", table_oid=table_oid, index_columns=tuple(attnums),
                           unique=unique, method=method, predicate_column=where[0] if where else 0,
-                          immediate=listed.immediate, nulls_not_distinct=listed.nulls_not_distinct)
+                          immediate=listed.immediate, nulls_not_distinct=listed.nulls_not_distinct,
+                          index_options=listed.index_options)
         state.indexes[oid] = build_index(state, rel)
         state.table_indexes.setdefault(table_oid, []).append(oid)
     for rec in meta["pending"]:
