@@ -363,7 +363,7 @@ def _dec(mv: memoryview, pos: int) -> tuple[object, int]:
             k, pos = _dec(mv, pos)
             d[k], pos = _dec(mv, pos)
         return d, pos
-    if tag in (0x61, 0x53, 0x6F, 0x4B):  # a S o K
+    if tag in (0x61, 0x53, 0x6F, 0x4B, 0x4D):  # a S o K M
         return _dec_array(mv, pos - 1)
     raise ValueError(f"unknown tag {tag:#x} at {pos - 1}")
 

@@ -75,3 +75,14 @@ def test_numeric_columns_round_trip_as_one_string_array() -> None:
     back, end = R._dec_array(memoryview(bytes(out)), 0)
     assert end == len(out)
     assert [str(v) if v is not None else None for v in back] == [str(v) if v is not None else None for v in values]
+
+
+@pytest.mark.parametrize("values", [[None] * 20, [decimal.Decimal("1.5"), None] * 10, ["a", "b"] * 10, ["a"] * 3])
+def test_object_arrays_round_trip_as_values_of_their_own(values) -> None:
+    """A checkpoint writes a segment's arrays as values of their own, not in a Column: each
+    array form the encoder picks decodes there too (an int[] column whose 40 rows were NULL was
+    written as `M`, and the data directory could not be opened)."""
+    data = np.empty(len(values), dtype=object)
+    data[:] = values
+    back = R.decode(R.encode(data))
+    assert back.dtype == object and back.tolist() == values
