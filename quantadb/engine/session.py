@@ -506,8 +506,9 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity, State
                         self.pgstat.subxact_discard()
                     else:
                         self.pgstat.subxact_end(len(self.pgstat.levels) - 1, committed=False)
-                    try:
+                    try:  # undone, and its level gone: the attempt on a worker makes its own
                         self.store.rollback_to(txn, token)
+                        self.store.release(txn, token)
                     except Exception:
                         log.exception("[engine] rollback of a failed statement")
                 raise

@@ -219,3 +219,28 @@ def test_binding_on_an_old_snapshot_sees_foreign_keys_committed_since(db):
     old.parse("s", "UPDATE pgbench_accounts SET abalance = abalance + $1 WHERE aid = $2", [])
     assert not S.bind(old, old.prepared["s"].stmt, old.prepared["s"].param_types).writes_once
     old.close()
+
+
+@pytest.mark.parametrize("sql", ["UPDATE pgbench_accounts SET abalance = 2 WHERE aid = 1 RETURNING abalance",
+                                 "CREATE TABLE moved (a int)"])
+def test_an_attempt_moved_to_a_worker_leaves_no_savepoint_level_behind(db, sql):
+    """An attempt on the event loop that meets a row lock, or is DDL, is undone and runs again on
+    a worker: its statement savepoint goes with it, so the transaction's levels are as before
+    (each one left behind gave every later write of the transaction one more subtransaction id)."""
+    from quantadb.engine.results import RunInWorker
+
+    holder = db.db.connect("postgres", "postgres", {}, 3, 4)
+    for step in ("BEGIN", "UPDATE pgbench_accounts SET abalance = 1 WHERE aid = 1"):
+        holder.parse("", step, [])
+        holder.bind("", "", [], [], [])
+        holder.execute("", 0, inline=False)
+    s = db.session
+    db.run("BEGIN")
+    levels = len(s.state.txn.frames)
+    s.parse("", sql, [])
+    s.bind("", "", [], [], [])
+    with pytest.raises(RunInWorker):
+        s.execute("", 0, inline=True)
+    assert len(s.state.txn.frames) == levels
+    db.run("ROLLBACK")
+    holder.close()
