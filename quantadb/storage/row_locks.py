@@ -14,8 +14,9 @@ PostgreSQL's `SELECT 1 ... FOR KEY SHARE` does, and locks it: a version another 
 inserted and has not committed is not there; one a running transaction deletes, or updates to
 another key, is waited for; one it updates keeping the key is there (every version, followed
 along the update chain, is locked: whichever outlives the update keeps the lock). SELECT ... FOR
-KEY SHARE does the same; on a table without a unique index no update changes a key, so only a
-DELETE makes it wait. The lock makes a DELETE of the referenced row, or
+KEY SHARE does the same, and also passes a committed update that kept the key: it returns the
+version its snapshot read (no re-read, no 40001) and locks the newer ones. On a table without a
+unique index no update changes a key, so only a DELETE makes it wait. The lock makes a DELETE of the referenced row, or
 an UPDATE of its key, wait for the referencing transaction (whose new row the deleter's own check
 then sees), while an UPDATE of its other columns goes on and carries the lock to its new version.
 Each row is locked once per transaction; past ESCALATE_ROWS rows of one table, a transaction's
@@ -106,24 +107,26 @@ class RowLocks:
                             lockers[n] = max(lockers.get(n, 0), holder)
 
     def _updated_keeping_key(self, txn: Txn, table: Table, rowids: np.ndarray) -> dict[int, list[int]]:
-        """For FOR KEY SHARE: the rows a running transaction updates keeping their key, each with
-        the versions its updates made (`_key_kept_versions`); KEY SHARE does not wait for such an
-        update, and holds every version (whichever outlives the update keeps the lock)."""
+        """For FOR KEY SHARE: the rows another transaction updated keeping their key, running or
+        committed, each with the versions the updates made (`_key_kept_versions`); KEY SHARE
+        neither waits for such an update nor sees it as a change (the statement returns the
+        version it read: no re-read, no 40001), and holds every version (whichever outlives the
+        update keeps the lock)."""
         xmaxes = table.gather_mvcc(rowids)[1].tolist()
         out = {}
         for r, x in zip(rowids.tolist(), xmaxes):
-            if x and x not in txn.own and self._status(x) == IN_PROGRESS:
+            if x and x not in txn.own and self._status(x) != ABORTED:
                 versions = self._key_kept_versions(txn, table, r)
                 if versions is not None:
                     out[r] = versions
         return out
 
     def _key_kept_versions(self, txn: Txn, table: Table, rowid: int) -> list[int] | None:
-        """The versions a running transaction's updates made of version `rowid` (whose xmax it
-        is), along the update chain to the newest; None when one of them is a DELETE or changed
-        a unique key (then that update holds the row as UPDATE: KEY SHARE waits for it), as
-        PostgreSQL's lock of a tuple follows its update chain (heap_lock_updated_tuple). A table
-        without a unique index has no key an update can change."""
+        """The versions other transactions' updates made of version `rowid` (whose xmax is one),
+        along the update chain to the newest; None when one of them is a DELETE or changed a
+        unique key (then that update holds the row as UPDATE: KEY SHARE waits for it, or sees
+        the row changed), as PostgreSQL's lock of a tuple follows its update chain
+        (heap_lock_updated_tuple). A table without a unique index has no key an update can change."""
         clog = self._state.txns.clog
         versions = []
         while True:
@@ -135,7 +138,7 @@ class RowLocks:
                 return None
             versions.append(new)
             xmax = table.xmin_xmax(new)[1]
-            if not xmax or xmax in txn.own or self._status(xmax) != IN_PROGRESS:
+            if not xmax or xmax in txn.own or self._status(xmax) == ABORTED:
                 return versions
             rowid = new
 

@@ -139,3 +139,37 @@ def test_for_share_locks_are_shared_and_block_updates_until_all_end(targets):
     compare(targets, share_locks, {"a_share": [(1,)], "b_share": [(1,)], "b_key_share": [(1,)],
                                    "update_waits": True, "a_commit": "COMMIT", "still_waiting": True,
                                    "b_commit": "COMMIT", "update": "UPDATE 1", "final": [(1, 1), (2, 0)]})
+
+
+def key_share_after_committed_update(target, iso: str, how: str) -> dict:
+    """b changes a row's non-key column and commits after a's snapshot (a cursor's, or REPEATABLE
+    READ's): a's FOR KEY SHARE does not conflict with that update, so it returns the version of its
+    snapshot (no re-read, no 40001), and holds the row's new version too: c may change its other
+    columns but neither its key nor delete it."""
+    make_table(target, "c_keyshr", rows="(1, 0), (2, 0)")
+    a, b, c = sessions(target, 3)
+    out = {}
+    a.q(f"BEGIN ISOLATION LEVEL {iso}")
+    query = "SELECT * FROM c_keyshr ORDER BY id FOR KEY SHARE"
+    if how == "cursor":
+        a.q(f"DECLARE c CURSOR FOR {query}")
+    else:
+        a.q("SELECT 1 FROM c_keyshr LIMIT 1")  # (takes the snapshot)
+    out["b_update"] = b.q("UPDATE c_keyshr SET v = 5 WHERE id = 1")
+    out["a_locks"] = a.q("FETCH ALL FROM c" if how == "cursor" else query)
+    c.q("SET lock_timeout = '100ms'")
+    out["c_changes"] = [c.q("UPDATE c_keyshr SET v = 6 WHERE id = 1"), c.q("UPDATE c_keyshr SET id = 10 WHERE id = 1"),
+                        c.q("DELETE FROM c_keyshr WHERE id = 1")]
+    out["a_end"] = a.q("COMMIT")
+    out["final"] = table_rows(target, "c_keyshr")
+    a.close(), b.close(), c.close()
+    return out
+
+
+@pytest.mark.parametrize("iso, how", [("READ COMMITTED", "cursor"), ("REPEATABLE READ", "cursor"),
+                                      ("REPEATABLE READ", "select")])
+def test_for_key_share_returns_its_snapshots_version_of_a_row_updated_keeping_its_key(targets, iso, how):
+    compare(targets, key_share_after_committed_update, {
+        "b_update": "UPDATE 1", "a_locks": [(1, 0), (2, 0)],
+        "c_changes": ["UPDATE 1", ("ERR", "55P03"), ("ERR", "55P03")], "a_end": "COMMIT",
+        "final": [(1, 6), (2, 0)]}, iso=iso, how=how)
