@@ -36,8 +36,9 @@ _MAX_HOPS = 100_000  # versions of one row followed at most (a guard: each hop m
 
 @dataclass
 class CursorRows:
-    """A cursor's rows as rows of tables: per table (sql/cursor_rows.py's CursorTables), each
-    row's row id, and the table's generation when read (a VACUUM renumbers rows)."""
+    """A cursor's rows as rows of tables: per reference to a table (sql/cursor_rows.py's
+    CursorTables.passed, numbered in order), each row's row id; and each table's generation when
+    read (a VACUUM renumbers rows)."""
 
     tables: CursorTables
     rowids: dict[int, np.ndarray]
@@ -47,6 +48,8 @@ class CursorRows:
     # first rows are locked, and the cursor's query again, on a new snapshot, with its row ids
     locked_upto: int = 0
     rerun: "Callable[[], tuple[Result, CursorRows]] | None" = None
+    # the query's LIMIT and OFFSET (tables.limit) as the first FETCH found them: rows to keep, to skip
+    limit: "tuple[int | None, int] | None" = None
 
 
 def declared_rows(session: "Session", cursor: "Portal", bound: "Bound") -> "Result":
@@ -77,7 +80,7 @@ def split_rows(session: "Session", batch: Batch, tables: CursorTables,
     """A cursor's rows as `updatable_plan`'s plan gave them (reading its tables at `generations`):
     without their row ids, and those."""
     n = len(tables.passed)
-    rowids = {oid: _row_ids(col) for oid, col in zip(tables.passed, batch.columns[len(batch.columns) - n:])}
+    rowids = {k: _row_ids(col) for k, col in enumerate(batch.columns[len(batch.columns) - n:])}
     if n:
         batch = Batch(batch.columns[:-n], batch.length)
     return batch, CursorRows(tables, rowids, generations, session.state.txn)
@@ -102,7 +105,9 @@ def current_row(name: str, rows: CursorRows | None, position: int, txn: Txn | No
         raise InvalidCursorState(f'cursor "{name}" has multiple FOR UPDATE/SHARE references to table "{table}"')
     if locked and rel_oid not in locked:
         raise InvalidCursorState(f'cursor "{name}" does not have a FOR UPDATE/SHARE reference to table "{table}"')
-    found = rows.rowids.get(rel_oid)
+    # (the reference it locks, where a self-join reads the table twice)
+    refs = sorted((k not in rows.tables.lock_modes, k) for k, oid in enumerate(rows.tables.passed) if oid == rel_oid)
+    found = rows.rowids[refs[0][1]] if refs else None
     if found is None:
         raise InvalidCursorState(f'cursor "{name}" is not a simply updatable scan of table "{table}"')
     if not 1 <= position <= len(found):

@@ -14,16 +14,21 @@ the rows it reaches in order, and a row left out is one the cursor never returne
   query reads it now: its newest version where the query still returns it, else left out
   (PostgreSQL's EvalPlanQual; here the query runs again on a new snapshot, where its other
   tables are read too). REPEATABLE READ fails with 40001 (the store raises it).
+A table the cursor reads twice (a self-join) is locked per reference. The query's LIMIT and OFFSET
+count the rows locked (PostgreSQL's Limit over its LockRows): the first FETCH locks and passes over
+the OFFSET's rows, and the rows the cursor holds end once the LIMIT's are locked, so a row left out
+leaves room for the next.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
 from quantadb.engine.current_of import CursorRows, latest_version
 from quantadb.exec.columns import concat_batches, take_batch
+from quantadb.exec.run import limit_and_offset
 from quantadb.sql import utility as U
 from quantadb.storage.txn import RowChanged
 from quantadb.types.column import Batch
@@ -39,12 +44,39 @@ def lock_reached(session: "Session", cursor: "Portal", u: U.FetchStmt) -> None:
     where rows are left out or read anew)."""
     rows: CursorRows = cursor.current_of
     services = None
-    while rows.locked_upto < _reach(cursor, u):
+    if rows.tables.limit is not None and rows.limit is None:
+        from quantadb.engine.statements import eval_context
+        ctx = eval_context(session, cursor.params)
+        services, limit = ctx.services, rows.tables.limit
+        rows.limit = limit_and_offset(limit.limit, limit.offset, ctx)
+        if rows.limit[1] and rows.limit[0] != 0:  # (a LIMIT 0 reads no row, as PostgreSQL's)
+            _lock_upto(session, cursor, services, lambda: rows.limit[1])
+            _drop_after(cursor, rows.limit[1], keep_first=False)
+    _lock_upto(session, cursor, services, lambda: _reach(cursor, u))
+    if rows.limit is not None and rows.limit[0] is not None and rows.locked_upto >= rows.limit[0]:
+        _drop_after(cursor, rows.limit[0], keep_first=True)
+
+
+def _lock_upto(session: "Session", cursor: "Portal", services: "ExecServices | None", end: Callable[[], int]) -> None:
+    """Lock the cursor's rows until the first `end()` of them are locked, or none is left."""
+    rows: CursorRows = cursor.current_of
+    while rows.locked_upto < min(end(), _batch(cursor).length):
         if services is None:
             from quantadb.engine.statements import eval_context
             services = eval_context(session, cursor.params).services
-        if not _lock_unchanged(session, cursor, services, _reach(cursor, u)):
+        if not _lock_unchanged(session, cursor, services, min(end(), _batch(cursor).length)):
             _lock_next(session, cursor, services)
+
+
+def _drop_after(cursor: "Portal", n: int, keep_first: bool) -> None:
+    """Keep only the cursor's first `n` rows (`keep_first`), or only those after them (an OFFSET's
+    locked rows, passed over)."""
+    rows: CursorRows = cursor.current_of
+    batch = _batch(cursor)
+    keep = np.arange(batch.length) < n if keep_first else np.arange(batch.length) >= n
+    cursor.rows.batches[0] = take_batch(batch, keep) if batch.columns else Batch([], int(keep.sum()))
+    rows.rowids = {k: ids[keep] for k, ids in rows.rowids.items()}
+    rows.locked_upto = min(rows.locked_upto, n) if keep_first else max(rows.locked_upto - n, 0)
 
 
 def _lock_unchanged(session: "Session", cursor: "Portal", services: "ExecServices", end: int) -> bool:
@@ -55,14 +87,14 @@ def _lock_unchanged(session: "Session", cursor: "Portal", services: "ExecService
     if end - start < 2 or any(mode.endswith((" nowait", " skip locked")) for mode in modes.values()):
         return False
     wanted = {}
-    for oid in modes:
-        rowids = rows.rowids[oid][start:end]
-        wanted[oid] = rowids = rowids[rowids >= 0]
-        if session.store.table(oid).gather_mvcc(rowids)[1].any():
+    for k in modes:
+        rowids = rows.rowids[k][start:end]
+        wanted[k] = rowids = rowids[rowids >= 0]
+        if session.store.table(rows.tables.passed[k]).gather_mvcc(rowids)[1].any():
             return False
     try:
-        for oid, mode in modes.items():
-            services.lock_rows(oid, wanted[oid], mode)
+        for k, mode in modes.items():
+            services.lock_rows(rows.tables.passed[k], wanted[k], mode)
     except RowChanged:  # (changed meanwhile: nothing of that table was locked)
         return False
     rows.locked_upto = end
@@ -72,6 +104,9 @@ def _lock_unchanged(session: "Session", cursor: "Portal", services: "ExecService
 def _reach(cursor: "Portal", u: U.FetchStmt) -> int:
     """How many of the cursor's rows, from the first, a forward FETCH/MOVE `u` passes over."""
     total = _batch(cursor).length
+    limit = cursor.current_of.limit
+    if limit is not None and limit[0] is not None:
+        total = min(total, limit[0])
     if u.absolute is not None:
         end = total if u.absolute < 0 else u.absolute
     elif u.relative is not None:
@@ -88,8 +123,8 @@ def _lock_next(session: "Session", cursor: "Portal", services: "ExecServices") -
     read it anew (it is locked on the next call)."""
     rows: CursorRows = cursor.current_of
     i, own = rows.locked_upto, session.state.txn.own
-    for oid, mode in rows.tables.lock_modes.items():
-        rowid = int(rows.rowids[oid][i])
+    for k, mode in rows.tables.lock_modes.items():
+        oid, rowid = rows.tables.passed[k], int(rows.rowids[k][i])
         if rowid < 0:
             continue
         xmax = session.store.table(oid).xmin_xmax(rowid)[1]
@@ -117,15 +152,15 @@ def _read_again(session: "Session", cursor: "Portal", i: int) -> None:
     def newest() -> dict[int, tuple[int, ...]] | None:
         snapshot = store.snapshot(session.state.txn)
         versions = {}
-        for oid, rowids in rows.rowids.items():
+        for k, rowids in rows.rowids.items():
             rowid = int(rowids[i])
-            found = latest_version(rowid, store.table(oid), snapshot, clog)
-            if oid in rows.tables.lock_modes:
+            found = latest_version(rowid, store.table(rows.tables.passed[k]), snapshot, clog)
+            if k in rows.tables.lock_modes:
                 if not len(found):
                     return None  # deleted
-                versions[oid] = (int(found[0]),)
+                versions[k] = (int(found[0]),)
             else:
-                versions[oid] = (rowid, *found.tolist())
+                versions[k] = (rowid, *found.tolist())
         return versions
     while True:
         versions = newest()
@@ -136,8 +171,8 @@ def _read_again(session: "Session", cursor: "Portal", i: int) -> None:
         if newest() == versions:  # (else another commit came between: read once more)
             break
     match = np.ones(result.batches[0].length, dtype=bool)
-    for oid, rowids in versions.items():
-        match &= np.isin(again.rowids[oid], rowids)
+    for k, rowids in versions.items():
+        match &= np.isin(again.rowids[k], rowids)
     found = np.flatnonzero(match)
     if not len(found):
         _leave_out(cursor, i)  # no longer returned by the query
@@ -147,8 +182,8 @@ def _read_again(session: "Session", cursor: "Portal", i: int) -> None:
     parts = [take_batch(batch, np.arange(i)), take_batch(result.batches[0], np.array([j])),
              take_batch(batch, np.arange(i + 1, batch.length))]
     cursor.rows.batches[0] = concat_batches(parts, [c.type.pg.dtype for c in cursor.prepared.columns])
-    rows.rowids = {oid: np.concatenate([ids[:i], again.rowids[oid][j:j + 1], ids[i + 1:]])
-                   for oid, ids in rows.rowids.items()}
+    rows.rowids = {k: np.concatenate([ids[:i], again.rowids[k][j:j + 1], ids[i + 1:]])
+                   for k, ids in rows.rowids.items()}
 
 
 def _leave_out(cursor: "Portal", i: int) -> None:
@@ -158,7 +193,7 @@ def _leave_out(cursor: "Portal", i: int) -> None:
     keep = np.ones(batch.length, dtype=bool)
     keep[i] = False
     cursor.rows.batches[0] = take_batch(batch, keep) if batch.columns else Batch([], batch.length - 1)
-    rows.rowids = {oid: ids[keep] for oid, ids in rows.rowids.items()}
+    rows.rowids = {k: ids[keep] for k, ids in rows.rowids.items()}
 
 
 def _batch(cursor: "Portal") -> Batch:

@@ -125,7 +125,7 @@ class Cursors:
         """Does a cursor of the transaction running keep row ids of table `rel_oid`?"""
         txn = self.session.state.txn
         return txn is not None and any(
-            p.current_of is not None and rel_oid in p.current_of.rowids and p.current_of.txn is txn
+            p.current_of is not None and rel_oid in p.current_of.tables.passed and p.current_of.txn is txn
             for p in list(self.session.portals.values()))
 
     def close(self, name: str) -> None:

@@ -28,7 +28,7 @@ from quantadb.exec.join import run_join
 from quantadb.exec.keys import factorize_rows, first_occurrence, sort_indices
 from quantadb.exec.presorted import run_incremental_sort, run_merge_append
 from quantadb.sql import plan as P
-from quantadb.sql.expr import Call, conjoin, conjuncts
+from quantadb.sql.expr import Call, Expr, conjoin, conjuncts
 from quantadb.types.codecs import values_to_column
 from quantadb.types.column import Batch, Column, null_column
 from quantadb.types.rowtypes import record_fields
@@ -106,10 +106,9 @@ class _RowLocks:
         self.plan, self.ctx = plan, ctx
         self.wanted: int | None = None
         if plan.lock_limit is not None:
-            limit, offset = plan.lock_limit
-            limit = _limit_value(limit, ctx, InvalidRowCountInLimitClause)
+            limit, offset = limit_and_offset(*plan.lock_limit, ctx)
             if limit is not None:
-                self.wanted = limit + (_limit_value(offset, ctx, InvalidRowCountInResultOffsetClause) or 0)
+                self.wanted = limit + offset
 
     @property
     def done(self) -> bool:
@@ -304,9 +303,14 @@ def _limit_value(expr, ctx: EvalContext, error) -> int | None:
     return int(value)
 
 
+def limit_and_offset(limit: Expr | None, offset: Expr | None, ctx: EvalContext) -> tuple[int | None, int]:
+    """A LIMIT's count (None: all) and OFFSET as the query's parameters make them."""
+    return (_limit_value(limit, ctx, InvalidRowCountInLimitClause),
+            _limit_value(offset, ctx, InvalidRowCountInResultOffsetClause) or 0)
+
+
 def _limit(plan: P.Limit, ctx: EvalContext) -> Iterator[Batch]:
-    limit = _limit_value(plan.limit, ctx, InvalidRowCountInLimitClause)
-    skip = _limit_value(plan.offset, ctx, InvalidRowCountInResultOffsetClause) or 0
+    limit, skip = limit_and_offset(plan.limit, plan.offset, ctx)
     if limit == 0:
         yield empty_batch(plan)
         return

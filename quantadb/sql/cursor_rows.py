@@ -10,7 +10,9 @@ locks (its row marks), joins included, sorted or not.
 
 A SQL cursor locks its rows as FETCH reaches them (engine/cursor_locks.py), not when it is
 declared: its plan then reads those tables without locking, and says with which strength to lock
-each later (CursorTables.lock_modes).
+each later (CursorTables.lock_modes). Its row ids are passed per reference to a table (a self-join
+reads one table twice). A LIMIT over the whole query is left to the FETCHes (CursorTables.limit),
+as PostgreSQL's Limit sits above its LockRows: a row left out at a FETCH leaves room for the next.
 """
 
 from __future__ import annotations
@@ -33,71 +35,92 @@ _JOINS = ("inner", "left", "right", "full", "cross")  # (their rows are a left r
 
 @dataclass(frozen=True)
 class CursorTables:
-    """What a cursor's plan passes up: the tables whose row ids are its last columns, in order."""
+    """What a cursor's plan passes up: the tables whose row ids are its last columns, in order
+    (a table read twice, twice: its references are numbered by that order)."""
 
     passed: tuple[int, ...] = ()
     locked: frozenset[int] = frozenset()  # the tables it locks FOR UPDATE/SHARE (none: a plain cursor)
     locked_twice: frozenset[int] = frozenset()  # locked by more than one reference (a self-join)
-    # the tables whose rows are to be locked as a FETCH reaches them, and how (a scan's lock_mode)
+    # the references whose rows are to be locked as a FETCH reaches them, and how (a scan's lock_mode)
     lock_modes: dict[int, str] = field(default_factory=dict)
+    limit: "P.Limit | None" = None  # the query's LIMIT/OFFSET the FETCHes apply (the plan has none)
 
 
 @dataclass(frozen=True)
 class _How:
-    """How `_passed` copies a plan: `locked`, it locks rows; `deferred`, where its scans' locks go
-    instead of being taken (None: they are taken as it runs)."""
+    """How `_passed` copies a plan: `locked`, it locks rows; `deferred`, its scans' locks are not
+    taken as it runs but passed up with their row ids."""
 
     locked: bool
     catalog: IndexCatalog
-    deferred: dict[int, str] | None
+    deferred: bool
+
+
+# where a table's row ids are among a plan's columns: (table, position, the lock deferred or "")
+_Passed = list[tuple[int, int, str]]
 
 
 def updatable_plan(plan: P.Plan, catalog: IndexCatalog, defer_locks: bool = False) -> tuple[P.Plan, CursorTables]:
     """The plan to run for a cursor (a copy of `plan` where it passes row ids; `plan` itself when
     it passes none) and the tables it passes row ids of; `catalog` has the tables' indexes.
-    `defer_locks`: the rows of the tables it locks are locked later, as they are fetched (not for
-    a table it reads twice, nor under a LIMIT); it passes the row ids of its other tables too."""
+    `defer_locks`: the rows of the tables it locks are locked later, as they are fetched (not
+    under a LIMIT but the whole query's); it passes the row ids of its other tables too."""
     scans = [n for n in P.walk_plan(plan) if isinstance(n, (P.TableScan, P.IndexScan)) and n.lock_mode]
     locks = Counter(n.rel_oid for n in scans)
     locked = frozenset(locks) | frozenset(n.rel_oid for n in P.walk_plan(plan) if isinstance(n, P.LockRows))
     tables = CursorTables((), locked, frozenset(oid for oid, k in locks.items() if k > 1))
-    # (under a LIMIT, a row left out at a FETCH would leave room for another: locked as it runs)
-    defer = defer_locks and not tables.locked_twice and not any(isinstance(n, P.Limit) for n in P.walk_plan(plan))
-    how = _How(bool(locked), catalog, {} if defer else None)
-    passed = _passed(plan, how)
-    if passed is not None and defer and len({oid for oid, _ in passed[1]}) < len(passed[1]):
-        how = _How(bool(locked), catalog, None)  # (a table read twice: its row ids would be confused)
-        passed = _passed(plan, how)
+    unlimited, limit = _without_limit(plan) if defer_locks and locked else (plan, None)
+    # (under a LIMIT of a part, a row left out at a FETCH would leave room for another: locked as it runs)
+    defer = defer_locks and not any(isinstance(n, P.Limit) for n in P.walk_plan(unlimited))
+    if not defer:
+        unlimited, limit = plan, None
+    passed = _passed(unlimited, _How(bool(locked), catalog, defer))
+    if limit is not None and (passed is None or not any(mode for _, _, mode in passed[1])):
+        # (no lock is left to the FETCHes: the LIMIT stays the plan's, its locks taken as it runs)
+        limit, passed = None, _passed(plan, _How(bool(locked), catalog, False))
     if passed is None:
         return plan, tables
     top, positions = passed
     width = len(plan.columns)
     exprs = [ColumnRef(i, c.type) for i, c in enumerate(top.columns[:width])]
-    exprs += [ColumnRef(p, _INT8, "ctid") for _, p in positions]
+    exprs += [ColumnRef(p, _INT8, "ctid") for _, p, _ in positions]
     top = P.Project(top, exprs, [*top.columns[:width], *(P.PlanColumn("ctid", _INT8) for _ in positions)],
                     estimated_rows=top.estimated_rows)
-    oids = tuple(oid for oid, _ in positions)
+    oids = tuple(oid for oid, _, _ in positions)
     # (a scan copied on a branch that passed nothing was left out: that table is locked as it runs)
-    deferred = {oid: mode for oid, mode in (how.deferred or {}).items() if oid in oids}
-    return top, CursorTables(oids, tables.locked, tables.locked_twice, deferred)
+    deferred = {k: mode for k, (_, _, mode) in enumerate(positions) if mode}
+    return top, CursorTables(oids, tables.locked, tables.locked_twice, deferred, limit)
 
 
-def _passed(node: P.Plan, how: _How) -> tuple[P.Plan, list[tuple[int, int]]] | None:
+def _without_limit(plan: P.Plan) -> tuple[P.Plan, P.Limit | None]:
+    """`plan` without the LIMIT over the whole query (under projections only), and that LIMIT."""
+    if isinstance(plan, P.Limit):
+        return plan.child, plan
+    if isinstance(plan, P.Project):
+        child, limit = _without_limit(plan.child)
+        if limit is not None:
+            out = copy.copy(plan)
+            out.child = child
+            return out, limit
+    return plan, None
+
+
+def _passed(node: P.Plan, how: _How) -> tuple[P.Plan, _Passed] | None:
     """A copy of `node` with the row ids of the tables it reads (`how.locked`: those it locks,
     joins included) appended to its columns, and (table, position) of each; None: no such table."""
     locked = how.locked
     if not locked and _semi_joined(node):
         return None
     # (locks taken later pass every table's row ids: the rows read anew are found by them)
-    if type(node) in (P.TableScan, P.IndexScan) and (node.lock_mode or not locked or how.deferred is not None):
+    if type(node) in (P.TableScan, P.IndexScan) and (node.lock_mode or not locked or how.deferred):
         scan = copy.copy(node)
-        if node.lock_mode and how.deferred is not None:
-            how.deferred[node.rel_oid] = node.lock_mode
+        deferred = node.lock_mode if how.deferred else ""
+        if deferred:
             scan.lock_mode, scan.lock_limit, scan.locked_above = "", None, False
         if not scan.with_rowids:
             scan.with_rowids = True
             scan.columns = [*scan.columns, P.PlanColumn("ctid", _INT8)]
-        return scan, [(scan.rel_oid, len(scan.attnums))]
+        return scan, [(scan.rel_oid, len(scan.attnums), deferred)]
     if isinstance(node, _PASSING):
         if not locked and (isinstance(node, P.IncrementalSort) or
                            isinstance(node, P.Sort) and not index_gives_order(node, how.catalog)):
@@ -109,9 +132,9 @@ def _passed(node: P.Plan, how: _How) -> tuple[P.Plan, list[tuple[int, int]]] | N
         out = copy.copy(node)
         out.child = child
         if isinstance(node, P.Project):
-            out.exprs = [*node.exprs, *(ColumnRef(p, _INT8, "ctid") for _, p in positions)]
+            out.exprs = [*node.exprs, *(ColumnRef(p, _INT8, "ctid") for _, p, _ in positions)]
             out.columns = [*node.columns, *(P.PlanColumn("ctid", _INT8) for _ in positions)]
-            positions = [(oid, len(node.exprs) + k) for k, (oid, _) in enumerate(positions)]
+            positions = [(oid, len(node.exprs) + k, mode) for k, (oid, _, mode) in enumerate(positions)]
         else:
             out.columns = list(child.columns)
         return out, positions
@@ -121,15 +144,15 @@ def _passed(node: P.Plan, how: _How) -> tuple[P.Plan, list[tuple[int, int]]] | N
         below = _passed(node.child, how)
         if below is None or len(below[1]) != 1:
             return None
-        child, [(oid, position)] = below
-        if how.deferred is not None:  # no lock taken here: its child's columns, the row ids one of them
-            return child, [(oid, position)]
+        child, [(oid, position, deferred)] = below
+        if how.deferred:  # no lock taken here: its child's columns, the row ids one of them
+            return child, [(oid, position, deferred)]
         columns = [*child.columns, P.PlanColumn("ctid", _INT8)]
         exprs = [ColumnRef(i, c.type) for i, c in enumerate(child.columns)] + [ColumnRef(position, _INT8, "ctid")]
         out = copy.copy(node)
         out.child = P.Project(child, exprs, columns, estimated_rows=child.estimated_rows)
         out.columns = list(child.columns)
-        return out, [(oid, position)]
+        return out, [(oid, position, deferred)]
     if locked and isinstance(node, P.Join) and _plain_join(node):
         return _passed_join(node, how)
     return None
@@ -164,7 +187,7 @@ def _plain_join(join: P.Join) -> bool:
     return join.condition is None or not any(isinstance(n, (SubqueryExpr, OuterRef)) for n in walk(join.condition))
 
 
-def _passed_join(join: P.Join, how: _How) -> tuple[P.Plan, list[tuple[int, int]]] | None:
+def _passed_join(join: P.Join, how: _How) -> tuple[P.Plan, _Passed] | None:
     """A join of sides that pass their locked tables' row ids, under a projection that puts its
     columns back where they were and the row ids after them (the left side's come after its
     columns, so the join's condition reads the right side's a few places on)."""
@@ -181,9 +204,9 @@ def _passed_join(join: P.Join, how: _How) -> tuple[P.Plan, list[tuple[int, int]]
     if join.condition is not None and shift:
         out.condition = transform(join.condition, lambda n: ColumnRef(n.index + shift, n.type, n.name)
                                   if isinstance(n, ColumnRef) and n.index >= width else None)
-    rowids = left_positions + [(oid, len(new_left.columns) + p) for oid, p in right_positions]
+    rowids = left_positions + [(oid, len(new_left.columns) + p, mode) for oid, p, mode in right_positions]
     kept = [*range(width), *range(len(new_left.columns), len(new_left.columns) + len(join.right.columns))]
-    exprs = [ColumnRef(i, out.columns[i].type) for i in kept] + [ColumnRef(p, _INT8, "ctid") for _, p in rowids]
+    exprs = [ColumnRef(i, out.columns[i].type) for i in kept] + [ColumnRef(p, _INT8, "ctid") for _, p, _ in rowids]
     columns = [*join.columns, *(P.PlanColumn("ctid", _INT8) for _ in rowids)]
     project = P.Project(out, exprs, columns, estimated_rows=join.estimated_rows)
-    return project, [(oid, len(join.columns) + k) for k, (oid, _) in enumerate(rowids)]
+    return project, [(oid, len(join.columns) + k, mode) for k, (oid, _, mode) in enumerate(rowids)]

@@ -185,3 +185,57 @@ def one_row_joined_twice(target) -> dict:
 def test_a_locked_row_joined_twice_is_read_anew_twice(targets):
     compare(targets, one_row_joined_twice, {"a_first": [(1, 0, 1)], "b": "UPDATE 1",
                                             "a_fetch": [(1, 0, 2), (2, 5, 3), (2, 5, 4)], "a_end": "COMMIT"})
+
+
+def limited_cursor(target, clause: str) -> dict:
+    """A cursor under a LIMIT/OFFSET locks only what the FETCHes read: rows not reached are b's
+    to change; a row b deleted before a's FETCH reached it leaves room for the next one (the LIMIT
+    counts the rows locked, as PostgreSQL's Limit over its LockRows); the OFFSET's rows are locked."""
+    make_table(target, "c_lock", "(1, 0), (2, 0), (3, 0), (4, 0), (5, 0), (6, 0)")
+    a, b = sessions(target, 2)
+    b.q("SET lock_timeout = '100ms'")
+    a.q("BEGIN")
+    a.q(f"DECLARE c CURSOR FOR SELECT * FROM c_lock ORDER BY id LIMIT 3 OFFSET 1 {clause}")
+    out = {"b_ahead": [b.q("UPDATE c_lock SET v = 1 WHERE id = 3"), b.q("DELETE FROM c_lock WHERE id = 4")]}
+    out["a_first"] = a.q("FETCH c")
+    out["b_locked"] = [b.q("UPDATE c_lock SET v = 2 WHERE id = 1"), b.q("UPDATE c_lock SET v = 2 WHERE id = 2")]
+    out["b_not_reached"] = b.q("UPDATE c_lock SET v = 2 WHERE id = 5")
+    out["a_rest"] = a.q("FETCH ALL FROM c")
+    out["b_after"] = [b.q("UPDATE c_lock SET v = 3 WHERE id = 5"), b.q("UPDATE c_lock SET v = 3 WHERE id = 6")]
+    out["a_end"] = [a.q("FETCH ALL FROM c"), a.q("COMMIT")]
+    a.close(), b.close()
+    return out
+
+
+@pytest.mark.parametrize("clause", ["FOR UPDATE", "FOR NO KEY UPDATE"])
+def test_a_cursor_under_a_limit_locks_rows_as_it_reaches_them(targets, clause):
+    compare(targets, limited_cursor, {
+        "b_ahead": ["UPDATE 1", "DELETE 1"], "a_first": [(2, 0)], "b_locked": [("ERR", "55P03")] * 2,
+        "b_not_reached": "UPDATE 1", "a_rest": [(3, 1), (5, 2)], "b_after": [("ERR", "55P03"), "UPDATE 1"],
+        "a_end": [[], "COMMIT"]}, clause=clause)
+
+
+def self_join_cursor(target, clause: str) -> dict:
+    """A cursor that reads its table twice locks each reference's row as FETCH reaches it; a row
+    changed before is read anew, the join's condition too."""
+    make_table(target, "c_lock", ROWS)
+    a, b = sessions(target, 2)
+    b.q("SET lock_timeout = '100ms'")
+    a.q("BEGIN")
+    a.q("DECLARE c CURSOR FOR SELECT x.id, y.id, y.v FROM c_lock x JOIN c_lock y ON y.id = x.id + 1 "
+        f"WHERE y.v < 10 ORDER BY x.id {clause}")
+    out = {"b_ahead": [b.q("UPDATE c_lock SET v = 1 WHERE id = 4"), b.q("UPDATE c_lock SET v = 50 WHERE id = 5")]}
+    out["a_first"] = a.q("FETCH c")
+    out["b_fetched"] = [b.q("UPDATE c_lock SET v = 2 WHERE id = 1"), b.q("UPDATE c_lock SET v = 2 WHERE id = 2")]
+    out["a_rest"] = a.q("FETCH ALL FROM c")
+    out["a_end"] = a.q("COMMIT")
+    a.close(), b.close()
+    return out
+
+
+@pytest.mark.parametrize("clause, locked", [("FOR UPDATE", [("ERR", "55P03")] * 2),
+                                            ("FOR UPDATE OF y", ["UPDATE 1", ("ERR", "55P03")])])
+def test_a_self_joins_references_are_locked_as_the_cursor_reaches_them(targets, clause, locked):
+    compare(targets, self_join_cursor, {
+        "b_ahead": ["UPDATE 1", "UPDATE 1"], "a_first": [(1, 2, 0)], "b_fetched": locked,
+        "a_rest": [(2, 3, 0), (3, 4, 1)], "a_end": "COMMIT"}, clause=clause)
