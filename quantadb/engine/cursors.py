@@ -15,12 +15,14 @@ from typing import TYPE_CHECKING, Any, Callable, TypeVar
 import numpy as np
 
 from quantadb.engine import statements as S
-from quantadb.engine.current_of import current_row, latest_version, split_rows
+from quantadb.engine.current_of import CursorRows, current_row, latest_version, split_rows
 from quantadb.engine.cursor_locks import lock_reached
 from quantadb.engine.prepared import Portal, Prepared
 from quantadb.engine.results import ColumnDesc, Result, RunInWorker
-from quantadb.errors import InvalidCursorName, ObjectNotInPrerequisiteState
+from quantadb.errors import InvalidCursorName, ObjectNotInPrerequisiteState, ReadOnlySqlTransaction
 from quantadb.exec.columns import take_batch
+from quantadb.exec.run import run_all
+from quantadb.sql import plan as P
 from quantadb.sql import utility as U
 from quantadb.sql.cursor_rows import CursorTables
 from quantadb.storage.txn import RowChanged, Snapshot, WouldBlock
@@ -58,14 +60,23 @@ class Cursors:
 
     def open(self, name: str | None, text: str, columns: list[tuple[str, SqlType]], rows: Batch,
              scrollable: bool | None, hold: bool = False,
-             rows_of: tuple[CursorTables, dict[int, int]] = (CursorTables(), {})) -> str:
+             rows_of: tuple[CursorTables, dict[int, int]] = (CursorTables(), {}),
+             query: tuple[P.Plan, list[Any]] | None = None) -> str:
         """A cursor over `rows` (PL/pgSQL's OPEN) named `name`, which the caller found free (PL/pgSQL
         checks before it runs the query); no name: the next "<unnamed portal N>", as
         CreateNewPortal names it. `hold`: it outlives a COMMIT (a procedure's cursor FOR loop,
         which PostgreSQL makes holdable). `rows_of`: the tables whose row ids are the last columns
-        of `rows` (sql/cursor_rows.py), and their generations then. Returns the name."""
+        of `rows` (sql/cursor_rows.py), and their generations then. `query`: the plan that made
+        `rows` and its parameters, for a cursor that locks its rows as FETCH reaches them (they
+        are read anew there: engine/cursor_locks.py); such a cursor is NO SCROLL unless it said
+        SCROLL. Returns the name."""
         session = self.session
         rows, current_of = split_rows(session, rows, *rows_of)
+        if query is not None:
+            if session.state.txn.read_only:
+                raise ReadOnlySqlTransaction("cannot execute SELECT FOR UPDATE in a read-only transaction")
+            current_of.rerun = lambda: self._rerun(*query, *rows_of)
+            scrollable = False if scrollable is None else scrollable
         columns = columns[:len(columns) - len(rows_of[0].passed)]
         if name is None:
             while True:
@@ -75,14 +86,26 @@ class Cursors:
                     break
         prepared = Prepared(text, S.Statement(text, plain=True, at=None), [],
                             [ColumnDesc(n, t) for n, t in columns])
-        portal = Portal(prepared, [], [0] * len(columns), cursor=True, hold=hold, scrollable=scrollable,
-                        current_of=current_of)
+        portal = Portal(prepared, query[1] if query else [], [0] * len(columns), cursor=True, hold=hold,
+                        scrollable=scrollable, current_of=current_of)
         portal.rows = Result(tag=f"SELECT {rows.length}", columns=prepared.columns, batches=[rows])
         session.portals[name] = portal
         if self._attempt_opened is None:
             self._attempt_opened = []
         self._attempt_opened.append(name)
         return name
+
+    def _rerun(self, plan: P.Plan, params: list[Any], tables: CursorTables,
+               generations: dict[int, int]) -> tuple[Result, CursorRows]:
+        """A PL/pgSQL cursor's query run again, on a new snapshot: its rows and their row ids."""
+        batch = run_all(plan, S.eval_context(self.session, params))
+        batch, found = split_rows(self.session, batch, tables, generations)
+        return Result(tag=f"SELECT {batch.length}", columns=[], batches=[batch]), found
+
+    def locks_rows(self, name: str) -> bool:
+        """Does cursor `name` lock its rows as FETCH reaches them?"""
+        cursor = self.session.portals.get(name)
+        return cursor is not None and cursor.current_of is not None and bool(cursor.current_of.tables.lock_modes)
 
     def fetch(self, u: U.FetchStmt) -> tuple[Portal, Batch, int]:
         """FETCH / MOVE: the cursor, the rows fetched (none for MOVE) and how many rows it

@@ -5,6 +5,11 @@ it returns, until CLOSE or the transaction's end, for the caller's SQL to FETCH 
 
 An unbound refcursor without a value gets the next "<unnamed portal N>" name when opened; a
 bound cursor (`c CURSOR FOR ...`) is named after its variable, as in PostgreSQL 15.
+
+A cursor of SELECT ... FOR UPDATE/SHARE locks its rows as FETCH reaches them, as a SQL cursor's
+(engine/cursor_locks.py): a loop over one fetches a row at a time (exec_stmt_forc), and a FOR loop
+over such a query runs it as a cursor fetched ten rows at a time (exec_stmt_fors' prefetch), so
+rows the loop has not reached are others' to change meanwhile.
 """
 
 from __future__ import annotations
@@ -27,7 +32,8 @@ if TYPE_CHECKING:
 
 _INT8 = SqlType(R.INT8)
 _RECORD = SqlType(R.RECORD)
-_LOOP_FETCH = 50  # rows a cursor FOR loop fetches at a time (as PostgreSQL's prefetch)
+_LOOP_FETCH = 50  # rows a FOR loop fetches at a time from a cursor that locks none
+_LOCKING_FETCH = {T.ForCursor: 1, T.ForQuery: 10}  # and from one that does, as PostgreSQL's loops
 
 
 def _cursors(ex: "Execution") -> Any:
@@ -76,7 +82,8 @@ def _open(ex: "Execution", var: Var, text: str, outcome: Outcome, scrollable: bo
                                     detail="Scrollable cursors must be READ ONLY.")
         sqlstmts.statement_context(error, text)
         raise error
-    var.value = _cursors(ex).open(var.value, text, outcome.columns, outcome.batch, scrollable, hold, outcome.rows_of)
+    var.value = _cursors(ex).open(var.value, text, outcome.columns, outcome.batch, scrollable, hold, outcome.rows_of,
+                                  outcome.query)
 
 
 def open_stmt(ex: "Execution", stmt: T.Open, ns: Namespace) -> None:
@@ -137,14 +144,37 @@ def for_cursor(ex: "Execution", stmt: T.ForCursor, ns: Namespace) -> None:
     unnamed = var.value is None
     _open(ex, var, stmt.cursor.query.text, _bound_rows(ex, stmt, stmt.cursor, stmt.args, ns), stmt.cursor.scrollable,
           hold=True)
-    portal, cursors = var.value, _cursors(ex)
     inner = Namespace(ns, stmt.label)
     inner.add(Var(stmt.target, _RECORD))
+    try:
+        _loop(ex, stmt, var.value, [stmt.target], inner)
+    finally:
+        if unnamed:
+            var.value = None
+
+
+def for_query(ex: "Execution", stmt: T.ForQuery, ns: Namespace) -> None:
+    """FOR target IN query LOOP: a query that locks rows runs as a cursor (see the module
+    docstring); any other's rows are read at once."""
+    if stmt.dynamic or ex.ctx.services is None or not ex.bridge.locks_rows(stmt.query, ns, ex.ctx):
+        sqlstmts.for_query(ex, stmt, ns)
+        return
+    outcome = sqlstmts.run_sql(ex, stmt.query, ns, for_cursor=True)
+    portal = _cursors(ex).open(None, stmt.query.text, outcome.columns, outcome.batch, None, True, outcome.rows_of,
+                               outcome.query)
+    _loop(ex, stmt, portal, stmt.targets, ns)
+
+
+def _loop(ex: "Execution", stmt: T.ForCursor | T.ForQuery, portal: str, targets: list, ns: Namespace) -> None:
+    """Run a FOR loop's body for each row of cursor `portal`, then close it; FOUND says whether
+    there was one. The cursor outlives a COMMIT in the body (a procedure's)."""
+    cursors = _cursors(ex)
+    count = _LOCKING_FETCH[type(stmt)] if cursors.locks_rows(portal) else _LOOP_FETCH
     found = False
     try:
         before = 0  # the cursor's position before the rows fetched
         while True:
-            cursor, rows, n = cursors.fetch(FetchStmt(portal, _LOOP_FETCH))
+            cursor, rows, n = cursors.fetch(FetchStmt(portal, count))
             if not n:
                 break
             columns = [(c.name, c.type) for c in cursor.prepared.columns]
@@ -154,8 +184,8 @@ def for_cursor(ex: "Execution", stmt: T.ForCursor, ns: Namespace) -> None:
                 # (FETCH, MOVE) has the loop go on from where it left it
                 cursor.position = position
                 found = True
-                sqlstmts.assign_targets(ex, [stmt.target], list(row), columns, inner)
-                if not ex.iterate(stmt.label, stmt.body, inner):
+                sqlstmts.assign_targets(ex, targets, list(row), columns, ns)
+                if not ex.iterate(stmt.label, stmt.body, ns):
                     return
                 if cursor.position != position:
                     break
@@ -163,6 +193,4 @@ def for_cursor(ex: "Execution", stmt: T.ForCursor, ns: Namespace) -> None:
     finally:
         if cursors.exists(portal):  # (the body may have closed it, or committed)
             cursors.close(portal)
-        if unnamed:
-            var.value = None
         ex.found.value = found

@@ -59,8 +59,10 @@ class Outcome:
     batch: Batch | None
     columns: list[tuple[str, SqlType]]
     # a cursor's query: the tables whose row ids are the batch's last columns, and their
-    # generations (engine/cursors.py's Cursors.open)
+    # generations (engine/cursors.py's Cursors.open); and where it leaves its row locks to the
+    # FETCHes, its plan and parameters, which read its rows anew (engine/cursor_locks.py)
     rows_of: tuple[CursorTables, dict[int, int]] = (CursorTables(), {})
+    query: tuple[P.Plan, list[Any]] | None = None
 
     def rows(self) -> list[tuple]:
         if self.batch is None or not self.batch.length:
@@ -124,12 +126,12 @@ class Bridge:
 
     def statement(self, sql: T.Sql, ns: Namespace, ctx: EvalContext, for_cursor: bool = False) -> Outcome:
         """Run a statement; `for_cursor`: a cursor's query, its rows' row ids passed along for
-        WHERE CURRENT OF (sql/cursor_rows.py)."""
+        WHERE CURRENT OF (sql/cursor_rows.py), its row locks left to its FETCHes."""
         bound = self._bound(sql, ns, ctx, "stmt", None)
         plan, tables = bound.plan, CursorTables()
         if for_cursor and ctx.services is not None:
             if bound.cursor_plan is None:
-                bound.cursor_plan = updatable_plan(bound.plan, ctx.session.catalog())
+                bound.cursor_plan = updatable_plan(bound.plan, ctx.session.catalog(), defer_locks=True)
             plan, tables = bound.cursor_plan
 
         def attempt() -> Outcome:
@@ -142,6 +144,11 @@ class Bridge:
         if ctx.nonatomic:  # in a procedure that may COMMIT, a wait repeats this statement, never the whole CALL
             return ctx.services.run_in_place(attempt)
         return attempt()
+
+    def locks_rows(self, sql: T.Sql, ns: Namespace, ctx: EvalContext) -> bool:
+        """Does query `sql` lock rows (FOR UPDATE/SHARE)?"""
+        return any(isinstance(n, P.LockRows) or isinstance(n, (P.TableScan, P.IndexScan)) and n.lock_mode
+                   for n in P.walk_plan(self._bound(sql, ns, ctx, "stmt", None).plan))
 
     def call(self, sql: T.Sql, ns: Namespace, ctx: EvalContext, nonatomic: bool) -> tuple[Any, Any]:
         """CALL name(args): the procedure's INOUT values, and the bound call."""
@@ -281,4 +288,4 @@ def run_plan(plan: P.Plan, ctx: EvalContext, tables: CursorTables = CursorTables
         return Outcome(count, batch, columns)
     generations = {oid: ctx.services.store.table(oid).generation for oid in tables.passed}
     batch = run_all(plan, ctx)
-    return Outcome(batch.length, batch, columns, (tables, generations))
+    return Outcome(batch.length, batch, columns, (tables, generations), (plan, ctx.params) if tables.lock_modes else None)

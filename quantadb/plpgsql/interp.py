@@ -330,7 +330,7 @@ _HANDLERS: dict[type, Any] = {
     T.Loop: Execution.loop, T.While: Execution.while_stmt, T.ForRange: Execution.for_range,
     T.Foreach: Execution.foreach, T.Exit: Execution.exit_stmt, T.Return: Execution.return_stmt,
     T.ReturnNext: Execution.return_next, T.Null: Execution.null,
-    T.ForQuery: sqlstmts.for_query, T.ReturnQuery: sqlstmts.return_query, T.ExecSql: sqlstmts.exec_sql,
+    T.ForQuery: cursors.for_query, T.ReturnQuery: sqlstmts.return_query, T.ExecSql: sqlstmts.exec_sql,
     T.Execute: sqlstmts.execute, T.GetDiag: sqlstmts.get_diagnostics, T.Transaction: sqlstmts.transaction,
     T.Call: sqlstmts.call,
     T.Open: cursors.open_stmt, T.Fetch: cursors.fetch_stmt, T.Close: cursors.close_stmt,
