@@ -10,6 +10,7 @@ but a SQL cursor declared WITH HOLD.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import numpy as np
@@ -124,14 +125,17 @@ class Cursors:
         batch = cursor.rows.batches[0] if cursor.rows.batches else Batch([], 0)
         return cursor, take_batch(batch, idx) if batch.columns else Batch([], 0), len(idx)
 
-    def describe_fetch(self, prepared: Prepared) -> None:
-        """A prepared FETCH, at Bind, describes the rows of its cursor as it is now (declared
-        again over another query since the FETCH was parsed, or not at all), as PostgreSQL's
-        PortalStart does (UtilityTupleDescriptor): its RowDescription and result formats follow."""
+    def describe_fetch(self, prepared: Prepared) -> Prepared:
+        """What a portal of a prepared statement runs: for a FETCH, the statement with the rows of
+        its cursor as it is at Bind (declared again over another query since the FETCH was
+        parsed, or not at all), as PostgreSQL's PortalStart does (UtilityTupleDescriptor): the
+        portal's RowDescription and result formats follow, while the statement keeps what its
+        Parse described (a Describe of it, and of the portals bound before, show that)."""
         u = prepared.stmt.utility
         if isinstance(u, U.FetchStmt) and not u.move:
             cursor = self.session.portals.get(u.name)
-            prepared.columns = cursor.prepared.columns if cursor is not None else None
+            return replace(prepared, columns=cursor.prepared.columns if cursor is not None else None)
+        return prepared
 
     def current_row(self, name: str, rel_oid: int, table: str, snapshot: Snapshot) -> np.ndarray:
         """The version of the stored row cursor `name` stands on that a statement with `snapshot`

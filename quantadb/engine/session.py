@@ -256,7 +256,7 @@ class Session(SimpleQuery, PointRound, TransactionBlocks, SessionIdentity, State
         else:
             values = self._decode_params(prepared.param_types, param_formats, params)
         if prepared.stmt.utility is not None:  # (a FETCH describes its cursor as it is now: cursors.py)
-            self.cursors.describe_fetch(prepared)
+            prepared = self.cursors.describe_fetch(prepared)
         ncols = len(prepared.columns or [])
         if len(result_formats) == 1:
             formats = result_formats * ncols

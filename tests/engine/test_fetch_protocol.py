@@ -80,3 +80,21 @@ def test_a_prepared_fetch_describes_the_cursor_it_finds(conn):
         assert conn.execute("FETCH 1 FROM c", prepare=True).fetchall() == [row]
         assert conn.cursor(binary=True).execute("FETCH ABSOLUTE 1 FROM c", prepare=True).fetchall() == [row]
         conn.execute("COMMIT")
+
+
+def test_a_prepared_fetch_keeps_what_its_parse_described(conn):
+    """A Bind describes the portal, not the statement: Describe of the prepared FETCH shows the
+    cursor it found at Parse (or none), whatever later Binds found."""
+    pg = conn.pgconn
+    conn.execute("BEGIN")
+    assert pg.prepare(b"fetch_none", b"FETCH 1 FROM c").status == ExecStatus.COMMAND_OK
+    conn.execute("DECLARE c CURSOR FOR SELECT a FROM bincur ORDER BY a")
+    assert pg.prepare(b"fetch_a", b"FETCH 1 FROM c").status == ExecStatus.COMMAND_OK
+    conn.execute("CLOSE c")
+    conn.execute("DECLARE c CURSOR FOR SELECT b, e FROM bincur ORDER BY a")
+    for name in (b"fetch_none", b"fetch_a"):
+        ran = pg.exec_prepared(name, [])
+        assert [ran.fname(i) for i in range(ran.nfields)] == [b"b", b"e"]
+    described = [pg.describe_prepared(name) for name in (b"fetch_none", b"fetch_a")]
+    assert [[d.fname(i) for i in range(d.nfields)] for d in described] == [[], [b"a"]]
+    conn.execute("COMMIT")

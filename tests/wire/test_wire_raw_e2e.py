@@ -110,3 +110,30 @@ def test_simple_query_template_follows_catalog_and_settings(raw):
     got = ask("SELECT b FROM raw_tpl WHERE a = 1")
     assert [body for kind, body in got if kind == "D"] == [b"\0\x01\0\0\0\x05other"]
     ask("RESET search_path; DROP TABLE raw_tpl; DROP SCHEMA raw_tpl_s CASCADE")
+
+
+def _column_names(row_description: bytes) -> list[str]:
+    (n,), names, at = struct.unpack("!h", row_description[:2]), [], 2
+    for _ in range(n):
+        end = row_description.index(b"\0", at)
+        names.append(row_description[at:end].decode())
+        at = end + 1 + 18
+    return names
+
+
+def test_a_fetch_portal_keeps_the_columns_of_its_bind(raw):
+    """Two portals of one prepared FETCH, bound before and after its cursor was declared again:
+    each describes the cursor it found at its Bind, the statement the one of its Parse (as
+    PostgreSQL 15's)."""
+    raw.send(query("BEGIN; DECLARE c CURSOR FOR SELECT 1 AS a"))
+    raw.read_until()
+    raw.send(parse("s", "FETCH 1 FROM c") + bind("p1", "s") + SYNC)
+    assert kinds(raw.read_until()) == "12Z"
+    raw.send(query("CLOSE c; DECLARE c CURSOR FOR SELECT 2 AS b, 3 AS bb"))
+    raw.read_until()
+    raw.send(bind("p2", "s") + describe("P", "p2") + describe("P", "p1") + describe("S", "s") + SYNC)
+    got = raw.read_until()
+    assert kinds(got) == "2TTtTZ"
+    assert [_column_names(body) for kind, body in got if kind == "T"] == [["b", "bb"], ["a"], ["a"]]
+    raw.send(query("ROLLBACK"))
+    raw.read_until()
