@@ -123,8 +123,9 @@ def _xid_age(args, n, ctx, call):
 
 @scalar("mxid_age")
 def _mxid_age(args, n, ctx, call):
-    """Row locks are not multixacts here: none has been assigned since the first (1)."""
-    return from_values([None if x is None else 1 - x for x in column_values(args[0])], call.type)
+    """How many MultiXactIds were assigned since (storage/multixact.py: counted from 1 at each start)."""
+    now = ctx.services.store.multixacts.next_id
+    return from_values([None if x is None else now - x for x in column_values(args[0])], call.type)
 
 
 @scalar("no_commit_timestamps")

@@ -45,7 +45,7 @@ def _conflict(held: int, wanted: int) -> bool:
 
 
 class RowLocks:
-    """Mixed into `store.Store` (uses its `_wlock`, `_state`, `_row_locks`, `_write_xid`, `_status`)."""
+    """Mixed into `store.Store` (uses its `_wlock`, `_state`, `_row_locks`, `_write_xid`, `_status`, `multixacts`)."""
 
     def _hold(self, txn: Txn, rel_oid: int, rowids: list[int], strength: int) -> int:
         """Record the locks (the checks are the caller's, under the write lock); the locker's xid."""
@@ -97,14 +97,28 @@ class RowLocks:
             x = lockers.get(o)
             if x is not None and x in own:
                 lockers[n] = x
+            shown, sharers = self.multixacts.members(table, o), []
             for holder, held in locks.get(o, ()):
                 if held == KEY_SHARE and holder not in own and self._status(holder) == IN_PROGRESS:
                     owner = txns.owners.get(txns.clog.top(holder))
                     if owner is not None:
                         locks.setdefault(n, []).append((holder, KEY_SHARE))
                         owner.locks.append((table.oid, n))  # (released at its end: Store._end_locks)
-                        if lockers.get(o) == holder:  # a SELECT ... FOR KEY SHARE's, shown in xmax
+                        if holder in shown:  # a SELECT ... FOR KEY SHARE's, shown in xmax
                             lockers[n] = max(lockers.get(n, 0), holder)
+                            sharers.append(holder)
+            if sharers:
+                self.multixacts.update(table, o, n, table.xmin_xmax(n)[0], sharers)
+
+    def _show_lockers(self, txn: Txn, table: Table, rowids: list[int], xid: int) -> None:
+        """Each version shows its locker in xmax, as PostgreSQL's lock-only xmax, or a
+        MultiXactId where another running transaction holds it too (storage/multixact.py)."""
+        own = txn.own
+
+        def running(xids) -> list[int]:
+            return [x for x in dict.fromkeys(xids) if x and x not in own and self._status(x) == IN_PROGRESS]
+        for r in rowids:
+            self.multixacts.lock(table, r, xid, running)
 
     def _updated_keeping_key(self, txn: Txn, table: Table, rowids: np.ndarray) -> dict[int, list[int]]:
         """For FOR KEY SHARE: the rows another transaction updated keeping their key, running or

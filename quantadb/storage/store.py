@@ -86,6 +86,7 @@ from .fs import FileSystem
 from .index import Index
 from .lock_waits import LockWaits
 from .locks import RelationLocks
+from .multixact import MultiXacts, shown_xmax
 from .recovery import checkpoint_dir, dump_state, recover, wal_dir
 from .sequences import Sequences
 from .ssi import SerializableXacts
@@ -123,6 +124,7 @@ class Store(RowWrites, RowLocks, LockWaits, UniqueChecks, NullKeyChecks, SchemaC
         self._seq_lock = threading.Lock()
         self._seq_runtime: dict[int, list] = {}  # oid -> [last_value, is_called, logged_value]
         self._row_locks: dict[int, dict[int, list[tuple[int, int]]]] = {}  # rel -> rowid -> (xid, strength) (row_locks.py)
+        self.multixacts = MultiXacts()
         self._pending: dict[int, tuple] = {}  # top xid -> COMMIT record appended, not yet applied
         self._flush_timer: threading.Timer | None = None
         self._last_checkpoint_lsn = state.checkpoint_lsn
@@ -428,14 +430,14 @@ class Store(RowWrites, RowLocks, LockWaits, UniqueChecks, NullKeyChecks, SchemaC
         """The xmin and xmax of row versions as a user sees them (Clog.shown): a subtransaction's
         the xid of the SAVEPOINT it ran under, or the top's (not known for a subtransaction that
         ended before the last restart). A version's xmax is the last xid to set or lock it (a
-        locker's stays after it ended, as PostgreSQL's lock-only xmax; where PostgreSQL shows a
-        MultiXactId for several lockers, this shows the newest one's xid)."""
+        locker's stays after it ended, as PostgreSQL's lock-only xmax), or the MultiXactId of
+        several that hold it at once (storage/multixact.py)."""
         table = self.table(rel_oid)
-        xmin, xmax = table.gather_mvcc(rowids)
-        if table.lockers:  # (xids only grow: the newer of the two)
-            xmax = np.maximum(xmax, table.locker_xids(rowids))
+        xmin, written = table.gather_mvcc(rowids)
+        # (xids only grow: the newer of the two)
+        xmax = np.maximum(written, table.locker_xids(rowids)) if table.lockers else written
         shown = self._state.txns.clog.shown
-        return shown(xmin), shown(xmax)
+        return shown(xmin), shown_xmax(table, rowids, written, shown(xmax)) if table.multis else shown(xmax)
 
     def newest_versions(self, rel_oid: int, rowids: np.ndarray | list[int], generation: int) -> np.ndarray | None:
         """Each row's newest committed version, its update chain followed (Table.successor), for

@@ -115,6 +115,8 @@ class Table:
         # row id -> the xid that last locked that version (SELECT FOR UPDATE/SHARE; not logged): what
         # its xmax shows while no later xid set one, as PostgreSQL's lock-only xmax stays after the locker
         self.lockers: dict[int, int] = {}
+        # row id -> (MultiXactId, its members, the version's xmax then), where several hold it (multixact.py)
+        self.multis: dict[int, tuple[int, tuple[int, ...], int]] = {}
         self.chain = UpdateChain()  # updated version -> the version its update made (apply links them)
         self.live_estimate = 0
         self.dead_since_prune = 0  # versions given an xmax since the last index prune

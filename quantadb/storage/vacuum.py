@@ -139,6 +139,7 @@ def _vacuum_table(state, table: Table, status: np.ndarray, horizon: int, plan: C
     table.generation += 1
     table.chain.renumber(np.concatenate(masks))  # (every segment but the last is full: masks by row id)
     table.lockers = {}  # (no lock is held: Store.has_row_locks; PostgreSQL's freezing clears ended lockers too)
+    table.multis = {}
     table.live_estimate = fresh.live_estimate
     if state.table_indexes.get(table.oid):
         table.restart_pruning(status)

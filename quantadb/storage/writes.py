@@ -384,9 +384,9 @@ class RowWrites:
             if txn.read_only:
                 raise ReadOnlySqlTransaction("cannot execute SELECT FOR UPDATE in a read-only transaction")
             xid = self._hold(txn, rel_oid, locked, strength)
-            # each version shows its locker in xmax, as PostgreSQL's lock-only xmax (a foreign key's
-            # check does not note its KEY SHARE there: an entry per referenced row until a VACUUM)
-            table.lockers.update(dict.fromkeys(locked, xid))
+            # (a foreign key's check does not note its KEY SHARE in xmax: an entry per referenced row
+            # until a VACUUM)
+            self._show_lockers(txn, table, locked, xid)
 
     def hold_reached(self, txn: Txn, reached: tuple[int, list[int], int]) -> None:
         """While a statement waits, lock the rows it had reached (WouldBlock.reached) in the

@@ -173,3 +173,42 @@ def test_for_key_share_returns_its_snapshots_version_of_a_row_updated_keeping_it
         "b_update": "UPDATE 1", "a_locks": [(1, 0), (2, 0)],
         "c_changes": ["UPDATE 1", ("ERR", "55P03"), ("ERR", "55P03")], "a_end": "COMMIT",
         "final": [(1, 6), (2, 0)]}, iso=iso, how=how)
+
+
+def several_lockers_xmax(target) -> dict:
+    """What xmax shows of a version several transactions hold at once: a MultiXactId, a number of
+    its own (not one of their xids), a new one for each locker or updater that joins, kept after
+    they end; one locker alone shows its xid."""
+    make_table(target, "c_multi", rows="(1, 0), (2, 0), (3, 0)")
+    a, b, c, obs = sessions(target, 4)
+    xids = []
+    for s in (a, b, c):
+        s.q("BEGIN")
+        xids.append(s.q("SELECT txid_current()")[0][0])
+
+    def xmax(row: int) -> int:
+        return int(obs.q(f"SELECT xmax::text FROM c_multi WHERE id = {row}")[0][0])
+    a.q("SELECT 1 FROM c_multi WHERE id = 1 FOR SHARE")
+    out = {"one_locker": xmax(1) == xids[0]}
+    b.q("SELECT 1 FROM c_multi WHERE id = 1 FOR SHARE")
+    first = xmax(1)
+    c.q("SELECT 1 FROM c_multi WHERE id = 1 FOR KEY SHARE")
+    second = xmax(1)
+    a.q("SELECT 1 FROM c_multi WHERE id = 2 FOR KEY SHARE")
+    out["b_updates_past_a"] = b.q("UPDATE c_multi SET v = 5 WHERE id = 2")
+    third = xmax(2)
+    out["multis"] = [first not in xids, second - first, third - second]
+    a.q("SELECT 1 FROM c_multi WHERE id = 3 FOR SHARE")
+    a.q("SELECT 1 FROM c_multi WHERE id = 3 FOR UPDATE")
+    out["one_locker_twice"] = xmax(3) == xids[0]
+    for s in (a, b, c):
+        s.q("COMMIT")
+    out["after"] = [xmax(1) == second, xmax(2) == xids[0], xmax(3) == xids[0]]
+    a.close(), b.close(), c.close(), obs.close()
+    return out
+
+
+def test_several_lockers_show_a_multixact_id_in_xmax(targets):
+    compare(targets, several_lockers_xmax, {
+        "one_locker": True, "b_updates_past_a": "UPDATE 1", "multis": [True, 1, 1], "one_locker_twice": True,
+        "after": [True, True, True]})
