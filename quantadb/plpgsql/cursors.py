@@ -8,8 +8,8 @@ bound cursor (`c CURSOR FOR ...`) is named after its variable, as in PostgreSQL 
 
 A cursor of SELECT ... FOR UPDATE/SHARE locks its rows as FETCH reaches them, as a SQL cursor's
 (engine/cursor_locks.py): a loop over one fetches a row at a time (exec_stmt_forc), and a FOR loop
-over such a query runs it as a cursor fetched ten rows at a time (exec_stmt_fors' prefetch), so
-rows the loop has not reached are others' to change meanwhile.
+over such a query, or EXECUTE's, runs it as a cursor fetched ten rows at a time (exec_stmt_fors'
+prefetch), so rows the loop has not reached are others' to change meanwhile.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from quantadb.plpgsql.declare import variable_type
 from quantadb.plpgsql.exprs import Outcome
 from quantadb.plpgsql.variables import Namespace, Var, assign
 from quantadb.sql.utility_stmts import FetchStmt
+from quantadb.types.column import Batch
 from quantadb.types import registry as R
 from quantadb.types.registry import SqlType
 
@@ -154,15 +155,29 @@ def for_cursor(ex: "Execution", stmt: T.ForCursor, ns: Namespace) -> None:
 
 
 def for_query(ex: "Execution", stmt: T.ForQuery, ns: Namespace) -> None:
-    """FOR target IN query LOOP: a query that locks rows runs as a cursor (see the module
-    docstring); any other's rows are read at once."""
-    if stmt.dynamic or ex.ctx.services is None or not ex.bridge.locks_rows(stmt.query, ns, ex.ctx):
+    """FOR target IN [EXECUTE] query LOOP: a query that locks rows runs as a cursor (see the
+    module docstring); any other's rows are read at once."""
+    if ex.ctx.services is None or not stmt.dynamic and not ex.bridge.locks_rows(stmt.query, ns, ex.ctx):
         sqlstmts.for_query(ex, stmt, ns)
         return
-    outcome = sqlstmts.run_sql(ex, stmt.query, ns, for_cursor=True)
-    portal = _cursors(ex).open(None, stmt.query.text, outcome.columns, outcome.batch, None, True, outcome.rows_of,
-                               outcome.query)
+    if stmt.dynamic:
+        text = sqlstmts.dynamic_text(ex, stmt.query, ns)
+        outcome = sqlstmts.run_dynamic(ex, stmt, text, stmt.using, ns, for_cursor=True)
+        if outcome.query is None:  # (locks no row: its rows without the row ids passed for a cursor)
+            sqlstmts.for_rows(ex, stmt, _without_row_ids(outcome), ns)
+            return
+    else:
+        text, outcome = stmt.query.text, sqlstmts.run_sql(ex, stmt.query, ns, for_cursor=True)
+    portal = _cursors(ex).open(None, text, outcome.columns, outcome.batch, None, True, outcome.rows_of, outcome.query)
     _loop(ex, stmt, portal, stmt.targets, ns)
+
+
+def _without_row_ids(outcome: Outcome) -> Outcome:
+    n = len(outcome.rows_of[0].passed)
+    if not n or outcome.batch is None:
+        return outcome
+    batch = Batch(outcome.batch.columns[:-n], outcome.batch.length)
+    return Outcome(outcome.count, batch, outcome.columns[:len(outcome.columns) - n])
 
 
 def _loop(ex: "Execution", stmt: T.ForCursor | T.ForQuery, portal: str, targets: list, ns: Namespace) -> None:

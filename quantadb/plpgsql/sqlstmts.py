@@ -175,7 +175,11 @@ def row_as(ex: "Execution", value: Any, vtype: SqlType, wanted: SqlType) -> Any:
 
 
 def for_query(ex: "Execution", stmt: T.ForQuery, ns: Namespace) -> None:
-    outcome = _query(ex, stmt, ns)
+    for_rows(ex, stmt, _query(ex, stmt, ns), ns)
+
+
+def for_rows(ex: "Execution", stmt: T.ForQuery, outcome: Outcome, ns: Namespace) -> None:
+    """FOR target IN query LOOP over the query's rows, read at once."""
     found = False
     for row in outcome.rows():
         found = True

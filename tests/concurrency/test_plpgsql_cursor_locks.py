@@ -1,7 +1,7 @@
 """PL/pgSQL's cursors of SELECT ... FOR UPDATE lock rows as they are fetched, as a SQL cursor's
 (test_cursor_row_locks.py) and as PostgreSQL 15's: OPEN locks nothing, a cursor FOR loop locks
-a row at a time, and a FOR loop over such a query ten at a time (its prefetch); rows not reached
-are another session's to change meanwhile. The body of the loop waits on an advisory lock the
+a row at a time, and a FOR loop over such a query (or EXECUTE's) ten at a time (its prefetch);
+rows not reached are another session's to change meanwhile. The body of the loop waits on an advisory lock the
 script holds, so the other session acts while the loop stands on its first row."""
 
 from __future__ import annotations
@@ -88,6 +88,7 @@ def loop_on_its_first_row(target, loop: str) -> dict:
 @pytest.mark.parametrize("loop, locked", [
     ("FOR r IN c LOOP", 1),
     ("FOR r IN SELECT * FROM c_lock ORDER BY id FOR UPDATE LOOP", 3),
+    ("FOR r IN EXECUTE 'SELECT * FROM c_lock ORDER BY id FOR UPDATE' LOOP", 3),
 ])
 def test_a_loop_locks_rows_as_it_reaches_them(targets, loop, locked):
     b = [("ERR", "55P03")] * locked + ["UPDATE 1"] * (5 - locked)
