@@ -1,7 +1,7 @@
 """Transaction IDs, snapshots and row versions as SQL functions: txid_current() and
 pg_current_xact_id() (xid8), txid_current_snapshot() and pg_current_snapshot() with their
-accessors, pg_xact_status(), age(), pg_export_snapshot(), and the row system columns' row_xmin &
-co. (sql/scope.py's RowSystemColumn).
+accessors, pg_xact_status(), age(), mxid_age() and pg_get_multixact_members(),
+pg_export_snapshot(), and the row system columns' row_xmin & co. (sql/scope.py's RowSystemColumn).
 
 xids are 64-bit here from the start (no epoch to add): an xid8 and a txid are the xid itself.
 """
@@ -41,6 +41,8 @@ for _txid, _snapshot, _prefix in ((R.INT8, R.TXID_SNAPSHOT, "txid_"), (R.XID8, R
     _declare(("txid_status" if _txid is R.INT8 else "pg_xact_status"), (_txid,), R.TEXT, "xact_status")
 _declare("age", (R.XID,), R.INT4, "xid_age")
 _declare("mxid_age", (R.XID,), R.INT4, "mxid_age")
+add_function("pg_get_multixact_members", (R.XID,), R.RECORD, "multixact_members", kind="s", volatile=True,
+             out=(("xid", R.XID), ("mode", R.TEXT)))
 _declare("pg_xact_commit_timestamp", (R.XID,), R.TIMESTAMPTZ, "no_commit_timestamps")
 _declare("pg_export_snapshot", (), R.TEXT, "pg_export_snapshot")
 
@@ -126,6 +128,26 @@ def _mxid_age(args, n, ctx, call):
     """How many MultiXactIds were assigned since (storage/multixact.py: counted from 1 at each start)."""
     now = ctx.services.store.multixacts.next_id
     return from_values([None if x is None else now - x for x in column_values(args[0])], call.type)
+
+
+@setfn("multixact_members")
+def _multixact_members(args, n, ctx, call):
+    """The members of a MultiXactId some row version's xmax shows (storage/multixact.py)."""
+    store = ctx.services.store
+    sources, xids, modes = [], [], []
+    for row, multi in enumerate(column_values(args[0])):
+        if multi is None:
+            continue
+        if multi < 1:
+            raise InvalidParameterValue(f"invalid MultiXactId: {multi}")
+        if multi >= store.multixacts.next_id:
+            raise InternalError(f"MultiXactId {multi} has not been created yet -- apparent wraparound")
+        members = store.multixacts.members(multi)
+        sources += [row] * len(members)
+        xids += [x for x, _ in members]
+        modes += [mode for _, mode in members]
+    shown = store.state.txns.clog.shown(np.asarray(xids, dtype=np.int64))
+    return np.asarray(sources, dtype=np.int64), [Column(shown), from_values(modes, SqlType(R.TEXT))]
 
 
 @scalar("no_commit_timestamps")

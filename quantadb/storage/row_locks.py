@@ -31,6 +31,7 @@ import numpy as np
 from quantadb.types.column import Column
 
 from .index import row_keys
+from .multixact import MODES, UPDATER
 from .table import Table
 from .txn import ABORTED, COMMITTED, IN_PROGRESS, Txn, WouldBlock
 
@@ -97,7 +98,7 @@ class RowLocks:
             x = lockers.get(o)
             if x is not None and x in own:
                 lockers[n] = x
-            shown, sharers = self.multixacts.members(table, o), []
+            shown, sharers = self.multixacts.shown(table, o), []
             for holder, held in locks.get(o, ()):
                 if held == KEY_SHARE and holder not in own and self._status(holder) == IN_PROGRESS:
                     owner = txns.owners.get(txns.clog.top(holder))
@@ -110,15 +111,19 @@ class RowLocks:
             if sharers:
                 self.multixacts.update(table, o, n, table.xmin_xmax(n)[0], sharers)
 
-    def _show_lockers(self, txn: Txn, table: Table, rowids: list[int], xid: int) -> None:
+    def _show_lockers(self, txn: Txn, table: Table, rowids: list[int], xid: int, strength: int) -> None:
         """Each version shows its locker in xmax, as PostgreSQL's lock-only xmax, or a
         MultiXactId where another running transaction holds it too (storage/multixact.py)."""
-        own = txn.own
+        own, locks = txn.own, self._row_locks.get(table.oid) or {}
 
-        def running(xids) -> list[int]:
-            return [x for x in dict.fromkeys(xids) if x and x not in own and self._status(x) == IN_PROGRESS]
+        def running(x: int) -> bool:
+            return bool(x) and x not in own and self._status(x) == IN_PROGRESS
         for r in rowids:
-            self.multixacts.lock(table, r, xid, running)
+            others = [(x, MODES[held]) for x, held in dict.fromkeys(locks.get(r, ())) if running(x)]
+            writer = table.xmin_xmax(r)[1]
+            if running(writer):
+                others.append((writer, UPDATER))
+            self.multixacts.lock(table, r, (xid, MODES[strength]), others)
 
     def _updated_keeping_key(self, txn: Txn, table: Table, rowids: np.ndarray) -> dict[int, list[int]]:
         """For FOR KEY SHARE: the rows another transaction updated keeping their key, running or

@@ -124,7 +124,7 @@ class Store(RowWrites, RowLocks, LockWaits, UniqueChecks, NullKeyChecks, SchemaC
         self._seq_lock = threading.Lock()
         self._seq_runtime: dict[int, list] = {}  # oid -> [last_value, is_called, logged_value]
         self._row_locks: dict[int, dict[int, list[tuple[int, int]]]] = {}  # rel -> rowid -> (xid, strength) (row_locks.py)
-        self.multixacts = MultiXacts()
+        self.multixacts = MultiXacts(lambda xid: self._state.txns.clog.shown_of(xid))
         self._pending: dict[int, tuple] = {}  # top xid -> COMMIT record appended, not yet applied
         self._flush_timer: threading.Timer | None = None
         self._last_checkpoint_lsn = state.checkpoint_lsn

@@ -116,7 +116,7 @@ class Table:
         # its xmax shows while no later xid set one, as PostgreSQL's lock-only xmax stays after the locker
         self.lockers: dict[int, int] = {}
         # row id -> (MultiXactId, its members, the version's xmax then), where several hold it (multixact.py)
-        self.multis: dict[int, tuple[int, tuple[int, ...], int]] = {}
+        self.multis: dict[int, tuple[int, tuple[tuple[int, str], ...], int]] = {}
         self.chain = UpdateChain()  # updated version -> the version its update made (apply links them)
         self.live_estimate = 0
         self.dead_since_prune = 0  # versions given an xmax since the last index prune

@@ -386,7 +386,7 @@ class RowWrites:
             xid = self._hold(txn, rel_oid, locked, strength)
             # (a foreign key's check does not note its KEY SHARE in xmax: an entry per referenced row
             # until a VACUUM)
-            self._show_lockers(txn, table, locked, xid)
+            self._show_lockers(txn, table, locked, xid, strength)
 
     def hold_reached(self, txn: Txn, reached: tuple[int, list[int], int]) -> None:
         """While a statement waits, lock the rows it had reached (WouldBlock.reached) in the

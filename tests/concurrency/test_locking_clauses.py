@@ -198,6 +198,11 @@ def several_lockers_xmax(target) -> dict:
     out["b_updates_past_a"] = b.q("UPDATE c_multi SET v = 5 WHERE id = 2")
     third = xmax(2)
     out["multis"] = [first not in xids, second - first, third - second]
+    names = dict(zip(xids, "abc"))
+    out["members"] = [[(names[int(x)], mode) for x, mode in
+                       obs.q(f"SELECT xid::text, mode FROM pg_get_multixact_members('{multi}')")]
+                      for multi in (first, second, third)]
+    out["not_yet"] = obs.q(f"SELECT * FROM pg_get_multixact_members('{third + 1}')")
     a.q("SELECT 1 FROM c_multi WHERE id = 3 FOR SHARE")
     a.q("SELECT 1 FROM c_multi WHERE id = 3 FOR UPDATE")
     out["one_locker_twice"] = xmax(3) == xids[0]
@@ -210,5 +215,7 @@ def several_lockers_xmax(target) -> dict:
 
 def test_several_lockers_show_a_multixact_id_in_xmax(targets):
     compare(targets, several_lockers_xmax, {
-        "one_locker": True, "b_updates_past_a": "UPDATE 1", "multis": [True, 1, 1], "one_locker_twice": True,
-        "after": [True, True, True]})
+        "one_locker": True, "b_updates_past_a": "UPDATE 1", "multis": [True, 1, 1],
+        "members": [[("a", "sh"), ("b", "sh")], [("a", "sh"), ("b", "sh"), ("c", "keysh")],
+                    [("a", "keysh"), ("b", "nokeyupd")]],
+        "not_yet": ("ERR", "XX000"), "one_locker_twice": True, "after": [True, True, True]})
