@@ -114,13 +114,16 @@ class RowLocks:
     def _show_lockers(self, txn: Txn, table: Table, rowids: list[int], xid: int, strength: int) -> None:
         """Each version shows its locker in xmax, as PostgreSQL's lock-only xmax, or a
         MultiXactId where another running transaction holds it too (storage/multixact.py)."""
-        own, locks = txn.own, self._row_locks.get(table.oid) or {}
+        own, locks, multis = txn.own, self._row_locks.get(table.oid) or {}, table.multis
+        writers = table.gather_mvcc(np.asarray(rowids, dtype=np.int64))[1].tolist()
+        # (the rows another may hold: a writer, a MultiXactId, a lock besides this one just taken)
+        shared = [(r, w) for r, w in zip(rowids, writers) if w or r in multis or len(locks.get(r, ())) > 1]
+        table.lockers.update(dict.fromkeys(rowids, xid))
 
         def running(x: int) -> bool:
             return bool(x) and x not in own and self._status(x) == IN_PROGRESS
-        for r in rowids:
+        for r, writer in shared:
             others = [(x, MODES[held]) for x, held in dict.fromkeys(locks.get(r, ())) if running(x)]
-            writer = table.xmin_xmax(r)[1]
             if running(writer):
                 others.append((writer, UPDATER))
             self.multixacts.lock(table, r, (xid, MODES[strength]), others)
