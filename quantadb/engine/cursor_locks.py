@@ -49,9 +49,12 @@ def lock_reached(session: "Session", cursor: "Portal", u: U.FetchStmt) -> None:
         ctx = eval_context(session, cursor.params)
         services, limit = ctx.services, rows.tables.limit
         rows.limit = limit_and_offset(limit.limit, limit.offset, ctx)
-        if rows.limit[1] and rows.limit[0] != 0:  # (a LIMIT 0 reads no row, as PostgreSQL's)
-            _lock_upto(session, cursor, services, lambda: rows.limit[1])
-            _drop_after(cursor, rows.limit[1], keep_first=False)
+    if rows.limit is not None and rows.limit[1]:  # (an OFFSET not passed over yet: also after a wait)
+        count, offset = rows.limit
+        if count != 0:  # (a LIMIT 0 reads no row, as PostgreSQL's)
+            _lock_upto(session, cursor, services, lambda: offset)
+            _drop_after(cursor, offset, keep_first=False)
+        rows.limit = (count, 0)
     _lock_upto(session, cursor, services, lambda: _reach(cursor, u))
     if rows.limit is not None and rows.limit[0] is not None and rows.locked_upto >= rows.limit[0]:
         _drop_after(cursor, rows.limit[0], keep_first=True)

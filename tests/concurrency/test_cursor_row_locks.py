@@ -239,3 +239,28 @@ def test_a_self_joins_references_are_locked_as_the_cursor_reaches_them(targets, 
     compare(targets, self_join_cursor, {
         "b_ahead": ["UPDATE 1", "UPDATE 1"], "a_first": [(1, 2, 0)], "b_fetched": locked,
         "a_rest": [(2, 3, 0), (3, 4, 1)], "a_end": "COMMIT"}, clause=clause)
+
+
+def offset_row_held(target) -> dict:
+    """b holds the row a's OFFSET passes over: a's first FETCH waits for it, then passes it over."""
+    make_table(target, "c_lock", ROWS)
+    a, b, obs = sessions(target, 3)
+    a.q("BEGIN")
+    a.q("DECLARE c CURSOR FOR SELECT * FROM c_lock ORDER BY id LIMIT 2 OFFSET 1 FOR UPDATE")
+    b.q("BEGIN")
+    out = {"b_lock": b.q("SELECT id FROM c_lock WHERE id = 1 FOR UPDATE")}
+    committing = threading.Event()
+    bg = Background(a, "FETCH c", markers={"b_committing": committing})
+    out["a_waits"] = wait_until_waiting(obs, bg)
+    committing.set()
+    b.q("COMMIT")
+    out["a_fetch"] = bg.join()
+    out["a_returned_after_b_commit"] = bg.seen["b_committing"]
+    out["a_end"] = [a.q("FETCH ALL FROM c"), a.q("COMMIT")]
+    a.close(), b.close(), obs.close()
+    return out
+
+
+def test_a_wait_for_an_offset_row_passes_it_over_after(targets):
+    compare(targets, offset_row_held, {"b_lock": [(1,)], "a_waits": True, "a_fetch": [(2, 0)],
+                                       "a_returned_after_b_commit": True, "a_end": [[(3, 0)], "COMMIT"]})
