@@ -57,7 +57,7 @@ def declared_rows(session: "Session", cursor: "Portal", bound: "Bound") -> "Resu
     UPDATE/SHARE) are locked as FETCH reaches them; such a cursor is NO SCROLL unless declared
     SCROLL (which DECLARE refuses), as PostgreSQL's PerformCursorOpen makes it."""
     from quantadb.engine import statements as S
-    plan, tables = updatable_plan(bound.plan, session.catalog(), defer_locks=True)
+    plan, tables = updatable_plan(bound.plan, session.catalog())
     if tables.lock_modes and session.state.txn.read_only:  # (checked where the locks were taken)
         raise ReadOnlySqlTransaction("cannot execute SELECT FOR UPDATE in a read-only transaction")
     generations = {oid: session.store.table(oid).generation for oid in tables.passed}

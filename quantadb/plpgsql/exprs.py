@@ -131,7 +131,7 @@ class Bridge:
         plan, tables = bound.plan, CursorTables()
         if for_cursor and ctx.services is not None:
             if bound.cursor_plan is None:
-                bound.cursor_plan = updatable_plan(bound.plan, ctx.session.catalog(), defer_locks=True)
+                bound.cursor_plan = updatable_plan(bound.plan, ctx.session.catalog())
             plan, tables = bound.cursor_plan
 
         def attempt() -> Outcome:

@@ -83,7 +83,7 @@ def run_dynamic(ex: "Execution", stmt: T.Stmt, text: str, using: list[T.Sql], ns
     try:
         bound = bind(text, None, ex.ctx, "stmt", None, param_types=types)
         before_statement(bound, ex.ctx, ex.bridge.definer)
-        plan, tables = updatable_plan(bound.plan, ex.ctx.session.catalog(), defer_locks=True) \
+        plan, tables = updatable_plan(bound.plan, ex.ctx.session.catalog()) \
             if for_cursor and ex.ctx.services is not None else (bound.plan, CursorTables())
         return run_plan(plan, child_context(ex.ctx, values), tables)
     except SqlError as e:

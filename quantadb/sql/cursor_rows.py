@@ -60,18 +60,18 @@ class _How:
 _Passed = list[tuple[int, int, str]]
 
 
-def updatable_plan(plan: P.Plan, catalog: IndexCatalog, defer_locks: bool = False) -> tuple[P.Plan, CursorTables]:
+def updatable_plan(plan: P.Plan, catalog: IndexCatalog) -> tuple[P.Plan, CursorTables]:
     """The plan to run for a cursor (a copy of `plan` where it passes row ids; `plan` itself when
-    it passes none) and the tables it passes row ids of; `catalog` has the tables' indexes.
-    `defer_locks`: the rows of the tables it locks are locked later, as they are fetched (not
-    under a LIMIT but the whole query's); it passes the row ids of its other tables too."""
+    it passes none) and the tables it passes row ids of; `catalog` has the tables' indexes. The
+    rows of the tables it locks are locked later, as they are fetched (not under a LIMIT but the
+    whole query's: then as it runs); it passes the row ids of its other tables too then."""
     scans = [n for n in P.walk_plan(plan) if isinstance(n, (P.TableScan, P.IndexScan)) and n.lock_mode]
     locks = Counter(n.rel_oid for n in scans)
     locked = frozenset(locks) | frozenset(n.rel_oid for n in P.walk_plan(plan) if isinstance(n, P.LockRows))
     tables = CursorTables((), locked, frozenset(oid for oid, k in locks.items() if k > 1))
-    unlimited, limit = _without_limit(plan) if defer_locks and locked else (plan, None)
+    unlimited, limit = _without_limit(plan) if locked else (plan, None)
     # (under a LIMIT of a part, a row left out at a FETCH would leave room for another: locked as it runs)
-    defer = defer_locks and not any(isinstance(n, P.Limit) for n in P.walk_plan(unlimited))
+    defer = not any(isinstance(n, P.Limit) for n in P.walk_plan(unlimited))
     if not defer:
         unlimited, limit = plan, None
     passed = _passed(unlimited, _How(bool(locked), catalog, defer))
