@@ -51,16 +51,18 @@ def test_rows_are_locked_as_the_cursor_reaches_them(targets, clause):
         "final": [(1, 1), (2, 0), (3, 101), (4, 50)]}, clause=clause)
 
 
-def row_being_changed(target, change: str) -> dict:
-    """b is changing row 2 when a's FETCH reaches it: a waits for b, then reads the row as b left it."""
+def row_being_changed(target, change: str, cursor: str = "") -> dict:
+    """b is changing row 2 (or what `change` says) when a's FETCH reaches it: a waits for b, then
+    reads the row as b left it. `cursor`: another than CURSOR's, fetched from at once."""
     make_table(target, "c_lock", ROWS)
     a, b, obs = sessions(target, 3)
     out = {}
     a.q("BEGIN")
-    a.q(CURSOR.format("FOR UPDATE"))
+    a.q(cursor or CURSOR.format("FOR UPDATE"))
     b.q("BEGIN")
     out["b_change"] = b.q(change)
-    out["a_first"] = a.q("FETCH c")
+    if not cursor:
+        out["a_first"] = a.q("FETCH c")
     committing = threading.Event()
     bg = Background(a, "FETCH c", markers={"b_committing": committing})
     out["a_waits"] = wait_until_waiting(obs, bg)
@@ -241,26 +243,9 @@ def test_a_self_joins_references_are_locked_as_the_cursor_reaches_them(targets, 
         "a_rest": [(2, 3, 0), (3, 4, 1)], "a_end": "COMMIT"}, clause=clause)
 
 
-def offset_row_held(target) -> dict:
-    """b holds the row a's OFFSET passes over: a's first FETCH waits for it, then passes it over."""
-    make_table(target, "c_lock", ROWS)
-    a, b, obs = sessions(target, 3)
-    a.q("BEGIN")
-    a.q("DECLARE c CURSOR FOR SELECT * FROM c_lock ORDER BY id LIMIT 2 OFFSET 1 FOR UPDATE")
-    b.q("BEGIN")
-    out = {"b_lock": b.q("SELECT id FROM c_lock WHERE id = 1 FOR UPDATE")}
-    committing = threading.Event()
-    bg = Background(a, "FETCH c", markers={"b_committing": committing})
-    out["a_waits"] = wait_until_waiting(obs, bg)
-    committing.set()
-    b.q("COMMIT")
-    out["a_fetch"] = bg.join()
-    out["a_returned_after_b_commit"] = bg.seen["b_committing"]
-    out["a_end"] = [a.q("FETCH ALL FROM c"), a.q("COMMIT")]
-    a.close(), b.close(), obs.close()
-    return out
-
-
 def test_a_wait_for_an_offset_row_passes_it_over_after(targets):
-    compare(targets, offset_row_held, {"b_lock": [(1,)], "a_waits": True, "a_fetch": [(2, 0)],
-                                       "a_returned_after_b_commit": True, "a_end": [[(3, 0)], "COMMIT"]})
+    """b holds the row a's OFFSET passes over: a's first FETCH waits for it, then passes it over."""
+    compare(targets, row_being_changed, {
+        "b_change": [(1,)], "a_waits": True, "a_fetch": [(2, 0)], "a_returned_after_b_commit": True,
+        "a_end": [[(3, 0)], "COMMIT"]}, change="SELECT id FROM c_lock WHERE id = 1 FOR UPDATE",
+        cursor="DECLARE c CURSOR FOR SELECT * FROM c_lock ORDER BY id LIMIT 2 OFFSET 1 FOR UPDATE")
