@@ -82,10 +82,14 @@ class ForeignKeys:
                     f'insert or update on table "{child.name}" violates foreign key constraint "{fk.name}"',
                     detail=f'Key ({names})=({values}) is not present in table "{ref.name}".', constraint=fk.name)
 
-    def before_delete(self, rel_oid: int, rowids: np.ndarray, old: Batch) -> None:
+    def after_delete(self, rel_oid: int, rowids: np.ndarray, old: Batch) -> None:
+        """Rows `old` were deleted: the rows referencing them, as PostgreSQL's RI triggers act after
+        the write (a row referencing itself is gone with it)."""
         self._referenced_rows_changing(rel_oid, old, None)
 
-    def before_update(self, rel_oid: int, rowids: np.ndarray, new: Batch) -> None:
+    def after_update(self, rel_oid: int, rowids: np.ndarray, new: Batch) -> None:
+        """Versions `rowids` were replaced by `new`: the rows referencing keys that changed (a row
+        that references itself has its new key by then)."""
         referencing = self._referencing(rel_oid)
         if not referencing:
             return

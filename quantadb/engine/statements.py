@@ -268,14 +268,17 @@ def _writes_once(session: Session, plan: P.Plan, parts: PlanParts, catalog: Sess
 
     So do an INSERT without ON CONFLICT (which may update, then insert), and an UPDATE or DELETE
     of a table no foreign key references: storage checks every target row's version and locks and
-    the new unique keys before its one record, whereas referencing rows would be changed first
-    (ExecServices.before_update/before_delete). The rest of the plan must not write or lock rows;
-    RETURNING is left out to be safe. Foreign-key checks of new rows only read (find_conflicts)
-    and lock the referenced table, before the write; no built-in function writes what a savepoint
-    undoes (sequences are non-transactional), but a user function's body may (`slow`: a PL/pgSQL
-    body's statements are not in the plan)."""
+    the new unique keys before its one record, whereas the referencing rows are looked at after it
+    and may wait (ExecServices.after_update/after_delete). Nor a write whose rows have foreign
+    keys to check: as PostgreSQL's RI triggers, that check follows the write and may wait for a
+    referenced row.
+    The rest of the plan must not write or lock rows; RETURNING is left out to be safe. No
+    built-in function writes what a savepoint undoes (sequences are non-transactional), but a user
+    function's body may (`slow`: a PL/pgSQL body's statements are not in the plan)."""
     if not isinstance(plan, (P.Insert, P.Update, P.Delete)) or plan.returning is not None or \
             parts.writers != 1 or parts.locks or parts.slow:
+        return False
+    if not isinstance(plan, P.Delete) and plan.row_checks.foreign_keys:
         return False
     if not all(index.immediate for index in catalog.indexes_of(plan.rel_oid)):
         return False  # a DEFERRABLE unique key is checked after the write (engine/deferred.py)

@@ -44,7 +44,8 @@ def _run_write(plan: P.Plan, ctx: EvalContext) -> tuple[int, Batch | None]:
 
 
 def check_rows(checks: P.RowChecks, rows: Batch, table: str, ctx: EvalContext, types, views: bool = True) -> None:
-    """The table's constraints, then (`views`) the check options of the views written through."""
+    """The table's constraints, then (`views`) the check options of the views written through;
+    the foreign keys are checked once the rows are written (check_foreign_keys)."""
     for pos, name in checks.not_null:
         col = rows.columns[pos]
         if col.valid is not None and not col.valid.all():
@@ -61,7 +62,13 @@ def check_rows(checks: P.RowChecks, rows: Batch, table: str, ctx: EvalContext, t
                                  detail=_failing_row(rows, bad, types, ctx, checks.shown), table=table, constraint=name)
     if views:
         check_view_options(checks, rows, ctx, types)
-    if checks.foreign_keys:
+
+
+def check_foreign_keys(checks: P.RowChecks, rows: Batch, ctx: EvalContext) -> None:
+    """The written rows' referencing keys, as PostgreSQL's RI triggers check them after the write:
+    a row may reference one the same statement writes (itself too), and a wait for the target
+    rows, or a unique key's violation, comes first."""
+    if checks.foreign_keys and rows.length:
         ctx.services.check_foreign_keys(checks.foreign_keys, rows)
 
 
@@ -132,6 +139,7 @@ def _insert_rows(plan: P.Insert, rows: Batch, ctx: EvalContext, triggers) -> tup
         rowids = None
         if rows.length:
             rowids = ctx.services.insert(plan.rel_oid, rows.columns, rows.length)
+            check_foreign_keys(plan.row_checks, rows, ctx)
             if triggers is not None:
                 triggers.after_rows("INSERT", ctx, rows, None)
         return rows.length, _returning(plan.returning, rows, ctx, rowids)
@@ -142,6 +150,7 @@ def _insert_rows(plan: P.Insert, rows: Batch, ctx: EvalContext, triggers) -> tup
     rowids = None
     if inserted.length:
         rowids = ctx.services.insert(plan.rel_oid, inserted.columns, inserted.length)
+        check_foreign_keys(plan.row_checks, inserted, ctx)
         count += inserted.length
         if triggers is not None:
             triggers.after_rows("INSERT", ctx, inserted, None)
@@ -206,6 +215,7 @@ def _on_conflict(plan: P.Insert, conflict: P.OnConflict, rows: Batch, ctx: EvalC
     if new_rows.length:
         check_rows(plan.row_checks, new_rows, plan.table_name, ctx, types)
         new_rowids = services.update(plan.rel_oid, target_rowids, new_rows.columns)
+        check_foreign_keys(plan.row_checks, new_rows, ctx)
         if triggers is not None:
             triggers.after_rows("UPDATE", ctx, new_rows, old_rows)
         count = new_rows.length
@@ -256,8 +266,9 @@ def _write_update(plan: P.Update, source: Batch, rows: Batch, passed: list[Colum
     rowids = source.columns[0].data.astype(np.int64)
     types = [c.type for c in plan.source.columns[1:len(rows.columns) + 1]]
     check_rows(plan.row_checks, rows, plan.table_name, ctx, types)
-    ctx.services.before_update(plan.rel_oid, rowids, rows)
     new = ctx.services.update(plan.rel_oid, rowids, rows.columns, kept)
+    ctx.services.after_update(plan.rel_oid, rowids, rows)
+    check_foreign_keys(plan.row_checks, rows, ctx)
     return rows.length, _returning(plan.returning, rows, ctx, new, passed)
 
 
@@ -268,9 +279,11 @@ def update_row(plan: P.Update, rowid: int, values: list, ctx: EvalContext,
     types = [c.type for c in plan.source.columns[1:]]
     check_row(plan.row_checks, values, plan.table_name, ctx, types)
     services = ctx.services
-    if services.is_referenced(plan.rel_oid):
-        services.before_update(plan.rel_oid, np.array([rowid], dtype=np.int64), row_batch(values, types))
     new = services.update_row(plan.rel_oid, rowid, values, kept)
+    if services.is_referenced(plan.rel_oid):
+        services.after_update(plan.rel_oid, np.array([rowid], dtype=np.int64), row_batch(values, types))
+    if plan.row_checks.foreign_keys:
+        check_foreign_keys(plan.row_checks, row_batch(values, types), ctx)
     if plan.returning is None:
         return 1, None
     return 1, _returning(plan.returning, row_batch(values, types), ctx, np.array([rowid if new is None else new]))
@@ -281,15 +294,17 @@ def insert_row(plan: P.Insert, values: list, ctx: EvalContext) -> tuple[int, Bat
     types = [c.type for c in plan.source.columns]
     check_row(plan.row_checks, values, plan.table_name, ctx, types)
     rowid = ctx.services.insert_row(plan.rel_oid, values)
+    if plan.row_checks.foreign_keys:
+        check_foreign_keys(plan.row_checks, row_batch(values, types), ctx)
     if plan.returning is None:
         return 1, None
     return 1, _returning(plan.returning, row_batch(values, types), ctx, np.array([rowid]))
 
 
 def check_row(checks: P.RowChecks, values: list, table: str, ctx: EvalContext, types) -> None:
-    """check_rows of one row of Python values: a one-row Batch only when a CHECK or a foreign
-    key needs one, or to report a NULL."""
-    if checks.checks or checks.view_checks or checks.foreign_keys or any(values[pos] is None for pos, _ in checks.not_null):
+    """check_rows of one row of Python values: a one-row Batch only when a CHECK needs one, or
+    to report a NULL."""
+    if checks.checks or checks.view_checks or any(values[pos] is None for pos, _ in checks.not_null):
         check_rows(checks, row_batch(values, types), table, ctx, types)
 
 
@@ -314,8 +329,8 @@ def delete_rows(plan: P.Delete, source: Batch, ctx: EvalContext, statement: bool
             source, old, passed = take_batch(source, keep), take_batch(old, keep), [take(c, keep) for c in passed]
     count, rowids = 0, source.columns[0].data.astype(np.int64)
     if source.length:
-        ctx.services.before_delete(plan.rel_oid, rowids, old)
         count = ctx.services.delete(plan.rel_oid, rowids)
+        ctx.services.after_delete(plan.rel_oid, rowids, old)
     returned = _returning(plan.returning, old, ctx, rowids, passed)  # (after: the versions' xmax is the deleter)
     if triggers is not None:
         if source.length:

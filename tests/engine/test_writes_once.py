@@ -179,8 +179,9 @@ def db():
     ("UPDATE pgbench_accounts SET abalance = abalance + $1 WHERE aid = $2", (5, 1), 0),
     ("UPDATE pgbench_accounts SET abalance = $1", (5,), 0),
     ("DELETE FROM pgbench_accounts WHERE aid = $1", (2,), 0),
-    ("INSERT INTO c VALUES ($1, $2)", (2, 1), 0),
-    ("UPDATE c SET pid = $1 WHERE id = $2", (2, 1), 0),  # checks its key in p, only reads
+    ("INSERT INTO c VALUES ($1, $2)", (2, 1), 1),  # its key in p is checked after the write, may wait
+    ("UPDATE c SET pid = $1 WHERE id = $2", (2, 1), 1),
+    ("UPDATE c SET id = $1 WHERE id = $2", (5, 1), 0),  # its foreign key kept its value: not checked
     ("UPDATE pgbench_accounts SET abalance = $1 WHERE aid = $2 RETURNING abalance", (5, 1), 1),
     ("UPDATE p SET v = $1 WHERE id = $2", (1, 1), 1),  # c references p
     ("DELETE FROM p WHERE id = $1", (2,), 1),
