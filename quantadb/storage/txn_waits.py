@@ -1,15 +1,15 @@
-"""Lock waits, as TxnManager's mixin (txn.py): one waits-for graph for row locks and relation
-locks (locks.py). Every transaction has an
-identity, xid or not (PostgreSQL's virtual transaction id, `Txn.vxid`): a waiter is registered
-with what it waits on, an xid (a row or key another transaction holds: it waits for that
-transaction's owner to end) or a queued relation-lock request (it waits for the holders and
-earlier waiters the request conflicts with). As in PostgreSQL, a waiter looks for a cycle through
-waits of either kind, in any mix, once it has waited its session's deadlock_timeout, and fails
-with DeadlockDetected if it closes one: of the waiters of a cycle, the first to have waited that
-long is the one that fails (PostgreSQL's isolation tests pick a victim by its deadlock_timeout).
-A wait blocks its thread (`wait_for`, on a worker), or, for an xid, is a callback that the xid's
-end calls (`await_xid`: the event loop waits without a thread, see wire/connection.py). Waiters
-for one row go on in the order they came (tuple_queues.py, PostgreSQL's tuple locks).
+"""Lock waits, as TxnManager's mixin (txn.py): one waits-for graph for row locks and relation locks
+(locks.py). Every transaction has an identity, xid or not (PostgreSQL's virtual transaction id,
+`Txn.vxid`): a waiter is registered with what it waits on, an xid (a row or key another transaction
+holds: it waits for that transaction's owner to end) or a queued relation-lock request (it waits for
+the holders and earlier waiters the request conflicts with). As in PostgreSQL, a waiter looks for a
+cycle through waits of either kind, in any mix, once it has waited its session's deadlock_timeout,
+and fails with DeadlockDetected if it closes one: of the waiters of a cycle, the first to have
+waited that long is the one that fails (PostgreSQL's isolation tests pick a victim by its
+deadlock_timeout). A wait blocks its thread (`wait_for`, on a worker), or, for an xid, is a callback
+that the xid's end calls (`await_xid`: the event loop waits without a thread, see
+wire/connection.py). Waiters for one row go on in the order they came (tuple_queues.py, PostgreSQL's
+tuple locks).
 """
 
 from __future__ import annotations
