@@ -181,7 +181,11 @@ class RowLocks:
                     if rows:
                         out[i] = rows[0]
                         found += rows
-            if found:
+            if found:  # (SELECT ... FOR UPDATE, or a DELETE's or key UPDATE's lock, holds it off)
+                try:
+                    self._check_row_locks(txn, table.oid, found, KEY_SHARE)
+                except WouldBlock as block:
+                    self._awaiting_row(txn, block, table.oid, block.row, KEY_SHARE)
                 self._hold_key_share(txn, table.oid, found)
             return out
 

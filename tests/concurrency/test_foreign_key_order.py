@@ -72,3 +72,25 @@ def waits_before_the_check(target, end: str) -> dict:
 def test_a_write_waits_for_its_row_before_its_key_is_checked(targets, end, b, children):
     compare(targets, waits_before_the_check, {"a_delete": "DELETE 1", "b_waits": True, "a_end": end, "b": b,
                                               "children": children}, end=end)
+
+
+def key_check_behind_a_lock(target, lock: str) -> dict:
+    """A new child row's key check locks its parent KEY SHARE: behind FOR UPDATE it waits, beside
+    FOR NO KEY UPDATE, FOR SHARE or an UPDATE that keeps the key it does not."""
+    _tables(target)
+    a, b, obs = sessions(target, 3)
+    a.q("BEGIN")
+    a.q(lock)
+    bg = Background(b, "INSERT INTO fo_c VALUES (3, 2)")
+    out = {"b_waits": wait_until_waiting(obs, bg)}
+    out["a_end"] = a.q("ROLLBACK")
+    out["b"] = bg.join()
+    a.close(), b.close(), obs.close()
+    return out
+
+
+@pytest.mark.parametrize("lock,waits", [("SELECT * FROM fo_p WHERE id = 2 FOR UPDATE", True),
+                                        ("SELECT * FROM fo_p WHERE id = 2 FOR NO KEY UPDATE", False),
+                                        ("SELECT * FROM fo_p WHERE id = 2 FOR SHARE", False)])
+def test_a_key_check_waits_behind_for_update_only(targets, lock, waits):
+    compare(targets, key_check_behind_a_lock, {"b_waits": waits, "a_end": "ROLLBACK", "b": "INSERT 0 1"}, lock=lock)
