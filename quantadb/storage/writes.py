@@ -248,9 +248,14 @@ class RowWrites:
 
     def _awaiting_row(self, txn: Txn, block: WouldBlock, rel_oid: int, rowid: int, strength: int) -> None:
         """Raise `block`, noting the row it waits for: PostgreSQL's waiter holds a tuple lock meanwhile
-        (pg_locks; a lock's WouldBlock names its row, an xmax's is the row checked)."""
-        txn.awaited_tuple = (block.on, rel_oid, block.row if block.row is not None else rowid,
-                             TUPLE_LOCK_MODES[strength])
+        (pg_locks; a lock's WouldBlock names its row, an xmax's is the row checked), and queues for
+        it behind earlier waiters, unless it holds a lock on the row already (heap_lock_tuple's
+        skip_tuple_lock: it would wait behind a waiter that waits for it)."""
+        row = block.row if block.row is not None else rowid
+        held = self._row_locks.get(rel_oid, {}).get(row, ())
+        own = txn.own
+        txn.awaited_tuple = None if any(x in own for x, _ in held) else \
+            (block.on, rel_oid, row, TUPLE_LOCK_MODES[strength])
         raise block
 
     def insert(self, txn: Txn, rel_oid: int, columns: list[Column], n: int) -> np.ndarray:
@@ -274,7 +279,12 @@ class RowWrites:
         cols = _trim(columns, len(rowids))
         with self._wlock:
             table = self.table(rel_oid)
-            keep = self._check_targets(txn, rel_oid, table, rowids, NO_KEY_UPDATE)
+            try:
+                keep = self._check_targets(txn, rel_oid, table, rowids, NO_KEY_UPDATE)
+            except WouldBlock:
+                if any(c.any() for c in self._key_changed(table, rel_oid, rowids, cols, kept).values()):
+                    _awaiting_as_key_update(txn)
+                raise
             if not keep.all():
                 rowids = rowids[keep]
                 cols = [c.rows(keep) for c in cols]
@@ -308,8 +318,13 @@ class RowWrites:
         replaced that version."""
         with self._wlock:
             table = self.table(rel_oid)
-            if not self._check_target(txn, rel_oid, table, rowid, NO_KEY_UPDATE):
-                return None
+            try:
+                if not self._check_target(txn, rel_oid, table, rowid, NO_KEY_UPDATE):
+                    return None
+            except WouldBlock:
+                if self._row_key_changes(txn, table, values, rowid, kept):
+                    _awaiting_as_key_update(txn)
+                raise
             self._check_unique_row(txn, table, values, rowid, kept)
             locked = bool(self._row_locks.get(rel_oid))
             if locked and self._row_key_changes(txn, table, values, rowid, kept):
@@ -448,6 +463,12 @@ class RowWrites:
                         raise WouldBlock(int(arr[np.argmax(busy)]))
             xid = self._write_xid(txn)
             self._log((R.TRUNCATE, xid, rel_oid), txn)
+
+
+def _awaiting_as_key_update(txn: Txn) -> None:
+    """The UPDATE that waits changes a key: its tuple lock is UPDATE's (heapam.c's LockTupleExclusive)."""
+    if txn.awaited_tuple is not None:
+        txn.awaited_tuple = (*txn.awaited_tuple[:3], TUPLE_LOCK_MODES[UPDATE])
 
 
 def _same_key(idx: Index, old, new) -> bool:

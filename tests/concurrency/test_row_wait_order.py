@@ -111,3 +111,39 @@ def reached_rows_held(target, second: str) -> dict:
 def test_a_statement_waiting_for_a_row_holds_the_rows_it_reached(targets, second, c_result, final):
     compare(targets, reached_rows_held, {"b_waits": True, "c_waits": True, "a_commit": "COMMIT", "b": "UPDATE 4",
                                           "b_commit": "COMMIT", "c": c_result, "final": final}, second=second)
+
+
+def holder_does_not_queue(target) -> dict:
+    """A waiter that holds a lock on the row already does not queue behind the row's other waiters
+    (PostgreSQL's heap_lock_tuple skips the tuple lock then): C's UPDATE of the key waits for A's
+    KEY SHARE, A's FOR UPDATE for X's lock; when X ends A goes on, and C waits for A."""
+    make_table(target, "wo_h", rows="(1, 0)")
+    x, a, c, obs = sessions(target, 4)
+    for sess, name in ((x, "wo_x"), (a, "wo_a"), (c, "wo_c")):
+        sess.q(f"SET application_name = '{name}'")
+        sess.q("BEGIN")
+    x.q("SELECT * FROM wo_h WHERE id = 1 FOR NO KEY UPDATE")
+    out = {"a_key_share": a.q("SELECT * FROM wo_h WHERE id = 1 FOR KEY SHARE")}
+    bg_c = Background(c, "UPDATE wo_h SET id = 2 WHERE id = 1")
+    out["c_waits"] = wait_until_waiting(obs, bg_c)
+    bg_a = Background(a, "SELECT * FROM wo_h WHERE id = 1 FOR UPDATE")
+    out["a_waits"] = wait_until_waiting(obs, bg_a)
+    out["locks"] = locks_once_waiting(obs, 2)
+    out["x_end"] = x.q("ROLLBACK")
+    out["a"] = bg_a.join()
+    out["c_still_waits"] = wait_until_waiting(obs, bg_c)
+    out["a_commit"] = a.q("COMMIT")
+    out["c"] = bg_c.join()
+    out["c_commit"] = c.q("COMMIT")
+    out["final"] = table_rows(target, "wo_h")
+    x.close(), a.close(), c.close(), obs.close()
+    return out
+
+
+def test_a_waiter_holding_the_row_does_not_queue_behind_others(targets):
+    compare(targets, holder_does_not_queue, {
+        "a_key_share": [(1, 0)], "c_waits": True, "a_waits": True,
+        "locks": [("transactionid", "ShareLock", False, "wo_a"), ("transactionid", "ShareLock", False, "wo_c"),
+                  ("tuple", "AccessExclusiveLock", True, "wo_c")],
+        "x_end": "ROLLBACK", "a": [(1, 0)], "c_still_waits": True, "a_commit": "COMMIT", "c": "UPDATE 1",
+        "c_commit": "COMMIT", "final": [(2, 0)]})
