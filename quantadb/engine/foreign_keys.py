@@ -14,7 +14,7 @@ import numpy as np
 
 from quantadb.engine.deferred import defer_new_keys, defer_old_keys
 from quantadb.engine.pgstat import N_TUP_DEL, N_TUP_UPD
-from quantadb.errors import ForeignKeyViolation, UndefinedTable
+from quantadb.errors import ForeignKeyViolation, SerializationFailure, UndefinedTable
 from quantadb.exec.columns import column_values, from_values, take, take_batch
 from quantadb.exec.context import EvalContext
 from quantadb.storage.catalog import ConstraintDef, RelationDef
@@ -138,10 +138,16 @@ class ForeignKeys:
         """_referenced_rows_changing for one referencing table: `wanted` maps the keys that change
         to their new values."""
         snapshot = self.ri_snapshot or self.snapshot
+        if self.txn.repeatable:  # the referencing rows committed since the snapshot count too
+            snapshot = self.store.latest_snapshot(self.txn)
         self._lock_relation(child.oid, ROW_SHARE if action in ("a", "r") else ROW_EXCLUSIVE)
         rowids, rows = self._rows_with_keys(child, fk.columns, wanted, snapshot)
         if not rows.length:
             return
+        if self.txn.repeatable and action not in ("a", "r") and \
+                not self.store.table(child.oid).visible(self.txn.snapshot, rowids).all():
+            # PostgreSQL's RI action cross-checks the rows it would change with the snapshot
+            raise SerializationFailure("could not serialize access due to concurrent update")
         if action in ("a", "r"):
             parent = self.session.catalog().relation(rel_oid)
             _, values = self._key_text(child, fk.columns, [rows.columns[a - 1] for a in fk.columns], 0)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from quantadb.errors import SerializationFailure
 from quantadb.types.column import Column
 
 from .index import row_keys
@@ -191,8 +192,11 @@ class RowLocks:
 
     def _referenced_versions(self, txn: Txn, table: Table, candidates: list[int]) -> list[int]:
         """The versions of one key that a KEY SHARE lock must hold: the live one, and the new
-        version a running UPDATE that keeps the key made of it; [] when none is there."""
+        version a running UPDATE that keeps the key made of it; [] when none is there. Under
+        REPEATABLE READ, a key its snapshot sees that a transaction committed since deleted (or
+        moved) fails with 40001, as PostgreSQL's lock of the version it finds there."""
         own = txn.own
+        gone_since = False
         for r in candidates:
             xmin, xmax = table.xmin_xmax(r)
             if xmin not in own and self._status(xmin) != COMMITTED:
@@ -209,4 +213,8 @@ class RowLocks:
                 if versions is None:
                     raise WouldBlock(xmax)  # deleted, or its key changed: the outcome decides
                 return [r, *versions]
+            snap = txn.snapshot if txn.repeatable else None
+            gone_since = gone_since or snap is not None and table.row_visible(snap, r)
+        if gone_since:
+            raise SerializationFailure("could not serialize access due to concurrent update")
         return []

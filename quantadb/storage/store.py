@@ -238,6 +238,11 @@ class Store(RowWrites, RowLocks, LockWaits, UniqueChecks, NullKeyChecks, SchemaC
     def release_horizon(self, floor: int) -> None:
         self._state.txns.release_horizon(floor)
 
+    def latest_snapshot(self, txn: Txn) -> Snapshot:
+        """A new snapshot for txn whatever its isolation (PostgreSQL's GetLatestSnapshot): what a
+        REPEATABLE READ transaction's foreign-key actions read."""
+        return self._state.txns.snapshot(txn)
+
     def snapshot(self, txn: Txn | None) -> Snapshot:
         if txn is not None and txn.repeatable:
             if txn.snapshot is None:  # (SERIALIZABLE: registered with ssi.py)
