@@ -423,7 +423,7 @@ class RowWrites:
                 except (WouldBlock, RowChanged, SerializationFailure):
                     continue
             if free:
-                table.lockers.update(dict.fromkeys(free, self._hold(txn, rel_oid, free, strength)))
+                self._show_lockers(txn, table, free, self._hold(txn, rel_oid, free, strength), strength)
 
     def find_conflicts(self, txn: Txn, index_oid: int, columns: list[Column],
                        snap: Snapshot | None = None) -> np.ndarray:
