@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from interleave import Background, compare, make_table, sessions, table_rows, wait_until_waiting
+from interleave import Background, compare, make_table, sessions, table_rows, wait_until_waiting, waits_for_xid
 
 MERGE = """MERGE INTO c_merge c USING (VALUES (1, 10), (3, 30)) AS s(id, d) ON c.id = s.id
            WHEN MATCHED AND c.v > 0 THEN UPDATE SET v = c.v + s.d
@@ -30,6 +30,9 @@ def merge_behind_writer(target, iso: str, change: str, end: str = "COMMIT") -> d
     committing = threading.Event()
     bg = Background(b, MERGE, markers={"a_committing": committing})
     out["b_waits"] = wait_until_waiting(obs, bg)
+    # (on QuantaDB the statement shows active a moment before it waits: on the way to a worker
+    # thread, which runs it again, on a new snapshot if a had committed by then)
+    waits_for_xid(obs, b.pid, a.q("SELECT pg_current_xact_id_if_assigned()::text")[0][0])
     committing.set()
     a.q(end)
     out["b_merge"] = bg.join()
